@@ -1,3 +1,39 @@
 package autoassign.cli;
 
-public final class Main { public static void main(String[] a) {} }
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code java -jar autoassign-native.jar}. */
+@Command(name = "autoassign-native",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "AutoAssign object detector (ResNet-50 caffe + FPN + AutoAssign head): train, evaluate and run it from Java.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+
+    public static void main(String[] args) { System.exit(execute(args)); }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("error: " + CliErrors.message(ex));
+            if (Boolean.getBoolean("autoassign.debug")) ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"autoassign-native " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

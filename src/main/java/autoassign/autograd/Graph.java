@@ -1,0 +1,107 @@
+package autoassign.autograd;
+
+import autoassign.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reverse-mode tape, one per thread (so data-parallel workers in threads each keep their own).
+ * Ops record a node when grad mode is on and an input requires a gradient; {@link #backward} walks the
+ * nodes once in reverse, accumulates gradients into the inputs and drops each node (and the activations
+ * its closure saved) as soon as it has run.
+ */
+public final class Graph {
+    private static final ThreadLocal<Graph> CURRENT = ThreadLocal.withInitial(Graph::new);
+
+    private final List<Node> nodes = new ArrayList<>();
+    private int noGradDepth;
+
+    private record Node(Tensor[] inputs, Tensor[] outputs, Backward fn) {}
+
+    private Graph() {}
+
+    private static Graph current() { return CURRENT.get(); }
+
+    public static boolean gradEnabled() { return current().noGradDepth == 0; }
+
+    /** True when an op on these inputs must be recorded. */
+    public static boolean needsGrad(Tensor... inputs) {
+        if (!gradEnabled()) return false;
+        for (Tensor t : inputs) if (t != null && t.requiresGrad()) return true;
+        return false;
+    }
+
+    /** Records an op whose outputs then require a gradient; a no-op when no input needs one. */
+    public static void record(Tensor[] inputs, Tensor[] outputs, Backward fn) {
+        if (!needsGrad(inputs)) return;
+        for (Tensor o : outputs) {
+            o.setRequiresGrad(true);
+            o.markNonLeaf();
+        }
+        current().nodes.add(new Node(inputs, outputs, fn));
+    }
+
+    public static void record(Tensor[] inputs, Tensor output, Backward fn) {
+        record(inputs, new Tensor[] {output}, fn);
+    }
+
+    /** Number of nodes on this thread's tape (for tests and leak checks). */
+    public static int size() { return current().nodes.size(); }
+
+    /** Drops the tape without running it (e.g. after a failed step). */
+    public static void clear() { current().nodes.clear(); }
+
+    /** Scope in which no op is recorded: {@code try (var g = Graph.noGrad()) { ... }}. */
+    public static AutoCloseable noGrad() {
+        Graph g = current();
+        g.noGradDepth++;
+        return new NoGrad(g);
+    }
+
+    private record NoGrad(Graph graph) implements AutoCloseable {
+        @Override public void close() { graph.noGradDepth--; }
+    }
+
+    /** Backpropagates from a one-element tensor (seed gradient 1). */
+    public static void backward(Tensor loss) {
+        if (loss.numel() != 1) throw new IllegalArgumentException("backward: loss must have one element, got " + loss);
+        backward(new Tensor[] {loss}, new Tensor[] {loss.backend().broadcastScalar(
+                loss.backend().fromHost(new float[] {1f}, 1), 1f, loss.shape())});
+    }
+
+    /** Backpropagates from several roots with the given seed gradients. */
+    public static void backward(Tensor[] roots, Tensor[] seeds) {
+        for (int i = 0; i < roots.length; i++) accumulate(roots[i], seeds[i]);
+        Graph g = current();
+        try (AutoCloseable ignored = noGrad()) {
+            for (int i = g.nodes.size() - 1; i >= 0; i--) {
+                Node node = g.nodes.remove(i);
+                Tensor[] gradOut = new Tensor[node.outputs.length];
+                boolean any = false;
+                for (int j = 0; j < gradOut.length; j++) {
+                    gradOut[j] = node.outputs[j].grad();
+                    any |= gradOut[j] != null;
+                    node.outputs[j].setGrad(null); // non-leaf gradients are not kept
+                }
+                if (!any) continue;
+                Tensor[] gradIn = node.fn.apply(gradOut);
+                for (int j = 0; j < node.inputs.length; j++) {
+                    Tensor in = node.inputs[j];
+                    if (in != null && in.requiresGrad() && j < gradIn.length && gradIn[j] != null) accumulate(in, gradIn[j]);
+                }
+            }
+        } catch (RuntimeException e) {
+            g.nodes.clear();
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void accumulate(Tensor t, Tensor g) {
+        if (!t.requiresGrad()) return;
+        Tensor prev = t.grad();
+        t.setGrad(prev == null ? g : prev.backend().add(prev, g));
+    }
+}

@@ -1,0 +1,90 @@
+package autoassign.backend;
+
+import autoassign.tensor.Device;
+import autoassign.tensor.Tensor;
+
+/**
+ * The op set every device implements (tinygrad habit: a small op set behind every backend).
+ * Ops never modify their inputs unless the name says "InPlace"; shapes are NCHW.
+ * Bad shapes throw IllegalArgumentException naming the op and the shapes.
+ */
+public interface Backend {
+    Device device();
+
+    // ---- memory ----
+    Tensor zeros(int... shape);
+
+    Tensor fromHost(float[] data, int... shape);
+
+    // ---- convolution (weights [Cout, Cin, kH, kW], no groups) ----
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias /* nullable */, ConvParams p);
+
+    Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, int[] inputShape, ConvParams p);
+
+    Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, int[] weightShape, ConvParams p);
+
+    /** Sum of {@code gradOut} [N,C,H,W] over N, H, W → [C] (the bias gradient). */
+    Tensor channelSum(Tensor gradOut);
+
+    /** C = op(A)·op(B) for row-major 2-d tensors. */
+    Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB);
+
+    // ---- elementwise ----
+    Tensor add(Tensor a, Tensor b);
+
+    /** acc += b (used by the optimizer and gradient accumulation on owned buffers). */
+    void addInPlace(Tensor acc, Tensor b);
+
+    Tensor mulScalar(Tensor x, float s);
+
+    /** x · s where s is a one-element tensor (the learnable Scale). */
+    Tensor mulByTensorScalar(Tensor x, Tensor s);
+
+    /** Σ a·b over all elements → one-element tensor. */
+    Tensor dot(Tensor a, Tensor b);
+
+    /** max(x, min). */
+    Tensor clampMin(Tensor x, float min);
+
+    /** gradOut where x &gt; min, else 0. */
+    Tensor clampMinBackward(Tensor gradOut, Tensor x, float min);
+
+    Tensor sigmoid(Tensor x);
+
+    /** gradOut · y · (1 − y) with y = sigmoid(x). */
+    Tensor sigmoidBackward(Tensor gradOut, Tensor y);
+
+    /** Per-channel y = x·scale[c] + shift[c] (frozen BatchNorm); shift may be null. */
+    Tensor channelAffine(Tensor x, Tensor scale, Tensor shift);
+
+    // ---- reductions ----
+    /** Σ x → one-element tensor. */
+    Tensor sum(Tensor x);
+
+    /** A tensor of {@code shape} filled with the single value of {@code s} times {@code factor}. */
+    Tensor broadcastScalar(Tensor s, float factor, int... shape);
+
+    // ---- normalisation / resampling ----
+    /** Returns {y, mean [N·G], rstd [N·G]}. */
+    Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps);
+
+    /** Returns {gradX, gradGamma, gradBeta}. */
+    Tensor[] groupNormBackward(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor gamma, int groups);
+
+    Tensor maxPool2d(Tensor x, int kernel, int stride, int pad);
+
+    /** Routes each output gradient to the first maximum of its window in x. */
+    Tensor maxPool2dBackward(Tensor gradOut, Tensor x, int kernel, int stride, int pad);
+
+    /** PyTorch 'nearest': src index = floor(dst · in / out). */
+    Tensor upsampleNearest(Tensor x, int outH, int outW);
+
+    Tensor upsampleNearestBackward(Tensor gradOut, int inH, int inW);
+
+    // ---- optimizer ----
+    /**
+     * One SGD step in place, PyTorch semantics: g' = g + wd·p; buf = momentum·buf + g' (buf = g' on the first
+     * step, signalled by {@code firstStep}); p -= lr·buf.
+     */
+    void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum, float weightDecay, boolean firstStep);
+}

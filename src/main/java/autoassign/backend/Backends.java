@@ -1,0 +1,31 @@
+package autoassign.backend;
+
+import autoassign.backend.cpu.CpuBackend;
+import autoassign.tensor.Device;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/** Finds the backend of a device. The CUDA backend registers itself when a usable GPU is found. */
+public final class Backends {
+    private static final Backend CPU = new CpuBackend();
+    private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
+    private static volatile Function<Device, Backend> accelerator;
+
+    private Backends() {}
+
+    public static Backend cpu() { return CPU; }
+
+    public static Backend of(Device device) {
+        if (device.isCpu()) return CPU;
+        return OTHERS.computeIfAbsent(device, d -> {
+            Function<Device, Backend> f = accelerator;
+            if (f == null) throw new IllegalStateException("no backend for " + d + ": the CUDA backend is not available");
+            return f.apply(d);
+        });
+    }
+
+    /** Installs the factory of accelerator backends (called by the CUDA probe). */
+    public static void registerAccelerator(Function<Device, Backend> factory) { accelerator = factory; }
+}

@@ -1,0 +1,110 @@
+package autoassign.backend.cpu;
+
+import autoassign.tensor.Shape;
+import autoassign.tensor.Tensor;
+
+/** Max-pooling and nearest-neighbour resampling over NCHW planes. */
+final class Pooling {
+    private Pooling() {}
+
+    private static int pooledSize(String op, int in, int kernel, int stride, int pad) {
+        if (kernel < 1 || stride < 1 || pad < 0 || 2 * pad > kernel)
+            throw new IllegalArgumentException(op + ": invalid kernel=" + kernel + " stride=" + stride + " pad=" + pad);
+        int out = (in + 2 * pad - kernel) / stride + 1;
+        if (out <= 0) throw new IllegalArgumentException(op + ": input size " + in + " too small for kernel " + kernel);
+        return out;
+    }
+
+    static Tensor maxPool(Tensor x, int k, int s, int pad) {
+        Shape.checkRank("maxPool2d", "input", x.shape(), 4);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        int oh = pooledSize("maxPool2d", h, k, s, pad), ow = pooledSize("maxPool2d", w, k, s, pad);
+        float[] in = x.data(), out = new float[n * c * oh * ow];
+        Parallel.range(n * c, 1, (p0, p1) -> {
+            for (int pl = p0; pl < p1; pl++) {
+                int ib = pl * h * w, ob = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                        out[ob + oy * ow + ox] = in[ib + argmax(in, ib, h, w, oy, ox, k, s, pad)];
+            }
+        });
+        return Tensor.of(out, n, c, oh, ow);
+    }
+
+    /** Index within the plane of the first maximum of the window (PyTorch order: row-major, strict >). */
+    private static int argmax(float[] in, int ib, int h, int w, int oy, int ox, int k, int s, int pad) {
+        int best = -1;
+        float bv = Float.NEGATIVE_INFINITY;
+        for (int ky = 0; ky < k; ky++) {
+            int iy = oy * s - pad + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (int kx = 0; kx < k; kx++) {
+                int ix = ox * s - pad + kx;
+                if (ix < 0 || ix >= w) continue;
+                float v = in[ib + iy * w + ix];
+                if (best < 0 || v > bv || Float.isNaN(v)) { bv = v; best = iy * w + ix; }
+            }
+        }
+        return best;
+    }
+
+    static Tensor maxPoolBackward(Tensor gradOut, Tensor x, int k, int s, int pad) {
+        Shape.checkRank("maxPool2dBackward", "input", x.shape(), 4);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        int oh = pooledSize("maxPool2dBackward", h, k, s, pad), ow = pooledSize("maxPool2dBackward", w, k, s, pad);
+        Shape.checkSame("maxPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
+        float[] in = x.data(), g = gradOut.data(), gx = new float[in.length];
+        Parallel.range(n * c, 1, (p0, p1) -> {
+            for (int pl = p0; pl < p1; pl++) {
+                int ib = pl * h * w, ob = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                        gx[ib + argmax(in, ib, h, w, oy, ox, k, s, pad)] += g[ob + oy * ow + ox];
+            }
+        });
+        return Tensor.of(gx, x.shape());
+    }
+
+    private static int[] nearestIndex(int in, int out) {
+        int[] idx = new int[out];
+        float scale = (float) in / out; // float arithmetic, as PyTorch's nearest_idx
+        for (int i = 0; i < out; i++) idx[i] = Math.min((int) Math.floor((float) i * scale), in - 1);
+        return idx;
+    }
+
+    static Tensor upsampleNearest(Tensor x, int oh, int ow) {
+        Shape.checkRank("upsampleNearest", "input", x.shape(), 4);
+        if (oh <= 0 || ow <= 0) throw new IllegalArgumentException("upsampleNearest: invalid output size " + oh + "x" + ow);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        int[] iy = nearestIndex(h, oh), ix = nearestIndex(w, ow);
+        float[] in = x.data(), out = new float[n * c * oh * ow];
+        Parallel.range(n * c, 1, (p0, p1) -> {
+            for (int pl = p0; pl < p1; pl++) {
+                int ib = pl * h * w, ob = pl * oh * ow;
+                for (int y = 0; y < oh; y++) {
+                    int row = ib + iy[y] * w;
+                    for (int xx = 0; xx < ow; xx++) out[ob + y * ow + xx] = in[row + ix[xx]];
+                }
+            }
+        });
+        return Tensor.of(out, n, c, oh, ow);
+    }
+
+    static Tensor upsampleNearestBackward(Tensor gradOut, int h, int w) {
+        Shape.checkRank("upsampleNearestBackward", "gradOut", gradOut.shape(), 4);
+        if (h <= 0 || w <= 0) throw new IllegalArgumentException("upsampleNearestBackward: invalid input size " + h + "x" + w);
+        int n = gradOut.dim(0), c = gradOut.dim(1), oh = gradOut.dim(2), ow = gradOut.dim(3);
+        int[] iy = nearestIndex(h, oh), ix = nearestIndex(w, ow);
+        float[] g = gradOut.data(), gx = new float[n * c * h * w];
+        Parallel.range(n * c, 1, (p0, p1) -> {
+            for (int pl = p0; pl < p1; pl++) {
+                int ib = pl * h * w, ob = pl * oh * ow;
+                for (int y = 0; y < oh; y++) {
+                    int row = ib + iy[y] * w;
+                    for (int xx = 0; xx < ow; xx++) gx[row + ix[xx]] += g[ob + y * ow + xx];
+                }
+            }
+        });
+        return Tensor.of(gx, n, c, h, w);
+    }
+}

@@ -1,0 +1,150 @@
+package autoassign.tensor;
+
+import autoassign.backend.Backend;
+import autoassign.backend.Backends;
+
+import java.util.Arrays;
+
+/**
+ * A float32 tensor (NCHW for images) on one device, plus the autograd fields the tape uses.
+ * Storage is a host array on the CPU or a {@link DeviceBuffer} on a GPU; it is mutable so that
+ * parameters can be updated and moved in place while modules keep their references.
+ */
+public final class Tensor {
+    private final int[] shape;
+    private Device device;
+    private float[] host;          // storage when device is CPU
+    private DeviceBuffer buffer;   // storage when device is an accelerator
+
+    // autograd state, owned by autoassign.autograd
+    private boolean requiresGrad;
+    private boolean leaf = true;
+    private Tensor grad;
+
+    private Tensor(int[] shape, float[] host) {
+        this.shape = shape.clone();
+        this.device = Device.CPU;
+        this.host = host;
+    }
+
+    private Tensor(int[] shape, DeviceBuffer buffer) {
+        this.shape = shape.clone();
+        this.device = buffer.device();
+        this.buffer = buffer;
+    }
+
+    /** Wraps a host array (no copy) as a CPU tensor. */
+    public static Tensor of(float[] data, int... shape) {
+        if (data.length != Shape.numel(shape))
+            throw new IllegalArgumentException("Tensor.of: " + data.length + " values do not fill shape " + Shape.str(shape));
+        return new Tensor(shape, data);
+    }
+
+    /** Wraps a device buffer (no copy). */
+    public static Tensor ofBuffer(DeviceBuffer buffer, int... shape) {
+        if (buffer.numel() != Shape.numel(shape))
+            throw new IllegalArgumentException("Tensor.ofBuffer: buffer of " + buffer.numel() + " does not fill " + Shape.str(shape));
+        return new Tensor(shape, buffer);
+    }
+
+    public static Tensor zeros(int... shape) { return new Tensor(shape, new float[Math.toIntExact(Shape.numel(shape))]); }
+
+    public static Tensor zeros(Device device, int... shape) { return Backends.of(device).zeros(shape); }
+
+    public static Tensor scalar(float v) { return of(new float[] {v}, 1); }
+
+    public static Tensor full(float v, int... shape) {
+        float[] d = new float[Math.toIntExact(Shape.numel(shape))];
+        Arrays.fill(d, v);
+        return of(d, shape);
+    }
+
+    public int[] shape() { return shape.clone(); }
+
+    public int dim(int i) { return shape[i < 0 ? shape.length + i : i]; }
+
+    public int rank() { return shape.length; }
+
+    public int numel() { return Math.toIntExact(Shape.numel(shape)); }
+
+    public Device device() { return device; }
+
+    public Backend backend() { return Backends.of(device); }
+
+    public boolean isCpu() { return device.isCpu(); }
+
+    /** The host storage array of a CPU tensor (no copy). */
+    public float[] data() {
+        if (host == null) throw new IllegalStateException("tensor " + Shape.str(shape) + " lives on " + device + ", not the CPU");
+        return host;
+    }
+
+    /** The device storage of an accelerator tensor. */
+    public DeviceBuffer buffer() {
+        if (buffer == null) throw new IllegalStateException("tensor " + Shape.str(shape) + " lives on the CPU");
+        return buffer;
+    }
+
+    /** A host copy of the values, from any device. */
+    public float[] toFloatArray() { return host != null ? host.clone() : buffer.toHost(); }
+
+    public float item() {
+        if (numel() != 1) throw new IllegalStateException("item() on a tensor of shape " + Shape.str(shape));
+        return host != null ? host[0] : buffer.toHost()[0];
+    }
+
+    /** A copy on {@code target} (the same object when it is already there). */
+    public Tensor to(Device target) {
+        if (target.equals(device)) return this;
+        return Backends.of(target).fromHost(toFloatArray(), shape);
+    }
+
+    /** Moves the storage of this tensor to {@code target} in place (for parameters and buffers). */
+    public void moveTo(Device target) {
+        if (target.equals(device)) return;
+        Tensor moved = to(target);
+        releaseStorage();
+        host = moved.host;
+        buffer = moved.buffer;
+        device = target;
+        if (grad != null) grad = grad.to(target);
+    }
+
+    /** Overwrites the values from {@code src} (same number of elements, any device). */
+    public void copyFrom(Tensor src) {
+        if (src.numel() != numel())
+            throw new IllegalArgumentException("copyFrom: " + Shape.str(src.shape) + " into " + Shape.str(shape));
+        if (host != null && src.host != null) System.arraycopy(src.host, 0, host, 0, host.length);
+        else if (host != null) System.arraycopy(src.toFloatArray(), 0, host, 0, host.length);
+        else buffer.fromHost(src.toFloatArray());
+    }
+
+    /** A tensor of another shape sharing this storage. */
+    public Tensor view(int... newShape) {
+        if (Shape.numel(newShape) != numel())
+            throw new IllegalArgumentException("view: cannot view " + Shape.str(shape) + " as " + Shape.str(newShape));
+        return host != null ? new Tensor(newShape, host) : new Tensor(newShape, buffer);
+    }
+
+    /** Frees device memory early (no-op on the CPU, where the GC reclaims arrays). */
+    public void releaseStorage() {
+        if (buffer != null) buffer.release();
+        buffer = null;
+    }
+
+    // ---- autograd fields (used by autoassign.autograd and the optimizer) ----
+
+    public boolean requiresGrad() { return requiresGrad; }
+
+    public Tensor setRequiresGrad(boolean value) { this.requiresGrad = value; return this; }
+
+    public boolean isLeaf() { return leaf; }
+
+    public void markNonLeaf() { leaf = false; }
+
+    public Tensor grad() { return grad; }
+
+    public void setGrad(Tensor g) { grad = g; }
+
+    @Override public String toString() { return "Tensor" + Shape.str(shape) + "@" + device; }
+}
