@@ -20,8 +20,13 @@ public final class F {
     }
 
     public static Tensor add(Tensor a, Tensor b) {
-        Tensor y = a.backend().add(a, b);
-        Graph.record(new Tensor[] {a, b}, y, g -> new Tensor[] {g[0], g[0]});
+        Backend be = a.backend();
+        Tensor y = be.add(a, b);
+        // the same gradient flows to both inputs; give a leaf b its own copy, so that a leaf
+        // never shares its grad tensor with another (the optimizer may update grads in place)
+        Graph.record(new Tensor[] {a, b}, y, g -> new Tensor[] {
+                a.requiresGrad() ? g[0] : null,
+                b.requiresGrad() ? (b.isLeaf() && a.requiresGrad() && a != b ? be.mulScalar(g[0], 1f) : g[0]) : null});
         return y;
     }
 

@@ -1,5 +1,6 @@
 package autoassign.autograd;
 
+import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -52,29 +53,60 @@ public final class Graph {
     /** Drops the tape without running it (e.g. after a failed step). */
     public static void clear() { current().nodes.clear(); }
 
-    /** Scope in which no op is recorded: {@code try (var g = Graph.noGrad()) { ... }}. */
-    public static AutoCloseable noGrad() {
+    /** A scope that ends without checked exceptions. */
+    public interface Scope extends AutoCloseable {
+        @Override void close();
+    }
+
+    /**
+     * Scope in which no op is recorded (inference): {@code try (var g = Graph.noGrad()) { ... }}. Scopes nest;
+     * closing one twice has no further effect.
+     */
+    public static Scope noGrad() {
         Graph g = current();
         g.noGradDepth++;
-        return new NoGrad(g);
+        return new Scope() {
+            private boolean closed;
+
+            @Override public void close() {
+                if (!closed) {
+                    closed = true;
+                    g.noGradDepth--;
+                }
+            }
+        };
     }
 
-    private record NoGrad(Graph graph) implements AutoCloseable {
-        @Override public void close() { graph.noGradDepth--; }
-    }
-
-    /** Backpropagates from a one-element tensor (seed gradient 1). */
+    /**
+     * Backpropagates from a one-element tensor (seed gradient 1): gradients are added to the {@code grad} of
+     * every leaf that requires one, and the whole tape of this thread is consumed (empty afterwards, also when
+     * a backward step throws).
+     */
     public static void backward(Tensor loss) {
-        if (loss.numel() != 1) throw new IllegalArgumentException("backward: loss must have one element, got " + loss);
+        if (loss.numel() != 1) {
+            clear();
+            throw new IllegalArgumentException("backward: loss must have one element, got shape " + Shape.str(loss.shape()));
+        }
         backward(new Tensor[] {loss}, new Tensor[] {loss.backend().broadcastScalar(
                 loss.backend().fromHost(new float[] {1f}, 1), 1f, loss.shape())});
     }
 
     /** Backpropagates from several roots with the given seed gradients. */
     public static void backward(Tensor[] roots, Tensor[] seeds) {
-        for (int i = 0; i < roots.length; i++) accumulate(roots[i], seeds[i]);
         Graph g = current();
-        try (AutoCloseable ignored = noGrad()) {
+        if (roots.length != seeds.length) {
+            g.nodes.clear();
+            throw new IllegalArgumentException("backward: " + roots.length + " roots but " + seeds.length + " seeds");
+        }
+        for (int i = 0; i < roots.length; i++) {
+            if (!java.util.Arrays.equals(roots[i].shape(), seeds[i].shape())) {
+                g.nodes.clear();
+                throw new IllegalArgumentException("backward: seed " + Shape.str(seeds[i].shape()) + " does not match root "
+                        + Shape.str(roots[i].shape()));
+            }
+        }
+        for (int i = 0; i < roots.length; i++) accumulate(roots[i], seeds[i]);
+        try (Scope ignored = noGrad()) {
             for (int i = g.nodes.size() - 1; i >= 0; i--) {
                 Node node = g.nodes.remove(i);
                 Tensor[] gradOut = new Tensor[node.outputs.length];
@@ -91,16 +123,17 @@ public final class Graph {
                     if (in != null && in.requiresGrad() && j < gradIn.length && gradIn[j] != null) accumulate(in, gradIn[j]);
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             g.nodes.clear();
             throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 
     private static void accumulate(Tensor t, Tensor g) {
         if (!t.requiresGrad()) return;
+        if (!java.util.Arrays.equals(t.shape(), g.shape()))
+            throw new IllegalStateException("backward: gradient " + Shape.str(g.shape()) + " does not match tensor "
+                    + Shape.str(t.shape()));
         Tensor prev = t.grad();
         t.setGrad(prev == null ? g : prev.backend().add(prev, g));
     }

@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
         description = "AutoAssign object detector (ResNet-50 caffe + FPN + AutoAssign head): train, evaluate and run it from Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                EvalCommand.class,
+                ImportCommand.class,
+                InspectCommand.class,
         })
 public final class Main implements Runnable {
 

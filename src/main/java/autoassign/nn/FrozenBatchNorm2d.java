@@ -10,12 +10,16 @@ import autoassign.tensor.Tensor;
 public final class FrozenBatchNorm2d extends Module {
     public static final float EPS = 1e-5f;
     public final Tensor weight, bias, runningMean, runningVar;
+    /** PyTorch's {@code num_batches_tracked} (an int64 scalar there, 0-dim float here): kept so that state
+     *  dicts have MMDetection's key set (AA_2 §6); never read. */
+    public final Tensor numBatchesTracked;
 
     public FrozenBatchNorm2d(int channels) {
         weight = param("weight", Tensor.full(1f, channels));
         bias = param("bias", Tensor.zeros(channels));
         runningMean = buffer("running_mean", Tensor.zeros(channels));
         runningVar = buffer("running_var", Tensor.full(1f, channels));
+        numBatchesTracked = buffer("num_batches_tracked", Tensor.of(new float[1]));
         freeze();
     }
 

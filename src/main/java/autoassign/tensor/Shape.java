@@ -6,10 +6,13 @@ import java.util.Arrays;
 public final class Shape {
     private Shape() {}
 
-    public static long numel(int... shape) {
+    public static long numel(int... shape) { return numel("shape", shape); }
+
+    /** Element count; throws naming {@code op} and the shape when a dimension is negative. */
+    public static long numel(String op, int... shape) {
         long n = 1;
         for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            if (d < 0) throw new IllegalArgumentException(op + ": negative dimension in shape " + Arrays.toString(shape));
             n *= d;
         }
         return n;

@@ -35,7 +35,7 @@ public final class Tensor {
 
     /** Wraps a host array (no copy) as a CPU tensor. */
     public static Tensor of(float[] data, int... shape) {
-        if (data.length != Shape.numel(shape))
+        if (data.length != Shape.numel("Tensor.of", shape))
             throw new IllegalArgumentException("Tensor.of: " + data.length + " values do not fill shape " + Shape.str(shape));
         return new Tensor(shape, data);
     }
@@ -47,14 +47,14 @@ public final class Tensor {
         return new Tensor(shape, buffer);
     }
 
-    public static Tensor zeros(int... shape) { return new Tensor(shape, new float[Math.toIntExact(Shape.numel(shape))]); }
+    public static Tensor zeros(int... shape) { return new Tensor(shape, new float[Math.toIntExact(Shape.numel("Tensor.zeros", shape))]); }
 
     public static Tensor zeros(Device device, int... shape) { return Backends.of(device).zeros(shape); }
 
     public static Tensor scalar(float v) { return of(new float[] {v}, 1); }
 
     public static Tensor full(float v, int... shape) {
-        float[] d = new float[Math.toIntExact(Shape.numel(shape))];
+        float[] d = new float[Math.toIntExact(Shape.numel("Tensor.full", shape))];
         Arrays.fill(d, v);
         return of(d, shape);
     }
@@ -121,7 +121,7 @@ public final class Tensor {
 
     /** A tensor of another shape sharing this storage. */
     public Tensor view(int... newShape) {
-        if (Shape.numel(newShape) != numel())
+        if (Shape.numel("view", newShape) != numel())
             throw new IllegalArgumentException("view: cannot view " + Shape.str(shape) + " as " + Shape.str(newShape));
         return host != null ? new Tensor(newShape, host) : new Tensor(newShape, buffer);
     }

@@ -170,7 +170,7 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor broadcastScalar(Tensor s, float factor, int... shape) {
         if (s.numel() != 1) throw new IllegalArgumentException("broadcastScalar: needs one element, got " + Shape.str(s.shape()));
-        float[] out = new float[Math.toIntExact(Shape.numel(shape))];
+        float[] out = new float[Math.toIntExact(Shape.numel("broadcastScalar", shape))];
         Arrays.fill(out, s.data()[0] * factor);
         return Tensor.of(out, shape);
     }

@@ -14,11 +14,16 @@ final class GroupNormCpu {
             throw new IllegalArgumentException("groupNorm: " + c + " channels of " + Shape.str(x.shape())
                     + " cannot be split into " + groups + " groups");
         if (gamma != null && gamma.numel() != c)
-            throw new IllegalArgumentException("groupNorm: affine " + Shape.str(gamma.shape()) + " does not match " + c + " channels");
+            throw new IllegalArgumentException("groupNorm: affine " + Shape.str(gamma.shape()) + " does not match " + c
+                    + " channels of input " + Shape.str(x.shape()));
     }
 
     static Tensor[] forward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
         check(x, gamma, groups);
+        if (beta != null && beta.numel() != x.dim(1))
+            throw new IllegalArgumentException("groupNorm: bias " + Shape.str(beta.shape()) + " does not match " + x.dim(1)
+                    + " channels of input " + Shape.str(x.shape()));
+        if (!(eps >= 0)) throw new IllegalArgumentException("groupNorm: eps must be >= 0, got " + eps + " for input " + Shape.str(x.shape()));
         int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3), cpg = c / groups, len = cpg * hw;
         float[] in = x.data(), out = new float[in.length], mean = new float[n * groups], rstd = new float[n * groups];
         float[] gm = gamma == null ? null : gamma.data(), bt = beta == null ? null : beta.data();
@@ -45,6 +50,9 @@ final class GroupNormCpu {
     static Tensor[] backward(Tensor gradOut, Tensor x, Tensor meanT, Tensor rstdT, Tensor gamma, int groups) {
         check(x, gamma, groups);
         Shape.checkSame("groupNormBackward", gradOut.shape(), x.shape());
+        if (meanT.numel() != x.dim(0) * groups || rstdT.numel() != x.dim(0) * groups)
+            throw new IllegalArgumentException("groupNormBackward: statistics " + Shape.str(meanT.shape()) + " / "
+                    + Shape.str(rstdT.shape()) + " do not match input " + Shape.str(x.shape()) + " with " + groups + " groups");
         int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3), cpg = c / groups, len = cpg * hw;
         float[] g = gradOut.data(), in = x.data(), mean = meanT.data(), rstd = rstdT.data();
         float[] gm = gamma == null ? null : gamma.data();

@@ -7,18 +7,20 @@ import autoassign.tensor.Tensor;
 final class Pooling {
     private Pooling() {}
 
-    private static int pooledSize(String op, int in, int kernel, int stride, int pad) {
+    private static int pooledSize(String op, int[] shape, int in, int kernel, int stride, int pad) {
         if (kernel < 1 || stride < 1 || pad < 0 || 2 * pad > kernel)
-            throw new IllegalArgumentException(op + ": invalid kernel=" + kernel + " stride=" + stride + " pad=" + pad);
-        int out = (in + 2 * pad - kernel) / stride + 1;
-        if (out <= 0) throw new IllegalArgumentException(op + ": input size " + in + " too small for kernel " + kernel);
-        return out;
+            throw new IllegalArgumentException(op + ": invalid kernel=" + kernel + " stride=" + stride + " pad=" + pad
+                    + " (pad must be at most half the kernel) for input " + Shape.str(shape));
+        if (in + 2 * pad < kernel)
+            throw new IllegalArgumentException(op + ": input " + Shape.str(shape) + " is too small for kernel " + kernel
+                    + " with pad " + pad);
+        return (in + 2 * pad - kernel) / stride + 1;
     }
 
     static Tensor maxPool(Tensor x, int k, int s, int pad) {
         Shape.checkRank("maxPool2d", "input", x.shape(), 4);
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
-        int oh = pooledSize("maxPool2d", h, k, s, pad), ow = pooledSize("maxPool2d", w, k, s, pad);
+        int oh = pooledSize("maxPool2d", x.shape(), h, k, s, pad), ow = pooledSize("maxPool2d", x.shape(), w, k, s, pad);
         float[] in = x.data(), out = new float[n * c * oh * ow];
         Parallel.range(n * c, 1, (p0, p1) -> {
             for (int pl = p0; pl < p1; pl++) {
@@ -51,7 +53,7 @@ final class Pooling {
     static Tensor maxPoolBackward(Tensor gradOut, Tensor x, int k, int s, int pad) {
         Shape.checkRank("maxPool2dBackward", "input", x.shape(), 4);
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
-        int oh = pooledSize("maxPool2dBackward", h, k, s, pad), ow = pooledSize("maxPool2dBackward", w, k, s, pad);
+        int oh = pooledSize("maxPool2dBackward", x.shape(), h, k, s, pad), ow = pooledSize("maxPool2dBackward", x.shape(), w, k, s, pad);
         Shape.checkSame("maxPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
         float[] in = x.data(), g = gradOut.data(), gx = new float[in.length];
         Parallel.range(n * c, 1, (p0, p1) -> {
@@ -74,7 +76,8 @@ final class Pooling {
 
     static Tensor upsampleNearest(Tensor x, int oh, int ow) {
         Shape.checkRank("upsampleNearest", "input", x.shape(), 4);
-        if (oh <= 0 || ow <= 0) throw new IllegalArgumentException("upsampleNearest: invalid output size " + oh + "x" + ow);
+        if (oh <= 0 || ow <= 0)
+            throw new IllegalArgumentException("upsampleNearest: invalid output size " + oh + "x" + ow + " for input " + Shape.str(x.shape()));
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int[] iy = nearestIndex(h, oh), ix = nearestIndex(w, ow);
         float[] in = x.data(), out = new float[n * c * oh * ow];
@@ -92,7 +95,8 @@ final class Pooling {
 
     static Tensor upsampleNearestBackward(Tensor gradOut, int h, int w) {
         Shape.checkRank("upsampleNearestBackward", "gradOut", gradOut.shape(), 4);
-        if (h <= 0 || w <= 0) throw new IllegalArgumentException("upsampleNearestBackward: invalid input size " + h + "x" + w);
+        if (h <= 0 || w <= 0)
+            throw new IllegalArgumentException("upsampleNearestBackward: invalid input size " + h + "x" + w + " for gradient " + Shape.str(gradOut.shape()));
         int n = gradOut.dim(0), c = gradOut.dim(1), oh = gradOut.dim(2), ow = gradOut.dim(3);
         int[] iy = nearestIndex(h, oh), ix = nearestIndex(w, ow);
         float[] g = gradOut.data(), gx = new float[n * c * h * w];

@@ -1,0 +1,556 @@
+package autoassign.backend.cuda;
+
+import autoassign.backend.Backend;
+import autoassign.backend.Backends;
+import autoassign.backend.ConvParams;
+import autoassign.tensor.Device;
+import autoassign.tensor.Shape;
+import autoassign.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The CUDA twin of {@link autoassign.backend.cpu.CpuBackend}. Every op is enqueued on the device's single
+ * compute stream and returns at once; only {@code toFloatArray()/item()} wait. Memory comes from the caching
+ * allocator. Which library or kernel runs each op:
+ * <ul>
+ *   <li>conv2d / backward-data / backward-filter: cuDNN (algorithm cached per shape, shared workspace); conv
+ *       bias: native {@code aa_bias_add_nchw_f32};</li>
+ *   <li>gemm: cuBLAS SGEMM (row-major trick); without cuBLAS, the backend kernel {@code aaj_gemm};</li>
+ *   <li>elementwise, reductions, group norm, pooling, upsampling, SGD: the native/ kernels ({@code aa_*}) where
+ *       their semantics equal the CPU twin's, the backend's own kernels ({@code aaj_*}, backend_kernels.cu)
+ *       otherwise or when the native fatbin is absent. {@link #implementations()} lists the choice per op.</li>
+ * </ul>
+ * Inputs must live on this backend's device; a CPU tensor passed in is an error naming the op.
+ */
+public final class CudaBackend implements Backend {
+    private final CudaContext ctx;
+    private final Device device;
+
+    private CudaBackend(CudaContext ctx) {
+        this.ctx = ctx;
+        this.device = ctx.device();
+    }
+
+    /** The backend of {@code cuda:N}; throws {@link CudaException} when CUDA is unusable or N does not exist. */
+    public static CudaBackend create(Device device) {
+        if (!device.isCuda()) throw new IllegalArgumentException("CudaBackend for " + device);
+        return new CudaBackend(CudaContext.of(device.index()));
+    }
+
+    /** Installs this backend as the accelerator of {@link Backends} (done by DeviceSelector when CUDA is chosen). */
+    public static void register() { Backends.registerAccelerator(CudaBackend::create); }
+
+    @Override public Device device() { return device; }
+
+    /** Waits until every op enqueued on this device has finished. */
+    public void synchronize() { ctx.synchronize(); }
+
+    public CachingAllocator.Stats memoryStats() { return ctx.allocator.stats(); }
+
+    public void resetPeakMemory() { ctx.allocator.resetPeaks(); }
+
+    /** Returns the cached device memory to the driver (after collecting unreachable tensors). */
+    public void emptyCache() {
+        ctx.makeCurrent();
+        ctx.synchronize();
+        ctx.allocator.emptyCache();
+    }
+
+    /** Pinned host memory held by the staging pool (bytes). */
+    public long pinnedBytes() { return ctx.pinned.pinnedBytes(); }
+
+    public String gpuDescription() { return ctx.gpu.describe(); }
+
+    public String kernelDescription() { return ctx.kernels.description(); }
+
+    // ---------------------------------------------------------------- helpers
+
+    private long ptr(Tensor t, String op, String what) {
+        if (t == null) return 0L;
+        if (!t.device().equals(device))
+            throw new IllegalArgumentException(op + ": " + what + " " + Shape.str(t.shape()) + " is on " + t.device()
+                    + ", expected " + device);
+        return ((CudaBuffer) t.buffer()).address();
+    }
+
+    private Tensor empty(int... shape) {
+        return Tensor.ofBuffer(ctx.allocate(Shape.numel(shape)), shape);
+    }
+
+    private boolean nat(String kernel) { return ctx.kernels.has(kernel); }
+
+    private Kernels.Call k(String name) {
+        ctx.makeCurrent();
+        return ctx.call(name);
+    }
+
+    private void launch1d(Kernels.Call c, long n) {
+        c.launch(ctx.stream, Kernels.grid1d(n), 1, Kernels.BLOCK, 1);
+    }
+
+    private final Map<String, String> impl = new LinkedHashMap<>();
+
+    private void used(String op, String how) {
+        if (impl.size() < 64) synchronized (impl) { impl.putIfAbsent(op, how); }
+    }
+
+    /** For each op run so far, the library or kernel that ran it (for the self-check's table). */
+    public Map<String, String> implementations() {
+        synchronized (impl) { return new LinkedHashMap<>(impl); }
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override public Tensor zeros(int... shape) {
+        Tensor t = empty(shape);
+        ctx.memsetZero(ptr(t, "zeros", "output"), 4L * t.numel());
+        return t;
+    }
+
+    @Override public Tensor fromHost(float[] data, int... shape) {
+        if (data.length != Shape.numel(shape))
+            throw new IllegalArgumentException("fromHost: " + data.length + " values do not fill shape " + Shape.str(shape));
+        Tensor t = empty(shape);
+        ctx.upload(ptr(t, "fromHost", "output"), data);
+        return t;
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    private static int[] convOutShape(String op, int[] xs, int[] ws, ConvParams p) {
+        Shape.checkRank(op, "input", xs, 4);
+        Shape.checkRank(op, "weight", ws, 4);
+        for (int d : xs) if (d < 0) throw new IllegalArgumentException(op + ": negative size in input shape " + Shape.str(xs));
+        for (int d : ws) if (d <= 0) throw new IllegalArgumentException(op + ": non-positive size in weight shape " + Shape.str(ws));
+        if (xs[1] != ws[1])
+            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " has " + xs[1]
+                    + " channels but weight " + Shape.str(ws) + " expects " + ws[1]);
+        int oh = p.outH(xs[2], ws[2]), ow = p.outW(xs[3], ws[3]);
+        if (oh <= 0 || ow <= 0 || xs[2] + 2 * p.padH() < p.dilationH() * (ws[2] - 1) + 1
+                || xs[3] + 2 * p.padW() < p.dilationW() * (ws[3] - 1) + 1)
+            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " is too small for weight " + Shape.str(ws)
+                    + " with " + p);
+        return new int[] {xs[0], ws[0], oh, ow};
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        int[] xs = x.shape(), ws = w.shape(), os = convOutShape("conv2d", xs, ws, p);
+        if (bias != null && bias.numel() != ws[0])
+            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not match weight "
+                    + Shape.str(ws) + " (" + ws[0] + " output channels)");
+        long xp = ptr(x, "conv2d", "input"), wp = ptr(w, "conv2d", "weight"), bp = ptr(bias, "conv2d", "bias");
+        Tensor y = empty(os);
+        if (y.numel() == 0) return y;
+        ctx.makeCurrent();
+        ctx.conv.forward(xp, xs, wp, ws, ptr(y, "conv2d", "output"), p, CudaOptions.tf32());
+        used("conv2d", "cuDNN forward");
+        if (bias != null) addChannelBias(y, bp);
+        return y;
+    }
+
+    /** y[n,c,:] += bias[c] in place. */
+    private void addChannelBias(Tensor y, long bp) {
+        long yp = ptr(y, "conv2d", "output"), hw = (long) y.dim(2) * y.dim(3);
+        int n = y.dim(0), c = y.dim(1);
+        if (nat("aa_bias_add_nchw_f32")) {
+            k("aa_bias_add_nchw_f32").ptr(yp).ptr(yp).ptr(bp).i32(c).i64(hw)
+                    .launch(ctx.stream, (int) Math.min((hw + 255) / 256, 1024), n * c, Kernels.BLOCK, 1);
+            used("conv2d bias", "aa_bias_add_nchw_f32");
+        } else {
+            launch1d(k("aaj_channel_affine").ptr(yp).ptr(yp).ptr(0).ptr(bp).i32(c).i64(hw).i64(y.numel()), y.numel());
+            used("conv2d bias", "aaj_channel_affine");
+        }
+    }
+
+    @Override
+    public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, int[] inputShape, ConvParams p) {
+        int[] ws = w.shape(), os = convOutShape("conv2dBackwardInput", inputShape, ws, p);
+        Shape.checkSame("conv2dBackwardInput", gradOut.shape(), os);
+        long gp = ptr(gradOut, "conv2dBackwardInput", "gradOut"), wp = ptr(w, "conv2dBackwardInput", "weight");
+        Tensor dx = empty(inputShape);
+        if (dx.numel() == 0) return dx;
+        ctx.makeCurrent();
+        ctx.conv.backwardData(gp, wp, ws, ptr(dx, "conv2dBackwardInput", "output"), inputShape, p, CudaOptions.tf32());
+        used("conv2dBackwardInput", "cuDNN backward data");
+        return dx;
+    }
+
+    @Override
+    public Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, int[] weightShape, ConvParams p) {
+        int[] xs = x.shape(), os = convOutShape("conv2dBackwardWeight", xs, weightShape, p);
+        Shape.checkSame("conv2dBackwardWeight", gradOut.shape(), os);
+        long gp = ptr(gradOut, "conv2dBackwardWeight", "gradOut"), xp = ptr(x, "conv2dBackwardWeight", "input");
+        Tensor dw = xs[0] == 0 ? zeros(weightShape) : empty(weightShape);
+        if (xs[0] == 0) return dw;
+        ctx.makeCurrent();
+        ctx.conv.backwardFilter(gp, xp, xs, ptr(dw, "conv2dBackwardWeight", "output"), weightShape, p, CudaOptions.tf32());
+        used("conv2dBackwardWeight", "cuDNN backward filter");
+        return dw;
+    }
+
+    @Override
+    public Tensor channelSum(Tensor g) {
+        Shape.checkRank("channelSum", "input", g.shape(), 4);
+        int n = g.dim(0), c = g.dim(1);
+        long hw = (long) g.dim(2) * g.dim(3), gp = ptr(g, "channelSum", "input");
+        Tensor out = empty(c);
+        if (c == 0) return out;
+        long op = ptr(out, "channelSum", "output");
+        if (nat("aa_bias_grad_nchw_f32")) {
+            k("aa_bias_grad_nchw_f32").ptr(op).ptr(gp).i32(n).i32(c).i64(hw).i32(0).launch(ctx.stream, c, 1, Kernels.BLOCK, 1);
+            used("channelSum", "aa_bias_grad_nchw_f32");
+        } else {
+            k("aaj_channel_sum").ptr(op).ptr(gp).i32(n).i32(c).i64(hw).launch(ctx.stream, c, 1, Kernels.BLOCK, 1);
+            used("channelSum", "aaj_channel_sum");
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB) {
+        Shape.checkRank("gemm", "A", a.shape(), 2);
+        Shape.checkRank("gemm", "B", b.shape(), 2);
+        int m = transA ? a.dim(1) : a.dim(0), kk = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
+        if (kk != kb) throw new IllegalArgumentException("gemm: inner dimensions differ, A" + Shape.str(a.shape())
+                + (transA ? "ᵀ" : "") + " · B" + Shape.str(b.shape()) + (transB ? "ᵀ" : ""));
+        long ap = ptr(a, "gemm", "A"), bp = ptr(b, "gemm", "B");
+        if (m == 0 || n == 0) return empty(m, n);
+        if (kk == 0) return zeros(m, n);
+        Tensor c = empty(m, n);
+        long cp = ptr(c, "gemm", "C");
+        ctx.makeCurrent();
+        if (ctx.cublas != null) {
+            ctx.cublas.sgemm(transA, transB, m, n, kk, ap, a.dim(1), bp, b.dim(1), cp, CudaOptions.tf32());
+            used("gemm", "cuBLAS SGEMM");
+        } else {
+            k("aaj_gemm").ptr(cp).ptr(ap).ptr(bp).i32(m).i32(n).i32(kk).i32(a.dim(1)).i32(b.dim(1))
+                    .i32(transA ? 1 : 0).i32(transB ? 1 : 0).launch(ctx.stream, (n + 15) / 16, (m + 15) / 16, 16, 16);
+            used("gemm", "aaj_gemm (no cuBLAS)");
+        }
+        return c;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** Launches a 1-D kernel y = f(inputs) over n elements: native name if loaded, else the backend's. */
+    private Tensor unary(String op, String nativeKernel, String backendKernel, Tensor x, Float scalar, Tensor... more) {
+        long n = x.numel();
+        long xp = ptr(x, op, "input");
+        long[] mp = new long[more.length];
+        for (int i = 0; i < more.length; i++) mp[i] = ptr(more[i], op, "input " + (i + 2));
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        String name = nativeKernel != null && nat(nativeKernel) ? nativeKernel : backendKernel;
+        Kernels.Call c = k(name).ptr(ptr(y, op, "output")).ptr(xp);
+        for (long p : mp) c.ptr(p);
+        if (scalar != null) c.f32(scalar);
+        launch1d(c.i64(n), n);
+        used(op, name);
+        return y;
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        Shape.checkSame("add", a.shape(), b.shape());
+        return unary("add", "aa_add_f32", "aaj_add", a, null, b);
+    }
+
+    @Override
+    public void addInPlace(Tensor acc, Tensor b) {
+        if (acc.numel() != b.numel()) throw new IllegalArgumentException("addInPlace: shape mismatch "
+                + Shape.str(acc.shape()) + " vs " + Shape.str(b.shape()));
+        long ap = ptr(acc, "addInPlace", "acc"), bp = ptr(b, "addInPlace", "b"), n = acc.numel();
+        if (n == 0) return;
+        String name = nat("aa_add_f32") ? "aa_add_f32" : "aaj_add"; // out may alias an input
+        launch1d(k(name).ptr(ap).ptr(ap).ptr(bp).i64(n), n);
+        used("addInPlace", name);
+    }
+
+    @Override
+    public Tensor mulScalar(Tensor x, float s) {
+        return unary("mulScalar", "aa_scale_f32", "aaj_mul_scalar", x, s);
+    }
+
+    @Override
+    public Tensor mulByTensorScalar(Tensor x, Tensor s) {
+        if (s.numel() != 1) throw new IllegalArgumentException("mulByTensorScalar: scale must have one element, got " + Shape.str(s.shape()));
+        return unary("mulByTensorScalar", null, "aaj_mul_dev_scalar", x, null, s);
+    }
+
+    @Override
+    public Tensor dot(Tensor a, Tensor b) {
+        if (a.numel() != b.numel()) throw new IllegalArgumentException("dot: shape mismatch "
+                + Shape.str(a.shape()) + " vs " + Shape.str(b.shape()));
+        return reduce("dot", ptr(a, "dot", "a"), ptr(b, "dot", "b"), a.numel());
+    }
+
+    /** Σ a (· b): per-block double partials, then one block sums them in fixed order (deterministic). */
+    private Tensor reduce(String op, long ap, long bp, long n) {
+        Tensor out = empty(1);
+        long op0 = ptr(out, op, "output");
+        if (n == 0) {
+            ctx.memsetZero(op0, 4);
+            return out;
+        }
+        int blocks = Math.min(Kernels.grid1d(n), 1024);
+        CachingAllocator.Block partial = ctx.scratch(8L * blocks);
+        try {
+            k("aaj_reduce_partial").ptr(partial.address).ptr(ap).ptr(bp).i64(n).launch(ctx.stream, blocks, 1, Kernels.BLOCK, 1);
+            k("aaj_reduce_final").ptr(op0).ptr(partial.address).i32(blocks).launch(ctx.stream, 1, 1, Kernels.BLOCK, 1);
+        } finally {
+            ctx.free(partial); // stream-ordered reuse is safe
+        }
+        used(op, "aaj_reduce_partial + aaj_reduce_final");
+        return out;
+    }
+
+    @Override
+    public Tensor clampMin(Tensor x, float min) {
+        return unary("clampMin", "aa_clamp_min_fwd_f32", "aaj_clamp_min", x, min);
+    }
+
+    @Override
+    public Tensor clampMinBackward(Tensor gradOut, Tensor x, float min) {
+        Shape.checkSame("clampMinBackward", gradOut.shape(), x.shape());
+        // the CPU twin passes the gradient where x > min (strict); native aa_clamp_min_bwd_f32 uses x >= min
+        return unary("clampMinBackward", null, "aaj_clamp_min_backward", gradOut, min, x);
+    }
+
+    private Tensor unaryWith2(String op, String nativeKernel, String backendKernel, Tensor first, Tensor second, Float s) {
+        return unary(op, nativeKernel, backendKernel, first, s, second);
+    }
+
+    @Override
+    public Tensor sigmoid(Tensor x) {
+        return unary("sigmoid", "aa_sigmoid_fwd_f32", "aaj_sigmoid", x, null);
+    }
+
+    @Override
+    public Tensor sigmoidBackward(Tensor gradOut, Tensor y) {
+        Shape.checkSame("sigmoidBackward", gradOut.shape(), y.shape());
+        return unaryWith2("sigmoidBackward", "aa_sigmoid_bwd_f32", "aaj_sigmoid_backward", gradOut, y, null);
+    }
+
+    @Override
+    public Tensor channelAffine(Tensor x, Tensor scale, Tensor shift) {
+        Shape.checkRank("channelAffine", "input", x.shape(), 4);
+        int c = x.dim(1);
+        if (scale.numel() != c || (shift != null && shift.numel() != c))
+            throw new IllegalArgumentException("channelAffine: input " + Shape.str(x.shape()) + " needs " + c
+                    + " scales/shifts, got " + Shape.str(scale.shape()) + (shift == null ? "" : " / " + Shape.str(shift.shape())));
+        long xp = ptr(x, "channelAffine", "input"), sp = ptr(scale, "channelAffine", "scale"), hp = ptr(shift, "channelAffine", "shift");
+        Tensor y = empty(x.shape());
+        long n = y.numel();
+        if (n == 0) return y;
+        launch1d(k("aaj_channel_affine").ptr(ptr(y, "channelAffine", "output")).ptr(xp).ptr(sp).ptr(hp).i32(c)
+                .i64((long) x.dim(2) * x.dim(3)).i64(n), n);
+        used("channelAffine", "aaj_channel_affine");
+        return y;
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public Tensor sum(Tensor x) { return reduce("sum", ptr(x, "sum", "input"), 0L, x.numel()); }
+
+    @Override
+    public Tensor broadcastScalar(Tensor s, float factor, int... shape) {
+        if (s.numel() != 1) throw new IllegalArgumentException("broadcastScalar: needs one element, got " + Shape.str(s.shape()));
+        long sp = ptr(s, "broadcastScalar", "input");
+        Tensor y = empty(shape);
+        long n = y.numel();
+        if (n == 0) return y;
+        launch1d(k("aaj_broadcast_scalar").ptr(ptr(y, "broadcastScalar", "output")).ptr(sp).f32(factor).i64(n), n);
+        used("broadcastScalar", "aaj_broadcast_scalar");
+        return y;
+    }
+
+    // ---------------------------------------------------------------- normalisation / resampling
+
+    private static void checkGroups(Tensor x, Tensor gamma, Tensor beta, int groups) {
+        Shape.checkRank("groupNorm", "input", x.shape(), 4);
+        int c = x.dim(1);
+        if (groups <= 0 || c % groups != 0)
+            throw new IllegalArgumentException("groupNorm: " + c + " channels of " + Shape.str(x.shape())
+                    + " cannot be split into " + groups + " groups");
+        if (gamma != null && gamma.numel() != c)
+            throw new IllegalArgumentException("groupNorm: affine " + Shape.str(gamma.shape()) + " does not match " + c + " channels");
+        if (beta != null && beta.numel() != c)
+            throw new IllegalArgumentException("groupNorm: affine " + Shape.str(beta.shape()) + " does not match " + c + " channels");
+    }
+
+    /** Native group norm needs gamma and beta (it has no null path documented); the backend kernel takes nulls. */
+    private boolean nativeGroupNorm(Tensor gamma, Tensor beta) {
+        return gamma != null && beta != null && nat("aa_gn_fwd_stats") && nat("aa_gn_fwd_norm")
+                && nat("aa_gn_bwd_reduce") && nat("aa_gn_bwd_dx") && nat("aa_gn_bwd_params");
+    }
+
+    @Override
+    public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        checkGroups(x, gamma, beta, groups);
+        int n = x.dim(0), c = x.dim(1);
+        long hw = (long) x.dim(2) * x.dim(3);
+        long xp = ptr(x, "groupNorm", "input"), gp = ptr(gamma, "groupNorm", "gamma"), bp = ptr(beta, "groupNorm", "beta");
+        Tensor y = empty(x.shape()), mean = empty(n * groups), rstd = empty(n * groups);
+        if (n == 0) return new Tensor[] {y, mean, rstd};
+        long yp = ptr(y, "groupNorm", "output"), mp = ptr(mean, "groupNorm", "mean"), rp = ptr(rstd, "groupNorm", "rstd");
+        if (hw > 0 && nativeGroupNorm(gamma, beta)) {
+            CachingAllocator.Block ws = ctx.scratch(16L * n * c);
+            try {
+                k("aa_gn_fwd_stats").ptr(xp).ptr(ws.address).i64(hw).launch(ctx.stream, n * c, 1, Kernels.BLOCK, 1);
+                k("aa_gn_fwd_norm").ptr(yp).ptr(mp).ptr(rp).ptr(xp).ptr(gp).ptr(bp).ptr(ws.address).i32(c).i64(hw).i32(groups)
+                        .f32(eps).launch(ctx.stream, (int) Math.max(1, Math.min((hw + 255) / 256, 64)), n * c, Kernels.BLOCK, 1);
+            } finally {
+                ctx.free(ws);
+            }
+            used("groupNorm", "aa_gn_fwd_stats + aa_gn_fwd_norm");
+        } else {
+            k("aaj_group_norm_fwd").ptr(yp).ptr(mp).ptr(rp).ptr(xp).ptr(gp).ptr(bp).i32(c).i32(groups).i64(hw).f32(eps)
+                    .launch(ctx.stream, n * groups, 1, Kernels.BLOCK, 1);
+            used("groupNorm", "aaj_group_norm_fwd");
+        }
+        return new Tensor[] {y, mean, rstd};
+    }
+
+    @Override
+    public Tensor[] groupNormBackward(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor gamma, int groups) {
+        checkGroups(x, gamma, null, groups);
+        Shape.checkSame("groupNormBackward", gradOut.shape(), x.shape());
+        int n = x.dim(0), c = x.dim(1);
+        long hw = (long) x.dim(2) * x.dim(3);
+        long gyp = ptr(gradOut, "groupNormBackward", "gradOut"), xp = ptr(x, "groupNormBackward", "input");
+        long mp = ptr(mean, "groupNormBackward", "mean"), rp = ptr(rstd, "groupNormBackward", "rstd");
+        long gmp = ptr(gamma, "groupNormBackward", "gamma");
+        Tensor gx = empty(x.shape()), gg = empty(c), gb = empty(c);
+        long gxp = ptr(gx, "groupNormBackward", "gradX"), ggp = ptr(gg, "groupNormBackward", "gradGamma"),
+                gbp = ptr(gb, "groupNormBackward", "gradBeta");
+        if (n == 0 || hw == 0) {
+            ctx.memsetZero(ggp, 4L * c);
+            ctx.memsetZero(gbp, 4L * c);
+            return new Tensor[] {gx, gg, gb};
+        }
+        CachingAllocator.Block ws = ctx.scratch(16L * n * c);
+        try {
+            if (gamma != null && nativeGroupNorm(gamma, gamma)) {
+                k("aa_gn_bwd_reduce").ptr(gyp).ptr(xp).ptr(ws.address).i64(hw).launch(ctx.stream, n * c, 1, Kernels.BLOCK, 1);
+                k("aa_gn_bwd_dx").ptr(gxp).ptr(gyp).ptr(xp).ptr(mp).ptr(rp).ptr(gmp).ptr(ws.address).i32(c).i64(hw).i32(groups)
+                        .launch(ctx.stream, (int) Math.max(1, Math.min((hw + 255) / 256, 64)), n * c, Kernels.BLOCK, 1);
+                k("aa_gn_bwd_params").ptr(ggp).ptr(gbp).ptr(mp).ptr(rp).ptr(ws.address).i32(n).i32(c).i32(groups).i32(0)
+                        .launch(ctx.stream, (c + 255) / 256, 1, Kernels.BLOCK, 1);
+                used("groupNormBackward", "aa_gn_bwd_reduce + aa_gn_bwd_dx + aa_gn_bwd_params");
+            } else {
+                long dgp = ws.address, dbp = ws.address + 8L * n * c;
+                k("aaj_group_norm_bwd").ptr(gxp).ptr(dgp).ptr(dbp).ptr(gyp).ptr(xp).ptr(mp).ptr(rp).ptr(gmp).i32(c)
+                        .i32(groups).i64(hw).launch(ctx.stream, n * groups, 1, Kernels.BLOCK, 1);
+                k("aaj_group_norm_affine_grad").ptr(ggp).ptr(gbp).ptr(dgp).ptr(dbp).i32(n).i32(c)
+                        .launch(ctx.stream, (c + 255) / 256, 1, Kernels.BLOCK, 1);
+                used("groupNormBackward", "aaj_group_norm_bwd + aaj_group_norm_affine_grad");
+            }
+        } finally {
+            ctx.free(ws);
+        }
+        return new Tensor[] {gx, gg, gb};
+    }
+
+    private static int pooledSize(String op, int in, int kernel, int stride, int pad) {
+        if (kernel < 1 || stride < 1 || pad < 0 || 2 * pad > kernel)
+            throw new IllegalArgumentException(op + ": invalid kernel=" + kernel + " stride=" + stride + " pad=" + pad);
+        int out = (in + 2 * pad - kernel) / stride + 1;
+        if (out <= 0) throw new IllegalArgumentException(op + ": input size " + in + " too small for kernel " + kernel);
+        return out;
+    }
+
+    @Override
+    public Tensor maxPool2d(Tensor x, int kernel, int stride, int pad) {
+        Shape.checkRank("maxPool2d", "input", x.shape(), 4);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        int oh = pooledSize("maxPool2d", h, kernel, stride, pad), ow = pooledSize("maxPool2d", w, kernel, stride, pad);
+        long xp = ptr(x, "maxPool2d", "input");
+        Tensor y = empty(n, c, oh, ow);
+        long total = y.numel();
+        if (total == 0) return y;
+        launch1d(k("aaj_max_pool_fwd").ptr(ptr(y, "maxPool2d", "output")).ptr(xp).i32(h).i32(w).i32(oh).i32(ow)
+                .i32(kernel).i32(stride).i32(pad).i64(total), total);
+        used("maxPool2d", "aaj_max_pool_fwd");
+        return y;
+    }
+
+    @Override
+    public Tensor maxPool2dBackward(Tensor gradOut, Tensor x, int kernel, int stride, int pad) {
+        Shape.checkRank("maxPool2dBackward", "input", x.shape(), 4);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        int oh = pooledSize("maxPool2dBackward", h, kernel, stride, pad), ow = pooledSize("maxPool2dBackward", w, kernel, stride, pad);
+        Shape.checkSame("maxPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
+        long gp = ptr(gradOut, "maxPool2dBackward", "gradOut"), xp = ptr(x, "maxPool2dBackward", "input");
+        Tensor gx = zeros(x.shape());
+        long total = gradOut.numel();
+        if (total == 0) return gx;
+        launch1d(k("aaj_max_pool_bwd").ptr(ptr(gx, "maxPool2dBackward", "output")).ptr(gp).ptr(xp).i32(h).i32(w).i32(oh)
+                .i32(ow).i32(kernel).i32(stride).i32(pad).i64(total), total);
+        used("maxPool2dBackward", "aaj_max_pool_bwd");
+        return gx;
+    }
+
+    @Override
+    public Tensor upsampleNearest(Tensor x, int outH, int outW) {
+        Shape.checkRank("upsampleNearest", "input", x.shape(), 4);
+        if (outH <= 0 || outW <= 0) throw new IllegalArgumentException("upsampleNearest: invalid output size " + outH + "x" + outW);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        long xp = ptr(x, "upsampleNearest", "input");
+        Tensor y = empty(n, c, outH, outW);
+        long total = y.numel(), yp = ptr(y, "upsampleNearest", "output");
+        if (total == 0) return y;
+        if (nat("aa_upsample_nearest_fwd_f32")) {
+            launch1d(k("aa_upsample_nearest_fwd_f32").ptr(yp).ptr(xp).i32(n * c).i32(h).i32(w).i32(outH).i32(outW).i32(0), total);
+            used("upsampleNearest", "aa_upsample_nearest_fwd_f32");
+        } else {
+            launch1d(k("aaj_upsample_nearest_fwd").ptr(yp).ptr(xp).i32(h).i32(w).i32(outH).i32(outW).i64(total), total);
+            used("upsampleNearest", "aaj_upsample_nearest_fwd");
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor upsampleNearestBackward(Tensor gradOut, int inH, int inW) {
+        Shape.checkRank("upsampleNearestBackward", "gradOut", gradOut.shape(), 4);
+        if (inH <= 0 || inW <= 0) throw new IllegalArgumentException("upsampleNearestBackward: invalid input size " + inH + "x" + inW);
+        int n = gradOut.dim(0), c = gradOut.dim(1), oh = gradOut.dim(2), ow = gradOut.dim(3);
+        long gp = ptr(gradOut, "upsampleNearestBackward", "gradOut");
+        if (nat("aa_upsample_nearest_bwd_f32")) {
+            Tensor gx = empty(n, c, inH, inW);
+            long total = gx.numel();
+            if (total == 0) return gx;
+            launch1d(k("aa_upsample_nearest_bwd_f32").ptr(ptr(gx, "upsampleNearestBackward", "output")).ptr(gp).i32(n * c)
+                    .i32(inH).i32(inW).i32(oh).i32(ow).i32(0), total);
+            used("upsampleNearestBackward", "aa_upsample_nearest_bwd_f32");
+            return gx;
+        }
+        Tensor gx = zeros(n, c, inH, inW);
+        long total = gradOut.numel();
+        if (total == 0) return gx;
+        launch1d(k("aaj_upsample_nearest_bwd").ptr(ptr(gx, "upsampleNearestBackward", "output")).ptr(gp).i32(inH).i32(inW)
+                .i32(oh).i32(ow).i64(total), total);
+        used("upsampleNearestBackward", "aaj_upsample_nearest_bwd");
+        return gx;
+    }
+
+    // ---------------------------------------------------------------- optimizer
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float wd, boolean firstStep) {
+        Shape.checkSame("sgdStep", param.shape(), grad.shape());
+        Shape.checkSame("sgdStep", param.shape(), buf.shape());
+        long pp = ptr(param, "sgdStep", "param"), gp = ptr(grad, "sgdStep", "grad"), bp = ptr(buf, "sgdStep", "momentum buffer");
+        long n = param.numel();
+        if (n == 0) return;
+        launch1d(k("aaj_sgd_step").ptr(pp).ptr(gp).ptr(bp).f32(lr).f32(momentum).f32(wd).i32(firstStep ? 1 : 0).i64(n), n);
+        used("sgdStep", "aaj_sgd_step");
+    }
+
+    @Override public String toString() { return "CudaBackend[" + device + ": " + ctx.gpu.describe() + "; " + Arrays.asList(ctx.kernels.description()) + "]"; }
+}

@@ -1,0 +1,38 @@
+package autoassign.backend.cuda;
+
+/**
+ * Switches of the CUDA backend, read from system properties when a device's context is created:
+ * <ul>
+ *   <li>{@code autoassign.cuda.tf32} (default true): TF32 tensor cores for convolutions and GEMMs.
+ *       Set false for exact float32 comparisons (the GPU tests do so where they need 1e-3).</li>
+ *   <li>{@code autoassign.cudnn.find} (default false): benchmark cuDNN algorithms (cudnnFind*) once per shape
+ *       instead of taking the heuristics' first choice (cudnnGet*_v7).</li>
+ *   <li>{@code autoassign.cudnn.workspaceLimitMiB} (default 1024): largest workspace an algorithm may use.</li>
+ *   <li>{@code autoassign.cuda.kernels} (default auto): {@code nvrtc} forces run-time compilation of the
+ *       backend's kernels; {@code backend} ignores native/ kernels and uses the backend's own for every op.</li>
+ *   <li>{@code autoassign.cuda.softLimitFraction} (default 0.85): share of device memory reserved before the
+ *       allocator collects unreachable tensors ahead of new cudaMalloc calls.</li>
+ * </ul>
+ */
+public final class CudaOptions {
+    private CudaOptions() {}
+
+    public static boolean tf32() { return bool("autoassign.cuda.tf32", true); }
+
+    public static void setTf32(boolean on) { System.setProperty("autoassign.cuda.tf32", Boolean.toString(on)); }
+
+    static boolean cudnnFind() { return bool("autoassign.cudnn.find", false); }
+
+    static long workspaceLimitBytes() { return Long.getLong("autoassign.cudnn.workspaceLimitMiB", 1024L) << 20; }
+
+    static String kernels() { return System.getProperty("autoassign.cuda.kernels", "auto"); }
+
+    static double softLimitFraction() {
+        return Double.parseDouble(System.getProperty("autoassign.cuda.softLimitFraction", "0.85"));
+    }
+
+    private static boolean bool(String key, boolean dflt) {
+        String v = System.getProperty(key);
+        return v == null ? dflt : Boolean.parseBoolean(v.trim());
+    }
+}

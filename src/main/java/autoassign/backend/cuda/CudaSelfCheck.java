@@ -1,0 +1,141 @@
+package autoassign.backend.cuda;
+
+import autoassign.backend.Backend;
+import autoassign.backend.Backends;
+import autoassign.backend.DeviceSelector;
+import autoassign.tensor.Device;
+import autoassign.tensor.Tensor;
+
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs every Backend op on the CPU reference and on CUDA and prints one row per case: relative error,
+ * tolerance, CPU time, CUDA time (mean of timed repetitions after a warm-up, stream synchronised), and the
+ * kernel or library that ran it. Exit code 0 when every case is within tolerance, 1 when one is not,
+ * 2 when CUDA is not usable here (the reason is printed).
+ *
+ * <pre>java -cp autoassign-native.jar autoassign.backend.cuda.CudaSelfCheck [--device cuda:N] [--reps N] [--filter text]</pre>
+ */
+public final class CudaSelfCheck {
+    private CudaSelfCheck() {}
+
+    public static void main(String[] args) { System.exit(run(args, System.out)); }
+
+    public static int run(String[] args, PrintStream out) {
+        String device = "cuda";
+        int reps = 5;
+        String filter = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--device" -> device = args[++i];
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--filter" -> filter = args[++i];
+                default -> {
+                    out.println("usage: CudaSelfCheck [--device cuda:N] [--reps N] [--filter text]");
+                    return 2;
+                }
+            }
+        }
+        CudaStatus st = CudaProbe.status();
+        Device dev;
+        try {
+            dev = DeviceSelector.select(device, out::println);
+        } catch (IllegalArgumentException e) {
+            out.println("error: " + e.getMessage());
+            return 2;
+        }
+        if (!dev.isCuda()) {
+            out.println("CUDA self-check needs a CUDA device");
+            return 2;
+        }
+        out.printf(Locale.ROOT, "driver CUDA %s, runtime %s, cuDNN %s, cuBLAS %s, kernels: %s%n",
+                CudaStatus.version(st.driverVersion()), CudaStatus.version(st.runtimeVersion()), st.cudnn(),
+                st.cublas() ? "yes" : "no", st.kernels());
+        CudaBackend cuda = (CudaBackend) Backends.of(dev);
+        out.println("loaded kernels: " + cuda.kernelDescription());
+        Backend cpu = Backends.cpu();
+        List<OpChecks.Case> cases = OpChecks.all();
+        Map<String, float[][]> cpuCache = new HashMap<>();
+        Map<String, Double> cpuMs = new HashMap<>();
+        int failed = 0, ran = 0;
+        boolean tf32Before = CudaOptions.tf32();
+        out.printf(Locale.ROOT, "%-30s %-58s %10s %7s %9s %9s  %s  %s%n", "op", "case", "rel.err", "tol", "cpu ms", "cuda ms", "ok", "implementation");
+        for (OpChecks.Case c : cases) {
+            if (filter != null && !(c.label() + " " + c.detail()).contains(filter)) continue;
+            ran++;
+            String key = c.op() + "|" + c.detail();
+            double err;
+            double cudaMs;
+            String impl;
+            String error = null;
+            try {
+                float[][] ref = cpuCache.get(key);
+                if (ref == null) {
+                    long t0 = System.nanoTime();
+                    ref = hostOf(c.fn().run(cpu, c.upload(cpu)));
+                    cpuMs.put(key, (System.nanoTime() - t0) / 1e6);
+                    cpuCache.put(key, ref);
+                }
+                CudaOptions.setTf32(c.tf32() == null ? tf32Before : c.tf32());
+                Tensor[] in = c.upload(cuda);
+                float[][] got = hostOf(c.fn().run(cuda, in)); // warm-up, algorithm choice, and the compared result
+                err = 0;
+                if (got.length != ref.length) err = Double.POSITIVE_INFINITY;
+                else for (int i = 0; i < got.length; i++) err = Math.max(err, OpChecks.relError(got[i], ref[i]));
+                cuda.synchronize();
+                long t0 = System.nanoTime();
+                for (int r = 0; r < reps; r++) release(c.fn().run(cuda, in), in);
+                cuda.synchronize();
+                cudaMs = (System.nanoTime() - t0) / 1e6 / reps;
+                release(in, new Tensor[0]);
+                impl = implOf(cuda, c.op());
+            } catch (RuntimeException e) {
+                err = Double.POSITIVE_INFINITY;
+                cudaMs = Double.NaN;
+                impl = "";
+                error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            } finally {
+                CudaOptions.setTf32(tf32Before);
+            }
+            boolean ok = err <= c.tol();
+            if (!ok) failed++;
+            out.printf(Locale.ROOT, "%-30s %-58s %10.2e %7.0e %9.2f %9.3f  %s  %s%n", c.label(), trim(c.detail(), 58), err,
+                    c.tol(), cpuMs.getOrDefault(key, Double.NaN), cudaMs, ok ? "OK  " : "FAIL", impl);
+            if (error != null) out.println("    " + error);
+        }
+        out.println("memory: " + cuda.memoryStats() + ", pinned staging " + CachingAllocator.human(cuda.pinnedBytes()));
+        out.println(failed == 0 ? "ALL " + ran + " CASES OK" : failed + " OF " + ran + " CASES FAILED");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static String implOf(CudaBackend cuda, String op) {
+        Map<String, String> m = cuda.implementations();
+        if (op.startsWith("autograd")) return "(several)";
+        if (op.equals("zeros+fromHost")) return "cudaMemsetAsync + pinned cudaMemcpyAsync";
+        String s = m.getOrDefault(op, "?");
+        if (op.equals("conv2d") && m.containsKey("conv2d bias")) s += " + " + m.get("conv2d bias");
+        return s;
+    }
+
+    private static float[][] hostOf(Tensor[] ts) {
+        float[][] r = new float[ts.length][];
+        for (int i = 0; i < ts.length; i++) r[i] = ts[i] == null ? new float[0] : ts[i].toFloatArray();
+        return r;
+    }
+
+    /** Frees outputs that are not inputs (in-place ops return their inputs). */
+    private static void release(Tensor[] outs, Tensor[] keep) {
+        outer:
+        for (Tensor t : outs) {
+            if (t == null || t.isCpu()) continue;
+            for (Tensor k : keep) if (k == t) continue outer;
+            t.releaseStorage();
+        }
+    }
+
+    private static String trim(String s, int n) { return s.length() <= n ? s : s.substring(0, n - 1) + "…"; }
+}

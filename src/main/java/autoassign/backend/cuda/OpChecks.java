@@ -1,0 +1,222 @@
+package autoassign.backend.cuda;
+
+import autoassign.autograd.F;
+import autoassign.autograd.Graph;
+import autoassign.backend.Backend;
+import autoassign.backend.ConvParams;
+import autoassign.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Every Backend op as a check case: random inputs (fixed seed), the op run on the CPU reference and on a
+ * CUDA backend, outputs compared by relative error max|cuda − cpu| / max|cpu|. Shared by
+ * {@link CudaSelfCheck} (table with timings) and the GPU-tagged JUnit tests.
+ */
+public final class OpChecks {
+    private OpChecks() {}
+
+    /** An op under test: receives the inputs on the backend's device, returns the tensors to compare. */
+    public interface Op {
+        Tensor[] run(Backend be, Tensor[] in);
+    }
+
+    /**
+     * @param tol       largest accepted relative error
+     * @param tf32      null: the op does not depend on TF32; else the TF32 setting the case runs with
+     * @param inputs    host values of the inputs
+     * @param shapes    their shapes
+     */
+    public record Case(String op, String detail, double tol, Boolean tf32, float[][] inputs, int[][] shapes, Op fn) {
+        public String label() { return op + (tf32 == null ? "" : tf32 ? " [tf32]" : " [fp32]"); }
+
+        public Tensor[] upload(Backend be) {
+            Tensor[] t = new Tensor[inputs.length];
+            for (int i = 0; i < t.length; i++) t[i] = be.fromHost(inputs[i], shapes[i]);
+            return t;
+        }
+    }
+
+    /** Relative error max|a − b| / max|b| (b the reference); NaN/length mismatch → +inf. */
+    public static double relError(float[] a, float[] ref) {
+        if (a.length != ref.length) return Double.POSITIVE_INFINITY;
+        double num = 0, den = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs((double) a[i] - ref[i]);
+            if (Double.isNaN(d)) {
+                if (Float.isNaN(a[i]) && Float.isNaN(ref[i])) continue;
+                return Double.POSITIVE_INFINITY;
+            }
+            num = Math.max(num, d);
+            den = Math.max(den, Math.abs(ref[i]));
+        }
+        return den == 0 ? num : num / den;
+    }
+
+    static float[] rnd(Random r, int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextGaussian() * scale);
+        return a;
+    }
+
+    static float[] pos(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = 0.5f + r.nextFloat();
+        return a;
+    }
+
+    static int n(int... s) { return Math.toIntExact(autoassign.tensor.Shape.numel(s)); }
+
+    private static final class Builder {
+        final List<Case> cases = new ArrayList<>();
+        final Random r = new Random(20240901);
+
+        Case add(String op, String detail, double tol, Boolean tf32, int[][] shapes, Op fn) {
+            float[][] in = new float[shapes.length][];
+            for (int i = 0; i < shapes.length; i++) in[i] = rnd(r, n(shapes[i]), 1f);
+            Case c = new Case(op, detail, tol, tf32, in, shapes, fn);
+            cases.add(c);
+            return c;
+        }
+
+        void addWith(String op, String detail, double tol, Boolean tf32, float[][] in, int[][] shapes, Op fn) {
+            cases.add(new Case(op, detail, tol, tf32, in, shapes, fn));
+        }
+    }
+
+    private static int[] s(int... d) { return d; }
+
+    /** Every op, on odd shapes (correctness) and one realistic size each for timings. */
+    public static List<Case> all() {
+        Builder b = new Builder();
+        record ConvShape(String name, int[] x, int[] w, ConvParams p) {}
+        List<ConvShape> convs = List.of(
+                new ConvShape("3x3 s1 p1", s(2, 16, 19, 23), s(24, 16, 3, 3), ConvParams.of(1, 1)),
+                new ConvShape("1x1 s2", s(2, 32, 15, 17), s(16, 32, 1, 1), ConvParams.of(2, 0)),
+                new ConvShape("7x7 s2 p3", s(1, 3, 37, 41), s(8, 3, 7, 7), ConvParams.of(2, 3)),
+                new ConvShape("3x3 s2 p1 dil2", s(2, 8, 21, 18), s(8, 8, 3, 3), new ConvParams(2, 1, 2, 1, 2, 1)),
+                new ConvShape("head 3x3 256ch 100x152", s(2, 256, 100, 152), s(256, 256, 3, 3), ConvParams.of(1, 1)));
+        for (ConvShape c : convs) {
+            int[] os = {c.x[0], c.w[0], c.p.outH(c.x[2], c.w[2]), c.p.outW(c.x[3], c.w[3])};
+            String d = c.name + " x" + Arrays.toString(c.x) + " w" + Arrays.toString(c.w);
+            float[] xv = rnd(b.r, n(c.x), 1f), wv = rnd(b.r, n(c.w), 1f), bv = rnd(b.r, c.w[0], 1f), gv = rnd(b.r, n(os), 1f);
+            for (boolean tf32 : new boolean[] {true, false}) {
+                double tol = tf32 ? 1e-2 : 1e-3;
+                b.addWith("conv2d", d + " +bias", tol, tf32, new float[][] {xv, wv, bv}, new int[][] {c.x, c.w, s(c.w[0])},
+                        (be, in) -> new Tensor[] {be.conv2d(in[0], in[1], in[2], c.p)});
+                b.addWith("conv2dBackwardInput", d, tol, tf32, new float[][] {gv, wv}, new int[][] {os, c.w},
+                        (be, in) -> new Tensor[] {be.conv2dBackwardInput(in[0], in[1], c.x, c.p)});
+                b.addWith("conv2dBackwardWeight", d, tol, tf32, new float[][] {gv, xv}, new int[][] {os, c.x},
+                        (be, in) -> new Tensor[] {be.conv2dBackwardWeight(in[0], in[1], c.w, c.p)});
+            }
+        }
+        for (int[] g : new int[][] {{37, 29, 23, 0, 0}, {29, 37, 23, 1, 0}, {37, 29, 23, 0, 1}, {23, 31, 41, 1, 1},
+                {1024, 1024, 1024, 0, 0}}) {
+            boolean ta = g[3] == 1, tb = g[4] == 1;
+            int m = g[0], k = g[1], nn = g[2];
+            int[] as = ta ? s(k, m) : s(m, k), bs = tb ? s(nn, k) : s(k, nn);
+            float[] av = rnd(b.r, n(as), 1f), bv = rnd(b.r, n(bs), 1f);
+            for (boolean tf32 : new boolean[] {true, false})
+                b.addWith("gemm", (ta ? "Aᵀ" : "A") + Arrays.toString(as) + (tb ? "·Bᵀ" : "·B") + Arrays.toString(bs),
+                        tf32 ? 1e-2 : 1e-3, tf32, new float[][] {av, bv}, new int[][] {as, bs},
+                        (be, in) -> new Tensor[] {be.gemm(in[0], ta, in[1], tb)});
+        }
+        double t = 1e-3;
+        int[] fm = s(2, 64, 50, 76), odd = s(3, 5, 7, 11);
+        for (int[] x : new int[][] {odd, fm}) {
+            String d = Arrays.toString(x);
+            b.add("channelSum", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.channelSum(in[0])});
+            b.add("add", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.add(in[0], in[1])});
+            b.add("addInPlace", d, t, null, new int[][] {x, x}, (be, in) -> {
+                be.addInPlace(in[0], in[1]);
+                return new Tensor[] {in[0]};
+            });
+            b.add("mulScalar", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.mulScalar(in[0], -1.7f)});
+            b.add("mulByTensorScalar", d, t, null, new int[][] {x, s(1)}, (be, in) -> new Tensor[] {be.mulByTensorScalar(in[0], in[1])});
+            b.add("dot", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.dot(in[0], in[1])});
+            b.add("clampMin", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.clampMin(in[0], 0.1f)});
+            b.add("clampMinBackward", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.clampMinBackward(in[0], in[1], 0.1f)});
+            b.add("sigmoid", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.sigmoid(in[0])});
+            float[] y = new float[n(x)];
+            for (int i = 0; i < y.length; i++) y[i] = b.r.nextFloat();
+            b.addWith("sigmoidBackward", d, t, null, new float[][] {rnd(b.r, n(x), 1f), y}, new int[][] {x, x},
+                    (be, in) -> new Tensor[] {be.sigmoidBackward(in[0], in[1])});
+            b.add("channelAffine", d + " scale+shift", t, null, new int[][] {x, s(x[1]), s(x[1])},
+                    (be, in) -> new Tensor[] {be.channelAffine(in[0], in[1], in[2])});
+            b.add("channelAffine", d + " scale only", t, null, new int[][] {x, s(x[1])},
+                    (be, in) -> new Tensor[] {be.channelAffine(in[0], in[1], null)});
+            b.add("sum", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.sum(in[0])});
+            b.add("broadcastScalar", d, t, null, new int[][] {s(1)}, (be, in) -> new Tensor[] {be.broadcastScalar(in[0], 0.25f, x)});
+            b.add("zeros+fromHost", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.zeros(x), be.fromHost(in[0].toFloatArray(), x)});
+        }
+        for (int[] x : new int[][] {s(2, 12, 7, 9), s(2, 256, 50, 76)}) {
+            int groups = x[1] == 12 ? 3 : 32;
+            String d = Arrays.toString(x) + " G=" + groups;
+            int c = x[1];
+            b.addWith("groupNorm", d, t, null, new float[][] {rnd(b.r, n(x), 2f), pos(b.r, c), rnd(b.r, c, 1f)},
+                    new int[][] {x, s(c), s(c)}, (be, in) -> be.groupNorm(in[0], in[1], in[2], groups, 1e-5f));
+            b.add("groupNorm", d + " no affine", t, null, new int[][] {x},
+                    (be, in) -> be.groupNorm(in[0], null, null, groups, 1e-5f));
+            // backward: mean/rstd from the CPU forward are inputs, so both sides use the same statistics
+            float[] xv = rnd(b.r, n(x), 2f);
+            float[] gamma = pos(b.r, c);
+            Tensor[] st = autoassign.backend.Backends.cpu().groupNorm(Tensor.of(xv.clone(), x), null, null, groups, 1e-5f);
+            float[] mean = st[1].toFloatArray(), rstd = st[2].toFloatArray();
+            int ng = x[0] * groups;
+            b.addWith("groupNormBackward", d, t, null, new float[][] {rnd(b.r, n(x), 1f), xv, mean, rstd, gamma},
+                    new int[][] {x, x, s(ng), s(ng), s(c)}, (be, in) -> be.groupNormBackward(in[0], in[1], in[2], in[3], in[4], groups));
+            b.addWith("groupNormBackward", d + " no affine", t, null, new float[][] {rnd(b.r, n(x), 1f), xv, mean, rstd},
+                    new int[][] {x, x, s(ng), s(ng)}, (be, in) -> be.groupNormBackward(in[0], in[1], in[2], in[3], null, groups));
+        }
+        for (int[] pool : new int[][] {{3, 2, 1}, {2, 2, 0}, {1, 2, 0}}) {
+            for (int[] x : new int[][] {s(2, 3, 9, 12), s(2, 64, 200, 304)}) {
+                if (pool[0] != 3 && x[1] == 64) continue;
+                int kk = pool[0], st = pool[1], pd = pool[2];
+                int oh = (x[2] + 2 * pd - kk) / st + 1, ow = (x[3] + 2 * pd - kk) / st + 1;
+                String d = Arrays.toString(x) + " k" + kk + " s" + st + " p" + pd;
+                b.add("maxPool2d", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.maxPool2d(in[0], kk, st, pd)});
+                b.add("maxPool2dBackward", d, t, null, new int[][] {s(x[0], x[1], oh, ow), x},
+                        (be, in) -> new Tensor[] {be.maxPool2dBackward(in[0], in[1], kk, st, pd)});
+            }
+        }
+        for (int[] u : new int[][] {{2, 3, 5, 7, 10, 14}, {1, 2, 5, 7, 13, 9}, {2, 256, 25, 38, 50, 76}}) {
+            int[] x = s(u[0], u[1], u[2], u[3]);
+            int oh = u[4], ow = u[5];
+            String d = Arrays.toString(x) + " -> " + oh + "x" + ow;
+            b.add("upsampleNearest", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.upsampleNearest(in[0], oh, ow)});
+            b.add("upsampleNearestBackward", d, t, null, new int[][] {s(u[0], u[1], oh, ow)},
+                    (be, in) -> new Tensor[] {be.upsampleNearestBackward(in[0], u[2], u[3])});
+        }
+        for (int[] x : new int[][] {s(7, 13), s(256, 256, 3, 3)}) {
+            for (boolean first : new boolean[] {true, false}) {
+                b.add("sgdStep", Arrays.toString(x) + (first ? " first" : ""), t, null, new int[][] {x, x, x}, (be, in) -> {
+                    be.sgdStep(in[0], in[1], in[2], 0.01f, 0.9f, 1e-4f, first);
+                    return new Tensor[] {in[0], in[2]};
+                });
+            }
+        }
+        // end to end through autograd: conv -> GN -> relu -> maxpool -> upsample -> add -> sigmoid -> scale -> sum
+        b.add("autograd mini-net", "x[2,8,16,20] conv3x3(16)+GN(4)+pool+upsample", 1e-3, false,
+                new int[][] {s(2, 8, 16, 20), s(16, 8, 3, 3), s(16), s(16), s(16), s(1)}, OpChecks::miniNet);
+        return b.cases;
+    }
+
+
+    /** Forward + backward of a small network built from the autograd ops; returns loss and every gradient. */
+    static Tensor[] miniNet(Backend be, Tensor[] in) {
+        for (Tensor t : in) t.setGrad(null);
+        Tensor x = in[0].setRequiresGrad(true), w = in[1].setRequiresGrad(true), bias = in[2].setRequiresGrad(true);
+        Tensor gamma = in[3].setRequiresGrad(true), beta = in[4].setRequiresGrad(true), scale = in[5].setRequiresGrad(true);
+        Tensor h = F.conv2d(x, w, bias, ConvParams.of(1, 1));
+        h = F.relu(F.groupNorm(h, gamma, beta, 4, 1e-5f));
+        Tensor p = F.maxPool2d(h, 3, 2, 1);
+        Tensor u = F.upsampleNearest(p, h.dim(2), h.dim(3));
+        Tensor y = F.scale(F.sigmoid(F.add(h, u)), scale);
+        Tensor loss = F.mean(y);
+        Graph.backward(loss);
+        return new Tensor[] {loss, x.grad(), w.grad(), bias.grad(), gamma.grad(), beta.grad(), scale.grad()};
+    }
+}

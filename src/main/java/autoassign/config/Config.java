@@ -1,0 +1,69 @@
+package autoassign.config;
+
+import java.nio.file.Path;
+
+/**
+ * A whole job configuration, read from YAML whose keys mirror MMDetection's Python config (see
+ * {@code docs/config.md}). Immutable; build it with {@link ConfigLoader}.
+ *
+ * @param source          file the configuration came from (for messages)
+ * @param dataRoot        {@code data_root}: folder that dataset paths are relative to (the CLI's
+ *                        {@code --data-root} replaces it); may be null for synthetic data
+ * @param model           the detector and its test-time settings
+ * @param trainDataloader training data
+ * @param valDataloader   validation data
+ * @param valEvaluator    evaluation settings
+ * @param optimWrapper    optimizer
+ * @param paramScheduler  learning-rate schedule
+ * @param runtime         loop length, intervals, seed
+ * @param autoScaleLr     {@code auto_scale_lr.enable}: scale lr by total batch / baseBatchSize
+ * @param baseBatchSize   {@code auto_scale_lr.base_batch_size} (16)
+ */
+public record Config(String source, String dataRoot, ModelConfig model, DataLoaderConfig trainDataloader,
+                     DataLoaderConfig valDataloader, EvaluatorConfig valEvaluator, OptimConfig optimWrapper,
+                     SchedulerConfig paramScheduler, RuntimeConfig runtime, boolean autoScaleLr, int baseBatchSize) {
+
+    /** A copy whose dataset paths resolve against {@code root} (the CLI's {@code --data-root}). */
+    public Config withDataRoot(String root) {
+        return new Config(source, root, model, trainDataloader, valDataloader, valEvaluator, optimWrapper,
+                paramScheduler, runtime, autoScaleLr, baseBatchSize);
+    }
+
+    /** {@code relative} resolved against the data root (absolute paths are kept). */
+    public Path resolve(String relative) {
+        if (relative == null) throw new IllegalArgumentException("no path to resolve");
+        Path p = Path.of(relative);
+        if (p.isAbsolute() || dataRoot == null) return p;
+        return Path.of(dataRoot).resolve(p);
+    }
+
+    static Config from(ConfigNode root) {
+        String dataRoot = root.string("data_root", null);
+        ModelConfig model = ModelConfig.from(root.requiredChild("model"));
+        DataLoaderConfig train = DataLoaderConfig.from(root.requiredChild("train_dataloader"), true);
+        DataLoaderConfig val = DataLoaderConfig.from(root.requiredChild("val_dataloader"), false);
+        EvaluatorConfig eval = EvaluatorConfig.from(root.child("val_evaluator"));
+        OptimConfig optim = OptimConfig.from(root.requiredChild("optim_wrapper"));
+        SchedulerConfig sched = SchedulerConfig.from(root, "param_scheduler");
+        RuntimeConfig runtime = RuntimeConfig.from(root);
+        ConfigNode valCfg = root.child("val_cfg");
+        valCfg.fixed("type", "ValLoop");
+        valCfg.finish();
+        ConfigNode asl = root.child("auto_scale_lr");
+        boolean scale = asl.bool("enable", false);
+        int base = asl.positive("base_batch_size", asl.integer("base_batch_size", 16));
+        asl.finish();
+        root.finish();
+        int classes = model.bboxHead().numClasses();
+        checkClasses(root, "train_dataloader", train, classes);
+        checkClasses(root, "val_dataloader", val, classes);
+        return new Config(root.source(), dataRoot, model, train, val, eval, optim, sched, runtime, scale, base);
+    }
+
+    private static void checkClasses(ConfigNode root, String key, DataLoaderConfig dl, int classes) {
+        SyntheticConfig s = dl.dataset().synthetic();
+        if (s != null && s.numClasses() != classes)
+            throw root.error(key + ".dataset.num_classes", "must equal model.bbox_head.num_classes " + classes
+                    + ", got " + s.numClasses());
+    }
+}

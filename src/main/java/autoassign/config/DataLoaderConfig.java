@@ -1,0 +1,34 @@
+package autoassign.config;
+
+/**
+ * {@code train_dataloader} / {@code val_dataloader}.
+ *
+ * @param batchSize      images per batch (per device; MMDetection's 2 per GPU)
+ * @param numWorkers     loader threads
+ * @param shuffle        {@code sampler.shuffle} (DefaultSampler)
+ * @param aspectRatioGrouping {@code batch_sampler: {type: AspectRatioBatchSampler}} present
+ * @param dataset        what to load and how to transform it
+ */
+public record DataLoaderConfig(int batchSize, int numWorkers, boolean shuffle, boolean aspectRatioGrouping,
+                               DatasetConfig dataset) {
+
+    static DataLoaderConfig from(ConfigNode n, boolean train) {
+        int batch = n.positive("batch_size", n.integer("batch_size", train ? 2 : 1));
+        int workers = n.atLeast("num_workers", n.integer("num_workers", 2), 0);
+        n.bool("persistent_workers", true); // accepted for familiarity
+        ConfigNode sampler = n.child("sampler");
+        sampler.choice("type", "DefaultSampler", "DefaultSampler");
+        boolean shuffle = sampler.bool("shuffle", train);
+        sampler.finish();
+        boolean grouping = false;
+        if (n.has("batch_sampler")) {
+            ConfigNode bs = n.child("batch_sampler");
+            bs.fixed("type", "AspectRatioBatchSampler");
+            bs.finish();
+            grouping = true;
+        } else n.raw("batch_sampler");
+        DatasetConfig ds = DatasetConfig.from(n.requiredChild("dataset"), train);
+        n.finish();
+        return new DataLoaderConfig(batch, workers, shuffle, grouping, ds);
+    }
+}

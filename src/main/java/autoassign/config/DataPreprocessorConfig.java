@@ -1,0 +1,40 @@
+package autoassign.config;
+
+import java.util.List;
+
+/**
+ * {@code model.data_preprocessor} (MMDetection {@code DetDataPreprocessor}): per-channel
+ * {@code (x - mean) / std} in the image's channel order (BGR for the caffe weights), then zero padding of
+ * the batch to a multiple of {@code padSizeDivisor}.
+ */
+public record DataPreprocessorConfig(List<Double> mean, List<Double> std, boolean bgrToRgb, int padSizeDivisor,
+                                     double padValue) {
+    public DataPreprocessorConfig {
+        mean = List.copyOf(mean);
+        std = List.copyOf(std);
+    }
+
+    public float[] meanArray() { return toFloats(mean); }
+
+    public float[] stdArray() { return toFloats(std); }
+
+    private static float[] toFloats(List<Double> v) {
+        float[] f = new float[v.size()];
+        for (int i = 0; i < f.length; i++) f[i] = v.get(i).floatValue();
+        return f;
+    }
+
+    static DataPreprocessorConfig from(ConfigNode n) {
+        n.fixed("type", "DetDataPreprocessor");
+        List<Double> mean = n.doubleList("mean", List.of(102.9801, 115.9465, 122.7717));
+        List<Double> std = n.doubleList("std", List.of(1.0, 1.0, 1.0));
+        if (mean.size() != 3) throw n.error("mean", "needs 3 values (one per channel), got " + mean.size());
+        if (std.size() != 3) throw n.error("std", "needs 3 values (one per channel), got " + std.size());
+        for (double s : std) if (!(s > 0)) throw n.error("std", "values must be positive, got " + std);
+        boolean bgr = n.bool("bgr_to_rgb", false);
+        int pad = n.positive("pad_size_divisor", n.integer("pad_size_divisor", 32));
+        double padValue = n.number("pad_value", 0.0);
+        n.finish();
+        return new DataPreprocessorConfig(mean, std, bgr, pad, padValue);
+    }
+}

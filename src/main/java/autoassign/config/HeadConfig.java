@@ -1,0 +1,61 @@
+package autoassign.config;
+
+import java.util.List;
+
+/**
+ * {@code model.bbox_head} (MMDetection {@code AutoAssignHead}); the loss settings are read by the loss.
+ *
+ * @param numClasses       classes C (80 for COCO)
+ * @param inChannels       channels of the FPN levels
+ * @param featChannels     channels of the towers
+ * @param stackedConvs     conv3x3+GN+ReLU layers per tower
+ * @param strides          stride of each level (one per FPN output)
+ * @param normCfg          GN of the towers ({@code num_groups} must divide {@code feat_channels})
+ * @param convBias         tower convs keep a bias (AutoAssign: true)
+ * @param forceTopk        loss option (false, inactive)
+ * @param topk             loss option (9)
+ * @param posLossWeight    0.25
+ * @param negLossWeight    0.75
+ * @param centerLossWeight 0.75
+ * @param giouLossWeight   {@code loss_bbox.loss_weight} (5.0)
+ * @param giouEps          {@code loss_bbox.eps} (1e-6)
+ */
+public record HeadConfig(int numClasses, int inChannels, int featChannels, int stackedConvs, List<Integer> strides,
+                         NormConfig normCfg, boolean convBias, boolean forceTopk, int topk, double posLossWeight,
+                         double negLossWeight, double centerLossWeight, double giouLossWeight, double giouEps) {
+
+    public HeadConfig {
+        strides = List.copyOf(strides);
+    }
+
+    public int[] stridesArray() { return strides.stream().mapToInt(Integer::intValue).toArray(); }
+
+    static HeadConfig from(ConfigNode n) {
+        n.fixed("type", "AutoAssignHead");
+        int classes = n.positive("num_classes", n.integer("num_classes"));
+        int in = n.positive("in_channels", n.integer("in_channels"));
+        int feat = n.positive("feat_channels", n.integer("feat_channels", 256));
+        int stacked = n.atLeast("stacked_convs", n.integer("stacked_convs", 4), 0);
+        List<Integer> strides = n.intList("strides", List.of(8, 16, 32, 64, 128));
+        if (strides.isEmpty()) throw n.error("strides", "must not be empty");
+        for (int s : strides) if (s <= 0) throw n.error("strides", "must be positive, got " + strides);
+        NormConfig norm = NormConfig.from(n.child("norm_cfg"), new NormConfig("GN", 32, true, 1e-5));
+        if (!norm.isGroupNorm()) throw n.error("norm_cfg.type", "the head uses GroupNorm: must be GN");
+        if (stacked > 0) norm.checkDivides(n, "norm_cfg", feat, "feat_channels");
+        boolean bias = n.bool("conv_bias", true);
+        if (!n.bool("centerness_on_reg", true))
+            throw n.error("centerness_on_reg", "AutoAssign puts objectness on the regression tower: must be true");
+        boolean forceTopk = n.bool("force_topk", false);
+        int topk = n.positive("topk", n.integer("topk", 9));
+        double pos = n.nonNegative("pos_loss_weight", n.number("pos_loss_weight", 0.25));
+        double neg = n.nonNegative("neg_loss_weight", n.number("neg_loss_weight", 0.75));
+        double center = n.nonNegative("center_loss_weight", n.number("center_loss_weight", 0.75));
+        ConfigNode lb = n.child("loss_bbox");
+        lb.fixed("type", "GIoULoss");
+        double giouW = lb.nonNegative("loss_weight", lb.number("loss_weight", 5.0));
+        double giouEps = lb.positive("eps", lb.number("eps", 1e-6));
+        lb.finish();
+        n.finish();
+        return new HeadConfig(classes, in, feat, stacked, strides, norm, bias, forceTopk, topk, pos, neg, center, giouW, giouEps);
+    }
+}

@@ -1,0 +1,170 @@
+package autoassign.data;
+
+import org.bytedeco.opencv.global.opencv_core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Threaded loader: worker threads decode and transform whole batches ahead of the trainer, at most
+ * {@code prefetch} batches in flight (a bounded queue); batches come out in sampler order, so an epoch
+ * is identical for any number of workers (flip decisions depend only on seed, epoch and position).
+ *
+ * <p>Bad images (missing, truncated, undecodable) are warned about once, counted, skipped for the rest
+ * of the run, and left out of their batch (a batch whose images all failed is left out); the loader never
+ * throws mid-epoch for bad input. A summary line is logged at the end of each epoch that had new problems.
+ */
+public final class DataLoader implements AutoCloseable {
+    private final CocoDataset dataset;
+    private final Pipeline pipeline;
+    private final LoaderOptions options;
+    private final BatchSampler sampler;
+    private final ExecutorService pool;
+    private final Set<Integer> badImages = ConcurrentHashMap.newKeySet();
+
+    public DataLoader(CocoDataset dataset, PipelineOptions pipelineOptions, LoaderOptions options) {
+        this.dataset = dataset;
+        this.pipeline = new Pipeline(pipelineOptions);
+        this.options = options;
+        this.sampler = BatchSampler.forDataset(dataset, options.batchSize(), options.shuffle(), options.seed(), options.rank(),
+                options.worldSize(), options.groupByAspect(), options.dropLast());
+        if (options.opencvThreads() >= 0) opencv_core.setNumThreads(options.opencvThreads());
+        if (options.workers() > 0) {
+            AtomicInteger n = new AtomicInteger();
+            this.pool = Executors.newFixedThreadPool(options.workers(), r -> {
+                Thread t = new Thread(r, "data-worker-" + n.getAndIncrement());
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            this.pool = null;
+        }
+    }
+
+    public CocoDataset dataset() { return dataset; }
+
+    public Pipeline pipeline() { return pipeline; }
+
+    public BatchSampler sampler() { return sampler; }
+
+    public DataIssues issues() { return dataset.issues(); }
+
+    /** Number of batches the sampler plans for an epoch (bad images may make some smaller). */
+    public int batchesPerEpoch(int epoch) { return sampler.numBatches(epoch); }
+
+    /** Iterates one epoch; close the iterator (or exhaust it) to release its prefetched batches. */
+    public Epoch epoch(int epoch) { return new Epoch(epoch); }
+
+    /** Prepares one planned batch (dataset indices) in the calling thread; null if every image failed. */
+    Batch load(int epoch, int batchIndex, int[] indices, int firstPosition) {
+        List<PreparedImage> ok = new ArrayList<>(indices.length);
+        for (int k = 0; k < indices.length; k++) {
+            int idx = indices[k];
+            if (badImages.contains(idx)) continue;
+            int position = (firstPosition + k) * options.worldSize() + options.rank();
+            boolean flip = BatchSampler.flipDecision(options.seed(), epoch, position, pipeline.options().flipProb());
+            try {
+                ok.add(pipeline.prepare(dataset, idx, flip));
+            } catch (BadImageException e) {
+                if (badImages.add(idx))
+                    dataset.issues().warn(e.kind(), e.getMessage() + " (image id " + dataset.get(idx).id() + "), image skipped");
+            } catch (RuntimeException e) {
+                if (badImages.add(idx))
+                    dataset.issues().warn(DataIssue.IMAGE_CORRUPT, dataset.imagePath(dataset.get(idx)) + ": cannot load image ("
+                            + e.getClass().getSimpleName() + ": " + CocoJson.oneLine(e.getMessage()) + ") (image id "
+                            + dataset.get(idx).id() + "), image skipped");
+            }
+        }
+        return ok.isEmpty() ? null : pipeline.collate(ok);
+    }
+
+    @Override public void close() {
+        if (pool != null) pool.shutdownNow();
+    }
+
+    /** One epoch's batches, in order. */
+    public final class Epoch implements Iterator<Batch>, AutoCloseable {
+        private final int epoch;
+        private final List<int[]> plan;
+        private final int[] firstPosition;
+        private final ArrayDeque<Future<Batch>> inFlight = new ArrayDeque<>();
+        private int submitted;
+        private int consumed;
+        private Batch next;
+        private boolean summarized;
+
+        Epoch(int epoch) {
+            this.epoch = epoch;
+            this.plan = sampler.batches(epoch);
+            this.firstPosition = new int[plan.size()];
+            for (int i = 1; i < plan.size(); i++) firstPosition[i] = firstPosition[i - 1] + plan.get(i - 1).length;
+            if (pool != null) fill();
+        }
+
+        public int plannedBatches() { return plan.size(); }
+
+        private void fill() {
+            while (submitted < plan.size() && inFlight.size() < options.prefetch()) {
+                int b = submitted++;
+                inFlight.add(pool.submit(() -> load(epoch, b, plan.get(b), firstPosition[b])));
+            }
+        }
+
+        private Batch produce() {
+            while (consumed < plan.size()) {
+                int b = consumed++;
+                Batch batch;
+                if (pool == null) {
+                    batch = load(epoch, b, plan.get(b), firstPosition[b]);
+                } else {
+                    Future<Batch> f = inFlight.poll();
+                    fill();
+                    try {
+                        batch = f.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("data loader interrupted", e);
+                    } catch (ExecutionException e) {
+                        Throwable c = e.getCause();
+                        if (c instanceof Error err) throw err;
+                        throw new IllegalStateException("data loader failed on batch " + b + ": " + c, c);
+                    }
+                }
+                if (batch != null) return batch;
+            }
+            if (!summarized) {
+                summarized = true;
+                dataset.issues().summarize();
+            }
+            return null;
+        }
+
+        @Override public boolean hasNext() {
+            if (next == null) next = produce();
+            return next != null;
+        }
+
+        @Override public Batch next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            Batch b = next;
+            next = null;
+            return b;
+        }
+
+        @Override public void close() {
+            for (Future<Batch> f : inFlight) f.cancel(false);
+            inFlight.clear();
+            consumed = plan.size();
+        }
+    }
+}

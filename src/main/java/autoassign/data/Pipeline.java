@@ -1,0 +1,159 @@
+package autoassign.data;
+
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.bytedeco.opencv.global.opencv_core.flip;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import org.bytedeco.opencv.global.opencv_imgproc;
+
+/**
+ * The per-image pipeline (decode → keep-ratio resize → horizontal flip, AA_1 §4–§6) and the batch
+ * preprocessor (float conversion, mean / std, zero padding to a multiple of 32, AA_1 §7).
+ * Stateless and thread-safe.
+ */
+public final class Pipeline {
+    private final PipelineOptions options;
+    private final float[][] lut = new float[3][256];
+    private final float[] mean;
+    private final boolean unitStd;
+
+    public Pipeline(PipelineOptions options) {
+        this.options = options;
+        float[] std = options.std();
+        this.mean = options.mean();
+        this.unitStd = std[0] == 1f && std[1] == 1f && std[2] == 1f;
+        for (int c = 0; c < 3; c++)
+            for (int v = 0; v < 256; v++) lut[c][v] = ((float) v - mean[c]) / std[c];
+    }
+
+    public PipelineOptions options() { return options; }
+
+    /** Decodes and transforms image {@code index} of {@code dataset}. */
+    public PreparedImage prepare(CocoDataset dataset, int index, boolean flip) throws BadImageException {
+        ImageRecord rec = dataset.get(index);
+        try (Mat img = ImageDecoder.decode(dataset.imagePath(rec))) {
+            if (img.rows() != rec.height() || img.cols() != rec.width())
+                dataset.issues().warn(DataIssue.IMAGE_SIZE_MISMATCH, dataset.imagePath(rec) + ": decoded size " + img.cols() + "x"
+                        + img.rows() + " differs from the json record " + rec.width() + "x" + rec.height() + " (image " + rec.id()
+                        + "), decoded size used");
+            return prepare(img, rec, index, flip);
+        }
+    }
+
+    /** Transforms an already decoded BGR 8UC3 image (not modified) with the annotations of {@code rec}. */
+    public PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, boolean flip) {
+        ResizeGeometry g = ResizeGeometry.keepRatio(bgr.rows(), bgr.cols(), options.scaleLong(), options.scaleShort());
+        byte[] pixels;
+        try (Mat resized = resize(bgr, g)) {
+            if (flip) flip(resized, resized, 1);
+            pixels = ImageDecoder.pixels(resized);
+        }
+        float[] boxes = scaleBoxes(rec.boxes(), g);
+        float[] crowd = scaleBoxes(rec.crowdBoxes(), g);
+        if (flip) {
+            flipBoxes(boxes, g.newW());
+            flipBoxes(crowd, g.newW());
+        }
+        ImageMeta meta = new ImageMeta(rec.id(), rec.fileName(), datasetIndex, g.oriH(), g.oriW(), g.newH(), g.newW(),
+                g.scaleW(), g.scaleH(), flip, 0, 0);
+        return new PreparedImage(meta, pixels, new GroundTruth(boxes, rec.labels().clone(), crowd, rec.crowdLabels().clone()));
+    }
+
+    /** OpenCV {@code resize(INTER_LINEAR)} to the geometry's size (AA_1 §10); returns a new Mat. */
+    public static Mat resize(Mat src, ResizeGeometry g) {
+        Mat dst = new Mat();
+        try (Size size = new Size(g.newW(), g.newH())) {
+            opencv_imgproc.resize(src, dst, size, 0, 0, INTER_LINEAR);
+        }
+        return dst;
+    }
+
+    /** Boxes ×(w_scale, h_scale) in float32, clipped to [0, new_w] × [0, new_h] (AA_1 §5); returns a new array. */
+    public static float[] scaleBoxes(float[] boxes, ResizeGeometry g) {
+        float sw = (float) g.scaleW(), sh = (float) g.scaleH();
+        float w = g.newW(), h = g.newH();
+        float[] out = new float[boxes.length];
+        for (int i = 0; i + 3 < boxes.length; i += 4) {
+            out[i] = clamp(boxes[i] * sw, w);
+            out[i + 1] = clamp(boxes[i + 1] * sh, h);
+            out[i + 2] = clamp(boxes[i + 2] * sw, w);
+            out[i + 3] = clamp(boxes[i + 3] * sh, h);
+        }
+        return out;
+    }
+
+    private static float clamp(float v, float hi) { return v < 0 ? 0f : (v > hi ? hi : v); }
+
+    /** In place: {@code x1' = W - x2, x2' = W - x1} with {@code W} the resized, unpadded width (AA_1 §6). */
+    public static void flipBoxes(float[] boxes, int width) {
+        float w = width;
+        for (int i = 0; i + 3 < boxes.length; i += 4) {
+            float x1 = boxes[i];
+            boxes[i] = w - boxes[i + 2];
+            boxes[i + 2] = w - x1;
+        }
+    }
+
+    /** Padded size: {@code ceil(v / d) * d}. */
+    public static int padTo(int v, int divisor) { return (v + divisor - 1) / divisor * divisor; }
+
+    /**
+     * Stacks images into [B, 3, H_b, W_b]: float32, {@code (x - mean[c]) / std[c]} per B, G, R channel, each
+     * image at the top-left, padding (bottom / right) exactly 0.0 (AA_1 §7).
+     */
+    public Batch collate(List<PreparedImage> images) {
+        if (images.isEmpty()) throw new IllegalArgumentException("cannot collate an empty batch");
+        int maxH = 0, maxW = 0;
+        for (PreparedImage p : images) {
+            maxH = Math.max(maxH, p.meta().imgH());
+            maxW = Math.max(maxW, p.meta().imgW());
+        }
+        int hb = padTo(maxH, options.padDivisor()), wb = padTo(maxW, options.padDivisor());
+        int b = images.size();
+        long total = (long) b * 3 * hb * wb;
+        if (total > Integer.MAX_VALUE) throw new IllegalArgumentException("batch too large: " + b + "x3x" + hb + "x" + wb);
+        float[] data = new float[(int) total];
+        List<ImageMeta> metas = new ArrayList<>(b);
+        List<GroundTruth> gts = new ArrayList<>(b);
+        int plane = hb * wb;
+        for (int i = 0; i < b; i++) {
+            PreparedImage p = images.get(i);
+            normalizeInto(p.pixels(), p.meta().imgH(), p.meta().imgW(), data, i * 3 * plane, hb, wb);
+            metas.add(p.meta().withPad(hb, wb));
+            gts.add(p.gt());
+        }
+        return new Batch(data, new int[] {b, 3, hb, wb}, metas, gts);
+    }
+
+    /** Writes one HWC BGR uint8 image into a CHW float region of row stride {@code wb} and height {@code hb}. */
+    void normalizeInto(byte[] px, int h, int w, float[] dst, int base, int hb, int wb) {
+        int plane = hb * wb;
+        if (unitStd) { // (float) v - mean: the same float32 values as the table, and faster
+            float m0 = mean[0], m1 = mean[1], m2 = mean[2];
+            for (int y = 0; y < h; y++) {
+                int s = y * w * 3;
+                int d0 = base + y * wb, d1 = d0 + plane, d2 = d1 + plane;
+                for (int x = 0; x < w; x++, s += 3) {
+                    dst[d0 + x] = (px[s] & 0xFF) - m0;
+                    dst[d1 + x] = (px[s + 1] & 0xFF) - m1;
+                    dst[d2 + x] = (px[s + 2] & 0xFF) - m2;
+                }
+            }
+            return;
+        }
+        float[] l0 = lut[0], l1 = lut[1], l2 = lut[2];
+        for (int y = 0; y < h; y++) {
+            int s = y * w * 3;
+            int d0 = base + y * wb, d1 = d0 + plane, d2 = d1 + plane;
+            for (int x = 0; x < w; x++, s += 3) {
+                dst[d0 + x] = l0[px[s] & 0xFF];
+                dst[d1 + x] = l1[px[s + 1] & 0xFF];
+                dst[d2 + x] = l2[px[s + 2] & 0xFF];
+            }
+        }
+    }
+}

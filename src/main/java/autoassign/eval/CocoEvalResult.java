@@ -1,0 +1,280 @@
+package autoassign.eval;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Output of {@link CocoEvaluator}: the accumulated precision / recall arrays (COCOeval's {@code eval}), the 12
+ * summary numbers ({@code stats}) and MMDetection's per-category AP.
+ */
+public final class CocoEvalResult {
+
+    private final CocoEvalParams params;
+    private final long[] catIds;
+    private final Map<Long, String> catNames;
+    private final double[] precision; // [T][R][K][A][M]
+    private final double[] recall; // [T][K][A][M]
+    private final double[] stats;
+    private final double[] perCategoryAp;
+    private final List<String> summary = new ArrayList<>();
+
+    CocoEvalResult(CocoEvalParams params, long[] catIds, Map<Long, String> catNames, double[] precision,
+                   double[] recall) {
+        this.params = params;
+        this.catIds = catIds;
+        this.catNames = catNames;
+        this.precision = precision;
+        this.recall = recall;
+        this.stats = summarizeDets();
+        this.perCategoryAp = new double[catIds.length];
+        int numT = params.iouThrs().length;
+        int numR = params.recThrs().length;
+        double[] buf = new double[numT * numR];
+        for (int k = 0; k < catIds.length; k++) {
+            int n = 0;
+            for (int t = 0; t < numT; t++) {
+                for (int r = 0; r < numR; r++) {
+                    double v = precision(t, r, k, 0, params.maxDets().length - 1);
+                    if (v > -1) {
+                        buf[n++] = v;
+                    }
+                }
+            }
+            perCategoryAp[k] = CocoEvaluator.numpyMean(buf, n);
+        }
+    }
+
+    public CocoEvalParams params() {
+        return params;
+    }
+
+    /** {@code eval['precision'][t, r, k, a, m]}. */
+    public double precision(int t, int r, int k, int a, int m) {
+        int numR = params.recThrs().length;
+        int numA = params.areaRng().length;
+        int numM = params.maxDets().length;
+        return precision[(((t * numR + r) * catIds.length + k) * numA + a) * numM + m];
+    }
+
+    /** {@code eval['recall'][t, k, a, m]}. */
+    public double recall(int t, int k, int a, int m) {
+        int numA = params.areaRng().length;
+        int numM = params.maxDets().length;
+        return recall[((t * catIds.length + k) * numA + a) * numM + m];
+    }
+
+    /** The 12 numbers of {@code COCOeval.stats}. */
+    public double[] stats() {
+        return stats.clone();
+    }
+
+    public List<String> statNames() {
+        return List.of(params.statNames());
+    }
+
+    /** Category ids, ascending. */
+    public long[] categoryIds() {
+        return catIds.clone();
+    }
+
+    /**
+     * Per-category AP as MMDetection's classwise table: mean of {@code precision[:, :, k, 0, -1]} over entries
+     * {@code > -1}; NaN where the category has no non-ignored GT. Keyed by category id, ascending.
+     */
+    public Map<Long, Double> perCategoryAp() {
+        Map<Long, Double> m = new LinkedHashMap<>();
+        for (int k = 0; k < catIds.length; k++) {
+            m.put(catIds[k], perCategoryAp[k]);
+        }
+        return m;
+    }
+
+    /** The 12 lines {@code COCOeval.summarize()} prints. */
+    public List<String> summaryLines() {
+        return List.copyOf(summary);
+    }
+
+    /** Per-category AP as a text table (name, id, AP with 3 decimals, "nan" without GT), 3 columns wide. */
+    public List<String> classwiseTable() {
+        List<String> cells = new ArrayList<>();
+        for (int k = 0; k < catIds.length; k++) {
+            String name = catNames.getOrDefault(catIds[k], String.valueOf(catIds[k]));
+            double ap = perCategoryAp[k];
+            cells.add(String.format("%-16s %7s", truncate(name, 16), Double.isNaN(ap) ? "nan" : fixed3(ap)));
+        }
+        List<String> lines = new ArrayList<>();
+        String head = String.format("%-16s %7s", "category", "AP");
+        lines.add(String.join(" | ", head, head, head));
+        for (int i = 0; i < cells.size(); i += 3) {
+            lines.add(String.join(" | ", cells.subList(i, Math.min(i + 3, cells.size()))));
+        }
+        return lines;
+    }
+
+    private static String truncate(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n);
+    }
+
+    /** Python's {@code '{:0.3f}'.format(x)}: correctly rounded from the exact binary value, ties to even. */
+    static String fixed3(double x) {
+        if (!Double.isFinite(x)) {
+            return Double.isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+        }
+        String s = new BigDecimal(x).setScale(3, RoundingMode.HALF_EVEN).toPlainString();
+        if (x < 0 || (x == 0 && 1 / x < 0)) {
+            if (!s.startsWith("-")) {
+                s = "-" + s; // -0.0001 -> "-0.000" as Python prints it
+            }
+        }
+        return s;
+    }
+
+    private double[] summarizeDets() {
+        int[] md = params.maxDets();
+        double[] s = new double[12];
+        s[0] = summarize(true, null, "all", 100);
+        s[1] = summarize(true, 0.5, "all", md[2]);
+        s[2] = summarize(true, 0.75, "all", md[2]);
+        s[3] = summarize(true, null, "small", md[2]);
+        s[4] = summarize(true, null, "medium", md[2]);
+        s[5] = summarize(true, null, "large", md[2]);
+        s[6] = summarize(false, null, "all", md[0]);
+        s[7] = summarize(false, null, "all", md[1]);
+        s[8] = summarize(false, null, "all", md[2]);
+        s[9] = summarize(false, null, "small", md[2]);
+        s[10] = summarize(false, null, "medium", md[2]);
+        s[11] = summarize(false, null, "large", md[2]);
+        return s;
+    }
+
+    private double summarize(boolean ap, Double iouThr, String areaLbl, int maxDets) {
+        double[] iouThrs = params.iouThrs();
+        int numT = iouThrs.length;
+        int numR = params.recThrs().length;
+        int numK = catIds.length;
+        int aind = -1;
+        for (int i = 0; i < params.areaLbl().length; i++) {
+            if (params.areaLbl()[i].equals(areaLbl)) {
+                aind = i;
+            }
+        }
+        int mind = -1;
+        for (int i = 0; i < params.maxDets().length; i++) {
+            if (params.maxDets()[i] == maxDets) {
+                mind = i;
+            }
+        }
+        List<Integer> ts = new ArrayList<>();
+        for (int t = 0; t < numT; t++) {
+            if (iouThr == null || iouThrs[t] == iouThr) { // np.where(iouThr == p.iouThrs): exact comparison
+                ts.add(t);
+            }
+        }
+        double mean = -1;
+        if (aind >= 0 && mind >= 0) {
+            double[] buf = new double[ts.size() * (ap ? numR : 1) * numK];
+            int n = 0;
+            for (int t : ts) {
+                if (ap) {
+                    for (int r = 0; r < numR; r++) {
+                        for (int k = 0; k < numK; k++) {
+                            double v = precision(t, r, k, aind, mind);
+                            if (v > -1) {
+                                buf[n++] = v;
+                            }
+                        }
+                    }
+                } else {
+                    for (int k = 0; k < numK; k++) {
+                        double v = recall(t, k, aind, mind);
+                        if (v > -1) {
+                            buf[n++] = v;
+                        }
+                    }
+                }
+            }
+            if (n > 0) {
+                mean = CocoEvaluator.numpyMean(buf, n);
+            }
+        }
+        String title = ap ? "Average Precision" : "Average Recall";
+        String type = ap ? "(AP)" : "(AR)";
+        String iouStr = iouThr == null
+                ? fixed2(iouThrs[0]) + ":" + fixed2(iouThrs[numT - 1])
+                : fixed2(iouThr);
+        summary.add(String.format(" %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %s", title, type, iouStr,
+                areaLbl, maxDets, fixed3(mean)));
+        return mean;
+    }
+
+    private static String fixed2(double x) {
+        return new BigDecimal(x).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    /**
+     * Writes {@code {"stats": [12], "names": [...], "per_category_AP": {"id": AP or null}}} to a temp file next to
+     * {@code out} and renames it over {@code out}.
+     */
+    public void writeJson(Path out) throws IOException {
+        Path abs = out.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp)) {
+                writeJson(os);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes the result json (see {@link #writeJson(Path)}) to a stream (left open). */
+    public void writeJson(OutputStream os) throws IOException {
+        try (JsonGenerator g = Json.FACTORY.createGenerator(os)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.setPrettyPrinter(new DefaultPrettyPrinter());
+            g.writeStartObject();
+            g.writeArrayFieldStart("stats");
+            for (double v : stats) {
+                g.writeNumber(v);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("names");
+            for (String n : params.statNames()) {
+                g.writeString(n);
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("per_category_AP");
+            for (int k = 0; k < catIds.length; k++) {
+                g.writeFieldName(Long.toString(catIds[k]));
+                if (Double.isNaN(perCategoryAp[k])) {
+                    g.writeNull();
+                } else {
+                    g.writeNumber(perCategoryAp[k]);
+                }
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeRaw('\n');
+        }
+    }
+}

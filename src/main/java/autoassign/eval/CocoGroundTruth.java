@@ -1,0 +1,209 @@
+package autoassign.eval;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The parts of a COCO instances file that bbox evaluation needs: image ids, categories and annotations
+ * (segmentations and other fields are skipped while streaming).
+ *
+ * @param file        source file (for messages; may be null)
+ * @param imageIds    distinct image ids, ascending ({@code sorted(coco.getImgIds())})
+ * @param categories  category id to name, ascending id
+ * @param annotations annotations in file order
+ */
+public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> categories,
+                             List<Annotation> annotations) {
+
+    /**
+     * One ground-truth object.
+     *
+     * @param area the annotation's {@code area} field (segmentation area), used for the area ranges
+     * @param crowd {@code iscrowd} (crowd GTs are ignored and matched by intersection over detection area)
+     */
+    public record Annotation(long id, long imageId, long categoryId, double x, double y, double w, double h,
+                             double area, boolean crowd) {
+    }
+
+    /** Category ids, ascending. */
+    public long[] categoryIds() {
+        return categories.keySet().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    public boolean hasImage(long id) {
+        return Arrays.binarySearch(imageIds, id) >= 0;
+    }
+
+    public boolean hasCategory(long id) {
+        return categories.containsKey(id);
+    }
+
+    /** Reads a COCO ground-truth json; problems are reported as {@link CocoFormatException}. */
+    public static CocoGroundTruth read(Path file) {
+        try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {
+            return parse(p, file);
+        } catch (JsonProcessingException e) {
+            throw new CocoFormatException(file, Json.syntaxError(e), e);
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new CocoFormatException(file, "file not found", e);
+        } catch (IOException e) {
+            throw new CocoFormatException(file, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static CocoGroundTruth parse(JsonParser p, Path file) throws IOException {
+        p.nextToken();
+        Json.expect(p, JsonToken.START_OBJECT, file, "the ground truth");
+        List<Long> images = null;
+        TreeMap<Long, String> cats = null;
+        List<Annotation> anns = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "images":
+                    images = readImages(p, file);
+                    break;
+                case "categories":
+                    cats = readCategories(p, file);
+                    break;
+                case "annotations":
+                    anns = readAnnotations(p, file);
+                    break;
+                default:
+                    p.skipChildren();
+            }
+        }
+        if (images == null) {
+            throw new CocoFormatException(file, "no \"images\" list (not a COCO ground-truth file?)");
+        }
+        if (cats == null) {
+            throw new CocoFormatException(file, "no \"categories\" list (not a COCO ground-truth file?)");
+        }
+        if (anns == null) {
+            throw new CocoFormatException(file, "no \"annotations\" list (not a COCO instances ground truth?)");
+        }
+        long[] ids = images.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
+        return new CocoGroundTruth(file, ids, Collections.unmodifiableMap(new LinkedHashMap<>(cats)),
+                Collections.unmodifiableList(anns));
+    }
+
+    private static List<Long> readImages(JsonParser p, Path file) throws IOException {
+        Json.expect(p, JsonToken.START_ARRAY, file, "\"images\"");
+        List<Long> ids = new ArrayList<>();
+        int i = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            String what = "images[" + i + "]";
+            Json.expect(p, JsonToken.START_OBJECT, file, what);
+            Long id = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                if (f.equals("id")) {
+                    id = Json.id(p, file, what + ".id");
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (id == null) {
+                throw new CocoFormatException(file, what + " has no \"id\"");
+            }
+            ids.add(id);
+            i++;
+        }
+        return ids;
+    }
+
+    private static TreeMap<Long, String> readCategories(JsonParser p, Path file) throws IOException {
+        Json.expect(p, JsonToken.START_ARRAY, file, "\"categories\"");
+        TreeMap<Long, String> cats = new TreeMap<>();
+        int i = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            String what = "categories[" + i + "]";
+            Json.expect(p, JsonToken.START_OBJECT, file, what);
+            Long id = null;
+            String name = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                if (f.equals("id")) {
+                    id = Json.id(p, file, what + ".id");
+                } else if (f.equals("name") && p.currentToken() == JsonToken.VALUE_STRING) {
+                    name = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (id == null) {
+                throw new CocoFormatException(file, what + " has no \"id\"");
+            }
+            cats.put(id, name == null ? String.valueOf(id) : name);
+            i++;
+        }
+        return cats;
+    }
+
+    private static List<Annotation> readAnnotations(JsonParser p, Path file) throws IOException {
+        Json.expect(p, JsonToken.START_ARRAY, file, "\"annotations\"");
+        List<Annotation> anns = new ArrayList<>();
+        double[] bb = new double[4];
+        int i = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            String what = "annotations[" + i + "]";
+            Json.expect(p, JsonToken.START_OBJECT, file, what);
+            Long id = null;
+            Long img = null;
+            Long cat = null;
+            boolean hasBox = false;
+            Double area = null;
+            boolean crowd = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (f) {
+                    case "id": id = Json.id(p, file, what + ".id"); break;
+                    case "image_id": img = Json.id(p, file, what + ".image_id"); break;
+                    case "category_id": cat = Json.id(p, file, what + ".category_id"); break;
+                    case "bbox": Json.box(p, file, what + ".bbox", bb); hasBox = true; break;
+                    case "area": area = Json.number(p, file, what + ".area"); break;
+                    case "iscrowd":
+                        if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+                            crowd = t == JsonToken.VALUE_TRUE;
+                        } else {
+                            crowd = Json.number(p, file, what + ".iscrowd") != 0;
+                        }
+                        break;
+                    default:
+                        p.skipChildren();
+                }
+            }
+            if (id == null || img == null || cat == null || !hasBox || area == null) {
+                String missing = id == null ? "id" : img == null ? "image_id" : cat == null ? "category_id"
+                        : !hasBox ? "bbox" : "area";
+                throw new CocoFormatException(file, what + " has no \"" + missing + "\"");
+            }
+            for (int k = 0; k < 4; k++) {
+                if (!Double.isFinite(bb[k])) {
+                    throw new CocoFormatException(file, what + ".bbox has a non-finite value " + bb[k]);
+                }
+            }
+            if (!Double.isFinite(area)) {
+                throw new CocoFormatException(file, what + ".area is " + area);
+            }
+            anns.add(new Annotation(id, img, cat, bb[0], bb[1], bb[2], bb[3], area, crowd));
+            i++;
+        }
+        return anns;
+    }
+}

@@ -1,0 +1,166 @@
+package autoassign.io;
+
+import autoassign.nn.Module;
+import autoassign.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bridge between checkpoint files and a {@link Module}'s state dict: saving the engine's own
+ * safetensors checkpoints, loading MMDetection checkpoints (names already match) and pretrained
+ * ResNet files into the backbone, and checking names and shapes against a model.
+ */
+public final class ModelWeights {
+    private ModelWeights() {}
+
+    /** Outcome of a load: the module's report, and source names deliberately left out (see {@link #load}). */
+    public record LoadResult(Module.LoadReport report, List<String> ignored) {}
+
+    /** Names, shapes and places of a state dict compared with a model, without loading anything. */
+    public record Check(List<String> matched, List<String> missing, List<String> unexpected, List<String> mismatched, List<String> ignored) {
+        /** Nothing missing, unexpected or of the wrong shape. */
+        public boolean clean() { return missing.isEmpty() && unexpected.isEmpty() && mismatched.isEmpty(); }
+    }
+
+    // ----------------------------------------------------------------------------------- conversion
+
+    /** A module's parameters and buffers as float32 raw tensors (copied), in state-dict order. */
+    public static Map<String, RawTensor> fromModule(Module m) {
+        Map<String, RawTensor> out = new LinkedHashMap<>();
+        m.stateDict().forEach((k, t) -> out.put(k, fromTensor(t)));
+        return out;
+    }
+
+    public static RawTensor fromTensor(Tensor t) {
+        int[] s = t.shape();
+        long[] shape = new long[s.length];
+        for (int i = 0; i < s.length; i++) shape[i] = s[i];
+        return RawTensor.ofFloats(t.toFloatArray(), shape);
+    }
+
+    /** Raw tensors as the engine's float32 CPU tensors (float16 / bfloat16 exactly, other dtypes rounded). */
+    public static Map<String, Tensor> toTensors(Map<String, RawTensor> raw) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        raw.forEach((k, r) -> out.put(k, Tensor.of(r.toFloatArray(), r.intShape())));
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------- save / read
+
+    /**
+     * Saves a module's state dict as safetensors (temporary file + atomic rename): float32, except BatchNorm
+     * {@code num_batches_tracked} counters, stored as int64 like PyTorch does, so that names, dtypes and shapes
+     * equal those of an MMDetection checkpoint.
+     */
+    public static void save(Path file, Module m, Map<String, String> metadata) throws IOException {
+        Map<String, RawTensor> sd = fromModule(m);
+        sd.replaceAll((k, t) -> k.endsWith(".num_batches_tracked") ? toInt64(t) : t);
+        Safetensors.write(file, sd, metadata);
+    }
+
+    private static RawTensor toInt64(RawTensor t) {
+        float[] f = t.toFloatArray();
+        long[] l = new long[f.length];
+        for (int i = 0; i < f.length; i++) l[i] = Math.round(f[i]);
+        return RawTensor.ofLongs(l, t.shape());
+    }
+
+    /**
+     * The state dict stored in a {@code .safetensors} or {@code .pth} file. For {@code .pth} see
+     * {@link StateDicts#find}; for safetensors, a file converted by {@code import} keeps its tensors under
+     * {@code state_dict.} (MMDetection checkpoints) or {@code model.}: that prefix is removed, else all tensors
+     * are taken. A leading {@code module.} is stripped in both cases.
+     */
+    public static Map<String, RawTensor> readStateDict(Path file) throws CheckpointException {
+        if (!Checkpoints.isSafetensors(file)) return StateDicts.find(PthReader.read(file).root());
+        Map<String, RawTensor> all = Safetensors.read(file).tensors();
+        for (String prefix : List.of("state_dict.", "model.")) {
+            Map<String, RawTensor> sub = new LinkedHashMap<>();
+            all.forEach((k, v) -> { if (k.startsWith(prefix)) sub.put(k.substring(prefix.length()), v); });
+            if (!sub.isEmpty()) return StateDicts.stripPrefix(sub, "module.");
+        }
+        return StateDicts.stripPrefix(all, "module.");
+    }
+
+    // ----------------------------------------------------------------------------------------- load
+
+    /**
+     * Loads a checkpoint ({@code .safetensors} or {@code .pth}, e.g. MMDetection's released AutoAssign
+     * checkpoint) into {@code m} by name. BatchNorm {@code num_batches_tracked} counters that the module has
+     * no place for (the engine's frozen BN keeps none) are left out and listed as ignored. Strict mode fails
+     * (changing nothing) on any missing, unexpected or mis-shaped name.
+     */
+    public static LoadResult load(Path file, Module m, boolean strict) throws CheckpointException {
+        Map<String, RawTensor> sd = readStateDict(file);
+        Map<String, Tensor> own = m.stateDict();
+        List<String> ignored = new ArrayList<>();
+        Map<String, RawTensor> kept = dropCounters(sd, own, ignored);
+        try {
+            return new LoadResult(m.loadStateDict(toTensors(kept), strict), ignored);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "does not fit the model: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Loads a pretrained ResNet file (e.g. {@code resnet50_msra-5891d200.pth}) into {@code backbone.*} of a
+     * detector, non-strict as MMEngine does: names are mapped by {@link StateDicts#resnetToBackbone}; names
+     * with no place (e.g. {@code fc.*}) are ignored; backbone entries the file lacks keep their values.
+     * The report's {@code missing} lists only backbone names; a shape mismatch is an error.
+     */
+    public static LoadResult loadPretrainedBackbone(Path file, Module detector) throws CheckpointException {
+        StateDicts.Mapped mapped = StateDicts.resnetToBackbone(readStateDict(file));
+        Map<String, Tensor> own = detector.stateDict();
+        List<String> ignored = new ArrayList<>(mapped.ignored());
+        Map<String, RawTensor> kept = dropCounters(mapped.tensors(), own, ignored);
+        if (kept.isEmpty()) throw new CheckpointException(file, "no ResNet weights found (names like conv1.weight, layer1.0.conv1.weight)");
+        Check c = check(kept, own, "backbone.");
+        if (!c.mismatched().isEmpty())
+            throw new CheckpointException(file, "shapes do not fit the backbone: " + String.join(", ", c.mismatched()));
+        Module.LoadReport r = detector.loadStateDict(toTensors(kept), false);
+        List<String> missing = new ArrayList<>();
+        for (String k : r.missing()) if (k.startsWith("backbone.")) missing.add(k);
+        return new LoadResult(new Module.LoadReport(missing, r.unexpected(), r.mismatched(), r.loaded()), ignored);
+    }
+
+    /**
+     * Compares a state dict with a model's: names present in both with equal shapes are matched; model
+     * names under {@code scope} (empty: all) absent from the source are missing; source names the model lacks
+     * are unexpected, except {@code num_batches_tracked} counters, which are ignored.
+     */
+    public static Check check(Map<String, RawTensor> sd, Map<String, Tensor> model, String scope) {
+        List<String> matched = new ArrayList<>(), missing = new ArrayList<>(), unexpected = new ArrayList<>(),
+                mismatched = new ArrayList<>(), ignored = new ArrayList<>();
+        Map<String, RawTensor> kept = dropCounters(sd, model, ignored);
+        for (String k : model.keySet()) if (k.startsWith(scope) && !kept.containsKey(k)) missing.add(k);
+        kept.forEach((k, r) -> {
+            Tensor t = model.get(k);
+            if (t == null) unexpected.add(k);
+            else if (!Arrays.equals(r.shape(), toLong(t.shape())))
+                mismatched.add(k + " " + Arrays.toString(r.shape()) + " vs model " + Arrays.toString(t.shape()));
+            else matched.add(k);
+        });
+        return new Check(matched, missing, unexpected, mismatched, ignored);
+    }
+
+    private static Map<String, RawTensor> dropCounters(Map<String, RawTensor> sd, Map<String, Tensor> own, List<String> ignored) {
+        Map<String, RawTensor> kept = new LinkedHashMap<>();
+        sd.forEach((k, v) -> {
+            if (k.endsWith(".num_batches_tracked") && !own.containsKey(k)) ignored.add(k);
+            else kept.put(k, v);
+        });
+        return kept;
+    }
+
+    private static long[] toLong(int[] s) {
+        long[] r = new long[s.length];
+        for (int i = 0; i < s.length; i++) r[i] = s[i];
+        return r;
+    }
+}

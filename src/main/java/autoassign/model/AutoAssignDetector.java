@@ -1,0 +1,86 @@
+package autoassign.model;
+
+import autoassign.config.ModelConfig;
+import autoassign.nn.Module;
+import autoassign.tensor.Device;
+import autoassign.tensor.Tensor;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The AutoAssign detector: {@code backbone} ({@link ResNet}) → {@code neck} ({@link Fpn}) →
+ * {@code bbox_head} ({@link AutoAssignHead}). State-dict names equal MMDetection's
+ * ({@code backbone.layer1.0.conv1.weight}, {@code neck.fpn_convs.0.conv.weight},
+ * {@code bbox_head.scales.0.scale}, ...). Construction is deterministic in the seed.
+ */
+public final class AutoAssignDetector extends Module {
+    private final ModelConfig cfg;
+    public final ResNet backbone;
+    public final Fpn neck;
+    public final AutoAssignHead bboxHead;
+    private Device device = Device.CPU;
+
+    /** Builds and randomly initialises the model (backbone: Kaiming; neck: Caffe2Xavier; head: AA_2 §5). */
+    public AutoAssignDetector(ModelConfig cfg, long seed) {
+        this.cfg = cfg;
+        backbone = child("backbone", new ResNet(cfg.backbone()));
+        neck = child("neck", new Fpn(cfg.neck()));
+        bboxHead = child("bbox_head", new AutoAssignHead(cfg.bboxHead()));
+        Random rng = new Random(seed);
+        backbone.initWeights(rng);
+        neck.initWeights(rng);
+        bboxHead.initWeights(rng);
+    }
+
+    public ModelConfig config() { return cfg; }
+
+    public Device device() { return device; }
+
+    /**
+     * @param images {@code [B, 3, H, W]} normalised, padded batch on the model's device
+     * @return per-level head outputs, strides and points
+     */
+    public HeadOutputs forward(Tensor images) {
+        if (!images.device().equals(device))
+            throw new IllegalArgumentException("AutoAssignDetector: input on " + images.device() + ", model on " + device);
+        List<Tensor> feats = backbone.forward(images);
+        return bboxHead.forward(neck.forward(feats));
+    }
+
+    /** Moves every parameter and buffer to {@code target}. */
+    @Override public void to(Device target) {
+        super.to(target);
+        device = target;
+    }
+
+    /** The learnable center prior (read by the loss). */
+    public CenterPrior centerPrior() { return bboxHead.centerPrior; }
+
+    /**
+     * Names of the parameters of norm layers (GN, BN): MMEngine's {@code norm_decay_mult} applies to these.
+     */
+    public Set<String> normParameterNames() {
+        Set<String> out = new LinkedHashSet<>();
+        collectNorms(this, "", out);
+        return out;
+    }
+
+    private static void collectNorms(Module m, String prefix, Set<String> out) {
+        for (var e : m.children().entrySet()) {
+            Module c = e.getValue();
+            String p = prefix + e.getKey() + ".";
+            if (Norms.isNorm(c)) for (String k : c.namedParameters().keySet()) out.add(p + k);
+            else collectNorms(c, p, out);
+        }
+    }
+
+    /** Every parameter that trains, by full name (frozen stages and frozen BN excluded). */
+    public java.util.Map<String, Tensor> namedTrainableParameters() {
+        java.util.Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        namedParameters().forEach((k, v) -> { if (v.requiresGrad()) out.put(k, v); });
+        return out;
+    }
+}

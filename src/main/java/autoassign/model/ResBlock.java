@@ -1,0 +1,92 @@
+package autoassign.model;
+
+import autoassign.autograd.F;
+import autoassign.config.NormConfig;
+import autoassign.nn.Conv2d;
+import autoassign.nn.Module;
+import autoassign.tensor.Tensor;
+
+/**
+ * A residual block of {@link ResNet} (MMDetection {@code BasicBlock} / {@code Bottleneck}); child names match
+ * MMDetection: {@code conv1, bn1, conv2, bn2[, conv3, bn3], downsample.0, downsample.1}.
+ */
+public abstract class ResBlock extends Module {
+    /** {@code downsample}: 1×1 conv (stride s, no bias) + norm, or null when the shapes already match. */
+    public final ModuleList<Module> downsample;
+
+    protected ResBlock(ModuleList<Module> downsample) { this.downsample = downsample; }
+
+    public abstract Tensor forward(Tensor x);
+
+    /** The last norm of the residual branch (zeroed by zero_init_residual). */
+    public abstract Module lastNorm();
+
+    protected Tensor identity(Tensor x) {
+        if (downsample == null) return x;
+        Tensor y = ((Conv2d) downsample.get(0)).forward(x);
+        return Norms.apply(downsample.get(1), y);
+    }
+
+    static ModuleList<Module> buildDownsample(int in, int out, int stride, NormConfig norm) {
+        if (stride == 1 && in == out) return null;
+        ModuleList<Module> d = new ModuleList<>();
+        d.add(new Conv2d(in, out, 1, stride, 0, false));
+        d.add(Norms.build(norm, out));
+        return d;
+    }
+
+    /** Two 3×3 convs; expansion 1 (ResNet-18/34). */
+    public static final class Basic extends ResBlock {
+        public final Conv2d conv1, conv2;
+        public final Module norm1, norm2;
+
+        public Basic(int inplanes, int planes, int stride, NormConfig norm) {
+            super(buildDownsample(inplanes, planes, stride, norm));
+            String a = Norms.abbr(norm);
+            conv1 = child("conv1", new Conv2d(inplanes, planes, 3, stride, 1, false));
+            norm1 = child(a + "1", Norms.build(norm, planes));
+            conv2 = child("conv2", new Conv2d(planes, planes, 3, 1, 1, false));
+            norm2 = child(a + "2", Norms.build(norm, planes));
+            if (downsample != null) child("downsample", downsample);
+        }
+
+        @Override public Tensor forward(Tensor x) {
+            Tensor out = F.relu(Norms.apply(norm1, conv1.forward(x)));
+            out = Norms.apply(norm2, conv2.forward(out));
+            return F.relu(F.add(out, identity(x)));
+        }
+
+        @Override public Module lastNorm() { return norm2; }
+    }
+
+    /**
+     * 1×1 → 3×3 → 1×1 (expansion 4, ResNet-50/101). {@code caffe} style puts the stride on {@code conv1}
+     * (the 1×1), {@code pytorch} style on {@code conv2} (the 3×3).
+     */
+    public static final class Bottleneck extends ResBlock {
+        public final Conv2d conv1, conv2, conv3;
+        public final Module norm1, norm2, norm3;
+
+        public Bottleneck(int inplanes, int planes, int stride, boolean caffe, NormConfig norm) {
+            super(buildDownsample(inplanes, planes * 4, stride, norm));
+            String a = Norms.abbr(norm);
+            int s1 = caffe ? stride : 1, s2 = caffe ? 1 : stride;
+            conv1 = child("conv1", new Conv2d(inplanes, planes, 1, s1, 0, false));
+            norm1 = child(a + "1", Norms.build(norm, planes));
+            conv2 = child("conv2", new Conv2d(planes, planes, 3, s2, 1, false));
+            norm2 = child(a + "2", Norms.build(norm, planes));
+            conv3 = child("conv3", new Conv2d(planes, planes * 4, 1, 1, 0, false));
+            norm3 = child(a + "3", Norms.build(norm, planes * 4));
+            if (downsample != null) child("downsample", downsample);
+        }
+
+        @Override public Tensor forward(Tensor x) {
+            Tensor out = F.relu(Norms.apply(norm1, conv1.forward(x)));
+            out = F.relu(Norms.apply(norm2, conv2.forward(out)));
+            out = Norms.apply(norm3, conv3.forward(out));
+            return F.relu(F.add(out, identity(x)));
+        }
+
+        @Override public Module lastNorm() { return norm3; }
+    }
+}

@@ -1,0 +1,87 @@
+package autoassign.model;
+
+import autoassign.autograd.F;
+import autoassign.config.BackboneConfig;
+import autoassign.nn.Conv2d;
+import autoassign.nn.Init;
+import autoassign.nn.Module;
+import autoassign.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * ResNet backbone (MMDetection {@code ResNet}, AA_2 §1): stem {@code conv1} 7×7/2 + norm + ReLU + max-pool
+ * 3×3/2, then stages {@code layer1..layerN}; returns the stage outputs named by {@code out_indices}.
+ * Frozen stages ({@code frozen_stages}) get no gradients: stem for ≥ 0, plus {@code layer1..layerK}.
+ */
+public final class ResNet extends Module {
+    private final BackboneConfig cfg;
+    public final Conv2d conv1;
+    public final Module norm1;
+    public final List<ModuleList<ResBlock>> layers = new ArrayList<>();
+
+    public ResNet(BackboneConfig cfg) {
+        this.cfg = cfg;
+        conv1 = child("conv1", new Conv2d(3, cfg.stemChannels(), 7, 2, 3, false));
+        norm1 = child(Norms.abbr(cfg.normCfg()) + "1", Norms.build(cfg.normCfg(), cfg.stemChannels()));
+        int[] blocks = cfg.stageBlocks();
+        boolean caffe = "caffe".equals(cfg.style());
+        int inplanes = cfg.stemChannels();
+        for (int i = 0; i < cfg.numStages(); i++) {
+            int planes = cfg.baseChannels() << i;
+            int stride = i == 0 ? 1 : 2;
+            ModuleList<ResBlock> layer = new ModuleList<>();
+            for (int b = 0; b < blocks[i]; b++) {
+                int s = b == 0 ? stride : 1;
+                layer.add(cfg.bottleneck()
+                        ? new ResBlock.Bottleneck(inplanes, planes, s, caffe, cfg.normCfg())
+                        : new ResBlock.Basic(inplanes, planes, s, cfg.normCfg()));
+                inplanes = planes * cfg.expansion();
+            }
+            layers.add(child("layer" + (i + 1), layer));
+        }
+        freezeStages();
+    }
+
+    public BackboneConfig config() { return cfg; }
+
+    /** MMDetection {@code _freeze_stages}. Norm parameters of frozen BN are frozen anyway. */
+    private void freezeStages() {
+        if (cfg.frozenStages() >= 0) {
+            conv1.freeze();
+            norm1.freeze();
+        }
+        for (int i = 1; i <= cfg.frozenStages(); i++) layers.get(i - 1).freeze();
+    }
+
+    /**
+     * Random initialisation (MMDetection's default without a pretrained file): Kaiming-normal (fan_out,
+     * ReLU) conv weights, norm weight 1 / bias 0, and the last norm of every block at weight 0 when
+     * {@code zero_init_residual}. A pretrained backbone is loaded over this afterwards.
+     */
+    public void initWeights(Random rng) {
+        for (var e : namedParameters().entrySet()) {
+            Tensor t = e.getValue();
+            if (t.rank() == 4) Init.normal(t, 0, Math.sqrt(2.0 / Init.fanOut(t)), rng);
+        }
+        if (cfg.zeroInitResidual())
+            for (ModuleList<ResBlock> layer : layers)
+                for (ResBlock b : layer) Init.constant(Norms.weight(b.lastNorm()), 0f);
+    }
+
+    /** Stage outputs at {@code out_indices} (C2..C5 for 0..3). */
+    public List<Tensor> forward(Tensor x) {
+        if (x.rank() != 4 || x.dim(1) != 3)
+            throw new IllegalArgumentException("ResNet: input must be [N, 3, H, W], got " + x);
+        Tensor y = F.relu(Norms.apply(norm1, conv1.forward(x)));
+        y = F.maxPool2d(y, 3, 2, 1);
+        List<Tensor> outs = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            for (ResBlock b : layers.get(i)) y = b.forward(y);
+            if (cfg.outIndices().contains(i)) outs.add(y);
+        }
+        return outs;
+    }
+}

@@ -1,0 +1,66 @@
+package autoassign.viz;
+
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+
+/** Training curves as one PNG: loss terms over iterations (left) and COCO AP / AP50 over epochs (right). */
+public final class Curves {
+    private Curves() {}
+
+    /**
+     * Draws the records of a metrics log: iteration records carry {@code iter} and loss keys, evaluation
+     * records carry {@code epoch} and {@code bbox_mAP} / {@code bbox_mAP_50}.
+     */
+    public static void write(List<Map<String, Object>> records, Path png) throws IOException {
+        XYSeriesCollection losses = new XYSeriesCollection();
+        XYSeriesCollection maps = new XYSeriesCollection();
+        XYSeries ap = new XYSeries("AP"), ap50 = new XYSeries("AP50");
+        Map<String, XYSeries> lossSeries = new java.util.LinkedHashMap<>();
+        for (Map<String, Object> r : records) {
+            if (r.get("iter") instanceof Number it && "train".equals(r.get("mode"))) {
+                for (var e : r.entrySet()) {
+                    if (e.getKey().startsWith("loss") && e.getValue() instanceof Number v && Double.isFinite(v.doubleValue()))
+                        lossSeries.computeIfAbsent(e.getKey(), XYSeries::new).add(it.doubleValue(), v.doubleValue());
+                }
+            }
+            if ("val".equals(r.get("mode")) && r.get("epoch") instanceof Number ep) {
+                if (r.get("bbox_mAP") instanceof Number v) ap.add(ep.doubleValue(), v.doubleValue());
+                if (r.get("bbox_mAP_50") instanceof Number v) ap50.add(ep.doubleValue(), v.doubleValue());
+            }
+        }
+        lossSeries.values().forEach(losses::addSeries);
+        maps.addSeries(ap);
+        maps.addSeries(ap50);
+        JFreeChart left = ChartFactory.createXYLineChart("Training loss", "iteration", "loss", losses,
+                PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart right = ChartFactory.createXYLineChart("Validation (COCO bbox)", "epoch", "AP", maps,
+                PlotOrientation.VERTICAL, true, false, false);
+        BufferedImage img = new BufferedImage(1400, 500, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        left.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 700, 500));
+        right.draw(g, new java.awt.geom.Rectangle2D.Double(700, 0, 700, 500));
+        g.dispose();
+        Path dir = png.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".curves", ".png.tmp");
+        try {
+            ChartUtils.writeBufferedImageAsPNG(Files.newOutputStream(tmp), img);
+            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+// backend_kernels.cu — the Java CUDA backend's own kernels (autoassign.backend.cuda).
+//
+// These cover the Backend ops that the native/ fatbin (aa_kernels.fatbin) does not provide with the
+// exact semantics of the CPU twin (autoassign.backend.cpu.CpuBackend), plus fallbacks for all other
+// ops so that the backend runs when only this file is available. Compiled either by nvcc at build
+// time (scripts/build_cuda_kernels.sh -> native/backend_kernels.fatbin in the jar) or at run time by
+// NVRTC from this resource. No #include: NVRTC compiles it without any header.
+//
+// Launch contract (see CudaBackend): 1-D kernels use 256 threads and a grid-stride loop, so any grid
+// size works; reductions use 256 threads per block (the shared arrays below assume it).
+
+#define GRID_STRIDE(i, n) \
+  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (long long)gridDim.x * blockDim.x)
+#define RB 256
+
+// Block-wide sum of doubles; every thread gets the result. blockDim.x == RB.
+__device__ __forceinline__ double block_sum_d(double v, double* sh) {
+  sh[threadIdx.x] = v;
+  __syncthreads();
+  for (int s = RB / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
+    __syncthreads();
+  }
+  double r = sh[0];
+  __syncthreads();
+  return r;
+}
+
+extern "C" {
+
+// ---------------- elementwise ----------------
+__global__ void aaj_fill(float* y, float v, long long n) { GRID_STRIDE(i, n) y[i] = v; }
+
+__global__ void aaj_add(float* y, const float* a, const float* b, long long n) { GRID_STRIDE(i, n) y[i] = a[i] + b[i]; }
+
+__global__ void aaj_mul_scalar(float* y, const float* x, float s, long long n) { GRID_STRIDE(i, n) y[i] = x[i] * s; }
+
+// y = x * s[0] * factor... kept simple: s is a one-element device tensor.
+__global__ void aaj_mul_dev_scalar(float* y, const float* x, const float* s, long long n) {
+  float k = s[0];
+  GRID_STRIDE(i, n) y[i] = x[i] * k;
+}
+
+// CpuBackend.clampMin: Math.max(x, min) (NaN propagates)
+__global__ void aaj_clamp_min(float* y, const float* x, float lo, long long n) {
+  GRID_STRIDE(i, n) {
+    float v = x[i];
+    y[i] = (v != v) ? v : (v > lo ? v : lo);
+  }
+}
+
+// CpuBackend.clampMinBackward: gradient where x > min (strict)
+__global__ void aaj_clamp_min_backward(float* y, const float* g, const float* x, float lo, long long n) {
+  GRID_STRIDE(i, n) y[i] = x[i] > lo ? g[i] : 0.f;
+}
+
+__global__ void aaj_sigmoid(float* y, const float* x, long long n) {
+  GRID_STRIDE(i, n) y[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));
+}
+
+__global__ void aaj_sigmoid_backward(float* y, const float* g, const float* s, long long n) {
+  GRID_STRIDE(i, n) y[i] = g[i] * s[i] * (1.f - s[i]);
+}
+
+// y[n,c,j] = x[n,c,j] * scale[c] + shift[c]; scale and/or shift may be NULL (1 and 0)
+__global__ void aaj_channel_affine(float* y, const float* x, const float* scale, const float* shift, int C,
+                                   long long hw, long long n) {
+  GRID_STRIDE(i, n) {
+    int c = (int)((i / hw) % C);
+    float k = scale ? scale[c] : 1.f, b = shift ? shift[c] : 0.f;
+    y[i] = x[i] * k + b;
+  }
+}
+
+__global__ void aaj_broadcast_scalar(float* y, const float* s, float factor, long long n) {
+  float v = s[0] * factor;
+  GRID_STRIDE(i, n) y[i] = v;
+}
+
+// PyTorch SGD: d = g + wd*p; buf = first ? d : momentum*buf + d; p -= lr*buf
+__global__ void aaj_sgd_step(float* p, const float* g, float* buf, float lr, float momentum, float wd, int first,
+                             long long n) {
+  GRID_STRIDE(i, n) {
+    float d = g[i] + wd * p[i];
+    float v = first ? d : momentum * buf[i] + d;
+    buf[i] = v;
+    p[i] -= lr * v;
+  }
+}
+
+// ---------------- reductions (double accumulation, deterministic) ----------------
+// partial[blockIdx.x] = sum over this block's grid-stride share of a[i] (* b[i] when b != NULL)
+__global__ void aaj_reduce_partial(double* partial, const float* a, const float* b, long long n) {
+  __shared__ double sh[RB];
+  double acc = 0.0;
+  if (b) {
+    GRID_STRIDE(i, n) acc += (double)a[i] * (double)b[i];
+  } else {
+    GRID_STRIDE(i, n) acc += (double)a[i];
+  }
+  double t = block_sum_d(acc, sh);
+  if (threadIdx.x == 0) partial[blockIdx.x] = t;
+}
+
+// one block: out[0] = sum of count partials
+__global__ void aaj_reduce_final(float* out, const double* partial, int count) {
+  __shared__ double sh[RB];
+  double acc = 0.0;
+  for (int i = threadIdx.x; i < count; i += RB) acc += partial[i];
+  double t = block_sum_d(acc, sh);
+  if (threadIdx.x == 0) out[0] = (float)t;
+}
+
+// grid C blocks: out[c] = sum_{n,j} g[n,c,j]
+__global__ void aaj_channel_sum(float* out, const float* g, int N, int C, long long hw) {
+  __shared__ double sh[RB];
+  int c = blockIdx.x;
+  double acc = 0.0;
+  for (int n = 0; n < N; ++n) {
+    const float* p = g + ((long long)n * C + c) * hw;
+    for (long long j = threadIdx.x; j < hw; j += RB) acc += (double)p[j];
+  }
+  double t = block_sum_d(acc, sh);
+  if (threadIdx.x == 0) out[c] = (float)t;
+}
+
+// ---------------- group norm (grid N*G blocks) ----------------
+__global__ void aaj_group_norm_fwd(float* y, float* mean, float* rstd, const float* x, const float* gamma,
+                                   const float* beta, int C, int G, long long hw, float eps) {
+  __shared__ double sh[RB];
+  int ng = blockIdx.x, g = ng % G, cpg = C / G;
+  long long len = (long long)cpg * hw, base = (long long)ng * len;
+  double s = 0.0, q = 0.0;
+  for (long long j = threadIdx.x; j < len; j += RB) {
+    double v = x[base + j];
+    s += v;
+    q += v * v;
+  }
+  s = block_sum_d(s, sh);
+  q = block_sum_d(q, sh);
+  double mu = s / len, var = q / len - mu * mu;
+  if (var < 0) var = 0;
+  float m = (float)mu, r = (float)(1.0 / sqrt(var + (double)eps));
+  if (threadIdx.x == 0) {
+    mean[ng] = m;
+    rstd[ng] = r;
+  }
+  for (long long j = threadIdx.x; j < len; j += RB) {
+    int ch = g * cpg + (int)(j / hw);
+    float k = (gamma ? gamma[ch] : 1.f) * r, b = (beta ? beta[ch] : 0.f) - m * k;
+    y[base + j] = x[base + j] * k + b;
+  }
+}
+
+// dgp, dbp: [N*C] doubles, per-image partial gamma/beta gradients (reduced by aaj_group_norm_affine_grad)
+__global__ void aaj_group_norm_bwd(float* gx, double* dgp, double* dbp, const float* gy, const float* x,
+                                   const float* mean, const float* rstd, const float* gamma, int C, int G,
+                                   long long hw) {
+  __shared__ double sh[RB];
+  int ng = blockIdx.x, gi = ng % G, img = ng / G, cpg = C / G;
+  long long len = (long long)cpg * hw, base = (long long)ng * len;
+  double m = mean[ng], r = rstd[ng];
+  double sumDy = 0.0, sumDyXhat = 0.0;
+  for (int cc = 0; cc < cpg; ++cc) {
+    int ch = gi * cpg + cc;
+    long long o = base + (long long)cc * hw;
+    double k = gamma ? (double)gamma[ch] : 1.0, dg = 0.0, db = 0.0;
+    for (long long j = threadIdx.x; j < hw; j += RB) {
+      double dy = gy[o + j], xh = (x[o + j] - m) * r;
+      dg += dy * xh;
+      db += dy;
+    }
+    dg = block_sum_d(dg, sh);
+    db = block_sum_d(db, sh);
+    if (threadIdx.x == 0) {
+      dgp[(long long)img * C + ch] = dg;
+      dbp[(long long)img * C + ch] = db;
+    }
+    sumDy += db * k;
+    sumDyXhat += dg * k;
+  }
+  double meanDy = sumDy / len, meanDyXhat = sumDyXhat / len;
+  for (long long j = threadIdx.x; j < len; j += RB) {
+    int ch = gi * cpg + (int)(j / hw);
+    double k = gamma ? (double)gamma[ch] : 1.0;
+    double xh = (x[base + j] - m) * r;
+    gx[base + j] = (float)(r * (gy[base + j] * k - meanDy - xh * meanDyXhat));
+  }
+}
+
+// one thread per channel: gg[c] = sum_n dgp[n*C+c], gb likewise
+__global__ void aaj_group_norm_affine_grad(float* gg, float* gb, const double* dgp, const double* dbp, int N, int C) {
+  int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= C) return;
+  double a = 0.0, b = 0.0;
+  for (int n = 0; n < N; ++n) {
+    a += dgp[(long long)n * C + c];
+    b += dbp[(long long)n * C + c];
+  }
+  gg[c] = (float)a;
+  gb[c] = (float)b;
+}
+
+// ---------------- max pool (any kernel / stride / pad) ----------------
+// index within the plane of the first maximum of the window (PyTorch order; NaN wins)
+__device__ __forceinline__ int pool_argmax(const float* p, int H, int W, int oy, int ox, int k, int s, int pad) {
+  int best = -1;
+  float bv = 0.f;
+  for (int ky = 0; ky < k; ++ky) {
+    int iy = oy * s - pad + ky;
+    if (iy < 0 || iy >= H) continue;
+    for (int kx = 0; kx < k; ++kx) {
+      int ix = ox * s - pad + kx;
+      if (ix < 0 || ix >= W) continue;
+      float v = p[iy * W + ix];
+      if (best < 0 || v > bv || v != v) {
+        bv = v;
+        best = iy * W + ix;
+      }
+    }
+  }
+  return best;
+}
+
+__global__ void aaj_max_pool_fwd(float* y, const float* x, int H, int W, int OH, int OW, int k, int s, int pad,
+                                 long long total) {
+  GRID_STRIDE(i, total) {
+    int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
+    long long pl = i / ((long long)OW * OH);
+    const float* p = x + pl * H * W;
+    y[i] = p[pool_argmax(p, H, W, oy, ox, k, s, pad)];
+  }
+}
+
+// gx must be zeroed; one thread per output element, atomic scatter to the argmax
+__global__ void aaj_max_pool_bwd(float* gx, const float* gy, const float* x, int H, int W, int OH, int OW, int k,
+                                 int s, int pad, long long total) {
+  GRID_STRIDE(i, total) {
+    int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
+    long long pl = i / ((long long)OW * OH);
+    const float* p = x + pl * H * W;
+    atomicAdd(gx + pl * H * W + pool_argmax(p, H, W, oy, ox, k, s, pad), gy[i]);
+  }
+}
+
+// ---------------- nearest upsample (PyTorch 'nearest': src = min(floor(dst * (float)in/out), in-1)) ----------------
+__device__ __forceinline__ int nearest_src(int dst, int in, int out) {
+  float scale = (float)in / (float)out;
+  int s = (int)floorf((float)dst * scale);
+  return s < in - 1 ? s : in - 1;
+}
+
+__global__ void aaj_upsample_nearest_fwd(float* y, const float* x, int H, int W, int OH, int OW, long long total) {
+  GRID_STRIDE(i, total) {
+    int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
+    long long pl = i / ((long long)OW * OH);
+    y[i] = x[pl * H * W + (long long)nearest_src(oy, H, OH) * W + nearest_src(ox, W, OW)];
+  }
+}
+
+// gx must be zeroed
+__global__ void aaj_upsample_nearest_bwd(float* gx, const float* gy, int H, int W, int OH, int OW, long long total) {
+  GRID_STRIDE(i, total) {
+    int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
+    long long pl = i / ((long long)OW * OH);
+    atomicAdd(gx + pl * H * W + (long long)nearest_src(oy, H, OH) * W + nearest_src(ox, W, OW), gy[i]);
+  }
+}
+
+// ---------------- GEMM fallback (used only when cuBLAS cannot be loaded) ----------------
+// Row-major C[M,N] = op(A)·op(B); lda/ldb are the row lengths of A and B as stored. 16x16 tiles, block (16,16).
+__global__ void aaj_gemm(float* Cm, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int transA,
+                         int transB) {
+  __shared__ float ta[16][17];
+  __shared__ float tb[16][17];
+  int row = blockIdx.y * 16 + threadIdx.y, col = blockIdx.x * 16 + threadIdx.x;
+  float acc = 0.f;
+  for (int k0 = 0; k0 < K; k0 += 16) {
+    int ka = k0 + threadIdx.x, kb = k0 + threadIdx.y;
+    ta[threadIdx.y][threadIdx.x] =
+        (row < M && ka < K) ? (transA ? A[(long long)ka * lda + row] : A[(long long)row * lda + ka]) : 0.f;
+    tb[threadIdx.y][threadIdx.x] =
+        (kb < K && col < N) ? (transB ? B[(long long)col * ldb + kb] : B[(long long)kb * ldb + col]) : 0.f;
+    __syncthreads();
+    for (int kk = 0; kk < 16; ++kk) acc += ta[threadIdx.y][kk] * tb[kk][threadIdx.x];
+    __syncthreads();
+  }
+  if (row < M && col < N) Cm[(long long)row * N + col] = acc;
+}
+
+}  // extern "C"

@@ -1,0 +1,206 @@
+package autoassign.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ConfigLoaderTest {
+    static final Path R50 = Path.of("configs/autoassign_r50-caffe_fpn_1x_coco.yaml");
+    static final Path TINY = Path.of("configs/autoassign_tiny_synthetic.yaml");
+    static final Path COCO128 = Path.of("configs/autoassign_r18_coco128.yaml");
+
+    static String r50Text() throws Exception { return Files.readString(R50); }
+
+    /** The R50 file with overrides, under a fixed source name. */
+    static ConfigException fails(String... overrides) throws Exception {
+        return assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of(overrides)));
+    }
+
+    @Test
+    void everyShippedConfigLoads() throws Exception {
+        try (var files = Files.list(Path.of("configs"))) {
+            List<Path> all = files.filter(p -> p.toString().endsWith(".yaml")).toList();
+            assertTrue(all.size() >= 3, "configs: " + all);
+            for (Path p : all) assertNotNull(ConfigLoader.load(p), p.toString());
+        }
+    }
+
+    @Test
+    void r50ConfigHoldsTheSpecConstants() {
+        Config c = ConfigLoader.load(R50);
+        ModelConfig m = c.model();
+        assertEquals(List.of(102.9801, 115.9465, 122.7717), m.dataPreprocessor().mean());
+        assertEquals(List.of(1.0, 1.0, 1.0), m.dataPreprocessor().std());
+        assertFalse(m.dataPreprocessor().bgrToRgb());
+        assertEquals(32, m.dataPreprocessor().padSizeDivisor());
+        assertEquals(0.0, m.dataPreprocessor().padValue());
+
+        BackboneConfig b = m.backbone();
+        assertEquals(50, b.depth());
+        assertEquals("caffe", b.style());
+        assertEquals(1, b.frozenStages());
+        assertEquals(List.of(0, 1, 2, 3), b.outIndices());
+        assertEquals(List.of(256, 512, 1024, 2048), b.outChannels());
+        assertEquals(new NormConfig("BN", 0, false, 1e-5), b.normCfg());
+        assertEquals("open-mmlab://detectron2/resnet50_caffe", b.pretrained());
+
+        NeckConfig n = m.neck();
+        assertEquals(List.of(256, 512, 1024, 2048), n.inChannels());
+        assertEquals(256, n.outChannels());
+        assertEquals(1, n.startLevel());
+        assertEquals("on_input", n.addExtraConvs());
+        assertEquals(5, n.numOuts());
+        assertTrue(n.reluBeforeExtraConvs());
+        assertEquals("Caffe2Xavier", n.init());
+        assertEquals(2, n.extraLevels());
+
+        HeadConfig h = m.bboxHead();
+        assertEquals(80, h.numClasses());
+        assertEquals(256, h.featChannels());
+        assertEquals(4, h.stackedConvs());
+        assertEquals(List.of(8, 16, 32, 64, 128), h.strides());
+        assertEquals(32, h.normCfg().numGroups());
+        assertTrue(h.convBias());
+        assertEquals(0.25, h.posLossWeight());
+        assertEquals(0.75, h.negLossWeight());
+        assertEquals(0.75, h.centerLossWeight());
+        assertEquals(5.0, h.giouLossWeight());
+        assertEquals(1e-6, h.giouEps());
+        assertFalse(h.forceTopk());
+        assertEquals(9, h.topk());
+
+        assertEquals(new TestConfig(1000, 0, 0.05, 0.6, 100), m.testCfg());
+
+        DataLoaderConfig tr = c.trainDataloader();
+        assertEquals(2, tr.batchSize());
+        assertTrue(tr.shuffle());
+        assertTrue(tr.aspectRatioGrouping());
+        assertEquals("annotations/instances_train2017.json", tr.dataset().annFile());
+        assertEquals("train2017/", tr.dataset().imgPrefix());
+        assertTrue(tr.dataset().filterEmptyGt());
+        assertEquals(32, tr.dataset().minSize());
+        assertEquals(List.of(1333, 800), tr.dataset().pipeline().scale());
+        assertEquals(1333, tr.dataset().pipeline().scaleLong());
+        assertEquals(800, tr.dataset().pipeline().scaleShort());
+        assertTrue(tr.dataset().pipeline().keepRatio());
+        assertEquals(0.5, tr.dataset().pipeline().flipProb());
+        DataLoaderConfig va = c.valDataloader();
+        assertEquals(1, va.batchSize());
+        assertEquals(0.0, va.dataset().pipeline().flipProb());
+        assertTrue(va.dataset().testMode());
+        assertEquals("annotations/instances_val2017.json", c.valEvaluator().annFile());
+
+        OptimConfig o = c.optimWrapper();
+        assertEquals(new OptimConfig(0.01, 0.9, 1e-4, false, 0.0, 0), o);
+        SchedulerConfig s = c.paramScheduler();
+        assertEquals(new SchedulerConfig(0.001, 0, 1000, List.of(8, 11), 0.1), s);
+        RuntimeConfig r = c.runtime();
+        assertEquals(12, r.maxEpochs());
+        assertEquals(1, r.valInterval());
+        assertEquals(50, r.logInterval());
+        assertEquals(-1, r.maxKeepCkpts());
+        assertFalse(c.autoScaleLr());
+        assertEquals(16, c.baseBatchSize());
+        assertEquals(Path.of("data/coco/annotations/instances_val2017.json"), c.resolve(c.valEvaluator().annFile()));
+        assertEquals(Path.of("/d/x.json"), c.withDataRoot("/d").resolve("x.json"));
+    }
+
+    @Test
+    void tinyAndCoco128Configs() {
+        Config t = ConfigLoader.load(TINY);
+        assertTrue(t.trainDataloader().dataset().isSynthetic());
+        assertEquals(3, t.trainDataloader().dataset().synthetic().numClasses());
+        assertEquals(3, t.model().bboxHead().numClasses());
+        assertTrue(t.model().backbone().normCfg().isGroupNorm());
+        Config c = ConfigLoader.load(COCO128);
+        assertEquals(Path.of("../shared/data/coco128/annotations/instances_train.json"),
+                c.resolve(c.trainDataloader().dataset().annFile()));
+        assertEquals(80, c.model().bboxHead().numClasses());
+    }
+
+    @Test
+    void badDepthNamesFileKeyAndChoices() throws Exception {
+        assertEquals("configs/x.yaml: model.backbone.depth: must be one of 18, 34, 50, 101, got 51",
+                fails("model.backbone.depth=51").getMessage());
+    }
+
+    @Test
+    void unknownKeysAreErrors() throws Exception {
+        ConfigException e = fails("model.backbone.dpeth=50");
+        assertEquals("model.backbone.dpeth", e.key());
+        assertTrue(e.getMessage().startsWith("configs/x.yaml: model.backbone.dpeth: unknown key"), e.getMessage());
+        assertEquals("unicorn", fails("unicorn=1").key());
+        assertEquals("model.bbox_head.loss_bbox.weight", fails("model.bbox_head.loss_bbox.weight=2").key());
+        assertEquals("train_dataloader.dataset.pipeline[0].scales", fails(
+                "train_dataloader.dataset.pipeline=[{type: Resize, scale: [1, 2], scales: [1, 2]}]").key());
+    }
+
+    @Test
+    void typeErrorsNameTheKey() throws Exception {
+        assertEquals("configs/x.yaml: model.neck.out_channels: must be an integer, got 'wide'",
+                fails("model.neck.out_channels=wide").getMessage());
+        assertEquals("configs/x.yaml: model.backbone: must be a mapping, got 50",
+                fails("model.backbone=50").getMessage());
+        assertEquals("optim_wrapper.optimizer.lr", fails("optim_wrapper.optimizer.lr=-1").key());
+        assertEquals("model.bbox_head.num_classes", fails("model.bbox_head.num_classes=").key());
+        assertEquals("model.backbone.style", fails("model.backbone.style=tf").key());
+        assertEquals("model.backbone.norm_cfg.requires_grad", fails("model.backbone.norm_cfg.requires_grad=true").key());
+        assertEquals("model.backbone.frozen_stages", fails("model.backbone.frozen_stages=5").key());
+        assertEquals("model.backbone.out_indices", fails("model.backbone.out_indices=[0, 2, 1, 3]").key());
+        assertEquals("model.neck.add_extra_convs", fails("model.neck.add_extra_convs=on_top").key());
+        assertEquals("model.test_cfg.score_thr", fails("model.test_cfg.score_thr=1.5").key());
+        assertEquals("param_scheduler[0].milestones", fails(
+                "param_scheduler=[{type: MultiStepLR, milestones: [11, 8]}]").key());
+    }
+
+    @Test
+    void crossSectionChecks() throws Exception {
+        ConfigException e = fails("model.neck.in_channels=[256, 512, 1024, 1024]");
+        assertEquals("model.neck.in_channels", e.key());
+        assertTrue(e.getMessage().contains("[256, 512, 1024, 2048]"), e.getMessage());
+        assertEquals("model.bbox_head.in_channels", fails("model.neck.out_channels=128").key());
+        assertEquals("model.bbox_head.norm_cfg.num_groups", fails("model.bbox_head.norm_cfg.num_groups=24").key());
+        e = fails("model.bbox_head.strides=[8, 16, 32, 64]");
+        assertEquals("model.bbox_head.strides", e.key());
+        assertTrue(e.getMessage().contains("[8, 16, 32, 64, 128]"), e.getMessage());
+        assertEquals("model.bbox_head.strides", fails("model.neck.start_level=0",
+                "model.neck.in_channels=[256, 512, 1024, 2048]").key());
+        ConfigException syn = assertThrows(ConfigException.class, () -> ConfigLoader.load(TINY,
+                List.of("model.bbox_head.num_classes=4")));
+        assertEquals("train_dataloader.dataset.num_classes", syn.key());
+        assertTrue(syn.getMessage().startsWith("configs/autoassign_tiny_synthetic.yaml: train_dataloader.dataset.num_classes:"));
+    }
+
+    @Test
+    void fileAndYamlErrors() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("configs/nope.yaml")));
+        assertEquals("configs/nope.yaml: file not found", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("model: [1, 2\n", "bad.yaml"));
+        assertTrue(e.getMessage().startsWith("bad.yaml: invalid YAML"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("a: 1\na: 2\n", "dup.yaml"));
+        assertTrue(e.getMessage().contains("dup.yaml: invalid YAML"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("", "empty.yaml"));
+        assertEquals("empty.yaml: the file is empty", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("data_root: x\n", "m.yaml"));
+        assertEquals("m.yaml: model: required key is missing", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(r50Text(), "o.yaml", List.of("noequals")));
+        assertTrue(e.getMessage().contains("key.path=value"), e.getMessage());
+    }
+
+    @Test
+    void overridesApplyBeforeValidation() throws Exception {
+        Config c = ConfigLoader.parse(r50Text(), "x", List.of("model.bbox_head.num_classes=3",
+                "param_scheduler=[{type: MultiStepLR, milestones: [2, 4]}]", "randomness.seed=17",
+                "optim_wrapper.optimizer.lr=0.02"));
+        assertEquals(3, c.model().bboxHead().numClasses());
+        assertFalse(c.paramScheduler().hasWarmup());
+        assertEquals(List.of(2, 4), c.paramScheduler().milestones());
+        assertEquals(17, c.runtime().seed());
+        assertEquals(0.02, c.optimWrapper().lr());
+    }
+}

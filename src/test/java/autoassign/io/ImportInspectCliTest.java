@@ -1,0 +1,108 @@
+package autoassign.io;
+
+import autoassign.cli.ImportCommand;
+import autoassign.cli.InspectCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The {@code import} and {@code inspect} commands end to end. */
+class ImportInspectCliTest {
+    static final Path GOLDEN = Path.of("src/test/resources/goldens/pth");
+
+    @TempDir Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(Object command, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void importConvertsEveryTensorBitExactWithMetadata() throws IOException {
+        for (String name : List.of("mmdet_like_zip.pth", "tiny_resnet_legacy.pth")) {
+            Path out = tmp.resolve(name + ".safetensors");
+            Run r = run(new ImportCommand(), "--from", GOLDEN.resolve(name).toString(), "--to", out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertEquals("", r.err());
+            PthFile pth = PthReader.read(GOLDEN.resolve(name));
+            Safetensors.Contents c = Safetensors.read(out);
+            assertEquals(pth.tensors(), c.tensors());
+            assertEquals(pth.metadata(), c.metadata());
+            assertTrue(r.out().contains(pth.tensors().size() + " tensors"), r.out());
+        }
+        Safetensors.Contents c = Safetensors.read(tmp.resolve("mmdet_like_zip.pth.safetensors"));
+        assertEquals(DType.FLOAT16, c.tensors().get("state_dict.neck.fpn_convs.0.conv.weight").dtype());
+        assertEquals(1099511627776L, c.tensors().get("state_dict.test.int64_labels").getLong(4));
+        assertTrue(c.metadata().get("meta.dataset_meta.classes").contains("\"toothbrush\""));
+    }
+
+    @Test
+    void importOfABadFileFailsInOneLineAndWritesNothing() throws IOException {
+        byte[] full = Files.readAllBytes(GOLDEN.resolve("mmdet_like_zip.pth"));
+        byte[] legacy = Files.readAllBytes(GOLDEN.resolve("tiny_resnet_legacy.pth"));
+        Map<String, byte[]> bad = Map.of(
+                "truncated.pth", Arrays.copyOf(full, full.length / 2),
+                "truncated_legacy.pth", Arrays.copyOf(legacy, legacy.length - 10),
+                "notzip.pth", "just some text".getBytes(),
+                "opcode.pth", PickleBuilder.zip(new byte[]{(byte) 0x80, 2, (byte) 0xfe, '.'}, Map.of()),
+                "evil.pth", PickleBuilder.zip(new PickleBuilder().proto(2).global("os", "system").mark().str("id").op('t', 'R').stop().bytes(), Map.of()));
+        for (var e : bad.entrySet()) {
+            Path dir = Files.createDirectories(tmp.resolve("case-" + e.getKey()));
+            Path in = Files.write(dir.resolve(e.getKey()), e.getValue());
+            Path out = dir.resolve("out.safetensors");
+            Run r = run(new ImportCommand(), "--from", in.toString(), "--to", out.toString());
+            assertEquals(1, r.code(), e.getKey());
+            assertEquals("", r.out());
+            String err = r.err().strip();
+            assertFalse(err.contains("\n"), "one line: " + err);
+            assertTrue(err.startsWith("error: " + in + ": "), err);
+            assertFalse(err.contains("Exception"), err);
+            try (Stream<Path> s = Files.list(dir)) {
+                assertEquals(List.of(in), s.toList(), e.getKey() + ": no output file left behind");
+            }
+        }
+    }
+
+    @Test
+    void inspectListsTensorsAndMetadataOfBothFormats() throws IOException {
+        Run r = run(new InspectCommand(), GOLDEN.resolve("mmdet_like_zip.pth").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("PyTorch zip checkpoint, 37 tensors"), r.out());
+        assertTrue(r.out().matches("(?s).*state_dict\\.neck\\.fpn_convs\\.0\\.conv\\.weight +float16 +\\[16, 16, 3, 3\\].*"), r.out());
+        assertTrue(r.out().matches("(?s).*state_dict\\.bbox_head\\.scales\\.0\\.scale +float32 +\\[\\]\n.*"), r.out());
+        assertTrue(r.out().contains("meta.mmdet_version = 3.3.0"), r.out());
+        assertTrue(r.out().contains("meta.config = _base_ = [ ... ("), r.out());
+
+        Path st = tmp.resolve("x.safetensors");
+        assertEquals(0, run(new ImportCommand(), "--from", GOLDEN.resolve("tiny_resnet_legacy.pth").toString(), "--to", st.toString()).code());
+        r = run(new InspectCommand(), st.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("safetensors, 56 tensors"), r.out());
+        assertTrue(r.out().matches("(?s).*\n  layer1\\.0\\.bn1\\.num_batches_tracked +int64 +\\[\\]\n.*"), r.out());
+
+        Path badFile = Files.write(tmp.resolve("bad.pth"), new byte[]{1, 2, 3});
+        r = run(new InspectCommand(), badFile.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: " + badFile + ": not a PyTorch checkpoint"), r.err());
+    }
+}

@@ -1,0 +1,155 @@
+package autoassign.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Reads every {@code <case>.pth} of the golden folder ({@code -Dgoldens.dir=<dir>} → {@code <dir>/pth},
+ * default {@code src/test/resources/goldens/pth}) and checks it against its sidecar {@code <case>.pth.json}
+ * written by PyTorch: every tensor's name, order, dtype, shape and values, the non-tensor structure,
+ * and the storages referenced.
+ */
+class PthGoldenTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path goldenDir() {
+        String g = System.getProperty("goldens.dir");
+        return g != null && !g.isBlank() ? Path.of(g, "pth") : Path.of("src/test/resources/goldens/pth");
+    }
+
+    static Stream<Named<Path>> cases() throws IOException {
+        Path dir = goldenDir();
+        assertTrue(Files.isDirectory(dir), "golden folder " + dir.toAbsolutePath() + " is missing");
+        List<Named<Path>> cases = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.filter(p -> p.getFileName().toString().endsWith(".pth.json")).sorted().forEach(p -> {
+                String sidecar = p.getFileName().toString();
+                cases.add(Named.of(sidecar.substring(0, sidecar.length() - ".json".length()), p));
+            });
+        }
+        assertFalse(cases.isEmpty(), "no *.pth.json cases in " + dir.toAbsolutePath());
+        return cases.stream();
+    }
+
+    private static Path pthOf(Path sidecar) {
+        String s = sidecar.getFileName().toString();
+        return sidecar.resolveSibling(s.substring(0, s.length() - ".json".length()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void tensorsMatchSidecar(Path sidecar) throws IOException {
+        JsonNode golden = JSON.readTree(sidecar.toFile());
+        PthFile pth = PthReader.read(pthOf(sidecar));
+        Map<String, RawTensor> tensors = pth.tensors();
+
+        List<String> expectedNames = new ArrayList<>();
+        golden.get("tensors").forEach(t -> expectedNames.add(t.get("name").asText()));
+        assertEquals(expectedNames, new ArrayList<>(tensors.keySet()), "tensor names in depth-first order");
+
+        for (JsonNode g : golden.get("tensors")) {
+            String name = g.get("name").asText();
+            RawTensor t = tensors.get(name);
+            assertEquals(g.get("dtype").asText(), t.dtype().torchName(), name + " dtype");
+            long[] shape = new long[g.get("shape").size()];
+            for (int i = 0; i < shape.length; i++) shape[i] = g.get("shape").get(i).asLong();
+            assertArrayEquals(shape, t.shape(), name + " shape");
+            assertEquals(g.get("numel").asLong(), t.numel(), name + " numel");
+            if (g.has("values")) {
+                JsonNode v = g.get("values");
+                assertEquals(v.size(), t.numel(), name + " number of values");
+                for (int i = 0; i < v.size(); i++) assertValue(v.get(i), t, i, name);
+            } else {
+                double sum = 0, sumSq = 0, abs = 0;
+                for (int i = 0; i < t.numel(); i++) {
+                    double x = t.getDouble(i);
+                    sum += x;
+                    sumSq += x * x;
+                    abs += Math.abs(x);
+                }
+                assertEquals(g.get("sum").asDouble(), sum, 1e-9 * Math.max(1, abs), name + " sum");
+                assertEquals(g.get("sum_sq").asDouble(), sumSq, 1e-9 * Math.max(1, sumSq), name + " sum of squares");
+                JsonNode first = g.get("first8");
+                for (int i = 0; i < first.size(); i++) assertValue(first.get(i), t, i, name);
+            }
+        }
+    }
+
+    private static void assertValue(JsonNode expected, RawTensor t, int i, String name) {
+        switch (t.dtype()) {
+            case FLOAT32: case FLOAT16: case BFLOAT16: case FLOAT64:
+                assertEquals(expected.asDouble(), t.getDouble(i), 0.0, name + "[" + i + "]");
+                break;
+            case BOOL:
+                assertEquals(expected.asBoolean(), t.getLong(i) != 0, name + "[" + i + "]");
+                break;
+            default:
+                assertTrue(expected.canConvertToLong(), name + "[" + i + "] is an integer");
+                assertEquals(expected.asLong(), t.getLong(i), name + "[" + i + "]");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void structureAndStoragesMatchSidecar(Path sidecar) throws IOException {
+        JsonNode golden = JSON.readTree(sidecar.toFile());
+        PthFile pth = PthReader.read(pthOf(sidecar));
+        JsonNode structure = TensorTree.toJson(pth.root());
+        assertTrue(golden.get("structure").equals(NUMERIC, structure),
+                "structure differs:\nexpected " + golden.get("structure") + "\nactual   " + structure);
+
+        JsonNode ser = golden.get("serialized");
+        assertEquals(ser.get("format").asText(), pth.format());
+        JsonNode pids = TensorTree.toJson(pth.persistentIds());
+        assertTrue(ser.get("persistent_ids").equals(NUMERIC, pids),
+                "persistent ids differ:\nexpected " + ser.get("persistent_ids") + "\nactual   " + pids);
+        JsonNode keys = ser.has("archive_entries") ? ser.get("archive_entries") : ser.get("storage_keys_in_file_order");
+        List<String> expectedKeys = new ArrayList<>();
+        keys.forEach(k -> expectedKeys.add(k.asText()));
+        List<String> actual = new ArrayList<>(pth.storageKeys());
+        if (pth.format().equals("zip")) { // archive order is not meaningful: compare as sets
+            expectedKeys.sort(null);
+            actual.sort(null);
+        }
+        assertEquals(expectedKeys, actual);
+    }
+
+    /** .pth → safetensors → read back keeps every tensor bit-exact and the metadata. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void safetensorsRoundTripIsLossless(Path sidecar, @TempDir Path tmp) throws IOException {
+        PthFile pth = PthReader.read(pthOf(sidecar));
+        Path out = tmp.resolve("x.safetensors");
+        Safetensors.write(out, pth.tensors(), pth.metadata());
+        Safetensors.Contents back = Safetensors.read(out);
+        assertEquals(pth.tensors(), back.tensors());
+        assertEquals(pth.metadata(), back.metadata());
+    }
+
+    /** Numbers compare by value whatever node type (int / long / double) parsed them. */
+    static final Comparator<JsonNode> NUMERIC = (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+            if (a.isIntegralNumber() && b.isIntegralNumber()) return a.bigIntegerValue().compareTo(b.bigIntegerValue());
+            return Double.compare(a.asDouble(), b.asDouble());
+        }
+        return a.equals(b) ? 0 : 1;
+    };
+}

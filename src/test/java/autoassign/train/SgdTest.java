@@ -1,0 +1,60 @@
+package autoassign.train;
+
+import autoassign.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class SgdTest {
+    /** Reference: the formula of AA_5 §3 in double precision. */
+    private static double[] reference(double[] p, double[][] grads, double[] lrs, double wd, double m) {
+        double[] theta = p.clone(), buf = new double[p.length];
+        for (int s = 0; s < grads.length; s++) {
+            for (int i = 0; i < p.length; i++) {
+                double g = grads[s][i] + wd * theta[i];
+                buf[i] = s == 0 ? g : m * buf[i] + g;
+                theta[i] -= lrs[s] * buf[i];
+            }
+        }
+        return theta;
+    }
+
+    @Test
+    void matchesFormulaOverSeveralSteps() {
+        float[] init = {0.5f, -1.25f, 2f};
+        Tensor decayed = Tensor.of(init.clone(), 3).setRequiresGrad(true);
+        Tensor plain = Tensor.of(init.clone(), 3).setRequiresGrad(true);
+        Sgd sgd = new Sgd(List.of(new Sgd.Group("w", decayed, 1e-4f), new Sgd.Group("gn.weight", plain, 0f)), 0.9f);
+        double[][] grads = {{0.1, -0.2, 0.3}, {0.05, 0.4, -0.1}, {-0.3, 0.0, 0.2}};
+        double[] lrs = {0.01, 0.02, 0.005};
+        for (int s = 0; s < grads.length; s++) {
+            float[] g = new float[3];
+            for (int i = 0; i < 3; i++) g[i] = (float) grads[s][i];
+            decayed.setGrad(Tensor.of(g.clone(), 3));
+            plain.setGrad(Tensor.of(g.clone(), 3));
+            sgd.step((float) lrs[s]);
+            sgd.zeroGrad();
+        }
+        double[] p0 = {0.5, -1.25, 2};
+        assertArrayEquals(reference(p0, grads, lrs, 1e-4, 0.9), toDouble(decayed.data()), 1e-6);
+        assertArrayEquals(reference(p0, grads, lrs, 0, 0.9), toDouble(plain.data()), 1e-6);
+        assertNull(decayed.grad());
+    }
+
+    @Test
+    void skipsTensorsWithoutGradient() {
+        Tensor p = Tensor.of(new float[] {1f, 2f}, 2).setRequiresGrad(true);
+        Sgd sgd = new Sgd(List.of(new Sgd.Group("p", p, 1e-4f)), 0.9f);
+        sgd.step(0.1f);
+        assertArrayEquals(new float[] {1f, 2f}, p.data());
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+}
