@@ -48,9 +48,10 @@ class CocoEvaluatorTest {
         CocoDetections d = CocoDetections.of(List.of(det(1, 10, 1, 10, 10, 50, 50, 0.9),
                 det(2, 11, 3, 0, 0, 200, 150, 0.8)), g);
         double[] s = CocoEvaluator.evaluate(g, d).stats();
-        assertEquals(1.0, s[0], 0.0);
+        // precision = tp / (tp + fp + spacing(1)) = 0.9999999999999998, as in pycocotools
+        assertEquals(1.0, s[0], 1e-12);
         assertEquals(-1.0, s[3], 0.0, "no small GT");
-        assertEquals(1.0, s[4], 0.0);
+        assertEquals(1.0, s[4], 1e-12);
         assertEquals(1.0, s[8], 0.0);
     }
 
@@ -66,7 +67,7 @@ class CocoEvaluatorTest {
             ds.add(det(2 + i, 10, 1, 120 + 10 * i, 120, 40, 40, 0.9));
         }
         double[] s = CocoEvaluator.evaluate(g, CocoDetections.of(ds, g)).stats();
-        assertEquals(1.0, s[0], 0.0);
+        assertEquals(1.0, s[0], 1e-12);
         // a detection outside both is a false positive ranked first: AP drops
         ds.add(det(5, 10, 1, 600, 600, 40, 40, 0.95));
         double[] s2 = CocoEvaluator.evaluate(g, CocoDetections.of(ds, g)).stats();
@@ -109,7 +110,8 @@ class CocoEvaluatorTest {
 
     @Test
     void printsLikePython() {
-        assertEquals("0.454", CocoEvalResult.fixed3(0.4545)); // binary value is below the tie
+        assertEquals("0.123", CocoEvalResult.fixed3(0.1235)); // binary value is below the tie (String.format: 0.124)
+        assertEquals("0.455", CocoEvalResult.fixed3(0.4545)); // binary value is above it
         assertEquals("0.062", CocoEvalResult.fixed3(0.0625)); // exact tie: half even
         assertEquals("-1.000", CocoEvalResult.fixed3(-1));
         assertEquals("1.000", CocoEvalResult.fixed3(0.99951));
