@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 EvalCommand.class,
+                DetectCommand.class,
                 ImportCommand.class,
                 InspectCommand.class,
         })

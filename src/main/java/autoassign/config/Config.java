@@ -57,6 +57,10 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         int classes = model.bboxHead().numClasses();
         checkClasses(root, "train_dataloader", train, classes);
         checkClasses(root, "val_dataloader", val, classes);
+        SyntheticConfig ts = train.dataset().synthetic(), vs = val.dataset().synthetic();
+        if (ts != null && vs != null && !ts.sameGenerator(vs))
+            throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "
+                    + "num_images must equal train_dataloader.dataset's");
         return new Config(root.source(), dataRoot, model, train, val, eval, optim, sched, runtime, scale, base);
     }
 

@@ -49,6 +49,14 @@ public final class DataBench {
         }
     }
 
+    /** CPU time of the whole process (all threads, including GC and OpenCV). */
+    static long cpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+    }
+
+    static double loadAverage() { return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(); }
+
     private static String opt(String[] args, String name, String def) {
         for (int i = 0; i + 1 < args.length; i++) if (args[i].equals(name)) return args[i + 1];
         return def;
@@ -68,6 +76,7 @@ public final class DataBench {
             consume(loader, -1); // warm-up epoch (JIT, OpenCV initialisation, page cache)
             long images = 0;
             double checksum = 0;
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int e = 0; e < epochs; e++) {
                 long[] r = consume(loader, e);
@@ -75,8 +84,10 @@ public final class DataBench {
                 checksum += r[1];
             }
             double s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf(Locale.ROOT, "loader: %d images in %.2f s = %.1f images/s (%.1f per worker) [checksum %.0f]%n",
-                    images, s, images / s, images / s / Math.max(1, workers), checksum);
+            double cpu = (cpuNanos() - c0) / 1e9;
+            System.out.printf(Locale.ROOT, "loader: %d images in %.2f s = %.1f images/s (%.1f per worker); process CPU %.2f s = "
+                    + "%.1f images per CPU-second; load average %.1f [checksum %.0f]%n",
+                    images, s, images / s, images / s / Math.max(1, workers), cpu, images / cpu, loadAverage(), checksum);
         }
     }
 
@@ -98,7 +109,10 @@ public final class DataBench {
         Pipeline p = new Pipeline(pipe);
         double dec = 0, prep = 0, coll = 0;
         int n = 0;
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = 0;
         for (int rep = 0; rep < 3; rep++) {
+            cpu0 = threads.getCurrentThreadCpuTime();
             dec = prep = coll = 0;
             n = 0;
             for (int i = 0; i < ds.size(); i++) {
@@ -118,8 +132,10 @@ public final class DataBench {
             }
         }
         System.out.printf(Locale.ROOT, "stages (1 thread, %d images, scale (%d, %d)): decode %.2f ms, resize+flip+copy %.2f ms, "
-                + "normalise+pad (batch of 1) %.2f ms, total %.2f ms/image = %.1f images/s per core%n", n, pipe.scaleLong(), pipe.scaleShort(),
-                dec / n, prep / n, coll / n, (dec + prep + coll) / n, 1000.0 * n / (dec + prep + coll));
+                + "normalise+pad (batch of 1) %.2f ms, total %.2f ms/image = %.1f images/s per core (wall); thread CPU %.2f ms/image "
+                + "= %.1f images per CPU-second; load average %.1f%n", n, pipe.scaleLong(), pipe.scaleShort(),
+                dec / n, prep / n, coll / n, (dec + prep + coll) / n, 1000.0 * n / (dec + prep + coll),
+                (threads.getCurrentThreadCpuTime() - cpu0) / 1e6 / n, n / ((threads.getCurrentThreadCpuTime() - cpu0) / 1e9), loadAverage());
     }
 
     static void json(int sizeMb, Path file) throws IOException {
@@ -131,14 +147,17 @@ public final class DataBench {
         }
         for (int rep = 0; rep < 3; rep++) {
             DataIssues issues = new DataIssues("bench", s -> { }, 0);
+            long c0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             CocoJson json = CocoJson.read(file, issues);
             long t1 = System.nanoTime();
+            long c1 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             CocoDataset ds = CocoDataset.fromJson(json, file.getParent(), null, issues).filterForTraining();
             long t2 = System.nanoTime();
-            System.out.printf(Locale.ROOT, "json: %.0f MB, %d images, %d annotations: parse %.2f s (%.0f MB/s), build+filter %.2f s, kept %d%n",
+            System.out.printf(Locale.ROOT, "json: %.0f MB, %d images, %d annotations: parse %.2f s wall (%.0f MB/s), %.2f s thread CPU; "
+                    + "build+filter %.2f s, kept %d; load average %.1f%n",
                     Files.size(file) / 1048576.0, json.images().size(), json.numAnnotations(), (t1 - t0) / 1e9,
-                    Files.size(file) / 1048576.0 / ((t1 - t0) / 1e9), (t2 - t1) / 1e9, ds.size());
+                    Files.size(file) / 1048576.0 / ((t1 - t0) / 1e9), (c1 - c0) / 1e9, (t2 - t1) / 1e9, ds.size(), loadAverage());
         }
     }
 

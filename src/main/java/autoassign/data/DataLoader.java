@@ -165,6 +165,8 @@ public final class DataLoader implements AutoCloseable {
             for (Future<Batch> f : inFlight) f.cancel(false);
             inFlight.clear();
             consumed = plan.size();
+            next = null;
+            summarized = true;
         }
     }
 }

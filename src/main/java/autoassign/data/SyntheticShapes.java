@@ -172,34 +172,50 @@ public final class SyntheticShapes {
         writeSplit(l, "val", p.numVal(), 2, p);
     }
 
+    private record Rendered(int w, int h, String file, List<Shape> shapes, int[] areas) {}
+
     private static void writeSplit(Layout l, String split, int count, int splitId, Params p) throws IOException {
+        String ext = p.jpeg() ? ".jpg" : ".png";
+        // each image has its own seeded generator, so images can be drawn and written in parallel deterministically
+        Rendered[] done = new Rendered[count];
+        try {
+            java.util.stream.IntStream.range(0, count).parallel().forEach(i -> {
+                SplittableRandom rnd = new SplittableRandom(mix(p.seed(), splitId, i));
+                int w = rnd.nextInt(p.minSide(), p.maxSide() + 1);
+                int h = rnd.nextInt(p.minSide(), p.maxSide() + 1);
+                byte[] bgr = new byte[w * h * 3];
+                List<Shape> shapes = new ArrayList<>();
+                int[] areas = render(rnd, w, h, p, bgr, shapes);
+                String file = String.format("%s_%06d%s", split, i + 1, ext);
+                try {
+                    Files.write(l.imageDir().resolve(file), encode(bgr, w, h, p.jpeg(), file));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                done[i] = new Rendered(w, h, file, shapes, areas);
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
         List<Map<String, Object>> images = new ArrayList<>(count);
         List<Map<String, Object>> anns = new ArrayList<>();
-        String ext = p.jpeg() ? ".jpg" : ".png";
         long annId = 1;
         for (int i = 0; i < count; i++) {
-            SplittableRandom rnd = new SplittableRandom(mix(p.seed(), splitId, i));
-            int w = rnd.nextInt(p.minSide(), p.maxSide() + 1);
-            int h = rnd.nextInt(p.minSide(), p.maxSide() + 1);
-            byte[] bgr = new byte[w * h * 3];
-            List<Shape> shapes = new ArrayList<>();
-            int[] areas = render(rnd, w, h, p, bgr, shapes);
-            String file = String.format("%s_%06d%s", split, i + 1, ext);
-            Files.write(l.imageDir().resolve(file), encode(bgr, w, h, p.jpeg(), file));
+            Rendered r = done[i];
             Map<String, Object> im = new LinkedHashMap<>();
             im.put("id", i + 1);
-            im.put("file_name", file);
-            im.put("width", w);
-            im.put("height", h);
+            im.put("file_name", r.file());
+            im.put("width", r.w());
+            im.put("height", r.h());
             images.add(im);
-            for (int k = 0; k < shapes.size(); k++) {
-                Shape s = shapes.get(k);
+            for (int k = 0; k < r.shapes().size(); k++) {
+                Shape s = r.shapes().get(k);
                 Map<String, Object> a = new LinkedHashMap<>();
                 a.put("id", annId++);
                 a.put("image_id", i + 1);
                 a.put("category_id", s.label() + 1);
                 a.put("bbox", List.of(s.x(), s.y(), s.w(), s.h()));
-                a.put("area", areas[k]);
+                a.put("area", r.areas()[k]);
                 a.put("iscrowd", 0);
                 anns.add(a);
             }

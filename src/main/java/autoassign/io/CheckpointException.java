@@ -8,6 +8,7 @@ import java.nio.file.Path;
  * line ({@code <file>: <problem>}), suitable for the CLI's {@code error: ...} line.
  */
 public class CheckpointException extends IOException {
+    private static final long serialVersionUID = 1L;
     private final String file;
     private final String problem;
 

@@ -12,18 +12,19 @@ public final class Checkpoints {
     private Checkpoints() {}
 
     /**
-     * True when the file looks like safetensors: a plausible little-endian header length followed by
-     * {@code {}, or (when it cannot be read) a {@code .safetensors} name.
+     * True when the file is to be read as safetensors: its name ends with {@code .safetensors}, or it starts
+     * with a plausible little-endian header length followed by <code>{</code>.
      */
     public static boolean isSafetensors(Path file) {
+        if (file.getFileName() != null && file.getFileName().toString().endsWith(".safetensors")) return true;
         byte[] head = new byte[9];
         int n;
         try (InputStream in = Files.newInputStream(file)) {
             n = in.readNBytes(head, 0, 9);
         } catch (IOException e) {
-            return file.getFileName().toString().endsWith(".safetensors");
+            return false;
         }
-        if (n < 9) return file.getFileName().toString().endsWith(".safetensors");
+        if (n < 9) return false;
         long len = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         return head[8] == '{' && len > 1 && len <= Safetensors.MAX_HEADER;
     }

@@ -134,6 +134,7 @@ public final class PthReader {
 
     /** A checked exception tunnelled through the unpickler's hooks. */
     private static final class UncheckedCheckpoint extends RuntimeException {
+        private static final long serialVersionUID = 1L;
         UncheckedCheckpoint(CheckpointException e) { super(e); }
         @Override public synchronized CheckpointException getCause() { return (CheckpointException) super.getCause(); }
     }

@@ -48,6 +48,13 @@ public final class HeadOutputs {
 
     public List<Tensor> objLogits() { return obj; }
 
+    /** Per-level arrays in the form {@code AutoAssignLoss.apply(cls, bbox, obj, mean, sigma, gts, strides)} takes. */
+    public Tensor[] clsLogitsArray() { return cls.toArray(new Tensor[0]); }
+
+    public Tensor[] distancesArray() { return dist.toArray(new Tensor[0]); }
+
+    public Tensor[] objLogitsArray() { return obj.toArray(new Tensor[0]); }
+
     public int stride(int level) { return strides[level]; }
 
     public int[] strides() { return strides.clone(); }
@@ -80,6 +87,15 @@ public final class HeadOutputs {
                 p[2 * (i * w + j) + 1] = i * s;
             }
         return p;
+    }
+
+    /** Host copies of every image of a level tensor {@code [B, K, h, w]} (one device transfer): {@code [B][K·h·w]}. */
+    public static float[][] imageSlices(Tensor t) {
+        int b = t.dim(0), per = t.numel() / b;
+        float[] all = t.toFloatArray();
+        float[][] out = new float[b][per];
+        for (int i = 0; i < b; i++) System.arraycopy(all, i * per, out[i], 0, per);
+        return out;
     }
 
     /** Host copy of image {@code b} of a level tensor {@code [B, K, h, w]}: {@code [K, h, w]} values. */

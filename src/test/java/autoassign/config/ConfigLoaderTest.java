@@ -114,8 +114,12 @@ class ConfigLoaderTest {
     void tinyAndCoco128Configs() {
         Config t = ConfigLoader.load(TINY);
         assertTrue(t.trainDataloader().dataset().isSynthetic());
-        assertEquals(3, t.trainDataloader().dataset().synthetic().numClasses());
-        assertEquals(3, t.model().bboxHead().numClasses());
+        SyntheticConfig s = t.trainDataloader().dataset().synthetic();
+        assertEquals(4, s.numClasses());
+        assertEquals(4, t.model().bboxHead().numClasses());
+        assertTrue(s.sameGenerator(t.valDataloader().dataset().synthetic()));
+        assertEquals(List.of(160, 256), s.imgSize());
+        assertEquals("png", s.format());
         assertTrue(t.model().backbone().normCfg().isGroupNorm());
         Config c = ConfigLoader.load(COCO128);
         assertEquals(Path.of("../shared/data/coco128/annotations/instances_train.json"),
@@ -171,9 +175,14 @@ class ConfigLoaderTest {
         assertEquals("model.bbox_head.strides", fails("model.neck.start_level=0",
                 "model.neck.in_channels=[256, 512, 1024, 2048]").key());
         ConfigException syn = assertThrows(ConfigException.class, () -> ConfigLoader.load(TINY,
-                List.of("model.bbox_head.num_classes=4")));
+                List.of("model.bbox_head.num_classes=5")));
         assertEquals("train_dataloader.dataset.num_classes", syn.key());
         assertTrue(syn.getMessage().startsWith("configs/autoassign_tiny_synthetic.yaml: train_dataloader.dataset.num_classes:"));
+        syn = assertThrows(ConfigException.class, () -> ConfigLoader.load(TINY, List.of("val_dataloader.dataset.seed=3")));
+        assertEquals("val_dataloader.dataset", syn.key());
+        syn = assertThrows(ConfigException.class, () -> ConfigLoader.load(TINY,
+                List.of("train_dataloader.dataset.objects_per_image=[0, 3]")));
+        assertEquals("train_dataloader.dataset.objects_per_image", syn.key());
     }
 
     @Test

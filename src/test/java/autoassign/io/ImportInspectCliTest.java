@@ -104,5 +104,9 @@ class ImportInspectCliTest {
         r = run(new InspectCommand(), badFile.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("error: " + badFile + ": not a PyTorch checkpoint"), r.err());
+        Path badSt = Files.write(tmp.resolve("bad.safetensors"), Arrays.copyOf(Files.readAllBytes(st), 100));
+        r = run(new InspectCommand(), badSt.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: " + badSt + ": truncated"), r.err());
     }
 }

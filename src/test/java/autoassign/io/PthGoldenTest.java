@@ -54,11 +54,18 @@ class PthGoldenTest {
         return sidecar.resolveSibling(s.substring(0, s.length() - ".json".length()));
     }
 
+    /** One test per case, named by the case's file: tensors, structure and storages, safetensors round trip. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void tensorsMatchSidecar(Path sidecar) throws IOException {
+    void matchesSidecar(Path sidecar, @TempDir Path tmp) throws IOException {
         JsonNode golden = JSON.readTree(sidecar.toFile());
         PthFile pth = PthReader.read(pthOf(sidecar));
+        tensorsMatch(golden, pth);
+        structureAndStoragesMatch(golden, pth);
+        safetensorsRoundTripIsLossless(pth, tmp);
+    }
+
+    private static void tensorsMatch(JsonNode golden, PthFile pth) {
         Map<String, RawTensor> tensors = pth.tensors();
 
         List<String> expectedNames = new ArrayList<>();
@@ -107,11 +114,7 @@ class PthGoldenTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void structureAndStoragesMatchSidecar(Path sidecar) throws IOException {
-        JsonNode golden = JSON.readTree(sidecar.toFile());
-        PthFile pth = PthReader.read(pthOf(sidecar));
+    private static void structureAndStoragesMatch(JsonNode golden, PthFile pth) {
         JsonNode structure = TensorTree.toJson(pth.root());
         assertTrue(golden.get("structure").equals(NUMERIC, structure),
                 "structure differs:\nexpected " + golden.get("structure") + "\nactual   " + structure);
@@ -133,10 +136,7 @@ class PthGoldenTest {
     }
 
     /** .pth → safetensors → read back keeps every tensor bit-exact and the metadata. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void safetensorsRoundTripIsLossless(Path sidecar, @TempDir Path tmp) throws IOException {
-        PthFile pth = PthReader.read(pthOf(sidecar));
+    private static void safetensorsRoundTripIsLossless(PthFile pth, Path tmp) throws IOException {
         Path out = tmp.resolve("x.safetensors");
         Safetensors.write(out, pth.tensors(), pth.metadata());
         Safetensors.Contents back = Safetensors.read(out);

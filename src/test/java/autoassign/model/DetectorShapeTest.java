@@ -172,6 +172,28 @@ class DetectorShapeTest {
     }
 
     @Test
+    void stateDictRoundTripAndImageSlices() throws Exception {
+        var cfg = ModelTestConfigs.r50Small();
+        var a = new AutoAssignDetector(cfg, 1);
+        var b = new AutoAssignDetector(cfg, 2);
+        var report = b.loadStateDict(a.stateDict(), true);
+        assertTrue(report.clean());
+        assertEquals(a.stateDict().size(), report.loaded());
+        Tensor x = randomImage(2, 64, 64, 5);
+        try (AutoCloseable g = Graph.noGrad()) {
+            HeadOutputs oa = a.forward(x), ob = b.forward(x);
+            for (int l = 0; l < oa.numLevels(); l++) {
+                assertArrayEquals(oa.clsLogits(l).toFloatArray(), ob.clsLogits(l).toFloatArray());
+                float[][] s = HeadOutputs.imageSlices(oa.distances(l));
+                assertEquals(2, s.length);
+                assertArrayEquals(HeadOutputs.imageSlice(oa.distances(l), 1), s[1]);
+                assertEquals(4 * oa.height(l) * oa.width(l), s[0].length);
+            }
+            assertEquals(5, oa.clsLogitsArray().length);
+        }
+    }
+
+    @Test
     void inputMustBeImages() {
         var m = new AutoAssignDetector(ModelTestConfigs.r50Small(), 1);
         var e = assertThrows(IllegalArgumentException.class, () -> m.forward(Tensor.zeros(1, 4, 32, 32)));

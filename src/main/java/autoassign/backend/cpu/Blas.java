@@ -11,27 +11,33 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * buffers. Java arrays are never handed to JavaCPP directly: it copies whole arrays in and back out on every
  * call, and {@code FloatBuffer.wrap(a, off, len).slice()} arguments crash the JVM ("free(): invalid pointer").
  *
- * <p>Threading: OpenBLAS gets {@code autoassign.blas.threads} threads (default: {@link Parallel#threads()}).
- * Callers run sgemm and the Java-parallel phases (im2col, elementwise) one after the other, never sgemm from
- * inside a {@link Parallel} worker, so the two pools never compete for the cores.
+ * <p>Threading: all parallelism is Java's ({@link Parallel}); OpenBLAS runs each call on the calling thread
+ * ({@code autoassign.blas.threads}, default 1). The array entry point splits large products over the cores by
+ * columns, and the convolution calls sgemm from each of its workers on its own block. So OpenBLAS threads and
+ * Java threads never compete for the cores (OpenBLAS threads also spin after each call, which would steal the
+ * cores from the Java phases in between), and concurrent callers are safe.
  */
 public final class Blas {
     private static final int ROW_MAJOR = openblas_nolapack.CblasRowMajor;
     private static final int NO_TRANS = openblas_nolapack.CblasNoTrans;
     private static final int TRANS = openblas_nolapack.CblasTrans;
     private static final int THREADS;
+    private static final long PARALLEL_MIN_FLOPS = 1L << 21;
 
     static {
-        THREADS = Math.max(1, Integer.getInteger("autoassign.blas.threads", Parallel.threads()));
+        THREADS = Math.max(1, Integer.getInteger("autoassign.blas.threads", 1));
         org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(THREADS);
     }
 
     private Blas() {}
 
-    /** Number of threads OpenBLAS uses for one sgemm. */
+    /** Number of threads OpenBLAS was configured with at start-up. */
     public static int threads() { return THREADS; }
 
-    /** Changes the OpenBLAS thread count (benchmarks); returns the previous value. */
+    /**
+     * Changes the OpenBLAS thread count for the whole process (the plain-sgemm benchmark uses it to measure
+     * OpenBLAS's own multithreading); returns the previous value.
+     */
     public static int setThreads(int n) {
         int prev = org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads();
         org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(Math.max(1, n));
@@ -39,8 +45,8 @@ public final class Blas {
     }
 
     /**
-     * C[M,N] = alpha·op(A)·op(B) + beta·C on native memory; offsets are in floats from each pointer's address
-     * (its position is ignored). op(A) is [M,K], op(B) is [K,N].
+     * C[M,N] = alpha·op(A)·op(B) + beta·C on native memory, one OpenBLAS call on the calling thread; offsets
+     * are in floats from each pointer's address (its position is ignored). op(A) is [M,K], op(B) is [K,N].
      */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              FloatPointer a, long aOff, int lda, FloatPointer b, long bOff, int ldb,
@@ -56,7 +62,8 @@ public final class Blas {
 
     /**
      * C[M,N] = alpha·op(A)·op(B) + beta·C with row-major arrays starting at the given offsets.
-     * op(A) is [M,K], op(B) is [K,N]. Only the regions the product touches are copied (C only when beta ≠ 0).
+     * op(A) is [M,K], op(B) is [K,N]. Only the regions the product touches are copied (C only when beta ≠ 0);
+     * large products are split by columns of C over the cores.
      */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -74,8 +81,13 @@ public final class Blas {
         if (sa > 0) ba.buf().put(0, a, aOff, (int) sa);
         if (sb > 0) bb.buf().put(0, b, bOff, (int) sb);
         if (beta != 0f) bc.buf().put(0, c, cOff, (int) sc);
-        openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS,
-                m, n, k, alpha, ba.ptr(), lda, bb.ptr(), ldb, beta, bc.ptr(), ldc);
+        if ((long) m * n * k < PARALLEL_MIN_FLOPS) {
+            sgemm(transA, transB, m, n, k, alpha, ba.ptr(), 0, lda, bb.ptr(), 0, ldb, beta, bc.ptr(), 0, ldc);
+        } else {
+            // columns [j0, j1) of C need columns [j0, j1) of op(B): an offset of j0 (B) or j0 rows (Bᵀ)
+            Parallel.range(n, 64, (j0, j1) -> sgemm(transA, transB, m, j1 - j0, k, alpha, ba.ptr(), 0, lda,
+                    bb.ptr(), transB ? (long) j0 * ldb : j0, ldb, beta, bc.ptr(), 0L + j0, ldc));
+        }
         if (ldc == n) {
             bc.buf().get(0, c, cOff, (int) sc);
         } else {

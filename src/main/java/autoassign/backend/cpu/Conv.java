@@ -5,14 +5,34 @@ import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
 import java.nio.FloatBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * 2-d convolution as im2col + OpenBLAS sgemm, one image at a time. All sgemm operands live in per-thread
- * native buffers ({@link OffHeap}): the weights are copied once per call, the column matrix is written there
- * directly by im2col, and only the product is copied back. 1×1 stride-1 unpadded convs skip im2col (the image
- * itself is the column matrix).
+ * 2-d convolution as im2col + OpenBLAS sgemm, blocked over output rows.
+ *
+ * <p>The output rows of each image are split into one contiguous range per core ({@link Parallel}); each worker
+ * walks its range in blocks of a few output rows, unfolds the block's columns (about {@value #BLOCK_FLOATS}
+ * floats, so they are still in cache when sgemm reads them) into its own native scratch buffer and multiplies
+ * with a single-threaded sgemm. All parallelism is Java's: OpenBLAS runs one thread per call
+ * ({@link Blas}), so the two never oversubscribe the cores, and no image-sized column matrix is allocated.
+ * 1×1 stride-1 unpadded convs copy the image columns instead of unfolding them.
+ *
+ * <ul>
+ * <li>forward: C[Cout, block] = W[Cout, K] · col[K, block], copied (+ bias) into the output.</li>
+ * <li>backward data: col[K, block] = Wᵀ · G[Cout, block], folded back (col2im). Neighbouring blocks add into
+ *     shared input rows, so each worker first does its range minus the last {@code halo} output rows, and the
+ *     calling thread then does the halo rows, one after the other.</li>
+ * <li>backward filter: dW[Cout, K] = Σ G[Cout, block] · col[K, block]ᵀ, accumulated per worker in native
+ *     memory and summed at the end.</li>
+ * </ul>
  */
 final class Conv {
+    /** Target size of one column block (floats): 4 MiB, cache-resident between im2col and sgemm. */
+    static final int BLOCK_FLOATS = 1 << 20;
+    static final int MIN_BLOCK_COLS = 256;
+    /** Block size in use (tests shrink it to exercise many blocks on small images). */
+    static volatile int blockFloats = BLOCK_FLOATS, minBlockCols = MIN_BLOCK_COLS;
+
     private Conv() {}
 
     static int[] outputShape(String op, int[] xs, int[] ws, ConvParams p) {
@@ -31,11 +51,13 @@ final class Conv {
         return new int[] {xs[0], ws[0], oh, ow};
     }
 
-    static boolean isPointwise(int[] ws, ConvParams p) {
-        return ws[2] == 1 && ws[3] == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0;
+    /** Output rows per block: about {@link #blockFloats} column floats, at least {@link #minBlockCols} columns. */
+    static int blockRows(int k, int ow) {
+        int cols = Math.max(minBlockCols, blockFloats / Math.max(1, k));
+        return Math.max(1, cols / ow);
     }
 
-    /** Copies a host array region into native scratch {@code slot}. */
+    /** Copies a host array region into native scratch {@code slot} of the calling thread. */
     private static OffHeap.Buf stage(int slot, float[] src, int off, int len) {
         OffHeap.Buf b = OffHeap.get(slot, len);
         b.buf().put(0, src, off, len);
@@ -47,78 +69,117 @@ final class Conv {
         if (bias != null && bias.numel() != ws[0])
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not match weight "
                     + Shape.str(ws) + " (" + ws[0] + " output channels)");
-        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], k = cin * ws[2] * ws[3];
+        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         float[] xd = x.data(), out = new float[Math.toIntExact((long) n * outPlane)];
         float[] b = bias == null ? null : bias.data();
         if (n == 0) return Tensor.of(out, os);
-        boolean pointwise = isPointwise(ws, p);
         OffHeap.Buf a = stage(OffHeap.CONV_W, w.data(), 0, cout * k);
-        OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * ohw);
-        OffHeap.Buf c = OffHeap.get(OffHeap.CONV_OUT, outPlane);
-        for (int i = 0; i < n; i++) {
-            if (pointwise) col.buf().put(0, xd, i * inPlane, inPlane);
-            else Im2col.im2col(xd, i * inPlane, cin, h, wd, ws[2], ws[3], p, oh, ow, col.buf());
-            Blas.sgemm(false, false, cout, ohw, k, 1f, a.ptr(), 0, k, col.ptr(), 0, ohw, 0f, c.ptr(), 0, ohw);
-            copyOut(c.buf(), out, i * outPlane, cout, ohw, b);
-        }
-        return Tensor.of(out, os);
-    }
-
-    /** out[dst + ch·hw + j] = src[ch·hw + j] (+ bias[ch]), parallel over channels. */
-    private static void copyOut(FloatBuffer src, float[] out, int dst, int channels, int hw, float[] bias) {
-        Parallel.range(channels, Math.max(1, 8192 / Math.max(1, hw)), (c0, c1) -> {
-            src.get(c0 * hw, out, dst + c0 * hw, (c1 - c0) * hw);
-            if (bias != null) {
-                for (int ch = c0; ch < c1; ch++) {
-                    float v = bias[ch];
-                    int base = dst + ch * hw;
-                    for (int j = 0; j < hw; j++) out[base + j] += v;
+        int rowsPerBlock = blockRows(k, ow);
+        Parallel.range(oh, 1, (r0, r1) -> {
+            int maxNb = Math.min(rowsPerBlock, r1 - r0) * ow;
+            OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * maxNb);
+            OffHeap.Buf c = OffHeap.get(OffHeap.CONV_OUT, (long) cout * maxNb);
+            float[] row = new float[maxNb];
+            for (int i = 0; i < n; i++) {
+                for (int oy0 = r0; oy0 < r1; oy0 += rowsPerBlock) {
+                    int oy1 = Math.min(r1, oy0 + rowsPerBlock), nb = (oy1 - oy0) * ow;
+                    Im2col.im2colBlock(xd, i * inPlane, cin, h, wd, kh, kw, p, oy0, oy1, ow, col.buf(), row);
+                    Blas.sgemm(false, false, cout, nb, k, 1f, a.ptr(), 0, k, col.ptr(), 0, nb, 0f, c.ptr(), 0, nb);
+                    copyOut(c.buf(), nb, out, i * outPlane + oy0 * ow, ohw, cout, b);
                 }
             }
         });
+        return Tensor.of(out, os);
+    }
+
+    /** out[dst + ch·ld + j] = src[ch·nb + j] (+ bias[ch]) for j &lt; nb. */
+    private static void copyOut(FloatBuffer src, int nb, float[] out, int dst, int ld, int channels, float[] bias) {
+        for (int ch = 0; ch < channels; ch++) {
+            int base = dst + ch * ld;
+            src.get(ch * nb, out, base, nb);
+            if (bias != null) {
+                float v = bias[ch];
+                for (int j = 0; j < nb; j++) out[base + j] += v;
+            }
+        }
     }
 
     static Tensor backwardInput(Tensor gradOut, Tensor w, int[] xs, ConvParams p) {
         int[] ws = w.shape(), os = outputShape("conv2dBackwardInput", xs, ws, p);
         Shape.checkSame("conv2dBackwardInput", gradOut.shape(), os);
-        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], k = cin * ws[2] * ws[3];
+        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
-        float[] g = gradOut.data(), gx = new float[Math.toIntExact((long) n * inPlane)];
+        float[] gx = new float[Math.toIntExact((long) n * inPlane)];
         if (n == 0) return Tensor.of(gx, xs);
-        boolean pointwise = isPointwise(ws, p);
         OffHeap.Buf a = stage(OffHeap.CONV_W, w.data(), 0, cout * k);
-        OffHeap.Buf gb = OffHeap.get(OffHeap.CONV_G, outPlane);
-        OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * ohw);
-        for (int i = 0; i < n; i++) {
-            gb.buf().put(0, g, i * outPlane, outPlane);
-            // col[K, oHW] = Wᵀ[K, Cout] · G[Cout, oHW]
-            Blas.sgemm(true, false, k, ohw, cout, 1f, a.ptr(), 0, k, gb.ptr(), 0, ohw, 0f, col.ptr(), 0, ohw);
-            if (pointwise) col.buf().get(0, gx, i * inPlane, inPlane);
-            else Im2col.col2im(col.buf(), cin, h, wd, ws[2], ws[3], p, oh, ow, gx, i * inPlane);
+        OffHeap.Buf g = stage(OffHeap.CONV_G, gradOut.data(), 0, n * outPlane);
+        int rowsPerBlock = blockRows(k, ow);
+        // output rows whose col2im may touch the input rows of the next range
+        int halo = (kh - 1) * p.dilationH() / p.strideH();
+        int chunks = Parallel.chunkCount(oh, Math.max(1, 2 * halo));
+        BlockBody body = (r0, r1) -> {
+            int maxNb = Math.min(rowsPerBlock, r1 - r0) * ow;
+            OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * maxNb);
+            float[] row = new float[maxNb];
+            for (int i = 0; i < n; i++) {
+                for (int oy0 = r0; oy0 < r1; oy0 += rowsPerBlock) {
+                    int oy1 = Math.min(r1, oy0 + rowsPerBlock), nb = (oy1 - oy0) * ow;
+                    // col[K, nb] = Wᵀ[K, Cout] · G[Cout, block]
+                    Blas.sgemm(true, false, k, nb, cout, 1f, a.ptr(), 0, k, g.ptr(), (long) i * outPlane + oy0 * ow, ohw,
+                            0f, col.ptr(), 0, nb);
+                    Im2col.col2imBlock(col.buf(), cin, h, wd, kh, kw, p, oy0, oy1, ow, gx, i * inPlane, row);
+                }
+            }
+        };
+        if (chunks <= 1) {
+            body.run(0, oh);
+        } else {
+            Parallel.chunks(oh, Math.max(1, 2 * halo), (c, r0, r1) -> {
+                int end = c == chunks - 1 ? r1 : Math.max(r0, r1 - halo);
+                if (end > r0) body.run(r0, end);
+            });
+            for (int c = 0; c < chunks - 1; c++) {
+                int r1 = Parallel.chunkStart(oh, chunks, c + 1), r0 = Math.max(Parallel.chunkStart(oh, chunks, c), r1 - halo);
+                if (r1 > r0) body.run(r0, r1);
+            }
         }
         return Tensor.of(gx, xs);
     }
 
+    private interface BlockBody { void run(int r0, int r1); }
+
     static Tensor backwardWeight(Tensor gradOut, Tensor x, int[] ws, ConvParams p) {
         int[] xs = x.shape(), os = outputShape("conv2dBackwardWeight", xs, ws, p);
         Shape.checkSame("conv2dBackwardWeight", gradOut.shape(), os);
-        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], k = cin * ws[2] * ws[3];
+        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
-        float[] g = gradOut.data(), xd = x.data(), gw = new float[cout * k];
+        float[] xd = x.data(), gw = new float[cout * k];
         if (n == 0) return Tensor.of(gw, ws);
-        boolean pointwise = isPointwise(ws, p);
-        OffHeap.Buf gb = OffHeap.get(OffHeap.CONV_G, outPlane);
-        OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * ohw);
-        OffHeap.Buf c = OffHeap.get(OffHeap.CONV_W, (long) cout * k);
-        for (int i = 0; i < n; i++) {
-            gb.buf().put(0, g, i * outPlane, outPlane);
-            if (pointwise) col.buf().put(0, xd, i * inPlane, inPlane);
-            else Im2col.im2col(xd, i * inPlane, cin, h, wd, ws[2], ws[3], p, oh, ow, col.buf());
-            // dW[Cout, K] (+)= G[Cout, oHW] · colᵀ[oHW, K]
-            Blas.sgemm(false, true, cout, k, ohw, 1f, gb.ptr(), 0, ohw, col.ptr(), 0, ohw, i == 0 ? 0f : 1f, c.ptr(), 0, k);
-        }
-        c.buf().get(0, gw, 0, cout * k);
+        OffHeap.Buf g = stage(OffHeap.CONV_G, gradOut.data(), 0, n * outPlane);
+        int rowsPerBlock = blockRows(k, ow);
+        ConcurrentLinkedQueue<float[]> partials = new ConcurrentLinkedQueue<>();
+        Parallel.range(oh, 1, (r0, r1) -> {
+            int maxNb = Math.min(rowsPerBlock, r1 - r0) * ow;
+            OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * maxNb);
+            OffHeap.Buf acc = OffHeap.get(OffHeap.CONV_OUT, (long) cout * k);
+            float[] row = new float[maxNb];
+            boolean first = true;
+            for (int i = 0; i < n; i++) {
+                for (int oy0 = r0; oy0 < r1; oy0 += rowsPerBlock) {
+                    int oy1 = Math.min(r1, oy0 + rowsPerBlock), nb = (oy1 - oy0) * ow;
+                    Im2col.im2colBlock(xd, i * inPlane, cin, h, wd, kh, kw, p, oy0, oy1, ow, col.buf(), row);
+                    // dW[Cout, K] (+)= G[Cout, block] · colᵀ[block, K]
+                    Blas.sgemm(false, true, cout, k, nb, 1f, g.ptr(), (long) i * outPlane + oy0 * ow, ohw,
+                            col.ptr(), 0, nb, first ? 0f : 1f, acc.ptr(), 0, k);
+                    first = false;
+                }
+            }
+            float[] part = new float[cout * k];
+            acc.buf().get(0, part, 0, part.length);
+            partials.add(part);
+        });
+        for (float[] part : partials) for (int j = 0; j < gw.length; j++) gw[j] += part[j];
         return Tensor.of(gw, ws);
     }
 }

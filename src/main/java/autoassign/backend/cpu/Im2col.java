@@ -6,9 +6,11 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
- * Unfolds image patches into columns [Cin·kH·kW, oH·oW] (row r = (c, ky, kx)) and folds them back,
- * accumulating. The column matrix lives in native memory (the sgemm operand); each row is assembled in a
- * small Java array and moved with one bulk copy.
+ * Unfolds image patches into a column block and folds one back (accumulating). A column block covers the
+ * output rows [oy0, oy1) of one image: row r = (c, ky, kx) of the [Cin·kH·kW, (oy1−oy0)·oW] matrix, row-major
+ * with leading dimension nb = (oy1−oy0)·oW, in native memory (the sgemm operand). Each row is assembled in a
+ * small Java array and moved with one bulk copy; 1×1 stride-1 unpadded convs copy the image rows directly
+ * (no unfolding).
  */
 final class Im2col {
     private Im2col() {}
@@ -27,13 +29,18 @@ final class Im2col {
         return Math.max(lo, Math.min(hi, out));
     }
 
-    /** Builds row r = (ch, ky, kx) of the column matrix of the image at {@code x[xOff..]} into {@code row}. */
-    static void buildRow(float[] x, int xOff, int r, int h, int w, int kh, int kw, ConvParams p, int oh, int ow, float[] row) {
+    static boolean isPointwise(int kh, int kw, ConvParams p) {
+        return kh == 1 && kw == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0;
+    }
+
+    /** Builds row r = (ch, ky, kx) of the column block for output rows [oy0, oy1) into {@code row}. */
+    static void buildRow(float[] x, int xOff, int r, int h, int w, int kh, int kw, ConvParams p,
+                         int oy0, int oy1, int ow, float[] row) {
         int kx = r % kw, ky = (r / kw) % kh, ch = r / (kw * kh);
         int sh = p.strideH(), sw = p.strideW(), offX = kx * p.dilationW(), offY = ky * p.dilationH();
         int lo = firstValid(p.padW(), offX, sw, ow), hi = endValid(w, p.padW(), offX, sw, ow, lo);
         int src = xOff + ch * h * w;
-        for (int oy = 0, dst = 0; oy < oh; oy++, dst += ow) {
+        for (int oy = oy0, dst = 0; oy < oy1; oy++, dst += ow) {
             int iy = oy * sh - p.padH() + offY;
             if (iy < 0 || iy >= h || lo == hi) {
                 Arrays.fill(row, dst, dst + ow, 0f);
@@ -50,44 +57,47 @@ final class Im2col {
         }
     }
 
-    /** Column matrix of one image into native memory {@code col} (row-major, leading dimension oH·oW). */
-    static void im2col(float[] x, int xOff, int c, int h, int w, int kh, int kw, ConvParams p,
-                       int oh, int ow, FloatBuffer col) {
-        int rows = c * kh * kw, ohw = oh * ow;
-        Parallel.range(rows, Math.max(1, 4096 / Math.max(1, ohw)), (r0, r1) -> {
-            float[] row = new float[ohw];
-            for (int r = r0; r < r1; r++) {
-                buildRow(x, xOff, r, h, w, kh, kw, p, oh, ow, row);
-                col.put(r * ohw, row, 0, ohw);
-            }
-        });
+    /** Column block of output rows [oy0, oy1) of the image at {@code x[xOff..]} into native {@code col}. */
+    static void im2colBlock(float[] x, int xOff, int c, int h, int w, int kh, int kw, ConvParams p,
+                            int oy0, int oy1, int ow, FloatBuffer col, float[] row) {
+        int rows = c * kh * kw, nb = (oy1 - oy0) * ow;
+        if (isPointwise(kh, kw, p)) { // the image itself is the column matrix: copy its columns [oy0·w, oy1·w)
+            for (int r = 0; r < rows; r++) col.put(r * nb, x, xOff + r * h * w + oy0 * w, nb);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            buildRow(x, xOff, r, h, w, kh, kw, p, oy0, oy1, ow, row);
+            col.put(r * nb, row, 0, nb);
+        }
     }
 
-    /** Adds the column matrix {@code col} (native) back into the image planes at {@code x[xOff..]}. */
-    static void col2im(FloatBuffer col, int c, int h, int w, int kh, int kw, ConvParams p,
-                       int oh, int ow, float[] x, int xOff) {
-        int ohw = oh * ow;
-        // parallel over channels: the kh·kw rows of a channel write only into that channel's plane
-        Parallel.range(c, 1, (c0, c1) -> {
-            float[] row = new float[ohw];
-            for (int ch = c0; ch < c1; ch++) {
-                for (int ky = 0; ky < kh; ky++) {
-                    for (int kx = 0; kx < kw; kx++) {
-                        col.get(((ch * kh + ky) * kw + kx) * ohw, row, 0, ohw);
-                        addRow(row, ch, ky, kx, h, w, p, oh, ow, x, xOff);
+    /** Adds the column block of output rows [oy0, oy1) (native {@code col}) back into the image at {@code x[xOff..]}. */
+    static void col2imBlock(FloatBuffer col, int c, int h, int w, int kh, int kw, ConvParams p,
+                            int oy0, int oy1, int ow, float[] x, int xOff, float[] row) {
+        int nb = (oy1 - oy0) * ow;
+        boolean pointwise = isPointwise(kh, kw, p);
+        for (int ch = 0; ch < c; ch++) {
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    col.get(((ch * kh + ky) * kw + kx) * nb, row, 0, nb);
+                    if (pointwise) {
+                        int d = xOff + ch * h * w + oy0 * w;
+                        for (int j = 0; j < nb; j++) x[d + j] += row[j];
+                    } else {
+                        addRow(row, ch, ky, kx, h, w, p, oy0, oy1, ow, x, xOff);
                     }
                 }
             }
-        });
+        }
     }
 
-    private static void addRow(float[] row, int ch, int ky, int kx, int h, int w, ConvParams p, int oh, int ow,
+    private static void addRow(float[] row, int ch, int ky, int kx, int h, int w, ConvParams p, int oy0, int oy1, int ow,
                                float[] x, int xOff) {
         int sh = p.strideH(), sw = p.strideW(), offX = kx * p.dilationW(), offY = ky * p.dilationH();
         int lo = firstValid(p.padW(), offX, sw, ow), hi = endValid(w, p.padW(), offX, sw, ow, lo);
         if (lo == hi) return;
         int plane = xOff + ch * h * w;
-        for (int oy = 0, src = 0; oy < oh; oy++, src += ow) {
+        for (int oy = oy0, src = 0; oy < oy1; oy++, src += ow) {
             int iy = oy * sh - p.padH() + offY;
             if (iy < 0 || iy >= h) continue;
             int base = plane + iy * w - p.padW() + offX;

@@ -19,16 +19,33 @@ public final class Parallel {
         return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL;
     }
 
+    public interface ChunkBody { void run(int chunk, int start, int end); }
+
+    /** Number of chunks {@link #chunks} splits [0, n) into. */
+    public static int chunkCount(int n, int minChunk) {
+        if (insidePool()) return 1;
+        return Math.min(THREADS, Math.max(1, n / Math.max(1, minChunk)));
+    }
+
+    /** Start of chunk {@code c} of {@code chunks} over [0, n) (chunk c is [start(c), start(c+1))). */
+    public static int chunkStart(int n, int chunks, int c) { return (int) ((long) n * c / chunks); }
+
     /** Runs body over [0, n) in about {@link #threads()} contiguous chunks; small n runs inline. */
     public static void range(int n, int minChunk, RangeBody body) {
-        int chunks = Math.min(THREADS, Math.max(1, n / Math.max(1, minChunk)));
-        if (chunks <= 1 || insidePool()) {
-            body.run(0, n);
+        chunks(n, minChunk, (c, s, e) -> body.run(s, e));
+    }
+
+    /**
+     * Runs body on the {@link #chunkCount} contiguous chunks of [0, n), in parallel on the pool; returns
+     * when all are done. From inside a pool worker (nested parallelism) it runs inline as one chunk.
+     */
+    public static void chunks(int n, int minChunk, ChunkBody body) {
+        int chunks = chunkCount(n, minChunk);
+        if (chunks <= 1) {
+            body.run(0, 0, n);
             return;
         }
-        POOL.submit(() -> IntStream.range(0, chunks).parallel().forEach(c -> {
-            long s = (long) n * c / chunks, e = (long) n * (c + 1) / chunks;
-            body.run((int) s, (int) e);
-        })).join();
+        POOL.submit(() -> IntStream.range(0, chunks).parallel().forEach(c ->
+                body.run(c, chunkStart(n, chunks, c), chunkStart(n, chunks, c + 1)))).join();
     }
 }

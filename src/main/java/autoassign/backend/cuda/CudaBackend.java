@@ -26,6 +26,26 @@ import java.util.Map;
  * Inputs must live on this backend's device; a CPU tensor passed in is an error naming the op.
  */
 public final class CudaBackend implements Backend {
+    /**
+     * The native/ kernels this backend launches and the parameter lists it passes (types only, in order), as
+     * documented in native/README.md. NativeKernelContractTest compares them with native/src in CI.
+     */
+    public static final Map<String, String> NATIVE_SIGNATURES = Map.ofEntries(
+            Map.entry("aa_add_f32", "float*, const float*, const float*, long long"),
+            Map.entry("aa_scale_f32", "float*, const float*, float, long long"),
+            Map.entry("aa_sigmoid_fwd_f32", "float*, const float*, long long"),
+            Map.entry("aa_sigmoid_bwd_f32", "float*, const float*, const float*, long long"),
+            Map.entry("aa_clamp_min_fwd_f32", "float*, const float*, float, long long"),
+            Map.entry("aa_bias_add_nchw_f32", "float*, const float*, const float*, int, long long"),
+            Map.entry("aa_bias_grad_nchw_f32", "float*, const float*, int, int, long long, int"),
+            Map.entry("aa_gn_fwd_stats", "const float*, double*, long long"),
+            Map.entry("aa_gn_fwd_norm", "float*, float*, float*, const float*, const float*, const float*, const double*, int, long long, int, float"),
+            Map.entry("aa_gn_bwd_reduce", "const float*, const float*, double*, long long"),
+            Map.entry("aa_gn_bwd_dx", "float*, const float*, const float*, const float*, const float*, const float*, const double*, int, long long, int"),
+            Map.entry("aa_gn_bwd_params", "float*, float*, const float*, const float*, const double*, int, int, int, int"),
+            Map.entry("aa_upsample_nearest_fwd_f32", "float*, const float*, int, int, int, int, int, int"),
+            Map.entry("aa_upsample_nearest_bwd_f32", "float*, const float*, int, int, int, int, int, int"));
+
     private final CudaContext ctx;
     private final Device device;
 
@@ -61,6 +81,9 @@ public final class CudaBackend implements Backend {
 
     /** Pinned host memory held by the staging pool (bytes). */
     public long pinnedBytes() { return ctx.pinned.pinnedBytes(); }
+
+    /** Device buffers not yet released or collected. */
+    public int liveBuffers() { return ctx.liveBuffers(); }
 
     public String gpuDescription() { return ctx.gpu.describe(); }
 
@@ -496,6 +519,15 @@ public final class CudaBackend implements Backend {
         return gx;
     }
 
+    /**
+     * The native upsample kernels compute src = ⌊dst·in/out⌋ in integers; the CPU twin (PyTorch) uses a float
+     * scale, which can differ by one at rare sizes. For exact 2× (every FPN step on inputs padded to 32) both are
+     * exact, so the native (gather, atomic-free) kernels run there and the backend's float-scale kernels elsewhere.
+     */
+    private static boolean exactDouble(int inH, int inW, int outH, int outW) {
+        return outH == 2 * inH && outW == 2 * inW;
+    }
+
     @Override
     public Tensor upsampleNearest(Tensor x, int outH, int outW) {
         Shape.checkRank("upsampleNearest", "input", x.shape(), 4);
@@ -505,7 +537,7 @@ public final class CudaBackend implements Backend {
         Tensor y = empty(n, c, outH, outW);
         long total = y.numel(), yp = ptr(y, "upsampleNearest", "output");
         if (total == 0) return y;
-        if (nat("aa_upsample_nearest_fwd_f32")) {
+        if (exactDouble(h, w, outH, outW) && nat("aa_upsample_nearest_fwd_f32")) {
             launch1d(k("aa_upsample_nearest_fwd_f32").ptr(yp).ptr(xp).i32(n * c).i32(h).i32(w).i32(outH).i32(outW).i32(0), total);
             used("upsampleNearest", "aa_upsample_nearest_fwd_f32");
         } else {
@@ -521,7 +553,7 @@ public final class CudaBackend implements Backend {
         if (inH <= 0 || inW <= 0) throw new IllegalArgumentException("upsampleNearestBackward: invalid input size " + inH + "x" + inW);
         int n = gradOut.dim(0), c = gradOut.dim(1), oh = gradOut.dim(2), ow = gradOut.dim(3);
         long gp = ptr(gradOut, "upsampleNearestBackward", "gradOut");
-        if (nat("aa_upsample_nearest_bwd_f32")) {
+        if (exactDouble(inH, inW, oh, ow) && nat("aa_upsample_nearest_bwd_f32")) {
             Tensor gx = empty(n, c, inH, inW);
             long total = gx.numel();
             if (total == 0) return gx;

@@ -8,8 +8,9 @@ package autoassign.backend.cuda;
  *   <li>{@code autoassign.cudnn.find} (default false): benchmark cuDNN algorithms (cudnnFind*) once per shape
  *       instead of taking the heuristics' first choice (cudnnGet*_v7).</li>
  *   <li>{@code autoassign.cudnn.workspaceLimitMiB} (default 1024): largest workspace an algorithm may use.</li>
- *   <li>{@code autoassign.cuda.kernels} (default auto): {@code nvrtc} forces run-time compilation of the
- *       backend's kernels; {@code backend} ignores native/ kernels and uses the backend's own for every op.</li>
+ *   <li>{@code autoassign.cuda.kernels} (default auto): a comma list; {@code nvrtc} forces run-time compilation
+ *       of the backend's kernels; {@code backend} ignores the native/ kernels and runs the backend's own for
+ *       every op (both checks of the GPU script use these).</li>
  *   <li>{@code autoassign.cuda.softLimitFraction} (default 0.85): share of device memory reserved before the
  *       allocator collects unreachable tensors ahead of new cudaMalloc calls.</li>
  * </ul>

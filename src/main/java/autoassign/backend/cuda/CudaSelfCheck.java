@@ -29,17 +29,20 @@ public final class CudaSelfCheck {
         String device = "cuda";
         int reps = 5;
         String filter = null;
+        boolean cpuOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--cpu-only" -> cpuOnly = true;
                 case "--device" -> device = args[++i];
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--filter" -> filter = args[++i];
                 default -> {
-                    out.println("usage: CudaSelfCheck [--device cuda:N] [--reps N] [--filter text]");
+                    out.println("usage: CudaSelfCheck [--device cuda:N] [--reps N] [--filter text] [--cpu-only]");
                     return 2;
                 }
             }
         }
+        if (cpuOnly) return cpuOnly(filter, out);
         CudaStatus st = CudaProbe.status();
         Device dev;
         try {
@@ -107,9 +110,98 @@ public final class CudaSelfCheck {
                     c.tol(), cpuMs.getOrDefault(key, Double.NaN), cudaMs, ok ? "OK  " : "FAIL", impl);
             if (error != null) out.println("    " + error);
         }
-        out.println("memory: " + cuda.memoryStats() + ", pinned staging " + CachingAllocator.human(cuda.pinnedBytes()));
+        if (filter == null) failed += extras(cuda, out);
+        out.println("memory: " + cuda.memoryStats() + ", pinned staging " + CachingAllocator.human(cuda.pinnedBytes())
+                + ", live buffers " + cuda.liveBuffers());
         out.println(failed == 0 ? "ALL " + ran + " CASES OK" : failed + " OF " + ran + " CASES FAILED");
         return failed == 0 ? 0 : 1;
+    }
+
+    private interface Check {
+        String run(); // null when fine, else what went wrong
+    }
+
+    private static int extras(CudaBackend cuda, PrintStream out) {
+        int failed = 0;
+        Map<String, Check> checks = new java.util.LinkedHashMap<>();
+        checks.put("round trip, views, to(cpu), copyFrom, item", () -> {
+            float[] v = {1, -2, 3.5f, 4, 5, 6};
+            Tensor t = cuda.fromHost(v, 2, 3);
+            if (!java.util.Arrays.equals(v, t.toFloatArray())) return "fromHost/toFloatArray differ";
+            if (!java.util.Arrays.equals(v, t.view(3, 2).toFloatArray())) return "view differs";
+            if (!java.util.Arrays.equals(v, t.to(Device.CPU).data())) return "to(cpu) differs";
+            t.copyFrom(Tensor.of(new float[] {0, 0, 0, 0, 0, 7}, 6));
+            if (t.toFloatArray()[5] != 7f) return "copyFrom failed";
+            return cuda.zeros(1).item() == 0f ? null : "zeros(1).item() != 0";
+        });
+        checks.put("large upload/download (> one 32 MiB staging chunk)", () -> {
+            float[] v = new float[20_000_000];
+            for (int i = 0; i < v.length; i++) v[i] = i * 0.5f;
+            Tensor t = cuda.fromHost(v, v.length);
+            float[] back = t.toFloatArray();
+            t.releaseStorage();
+            return java.util.Arrays.equals(v, back) ? null : "values differ";
+        });
+        checks.put("steady state: no cudaMalloc per op", () -> {
+            Tensor x = cuda.fromHost(new float[1 << 20], 1 << 20);
+            for (int i = 0; i < 5; i++) cuda.add(cuda.sigmoid(x), x).releaseStorage();
+            long m = cuda.memoryStats().rawMallocs();
+            for (int i = 0; i < 100; i++) {
+                Tensor s = cuda.sigmoid(x);
+                cuda.add(s, x).releaseStorage();
+                s.releaseStorage();
+            }
+            long d = cuda.memoryStats().rawMallocs() - m;
+            return d == 0 ? null : d + " cudaMalloc calls in 100 steady iterations";
+        });
+        checks.put("unreachable tensors are reclaimed (GC + phantom refs)", () -> {
+            long before = cuda.memoryStats().allocatedBytes();
+            for (int i = 0; i < 20; i++) cuda.zeros(1 << 22);
+            for (int i = 0; i < 50 && cuda.memoryStats().allocatedBytes() > before; i++) {
+                System.gc();
+                cuda.zeros(1).releaseStorage();
+            }
+            long after = cuda.memoryStats().allocatedBytes();
+            return after <= before + 512 ? null : "still allocated: " + CachingAllocator.human(after - before);
+        });
+        checks.put("CPU input is a clear error", () -> {
+            try {
+                cuda.add(cuda.zeros(4), Tensor.zeros(4));
+                return "no error";
+            } catch (IllegalArgumentException e) {
+                return e.getMessage().contains("is on cpu, expected cuda:") ? null : "message: " + e.getMessage();
+            }
+        });
+        for (Map.Entry<String, Check> e : checks.entrySet()) {
+            String err;
+            try {
+                err = e.getValue().run();
+            } catch (RuntimeException ex) {
+                err = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            }
+            if (err != null) failed++;
+            out.printf(Locale.ROOT, "%-89s %s%s%n", "check: " + e.getKey(), err == null ? "OK" : "FAIL  ", err == null ? "" : err);
+        }
+        return failed;
+    }
+
+    /** Runs the CPU side of every case (checks the harness and the CPU twin where no GPU is present). */
+    private static int cpuOnly(String filter, PrintStream out) {
+        Backend cpu = Backends.cpu();
+        int ran = 0;
+        for (OpChecks.Case c : OpChecks.all()) {
+            if (filter != null && !(c.label() + " " + c.detail()).contains(filter)) continue;
+            long t0 = System.nanoTime();
+            float[][] a = hostOf(c.fn().run(cpu, c.upload(cpu)));
+            double ms = (System.nanoTime() - t0) / 1e6;
+            float[][] b = hostOf(c.fn().run(cpu, c.upload(cpu)));
+            double err = 0;
+            for (int i = 0; i < a.length; i++) err = Math.max(err, OpChecks.relError(a[i], b[i]));
+            out.printf(Locale.ROOT, "%-30s %-58s %10.2e %9.2f%n", c.label(), trim(c.detail(), 58), err, ms);
+            ran++;
+        }
+        out.println("CPU ONLY: " + ran + " cases ran");
+        return 0;
     }
 
     private static String implOf(CudaBackend cuda, String op) {

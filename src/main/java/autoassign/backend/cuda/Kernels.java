@@ -8,7 +8,6 @@ import org.bytedeco.cuda.global.nvrtc;
 import org.bytedeco.cuda.nvrtc._nvrtcProgram;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.SizeTPointer;
 
@@ -49,7 +48,7 @@ final class Kernels {
         String mode = CudaOptions.kernels();
         List<String> parts = new ArrayList<>();
         boolean nat = false;
-        byte[] nativeImage = mode.equals("backend") ? null : resource(NATIVE_FATBIN);
+        byte[] nativeImage = mode.contains("backend") ? null : resource(NATIVE_FATBIN);
         if (nativeImage != null) {
             try {
                 modules.add(load(nativeImage, "native/aa_kernels.fatbin"));
@@ -61,7 +60,7 @@ final class Kernels {
             }
         }
         nativeLoaded = nat;
-        byte[] backendImage = mode.equals("nvrtc") ? null : resource(BACKEND_FATBIN);
+        byte[] backendImage = mode.contains("nvrtc") ? null : resource(BACKEND_FATBIN);
         if (backendImage != null) {
             modules.add(load(backendImage, "native/backend_kernels.fatbin"));
             parts.add("backend fatbin");
@@ -75,10 +74,10 @@ final class Kernels {
     /** Which kernels this jar can provide, without a CUDA context (for the probe); throws when there are none. */
     static String availability() {
         String mode = CudaOptions.kernels();
-        boolean nat = !mode.equals("backend") && Kernels.class.getResource(NATIVE_FATBIN) != null;
-        boolean backend = !mode.equals("nvrtc") && Kernels.class.getResource(BACKEND_FATBIN) != null;
-        if (backend) return nat ? "fatbin (native + backend)" : "fatbin (backend; native/ kernels missing)";
-        if (nvrtcAvailable()) return "NVRTC" + (nat ? " + native fatbin" : "") + (mode.equals("nvrtc") ? "" : " (jar built without nvcc)");
+        boolean nat = !mode.contains("backend") && Kernels.class.getResource(NATIVE_FATBIN) != null;
+        boolean backend = !mode.contains("nvrtc") && Kernels.class.getResource(BACKEND_FATBIN) != null;
+        if (backend) return nat ? "fatbin (native + backend)" : "fatbin (backend" + (mode.contains("backend") ? " only, by request)" : "; native/ kernels missing)");
+        if (nvrtcAvailable()) return "NVRTC" + (nat ? " + native fatbin" : "") + (mode.contains("nvrtc") ? " (by request)" : " (jar built without nvcc)");
         throw new CudaException("this jar has no CUDA kernels (it was built without nvcc) and NVRTC could not be loaded"
                 + " to compile them; rebuild with nvcc on the PATH or use --device cpu");
     }
@@ -187,6 +186,9 @@ final class Kernels {
         private static final int MAX = 32;
         private final BytePointer slots = new BytePointer(8L * MAX);
         private final BytePointer params = new BytePointer(8L * MAX);
+        // cuLaunchKernel's Pointer overload is @ByPtrPtr (it would pass &params): use the PointerPointer one,
+        // which passes this address itself as the void** kernelParams
+        private final PointerPointer<?> paramArray = new PointerPointer<>(params);
         private final ByteBuffer slotBuf = slots.asByteBuffer().order(ByteOrder.nativeOrder());
         private CUfunc_st fn;
         private String name;
@@ -218,7 +220,7 @@ final class Kernels {
         Call f32(float v) { slotBuf.putFloat(slot(), v); return this; }
 
         void launch(CUstream_st stream, int gx, int gy, int bx, int by) {
-            Cuda.checkDriver(cudart.cuLaunchKernel(fn, gx, gy, 1, bx, by, 1, 0, stream, params, (Pointer) null),
+            Cuda.checkDriver(cudart.cuLaunchKernel(fn, gx, gy, 1, bx, by, 1, 0, stream, paramArray, (PointerPointer<?>) null),
                     "cuLaunchKernel(" + name + ")");
         }
     }

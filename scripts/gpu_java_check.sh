@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# gpu_java_check.sh — the Java CUDA backend on a GPU machine that has no Java and no internet (the lent one):
+# every Backend op on CUDA against its CPU twin (autoassign.backend.cuda.CudaSelfCheck: rel. error, tolerance,
+# CPU ms, CUDA ms, implementation), three times:
+#   1. default kernels (native/ fatbin + the backend's own fatbin), TF32 and FP32 variants of conv/gemm
+#   2. -Dautoassign.cuda.kernels=backend: the backend's own kernels for every op (the fallbacks)
+#   3. -Dautoassign.cuda.kernels=backend,nvrtc --device auto: the kernels compiled by NVRTC at run time, and
+#      the default device choice (one op only)
+# Needs .gpu/java from scripts/package_gpu_check.sh (run where Java and Maven are; carry ".gpu/java").
+# cuDNN/cuBLAS/NCCL/NVRTC/cudart come from the Python venv's nvidia/*/lib (found through python3) and the CUDA
+# toolkit; they are put on LD_LIBRARY_PATH and -Dorg.bytedeco.javacpp.platform.preloadpath.
+# Output also goes to $OUT/gpu_java_check.log when $OUT is set. Exit status: 0 when all runs pass.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+pkg="${AA_GPU_JAVA:-$root/.gpu/java}"
+work="${AA_GPU_WORK:-/tmp/aa-gpu-java}"
+log="${OUT:+$OUT/gpu_java_check.log}"
+[ -n "$log" ] && exec > >(tee "$log") 2>&1
+
+if [ ! -f "$pkg/jrt.tgz" ]; then echo "gpu_java_check.sh: $pkg/jrt.tgz missing: run scripts/package_gpu_check.sh first and carry .gpu/java"; exit 2; fi
+mkdir -p "$work" && tar xzf "$pkg/jrt.tgz" -C "$work" || { echo "gpu_java_check.sh: cannot unpack the runtime"; exit 2; }
+java="$work/jrt/bin/java"
+"$java" -version 2>&1 | head -1
+nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"
+
+dirs=()
+if command -v python3 >/dev/null; then
+  while IFS= read -r d; do [ -n "$d" ] && dirs+=("$d"); done < <(python3 - <<'PY' 2>/dev/null
+import glob, os
+try:
+    import nvidia
+    for p in list(nvidia.__path__):
+        for d in sorted(glob.glob(os.path.join(p, '*', 'lib'))):
+            print(d)
+except Exception:
+    pass
+PY
+)
+fi
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/nvidia/lib64 /usr/lib/x86_64-linux-gnu; do
+  [ -d "$d" ] && dirs+=("$d")
+done
+libpath="$(IFS=:; echo "${dirs[*]}")"
+export LD_LIBRARY_PATH="$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+echo "library folders: $libpath"
+for so in libcuda.so.1 libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcudnn.so.9 libcudnn_cnn.so.9 libnvrtc.so.13 libnccl.so.2; do
+  f=""
+  for d in "${dirs[@]}"; do [ -e "$d/$so" ] && { f="$d/$so"; break; }; done
+  echo "  $so: ${f:-NOT FOUND}"
+done
+
+jopts=(--add-modules jdk.incubator.vector -Xmx24g -XX:+UseParallelGC
+  "-Dorg.bytedeco.javacpp.platform.preloadpath=$libpath" "-Dorg.bytedeco.javacpp.cachedir=$work/javacpp-cache")
+cp="$pkg/lib/*"
+status=0
+run() { # run TITLE SECONDS [jvm -D options...] -- [self-check args...]
+  local title="$1" secs="$2"; shift 2
+  local d=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do d+=("$1"); shift; done
+  shift
+  echo
+  echo "=== $title"
+  local t0=$(date +%s)
+  timeout "$secs" "$java" "${jopts[@]}" "${d[@]}" -cp "$cp" autoassign.backend.cuda.CudaSelfCheck "$@"
+  local rc=$?
+  echo "=== $title: exit $rc after $(( $(date +%s) - t0 )) s"
+  [ $rc -eq 0 ] || status=1
+}
+run "1/3 default kernels" 300 -- --device cuda:0 --reps 5 "$@"
+run "2/3 backend kernels only" 240 -Dautoassign.cuda.kernels=backend -- --device cuda:0 --reps 3 "$@"
+run "3/3 NVRTC-compiled backend kernels, default device" 120 -Dautoassign.cuda.kernels=backend,nvrtc -- --device auto --reps 3 --filter sigmoid
+echo
+echo "gpu_java_check.sh: $([ $status -eq 0 ] && echo ALL RUNS PASSED || echo SOME RUNS FAILED)"
+exit $status

@@ -1,0 +1,155 @@
+package autoassign.cli;
+
+import autoassign.api.Detection;
+import autoassign.api.Detector;
+import autoassign.config.ConfigException;
+import autoassign.data.BadImageException;
+import autoassign.data.ImageDecoder;
+import autoassign.io.CheckpointException;
+import autoassign.viz.BoxPainter;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.bytedeco.opencv.opencv_core.Mat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code detect --config CFG --checkpoint CKPT IMAGE... [--out DIR] [--score-thr 0.3]}: runs the detector on image
+ * files and writes, per image, {@code <name>.json} (COCO-style results list) and {@code <name>.jpg|png} with the
+ * boxes, class names and scores drawn.
+ */
+@Command(name = "detect", mixinStandardHelpOptions = true,
+        description = {"Detect objects in images: writes <name>.json (COCO-style detections) and <name>.png/.jpg "
+            + "(boxes drawn) per image.", "A bad image gives a one-line error (the others are still processed) and "
+            + "exit code 1."})
+public final class DetectCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, paramLabel = "CFG", description = "model config (YAML)")
+    Path config;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
+            description = "weights: .safetensors or MMDetection .pth")
+    Path checkpoint;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files")
+    List<Path> images;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "work_dirs/detect",
+            description = "output folder (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--score-thr", paramLabel = "T", defaultValue = "0.3",
+            description = "keep detections with score >= T in the outputs (default: ${DEFAULT-VALUE})")
+    float scoreThr;
+
+    @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
+    String device;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter outW = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Detector det;
+        try {
+            det = Detector.load(config, checkpoint, device);
+        } catch (CheckpointException | ConfigException e) {
+            err.println("error: " + CliErrors.message(e));
+            err.flush();
+            return 1;
+        }
+        int failed = 0;
+        for (int i = 0; i < images.size(); i++) {
+            Path img = images.get(i);
+            try {
+                BufferedImage drawn;
+                List<Detection> kept = new ArrayList<>();
+                BufferedImage original;
+                try (Mat m = ImageDecoder.decode(img)) {
+                    for (Detection d : det.detect(m)) {
+                        if (d.score() >= scoreThr) {
+                            kept.add(d);
+                        }
+                    }
+                    original = Detector.toImage(m);
+                }
+                drawn = Detector.draw(original, kept);
+                String file = img.getFileName().toString();
+                int dot = file.lastIndexOf('.');
+                String stem = dot > 0 ? file.substring(0, dot) : file;
+                String ext = dot > 0 ? file.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
+                String imgExt = ext.equals("jpg") || ext.equals("jpeg") ? "jpg" : "png";
+                Path json = out.resolve(stem + ".json");
+                Path pic = out.resolve(stem + "." + imgExt);
+                writeJson(json, imageId(stem, i + 1), kept);
+                BoxPainter.write(drawn, pic);
+                outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f) -> %s, %s%n", img, kept.size(),
+                        scoreThr, pic, json);
+                outW.flush();
+            } catch (BadImageException e) {
+                err.println("error: " + e.getMessage());
+                err.flush();
+                failed++;
+            } catch (IOException e) {
+                err.println("error: " + out + ": cannot write: " + e.getMessage());
+                err.flush();
+                failed++;
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** The numeric file stem (COCO names such as 000000397133.jpg), else the image's position on the line. */
+    static long imageId(String stem, int position) {
+        if (!stem.isEmpty() && stem.length() < 18 && stem.chars().allMatch(Character::isDigit)) {
+            return Long.parseLong(stem);
+        }
+        return position;
+    }
+
+    private static void writeJson(Path json, long imageId, List<Detection> dets) throws IOException {
+        Files.createDirectories(json.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), json.getFileName().toString(), ".tmp");
+        try {
+            try (JsonGenerator g = new JsonFactory().createGenerator(tmp.toFile(), JsonEncoding.UTF8)) {
+                g.setPrettyPrinter(new DefaultPrettyPrinter());
+                g.writeStartArray();
+                for (Detection d : dets) {
+                    g.writeStartObject();
+                    g.writeNumberField("image_id", imageId);
+                    g.writeNumberField("category_id", d.categoryId());
+                    g.writeArrayFieldStart("bbox");
+                    g.writeNumber((double) d.x1());
+                    g.writeNumber((double) d.y1());
+                    g.writeNumber((double) d.x2() - (double) d.x1());
+                    g.writeNumber((double) d.y2() - (double) d.y1());
+                    g.writeEndArray();
+                    g.writeNumberField("score", (double) d.score());
+                    g.writeStringField("class_name", d.className());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
+            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

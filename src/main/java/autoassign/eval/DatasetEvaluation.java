@@ -1,0 +1,71 @@
+package autoassign.eval;
+
+import autoassign.data.Batch;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataLoader;
+import autoassign.data.LoaderOptions;
+import autoassign.data.PipelineOptions;
+import autoassign.model.AutoAssignDetector;
+import autoassign.postprocess.Detections;
+import autoassign.postprocess.PostProcessConfig;
+import java.util.List;
+
+/**
+ * Runs a model over a COCO-format dataset (dataset order, test pipeline) and evaluates its detections against
+ * the dataset's ground-truth file, as MMDetection's test loop with {@code CocoMetric}. The building block of
+ * {@code eval --config ...} and of validation during training.
+ */
+public final class DatasetEvaluation {
+
+    private DatasetEvaluation() {
+    }
+
+    /** Progress callback: {@code done} of {@code total} images processed. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(int done, int total);
+    }
+
+    /**
+     * @param results the detections of every image (COCO results, original category ids)
+     * @param eval    the COCO evaluation of {@code results}
+     */
+    public record Outcome(CocoResults results, CocoEvalResult eval) {
+    }
+
+    /**
+     * @param model     detector, weights loaded, on its device
+     * @param dataset   images to run on (its category map turns labels into category ids)
+     * @param gt        the ground truth of the same images (read from the dataset's annotation file; the
+     *                  annotations' {@code area} and {@code iscrowd} matter)
+     * @param pipeline  test pipeline (no flip)
+     * @param loader    batching / threads ({@link LoaderOptions#test})
+     * @param post      post-processing settings
+     * @param params    COCO evaluation parameters
+     * @param progress  called after every batch; may be null
+     */
+    public static Outcome run(AutoAssignDetector model, CocoDataset dataset, CocoGroundTruth gt,
+                              PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
+                              CocoEvalParams params, Progress progress) {
+        long[] catIds = dataset.categories().ids();
+        CocoResults results = new CocoResults();
+        int total = dataset.size();
+        int done = 0;
+        try (DataLoader dl = new DataLoader(dataset, pipeline.withFlipProb(0), loader);
+             DataLoader.Epoch epoch = dl.epoch(0)) {
+            while (epoch.hasNext()) {
+                Batch b = epoch.next();
+                List<Detections> dets = Inference.predict(model, b, post);
+                for (int i = 0; i < dets.size(); i++) {
+                    results.add(b.metas().get(i).imageId(), dets.get(i), catIds);
+                }
+                done += b.size();
+                if (progress != null) {
+                    progress.update(done, total);
+                }
+            }
+        }
+        CocoEvalResult eval = CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
+        return new Outcome(results, eval);
+    }
+}

@@ -1,0 +1,84 @@
+package autoassign.eval;
+
+import autoassign.autograd.Graph;
+import autoassign.config.TestConfig;
+import autoassign.data.Batch;
+import autoassign.data.ImageMeta;
+import autoassign.model.AutoAssignDetector;
+import autoassign.model.HeadOutputs;
+import autoassign.postprocess.Detections;
+import autoassign.postprocess.LevelOutput;
+import autoassign.postprocess.PostProcessConfig;
+import autoassign.postprocess.PostProcessor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Model outputs to detections: runs the detector on a batch without recording the tape and applies
+ * {@link PostProcessor} to every image (AA_4). Shared by evaluation, {@code detect} and the library API.
+ */
+public final class Inference {
+
+    private Inference() {
+    }
+
+    /** The post-processing settings of a config's {@code model.test_cfg}. */
+    public static PostProcessConfig postProcessConfig(TestConfig t) {
+        return new PostProcessConfig(t.nmsPre(), (float) t.scoreThr(), (float) t.iouThreshold(), t.maxPerImg(),
+                (float) t.minBboxSize());
+    }
+
+    /** Forward pass (no autograd tape) and post-processing of every image of the batch. */
+    public static List<Detections> predict(AutoAssignDetector model, Batch batch, PostProcessConfig cfg) {
+        HeadOutputs out;
+        try (Graph.Scope ignored = Graph.noGrad()) {
+            out = model.forward(batch.toTensor().to(model.device()));
+        }
+        return postprocess(out, batch.metas(), cfg);
+    }
+
+    /**
+     * Post-processes head outputs of a batch: image {@code b} uses {@code metas.get(b)} (resized shape and scale
+     * factor); detections are in original-image pixels.
+     */
+    public static List<Detections> postprocess(HeadOutputs out, List<ImageMeta> metas, PostProcessConfig cfg) {
+        int batch = out.batchSize();
+        if (metas.size() != batch) {
+            throw new IllegalArgumentException(metas.size() + " image metas for a batch of " + batch);
+        }
+        int levels = out.numLevels();
+        int classes = out.numClasses();
+        float[][] cls = new float[levels][];
+        float[][] dist = new float[levels][];
+        float[][] obj = new float[levels][];
+        for (int l = 0; l < levels; l++) {
+            cls[l] = out.clsLogits(l).toFloatArray();
+            dist[l] = out.distances(l).toFloatArray();
+            obj[l] = out.objLogits(l).toFloatArray();
+        }
+        List<Detections> result = new ArrayList<>(batch);
+        for (int b = 0; b < batch; b++) {
+            ImageMeta m = metas.get(b);
+            if (m.flipped()) {
+                throw new IllegalArgumentException("image " + m.imageId() + " is flipped: test-time inputs are not");
+            }
+            List<LevelOutput> lv = new ArrayList<>(levels);
+            for (int l = 0; l < levels; l++) {
+                int h = out.height(l);
+                int w = out.width(l);
+                int hw = h * w;
+                lv.add(new LevelOutput(out.stride(l), classes, h, w, slice(cls[l], b, classes * hw),
+                        slice(dist[l], b, 4 * hw), slice(obj[l], b, hw)));
+            }
+            result.add(PostProcessor.process(lv,
+                    new autoassign.postprocess.ImageMeta(m.imgH(), m.imgW(), m.scaleW(), m.scaleH()), cfg));
+        }
+        return result;
+    }
+
+    private static float[] slice(float[] all, int b, int per) {
+        float[] s = new float[per];
+        System.arraycopy(all, b * per, s, 0, per);
+        return s;
+    }
+}

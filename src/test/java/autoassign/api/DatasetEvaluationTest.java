@@ -1,0 +1,60 @@
+package autoassign.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import autoassign.config.Config;
+import autoassign.config.ConfigLoader;
+import autoassign.data.CocoDataset;
+import autoassign.data.LoaderOptions;
+import autoassign.data.SyntheticShapes;
+import autoassign.eval.CocoDetections;
+import autoassign.eval.CocoEvalParams;
+import autoassign.eval.CocoGroundTruth;
+import autoassign.eval.DatasetEvaluation;
+import autoassign.eval.Inference;
+import autoassign.io.ModelWeights;
+import autoassign.model.AutoAssignDetector;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The model over a (tiny, generated) COCO-format dataset, then COCO evaluation of its detections. */
+class DatasetEvaluationTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void runsOverEveryImageAndEvaluates() throws Exception {
+        SyntheticShapes.Params params = SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(3)
+                .withSides(64, 96).withObjects(1, 2, 16, 40);
+        SyntheticShapes.writeTo(tmp, params);
+        Path ann = tmp.resolve("annotations/instances_val.json");
+        CocoDataset ds = CocoDataset.load(ann, tmp.resolve("images"));
+        CocoGroundTruth gt = CocoGroundTruth.read(ann);
+
+        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
+        DetectorTest.weights();
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
+        ModelWeights.load(DetectorTest.checkpoint, model, true);
+
+        List<int[]> calls = new ArrayList<>();
+        DatasetEvaluation.Outcome out = DatasetEvaluation.run(model, ds, gt, Detector.testPipeline(cfg),
+                LoaderOptions.test(2, 0), Inference.postProcessConfig(cfg.model().testCfg()),
+                CocoEvalParams.mmdet(), (done, total) -> calls.add(new int[] {done, total}));
+        assertEquals(2, calls.size(), "two batches of 2 + 1 images");
+        assertEquals(3, calls.get(1)[0]);
+        assertEquals(3, calls.get(1)[1]);
+        assertTrue(out.results().size() > 0);
+        for (CocoDetections.Detection d : out.results().detections()) {
+            assertTrue(gt.hasImage(d.imageId()) && gt.hasCategory(d.categoryId()), d.toString());
+        }
+        assertEquals(12, out.eval().stats().length);
+        assertEquals(3, out.eval().perCategoryAp().size());
+        double ap = out.eval().stats()[0];
+        assertTrue(ap >= 0 && ap <= 1, "AP " + ap);
+    }
+}

@@ -1,0 +1,117 @@
+package autoassign.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import autoassign.cli.DetectCommand;
+import autoassign.config.Config;
+import autoassign.config.ConfigLoader;
+import autoassign.io.ModelWeights;
+import autoassign.io.RawTensor;
+import autoassign.io.Safetensors;
+import autoassign.model.AutoAssignDetector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Detector and detect command on the tiny synthetic config with random weights (class bias raised). */
+class DetectorTest {
+
+    static final Path CONFIG = Path.of("configs/autoassign_tiny_synthetic.yaml");
+
+    @TempDir
+    static Path tmp;
+
+    static Path checkpoint;
+
+    @BeforeAll
+    static void weights() throws IOException {
+        Config cfg = ConfigLoader.load(CONFIG);
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
+        Map<String, RawTensor> sd = ModelWeights.fromModule(model);
+        // random heads predict probability 0.02 everywhere; raise the class bias so that there are detections
+        RawTensor bias = sd.get("bbox_head.conv_cls.bias");
+        float[] b = bias.toFloatArray();
+        for (int i = 0; i < b.length; i++) {
+            b[i] = 1f + 0.5f * i;
+        }
+        sd.put("bbox_head.conv_cls.bias", RawTensor.ofFloats(b, bias.shape()));
+        checkpoint = tmp.resolve("tiny.safetensors");
+        Safetensors.write(checkpoint, sd, Map.of());
+    }
+
+    static BufferedImage picture(int w, int h) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(new Color(90, 100, 110));
+        g.fillRect(0, 0, w, h);
+        g.setColor(Color.RED);
+        g.fillOval(30, 20, 60, 60);
+        g.dispose();
+        return img;
+    }
+
+    @Test
+    void detectsInOriginalPixelsBestFirst() throws Exception {
+        Detector det = Detector.load(CONFIG, checkpoint, "cpu");
+        assertEquals(List.of("red_circle", "green_square", "blue_triangle"), det.classNames());
+        BufferedImage img = picture(200, 150);
+        List<Detection> out = det.detect(img);
+        assertFalse(out.isEmpty());
+        assertTrue(out.size() <= 100);
+        for (int i = 0; i < out.size(); i++) {
+            Detection d = out.get(i);
+            assertTrue(d.x1() >= 0 && d.y1() >= 0 && d.x2() <= 200 && d.y2() <= 150, d.toString());
+            assertTrue(d.width() > 0 && d.height() > 0, d.toString());
+            assertEquals(det.classNames().get(d.label()), d.className());
+            assertEquals(d.label() + 1, d.categoryId());
+            if (i > 0) {
+                assertTrue(out.get(i - 1).score() >= d.score());
+            }
+        }
+        // the file path and the BufferedImage give the same result (PNG is lossless)
+        Path png = tmp.resolve("pic.png");
+        ImageIO.write(img, "png", png.toFile());
+        assertEquals(out, det.detect(png));
+    }
+
+    @Test
+    void detectCommandWritesJsonAndPicture() throws IOException {
+        Path png = tmp.resolve("000000000042.png");
+        ImageIO.write(picture(160, 120), "png", png.toFile());
+        Path outDir = tmp.resolve("out");
+        StringWriter so = new StringWriter();
+        StringWriter se = new StringWriter();
+        CommandLine cl = new CommandLine(new DetectCommand());
+        cl.setOut(new PrintWriter(so, true));
+        cl.setErr(new PrintWriter(se, true));
+        int code = cl.execute("--config", CONFIG.toString(), "--checkpoint", checkpoint.toString(), "--device", "cpu",
+                "--out", outDir.toString(), "--score-thr", "0.0", png.toString(), tmp.resolve("missing.jpg").toString());
+        assertEquals(1, code, "one image is missing: " + se);
+        assertTrue(se.toString().contains("missing.jpg"), se.toString());
+        JsonNode dets = new ObjectMapper().readTree(outDir.resolve("000000000042.json").toFile());
+        assertTrue(dets.isArray() && dets.size() > 0);
+        JsonNode d0 = dets.get(0);
+        assertEquals(42, d0.get("image_id").asLong());
+        assertEquals(4, d0.get("bbox").size());
+        assertTrue(d0.get("class_name").asText().length() > 0);
+        BufferedImage drawn = ImageIO.read(outDir.resolve("000000000042.png").toFile());
+        assertEquals(160, drawn.getWidth());
+        assertTrue(Files.exists(outDir.resolve("000000000042.png")));
+    }
+}
