@@ -66,9 +66,9 @@ run() { # run TITLE SECONDS [jvm -D options...] -- [self-check args...]
   echo "=== $title: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || status=1
 }
-run "1/3 default kernels" 300 -- --device cuda:0 --reps 5 "$@"
-run "2/3 backend kernels only" 240 -Dautoassign.cuda.kernels=backend -- --device cuda:0 --reps 3 "$@"
-run "3/3 NVRTC-compiled backend kernels, default device" 120 -Dautoassign.cuda.kernels=backend,nvrtc -- --device auto --reps 3 --filter sigmoid
+run "1/3 default kernels" 240 -- --device cuda:0 --reps 5 "$@"
+run "2/3 backend kernels only" 150 -Dautoassign.cuda.kernels=backend -- --device cuda:0 --reps 3 "$@"
+run "3/3 NVRTC-compiled backend kernels, default device" 90 -Dautoassign.cuda.kernels=backend,nvrtc -- --device auto --reps 3 --filter sigmoid
 echo
 echo "gpu_java_check.sh: $([ $status -eq 0 ] && echo ALL RUNS PASSED || echo SOME RUNS FAILED)"
 exit $status

@@ -48,6 +48,11 @@ public final class DatasetEvaluation {
                               PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
                               CocoEvalParams params, Progress progress) {
         long[] catIds = dataset.categories().ids();
+        int classes = model.config().bboxHead().numClasses();
+        if (catIds.length != classes) {
+            throw new IllegalArgumentException(dataset.annotationFile() + ": " + catIds.length
+                    + " categories, but the model has " + classes + " classes");
+        }
         CocoResults results = new CocoResults();
         int total = dataset.size();
         int done = 0;

@@ -15,6 +15,7 @@ import autoassign.eval.DatasetEvaluation;
 import autoassign.eval.Inference;
 import autoassign.io.ModelWeights;
 import autoassign.model.AutoAssignDetector;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,17 +30,18 @@ class DatasetEvaluationTest {
 
     @Test
     void runsOverEveryImageAndEvaluates() throws Exception {
-        SyntheticShapes.Params params = SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(3)
+        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
+        int classes = cfg.model().bboxHead().numClasses();
+        SyntheticShapes.Params params = SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)
                 .withSides(64, 96).withObjects(1, 2, 16, 40);
-        SyntheticShapes.writeTo(tmp, params);
-        Path ann = tmp.resolve("annotations/instances_val.json");
-        CocoDataset ds = CocoDataset.load(ann, tmp.resolve("images"));
+        Path data = tmp.resolve("data");
+        SyntheticShapes.writeTo(data, params);
+        Path ann = data.resolve("annotations/instances_val.json");
+        CocoDataset ds = CocoDataset.load(ann, data.resolve("images"));
         CocoGroundTruth gt = CocoGroundTruth.read(ann);
 
-        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
-        DetectorTest.weights();
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
-        ModelWeights.load(DetectorTest.checkpoint, model, true);
+        ModelWeights.load(DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt"))), model, true);
 
         List<int[]> calls = new ArrayList<>();
         DatasetEvaluation.Outcome out = DatasetEvaluation.run(model, ds, gt, Detector.testPipeline(cfg),
@@ -53,7 +55,7 @@ class DatasetEvaluationTest {
             assertTrue(gt.hasImage(d.imageId()) && gt.hasCategory(d.categoryId()), d.toString());
         }
         assertEquals(12, out.eval().stats().length);
-        assertEquals(3, out.eval().perCategoryAp().size());
+        assertEquals(classes, out.eval().perCategoryAp().size());
         double ap = out.eval().stats()[0];
         assertTrue(ap >= 0 && ap <= 1, "AP " + ap);
     }

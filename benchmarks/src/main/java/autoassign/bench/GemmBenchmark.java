@@ -1,6 +1,7 @@
 package autoassign.bench;
 
 import autoassign.backend.cpu.Blas;
+import autoassign.backend.cpu.Parallel;
 import org.bytedeco.javacpp.FloatPointer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * Plain OpenBLAS sgemm (row-major, operands already in native memory, no copies) with the M, N, K of each
  * conv in {@link ConvBenchmark}: the ceiling the convolution is measured against. {@code forward} is
  * C[M,N] = W[M,K]·col[K,N]; {@code backward} is the data GEMM col[K,N] = Wᵀ·G plus the filter GEMM
- * dW[M,K] = G·colᵀ, the two products of the conv backward.
+ * dW[M,K] = G·colᵀ, the two products of the conv backward. One sgemm call each, multithreaded by OpenBLAS
+ * itself over {@code blasThreads} threads (0 = all cores), i.e. plain sgemm at its best on this machine.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -35,13 +37,18 @@ public class GemmBenchmark {
     @Param({"res2_64", "res3_128", "res4_256", "res5_512", "p3_256"})
     public String shape;
 
-    int m, n, k;
+    /** OpenBLAS threads for the plain sgemm (0: one per core, as {@link Parallel#threads()}). */
+    @Param({"0"})
+    public int blasThreads;
+
+    int m, n, k, previousThreads;
     double gflop;
     FloatPointer a, b, c, gradCol, gradW;
 
     @Setup(Level.Trial)
     public void setup() {
         ConvShapes s = ConvShapes.valueOf(shape);
+        previousThreads = Blas.setThreads(blasThreads > 0 ? blasThreads : Parallel.threads());
         m = s.m();
         n = s.n();
         k = s.k();
@@ -56,6 +63,7 @@ public class GemmBenchmark {
 
     @TearDown(Level.Trial)
     public void free() {
+        Blas.setThreads(previousThreads);
         a.close();
         b.close();
         c.close();

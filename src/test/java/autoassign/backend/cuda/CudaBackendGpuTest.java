@@ -76,7 +76,11 @@ class CudaBackendGpuTest {
         Tensor x = cuda.fromHost(new float[1 << 20], 1 << 20);
         for (int i = 0; i < 5; i++) cuda.sigmoid(x).releaseStorage();
         long mallocs = cuda.memoryStats().rawMallocs();
-        for (int i = 0; i < 50; i++) cuda.add(cuda.sigmoid(x), x).releaseStorage();
+        for (int i = 0; i < 50; i++) {
+            Tensor s = cuda.sigmoid(x);
+            cuda.add(s, x).releaseStorage();
+            s.releaseStorage();
+        }
         assertEquals(mallocs, cuda.memoryStats().rawMallocs(), "no cudaMalloc in steady state: " + cuda.memoryStats());
     }
 
