@@ -1,15 +1,33 @@
 package autoassign.cli;
 
+import autoassign.api.Detector;
+import autoassign.backend.DeviceSelector;
+import autoassign.config.Config;
+import autoassign.config.ConfigException;
+import autoassign.config.ConfigLoader;
+import autoassign.config.DatasetConfig;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataException;
+import autoassign.data.LoaderOptions;
 import autoassign.eval.CocoDetections;
 import autoassign.eval.CocoEvalParams;
 import autoassign.eval.CocoEvalResult;
 import autoassign.eval.CocoEvaluator;
 import autoassign.eval.CocoFormatException;
 import autoassign.eval.CocoGroundTruth;
+import autoassign.eval.DatasetEvaluation;
+import autoassign.eval.Inference;
+import autoassign.io.CheckpointException;
+import autoassign.io.ModelWeights;
+import autoassign.model.AutoAssignDetector;
+import autoassign.tensor.Device;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,22 +35,46 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code eval --ann GT.json --results DETS.json [--json OUT.json] [--mmdet] [--classwise]}: COCO bbox evaluation of
- * a results file, identical to pycocotools' COCOeval. Prints the table {@code COCOeval.summarize()} prints; writes
- * {@code {"stats": [12], "names": [...], "per_category_AP": {...}}} with {@code --json}.
+ * {@code eval}: COCO bbox evaluation identical to pycocotools' COCOeval, of
+ * <ul>
+ *   <li>a results file: {@code eval --ann GT.json --results DETS.json [--json OUT.json]}, or</li>
+ *   <li>a model over its config's validation dataset: {@code eval --config CFG --checkpoint CKPT [--data DIR]}
+ *       (progress bar on stderr; {@code --save-results} keeps the detections).</li>
+ * </ul>
+ * Prints the table {@code COCOeval.summarize()} prints; with {@code --json} writes
+ * {@code {"stats": [12], "names": [...], "per_category_AP": {...}}}.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate COCO bbox detections against a COCO ground truth (same numbers as pycocotools).",
+        description = {"Evaluate COCO bbox detections (a results file, or a model over its validation set) with "
+            + "the same numbers as pycocotools.",
+            "  eval --ann GT.json --results DETS.json [--json OUT.json]",
+            "  eval --config CFG --checkpoint CKPT [--data DIR] [--json OUT.json] [--save-results DETS.json]",
             "Bad input gives a one-line error and exit code 1."})
 public final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--ann", paramLabel = "GT.json", required = true,
+    @Option(names = "--ann", paramLabel = "GT.json",
             description = "COCO ground truth (instances json with images, categories, annotations)")
     Path ann;
 
-    @Option(names = "--results", paramLabel = "DETS.json", required = true,
+    @Option(names = "--results", paramLabel = "DETS.json",
             description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...]")
     Path results;
+
+    @Option(names = "--config", paramLabel = "CFG", description = "model config (YAML): run the model on its val set")
+    Path config;
+
+    @Option(names = "--checkpoint", paramLabel = "CKPT", description = "weights (.safetensors or MMDetection .pth)")
+    Path checkpoint;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "data root (replaces the config's data_root)")
+    Path data;
+
+    @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
+    String device;
+
+    @Option(names = "--save-results", paramLabel = "DETS.json",
+            description = "with --config: also write the detections as a COCO results file")
+    Path saveResults;
 
     @Option(names = "--json", paramLabel = "OUT.json",
             description = "write {\"stats\", \"names\", \"per_category_AP\"} here (temp file + rename)")
@@ -50,22 +92,52 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        boolean fileMode = ann != null || results != null;
+        boolean modelMode = config != null || checkpoint != null;
+        if (fileMode == modelMode) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give either --ann and --results, or --config and --checkpoint");
+        }
+        if (fileMode && (ann == null || results == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ann and --results go together");
+        }
+        if (modelMode && (config == null || checkpoint == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--config and --checkpoint go together");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        CocoEvalParams params = mmdet ? CocoEvalParams.mmdet() : CocoEvalParams.standard();
         CocoEvalResult res;
+        boolean table = classwise;
         try {
-            CocoGroundTruth gt = CocoGroundTruth.read(ann);
-            CocoDetections dt = CocoDetections.read(results, gt);
-            res = CocoEvaluator.evaluate(gt, dt, mmdet ? CocoEvalParams.mmdet() : CocoEvalParams.standard());
+            if (fileMode) {
+                CocoGroundTruth gt = CocoGroundTruth.read(ann);
+                CocoDetections dt = CocoDetections.read(results, gt);
+                res = CocoEvaluator.evaluate(gt, dt, params);
+            } else {
+                Config cfg = ConfigLoader.load(config);
+                if (data != null) {
+                    cfg = cfg.withDataRoot(data.toString());
+                }
+                table |= cfg.valEvaluator() != null && cfg.valEvaluator().classwise();
+                res = evaluateModel(cfg, params);
+                if (res == null) {
+                    return 1;
+                }
+            }
         } catch (CocoFormatException e) {
             err.println("error: " + e.oneLine());
+            err.flush();
+            return 1;
+        } catch (CheckpointException | ConfigException | DataException e) {
+            err.println("error: " + CliErrors.message(e));
             err.flush();
             return 1;
         }
         for (String line : res.summaryLines()) {
             out.println(line);
         }
-        if (classwise) {
+        if (table) {
             out.println();
             for (String line : res.classwiseTable()) {
                 out.println(line);
@@ -82,6 +154,49 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Model over the config's validation set; null after printing an error. */
+    private CocoEvalResult evaluateModel(Config cfg, CocoEvalParams params) throws CheckpointException {
+        PrintWriter err = spec.commandLine().getErr();
+        DatasetConfig ds = cfg.valDataloader().dataset();
+        if (ds.isSynthetic()) {
+            err.println("error: " + config + ": val_dataloader.dataset is SyntheticShapes; eval --config needs a "
+                    + "COCO-format val set (type: CocoDataset, ann_file, data_prefix.img)");
+            err.flush();
+            return null;
+        }
+        Path annFile = cfg.resolve(ds.annFile());
+        Path gtFile = cfg.valEvaluator() != null && cfg.valEvaluator().annFile() != null
+                ? cfg.resolve(cfg.valEvaluator().annFile()) : annFile;
+        CocoGroundTruth gt = CocoGroundTruth.read(gtFile);
+        CocoDataset dataset = CocoDataset.load(annFile, cfg.resolve(ds.imgPrefix()));
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
+        ModelWeights.load(checkpoint, model, true);
+        Device dev = DeviceSelector.select(device, line -> {
+            err.println(line);
+            err.flush();
+        });
+        if (!dev.isCpu()) {
+            model.to(dev);
+        }
+        LoaderOptions loader = LoaderOptions.test(cfg.valDataloader().batchSize(), cfg.valDataloader().numWorkers());
+        DatasetEvaluation.Outcome outcome;
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(dataset.size())
+                .setUnit(" img", 1).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+            outcome = DatasetEvaluation.run(model, dataset, gt, Detector.testPipeline(cfg), loader,
+                    Inference.postProcessConfig(cfg.model().testCfg()), params, (done, total) -> bar.stepTo(done));
+        }
+        if (saveResults != null) {
+            try {
+                outcome.results().write(saveResults);
+            } catch (IOException e) {
+                err.println("error: " + saveResults + ": cannot write: " + e.getMessage());
+                err.flush();
+                return null;
+            }
+        }
+        return outcome.eval();
     }
 
     /** Runs {@code eval} on its own (same as {@code autoassign.cli.Main eval ...}). */

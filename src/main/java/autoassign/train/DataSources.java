@@ -1,0 +1,93 @@
+package autoassign.train;
+
+import autoassign.config.Config;
+import autoassign.config.DataLoaderConfig;
+import autoassign.config.DatasetConfig;
+import autoassign.config.SyntheticConfig;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataIssues;
+import autoassign.data.PipelineOptions;
+import autoassign.data.SyntheticShapes;
+import autoassign.cli.CliErrors.UserError;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Turns a config's dataloader sections (plus an optional {@code --data-root}) into datasets: the built-in
+ * synthetic dataset (generated on first use), the config's own ann_file / img_prefix, or a COCO-style folder
+ * in either layout — COCO 2017 ({@code annotations/instances_train2017.json}, {@code train2017/}, ...) or
+ * {@code annotations/instances_{train,val}.json} + {@code images/}.
+ */
+public final class DataSources {
+    private DataSources() {}
+
+    /** The two splits of a dataset folder. */
+    public record Split(Path annFile, Path imageDir) {}
+
+    /** Finds the train or val split of a COCO-style folder, or null when neither layout is there. */
+    public static Split detect(Path root, boolean train) {
+        String s = train ? "train" : "val";
+        Split coco2017 = new Split(root.resolve("annotations/instances_" + s + "2017.json"), root.resolve(s + "2017"));
+        if (Files.isRegularFile(coco2017.annFile) && Files.isDirectory(coco2017.imageDir)) return coco2017;
+        Split simple = new Split(root.resolve("annotations/instances_" + s + ".json"), root.resolve("images"));
+        if (Files.isRegularFile(simple.annFile) && Files.isDirectory(simple.imageDir)) return simple;
+        return null;
+    }
+
+    /** Where the synthetic dataset of a config lives: under the data root when given, else under data_cache/. */
+    public static Path syntheticRoot(SyntheticShapes.Params p, String dataRootOverride) {
+        if (dataRootOverride != null) return Path.of(dataRootOverride);
+        // one folder per generator setting (String.hashCode is specified, so the name is stable)
+        return Path.of("data_cache", "synthetic_shapes_" + Integer.toHexString(p.toString().hashCode()));
+    }
+
+    static SyntheticShapes.Params params(SyntheticConfig train, SyntheticConfig val) {
+        return new SyntheticShapes.Params(train.numImages(), val.numImages(), train.imgSize().get(0), train.imgSize().get(1),
+                train.numClasses(), train.objectsPerImage().get(0), train.objectsPerImage().get(1),
+                train.objectSize().get(0), train.objectSize().get(1), train.maxOcclusion(),
+                "jpg".equalsIgnoreCase(train.format()) || "jpeg".equalsIgnoreCase(train.format()), train.seed());
+    }
+
+    /**
+     * Loads one split. {@code dataRootOverride} (the CLI's {@code --data-root}) takes precedence over the
+     * config's data_root; for a COCO dataset the config's ann_file / img_prefix are used when they exist under
+     * the root, else the folder layouts above are detected.
+     */
+    public static CocoDataset load(Config cfg, boolean train, String dataRootOverride, DataIssues issues) {
+        DataLoaderConfig dl = train ? cfg.trainDataloader() : cfg.valDataloader();
+        DatasetConfig ds = dl.dataset();
+        if (ds.isSynthetic()) {
+            SyntheticConfig t = cfg.trainDataloader().dataset().synthetic(), v = cfg.valDataloader().dataset().synthetic();
+            SyntheticShapes.Params p = params(t, v);
+            SyntheticShapes.Layout layout = SyntheticShapes.ensure(syntheticRoot(p, dataRootOverride), p);
+            return train ? layout.train(issues) : layout.val(issues);
+        }
+        Config c = dataRootOverride != null ? cfg.withDataRoot(dataRootOverride) : cfg;
+        Split split = null;
+        if (ds.annFile() != null) {
+            Path ann = c.resolve(ds.annFile());
+            Path img = ds.imgPrefix() == null ? ann.getParent() : c.resolve(ds.imgPrefix());
+            if (Files.isRegularFile(ann) && Files.isDirectory(img)) split = new Split(ann, img);
+        }
+        if (split == null && c.dataRoot() != null) split = detect(Path.of(c.dataRoot()), train);
+        if (split == null) {
+            String where = c.dataRoot() == null ? "(no data root: pass --data-root DIR)" : c.dataRoot();
+            throw new UserError(where + ": no " + (train ? "train" : "val") + " split found: expected "
+                    + (ds.annFile() == null ? "" : ds.annFile() + ", or ")
+                    + "annotations/instances_" + (train ? "train2017" : "val2017") + ".json with "
+                    + (train ? "train2017/" : "val2017/") + ", or annotations/instances_" + (train ? "train" : "val")
+                    + ".json with images/");
+        }
+        CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, null, issues);
+        return train && ds.filterEmptyGt() ? d.filterForTraining(ds.minSize()) : d;
+    }
+
+    /** The train pipeline of a config: its Resize scale, flip probability and the model's data preprocessor. */
+    public static PipelineOptions trainPipeline(Config cfg) {
+        var dp = cfg.model().dataPreprocessor();
+        var pc = cfg.trainDataloader().dataset().pipeline();
+        return new PipelineOptions(pc.scaleLong(), pc.scaleShort(), pc.flipProb(), dp.meanArray(), dp.stdArray(),
+                dp.padSizeDivisor());
+    }
+}

@@ -1,0 +1,91 @@
+package autoassign.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import autoassign.cli.EvalCommand;
+import autoassign.config.ConfigLoader;
+import autoassign.data.SyntheticShapes;
+import autoassign.eval.CocoDetections;
+import autoassign.eval.CocoGroundTruth;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code eval --config CFG --checkpoint CKPT --data DIR} on a generated COCO-format folder. */
+class EvalModelCliTest {
+
+    @TempDir
+    Path tmp;
+
+    static final String VAL = """
+            val_dataloader:
+              batch_size: 2
+              num_workers: 0
+              dataset:
+                type: CocoDataset
+                ann_file: annotations/instances_val.json
+                data_prefix: {img: images/}
+                test_mode: true
+                pipeline:
+                  - {type: LoadImageFromFile}
+                  - {type: Resize, scale: [256, 256], keep_ratio: true}
+                  - {type: LoadAnnotations, with_bbox: true}
+                  - {type: PackDetInputs}
+
+            """;
+
+    @Test
+    void evaluatesTheModelOnTheValSet() throws IOException {
+        String tiny = Files.readString(DetectorTest.CONFIG);
+        int a = tiny.indexOf("\nval_dataloader:");
+        int b = tiny.indexOf("\nval_evaluator:");
+        assertTrue(a > 0 && b > a, "tiny config layout changed");
+        Path cfg = tmp.resolve("coco_style.yaml");
+        Files.writeString(cfg, tiny.substring(0, a + 1) + VAL + tiny.substring(b + 1));
+        int classes = ConfigLoader.load(cfg).model().bboxHead().numClasses();
+
+        Path data = tmp.resolve("data");
+        SyntheticShapes.writeTo(data, SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)
+                .withSides(64, 96).withObjects(1, 2, 16, 40));
+        Path ckpt = DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt")));
+        Path json = tmp.resolve("out/metrics.json");
+        Path dets = tmp.resolve("out/dets.json");
+
+        StringWriter so = new StringWriter();
+        StringWriter se = new StringWriter();
+        CommandLine cl = new CommandLine(new EvalCommand());
+        cl.setOut(new PrintWriter(so, true));
+        cl.setErr(new PrintWriter(se, true));
+        int code = cl.execute("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
+                "--device", "cpu", "--json", json.toString(), "--save-results", dets.toString(), "--mmdet");
+        assertEquals(0, code, se.toString());
+        assertEquals(12, so.toString().lines().filter(l -> l.startsWith(" Average")).count(), so.toString());
+        assertEquals(12, new ObjectMapper().readTree(json.toFile()).get("stats").size());
+        CocoGroundTruth gt = CocoGroundTruth.read(data.resolve("annotations/instances_val.json"));
+        CocoDetections saved = CocoDetections.read(dets, gt);
+        assertTrue(saved.size() > 0);
+
+        // the saved results evaluate to the same numbers through the file mode
+        StringWriter so2 = new StringWriter();
+        CommandLine cl2 = new CommandLine(new EvalCommand());
+        cl2.setOut(new PrintWriter(so2, true));
+        assertEquals(0, cl2.execute("--ann", data.resolve("annotations/instances_val.json").toString(), "--results",
+                dets.toString(), "--mmdet"));
+        assertEquals(so.toString(), so2.toString());
+    }
+
+    @Test
+    void modesAreExclusive() {
+        CommandLine cl = new CommandLine(new EvalCommand());
+        cl.setErr(new PrintWriter(new StringWriter(), true));
+        assertEquals(2, cl.execute("--ann", "a.json", "--config", "c.yaml", "--checkpoint", "x"));
+        assertEquals(2, cl.execute("--ann", "a.json"));
+    }
+}
