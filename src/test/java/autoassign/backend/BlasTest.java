@@ -72,6 +72,20 @@ class BlasTest {
     }
 
     @Test
+    void largeProductsSplitOverCoresAllTransposes() {
+        // above the size where the array entry point splits the columns of C over the cores
+        int m = 70, n = 333, k = 120;
+        for (boolean ta : new boolean[] {false, true})
+            for (boolean tb : new boolean[] {false, true}) {
+                int lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n + 5, ao = 3, bo = 5, co = 7;
+                float[] a = rand(ao + (ta ? k : m) * lda), b = rand(bo + (tb ? n : k) * ldb), c = rand(co + m * ldc);
+                double[] want = ref(ta, tb, m, n, k, 1f, a, ao, lda, b, bo, ldb, 0.25f, c, co, ldc);
+                Blas.sgemm(ta, tb, m, n, k, 1f, a, ao, lda, b, bo, ldb, 0.25f, c, co, ldc);
+                for (int i = 0; i < c.length; i++) assertEquals(want[i], c[i], 1e-4, "at " + i + " ta=" + ta + " tb=" + tb);
+            }
+    }
+
+    @Test
     void nativePointersWithOffsets() {
         int m = 4, n = 3, k = 5;
         float[] a = rand(10 + m * k), b = rand(20 + k * n), c = new float[30 + m * n];

@@ -7,7 +7,6 @@ import autoassign.tensor.Device;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -584,5 +583,5 @@ public final class CudaBackend implements Backend {
         used("sgdStep", "aaj_sgd_step");
     }
 
-    @Override public String toString() { return "CudaBackend[" + device + ": " + ctx.gpu.describe() + "; " + Arrays.asList(ctx.kernels.description()) + "]"; }
+    @Override public String toString() { return "CudaBackend[" + device + ": " + ctx.gpu.describe() + "; kernels: " + ctx.kernels.description() + "]"; }
 }
