@@ -30,8 +30,16 @@ public final class F {
         return y;
     }
 
-    public static Tensor relu(Tensor x) { return clampMin(x, 0f); }
+    /** max(x, 0); like PyTorch's ReLU the gradient passes only where x &gt; 0. */
+    public static Tensor relu(Tensor x) {
+        Backend be = x.backend();
+        Tensor y = be.clampMin(x, 0f);
+        // x >= smallest positive float  <=>  x > 0
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.clampMinBackward(g[0], x, Float.MIN_VALUE)});
+        return y;
+    }
 
+    /** max(x, min); like PyTorch's clamp the gradient passes where x &ge; min. */
     public static Tensor clampMin(Tensor x, float min) {
         Backend be = x.backend();
         Tensor y = be.clampMin(x, min);

@@ -46,7 +46,7 @@ public interface Backend {
     /** max(x, min). */
     Tensor clampMin(Tensor x, float min);
 
-    /** gradOut where x &gt; min, else 0. */
+    /** gradOut where x &ge; min, else 0 (PyTorch's clamp backward). */
     Tensor clampMinBackward(Tensor gradOut, Tensor x, float min);
 
     Tensor sigmoid(Tensor x);
@@ -80,6 +80,9 @@ public interface Backend {
     Tensor upsampleNearest(Tensor x, int outH, int outW);
 
     Tensor upsampleNearestBackward(Tensor gradOut, int inH, int inW);
+
+    /** Peak device memory in bytes since start, or -1 where the backend does not track it (the CPU). */
+    default long peakMemoryBytes() { return -1; }
 
     // ---- optimizer ----
     /**

@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,7 +49,7 @@ import picocli.CommandLine.Spec;
         description = {"Evaluate COCO bbox detections (a results file, or a model over its validation set) with "
             + "the same numbers as pycocotools.",
             "  eval --ann GT.json --results DETS.json [--json OUT.json]",
-            "  eval --config CFG --checkpoint CKPT [--data DIR] [--json OUT.json] [--save-results DETS.json]",
+            "  eval --config CFG --checkpoint CKPT [--data DIR] [--json OUT.json]",
             "Bad input gives a one-line error and exit code 1."})
 public final class EvalCommand implements Callable<Integer> {
 
@@ -183,7 +184,9 @@ public final class EvalCommand implements Callable<Integer> {
         LoaderOptions loader = LoaderOptions.test(cfg.valDataloader().batchSize(), cfg.valDataloader().numWorkers());
         DatasetEvaluation.Outcome outcome;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(dataset.size())
-                .setUnit(" img", 1).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+                .setUnit(" img", 1).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setStyle(System.console() == null ? ProgressBarStyle.ASCII : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                .build()) {
             outcome = DatasetEvaluation.run(model, dataset, gt, Detector.testPipeline(cfg), loader,
                     Inference.postProcessConfig(cfg.model().testCfg()), params, (done, total) -> bar.stepTo(done));
         }

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "AutoAssign object detector (ResNet-50 caffe + FPN + AutoAssign head): train, evaluate and run it from Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                TrainCommand.class,
                 EvalCommand.class,
                 DetectCommand.class,
                 ImportCommand.class,

@@ -57,9 +57,11 @@ class CpuOpsTest {
     }
 
     @Test
-    void clampBackwardPassesOnlyAboveMin() {
+    void clampBackwardPassesFromMinUp() {
+        // PyTorch clamp(min) backward: gradient where x >= min (ReLU, via F.relu, is strict: x > 0)
         Tensor x = Tensor.of(new float[] {-1f, 0f, 0.5f, 2f}, 4);
-        assertArrayEquals(new float[] {0f, 0f, 3f, 4f}, be.clampMinBackward(Tensor.of(new float[] {1, 2, 3, 4}, 4), x, 0f).data());
+        assertArrayEquals(new float[] {0f, 2f, 3f, 4f}, be.clampMinBackward(Tensor.of(new float[] {1, 2, 3, 4}, 4), x, 0f).data());
+        assertArrayEquals(new float[] {0f, 0f, 3f, 4f}, be.clampMinBackward(Tensor.of(new float[] {1, 2, 3, 4}, 4), x, Float.MIN_VALUE).data());
     }
 
     @Test

@@ -118,7 +118,7 @@ public final class CpuBackend implements Backend {
     public Tensor clampMinBackward(Tensor gradOut, Tensor x, float min) {
         Shape.checkSame("clampMinBackward", gradOut.shape(), x.shape());
         float[] g = gradOut.data(), in = x.data(), out = new float[in.length];
-        Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] > min ? g[i] : 0f; });
+        Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] >= min ? g[i] : 0f; });
         return Tensor.of(out, x.shape());
     }
 

@@ -71,6 +71,8 @@ public final class CudaBackend implements Backend {
 
     public void resetPeakMemory() { ctx.allocator.resetPeaks(); }
 
+    @Override public long peakMemoryBytes() { return ctx.allocator.stats().peakAllocatedBytes(); }
+
     /** Returns the cached device memory to the driver (after collecting unreachable tensors). */
     public void emptyCache() {
         ctx.makeCurrent();
@@ -339,8 +341,8 @@ public final class CudaBackend implements Backend {
     @Override
     public Tensor clampMinBackward(Tensor gradOut, Tensor x, float min) {
         Shape.checkSame("clampMinBackward", gradOut.shape(), x.shape());
-        // the CPU twin passes the gradient where x > min (strict); native aa_clamp_min_bwd_f32 uses x >= min
-        return unary("clampMinBackward", null, "aaj_clamp_min_backward", gradOut, min, x);
+        // PyTorch clamp semantics, as the CPU twin: the gradient passes where x >= min
+        return unary("clampMinBackward", "aa_clamp_min_bwd_f32", "aaj_clamp_min_backward", gradOut, min, x);
     }
 
     private Tensor unaryWith2(String op, String nativeKernel, String backendKernel, Tensor first, Tensor second, Float s) {

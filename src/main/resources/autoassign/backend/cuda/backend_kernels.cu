@@ -51,7 +51,7 @@ __global__ void aaj_clamp_min(float* y, const float* x, float lo, long long n) {
 
 // CpuBackend.clampMinBackward: gradient where x > min (strict)
 __global__ void aaj_clamp_min_backward(float* y, const float* g, const float* x, float lo, long long n) {
-  GRID_STRIDE(i, n) y[i] = x[i] > lo ? g[i] : 0.f;
+  GRID_STRIDE(i, n) y[i] = x[i] >= lo ? g[i] : 0.f;
 }
 
 __global__ void aaj_sigmoid(float* y, const float* x, long long n) {

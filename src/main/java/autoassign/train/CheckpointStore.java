@@ -1,0 +1,155 @@
+package autoassign.train;
+
+import autoassign.cli.CliErrors.UserError;
+import autoassign.config.Config;
+import autoassign.io.CheckpointException;
+import autoassign.io.ModelWeights;
+import autoassign.io.RawTensor;
+import autoassign.io.Safetensors;
+import autoassign.model.AutoAssignDetector;
+import autoassign.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoints of a work dir. Each is two safetensors files written atomically: {@code NAME.safetensors}, the model
+ * under MMDetection's names (loadable by {@code detect} / {@code eval}), and {@code NAME.state.safetensors}, the
+ * SGD momentum buffers plus the loop position, seed and config in its metadata. The state file is written first,
+ * so a model file always has its state beside it.
+ */
+final class CheckpointStore {
+    private static final String STATE = ".state.safetensors";
+    private final Path dir;
+    private final int keep;
+
+    /** Where a resumed run continues. */
+    record Resumed(Path file, int epoch, int iterInEpoch, long globalIter) {}
+
+    CheckpointStore(Path dir, int keep) {
+        this.dir = dir;
+        this.keep = keep;
+    }
+
+    /**
+     * Writes checkpoint {@code name}: {@code epoch} is the 0-based epoch to continue in and {@code iterInEpoch}
+     * the iterations of it already done. Keeps the newest {@code keep} epoch checkpoints (all when keep &lt;= 0).
+     */
+    Path save(String name, int epoch, int iterInEpoch, long globalIter, long seed, AutoAssignDetector model, Sgd sgd,
+              Config cfg) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("epoch", Integer.toString(epoch));
+        meta.put("iter_in_epoch", Integer.toString(iterInEpoch));
+        meta.put("global_iter", Long.toString(globalIter));
+        meta.put("seed", Long.toString(seed));
+        meta.put("config_source", cfg.source());
+        String yaml = configText(cfg.source());
+        if (yaml != null) meta.put("config", yaml);
+        Path modelFile = dir.resolve(name + ".safetensors");
+        try {
+            Map<String, RawTensor> state = new LinkedHashMap<>();
+            sgd.state().forEach((k, t) -> state.put(k, ModelWeights.fromTensor(t)));
+            Safetensors.write(dir.resolve(name + STATE), state, meta);
+            ModelWeights.save(modelFile, model, meta);
+        } catch (IOException e) {
+            throw new UncheckedIOException(modelFile + ": cannot write checkpoint: " + e.getMessage(), e);
+        }
+        if (name.startsWith("epoch_")) prune();
+        return modelFile;
+    }
+
+    private static String configText(String source) {
+        try {
+            Path p = Path.of(source);
+            if (Files.isRegularFile(p)) return Files.readString(p, StandardCharsets.UTF_8);
+            try (var in = CheckpointStore.class.getResourceAsStream(source)) {
+                return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void prune() {
+        if (keep <= 0) return;
+        List<Path> epochs = list();
+        epochs.removeIf(p -> !p.getFileName().toString().startsWith("epoch_"));
+        for (int i = 0; i < epochs.size() - keep; i++) {
+            Path m = epochs.get(i);
+            try {
+                Files.deleteIfExists(m);
+                Files.deleteIfExists(stateOf(m));
+            } catch (IOException e) {
+                throw new UncheckedIOException(m + ": cannot remove old checkpoint: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static Path stateOf(Path model) {
+        String n = model.getFileName().toString();
+        return model.resolveSibling(n.substring(0, n.length() - ".safetensors".length()) + STATE);
+    }
+
+    /** Complete checkpoints (model + state) of the work dir, oldest first by global iteration. */
+    List<Path> list() {
+        if (!Files.isDirectory(dir)) return new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> out = new ArrayList<>(s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".safetensors") && !n.endsWith(STATE) && Files.isRegularFile(stateOf(p));
+            }).toList());
+            out.sort(Comparator.comparingLong(CheckpointStore::globalIterOf).thenComparing(p -> p.getFileName().toString()));
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot list checkpoints: " + e.getMessage(), e);
+        }
+    }
+
+    private static long globalIterOf(Path model) {
+        try {
+            String v = Safetensors.readHeader(stateOf(model)).metadata().get("global_iter");
+            return v == null ? -1 : Long.parseLong(v);
+        } catch (CheckpointException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Loads model weights and optimizer state from {@code ref} (a path, or "auto" for the newest here). */
+    Resumed resume(String ref, AutoAssignDetector model, Sgd sgd) {
+        Path file;
+        if ("auto".equals(ref)) {
+            List<Path> all = list();
+            if (all.isEmpty()) throw new UserError(dir + ": --resume auto found no checkpoint to resume from");
+            file = all.get(all.size() - 1);
+        } else {
+            file = Path.of(ref);
+        }
+        Path state = stateOf(file);
+        if (!Files.isRegularFile(file)) throw new UserError(file + ": no such checkpoint");
+        if (!Files.isRegularFile(state))
+            throw new UserError(file + ": no optimizer state beside it (" + state.getFileName() + "); use --load-from to start from weights only");
+        try {
+            ModelWeights.load(file, model, true);
+            Safetensors.Contents c = Safetensors.read(state);
+            Map<String, Tensor> buffers = new LinkedHashMap<>();
+            c.tensors().forEach((k, r) -> buffers.put(k, Tensor.of(r.toFloatArray(), r.intShape())));
+            sgd.loadState(buffers);
+            Map<String, String> m = c.metadata();
+            return new Resumed(file, Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("iter_in_epoch")),
+                    Long.parseLong(m.get("global_iter")));
+        } catch (CheckpointException e) {
+            throw new UserError(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new UserError(state + ": not a training state file: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package autoassign.train;
+
+import autoassign.cli.CliErrors.UserError;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Finds the pretrained backbone file a config names, where MMEngine would have downloaded it
+ * ({@code ~/.cache/torch/hub/checkpoints/}); the engine never downloads anything itself.
+ */
+public final class PretrainedWeights {
+    /** MMEngine's open-mmlab:// aliases used by the shipped configs → published URL. */
+    private static final Map<String, String> ALIASES = Map.of(
+            "open-mmlab://detectron2/resnet50_caffe",
+            "https://download.openmmlab.com/pretrain/third_party/resnet50_msra-5891d200.pth",
+            "open-mmlab://resnet50_caffe",
+            "https://download.openmmlab.com/pretrain/third_party/resnet50_caffe-788b5fa3.pth");
+
+    private PretrainedWeights() {}
+
+    /** The published URL of a checkpoint reference (itself when it is already a URL or a path). */
+    public static String url(String ref) { return ALIASES.getOrDefault(ref, ref); }
+
+    /** torch hub's cache folder, honouring TORCH_HOME like PyTorch. */
+    public static Path hubCache() {
+        String torchHome = System.getenv("TORCH_HOME");
+        Path home = torchHome != null ? Path.of(torchHome) : Path.of(System.getProperty("user.home"), ".cache", "torch");
+        return home.resolve("hub").resolve("checkpoints");
+    }
+
+    /**
+     * Resolves a config's {@code init_cfg.checkpoint}: an existing local path as it is, else the file name of its
+     * URL in the torch hub cache. Throws a one-line error saying where to put the file when it is missing.
+     */
+    public static Path locate(String ref) {
+        Path local = Path.of(ref.replace("file://", ""));
+        if (!ref.contains("://") && Files.isRegularFile(local)) return local;
+        String url = url(ref);
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        Path cached = hubCache().resolve(name);
+        if (Files.isRegularFile(cached)) return cached;
+        throw new UserError("pretrained backbone " + name + " not found: put it at " + cached
+                + " (published at " + url + "), pass --pretrained PATH, or train from scratch with --no-pretrained");
+    }
+}

@@ -1,0 +1,374 @@
+package autoassign.train;
+
+import autoassign.autograd.F;
+import autoassign.autograd.Graph;
+import autoassign.backend.DeviceSelector;
+import autoassign.cli.CliErrors.UserError;
+import autoassign.config.Config;
+import autoassign.data.Batch;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataIssues;
+import autoassign.data.DataLoader;
+import autoassign.data.LoaderOptions;
+import autoassign.eval.CocoEvalParams;
+import autoassign.eval.CocoEvalResult;
+import autoassign.eval.CocoGroundTruth;
+import autoassign.eval.DatasetEvaluation;
+import autoassign.eval.Inference;
+import autoassign.api.Detector;
+import autoassign.io.CheckpointException;
+import autoassign.io.ModelWeights;
+import autoassign.loss.AutoAssignLoss;
+import autoassign.loss.GroundTruth;
+import autoassign.loss.LossReducer;
+import autoassign.model.AutoAssignDetector;
+import autoassign.model.HeadOutputs;
+import autoassign.tensor.Device;
+import autoassign.tensor.Tensor;
+import autoassign.viz.Curves;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * MMDetection's EpochBasedTrainLoop for AutoAssign: forward, fused loss, backward, SGD step with warm-up and
+ * step decay, checkpoints each epoch (and when asked to stop), evaluation on the val split, logs and curves.
+ * A seeded CPU run is reproducible, and resuming from a checkpoint gives the same weights as not stopping.
+ */
+public final class Trainer {
+    /** How many non-finite losses in a row end the training. */
+    static final int MAX_BAD_STEPS = 3;
+
+    private final Config cfg;
+    private final TrainOptions opt;
+    private final PrintStream out;
+    private final Path workDir;
+    private final int epochs, batchSize;
+    private final long seed;
+    private final double baseLr;
+    private final String lrNote;
+    private volatile boolean stopRequested;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    /** What a finished (or stopped) run leaves. */
+    public record Result(int epochsDone, long iterations, double lastLoss, CocoEvalResult lastEval, Path workDir,
+                         boolean stoppedEarly, String stopReason) {}
+
+    public Trainer(Config cfg, TrainOptions opt, PrintStream out) {
+        this.cfg = cfg;
+        this.opt = opt;
+        this.out = out;
+        this.epochs = opt.epochs() != null ? opt.epochs() : cfg.runtime().maxEpochs();
+        int cfgBatch = cfg.trainDataloader().batchSize();
+        this.batchSize = opt.batchSize() != null ? opt.batchSize() : cfgBatch;
+        if (epochs < 1) throw new UserError("--epochs must be >= 1, got " + epochs);
+        if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
+        this.seed = opt.seed() != null ? opt.seed() : cfg.runtime().seed();
+        double lr = cfg.optimWrapper().lr();
+        String note = "lr " + fmt(lr) + " from the config";
+        if (opt.lr() != null) {
+            lr = opt.lr();
+            note = "lr " + fmt(lr) + " from --lr";
+        } else if (batchSize != cfgBatch || cfg.autoScaleLr()) {
+            // linear scaling rule (Goyal et al.): lr ∝ total batch size
+            int ref = cfg.autoScaleLr() ? cfg.baseBatchSize() : cfgBatch;
+            double scaled = lr * batchSize / ref;
+            note = "lr " + fmt(scaled) + " = " + fmt(lr) + " × " + batchSize + "/" + ref + " (linear scaling rule for batch "
+                    + batchSize + ")";
+            lr = scaled;
+        }
+        this.baseLr = lr;
+        this.lrNote = note;
+        this.workDir = opt.workDir() != null ? opt.workDir() : Path.of("work_dirs", configName(cfg.source()));
+    }
+
+    static String configName(String source) {
+        String name = Path.of(source).getFileName().toString();
+        return name.endsWith(".yaml") ? name.substring(0, name.length() - 5) : name;
+    }
+
+    private static String fmt(double v) { return String.format(Locale.ROOT, "%.4g", v); }
+
+    public Path workDir() { return workDir; }
+
+    /** Asks the loop to save a checkpoint and return after the current iteration (what SIGINT/SIGTERM do). */
+    public void requestStop() { stopRequested = true; }
+
+    /** Installs a shutdown hook that stops the loop cleanly (checkpoint written) on SIGINT / SIGTERM. */
+    public Thread installSignalHandler() {
+        Thread hook = new Thread(() -> {
+            requestStop();
+            try {
+                stopped.await(120, TimeUnit.SECONDS); // let the loop finish its checkpoint
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "train-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    public Result run() throws IOException {
+        try {
+            return train();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private Result train() throws IOException {
+        Files.createDirectories(workDir);
+        Device device = DeviceSelector.select(opt.device(), out::println);
+        out.println("work dir: " + workDir.toAbsolutePath());
+        out.println("config: " + cfg.source() + " | epochs " + epochs + " | batch " + batchSize + " | " + lrNote
+                + " | seed " + seed);
+
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), seed);
+        loadInitialWeights(model);
+        model.to(device);
+        out.printf(Locale.ROOT, "model: %,d parameters, %,d trainable%n", model.parameterCount(), model.trainableParameterCount());
+
+        DataIssues trainIssues = new DataIssues("train", out::println, 5);
+        CocoDataset trainSet = DataSources.load(cfg, true, opt.dataRoot(), trainIssues);
+        CocoDataset valSet = DataSources.load(cfg, false, opt.dataRoot(), new DataIssues("val", out::println, 5));
+        if (trainSet.size() == 0) throw new UserError(trainSet.annotationFile() + ": no training image left after filtering");
+        int classes = cfg.model().bboxHead().numClasses();
+        if (trainSet.numClasses() != classes)
+            throw new UserError(trainSet.annotationFile() + ": " + trainSet.numClasses() + " categories, but model.bbox_head.num_classes is "
+                    + classes + " (set it in the config)");
+        out.println("data: " + trainSet.size() + " train images (" + trainSet.annotationFile() + "), " + valSet.size() + " val images");
+
+        Sgd sgd = new Sgd(parameterGroups(model), (float) cfg.optimWrapper().momentum());
+        var sc = cfg.paramScheduler();
+        LrSchedule schedule = new LrSchedule(baseLr, sc.hasWarmup() ? sc.warmupEnd() - sc.warmupBegin() : 0,
+                sc.warmupStartFactor(), sc.milestones().stream().mapToInt(Integer::intValue).toArray(), sc.gamma());
+
+        CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts());
+        int startEpoch = 0, skipIters = 0;
+        long globalIter = 0;
+        if (opt.resume() != null) {
+            CheckpointStore.Resumed r = store.resume(opt.resume(), model, sgd);
+            startEpoch = r.epoch();
+            skipIters = r.iterInEpoch();
+            globalIter = r.globalIter();
+            out.println("resumed from " + r.file() + " at epoch " + (startEpoch + 1) + ", iteration " + globalIter);
+        }
+
+        int workers = opt.workers() != null ? opt.workers() : cfg.trainDataloader().numWorkers();
+        LoaderOptions lo = LoaderOptions.train(batchSize, seed, workers);
+        boolean append = opt.resume() != null;
+        CocoEvalResult lastEval = null;
+        double lastLoss = Double.NaN;
+        int badSteps = 0;
+        String stopReason = null;
+        int epochsDone = startEpoch;
+        try (MetricsLog metrics = new MetricsLog(workDir.resolve("metrics.jsonl"), append);
+             DataLoader loader = new DataLoader(trainSet, DataSources.trainPipeline(cfg), lo)) {
+            for (int epoch = startEpoch; epoch < epochs && stopReason == null; epoch++) {
+                int planned = loader.batchesPerEpoch(epoch);
+                long epochStart = System.nanoTime();
+                int iterInEpoch = 0;
+                try (DataLoader.Epoch it = loader.epoch(epoch); TrainProgress progress = new TrainProgress(out, epoch, epochs, planned)) {
+                    long dataStart = System.nanoTime();
+                    while (it.hasNext()) {
+                        Batch batch = it.next();
+                        if (iterInEpoch < skipIters) { iterInEpoch++; dataStart = System.nanoTime(); continue; }
+                        double dataTime = (System.nanoTime() - dataStart) / 1e9;
+                        long t0 = System.nanoTime();
+                        double lr = schedule.lr(globalIter, epoch);
+                        StepLosses losses = step(model, sgd, batch, device, (float) lr);
+                        double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
+                        iterInEpoch++;
+                        if (losses.badTerm() != null) {
+                            badSteps++;
+                            out.println("warning: non-finite " + losses.badTerm() + " at epoch " + (epoch + 1) + " iteration "
+                                    + (globalIter + 1) + ": step skipped (" + badSteps + " in a row)");
+                            if (badSteps >= MAX_BAD_STEPS) {
+                                stopReason = MAX_BAD_STEPS + " non-finite losses in a row (last: " + losses.badTerm()
+                                        + "); the last good checkpoint is kept";
+                                break;
+                            }
+                        } else {
+                            badSteps = 0;
+                            lastLoss = losses.total();
+                        }
+                        globalIter++;
+                        progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
+                        if (iterInEpoch % cfg.runtime().logInterval() == 0 || iterInEpoch == planned) {
+                            Map<String, Object> rec = new LinkedHashMap<>();
+                            rec.put("mode", "train");
+                            rec.put("epoch", epoch + 1);
+                            rec.put("iter", globalIter);
+                            rec.put("lr", lr);
+                            rec.put("time", iterTime);
+                            rec.put("data_time", dataTime);
+                            rec.put("memory_mb", memoryMb(device));
+                            rec.put("loss", losses.total());
+                            rec.put("loss_pos", losses.pos());
+                            rec.put("loss_neg", losses.neg());
+                            rec.put("loss_center", losses.center());
+                            metrics.log(rec);
+                            progress.logLine(iterInEpoch, globalIter, rec);
+                        }
+                        if (stopRequested) break;
+                        dataStart = System.nanoTime();
+                    }
+                }
+                skipIters = 0;
+                if (stopReason != null) break;
+                boolean epochComplete = !stopRequested || iterInEpoch >= planned;
+                if (!epochComplete) {
+                    store.save("latest", epoch, iterInEpoch, globalIter, seed, model, sgd, cfg);
+                    stopReason = "stopped by signal at epoch " + (epoch + 1) + ", iteration " + globalIter
+                            + "; resume with --resume auto";
+                    break;
+                }
+                epochsDone = epoch + 1;
+                out.printf(Locale.ROOT, "epoch %d done in %.1f s%n", epochsDone, (System.nanoTime() - epochStart) / 1e9);
+                boolean last = epochsDone == epochs;
+                if (last || stopRequested || epochsDone % cfg.runtime().checkpointInterval() == 0)
+                    out.println("checkpoint: " + store.save("epoch_" + epochsDone, epochsDone, 0, globalIter, seed, model, sgd, cfg));
+                if (stopRequested) {
+                    stopReason = "stopped by signal after epoch " + epochsDone;
+                    break;
+                }
+                if (last || epochsDone % cfg.runtime().valInterval() == 0) {
+                    lastEval = evaluate(model, valSet, workers);
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("mode", "val");
+                    rec.put("epoch", epochsDone);
+                    rec.put("iter", globalIter);
+                    double[] s = lastEval.stats();
+                    String[] names = CocoEvalParams.MMDET_NAMES;
+                    rec.put("bbox_mAP", s[0]);
+                    rec.put("bbox_mAP_50", s[1]);
+                    rec.put("bbox_mAP_75", s[2]);
+                    rec.put("bbox_mAP_s", s[3]);
+                    rec.put("bbox_mAP_m", s[4]);
+                    rec.put("bbox_mAP_l", s[5]);
+                    rec.put("stats", s);
+                    rec.put("stat_names", names);
+                    metrics.log(rec);
+                }
+            }
+            Curves.write(metrics.records(), workDir.resolve("curves.png"));
+        }
+        if (lastEval != null) lastEval.writeJson(workDir.resolve("final.json"));
+        if (stopReason != null) out.println("training stopped: " + stopReason);
+        else out.println("training finished: " + epochsDone + " epochs, " + globalIter + " iterations; results in " + workDir);
+        return new Result(epochsDone, globalIter, lastLoss, lastEval, workDir, stopReason != null, stopReason);
+    }
+
+    /** The losses of one step, or the name of the first non-finite term (then no update was made). */
+    record StepLosses(double pos, double neg, double center, String badTerm) {
+        double total() { return pos + neg + center; }
+    }
+
+    /** One iteration: forward, loss, backward, SGD step. Exposed for tests. */
+    static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr) {
+        Tensor images = batch.toTensor().to(device);
+        HeadOutputs o = model.forward(images);
+        GroundTruth[] gts = targets(batch);
+        AutoAssignLoss.Losses l = AutoAssignLoss.apply(o.clsLogitsArray(), o.distancesArray(), o.objLogitsArray(),
+                model.centerPrior().mean, model.centerPrior().sigma, gts, o.strides(), LossReducer.IDENTITY);
+        double pos = l.pos().item(), neg = l.neg().item(), center = l.center().item();
+        String bad = !Double.isFinite(pos) ? "loss_pos" : !Double.isFinite(neg) ? "loss_neg" : !Double.isFinite(center) ? "loss_center" : null;
+        if (bad != null) {
+            Graph.clear();
+            sgd.zeroGrad();
+            return new StepLosses(pos, neg, center, bad);
+        }
+        Tensor total = F.add(F.add(l.pos(), l.neg()), l.center());
+        Graph.backward(total);
+        sgd.step(lr);
+        sgd.zeroGrad();
+        return new StepLosses(pos, neg, center, null);
+    }
+
+    static GroundTruth[] targets(Batch batch) {
+        GroundTruth[] gts = new GroundTruth[batch.size()];
+        for (int i = 0; i < gts.length; i++) {
+            var t = batch.targets().get(i);
+            gts[i] = new GroundTruth(t.boxes(), t.labels()); // crowd boxes are kept apart by the data pipeline
+        }
+        return gts;
+    }
+
+    /** One group per trainable tensor; GN/BN weights and biases get weight decay × norm_decay_mult (AA_5 §2). */
+    static List<Sgd.Group> parameterGroups(AutoAssignDetector model, double wd, double normDecayMult) {
+        Set<String> norms = model.normParameterNames();
+        List<Sgd.Group> groups = new ArrayList<>();
+        model.namedParameters().forEach((name, t) -> {
+            if (t.requiresGrad())
+                groups.add(new Sgd.Group(name, t, (float) (norms.contains(name) ? wd * normDecayMult : wd)));
+        });
+        return groups;
+    }
+
+    private List<Sgd.Group> parameterGroups(AutoAssignDetector model) {
+        return parameterGroups(model, cfg.optimWrapper().weightDecay(), cfg.optimWrapper().normDecayMult());
+    }
+
+    private void loadInitialWeights(AutoAssignDetector model) {
+        try {
+            String ref = opt.pretrained() != null ? opt.pretrained().toString() : cfg.model().backbone().pretrained();
+            if (ref != null && !opt.noPretrained() && opt.loadFrom() == null && opt.resume() == null) {
+                Path file = opt.pretrained() != null ? opt.pretrained() : PretrainedWeights.locate(ref);
+                ModelWeights.LoadResult r = ModelWeights.loadPretrainedBackbone(file, model);
+                out.println("pretrained backbone " + file + ": loaded " + r.report().loaded() + " tensors, missing "
+                        + r.report().missing().size() + (r.report().missing().isEmpty() ? "" : " " + r.report().missing())
+                        + ", ignored " + r.ignored().size() + (r.ignored().isEmpty() ? "" : " " + r.ignored()));
+            } else if (ref != null && opt.noPretrained()) {
+                out.println("pretrained backbone skipped (--no-pretrained): training from scratch");
+            }
+            if (opt.loadFrom() != null) {
+                ModelWeights.LoadResult r = ModelWeights.load(opt.loadFrom(), model, false);
+                out.println("load-from " + opt.loadFrom() + ": " + r.report());
+            }
+        } catch (CheckpointException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    private CocoEvalResult evaluate(AutoAssignDetector model, CocoDataset valSet, int workers) {
+        out.println("evaluating on " + valSet.size() + " val images ...");
+        try (AutoCloseable ignored = Graph.noGrad()) {
+            CocoGroundTruth gt = CocoGroundTruth.read(valSet.annotationFile());
+            DatasetEvaluation.Outcome o = DatasetEvaluation.run(model, valSet, gt, Detector.testPipeline(cfg),
+                    LoaderOptions.test(cfg.valDataloader().batchSize(), workers),
+                    Inference.postProcessConfig(cfg.model().testCfg()), CocoEvalParams.standard(), null);
+            for (String line : o.eval().summaryLines()) out.println(line);
+            return o.eval();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static long memoryMb(Device device) {
+        long peak = autoassign.backend.Backends.of(device).peakMemoryBytes();
+        if (peak >= 0) return peak >> 20;
+        Runtime rt = Runtime.getRuntime();
+        return (rt.totalMemory() - rt.freeMemory()) >> 20;
+    }
+
+    static void checkWritable(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot create work dir: " + e.getMessage(), e);
+        }
+    }
+}
