@@ -9,6 +9,9 @@ import autoassign.config.DatasetConfig;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataException;
 import autoassign.data.LoaderOptions;
+import autoassign.data.DataIssues;
+import autoassign.train.DataSources;
+import java.nio.file.Files;
 import autoassign.eval.CocoDetections;
 import autoassign.eval.CocoEvalParams;
 import autoassign.eval.CocoEvalResult;
@@ -160,18 +163,12 @@ public final class EvalCommand implements Callable<Integer> {
     /** Model over the config's validation set; null after printing an error. */
     private CocoEvalResult evaluateModel(Config cfg, CocoEvalParams params) throws CheckpointException {
         PrintWriter err = spec.commandLine().getErr();
-        DatasetConfig ds = cfg.valDataloader().dataset();
-        if (ds.isSynthetic()) {
-            err.println("error: " + config + ": val_dataloader.dataset is SyntheticShapes; eval --config needs a "
-                    + "COCO-format val set (type: CocoDataset, ann_file, data_prefix.img)");
-            err.flush();
-            return null;
-        }
-        Path annFile = cfg.resolve(ds.annFile());
-        Path gtFile = cfg.valEvaluator() != null && cfg.valEvaluator().annFile() != null
-                ? cfg.resolve(cfg.valEvaluator().annFile()) : annFile;
+        // the same dataset resolution as training: synthetic (generated on first use), ann_file, or a detected layout
+        CocoDataset dataset = DataSources.load(cfg, false, null, new DataIssues("val"));
+        Path gtFile = !cfg.valDataloader().dataset().isSynthetic() && cfg.valEvaluator() != null
+                && cfg.valEvaluator().annFile() != null && Files.isRegularFile(cfg.resolve(cfg.valEvaluator().annFile()))
+                ? cfg.resolve(cfg.valEvaluator().annFile()) : dataset.annotationFile();
         CocoGroundTruth gt = CocoGroundTruth.read(gtFile);
-        CocoDataset dataset = CocoDataset.load(annFile, cfg.resolve(ds.imgPrefix()));
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         ModelWeights.load(checkpoint, model, true);
         Device dev = DeviceSelector.select(device, line -> {

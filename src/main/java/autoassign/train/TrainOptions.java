@@ -33,6 +33,18 @@ public record TrainOptions(String dataRoot, Integer epochs, Integer batchSize, D
         return new TrainOptions(dataRoot, e, batchSize, lr, workDir, seed, device, resume, pretrained, noPretrained, loadFrom, workers);
     }
 
+    public TrainOptions withDevice(String d) {
+        return new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, d, resume, pretrained, noPretrained, loadFrom, workers);
+    }
+
+    public TrainOptions withDataRoot(String root) {
+        return new TrainOptions(root, epochs, batchSize, lr, workDir, seed, device, resume, pretrained, noPretrained, loadFrom, workers);
+    }
+
+    public TrainOptions withLoadFrom(Path ckpt) {
+        return new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, device, resume, pretrained, noPretrained, ckpt, workers);
+    }
+
     public TrainOptions withResume(String r) {
         return new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, device, r, pretrained, noPretrained, loadFrom, workers);
     }

@@ -280,8 +280,17 @@ public final class Trainer {
         Tensor images = batch.toTensor().to(device);
         HeadOutputs o = model.forward(images);
         GroundTruth[] gts = targets(batch);
-        AutoAssignLoss.Losses l = AutoAssignLoss.apply(o.clsLogitsArray(), o.distancesArray(), o.objLogitsArray(),
-                model.centerPrior().mean, model.centerPrior().sigma, gts, o.strides(), LossReducer.IDENTITY);
+        AutoAssignLoss.Losses l;
+        try {
+            l = AutoAssignLoss.apply(o.clsLogitsArray(), o.distancesArray(), o.objLogitsArray(),
+                    model.centerPrior().mean, model.centerPrior().sigma, gts, o.strides(), LossReducer.IDENTITY);
+        } catch (IllegalArgumentException e) {
+            // the loss refuses non-finite head outputs, naming the tensor: that is a bad step, not a crash
+            if (!isNonFinite(e)) throw e;
+            Graph.clear();
+            sgd.zeroGrad();
+            return new StepLosses(Double.NaN, Double.NaN, Double.NaN, "loss input (" + e.getMessage() + ")");
+        }
         double pos = l.pos().item(), neg = l.neg().item(), center = l.center().item();
         String bad = !Double.isFinite(pos) ? "loss_pos" : !Double.isFinite(neg) ? "loss_neg" : !Double.isFinite(center) ? "loss_center" : null;
         if (bad != null) {
@@ -294,6 +303,11 @@ public final class Trainer {
         sgd.step(lr);
         sgd.zeroGrad();
         return new StepLosses(pos, neg, center, null);
+    }
+
+    private static boolean isNonFinite(IllegalArgumentException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.endsWith(" is NaN") || m.endsWith("Infinity") || m.contains("non-finite");
     }
 
     static GroundTruth[] targets(Batch batch) {

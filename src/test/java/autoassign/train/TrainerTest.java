@@ -1,0 +1,123 @@
+package autoassign.train;
+
+import autoassign.config.Config;
+import autoassign.io.ModelWeights;
+import autoassign.io.RawTensor;
+import autoassign.io.Safetensors;
+import autoassign.model.AutoAssignDetector;
+import autoassign.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+    @TempDir Path tmp;
+
+    private TrainOptions options(Path workDir) {
+        return TrainOptions.defaults().withWorkDir(workDir).withDevice("cpu").withDataRoot(tmp.resolve("data").toString());
+    }
+
+    private static Trainer.Result train(Config cfg, TrainOptions opt) throws Exception {
+        return new Trainer(cfg, opt, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+    }
+
+    private static Map<String, RawTensor> weights(Path file) throws Exception {
+        return Safetensors.read(file).tensors();
+    }
+
+    private static void assertBitIdentical(Path a, Path b) throws Exception {
+        Map<String, RawTensor> wa = weights(a), wb = weights(b);
+        assertEquals(wa.keySet(), wb.keySet());
+        for (String k : wa.keySet())
+            assertArrayEquals(wa.get(k).toFloatArray(), wb.get(k).toFloatArray(), 0f, k + " differs");
+    }
+
+    @Test
+    void writesCheckpointsLogsCurvesAndFinalJson() throws Exception {
+        Config cfg = TinyTrainConfig.write(tmp);
+        Path wd = tmp.resolve("run");
+        Trainer.Result r = train(cfg, options(wd));
+        assertEquals(2, r.epochsDone());
+        assertFalse(r.stoppedEarly());
+        assertNotNull(r.lastEval());
+        for (String f : List.of("epoch_1.safetensors", "epoch_1.state.safetensors", "epoch_2.safetensors",
+                "epoch_2.state.safetensors", "metrics.jsonl", "final.json", "curves.png"))
+            assertTrue(Files.isRegularFile(wd.resolve(f)), f + " missing");
+        String metrics = Files.readString(wd.resolve("metrics.jsonl"));
+        assertTrue(metrics.contains("\"loss_pos\"") && metrics.contains("\"bbox_mAP\""), metrics);
+        String fin = Files.readString(wd.resolve("final.json"));
+        assertTrue(fin.contains("\"stats\"") && fin.contains("\"per_category_AP\""), fin);
+        // no temporary file left behind
+        try (var s = Files.list(wd)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
+        }
+        // the model file is an ordinary checkpoint: it loads strictly into a fresh model
+        AutoAssignDetector fresh = new AutoAssignDetector(cfg.model(), 123);
+        assertTrue(ModelWeights.load(wd.resolve("epoch_2.safetensors"), fresh, true).report().clean());
+    }
+
+    @Test
+    void resumeAtEpochBoundaryIsBitExact() throws Exception {
+        Config cfg = TinyTrainConfig.write(tmp);
+        Path straight = tmp.resolve("straight"), split = tmp.resolve("split");
+        train(cfg, options(straight));
+        train(cfg, options(split).withEpochs(1));
+        Trainer.Result r = train(cfg, options(split).withResume("auto"));
+        assertEquals(2, r.epochsDone());
+        assertBitIdentical(straight.resolve("epoch_2.safetensors"), split.resolve("epoch_2.safetensors"));
+    }
+
+    @Test
+    void stopMidEpochLeavesLoadableCheckpointAndResumesBitExact() throws Exception {
+        Config cfg = TinyTrainConfig.write(tmp);
+        Path straight = tmp.resolve("straight"), stopped = tmp.resolve("stopped");
+        train(cfg, options(straight));
+        Trainer t = new Trainer(cfg, options(stopped), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        t.requestStop(); // what SIGINT/SIGTERM do: stop after the current iteration with a checkpoint
+        Trainer.Result r = t.run();
+        assertTrue(r.stoppedEarly());
+        assertEquals(1, r.iterations());
+        Path latest = stopped.resolve("latest.safetensors");
+        assertTrue(Files.isRegularFile(latest));
+        assertTrue(ModelWeights.load(latest, new AutoAssignDetector(cfg.model(), 7), true).report().clean());
+        Trainer.Result resumed = train(cfg, options(stopped).withResume("auto"));
+        assertEquals(2, resumed.epochsDone());
+        assertBitIdentical(straight.resolve("epoch_2.safetensors"), stopped.resolve("epoch_2.safetensors"));
+    }
+
+    @Test
+    void nonFiniteLossesStopTrainingAfterThreeInARow() throws Exception {
+        Config cfg = TinyTrainConfig.write(tmp);
+        AutoAssignDetector poisoned = new AutoAssignDetector(cfg.model(), 0);
+        Tensor w = poisoned.stateDict().get("bbox_head.conv_cls.weight");
+        float[] v = w.data();
+        Arrays.fill(v, Float.NaN);
+        Path ckpt = tmp.resolve("nan.safetensors");
+        ModelWeights.save(ckpt, poisoned, Map.of());
+        Path wd = tmp.resolve("nan-run");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(cfg, options(wd).withLoadFrom(ckpt),
+                new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        assertTrue(r.stoppedEarly());
+        assertTrue(r.stopReason().contains("3 non-finite"), r.stopReason());
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("cls_scores"), "the log names the bad tensor: " + text);
+        try (var s = Files.list(wd)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
+        }
+    }
+}
