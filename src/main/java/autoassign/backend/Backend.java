@@ -84,6 +84,12 @@ public interface Backend {
     /** Peak device memory in bytes since start, or -1 where the backend does not track it (the CPU). */
     default long peakMemoryBytes() { return -1; }
 
+    /** Starts a new peak-memory measurement (no-op where peaks are not tracked). */
+    default void resetPeakMemory() {}
+
+    /** Waits until every op issued so far has finished (a no-op for synchronous backends). */
+    default void synchronize() {}
+
     // ---- optimizer ----
     /**
      * One SGD step in place, PyTorch semantics: g' = g + wd·p; buf = momentum·buf + g' (buf = g' on the first

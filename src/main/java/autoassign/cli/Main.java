@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 DetectCommand.class,
                 ImportCommand.class,
                 InspectCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 
