@@ -91,8 +91,44 @@ public final class Graph {
                 loss.backend().fromHost(new float[] {1f}, 1), 1f, loss.shape())});
     }
 
+    /**
+     * Called during {@link #backward(Tensor, GradReadyListener)} as soon as a leaf's gradient is complete: the
+     * node that last adds to it (the earliest recorded node reading it) has run. Data-parallel training starts
+     * the all-reduce of a gradient bucket from here, overlapping communication with the rest of the backward.
+     * The leaf's {@code grad()} may be null when no gradient reached it.
+     */
+    @FunctionalInterface
+    public interface GradReadyListener {
+        void ready(Tensor leaf);
+    }
+
+    /** {@link #backward(Tensor)} that reports each leaf whose gradient is complete to {@code listener}. */
+    public static void backward(Tensor loss, GradReadyListener listener) {
+        if (loss.numel() != 1) {
+            clear();
+            throw new IllegalArgumentException("backward: loss must have one element, got shape " + Shape.str(loss.shape()));
+        }
+        backward(new Tensor[] {loss}, new Tensor[] {loss.backend().broadcastScalar(
+                loss.backend().fromHost(new float[] {1f}, 1), 1f, loss.shape())}, listener);
+    }
+
     /** Backpropagates from several roots with the given seed gradients. */
     public static void backward(Tensor[] roots, Tensor[] seeds) {
+        backward(roots, seeds, null);
+    }
+
+    /** For each node index, the leaves (requiring a gradient) whose earliest reader is that node. */
+    private static java.util.Map<Integer, List<Tensor>> lastWriters(List<Node> nodes) {
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Map<Integer, List<Tensor>> byNode = new java.util.HashMap<>();
+        for (int i = 0; i < nodes.size(); i++)
+            for (Tensor in : nodes.get(i).inputs)
+                if (in != null && in.isLeaf() && in.requiresGrad() && seen.add(in))
+                    byNode.computeIfAbsent(i, k -> new ArrayList<>()).add(in); // in input order: deterministic
+        return byNode;
+    }
+
+    private static void backward(Tensor[] roots, Tensor[] seeds, GradReadyListener listener) {
         Graph g = current();
         if (roots.length != seeds.length) {
             g.nodes.clear();
@@ -106,8 +142,10 @@ public final class Graph {
             }
         }
         for (int i = 0; i < roots.length; i++) accumulate(roots[i], seeds[i]);
+        java.util.Map<Integer, List<Tensor>> done = listener == null ? null : lastWriters(g.nodes);
         try (Scope ignored = noGrad()) {
             for (int i = g.nodes.size() - 1; i >= 0; i--) {
+                if (done != null) notifyReady(done, i + 1, listener); // node i + 1 has just run
                 Node node = g.nodes.remove(i);
                 Tensor[] gradOut = new Tensor[node.outputs.length];
                 boolean any = false;
@@ -123,10 +161,16 @@ public final class Graph {
                     if (in != null && in.requiresGrad() && j < gradIn.length && gradIn[j] != null) accumulate(in, gradIn[j]);
                 }
             }
+            if (done != null) notifyReady(done, 0, listener);
         } catch (RuntimeException | Error e) {
             g.nodes.clear();
             throw e;
         }
+    }
+
+    private static void notifyReady(java.util.Map<Integer, List<Tensor>> done, int node, GradReadyListener listener) {
+        List<Tensor> leaves = done.remove(node);
+        if (leaves != null) for (Tensor t : leaves) listener.ready(t);
     }
 
     private static void accumulate(Tensor t, Tensor g) {
