@@ -64,11 +64,6 @@ fi
 [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer, got '$WARMUP'"
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer, got '$THREADS'"
 
-if [[ "$OURS" != 0 ]]; then
-  [[ -f "$JAR" ]] || die "$JAR not found: build it first (mvn -q -DskipTests package), or run with OURS=0 for PyTorch only"
-  command -v "$JAVA" >/dev/null 2>&1 || die "java not found (JAVA=$JAVA)"
-fi
-
 # case -> "config_key yaml mode size batch"
 case_spec() {
   case "$1" in
@@ -82,6 +77,11 @@ case_spec() {
 }
 IFS=',' read -r -a CASE_LIST <<< "$CASES"
 for c in "${CASE_LIST[@]}"; do case_spec "$c" >/dev/null || die "unknown case '$c' (known: r50_infer r50_train r50_train_512 tiny_train tiny_infer)"; done
+
+if [[ "$OURS" != 0 ]]; then
+  [[ -f "$JAR" ]] || die "$JAR not found: build it first (mvn -q -DskipTests package), or run with OURS=0 for PyTorch only"
+  command -v "$JAVA" >/dev/null 2>&1 || die "java not found (JAVA=$JAVA)"
+fi
 
 mkdir -p "$OUT_DIR"
 # thread settings for the PyTorch process only (ours gets -Dautoassign.cpu.threads; its bundled OpenBLAS must not

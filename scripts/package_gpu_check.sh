@@ -19,6 +19,12 @@ rm -rf "$out" && mkdir -p "$out/lib"
 (cd "$build/classes" && jar cf "$out/lib/autoassign-classes.jar" .)
 cp "$m2/javacpp/$jcpp/javacpp-$jcpp.jar" "$m2/javacpp/$jcpp/javacpp-$jcpp-linux-x86_64.jar" \
    "$m2/cuda/13.1-9.19-$jcpp/cuda-13.1-9.19-$jcpp.jar" "$m2/openblas/0.3.31-$jcpp/openblas-0.3.31-$jcpp.jar" "$out/lib/"
+# what the bench / training-step checks load: configs (Jackson YAML), the CLI (picocli), and OpenCV's Java classes
+# (without its 31 MB of natives: random batches need no image decoding)
+mvn -q -B dependency:build-classpath -Dmdep.outputFile="$build/classpath.txt" >/dev/null
+tr ':' '\n' < "$build/classpath.txt" | grep -E '/(jackson-[a-z-]+|snakeyaml|picocli|progressbar|jline)-[0-9][^/]*\.jar$' \
+  | while read -r f; do cp "$f" "$out/lib/"; done
+cp "$m2/opencv/4.13.0-$jcpp/opencv-4.13.0-$jcpp.jar" "$out/lib/"
 trim() { # trim SRC.jar DST.jar pattern...: copy of the jar without the entries matching the patterns
   local src="$1" dst="$2"; shift 2
   cp "$src" "$dst"

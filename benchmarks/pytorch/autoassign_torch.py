@@ -426,7 +426,6 @@ def nms_fallback(boxes, scores, labels, thr):
 
 def postprocess(cls_maps, dist_maps, obj_maps, img_hw):
     """AA_4: per level sigmoid, threshold, top-k; decode, clip, score = prob*obj, size filter, NMS, top 100."""
-    device = cls_maps[0].device
     sizes = [m.shape[2:] for m in cls_maps]
     results = []
     h_img, w_img = img_hw
@@ -514,7 +513,8 @@ def main(argv=None):
     ap.add_argument("--size", default=None, help="HxW of the (padded) input; default 800x1216 (r50), 256x256 (tiny)")
     ap.add_argument("--batch", type=int, default=None, help="default 1 for infer, 2 (r50) / 4 (tiny) for train")
     ap.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
-    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: os.cpu_count() on cpu; Debian's torch 1.13 "
+                    "would otherwise default to 1)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--num-gt", type=int, default=7, help="random GT boxes per image (train)")
@@ -540,6 +540,8 @@ def main(argv=None):
     if args.batch is None:
         args.batch = 1 if args.mode == "infer" else (2 if key == "r50" else 4)
 
+    if args.threads is None and args.device == "cpu":
+        args.threads = os.cpu_count() or 1
     if args.threads:
         torch.set_num_threads(args.threads)
         try:
@@ -552,7 +554,10 @@ def main(argv=None):
     if cuda:
         if not torch.cuda.is_available():
             sys.exit("autoassign_torch: --device %s but torch.cuda.is_available() is False" % args.device)
-        torch.cuda.set_device(device)
+        if device.index is not None:
+            torch.cuda.set_device(device)
+        else:
+            device = torch.device("cuda", torch.cuda.current_device())
         torch.backends.cudnn.benchmark = True
         tf32 = not args.no_tf32
         torch.backends.cuda.matmul.allow_tf32 = tf32

@@ -81,6 +81,13 @@ public interface Backend {
 
     Tensor upsampleNearestBackward(Tensor gradOut, int inH, int inW);
 
+    // ---- fused AutoAssign loss ----
+    /**
+     * The fused AutoAssign loss on this device, or null where the loss runs the CPU reference op on host
+     * values (the CPU backend, whose reference op lives in {@code autoassign.loss}; a device without the kernels).
+     */
+    default FusedAutoAssignLoss fusedAutoAssignLoss() { return null; }
+
     /** Peak device memory in bytes since start, or -1 where the backend does not track it (the CPU). */
     default long peakMemoryBytes() { return -1; }
 

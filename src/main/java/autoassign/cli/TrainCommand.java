@@ -4,10 +4,13 @@ import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
 import autoassign.train.TrainOptions;
 import autoassign.train.Trainer;
+import autoassign.train.dist.DataParallelTrainer;
+import autoassign.train.dist.DistOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -58,15 +61,46 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--workers", description = "data loader threads (config: train_dataloader.num_workers)") Integer workers;
 
+    @Option(names = "--gpus", paramLabel = "N",
+            description = "data parallel over N GPUs of this machine, NCCL between them (one worker thread per GPU; "
+                    + "--batch-size is per GPU). Fails at start when fewer GPUs or no NCCL are found")
+    Integer gpus;
+
+    @Option(names = "--nodes", paramLabel = "M", defaultValue = "1", description = "machines of a multi-node run (with --gpus)")
+    int nodes;
+
+    @Option(names = "--node-rank", paramLabel = "R", defaultValue = "0", description = "this machine's index, 0..M-1 (node 0 hosts the rendezvous)")
+    int nodeRank;
+
+    @Option(names = "--master", paramLabel = "HOST:PORT", description = "node 0's address and a free port, for the rendezvous of --nodes > 1")
+    String master;
+
+    @Option(names = "--cpu-workers", paramLabel = "N",
+            description = "data parallel over N worker threads on the CPU with an in-process all-reduce: the same code "
+                    + "path as --gpus (sharding, reduced loss normalisers, bucketed gradient averaging, rank-0 logging), "
+                    + "for checking it without GPUs; not faster than one worker")
+    Integer cpuWorkers;
+
+    @Option(names = "--dist-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "how long the nodes wait for each other at the rendezvous (default: ${DEFAULT-VALUE})")
+    long distTimeout;
+
+    @Option(names = "--bucket-mb", paramLabel = "MB", defaultValue = "25", hidden = true,
+            description = "gradient all-reduce bucket size in MiB (default: ${DEFAULT-VALUE}, as PyTorch DDP)")
+    double bucketMb;
+
     @Option(names = "--cfg-options", split = ",", paramLabel = "KEY=VALUE",
             description = "override config keys, e.g. train_cfg.max_epochs=2")
     List<String> cfgOptions = List.of();
 
     @Override
     public Integer call() throws Exception {
+        DistOptions dist = distOptions();
+        if (dist != null) DataParallelTrainer.validate(dist, device); // one line and exit 1 before anything is loaded
         Config cfg = ConfigLoader.loadNamed(config, cfgOptions);
         TrainOptions opt = new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, device, resume, pretrained,
                 noPretrained, loadFrom, workers);
+        if (dist != null) return finish(DataParallelTrainer.run(cfg, opt, dist, System.out));
         Trainer trainer = new Trainer(cfg, opt, System.out);
         Thread hook = trainer.installSignalHandler();
         Trainer.Result r = trainer.run();
@@ -75,6 +109,26 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             // the hook is running: the JVM is exiting on a signal
         }
+        return finish(r);
+    }
+
+    /** The data-parallel settings, or null for an ordinary single-worker run. */
+    DistOptions distOptions() {
+        if (gpus == null && cpuWorkers == null && nodes == 1 && nodeRank == 0 && master == null) return null;
+        if (nodes > 1 && gpus == null) throw new CliErrors.UserError("--nodes " + nodes + " needs --gpus N (the GPUs of each machine)");
+        if (gpus == null && cpuWorkers == null)
+            throw new CliErrors.UserError("--node-rank / --master need --nodes M and --gpus N");
+        if (distTimeout < 1) throw new CliErrors.UserError("--dist-timeout must be >= 1 s, got " + distTimeout);
+        if (!(bucketMb > 0)) throw new CliErrors.UserError("--bucket-mb must be > 0, got " + bucketMb);
+        DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);
+        if (cpuWorkers != null && gpus != null) d = new DistOptions(gpus, 1, 0, null, cpuWorkers, d.rendezvousTimeout(),
+                d.collectiveTimeout(), d.bucketBytes());
+        return d.withNodes(nodes, nodeRank, master)
+                .withTimeouts(Duration.ofSeconds(distTimeout), DistOptions.DEFAULT_COLLECTIVE_TIMEOUT)
+                .withBucketBytes((long) (bucketMb * (1 << 20)));
+    }
+
+    private static int finish(Trainer.Result r) {
         if (r.lastEval() != null) {
             System.out.println();
             System.out.println("final COCO bbox evaluation (" + r.workDir().resolve("final.json") + "):");

@@ -25,6 +25,10 @@ import autoassign.model.AutoAssignDetector;
 import autoassign.model.HeadOutputs;
 import autoassign.tensor.Device;
 import autoassign.tensor.Tensor;
+import autoassign.train.dist.Communicator;
+import autoassign.train.dist.GradientBuckets;
+import autoassign.train.dist.Replica;
+import autoassign.train.dist.ShardedEvaluation;
 import autoassign.viz.Curves;
 
 import java.io.IOException;
@@ -45,6 +49,11 @@ import java.util.concurrent.TimeUnit;
  * MMDetection's EpochBasedTrainLoop for AutoAssign: forward, fused loss, backward, SGD step with warm-up and
  * step decay, checkpoints each epoch (and when asked to stop), evaluation on the val split, logs and curves.
  * A seeded CPU run is reproducible, and resuming from a checkpoint gives the same weights as not stopping.
+ *
+ * <p>Data parallel ({@link Replica}, see {@code autoassign.train.dist.DataParallelTrainer}): one Trainer per worker,
+ * each on its own device and shard of the data; the loss normalisers and the gradients are reduced over the
+ * workers, every decision that ends a loop is agreed by all of them, and rank 0 alone logs, writes files and
+ * gathers the evaluation.
  */
 public final class Trainer {
     /** How many non-finite losses in a row end the training. */
@@ -58,6 +67,9 @@ public final class Trainer {
     private final long seed;
     private final double baseLr;
     private final String lrNote;
+    private final Replica replica;   // null: one worker, no collectives
+    private final Communicator comm;
+    private final boolean main;      // rank 0 (or the only worker): logs, writes checkpoints / metrics, evaluates
     private volatile boolean stopRequested;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -66,6 +78,15 @@ public final class Trainer {
                          boolean stoppedEarly, String stopReason) {}
 
     public Trainer(Config cfg, TrainOptions opt, PrintStream out) {
+        this(cfg, opt, out, null);
+    }
+
+    /** One worker of a data-parallel run ({@code replica} null: the ordinary single-worker trainer). */
+    public Trainer(Config cfg, TrainOptions opt, PrintStream out, Replica replica) {
+        this.replica = replica;
+        this.comm = replica != null ? replica.comm() : null;
+        this.main = replica == null || replica.isMain();
+        int world = replica == null ? 1 : replica.worldSize();
         this.cfg = cfg;
         this.opt = opt;
         this.out = out;
@@ -81,11 +102,12 @@ public final class Trainer {
             lr = opt.lr();
             note = "lr " + fmt(lr) + " from --lr";
         } else if (batchSize != cfgBatch || cfg.autoScaleLr()) {
-            // linear scaling rule (Goyal et al.): lr ∝ total batch size
+            // linear scaling rule (Goyal et al.): lr ∝ total batch size (auto_scale_lr: over all workers, as MMEngine)
             int ref = cfg.autoScaleLr() ? cfg.baseBatchSize() : cfgBatch;
-            double scaled = lr * batchSize / ref;
-            note = "lr " + fmt(scaled) + " = " + fmt(lr) + " × " + batchSize + "/" + ref + " (linear scaling rule for batch "
-                    + batchSize + ")";
+            int total = cfg.autoScaleLr() ? batchSize * world : batchSize;
+            double scaled = lr * total / ref;
+            note = "lr " + fmt(scaled) + " = " + fmt(lr) + " × " + total + "/" + ref + " (linear scaling rule for batch "
+                    + total + ")";
             lr = scaled;
         }
         this.baseLr = lr;
@@ -128,10 +150,11 @@ public final class Trainer {
     }
 
     private Result train() throws IOException {
-        Files.createDirectories(workDir);
-        Device device = DeviceSelector.select(opt.device(), out::println);
+        if (main) Files.createDirectories(workDir);
+        Device device = replica != null ? replica.device() : DeviceSelector.select(opt.device(), out::println);
         out.println("work dir: " + workDir.toAbsolutePath());
-        out.println("config: " + cfg.source() + " | epochs " + epochs + " | batch " + batchSize + " | " + lrNote
+        out.println("config: " + cfg.source() + " | epochs " + epochs + " | batch " + batchSize
+                + (replica != null ? " per worker × " + replica.worldSize() + " workers (" + comm + ")" : "") + " | " + lrNote
                 + " | seed " + seed);
 
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), seed);
@@ -164,16 +187,28 @@ public final class Trainer {
             globalIter = r.globalIter();
             out.println("resumed from " + r.file() + " at epoch " + (startEpoch + 1) + ", iteration " + globalIter);
         }
+        GradientBuckets buckets = null;
+        if (replica != null) {
+            // identical initial weights on every worker (same seed, same files), made certain: rank 0's win
+            for (Tensor t : model.stateDict().values()) comm.broadcast(t, 0);
+            List<Tensor> trainable = new ArrayList<>();
+            for (Sgd.Group g : sgd.groups()) trainable.add(g.param());
+            buckets = new GradientBuckets(comm, trainable, replica.bucketBytes());
+            out.println("data parallel: " + replica.worldSize() + " workers, gradients all-reduced in " + buckets.bucketCount()
+                    + " bucket(s) during the backward");
+        }
 
         int workers = opt.workers() != null ? opt.workers() : cfg.trainDataloader().numWorkers();
         LoaderOptions lo = LoaderOptions.train(batchSize, seed, workers);
+        if (replica != null) lo = lo.withShard(replica.rank(), replica.worldSize());
         boolean append = opt.resume() != null;
         CocoEvalResult lastEval = null;
         double lastLoss = Double.NaN;
         int badSteps = 0;
         String stopReason = null;
         int epochsDone = startEpoch;
-        try (MetricsLog metrics = new MetricsLog(workDir.resolve("metrics.jsonl"), append);
+        boolean stopAgreed = false;
+        try (MetricsLog metrics = main ? new MetricsLog(workDir.resolve("metrics.jsonl"), append) : null;
              DataLoader loader = new DataLoader(trainSet, DataSources.trainPipeline(cfg), lo)) {
             for (int epoch = startEpoch; epoch < epochs && stopReason == null; epoch++) {
                 int planned = loader.batchesPerEpoch(epoch);
@@ -181,13 +216,13 @@ public final class Trainer {
                 int iterInEpoch = 0;
                 try (DataLoader.Epoch it = loader.epoch(epoch); TrainProgress progress = new TrainProgress(out, epoch, epochs, planned)) {
                     long dataStart = System.nanoTime();
-                    while (it.hasNext()) {
+                    while (allAgree(it.hasNext())) {
                         Batch batch = it.next();
                         if (iterInEpoch < skipIters) { iterInEpoch++; dataStart = System.nanoTime(); continue; }
                         double dataTime = (System.nanoTime() - dataStart) / 1e9;
                         long t0 = System.nanoTime();
                         double lr = schedule.lr(globalIter, epoch);
-                        StepLosses losses = step(model, sgd, batch, device, (float) lr);
+                        StepLosses losses = step(model, sgd, batch, device, (float) lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
                         iterInEpoch++;
                         if (losses.badTerm() != null) {
@@ -218,18 +253,22 @@ public final class Trainer {
                             rec.put("loss_pos", losses.pos());
                             rec.put("loss_neg", losses.neg());
                             rec.put("loss_center", losses.center());
-                            metrics.log(rec);
+                            if (metrics != null) metrics.log(rec);
                             progress.logLine(iterInEpoch, globalIter, rec);
                         }
-                        if (stopRequested) break;
+                        if (anyAgrees(stopRequested)) {
+                            stopAgreed = true;
+                            break;
+                        }
                         dataStart = System.nanoTime();
                     }
                 }
                 skipIters = 0;
                 if (stopReason != null) break;
-                boolean epochComplete = !stopRequested || iterInEpoch >= planned;
+                stopAgreed = stopAgreed || anyAgrees(stopRequested);
+                boolean epochComplete = !stopAgreed || iterInEpoch >= planned;
                 if (!epochComplete) {
-                    store.save("latest", epoch, iterInEpoch, globalIter, seed, model, sgd, cfg);
+                    if (main) store.save("latest", epoch, iterInEpoch, globalIter, seed, model, sgd, cfg);
                     stopReason = "stopped by signal at epoch " + (epoch + 1) + ", iteration " + globalIter
                             + "; resume with --resume auto";
                     break;
@@ -237,14 +276,15 @@ public final class Trainer {
                 epochsDone = epoch + 1;
                 out.printf(Locale.ROOT, "epoch %d done in %.1f s%n", epochsDone, (System.nanoTime() - epochStart) / 1e9);
                 boolean last = epochsDone == epochs;
-                if (last || stopRequested || epochsDone % cfg.runtime().checkpointInterval() == 0)
+                if (main && (last || stopAgreed || epochsDone % cfg.runtime().checkpointInterval() == 0))
                     out.println("checkpoint: " + store.save("epoch_" + epochsDone, epochsDone, 0, globalIter, seed, model, sgd, cfg));
-                if (stopRequested) {
+                if (stopAgreed) {
                     stopReason = "stopped by signal after epoch " + epochsDone;
                     break;
                 }
                 if (last || epochsDone % cfg.runtime().valInterval() == 0) {
                     lastEval = evaluate(model, valSet, workers);
+                    if (lastEval == null) continue; // not rank 0: the evaluation is rank 0's
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("mode", "val");
                     rec.put("epoch", epochsDone);
@@ -262,7 +302,7 @@ public final class Trainer {
                     metrics.log(rec);
                 }
             }
-            Curves.write(metrics.records(), workDir.resolve("curves.png"));
+            if (metrics != null) Curves.write(metrics.records(), workDir.resolve("curves.png"));
         }
         if (lastEval != null) lastEval.writeJson(workDir.resolve("final.json"));
         if (stopReason != null) out.println("training stopped: " + stopReason);
@@ -271,27 +311,67 @@ public final class Trainer {
     }
 
     /** The losses of one step, or the name of the first non-finite term (then no update was made). */
-    record StepLosses(double pos, double neg, double center, String badTerm) {
-        double total() { return pos + neg + center; }
+    public record StepLosses(double pos, double neg, double center, String badTerm) {
+        public double total() { return pos + neg + center; }
+    }
+
+    /** True when {@code mine} holds on every worker (one worker: {@code mine}). */
+    private boolean allAgree(boolean mine) {
+        if (comm == null) return mine;
+        return comm.allReduceSum(new double[] {mine ? 1 : 0})[0] == comm.worldSize();
+    }
+
+    /** True when {@code mine} holds on some worker (one worker: {@code mine}). */
+    private boolean anyAgrees(boolean mine) {
+        if (comm == null) return mine;
+        return comm.allReduceSum(new double[] {mine ? 1 : 0})[0] > 0;
     }
 
     /** One iteration: forward, loss, backward, SGD step. Exposed for tests. */
     static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr) {
+        return step(model, sgd, batch, device, lr, null, null);
+    }
+
+    /**
+     * One iteration of one worker. With a communicator ({@code comm} and {@code buckets} non-null) the loss
+     * normalisers are all-reduced (AA_3 §7), the gradients averaged over the workers in buckets during the
+     * backward (AA_3 §9), and the returned losses are the workers' mean (what is logged, and what decides —
+     * identically everywhere — that a step is skipped).
+     */
+    public static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr,
+                                  Communicator comm, GradientBuckets buckets) {
         Tensor images = batch.toTensor().to(device);
         HeadOutputs o = model.forward(images);
         GroundTruth[] gts = targets(batch);
         AutoAssignLoss.Losses l;
+        int[] reductions = {0};
+        LossReducer reducer = comm == null ? LossReducer.IDENTITY : new LossReducer() {
+            private final LossReducer r = comm.lossReducer();
+            @Override public double[] sum(double... v) { reductions[0]++; return r.sum(v); }
+            @Override public int worldSize() { return r.worldSize(); }
+        };
         try {
             l = AutoAssignLoss.apply(o.clsLogitsArray(), o.distancesArray(), o.objLogitsArray(),
-                    model.centerPrior().mean, model.centerPrior().sigma, gts, o.strides(), LossReducer.IDENTITY);
+                    model.centerPrior().mean, model.centerPrior().sigma, gts, o.strides(), reducer);
         } catch (IllegalArgumentException e) {
             // the loss refuses non-finite head outputs, naming the tensor: that is a bad step, not a crash
             if (!isNonFinite(e)) throw e;
             Graph.clear();
             sgd.zeroGrad();
+            if (comm != null) {
+                // keep the collectives in step with the other workers: the normalisers' all-reduce, the losses'
+                if (reductions[0] == 0) comm.allReduceSum(new double[2]);
+                comm.allReduceSum(new double[] {Double.NaN, Double.NaN, Double.NaN});
+            }
             return new StepLosses(Double.NaN, Double.NaN, Double.NaN, "loss input (" + e.getMessage() + ")");
         }
         double pos = l.pos().item(), neg = l.neg().item(), center = l.center().item();
+        if (comm != null) {
+            double[] mean = comm.allReduceSum(new double[] {pos, neg, center});
+            pos = mean[0] / comm.worldSize();
+            neg = mean[1] / comm.worldSize();
+            center = mean[2] / comm.worldSize();
+        }
         String bad = !Double.isFinite(pos) ? "loss_pos" : !Double.isFinite(neg) ? "loss_neg" : !Double.isFinite(center) ? "loss_center" : null;
         if (bad != null) {
             Graph.clear();
@@ -299,7 +379,13 @@ public final class Trainer {
             return new StepLosses(pos, neg, center, bad);
         }
         Tensor total = F.add(F.add(l.pos(), l.neg()), l.center());
-        Graph.backward(total);
+        if (buckets == null) {
+            Graph.backward(total);
+        } else {
+            buckets.beginStep();
+            Graph.backward(total, buckets::onGradReady);
+            buckets.finish();
+        }
         sgd.step(lr);
         sgd.zeroGrad();
         return new StepLosses(pos, neg, center, null);
@@ -355,8 +441,16 @@ public final class Trainer {
         }
     }
 
+    /** The evaluation (on rank 0; null on the other workers of a data-parallel run). */
     private CocoEvalResult evaluate(AutoAssignDetector model, CocoDataset valSet, int workers) {
         out.println("evaluating on " + valSet.size() + " val images ...");
+        if (comm != null) {
+            CocoEvalResult r = ShardedEvaluation.run(comm, model, valSet, valSet.annotationFile(), Detector.testPipeline(cfg),
+                    LoaderOptions.test(cfg.valDataloader().batchSize(), workers),
+                    Inference.postProcessConfig(cfg.model().testCfg()), CocoEvalParams.standard());
+            if (r != null) for (String line : r.summaryLines()) out.println(line);
+            return r;
+        }
         try (AutoCloseable ignored = Graph.noGrad()) {
             CocoGroundTruth gt = CocoGroundTruth.read(valSet.annotationFile());
             DatasetEvaluation.Outcome o = DatasetEvaluation.run(model, valSet, gt, Detector.testPipeline(cfg),

@@ -3,6 +3,7 @@ package autoassign.backend.cuda;
 import autoassign.tensor.Device;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.SizeTPointer;
 
@@ -207,6 +208,26 @@ final class CudaContext {
                 pinned.releaseNow(c);
             }
         }
+    }
+
+    /** Copies {@code n} doubles (at most one staging chunk) from the device; waits for the stream. */
+    double[] downloadDoubles(long src, int n) {
+        makeCurrent();
+        double[] out = new double[n];
+        if (n == 0) {
+            synchronize();
+            return out;
+        }
+        PinnedPool.Chunk c = pinned.acquire(8L * n);
+        try {
+            Cuda.check(cudart.cudaMemcpyAsync(c.ptr.position(0), new DevPtr(src), 8L * n, cudart.cudaMemcpyDeviceToHost,
+                    stream), "cudaMemcpyAsync(device to host)");
+            synchronize();
+            new DoublePointer(c.ptr.position(0)).position(0).get(out, 0, n);
+        } finally {
+            pinned.releaseNow(c);
+        }
+        return out;
     }
 
     void copyDeviceToDevice(long dst, long src, long bytes) {

@@ -288,4 +288,37 @@ __global__ void aaj_gemm(float* Cm, const float* A, const float* B, int M, int N
   if (row < M && col < N) Cm[(long long)row * N + col] = acc;
 }
 
+// ---------------- fused AutoAssign loss: layout and input checks (CudaAutoAssignLoss) ----------------
+// The native loss kernels (aa_loss_*) read image-major arrays [B][P,K]; the head writes per-level NCHW
+// [B,K,HW]. One launch per level; P = points of all levels, off = first point of this level.
+// levels -> points: out[(b*P + off + q)*K + k] = in[(b*K + k)*HW + q], i enumerates (b, q, k), k fastest
+// (coalesced writes); n = B*HW*K.
+__global__ void aaj_level_to_points(float* out, const float* in, int K, long long HW, long long P, long long off,
+                                    long long n) {
+  GRID_STRIDE(i, n) {
+    long long k = i % K, r = i / K;
+    long long q = r % HW, b = r / HW;
+    out[(b * P + off + q) * K + k] = in[(b * K + k) * HW + q];
+  }
+}
+
+// points -> level (the inverse, for gradients): out[(b*K + k)*HW + q] = in[(b*P + off + q)*K + k]; n = B*K*HW.
+__global__ void aaj_points_to_level(float* out, const float* in, int K, long long HW, long long P, long long off,
+                                    long long n) {
+  GRID_STRIDE(i, n) {
+    long long q = i % HW, r = i / HW;
+    long long k = r % K, b = r / K;
+    out[i] = in[(b * P + off + q) * K + k];
+  }
+}
+
+// flag[0] = 1 when some x is NaN or +-Inf (or 0 when zero_too != 0); flag must be zeroed first. The
+// concurrent stores all write the same value.
+__global__ void aaj_flag_nonfinite(double* flag, const float* x, int zero_too, long long n) {
+  GRID_STRIDE(i, n) {
+    float v = x[i];
+    if (!(fabsf(v) <= 3.402823466e38f) || (zero_too && v == 0.f)) flag[0] = 1.0;
+  }
+}
+
 }  // extern "C"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# gpu_session.sh — everything this project checks on a lent GPU machine, in one call (the device time is short):
+#   1. every CUDA Backend op against its CPU twin (CudaSelfCheck, incl. the fused loss)
+#   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree)
+#   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory)
+#   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch
+#   5. NCCL through the real code path with one rank (all-reduce of the full R50 gradient set)
+# Prepare here with scripts/package_gpu_check.sh, then run with the device tool: command
+# `bash scripts/gpu_session.sh`, carry [".gpu/java"]. Results also land in $OUT (logs and JSON).
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="${OUT:-/tmp/aa-gpu-out}"
+mkdir -p "$out"
+exec > >(tee "$out/gpu_session.log") 2>&1
+source "$root/scripts/gpu_env.sh" || exit 2
+cd "$root"
+status=0
+step() { # step TITLE SECONDS CLASS ARGS...
+  local title="$1" secs="$2"; shift 2
+  echo; echo "=== $title"
+  local t0=$(date +%s)
+  timeout "$secs" "$java" "${jopts[@]}" -cp "$cp" "$@"
+  local rc=$?
+  echo "=== $title: exit $rc after $(( $(date +%s) - t0 )) s"
+  [ $rc -eq 0 ] || status=1
+}
+only="${AA_STEPS:-12345}"
+[[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device cuda:0 --reps 3
+[[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic cuda:0 5 256x256 2
+if [[ $only == *3* ]]; then
+  step "3a R50 train step 2x800x1216" 200 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
+      --mode train --size 800x1216 --batch 2 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_train.json"
+  step "3b R50 inference 1x800x1216" 120 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
+      --mode infer --size 800x1216 --batch 1 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_infer.json"
+fi
+if [[ $only == *4* ]]; then
+  echo; echo "=== 4 PyTorch eager baseline"
+  if python3 -c 'import torch' 2>/dev/null && [ -f benchmarks/pytorch/autoassign_torch.py ]; then
+    timeout 150 python3 benchmarks/pytorch/autoassign_torch.py --config r50 --device cuda --mode train --size 800x1216 \
+        --batch 2 --warmup 2 --runs 5 --json "$out/torch_r50_train.json" || status=1
+    timeout 90 python3 benchmarks/pytorch/autoassign_torch.py --config r50 --device cuda --mode infer --size 800x1216 \
+        --batch 1 --warmup 2 --runs 5 --json "$out/torch_r50_infer.json" || status=1
+  else
+    echo "python3 with torch (or the script) not found: baseline skipped"
+  fi
+fi
+if [[ $only == *5* ]]; then
+  if "$java" -cp "$cp" -XX:+IgnoreUnrecognizedVMOptions -version >/dev/null 2>&1 && unzip -l "$pkg/lib/autoassign-classes.jar" 2>/dev/null | grep -q NcclSelfCheck; then
+    step "5 NCCL one rank" 120 autoassign.train.dist.NcclSelfCheck
+  else
+    echo; echo "=== 5 NCCL: NcclSelfCheck not in this build, skipped"
+  fi
+fi
+echo
+echo "gpu_session.sh: $([ $status -eq 0 ] && echo ALL STEPS PASSED || echo SOME STEPS FAILED)"
+exit $status

@@ -1,0 +1,101 @@
+package autoassign.train.dist;
+
+import autoassign.autograd.Graph;
+import autoassign.data.Batch;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataLoader;
+import autoassign.data.LoaderOptions;
+import autoassign.data.PipelineOptions;
+import autoassign.eval.CocoEvalParams;
+import autoassign.eval.CocoEvalResult;
+import autoassign.eval.CocoEvaluator;
+import autoassign.eval.CocoGroundTruth;
+import autoassign.eval.CocoResults;
+import autoassign.eval.Inference;
+import autoassign.model.AutoAssignDetector;
+import autoassign.postprocess.Detections;
+import autoassign.postprocess.PostProcessConfig;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Validation in a data-parallel run, as MMDetection's distributed test loop: every worker runs inference on its
+ * shard of the val set (DistributedSampler order: image {@code i} on rank {@code i mod world}, the last images
+ * repeated to fill the shards), the detections are gathered to rank 0 (through the communicator's all-reduce,
+ * so over NCCL on GPUs), repeats are dropped, and rank 0 evaluates them in dataset order — the same results
+ * list, so the same COCO numbers, as a single-process evaluation.
+ */
+public final class ShardedEvaluation {
+    private ShardedEvaluation() {}
+
+    /** Values per detection in the gathered stream: x1, y1, x2, y2, score, label. */
+    private static final int PER_DET = 6;
+
+    /** The evaluation on rank 0; null on the other ranks. Every rank must call it. */
+    public static CocoEvalResult run(Communicator comm, AutoAssignDetector model, CocoDataset valSet, Path annFile,
+                                     PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
+                                     CocoEvalParams params) {
+        // this rank's images: [imageId, n, n × (x1, y1, x2, y2, score, label)]...
+        DoubleList local = new DoubleList();
+        try (Graph.Scope ignored = Graph.noGrad();
+             DataLoader dl = new DataLoader(valSet, pipeline.withFlipProb(0), loader.withShard(comm.rank(), comm.worldSize()));
+             DataLoader.Epoch epoch = dl.epoch(0)) {
+            while (epoch.hasNext()) {
+                Batch b = epoch.next();
+                List<Detections> dets = Inference.predict(model, b, post);
+                for (int i = 0; i < dets.size(); i++) {
+                    Detections d = dets.get(i);
+                    local.add(b.metas().get(i).imageId());
+                    local.add(d.size());
+                    for (int k = 0; k < d.size(); k++) {
+                        local.add(d.x1(k)); local.add(d.y1(k)); local.add(d.x2(k)); local.add(d.y2(k));
+                        local.add(d.score(k)); local.add(d.label(k));
+                    }
+                }
+            }
+        }
+        double[][] all = comm.allGather(local.toArray());
+        if (comm.rank() != 0) return null;
+        Map<Long, Detections> byImage = new HashMap<>();
+        for (double[] part : all) {
+            for (int p = 0; p < part.length; ) {
+                long id = (long) part[p];
+                int n = (int) part[p + 1];
+                p += 2;
+                float[] boxes = new float[4 * n], scores = new float[n];
+                int[] labels = new int[n];
+                for (int k = 0; k < n; k++, p += PER_DET) {
+                    for (int c = 0; c < 4; c++) boxes[4 * k + c] = (float) part[p + c];
+                    scores[k] = (float) part[p + 4];
+                    labels[k] = (int) part[p + 5];
+                }
+                byImage.putIfAbsent(id, new Detections(boxes, scores, labels)); // a padding repeat comes later
+            }
+        }
+        long[] catIds = valSet.categories().ids();
+        CocoResults results = new CocoResults();
+        for (int i = 0; i < valSet.size(); i++) {
+            long id = valSet.get(i).id();
+            Detections d = byImage.get(id);
+            if (d != null) results.add(id, d, catIds);
+        }
+        CocoGroundTruth gt = CocoGroundTruth.read(annFile);
+        return CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
+    }
+
+    /** A growable double array. */
+    private static final class DoubleList {
+        private double[] a = new double[1024];
+        private int n;
+
+        void add(double v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, 2 * n);
+            a[n++] = v;
+        }
+
+        double[] toArray() { return java.util.Arrays.copyOf(a, n); }
+    }
+}
