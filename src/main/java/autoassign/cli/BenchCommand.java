@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
 
 /** {@code bench}: times inference or a training step of a config on random input (see docs/performance.md). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Times inference (forward + post-processing) or one training step (forward, loss, backward, SGD)",
-                "on seeded random images: warm-up, then the median of the timed runs, and peak memory."})
+        description = {"Times inference or one training step on random images (median and peak memory).",
+                "Inference = forward + post-processing; training step = forward, loss, backward, SGD."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "CFG", defaultValue = TrainCommand.DEFAULT_CONFIG,
             description = "YAML config or built-in config name (default: ${DEFAULT-VALUE})")

@@ -16,9 +16,9 @@ import java.util.concurrent.Callable;
 
 /** {@code train}: with no arguments, the default job (tiny config on the built-in synthetic dataset). */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Trains AutoAssign: SGD with MMDetection's warm-up and step schedule, a checkpoint and an",
-                "evaluation each epoch, logs in the work dir (metrics.jsonl, final.json, curves.png).",
-                "With no arguments it trains the tiny config on the built-in synthetic dataset."})
+        description = {"Trains AutoAssign (no arguments: the tiny config on the built-in synthetic dataset).",
+                "SGD with MMDetection's warm-up and step schedule, checkpoints and evaluations per epoch,",
+                "logs in the work dir (metrics.jsonl, final.json, curves.png)."})
 public final class TrainCommand implements Callable<Integer> {
     /** The default job's config, shipped in the jar. */
     public static final String DEFAULT_CONFIG = "autoassign_tiny_synthetic";

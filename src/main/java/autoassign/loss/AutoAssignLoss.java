@@ -1,6 +1,9 @@
 package autoassign.loss;
 
 import autoassign.autograd.Graph;
+import autoassign.backend.Backends;
+import autoassign.backend.FusedAutoAssignLoss;
+import autoassign.tensor.Device;
 import autoassign.tensor.Tensor;
 
 /**
@@ -11,8 +14,15 @@ import autoassign.tensor.Tensor;
  *
  * <p>Inputs per level {@code l}: {@code cls [B,C,h,w]}, {@code bbox [B,4,h,w]} (distances in pixels,
  * already {@code max(raw·scale,0)·stride}), {@code obj [B,1,h,w]}; {@code mean}, {@code sigma}
- * {@code [C,2]}. The backward recomputes the loss fused with its gradient (one extra forward, cheaper
- * than keeping the per-cell state alive between forward and backward).
+ * {@code [C,2]}.
+ *
+ * <p>Two paths, same values: when the inputs live on a device whose backend has a
+ * {@link FusedAutoAssignLoss} (CUDA with the native loss kernels), forward and backward run there and only
+ * per-image partial sums and the three upstream gradients cross to the host (the normalisers are formed
+ * here, through the {@link LossReducer}); otherwise the head outputs are copied to the host and
+ * {@link AutoAssignLossOp} runs, its backward recomputing the loss fused with its gradient (one extra
+ * forward, cheaper than keeping the per-cell state alive between forward and backward). A non-finite input
+ * on the device path falls back to the host path, which names it.
  */
 public final class AutoAssignLoss {
     private AutoAssignLoss() {}
@@ -50,6 +60,129 @@ public final class AutoAssignLoss {
             throw new IllegalArgumentException("AutoAssignLoss: center prior mean/sigma must be [" + numClasses + ",2], got "
                     + mean + " / " + sigma);
         PointGrid grid = PointGrid.of(sizes, strides);
+        FusedAutoAssignLoss fused = fusedOp(cls, bbox, obj, mean, sigma, gts, numClasses);
+        if (fused != null) {
+            Losses l = applyFused(fused, grid, cls, bbox, obj, mean, sigma, gts, reducer);
+            if (l != null) return l;
+        }
+        return applyHost(grid, cls, bbox, obj, mean, sigma, gts, reducer);
+    }
+
+    /**
+     * The device's fused loss when every input lives on one device that has it and the inputs suit it (C within
+     * its limit, at least one image, well-formed ground truth); else null: the host path, which also names bad
+     * ground truth exactly as the reference op does.
+     */
+    private static FusedAutoAssignLoss fusedOp(Tensor[] cls, Tensor[] bbox, Tensor[] obj, Tensor mean, Tensor sigma,
+                                               GroundTruth[] gts, int numClasses) {
+        Device dev = cls[0].device();
+        if (dev.isCpu() || gts.length == 0) return null;
+        for (Tensor[] ts : new Tensor[][] {cls, bbox, obj, {mean, sigma}})
+            for (Tensor t : ts) if (!t.device().equals(dev)) return null;
+        FusedAutoAssignLoss op = Backends.of(dev).fusedAutoAssignLoss();
+        if (op == null || numClasses > op.maxClasses()) return null;
+        for (GroundTruth gt : gts) {
+            if (gt == null) return null;
+            for (float v : gt.boxes()) if (!Float.isFinite(v)) return null;
+            for (int lab : gt.labels()) if (lab < 0 || lab >= numClasses) return null;
+        }
+        return op;
+    }
+
+    /**
+     * The loss with the device's fused op: per-image partial sums from the device, the normalisers through the
+     * reducer on the host (AA_3 §7, the same values and the same single reducer call as
+     * {@link AutoAssignLossOp}), the backward on the device. Returns null, having called nothing else, when an
+     * input is not finite: the host path then fails with the reference op's message.
+     */
+    static Losses applyFused(FusedAutoAssignLoss op, PointGrid grid, Tensor[] cls, Tensor[] bbox, Tensor[] obj,
+                             Tensor mean, Tensor sigma, GroundTruth[] gts, LossReducer reducer) {
+        int nImg = gts.length;
+        float[][] boxes = new float[nImg][];
+        int[][] labels = new int[nImg][];
+        for (int i = 0; i < nImg; i++) {
+            GroundTruth t = gts[i].targets();   // crowd boxes are not targets
+            boxes[i] = t.boxes();
+            labels[i] = t.labels();
+        }
+        int nPts = grid.numPoints();
+        float[] points = new float[3 * nPts];
+        float[] px = grid.xs(), py = grid.ys(), ps = grid.strideOfPoint();
+        for (int p = 0; p < nPts; p++) {
+            points[3 * p] = px[p];
+            points[3 * p + 1] = py[p];
+            points[3 * p + 2] = ps[p];
+        }
+        FusedAutoAssignLoss.Forward f = op.forward(cls, bbox, obj, mean, sigma, points, boxes, labels);
+        if (!f.inputsFinite()) {
+            f.release();
+            return null;
+        }
+        AutoAssignLossOp.Result r = new AutoAssignLossOp.Result();
+        r.sumCenterPrior = new double[nImg];
+        r.insidePairs = new int[nImg];
+        r.numGts = new int[nImg];
+        int localGt = 0;
+        double localC = 0, sumPos = 0, sumNeg = 0, sumZ = 0;
+        for (int i = 0; i < nImg; i++) {
+            double[] st = f.stats(i);
+            r.sumCenterPrior[i] = st[FusedAutoAssignLoss.SUM_CENTER_PRIOR];
+            r.insidePairs[i] = (int) st[FusedAutoAssignLoss.INSIDE_PAIRS];
+            r.numGts[i] = labels[i].length;
+            localGt += labels[i].length;
+            localC += st[FusedAutoAssignLoss.SUM_CENTER_PRIOR];
+            sumPos += st[FusedAutoAssignLoss.LPOS];
+            sumNeg += st[FusedAutoAssignLoss.LNEG];
+            sumZ += st[FusedAutoAssignLoss.Z];
+        }
+        double[] red = reducer.mean(localGt, localC);
+        double posNorm = Math.max(red[0], 1.0), negNorm = Math.max(red[1], 1.0);
+        boolean noGt = localGt == 0;   // AA_3 §8: loss_pos, loss_center are graph-connected zeros
+        r.posNorm = posNorm;
+        r.negNorm = negNorm;
+        r.lossPos = noGt ? 0.0 : sumPos / posNorm;
+        r.lossNeg = sumNeg / negNorm;
+        r.lossCenter = noGt ? 0.0 : LossKernels.CENTER_WEIGHT * sumZ / nImg;
+        Tensor pos = Tensor.scalar((float) r.lossPos).to(mean.device());
+        Tensor neg = Tensor.scalar((float) r.lossNeg).to(mean.device());
+        Tensor center = Tensor.scalar((float) r.lossCenter).to(mean.device());
+
+        Tensor[] inputs = inputs(cls, bbox, obj, mean, sigma);
+        if (!Graph.needsGrad(inputs)) {
+            f.release();
+            return new Losses(pos, neg, center, r);
+        }
+        Graph.record(inputs, new Tensor[] {pos, neg, center}, g -> {
+            double gPos = g[0] == null ? 0 : g[0].item();
+            double gNeg = g[1] == null ? 0 : g[1].item();
+            double gCenter = g[2] == null ? 0 : g[2].item();
+            // d total / d Lpos_i, d Lneg_i, d z_i (AA_3 §7; §8: no positive or center gradient without GTs)
+            float wpos = noGt ? 0f : (float) (gPos / posNorm);
+            float wneg = (float) (gNeg / negNorm);
+            float wctr = noGt ? 0f : (float) (gCenter * LossKernels.CENTER_WEIGHT / nImg);
+            boolean[] wanted = new boolean[inputs.length];
+            for (int k = 0; k < inputs.length; k++) wanted[k] = inputs[k].requiresGrad();
+            return op.backward(f, wpos, wneg, wctr, wanted);
+        });
+        return new Losses(pos, neg, center, r);
+    }
+
+    /** Inputs in the tape's order: cls per level, bbox per level, obj per level, mean, sigma. */
+    private static Tensor[] inputs(Tensor[] cls, Tensor[] bbox, Tensor[] obj, Tensor mean, Tensor sigma) {
+        int levels = cls.length;
+        Tensor[] inputs = new Tensor[3 * levels + 2];
+        System.arraycopy(cls, 0, inputs, 0, levels);
+        System.arraycopy(bbox, 0, inputs, levels, levels);
+        System.arraycopy(obj, 0, inputs, 2 * levels, levels);
+        inputs[3 * levels] = mean;
+        inputs[3 * levels + 1] = sigma;
+        return inputs;
+    }
+
+    /** The reference path: host copies, {@link AutoAssignLossOp}, gradients copied back to the inputs' devices. */
+    private static Losses applyHost(PointGrid grid, Tensor[] cls, Tensor[] bbox, Tensor[] obj, Tensor mean,
+                                    Tensor sigma, GroundTruth[] gts, LossReducer reducer) {
+        int levels = cls.length, batch = gts.length, numClasses = cls[0].dim(1);
         AutoAssignLossOp.Batch b = new AutoAssignLossOp.Batch(grid, numClasses,
                 grid.levelsToImages(host(cls), batch, numClasses),
                 grid.levelsToImages(host(bbox), batch, 4),
@@ -60,12 +193,7 @@ public final class AutoAssignLoss {
         Tensor neg = Tensor.scalar((float) r.lossNeg).to(mean.device());
         Tensor center = Tensor.scalar((float) r.lossCenter).to(mean.device());
 
-        Tensor[] inputs = new Tensor[3 * levels + 2];
-        System.arraycopy(cls, 0, inputs, 0, levels);
-        System.arraycopy(bbox, 0, inputs, levels, levels);
-        System.arraycopy(obj, 0, inputs, 2 * levels, levels);
-        inputs[3 * levels] = mean;
-        inputs[3 * levels + 1] = sigma;
+        Tensor[] inputs = inputs(cls, bbox, obj, mean, sigma);
         Graph.record(inputs, new Tensor[] {pos, neg, center}, g -> {
             double gPos = g[0] == null ? 0 : g[0].item();
             double gNeg = g[1] == null ? 0 : g[1].item();

@@ -39,7 +39,7 @@ class SignalStopTest {
             while ((line = r.readLine()) != null) {
                 log.append(line).append('\n');
                 if (!signalled && line.startsWith("Epoch(train)")) {
-                    p.destroy(); // SIGTERM
+                    p.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its stdout)
                     signalled = true;
                 }
             }

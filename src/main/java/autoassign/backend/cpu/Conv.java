@@ -31,7 +31,8 @@ final class Conv {
     static final int BLOCK_FLOATS = 1 << 20;
     static final int MIN_BLOCK_COLS = 256;
     /** Block size in use (tests shrink it to exercise many blocks on small images). */
-    static volatile int blockFloats = BLOCK_FLOATS, minBlockCols = MIN_BLOCK_COLS;
+    static volatile int blockFloats = Integer.getInteger("autoassign.conv.blockFloats", BLOCK_FLOATS),
+            minBlockCols = MIN_BLOCK_COLS;
 
     private Conv() {}
 
@@ -84,9 +85,17 @@ final class Conv {
             for (int i = 0; i < n; i++) {
                 for (int oy0 = r0; oy0 < r1; oy0 += rowsPerBlock) {
                     int oy1 = Math.min(r1, oy0 + rowsPerBlock), nb = (oy1 - oy0) * ow;
+                    long t0 = OpProfile.start();
                     Im2col.im2colBlock(xd, i * inPlane, cin, h, wd, kh, kw, p, oy0, oy1, ow, col.buf(), row);
+                    long t1 = OpProfile.start();
                     Blas.sgemm(false, false, cout, nb, k, 1f, a.ptr(), 0, k, col.ptr(), 0, nb, 0f, c.ptr(), 0, nb);
+                    long t2 = OpProfile.start();
                     copyOut(c.buf(), nb, out, i * outPlane + oy0 * ow, ohw, cout, b);
+                    if (OpProfile.ENABLED) {
+                        OpProfile.add("  (thread time) fwd im2col", t0, 0);
+                        OpProfile.add("  (thread time) fwd sgemm", t1, 2L * cout * nb * k);
+                        OpProfile.add("  (thread time) fwd copy-out", t2, 0);
+                    }
                 }
             }
         });
@@ -126,9 +135,15 @@ final class Conv {
                 for (int oy0 = r0; oy0 < r1; oy0 += rowsPerBlock) {
                     int oy1 = Math.min(r1, oy0 + rowsPerBlock), nb = (oy1 - oy0) * ow;
                     // col[K, nb] = Wᵀ[K, Cout] · G[Cout, block]
+                    long t0 = OpProfile.start();
                     Blas.sgemm(true, false, k, nb, cout, 1f, a.ptr(), 0, k, g.ptr(), (long) i * outPlane + oy0 * ow, ohw,
                             0f, col.ptr(), 0, nb);
+                    long t1 = OpProfile.start();
                     Im2col.col2imBlock(col.buf(), cin, h, wd, kh, kw, p, oy0, oy1, ow, gx, i * inPlane, row);
+                    if (OpProfile.ENABLED) {
+                        OpProfile.add("  (thread time) bwd-data sgemm", t0, 2L * cout * nb * k);
+                        OpProfile.add("  (thread time) bwd-data col2im", t1, 0);
+                    }
                 }
             }
         };
@@ -168,10 +183,16 @@ final class Conv {
             for (int i = 0; i < n; i++) {
                 for (int oy0 = r0; oy0 < r1; oy0 += rowsPerBlock) {
                     int oy1 = Math.min(r1, oy0 + rowsPerBlock), nb = (oy1 - oy0) * ow;
+                    long t0 = OpProfile.start();
                     Im2col.im2colBlock(xd, i * inPlane, cin, h, wd, kh, kw, p, oy0, oy1, ow, col.buf(), row);
+                    long t1 = OpProfile.start();
                     // dW[Cout, K] (+)= G[Cout, block] · colᵀ[block, K]
                     Blas.sgemm(false, true, cout, k, nb, 1f, g.ptr(), (long) i * outPlane + oy0 * ow, ohw,
                             col.ptr(), 0, nb, first ? 0f : 1f, acc.ptr(), 0, k);
+                    if (OpProfile.ENABLED) {
+                        OpProfile.add("  (thread time) bwd-filter im2col", t0, 0);
+                        OpProfile.add("  (thread time) bwd-filter sgemm", t1, 2L * cout * nb * k);
+                    }
                     first = false;
                 }
             }

@@ -21,21 +21,51 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
-        return Conv.forward(x, w, bias, p);
+        long t = OpProfile.start();
+        Tensor y = Conv.forward(x, w, bias, p);
+        if (OpProfile.ENABLED) OpProfile.add("conv fwd " + convKey(x.shape(), w.shape(), p), t, convFlops(y.shape(), w.shape()));
+        return y;
     }
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, int[] inputShape, ConvParams p) {
-        return Conv.backwardInput(gradOut, w, inputShape, p);
+        long t = OpProfile.start();
+        Tensor y = Conv.backwardInput(gradOut, w, inputShape, p);
+        if (OpProfile.ENABLED) OpProfile.add("conv bwd-data " + convKey(inputShape, w.shape(), p), t, convFlops(gradOut.shape(), w.shape()));
+        return y;
     }
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, int[] weightShape, ConvParams p) {
-        return Conv.backwardWeight(gradOut, x, weightShape, p);
+        long t = OpProfile.start();
+        Tensor y = Conv.backwardWeight(gradOut, x, weightShape, p);
+        if (OpProfile.ENABLED) OpProfile.add("conv bwd-filter " + convKey(x.shape(), weightShape, p), t, convFlops(gradOut.shape(), weightShape));
+        return y;
+    }
+
+    private static String convKey(int[] xs, int[] ws, ConvParams p) {
+        return ws[2] + "x" + ws[3] + " s" + p.strideH() + " " + ws[1] + "->" + ws[0] + " in " + Shape.str(xs);
+    }
+
+    private static long convFlops(int[] ys, int[] ws) {
+        return 2L * ys[0] * ys[1] * ys[2] * ys[3] * ws[1] * ws[2] * ws[3];
+    }
+
+    /** Times {@code op} under "name shape" when profiling is on. */
+    private static Tensor timed(String name, Tensor shapeOf, java.util.function.Supplier<Tensor> op) {
+        if (!OpProfile.ENABLED) return op.get();
+        long t = OpProfile.start();
+        Tensor y = op.get();
+        OpProfile.add(name + " " + Shape.str(shapeOf.shape()), t, 0);
+        return y;
     }
 
     @Override
     public Tensor channelSum(Tensor g) {
+        return timed("channelSum", g, () -> channelSumImpl(g));
+    }
+
+    private Tensor channelSumImpl(Tensor g) {
         Shape.checkRank("channelSum", "input", g.shape(), 4);
         int n = g.dim(0), c = g.dim(1), hw = g.dim(2) * g.dim(3);
         float[] gd = g.data();
@@ -55,6 +85,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB) {
+        return timed("gemm", a, () -> gemmImpl(a, transA, b, transB));
+    }
+
+    private Tensor gemmImpl(Tensor a, boolean transA, Tensor b, boolean transB) {
         Shape.checkRank("gemm", "A", a.shape(), 2);
         Shape.checkRank("gemm", "B", b.shape(), 2);
         int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
@@ -70,6 +104,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor add(Tensor a, Tensor b) {
+        return timed("add", a, () -> addImpl(a, b));
+    }
+
+    private Tensor addImpl(Tensor a, Tensor b) {
         Shape.checkSame("add", a.shape(), b.shape());
         float[] x = a.data(), y = b.data(), out = new float[x.length];
         Parallel.range(out.length, 1 << 15, (s, e) -> { for (int i = s; i < e; i++) out[i] = x[i] + y[i]; });
@@ -86,6 +124,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor mulScalar(Tensor x, float s) {
+        return timed("mulScalar", x, () -> mulScalarImpl(x, s));
+    }
+
+    private Tensor mulScalarImpl(Tensor x, float s) {
         float[] in = x.data(), out = new float[in.length];
         Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] * s; });
         return Tensor.of(out, x.shape());
@@ -109,6 +151,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor clampMin(Tensor x, float min) {
+        return timed("clampMin", x, () -> clampMinImpl(x, min));
+    }
+
+    private Tensor clampMinImpl(Tensor x, float min) {
         float[] in = x.data(), out = new float[in.length];
         Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = Math.max(in[i], min); });
         return Tensor.of(out, x.shape());
@@ -116,6 +162,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor clampMinBackward(Tensor gradOut, Tensor x, float min) {
+        return timed("clampMinBackward", x, () -> clampMinBackwardImpl(gradOut, x, min));
+    }
+
+    private Tensor clampMinBackwardImpl(Tensor gradOut, Tensor x, float min) {
         Shape.checkSame("clampMinBackward", gradOut.shape(), x.shape());
         float[] g = gradOut.data(), in = x.data(), out = new float[in.length];
         Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] >= min ? g[i] : 0f; });
@@ -124,6 +174,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor sigmoid(Tensor x) {
+        return timed("sigmoid", x, () -> sigmoidImpl(x));
+    }
+
+    private Tensor sigmoidImpl(Tensor x) {
         float[] in = x.data(), out = new float[in.length];
         Parallel.range(out.length, 1 << 14, (a, e) -> {
             for (int i = a; i < e; i++) out[i] = (float) (1.0 / (1.0 + Math.exp(-in[i])));
@@ -133,6 +187,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor sigmoidBackward(Tensor gradOut, Tensor y) {
+        return timed("sigmoidBackward", y, () -> sigmoidBackwardImpl(gradOut, y));
+    }
+
+    private Tensor sigmoidBackwardImpl(Tensor gradOut, Tensor y) {
         Shape.checkSame("sigmoidBackward", gradOut.shape(), y.shape());
         float[] g = gradOut.data(), s = y.data(), out = new float[s.length];
         Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = g[i] * s[i] * (1f - s[i]); });
@@ -141,6 +199,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor channelAffine(Tensor x, Tensor scale, Tensor shift) {
+        return timed("channelAffine", x, () -> channelAffineImpl(x, scale, shift));
+    }
+
+    private Tensor channelAffineImpl(Tensor x, Tensor scale, Tensor shift) {
         Shape.checkRank("channelAffine", "input", x.shape(), 4);
         int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
         if (scale.numel() != c || (shift != null && shift.numel() != c))
@@ -179,31 +241,61 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        long t = OpProfile.start();
+        Tensor[] r = groupNormImpl(x, gamma, beta, groups, eps);
+        if (OpProfile.ENABLED) OpProfile.add("groupNorm " + Shape.str(x.shape()), t, 0);
+        return r;
+    }
+
+    private Tensor[] groupNormImpl(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
         return GroupNormCpu.forward(x, gamma, beta, groups, eps);
     }
 
     @Override
     public Tensor[] groupNormBackward(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor gamma, int groups) {
+        long t = OpProfile.start();
+        Tensor[] r = groupNormBackwardImpl(gradOut, x, mean, rstd, gamma, groups);
+        if (OpProfile.ENABLED) OpProfile.add("groupNormBackward " + Shape.str(x.shape()), t, 0);
+        return r;
+    }
+
+    private Tensor[] groupNormBackwardImpl(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor gamma, int groups) {
         return GroupNormCpu.backward(gradOut, x, mean, rstd, gamma, groups);
     }
 
     @Override
     public Tensor maxPool2d(Tensor x, int kernel, int stride, int pad) {
+        return timed("maxPool2d", x, () -> maxPool2dImpl(x, kernel, stride, pad));
+    }
+
+    private Tensor maxPool2dImpl(Tensor x, int kernel, int stride, int pad) {
         return Pooling.maxPool(x, kernel, stride, pad);
     }
 
     @Override
     public Tensor maxPool2dBackward(Tensor gradOut, Tensor x, int kernel, int stride, int pad) {
+        return timed("maxPool2dBackward", x, () -> maxPool2dBackwardImpl(gradOut, x, kernel, stride, pad));
+    }
+
+    private Tensor maxPool2dBackwardImpl(Tensor gradOut, Tensor x, int kernel, int stride, int pad) {
         return Pooling.maxPoolBackward(gradOut, x, kernel, stride, pad);
     }
 
     @Override
     public Tensor upsampleNearest(Tensor x, int outH, int outW) {
+        return timed("upsampleNearest", x, () -> upsampleNearestImpl(x, outH, outW));
+    }
+
+    private Tensor upsampleNearestImpl(Tensor x, int outH, int outW) {
         return Pooling.upsampleNearest(x, outH, outW);
     }
 
     @Override
     public Tensor upsampleNearestBackward(Tensor gradOut, int inH, int inW) {
+        return timed("upsampleNearestBackward", gradOut, () -> upsampleNearestBackwardImpl(gradOut, inH, inW));
+    }
+
+    private Tensor upsampleNearestBackwardImpl(Tensor gradOut, int inH, int inW) {
         return Pooling.upsampleNearestBackward(gradOut, inH, inW);
     }
 

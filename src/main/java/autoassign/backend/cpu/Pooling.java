@@ -23,31 +23,39 @@ final class Pooling {
         int oh = pooledSize("maxPool2d", x.shape(), h, k, s, pad), ow = pooledSize("maxPool2d", x.shape(), w, k, s, pad);
         float[] in = x.data(), out = new float[n * c * oh * ow];
         Parallel.range(n * c, 1, (p0, p1) -> {
+            int[] idx = new int[oh * ow];
             for (int pl = p0; pl < p1; pl++) {
                 int ib = pl * h * w, ob = pl * oh * ow;
-                for (int oy = 0; oy < oh; oy++)
-                    for (int ox = 0; ox < ow; ox++)
-                        out[ob + oy * ow + ox] = in[ib + argmax(in, ib, h, w, oy, ox, k, s, pad)];
+                argmaxPlane(in, ib, h, w, oh, ow, k, s, pad, idx);
+                for (int j = 0; j < idx.length; j++) out[ob + j] = in[ib + idx[j]];
             }
         });
         return Tensor.of(out, n, c, oh, ow);
     }
 
-    /** Index within the plane of the first maximum of the window (PyTorch order: row-major, strict >). */
-    private static int argmax(float[] in, int ib, int h, int w, int oy, int ox, int k, int s, int pad) {
-        int best = -1;
-        float bv = Float.NEGATIVE_INFINITY;
-        for (int ky = 0; ky < k; ky++) {
-            int iy = oy * s - pad + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (int kx = 0; kx < k; kx++) {
-                int ix = ox * s - pad + kx;
-                if (ix < 0 || ix >= w) continue;
-                float v = in[ib + iy * w + ix];
-                if (best < 0 || v > bv || Float.isNaN(v)) { bv = v; best = iy * w + ix; }
+    /**
+     * For every output position of one plane, the index within the plane of the window's maximum, first maximum in row-major order
+     * (PyTorch: strict >, a NaN wins), with the window bounds hoisted out of the inner loop (the per-window version was most of
+     * the pooling time).
+     */
+    private static void argmaxPlane(float[] in, int ib, int h, int w, int oh, int ow, int k, int s, int pad, int[] idx) {
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = oy * s - pad, ky0 = Math.max(0, -y0), ky1 = Math.min(k, h - y0);
+            for (int ox = 0; ox < ow; ox++) {
+                int x0 = ox * s - pad, kx0 = Math.max(0, -x0), kx1 = Math.min(k, w - x0);
+                int best = -1;
+                float bv = Float.NEGATIVE_INFINITY;
+                for (int ky = ky0; ky < ky1; ky++) {
+                    int rowIdx = (y0 + ky) * w + x0;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        float v = in[ib + rowIdx + kx];
+                        // v != v: NaN wins (the last one), as in PyTorch
+                        if (v > bv || v != v || best < 0) { bv = v; best = rowIdx + kx; }
+                    }
+                }
+                idx[oy * ow + ox] = best;
             }
         }
-        return best;
     }
 
     static Tensor maxPoolBackward(Tensor gradOut, Tensor x, int k, int s, int pad) {
@@ -57,11 +65,11 @@ final class Pooling {
         Shape.checkSame("maxPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
         float[] in = x.data(), g = gradOut.data(), gx = new float[in.length];
         Parallel.range(n * c, 1, (p0, p1) -> {
+            int[] idx = new int[oh * ow];
             for (int pl = p0; pl < p1; pl++) {
                 int ib = pl * h * w, ob = pl * oh * ow;
-                for (int oy = 0; oy < oh; oy++)
-                    for (int ox = 0; ox < ow; ox++)
-                        gx[ib + argmax(in, ib, h, w, oy, ox, k, s, pad)] += g[ob + oy * ow + ox];
+                argmaxPlane(in, ib, h, w, oh, ow, k, s, pad, idx);
+                for (int j = 0; j < idx.length; j++) gx[ib + idx[j]] += g[ob + j];
             }
         });
         return Tensor.of(gx, x.shape());

@@ -3,6 +3,7 @@ package autoassign.backend.cuda;
 import autoassign.backend.Backend;
 import autoassign.backend.Backends;
 import autoassign.backend.ConvParams;
+import autoassign.backend.FusedAutoAssignLoss;
 import autoassign.tensor.Device;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
@@ -18,6 +19,7 @@ import java.util.Map;
  *   <li>conv2d / backward-data / backward-filter: cuDNN (algorithm cached per shape, shared workspace); conv
  *       bias: native {@code aa_bias_add_nchw_f32};</li>
  *   <li>gemm: cuBLAS SGEMM (row-major trick); without cuBLAS, the backend kernel {@code aaj_gemm};</li>
+ *   <li>fused AutoAssign loss: the native/ loss kernels with the backend's layout kernels ({@link CudaAutoAssignLoss});</li>
  *   <li>elementwise, reductions, group norm, pooling, upsampling, SGD: the native/ kernels ({@code aa_*}) where
  *       their semantics equal the CPU twin's, the backend's own kernels ({@code aaj_*}, backend_kernels.cu)
  *       otherwise or when the native fatbin is absent. {@link #implementations()} lists the choice per op.</li>
@@ -43,7 +45,19 @@ public final class CudaBackend implements Backend {
             Map.entry("aa_gn_bwd_dx", "float*, const float*, const float*, const float*, const float*, const float*, const double*, int, long long, int"),
             Map.entry("aa_gn_bwd_params", "float*, float*, const float*, const float*, const double*, int, int, int, int"),
             Map.entry("aa_upsample_nearest_fwd_f32", "float*, const float*, int, int, int, int, int, int"),
-            Map.entry("aa_upsample_nearest_bwd_f32", "float*, const float*, int, int, int, int, int, int"));
+            Map.entry("aa_upsample_nearest_bwd_f32", "float*, const float*, int, int, int, int, int, int"),
+            // fused AutoAssign loss (CudaAutoAssignLoss)
+            Map.entry("aa_loss_fwd_maxiou", "const float*, const float*, const float*, int, int, float*"),
+            Map.entry("aa_loss_fwd_gt", "const float*, const float*, const float*, const float*, const float*, const int*, "
+                    + "const float*, const float*, const float*, int, int, int, double*"),
+            Map.entry("aa_loss_fwd_neg", "const float*, const float*, const float*, const float*, const int*, const float*, "
+                    + "const double*, int, int, int, double*"),
+            Map.entry("aa_loss_fwd_finalize", "const double*, const double*, int, int, double*"),
+            Map.entry("aa_loss_bwd_gt", "const float*, const float*, const float*, const float*, const float*, const int*, "
+                    + "const float*, const float*, const double*, const double*, int, int, int, float, float, double*"),
+            Map.entry("aa_loss_bwd_point", "const float*, const float*, const float*, const float*, const float*, const int*, "
+                    + "const float*, const float*, const float*, const double*, int, int, int, float, float, float*, float*, float*"),
+            Map.entry("aa_loss_bwd_prior", "const int*, const double*, int, int, float*, float*, int"));
 
     private final CudaContext ctx;
     private final Device device;
@@ -117,7 +131,7 @@ public final class CudaBackend implements Backend {
 
     private final Map<String, String> impl = new LinkedHashMap<>();
 
-    private void used(String op, String how) {
+    void used(String op, String how) {
         if (impl.size() < 64) synchronized (impl) { impl.putIfAbsent(op, how); }
     }
 
@@ -570,6 +584,26 @@ public final class CudaBackend implements Backend {
                 .i32(oh).i32(ow).i64(total), total);
         used("upsampleNearestBackward", "aaj_upsample_nearest_bwd");
         return gx;
+    }
+
+    // ---------------------------------------------------------------- fused AutoAssign loss
+
+    private volatile CudaAutoAssignLoss fusedLoss;
+
+    /**
+     * The native loss kernels ({@link CudaAutoAssignLoss}) when the native fatbin is loaded and
+     * {@link CudaOptions#fusedLoss()} is on; else null (the loss copies to the host and runs the CPU op).
+     */
+    @Override
+    public FusedAutoAssignLoss fusedAutoAssignLoss() {
+        if (!CudaOptions.fusedLoss()) return null;
+        CudaAutoAssignLoss f = fusedLoss;
+        if (f == null) {
+            ctx.makeCurrent();
+            if (!CudaAutoAssignLoss.available(ctx.kernels)) return null;
+            fusedLoss = f = new CudaAutoAssignLoss(this, ctx);
+        }
+        return f;
     }
 
     // ---------------------------------------------------------------- optimizer

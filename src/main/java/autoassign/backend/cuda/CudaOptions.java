@@ -11,6 +11,9 @@ package autoassign.backend.cuda;
  *   <li>{@code autoassign.cuda.kernels} (default auto): a comma list; {@code nvrtc} forces run-time compilation
  *       of the backend's kernels; {@code backend} ignores the native/ kernels and runs the backend's own for
  *       every op (both checks of the GPU script use these).</li>
+ *   <li>{@code autoassign.cuda.fusedLoss} (default true): the AutoAssign loss runs on the GPU with the native/
+ *       loss kernels; false copies the head outputs to the host and runs the CPU op (the pre-kernel path, kept for
+ *       comparison; also taken when the native fatbin is not loaded).</li>
  *   <li>{@code autoassign.cuda.softLimitFraction} (default 0.85): share of device memory reserved before the
  *       allocator collects unreachable tensors ahead of new cudaMalloc calls.</li>
  * </ul>
@@ -21,6 +24,10 @@ public final class CudaOptions {
     public static boolean tf32() { return bool("autoassign.cuda.tf32", true); }
 
     public static void setTf32(boolean on) { System.setProperty("autoassign.cuda.tf32", Boolean.toString(on)); }
+
+    public static boolean fusedLoss() { return bool("autoassign.cuda.fusedLoss", true); }
+
+    public static void setFusedLoss(boolean on) { System.setProperty("autoassign.cuda.fusedLoss", Boolean.toString(on)); }
 
     static boolean cudnnFind() { return bool("autoassign.cudnn.find", false); }
 

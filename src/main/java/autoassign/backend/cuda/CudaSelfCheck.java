@@ -88,7 +88,15 @@ public final class CudaSelfCheck {
                 float[][] got = hostOf(c.fn().run(cuda, in)); // warm-up, algorithm choice, and the compared result
                 err = 0;
                 if (got.length != ref.length) err = Double.POSITIVE_INFINITY;
-                else for (int i = 0; i < got.length; i++) err = Math.max(err, OpChecks.relError(got[i], ref[i]));
+                else {
+                    double[] each = new double[got.length];
+                    for (int i = 0; i < got.length; i++) err = Math.max(err, each[i] = OpChecks.relError(got[i], ref[i]));
+                    if (!(err <= c.tol()) && got.length > 1) {
+                        StringBuilder sb = new StringBuilder("per output:");
+                        for (int i = 0; i < each.length; i++) sb.append(String.format(Locale.ROOT, " %d:%.2e", i, each[i]));
+                        error = sb.toString();
+                    }
+                }
                 cuda.synchronize();
                 long t0 = System.nanoTime();
                 for (int r = 0; r < reps; r++) release(c.fn().run(cuda, in), in);
@@ -208,6 +216,9 @@ public final class CudaSelfCheck {
         Map<String, String> m = cuda.implementations();
         if (op.startsWith("autograd")) return "(several)";
         if (op.equals("zeros+fromHost")) return "cudaMemsetAsync + pinned cudaMemcpyAsync";
+        if (op.startsWith(OpChecks.LOSS_OP))
+            return op.contains("host") || !m.containsKey(OpChecks.LOSS_OP) ? "copy to host + AutoAssignLossOp (CPU)"
+                    : m.get(OpChecks.LOSS_OP);
         String s = m.getOrDefault(op, "?");
         if (op.equals("conv2d") && m.containsKey("conv2d bias")) s += " + " + m.get("conv2d bias");
         return s;

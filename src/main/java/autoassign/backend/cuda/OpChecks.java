@@ -4,6 +4,9 @@ import autoassign.autograd.F;
 import autoassign.autograd.Graph;
 import autoassign.backend.Backend;
 import autoassign.backend.ConvParams;
+import autoassign.loss.AutoAssignLoss;
+import autoassign.loss.GroundTruth;
+import autoassign.loss.PointGrid;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -198,12 +201,104 @@ public final class OpChecks {
                 });
             }
         }
+        // the fused AutoAssign loss through the tape, as the trainer calls it: on CUDA the native loss kernels, on
+        // the CPU the reference op; outputs: the three losses, then the gradients of cls, bbox, obj (per level),
+        // mean, sigma. The "(host op)" row times the copy-to-host path the kernels replace.
+        lossCase(b, LOSS_OP, 1, 800, 1216, 80, new int[] {7}, false);
+        lossCase(b, LOSS_OP, 2, 800, 1216, 80, new int[] {7, 12}, false);
+        lossCase(b, LOSS_OP, 2, 128, 192, 80, new int[] {3, 0}, false);
+        lossCase(b, LOSS_OP + " (host op)", 1, 800, 1216, 80, new int[] {7}, true);
         // end to end through autograd: conv -> GN -> relu -> maxpool -> upsample -> add -> sigmoid -> scale -> sum
         b.add("autograd mini-net", "x[2,8,16,20] conv3x3(16)+GN(4)+pool+upsample", 1e-3, false,
                 new int[][] {s(2, 8, 16, 20), s(16, 8, 3, 3), s(16), s(16), s(16), s(1)}, OpChecks::miniNet);
         return b.cases;
     }
 
+
+    static final String LOSS_OP = CudaAutoAssignLoss.OP;
+
+    /**
+     * A loss case on a padded {@code height×width} batch (strides 8..128): head outputs like a real head's
+     * (cls logits around −4.6, distances of 0.5–6 strides with 5% zeros), {@code numGt[i]} boxes per image of
+     * log-uniform size, labels from a few classes so that same-class boxes overlap, and in the small case a
+     * box too small to hold a point.
+     */
+    private static void lossCase(Builder b, String op, int batch, int height, int width, int numClasses, int[] numGt,
+                                 boolean hostOp) {
+        Random r = b.r;
+        PointGrid grid = PointGrid.forPaddedImage(height, width, PointGrid.DEFAULT_STRIDES);
+        int levels = grid.numLevels();
+        float[][] in = new float[3 * levels + 2][];
+        int[][] shapes = new int[3 * levels + 2][];
+        for (int l = 0; l < levels; l++) {
+            int h = grid.height(l), w = grid.width(l), st = grid.stride(l);
+            float[] c = new float[batch * numClasses * h * w], d = new float[batch * 4 * h * w], o = new float[batch * h * w];
+            for (int i = 0; i < c.length; i++) c[i] = (float) (r.nextGaussian() * 1.5 - 4.6);
+            for (int i = 0; i < d.length; i++) d[i] = r.nextFloat() < 0.05f ? 0f : st * (0.5f + 5.5f * r.nextFloat());
+            for (int i = 0; i < o.length; i++) o[i] = (float) (r.nextGaussian() * 1.5);
+            in[l] = c;
+            in[levels + l] = d;
+            in[2 * levels + l] = o;
+            shapes[l] = s(batch, numClasses, h, w);
+            shapes[levels + l] = s(batch, 4, h, w);
+            shapes[2 * levels + l] = s(batch, 1, h, w);
+        }
+        float[] mean = new float[2 * numClasses], sigma = new float[2 * numClasses];
+        for (int k = 0; k < 2 * numClasses; k++) {
+            mean[k] = r.nextFloat() * 0.6f - 0.3f;
+            sigma[k] = 0.7f + 0.8f * r.nextFloat();
+        }
+        in[3 * levels] = mean;
+        in[3 * levels + 1] = sigma;
+        shapes[3 * levels] = s(numClasses, 2);
+        shapes[3 * levels + 1] = s(numClasses, 2);
+        GroundTruth[] gts = new GroundTruth[batch];
+        int labelsUsed = 5;
+        for (int i = 0; i < batch; i++) {
+            float[] boxes = new float[4 * numGt[i]];
+            int[] labels = new int[numGt[i]];
+            for (int g = 0; g < numGt[i]; g++) {
+                float cx = width * r.nextFloat(), cy = height * r.nextFloat(), smax = Math.max(width, height) / 8f;
+                float bw = (float) (4 * Math.pow(smax, r.nextFloat())), bh = (float) (4 * Math.pow(smax, r.nextFloat()));
+                if (height < 200 && g == numGt[i] - 1) bw = bh = 1f;   // no point strictly inside
+                float x1 = Math.max(0f, cx - bw / 2), y1 = Math.max(0f, cy - bh / 2);
+                boxes[4 * g] = x1;
+                boxes[4 * g + 1] = y1;
+                boxes[4 * g + 2] = Math.min(width, x1 + bw);
+                boxes[4 * g + 3] = Math.min(height, y1 + bh);
+                labels[g] = r.nextInt(labelsUsed);
+            }
+            gts[i] = new GroundTruth(boxes, labels);
+        }
+        String detail = batch + " img " + height + "x" + width + " P=" + grid.numPoints() + " C=" + numClasses + " G="
+                + Arrays.toString(numGt);
+        b.addWith(op, detail, 1e-3, null, in, shapes, (be, t) -> lossFwdBwd(t, levels, gts, hostOp));
+    }
+
+    /** AutoAssignLoss forward and backward of the summed losses; returns the losses and every input's gradient. */
+    static Tensor[] lossFwdBwd(Tensor[] in, int levels, GroundTruth[] gts, boolean hostOp) {
+        for (Tensor t : in) {
+            t.setGrad(null);
+            t.setRequiresGrad(true);
+        }
+        Tensor[] cls = Arrays.copyOfRange(in, 0, levels), bbox = Arrays.copyOfRange(in, levels, 2 * levels),
+                obj = Arrays.copyOfRange(in, 2 * levels, 3 * levels);
+        boolean fused = CudaOptions.fusedLoss();
+        if (hostOp) CudaOptions.setFusedLoss(false);
+        try {
+            AutoAssignLoss.Losses l = AutoAssignLoss.apply(cls, bbox, obj, in[3 * levels], in[3 * levels + 1], gts,
+                    PointGrid.DEFAULT_STRIDES);
+            Graph.backward(F.add(F.add(l.pos(), l.neg()), l.center()));
+            Tensor[] out = new Tensor[3 + in.length];
+            out[0] = l.pos();
+            out[1] = l.neg();
+            out[2] = l.center();
+            for (int i = 0; i < in.length; i++) out[3 + i] = in[i].grad();
+            return out;
+        } finally {
+            CudaOptions.setFusedLoss(fused);
+        }
+    }
 
     /** Forward + backward of a small network built from the autograd ops; returns loss and every gradient. */
     static Tensor[] miniNet(Backend be, Tensor[] in) {

@@ -191,7 +191,8 @@ public final class InProcessCommunicator implements Communicator {
 
     @Override public double[] allReduceSum(double[] values) {
         double[] v = values.clone();
-        return join(stream.submit(() -> (double[]) collective("all_reduce(double[" + v.length + "])", v)));
+        // the combined array is shared by every rank: each gets its own copy
+        return join(stream.submit(() -> ((double[]) collective("all_reduce(double[" + v.length + "])", v)).clone()));
     }
 
     @Override public void broadcast(Tensor t, int root) {

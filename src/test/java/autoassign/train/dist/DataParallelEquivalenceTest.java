@@ -155,6 +155,7 @@ class DataParallelEquivalenceTest {
         // the same averaged gradient on both workers, bit for bit
         assertEquals(0.0, maxRelDiff(dist.get(0), dist.get(1), worst), "workers differ at " + worst[0]);
         double rel = maxRelDiff(ref, dist.get(0), worst);
+        System.out.printf("2x1 vs 1x2 gradients: max rel. diff %.3g at %s%n", rel, worst[0]);
         assertTrue(rel < 2e-5, "2×1 vs 1×2 gradients: max rel. diff " + rel + " at " + worst[0]);
 
         // the check can fail: without the normalisers' all-reduce (each worker normalising by its own image),
@@ -164,6 +165,7 @@ class DataParallelEquivalenceTest {
             return gradients(m, singles.get(0)[r], LossReducer.IDENTITY, new GradientBuckets(c, trainable(m), BUCKET_BYTES));
         });
         double off = maxRelDiff(ref, local.get(0), worst);
+        System.out.printf("control, normalisers not reduced: max rel. diff %.3g at %s%n", off, worst[0]);
         assertTrue(off > 1e-3, "local normalisers should change the gradient, max rel. diff " + off);
     }
 
@@ -188,6 +190,7 @@ class DataParallelEquivalenceTest {
         @SuppressWarnings("unchecked") Map<String, float[]> w1 = (Map<String, float[]>) dist.get(1)[0];
         assertEquals(0.0, maxRelDiff(w0, w1, worst), "the replicas drifted apart at " + worst[0]);
         double rel = maxRelDiff(weights(single), w0, worst);
+        System.out.printf("2x1 vs 1x2 weights after %d steps: max rel. diff %.3g at %s%n", STEPS, rel, worst[0]);
         assertTrue(rel < 1e-5, "weights after " + STEPS + " steps: max rel. diff " + rel + " at " + worst[0]);
         @SuppressWarnings("unchecked") List<Trainer.StepLosses> ls = (List<Trainer.StepLosses>) dist.get(0)[1];
         for (int k = 0; k < STEPS; k++) {

@@ -1,0 +1,55 @@
+package autoassign.backend.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Optional per-op wall-clock profile of the CPU backend ({@code -Dautoassign.cpu.profile=true}): every timed op
+ * adds its time (and FLOPs where known) under a key naming the op and its shape; the table is printed to
+ * stderr at JVM exit, sorted by total time. Off by default, and then costs one static boolean test per op.
+ */
+final class OpProfile {
+    static final boolean ENABLED = Boolean.getBoolean("autoassign.cpu.profile");
+    private static final Map<String, long[]> STATS = new ConcurrentHashMap<>();
+    private static final LongAdder TOTAL = new LongAdder();
+
+    static {
+        if (ENABLED) Runtime.getRuntime().addShutdownHook(new Thread(OpProfile::print, "cpu-op-profile"));
+    }
+
+    private OpProfile() {}
+
+    static long start() { return ENABLED ? System.nanoTime() : 0L; }
+
+    /** Adds the time since {@code t0} (from {@link #start}) under {@code key}; {@code flops} may be 0. */
+    static void add(String key, long t0, long flops) {
+        if (!ENABLED) return;
+        long dt = System.nanoTime() - t0;
+        if (!key.startsWith(" ")) TOTAL.add(dt);
+        long[] s = STATS.computeIfAbsent(key, k -> new long[3]);
+        synchronized (s) {
+            s[0] += dt;
+            s[1]++;
+            s[2] += flops;
+        }
+    }
+
+    static void print() {
+        List<Map.Entry<String, long[]>> rows = new ArrayList<>(STATS.entrySet());
+        rows.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+        double total = TOTAL.sum() / 1e6;
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "cpu op profile: %.1f ms in timed ops%n%10s %6s %7s %8s  %s%n", total, "ms", "%", "calls", "GFLOP/s", "op"));
+        for (Map.Entry<String, long[]> e : rows) {
+            long[] s = e.getValue();
+            double ms = s[0] / 1e6;
+            sb.append(String.format(Locale.ROOT, "%10.1f %6.1f %7d %8s  %s%n", ms, 100 * ms / Math.max(total, 1e-9), s[1],
+                    s[2] == 0 ? "" : String.format(Locale.ROOT, "%.1f", s[2] / (s[0] * 1.0)), e.getKey()));
+        }
+        System.err.print(sb);
+    }
+}

@@ -1,0 +1,150 @@
+package autoassign.train.dist;
+
+import autoassign.api.Detector;
+import autoassign.cli.Main;
+import autoassign.config.Config;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataIssues;
+import autoassign.data.LoaderOptions;
+import autoassign.eval.CocoEvalParams;
+import autoassign.eval.CocoEvalResult;
+import autoassign.eval.CocoGroundTruth;
+import autoassign.eval.DatasetEvaluation;
+import autoassign.eval.Inference;
+import autoassign.io.RawTensor;
+import autoassign.io.Safetensors;
+import autoassign.model.AutoAssignDetector;
+import autoassign.train.DataSources;
+import autoassign.train.DistTestSupport;
+import autoassign.train.TrainOptions;
+import autoassign.train.Trainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DataParallelTrainerTest {
+    @TempDir Path tmp;
+
+    @Test
+    void twoCpuWorkersOfBatchOneTrainLikeOneWorkerOfBatchTwo() throws Exception {
+        Config cfg = DistTestSupport.tinyFixedSize(tmp, 1);
+        TrainOptions base = new TrainOptions(tmp.resolve("data").toString(), 1, null, 0.01, null, 3L, "cpu", null, null, false, null, 0);
+        Path single = tmp.resolve("single"), dist = tmp.resolve("dist");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result one = new Trainer(cfg, withBatch(base, 2).withWorkDir(single),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+        Trainer.Result two = DataParallelTrainer.run(cfg, withBatch(base, 1).withWorkDir(dist),
+                DistOptions.cpuWorkers(2).withBucketBytes(64 << 10), new PrintStream(log, true, StandardCharsets.UTF_8));
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertEquals(one.iterations(), two.iterations(), text);
+        assertFalse(two.stoppedEarly(), text);
+        assertTrue(text.contains("data parallel: 2 CPU worker threads"), text);
+        assertTrue(text.contains("per worker × 2 workers"), text);
+        // rank 0 alone wrote the files, and evaluated (the detections of both shards gathered)
+        for (String f : List.of("epoch_1.safetensors", "epoch_1.state.safetensors", "metrics.jsonl", "final.json", "curves.png"))
+            assertTrue(Files.isRegularFile(dist.resolve(f)), f + " missing");
+        assertNotNull(two.lastEval());
+        assertEquals(1, text.split("Average Precision  \\(AP\\) @\\[ IoU=0.50:0.95 \\| area=   all", -1).length - 1, "one evaluation summary: " + text);
+        Map<String, RawTensor> a = Safetensors.read(single.resolve("epoch_1.safetensors")).tensors();
+        Map<String, RawTensor> b = Safetensors.read(dist.resolve("epoch_1.safetensors")).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        double worst = 0;
+        String at = null;
+        for (String k : a.keySet()) {
+            float[] x = a.get(k).toFloatArray(), y = b.get(k).toFloatArray();
+            double scale = 1e-3, d = 0;
+            for (int i = 0; i < x.length; i++) { scale = Math.max(scale, Math.abs(x[i])); d = Math.max(d, Math.abs(x[i] - y[i])); }
+            if (d / scale > worst) { worst = d / scale; at = k; }
+        }
+        System.out.printf("train --cpu-workers 2 (batch 1) vs 1 worker (batch 2), one epoch: max rel. weight diff %.3g at %s%n", worst, at);
+        assertTrue(worst < 1e-4, "weights after one epoch differ by " + worst + " at " + at);
+        assertEquals(one.lastLoss(), two.lastLoss(), 1e-4 * Math.abs(one.lastLoss()));
+    }
+
+    private static TrainOptions withBatch(TrainOptions o, int b) {
+        return new TrainOptions(o.dataRoot(), o.epochs(), b, o.lr(), o.workDir(), o.seed(), o.device(), o.resume(), o.pretrained(),
+                o.noPretrained(), o.loadFrom(), o.workers());
+    }
+
+    @Test
+    void shardedEvaluationGivesTheSingleProcessNumbers() throws Exception {
+        Config cfg = DistTestSupport.tinyFixedSize(tmp, 1);
+        CocoDataset val = DataSources.load(cfg, false, tmp.resolve("data").toString(), new DataIssues("val", s -> {}, 0));
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
+        var p0 = Inference.postProcessConfig(cfg.model().testCfg());
+        var post = new autoassign.postprocess.PostProcessConfig(p0.nmsPre(), 0f, p0.iouThr(), p0.maxPerImg(), p0.minBboxSize());
+        CocoEvalResult ref = DatasetEvaluation.run(model, val, CocoGroundTruth.read(val.annotationFile()), Detector.testPipeline(cfg),
+                LoaderOptions.test(1, 0), post, CocoEvalParams.standard(), null).eval();
+        // 3 workers over 4 images: the shards are padded with a repeat, which must not count twice
+        List<InProcessCommunicator> comms = InProcessCommunicator.create(3, Duration.ofSeconds(60));
+        List<CocoEvalResult> res = InProcessCommunicatorTest.onRanks(comms, r -> () -> ShardedEvaluation.run(comms.get(r), model, val,
+                val.annotationFile(), Detector.testPipeline(cfg), LoaderOptions.test(1, 0), post, CocoEvalParams.standard()));
+        assertEquals(null, res.get(1));
+        assertEquals(null, res.get(2));
+        assertArrayEquals(ref.stats(), res.get(0).stats(), 0.0);
+        assertTrue(ref.stats()[1] >= 0, "evaluated: " + java.util.Arrays.toString(ref.stats()));
+    }
+
+    /** Runs the CLI; returns exit code and what it printed on stderr. */
+    private static Object[] cli(String... args) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.execute(args);
+            return new Object[] {code, buf.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void gpusBeyondThisMachineFailAtStartWithOneLine() {
+        Object[] r = cli("train", "--gpus", "2", "--work-dir", tmp.resolve("w").toString());
+        assertEquals(1, r[0]);
+        String err = ((String) r[1]).strip();
+        assertFalse(err.contains("\n"), "one line: " + err);
+        // here (no GPU): "CUDA is not available: ..."; on a 1-GPU machine: "only 1 CUDA device(s)"; without NCCL: "NCCL ..."
+        assertTrue(err.startsWith("error: --gpus 2: "), err);
+        assertTrue(err.contains("CUDA is not available") || err.contains("only 1 CUDA device(s)") || err.contains("NCCL"), err);
+        assertFalse(Files.exists(tmp.resolve("w")), "nothing written before failing");
+    }
+
+    @Test
+    void contradictoryDistributedOptionsAreOneLineErrors() {
+        Object[][] cases = {
+                {new String[] {"train", "--cpu-workers", "2", "--gpus", "2"}, "error: --cpu-workers and --gpus exclude each other"},
+                {new String[] {"train", "--nodes", "2"}, "error: --nodes 2 needs --gpus N (the GPUs of each machine)"},
+                {new String[] {"train", "--gpus", "1", "--nodes", "2", "--node-rank", "2", "--master", "h:1"},
+                        "error: --node-rank must be in 0..1 for --nodes 2, got 2"},
+                {new String[] {"train", "--gpus", "1", "--nodes", "2", "--node-rank", "1"},
+                        "error: --master HOST:PORT is required with --nodes > 1"},
+                {new String[] {"train", "--cpu-workers", "2", "--device", "cuda"},
+                        "error: --cpu-workers runs on the CPU; it cannot be combined with --device cuda"},
+                {new String[] {"train", "--gpus", "2", "--device", "cpu"},
+                        "error: --gpus 2 trains on GPUs; it cannot be combined with --device cpu (use --cpu-workers N for data parallel workers on the CPU)"},
+        };
+        List<String> failures = new ArrayList<>();
+        for (Object[] c : cases) {
+            Object[] r = cli((String[]) c[0]);
+            String err = ((String) r[1]).strip();
+            if (!Integer.valueOf(1).equals(r[0]) || !err.equals(c[1])) failures.add(String.join(" ", (String[]) c[0]) + " -> " + r[0] + " " + err);
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+}
