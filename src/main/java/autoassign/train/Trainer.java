@@ -302,7 +302,13 @@ public final class Trainer {
                     metrics.log(rec);
                 }
             }
-            if (metrics != null) Curves.write(metrics.records(), workDir.resolve("curves.png"));
+            if (metrics != null) {
+                try {
+                    Curves.write(metrics.records(), workDir.resolve("curves.png"));
+                } catch (IOException | RuntimeException e) {
+                    out.println("warning: curves.png not written: " + e.getMessage()); // a plot never costs a training
+                }
+            }
         }
         if (lastEval != null) lastEval.writeJson(workDir.resolve("final.json"));
         if (stopReason != null) out.println("training stopped: " + stopReason);

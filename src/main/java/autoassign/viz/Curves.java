@@ -57,7 +57,11 @@ public final class Curves {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".curves", ".png.tmp");
         try {
-            ChartUtils.writeBufferedImageAsPNG(Files.newOutputStream(tmp), img);
+            // no ImageIO disk cache: it registers a shutdown hook, which fails while a signal stops the JVM
+            javax.imageio.ImageIO.setUseCache(false);
+            try (var os = Files.newOutputStream(tmp)) {
+                ChartUtils.writeBufferedImageAsPNG(os, img);
+            }
             Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
