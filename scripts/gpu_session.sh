@@ -44,13 +44,7 @@ if [[ $only == *4* ]]; then
     echo "python3 with torch (or the script) not found: baseline skipped"
   fi
 fi
-if [[ $only == *5* ]]; then
-  if "$java" -cp "$cp" -XX:+IgnoreUnrecognizedVMOptions -version >/dev/null 2>&1 && unzip -l "$pkg/lib/autoassign-classes.jar" 2>/dev/null | grep -q NcclSelfCheck; then
-    step "5 NCCL one rank" 120 autoassign.train.dist.NcclSelfCheck
-  else
-    echo; echo "=== 5 NCCL: NcclSelfCheck not in this build, skipped"
-  fi
-fi
+[[ $only == *5* ]] && step "5 NCCL one rank (real code path)" 200 autoassign.train.dist.NcclSelfCheck --work "$work/nccl" --no-train
 echo
 echo "gpu_session.sh: $([ $status -eq 0 ] && echo ALL STEPS PASSED || echo SOME STEPS FAILED)"
 exit $status
