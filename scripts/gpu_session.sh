@@ -37,9 +37,9 @@ if [[ $only == *4* ]]; then
   echo; echo "=== 4 PyTorch eager baseline"
   if python3 -c 'import torch' 2>/dev/null && [ -f benchmarks/pytorch/autoassign_torch.py ]; then
     timeout 150 python3 benchmarks/pytorch/autoassign_torch.py --config r50 --device cuda --mode train --size 800x1216 \
-        --batch 2 --warmup 2 --runs 5 --json "$out/torch_r50_train.json" || status=1
+        --batch 2 --warmup 3 --runs 5 --json "$out/torch_r50_train.json" || status=1
     timeout 90 python3 benchmarks/pytorch/autoassign_torch.py --config r50 --device cuda --mode infer --size 800x1216 \
-        --batch 1 --warmup 2 --runs 5 --json "$out/torch_r50_infer.json" || status=1
+        --batch 1 --warmup 3 --runs 5 --json "$out/torch_r50_infer.json" || status=1
   else
     echo "python3 with torch (or the script) not found: baseline skipped"
   fi
