@@ -1,12 +1,12 @@
 package autoassign.eval;
 
+import autoassign.io.AtomicFiles;
+
 import autoassign.postprocess.Detections;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -62,24 +62,7 @@ public final class CocoResults {
     }
 
     public static void write(List<CocoDetections.Detection> dets, Path out) throws IOException {
-        Path abs = out.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp)) {
-                write(dets, os);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(out, os -> write(dets, os));
     }
 
     /** Writes {@code [{"image_id", "category_id", "bbox", "score"}, ...]}, one detection per line (stream left open). */

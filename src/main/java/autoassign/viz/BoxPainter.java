@@ -1,5 +1,7 @@
 package autoassign.viz;
 
+import autoassign.io.AtomicFiles;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -9,9 +11,7 @@ import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -171,23 +171,9 @@ public final class BoxPainter {
                 g.dispose();
             }
         }
-        Path abs = out.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
-        try {
-            if (!ImageIO.write(rgb, format, tmp.toFile())) {
-                throw new IOException("no image writer for " + format);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        BufferedImage image = rgb;
+        AtomicFiles.write(out, os -> {
+            if (!ImageIO.write(image, format, os)) throw new IOException("no image writer for " + format);
+        });
     }
 }

@@ -1,5 +1,7 @@
 package autoassign.viz;
 
+import autoassign.io.AtomicFiles;
+
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -10,9 +12,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -53,18 +53,8 @@ public final class Curves {
         left.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 700, 500));
         right.draw(g, new java.awt.geom.Rectangle2D.Double(700, 0, 700, 500));
         g.dispose();
-        Path dir = png.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".curves", ".png.tmp");
-        try {
-            // no ImageIO disk cache: it registers a shutdown hook, which fails while a signal stops the JVM
-            javax.imageio.ImageIO.setUseCache(false);
-            try (var os = Files.newOutputStream(tmp)) {
-                ChartUtils.writeBufferedImageAsPNG(os, img);
-            }
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        // no ImageIO disk cache: it registers a shutdown hook, which fails while a signal stops the JVM
+        javax.imageio.ImageIO.setUseCache(false);
+        AtomicFiles.write(png, os -> ChartUtils.writeBufferedImageAsPNG(os, img));
     }
 }
