@@ -1,5 +1,7 @@
 package autoassign.autograd;
 
+import autoassign.tensor.DeviceBuffer;
+import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
@@ -10,7 +12,9 @@ import java.util.List;
  * Reverse-mode tape, one per thread (so data-parallel workers in threads each keep their own).
  * Ops record a node when grad mode is on and an input requires a gradient; {@link #backward} walks the
  * nodes once in reverse, accumulates gradients into the inputs and drops each node (and the activations
- * its closure saved) as soon as it has run.
+ * its closure saved) as soon as it has run. On a device, gradient buffers the backward allocated are released as
+ * soon as no gradient slot holds them any more (see GradRefs); what is left is released by the open
+ * {@link MemoryScope}.
  */
 public final class Graph {
     private static final ThreadLocal<Graph> CURRENT = ThreadLocal.withInitial(Graph::new);
@@ -39,7 +43,9 @@ public final class Graph {
         for (Tensor o : outputs) {
             o.setRequiresGrad(true);
             o.markNonLeaf();
+            o.markTaped();
         }
+        for (Tensor in : inputs) if (in != null) in.markTaped(); // kept alive: MemoryScope.dispose leaves them
         current().nodes.add(new Node(inputs, outputs, fn));
     }
 
@@ -83,12 +89,7 @@ public final class Graph {
      * a backward step throws).
      */
     public static void backward(Tensor loss) {
-        if (loss.numel() != 1) {
-            clear();
-            throw new IllegalArgumentException("backward: loss must have one element, got shape " + Shape.str(loss.shape()));
-        }
-        backward(new Tensor[] {loss}, new Tensor[] {loss.backend().broadcastScalar(
-                loss.backend().fromHost(new float[] {1f}, 1), 1f, loss.shape())});
+        backward(loss, null);
     }
 
     /**
@@ -108,13 +109,12 @@ public final class Graph {
             clear();
             throw new IllegalArgumentException("backward: loss must have one element, got shape " + Shape.str(loss.shape()));
         }
-        backward(new Tensor[] {loss}, new Tensor[] {loss.backend().broadcastScalar(
-                loss.backend().fromHost(new float[] {1f}, 1), 1f, loss.shape())}, listener);
+        backward(new Tensor[] {loss}, new Tensor[] {loss.backend().fromHost(new float[] {1f}, loss.shape())}, listener, true);
     }
 
     /** Backpropagates from several roots with the given seed gradients. */
     public static void backward(Tensor[] roots, Tensor[] seeds) {
-        backward(roots, seeds, null);
+        backward(roots, seeds, null, false);
     }
 
     /** For each node index, the leaves (requiring a gradient) whose earliest reader is that node. */
@@ -128,7 +128,7 @@ public final class Graph {
         return byNode;
     }
 
-    private static void backward(Tensor[] roots, Tensor[] seeds, GradReadyListener listener) {
+    private static void backward(Tensor[] roots, Tensor[] seeds, GradReadyListener listener, boolean ownSeeds) {
         Graph g = current();
         if (roots.length != seeds.length) {
             g.nodes.clear();
@@ -141,9 +141,13 @@ public final class Graph {
                         + Shape.str(roots[i].shape()));
             }
         }
-        for (int i = 0; i < roots.length; i++) accumulate(roots[i], seeds[i]);
         java.util.Map<Integer, List<Tensor>> done = listener == null ? null : lastWriters(g.nodes);
-        try (Scope ignored = noGrad()) {
+        try (Scope ignored = noGrad(); MemoryScope.Recorder born = MemoryScope.recordAllocations()) {
+            GradRefs refs = new GradRefs(born);
+            if (ownSeeds) for (Tensor s : seeds) born.adopt(s);
+            List<Tensor> dead = new ArrayList<>();
+            for (int i = 0; i < roots.length; i++) refs.accumulate(roots[i], seeds[i], dead);
+            refs.releaseDead(dead);
             for (int i = g.nodes.size() - 1; i >= 0; i--) {
                 if (done != null) notifyReady(done, i + 1, listener); // node i + 1 has just run
                 Node node = g.nodes.remove(i);
@@ -158,8 +162,13 @@ public final class Graph {
                 Tensor[] gradIn = node.fn.apply(gradOut);
                 for (int j = 0; j < node.inputs.length; j++) {
                     Tensor in = node.inputs[j];
-                    if (in != null && in.requiresGrad() && j < gradIn.length && gradIn[j] != null) accumulate(in, gradIn[j]);
+                    if (in != null && in.requiresGrad() && j < gradIn.length && gradIn[j] != null) refs.accumulate(in, gradIn[j], dead);
                 }
+                // the output gradients have been consumed; they (and input gradients nobody took) are freed unless a
+                // gradient slot still holds their buffer (pass-through ops, views) — after all inputs are served
+                for (Tensor t : gradOut) if (t != null) { refs.drop(t); dead.add(t); }
+                for (Tensor t : gradIn) if (t != null) dead.add(t);
+                refs.releaseDead(dead);
             }
             if (done != null) notifyReady(done, 0, listener);
         } catch (RuntimeException | Error e) {
@@ -168,17 +177,61 @@ public final class Graph {
         }
     }
 
+    /**
+     * Early release of gradient temporaries on a device (CPU arrays are left to the GC). Counts, per device buffer,
+     * the gradient slots ({@code Tensor.grad}) set during this backward that hold it; a buffer is released when no
+     * slot holds it any more and it was allocated during this backward (so no forward tensor, no closure's saved
+     * state and no gradient from before the backward is ever released here).
+     */
+    private static final class GradRefs {
+        private final MemoryScope.Recorder born;
+        private final java.util.IdentityHashMap<DeviceBuffer, int[]> holders = new java.util.IdentityHashMap<>();
+
+        GradRefs(MemoryScope.Recorder born) { this.born = born; }
+
+        void accumulate(Tensor t, Tensor g, List<Tensor> dead) {
+            if (!t.requiresGrad()) return;
+            if (!java.util.Arrays.equals(t.shape(), g.shape()))
+                throw new IllegalStateException("backward: gradient " + Shape.str(g.shape()) + " does not match tensor "
+                        + Shape.str(t.shape()));
+            Tensor prev = t.grad();
+            if (prev == null) {
+                t.setGrad(g);
+                hold(g);
+            } else {
+                Tensor sum = prev.backend().add(prev, g);
+                t.setGrad(sum);
+                hold(sum);
+                drop(prev);
+                dead.add(prev);
+                dead.add(g);
+            }
+        }
+
+        private void hold(Tensor t) {
+            DeviceBuffer b = t.storageBuffer();
+            if (b != null) holders.computeIfAbsent(b, k -> new int[1])[0]++;
+        }
+
+        /** A slot that held {@code t} no longer does (slots set before the backward were never counted). */
+        void drop(Tensor t) {
+            DeviceBuffer b = t.storageBuffer();
+            if (b == null) return;
+            int[] c = holders.get(b);
+            if (c != null && --c[0] <= 0) holders.remove(b);
+        }
+
+        void releaseDead(List<Tensor> dead) {
+            for (Tensor t : dead) {
+                DeviceBuffer b = t.storageBuffer();
+                if (b != null && !b.released() && !holders.containsKey(b) && born.recorded(b)) b.release();
+            }
+            dead.clear();
+        }
+    }
+
     private static void notifyReady(java.util.Map<Integer, List<Tensor>> done, int node, GradReadyListener listener) {
         List<Tensor> leaves = done.remove(node);
         if (leaves != null) for (Tensor t : leaves) listener.ready(t);
-    }
-
-    private static void accumulate(Tensor t, Tensor g) {
-        if (!t.requiresGrad()) return;
-        if (!java.util.Arrays.equals(t.shape(), g.shape()))
-            throw new IllegalStateException("backward: gradient " + Shape.str(g.shape()) + " does not match tensor "
-                    + Shape.str(t.shape()));
-        Tensor prev = t.grad();
-        t.setGrad(prev == null ? g : prev.backend().add(prev, g));
     }
 }

@@ -97,6 +97,36 @@ public interface Backend {
     /** Waits until every op issued so far has finished (a no-op for synchronous backends). */
     default void synchronize() {}
 
+    // ---- flat copies (gradient buckets of data-parallel training) ----
+    /**
+     * {@code dst[dstOff .. dstOff+n) = src[srcOff .. srcOff+n)} over the flat element order, both on this
+     * backend's device (ordered with the device's other ops). The default goes through host copies; devices
+     * override it with a device-to-device copy.
+     */
+    default void copyRange(Tensor dst, long dstOff, Tensor src, long srcOff, long n) {
+        if (n == 0) return;
+        if (dst.isCpu() && src.isCpu()) {
+            System.arraycopy(src.data(), Math.toIntExact(srcOff), dst.data(), Math.toIntExact(dstOff), Math.toIntExact(n));
+            return;
+        }
+        float[] d = dst.toFloatArray();
+        System.arraycopy(src.toFloatArray(), Math.toIntExact(srcOff), d, Math.toIntExact(dstOff), Math.toIntExact(n));
+        if (dst.isCpu()) System.arraycopy(d, 0, dst.data(), 0, d.length);
+        else dst.buffer().fromHost(d);
+    }
+
+    /** {@code dst[off .. off+n) = 0} (see {@link #copyRange}). */
+    default void zeroRange(Tensor dst, long off, long n) {
+        if (n == 0) return;
+        if (dst.isCpu()) {
+            java.util.Arrays.fill(dst.data(), Math.toIntExact(off), Math.toIntExact(off + n), 0f);
+            return;
+        }
+        float[] d = dst.toFloatArray();
+        java.util.Arrays.fill(d, Math.toIntExact(off), Math.toIntExact(off + n), 0f);
+        dst.buffer().fromHost(d);
+    }
+
     // ---- optimizer ----
     /**
      * One SGD step in place, PyTorch semantics: g' = g + wd·p; buf = momentum·buf + g' (buf = g' on the first

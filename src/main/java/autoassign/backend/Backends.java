@@ -26,6 +26,16 @@ public final class Backends {
         });
     }
 
+    /**
+     * Installs {@code backend} as the backend of one accelerator {@code device} (tests: a checked stand-in device
+     * that runs the CPU math on fake device buffers); {@code backend} null removes it.
+     */
+    public static void register(Device device, Backend backend) {
+        if (device.isCpu()) throw new IllegalArgumentException("the CPU backend cannot be replaced");
+        if (backend == null) OTHERS.remove(device);
+        else OTHERS.put(device, backend);
+    }
+
     /** Installs the factory of accelerator backends (called by the CUDA probe). */
     public static void registerAccelerator(Function<Device, Backend> factory) { accelerator = factory; }
 }

@@ -10,6 +10,7 @@ import autoassign.postprocess.Detections;
 import autoassign.postprocess.LevelOutput;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.postprocess.PostProcessor;
+import autoassign.tensor.MemoryScope;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,11 +31,14 @@ public final class Inference {
 
     /** Forward pass (no autograd tape) and post-processing of every image of the batch. */
     public static List<Detections> predict(AutoAssignDetector model, Batch batch, PostProcessConfig cfg) {
-        HeadOutputs out;
-        try (Graph.Scope ignored = Graph.noGrad()) {
-            out = model.forward(batch.toTensor().to(model.device()));
+        // every device buffer of the forward is released once the outputs are on the host
+        try (MemoryScope mem = MemoryScope.open()) {
+            HeadOutputs out;
+            try (Graph.Scope ignored = Graph.noGrad()) {
+                out = model.forward(batch.toTensor().to(model.device()));
+            }
+            return postprocess(out, batch.metas(), cfg);
         }
-        return postprocess(out, batch.metas(), cfg);
     }
 
     /**

@@ -30,8 +30,17 @@ public final class AutoAssignLoss {
     /** The three losses (each a one-element tensor, {@code [1]}), recorded together on the tape. */
     public record Losses(Tensor pos, Tensor neg, Tensor center, AutoAssignLossOp.Result details) {
         public double total() {
-            return (double) pos.item() + neg.item() + center.item();
+            return posValue() + negValue() + centerValue();
         }
+
+        /** {@code pos.item()} without reading the device: the value the loss formed on the host. */
+        public double posValue() { return details != null ? (double) (float) details.lossPos : pos.item(); }
+
+        /** {@code neg.item()}, read on the host (see {@link #posValue}). */
+        public double negValue() { return details != null ? (double) (float) details.lossNeg : neg.item(); }
+
+        /** {@code center.item()}, read on the host (see {@link #posValue}). */
+        public double centerValue() { return details != null ? (double) (float) details.lossCenter : center.item(); }
     }
 
     /** Single worker. */
@@ -153,9 +162,8 @@ public final class AutoAssignLoss {
             return new Losses(pos, neg, center, r);
         }
         Graph.record(inputs, new Tensor[] {pos, neg, center}, g -> {
-            double gPos = g[0] == null ? 0 : g[0].item();
-            double gNeg = g[1] == null ? 0 : g[1].item();
-            double gCenter = g[2] == null ? 0 : g[2].item();
+            double[] up = upstream(g);
+            double gPos = up[0], gNeg = up[1], gCenter = up[2];
             // d total / d Lpos_i, d Lneg_i, d z_i (AA_3 §7; §8: no positive or center gradient without GTs)
             float wpos = noGt ? 0f : (float) (gPos / posNorm);
             float wneg = (float) (gNeg / negNorm);
@@ -165,6 +173,18 @@ public final class AutoAssignLoss {
             return op.backward(f, wpos, wneg, wctr, wanted);
         });
         return new Losses(pos, neg, center, r);
+    }
+
+    /** The three upstream gradients as host values; one device read per distinct tensor (one sync, not three). */
+    private static double[] upstream(Tensor[] g) {
+        double[] v = new double[3];
+        for (int i = 0; i < 3; i++) {
+            if (g[i] == null) continue;
+            int same = -1;
+            for (int k = 0; k < i; k++) if (g[k] == g[i]) same = k;
+            v[i] = same >= 0 ? v[same] : g[i].item();
+        }
+        return v;
     }
 
     /** Inputs in the tape's order: cls per level, bbox per level, obj per level, mean, sigma. */
@@ -195,9 +215,8 @@ public final class AutoAssignLoss {
 
         Tensor[] inputs = inputs(cls, bbox, obj, mean, sigma);
         Graph.record(inputs, new Tensor[] {pos, neg, center}, g -> {
-            double gPos = g[0] == null ? 0 : g[0].item();
-            double gNeg = g[1] == null ? 0 : g[1].item();
-            double gCenter = g[2] == null ? 0 : g[2].item();
+            double[] up = upstream(g);
+            double gPos = up[0], gNeg = up[1], gCenter = up[2];
             AutoAssignLossOp.Result rb = AutoAssignLossOp.forwardBackward(b, reducer, gPos, gNeg, gCenter);
             Tensor[] out = new Tensor[inputs.length];
             float[][] gc = grid.imagesToLevels(rb.gradCls, numClasses);

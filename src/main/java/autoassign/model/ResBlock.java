@@ -4,6 +4,7 @@ import autoassign.autograd.F;
 import autoassign.config.NormConfig;
 import autoassign.nn.Conv2d;
 import autoassign.nn.Module;
+import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
 /**
@@ -24,7 +25,36 @@ public abstract class ResBlock extends Module {
     protected Tensor identity(Tensor x) {
         if (downsample == null) return x;
         Tensor y = ((Conv2d) downsample.get(0)).forward(x);
-        return Norms.apply(downsample.get(1), y);
+        Tensor n = Norms.apply(downsample.get(1), y);
+        MemoryScope.dispose(y);
+        return n;
+    }
+
+    /**
+     * conv → norm (→ ReLU). Intermediates that no tape node references (frozen stages, inference) are released
+     * at once instead of at the end of the step's memory scope; {@code disposeInput}: also the input (an
+     * intermediate of this block, never the block's own input).
+     */
+    static Tensor step(Tensor in, Conv2d conv, Module norm, boolean relu, boolean disposeInput) {
+        Tensor c = conv.forward(in);
+        if (disposeInput) MemoryScope.dispose(in);
+        Tensor n = Norms.apply(norm, c);
+        MemoryScope.dispose(c);
+        if (!relu) return n;
+        Tensor r = F.relu(n);
+        MemoryScope.dispose(n);
+        return r;
+    }
+
+    /** relu(out + identity(x)), releasing the untaped intermediates (never x itself). */
+    protected Tensor residual(Tensor out, Tensor x) {
+        Tensor id = identity(x);
+        Tensor sum = F.add(out, id);
+        MemoryScope.dispose(out);
+        if (id != x) MemoryScope.dispose(id);
+        Tensor y = F.relu(sum);
+        MemoryScope.dispose(sum);
+        return y;
     }
 
     static ModuleList<Module> buildDownsample(int in, int out, int stride, NormConfig norm) {
@@ -51,9 +81,9 @@ public abstract class ResBlock extends Module {
         }
 
         @Override public Tensor forward(Tensor x) {
-            Tensor out = F.relu(Norms.apply(norm1, conv1.forward(x)));
-            out = Norms.apply(norm2, conv2.forward(out));
-            return F.relu(F.add(out, identity(x)));
+            Tensor out = step(x, conv1, norm1, true, false);
+            out = step(out, conv2, norm2, false, true);
+            return residual(out, x);
         }
 
         @Override public Module lastNorm() { return norm2; }
@@ -81,10 +111,10 @@ public abstract class ResBlock extends Module {
         }
 
         @Override public Tensor forward(Tensor x) {
-            Tensor out = F.relu(Norms.apply(norm1, conv1.forward(x)));
-            out = F.relu(Norms.apply(norm2, conv2.forward(out)));
-            out = Norms.apply(norm3, conv3.forward(out));
-            return F.relu(F.add(out, identity(x)));
+            Tensor out = step(x, conv1, norm1, true, false);
+            out = step(out, conv2, norm2, true, true);
+            out = step(out, conv3, norm3, false, true);
+            return residual(out, x);
         }
 
         @Override public Module lastNorm() { return norm3; }

@@ -5,6 +5,7 @@ import autoassign.config.BackboneConfig;
 import autoassign.nn.Conv2d;
 import autoassign.nn.Init;
 import autoassign.nn.Module;
+import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -75,11 +76,18 @@ public final class ResNet extends Module {
     public List<Tensor> forward(Tensor x) {
         if (x.rank() != 4 || x.dim(1) != 3)
             throw new IllegalArgumentException("ResNet: input must be [N, 3, H, W], got " + x);
-        Tensor y = F.relu(Norms.apply(norm1, conv1.forward(x)));
-        y = F.maxPool2d(y, 3, 2, 1);
+        // intermediates no tape node references (the frozen stem and stages; inference) are released as soon as
+        // they are consumed, not at the end of the step's memory scope
+        Tensor r = ResBlock.step(x, conv1, norm1, true, false);
+        Tensor y = F.maxPool2d(r, 3, 2, 1);
+        MemoryScope.dispose(r);
         List<Tensor> outs = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
-            for (ResBlock b : layers.get(i)) y = b.forward(y);
+            for (ResBlock b : layers.get(i)) {
+                Tensor in = y;
+                y = b.forward(in);
+                if (!outs.contains(in)) MemoryScope.dispose(in);
+            }
             if (cfg.outIndices().contains(i)) outs.add(y);
         }
         return outs;

@@ -23,7 +23,30 @@ public final class FrozenBatchNorm2d extends Module {
         freeze();
     }
 
+    /** scale/shift on one device, with the versions of the four tensors they were computed from. */
+    private record Affine(autoassign.tensor.Device device, int[] versions, Tensor scale, Tensor shift) {}
+
+    private volatile Affine cached;
+
     public Tensor forward(Tensor x) {
+        Tensor[] ss = scaleShift(x);
+        return F.channelAffine(x, ss[0], ss[1]);
+    }
+
+    /**
+     * The per-channel scale/shift on {@code x}'s device. On an accelerator they are computed once and cached
+     * (no host round trip per forward); recomputed when the device or a version of weight, bias or the running
+     * statistics changes (loadStateDict / copyFrom / to(device) bump it). On the CPU they are recomputed on every
+     * call (host arrays, cheap; and writes through {@code data()} do not bump versions).
+     */
+    private Tensor[] scaleShift(Tensor x) {
+        autoassign.tensor.Device dev = x.device();
+        int[] versions = {weight.version(), bias.version(), runningMean.version(), runningVar.version()};
+        Affine a = cached;
+        if (!dev.isCpu() && a != null && a.device.equals(dev) && java.util.Arrays.equals(a.versions, versions)
+                && a.scale.storageBuffer() != null && !a.scale.storageBuffer().released()
+                && a.shift.storageBuffer() != null && !a.shift.storageBuffer().released())
+            return new Tensor[] {a.scale, a.shift};
         int c = weight.numel();
         float[] w = weight.toFloatArray(), b = bias.toFloatArray(), m = runningMean.toFloatArray(), v = runningVar.toFloatArray();
         float[] scale = new float[c], shift = new float[c];
@@ -31,6 +54,14 @@ public final class FrozenBatchNorm2d extends Module {
             scale[i] = (float) (w[i] / Math.sqrt((double) v[i] + EPS));
             shift[i] = b[i] - m[i] * scale[i];
         }
-        return F.channelAffine(x, x.backend().fromHost(scale, c), x.backend().fromHost(shift, c));
+        Tensor st = x.backend().fromHost(scale, c), sh = x.backend().fromHost(shift, c);
+        if (!dev.isCpu()) {
+            // persistent (outlives the memory scope of the step that first needs it); a replaced pair is left to
+            // the GC, since a tape recorded before the change may still hold it
+            st.keep();
+            sh.keep();
+            cached = new Affine(dev, versions, st, sh);
+        }
+        return new Tensor[] {st, sh};
     }
 }

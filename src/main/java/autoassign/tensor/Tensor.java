@@ -15,10 +15,12 @@ public final class Tensor {
     private Device device;
     private float[] host;          // storage when device is CPU
     private DeviceBuffer buffer;   // storage when device is an accelerator
+    private volatile int version;  // bumped by in-place writes through this object (copyFrom, moveTo, bumpVersion)
 
     // autograd state, owned by autoassign.autograd
     private boolean requiresGrad;
     private boolean leaf = true;
+    private boolean taped;         // an input or output of a recorded tape node (a closure may hold it)
     private Tensor grad;
 
     private Tensor(int[] shape, float[] host) {
@@ -85,6 +87,25 @@ public final class Tensor {
         return buffer;
     }
 
+    /** The device storage, or null for a CPU tensor or after {@link #releaseStorage()} (never throws). */
+    public DeviceBuffer storageBuffer() { return buffer; }
+
+    /**
+     * Makes this tensor's device storage outlive the {@link MemoryScope}s open on this thread (persistent state
+     * created inside a step: optimizer momentum, caches). No-op on the CPU. Returns this.
+     */
+    public Tensor keep() { return MemoryScope.keep(this); }
+
+    /**
+     * A counter bumped by in-place changes made through this object ({@link #copyFrom}, {@link #moveTo},
+     * {@link #bumpVersion}); caches derived from a tensor's values compare it. Writes through {@link #data()} or
+     * the buffer do not bump it: callers that write so and need caches refreshed call {@link #bumpVersion}.
+     */
+    public int version() { return version; }
+
+    /** Marks the values as changed (see {@link #version}). */
+    public void bumpVersion() { version++; }
+
     /** A host copy of the values, from any device. */
     public float[] toFloatArray() { return host != null ? host.clone() : buffer.toHost(); }
 
@@ -103,10 +124,12 @@ public final class Tensor {
     public void moveTo(Device target) {
         if (target.equals(device)) return;
         Tensor moved = to(target);
+        MemoryScope.keep(moved); // parameters and buffers are persistent
         releaseStorage();
         host = moved.host;
         buffer = moved.buffer;
         device = target;
+        version++;
         if (grad != null) grad = grad.to(target);
     }
 
@@ -117,6 +140,7 @@ public final class Tensor {
         if (host != null && src.host != null) System.arraycopy(src.host, 0, host, 0, host.length);
         else if (host != null) System.arraycopy(src.toFloatArray(), 0, host, 0, host.length);
         else buffer.fromHost(src.toFloatArray());
+        version++;
     }
 
     /** A tensor of another shape sharing this storage. */
@@ -141,6 +165,11 @@ public final class Tensor {
     public boolean isLeaf() { return leaf; }
 
     public void markNonLeaf() { leaf = false; }
+
+    /** True once an op recorded on the tape has this tensor as input or output (its closure may read it). */
+    public boolean taped() { return taped; }
+
+    public void markTaped() { taped = true; }
 
     public Tensor grad() { return grad; }
 

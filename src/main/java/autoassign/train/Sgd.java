@@ -36,10 +36,11 @@ public final class Sgd {
             Tensor buf = buffers.get(g.name);
             boolean first = buf == null;
             if (first) {
-                buf = g.param.backend().zeros(g.param.shape());
+                buf = g.param.backend().zeros(g.param.shape()).keep(); // persistent: outlives the step's memory scope
                 buffers.put(g.name, buf);
             }
             g.param.backend().sgdStep(g.param, grad, buf, lr, momentum, g.weightDecay, first);
+            g.param.bumpVersion();
         }
     }
 
@@ -59,7 +60,7 @@ public final class Sgd {
         for (var e : state.entrySet()) {
             Group g = byName.get(e.getKey());
             if (g == null) { unknown.add(e.getKey()); continue; }
-            Tensor buf = g.param.backend().zeros(g.param.shape());
+            Tensor buf = g.param.backend().zeros(g.param.shape()).keep();
             buf.copyFrom(e.getValue());
             buffers.put(e.getKey(), buf);
         }

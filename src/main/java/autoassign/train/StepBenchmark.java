@@ -10,6 +10,7 @@ import autoassign.eval.Inference;
 import autoassign.model.AutoAssignDetector;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.tensor.Device;
+import autoassign.tensor.MemoryScope;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -71,11 +72,15 @@ public final class StepBenchmark {
         for (int i = 0; i < warmup + runs; i++) {
             if (i == warmup) resetPeaks(be);
             long t0 = System.nanoTime();
-            if (mode == Mode.TRAIN) {
-                Trainer.StepLosses l = Trainer.step(model, sgd, b, device, 1e-4f);
-                if (l.badTerm() != null) throw new IllegalStateException("bench: non-finite " + l.badTerm());
-            } else {
-                Inference.predict(model, b, post);
+            // one memory scope per run (Trainer.step and Inference.predict also open their own): nothing of a run
+            // outlives it but the optimizer's momentum and the model's caches, which are kept
+            try (MemoryScope ignored = MemoryScope.open()) {
+                if (mode == Mode.TRAIN) {
+                    Trainer.StepLosses l = Trainer.step(model, sgd, b, device, 1e-4f);
+                    if (l.badTerm() != null) throw new IllegalStateException("bench: non-finite " + l.badTerm());
+                } else {
+                    Inference.predict(model, b, post);
+                }
             }
             be.synchronize();
             if (i >= warmup) times[i - warmup] = (System.nanoTime() - t0) / 1e6;

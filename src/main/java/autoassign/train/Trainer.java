@@ -24,6 +24,7 @@ import autoassign.loss.LossReducer;
 import autoassign.model.AutoAssignDetector;
 import autoassign.model.HeadOutputs;
 import autoassign.tensor.Device;
+import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 import autoassign.train.dist.Communicator;
 import autoassign.train.dist.GradientBuckets;
@@ -190,7 +191,10 @@ public final class Trainer {
         GradientBuckets buckets = null;
         if (replica != null) {
             // identical initial weights on every worker (same seed, same files), made certain: rank 0's win
-            for (Tensor t : model.stateDict().values()) comm.broadcast(t, 0);
+            for (Tensor t : model.stateDict().values()) {
+                comm.broadcast(t, 0);
+                t.bumpVersion(); // written in place by the collective: caches derived from it are stale
+            }
             List<Tensor> trainable = new ArrayList<>();
             for (Sgd.Group g : sgd.groups()) trainable.add(g.param());
             buckets = new GradientBuckets(comm, trainable, replica.bucketBytes());
@@ -216,6 +220,7 @@ public final class Trainer {
                 int iterInEpoch = 0;
                 try (DataLoader.Epoch it = loader.epoch(epoch); TrainProgress progress = new TrainProgress(out, epoch, epochs, planned)) {
                     long dataStart = System.nanoTime();
+                    LogWindow window = new LogWindow();
                     while (allAgree(it.hasNext())) {
                         Batch batch = it.next();
                         if (iterInEpoch < skipIters) { iterInEpoch++; dataStart = System.nanoTime(); continue; }
@@ -240,19 +245,21 @@ public final class Trainer {
                         }
                         globalIter++;
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
+                        window.add(losses, iterTime, dataTime);
                         if (iterInEpoch % cfg.runtime().logInterval() == 0 || iterInEpoch == planned) {
                             Map<String, Object> rec = new LinkedHashMap<>();
                             rec.put("mode", "train");
                             rec.put("epoch", epoch + 1);
                             rec.put("iter", globalIter);
                             rec.put("lr", lr);
-                            rec.put("time", iterTime);
-                            rec.put("data_time", dataTime);
+                            rec.put("time", window.time());
+                            rec.put("data_time", window.dataTime());
                             rec.put("memory_mb", memoryMb(device));
-                            rec.put("loss", losses.total());
-                            rec.put("loss_pos", losses.pos());
-                            rec.put("loss_neg", losses.neg());
-                            rec.put("loss_center", losses.center());
+                            rec.put("loss", window.loss());
+                            rec.put("loss_pos", window.pos());
+                            rec.put("loss_neg", window.neg());
+                            rec.put("loss_center", window.center());
+                            window.reset();
                             if (metrics != null) metrics.log(rec);
                             progress.logLine(iterInEpoch, globalIter, rec);
                         }
@@ -346,6 +353,15 @@ public final class Trainer {
      */
     public static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr,
                                   Communicator comm, GradientBuckets buckets) {
+        // every device buffer of the step (activations, gradients, loss state) is released when it ends: after
+        // the SGD update nothing of it is needed (the losses are host doubles); momentum buffers are kept by Sgd
+        try (MemoryScope ignored = MemoryScope.open()) {
+            return stepInScope(model, sgd, batch, device, lr, comm, buckets);
+        }
+    }
+
+    private static StepLosses stepInScope(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr,
+                                          Communicator comm, GradientBuckets buckets) {
         Tensor images = batch.toTensor().to(device);
         HeadOutputs o = model.forward(images);
         GroundTruth[] gts = targets(batch);
@@ -371,7 +387,8 @@ public final class Trainer {
             }
             return new StepLosses(Double.NaN, Double.NaN, Double.NaN, "loss input (" + e.getMessage() + ")");
         }
-        double pos = l.pos().item(), neg = l.neg().item(), center = l.center().item();
+        // the values the loss formed on the host (no device round trip)
+        double pos = l.posValue(), neg = l.negValue(), center = l.centerValue();
         if (comm != null) {
             double[] mean = comm.allReduceSum(new double[] {pos, neg, center});
             pos = mean[0] / comm.worldSize();

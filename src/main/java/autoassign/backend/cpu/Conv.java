@@ -34,6 +34,11 @@ final class Conv {
     static volatile int blockFloats = Integer.getInteger("autoassign.conv.blockFloats", BLOCK_FLOATS),
             minBlockCols = MIN_BLOCK_COLS;
 
+    /** Stride-1 convs run as shifted GEMMs ({@link ShiftConv}); false forces im2col everywhere (A/B timing, tests). */
+    static volatile boolean shiftGemm = !Boolean.getBoolean("autoassign.conv.im2col");
+    /** Strided convs unfold from the input's stride phases ({@link Im2col#phaseSplit}); false: strided gathers. */
+    static volatile boolean phased = !Boolean.getBoolean("autoassign.conv.noPhases");
+
     private Conv() {}
 
     static int[] outputShape(String op, int[] xs, int[] ws, ConvParams p) {
@@ -58,6 +63,11 @@ final class Conv {
         return Math.max(1, cols / ow);
     }
 
+    /** Least output rows per parallel chunk: about 4 MFLOP, so that handing a chunk to a helper pays off. */
+    static int minChunkRows(int n, int cout, int k, int ow) {
+        return (int) Math.max(1, 4_000_000L / Math.max(1L, 2L * n * cout * k * ow));
+    }
+
     /** Copies a host array region into native scratch {@code slot} of the calling thread. */
     private static OffHeap.Buf stage(int slot, float[] src, int off, int len) {
         OffHeap.Buf b = OffHeap.get(slot, len);
@@ -72,12 +82,14 @@ final class Conv {
                     + Shape.str(ws) + " (" + ws[0] + " output channels)");
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
-        float[] xd = x.data(), out = new float[Math.toIntExact((long) n * outPlane)];
         float[] b = bias == null ? null : bias.data();
+        if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.forward(x.data(), xs, w.data(), cout, kh, kw, b, p, os);
+        float[] xd = x.data(), out = new float[Math.toIntExact((long) n * outPlane)];
         if (n == 0) return Tensor.of(out, os);
         OffHeap.Buf a = stage(OffHeap.CONV_W, w.data(), 0, cout * k);
         int rowsPerBlock = blockRows(k, ow);
-        Parallel.range(oh, 1, (r0, r1) -> {
+        Im2col.Phased xp = phased && Im2col.strided(p) ? Im2col.phaseSplit(xd, n, cin, h, wd, kh, kw, p) : null;
+        Parallel.range(oh, minChunkRows(n, cout, k, ow), (r0, r1) -> {
             int maxNb = Math.min(rowsPerBlock, r1 - r0) * ow;
             OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * maxNb);
             OffHeap.Buf c = OffHeap.get(OffHeap.CONV_OUT, (long) cout * maxNb);
@@ -86,14 +98,15 @@ final class Conv {
                 for (int oy0 = r0; oy0 < r1; oy0 += rowsPerBlock) {
                     int oy1 = Math.min(r1, oy0 + rowsPerBlock), nb = (oy1 - oy0) * ow;
                     long t0 = OpProfile.start();
-                    Im2col.im2colBlock(xd, i * inPlane, cin, h, wd, kh, kw, p, oy0, oy1, ow, col.buf(), row);
+                    if (xp != null) Im2col.im2colBlockPhased(xp, i, cin, kh, kw, p, oy0, oy1, ow, col.buf(), row);
+                    else Im2col.im2colBlock(xd, i * inPlane, cin, h, wd, kh, kw, p, oy0, oy1, ow, col.buf(), row);
                     long t1 = OpProfile.start();
                     Blas.sgemm(false, false, cout, nb, k, 1f, a.ptr(), 0, k, col.ptr(), 0, nb, 0f, c.ptr(), 0, nb);
                     long t2 = OpProfile.start();
                     copyOut(c.buf(), nb, out, i * outPlane + oy0 * ow, ohw, cout, b);
                     if (OpProfile.ENABLED) {
-                        OpProfile.add("  (thread time) fwd im2col", t0, 0);
-                        OpProfile.add("  (thread time) fwd sgemm", t1, 2L * cout * nb * k);
+                        OpProfile.addSpan("  (thread time) fwd im2col", t0, t1, 0);
+                        OpProfile.addSpan("  (thread time) fwd sgemm", t1, t2, 2L * cout * nb * k);
                         OpProfile.add("  (thread time) fwd copy-out", t2, 0);
                     }
                 }
@@ -119,6 +132,7 @@ final class Conv {
         Shape.checkSame("conv2dBackwardInput", gradOut.shape(), os);
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
+        if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.backwardInput(gradOut.data(), xs, w.data(), cout, kh, kw, p, os);
         float[] gx = new float[Math.toIntExact((long) n * inPlane)];
         if (n == 0) return Tensor.of(gx, xs);
         OffHeap.Buf a = stage(OffHeap.CONV_W, w.data(), 0, cout * k);
@@ -126,7 +140,8 @@ final class Conv {
         int rowsPerBlock = blockRows(k, ow);
         // output rows whose col2im may touch the input rows of the next range
         int halo = (kh - 1) * p.dilationH() / p.strideH();
-        int chunks = Parallel.chunkCount(oh, Math.max(1, 2 * halo));
+        int minRows = Math.max(Math.max(1, 2 * halo), minChunkRows(n, cout, k, ow));
+        int chunks = Parallel.chunkCount(oh, minRows);
         BlockBody body = (r0, r1) -> {
             int maxNb = Math.min(rowsPerBlock, r1 - r0) * ow;
             OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * maxNb);
@@ -141,7 +156,7 @@ final class Conv {
                     long t1 = OpProfile.start();
                     Im2col.col2imBlock(col.buf(), cin, h, wd, kh, kw, p, oy0, oy1, ow, gx, i * inPlane, row);
                     if (OpProfile.ENABLED) {
-                        OpProfile.add("  (thread time) bwd-data sgemm", t0, 2L * cout * nb * k);
+                        OpProfile.addSpan("  (thread time) bwd-data sgemm", t0, t1, 2L * cout * nb * k);
                         OpProfile.add("  (thread time) bwd-data col2im", t1, 0);
                     }
                 }
@@ -150,7 +165,7 @@ final class Conv {
         if (chunks <= 1) {
             body.run(0, oh);
         } else {
-            Parallel.chunks(oh, Math.max(1, 2 * halo), (c, r0, r1) -> {
+            Parallel.chunks(oh, minRows, (c, r0, r1) -> {
                 int end = c == chunks - 1 ? r1 : Math.max(r0, r1 - halo);
                 if (end > r0) body.run(r0, end);
             });
@@ -169,12 +184,14 @@ final class Conv {
         Shape.checkSame("conv2dBackwardWeight", gradOut.shape(), os);
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
+        if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.backwardWeight(gradOut.data(), x.data(), xs, ws, p, os);
         float[] xd = x.data(), gw = new float[cout * k];
         if (n == 0) return Tensor.of(gw, ws);
         OffHeap.Buf g = stage(OffHeap.CONV_G, gradOut.data(), 0, n * outPlane);
         int rowsPerBlock = blockRows(k, ow);
+        Im2col.Phased xp = phased && Im2col.strided(p) ? Im2col.phaseSplit(xd, n, cin, h, wd, kh, kw, p) : null;
         ConcurrentLinkedQueue<float[]> partials = new ConcurrentLinkedQueue<>();
-        Parallel.range(oh, 1, (r0, r1) -> {
+        Parallel.range(oh, minChunkRows(n, cout, k, ow), (r0, r1) -> {
             int maxNb = Math.min(rowsPerBlock, r1 - r0) * ow;
             OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * maxNb);
             OffHeap.Buf acc = OffHeap.get(OffHeap.CONV_OUT, (long) cout * k);
@@ -184,13 +201,14 @@ final class Conv {
                 for (int oy0 = r0; oy0 < r1; oy0 += rowsPerBlock) {
                     int oy1 = Math.min(r1, oy0 + rowsPerBlock), nb = (oy1 - oy0) * ow;
                     long t0 = OpProfile.start();
-                    Im2col.im2colBlock(xd, i * inPlane, cin, h, wd, kh, kw, p, oy0, oy1, ow, col.buf(), row);
+                    if (xp != null) Im2col.im2colBlockPhased(xp, i, cin, kh, kw, p, oy0, oy1, ow, col.buf(), row);
+                    else Im2col.im2colBlock(xd, i * inPlane, cin, h, wd, kh, kw, p, oy0, oy1, ow, col.buf(), row);
                     long t1 = OpProfile.start();
                     // dW[Cout, K] (+)= G[Cout, block] · colᵀ[block, K]
                     Blas.sgemm(false, true, cout, k, nb, 1f, g.ptr(), (long) i * outPlane + oy0 * ow, ohw,
                             col.ptr(), 0, nb, first ? 0f : 1f, acc.ptr(), 0, k);
                     if (OpProfile.ENABLED) {
-                        OpProfile.add("  (thread time) bwd-filter im2col", t0, 0);
+                        OpProfile.addSpan("  (thread time) bwd-filter im2col", t0, t1, 0);
                         OpProfile.add("  (thread time) bwd-filter sgemm", t1, 2L * cout * nb * k);
                     }
                     first = false;

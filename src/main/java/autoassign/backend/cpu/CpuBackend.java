@@ -70,7 +70,7 @@ public final class CpuBackend implements Backend {
         int n = g.dim(0), c = g.dim(1), hw = g.dim(2) * g.dim(3);
         float[] gd = g.data();
         float[] out = new float[c];
-        Parallel.range(c, 1, (c0, c1) -> {
+        Parallel.range(c, Math.max(1, (1 << 15) / Math.max(1, n * hw)), (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 double s = 0;
                 for (int i = 0; i < n; i++) {
@@ -209,7 +209,7 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("channelAffine: input " + Shape.str(x.shape()) + " needs " + c
                     + " scales/shifts, got " + Shape.str(scale.shape()) + (shift == null ? "" : " / " + Shape.str(shift.shape())));
         float[] in = x.data(), sc = scale.data(), sh = shift == null ? null : shift.data(), out = new float[in.length];
-        Parallel.range(n * c, 4, (a, e) -> {
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, hw)), (a, e) -> {
             for (int nc = a; nc < e; nc++) {
                 int ch = nc % c, base = nc * hw;
                 float k = sc[ch], b = sh == null ? 0f : sh[ch];

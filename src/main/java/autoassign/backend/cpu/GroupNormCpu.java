@@ -27,7 +27,7 @@ final class GroupNormCpu {
         int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3), cpg = c / groups, len = cpg * hw;
         float[] in = x.data(), out = new float[in.length], mean = new float[n * groups], rstd = new float[n * groups];
         float[] gm = gamma == null ? null : gamma.data(), bt = beta == null ? null : beta.data();
-        Parallel.range(n * groups, 1, (s, e) -> {
+        Parallel.range(n * groups, Math.max(1, (1 << 15) / Math.max(1, len)), (s, e) -> {
             for (int ng = s; ng < e; ng++) {
                 int base = ng * len;
                 double sum = 0, sq = 0;
@@ -58,7 +58,7 @@ final class GroupNormCpu {
         float[] gm = gamma == null ? null : gamma.data();
         float[] gx = new float[in.length];
         double[] dGamma = new double[n * c], dBeta = new double[n * c];
-        Parallel.range(n * groups, 1, (s, e) -> {
+        Parallel.range(n * groups, Math.max(1, (1 << 15) / Math.max(1, len)), (s, e) -> {
             for (int ng = s; ng < e; ng++) {
                 int base = ng * len, gi = ng % groups, img = ng / groups;
                 double m = mean[ng], r = rstd[ng];

@@ -71,6 +71,74 @@ final class Im2col {
         }
     }
 
+    /**
+     * The input of a strided conv split into its stride phases: plane (ch, py, px) of image i holds
+     * {@code x[i, ch, y·sH + py, x·sW + px]} for y &lt; phH = ⌈H/sH⌉, x &lt; phW = ⌈W/sW⌉ (zero past the image).
+     * On these planes every im2col row of a strided conv is a set of contiguous row copies, like stride 1, instead
+     * of a strided gather per element. Only the phases some kernel tap reads are filled.
+     */
+    record Phased(float[] data, int sH, int sW, int phH, int phW, boolean[] used) {
+        int plane() { return phH * phW; }
+
+        int imageStride(int c) { return c * sH * sW * plane(); }
+    }
+
+    static boolean strided(ConvParams p) { return p.strideH() > 1 || p.strideW() > 1; }
+
+    static Phased phaseSplit(float[] x, int n, int c, int h, int w, int kh, int kw, ConvParams p) {
+        int sH = p.strideH(), sW = p.strideW(), phH = (h + sH - 1) / sH, phW = (w + sW - 1) / sW;
+        boolean[] used = new boolean[sH * sW];
+        for (int ky = 0; ky < kh; ky++)
+            for (int kx = 0; kx < kw; kx++)
+                used[Math.floorMod(ky * p.dilationH() - p.padH(), sH) * sW + Math.floorMod(kx * p.dilationW() - p.padW(), sW)] = true;
+        Phased ph = new Phased(new float[Math.toIntExact((long) n * c * sH * sW * phH * phW)], sH, sW, phH, phW, used);
+        float[] d = ph.data;
+        int plane = ph.plane();
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (a, e) -> {
+            for (int nc = a; nc < e; nc++) {
+                int src = nc * h * w;
+                for (int py = 0; py < sH; py++)
+                    for (int px = 0; px < sW; px++) {
+                        if (!used[py * sW + px]) continue;
+                        int dst = (nc * sH * sW + py * sW + px) * plane;
+                        for (int y = 0; y < phH; y++) {
+                            int iy = y * sH + py, o = dst + y * phW;
+                            if (iy >= h) continue; // stays zero
+                            int rowSrc = src + iy * w + px, cnt = Math.min(phW, (w - px + sW - 1) / sW);
+                            for (int xx = 0; xx < cnt; xx++) d[o + xx] = x[rowSrc + xx * sW];
+                        }
+                    }
+            }
+        });
+        return ph;
+    }
+
+    /** {@link #im2colBlock} for a strided conv, reading image {@code img} of the phase planes. */
+    static void im2colBlockPhased(Phased xp, int img, int c, int kh, int kw, ConvParams p,
+                                  int oy0, int oy1, int ow, FloatBuffer col, float[] row) {
+        int rows = c * kh * kw, nb = (oy1 - oy0) * ow, sH = xp.sH, sW = xp.sW, phH = xp.phH, phW = xp.phW;
+        float[] d = xp.data;
+        int base = img * xp.imageStride(c);
+        for (int r = 0; r < rows; r++) {
+            int kx = r % kw, ky = (r / kw) % kh, ch = r / (kw * kh);
+            int a = ky * p.dilationH() - p.padH(), b = kx * p.dilationW() - p.padW();
+            int py = Math.floorMod(a, sH), dy = Math.floorDiv(a, sH), px = Math.floorMod(b, sW), dx = Math.floorDiv(b, sW);
+            int plane = base + (ch * sH * sW + py * sW + px) * xp.plane();
+            int lo = Math.min(ow, Math.max(0, -dx)), hi = Math.max(lo, Math.min(ow, phW - dx));
+            for (int oy = oy0, dst = 0; oy < oy1; oy++, dst += ow) {
+                int rr = oy + dy;
+                if (rr < 0 || rr >= phH || lo == hi) {
+                    Arrays.fill(row, dst, dst + ow, 0f);
+                    continue;
+                }
+                if (lo > 0) Arrays.fill(row, dst, dst + lo, 0f);
+                if (hi < ow) Arrays.fill(row, dst + hi, dst + ow, 0f);
+                System.arraycopy(d, plane + rr * phW + lo + dx, row, dst + lo, hi - lo);
+            }
+            col.put(r * nb, row, 0, nb);
+        }
+    }
+
     /** Adds the column block of output rows [oy0, oy1) (native {@code col}) back into the image at {@code x[xOff..]}. */
     static void col2imBlock(FloatBuffer col, int c, int h, int w, int kh, int kw, ConvParams p,
                             int oy0, int oy1, int ow, float[] x, int xOff, float[] row) {

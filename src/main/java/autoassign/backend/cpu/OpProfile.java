@@ -16,6 +16,9 @@ final class OpProfile {
     static final boolean ENABLED = Boolean.getBoolean("autoassign.cpu.profile");
     private static final Map<String, long[]> STATS = new ConcurrentHashMap<>();
     private static final LongAdder TOTAL = new LongAdder();
+    /** Ops that start earlier than this many ms after the first profiled op are not counted (JIT warm-up). */
+    private static final long AFTER_NS = Long.getLong("autoassign.cpu.profile.afterMs", 0L) * 1_000_000L;
+    private static final long ORIGIN = System.nanoTime();
 
     static {
         if (ENABLED) Runtime.getRuntime().addShutdownHook(new Thread(OpProfile::print, "cpu-op-profile"));
@@ -27,8 +30,13 @@ final class OpProfile {
 
     /** Adds the time since {@code t0} (from {@link #start}) under {@code key}; {@code flops} may be 0. */
     static void add(String key, long t0, long flops) {
-        if (!ENABLED) return;
-        long dt = System.nanoTime() - t0;
+        if (ENABLED) addSpan(key, t0, System.nanoTime(), flops);
+    }
+
+    /** Adds the time from {@code t0} to {@code t1} under {@code key}. */
+    static void addSpan(String key, long t0, long t1, long flops) {
+        if (!ENABLED || t0 - ORIGIN < AFTER_NS) return;
+        long dt = t1 - t0;
         if (!key.startsWith(" ")) TOTAL.add(dt);
         long[] s = STATS.computeIfAbsent(key, k -> new long[3]);
         synchronized (s) {

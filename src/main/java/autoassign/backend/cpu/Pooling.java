@@ -22,40 +22,73 @@ final class Pooling {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int oh = pooledSize("maxPool2d", x.shape(), h, k, s, pad), ow = pooledSize("maxPool2d", x.shape(), w, k, s, pad);
         float[] in = x.data(), out = new float[n * c * oh * ow];
-        Parallel.range(n * c, 1, (p0, p1) -> {
-            int[] idx = new int[oh * ow];
-            for (int pl = p0; pl < p1; pl++) {
-                int ib = pl * h * w, ob = pl * oh * ow;
-                argmaxPlane(in, ib, h, w, oh, ow, k, s, pad, idx);
-                for (int j = 0; j < idx.length; j++) out[ob + j] = in[ib + idx[j]];
-            }
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
+            float[] hv = new float[h * ow];
+            for (int pl = p0; pl < p1; pl++) poolPlane(in, pl * h * w, h, w, oh, ow, k, s, pad, hv, out, pl * oh * ow, null);
         });
         return Tensor.of(out, n, c, oh, ow);
     }
 
     /**
-     * For every output position of one plane, the index within the plane of the window's maximum, first maximum in row-major order
-     * (PyTorch: strict >, a NaN wins), with the window bounds hoisted out of the inner loop (the per-window version was most of
-     * the pooling time).
+     * Max-pools one plane: the window maxima by two branch-free passes ({@code Math.max}, NaN-propagating), the
+     * maximum over each row segment of a window (per input row and output column) and then over the window's
+     * rows; data-dependent branches (a strict {@code >} per element) were most of the pooling time.
+     * PyTorch's selection is then restored exactly: the selected element is the window's first element equal to
+     * the maximum in row-major order (the sign of a zero maximum is that element's), or its last NaN. Values go to
+     * {@code out[outOff..]} (non-null), indices within the plane to {@code idx} when it is not null; {@code hv} is
+     * scratch of h·ow floats, {@code m} of oh·ow.
      */
-    private static void argmaxPlane(float[] in, int ib, int h, int w, int oh, int ow, int k, int s, int pad, int[] idx) {
-        for (int oy = 0; oy < oh; oy++) {
-            int y0 = oy * s - pad, ky0 = Math.max(0, -y0), ky1 = Math.min(k, h - y0);
+    private static void poolPlane(float[] in, int ib, int h, int w, int oh, int ow, int k, int s, int pad,
+                                  float[] hv, float[] out, int outOff, int[] idx) {
+        for (int iy = 0; iy < h; iy++) {
+            int rb = ib + iy * w, hb = iy * ow;
             for (int ox = 0; ox < ow; ox++) {
                 int x0 = ox * s - pad, kx0 = Math.max(0, -x0), kx1 = Math.min(k, w - x0);
-                int best = -1;
-                float bv = Float.NEGATIVE_INFINITY;
-                for (int ky = ky0; ky < ky1; ky++) {
-                    int rowIdx = (y0 + ky) * w + x0;
-                    for (int kx = kx0; kx < kx1; kx++) {
-                        float v = in[ib + rowIdx + kx];
-                        // v != v: NaN wins (the last one), as in PyTorch
-                        if (v > bv || v != v || best < 0) { bv = v; best = rowIdx + kx; }
-                    }
-                }
-                idx[oy * ow + ox] = best;
+                float bv = in[rb + x0 + kx0];
+                for (int kx = kx0 + 1; kx < kx1; kx++) bv = Math.max(bv, in[rb + x0 + kx]);
+                hv[hb + ox] = bv;
             }
         }
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = oy * s - pad, ky0 = Math.max(0, -y0), ky1 = Math.min(k, h - y0), ob = outOff + oy * ow;
+            System.arraycopy(hv, (y0 + ky0) * ow, out, ob, ow);
+            for (int ky = ky0 + 1; ky < ky1; ky++) {
+                int r = (y0 + ky) * ow;
+                for (int ox = 0; ox < ow; ox++) out[ob + ox] = Math.max(out[ob + ox], hv[r + ox]);
+            }
+            for (int ox = 0; ox < ow; ox++) {
+                float m = out[ob + ox];
+                if (idx == null && m != 0f) continue; // the value is exact; only a zero's sign depends on the element
+                int x0 = ox * s - pad, kx0 = Math.max(0, -x0), kx1 = Math.min(k, w - x0);
+                int at = select(in, ib, w, y0, ky0, ky1, x0, kx0, kx1, m);
+                out[ob + ox] = in[ib + at];
+                if (idx != null) idx[oy * ow + ox] = at;
+            }
+        }
+    }
+
+    /**
+     * Index within the plane of the window's first element equal to {@code m} (row-major), or its last NaN: a full
+     * scan with selects (no early exit, whose branch mispredicts on every window).
+     */
+    private static int select(float[] in, int ib, int w, int y0, int ky0, int ky1, int x0, int kx0, int kx1, float m) {
+        int at = -1;
+        if (m != m) {
+            for (int ky = ky0; ky < ky1; ky++)
+                for (int kx = kx0; kx < kx1; kx++) {
+                    int pos = (y0 + ky) * w + x0 + kx;
+                    float v = in[ib + pos];
+                    at = v != v ? pos : at;
+                }
+        } else {
+            for (int ky = ky1 - 1; ky >= ky0; ky--)
+                for (int kx = kx1 - 1; kx >= kx0; kx--) {
+                    int pos = (y0 + ky) * w + x0 + kx;
+                    at = in[ib + pos] == m ? pos : at;
+                }
+        }
+        if (at < 0) throw new IllegalStateException("maxPool2d: window maximum not found");
+        return at;
     }
 
     static Tensor maxPoolBackward(Tensor gradOut, Tensor x, int k, int s, int pad) {
@@ -64,11 +97,12 @@ final class Pooling {
         int oh = pooledSize("maxPool2dBackward", x.shape(), h, k, s, pad), ow = pooledSize("maxPool2dBackward", x.shape(), w, k, s, pad);
         Shape.checkSame("maxPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
         float[] in = x.data(), g = gradOut.data(), gx = new float[in.length];
-        Parallel.range(n * c, 1, (p0, p1) -> {
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             int[] idx = new int[oh * ow];
+            float[] hv = new float[h * ow], m = new float[oh * ow];
             for (int pl = p0; pl < p1; pl++) {
                 int ib = pl * h * w, ob = pl * oh * ow;
-                argmaxPlane(in, ib, h, w, oh, ow, k, s, pad, idx);
+                poolPlane(in, ib, h, w, oh, ow, k, s, pad, hv, m, 0, idx);
                 for (int j = 0; j < idx.length; j++) gx[ib + idx[j]] += g[ob + j];
             }
         });
@@ -89,7 +123,7 @@ final class Pooling {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int[] iy = nearestIndex(h, oh), ix = nearestIndex(w, ow);
         float[] in = x.data(), out = new float[n * c * oh * ow];
-        Parallel.range(n * c, 1, (p0, p1) -> {
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             for (int pl = p0; pl < p1; pl++) {
                 int ib = pl * h * w, ob = pl * oh * ow;
                 for (int y = 0; y < oh; y++) {
@@ -108,7 +142,7 @@ final class Pooling {
         int n = gradOut.dim(0), c = gradOut.dim(1), oh = gradOut.dim(2), ow = gradOut.dim(3);
         int[] iy = nearestIndex(h, oh), ix = nearestIndex(w, ow);
         float[] g = gradOut.data(), gx = new float[n * c * h * w];
-        Parallel.range(n * c, 1, (p0, p1) -> {
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             for (int pl = p0; pl < p1; pl++) {
                 int ib = pl * h * w, ob = pl * oh * ow;
                 for (int y = 0; y < oh; y++) {

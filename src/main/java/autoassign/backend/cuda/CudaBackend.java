@@ -606,6 +606,32 @@ public final class CudaBackend implements Backend {
         return f;
     }
 
+    // ---------------------------------------------------------------- flat copies
+
+    @Override
+    public void copyRange(Tensor dst, long dstOff, Tensor src, long srcOff, long n) {
+        checkRange("copyRange", dst, dstOff, n);
+        checkRange("copyRange", src, srcOff, n);
+        long dp = ptr(dst, "copyRange", "dst"), sp = ptr(src, "copyRange", "src");
+        if (n == 0) return;
+        ctx.makeCurrent();
+        ctx.copyDeviceToDevice(dp + 4L * dstOff, sp + 4L * srcOff, 4L * n);
+    }
+
+    @Override
+    public void zeroRange(Tensor dst, long off, long n) {
+        checkRange("zeroRange", dst, off, n);
+        long dp = ptr(dst, "zeroRange", "dst");
+        if (n == 0) return;
+        ctx.makeCurrent();
+        ctx.memsetZero(dp + 4L * off, 4L * n);
+    }
+
+    private static void checkRange(String op, Tensor t, long off, long n) {
+        if (off < 0 || n < 0 || off + n > t.numel())
+            throw new IllegalArgumentException(op + ": range [" + off + ", " + (off + n) + ") outside " + Shape.str(t.shape()));
+    }
+
     // ---------------------------------------------------------------- optimizer
 
     @Override

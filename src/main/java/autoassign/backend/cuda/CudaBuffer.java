@@ -44,4 +44,6 @@ public final class CudaBuffer implements DeviceBuffer {
     }
 
     @Override public void release() { ref.free(); }
+
+    @Override public boolean released() { return ref.isFreed(); }
 }

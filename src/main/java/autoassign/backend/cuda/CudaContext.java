@@ -96,7 +96,9 @@ final class CudaContext {
     CudaBuffer allocate(long numel) {
         makeCurrent();
         drain();
-        return new CudaBuffer(this, numel, allocator.allocate(numel * 4));
+        CudaBuffer b = new CudaBuffer(this, numel, allocator.allocate(numel * 4));
+        autoassign.tensor.MemoryScope.track(b); // released when the thread's open scope closes (if any)
+        return b;
     }
 
     /** Raw scratch memory (released by the caller with {@link #free}). */

@@ -152,7 +152,13 @@ public final class CudaSelfCheck {
         });
         checks.put("steady state: no cudaMalloc per op", () -> {
             Tensor x = cuda.fromHost(new float[1 << 20], 1 << 20);
-            for (int i = 0; i < 5; i++) cuda.add(cuda.sigmoid(x), x).releaseStorage();
+            for (int i = 0; i < 5; i++) {
+                // release both results (a result left to the GC holds its block: the first steady iteration would
+                // then find one block fewer in the cache and call cudaMalloc once)
+                Tensor s = cuda.sigmoid(x);
+                cuda.add(s, x).releaseStorage();
+                s.releaseStorage();
+            }
             long m = cuda.memoryStats().rawMallocs();
             for (int i = 0; i < 100; i++) {
                 Tensor s = cuda.sigmoid(x);
@@ -161,6 +167,25 @@ public final class CudaSelfCheck {
             }
             long d = cuda.memoryStats().rawMallocs() - m;
             return d == 0 ? null : d + " cudaMalloc calls in 100 steady iterations";
+        });
+        checks.put("memory scope releases what it recorded, keeps what is kept", () -> {
+            long before = cuda.memoryStats().allocatedBytes();
+            Tensor kept;
+            try (autoassign.tensor.MemoryScope s = autoassign.tensor.MemoryScope.open()) {
+                Tensor a = cuda.zeros(1 << 20);
+                Tensor v = a.view(1024, 1024);
+                cuda.add(v, v);
+                a.releaseStorage(); // released early: the scope must skip it
+                kept = cuda.zeros(1 << 10).keep();
+            }
+            long after = cuda.memoryStats().allocatedBytes();
+            long keptBytes = CachingAllocator.roundSize(4L << 10);
+            // (<=: the GC may return unrelated unreachable buffers meanwhile)
+            String err = after <= before + keptBytes ? null
+                    : "allocated " + CachingAllocator.human(after - before) + " after the scope, expected " + CachingAllocator.human(keptBytes);
+            if (err == null && kept.toFloatArray()[0] != 0f) err = "kept tensor unreadable";
+            kept.releaseStorage();
+            return err;
         });
         checks.put("unreachable tensors are reclaimed (GC + phantom refs)", () -> {
             long before = cuda.memoryStats().allocatedBytes();

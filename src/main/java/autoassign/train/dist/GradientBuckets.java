@@ -1,6 +1,5 @@
 package autoassign.train.dist;
 
-import autoassign.backend.cuda.CudaInterop;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -70,6 +69,7 @@ public final class GradientBuckets {
         for (Bucket b : buckets) {
             if (b.size > Integer.MAX_VALUE) throw new IllegalArgumentException("bucket of " + b.size + " floats is too large");
             b.flat = comm.device().isCpu() ? Tensor.zeros((int) b.size) : Tensor.zeros(comm.device(), (int) b.size);
+            b.flat.keep(); // persistent: survives the memory scope of a step (and of whatever creates the buckets)
             b.in = new boolean[b.params.size()];
         }
     }
@@ -114,8 +114,8 @@ public final class GradientBuckets {
             if (g == null) java.util.Arrays.fill(b.flat.data(), (int) off, (int) off + n, 0f);
             else System.arraycopy(g.isCpu() ? g.data() : g.toFloatArray(), 0, b.flat.data(), (int) off, n);
         } else {
-            if (g == null) CudaInterop.zero(b.flat, off, n);
-            else CudaInterop.copy(b.flat, off, g, 0, n);
+            if (g == null) b.flat.backend().zeroRange(b.flat, off, n);
+            else b.flat.backend().copyRange(b.flat, off, g, 0, n);
         }
         b.in[i] = true;
         b.pending--;
@@ -155,7 +155,7 @@ public final class GradientBuckets {
                 for (int i = 0; i < b.params.size(); i++) {
                     Tensor p = b.params.get(i);
                     Tensor g = p.backend().zeros(p.shape());
-                    CudaInterop.copy(g, 0, avg, b.offsets.get(i), p.numel());
+                    g.backend().copyRange(g, 0, avg, b.offsets.get(i), p.numel());
                     p.setGrad(g);
                 }
                 avg.releaseStorage();

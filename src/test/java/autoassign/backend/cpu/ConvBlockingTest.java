@@ -21,6 +21,9 @@ class ConvBlockingTest {
     void restore() {
         Conv.blockFloats = Conv.BLOCK_FLOATS;
         Conv.minBlockCols = Conv.MIN_BLOCK_COLS;
+        Conv.shiftGemm = true;
+        Conv.phased = true;
+        ShiftConv.blockFloats = 1 << 17;
     }
 
     private float[] rand(int n) {
@@ -72,8 +75,39 @@ class ConvBlockingTest {
         return s;
     }
 
+    /** The stride-1 shapes through the shifted-GEMM path, with the whole grid in one block and in many. */
+    @Test
+    void shiftedGemm() {
+        for (int bf : new int[] {1 << 17, 1}) { // 1: blocks of MIN_BLOCK_COLS grid columns
+            ShiftConv.blockFloats = bf;
+            check(new int[] {2, 3, 9, 7}, new int[] {4, 3, 3, 3}, ConvParams.of(1, 1));
+            check(new int[] {1, 2, 11, 6}, new int[] {3, 2, 3, 3}, ConvParams.of(1, 2, 2));   // dilation 2
+            check(new int[] {2, 4, 5, 6}, new int[] {3, 4, 1, 1}, ConvParams.of(1, 0));       // pointwise
+            check(new int[] {3, 2, 3, 3}, new int[] {2, 2, 3, 3}, ConvParams.of(1, 1));
+            check(new int[] {2, 3, 8, 5}, new int[] {2, 3, 3, 3}, ConvParams.of(1, 0));       // no padding
+            check(new int[] {2, 2, 6, 7}, new int[] {3, 2, 5, 3}, new ConvParams(1, 1, 2, 1, 1, 1)); // non-square
+            check(new int[] {3, 4, 9, 11}, new int[] {5, 4, 3, 3}, ConvParams.of(1, 1));     // several workers' ranges
+            check(new int[] {1, 3, 2, 2}, new int[] {2, 3, 3, 3}, ConvParams.of(1, 1));       // output smaller than kernel
+        }
+    }
+
+    /** Strided convs unfold from stride phases; the plain strided gather stays checked too. */
+    @Test
+    void stridedPhases() {
+        for (boolean ph : new boolean[] {true, false}) {
+            Conv.phased = ph;
+            check(new int[] {2, 3, 13, 11}, new int[] {4, 3, 7, 7}, ConvParams.of(2, 3));       // stem-like, odd sizes
+            check(new int[] {2, 4, 9, 8}, new int[] {3, 4, 1, 1}, ConvParams.of(2, 0));         // 1x1 s2 downsample
+            check(new int[] {1, 3, 10, 9}, new int[] {2, 3, 3, 3}, ConvParams.of(2, 1));        // 3x3 s2
+            check(new int[] {1, 2, 14, 13}, new int[] {2, 2, 3, 3}, ConvParams.of(3, 2, 2));    // stride 3, dilation 2
+            check(new int[] {2, 2, 11, 7}, new int[] {3, 2, 3, 2}, new ConvParams(2, 1, 1, 0, 1, 1)); // mixed strides
+            check(new int[] {1, 2, 3, 3}, new int[] {2, 2, 3, 3}, ConvParams.of(2, 0));
+        }
+    }
+
     @Test
     void manySmallBlocks() {
+        Conv.shiftGemm = false; // the im2col path (still used by strided convs) on stride-1 shapes too
         Conv.minBlockCols = 1;
         Conv.blockFloats = 1; // one output row per block
         check(new int[] {2, 3, 9, 7}, new int[] {4, 3, 3, 3}, ConvParams.of(1, 1));

@@ -1,0 +1,204 @@
+package autoassign.train;
+
+import autoassign.autograd.Graph;
+import autoassign.backend.CheckedDeviceBackend;
+import autoassign.config.Config;
+import autoassign.data.Batch;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataIssues;
+import autoassign.data.DataLoader;
+import autoassign.data.LoaderOptions;
+import autoassign.eval.Inference;
+import autoassign.model.AutoAssignDetector;
+import autoassign.model.HeadOutputs;
+import autoassign.nn.FrozenBatchNorm2d;
+import autoassign.nn.Module;
+import autoassign.postprocess.Detections;
+import autoassign.tensor.Device;
+import autoassign.tensor.DeviceBuffer;
+import autoassign.tensor.MemoryScope;
+import autoassign.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Training steps of the tiny config on a checked stand-in device ({@link CheckedDeviceBackend}: the CPU math on
+ * fake device buffers that fail on use after release and double release) give exactly the CPU path's losses
+ * and weights, and after each step the only device buffers left are the persistent ones: parameters and buffers,
+ * momentum, and each frozen BN's cached scale/shift.
+ */
+class DeviceMemoryTrainTest {
+    @TempDir Path tmp;
+    private CheckedDeviceBackend dev;
+
+    @BeforeEach
+    void install() { dev = CheckedDeviceBackend.install(94); }
+
+    @AfterEach
+    void uninstall() { dev.close(); }
+
+    static Batch firstBatch(Config cfg, Path tmp) throws Exception {
+        CocoDataset ds = DataSources.load(cfg, true, tmp.resolve("data").toString(), new DataIssues("test", s -> {}, 0));
+        try (DataLoader dl = new DataLoader(ds, DataSources.trainPipeline(cfg), LoaderOptions.train(2, 0, 0));
+             DataLoader.Epoch e = dl.epoch(0)) {
+            return e.next();
+        }
+    }
+
+    /**
+     * The tiny config with R50's backbone habits: frozen BatchNorm (caffe-style eval statistics) and the stem and
+     * first stage frozen, so that the frozen-BN cache and ops recorded without a tape are exercised too.
+     */
+    static Config tinyWithFrozenBn(Path dir) throws Exception {
+        String y = TinyTrainConfig.yaml();
+        String gn = "    frozen_stages: -1\n    norm_cfg: {type: GN, num_groups: 8, requires_grad: true}\n";
+        if (!y.contains(gn)) throw new IllegalStateException("tiny config changed: update DeviceMemoryTrainTest");
+        y = y.replace(gn, "    frozen_stages: 1\n    norm_cfg: {type: BN, requires_grad: false}\n");
+        java.nio.file.Files.createDirectories(dir);
+        Path f = dir.resolve("tiny_bn.yaml");
+        java.nio.file.Files.writeString(f, y);
+        return autoassign.config.ConfigLoader.load(f);
+    }
+
+    static int frozenBns(Module m) {
+        int n = m instanceof FrozenBatchNorm2d ? 1 : 0;
+        for (Module c : m.children().values()) n += frozenBns(c);
+        return n;
+    }
+
+    /** Distinct device buffers of the model's state and the optimizer's momentum, plus 2 per frozen BN (cache). */
+    static int persistentBuffers(AutoAssignDetector model, Sgd sgd) {
+        Set<DeviceBuffer> s = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor t : model.stateDict().values()) if (t.storageBuffer() != null) s.add(t.storageBuffer());
+        for (Tensor t : sgd.state().values()) if (t.storageBuffer() != null) s.add(t.storageBuffer());
+        return s.size() + 2 * frozenBns(model);
+    }
+
+    @Test
+    void stepsOnADeviceEqualTheCpuAndFreeEverythingButPersistentState() throws Exception {
+        stepsOnADevice(tinyWithFrozenBn(tmp), true);
+    }
+
+    @Test
+    void stepsOnADeviceWithTheShippedTinyConfig() throws Exception {
+        stepsOnADevice(TinyTrainConfig.write(tmp), false);
+    }
+
+    private void stepsOnADevice(Config cfg, boolean withBn) throws Exception {
+        Batch batch = firstBatch(cfg, tmp);
+        Device d = dev.device();
+
+        AutoAssignDetector cpuModel = new AutoAssignDetector(cfg.model(), 0);
+        Sgd cpuSgd = new Sgd(Trainer.parameterGroups(cpuModel, 1e-4, 0), 0.9f);
+        AutoAssignDetector devModel = new AutoAssignDetector(cfg.model(), 0);
+        devModel.to(d);
+        Sgd devSgd = new Sgd(Trainer.parameterGroups(devModel, 1e-4, 0), 0.9f);
+        assertEquals(withBn, frozenBns(devModel) > 0, "frozen BN layers");
+
+        for (int k = 0; k < 3; k++) {
+            Trainer.StepLosses a = Trainer.step(cpuModel, cpuSgd, batch, Device.CPU, 0.01f);
+            dev.resetPeakMemory();
+            long liveBefore = dev.liveBytes();
+            Trainer.StepLosses b = Trainer.step(devModel, devSgd, batch, d, 0.01f);
+            assertNull(a.badTerm());
+            assertNull(b.badTerm());
+            assertTrue(dev.violations().isEmpty(), "step " + k + ": " + dev.violations());
+            assertEquals(a.pos(), b.pos(), 1e-6 * Math.max(1e-3, Math.abs(a.pos())), "loss_pos, step " + k);
+            assertEquals(a.neg(), b.neg(), 1e-6 * Math.max(1e-3, Math.abs(a.neg())), "loss_neg, step " + k);
+            assertEquals(a.center(), b.center(), 1e-6 * Math.max(1e-3, Math.abs(a.center())), "loss_center, step " + k);
+            assertEquals(persistentBuffers(devModel, devSgd), dev.liveBuffers(), "live device buffers after step " + k);
+            assertTrue(dev.peakMemoryBytes() > liveBefore, "the step used device memory");
+        }
+        Map<String, Tensor> ref = cpuModel.stateDict(), got = devModel.stateDict();
+        for (String name : ref.keySet())
+            close(ref.get(name).toFloatArray(), got.get(name).toFloatArray(), name);
+        for (String name : cpuSgd.state().keySet())
+            close(cpuSgd.state().get(name).toFloatArray(), devSgd.state().get(name).toFloatArray(), "momentum " + name);
+
+        // inference releases everything it allocated; the detections equal the CPU's
+        int live = dev.liveBuffers();
+        var post = Inference.postProcessConfig(cfg.model().testCfg());
+        Batch test = StepBenchmark.randomBatch(2, 96, 96, cfg.model().bboxHead().numClasses(), 5); // not flipped
+        List<Detections> dc = Inference.predict(cpuModel, test, post), dd = Inference.predict(devModel, test, post);
+        assertEquals(live, dev.liveBuffers(), "inference leaves no device buffer");
+        assertEquals(dc.size(), dd.size());
+        for (int i = 0; i < dc.size(); i++) sameDetections(dc.get(i), dd.get(i), "image " + i);
+        sameOutputs(headOutputs(cpuModel, batch), headOutputs(devModel, batch));
+        assertEquals(live, dev.liveBuffers(), "a forward in a scope leaves no device buffer");
+        assertTrue(dev.violations().isEmpty(), dev.violations().toString());
+    }
+
+    static void sameOutputs(float[][] want, float[][] got) {
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < want.length; i++) close(want[i], got[i], "head output " + i);
+    }
+
+    static void sameDetections(Detections a, Detections b, String what) {
+        close(a.boxes(), b.boxes(), "boxes, " + what);
+        close(a.scores(), b.scores(), "scores, " + what);
+        assertArrayEquals(a.labels(), b.labels(), "labels, " + what);
+    }
+
+    /** Every head output of a no-grad forward, as host arrays (the device ones released by the scope). */
+    static float[][] headOutputs(AutoAssignDetector model, Batch batch) {
+        try (MemoryScope s = MemoryScope.open(); Graph.Scope g = Graph.noGrad()) {
+            HeadOutputs o = model.forward(batch.toTensor().to(model.device()));
+            List<float[]> out = new java.util.ArrayList<>();
+            for (Tensor[] ts : new Tensor[][] {o.clsLogitsArray(), o.distancesArray(), o.objLogitsArray()})
+                for (Tensor t : ts) out.add(t.toFloatArray());
+            return out.toArray(new float[0][]);
+        }
+    }
+
+    @Test
+    void frozenBnCacheFollowsWeightChanges() throws Exception {
+        Config cfg = tinyWithFrozenBn(tmp);
+        Batch batch = firstBatch(cfg, tmp);
+        AutoAssignDetector cpuModel = new AutoAssignDetector(cfg.model(), 0);
+        AutoAssignDetector devModel = new AutoAssignDetector(cfg.model(), 0);
+        devModel.to(dev.device());
+        headOutputs(devModel, batch); // fills the caches
+        // change every BN's statistics through loadStateDict, on both models
+        Map<String, Tensor> sd = cpuModel.stateDict();
+        java.util.Map<String, Tensor> changed = new java.util.LinkedHashMap<>();
+        sd.forEach((k, t) -> {
+            if (k.endsWith("running_var") || k.endsWith("running_mean")) {
+                float[] v = t.toFloatArray();
+                for (int i = 0; i < v.length; i++) v[i] = k.endsWith("running_var") ? 0.5f + 0.01f * i : 0.1f;
+                changed.put(k, Tensor.of(v, t.shape()));
+            }
+        });
+        assertTrue(!changed.isEmpty());
+        float[][] before = headOutputs(devModel, batch);
+        cpuModel.loadStateDict(changed, false);
+        devModel.loadStateDict(changed, false);
+        float[][] after = headOutputs(devModel, batch);
+        sameOutputs(headOutputs(cpuModel, batch), after);
+        assertTrue(!java.util.Arrays.deepEquals(before, after), "the new statistics changed the outputs");
+        assertTrue(dev.violations().isEmpty(), dev.violations().toString());
+    }
+
+    /**
+     * Equal up to float rounding: the CPU backend's vectorised reductions may round differently once the JIT
+     * has compiled them (the same math on the same values otherwise); a released buffer reused would differ grossly.
+     */
+    static void close(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++)
+            assertEquals(want[i], got[i], 1e-6f + 1e-5f * Math.abs(want[i]), what + " [" + i + "]");
+    }
+}
