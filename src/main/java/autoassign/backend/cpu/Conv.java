@@ -5,7 +5,6 @@ import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
 import java.nio.FloatBuffer;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * 2-d convolution as im2col + OpenBLAS sgemm, blocked over output rows.
@@ -190,8 +189,10 @@ final class Conv {
         OffHeap.Buf g = stage(OffHeap.CONV_G, gradOut.data(), 0, n * outPlane);
         int rowsPerBlock = blockRows(k, ow);
         Im2col.Phased xp = phased && Im2col.strided(p) ? Im2col.phaseSplit(xd, n, cin, h, wd, kh, kw, p) : null;
-        ConcurrentLinkedQueue<float[]> partials = new ConcurrentLinkedQueue<>();
-        Parallel.range(oh, minChunkRows(n, cout, k, ow), (r0, r1) -> {
+        // one partial dW per chunk, summed in chunk order below (deterministic whichever thread ran which chunk)
+        int chunks = Parallel.chunkCount(oh, minChunkRows(n, cout, k, ow));
+        float[][] partials = new float[chunks][];
+        Parallel.chunks(oh, minChunkRows(n, cout, k, ow), (ck, r0, r1) -> {
             int maxNb = Math.min(rowsPerBlock, r1 - r0) * ow;
             OffHeap.Buf col = OffHeap.get(OffHeap.CONV_COL, (long) k * maxNb);
             OffHeap.Buf acc = OffHeap.get(OffHeap.CONV_OUT, (long) cout * k);
@@ -216,7 +217,7 @@ final class Conv {
             }
             float[] part = new float[cout * k];
             acc.buf().get(0, part, 0, part.length);
-            partials.add(part);
+            partials[ck] = part;
         });
         for (float[] part : partials) for (int j = 0; j < gw.length; j++) gw[j] += part[j];
         return Tensor.of(gw, ws);

@@ -168,7 +168,20 @@ public final class CpuBackend implements Backend {
     private Tensor clampMinBackwardImpl(Tensor gradOut, Tensor x, float min) {
         Shape.checkSame("clampMinBackward", gradOut.shape(), x.shape());
         float[] g = gradOut.data(), in = x.data(), out = new float[in.length];
-        Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] >= min ? g[i] : 0f; });
+        if (min == Float.MIN_VALUE) {
+            // ReLU's backward (x > 0) without a data-dependent branch, which mispredicts on half the elements:
+            // x > 0 <=> its bits b satisfy 0 < b <= bits(+inf), i.e. b - 1 < 0x7F800000 unsigned; the mask keeps
+            // g's bits (+0 elsewhere), exactly what the compare gives (NaN and -0 included)
+            Parallel.range(out.length, 1 << 15, (a, e) -> {
+                for (int i = a; i < e; i++) {
+                    long b = (Float.floatToRawIntBits(in[i]) - 1) & 0xFFFFFFFFL;
+                    int mask = (int) ((b - 0x7F800000L) >> 63);
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[i]) & mask);
+                }
+            });
+        } else {
+            Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] >= min ? g[i] : 0f; });
+        }
         return Tensor.of(out, x.shape());
     }
 

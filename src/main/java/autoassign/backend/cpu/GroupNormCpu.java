@@ -30,8 +30,18 @@ final class GroupNormCpu {
         Parallel.range(n * groups, Math.max(1, (1 << 15) / Math.max(1, len)), (s, e) -> {
             for (int ng = s; ng < e; ng++) {
                 int base = ng * len;
-                double sum = 0, sq = 0;
-                for (int j = 0; j < len; j++) { double v = in[base + j]; sum += v; sq += v * v; }
+                // two independent double accumulators each (the add latency, not the loads, bounds this loop)
+                double sum0 = 0, sum1 = 0, sq0 = 0, sq1 = 0;
+                int j = 0;
+                for (; j + 1 < len; j += 2) {
+                    double v0 = in[base + j], v1 = in[base + j + 1];
+                    sum0 += v0;
+                    sum1 += v1;
+                    sq0 += v0 * v0;
+                    sq1 += v1 * v1;
+                }
+                if (j < len) { double v = in[base + j]; sum0 += v; sq0 += v * v; }
+                double sum = sum0 + sum1, sq = sq0 + sq1;
                 double mu = sum / len, var = Math.max(sq / len - mu * mu, 0);
                 float m = (float) mu, r = (float) (1.0 / Math.sqrt(var + eps));
                 mean[ng] = m;
@@ -40,7 +50,7 @@ final class GroupNormCpu {
                 for (int cc = 0; cc < cpg; cc++) {
                     int ch = g * cpg + cc, o = base + cc * hw;
                     float k = (gm == null ? 1f : gm[ch]) * r, b = (bt == null ? 0f : bt[ch]) - m * k;
-                    for (int j = 0; j < hw; j++) out[o + j] = in[o + j] * k + b;
+                    for (int jj = 0; jj < hw; jj++) out[o + jj] = in[o + jj] * k + b;
                 }
             }
         });
@@ -63,28 +73,35 @@ final class GroupNormCpu {
                 int base = ng * len, gi = ng % groups, img = ng / groups;
                 double m = mean[ng], r = rstd[ng];
                 // xhat = (x-m)·r ; dy' = dy·gamma ; dx = r·(dy' − mean(dy') − xhat·mean(dy'·xhat))
+                // per channel: Σdy and Σdy·(x−m) (so Σdy·xhat = r·Σdy·(x−m)); the per-group sums weight them by gamma
                 double sumDy = 0, sumDyXhat = 0;
                 for (int cc = 0; cc < cpg; cc++) {
                     int ch = gi * cpg + cc, o = base + cc * hw;
-                    double k = gm == null ? 1.0 : gm[ch], dgs = 0, dbs = 0;
-                    for (int j = 0; j < hw; j++) {
-                        double dy = g[o + j], xh = (in[o + j] - m) * r;
-                        dgs += dy * xh;
-                        dbs += dy;
-                        sumDy += dy * k;
-                        sumDyXhat += dy * k * xh;
+                    double k = gm == null ? 1.0 : gm[ch];
+                    double dbs0 = 0, dbs1 = 0, dxs0 = 0, dxs1 = 0;
+                    int j = 0;
+                    for (; j + 1 < hw; j += 2) {
+                        double dy0 = g[o + j], dy1 = g[o + j + 1];
+                        dbs0 += dy0;
+                        dbs1 += dy1;
+                        dxs0 += dy0 * (in[o + j] - m);
+                        dxs1 += dy1 * (in[o + j + 1] - m);
                     }
+                    if (j < hw) { double dy = g[o + j]; dbs0 += dy; dxs0 += dy * (in[o + j] - m); }
+                    double dbs = dbs0 + dbs1, dgs = (dxs0 + dxs1) * r;
                     dGamma[img * c + ch] = dgs;
                     dBeta[img * c + ch] = dbs;
+                    sumDy += dbs * k;
+                    sumDyXhat += dgs * k;
                 }
                 double meanDy = sumDy / len, meanDyXhat = sumDyXhat / len;
+                // dx = r·(dy·k − meanDy − xhat·meanDyXhat) = A·dy + B·(x − m) + C
+                double bCoef = -r * r * meanDyXhat, cCoef = -r * meanDy;
                 for (int cc = 0; cc < cpg; cc++) {
                     int ch = gi * cpg + cc, o = base + cc * hw;
-                    double k = gm == null ? 1.0 : gm[ch];
-                    for (int j = 0; j < hw; j++) {
-                        double xh = (in[o + j] - m) * r;
-                        gx[o + j] = (float) (r * (g[o + j] * k - meanDy - xh * meanDyXhat));
-                    }
+                    double aCoef = r * (gm == null ? 1.0 : gm[ch]);
+                    for (int j = 0; j < hw; j++)
+                        gx[o + j] = (float) (aCoef * g[o + j] + bCoef * (in[o + j] - m) + cCoef);
                 }
             }
         });

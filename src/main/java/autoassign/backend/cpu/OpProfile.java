@@ -19,6 +19,9 @@ final class OpProfile {
     /** Ops that start earlier than this many ms after the first profiled op are not counted (JIT warm-up). */
     private static final long AFTER_NS = Long.getLong("autoassign.cpu.profile.afterMs", 0L) * 1_000_000L;
     private static final long ORIGIN = System.nanoTime();
+    /** With {@code -Dautoassign.cpu.profile.marker=PREFIX}: each op whose key starts with PREFIX first prints and
+     *  resets the table, so that each step (e.g. marker "conv fwd 7x7", the stem) gets its own profile. */
+    private static final String MARKER = System.getProperty("autoassign.cpu.profile.marker");
 
     static {
         if (ENABLED) Runtime.getRuntime().addShutdownHook(new Thread(OpProfile::print, "cpu-op-profile"));
@@ -36,6 +39,13 @@ final class OpProfile {
     /** Adds the time from {@code t0} to {@code t1} under {@code key}. */
     static void addSpan(String key, long t0, long t1, long flops) {
         if (!ENABLED || t0 - ORIGIN < AFTER_NS) return;
+        if (MARKER != null && key.startsWith(MARKER)) {
+            synchronized (OpProfile.class) {
+                print();
+                STATS.clear();
+                TOTAL.reset();
+            }
+        }
         long dt = t1 - t0;
         if (!key.startsWith(" ")) TOTAL.add(dt);
         long[] s = STATS.computeIfAbsent(key, k -> new long[3]);

@@ -4,7 +4,6 @@ import autoassign.backend.ConvParams;
 import autoassign.tensor.Tensor;
 
 import java.nio.FloatBuffer;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Stride-1 convolution as a sum of shifted GEMMs ("implicit GEMM" without any im2col).
@@ -29,9 +28,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Work is split over the cores by grid columns ({@link Parallel}); OpenBLAS runs single-threaded per call.
  */
 final class ShiftConv {
-    /** Forward / backward-data column block: about 2^17 floats of C (512 KiB), cache-resident across the taps. */
-    static volatile int blockFloats = Integer.getInteger("autoassign.shift.blockFloats", 1 << 17);
+    /** Forward / backward-data column block: about 2^19 floats of C (2 MiB), cache-resident (L2/L3) across the taps. */
+    static volatile int blockFloats = Integer.getInteger("autoassign.shift.blockFloats", 1 << 19);
     static final int MIN_BLOCK_COLS = 256;
+    /** Least columns per sgemm call (tests lower it to get many blocks on small images). */
+    static volatile int minBlockCols = 4 * MIN_BLOCK_COLS;
+    /** Backward filter splits over output channels (chunks of at least this many) when there are 2× as many. */
+    static final int SPLIT_COUT_MIN = 32;
 
     private ShiftConv() {}
 
@@ -62,8 +65,13 @@ final class ShiftConv {
         return (int) Math.max(MIN_BLOCK_COLS, 4_000_000L / Math.max(1L, 2L * m * k * taps));
     }
 
-    private static int blockCols(int rows) {
-        return Math.max(MIN_BLOCK_COLS, blockFloats / Math.max(1, rows));
+    /**
+     * Columns per sgemm call: a single tap writes C once, so its calls are 8× wider (up to 16 MiB of C); with
+     * several taps C is accumulated per tap and a block keeps it in cache, but at least 1024 columns (narrower
+     * calls repack the weights too often: 512→512 at 25×38 ran at 60 % of the im2col GEMM with 256-column blocks).
+     */
+    private static int blockCols(int rows, int taps) {
+        return Math.max(minBlockCols, (taps == 1 ? 8 * blockFloats : blockFloats) / Math.max(1, rows));
     }
 
     /** W[Cout, Cin, kh, kw] → native [tap][Cout][Cin] in the calling thread's {@code slot}. */
@@ -123,7 +131,7 @@ final class ShiftConv {
         long cols = (long) q + g.maxOff;
         OffHeap.Buf a = packTaps(w, cout, cin, taps, OffHeap.CONV_W);
         OffHeap.Buf xg = toGrid(xd, cin, g, 0, cols, OffHeap.SHIFT_X);
-        int blk = blockCols(cout);
+        int blk = blockCols(cout, taps);
         Parallel.range(q, minChunkCols(cout, cin, taps), (q0, q1) -> {
             OffHeap.Buf c = OffHeap.get(OffHeap.SHIFT_C, (long) cout * Math.min(blk, q1 - q0));
             float[] row = new float[Math.min(blk, q1 - q0)];
@@ -180,7 +188,7 @@ final class ShiftConv {
         long cols = (long) g.maxOff + q;                    // G grid: maxOff zero columns in front
         OffHeap.Buf a = packTaps(w, cout, cin, taps, OffHeap.CONV_W);
         OffHeap.Buf gg = gradToGrid(gd, cout, g, cols);
-        int blk = blockCols(cin);
+        int blk = blockCols(cin, taps);
         Parallel.range(q, minChunkCols(cin, cout, taps), (q0, q1) -> {
             OffHeap.Buf c = OffHeap.get(OffHeap.SHIFT_C, (long) cin * Math.min(blk, q1 - q0));
             float[] row = new float[Math.min(blk, q1 - q0)];
@@ -260,8 +268,30 @@ final class ShiftConv {
         long xcols = (long) q + g.maxOff, gcols = (long) g.maxOff + g.n * g.plane();
         OffHeap.Buf xg = toGrid(xd, cin, g, 0, xcols, OffHeap.SHIFT_X);
         OffHeap.Buf gg = gradToGrid(gd, cout, g, gcols);
-        ConcurrentLinkedQueue<float[]> partials = new ConcurrentLinkedQueue<>();
-        Parallel.range(q, minChunkCols(cout, cin, taps), (q0, q1) -> {
+        if (cout >= 2 * SPLIT_COUT_MIN) {
+            // split by output channels: each worker computes whole rows of dW over all columns, nothing to reduce
+            Parallel.range(cout, SPLIT_COUT_MIN, (c0, c1) -> {
+                int m = c1 - c0;
+                OffHeap.Buf acc = OffHeap.get(OffHeap.SHIFT_C, (long) taps * m * cin);
+                long t0 = OpProfile.start();
+                for (int t = 0; t < taps; t++)
+                    Blas.sgemm(false, true, m, cin, q, 1f, gg.ptr(), c0 * gcols + g.maxOff, (int) gcols,
+                            xg.ptr(), g.off[t], (int) xcols, 0f, acc.ptr(), (long) t * m * cin, cin);
+                if (OpProfile.ENABLED) OpProfile.add("  (thread time) shift bwd-filter sgemm", t0, 2L * m * cin * taps * q);
+                float[] part = new float[taps * m * cin];
+                acc.buf().get(0, part, 0, part.length);
+                for (int t = 0; t < taps; t++)
+                    for (int co = 0; co < m; co++) {
+                        int src = (t * m + co) * cin, dst = (c0 + co) * cin * taps + t;
+                        for (int ci = 0; ci < cin; ci++) gw[dst + ci * taps] = part[src + ci];
+                    }
+            });
+            return Tensor.of(gw, ws);
+        }
+        // few output channels: split by columns, one partial dW per chunk, summed in chunk order (deterministic)
+        int chunks = Parallel.chunkCount(q, minChunkCols(cout, cin, taps));
+        float[][] partials = new float[chunks][];
+        Parallel.chunks(q, minChunkCols(cout, cin, taps), (ck, q0, q1) -> {
             OffHeap.Buf acc = OffHeap.get(OffHeap.SHIFT_C, (long) taps * cout * cin);
             long t0 = OpProfile.start();
             // dW_tap[Cout, Cin] = G[Cout, q0..q1) · X[Cin, q0+off..q1+off)ᵀ
@@ -271,7 +301,7 @@ final class ShiftConv {
             if (OpProfile.ENABLED) OpProfile.add("  (thread time) shift bwd-filter sgemm", t0, 2L * cout * cin * taps * (q1 - q0));
             float[] part = new float[taps * cout * cin];
             acc.buf().get(0, part, 0, part.length);
-            partials.add(part);
+            partials[ck] = part;
         });
         for (float[] part : partials)
             for (int t = 0; t < taps; t++)

@@ -23,7 +23,8 @@ class ConvBlockingTest {
         Conv.minBlockCols = Conv.MIN_BLOCK_COLS;
         Conv.shiftGemm = true;
         Conv.phased = true;
-        ShiftConv.blockFloats = 1 << 17;
+        ShiftConv.blockFloats = 1 << 19;
+        ShiftConv.minBlockCols = 4 * ShiftConv.MIN_BLOCK_COLS;
     }
 
     private float[] rand(int n) {
@@ -78,8 +79,9 @@ class ConvBlockingTest {
     /** The stride-1 shapes through the shifted-GEMM path, with the whole grid in one block and in many. */
     @Test
     void shiftedGemm() {
-        for (int bf : new int[] {1 << 17, 1}) { // 1: blocks of MIN_BLOCK_COLS grid columns
+        for (int bf : new int[] {1 << 19, 1}) { // 1: blocks of one grid column
             ShiftConv.blockFloats = bf;
+            ShiftConv.minBlockCols = bf == 1 ? 1 : 4 * ShiftConv.MIN_BLOCK_COLS;
             check(new int[] {2, 3, 9, 7}, new int[] {4, 3, 3, 3}, ConvParams.of(1, 1));
             check(new int[] {1, 2, 11, 6}, new int[] {3, 2, 3, 3}, ConvParams.of(1, 2, 2));   // dilation 2
             check(new int[] {2, 4, 5, 6}, new int[] {3, 4, 1, 1}, ConvParams.of(1, 0));       // pointwise
@@ -89,6 +91,8 @@ class ConvBlockingTest {
             check(new int[] {3, 4, 9, 11}, new int[] {5, 4, 3, 3}, ConvParams.of(1, 1));     // several workers' ranges
             check(new int[] {1, 3, 2, 2}, new int[] {2, 3, 3, 3}, ConvParams.of(1, 1));       // output smaller than kernel
         }
+        check(new int[] {2, 3, 5, 4}, new int[] {70, 3, 3, 3}, ConvParams.of(1, 1));          // filter grad split by Cout
+        check(new int[] {1, 2, 6, 5}, new int[] {64, 2, 1, 1}, ConvParams.of(1, 0));
     }
 
     /** Strided convs unfold from stride phases; the plain strided gather stays checked too. */
