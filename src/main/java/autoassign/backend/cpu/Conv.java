@@ -1,6 +1,7 @@
 package autoassign.backend.cpu;
 
 import autoassign.backend.ConvParams;
+import autoassign.backend.ShapeChecks;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
@@ -40,21 +41,6 @@ final class Conv {
 
     private Conv() {}
 
-    static int[] outputShape(String op, int[] xs, int[] ws, ConvParams p) {
-        Shape.checkRank(op, "input", xs, 4);
-        Shape.checkRank(op, "weight", ws, 4);
-        for (int d : xs) if (d < 0) throw new IllegalArgumentException(op + ": negative size in input shape " + Shape.str(xs));
-        for (int d : ws) if (d <= 0) throw new IllegalArgumentException(op + ": non-positive size in weight shape " + Shape.str(ws));
-        if (xs[1] != ws[1])
-            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " has " + xs[1]
-                    + " channels but weight " + Shape.str(ws) + " expects " + ws[1]);
-        int oh = p.outH(xs[2], ws[2]), ow = p.outW(xs[3], ws[3]);
-        if (oh <= 0 || ow <= 0 || xs[2] + 2 * p.padH() < p.dilationH() * (ws[2] - 1) + 1
-                || xs[3] + 2 * p.padW() < p.dilationW() * (ws[3] - 1) + 1)
-            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " is too small for weight " + Shape.str(ws)
-                    + " with " + p);
-        return new int[] {xs[0], ws[0], oh, ow};
-    }
 
     /** Output rows per block: about {@link #blockFloats} column floats, at least {@link #minBlockCols} columns. */
     static int blockRows(int k, int ow) {
@@ -75,7 +61,7 @@ final class Conv {
     }
 
     static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p) {
-        int[] xs = x.shape(), ws = w.shape(), os = outputShape("conv2d", xs, ws, p);
+        int[] xs = x.shape(), ws = w.shape(), os = ShapeChecks.convOutput("conv2d", xs, ws, p);
         if (bias != null && bias.numel() != ws[0])
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not match weight "
                     + Shape.str(ws) + " (" + ws[0] + " output channels)");
@@ -127,7 +113,7 @@ final class Conv {
     }
 
     static Tensor backwardInput(Tensor gradOut, Tensor w, int[] xs, ConvParams p) {
-        int[] ws = w.shape(), os = outputShape("conv2dBackwardInput", xs, ws, p);
+        int[] ws = w.shape(), os = ShapeChecks.convOutput("conv2dBackwardInput", xs, ws, p);
         Shape.checkSame("conv2dBackwardInput", gradOut.shape(), os);
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
@@ -179,7 +165,7 @@ final class Conv {
     private interface BlockBody { void run(int r0, int r1); }
 
     static Tensor backwardWeight(Tensor gradOut, Tensor x, int[] ws, ConvParams p) {
-        int[] xs = x.shape(), os = outputShape("conv2dBackwardWeight", xs, ws, p);
+        int[] xs = x.shape(), os = ShapeChecks.convOutput("conv2dBackwardWeight", xs, ws, p);
         Shape.checkSame("conv2dBackwardWeight", gradOut.shape(), os);
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;

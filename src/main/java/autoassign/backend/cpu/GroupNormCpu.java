@@ -1,5 +1,7 @@
 package autoassign.backend.cpu;
 
+import autoassign.backend.ShapeChecks;
+
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
@@ -7,19 +9,9 @@ import autoassign.tensor.Tensor;
 final class GroupNormCpu {
     private GroupNormCpu() {}
 
-    private static void check(Tensor x, Tensor gamma, int groups) {
-        Shape.checkRank("groupNorm", "input", x.shape(), 4);
-        int c = x.dim(1);
-        if (groups <= 0 || c % groups != 0)
-            throw new IllegalArgumentException("groupNorm: " + c + " channels of " + Shape.str(x.shape())
-                    + " cannot be split into " + groups + " groups");
-        if (gamma != null && gamma.numel() != c)
-            throw new IllegalArgumentException("groupNorm: affine " + Shape.str(gamma.shape()) + " does not match " + c
-                    + " channels of input " + Shape.str(x.shape()));
-    }
 
     static Tensor[] forward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
-        check(x, gamma, groups);
+        ShapeChecks.groupNorm(x, gamma, beta, groups);
         if (beta != null && beta.numel() != x.dim(1))
             throw new IllegalArgumentException("groupNorm: bias " + Shape.str(beta.shape()) + " does not match " + x.dim(1)
                     + " channels of input " + Shape.str(x.shape()));
@@ -58,7 +50,7 @@ final class GroupNormCpu {
     }
 
     static Tensor[] backward(Tensor gradOut, Tensor x, Tensor meanT, Tensor rstdT, Tensor gamma, int groups) {
-        check(x, gamma, groups);
+        ShapeChecks.groupNorm(x, gamma, null, groups);
         Shape.checkSame("groupNormBackward", gradOut.shape(), x.shape());
         if (meanT.numel() != x.dim(0) * groups || rstdT.numel() != x.dim(0) * groups)
             throw new IllegalArgumentException("groupNormBackward: statistics " + Shape.str(meanT.shape()) + " / "

@@ -3,6 +3,7 @@ package autoassign.backend.cuda;
 import autoassign.backend.Backend;
 import autoassign.backend.Backends;
 import autoassign.backend.ConvParams;
+import autoassign.backend.ShapeChecks;
 import autoassign.backend.FusedAutoAssignLoss;
 import autoassign.tensor.Device;
 import autoassign.tensor.Shape;
@@ -158,25 +159,10 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- convolution
 
-    private static int[] convOutShape(String op, int[] xs, int[] ws, ConvParams p) {
-        Shape.checkRank(op, "input", xs, 4);
-        Shape.checkRank(op, "weight", ws, 4);
-        for (int d : xs) if (d < 0) throw new IllegalArgumentException(op + ": negative size in input shape " + Shape.str(xs));
-        for (int d : ws) if (d <= 0) throw new IllegalArgumentException(op + ": non-positive size in weight shape " + Shape.str(ws));
-        if (xs[1] != ws[1])
-            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " has " + xs[1]
-                    + " channels but weight " + Shape.str(ws) + " expects " + ws[1]);
-        int oh = p.outH(xs[2], ws[2]), ow = p.outW(xs[3], ws[3]);
-        if (oh <= 0 || ow <= 0 || xs[2] + 2 * p.padH() < p.dilationH() * (ws[2] - 1) + 1
-                || xs[3] + 2 * p.padW() < p.dilationW() * (ws[3] - 1) + 1)
-            throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " is too small for weight " + Shape.str(ws)
-                    + " with " + p);
-        return new int[] {xs[0], ws[0], oh, ow};
-    }
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
-        int[] xs = x.shape(), ws = w.shape(), os = convOutShape("conv2d", xs, ws, p);
+        int[] xs = x.shape(), ws = w.shape(), os = ShapeChecks.convOutput("conv2d", xs, ws, p);
         if (bias != null && bias.numel() != ws[0])
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not match weight "
                     + Shape.str(ws) + " (" + ws[0] + " output channels)");
@@ -206,7 +192,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, int[] inputShape, ConvParams p) {
-        int[] ws = w.shape(), os = convOutShape("conv2dBackwardInput", inputShape, ws, p);
+        int[] ws = w.shape(), os = ShapeChecks.convOutput("conv2dBackwardInput", inputShape, ws, p);
         Shape.checkSame("conv2dBackwardInput", gradOut.shape(), os);
         long gp = ptr(gradOut, "conv2dBackwardInput", "gradOut"), wp = ptr(w, "conv2dBackwardInput", "weight");
         Tensor dx = empty(inputShape);
@@ -219,7 +205,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, int[] weightShape, ConvParams p) {
-        int[] xs = x.shape(), os = convOutShape("conv2dBackwardWeight", xs, weightShape, p);
+        int[] xs = x.shape(), os = ShapeChecks.convOutput("conv2dBackwardWeight", xs, weightShape, p);
         Shape.checkSame("conv2dBackwardWeight", gradOut.shape(), os);
         long gp = ptr(gradOut, "conv2dBackwardWeight", "gradOut"), xp = ptr(x, "conv2dBackwardWeight", "input");
         Tensor dw = xs[0] == 0 ? zeros(weightShape) : empty(weightShape);
@@ -410,17 +396,6 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- normalisation / resampling
 
-    private static void checkGroups(Tensor x, Tensor gamma, Tensor beta, int groups) {
-        Shape.checkRank("groupNorm", "input", x.shape(), 4);
-        int c = x.dim(1);
-        if (groups <= 0 || c % groups != 0)
-            throw new IllegalArgumentException("groupNorm: " + c + " channels of " + Shape.str(x.shape())
-                    + " cannot be split into " + groups + " groups");
-        if (gamma != null && gamma.numel() != c)
-            throw new IllegalArgumentException("groupNorm: affine " + Shape.str(gamma.shape()) + " does not match " + c + " channels");
-        if (beta != null && beta.numel() != c)
-            throw new IllegalArgumentException("groupNorm: affine " + Shape.str(beta.shape()) + " does not match " + c + " channels");
-    }
 
     /** Native group norm needs gamma and beta (it has no null path documented); the backend kernel takes nulls. */
     private boolean nativeGroupNorm(Tensor gamma, Tensor beta) {
@@ -430,7 +405,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
-        checkGroups(x, gamma, beta, groups);
+        ShapeChecks.groupNorm(x, gamma, beta, groups);
         int n = x.dim(0), c = x.dim(1);
         long hw = (long) x.dim(2) * x.dim(3);
         long xp = ptr(x, "groupNorm", "input"), gp = ptr(gamma, "groupNorm", "gamma"), bp = ptr(beta, "groupNorm", "beta");
@@ -457,7 +432,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor[] groupNormBackward(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor gamma, int groups) {
-        checkGroups(x, gamma, null, groups);
+        ShapeChecks.groupNorm(x, gamma, null, groups);
         Shape.checkSame("groupNormBackward", gradOut.shape(), x.shape());
         int n = x.dim(0), c = x.dim(1);
         long hw = (long) x.dim(2) * x.dim(3);
