@@ -3,8 +3,12 @@
 # nvidia/*/lib and the CUDA toolkit, and sets: java (the runtime), jopts (JVM options), cp (class path), libpath.
 pkg="${AA_GPU_JAVA:-$root/.gpu/java}"
 work="${AA_GPU_WORK:-/tmp/aa-gpu-java}"
-if [ ! -f "$pkg/jrt.tgz" ]; then echo "gpu_env.sh: $pkg/jrt.tgz missing: run scripts/package_gpu_check.sh first and carry .gpu/java"; exit 2; fi
-mkdir -p "$work" && tar xzf "$pkg/jrt.tgz" -C "$work" || { echo "gpu_env.sh: cannot unpack the runtime"; exit 2; }
+if [ ! -f "$pkg/jrt.tar.xz" ]; then echo "gpu_env.sh: $pkg/jrt.tar.xz missing: run scripts/package_gpu_check.sh first and carry .gpu/java"; exit 2; fi
+mkdir -p "$work"
+tar -xJf "$pkg/jrt.tar.xz" -C "$work" 2>/dev/null \
+  || python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$pkg/jrt.tar.xz" "$work" \
+  || { echo "gpu_env.sh: cannot unpack the runtime"; exit 2; }
+chmod +x "$work"/jrt/bin/* 2>/dev/null
 java="$work/jrt/bin/java"
 "$java" -version 2>&1 | head -1
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"

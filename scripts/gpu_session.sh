@@ -5,6 +5,7 @@
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory)
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch
 #   5. NCCL through the real code path with one rank (all-reduce of the full R50 gradient set)
+#   6. the default job on CUDA (train --device cuda: synthetic data, 12 epochs, evaluations), then eval and detect
 # Prepare here with scripts/package_gpu_check.sh, then run with the device tool: command
 # `bash scripts/gpu_session.sh`, carry [".gpu/java"]. Results also land in $OUT (logs and JSON).
 set -uo pipefail
@@ -24,7 +25,7 @@ step() { # step TITLE SECONDS CLASS ARGS...
   echo "=== $title: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || status=1
 }
-only="${AA_STEPS:-12345}"
+only="${AA_STEPS:-123456}"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device cuda:0 --reps 3
 [[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic cuda:0 5 256x256 2
 if [[ $only == *3* ]]; then
@@ -45,6 +46,16 @@ if [[ $only == *4* ]]; then
   fi
 fi
 [[ $only == *5* ]] && step "5 NCCL one rank (real code path)" 200 autoassign.train.dist.NcclSelfCheck --work "$work/nccl" --no-train
+if [[ $only == *6* ]]; then
+  tiny="$work/tiny"; data="$work/synthetic"
+  step "6a default job on CUDA" 300 autoassign.cli.Main train --device cuda:0 --work-dir "$tiny" --data-root "$data"
+  cp "$tiny/final.json" "$out/tiny_cuda_final.json" 2>/dev/null; cp "$tiny/curves.png" "$out/tiny_cuda_curves.png" 2>/dev/null
+  step "6b eval on CUDA" 120 autoassign.cli.Main eval --config autoassign_tiny_synthetic \
+      --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --device cuda:0
+  step "6c detect on CUDA" 120 autoassign.cli.Main detect --config autoassign_tiny_synthetic \
+      --checkpoint "$tiny/epoch_12.safetensors" --device cuda:0 --out "$out/detect" \
+      $(ls "$data"/images/*val* 2>/dev/null | head -2; ls "$data"/images/* 2>/dev/null | tail -1)
+fi
 echo
 echo "gpu_session.sh: $([ $status -eq 0 ] && echo ALL STEPS PASSED || echo SOME STEPS FAILED)"
 exit $status

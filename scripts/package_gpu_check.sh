@@ -2,7 +2,7 @@
 # package_gpu_check.sh — run HERE (with Java and Maven) to prepare what scripts/gpu_java_check.sh needs on the
 # lent GPU machine (which has no Java and no internet): a jlink'd Java runtime and the jars, in .gpu/java
 # (ignored by git; pass it to the device tool as carry: [".gpu/java"]). About 40 MiB.
-#   .gpu/java/jrt.tgz      java.base + jdk.incubator.vector + jdk.unsupported + java.management + java.logging
+#   .gpu/java/jrt.tar.xz      java.base + jdk.incubator.vector + jdk.unsupported + java.management + java.logging
 #   .gpu/java/lib/*.jar    the engine's classes with the CUDA fatbins (built by nvcc here), JavaCPP, the CUDA
 #                          presets (only the cudart/cudnn/cublas/nvrtc JNI libraries) and OpenBLAS (nolapack only)
 set -euo pipefail
@@ -25,6 +25,14 @@ mvn -q -B dependency:build-classpath -Dmdep.outputFile="$build/classpath.txt" >/
 tr ':' '\n' < "$build/classpath.txt" | grep -E '/(jackson-[a-z-]+|snakeyaml|picocli|progressbar|jline)-[0-9][^/]*\.jar$' \
   | while read -r f; do cp "$f" "$out/lib/"; done
 cp "$m2/opencv/4.13.0-$jcpp/opencv-4.13.0-$jcpp.jar" "$out/lib/"
+# OpenCV natives for decoding only (core, imgproc, imgcodecs: 8 MB of its 31), so the default job, eval and detect
+# run on the GPU machine; OpenCV's preset loads the openblas JNI, kept below; jfreechart draws curves.png
+cp "${M2_REPO:-$HOME/.m2/repository}/org/jfree/jfreechart/1.5.6/jfreechart-1.5.6.jar" "$out/lib/"
+ocv="$m2/opencv/4.13.0-$jcpp/opencv-4.13.0-$jcpp-linux-x86_64.jar"
+cp "$ocv" "$out/lib/opencv-linux-x86_64-trimmed.jar"
+unzip -Z1 "$ocv" | grep '^org/bytedeco/opencv/linux-x86_64/.' \
+  | grep -vE '/(libopencv_(core|imgproc|imgcodecs)\.so|libjniopencv_(core|imgproc|imgcodecs)\.so)' > "$build/opencv-drop.txt"
+(cd "$out/lib" && zip -q -d opencv-linux-x86_64-trimmed.jar -@ < "$build/opencv-drop.txt") || true
 trim() { # trim SRC.jar DST.jar pattern...: copy of the jar without the entries matching the patterns
   local src="$1" dst="$2"; shift 2
   cp "$src" "$dst"
@@ -38,10 +46,11 @@ trim "$m2/cuda/13.1-9.19-$jcpp/cuda-13.1-9.19-$jcpp-linux-x86_64.jar" "$out/lib/
   'org/bytedeco/cuda/linux-x86_64/libjnicupti.so' 'org/bytedeco/cuda/linux-x86_64/libjnicurand.so' \
   'org/bytedeco/cuda/linux-x86_64/libjnicufile.so'
 trim "$m2/openblas/0.3.31-$jcpp/openblas-0.3.31-$jcpp-linux-x86_64.jar" "$out/lib/openblas-linux-x86_64-trimmed.jar" \
-  'org/bytedeco/openblas/linux-x86_64/libjniopenblas.so' 'org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so' \
+  'org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so' \
   'org/bytedeco/openblas/linux-x86_64/include/*' 'org/bytedeco/openblas/linux-x86_64/lib/*'
-rm -rf "$build/jrt"
-jlink --add-modules java.base,java.management,java.logging,jdk.unsupported,jdk.incubator.vector \
-  --strip-debug --no-man-pages --no-header-files --compress=2 --output "$build/jrt" 2>&1 | grep -v "incubator modules" || true
-tar czf "$out/jrt.tgz" -C "$build" jrt
-du -ch "$out"/jrt.tgz "$out"/lib/*.jar | tail -1 | sed 's/^/package_gpu_check.sh: .gpu\/java is /'
+rm -rf "$build/jrt" "$out/jrt.tgz"
+# an uncompressed image compressed by xz travels at about half the size of jlink's own zip compression
+jlink --add-modules java.base,java.desktop,java.management,java.logging,jdk.unsupported,jdk.incubator.vector \
+  --strip-debug --no-man-pages --no-header-files --output "$build/jrt" 2>&1 | grep -v "incubator modules" || true
+tar -cf - -C "$build" jrt | xz -9 -T2 > "$out/jrt.tar.xz"
+du -ch "$out"/jrt.tar.xz "$out"/lib/*.jar | tail -1 | sed 's/^/package_gpu_check.sh: .gpu\/java is /'

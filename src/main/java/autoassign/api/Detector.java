@@ -87,7 +87,7 @@ public final class Detector {
      * @param device "cpu", "cuda", "cuda:N", or null / "auto" for the default
      */
     public static Detector load(Path config, Path checkpoint, String device) throws CheckpointException {
-        Config cfg = ConfigLoader.load(config);
+        Config cfg = ConfigLoader.loadNamed(config.toString(), java.util.List.of()); // a file, or a config built into the jar
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         ModelWeights.load(checkpoint, model, true);
         Device dev = DeviceSelector.select(device);

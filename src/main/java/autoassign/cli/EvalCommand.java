@@ -70,7 +70,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "CKPT", description = "weights (.safetensors or MMDetection .pth)")
     Path checkpoint;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "data root (replaces the config's data_root)")
+    @Option(names = {"--data", "--data-root"}, paramLabel = "DIR", description = "data root (replaces the config's data_root)")
     Path data;
 
     @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
@@ -119,7 +119,7 @@ public final class EvalCommand implements Callable<Integer> {
                 CocoDetections dt = CocoDetections.read(results, gt);
                 res = CocoEvaluator.evaluate(gt, dt, params);
             } else {
-                Config cfg = ConfigLoader.load(config);
+                Config cfg = ConfigLoader.loadNamed(config.toString(), java.util.List.of()); // a file, or a config built into the jar
                 if (data != null) {
                     cfg = cfg.withDataRoot(data.toString());
                 }

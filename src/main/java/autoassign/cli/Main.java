@@ -33,7 +33,13 @@ public final class Main implements Runnable {
             if (Boolean.getBoolean("autoassign.debug")) ex.printStackTrace(cmd.getErr());
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError | LinkageError e) { // e.g. a missing native library: one line too, exit 1
+            System.err.println("error: " + CliErrors.message(e));
+            if (Boolean.getBoolean("autoassign.debug")) e.printStackTrace();
+            return 1;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -60,7 +60,8 @@ public final class DataSources {
         if (ds.isSynthetic()) {
             SyntheticConfig t = cfg.trainDataloader().dataset().synthetic(), v = cfg.valDataloader().dataset().synthetic();
             SyntheticShapes.Params p = params(t, v);
-            SyntheticShapes.Layout layout = SyntheticShapes.ensure(syntheticRoot(p, dataRootOverride), p);
+            String root = dataRootOverride != null ? dataRootOverride : cfg.dataRoot();
+            SyntheticShapes.Layout layout = SyntheticShapes.ensure(syntheticRoot(p, root), p);
             return train ? layout.train(issues) : layout.val(issues);
         }
         Config c = dataRootOverride != null ? cfg.withDataRoot(dataRootOverride) : cfg;
