@@ -50,7 +50,10 @@ trim "$m2/openblas/0.3.31-$jcpp/openblas-0.3.31-$jcpp-linux-x86_64.jar" "$out/li
   'org/bytedeco/openblas/linux-x86_64/include/*' 'org/bytedeco/openblas/linux-x86_64/lib/*'
 rm -rf "$build/jrt" "$out/jrt.tgz"
 # an uncompressed image compressed by xz travels at about half the size of jlink's own zip compression
-jlink --add-modules java.base,java.desktop,java.management,java.logging,jdk.unsupported,jdk.incubator.vector \
+# Temurin's runtime carries its own font libraries (harfbuzz, freetype), which text drawing (detect, curves.png)
+# needs on a bare GPU machine; Debian's OpenJDK links the system's
+jl=jlink; [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/jlink ] && jl=/usr/lib/jvm/temurin-25-jdk-amd64/bin/jlink
+"$jl" --add-modules java.base,java.desktop,java.management,java.logging,jdk.unsupported,jdk.incubator.vector \
   --strip-debug --no-man-pages --no-header-files --output "$build/jrt" 2>&1 | grep -v "incubator modules" || true
 tar -cf - -C "$build" jrt | xz -9 -T2 > "$out/jrt.tar.xz"
 du -ch "$out"/jrt.tar.xz "$out"/lib/*.jar | tail -1 | sed 's/^/package_gpu_check.sh: .gpu\/java is /'

@@ -312,7 +312,7 @@ public final class Trainer {
             if (metrics != null) {
                 try {
                     Curves.write(metrics.records(), workDir.resolve("curves.png"));
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | LinkageError e) { // e.g. a runtime without font libraries
                     out.println("warning: curves.png not written: " + e.getMessage()); // a plot never costs a training
                 }
             }
