@@ -109,7 +109,7 @@ public record RawTensor(DType dtype, long[] shape, byte[] data) {
     }
 
     /** All elements as doubles (see {@link #getDouble}). */
-    public double[] toDoubleArray() {
+    public double[] asDoubles() {
         int n = Math.toIntExact(numel());
         double[] r = new double[n];
         for (int i = 0; i < n; i++) r[i] = getDouble(i);

@@ -127,7 +127,7 @@ public final class Unpickler {
             case 'M': push((long) u16()); break; // BININT2
             case 0x8a: push(longFromBytes(bytes(u8()))); break; // LONG1
             case 0x8b: push(longFromBytes(bytes(nonNegative(i32())))); break; // LONG4
-            case 'G': push(Double.longBitsToDouble(beLong())); break; // BINFLOAT (big-endian)
+            case 'G': push(beDouble()); break; // BINFLOAT (big-endian)
             case 'I': { // INT (text)
                 String s = line();
                 if (s.equals("00")) push(Boolean.FALSE);
@@ -431,10 +431,9 @@ public final class Unpickler {
         return v;
     }
 
-    private long beLong() {
+    private double beDouble() {
         need(8);
-        long v = 0;
-        for (int i = 0; i < 8; i++) v = v << 8 | (buf[pos + i] & 0xff);
+        double v = java.nio.ByteBuffer.wrap(buf, pos, 8).getDouble(); // ByteBuffer reads big-endian by default
         pos += 8;
         return v;
     }
