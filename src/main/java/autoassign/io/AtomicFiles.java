@@ -28,6 +28,11 @@ public final class AtomicFiles {
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        try { // temp files are created owner-only; a result file should be readable like any other
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException notPosix) {
+            // other file systems keep their defaults
+        }
         boolean ok = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
