@@ -102,13 +102,13 @@ public final class BoxPainter {
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
             int lw = lineWidth(w, h);
             g.setStroke(new BasicStroke(lw, BasicStroke.CAP_SQUARE, BasicStroke.JOIN_MITER));
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, fontSize(w, h)));
-            FontMetrics fm = g.getFontMetrics();
             for (Box b : sorted) {
                 g.setColor(color(b.label()));
                 Rectangle r = boxRect(b, w, h, lw);
                 g.drawRect(r.x, r.y, r.width, r.height);
             }
+            FontMetrics fm = fontMetrics(g, fontSize(w, h));
+            if (fm == null) return tags; // a machine without fonts: boxes only (the json has the labels)
             for (Box b : sorted) {
                 Color c = color(b.label());
                 String text = labelText(b);
@@ -123,6 +123,22 @@ public final class BoxPainter {
             g.dispose();
         }
         return tags;
+    }
+
+    private static volatile boolean warnedNoFonts;
+
+    /** The label font's metrics, or null (warned once) where the JVM finds no font at all, e.g. a bare server. */
+    private static FontMetrics fontMetrics(Graphics2D g, int size) {
+        try {
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, size));
+            return g.getFontMetrics();
+        } catch (RuntimeException | LinkageError noFonts) {
+            if (!warnedNoFonts) {
+                warnedNoFonts = true;
+                System.err.println("warning: no fonts available (" + noFonts.getMessage() + "): boxes are drawn without labels");
+            }
+            return null;
+        }
     }
 
     /** The outline rectangle (clipped to the image; the stroke is centred on it). */
