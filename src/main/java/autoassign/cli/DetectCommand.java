@@ -1,5 +1,7 @@
 package autoassign.cli;
 
+import autoassign.io.AtomicFiles;
+
 import autoassign.api.Detection;
 import autoassign.api.Detector;
 import autoassign.config.ConfigException;
@@ -14,9 +16,7 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -125,10 +125,9 @@ public final class DetectCommand implements Callable<Integer> {
     }
 
     private static void writeJson(Path json, long imageId, List<Detection> dets) throws IOException {
-        Files.createDirectories(json.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), json.getFileName().toString(), ".tmp");
-        try {
-            try (JsonGenerator g = new JsonFactory().createGenerator(tmp.toFile(), JsonEncoding.UTF8)) {
+        AtomicFiles.write(json, os -> {
+            try (JsonGenerator g = new JsonFactory().createGenerator(os, JsonEncoding.UTF8)) {
+                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
                 g.setPrettyPrinter(new DefaultPrettyPrinter());
                 g.writeStartArray();
                 for (Detection d : dets) {
@@ -147,9 +146,6 @@ public final class DetectCommand implements Callable<Integer> {
                 }
                 g.writeEndArray();
             }
-            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 }
