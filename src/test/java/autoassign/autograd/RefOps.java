@@ -6,6 +6,15 @@ package autoassign.autograd;
  * Tensors are flat row-major arrays with an explicit NCHW shape.
  */
 public final class RefOps {
+
+    /** A tensor of uniform values in [-1, 1) from {@code rnd} (shared by the op tests). */
+    public static autoassign.tensor.Tensor random(java.util.Random rnd, int... shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
+        return autoassign.tensor.Tensor.of(a, shape);
+    }
     private RefOps() {}
 
     public static double[] toDouble(float[] a) {

@@ -21,13 +21,7 @@ class ConvTest {
     private final Backend be = Backends.cpu();
     private final Random rnd = new Random(3);
 
-    private Tensor rand(int... shape) {
-        int n = 1;
-        for (int d : shape) n *= d;
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
-        return Tensor.of(a, shape);
-    }
+    private Tensor rand(int... shape) { return RefOps.random(rnd, shape); }
 
     private static void assertClose(double[] want, float[] got, double tol, String what) {
         assertEquals(want.length, got.length, what + ": size");
