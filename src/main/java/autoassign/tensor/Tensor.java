@@ -14,7 +14,7 @@ public final class Tensor {
     private final int[] shape;
     private Device device;
     private float[] host;          // storage when device is CPU
-    private DeviceBuffer buffer;   // storage when device is an accelerator
+    private DeviceBuffer buffer;   // storage when device is an accelerator; on the CPU a recycled array's HostStorage
     private volatile int version;  // bumped by in-place writes through this object (copyFrom, moveTo, bumpVersion)
 
     // autograd state, owned by autoassign.autograd
@@ -33,6 +33,7 @@ public final class Tensor {
         this.shape = shape.clone();
         this.device = buffer.device();
         this.buffer = buffer;
+        if (buffer instanceof HostStorage hs) this.host = hs.array();
     }
 
     /** Wraps a host array (no copy) as a CPU tensor. */
@@ -42,7 +43,7 @@ public final class Tensor {
         return new Tensor(shape, data);
     }
 
-    /** Wraps a device buffer (no copy). */
+    /** Wraps a device buffer, or a recycled host array ({@link HostStorage}: a CPU tensor), without a copy. */
     public static Tensor ofBuffer(DeviceBuffer buffer, int... shape) {
         if (buffer.numel() != Shape.numel(shape))
             throw new IllegalArgumentException("Tensor.ofBuffer: buffer of " + buffer.numel() + " does not fill " + Shape.str(shape));
@@ -78,16 +79,22 @@ public final class Tensor {
     /** The host storage array of a CPU tensor (no copy). */
     public float[] data() {
         if (host == null) throw new IllegalStateException("tensor " + Shape.str(shape) + " lives on " + device + ", not the CPU");
+        if (buffer != null && buffer.released())
+            throw new IllegalStateException("tensor " + Shape.str(shape) + " was released: its memory scope closed or the"
+                    + " backward freed it, and its array may already hold another tensor");
         return host;
     }
 
     /** The device storage of an accelerator tensor. */
     public DeviceBuffer buffer() {
-        if (buffer == null) throw new IllegalStateException("tensor " + Shape.str(shape) + " lives on the CPU");
+        if (buffer == null || host != null) throw new IllegalStateException("tensor " + Shape.str(shape) + " lives on the CPU");
         return buffer;
     }
 
-    /** The device storage, or null for a CPU tensor or after {@link #releaseStorage()} (never throws). */
+    /**
+     * The releasable storage: a device buffer, a CPU tensor's recycled array ({@link HostStorage}), or null for a
+     * plain CPU array (left to the GC) and after {@link #releaseStorage()} on a device (never throws).
+     */
     public DeviceBuffer storageBuffer() { return buffer; }
 
     /**
@@ -107,11 +114,11 @@ public final class Tensor {
     public void bumpVersion() { version++; }
 
     /** A host copy of the values, from any device. */
-    public float[] toFloatArray() { return host != null ? host.clone() : buffer.toHost(); }
+    public float[] toFloatArray() { return host != null ? data().clone() : buffer.toHost(); }
 
     public float item() {
         if (numel() != 1) throw new IllegalStateException("item() on a tensor of shape " + Shape.str(shape));
-        return host != null ? host[0] : buffer.toHost()[0];
+        return host != null ? data()[0] : buffer.toHost()[0];
     }
 
     /** A copy on {@code target} (the same object when it is already there). */
@@ -137,8 +144,8 @@ public final class Tensor {
     public void copyFrom(Tensor src) {
         if (src.numel() != numel())
             throw new IllegalArgumentException("copyFrom: " + Shape.str(src.shape) + " into " + Shape.str(shape));
-        if (host != null && src.host != null) System.arraycopy(src.host, 0, host, 0, host.length);
-        else if (host != null) System.arraycopy(src.toFloatArray(), 0, host, 0, host.length);
+        if (host != null && src.host != null) System.arraycopy(src.data(), 0, data(), 0, host.length);
+        else if (host != null) System.arraycopy(src.toFloatArray(), 0, data(), 0, host.length);
         else buffer.fromHost(src.toFloatArray());
         version++;
     }
@@ -147,13 +154,18 @@ public final class Tensor {
     public Tensor view(int... newShape) {
         if (Shape.numel("view", newShape) != numel())
             throw new IllegalArgumentException("view: cannot view " + Shape.str(shape) + " as " + Shape.str(newShape));
-        return host != null ? new Tensor(newShape, host) : new Tensor(newShape, buffer);
+        if (host == null || buffer == null) return host != null ? new Tensor(newShape, host) : new Tensor(newShape, buffer);
+        data(); // a released recycled array is not viewed
+        return new Tensor(newShape, buffer); // shares the HostStorage: released together
     }
 
-    /** Frees device memory early (no-op on the CPU, where the GC reclaims arrays). */
+    /**
+     * Frees device memory (or hands a recycled CPU array back to its pool) early; a no-op for plain CPU arrays,
+     * which the GC reclaims.
+     */
     public void releaseStorage() {
         if (buffer != null) buffer.release();
-        buffer = null;
+        if (host == null) buffer = null; // a CPU tensor keeps its HostStorage, so that data() reports the release
     }
 
     // ---- autograd fields (used by autoassign.autograd and the optimizer) ----

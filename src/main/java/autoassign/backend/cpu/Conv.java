@@ -69,8 +69,9 @@ final class Conv {
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         float[] b = bias == null ? null : bias.data();
         if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.forward(x.data(), xs, w.data(), cout, kh, kw, b, p, os);
-        float[] xd = x.data(), out = new float[Math.toIntExact((long) n * outPlane)];
-        if (n == 0) return Tensor.of(out, os);
+        Tensor outT = HostArrays.empty(os); // every block copies all its channels out
+        float[] xd = x.data(), out = outT.data();
+        if (n == 0) return outT;
         OffHeap.Buf a = stage(OffHeap.CONV_W, w.data(), 0, cout * k);
         int rowsPerBlock = blockRows(k, ow);
         Im2col.Phased xp = phased && Im2col.strided(p) ? Im2col.phaseSplit(xd, n, cin, h, wd, kh, kw, p) : null;
@@ -97,7 +98,8 @@ final class Conv {
                 }
             }
         });
-        return Tensor.of(out, os);
+        if (xp != null) HostArrays.giveBack(xp.data());
+        return outT;
     }
 
     /** out[dst + ch·ld + j] = src[ch·nb + j] (+ bias[ch]) for j &lt; nb. */
@@ -118,8 +120,9 @@ final class Conv {
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.backwardInput(gradOut.data(), xs, w.data(), cout, kh, kw, p, os);
-        float[] gx = new float[Math.toIntExact((long) n * inPlane)];
-        if (n == 0) return Tensor.of(gx, xs);
+        Tensor gxT = HostArrays.zeros(xs); // col2im adds into it
+        float[] gx = gxT.data();
+        if (n == 0) return gxT;
         OffHeap.Buf a = stage(OffHeap.CONV_W, w.data(), 0, cout * k);
         OffHeap.Buf g = stage(OffHeap.CONV_G, gradOut.data(), 0, n * outPlane);
         int rowsPerBlock = blockRows(k, ow);
@@ -159,7 +162,7 @@ final class Conv {
                 if (r1 > r0) body.run(r0, r1);
             }
         }
-        return Tensor.of(gx, xs);
+        return gxT;
     }
 
     private interface BlockBody { void run(int r0, int r1); }
@@ -170,8 +173,9 @@ final class Conv {
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.backwardWeight(gradOut.data(), x.data(), xs, ws, p, os);
-        float[] xd = x.data(), gw = new float[cout * k];
-        if (n == 0) return Tensor.of(gw, ws);
+        Tensor gwT = HostArrays.zeros(ws); // the chunks' partial sums are added into it
+        float[] xd = x.data(), gw = gwT.data();
+        if (n == 0) return gwT;
         OffHeap.Buf g = stage(OffHeap.CONV_G, gradOut.data(), 0, n * outPlane);
         int rowsPerBlock = blockRows(k, ow);
         Im2col.Phased xp = phased && Im2col.strided(p) ? Im2col.phaseSplit(xd, n, cin, h, wd, kh, kw, p) : null;
@@ -206,6 +210,7 @@ final class Conv {
             partials[ck] = part;
         });
         for (float[] part : partials) for (int j = 0; j < gw.length; j++) gw[j] += part[j];
-        return Tensor.of(gw, ws);
+        if (xp != null) HostArrays.giveBack(xp.data());
+        return gwT;
     }
 }

@@ -109,9 +109,10 @@ public final class CpuBackend implements Backend {
 
     private Tensor addImpl(Tensor a, Tensor b) {
         Shape.checkSame("add", a.shape(), b.shape());
-        float[] x = a.data(), y = b.data(), out = new float[x.length];
+        Tensor r = HostArrays.empty(a.shape());
+        float[] x = a.data(), y = b.data(), out = r.data();
         Parallel.range(out.length, 1 << 15, (s, e) -> { for (int i = s; i < e; i++) out[i] = x[i] + y[i]; });
-        return Tensor.of(out, a.shape());
+        return r;
     }
 
     @Override
@@ -128,9 +129,10 @@ public final class CpuBackend implements Backend {
     }
 
     private Tensor mulScalarImpl(Tensor x, float s) {
-        float[] in = x.data(), out = new float[in.length];
+        Tensor r = HostArrays.empty(x.shape());
+        float[] in = x.data(), out = r.data();
         Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] * s; });
-        return Tensor.of(out, x.shape());
+        return r;
     }
 
     @Override
@@ -155,9 +157,10 @@ public final class CpuBackend implements Backend {
     }
 
     private Tensor clampMinImpl(Tensor x, float min) {
-        float[] in = x.data(), out = new float[in.length];
+        Tensor r = HostArrays.empty(x.shape());
+        float[] in = x.data(), out = r.data();
         Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = Math.max(in[i], min); });
-        return Tensor.of(out, x.shape());
+        return r;
     }
 
     @Override
@@ -167,7 +170,8 @@ public final class CpuBackend implements Backend {
 
     private Tensor clampMinBackwardImpl(Tensor gradOut, Tensor x, float min) {
         Shape.checkSame("clampMinBackward", gradOut.shape(), x.shape());
-        float[] g = gradOut.data(), in = x.data(), out = new float[in.length];
+        Tensor r = HostArrays.empty(x.shape());
+        float[] g = gradOut.data(), in = x.data(), out = r.data();
         if (min == Float.MIN_VALUE) {
             // ReLU's backward (x > 0) without a data-dependent branch, which mispredicts on half the elements:
             // x > 0 <=> its bits b satisfy 0 < b <= bits(+inf), i.e. b - 1 < 0x7F800000 unsigned; the mask keeps
@@ -182,7 +186,7 @@ public final class CpuBackend implements Backend {
         } else {
             Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] >= min ? g[i] : 0f; });
         }
-        return Tensor.of(out, x.shape());
+        return r;
     }
 
     @Override
@@ -191,11 +195,12 @@ public final class CpuBackend implements Backend {
     }
 
     private Tensor sigmoidImpl(Tensor x) {
-        float[] in = x.data(), out = new float[in.length];
+        Tensor r = HostArrays.empty(x.shape());
+        float[] in = x.data(), out = r.data();
         Parallel.range(out.length, 1 << 14, (a, e) -> {
             for (int i = a; i < e; i++) out[i] = (float) (1.0 / (1.0 + Math.exp(-in[i])));
         });
-        return Tensor.of(out, x.shape());
+        return r;
     }
 
     @Override
@@ -205,9 +210,10 @@ public final class CpuBackend implements Backend {
 
     private Tensor sigmoidBackwardImpl(Tensor gradOut, Tensor y) {
         Shape.checkSame("sigmoidBackward", gradOut.shape(), y.shape());
-        float[] g = gradOut.data(), s = y.data(), out = new float[s.length];
+        Tensor r = HostArrays.empty(y.shape());
+        float[] g = gradOut.data(), s = y.data(), out = r.data();
         Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = g[i] * s[i] * (1f - s[i]); });
-        return Tensor.of(out, y.shape());
+        return r;
     }
 
     @Override
@@ -221,7 +227,8 @@ public final class CpuBackend implements Backend {
         if (scale.numel() != c || (shift != null && shift.numel() != c))
             throw new IllegalArgumentException("channelAffine: input " + Shape.str(x.shape()) + " needs " + c
                     + " scales/shifts, got " + Shape.str(scale.shape()) + (shift == null ? "" : " / " + Shape.str(shift.shape())));
-        float[] in = x.data(), sc = scale.data(), sh = shift == null ? null : shift.data(), out = new float[in.length];
+        Tensor r = HostArrays.empty(x.shape());
+        float[] in = x.data(), sc = scale.data(), sh = shift == null ? null : shift.data(), out = r.data();
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, hw)), (a, e) -> {
             for (int nc = a; nc < e; nc++) {
                 int ch = nc % c, base = nc * hw;
@@ -229,7 +236,7 @@ public final class CpuBackend implements Backend {
                 for (int j = 0; j < hw; j++) out[base + j] = in[base + j] * k + b;
             }
         });
-        return Tensor.of(out, x.shape());
+        return r;
     }
 
     // ---------------------------------------------------------------- reductions
@@ -245,9 +252,10 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor broadcastScalar(Tensor s, float factor, int... shape) {
         if (s.numel() != 1) throw new IllegalArgumentException("broadcastScalar: needs one element, got " + Shape.str(s.shape()));
-        float[] out = new float[Math.toIntExact(Shape.numel("broadcastScalar", shape))];
-        Arrays.fill(out, s.data()[0] * factor);
-        return Tensor.of(out, shape);
+        Shape.numel("broadcastScalar", shape); // names the op in a bad-shape error
+        Tensor r = HostArrays.empty(shape);
+        Arrays.fill(r.data(), s.data()[0] * factor);
+        return r;
     }
 
     // ---------------------------------------------------------------- normalisation / resampling

@@ -17,7 +17,8 @@ final class GroupNormCpu {
                     + " channels of input " + Shape.str(x.shape()));
         if (!(eps >= 0)) throw new IllegalArgumentException("groupNorm: eps must be >= 0, got " + eps + " for input " + Shape.str(x.shape()));
         int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3), cpg = c / groups, len = cpg * hw;
-        float[] in = x.data(), out = new float[in.length], mean = new float[n * groups], rstd = new float[n * groups];
+        Tensor outT = HostArrays.empty(x.shape());
+        float[] in = x.data(), out = outT.data(), mean = new float[n * groups], rstd = new float[n * groups];
         float[] gm = gamma == null ? null : gamma.data(), bt = beta == null ? null : beta.data();
         Parallel.range(n * groups, Math.max(1, (1 << 15) / Math.max(1, len)), (s, e) -> {
             for (int ng = s; ng < e; ng++) {
@@ -46,7 +47,7 @@ final class GroupNormCpu {
                 }
             }
         });
-        return new Tensor[] {Tensor.of(out, x.shape()), Tensor.of(mean, n * groups), Tensor.of(rstd, n * groups)};
+        return new Tensor[] {outT, Tensor.of(mean, n * groups), Tensor.of(rstd, n * groups)};
     }
 
     static Tensor[] backward(Tensor gradOut, Tensor x, Tensor meanT, Tensor rstdT, Tensor gamma, int groups) {
@@ -58,7 +59,8 @@ final class GroupNormCpu {
         int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3), cpg = c / groups, len = cpg * hw;
         float[] g = gradOut.data(), in = x.data(), mean = meanT.data(), rstd = rstdT.data();
         float[] gm = gamma == null ? null : gamma.data();
-        float[] gx = new float[in.length];
+        Tensor gxT = HostArrays.empty(x.shape());
+        float[] gx = gxT.data();
         double[] dGamma = new double[n * c], dBeta = new double[n * c];
         Parallel.range(n * groups, Math.max(1, (1 << 15) / Math.max(1, len)), (s, e) -> {
             for (int ng = s; ng < e; ng++) {
@@ -104,6 +106,6 @@ final class GroupNormCpu {
             gg[ch] = (float) a;
             gb[ch] = (float) b;
         }
-        return new Tensor[] {Tensor.of(gx, x.shape()), Tensor.of(gg, c), Tensor.of(gb, c)};
+        return new Tensor[] {gxT, Tensor.of(gg, c), Tensor.of(gb, c)};
     }
 }

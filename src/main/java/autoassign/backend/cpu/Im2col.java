@@ -91,7 +91,8 @@ final class Im2col {
         for (int ky = 0; ky < kh; ky++)
             for (int kx = 0; kx < kw; kx++)
                 used[Math.floorMod(ky * p.dilationH() - p.padH(), sH) * sW + Math.floorMod(kx * p.dilationW() - p.padW(), sW)] = true;
-        Phased ph = new Phased(new float[Math.toIntExact((long) n * c * sH * sW * phH * phW)], sH, sW, phH, phW, used);
+        // a temporary of the calling conv (which gives it back): unused phases are never read
+        Phased ph = new Phased(HostArrays.borrow(Math.toIntExact((long) n * c * sH * sW * phH * phW)), sH, sW, phH, phW, used);
         float[] d = ph.data;
         int plane = ph.plane();
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (a, e) -> {
@@ -103,9 +104,10 @@ final class Im2col {
                         int dst = (nc * sH * sW + py * sW + px) * plane;
                         for (int y = 0; y < phH; y++) {
                             int iy = y * sH + py, o = dst + y * phW;
-                            if (iy >= h) continue; // stays zero
+                            if (iy >= h) { java.util.Arrays.fill(d, o, o + phW, 0f); continue; } // past the image: zero
                             int rowSrc = src + iy * w + px, cnt = Math.min(phW, (w - px + sW - 1) / sW);
                             for (int xx = 0; xx < cnt; xx++) d[o + xx] = x[rowSrc + xx * sW];
+                            java.util.Arrays.fill(d, o + cnt, o + phW, 0f);
                         }
                     }
             }

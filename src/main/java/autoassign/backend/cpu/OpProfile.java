@@ -60,8 +60,10 @@ final class OpProfile {
         List<Map.Entry<String, long[]>> rows = new ArrayList<>(STATS.entrySet());
         rows.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
         double total = TOTAL.sum() / 1e6;
+        long[] pool = HostArrays.counts();
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "cpu op profile: %.1f ms in timed ops%n%10s %6s %7s %8s  %s%n", total, "ms", "%", "calls", "GFLOP/s", "op"));
+                "cpu op profile: %.1f ms in timed ops (host array pool so far: %d reused, %d allocated)%n%10s %6s %7s %8s  %s%n",
+                total, pool[0], pool[1], "ms", "%", "calls", "GFLOP/s", "op"));
         for (Map.Entry<String, long[]> e : rows) {
             long[] s = e.getValue();
             double ms = s[0] / 1e6;

@@ -21,12 +21,13 @@ final class Pooling {
         Shape.checkRank("maxPool2d", "input", x.shape(), 4);
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int oh = pooledSize("maxPool2d", x.shape(), h, k, s, pad), ow = pooledSize("maxPool2d", x.shape(), w, k, s, pad);
-        float[] in = x.data(), out = new float[n * c * oh * ow];
+        Tensor r = HostArrays.empty(n, c, oh, ow);
+        float[] in = x.data(), out = r.data();
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             float[] hv = new float[h * ow];
             for (int pl = p0; pl < p1; pl++) poolPlane(in, pl * h * w, h, w, oh, ow, k, s, pad, hv, out, pl * oh * ow, null);
         });
-        return Tensor.of(out, n, c, oh, ow);
+        return r;
     }
 
     /**
@@ -96,7 +97,8 @@ final class Pooling {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int oh = pooledSize("maxPool2dBackward", x.shape(), h, k, s, pad), ow = pooledSize("maxPool2dBackward", x.shape(), w, k, s, pad);
         Shape.checkSame("maxPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
-        float[] in = x.data(), g = gradOut.data(), gx = new float[in.length];
+        Tensor r = HostArrays.zeros(x.shape());
+        float[] in = x.data(), g = gradOut.data(), gx = r.data();
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             int[] idx = new int[oh * ow];
             float[] hv = new float[h * ow], m = new float[oh * ow];
@@ -106,7 +108,7 @@ final class Pooling {
                 for (int j = 0; j < idx.length; j++) gx[ib + idx[j]] += g[ob + j];
             }
         });
-        return Tensor.of(gx, x.shape());
+        return r;
     }
 
     private static int[] nearestIndex(int in, int out) {
@@ -122,7 +124,8 @@ final class Pooling {
             throw new IllegalArgumentException("upsampleNearest: invalid output size " + oh + "x" + ow + " for input " + Shape.str(x.shape()));
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int[] iy = nearestIndex(h, oh), ix = nearestIndex(w, ow);
-        float[] in = x.data(), out = new float[n * c * oh * ow];
+        Tensor r = HostArrays.empty(n, c, oh, ow);
+        float[] in = x.data(), out = r.data();
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             for (int pl = p0; pl < p1; pl++) {
                 int ib = pl * h * w, ob = pl * oh * ow;
@@ -132,7 +135,7 @@ final class Pooling {
                 }
             }
         });
-        return Tensor.of(out, n, c, oh, ow);
+        return r;
     }
 
     static Tensor upsampleNearestBackward(Tensor gradOut, int h, int w) {
@@ -141,7 +144,8 @@ final class Pooling {
             throw new IllegalArgumentException("upsampleNearestBackward: invalid input size " + h + "x" + w + " for gradient " + Shape.str(gradOut.shape()));
         int n = gradOut.dim(0), c = gradOut.dim(1), oh = gradOut.dim(2), ow = gradOut.dim(3);
         int[] iy = nearestIndex(h, oh), ix = nearestIndex(w, ow);
-        float[] g = gradOut.data(), gx = new float[n * c * h * w];
+        Tensor r = HostArrays.zeros(n, c, h, w);
+        float[] g = gradOut.data(), gx = r.data();
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             for (int pl = p0; pl < p1; pl++) {
                 int ib = pl * h * w, ob = pl * oh * ow;
@@ -151,6 +155,6 @@ final class Pooling {
                 }
             }
         });
-        return Tensor.of(gx, n, c, h, w);
+        return r;
     }
 }

@@ -76,7 +76,7 @@ final class ShiftConv {
 
     /** W[Cout, Cin, kh, kw] → native [tap][Cout][Cin] in the calling thread's {@code slot}. */
     private static OffHeap.Buf packTaps(float[] w, int cout, int cin, int taps, int slot) {
-        float[] packed = new float[taps * cout * cin];
+        float[] packed = HostArrays.borrow(taps * cout * cin);
         for (int co = 0; co < cout; co++)
             for (int ci = 0; ci < cin; ci++) {
                 int src = (co * cin + ci) * taps;
@@ -84,6 +84,7 @@ final class ShiftConv {
             }
         OffHeap.Buf b = OffHeap.get(slot, packed.length);
         b.buf().put(0, packed, 0, packed.length);
+        HostArrays.giveBack(packed);
         return b;
     }
 
@@ -125,8 +126,9 @@ final class ShiftConv {
                           int[] os) {
         int cin = xs[1], taps = kh * kw, oh = os[2], ow = os[3], ohw = oh * ow;
         Grid g = Grid.of(xs, kh, kw, p, oh, ow);
-        float[] out = new float[Math.toIntExact((long) g.n * cout * ohw)];
-        if (g.n == 0) return Tensor.of(out, os);
+        Tensor outT = HostArrays.empty(os);
+        float[] out = outT.data();
+        if (g.n == 0) return outT;
         int q = g.outCols();
         long cols = (long) q + g.maxOff;
         OffHeap.Buf a = packTaps(w, cout, cin, taps, OffHeap.CONV_W);
@@ -149,7 +151,7 @@ final class ShiftConv {
                 }
             }
         });
-        return Tensor.of(out, os);
+        return outT;
     }
 
     /** Copies grid columns [b0, b0 + nb) of C[ch, nb] that are outputs into out [n, ch, oh, ow] (+ bias). */
@@ -182,8 +184,9 @@ final class ShiftConv {
     static Tensor backwardInput(float[] gd, int[] xs, float[] w, int cout, int kh, int kw, ConvParams p, int[] os) {
         int cin = xs[1], taps = kh * kw;
         Grid g = Grid.of(xs, kh, kw, p, os[2], os[3]);
-        float[] gx = new float[Math.toIntExact((long) g.n * cin * g.h * g.w)];
-        if (g.n == 0) return Tensor.of(gx, xs);
+        Tensor gxT = HostArrays.empty(xs); // every interior grid column is written once
+        float[] gx = gxT.data();
+        if (g.n == 0) return gxT;
         int q = Math.toIntExact(g.n * g.plane());           // dX grid columns
         long cols = (long) g.maxOff + q;                    // G grid: maxOff zero columns in front
         OffHeap.Buf a = packTaps(w, cout, cin, taps, OffHeap.CONV_W);
@@ -206,7 +209,7 @@ final class ShiftConv {
                 }
             }
         });
-        return Tensor.of(gx, xs);
+        return gxT;
     }
 
     /** G [n, cout, oh, ow] → native [cout, cols] on the grid at column offset maxOff, zero elsewhere. */
@@ -262,8 +265,9 @@ final class ShiftConv {
     static Tensor backwardWeight(float[] gd, float[] xd, int[] xs, int[] ws, ConvParams p, int[] os) {
         int cout = ws[0], cin = xs[1], kh = ws[2], kw = ws[3], taps = kh * kw;
         Grid g = Grid.of(xs, kh, kw, p, os[2], os[3]);
-        float[] gw = new float[cout * cin * taps];
-        if (g.n == 0) return Tensor.of(gw, ws);
+        Tensor gwT = cout >= 2 * SPLIT_COUT_MIN ? HostArrays.empty(ws) : HostArrays.zeros(ws); // rows written once / summed
+        float[] gw = gwT.data();
+        if (g.n == 0) { java.util.Arrays.fill(gw, 0f); return gwT; }
         int q = g.outCols();
         long xcols = (long) q + g.maxOff, gcols = (long) g.maxOff + g.n * g.plane();
         OffHeap.Buf xg = toGrid(xd, cin, g, 0, xcols, OffHeap.SHIFT_X);
@@ -278,15 +282,16 @@ final class ShiftConv {
                     Blas.sgemm(false, true, m, cin, q, 1f, gg.ptr(), c0 * gcols + g.maxOff, (int) gcols,
                             xg.ptr(), g.off[t], (int) xcols, 0f, acc.ptr(), (long) t * m * cin, cin);
                 if (OpProfile.ENABLED) OpProfile.add("  (thread time) shift bwd-filter sgemm", t0, 2L * m * cin * taps * q);
-                float[] part = new float[taps * m * cin];
+                float[] part = HostArrays.borrow(taps * m * cin);
                 acc.buf().get(0, part, 0, part.length);
                 for (int t = 0; t < taps; t++)
                     for (int co = 0; co < m; co++) {
                         int src = (t * m + co) * cin, dst = (c0 + co) * cin * taps + t;
                         for (int ci = 0; ci < cin; ci++) gw[dst + ci * taps] = part[src + ci];
                     }
+                HostArrays.giveBack(part);
             });
-            return Tensor.of(gw, ws);
+            return gwT;
         }
         // few output channels: split by columns, one partial dW per chunk, summed in chunk order (deterministic)
         int chunks = Parallel.chunkCount(q, minChunkCols(cout, cin, taps));
@@ -309,6 +314,6 @@ final class ShiftConv {
                     int src = (t * cout + co) * cin, dst = co * cin * taps + t;
                     for (int ci = 0; ci < cin; ci++) gw[dst + ci * taps] += part[src + ci];
                 }
-        return Tensor.of(gw, ws);
+        return gwT;
     }
 }

@@ -1,0 +1,113 @@
+package autoassign.backend.cpu;
+
+import autoassign.tensor.HostStorage;
+import autoassign.tensor.MemoryScope;
+import autoassign.tensor.Shape;
+import autoassign.tensor.Tensor;
+
+import java.lang.ref.SoftReference;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The CPU side of the caching allocator: large op outputs made inside a {@link MemoryScope} take their array from
+ * a pool and give it back when the scope closes (or when the backward frees a gradient early), so the next op or
+ * step writes into memory that is already mapped and in cache.
+ *
+ * <p>Why: a fresh 30–60 MB array per op is a G1 humongous object; the JVM zeroes it and, whenever the heap had
+ * shrunk or grown, the OS maps new pages on first touch. In the R50 training step that made `add`, `clampMin`,
+ * `channelAffine` … 5–10× slower than the arithmetic (52 ms for one 31 MB `add` whose loop takes 5 ms) and the
+ * step time swing by ±30 % (docs/performance.md, "Host array pool").
+ *
+ * <p>Arrays are matched by exact length (a step repeats its shapes; tensors require data.length == numel). Idle
+ * arrays are held by soft references, so the GC still reclaims them before running out of heap, and at most
+ * {@link #capFloats} idle floats are kept (least recently used lengths go first). Outside a scope, and below
+ * {@link #MIN_POOLED} floats, ops allocate plain arrays as before.
+ */
+public final class HostArrays {
+    /** Smaller arrays come from the thread-local allocation buffers, cheaply. */
+    static final int MIN_POOLED = 1 << 16;
+    /** Off: every op allocates a plain array (A/B timing: {@code -Dautoassign.cpu.noPool=true}; tests). */
+    private static volatile boolean enabled = !Boolean.getBoolean("autoassign.cpu.noPool");
+    /** A step's recycled outputs must all fit (R50 at 800×1216: ≈ 3.8 GB); soft references guard the heap. */
+    private static final long capFloats = Runtime.getRuntime().maxMemory() / 4 * 3 / Float.BYTES;
+    /** Tests: fill every array given back with NaN, so that an op reading its output before writing it shows. */
+    private static volatile boolean poison;
+
+    private static final LinkedHashMap<Integer, ArrayDeque<SoftReference<float[]>>> idle = new LinkedHashMap<>(16, 0.75f, true);
+    private static long idleFloats;
+    private static long reused, allocated;
+
+    private HostArrays() {}
+
+    /** A CPU tensor of {@code shape} with unspecified contents: the op must write every element. */
+    public static Tensor empty(int... shape) {
+        int n = Math.toIntExact(Shape.numel("tensor", shape));
+        if (!enabled || n < MIN_POOLED || !MemoryScope.active()) return Tensor.of(new float[n], shape);
+        HostStorage s = new HostStorage(take(n), HostArrays::give);
+        MemoryScope.track(s);
+        return Tensor.ofBuffer(s, shape);
+    }
+
+    /** A CPU tensor of {@code shape} filled with zeros (for ops that accumulate into their output). */
+    public static Tensor zeros(int... shape) {
+        Tensor t = empty(shape);
+        if (t.storageBuffer() != null) {
+            float[] a = t.data();
+            Parallel.range(a.length, 1 << 16, (s, e) -> Arrays.fill(a, s, e, 0f));
+        }
+        return t;
+    }
+
+    /**
+     * A scratch array of exactly {@code n} floats with unspecified contents, for a temporary whose end the caller
+     * knows: hand it back with {@link #giveBack} (no scope needed; small ones are plain arrays).
+     */
+    static float[] borrow(int n) {
+        return enabled && n >= MIN_POOLED ? take(n) : new float[n];
+    }
+
+    /** Returns a {@link #borrow}ed array (the caller must not touch it afterwards). */
+    static void giveBack(float[] a) {
+        if (enabled && a.length >= MIN_POOLED) give(a);
+    }
+
+    private static synchronized float[] take(int n) {
+        ArrayDeque<SoftReference<float[]>> q = idle.get(n);
+        while (q != null && !q.isEmpty()) {
+            float[] a = q.pop().get();
+            idleFloats -= n;
+            if (a != null) { reused++; return a; }
+        }
+        allocated++;
+        return new float[n];
+    }
+
+    private static synchronized void give(float[] a) {
+        if (poison) Arrays.fill(a, Float.NaN);
+        idle.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(new SoftReference<>(a));
+        idleFloats += a.length;
+        // over the cap: drop the least recently used lengths' arrays to the GC
+        for (Iterator<Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>>> it = idle.entrySet().iterator();
+             idleFloats > capFloats && it.hasNext(); ) {
+            Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>> e = it.next();
+            idleFloats -= (long) e.getKey() * e.getValue().size();
+            it.remove();
+        }
+    }
+
+    /** Turns pooling on or off (A/B timing, tests); returns the previous setting. */
+    public static boolean setEnabled(boolean on) { boolean was = enabled; enabled = on; return was; }
+
+    /** Tests: NaN-fill arrays as they come back, so that an op reading its output before writing it shows. */
+    public static void setPoison(boolean on) { poison = on; }
+
+    /** {arrays handed out again, arrays newly allocated} since start (diagnostics and tests). */
+    public static synchronized long[] counts() { return new long[] {reused, allocated}; }
+
+    /** Drops every idle array to the GC. */
+    public static synchronized void clear() { idle.clear(); idleFloats = 0; }
+}
