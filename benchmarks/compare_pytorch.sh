@@ -14,7 +14,9 @@
 #   CASES=r50_infer,r50_train,r50_train_512,tiny_train   comma list of the cases above
 #   RUNS=5        interleaved rounds; each round runs ours then PyTorch once (a fresh process each)
 #   ITERS=1       timed iterations per process per round (each process also does WARMUP iterations first)
-#   WARMUP=1      untimed iterations per process
+#   WARMUP=       untimed iterations per process, the same for both sides; default per case: 2 for the R50 cases,
+#                 10 for the tiny ones (our JIT compiles the code around sgemm during the first ~10 tiny steps:
+#                 WARMUP=1 times that warm-up, not the step; see docs/performance.md)
 #   THREADS=nproc compute threads for both (torch.set_num_threads + OMP_NUM_THREADS; -Dautoassign.cpu.threads)
 #   DEVICE=cpu    cpu | cuda (both sides)
 #   JAR=target/autoassign-native.jar   JAVA=java   JAVA_OPTS=   PYTHON=(first python3 that imports torch)
@@ -31,7 +33,7 @@ cd "$ROOT"
 CASES="${CASES:-r50_infer,r50_train,r50_train_512,tiny_train}"
 RUNS="${RUNS:-5}"
 ITERS="${ITERS:-1}"
-WARMUP="${WARMUP:-1}"
+WARMUP="${WARMUP:-}"
 THREADS="${THREADS:-$(nproc)}"
 DEVICE="${DEVICE:-cpu}"
 JAR="${JAR:-target/autoassign-native.jar}"
@@ -61,17 +63,17 @@ fi
 
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 [[ "$ITERS" =~ ^[1-9][0-9]*$ ]] || die "ITERS must be a positive integer, got '$ITERS'"
-[[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer, got '$WARMUP'"
+[[ -z "$WARMUP" || "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer, got '$WARMUP'"
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer, got '$THREADS'"
 
-# case -> "config_key yaml mode size batch"
+# case -> "config_key yaml mode size batch default_warmup"
 case_spec() {
   case "$1" in
-    r50_infer)     echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml infer 800x1216 1" ;;
-    r50_train)     echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml train 800x1216 1" ;;
-    r50_train_512) echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml train 512x512 2" ;;
-    tiny_train)    echo "tiny configs/autoassign_tiny_synthetic.yaml train 256x256 4" ;;
-    tiny_infer)    echo "tiny configs/autoassign_tiny_synthetic.yaml infer 256x256 1" ;;
+    r50_infer)     echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml infer 800x1216 1 2" ;;
+    r50_train)     echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml train 800x1216 1 2" ;;
+    r50_train_512) echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml train 512x512 2 2" ;;
+    tiny_train)    echo "tiny configs/autoassign_tiny_synthetic.yaml train 256x256 4 10" ;;
+    tiny_infer)    echo "tiny configs/autoassign_tiny_synthetic.yaml infer 256x256 1 10" ;;
     *) return 1 ;;
   esac
 }
@@ -88,26 +90,27 @@ mkdir -p "$OUT_DIR"
 # see foreign OMP/OpenBLAS variables)
 TORCH_ENV=(OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}")
 
-echo "compare_pytorch: cases=$CASES rounds=$RUNS iters/process=$ITERS warmup=$WARMUP threads=$THREADS device=$DEVICE"
+echo "compare_pytorch: cases=$CASES rounds=$RUNS iters/process=$ITERS warmup=${WARMUP:-per case} threads=$THREADS device=$DEVICE"
 echo "compare_pytorch: python=$PYTHON ($("$PYTHON" -c 'import torch; print("torch", torch.__version__)')), ours=$([[ $OURS != 0 ]] && echo "$JAR" || echo off)"
 echo "compare_pytorch: load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs; results in $OUT_DIR"
 
 for c in "${CASE_LIST[@]}"; do
-  read -r key yaml mode size batch <<< "$(case_spec "$c")"
+  read -r key yaml mode size batch case_warmup <<< "$(case_spec "$c")"
+  warm="${WARMUP:-$case_warmup}"
   rm -f "$OUT_DIR/$c".*.json
   for ((r = 1; r <= RUNS; r++)); do
     if [[ "$OURS" != 0 ]]; then
       # shellcheck disable=SC2086
       "$JAVA" $JAVA_OPTS -Dautoassign.cpu.threads="$THREADS" -jar "$JAR" bench --config "$yaml" --mode "$mode" \
-        --size "$size" --batch "$batch" --runs "$ITERS" --warmup "$WARMUP" --device "$DEVICE" \
+        --size "$size" --batch "$batch" --runs "$ITERS" --warmup "$warm" --device "$DEVICE" \
         --json "$OUT_DIR/$c.ours.$r.json" > "$OUT_DIR/$c.ours.$r.log" 2>&1 \
         || die "ours failed on $c round $r (see $OUT_DIR/$c.ours.$r.log): $(tail -n 3 "$OUT_DIR/$c.ours.$r.log")"
     fi
     env "${TORCH_ENV[@]}" "$PYTHON" "$TORCH_SCRIPT" --config "$key" --mode "$mode" --size "$size" --batch "$batch" --runs "$ITERS" \
-      --warmup "$WARMUP" --device "$DEVICE" --threads "$THREADS" \
+      --warmup "$warm" --device "$DEVICE" --threads "$THREADS" \
       --json "$OUT_DIR/$c.torch.$r.json" > "$OUT_DIR/$c.torch.$r.log" 2>&1 \
       || die "PyTorch failed on $c round $r (see $OUT_DIR/$c.torch.$r.log): $(tail -n 3 "$OUT_DIR/$c.torch.$r.log")"
-    echo "  $c round $r/$RUNS done (load $(cut -d' ' -f1 /proc/loadavg))"
+    echo "  $c round $r/$RUNS done (warm-up $warm, load $(cut -d' ' -f1 /proc/loadavg))"
   done
 done
 
