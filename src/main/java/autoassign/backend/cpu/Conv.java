@@ -36,6 +36,8 @@ final class Conv {
 
     /** Stride-1 convs run as shifted GEMMs ({@link ShiftConv}); false forces im2col everywhere (A/B timing, tests). */
     static volatile boolean shiftGemm = !Boolean.getBoolean("autoassign.conv.im2col");
+    /** 3×3 stride-1 convs (forward, backward data) by Winograd F(2×2, 3×3) ({@link WinogradConv}); false: shifted GEMM. */
+    static volatile boolean winograd = !Boolean.getBoolean("autoassign.conv.noWinograd");
     /** Strided convs unfold from the input's stride phases ({@link Im2col#phaseSplit}); false: strided gathers. */
     static volatile boolean phased = !Boolean.getBoolean("autoassign.conv.noPhases");
 
@@ -68,6 +70,11 @@ final class Conv {
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         float[] b = bias == null ? null : bias.data();
+        if (winograd && WinogradConv.applies(xs, ws, p)) {
+            Tensor outT = HostArrays.empty(os);
+            WinogradConv.forward(x.data(), xs, w.data(), cout, b, p, os, outT.data());
+            return outT;
+        }
         if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.forward(x.data(), xs, w.data(), cout, kh, kw, b, p, os);
         Tensor outT = HostArrays.empty(os); // every block copies all its channels out
         float[] xd = x.data(), out = outT.data();
@@ -119,6 +126,11 @@ final class Conv {
         Shape.checkSame("conv2dBackwardInput", gradOut.shape(), os);
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
+        if (winograd && WinogradConv.applies(xs, ws, p)) {
+            Tensor gxT = HostArrays.empty(xs);
+            WinogradConv.backwardInput(gradOut.data(), os, w.data(), ws, p, xs, gxT.data());
+            return gxT;
+        }
         if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.backwardInput(gradOut.data(), xs, w.data(), cout, kh, kw, p, os);
         Tensor gxT = HostArrays.zeros(xs); // col2im adds into it
         float[] gx = gxT.data();

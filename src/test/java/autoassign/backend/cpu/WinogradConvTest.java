@@ -1,0 +1,200 @@
+package autoassign.backend.cpu;
+
+import autoassign.backend.ConvParams;
+import autoassign.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Winograd F(2×2, 3×3) forward and backward data against a double-precision direct convolution, over paddings,
+ * odd and tiny maps, batches, channel counts, one and many tile blocks, one and several workers; and the direct
+ * path ({@link Conv}) on the same data.
+ */
+class WinogradConvTest {
+    private final Random rnd = new Random(11);
+
+    @AfterEach
+    void restore() {
+        WinogradConv.blockFloats = 1 << 19;
+        WinogradConv.minChunkFlops = 4_000_000L;
+        WinogradConv.groupFloats = 2048;
+    }
+
+    private float[] rand(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
+        return a;
+    }
+
+    /** y = conv(x, w) + b in double (stride 1, dilation 1). */
+    static double[] refForward(float[] x, int[] xs, float[] w, int[] ws, float[] b, int ph, int pw) {
+        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], oh = h + 2 * ph - 2, ow = wd + 2 * pw - 2;
+        double[] y = new double[n * cout * oh * ow];
+        for (int i = 0; i < n; i++)
+            for (int co = 0; co < cout; co++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        double s = b == null ? 0 : b[co];
+                        for (int ci = 0; ci < cin; ci++)
+                            for (int ky = 0; ky < 3; ky++) {
+                                int iy = oy - ph + ky;
+                                if (iy < 0 || iy >= h) continue;
+                                for (int kx = 0; kx < 3; kx++) {
+                                    int ix = ox - pw + kx;
+                                    if (ix < 0 || ix >= wd) continue;
+                                    s += (double) x[((i * cin + ci) * h + iy) * wd + ix] * w[((co * cin + ci) * 3 + ky) * 3 + kx];
+                                }
+                            }
+                        y[((i * cout + co) * oh + oy) * ow + ox] = s;
+                    }
+        return y;
+    }
+
+    /** dx = conv2d_backward_input(g, w) in double: the adjoint of {@link #refForward} (without bias). */
+    static double[] refBackwardInput(float[] g, int[] xs, float[] w, int[] ws, int ph, int pw) {
+        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], oh = h + 2 * ph - 2, ow = wd + 2 * pw - 2;
+        double[] dx = new double[n * cin * h * wd];
+        for (int i = 0; i < n; i++)
+            for (int co = 0; co < cout; co++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        double gv = g[((i * cout + co) * oh + oy) * ow + ox];
+                        for (int ci = 0; ci < cin; ci++)
+                            for (int ky = 0; ky < 3; ky++) {
+                                int iy = oy - ph + ky;
+                                if (iy < 0 || iy >= h) continue;
+                                for (int kx = 0; kx < 3; kx++) {
+                                    int ix = ox - pw + kx;
+                                    if (ix < 0 || ix >= wd) continue;
+                                    dx[((i * cin + ci) * h + iy) * wd + ix] += gv * w[((co * cin + ci) * 3 + ky) * 3 + kx];
+                                }
+                            }
+                    }
+        return dx;
+    }
+
+    private static void assertClose(double[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        double scale = 1;
+        for (double v : want) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < got.length; i++)
+            if (!(Math.abs(want[i] - got[i]) <= 1e-5 * scale))
+                throw new AssertionError(what + " at " + i + ": " + want[i] + " vs " + got[i]);
+    }
+
+    /** Forward (with and without bias) and backward data of one geometry; also the direct path if {@code direct}. */
+    private void check(int n, int cin, int cout, int h, int w, int ph, int pw, boolean direct) {
+        ConvParams p = new ConvParams(1, 1, ph, pw, 1, 1);
+        int[] xs = {n, cin, h, w}, ws = {cout, cin, 3, 3}, os = {n, cout, h + 2 * ph - 2, w + 2 * pw - 2};
+        String what = Arrays.toString(xs) + " -> " + Arrays.toString(os) + " pad " + ph + "x" + pw;
+        float[] x = rand(n * cin * h * w), wt = rand(cout * cin * 9), b = rand(cout);
+        float[] g = rand(os[0] * os[1] * os[2] * os[3]);
+        double[] wantY = refForward(x, xs, wt, ws, b, ph, pw), wantY0 = refForward(x, xs, wt, ws, null, ph, pw);
+        double[] wantDx = refBackwardInput(g, xs, wt, ws, ph, pw);
+
+        // outputs are not pre-zeroed: NaN everywhere shows any element left unwritten
+        float[] y = nans(wantY.length), y0 = nans(wantY.length), dx = nans(wantDx.length);
+        WinogradConv.forward(x, xs, wt, cout, b, p, os, y);
+        WinogradConv.forward(x, xs, wt, cout, null, p, os, y0);
+        WinogradConv.backwardInput(g, os, wt, ws, p, xs, dx);
+        assertClose(wantY, y, "forward+bias " + what);
+        assertClose(wantY0, y0, "forward " + what);
+        assertClose(wantDx, dx, "backward data " + what);
+
+        if (direct) {
+            Tensor xt = Tensor.of(x, xs), wtt = Tensor.of(wt, ws);
+            assertClose(wantY, Conv.forward(xt, wtt, Tensor.of(b, cout), p).data(), "direct forward " + what);
+            assertClose(wantDx, Conv.backwardInput(Tensor.of(g, os), wtt, xs, p).data(), "direct backward data " + what);
+        }
+    }
+
+    private static float[] nans(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    /** Paddings 0..3 (equal and not), odd and even maps, down to 1×1, 1×2, 2×3 inputs. */
+    @Test
+    void geometries() {
+        int[][] maps = {{1, 1}, {1, 2}, {2, 2}, {2, 3}, {3, 3}, {3, 4}, {4, 5}, {5, 5}, {7, 10}, {8, 6}, {9, 13}};
+        for (int[] hw : maps)
+            for (int ph = 0; ph <= 3; ph++)
+                for (int pw = 0; pw <= 3; pw++) {
+                    if (hw[0] + 2 * ph < 3 || hw[1] + 2 * pw < 3) continue;
+                    if (ph != pw && (ph + pw) % 2 == 0) continue; // a subset of the unequal pads keeps it quick
+                    check(1 + (hw[0] + ph) % 2, 3, 5, hw[0], hw[1], ph, pw, false);
+                }
+    }
+
+    /** Channels in ≠ out, batches of 1 and 2, against the reference and against the direct path. */
+    @Test
+    void channelsAndBatches() {
+        check(1, 1, 1, 6, 7, 1, 1, true);
+        check(2, 7, 3, 5, 9, 1, 1, true);
+        check(2, 4, 16, 11, 8, 0, 0, true);
+        check(1, 17, 9, 13, 19, 2, 2, true);
+        check(2, 16, 24, 7, 10, 1, 1, true);
+    }
+
+    /** Tiny blocks (16 tiles) and chunks that any size splits: many blocks per worker, both workers, block edges
+     *  in the middle of tile rows and across images; channel groups of 1 and 2 (odd channel counts leave a
+     *  partial group). */
+    @Test
+    void manyBlocksAndWorkers() {
+        WinogradConv.blockFloats = 1;
+        WinogradConv.minChunkFlops = 0;
+        check(2, 6, 5, 13, 19, 1, 1, true);
+        check(3, 5, 8, 9, 11, 0, 2, false);
+        WinogradConv.groupFloats = 40;
+        check(1, 3, 4, 25, 38, 1, 1, false);
+        check(2, 8, 7, 7, 10, 2, 1, false);
+        WinogradConv.groupFloats = 1;
+        check(2, 5, 3, 9, 12, 1, 1, false);
+    }
+
+    /** The default block size with a map large enough for several blocks and both workers. */
+    @Test
+    void defaultBlocksLargeMap() {
+        check(1, 32, 48, 40, 61, 1, 1, false);
+    }
+
+    @Test
+    void blockTilesSplitsForWorkers() {
+        WinogradConv.blockFloats = 1 << 20;
+        assertEquals(256, WinogradConv.blockTiles(256 * 16, 256, 256, 4));
+        int bt = WinogradConv.blockTiles(100, 64, 64, 2);
+        assertTrue((100 + bt - 1) / bt >= 2, "two workers get a block each");
+        assertEquals(20, WinogradConv.blockTiles(20, 256, 256, 1));
+    }
+
+    @Test
+    void rowStrideAvoidsPowersOfTwo() {
+        for (int bt = 1; bt <= 5000; bt++) {
+            int ld = WinogradConv.rowStride(bt);
+            assertTrue(ld >= bt && ld % 16 == 0 && ld % 256 != 0 && ld <= bt + 31, "bt " + bt + " ld " + ld);
+        }
+    }
+
+    @Test
+    void appliesOnlyToStride1Dilation1ThreeByThree() {
+        ConvParams p1 = ConvParams.of(1, 1);
+        int[] ws = {256, 256, 3, 3};
+        assertTrue(WinogradConv.applies(new int[] {1, 256, 50, 76}, ws, p1));
+        assertTrue(WinogradConv.applies(new int[] {1, 256, 1, 1}, ws, p1));
+        assertTrue(WinogradConv.applies(new int[] {2, 256, 7, 10}, ws, new ConvParams(1, 1, 0, 2, 1, 1)));
+        assertTrue(WinogradConv.applies(new int[] {4, 32, 64, 64}, new int[] {32, 32, 3, 3}, p1));
+        assertFalse(WinogradConv.applies(new int[] {1, 256, 50, 76}, ws, ConvParams.of(2, 1)));
+        assertFalse(WinogradConv.applies(new int[] {1, 256, 50, 76}, ws, ConvParams.of(1, 2, 2)));
+        assertFalse(WinogradConv.applies(new int[] {1, 256, 50, 76}, new int[] {256, 256, 1, 1}, ConvParams.of(1, 0)));
+        assertFalse(WinogradConv.applies(new int[] {1, 256, 50, 76}, new int[] {4, 256, 3, 3}, p1));
+        assertFalse(WinogradConv.applies(new int[] {1, 16, 50, 76}, new int[] {16, 16, 3, 3}, p1));
+    }
+}
