@@ -23,8 +23,10 @@ import java.util.Map;
  * step time swing by ±30 % (docs/performance.md, "Host array pool").
  *
  * <p>Arrays are matched by exact length (a step repeats its shapes; tensors require data.length == numel). Idle
- * arrays are held by soft references, so the GC still reclaims them before running out of heap, and at most
- * {@link #capFloats} idle floats are kept (least recently used lengths go first). Outside a scope, and below
+ * arrays are held by soft references, so the GC still reclaims them before running out of heap; at most
+ * {@link #capFloats} idle floats are kept (least recently used lengths go first), and a new allocation first
+ * drops the idle arrays of lengths unused for 20 s, so that a stream of new shapes (training on images of many
+ * sizes) does not pile up idle arrays beside the live ones. Outside a scope, and below
  * {@link #MIN_POOLED} floats, ops allocate plain arrays as before.
  */
 public final class HostArrays {
@@ -37,7 +39,11 @@ public final class HostArrays {
     /** Tests: fill every array given back with NaN, so that an op reading its output before writing it shows. */
     private static volatile boolean poison;
 
+    /** Idle arrays of a length that nobody asked for or gave back for this long are dropped at the next new allocation. */
+    private static final long STALE_NS = 20_000_000_000L;
+
     private static final LinkedHashMap<Integer, ArrayDeque<SoftReference<float[]>>> idle = new LinkedHashMap<>(16, 0.75f, true);
+    private static final Map<Integer, Long> lastUse = new java.util.HashMap<>();
     private static long idleFloats;
     private static long reused, allocated;
 
@@ -76,6 +82,7 @@ public final class HostArrays {
     }
 
     private static synchronized float[] take(int n) {
+        lastUse.put(n, System.nanoTime());
         ArrayDeque<SoftReference<float[]>> q = idle.get(n);
         while (q != null && !q.isEmpty()) {
             float[] a = q.pop().get();
@@ -83,20 +90,45 @@ public final class HostArrays {
             if (a != null) { reused++; return a; }
         }
         allocated++;
+        dropStale(); // a new shape (e.g. another image size): idle arrays of shapes no longer used make room
         return new float[n];
+    }
+
+    /** Drops the idle arrays of lengths nobody took or gave back for {@link #STALE_NS} (the map is in access order). */
+    private static void dropStale() {
+        long now = System.nanoTime();
+        for (Iterator<Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>> e = it.next();
+            Long last = lastUse.get(e.getKey());
+            if (last != null && now - last < STALE_NS) break; // the rest were used more recently
+            idleFloats -= (long) e.getKey() * e.getValue().size();
+            lastUse.remove(e.getKey());
+            it.remove();
+        }
+    }
+
+    /** Hands at least {@code floats} idle floats (if there are) to the GC, least recently used lengths first. */
+    private static void dropIdle(long floats) {
+        long dropped = 0;
+        for (Iterator<Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>>> it = idle.entrySet().iterator();
+             dropped < floats && it.hasNext(); ) {
+            Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>> e = it.next();
+            ArrayDeque<SoftReference<float[]>> q = e.getValue();
+            while (dropped < floats && !q.isEmpty()) {
+                q.pollLast(); // the oldest array of this length
+                dropped += e.getKey();
+                idleFloats -= e.getKey();
+            }
+            if (q.isEmpty()) it.remove();
+        }
     }
 
     private static synchronized void give(float[] a) {
         if (poison) Arrays.fill(a, Float.NaN);
         idle.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(new SoftReference<>(a));
+        lastUse.put(a.length, System.nanoTime());
         idleFloats += a.length;
-        // over the cap: drop the least recently used lengths' arrays to the GC
-        for (Iterator<Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>>> it = idle.entrySet().iterator();
-             idleFloats > capFloats && it.hasNext(); ) {
-            Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>> e = it.next();
-            idleFloats -= (long) e.getKey() * e.getValue().size();
-            it.remove();
-        }
+        if (idleFloats > capFloats) dropIdle(idleFloats - capFloats);
     }
 
     /** Turns pooling on or off (A/B timing, tests); returns the previous setting. */
@@ -109,5 +141,5 @@ public final class HostArrays {
     public static synchronized long[] counts() { return new long[] {reused, allocated}; }
 
     /** Drops every idle array to the GC. */
-    public static synchronized void clear() { idle.clear(); idleFloats = 0; }
+    public static synchronized void clear() { idle.clear(); lastUse.clear(); idleFloats = 0; }
 }
