@@ -1,0 +1,231 @@
+package autoassign.backend.cpu;
+
+import autoassign.backend.ConvParams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Winograd F(4×4, 3×3): the transform matrices against a direct 1-d correlation in double, and forward and
+ * backward data against a double-precision direct convolution over paddings, odd and tiny maps, batches, channel
+ * counts, one and many tile blocks, one and several workers.
+ */
+class Winograd4ConvTest {
+    private final Random rnd = new Random(13);
+
+    @AfterEach
+    void restore() {
+        Winograd4Conv.blockFloats = 1 << 20;
+        Winograd4Conv.minChunkFlops = 4_000_000L;
+        Winograd4Conv.groupFloats = 1024;
+        Winograd4Conv.minBlockTiles = 32;
+    }
+
+    private float[] rand(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
+        return a;
+    }
+
+    // Lavin–Gray F(4, 3) with points 0, ±1, ±2, ∞, written out as matrices.
+    private static final double[][] BT = {
+            {4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+            {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+    private static final double[][] G = {
+            {1 / 4.0, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+            {1 / 24.0, 1 / 12.0, 1 / 6.0}, {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+    private static final double[][] AT = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+
+    private static double[] mul(double[][] m, double[] v) {
+        double[] r = new double[m.length];
+        for (int i = 0; i < m.length; i++)
+            for (int j = 0; j < v.length; j++) r[i] += m[i][j] * v[j];
+        return r;
+    }
+
+    /** Aᵀ[(G g) ⊙ (Bᵀ d)] is the correlation y_i = Σ_j d_{i+j} g_j; the code's factored loops equal the matrices. */
+    @Test
+    void transformMatrices() {
+        Random r = new Random(3);
+        for (int it = 0; it < 200; it++) {
+            double[] d = new double[6], g = new double[3];
+            float[][] df = new float[6][1], vf = new float[6][1];
+            float[][] ga = new float[3][1], ua = new float[6][1];
+            for (int i = 0; i < 6; i++) { df[i][0] = (float) (r.nextDouble() * 2 - 1); d[i] = df[i][0]; }
+            for (int i = 0; i < 3; i++) { ga[i][0] = (float) (r.nextDouble() * 2 - 1); g[i] = ga[i][0]; }
+            double[] v = mul(BT, d), u = mul(G, g), m = new double[6];
+            for (int i = 0; i < 6; i++) m[i] = u[i] * v[i];
+            double[] y = mul(AT, m);
+            for (int i = 0; i < 4; i++) {
+                double want = d[i] * g[0] + d[i + 1] * g[1] + d[i + 2] * g[2];
+                assertEquals(want, y[i], 1e-12, "correlation output " + i);
+            }
+            Winograd4Conv.inputCombinations(df[0], df[1], df[2], df[3], df[4], df[5], 1, vf[0], vf[1], vf[2], vf[3], vf[4], vf[5]);
+            for (int i = 0; i < 6; i++) assertEquals(v[i], vf[i][0], 1e-5, "Bᵀ row " + i);
+            Winograd4Conv.filterCombinations(ga[0], ga[1], ga[2], 1, ua[0], ua[1], ua[2], ua[3], ua[4], ua[5]);
+            for (int i = 0; i < 6; i++) assertEquals(u[i], Winograd4Conv.G_SCALE[i] * ua[i][0], 1e-6, "G row " + i);
+            float[][] mf = new float[6][1], yf = new float[4][1];
+            for (int i = 0; i < 6; i++) { mf[i][0] = (float) (r.nextDouble() * 2 - 1); m[i] = mf[i][0]; }
+            Winograd4Conv.outputCombinations(mf[0], mf[1], mf[2], mf[3], mf[4], mf[5], 1, yf[0], yf[1], yf[2], yf[3]);
+            double[] ym = mul(AT, m);
+            for (int i = 0; i < 4; i++) assertEquals(ym[i], yf[i][0], 1e-5, "Aᵀ row " + i);
+        }
+    }
+
+    /** y = conv(x, w) + b in double (stride 1, dilation 1). */
+    static double[] refForward(float[] x, int[] xs, float[] w, int[] ws, float[] b, int ph, int pw) {
+        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], oh = h + 2 * ph - 2, ow = wd + 2 * pw - 2;
+        double[] y = new double[n * cout * oh * ow];
+        for (int i = 0; i < n; i++)
+            for (int co = 0; co < cout; co++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        double s = b == null ? 0 : b[co];
+                        for (int ci = 0; ci < cin; ci++)
+                            for (int ky = 0; ky < 3; ky++) {
+                                int iy = oy - ph + ky;
+                                if (iy < 0 || iy >= h) continue;
+                                for (int kx = 0; kx < 3; kx++) {
+                                    int ix = ox - pw + kx;
+                                    if (ix < 0 || ix >= wd) continue;
+                                    s += (double) x[((i * cin + ci) * h + iy) * wd + ix] * w[((co * cin + ci) * 3 + ky) * 3 + kx];
+                                }
+                            }
+                        y[((i * cout + co) * oh + oy) * ow + ox] = s;
+                    }
+        return y;
+    }
+
+    /** dx = conv2d_backward_input(g, w) in double: the adjoint of {@link #refForward} (without bias). */
+    static double[] refBackwardInput(float[] g, int[] xs, float[] w, int[] ws, int ph, int pw) {
+        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], oh = h + 2 * ph - 2, ow = wd + 2 * pw - 2;
+        double[] dx = new double[n * cin * h * wd];
+        for (int i = 0; i < n; i++)
+            for (int co = 0; co < cout; co++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        double gv = g[((i * cout + co) * oh + oy) * ow + ox];
+                        for (int ci = 0; ci < cin; ci++)
+                            for (int ky = 0; ky < 3; ky++) {
+                                int iy = oy - ph + ky;
+                                if (iy < 0 || iy >= h) continue;
+                                for (int kx = 0; kx < 3; kx++) {
+                                    int ix = ox - pw + kx;
+                                    if (ix < 0 || ix >= wd) continue;
+                                    dx[((i * cin + ci) * h + iy) * wd + ix] += gv * w[((co * cin + ci) * 3 + ky) * 3 + kx];
+                                }
+                            }
+                    }
+        return dx;
+    }
+
+    private static void assertClose(double[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        double scale = 1;
+        for (double v : want) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < got.length; i++)
+            if (!(Math.abs(want[i] - got[i]) <= 2e-5 * scale))
+                throw new AssertionError(what + " at " + i + ": " + want[i] + " vs " + got[i]);
+    }
+
+    private static float[] nans(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    /** Forward (with and without bias) and backward data of one geometry. */
+    private void check(int n, int cin, int cout, int h, int w, int ph, int pw) {
+        ConvParams p = new ConvParams(1, 1, ph, pw, 1, 1);
+        int[] xs = {n, cin, h, w}, ws = {cout, cin, 3, 3}, os = {n, cout, h + 2 * ph - 2, w + 2 * pw - 2};
+        String what = Arrays.toString(xs) + " -> " + Arrays.toString(os) + " pad " + ph + "x" + pw;
+        float[] x = rand(n * cin * h * w), wt = rand(cout * cin * 9), b = rand(cout);
+        float[] g = rand(os[0] * os[1] * os[2] * os[3]);
+        double[] wantY = refForward(x, xs, wt, ws, b, ph, pw), wantY0 = refForward(x, xs, wt, ws, null, ph, pw);
+        double[] wantDx = refBackwardInput(g, xs, wt, ws, ph, pw);
+
+        // outputs are not pre-zeroed: NaN everywhere shows any element left unwritten
+        float[] y = nans(wantY.length), y0 = nans(wantY.length), dx = nans(wantDx.length);
+        Winograd4Conv.forward(x, xs, wt, cout, b, p, os, y);
+        Winograd4Conv.forward(x, xs, wt, cout, null, p, os, y0);
+        Winograd4Conv.backwardInput(g, os, wt, ws, p, xs, dx);
+        assertClose(wantY, y, "forward+bias " + what);
+        assertClose(wantY0, y0, "forward " + what);
+        assertClose(wantDx, dx, "backward data " + what);
+    }
+
+    /** Paddings 0..3 (equal and not), maps of every size mod 4 down to 1×1, 2×3 inputs. */
+    @Test
+    void geometries() {
+        int[][] maps = {{1, 1}, {1, 2}, {2, 3}, {3, 3}, {3, 4}, {4, 5}, {5, 5}, {6, 6}, {7, 10}, {8, 6}, {9, 13}, {11, 12}};
+        for (int[] hw : maps)
+            for (int ph = 0; ph <= 3; ph++)
+                for (int pw = 0; pw <= 3; pw++) {
+                    if (hw[0] + 2 * ph < 3 || hw[1] + 2 * pw < 3) continue;
+                    if (ph != pw && (ph + pw) % 2 == 0) continue; // a subset of the unequal pads keeps it quick
+                    check(1 + (hw[0] + ph) % 3, 3, 5, hw[0], hw[1], ph, pw);
+                }
+    }
+
+    /** Channels in ≠ out, batches of 1 to 3. */
+    @Test
+    void channelsAndBatches() {
+        check(1, 1, 1, 6, 7, 1, 1);
+        check(2, 7, 3, 5, 9, 1, 1);
+        check(3, 4, 16, 11, 8, 0, 0);
+        check(1, 17, 9, 13, 19, 2, 2);
+        check(2, 16, 24, 7, 10, 1, 1);
+    }
+
+    /** Tiny blocks (16 tiles) and chunks that any size splits: many blocks per worker, both workers, block edges
+     *  in the middle of tile rows and across images; channel groups of 1 and 2 (odd channel counts leave a
+     *  partial group). */
+    @Test
+    void manyBlocksAndWorkers() {
+        Winograd4Conv.blockFloats = 1;
+        Winograd4Conv.minChunkFlops = 0;
+        Winograd4Conv.minBlockTiles = 5; // blocks of 5 tiles: edges fall inside tile rows
+        check(2, 6, 5, 25, 31, 1, 1);
+        check(3, 5, 8, 17, 23, 0, 2);
+        Winograd4Conv.groupFloats = 40;
+        check(1, 3, 4, 50, 38, 1, 1);
+        check(2, 8, 7, 19, 22, 2, 1);
+        Winograd4Conv.groupFloats = 1;
+        check(2, 5, 3, 18, 21, 1, 1);
+    }
+
+    /** The default block size with a map large enough for several blocks and both workers. */
+    @Test
+    void defaultBlocksLargeMap() {
+        check(1, 32, 48, 70, 61, 1, 1);
+    }
+
+    @Test
+    void blockTilesSplitsForWorkers() {
+        int bt = Winograd4Conv.blockTiles(100, 64, 64, 2);
+        assertTrue((100 + bt - 1) / bt >= 2, "two workers get a block each");
+        assertEquals(20, Winograd4Conv.blockTiles(20, 256, 256, 1));
+        for (int b = 1; b <= 5000; b++) {
+            int ld = Winograd4Conv.rowStride(b);
+            assertTrue(ld >= b && ld % 16 == 0 && ld % 256 != 0 && ld <= b + 31, "bt " + b + " ld " + ld);
+        }
+    }
+
+    @Test
+    void appliesOnlyToStride1Dilation1ThreeByThree() {
+        ConvParams p1 = ConvParams.of(1, 1);
+        int[] ws = {256, 256, 3, 3};
+        assertTrue(Winograd4Conv.applies(new int[] {1, 256, 50, 76}, ws, p1));
+        assertTrue(Winograd4Conv.applies(new int[] {2, 256, 7, 10}, ws, new ConvParams(1, 1, 0, 2, 1, 1)));
+        assertFalse(Winograd4Conv.applies(new int[] {1, 256, 50, 76}, ws, ConvParams.of(2, 1)));
+        assertFalse(Winograd4Conv.applies(new int[] {1, 256, 50, 76}, ws, ConvParams.of(1, 2, 2)));
+        assertFalse(Winograd4Conv.applies(new int[] {1, 256, 50, 76}, new int[] {256, 256, 1, 1}, ConvParams.of(1, 0)));
+        assertFalse(Winograd4Conv.applies(new int[] {1, 256, 50, 76}, new int[] {4, 256, 3, 3}, p1));
+    }
+}
