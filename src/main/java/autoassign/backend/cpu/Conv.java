@@ -36,7 +36,10 @@ final class Conv {
 
     /** Stride-1 convs run as shifted GEMMs ({@link ShiftConv}); false forces im2col everywhere (A/B timing, tests). */
     static volatile boolean shiftGemm = !Boolean.getBoolean("autoassign.conv.im2col");
-    /** 3×3 stride-1 convs (forward, backward data) by Winograd F(2×2, 3×3) ({@link WinogradConv}); false: shifted GEMM. */
+    /**
+     * 3×3 stride-1 convs by Winograd F(2×2, 3×3): forward and backward data ({@link WinogradConv}), filter gradient
+     * ({@link WinogradFilter}); false (-Dautoassign.conv.noWinograd=true): shifted GEMM.
+     */
     static volatile boolean winograd = !Boolean.getBoolean("autoassign.conv.noWinograd");
     /**
      * Large 3×3 maps with ≥ 128 channels use F(4×4, 3×3) instead ({@link Winograd4Conv}): 1.2–1.4× faster than F(2×2)
@@ -197,6 +200,11 @@ final class Conv {
         Shape.checkSame("conv2dBackwardWeight", gradOut.shape(), os);
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
+        if (winograd && WinogradFilter.applies(xs, ws, p)) {
+            Tensor gwT = HostArrays.empty(ws);
+            WinogradFilter.backwardWeight(gradOut.data(), os, x.data(), xs, ws, p, gwT.data());
+            return gwT;
+        }
         if (shiftGemm && ShiftConv.applies(p)) return ShiftConv.backwardWeight(gradOut.data(), x.data(), xs, ws, p, os);
         Tensor gwT = HostArrays.zeros(ws); // the chunks' partial sums are added into it
         float[] xd = x.data(), gw = gwT.data();

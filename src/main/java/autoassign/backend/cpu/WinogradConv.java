@@ -122,7 +122,7 @@ final class WinogradConv {
     // ------------------------------------------------------------------------------------------------ blocks
 
     /** Geometry of one call: src [n, cs, h, w] → dst [n, co, oh, ow], tiles th × tw per image. */
-    private record Geom(int n, int cs, int h, int w, int co, int padH, int padW, int oh, int ow, int th, int tw) {
+    record Geom(int n, int cs, int h, int w, int co, int padH, int padW, int oh, int ow, int th, int tw) {
         int tilesPerImage() { return th * tw; }
     }
 
@@ -190,7 +190,7 @@ final class WinogradConv {
      * rows of V (or M); 4 padded input rows and their Bᵀ combinations; the 4 columns of every tile (e, o, en, on:
      * columns 0..3) per combination; the 8 half-transformed rows and 4 output rows of the output transform.
      */
-    private static final class Scratch {
+    static final class Scratch {
         final int group;
         final float[][] t = new float[16][], rows = new float[4][], c = new float[4][], e = new float[4][],
                 o = new float[4][], en = new float[4][], on = new float[4][], h = new float[8][], y = new float[4][];
@@ -216,7 +216,7 @@ final class WinogradConv {
      * Calls {@code seg.run(img, ty, tx0, tx1, j0)} for each row segment of tiles [t0, t0 + nt): image img, tile
      * row ty, tile columns [tx0, tx1), the first at index j0 of the block.
      */
-    private static void segments(Geom g, int t0, int nt, Segment seg) {
+    static void segments(Geom g, int t0, int nt, Segment seg) {
         int per = g.tilesPerImage();
         for (int t = t0, end = t0 + nt; t < end; ) {
             int img = t / per, rem = t - img * per, ty = rem / g.tw, tx0 = rem - ty * g.tw;
@@ -226,7 +226,7 @@ final class WinogradConv {
         }
     }
 
-    private interface Segment { void run(int img, int ty, int tx0, int tx1, int j0); }
+    interface Segment { void run(int img, int ty, int tx0, int tx1, int j0); }
 
     /*
      * The arithmetic loops below index every array with the loop variable alone: C2 (JDK 17) left loops such as
@@ -238,7 +238,7 @@ final class WinogradConv {
      * V_k[c, j] for the tiles [t0, t0 + nt) into native [16][cs][ld], a group of channels at a time (columns nt..ld
      * of a row carry whatever the scratch held; sgemm does not read them).
      */
-    private static void inputBlock(float[] src, Geom g, int t0, int nt, int ld, FloatBuffer v, Scratch s) {
+    static void inputBlock(float[] src, Geom g, int t0, int nt, int ld, FloatBuffer v, Scratch s) {
         int plane = g.h * g.w;
         for (int c0 = 0; c0 < g.cs; c0 += s.group) {
             int c1 = Math.min(g.cs, c0 + s.group), len = (c1 - c0) * ld;
