@@ -15,7 +15,7 @@
 #   RUNS=5        interleaved rounds; each round runs ours then PyTorch once (a fresh process each)
 #   ITERS=1       timed iterations per process per round (each process also does WARMUP iterations first)
 #   WARMUP=       untimed iterations per process, the same for both sides; default per case: 2 for the R50 cases,
-#                 10 for the tiny ones (our JIT compiles the code around sgemm during the first ~10 tiny steps:
+#                 20 for the tiny ones (our JIT compiles the code around sgemm during the first ~17 tiny steps:
 #                 WARMUP=1 times that warm-up, not the step; see docs/performance.md)
 #   THREADS=nproc compute threads for both (torch.set_num_threads + OMP_NUM_THREADS; -Dautoassign.cpu.threads)
 #   DEVICE=cpu    cpu | cuda (both sides)
@@ -72,8 +72,8 @@ case_spec() {
     r50_infer)     echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml infer 800x1216 1 2" ;;
     r50_train)     echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml train 800x1216 1 2" ;;
     r50_train_512) echo "r50  configs/autoassign_r50-caffe_fpn_1x_coco.yaml train 512x512 2 2" ;;
-    tiny_train)    echo "tiny configs/autoassign_tiny_synthetic.yaml train 256x256 4 10" ;;
-    tiny_infer)    echo "tiny configs/autoassign_tiny_synthetic.yaml infer 256x256 1 10" ;;
+    tiny_train)    echo "tiny configs/autoassign_tiny_synthetic.yaml train 256x256 4 20" ;;
+    tiny_infer)    echo "tiny configs/autoassign_tiny_synthetic.yaml infer 256x256 1 20" ;;
     *) return 1 ;;
   esac
 }
