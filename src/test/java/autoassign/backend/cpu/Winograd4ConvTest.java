@@ -7,6 +7,11 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.Random;
 
+import static autoassign.backend.cpu.Conv3x3Reference.assertClose;
+import static autoassign.backend.cpu.Conv3x3Reference.backwardInput;
+import static autoassign.backend.cpu.Conv3x3Reference.forward;
+import static autoassign.backend.cpu.Conv3x3Reference.nans;
+import static autoassign.backend.cpu.Conv3x3Reference.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,12 +30,6 @@ class Winograd4ConvTest {
         Winograd4Conv.minChunkFlops = 4_000_000L;
         Winograd4Conv.groupFloats = 1024;
         Winograd4Conv.minBlockTiles = 32;
-    }
-
-    private float[] rand(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
-        return a;
     }
 
     // Lavin–Gray F(4, 3) with points 0, ±1, ±2, ∞, written out as matrices.
@@ -78,86 +77,24 @@ class Winograd4ConvTest {
         }
     }
 
-    /** y = conv(x, w) + b in double (stride 1, dilation 1). */
-    static double[] refForward(float[] x, int[] xs, float[] w, int[] ws, float[] b, int ph, int pw) {
-        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], oh = h + 2 * ph - 2, ow = wd + 2 * pw - 2;
-        double[] y = new double[n * cout * oh * ow];
-        for (int i = 0; i < n; i++)
-            for (int co = 0; co < cout; co++)
-                for (int oy = 0; oy < oh; oy++)
-                    for (int ox = 0; ox < ow; ox++) {
-                        double s = b == null ? 0 : b[co];
-                        for (int ci = 0; ci < cin; ci++)
-                            for (int ky = 0; ky < 3; ky++) {
-                                int iy = oy - ph + ky;
-                                if (iy < 0 || iy >= h) continue;
-                                for (int kx = 0; kx < 3; kx++) {
-                                    int ix = ox - pw + kx;
-                                    if (ix < 0 || ix >= wd) continue;
-                                    s += (double) x[((i * cin + ci) * h + iy) * wd + ix] * w[((co * cin + ci) * 3 + ky) * 3 + kx];
-                                }
-                            }
-                        y[((i * cout + co) * oh + oy) * ow + ox] = s;
-                    }
-        return y;
-    }
-
-    /** dx = conv2d_backward_input(g, w) in double: the adjoint of {@link #refForward} (without bias). */
-    static double[] refBackwardInput(float[] g, int[] xs, float[] w, int[] ws, int ph, int pw) {
-        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], cout = ws[0], oh = h + 2 * ph - 2, ow = wd + 2 * pw - 2;
-        double[] dx = new double[n * cin * h * wd];
-        for (int i = 0; i < n; i++)
-            for (int co = 0; co < cout; co++)
-                for (int oy = 0; oy < oh; oy++)
-                    for (int ox = 0; ox < ow; ox++) {
-                        double gv = g[((i * cout + co) * oh + oy) * ow + ox];
-                        for (int ci = 0; ci < cin; ci++)
-                            for (int ky = 0; ky < 3; ky++) {
-                                int iy = oy - ph + ky;
-                                if (iy < 0 || iy >= h) continue;
-                                for (int kx = 0; kx < 3; kx++) {
-                                    int ix = ox - pw + kx;
-                                    if (ix < 0 || ix >= wd) continue;
-                                    dx[((i * cin + ci) * h + iy) * wd + ix] += gv * w[((co * cin + ci) * 3 + ky) * 3 + kx];
-                                }
-                            }
-                    }
-        return dx;
-    }
-
-    private static void assertClose(double[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        double scale = 1;
-        for (double v : want) scale = Math.max(scale, Math.abs(v));
-        for (int i = 0; i < got.length; i++)
-            if (!(Math.abs(want[i] - got[i]) <= 2e-5 * scale))
-                throw new AssertionError(what + " at " + i + ": " + want[i] + " vs " + got[i]);
-    }
-
-    private static float[] nans(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
-        return a;
-    }
-
     /** Forward (with and without bias) and backward data of one geometry. */
     private void check(int n, int cin, int cout, int h, int w, int ph, int pw) {
         ConvParams p = new ConvParams(1, 1, ph, pw, 1, 1);
         int[] xs = {n, cin, h, w}, ws = {cout, cin, 3, 3}, os = {n, cout, h + 2 * ph - 2, w + 2 * pw - 2};
         String what = Arrays.toString(xs) + " -> " + Arrays.toString(os) + " pad " + ph + "x" + pw;
-        float[] x = rand(n * cin * h * w), wt = rand(cout * cin * 9), b = rand(cout);
-        float[] g = rand(os[0] * os[1] * os[2] * os[3]);
-        double[] wantY = refForward(x, xs, wt, ws, b, ph, pw), wantY0 = refForward(x, xs, wt, ws, null, ph, pw);
-        double[] wantDx = refBackwardInput(g, xs, wt, ws, ph, pw);
+        float[] x = uniform(rnd, n * cin * h * w), wt = uniform(rnd, cout * cin * 9), b = uniform(rnd, cout);
+        float[] g = uniform(rnd, os[0] * os[1] * os[2] * os[3]);
+        double[] wantY = forward(x, xs, wt, ws, b, ph, pw), wantY0 = forward(x, xs, wt, ws, null, ph, pw);
+        double[] wantDx = backwardInput(g, xs, wt, ws, ph, pw);
 
         // outputs are not pre-zeroed: NaN everywhere shows any element left unwritten
         float[] y = nans(wantY.length), y0 = nans(wantY.length), dx = nans(wantDx.length);
         Winograd4Conv.forward(x, xs, wt, cout, b, p, os, y);
         Winograd4Conv.forward(x, xs, wt, cout, null, p, os, y0);
         Winograd4Conv.backwardInput(g, os, wt, ws, p, xs, dx);
-        assertClose(wantY, y, "forward+bias " + what);
-        assertClose(wantY0, y0, "forward " + what);
-        assertClose(wantDx, dx, "backward data " + what);
+        assertClose(wantY, y, 2e-5, "forward+bias " + what);
+        assertClose(wantY0, y0, 2e-5, "forward " + what);
+        assertClose(wantDx, dx, 2e-5, "backward data " + what);
     }
 
     /** Paddings 0..3 (equal and not), maps of every size mod 4 down to 1×1, 2×3 inputs. */

@@ -8,6 +8,10 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.Random;
 
+import static autoassign.backend.cpu.Conv3x3Reference.assertClose;
+import static autoassign.backend.cpu.Conv3x3Reference.backwardWeight;
+import static autoassign.backend.cpu.Conv3x3Reference.nans;
+import static autoassign.backend.cpu.Conv3x3Reference.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,74 +24,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WinogradFilterTest {
     private final Random rnd = new Random(17);
-
-    @AfterEach
-    void restore() {
-        WinogradFilter.blockFloats = 1 << 19;
-        WinogradFilter.minChunkFlops = 4_000_000L;
-        WinogradFilter.channelSplitTilesPerCout = 1.0;
-        WinogradConv.groupFloats = 2048;
-    }
-
-    private float[] rand(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
-        return a;
-    }
-
-    /** dw = conv2d_backward_weight(x, g) in double (stride 1, dilation 1). */
-    static double[] refBackwardWeight(float[] g, float[] x, int[] xs, int cout, int ph, int pw) {
-        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], oh = h + 2 * ph - 2, ow = wd + 2 * pw - 2;
-        double[] dw = new double[cout * cin * 9];
-        for (int i = 0; i < n; i++)
-            for (int co = 0; co < cout; co++)
-                for (int ci = 0; ci < cin; ci++)
-                    for (int ky = 0; ky < 3; ky++)
-                        for (int kx = 0; kx < 3; kx++) {
-                            double s = 0;
-                            for (int oy = 0; oy < oh; oy++) {
-                                int iy = oy - ph + ky;
-                                if (iy < 0 || iy >= h) continue;
-                                for (int ox = 0; ox < ow; ox++) {
-                                    int ix = ox - pw + kx;
-                                    if (ix < 0 || ix >= wd) continue;
-                                    s += (double) g[((i * cout + co) * oh + oy) * ow + ox] * x[((i * cin + ci) * h + iy) * wd + ix];
-                                }
-                            }
-                            dw[((co * cin + ci) * 3 + ky) * 3 + kx] += s;
-                        }
-        return dw;
-    }
-
-    private static void assertClose(double[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        double scale = 1;
-        for (double v : want) scale = Math.max(scale, Math.abs(v));
-        for (int i = 0; i < got.length; i++)
-            if (!(Math.abs(want[i] - got[i]) <= 2e-5 * scale))
-                throw new AssertionError(what + " at " + i + ": " + want[i] + " vs " + got[i]);
-    }
-
-    private static float[] nans(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
-        return a;
-    }
-
     /** One geometry against the reference (dw pre-filled with NaN), repeated bit for bit; the current path too. */
     private void check(int n, int cin, int cout, int h, int w, int ph, int pw, boolean direct) {
         ConvParams p = new ConvParams(1, 1, ph, pw, 1, 1);
         int[] xs = {n, cin, h, w}, ws = {cout, cin, 3, 3}, os = {n, cout, h + 2 * ph - 2, w + 2 * pw - 2};
         String what = Arrays.toString(xs) + " -> " + Arrays.toString(os) + " pad " + ph + "x" + pw;
-        float[] x = rand(n * cin * h * w), g = rand(os[0] * os[1] * os[2] * os[3]);
-        double[] want = refBackwardWeight(g, x, xs, cout, ph, pw);
+        float[] x = uniform(rnd, n * cin * h * w), g = uniform(rnd, os[0] * os[1] * os[2] * os[3]);
+        double[] want = backwardWeight(g, x, xs, cout, ph, pw);
         float[] dw = nans(want.length), again = nans(want.length);
         WinogradFilter.backwardWeight(g, os, x, xs, ws, p, dw);
-        assertClose(want, dw, "winograd filter " + what);
+        assertClose(want, dw, 2e-5, "winograd filter " + what);
         WinogradFilter.backwardWeight(g, os, x, xs, ws, p, again);
         assertArrayEquals(dw, again, "deterministic " + what);
         if (direct)
-            assertClose(want, Conv.backwardWeight(Tensor.of(g, os), Tensor.of(x, xs), ws, p).data(), "direct " + what);
+            assertClose(want, Conv.backwardWeight(Tensor.of(g, os), Tensor.of(x, xs), ws, p).data(), 2e-5, "direct " + what);
     }
 
     /** Paddings 0..2 (equal and not), odd and even maps, down to 1×1, 1×2, 2×3 inputs, batches 1..3. */
