@@ -3,7 +3,6 @@ package autoassign.backend.cpu;
 import autoassign.backend.ConvParams;
 
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
  * 3×3 stride-1 dilation-1 convolution by Winograd F(4×4, 3×3) (Lavin and Gray, interpolation points 0, ±1, ±2, ∞):
@@ -48,33 +47,25 @@ final class Winograd4Conv {
 
     /** Whether this conv can run here: 3×3, stride 1, dilation 1, enough channels to pay for the transforms. */
     static boolean applies(int[] xShape, int[] wShape, ConvParams p) {
-        return wShape[2] == 3 && wShape[3] == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
-                && p.dilationW() == 1 && wShape[0] >= minChannels && wShape[1] >= minChannels
-                && p.outH(xShape[2], 3) > 0 && p.outW(xShape[3], 3) > 0;
+        return WinogradTiles.applies(xShape, wShape, p, minChannels);
     }
 
     /** out[n, cout, oh, ow] = conv(x, w) + bias; writes every element of {@code out}. */
     static void forward(float[] x, int[] xShape, float[] w, int cout, float[] bias, ConvParams p, int[] outShape,
                         float[] out) {
-        int cin = xShape[1];
-        if (outShape[0] == 0) return;
-        long t0 = OpProfile.start();
-        OffHeap.Buf u = transformWeights(w, cout, cin, false);
-        if (OpProfile.ENABLED) OpProfile.add("  (wall) wino4 weight transform", t0, 0);
-        run(x, xShape[0], cin, xShape[2], xShape[3], u, cout, p.padH(), p.padW(), outShape[2], outShape[3], bias, out);
+        F4.forward(x, xShape, w, cout, bias, p, outShape, out);
     }
 
     /** dx[n, cin, h, w] = conv2d_backward_input(gradOut, w); writes every element of {@code dx}. */
     static void backwardInput(float[] gradOut, int[] gShape, float[] w, int[] wShape, ConvParams p, int[] inputShape,
                               float[] dx) {
-        int cout = wShape[0], cin = wShape[1];
-        if (inputShape[0] == 0) return;
-        long t0 = OpProfile.start();
-        OffHeap.Buf u = transformWeights(w, cout, cin, true);
-        if (OpProfile.ENABLED) OpProfile.add("  (wall) wino4 weight transform", t0, 0);
-        run(gradOut, gShape[0], cout, gShape[2], gShape[3], u, cin, 2 - p.padH(), 2 - p.padW(), inputShape[2],
-                inputShape[3], null, dx);
+        F4.backwardInput(gradOut, gShape, w, wShape, p, inputShape, dx);
     }
+
+    /** The shared tile driver ({@link WinogradTiles.Variant}) with this class's tuning and transforms. */
+    private static final WinogradTiles.Variant<Scratch> F4 = new WinogradTiles.Variant<>(4, OffHeap.WINO4_V,
+            OffHeap.WINO4_M, "wino4", () -> new WinogradTiles.Tuning(blockFloats, minBlockTiles, minChunkFlops, groupFloats),
+            Winograd4Conv::transformWeights, Scratch::new, Winograd4Conv::inputBlock, Winograd4Conv::outputBlock);
 
     // ------------------------------------------------------------------------------------------------ weights
 
@@ -87,32 +78,19 @@ final class Winograd4Conv {
      * 512→512, as much as the rest of a 25×38 conv).
      */
     private static OffHeap.Buf transformWeights(float[] w, int cout, int cin, boolean backward) {
-        int rows = backward ? cin : cout, cols = backward ? cout : cin;
-        OffHeap.Buf u = OffHeap.get(OffHeap.WINO4_U, 36L * rows * cols);
-        FloatBuffer fb = u.buf();
-        Parallel.range(rows, Math.max(1, (1 << 13) / cols), (r0, r1) -> {
-            float[][] g = new float[9][cols], q = new float[18][cols], uk = new float[36][cols];
-            for (int r = r0; r < r1; r++) {
-                if (backward) {
-                    for (int c = 0; c < cols; c++)
-                        for (int i = 0, base = (c * cin + r) * 9 + 8; i < 9; i++) g[i][c] = w[base - i];
-                } else {
-                    for (int c = 0; c < cols; c++)
-                        for (int i = 0, base = (r * cin + c) * 9; i < 9; i++) g[i][c] = w[base + i];
-                }
+        return WinogradTiles.transformWeights(OffHeap.WINO4_U, 36, 1 << 13, w, cout, cin, backward, (g, cols) -> {
+            float[][] q = new float[18][cols], uk = new float[36][cols];
+            return () -> {
                 // q[3k + x] = row k of the integer G times kernel column x; then the same on the 3 columns of each row
                 for (int x = 0; x < 3; x++)
                     filterCombinations(g[x], g[3 + x], g[6 + x], cols, q[x], q[3 + x], q[6 + x], q[9 + x], q[12 + x], q[15 + x]);
                 for (int k = 0; k < 6; k++)
                     filterCombinations(q[3 * k], q[3 * k + 1], q[3 * k + 2], cols,
                             uk[6 * k], uk[6 * k + 1], uk[6 * k + 2], uk[6 * k + 3], uk[6 * k + 4], uk[6 * k + 5]);
-                for (int k = 0; k < 36; k++) {
-                    scale(uk[k], SCALE[k], cols);
-                    fb.put((k * rows + r) * cols, uk[k], 0, cols);
-                }
-            }
+                for (int k = 0; k < 36; k++) scale(uk[k], SCALE[k], cols);
+                return uk;
+            };
         });
-        return u;
     }
 
     /** Row scales of G = diag(1/4, −1/6, −1/6, 1/24, 1/24, 1) · (integer rows of {@link #filterCombinations}). */
@@ -143,125 +121,44 @@ final class Winograd4Conv {
 
     // ------------------------------------------------------------------------------------------------ blocks
 
-    /** Geometry of one call: src [n, cs, h, w] → dst [n, co, oh, ow], tiles th × tw per image. */
-    record Geom(int n, int cs, int h, int w, int co, int padH, int padW, int oh, int ow, int th, int tw) {
-        int tilesPerImage() { return th * tw; }
-    }
-
-    /**
-     * Tiles per block: about {@link #blockFloats} floats in the larger of V and M, evened out over the blocks, and
-     * at least {@code par} blocks (a multiple of {@code par} while there are few) so that every chunk gets work.
-     */
+    /** Tiles per block: about {@link #blockFloats} floats in the larger of V and M ({@link WinogradTiles#blockTiles}). */
     static int blockTiles(int tiles, int cs, int co, int par) {
-        int bt = Math.max(minBlockTiles, blockFloats / (36 * Math.max(cs, co)));
-        int blocks = (tiles + bt - 1) / bt;
-        if (par > 1 && blocks < 8 * par) blocks = (blocks + par - 1) / par * par;
-        blocks = Math.max(1, Math.min(blocks, tiles));
-        return (tiles + blocks - 1) / blocks;
+        return F4.blockTiles(tiles, cs, co, par);
     }
 
-    /** Row length of V and M: a multiple of 16 floats (cache-line rows) but not of 256 (the K rows sgemm reads
-     *  would share cache sets: 1024-float rows halved F(2×2)'s sgemm speed). */
-    static int rowStride(int bt) {
-        int ld = (bt + 15) & ~15;
-        return ld % 256 == 0 ? ld + 16 : ld;
-    }
-
-    /** Chunks worth running in parallel: each with at least {@link #minChunkFlops} and {@link #minBlockTiles}. */
-    private static int parallelChunks(int tiles, int cs, int co) {
-        long perTile = 72L * cs * co;
-        return Parallel.chunkCount(tiles, (int) Math.max(minBlockTiles, Math.min(tiles, minChunkFlops / perTile)));
-    }
-
-    private static void run(float[] src, int n, int cs, int h, int w, OffHeap.Buf u, int co, int padH, int padW,
-                            int oh, int ow, float[] bias, float[] dst) {
-        int th = (oh + 3) / 4, tw = (ow + 3) / 4;
-        Geom g = new Geom(n, cs, h, w, co, padH, padW, oh, ow, th, tw);
-        int tiles = Math.toIntExact((long) n * th * tw);
-        if (tiles == 0) return;
-        int par = parallelChunks(tiles, cs, co), bt = blockTiles(tiles, cs, co, par), blocks = (tiles + bt - 1) / bt;
-        int ld = rowStride(bt);
-        Parallel.range(blocks, Math.max(1, blocks / Math.max(1, par)), (b0, b1) -> {
-            OffHeap.Buf v = OffHeap.get(OffHeap.WINO4_V, 36L * cs * ld);
-            OffHeap.Buf m = OffHeap.get(OffHeap.WINO4_M, 36L * co * ld);
-            Scratch s = new Scratch(ld, tw, Math.max(1, Math.min(Math.max(cs, co), groupFloats / ld)));
-            for (int b = b0; b < b1; b++) {
-                int t0 = b * bt, nt = Math.min(bt, tiles - t0);
-                long c0 = OpProfile.start();
-                inputBlock(src, g, t0, nt, ld, v.buf(), s);
-                long c1 = OpProfile.start();
-                for (int k = 0; k < 36; k++)
-                    Blas.sgemm(false, false, co, nt, cs, 1f, u.ptr(), (long) k * co * cs, cs, v.ptr(), (long) k * cs * ld,
-                            ld, 0f, m.ptr(), (long) k * co * ld, ld);
-                long c2 = OpProfile.start();
-                outputBlock(m.buf(), g, t0, nt, ld, bias, dst, s);
-                if (OpProfile.ENABLED) {
-                    OpProfile.addSpan("  (thread time) wino4 input transform", c0, c1, 0);
-                    OpProfile.addSpan("  (thread time) wino4 sgemm", c1, c2, 72L * co * cs * nt);
-                    OpProfile.add("  (thread time) wino4 output transform", c2, 0);
-                }
-            }
-        });
-    }
+    static int rowStride(int bt) { return WinogradTiles.rowStride(bt); }
 
     /**
-     * One worker's Java scratch for a group of {@code group} channels (channel c at offset c·ld): 36 rows of V (or
-     * M); 6 padded input rows and their Bᵀ combinations; per combination the 6 columns of every tile (p[6i + x]:
-     * column x of combination i); the 24 half-transformed rows (in p) and the 16 outputs y[4r + x] of the output
-     * transform.
+     * {@link WinogradTiles.Scratch} plus per Bᵀ row combination the 6 columns of every tile (p[6i + x]: column x of
+     * combination i), reused for the 24 half-transformed rows of the output transform, and its 16 outputs y[4r + x].
      */
-    static final class Scratch {
-        final int group;
-        final float[][] t = new float[36][], rows = new float[6][], c = new float[6][], p = new float[36][],
-                y = new float[16][];
+    static final class Scratch extends WinogradTiles.Scratch {
+        final float[][] p, y;
 
         Scratch(int ld, int tw, int group) {
-            this.group = group;
+            super(4, ld, tw, group);
             int n = group * ld;
-            for (int k = 0; k < 36; k++) {
-                t[k] = new float[n];
-                p[k] = new float[n];
-            }
-            for (int r = 0; r < 6; r++) {
-                rows[r] = new float[4 * tw + 2];
-                c[r] = new float[4 * tw + 2];
-            }
-            for (int k = 0; k < 16; k++) y[k] = new float[n];
+            p = rows(36, n);
+            y = rows(16, n);
         }
     }
-
-    /**
-     * Calls {@code seg.run(img, ty, tx0, tx1, j0)} for each row segment of tiles [t0, t0 + nt): image img, tile
-     * row ty, tile columns [tx0, tx1), the first at index j0 of the block.
-     */
-    static void segments(Geom g, int t0, int nt, Segment seg) {
-        int per = g.tilesPerImage();
-        for (int t = t0, end = t0 + nt; t < end; ) {
-            int img = t / per, rem = t - img * per, ty = rem / g.tw, tx0 = rem - ty * g.tw;
-            int tx1 = Math.min(g.tw, tx0 + (end - t));
-            seg.run(img, ty, tx0, tx1, t - t0);
-            t += tx1 - tx0;
-        }
-    }
-
-    interface Segment { void run(int img, int ty, int tx0, int tx1, int j0); }
 
     /**
      * V_k[c, j] for the tiles [t0, t0 + nt) into native [36][cs][ld], a group of channels at a time (columns nt..ld
      * of a row carry whatever the scratch held; sgemm does not read them).
      */
-    static void inputBlock(float[] src, Geom g, int t0, int nt, int ld, FloatBuffer v, Scratch s) {
-        int plane = g.h * g.w;
+    static void inputBlock(float[] src, WinogradTiles.Geom g, int t0, int nt, int ld, FloatBuffer v, Scratch s) {
+        int cs = g.cs(), h = g.h(), w = g.w(), padH = g.padH(), padW = g.padW(), plane = h * w;
         float[][] p = s.p, t = s.t;
-        for (int c0 = 0; c0 < g.cs; c0 += s.group) {
-            int c1 = Math.min(g.cs, c0 + s.group), len = (c1 - c0) * ld;
+        for (int c0 = 0; c0 < cs; c0 += s.group) {
+            int c1 = Math.min(cs, c0 + s.group), len = (c1 - c0) * ld;
             for (int c = c0; c < c1; c++) {
                 int ch = c, off = (c - c0) * ld;
-                segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
-                    int rowBase = (img * g.cs + ch) * plane, col0 = 4 * tx0 - g.padW, cols = 4 * (tx1 - tx0) + 2;
+                WinogradTiles.segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
+                    int rowBase = (img * cs + ch) * plane, col0 = 4 * tx0 - padW, cols = 4 * (tx1 - tx0) + 2;
                     for (int r = 0; r < 6; r++) {
-                        int iy = 4 * ty - g.padH + r;
-                        loadRow(src, rowBase + iy * g.w, iy >= 0 && iy < g.h, g.w, col0, cols, s.rows[r]);
+                        int iy = 4 * ty - padH + r;
+                        WinogradTiles.loadRow(src, rowBase + iy * w, iy >= 0 && iy < h, w, col0, cols, s.rows[r]);
                     }
                     float[][] d = s.rows, e = s.c;
                     inputCombinations(d[0], d[1], d[2], d[3], d[4], d[5], cols, e[0], e[1], e[2], e[3], e[4], e[5]);
@@ -275,20 +172,8 @@ final class Winograd4Conv {
                 inputCombinations(p[a], p[a + 1], p[a + 2], p[a + 3], p[a + 4], p[a + 5], len,
                         t[a], t[a + 1], t[a + 2], t[a + 3], t[a + 4], t[a + 5]);
             }
-            for (int k = 0; k < 36; k++) v.put((k * g.cs + c0) * ld, t[k], 0, len);
+            for (int k = 0; k < 36; k++) v.put((k * cs + c0) * ld, t[k], 0, len);
         }
-    }
-
-    /** row[l] = src[rowBase + col0 + l] for l in [0, len), zero outside the image (or everywhere if !inside). */
-    static void loadRow(float[] src, int rowBase, boolean inside, int w, int col0, int len, float[] row) {
-        int lo = Math.max(0, -col0), hi = Math.min(len, w - col0);
-        if (!inside || hi <= lo) {
-            Arrays.fill(row, 0, len, 0f);
-            return;
-        }
-        if (lo > 0) Arrays.fill(row, 0, lo, 0f);
-        System.arraycopy(src, rowBase + col0 + lo, row, lo, hi - lo);
-        if (hi < len) Arrays.fill(row, hi, len, 0f);
     }
 
     /** Bᵀ on 6 values per index (rows of a tile, then columns), factored to 12 adds and 6 scalings. */
@@ -321,12 +206,13 @@ final class Winograd4Conv {
     }
 
     /** Y = Aᵀ M A (+ bias) of the tiles [t0, t0 + nt) from native M [36][co][ld] into dst, a group of channels at a time. */
-    private static void outputBlock(FloatBuffer m, Geom g, int t0, int nt, int ld, float[] bias, float[] dst, Scratch s) {
-        int plane = g.oh * g.ow;
+    private static void outputBlock(FloatBuffer m, WinogradTiles.Geom g, int t0, int nt, int ld, float[] bias,
+                                    float[] dst, Scratch s) {
+        int co = g.co(), oh = g.oh(), ow = g.ow(), plane = oh * ow;
         float[][] t = s.t, h = s.p, y = s.y;
-        for (int o0 = 0; o0 < g.co; o0 += s.group) {
-            int o1 = Math.min(g.co, o0 + s.group), len = (o1 - o0) * ld;
-            for (int k = 0; k < 36; k++) m.get((k * g.co + o0) * ld, t[k], 0, len);
+        for (int o0 = 0; o0 < co; o0 += s.group) {
+            int o1 = Math.min(co, o0 + s.group), len = (o1 - o0) * ld;
+            for (int k = 0; k < 36; k++) m.get((k * co + o0) * ld, t[k], 0, len);
             // Aᵀ down each of the 6 columns (h[6r + x]: output row r, column x), then along the 4 resulting rows
             for (int x = 0; x < 6; x++)
                 outputCombinations(t[x], t[6 + x], t[12 + x], t[18 + x], t[24 + x], t[30 + x], len,
@@ -339,11 +225,11 @@ final class Winograd4Conv {
             for (int o = o0; o < o1; o++) {
                 float bv = bias == null ? 0f : bias[o];
                 int ch = o, off = (o - o0) * ld;
-                segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
-                    int oy = 4 * ty, base = (img * g.co + ch) * plane + oy * g.ow;
-                    for (int r = 0, rows = Math.min(4, g.oh - oy); r < rows; r++)
+                WinogradTiles.segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
+                    int oy = 4 * ty, base = (img * co + ch) * plane + oy * ow;
+                    for (int r = 0, rows = Math.min(4, oh - oy); r < rows; r++)
                         storeRow(y[4 * r], y[4 * r + 1], y[4 * r + 2], y[4 * r + 3], off + j0, tx0, tx1, bv, dst,
-                                base + r * g.ow, g.ow);
+                                base + r * ow, ow);
                 });
             }
         }

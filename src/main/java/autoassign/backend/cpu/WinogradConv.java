@@ -3,7 +3,6 @@ package autoassign.backend.cpu;
 import autoassign.backend.ConvParams;
 
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
  * 3×3 stride-1 dilation-1 convolution by Winograd F(2×2, 3×3): 16 GEMMs of K = Cin per 2×2 output tile instead
@@ -44,33 +43,25 @@ final class WinogradConv {
 
     /** Whether this conv runs here: 3×3, stride 1, dilation 1, enough channels to pay for the transforms. */
     static boolean applies(int[] xShape, int[] wShape, ConvParams p) {
-        return wShape[2] == 3 && wShape[3] == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
-                && p.dilationW() == 1 && wShape[0] >= minChannels && wShape[1] >= minChannels
-                && p.outH(xShape[2], 3) > 0 && p.outW(xShape[3], 3) > 0;
+        return WinogradTiles.applies(xShape, wShape, p, minChannels);
     }
 
     /** out[n, cout, oh, ow] = conv(x, w) + bias; writes every element of {@code out}. */
     static void forward(float[] x, int[] xShape, float[] w, int cout, float[] bias, ConvParams p, int[] outShape,
                         float[] out) {
-        int cin = xShape[1];
-        if (outShape[0] == 0) return;
-        long t0 = OpProfile.start();
-        OffHeap.Buf u = transformWeights(w, cout, cin, false);
-        if (OpProfile.ENABLED) OpProfile.add("  (wall) wino weight transform", t0, 0);
-        run(x, xShape[0], cin, xShape[2], xShape[3], u, cout, p.padH(), p.padW(), outShape[2], outShape[3], bias, out);
+        F2.forward(x, xShape, w, cout, bias, p, outShape, out);
     }
 
     /** dx[n, cin, h, w] = conv2d_backward_input(gradOut, w); writes every element of {@code dx}. */
     static void backwardInput(float[] gradOut, int[] gShape, float[] w, int[] wShape, ConvParams p, int[] inputShape,
                               float[] dx) {
-        int cout = wShape[0], cin = wShape[1];
-        if (inputShape[0] == 0) return;
-        long t0 = OpProfile.start();
-        OffHeap.Buf u = transformWeights(w, cout, cin, true);
-        if (OpProfile.ENABLED) OpProfile.add("  (wall) wino weight transform", t0, 0);
-        run(gradOut, gShape[0], cout, gShape[2], gShape[3], u, cin, 2 - p.padH(), 2 - p.padW(), inputShape[2],
-                inputShape[3], null, dx);
+        F2.backwardInput(gradOut, gShape, w, wShape, p, inputShape, dx);
     }
+
+    /** The shared tile driver ({@link WinogradTiles.Variant}) with this class's tuning and transforms. */
+    private static final WinogradTiles.Variant<Scratch> F2 = new WinogradTiles.Variant<>(2, OffHeap.WINO_V,
+            OffHeap.WINO_M, "wino", () -> new WinogradTiles.Tuning(blockFloats, MIN_BLOCK_TILES, minChunkFlops, groupFloats),
+            WinogradConv::transformWeights, Scratch::new, WinogradConv::inputBlock, WinogradConv::outputBlock);
 
     // ------------------------------------------------------------------------------------------------ weights
 
@@ -80,11 +71,8 @@ final class WinogradConv {
      * kernels at a time: its 9 taps are split into 9 arrays, and G g Gᵀ runs on whole arrays (vectorised).
      */
     private static OffHeap.Buf transformWeights(float[] w, int cout, int cin, boolean backward) {
-        int rows = backward ? cin : cout, cols = backward ? cout : cin;
-        OffHeap.Buf u = OffHeap.get(OffHeap.WINO_U, 16L * rows * cols);
-        FloatBuffer fb = u.buf();
-        Parallel.range(rows, Math.max(1, (1 << 14) / cols), (r0, r1) -> {
-            float[][] g = new float[9][cols], q1 = new float[3][cols], q2 = new float[3][cols];
+        return WinogradTiles.transformWeights(OffHeap.WINO_U, 16, 1 << 14, w, cout, cin, backward, (g, cols) -> {
+            float[][] q1 = new float[3][cols], q2 = new float[3][cols];
             float[][] u1 = new float[4][cols], u2 = new float[4][cols], out = new float[16][];
             // the 4 rows of G g, each as its 3 columns; rows 0 and 3 are kernel rows 0 and 2
             float[][][] q = {{g[0], g[1], g[2]}, q1, q2, {g[6], g[7], g[8]}};
@@ -94,21 +82,13 @@ final class WinogradConv {
                 out[4 * y + 2] = u2[y];
                 out[4 * y + 3] = q[y][2];
             }
-            for (int r = r0; r < r1; r++) {
-                if (backward) {
-                    for (int c = 0; c < cols; c++)
-                        for (int i = 0, base = (c * cin + r) * 9 + 8; i < 9; i++) g[i][c] = w[base - i];
-                } else {
-                    for (int c = 0; c < cols; c++)
-                        for (int i = 0, base = (r * cin + c) * 9; i < 9; i++) g[i][c] = w[base + i];
-                }
+            return () -> {
                 // G g (middle rows; per kernel column), then the same combinations on the columns of each row
                 for (int x = 0; x < 3; x++) halfSums(g[x], g[3 + x], g[6 + x], cols, q1[x], q2[x]);
                 for (int y = 0; y < 4; y++) halfSums(q[y][0], q[y][1], q[y][2], cols, u1[y], u2[y]);
-                for (int k = 0; k < 16; k++) fb.put((k * rows + r) * cols, out[k], 0, cols);
-            }
+                return out;
+            };
         });
-        return u;
     }
 
     /** s[j] = (a[j] + b[j] + c[j]) / 2, d[j] = (a[j] − b[j] + c[j]) / 2: the middle rows of G. */
@@ -121,112 +101,31 @@ final class WinogradConv {
 
     // ------------------------------------------------------------------------------------------------ blocks
 
-    /** Geometry of one call: src [n, cs, h, w] → dst [n, co, oh, ow], tiles th × tw per image. */
-    record Geom(int n, int cs, int h, int w, int co, int padH, int padW, int oh, int ow, int th, int tw) {
-        int tilesPerImage() { return th * tw; }
-    }
-
-    /**
-     * Tiles per block: about {@link #blockFloats} floats in the larger of V and M, evened out over the blocks, and
-     * at least {@code par} blocks (a multiple of {@code par} while there are few) so that every chunk gets work.
-     */
+    /** Tiles per block: about {@link #blockFloats} floats in the larger of V and M ({@link WinogradTiles#blockTiles}). */
     static int blockTiles(int tiles, int cs, int co, int par) {
-        int bt = Math.max(MIN_BLOCK_TILES, blockFloats / (16 * Math.max(cs, co)));
-        int blocks = (tiles + bt - 1) / bt;
-        if (par > 1 && blocks < 8 * par) blocks = (blocks + par - 1) / par * par;
-        blocks = Math.max(1, Math.min(blocks, tiles));
-        return (tiles + blocks - 1) / blocks;
+        return F2.blockTiles(tiles, cs, co, par);
     }
+
+    static int rowStride(int bt) { return WinogradTiles.rowStride(bt); }
 
     /**
-     * Row length (floats) of V and M for blocks of up to {@code bt} tiles: a multiple of 16 (rows start on cache
-     * lines) but not of 256, so that the K rows sgemm reads do not all map to the same cache sets (1024-tile blocks
-     * ran sgemm at half speed; of the strides tried this was fastest on the shapes timed).
+     * {@link WinogradTiles.Scratch} plus, per Bᵀ row combination, the 4 columns of every tile (e, o, en, on: columns
+     * 0..3), and the 8 half-transformed rows and 4 output rows of the output transform.
      */
-    static int rowStride(int bt) {
-        int ld = (bt + 15) & ~15;
-        return ld % 256 == 0 ? ld + 16 : ld;
-    }
-
-    /** Chunks worth running in parallel: each with at least {@link #minChunkFlops} and {@link #MIN_BLOCK_TILES}. */
-    private static int parallelChunks(int tiles, int cs, int co) {
-        long perTile = 32L * cs * co;
-        return Parallel.chunkCount(tiles, (int) Math.max(MIN_BLOCK_TILES, Math.min(tiles, minChunkFlops / perTile)));
-    }
-
-    private static void run(float[] src, int n, int cs, int h, int w, OffHeap.Buf u, int co, int padH, int padW,
-                            int oh, int ow, float[] bias, float[] dst) {
-        int th = (oh + 1) / 2, tw = (ow + 1) / 2;
-        Geom g = new Geom(n, cs, h, w, co, padH, padW, oh, ow, th, tw);
-        int tiles = Math.toIntExact((long) n * th * tw);
-        if (tiles == 0) return;
-        int par = parallelChunks(tiles, cs, co), bt = blockTiles(tiles, cs, co, par), blocks = (tiles + bt - 1) / bt;
-        int ld = rowStride(bt);
-        Parallel.range(blocks, Math.max(1, blocks / Math.max(1, par)), (b0, b1) -> {
-            OffHeap.Buf v = OffHeap.get(OffHeap.WINO_V, 16L * cs * ld);
-            OffHeap.Buf m = OffHeap.get(OffHeap.WINO_M, 16L * co * ld);
-            Scratch s = new Scratch(ld, tw, Math.max(1, Math.min(Math.max(cs, co), groupFloats / ld)));
-            for (int b = b0; b < b1; b++) {
-                int t0 = b * bt, nt = Math.min(bt, tiles - t0);
-                long c0 = OpProfile.start();
-                inputBlock(src, g, t0, nt, ld, v.buf(), s);
-                long c1 = OpProfile.start();
-                for (int k = 0; k < 16; k++)
-                    Blas.sgemm(false, false, co, nt, cs, 1f, u.ptr(), (long) k * co * cs, cs, v.ptr(), (long) k * cs * ld,
-                            ld, 0f, m.ptr(), (long) k * co * ld, ld);
-                long c2 = OpProfile.start();
-                outputBlock(m.buf(), g, t0, nt, ld, bias, dst, s);
-                if (OpProfile.ENABLED) {
-                    OpProfile.addSpan("  (thread time) wino input transform", c0, c1, 0);
-                    OpProfile.addSpan("  (thread time) wino sgemm", c1, c2, 32L * co * cs * nt);
-                    OpProfile.add("  (thread time) wino output transform", c2, 0);
-                }
-            }
-        });
-    }
-
-    /**
-     * One worker's Java scratch for a group of {@code group} channels (channel c of the group at offset c·ld): 16
-     * rows of V (or M); 4 padded input rows and their Bᵀ combinations; the 4 columns of every tile (e, o, en, on:
-     * columns 0..3) per combination; the 8 half-transformed rows and 4 output rows of the output transform.
-     */
-    static final class Scratch {
-        final int group;
-        final float[][] t = new float[16][], rows = new float[4][], c = new float[4][], e = new float[4][],
-                o = new float[4][], en = new float[4][], on = new float[4][], h = new float[8][], y = new float[4][];
+    static final class Scratch extends WinogradTiles.Scratch {
+        final float[][] e, o, en, on, h, y;
 
         Scratch(int ld, int tw, int group) {
-            this.group = group;
+            super(2, ld, tw, group);
             int n = group * ld;
-            for (int k = 0; k < 16; k++) t[k] = new float[n];
-            for (int r = 0; r < 4; r++) {
-                rows[r] = new float[2 * tw + 2];
-                c[r] = new float[2 * tw + 2];
-                e[r] = new float[n + 1];
-                o[r] = new float[n + 1];
-                en[r] = new float[n];
-                on[r] = new float[n];
-                y[r] = new float[n];
-            }
-            for (int r = 0; r < 8; r++) h[r] = new float[n];
+            e = rows(4, n + 1);
+            o = rows(4, n + 1);
+            en = rows(4, n);
+            on = rows(4, n);
+            h = rows(8, n);
+            y = rows(4, n);
         }
     }
-
-    /**
-     * Calls {@code seg.run(img, ty, tx0, tx1, j0)} for each row segment of tiles [t0, t0 + nt): image img, tile
-     * row ty, tile columns [tx0, tx1), the first at index j0 of the block.
-     */
-    static void segments(Geom g, int t0, int nt, Segment seg) {
-        int per = g.tilesPerImage();
-        for (int t = t0, end = t0 + nt; t < end; ) {
-            int img = t / per, rem = t - img * per, ty = rem / g.tw, tx0 = rem - ty * g.tw;
-            int tx1 = Math.min(g.tw, tx0 + (end - t));
-            seg.run(img, ty, tx0, tx1, t - t0);
-            t += tx1 - tx0;
-        }
-    }
-
-    interface Segment { void run(int img, int ty, int tx0, int tx1, int j0); }
 
     /*
      * The arithmetic loops below index every array with the loop variable alone: C2 (JDK 17) left loops such as
@@ -238,49 +137,40 @@ final class WinogradConv {
      * V_k[c, j] for the tiles [t0, t0 + nt) into native [16][cs][ld], a group of channels at a time (columns nt..ld
      * of a row carry whatever the scratch held; sgemm does not read them).
      */
-    static void inputBlock(float[] src, Geom g, int t0, int nt, int ld, FloatBuffer v, Scratch s) {
-        int plane = g.h * g.w;
-        for (int c0 = 0; c0 < g.cs; c0 += s.group) {
-            int c1 = Math.min(g.cs, c0 + s.group), len = (c1 - c0) * ld;
+    static void inputBlock(float[] src, WinogradTiles.Geom g, int t0, int nt, int ld, FloatBuffer v, Scratch s) {
+        int cs = g.cs(), h = g.h(), w = g.w(), padH = g.padH(), padW = g.padW(), plane = h * w;
+        for (int c0 = 0; c0 < cs; c0 += s.group) {
+            int c1 = Math.min(cs, c0 + s.group), len = (c1 - c0) * ld;
             for (int c = c0; c < c1; c++) {
                 int ch = c, off = (c - c0) * ld;
-                segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
-                    int rowBase = (img * g.cs + ch) * plane, col0 = 2 * tx0 - g.padW, cols = 2 * (tx1 - tx0) + 2;
+                WinogradTiles.segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
+                    int rowBase = (img * cs + ch) * plane, col0 = 2 * tx0 - padW, cols = 2 * (tx1 - tx0) + 2;
                     for (int r = 0; r < 4; r++) {
-                        int iy = 2 * ty - g.padH + r;
-                        loadRow(src, rowBase + iy * g.w, iy >= 0 && iy < g.h, g.w, col0, cols, s.rows[r]);
+                        int iy = 2 * ty - padH + r;
+                        WinogradTiles.loadRow(src, rowBase + iy * w, iy >= 0 && iy < h, w, col0, cols, s.rows[r]);
                     }
-                    rowCombinations(s.rows[0], s.rows[1], s.rows[2], s.rows[3], cols, s.c[0], s.c[1], s.c[2], s.c[3]);
+                    inputCombinations(s.rows[0], s.rows[1], s.rows[2], s.rows[3], cols, s.c[0], s.c[1], s.c[2], s.c[3]);
                     for (int i = 0; i < 4; i++) tileColumns(s.c[i], tx1 - tx0, off + j0, s.e[i], s.o[i], s.en[i], s.on[i]);
                 });
             }
             for (int i = 0; i < 4; i++)
-                columnCombinations(s.e[i], s.o[i], s.en[i], s.on[i], len, s.t[4 * i], s.t[4 * i + 1], s.t[4 * i + 2], s.t[4 * i + 3]);
-            for (int k = 0; k < 16; k++) v.put((k * g.cs + c0) * ld, s.t[k], 0, len);
+                inputCombinations(s.e[i], s.o[i], s.en[i], s.on[i], len, s.t[4 * i], s.t[4 * i + 1], s.t[4 * i + 2], s.t[4 * i + 3]);
+            for (int k = 0; k < 16; k++) v.put((k * cs + c0) * ld, s.t[k], 0, len);
         }
     }
 
-    /** row[l] = src[rowBase + col0 + l] for l in [0, len), zero outside the image (or everywhere if !inside). */
-    static void loadRow(float[] src, int rowBase, boolean inside, int w, int col0, int len, float[] row) {
-        int lo = Math.max(0, -col0), hi = Math.min(len, w - col0);
-        if (!inside || hi <= lo) {
-            Arrays.fill(row, 0, len, 0f);
-            return;
-        }
-        if (lo > 0) Arrays.fill(row, 0, lo, 0f);
-        System.arraycopy(src, rowBase + col0 + lo, row, lo, hi - lo);
-        if (hi < len) Arrays.fill(row, hi, len, 0f);
-    }
-
-    /** Bᵀ d: the row combinations d0 − d2, d1 + d2, d2 − d1, d1 − d3 of the 4 input rows, per column. */
-    static void rowCombinations(float[] d0, float[] d1, float[] d2, float[] d3, int len,
-                                float[] c0, float[] c1, float[] c2, float[] c3) {
-        for (int l = 0; l < len; l++) {
-            float a = d1[l], b = d2[l];
-            c0[l] = d0[l] - b;
-            c1[l] = a + b;
-            c2[l] = b - a;
-            c3[l] = a - d3[l];
+    /**
+     * Bᵀ on 4 values per index: d0 − d2, d1 + d2, d2 − d1, d1 − d3. Used on the 4 input rows (per column), then on
+     * each tile's 4 columns (e, o, en, on).
+     */
+    static void inputCombinations(float[] d0, float[] d1, float[] d2, float[] d3, int n,
+                                  float[] v0, float[] v1, float[] v2, float[] v3) {
+        for (int j = 0; j < n; j++) {
+            float a = d1[j], b = d2[j];
+            v0[j] = d0[j] - b;
+            v1[j] = a + b;
+            v2[j] = b - a;
+            v3[j] = a - d3[j];
         }
     }
 
@@ -297,25 +187,14 @@ final class WinogradConv {
         System.arraycopy(o, j0 + 1, on, j0, tiles);
     }
 
-    /** (Bᵀ d) B on each tile's 4 columns: c0 − c2, c1 + c2, c2 − c1, c1 − c3. */
-    static void columnCombinations(float[] e, float[] o, float[] en, float[] on, int n,
-                                   float[] v0, float[] v1, float[] v2, float[] v3) {
-        for (int j = 0; j < n; j++) {
-            float a = o[j], b = en[j];
-            v0[j] = e[j] - b;
-            v1[j] = a + b;
-            v2[j] = b - a;
-            v3[j] = a - on[j];
-        }
-    }
-
     /** Y = Aᵀ M A (+ bias) of the tiles [t0, t0 + nt) from native M [16][co][ld] into dst, a group of channels at a time. */
-    private static void outputBlock(FloatBuffer m, Geom g, int t0, int nt, int ld, float[] bias, float[] dst, Scratch s) {
-        int plane = g.oh * g.ow;
+    private static void outputBlock(FloatBuffer m, WinogradTiles.Geom g, int t0, int nt, int ld, float[] bias,
+                                    float[] dst, Scratch s) {
+        int co = g.co(), oh = g.oh(), ow = g.ow(), plane = oh * ow;
         float[][] t = s.t, h = s.h, y = s.y;
-        for (int o0 = 0; o0 < g.co; o0 += s.group) {
-            int o1 = Math.min(g.co, o0 + s.group), len = (o1 - o0) * ld;
-            for (int k = 0; k < 16; k++) m.get((k * g.co + o0) * ld, t[k], 0, len);
+        for (int o0 = 0; o0 < co; o0 += s.group) {
+            int o1 = Math.min(co, o0 + s.group), len = (o1 - o0) * ld;
+            for (int k = 0; k < 16; k++) m.get((k * co + o0) * ld, t[k], 0, len);
             // Aᵀ on the rows of each tile (per column k), then on the columns of the two resulting rows
             for (int k = 0; k < 4; k++) outputCombinations(t[k], t[4 + k], t[8 + k], t[12 + k], len, h[k], h[4 + k]);
             outputCombinations(h[0], h[1], h[2], h[3], len, y[0], y[1]);
@@ -323,10 +202,10 @@ final class WinogradConv {
             for (int o = o0; o < o1; o++) {
                 float bv = bias == null ? 0f : bias[o];
                 int ch = o, off = (o - o0) * ld;
-                segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
-                    int oy = 2 * ty, base = (img * g.co + ch) * plane + oy * g.ow;
-                    storeRow(y[0], y[1], off + j0, tx0, tx1, bv, dst, base, g.ow);
-                    if (oy + 1 < g.oh) storeRow(y[2], y[3], off + j0, tx0, tx1, bv, dst, base + g.ow, g.ow);
+                WinogradTiles.segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
+                    int oy = 2 * ty, base = (img * co + ch) * plane + oy * ow;
+                    storeRow(y[0], y[1], off + j0, tx0, tx1, bv, dst, base, ow);
+                    if (oy + 1 < oh) storeRow(y[2], y[3], off + j0, tx0, tx1, bv, dst, base + ow, ow);
                 });
             }
         }

@@ -45,15 +45,13 @@ final class WinogradFilter {
     static void backwardWeight(float[] gradOut, int[] gShape, float[] x, int[] xShape, int[] wShape, ConvParams p,
                                float[] dw) {
         int n = xShape[0], cin = xShape[1], cout = wShape[0], oh = gShape[2], ow = gShape[3];
-        int th = (oh + 1) / 2, tw = (ow + 1) / 2;
-        long tilesL = (long) n * th * tw;
+        WinogradTiles.Geom g = WinogradTiles.geom(2, n, cin, xShape[2], xShape[3], cout, p.padH(), p.padW(), oh, ow);
+        long tilesL = (long) n * g.th() * g.tw();
         if (tilesL == 0) {
             Arrays.fill(dw, 0f);
             return;
         }
         int tiles = Math.toIntExact(tilesL);
-        WinogradConv.Geom g = new WinogradConv.Geom(n, cin, xShape[2], xShape[3], cout, p.padH(), p.padW(), oh, ow,
-                th, tw);
         int workers = Parallel.chunkCount(Parallel.threads(), 1);
         long perTile = 32L * cin * cout, byFlops = Math.max(1, perTile * tiles / Math.max(1, minChunkFlops));
         int rowPar = (int) Math.min(Math.min(workers, cout / MIN_SPLIT_ROWS), byFlops);
@@ -84,20 +82,18 @@ final class WinogradFilter {
 
     /** Tiles per block: about {@link #blockFloats} in the larger of V and Ŷ, evened out over the blocks. */
     static int blockTiles(int tiles, int cin, int rows) {
-        int bt = Math.max(WinogradConv.MIN_BLOCK_TILES, blockFloats / (16 * Math.max(cin, rows)));
-        int blocks = Math.max(1, (tiles + bt - 1) / bt);
-        return (tiles + blocks - 1) / blocks;
+        return WinogradTiles.blockTiles(tiles, 16, Math.max(cin, rows), blockFloats, WinogradConv.MIN_BLOCK_TILES, 1);
     }
 
     /** dW rows [r0, r1) from tiles [t0, t1) into out (indexed as dw). */
-    private static void chunk(float[] gd, float[] x, WinogradConv.Geom g, int r0, int r1, int t0, int t1, float[] out) {
+    private static void chunk(float[] gd, float[] x, WinogradTiles.Geom g, int r0, int r1, int t0, int t1, float[] out) {
         int m = r1 - r0, cin = g.cs();
-        int bt = blockTiles(t1 - t0, cin, m), ld = WinogradConv.rowStride(bt);
+        int bt = blockTiles(t1 - t0, cin, m), ld = WinogradTiles.rowStride(bt);
         OffHeap.Buf v = OffHeap.get(OffHeap.WINO_V, 16L * cin * ld);
         OffHeap.Buf y = OffHeap.get(OffHeap.WINO_M, 16L * m * ld);
         OffHeap.Buf acc = OffHeap.get(OffHeap.WINO_ACC, 16L * m * cin);
         WinogradConv.Scratch s = new WinogradConv.Scratch(ld, g.tw(),
-                Math.max(1, Math.min(Math.max(cin, m), WinogradConv.groupFloats / ld)));
+                WinogradTiles.groupChannels(ld, Math.max(cin, m), WinogradConv.groupFloats));
         for (int b0 = t0; b0 < t1; b0 += bt) {
             int nt = Math.min(bt, t1 - b0);
             long c0 = OpProfile.start();
@@ -122,7 +118,7 @@ final class WinogradFilter {
      * Ŷ_k[o − r0, j] = (A dy Aᵀ)_k of output channels [r0, r1) and tiles [t0, t0 + nt) into native [16][r1 − r0][ld],
      * a group of channels at a time; dy is zero past the output edge.
      */
-    private static void gradBlock(float[] gd, WinogradConv.Geom g, int r0, int r1, int t0, int nt, int ld,
+    private static void gradBlock(float[] gd, WinogradTiles.Geom g, int r0, int r1, int t0, int nt, int ld,
                                   FloatBuffer y, WinogradConv.Scratch s) {
         int plane = g.oh() * g.ow(), m = r1 - r0;
         float[][] t = s.t, h = s.h;
@@ -131,7 +127,7 @@ final class WinogradFilter {
             int o1 = Math.min(r1, o0 + s.group), len = (o1 - o0) * ld;
             for (int o = o0; o < o1; o++) {
                 int ch = o, off = (o - o0) * ld;
-                WinogradConv.segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
+                WinogradTiles.segments(g, t0, nt, (img, ty, tx0, tx1, j0) -> {
                     int oy = 2 * ty, base = (img * g.co() + ch) * plane + oy * g.ow();
                     splitRow(gd, base, tx0, tx1, g.ow(), off + j0, a, b);
                     if (oy + 1 < g.oh()) {
