@@ -21,9 +21,11 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * CPU conv2d (im2col + OpenBLAS sgemm) forward and backward (data + filter) for the real 3×3 shapes of the
- * model at 800×1216 ({@link ConvShapes}). The "gflop" column is GFLOP/s; compare with {@link GemmBenchmark},
- * plain sgemm of the same M, N, K on native memory. Results: docs/performance.md.
+ * CPU conv2d forward and backward (data + filter) for the real 3×3 shapes of the model at 800×1216
+ * ({@link ConvShapes}), by each path of the CPU backend ({@code path}): "winograd" (the default: F(2×2, 3×3), and
+ * F(4×4, 3×3) forward / backward-data on large maps with ≥ 128 channels), "winograd2" (F(2×2) only) and "shift"
+ * (the shifted GEMM, no Winograd). The "gflop" column is GFLOP/s counted as direct-conv FLOPs; compare with
+ * {@link GemmBenchmark}, plain sgemm of the same M, N, K on native memory. Results: docs/performance.md.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -35,6 +37,9 @@ public class ConvBenchmark {
     @Param({"res2_64", "res3_128", "res4_256", "res5_512", "p3_256"})
     public String shape;
 
+    @Param({"winograd", "winograd2", "shift"})
+    public String path;
+
     Backend cpu;
     Tensor x, w, gradOut;
     ConvParams params;
@@ -42,6 +47,9 @@ public class ConvBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
+        // the backend reads its path switches when its conv class loads, i.e. at the first conv of this fork
+        System.setProperty("autoassign.conv.noWinograd", String.valueOf(path.equals("shift")));
+        System.setProperty("autoassign.conv.noWinograd4", String.valueOf(!path.equals("winograd")));
         s = ConvShapes.valueOf(shape);
         cpu = Backends.cpu();
         Random rnd = new Random(7);
