@@ -40,10 +40,16 @@ public final class HostArrays {
     private static volatile boolean poison;
 
     /** Idle arrays of a length that nobody asked for or gave back for this long are dropped at the next new allocation. */
-    private static final long STALE_NS = 20_000_000_000L;
+    private static volatile long staleNanos = 20_000_000_000L;
 
-    private static final LinkedHashMap<Integer, ArrayDeque<SoftReference<float[]>>> idle = new LinkedHashMap<>(16, 0.75f, true);
-    private static final Map<Integer, Long> lastUse = new java.util.HashMap<>();
+    /** The idle arrays of one length, and when that length was last taken or given back. */
+    private static final class Slot {
+        final ArrayDeque<SoftReference<float[]>> arrays = new ArrayDeque<>();
+        long lastUse;
+    }
+
+    /** Keyed by length, in access order: the least recently used lengths come first. */
+    private static final LinkedHashMap<Integer, Slot> idle = new LinkedHashMap<>(16, 0.75f, true);
     private static long idleFloats;
     private static long reused, allocated;
 
@@ -82,27 +88,27 @@ public final class HostArrays {
     }
 
     private static synchronized float[] take(int n) {
-        lastUse.put(n, System.nanoTime());
-        ArrayDeque<SoftReference<float[]>> q = idle.get(n);
-        while (q != null && !q.isEmpty()) {
-            float[] a = q.pop().get();
-            idleFloats -= n;
-            if (a != null) { reused++; return a; }
+        long now = System.nanoTime();
+        Slot slot = idle.get(n);
+        if (slot != null) {
+            slot.lastUse = now;
+            while (!slot.arrays.isEmpty()) {
+                float[] a = slot.arrays.pop().get();
+                idleFloats -= n;
+                if (a != null) { reused++; return a; }
+            }
         }
         allocated++;
-        dropStale(); // a new shape (e.g. another image size): idle arrays of shapes no longer used make room
+        dropStale(now); // a new shape (e.g. another image size): idle arrays of shapes no longer used make room
         return new float[n];
     }
 
-    /** Drops the idle arrays of lengths nobody took or gave back for {@link #STALE_NS} (the map is in access order). */
-    private static void dropStale() {
-        long now = System.nanoTime();
-        for (Iterator<Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>> e = it.next();
-            Long last = lastUse.get(e.getKey());
-            if (last != null && now - last < STALE_NS) break; // the rest were used more recently
-            idleFloats -= (long) e.getKey() * e.getValue().size();
-            lastUse.remove(e.getKey());
+    /** Drops the lengths nobody took or gave back for {@link #staleNanos}, with their idle arrays. */
+    private static void dropStale(long now) {
+        for (Iterator<Map.Entry<Integer, Slot>> it = idle.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Slot> e = it.next();
+            if (now - e.getValue().lastUse < staleNanos) break; // the rest were used more recently
+            idleFloats -= (long) e.getKey() * e.getValue().arrays.size();
             it.remove();
         }
     }
@@ -110,10 +116,9 @@ public final class HostArrays {
     /** Hands at least {@code floats} idle floats (if there are) to the GC, least recently used lengths first. */
     private static void dropIdle(long floats) {
         long dropped = 0;
-        for (Iterator<Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>>> it = idle.entrySet().iterator();
-             dropped < floats && it.hasNext(); ) {
-            Map.Entry<Integer, ArrayDeque<SoftReference<float[]>>> e = it.next();
-            ArrayDeque<SoftReference<float[]>> q = e.getValue();
+        for (Iterator<Map.Entry<Integer, Slot>> it = idle.entrySet().iterator(); dropped < floats && it.hasNext(); ) {
+            Map.Entry<Integer, Slot> e = it.next();
+            ArrayDeque<SoftReference<float[]>> q = e.getValue().arrays;
             while (dropped < floats && !q.isEmpty()) {
                 q.pollLast(); // the oldest array of this length
                 dropped += e.getKey();
@@ -125,11 +130,15 @@ public final class HostArrays {
 
     private static synchronized void give(float[] a) {
         if (poison) Arrays.fill(a, Float.NaN);
-        idle.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(new SoftReference<>(a));
-        lastUse.put(a.length, System.nanoTime());
+        Slot slot = idle.computeIfAbsent(a.length, k -> new Slot());
+        slot.arrays.push(new SoftReference<>(a));
+        slot.lastUse = System.nanoTime();
         idleFloats += a.length;
         if (idleFloats > capFloats) dropIdle(idleFloats - capFloats);
     }
+
+    /** Tests: how long a length may go unused before its idle arrays are dropped. */
+    static void setStaleMillis(long ms) { staleNanos = ms * 1_000_000L; }
 
     /** Turns pooling on or off (A/B timing, tests); returns the previous setting. */
     public static boolean setEnabled(boolean on) { boolean was = enabled; enabled = on; return was; }
@@ -141,5 +150,8 @@ public final class HostArrays {
     public static synchronized long[] counts() { return new long[] {reused, allocated}; }
 
     /** Drops every idle array to the GC. */
-    public static synchronized void clear() { idle.clear(); lastUse.clear(); idleFloats = 0; }
+    public static synchronized void clear() { idle.clear(); idleFloats = 0; }
+
+    /** Idle floats held now (tests). */
+    static synchronized long idleFloats() { return idleFloats; }
 }
