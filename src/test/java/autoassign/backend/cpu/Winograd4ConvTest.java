@@ -4,14 +4,8 @@ import autoassign.backend.ConvParams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 import java.util.Random;
 
-import static autoassign.backend.cpu.Conv3x3Reference.assertClose;
-import static autoassign.backend.cpu.Conv3x3Reference.backwardInput;
-import static autoassign.backend.cpu.Conv3x3Reference.forward;
-import static autoassign.backend.cpu.Conv3x3Reference.nans;
-import static autoassign.backend.cpu.Conv3x3Reference.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,22 +73,7 @@ class Winograd4ConvTest {
 
     /** Forward (with and without bias) and backward data of one geometry. */
     private void check(int n, int cin, int cout, int h, int w, int ph, int pw) {
-        ConvParams p = new ConvParams(1, 1, ph, pw, 1, 1);
-        int[] xs = {n, cin, h, w}, ws = {cout, cin, 3, 3}, os = {n, cout, h + 2 * ph - 2, w + 2 * pw - 2};
-        String what = Arrays.toString(xs) + " -> " + Arrays.toString(os) + " pad " + ph + "x" + pw;
-        float[] x = uniform(rnd, n * cin * h * w), wt = uniform(rnd, cout * cin * 9), b = uniform(rnd, cout);
-        float[] g = uniform(rnd, os[0] * os[1] * os[2] * os[3]);
-        double[] wantY = forward(x, xs, wt, ws, b, ph, pw), wantY0 = forward(x, xs, wt, ws, null, ph, pw);
-        double[] wantDx = backwardInput(g, xs, wt, ws, ph, pw);
-
-        // outputs are not pre-zeroed: NaN everywhere shows any element left unwritten
-        float[] y = nans(wantY.length), y0 = nans(wantY.length), dx = nans(wantDx.length);
-        Winograd4Conv.forward(x, xs, wt, cout, b, p, os, y);
-        Winograd4Conv.forward(x, xs, wt, cout, null, p, os, y0);
-        Winograd4Conv.backwardInput(g, os, wt, ws, p, xs, dx);
-        assertClose(wantY, y, 2e-5, "forward+bias " + what);
-        assertClose(wantY0, y0, 2e-5, "forward " + what);
-        assertClose(wantDx, dx, 2e-5, "backward data " + what);
+        Conv3x3Reference.check(rnd, Winograd4Conv::forward, Winograd4Conv::backwardInput, 2e-5, n, cin, cout, h, w, ph, pw);
     }
 
     /** Paddings 0..3 (equal and not), maps of every size mod 4 down to 1×1, 2×3 inputs. */

@@ -2,17 +2,11 @@ package autoassign.backend.cpu;
 
 import autoassign.backend.ConvParams;
 import autoassign.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 import java.util.Random;
 
 import static autoassign.backend.cpu.Conv3x3Reference.assertClose;
-import static autoassign.backend.cpu.Conv3x3Reference.backwardInput;
-import static autoassign.backend.cpu.Conv3x3Reference.forward;
-import static autoassign.backend.cpu.Conv3x3Reference.nans;
-import static autoassign.backend.cpu.Conv3x3Reference.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,31 +18,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WinogradConvTest {
     private final Random rnd = new Random(11);
+
     /** Forward (with and without bias) and backward data of one geometry; also the direct path if {@code direct}. */
     private void check(int n, int cin, int cout, int h, int w, int ph, int pw, boolean direct) {
-        ConvParams p = new ConvParams(1, 1, ph, pw, 1, 1);
-        int[] xs = {n, cin, h, w}, ws = {cout, cin, 3, 3}, os = {n, cout, h + 2 * ph - 2, w + 2 * pw - 2};
-        String what = Arrays.toString(xs) + " -> " + Arrays.toString(os) + " pad " + ph + "x" + pw;
-        float[] x = uniform(rnd, n * cin * h * w), wt = uniform(rnd, cout * cin * 9), b = uniform(rnd, cout);
-        float[] g = uniform(rnd, os[0] * os[1] * os[2] * os[3]);
-        double[] wantY = forward(x, xs, wt, ws, b, ph, pw), wantY0 = forward(x, xs, wt, ws, null, ph, pw);
-        double[] wantDx = backwardInput(g, xs, wt, ws, ph, pw);
-
-        // outputs are not pre-zeroed: NaN everywhere shows any element left unwritten
-        float[] y = nans(wantY.length), y0 = nans(wantY.length), dx = nans(wantDx.length);
-        WinogradConv.forward(x, xs, wt, cout, b, p, os, y);
-        WinogradConv.forward(x, xs, wt, cout, null, p, os, y0);
-        WinogradConv.backwardInput(g, os, wt, ws, p, xs, dx);
-        assertClose(wantY, y, 1e-5, "forward+bias " + what);
-        assertClose(wantY0, y0, 1e-5, "forward " + what);
-        assertClose(wantDx, dx, 1e-5, "backward data " + what);
-
+        Conv3x3Reference.Case c = Conv3x3Reference.check(rnd, WinogradConv::forward, WinogradConv::backwardInput, 1e-5,
+                n, cin, cout, h, w, ph, pw);
         if (direct) {
-            Tensor xt = Tensor.of(x, xs), wtt = Tensor.of(wt, ws);
-            assertClose(wantY, Conv.forward(xt, wtt, Tensor.of(b, cout), p).data(), 1e-5, "direct forward " + what);
-            assertClose(wantDx, Conv.backwardInput(Tensor.of(g, os), wtt, xs, p).data(), 1e-5, "direct backward data " + what);
+            boolean was = Conv.winograd;
+            Conv.winograd = false; // the shifted GEMM, not this class again through Conv's dispatch
+            try {
+                Tensor xt = Tensor.of(c.x(), c.xs()), wtt = Tensor.of(c.w(), c.ws());
+                assertClose(c.wantY(), Conv.forward(xt, wtt, Tensor.of(c.b(), cout), c.p()).data(), 1e-5, "direct forward " + c.what());
+                assertClose(c.wantDx(), Conv.backwardInput(Tensor.of(c.g(), c.os()), wtt, c.xs(), c.p()).data(), 1e-5,
+                        "direct backward data " + c.what());
+            } finally {
+                Conv.winograd = was;
+            }
         }
     }
+
     /** Paddings 0..3 (equal and not), odd and even maps, down to 1×1, 1×2, 2×3 inputs. */
     @Test
     void geometries() {
