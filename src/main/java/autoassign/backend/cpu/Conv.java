@@ -47,10 +47,13 @@ final class Conv {
      */
     static volatile boolean winograd4 = !Boolean.getBoolean("autoassign.conv.noWinograd4");
 
-    /** F(4×4) pays where both channel counts are ≥ 128 and the map has ≥ 250 4×4 tiles (measured; smaller lose). */
-    static boolean useWinograd4(int[] xs, int[] ws, ConvParams p, int[] tileMap) {
+    /**
+     * For a conv that Winograd runs: F(4×4) pays where both channel counts are ≥ 128 and the output map
+     * ({@code tileMap}: y forward, dx backward) has ≥ 250 4×4 tiles (measured; smaller ones lose).
+     */
+    static boolean useWinograd4(int[] ws, int[] tileMap) {
         long tiles = (long) tileMap[0] * ((tileMap[2] + 3) / 4) * ((tileMap[3] + 3) / 4);
-        return winograd4 && ws[0] >= 128 && ws[1] >= 128 && tiles >= 250 && Winograd4Conv.applies(xs, ws, p);
+        return winograd4 && ws[0] >= 128 && ws[1] >= 128 && tiles >= 250;
     }
     /** Strided convs unfold from the input's stride phases ({@link Im2col#phaseSplit}); false: strided gathers. */
     static volatile boolean phased = !Boolean.getBoolean("autoassign.conv.noPhases");
@@ -86,7 +89,7 @@ final class Conv {
         float[] b = bias == null ? null : bias.data();
         if (winograd && WinogradConv.applies(xs, ws, p)) {
             Tensor outT = HostArrays.empty(os);
-            if (useWinograd4(xs, ws, p, os)) Winograd4Conv.forward(x.data(), xs, w.data(), cout, b, p, os, outT.data());
+            if (useWinograd4(ws, os)) Winograd4Conv.forward(x.data(), xs, w.data(), cout, b, p, os, outT.data());
             else WinogradConv.forward(x.data(), xs, w.data(), cout, b, p, os, outT.data());
             return outT;
         }
@@ -143,7 +146,7 @@ final class Conv {
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         if (winograd && WinogradConv.applies(xs, ws, p)) {
             Tensor gxT = HostArrays.empty(xs);
-            if (useWinograd4(xs, ws, p, xs)) Winograd4Conv.backwardInput(gradOut.data(), os, w.data(), ws, p, xs, gxT.data());
+            if (useWinograd4(ws, xs)) Winograd4Conv.backwardInput(gradOut.data(), os, w.data(), ws, p, xs, gxT.data());
             else WinogradConv.backwardInput(gradOut.data(), os, w.data(), ws, p, xs, gxT.data());
             return gxT;
         }

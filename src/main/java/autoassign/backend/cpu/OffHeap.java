@@ -14,9 +14,8 @@ import java.nio.FloatBuffer;
 final class OffHeap {
     /** Slots: one buffer each per thread; a caller must not hold two uses of the same slot at once. */
     static final int GEMM_A = 0, GEMM_B = 1, GEMM_C = 2, CONV_W = 3, CONV_COL = 4, CONV_G = 5, CONV_OUT = 6,
-            SHIFT_X = 7, SHIFT_G = 8, SHIFT_C = 9, WINO_U = 10, WINO_V = 11, WINO_M = 12, WINO_ACC = 13,
-            WINO4_U = 14, WINO4_V = 15, WINO4_M = 16;
-    private static final int SLOTS = 17;
+            SHIFT_X = 7, SHIFT_G = 8, SHIFT_C = 9, WINO_U = 10, WINO_V = 11, WINO_M = 12, WINO_ACC = 13;
+    private static final int SLOTS = 14;
 
     /** A native buffer and a direct {@link FloatBuffer} over the same memory. */
     record Buf(FloatPointer ptr, FloatBuffer buf, long capacity) {}

@@ -63,14 +63,13 @@ final class Winograd4Conv {
     }
 
     /** The shared tile driver ({@link WinogradTiles.Variant}) with this class's tuning and transforms. */
-    private static final WinogradTiles.Variant<Scratch> F4 = new WinogradTiles.Variant<>(4, OffHeap.WINO4_V,
-            OffHeap.WINO4_M, "wino4", () -> new WinogradTiles.Tuning(blockFloats, minBlockTiles, minChunkFlops, groupFloats),
+    private static final WinogradTiles.Variant<Scratch> F4 = new WinogradTiles.Variant<>(4, "wino4", () -> new WinogradTiles.Tuning(blockFloats, minBlockTiles, minChunkFlops, groupFloats),
             Winograd4Conv::transformWeights, Scratch::new, Winograd4Conv::inputBlock, Winograd4Conv::outputBlock);
 
     // ------------------------------------------------------------------------------------------------ weights
 
     /**
-     * U_k for every kernel into the calling thread's {@link OffHeap#WINO4_U}, as [36][rows][cols]: rows = Cout,
+     * U_k for every kernel into the calling thread's {@link OffHeap#WINO_U}, as [36][rows][cols]: rows = Cout,
      * cols = Cin (forward), or rows = Cin, cols = Cout with each kernel rotated by 180° (backward data). One row of
      * kernels at a time, on whole arrays (vectorised). G is applied as integer combinations (1, 2, 4 multiples:
      * exact but for the additions' rounding) and the row and column scales (1/4, −1/6, 1/24, 1) as one product
@@ -78,7 +77,7 @@ final class Winograd4Conv {
      * 512→512, as much as the rest of a 25×38 conv).
      */
     private static OffHeap.Buf transformWeights(float[] w, int cout, int cin, boolean backward) {
-        return WinogradTiles.transformWeights(OffHeap.WINO4_U, 36, 1 << 13, w, cout, cin, backward, (g, cols) -> {
+        return WinogradTiles.transformWeights(36, 1 << 13, w, cout, cin, backward, (g, cols) -> {
             float[][] q = new float[18][cols], uk = new float[36][cols];
             return () -> {
                 // q[3k + x] = row k of the integer G times kernel column x; then the same on the 3 columns of each row

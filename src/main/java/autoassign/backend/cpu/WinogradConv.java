@@ -59,8 +59,7 @@ final class WinogradConv {
     }
 
     /** The shared tile driver ({@link WinogradTiles.Variant}) with this class's tuning and transforms. */
-    private static final WinogradTiles.Variant<Scratch> F2 = new WinogradTiles.Variant<>(2, OffHeap.WINO_V,
-            OffHeap.WINO_M, "wino", () -> new WinogradTiles.Tuning(blockFloats, MIN_BLOCK_TILES, minChunkFlops, groupFloats),
+    private static final WinogradTiles.Variant<Scratch> F2 = new WinogradTiles.Variant<>(2, "wino", () -> new WinogradTiles.Tuning(blockFloats, MIN_BLOCK_TILES, minChunkFlops, groupFloats),
             WinogradConv::transformWeights, Scratch::new, WinogradConv::inputBlock, WinogradConv::outputBlock);
 
     // ------------------------------------------------------------------------------------------------ weights
@@ -71,7 +70,7 @@ final class WinogradConv {
      * kernels at a time: its 9 taps are split into 9 arrays, and G g Gᵀ runs on whole arrays (vectorised).
      */
     private static OffHeap.Buf transformWeights(float[] w, int cout, int cin, boolean backward) {
-        return WinogradTiles.transformWeights(OffHeap.WINO_U, 16, 1 << 14, w, cout, cin, backward, (g, cols) -> {
+        return WinogradTiles.transformWeights(16, 1 << 14, w, cout, cin, backward, (g, cols) -> {
             float[][] q1 = new float[3][cols], q2 = new float[3][cols];
             float[][] u1 = new float[4][cols], u2 = new float[4][cols], out = new float[16][];
             // the 4 rows of G g, each as its 3 columns; rows 0 and 3 are kernel rows 0 and 2

@@ -90,15 +90,15 @@ final class WinogradTiles {
     interface KernelRowWorker { KernelRowTransform make(float[][] g, int cols); }
 
     /**
-     * U_k for every kernel into the calling thread's native buffer {@code slot}, as [kernels][rows][cols]: rows =
+     * U_k for every kernel into the calling thread's {@link OffHeap#WINO_U}, as [kernels][rows][cols]: rows =
      * Cout, cols = Cin (forward), or rows = Cin, cols = Cout with each kernel rotated by 180° (backward data). One
      * row of kernels at a time, its 9 taps split into 9 arrays so that the transform runs on whole arrays
      * (vectorised); rows split over the cores in chunks of about {@code chunkFloats / cols} rows.
      */
-    static OffHeap.Buf transformWeights(int slot, int kernels, int chunkFloats, float[] w, int cout, int cin,
+    static OffHeap.Buf transformWeights(int kernels, int chunkFloats, float[] w, int cout, int cin,
                                         boolean backward, KernelRowWorker worker) {
         int rows = backward ? cin : cout, cols = backward ? cout : cin;
-        OffHeap.Buf u = OffHeap.get(slot, (long) kernels * rows * cols);
+        OffHeap.Buf u = OffHeap.get(OffHeap.WINO_U, (long) kernels * rows * cols);
         FloatBuffer fb = u.buf();
         Parallel.range(rows, Math.max(1, chunkFloats / cols), (r0, r1) -> {
             float[][] g = new float[9][cols];
@@ -171,10 +171,11 @@ final class WinogradTiles {
      * One F(m×m, 3×3) convolution: its transforms and tuning, and
      * the shared driver: weights transformed once per call into {@code kernels} matrices U_k, then per block of
      * tiles V = Bᵀ d B, {@code kernels} single-threaded sgemm calls M_k = U_k · V_k, Y = Aᵀ M A (+ bias); blocks
-     * split over the cores, each worker with its own V and M ({@link OffHeap}) and scratch.
+     * split over the cores, each worker with its own V and M ({@link OffHeap} slots WINO_V and WINO_M, which both
+     * variants share: they never run nested) and scratch.
      */
     static final class Variant<S extends Scratch> {
-        final int m, kernels, vSlot, mSlot;
+        final int m, kernels;
         private final String weightLabel, inputLabel, gemmLabel, outputLabel;
         private final Supplier<Tuning> tuning;
         private final Weights weights;
@@ -182,12 +183,10 @@ final class WinogradTiles {
         private final InputBlock<S> inputBlock;
         private final OutputBlock<S> outputBlock;
 
-        Variant(int m, int vSlot, int mSlot, String profileName, Supplier<Tuning> tuning, Weights weights,
+        Variant(int m, String profileName, Supplier<Tuning> tuning, Weights weights,
                 ScratchFactory<S> scratch, InputBlock<S> inputBlock, OutputBlock<S> outputBlock) {
             this.m = m;
             this.kernels = (m + 2) * (m + 2);
-            this.vSlot = vSlot;
-            this.mSlot = mSlot;
             weightLabel = "  (wall) " + profileName + " weight transform";
             inputLabel = "  (thread time) " + profileName + " input transform";
             gemmLabel = "  (thread time) " + profileName + " sgemm";
@@ -247,8 +246,8 @@ final class WinogradTiles {
             int par = parallelChunks(tiles, cs, co, tn), bt = blockTiles(tiles, cs, co, par, tn);
             int blocks = (tiles + bt - 1) / bt, ld = rowStride(bt), group = groupChannels(ld, Math.max(cs, co), tn.groupFloats());
             Parallel.range(blocks, Math.max(1, blocks / Math.max(1, par)), (b0, b1) -> {
-                OffHeap.Buf v = OffHeap.get(vSlot, (long) kernels * cs * ld);
-                OffHeap.Buf m = OffHeap.get(mSlot, (long) kernels * co * ld);
+                OffHeap.Buf v = OffHeap.get(OffHeap.WINO_V, (long) kernels * cs * ld);
+                OffHeap.Buf m = OffHeap.get(OffHeap.WINO_M, (long) kernels * co * ld);
                 S s = scratch.make(ld, g.tw(), group);
                 for (int b = b0; b < b1; b++) {
                     int t0 = b * bt, nt = Math.min(bt, tiles - t0);
