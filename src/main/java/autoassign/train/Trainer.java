@@ -401,14 +401,7 @@ public final class Trainer {
             sgd.zeroGrad();
             return new StepLosses(pos, neg, center, bad);
         }
-        Tensor total = F.add(F.add(l.pos(), l.neg()), l.center());
-        if (buckets == null) {
-            Graph.backward(total);
-        } else {
-            buckets.beginStep();
-            Graph.backward(total, buckets::onGradReady);
-            buckets.finish();
-        }
+        backward(l, buckets);
         sgd.step(lr);
         sgd.zeroGrad();
         return new StepLosses(pos, neg, center, null);
@@ -419,7 +412,23 @@ public final class Trainer {
         return m.endsWith(" is NaN") || m.endsWith("Infinity") || m.contains("non-finite");
     }
 
-    static GroundTruth[] targets(Batch batch) {
+    /**
+     * Backward of the summed loss terms; with {@code buckets}, each bucket's gradients are all-reduced as soon as
+     * the backward has produced them (AA_3 §9).
+     */
+    public static void backward(AutoAssignLoss.Losses l, GradientBuckets buckets) {
+        Tensor total = F.add(F.add(l.pos(), l.neg()), l.center());
+        if (buckets == null) {
+            Graph.backward(total);
+        } else {
+            buckets.beginStep();
+            Graph.backward(total, buckets::onGradReady);
+            buckets.finish();
+        }
+    }
+
+    /** The loss's ground truth of each image of a batch. */
+    public static GroundTruth[] targets(Batch batch) {
         GroundTruth[] gts = new GroundTruth[batch.size()];
         for (int i = 0; i < gts.length; i++) {
             var t = batch.targets().get(i);

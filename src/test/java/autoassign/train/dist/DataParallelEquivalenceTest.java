@@ -1,7 +1,5 @@
 package autoassign.train.dist;
 
-import autoassign.autograd.F;
-import autoassign.autograd.Graph;
 import autoassign.config.Config;
 import autoassign.data.Batch;
 import autoassign.data.CocoDataset;
@@ -9,7 +7,6 @@ import autoassign.data.DataIssues;
 import autoassign.data.DataLoader;
 import autoassign.data.LoaderOptions;
 import autoassign.loss.AutoAssignLoss;
-import autoassign.loss.GroundTruth;
 import autoassign.loss.LossReducer;
 import autoassign.model.AutoAssignDetector;
 import autoassign.model.HeadOutputs;
@@ -87,18 +84,9 @@ class DataParallelEquivalenceTest {
     /** Forward, loss with the given reducer, backward (through the buckets when given); the gradients by name. */
     static Map<String, float[]> gradients(AutoAssignDetector model, Batch batch, LossReducer reducer, GradientBuckets buckets) {
         HeadOutputs o = model.forward(batch.toTensor());
-        GroundTruth[] gts = new GroundTruth[batch.size()];
-        for (int i = 0; i < gts.length; i++) gts[i] = new GroundTruth(batch.targets().get(i).boxes(), batch.targets().get(i).labels());
         AutoAssignLoss.Losses l = AutoAssignLoss.apply(o.clsLogitsArray(), o.distancesArray(), o.objLogitsArray(),
-                model.centerPrior().mean, model.centerPrior().sigma, gts, o.strides(), reducer);
-        Tensor total = F.add(F.add(l.pos(), l.neg()), l.center());
-        if (buckets == null) {
-            Graph.backward(total);
-        } else {
-            buckets.beginStep();
-            Graph.backward(total, buckets::onGradReady);
-            buckets.finish();
-        }
+                model.centerPrior().mean, model.centerPrior().sigma, Trainer.targets(batch), o.strides(), reducer);
+        Trainer.backward(l, buckets);
         Map<String, float[]> g = new LinkedHashMap<>();
         model.namedParameters().forEach((n, t) -> {
             if (t.requiresGrad()) {
