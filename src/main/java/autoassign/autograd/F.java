@@ -2,6 +2,7 @@ package autoassign.autograd;
 
 import autoassign.backend.Backend;
 import autoassign.backend.ConvParams;
+import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
 /** Differentiable ops: each runs on the inputs' backend and records its backward on the tape. */
@@ -9,13 +10,36 @@ public final class F {
     private F() {}
 
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        return convAffineAct(x, w, bias, p, null, null, null, false);
+    }
+
+    /**
+     * One layer as one taped op: conv (+ bias) → per-channel affine (frozen BatchNorm: constant scale/shift, each
+     * nullable) → + residual (nullable, same shape) → ReLU when {@code relu}. The tail runs in place on the conv's
+     * output, so the layer keeps one activation where the unfused ops keep up to four, with the same values; the
+     * backward reads only x, w and the output (ReLU's mask is where the output is &gt; 0). x, w, bias and residual
+     * get gradients.
+     */
+    public static Tensor convAffineAct(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor scale, Tensor shift,
+                                       Tensor residual, boolean relu) {
         Backend be = x.backend();
         Tensor y = be.conv2d(x, w, bias, p);
+        if (scale != null || shift != null || residual != null || relu) be.channelAffineActInPlace(y, scale, shift, residual, relu);
         int[] xs = x.shape(), ws = w.shape();
-        Graph.record(new Tensor[] {x, w, bias}, y, g -> new Tensor[] {
-                x.requiresGrad() ? be.conv2dBackwardInput(g[0], w, xs, p) : null,
-                w.requiresGrad() ? be.conv2dBackwardWeight(g[0], x, ws, p) : null,
-                bias != null && bias.requiresGrad() ? be.channelSum(g[0]) : null});
+        Graph.record(new Tensor[] {x, w, bias, residual}, y, g -> {
+            boolean residualGrad = residual != null && residual.requiresGrad();
+            // gradient of the sum (before ReLU) and of the conv's output (after the affine's scale)
+            Tensor gSum = residualGrad && relu ? be.actAffineBackward(g[0], y, null, true) : g[0];
+            Tensor gConv = residualGrad ? (scale == null ? gSum : be.channelAffine(gSum, scale, null))
+                    : (relu || scale != null ? be.actAffineBackward(g[0], y, scale, relu) : g[0]);
+            Tensor[] d = {
+                    x.requiresGrad() ? be.conv2dBackwardInput(gConv, w, xs, p) : null,
+                    w.requiresGrad() ? be.conv2dBackwardWeight(gConv, x, ws, p) : null,
+                    bias != null && bias.requiresGrad() ? be.channelSum(gConv) : null,
+                    residualGrad ? gSum : null};
+            if (gConv != g[0] && gConv != gSum) MemoryScope.dispose(gConv); // a temporary of this backward step
+            return d;
+        });
         return y;
     }
 
@@ -80,11 +104,19 @@ public final class F {
     }
 
     public static Tensor groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        return groupNormAct(x, gamma, beta, groups, eps, false);
+    }
+
+    /** GroupNorm, then ReLU in place on its output when {@code relu} (one activation, GN's backward reads x). */
+    public static Tensor groupNormAct(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, boolean relu) {
         Backend be = x.backend();
         Tensor[] r = be.groupNorm(x, gamma, beta, groups, eps);
         Tensor y = r[0], mean = r[1], rstd = r[2];
+        if (relu) be.channelAffineActInPlace(y, null, null, null, true);
         Graph.record(new Tensor[] {x, gamma, beta}, y, g -> {
-            Tensor[] d = be.groupNormBackward(g[0], x, mean, rstd, gamma, groups);
+            Tensor gn = relu ? be.actAffineBackward(g[0], y, null, true) : g[0];
+            Tensor[] d = be.groupNormBackward(gn, x, mean, rstd, gamma, groups);
+            if (gn != g[0]) MemoryScope.dispose(gn);
             return new Tensor[] {d[0], d[1], d[2]};
         });
         return y;

@@ -57,6 +57,20 @@ public interface Backend {
     /** Per-channel y = x·scale[c] + shift[c] (frozen BatchNorm); shift may be null. */
     Tensor channelAffine(Tensor x, Tensor scale, Tensor shift);
 
+    /**
+     * In place over [N,C,H,W]: x = act(x·scale[c] + shift[c] + residual), act = ReLU when {@code relu}, else the
+     * identity; scale, shift and residual (same shape as x) may each be null. The fused tail of a layer (conv →
+     * frozen BN (→ + identity) → ReLU, or GroupNorm → ReLU) on the fresh output of its first op: no extra tensor.
+     * Rounds as the unfused ops do: (x·scale + shift) + residual, then max(·, 0) (NaN propagates).
+     */
+    void channelAffineActInPlace(Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu);
+
+    /**
+     * The gradient reaching x of {@link #channelAffineActInPlace}, from its output y: gradOut·[y &gt; 0]·scale[c]
+     * ({@code relu}: the mask; scale null: 1). y &gt; 0 exactly where ReLU's input was &gt; 0, PyTorch's rule.
+     */
+    Tensor actAffineBackward(Tensor gradOut, Tensor y, Tensor scale, boolean relu);
+
     // ---- reductions ----
     /** Σ x → one-element tensor. */
     Tensor sum(Tensor x);

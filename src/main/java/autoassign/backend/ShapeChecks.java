@@ -36,4 +36,12 @@ public final class ShapeChecks {
                 throw new IllegalArgumentException("groupNorm: affine " + Shape.str(a.shape()) + " does not match " + c
                         + " channels of input " + Shape.str(x.shape()));
     }
+
+    /** scale / shift (each nullable) hold one value per channel of x [N,C,H,W]. */
+    public static void perChannel(String op, Tensor x, Tensor scale, Tensor shift) {
+        int c = x.dim(1);
+        if ((scale != null && scale.numel() != c) || (shift != null && shift.numel() != c))
+            throw new IllegalArgumentException(op + ": input " + Shape.str(x.shape()) + " needs " + c + " scales/shifts, got "
+                    + (scale == null ? "none" : Shape.str(scale.shape())) + (shift == null ? "" : " / " + Shape.str(shift.shape())));
+    }
 }

@@ -1,6 +1,5 @@
 package autoassign.model;
 
-import autoassign.autograd.F;
 import autoassign.config.NormConfig;
 import autoassign.nn.Conv2d;
 import autoassign.nn.Module;
@@ -21,9 +20,5 @@ public final class ConvModule extends Module {
         this.relu = relu;
     }
 
-    public Tensor forward(Tensor x) {
-        Tensor y = conv.forward(x);
-        if (norm != null) y = Norms.apply(norm, y);
-        return relu ? F.relu(y) : y;
-    }
+    public Tensor forward(Tensor x) { return Norms.convNormAct(conv, norm, x, null, relu); }
 }

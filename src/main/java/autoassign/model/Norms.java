@@ -1,9 +1,12 @@
 package autoassign.model;
 
+import autoassign.autograd.F;
 import autoassign.config.NormConfig;
+import autoassign.nn.Conv2d;
 import autoassign.nn.FrozenBatchNorm2d;
 import autoassign.nn.GroupNorm;
 import autoassign.nn.Module;
+import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
 /** Builds and applies the norm layer of a {@link NormConfig} (MMCV's {@code build_norm_layer}). */
@@ -24,10 +27,29 @@ final class Norms {
         return new FrozenBatchNorm2d(channels);
     }
 
-    static Tensor apply(Module norm, Tensor x) {
-        if (norm instanceof FrozenBatchNorm2d bn) return bn.forward(x);
-        if (norm instanceof GroupNorm gn) return gn.forward(x);
-        throw new IllegalStateException("not a norm layer: " + norm.getClass().getSimpleName());
+    /**
+     * conv → norm (→ + residual) (→ ReLU) with the fewest activations: a frozen BatchNorm (and the residual and
+     * ReLU) is fused into the conv ({@code F.convAffineAct}); GroupNorm takes the ReLU in place
+     * ({@code F.groupNormAct}) and adds a residual as a separate op. {@code norm} may be null (conv → ReLU).
+     * The conv output that GroupNorm consumed is released at once when no tape node needs it (frozen layers,
+     * inference).
+     */
+    static Tensor convNormAct(Conv2d conv, Module norm, Tensor x, Tensor residual, boolean relu) {
+        if (norm == null || norm instanceof FrozenBatchNorm2d) {
+            Tensor[] ss = norm == null ? new Tensor[2] : ((FrozenBatchNorm2d) norm).scaleShift(x);
+            return F.convAffineAct(x, conv.weight, conv.bias, conv.geometry, ss[0], ss[1], residual, relu);
+        }
+        if (!(norm instanceof GroupNorm gn)) throw new IllegalStateException("not a norm layer: " + norm.getClass().getSimpleName());
+        Tensor c = conv.forward(x);
+        Tensor y = gn.forward(c, relu && residual == null);
+        MemoryScope.dispose(c);
+        if (residual == null) return y;
+        Tensor sum = F.add(y, residual);
+        MemoryScope.dispose(y);
+        if (!relu) return sum;
+        Tensor r = F.relu(sum);
+        MemoryScope.dispose(sum);
+        return r;
     }
 
     /** The norm's weight (for zero_init_residual). */

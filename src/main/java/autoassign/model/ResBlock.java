@@ -1,6 +1,5 @@
 package autoassign.model;
 
-import autoassign.autograd.F;
 import autoassign.config.NormConfig;
 import autoassign.nn.Conv2d;
 import autoassign.nn.Module;
@@ -24,36 +23,26 @@ public abstract class ResBlock extends Module {
 
     protected Tensor identity(Tensor x) {
         if (downsample == null) return x;
-        Tensor y = ((Conv2d) downsample.get(0)).forward(x);
-        Tensor n = Norms.apply(downsample.get(1), y);
-        MemoryScope.dispose(y);
-        return n;
+        return Norms.convNormAct((Conv2d) downsample.get(0), downsample.get(1), x, null, false);
     }
 
     /**
-     * conv → norm (→ ReLU). Intermediates that no tape node references (frozen stages, inference) are released
-     * at once instead of at the end of the step's memory scope; {@code disposeInput}: also the input (an
-     * intermediate of this block, never the block's own input).
+     * conv → norm (→ ReLU), fused where the norm allows ({@link Norms#convNormAct}); {@code disposeInput}: release
+     * the input at once when no tape node references it (an intermediate of this block in a frozen stage or at
+     * inference, never the block's own input).
      */
     static Tensor step(Tensor in, Conv2d conv, Module norm, boolean relu, boolean disposeInput) {
-        Tensor c = conv.forward(in);
+        Tensor y = Norms.convNormAct(conv, norm, in, null, relu);
         if (disposeInput) MemoryScope.dispose(in);
-        Tensor n = Norms.apply(norm, c);
-        MemoryScope.dispose(c);
-        if (!relu) return n;
-        Tensor r = F.relu(n);
-        MemoryScope.dispose(n);
-        return r;
+        return y;
     }
 
-    /** relu(out + identity(x)), releasing the untaped intermediates (never x itself). */
-    protected Tensor residual(Tensor out, Tensor x) {
+    /** relu(norm(conv(out)) + identity(x)): the block's last layer with the residual fused in; never releases x. */
+    protected Tensor residual(Tensor out, Conv2d conv, Module norm, Tensor x) {
         Tensor id = identity(x);
-        Tensor sum = F.add(out, id);
+        Tensor y = Norms.convNormAct(conv, norm, out, id, true);
         MemoryScope.dispose(out);
         if (id != x) MemoryScope.dispose(id);
-        Tensor y = F.relu(sum);
-        MemoryScope.dispose(sum);
         return y;
     }
 
@@ -82,8 +71,7 @@ public abstract class ResBlock extends Module {
 
         @Override public Tensor forward(Tensor x) {
             Tensor out = step(x, conv1, norm1, true, false);
-            out = step(out, conv2, norm2, false, true);
-            return residual(out, x);
+            return residual(out, conv2, norm2, x);
         }
 
         @Override public Module lastNorm() { return norm2; }
@@ -113,8 +101,7 @@ public abstract class ResBlock extends Module {
         @Override public Tensor forward(Tensor x) {
             Tensor out = step(x, conv1, norm1, true, false);
             out = step(out, conv2, norm2, true, true);
-            out = step(out, conv3, norm3, false, true);
-            return residual(out, x);
+            return residual(out, conv3, norm3, x);
         }
 
         @Override public Module lastNorm() { return norm3; }

@@ -34,12 +34,12 @@ public final class FrozenBatchNorm2d extends Module {
     }
 
     /**
-     * The per-channel scale/shift on {@code x}'s device. On an accelerator they are computed once and cached
+     * The per-channel {scale, shift} on {@code x}'s device (for layers that fuse the affine, {@code F.convAffineAct}). On an accelerator they are computed once and cached
      * (no host round trip per forward); recomputed when the device or a version of weight, bias or the running
      * statistics changes (loadStateDict / copyFrom / to(device) bump it). On the CPU they are recomputed on every
      * call (host arrays, cheap; and writes through {@code data()} do not bump versions).
      */
-    private Tensor[] scaleShift(Tensor x) {
+    public Tensor[] scaleShift(Tensor x) {
         autoassign.tensor.Device dev = x.device();
         int[] versions = {weight.version(), bias.version(), runningMean.version(), runningVar.version()};
         Affine a = cached;

@@ -19,4 +19,7 @@ public final class GroupNorm extends Module {
     }
 
     public Tensor forward(Tensor x) { return F.groupNorm(x, weight, bias, groups, eps); }
+
+    /** GroupNorm then ReLU (in place on the output) when {@code relu}. */
+    public Tensor forward(Tensor x, boolean relu) { return F.groupNormAct(x, weight, bias, groups, eps, relu); }
 }

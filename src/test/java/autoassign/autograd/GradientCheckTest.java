@@ -149,6 +149,40 @@ class GradientCheckTest {
                 2e-4, leaf(uniform(rnd, n(s)), s));
     }
 
+    /** The fused layer: relu(conv(x)·scale + shift + residual), with every optional part, against the unfused reference. */
+    @Test
+    void convAffineAct() {
+        int[] xs = {2, 3, 6, 5}, ws = {4, 3, 3, 3}, ys = {2, 4, 6, 5};
+        double[] sc = {0.5, -2, 1.5, 0.75}, sh = {0.1, 0.2, -0.3, 0.05};
+        Tensor scale = Tensor.of(new float[] {0.5f, -2f, 1.5f, 0.75f}, 4), shift = Tensor.of(new float[] {0.1f, 0.2f, -0.3f, 0.05f}, 4);
+        for (boolean relu : new boolean[] {true, false}) {
+            check("convAffineAct residual relu=" + relu,
+                    in -> F.convAffineAct(in[0], in[1], in[2], ConvParams.of(1, 1), scale, shift, in[3], relu),
+                    d -> {
+                        double[] y = RefOps.add(RefOps.batchNorm(RefOps.conv2d(d[0], xs, d[1], ws, d[2], 1, 1, 1, 1, 1, 1), ys,
+                                sc, sh, new double[4], new double[] {1, 1, 1, 1}, 0), d[3]);
+                        return relu ? RefOps.clampMin(y, 0) : y;
+                    }, 5e-4, leaf(uniform(rnd, n(xs)), xs), leaf(uniform(rnd, n(ws)), ws), leaf(uniform(rnd, 4), 4),
+                    leaf(uniform(rnd, n(ys)), ys));
+        }
+        check("convAffineAct no residual, stride 2", in -> F.convAffineAct(in[0], in[1], null, ConvParams.of(2, 1), scale, shift, null, true),
+                d -> RefOps.clampMin(RefOps.batchNorm(RefOps.conv2d(d[0], xs, d[1], ws, null, 2, 2, 1, 1, 1, 1), new int[] {2, 4, 3, 3},
+                        sc, sh, new double[4], new double[] {1, 1, 1, 1}, 0), 0), 5e-4,
+                leaf(uniform(rnd, n(xs)), xs), leaf(uniform(rnd, n(ws)), ws));
+        check("convAffineAct conv + residual + relu, no affine",
+                in -> F.convAffineAct(in[0], in[1], null, ConvParams.of(1, 1), null, null, in[2], true),
+                d -> RefOps.clampMin(RefOps.add(RefOps.conv2d(d[0], xs, d[1], ws, null, 1, 1, 1, 1, 1, 1), d[2]), 0), 5e-4,
+                leaf(uniform(rnd, n(xs)), xs), constant(uniform(rnd, n(ws)), ws), leaf(uniform(rnd, n(ys)), ys));
+    }
+
+    @Test
+    void groupNormAct() {
+        int[] s = {2, 6, 4, 3};
+        check("groupNormAct", in -> F.groupNormAct(in[0], in[1], in[2], 3, 1e-5f, true),
+                d -> RefOps.clampMin(RefOps.groupNorm(d[0], s, d[1], d[2], 3, 1e-5), 0), 5e-4,
+                leaf(uniform(rnd, n(s)), s), leaf(uniform(rnd, 6), 6), leaf(uniform(rnd, 6), 6));
+    }
+
     // ------------------------------------------------------------------ pooling / resampling
 
     static Stream<Arguments> poolShapes() {

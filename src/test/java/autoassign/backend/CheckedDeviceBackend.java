@@ -26,6 +26,10 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
     private final AtomicLong liveBytes = new AtomicLong(), peakBytes = new AtomicLong();
     private final AtomicLong allocations = new AtomicLong(), releases = new AtomicLong();
     private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    /** Live buffers (for the breakdown at the peak), and that breakdown: bytes per allocating op. */
+    private final java.util.Set<Buf> liveSet = Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
+    private volatile java.util.Map<String, Long> atPeak = java.util.Map.of();
+    private static final StackWalker WALKER = StackWalker.getInstance();
 
     private CheckedDeviceBackend(Device device) { this.device = device; }
 
@@ -42,15 +46,20 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
     public final class Buf implements DeviceBuffer {
         private float[] data;
         private final long numel;
+        /** The op that allocated it (the first frame of this backend outside its helpers). */
+        final String op;
         private volatile boolean released;
 
         Buf(float[] data) {
             this.data = data;
             this.numel = data.length;
+            this.op = WALKER.walk(f -> f.filter(x -> x.getClassName().equals(CheckedDeviceBackend.class.getName())
+                    && !x.getMethodName().equals("d")).findFirst().map(StackWalker.StackFrame::getMethodName).orElse("?"));
             allocations.incrementAndGet();
             live.incrementAndGet();
+            liveSet.add(this);
             long now = liveBytes.addAndGet(4L * numel);
-            peakBytes.accumulateAndGet(now, Math::max);
+            if (now > peakBytes.getAndAccumulate(now, Math::max)) snapshotPeak();
             MemoryScope.track(this);
         }
 
@@ -86,6 +95,7 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
             data = null; // any later read fails
             releases.incrementAndGet();
             live.decrementAndGet();
+            liveSet.remove(this);
             liveBytes.addAndGet(-4L * numel);
         }
 
@@ -107,7 +117,22 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
 
     @Override public long peakMemoryBytes() { return peakBytes.get(); }
 
-    @Override public void resetPeakMemory() { peakBytes.set(liveBytes.get()); }
+    @Override public void resetPeakMemory() {
+        peakBytes.set(liveBytes.get());
+        snapshotPeak();
+    }
+
+    /** Bytes per allocating op (conv2d, channelAffine, ...) of the buffers live at the peak, largest first. */
+    public java.util.Map<String, Long> peakBreakdown() { return atPeak; }
+
+    private void snapshotPeak() {
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        for (Buf b : liveSet) m.merge(b.op, 4L * b.numel, Long::sum);
+        java.util.LinkedHashMap<String, Long> sorted = new java.util.LinkedHashMap<>();
+        m.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        atPeak = sorted;
+    }
 
     // ------------------------------------------------------------------ wrapping
 
@@ -182,6 +207,16 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
 
     @Override public Tensor channelAffine(Tensor x, Tensor scale, Tensor shift) {
         return d(cpu.channelAffine(h(x, "channelAffine"), h(scale, "channelAffine"), h(shift, "channelAffine")));
+    }
+
+    @Override public void channelAffineActInPlace(Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
+        String op = "channelAffineActInPlace";
+        cpu.channelAffineActInPlace(h(x, op), h(scale, op), h(shift, op), h(residual, op), relu);
+    }
+
+    @Override public Tensor actAffineBackward(Tensor gradOut, Tensor y, Tensor scale, boolean relu) {
+        String op = "actAffineBackward";
+        return d(cpu.actAffineBackward(h(gradOut, op), h(y, op), h(scale, op), relu));
     }
 
     @Override public Tensor sum(Tensor x) { return d(cpu.sum(h(x, "sum"))); }

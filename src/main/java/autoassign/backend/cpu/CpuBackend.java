@@ -2,6 +2,7 @@ package autoassign.backend.cpu;
 
 import autoassign.backend.Backend;
 import autoassign.backend.ConvParams;
+import autoassign.backend.ShapeChecks;
 import autoassign.tensor.Device;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
@@ -234,6 +235,63 @@ public final class CpuBackend implements Backend {
                 int ch = nc % c, base = nc * hw;
                 float k = sc[ch], b = sh == null ? 0f : sh[ch];
                 for (int j = 0; j < hw; j++) out[base + j] = in[base + j] * k + b;
+            }
+        });
+        return r;
+    }
+
+    @Override
+    public void channelAffineActInPlace(Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
+        timed("channelAffineActInPlace", x, () -> { affineActImpl(x, scale, shift, residual, relu); return x; });
+    }
+
+    private static void affineActImpl(Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
+        String op = "channelAffineActInPlace";
+        Shape.checkRank(op, "input", x.shape(), 4);
+        int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
+        ShapeChecks.perChannel(op, x, scale, shift);
+        if (residual != null) Shape.checkSame(op, x.shape(), residual.shape());
+        float[] v = x.data(), sc = scale == null ? null : scale.data(), sh = shift == null ? null : shift.data();
+        float[] res = residual == null ? null : residual.data();
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, hw)), (a, e) -> {
+            for (int nc = a; nc < e; nc++) {
+                int ch = nc % c, base = nc * hw;
+                for (int j = base; j < base + hw; j++) {
+                    float t = v[j];
+                    if (sc != null) t = t * sc[ch] + (sh == null ? 0f : sh[ch]);
+                    else if (sh != null) t = t + sh[ch];
+                    if (res != null) t = t + res[j];
+                    v[j] = relu ? Math.max(t, 0f) : t;
+                }
+            }
+        });
+    }
+
+    @Override
+    public Tensor actAffineBackward(Tensor gradOut, Tensor y, Tensor scale, boolean relu) {
+        return timed("actAffineBackward", y, () -> actAffineBackwardImpl(gradOut, y, scale, relu));
+    }
+
+    private static Tensor actAffineBackwardImpl(Tensor gradOut, Tensor y, Tensor scale, boolean relu) {
+        String op = "actAffineBackward";
+        Shape.checkRank(op, "output", y.shape(), 4);
+        Shape.checkSame(op, gradOut.shape(), y.shape());
+        int n = y.dim(0), c = y.dim(1), hw = y.dim(2) * y.dim(3);
+        ShapeChecks.perChannel(op, y, scale, null);
+        Tensor r = HostArrays.empty(y.shape());
+        float[] g = gradOut.data(), out = r.data(), yv = y.data(), sc = scale == null ? null : scale.data();
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, hw)), (a, e) -> {
+            for (int nc = a; nc < e; nc++) {
+                float k = sc == null ? 1f : sc[nc % c];
+                for (int j = nc * hw, end = j + hw; j < end; j++) {
+                    float gj = g[j];
+                    if (relu) {
+                        // y > 0 as bits (see clampMinBackward): no data-dependent branch
+                        long b = (Float.floatToRawIntBits(yv[j]) - 1) & 0xFFFFFFFFL;
+                        gj = Float.intBitsToFloat(Float.floatToRawIntBits(gj) & (int) ((b - 0x7F800000L) >> 63));
+                    }
+                    out[j] = sc == null ? gj : gj * k;
+                }
             }
         });
         return r;

@@ -377,6 +377,40 @@ public final class CudaBackend implements Backend {
         return y;
     }
 
+    @Override
+    public void channelAffineActInPlace(Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
+        String op = "channelAffineActInPlace";
+        Shape.checkRank(op, "input", x.shape(), 4);
+        ShapeChecks.perChannel(op, x, scale, shift);
+        if (residual != null) Shape.checkSame(op, x.shape(), residual.shape());
+        long xp = ptr(x, op, "input"), sp = ptr(scale, op, "scale"), hp = ptr(shift, op, "shift"), rp = ptr(residual, op, "residual");
+        if (x.numel() == 0) return;
+        long hw = (long) x.dim(2) * x.dim(3), planes = (long) x.dim(0) * x.dim(1);
+        launchPlanes(k("aaj_affine_act").ptr(xp).ptr(sp).ptr(hp).ptr(rp).i32(relu ? 1 : 0).i32(x.dim(1)).i64(hw).i64(planes), hw, planes);
+        used(op, "aaj_affine_act");
+    }
+
+    @Override
+    public Tensor actAffineBackward(Tensor gradOut, Tensor y, Tensor scale, boolean relu) {
+        String op = "actAffineBackward";
+        Shape.checkRank(op, "output", y.shape(), 4);
+        Shape.checkSame(op, gradOut.shape(), y.shape());
+        ShapeChecks.perChannel(op, y, scale, null);
+        long gp = ptr(gradOut, op, "gradOut"), yp = ptr(y, op, "output"), sp = ptr(scale, op, "scale");
+        Tensor out = empty(y.shape());
+        if (out.numel() == 0) return out;
+        long hw = (long) y.dim(2) * y.dim(3), planes = (long) y.dim(0) * y.dim(1);
+        launchPlanes(k("aaj_act_affine_backward").ptr(ptr(out, op, "output")).ptr(gp).ptr(yp).ptr(sp).i32(relu ? 1 : 0)
+                .i32(y.dim(1)).i64(hw).i64(planes), hw, planes);
+        used(op, "aaj_act_affine_backward");
+        return out;
+    }
+
+    /** Kernels over (n, c) planes: x covers a plane's hw elements (≤ 1024 blocks), y the planes (≤ 65535, then loops). */
+    private void launchPlanes(Kernels.Call c, long hw, long planes) {
+        c.launch(ctx.stream, (int) Math.min((hw + Kernels.BLOCK - 1) / Kernels.BLOCK, 1024), (int) Math.min(planes, 65535), Kernels.BLOCK, 1);
+    }
+
     // ---------------------------------------------------------------- reductions
 
     @Override

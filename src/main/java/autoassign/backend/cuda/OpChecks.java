@@ -151,6 +151,25 @@ public final class OpChecks {
                     (be, in) -> new Tensor[] {be.channelAffine(in[0], in[1], in[2])});
             b.add("channelAffine", d + " scale only", t, null, new int[][] {x, s(x[1])},
                     (be, in) -> new Tensor[] {be.channelAffine(in[0], in[1], null)});
+            b.add("channelAffineActInPlace", d + " scale+shift+residual+relu", t, null, new int[][] {x, s(x[1]), s(x[1]), x},
+                    (be, in) -> {
+                        be.channelAffineActInPlace(in[0], in[1], in[2], in[3], true);
+                        return new Tensor[] {in[0]};
+                    });
+            b.add("channelAffineActInPlace", d + " relu only", t, null, new int[][] {x}, (be, in) -> {
+                be.channelAffineActInPlace(in[0], null, null, null, true);
+                return new Tensor[] {in[0]};
+            });
+            b.add("channelAffineActInPlace", d + " scale+shift", t, null, new int[][] {x, s(x[1]), s(x[1])}, (be, in) -> {
+                be.channelAffineActInPlace(in[0], in[1], in[2], null, false);
+                return new Tensor[] {in[0]};
+            });
+            b.add("actAffineBackward", d + " relu+scale", t, null, new int[][] {x, x, s(x[1])},
+                    (be, in) -> new Tensor[] {be.actAffineBackward(in[0], in[1], in[2], true)});
+            b.add("actAffineBackward", d + " relu", t, null, new int[][] {x, x},
+                    (be, in) -> new Tensor[] {be.actAffineBackward(in[0], in[1], null, true)});
+            b.add("actAffineBackward", d + " scale", t, null, new int[][] {x, x, s(x[1])},
+                    (be, in) -> new Tensor[] {be.actAffineBackward(in[0], in[1], in[2], false)});
             b.add("sum", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.sum(in[0])});
             b.add("broadcastScalar", d, t, null, new int[][] {s(1)}, (be, in) -> new Tensor[] {be.broadcastScalar(in[0], 0.25f, x)});
             b.add("zeros+fromHost", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.zeros(x), be.fromHost(in[0].toFloatArray(), x)});
@@ -211,6 +230,8 @@ public final class OpChecks {
         // end to end through autograd: conv -> GN -> relu -> maxpool -> upsample -> add -> sigmoid -> scale -> sum
         b.add("autograd mini-net", "x[2,8,16,20] conv3x3(16)+GN(4)+pool+upsample", 1e-3, false,
                 new int[][] {s(2, 8, 16, 20), s(16, 8, 3, 3), s(16), s(16), s(16), s(1)}, OpChecks::miniNet);
+        b.add("autograd mini-net fused", "x[2,8,16,20] conv+BN+residual+relu, conv+GN+relu", 1e-3, false,
+                new int[][] {s(2, 8, 16, 20), s(8, 8, 3, 3), s(8), s(8), s(8), s(8), s(8)}, OpChecks::miniNetFused);
         return b.cases;
     }
 
@@ -313,5 +334,18 @@ public final class OpChecks {
         Tensor loss = F.mean(y);
         Graph.backward(loss);
         return new Tensor[] {loss, x.grad(), w.grad(), bias.grad(), gamma.grad(), beta.grad(), scale.grad()};
+    }
+
+    /** The fused layers through autograd (F.convAffineAct with a frozen-BN affine and a residual, F.groupNormAct). */
+    static Tensor[] miniNetFused(Backend be, Tensor[] in) {
+        for (Tensor t : in) t.setGrad(null);
+        Tensor x = in[0].setRequiresGrad(true), w = in[1].setRequiresGrad(true), bias = in[2].setRequiresGrad(true);
+        Tensor scale = in[3], shift = in[4], gamma = in[5].setRequiresGrad(true), beta = in[6].setRequiresGrad(true);
+        Tensor h = F.convAffineAct(x, w, null, ConvParams.of(1, 1), scale, shift, x, true);
+        h = F.convAffineAct(h, w, bias, ConvParams.of(1, 1), null, null, null, false);
+        Tensor y = F.sigmoid(F.groupNormAct(h, gamma, beta, 4, 1e-5f, true));
+        Tensor loss = F.mean(y);
+        Graph.backward(loss);
+        return new Tensor[] {loss, x.grad(), w.grad(), bias.grad(), gamma.grad(), beta.grad()};
     }
 }

@@ -72,6 +72,37 @@ __global__ void aaj_channel_affine(float* y, const float* x, const float* scale,
   }
 }
 
+// CpuBackend.channelAffineActInPlace: x = act((x*scale[c] + shift[c]) + res), in place; scale, shift, res may be
+// NULL. One block row per (n, c) plane (no per-element division); planes beyond gridDim.y loop.
+__global__ void aaj_affine_act(float* x, const float* scale, const float* shift, const float* res, int relu, int C,
+                               long long hw, long long planes) {
+  for (long long p = blockIdx.y; p < planes; p += gridDim.y) {
+    int c = (int)(p % C);
+    float k = scale ? scale[c] : 1.f, b = shift ? shift[c] : 0.f;
+    float* xp = x + p * hw;
+    const float* rp = res ? res + p * hw : 0;
+    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < hw; j += (long long)gridDim.x * blockDim.x) {
+      float t = scale ? xp[j] * k + b : xp[j] + b;
+      if (rp) t += rp[j];
+      xp[j] = (relu && !(t != t)) ? (t > 0.f ? t : 0.f) : t;
+    }
+  }
+}
+
+// CpuBackend.actAffineBackward: out = g * [y > 0 when relu] * scale[c]; scale may be NULL
+__global__ void aaj_act_affine_backward(float* out, const float* g, const float* y, const float* scale, int relu, int C,
+                                        long long hw, long long planes) {
+  for (long long p = blockIdx.y; p < planes; p += gridDim.y) {
+    float k = scale ? scale[(int)(p % C)] : 1.f;
+    long long base = p * hw;
+    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < hw; j += (long long)gridDim.x * blockDim.x) {
+      float v = g[base + j];
+      if (relu && !(y[base + j] > 0.f)) v = 0.f;
+      out[base + j] = scale ? v * k : v;
+    }
+  }
+}
+
 __global__ void aaj_broadcast_scalar(float* y, const float* s, float factor, long long n) {
   float v = s[0] * factor;
   GRID_STRIDE(i, n) y[i] = v;
