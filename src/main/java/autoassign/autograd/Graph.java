@@ -12,9 +12,9 @@ import java.util.List;
  * Reverse-mode tape, one per thread (so data-parallel workers in threads each keep their own).
  * Ops record a node when grad mode is on and an input requires a gradient; {@link #backward} walks the
  * nodes once in reverse, accumulates gradients into the inputs and drops each node (and the activations
- * its closure saved) as soon as it has run. On a device, gradient buffers the backward allocated are released as
- * soon as no gradient slot holds them any more (see GradRefs); what is left is released by the open
- * {@link MemoryScope}.
+ * its closure saved) as soon as it has run. Inside a {@link MemoryScope}, gradient buffers the backward allocated
+ * are released as soon as no gradient slot holds them any more (see GradRefs), and the step's activations as soon
+ * as no remaining node names them (see ActivationRefs); what is left is released when the scope closes.
  */
 public final class Graph {
     private static final ThreadLocal<Graph> CURRENT = ThreadLocal.withInitial(Graph::new);
@@ -37,7 +37,11 @@ public final class Graph {
         return false;
     }
 
-    /** Records an op whose outputs then require a gradient; a no-op when no input needs one. */
+    /**
+     * Records an op whose outputs then require a gradient; a no-op when no input needs one. {@code fn} may read the
+     * node's inputs and outputs, constants, and side results that no other node has as input or output: the
+     * backward releases an activation once the last node naming it has run (see ActivationRefs).
+     */
     public static void record(Tensor[] inputs, Tensor[] outputs, Backward fn) {
         if (!needsGrad(inputs)) return;
         for (Tensor o : outputs) {
@@ -144,6 +148,7 @@ public final class Graph {
         java.util.Map<Integer, List<Tensor>> done = listener == null ? null : lastWriters(g.nodes);
         try (Scope ignored = noGrad(); MemoryScope.Recorder born = MemoryScope.recordAllocations()) {
             GradRefs refs = new GradRefs(born);
+            ActivationRefs activations = new ActivationRefs(g.nodes, roots);
             if (ownSeeds) for (Tensor s : seeds) born.adopt(s);
             List<Tensor> dead = new ArrayList<>();
             for (int i = 0; i < roots.length; i++) refs.accumulate(roots[i], seeds[i], dead);
@@ -158,7 +163,10 @@ public final class Graph {
                     any |= gradOut[j] != null;
                     node.outputs[j].setGrad(null); // non-leaf gradients are not kept
                 }
-                if (!any) continue;
+                if (!any) {
+                    activations.done(node, refs);
+                    continue;
+                }
                 Tensor[] gradIn = node.fn.apply(gradOut);
                 for (int j = 0; j < node.inputs.length; j++) {
                     Tensor in = node.inputs[j];
@@ -169,6 +177,7 @@ public final class Graph {
                 for (Tensor t : gradOut) if (t != null) { refs.drop(t); dead.add(t); }
                 for (Tensor t : gradIn) if (t != null) dead.add(t);
                 refs.releaseDead(dead);
+                activations.done(node, refs);
             }
             if (done != null) notifyReady(done, 0, listener);
         } catch (RuntimeException | Error e) {
@@ -208,6 +217,9 @@ public final class Graph {
             }
         }
 
+        /** True when a gradient slot set during this backward holds {@code b}. */
+        boolean holds(DeviceBuffer b) { return holders.containsKey(b); }
+
         private void hold(Tensor t) {
             DeviceBuffer b = t.storageBuffer();
             if (b != null) holders.computeIfAbsent(b, k -> new int[1])[0]++;
@@ -227,6 +239,50 @@ public final class Graph {
                 if (b != null && !b.released() && !holders.containsKey(b) && born.recorded(b)) b.release();
             }
             dead.clear();
+        }
+    }
+
+    /**
+     * Early release of activations: counts, per buffer, the tape nodes that have it as an input or output; when the
+     * last of them has run its backward, no closure can read it any more, and a buffer that an open
+     * {@link MemoryScope} recorded (an intermediate of the current step) is released then instead of when the step
+     * ends, as PyTorch frees saved tensors. Never released early: the roots (the caller may still read the loss),
+     * leaves that require a gradient (their values and gradients are the caller's), and buffers a gradient slot holds.
+     * Contract for closures ({@link #record}): they read only their node's inputs and outputs, constants, and side
+     * results no other node references (GroupNorm's statistics, the loss's own state).
+     */
+    private static final class ActivationRefs {
+        private final java.util.IdentityHashMap<DeviceBuffer, int[]> uses = new java.util.IdentityHashMap<>();
+        private final java.util.Set<DeviceBuffer> pinned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+        ActivationRefs(List<Node> nodes, Tensor[] roots) {
+            for (Tensor r : roots) if (r.storageBuffer() != null) pinned.add(r.storageBuffer());
+            for (Node n : nodes) for (DeviceBuffer b : buffers(n)) uses.computeIfAbsent(b, k -> new int[1])[0]++;
+        }
+
+        /** The distinct buffers of a node's inputs and outputs; pins those of leaves that require a gradient. */
+        private List<DeviceBuffer> buffers(Node n) {
+            List<DeviceBuffer> out = new ArrayList<>(n.inputs.length + n.outputs.length);
+            for (Tensor[] ts : new Tensor[][] {n.inputs, n.outputs})
+                for (Tensor t : ts) {
+                    DeviceBuffer b = t == null ? null : t.storageBuffer();
+                    if (b == null) continue;
+                    if (t.isLeaf() && t.requiresGrad()) pinned.add(b);
+                    boolean seen = false;
+                    for (DeviceBuffer o : out) seen |= o == b;
+                    if (!seen) out.add(b);
+                }
+            return out;
+        }
+
+        /** {@code n}'s backward has run (or had nothing to do): its buffers lose one user. */
+        void done(Node n, GradRefs grads) {
+            for (DeviceBuffer b : buffers(n)) {
+                int[] c = uses.get(b);
+                if (c == null || --c[0] > 0) continue;
+                uses.remove(b);
+                if (!pinned.contains(b) && !grads.holds(b) && !b.released()) MemoryScope.releaseIfOwned(b);
+            }
         }
     }
 

@@ -89,6 +89,21 @@ public final class MemoryScope implements AutoCloseable {
         b.release();
     }
 
+    /**
+     * Releases {@code b} now if an open scope of this thread recorded it (an intermediate of the current step that
+     * nobody kept); returns whether it did. The backward calls it for activations that no remaining tape node
+     * references.
+     */
+    public static boolean releaseIfOwned(DeviceBuffer b) {
+        for (MemoryScope s : SCOPES.get()) {
+            if (s.owned.remove(b)) {
+                if (!b.released()) b.release();
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Buffers this scope would release now (for tests and diagnostics). */
     public int size() { return owned.size(); }
 

@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Deterministic device-memory release, checked on the CPU through {@link CheckedDeviceBackend} (fake device
- * buffers that fail on use after release and on double release): the backward frees gradient temporaries as it
- * goes, never one still held (pass-through ops, views, shared gradients), and {@link MemoryScope} frees the rest.
+ * buffers that fail on use after release and on double release): the backward frees gradient temporaries and
+ * activations as it goes, never one still held (pass-through ops, views, shared gradients, a closure still to run),
+ * and {@link MemoryScope} frees the rest.
  */
 class BackwardMemoryTest {
     private CheckedDeviceBackend dev;
@@ -54,11 +55,14 @@ class BackwardMemoryTest {
             Tensor y = w;
             for (int k = 0; k < 20; k++) y = F.relu(F.mulScalar(y, 1.01f));
             Tensor loss = F.sum(y);
-            int afterForward = dev.liveBuffers();
+            assertEquals(1 + 40 + 1, dev.liveBuffers(), "w, 40 activations, the loss");
             Graph.backward(loss);
-            // 41 output gradients and the seed were freed as soon as consumed: only w.grad is new
-            assertEquals(afterForward + 1, dev.liveBuffers());
+            // the 41 output gradients and the seed were freed as soon as consumed, the 40 activations as soon as the
+            // last node naming them had run: w, its gradient and the loss (a root: the caller may read it) are left
+            assertEquals(3, dev.liveBuffers());
             assertTrue(w.grad() != null && !w.grad().storageBuffer().released());
+            assertTrue(Float.isFinite(loss.item()));
+            assertTrue(y.storageBuffer().released(), "an activation is gone after the backward");
         }
         assertEquals(1, dev.liveBuffers(), "only w itself is left after the scope");
         assertTrue(dev.violations().isEmpty(), dev.violations().toString());

@@ -25,9 +25,10 @@ class R50DeviceMemorySlowTest {
     /**
      * Issue 9's target is MMDetection's 4.08 GB at 2 images per GPU; on the GPU cuDNN's workspace and the allocator's
      * rounding add ≈ 0.45 GB to this simulation (session 1: 4,504 MB simulated, 4,959 MB measured on an H100), so
-     * the tensors must stay well below: 2.5 GB. (Fused layers took it from 4,504 to 2,222 MB.)
+     * the tensors must stay well below. Session 3: fused layers took it from 4,504 to 2,222 MB, releasing activations
+     * during the backward to 1,911 MB; the budget leaves 10 % for drift (the simulation is deterministic).
      */
-    static final long BUDGET = 2560L << 20;
+    static final long BUDGET = 2100L << 20;
 
     @Test
     void trainingStepPeak() {
