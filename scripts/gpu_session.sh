@@ -2,7 +2,8 @@
 # gpu_session.sh — everything this project checks on a lent GPU machine, in one call (the device time is short):
 #   1. every CUDA Backend op against its CPU twin (CudaSelfCheck, incl. the fused loss)
 #   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree)
-#   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory)
+#   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
+#      the training step again with the per-op GPU profile (table in the log) and with cudnnFind algorithms
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch
 #   5. NCCL through the real code path with one rank (all-reduce of the full R50 gradient set)
 #   6. the default job on CUDA (train --device cuda: synthetic data, 12 epochs, evaluations), then eval and detect
@@ -16,11 +17,13 @@ exec > >(tee "$out/gpu_session.log") 2>&1
 source "$root/scripts/gpu_env.sh" || exit 2
 cd "$root"
 status=0
+xopts=() # extra JVM options of the next steps (set around a step, then emptied)
 step() { # step TITLE SECONDS CLASS ARGS...
   local title="$1" secs="$2"; shift 2
   echo; echo "=== $title"
   local t0=$(date +%s)
-  timeout "$secs" "$java" "${jopts[@]}" -cp "$cp" "$@"
+  # ${a[@]+...}: an empty array under set -u is an error in bash before 4.4
+  timeout "$secs" "$java" "${jopts[@]}" ${xopts[@]+"${xopts[@]}"} -cp "$cp" "$@"
   local rc=$?
   echo "=== $title: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || status=1
@@ -33,6 +36,15 @@ if [[ $only == *3* ]]; then
       --mode train --size 800x1216 --batch 2 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_train.json"
   step "3b R50 inference 1x800x1216" 120 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
       --mode infer --size 800x1216 --batch 1 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_infer.json"
+  # the profile table (stderr, at exit) covers the 3 timed steps: the bench's resetPeakMemory() after the warm-up
+  # also restarts the profile, so no afterMs guess is needed (the whole JVM run lasts ~5 s)
+  xopts=(-Dautoassign.cuda.profile=true)
+  step "3c R50 train step, per-op GPU profile" 60 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
+      --mode train --size 800x1216 --batch 2 --warmup 2 --runs 3 --device cuda:0 --json "$out/ours_r50_train_profile.json"
+  xopts=(-Dautoassign.cudnn.find=true)
+  step "3d R50 train step with cudnnFind" 90 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
+      --mode train --size 800x1216 --batch 2 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_train_find.json"
+  xopts=()
 fi
 if [[ $only == *4* ]]; then
   echo; echo "=== 4 PyTorch eager baseline"

@@ -60,12 +60,17 @@ public final class CudaBackend implements Backend {
                     + "const float*, const float*, const float*, const double*, int, int, int, float, float, float*, float*, float*"),
             Map.entry("aa_loss_bwd_prior", "const int*, const double*, int, int, float*, float*, int"));
 
+    /** -Dautoassign.cuda.profile=true: every public op is timed through {@link #prof} ({@link CudaOpProfile}). */
+    private static final boolean PROFILE = CudaOpProfile.ENABLED;
+
     private final CudaContext ctx;
     private final Device device;
+    private final CudaOpProfile<?> prof; // null unless PROFILE
 
     private CudaBackend(CudaContext ctx) {
         this.ctx = ctx;
         this.device = ctx.device();
+        this.prof = PROFILE ? CudaOpProfile.of(ctx) : null;
     }
 
     /** The backend of {@code cuda:N}; throws {@link CudaException} when CUDA is unusable or N does not exist. */
@@ -84,7 +89,10 @@ public final class CudaBackend implements Backend {
 
     public CachingAllocator.Stats memoryStats() { return ctx.allocator.stats(); }
 
-    public void resetPeakMemory() { ctx.allocator.resetPeaks(); }
+    public void resetPeakMemory() {
+        ctx.allocator.resetPeaks();
+        if (PROFILE) prof.reset(); // the bench calls this where its timed runs begin: the profile covers those
+    }
 
     @Override public long peakMemoryBytes() { return ctx.allocator.stats().peakAllocatedBytes(); }
 
@@ -143,13 +151,25 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- memory
 
-    @Override public Tensor zeros(int... shape) {
+    @Override
+    public Tensor zeros(int... shape) {
+        if (!PROFILE) return zerosImpl(shape);
+        return prof.time("zeros", () -> zerosImpl(shape));
+    }
+
+    private Tensor zerosImpl(int... shape) {
         Tensor t = empty(shape);
         ctx.memsetZero(ptr(t, "zeros", "output"), 4L * t.numel());
         return t;
     }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
+    @Override
+    public Tensor fromHost(float[] data, int... shape) {
+        if (!PROFILE) return fromHostImpl(data, shape);
+        return prof.time("fromHost", () -> fromHostImpl(data, shape));
+    }
+
+    private Tensor fromHostImpl(float[] data, int... shape) {
         if (data.length != Shape.numel(shape))
             throw new IllegalArgumentException("fromHost: " + data.length + " values do not fill shape " + Shape.str(shape));
         Tensor t = empty(shape);
@@ -162,6 +182,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        if (!PROFILE) return conv2dImpl(x, w, bias, p);
+        return prof.time(CudaOpProfile.convKey("conv fwd", x.shape(), w.shape(), p),
+                () -> conv2dImpl(x, w, bias, p));
+    }
+
+    private Tensor conv2dImpl(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         int[] xs = x.shape(), ws = w.shape(), os = ShapeChecks.convOutput("conv2d", xs, ws, p);
         if (bias != null && bias.numel() != ws[0])
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not match weight "
@@ -192,6 +218,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, int[] inputShape, ConvParams p) {
+        if (!PROFILE) return conv2dBackwardInputImpl(gradOut, w, inputShape, p);
+        return prof.time(CudaOpProfile.convKey("conv bwd-data", inputShape, w.shape(), p),
+                () -> conv2dBackwardInputImpl(gradOut, w, inputShape, p));
+    }
+
+    private Tensor conv2dBackwardInputImpl(Tensor gradOut, Tensor w, int[] inputShape, ConvParams p) {
         int[] ws = w.shape(), os = ShapeChecks.convOutput("conv2dBackwardInput", inputShape, ws, p);
         Shape.checkSame("conv2dBackwardInput", gradOut.shape(), os);
         long gp = ptr(gradOut, "conv2dBackwardInput", "gradOut"), wp = ptr(w, "conv2dBackwardInput", "weight");
@@ -205,6 +237,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, int[] weightShape, ConvParams p) {
+        if (!PROFILE) return conv2dBackwardWeightImpl(gradOut, x, weightShape, p);
+        return prof.time(CudaOpProfile.convKey("conv bwd-filter", x.shape(), weightShape, p),
+                () -> conv2dBackwardWeightImpl(gradOut, x, weightShape, p));
+    }
+
+    private Tensor conv2dBackwardWeightImpl(Tensor gradOut, Tensor x, int[] weightShape, ConvParams p) {
         int[] xs = x.shape(), os = ShapeChecks.convOutput("conv2dBackwardWeight", xs, weightShape, p);
         Shape.checkSame("conv2dBackwardWeight", gradOut.shape(), os);
         long gp = ptr(gradOut, "conv2dBackwardWeight", "gradOut"), xp = ptr(x, "conv2dBackwardWeight", "input");
@@ -218,6 +256,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor channelSum(Tensor g) {
+        if (!PROFILE) return channelSumImpl(g);
+        return prof.time("channelSum", () -> channelSumImpl(g));
+    }
+
+    private Tensor channelSumImpl(Tensor g) {
         Shape.checkRank("channelSum", "input", g.shape(), 4);
         int n = g.dim(0), c = g.dim(1);
         long hw = (long) g.dim(2) * g.dim(3), gp = ptr(g, "channelSum", "input");
@@ -236,6 +279,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB) {
+        if (!PROFILE) return gemmImpl(a, transA, b, transB);
+        return prof.time("gemm", () -> gemmImpl(a, transA, b, transB));
+    }
+
+    private Tensor gemmImpl(Tensor a, boolean transA, Tensor b, boolean transB) {
         Shape.checkRank("gemm", "A", a.shape(), 2);
         Shape.checkRank("gemm", "B", b.shape(), 2);
         int m = transA ? a.dim(1) : a.dim(0), kk = transA ? a.dim(0) : a.dim(1);
@@ -280,12 +328,22 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor add(Tensor a, Tensor b) {
+        if (!PROFILE) return addImpl(a, b);
+        return prof.time("add", () -> addImpl(a, b));
+    }
+
+    private Tensor addImpl(Tensor a, Tensor b) {
         Shape.checkSame("add", a.shape(), b.shape());
         return unary("add", "aa_add_f32", "aaj_add", a, null, b);
     }
 
     @Override
     public void addInPlace(Tensor acc, Tensor b) {
+        if (PROFILE) prof.run("addInPlace", () -> addInPlaceImpl(acc, b));
+        else addInPlaceImpl(acc, b);
+    }
+
+    private void addInPlaceImpl(Tensor acc, Tensor b) {
         if (acc.numel() != b.numel()) throw new IllegalArgumentException("addInPlace: shape mismatch "
                 + Shape.str(acc.shape()) + " vs " + Shape.str(b.shape()));
         long ap = ptr(acc, "addInPlace", "acc"), bp = ptr(b, "addInPlace", "b"), n = acc.numel();
@@ -297,17 +355,32 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor mulScalar(Tensor x, float s) {
+        if (!PROFILE) return mulScalarImpl(x, s);
+        return prof.time("mulScalar", () -> mulScalarImpl(x, s));
+    }
+
+    private Tensor mulScalarImpl(Tensor x, float s) {
         return unary("mulScalar", "aa_scale_f32", "aaj_mul_scalar", x, s);
     }
 
     @Override
     public Tensor mulByTensorScalar(Tensor x, Tensor s) {
+        if (!PROFILE) return mulByTensorScalarImpl(x, s);
+        return prof.time("mulByTensorScalar", () -> mulByTensorScalarImpl(x, s));
+    }
+
+    private Tensor mulByTensorScalarImpl(Tensor x, Tensor s) {
         if (s.numel() != 1) throw new IllegalArgumentException("mulByTensorScalar: scale must have one element, got " + Shape.str(s.shape()));
         return unary("mulByTensorScalar", null, "aaj_mul_dev_scalar", x, null, s);
     }
 
     @Override
     public Tensor dot(Tensor a, Tensor b) {
+        if (!PROFILE) return dotImpl(a, b);
+        return prof.time("dot", () -> dotImpl(a, b));
+    }
+
+    private Tensor dotImpl(Tensor a, Tensor b) {
         if (a.numel() != b.numel()) throw new IllegalArgumentException("dot: shape mismatch "
                 + Shape.str(a.shape()) + " vs " + Shape.str(b.shape()));
         return reduce("dot", ptr(a, "dot", "a"), ptr(b, "dot", "b"), a.numel());
@@ -335,11 +408,21 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor clampMin(Tensor x, float min) {
+        if (!PROFILE) return clampMinImpl(x, min);
+        return prof.time("clampMin", () -> clampMinImpl(x, min));
+    }
+
+    private Tensor clampMinImpl(Tensor x, float min) {
         return unary("clampMin", "aa_clamp_min_fwd_f32", "aaj_clamp_min", x, min);
     }
 
     @Override
     public Tensor clampMinBackward(Tensor gradOut, Tensor x, float min) {
+        if (!PROFILE) return clampMinBackwardImpl(gradOut, x, min);
+        return prof.time("clampMinBackward", () -> clampMinBackwardImpl(gradOut, x, min));
+    }
+
+    private Tensor clampMinBackwardImpl(Tensor gradOut, Tensor x, float min) {
         Shape.checkSame("clampMinBackward", gradOut.shape(), x.shape());
         // PyTorch clamp semantics, as the CPU twin: the gradient passes where x >= min
         return unary("clampMinBackward", "aa_clamp_min_bwd_f32", "aaj_clamp_min_backward", gradOut, min, x);
@@ -351,17 +434,32 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor sigmoid(Tensor x) {
+        if (!PROFILE) return sigmoidImpl(x);
+        return prof.time("sigmoid", () -> sigmoidImpl(x));
+    }
+
+    private Tensor sigmoidImpl(Tensor x) {
         return unary("sigmoid", "aa_sigmoid_fwd_f32", "aaj_sigmoid", x, null);
     }
 
     @Override
     public Tensor sigmoidBackward(Tensor gradOut, Tensor y) {
+        if (!PROFILE) return sigmoidBackwardImpl(gradOut, y);
+        return prof.time("sigmoidBackward", () -> sigmoidBackwardImpl(gradOut, y));
+    }
+
+    private Tensor sigmoidBackwardImpl(Tensor gradOut, Tensor y) {
         Shape.checkSame("sigmoidBackward", gradOut.shape(), y.shape());
         return unaryWith2("sigmoidBackward", "aa_sigmoid_bwd_f32", "aaj_sigmoid_backward", gradOut, y, null);
     }
 
     @Override
     public Tensor channelAffine(Tensor x, Tensor scale, Tensor shift) {
+        if (!PROFILE) return channelAffineImpl(x, scale, shift);
+        return prof.time("channelAffine", () -> channelAffineImpl(x, scale, shift));
+    }
+
+    private Tensor channelAffineImpl(Tensor x, Tensor scale, Tensor shift) {
         Shape.checkRank("channelAffine", "input", x.shape(), 4);
         int c = x.dim(1);
         if (scale.numel() != c || (shift != null && shift.numel() != c))
@@ -379,6 +477,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void channelAffineActInPlace(Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
+        if (PROFILE) prof.run("channelAffineActInPlace", () -> channelAffineActInPlaceImpl(x, scale, shift, residual, relu));
+        else channelAffineActInPlaceImpl(x, scale, shift, residual, relu);
+    }
+
+    private void channelAffineActInPlaceImpl(Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
         String op = "channelAffineActInPlace";
         Shape.checkRank(op, "input", x.shape(), 4);
         ShapeChecks.perChannel(op, x, scale, shift);
@@ -392,6 +495,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor actAffineBackward(Tensor gradOut, Tensor y, Tensor scale, boolean relu) {
+        if (!PROFILE) return actAffineBackwardImpl(gradOut, y, scale, relu);
+        return prof.time("actAffineBackward", () -> actAffineBackwardImpl(gradOut, y, scale, relu));
+    }
+
+    private Tensor actAffineBackwardImpl(Tensor gradOut, Tensor y, Tensor scale, boolean relu) {
         String op = "actAffineBackward";
         Shape.checkRank(op, "output", y.shape(), 4);
         Shape.checkSame(op, gradOut.shape(), y.shape());
@@ -414,10 +522,20 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- reductions
 
     @Override
-    public Tensor sum(Tensor x) { return reduce("sum", ptr(x, "sum", "input"), 0L, x.numel()); }
+    public Tensor sum(Tensor x) {
+        if (!PROFILE) return sumImpl(x);
+        return prof.time("sum", () -> sumImpl(x));
+    }
+
+    private Tensor sumImpl(Tensor x) { return reduce("sum", ptr(x, "sum", "input"), 0L, x.numel()); }
 
     @Override
     public Tensor broadcastScalar(Tensor s, float factor, int... shape) {
+        if (!PROFILE) return broadcastScalarImpl(s, factor, shape);
+        return prof.time("broadcastScalar", () -> broadcastScalarImpl(s, factor, shape));
+    }
+
+    private Tensor broadcastScalarImpl(Tensor s, float factor, int... shape) {
         if (s.numel() != 1) throw new IllegalArgumentException("broadcastScalar: needs one element, got " + Shape.str(s.shape()));
         long sp = ptr(s, "broadcastScalar", "input");
         Tensor y = empty(shape);
@@ -439,6 +557,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        if (!PROFILE) return groupNormImpl(x, gamma, beta, groups, eps);
+        return prof.time("groupNorm", () -> groupNormImpl(x, gamma, beta, groups, eps));
+    }
+
+    private Tensor[] groupNormImpl(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
         ShapeChecks.groupNorm(x, gamma, beta, groups);
         int n = x.dim(0), c = x.dim(1);
         long hw = (long) x.dim(2) * x.dim(3);
@@ -466,6 +589,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor[] groupNormBackward(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor gamma, int groups) {
+        if (!PROFILE) return groupNormBackwardImpl(gradOut, x, mean, rstd, gamma, groups);
+        return prof.time("groupNormBackward", () -> groupNormBackwardImpl(gradOut, x, mean, rstd, gamma, groups));
+    }
+
+    private Tensor[] groupNormBackwardImpl(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor gamma, int groups) {
         ShapeChecks.groupNorm(x, gamma, null, groups);
         Shape.checkSame("groupNormBackward", gradOut.shape(), x.shape());
         int n = x.dim(0), c = x.dim(1);
@@ -514,6 +642,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor maxPool2d(Tensor x, int kernel, int stride, int pad) {
+        if (!PROFILE) return maxPool2dImpl(x, kernel, stride, pad);
+        return prof.time("maxPool2d", () -> maxPool2dImpl(x, kernel, stride, pad));
+    }
+
+    private Tensor maxPool2dImpl(Tensor x, int kernel, int stride, int pad) {
         Shape.checkRank("maxPool2d", "input", x.shape(), 4);
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int oh = pooledSize("maxPool2d", h, kernel, stride, pad), ow = pooledSize("maxPool2d", w, kernel, stride, pad);
@@ -529,6 +662,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor maxPool2dBackward(Tensor gradOut, Tensor x, int kernel, int stride, int pad) {
+        if (!PROFILE) return maxPool2dBackwardImpl(gradOut, x, kernel, stride, pad);
+        return prof.time("maxPool2dBackward", () -> maxPool2dBackwardImpl(gradOut, x, kernel, stride, pad));
+    }
+
+    private Tensor maxPool2dBackwardImpl(Tensor gradOut, Tensor x, int kernel, int stride, int pad) {
         Shape.checkRank("maxPool2dBackward", "input", x.shape(), 4);
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int oh = pooledSize("maxPool2dBackward", h, kernel, stride, pad), ow = pooledSize("maxPool2dBackward", w, kernel, stride, pad);
@@ -554,6 +692,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor upsampleNearest(Tensor x, int outH, int outW) {
+        if (!PROFILE) return upsampleNearestImpl(x, outH, outW);
+        return prof.time("upsampleNearest", () -> upsampleNearestImpl(x, outH, outW));
+    }
+
+    private Tensor upsampleNearestImpl(Tensor x, int outH, int outW) {
         Shape.checkRank("upsampleNearest", "input", x.shape(), 4);
         if (outH <= 0 || outW <= 0) throw new IllegalArgumentException("upsampleNearest: invalid output size " + outH + "x" + outW);
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
@@ -573,6 +716,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor upsampleNearestBackward(Tensor gradOut, int inH, int inW) {
+        if (!PROFILE) return upsampleNearestBackwardImpl(gradOut, inH, inW);
+        return prof.time("upsampleNearestBackward", () -> upsampleNearestBackwardImpl(gradOut, inH, inW));
+    }
+
+    private Tensor upsampleNearestBackwardImpl(Tensor gradOut, int inH, int inW) {
         Shape.checkRank("upsampleNearestBackward", "gradOut", gradOut.shape(), 4);
         if (inH <= 0 || inW <= 0) throw new IllegalArgumentException("upsampleNearestBackward: invalid input size " + inH + "x" + inW);
         int n = gradOut.dim(0), c = gradOut.dim(1), oh = gradOut.dim(2), ow = gradOut.dim(3);
@@ -605,6 +753,11 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public FusedAutoAssignLoss fusedAutoAssignLoss() {
+        FusedAutoAssignLoss f = fusedAutoAssignLossImpl();
+        return PROFILE && f != null ? prof.timed(f) : f;
+    }
+
+    private FusedAutoAssignLoss fusedAutoAssignLossImpl() {
         if (!CudaOptions.fusedLoss()) return null;
         CudaAutoAssignLoss f = fusedLoss;
         if (f == null) {
@@ -619,6 +772,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyRange(Tensor dst, long dstOff, Tensor src, long srcOff, long n) {
+        if (PROFILE) prof.run("copyRange", () -> copyRangeImpl(dst, dstOff, src, srcOff, n));
+        else copyRangeImpl(dst, dstOff, src, srcOff, n);
+    }
+
+    private void copyRangeImpl(Tensor dst, long dstOff, Tensor src, long srcOff, long n) {
         checkRange("copyRange", dst, dstOff, n);
         checkRange("copyRange", src, srcOff, n);
         long dp = ptr(dst, "copyRange", "dst"), sp = ptr(src, "copyRange", "src");
@@ -629,6 +787,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void zeroRange(Tensor dst, long off, long n) {
+        if (PROFILE) prof.run("zeroRange", () -> zeroRangeImpl(dst, off, n));
+        else zeroRangeImpl(dst, off, n);
+    }
+
+    private void zeroRangeImpl(Tensor dst, long off, long n) {
         checkRange("zeroRange", dst, off, n);
         long dp = ptr(dst, "zeroRange", "dst");
         if (n == 0) return;
@@ -645,6 +808,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sgdStep(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float wd, boolean firstStep) {
+        if (PROFILE) prof.run("sgdStep", () -> sgdStepImpl(param, grad, buf, lr, momentum, wd, firstStep));
+        else sgdStepImpl(param, grad, buf, lr, momentum, wd, firstStep);
+    }
+
+    private void sgdStepImpl(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float wd, boolean firstStep) {
         Shape.checkSame("sgdStep", param.shape(), grad.shape());
         Shape.checkSame("sgdStep", param.shape(), buf.shape());
         long pp = ptr(param, "sgdStep", "param"), gp = ptr(grad, "sgdStep", "grad"), bp = ptr(buf, "sgdStep", "momentum buffer");
