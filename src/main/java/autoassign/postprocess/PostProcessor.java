@@ -75,36 +75,36 @@ public final class PostProcessor {
             int hw = np;
             int w = lv.width();
             float[] cls = lv.clsLogits();
-            // 1. threshold on the class probability (flat index p*C + c, point-major as MMDet's permute)
+            // 1. threshold on the class probability, class by class (each class map is contiguous); a candidate's
+            //    key packs prob (non-negative: its bits order as the value) over the complemented point-major flat
+            //    index p*C + c, so that one long orders by prob descending, then flat index ascending
             int count = 0;
-            int[] candIdx = new int[Math.min(np * numClasses, 1 << 16)];
-            float[] candProb = new float[candIdx.length];
-            for (int p = 0; p < np; p++) {
-                for (int c = 0; c < numClasses; c++) {
-                    float logit = cls[c * hw + p];
+            long[] keys = new long[Math.min(np * numClasses, 1 << 16)];
+            for (int c = 0; c < numClasses; c++) {
+                int base = c * hw;
+                for (int p = 0; p < np; p++) {
+                    float logit = cls[base + p];
                     if (logit <= skipBelow) {
                         continue;
                     }
                     float prob = sigmoid(logit);
                     if (prob > cfg.scoreThr()) {
-                        if (count == candIdx.length) {
-                            int len = Math.min(np * numClasses, candIdx.length * 2);
-                            candIdx = java.util.Arrays.copyOf(candIdx, len);
-                            candProb = java.util.Arrays.copyOf(candProb, len);
+                        if (count == keys.length) {
+                            keys = java.util.Arrays.copyOf(keys, Math.min(np * numClasses, keys.length * 2));
                         }
-                        candIdx[count] = p * numClasses + c;
-                        candProb[count] = prob;
-                        count++;
+                        keys[count++] = ((long) Float.floatToRawIntBits(prob) << 32) | (~(p * numClasses + c) & 0xFFFFFFFFL);
                     }
                 }
             }
-            int[] order = ArgSort.descending(candProb, count);
+            // the first nmsPre in that order, without sorting the rest
             int keep = cfg.nmsPre() > 0 ? Math.min(cfg.nmsPre(), count) : count;
+            Largest.first(keys, count, keep);
             float[] dist = lv.distances();
             float[] obj = lv.objLogits();
             float stride = lv.stride();
             for (int r = 0; r < keep; r++) {
-                int flat = candIdx[order[r]];
+                int flat = ~(int) keys[r];
+                float prob = Float.intBitsToFloat((int) (keys[r] >>> 32));
                 int p = flat / numClasses;
                 int c = flat - p * numClasses;
                 float px = (float) (p % w) * stride;
@@ -118,7 +118,7 @@ public final class PostProcessor {
                 boxes[4 * n + 1] = y1;
                 boxes[4 * n + 2] = x2;
                 boxes[4 * n + 3] = y2;
-                probs[n] = candProb[order[r]];
+                probs[n] = prob;
                 objs[n] = sigmoid(obj[p]);
                 labels[n] = c;
                 n++;
@@ -154,10 +154,7 @@ public final class PostProcessor {
         Detections all = new Detections(java.util.Arrays.copyOf(boxes, 4 * m), java.util.Arrays.copyOf(probs, m),
                 java.util.Arrays.copyOf(labels, m));
         // 6. class-aware NMS, cap
-        int[] kept = Nms.batchedNms(all.boxes(), all.scores(), all.labels(), cfg.iouThr());
-        if (kept.length > cfg.maxPerImg()) {
-            kept = java.util.Arrays.copyOf(kept, cfg.maxPerImg());
-        }
+        int[] kept = Nms.batchedNms(all.boxes(), all.scores(), all.labels(), cfg.iouThr(), cfg.maxPerImg());
         return all.select(kept);
     }
 
