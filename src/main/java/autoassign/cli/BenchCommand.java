@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 /** {@code bench}: times inference or a training step of a config on random input (see docs/performance.md). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Times inference or one training step on random images (median and peak memory).",
-                "Inference = forward + post-processing; training step = forward, loss, backward, SGD."})
+                "Inference = forward + post-processing; training step = forward, loss, backward, SGD.",
+                "The images are put on the device once, before the runs (as the PyTorch script does)."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "CFG", defaultValue = TrainCommand.DEFAULT_CONFIG,
             description = "YAML config or built-in config name (default: ${DEFAULT-VALUE})")

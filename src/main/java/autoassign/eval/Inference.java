@@ -11,6 +11,7 @@ import autoassign.postprocess.LevelOutput;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.postprocess.PostProcessor;
 import autoassign.tensor.MemoryScope;
+import autoassign.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,12 +34,23 @@ public final class Inference {
     public static List<Detections> predict(AutoAssignDetector model, Batch batch, PostProcessConfig cfg) {
         // every device buffer of the forward is released once the outputs are on the host
         try (MemoryScope mem = MemoryScope.open()) {
-            HeadOutputs out;
-            try (Graph.Scope ignored = Graph.noGrad()) {
-                out = model.forward(batch.toTensor().to(model.device()));
-            }
-            return postprocess(out, batch.metas(), cfg);
+            return predictInScope(model, batch.toTensor().to(model.device()), batch.metas(), cfg);
         }
+    }
+
+    /** {@link #predict(AutoAssignDetector, Batch, PostProcessConfig)} on images already on the model's device. */
+    public static List<Detections> predict(AutoAssignDetector model, Tensor images, List<ImageMeta> metas, PostProcessConfig cfg) {
+        try (MemoryScope mem = MemoryScope.open()) {
+            return predictInScope(model, images, metas, cfg);
+        }
+    }
+
+    private static List<Detections> predictInScope(AutoAssignDetector model, Tensor images, List<ImageMeta> metas, PostProcessConfig cfg) {
+        HeadOutputs out;
+        try (Graph.Scope ignored = Graph.noGrad()) {
+            out = model.forward(images);
+        }
+        return postprocess(out, metas, cfg);
     }
 
     /**

@@ -11,6 +11,7 @@ import autoassign.model.AutoAssignDetector;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.tensor.Device;
 import autoassign.tensor.MemoryScope;
+import autoassign.tensor.Tensor;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -23,7 +24,8 @@ import java.util.Random;
 /**
  * Times what the {@code bench} command reports: inference (forward + post-processing) or one training step
  * (forward, loss, backward, SGD) of a config at a given input size and batch, on seeded random images with
- * seeded random boxes, after warm-up; median of the timed runs and peak memory.
+ * seeded random boxes, after warm-up; median of the timed runs and peak memory. The images are put on the device
+ * once, before the runs (as in benchmarks/pytorch/autoassign_torch.py).
  */
 public final class StepBenchmark {
     public enum Mode { INFER, TRAIN }
@@ -68,6 +70,10 @@ public final class StepBenchmark {
         Sgd sgd = new Sgd(Trainer.parameterGroups(model, cfg.optimWrapper().weightDecay(), cfg.optimWrapper().normDecayMult()),
                 (float) cfg.optimWrapper().momentum());
         PostProcessConfig post = Inference.postProcessConfig(cfg.model().testCfg());
+        // inputs uploaded once, before timing, as the PyTorch script does (in training the next batch's upload
+        // overlaps the previous step's queued backward); outside every memory scope: it outlives the runs
+        Tensor images = b.toTensor().to(device);
+        autoassign.loss.GroundTruth[] gts = Trainer.targets(b);
         double[] times = new double[runs];
         for (int i = 0; i < warmup + runs; i++) {
             if (i == warmup) resetPeaks(be);
@@ -76,10 +82,10 @@ public final class StepBenchmark {
             // outlives it but the optimizer's momentum and the model's caches, which are kept
             try (MemoryScope ignored = MemoryScope.open()) {
                 if (mode == Mode.TRAIN) {
-                    Trainer.StepLosses l = Trainer.step(model, sgd, b, device, 1e-4f);
+                    Trainer.StepLosses l = Trainer.step(model, sgd, images, gts, 1e-4f);
                     if (l.badTerm() != null) throw new IllegalStateException("bench: non-finite " + l.badTerm());
                 } else {
-                    Inference.predict(model, b, post);
+                    Inference.predict(model, images, b.metas(), post);
                 }
             }
             be.synchronize();

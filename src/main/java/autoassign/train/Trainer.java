@@ -356,15 +356,24 @@ public final class Trainer {
         // every device buffer of the step (activations, gradients, loss state) is released when it ends: after
         // the SGD update nothing of it is needed (the losses are host doubles); momentum buffers are kept by Sgd
         try (MemoryScope ignored = MemoryScope.open()) {
-            return stepInScope(model, sgd, batch, device, lr, comm, buckets);
+            return stepInScope(model, sgd, batch.toTensor().to(device), targets(batch), lr, comm, buckets);
         }
     }
 
-    private static StepLosses stepInScope(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr,
+    /**
+     * One single-worker iteration on images already on the model's device ({@code bench}: the inputs stay resident,
+     * as in the PyTorch script it is compared with; in training the next batch's upload overlaps the queued
+     * backward of the previous step, since the step only waits for the loss values).
+     */
+    public static StepLosses step(AutoAssignDetector model, Sgd sgd, Tensor images, GroundTruth[] gts, float lr) {
+        try (MemoryScope ignored = MemoryScope.open()) {
+            return stepInScope(model, sgd, images, gts, lr, null, null);
+        }
+    }
+
+    private static StepLosses stepInScope(AutoAssignDetector model, Sgd sgd, Tensor images, GroundTruth[] gts, float lr,
                                           Communicator comm, GradientBuckets buckets) {
-        Tensor images = batch.toTensor().to(device);
         HeadOutputs o = model.forward(images);
-        GroundTruth[] gts = targets(batch);
         AutoAssignLoss.Losses l;
         int[] reductions = {0};
         LossReducer reducer = comm == null ? LossReducer.IDENTITY : new LossReducer() {
