@@ -49,7 +49,7 @@ __global__ void aaj_clamp_min(float* y, const float* x, float lo, long long n) {
   }
 }
 
-// CpuBackend.clampMinBackward: gradient where x > min (strict)
+// CpuBackend.clampMinBackward: gradient where x >= min (PyTorch's clamp; ReLU passes FLT_TRUE_MIN, i.e. x > 0)
 __global__ void aaj_clamp_min_backward(float* y, const float* g, const float* x, float lo, long long n) {
   GRID_STRIDE(i, n) y[i] = x[i] >= lo ? g[i] : 0.f;
 }
@@ -82,7 +82,7 @@ __global__ void aaj_affine_act(float* x, const float* scale, const float* shift,
     float* xp = x + p * hw;
     const float* rp = res ? res + p * hw : 0;
     for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < hw; j += (long long)gridDim.x * blockDim.x) {
-      float t = scale ? xp[j] * k + b : xp[j] + b;
+      float t = scale ? xp[j] * k + b : (shift ? xp[j] + b : xp[j]);  // no shift: -0 stays -0, as on the CPU
       if (rp) t += rp[j];
       xp[j] = (relu && !(t != t)) ? (t > 0.f ? t : 0.f) : t;
     }
