@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gpu_session.sh — everything this project checks on a lent GPU machine, in one call (the device time is short):
 #   1. every CUDA Backend op against its CPU twin (CudaSelfCheck, incl. the fused loss)
-#   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree)
+#   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree), also with
+#      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      the training step again with the per-op GPU profile (table in the log) and with cudnnFind algorithms
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch
@@ -31,6 +32,9 @@ step() { # step TITLE SECONDS CLASS ARGS...
 only="${AA_STEPS:-123456}"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device cuda:0 --reps 3
 [[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic cuda:0 5 256x256 2
+# the same with R50's backbone habits (frozen BN, stem and stage 1 frozen): the fused conv + BN (+ residual) + ReLU
+[[ $only == *2* ]] && step "2b tiny training steps with frozen BN, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
+    autoassign_tiny_synthetic cuda:0 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={type: BN, requires_grad: false}"
 if [[ $only == *3* ]]; then
   step "3a R50 train step 2x800x1216" 200 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
       --mode train --size 800x1216 --batch 2 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_train.json"

@@ -13,8 +13,9 @@ import java.util.Locale;
 /**
  * Trains the same model from the same initial weights on the same batch for a few steps on the CPU and on another
  * device, and prints the losses side by side: the end-to-end check that the CUDA backend trains like the CPU
- * reference. Usage: {@code DeviceParityCheck [config] [device] [steps] [HxW] [batch] [tolerance]}; exits 1 when a
- * loss differs by more than the relative tolerance (default 1e-2, which TF32 convolutions need).
+ * reference. Usage: {@code DeviceParityCheck [config] [device] [steps] [HxW] [batch] [tolerance] [key=value ...]}
+ * (config overrides last, as {@code train}'s); exits 1 when a loss differs by more than the relative tolerance
+ * (default 1e-2, which TF32 convolutions need).
  */
 public final class DeviceParityCheck {
     private DeviceParityCheck() {}
@@ -26,7 +27,8 @@ public final class DeviceParityCheck {
         String[] hw = (args.length > 3 ? args[3] : "256x256").split("x");
         int batch = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         double tol = args.length > 5 ? Double.parseDouble(args[5]) : 1e-2;
-        Config cfg = ConfigLoader.loadNamed(cfgName, List.of());
+        List<String> overrides = args.length > 6 ? List.of(args).subList(6, args.length) : List.of();
+        Config cfg = ConfigLoader.loadNamed(cfgName, overrides);
         Device dev = DeviceSelector.select(devName, System.out::println);
         int h = Integer.parseInt(hw[0]), w = Integer.parseInt(hw[1]);
         Batch b = StepBenchmark.randomBatch(batch, h, w, cfg.model().bboxHead().numClasses(), 0);
