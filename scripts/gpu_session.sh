@@ -4,7 +4,7 @@
 #   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree), also with
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
-#      the training step and inference again with the per-op GPU profile (tables in the log), the step with cudnnFind
+#      both again with the per-op GPU profile (tables in the log), and with cudnnFind algorithms
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch
 #   5. NCCL through the real code path with one rank (all-reduce of the full R50 gradient set)
 #   6. the default job on CUDA (train --device cuda: synthetic data, 12 epochs, evaluations), then eval and detect
@@ -50,6 +50,8 @@ if [[ $only == *3* ]]; then
   xopts=(-Dautoassign.cudnn.find=true)
   step "3d R50 train step with cudnnFind" 90 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
       --mode train --size 800x1216 --batch 2 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_train_find.json"
+  step "3d' R50 inference with cudnnFind" 60 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
+      --mode infer --size 800x1216 --batch 1 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_infer_find.json"
   xopts=()
 fi
 if [[ $only == *4* ]]; then
