@@ -313,6 +313,7 @@ AA_KERNEL void aa_nms_select(const unsigned long long* mask, const unsigned* cou
       out_scores[kept] = sscores[i];
       out_labels[kept] = slabels[i];
     }
+    __syncwarp();  // every lane has read removed[w] above before lane 0 may update it (independent thread scheduling)
     for (int ww = w + lane; ww < words; ww += 32) removed[ww] |= mask[(long long)i * words + ww];
     __syncwarp();
     ++kept;

@@ -331,6 +331,287 @@ static void test_max_pool(Shape4 s, int k, int st, int pad, bool small_grid) {
   check(std::string("aaj_max_pool_bwd") + what, gx, want_gx, RTOL);  // atomics: the summation order differs
 }
 
+
+// ---------------------------------------------------------------- elementwise: fill, add, mul, sigmoid, broadcast
+// Specials in the inputs: NaN (payloads), infinities, signed zeros, subnormals; the last element is reached by the
+// last grid-stride step of the small grids.
+static Vec special_input(long long n, uint64_t seed) {
+  Vec x = rand_vec(n, seed);
+  const float specials[] = {QNAN, NEG_NAN, INFINITY, -INFINITY, 0.f, -0.f, FLT_TRUE_MIN, -FLT_MIN, FLT_MAX, 88.f, -104.f};
+  for (int i = 0; i < 11; ++i)
+    if (19 * i + 2 < n) x[19 * i + 2] = specials[i];
+  x[n - 1] = QNAN2;
+  return x;
+}
+
+static void test_fill(long long n, float v, dim3 grid) {
+  Vec y(n, -7.f), want(n, v);
+  launch(aaj_fill, grid, dim3(BLOCK), y.data(), v, n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_fill n=%lld v=%g %s", n, v, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+// CudaBackend.add (y = a + b) and addInPlace (y aliases a)
+static void test_add(long long n, bool in_place, dim3 grid) {
+  Vec a = special_input(n, 30), b = special_input(n, 31), want(n);
+  if (n > 5) a[5] = b[5] = -0.f;  // -0 + -0 = -0
+  for (long long i = 0; i < n; ++i) want[i] = a[i] + b[i];
+  Vec y(n, -7.f);
+  float* out = in_place ? a.data() : y.data();
+  launch(aaj_add, grid, dim3(BLOCK), out, a.data(), b.data(), n);
+  std::string name = std::string("aaj_add n=") + std::to_string(n) + (in_place ? " in place " : " ") + gstr(grid);
+  check(name, in_place ? a : y, want, 0);
+}
+
+static void test_mul_scalar(long long n, float s, dim3 grid) {
+  Vec x = special_input(n, 32), y(n, -7.f), want(n);
+  for (long long i = 0; i < n; ++i) want[i] = x[i] * s;  // CpuBackend.mulScalar
+  launch(aaj_mul_scalar, grid, dim3(BLOCK), y.data(), x.data(), s, n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_mul_scalar n=%lld s=%g %s", n, s, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+// CudaBackend.mulByTensorScalar: the scale is a one-element device tensor (CpuBackend: mulScalar(x, s[0]))
+static void test_mul_dev_scalar(long long n, float s, dim3 grid) {
+  Vec x = special_input(n, 33), y(n, -7.f), want(n), sd(1, s);
+  for (long long i = 0; i < n; ++i) want[i] = x[i] * s;
+  launch(aaj_mul_dev_scalar, grid, dim3(BLOCK), y.data(), x.data(), sd.data(), n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_mul_dev_scalar n=%lld s=%g %s", n, s, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+static void test_sigmoid(long long n, dim3 grid) {
+  Vec x = special_input(n, 34), y(n, -7.f), want(n);
+  for (long long i = 0; i < n; ++i) want[i] = (float)(1.0 / (1.0 + std::exp(-(double)x[i])));  // CpuBackend.sigmoid
+  launch(aaj_sigmoid, grid, dim3(BLOCK), y.data(), x.data(), n);
+  check("aaj_sigmoid n=" + std::to_string(n) + " " + gstr(grid), y, want, RTOL);
+  // sigmoidBackward(gradOut, y) with y = the forward's output: g * s * (1 - s), in that order
+  Vec g = special_input(n, 35), gx(n, -7.f), want_gx(n);
+  for (long long i = 0; i < n; ++i) want_gx[i] = g[i] * y[i] * (1.f - y[i]);
+  launch(aaj_sigmoid_backward, grid, dim3(BLOCK), gx.data(), g.data(), y.data(), n);
+  check("aaj_sigmoid_backward n=" + std::to_string(n) + " " + gstr(grid), gx, want_gx, 0);
+}
+
+// CpuBackend.broadcastScalar: fill with s[0] * factor
+static void test_broadcast_scalar(long long n, float s, float factor, dim3 grid) {
+  Vec sd(1, s), y(n, -7.f), want(n, s * factor);
+  launch(aaj_broadcast_scalar, grid, dim3(BLOCK), y.data(), sd.data(), factor, n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_broadcast_scalar n=%lld s=%g factor=%g %s", n, s, factor, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+// ---------------------------------------------------------------- group norm (CudaBackend's fallback path)
+// GroupNormCpu.forward / backward; gamma, beta may be null (the native GN path needs both, so nulls always come here).
+static void test_group_norm(Shape4 s, int G, bool affine) {
+  const int N = s.N, C = s.C, cpg = C / G;
+  const long long hw = s.hw(), len = cpg * hw, n = s.numel();
+  const float eps = 1e-5f;
+  Vec x = rand_vec(n, 40, -1.f, 3.f), gy = rand_vec(n, 41), gamma = rand_vec(C, 42, 0.5f, 1.5f), beta = rand_vec(C, 43);
+  for (long long j = 0; j < len; ++j) x[j] = 0.75f;  // group (0,0) constant: variance 0 (clamped), rstd = 1/sqrt(eps)
+  const float* gp = affine ? gamma.data() : nullptr;
+  const float* bp = affine ? beta.data() : nullptr;
+  // forward reference
+  Vec want_y(n), want_m(N * G), want_r(N * G);
+  for (int ng = 0; ng < N * G; ++ng) {
+    const long long base = ng * len;
+    double sum = 0, sq = 0;
+    for (long long j = 0; j < len; ++j) sum += x[base + j], sq += (double)x[base + j] * x[base + j];
+    double mu = sum / len, var = std::max(sq / len - mu * mu, 0.0);
+    float m = (float)mu, r = (float)(1.0 / std::sqrt(var + eps));
+    want_m[ng] = m;
+    want_r[ng] = r;
+    for (int cc = 0; cc < cpg; ++cc) {
+      int ch = ng % G * cpg + cc;
+      float k = (gp ? gp[ch] : 1.f) * r, b = (bp ? bp[ch] : 0.f) - m * k;
+      for (long long j = 0; j < hw; ++j) want_y[base + cc * hw + j] = x[base + cc * hw + j] * k + b;
+    }
+  }
+  Vec y(n, -7.f), mean(N * G, -7.f), rstd(N * G, -7.f);
+  launch(aaj_group_norm_fwd, dim3(N * G), dim3(BLOCK), y.data(), mean.data(), rstd.data(), x.data(), gp, bp, C, G, hw, eps);
+  std::string what = " " + s.str() + " G=" + std::to_string(G) + (affine ? " gamma+beta" : " no affine") + " grid " +
+                     std::to_string(N * G);
+  check("aaj_group_norm_fwd y" + what, y, want_y, RTOL);
+  check("aaj_group_norm_fwd mean" + what, mean, want_m, RTOL);
+  check("aaj_group_norm_fwd rstd" + what, rstd, want_r, RTOL);
+  // backward reference (GroupNormCpu.backward, with the forward's mean / rstd)
+  Vec want_gx(n), want_gg(C), want_gb(C);
+  std::vector<double> dG((size_t)N * C), dB((size_t)N * C);
+  for (int ng = 0; ng < N * G; ++ng) {
+    const long long base = ng * len;
+    const int gi = ng % G, img = ng / G;
+    const double m = want_m[ng], r = want_r[ng];
+    double sumDy = 0, sumDyXhat = 0;
+    for (int cc = 0; cc < cpg; ++cc) {
+      int ch = gi * cpg + cc;
+      long long o = base + cc * hw;
+      double k = gp ? gp[ch] : 1.0, dbs = 0, dxs = 0;
+      for (long long j = 0; j < hw; ++j) dbs += gy[o + j], dxs += gy[o + j] * (x[o + j] - m);
+      dG[(size_t)img * C + ch] = dxs * r;
+      dB[(size_t)img * C + ch] = dbs;
+      sumDy += dbs * k;
+      sumDyXhat += dxs * r * k;
+    }
+    double meanDy = sumDy / len, meanDyXhat = sumDyXhat / len, bCoef = -r * r * meanDyXhat, cCoef = -r * meanDy;
+    for (int cc = 0; cc < cpg; ++cc) {
+      long long o = base + cc * hw;
+      double aCoef = r * (gp ? gp[gi * cpg + cc] : 1.0);
+      for (long long j = 0; j < hw; ++j) want_gx[o + j] = (float)(aCoef * gy[o + j] + bCoef * (x[o + j] - m) + cCoef);
+    }
+  }
+  for (int ch = 0; ch < C; ++ch) {
+    double a = 0, b = 0;
+    for (int i = 0; i < N; ++i) a += dG[(size_t)i * C + ch], b += dB[(size_t)i * C + ch];
+    want_gg[ch] = (float)a;
+    want_gb[ch] = (float)b;
+  }
+  Vec gx(n, -7.f), gg(C, -7.f), gb(C, -7.f);
+  std::vector<double> dgp((size_t)N * C, -7.0), dbp((size_t)N * C, -7.0);  // CudaBackend: one 16·N·C scratch
+  launch(aaj_group_norm_bwd, dim3(N * G), dim3(BLOCK), gx.data(), dgp.data(), dbp.data(), gy.data(), x.data(),
+         mean.data(), rstd.data(), gp, C, G, hw);
+  launch(aaj_group_norm_affine_grad, dim3((C + 255) / 256), dim3(BLOCK), gg.data(), gb.data(), dgp.data(), dbp.data(), N, C);
+  check("aaj_group_norm_bwd gx" + what, gx, want_gx, RTOL);
+  check("aaj_group_norm_bwd+affine_grad gamma" + what, gg, want_gg, RTOL);
+  check("aaj_group_norm_bwd+affine_grad beta" + what, gb, want_gb, RTOL);
+}
+
+// aaj_group_norm_affine_grad alone with more channels than one block (C = 300: 2 blocks, the second partial)
+static void test_group_norm_affine_grad(int N, int C) {
+  std::vector<double> dgp((size_t)N * C), dbp((size_t)N * C);
+  Rng r(44);
+  for (size_t i = 0; i < dgp.size(); ++i) dgp[i] = r.uni(-3.f, 3.f) / 3.0, dbp[i] = r.uni(-3.f, 3.f) / 7.0;
+  Vec gg(C, -7.f), gb(C, -7.f), want_gg(C), want_gb(C);
+  for (int c = 0; c < C; ++c) {
+    double a = 0, b = 0;
+    for (int n = 0; n < N; ++n) a += dgp[(size_t)n * C + c], b += dbp[(size_t)n * C + c];
+    want_gg[c] = (float)a;
+    want_gb[c] = (float)b;
+  }
+  dim3 grid((C + 255) / 256);
+  launch(aaj_group_norm_affine_grad, grid, dim3(BLOCK), gg.data(), gb.data(), dgp.data(), dbp.data(), N, C);
+  std::string what = " N=" + std::to_string(N) + " C=" + std::to_string(C) + " " + gstr(grid);
+  check("aaj_group_norm_affine_grad gamma" + what, gg, want_gg, RTOL);
+  check("aaj_group_norm_affine_grad beta" + what, gb, want_gb, RTOL);
+}
+
+// ---------------------------------------------------------------- nearest upsample (Pooling.upsampleNearest*)
+static std::vector<int> nearest_index(int in, int out) {  // Pooling.nearestIndex: float scale, as PyTorch
+  std::vector<int> idx(out);
+  float scale = (float)in / (float)out;
+  for (int i = 0; i < out; ++i) idx[i] = std::min((int)std::floor((float)i * scale), in - 1);
+  return idx;
+}
+
+static void test_upsample(Shape4 s, int OH, int OW, bool small_grid) {
+  const int H = s.H, W = s.W;
+  const long long total = s.planes() * OH * OW;
+  std::vector<int> iy = nearest_index(H, OH), ix = nearest_index(W, OW);
+  Vec x = special_input(s.numel(), 50), y(total, -7.f), want_y(total);
+  Vec gy = rand_vec(total, 51), gx(s.numel(), 0.f), want_gx(s.numel(), 0.f);  // CudaBackend zeroes gx first
+  for (long long p = 0; p < s.planes(); ++p)
+    for (int oy = 0; oy < OH; ++oy)
+      for (int ox = 0; ox < OW; ++ox) {
+        long long src = p * H * W + (long long)iy[oy] * W + ix[ox], dst = (p * OH + oy) * OW + ox;
+        want_y[dst] = x[src];
+        want_gx[src] += gy[dst];
+      }
+  dim3 grid(small_grid ? 2 : grid1d(total));
+  char what[160];
+  std::snprintf(what, sizeof what, " %s -> %dx%d %s", s.str().c_str(), OH, OW, gstr(grid).c_str());
+  launch(aaj_upsample_nearest_fwd, grid, dim3(BLOCK), y.data(), x.data(), H, W, OH, OW, total);
+  check(std::string("aaj_upsample_nearest_fwd") + what, y, want_y, 0);
+  launch(aaj_upsample_nearest_bwd, grid, dim3(BLOCK), gx.data(), gy.data(), H, W, OH, OW, total);
+  check(std::string("aaj_upsample_nearest_bwd") + what, gx, want_gx, RTOL);  // atomics: the summation order differs
+}
+
+// ---------------------------------------------------------------- GEMM fallback (no cuBLAS)
+// CudaBackend.gemm: C[M,N] = op(A)·op(B), lda/ldb = the stored row lengths, grid ((N+15)/16, (M+15)/16), block (16,16).
+// Reference: float sums in k order, the kernel's order (the zero padding of the tiles adds +0).
+static void test_gemm(int M, int N, int K, bool ta, bool tb) {
+  Vec A = rand_vec((size_t)M * K, 60), B = rand_vec((size_t)K * N, 61), Cm((size_t)M * N, -7.f), want((size_t)M * N);
+  const int lda = ta ? M : K, ldb = tb ? K : N;  // A stored [K,M] when transposed, B stored [N,K]
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      float acc = 0.f;
+      for (int k = 0; k < K; ++k)
+        acc += (ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]) * (tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j]);
+      want[(size_t)i * N + j] = acc;
+    }
+  dim3 grid((N + 15) / 16, (M + 15) / 16);
+  launch(aaj_gemm, grid, dim3(16, 16), Cm.data(), A.data(), B.data(), M, N, K, lda, ldb, ta ? 1 : 0, tb ? 1 : 0);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_gemm M=%d N=%d K=%d transA=%d transB=%d %s block (16,16)", M, N, K, ta, tb,
+                gstr(grid).c_str());
+  check(name, Cm, want, RTOL);
+}
+
+// ---------------------------------------------------------------- fused-loss layout (CudaAutoAssignLoss)
+// forwardPlan: per level l, aaj_level_to_points(out = [B][P,K] image-major, in = level NCHW [B,K,hw_l], K, hw_l, P,
+// off_l, n = B*K*hw_l) for cls (K = classes), dist (4), obj (1); toLevelsPlan: aaj_points_to_level back, per level.
+static void test_layout(int B, int K, const std::vector<long long>& hw, bool small_grid) {
+  long long P = 0;
+  std::vector<long long> off;
+  for (long long h : hw) off.push_back(P), P += h;
+  std::vector<Vec> in;
+  Vec want((size_t)(B * P * K));
+  for (size_t l = 0; l < hw.size(); ++l) {
+    in.push_back(special_input(B * K * hw[l], 70 + l));
+    for (int b = 0; b < B; ++b)
+      for (int k = 0; k < K; ++k)
+        for (long long q = 0; q < hw[l]; ++q) want[((b * P + off[l] + q) * K + k)] = in[l][(b * K + k) * hw[l] + q];
+  }
+  Vec pts(want.size(), -7.f);
+  std::string what = " B=" + std::to_string(B) + " K=" + std::to_string(K) + " P=" + std::to_string(P) + " levels";
+  for (long long h : hw) what += " " + std::to_string(h);
+  what += small_grid ? " grid 1" : " grid1d(n)";
+  for (size_t l = 0; l < hw.size(); ++l) {
+    long long n = (long long)B * K * hw[l];
+    launch(aaj_level_to_points, dim3(small_grid ? 1 : grid1d(n)), dim3(BLOCK), pts.data(), in[l].data(), K, hw[l], P, off[l], n);
+  }
+  check("aaj_level_to_points" + what, pts, want, 0);  // every [B][P,K] entry written exactly once
+  bool all = true;
+  for (size_t l = 0; l < hw.size(); ++l) {
+    long long n = (long long)B * K * hw[l];
+    Vec back(n, -7.f);
+    launch(aaj_points_to_level, dim3(small_grid ? 1 : grid1d(n)), dim3(BLOCK), back.data(), pts.data(), K, hw[l], P, off[l], n);
+    all &= std::memcmp(back.data(), in[l].data(), 4 * n) == 0;
+  }
+  Vec ok(1, all ? 1.f : 0.f), one(1, 1.f);
+  check("aaj_points_to_level (round trip, all levels)" + what, ok, one, 0);
+}
+
+// ---------------------------------------------------------------- aaj_flag_nonfinite
+// flag (zeroed before) = 1 when some x is NaN/±Inf, or 0 with zero_too; FLT_MAX and subnormals are finite.
+static void test_flag_nonfinite(long long n, dim3 grid) {
+  Vec base = rand_vec(n, 80);
+  base[3] = FLT_MAX, base[4] = -FLT_MAX, base[5] = FLT_TRUE_MIN, base[6] = -FLT_MIN;
+  struct Case { const char* what; long long at; float v; int zero_too; double want; };
+  const Case cases[] = {{"finite", -1, 0, 0, 0}, {"finite zero_too", -1, 0, 1, 0},   {"NaN last", n - 1, QNAN, 0, 1},
+                        {"-NaN first", 0, NEG_NAN, 0, 1}, {"+Inf", n / 2, INFINITY, 0, 1}, {"-Inf last", n - 1, -INFINITY, 1, 1},
+                        {"+0 zero_too=0", n - 1, 0.f, 0, 0}, {"-0 last zero_too", n - 1, -0.f, 1, 1}, {"+0 zero_too", 7, 0.f, 1, 1}};
+  Vec got, want;
+  for (const Case& c : cases) {
+    Vec x = base;
+    if (c.at >= 0) x[c.at] = c.v;
+    double flag = 0;
+    launch(aaj_flag_nonfinite, grid, dim3(BLOCK), &flag, x.data(), c.zero_too, n);
+    got.push_back((float)flag);
+    want.push_back((float)c.want);
+  }
+  // forwardPlan's prior check: mean (zero_too = 0) then sigma (zero_too = 1) into one flag; a set flag stays set
+  Vec ok = base;
+  double flag = 0;
+  ok[9] = QNAN;
+  launch(aaj_flag_nonfinite, grid, dim3(BLOCK), &flag, ok.data(), 0, n);
+  launch(aaj_flag_nonfinite, grid, dim3(BLOCK), &flag, base.data(), 1, n);
+  got.push_back((float)flag);
+  want.push_back(1.f);
+  check("aaj_flag_nonfinite n=" + std::to_string(n) + " (10 cases) " + gstr(grid), got, want, 0);
+}
+
 // ---------------------------------------------------------------- the emulator itself
 // Threads that return early must not hold up the others' __syncthreads() (a GPU stops counting exited threads).
 __global__ void emu_early_exit(float* out) {
@@ -385,6 +666,45 @@ int main() {
     test_max_pool(s, 3, 2, 1, false);
     test_max_pool(s, 3, 2, 1, true);
   }
+
+  for (long long m : {1LL, 3001LL}) {
+    for (dim3 g : {dim3(grid1d(m)), dim3(3)}) {
+      test_fill(m, 0.25f, g);
+      test_fill(m, -0.f, g);
+      test_add(m, false, g);
+      test_add(m, true, g);
+      test_mul_scalar(m, 2.5f, g);
+      test_mul_scalar(m, -0.f, g);
+      test_mul_dev_scalar(m, -1.75f, g);
+      test_sigmoid(m, g);
+      test_broadcast_scalar(m, 3.f, 1.f / 3.f, g);
+      test_flag_nonfinite(m + 9, g);
+    }
+  }
+
+  // hw = 323 > 256 with 2 channels per group: every thread strides; G = 1 and cpg = 1 extremes on a small plane
+  for (bool affine : {true, false}) test_group_norm({2, 4, 17, 19}, 2, affine);
+  test_group_norm({1, 3, 3, 5}, 1, true);
+  test_group_norm({2, 3, 4, 4}, 3, false);
+  test_group_norm_affine_grad(3, 300);
+
+  for (bool small_grid : {false, true}) {
+    test_upsample({2, 3, 5, 7}, 10, 14, small_grid);    // exact 2x (FPN)
+    test_upsample({2, 3, 13, 19}, 25, 38, small_grid);  // non-integer ratio
+    test_upsample({1, 2, 10, 9}, 4, 5, small_grid);     // downsampling: some inputs get no gradient
+    test_upsample({1, 1, 3, 3}, 7, 11, small_grid);
+  }
+
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      test_gemm(20, 18, 35, ta, tb);  // partial tiles in M, N and K
+      test_gemm(33, 5, 17, ta, tb);
+    }
+  test_gemm(1, 1, 1, false, false);
+  test_gemm(16, 16, 16, true, false);
+
+  for (bool small_grid : {false, true})
+    for (int K : {3, 4, 1}) test_layout(2, K, {100, 25, 7, 2}, small_grid);
 
   std::printf("backend_kernels.cu under cuda_emu: %d cases, %d failed\n", g_cases, g_failed);
   return g_failed ? 1 : 0;
