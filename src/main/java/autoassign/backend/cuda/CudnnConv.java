@@ -106,9 +106,9 @@ final class CudnnConv {
         if (pl.fwdAlgo < 0) chooseForward(pl, xs, ws, p);
         pl.setMath(pl.fwdMath);
         long wsAddr = ctx.workspace(pl.fwdWs);
-        Cuda.checkCudnn(cudnn.cudnnConvolutionForward(handle, one, pl.x, new DevPtr(x), pl.w, new DevPtr(w), pl.conv,
-                pl.fwdAlgo, new DevPtr(wsAddr), pl.fwdWs, zero, pl.y, new DevPtr(y)),
-                "cudnnConvolutionForward(" + shapes(xs, ws, p) + ", algo " + pl.fwdAlgo + ")");
+        int st = cudnn.cudnnConvolutionForward(handle, one, pl.x, new DevPtr(x), pl.w, new DevPtr(w), pl.conv,
+                pl.fwdAlgo, new DevPtr(wsAddr), pl.fwdWs, zero, pl.y, new DevPtr(y));
+        if (st != 0) Cuda.checkCudnn(st, "cudnnConvolutionForward(" + shapes(xs, ws, p) + ", algo " + pl.fwdAlgo + ")"); // message built only on failure
     }
 
     /** dx = conv-transpose(dy, w). */
@@ -117,9 +117,9 @@ final class CudnnConv {
         if (pl.bwdDataAlgo < 0) chooseBackwardData(pl, xs, ws, p);
         pl.setMath(pl.bwdDataMath);
         long wsAddr = ctx.workspace(pl.bwdDataWs);
-        Cuda.checkCudnn(cudnn.cudnnConvolutionBackwardData(handle, one, pl.w, new DevPtr(w), pl.y, new DevPtr(dy), pl.conv,
-                pl.bwdDataAlgo, new DevPtr(wsAddr), pl.bwdDataWs, zero, pl.x, new DevPtr(dx)),
-                "cudnnConvolutionBackwardData(" + shapes(xs, ws, p) + ", algo " + pl.bwdDataAlgo + ")");
+        int st = cudnn.cudnnConvolutionBackwardData(handle, one, pl.w, new DevPtr(w), pl.y, new DevPtr(dy), pl.conv,
+                pl.bwdDataAlgo, new DevPtr(wsAddr), pl.bwdDataWs, zero, pl.x, new DevPtr(dx));
+        if (st != 0) Cuda.checkCudnn(st, "cudnnConvolutionBackwardData(" + shapes(xs, ws, p) + ", algo " + pl.bwdDataAlgo + ")"); // message built only on failure
     }
 
     /** dw = Σ dy ⋆ x. */
@@ -128,9 +128,9 @@ final class CudnnConv {
         if (pl.bwdFilterAlgo < 0) chooseBackwardFilter(pl, xs, ws, p);
         pl.setMath(pl.bwdFilterMath);
         long wsAddr = ctx.workspace(pl.bwdFilterWs);
-        Cuda.checkCudnn(cudnn.cudnnConvolutionBackwardFilter(handle, one, pl.x, new DevPtr(x), pl.y, new DevPtr(dy), pl.conv,
-                pl.bwdFilterAlgo, new DevPtr(wsAddr), pl.bwdFilterWs, zero, pl.w, new DevPtr(dw)),
-                "cudnnConvolutionBackwardFilter(" + shapes(xs, ws, p) + ", algo " + pl.bwdFilterAlgo + ")");
+        int st = cudnn.cudnnConvolutionBackwardFilter(handle, one, pl.x, new DevPtr(x), pl.y, new DevPtr(dy), pl.conv,
+                pl.bwdFilterAlgo, new DevPtr(wsAddr), pl.bwdFilterWs, zero, pl.w, new DevPtr(dw));
+        if (st != 0) Cuda.checkCudnn(st, "cudnnConvolutionBackwardFilter(" + shapes(xs, ws, p) + ", algo " + pl.bwdFilterAlgo + ")"); // message built only on failure
     }
 
     // ------------------------------------------------------------------ algorithm choice

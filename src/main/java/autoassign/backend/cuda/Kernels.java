@@ -220,8 +220,8 @@ final class Kernels {
         Call f32(float v) { slotBuf.putFloat(slot(), v); return this; }
 
         void launch(CUstream_st stream, int gx, int gy, int bx, int by) {
-            Cuda.checkDriver(cudart.cuLaunchKernel(fn, gx, gy, 1, bx, by, 1, 0, stream, paramArray, (PointerPointer<?>) null),
-                    "cuLaunchKernel(" + name + ")");
+            int res = cudart.cuLaunchKernel(fn, gx, gy, 1, bx, by, 1, 0, stream, paramArray, (PointerPointer<?>) null);
+            if (res != 0) Cuda.checkDriver(res, "cuLaunchKernel(" + name + ")"); // the message only on failure: this is per launch
         }
     }
 }
