@@ -24,6 +24,9 @@ import java.util.Set;
  * outlive it (optimizer momentum, cached constants, communication buckets) is kept with {@link #keep}. A tensor
  * allocated inside must not be used after the scope closes (the device backend fails loudly on a released buffer).
  * Views share one buffer, which is released once; a buffer released early (e.g. by the backward) is skipped.
+ * Inside a scope, {@code Graph.backward} releases each activation as soon as the last tape node naming it has run
+ * (the loss it started from and leaves that require a gradient excepted): read forward results you need after
+ * the backward before calling it.
  * On the CPU nothing is recorded (host arrays are left to the GC): the scope is a no-op.
  *
  * <p>Scopes nest; an allocation is recorded by the innermost one. Each thread has its own stack (data-parallel
