@@ -6,27 +6,44 @@
 // as real std::threads (a pool kept between launches), so __syncthreads() is a real barrier and __shared__
 // reductions work. __syncwarp() (full mask) is a real barrier of the 32 threads of a warp. Races a GPU would
 // have are real races here too: build with -fsanitize=thread to find them.
+// Warp collectives, full mask only: __shfl_sync, __shfl_up_sync, __shfl_down_sync, __shfl_xor_sync,
+// __ballot_sync, __any_sync, __all_sync. Each lane writes its value into its warp's exchange slot, waits at a
+// per-warp barrier, then reads the lane it asks for (PTX shfl.sync's rule: srcLane modulo width, shfl_up below
+// the segment / shfl_down past it / xor into a later segment return the caller's own value). The slots are
+// double-buffered by round, so one barrier per collective suffices: a lane writes round k+2's slot only after
+// every lane arrived at round k+1, i.e. finished reading round k's. What a GPU leaves undefined fails loudly
+// (message + abort) instead of returning a made-up value: a mask other than 0xffffffff, a width that is not a
+// power of 2 in 1..32, a warp with fewer than 32 lanes (block size not a multiple of 32, or lanes that have
+// exited), lanes of one warp meeting at different calls (op, mask, width, type size or source line differ), and a
+// deadlock (every thread still in the block waits at some barrier and none can complete: divergent
+// __syncthreads/__syncwarp/collectives); the message names the block, the thread and the call sites.
+// cuda_emu::launched lists the kernels launch() ran (for coverage checks).
 // Host side, for the native/src wrappers: cudaGetLastError, cudaMemsetAsync (synchronous), and
 // cuda_emu::kernel_call, the target of the build's rewrite of `k<<<g, b, 0, s>>>(args)` (native/CMakeLists.txt).
-// Not emulated: warp lockstep and the warp collectives (__shfl_*_sync, __ballot_sync, __any/__all_sync): with
-// CUDA_EMU_WARP_TRAPS defined they are declared so that a file using them compiles, and abort when called;
-// GPU rounding (FMA contraction, flush-to-zero, fast-math intrinsics), streams, dynamic shared memory.
+// Not emulated: warp lockstep (lanes run independently between warp barriers, as under Volta's independent
+// thread scheduling), partial-mask collectives, GPU rounding (FMA contraction, flush-to-zero, fast-math
+// intrinsics), streams, dynamic shared memory.
 #pragma once
 
 #include <math.h>  // the C names in the global namespace, as CUDA has them: exp, sqrt, floorf, fabsf, INFINITY
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #define __global__
@@ -51,20 +68,140 @@ inline thread_local dim3 blockDim, gridDim;
 
 namespace cuda_emu {
 
+inline thread_local int thread_rank = -1;  // linear index of this thread in its block (-1: a host thread)
+inline thread_local int lane_id = 0;       // thread_rank % 32
+
+// The emulator's loud failure: message (with the failing thread's coordinates) and abort().
+[[noreturn]] inline void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+inline void fail(const char* fmt, ...) {
+  char msg[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (thread_rank >= 0)
+    fprintf(stderr, "cuda_emu: %s [block (%u,%u,%u), thread (%u,%u,%u)]\n", msg, blockIdx.x, blockIdx.y, blockIdx.z,
+            threadIdx.x, threadIdx.y, threadIdx.z);
+  else
+    fprintf(stderr, "cuda_emu: %s\n", msg);
+  fflush(stderr);
+  abort();
+}
+
+// Where a thread waits (for the deadlock report).
+struct Site {
+  const char* what;
+  const char* file;
+  int line;
+};
+
+// Deadlock detection for the kernel barriers (__syncthreads, __syncwarp, warp collectives) of the running block:
+// live = threads still in the kernel, blocked = threads waiting at a barrier that has not released them. Both
+// change under the lock of the barrier concerned (blocked) or at a thread's exit (live); when blocked == live,
+// every thread still in the kernel waits and none is left to complete a barrier.
+class BlockState {
+ public:
+  explicit BlockState(int n) : sites_(n) { reset(); }
+  void reset() {  // only while no thread of the block runs
+    live_ = (int)sites_.size();
+    blocked_ = 0;
+    for (auto& s : sites_) s = Site{"running", "", 0};
+  }
+  void wait_begin(Site s) {  // the caller goes to wait (under its barrier's lock; it did not complete it)
+    sites_[thread_rank] = s;
+    if (blocked_.fetch_add(1) + 1 == live_.load()) deadlock();
+  }
+  void released(int n) { blocked_.fetch_sub(n); }  // a barrier released n waiters (under its lock)
+  void exited() {
+    sites_[thread_rank] = Site{"exited", "", 0};
+    int l = live_.fetch_sub(1) - 1;
+    if (l > 0 && blocked_.load() == l) deadlock();
+  }
+
+ private:
+  [[noreturn]] void deadlock() {
+    std::string s;
+    for (size_t t = 0, u; t < sites_.size(); t = u) {  // runs of threads at the same site
+      for (u = t + 1; u < sites_.size() && sites_[u].what == sites_[t].what && sites_[u].line == sites_[t].line &&
+                      strcmp(sites_[u].file, sites_[t].file) == 0;
+           ++u) {
+      }
+      char b[512];
+      snprintf(b, sizeof b, "\n  threads %zu-%zu: %s %s:%d", t, u - 1, sites_[t].what, sites_[t].file, sites_[t].line);
+      s += b;
+    }
+    fail("deadlock: all %d threads still in the block wait at barriers that cannot complete (divergent "
+         "__syncthreads/__syncwarp/warp collective?):%s",
+         live_.load(), s.c_str());
+  }
+  std::vector<Site> sites_;
+  std::atomic<int> live_, blocked_;
+};
+
+// How many times a waiting thread yields before it sleeps (CUDA_EMU_SPIN, default 64). On a machine with few
+// cores, a barrier round completes once every other thread has run, and getting there by sched_yield costs about a
+// third of what sleeping on the futex and being woken does; a thread still waiting after that sleeps.
+inline int spin_yields() {
+  static const int n = [] {
+    const char* e = getenv("CUDA_EMU_SPIN");
+    return e ? atoi(e) : 64;
+  }();
+  return n;
+}
+
+// The waiting half of a barrier: a generation number that the completing thread advances, and waiters that
+// yield-spin on it, then sleep. Everything a thread wrote before it arrived is visible to each waiter afterwards
+// (the arrivals lock m_; the generation is stored with release, loaded with acquire).
+class Gate {
+ protected:
+  // under m_ (lock), after arriving without completing: returns, without the lock, once gen_ != gen
+  void wait(std::unique_lock<std::mutex>& lock, unsigned long gen, bool spin) {
+    if (spin) {
+      lock.unlock();
+      for (int i = spin_yields(); i > 0; --i) {
+        std::this_thread::yield();
+        if (gen_.load(std::memory_order_acquire) != gen) return;
+      }
+      lock.lock();
+    }
+    ++sleepers_;
+    cv_.wait(lock, [&] { return gen_.load(std::memory_order_relaxed) != gen; });
+    --sleepers_;
+    lock.unlock();
+  }
+  void open(std::unique_lock<std::mutex>& lock) {  // under m_: releases the waiters of this round
+    gen_.store(gen_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    const bool wake = sleepers_ > 0;
+    lock.unlock();  // notify after unlocking: the woken threads do not queue on the mutex (2x faster)
+    if (wake) cv_.notify_all();
+  }
+  unsigned long generation() const { return gen_.load(std::memory_order_relaxed); }
+  std::mutex m_;
+
+ private:
+  std::condition_variable cv_;
+  std::atomic<unsigned long> gen_{0};
+  int sleepers_ = 0;
+};
+
 // Reusable barrier (C++17 has no std::barrier). arrive_and_drop() lets a thread that returned from the
 // kernel stop counting, as a GPU does for exited threads; on_complete runs in the last arriver, under the lock.
-class Barrier {
+// With a BlockState it is a kernel barrier and takes part in the deadlock detection. spin = false: waiters sleep
+// at once (the pool's start barrier, where threads idle between launches).
+class Barrier : Gate {
  public:
-  explicit Barrier(int n, std::function<void()> on_complete = {}) : expected_(n), on_complete_(std::move(on_complete)) {}
-  void arrive_and_wait() {
+  explicit Barrier(int n, std::function<void()> on_complete = {}, BlockState* bs = nullptr, bool spin = true)
+      : expected_(n), on_complete_(std::move(on_complete)), bs_(bs), spin_(spin) {}
+  void arrive_and_wait(const Site& site = Site{"barrier", "", 0}) {
     std::unique_lock<std::mutex> lock(m_);
-    unsigned long gen = gen_;
-    if (++arrived_ == expected_) release(lock);
-    else cv_.wait(lock, [&] { return gen_ != gen; });
+    const unsigned long gen = generation();
+    if (++arrived_ == expected_) return release(lock, arrived_ - 1);
+    if (bs_) bs_->wait_begin(site);
+    wait(lock, gen, spin_);
   }
   void arrive_and_drop() {
     std::unique_lock<std::mutex> lock(m_);
-    if (--expected_ == arrived_ && arrived_ > 0) release(lock);
+    if (--expected_ == arrived_ && arrived_ > 0) release(lock, arrived_);
   }
   void reset(int n) {  // only while no thread waits on this barrier
     std::lock_guard<std::mutex> lock(m_);
@@ -73,33 +210,142 @@ class Barrier {
   }
 
  private:
-  void release(std::unique_lock<std::mutex>& lock) {
+  void release(std::unique_lock<std::mutex>& lock, int waiters) {
     arrived_ = 0;
-    ++gen_;
+    if (bs_) bs_->released(waiters);
     if (on_complete_) on_complete_();
-    lock.unlock();  // notify after unlocking: the woken threads do not queue on the mutex (2x faster)
-    cv_.notify_all();
+    open(lock);
   }
-  std::mutex m_;
-  std::condition_variable cv_;
   int expected_, arrived_ = 0;
-  unsigned long gen_ = 0;
   std::function<void()> on_complete_;
+  BlockState* bs_;
+  const bool spin_;
+};
+
+// ---- warps: __syncwarp and the collectives meet at the warp's barrier ----
+enum class Op : unsigned char { syncwarp, shfl_idx, shfl_up, shfl_down, shfl_xor, ballot, any, all };
+inline const char* op_name(Op op) {
+  static const char* const names[] = {"__syncwarp",      "__shfl_sync",   "__shfl_up_sync", "__shfl_down_sync",
+                                      "__shfl_xor_sync", "__ballot_sync", "__any_sync",     "__all_sync"};
+  return names[(int)op];
+}
+struct Call {  // what a lane arrived at: every lane of a round must agree on all of it
+  Op op;
+  unsigned mask;
+  int width, bytes;
+  const char* file;
+  int line;
+};
+inline bool same_call(const Call& a, const Call& b) {
+  return a.op == b.op && a.mask == b.mask && a.width == b.width && a.bytes == b.bytes && a.line == b.line &&
+         strcmp(a.file, b.file) == 0;
+}
+
+class Warp : Gate {
+ public:
+  Warp(int index, int lanes, BlockState* bs) : index_(index), lanes_(lanes), bs_(bs) { reset(); }
+  void reset() {  // for the next block (only while no lane waits)
+    std::lock_guard<std::mutex> lock(m_);
+    live_ = lanes_;
+    exited_ = 0;
+    arrived_ = 0;
+    present_ = 0;
+  }
+  // The calling lane arrives at c with its value v. Returns the round's 32 values once the round completes:
+  // every lane still in the kernel (for a collective: all 32, none exited) arrived at the same call.
+  const uint64_t* meet(const Call& c, uint64_t v) {
+    const int lane = lane_id;
+    std::unique_lock<std::mutex> lock(m_);
+    if (c.op != Op::syncwarp && live_ != 32) missing_lanes(c, lane, false);
+    const unsigned long gen = generation();
+    const int buf = (int)(gen & 1);
+    slot_[buf][lane] = v;
+    call_[lane] = c;
+    present_ |= 1u << lane;
+    if (++arrived_ == live_) {
+      complete();
+      release(lock, arrived_ - 1);
+    } else {
+      bs_->wait_begin(Site{op_name(c.op), c.file, c.line});
+      wait(lock, gen, true);
+    }
+    return slot_[buf];
+  }
+  void drop() {  // the calling lane returned from the kernel
+    std::unique_lock<std::mutex> lock(m_);
+    --live_;
+    exited_ |= 1u << lane_id;
+    if (arrived_ == 0) return;
+    const Call& c = call_[__builtin_ctz(present_)];
+    if (c.op != Op::syncwarp) missing_lanes(c, lane_id, true);
+    if (arrived_ == live_) {
+      complete();
+      release(lock, arrived_);
+    }
+  }
+
+ private:
+  [[noreturn]] void missing_lanes(const Call& c, int lane, bool exiting) {
+    if (lanes_ < 32)
+      fail("%s (mask 0x%08x) at %s:%d in warp %d, which has only %d lanes (block of %u threads, not a multiple of "
+           "32): lanes beyond the block do not exist, the full mask is undefined on a GPU",
+           op_name(c.op), c.mask, c.file, c.line, index_, lanes_, blockDim.x * blockDim.y * blockDim.z);
+    if (exiting)
+      fail("lane %d of warp %d returned from the kernel while lanes 0x%08x of the warp wait in %s (mask 0x%08x) at "
+           "%s:%d (divergence): a warp collective here needs all 32 lanes",
+           lane, index_, present_, op_name(c.op), c.mask, c.file, c.line);
+    fail("%s (mask 0x%08x) at %s:%d called by lane %d of warp %d after lanes 0x%08x of the warp returned from the "
+         "kernel (divergence): a warp collective here needs all 32 lanes",
+         op_name(c.op), c.mask, c.file, c.line, lane, index_, exited_);
+  }
+  void complete() {  // the present lanes must all be at the same call
+    const int first = __builtin_ctz(present_);
+    bool same = true;
+    for (int l = 0; l < 32; ++l)
+      if ((present_ >> l & 1) && !same_call(call_[l], call_[first])) same = false;
+    if (!same) {
+      std::string s;
+      for (int l = 0; l < 32; ++l) {
+        if (!(present_ >> l & 1)) continue;
+        const Call& c = call_[l];
+        char b[512];
+        snprintf(b, sizeof b, "\n  lane %2d: %s mask 0x%08x width %d size %d at %s:%d", l, op_name(c.op), c.mask,
+                 c.width, c.bytes, c.file, c.line);
+        s += b;
+      }
+      fail("warp %d: its lanes met at different warp-synchronous calls (divergence):%s", index_, s.c_str());
+    }
+    present_ = 0;
+  }
+  void release(std::unique_lock<std::mutex>& lock, int waiters) {
+    arrived_ = 0;
+    bs_->released(waiters);
+    open(lock);
+  }
+  const int index_, lanes_;
+  BlockState* const bs_;
+  int live_ = 0, arrived_ = 0;
+  unsigned exited_ = 0, present_ = 0;
+  Call call_[32];
+  uint64_t slot_[2][32];  // double buffer, by round parity
 };
 
 inline thread_local Barrier* block_barrier = nullptr;  // the __syncthreads() barrier of this thread's block
-inline thread_local Barrier* warp_barrier = nullptr;   // the __syncwarp() barrier of this thread's warp
+inline thread_local Warp* warp = nullptr;              // this thread's warp
 inline std::mutex atomic_mutex;                         // one lock for every atomic: simple, and enough here
 
 // The threads of one block, kept between launches of the same block size (creating 256 threads costs more
 // than running a small grid). run(job) runs job(t) on thread t = 0..nt-1 and returns when all are done.
 class Workers {
  public:
-  explicit Workers(int n) : nt(n), sync(n), start_(n + 1), finish_(n + 1, [this] { rearm(); }) {
-    for (int w = 0; w * 32 < n; ++w) warps_.emplace_back(new Barrier(warp_size(w)));
+  explicit Workers(int n)
+      : nt(n), state(n), sync(n, {}, &state), start_(n + 1, {}, nullptr, false), finish_(n + 1, [this] { rearm(); }) {
+    for (int w = 0; w * 32 < n; ++w) warps_.emplace_back(new Warp(w, n - 32 * w < 32 ? n - 32 * w : 32, &state));
     for (int t = 0; t < n; ++t) threads_.emplace_back([this, t] {
+      thread_rank = t;
+      lane_id = t % 32;
       block_barrier = &sync;
-      warp_barrier = warps_[t / 32].get();
+      warp = warps_[t / 32].get();
       for (;;) {
         start_.arrive_and_wait();
         if (!job_) return;
@@ -121,53 +367,118 @@ class Workers {
   // thread t returned from the kernel: it stops counting in its block's and its warp's barriers
   void drop(int t) {
     sync.arrive_and_drop();
-    warps_[t / 32]->arrive_and_drop();
+    warps_[t / 32]->drop();
+    state.exited();
   }
   // re-arms the barriers for the next block (only while no thread waits on them)
   void rearm() {
+    state.reset();
     sync.reset(nt);
-    for (size_t w = 0; w < warps_.size(); ++w) warps_[w]->reset(warp_size((int)w));
+    for (auto& w : warps_) w->reset();
   }
   const int nt;
+  BlockState state;
   Barrier sync;  // __syncthreads()
 
  private:
-  int warp_size(int w) const { return nt - 32 * w < 32 ? nt - 32 * w : 32; }  // the last warp may be partial
-  std::vector<std::unique_ptr<Barrier>> warps_;  // __syncwarp(), one per warp
+  std::vector<std::unique_ptr<Warp>> warps_;  // __syncwarp() and the collectives, one per warp
   Barrier start_, finish_;
   const std::function<void(int)>* job_ = nullptr;
   std::vector<std::thread> threads_;
 };
 inline std::unique_ptr<Workers> workers;
+inline std::vector<void (*)()> launched;  // every kernel launch() ran, in order (a test can check its coverage)
+
+// ---- the collectives' arithmetic ----
+inline void check_mask(Op op, unsigned mask, const char* file, int line) {
+  if (mask != 0xffffffffu)
+    fail("%s with mask 0x%08x at %s:%d: only the full mask (0xffffffff, all 32 lanes) is emulated", op_name(op), mask,
+         file, line);
+}
+// PTX shfl.sync: c = ((32 - width) << 8) | clamp (clamp 0 for up, 31 otherwise); bval = b[4:0].
+inline int shfl_source(Op op, int lane, unsigned b, int width) {
+  const int segmask = 32 - width, bval = (int)(b & 31u), cval = op == Op::shfl_up ? 0 : 31;
+  const int max_lane = (lane & segmask) | (cval & ~segmask), min_lane = lane & segmask;
+  int j;
+  bool ok;
+  switch (op) {
+    case Op::shfl_up: j = lane - bval; ok = j >= max_lane; break;
+    case Op::shfl_down: j = lane + bval; ok = j <= max_lane; break;
+    case Op::shfl_xor: j = lane ^ bval; ok = j <= max_lane; break;
+    default: j = min_lane | (bval & ~segmask); ok = j <= max_lane; break;
+  }
+  return ok ? j : lane;
+}
+template <class T>
+T shuffle(Op op, unsigned mask, T var, unsigned b, int width, const char* file, int line) {
+  static_assert(std::is_trivially_copyable<T>::value && sizeof(T) <= 8, "warp shuffle of a type over 8 bytes");
+  check_mask(op, mask, file, line);
+  if (width < 1 || width > 32 || (width & (width - 1)))
+    fail("%s with width %d at %s:%d: width must be a power of 2 in 1..32 (undefined otherwise)", op_name(op), width,
+         file, line);
+  if (!warp) fail("%s outside a kernel launch", op_name(op));
+  uint64_t v = 0;
+  memcpy(&v, &var, sizeof(T));
+  const uint64_t* s = warp->meet(Call{op, mask, width, (int)sizeof(T), file, line}, v);
+  T r;
+  memcpy(&r, &s[shfl_source(op, lane_id, b, width)], sizeof(T));
+  return r;
+}
+inline unsigned vote(Op op, unsigned mask, int pred, const char* file, int line) {
+  check_mask(op, mask, file, line);
+  if (!warp) fail("%s outside a kernel launch", op_name(op));
+  const uint64_t* s = warp->meet(Call{op, mask, 32, 4, file, line}, pred != 0);
+  unsigned r = 0;
+  for (int l = 0; l < 32; ++l) r |= (unsigned)s[l] << l;
+  return r;
+}
 
 }  // namespace cuda_emu
 
-inline void __syncthreads() { cuda_emu::block_barrier->arrive_and_wait(); }
-
-namespace cuda_emu {
-[[noreturn]] inline void not_emulated(const char* what) {
-  fprintf(stderr, "cuda_emu: %s is not emulated (warp-synchronous execution); this kernel cannot run here\n", what);
-  abort();
-}
-}  // namespace cuda_emu
-
-// An explicit barrier of the warp's threads (and a memory fence among them), as on a GPU. Only the full mask:
-// a partial mask would need the lanes' convergence, which the emulator does not model.
-inline void __syncwarp(unsigned mask = 0xffffffffu) {
-  if (mask != 0xffffffffu) cuda_emu::not_emulated("__syncwarp with a partial mask");
-  cuda_emu::warp_barrier->arrive_and_wait();
+inline void __syncthreads(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  cuda_emu::block_barrier->arrive_and_wait(cuda_emu::Site{"__syncthreads", file, line});
 }
 
-#ifdef CUDA_EMU_WARP_TRAPS
-// Declared only so that a file which also has other kernels compiles; calling one aborts the test.
-template <class T> T __shfl_sync(unsigned, T, int, int = 32) { cuda_emu::not_emulated("__shfl_sync"); }
-template <class T> T __shfl_up_sync(unsigned, T, unsigned, int = 32) { cuda_emu::not_emulated("__shfl_up_sync"); }
-template <class T> T __shfl_down_sync(unsigned, T, unsigned, int = 32) { cuda_emu::not_emulated("__shfl_down_sync"); }
-template <class T> T __shfl_xor_sync(unsigned, T, int, int = 32) { cuda_emu::not_emulated("__shfl_xor_sync"); }
-inline unsigned __ballot_sync(unsigned, int) { cuda_emu::not_emulated("__ballot_sync"); }
-inline int __any_sync(unsigned, int) { cuda_emu::not_emulated("__any_sync"); }
-inline int __all_sync(unsigned, int) { cuda_emu::not_emulated("__all_sync"); }
-#endif
+// An explicit barrier of the warp's threads (and a memory fence among them), as on a GPU; lanes that have exited
+// do not count. Only the full mask: a partial mask would need the lanes' convergence, which is not modelled.
+inline void __syncwarp(unsigned mask = 0xffffffffu, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  cuda_emu::check_mask(cuda_emu::Op::syncwarp, mask, file, line);
+  if (!cuda_emu::warp) cuda_emu::fail("__syncwarp outside a kernel launch");
+  cuda_emu::warp->meet(cuda_emu::Call{cuda_emu::Op::syncwarp, mask, 32, 0, file, line}, 0);
+}
+
+// The warp collectives (full mask, all 32 lanes: see the top of this file). The trailing file/line parameters
+// are the call site (GCC/Clang builtins as default arguments), for the divergence checks and messages.
+template <class T>
+T __shfl_sync(unsigned mask, T var, int srcLane, int width = warpSize, const char* file = __builtin_FILE(),
+              int line = __builtin_LINE()) {
+  return cuda_emu::shuffle(cuda_emu::Op::shfl_idx, mask, var, (unsigned)srcLane, width, file, line);
+}
+template <class T>
+T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize, const char* file = __builtin_FILE(),
+                 int line = __builtin_LINE()) {
+  return cuda_emu::shuffle(cuda_emu::Op::shfl_up, mask, var, delta, width, file, line);
+}
+template <class T>
+T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize, const char* file = __builtin_FILE(),
+                   int line = __builtin_LINE()) {
+  return cuda_emu::shuffle(cuda_emu::Op::shfl_down, mask, var, delta, width, file, line);
+}
+template <class T>
+T __shfl_xor_sync(unsigned mask, T var, int laneMask, int width = warpSize, const char* file = __builtin_FILE(),
+                  int line = __builtin_LINE()) {
+  return cuda_emu::shuffle(cuda_emu::Op::shfl_xor, mask, var, (unsigned)laneMask, width, file, line);
+}
+inline unsigned __ballot_sync(unsigned mask, int pred, const char* file = __builtin_FILE(),
+                              int line = __builtin_LINE()) {
+  return cuda_emu::vote(cuda_emu::Op::ballot, mask, pred, file, line);
+}
+inline int __any_sync(unsigned mask, int pred, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  return cuda_emu::vote(cuda_emu::Op::any, mask, pred, file, line) != 0;
+}
+inline int __all_sync(unsigned mask, int pred, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  return cuda_emu::vote(cuda_emu::Op::all, mask, pred, file, line) == 0xffffffffu;
+}
 
 // ---- bit casts and integer intrinsics ----
 inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return u; }
@@ -241,6 +552,7 @@ template <class... P, class... A>
 void launch(void (*kernel)(P...), dim3 grid, dim3 block, A... args) {
   static_assert(sizeof...(P) == sizeof...(A), "launch: wrong number of kernel arguments");
   const std::tuple<P...> params(args...);
+  cuda_emu::launched.push_back(reinterpret_cast<void (*)()>(kernel));
   const int nt = (int)(block.x * block.y * block.z);
   if (nt < 1 || nt > 1024 || block.z > 64 || grid.x < 1 || grid.y < 1 || grid.z < 1 || grid.y > 65535 || grid.z > 65535)
     throw std::invalid_argument("launch: grid/block outside CUDA's limits");  // cuLaunchKernel would refuse it
