@@ -6,6 +6,7 @@ import autoassign.nn.Conv2d;
 import autoassign.nn.Init;
 import autoassign.nn.Module;
 import autoassign.nn.Scale;
+import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -67,20 +68,36 @@ public final class AutoAssignHead extends Module {
     }
 
     /** Runs the shared head on every level. */
+    /** The stacked convs on one level's feature (x itself when there are none), releasing what they no longer need. */
+    private static Tensor tower(ModuleList<ConvModule> convs, Tensor x) {
+        Tensor t = x;
+        for (ConvModule m : convs) {
+            Tensor next = m.forward(t);
+            if (t != x) MemoryScope.dispose(t);
+            t = next;
+        }
+        return t;
+    }
+
     public HeadOutputs forward(List<Tensor> feats) {
         int levels = cfg.strides().size();
         if (feats.size() != levels)
             throw new IllegalArgumentException("AutoAssignHead: " + feats.size() + " levels for " + levels + " strides");
         List<Tensor> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
+        // tower intermediates no tape node references (inference) are released as soon as they are consumed
         for (int l = 0; l < levels; l++) {
             Tensor x = feats.get(l);
-            Tensor c = x, r = x;
-            for (ConvModule m : clsConvs) c = m.forward(c);
-            for (ConvModule m : regConvs) r = m.forward(r);
+            Tensor c = tower(clsConvs, x), r = tower(regConvs, x);
             cls.add(convCls.forward(c));
-            Tensor raw = scales.get(l).forward(convReg.forward(r));
-            dist.add(F.mulScalar(F.clampMin(raw, 0f), cfg.strides().get(l)));
+            if (c != x) MemoryScope.dispose(c);
+            Tensor reg = convReg.forward(r), raw = scales.get(l).forward(reg);
+            MemoryScope.dispose(reg);
+            Tensor clamped = F.clampMin(raw, 0f);
+            MemoryScope.dispose(raw);
+            dist.add(F.mulScalar(clamped, cfg.strides().get(l)));
+            MemoryScope.dispose(clamped);
             obj.add(convCenterness.forward(r));
+            if (r != x) MemoryScope.dispose(r);
         }
         return new HeadOutputs(cls, dist, obj, cfg.stridesArray());
     }
