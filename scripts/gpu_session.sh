@@ -30,6 +30,11 @@ step() { # step TITLE SECONDS CLASS ARGS...
   echo "=== $title: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || status=1
 }
+r50_bench() { # r50_bench TITLE SECONDS train|infer RUNS JSON: the bench of the R50 config at 800x1216 on cuda:0
+  local batch=2; [ "$3" = infer ] && batch=1
+  step "$1" "$2" autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco --mode "$3" --size 800x1216 \
+      --batch $batch --warmup 2 --runs "$4" --device cuda:0 --json "$out/$5"
+}
 only="${AA_STEPS:-1234567}"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device cuda:0 --reps 3
 [[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic cuda:0 5 256x256 2
@@ -37,17 +42,13 @@ only="${AA_STEPS:-1234567}"
 [[ $only == *2* ]] && step "2b tiny training steps with frozen BN, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
     autoassign_tiny_synthetic cuda:0 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={type: BN, requires_grad: false}"
 if [[ $only == *3* ]]; then
-  step "3a R50 train step 2x800x1216" 200 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
-      --mode train --size 800x1216 --batch 2 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_train.json"
-  step "3b R50 inference 1x800x1216" 120 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
-      --mode infer --size 800x1216 --batch 1 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_infer.json"
+  r50_bench "3a R50 train step 2x800x1216" 200 train 5 ours_r50_train.json
+  r50_bench "3b R50 inference 1x800x1216" 120 infer 5 ours_r50_infer.json
   # the profile table (stderr, at exit) covers the 3 timed steps: the bench's resetPeakMemory() after the warm-up
   # also restarts the profile, so no afterMs guess is needed (the whole JVM run lasts ~5 s)
   xopts=(-Dautoassign.cuda.profile=true)
-  step "3c R50 train step, per-op GPU profile" 60 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
-      --mode train --size 800x1216 --batch 2 --warmup 2 --runs 3 --device cuda:0 --json "$out/ours_r50_train_profile.json"
-  step "3c' R50 inference, per-op GPU profile" 60 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
-      --mode infer --size 800x1216 --batch 1 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_infer_profile.json"
+  r50_bench "3c R50 train step, per-op GPU profile" 60 train 3 ours_r50_train_profile.json
+  r50_bench "3c' R50 inference, per-op GPU profile" 60 infer 5 ours_r50_infer_profile.json
   xopts=()
 fi
 if [[ $only == *4* ]]; then
@@ -75,10 +76,8 @@ fi
 # last, since cudnnFind's own time is unknown: the step and inference with measured (not heuristic) algorithms
 if [[ $only == *7* ]]; then
   xopts=(-Dautoassign.cudnn.find=true)
-  step "7a R50 train step with cudnnFind" 120 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
-      --mode train --size 800x1216 --batch 2 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_train_find.json"
-  step "7b R50 inference with cudnnFind" 60 autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco \
-      --mode infer --size 800x1216 --batch 1 --warmup 2 --runs 5 --device cuda:0 --json "$out/ours_r50_infer_find.json"
+  r50_bench "7a R50 train step with cudnnFind" 120 train 5 ours_r50_train_find.json
+  r50_bench "7b R50 inference with cudnnFind" 60 infer 5 ours_r50_infer_find.json
   xopts=()
 fi
 echo
