@@ -1,6 +1,9 @@
 package autoassign.cli;
 
 import autoassign.backend.DeviceSelector;
+import autoassign.backend.Backends;
+import autoassign.backend.cuda.CachingAllocator;
+import autoassign.backend.cuda.CudaBackend;
 import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
 import autoassign.io.AtomicFiles;
@@ -67,6 +70,9 @@ public final class BenchCommand implements Callable<Integer> {
         for (double t : r.runsMs()) runsText.append(String.format(Locale.ROOT, " %.1f", t));
         System.out.printf(Locale.ROOT, "%-6s %-10s batch %-3d %-7s median %10.1f ms   peak %6d MB   runs:%s%n",
                 r.mode(), r.size(), r.batch(), r.device(), r.medianMs(), r.peakMemMb(), runsText);
+        // on a GPU, what the peak is made of: the allocator's counters and cuDNN's workspace
+        if (!dev.isCpu() && Backends.of(dev) instanceof CudaBackend cb)
+            System.out.println("memory: " + cb.memoryStats() + "; cuDNN workspace " + CachingAllocator.human(cb.workspaceBytes()));
         if (json != null) {
             ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)

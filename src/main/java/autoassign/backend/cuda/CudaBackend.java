@@ -89,6 +89,9 @@ public final class CudaBackend implements Backend {
 
     public CachingAllocator.Stats memoryStats() { return ctx.allocator.stats(); }
 
+    /** Bytes of the shared cuDNN workspace (part of the allocated memory). */
+    public long workspaceBytes() { return ctx.workspaceBytes(); }
+
     public void resetPeakMemory() {
         ctx.allocator.resetPeaks();
         if (PROFILE) prof.reset(); // the bench calls this where its timed runs begin: the profile covers those
