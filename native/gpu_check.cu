@@ -19,6 +19,7 @@
 #include "aa_kernels.h"
 #include "aa_math.h"
 #include "aa_ref.h"
+#include "tests/check_support.h"  // TOL, g_rng, randn/randu, nrel/srel, levels, loss/NMS/SGD helpers
 
 #define CK(x)                                                                                   \
   do {                                                                                          \
@@ -30,7 +31,6 @@
   } while (0)
 #define CKI(x) CK((cudaError_t)(x))
 
-static const double TOL = 1e-3;
 struct Row {
   std::string op, size;
   double err;
@@ -38,7 +38,6 @@ struct Row {
   double ms;
 };
 static std::vector<Row> g_rows;
-static std::mt19937 g_rng(12345);
 
 template <typename T>
 static T* dalloc(size_t n) {
@@ -58,32 +57,6 @@ static std::vector<T> download(const T* p, size_t n) {
   CK(cudaMemcpy(v.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost));
   return v;
 }
-static std::vector<float> randn(size_t n, float mu, float sd) {
-  std::normal_distribution<float> d(mu, sd);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g_rng);
-  return v;
-}
-static std::vector<float> randu(size_t n, float lo, float hi) {
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g_rng);
-  return v;
-}
-// normwise relative error: max|gpu - ref| / max|ref| (elementwise relative error is meaningless near 0)
-template <typename A, typename B>
-static double nrel(const std::vector<A>& a, const std::vector<B>& b) {
-  double d = 0, m = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    double x = (double)a[i], y = (double)b[i];
-    if (std::isnan(x) != std::isnan(y)) return INFINITY;
-    if (std::isnan(x)) continue;
-    d = std::max(d, std::fabs(x - y));
-    m = std::max(m, std::fabs(y));
-  }
-  return m > 0 ? d / m : d;
-}
-static double srel(double a, double b) { return std::fabs(a - b) / std::max(std::fabs(b), 1e-30); }
 static double time_ms(const std::function<void()>& f, int reps = 20) {
   cudaEvent_t a, b;
   CK(cudaEventCreate(&a));
@@ -108,7 +81,7 @@ static double time_ms(const std::function<void()>& f, int reps = 20) {
   return t[t.size() / 2];
 }
 static void report(const std::string& op, const std::string& size, double err, double ms, bool extra_ok = true) {
-  bool pass = err <= TOL && extra_ok && std::isfinite(err);
+  bool pass = passes(err, extra_ok);
   g_rows.push_back({op, size, err, pass, ms});
   std::printf("  %-28s %-26s err %.3e  %s  %9.4f ms\n", op.c_str(), size.c_str(), err, pass ? "PASS" : "FAIL", ms);
   std::fflush(stdout);
@@ -250,45 +223,11 @@ static void check_pool() {
 }
 
 // ---------------- loss ----------------
-struct Levels {
-  std::vector<int> hs, ws, strides, start;
-  std::vector<float> pts;
-  int P = 0;
-};
-static Levels make_levels(int H, int W) {
-  Levels L;
-  int h = H / 8, w = W / 8;
-  for (int l = 0; l < 5; ++l) {
-    int s = 8 << l;
-    if (l <= 2) {
-      h = H / s;
-      w = W / s;
-    } else {
-      h = (h + 1) / 2;
-      w = (w + 1) / 2;
-    }
-    L.hs.push_back(h);
-    L.ws.push_back(w);
-    L.strides.push_back(s);
-    L.start.push_back(L.P);
-    for (int i = 0; i < h; ++i)
-      for (int j = 0; j < w; ++j) {
-        L.pts.push_back((float)(j * s));
-        L.pts.push_back((float)(i * s));
-        L.pts.push_back((float)s);
-      }
-    L.P += h * w;
-  }
-  L.start.push_back(L.P);
-  return L;
-}
 static void check_loss_case(const char* name, const Levels& lv, float IW, float IH, int C, int G, int nlab, bool timed) {
   int P = lv.P;
   auto cls = randn((size_t)P * C, -4.6f, 1.5f), obj = randn(P, 0, 1.5f);
-  std::vector<float> dist((size_t)P * 4);
+  auto dist = loss_dists(lv.pts, P);
   std::uniform_real_distribution<float> U(0, 1);
-  for (int p = 0; p < P; ++p)
-    for (int k = 0; k < 4; ++k) dist[4 * p + k] = U(g_rng) < 0.05f ? 0.f : lv.pts[3 * p + 2] * (0.5f + 5.5f * U(g_rng));
   std::vector<float> gt;
   std::vector<int> lab;
   for (int g = 0; g < G; ++g) {
@@ -307,34 +246,31 @@ static void check_loss_case(const char* name, const Levels& lv, float IW, float 
         *g_mean = dalloc<float>(2 * C), *g_sigma = dalloc<float>(2 * C);
   double* d_stats = dalloc<double>(8);
   void* ws = dalloc<char>(aa_loss_workspace_bytes(P, G));
-  auto r0 = aaref::loss(cls.data(), dist.data(), obj.data(), lv.pts.data(), gt.data(), lab.data(), mean.data(),
-                        sigma.data(), P, C, G, 0, 0, 0);
-  double wpos = G > 0 ? 1.0 / G : 0, wneg = 1.0 / std::max(r0.sumC, 1.0), wctr = G > 0 ? 0.75 / 2 : 0;
+  const LossWeights w = single_image_weights(cls.data(), dist.data(), obj.data(), lv.pts.data(), gt.data(),
+                                             lab.data(), mean.data(), sigma.data(), P, C, G);
   auto r = aaref::loss(cls.data(), dist.data(), obj.data(), lv.pts.data(), gt.data(), lab.data(), mean.data(),
-                       sigma.data(), P, C, G, wpos, wneg, wctr);
+                       sigma.data(), P, C, G, w.wpos, w.wneg, w.wctr);
   auto ff = [&] {
     CKI(aa_loss_forward(d_cls, d_dist, d_obj, d_pts, d_gt, d_lab, d_mean, d_sigma, P, C, G, ws, d_stats, 0));
   };
   auto fb = [&] {
     CKI(aa_loss_backward(d_cls, d_dist, d_obj, d_pts, d_gt, d_lab, d_mean, d_sigma, P, C, G, ws, d_stats,
-                         (float)wpos, (float)wneg, (float)wctr, g_cls, g_dist, g_obj, g_mean, g_sigma, 0, 0));
+                         (float)w.wpos, (float)w.wneg, (float)w.wctr, g_cls, g_dist, g_obj, g_mean, g_sigma, 0, 0));
   };
   ff();
   fb();
   CK(cudaDeviceSynchronize());
   auto st = download(d_stats, 8);
-  double ef = std::max({srel(st[0], r.Lpos), srel(st[1], r.Lneg), G ? srel(st[2], r.sumC) : std::fabs(st[2]),
-                        G ? srel(st[5], r.z) : std::fabs(st[5])});
+  double ef = loss_fwd_err(st.data(), r, G);
   bool count_ok = (long)st[4] == r.npairs;
-  std::printf("    %s: Lpos %.6g/%.6g Lneg %.6g/%.6g sumC %.6g/%.6g z %.6g/%.6g pairs %ld/%ld\n", name, st[0], r.Lpos,
-              st[1], r.Lneg, st[2], r.sumC, st[5], r.z, (long)st[4], r.npairs);
-  std::string sz = "P=" + std::to_string(P) + " C=" + std::to_string(C) + " G=" + std::to_string(G);
+  print_loss_fwd(name, st.data(), r);
+  std::string sz = loss_size(P, C, G);
   double tf = timed ? time_ms(ff) : 0;
   report(std::string("loss_fwd ") + name, sz, ef, tf, count_ok);
   double ec = nrel(download(g_cls, (size_t)P * C), r.dcls), ed = nrel(download(g_dist, (size_t)P * 4), r.ddist),
          eo = nrel(download(g_obj, P), r.dobj), em = nrel(download(g_mean, 2 * C), r.dmean),
          es = nrel(download(g_sigma, 2 * C), r.dsigma);
-  std::printf("    %s grads: cls %.2e dist %.2e obj %.2e mean %.2e sigma %.2e\n", name, ec, ed, eo, em, es);
+  print_loss_grads(name, ec, ed, eo, em, es);
   double tb = timed ? time_ms(fb) : 0;
   report(std::string("loss_bwd ") + name, sz, std::max({ec, ed, eo, em, es}), tb);
   for (void* p : std::vector<void*>{d_cls, d_obj, d_dist, d_pts, d_gt, d_mean, d_sigma, d_lab, g_cls, g_dist, g_obj,
@@ -350,31 +286,11 @@ static void check_loss() {
 }
 
 // ---------------- post-processing + NMS ----------------
-static bool same_dets(const std::vector<aaref::Det>& ref, const std::vector<float>& b, const std::vector<float>& s,
-                      const std::vector<int>& l, int n, double* err) {
-  *err = 0;
-  if ((int)ref.size() != n) {
-    std::printf("    count %d vs twin %zu\n", n, ref.size());
-    *err = INFINITY;
-    return false;
-  }
-  bool ok = true;
-  for (int i = 0; i < n; ++i) {
-    ok &= ref[i].label == l[i];
-    for (int k = 0; k < 4; ++k) *err = std::max(*err, srel(b[4 * i + k], ref[i].box[k]) * (ref[i].box[k] != 0));
-    *err = std::max(*err, srel(s[i], ref[i].score));
-  }
-  if (!ok) std::printf("    label mismatch\n");
-  return ok;
-}
 static void check_postprocess() {
   Levels lv = make_levels(800, 1216);
   int P = lv.P, C = 80, L = 5, K = 1000, max_out = 100;
   auto cls = randn((size_t)P * C, -5.f, 1.5f), obj = randn(P, 0, 1.5f);
-  std::vector<float> dist((size_t)P * 4);
-  std::uniform_real_distribution<float> U(0, 1);
-  for (int p = 0; p < P; ++p)
-    for (int k = 0; k < 4; ++k) dist[4 * p + k] = U(g_rng) < 0.02f ? 0.f : lv.pts[3 * p + 2] * 4 * U(g_rng);
+  auto dist = pp_dists(lv.pts, P);
   float img_w = 1199.f, img_h = 800.f, isw = 1.f / 1.874f, ish = 1.f / 1.8735f;
   float *d_cls = upload(cls), *d_obj = upload(obj), *d_dist = upload(dist), *d_pts = upload(lv.pts);
   int* d_ls = upload(lv.start);
@@ -395,28 +311,15 @@ static void check_postprocess() {
   report("postprocess (topk+decode+nms)", "P=20267 C=80 K=1000", err, time_ms(f), ok);
   CK(cudaFree(d_cls)); CK(cudaFree(d_obj)); CK(cudaFree(d_dist)); CK(cudaFree(d_pts)); CK(cudaFree(d_ls));
   CK(cudaFree(ws));
-  // standalone NMS: random boxes x 80 classes
+  // standalone NMS: random boxes x 80 classes (8 of them used: many same-class overlaps), exact score ties
   for (int nb : {1000, 5000}) {
-    std::vector<aaref::Det> dets(nb);
-    std::vector<float> bx, sc;
-    std::vector<int> lb;
-    for (auto& d : dets) {
-      float cx = 1216 * U(g_rng), cy = 800 * U(g_rng), w = 10 + 200 * U(g_rng), h = 10 + 200 * U(g_rng);
-      int cl = (int)(U(g_rng) * 8) % 8;  // 8 distinct classes among 80 -> many same-class overlaps
-      cl = cl * 10;
-      float b[4] = {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2};
-      for (int k = 0; k < 4; ++k) d.box[k] = b[k], bx.push_back(b[k]);
-      d.score = std::round(U(g_rng) * 200) / 200;  // exact ties
-      d.label = cl;
-      sc.push_back(d.score);
-      lb.push_back(cl);
-    }
-    float *db = upload(bx), *ds = upload(sc), *o_b = dalloc<float>(4 * nb), *o_s = dalloc<float>(nb);
-    int *dl = upload(lb), *o_l = dalloc<int>(nb), *o_c = dalloc<int>(1);
+    NmsBoxes in = rand_nms_boxes(nb, 1216, 800, 200);
+    float *db = upload(in.bx), *ds = upload(in.sc), *o_b = dalloc<float>(4 * nb), *o_s = dalloc<float>(nb);
+    int *dl = upload(in.lb), *o_l = dalloc<int>(nb), *o_c = dalloc<int>(1);
     void* w = dalloc<char>(aa_nms_workspace_bytes(nb));
     auto fn = [&] { CKI(aa_nms(db, ds, dl, nb, 0.6f, nb, w, o_b, o_s, o_l, o_c, 0)); };
     fn();
-    auto r2 = aaref::nms(dets, 0.6f, nb);
+    auto r2 = aaref::nms(in.dets, 0.6f, nb);
     int n2 = download(o_c, 1)[0];
     double e2;
     bool ok2 = same_dets(r2, download(o_b, 4 * nb), download(o_s, nb), download(o_l, nb), n2, &e2);
@@ -426,35 +329,18 @@ static void check_postprocess() {
 }
 static void check_nms_goldens(const std::string& dir) {
   for (const char* name : {"nms_case1", "nms_case2"}) {
-    std::ifstream f(dir + "/" + name + ".txt");
-    std::string tag;
-    int n;
-    double thr;
-    if (!(f >> tag >> n >> thr)) {
+    NmsGolden g;
+    if (!read_nms_golden(dir + "/" + name + ".txt", g)) {
       std::printf("    (golden %s not found in %s; skipped)\n", name, dir.c_str());
       continue;
     }
-    std::vector<float> bx(4 * n), sc(n);
-    std::vector<int> lb(n);
-    for (int i = 0; i < n; ++i) {
-      double v;
-      for (int k = 0; k < 4; ++k) f >> v, bx[4 * i + k] = (float)v;
-      f >> v;
-      sc[i] = (float)v;
-      f >> lb[i];
-    }
-    int k;
-    f >> k;
-    std::vector<int> keep(k);
-    for (int& i : keep) f >> i;
-    float *db = upload(bx), *ds = upload(sc), *o_b = dalloc<float>(4 * n), *o_s = dalloc<float>(n);
-    int *dl = upload(lb), *o_l = dalloc<int>(n), *o_c = dalloc<int>(1);
+    const int n = g.n;
+    float *db = upload(g.bx), *ds = upload(g.sc), *o_b = dalloc<float>(4 * n), *o_s = dalloc<float>(n);
+    int *dl = upload(g.lb), *o_l = dalloc<int>(n), *o_c = dalloc<int>(1);
     void* w = dalloc<char>(aa_nms_workspace_bytes(n));
-    CKI(aa_nms(db, ds, dl, n, (float)thr, n, w, o_b, o_s, o_l, o_c, 0));
+    CKI(aa_nms(db, ds, dl, n, (float)g.thr, n, w, o_b, o_s, o_l, o_c, 0));
     int m = download(o_c, 1)[0];
-    auto gb = download(o_b, 4 * (size_t)n);
-    bool ok = m == k;
-    for (int i = 0; ok && i < m; ++i) ok = std::memcmp(&gb[4 * i], &bx[4 * keep[i]], 16) == 0;
+    bool ok = g.same_keep(download(o_b, 4 * (size_t)n), m);
     report(std::string("nms golden ") + name, std::to_string(n) + " boxes (mmcv keep)", ok ? 0.0 : 1.0, 0, ok);
     for (void* p : std::vector<void*>{db, ds, o_b, o_s, dl, o_l, o_c, w}) CK(cudaFree(p));
   }
@@ -464,25 +350,10 @@ static void check_nms_goldens(const std::string& dir) {
 static void check_sgd() {
   const long long total = 36150938;  // trainable parameters of the COCO model (AA_2 §8)
   const long long sizes[] = {256, 512, 2048, 65536, 147456, 262144, 589824, 1048576, 2359296};
-  std::vector<AaSgdSeg> segs;
-  std::uniform_int_distribution<int> pick(0, 8);
-  long long off = 0;
   float* P = dalloc<float>(total);
   float* Gd = dalloc<float>(total);
   float* B = dalloc<float>(total);
-  while (off < total) {
-    long long n = std::min(sizes[pick(g_rng)], total - off);
-    AaSgdSeg s;
-    s.p = P + off;
-    s.g = (segs.size() % 7 == 3) ? nullptr : Gd + off;
-    s.buf = B + off;
-    s.start = off;
-    s.n = n;
-    s.wd = n <= 2048 ? 0.f : 1e-4f;
-    s.first = 1;
-    segs.push_back(s);
-    off += n;
-  }
+  std::vector<AaSgdSeg> segs = make_sgd_segs(total, sizes, 9, P, Gd, B);
   auto p0 = randn(total, 0, 0.05f), g0 = randn(total, 0, 0.01f), g1 = randn(total, 0, 0.01f);
   CK(cudaMemcpy(P, p0.data(), total * 4, cudaMemcpyHostToDevice));
   CK(cudaMemcpy(Gd, g0.data(), total * 4, cudaMemcpyHostToDevice));
@@ -495,23 +366,9 @@ static void check_sgd() {
   CK(cudaMemcpy(Gd, g1.data(), total * 4, cudaMemcpyHostToDevice));
   CKI(aa_sgd_update(dsegs, ns, total, 0.005f, 0.9f, 0));  // step 2
   CK(cudaDeviceSynchronize());
-  std::vector<double> pr(total), br(total, 0);
-  for (auto& s : segs)
-    for (long long i = s.start; i < s.start + s.n; ++i) {
-      pr[i] = p0[i];
-      if (!s.g) continue;
-      aaref::sgd(pr[i], g0[i], br[i], 0.01, 0.9, s.wd, true);
-      aaref::sgd(pr[i], g1[i], br[i], 0.005, 0.9, s.wd, false);
-    }
-  double e = std::max(nrel(download(P, total), pr), nrel(download(B, total), br));
-  // compare the update itself (p - p0), which is what a 1e-3 tolerance should judge
-  auto pg = download(P, total);
-  std::vector<double> du(total), dr(total);
-  for (long long i = 0; i < total; ++i) {
-    du[i] = (double)pg[i] - p0[i];
-    dr[i] = pr[i] - p0[i];
-  }
-  e = std::max(e, nrel(du, dr));
+  std::vector<double> pr, br;
+  sgd_twin_two_steps(segs, p0, g0, g1, 0.01, 0.005, 0.9, pr, br);
+  double e = sgd_err(download(P, total), download(B, total), p0, pr, br);  // p, buf and the update p - p0
   double t = time_ms([&] { CKI(aa_sgd_update(dsegs, ns, total, 0.005f, 0.9f, 0)); }, 10);
   report("sgd_update (one launch)", std::to_string(total) + " params, " + std::to_string(ns) + " tensors", e, t);
   CK(cudaFree(P)); CK(cudaFree(Gd)); CK(cudaFree(B)); CK(cudaFree(dsegs));

@@ -13,6 +13,7 @@
 #include "cuda_emu.h"
 #include "aa_all.cu"  // emu_src/aa_all.cu, which includes the emu_src copies of every src/*.cu
 #include "aa_ref.h"
+#include "check_support.h"  // gpu_check's helpers: TOL, g_rng, randn/randu, nrel/srel, levels, loss/NMS/SGD
 
 #include <signal.h>
 #include <spawn.h>
@@ -32,40 +33,11 @@
 #include <string>
 #include <vector>
 
-// ---------------------------------------------------------------- gpu_check's helpers (host memory here)
-static const double TOL = 1e-3;
+// ---------------------------------------------------------------- this test's report (host memory here)
 static int g_cases = 0, g_failed = 0;
-static std::mt19937 g_rng(12345);
 
-static std::vector<float> randn(size_t n, float mu, float sd) {
-  std::normal_distribution<float> d(mu, sd);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g_rng);
-  return v;
-}
-static std::vector<float> randu(size_t n, float lo, float hi) {
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g_rng);
-  return v;
-}
-// normwise relative error: max|got - ref| / max|ref|
-template <typename A, typename B>
-static double nrel(const std::vector<A>& a, const std::vector<B>& b) {
-  if (a.size() != b.size()) return INFINITY;
-  double d = 0, m = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    double x = (double)a[i], y = (double)b[i];
-    if (std::isnan(x) != std::isnan(y)) return INFINITY;
-    if (std::isnan(x)) continue;
-    d = std::max(d, std::fabs(x - y));
-    m = std::max(m, std::fabs(y));
-  }
-  return m > 0 ? d / m : d;
-}
-static double srel(double a, double b) { return std::fabs(a - b) / std::max(std::fabs(b), 1e-30); }
 static void report(const std::string& op, const std::string& size, double err, bool extra_ok = true) {
-  bool pass = err <= TOL && extra_ok && std::isfinite(err);
+  bool pass = passes(err, extra_ok);
   ++g_cases;
   g_failed += !pass;
   std::printf("  %-38s %-42s err %.3e  %s\n", op.c_str(), size.c_str(), err, pass ? "PASS" : "FAIL");
@@ -255,41 +227,14 @@ static void check_upsample(int NC, int Hi, int Wi, int Ho, int Wo) {
 }
 
 // ---------------------------------------------------------------- loss (aa_loss.cu)
-struct Levels {
-  std::vector<int> start;
-  std::vector<float> pts;
-  int P = 0;
-};
-static Levels make_levels(int H, int W) {  // gpu_check.make_levels: strides 8..128, (x, y, stride) per point
-  Levels L;
-  int h = H / 8, w = W / 8;
-  for (int l = 0; l < 5; ++l) {
-    int s = 8 << l;
-    if (l <= 2) {
-      h = H / s;
-      w = W / s;
-    } else {
-      h = (h + 1) / 2;
-      w = (w + 1) / 2;
-    }
-    L.start.push_back(L.P);
-    for (int i = 0; i < h; ++i)
-      for (int j = 0; j < w; ++j) L.pts.insert(L.pts.end(), {(float)(j * s), (float)(i * s), (float)s});
-    L.P += h * w;
-  }
-  L.start.push_back(L.P);
-  return L;
-}
 // F1 aa_loss_fwd_maxiou (launched as aa_loss_forward does): m[p] = max_g IoU(pred_p, target_pg), vs the twin's
 // double IoU (aaref::giou, as in aaref::loss). B3 aa_loss_bwd_prior: dmean/dsigma = Σ of the per-GT partials.
 static void check_loss_kernels() {
   Levels lv = make_levels(64, 96);
   const int P = lv.P, G = 6, C = 300;
   const float IW = 96, IH = 64;
-  std::vector<float> dist((size_t)P * 4), gt;
+  std::vector<float> dist = loss_dists(lv.pts, P), gt;
   std::uniform_real_distribution<float> U(0, 1);
-  for (int p = 0; p < P; ++p)
-    for (int k = 0; k < 4; ++k) dist[4 * p + k] = U(g_rng) < 0.05f ? 0.f : lv.pts[3 * p + 2] * (0.5f + 5.5f * U(g_rng));
   for (int g = 0; g < G; ++g) {
     float cx = IW * U(g_rng), cy = IH * U(g_rng), bw = 4 + 40 * U(g_rng), bh = 4 + 40 * U(g_rng);
     float x1 = std::max(0.f, cx - bw / 2), y1 = std::max(0.f, cy - bh / 2);
@@ -363,20 +308,17 @@ static LossOut run_loss(const std::string& name, const std::vector<float>& pts, 
   auto r = aaref::loss(cls.data(), dist.data(), obj.data(), pts.data(), gtp, labp, mean.data(), sigma.data(), P, C, G,
                        wpos, wneg, wctr);
   const auto& st = o.stats;
-  double ef = std::max({srel(st[0], r.Lpos), srel(st[1], r.Lneg), G ? srel(st[2], r.sumC) : std::fabs(st[2]),
-                        G ? srel(st[5], r.z) : std::fabs(st[5])});
+  double ef = loss_fwd_err(st.data(), r, G);
   bool count_ok = (long)st[4] == r.npairs && st[3] == G && st[6] == 0 && st[7] == 0;
-  if (print)
-    std::printf("    %s: Lpos %.6g/%.6g Lneg %.6g/%.6g sumC %.6g/%.6g z %.6g/%.6g pairs %ld/%ld\n", name.c_str(),
-                st[0], r.Lpos, st[1], r.Lneg, st[2], r.sumC, st[5], r.z, (long)st[4], r.npairs);
-  std::string sz = "P=" + std::to_string(P) + " C=" + std::to_string(C) + " G=" + std::to_string(G);
+  if (print) print_loss_fwd(name.c_str(), st.data(), r);
+  std::string sz = loss_size(P, C, G);
   if (print) report("loss_fwd " + name, sz, ef, count_ok && rc == 0);
   std::vector<double> wm = r.dmean, wsg = r.dsigma;
   if (accumulate_prior) wm.clear(), wsg.clear();  // the caller compares the accumulated prior gradients
   double ec = nrel(o.dcls, r.dcls), ed = nrel(o.ddist, r.ddist), eo = nrel(o.dobj, r.dobj),
          em = wm.empty() ? 0 : nrel(dmean, wm), es = wsg.empty() ? 0 : nrel(dsigma, wsg);
   if (print) {
-    std::printf("    %s grads: cls %.2e dist %.2e obj %.2e mean %.2e sigma %.2e\n", name.c_str(), ec, ed, eo, em, es);
+    print_loss_grads(name.c_str(), ec, ed, eo, em, es);
     report("loss_bwd " + name, sz, std::max({ec, ed, eo, em, es}), rc == 0);
   }
   o.err = std::max({ef, ec, ed, eo, em, es});
@@ -402,16 +344,12 @@ static void check_loss_case(const char* name, int IW, int IH, int C, const std::
   const int G = (int)lab.size();
   auto pts = two_levels(IW, IH, &P);
   auto cls = randn((size_t)P * C, -4.6f, 1.5f), obj = randn(P, 0, 1.5f);
-  std::vector<float> dist((size_t)P * 4);
-  std::uniform_real_distribution<float> U(0, 1);
-  for (int p = 0; p < P; ++p)
-    for (int k = 0; k < 4; ++k) dist[4 * p + k] = U(g_rng) < 0.05f ? 0.f : pts[3 * p + 2] * (0.5f + 5.5f * U(g_rng));
+  auto dist = loss_dists(pts, P);
   auto mean = randu(2 * C, -0.3f, 0.3f), sigma = randu(2 * C, 0.7f, 1.5f);
-  auto r0 = aaref::loss(cls.data(), dist.data(), obj.data(), pts.data(), gt.data(), lab.data(), mean.data(),
-                        sigma.data(), P, C, G, 0, 0, 0);
-  double wpos = G > 0 ? 1.0 / G : 0, wneg = 1.0 / std::max(r0.sumC, 1.0), wctr = G > 0 ? 0.75 / 2 : 0;
+  const LossWeights w = single_image_weights(cls.data(), dist.data(), obj.data(), pts.data(), gt.data(), lab.data(),
+                                             mean.data(), sigma.data(), P, C, G);
   std::vector<float> dmean(2 * C, -7.f), dsigma(2 * C, -7.f);
-  run_loss(name, pts, P, C, G, cls, dist, obj, gt, lab, mean, sigma, wpos, wneg, wctr, dmean, dsigma, 0, true);
+  run_loss(name, pts, P, C, G, cls, dist, obj, gt, lab, mean, sigma, w.wpos, w.wneg, w.wctr, dmean, dsigma, 0, true);
 }
 
 // The MMDetection loss goldens of host_tests (tests/data/c*.txt): every image through the kernels with
@@ -525,24 +463,6 @@ static void check_loss_goldens(const std::string& dir) {
 }
 
 // ---------------------------------------------------------------- post-processing + NMS (aa_postprocess.cu)
-static bool same_dets(const std::vector<aaref::Det>& ref, const std::vector<float>& b, const std::vector<float>& s,
-                      const std::vector<int>& l, int n, double* err) {
-  *err = 0;
-  if ((int)ref.size() != n) {
-    std::printf("    count %d vs twin %zu\n", n, ref.size());
-    *err = INFINITY;
-    return false;
-  }
-  bool ok = true;
-  for (int i = 0; i < n; ++i) {
-    ok &= ref[i].label == l[i];
-    for (int k = 0; k < 4; ++k) *err = std::max(*err, srel(b[4 * i + k], ref[i].box[k]) * (ref[i].box[k] != 0));
-    *err = std::max(*err, srel(s[i], ref[i].score));
-  }
-  if (!ok) std::printf("    label mismatch\n");
-  return ok;
-}
-
 // aa_postprocess end to end (gpu_check.check_postprocess, smaller): top-k per level (aa_pp_topk_levels: radix
 // select over 1024 threads, block scans with __shfl_up_sync, bin select with __shfl_sync/__ballot_sync, bitonic
 // sort), decode, NMS, vs aaref::postprocess. The top-k output left in the workspace (cand_idx/cand_prob/cand_count:
@@ -555,14 +475,11 @@ static void check_postprocess(int H, int W, int L, int C, int K, int max_out, fl
   lv.pts.resize(3 * (size_t)lv.P);
   const int P = lv.P, n = L * K;
   auto cls = randn((size_t)P * C, cls_mean, 1.5f), obj = randn(P, 0, 1.5f);
-  if (ties) {
+  auto dist = pp_dists(lv.pts, P);
+  if (ties) {  // (after the draws: the same random stream as without ties)
     for (auto& v : cls) v = std::round(v * 4) / 4;
     for (auto& v : obj) v = std::round(v * 2) / 2;
   }
-  std::vector<float> dist((size_t)P * 4);
-  std::uniform_real_distribution<float> U(0, 1);
-  for (int p = 0; p < P; ++p)
-    for (int k = 0; k < 4; ++k) dist[4 * p + k] = U(g_rng) < 0.02f ? 0.f : lv.pts[3 * p + 2] * 4 * U(g_rng);
   const float img_w = W - 17.f, img_h = (float)H, isw = 1.f / 1.874f, ish = 1.f / 1.8735f, thr = 0.05f;
   std::vector<double> wsv = bytes_ws(aa_pp_workspace_bytes(L, K));
   std::vector<float> ob(4 * max_out, -7.f), os(max_out, -7.f);
@@ -608,68 +525,41 @@ static void check_postprocess(int H, int W, int L, int C, int K, int max_out, fl
 
 // aa_nms (every kernel runs here: init, sort, mask, select) on random boxes, vs aaref::nms (gpu_check's case)
 static void check_nms_random(int nb) {
-  std::vector<aaref::Det> dets(nb);
-  std::vector<float> bx, sc;
-  std::vector<int> lb;
-  std::uniform_real_distribution<float> U(0, 1);
-  for (auto& d : dets) {
-    float cx = 400 * U(g_rng), cy = 300 * U(g_rng), w = 10 + 150 * U(g_rng), h = 10 + 150 * U(g_rng);
-    int cl = (int)(U(g_rng) * 8) % 8 * 10;  // 8 distinct classes among 80 -> many same-class overlaps
-    float b[4] = {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2};
-    for (int k = 0; k < 4; ++k) d.box[k] = b[k], bx.push_back(b[k]);
-    d.score = std::round(U(g_rng) * 200) / 200;  // exact ties
-    d.label = cl;
-    sc.push_back(d.score);
-    lb.push_back(cl);
-  }
+  NmsBoxes in = rand_nms_boxes(nb, 400, 300, 150);  // 8 classes among 80, exact score ties
   std::vector<float> o_b(4 * nb, -7.f), o_s(nb, -7.f);
   std::vector<int> o_l(nb, -7), o_c(1, -7);
   std::vector<double> w = bytes_ws(aa_nms_workspace_bytes(nb));
-  int rc = aa_nms(bx.data(), sc.data(), lb.data(), nb, 0.6f, nb, w.data(), o_b.data(), o_s.data(), o_l.data(), o_c.data(), 0);
-  auto r2 = aaref::nms(dets, 0.6f, nb);
+  int rc = aa_nms(in.bx.data(), in.sc.data(), in.lb.data(), nb, 0.6f, nb, w.data(), o_b.data(), o_s.data(), o_l.data(),
+                  o_c.data(), 0);
+  auto r2 = aaref::nms(in.dets, 0.6f, nb);
   double e2;
   bool ok = same_dets(r2, o_b, o_s, o_l, o_c[0], &e2);
   report("nms (class-aware)", std::to_string(nb) + " boxes -> " + std::to_string(o_c[0]) + " kept", e2, ok && rc == 0);
   // max_out cuts the walk: the first 7 of the same list
-  rc = aa_nms(bx.data(), sc.data(), lb.data(), nb, 0.6f, 7, w.data(), o_b.data(), o_s.data(), o_l.data(), o_c.data(), 0);
-  ok = same_dets(aaref::nms(dets, 0.6f, 7), o_b, o_s, o_l, o_c[0], &e2);
+  rc = aa_nms(in.bx.data(), in.sc.data(), in.lb.data(), nb, 0.6f, 7, w.data(), o_b.data(), o_s.data(), o_l.data(),
+              o_c.data(), 0);
+  ok = same_dets(aaref::nms(in.dets, 0.6f, 7), o_b, o_s, o_l, o_c[0], &e2);
   report("nms max_out=7", std::to_string(nb) + " boxes", e2, ok && rc == 0);
 }
 
 // the MMCV goldens (tests/data/nms_case*.txt, from shared goldens): gpu_check.check_nms_goldens, keep lists exact
 static void check_nms_goldens(const std::string& dir) {
   for (const char* name : {"nms_case1", "nms_case2"}) {
-    std::ifstream f(dir + "/" + name + ".txt");
-    std::string tag;
-    int n;
-    double thr;
-    if (!(f >> tag >> n >> thr)) {
+    NmsGolden g;
+    if (!read_nms_golden(dir + "/" + name + ".txt", g)) {
       report(std::string("nms golden ") + name, "not found in " + dir, INFINITY, false);
       continue;
     }
-    std::vector<float> bx(4 * n), sc(n);
-    std::vector<int> lb(n);
-    for (int i = 0; i < n; ++i) {
-      double v;
-      for (int k = 0; k < 4; ++k) f >> v, bx[4 * i + k] = (float)v;
-      f >> v;
-      sc[i] = (float)v;
-      f >> lb[i];
-    }
-    int k;
-    f >> k;
-    std::vector<int> keep(k);
-    for (int& i : keep) f >> i;
+    const int n = g.n;
     std::vector<float> o_b(4 * n, -7.f), o_s(n, -7.f);
     std::vector<int> o_l(n, -7), o_c(1, -7);
     std::vector<double> w = bytes_ws(aa_nms_workspace_bytes(n));
-    int rc = aa_nms(bx.data(), sc.data(), lb.data(), n, (float)thr, n, w.data(), o_b.data(), o_s.data(), o_l.data(),
-                    o_c.data(), 0);
+    int rc = aa_nms(g.bx.data(), g.sc.data(), g.lb.data(), n, (float)g.thr, n, w.data(), o_b.data(), o_s.data(),
+                    o_l.data(), o_c.data(), 0);
     int m = o_c[0];
-    bool ok = m == k && rc == 0;
-    for (int i = 0; ok && i < m; ++i) ok = std::memcmp(&o_b[4 * i], &bx[4 * keep[i]], 16) == 0;
+    bool ok = rc == 0 && g.same_keep(o_b, m);
     report(std::string("nms golden ") + name, std::to_string(n) + " boxes -> " + std::to_string(m) + " (mmcv keep " +
-                                                  std::to_string(k) + ")", ok ? 0.0 : 1.0, ok);
+                                                  std::to_string(g.keep.size()) + ")", ok ? 0.0 : 1.0, ok);
   }
 }
 
@@ -677,23 +567,8 @@ static void check_nms_goldens(const std::string& dir) {
 static void check_sgd() {
   const long long total = 23456;
   const long long sizes[] = {1, 7, 256, 300, 2048, 2049, 4000};
-  std::uniform_int_distribution<int> pick(0, 6);
   std::vector<float> Pv(total), Gv(total), Bv(total, 0.f);
-  std::vector<AaSgdSeg> segs;
-  long long off = 0;
-  while (off < total) {
-    long long n = std::min(sizes[pick(g_rng)], total - off);
-    AaSgdSeg s;
-    s.p = Pv.data() + off;
-    s.g = (segs.size() % 7 == 3) ? nullptr : Gv.data() + off;
-    s.buf = Bv.data() + off;
-    s.start = off;
-    s.n = n;
-    s.wd = n <= 2048 ? 0.f : 1e-4f;
-    s.first = 1;
-    segs.push_back(s);
-    off += n;
-  }
+  std::vector<AaSgdSeg> segs = make_sgd_segs(total, sizes, 7, Pv.data(), Gv.data(), Bv.data());
   auto p0 = randn(total, 0, 0.05f), g0 = randn(total, 0, 0.01f), g1 = randn(total, 0, 0.01f);
   Pv = p0;
   Gv = g0;
@@ -702,18 +577,9 @@ static void check_sgd() {
   for (auto& s : segs) s.first = 0;
   Gv = g1;
   rc |= aa_sgd_update(segs.data(), ns, total, 0.005f, 0.9f, 0);  // step 2
-  std::vector<double> pr(total), br(total, 0);
-  for (auto& s : segs)
-    for (long long i = s.start; i < s.start + s.n; ++i) {
-      pr[i] = p0[i];
-      if (!s.g) continue;
-      aaref::sgd(pr[i], g0[i], br[i], 0.01, 0.9, s.wd, true);
-      aaref::sgd(pr[i], g1[i], br[i], 0.005, 0.9, s.wd, false);
-    }
-  double e = std::max(nrel(Pv, pr), nrel(Bv, br));
-  std::vector<double> du(total), dr(total);  // the update itself (p - p0)
-  for (long long i = 0; i < total; ++i) du[i] = (double)Pv[i] - p0[i], dr[i] = pr[i] - p0[i];
-  e = std::max(e, nrel(du, dr));
+  std::vector<double> pr, br;
+  sgd_twin_two_steps(segs, p0, g0, g1, 0.01, 0.005, 0.9, pr, br);
+  double e = sgd_err(Pv, Bv, p0, pr, br);  // p, buf and the update itself (p - p0)
   report("sgd_update (two steps)", std::to_string(total) + " params, " + std::to_string(ns) + " tensors", e, rc == 0);
 }
 
