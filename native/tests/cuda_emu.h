@@ -490,34 +490,24 @@ inline int __ffsll(long long x) { return __builtin_ffsll(x); }
 inline int __popc(unsigned x) { return __builtin_popcount(x); }
 inline int __clz(int x) { return x == 0 ? 32 : __builtin_clz((unsigned)x); }
 
-inline float atomicAdd(float* p, float v) {
-  std::lock_guard<std::mutex> lock(cuda_emu::atomic_mutex);
-  float old = *p;
+namespace cuda_emu {
+// atomicAdd of a type without wrap-around concerns (float, double, unsigned, unsigned long long): under one mutex
+template <class T>
+inline T atomic_add(T* p, T v) {
+  std::lock_guard<std::mutex> lock(atomic_mutex);
+  T old = *p;
   *p = old + v;
   return old;
 }
-inline double atomicAdd(double* p, double v) {
-  std::lock_guard<std::mutex> lock(cuda_emu::atomic_mutex);
-  double old = *p;
-  *p = old + v;
-  return old;
-}
+}  // namespace cuda_emu
+inline float atomicAdd(float* p, float v) { return cuda_emu::atomic_add(p, v); }
+inline double atomicAdd(double* p, double v) { return cuda_emu::atomic_add(p, v); }
+inline unsigned atomicAdd(unsigned* p, unsigned v) { return cuda_emu::atomic_add(p, v); }
+inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) { return cuda_emu::atomic_add(p, v); }
 inline int atomicAdd(int* p, int v) {
   std::lock_guard<std::mutex> lock(cuda_emu::atomic_mutex);
   int old = *p;
   *p = (int)((unsigned)old + (unsigned)v);  // wraps, as on a GPU
-  return old;
-}
-inline unsigned atomicAdd(unsigned* p, unsigned v) {
-  std::lock_guard<std::mutex> lock(cuda_emu::atomic_mutex);
-  unsigned old = *p;
-  *p = old + v;
-  return old;
-}
-inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) {
-  std::lock_guard<std::mutex> lock(cuda_emu::atomic_mutex);
-  unsigned long long old = *p;
-  *p = old + v;
   return old;
 }
 inline int atomicMax(int* p, int v) {
