@@ -90,6 +90,7 @@ public final class Detector {
         Config cfg = ConfigLoader.loadNamed(config.toString(), java.util.List.of()); // a file, or a config built into the jar
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         ModelWeights.load(checkpoint, model, true);
+        autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
         Device dev = DeviceSelector.select(device);
         if (!dev.isCpu()) {
             model.to(dev);

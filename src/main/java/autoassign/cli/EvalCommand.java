@@ -171,6 +171,7 @@ public final class EvalCommand implements Callable<Integer> {
         CocoGroundTruth gt = CocoGroundTruth.read(gtFile);
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         ModelWeights.load(checkpoint, model, true);
+        autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
         Device dev = DeviceSelector.select(device, line -> {
             err.println(line);
             err.flush();

@@ -1,7 +1,8 @@
 package autoassign.config;
 
 /**
- * Training loop and hooks: {@code train_cfg}, {@code default_hooks}, {@code randomness}, {@code work_dir}.
+ * Training loop, hooks and environment: {@code train_cfg}, {@code default_hooks}, {@code randomness},
+ * {@code env_cfg}, {@code work_dir}.
  *
  * @param maxEpochs          {@code train_cfg.max_epochs} (12)
  * @param valInterval        {@code train_cfg.val_interval}: evaluate every this many epochs (1)
@@ -11,9 +12,13 @@ package autoassign.config;
  * @param seed               {@code randomness.seed}: data order, flips and initialisation
  * @param deterministic      {@code randomness.deterministic}
  * @param workDir            {@code work_dir} (null: chosen by the CLI)
+ * @param cudnnBenchmark     {@code env_cfg.cudnn_benchmark} (false, MMDetection's default): on a GPU, time cuDNN's
+ *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
+ *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
+ *                           and not used (the engine picks NCCL on GPUs and in-process workers on the CPU).
  */
 public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int checkpointInterval, int maxKeepCkpts,
-                            long seed, boolean deterministic, String workDir) {
+                            long seed, boolean deterministic, String workDir, boolean cudnnBenchmark) {
 
     static RuntimeConfig from(ConfigNode root) {
         ConfigNode t = root.requiredChild("train_cfg");
@@ -38,6 +43,16 @@ public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int
         boolean det = r.bool("deterministic", false);
         r.finish();
         String workDir = root.string("work_dir", null);
-        return new RuntimeConfig(epochs, val, log, ckInt, keep, seed, det, workDir);
+        ConfigNode env = root.child("env_cfg");
+        boolean cudnnBenchmark = env.bool("cudnn_benchmark", false);
+        ConfigNode mp = env.child("mp_cfg");
+        mp.string("mp_start_method", "fork");
+        mp.integer("opencv_num_threads", 0);
+        mp.finish();
+        ConfigNode dist = env.child("dist_cfg");
+        dist.choice("backend", "nccl", "nccl", "gloo");
+        dist.finish();
+        env.finish();
+        return new RuntimeConfig(epochs, val, log, ckInt, keep, seed, det, workDir, cudnnBenchmark);
     }
 }

@@ -152,6 +152,7 @@ public final class Trainer {
 
     private Result train() throws IOException {
         if (main) Files.createDirectories(workDir);
+        autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
         Device device = replica != null ? replica.device() : DeviceSelector.select(opt.device(), out::println);
         out.println("work dir: " + workDir.toAbsolutePath());
         out.println("config: " + cfg.source() + " | epochs " + epochs + " | batch " + batchSize

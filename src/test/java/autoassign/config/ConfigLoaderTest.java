@@ -134,6 +134,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void envCfgAsMmdetection() throws Exception {
+        assertFalse(ConfigLoader.load(R50).runtime().cudnnBenchmark());
+        assertTrue(ConfigLoader.load(R50, List.of("env_cfg.cudnn_benchmark=true")).runtime().cudnnBenchmark());
+        assertEquals("env_cfg.dist_cfg.backend", fails("env_cfg.dist_cfg.backend=mpi").key());
+        assertEquals("env_cfg.cudnn_bench", fails("env_cfg.cudnn_bench=true").key());
+    }
+
+    @Test
     void unknownKeysAreErrors() throws Exception {
         ConfigException e = fails("model.backbone.dpeth=50");
         assertEquals("model.backbone.dpeth", e.key());

@@ -29,7 +29,13 @@ public final class CudaOptions {
 
     public static void setFusedLoss(boolean on) { System.setProperty("autoassign.cuda.fusedLoss", Boolean.toString(on)); }
 
-    static boolean cudnnFind() { return bool("autoassign.cudnn.find", false); }
+    private static volatile boolean cudnnFindDefault;
+
+    /** Whether cuDNN's algorithms are timed (cudnnFind*) rather than taken from its heuristics. */
+    public static boolean cudnnFind() { return bool("autoassign.cudnn.find", cudnnFindDefault); }
+
+    /** The config's {@code env_cfg.cudnn_benchmark}: used unless {@code -Dautoassign.cudnn.find} says otherwise. */
+    public static void setCudnnFindDefault(boolean on) { cudnnFindDefault = on; }
 
     static long workspaceLimitBytes() { return Long.getLong("autoassign.cudnn.workspaceLimitMiB", 1024L) << 20; }
 
