@@ -20,6 +20,8 @@ source "$root/scripts/gpu_env.sh" || exit 2
 cd "$root"
 status=0
 xopts=() # extra JVM options of the next steps (set around a step, then emptied)
+# AA_DEVICE=cpu rehearses the script's Java steps here without a GPU (steps 2, 3, 6, 7: the plumbing, not the GPU)
+dev="${AA_DEVICE:-cuda:0}"
 step() { # step TITLE SECONDS CLASS ARGS...
   local title="$1" secs="$2"; shift 2
   echo; echo "=== $title"
@@ -30,17 +32,17 @@ step() { # step TITLE SECONDS CLASS ARGS...
   echo "=== $title: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || status=1
 }
-r50_bench() { # r50_bench TITLE SECONDS train|infer RUNS JSON: the bench of the R50 config at 800x1216 on cuda:0
+r50_bench() { # r50_bench TITLE SECONDS train|infer RUNS JSON: the bench of the R50 config at 800x1216 on $dev
   local batch=2; [ "$3" = infer ] && batch=1
   step "$1" "$2" autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco --mode "$3" --size 800x1216 \
-      --batch $batch --warmup 2 --runs "$4" --device cuda:0 --json "$out/$5"
+      --batch $batch --warmup 2 --runs "$4" --device "$dev" --json "$out/$5"
 }
 only="${AA_STEPS:-1234567}"
-[[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device cuda:0 --reps 3
-[[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic cuda:0 5 256x256 2
+[[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device "$dev" --reps 3
+[[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2
 # the same with R50's backbone habits (frozen BN, stem and stage 1 frozen): the fused conv + BN (+ residual) + ReLU
 [[ $only == *2* ]] && step "2b tiny training steps with frozen BN, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
-    autoassign_tiny_synthetic cuda:0 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={type: BN, requires_grad: false}"
+    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={type: BN, requires_grad: false}"
 if [[ $only == *3* ]]; then
   r50_bench "3a R50 train step 2x800x1216" 200 train 5 ours_r50_train.json
   r50_bench "3b R50 inference 1x800x1216" 120 infer 5 ours_r50_infer.json
@@ -65,12 +67,12 @@ fi
 [[ $only == *5* ]] && step "5 NCCL one rank (real code path)" 200 autoassign.train.dist.NcclSelfCheck --work "$work/nccl" --no-train
 if [[ $only == *6* ]]; then
   tiny="$work/tiny"; data="$work/synthetic"
-  step "6a default job on CUDA" 300 autoassign.cli.Main train --device cuda:0 --work-dir "$tiny" --data-root "$data"
+  step "6a default job on CUDA" 300 autoassign.cli.Main train --device "$dev" --work-dir "$tiny" --data-root "$data"
   cp "$tiny/final.json" "$out/tiny_cuda_final.json" 2>/dev/null; cp "$tiny/curves.png" "$out/tiny_cuda_curves.png" 2>/dev/null
   step "6b eval on CUDA" 120 autoassign.cli.Main eval --config autoassign_tiny_synthetic \
-      --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --device cuda:0
+      --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --device "$dev"
   step "6c detect on CUDA" 120 autoassign.cli.Main detect --config autoassign_tiny_synthetic \
-      --checkpoint "$tiny/epoch_12.safetensors" --device cuda:0 --out "$out/detect" \
+      --checkpoint "$tiny/epoch_12.safetensors" --device "$dev" --out "$out/detect" \
       $(ls "$data"/images/*val* 2>/dev/null | head -2; ls "$data"/images/* 2>/dev/null | tail -1)
 fi
 # last, since cudnnFind's own time is unknown: the step and inference with measured (not heuristic) algorithms
