@@ -43,6 +43,18 @@ public final class OpChecks {
         }
     }
 
+    /** The largest {@link #relError} over a case's outputs; a missing, extra or reshaped output counts as +inf. */
+    public static double worstError(Tensor[] got, Tensor[] ref) {
+        if (got.length != ref.length) return Double.POSITIVE_INFINITY;
+        double worst = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (ref[i] == null && got[i] == null) continue;
+            if (ref[i] == null || got[i] == null || !Arrays.equals(ref[i].shape(), got[i].shape())) return Double.POSITIVE_INFINITY;
+            worst = Math.max(worst, relError(got[i].toFloatArray(), ref[i].toFloatArray()));
+        }
+        return worst;
+    }
+
     /** Relative error max|a − b| / max|b| (b the reference); NaN/length mismatch → +inf. */
     public static double relError(float[] a, float[] ref) {
         if (a.length != ref.length) return Double.POSITIVE_INFINITY;
