@@ -164,7 +164,7 @@ public final class Graph {
                     node.outputs[j].setGrad(null); // non-leaf gradients are not kept
                 }
                 if (!any) {
-                    activations.done(node, refs);
+                    activations.done(i, refs);
                     continue;
                 }
                 Tensor[] gradIn = node.fn.apply(gradOut);
@@ -177,7 +177,7 @@ public final class Graph {
                 for (Tensor t : gradOut) if (t != null) { refs.drop(t); dead.add(t); }
                 for (Tensor t : gradIn) if (t != null) dead.add(t);
                 refs.releaseDead(dead);
-                activations.done(node, refs);
+                activations.done(i, refs);
             }
             if (done != null) notifyReady(done, 0, listener);
         } catch (RuntimeException | Error e) {
@@ -254,10 +254,17 @@ public final class Graph {
     private static final class ActivationRefs {
         private final java.util.IdentityHashMap<DeviceBuffer, int[]> uses = new java.util.IdentityHashMap<>();
         private final java.util.Set<DeviceBuffer> pinned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        /** Per node (tape order): the distinct buffers of its inputs and outputs. */
+        private final List<List<DeviceBuffer>> perNode;
 
         ActivationRefs(List<Node> nodes, Tensor[] roots) {
             for (Tensor r : roots) if (r.storageBuffer() != null) pinned.add(r.storageBuffer());
-            for (Node n : nodes) for (DeviceBuffer b : buffers(n)) uses.computeIfAbsent(b, k -> new int[1])[0]++;
+            perNode = new ArrayList<>(nodes.size());
+            for (Node n : nodes) {
+                List<DeviceBuffer> bs = buffers(n);
+                perNode.add(bs);
+                for (DeviceBuffer b : bs) uses.computeIfAbsent(b, k -> new int[1])[0]++;
+            }
         }
 
         /** The distinct buffers of a node's inputs and outputs; pins those of leaves that require a gradient. */
@@ -275,9 +282,9 @@ public final class Graph {
             return out;
         }
 
-        /** {@code n}'s backward has run (or had nothing to do): its buffers lose one user. */
-        void done(Node n, GradRefs grads) {
-            for (DeviceBuffer b : buffers(n)) {
+        /** Node {@code i}'s backward has run (or had nothing to do): its buffers lose one user. */
+        void done(int i, GradRefs grads) {
+            for (DeviceBuffer b : perNode.get(i)) {
                 int[] c = uses.get(b);
                 if (c == null || --c[0] > 0) continue;
                 uses.remove(b);

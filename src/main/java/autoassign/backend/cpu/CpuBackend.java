@@ -225,9 +225,7 @@ public final class CpuBackend implements Backend {
     private Tensor channelAffineImpl(Tensor x, Tensor scale, Tensor shift) {
         Shape.checkRank("channelAffine", "input", x.shape(), 4);
         int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
-        if (scale.numel() != c || (shift != null && shift.numel() != c))
-            throw new IllegalArgumentException("channelAffine: input " + Shape.str(x.shape()) + " needs " + c
-                    + " scales/shifts, got " + Shape.str(scale.shape()) + (shift == null ? "" : " / " + Shape.str(shift.shape())));
+        ShapeChecks.perChannel("channelAffine", x, scale, shift);
         Tensor r = HostArrays.empty(x.shape());
         float[] in = x.data(), sc = scale.data(), sh = shift == null ? null : shift.data(), out = r.data();
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, hw)), (a, e) -> {

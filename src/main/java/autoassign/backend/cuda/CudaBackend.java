@@ -465,9 +465,7 @@ public final class CudaBackend implements Backend {
     private Tensor channelAffineImpl(Tensor x, Tensor scale, Tensor shift) {
         Shape.checkRank("channelAffine", "input", x.shape(), 4);
         int c = x.dim(1);
-        if (scale.numel() != c || (shift != null && shift.numel() != c))
-            throw new IllegalArgumentException("channelAffine: input " + Shape.str(x.shape()) + " needs " + c
-                    + " scales/shifts, got " + Shape.str(scale.shape()) + (shift == null ? "" : " / " + Shape.str(shift.shape())));
+        ShapeChecks.perChannel("channelAffine", x, scale, shift);
         long xp = ptr(x, "channelAffine", "input"), sp = ptr(scale, "channelAffine", "scale"), hp = ptr(shift, "channelAffine", "shift");
         Tensor y = empty(x.shape());
         long n = y.numel();
