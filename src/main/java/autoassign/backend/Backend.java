@@ -102,6 +102,13 @@ public interface Backend {
      */
     default FusedAutoAssignLoss fusedAutoAssignLoss() { return null; }
 
+    // ---- fused post-processing ----
+    /**
+     * Test-time post-processing on this device (top-k, decode, NMS), or null where inference downloads the head
+     * outputs and runs the CPU reference ({@code autoassign.postprocess.PostProcessor}).
+     */
+    default FusedPostProcess fusedPostProcess() { return null; }
+
     /** Peak device memory in bytes since start, or -1 where the backend does not track it (the CPU). */
     default long peakMemoryBytes() { return -1; }
 

@@ -1,15 +1,19 @@
 package autoassign.eval;
 
 import autoassign.autograd.Graph;
+import autoassign.backend.Backends;
+import autoassign.backend.FusedPostProcess;
 import autoassign.config.TestConfig;
 import autoassign.data.Batch;
 import autoassign.data.ImageMeta;
 import autoassign.model.AutoAssignDetector;
+import autoassign.loss.PointGrid;
 import autoassign.model.HeadOutputs;
 import autoassign.postprocess.Detections;
 import autoassign.postprocess.LevelOutput;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.postprocess.PostProcessor;
+import autoassign.tensor.Device;
 import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 import java.util.ArrayList;
@@ -17,7 +21,8 @@ import java.util.List;
 
 /**
  * Model outputs to detections: runs the detector on a batch without recording the tape and applies
- * {@link PostProcessor} to every image (AA_4). Shared by evaluation, {@code detect} and the library API.
+ * {@link PostProcessor} to every image (AA_4), or, where the head outputs live on a device with
+ * {@link FusedPostProcess} (CUDA), its twin on the device. Shared by evaluation, {@code detect} and the library API.
  */
 public final class Inference {
 
@@ -62,6 +67,54 @@ public final class Inference {
         if (metas.size() != batch) {
             throw new IllegalArgumentException(metas.size() + " image metas for a batch of " + batch);
         }
+        for (ImageMeta m : metas) {
+            if (m.flipped()) {
+                throw new IllegalArgumentException("image " + m.imageId() + " is flipped: test-time inputs are not");
+            }
+        }
+        FusedPostProcess fused = fusedOp(out, cfg);
+        return fused != null ? postprocessOnDevice(fused, out, metas, cfg) : postprocessOnHost(out, metas, cfg);
+    }
+
+    /** The device's fused post-processing when every head output is on one device that has it for these settings. */
+    private static FusedPostProcess fusedOp(HeadOutputs out, PostProcessConfig cfg) {
+        Device dev = out.clsLogits(0).device();
+        if (dev.isCpu()) {
+            return null;
+        }
+        for (List<Tensor> ts : List.of(out.clsLogits(), out.distances(), out.objLogits())) {
+            for (Tensor t : ts) {
+                if (!t.device().equals(dev)) {
+                    return null;
+                }
+            }
+        }
+        FusedPostProcess op = Backends.of(dev).fusedPostProcess();
+        return op != null && op.supports(out.numLevels(), cfg.nmsPre(), cfg.minBboxSize()) ? op : null;
+    }
+
+    /** On the device: only the detections are downloaded. Same rule as {@link PostProcessor} (its twin). */
+    private static List<Detections> postprocessOnDevice(FusedPostProcess op, HeadOutputs out, List<ImageMeta> metas,
+                                                        PostProcessConfig cfg) {
+        float[][] geometry = new float[metas.size()][];
+        for (int b = 0; b < geometry.length; b++) {
+            ImageMeta m = metas.get(b);
+            // the host twin's rounding: reciprocal in double, then float
+            geometry[b] = new float[] {m.imgW(), m.imgH(), (float) (1.0 / m.scaleW()), (float) (1.0 / m.scaleH())};
+        }
+        PointGrid grid = PointGrid.of(out.featmapSizes(), out.strides());
+        FusedPostProcess.Result[] res = op.run(out.clsLogitsArray(), out.distancesArray(), out.objLogitsArray(),
+                grid.packed(), geometry, cfg.nmsPre(), cfg.scoreThr(), cfg.iouThr(), cfg.maxPerImg());
+        List<Detections> result = new ArrayList<>(res.length);
+        for (FusedPostProcess.Result r : res) {
+            result.add(r.scores().length == 0 ? Detections.EMPTY : new Detections(r.boxes(), r.scores(), r.labels()));
+        }
+        return result;
+    }
+
+    /** On the host: the head outputs are downloaded and each image runs {@link PostProcessor}. */
+    private static List<Detections> postprocessOnHost(HeadOutputs out, List<ImageMeta> metas, PostProcessConfig cfg) {
+        int batch = out.batchSize();
         int levels = out.numLevels();
         int classes = out.numClasses();
         float[][] cls = new float[levels][];
@@ -75,9 +128,6 @@ public final class Inference {
         List<Detections> result = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) {
             ImageMeta m = metas.get(b);
-            if (m.flipped()) {
-                throw new IllegalArgumentException("image " + m.imageId() + " is flipped: test-time inputs are not");
-            }
             List<LevelOutput> lv = new ArrayList<>(levels);
             for (int l = 0; l < levels; l++) {
                 int h = out.height(l);

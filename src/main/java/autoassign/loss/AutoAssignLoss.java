@@ -114,15 +114,7 @@ public final class AutoAssignLoss {
             boxes[i] = t.boxes();
             labels[i] = t.labels();
         }
-        int nPts = grid.numPoints();
-        float[] points = new float[3 * nPts];
-        float[] px = grid.xs(), py = grid.ys(), ps = grid.strideOfPoint();
-        for (int p = 0; p < nPts; p++) {
-            points[3 * p] = px[p];
-            points[3 * p + 1] = py[p];
-            points[3 * p + 2] = ps[p];
-        }
-        FusedAutoAssignLoss.Forward f = op.forward(cls, bbox, obj, mean, sigma, points, boxes, labels);
+        FusedAutoAssignLoss.Forward f = op.forward(cls, bbox, obj, mean, sigma, grid.packed(), boxes, labels);
         if (!f.inputsFinite()) {
             f.release();
             return null;

@@ -95,6 +95,18 @@ public final class PointGrid {
     float[] ys() { return py; }
     float[] strideOfPoint() { return ps; }
 
+    /** Every point as {@code (x, y, stride)}, a {@code [P,3]} array (the layout of the fused device ops). */
+    public float[] packed() {
+        int n = numPoints();
+        float[] out = new float[3 * n];
+        for (int p = 0; p < n; p++) {
+            out[3 * p] = px[p];
+            out[3 * p + 1] = py[p];
+            out[3 * p + 2] = ps[p];
+        }
+        return out;
+    }
+
     /** Level of a global point index. */
     public int levelOf(int p) {
         if (p < 0 || p >= numPoints()) throw new IndexOutOfBoundsException("point " + p);

@@ -113,6 +113,13 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
 
     public long releases() { return releases.get(); }
 
+    private volatile FusedPostProcess fusedPostProcess;
+
+    /** Makes {@link #fusedPostProcess()} return {@code op} (null: none, the default, as on the CPU). */
+    public void setFusedPostProcess(FusedPostProcess op) { fusedPostProcess = op; }
+
+    @Override public FusedPostProcess fusedPostProcess() { return fusedPostProcess; }
+
     public List<String> violations() { synchronized (violations) { return new ArrayList<>(violations); } }
 
     @Override public long peakMemoryBytes() { return peakBytes.get(); }

@@ -1,11 +1,16 @@
 package autoassign.backend.cuda;
 
 import autoassign.backend.FusedAutoAssignLoss;
+import autoassign.backend.cuda.LaunchPlan.Launch;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+
+import static autoassign.backend.cuda.LaunchPlan.grid;
+import static autoassign.backend.cuda.LaunchPlan.layout;
+import static autoassign.backend.cuda.LaunchPlan.p;
 
 /**
  * {@link FusedAutoAssignLoss} on one GPU with the native/ loss kernels ({@code aa_loss_fwd_*} / {@code aa_loss_bwd_*},
@@ -20,7 +25,7 @@ import java.util.List;
  * device for the backward: per image the three backward kernels ({@code dmean}/{@code dsigma} accumulate over the
  * images), then per level the inverse layout. Everything is enqueued on the device's stream.
  *
- * <p>The launch sequences are built by pure functions ({@link #forwardPlan}, {@link #backwardPlan},
+ * <p>The launch sequences are {@link LaunchPlan}s built by pure functions ({@link #forwardPlan}, {@link #backwardPlan},
  * {@link #toLevelsPlan}) over a {@link Layout} of addresses and sizes, so that a CPU test checks parameter types
  * against native/src, the pointer arithmetic and the grids without a GPU.
  */
@@ -58,12 +63,6 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
     @Override public int maxClasses() { return MAX_CLASSES; }
 
     // ============================================================================ launch plans (pure)
-
-    /** A device pointer argument (a 64-bit address, as opposed to a {@code long long} value). */
-    record Ptr(long address) {}
-
-    /** One kernel launch: arguments in kernel order (Ptr, Integer = int, Long = long long, Float = float), grid, block. */
-    record Launch(String kernel, Object[] args, int gridX, int gridY, int blockX) {}
 
     /** Bytes of the loss workspace of one image (aa_loss_workspace_bytes). */
     static long workspaceBytes(int p, int g) {
@@ -138,10 +137,6 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
         long maxIouOf(int i) { return ws + wsOffset[i] + 96L * numGt[i] + 8L * nparts(); }
     }
 
-    private static int grid(long n, int perBlock) { return (int) Math.max(1, (n + perBlock - 1) / perBlock); }
-
-    private static Ptr p(long a) { return new Ptr(a); }
-
     /**
      * Layout of the inputs, the input checks (flags must be zeroed before), then per image the forward sequence of
      * aa_loss_forward (F1, F2 only with GTs; P ≥ 1 always).
@@ -208,26 +203,8 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
         return layout("aaj_points_to_level", dst, src, k, hw, a.numPoints, a.levelOffset[level], (long) a.batch * k * hw);
     }
 
-    private static Launch layout(String kernel, long out, long in, int k, long hw, long points, long off, long n) {
-        return new Launch(kernel, new Object[] {p(out), p(in), k, hw, points, off, n}, Kernels.grid1d(n), 1, BLOCK);
-    }
-
     private static Launch flag(long flag, long x, int zeroToo, long n) {
         return new Launch("aaj_flag_nonfinite", new Object[] {p(flag), p(x), zeroToo, n}, Kernels.grid1d(n), 1, BLOCK);
-    }
-
-    private void run(List<Launch> plan) {
-        for (Launch l : plan) {
-            Kernels.Call c = ctx.call(l.kernel());
-            for (Object o : l.args()) {
-                if (o instanceof Ptr q) c.ptr(q.address());
-                else if (o instanceof Integer v) c.i32(v);
-                else if (o instanceof Long v) c.i64(v);
-                else if (o instanceof Float v) c.f32(v);
-                else throw new IllegalStateException("argument " + o + " of " + l.kernel());
-            }
-            c.launch(ctx.stream, l.gridX(), l.gridY(), l.blockX(), 1);
-        }
     }
 
     // ============================================================================ the op
@@ -377,7 +354,7 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
         }
         ctx.upload(a.gt, g);
         ctx.memsetZero(a.flag(0), 8L * FLAGS);
-        run(forwardPlan(a));
+        LaunchPlan.run(ctx, forwardPlan(a));
         double[] all = ctx.downloadDoubles(a.stats, Math.toIntExact(a.statsDoubles));
         backend.used(OP, "aa_loss_fwd_* + aa_loss_bwd_* (native) + aaj_level_to_points / aaj_points_to_level");
         return new State(a, clsIn, distIn, objIn, mean, sigma, cls, dist, obj, pts, gt, ws, stats, all);
@@ -397,7 +374,7 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
         Tensor dmean = Tensor.ofBuffer(ctx.allocate(2L * a.numClasses), s.meanShape);
         Tensor dsigma = Tensor.ofBuffer(ctx.allocate(2L * a.numClasses), s.sigmaShape);
         long dc = address(dcls), dd = address(ddist), dob = address(dobj);
-        run(backwardPlan(a, wpos, wneg, wctr, dc, dd, dob, address(dmean), address(dsigma)));
+        LaunchPlan.run(ctx, backwardPlan(a, wpos, wneg, wctr, dc, dd, dob, address(dmean), address(dsigma)));
         Tensor[] out = new Tensor[3 * levels + 2];
         List<Launch> plan = new ArrayList<>();
         for (int l = 0; l < levels; l++) {
@@ -414,7 +391,7 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
                 plan.add(toLevelsPlan(a, dob, 1, l, address(out[2 * levels + l])));
             }
         }
-        run(plan);
+        LaunchPlan.run(ctx, plan);
         // stream-ordered: blocks released here are reused only by work enqueued after these kernels
         dcls.releaseStorage();
         ddist.releaseStorage();

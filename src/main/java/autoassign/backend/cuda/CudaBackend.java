@@ -5,6 +5,7 @@ import autoassign.backend.Backends;
 import autoassign.backend.ConvParams;
 import autoassign.backend.ShapeChecks;
 import autoassign.backend.FusedAutoAssignLoss;
+import autoassign.backend.FusedPostProcess;
 import autoassign.tensor.Device;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
@@ -58,7 +59,16 @@ public final class CudaBackend implements Backend {
                     + "const float*, const float*, const double*, const double*, int, int, int, float, float, double*"),
             Map.entry("aa_loss_bwd_point", "const float*, const float*, const float*, const float*, const float*, const int*, "
                     + "const float*, const float*, const float*, const double*, int, int, int, float, float, float*, float*, float*"),
-            Map.entry("aa_loss_bwd_prior", "const int*, const double*, int, int, float*, float*, int"));
+            Map.entry("aa_loss_bwd_prior", "const int*, const double*, int, int, float*, float*, int"),
+            // post-processing (CudaPostProcess)
+            Map.entry("aa_pp_topk_levels", "const float*, int, const int*, float, int, int*, float*, int*"),
+            Map.entry("aa_pp_decode", "const int*, const float*, const int*, int, int, int, const float*, const float*, "
+                    + "const float*, float, float, float, float, float*, float*, int*, int*, unsigned*"),
+            Map.entry("aa_nms_sort", "const float*, const float*, const int*, const int*, int, const unsigned*, float*, "
+                    + "float*, float*, int*"),
+            Map.entry("aa_nms_mask", "const float*, const unsigned*, float, int, unsigned long long*"),
+            Map.entry("aa_nms_select", "const unsigned long long*, const unsigned*, int, int, const float*, const float*, "
+                    + "const int*, float*, float*, int*, int*"));
 
     /** -Dautoassign.cuda.profile=true: every public op is timed through {@link #prof} ({@link CudaOpProfile}). */
     private static final boolean PROFILE = CudaOpProfile.ENABLED;
@@ -765,6 +775,31 @@ public final class CudaBackend implements Backend {
             ctx.makeCurrent();
             if (!CudaAutoAssignLoss.available(ctx.kernels)) return null;
             fusedLoss = f = new CudaAutoAssignLoss(this, ctx);
+        }
+        return f;
+    }
+
+    // ---------------------------------------------------------------- fused post-processing
+
+    private volatile CudaPostProcess fusedPostProcess;
+
+    /**
+     * The native post-processing kernels ({@link CudaPostProcess}) when the native fatbin is loaded and
+     * {@link CudaOptions#fusedPostprocess()} is on; else null (inference downloads the head outputs).
+     */
+    @Override
+    public FusedPostProcess fusedPostProcess() {
+        FusedPostProcess f = fusedPostProcessImpl();
+        return PROFILE && f != null ? prof.timed(f) : f;
+    }
+
+    private FusedPostProcess fusedPostProcessImpl() {
+        if (!CudaOptions.fusedPostprocess()) return null;
+        CudaPostProcess f = fusedPostProcess;
+        if (f == null) {
+            ctx.makeCurrent();
+            if (!CudaPostProcess.available(ctx.kernels)) return null;
+            fusedPostProcess = f = new CudaPostProcess(this, ctx);
         }
         return f;
     }

@@ -2,6 +2,7 @@ package autoassign.backend.cuda;
 
 import autoassign.backend.ConvParams;
 import autoassign.backend.FusedAutoAssignLoss;
+import autoassign.backend.FusedPostProcess;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 import org.bytedeco.cuda.cudart.CUevent_st;
@@ -144,6 +145,21 @@ final class CudaOpProfile<E> {
             @Override
             public Tensor[] backward(Forward f, float wpos, float wneg, float wctr, boolean[] wanted) {
                 return time("autoAssignLoss bwd", () -> op.backward(f, wpos, wneg, wctr, wanted));
+            }
+        };
+    }
+
+    /** {@code op} with each run timed as one op ("postprocess (fused)"). */
+    FusedPostProcess timed(FusedPostProcess op) {
+        return new FusedPostProcess() {
+            @Override public boolean supports(int levels, int nmsPre, float minBboxSize) {
+                return op.supports(levels, nmsPre, minBboxSize);
+            }
+
+            @Override
+            public Result[] run(Tensor[] cls, Tensor[] dist, Tensor[] obj, float[] points, float[][] geometry, int nmsPre,
+                                float scoreThr, float iouThr, int maxPerImg) {
+                return time(CudaPostProcess.OP, () -> op.run(cls, dist, obj, points, geometry, nmsPre, scoreThr, iouThr, maxPerImg));
             }
         };
     }

@@ -14,6 +14,9 @@ package autoassign.backend.cuda;
  *   <li>{@code autoassign.cuda.fusedLoss} (default true): the AutoAssign loss runs on the GPU with the native/
  *       loss kernels; false copies the head outputs to the host and runs the CPU op (the pre-kernel path, kept for
  *       comparison; also taken when the native fatbin is not loaded).</li>
+ *   <li>{@code autoassign.cuda.fusedPostprocess} (default true): test-time post-processing (top-k, decode, NMS)
+ *       runs on the GPU with the native/ kernels and only the detections are downloaded; false downloads the head
+ *       outputs and runs the host post-processor (also taken for settings the kernels do not cover).</li>
  *   <li>{@code autoassign.cuda.softLimitFraction} (default 0.85): share of device memory reserved before the
  *       allocator collects unreachable tensors ahead of new cudaMalloc calls.</li>
  * </ul>
@@ -28,6 +31,12 @@ public final class CudaOptions {
     public static boolean fusedLoss() { return bool("autoassign.cuda.fusedLoss", true); }
 
     public static void setFusedLoss(boolean on) { System.setProperty("autoassign.cuda.fusedLoss", Boolean.toString(on)); }
+
+    public static boolean fusedPostprocess() { return bool("autoassign.cuda.fusedPostprocess", true); }
+
+    public static void setFusedPostprocess(boolean on) {
+        System.setProperty("autoassign.cuda.fusedPostprocess", Boolean.toString(on));
+    }
 
     private static volatile boolean cudnnFindDefault;
 

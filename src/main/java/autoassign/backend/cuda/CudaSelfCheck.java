@@ -244,6 +244,8 @@ public final class CudaSelfCheck {
         if (op.startsWith(OpChecks.LOSS_OP))
             return op.contains("host") || !m.containsKey(OpChecks.LOSS_OP) ? "copy to host + AutoAssignLossOp (CPU)"
                     : m.get(OpChecks.LOSS_OP);
+        if (op.equals(OpChecks.POSTPROCESS_OP))
+            return m.getOrDefault(op, "host PostProcessor (no fused post-processing)");
         String s = m.getOrDefault(op, "?");
         if (op.equals("conv2d") && m.containsKey("conv2d bias")) s += " + " + m.get("conv2d bias");
         return s;

@@ -4,9 +4,15 @@ import autoassign.autograd.F;
 import autoassign.autograd.Graph;
 import autoassign.backend.Backend;
 import autoassign.backend.ConvParams;
+import autoassign.backend.FusedPostProcess;
 import autoassign.loss.AutoAssignLoss;
 import autoassign.loss.GroundTruth;
 import autoassign.loss.PointGrid;
+import autoassign.postprocess.Detections;
+import autoassign.postprocess.ImageMeta;
+import autoassign.postprocess.LevelOutput;
+import autoassign.postprocess.PostProcessConfig;
+import autoassign.postprocess.PostProcessor;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -239,6 +245,8 @@ public final class OpChecks {
         lossCase(b, LOSS_OP, 2, 800, 1216, 80, new int[] {7, 12}, false);
         lossCase(b, LOSS_OP, 2, 128, 192, 80, new int[] {3, 0}, false);
         lossCase(b, LOSS_OP + " (host op)", 1, 800, 1216, 80, new int[] {7}, true);
+        postprocessCase(b, 2, 128, 192, 80, new PostProcessConfig(50, 0.05f, 0.6f, 30, 0f));
+        postprocessCase(b, 2, 800, 1216, 80, PostProcessConfig.DEFAULT);
         // end to end through autograd: conv -> GN -> relu -> maxpool -> upsample -> add -> sigmoid -> scale -> sum
         b.add("autograd mini-net", "x[2,8,16,20] conv3x3(16)+GN(4)+pool+upsample", 1e-3, false,
                 new int[][] {s(2, 8, 16, 20), s(16, 8, 3, 3), s(16), s(16), s(16), s(1)}, OpChecks::miniNet);
@@ -307,6 +315,93 @@ public final class OpChecks {
                 + Arrays.toString(numGt);
         b.addWith(op, detail, 1e-3, null, in, shapes, (be, t) -> lossFwdBwd(t, levels, gts, hostOp));
     }
+
+    static final String POSTPROCESS_OP = CudaPostProcess.OP;
+
+    /**
+     * Post-processing of a padded {@code height×width} batch: head outputs like a trained head's (cls logits
+     * N(−3.9, 1): about 17 % of the scores pass 0.05; distances of 0.5–6 strides, 5 % zero), each image with its own
+     * unpadded size and scale factors. The device's {@link FusedPostProcess} against {@link PostProcessor} per image.
+     */
+    private static void postprocessCase(Builder b, int batch, int height, int width, int numClasses, PostProcessConfig cfg) {
+        Random r = b.r;
+        PointGrid grid = PointGrid.forPaddedImage(height, width, PointGrid.DEFAULT_STRIDES);
+        int levels = grid.numLevels();
+        float[][] in = new float[3 * levels][];
+        int[][] shapes = new int[3 * levels][];
+        for (int l = 0; l < levels; l++) {
+            int h = grid.height(l), w = grid.width(l), st = grid.stride(l);
+            float[] c = new float[batch * numClasses * h * w], d = new float[batch * 4 * h * w], o = new float[batch * h * w];
+            for (int i = 0; i < c.length; i++) c[i] = (float) (r.nextGaussian() - 3.9);
+            for (int i = 0; i < d.length; i++) d[i] = r.nextFloat() < 0.05f ? 0f : st * (0.5f + 5.5f * r.nextFloat());
+            for (int i = 0; i < o.length; i++) o[i] = (float) (r.nextGaussian() * 1.5);
+            in[l] = c;
+            in[levels + l] = d;
+            in[2 * levels + l] = o;
+            shapes[l] = s(batch, numClasses, h, w);
+            shapes[levels + l] = s(batch, 4, h, w);
+            shapes[2 * levels + l] = s(batch, 1, h, w);
+        }
+        ImageMeta[] metas = new ImageMeta[batch];
+        for (int i = 0; i < batch; i++) {
+            // unpadded sizes up to 31 pixels below the padded ones, scale factors of a 1333x800 resize
+            int h = height - r.nextInt(Math.min(32, height / 2)), w = width - r.nextInt(Math.min(32, width / 2));
+            metas[i] = new ImageMeta(h, w, 1.2 + r.nextDouble(), 1.2 + r.nextDouble());
+        }
+        String detail = batch + " img " + height + "x" + width + " P=" + grid.numPoints() + " C=" + numClasses + " nms_pre "
+                + cfg.nmsPre() + " max " + cfg.maxPerImg();
+        b.addWith(POSTPROCESS_OP, detail, 1e-3, null, in, shapes, (be, t) -> postprocess(be, t, grid, metas, cfg));
+    }
+
+    /**
+     * Detections of every image with the backend's fused post-processing, or with {@link PostProcessor} where it has
+     * none (the CPU): per image {count}, boxes, scores, labels (as floats), each padded to one value when empty.
+     */
+    static Tensor[] postprocess(Backend be, Tensor[] in, PointGrid grid, ImageMeta[] metas, PostProcessConfig cfg) {
+        int levels = grid.numLevels(), batch = metas.length;
+        Tensor[] cls = Arrays.copyOfRange(in, 0, levels), dist = Arrays.copyOfRange(in, levels, 2 * levels),
+                obj = Arrays.copyOfRange(in, 2 * levels, 3 * levels);
+        FusedPostProcess op = be.fusedPostProcess();
+        FusedPostProcess.Result[] res = new FusedPostProcess.Result[batch];
+        if (op != null && op.supports(levels, cfg.nmsPre(), cfg.minBboxSize())) {
+            float[][] geometry = new float[batch][];
+            for (int i = 0; i < batch; i++)
+                geometry[i] = new float[] {metas[i].imgWidth(), metas[i].imgHeight(), (float) (1.0 / metas[i].scaleW()),
+                        (float) (1.0 / metas[i].scaleH())};
+            res = op.run(cls, dist, obj, grid.packed(), geometry, cfg.nmsPre(), cfg.scoreThr(), cfg.iouThr(), cfg.maxPerImg());
+        } else {
+            float[][] c = new float[levels][], d = new float[levels][], o = new float[levels][];
+            for (int l = 0; l < levels; l++) {
+                c[l] = cls[l].toFloatArray();
+                d[l] = dist[l].toFloatArray();
+                o[l] = obj[l].toFloatArray();
+            }
+            for (int i = 0; i < batch; i++) {
+                List<LevelOutput> lv = new ArrayList<>();
+                for (int l = 0; l < levels; l++) {
+                    int hw = grid.levelSize(l), k = cls[l].dim(1);
+                    lv.add(new LevelOutput(grid.stride(l), k, grid.height(l), grid.width(l),
+                            Arrays.copyOfRange(c[l], i * k * hw, (i + 1) * k * hw),
+                            Arrays.copyOfRange(d[l], i * 4 * hw, (i + 1) * 4 * hw), Arrays.copyOfRange(o[l], i * hw, (i + 1) * hw)));
+                }
+                Detections det = PostProcessor.process(lv, metas[i], cfg);
+                res[i] = new FusedPostProcess.Result(det.boxes(), det.scores(), det.labels());
+            }
+        }
+        Tensor[] out = new Tensor[4 * batch];
+        for (int i = 0; i < batch; i++) {
+            int n = res[i].scores().length;
+            float[] labels = new float[n];
+            for (int k = 0; k < n; k++) labels[k] = res[i].labels()[k];
+            out[4 * i] = Tensor.of(new float[] {n}, 1);
+            out[4 * i + 1] = padded(res[i].boxes());
+            out[4 * i + 2] = padded(res[i].scores());
+            out[4 * i + 3] = padded(labels);
+        }
+        return out;
+    }
+
+    private static Tensor padded(float[] v) { return v.length == 0 ? Tensor.of(new float[1], 1) : Tensor.of(v, v.length); }
 
     /** AutoAssignLoss forward and backward of the summed losses; returns the losses and every input's gradient. */
     static Tensor[] lossFwdBwd(Tensor[] in, int levels, GroundTruth[] gts, boolean hostOp) {

@@ -1,8 +1,8 @@
 package autoassign.backend.cuda;
 
-import autoassign.backend.cuda.CudaAutoAssignLoss.Launch;
+import autoassign.backend.cuda.LaunchPlan.Launch;
 import autoassign.backend.cuda.CudaAutoAssignLoss.Layout;
-import autoassign.backend.cuda.CudaAutoAssignLoss.Ptr;
+import autoassign.backend.cuda.LaunchPlan.Ptr;
 import autoassign.loss.PointGrid;
 import org.junit.jupiter.api.Test;
 
