@@ -1,9 +1,15 @@
 // aa_sgd.cu — PyTorch SGD (momentum, coupled weight decay) over every parameter tensor in one launch.
+#include <cstddef>
+
 #include "aa_common.cuh"
 
 #define AA_SGD_EPT 8  // elements per thread; a block covers a contiguous tile of 256*8 elements
 
 static_assert(sizeof(AaSgdSeg) == 48, "AaSgdSeg must be 48 bytes (Java writes it by hand)");
+// the offsets CudaBackend.sgdSegments writes
+static_assert(offsetof(AaSgdSeg, g) == 8 && offsetof(AaSgdSeg, buf) == 16 && offsetof(AaSgdSeg, start) == 24 &&
+                  offsetof(AaSgdSeg, n) == 32 && offsetof(AaSgdSeg, wd) == 40 && offsetof(AaSgdSeg, first) == 44,
+              "AaSgdSeg field offsets changed: update CudaBackend.sgdSegments");
 
 // grid ceil(total / 2048) x 256. Segments sorted by start, dense (start[k+1] = start[k] + n[k]).
 AA_KERNEL void aa_sgd_multi(const AaSgdSeg* segs, int nseg, long long total, float lr, float momentum) {

@@ -154,4 +154,13 @@ public interface Backend {
      * step, signalled by {@code firstStep}); p -= lr·buf.
      */
     void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum, float weightDecay, boolean firstStep);
+
+    /**
+     * {@link #sgdStep} for every update of the list, in order (a device may run them as one launch: the CUDA
+     * backend's {@code aa_sgd_multi}).
+     */
+    default void sgdStepAll(java.util.List<SgdUpdate> updates, float lr, float momentum) {
+        for (SgdUpdate u : updates)
+            sgdStep(u.param(), u.grad(), u.momentumBuf(), lr, momentum, u.weightDecay(), u.firstStep());
+    }
 }

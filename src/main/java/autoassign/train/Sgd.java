@@ -1,5 +1,7 @@
 package autoassign.train;
 
+import autoassign.backend.Backend;
+import autoassign.backend.SgdUpdate;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -30,6 +32,8 @@ public final class Sgd {
 
     /** Applies one step at learning rate {@code lr} using each parameter's current gradient. */
     public void step(float lr) {
+        // one sgdStepAll per backend (one launch on a GPU), tensors in group order
+        Map<Backend, List<SgdUpdate>> byBackend = new LinkedHashMap<>();
         for (Group g : groups) {
             Tensor grad = g.param.grad();
             if (grad == null) continue;
@@ -39,8 +43,12 @@ public final class Sgd {
                 buf = g.param.backend().zeros(g.param.shape()).keep(); // persistent: outlives the step's memory scope
                 buffers.put(g.name, buf);
             }
-            g.param.backend().sgdStep(g.param, grad, buf, lr, momentum, g.weightDecay, first);
-            g.param.bumpVersion();
+            byBackend.computeIfAbsent(g.param.backend(), b -> new ArrayList<>())
+                    .add(new SgdUpdate(g.param, grad, buf, g.weightDecay, first));
+        }
+        for (var e : byBackend.entrySet()) {
+            e.getKey().sgdStepAll(e.getValue(), lr, momentum);
+            for (SgdUpdate u : e.getValue()) u.param().bumpVersion();
         }
     }
 

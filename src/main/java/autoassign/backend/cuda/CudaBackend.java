@@ -6,11 +6,13 @@ import autoassign.backend.ConvParams;
 import autoassign.backend.ShapeChecks;
 import autoassign.backend.FusedAutoAssignLoss;
 import autoassign.backend.FusedPostProcess;
+import autoassign.backend.SgdUpdate;
 import autoassign.tensor.Device;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -60,6 +62,7 @@ public final class CudaBackend implements Backend {
             Map.entry("aa_loss_bwd_point", "const float*, const float*, const float*, const float*, const float*, const int*, "
                     + "const float*, const float*, const float*, const double*, int, int, int, float, float, float*, float*, float*"),
             Map.entry("aa_loss_bwd_prior", "const int*, const double*, int, int, float*, float*, int"),
+            Map.entry("aa_sgd_multi", "const AaSgdSeg*, int, long long, float, float"),
             // post-processing (CudaPostProcess)
             Map.entry("aa_pp_topk_levels", "const float*, int, const int*, float, int, int*, float*, int*"),
             Map.entry("aa_pp_decode", "const int*, const float*, const int*, int, int, int, const float*, const float*, "
@@ -856,6 +859,80 @@ public final class CudaBackend implements Backend {
         if (n == 0) return;
         launch1d(k("aaj_sgd_step").ptr(pp).ptr(gp).ptr(bp).f32(lr).f32(momentum).f32(wd).i32(firstStep ? 1 : 0).i64(n), n);
         used("sgdStep", "aaj_sgd_step");
+    }
+
+    /** Elements per block of aa_sgd_multi (AA_BLOCK threads × AA_SGD_EPT). */
+    static final int SGD_TILE = Kernels.BLOCK * 8;
+
+    /**
+     * The native {@code aa_sgd_multi}: every tensor in one launch over a table of {@code AaSgdSeg} records
+     * ({@link #sgdSegments}, uploaded with the step); without the native kernel, {@code aaj_sgd_step} per tensor.
+     */
+    @Override
+    public void sgdStepAll(List<SgdUpdate> updates, float lr, float momentum) {
+        if (PROFILE) prof.run("sgdStepAll", () -> sgdStepAllImpl(updates, lr, momentum));
+        else sgdStepAllImpl(updates, lr, momentum);
+    }
+
+    private void sgdStepAllImpl(List<SgdUpdate> updates, float lr, float momentum) {
+        if (!nat("aa_sgd_multi")) {
+            for (SgdUpdate u : updates)
+                sgdStepImpl(u.param(), u.grad(), u.momentumBuf(), lr, momentum, u.weightDecay(), u.firstStep());
+            return;
+        }
+        List<SgdUpdate> live = new java.util.ArrayList<>(updates.size());
+        for (SgdUpdate u : updates) {
+            Shape.checkSame("sgdStep", u.param().shape(), u.grad().shape());
+            Shape.checkSame("sgdStep", u.param().shape(), u.momentumBuf().shape());
+            if (u.param().numel() > 0) live.add(u);
+        }
+        if (live.isEmpty()) return;
+        int nseg = live.size();
+        long[] p = new long[nseg], g = new long[nseg], b = new long[nseg], n = new long[nseg];
+        float[] wd = new float[nseg];
+        boolean[] first = new boolean[nseg];
+        long total = 0;
+        for (int i = 0; i < nseg; i++) {
+            SgdUpdate u = live.get(i);
+            p[i] = ptr(u.param(), "sgdStep", "param");
+            g[i] = ptr(u.grad(), "sgdStep", "grad");
+            b[i] = ptr(u.momentumBuf(), "sgdStep", "momentum buffer");
+            n[i] = u.param().numel();
+            wd[i] = u.weightDecay();
+            first[i] = u.firstStep();
+            total += n[i];
+        }
+        long[] table = sgdSegments(p, g, b, n, wd, first);
+        ctx.makeCurrent();
+        CachingAllocator.Block segs = ctx.scratch(8L * table.length);
+        try {
+            ctx.uploadLongs(segs.address, table);
+            k("aa_sgd_multi").ptr(segs.address).i32(nseg).i64(total).f32(lr).f32(momentum)
+                    .launch(ctx.stream, (int) ((total + SGD_TILE - 1) / SGD_TILE), 1, Kernels.BLOCK, 1);
+        } finally {
+            ctx.free(segs); // stream-ordered: reused only by work enqueued after the launch
+        }
+        used("sgdStepAll", "aa_sgd_multi (native, one launch)");
+    }
+
+    /**
+     * The {@code AaSgdSeg} table of aa_sgd_multi (native/include/aa_kernels.h), 6 longs (48 bytes) per tensor,
+     * little-endian: p, g, buf, start (dense prefix offsets), n, then {@code wd} (float bits) in the low half and
+     * {@code first} in the high half of the last word (byte offsets 40 and 44).
+     */
+    static long[] sgdSegments(long[] p, long[] g, long[] buf, long[] n, float[] wd, boolean[] first) {
+        long[] t = new long[6 * p.length];
+        long start = 0;
+        for (int i = 0; i < p.length; i++) {
+            t[6 * i] = p[i];
+            t[6 * i + 1] = g[i];
+            t[6 * i + 2] = buf[i];
+            t[6 * i + 3] = start;
+            t[6 * i + 4] = n[i];
+            t[6 * i + 5] = (Float.floatToRawIntBits(wd[i]) & 0xFFFFFFFFL) | ((first[i] ? 1L : 0L) << 32);
+            start += n[i];
+        }
+        return t;
     }
 
     @Override public String toString() { return "CudaBackend[" + device + ": " + ctx.gpu.describe() + "; kernels: " + ctx.kernels.description() + "]"; }

@@ -4,6 +4,7 @@ import autoassign.tensor.Device;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.SizeTPointer;
 
@@ -190,6 +191,20 @@ final class CudaContext {
             } finally {
                 pinned.releaseAfter(c, stream);
             }
+        }
+    }
+
+    /** Copies {@code src} (at most one staging chunk) to device memory at {@code dst}, like {@link #upload}. */
+    void uploadLongs(long dst, long[] src) {
+        makeCurrent();
+        if (src.length == 0) return;
+        PinnedPool.Chunk c = pinned.acquire(8L * src.length);
+        try {
+            new LongPointer(c.ptr.position(0)).position(0).put(src, 0, src.length);
+            Cuda.check(cudart.cudaMemcpyAsync(new DevPtr(dst), c.ptr.position(0), 8L * src.length,
+                    cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync(host to device)");
+        } finally {
+            pinned.releaseAfter(c, stream);
         }
     }
 

@@ -5,6 +5,7 @@ import autoassign.autograd.Graph;
 import autoassign.backend.Backend;
 import autoassign.backend.ConvParams;
 import autoassign.backend.FusedPostProcess;
+import autoassign.backend.SgdUpdate;
 import autoassign.loss.AutoAssignLoss;
 import autoassign.loss.GroundTruth;
 import autoassign.loss.PointGrid;
@@ -238,6 +239,25 @@ public final class OpChecks {
                 });
             }
         }
+        // every tensor of a step in one call (CUDA: one aa_sgd_multi launch): odd sizes, first and later steps,
+        // with and without weight decay, as the trainer's groups are
+        int[][] sgdShapes = {s(7, 13), s(256, 256, 3, 3), s(1), s(80), s(2049), s(64, 3, 7, 7)};
+        int[][] sgdIn = new int[3 * sgdShapes.length][];
+        for (int i = 0; i < sgdShapes.length; i++) sgdIn[3 * i] = sgdIn[3 * i + 1] = sgdIn[3 * i + 2] = sgdShapes[i];
+        b.add("sgdStepAll", sgdShapes.length + " tensors, 601,453 values, 2 steps", t, null, sgdIn, (be, in) -> {
+            List<SgdUpdate> ups = new ArrayList<>();
+            for (int i = 0; i < sgdShapes.length; i++)
+                ups.add(new SgdUpdate(in[3 * i], in[3 * i + 1], in[3 * i + 2], i % 2 == 0 ? 1e-4f : 0f, i % 3 == 0));
+            be.sgdStepAll(ups, 0.01f, 0.9f);
+            be.sgdStepAll(ups.stream().map(u -> new SgdUpdate(u.param(), u.grad(), u.momentumBuf(), u.weightDecay(), false)).toList(),
+                    0.02f, 0.9f);
+            Tensor[] out = new Tensor[2 * sgdShapes.length];
+            for (int i = 0; i < sgdShapes.length; i++) {
+                out[2 * i] = in[3 * i];
+                out[2 * i + 1] = in[3 * i + 2];
+            }
+            return out;
+        });
         // the fused AutoAssign loss through the tape, as the trainer calls it: on CUDA the native loss kernels, on
         // the CPU the reference op; outputs: the three losses, then the gradients of cls, bbox, obj (per level),
         // mean, sigma. The "(host op)" row times the copy-to-host path the kernels replace.
