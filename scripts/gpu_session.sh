@@ -4,10 +4,11 @@
 #   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree), also with
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
-#      both again with the per-op GPU profile (tables in the log)
+#      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch
 #   5. NCCL through the real code path with one rank (all-reduce of the full R50 gradient set)
-#   6. the default job on CUDA (train --device cuda: synthetic data, 12 epochs, evaluations), then eval and detect
+#   6. the default job on CUDA (train --device cuda: synthetic data, 12 epochs, evaluations), then eval (with GPU and
+#      with host post-processing) and detect
 #   7. the R50 step and inference with cudnnFind algorithms instead of cuDNN's heuristics (last: its cost is unknown)
 # Prepare here with scripts/package_gpu_check.sh, then run with the device tool: command
 # `bash scripts/gpu_session.sh`, carry [".gpu/java"]. Results also land in $OUT (logs and JSON).
@@ -51,6 +52,9 @@ if [[ $only == *3* ]]; then
   xopts=(-Dautoassign.cuda.profile=true)
   r50_bench "3c R50 train step, per-op GPU profile" 60 train 3 ours_r50_train_profile.json
   r50_bench "3c' R50 inference, per-op GPU profile" 60 infer 5 ours_r50_infer_profile.json
+  # inference as before session 4: head outputs downloaded, post-processing on the host (3b has it on the GPU)
+  xopts=(-Dautoassign.cuda.fusedPostprocess=false)
+  r50_bench "3d R50 inference, host post-processing" 60 infer 5 ours_r50_infer_hostpp.json
   xopts=()
 fi
 if [[ $only == *4* ]]; then
@@ -71,6 +75,11 @@ if [[ $only == *6* ]]; then
   cp "$tiny/final.json" "$out/tiny_cuda_final.json" 2>/dev/null; cp "$tiny/curves.png" "$out/tiny_cuda_curves.png" 2>/dev/null
   step "6b eval on CUDA" 120 autoassign.cli.Main eval --config autoassign_tiny_synthetic \
       --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --device "$dev"
+  # the same evaluation with the host post-processor (6b post-processes on the GPU): the 12 numbers must agree
+  xopts=(-Dautoassign.cuda.fusedPostprocess=false)
+  step "6b' eval on CUDA, host post-processing" 120 autoassign.cli.Main eval --config autoassign_tiny_synthetic \
+      --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --device "$dev"
+  xopts=()
   step "6c detect on CUDA" 120 autoassign.cli.Main detect --config autoassign_tiny_synthetic \
       --checkpoint "$tiny/epoch_12.safetensors" --device "$dev" --out "$out/detect" \
       $(ls "$data"/images/*val* 2>/dev/null | head -2; ls "$data"/images/* 2>/dev/null | tail -1)

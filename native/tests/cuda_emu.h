@@ -62,6 +62,11 @@ struct dim3 {
 };
 using uint3 = dim3;
 
+// CUDA's 16-byte vector type (kernels load and store it through reinterpret_cast'ed pointers).
+struct alignas(16) float4 {
+  float x, y, z, w;
+};
+
 // Per emulated GPU thread (each one is a std::thread).
 inline thread_local uint3 threadIdx, blockIdx;
 inline thread_local dim3 blockDim, gridDim;
