@@ -54,11 +54,7 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
     }
 
     /** Whether every kernel the op launches is loaded. */
-    static boolean available(Kernels k) {
-        for (String n : NATIVE_KERNELS) if (!k.has(n)) return false;
-        for (String n : BACKEND_KERNELS) if (!k.has(n)) return false;
-        return true;
-    }
+    static boolean available(Kernels k) { return LaunchPlan.allLoaded(k, NATIVE_KERNELS, BACKEND_KERNELS); }
 
     @Override public int maxClasses() { return MAX_CLASSES; }
 

@@ -49,11 +49,7 @@ final class CudaPostProcess implements FusedPostProcess {
     }
 
     /** Whether every kernel the op launches is loaded. */
-    static boolean available(Kernels k) {
-        for (String n : NATIVE_KERNELS) if (!k.has(n)) return false;
-        for (String n : BACKEND_KERNELS) if (!k.has(n)) return false;
-        return true;
-    }
+    static boolean available(Kernels k) { return LaunchPlan.allLoaded(k, NATIVE_KERNELS, BACKEND_KERNELS); }
 
     @Override
     public boolean supports(int levels, int nmsPre, float minBboxSize) { return supported(levels, nmsPre, minBboxSize); }

@@ -31,6 +31,13 @@ final class LaunchPlan {
         return new Launch(kernel, new Object[] {p(out), p(in), k, hw, points, off, n}, Kernels.grid1d(n), 1, Kernels.BLOCK);
     }
 
+    /** Whether every named kernel is loaded (an op's plan needs all of its kernels). */
+    static boolean allLoaded(Kernels k, List<String> nativeKernels, List<String> backendKernels) {
+        for (String n : nativeKernels) if (!k.has(n)) return false;
+        for (String n : backendKernels) if (!k.has(n)) return false;
+        return true;
+    }
+
     /** Enqueues the launches in order on the context's stream. */
     static void run(CudaContext ctx, List<Launch> plan) {
         for (Launch l : plan) {

@@ -291,19 +291,7 @@ public final class OpChecks {
         int levels = grid.numLevels();
         float[][] in = new float[3 * levels + 2][];
         int[][] shapes = new int[3 * levels + 2][];
-        for (int l = 0; l < levels; l++) {
-            int h = grid.height(l), w = grid.width(l), st = grid.stride(l);
-            float[] c = new float[batch * numClasses * h * w], d = new float[batch * 4 * h * w], o = new float[batch * h * w];
-            for (int i = 0; i < c.length; i++) c[i] = (float) (r.nextGaussian() * 1.5 - 4.6);
-            for (int i = 0; i < d.length; i++) d[i] = r.nextFloat() < 0.05f ? 0f : st * (0.5f + 5.5f * r.nextFloat());
-            for (int i = 0; i < o.length; i++) o[i] = (float) (r.nextGaussian() * 1.5);
-            in[l] = c;
-            in[levels + l] = d;
-            in[2 * levels + l] = o;
-            shapes[l] = s(batch, numClasses, h, w);
-            shapes[levels + l] = s(batch, 4, h, w);
-            shapes[2 * levels + l] = s(batch, 1, h, w);
-        }
+        headOutputs(r, grid, batch, numClasses, -4.6, 1.5, in, shapes);
         float[] mean = new float[2 * numClasses], sigma = new float[2 * numClasses];
         for (int k = 0; k < 2 * numClasses; k++) {
             mean[k] = r.nextFloat() * 0.6f - 0.3f;
@@ -349,19 +337,7 @@ public final class OpChecks {
         int levels = grid.numLevels();
         float[][] in = new float[3 * levels][];
         int[][] shapes = new int[3 * levels][];
-        for (int l = 0; l < levels; l++) {
-            int h = grid.height(l), w = grid.width(l), st = grid.stride(l);
-            float[] c = new float[batch * numClasses * h * w], d = new float[batch * 4 * h * w], o = new float[batch * h * w];
-            for (int i = 0; i < c.length; i++) c[i] = (float) (r.nextGaussian() - 3.9);
-            for (int i = 0; i < d.length; i++) d[i] = r.nextFloat() < 0.05f ? 0f : st * (0.5f + 5.5f * r.nextFloat());
-            for (int i = 0; i < o.length; i++) o[i] = (float) (r.nextGaussian() * 1.5);
-            in[l] = c;
-            in[levels + l] = d;
-            in[2 * levels + l] = o;
-            shapes[l] = s(batch, numClasses, h, w);
-            shapes[levels + l] = s(batch, 4, h, w);
-            shapes[2 * levels + l] = s(batch, 1, h, w);
-        }
+        headOutputs(r, grid, batch, numClasses, -3.9, 1.0, in, shapes);
         ImageMeta[] metas = new ImageMeta[batch];
         for (int i = 0; i < batch; i++) {
             // unpadded sizes up to 31 pixels below the padded ones, scale factors of a 1333x800 resize
@@ -422,6 +398,28 @@ public final class OpChecks {
     }
 
     private static Tensor padded(float[] v) { return v.length == 0 ? Tensor.of(new float[1], 1) : Tensor.of(v, v.length); }
+
+    /**
+     * Head outputs like a real head's into {@code in}/{@code shapes} [0, 3L): per level cls logits N(clsMean, clsStd),
+     * distances of 0.5–6 strides (5 % zero), objectness logits N(0, 1.5).
+     */
+    private static void headOutputs(Random r, PointGrid grid, int batch, int numClasses, double clsMean, double clsStd,
+                                    float[][] in, int[][] shapes) {
+        int levels = grid.numLevels();
+        for (int l = 0; l < levels; l++) {
+            int h = grid.height(l), w = grid.width(l), st = grid.stride(l);
+            float[] c = new float[batch * numClasses * h * w], d = new float[batch * 4 * h * w], o = new float[batch * h * w];
+            for (int i = 0; i < c.length; i++) c[i] = (float) (r.nextGaussian() * clsStd + clsMean);
+            for (int i = 0; i < d.length; i++) d[i] = r.nextFloat() < 0.05f ? 0f : st * (0.5f + 5.5f * r.nextFloat());
+            for (int i = 0; i < o.length; i++) o[i] = (float) (r.nextGaussian() * 1.5);
+            in[l] = c;
+            in[levels + l] = d;
+            in[2 * levels + l] = o;
+            shapes[l] = s(batch, numClasses, h, w);
+            shapes[levels + l] = s(batch, 4, h, w);
+            shapes[2 * levels + l] = s(batch, 1, h, w);
+        }
+    }
 
     /** AutoAssignLoss forward and backward of the summed losses; returns the losses and every input's gradient. */
     static Tensor[] lossFwdBwd(Tensor[] in, int levels, GroundTruth[] gts, boolean hostOp) {
