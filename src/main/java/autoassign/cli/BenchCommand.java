@@ -72,8 +72,10 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-6s %-10s batch %-3d %-7s median %10.1f ms   peak %6d MB   runs:%s%n",
                 r.mode(), r.size(), r.batch(), r.device(), r.medianMs(), r.peakMemMb(), runsText);
         // on a GPU, what the peak is made of: the allocator's counters and cuDNN's workspace
-        if (!dev.isCpu() && Backends.of(dev) instanceof CudaBackend cb)
+        if (!dev.isCpu() && Backends.of(dev) instanceof CudaBackend cb) {
             System.out.println("memory: " + cb.memoryStats() + "; cuDNN workspace " + CachingAllocator.human(cb.workspaceBytes()));
+            System.out.println("fused ops: " + cb.fusedOpsUsed());
+        }
         if (json != null) {
             ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)

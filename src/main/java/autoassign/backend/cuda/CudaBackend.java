@@ -165,6 +165,15 @@ public final class CudaBackend implements Backend {
         synchronized (impl) { return new LinkedHashMap<>(impl); }
     }
 
+    /** The multi-kernel ops that ran so far and how (bench prints it: which paths a measurement took), or "none". */
+    public String fusedOpsUsed() {
+        Map<String, String> m = implementations();
+        java.util.StringJoiner j = new java.util.StringJoiner("; ");
+        for (String op : List.of(CudaAutoAssignLoss.OP, CudaPostProcess.OP, "sgdStepAll"))
+            if (m.containsKey(op)) j.add(op + ": " + m.get(op));
+        return j.length() == 0 ? "none" : j.toString();
+    }
+
     // ---------------------------------------------------------------- memory
 
     @Override
