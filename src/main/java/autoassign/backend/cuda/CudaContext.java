@@ -111,10 +111,10 @@ final class CudaContext {
 
     void free(CachingAllocator.Block b) { allocator.release(b); }
 
-    /** The shared cuDNN workspace, grown to at least {@code bytes} (only used on the stream, so sharing is safe). */
     /** Bytes of the shared cuDNN workspace now (it only grows, to the largest an algorithm asked for). */
     synchronized long workspaceBytes() { return workspace == null ? 0 : workspace.size; }
 
+    /** The shared cuDNN workspace, grown to at least {@code bytes} (only used on the stream, so sharing is safe). */
     synchronized long workspace(long bytes) {
         if (bytes == 0) return 0;
         if (workspace == null || workspace.size < bytes) {
