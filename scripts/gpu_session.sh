@@ -5,7 +5,8 @@
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
-#   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch
+#   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
+#      training step also with cudnn.benchmark off (4b: heuristic algorithms, as our default in 3a)
 #   5. NCCL through the real code path with one rank (all-reduce of the full R50 gradient set)
 #   6. the default job on CUDA (train --device cuda: synthetic data, 12 epochs, evaluations), then eval (with GPU and
 #      with host post-processing) and detect
@@ -64,6 +65,10 @@ if [[ $only == *4* ]]; then
         --batch 2 --warmup 3 --runs 5 --json "$out/torch_r50_train.json" || status=1
     timeout 90 python3 benchmarks/pytorch/autoassign_torch.py --config r50 --device cuda --mode infer --size 800x1216 \
         --batch 1 --warmup 3 --runs 5 --json "$out/torch_r50_infer.json" || status=1
+    # 4b: with cuDNN's heuristics, as our default (3a); 4 times cudnn.benchmark, as our cudnnFind (7a)
+    echo "--- 4b PyTorch train step with cudnn.benchmark off"
+    timeout 90 python3 benchmarks/pytorch/autoassign_torch.py --config r50 --device cuda --mode train --size 800x1216 \
+        --batch 2 --warmup 3 --runs 5 --no-cudnn-benchmark --json "$out/torch_r50_train_heuristics.json" || status=1
   else
     echo "python3 with torch (or the script) not found: baseline skipped"
   fi

@@ -521,6 +521,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--no-tf32", action="store_true", help="CUDA: disable TF32 in convs and matmuls")
+    ap.add_argument("--no-cudnn-benchmark", action="store_true",
+                    help="CUDA: cuDNN's heuristic algorithms (cudnn.benchmark off, MMDetection's default env_cfg) "
+                         "instead of timed ones")
     ap.add_argument("--json", default=None, help="also write the result object to this file")
     args = ap.parse_args(argv)
 
@@ -558,7 +561,7 @@ def main(argv=None):
             torch.cuda.set_device(device)
         else:
             device = torch.device("cuda", torch.cuda.current_device())
-        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.benchmark = not args.no_cudnn_benchmark
         tf32 = not args.no_tf32
         torch.backends.cuda.matmul.allow_tf32 = tf32
         torch.backends.cudnn.allow_tf32 = tf32
@@ -621,7 +624,7 @@ def main(argv=None):
         "peak_mem_mb": round(peak, 1),
         # extra fields (not in the shared schema):
         "impl": "pytorch", "config": key, "torch": torch.__version__,
-        "threads": torch.get_num_threads(), "tf32": tf32, "cudnn_benchmark": bool(cuda),
+        "threads": torch.get_num_threads(), "tf32": tf32, "cudnn_benchmark": bool(cuda) and not args.no_cudnn_benchmark,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "nms": "torchvision" if _tv_batched_nms is not None else "fallback",
         "peak_mem_kind": "torch.cuda.max_memory_allocated (timed runs)" if cuda else "process max RSS",
