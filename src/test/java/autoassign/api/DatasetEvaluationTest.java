@@ -1,8 +1,11 @@
 package autoassign.api;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import autoassign.backend.CheckedDeviceBackend;
+import autoassign.backend.cuda.EmulatedPostProcess;
 import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
 import autoassign.data.CocoDataset;
@@ -15,6 +18,8 @@ import autoassign.eval.DatasetEvaluation;
 import autoassign.eval.Inference;
 import autoassign.io.ModelWeights;
 import autoassign.model.AutoAssignDetector;
+import autoassign.postprocess.PostProcessConfig;
+import autoassign.tensor.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,5 +63,42 @@ class DatasetEvaluationTest {
         assertEquals(classes, out.eval().perCategoryAp().size());
         double ap = out.eval().stats()[0];
         assertTrue(ap >= 0 && ap <= 1, "AP " + ap);
+    }
+
+    /**
+     * The same evaluation with the model on a device that post-processes on the device (the CPU stand-in device,
+     * whose fused op is the CUDA op's launch plan on kernel contracts): the same detections and the same 12 numbers
+     * as on the CPU, the device op running once per batch.
+     */
+    @Test
+    void onADeviceWithFusedPostProcessingTheResultsAreTheCpus() throws Exception {
+        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
+        int classes = cfg.model().bboxHead().numClasses();
+        SyntheticShapes.Params params = SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)
+                .withSides(64, 96).withObjects(1, 2, 16, 40);
+        Path data = tmp.resolve("data");
+        SyntheticShapes.writeTo(data, params);
+        Path ann = data.resolve("annotations/instances_val.json");
+        CocoDataset ds = CocoDataset.load(ann, data.resolve("images"));
+        CocoGroundTruth gt = CocoGroundTruth.read(ann);
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
+        ModelWeights.load(DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt"))), model, true);
+        PostProcessConfig post = Inference.postProcessConfig(cfg.model().testCfg());
+
+        DatasetEvaluation.Outcome cpu = DatasetEvaluation.run(model, ds, gt, Detector.testPipeline(cfg),
+                LoaderOptions.test(2, 0), post, CocoEvalParams.mmdet(), null);
+        try (CheckedDeviceBackend dev = CheckedDeviceBackend.install(8)) {
+            EmulatedPostProcess op = new EmulatedPostProcess();
+            dev.setFusedPostProcess(op);
+            model.to(dev.device());
+            DatasetEvaluation.Outcome onDevice = DatasetEvaluation.run(model, ds, gt, Detector.testPipeline(cfg),
+                    LoaderOptions.test(2, 0), post, CocoEvalParams.mmdet(), null);
+            model.to(Device.CPU);
+            assertEquals(2, op.runs(), "one fused run per batch");
+            assertTrue(cpu.results().size() > 0);
+            assertEquals(cpu.results().detections(), onDevice.results().detections());
+            assertArrayEquals(cpu.eval().stats(), onDevice.eval().stats());
+            assertTrue(dev.violations().isEmpty(), dev.violations().toString());
+        }
     }
 }
