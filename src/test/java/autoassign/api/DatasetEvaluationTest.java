@@ -33,16 +33,21 @@ class DatasetEvaluationTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void runsOverEveryImageAndEvaluates() throws Exception {
-        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
-        int classes = cfg.model().bboxHead().numClasses();
+    /** Three generated images (a batch of 2 and one of 1) with 1–2 objects each; returns the annotation file. */
+    private Path writeDataset(int classes) throws Exception {
         SyntheticShapes.Params params = SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)
                 .withSides(64, 96).withObjects(1, 2, 16, 40);
         Path data = tmp.resolve("data");
         SyntheticShapes.writeTo(data, params);
-        Path ann = data.resolve("annotations/instances_val.json");
-        CocoDataset ds = CocoDataset.load(ann, data.resolve("images"));
+        return data.resolve("annotations/instances_val.json");
+    }
+
+    @Test
+    void runsOverEveryImageAndEvaluates() throws Exception {
+        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
+        int classes = cfg.model().bboxHead().numClasses();
+        Path ann = writeDataset(classes);
+        CocoDataset ds = CocoDataset.load(ann, tmp.resolve("data/images"));
         CocoGroundTruth gt = CocoGroundTruth.read(ann);
 
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
@@ -74,12 +79,8 @@ class DatasetEvaluationTest {
     void onADeviceWithFusedPostProcessingTheResultsAreTheCpus() throws Exception {
         Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
         int classes = cfg.model().bboxHead().numClasses();
-        SyntheticShapes.Params params = SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)
-                .withSides(64, 96).withObjects(1, 2, 16, 40);
-        Path data = tmp.resolve("data");
-        SyntheticShapes.writeTo(data, params);
-        Path ann = data.resolve("annotations/instances_val.json");
-        CocoDataset ds = CocoDataset.load(ann, data.resolve("images"));
+        Path ann = writeDataset(classes);
+        CocoDataset ds = CocoDataset.load(ann, tmp.resolve("data/images"));
         CocoGroundTruth gt = CocoGroundTruth.read(ann);
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
         ModelWeights.load(DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt"))), model, true);

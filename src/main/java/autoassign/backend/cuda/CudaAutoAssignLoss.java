@@ -29,7 +29,7 @@ import static autoassign.backend.cuda.LaunchPlan.p;
  * {@link #toLevelsPlan}) over a {@link Layout} of addresses and sizes, so that a CPU test checks parameter types
  * against native/src, the pointer arithmetic and the grids without a GPU.
  */
-final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
+final class CudaAutoAssignLoss extends FusedDeviceOp implements FusedAutoAssignLoss {
     /** The op's name in {@link CudaBackend#implementations()} and the self-check. */
     static final String OP = "autoAssignLoss fwd+bwd";
     static final List<String> NATIVE_KERNELS = List.of("aa_loss_fwd_maxiou", "aa_loss_fwd_gt", "aa_loss_fwd_neg",
@@ -45,12 +45,8 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
     /** Flag slots after the per-image stats (doubles): non-finite cls, dist, obj; mean/sigma (or sigma = 0). */
     static final int FLAG_CLS = 0, FLAG_DIST = 1, FLAG_OBJ = 2, FLAG_PRIOR = 3, FLAGS = 4;
 
-    private final CudaBackend backend;
-    private final CudaContext ctx;
-
     CudaAutoAssignLoss(CudaBackend backend, CudaContext ctx) {
-        this.backend = backend;
-        this.ctx = ctx;
+        super(backend, ctx, "autoAssignLoss");
     }
 
     /** Whether every kernel the op launches is loaded. */
@@ -71,31 +67,18 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
      * the buffer they belong to; the image-major arrays are {@code [B][P,K]} (image {@code i} of cls at
      * {@code cls + 4·i·P·C}).
      */
-    static final class Layout {
-        final int batch, numClasses, numPoints, levels;
-        final long[] levelSize, levelOffset; // points per level, first point of each level
+    static final class Layout extends HeadLayout {
         final int[] numGt;
         final long[] gtBoxOffset, gtLabelOffset; // bytes into the gt buffer
         final long gtFloats;                      // floats of the gt buffer (boxes then labels)
         final long[] wsOffset;                    // bytes into the workspace buffer
         final long wsBytes;
         final long statsDoubles;                  // 8 per image + FLAGS
-        // device addresses
-        long cls, dist, obj, pts, gt, ws, stats, mean, sigma;
-        long[] clsIn, distIn, objIn;
+        // device addresses (the head outputs' are HeadLayout's)
+        long pts, gt, ws, stats, mean, sigma;
 
         Layout(int batch, int numClasses, long[] levelSize, int[] numGt) {
-            this.batch = batch;
-            this.numClasses = numClasses;
-            this.levels = levelSize.length;
-            this.levelSize = levelSize.clone();
-            this.levelOffset = new long[levels];
-            long p = 0;
-            for (int l = 0; l < levels; l++) {
-                levelOffset[l] = p;
-                p += levelSize[l];
-            }
-            this.numPoints = Math.toIntExact(p);
+            super(batch, numClasses, levelSize);
             this.numGt = numGt.clone();
             gtBoxOffset = new long[batch];
             gtLabelOffset = new long[batch];
@@ -118,9 +101,6 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
 
         int nparts() { return (numPoints + POINTS_PER_BLOCK - 1) / POINTS_PER_BLOCK; }
 
-        long clsOf(int i) { return cls + 4L * i * numPoints * numClasses; }
-        long distOf(int i) { return dist + 16L * i * numPoints; }
-        long objOf(int i) { return obj + 4L * i * numPoints; }
         long gtOf(int i) { return gt + gtBoxOffset[i]; }
         long labelsOf(int i) { return gt + gtLabelOffset[i]; }
         long statsOf(int i) { return stats + 64L * i; }
@@ -140,12 +120,7 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
     static List<Launch> forwardPlan(Layout a) {
         List<Launch> out = new ArrayList<>();
         long bP = (long) a.batch * a.numPoints;
-        for (int l = 0; l < a.levels; l++) {
-            long hw = a.levelSize[l], off = a.levelOffset[l];
-            out.add(layout("aaj_level_to_points", a.cls, a.clsIn[l], a.numClasses, hw, a.numPoints, off, (long) a.batch * a.numClasses * hw));
-            out.add(layout("aaj_level_to_points", a.dist, a.distIn[l], 4, hw, a.numPoints, off, a.batch * 4L * hw));
-            out.add(layout("aaj_level_to_points", a.obj, a.objIn[l], 1, hw, a.numPoints, off, a.batch * hw));
-        }
+        a.addGather(out);
         out.add(flag(a.flag(FLAG_CLS), a.cls, 0, bP * a.numClasses));
         out.add(flag(a.flag(FLAG_DIST), a.dist, 0, bP * 4));
         out.add(flag(a.flag(FLAG_OBJ), a.obj, 0, bP));
@@ -265,39 +240,11 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
         }
     }
 
-    private long addr(Tensor t, String what) {
-        if (!t.device().equals(backend.device()))
-            throw new IllegalArgumentException("autoAssignLoss: " + what + " " + Shape.str(t.shape()) + " is on " + t.device()
-                    + ", expected " + backend.device());
-        return ((CudaBuffer) t.buffer()).address();
-    }
-
-    private Tensor empty(long numel) {
-        int n = Math.toIntExact(Math.max(numel, 1));
-        return Tensor.ofBuffer(ctx.allocate(n), n);
-    }
-
-    private static long address(Tensor t) { return ((CudaBuffer) t.buffer()).address(); }
-
     @Override
     public Forward forward(Tensor[] clsIn, Tensor[] distIn, Tensor[] objIn, Tensor mean, Tensor sigma, float[] points,
                            float[][] gtBoxes, int[][] gtLabels) {
-        int levels = clsIn.length;
-        if (levels == 0 || distIn.length != levels || objIn.length != levels)
-            throw new IllegalArgumentException("autoAssignLoss: " + clsIn.length + " cls, " + distIn.length + " dist, "
-                    + objIn.length + " obj levels");
-        int batch = clsIn[0].dim(0), numClasses = clsIn[0].dim(1);
-        long[] sizes = new long[levels];
-        for (int l = 0; l < levels; l++) {
-            int[] s = clsIn[l].shape();
-            int h = s.length == 4 ? s[2] : -1, w = s.length == 4 ? s[3] : -1;
-            if (s.length != 4 || s[0] != batch || s[1] != numClasses
-                    || !java.util.Arrays.equals(distIn[l].shape(), new int[] {batch, 4, h, w})
-                    || !java.util.Arrays.equals(objIn[l].shape(), new int[] {batch, 1, h, w}))
-                throw new IllegalArgumentException("autoAssignLoss: level " + l + " shapes " + Shape.str(s) + " / "
-                        + Shape.str(distIn[l].shape()) + " / " + Shape.str(objIn[l].shape()));
-            sizes[l] = (long) h * w;
-        }
+        long[] sizes = HeadLayout.levelSizes("autoAssignLoss", clsIn, distIn, objIn);
+        int levels = sizes.length, batch = clsIn[0].dim(0), numClasses = clsIn[0].dim(1);
         if (numClasses < 1 || numClasses > MAX_CLASSES)
             throw new IllegalArgumentException("autoAssignLoss: " + numClasses + " classes, the kernels take 1.." + MAX_CLASSES);
         if (mean.numel() != 2 * numClasses || sigma.numel() != 2 * numClasses)
@@ -317,14 +264,7 @@ final class CudaAutoAssignLoss implements FusedAutoAssignLoss {
         Layout a = new Layout(batch, numClasses, sizes, numGt);
         if (points.length != 3L * a.numPoints)
             throw new IllegalArgumentException("autoAssignLoss: " + points.length + " point values for " + a.numPoints + " points");
-        a.clsIn = new long[levels];
-        a.distIn = new long[levels];
-        a.objIn = new long[levels];
-        for (int l = 0; l < levels; l++) {
-            a.clsIn[l] = addr(clsIn[l], "cls level " + l);
-            a.distIn[l] = addr(distIn[l], "dist level " + l);
-            a.objIn[l] = addr(objIn[l], "obj level " + l);
-        }
+        bindLevels(a, clsIn, distIn, objIn);
         a.mean = addr(mean, "mean");
         a.sigma = addr(sigma, "sigma");
 

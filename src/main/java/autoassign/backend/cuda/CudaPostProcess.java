@@ -26,7 +26,7 @@ import static autoassign.backend.cuda.LaunchPlan.p;
  * sequence is a {@link LaunchPlan} built by {@link #plan} over a {@link Layout}, checked on the CPU by
  * CudaPostProcessPlanTest.
  */
-final class CudaPostProcess implements FusedPostProcess {
+final class CudaPostProcess extends FusedDeviceOp implements FusedPostProcess {
     /** The op's name in {@link CudaBackend#implementations()}, the profile and the self-check. */
     static final String OP = "postprocess (fused)";
     static final List<String> NATIVE_KERNELS = List.of("aa_pp_topk_levels", "aa_pp_decode", "aa_nms_sort", "aa_nms_mask",
@@ -40,12 +40,8 @@ final class CudaPostProcess implements FusedPostProcess {
     static final int MASK_THREADS = 64, SELECT_THREADS = 32;
     static final int BLOCK = Kernels.BLOCK;
 
-    private final CudaBackend backend;
-    private final CudaContext ctx;
-
     CudaPostProcess(CudaBackend backend, CudaContext ctx) {
-        this.backend = backend;
-        this.ctx = ctx;
+        super(backend, ctx, OP);
     }
 
     /** Whether every kernel the op launches is loaded. */
@@ -67,27 +63,15 @@ final class CudaPostProcess implements FusedPostProcess {
      * the workspace (shared by the images) holds, at byte offsets, the candidates and NMS arrays of n = L·K slots;
      * each image has two NMS counters and an output slot of {@code 6·maxOut + 1} words (boxes, scores, labels, count).
      */
-    static final class Layout {
-        final int batch, numClasses, numPoints, levels, k, maxOut, n, words;
-        final long[] levelSize, levelOffset;
+    static final class Layout extends HeadLayout {
+        final int k, maxOut, n, words;
         // workspace carve, bytes (mask first: 8-byte words)
         final long mask, candIdx, candProb, candCount, boxes, scores, labels, valid, sboxes, nboxes, sscores, slabels, wsBytes;
-        // device addresses
-        long cls, dist, obj, pts, levelStart, ws, counters, out;
-        long[] clsIn, distIn, objIn;
+        // device addresses (the head outputs' are HeadLayout's)
+        long pts, levelStart, ws, counters, out;
 
         Layout(int batch, int numClasses, long[] levelSize, int k, int maxOut) {
-            this.batch = batch;
-            this.numClasses = numClasses;
-            this.levels = levelSize.length;
-            this.levelSize = levelSize.clone();
-            this.levelOffset = new long[levels];
-            long p = 0;
-            for (int l = 0; l < levels; l++) {
-                levelOffset[l] = p;
-                p += levelSize[l];
-            }
-            this.numPoints = Math.toIntExact(p);
+            super(batch, numClasses, levelSize);
             this.k = k;
             this.maxOut = maxOut;
             this.n = levels * k;
@@ -123,9 +107,6 @@ final class CudaPostProcess implements FusedPostProcess {
         /** Words (4 bytes) of one image's output slot: boxes [maxOut·4], scores [maxOut], labels [maxOut], count. */
         int outWords() { return 6 * maxOut + 1; }
 
-        long clsOf(int i) { return cls + 4L * i * numPoints * numClasses; }
-        long distOf(int i) { return dist + 16L * i * numPoints; }
-        long objOf(int i) { return obj + 4L * i * numPoints; }
         long countersOf(int i) { return counters + 8L * i; }
         long outBoxesOf(int i) { return out + 4L * i * outWords(); }
         long outScoresOf(int i) { return outBoxesOf(i) + 16L * maxOut; }
@@ -140,12 +121,7 @@ final class CudaPostProcess implements FusedPostProcess {
      */
     static List<Launch> plan(Layout a, float scoreThr, float iouThr, float[][] geometry) {
         List<Launch> out = new ArrayList<>();
-        for (int l = 0; l < a.levels; l++) {
-            long hw = a.levelSize[l], off = a.levelOffset[l];
-            out.add(layout("aaj_level_to_points", a.cls, a.clsIn[l], a.numClasses, hw, a.numPoints, off, (long) a.batch * a.numClasses * hw));
-            out.add(layout("aaj_level_to_points", a.dist, a.distIn[l], 4, hw, a.numPoints, off, a.batch * 4L * hw));
-            out.add(layout("aaj_level_to_points", a.obj, a.objIn[l], 1, hw, a.numPoints, off, a.batch * hw));
-        }
+        a.addGather(out);
         int L = a.levels, K = a.k, C = a.numClasses, n = a.n;
         for (int i = 0; i < a.batch; i++) {
             float[] g = geometry[i];
@@ -187,45 +163,18 @@ final class CudaPostProcess implements FusedPostProcess {
 
     // ============================================================================ the op
 
-    private long addr(Tensor t, String what) {
-        if (!t.device().equals(backend.device()))
-            throw new IllegalArgumentException(OP + ": " + what + " " + Shape.str(t.shape()) + " is on " + t.device()
-                    + ", expected " + backend.device());
-        return ((CudaBuffer) t.buffer()).address();
-    }
-
-    private Tensor empty(long numel) {
-        int n = Math.toIntExact(Math.max(numel, 1));
-        return Tensor.ofBuffer(ctx.allocate(n), n);
-    }
-
-    private static long address(Tensor t) { return ((CudaBuffer) t.buffer()).address(); }
-
     /**
      * The layout of a run, after checking its arguments (shapes of every level, geometry, points, limits); input
      * addresses and buffers are not set. Shared with the CPU tests that run the plan on emulated memory.
      */
     static Layout layoutFor(Tensor[] clsIn, Tensor[] distIn, Tensor[] objIn, float[] points, float[][] geometry, int nmsPre,
                             int maxPerImg) {
-        int levels = clsIn.length;
-        if (levels == 0 || distIn.length != levels || objIn.length != levels)
-            throw new IllegalArgumentException(OP + ": " + clsIn.length + " cls, " + distIn.length + " dist, " + objIn.length + " obj levels");
+        long[] sizes = HeadLayout.levelSizes(OP, clsIn, distIn, objIn);
+        int levels = sizes.length, batch = clsIn[0].dim(0), numClasses = clsIn[0].dim(1);
         if (!supported(levels, nmsPre, 0f))
             throw new IllegalArgumentException(OP + ": nms_pre " + nmsPre + " over " + levels + " levels is outside the kernels' limits ("
                     + MAX_PER_LEVEL + " per level, " + MAX_CANDIDATES + " in all)");
         if (maxPerImg < 1) throw new IllegalArgumentException(OP + ": max_per_img " + maxPerImg);
-        int batch = clsIn[0].dim(0), numClasses = clsIn[0].dim(1);
-        long[] sizes = new long[levels];
-        for (int l = 0; l < levels; l++) {
-            int[] s = clsIn[l].shape();
-            int h = s.length == 4 ? s[2] : -1, w = s.length == 4 ? s[3] : -1;
-            if (s.length != 4 || s[0] != batch || s[1] != numClasses
-                    || !Arrays.equals(distIn[l].shape(), new int[] {batch, 4, h, w})
-                    || !Arrays.equals(objIn[l].shape(), new int[] {batch, 1, h, w}))
-                throw new IllegalArgumentException(OP + ": level " + l + " shapes " + Shape.str(s) + " / "
-                        + Shape.str(distIn[l].shape()) + " / " + Shape.str(objIn[l].shape()));
-            sizes[l] = (long) h * w;
-        }
         if (geometry.length != batch) throw new IllegalArgumentException(OP + ": " + geometry.length + " image geometries for " + batch + " images");
         for (float[] g : geometry)
             if (g.length != 4) throw new IllegalArgumentException(OP + ": an image geometry has " + g.length + " values, expected 4");
@@ -242,14 +191,7 @@ final class CudaPostProcess implements FusedPostProcess {
                         float scoreThr, float iouThr, int maxPerImg) {
         Layout a = layoutFor(clsIn, distIn, objIn, points, geometry, nmsPre, maxPerImg);
         int levels = a.levels, batch = a.batch, numClasses = a.numClasses;
-        a.clsIn = new long[levels];
-        a.distIn = new long[levels];
-        a.objIn = new long[levels];
-        for (int l = 0; l < levels; l++) {
-            a.clsIn[l] = addr(clsIn[l], "cls level " + l);
-            a.distIn[l] = addr(distIn[l], "dist level " + l);
-            a.objIn[l] = addr(objIn[l], "obj level " + l);
-        }
+        bindLevels(a, clsIn, distIn, objIn);
 
         ctx.makeCurrent();
         long bp = (long) batch * a.numPoints;
