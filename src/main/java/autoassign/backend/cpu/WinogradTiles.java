@@ -182,6 +182,8 @@ final class WinogradTiles {
         private final ScratchFactory<S> scratch;
         private final InputBlock<S> inputBlock;
         private final OutputBlock<S> outputBlock;
+        /** Forward transforms kept while the weights do not change (inference). */
+        final WinogradWeightCache forwardWeights = new WinogradWeightCache(WinogradWeightCache.BUDGET_FLOATS);
 
         Variant(int m, String profileName, Supplier<Tuning> tuning, Weights weights,
                 ScratchFactory<S> scratch, InputBlock<S> inputBlock, OutputBlock<S> outputBlock) {
@@ -219,7 +221,8 @@ final class WinogradTiles {
             int cin = xShape[1];
             if (outShape[0] == 0) return;
             long t0 = OpProfile.start();
-            OffHeap.Buf u = weights.transform(w, cout, cin, false);
+            OffHeap.Buf u = forwardWeights.get(w, cout, cin, (long) kernels * cout * cin,
+                    () -> weights.transform(w, cout, cin, false));
             if (OpProfile.ENABLED) OpProfile.add(weightLabel, t0, 0);
             run(x, geom(m, xShape[0], cin, xShape[2], xShape[3], cout, p.padH(), p.padW(), outShape[2], outShape[3]),
                     u, bias, out);
