@@ -155,12 +155,17 @@ AA_KERNEL void aa_gn_bwd_params(float* dgamma, float* dbeta, const float* mean, 
   dbeta[c] = (float)db;
 }
 
+namespace {
+// blocks per plane of the norm / dx kernels (CudaBackend.gnPlaneBlocks): a thread per float4 where they vectorise
+unsigned aa_plane_blocks(long long HW) { return aa::grid_1d((HW & 3) == 0 ? HW >> 2 : HW, AA_BLOCK, 64); }
+}  // namespace
+
 extern "C" {
 int aa_groupnorm_fwd(float* y, float* mean, float* rstd, const float* x, const float* gamma, const float* beta, int N,
                      int C, long long HW, int G, float eps, double* ws, aa_stream_t s) {
   if (N <= 0 || C <= 0 || HW <= 0 || G <= 0 || C % G) return N <= 0 || C <= 0 || HW <= 0 ? 0 : 1;
   aa_gn_fwd_stats<<<N * C, AA_BLOCK, 0, s>>>(x, ws, HW);
-  dim3 grid(aa::grid_1d(HW, AA_BLOCK, 64), (unsigned)(N * C));
+  dim3 grid(aa_plane_blocks(HW), (unsigned)(N * C));
   aa_gn_fwd_norm<<<grid, AA_BLOCK, 0, s>>>(y, mean, rstd, x, gamma, beta, ws, C, HW, G, eps);
   return aa::launch_status();
 }
@@ -169,7 +174,7 @@ int aa_groupnorm_bwd(float* dx, float* dgamma, float* dbeta, const float* dy, co
                      double* ws, aa_stream_t s) {
   if (N <= 0 || C <= 0 || HW <= 0 || G <= 0 || C % G) return N <= 0 || C <= 0 || HW <= 0 ? 0 : 1;
   aa_gn_bwd_reduce<<<N * C, AA_BLOCK, 0, s>>>(dy, x, ws, HW);
-  dim3 grid(aa::grid_1d(HW, AA_BLOCK, 64), (unsigned)(N * C));
+  dim3 grid(aa_plane_blocks(HW), (unsigned)(N * C));
   aa_gn_bwd_dx<<<grid, AA_BLOCK, 0, s>>>(dx, dy, x, mean, rstd, gamma, ws, C, HW, G);
   aa_gn_bwd_params<<<(C + AA_BLOCK - 1) / AA_BLOCK, AA_BLOCK, 0, s>>>(dgamma, dbeta, mean, rstd, ws, N, C, G,
                                                                      accumulate);

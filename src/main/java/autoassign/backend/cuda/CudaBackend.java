@@ -572,6 +572,15 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- normalisation / resampling
 
 
+    /**
+     * Blocks per (n, c) plane of aa_gn_fwd_norm / aa_gn_bwd_dx (≤ 64; their loops stride over the plane, so any
+     * count is correct): one thread per float4 where the kernels vectorise (plane length % 4 == 0), else per float.
+     */
+    static int gnPlaneBlocks(long hw) {
+        long items = hw % 4 == 0 ? hw / 4 : hw;
+        return (int) Math.max(1, Math.min((items + Kernels.BLOCK - 1) / Kernels.BLOCK, 64));
+    }
+
     /** Native group norm needs gamma and beta (it has no null path documented); the backend kernel takes nulls. */
     private boolean nativeGroupNorm(Tensor gamma, Tensor beta) {
         return gamma != null && beta != null && nat("aa_gn_fwd_stats") && nat("aa_gn_fwd_norm")
@@ -597,7 +606,7 @@ public final class CudaBackend implements Backend {
             try {
                 k("aa_gn_fwd_stats").ptr(xp).ptr(ws.address).i64(hw).launch(ctx.stream, n * c, 1, Kernels.BLOCK, 1);
                 k("aa_gn_fwd_norm").ptr(yp).ptr(mp).ptr(rp).ptr(xp).ptr(gp).ptr(bp).ptr(ws.address).i32(c).i64(hw).i32(groups)
-                        .f32(eps).launch(ctx.stream, (int) Math.max(1, Math.min((hw + 255) / 256, 64)), n * c, Kernels.BLOCK, 1);
+                        .f32(eps).launch(ctx.stream, gnPlaneBlocks(hw), n * c, Kernels.BLOCK, 1);
             } finally {
                 ctx.free(ws);
             }
@@ -637,7 +646,7 @@ public final class CudaBackend implements Backend {
             if (gamma != null && nativeGroupNorm(gamma, gamma)) {
                 k("aa_gn_bwd_reduce").ptr(gyp).ptr(xp).ptr(ws.address).i64(hw).launch(ctx.stream, n * c, 1, Kernels.BLOCK, 1);
                 k("aa_gn_bwd_dx").ptr(gxp).ptr(gyp).ptr(xp).ptr(mp).ptr(rp).ptr(gmp).ptr(ws.address).i32(c).i64(hw).i32(groups)
-                        .launch(ctx.stream, (int) Math.max(1, Math.min((hw + 255) / 256, 64)), n * c, Kernels.BLOCK, 1);
+                        .launch(ctx.stream, gnPlaneBlocks(hw), n * c, Kernels.BLOCK, 1);
                 k("aa_gn_bwd_params").ptr(ggp).ptr(gbp).ptr(mp).ptr(rp).ptr(ws.address).i32(n).i32(c).i32(groups).i32(0)
                         .launch(ctx.stream, (c + 255) / 256, 1, Kernels.BLOCK, 1);
                 used("groupNormBackward", "aa_gn_bwd_reduce + aa_gn_bwd_dx + aa_gn_bwd_params");
