@@ -24,7 +24,8 @@ static unsigned grid1d(long long n) {  // Kernels.grid1d
   return (unsigned)std::max(1LL, std::min(g, 1LL << 16));
 }
 static dim3 grid_planes(long long hw, long long planes) {  // CudaBackend.launchPlanes
-  return dim3((unsigned)std::min((hw + BLOCK - 1) / BLOCK, 1024LL), (unsigned)std::min(planes, 65535LL));
+  long long items = hw % 4 == 0 ? hw / 4 : hw;               // a thread per float4 where the kernels vectorise
+  return dim3((unsigned)std::max(1LL, std::min((items + BLOCK - 1) / BLOCK, 1024LL)), (unsigned)std::min(planes, 65535LL));
 }
 static std::string gstr(dim3 g) {
   return g.y == 1 ? "grid " + std::to_string(g.x) : "grid (" + std::to_string(g.x) + "," + std::to_string(g.y) + ")";
@@ -631,10 +632,13 @@ static void test_emulator() {
 int main() {
   test_emulator();
   // hw = 529 > 256: 3 blocks per plane row; the small grid (2,4) loops over both hw (529 > 2*256) and planes (6 > 4)
-  const Shape4 big{2, 3, 23, 23}, small{2, 3, 5, 7};
-  for (Shape4 s : {small, big}) test_affine_act(s, grid_planes(s.hw(), s.planes()));
+  // odd planes run element by element; planes of a multiple of 4 floats as float4 (vec: 20x40, 2x8; the harness needs 103+ values)
+  const Shape4 big{2, 3, 23, 23}, small{2, 3, 5, 7}, vec{2, 3, 20, 40}, vec_small{1, 7, 2, 8};
+  for (Shape4 s : {small, big, vec, vec_small}) test_affine_act(s, grid_planes(s.hw(), s.planes()));
   test_affine_act(big, dim3(2, 4));
-  for (Shape4 s : {small, big}) test_act_affine_backward(s, grid_planes(s.hw(), s.planes()));
+  test_affine_act(vec, dim3(1, 2));
+  for (Shape4 s : {small, big, vec, vec_small}) test_act_affine_backward(s, grid_planes(s.hw(), s.planes()));
+  test_act_affine_backward(vec, dim3(1, 2));
   test_act_affine_backward(big, dim3(2, 4));
 
   test_channel_affine(big, dim3(grid1d(big.numel())));

@@ -537,9 +537,14 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    /** Kernels over (n, c) planes: x covers a plane's hw elements (≤ 1024 blocks), y the planes (≤ 65535, then loops). */
+    /**
+     * Kernels over (n, c) planes: x covers a plane's hw elements, one thread per float4 where the kernels vectorise
+     * (hw % 4 == 0), else per element (≤ 1024 blocks); y the planes (≤ 65535, then loops).
+     */
     private void launchPlanes(Kernels.Call c, long hw, long planes) {
-        c.launch(ctx.stream, (int) Math.min((hw + Kernels.BLOCK - 1) / Kernels.BLOCK, 1024), (int) Math.min(planes, 65535), Kernels.BLOCK, 1);
+        long items = hw % 4 == 0 ? hw / 4 : hw;
+        c.launch(ctx.stream, (int) Math.max(1, Math.min((items + Kernels.BLOCK - 1) / Kernels.BLOCK, 1024)),
+                (int) Math.min(planes, 65535), Kernels.BLOCK, 1);
     }
 
     // ---------------------------------------------------------------- reductions

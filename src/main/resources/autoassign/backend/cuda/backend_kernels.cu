@@ -74,31 +74,76 @@ __global__ void aaj_channel_affine(float* y, const float* x, const float* scale,
 
 // CpuBackend.channelAffineActInPlace: x = act((x*scale[c] + shift[c]) + res), in place; scale, shift, res may be
 // NULL. One block row per (n, c) plane (no per-element division); planes beyond gridDim.y loop.
+// Plane kernels read float4 where every plane allows it: length % 4 == 0 and 16-byte aligned bases (then every
+// plane start is); same per-element arithmetic, so the results are those of the element-by-element loop.
+__device__ __forceinline__ bool aaj_vec4(const void* p, long long hw) {
+  return p == 0 || ((hw & 3) == 0 && ((unsigned long long)p & 15ull) == 0);
+}
+
+// CpuBackend.channelAffineActInPlace per element: t = x*k + b (x + b without scale, x alone without either),
+// + r with a residual, then ReLU (NaN stays NaN)
+__device__ __forceinline__ float aaj_affine_act1(float v, float r, bool hasScale, bool hasShift, bool hasRes, float k,
+                                                  float b, int relu) {
+  float t = hasScale ? v * k + b : (hasShift ? v + b : v);  // no shift: -0 stays -0, as on the CPU
+  if (hasRes) t += r;
+  return (relu && !(t != t)) ? (t > 0.f ? t : 0.f) : t;
+}
+
 __global__ void aaj_affine_act(float* x, const float* scale, const float* shift, const float* res, int relu, int C,
                                long long hw, long long planes) {
+  bool vec = (hw & 3) == 0 && aaj_vec4(x, hw) && aaj_vec4(res, hw);
+  bool hs = scale != 0, hb = shift != 0, hr = res != 0;
   for (long long p = blockIdx.y; p < planes; p += gridDim.y) {
     int c = (int)(p % C);
-    float k = scale ? scale[c] : 1.f, b = shift ? shift[c] : 0.f;
+    float k = hs ? scale[c] : 1.f, b = hb ? shift[c] : 0.f;
     float* xp = x + p * hw;
-    const float* rp = res ? res + p * hw : 0;
-    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < hw; j += (long long)gridDim.x * blockDim.x) {
-      float t = scale ? xp[j] * k + b : (shift ? xp[j] + b : xp[j]);  // no shift: -0 stays -0, as on the CPU
-      if (rp) t += rp[j];
-      xp[j] = (relu && !(t != t)) ? (t > 0.f ? t : 0.f) : t;
+    const float* rp = hr ? res + p * hw : 0;
+    long long j0 = (long long)blockIdx.x * blockDim.x + threadIdx.x, step = (long long)gridDim.x * blockDim.x;
+    if (vec) {
+      float4* x4 = (float4*)xp;
+      const float4* r4 = (const float4*)rp;
+      for (long long j = j0; j < (hw >> 2); j += step) {
+        float4 v = x4[j], r = hr ? r4[j] : v;
+        v.x = aaj_affine_act1(v.x, r.x, hs, hb, hr, k, b, relu);
+        v.y = aaj_affine_act1(v.y, r.y, hs, hb, hr, k, b, relu);
+        v.z = aaj_affine_act1(v.z, r.z, hs, hb, hr, k, b, relu);
+        v.w = aaj_affine_act1(v.w, r.w, hs, hb, hr, k, b, relu);
+        x4[j] = v;
+      }
+    } else {
+      for (long long j = j0; j < hw; j += step) xp[j] = aaj_affine_act1(xp[j], hr ? rp[j] : 0.f, hs, hb, hr, k, b, relu);
     }
   }
 }
 
 // CpuBackend.actAffineBackward: out = g * [y > 0 when relu] * scale[c]; scale may be NULL
+__device__ __forceinline__ float aaj_act_affine_bwd1(float v, float y, int relu, bool hasScale, float k) {
+  if (relu && !(y > 0.f)) v = 0.f;
+  return hasScale ? v * k : v;
+}
+
 __global__ void aaj_act_affine_backward(float* out, const float* g, const float* y, const float* scale, int relu, int C,
                                         long long hw, long long planes) {
+  bool vec = (hw & 3) == 0 && aaj_vec4(out, hw) && aaj_vec4(g, hw) && aaj_vec4(y, hw);
+  bool hs = scale != 0;
   for (long long p = blockIdx.y; p < planes; p += gridDim.y) {
-    float k = scale ? scale[(int)(p % C)] : 1.f;
+    float k = hs ? scale[(int)(p % C)] : 1.f;
     long long base = p * hw;
-    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < hw; j += (long long)gridDim.x * blockDim.x) {
-      float v = g[base + j];
-      if (relu && !(y[base + j] > 0.f)) v = 0.f;
-      out[base + j] = scale ? v * k : v;
+    long long j0 = (long long)blockIdx.x * blockDim.x + threadIdx.x, step = (long long)gridDim.x * blockDim.x;
+    if (vec) {
+      const float4* g4 = (const float4*)(g + base);
+      const float4* y4 = (const float4*)(y + base);
+      float4* o4 = (float4*)(out + base);
+      for (long long j = j0; j < (hw >> 2); j += step) {
+        float4 v = g4[j], yy = y4[j];
+        v.x = aaj_act_affine_bwd1(v.x, yy.x, relu, hs, k);
+        v.y = aaj_act_affine_bwd1(v.y, yy.y, relu, hs, k);
+        v.z = aaj_act_affine_bwd1(v.z, yy.z, relu, hs, k);
+        v.w = aaj_act_affine_bwd1(v.w, yy.w, relu, hs, k);
+        o4[j] = v;
+      }
+    } else {
+      for (long long j = j0; j < hw; j += step) out[base + j] = aaj_act_affine_bwd1(g[base + j], y[base + j], relu, hs, k);
     }
   }
 }
