@@ -97,5 +97,8 @@ if [[ $only == *7* ]]; then
   xopts=()
 fi
 echo
+echo "=== summary (scripts/gpu_summary.py: the R50 timings against issue 9's targets)"
+python3 scripts/gpu_summary.py "$out" || echo "(no summary: a result file is missing)"
+echo
 echo "gpu_session.sh: $([ $status -eq 0 ] && echo ALL STEPS PASSED || echo SOME STEPS FAILED)"
 exit $status
