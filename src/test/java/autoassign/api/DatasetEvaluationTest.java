@@ -33,25 +33,31 @@ class DatasetEvaluationTest {
     @TempDir
     Path tmp;
 
-    /** Three generated images (a batch of 2 and one of 1) with 1–2 objects each; returns the annotation file. */
-    private Path writeDataset(int classes) throws Exception {
+    private record Setup(Config cfg, CocoDataset ds, CocoGroundTruth gt, AutoAssignDetector model) {}
+
+    /** The test config's model with a saved checkpoint, and three generated images (batches of 2 and 1). */
+    private Setup setup() throws Exception {
+        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
+        int classes = cfg.model().bboxHead().numClasses();
         SyntheticShapes.Params params = SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)
                 .withSides(64, 96).withObjects(1, 2, 16, 40);
         Path data = tmp.resolve("data");
         SyntheticShapes.writeTo(data, params);
-        return data.resolve("annotations/instances_val.json");
+        Path ann = data.resolve("annotations/instances_val.json");
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
+        ModelWeights.load(DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt"))), model, true);
+        return new Setup(cfg, CocoDataset.load(ann, data.resolve("images")), CocoGroundTruth.read(ann), model);
     }
 
     @Test
     void runsOverEveryImageAndEvaluates() throws Exception {
-        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
+        Setup st = setup();
+        Config cfg = st.cfg();
         int classes = cfg.model().bboxHead().numClasses();
-        Path ann = writeDataset(classes);
-        CocoDataset ds = CocoDataset.load(ann, tmp.resolve("data/images"));
-        CocoGroundTruth gt = CocoGroundTruth.read(ann);
+        CocoDataset ds = st.ds();
+        CocoGroundTruth gt = st.gt();
+        AutoAssignDetector model = st.model();
 
-        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
-        ModelWeights.load(DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt"))), model, true);
 
         List<int[]> calls = new ArrayList<>();
         DatasetEvaluation.Outcome out = DatasetEvaluation.run(model, ds, gt, Detector.testPipeline(cfg),
@@ -77,13 +83,11 @@ class DatasetEvaluationTest {
      */
     @Test
     void onADeviceWithFusedPostProcessingTheResultsAreTheCpus() throws Exception {
-        Config cfg = ConfigLoader.load(DetectorTest.CONFIG);
-        int classes = cfg.model().bboxHead().numClasses();
-        Path ann = writeDataset(classes);
-        CocoDataset ds = CocoDataset.load(ann, tmp.resolve("data/images"));
-        CocoGroundTruth gt = CocoGroundTruth.read(ann);
-        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 1);
-        ModelWeights.load(DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt"))), model, true);
+        Setup st = setup();
+        Config cfg = st.cfg();
+        CocoDataset ds = st.ds();
+        CocoGroundTruth gt = st.gt();
+        AutoAssignDetector model = st.model();
         PostProcessConfig post = Inference.postProcessConfig(cfg.model().testCfg());
 
         DatasetEvaluation.Outcome cpu = DatasetEvaluation.run(model, ds, gt, Detector.testPipeline(cfg),
