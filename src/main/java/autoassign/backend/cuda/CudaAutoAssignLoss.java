@@ -75,7 +75,7 @@ final class CudaAutoAssignLoss extends FusedDeviceOp implements FusedAutoAssignL
         final long wsBytes;
         final long statsDoubles;                  // 8 per image + FLAGS
         // device addresses (the head outputs' are HeadLayout's)
-        long pts, gt, ws, stats, mean, sigma;
+        long gt, ws, stats, mean, sigma;
 
         Layout(int batch, int numClasses, long[] levelSize, int[] numGt) {
             super(batch, numClasses, levelSize);
@@ -269,19 +269,13 @@ final class CudaAutoAssignLoss extends FusedDeviceOp implements FusedAutoAssignL
         a.sigma = addr(sigma, "sigma");
 
         ctx.makeCurrent();
-        long bp = (long) batch * a.numPoints;
-        Tensor cls = empty(bp * numClasses), dist = empty(bp * 4), obj = empty(bp);
-        Tensor pts = empty(points.length), gt = empty(a.gtFloats), ws = empty((a.wsBytes + 3) / 4);
-        Tensor stats = empty(2 * a.statsDoubles);
-        a.cls = address(cls);
-        a.dist = address(dist);
-        a.obj = address(obj);
-        a.pts = address(pts);
+        Tensor[] head = placeHead(a, points);
+        Tensor cls = head[0], dist = head[1], obj = head[2], pts = head[3];
+        Tensor gt = empty(a.gtFloats), ws = empty((a.wsBytes + 3) / 4), stats = empty(2 * a.statsDoubles);
         a.gt = address(gt);
         a.ws = address(ws);
         a.stats = address(stats);
 
-        ctx.upload(a.pts, points);
         float[] g = new float[Math.toIntExact(a.gtFloats)];
         for (int i = 0; i < batch; i++) {
             System.arraycopy(gtBoxes[i], 0, g, (int) (a.gtBoxOffset[i] / 4), gtBoxes[i].length);

@@ -68,7 +68,7 @@ final class CudaPostProcess extends FusedDeviceOp implements FusedPostProcess {
         // workspace carve, bytes (mask first: 8-byte words)
         final long mask, candIdx, candProb, candCount, boxes, scores, labels, valid, sboxes, nboxes, sscores, slabels, wsBytes;
         // device addresses (the head outputs' are HeadLayout's)
-        long pts, levelStart, ws, counters, out;
+        long levelStart, ws, counters, out;
 
         Layout(int batch, int numClasses, long[] levelSize, int k, int maxOut) {
             super(batch, numClasses, levelSize);
@@ -190,25 +190,19 @@ final class CudaPostProcess extends FusedDeviceOp implements FusedPostProcess {
     public Result[] run(Tensor[] clsIn, Tensor[] distIn, Tensor[] objIn, float[] points, float[][] geometry, int nmsPre,
                         float scoreThr, float iouThr, int maxPerImg) {
         Layout a = layoutFor(clsIn, distIn, objIn, points, geometry, nmsPre, maxPerImg);
-        int levels = a.levels, batch = a.batch, numClasses = a.numClasses;
+        int levels = a.levels, batch = a.batch;
         bindLevels(a, clsIn, distIn, objIn);
 
         ctx.makeCurrent();
-        long bp = (long) batch * a.numPoints;
-        Tensor cls = empty(bp * numClasses), dist = empty(bp * 4), obj = empty(bp), pts = empty(points.length);
+        Tensor[] head = placeHead(a, points);
         Tensor starts = empty(levels + 1), ws = empty((a.wsBytes + 3) / 4), counters = empty(2L * batch);
         Tensor out = empty((long) batch * a.outWords());
-        Tensor[] temps = {cls, dist, obj, pts, starts, ws, counters, out};
+        Tensor[] temps = {head[0], head[1], head[2], head[3], starts, ws, counters, out};
         try {
-            a.cls = address(cls);
-            a.dist = address(dist);
-            a.obj = address(obj);
-            a.pts = address(pts);
             a.levelStart = address(starts);
             a.ws = address(ws);
             a.counters = address(counters);
             a.out = address(out);
-            ctx.upload(a.pts, points);
             ctx.upload(a.levelStart, levelStarts(a));
             ctx.memsetZero(a.counters, 8L * batch);
             LaunchPlan.run(ctx, plan(a, scoreThr, iouThr, geometry));

@@ -38,6 +38,21 @@ abstract class FusedDeviceOp {
         }
     }
 
+    /**
+     * Allocates the image-major head arrays and the points of {@code a}, sets their addresses and uploads the points;
+     * returns the tensors {cls, dist, obj, pts} (the caller releases them).
+     */
+    Tensor[] placeHead(HeadLayout a, float[] points) {
+        long bp = (long) a.batch * a.numPoints;
+        Tensor cls = empty(bp * a.numClasses), dist = empty(bp * 4), obj = empty(bp), pts = empty(points.length);
+        a.cls = address(cls);
+        a.dist = address(dist);
+        a.obj = address(obj);
+        a.pts = address(pts);
+        ctx.upload(a.pts, points);
+        return new Tensor[] {cls, dist, obj, pts};
+    }
+
     /** A fresh 1-D device tensor of at least one float (scratch of an op; its scope or the op releases it). */
     Tensor empty(long numel) {
         int n = Math.toIntExact(Math.max(numel, 1));

@@ -18,8 +18,8 @@ import static autoassign.backend.cuda.LaunchPlan.layout;
 class HeadLayout {
     final int batch, numClasses, numPoints, levels;
     final long[] levelSize, levelOffset; // points per level, first point of each level
-    // device addresses: the image-major arrays and the per-level inputs
-    long cls, dist, obj;
+    // device addresses: the image-major arrays, the points [P,3] = (x, y, stride), the per-level inputs
+    long cls, dist, obj, pts;
     long[] clsIn, distIn, objIn;
 
     HeadLayout(int batch, int numClasses, long[] levelSize) {
