@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Test-time post-processing of one padded 800×1216 image (20,267 points, 80 classes, default test_cfg: nms_pre
- * 1000 per level, score_thr 0.05, NMS 0.6, 100 kept), single-threaded, on the host (also the CUDA path: the head
- * outputs are downloaded). Class logits are N(mean, 1): {@code -3.9} (the initial bias −ln 49; about 17 % of the
+ * 1000 per level, score_thr 0.05, NMS 0.6, 100 kept), single-threaded, on the host (the CPU path; on CUDA the
+ * native kernels post-process on the device where the settings allow, CudaPostProcess). Class logits are N(mean, 1): {@code -3.9} (the initial bias −ln 49; about 17 % of the
  * 1.6 M scores pass the threshold) and {@code -1.0} (dense: about 84 % pass).
  */
 @State(Scope.Benchmark)
