@@ -2,7 +2,6 @@ package autoassign.backend.cuda;
 
 import autoassign.backend.FusedPostProcess;
 import autoassign.backend.cuda.LaunchPlan.Launch;
-import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 
 import static autoassign.backend.cuda.LaunchPlan.grid;
-import static autoassign.backend.cuda.LaunchPlan.layout;
 import static autoassign.backend.cuda.LaunchPlan.p;
 
 /**
