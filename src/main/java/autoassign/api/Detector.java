@@ -115,6 +115,11 @@ public final class Detector {
     private record Classes(List<String> names, long[] ids) {
     }
 
+    /** The class names of a config's model, label order (see {@link #classes}). */
+    public static List<String> classNames(Config cfg) {
+        return classes(cfg).names();
+    }
+
     /**
      * Class names and category ids of a config: the categories of its validation annotation file when that
      * file is at hand and has the model's number of classes, else the built-in synthetic classes for a

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 DetectCommand.class,
                 ImportCommand.class,
+                ExportCommand.class,
                 InspectCommand.class,
                 BenchCommand.class,
         })

@@ -59,9 +59,14 @@ public final class ModelWeights {
      * equal those of an MMDetection checkpoint.
      */
     public static void save(Path file, Module m, Map<String, String> metadata) throws IOException {
+        Safetensors.write(file, checkpointTensors(m), metadata);
+    }
+
+    /** A module's state dict as checkpoints hold it: float32, BatchNorm {@code num_batches_tracked} as int64. */
+    public static Map<String, RawTensor> checkpointTensors(Module m) {
         Map<String, RawTensor> sd = fromModule(m);
         sd.replaceAll((k, t) -> k.endsWith(".num_batches_tracked") ? toInt64(t) : t);
-        Safetensors.write(file, sd, metadata);
+        return sd;
     }
 
     private static RawTensor toInt64(RawTensor t) {

@@ -98,8 +98,9 @@ public abstract class Module {
     }
 
     /**
-     * Copies tensors into this module by name. Strict mode throws naming every missing, unexpected and
-     * mismatched key and changes nothing; non-strict loads what matches and reports the rest.
+     * Copies tensors into this module by name. Strict mode throws with the number of missing, unexpected and
+     * mismatched keys and the first few of each (one line) and changes nothing; non-strict loads what matches
+     * and reports all the rest.
      */
     public LoadReport loadStateDict(Map<String, Tensor> source, boolean strict) {
         Map<String, Tensor> own = stateDict();
@@ -112,8 +113,8 @@ public abstract class Module {
                 mismatched.add(e.getKey() + " " + Shape.str(e.getValue().shape()) + " vs model " + Shape.str(mine.shape()));
         }
         if (strict && !(missing.isEmpty() && unexpected.isEmpty() && mismatched.isEmpty()))
-            throw new IllegalArgumentException("loadStateDict (strict): missing " + missing + ", unexpected " + unexpected
-                    + ", shape mismatch " + mismatched);
+            throw new IllegalArgumentException("loadStateDict (strict): " + summary("missing", missing) + "; "
+                    + summary("unexpected", unexpected) + "; " + summary("shape mismatch", mismatched));
         int loaded = 0;
         for (Map.Entry<String, Tensor> e : source.entrySet()) {
             Tensor mine = own.get(e.getKey());
@@ -123,5 +124,12 @@ public abstract class Module {
             }
         }
         return new LoadReport(missing, unexpected, mismatched, loaded);
+    }
+
+    /** {@code what N [first three names, ...]}: a list of names short enough for a one-line error. */
+    private static String summary(String what, List<String> names) {
+        if (names.isEmpty()) return what + " 0";
+        List<String> head = names.subList(0, Math.min(3, names.size()));
+        return what + " " + names.size() + " [" + String.join(", ", head) + (names.size() > 3 ? ", ..." : "") + "]";
     }
 }

@@ -1,0 +1,123 @@
+package autoassign.io;
+
+import autoassign.io.pickle.Pickler;
+import autoassign.io.pickle.PyGlobal;
+import autoassign.io.pickle.PyOrderedDict;
+import autoassign.io.pickle.PyTuple;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes a PyTorch checkpoint in {@code torch.save}'s zip format, so that {@code torch.load} (also with
+ * {@code weights_only=True}) and MMEngine's {@code load_checkpoint} read it:
+ * {@code archive/data.pkl} (the object, pickle protocol 2), {@code archive/byteorder}, one
+ * {@code archive/data/<key>} per tensor, {@code archive/version}; entries stored uncompressed with their data
+ * aligned to 64 bytes, as PyTorch writes them. The object is a tree of {@link Pickler}'s values in which
+ * every {@link RawTensor} becomes a contiguous CPU tensor ({@code torch._utils._rebuild_tensor_v2} over a
+ * typed storage), the only classes the file names: {@code collections.OrderedDict},
+ * {@code torch._utils._rebuild_tensor_v2} and {@code torch.<Type>Storage}. Written to a temporary file and
+ * renamed, so a failure leaves nothing behind.
+ */
+public final class PthWriter {
+    static final String ARCHIVE = "archive/";
+    private static final int ALIGN = 64;
+    private static final short PAD_ID = 0x4246; // "FB" (little-endian), the padding field PyTorch's writer uses
+    private static final PyGlobal REBUILD = new PyGlobal("torch._utils", "_rebuild_tensor_v2");
+
+    private PthWriter() {}
+
+    /** Writes {@code root} (tensors as {@link RawTensor}) to {@code file}. */
+    public static void write(Path file, Object root) throws IOException {
+        List<RawTensor> storages = new ArrayList<>();
+        byte[] pickle = Pickler.dumps(root, v -> {
+            if (!(v instanceof RawTensor t)) return null;
+            storages.add(t);
+            return rebuild(t, Integer.toString(storages.size() - 1));
+        });
+        AtomicFiles.write(file, raw -> {
+            Counting counted = new Counting(raw);
+            ZipOutputStream zip = new ZipOutputStream(counted); // not closed: AtomicFiles closes the file
+            entry(zip, counted, ARCHIVE + "data.pkl", pickle);
+            entry(zip, counted, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < storages.size(); i++) entry(zip, counted, ARCHIVE + "data/" + i, storages.get(i).data());
+            entry(zip, counted, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            zip.finish();
+        });
+    }
+
+    /** A state dict as PyTorch's {@code Module.state_dict()} returns it (an OrderedDict), for {@link #write}. */
+    public static PyOrderedDict stateDict(Map<String, RawTensor> tensors) {
+        return new PyOrderedDict(new LinkedHashMap<>(tensors));
+    }
+
+    /**
+     * {@code _rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())} of a contiguous tensor whose
+     * storage is the persistent id {@code ('storage', torch.<Type>Storage, key, 'cpu', numel)}.
+     */
+    private static Pickler.Call rebuild(RawTensor t, String key) {
+        long[] shape = t.shape();
+        Object[] size = new Object[shape.length], stride = new Object[shape.length];
+        long s = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            size[d] = shape[d];
+            stride[d] = s;
+            s *= Math.max(1, shape[d]);
+        }
+        Object storage = new Pickler.PersistentId(PyTuple.of("storage", new PyGlobal("torch", t.dtype().storageName()), key, "cpu", t.numel()));
+        return new Pickler.Call(REBUILD, PyTuple.of(storage, 0L, PyTuple.of(size), PyTuple.of(stride), false, new PyOrderedDict(Map.of())));
+    }
+
+    private static void entry(ZipOutputStream zip, Counting counted, String name, byte[] data) throws IOException {
+        ZipEntry e = new ZipEntry(name);
+        e.setMethod(ZipEntry.STORED);
+        e.setSize(data.length);
+        e.setCompressedSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        e.setCrc(crc.getValue());
+        e.setTimeLocal(LocalDateTime.of(2000, 1, 1, 0, 0)); // fixed: the same model gives the same bytes
+        // local header: 30 bytes + name + extra; the extra field pads the data start to a multiple of 64
+        long headerEnd = counted.count + 30 + name.getBytes(StandardCharsets.UTF_8).length + 4;
+        int pad = (int) ((ALIGN - headerEnd % ALIGN) % ALIGN);
+        byte[] extra = new byte[4 + pad];
+        extra[0] = (byte) PAD_ID;
+        extra[1] = (byte) (PAD_ID >> 8);
+        extra[2] = (byte) pad;
+        extra[3] = (byte) (pad >> 8);
+        Arrays.fill(extra, 4, extra.length, (byte) 'Z');
+        e.setExtra(extra);
+        zip.putNextEntry(e);
+        zip.write(data);
+        zip.closeEntry();
+    }
+
+    /** Counts the bytes written, to place each entry's data. */
+    private static final class Counting extends FilterOutputStream {
+        long count;
+
+        Counting(OutputStream out) { super(out); }
+
+        @Override public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+}

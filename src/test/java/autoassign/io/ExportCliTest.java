@@ -1,0 +1,147 @@
+package autoassign.io;
+
+import autoassign.cli.ExportCommand;
+import autoassign.config.Config;
+import autoassign.config.ConfigLoader;
+import autoassign.io.pickle.PyTuple;
+import autoassign.model.AutoAssignDetector;
+import autoassign.tensor.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static autoassign.io.ImportInspectCliTest.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The {@code export} command end to end: an engine checkpoint out as an MMDetection checkpoint, and back. */
+class ExportCliTest {
+    static final String CONFIG = "autoassign_tiny_synthetic";
+
+    @TempDir Path tmp;
+    Path checkpoint;
+    AutoAssignDetector model;
+
+    @BeforeEach
+    void engineCheckpoint() throws IOException {
+        Config cfg = ConfigLoader.loadNamed(CONFIG, List.of());
+        model = new AutoAssignDetector(cfg.model(), 11);
+        checkpoint = tmp.resolve("epoch_3.safetensors");
+        ModelWeights.save(checkpoint, model, Map.of("epoch", "3", "global_iter", "240", "seed", "11"));
+    }
+
+    private Path export() {
+        Path out = tmp.resolve("mmdet.pth");
+        ImportInspectCliTest.Run r = run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().startsWith(checkpoint + " -> " + out + ": " + model.stateDict().size() + " tensors"), r.out());
+        return out;
+    }
+
+    @Test
+    void exportWritesTheMmdetLayoutAndLoadsBackBitExact() throws IOException {
+        Path out = export();
+        PthFile pth = PthReader.read(out);
+        Map<?, ?> root = (Map<?, ?>) pth.root();
+        assertEquals(List.of("meta", "state_dict"), List.copyOf(root.keySet()));
+        Map<?, ?> meta = (Map<?, ?>) root.get("meta");
+        assertEquals(3L, meta.get("epoch"));
+        assertEquals(240L, meta.get("iter"));
+        assertEquals(11L, meta.get("seed"));
+        assertEquals(PyTuple.of("red_circle", "green_square", "blue_triangle", "yellow_diamond"),
+                ((Map<?, ?>) meta.get("dataset_meta")).get("classes"));
+        Map<String, RawTensor> sd = StateDicts.find(root);
+        assertEquals(ModelWeights.checkpointTensors(model), sd, "every tensor bit-exact, counters as int64");
+        assertTrue(sd.keySet().stream().anyMatch(k -> k.startsWith("bbox_head.")));
+
+        AutoAssignDetector fresh = new AutoAssignDetector(ConfigLoader.loadNamed(CONFIG, List.of()).model(), 99);
+        ModelWeights.load(out, fresh, true);
+        Map<String, Tensor> a = model.stateDict(), b = fresh.stateDict();
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), k);
+    }
+
+    @Test
+    void aCheckpointOfAnotherModelFailsInOneLineAndWritesNothing() throws IOException {
+        Path other = tmp.resolve("r18.safetensors");
+        ModelWeights.save(other, new AutoAssignDetector(ConfigLoader.loadNamed("autoassign_r18_coco128", List.of()).model(), 1), Map.of());
+        Path dir = Files.createDirectories(tmp.resolve("out"));
+        for (String[] c : new String[][] {{CONFIG, other.toString()}, {CONFIG, tmp.resolve("missing.safetensors").toString()},
+                {"no_such_config", checkpoint.toString()}}) {
+            ImportInspectCliTest.Run r = run(new ExportCommand(), "--config", c[0], "--checkpoint", c[1], "--to", dir.resolve("x.pth").toString());
+            assertEquals(1, r.code(), String.join(" ", c));
+            String err = r.err().strip();
+            assertTrue(err.startsWith("error: "), err);
+            assertFalse(err.contains("\n"), "one line: " + err);
+            assertFalse(err.contains("Exception"), err);
+            assertTrue(err.length() < 400, "short enough to read: " + err);
+            try (Stream<Path> s = Files.list(dir)) {
+                assertEquals(0, s.count(), "nothing written for " + String.join(" ", c));
+            }
+        }
+    }
+
+    /** A python that can import torch, or null (CI has none: then the check is skipped). */
+    private static String pythonWithTorch() {
+        for (String py : List.of("python3", "/usr/bin/python3")) {
+            try {
+                Process p = new ProcessBuilder(py, "-c", "import torch").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) return py;
+            } catch (IOException e) {
+                // not this one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void torchLoadsTheExportWithWeightsOnly() throws Exception {
+        String py = pythonWithTorch();
+        assumeTrue(py != null, "skipped: no python3 with torch here");
+        Path out = export();
+        String script = String.join("\n",
+                "import sys, hashlib, torch",
+                "ck = torch.load(sys.argv[1], weights_only=True)",
+                "print('types', type(ck).__name__, type(ck['state_dict']).__name__, ck['meta']['dataset_meta']['classes'][0], ck['meta']['epoch'])",
+                "for k, t in ck['state_dict'].items():",
+                "    b = bytes(t.contiguous().reshape(-1).view(torch.uint8).tolist())",
+                "    print(k, str(t.dtype).replace('torch.', ''), list(t.shape), hashlib.sha256(b).hexdigest())");
+        Process p = new ProcessBuilder(py, "-c", script, out.toString()).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "python timed out");
+        assertEquals(0, p.exitValue(), text);
+        List<String> lines = text.strip().lines().toList();
+        assertEquals("types dict OrderedDict red_circle 3", lines.get(0));
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (var e : ModelWeights.checkpointTensors(model).entrySet()) {
+            RawTensor t = e.getValue();
+            expected.put(e.getKey(), e.getKey() + " " + t.dtype().torchName() + " " + java.util.Arrays.toString(t.shape()).replace(" ", "")
+                    .replace(",", ", ") + " " + sha256(t.data()));
+        }
+        assertEquals(List.copyOf(expected.values()), lines.subList(1, lines.size()));
+    }
+
+    private static String sha256(byte[] b) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+}
