@@ -16,11 +16,13 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,9 +31,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code detect --config CFG --checkpoint CKPT IMAGE... [--out DIR] [--score-thr 0.3]}: runs the detector on image
- * files and writes, per image, {@code <name>.json} (COCO-style results list) and {@code <name>.jpg|png} with the
- * boxes, class names and scores drawn.
+ * {@code detect --config CFG --checkpoint CKPT IMAGE|FOLDER... [--out DIR] [--score-thr 0.3]}: runs the detector on
+ * image files (a folder stands for its image files, by name, not recursive, as MMDetection's {@code image_demo.py}
+ * takes one) and writes, per image, {@code <name>.json} (COCO-style results list) and {@code <name>.jpg|png} with
+ * the boxes, class names and scores drawn.
  */
 @Command(name = "detect", mixinStandardHelpOptions = true,
         description = {"Detect objects in images: writes <name>.json (COCO-style detections) and <name>.png/.jpg "
@@ -46,8 +49,11 @@ public final class DetectCommand implements Callable<Integer> {
             description = "weights: .safetensors or MMDetection .pth")
     Path checkpoint;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files")
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files, or folders of images (not recursive)")
     List<Path> images;
+
+    /** The file name endings a folder's images are recognised by (MMEngine's IMG_EXTENSIONS, lower case). */
+    static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp");
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "work_dirs/detect",
             description = "output folder (default: ${DEFAULT-VALUE})")
@@ -76,8 +82,22 @@ public final class DetectCommand implements Callable<Integer> {
             return 1;
         }
         int failed = 0;
-        for (int i = 0; i < images.size(); i++) {
-            Path img = images.get(i);
+        List<Path> files = new ArrayList<>();
+        for (Path p : images) {
+            if (!Files.isDirectory(p)) {
+                files.add(p);
+                continue;
+            }
+            List<Path> inFolder = imagesIn(p);
+            if (inFolder.isEmpty()) {
+                err.println("error: " + p + ": folder without images (" + String.join(" ", IMAGE_EXTENSIONS) + ")");
+                err.flush();
+                failed++;
+            }
+            files.addAll(inFolder);
+        }
+        for (int i = 0; i < files.size(); i++) {
+            Path img = files.get(i);
             try {
                 BufferedImage drawn;
                 List<Detection> kept = new ArrayList<>();
@@ -113,7 +133,23 @@ public final class DetectCommand implements Callable<Integer> {
                 failed++;
             }
         }
+        if (files.size() > 1) {
+            outW.printf("%d images, %d errors%n", files.size(), failed);
+            outW.flush();
+        }
         return failed == 0 ? 0 : 1;
+    }
+
+    /** The image files directly in a folder, sorted by name (empty when it cannot be listed). */
+    static List<Path> imagesIn(Path folder) {
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(Files::isRegularFile)
+                    .filter(f -> IMAGE_EXTENSIONS.stream().anyMatch(e -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(e)))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /** The numeric file stem (COCO names such as 000000397133.jpg), else the image's position on the line. */

@@ -121,4 +121,31 @@ class DetectorTest {
         assertEquals(160, drawn.getWidth());
         assertTrue(Files.exists(outDir.resolve("000000000042.png")));
     }
+
+    @Test
+    void detectCommandTakesFoldersOfImages() throws IOException {
+        Path folder = Files.createDirectories(tmp.resolve("pictures"));
+        ImageIO.write(picture(96, 64), "png", folder.resolve("b.png").toFile());
+        ImageIO.write(picture(64, 96), "jpg", folder.resolve("a.JPG").toFile());
+        Files.writeString(folder.resolve("notes.txt"), "not an image");
+        Files.createDirectories(folder.resolve("sub"));
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Path outDir = tmp.resolve("out-folder");
+        StringWriter so = new StringWriter();
+        StringWriter se = new StringWriter();
+        CommandLine cl = new CommandLine(new DetectCommand());
+        cl.setOut(new PrintWriter(so, true));
+        cl.setErr(new PrintWriter(se, true));
+        int code = cl.execute("--config", CONFIG.toString(), "--checkpoint", checkpoint.toString(), "--device", "cpu",
+                "--out", outDir.toString(), folder.toString(), empty.toString());
+        assertEquals(1, code, "the empty folder is an error: " + se);
+        assertEquals("error: " + empty + ": folder without images (.jpg .jpeg .png .ppm .bmp .pgm .tif .tiff .webp)", se.toString().strip());
+        List<String> lines = so.toString().strip().lines().toList();
+        assertEquals(3, lines.size(), so.toString());
+        assertTrue(lines.get(0).startsWith(folder.resolve("a.JPG") + ": "), "sorted by name: " + lines);
+        assertTrue(lines.get(1).startsWith(folder.resolve("b.png") + ": "), lines.toString());
+        assertEquals("2 images, 1 errors", lines.get(2));
+        assertTrue(Files.exists(outDir.resolve("a.json")) && Files.exists(outDir.resolve("a.jpg")));
+        assertTrue(Files.exists(outDir.resolve("b.json")) && Files.exists(outDir.resolve("b.png")));
+    }
 }
