@@ -16,6 +16,13 @@ public final class CliErrors {
         return m.replace('\n', ' ');
     }
 
+    /** Prints {@code error: <message>} as one line on {@code err} and returns the exit code 1. */
+    public static int print(java.io.PrintWriter err, String message) {
+        err.println("error: " + message);
+        err.flush();
+        return 1;
+    }
+
     /** An error the user caused (bad file, bad option): printed as one line, exit code 1. */
     public static final class UserError extends RuntimeException {
         public UserError(String message) { super(message); }

@@ -77,9 +77,7 @@ public final class DetectCommand implements Callable<Integer> {
         try {
             det = Detector.load(config, checkpoint, device);
         } catch (CheckpointException | ConfigException e) {
-            err.println("error: " + CliErrors.message(e));
-            err.flush();
-            return 1;
+            return CliErrors.print(err, CliErrors.message(e));
         }
         int failed = 0;
         List<Path> files = new ArrayList<>();
@@ -90,8 +88,7 @@ public final class DetectCommand implements Callable<Integer> {
             }
             List<Path> inFolder = imagesIn(p);
             if (inFolder.isEmpty()) {
-                err.println("error: " + p + ": folder without images (" + String.join(" ", IMAGE_EXTENSIONS) + ")");
-                err.flush();
+                CliErrors.print(err, p + ": folder without images (" + String.join(" ", IMAGE_EXTENSIONS) + ")");
                 failed++;
             }
             files.addAll(inFolder);
@@ -124,12 +121,10 @@ public final class DetectCommand implements Callable<Integer> {
                         scoreThr, pic, json);
                 outW.flush();
             } catch (BadImageException e) {
-                err.println("error: " + e.getMessage());
-                err.flush();
+                CliErrors.print(err, e.getMessage());
                 failed++;
             } catch (IOException e) {
-                err.println("error: " + out + ": cannot write: " + e.getMessage());
-                err.flush();
+                CliErrors.print(err, out + ": cannot write: " + e.getMessage());
                 failed++;
             }
         }

@@ -130,13 +130,9 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
         } catch (CocoFormatException e) {
-            err.println("error: " + e.oneLine());
-            err.flush();
-            return 1;
+            return CliErrors.print(err, e.oneLine());
         } catch (CheckpointException | ConfigException | DataException e) {
-            err.println("error: " + CliErrors.message(e));
-            err.flush();
-            return 1;
+            return CliErrors.print(err, CliErrors.message(e));
         }
         for (String line : res.summaryLines()) {
             out.println(line);
@@ -152,9 +148,7 @@ public final class EvalCommand implements Callable<Integer> {
             try {
                 res.writeJson(json);
             } catch (IOException e) {
-                err.println("error: " + json + ": cannot write: " + e.getMessage());
-                err.flush();
-                return 1;
+                return CliErrors.print(err, json + ": cannot write: " + e.getMessage());
             }
         }
         return 0;
@@ -192,8 +186,7 @@ public final class EvalCommand implements Callable<Integer> {
             try {
                 outcome.results().write(saveResults);
             } catch (IOException e) {
-                err.println("error: " + saveResults + ": cannot write: " + e.getMessage());
-                err.flush();
+                CliErrors.print(err, saveResults + ": cannot write: " + e.getMessage());
                 return null;
             }
         }

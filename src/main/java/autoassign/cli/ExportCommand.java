@@ -77,7 +77,7 @@ public final class ExportCommand implements Callable<Integer> {
             meta.put("exported_by", new Main.Version().getVersion()[0]);
             meta.put("exported_from", checkpoint.getFileName().toString());
         } catch (ConfigException | CheckpointException e) {
-            return fail(err, CliErrors.message(e));
+            return CliErrors.print(err, CliErrors.message(e));
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("meta", meta);
@@ -85,7 +85,7 @@ public final class ExportCommand implements Callable<Integer> {
         try {
             PthWriter.write(to, root);
         } catch (IOException e) {
-            return fail(err, to + ": cannot write: " + CliErrors.message(e));
+            return CliErrors.print(err, to + ": cannot write: " + CliErrors.message(e));
         }
         long elements = 0;
         for (RawTensor t : tensors.values()) elements += t.numel();
@@ -101,12 +101,6 @@ public final class ExportCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             // an entry written by something else: leave it out rather than guess
         }
-    }
-
-    private static int fail(PrintWriter err, String message) {
-        err.println("error: " + message);
-        err.flush();
-        return 1;
     }
 
     /** Runs {@code export} on its own (same as {@code autoassign.cli.Main export ...}). */

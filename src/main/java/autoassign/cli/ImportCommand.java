@@ -62,9 +62,7 @@ public final class ImportCommand implements Callable<Integer> {
         try {
             pth = PthReader.read(from);
         } catch (CheckpointException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return 1;
+            return CliErrors.print(err, e.getMessage());
         }
         Map<String, RawTensor> tensors = pth.tensors();
         Map<String, String> metadata = pth.metadata();
@@ -75,9 +73,7 @@ public final class ImportCommand implements Callable<Integer> {
         try {
             Safetensors.write(to, tensors, metadata);
         } catch (IOException | IllegalArgumentException e) {
-            err.println("error: " + to + ": cannot write: " + CliErrors.message(e));
-            err.flush();
-            return 1;
+            return CliErrors.print(err, to + ": cannot write: " + CliErrors.message(e));
         }
         long elements = 0;
         for (RawTensor t : tensors.values()) elements += t.numel();
@@ -92,9 +88,7 @@ public final class ImportCommand implements Callable<Integer> {
         try {
             cfg = ConfigLoader.loadNamed(model, List.of());
         } catch (ConfigException e) {
-            err.println("error: " + CliErrors.message(e));
-            err.flush();
-            return 1;
+            return CliErrors.print(err, CliErrors.message(e));
         }
         Map<String, Tensor> own = new AutoAssignDetector(cfg.model(), 0).stateDict();
         Map<String, RawTensor> sd = StateDicts.find(pth.root());

@@ -67,9 +67,7 @@ public final class InspectCommand implements Callable<Integer> {
                 kind = "PyTorch " + pth.format() + " checkpoint";
             }
         } catch (CheckpointException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return 1;
+            return CliErrors.print(err, e.getMessage());
         }
         out.printf("%s: %s, %d tensors, %,d elements, %,d bytes%n", file, kind, rows.size(), elements, bytes);
         int w0 = "name".length(), w1 = "dtype".length();

@@ -97,6 +97,16 @@ class DetectorTest {
         assertEquals(out, det.detect(png));
     }
 
+    /** Runs {@code detect} with this test's config and checkpoint on the CPU, then {@code args}. */
+    private int detect(StringWriter so, StringWriter se, String... args) {
+        CommandLine cl = new CommandLine(new DetectCommand());
+        cl.setOut(new PrintWriter(so, true));
+        cl.setErr(new PrintWriter(se, true));
+        List<String> all = new java.util.ArrayList<>(List.of("--config", CONFIG.toString(), "--checkpoint", checkpoint.toString(), "--device", "cpu"));
+        all.addAll(List.of(args));
+        return cl.execute(all.toArray(String[]::new));
+    }
+
     @Test
     void detectCommandWritesJsonAndPicture() throws IOException {
         Path png = tmp.resolve("000000000042.png");
@@ -104,11 +114,7 @@ class DetectorTest {
         Path outDir = tmp.resolve("out");
         StringWriter so = new StringWriter();
         StringWriter se = new StringWriter();
-        CommandLine cl = new CommandLine(new DetectCommand());
-        cl.setOut(new PrintWriter(so, true));
-        cl.setErr(new PrintWriter(se, true));
-        int code = cl.execute("--config", CONFIG.toString(), "--checkpoint", checkpoint.toString(), "--device", "cpu",
-                "--out", outDir.toString(), "--score-thr", "0.0", png.toString(), tmp.resolve("missing.jpg").toString());
+        int code = detect(so, se, "--out", outDir.toString(), "--score-thr", "0.0", png.toString(), tmp.resolve("missing.jpg").toString());
         assertEquals(1, code, "one image is missing: " + se);
         assertTrue(se.toString().contains("missing.jpg"), se.toString());
         JsonNode dets = new ObjectMapper().readTree(outDir.resolve("000000000042.json").toFile());
@@ -133,11 +139,7 @@ class DetectorTest {
         Path outDir = tmp.resolve("out-folder");
         StringWriter so = new StringWriter();
         StringWriter se = new StringWriter();
-        CommandLine cl = new CommandLine(new DetectCommand());
-        cl.setOut(new PrintWriter(so, true));
-        cl.setErr(new PrintWriter(se, true));
-        int code = cl.execute("--config", CONFIG.toString(), "--checkpoint", checkpoint.toString(), "--device", "cpu",
-                "--out", outDir.toString(), folder.toString(), empty.toString());
+        int code = detect(so, se, "--out", outDir.toString(), folder.toString(), empty.toString());
         assertEquals(1, code, "the empty folder is an error: " + se);
         assertEquals("error: " + empty + ": folder without images (.jpg .jpeg .png .ppm .bmp .pgm .tif .tiff .webp)", se.toString().strip());
         List<String> lines = so.toString().strip().lines().toList();
