@@ -89,13 +89,14 @@ final class GroupNormCpu {
                     sumDyXhat += dgs * k;
                 }
                 double meanDy = sumDy / len, meanDyXhat = sumDyXhat / len;
-                // dx = r·(dy·k − meanDy − xhat·meanDyXhat) = A·dy + B·(x − m) + C
+                // dx = r·(dy·k − meanDy − xhat·meanDyXhat) = A·dy + B·x + (C − B·m): coefficients in double, the
+                // element loop in float like the forward's (a double loop does not vectorise: it was 7× slower)
                 double bCoef = -r * r * meanDyXhat, cCoef = -r * meanDy;
+                float bf = (float) bCoef, cf = (float) (cCoef - bCoef * m);
                 for (int cc = 0; cc < cpg; cc++) {
                     int ch = gi * cpg + cc, o = base + cc * hw;
-                    double aCoef = r * (gm == null ? 1.0 : gm[ch]);
-                    for (int j = 0; j < hw; j++)
-                        gx[o + j] = (float) (aCoef * g[o + j] + bCoef * (in[o + j] - m) + cCoef);
+                    float af = (float) (r * (gm == null ? 1.0 : gm[ch]));
+                    for (int j = 0; j < hw; j++) gx[o + j] = af * g[o + j] + bf * in[o + j] + cf;
                 }
             }
         });

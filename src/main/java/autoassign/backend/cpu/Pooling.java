@@ -23,11 +23,80 @@ final class Pooling {
         int oh = pooledSize("maxPool2d", x.shape(), h, k, s, pad), ow = pooledSize("maxPool2d", x.shape(), w, k, s, pad);
         Tensor r = HostArrays.empty(n, c, oh, ow);
         float[] in = x.data(), out = r.data();
+        boolean fast = k == 3 && s == 2 && pad == 1;
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             float[] hv = new float[h * ow];
-            for (int pl = p0; pl < p1; pl++) poolPlane(in, pl * h * w, h, w, oh, ow, k, s, pad, hv, out, pl * oh * ow, null);
+            float[] eo = fast ? new float[2 * ow] : null;
+            for (int pl = p0; pl < p1; pl++) {
+                if (fast) poolPlane3s2(in, pl * h * w, h, w, oh, ow, hv, eo, out, pl * oh * ow);
+                else poolPlane(in, pl * h * w, h, w, oh, ow, k, s, pad, hv, out, pl * oh * ow, null);
+            }
         });
         return r;
+    }
+
+    /**
+     * {@link #poolPlane} for the ResNet stem's 3×3 window, stride 2, pad 1, without strided loops: each input row is
+     * first split into its even and odd columns ({@code eo}: evens at 0, odds at {@code ow}), so that the window of
+     * output column ox is odd[ox−1], even[ox], odd[ox] and every max pass runs over contiguous arrays (which the JIT
+     * vectorises). Same results, bit for bit, as the general path (PoolingSelectionTest).
+     */
+    private static void poolPlane3s2(float[] in, int ib, int h, int w, int oh, int ow, float[] hv, float[] eo,
+                                     float[] out, int outOff) {
+        for (int iy = 0; iy < h; iy++) rowMax3s2(in, ib + iy * w, w, ow, eo, hv, iy * ow, null);
+        rowsAndSelection(in, ib, h, w, oh, ow, 3, 2, 1, hv, out, outOff, null);
+    }
+
+    /**
+     * The maxima of one input row's windows (3 wide, stride 2, pad 1) into {@code hv[hb..]}, and when {@code hcol}
+     * is not null the column of each window's first maximum into {@code hcol[hb..]} (meaningless for a NaN).
+     */
+    private static void rowMax3s2(float[] in, int rb, int w, int ow, float[] eo, float[] hv, int hb, int[] hcol) {
+        int odd = w / 2; // odd columns 1, 3, ..: ow or ow − 1 of them
+        for (int x = 0; x < odd; x++) {
+            eo[x] = in[rb + 2 * x];
+            eo[ow + x] = in[rb + 2 * x + 1];
+        }
+        if (odd < ow) eo[ow - 1] = in[rb + 2 * (ow - 1)];
+        // columns 2ox and 2ox+1 (when it exists), then 2ox−1 for ox ≥ 1, which comes first when it is a maximum
+        for (int ox = 0; ox < odd; ox++) hv[hb + ox] = Math.max(eo[ox], eo[ow + ox]);
+        if (odd < ow) hv[hb + ow - 1] = eo[ow - 1];
+        if (hcol != null)
+            for (int ox = 0; ox < ow; ox++) hcol[hb + ox] = eo[ox] == hv[hb + ox] ? 2 * ox : 2 * ox + 1;
+        for (int ox = 1; ox < ow; ox++) {
+            float left = eo[ow + ox - 1], mx = Math.max(hv[hb + ox], left);
+            if (hcol != null) hcol[hb + ox] = left == mx ? 2 * ox - 1 : hcol[hb + ox];
+            hv[hb + ox] = mx;
+        }
+    }
+
+    /**
+     * PyTorch's element of every 3×3, stride-2, pad-1 window of a plane (index within the plane into {@code idx},
+     * its value into {@code out[outOff..]}): the first row, in order, whose row maximum equals the window's
+     * maximum, at that row's first maximum; a window with a NaN goes through {@link #select} (its last NaN).
+     */
+    private static void indices3s2(float[] in, int ib, int h, int w, int oh, int ow, float[] hv, int[] hcol, float[] eo,
+                                   float[] out, int outOff, int[] idx) {
+        for (int iy = 0; iy < h; iy++) rowMax3s2(in, ib + iy * w, w, ow, eo, hv, iy * ow, hcol);
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = 2 * oy - 1, ky0 = Math.max(0, -y0), ky1 = Math.min(3, h - y0), ob = outOff + oy * ow;
+            for (int ox = 0; ox < ow; ox++) {
+                float m = hv[(y0 + ky0) * ow + ox];
+                for (int ky = ky0 + 1; ky < ky1; ky++) m = Math.max(m, hv[(y0 + ky) * ow + ox]);
+                int at = -1;
+                if (m != m) {
+                    int x0 = 2 * ox - 1;
+                    at = select(in, ib, w, y0, ky0, ky1, x0, Math.max(0, -x0), Math.min(3, w - x0), m);
+                } else {
+                    for (int ky = ky1 - 1; ky >= ky0; ky--) {
+                        int r = (y0 + ky) * ow + ox;
+                        at = hv[r] == m ? (y0 + ky) * w + hcol[r] : at;
+                    }
+                }
+                out[ob + ox] = in[ib + at];
+                idx[oy * ow + ox] = at;
+            }
+        }
     }
 
     /**
@@ -50,6 +119,15 @@ final class Pooling {
                 hv[hb + ox] = bv;
             }
         }
+        rowsAndSelection(in, ib, h, w, oh, ow, k, s, pad, hv, out, outOff, idx);
+    }
+
+    /**
+     * The second half of a max-pool: the maximum over each window's rows of the row maxima {@code hv}, then
+     * PyTorch's element of each window where it matters (see {@link #poolPlane}).
+     */
+    private static void rowsAndSelection(float[] in, int ib, int h, int w, int oh, int ow, int k, int s, int pad,
+                                         float[] hv, float[] out, int outOff, int[] idx) {
         for (int oy = 0; oy < oh; oy++) {
             int y0 = oy * s - pad, ky0 = Math.max(0, -y0), ky1 = Math.min(k, h - y0), ob = outOff + oy * ow;
             System.arraycopy(hv, (y0 + ky0) * ow, out, ob, ow);
@@ -99,12 +177,16 @@ final class Pooling {
         Shape.checkSame("maxPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
         Tensor r = HostArrays.zeros(x.shape());
         float[] in = x.data(), g = gradOut.data(), gx = r.data();
+        boolean fast = k == 3 && s == 2 && pad == 1;
         Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
             int[] idx = new int[oh * ow];
             float[] hv = new float[h * ow], m = new float[oh * ow];
+            float[] eo = fast ? new float[2 * ow] : null;
+            int[] hcol = fast ? new int[h * ow] : null;
             for (int pl = p0; pl < p1; pl++) {
                 int ib = pl * h * w, ob = pl * oh * ow;
-                poolPlane(in, ib, h, w, oh, ow, k, s, pad, hv, m, 0, idx);
+                if (fast) indices3s2(in, ib, h, w, oh, ow, hv, hcol, eo, m, 0, idx);
+                else poolPlane(in, ib, h, w, oh, ow, k, s, pad, hv, m, 0, idx);
                 for (int j = 0; j < idx.length; j++) gx[ib + idx[j]] += g[ob + j];
             }
         });
