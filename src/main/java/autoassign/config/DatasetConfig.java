@@ -1,5 +1,9 @@
 package autoassign.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.stream.IntStream;
+
 /**
  * {@code *_dataloader.dataset}: a COCO-format dataset ({@code CocoDataset}, paths relative to the data root)
  * or the built-in synthetic one ({@code SyntheticShapes}).
@@ -10,19 +14,38 @@ package autoassign.config;
  * @param filterEmptyGt {@code filter_cfg.filter_empty_gt} (training: drop images without annotations)
  * @param minSize       {@code filter_cfg.min_size} (training: drop images with a side below it)
  * @param testMode      true for val/test datasets (no filtering)
+ * @param indices       MMEngine's {@code indices}: which images to keep after filtering; null keeps all (CocoDataset)
  * @param pipeline      resize / flip settings
  * @param synthetic     SyntheticShapes settings, null for CocoDataset
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
-                            boolean testMode, PipelineConfig pipeline, SyntheticConfig synthetic) {
+                            boolean testMode, Indices indices, PipelineConfig pipeline, SyntheticConfig synthetic) {
 
     public boolean isSynthetic() { return "SyntheticShapes".equals(type); }
+
+    /**
+     * MMEngine's {@code BaseDataset(indices=...)}, applied after filtering: an int N keeps the first N images
+     * (all when there are fewer), a list keeps the images at those positions, in its order.
+     *
+     * @param first     N, or null for a list
+     * @param positions the list, or null for N
+     */
+    public record Indices(Integer first, List<Integer> positions) {
+        /** The positions kept of a dataset of {@code size} images; throws naming a position out of range. */
+        public List<Integer> select(int size) {
+            if (first != null) return IntStream.range(0, Math.min(first, size)).boxed().toList();
+            for (int i : positions)
+                if (i >= size) throw new IllegalArgumentException("indices: position " + i + " is out of range for " + size + " images");
+            return positions;
+        }
+    }
 
     static DatasetConfig from(ConfigNode n, boolean train) {
         String type = n.choice("type", "CocoDataset", "CocoDataset", "SyntheticShapes");
         String ann = null, img = null;
         boolean filterEmpty = false;
         int minSize = 0;
+        Indices indices = null;
         SyntheticConfig synth = null;
         boolean testMode = n.bool("test_mode", !train);
         if (type.equals("CocoDataset")) {
@@ -35,11 +58,22 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             filterEmpty = filter.bool("filter_empty_gt", false);
             minSize = filter.atLeast("min_size", filter.integer("min_size", 0), 0);
             filter.finish();
+            indices = indices(n);
         } else {
             synth = SyntheticConfig.from(n);
         }
         PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train);
         n.finish();
-        return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, pipeline, synth);
+        return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, pipeline, synth);
+    }
+
+    /** {@code indices}: a count N (the first N images) or a list of positions; null when absent. */
+    private static Indices indices(ConfigNode n) {
+        if (!n.has("indices")) return null;
+        JsonNode v = n.raw("indices");
+        if (v.isIntegralNumber()) return new Indices(n.atLeast("indices", n.integer("indices"), 0), null);
+        List<Integer> list = n.intList("indices", null);
+        for (int i : list) if (i < 0) throw n.error("indices", "positions must be >= 0, got " + i);
+        return new Indices(null, List.copyOf(list));
     }
 }

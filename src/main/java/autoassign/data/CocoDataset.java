@@ -140,6 +140,13 @@ public final class CocoDataset {
 
     public int size() { return images.size(); }
 
+    /** The COCO ids of the images, in dataset order. */
+    public long[] imageIds() {
+        long[] ids = new long[images.size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = images.get(i).id();
+        return ids;
+    }
+
     public ImageRecord get(int index) { return images.get(index); }
 
     public List<ImageRecord> images() { return images; }

@@ -49,6 +49,19 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         return categories.containsKey(id);
     }
 
+    /**
+     * This ground truth evaluated over {@code ids} only, as COCOeval with {@code params.imgIds = ids} (MMDetection's
+     * CocoMetric sets them to the images it ran on, e.g. a dataset cut by {@code indices}); ids the file lacks are
+     * left out. Returns this object when every image is kept.
+     */
+    public CocoGroundTruth restrictTo(long[] ids) {
+        long[] kept = Arrays.stream(ids).filter(this::hasImage).sorted().distinct().toArray();
+        if (kept.length == imageIds.length) return this;
+        List<Annotation> anns = new ArrayList<>();
+        for (Annotation a : annotations) if (Arrays.binarySearch(kept, a.imageId()) >= 0) anns.add(a);
+        return new CocoGroundTruth(file, kept, categories, Collections.unmodifiableList(anns));
+    }
+
     /** Reads a COCO ground-truth json; problems are reported as {@link CocoFormatException}. */
     public static CocoGroundTruth read(Path file) {
         try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {

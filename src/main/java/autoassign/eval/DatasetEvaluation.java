@@ -37,7 +37,8 @@ public final class DatasetEvaluation {
      * @param model     detector, weights loaded, on its device
      * @param dataset   images to run on (its category map turns labels into category ids)
      * @param gt        the ground truth of the same images (read from the dataset's annotation file; the
-     *                  annotations' {@code area} and {@code iscrowd} matter)
+     *                  annotations' {@code area} and {@code iscrowd} matter); evaluated over the dataset's
+     *                  images only (a dataset cut by {@code indices} is scored on its own images)
      * @param pipeline  test pipeline (no flip)
      * @param loader    batching / threads ({@link LoaderOptions#test})
      * @param post      post-processing settings
@@ -70,7 +71,8 @@ public final class DatasetEvaluation {
                 }
             }
         }
-        CocoEvalResult eval = CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
+        CocoGroundTruth scope = gt.restrictTo(dataset.imageIds());
+        CocoEvalResult eval = CocoEvaluator.evaluate(scope, results.toDetections(scope), params);
         return new Outcome(results, eval);
     }
 }

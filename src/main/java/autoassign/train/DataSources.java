@@ -6,12 +6,15 @@ import autoassign.config.DatasetConfig;
 import autoassign.config.SyntheticConfig;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataIssues;
+import autoassign.data.ImageRecord;
 import autoassign.data.PipelineOptions;
 import autoassign.data.SyntheticShapes;
 import autoassign.cli.CliErrors.UserError;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns a config's dataloader sections (plus an optional {@code --data-root}) into datasets: the built-in
@@ -81,7 +84,15 @@ public final class DataSources {
                     + ".json with images/");
         }
         CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, null, issues);
-        return train && ds.filterEmptyGt() ? d.filterForTraining(ds.minSize()) : d;
+        if (train && ds.filterEmptyGt()) d = d.filterForTraining(ds.minSize());
+        if (ds.indices() == null) return d;
+        List<ImageRecord> kept = new ArrayList<>();
+        try {
+            for (int i : ds.indices().select(d.size())) kept.add(d.get(i));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(cfg.source() + ": " + (train ? "train" : "val") + "_dataloader.dataset." + e.getMessage());
+        }
+        return d.subset(kept);
     }
 
     /** The train pipeline of a config: its Resize scale, flip probability and the model's data preprocessor. */

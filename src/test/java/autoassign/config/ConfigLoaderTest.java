@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import autoassign.config.DatasetConfig;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -219,5 +220,22 @@ class ConfigLoaderTest {
         assertEquals(List.of(2, 4), c.paramScheduler().milestones());
         assertEquals(17, c.runtime().seed());
         assertEquals(0.02, c.optimWrapper().lr());
+    }
+
+    @Test
+    void datasetIndicesAsMmengine() throws Exception {
+        assertEquals(new DatasetConfig.Indices(16, null), ConfigLoader.load(R50, List.of("train_dataloader.dataset.indices=16"))
+                .trainDataloader().dataset().indices());
+        assertEquals(new DatasetConfig.Indices(null, List.of(3, 0, 5)), ConfigLoader.load(R50,
+                List.of("val_dataloader.dataset.indices=[3, 0, 5]")).valDataloader().dataset().indices());
+        assertEquals(null, ConfigLoader.load(R50).trainDataloader().dataset().indices());
+        assertEquals("configs/x.yaml: train_dataloader.dataset.indices: must be >= 0, got -1",
+                fails("train_dataloader.dataset.indices=-1").getMessage());
+        assertEquals("train_dataloader.dataset.indices", fails("train_dataloader.dataset.indices=[1, -2]").key());
+        assertEquals("train_dataloader.dataset.indices", fails("train_dataloader.dataset.indices=some").key());
+        Config o = ConfigLoader.load(Path.of("configs/autoassign_r18_coco128_overfit.yaml"));
+        assertEquals(new DatasetConfig.Indices(16, null), o.valDataloader().dataset().indices());
+        assertEquals("annotations/instances_train.json", o.valDataloader().dataset().annFile());
+        assertEquals(100, o.runtime().maxEpochs());
     }
 }

@@ -56,6 +56,21 @@ class CocoEvaluatorTest {
     }
 
     @Test
+    void restrictedToSomeImagesScoresThoseOnly() {
+        CocoGroundTruth g = gt(List.of(ann(1, 10, 1, 10, 10, 50, 50, false), ann(2, 11, 3, 0, 0, 200, 150, false),
+                ann(3, 12, 1, 5, 5, 60, 60, false)), 10, 11, 12);
+        List<CocoDetections.Detection> two = List.of(det(1, 10, 1, 10, 10, 50, 50, 0.9), det(2, 11, 3, 0, 0, 200, 150, 0.8));
+        assertEquals(0.75, CocoEvaluator.evaluate(g, CocoDetections.of(two, g)).stats()[8], 1e-12, "image 12 missed: person recall 0.5, car 1");
+        CocoGroundTruth cut = g.restrictTo(new long[] {11, 10, 99});
+        assertEquals(List.of(10L, 11L), java.util.Arrays.stream(cut.imageIds()).boxed().toList(), "sorted, unknown ids left out");
+        assertEquals(2, cut.annotations().size());
+        double[] s = CocoEvaluator.evaluate(cut, CocoDetections.of(two, cut)).stats();
+        assertEquals(1.0, s[0], 1e-12);
+        assertEquals(1.0, s[8], 0.0);
+        assertTrue(g.restrictTo(new long[] {12, 10, 11}) == g, "all images: the same ground truth");
+    }
+
+    @Test
     void detectionsOnCrowdRegionsAreIgnored() {
         List<CocoGroundTruth.Annotation> anns = List.of(ann(1, 10, 1, 10, 10, 50, 50, false),
                 ann(2, 10, 1, 100, 100, 300, 300, true));

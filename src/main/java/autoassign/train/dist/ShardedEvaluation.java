@@ -82,7 +82,7 @@ public final class ShardedEvaluation {
             Detections d = byImage.get(id);
             if (d != null) results.add(id, d, catIds);
         }
-        CocoGroundTruth gt = CocoGroundTruth.read(annFile);
+        CocoGroundTruth gt = CocoGroundTruth.read(annFile).restrictTo(valSet.imageIds());
         return CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
     }
 
