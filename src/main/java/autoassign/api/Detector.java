@@ -100,14 +100,19 @@ public final class Detector {
                 classes.names(), classes.ids());
     }
 
-    /** The test pipeline of a config: its val dataset's Resize scale and the model's data preprocessor. */
+    /** The test pipeline of a config: its test dataset's (else val dataset's) Resize scale and the model's data preprocessor. */
     public static PipelineOptions testPipeline(Config cfg) {
+        return testPipeline(cfg, cfg.testDataloader());
+    }
+
+    /** The test-time pipeline of one dataloader of a config (validation during training uses the val one). */
+    public static PipelineOptions testPipeline(Config cfg, autoassign.config.DataLoaderConfig dl) {
         DataPreprocessorConfig dp = cfg.model().dataPreprocessor();
         if (dp.bgrToRgb()) {
             throw new IllegalArgumentException(cfg.source() + ": model.data_preprocessor.bgr_to_rgb: true is not "
                     + "supported (the engine feeds BGR images)");
         }
-        PipelineConfig pc = cfg.valDataloader().dataset().pipeline();
+        PipelineConfig pc = dl.dataset().pipeline();
         return new PipelineOptions(pc.scaleLong(), pc.scaleShort(), 0, dp.meanArray(), dp.stdArray(),
                 dp.padSizeDivisor());
     }
@@ -121,13 +126,13 @@ public final class Detector {
     }
 
     /**
-     * Class names and category ids of a config: the categories of its validation annotation file when that
+     * Class names and category ids of a config: the categories of its test (else val) annotation file when that
      * file is at hand and has the model's number of classes, else the built-in synthetic classes for a
      * SyntheticShapes config, else COCO's 80 classes for an 80-class model, else {@code class_0, class_1, ...}.
      */
     private static Classes classes(Config cfg) {
         int c = cfg.model().bboxHead().numClasses();
-        DatasetConfig ds = cfg.valDataloader().dataset();
+        DatasetConfig ds = cfg.testDataloader().dataset();
         if (!ds.isSynthetic() && ds.annFile() != null) {
             Path ann = cfg.resolve(ds.annFile());
             if (Files.isRegularFile(ann)) {

@@ -32,6 +32,9 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import autoassign.config.EvaluatorConfig;
+import autoassign.eval.CocoResults;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,8 +45,10 @@ import picocli.CommandLine.Spec;
  * {@code eval}: COCO bbox evaluation identical to pycocotools' COCOeval, of
  * <ul>
  *   <li>a results file: {@code eval --ann GT.json --results DETS.json [--json OUT.json]}, or</li>
- *   <li>a model over its config's validation dataset: {@code eval --config CFG --checkpoint CKPT [--data DIR]}
- *       (progress bar on stderr; {@code --save-results} keeps the detections).</li>
+ *   <li>a model over its config's test dataset ({@code test_dataloader}, else the val one, as MMDetection's
+ *       tools/test.py): {@code eval --config CFG --checkpoint CKPT [--data DIR]} (progress bar on stderr;
+ *       {@code --save-results} keeps the detections; {@code --format-only} only writes them, e.g. for COCO
+ *       test-dev).</li>
  * </ul>
  * Prints the table {@code COCOeval.summarize()} prints; with {@code --json} writes
  * {@code {"stats": [12], "names": [...], "per_category_AP": {...}}}.
@@ -53,6 +58,7 @@ import picocli.CommandLine.Spec;
             + "the same numbers as pycocotools.",
             "  eval --ann GT.json --results DETS.json [--json OUT.json]",
             "  eval --config CFG --checkpoint CKPT [--data DIR] [--json OUT.json]",
+            "  eval --config CFG --checkpoint CKPT --format-only --save-results DETS.json",
             "Bad input gives a one-line error and exit code 1."})
 public final class EvalCommand implements Callable<Integer> {
 
@@ -64,8 +70,18 @@ public final class EvalCommand implements Callable<Integer> {
             description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...]")
     Path results;
 
-    @Option(names = "--config", paramLabel = "CFG", description = "model config (YAML): run the model on its val set")
+    @Option(names = "--config", paramLabel = "CFG",
+            description = "model config (YAML): run the model on its test set (test_dataloader, else val_dataloader)")
     Path config;
+
+    @Option(names = "--cfg-options", split = ",", paramLabel = "KEY=VALUE",
+            description = "with --config: override config keys, as MMDetection's --cfg-options (value in YAML)")
+    List<String> cfgOptions = List.of();
+
+    @Option(names = "--format-only",
+            description = "with --config: only write the detections (--save-results, or test_evaluator.outfile_prefix),"
+                    + " no evaluation: e.g. COCO test-dev, whose image-info file has no annotations")
+    boolean formatOnly;
 
     @Option(names = "--checkpoint", paramLabel = "CKPT", description = "weights (.safetensors or MMDetection .pth)")
     Path checkpoint;
@@ -77,7 +93,8 @@ public final class EvalCommand implements Callable<Integer> {
     String device;
 
     @Option(names = "--save-results", paramLabel = "DETS.json",
-            description = "with --config: also write the detections as a COCO results file")
+            description = "with --config: also write the detections as a COCO results file "
+                    + "(default: <test_evaluator.outfile_prefix>.bbox.json when that is set)")
     Path saveResults;
 
     @Option(names = "--json", paramLabel = "OUT.json",
@@ -119,12 +136,21 @@ public final class EvalCommand implements Callable<Integer> {
                 CocoDetections dt = CocoDetections.read(results, gt);
                 res = CocoEvaluator.evaluate(gt, dt, params);
             } else {
-                Config cfg = ConfigLoader.loadNamed(config.toString(), java.util.List.of()); // a file, or a config built into the jar
+                Config cfg = ConfigLoader.loadNamed(config.toString(), cfgOptions); // a file, or a config built into the jar
                 if (data != null) {
                     cfg = cfg.withDataRoot(data.toString());
                 }
-                table |= cfg.valEvaluator() != null && cfg.valEvaluator().classwise();
-                res = evaluateModel(cfg, params);
+                EvaluatorConfig te = cfg.testEvaluator();
+                table |= te != null && te.classwise();
+                Path resultsFile = saveResults != null ? saveResults : te == null ? null : te.resultsFile();
+                if ((formatOnly || te != null && te.formatOnly()) && resultsFile == null) {
+                    return CliErrors.print(err, "format-only: nowhere to write the detections (give --save-results"
+                            + " DETS.json or test_evaluator.outfile_prefix)");
+                }
+                if (formatOnly || te != null && te.formatOnly()) {
+                    return formatOnly(cfg, resultsFile);
+                }
+                res = evaluateModel(cfg, params, resultsFile);
                 if (res == null) {
                     return 1;
                 }
@@ -154,15 +180,9 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Model over the config's validation set; null after printing an error. */
-    private CocoEvalResult evaluateModel(Config cfg, CocoEvalParams params) throws CheckpointException {
+    /** The config's model, weights loaded, on the chosen device. */
+    private AutoAssignDetector model(Config cfg) throws CheckpointException {
         PrintWriter err = spec.commandLine().getErr();
-        // the same dataset resolution as training: synthetic (generated on first use), ann_file, or a detected layout
-        CocoDataset dataset = DataSources.load(cfg, false, null, new DataIssues("val"));
-        Path gtFile = !cfg.valDataloader().dataset().isSynthetic() && cfg.valEvaluator() != null
-                && cfg.valEvaluator().annFile() != null && Files.isRegularFile(cfg.resolve(cfg.valEvaluator().annFile()))
-                ? cfg.resolve(cfg.valEvaluator().annFile()) : dataset.annotationFile();
-        CocoGroundTruth gt = CocoGroundTruth.read(gtFile);
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         ModelWeights.load(checkpoint, model, true);
         autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
@@ -173,24 +193,59 @@ public final class EvalCommand implements Callable<Integer> {
         if (!dev.isCpu()) {
             model.to(dev);
         }
-        LoaderOptions loader = LoaderOptions.test(cfg.valDataloader().batchSize(), cfg.valDataloader().numWorkers());
-        DatasetEvaluation.Outcome outcome;
+        return model;
+    }
+
+    /** The detections of the model on {@code dataset} (progress bar on stderr). */
+    private CocoResults detect(Config cfg, AutoAssignDetector model, CocoDataset dataset) {
+        LoaderOptions loader = LoaderOptions.test(cfg.testDataloader().batchSize(), cfg.testDataloader().numWorkers());
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(dataset.size())
                 .setUnit(" img", 1).setConsumer(new ConsoleProgressBarConsumer(System.err))
                 .setStyle(System.console() == null ? ProgressBarStyle.ASCII : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                 .build()) {
-            outcome = DatasetEvaluation.run(model, dataset, gt, Detector.testPipeline(cfg), loader,
-                    Inference.postProcessConfig(cfg.model().testCfg()), params, (done, total) -> bar.stepTo(done));
+            return DatasetEvaluation.detect(model, dataset, Detector.testPipeline(cfg), loader,
+                    Inference.postProcessConfig(cfg.model().testCfg()), (done, total) -> bar.stepTo(done));
         }
-        if (saveResults != null) {
-            try {
-                outcome.results().write(saveResults);
-            } catch (IOException e) {
-                CliErrors.print(err, saveResults + ": cannot write: " + e.getMessage());
-                return null;
-            }
+    }
+
+    /** Model over the config's test set, evaluated; null after printing an error. */
+    private CocoEvalResult evaluateModel(Config cfg, CocoEvalParams params, Path resultsFile) throws CheckpointException {
+        PrintWriter err = spec.commandLine().getErr();
+        // the same dataset resolution as training: synthetic (generated on first use), ann_file, or a detected layout
+        CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
+        EvaluatorConfig te = cfg.testEvaluator();
+        Path gtFile = !cfg.testDataloader().dataset().isSynthetic() && te != null
+                && te.annFile() != null && Files.isRegularFile(cfg.resolve(te.annFile()))
+                ? cfg.resolve(te.annFile()) : dataset.annotationFile();
+        CocoGroundTruth gt = CocoGroundTruth.read(gtFile).restrictTo(dataset.imageIds());
+        CocoResults results = detect(cfg, model(cfg), dataset);
+        if (resultsFile != null && !write(results, resultsFile)) {
+            return null;
         }
-        return outcome.eval();
+        return CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
+    }
+
+    /** {@code format_only}: the detections of the model on the test set, written; no ground truth needed. */
+    private int formatOnly(Config cfg, Path resultsFile) throws CheckpointException {
+        CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
+        CocoResults results = detect(cfg, model(cfg), dataset);
+        if (!write(results, resultsFile)) {
+            return 1;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("%d detections on %d images -> %s (format only: not evaluated)%n", results.size(), dataset.size(), resultsFile);
+        out.flush();
+        return 0;
+    }
+
+    private boolean write(CocoResults results, Path file) {
+        try {
+            results.write(file);
+            return true;
+        } catch (IOException e) {
+            CliErrors.print(spec.commandLine().getErr(), file + ": cannot write: " + e.getMessage());
+            return false;
+        }
     }
 
     /** Runs {@code eval} on its own (same as {@code autoassign.cli.Main eval ...}). */

@@ -13,6 +13,9 @@ import java.nio.file.Path;
  * @param trainDataloader training data
  * @param valDataloader   validation data
  * @param valEvaluator    evaluation settings
+ * @param testDataloader  {@code test_dataloader}: what {@code eval --config} runs on (MMDetection's tools/test.py);
+ *                        the val dataloader when absent
+ * @param testEvaluator   {@code test_evaluator}: the val evaluator when absent
  * @param optimWrapper    optimizer
  * @param paramScheduler  learning-rate schedule
  * @param runtime         loop length, intervals, seed
@@ -20,13 +23,14 @@ import java.nio.file.Path;
  * @param baseBatchSize   {@code auto_scale_lr.base_batch_size} (16)
  */
 public record Config(String source, String dataRoot, ModelConfig model, DataLoaderConfig trainDataloader,
-                     DataLoaderConfig valDataloader, EvaluatorConfig valEvaluator, OptimConfig optimWrapper,
+                     DataLoaderConfig valDataloader, EvaluatorConfig valEvaluator, DataLoaderConfig testDataloader,
+                     EvaluatorConfig testEvaluator, OptimConfig optimWrapper,
                      SchedulerConfig paramScheduler, RuntimeConfig runtime, boolean autoScaleLr, int baseBatchSize) {
 
     /** A copy whose dataset paths resolve against {@code root} (the CLI's {@code --data-root}). */
     public Config withDataRoot(String root) {
-        return new Config(source, root, model, trainDataloader, valDataloader, valEvaluator, optimWrapper,
-                paramScheduler, runtime, autoScaleLr, baseBatchSize);
+        return new Config(source, root, model, trainDataloader, valDataloader, valEvaluator, testDataloader, testEvaluator,
+                optimWrapper, paramScheduler, runtime, autoScaleLr, baseBatchSize);
     }
 
     /** {@code relative} resolved against the data root (absolute paths are kept). */
@@ -43,12 +47,17 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         DataLoaderConfig train = DataLoaderConfig.from(root.requiredChild("train_dataloader"), true);
         DataLoaderConfig val = DataLoaderConfig.from(root.requiredChild("val_dataloader"), false);
         EvaluatorConfig eval = EvaluatorConfig.from(root.child("val_evaluator"));
+        DataLoaderConfig test = root.has("test_dataloader") ? DataLoaderConfig.from(root.requiredChild("test_dataloader"), false) : val;
+        EvaluatorConfig testEval = root.has("test_evaluator") ? EvaluatorConfig.from(root.child("test_evaluator")) : eval;
         OptimConfig optim = OptimConfig.from(root.requiredChild("optim_wrapper"));
         SchedulerConfig sched = SchedulerConfig.from(root, "param_scheduler");
         RuntimeConfig runtime = RuntimeConfig.from(root);
         ConfigNode valCfg = root.child("val_cfg");
         valCfg.fixed("type", "ValLoop");
         valCfg.finish();
+        ConfigNode testCfg = root.child("test_cfg");
+        testCfg.fixed("type", "TestLoop");
+        testCfg.finish();
         ConfigNode asl = root.child("auto_scale_lr");
         boolean scale = asl.bool("enable", false);
         int base = asl.positive("base_batch_size", asl.integer("base_batch_size", 16));
@@ -57,11 +66,12 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         int classes = model.bboxHead().numClasses();
         checkClasses(root, "train_dataloader", train, classes);
         checkClasses(root, "val_dataloader", val, classes);
+        checkClasses(root, "test_dataloader", test, classes);
         SyntheticConfig ts = train.dataset().synthetic(), vs = val.dataset().synthetic();
         if (ts != null && vs != null && !ts.sameGenerator(vs))
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "
                     + "num_images must equal train_dataloader.dataset's");
-        return new Config(root.source(), dataRoot, model, train, val, eval, optim, sched, runtime, scale, base);
+        return new Config(root.source(), dataRoot, model, train, val, eval, test, testEval, optim, sched, runtime, scale, base);
     }
 
     private static void checkClasses(ConfigNode root, String key, DataLoaderConfig dl, int classes) {

@@ -34,20 +34,11 @@ public final class DatasetEvaluation {
     }
 
     /**
-     * @param model     detector, weights loaded, on its device
-     * @param dataset   images to run on (its category map turns labels into category ids)
-     * @param gt        the ground truth of the same images (read from the dataset's annotation file; the
-     *                  annotations' {@code area} and {@code iscrowd} matter); evaluated over the dataset's
-     *                  images only (a dataset cut by {@code indices} is scored on its own images)
-     * @param pipeline  test pipeline (no flip)
-     * @param loader    batching / threads ({@link LoaderOptions#test})
-     * @param post      post-processing settings
-     * @param params    COCO evaluation parameters
-     * @param progress  called after every batch; may be null
+     * The detections of every image of {@code dataset} (COCO results with its category ids), without evaluating
+     * them: MMDetection's {@code format_only} (e.g. COCO test-dev, whose image-info file has no annotations).
      */
-    public static Outcome run(AutoAssignDetector model, CocoDataset dataset, CocoGroundTruth gt,
-                              PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
-                              CocoEvalParams params, Progress progress) {
+    public static CocoResults detect(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
+                                     LoaderOptions loader, PostProcessConfig post, Progress progress) {
         long[] catIds = dataset.categories().ids();
         int classes = model.config().bboxHead().numClasses();
         if (catIds.length != classes) {
@@ -71,6 +62,25 @@ public final class DatasetEvaluation {
                 }
             }
         }
+        return results;
+    }
+
+    /**
+     * @param model     detector, weights loaded, on its device
+     * @param dataset   images to run on (its category map turns labels into category ids)
+     * @param gt        the ground truth of the same images (read from the dataset's annotation file; the
+     *                  annotations' {@code area} and {@code iscrowd} matter); evaluated over the dataset's
+     *                  images only (a dataset cut by {@code indices} is scored on its own images)
+     * @param pipeline  test pipeline (no flip)
+     * @param loader    batching / threads ({@link LoaderOptions#test})
+     * @param post      post-processing settings
+     * @param params    COCO evaluation parameters
+     * @param progress  called after every batch; may be null
+     */
+    public static Outcome run(AutoAssignDetector model, CocoDataset dataset, CocoGroundTruth gt,
+                              PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
+                              CocoEvalParams params, Progress progress) {
+        CocoResults results = detect(model, dataset, pipeline, loader, post, progress);
         CocoGroundTruth scope = gt.restrictTo(dataset.imageIds());
         CocoEvalResult eval = CocoEvaluator.evaluate(scope, results.toDetections(scope), params);
         return new Outcome(results, eval);

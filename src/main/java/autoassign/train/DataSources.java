@@ -58,7 +58,18 @@ public final class DataSources {
      * the root, else the folder layouts above are detected.
      */
     public static CocoDataset load(Config cfg, boolean train, String dataRootOverride, DataIssues issues) {
-        DataLoaderConfig dl = train ? cfg.trainDataloader() : cfg.valDataloader();
+        return load(cfg, train ? cfg.trainDataloader() : cfg.valDataloader(), train, dataRootOverride, issues);
+    }
+
+    /**
+     * The test split ({@code test_dataloader}, which is the val dataloader when the config has none), as
+     * MMDetection's tools/test.py runs it: like {@link #load} for val; a synthetic one is the val split.
+     */
+    public static CocoDataset loadTest(Config cfg, String dataRootOverride, DataIssues issues) {
+        return load(cfg, cfg.testDataloader(), false, dataRootOverride, issues);
+    }
+
+    private static CocoDataset load(Config cfg, DataLoaderConfig dl, boolean train, String dataRootOverride, DataIssues issues) {
         DatasetConfig ds = dl.dataset();
         if (ds.isSynthetic()) {
             SyntheticConfig t = cfg.trainDataloader().dataset().synthetic(), v = cfg.valDataloader().dataset().synthetic();
@@ -90,7 +101,8 @@ public final class DataSources {
         try {
             for (int i : ds.indices().select(d.size())) kept.add(d.get(i));
         } catch (IllegalArgumentException e) {
-            throw new UserError(cfg.source() + ": " + (train ? "train" : "val") + "_dataloader.dataset." + e.getMessage());
+            String which = dl == cfg.trainDataloader() ? "train" : dl == cfg.valDataloader() ? "val" : "test";
+            throw new UserError(cfg.source() + ": " + which + "_dataloader.dataset." + e.getMessage());
         }
         return d.subset(kept);
     }

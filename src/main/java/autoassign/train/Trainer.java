@@ -487,7 +487,8 @@ public final class Trainer {
     private CocoEvalResult evaluate(AutoAssignDetector model, CocoDataset valSet, int workers) {
         out.println("evaluating on " + valSet.size() + " val images ...");
         if (comm != null) {
-            CocoEvalResult r = ShardedEvaluation.run(comm, model, valSet, valSet.annotationFile(), Detector.testPipeline(cfg),
+            CocoEvalResult r = ShardedEvaluation.run(comm, model, valSet, valSet.annotationFile(),
+                    Detector.testPipeline(cfg, cfg.valDataloader()),
                     LoaderOptions.test(cfg.valDataloader().batchSize(), workers),
                     Inference.postProcessConfig(cfg.model().testCfg()), CocoEvalParams.standard());
             if (r != null) for (String line : r.summaryLines()) out.println(line);
@@ -495,8 +496,8 @@ public final class Trainer {
         }
         try (AutoCloseable ignored = Graph.noGrad()) {
             CocoGroundTruth gt = CocoGroundTruth.read(valSet.annotationFile());
-            DatasetEvaluation.Outcome o = DatasetEvaluation.run(model, valSet, gt, Detector.testPipeline(cfg),
-                    LoaderOptions.test(cfg.valDataloader().batchSize(), workers),
+            DatasetEvaluation.Outcome o = DatasetEvaluation.run(model, valSet, gt,
+                    Detector.testPipeline(cfg, cfg.valDataloader()), LoaderOptions.test(cfg.valDataloader().batchSize(), workers),
                     Inference.postProcessConfig(cfg.model().testCfg()), CocoEvalParams.standard(), null);
             for (String line : o.eval().summaryLines()) out.println(line);
             return o.eval();

@@ -82,6 +82,59 @@ class EvalModelCliTest {
     }
 
     @Test
+    void formatOnlyWritesTheDetectionsOfATestSetWithoutAnnotations() throws IOException {
+        String tiny = Files.readString(DetectorTest.CONFIG);
+        int a = tiny.indexOf("\nval_dataloader:");
+        int b = tiny.indexOf("\nval_evaluator:");
+        Path out = tmp.resolve("out");
+        // MMDetection's test-dev setup: a test_dataloader over an image-info file, a format-only test_evaluator
+        String test = VAL.replace("val_dataloader:", "test_dataloader:").replace("instances_val.json", "image_info_test.json")
+                + "test_evaluator: {type: CocoMetric, format_only: true, outfile_prefix: " + out.resolve("test") + "}\n\n";
+        Path cfg = tmp.resolve("test_dev_style.yaml");
+        Files.writeString(cfg, tiny.substring(0, a + 1) + VAL + test + tiny.substring(b + 1));
+        int classes = ConfigLoader.load(cfg).model().bboxHead().numClasses();
+        Path data = tmp.resolve("data");
+        SyntheticShapes.writeTo(data, SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)
+                .withSides(64, 96).withObjects(1, 2, 16, 40));
+        com.fasterxml.jackson.databind.node.ObjectNode info = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new ObjectMapper().readTree(data.resolve("annotations/instances_val.json").toFile());
+        info.remove("annotations");
+        new ObjectMapper().writeValue(data.resolve("annotations/image_info_test.json").toFile(), info);
+        Path ckpt = DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt")));
+
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        CommandLine cl = new CommandLine(new EvalCommand());
+        cl.setOut(new PrintWriter(so, true));
+        cl.setErr(new PrintWriter(se, true));
+        assertEquals(0, cl.execute("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
+                "--device", "cpu"), se.toString());
+        Path written = out.resolve("test.bbox.json");
+        assertTrue(so.toString().strip().endsWith("detections on 3 images -> " + written + " (format only: not evaluated)"), so.toString());
+        assertTrue(so.toString().lines().noneMatch(l -> l.startsWith(" Average")), "not evaluated");
+
+        // the same detections as a normal evaluation of the val set (same images), switched by --cfg-options
+        Path dets = tmp.resolve("val_dets.json");
+        StringWriter so2 = new StringWriter(), se2 = new StringWriter();
+        CommandLine cl2 = new CommandLine(new EvalCommand());
+        cl2.setOut(new PrintWriter(so2, true));
+        cl2.setErr(new PrintWriter(se2, true));
+        assertEquals(0, cl2.execute("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
+                "--device", "cpu", "--save-results", dets.toString(),
+                "--cfg-options", "test_dataloader.dataset.ann_file=annotations/instances_val.json,test_evaluator.format_only=false"),
+                se2.toString());
+        assertEquals(12, so2.toString().lines().filter(l -> l.startsWith(" Average")).count(), so2.toString());
+        assertEquals(new ObjectMapper().readTree(dets.toFile()), new ObjectMapper().readTree(written.toFile()));
+
+        // format only with nowhere to write: a one-line error
+        StringWriter se3 = new StringWriter();
+        CommandLine cl3 = new CommandLine(new EvalCommand());
+        cl3.setErr(new PrintWriter(se3, true));
+        assertEquals(1, cl3.execute("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
+                "--device", "cpu", "--format-only", "--cfg-options", "test_evaluator.outfile_prefix=null"));
+        assertTrue(se3.toString().startsWith("error: format-only: nowhere to write the detections"), se3.toString());
+    }
+
+    @Test
     void modesAreExclusive() {
         CommandLine cl = new CommandLine(new EvalCommand());
         cl.setErr(new PrintWriter(new StringWriter(), true));

@@ -238,4 +238,23 @@ class ConfigLoaderTest {
         assertEquals("annotations/instances_train.json", o.valDataloader().dataset().annFile());
         assertEquals(100, o.runtime().maxEpochs());
     }
+
+    @Test
+    void testSectionsDefaultToValAsInMmdetection() throws Exception {
+        Config c = ConfigLoader.load(R50);
+        assertSame(c.valDataloader(), c.testDataloader());
+        assertSame(c.valEvaluator(), c.testEvaluator());
+        assertFalse(c.testEvaluator().formatOnly());
+        Config t = ConfigLoader.load(R50, List.of(
+                "test_dataloader={batch_size: 1, dataset: {type: CocoDataset, ann_file: annotations/image_info_test-dev2017.json,"
+                        + " data_prefix: {img: test2017/}, test_mode: true, pipeline: [{type: Resize, scale: [1333, 800], keep_ratio: true}]}}",
+                "test_evaluator={type: CocoMetric, format_only: true, outfile_prefix: work_dirs/test_dev}",
+                "test_cfg={type: TestLoop}"));
+        assertEquals("annotations/image_info_test-dev2017.json", t.testDataloader().dataset().annFile());
+        assertEquals("annotations/instances_val2017.json", t.valDataloader().dataset().annFile());
+        assertTrue(t.testEvaluator().formatOnly());
+        assertEquals(Path.of("work_dirs/test_dev.bbox.json"), t.testEvaluator().resultsFile());
+        assertEquals("test_cfg.type", fails("test_cfg={type: ValLoop}").key());
+        assertEquals("test_evaluator.outfile", fails("test_evaluator={type: CocoMetric, outfile: x}").key());
+    }
 }
