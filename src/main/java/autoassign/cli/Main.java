@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 ExportCommand.class,
                 InspectCommand.class,
                 BenchCommand.class,
+                BrowseCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -57,10 +57,10 @@ public final class BoxPainter {
         return s <= 0.04045 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4);
     }
 
-    /** Label text of a box: {@code "name 0.87"}. */
+    /** Label text of a box: {@code "name 0.87"}, or the name alone for a box without a score (NaN: ground truth). */
     public static String labelText(Box b) {
         String name = b.name() == null || b.name().isEmpty() ? Integer.toString(b.label()) : b.name();
-        return name + " " + String.format(Locale.ROOT, "%.2f", b.score());
+        return Float.isNaN(b.score()) ? name : name + " " + String.format(Locale.ROOT, "%.2f", b.score());
     }
 
     /** Outline width for an image of this size (1 px up to ~500 px, 2 px for COCO-sized images, ...). */

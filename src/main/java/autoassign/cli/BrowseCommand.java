@@ -1,0 +1,140 @@
+package autoassign.cli;
+
+import autoassign.api.Detector;
+import autoassign.config.Config;
+import autoassign.config.ConfigException;
+import autoassign.config.ConfigLoader;
+import autoassign.config.DataLoaderConfig;
+import autoassign.data.BadImageException;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataException;
+import autoassign.data.DataIssues;
+import autoassign.data.GroundTruth;
+import autoassign.data.ImageMeta;
+import autoassign.data.Pipeline;
+import autoassign.data.PipelineOptions;
+import autoassign.data.PreparedImage;
+import autoassign.train.DataSources;
+import autoassign.viz.BoxPainter;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code browse --config CFG [--split train|val|test] [--out DIR]}: what the model is shown, as MMDetection's
+ * {@code tools/analysis_tools/browse_dataset.py}: each image of a split after its pipeline (resized; for the train
+ * split flipped with the pipeline's probability, seeded), its ground-truth boxes drawn with their class names
+ * (crowd regions marked {@code (crowd)}), one picture per image. For checking a dataset before training on it.
+ */
+@Command(name = "browse", mixinStandardHelpOptions = true,
+        description = {"Draw the ground truth of a dataset split as the model sees it (after resize / flip), one picture per image.",
+            "A bad image gives a one-line error (the others are still drawn) and exit code 1."})
+public final class BrowseCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, paramLabel = "CFG", description = "config (a YAML path or a built-in config name)")
+    String config;
+
+    @Option(names = {"--data", "--data-root"}, paramLabel = "DIR", description = "data root (replaces the config's data_root)")
+    String data;
+
+    @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "train",
+            description = "train, val or test (the dataloader of that name; default: ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "work_dirs/browse", description = "output folder (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--max", paramLabel = "N", description = "draw the first N images only (default: all)")
+    Integer max;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of the random flips (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--cfg-options", split = ",", paramLabel = "KEY=VALUE", description = "override config keys (value in YAML)")
+    List<String> cfgOptions = List.of();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter outW = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!List.of("train", "val", "test").contains(split)) return CliErrors.print(err, "--split must be train, val or test, got " + split);
+        if (max != null && max < 0) return CliErrors.print(err, "--max must be >= 0, got " + max);
+        CocoDataset dataset;
+        PipelineOptions options;
+        DataIssues issues = new DataIssues(split);
+        try {
+            Config cfg = ConfigLoader.loadNamed(config, cfgOptions);
+            DataLoaderConfig dl = split.equals("train") ? cfg.trainDataloader() : split.equals("val") ? cfg.valDataloader() : cfg.testDataloader();
+            dataset = split.equals("test") ? DataSources.loadTest(cfg, data, issues) : DataSources.load(cfg, split.equals("train"), data, issues);
+            options = split.equals("train") ? DataSources.trainPipeline(cfg) : Detector.testPipeline(cfg, dl);
+        } catch (ConfigException | DataException | CliErrors.UserError e) {
+            return CliErrors.print(err, CliErrors.message(e));
+        }
+        Pipeline pipeline = new Pipeline(options);
+        Random flips = new Random(seed);
+        int n = max == null ? dataset.size() : Math.min(max, dataset.size()), failed = 0, boxes = 0;
+        for (int i = 0; i < n; i++) {
+            boolean flip = options.flipProb() > 0 && flips.nextDouble() < options.flipProb();
+            try {
+                PreparedImage p = pipeline.prepare(dataset, i, flip);
+                boxes += p.gt().count();
+                BoxPainter.write(BoxPainter.draw(image(p), groundTruth(p.gt(), dataset)), out.resolve(outputName(p.meta())));
+            } catch (BadImageException e) {
+                CliErrors.print(err, e.getMessage());
+                failed++;
+            } catch (IOException e) {
+                return CliErrors.print(err, out + ": cannot write: " + CliErrors.message(e));
+            }
+        }
+        outW.printf(Locale.ROOT, "%s split: %d images, %d boxes drawn -> %s (resize to %dx%d%s)%n", split, n - failed, boxes, out,
+                options.scaleLong(), options.scaleShort(), options.flipProb() > 0 ? String.format(Locale.ROOT, ", flip p=%.2f", options.flipProb()) : "");
+        if (failed > 0) outW.printf("%d images could not be read%n", failed);
+        outW.flush();
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** The transformed image (BGR bytes, img_shape) as a picture. */
+    private static BufferedImage image(PreparedImage p) {
+        BufferedImage img = new BufferedImage(p.meta().imgW(), p.meta().imgH(), BufferedImage.TYPE_3BYTE_BGR);
+        byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        System.arraycopy(p.pixels(), 0, dst, 0, dst.length);
+        return img;
+    }
+
+    /** The boxes to draw: every object with its class name, crowd regions marked; no scores (ground truth). */
+    static List<BoxPainter.Box> groundTruth(GroundTruth gt, CocoDataset dataset) {
+        List<BoxPainter.Box> out = new ArrayList<>();
+        float[] b = gt.boxes();
+        for (int k = 0; k < gt.count(); k++)
+            out.add(new BoxPainter.Box(b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3], gt.labels()[k],
+                    dataset.categories().name(gt.labels()[k]), Float.NaN));
+        float[] c = gt.ignoredBoxes();
+        for (int k = 0; k < gt.ignoredCount(); k++)
+            out.add(new BoxPainter.Box(c[4 * k], c[4 * k + 1], c[4 * k + 2], c[4 * k + 3], gt.ignoredLabels()[k],
+                    dataset.categories().name(gt.ignoredLabels()[k]) + " (crowd)", Float.NaN));
+        return out;
+    }
+
+    /** {@code <stem>.jpg} for a JPEG source, else {@code <stem>.png}. */
+    private static String outputName(ImageMeta m) {
+        String file = Path.of(m.fileName()).getFileName().toString();
+        int dot = file.lastIndexOf('.');
+        String stem = dot > 0 ? file.substring(0, dot) : file, ext = dot > 0 ? file.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
+        return stem + (ext.equals("jpg") || ext.equals("jpeg") ? ".jpg" : ".png");
+    }
+}
