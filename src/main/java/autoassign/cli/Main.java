@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 BenchCommand.class,
                 BrowseCommand.class,
+                ConfigCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -8,9 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,15 +29,7 @@ public final class ConfigLoader {
     public static Config load(Path file) { return load(file, List.of()); }
 
     public static Config load(Path file, List<String> overrides) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file.toString(), "", "file not found");
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), "", "cannot read: " + e.getMessage(), e);
-        }
-        return parse(text, file.toString(), overrides);
+        return build(ConfigInheritance.file(file), overrides);
     }
 
     /** Loads a config shipped in the jar's {@code configs/} resources or, failing that, from the file system. */
@@ -47,20 +37,57 @@ public final class ConfigLoader {
         Path p = Path.of(nameOrPath);
         if (Files.exists(p)) return load(p, overrides);
         String res = "/configs/" + (nameOrPath.endsWith(".yaml") ? nameOrPath : nameOrPath + ".yaml");
-        try (var in = ConfigLoader.class.getResourceAsStream(res)) {
-            if (in == null) throw new ConfigException(nameOrPath, "", "file not found (nor a built-in config of that name)");
-            return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), res, overrides);
-        } catch (IOException e) {
-            throw new ConfigException(res, "", "cannot read: " + e.getMessage(), e);
-        }
+        if (ConfigLoader.class.getResource(res) == null)
+            throw new ConfigException(nameOrPath, "", "file not found (nor a built-in config of that name)");
+        return build(ConfigInheritance.resource(res), overrides);
     }
 
     public static Config parse(String yaml, String source) { return parse(yaml, source, List.of()); }
 
+    /** A config from its text; {@code _base_} files are looked up beside {@code source}. */
     public static Config parse(String yaml, String source, List<String> overrides) {
+        ConfigInheritance.Origin beside = ConfigInheritance.file(Path.of(source));
+        return build(new ConfigInheritance.Origin() {
+            @Override public String name() { return source; }
+
+            @Override public String read() { return yaml; }
+
+            @Override public ConfigInheritance.Origin base(String reference) { return beside.base(reference); }
+        }, overrides);
+    }
+
+    /** The merged tree of a config as YAML text (bases merged in, overrides applied; not validated). */
+    public static String mergedYaml(String nameOrPath, List<String> overrides) {
+        Path p = Path.of(nameOrPath);
+        ConfigInheritance.Origin o;
+        if (Files.exists(p)) o = ConfigInheritance.file(p);
+        else {
+            String res = "/configs/" + (nameOrPath.endsWith(".yaml") ? nameOrPath : nameOrPath + ".yaml");
+            if (ConfigLoader.class.getResource(res) == null)
+                throw new ConfigException(nameOrPath, "", "file not found (nor a built-in config of that name)");
+            o = ConfigInheritance.resource(res);
+        }
+        ObjectNode root = ConfigInheritance.resolve(o, ConfigLoader::tree);
+        for (String ov : overrides) applyOverride(root, ov, o.name());
+        try {
+            return YAML.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(o.name(), "", "cannot write YAML: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static Config build(ConfigInheritance.Origin origin, List<String> overrides) {
+        ObjectNode root = ConfigInheritance.resolve(origin, ConfigLoader::tree);
+        for (String o : overrides) applyOverride(root, o, origin.name());
+        return Config.from(new ConfigNode(origin.name(), "", root));
+    }
+
+    /** One file's YAML mapping (before inheritance). */
+    private static ObjectNode tree(ConfigInheritance.Origin origin) {
+        String source = origin.name();
         JsonNode tree;
         try {
-            tree = YAML.readTree(yaml);
+            tree = YAML.readTree(origin.read());
         } catch (JsonProcessingException e) {
             String msg = e.getOriginalMessage();
             var loc = e.getLocation();
@@ -70,9 +97,7 @@ public final class ConfigLoader {
         if (tree == null || tree.isMissingNode() || tree.isNull())
             throw new ConfigException(source, "", "the file is empty");
         if (!tree.isObject()) throw new ConfigException(source, "", "the top level must be a mapping");
-        ObjectNode root = (ObjectNode) tree;
-        for (String o : overrides) applyOverride(root, o, source);
-        return Config.from(new ConfigNode(source, "", root));
+        return (ObjectNode) tree;
     }
 
     private static void applyOverride(ObjectNode root, String override, String source) {
