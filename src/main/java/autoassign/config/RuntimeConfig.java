@@ -9,6 +9,9 @@ package autoassign.config;
  * @param logInterval        {@code default_hooks.logger.interval}: log every this many iterations (50)
  * @param checkpointInterval {@code default_hooks.checkpoint.interval} in epochs (1)
  * @param maxKeepCkpts       {@code default_hooks.checkpoint.max_keep_ckpts}: -1 keeps all
+ * @param saveBest           {@code default_hooks.checkpoint.save_best}: the metric whose best value keeps a
+ *                           checkpoint ({@code auto} = {@code coco/bbox_mAP}); null: none
+ * @param saveBestGreater    {@code default_hooks.checkpoint.rule}: greater (default) or less is better
  * @param seed               {@code randomness.seed}: data order, flips and initialisation
  * @param deterministic      {@code randomness.deterministic}
  * @param workDir            {@code work_dir} (null: chosen by the CLI)
@@ -18,7 +21,12 @@ package autoassign.config;
  *                           and not used (the engine picks NCCL on GPUs and in-process workers on the CPU).
  */
 public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int checkpointInterval, int maxKeepCkpts,
-                            long seed, boolean deterministic, String workDir, boolean cudnnBenchmark) {
+                            String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
+                            boolean cudnnBenchmark) {
+
+    /** The metrics {@code default_hooks.checkpoint.save_best} can follow (MMDetection's CocoMetric names), in stats order. */
+    public static final java.util.List<String> BEST_METRICS = java.util.List.of("coco/bbox_mAP", "coco/bbox_mAP_50",
+            "coco/bbox_mAP_75", "coco/bbox_mAP_s", "coco/bbox_mAP_m", "coco/bbox_mAP_l");
 
     static RuntimeConfig from(ConfigNode root) {
         ConfigNode t = root.requiredChild("train_cfg");
@@ -36,6 +44,11 @@ public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int
         int ckInt = ck.positive("interval", ck.integer("interval", 1));
         int keep = ck.integer("max_keep_ckpts", -1);
         if (keep == 0 || keep < -1) throw ck.error("max_keep_ckpts", "must be -1 (keep all) or positive, got " + keep);
+        String best = ck.string("save_best", null);
+        if ("auto".equals(best)) best = BEST_METRICS.get(0);
+        if (best != null && !BEST_METRICS.contains(best))
+            throw ck.error("save_best", "must be auto or one of " + String.join(", ", BEST_METRICS) + ", got '" + best + "'");
+        boolean greater = ck.choice("rule", "greater", "greater", "less").equals("greater");
         ck.finish();
         hooks.finish();
         ConfigNode r = root.child("randomness");
@@ -53,6 +66,6 @@ public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, val, log, ckInt, keep, seed, det, workDir, cudnnBenchmark);
+        return new RuntimeConfig(epochs, val, log, ckInt, keep, best, greater, seed, det, workDir, cudnnBenchmark);
     }
 }

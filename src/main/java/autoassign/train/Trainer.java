@@ -180,6 +180,8 @@ public final class Trainer {
                 sc.warmupStartFactor(), sc.milestones().stream().mapToInt(Integer::intValue).toArray(), sc.gamma());
 
         CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts());
+        BestCheckpoint bestCkpt = cfg.runtime().saveBest() == null ? null
+                : new BestCheckpoint(workDir, cfg.runtime().saveBest(), cfg.runtime().saveBestGreater(), opt.resume() != null);
         int startEpoch = 0, skipIters = 0;
         long globalIter = 0;
         if (opt.resume() != null) {
@@ -308,6 +310,8 @@ public final class Trainer {
                     rec.put("stats", s);
                     rec.put("stat_names", names);
                     metrics.log(rec);
+                    if (bestCkpt != null && bestCkpt.offer(s, epochsDone, globalIter, model) != null)
+                        out.println(bestCkpt.describe(epochsDone));
                 }
             }
             if (metrics != null) {

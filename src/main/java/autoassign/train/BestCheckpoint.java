@@ -1,0 +1,105 @@
+package autoassign.train;
+
+import autoassign.config.RuntimeConfig;
+import autoassign.io.CheckpointException;
+import autoassign.io.ModelWeights;
+import autoassign.io.Safetensors;
+import autoassign.nn.Module;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * MMEngine's {@code CheckpointHook(save_best=..., rule=...)}: after each evaluation, when the followed metric beats
+ * the best so far, the model is written as {@code best_<metric>_epoch_N.safetensors} ({@code /} → {@code _}) and
+ * the previous best file is removed. The best score is kept in the file's metadata, so a resumed run goes on from
+ * it (a fresh run in the same folder starts over and replaces the old file at its first evaluation). Ties keep the
+ * earlier file (a strict comparison, as MMEngine's).
+ */
+final class BestCheckpoint {
+    private final Path dir;
+    private final String metric;
+    private final String prefix;
+    private final boolean greater;
+    private Path file;
+    private double best;
+
+    BestCheckpoint(Path dir, String metric, boolean greater, boolean resumed) {
+        this.dir = dir;
+        this.metric = metric;
+        this.prefix = "best_" + metric.replace('/', '_') + "_epoch_";
+        this.greater = greater;
+        this.best = greater ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        if (resumed) for (Path p : existing()) { // the best file of the earlier part
+            try {
+                String v = Safetensors.readHeader(p).metadata().get("best_score");
+                if (v != null && better(Double.parseDouble(v))) {
+                    best = Double.parseDouble(v);
+                    file = p;
+                }
+            } catch (CheckpointException | NumberFormatException e) {
+                // not one of ours: left alone
+            }
+        }
+    }
+
+    /** The index of a {@link RuntimeConfig#BEST_METRICS} name in the 12 COCO stats. */
+    static int statIndex(String metric) {
+        int i = RuntimeConfig.BEST_METRICS.indexOf(metric);
+        if (i < 0) throw new IllegalArgumentException("unknown metric " + metric);
+        return i;
+    }
+
+    private boolean better(double score) {
+        return greater ? score > best : score < best;
+    }
+
+    /** Offers an evaluation's stats; writes and returns the new best file when the metric improved, else null. */
+    Path offer(double[] stats, int epoch, long globalIter, Module model) {
+        double score = stats[statIndex(metric)];
+        if (Double.isNaN(score) || !better(score)) return null;
+        Path next = dir.resolve(prefix + epoch + ".safetensors");
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("epoch", Integer.toString(epoch));
+        meta.put("global_iter", Long.toString(globalIter));
+        meta.put("best_metric", metric);
+        meta.put("best_score", Double.toString(score));
+        try {
+            ModelWeights.save(next, model, meta);
+            for (Path old : existing()) if (!old.equals(next)) Files.deleteIfExists(old);
+        } catch (IOException e) {
+            throw new UncheckedIOException(next + ": cannot write the best checkpoint: " + e.getMessage(), e);
+        }
+        best = score;
+        file = next;
+        return next;
+    }
+
+    /** The best score so far (±infinity before the first evaluation). */
+    double best() { return best; }
+
+    /** The best file so far, or null. */
+    Path file() { return file; }
+
+    /** A log line for a new best. */
+    String describe(int epoch) {
+        return String.format(Locale.ROOT, "best %s %.4f at epoch %d: %s", metric, best, epoch, file);
+    }
+
+    private List<Path> existing() {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".safetensors"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot list: " + e.getMessage(), e);
+        }
+    }
+}
