@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code browse --config CFG [--split train|val|test] [--out DIR]}: what the model is shown, as MMDetection's
- * {@code tools/analysis_tools/browse_dataset.py}: each image of a split after its pipeline (resized; for the train
- * split flipped with the pipeline's probability, seeded), its ground-truth boxes drawn with their class names
+ * {@code tools/analysis_tools/browse_dataset.py}: each image of a split after its pipeline (resized, at a drawn scale
+ * under multi-scale training; for the train split flipped with the pipeline's probability, seeded), its ground-truth boxes drawn with their class names
  * (crowd regions marked {@code (crowd)}), one picture per image. For checking a dataset before training on it.
  */
 @Command(name = "browse", mixinStandardHelpOptions = true,
@@ -91,7 +91,9 @@ public final class BrowseCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             boolean flip = options.flipProb() > 0 && flips.nextDouble() < options.flipProb();
             try {
-                PreparedImage p = pipeline.prepare(dataset, i, flip);
+                int[] scale = options.multiScale() == null ? new int[] {options.scaleLong(), options.scaleShort()}
+                        : options.multiScale().pick(seed, 0, i); // multi-scale training: this image's draw
+                PreparedImage p = pipeline.prepare(dataset, i, flip, scale[0], scale[1]);
                 boxes += p.gt().count();
                 BoxPainter.write(BoxPainter.draw(image(p), groundTruth(p.gt(), dataset)), out.resolve(outputName(p.meta())));
             } catch (BadImageException e) {
@@ -101,8 +103,9 @@ public final class BrowseCommand implements Callable<Integer> {
                 return CliErrors.print(err, out + ": cannot write: " + CliErrors.message(e));
             }
         }
-        outW.printf(Locale.ROOT, "%s split: %d images, %d boxes drawn -> %s (resize to %dx%d%s)%n", split, n - failed, boxes, out,
-                options.scaleLong(), options.scaleShort(), options.flipProb() > 0 ? String.format(Locale.ROOT, ", flip p=%.2f", options.flipProb()) : "");
+        String resize = options.multiScale() != null ? options.multiScale().toString() : options.scaleLong() + "x" + options.scaleShort();
+        outW.printf(Locale.ROOT, "%s split: %d images, %d boxes drawn -> %s (resize to %s%s)%n", split, n - failed, boxes, out,
+                resize, options.flipProb() > 0 ? String.format(Locale.ROOT, ", flip p=%.2f", options.flipProb()) : "");
         if (failed > 0) outW.printf("%d images could not be read%n", failed);
         outW.flush();
         return failed == 0 ? 0 : 1;

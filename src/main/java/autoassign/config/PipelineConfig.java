@@ -6,19 +6,33 @@ import java.util.List;
 /**
  * A dataset's {@code pipeline}, written as MMDetection's list of transforms and reduced to its settings.
  * Accepted steps: {@code LoadImageFromFile}, {@code LoadAnnotations} ({@code with_bbox: true}),
- * {@code Resize} ({@code scale: [w, h]}, {@code keep_ratio}), {@code RandomFlip} ({@code prob},
- * horizontal), {@code PackDetInputs}.
+ * {@code Resize} ({@code scale: [w, h]}, {@code keep_ratio}), in training pipelines also the multi-scale
+ * {@code RandomResize} ({@code scale: [[w, h], [w, h]]}: each edge drawn between the two) and
+ * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), {@code RandomFlip} ({@code prob},
+ * horizontal), {@code PackDetInputs}. One resize step per pipeline, with {@code keep_ratio: true}.
  *
  * @param steps     the step types in order
  * @param scale     Resize {@code scale} as MMDetection writes it, (w, h) = (1333, 800); with keep_ratio it is
- *                  (long edge, short edge) limits
+ *                  (long edge, short edge) limits; for a multi-scale step its first scale
  * @param keepRatio Resize {@code keep_ratio}
  * @param flipProb  RandomFlip {@code prob} (0 when there is no RandomFlip)
+ * @param scales    the multi-scale step's scales (the two ends of a RandomResize range), or empty for Resize
+ * @param scaleRange true for RandomResize, false for RandomChoiceResize (and Resize)
  */
-public record PipelineConfig(List<String> steps, List<Integer> scale, boolean keepRatio, double flipProb) {
+public record PipelineConfig(List<String> steps, List<Integer> scale, boolean keepRatio, double flipProb,
+                             List<List<Integer>> scales, boolean scaleRange) {
     public PipelineConfig {
         steps = List.copyOf(steps);
         scale = List.copyOf(scale);
+        scales = List.copyOf(scales);
+    }
+
+    /** The multi-scale sampler of a training pipeline, or null for a single Resize scale. */
+    public autoassign.data.ScaleSampler multiScale() {
+        if (scales.isEmpty()) return null;
+        List<int[]> s = new ArrayList<>();
+        for (List<Integer> wh : scales) s.add(new int[] {wh.get(0), wh.get(1)});
+        return new autoassign.data.ScaleSampler(s, scaleRange);
     }
 
     public int scaleLong() { return Math.max(scale.get(0), scale.get(1)); }
@@ -32,8 +46,11 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
         List<Integer> scale = null;
         boolean keep = true;
         double flip = 0;
+        List<List<Integer>> scales = List.of();
+        boolean scaleRange = false;
         for (ConfigNode s : list) {
-            String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomFlip", "PackDetInputs");
+            String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomResize",
+                    "RandomChoiceResize", "RandomFlip", "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
             if (steps.contains(type)) throw s.error("type", "step " + type + " appears twice");
             switch (type) {
@@ -41,11 +58,24 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
                     if (!s.bool("with_bbox", true)) throw s.error("with_bbox", "must be true");
                 }
                 case "Resize" -> {
+                    if (scale != null) throw s.error("type", "one resize step per pipeline");
                     scale = s.intList("scale", null);
                     if (scale == null) throw s.error("scale", "required key is missing");
                     if (scale.size() != 2 || scale.get(0) <= 0 || scale.get(1) <= 0)
                         throw s.error("scale", "must be two positive sizes [w, h], got " + scale);
                     keep = s.bool("keep_ratio", true);
+                }
+                case "RandomResize", "RandomChoiceResize" -> {
+                    if (!train) throw s.error("type", type + " only belongs in a training pipeline");
+                    if (scale != null) throw s.error("type", "one resize step per pipeline");
+                    boolean range = type.equals("RandomResize");
+                    String k = range ? "scale" : "scales";
+                    if (range && s.has("ratio_range")) throw s.error("ratio_range", "not supported: give the two scales of the range");
+                    scales = scaleList(s, k);
+                    if (range && scales.size() != 2) throw s.error(k, "RandomResize takes exactly two scales [[w, h], [w, h]], got " + scales.size());
+                    if (!s.bool("keep_ratio", true)) throw s.error("keep_ratio", "only true is supported");
+                    scale = scales.get(0);
+                    scaleRange = range;
                 }
                 case "RandomFlip" -> {
                     if (!train) throw s.error("type", "RandomFlip only belongs in a training pipeline");
@@ -59,6 +89,21 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
             steps.add(type);
         }
         if (scale == null) throw parent.error(key, "needs a Resize step");
-        return new PipelineConfig(steps, scale, keep, flip);
+        return new PipelineConfig(steps, scale, keep, flip, scales, scaleRange);
+    }
+
+    /** A non-empty list of [w, h] pairs of positive sizes. */
+    private static List<List<Integer>> scaleList(ConfigNode s, String key) {
+        com.fasterxml.jackson.databind.JsonNode v = s.raw(key);
+        if (v == null || v.isNull()) throw s.error(key, "required key is missing");
+        if (!v.isArray() || v.isEmpty()) throw s.error(key, "must be a list of [w, h] scales, got " + ConfigNode.describe(v));
+        List<List<Integer>> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode wh : v) {
+            if (!wh.isArray() || wh.size() != 2 || !wh.get(0).canConvertToInt() || !wh.get(1).canConvertToInt()
+                    || !wh.get(0).isIntegralNumber() || !wh.get(1).isIntegralNumber() || wh.get(0).asInt() <= 0 || wh.get(1).asInt() <= 0)
+                throw s.error(key, "every scale must be two positive sizes [w, h], got " + ConfigNode.describe(wh));
+            out.add(List.of(wh.get(0).asInt(), wh.get(1).asInt()));
+        }
+        return out;
     }
 }

@@ -34,19 +34,28 @@ public final class Pipeline {
 
     /** Decodes and transforms image {@code index} of {@code dataset}. */
     public PreparedImage prepare(CocoDataset dataset, int index, boolean flip) throws BadImageException {
+        return prepare(dataset, index, flip, options.scaleLong(), options.scaleShort());
+    }
+
+    /** As {@link #prepare(CocoDataset, int, boolean)} with a keep-ratio resize to this (long, short) scale. */
+    public PreparedImage prepare(CocoDataset dataset, int index, boolean flip, int scaleLong, int scaleShort) throws BadImageException {
         ImageRecord rec = dataset.get(index);
         try (Mat img = ImageDecoder.decode(dataset.imagePath(rec))) {
             if (img.rows() != rec.height() || img.cols() != rec.width())
                 dataset.issues().warn(DataIssue.IMAGE_SIZE_MISMATCH, dataset.imagePath(rec) + ": decoded size " + img.cols() + "x"
                         + img.rows() + " differs from the json record " + rec.width() + "x" + rec.height() + " (image " + rec.id()
                         + "), decoded size used");
-            return prepare(img, rec, index, flip);
+            return prepare(img, rec, index, flip, scaleLong, scaleShort);
         }
     }
 
     /** Transforms an already decoded BGR 8UC3 image (not modified) with the annotations of {@code rec}. */
     public PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, boolean flip) {
-        ResizeGeometry g = ResizeGeometry.keepRatio(bgr.rows(), bgr.cols(), options.scaleLong(), options.scaleShort());
+        return prepare(bgr, rec, datasetIndex, flip, options.scaleLong(), options.scaleShort());
+    }
+
+    private PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, boolean flip, int scaleLong, int scaleShort) {
+        ResizeGeometry g = ResizeGeometry.keepRatio(bgr.rows(), bgr.cols(), scaleLong, scaleShort);
         byte[] pixels;
         try (Mat resized = resize(bgr, g)) {
             if (flip) flip(resized, resized, 1);

@@ -11,8 +11,11 @@ import java.util.Arrays;
  * @param mean       per-channel mean in B, G, R order, subtracted on the 0–255 scale
  * @param std        per-channel std in B, G, R order
  * @param padDivisor batch height and width are rounded up to a multiple of this (32)
+ * @param multiScale training with a scale per image (RandomResize / RandomChoiceResize), or null for
+ *                   {@code scaleLong} × {@code scaleShort} everywhere
  */
-public record PipelineOptions(int scaleLong, int scaleShort, double flipProb, float[] mean, float[] std, int padDivisor) {
+public record PipelineOptions(int scaleLong, int scaleShort, double flipProb, float[] mean, float[] std, int padDivisor,
+                              ScaleSampler multiScale) {
     /** MMDetection caffe-style mean, B, G, R. */
     public static final float[] CAFFE_MEAN_BGR = {102.9801f, 115.9465f, 122.7717f};
 
@@ -29,6 +32,13 @@ public record PipelineOptions(int scaleLong, int scaleShort, double flipProb, fl
         std = std.clone();
     }
 
+    /** A single-scale pipeline. */
+    public PipelineOptions(int scaleLong, int scaleShort, double flipProb, float[] mean, float[] std, int padDivisor) {
+        this(scaleLong, scaleShort, flipProb, mean, std, padDivisor, null);
+    }
+
+    public PipelineOptions withMultiScale(ScaleSampler s) { return new PipelineOptions(scaleLong, scaleShort, flipProb, mean, std, padDivisor, s); }
+
     /** The COCO training pipeline: (1333, 800), flip 0.5, caffe mean, std 1, pad 32. */
     public static PipelineOptions cocoTrain() {
         return new PipelineOptions(1333, 800, 0.5, CAFFE_MEAN_BGR, new float[] {1, 1, 1}, 32);
@@ -37,9 +47,9 @@ public record PipelineOptions(int scaleLong, int scaleShort, double flipProb, fl
     /** The COCO test pipeline: as training without flip. */
     public static PipelineOptions cocoTest() { return cocoTrain().withFlipProb(0); }
 
-    public PipelineOptions withScale(int a, int b) { return new PipelineOptions(a, b, flipProb, mean, std, padDivisor); }
+    public PipelineOptions withScale(int a, int b) { return new PipelineOptions(a, b, flipProb, mean, std, padDivisor, multiScale); }
 
-    public PipelineOptions withFlipProb(double p) { return new PipelineOptions(scaleLong, scaleShort, p, mean, std, padDivisor); }
+    public PipelineOptions withFlipProb(double p) { return new PipelineOptions(scaleLong, scaleShort, p, mean, std, padDivisor, multiScale); }
 
     @Override public float[] mean() { return mean.clone(); }
 
@@ -47,13 +57,14 @@ public record PipelineOptions(int scaleLong, int scaleShort, double flipProb, fl
 
     @Override public boolean equals(Object o) {
         return o instanceof PipelineOptions p && p.scaleLong == scaleLong && p.scaleShort == scaleShort && p.flipProb == flipProb
-                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.padDivisor == padDivisor;
+                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.padDivisor == padDivisor
+                && java.util.Objects.equals(p.multiScale, multiScale);
     }
 
     @Override public int hashCode() { return Arrays.hashCode(new double[] {scaleLong, scaleShort, flipProb, padDivisor}) * 31 + Arrays.hashCode(mean); }
 
     @Override public String toString() {
         return "PipelineOptions[scale=(" + scaleLong + ", " + scaleShort + "), flip=" + flipProb + ", mean=" + Arrays.toString(mean)
-                + ", std=" + Arrays.toString(std) + ", pad=" + padDivisor + "]";
+                + ", std=" + Arrays.toString(std) + ", pad=" + padDivisor + (multiScale == null ? "" : ", multiScale=" + multiScale) + "]";
     }
 }

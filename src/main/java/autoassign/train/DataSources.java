@@ -112,6 +112,6 @@ public final class DataSources {
         var dp = cfg.model().dataPreprocessor();
         var pc = cfg.trainDataloader().dataset().pipeline();
         return new PipelineOptions(pc.scaleLong(), pc.scaleShort(), pc.flipProb(), dp.meanArray(), dp.stdArray(),
-                dp.padSizeDivisor());
+                dp.padSizeDivisor()).withMultiScale(pc.multiScale());
     }
 }

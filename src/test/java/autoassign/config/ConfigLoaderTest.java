@@ -257,4 +257,26 @@ class ConfigLoaderTest {
         assertEquals("test_cfg.type", fails("test_cfg={type: ValLoop}").key());
         assertEquals("test_evaluator.outfile", fails("test_evaluator={type: CocoMetric, outfile: x}").key());
     }
+
+    @Test
+    void multiScaleTrainingPipelines() throws Exception {
+        String pipe = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, ";
+        Config c = ConfigLoader.load(R50, List.of(pipe + "{type: RandomChoiceResize, scales: [[1333, 640], [1333, 800]], keep_ratio: true},"
+                + " {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]"));
+        assertEquals(new autoassign.data.ScaleSampler(List.of(new int[] {1333, 640}, new int[] {1333, 800}), false),
+                c.trainDataloader().dataset().pipeline().multiScale());
+        assertEquals(List.of(1333, 640), c.trainDataloader().dataset().pipeline().scale());
+        Config r = ConfigLoader.load(R50, List.of(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800]], keep_ratio: true}]"));
+        assertTrue(r.trainDataloader().dataset().pipeline().multiScale().range());
+        assertEquals(null, ConfigLoader.load(R50).trainDataloader().dataset().pipeline().multiScale());
+        assertEquals("train_dataloader.dataset.pipeline[2].scale",
+                fails(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800], [1, 1]]}]").key());
+        assertEquals("train_dataloader.dataset.pipeline[2].ratio_range",
+                fails(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800]], ratio_range: [0.1, 2.0]}]").key());
+        assertEquals("train_dataloader.dataset.pipeline[2].scales", fails(pipe + "{type: RandomChoiceResize, scales: [[1333, x]]}]").key());
+        assertEquals("train_dataloader.dataset.pipeline[3].type",
+                fails(pipe + "{type: RandomChoiceResize, scales: [[1333, 640]]}, {type: Resize, scale: [1333, 800]}]").key());
+        assertEquals("val_dataloader.dataset.pipeline[1].type", fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile},"
+                + " {type: RandomChoiceResize, scales: [[1333, 640]]}]").key());
+    }
 }

@@ -76,6 +76,33 @@ class DataLoaderTest {
     }
 
     @Test
+    void multiScaleTrainingDrawsAScalePerImageTheSameForAnyWorkers() {
+        CocoDataset ds = layout.train(new DataIssues("syn", s -> { }, 5)).filterForTraining();
+        ScaleSampler choice = new ScaleSampler(List.of(new int[] {160, 96}, new int[] {160, 128}), false);
+        PipelineOptions ms = SMALL_PIPE.withMultiScale(choice);
+        List<List<Batch>> runs = new ArrayList<>();
+        for (int workers : new int[] {0, 3}) {
+            try (DataLoader l = new DataLoader(ds, ms, LoaderOptions.train(2, 123, workers).withOpencvThreads(-1))) {
+                runs.add(epoch(l, 1));
+            }
+        }
+        java.util.Set<Integer> shortSides = new java.util.TreeSet<>();
+        for (int i = 0; i < runs.get(0).size(); i++) {
+            assertEquals(runs.get(0).get(i).metas(), runs.get(1).get(i).metas());
+            for (ImageMeta m : runs.get(0).get(i).metas()) {
+                ImageRecord r = ds.images().stream().filter(x -> x.id() == m.imageId()).findFirst().orElseThrow();
+                // each image got one of the two scales: its keep-ratio size under (160, 96) or (160, 128)
+                ResizeGeometry a = ResizeGeometry.keepRatio(r.height(), r.width(), 160, 96),
+                        b = ResizeGeometry.keepRatio(r.height(), r.width(), 160, 128);
+                boolean isA = m.imgH() == a.newH() && m.imgW() == a.newW(), isB = m.imgH() == b.newH() && m.imgW() == b.newW();
+                assertTrue(isA || isB, m + " is neither scale");
+                shortSides.add(isA && !isB ? 96 : isB && !isA ? 128 : 0);
+            }
+        }
+        assertTrue(shortSides.contains(96) && shortSides.contains(128), "both scales drawn: " + shortSides);
+    }
+
+    @Test
     void testModeKeepsOrderAndDoesNotFlip() {
         CocoDataset ds = layout.val(new DataIssues("syn", s -> { }, 5));
         try (DataLoader l = new DataLoader(ds, SMALL_PIPE.withFlipProb(0), LoaderOptions.test(1, 2))) {

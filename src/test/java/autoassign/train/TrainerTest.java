@@ -71,6 +71,19 @@ class TrainerTest {
     }
 
     @Test
+    void multiScaleTrainingRuns() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_dataloader.dataset.pipeline="
+                + "[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true},"
+                + " {type: RandomChoiceResize, scales: [[96, 96], [64, 64]], keep_ratio: true}, {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]"));
+        assertEquals(2, cfg.trainDataloader().dataset().pipeline().multiScale().scales().size());
+        Trainer.Result r = train(cfg, options(tmp.resolve("ms")));
+        assertEquals(2, r.epochsDone());
+        assertTrue(Double.isFinite(r.lastLoss()));
+        assertNotNull(r.lastEval());
+    }
+
+    @Test
     void resumeAtEpochBoundaryIsBitExact() throws Exception {
         Config cfg = TinyTrainConfig.write(tmp);
         Path straight = tmp.resolve("straight"), split = tmp.resolve("split");

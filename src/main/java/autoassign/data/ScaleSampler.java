@@ -1,0 +1,80 @@
+package autoassign.data;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Multi-scale training: the resize scale of each image, drawn from a seeded hash of (seed, epoch, position) like
+ * the flips, so a run is the same for any number of workers and resumes exactly. Two kinds, as MMCV's transforms:
+ * <ul>
+ *   <li>{@code RandomChoiceResize(scales=[...])}: one of the listed scales, uniformly;</li>
+ *   <li>{@code RandomResize(scale=[s0, s1])}: each edge uniformly between the two scales' values (width from
+ *       w0..w1, height from h0..h1, inclusive), then kept as (long, short) limits for the keep-ratio resize.</li>
+ * </ul>
+ *
+ * @param scales the listed (w, h) scales; for a range, its two ends
+ * @param range  true for RandomResize, false for RandomChoiceResize
+ */
+public record ScaleSampler(List<int[]> scales, boolean range) {
+    public ScaleSampler {
+        if (scales.isEmpty()) throw new IllegalArgumentException("no scales");
+        if (range && scales.size() != 2) throw new IllegalArgumentException("a scale range needs exactly 2 scales, got " + scales.size());
+        List<int[]> copy = new ArrayList<>();
+        for (int[] s : scales) {
+            if (s.length != 2 || s[0] <= 0 || s[1] <= 0) throw new IllegalArgumentException("a scale is two positive sizes (w, h)");
+            copy.add(s.clone());
+        }
+        scales = List.copyOf(copy);
+    }
+
+    @Override public boolean equals(Object o) {
+        if (!(o instanceof ScaleSampler other) || other.range != range || other.scales.size() != scales.size()) return false;
+        for (int i = 0; i < scales.size(); i++) if (!java.util.Arrays.equals(scales.get(i), other.scales.get(i))) return false;
+        return true;
+    }
+
+    @Override public int hashCode() {
+        int h = Boolean.hashCode(range);
+        for (int[] s : scales) h = 31 * h + java.util.Arrays.hashCode(s);
+        return h;
+    }
+
+    @Override public List<int[]> scales() {
+        List<int[]> out = new ArrayList<>();
+        for (int[] s : scales) out.add(s.clone());
+        return out;
+    }
+
+    @Override public String toString() {
+        StringBuilder b = new StringBuilder(range ? "RandomResize[" : "RandomChoiceResize[");
+        for (int i = 0; i < scales.size(); i++) b.append(i > 0 ? ", " : "").append(scales.get(i)[0]).append('x').append(scales.get(i)[1]);
+        return b.append(']').toString();
+    }
+
+    /** The (long, short) keep-ratio limits of the image at {@code position} of {@code epoch}. */
+    public int[] pick(long seed, int epoch, int position) {
+        long z = mix(seed * 0xD1B54A32D192ED03L + epoch * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x632BE59BD9B4E019L);
+        int w, h;
+        if (range) {
+            int[] a = scales.get(0), b = scales.get(1);
+            w = uniform(z, Math.min(a[0], b[0]), Math.max(a[0], b[0]));
+            h = uniform(mix(z), Math.min(a[1], b[1]), Math.max(a[1], b[1]));
+        } else {
+            int[] s = scales.get(uniform(z, 0, scales.size() - 1));
+            w = s[0];
+            h = s[1];
+        }
+        return new int[] {Math.max(w, h), Math.min(w, h)};
+    }
+
+    /** An integer in [lo, hi] from the top 53 bits of {@code z}. */
+    private static int uniform(long z, int lo, int hi) {
+        return lo + (int) Math.floor((z >>> 11) * 0x1.0p-53 * (hi - lo + 1));
+    }
+
+    private static long mix(long z) { // SplitMix64's finaliser
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
