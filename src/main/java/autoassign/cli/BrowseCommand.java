@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,8 +63,8 @@ public final class BrowseCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of the random flips (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--cfg-options", split = ",", paramLabel = "KEY=VALUE", description = "override config keys (value in YAML)")
-    List<String> cfgOptions = List.of();
+    @Mixin
+    ConfigOverrides overrides = new ConfigOverrides();
 
     @Spec
     CommandSpec spec;
@@ -78,7 +79,7 @@ public final class BrowseCommand implements Callable<Integer> {
         PipelineOptions options;
         DataIssues issues = new DataIssues(split);
         try {
-            Config cfg = ConfigLoader.loadNamed(config, cfgOptions);
+            Config cfg = ConfigLoader.loadNamed(config, overrides.values());
             DataLoaderConfig dl = split.equals("train") ? cfg.trainDataloader() : split.equals("val") ? cfg.valDataloader() : cfg.testDataloader();
             dataset = split.equals("test") ? DataSources.loadTest(cfg, data, issues) : DataSources.load(cfg, split.equals("train"), data, issues);
             options = split.equals("train") ? DataSources.trainPipeline(cfg) : Detector.testPipeline(cfg, dl);

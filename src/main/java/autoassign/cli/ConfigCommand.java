@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,8 +25,8 @@ public final class ConfigCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CFG", description = "a YAML path or a built-in config name")
     String config;
 
-    @Option(names = "--cfg-options", split = ",", paramLabel = "KEY=VALUE", description = "override config keys (value in YAML)")
-    List<String> cfgOptions = List.of();
+    @Mixin
+    ConfigOverrides overrides = new ConfigOverrides();
 
     @Spec
     CommandSpec spec;
@@ -34,8 +35,8 @@ public final class ConfigCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try {
-            ConfigLoader.loadNamed(config, cfgOptions); // validated first: an error names the file and key
-            out.print(ConfigLoader.mergedYaml(config, cfgOptions));
+            ConfigLoader.loadNamed(config, overrides.values()); // validated first: an error names the file and key
+            out.print(ConfigLoader.mergedYaml(config, overrides.values()));
         } catch (ConfigException e) {
             return CliErrors.print(spec.commandLine().getErr(), e.getMessage());
         }

@@ -37,6 +37,7 @@ import autoassign.eval.CocoResults;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -74,9 +75,8 @@ public final class EvalCommand implements Callable<Integer> {
             description = "model config (YAML): run the model on its test set (test_dataloader, else val_dataloader)")
     Path config;
 
-    @Option(names = "--cfg-options", split = ",", paramLabel = "KEY=VALUE",
-            description = "with --config: override config keys, as MMDetection's --cfg-options (value in YAML)")
-    List<String> cfgOptions = List.of();
+    @Mixin
+    ConfigOverrides overrides = new ConfigOverrides();
 
     @Option(names = "--format-only",
             description = "with --config: only write the detections (--save-results, or test_evaluator.outfile_prefix),"
@@ -136,7 +136,7 @@ public final class EvalCommand implements Callable<Integer> {
                 CocoDetections dt = CocoDetections.read(results, gt);
                 res = CocoEvaluator.evaluate(gt, dt, params);
             } else {
-                Config cfg = ConfigLoader.loadNamed(config.toString(), cfgOptions); // a file, or a config built into the jar
+                Config cfg = ConfigLoader.loadNamed(config.toString(), overrides.values()); // a file, or a config built into the jar
                 if (data != null) {
                     cfg = cfg.withDataRoot(data.toString());
                 }

@@ -7,6 +7,7 @@ import autoassign.train.Trainer;
 import autoassign.train.dist.DataParallelTrainer;
 import autoassign.train.dist.DistOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -89,15 +90,14 @@ public final class TrainCommand implements Callable<Integer> {
             description = "gradient all-reduce bucket size in MiB (default: ${DEFAULT-VALUE}, as PyTorch DDP)")
     double bucketMb;
 
-    @Option(names = "--cfg-options", split = ",", paramLabel = "KEY=VALUE",
-            description = "override config keys, e.g. train_cfg.max_epochs=2")
-    List<String> cfgOptions = List.of();
+    @Mixin
+    ConfigOverrides overrides = new ConfigOverrides();
 
     @Override
     public Integer call() throws Exception {
         DistOptions dist = distOptions();
         if (dist != null) DataParallelTrainer.validate(dist, device); // one line and exit 1 before anything is loaded
-        Config cfg = ConfigLoader.loadNamed(config, cfgOptions);
+        Config cfg = ConfigLoader.loadNamed(config, overrides.values());
         TrainOptions opt = new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, device, resume, pretrained,
                 noPretrained, loadFrom, workers);
         if (dist != null) return finish(DataParallelTrainer.run(cfg, opt, dist, System.out));

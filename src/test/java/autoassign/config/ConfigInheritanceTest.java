@@ -96,10 +96,13 @@ class ConfigInheritanceTest {
         picocli.CommandLine cl = new picocli.CommandLine(new autoassign.cli.ConfigCommand());
         cl.setOut(new java.io.PrintWriter(so, true));
         cl.setErr(new java.io.PrintWriter(se, true));
-        assertEquals(0, cl.execute(mine.toString(), "--cfg-options", "randomness.seed=5"), se.toString());
+        assertEquals(0, cl.execute(mine.toString(), "--cfg-options", "randomness.seed=5",
+                "model.bbox_head.strides=[8,16,32,64,128],train_cfg.max_epochs=3"), se.toString());
         Config printed = ConfigLoader.parse(so.toString(), tmp.resolve("printed.yaml").toString());
         assertEquals(3, printed.model().bboxHead().stackedConvs());
         assertEquals(5, printed.runtime().seed());
+        assertEquals(3, printed.runtime().maxEpochs(), "space- and comma-separated overrides; a list keeps its commas");
+        assertEquals(List.of(8, 16, 32, 64, 128), printed.model().bboxHead().strides());
         assertEquals(ConfigLoader.load(Path.of("configs/autoassign_tiny_synthetic.yaml")).model().backbone(), printed.model().backbone());
         java.io.StringWriter se2 = new java.io.StringWriter();
         picocli.CommandLine cl2 = new picocli.CommandLine(new autoassign.cli.ConfigCommand());

@@ -1,0 +1,19 @@
+package autoassign.cli;
+
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --cfg-options KEY=VALUE ...}, MMDetection's option, for every command that reads a config (a picocli
+ * mixin). Several overrides go space-separated as in MMDetection, or comma-separated; a comma splits only before
+ * the next {@code key=}, so list values keep theirs ({@code param_scheduler=[...]}, {@code scale=[1333,800]}).
+ */
+public final class ConfigOverrides {
+    @Option(names = "--cfg-options", arity = "1..*", split = ",(?=[A-Za-z_][A-Za-z0-9_.]*=)", paramLabel = "KEY=VALUE",
+            description = "override config keys, as MMDetection's --cfg-options; values in YAML "
+                    + "(train_cfg.max_epochs=2 optim_wrapper.optimizer.lr=0.02)")
+    List<String> values = List.of();
+
+    /** The overrides, in command-line order. */
+    public List<String> values() { return values; }
+}
