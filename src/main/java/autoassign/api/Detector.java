@@ -137,7 +137,8 @@ public final class Detector {
             Path ann = cfg.resolve(ds.annFile());
             if (Files.isRegularFile(ann)) {
                 try {
-                    Map<Long, String> cats = CocoGroundTruth.read(ann).categories();
+                    Map<Long, String> cats = new java.util.LinkedHashMap<>(CocoGroundTruth.read(ann).categories());
+                    if (ds.classes() != null) cats.values().retainAll(ds.classes()); // metainfo.classes: the file's order
                     if (cats.size() == c) {
                         return new Classes(new ArrayList<>(cats.values()),
                                 cats.keySet().stream().mapToLong(Long::longValue).toArray());

@@ -217,7 +217,8 @@ public final class EvalCommand implements Callable<Integer> {
         Path gtFile = !cfg.testDataloader().dataset().isSynthetic() && te != null
                 && te.annFile() != null && Files.isRegularFile(cfg.resolve(te.annFile()))
                 ? cfg.resolve(te.annFile()) : dataset.annotationFile();
-        CocoGroundTruth gt = CocoGroundTruth.read(gtFile).restrictTo(dataset.imageIds());
+        CocoGroundTruth gt = CocoGroundTruth.read(gtFile).restrictTo(dataset.imageIds())
+                .restrictCategories(dataset.categories().ids());
         CocoResults results = detect(cfg, model(cfg), dataset);
         if (resultsFile != null && !write(results, resultsFile)) {
             return null;

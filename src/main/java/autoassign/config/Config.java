@@ -58,6 +58,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         ConfigNode testCfg = root.child("test_cfg");
         testCfg.fixed("type", "TestLoop");
         testCfg.finish();
+        mmdetectionRuntimeKeys(root);
         ConfigNode asl = root.child("auto_scale_lr");
         boolean scale = asl.bool("enable", false);
         int base = asl.positive("base_batch_size", asl.integer("base_batch_size", 16));
@@ -72,6 +73,25 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "
                     + "num_images must equal train_dataloader.dataset's");
         return new Config(root.source(), dataRoot, model, train, val, eval, test, testEval, optim, sched, runtime, scale, base);
+    }
+
+    /**
+     * Keys of MMDetection's default_runtime.py and dataset files that a config dumped or read from MMDetection
+     * carries: accepted with the values that mean nothing here ({@code default_scope: mmdet}, no {@code backend_args},
+     * the visualizer and log processor, the helper variables {@code dataset_type}, {@code train_pipeline},
+     * {@code test_pipeline}, {@code vis_backends}); {@code load_from} and {@code resume} are read by {@link RuntimeConfig}.
+     */
+    private static void mmdetectionRuntimeKeys(ConfigNode root) {
+        root.choice("default_scope", "mmdet", "mmdet");
+        root.choice("log_level", "INFO", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL");
+        if (root.raw("backend_args") != null) throw root.error("backend_args", "only null (local files) is supported");
+        root.string("dataset_type", null);
+        for (String k : new String[] {"train_pipeline", "test_pipeline", "vis_backends", "visualizer"}) root.raw(k);
+        ConfigNode lp = root.child("log_processor");
+        lp.fixed("type", "LogProcessor");
+        lp.positive("window_size", lp.integer("window_size", 10));
+        lp.bool("by_epoch", true);
+        lp.finish();
     }
 
     private static void checkClasses(ConfigNode root, String key, DataLoaderConfig dl, int classes) {

@@ -82,9 +82,10 @@ public final class ConfigLoader {
         return Config.from(new ConfigNode(origin.name(), "", root));
     }
 
-    /** One file's YAML mapping (before inheritance). */
+    /** One file's mapping (before inheritance): YAML, or an MMDetection Python config ({@code .py}). */
     private static ObjectNode tree(ConfigInheritance.Origin origin) {
         String source = origin.name();
+        if (source.endsWith(".py")) return PythonConfig.parse(source, origin.read());
         JsonNode tree;
         try {
             tree = YAML.readTree(origin.read());

@@ -16,6 +16,7 @@ public record DataLoaderConfig(int batchSize, int numWorkers, boolean shuffle, b
         int batch = n.positive("batch_size", n.integer("batch_size", train ? 2 : 1));
         int workers = n.atLeast("num_workers", n.integer("num_workers", 2), 0);
         n.bool("persistent_workers", true); // accepted for familiarity
+        if (n.bool("drop_last", false)) throw n.error("drop_last", "only false is supported");
         ConfigNode sampler = n.child("sampler");
         sampler.choice("type", "DefaultSampler", "DefaultSampler");
         boolean shuffle = sampler.bool("shuffle", train);

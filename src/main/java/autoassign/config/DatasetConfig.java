@@ -15,11 +15,14 @@ import java.util.stream.IntStream;
  * @param minSize       {@code filter_cfg.min_size} (training: drop images with a side below it)
  * @param testMode      true for val/test datasets (no filtering)
  * @param indices       MMEngine's {@code indices}: which images to keep after filtering; null keeps all (CocoDataset)
+ * @param classes       {@code metainfo.classes}: only the annotation file's categories of these names are classes
+ *                      (labelled in the file's category order, as MMDetection), and evaluated; null: all of them
  * @param pipeline      resize / flip settings
  * @param synthetic     SyntheticShapes settings, null for CocoDataset
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
-                            boolean testMode, Indices indices, PipelineConfig pipeline, SyntheticConfig synthetic) {
+                            boolean testMode, Indices indices, List<String> classes, PipelineConfig pipeline,
+                            SyntheticConfig synthetic) {
 
     public boolean isSynthetic() { return "SyntheticShapes".equals(type); }
 
@@ -46,6 +49,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         boolean filterEmpty = false;
         int minSize = 0;
         Indices indices = null;
+        List<String> classes = null;
         SyntheticConfig synth = null;
         boolean testMode = n.bool("test_mode", !train);
         if (type.equals("CocoDataset")) {
@@ -59,12 +63,30 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             minSize = filter.atLeast("min_size", filter.integer("min_size", 0), 0);
             filter.finish();
             indices = indices(n);
+            if (n.raw("backend_args") != null) throw n.error("backend_args", "only null (local files) is supported");
+            ConfigNode meta = n.child("metainfo");
+            classes = meta.has("classes") ? stringList(meta, "classes") : null;
+            meta.raw("palette"); // drawing colours: the engine has its own
+            meta.finish();
         } else {
             synth = SyntheticConfig.from(n);
         }
         PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train);
         n.finish();
-        return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, pipeline, synth);
+        return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth);
+    }
+
+    /** A list of strings ({@code metainfo.classes}: a tuple of names in MMDetection). */
+    private static List<String> stringList(ConfigNode n, String key) {
+        JsonNode v = n.raw(key);
+        if (!v.isArray() || v.isEmpty()) throw n.error(key, "must be a list of class names, got " + ConfigNode.describe(v));
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode c : v) {
+            if (!c.isTextual()) throw n.error(key, "must be a list of class names, got " + ConfigNode.describe(c));
+            if (out.contains(c.asText())) throw n.error(key, "class '" + c.asText() + "' is listed twice");
+            out.add(c.asText());
+        }
+        return List.copyOf(out);
     }
 
     /** {@code indices}: a count N (the first N images) or a list of positions; null when absent. */

@@ -54,6 +54,9 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
             if (type == null) throw s.error("type", "required key is missing");
             if (steps.contains(type)) throw s.error("type", "step " + type + " appears twice");
             switch (type) {
+                case "LoadImageFromFile" -> {
+                    if (s.raw("backend_args") != null) throw s.error("backend_args", "only null (local files) is supported");
+                }
                 case "LoadAnnotations" -> {
                     if (!s.bool("with_bbox", true)) throw s.error("with_bbox", "must be true");
                 }

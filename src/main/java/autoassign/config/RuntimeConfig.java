@@ -15,6 +15,8 @@ package autoassign.config;
  * @param seed               {@code randomness.seed}: data order, flips and initialisation
  * @param deterministic      {@code randomness.deterministic}
  * @param workDir            {@code work_dir} (null: chosen by the CLI)
+ * @param loadFrom           {@code load_from}: a checkpoint to start from (the CLI's {@code --load-from} wins); null: none
+ * @param resume             {@code resume}: continue from the work dir's latest checkpoint ({@code --resume auto})
  * @param cudnnBenchmark     {@code env_cfg.cudnn_benchmark} (false, MMDetection's default): on a GPU, time cuDNN's
  *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
@@ -22,7 +24,7 @@ package autoassign.config;
  */
 public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int checkpointInterval, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
-                            boolean cudnnBenchmark) {
+                            String loadFrom, boolean resume, boolean cudnnBenchmark) {
 
     /** The metrics {@code default_hooks.checkpoint.save_best} can follow (MMDetection's CocoMetric names), in stats order. */
     public static final java.util.List<String> BEST_METRICS = java.util.List.of("coco/bbox_mAP", "coco/bbox_mAP_50",
@@ -50,12 +52,15 @@ public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int
             throw ck.error("save_best", "must be auto or one of " + String.join(", ", BEST_METRICS) + ", got '" + best + "'");
         boolean greater = ck.choice("rule", "greater", "greater", "less").equals("greater");
         ck.finish();
+        for (String k : new String[] {"timer", "param_scheduler", "sampler_seed", "visualization"}) hooks.raw(k); // MMDetection's, no-ops here
         hooks.finish();
         ConfigNode r = root.child("randomness");
         long seed = r.longValue("seed", 0);
         boolean det = r.bool("deterministic", false);
         r.finish();
         String workDir = root.string("work_dir", null);
+        String loadFrom = root.string("load_from", null);
+        boolean resume = root.bool("resume", false);
         ConfigNode env = root.child("env_cfg");
         boolean cudnnBenchmark = env.bool("cudnn_benchmark", false);
         ConfigNode mp = env.child("mp_cfg");
@@ -66,6 +71,6 @@ public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, val, log, ckInt, keep, best, greater, seed, det, workDir, cudnnBenchmark);
+        return new RuntimeConfig(epochs, val, log, ckInt, keep, best, greater, seed, det, workDir, loadFrom, resume, cudnnBenchmark);
     }
 }

@@ -62,6 +62,20 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         return new CocoGroundTruth(file, kept, categories, Collections.unmodifiableList(anns));
     }
 
+    /**
+     * This ground truth evaluated over the categories {@code ids} only (COCOeval's {@code params.catIds}, which
+     * MMDetection's CocoMetric sets to the dataset's classes, e.g. {@code metainfo.classes}); returns this object
+     * when every category is kept.
+     */
+    public CocoGroundTruth restrictCategories(long[] ids) {
+        Map<Long, String> kept = new LinkedHashMap<>();
+        for (long id : Arrays.stream(ids).sorted().toArray()) if (categories.containsKey(id)) kept.put(id, categories.get(id));
+        if (kept.size() == categories.size()) return this;
+        List<Annotation> anns = new ArrayList<>();
+        for (Annotation a : annotations) if (kept.containsKey(a.categoryId())) anns.add(a);
+        return new CocoGroundTruth(file, imageIds, Collections.unmodifiableMap(kept), Collections.unmodifiableList(anns));
+    }
+
     /** Reads a COCO ground-truth json; problems are reported as {@link CocoFormatException}. */
     public static CocoGroundTruth read(Path file) {
         try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {

@@ -81,7 +81,7 @@ public final class DatasetEvaluation {
                               PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
                               CocoEvalParams params, Progress progress) {
         CocoResults results = detect(model, dataset, pipeline, loader, post, progress);
-        CocoGroundTruth scope = gt.restrictTo(dataset.imageIds());
+        CocoGroundTruth scope = gt.restrictTo(dataset.imageIds()).restrictCategories(dataset.categories().ids());
         CocoEvalResult eval = CocoEvaluator.evaluate(scope, results.toDetections(scope), params);
         return new Outcome(results, eval);
     }

@@ -94,7 +94,7 @@ public final class DataSources {
                     + (train ? "train2017/" : "val2017/") + ", or annotations/instances_" + (train ? "train" : "val")
                     + ".json with images/");
         }
-        CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, null, issues);
+        CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, ds.classes(), issues);
         if (train && ds.filterEmptyGt()) d = d.filterForTraining(ds.minSize());
         if (ds.indices() == null) return d;
         List<ImageRecord> kept = new ArrayList<>();

@@ -89,8 +89,9 @@ public final class Trainer {
         this.main = replica == null || replica.isMain();
         int world = replica == null ? 1 : replica.worldSize();
         this.cfg = cfg;
-        this.opt = opt;
         this.out = out;
+        this.workDir = opt.workDir() != null ? opt.workDir() : Path.of("work_dirs", configName(cfg.source()));
+        this.opt = withConfigStart(cfg, opt, workDir, out);
         this.epochs = opt.epochs() != null ? opt.epochs() : cfg.runtime().maxEpochs();
         int cfgBatch = cfg.trainDataloader().batchSize();
         this.batchSize = opt.batchSize() != null ? opt.batchSize() : cfgBatch;
@@ -113,7 +114,23 @@ public final class Trainer {
         }
         this.baseLr = lr;
         this.lrNote = note;
-        this.workDir = opt.workDir() != null ? opt.workDir() : Path.of("work_dirs", configName(cfg.source()));
+    }
+
+    /**
+     * The config's {@code load_from} / {@code resume} (MMEngine's) where the options give neither: {@code resume}
+     * continues from {@code load_from}, else from the work dir's newest checkpoint, and starts afresh when there is
+     * none (as MMEngine, with a line saying so); {@code load_from} alone starts from those weights.
+     */
+    static TrainOptions withConfigStart(Config cfg, TrainOptions opt, Path workDir, PrintStream out) {
+        if (opt.resume() != null || opt.loadFrom() != null) return opt;
+        String load = cfg.runtime().loadFrom();
+        if (cfg.runtime().resume()) {
+            if (load != null) return opt.withResume(load);
+            if (!new CheckpointStore(workDir, -1).list().isEmpty()) return opt.withResume("auto");
+            out.println("resume: true in the config, but " + workDir + " has no checkpoint yet: starting afresh");
+            return opt;
+        }
+        return load != null ? opt.withLoadFrom(Path.of(load)) : opt;
     }
 
     static String configName(String source) {

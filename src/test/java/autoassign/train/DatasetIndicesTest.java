@@ -65,4 +65,20 @@ class DatasetIndicesTest {
         UserError e = assertThrows(UserError.class, () -> DataSources.load(bad, true, root.toString(), new DataIssues("train")));
         assertTrue(e.getMessage().endsWith("train_dataloader.dataset.indices: position 500 is out of range for 101 images"), e.getMessage());
     }
+
+    @Test
+    void metainfoClassesPickTheCategoriesInTheFilesOrder() {
+        Path root = coco128();
+        Config cfg = ConfigLoader.load(Path.of("configs/autoassign_r18_coco128.yaml"), List.of(
+                "model.bbox_head.num_classes=2",
+                "train_dataloader.dataset.metainfo={classes: [dog, person]}",
+                "val_dataloader.dataset.metainfo={classes: [dog, person]}"));
+        CocoDataset train = DataSources.load(cfg, true, root.toString(), new DataIssues("train"));
+        assertEquals(List.of("person", "dog"), train.categories().names(), "the file's category order, as MMDetection");
+        assertTrue(train.images().stream().allMatch(r -> r.numBoxes() + r.numCrowd() > 0), "images without those classes are filtered");
+        assertEquals(List.of("person", "dog"), autoassign.api.Detector.classNames(cfg.withDataRoot(root.toString())));
+        Config bad = ConfigLoader.load(Path.of("configs/autoassign_r18_coco128.yaml"), List.of(
+                "train_dataloader.dataset.metainfo={classes: [dog, unicorn]}"));
+        assertThrows(RuntimeException.class, () -> DataSources.load(bad, true, root.toString(), new DataIssues("train")));
+    }
 }

@@ -84,6 +84,27 @@ class TrainerTest {
     }
 
     @Test
+    void configLoadFromAndResumeAsMmengine() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Path file = tmp.resolve("tiny_test.yaml"), wd = tmp.resolve("cfg-resume");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Config resume = autoassign.config.ConfigLoader.load(file, List.of("resume=true", "train_cfg.max_epochs=1"));
+        new Trainer(resume, options(wd), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("has no checkpoint yet: starting afresh"), log.toString(StandardCharsets.UTF_8));
+        ByteArrayOutputStream log2 = new ByteArrayOutputStream();
+        Config more = autoassign.config.ConfigLoader.load(file, List.of("resume=true", "train_cfg.max_epochs=2"));
+        Trainer.Result r = new Trainer(more, options(wd), new PrintStream(log2, true, StandardCharsets.UTF_8)).run();
+        assertTrue(log2.toString(StandardCharsets.UTF_8).contains("resumed from " + wd.resolve("epoch_1.safetensors")), log2.toString(StandardCharsets.UTF_8));
+        assertEquals(2, r.epochsDone());
+
+        Config load = autoassign.config.ConfigLoader.load(file, List.of("load_from=" + tmp.resolve("missing.safetensors")));
+        TrainOptions opt = Trainer.withConfigStart(load, options(tmp.resolve("x")), tmp.resolve("x"), new PrintStream(new ByteArrayOutputStream()));
+        assertEquals(tmp.resolve("missing.safetensors"), opt.loadFrom());
+        assertEquals("cli.safetensors", Trainer.withConfigStart(load, options(tmp.resolve("x")).withLoadFrom(Path.of("cli.safetensors")),
+                tmp.resolve("x"), new PrintStream(new ByteArrayOutputStream())).loadFrom().toString(), "the command line wins");
+    }
+
+    @Test
     void resumeAtEpochBoundaryIsBitExact() throws Exception {
         Config cfg = TinyTrainConfig.write(tmp);
         Path straight = tmp.resolve("straight"), split = tmp.resolve("split");

@@ -82,7 +82,8 @@ public final class ShardedEvaluation {
             Detections d = byImage.get(id);
             if (d != null) results.add(id, d, catIds);
         }
-        CocoGroundTruth gt = CocoGroundTruth.read(annFile).restrictTo(valSet.imageIds());
+        CocoGroundTruth gt = CocoGroundTruth.read(annFile).restrictTo(valSet.imageIds())
+                .restrictCategories(valSet.categories().ids());
         return CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
     }
 

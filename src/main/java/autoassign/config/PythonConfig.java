@@ -1,0 +1,385 @@
+package autoassign.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads an MMDetection Python config ({@code .py}) without Python: the language those files are written in, a
+ * sequence of {@code name = expression} assignments whose expressions are {@code dict(key=...)} calls, {@code {...}}
+ * dicts, lists, tuples (→ lists), strings, numbers, {@code True/False/None}, earlier names ({@code pipeline=
+ * train_pipeline}) and {@code + - * /} on numbers, strings and lists ({@code data_root + 'annotations/...'}). Nothing
+ * is executed; anything else (imports, function calls other than {@code dict}, comprehensions, {@code _base_.x}
+ * references) is a one-line error naming the line.
+ *
+ * <p>Every assignment is a config key, as in MMEngine, except helper variables: a name that a later expression of the
+ * same file uses and that is not a config section ({@code train_pipeline}, {@code backend_args},
+ * {@code dataset_type}) has been inlined where it is used and is left out, so the loader's unknown-key check still
+ * catches a misspelt section.
+ */
+final class PythonConfig {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    /** Top-level keys that stay even when a later expression uses them ({@code test_dataloader = val_dataloader}). */
+    static final Set<String> SECTIONS = Set.of("_base_", "model", "data_root", "train_dataloader", "val_dataloader",
+            "test_dataloader", "val_evaluator", "test_evaluator", "optim_wrapper", "param_scheduler", "train_cfg",
+            "val_cfg", "test_cfg", "default_hooks", "env_cfg", "randomness", "auto_scale_lr", "work_dir", "default_scope",
+            "log_level", "load_from", "resume", "visualizer", "log_processor");
+
+    private final String source;
+    private final List<Token> tokens;
+    private int pos;
+    private final Map<String, JsonNode> names = new LinkedHashMap<>();
+    private final Set<String> used = new HashSet<>();
+
+    private PythonConfig(String source, String text) {
+        this.source = source;
+        this.tokens = new Lexer(source, text).tokens();
+    }
+
+    /** The config's keys as a YAML-like tree. */
+    static ObjectNode parse(String source, String text) {
+        PythonConfig p = new PythonConfig(source, text);
+        p.statements();
+        ObjectNode root = F.objectNode();
+        p.names.forEach((k, v) -> {
+            if (!p.used.contains(k) || SECTIONS.contains(k)) root.set(k, v);
+        });
+        return root;
+    }
+
+    // ------------------------------------------------------------------------------------------ grammar
+
+    private void statements() {
+        while (peek().kind != Kind.END) {
+            if (accept(Kind.NEWLINE)) continue;
+            Token name = expect(Kind.NAME, "an assignment 'name = ...'");
+            if (name.text.equals("import") || name.text.equals("from"))
+                throw error(name, "import statements are not supported (the engine reads plain assignments)");
+            if (peek().kind == Kind.OP && peek().text.equals("."))
+                throw error(name, "attribute assignments ('" + name.text + ".x = ...') are not supported");
+            expectOp("=", "'=' after " + name.text);
+            JsonNode value = expression();
+            names.put(name.text, value);
+            if (peek().kind != Kind.END) expect(Kind.NEWLINE, "the end of the line after the value of " + name.text);
+        }
+    }
+
+    private JsonNode expression() {
+        JsonNode left = term();
+        while (peek().kind == Kind.OP && (peek().text.equals("+") || peek().text.equals("-"))) {
+            Token op = next();
+            left = arithmetic(op, left, term());
+        }
+        return left;
+    }
+
+    private JsonNode term() {
+        JsonNode left = unary();
+        while (peek().kind == Kind.OP && (peek().text.equals("*") || peek().text.equals("/") || peek().text.equals("//"))) {
+            Token op = next();
+            left = arithmetic(op, left, unary());
+        }
+        return left;
+    }
+
+    private JsonNode unary() {
+        if (peek().kind == Kind.OP && (peek().text.equals("-") || peek().text.equals("+"))) {
+            Token op = next();
+            JsonNode v = unary();
+            if (!v.isNumber()) throw error(op, "'" + op.text + "' needs a number");
+            if (op.text.equals("+")) return v;
+            return v.isIntegralNumber() ? integral(-v.asLong()) : F.numberNode(-v.asDouble());
+        }
+        return atom();
+    }
+
+    private JsonNode atom() {
+        Token t = next();
+        switch (t.kind) {
+            case NUMBER: return number(t);
+            case STRING: {
+                StringBuilder s = new StringBuilder(t.text);
+                while (peek().kind == Kind.STRING) s.append(next().text); // 'a' 'b' is 'ab'
+                return F.textNode(s.toString());
+            }
+            case NAME: return name(t);
+            case OP:
+                switch (t.text) {
+                    case "[": return list("]");
+                    case "(": {
+                        if (acceptOp(")")) return F.arrayNode();
+                        JsonNode first = expression();
+                        if (acceptOp(")")) return first; // parentheses, not a tuple
+                        expectOp(",", "',' or ')'");
+                        ArrayNode tuple = F.arrayNode().add(first);
+                        return listRest(tuple, ")");
+                    }
+                    case "{": return dictLiteral();
+                    default: break;
+                }
+                break;
+            default: break;
+        }
+        throw error(t, "unexpected " + t.describe());
+    }
+
+    private JsonNode name(Token t) {
+        switch (t.text) {
+            case "True": return F.booleanNode(true);
+            case "False": return F.booleanNode(false);
+            case "None": return F.nullNode();
+            case "dict": if (acceptOp("(")) return dictCall(); break;
+            default: break;
+        }
+        if (peek().kind == Kind.OP && peek().text.equals("("))
+            throw error(t, "calls are not supported except dict(...): " + t.text + "(...)");
+        if (peek().kind == Kind.OP && peek().text.equals("."))
+            throw error(t, "attribute references (" + t.text + ".x) are not supported: write the value");
+        if (peek().kind == Kind.OP && peek().text.equals("["))
+            throw error(t, "indexing (" + t.text + "[...]) is not supported: write the value");
+        JsonNode v = names.get(t.text);
+        if (v == null) throw error(t, "name '" + t.text + "' is not defined above");
+        used.add(t.text);
+        return v.deepCopy();
+    }
+
+    private ObjectNode dictCall() {
+        ObjectNode d = F.objectNode();
+        while (!acceptOp(")")) {
+            if (acceptOp("**")) {
+                JsonNode v = expression();
+                if (!v.isObject()) throw error(peek(), "'**' needs a dict");
+                d.setAll((ObjectNode) v);
+            } else {
+                Token k = expect(Kind.NAME, "a keyword argument 'key=value'");
+                expectOp("=", "'=' after " + k.text);
+                d.set(k.text, expression());
+            }
+            if (!acceptOp(",")) {
+                expectOp(")", "',' or ')' in dict(...)");
+                break;
+            }
+        }
+        return d;
+    }
+
+    private ObjectNode dictLiteral() {
+        ObjectNode d = F.objectNode();
+        while (!acceptOp("}")) {
+            Token k = peek();
+            JsonNode key = expression();
+            if (!key.isTextual()) throw error(k, "dict keys must be strings");
+            expectOp(":", "':' after a dict key");
+            d.set(key.asText(), expression());
+            if (!acceptOp(",")) {
+                expectOp("}", "',' or '}'");
+                break;
+            }
+        }
+        return d;
+    }
+
+    private ArrayNode list(String close) {
+        return listRest(F.arrayNode(), close);
+    }
+
+    private ArrayNode listRest(ArrayNode a, String close) {
+        comprehensionCheck();
+        while (!acceptOp(close)) {
+            a.add(expression());
+            if (!acceptOp(",")) {
+                expectOp(close, "',' or '" + close + "'");
+                break;
+            }
+        }
+        return a;
+    }
+
+    /** A {@code for} inside the brackets just opened (before they close) makes them a comprehension: refused. */
+    private void comprehensionCheck() {
+        int depth = 0;
+        for (int k = pos; k < tokens.size(); k++) {
+            Token t = tokens.get(k);
+            if (t.kind == Kind.OP && "([{".contains(t.text)) depth++;
+            else if (t.kind == Kind.OP && ")]}".contains(t.text) && depth-- == 0) return;
+            else if (t.kind == Kind.NAME && t.text.equals("for") && depth == 0)
+                throw error(t, "comprehensions are not supported: write the list out");
+            else if (t.kind == Kind.END) return;
+        }
+    }
+
+    /** An int node when the value fits (as YAML gives), else a long one. */
+    private static JsonNode integral(long v) {
+        return v == (int) v ? F.numberNode((int) v) : F.numberNode(v);
+    }
+
+    private JsonNode number(Token t) {
+        String s = t.text.replace("_", "");
+        try {
+            if (s.matches("[0-9]+")) return integral(Long.parseLong(s));
+            return F.numberNode(Double.parseDouble(s));
+        } catch (NumberFormatException e) {
+            throw error(t, "not a number: " + t.text);
+        }
+    }
+
+    private JsonNode arithmetic(Token op, JsonNode a, JsonNode b) {
+        String o = op.text;
+        if (o.equals("+") && a.isTextual() && b.isTextual()) return F.textNode(a.asText() + b.asText());
+        if (o.equals("+") && a.isArray() && b.isArray()) return ((ArrayNode) a.deepCopy()).addAll((ArrayNode) b);
+        if (!a.isNumber() || !b.isNumber()) throw error(op, "'" + o + "' between " + kind(a) + " and " + kind(b) + " is not supported");
+        boolean ints = a.isIntegralNumber() && b.isIntegralNumber();
+        switch (o) {
+            case "+": return ints ? integral(a.asLong() + b.asLong()) : F.numberNode(a.asDouble() + b.asDouble());
+            case "-": return ints ? integral(a.asLong() - b.asLong()) : F.numberNode(a.asDouble() - b.asDouble());
+            case "*": return ints ? integral(a.asLong() * b.asLong()) : F.numberNode(a.asDouble() * b.asDouble());
+            case "/": return F.numberNode(a.asDouble() / b.asDouble());
+            default: // "//"
+                if (ints) return integral(Math.floorDiv(a.asLong(), b.asLong()));
+                return F.numberNode(Math.floor(a.asDouble() / b.asDouble()));
+        }
+    }
+
+    private static String kind(JsonNode v) {
+        return v.isTextual() ? "a string" : v.isNumber() ? "a number" : v.isArray() ? "a list" : v.isObject() ? "a dict" : String.valueOf(v);
+    }
+
+    // ------------------------------------------------------------------------------------------ tokens
+
+    private Token peek() { return tokens.get(pos); }
+
+    private Token next() { return tokens.get(pos++); }
+
+    private boolean accept(Kind k) {
+        if (peek().kind != k) return false;
+        pos++;
+        return true;
+    }
+
+    private boolean acceptOp(String op) {
+        if (peek().kind != Kind.OP || !peek().text.equals(op)) return false;
+        pos++;
+        return true;
+    }
+
+    private Token expect(Kind k, String what) {
+        Token t = next();
+        if (t.kind != k) throw error(t, "expected " + what + ", found " + t.describe());
+        return t;
+    }
+
+    private void expectOp(String op, String what) {
+        Token t = next();
+        if (t.kind != Kind.OP || !t.text.equals(op)) throw error(t, "expected " + what + ", found " + t.describe());
+    }
+
+    private ConfigException error(Token t, String problem) {
+        return new ConfigException(source, "", "line " + t.line + ": " + problem);
+    }
+
+    enum Kind { NAME, NUMBER, STRING, OP, NEWLINE, END }
+
+    record Token(Kind kind, String text, int line) {
+        String describe() {
+            return switch (kind) {
+                case NEWLINE -> "the end of the line";
+                case END -> "the end of the file";
+                case STRING -> "a string";
+                default -> "'" + text + "'";
+            };
+        }
+    }
+
+    /** Python's tokens for this subset; newlines inside brackets and after a backslash are not statement ends. */
+    private static final class Lexer {
+        private final String source, s;
+        private int i, line = 1, depth;
+        private final List<Token> out = new ArrayList<>();
+
+        Lexer(String source, String text) {
+            this.source = source;
+            this.s = text;
+        }
+
+        List<Token> tokens() {
+            while (i < s.length()) {
+                char c = s.charAt(i);
+                if (c == '#') {
+                    while (i < s.length() && s.charAt(i) != '\n') i++;
+                } else if (c == '\\' && i + 1 < s.length() && s.charAt(i + 1) == '\n') {
+                    i += 2;
+                    line++;
+                } else if (c == '\n') {
+                    if (depth == 0 && !out.isEmpty() && out.get(out.size() - 1).kind != Kind.NEWLINE) out.add(new Token(Kind.NEWLINE, "\n", line));
+                    i++;
+                    line++;
+                } else if (Character.isWhitespace(c)) {
+                    i++;
+                } else if (Character.isLetter(c) || c == '_') {
+                    int b = i;
+                    while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_')) i++;
+                    String word = s.substring(b, i);
+                    if (i < s.length() && (s.charAt(i) == '\'' || s.charAt(i) == '"') && word.matches("[rRbBuUfF]{1,2}"))
+                        throw new ConfigException(source, "", "line " + line + ": string prefixes (" + word + "'...') are not supported");
+                    out.add(new Token(Kind.NAME, word, line));
+                } else if (Character.isDigit(c) || (c == '.' && i + 1 < s.length() && Character.isDigit(s.charAt(i + 1)))) {
+                    int b = i;
+                    while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '_'
+                            || ((s.charAt(i) == '-' || s.charAt(i) == '+') && (s.charAt(i - 1) == 'e' || s.charAt(i - 1) == 'E')))) i++;
+                    out.add(new Token(Kind.NUMBER, s.substring(b, i), line));
+                } else if (c == '\'' || c == '"') {
+                    out.add(new Token(Kind.STRING, string(c), line));
+                } else {
+                    String op = s.startsWith("**", i) ? "**" : s.startsWith("//", i) ? "//" : String.valueOf(c);
+                    if ("([{".contains(op)) depth++;
+                    if (")]}".contains(op)) depth = Math.max(0, depth - 1);
+                    if (!"()[]{},:=+-*/.".contains(op) && !op.equals("**") && !op.equals("//"))
+                        throw new ConfigException(source, "", "line " + line + ": unexpected character '" + c + "'");
+                    out.add(new Token(Kind.OP, op, line));
+                    i += op.length();
+                }
+            }
+            out.add(new Token(Kind.END, "", line));
+            return out;
+        }
+
+        private String string(char q) {
+            boolean triple = s.startsWith(String.valueOf(q).repeat(3), i);
+            String end = triple ? String.valueOf(q).repeat(3) : String.valueOf(q);
+            int startLine = line;
+            i += end.length();
+            StringBuilder b = new StringBuilder();
+            while (true) {
+                if (i >= s.length() || (!triple && s.charAt(i) == '\n'))
+                    throw new ConfigException(source, "", "line " + startLine + ": unterminated string");
+                if (s.startsWith(end, i)) {
+                    i += end.length();
+                    return b.toString();
+                }
+                char c = s.charAt(i++);
+                if (c == '\n') line++;
+                if (c != '\\') {
+                    b.append(c);
+                    continue;
+                }
+                char e = i < s.length() ? s.charAt(i++) : '\\';
+                switch (e) {
+                    case 'n' -> b.append('\n');
+                    case 't' -> b.append('\t');
+                    case '\\', '\'', '"' -> b.append(e);
+                    case '\n' -> line++;
+                    default -> b.append('\\').append(e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package autoassign.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** MMDetection Python configs read without Python: the language subset, helper variables, and the whole recipe. */
+class PythonConfigTest {
+    static final Path MMDET = Path.of("src/test/resources/mmdet_configs/autoassign/autoassign_r50-caffe_fpn_1x_coco.py");
+
+    @TempDir Path tmp;
+
+    private static JsonNode parse(String text) {
+        return PythonConfig.parse("x.py", text);
+    }
+
+    @Test
+    void theLanguageSubset() throws Exception {
+        JsonNode n = parse("""
+                # a comment
+                a = dict(x=1, y=-2.5e-1, z=(1, 2), w=[3, 'four'], v=None, t=True, f=False)  # trailing comment
+                b = {'k': "v", 'n': 1_000}
+                c = 'data/' + 'coco/'
+                d = [dict(type='A'),
+                     dict(type='B', **dict(p=1)),
+                     ]
+                e = (1,)
+                g = 10 * 2 + 3 - 1 // 1 + 0.5 / 2
+                h = ('con'
+                     'cat')
+                i = \\
+                    7
+                j = [1] + [2]
+                k = ()
+                """);
+        ObjectMapper m = new ObjectMapper();
+        assertEquals(m.readTree("{\"x\":1,\"y\":-0.25,\"z\":[1,2],\"w\":[3,\"four\"],\"v\":null,\"t\":true,\"f\":false}"), n.get("a"));
+        assertEquals(m.readTree("{\"k\":\"v\",\"n\":1000}"), n.get("b"));
+        assertEquals("data/coco/", n.get("c").asText());
+        assertEquals(m.readTree("[{\"type\":\"A\"},{\"type\":\"B\",\"p\":1}]"), n.get("d"));
+        assertEquals(m.readTree("[1]"), n.get("e"));
+        assertEquals(22.25, n.get("g").asDouble());
+        assertEquals("concat", n.get("h").asText());
+        assertEquals(7, n.get("i").asInt());
+        assertEquals(m.readTree("[1,2]"), n.get("j"));
+        assertEquals(m.readTree("[]"), n.get("k"));
+    }
+
+    @Test
+    void helperVariablesAreInlinedAndLeftOutButSectionsStay() {
+        JsonNode n = parse("""
+                backend_args = None
+                data_root = 'd/'
+                pipe = [dict(type='LoadImageFromFile', backend_args=backend_args)]
+                val_dataloader = dict(dataset=dict(pipeline=pipe, data_root=data_root))
+                test_dataloader = val_dataloader
+                unused_typo = 3
+                """);
+        assertFalse(n.has("backend_args") || n.has("pipe"), n.toString());
+        assertTrue(n.has("val_dataloader") && n.has("test_dataloader") && n.has("data_root"), n.toString());
+        assertEquals("d/", n.at("/test_dataloader/dataset/data_root").asText());
+        assertTrue(n.has("unused_typo"), "not used anywhere: kept, so the loader names it as unknown");
+    }
+
+    @Test
+    void unsupportedPythonIsAOneLineErrorWithTheLine() {
+        String[][] cases = {
+                {"from mmengine.config import read_base\n", "line 1: import statements are not supported"},
+                {"a = 1\nb = len([1])\n", "line 2: calls are not supported except dict(...): len(...)"},
+                {"a = [i for i in range(3)]\n", "line 1: comprehensions are not supported"},
+                {"a = b\n", "line 1: name 'b' is not defined above"},
+                {"a = _base_.model\n", "line 1: attribute references (_base_.x) are not supported"},
+                {"a = 'open\n", "line 1: unterminated string"},
+                {"a = dict(x=1\nb = 2\n", "line 2: expected ',' or ')' in dict(...)"},
+                {"a = 'x' * 'y'\n", "line 1: '*' between a string and a string is not supported"},
+                {"a = 1 ; b = 2\n", "line 1: unexpected character ';'"},
+        };
+        for (String[] c : cases) {
+            ConfigException e = assertThrows(ConfigException.class, () -> parse(c[0]), c[0]);
+            assertTrue(e.getMessage().startsWith("x.py: " + c[1]), c[0] + " -> " + e.getMessage());
+        }
+    }
+
+    @Test
+    void mmdetectionsAutoAssignConfigGivesTheRecipeOfTheYaml() {
+        Config py = ConfigLoader.load(MMDET);
+        Config yaml = ConfigLoader.load(Path.of("configs/autoassign_r50-caffe_fpn_1x_coco.yaml"));
+        assertEquals(yaml.model(), py.model());
+        assertEquals(yaml.dataRoot(), py.dataRoot());
+        assertEquals(yaml.trainDataloader(), py.trainDataloader());
+        assertEquals(yaml.valDataloader(), py.valDataloader());
+        assertEquals(yaml.valDataloader(), py.testDataloader(), "test_dataloader = val_dataloader");
+        assertEquals(yaml.optimWrapper(), py.optimWrapper(), "lr 0.01 merged into the base's SGD, norm_decay_mult 0");
+        assertEquals(yaml.paramScheduler(), py.paramScheduler(), "the child's list replaces the base's (warm-up 1000, not 500)");
+        assertEquals(yaml.runtime(), py.runtime());
+        assertEquals(yaml.autoScaleLr(), py.autoScaleLr());
+        // MMDetection writes the evaluator's file with data_root in front (it is not joined to data_root there)
+        assertEquals("data/coco/" + yaml.valEvaluator().annFile(), py.valEvaluator().annFile());
+        assertEquals(yaml.valEvaluator().metric(), py.valEvaluator().metric());
+    }
+
+    @Test
+    void aCustomDatasetConfigInMmdetectionsStyle() throws Exception {
+        Path base = tmp.resolve("base");
+        Files.createDirectories(base.resolve("autoassign"));
+        try (var files = Files.walk(MMDET.getParent().getParent())) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                Path to = base.resolve(MMDET.getParent().getParent().relativize(p));
+                Files.createDirectories(to.getParent());
+                Files.copy(p, to);
+            }
+        }
+        Path mine = Files.writeString(base.resolve("autoassign/balloon.py"), """
+                _base_ = './autoassign_r50-caffe_fpn_1x_coco.py'
+                data_root = 'data/balloon/'
+                metainfo = dict(classes=('balloon', ), palette=[(220, 20, 60)])
+                model = dict(bbox_head=dict(num_classes=1))
+                train_dataloader = dict(
+                    batch_size=1,
+                    dataset=dict(data_root=data_root, metainfo=metainfo,
+                                 ann_file='train/annotation_coco.json', data_prefix=dict(img='train/')))
+                val_dataloader = dict(
+                    dataset=dict(data_root=data_root, metainfo=metainfo,
+                                 ann_file='val/annotation_coco.json', data_prefix=dict(img='val/')))
+                test_dataloader = val_dataloader
+                val_evaluator = dict(ann_file=data_root + 'val/annotation_coco.json')
+                test_evaluator = val_evaluator
+                load_from = 'checkpoints/autoassign_r50-caffe_fpn_1x_coco.pth'
+                """);
+        Config c = ConfigLoader.load(mine);
+        assertEquals(1, c.model().bboxHead().numClasses());
+        assertEquals(List.of("balloon"), c.trainDataloader().dataset().classes());
+        assertEquals("train/annotation_coco.json", c.trainDataloader().dataset().annFile());
+        assertEquals(1, c.trainDataloader().batchSize());
+        assertEquals(List.of("balloon"), c.testDataloader().dataset().classes());
+        assertEquals("checkpoints/autoassign_r50-caffe_fpn_1x_coco.pth", c.runtime().loadFrom());
+        assertEquals(ConfigLoader.load(MMDET).model().backbone(), c.model().backbone());
+    }
+}
