@@ -24,6 +24,10 @@ public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(
             YAMLFactory.builder().build().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
 
+    private static final ObjectMapper YAML_OUT = new ObjectMapper(YAMLFactory.builder()
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
+
     private ConfigLoader() {}
 
     public static Config load(Path file) { return load(file, List.of()); }
@@ -70,7 +74,7 @@ public final class ConfigLoader {
         ObjectNode root = ConfigInheritance.resolve(o, ConfigLoader::tree);
         for (String ov : overrides) applyOverride(root, ov, o.name());
         try {
-            return YAML.writeValueAsString(root);
+            return YAML_OUT.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new ConfigException(o.name(), "", "cannot write YAML: " + e.getOriginalMessage(), e);
         }
