@@ -11,12 +11,22 @@ import java.util.Map;
  * ({@code ~/.cache/torch/hub/checkpoints/}); the engine never downloads anything itself.
  */
 public final class PretrainedWeights {
-    /** MMEngine's open-mmlab:// aliases used by the shipped configs → published URL. */
+    /**
+     * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets
+     * ({@code open-mmlab://}) and torchvision's ImageNet ResNets ({@code torchvision://}, the
+     * {@code IMAGENET1K_V1} weights MMEngine resolves them to).
+     */
     private static final Map<String, String> ALIASES = Map.of(
             "open-mmlab://detectron2/resnet50_caffe",
             "https://download.openmmlab.com/pretrain/third_party/resnet50_msra-5891d200.pth",
+            "open-mmlab://detectron2/resnet101_caffe",
+            "https://download.openmmlab.com/pretrain/third_party/resnet101_msra-6cc46731.pth",
             "open-mmlab://resnet50_caffe",
-            "https://download.openmmlab.com/pretrain/third_party/resnet50_caffe-788b5fa3.pth");
+            "https://download.openmmlab.com/pretrain/third_party/resnet50_caffe-788b5fa3.pth",
+            "torchvision://resnet18", "https://download.pytorch.org/models/resnet18-f37072fd.pth",
+            "torchvision://resnet34", "https://download.pytorch.org/models/resnet34-b627a593.pth",
+            "torchvision://resnet50", "https://download.pytorch.org/models/resnet50-0676ba61.pth",
+            "torchvision://resnet101", "https://download.pytorch.org/models/resnet101-63fe2227.pth");
 
     private PretrainedWeights() {}
 

@@ -29,4 +29,13 @@ class PretrainedWeightsTest {
         java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("r.pth"), "x");
         assertTrue(PretrainedWeights.locate(f.toString()).equals(f));
     }
+
+    @Test
+    void torchvisionAliasesAreTheImagenetWeightsMmengineUses() {
+        org.junit.jupiter.api.Assertions.assertEquals("https://download.pytorch.org/models/resnet50-0676ba61.pth",
+                PretrainedWeights.url("torchvision://resnet50"));
+        org.junit.jupiter.api.Assertions.assertEquals("https://download.pytorch.org/models/resnet18-f37072fd.pth",
+                PretrainedWeights.url("torchvision://resnet18"));
+        org.junit.jupiter.api.Assertions.assertEquals("https://example.org/x.pth", PretrainedWeights.url("https://example.org/x.pth"));
+    }
 }
