@@ -35,8 +35,7 @@ public final class ConfigCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try {
-            ConfigLoader.loadNamed(config, overrides.values()); // validated first: an error names the file and key
-            out.print(ConfigLoader.mergedYaml(config, overrides.values()));
+            out.print(ConfigLoader.loadNamed(config, overrides.values()).text()); // validated: an error names the file and key
         } catch (ConfigException e) {
             return CliErrors.print(spec.commandLine().getErr(), e.getMessage());
         }

@@ -21,16 +21,19 @@ import java.nio.file.Path;
  * @param runtime         loop length, intervals, seed
  * @param autoScaleLr     {@code auto_scale_lr.enable}: scale lr by total batch / baseBatchSize
  * @param baseBatchSize   {@code auto_scale_lr.base_batch_size} (16)
+ * @param text            the whole config as loaded ({@code _base_} files merged, overrides applied) as YAML: what
+ *                        checkpoints and the work dir keep, so a run can be repeated from it alone
  */
 public record Config(String source, String dataRoot, ModelConfig model, DataLoaderConfig trainDataloader,
                      DataLoaderConfig valDataloader, EvaluatorConfig valEvaluator, DataLoaderConfig testDataloader,
                      EvaluatorConfig testEvaluator, OptimConfig optimWrapper,
-                     SchedulerConfig paramScheduler, RuntimeConfig runtime, boolean autoScaleLr, int baseBatchSize) {
+                     SchedulerConfig paramScheduler, RuntimeConfig runtime, boolean autoScaleLr, int baseBatchSize,
+                     String text) {
 
     /** A copy whose dataset paths resolve against {@code root} (the CLI's {@code --data-root}). */
     public Config withDataRoot(String root) {
         return new Config(source, root, model, trainDataloader, valDataloader, valEvaluator, testDataloader, testEvaluator,
-                optimWrapper, paramScheduler, runtime, autoScaleLr, baseBatchSize);
+                optimWrapper, paramScheduler, runtime, autoScaleLr, baseBatchSize, text);
     }
 
     /** {@code relative} resolved against the data root (absolute paths are kept). */
@@ -41,7 +44,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         return Path.of(dataRoot).resolve(p);
     }
 
-    static Config from(ConfigNode root) {
+    static Config from(ConfigNode root, String text) {
         String dataRoot = root.string("data_root", null);
         ModelConfig model = ModelConfig.from(root.requiredChild("model"));
         DataLoaderConfig train = DataLoaderConfig.from(root.requiredChild("train_dataloader"), true);
@@ -72,7 +75,8 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         if (ts != null && vs != null && !ts.sameGenerator(vs))
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "
                     + "num_images must equal train_dataloader.dataset's");
-        return new Config(root.source(), dataRoot, model, train, val, eval, test, testEval, optim, sched, runtime, scale, base);
+        return new Config(root.source(), dataRoot, model, train, val, eval, test, testEval, optim, sched, runtime, scale, base,
+                text);
     }
 
     /**

@@ -60,30 +60,18 @@ public final class ConfigLoader {
         }, overrides);
     }
 
-    /** The merged tree of a config as YAML text (bases merged in, overrides applied; not validated). */
-    public static String mergedYaml(String nameOrPath, List<String> overrides) {
-        Path p = Path.of(nameOrPath);
-        ConfigInheritance.Origin o;
-        if (Files.exists(p)) o = ConfigInheritance.file(p);
-        else {
-            String res = "/configs/" + (nameOrPath.endsWith(".yaml") ? nameOrPath : nameOrPath + ".yaml");
-            if (ConfigLoader.class.getResource(res) == null)
-                throw new ConfigException(nameOrPath, "", "file not found (nor a built-in config of that name)");
-            o = ConfigInheritance.resource(res);
-        }
-        ObjectNode root = ConfigInheritance.resolve(o, ConfigLoader::tree);
-        for (String ov : overrides) applyOverride(root, ov, o.name());
-        try {
-            return YAML_OUT.writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(o.name(), "", "cannot write YAML: " + e.getOriginalMessage(), e);
-        }
-    }
-
     private static Config build(ConfigInheritance.Origin origin, List<String> overrides) {
         ObjectNode root = ConfigInheritance.resolve(origin, ConfigLoader::tree);
         for (String o : overrides) applyOverride(root, o, origin.name());
-        return Config.from(new ConfigNode(origin.name(), "", root));
+        return Config.from(new ConfigNode(origin.name(), "", root), yaml(root, origin.name()));
+    }
+
+    private static String yaml(ObjectNode root, String source) {
+        try {
+            return YAML_OUT.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source, "", "cannot write YAML: " + e.getOriginalMessage(), e);
+        }
     }
 
     /** One file's mapping (before inheritance): YAML, or an MMDetection Python config ({@code .py}). */

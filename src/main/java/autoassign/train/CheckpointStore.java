@@ -52,8 +52,7 @@ final class CheckpointStore {
         meta.put("global_iter", Long.toString(globalIter));
         meta.put("seed", Long.toString(seed));
         meta.put("config_source", cfg.source());
-        String yaml = configText(cfg.source());
-        if (yaml != null) meta.put("config", yaml);
+        meta.put("config", cfg.text());
         Path modelFile = dir.resolve(name + ".safetensors");
         try {
             Map<String, RawTensor> state = new LinkedHashMap<>();
@@ -65,18 +64,6 @@ final class CheckpointStore {
         }
         if (name.startsWith("epoch_")) prune();
         return modelFile;
-    }
-
-    private static String configText(String source) {
-        try {
-            Path p = Path.of(source);
-            if (Files.isRegularFile(p)) return Files.readString(p, StandardCharsets.UTF_8);
-            try (var in = CheckpointStore.class.getResourceAsStream(source)) {
-                return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     private void prune() {

@@ -135,7 +135,8 @@ public final class Trainer {
 
     static String configName(String source) {
         String name = Path.of(source).getFileName().toString();
-        return name.endsWith(".yaml") ? name.substring(0, name.length() - 5) : name;
+        for (String ext : new String[] {".yaml", ".py"}) if (name.endsWith(ext)) return name.substring(0, name.length() - ext.length());
+        return name;
     }
 
     private static String fmt(double v) { return String.format(Locale.ROOT, "%.4g", v); }
@@ -168,7 +169,12 @@ public final class Trainer {
     }
 
     private Result train() throws IOException {
-        if (main) Files.createDirectories(workDir);
+        if (main) {
+            Files.createDirectories(workDir);
+            // the whole config as run (bases merged, overrides applied), as MMEngine dumps it into its work dir
+            Path dump = workDir.resolve(configName(cfg.source()) + ".yaml");
+            autoassign.io.AtomicFiles.write(dump, os -> os.write(cfg.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
         autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
         Device device = replica != null ? replica.device() : DeviceSelector.select(opt.device(), out::println);
         out.println("work dir: " + workDir.toAbsolutePath());

@@ -59,7 +59,7 @@ class ConfigInheritanceTest {
         assertEquals(0.5, c.optimWrapper().lr());
         assertEquals(0.0, c.optimWrapper().weightDecay(), "_delete_: the base's weight decay is gone (default 0)");
         assertEquals(1.0, c.optimWrapper().normDecayMult(), "_delete_: and its paramwise_cfg");
-        String merged = ConfigLoader.mergedYaml(child.toString(), List.of("optim_wrapper.optimizer.lr=0.25"));
+        String merged = ConfigLoader.loadNamed(child.toString(), List.of("optim_wrapper.optimizer.lr=0.25")).text();
         assertTrue(merged.contains("lr: 0.25") && !merged.contains("_base_") && !merged.contains("_delete_"), merged);
     }
 

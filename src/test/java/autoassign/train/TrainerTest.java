@@ -55,10 +55,12 @@ class TrainerTest {
         assertFalse(r.stoppedEarly());
         assertNotNull(r.lastEval());
         for (String f : List.of("epoch_1.safetensors", "epoch_1.state.safetensors", "epoch_2.safetensors",
-                "epoch_2.state.safetensors", "metrics.jsonl", "final.json", "curves.png"))
+                "epoch_2.state.safetensors", "metrics.jsonl", "final.json", "curves.png", "tiny_test.yaml"))
             assertTrue(Files.isRegularFile(wd.resolve(f)), f + " missing");
         String metrics = Files.readString(wd.resolve("metrics.jsonl"));
         assertTrue(metrics.contains("\"loss_pos\"") && metrics.contains("\"bbox_mAP\""), metrics);
+        assertEquals(cfg.model(), autoassign.config.ConfigLoader.load(wd.resolve("tiny_test.yaml")).model(), "the dumped config runs again");
+        assertEquals(cfg.text(), Safetensors.readHeader(wd.resolve("epoch_2.safetensors")).metadata().get("config"));
         String fin = Files.readString(wd.resolve("final.json"));
         assertTrue(fin.contains("\"stats\"") && fin.contains("\"per_category_AP\""), fin);
         // no temporary file left behind
