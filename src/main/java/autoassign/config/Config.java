@@ -1,6 +1,7 @@
 package autoassign.config;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A whole job configuration, read from YAML whose keys mirror MMDetection's Python config (see
@@ -99,6 +100,10 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
     }
 
     private static void checkClasses(ConfigNode root, String key, DataLoaderConfig dl, int classes) {
+        List<String> names = dl.dataset().classes();
+        if (names != null && names.size() != classes)
+            throw root.error(key + ".dataset.metainfo.classes", names.size() + " classes, but model.bbox_head.num_classes is "
+                    + classes + " (set both)");
         SyntheticConfig s = dl.dataset().synthetic();
         if (s != null && s.numClasses() != classes)
             throw root.error(key + ".dataset.num_classes", "must equal model.bbox_head.num_classes " + classes

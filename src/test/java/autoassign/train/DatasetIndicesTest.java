@@ -77,7 +77,10 @@ class DatasetIndicesTest {
         assertEquals(List.of("person", "dog"), train.categories().names(), "the file's category order, as MMDetection");
         assertTrue(train.images().stream().allMatch(r -> r.numBoxes() + r.numCrowd() > 0), "images without those classes are filtered");
         assertEquals(List.of("person", "dog"), autoassign.api.Detector.classNames(cfg.withDataRoot(root.toString())));
-        Config bad = ConfigLoader.load(Path.of("configs/autoassign_r18_coco128.yaml"), List.of(
+        autoassign.config.ConfigException mismatch = assertThrows(autoassign.config.ConfigException.class,
+                () -> ConfigLoader.load(Path.of("configs/autoassign_r18_coco128.yaml"), List.of("train_dataloader.dataset.metainfo={classes: [dog]}")));
+        assertEquals("train_dataloader.dataset.metainfo.classes", mismatch.key());
+        Config bad = ConfigLoader.load(Path.of("configs/autoassign_r18_coco128.yaml"), List.of("model.bbox_head.num_classes=2",
                 "train_dataloader.dataset.metainfo={classes: [dog, unicorn]}"));
         assertThrows(RuntimeException.class, () -> DataSources.load(bad, true, root.toString(), new DataIssues("train")));
     }
