@@ -33,6 +33,36 @@ class PoolingSelectionTest {
     }
 
     @Test
+    void theStemWindowOnEverySmallPlane() {
+        Random rnd = new Random(5);
+        for (int h = 1; h <= 7; h++)
+            for (int w = 1; w <= 7; w++) {
+                float[] x = new float[2 * h * w];
+                for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(4) == 0 ? SPECIAL[rnd.nextInt(SPECIAL.length)] : rnd.nextInt(3) - 1;
+                check(x, 1, 2, h, w, 3, 2, 1, rnd, "plane " + h + "x" + w);
+            }
+    }
+
+    /** Values and gradient routing of one pooling against {@link #reference}, bit for bit. */
+    private static void check(float[] x, int n, int c, int h, int w, int k, int s, int pad, Random rnd, String what) {
+        Tensor xt = Tensor.of(x, n, c, h, w);
+        Tensor y = Pooling.maxPool(xt, k, s, pad);
+        int oh = y.dim(2), ow = y.dim(3);
+        float[] g = new float[y.numel()];
+        for (int i = 0; i < g.length; i++) g[i] = 1 + rnd.nextInt(1000);
+        float[] gx = Pooling.maxPoolBackward(Tensor.of(g, y.shape()), xt, k, s, pad).data();
+        float[] wantGx = new float[x.length];
+        for (int pl = 0; pl < n * c; pl++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    int at = reference(x, pl * h * w, h, w, oy, ox, k, s, pad), o = (pl * oh + oy) * ow + ox;
+                    assertEquals(Float.floatToRawIntBits(x[pl * h * w + at]), Float.floatToRawIntBits(y.data()[o]), "value at " + o + ", " + what);
+                    wantGx[pl * h * w + at] += g[o];
+                }
+        for (int i = 0; i < x.length; i++) assertEquals(wantGx[i], gx[i], "gradient at " + i + ", " + what);
+    }
+
+    @Test
     void selectsPyTorchsElement() {
         Random rnd = new Random(3);
         int[][] geoms = {{3, 2, 1}, {2, 2, 0}, {3, 1, 1}, {5, 3, 2}};
@@ -44,22 +74,7 @@ class PoolingSelectionTest {
             int n = 1 + rnd.nextInt(2), c = 1 + rnd.nextInt(3), h = k + rnd.nextInt(extra), w = k + rnd.nextInt(extra);
             float[] x = new float[n * c * h * w];
             for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(3) == 0 ? SPECIAL[rnd.nextInt(trial < 20 ? 6 : SPECIAL.length)] : rnd.nextInt(3) - 1;
-            Tensor xt = Tensor.of(x, n, c, h, w);
-            Tensor y = Pooling.maxPool(xt, k, s, pad);
-            int oh = y.dim(2), ow = y.dim(3);
-            float[] g = new float[y.numel()];
-            for (int i = 0; i < g.length; i++) g[i] = 1 + rnd.nextInt(1000);
-            float[] gx = Pooling.maxPoolBackward(Tensor.of(g, y.shape()), xt, k, s, pad).data();
-            float[] wantGx = new float[x.length];
-            for (int pl = 0; pl < n * c; pl++)
-                for (int oy = 0; oy < oh; oy++)
-                    for (int ox = 0; ox < ow; ox++) {
-                        int at = reference(x, pl * h * w, h, w, oy, ox, k, s, pad), o = (pl * oh + oy) * ow + ox;
-                        assertEquals(Float.floatToRawIntBits(x[pl * h * w + at]), Float.floatToRawIntBits(y.data()[o]),
-                                "value at " + o + " trial " + trial);
-                        wantGx[pl * h * w + at] += g[o];
-                    }
-            for (int i = 0; i < x.length; i++) assertEquals(wantGx[i], gx[i], "gradient at " + i + " trial " + trial);
+            check(x, n, c, h, w, k, s, pad, rnd, "trial " + trial);
         }
     }
 }
