@@ -95,7 +95,7 @@ public final class Detector {
         if (!dev.isCpu()) {
             model.to(dev);
         }
-        Classes classes = classes(cfg);
+        Classes classes = classes(cfg, checkpoint);
         return new Detector(model, testPipeline(cfg), Inference.postProcessConfig(cfg.model().testCfg()),
                 classes.names(), classes.ids());
     }
@@ -122,15 +122,46 @@ public final class Detector {
 
     /** The class names of a config's model, label order (see {@link #classes}). */
     public static List<String> classNames(Config cfg) {
-        return classes(cfg).names();
+        return classes(cfg, null).names();
+    }
+
+    /** The class names of a config's model with these weights, label order (see {@link #classes}). */
+    public static List<String> classNames(Config cfg, Path checkpoint) {
+        return classes(cfg, checkpoint).names();
     }
 
     /**
-     * Class names and category ids of a config: the categories of its test (else val) annotation file when that
-     * file is at hand and has the model's number of classes, else the built-in synthetic classes for a
+     * The class names a checkpoint keeps, or null: {@code classes} (+ {@code category_ids}) of the engine's
+     * checkpoints, or {@code meta.dataset_meta.classes} of an MMDetection {@code .pth} (also after {@code import}).
+     */
+    private static Classes checkpointClasses(Path checkpoint, int count) {
+        if (checkpoint == null) return null;
+        try {
+            Map<String, String> meta = autoassign.io.Checkpoints.isSafetensors(checkpoint)
+                    ? autoassign.io.Safetensors.readHeader(checkpoint).metadata()
+                    : autoassign.io.PthReader.read(checkpoint).metadata();
+            String names = meta.getOrDefault("classes", meta.get("meta.dataset_meta.classes"));
+            if (names == null) return null;
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            List<String> list = List.of(json.readValue(names, String[].class));
+            if (list.size() != count) return null;
+            long[] ids = meta.containsKey("category_ids") ? json.readValue(meta.get("category_ids"), long[].class) : null;
+            if (ids == null || ids.length != count) {
+                ids = list.equals(CocoClasses.NAMES) ? CocoClasses.ids() : java.util.stream.LongStream.rangeClosed(1, count).toArray();
+            }
+            return new Classes(list, ids);
+        } catch (java.io.IOException | RuntimeException e) { // CheckpointException included
+            return null; // names are a convenience: the defaults below
+        }
+    }
+
+    /**
+     * Class names and category ids of a config and checkpoint: the categories of its test (else val) annotation
+     * file (cut to {@code metainfo.classes}) when that file is at hand and has the model's number of classes, else
+     * the names the checkpoint keeps, else {@code metainfo.classes}, else the built-in synthetic classes for a
      * SyntheticShapes config, else COCO's 80 classes for an 80-class model, else {@code class_0, class_1, ...}.
      */
-    private static Classes classes(Config cfg) {
+    private static Classes classes(Config cfg, Path checkpoint) {
         int c = cfg.model().bboxHead().numClasses();
         DatasetConfig ds = cfg.testDataloader().dataset();
         if (!ds.isSynthetic() && ds.annFile() != null) {
@@ -148,8 +179,13 @@ public final class Detector {
                 }
             }
         }
+        Classes kept = checkpointClasses(checkpoint, c);
+        if (kept != null) return kept;
         long[] ids = new long[c];
         List<String> names = new ArrayList<>();
+        if (ds.classes() != null && ds.classes().size() == c) {
+            return new Classes(ds.classes(), java.util.stream.LongStream.rangeClosed(1, c).toArray());
+        }
         if (ds.isSynthetic() && c <= SyntheticShapes.CLASS_NAMES.size()) {
             for (int k = 0; k < c; k++) {
                 ids[k] = k + 1;

@@ -72,7 +72,7 @@ public final class ExportCommand implements Callable<Integer> {
                 putLong(meta, "iter", m.get("global_iter"));
                 putLong(meta, "seed", m.get("seed"));
             }
-            classes = Detector.classNames(cfg);
+            classes = Detector.classNames(cfg, checkpoint);
             meta.put("dataset_meta", Map.of("classes", PyTuple.copyOf(classes)));
             meta.put("exported_by", new Main.Version().getVersion()[0]);
             meta.put("exported_from", checkpoint.getFileName().toString());

@@ -30,8 +30,15 @@ final class BestCheckpoint {
     private final boolean greater;
     private Path file;
     private double best;
+    private final Map<String, String> datasetMeta;
 
     BestCheckpoint(Path dir, String metric, boolean greater, boolean resumed) {
+        this(dir, metric, greater, resumed, Map.of());
+    }
+
+    /** @param datasetMeta also written into the best file's metadata ({@link CheckpointStore#datasetMeta}) */
+    BestCheckpoint(Path dir, String metric, boolean greater, boolean resumed, Map<String, String> datasetMeta) {
+        this.datasetMeta = Map.copyOf(datasetMeta);
         this.dir = dir;
         this.metric = metric;
         this.prefix = "best_" + metric.replace('/', '_') + "_epoch_";
@@ -71,6 +78,7 @@ final class BestCheckpoint {
         meta.put("global_iter", Long.toString(globalIter));
         meta.put("best_metric", metric);
         meta.put("best_score", Double.toString(score));
+        meta.putAll(datasetMeta);
         try {
             ModelWeights.save(next, model, meta);
             for (Path old : existing()) if (!old.equals(next)) Files.deleteIfExists(old);

@@ -31,13 +31,35 @@ final class CheckpointStore {
     private static final String STATE = ".state.safetensors";
     private final Path dir;
     private final int keep;
+    private final Map<String, String> datasetMeta;
 
     /** Where a resumed run continues. */
     record Resumed(Path file, int epoch, int iterInEpoch, long globalIter) {}
 
     CheckpointStore(Path dir, int keep) {
+        this(dir, keep, Map.of());
+    }
+
+    /** @param datasetMeta written into every checkpoint's metadata (the class names: {@link #datasetMeta}) */
+    CheckpointStore(Path dir, int keep, Map<String, String> datasetMeta) {
         this.dir = dir;
         this.keep = keep;
+        this.datasetMeta = Map.copyOf(datasetMeta);
+    }
+
+    /**
+     * The dataset facts a checkpoint keeps so that it can be used without the annotation files: {@code classes}
+     * (JSON list of names, label order) and {@code category_ids} (JSON list), as MMDetection keeps
+     * {@code meta.dataset_meta.classes}.
+     */
+    static Map<String, String> datasetMeta(autoassign.data.CategoryMap categories) {
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            return Map.of("classes", json.writeValueAsString(categories.names()),
+                    "category_ids", json.writeValueAsString(categories.ids()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -53,6 +75,7 @@ final class CheckpointStore {
         meta.put("seed", Long.toString(seed));
         meta.put("config_source", cfg.source());
         meta.put("config", cfg.text());
+        meta.putAll(datasetMeta);
         Path modelFile = dir.resolve(name + ".safetensors");
         try {
             Map<String, RawTensor> state = new LinkedHashMap<>();

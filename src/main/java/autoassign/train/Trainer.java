@@ -202,9 +202,11 @@ public final class Trainer {
         LrSchedule schedule = new LrSchedule(baseLr, sc.hasWarmup() ? sc.warmupEnd() - sc.warmupBegin() : 0,
                 sc.warmupStartFactor(), sc.milestones().stream().mapToInt(Integer::intValue).toArray(), sc.gamma());
 
-        CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts());
+        Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
+        CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts(), datasetMeta);
         BestCheckpoint bestCkpt = cfg.runtime().saveBest() == null ? null
-                : new BestCheckpoint(workDir, cfg.runtime().saveBest(), cfg.runtime().saveBestGreater(), opt.resume() != null);
+                : new BestCheckpoint(workDir, cfg.runtime().saveBest(), cfg.runtime().saveBestGreater(), opt.resume() != null,
+                        datasetMeta);
         int startEpoch = 0, skipIters = 0;
         long globalIter = 0;
         if (opt.resume() != null) {

@@ -97,6 +97,20 @@ class ExportCliTest {
         }
     }
 
+    @Test
+    void classNamesTravelWithTheCheckpoint() throws IOException {
+        Path named = tmp.resolve("named.safetensors");
+        ModelWeights.save(named, model, Map.of("classes", "[\"cat\",\"dog\",\"cow\",\"owl\"]", "category_ids", "[3,5,7,9]"));
+        Config cfg = ConfigLoader.loadNamed(CONFIG, List.of());
+        assertEquals(List.of("cat", "dog", "cow", "owl"), autoassign.api.Detector.classNames(cfg, named), "the checkpoint's names win over defaults");
+        assertEquals(List.of("red_circle", "green_square", "blue_triangle", "yellow_diamond"), autoassign.api.Detector.classNames(cfg, checkpoint));
+        Path out = tmp.resolve("named.pth");
+        assertEquals(0, run(new ExportCommand(), "--config", CONFIG, "--checkpoint", named.toString(), "--to", out.toString()).code());
+        Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) PthReader.read(out).root()).get("meta");
+        assertEquals(PyTuple.of("cat", "dog", "cow", "owl"), ((Map<?, ?>) meta.get("dataset_meta")).get("classes"));
+        assertEquals(List.of("cat", "dog", "cow", "owl"), autoassign.api.Detector.classNames(cfg, out), "and MMDetection's meta.dataset_meta.classes");
+    }
+
     /** A python that can import torch, or null (CI has none: then the check is skipped). */
     private static String pythonWithTorch() {
         for (String py : List.of("python3", "/usr/bin/python3")) {

@@ -61,6 +61,8 @@ class TrainerTest {
         assertTrue(metrics.contains("\"loss_pos\"") && metrics.contains("\"bbox_mAP\""), metrics);
         assertEquals(cfg.model(), autoassign.config.ConfigLoader.load(wd.resolve("tiny_test.yaml")).model(), "the dumped config runs again");
         assertEquals(cfg.text(), Safetensors.readHeader(wd.resolve("epoch_2.safetensors")).metadata().get("config"));
+        assertEquals("[\"red_circle\",\"green_square\",\"blue_triangle\",\"yellow_diamond\"]",
+                Safetensors.readHeader(wd.resolve("epoch_2.safetensors")).metadata().get("classes"), "the class names travel with it");
         String fin = Files.readString(wd.resolve("final.json"));
         assertTrue(fin.contains("\"stats\"") && fin.contains("\"per_category_AP\""), fin);
         // no temporary file left behind
