@@ -56,6 +56,11 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
             switch (type) {
                 case "LoadImageFromFile" -> {
                     if (s.raw("backend_args") != null) throw s.error("backend_args", "only null (local files) is supported");
+                    if (s.has("file_client_args")) { // MMDetection 3.0's spelling of the same
+                        ConfigNode fc = s.child("file_client_args");
+                        fc.fixed("backend", "disk");
+                        fc.finish();
+                    }
                 }
                 case "LoadAnnotations" -> {
                     if (!s.bool("with_bbox", true)) throw s.error("with_bbox", "must be true");

@@ -259,6 +259,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void mmdetection30FileClientArgsForLocalFiles() throws Exception {
+        String pipe = "val_dataloader.dataset.pipeline=[{type: LoadImageFromFile, file_client_args: {backend: %s}},"
+                + " {type: Resize, scale: [1333, 800], keep_ratio: true}]";
+        ConfigLoader.load(R50, List.of(String.format(pipe, "disk")));
+        assertEquals("val_dataloader.dataset.pipeline[0].file_client_args.backend", fails(String.format(pipe, "petrel")).key());
+    }
+
+    @Test
     void multiScaleTrainingPipelines() throws Exception {
         String pipe = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, ";
         Config c = ConfigLoader.load(R50, List.of(pipe + "{type: RandomChoiceResize, scales: [[1333, 640], [1333, 800]], keep_ratio: true},"
