@@ -42,46 +42,65 @@ final class ConfigInheritance {
 
     static Origin resource(String path) { return new ResourceOrigin(path); }
 
-    /** The tree of {@code origin}'s config with its bases merged in; {@code parse} reads a text into a mapping. */
-    static ObjectNode resolve(Origin origin, Function<Origin, ObjectNode> parse) {
-        return resolve(origin, parse, new LinkedHashSet<>());
+    /** The tree of {@code origin}'s config with its bases merged in; {@code yaml} reads a YAML file into a mapping. */
+    static ObjectNode resolve(Origin origin, Function<Origin, ObjectNode> yaml) {
+        return resolve(origin, yaml, new LinkedHashSet<>()).config();
     }
 
-    private static ObjectNode resolve(Origin origin, Function<Origin, ObjectNode> parse, LinkedHashSet<String> chain) {
+    /** A config and every name its files define (the same for YAML; Python files also have helper variables). */
+    private record Resolved(ObjectNode config, ObjectNode names) {}
+
+    private static Resolved resolve(Origin origin, Function<Origin, ObjectNode> yaml, LinkedHashSet<String> chain) {
         if (!chain.add(origin.name()))
             throw new ConfigException(origin.name(), "_base_", "inheritance cycle: " + String.join(" -> ", chain) + " -> " + origin.name());
         try {
-            ObjectNode own = parse.apply(origin);
-            JsonNode bases = own.remove("_base_");
-            if (bases == null || bases.isNull()) return stripDeleteMarkers(own);
-            List<String> refs = new ArrayList<>();
-            if (bases.isTextual()) refs.add(bases.asText());
-            else if (bases.isArray()) for (JsonNode b : bases) {
-                if (!b.isTextual()) throw new ConfigException(origin.name(), "_base_", "must be a file name or a list of them, got " + b);
-                refs.add(b.asText());
-            } else throw new ConfigException(origin.name(), "_base_", "must be a file name or a list of them, got " + bases);
-            ObjectNode merged = null;
-            List<String> seenFrom = new ArrayList<>();
-            for (String ref : refs) {
-                Origin o = origin.base(ref);
-                ObjectNode base = resolve(o, parse, chain);
-                if (merged == null) merged = base;
-                else {
-                    for (Iterator<String> it = base.fieldNames(); it.hasNext(); ) {
-                        String k = it.next();
-                        if (merged.has(k))
-                            throw new ConfigException(origin.name(), "_base_", "key '" + k + "' is defined by more than one base ("
-                                    + String.join(", ", seenFrom) + ", " + ref + ")");
-                    }
-                    merged.setAll(base);
-                }
-                seenFrom.add(ref);
+            boolean python = origin.name().endsWith(".py");
+            String text = python ? origin.read() : null;
+            ObjectNode own = python ? null : yaml.apply(origin);
+            JsonNode bases = python ? PythonConfig.bases(origin.name(), text) : own.remove("_base_");
+            Resolved base = bases == null || bases.isNull() ? null : resolveBases(origin, bases, yaml, chain);
+            Resolved mine;
+            if (python) {
+                PythonConfig.Read r = PythonConfig.read(origin.name(), text, base == null ? null : base.names());
+                mine = new Resolved(r.config(), r.names());
+                if (base != null) r.usedFromBase().forEach(base.config()::remove); // a base's helper, inlined here
+            } else {
+                mine = new Resolved(own, own.deepCopy());
             }
-            mergeInto(merged, own);
-            return merged;
+            if (base == null) return new Resolved(stripDeleteMarkers(mine.config()), stripDeleteMarkers(mine.names()));
+            mergeInto(base.config(), mine.config());
+            mergeInto(base.names(), mine.names());
+            return base;
         } finally {
             chain.remove(origin.name());
         }
+    }
+
+    private static Resolved resolveBases(Origin origin, JsonNode bases, Function<Origin, ObjectNode> yaml, LinkedHashSet<String> chain) {
+        List<String> refs = new ArrayList<>();
+        if (bases.isTextual()) refs.add(bases.asText());
+        else if (bases.isArray()) for (JsonNode b : bases) {
+            if (!b.isTextual()) throw new ConfigException(origin.name(), "_base_", "must be a file name or a list of them, got " + b);
+            refs.add(b.asText());
+        } else throw new ConfigException(origin.name(), "_base_", "must be a file name or a list of them, got " + bases);
+        Resolved merged = null;
+        List<String> seenFrom = new ArrayList<>();
+        for (String ref : refs) {
+            Resolved base = resolve(origin.base(ref), yaml, chain);
+            if (merged == null) merged = base;
+            else {
+                for (Iterator<String> it = base.config().fieldNames(); it.hasNext(); ) {
+                    String k = it.next();
+                    if (merged.config().has(k))
+                        throw new ConfigException(origin.name(), "_base_", "key '" + k + "' is defined by more than one base ("
+                                + String.join(", ", seenFrom) + ", " + ref + ")");
+                }
+                merged.config().setAll(base.config());
+                merged.names().setAll(base.names());
+            }
+            seenFrom.add(ref);
+        }
+        return merged;
     }
 
     /** Merges {@code child} into {@code base} (in place): mappings recursively, other values replace. */

@@ -74,10 +74,9 @@ public final class ConfigLoader {
         }
     }
 
-    /** One file's mapping (before inheritance): YAML, or an MMDetection Python config ({@code .py}). */
+    /** One YAML file's mapping (before inheritance; Python files are read by {@link ConfigInheritance}). */
     private static ObjectNode tree(ConfigInheritance.Origin origin) {
         String source = origin.name();
-        if (source.endsWith(".py")) return PythonConfig.parse(source, origin.read());
         JsonNode tree;
         try {
             tree = YAML.readTree(origin.read());

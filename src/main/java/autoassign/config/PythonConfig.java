@@ -17,8 +17,9 @@ import java.util.Set;
  * sequence of {@code name = expression} assignments whose expressions are {@code dict(key=...)} calls, {@code {...}}
  * dicts, lists, tuples (→ lists), strings, numbers, {@code True/False/None}, earlier names ({@code pipeline=
  * train_pipeline}) and {@code + - * /} on numbers, strings and lists ({@code data_root + 'annotations/...'}). Nothing
- * is executed; anything else (imports, function calls other than {@code dict}, comprehensions, {@code _base_.x}
- * references) is a one-line error naming the line.
+ * is executed; {@code {{_base_.x}}} and {@code _base_.x} take a value of the base files (their helper variables
+ * included), as MMEngine; anything else (imports, function calls other than {@code dict}, comprehensions) is a
+ * one-line error naming the line.
  *
  * <p>Every assignment is a config key, as in MMEngine, except helper variables: a name that a later expression of the
  * same file uses and that is not a config section ({@code train_pipeline}, {@code backend_args},
@@ -36,24 +37,57 @@ final class PythonConfig {
 
     private final String source;
     private final List<Token> tokens;
+    private final ObjectNode baseNames;
     private int pos;
     private final Map<String, JsonNode> names = new LinkedHashMap<>();
     private final Set<String> used = new HashSet<>();
+    private final Set<String> usedFromBase = new HashSet<>();
 
-    private PythonConfig(String source, String text) {
+    private PythonConfig(String source, String text, ObjectNode baseNames) {
         this.source = source;
         this.tokens = new Lexer(source, text).tokens();
+        this.baseNames = baseNames;
     }
 
-    /** The config's keys as a YAML-like tree. */
+    /**
+     * A file read: its config keys (helper variables left out, {@code _base_} too), all its names (for the files
+     * that name it as a base: {@code {{_base_.backend_args}}}), and the base names it used (helpers of the bases,
+     * unless they are sections).
+     */
+    record Read(ObjectNode config, ObjectNode names, Set<String> usedFromBase) {}
+
+    /** The config's keys as a YAML-like tree, for a file without {@code _base_} references. */
     static ObjectNode parse(String source, String text) {
-        PythonConfig p = new PythonConfig(source, text);
+        return read(source, text, null).config();
+    }
+
+    /** Reads a file; {@code baseNames} are the merged names of its bases (null: it has none). */
+    static Read read(String source, String text, ObjectNode baseNames) {
+        PythonConfig p = new PythonConfig(source, text, baseNames);
         p.statements();
-        ObjectNode root = F.objectNode();
+        ObjectNode root = F.objectNode(), all = F.objectNode();
         p.names.forEach((k, v) -> {
+            if (k.equals("_base_")) return;
+            all.set(k, v.deepCopy());
             if (!p.used.contains(k) || SECTIONS.contains(k)) root.set(k, v);
         });
-        return root;
+        Set<String> fromBase = new HashSet<>(p.usedFromBase);
+        fromBase.removeAll(SECTIONS);
+        return new Read(root, all, fromBase);
+    }
+
+    /** The value of the file's {@code _base_} assignment (a name or a list of names), or null. */
+    static JsonNode bases(String source, String text) {
+        PythonConfig p = new PythonConfig(source, text, null);
+        for (int k = 0; k + 1 < p.tokens.size(); k++) {
+            Token t = p.tokens.get(k), next = p.tokens.get(k + 1);
+            boolean statementStart = k == 0 || p.tokens.get(k - 1).kind == Kind.NEWLINE;
+            if (statementStart && t.kind == Kind.NAME && t.text.equals("_base_") && next.kind == Kind.OP && next.text.equals("=")) {
+                p.pos = k + 2;
+                return p.expression();
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------------------------------ grammar
@@ -123,7 +157,18 @@ final class PythonConfig {
                         ArrayNode tuple = F.arrayNode().add(first);
                         return listRest(tuple, ")");
                     }
-                    case "{": return dictLiteral();
+                    case "{": {
+                        if (peek().kind == Kind.OP && peek().text.equals("{")) { // MMEngine's {{_base_.x}}
+                            next();
+                            Token b = expect(Kind.NAME, "_base_ in {{_base_.x}}");
+                            if (!b.text.equals("_base_")) throw error(b, "only {{_base_.x}} substitutions are supported");
+                            JsonNode v = baseReference(b);
+                            expectOp("}", "'}}' closing {{_base_...}}");
+                            expectOp("}", "'}}' closing {{_base_...}}");
+                            return v;
+                        }
+                        return dictLiteral();
+                    }
                     default: break;
                 }
                 break;
@@ -142,6 +187,7 @@ final class PythonConfig {
         }
         if (peek().kind == Kind.OP && peek().text.equals("("))
             throw error(t, "calls are not supported except dict(...): " + t.text + "(...)");
+        if (t.text.equals("_base_") && peek().kind == Kind.OP && peek().text.equals(".")) return baseReference(t);
         if (peek().kind == Kind.OP && peek().text.equals("."))
             throw error(t, "attribute references (" + t.text + ".x) are not supported: write the value");
         if (peek().kind == Kind.OP && peek().text.equals("["))
@@ -149,6 +195,21 @@ final class PythonConfig {
         JsonNode v = names.get(t.text);
         if (v == null) throw error(t, "name '" + t.text + "' is not defined above");
         used.add(t.text);
+        return v.deepCopy();
+    }
+
+    /** {@code _base_.a.b}: a value of the merged base files (their helper variables included). */
+    private JsonNode baseReference(Token base) {
+        StringBuilder path = new StringBuilder("_base_");
+        JsonNode v = baseNames;
+        while (acceptOp(".")) {
+            Token k = expect(Kind.NAME, "a name after '.'");
+            path.append('.').append(k.text);
+            if (baseNames == null) throw error(k, path + ": this file has no _base_");
+            if (v == baseNames) usedFromBase.add(k.text);
+            v = v == null ? null : v.get(k.text);
+            if (v == null) throw error(k, path + " is not defined by the base files");
+        }
         return v.deepCopy();
     }
 

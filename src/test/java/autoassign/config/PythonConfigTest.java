@@ -79,7 +79,8 @@ class PythonConfigTest {
                 {"a = 1\nb = len([1])\n", "line 2: calls are not supported except dict(...): len(...)"},
                 {"a = [i for i in range(3)]\n", "line 1: comprehensions are not supported"},
                 {"a = b\n", "line 1: name 'b' is not defined above"},
-                {"a = _base_.model\n", "line 1: attribute references (_base_.x) are not supported"},
+                {"a = _base_.model\n", "line 1: _base_.model: this file has no _base_"},
+                {"a = b.c\n", "line 1: attribute references (b.x) are not supported"},
                 {"a = 'open\n", "line 1: unterminated string"},
                 {"a = dict(x=1\nb = 2\n", "line 2: expected ',' or ')' in dict(...)"},
                 {"a = 'x' * 'y'\n", "line 1: '*' between a string and a string is not supported"},
@@ -89,6 +90,41 @@ class PythonConfigTest {
             ConfigException e = assertThrows(ConfigException.class, () -> parse(c[0]), c[0]);
             assertTrue(e.getMessage().startsWith("x.py: " + c[1]), c[0] + " -> " + e.getMessage());
         }
+    }
+
+    @Test
+    void baseReferencesAsMmengine() throws Exception {
+        Path base = Files.writeString(tmp.resolve("base.py"), """
+                backend_args = None
+                scale = (1333, 800)
+                train_pipeline = [dict(type='LoadImageFromFile', backend_args=backend_args)]
+                model = dict(neck=dict(out_channels=256))
+                """);
+        Path child = Files.writeString(tmp.resolve("child.py"), """
+                # _base_ need not come first
+                width = {{_base_.model.neck.out_channels}}
+                _base_ = './base.py'
+                pipe = _base_.train_pipeline + [dict(type='Resize', scale=_base_.scale, backend=\
+                    {{_base_.backend_args}})]
+                extra = dict(w=width, pipe=pipe)
+                """);
+        assertTrue(base.toFile().isFile());
+        com.fasterxml.jackson.databind.node.ObjectNode tree = ConfigInheritance.resolve(ConfigInheritance.file(child), o -> {
+            throw new AssertionError("no YAML here");
+        });
+        ObjectMapper m = new ObjectMapper();
+        assertEquals(256, tree.at("/extra/w").asInt());
+        assertEquals(m.readTree("[{\"type\":\"LoadImageFromFile\",\"backend_args\":null},{\"type\":\"Resize\",\"scale\":[1333,800],\"backend\":null}]"),
+                tree.at("/extra/pipe"));
+        assertFalse(tree.has("backend_args") || tree.has("train_pipeline") || tree.has("scale") || tree.has("width"),
+                "helpers of both files left out: " + tree);
+        assertTrue(tree.has("model"), "the base's sections stay");
+        Path bad = Files.writeString(tmp.resolve("bad.py"), "_base_ = './base.py'\nx = {{_base_.nothing}}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigInheritance.resolve(ConfigInheritance.file(bad), o -> null));
+        assertTrue(e.getMessage().endsWith("line 2: _base_.nothing is not defined by the base files"), e.getMessage());
+        Path none = Files.writeString(tmp.resolve("none.py"), "x = _base_.a\n");
+        e = assertThrows(ConfigException.class, () -> ConfigInheritance.resolve(ConfigInheritance.file(none), o -> null));
+        assertTrue(e.getMessage().endsWith("line 1: _base_.a: this file has no _base_"), e.getMessage());
     }
 
     @Test
