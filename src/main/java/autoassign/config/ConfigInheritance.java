@@ -17,7 +17,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * MMEngine's config inheritance on YAML trees: {@code _base_: other.yaml} (or a list of files) is loaded first and
+ * MMEngine's config inheritance, for YAML files and MMDetection's Python files ({@link PythonConfig}) alike:
+ * {@code _base_: other.yaml} (or a list of files) is loaded first and
  * the file's own keys are merged into it — mappings key by key, recursively; any other value (lists included)
  * replaces the base's; a mapping with {@code _delete_: true} replaces the base's mapping instead of merging into
  * it. Several bases must not define the same top-level key. A base path is relative to the file that names it; a
