@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code export --config CFG --checkpoint CKPT --to OUT.pth}: writes a checkpoint of this engine as an
  * MMDetection checkpoint, the way back to MMDetection: {@code {'meta': {...}, 'state_dict': OrderedDict}} in
- * {@code torch.save}'s zip format, read by {@code torch.load} (also {@code weights_only=True}),
- * {@code mmengine.runner.load_checkpoint} and {@code mmdet.apis.init_detector}. The checkpoint is first loaded
+ * {@code torch.save}'s zip format, read by {@code torch.load} (also {@code weights_only=True}), laid out as
+ * {@code mmengine.runner.load_checkpoint} and {@code mmdet.apis.init_detector} expect. The checkpoint is first loaded
  * strictly into the config's model (so names and shapes are MMDetection's), then written: float32 tensors,
  * BatchNorm {@code num_batches_tracked} as int64, values bit-exact. {@code meta} carries
  * {@code dataset_meta.classes} (the class names {@code detect} uses) and, from an engine checkpoint, its epoch,
@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Write a checkpoint (.safetensors or .pth) as an MMDetection .pth checkpoint (torch.save zip format),"
-                + " loadable by torch.load, MMEngine's load_checkpoint and MMDetection's init_detector.",
+                + " loadable by torch.load and laid out as MMEngine's load_checkpoint and MMDetection's init_detector expect.",
             "A bad input gives a one-line error, exit code 1 and no output file."})
 public final class ExportCommand implements Callable<Integer> {
 
