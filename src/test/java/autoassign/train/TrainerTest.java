@@ -109,6 +109,22 @@ class TrainerTest {
     }
 
     @Test
+    void aPythonConfigOnAYamlBaseTrains() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Path py = Files.writeString(tmp.resolve("tiny_child.py"), """
+                _base_ = './tiny_test.yaml'
+                epochs = 1
+                train_cfg = dict(max_epochs=epochs, val_interval=1)
+                """);
+        Config cfg = autoassign.config.ConfigLoader.load(py);
+        Path wd = tmp.resolve("py-run");
+        Trainer.Result r = train(cfg, options(wd));
+        assertEquals(1, r.epochsDone());
+        assertTrue(Files.isRegularFile(wd.resolve("tiny_child.yaml")), "the config as run, named after the .py");
+        assertEquals(1, autoassign.config.ConfigLoader.load(wd.resolve("tiny_child.yaml")).runtime().maxEpochs());
+    }
+
+    @Test
     void resumeAtEpochBoundaryIsBitExact() throws Exception {
         Config cfg = TinyTrainConfig.write(tmp);
         Path straight = tmp.resolve("straight"), split = tmp.resolve("split");
