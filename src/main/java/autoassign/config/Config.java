@@ -84,7 +84,9 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
      * Keys of MMDetection's default_runtime.py and dataset files that a config dumped or read from MMDetection
      * carries: accepted with the values that mean nothing here ({@code default_scope: mmdet}, no {@code backend_args},
      * the visualizer and log processor, the helper variables {@code dataset_type}, {@code train_pipeline},
-     * {@code test_pipeline}, {@code vis_backends}); {@code load_from} and {@code resume} are read by {@link RuntimeConfig}.
+     * {@code test_pipeline}, {@code vis_backends}, and the {@code custom_hooks} whose checks the engine makes anyway:
+     * {@code NumClassCheckHook} (classes against num_classes) and {@code CheckInvalidLossHook} (non-finite losses
+     * stop training)); {@code load_from} and {@code resume} are read by {@link RuntimeConfig}.
      */
     private static void mmdetectionRuntimeKeys(ConfigNode root) {
         root.choice("default_scope", "mmdet", "mmdet");
@@ -92,6 +94,11 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         if (root.raw("backend_args") != null) throw root.error("backend_args", "only null (local files) is supported");
         root.string("dataset_type", null);
         for (String k : new String[] {"train_pipeline", "test_pipeline", "vis_backends", "visualizer"}) root.raw(k);
+        for (ConfigNode h : root.childList("custom_hooks")) { // checks the engine makes anyway
+            h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook");
+            h.integer("interval", 50);
+            h.finish();
+        }
         ConfigNode lp = root.child("log_processor");
         lp.fixed("type", "LogProcessor");
         lp.positive("window_size", lp.integer("window_size", 10));

@@ -33,7 +33,7 @@ final class PythonConfig {
     static final Set<String> SECTIONS = Set.of("_base_", "model", "data_root", "train_dataloader", "val_dataloader",
             "test_dataloader", "val_evaluator", "test_evaluator", "optim_wrapper", "param_scheduler", "train_cfg",
             "val_cfg", "test_cfg", "default_hooks", "env_cfg", "randomness", "auto_scale_lr", "work_dir", "default_scope",
-            "log_level", "load_from", "resume", "visualizer", "log_processor");
+            "log_level", "load_from", "resume", "visualizer", "log_processor", "custom_hooks");
 
     private final String source;
     private final List<Token> tokens;

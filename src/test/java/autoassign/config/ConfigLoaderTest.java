@@ -287,4 +287,10 @@ class ConfigLoaderTest {
         assertEquals("val_dataloader.dataset.pipeline[1].type", fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile},"
                 + " {type: RandomChoiceResize, scales: [[1333, 640]]}]").key());
     }
+
+    @Test
+    void customHooksWhoseChecksTheEngineMakes() throws Exception {
+        ConfigLoader.load(R50, List.of("custom_hooks=[{type: NumClassCheckHook}, {type: CheckInvalidLossHook, interval: 50}]"));
+        assertEquals("custom_hooks[0].type", fails("custom_hooks=[{type: EMAHook, momentum: 0.0002}]").key());
+    }
 }
