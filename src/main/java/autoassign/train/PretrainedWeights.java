@@ -51,7 +51,7 @@ public final class PretrainedWeights {
         String name = url.substring(url.lastIndexOf('/') + 1);
         Path cached = hubCache().resolve(name);
         if (Files.isRegularFile(cached)) return cached;
-        throw new UserError("pretrained backbone " + name + " not found: put it at " + cached
-                + " (published at " + url + "), pass --pretrained PATH, or train from scratch with --no-pretrained");
+        throw new UserError(name + " not found: put it at " + cached + " (published at " + url
+                + "), or give a local path (--pretrained PATH / --load-from PATH), or train from scratch with --no-pretrained");
     }
 }

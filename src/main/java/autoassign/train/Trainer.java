@@ -119,7 +119,8 @@ public final class Trainer {
     /**
      * The config's {@code load_from} / {@code resume} (MMEngine's) where the options give neither: {@code resume}
      * continues from {@code load_from}, else from the work dir's newest checkpoint, and starts afresh when there is
-     * none (as MMEngine, with a line saying so); {@code load_from} alone starts from those weights.
+     * none (as MMEngine, with a line saying so); {@code load_from} alone starts from those weights (a URL: the
+     * file of that name in the torch hub cache, where MMEngine downloads it; the engine downloads nothing).
      */
     static TrainOptions withConfigStart(Config cfg, TrainOptions opt, Path workDir, PrintStream out) {
         if (opt.resume() != null || opt.loadFrom() != null) return opt;
@@ -130,7 +131,8 @@ public final class Trainer {
             out.println("resume: true in the config, but " + workDir + " has no checkpoint yet: starting afresh");
             return opt;
         }
-        return load != null ? opt.withLoadFrom(Path.of(load)) : opt;
+        // a URL (MMDetection configs name release checkpoints so) is looked up where MMEngine would have cached it
+        return load != null ? opt.withLoadFrom(load.contains("://") ? PretrainedWeights.locate(load) : Path.of(load)) : opt;
     }
 
     static String configName(String source) {

@@ -104,6 +104,10 @@ class TrainerTest {
         Config load = autoassign.config.ConfigLoader.load(file, List.of("load_from=" + tmp.resolve("missing.safetensors")));
         TrainOptions opt = Trainer.withConfigStart(load, options(tmp.resolve("x")), tmp.resolve("x"), new PrintStream(new ByteArrayOutputStream()));
         assertEquals(tmp.resolve("missing.safetensors"), opt.loadFrom());
+        Config url = autoassign.config.ConfigLoader.load(file, List.of("load_from=https://download.openmmlab.com/x/auto_assign_nope.pth"));
+        autoassign.cli.CliErrors.UserError e = org.junit.jupiter.api.Assertions.assertThrows(autoassign.cli.CliErrors.UserError.class,
+                () -> Trainer.withConfigStart(url, options(tmp.resolve("x")), tmp.resolve("x"), new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(e.getMessage().startsWith("auto_assign_nope.pth not found: put it at ") && e.getMessage().contains("hub/checkpoints"), e.getMessage());
         assertEquals("cli.safetensors", Trainer.withConfigStart(load, options(tmp.resolve("x")).withLoadFrom(Path.of("cli.safetensors")),
                 tmp.resolve("x"), new PrintStream(new ByteArrayOutputStream())).loadFrom().toString(), "the command line wins");
     }
