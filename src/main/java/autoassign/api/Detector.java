@@ -89,13 +89,14 @@ public final class Detector {
     public static Detector load(Path config, Path checkpoint, String device) throws CheckpointException {
         Config cfg = ConfigLoader.loadNamed(config.toString(), java.util.List.of()); // a file, or a config built into the jar
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
-        ModelWeights.load(checkpoint, model, true);
+        ModelWeights.Checkpoint ckpt = ModelWeights.read(checkpoint); // once: weights and class names
+        ModelWeights.load(ckpt, model, true);
         autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
         Device dev = DeviceSelector.select(device);
         if (!dev.isCpu()) {
             model.to(dev);
         }
-        Classes classes = classes(cfg, checkpoint);
+        Classes classes = classes(cfg, ckpt.metadata());
         return new Detector(model, testPipeline(cfg), Inference.postProcessConfig(cfg.model().testCfg()),
                 classes.names(), classes.ids());
     }
@@ -122,26 +123,28 @@ public final class Detector {
 
     /** The class names of a config's model, label order (see {@link #classes}). */
     public static List<String> classNames(Config cfg) {
-        return classes(cfg, null).names();
+        return classes(cfg, Map.of()).names();
     }
 
     /** The class names of a config's model with these weights, label order (see {@link #classes}). */
-    public static List<String> classNames(Config cfg, Path checkpoint) {
-        return classes(cfg, checkpoint).names();
+    public static List<String> classNames(Config cfg, Path checkpoint) throws CheckpointException {
+        return classNames(cfg, ModelWeights.read(checkpoint).metadata());
+    }
+
+    /** The class names of a config's model with a checkpoint of this metadata, label order (see {@link #classes}). */
+    public static List<String> classNames(Config cfg, Map<String, String> checkpointMetadata) {
+        return classes(cfg, checkpointMetadata).names();
     }
 
     /**
-     * The class names a checkpoint keeps, or null: {@code classes} (+ {@code category_ids}) of the engine's
-     * checkpoints, or {@code meta.dataset_meta.classes} of an MMDetection {@code .pth} (also after {@code import}).
+     * The class names a checkpoint's metadata keeps, or null: {@code classes} (+ {@code category_ids}) of the
+     * engine's checkpoints, or {@code meta.dataset_meta.classes} of an MMDetection {@code .pth} (also after
+     * {@code import}).
      */
-    private static Classes checkpointClasses(Path checkpoint, int count) {
-        if (checkpoint == null) return null;
+    private static Classes checkpointClasses(Map<String, String> meta, int count) {
+        String names = meta.getOrDefault("classes", meta.get("meta.dataset_meta.classes"));
+        if (names == null) return null;
         try {
-            Map<String, String> meta = autoassign.io.Checkpoints.isSafetensors(checkpoint)
-                    ? autoassign.io.Safetensors.readHeader(checkpoint).metadata()
-                    : autoassign.io.PthReader.read(checkpoint).metadata();
-            String names = meta.getOrDefault("classes", meta.get("meta.dataset_meta.classes"));
-            if (names == null) return null;
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
             List<String> list = List.of(json.readValue(names, String[].class));
             if (list.size() != count) return null;
@@ -150,8 +153,8 @@ public final class Detector {
                 ids = list.equals(CocoClasses.NAMES) ? CocoClasses.ids() : java.util.stream.LongStream.rangeClosed(1, count).toArray();
             }
             return new Classes(list, ids);
-        } catch (java.io.IOException | RuntimeException e) { // CheckpointException included
-            return null; // names are a convenience: the defaults below
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // names are a convenience: the defaults apply
         }
     }
 
@@ -161,7 +164,7 @@ public final class Detector {
      * the names the checkpoint keeps, else {@code metainfo.classes}, else the built-in synthetic classes for a
      * SyntheticShapes config, else COCO's 80 classes for an 80-class model, else {@code class_0, class_1, ...}.
      */
-    private static Classes classes(Config cfg, Path checkpoint) {
+    private static Classes classes(Config cfg, Map<String, String> checkpointMetadata) {
         int c = cfg.model().bboxHead().numClasses();
         DatasetConfig ds = cfg.testDataloader().dataset();
         if (!ds.isSynthetic() && ds.annFile() != null) {
@@ -179,7 +182,7 @@ public final class Detector {
                 }
             }
         }
-        Classes kept = checkpointClasses(checkpoint, c);
+        Classes kept = checkpointClasses(checkpointMetadata, c);
         if (kept != null) return kept;
         long[] ids = new long[c];
         List<String> names = new ArrayList<>();

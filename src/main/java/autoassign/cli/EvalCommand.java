@@ -5,7 +5,6 @@ import autoassign.backend.DeviceSelector;
 import autoassign.config.Config;
 import autoassign.config.ConfigException;
 import autoassign.config.ConfigLoader;
-import autoassign.config.DatasetConfig;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataException;
 import autoassign.data.LoaderOptions;
@@ -34,7 +33,6 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import autoassign.config.EvaluatorConfig;
 import autoassign.eval.CocoResults;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -143,11 +141,11 @@ public final class EvalCommand implements Callable<Integer> {
                 EvaluatorConfig te = cfg.testEvaluator();
                 table |= te != null && te.classwise();
                 Path resultsFile = saveResults != null ? saveResults : te == null ? null : te.resultsFile();
-                if ((formatOnly || te != null && te.formatOnly()) && resultsFile == null) {
-                    return CliErrors.print(err, "format-only: nowhere to write the detections (give --save-results"
-                            + " DETS.json or test_evaluator.outfile_prefix)");
-                }
                 if (formatOnly || te != null && te.formatOnly()) {
+                    if (resultsFile == null) {
+                        return CliErrors.print(err, "format-only: nowhere to write the detections (give --save-results"
+                                + " DETS.json or test_evaluator.outfile_prefix)");
+                    }
                     return formatOnly(cfg, resultsFile);
                 }
                 res = evaluateModel(cfg, params, resultsFile);
@@ -196,40 +194,45 @@ public final class EvalCommand implements Callable<Integer> {
         return model;
     }
 
-    /** The detections of the model on {@code dataset} (progress bar on stderr). */
-    private CocoResults detect(Config cfg, AutoAssignDetector model, CocoDataset dataset) {
-        LoaderOptions loader = LoaderOptions.test(cfg.testDataloader().batchSize(), cfg.testDataloader().numWorkers());
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(dataset.size())
+    /** A progress bar on stderr over {@code total} images. */
+    private static ProgressBar progressBar(int total) {
+        return new ProgressBarBuilder().setTaskName("eval").setInitialMax(total)
                 .setUnit(" img", 1).setConsumer(new ConsoleProgressBarConsumer(System.err))
                 .setStyle(System.console() == null ? ProgressBarStyle.ASCII : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                .build()) {
-            return DatasetEvaluation.detect(model, dataset, Detector.testPipeline(cfg), loader,
-                    Inference.postProcessConfig(cfg.model().testCfg()), (done, total) -> bar.stepTo(done));
-        }
+                .build();
+    }
+
+    private static LoaderOptions loader(Config cfg) {
+        return LoaderOptions.test(cfg.testDataloader().batchSize(), cfg.testDataloader().numWorkers());
     }
 
     /** Model over the config's test set, evaluated; null after printing an error. */
     private CocoEvalResult evaluateModel(Config cfg, CocoEvalParams params, Path resultsFile) throws CheckpointException {
-        PrintWriter err = spec.commandLine().getErr();
         // the same dataset resolution as training: synthetic (generated on first use), ann_file, or a detected layout
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
         EvaluatorConfig te = cfg.testEvaluator();
         Path gtFile = !cfg.testDataloader().dataset().isSynthetic() && te != null
                 && te.annFile() != null && Files.isRegularFile(cfg.resolve(te.annFile()))
                 ? cfg.resolve(te.annFile()) : dataset.annotationFile();
-        CocoGroundTruth gt = CocoGroundTruth.read(gtFile).restrictTo(dataset.imageIds())
-                .restrictCategories(dataset.categories().ids());
-        CocoResults results = detect(cfg, model(cfg), dataset);
-        if (resultsFile != null && !write(results, resultsFile)) {
-            return null;
+        CocoGroundTruth gt = CocoGroundTruth.read(gtFile);
+        AutoAssignDetector model = model(cfg);
+        DatasetEvaluation.Outcome outcome;
+        try (ProgressBar bar = progressBar(dataset.size())) {
+            outcome = DatasetEvaluation.run(model, dataset, gt, Detector.testPipeline(cfg), loader(cfg),
+                    Inference.postProcessConfig(cfg.model().testCfg()), params, (done, total) -> bar.stepTo(done));
         }
-        return CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
+        return resultsFile != null && !write(outcome.results(), resultsFile) ? null : outcome.eval();
     }
 
     /** {@code format_only}: the detections of the model on the test set, written; no ground truth needed. */
     private int formatOnly(Config cfg, Path resultsFile) throws CheckpointException {
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
-        CocoResults results = detect(cfg, model(cfg), dataset);
+        AutoAssignDetector model = model(cfg);
+        CocoResults results;
+        try (ProgressBar bar = progressBar(dataset.size())) {
+            results = DatasetEvaluation.detect(model, dataset, Detector.testPipeline(cfg), loader(cfg),
+                    Inference.postProcessConfig(cfg.model().testCfg()), (done, total) -> bar.stepTo(done));
+        }
         if (!write(results, resultsFile)) {
             return 1;
         }

@@ -9,7 +9,6 @@ import autoassign.io.Checkpoints;
 import autoassign.io.ModelWeights;
 import autoassign.io.PthWriter;
 import autoassign.io.RawTensor;
-import autoassign.io.Safetensors;
 import autoassign.io.pickle.PyTuple;
 import autoassign.model.AutoAssignDetector;
 
@@ -64,15 +63,15 @@ public final class ExportCommand implements Callable<Integer> {
         try {
             Config cfg = ConfigLoader.loadNamed(config, List.of());
             AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
-            ModelWeights.load(checkpoint, model, true);
+            ModelWeights.Checkpoint ckpt = ModelWeights.read(checkpoint); // once: weights, loop position, class names
+            ModelWeights.load(ckpt, model, true);
             tensors = ModelWeights.checkpointTensors(model);
             if (Checkpoints.isSafetensors(checkpoint)) {
-                Map<String, String> m = Safetensors.readHeader(checkpoint).metadata();
-                putLong(meta, "epoch", m.get("epoch"));
-                putLong(meta, "iter", m.get("global_iter"));
-                putLong(meta, "seed", m.get("seed"));
+                putLong(meta, "epoch", ckpt.metadata().get("epoch"));
+                putLong(meta, "iter", ckpt.metadata().get("global_iter"));
+                putLong(meta, "seed", ckpt.metadata().get("seed"));
             }
-            classes = Detector.classNames(cfg, checkpoint);
+            classes = Detector.classNames(cfg, ckpt.metadata());
             meta.put("dataset_meta", Map.of("classes", PyTuple.copyOf(classes)));
             meta.put("exported_by", new Main.Version().getVersion()[0]);
             meta.put("exported_from", checkpoint.getFileName().toString());

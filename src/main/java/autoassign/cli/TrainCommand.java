@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code train}: with no arguments, the default job (tiny config on the built-in synthetic dataset). */

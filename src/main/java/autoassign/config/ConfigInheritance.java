@@ -41,7 +41,11 @@ final class ConfigInheritance {
 
     static Origin file(Path p) { return new FileOrigin(p); }
 
-    static Origin resource(String path) { return new ResourceOrigin(path); }
+    /** The config built into the jar under this name ({@code autoassign_tiny_synthetic[.yaml]}), or null. */
+    static Origin builtIn(String name) {
+        String res = "/configs/" + (name.endsWith(".yaml") ? name : name + ".yaml");
+        return ConfigInheritance.class.getResource(res) == null ? null : new ResourceOrigin(res);
+    }
 
     /** The tree of {@code origin}'s config with its bases merged in; {@code yaml} reads a YAML file into a mapping. */
     static ObjectNode resolve(Origin origin, Function<Origin, ObjectNode> yaml) {
@@ -142,8 +146,8 @@ final class ConfigInheritance {
         @Override public Origin base(String reference) {
             Path p = (path.getParent() == null ? Path.of(reference) : path.getParent().resolve(reference)).normalize();
             if (Files.exists(p)) return new FileOrigin(p);
-            String res = "/configs/" + (reference.endsWith(".yaml") ? reference : reference + ".yaml");
-            if (ConfigInheritance.class.getResource(res) != null) return new ResourceOrigin(res);
+            Origin builtIn = builtIn(reference);
+            if (builtIn != null) return builtIn;
             throw new ConfigException(path.toString(), "_base_", reference + ": file not found (nor a built-in config of that name)");
         }
     }
@@ -161,11 +165,9 @@ final class ConfigInheritance {
         }
 
         @Override public Origin base(String reference) {
-            String name = Path.of(reference).getFileName().toString();
-            String res = "/configs/" + (name.endsWith(".yaml") ? name : name + ".yaml");
-            if (ConfigInheritance.class.getResource(res) == null)
-                throw new ConfigException(path, "_base_", reference + ": not a config built into the jar");
-            return new ResourceOrigin(res);
+            Origin builtIn = builtIn(Path.of(reference).getFileName().toString()); // built-ins sit side by side
+            if (builtIn == null) throw new ConfigException(path, "_base_", reference + ": not a config built into the jar");
+            return builtIn;
         }
     }
 }

@@ -40,10 +40,9 @@ public final class ConfigLoader {
     public static Config loadNamed(String nameOrPath, List<String> overrides) {
         Path p = Path.of(nameOrPath);
         if (Files.exists(p)) return load(p, overrides);
-        String res = "/configs/" + (nameOrPath.endsWith(".yaml") ? nameOrPath : nameOrPath + ".yaml");
-        if (ConfigLoader.class.getResource(res) == null)
-            throw new ConfigException(nameOrPath, "", "file not found (nor a built-in config of that name)");
-        return build(ConfigInheritance.resource(res), overrides);
+        ConfigInheritance.Origin builtIn = ConfigInheritance.builtIn(nameOrPath);
+        if (builtIn == null) throw new ConfigException(nameOrPath, "", "file not found (nor a built-in config of that name)");
+        return build(builtIn, overrides);
     }
 
     public static Config parse(String yaml, String source) { return parse(yaml, source, List.of()); }

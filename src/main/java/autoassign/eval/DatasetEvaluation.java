@@ -81,8 +81,17 @@ public final class DatasetEvaluation {
                               PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
                               CocoEvalParams params, Progress progress) {
         CocoResults results = detect(model, dataset, pipeline, loader, post, progress);
-        CocoGroundTruth scope = gt.restrictTo(dataset.imageIds()).restrictCategories(dataset.categories().ids());
+        CocoGroundTruth scope = scope(gt, dataset);
         CocoEvalResult eval = CocoEvaluator.evaluate(scope, results.toDetections(scope), params);
         return new Outcome(results, eval);
+    }
+
+    /**
+     * The ground truth as MMDetection's CocoMetric evaluates a dataset: over its images only (COCOeval's
+     * {@code imgIds}: a dataset cut by {@code indices}) and its categories only ({@code catIds}:
+     * {@code metainfo.classes}).
+     */
+    public static CocoGroundTruth scope(CocoGroundTruth gt, CocoDataset dataset) {
+        return gt.restrictTo(dataset.imageIds()).restrictCategories(dataset.categories().ids());
     }
 }

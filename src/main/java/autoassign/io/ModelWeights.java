@@ -76,21 +76,34 @@ public final class ModelWeights {
         return RawTensor.ofLongs(l, t.shape());
     }
 
+    /** What a checkpoint file holds for a model: its state dict and its metadata (one read of the file). */
+    public record Checkpoint(Path file, Map<String, RawTensor> stateDict, Map<String, String> metadata) {}
+
     /**
-     * The state dict stored in a {@code .safetensors} or {@code .pth} file. For {@code .pth} see
+     * Reads a {@code .safetensors} or {@code .pth} checkpoint once. The state dict: for {@code .pth} see
      * {@link StateDicts#find}; for safetensors, a file converted by {@code import} keeps its tensors under
      * {@code state_dict.} (MMDetection checkpoints) or {@code model.}: that prefix is removed, else all tensors
-     * are taken. A leading {@code module.} is stripped in both cases.
+     * are taken. A leading {@code module.} is stripped in both cases. The metadata: the safetensors
+     * {@code __metadata__}, or every non-tensor value of a {@code .pth} by dotted path
+     * ({@code meta.dataset_meta.classes}).
      */
-    public static Map<String, RawTensor> readStateDict(Path file) throws CheckpointException {
-        if (!Checkpoints.isSafetensors(file)) return StateDicts.find(PthReader.read(file).root());
-        Map<String, RawTensor> all = Safetensors.read(file).tensors();
+    public static Checkpoint read(Path file) throws CheckpointException {
+        if (!Checkpoints.isSafetensors(file)) {
+            PthFile pth = PthReader.read(file);
+            return new Checkpoint(file, StateDicts.find(pth.root()), pth.metadata());
+        }
+        Safetensors.Contents c = Safetensors.read(file);
         for (String prefix : List.of("state_dict.", "model.")) {
             Map<String, RawTensor> sub = new LinkedHashMap<>();
-            all.forEach((k, v) -> { if (k.startsWith(prefix)) sub.put(k.substring(prefix.length()), v); });
-            if (!sub.isEmpty()) return StateDicts.stripPrefix(sub, "module.");
+            c.tensors().forEach((k, v) -> { if (k.startsWith(prefix)) sub.put(k.substring(prefix.length()), v); });
+            if (!sub.isEmpty()) return new Checkpoint(file, StateDicts.stripPrefix(sub, "module."), c.metadata());
         }
-        return StateDicts.stripPrefix(all, "module.");
+        return new Checkpoint(file, StateDicts.stripPrefix(c.tensors(), "module."), c.metadata());
+    }
+
+    /** The state dict stored in a checkpoint file (see {@link #read}). */
+    public static Map<String, RawTensor> readStateDict(Path file) throws CheckpointException {
+        return read(file).stateDict();
     }
 
     // ----------------------------------------------------------------------------------------- load
@@ -102,14 +115,18 @@ public final class ModelWeights {
      * (changing nothing) on any missing, unexpected or mis-shaped name.
      */
     public static LoadResult load(Path file, Module m, boolean strict) throws CheckpointException {
-        Map<String, RawTensor> sd = readStateDict(file);
+        return load(read(file), m, strict);
+    }
+
+    /** As {@link #load(Path, Module, boolean)}, for a checkpoint already read (its metadata used too). */
+    public static LoadResult load(Checkpoint c, Module m, boolean strict) throws CheckpointException {
         Map<String, Tensor> own = m.stateDict();
         List<String> ignored = new ArrayList<>();
-        Map<String, RawTensor> kept = dropCounters(sd, own, ignored);
+        Map<String, RawTensor> kept = dropCounters(c.stateDict(), own, ignored);
         try {
             return new LoadResult(m.loadStateDict(toTensors(kept), strict), ignored);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file, "does not fit the model: " + e.getMessage());
+            throw new CheckpointException(c.file(), "does not fit the model: " + e.getMessage());
         }
     }
 

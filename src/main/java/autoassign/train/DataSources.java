@@ -58,7 +58,7 @@ public final class DataSources {
      * the root, else the folder layouts above are detected.
      */
     public static CocoDataset load(Config cfg, boolean train, String dataRootOverride, DataIssues issues) {
-        return load(cfg, train ? cfg.trainDataloader() : cfg.valDataloader(), train, dataRootOverride, issues);
+        return load(cfg, train ? cfg.trainDataloader() : cfg.valDataloader(), train ? "train" : "val", dataRootOverride, issues);
     }
 
     /**
@@ -66,10 +66,12 @@ public final class DataSources {
      * MMDetection's tools/test.py runs it: like {@link #load} for val; a synthetic one is the val split.
      */
     public static CocoDataset loadTest(Config cfg, String dataRootOverride, DataIssues issues) {
-        return load(cfg, cfg.testDataloader(), false, dataRootOverride, issues);
+        return load(cfg, cfg.testDataloader(), "test", dataRootOverride, issues);
     }
 
-    private static CocoDataset load(Config cfg, DataLoaderConfig dl, boolean train, String dataRootOverride, DataIssues issues) {
+    /** @param which "train", "val" or "test": which dataloader {@code dl} is (train filters; messages name it) */
+    private static CocoDataset load(Config cfg, DataLoaderConfig dl, String which, String dataRootOverride, DataIssues issues) {
+        boolean train = which.equals("train");
         DatasetConfig ds = dl.dataset();
         if (ds.isSynthetic()) {
             SyntheticConfig t = cfg.trainDataloader().dataset().synthetic(), v = cfg.valDataloader().dataset().synthetic();
@@ -101,7 +103,6 @@ public final class DataSources {
         try {
             for (int i : ds.indices().select(d.size())) kept.add(d.get(i));
         } catch (IllegalArgumentException e) {
-            String which = dl == cfg.trainDataloader() ? "train" : dl == cfg.valDataloader() ? "val" : "test";
             throw new UserError(cfg.source() + ": " + which + "_dataloader.dataset." + e.getMessage());
         }
         return d.subset(kept);

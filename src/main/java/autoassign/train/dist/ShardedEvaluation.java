@@ -10,6 +10,7 @@ import autoassign.eval.CocoEvalParams;
 import autoassign.eval.CocoEvalResult;
 import autoassign.eval.CocoEvaluator;
 import autoassign.eval.CocoGroundTruth;
+import autoassign.eval.DatasetEvaluation;
 import autoassign.eval.CocoResults;
 import autoassign.eval.Inference;
 import autoassign.model.AutoAssignDetector;
@@ -82,8 +83,7 @@ public final class ShardedEvaluation {
             Detections d = byImage.get(id);
             if (d != null) results.add(id, d, catIds);
         }
-        CocoGroundTruth gt = CocoGroundTruth.read(annFile).restrictTo(valSet.imageIds())
-                .restrictCategories(valSet.categories().ids());
+        CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(annFile), valSet);
         return CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
     }
 
