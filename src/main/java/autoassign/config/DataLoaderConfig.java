@@ -6,11 +6,13 @@ package autoassign.config;
  * @param batchSize      images per batch (per device; MMDetection's 2 per GPU)
  * @param numWorkers     loader threads
  * @param shuffle        {@code sampler.shuffle} (DefaultSampler)
+ * @param infiniteSampler {@code sampler: {type: InfiniteSampler}} (training only, for an IterBasedTrainLoop):
+ *                       the same passes over the data as DefaultSampler, reshuffled each pass, without an end
  * @param aspectRatioGrouping {@code batch_sampler: {type: AspectRatioBatchSampler}} present
  * @param dataset        what to load and how to transform it
  */
-public record DataLoaderConfig(int batchSize, int numWorkers, boolean shuffle, boolean aspectRatioGrouping,
-                               DatasetConfig dataset) {
+public record DataLoaderConfig(int batchSize, int numWorkers, boolean shuffle, boolean infiniteSampler,
+                               boolean aspectRatioGrouping, DatasetConfig dataset) {
 
     static DataLoaderConfig from(ConfigNode n, boolean train) {
         int batch = n.positive("batch_size", n.integer("batch_size", train ? 2 : 1));
@@ -18,8 +20,11 @@ public record DataLoaderConfig(int batchSize, int numWorkers, boolean shuffle, b
         n.bool("persistent_workers", true); // accepted for familiarity
         if (n.bool("drop_last", false)) throw n.error("drop_last", "only false is supported");
         ConfigNode sampler = n.child("sampler");
-        sampler.choice("type", "DefaultSampler", "DefaultSampler");
+        String samplerType = train ? sampler.choice("type", "DefaultSampler", "DefaultSampler", "InfiniteSampler")
+                : sampler.choice("type", "DefaultSampler", "DefaultSampler");
+        boolean infinite = samplerType.equals("InfiniteSampler");
         boolean shuffle = sampler.bool("shuffle", train);
+        if (sampler.raw("seed") != null) throw sampler.error("seed", "only null: randomness.seed seeds the shuffle");
         sampler.finish();
         boolean grouping = false;
         if (n.has("batch_sampler")) {
@@ -30,6 +35,6 @@ public record DataLoaderConfig(int batchSize, int numWorkers, boolean shuffle, b
         } else n.raw("batch_sampler");
         DatasetConfig ds = DatasetConfig.from(n.requiredChild("dataset"), train);
         n.finish();
-        return new DataLoaderConfig(batch, workers, shuffle, grouping, ds);
+        return new DataLoaderConfig(batch, workers, shuffle, infinite, grouping, ds);
     }
 }

@@ -4,10 +4,17 @@ package autoassign.config;
  * Training loop, hooks and environment: {@code train_cfg}, {@code default_hooks}, {@code randomness},
  * {@code env_cfg}, {@code work_dir}.
  *
- * @param maxEpochs          {@code train_cfg.max_epochs} (12)
- * @param valInterval        {@code train_cfg.val_interval}: evaluate every this many epochs (1)
+ * @param maxEpochs          {@code train_cfg.max_epochs} (12) of an {@code EpochBasedTrainLoop}; 1 for an
+ *                           {@code IterBasedTrainLoop} (as MMEngine, whose iteration loop counts one epoch)
+ * @param maxIters           {@code train_cfg.max_iters} of an {@code IterBasedTrainLoop}; 0: the loop is epoch-based
+ * @param valInterval        {@code train_cfg.val_interval}: evaluate every this many epochs (1), or iterations in an
+ *                           iteration-based loop (MMEngine's default 1000); always after the last one
+ * @param valBegin           {@code train_cfg.val_begin}: the first epoch (iteration) that may be evaluated (1)
  * @param logInterval        {@code default_hooks.logger.interval}: log every this many iterations (50)
- * @param checkpointInterval {@code default_hooks.checkpoint.interval} in epochs (1)
+ * @param checkpointInterval {@code default_hooks.checkpoint.interval} in epochs (1), or in iterations when
+ *                           {@code checkpointByEpoch} is false
+ * @param checkpointByEpoch  {@code default_hooks.checkpoint.by_epoch} (true; must be false in an iteration-based loop):
+ *                           false names checkpoints {@code iter_N} and counts the interval in iterations
  * @param maxKeepCkpts       {@code default_hooks.checkpoint.max_keep_ckpts}: -1 keeps all
  * @param saveBest           {@code default_hooks.checkpoint.save_best}: the metric whose best value keeps a
  *                           checkpoint ({@code auto} = {@code coco/bbox_mAP}); null: none
@@ -22,7 +29,8 @@ package autoassign.config;
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
  *                           and not used (the engine picks NCCL on GPUs and in-process workers on the CPU).
  */
-public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int checkpointInterval, int maxKeepCkpts,
+public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval,
+                            int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, boolean cudnnBenchmark) {
 
@@ -30,11 +38,17 @@ public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int
     public static final java.util.List<String> BEST_METRICS = java.util.List.of("coco/bbox_mAP", "coco/bbox_mAP_50",
             "coco/bbox_mAP_75", "coco/bbox_mAP_s", "coco/bbox_mAP_m", "coco/bbox_mAP_l");
 
+    /** True for an {@code IterBasedTrainLoop}: training stops after {@link #maxIters()} iterations. */
+    public boolean iterBased() { return maxIters > 0; }
+
     static RuntimeConfig from(ConfigNode root) {
         ConfigNode t = root.requiredChild("train_cfg");
-        t.fixed("type", "EpochBasedTrainLoop");
-        int epochs = t.positive("max_epochs", t.integer("max_epochs"));
-        int val = t.positive("val_interval", t.integer("val_interval", 1));
+        boolean iterLoop = t.choice("type", "EpochBasedTrainLoop", "EpochBasedTrainLoop", "IterBasedTrainLoop")
+                .equals("IterBasedTrainLoop");
+        int epochs = iterLoop ? 1 : t.positive("max_epochs", t.integer("max_epochs"));
+        long iters = iterLoop ? t.positive("max_iters", t.integer("max_iters")) : 0;
+        int val = t.positive("val_interval", t.integer("val_interval", iterLoop ? 1000 : 1));
+        int valBegin = t.positive("val_begin", t.integer("val_begin", 1));
         t.finish();
         ConfigNode hooks = root.child("default_hooks");
         ConfigNode logger = hooks.child("logger");
@@ -44,6 +58,9 @@ public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int
         ConfigNode ck = hooks.child("checkpoint");
         ck.fixed("type", "CheckpointHook");
         int ckInt = ck.positive("interval", ck.integer("interval", 1));
+        boolean ckByEpoch = ck.bool("by_epoch", true);
+        if (iterLoop && ckByEpoch)
+            throw ck.error("by_epoch", "must be false with an IterBasedTrainLoop (checkpoints every interval iterations)");
         int keep = ck.integer("max_keep_ckpts", -1);
         if (keep == 0 || keep < -1) throw ck.error("max_keep_ckpts", "must be -1 (keep all) or positive, got " + keep);
         String best = ck.string("save_best", null);
@@ -71,6 +88,6 @@ public record RuntimeConfig(int maxEpochs, int valInterval, int logInterval, int
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, val, log, ckInt, keep, best, greater, seed, det, workDir, loadFrom, resume, cudnnBenchmark);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, cudnnBenchmark);
     }
 }

@@ -1,60 +1,114 @@
 package autoassign.config;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code param_scheduler}: an optional iteration-based linear warm-up ({@code LinearLR},
- * {@code by_epoch: false}) followed by an epoch-based step decay ({@code MultiStepLR}).
- * lr(i, e) = base · warm(i) · gamma^(number of milestones ≤ e), with warm(i) = start + (1 − start)·min(i − begin,
- * total)/total, total = end − begin − 1 (MMEngine LinearLR), 1 after the warm-up.
+ * {@code param_scheduler}: MMEngine's learning-rate schedulers, applied in list order as MMEngine chains them
+ * (each one multiplies or moves the value the previous ones left; {@code autoassign.train.LrSchedule} runs them).
+ * The recipe's is a LinearLR warm-up over 1000 iterations followed by a MultiStepLR at epochs 8 and 11.
  *
- * @param warmupStartFactor LinearLR {@code start_factor} (0.001)
- * @param warmupBegin       first iteration of the warm-up (0)
- * @param warmupEnd         LinearLR {@code end} in iterations (1000); equal to begin when there is no warm-up
- * @param milestones        MultiStepLR epochs after which lr is multiplied by gamma ([8, 11])
- * @param gamma             0.1
+ * @param entries the schedulers, in order; empty: a constant learning rate
  */
-public record SchedulerConfig(double warmupStartFactor, int warmupBegin, int warmupEnd, List<Integer> milestones,
-                              double gamma) {
+public record SchedulerConfig(List<Entry> entries) {
+    /** MMEngine's {@code INF}: the end of a scheduler that never stops. */
+    public static final int INF = 1_000_000_000;
+
     public SchedulerConfig {
-        milestones = List.copyOf(milestones);
+        entries = List.copyOf(entries);
     }
 
-    public boolean hasWarmup() { return warmupEnd > warmupBegin; }
+    /**
+     * One scheduler.
+     *
+     * @param rule               what it does to the learning rate at each of its steps
+     * @param begin              first step (epoch or iteration) it acts on
+     * @param end                step it stops before; null: the end of training (MMEngine's runner default)
+     * @param byEpoch            stepped after each epoch (true) or each iteration
+     * @param convertToIterBased an epoch-based schedule run per iteration (begin, end and periods times the
+     *                           iterations of an epoch)
+     */
+    public record Entry(Rule rule, int begin, Integer end, boolean byEpoch, boolean convertToIterBased) {}
+
+    /** The schedulers' own parameters (MMEngine's {@code *ParamScheduler} classes, in their chainable form). */
+    public sealed interface Rule {
+        /** LinearLR: factor from {@code startFactor} to {@code endFactor} over [begin, end). */
+        record Linear(double startFactor, double endFactor) implements Rule {}
+
+        /** ConstantLR: times {@code factor} from begin until end − 1. */
+        record Constant(double factor) implements Rule {}
+
+        /** MultiStepLR: times gamma at each milestone (counted from begin). */
+        record MultiStep(List<Integer> milestones, double gamma) implements Rule {
+            public MultiStep { milestones = List.copyOf(milestones); }
+        }
+
+        /** StepLR: times gamma every {@code stepSize} steps. */
+        record Step(int stepSize, double gamma) implements Rule {}
+
+        /** ExponentialLR: times gamma every step. */
+        record Exponential(double gamma) implements Rule {}
+
+        /**
+         * CosineAnnealingLR towards {@code etaMin} (absolute) or {@code etaMinRatio} × the initial value;
+         * {@code tMax} null: end − begin.
+         */
+        record Cosine(Integer tMax, double etaMin, Double etaMinRatio) implements Rule {}
+
+        /** PolyLR: (value − etaMin)·(1 − 1/(remaining steps))^power + etaMin. */
+        record Poly(double etaMin, double power) implements Rule {}
+    }
 
     static SchedulerConfig from(ConfigNode parent, String key) {
-        double start = 1;
-        int begin = 0, end = 0;
-        List<Integer> milestones = List.of();
-        double gamma = 0.1;
-        boolean seenLinear = false, seenStep = false;
+        List<Entry> entries = new ArrayList<>();
         for (ConfigNode s : parent.childList(key)) {
-            String type = s.choice("type", null, "LinearLR", "MultiStepLR");
+            String type = s.choice("type", null, "LinearLR", "ConstantLR", "MultiStepLR", "StepLR", "ExponentialLR",
+                    "CosineAnnealingLR", "PolyLR");
             if (type == null) throw s.error("type", "required key is missing");
-            if (type.equals("LinearLR")) {
-                if (seenLinear) throw s.error("type", "only one LinearLR is supported");
-                seenLinear = true;
-                if (s.bool("by_epoch", false)) throw s.error("by_epoch", "the warm-up counts iterations: must be false");
-                start = s.inRange("start_factor", s.number("start_factor", 1.0 / 3), 0, 1);
-                if (s.number("end_factor", 1.0) != 1.0) throw s.error("end_factor", "only 1.0 is supported");
-                begin = s.atLeast("begin", s.integer("begin", 0), 0);
-                end = s.integer("end", 1000);
-                if (end <= begin + 1) throw s.error("end", "must be > begin + 1, got " + end);
-            } else {
-                if (seenStep) throw s.error("type", "only one MultiStepLR is supported");
-                seenStep = true;
-                if (!s.bool("by_epoch", true)) throw s.error("by_epoch", "the step decay counts epochs: must be true");
-                s.integer("begin", 0);
-                s.integer("end", Integer.MAX_VALUE);
-                milestones = s.intList("milestones", null);
-                if (milestones == null) throw s.error("milestones", "required key is missing");
-                for (int i = 0; i < milestones.size(); i++)
-                    if (milestones.get(i) <= 0 || (i > 0 && milestones.get(i) <= milestones.get(i - 1)))
-                        throw s.error("milestones", "must be positive and strictly increasing, got " + milestones);
-                gamma = s.positive("gamma", s.number("gamma", 0.1));
-            }
+            boolean byEpoch = s.bool("by_epoch", true);
+            boolean convert = s.bool("convert_to_iter_based", false);
+            if (convert && !byEpoch) throw s.error("convert_to_iter_based", "only an epoch-based scheduler (by_epoch: true) can be converted");
+            int begin = s.atLeast("begin", s.integer("begin", 0), 0);
+            Integer end = s.raw("end") == null ? null : s.integer("end");
+            if (end != null && end <= begin) throw s.error("end", "must be larger than begin " + begin + ", got " + end);
+            Rule rule = switch (type) {
+                case "LinearLR" -> {
+                    double start = s.inRange("start_factor", s.number("start_factor", 1.0 / 3), 0, 1);
+                    double stop = s.inRange("end_factor", s.number("end_factor", 1.0), 0, 1);
+                    if (start == 0) throw s.error("start_factor", "must be > 0 (the schedule is multiplicative)");
+                    yield new Rule.Linear(start, stop);
+                }
+                case "ConstantLR" -> {
+                    double f = s.inRange("factor", s.number("factor", 1.0 / 3), 0, 1);
+                    if (f == 0) throw s.error("factor", "must be > 0 (the schedule is multiplicative)");
+                    yield new Rule.Constant(f);
+                }
+                case "MultiStepLR" -> {
+                    List<Integer> milestones = s.intList("milestones", null);
+                    if (milestones == null) throw s.error("milestones", "required key is missing");
+                    for (int i = 0; i < milestones.size(); i++)
+                        if (milestones.get(i) <= 0 || (i > 0 && milestones.get(i) <= milestones.get(i - 1)))
+                            throw s.error("milestones", "must be positive and strictly increasing, got " + milestones);
+                    yield new Rule.MultiStep(milestones, s.positive("gamma", s.number("gamma", 0.1)));
+                }
+                case "StepLR" -> new Rule.Step(s.positive("step_size", s.integer("step_size")),
+                        s.positive("gamma", s.number("gamma", 0.1)));
+                case "ExponentialLR" -> new Rule.Exponential(s.positive("gamma", s.number("gamma")));
+                case "CosineAnnealingLR" -> {
+                    Integer tMax = s.raw("T_max") == null ? null : s.positive("T_max", s.integer("T_max"));
+                    Double ratio = s.raw("eta_min_ratio") == null ? null
+                            : s.nonNegative("eta_min_ratio", s.number("eta_min_ratio"));
+                    boolean hasMin = s.raw("eta_min") != null;
+                    if (hasMin && ratio != null) throw s.error("eta_min_ratio", "give either eta_min or eta_min_ratio, not both");
+                    double etaMin = hasMin ? s.nonNegative("eta_min", s.number("eta_min")) : 0;
+                    yield new Rule.Cosine(tMax, etaMin, ratio);
+                }
+                default -> new Rule.Poly(s.nonNegative("eta_min", s.number("eta_min", 0)),
+                        s.positive("power", s.number("power", 1.0)));
+            };
             s.finish();
+            entries.add(new Entry(rule, begin, end, byEpoch, convert));
         }
-        return new SchedulerConfig(start, begin, end, milestones, gamma);
+        return new SchedulerConfig(entries);
     }
 }

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * MMEngine's {@code CheckpointHook(save_best=..., rule=...)}: after each evaluation, when the followed metric beats
- * the best so far, the model is written as {@code best_<metric>_epoch_N.safetensors} ({@code /} → {@code _}) and
+ * the best so far, the model is written as {@code best_<metric>_epoch_N.safetensors} ({@code /} → {@code _};
+ * {@code _iter_N} when the loop or the checkpoint hook counts iterations) and
  * the previous best file is removed. The best score is kept in the file's metadata, so a resumed run goes on from
  * it (a fresh run in the same folder starts over and replaces the old file at its first evaluation). Ties keep the
  * earlier file (a strict comparison, as MMEngine's).
@@ -27,21 +28,26 @@ final class BestCheckpoint {
     private final Path dir;
     private final String metric;
     private final String prefix;
+    private final String unit;
     private final boolean greater;
     private Path file;
     private double best;
     private final Map<String, String> datasetMeta;
 
     BestCheckpoint(Path dir, String metric, boolean greater, boolean resumed) {
-        this(dir, metric, greater, resumed, Map.of());
+        this(dir, metric, greater, resumed, Map.of(), "epoch");
     }
 
-    /** @param datasetMeta also written into the best file's metadata ({@link CheckpointStore#datasetMeta}) */
-    BestCheckpoint(Path dir, String metric, boolean greater, boolean resumed, Map<String, String> datasetMeta) {
+    /**
+     * @param datasetMeta also written into the best file's metadata ({@link CheckpointStore#datasetMeta})
+     * @param unit        {@code epoch} or {@code iter}: what the number in the file name counts
+     */
+    BestCheckpoint(Path dir, String metric, boolean greater, boolean resumed, Map<String, String> datasetMeta, String unit) {
         this.datasetMeta = Map.copyOf(datasetMeta);
         this.dir = dir;
         this.metric = metric;
-        this.prefix = "best_" + metric.replace('/', '_') + "_epoch_";
+        this.unit = unit;
+        this.prefix = "best_" + metric.replace('/', '_') + "_" + unit + "_";
         this.greater = greater;
         this.best = greater ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         if (resumed) for (Path p : existing()) { // the best file of the earlier part
@@ -68,11 +74,14 @@ final class BestCheckpoint {
         return greater ? score > best : score < best;
     }
 
-    /** Offers an evaluation's stats; writes and returns the new best file when the metric improved, else null. */
-    Path offer(double[] stats, int epoch, long globalIter, Module model) {
+    /**
+     * Offers an evaluation's stats made after {@code count} epochs (iterations, as the unit says); writes and returns
+     * the new best file when the metric improved, else null.
+     */
+    Path offer(double[] stats, long count, int epoch, long globalIter, Module model) {
         double score = stats[statIndex(metric)];
         if (Double.isNaN(score) || !better(score)) return null;
-        Path next = dir.resolve(prefix + epoch + ".safetensors");
+        Path next = dir.resolve(prefix + count + ".safetensors");
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("epoch", Integer.toString(epoch));
         meta.put("global_iter", Long.toString(globalIter));
@@ -97,8 +106,8 @@ final class BestCheckpoint {
     Path file() { return file; }
 
     /** A log line for a new best. */
-    String describe(int epoch) {
-        return String.format(Locale.ROOT, "best %s %.4f at epoch %d: %s", metric, best, epoch, file);
+    String describe(long count) {
+        return String.format(Locale.ROOT, "best %s %.4f at %s %d: %s", metric, best, unit, count, file);
     }
 
     private List<Path> existing() {

@@ -63,7 +63,8 @@ final class CheckpointStore {
 
     /**
      * Writes checkpoint {@code name}: {@code epoch} is the 0-based epoch to continue in and {@code iterInEpoch}
-     * the iterations of it already done. Keeps the newest {@code keep} epoch checkpoints (all when keep &lt;= 0).
+     * the iterations of it already done. Keeps the newest {@code keep} periodic checkpoints ({@code epoch_N},
+     * {@code iter_N}; all when keep &lt;= 0), as MMEngine's {@code max_keep_ckpts}.
      */
     Path save(String name, int epoch, int iterInEpoch, long globalIter, long seed, AutoAssignDetector model, Sgd sgd,
               Config cfg) {
@@ -84,14 +85,14 @@ final class CheckpointStore {
         } catch (IOException e) {
             throw new UncheckedIOException(modelFile + ": cannot write checkpoint: " + e.getMessage(), e);
         }
-        if (name.startsWith("epoch_")) prune();
+        if (periodic(name)) prune();
         return modelFile;
     }
 
     private void prune() {
         if (keep <= 0) return;
         List<Path> epochs = list();
-        epochs.removeIf(p -> !p.getFileName().toString().startsWith("epoch_"));
+        epochs.removeIf(p -> !periodic(p.getFileName().toString()));
         for (int i = 0; i < epochs.size() - keep; i++) {
             Path m = epochs.get(i);
             try {
@@ -102,6 +103,8 @@ final class CheckpointStore {
             }
         }
     }
+
+    private static boolean periodic(String name) { return name.startsWith("epoch_") || name.startsWith("iter_"); }
 
     private static Path stateOf(Path model) {
         String n = model.getFileName().toString();

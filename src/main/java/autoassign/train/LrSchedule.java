@@ -1,29 +1,119 @@
 package autoassign.train;
 
+import autoassign.config.SchedulerConfig;
+import autoassign.config.SchedulerConfig.Entry;
+import autoassign.config.SchedulerConfig.Rule;
+
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * MMEngine's LinearLR warm-up (by iteration) times MultiStepLR (by epoch), in closed form (AA_5 §4):
- * {@code lr(i, e) = base · warm(i) · gamma^(#milestones ≤ e)} with
- * {@code warm(i) = r + (1 − r)·min(i, W − 1)/(W − 1)} for warm-up ratio r over W iterations.
+ * The learning rate of MMEngine's {@code param_scheduler} list, stepped as its runner steps it (AA_5 §4): each
+ * scheduler is built in list order and steps once when built; then iteration-based ones step after every
+ * iteration and epoch-based ones after every epoch, each changing the value the others left (MMEngine's chainable
+ * form, so a warm-up and a decay compose). {@link #lr()} is the rate of the next iteration.
+ *
+ * <p>For the recipe (LinearLR over 1000 iterations from 0.001, MultiStepLR at epochs 8 and 11) the rate of
+ * 0-based iteration i in 0-based epoch e is base·(0.001 + 0.999·min(i, 999)/999)·0.1^(milestones ≤ e).
  */
-public record LrSchedule(double baseLr, int warmupIters, double warmupRatio, int[] milestones, double gamma) {
-    public LrSchedule {
+public final class LrSchedule {
+    private final double base;
+    private final List<Scheduler> schedulers = new ArrayList<>();
+    private double lr;
+
+    /**
+     * @param baseLr      the optimizer's lr ({@code initial_lr} of MMEngine's param group)
+     * @param maxEpochs   the default end of epoch-based schedulers (1 for an iteration-based loop, as MMEngine)
+     * @param maxIters    the default end of iteration-based schedulers
+     * @param epochLength iterations in an epoch ({@code len(train_dataloader)}), for {@code convert_to_iter_based}
+     */
+    public LrSchedule(double baseLr, SchedulerConfig cfg, int maxEpochs, long maxIters, int epochLength) {
         if (baseLr <= 0 || !Double.isFinite(baseLr)) throw new IllegalArgumentException("lr must be positive, got " + baseLr);
-        if (warmupIters < 0) throw new IllegalArgumentException("warmup iterations must be >= 0, got " + warmupIters);
-        milestones = milestones.clone();
+        if (epochLength < 1) throw new IllegalArgumentException("an epoch must have at least one iteration, got " + epochLength);
+        this.base = baseLr;
+        this.lr = baseLr;
+        for (Entry e : cfg.entries()) {
+            Scheduler s = new Scheduler(e, maxEpochs, maxIters, epochLength);
+            schedulers.add(s);
+            s.step(); // MMEngine's schedulers step once in their constructor
+        }
     }
 
-    /** Warm-up factor at 0-based global iteration i. */
-    public double warmupFactor(long iter) {
-        if (warmupIters <= 1 || iter >= warmupIters - 1) return 1.0;
-        return warmupRatio + (1.0 - warmupRatio) * iter / (warmupIters - 1);
+    /** The learning rate of the next iteration. */
+    public double lr() { return lr; }
+
+    /** After an iteration (skipped or not): the iteration-based schedulers step, in order. */
+    public void afterIter() {
+        for (Scheduler s : schedulers) if (!s.byEpoch) s.step();
     }
 
-    /** Step-decay factor in 0-based epoch e: gamma once for each milestone m with e ≥ m. */
-    public double stepFactor(int epoch) {
-        double f = 1.0;
-        for (int m : milestones) if (epoch >= m) f *= gamma;
-        return f;
+    /** After a whole epoch: the epoch-based schedulers step, in order. */
+    public void afterEpoch() {
+        for (Scheduler s : schedulers) if (s.byEpoch) s.step();
     }
 
-    public double lr(long iter, int epoch) { return baseLr * warmupFactor(iter) * stepFactor(epoch); }
+    /** Replays a resumed run's steps: {@code epochs} whole epochs of {@code epochLength} iterations, then {@code iters}. */
+    public void fastForward(int epochs, int epochLength, long iters) {
+        for (int e = 0; e < epochs; e++) {
+            for (int i = 0; i < epochLength; i++) afterIter();
+            afterEpoch();
+        }
+        for (long i = 0; i < iters; i++) afterIter();
+    }
+
+    /** One scheduler with its begin / end resolved (default end, iteration-based conversion) and its step counters. */
+    private final class Scheduler {
+        final Rule rule;
+        final boolean byEpoch;
+        final long begin, end;
+        final long scale; // an epoch-based schedule converted to iterations: its periods times the epoch length
+        long globalStep = -1, lastStep = -1;
+
+        Scheduler(Entry e, int maxEpochs, long maxIters, int epochLength) {
+            rule = e.rule();
+            long endSteps = e.end() != null ? e.end() : e.byEpoch() ? maxEpochs : maxIters;
+            scale = e.convertToIterBased() ? epochLength : 1;
+            byEpoch = e.byEpoch() && !e.convertToIterBased();
+            begin = e.begin() * scale;
+            end = endSteps == SchedulerConfig.INF ? endSteps : endSteps * scale;
+        }
+
+        void step() {
+            globalStep++;
+            if (globalStep >= begin && globalStep < end) {
+                lastStep++;
+                lr = next(lr, lastStep);
+            }
+        }
+
+        /** MMEngine's {@code _get_value}: the value after step k (k = 0 when the scheduler starts). */
+        double next(double v, long k) {
+            long total = end - begin - 1;
+            if (rule instanceof Rule.Linear r) {
+                if (k == 0) return v * r.startFactor();
+                double d = r.endFactor() - r.startFactor();
+                return v * (1 + d / (total * r.startFactor() + (k - 1) * d));
+            } else if (rule instanceof Rule.Constant r) {
+                if (k == 0) return v * r.factor();
+                return k == total ? v / r.factor() : v;
+            } else if (rule instanceof Rule.MultiStep r) {
+                for (int m : r.milestones()) if (m * scale == k) return v * r.gamma();
+                return v;
+            } else if (rule instanceof Rule.Step r) {
+                return k == 0 || k % (r.stepSize() * scale) != 0 ? v : v * r.gamma();
+            } else if (rule instanceof Rule.Exponential r) {
+                return k == 0 ? v : v * r.gamma();
+            } else if (rule instanceof Rule.Cosine r) {
+                long t = r.tMax() != null ? r.tMax() * scale : end - begin;
+                double etaMin = r.etaMinRatio() != null ? base * r.etaMinRatio() : r.etaMin();
+                if (k == 0) return v;
+                if (Math.floorMod(k - 1 - t, 2 * t) == 0) return v + (base - etaMin) * (1 - Math.cos(Math.PI / t)) / 2;
+                return (1 + Math.cos(Math.PI * k / t)) / (1 + Math.cos(Math.PI * (k - 1) / t)) * (v - etaMin) + etaMin;
+            } else if (rule instanceof Rule.Poly r) {
+                if (k == 0) return v;
+                return (v - r.etaMin()) * Math.pow(1 - 1.0 / (total - k + 1), r.power()) + r.etaMin();
+            }
+            throw new IllegalStateException("unknown scheduler " + rule);
+        }
+    }
 }

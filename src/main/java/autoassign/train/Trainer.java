@@ -5,6 +5,7 @@ import autoassign.autograd.Graph;
 import autoassign.backend.DeviceSelector;
 import autoassign.cli.CliErrors.UserError;
 import autoassign.config.Config;
+import autoassign.config.SchedulerConfig;
 import autoassign.data.Batch;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataIssues;
@@ -92,6 +93,18 @@ public final class Trainer {
         this.out = out;
         this.workDir = opt.workDir() != null ? opt.workDir() : Path.of("work_dirs", configName(cfg.source()));
         this.opt = withConfigStart(cfg, opt, workDir, out);
+        if (cfg.runtime().iterBased() && opt.epochs() != null)
+            throw new UserError("--epochs: " + cfg.source() + " trains an IterBasedTrainLoop; set its length with "
+                    + "--cfg-options train_cfg.max_iters=N");
+        if (cfg.runtime().iterBased())
+            for (SchedulerConfig.Entry e : cfg.paramScheduler().entries())
+                if (e.byEpoch() && !e.convertToIterBased())
+                    throw new UserError(cfg.source() + ": param_scheduler: " + e.rule().getClass().getSimpleName()
+                            + " steps by epoch, which an IterBasedTrainLoop never ends; set by_epoch: false or "
+                            + "convert_to_iter_based: true");
+        if (!cfg.runtime().iterBased() && cfg.trainDataloader().infiniteSampler())
+            throw new UserError(cfg.source() + ": train_dataloader.sampler: an InfiniteSampler never ends an epoch of an "
+                    + "EpochBasedTrainLoop; use DefaultSampler (or train_cfg: IterBasedTrainLoop)");
         this.epochs = opt.epochs() != null ? opt.epochs() : cfg.runtime().maxEpochs();
         int cfgBatch = cfg.trainDataloader().batchSize();
         this.batchSize = opt.batchSize() != null ? opt.batchSize() : cfgBatch;
@@ -180,7 +193,9 @@ public final class Trainer {
         autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
         Device device = replica != null ? replica.device() : DeviceSelector.select(opt.device(), out::println);
         out.println("work dir: " + workDir.toAbsolutePath());
-        out.println("config: " + cfg.source() + " | epochs " + epochs + " | batch " + batchSize
+        boolean iterLoop = cfg.runtime().iterBased();
+        out.println("config: " + cfg.source() + (iterLoop ? " | iterations " + cfg.runtime().maxIters() : " | epochs " + epochs)
+                + " | batch " + batchSize
                 + (replica != null ? " per worker × " + replica.worldSize() + " workers (" + comm + ")" : "") + " | " + lrNote
                 + " | seed " + seed);
 
@@ -200,15 +215,13 @@ public final class Trainer {
         out.println("data: " + trainSet.size() + " train images (" + trainSet.annotationFile() + "), " + valSet.size() + " val images");
 
         Sgd sgd = new Sgd(parameterGroups(model), (float) cfg.optimWrapper().momentum());
-        var sc = cfg.paramScheduler();
-        LrSchedule schedule = new LrSchedule(baseLr, sc.hasWarmup() ? sc.warmupEnd() - sc.warmupBegin() : 0,
-                sc.warmupStartFactor(), sc.milestones().stream().mapToInt(Integer::intValue).toArray(), sc.gamma());
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
         CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts(), datasetMeta);
+        boolean ckByEpoch = cfg.runtime().checkpointByEpoch();
         BestCheckpoint bestCkpt = cfg.runtime().saveBest() == null ? null
                 : new BestCheckpoint(workDir, cfg.runtime().saveBest(), cfg.runtime().saveBestGreater(), opt.resume() != null,
-                        datasetMeta);
+                        datasetMeta, ckByEpoch ? "epoch" : "iter");
         int startEpoch = 0, skipIters = 0;
         long globalIter = 0;
         if (opt.resume() != null) {
@@ -244,19 +257,27 @@ public final class Trainer {
         boolean stopAgreed = false;
         try (MetricsLog metrics = main ? new MetricsLog(workDir.resolve("metrics.jsonl"), append) : null;
              DataLoader loader = new DataLoader(trainSet, DataSources.trainPipeline(cfg), lo)) {
-            for (int epoch = startEpoch; epoch < epochs && stopReason == null; epoch++) {
-                int planned = loader.batchesPerEpoch(epoch);
+            // MMEngine's len(train_dataloader): every epoch has it (leftover images form the last, smaller batch)
+            int epochLength = loader.batchesPerEpoch(0);
+            long maxIters = iterLoop ? cfg.runtime().maxIters() : (long) epochs * epochLength;
+            // an iteration-based loop runs over as many passes of the data as its iterations need
+            int passes = iterLoop ? (int) ((maxIters + epochLength - 1) / epochLength) : epochs;
+            LrSchedule schedule = new LrSchedule(baseLr, cfg.paramScheduler(), epochs, maxIters, epochLength);
+            if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
+            else schedule.fastForward(startEpoch, epochLength, skipIters);
+            for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
+                int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + maxIters - globalIter);
                 long epochStart = System.nanoTime();
                 int iterInEpoch = 0;
-                try (DataLoader.Epoch it = loader.epoch(epoch); TrainProgress progress = new TrainProgress(out, epoch, epochs, planned)) {
+                try (DataLoader.Epoch it = loader.epoch(epoch); TrainProgress progress = new TrainProgress(out, epoch, passes, planned)) {
                     long dataStart = System.nanoTime();
                     LogWindow window = new LogWindow();
-                    while (allAgree(it.hasNext())) {
+                    while (iterInEpoch < planned && allAgree(it.hasNext())) {
                         Batch batch = it.next();
                         if (iterInEpoch < skipIters) { iterInEpoch++; dataStart = System.nanoTime(); continue; }
                         double dataTime = (System.nanoTime() - dataStart) / 1e9;
                         long t0 = System.nanoTime();
-                        double lr = schedule.lr(globalIter, epoch);
+                        double lr = schedule.lr();
                         StepLosses losses = step(model, sgd, batch, device, (float) lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
                         iterInEpoch++;
@@ -274,6 +295,7 @@ public final class Trainer {
                             lastLoss = losses.total();
                         }
                         globalIter++;
+                        schedule.afterIter();
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
                         window.add(losses, iterTime, dataTime);
                         if (iterInEpoch % cfg.runtime().logInterval() == 0 || iterInEpoch == planned) {
@@ -293,6 +315,15 @@ public final class Trainer {
                             if (metrics != null) metrics.log(rec);
                             progress.logLine(iterInEpoch, globalIter, rec);
                         }
+                        boolean lastIter = globalIter == maxIters;
+                        if (!ckByEpoch && main && (globalIter % cfg.runtime().checkpointInterval() == 0 || lastIter)) {
+                            boolean passDone = iterInEpoch == loader.batchesPerEpoch(epoch); // resume in the next pass
+                            out.println("checkpoint: " + store.save("iter_" + globalIter, passDone ? epoch + 1 : epoch,
+                                    passDone ? 0 : iterInEpoch, globalIter, seed, model, sgd, cfg));
+                        }
+                        if (iterLoop && globalIter >= cfg.runtime().valBegin()
+                                && (globalIter % cfg.runtime().valInterval() == 0 || lastIter))
+                            lastEval = validate(model, valSet, workers, metrics, bestCkpt, epoch + 1, globalIter, globalIter);
                         if (anyAgrees(stopRequested)) {
                             stopAgreed = true;
                             break;
@@ -302,6 +333,10 @@ public final class Trainer {
                 }
                 skipIters = 0;
                 if (stopReason != null) break;
+                if (iterLoop && globalIter >= maxIters) {
+                    epochsDone = epoch + 1;
+                    break;
+                }
                 stopAgreed = stopAgreed || anyAgrees(stopRequested);
                 boolean epochComplete = !stopAgreed || iterInEpoch >= planned;
                 if (!epochComplete) {
@@ -311,35 +346,26 @@ public final class Trainer {
                     break;
                 }
                 epochsDone = epoch + 1;
+                if (iterLoop) { // a pass of the data ended; the loop itself counts only iterations
+                    if (stopAgreed) {
+                        if (main) store.save("latest", epochsDone, 0, globalIter, seed, model, sgd, cfg);
+                        stopReason = "stopped by signal at iteration " + globalIter + "; resume with --resume auto";
+                    }
+                    continue;
+                }
+                schedule.afterEpoch();
                 out.printf(Locale.ROOT, "epoch %d done in %.1f s%n", epochsDone, (System.nanoTime() - epochStart) / 1e9);
                 boolean last = epochsDone == epochs;
-                if (main && (last || stopAgreed || epochsDone % cfg.runtime().checkpointInterval() == 0))
+                if (main && ckByEpoch && (last || stopAgreed || epochsDone % cfg.runtime().checkpointInterval() == 0))
                     out.println("checkpoint: " + store.save("epoch_" + epochsDone, epochsDone, 0, globalIter, seed, model, sgd, cfg));
                 if (stopAgreed) {
+                    if (main && !ckByEpoch) store.save("latest", epochsDone, 0, globalIter, seed, model, sgd, cfg);
                     stopReason = "stopped by signal after epoch " + epochsDone;
                     break;
                 }
-                if (last || epochsDone % cfg.runtime().valInterval() == 0) {
-                    lastEval = evaluate(model, valSet, workers);
-                    if (lastEval == null) continue; // not rank 0: the evaluation is rank 0's
-                    Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("mode", "val");
-                    rec.put("epoch", epochsDone);
-                    rec.put("iter", globalIter);
-                    double[] s = lastEval.stats();
-                    String[] names = CocoEvalParams.MMDET_NAMES;
-                    rec.put("bbox_mAP", s[0]);
-                    rec.put("bbox_mAP_50", s[1]);
-                    rec.put("bbox_mAP_75", s[2]);
-                    rec.put("bbox_mAP_s", s[3]);
-                    rec.put("bbox_mAP_m", s[4]);
-                    rec.put("bbox_mAP_l", s[5]);
-                    rec.put("stats", s);
-                    rec.put("stat_names", names);
-                    metrics.log(rec);
-                    if (bestCkpt != null && bestCkpt.offer(s, epochsDone, globalIter, model) != null)
-                        out.println(bestCkpt.describe(epochsDone));
-                }
+                if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valInterval() == 0))
+                    lastEval = validate(model, valSet, workers, metrics, bestCkpt, epochsDone, ckByEpoch ? epochsDone : globalIter,
+                            globalIter);
             }
             if (metrics != null) {
                 try {
@@ -512,6 +538,32 @@ public final class Trainer {
         } catch (CheckpointException e) {
             throw new UserError(e.getMessage(), e);
         }
+    }
+
+    /**
+     * One validation ({@code count}: the epochs or iterations the best-checkpoint file is named after): the COCO
+     * stats logged as a val record and offered to {@code save_best}. Null on workers other than rank 0.
+     */
+    private CocoEvalResult validate(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,
+                                    BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
+        CocoEvalResult result = evaluate(model, valSet, workers);
+        if (result == null) return null; // not rank 0: the evaluation is rank 0's
+        double[] s = result.stats();
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("mode", "val");
+        rec.put("epoch", epoch);
+        rec.put("iter", globalIter);
+        rec.put("bbox_mAP", s[0]);
+        rec.put("bbox_mAP_50", s[1]);
+        rec.put("bbox_mAP_75", s[2]);
+        rec.put("bbox_mAP_s", s[3]);
+        rec.put("bbox_mAP_m", s[4]);
+        rec.put("bbox_mAP_l", s[5]);
+        rec.put("stats", s);
+        rec.put("stat_names", CocoEvalParams.MMDET_NAMES);
+        metrics.log(rec);
+        if (bestCkpt != null && bestCkpt.offer(s, count, epoch, globalIter, model) != null) out.println(bestCkpt.describe(count));
+        return result;
     }
 
     /** The evaluation (on rank 0; null on the other workers of a data-parallel run). */

@@ -54,8 +54,8 @@ class ConfigInheritanceTest {
                   optimizer: {type: SGD, lr: 0.5}
                 """);
         Config c = ConfigLoader.load(child);
-        assertFalse(c.paramScheduler().hasWarmup(), "the list replaced the base's two schedulers");
-        assertEquals(List.of(5), c.paramScheduler().milestones());
+        assertEquals(List.of(new SchedulerConfig.Entry(new SchedulerConfig.Rule.MultiStep(List.of(5), 0.1), 0, 12, true, false)),
+                c.paramScheduler().entries(), "the list replaced the base's two schedulers");
         assertEquals(0.5, c.optimWrapper().lr());
         assertEquals(0.0, c.optimWrapper().weightDecay(), "_delete_: the base's weight decay is gone (default 0)");
         assertEquals(1.0, c.optimWrapper().normDecayMult(), "_delete_: and its paramwise_cfg");

@@ -99,7 +99,9 @@ class ConfigLoaderTest {
         OptimConfig o = c.optimWrapper();
         assertEquals(new OptimConfig(0.01, 0.9, 1e-4, false, 0.0, 0), o);
         SchedulerConfig s = c.paramScheduler();
-        assertEquals(new SchedulerConfig(0.001, 0, 1000, List.of(8, 11), 0.1), s);
+        assertEquals(new SchedulerConfig(List.of(
+                new SchedulerConfig.Entry(new SchedulerConfig.Rule.Linear(0.001, 1.0), 0, 1000, false, false),
+                new SchedulerConfig.Entry(new SchedulerConfig.Rule.MultiStep(List.of(8, 11), 0.1), 0, 12, true, false))), s);
         RuntimeConfig r = c.runtime();
         assertEquals(12, r.maxEpochs());
         assertEquals(1, r.valInterval());
@@ -216,8 +218,8 @@ class ConfigLoaderTest {
                 "param_scheduler=[{type: MultiStepLR, milestones: [2, 4]}]", "randomness.seed=17",
                 "optim_wrapper.optimizer.lr=0.02"));
         assertEquals(3, c.model().bboxHead().numClasses());
-        assertFalse(c.paramScheduler().hasWarmup());
-        assertEquals(List.of(2, 4), c.paramScheduler().milestones());
+        assertEquals(List.of(new SchedulerConfig.Entry(new SchedulerConfig.Rule.MultiStep(List.of(2, 4), 0.1), 0, null, true,
+                false)), c.paramScheduler().entries(), "the override's one scheduler, end left to the runner");
         assertEquals(17, c.runtime().seed());
         assertEquals(0.02, c.optimWrapper().lr());
     }

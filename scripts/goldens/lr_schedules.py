@@ -1,0 +1,103 @@
+"""Writes src/test/resources/goldens/lr_schedule/*.json: learning rates of MMEngine-style param_scheduler lists,
+computed with torch.optim.lr_scheduler (whose chainable formulas MMEngine's schedulers share).
+
+MMEngine's begin/end are reproduced the way its runner acts on them: a scheduler that begins at step b is built
+at step b (its constructor's step leaves the value unchanged for these types), and the iteration-based ones step
+after every iteration, the epoch-based ones after every epoch, in list order. Needs torch (>= 1.13).
+Run: python3 scripts/goldens/lr_schedules.py [OUT_DIR]
+"""
+import json
+import os
+import sys
+
+import torch
+from torch.optim import SGD
+from torch.optim import lr_scheduler as S
+
+
+def run(name, base_lr, max_epochs, epoch_length, config, builders):
+    """builders: (by_epoch, begin_step, make(opt)) in config order; returns the lr of every iteration."""
+    opt = SGD([torch.zeros(1, requires_grad=True)], lr=base_lr, momentum=0.9)
+    live = []  # (by_epoch, scheduler) in config order
+    pending = list(builders)
+
+    def build_due(by_epoch, step):
+        for b in list(pending):
+            if b[0] == by_epoch and b[1] == step:
+                live.append((by_epoch, b[2](opt)))
+                pending.remove(b)
+
+    # MMEngine builds all at step 0: those beginning at 0 apply their first value now, in config order
+    for b in list(pending):
+        if b[1] == 0:
+            live.append((b[0], b[2](opt)))
+            pending.remove(b)
+    lrs = []
+    it = 0
+    for epoch in range(max_epochs):
+        for _ in range(epoch_length):
+            lrs.append(opt.param_groups[0]['lr'])
+            opt.step()
+            it += 1
+            for by_epoch, s in list(live):
+                if not by_epoch:
+                    s.step()
+            build_due(False, it)
+        for by_epoch, s in list(live):
+            if by_epoch:
+                s.step()
+        build_due(True, epoch + 1)
+    return dict(name=name, base_lr=base_lr, max_epochs=max_epochs, epoch_length=epoch_length,
+                param_scheduler=config, lr=lrs)
+
+
+def cases():
+    L = 30
+    yield run('recipe_warmup_multistep', 0.01, 12, L,
+              [dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
+               dict(type='MultiStepLR', by_epoch=True, begin=0, end=12, milestones=[8, 11], gamma=0.1)],
+              [(False, 0, lambda o: S.LinearLR(o, start_factor=0.001, total_iters=99)),
+               (True, 0, lambda o: S.MultiStepLR(o, milestones=[8, 11], gamma=0.1))])
+    # cosine over the whole run, converted to iterations, after a linear warm-up (a common MMDetection pairing)
+    yield run('warmup_cosine_converted', 0.02, 6, L,
+              [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
+               dict(type='CosineAnnealingLR', by_epoch=True, begin=0, eta_min=1e-4, convert_to_iter_based=True)],
+              [(False, 0, lambda o: S.LinearLR(o, start_factor=0.1, total_iters=49)),
+               (False, 0, lambda o: S.CosineAnnealingLR(o, T_max=6 * L, eta_min=1e-4))])
+    # cosine that begins after one warm-up epoch, with an explicit T_max and eta_min_ratio (eta_min = base · ratio)
+    yield run('warmup_epoch_then_cosine_ratio', 0.01, 5, L,
+              [dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=L),
+               dict(type='CosineAnnealingLR', T_max=4, by_epoch=True, begin=1, end=5, eta_min_ratio=0.05,
+                    convert_to_iter_based=True)],
+              [(False, 0, lambda o: S.LinearLR(o, start_factor=0.001, total_iters=L - 1)),
+               (False, L, lambda o: S.CosineAnnealingLR(o, T_max=4 * L, eta_min=0.01 * 0.05))])
+    # cosine by epoch, not converted: one value per epoch
+    yield run('cosine_by_epoch', 0.01, 8, 5,
+              [dict(type='CosineAnnealingLR', T_max=8, by_epoch=True, begin=0, end=8)],
+              [(True, 0, lambda o: S.CosineAnnealingLR(o, T_max=8))])
+    # poly decay per iteration over the whole run (default end = max_iters)
+    yield run('poly_by_iter', 0.01, 4, 25,
+              [dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=False, begin=0)],
+              [(False, 0, lambda o: S.PolynomialLR(o, total_iters=4 * 25 - 1, power=0.9))])
+    # step + exponential + constant together, mixing epoch- and iteration-based steps
+    yield run('step_exponential_constant', 0.1, 9, 10,
+              [dict(type='StepLR', step_size=3, gamma=0.5, by_epoch=True),
+               dict(type='ExponentialLR', gamma=0.995, by_epoch=False),
+               dict(type='ConstantLR', factor=0.5, by_epoch=True, begin=0, end=2)],
+              [(True, 0, lambda o: S.StepLR(o, step_size=3, gamma=0.5)),
+               (False, 0, lambda o: S.ExponentialLR(o, gamma=0.995)),
+               (True, 0, lambda o: S.ConstantLR(o, factor=0.5, total_iters=1))])
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else 'src/test/resources/goldens/lr_schedule'
+    os.makedirs(out, exist_ok=True)
+    for c in cases():
+        with open(os.path.join(out, c['name'] + '.json'), 'w') as f:
+            json.dump(c, f, indent=None)
+            f.write('\n')
+        print(c['name'], len(c['lr']), 'iterations')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,63 @@
+package autoassign.config;
+
+import autoassign.train.LrSchedule;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * Every case of {@code <goldens>/lr_schedule}: a {@code param_scheduler} list, the run's size, and the learning rate
+ * of each iteration as torch.optim.lr_scheduler computes it (scripts/goldens/lr_schedules.py; MMEngine's schedulers
+ * use the same chainable formulas). The folder defaults to {@code src/test/resources/goldens};
+ * {@code -Dgoldens.dir=DIR} points at another folder laid out like it.
+ */
+class LrScheduleGoldenTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Stream<Arguments> cases() throws IOException {
+        String d = System.getProperty("goldens.dir");
+        Path dir = (d == null || d.isBlank() ? Paths.get("src/test/resources/goldens") : Paths.get(d)).resolve("lr_schedule");
+        List<Arguments> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(p -> p.toString().endsWith(".json")).sorted()
+                    .forEach(p -> out.add(Arguments.of(p.getFileName().toString(), p)));
+        }
+        assertFalse(out.isEmpty(), "no golden case in " + dir);
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void ratesMatchTorch(String name, Path file) throws IOException {
+        JsonNode c = JSON.readTree(file.toFile());
+        ObjectNode root = JSON.createObjectNode();
+        root.set("param_scheduler", c.get("param_scheduler"));
+        SchedulerConfig cfg = SchedulerConfig.from(new ConfigNode(name, "", root), "param_scheduler");
+        int epochs = c.get("max_epochs").asInt(), length = c.get("epoch_length").asInt();
+        LrSchedule s = new LrSchedule(c.get("base_lr").asDouble(), cfg, epochs, (long) epochs * length, length);
+        JsonNode expected = c.get("lr");
+        assertEquals(epochs * length, expected.size());
+        for (int e = 0, i = 0; e < epochs; e++) {
+            for (int k = 0; k < length; k++, i++) {
+                double want = expected.get(i).asDouble();
+                assertEquals(want, s.lr(), 1e-12 * Math.abs(want), name + ": iteration " + i);
+                s.afterIter();
+            }
+            s.afterEpoch();
+        }
+    }
+}

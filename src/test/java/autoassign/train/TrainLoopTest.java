@@ -1,0 +1,150 @@
+package autoassign.train;
+
+import autoassign.cli.CliErrors.UserError;
+import autoassign.config.Config;
+import autoassign.config.ConfigException;
+import autoassign.config.ConfigLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * MMEngine's loops on the tiny config (8 images, batch 2: 4 iterations a pass): IterBasedTrainLoop with checkpoints,
+ * validation and best checkpoints counted in iterations, iteration checkpoints in an epoch loop, val_begin, and
+ * the learning rates a general param_scheduler list gives.
+ */
+class TrainLoopTest {
+    @TempDir Path tmp;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The tiny config as an IterBasedTrainLoop of {@code iters} iterations with the given hooks / schedulers. */
+    private Config iterConfig(int iters, String... more) throws Exception {
+        TinyTrainConfig.write(tmp);
+        Path child = tmp.resolve("tiny_iter.yaml");
+        Files.writeString(child, """
+                _base_: tiny_test.yaml
+                train_cfg: {_delete_: true, type: IterBasedTrainLoop, max_iters: %d, val_interval: 3}
+                train_dataloader:
+                  sampler: {type: InfiniteSampler, shuffle: true}
+                default_hooks:
+                  checkpoint: {type: CheckpointHook, by_epoch: false, interval: 2, max_keep_ckpts: -1, save_best: auto}
+                param_scheduler:
+                  - {type: LinearLR, start_factor: 0.1, by_epoch: false, begin: 0, end: 3}
+                  - {type: PolyLR, power: 0.9, eta_min: 0.0001, by_epoch: false, begin: 1}
+                """.formatted(iters));
+        return ConfigLoader.load(child, List.of(more));
+    }
+
+    private TrainOptions options(Path workDir) {
+        return TrainOptions.defaults().withWorkDir(workDir).withDevice("cpu");
+    }
+
+    private static Trainer.Result train(Config cfg, TrainOptions opt) throws Exception {
+        return new Trainer(cfg, opt, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+    }
+
+    private static List<JsonNode> records(Path wd, String mode) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(wd.resolve("metrics.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.get("mode").asText().equals(mode)) out.add(n);
+        }
+        return out;
+    }
+
+    @Test
+    void iterationLoopCountsCheckpointsValidationAndRatesInIterations() throws Exception {
+        Config cfg = iterConfig(7);
+        assertTrue(cfg.runtime().iterBased());
+        Path wd = tmp.resolve("iter");
+        Trainer.Result r = train(cfg, options(wd));
+        assertEquals(7, r.iterations(), "stops after max_iters, in the middle of the second pass");
+        assertFalse(r.stoppedEarly());
+        for (String f : List.of("iter_2", "iter_4", "iter_6", "iter_7"))
+            assertTrue(Files.isRegularFile(wd.resolve(f + ".safetensors")) && Files.isRegularFile(wd.resolve(f + ".state.safetensors")), f);
+        assertFalse(Files.exists(wd.resolve("epoch_1.safetensors")), "no epoch checkpoints in an iteration loop");
+        List<Long> valIters = records(wd, "val").stream().map(n -> n.get("iter").asLong()).toList();
+        assertEquals(List.of(3L, 6L, 7L), valIters, "every val_interval iterations and after the last");
+        try (var s = Files.list(wd)) {
+            assertEquals(1, s.filter(p -> p.getFileName().toString().matches("best_coco_bbox_mAP_iter_[367]\\.safetensors")).count());
+        }
+        // the logged rates are the schedule's, one per iteration
+        LrSchedule expected = new LrSchedule(cfg.optimWrapper().lr(), cfg.paramScheduler(), 1, 7, 4);
+        List<JsonNode> train = records(wd, "train");
+        assertEquals(7, train.size());
+        for (JsonNode n : train) {
+            assertEquals(expected.lr(), n.get("lr").asDouble(), 1e-15, "iteration " + n.get("iter"));
+            expected.afterIter();
+        }
+    }
+
+    @Test
+    void iterationLoopResumesBitExactFromAnyCheckpoint() throws Exception {
+        Config cfg = iterConfig(6);
+        Path straight = tmp.resolve("straight"), fromFour = tmp.resolve("from4"), stopped = tmp.resolve("stopped");
+        train(cfg, options(straight));
+        // iter_4 ends the first pass: the run goes on with the second pass
+        Trainer.Result r = train(cfg, options(fromFour).withResume(straight.resolve("iter_4.safetensors").toString()));
+        assertEquals(6, r.iterations());
+        assertSameWeights(straight.resolve("iter_6.safetensors"), fromFour.resolve("iter_6.safetensors"));
+        // a signal after the first iteration leaves "latest" in the middle of a pass
+        Trainer t = new Trainer(cfg, options(stopped), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        t.requestStop();
+        assertTrue(t.run().stoppedEarly());
+        assertEquals(6, train(cfg, options(stopped).withResume("auto")).iterations());
+        assertSameWeights(straight.resolve("iter_6.safetensors"), stopped.resolve("iter_6.safetensors"));
+    }
+
+    @Test
+    void epochLoopCanCheckpointByIterationAndBeginValidationLater() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.val_begin=2",
+                "default_hooks.checkpoint.by_epoch=false", "default_hooks.checkpoint.interval=3"));
+        Path wd = tmp.resolve("ep");
+        Trainer.Result r = train(cfg, options(wd));
+        assertEquals(2, r.epochsDone());
+        for (String f : List.of("iter_3", "iter_6", "iter_8")) assertTrue(Files.isRegularFile(wd.resolve(f + ".safetensors")), f);
+        assertFalse(Files.exists(wd.resolve("epoch_1.safetensors")));
+        assertEquals(List.of(2), records(wd, "val").stream().map(n -> n.get("epoch").asInt()).toList(), "val_begin: 2");
+    }
+
+    @Test
+    void loopMistakesAreOneLineErrors() throws Exception {
+        Config cfg = iterConfig(6);
+        UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));
+        assertTrue(e.getMessage().contains("train_cfg.max_iters"), e.getMessage());
+        Config byEpoch = iterConfig(6, "param_scheduler=[{type: MultiStepLR, milestones: [1], by_epoch: true}]");
+        e = assertThrows(UserError.class, () -> new Trainer(byEpoch, options(tmp.resolve("x")), System.out));
+        assertTrue(e.getMessage().contains("convert_to_iter_based"), e.getMessage());
+        ConfigException c = assertThrows(ConfigException.class, () -> iterConfig(6, "default_hooks.checkpoint.by_epoch=true"));
+        assertTrue(c.getMessage().contains("default_hooks.checkpoint.by_epoch: must be false"), c.getMessage());
+        Config infinite = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_dataloader.sampler.type=InfiniteSampler"));
+        e = assertThrows(UserError.class, () -> new Trainer(infinite, options(tmp.resolve("x")), System.out));
+        assertTrue(e.getMessage().contains("InfiniteSampler"), e.getMessage());
+        c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("val_dataloader.sampler.type=InfiniteSampler")));
+        assertTrue(c.getMessage().contains("val_dataloader.sampler.type"), c.getMessage());
+    }
+
+    private static void assertSameWeights(Path a, Path b) throws Exception {
+        Map<String, autoassign.io.RawTensor> wa = autoassign.io.Safetensors.read(a).tensors(), wb = autoassign.io.Safetensors.read(b).tensors();
+        assertEquals(wa.keySet(), wb.keySet());
+        for (String k : wa.keySet()) assertArrayEquals(wa.get(k).toFloatArray(), wb.get(k).toFloatArray(), 0f, k + " differs");
+    }
+}
