@@ -20,6 +20,7 @@ import java.util.List;
  * @param optimWrapper    optimizer
  * @param paramScheduler  learning-rate schedule
  * @param runtime         loop length, intervals, seed
+ * @param visualizer      {@code visualizer}: where logged scalars go besides {@code metrics.jsonl} (TensorBoard)
  * @param autoScaleLr     {@code auto_scale_lr.enable}: scale lr by total batch / baseBatchSize
  * @param baseBatchSize   {@code auto_scale_lr.base_batch_size} (16)
  * @param text            the whole config as loaded ({@code _base_} files merged, overrides applied) as YAML: what
@@ -28,13 +29,13 @@ import java.util.List;
 public record Config(String source, String dataRoot, ModelConfig model, DataLoaderConfig trainDataloader,
                      DataLoaderConfig valDataloader, EvaluatorConfig valEvaluator, DataLoaderConfig testDataloader,
                      EvaluatorConfig testEvaluator, OptimConfig optimWrapper,
-                     SchedulerConfig paramScheduler, RuntimeConfig runtime, boolean autoScaleLr, int baseBatchSize,
-                     String text) {
+                     SchedulerConfig paramScheduler, RuntimeConfig runtime, VisualizerConfig visualizer,
+                     boolean autoScaleLr, int baseBatchSize, String text) {
 
     /** A copy whose dataset paths resolve against {@code root} (the CLI's {@code --data-root}). */
     public Config withDataRoot(String root) {
         return new Config(source, root, model, trainDataloader, valDataloader, valEvaluator, testDataloader, testEvaluator,
-                optimWrapper, paramScheduler, runtime, autoScaleLr, baseBatchSize, text);
+                optimWrapper, paramScheduler, runtime, visualizer, autoScaleLr, baseBatchSize, text);
     }
 
     /** {@code relative} resolved against the data root (absolute paths are kept). */
@@ -63,6 +64,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         testCfg.fixed("type", "TestLoop");
         testCfg.finish();
         mmdetectionRuntimeKeys(root);
+        VisualizerConfig visualizer = VisualizerConfig.from(root);
         ConfigNode asl = root.child("auto_scale_lr");
         boolean scale = asl.bool("enable", false);
         int base = asl.positive("base_batch_size", asl.integer("base_batch_size", 16));
@@ -76,24 +78,25 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         if (ts != null && vs != null && !ts.sameGenerator(vs))
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "
                     + "num_images must equal train_dataloader.dataset's");
-        return new Config(root.source(), dataRoot, model, train, val, eval, test, testEval, optim, sched, runtime, scale, base,
-                text);
+        return new Config(root.source(), dataRoot, model, train, val, eval, test, testEval, optim, sched, runtime, visualizer,
+                scale, base, text);
     }
 
     /**
      * Keys of MMDetection's default_runtime.py and dataset files that a config dumped or read from MMDetection
      * carries: accepted with the values that mean nothing here ({@code default_scope: mmdet}, no {@code backend_args},
-     * the visualizer and log processor, the helper variables {@code dataset_type}, {@code train_pipeline},
-     * {@code test_pipeline}, {@code vis_backends}, and the {@code custom_hooks} whose checks the engine makes anyway:
+     * the log processor, the helper variables {@code dataset_type}, {@code train_pipeline} and
+     * {@code test_pipeline}, and the {@code custom_hooks} whose checks the engine makes anyway:
      * {@code NumClassCheckHook} (classes against num_classes) and {@code CheckInvalidLossHook} (non-finite losses
-     * stop training)); {@code load_from} and {@code resume} are read by {@link RuntimeConfig}.
+     * stop training)); {@code load_from} and {@code resume} are read by {@link RuntimeConfig}, {@code visualizer} and
+     * {@code vis_backends} by {@link VisualizerConfig}.
      */
     private static void mmdetectionRuntimeKeys(ConfigNode root) {
         root.choice("default_scope", "mmdet", "mmdet");
         root.choice("log_level", "INFO", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL");
         if (root.raw("backend_args") != null) throw root.error("backend_args", "only null (local files) is supported");
         root.string("dataset_type", null);
-        for (String k : new String[] {"train_pipeline", "test_pipeline", "vis_backends", "visualizer"}) root.raw(k);
+        for (String k : new String[] {"train_pipeline", "test_pipeline"}) root.raw(k);
         for (ConfigNode h : root.childList("custom_hooks")) { // checks the engine makes anyway
             h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook");
             h.integer("interval", 50);

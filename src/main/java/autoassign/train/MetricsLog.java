@@ -1,5 +1,6 @@
 package autoassign.train;
 
+import autoassign.config.VisualizerConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedWriter;
@@ -14,13 +15,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Appends every logged scalar record as one JSON line to {@code metrics.jsonl} and keeps them for the curves. */
+/**
+ * Appends every logged scalar record as one JSON line to {@code metrics.jsonl} and keeps them for the curves; with a
+ * TensorBoard folder, also writes the record's scalars as TensorBoard events (the config's
+ * {@code TensorboardVisBackend}).
+ */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Record key → TensorBoard tag of a {@code mode: train} record: MMEngine's LogProcessor tags. */
+    static final Map<String, String> TRAIN_TAGS = identity("loss", "loss_pos", "loss_neg", "loss_center", "lr", "time",
+            "data_time", "memory_mb");
+    /** Record key → tag of a {@code mode: val} record: MMDetection's CocoMetric names under its {@code coco/} prefix. */
+    static final Map<String, String> VAL_TAGS = prefixed("coco/", "bbox_mAP", "bbox_mAP_50", "bbox_mAP_75", "bbox_mAP_s",
+            "bbox_mAP_m", "bbox_mAP_l");
+
     private final BufferedWriter out;
+    private final TensorboardEvents tensorboard;
     private final List<Map<String, Object>> records = new ArrayList<>();
 
-    public MetricsLog(Path file, boolean append) {
+    public MetricsLog(Path file, boolean append) { this(file, append, null); }
+
+    /**
+     * @param file           the JSON-lines file; {@code append} keeps (and reloads) its records, as on resume
+     * @param tensorboardDir where to start a new TensorBoard event file (a resumed run adds a file, which TensorBoard
+     *                       merges with the earlier ones of the folder); null for none
+     */
+    public MetricsLog(Path file, boolean append, Path tensorboardDir) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             if (append && Files.exists(file)) {
@@ -39,7 +60,38 @@ public final class MetricsLog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot open metrics log: " + e.getMessage(), e);
         }
+        try {
+            tensorboard = tensorboardDir == null ? null : TensorboardEvents.create(tensorboardDir);
+        } catch (IOException e) {
+            try {
+                out.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new UncheckedIOException(tensorboardDir + ": cannot start a TensorBoard event file: " + e.getMessage(), e);
+        }
     }
+
+    /**
+     * The training log of {@code workDir}: {@code metrics.jsonl}, and TensorBoard events where {@code vis} puts them
+     * (when it has a {@code TensorboardVisBackend}). A fresh run ({@code append} false) deletes the event files of
+     * the work dir's own {@code vis_data}, as it restarts metrics.jsonl; a {@code save_dir} elsewhere is never
+     * cleaned (it may hold other runs).
+     */
+    public static MetricsLog open(Path workDir, VisualizerConfig vis, boolean append) {
+        Path tb = vis.tensorboardDir(workDir);
+        if (tb != null && !append && vis.tensorboardDirInWorkDir()) {
+            try {
+                TensorboardEvents.deleteEventFiles(tb);
+            } catch (IOException e) {
+                throw new UncheckedIOException(tb + ": cannot delete the previous run's event files: " + e.getMessage(), e);
+            }
+        }
+        return new MetricsLog(workDir.resolve("metrics.jsonl"), append, tb);
+    }
+
+    /** The TensorBoard event file being written, or null. */
+    public Path tensorboardFile() { return tensorboard == null ? null : tensorboard.file(); }
 
     public void log(Map<String, Object> record) {
         Map<String, Object> copy = new LinkedHashMap<>(record);
@@ -51,9 +103,39 @@ public final class MetricsLog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write metrics log: " + e.getMessage(), e);
         }
+        if (tensorboard != null) toTensorboard(copy);
+    }
+
+    /** The record's scalars as one event at step {@code iter} (MMEngine's x axis: iterations done). */
+    private void toTensorboard(Map<String, Object> rec) {
+        Map<String, String> tags = "train".equals(rec.get("mode")) ? TRAIN_TAGS : "val".equals(rec.get("mode")) ? VAL_TAGS : null;
+        if (tags == null || !(rec.get("iter") instanceof Number iter)) return;
+        Map<String, Float> values = new LinkedHashMap<>();
+        for (Map.Entry<String, String> t : tags.entrySet())
+            if (rec.get(t.getKey()) instanceof Number n) values.put(t.getValue(), n.floatValue());
+        if (values.isEmpty()) return;
+        try {
+            tensorboard.scalars(iter.longValue(), values);
+        } catch (IOException e) {
+            throw new UncheckedIOException(tensorboard.file() + ": cannot write TensorBoard event: " + e.getMessage(), e);
+        }
     }
 
     public List<Map<String, Object>> records() { return records; }
 
-    @Override public void close() throws IOException { out.close(); }
+    @Override public void close() throws IOException {
+        try {
+            out.close();
+        } finally {
+            if (tensorboard != null) tensorboard.close();
+        }
+    }
+
+    private static Map<String, String> identity(String... keys) { return prefixed("", keys); }
+
+    private static Map<String, String> prefixed(String prefix, String... keys) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String k : keys) m.put(k, prefix + k);
+        return java.util.Collections.unmodifiableMap(m);
+    }
 }
