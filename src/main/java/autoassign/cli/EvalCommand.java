@@ -58,6 +58,7 @@ import picocli.CommandLine.Spec;
             "  eval --ann GT.json --results DETS.json [--json OUT.json]",
             "  eval --config CFG --checkpoint CKPT [--data DIR] [--json OUT.json]",
             "  eval --config CFG --checkpoint CKPT --format-only --save-results DETS.json",
+            "  eval --config CFG --checkpoint CKPT --show-dir DIR [--show-score-thr 0.3]   (one picture per image: GT | predictions)",
             "Bad input gives a one-line error and exit code 1."})
 public final class EvalCommand implements Callable<Integer> {
 
@@ -106,6 +107,18 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--classwise", description = "also print the per-category AP table")
     boolean classwise;
 
+    @Option(names = "--show-dir", paramLabel = "DIR",
+            description = "with --config: write one picture per image here (its file name): the ground truth left, "
+                    + "the predictions right, as MMDetection's tools/test.py --show-dir")
+    Path showDir;
+
+    @Option(names = "--show-score-thr", paramLabel = "T",
+            description = "with --show-dir: draw predictions with score > T (default: 0.3)")
+    Double showScoreThr;
+
+    /** The pictures of --show-dir, null without it. */
+    private EvalPictures pictures;
+
     @Spec
     CommandSpec spec;
 
@@ -125,6 +138,10 @@ public final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        String showProblem = checkShowOptions(modelMode);
+        if (showProblem != null) {
+            return CliErrors.print(err, showProblem);
+        }
         CocoEvalParams params = mmdet ? CocoEvalParams.mmdet() : CocoEvalParams.standard();
         CocoEvalResult res;
         boolean table = classwise;
@@ -146,7 +163,8 @@ public final class EvalCommand implements Callable<Integer> {
                         return CliErrors.print(err, "format-only: nowhere to write the detections (give --save-results"
                                 + " DETS.json or test_evaluator.outfile_prefix)");
                     }
-                    return formatOnly(cfg, resultsFile);
+                    int code = formatOnly(cfg, resultsFile);
+                    return Math.max(code, picturesDone());
                 }
                 res = evaluateModel(cfg, params, resultsFile);
                 if (res == null) {
@@ -175,7 +193,55 @@ public final class EvalCommand implements Callable<Integer> {
                 return CliErrors.print(err, json + ": cannot write: " + e.getMessage());
             }
         }
-        return 0;
+        return picturesDone();
+    }
+
+    /** Checks --show-dir / --show-score-thr (before any work) and creates the folder; the problem, or null. */
+    private String checkShowOptions(boolean modelMode) {
+        if (showDir == null) {
+            return showScoreThr == null ? null : "--show-score-thr goes with --show-dir";
+        }
+        if (!modelMode) {
+            return "--show-dir needs a model run (--config and --checkpoint)";
+        }
+        if (showScoreThr != null && !(showScoreThr >= 0 && showScoreThr <= 1)) {
+            return "--show-score-thr must be in [0, 1], got " + showScoreThr;
+        }
+        if (Files.exists(showDir) && !Files.isDirectory(showDir)) {
+            return showDir + ": exists and is not a folder (--show-dir)";
+        }
+        try {
+            Files.createDirectories(showDir);
+        } catch (IOException e) {
+            return showDir + ": cannot create the folder (--show-dir): " + CliErrors.message(e);
+        }
+        return null;
+    }
+
+    /** The pictures' sink for a dataset, or null without --show-dir. */
+    private DatasetEvaluation.ImageSink pictures(CocoDataset dataset) {
+        if (showDir == null) {
+            return null;
+        }
+        pictures = new EvalPictures(showDir, showThreshold(), dataset, spec.commandLine().getErr());
+        return pictures;
+    }
+
+    /** --show-score-thr, default 0.3 (MMDetection's DetVisualizationHook score_thr). */
+    private double showThreshold() {
+        return showScoreThr == null ? 0.3 : showScoreThr;
+    }
+
+    /** Says where the pictures went; 1 when some could not be made (each was reported), else 0. */
+    private int picturesDone() {
+        if (pictures == null) {
+            return 0;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(java.util.Locale.ROOT, "%d pictures (ground truth | predictions with score > %.2f) -> %s%n",
+                pictures.written(), showThreshold(), showDir);
+        out.flush();
+        return pictures.failed() == 0 ? 0 : 1;
     }
 
     /** The config's model, weights loaded, on the chosen device. */
@@ -219,7 +285,8 @@ public final class EvalCommand implements Callable<Integer> {
         DatasetEvaluation.Outcome outcome;
         try (ProgressBar bar = progressBar(dataset.size())) {
             outcome = DatasetEvaluation.run(model, dataset, gt, Detector.testPipeline(cfg), loader(cfg),
-                    Inference.postProcessConfig(cfg.model().testCfg()), params, (done, total) -> bar.stepTo(done));
+                    Inference.postProcessConfig(cfg.model().testCfg()), params, (done, total) -> bar.stepTo(done),
+                    pictures(dataset));
         }
         return resultsFile != null && !write(outcome.results(), resultsFile) ? null : outcome.eval();
     }
@@ -231,7 +298,8 @@ public final class EvalCommand implements Callable<Integer> {
         CocoResults results;
         try (ProgressBar bar = progressBar(dataset.size())) {
             results = DatasetEvaluation.detect(model, dataset, Detector.testPipeline(cfg), loader(cfg),
-                    Inference.postProcessConfig(cfg.model().testCfg()), (done, total) -> bar.stepTo(done));
+                    Inference.postProcessConfig(cfg.model().testCfg()), (done, total) -> bar.stepTo(done),
+                    pictures(dataset));
         }
         if (!write(results, resultsFile)) {
             return 1;

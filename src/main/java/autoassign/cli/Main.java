@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 BrowseCommand.class,
                 ConfigCommand.class,
+                ConfusionCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -3,6 +3,7 @@ package autoassign.eval;
 import autoassign.data.Batch;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataLoader;
+import autoassign.data.ImageMeta;
 import autoassign.data.LoaderOptions;
 import autoassign.data.PipelineOptions;
 import autoassign.model.AutoAssignDetector;
@@ -27,6 +28,15 @@ public final class DatasetEvaluation {
     }
 
     /**
+     * Called with the detections of every image as soon as its batch is done (original image coordinates, all
+     * detections of the post-processing), e.g. to draw them ({@code eval --show-dir}).
+     */
+    @FunctionalInterface
+    public interface ImageSink {
+        void accept(ImageMeta meta, Detections detections);
+    }
+
+    /**
      * @param results the detections of every image (COCO results, original category ids)
      * @param eval    the COCO evaluation of {@code results}
      */
@@ -39,6 +49,14 @@ public final class DatasetEvaluation {
      */
     public static CocoResults detect(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
                                      LoaderOptions loader, PostProcessConfig post, Progress progress) {
+        return detect(model, dataset, pipeline, loader, post, progress, null);
+    }
+
+    /** {@link #detect(AutoAssignDetector, CocoDataset, PipelineOptions, LoaderOptions, PostProcessConfig, Progress)},
+     *  handing each image's detections to {@code sink} too (may be null). */
+    public static CocoResults detect(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
+                                     LoaderOptions loader, PostProcessConfig post, Progress progress,
+                                     ImageSink sink) {
         long[] catIds = dataset.categories().ids();
         int classes = model.config().bboxHead().numClasses();
         if (catIds.length != classes) {
@@ -55,6 +73,9 @@ public final class DatasetEvaluation {
                 List<Detections> dets = Inference.predict(model, b, post);
                 for (int i = 0; i < dets.size(); i++) {
                     results.add(b.metas().get(i).imageId(), dets.get(i), catIds);
+                    if (sink != null) {
+                        sink.accept(b.metas().get(i), dets.get(i));
+                    }
                 }
                 done += b.size();
                 if (progress != null) {
@@ -80,7 +101,15 @@ public final class DatasetEvaluation {
     public static Outcome run(AutoAssignDetector model, CocoDataset dataset, CocoGroundTruth gt,
                               PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
                               CocoEvalParams params, Progress progress) {
-        CocoResults results = detect(model, dataset, pipeline, loader, post, progress);
+        return run(model, dataset, gt, pipeline, loader, post, params, progress, null);
+    }
+
+    /** {@link #run(AutoAssignDetector, CocoDataset, CocoGroundTruth, PipelineOptions, LoaderOptions,
+     *  PostProcessConfig, CocoEvalParams, Progress)}, handing each image's detections to {@code sink} too. */
+    public static Outcome run(AutoAssignDetector model, CocoDataset dataset, CocoGroundTruth gt,
+                              PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
+                              CocoEvalParams params, Progress progress, ImageSink sink) {
+        CocoResults results = detect(model, dataset, pipeline, loader, post, progress, sink);
         CocoGroundTruth scope = scope(gt, dataset);
         CocoEvalResult eval = CocoEvaluator.evaluate(scope, results.toDetections(scope), params);
         return new Outcome(results, eval);

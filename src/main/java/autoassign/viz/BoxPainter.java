@@ -87,6 +87,23 @@ public final class BoxPainter {
     }
 
     /**
+     * {@code left} and {@code right} next to each other in one RGB picture (as MMDetection's visualizer puts the
+     * ground truth left of the predictions); the shorter one is padded with black at the bottom.
+     */
+    public static BufferedImage sideBySide(BufferedImage left, BufferedImage right) {
+        BufferedImage out = new BufferedImage(left.getWidth() + right.getWidth(),
+                Math.max(left.getHeight(), right.getHeight()), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.drawImage(left, 0, 0, null);
+            g.drawImage(right, left.getWidth(), 0, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /**
      * Draws the boxes onto {@code img}; lower scores first, so the best detections end on top.
      *
      * @return the label tag rectangles, in drawing order (for tests and callers that lay out more text)

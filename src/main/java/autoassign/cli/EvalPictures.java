@@ -1,0 +1,103 @@
+package autoassign.cli;
+
+import autoassign.api.Detector;
+import autoassign.data.BadImageException;
+import autoassign.data.CocoDataset;
+import autoassign.data.GroundTruth;
+import autoassign.data.ImageDecoder;
+import autoassign.data.ImageMeta;
+import autoassign.data.ImageRecord;
+import autoassign.eval.DatasetEvaluation;
+import autoassign.postprocess.Detections;
+import autoassign.viz.BoxPainter;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * {@code eval --show-dir DIR}: as MMDetection's {@code tools/test.py --show-dir} (DetVisualizationHook +
+ * DetLocalVisualizer), one picture per evaluated image, {@code DIR/<image file name>}: the original image with its
+ * ground truth (left; crowd regions marked {@code (crowd)}, as {@code browse} draws them) next to the same image
+ * with the predictions whose score is above the threshold (right; {@code scores > thr}, as the visualizer filters).
+ * A picture that cannot be made is reported in one line and the evaluation goes on; after a write error no
+ * further pictures are tried (the disk is likely full).
+ */
+final class EvalPictures implements DatasetEvaluation.ImageSink {
+
+    private final Path dir;
+    private final float scoreThr;
+    private final CocoDataset dataset;
+    private final PrintWriter err;
+    private int written;
+    private int failed;
+    private boolean stopped;
+
+    EvalPictures(Path dir, double scoreThr, CocoDataset dataset, PrintWriter err) {
+        this.dir = dir;
+        this.scoreThr = (float) scoreThr; // the visualizer compares float32 scores with it
+        this.dataset = dataset;
+        this.err = err;
+    }
+
+    @Override
+    public void accept(ImageMeta meta, Detections dets) {
+        if (stopped) {
+            return;
+        }
+        ImageRecord r = dataset.get(meta.datasetIndex());
+        try {
+            BufferedImage original;
+            try (Mat m = ImageDecoder.decode(dataset.imagePath(r))) {
+                original = Detector.toImage(m);
+            }
+            List<BoxPainter.Box> gt = BrowseCommand.groundTruth(
+                    new GroundTruth(r.boxes(), r.labels(), r.crowdBoxes(), r.crowdLabels()), dataset);
+            List<BoxPainter.Box> pred = new ArrayList<>();
+            for (int i = 0; i < dets.size(); i++) {
+                if (dets.score(i) > scoreThr) {
+                    pred.add(new BoxPainter.Box(dets.x1(i), dets.y1(i), dets.x2(i), dets.y2(i), dets.label(i),
+                            dataset.categories().name(dets.label(i)), dets.score(i)));
+                }
+            }
+            BufferedImage both = BoxPainter.sideBySide(BoxPainter.draw(original, gt), BoxPainter.draw(original, pred));
+            BoxPainter.write(both, dir.resolve(outputName(r.fileName())));
+            written++;
+        } catch (BadImageException e) {
+            failed++;
+            CliErrors.print(err, "--show-dir: " + e.getMessage());
+        } catch (IOException e) {
+            failed++;
+            stopped = true;
+            CliErrors.print(err, dir + ": cannot write: " + CliErrors.message(e) + " (no further pictures)");
+        }
+    }
+
+    /** Pictures written. */
+    int written() {
+        return written;
+    }
+
+    /** Pictures that could not be made. */
+    int failed() {
+        return failed;
+    }
+
+    /**
+     * The picture's name: the image's own file name (MMDetection uses {@code basename(img_path)}) when it is a
+     * JPEG or PNG, else its stem + {@code .png} (the two formats written).
+     */
+    static String outputName(String fileName) {
+        String file = Path.of(fileName).getFileName().toString();
+        String lower = file.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png")) {
+            return file;
+        }
+        int dot = file.lastIndexOf('.');
+        return (dot > 0 ? file.substring(0, dot) : file) + ".png";
+    }
+}

@@ -1,0 +1,144 @@
+package autoassign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import autoassign.eval.ConfusionMatrixPlot;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.PrintStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code confusion --ann --results --out}: the matrix as json and picture, and one-line errors. */
+class ConfusionCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    Path gt;
+    Path dets;
+
+    @BeforeEach
+    void files() throws Exception {
+        gt = tmp.resolve("gt.json");
+        Files.writeString(gt, """
+                {"images": [{"id": 1, "file_name": "1.jpg", "width": 100, "height": 80},
+                            {"id": 2, "file_name": "2.jpg", "width": 100, "height": 80}],
+                 "categories": [{"id": 1, "name": "person"}, {"id": 2, "name": "bicycle"}],
+                 "annotations": [
+                   {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 20, 40], "area": 800, "iscrowd": 0},
+                   {"id": 2, "image_id": 1, "category_id": 2, "bbox": [50, 10, 30, 30], "area": 900, "iscrowd": 0},
+                   {"id": 3, "image_id": 2, "category_id": 2, "bbox": [10, 10, 30, 30], "area": 900, "iscrowd": 0}]}
+                """);
+        dets = tmp.resolve("dets.json");
+        Files.writeString(dets, """
+                [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 20, 40], "score": 0.9},
+                 {"image_id": 1, "category_id": 1, "bbox": [50, 10, 30, 30], "score": 0.7},
+                 {"image_id": 1, "category_id": 2, "bbox": [60, 60, 10, 10], "score": 0.1},
+                 {"image_id": 2, "category_id": 2, "bbox": [70, 40, 20, 20], "score": 0.5}]
+                """);
+    }
+
+    private int run(StringWriter so, StringWriter se, String... args) {
+        CommandLine cl = new CommandLine(new ConfusionCommand());
+        cl.setOut(new PrintWriter(so, true));
+        cl.setErr(new PrintWriter(se, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void writesCountsAndPicture() throws Exception {
+        Path out = tmp.resolve("out");
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        assertEquals(0, run(so, se, "--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString()), se.toString());
+        // person found; bicycle of image 1 taken for a person (and missed); the 0.1 detection left out;
+        // image 2: the bicycle missed, the detection beside it a false positive
+        JsonNode j = new ObjectMapper().readTree(out.resolve("confusion_matrix.json").toFile());
+        assertEquals("[\"person\",\"bicycle\",\"background\"]", j.get("classes").toString());
+        assertEquals("[[1,0,0],[1,0,2],[0,1,0]]", j.get("matrix").toString());
+        assertEquals(2, j.get("images").asInt());
+        assertEquals(0.3, j.get("score_thr").asDouble());
+        assertEquals(0.5, j.get("tp_iou_thr").asDouble());
+        assertTrue(j.get("nms_iou_thr").isNull());
+        assertEquals("2 images, 2 classes (score >= 0.30, TP IoU >= 0.50, no extra NMS): 1 true positives, 1 class "
+                + "confusions, 2 missed GTs, 1 false positives", so.toString().lines().findFirst().orElseThrow());
+
+        BufferedImage png = ImageIO.read(out.resolve("confusion_matrix.png").toFile());
+        int cs = 64; // ConfusionMatrixPlot's cell size for 3 rows
+        assertTrue(png.getWidth() > 3 * cs && png.getHeight() > 3 * cs, png.getWidth() + "x" + png.getHeight());
+        // the picture holds the row colours: 100 % (person -> person) and 33 % (bicycle -> person)
+        assertTrue(contains(png, ConfusionMatrixPlot.plasma(1.0).getRGB()), "100 % cell");
+        assertTrue(contains(png, ConfusionMatrixPlot.plasma(1.0 / 3).getRGB()), "33 % cell");
+
+        // a lower threshold lets the 0.1 detection in: one more false positive
+        StringWriter so2 = new StringWriter();
+        assertEquals(0, run(so2, new StringWriter(), "--ann", gt.toString(), "--results", dets.toString(), "--out",
+                out.toString(), "--score-thr", "0.05", "--nms-iou-thr", "0.5"));
+        assertEquals("[[1,0,0],[1,0,2],[0,2,0]]", new ObjectMapper().readTree(out.resolve("confusion_matrix.json").toFile())
+                .get("matrix").toString());
+        assertTrue(so2.toString().contains("NMS IoU 0.50"), so2.toString());
+    }
+
+    private static boolean contains(BufferedImage img, int rgb) {
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                if ((img.getRGB(x, y) & 0xffffff) == (rgb & 0xffffff)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void badInputIsOneLine() throws Exception {
+        Path out = tmp.resolve("out");
+        String[][] cases = {
+            {"--score-thr", "-0.1"},
+            {"--tp-iou-thr", "1.5"},
+            {"--nms-iou-thr", "often"},
+        };
+        for (String[] c : cases) {
+            StringWriter se = new StringWriter();
+            String[] args = {"--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString(), c[0], c[1]};
+            assertEquals(1, run(new StringWriter(), se, args));
+            assertEquals(1, se.toString().lines().count(), se.toString());
+            assertTrue(se.toString().startsWith("error: " + c[0]), se.toString());
+        }
+        Path file = Files.writeString(tmp.resolve("a_file"), "x");
+        StringWriter se = new StringWriter();
+        assertEquals(1, run(new StringWriter(), se, "--ann", gt.toString(), "--results", dets.toString(), "--out", file.toString()));
+        assertEquals("error: " + file + ": exists and is not a folder", se.toString().strip());
+
+        Files.writeString(dets, "[{\"image_id\": 9, \"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": 0.5}]");
+        StringWriter se2 = new StringWriter();
+        assertEquals(1, run(new StringWriter(), se2, "--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString()));
+        assertEquals("error: " + dets + ": results[0]: image_id 9 is not an image of the ground truth", se2.toString().strip());
+        assertFalse(Files.exists(out.resolve("confusion_matrix.json")), "nothing written on bad input");
+    }
+
+    @Test
+    void isASubcommandOfTheCli() {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Main.execute("confusion", "--help"));
+        } finally {
+            System.setOut(old);
+        }
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("--tp-iou-thr"), buf.toString(StandardCharsets.UTF_8));
+    }
+}
