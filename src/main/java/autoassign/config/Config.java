@@ -74,6 +74,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         checkClasses(root, "train_dataloader", train, classes);
         checkClasses(root, "val_dataloader", val, classes);
         checkClasses(root, "test_dataloader", test, classes);
+        checkLoop(root, runtime, sched, train);
         SyntheticConfig ts = train.dataset().synthetic(), vs = val.dataset().synthetic();
         if (ts != null && vs != null && !ts.sameGenerator(vs))
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "
@@ -107,6 +108,20 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         lp.positive("window_size", lp.integer("window_size", 10));
         lp.bool("by_epoch", true);
         lp.finish();
+    }
+
+    /** What MMEngine's loops would silently run differently from what the config says. */
+    private static void checkLoop(ConfigNode root, RuntimeConfig runtime, SchedulerConfig sched, DataLoaderConfig train) {
+        if (runtime.iterBased()) {
+            List<SchedulerConfig.Entry> entries = sched.entries();
+            for (int i = 0; i < entries.size(); i++)
+                if (entries.get(i).byEpoch() && !entries.get(i).convertToIterBased())
+                    throw root.error("param_scheduler[" + i + "]", entries.get(i).rule().typeName() + " steps after each epoch, "
+                            + "which an IterBasedTrainLoop never ends: set by_epoch: false or convert_to_iter_based: true");
+        } else if (train.infiniteSampler()) {
+            throw root.error("train_dataloader.sampler.type", "an InfiniteSampler never ends an epoch of an EpochBasedTrainLoop: "
+                    + "use DefaultSampler, or train_cfg type IterBasedTrainLoop");
+        }
     }
 
     private static void checkClasses(ConfigNode root, String key, DataLoaderConfig dl, int classes) {

@@ -32,6 +32,9 @@ public record SchedulerConfig(List<Entry> entries) {
 
     /** The schedulers' own parameters (MMEngine's {@code *ParamScheduler} classes, in their chainable form). */
     public sealed interface Rule {
+        /** MMEngine's name of the scheduler ({@code LinearLR}, {@code CosineAnnealingLR}, ...). */
+        default String typeName() { return getClass().getSimpleName() + "LR"; }
+
         /** LinearLR: factor from {@code startFactor} to {@code endFactor} over [begin, end). */
         record Linear(double startFactor, double endFactor) implements Rule {}
 
@@ -53,7 +56,7 @@ public record SchedulerConfig(List<Entry> entries) {
          * CosineAnnealingLR towards {@code etaMin} (absolute) or {@code etaMinRatio} × the initial value;
          * {@code tMax} null: end − begin.
          */
-        record Cosine(Integer tMax, double etaMin, Double etaMinRatio) implements Rule {}
+        record CosineAnnealing(Integer tMax, double etaMin, Double etaMinRatio) implements Rule {}
 
         /** PolyLR: (value − etaMin)·(1 − 1/(remaining steps))^power + etaMin. */
         record Poly(double etaMin, double power) implements Rule {}
@@ -101,7 +104,7 @@ public record SchedulerConfig(List<Entry> entries) {
                     boolean hasMin = s.raw("eta_min") != null;
                     if (hasMin && ratio != null) throw s.error("eta_min_ratio", "give either eta_min or eta_min_ratio, not both");
                     double etaMin = hasMin ? s.nonNegative("eta_min", s.number("eta_min")) : 0;
-                    yield new Rule.Cosine(tMax, etaMin, ratio);
+                    yield new Rule.CosineAnnealing(tMax, etaMin, ratio);
                 }
                 default -> new Rule.Poly(s.nonNegative("eta_min", s.number("eta_min", 0)),
                         s.positive("power", s.number("power", 1.0)));

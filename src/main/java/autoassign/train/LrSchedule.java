@@ -103,7 +103,7 @@ public final class LrSchedule {
                 return k == 0 || k % (r.stepSize() * scale) != 0 ? v : v * r.gamma();
             } else if (rule instanceof Rule.Exponential r) {
                 return k == 0 ? v : v * r.gamma();
-            } else if (rule instanceof Rule.Cosine r) {
+            } else if (rule instanceof Rule.CosineAnnealing r) {
                 long t = r.tMax() != null ? r.tMax() * scale : end - begin;
                 double etaMin = r.etaMinRatio() != null ? base * r.etaMinRatio() : r.etaMin();
                 if (k == 0) return v;

@@ -5,7 +5,6 @@ import autoassign.autograd.Graph;
 import autoassign.backend.DeviceSelector;
 import autoassign.cli.CliErrors.UserError;
 import autoassign.config.Config;
-import autoassign.config.SchedulerConfig;
 import autoassign.data.Batch;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataIssues;
@@ -96,37 +95,36 @@ public final class Trainer {
         if (cfg.runtime().iterBased() && opt.epochs() != null)
             throw new UserError("--epochs: " + cfg.source() + " trains an IterBasedTrainLoop; set its length with "
                     + "--cfg-options train_cfg.max_iters=N");
-        if (cfg.runtime().iterBased())
-            for (SchedulerConfig.Entry e : cfg.paramScheduler().entries())
-                if (e.byEpoch() && !e.convertToIterBased())
-                    throw new UserError(cfg.source() + ": param_scheduler: " + e.rule().getClass().getSimpleName()
-                            + " steps by epoch, which an IterBasedTrainLoop never ends; set by_epoch: false or "
-                            + "convert_to_iter_based: true");
-        if (!cfg.runtime().iterBased() && cfg.trainDataloader().infiniteSampler())
-            throw new UserError(cfg.source() + ": train_dataloader.sampler: an InfiniteSampler never ends an epoch of an "
-                    + "EpochBasedTrainLoop; use DefaultSampler (or train_cfg: IterBasedTrainLoop)");
         this.epochs = opt.epochs() != null ? opt.epochs() : cfg.runtime().maxEpochs();
         int cfgBatch = cfg.trainDataloader().batchSize();
         this.batchSize = opt.batchSize() != null ? opt.batchSize() : cfgBatch;
         if (epochs < 1) throw new UserError("--epochs must be >= 1, got " + epochs);
         if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
         this.seed = opt.seed() != null ? opt.seed() : cfg.runtime().seed();
+        BaseLr lr = baseLr(cfg, opt.lr(), batchSize, world);
+        this.baseLr = lr.lr();
+        this.lrNote = lr.note();
+    }
+
+    /** The optimizer's learning rate for a run, and a log note saying where it came from. */
+    public record BaseLr(double lr, String note) {}
+
+    /**
+     * The run's base learning rate: {@code --lr} ({@code cliLr}, null: none) wins; else the config's, scaled by the
+     * linear scaling rule (Goyal et al.: lr ∝ total batch size) when the batch size differs from the config's or
+     * {@code auto_scale_lr} is enabled (then over all {@code world} workers against {@code base_batch_size}, as
+     * MMEngine).
+     */
+    public static BaseLr baseLr(Config cfg, Double cliLr, int batchSize, int world) {
         double lr = cfg.optimWrapper().lr();
-        String note = "lr " + fmt(lr) + " from the config";
-        if (opt.lr() != null) {
-            lr = opt.lr();
-            note = "lr " + fmt(lr) + " from --lr";
-        } else if (batchSize != cfgBatch || cfg.autoScaleLr()) {
-            // linear scaling rule (Goyal et al.): lr ∝ total batch size (auto_scale_lr: over all workers, as MMEngine)
-            int ref = cfg.autoScaleLr() ? cfg.baseBatchSize() : cfgBatch;
-            int total = cfg.autoScaleLr() ? batchSize * world : batchSize;
-            double scaled = lr * total / ref;
-            note = "lr " + fmt(scaled) + " = " + fmt(lr) + " × " + total + "/" + ref + " (linear scaling rule for batch "
-                    + total + ")";
-            lr = scaled;
-        }
-        this.baseLr = lr;
-        this.lrNote = note;
+        if (cliLr != null) return new BaseLr(cliLr, "lr " + fmt(cliLr) + " from --lr");
+        int cfgBatch = cfg.trainDataloader().batchSize();
+        if (batchSize == cfgBatch && !cfg.autoScaleLr()) return new BaseLr(lr, "lr " + fmt(lr) + " from the config");
+        int ref = cfg.autoScaleLr() ? cfg.baseBatchSize() : cfgBatch;
+        int total = cfg.autoScaleLr() ? batchSize * world : batchSize;
+        double scaled = lr * total / ref;
+        return new BaseLr(scaled, "lr " + fmt(scaled) + " = " + fmt(lr) + " × " + total + "/" + ref
+                + " (linear scaling rule for batch " + total + ")");
     }
 
     /**
@@ -255,7 +253,7 @@ public final class Trainer {
         String stopReason = null;
         int epochsDone = startEpoch;
         boolean stopAgreed = false;
-        try (MetricsLog metrics = main ? new MetricsLog(workDir.resolve("metrics.jsonl"), append) : null;
+        try (MetricsLog metrics = main ? MetricsLog.open(workDir, cfg.visualizer(), append) : null;
              DataLoader loader = new DataLoader(trainSet, DataSources.trainPipeline(cfg), lo)) {
             // MMEngine's len(train_dataloader): every epoch has it (leftover images form the last, smaller batch)
             int epochLength = loader.batchesPerEpoch(0);
@@ -369,7 +367,7 @@ public final class Trainer {
             }
             if (metrics != null) {
                 try {
-                    Curves.write(metrics.records(), workDir.resolve("curves.png"));
+                    Curves.write(metrics.records(), workDir.resolve("curves.png"), iterLoop);
                 } catch (IOException | RuntimeException | LinkageError e) { // e.g. a runtime without font libraries
                     out.println("warning: curves.png not written: " + e.getMessage()); // a plot never costs a training
                 }

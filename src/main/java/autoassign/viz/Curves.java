@@ -16,7 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** Training curves as one PNG: loss terms over iterations (left) and COCO AP / AP50 over epochs (right). */
+/**
+ * Training curves as one PNG: loss terms over iterations (left) and COCO AP / AP50 over epochs (right); and the
+ * learning-rate schedule of a config.
+ */
 public final class Curves {
     private Curves() {}
 
@@ -25,6 +28,12 @@ public final class Curves {
      * records carry {@code epoch} and {@code bbox_mAP} / {@code bbox_mAP_50}.
      */
     public static void write(List<Map<String, Object>> records, Path png) throws IOException {
+        write(records, png, false);
+    }
+
+    /** As {@link #write(List, Path)}; {@code valOverIterations}: AP against the iteration (an iteration-based loop). */
+    public static void write(List<Map<String, Object>> records, Path png, boolean valOverIterations) throws IOException {
+        String valX = valOverIterations ? "iter" : "epoch";
         XYSeriesCollection losses = new XYSeriesCollection();
         XYSeriesCollection maps = new XYSeriesCollection();
         XYSeries ap = new XYSeries("AP"), ap50 = new XYSeries("AP50");
@@ -36,7 +45,7 @@ public final class Curves {
                         lossSeries.computeIfAbsent(e.getKey(), XYSeries::new).add(it.doubleValue(), v.doubleValue());
                 }
             }
-            if ("val".equals(r.get("mode")) && r.get("epoch") instanceof Number ep) {
+            if ("val".equals(r.get("mode")) && r.get(valX) instanceof Number ep) {
                 if (r.get("bbox_mAP") instanceof Number v) ap.add(ep.doubleValue(), v.doubleValue());
                 if (r.get("bbox_mAP_50") instanceof Number v) ap50.add(ep.doubleValue(), v.doubleValue());
             }
@@ -46,15 +55,38 @@ public final class Curves {
         maps.addSeries(ap50);
         JFreeChart left = ChartFactory.createXYLineChart("Training loss", "iteration", "loss", losses,
                 PlotOrientation.VERTICAL, true, false, false);
-        JFreeChart right = ChartFactory.createXYLineChart("Validation (COCO bbox)", "epoch", "AP", maps,
+        JFreeChart right = ChartFactory.createXYLineChart("Validation (COCO bbox)", valOverIterations ? "iteration" : "epoch", "AP", maps,
                 PlotOrientation.VERTICAL, true, false, false);
         BufferedImage img = new BufferedImage(1400, 500, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         left.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 700, 500));
         right.draw(g, new java.awt.geom.Rectangle2D.Double(700, 0, 700, 500));
         g.dispose();
+        writePng(img, png);
+    }
+
+    private static void writePng(BufferedImage img, Path png) throws IOException {
         // no ImageIO disk cache: it registers a shutdown hook, which fails while a signal stops the JVM
         javax.imageio.ImageIO.setUseCache(false);
         AtomicFiles.write(png, os -> ChartUtils.writeBufferedImageAsPNG(os, img));
+    }
+
+    /** The learning rate of every iteration ({@code lr[i]}: iteration i + 1), with the epochs as a second axis label. */
+    public static void writeSchedule(double[] lr, int epochLength, Path png, String title) throws IOException {
+        XYSeries series = new XYSeries("lr");
+        int step = Math.max(1, lr.length / 4000); // a few thousand points draw a smooth curve
+        for (int i = 0; i < lr.length; i++) {
+            boolean jump = i > 0 && Math.abs(lr[i] - lr[i - 1]) > 0.01 * Math.abs(lr[i - 1]); // a step decay, a warm-up
+            if (jump) series.add(i, lr[i - 1]);
+            if (jump || i % step == 0 || i == lr.length - 1) series.add(i + 1, lr[i]);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("Learning rate: " + title,
+                "iteration (" + epochLength + " an epoch)", "lr", new XYSeriesCollection(series),
+                PlotOrientation.VERTICAL, false, false, false);
+        BufferedImage img = new BufferedImage(900, 500, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        chart.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 900, 500));
+        g.dispose();
+        writePng(img, png);
     }
 }

@@ -66,7 +66,7 @@ class LrScheduleTest {
     @Test
     void fastForwardEqualsSteppingThrough() {
         var cfg = new SchedulerConfig(List.of(new Entry(new Rule.Linear(0.1, 1.0), 0, 25, false, false),
-                new Entry(new Rule.Cosine(null, 1e-4, null), 0, null, true, true)));
+                new Entry(new Rule.CosineAnnealing(null, 1e-4, null), 0, null, true, true)));
         double[] lr = rates(new LrSchedule(0.02, cfg, 4, 40, 10), 4, 10);
         LrSchedule resumed = new LrSchedule(0.02, cfg, 4, 40, 10);
         resumed.fastForward(2, 10, 3);

@@ -129,14 +129,15 @@ class TrainLoopTest {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));
         assertTrue(e.getMessage().contains("train_cfg.max_iters"), e.getMessage());
-        Config byEpoch = iterConfig(6, "param_scheduler=[{type: MultiStepLR, milestones: [1], by_epoch: true}]");
-        e = assertThrows(UserError.class, () -> new Trainer(byEpoch, options(tmp.resolve("x")), System.out));
-        assertTrue(e.getMessage().contains("convert_to_iter_based"), e.getMessage());
-        ConfigException c = assertThrows(ConfigException.class, () -> iterConfig(6, "default_hooks.checkpoint.by_epoch=true"));
+        ConfigException c = assertThrows(ConfigException.class,
+                () -> iterConfig(6, "param_scheduler=[{type: MultiStepLR, milestones: [1], by_epoch: true}]"));
+        assertTrue(c.getMessage().endsWith("tiny_iter.yaml: param_scheduler[0]: MultiStepLR steps after each epoch, which an "
+                + "IterBasedTrainLoop never ends: set by_epoch: false or convert_to_iter_based: true"), c.getMessage());
+        c = assertThrows(ConfigException.class, () -> iterConfig(6, "default_hooks.checkpoint.by_epoch=true"));
         assertTrue(c.getMessage().contains("default_hooks.checkpoint.by_epoch: must be false"), c.getMessage());
-        Config infinite = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_dataloader.sampler.type=InfiniteSampler"));
-        e = assertThrows(UserError.class, () -> new Trainer(infinite, options(tmp.resolve("x")), System.out));
-        assertTrue(e.getMessage().contains("InfiniteSampler"), e.getMessage());
+        c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("train_dataloader.sampler.type=InfiniteSampler")));
+        assertTrue(c.getMessage().contains("train_dataloader.sampler.type: an InfiniteSampler never ends an epoch"), c.getMessage());
         c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
                 List.of("val_dataloader.sampler.type=InfiniteSampler")));
         assertTrue(c.getMessage().contains("val_dataloader.sampler.type"), c.getMessage());
