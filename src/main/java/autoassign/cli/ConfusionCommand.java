@@ -7,7 +7,7 @@ import autoassign.eval.CocoDetections;
 import autoassign.eval.CocoFormatException;
 import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.ConfusionMatrix;
-import autoassign.eval.ConfusionMatrixPlot;
+import autoassign.viz.ConfusionMatrixPlot;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 BrowseCommand.class,
                 ConfigCommand.class,
                 ConfusionCommand.class,
+                ScheduleCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,6 +1,7 @@
-package autoassign.eval;
+package autoassign.viz;
 
-import autoassign.viz.BoxPainter;
+import autoassign.eval.ConfusionMatrix;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
