@@ -188,15 +188,9 @@ public final class ConfusionMatrix {
 
     /** MMDetection's numpy {@code bbox_overlaps(mode='iou')} of box {@code i} of {@code a} and box {@code j} of {@code b}, float32. */
     static float iou(float[] a, int i, float[] b, int j) {
-        float ax1 = a[4 * i], ay1 = a[4 * i + 1], ax2 = a[4 * i + 2], ay2 = a[4 * i + 3];
-        float bx1 = b[4 * j], by1 = b[4 * j + 1], bx2 = b[4 * j + 2], by2 = b[4 * j + 3];
-        float areaA = (ax2 - ax1) * (ay2 - ay1);
-        float areaB = (bx2 - bx1) * (by2 - by1);
-        float w = Math.max(Math.min(ax2, bx2) - Math.max(ax1, bx1), 0f);
-        float h = Math.max(Math.min(ay2, by2) - Math.max(ay1, by1), 0f);
-        float overlap = w * h;
-        float union = Math.max(areaA + areaB - overlap, 1e-6f);
-        return overlap / union;
+        // the same float32 formula as the loss's (union floored at 1e-6)
+        return autoassign.loss.LossKernels.iou(a[4 * i], a[4 * i + 1], a[4 * i + 2], a[4 * i + 3],
+                b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3]);
     }
 
     private void checkLabels(int[] labels, String what) {
