@@ -15,9 +15,11 @@ from torch.optim import SGD
 from torch.optim import lr_scheduler as S
 
 
-def run(name, base_lr, max_epochs, epoch_length, config, builders):
-    """builders: (by_epoch, begin_step, make(opt)) in config order; returns the lr of every iteration."""
-    opt = SGD([torch.zeros(1, requires_grad=True)], lr=base_lr, momentum=0.9)
+def run(name, base_lr, max_epochs, epoch_length, config, builders, lr_mults=(1.0,)):
+    """builders: (by_epoch, begin_step, make(opt)) in config order; returns the lr of every iteration (of every
+    param group, whose lr is base_lr times its multiplier, as MMEngine's paramwise_cfg makes them)."""
+    opt = SGD([dict(params=[torch.zeros(1, requires_grad=True)], lr=base_lr * m) for m in lr_mults], lr=base_lr,
+              momentum=0.9)
     live = []  # (by_epoch, scheduler) in config order
     pending = list(builders)
 
@@ -32,11 +34,12 @@ def run(name, base_lr, max_epochs, epoch_length, config, builders):
         if b[1] == 0:
             live.append((b[0], b[2](opt)))
             pending.remove(b)
-    lrs = []
+    lrs = [[] for _ in lr_mults]
     it = 0
     for epoch in range(max_epochs):
         for _ in range(epoch_length):
-            lrs.append(opt.param_groups[0]['lr'])
+            for g, group in enumerate(opt.param_groups):
+                lrs[g].append(group['lr'])
             opt.step()
             it += 1
             for by_epoch, s in list(live):
@@ -47,8 +50,12 @@ def run(name, base_lr, max_epochs, epoch_length, config, builders):
             if by_epoch:
                 s.step()
         build_due(True, epoch + 1)
-    return dict(name=name, base_lr=base_lr, max_epochs=max_epochs, epoch_length=epoch_length,
-                param_scheduler=config, lr=lrs)
+    out = dict(name=name, base_lr=base_lr, max_epochs=max_epochs, epoch_length=epoch_length,
+               param_scheduler=config, lr=lrs[0])
+    if len(lr_mults) > 1:
+        out['lr_mults'] = list(lr_mults)
+        out['group_lr'] = lrs
+    return out
 
 
 def cases():
@@ -75,6 +82,13 @@ def cases():
     yield run('cosine_by_epoch', 0.01, 8, 5,
               [dict(type='CosineAnnealingLR', T_max=8, by_epoch=True, begin=0, end=8)],
               [(True, 0, lambda o: S.CosineAnnealingLR(o, T_max=8))])
+    # two param groups (bias_lr_mult 2): an absolute eta_min is not a multiplication, so each group is its own
+    yield run('two_groups_warmup_cosine_eta_min', 0.01, 4, 20,
+              [dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=30),
+               dict(type='CosineAnnealingLR', by_epoch=True, begin=0, eta_min=1e-3, convert_to_iter_based=True)],
+              [(False, 0, lambda o: S.LinearLR(o, start_factor=0.01, total_iters=29)),
+               (False, 0, lambda o: S.CosineAnnealingLR(o, T_max=4 * 20, eta_min=1e-3))],
+              lr_mults=(1.0, 2.0))
     # poly decay per iteration over the whole run (default end = max_iters)
     yield run('poly_by_iter', 0.01, 4, 25,
               [dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=False, begin=0)],

@@ -67,6 +67,13 @@ public final class ConfigNode {
 
     // ------------------------------------------------------------------ mappings
 
+    /** The keys of this mapping, in file order (for mappings whose keys are names, such as {@code custom_keys}). */
+    public List<String> keys() {
+        List<String> out = new ArrayList<>();
+        node.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
     /** A nested mapping; an absent key gives an empty mapping (all defaults). */
     public ConfigNode child(String name) {
         JsonNode v = get(name);

@@ -1,5 +1,9 @@
 package autoassign.config;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
 /**
  * {@code optim_wrapper}: SGD with PyTorch semantics and MMEngine's paramwise rule.
  *
@@ -9,9 +13,28 @@ package autoassign.config;
  * @param nesterov        false
  * @param normDecayMult   {@code paramwise_cfg.norm_decay_mult}: decay multiplier of GN/BN weight and bias (0)
  * @param clipGradMaxNorm {@code clip_grad.max_norm}, or 0 for no clipping (the AutoAssign config has none)
+ * @param biasLrMult      {@code paramwise_cfg.bias_lr_mult}: lr multiplier of biases other than norms' (1)
+ * @param biasDecayMult   {@code paramwise_cfg.bias_decay_mult}: decay multiplier of those biases (1)
+ * @param customKeys      {@code paramwise_cfg.custom_keys}, in MMEngine's matching order (longest key first, then
+ *                        alphabetical): the first key contained in a parameter's name sets its multipliers, and the
+ *                        bias / norm rules do not apply to it
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
-                          double clipGradMaxNorm) {
+                          double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys) {
+
+    public OptimConfig {
+        customKeys = List.copyOf(customKeys);
+    }
+
+    /** The plain SGD of the recipe's kind: no bias rule, no custom keys. */
+    public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
+                       double clipGradMaxNorm) {
+        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, 1, List.of());
+    }
+
+    /** One {@code custom_keys} entry: parameters whose name contains {@code key} get these multipliers. */
+    public record CustomKey(String key, double lrMult, double decayMult) {}
+
     static OptimConfig from(ConfigNode n) {
         n.fixed("type", "OptimWrapper");
         ConfigNode o = n.requiredChild("optimizer");
@@ -25,6 +48,24 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         o.finish();
         ConfigNode p = n.child("paramwise_cfg");
         double ndm = p.nonNegative("norm_decay_mult", p.number("norm_decay_mult", 1.0));
+        double blm = p.nonNegative("bias_lr_mult", p.number("bias_lr_mult", 1.0));
+        double bdm = p.nonNegative("bias_decay_mult", p.number("bias_decay_mult", 1.0));
+        // the model has no depth-wise or deformable convolution: those rules have nothing to act on
+        p.nonNegative("dwconv_decay_mult", p.number("dwconv_decay_mult", 1.0));
+        p.nonNegative("dcn_offset_lr_mult", p.number("dcn_offset_lr_mult", 1.0));
+        p.bool("bypass_duplicate", false);
+        List<CustomKey> custom = new ArrayList<>();
+        ConfigNode ck = p.child("custom_keys");
+        for (String key : ck.keys()) {
+            ConfigNode k = ck.child(key);
+            custom.add(new CustomKey(key, k.nonNegative("lr_mult", k.number("lr_mult", 1.0)),
+                    k.nonNegative("decay_mult", k.number("decay_mult", 1.0))));
+            k.finish();
+        }
+        ck.finish();
+        // MMEngine's order: sorted by name, then (stably) by length, longest first
+        custom.sort(Comparator.comparing(CustomKey::key));
+        custom.sort(Comparator.comparingInt((CustomKey c) -> c.key().length()).reversed());
         p.finish();
         double clip = 0;
         if (n.has("clip_grad")) {
@@ -34,6 +75,6 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
             c.finish();
         } else n.raw("clip_grad");
         n.finish();
-        return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip);
+        return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom);
     }
 }

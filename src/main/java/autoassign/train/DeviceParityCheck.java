@@ -50,7 +50,7 @@ public final class DeviceParityCheck {
     private static double[][] losses(Config cfg, Batch b, Device device, int steps) {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         model.to(device);
-        Sgd sgd = new Sgd(Trainer.parameterGroups(model, cfg.optimWrapper().weightDecay(), cfg.optimWrapper().normDecayMult()),
+        Sgd sgd = new Sgd(OptimizerGroups.of(model, cfg.optimWrapper()),
                 (float) cfg.optimWrapper().momentum());
         double[][] out = new double[steps][];
         for (int s = 0; s < steps; s++) {

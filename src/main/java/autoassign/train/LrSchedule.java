@@ -11,15 +11,18 @@ import java.util.List;
  * The learning rate of MMEngine's {@code param_scheduler} list, stepped as its runner steps it (AA_5 §4): each
  * scheduler is built in list order and steps once when built; then iteration-based ones step after every
  * iteration and epoch-based ones after every epoch, each changing the value the others left (MMEngine's chainable
- * form, so a warm-up and a decay compose). {@link #lr()} is the rate of the next iteration.
+ * form, so a warm-up and a decay compose). {@link #lr()} is the rate of the next iteration. Parameter groups with an
+ * lr multiplier ({@code paramwise_cfg}) are followed separately, as MMEngine's param groups are: their base is
+ * {@code lr × mult}, which matters where a scheduler is not a pure multiplication (an absolute {@code eta_min}).
  *
  * <p>For the recipe (LinearLR over 1000 iterations from 0.001, MultiStepLR at epochs 8 and 11) the rate of
  * 0-based iteration i in 0-based epoch e is base·(0.001 + 0.999·min(i, 999)/999)·0.1^(milestones ≤ e).
  */
 public final class LrSchedule {
-    private final double base;
+    private final double[] mults; // mults[0] = 1: the optimizer's own lr
+    private final double[] base;
+    private final double[] lr;
     private final List<Scheduler> schedulers = new ArrayList<>();
-    private double lr;
 
     /**
      * @param baseLr      the optimizer's lr ({@code initial_lr} of MMEngine's param group)
@@ -28,10 +31,18 @@ public final class LrSchedule {
      * @param epochLength iterations in an epoch ({@code len(train_dataloader)}), for {@code convert_to_iter_based}
      */
     public LrSchedule(double baseLr, SchedulerConfig cfg, int maxEpochs, long maxIters, int epochLength) {
+        this(baseLr, new double[0], cfg, maxEpochs, maxIters, epochLength);
+    }
+
+    /** @param lrMults the learning-rate multipliers of the optimizer's groups (1 is always followed) */
+    public LrSchedule(double baseLr, double[] lrMults, SchedulerConfig cfg, int maxEpochs, long maxIters, int epochLength) {
         if (baseLr <= 0 || !Double.isFinite(baseLr)) throw new IllegalArgumentException("lr must be positive, got " + baseLr);
         if (epochLength < 1) throw new IllegalArgumentException("an epoch must have at least one iteration, got " + epochLength);
-        this.base = baseLr;
-        this.lr = baseLr;
+        this.mults = java.util.stream.DoubleStream.concat(java.util.stream.DoubleStream.of(1.0),
+                java.util.Arrays.stream(lrMults)).distinct().toArray();
+        this.base = new double[mults.length];
+        for (int g = 0; g < mults.length; g++) base[g] = baseLr * mults[g];
+        this.lr = base.clone();
         for (Entry e : cfg.entries()) {
             Scheduler s = new Scheduler(e, maxEpochs, maxIters, epochLength);
             schedulers.add(s);
@@ -40,7 +51,13 @@ public final class LrSchedule {
     }
 
     /** The learning rate of the next iteration. */
-    public double lr() { return lr; }
+    public double lr() { return lr[0]; }
+
+    /** The learning rate of the next iteration for a group with this multiplier (one given to the constructor). */
+    public double lr(double lrMult) {
+        for (int g = 0; g < mults.length; g++) if (mults[g] == lrMult) return lr[g];
+        throw new IllegalArgumentException("no parameter group with lr multiplier " + lrMult);
+    }
 
     /** After an iteration (skipped or not): the iteration-based schedulers step, in order. */
     public void afterIter() {
@@ -82,12 +99,12 @@ public final class LrSchedule {
             globalStep++;
             if (globalStep >= begin && globalStep < end) {
                 lastStep++;
-                lr = next(lr, lastStep);
+                for (int g = 0; g < lr.length; g++) lr[g] = next(lr[g], base[g], lastStep);
             }
         }
 
         /** MMEngine's {@code _get_value}: the value after step k (k = 0 when the scheduler starts). */
-        double next(double v, long k) {
+        double next(double v, double base, long k) {
             long total = end - begin - 1;
             if (rule instanceof Rule.Linear r) {
                 if (k == 0) return v * r.startFactor();

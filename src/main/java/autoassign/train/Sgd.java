@@ -9,31 +9,60 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * torch.optim.SGD with momentum, dampening 0, no Nesterov and coupled weight decay, one group per tensor
  * (AA_5 §3): g' = g + λθ; buf = g' on the first step, else momentum·buf + g'; θ −= lr·buf.
- * Tensors without a gradient are skipped (their buffer is left as it is).
+ * Tensors without a gradient are skipped (their buffer is left as it is). With a {@code clip_grad.max_norm}, the
+ * gradients are first scaled as {@code torch.nn.utils.clip_grad_norm_} does (MMEngine's OptimWrapper).
  */
 public final class Sgd {
-    /** One optimised tensor and its weight decay. */
-    public record Group(String name, Tensor param, float weightDecay) {}
+    /**
+     * One optimised tensor, its weight decay and its learning-rate multiplier ({@code paramwise_cfg}: the
+     * tensor's lr is the schedule's lr for a base of {@code lr × lrMult}).
+     */
+    public record Group(String name, Tensor param, float weightDecay, double lrMult) {
+        public Group(String name, Tensor param, float weightDecay) { this(name, param, weightDecay, 1.0); }
+    }
 
     private final List<Group> groups;
     private final float momentum;
+    private final double maxGradNorm;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private double lastGradNorm = Double.NaN;
 
     public Sgd(List<Group> groups, float momentum) {
+        this(groups, momentum, 0);
+    }
+
+    /** @param maxGradNorm {@code clip_grad.max_norm} (L2 over all gradients), or 0: no clipping */
+    public Sgd(List<Group> groups, float momentum, double maxGradNorm) {
         this.groups = List.copyOf(groups);
         this.momentum = momentum;
+        this.maxGradNorm = maxGradNorm;
     }
 
     public List<Group> groups() { return groups; }
 
-    /** Applies one step at learning rate {@code lr} using each parameter's current gradient. */
+    /** The distinct learning-rate multipliers of the groups, in first-seen order. */
+    public double[] lrMults() {
+        return groups.stream().mapToDouble(Group::lrMult).distinct().toArray();
+    }
+
+    /** The total gradient norm the last step clipped against (NaN without clipping). */
+    public double lastGradNorm() { return lastGradNorm; }
+
+    /** Applies one step at learning rate {@code lr} (times each group's multiplier) using the current gradients. */
     public void step(float lr) {
-        // one sgdStepAll per backend (one launch on a GPU), tensors in group order
-        Map<Backend, List<SgdUpdate>> byBackend = new LinkedHashMap<>();
+        step(mult -> lr * mult);
+    }
+
+    /** Applies one step, each group at {@code lrOfMult(its lrMult)}, using each parameter's current gradient. */
+    public void step(DoubleUnaryOperator lrOfMult) {
+        if (maxGradNorm > 0) clipGradients();
+        // one sgdStepAll per backend and learning rate (one launch on a GPU for the usual single rate), group order
+        Map<Backend, Map<Float, List<SgdUpdate>>> byBackend = new LinkedHashMap<>();
         for (Group g : groups) {
             Tensor grad = g.param.grad();
             if (grad == null) continue;
@@ -43,12 +72,36 @@ public final class Sgd {
                 buf = g.param.backend().zeros(g.param.shape()).keep(); // persistent: outlives the step's memory scope
                 buffers.put(g.name, buf);
             }
-            byBackend.computeIfAbsent(g.param.backend(), b -> new ArrayList<>())
+            float lr = (float) lrOfMult.applyAsDouble(g.lrMult);
+            byBackend.computeIfAbsent(g.param.backend(), b -> new LinkedHashMap<>()).computeIfAbsent(lr, k -> new ArrayList<>())
                     .add(new SgdUpdate(g.param, grad, buf, g.weightDecay, first));
         }
         for (var e : byBackend.entrySet()) {
-            e.getKey().sgdStepAll(e.getValue(), lr, momentum);
-            for (SgdUpdate u : e.getValue()) u.param().bumpVersion();
+            for (var byLr : e.getValue().entrySet()) {
+                e.getKey().sgdStepAll(byLr.getValue(), byLr.getKey(), momentum);
+                for (SgdUpdate u : byLr.getValue()) u.param().bumpVersion();
+            }
+        }
+    }
+
+    /**
+     * {@code clip_grad_norm_(params, maxGradNorm)}: the L2 norm over every gradient (the norm of the per-tensor
+     * norms); when it exceeds the limit, every gradient is multiplied by {@code max / (norm + 1e-6)}.
+     */
+    private void clipGradients() {
+        double sq = 0;
+        for (Group g : groups) {
+            Tensor grad = g.param.grad();
+            if (grad == null) continue;
+            double n = Math.sqrt(grad.backend().dot(grad, grad).item());
+            sq += n * n;
+        }
+        lastGradNorm = Math.sqrt(sq);
+        double coef = maxGradNorm / (lastGradNorm + 1e-6);
+        if (!(coef < 1)) return;
+        for (Group g : groups) {
+            Tensor grad = g.param.grad();
+            if (grad != null) g.param.setGrad(grad.backend().mulScalar(grad, (float) coef));
         }
     }
 

@@ -67,7 +67,7 @@ public final class StepBenchmark {
         model.to(device);
         Backend be = model.stateDict().values().iterator().next().backend();
         Batch b = randomBatch(batch, h, w, cfg.model().bboxHead().numClasses(), 0);
-        Sgd sgd = new Sgd(Trainer.parameterGroups(model, cfg.optimWrapper().weightDecay(), cfg.optimWrapper().normDecayMult()),
+        Sgd sgd = new Sgd(OptimizerGroups.of(model, cfg.optimWrapper()),
                 (float) cfg.optimWrapper().momentum());
         PostProcessConfig post = Inference.postProcessConfig(cfg.model().testCfg());
         // inputs uploaded once, before timing, as the PyTorch script does (in training the next batch's upload

@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleUnaryOperator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -212,7 +213,8 @@ public final class Trainer {
                     + classes + " (set it in the config)");
         out.println("data: " + trainSet.size() + " train images (" + trainSet.annotationFile() + "), " + valSet.size() + " val images");
 
-        Sgd sgd = new Sgd(parameterGroups(model), (float) cfg.optimWrapper().momentum());
+        Sgd sgd = new Sgd(OptimizerGroups.of(model, cfg.optimWrapper()), (float) cfg.optimWrapper().momentum(),
+                cfg.optimWrapper().clipGradMaxNorm());
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
         CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts(), datasetMeta);
@@ -260,7 +262,7 @@ public final class Trainer {
             long maxIters = iterLoop ? cfg.runtime().maxIters() : (long) epochs * epochLength;
             // an iteration-based loop runs over as many passes of the data as its iterations need
             int passes = iterLoop ? (int) ((maxIters + epochLength - 1) / epochLength) : epochs;
-            LrSchedule schedule = new LrSchedule(baseLr, cfg.paramScheduler(), epochs, maxIters, epochLength);
+            LrSchedule schedule = new LrSchedule(baseLr, sgd.lrMults(), cfg.paramScheduler(), epochs, maxIters, epochLength);
             if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
             else schedule.fastForward(startEpoch, epochLength, skipIters);
             for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
@@ -276,7 +278,7 @@ public final class Trainer {
                         double dataTime = (System.nanoTime() - dataStart) / 1e9;
                         long t0 = System.nanoTime();
                         double lr = schedule.lr();
-                        StepLosses losses = step(model, sgd, batch, device, (float) lr, comm, buckets);
+                        StepLosses losses = step(model, sgd, batch, device, schedule::lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
                         iterInEpoch++;
                         if (losses.badTerm() != null) {
@@ -409,10 +411,16 @@ public final class Trainer {
      */
     public static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr,
                                   Communicator comm, GradientBuckets buckets) {
+        return step(model, sgd, batch, device, mult -> lr * mult, comm, buckets);
+    }
+
+    /** As above, each parameter group at {@code lrOfMult(its lr multiplier)} (the schedule's per-group rates). */
+    static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, DoubleUnaryOperator lrOfMult,
+                           Communicator comm, GradientBuckets buckets) {
         // every device buffer of the step (activations, gradients, loss state) is released when it ends: after
         // the SGD update nothing of it is needed (the losses are host doubles); momentum buffers are kept by Sgd
         try (MemoryScope ignored = MemoryScope.open()) {
-            return stepInScope(model, sgd, batch.toTensor().to(device), targets(batch), lr, comm, buckets);
+            return stepInScope(model, sgd, batch.toTensor().to(device), targets(batch), lrOfMult, comm, buckets);
         }
     }
 
@@ -423,12 +431,12 @@ public final class Trainer {
      */
     public static StepLosses step(AutoAssignDetector model, Sgd sgd, Tensor images, GroundTruth[] gts, float lr) {
         try (MemoryScope ignored = MemoryScope.open()) {
-            return stepInScope(model, sgd, images, gts, lr, null, null);
+            return stepInScope(model, sgd, images, gts, mult -> lr * mult, null, null);
         }
     }
 
-    private static StepLosses stepInScope(AutoAssignDetector model, Sgd sgd, Tensor images, GroundTruth[] gts, float lr,
-                                          Communicator comm, GradientBuckets buckets) {
+    private static StepLosses stepInScope(AutoAssignDetector model, Sgd sgd, Tensor images, GroundTruth[] gts,
+                                          DoubleUnaryOperator lrOfMult, Communicator comm, GradientBuckets buckets) {
         HeadOutputs o = model.forward(images);
         AutoAssignLoss.Losses l;
         int[] reductions = {0};
@@ -467,7 +475,7 @@ public final class Trainer {
             return new StepLosses(pos, neg, center, bad);
         }
         backward(l, buckets);
-        sgd.step(lr);
+        sgd.step(lrOfMult);
         sgd.zeroGrad();
         return new StepLosses(pos, neg, center, null);
     }
@@ -503,20 +511,6 @@ public final class Trainer {
     }
 
     /** One group per trainable tensor; GN/BN weights and biases get weight decay × norm_decay_mult (AA_5 §2). */
-    static List<Sgd.Group> parameterGroups(AutoAssignDetector model, double wd, double normDecayMult) {
-        Set<String> norms = model.normParameterNames();
-        List<Sgd.Group> groups = new ArrayList<>();
-        model.namedParameters().forEach((name, t) -> {
-            if (t.requiresGrad())
-                groups.add(new Sgd.Group(name, t, (float) (norms.contains(name) ? wd * normDecayMult : wd)));
-        });
-        return groups;
-    }
-
-    private List<Sgd.Group> parameterGroups(AutoAssignDetector model) {
-        return parameterGroups(model, cfg.optimWrapper().weightDecay(), cfg.optimWrapper().normDecayMult());
-    }
-
     private void loadInitialWeights(AutoAssignDetector model) {
         try {
             String ref = opt.pretrained() != null ? opt.pretrained().toString() : cfg.model().backbone().pretrained();

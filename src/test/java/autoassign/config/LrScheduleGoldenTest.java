@@ -48,13 +48,18 @@ class LrScheduleGoldenTest {
         root.set("param_scheduler", c.get("param_scheduler"));
         SchedulerConfig cfg = SchedulerConfig.from(new ConfigNode(name, "", root), "param_scheduler");
         int epochs = c.get("max_epochs").asInt(), length = c.get("epoch_length").asInt();
-        LrSchedule s = new LrSchedule(c.get("base_lr").asDouble(), cfg, epochs, (long) epochs * length, length);
-        JsonNode expected = c.get("lr");
-        assertEquals(epochs * length, expected.size());
+        // optional: several param groups (lr multipliers) and each one's rates
+        double[] mults = c.has("lr_mults") ? JSON.convertValue(c.get("lr_mults"), double[].class) : new double[] {1.0};
+        JsonNode groups = c.has("group_lr") ? c.get("group_lr") : JSON.createArrayNode().add(c.get("lr"));
+        LrSchedule s = new LrSchedule(c.get("base_lr").asDouble(), mults, cfg, epochs, (long) epochs * length, length);
+        assertEquals(epochs * length, c.get("lr").size());
         for (int e = 0, i = 0; e < epochs; e++) {
             for (int k = 0; k < length; k++, i++) {
-                double want = expected.get(i).asDouble();
-                assertEquals(want, s.lr(), 1e-12 * Math.abs(want), name + ": iteration " + i);
+                for (int g = 0; g < mults.length; g++) {
+                    double want = groups.get(g).get(i).asDouble();
+                    assertEquals(want, s.lr(mults[g]), 1e-12 * Math.abs(want), name + ": group " + g + ", iteration " + i);
+                }
+                assertEquals(c.get("lr").get(i).asDouble(), s.lr(), 1e-12 * Math.abs(s.lr()), name + ": iteration " + i);
                 s.afterIter();
             }
             s.afterEpoch();

@@ -103,10 +103,10 @@ class DeviceMemoryTrainTest {
         Device d = dev.device();
 
         AutoAssignDetector cpuModel = new AutoAssignDetector(cfg.model(), 0);
-        Sgd cpuSgd = new Sgd(Trainer.parameterGroups(cpuModel, 1e-4, 0), 0.9f);
+        Sgd cpuSgd = new Sgd(OptimizerGroups.of(cpuModel, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0)), 0.9f);
         AutoAssignDetector devModel = new AutoAssignDetector(cfg.model(), 0);
         devModel.to(d);
-        Sgd devSgd = new Sgd(Trainer.parameterGroups(devModel, 1e-4, 0), 0.9f);
+        Sgd devSgd = new Sgd(OptimizerGroups.of(devModel, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0)), 0.9f);
         assertEquals(withBn, frozenBns(devModel) > 0, "frozen BN layers");
 
         for (int k = 0; k < 3; k++) {

@@ -91,7 +91,7 @@ class HostArrayPoolTest {
 
     private static Run steps(Config cfg, Batch batch) {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
-        Sgd sgd = new Sgd(Trainer.parameterGroups(model, 1e-4, 0), 0.9f);
+        Sgd sgd = new Sgd(OptimizerGroups.of(model, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0)), 0.9f);
         double[] losses = new double[3];
         for (int i = 0; i < losses.length; i++) {
             Trainer.StepLosses l = Trainer.step(model, sgd, batch, Device.CPU, 0.01f);

@@ -32,7 +32,7 @@ class R50Coco128SmokeTest {
         Config cfg = ConfigLoader.loadNamed("autoassign_r50-caffe_fpn_1x_coco", List.of());
         CocoDataset ds = DataSources.load(cfg, true, coco128.toString(), new DataIssues("coco128"));
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
-        Sgd sgd = new Sgd(Trainer.parameterGroups(model, 1e-4, 0), 0.9f);
+        Sgd sgd = new Sgd(OptimizerGroups.of(model, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0)), 0.9f);
         try (DataLoader dl = new DataLoader(ds, DataSources.trainPipeline(cfg), LoaderOptions.train(2, 0, 2));
              DataLoader.Epoch e = dl.epoch(0)) {
             for (int i = 0; i < 2; i++) {

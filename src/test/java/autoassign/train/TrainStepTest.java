@@ -31,7 +31,7 @@ class TrainStepTest {
             batch = e.next();
         }
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
-        Sgd sgd = new Sgd(Trainer.parameterGroups(model, 1e-4, 0), 0.9f);
+        Sgd sgd = new Sgd(OptimizerGroups.of(model, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0)), 0.9f);
         double first = Double.NaN, last = Double.NaN;
         for (int i = 0; i < 8; i++) {
             Trainer.StepLosses l = Trainer.step(model, sgd, batch, Device.CPU, 0.01f);
@@ -48,7 +48,7 @@ class TrainStepTest {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         Set<String> norms = model.normParameterNames();
         int decayed = 0, plain = 0;
-        for (Sgd.Group g : Trainer.parameterGroups(model, 1e-4, 0)) {
+        for (Sgd.Group g : OptimizerGroups.of(model, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0))) {
             if (norms.contains(g.name())) { assertEquals(0f, g.weightDecay(), g.name()); plain++; }
             else { assertEquals(1e-4f, g.weightDecay(), g.name()); decayed++; }
         }

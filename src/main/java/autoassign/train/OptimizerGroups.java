@@ -1,0 +1,40 @@
+package autoassign.train;
+
+import autoassign.config.OptimConfig;
+import autoassign.model.AutoAssignDetector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The optimizer's parameter groups, as MMEngine's {@code DefaultOptimWrapperConstructor} forms them from
+ * {@code paramwise_cfg} (AA_5 §2 for the recipe): every trainable tensor is one group; a {@code custom_keys} entry
+ * contained in its name sets its lr and decay multipliers (the longest key first); otherwise GN/BN weights and biases
+ * decay at {@code norm_decay_mult}, other biases learn at {@code bias_lr_mult} and decay at {@code bias_decay_mult}.
+ * Frozen tensors are in no group.
+ */
+public final class OptimizerGroups {
+    private OptimizerGroups() {}
+
+    public static List<Sgd.Group> of(AutoAssignDetector model, OptimConfig o) {
+        Set<String> norms = model.normParameterNames();
+        double wd = o.weightDecay();
+        List<Sgd.Group> groups = new ArrayList<>();
+        model.namedParameters().forEach((name, t) -> {
+            if (!t.requiresGrad()) return;
+            OptimConfig.CustomKey custom = o.customKeys().stream().filter(k -> name.contains(k.key())).findFirst().orElse(null);
+            boolean norm = norms.contains(name), bias = name.equals("bias") || name.endsWith(".bias");
+            double lrMult, decay;
+            if (custom != null) {
+                lrMult = custom.lrMult();
+                decay = wd * custom.decayMult();
+            } else {
+                lrMult = bias && !norm ? o.biasLrMult() : 1;
+                decay = norm ? wd * o.normDecayMult() : bias ? wd * o.biasDecayMult() : wd;
+            }
+            groups.add(new Sgd.Group(name, t, (float) decay, lrMult));
+        });
+        return groups;
+    }
+}
