@@ -18,9 +18,11 @@ import java.util.List;
  * @param customKeys      {@code paramwise_cfg.custom_keys}, in MMEngine's matching order (longest key first, then
  *                        alphabetical): the first key contained in a parameter's name sets its multipliers, and the
  *                        bias / norm rules do not apply to it
+ * @param accumulativeCounts {@code accumulative_counts}: iterations whose gradients make one update (1)
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
-                          double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys) {
+                          double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
+                          int accumulativeCounts) {
 
     public OptimConfig {
         customKeys = List.copyOf(customKeys);
@@ -29,7 +31,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     /** The plain SGD of the recipe's kind: no bias rule, no custom keys. */
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm) {
-        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, 1, List.of());
+        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, 1, List.of(), 1);
     }
 
     /** One {@code custom_keys} entry: parameters whose name contains {@code key} get these multipliers. */
@@ -74,7 +76,8 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
             if (c.number("norm_type", 2) != 2) throw c.error("norm_type", "only 2 is supported");
             c.finish();
         } else n.raw("clip_grad");
+        int accumulate = n.positive("accumulative_counts", n.integer("accumulative_counts", 1));
         n.finish();
-        return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom);
+        return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate);
     }
 }

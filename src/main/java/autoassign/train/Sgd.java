@@ -15,7 +15,9 @@ import java.util.function.DoubleUnaryOperator;
  * torch.optim.SGD with momentum, dampening 0, no Nesterov and coupled weight decay, one group per tensor
  * (AA_5 §3): g' = g + λθ; buf = g' on the first step, else momentum·buf + g'; θ −= lr·buf.
  * Tensors without a gradient are skipped (their buffer is left as it is). With a {@code clip_grad.max_norm}, the
- * gradients are first scaled as {@code torch.nn.utils.clip_grad_norm_} does (MMEngine's OptimWrapper).
+ * gradients are first scaled as {@code torch.nn.utils.clip_grad_norm_} does (MMEngine's OptimWrapper). With
+ * {@link #accumulate} (MMEngine's {@code accumulative_counts}) the gradients of several iterations are summed, each
+ * divided by the window's length as MMEngine scales the loss, and the update happens once per window.
  */
 public final class Sgd {
     /**
@@ -31,6 +33,9 @@ public final class Sgd {
     private final double maxGradNorm;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private double lastGradNorm = Double.NaN;
+    private int accumulativeCounts = 1;
+    private long innerCount, maxCounts = -1;
+    private final Map<String, Tensor> accumulated = new LinkedHashMap<>();
 
     public Sgd(List<Group> groups, float momentum) {
         this(groups, momentum, 0);
@@ -58,8 +63,27 @@ public final class Sgd {
         step(mult -> lr * mult);
     }
 
-    /** Applies one step, each group at {@code lrOfMult(its lrMult)}, using each parameter's current gradient. */
+    /**
+     * Accumulates gradients over {@code counts} iterations (MMEngine's {@code OptimWrapper(accumulative_counts)}):
+     * iteration i adds its gradients divided by the window's length; the update is made after iterations
+     * {@code counts − 1, 2·counts − 1, …} and after the last one, whose shorter window divides by its own length.
+     *
+     * @param initCount iterations already done (a resumed run)
+     * @param maxCount  iterations of the whole training (-1: unknown, every window full)
+     */
+    public void accumulate(int counts, long initCount, long maxCount) {
+        if (counts < 1) throw new IllegalArgumentException("accumulative_counts must be >= 1, got " + counts);
+        this.accumulativeCounts = counts;
+        this.innerCount = initCount;
+        this.maxCounts = maxCount;
+    }
+
+    /**
+     * Applies one step, each group at {@code lrOfMult(its lrMult)}, using each parameter's current gradient; call it
+     * once per iteration (also for a skipped one, without gradients) so that accumulation windows stay aligned.
+     */
     public void step(DoubleUnaryOperator lrOfMult) {
+        if (accumulativeCounts > 1 && !accumulateAndDecide()) return;
         if (maxGradNorm > 0) clipGradients();
         // one sgdStepAll per backend and learning rate (one launch on a GPU for the usual single rate), group order
         Map<Backend, Map<Float, List<SgdUpdate>>> byBackend = new LinkedHashMap<>();
@@ -82,6 +106,31 @@ public final class Sgd {
                 for (SgdUpdate u : byLr.getValue()) u.param().bumpVersion();
             }
         }
+        for (Tensor acc : accumulated.values()) acc.backend().zeroRange(acc, 0, acc.numel()); // the next window
+    }
+
+    /** Adds this iteration's gradients to the window's sums; true when the window ends (its sums become the gradients). */
+    private boolean accumulateAndDecide() {
+        long i = innerCount++;
+        long remainder = maxCounts < 0 ? 0 : maxCounts % accumulativeCounts;
+        double length = maxCounts < 0 || i < maxCounts - remainder ? accumulativeCounts : remainder;
+        for (Group g : groups) {
+            Tensor grad = g.param.grad();
+            if (grad == null) continue;
+            Tensor acc = accumulated.get(g.name);
+            if (acc == null) {
+                acc = g.param.backend().zeros(g.param.shape()).keep(); // persistent: outlives the step's memory scope
+                accumulated.put(g.name, acc);
+            }
+            acc.backend().addInPlace(acc, grad.backend().mulScalar(grad, (float) (1 / length)));
+            g.param.setGrad(null);
+        }
+        if ((i + 1) % accumulativeCounts != 0 && i + 1 != maxCounts) return false;
+        for (Group g : groups) {
+            Tensor acc = accumulated.get(g.name);
+            if (acc != null) g.param.setGrad(acc);
+        }
+        return true;
     }
 
     /**

@@ -263,6 +263,12 @@ public final class Trainer {
             // an iteration-based loop runs over as many passes of the data as its iterations need
             int passes = iterLoop ? (int) ((maxIters + epochLength - 1) / epochLength) : epochs;
             LrSchedule schedule = new LrSchedule(baseLr, sgd.lrMults(), cfg.paramScheduler(), epochs, maxIters, epochLength);
+            int accumulate = cfg.optimWrapper().accumulativeCounts();
+            if (accumulate > 1) {
+                sgd.accumulate(accumulate, globalIter, maxIters);
+                out.println("gradients accumulated over " + accumulate + " iterations: one update per " + accumulate
+                        + " batches of " + batchSize + (replica != null ? " per worker" : ""));
+            }
             if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
             else schedule.fastForward(startEpoch, epochLength, skipIters);
             for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
@@ -453,6 +459,7 @@ public final class Trainer {
             if (!isNonFinite(e)) throw e;
             Graph.clear();
             sgd.zeroGrad();
+            sgd.step(lrOfMult); // no gradient: nothing moves; keeps an accumulation window in step
             if (comm != null) {
                 // keep the collectives in step with the other workers: the normalisers' all-reduce, the losses'
                 if (reductions[0] == 0) comm.allReduceSum(new double[2]);
@@ -472,6 +479,7 @@ public final class Trainer {
         if (bad != null) {
             Graph.clear();
             sgd.zeroGrad();
+            sgd.step(lrOfMult); // no gradient: nothing moves; keeps an accumulation window in step
             return new StepLosses(pos, neg, center, bad);
         }
         backward(l, buckets);

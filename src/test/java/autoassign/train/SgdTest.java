@@ -52,6 +52,32 @@ class SgdTest {
         assertArrayEquals(new float[] {1f, 2f}, p.data());
     }
 
+    @Test
+    void accumulationUpdatesOncePerWindowWithTheMeanGradient() {
+        float[] init = {0.5f, -1.25f};
+        Tensor acc = Tensor.of(init.clone(), 2).setRequiresGrad(true);
+        Tensor ref = Tensor.of(init.clone(), 2).setRequiresGrad(true);
+        Sgd accumulating = new Sgd(List.of(new Sgd.Group("p", acc, 1e-4f)), 0.9f);
+        accumulating.accumulate(2, 0, 5); // windows {0, 1}, {2, 3}, and the last {4} alone
+        Sgd plain = new Sgd(List.of(new Sgd.Group("p", ref, 1e-4f)), 0.9f);
+        float[][] g = {{0.1f, -0.2f}, {0.3f, 0.4f}, {-0.5f, 0.1f}, {0.2f, 0.2f}, {0.7f, -0.3f}};
+        for (int i = 0; i < 5; i++) {
+            acc.setGrad(Tensor.of(g[i].clone(), 2));
+            float[] before = acc.data().clone();
+            accumulating.step(0.1f);
+            accumulating.zeroGrad();
+            if (i % 2 == 0 && i < 4) assertArrayEquals(before, acc.data(), "no update inside a window (iteration " + i + ")");
+        }
+        // the plain optimizer with each window's mean gradient: (g0+g1)/2, (g2+g3)/2, g4
+        float[][] means = {{(g[0][0] + g[1][0]) / 2, (g[0][1] + g[1][1]) / 2}, {(g[2][0] + g[3][0]) / 2, (g[2][1] + g[3][1]) / 2}, g[4]};
+        for (float[] m : means) {
+            ref.setGrad(Tensor.of(m.clone(), 2));
+            plain.step(0.1f);
+            plain.zeroGrad();
+        }
+        assertArrayEquals(ref.data(), acc.data(), 1e-7f);
+    }
+
     private static double[] toDouble(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) d[i] = f[i];

@@ -125,6 +125,25 @@ class TrainLoopTest {
     }
 
     @Test
+    void accumulatedGradientsUpdateEverySecondIteration() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("optim_wrapper.accumulative_counts=2",
+                "train_cfg.max_epochs=1", "default_hooks.checkpoint.by_epoch=false", "default_hooks.checkpoint.interval=1"));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Path wd = tmp.resolve("acc");
+        Trainer.Result r = new Trainer(cfg, options(wd), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        assertEquals(4, r.iterations());
+        assertTrue(Double.isFinite(r.lastLoss()));
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("gradients accumulated over 2 iterations"), log.toString(StandardCharsets.UTF_8));
+        var init = new autoassign.model.AutoAssignDetector(cfg.model(), cfg.runtime().seed()).stateDict();
+        var first = autoassign.io.Safetensors.read(wd.resolve("iter_1.safetensors")).tensors();
+        var second = autoassign.io.Safetensors.read(wd.resolve("iter_2.safetensors")).tensors();
+        String w = "bbox_head.conv_cls.weight";
+        assertArrayEquals(init.get(w).data(), first.get(w).toFloatArray(), 0f, "no update after the first iteration of a window");
+        assertFalse(java.util.Arrays.equals(first.get(w).toFloatArray(), second.get(w).toFloatArray()), "one update after the second");
+    }
+
+    @Test
     void loopMistakesAreOneLineErrors() throws Exception {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));
