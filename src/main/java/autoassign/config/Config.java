@@ -103,11 +103,6 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
             h.integer("interval", 50);
             h.finish();
         }
-        ConfigNode lp = root.child("log_processor");
-        lp.fixed("type", "LogProcessor");
-        lp.positive("window_size", lp.integer("window_size", 10));
-        lp.bool("by_epoch", true);
-        lp.finish();
     }
 
     /** What MMEngine's loops would silently run differently from what the config says. */

@@ -11,6 +11,10 @@ package autoassign.config;
  *                           iteration-based loop (MMEngine's default 1000); always after the last one
  * @param valBegin           {@code train_cfg.val_begin}: the first epoch (iteration) that may be evaluated (1)
  * @param logInterval        {@code default_hooks.logger.interval}: log every this many iterations (50)
+ * @param logWindow          {@code log_processor.window_size}: logged values are means over this many iterations
+ *                           (MMEngine's default 10; MMDetection's default_runtime.py sets 50)
+ * @param logByEpoch         {@code log_processor.by_epoch}: log lines count {@code Epoch(train) [e][i/n]} (true) or
+ *                           {@code Iter(train) [i/n]} (MMDetection's iteration configs set false)
  * @param checkpointInterval {@code default_hooks.checkpoint.interval} in epochs (1), or in iterations when
  *                           {@code checkpointByEpoch} is false
  * @param checkpointByEpoch  {@code default_hooks.checkpoint.by_epoch} (true; must be false in an iteration-based loop):
@@ -29,7 +33,8 @@ package autoassign.config;
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
  *                           and not used (the engine picks NCCL on GPUs and in-process workers on the CPU).
  */
-public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval,
+public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval, int logWindow,
+                            boolean logByEpoch,
                             int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, boolean cudnnBenchmark) {
@@ -55,6 +60,11 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         logger.fixed("type", "LoggerHook");
         int log = logger.positive("interval", logger.integer("interval", 50));
         logger.finish();
+        ConfigNode lp = root.child("log_processor");
+        lp.fixed("type", "LogProcessor");
+        int window = lp.positive("window_size", lp.integer("window_size", 10));
+        boolean logByEpoch = lp.bool("by_epoch", true);
+        lp.finish();
         ConfigNode ck = hooks.child("checkpoint");
         ck.fixed("type", "CheckpointHook");
         int ckInt = ck.positive("interval", ck.integer("interval", 1));
@@ -69,7 +79,14 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
             throw ck.error("save_best", "must be auto or one of " + String.join(", ", BEST_METRICS) + ", got '" + best + "'");
         boolean greater = ck.choice("rule", "greater", "greater", "less").equals("greater");
         ck.finish();
-        for (String k : new String[] {"timer", "param_scheduler", "sampler_seed", "visualization"}) hooks.raw(k); // MMDetection's, no-ops here
+        for (String k : new String[] {"timer", "param_scheduler", "sampler_seed"}) hooks.raw(k); // what the loop does anyway
+        ConfigNode vis = hooks.child("visualization");
+        vis.choice("type", "DetVisualizationHook", "DetVisualizationHook");
+        if (vis.bool("draw", false))
+            throw vis.error("draw", "drawing detections during validation is not supported: eval --show-dir DIR draws a "
+                    + "checkpoint's detections on the test images");
+        for (String k : new String[] {"interval", "score_thr", "show", "wait_time", "test_out_dir"}) vis.raw(k);
+        vis.finish();
         hooks.finish();
         ConfigNode r = root.child("randomness");
         long seed = r.longValue("seed", 0);
@@ -88,6 +105,6 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, cudnnBenchmark);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, cudnnBenchmark);
     }
 }

@@ -1,40 +1,56 @@
 package autoassign.train;
 
 /**
- * Means of the scalars logged every N iterations over the iterations since the last log line, as MMEngine's
- * LogProcessor does (window_size 10 = the logger interval): one noisy batch does not make the logged curve.
- * Skipped (non-finite) steps count for time but not for the losses.
+ * Means of the logged scalars over the last {@code window_size} iterations, as MMEngine's LogProcessor smooths
+ * them (its history outlives log lines and epochs): one noisy batch does not make the logged curve. Skipped
+ * (non-finite) steps count for time but not for the losses; the gradient norm counts where there was one.
  */
 final class LogWindow {
-    private int steps, finite;
-    private double time, dataTime, pos, neg, center;
+    private final int size;
+    private final double[] time, dataTime, pos, neg, center, gradNorm;
+    private long steps;
 
-    void add(Trainer.StepLosses l, double iterTime, double dataSeconds) {
-        steps++;
-        time += iterTime;
-        dataTime += dataSeconds;
-        if (l.badTerm() == null) {
-            finite++;
-            pos += l.pos();
-            neg += l.neg();
-            center += l.center();
-        }
+    LogWindow(int size) {
+        if (size < 1) throw new IllegalArgumentException("window size must be >= 1, got " + size);
+        this.size = size;
+        time = new double[size];
+        dataTime = new double[size];
+        pos = new double[size];
+        neg = new double[size];
+        center = new double[size];
+        gradNorm = new double[size];
     }
 
-    double time() { return steps == 0 ? 0 : time / steps; }
+    void add(Trainer.StepLosses l, double iterTime, double dataSeconds, double gradNormOrNaN) {
+        int k = (int) (steps++ % size);
+        time[k] = iterTime;
+        dataTime[k] = dataSeconds;
+        boolean ok = l.badTerm() == null;
+        pos[k] = ok ? l.pos() : Double.NaN;
+        neg[k] = ok ? l.neg() : Double.NaN;
+        center[k] = ok ? l.center() : Double.NaN;
+        gradNorm[k] = gradNormOrNaN;
+    }
 
-    double dataTime() { return steps == 0 ? 0 : dataTime / steps; }
+    /** Mean of the finite values among the last min(steps, size) entries (NaN when there is none). */
+    private double mean(double[] v) {
+        int n = (int) Math.min(steps, size), finite = 0;
+        double s = 0;
+        for (int i = 0; i < n; i++) if (Double.isFinite(v[i])) { s += v[i]; finite++; }
+        return finite == 0 ? Double.NaN : s / finite;
+    }
 
-    double pos() { return finite == 0 ? Double.NaN : pos / finite; }
+    double time() { return steps == 0 ? 0 : mean(time); }
 
-    double neg() { return finite == 0 ? Double.NaN : neg / finite; }
+    double dataTime() { return steps == 0 ? 0 : mean(dataTime); }
 
-    double center() { return finite == 0 ? Double.NaN : center / finite; }
+    double pos() { return mean(pos); }
+
+    double neg() { return mean(neg); }
+
+    double center() { return mean(center); }
+
+    double gradNorm() { return mean(gradNorm); }
 
     double loss() { return pos() + neg() + center(); }
-
-    void reset() {
-        steps = finite = 0;
-        time = dataTime = pos = neg = center = 0;
-    }
 }

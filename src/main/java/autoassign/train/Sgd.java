@@ -139,13 +139,15 @@ public final class Sgd {
      */
     private void clipGradients() {
         double sq = 0;
+        boolean any = false;
         for (Group g : groups) {
             Tensor grad = g.param.grad();
             if (grad == null) continue;
             double n = Math.sqrt(grad.backend().dot(grad, grad).item());
             sq += n * n;
+            any = true;
         }
-        lastGradNorm = Math.sqrt(sq);
+        lastGradNorm = any ? Math.sqrt(sq) : Double.NaN; // a skipped step has no norm to log
         double coef = maxGradNorm / (lastGradNorm + 1e-6);
         if (!(coef < 1)) return;
         for (Group g : groups) {

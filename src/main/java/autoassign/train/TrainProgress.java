@@ -12,19 +12,28 @@ import java.util.Map;
 /**
  * What a person watching a training sees: on a terminal, a progress bar with ETA and the running losses; always,
  * every log interval, a line in MMDetection's format
- * ({@code Epoch(train) [1][ 10/80]  lr: ...  eta: ...  time: ...  data_time: ...  memory: ...  loss: ...}).
+ * ({@code Epoch(train) [1][ 10/80]  lr: ...  eta: ...  time: ...  data_time: ...  memory: ...  loss: ...}, or
+ * {@code Iter(train) [ 10/90000] ...} when the log processor counts iterations).
  */
 final class TrainProgress implements AutoCloseable {
     private final PrintStream out;
     private final int epoch, epochs, planned;
+    private final long maxIters;
+    private final boolean byEpoch;
     private final ProgressBar bar;
     private double avgIterTime = -1;
 
-    TrainProgress(PrintStream out, int epoch, int epochs, int planned) {
+    /**
+     * @param maxIters iterations of the whole run (the ETA and {@code Iter(train)} lines count them)
+     * @param byEpoch  {@code log_processor.by_epoch}: lines count epochs and iterations within them
+     */
+    TrainProgress(PrintStream out, int epoch, int epochs, int planned, long maxIters, boolean byEpoch) {
         this.out = out;
         this.epoch = epoch;
         this.epochs = epochs;
         this.planned = planned;
+        this.maxIters = maxIters;
+        this.byEpoch = byEpoch;
         this.bar = System.console() == null ? null : new ProgressBarBuilder()
                 .setTaskName("epoch " + (epoch + 1) + "/" + epochs)
                 .setInitialMax(planned)
@@ -43,18 +52,21 @@ final class TrainProgress implements AutoCloseable {
     }
 
     /** Seconds left in the whole run at the current pace. */
-    private long etaSeconds(int iterInEpoch) {
-        long left = (long) (planned - iterInEpoch) + (long) (epochs - epoch - 1) * planned;
-        return Math.round(Math.max(0, avgIterTime) * left);
+    private long etaSeconds(long globalIter) {
+        return Math.round(Math.max(0, avgIterTime) * Math.max(0, maxIters - globalIter));
     }
 
     void logLine(int iterInEpoch, long globalIter, Map<String, Object> rec) {
-        long eta = etaSeconds(iterInEpoch);
+        long eta = etaSeconds(globalIter);
+        String where = byEpoch
+                ? String.format(Locale.ROOT, "Epoch(train) [%d][%" + Integer.toString(planned).length() + "d/%d]", epoch + 1, iterInEpoch, planned)
+                : String.format(Locale.ROOT, "Iter(train) [%" + Long.toString(maxIters).length() + "d/%d]", globalIter, maxIters);
+        String grad = rec.get("grad_norm") instanceof Double g ? String.format(Locale.ROOT, "  grad_norm: %.4f", g) : "";
         String line = String.format(Locale.ROOT,
-                "Epoch(train) [%d][%" + Integer.toString(planned).length() + "d/%d]  lr: %.4e  eta: %d:%02d:%02d  time: %.4f"
-                        + "  data_time: %.4f  memory: %d  loss: %.4f  loss_pos: %.4f  loss_neg: %.4f  loss_center: %.4f",
-                epoch + 1, iterInEpoch, planned, (double) rec.get("lr"), eta / 3600, eta / 60 % 60, eta % 60,
-                (double) rec.get("time"), (double) rec.get("data_time"), (long) rec.get("memory_mb"),
+                "%s  lr: %.4e  eta: %d:%02d:%02d  time: %.4f  data_time: %.4f  memory: %d%s  loss: %.4f  loss_pos: %.4f"
+                        + "  loss_neg: %.4f  loss_center: %.4f",
+                where, (double) rec.get("lr"), eta / 3600, eta / 60 % 60, eta % 60,
+                (double) rec.get("time"), (double) rec.get("data_time"), (long) rec.get("memory_mb"), grad,
                 (double) rec.get("loss"), (double) rec.get("loss_pos"), (double) rec.get("loss_neg"), (double) rec.get("loss_center"));
         if (bar != null) bar.pause();
         out.println(line);

@@ -271,13 +271,14 @@ public final class Trainer {
             }
             if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
             else schedule.fastForward(startEpoch, epochLength, skipIters);
+            LogWindow window = new LogWindow(cfg.runtime().logWindow());
             for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
                 int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + maxIters - globalIter);
                 long epochStart = System.nanoTime();
                 int iterInEpoch = 0;
-                try (DataLoader.Epoch it = loader.epoch(epoch); TrainProgress progress = new TrainProgress(out, epoch, passes, planned)) {
+                try (DataLoader.Epoch it = loader.epoch(epoch);
+                     TrainProgress progress = new TrainProgress(out, epoch, passes, planned, maxIters, cfg.runtime().logByEpoch())) {
                     long dataStart = System.nanoTime();
-                    LogWindow window = new LogWindow();
                     while (iterInEpoch < planned && allAgree(it.hasNext())) {
                         Batch batch = it.next();
                         if (iterInEpoch < skipIters) { iterInEpoch++; dataStart = System.nanoTime(); continue; }
@@ -303,7 +304,7 @@ public final class Trainer {
                         globalIter++;
                         schedule.afterIter();
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
-                        window.add(losses, iterTime, dataTime);
+                        window.add(losses, iterTime, dataTime, sgd.lastGradNorm());
                         if (iterInEpoch % cfg.runtime().logInterval() == 0 || iterInEpoch == planned) {
                             Map<String, Object> rec = new LinkedHashMap<>();
                             rec.put("mode", "train");
@@ -313,11 +314,11 @@ public final class Trainer {
                             rec.put("time", window.time());
                             rec.put("data_time", window.dataTime());
                             rec.put("memory_mb", memoryMb(device));
+                            if (cfg.optimWrapper().clipGradMaxNorm() > 0) rec.put("grad_norm", window.gradNorm());
                             rec.put("loss", window.loss());
                             rec.put("loss_pos", window.pos());
                             rec.put("loss_neg", window.neg());
                             rec.put("loss_center", window.center());
-                            window.reset();
                             if (metrics != null) metrics.log(rec);
                             progress.logLine(iterInEpoch, globalIter, rec);
                         }

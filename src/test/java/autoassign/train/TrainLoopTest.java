@@ -70,10 +70,15 @@ class TrainLoopTest {
 
     @Test
     void iterationLoopCountsCheckpointsValidationAndRatesInIterations() throws Exception {
-        Config cfg = iterConfig(7);
+        Config cfg = iterConfig(7, "log_processor={type: LogProcessor, by_epoch: false, window_size: 2}",
+                "optim_wrapper.clip_grad={max_norm: 35, norm_type: 2}");
         assertTrue(cfg.runtime().iterBased());
         Path wd = tmp.resolve("iter");
-        Trainer.Result r = train(cfg, options(wd));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(cfg, options(wd), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("Iter(train) [7/7]  lr: "), text);
+        assertTrue(text.contains("  grad_norm: "), "clip_grad logs the gradient norm: " + text);
         assertEquals(7, r.iterations(), "stops after max_iters, in the middle of the second pass");
         assertFalse(r.stoppedEarly());
         for (String f : List.of("iter_2", "iter_4", "iter_6", "iter_7"))
@@ -160,6 +165,10 @@ class TrainLoopTest {
         c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
                 List.of("val_dataloader.sampler.type=InfiniteSampler")));
         assertTrue(c.getMessage().contains("val_dataloader.sampler.type"), c.getMessage());
+        c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("default_hooks.visualization={type: DetVisualizationHook, draw: true}")));
+        assertTrue(c.getMessage().contains("default_hooks.visualization.draw: drawing detections during validation is not supported"),
+                c.getMessage());
     }
 
     private static void assertSameWeights(Path a, Path b) throws Exception {
