@@ -86,11 +86,9 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
     /**
      * Keys of MMDetection's default_runtime.py and dataset files that a config dumped or read from MMDetection
      * carries: accepted with the values that mean nothing here ({@code default_scope: mmdet}, no {@code backend_args},
-     * the log processor, the helper variables {@code dataset_type}, {@code train_pipeline} and
-     * {@code test_pipeline}, and the {@code custom_hooks} whose checks the engine makes anyway:
-     * {@code NumClassCheckHook} (classes against num_classes) and {@code CheckInvalidLossHook} (non-finite losses
-     * stop training)); {@code load_from} and {@code resume} are read by {@link RuntimeConfig}, {@code visualizer} and
-     * {@code vis_backends} by {@link VisualizerConfig}.
+     * the helper variables {@code dataset_type}, {@code train_pipeline} and {@code test_pipeline});
+     * {@code load_from}, {@code resume}, {@code log_processor} and {@code custom_hooks} are read by
+     * {@link RuntimeConfig}, {@code visualizer} and {@code vis_backends} by {@link VisualizerConfig}.
      */
     private static void mmdetectionRuntimeKeys(ConfigNode root) {
         root.choice("default_scope", "mmdet", "mmdet");
@@ -98,11 +96,6 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         if (root.raw("backend_args") != null) throw root.error("backend_args", "only null (local files) is supported");
         root.string("dataset_type", null);
         for (String k : new String[] {"train_pipeline", "test_pipeline"}) root.raw(k);
-        for (ConfigNode h : root.childList("custom_hooks")) { // checks the engine makes anyway
-            h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook");
-            h.integer("interval", 50);
-            h.finish();
-        }
     }
 
     /** What MMEngine's loops would silently run differently from what the config says. */

@@ -28,6 +28,7 @@ package autoassign.config;
  * @param workDir            {@code work_dir} (null: chosen by the CLI)
  * @param loadFrom           {@code load_from}: a checkpoint to start from (the CLI's {@code --load-from} wins); null: none
  * @param resume             {@code resume}: continue from the work dir's latest checkpoint ({@code --resume auto})
+ * @param earlyStopping      a {@code custom_hooks} {@code EarlyStoppingHook}, or null
  * @param cudnnBenchmark     {@code env_cfg.cudnn_benchmark} (false, MMDetection's default): on a GPU, time cuDNN's
  *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
@@ -37,11 +38,19 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             boolean logByEpoch,
                             int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
-                            String loadFrom, boolean resume, boolean cudnnBenchmark) {
+                            String loadFrom, boolean resume, EarlyStopping earlyStopping, boolean cudnnBenchmark) {
 
     /** The metrics {@code default_hooks.checkpoint.save_best} can follow (MMDetection's CocoMetric names), in stats order. */
     public static final java.util.List<String> BEST_METRICS = java.util.List.of("coco/bbox_mAP", "coco/bbox_mAP_50",
             "coco/bbox_mAP_75", "coco/bbox_mAP_s", "coco/bbox_mAP_m", "coco/bbox_mAP_l");
+
+    /**
+     * MMEngine's {@code EarlyStoppingHook} (after each validation): stop when the monitored COCO metric is not
+     * finite ({@code check_finite}), reaches {@code stopping_threshold}, or has not beaten the best so far by
+     * {@code min_delta} for {@code patience} validations in a row.
+     */
+    public record EarlyStopping(String monitor, boolean greater, double minDelta, int patience, Double stoppingThreshold,
+                                boolean checkFinite) {}
 
     /** True for an {@code IterBasedTrainLoop}: training stops after {@link #maxIters()} iterations. */
     public boolean iterBased() { return maxIters > 0; }
@@ -88,6 +97,18 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         for (String k : new String[] {"interval", "score_thr", "show", "wait_time", "test_out_dir"}) vis.raw(k);
         vis.finish();
         hooks.finish();
+        EarlyStopping early = null;
+        for (ConfigNode h : root.childList("custom_hooks")) {
+            String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook");
+            if (type == null) throw h.error("type", "required key is missing");
+            if (type.equals("EarlyStoppingHook")) {
+                if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
+                early = earlyStopping(h);
+            } else {
+                h.integer("interval", 50); // checks the engine makes anyway: classes against num_classes, finite losses
+            }
+            h.finish();
+        }
         ConfigNode r = root.child("randomness");
         long seed = r.longValue("seed", 0);
         boolean det = r.bool("deterministic", false);
@@ -105,6 +126,21 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, cudnnBenchmark);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, cudnnBenchmark);
+    }
+
+    private static EarlyStopping earlyStopping(ConfigNode h) {
+        String monitor = h.string("monitor");
+        if (!BEST_METRICS.contains(monitor))
+            throw h.error("monitor", "must be one of " + String.join(", ", BEST_METRICS) + " (the validation's metrics), got '"
+                    + monitor + "'");
+        // MMEngine infers 'greater' for every name containing mAP
+        boolean greater = h.choice("rule", "greater", "greater", "less").equals("greater");
+        double minDelta = h.nonNegative("min_delta", h.number("min_delta", 0.1));
+        int patience = h.positive("patience", h.integer("patience", 5));
+        Double threshold = h.raw("stopping_threshold") == null ? null : h.number("stopping_threshold");
+        h.bool("strict", false); // the monitored metric always exists here
+        h.raw("priority");       // hook order: the engine runs its checks in one fixed order
+        return new EarlyStopping(monitor, greater, minDelta, patience, threshold, h.bool("check_finite", true));
     }
 }

@@ -272,6 +272,7 @@ public final class Trainer {
             if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
             else schedule.fastForward(startEpoch, epochLength, skipIters);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
+            EarlyStop earlyStop = cfg.runtime().earlyStopping() == null ? null : new EarlyStop(cfg.runtime().earlyStopping());
             for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
                 int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + maxIters - globalIter);
                 long epochStart = System.nanoTime();
@@ -329,8 +330,11 @@ public final class Trainer {
                                     passDone ? 0 : iterInEpoch, globalIter, seed, model, sgd, cfg));
                         }
                         if (iterLoop && globalIter >= cfg.runtime().valBegin()
-                                && (globalIter % cfg.runtime().valInterval() == 0 || lastIter))
+                                && (globalIter % cfg.runtime().valInterval() == 0 || lastIter)) {
                             lastEval = validate(model, valSet, workers, metrics, bestCkpt, epoch + 1, globalIter, globalIter);
+                            stopReason = earlyStopReason(earlyStop, lastEval);
+                            if (stopReason != null) break;
+                        }
                         if (anyAgrees(stopRequested)) {
                             stopAgreed = true;
                             break;
@@ -370,9 +374,11 @@ public final class Trainer {
                     stopReason = "stopped by signal after epoch " + epochsDone;
                     break;
                 }
-                if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valInterval() == 0))
+                if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valInterval() == 0)) {
                     lastEval = validate(model, valSet, workers, metrics, bestCkpt, epochsDone, ckByEpoch ? epochsDone : globalIter,
                             globalIter);
+                    stopReason = earlyStopReason(earlyStop, lastEval);
+                }
             }
             if (metrics != null) {
                 try {
@@ -539,6 +545,18 @@ public final class Trainer {
         } catch (CheckpointException e) {
             throw new UserError(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The {@code EarlyStoppingHook}'s verdict on a validation (rank 0's result; null elsewhere), agreed by every
+     * worker so that all stop together: a reason to stop, or null.
+     */
+    private String earlyStopReason(EarlyStop earlyStop, CocoEvalResult result) {
+        if (earlyStop == null) return null;
+        String reason = result == null ? null : earlyStop.offer(result.stats());
+        if (!anyAgrees(reason != null)) return null;
+        if (reason != null) out.println("early stopping: " + reason);
+        return "early stopping" + (reason != null ? ": " + reason : " (rank 0's decision)");
     }
 
     /**

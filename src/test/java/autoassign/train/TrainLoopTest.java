@@ -149,6 +149,22 @@ class TrainLoopTest {
     }
 
     @Test
+    void earlyStoppingHookEndsTheRunAfterAValidation() throws Exception {
+        TinyTrainConfig.write(tmp);
+        // every mAP is below 2: the threshold of a "less" rule is reached at the first validation (epoch 1 of 2)
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("custom_hooks=[{type: EarlyStoppingHook, "
+                + "monitor: coco/bbox_mAP, rule: less, stopping_threshold: 2.0}]"));
+        Trainer.Result r = train(cfg, options(tmp.resolve("early")));
+        assertEquals(1, r.epochsDone());
+        assertTrue(r.stoppedEarly());
+        assertTrue(r.stopReason().startsWith("early stopping: coco/bbox_mAP = ") && r.stopReason().contains("stopping threshold"),
+                r.stopReason());
+        ConfigException c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("custom_hooks=[{type: EarlyStoppingHook, monitor: loss}]")));
+        assertTrue(c.getMessage().contains("custom_hooks[0].monitor: must be one of coco/bbox_mAP"), c.getMessage());
+    }
+
+    @Test
     void loopMistakesAreOneLineErrors() throws Exception {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));

@@ -1,0 +1,43 @@
+package autoassign.train;
+
+import autoassign.config.RuntimeConfig;
+
+import java.util.Locale;
+
+/** MMEngine's {@code EarlyStoppingHook} decision after each validation ({@link RuntimeConfig.EarlyStopping}). */
+final class EarlyStop {
+    private final RuntimeConfig.EarlyStopping cfg;
+    private final int index;
+    private double best;
+    private int waits;
+
+    EarlyStop(RuntimeConfig.EarlyStopping cfg) {
+        this.cfg = cfg;
+        this.index = BestCheckpoint.statIndex(cfg.monitor());
+        this.best = cfg.greater() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+    }
+
+    private boolean better(double a, double b) { return cfg.greater() ? a > b : a < b; }
+
+    /** Offers a validation's COCO stats; the reason to stop, or null to go on. */
+    String offer(double[] stats) {
+        double score = stats[index];
+        if (cfg.checkFinite() && !Double.isFinite(score))
+            return String.format(Locale.ROOT, "%s = %s is not finite (best so far %.4f)", cfg.monitor(), score, best);
+        if (cfg.stoppingThreshold() != null && better(score, cfg.stoppingThreshold())) {
+            best = score;
+            return String.format(Locale.ROOT, "%s = %.4f reached the stopping threshold %s", cfg.monitor(), score,
+                    cfg.stoppingThreshold());
+        }
+        double delta = cfg.greater() ? cfg.minDelta() : -cfg.minDelta();
+        if (better(best + delta, score)) {
+            if (++waits >= cfg.patience())
+                return String.format(Locale.ROOT, "%s did not improve in the last %d validations (best %.4f)", cfg.monitor(),
+                        waits, best);
+            return null;
+        }
+        best = score;
+        waits = 0;
+        return null;
+    }
+}
