@@ -29,6 +29,7 @@ package autoassign.config;
  * @param loadFrom           {@code load_from}: a checkpoint to start from (the CLI's {@code --load-from} wins); null: none
  * @param resume             {@code resume}: continue from the work dir's latest checkpoint ({@code --resume auto})
  * @param earlyStopping      a {@code custom_hooks} {@code EarlyStoppingHook}, or null
+ * @param ema                a {@code custom_hooks} {@code EMAHook}, or null
  * @param cudnnBenchmark     {@code env_cfg.cudnn_benchmark} (false, MMDetection's default): on a GPU, time cuDNN's
  *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
@@ -38,7 +39,8 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             boolean logByEpoch,
                             int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
-                            String loadFrom, boolean resume, EarlyStopping earlyStopping, boolean cudnnBenchmark) {
+                            String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
+                            boolean cudnnBenchmark) {
 
     /** The metrics {@code default_hooks.checkpoint.save_best} can follow (MMDetection's CocoMetric names), in stats order. */
     public static final java.util.List<String> BEST_METRICS = java.util.List.of("coco/bbox_mAP", "coco/bbox_mAP_50",
@@ -51,6 +53,18 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
      */
     public record EarlyStopping(String monitor, boolean greater, double minDelta, int patience, Double stoppingThreshold,
                                 boolean checkFinite) {}
+
+    /**
+     * MMEngine's {@code EMAHook}: an exponential moving average of the weights, updated after every iteration
+     * ({@code avg += m·(param − avg)}, the first update a copy), used for validation and saved as the checkpoints'
+     * model.
+     *
+     * @param expMomentum {@code ema_type: ExpMomentumEMA}: {@code m = (1 − momentum)·exp(−(1 + steps)/gamma) + momentum};
+     *                    else {@code ExponentialMovingAverage}: {@code m = momentum}
+     * @param interval    update every this many iterations (1)
+     * @param beginIter   before this iteration (or {@code beginEpoch} > 0: epoch) the average just copies the weights
+     */
+    public record Ema(boolean expMomentum, double momentum, double gamma, int interval, int beginIter, int beginEpoch) {}
 
     /** True for an {@code IterBasedTrainLoop}: training stops after {@link #maxIters()} iterations. */
     public boolean iterBased() { return maxIters > 0; }
@@ -98,12 +112,16 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         vis.finish();
         hooks.finish();
         EarlyStopping early = null;
+        Ema ema = null;
         for (ConfigNode h : root.childList("custom_hooks")) {
-            String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook");
+            String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook", "EMAHook");
             if (type == null) throw h.error("type", "required key is missing");
             if (type.equals("EarlyStoppingHook")) {
                 if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
                 early = earlyStopping(h);
+            } else if (type.equals("EMAHook")) {
+                if (ema != null) throw h.error("type", "only one EMAHook is supported");
+                ema = ema(h);
             } else {
                 h.integer("interval", 50); // checks the engine makes anyway: classes against num_classes, finite losses
             }
@@ -126,7 +144,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, cudnnBenchmark);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark);
     }
 
     private static EarlyStopping earlyStopping(ConfigNode h) {
@@ -142,5 +160,20 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         h.bool("strict", false); // the monitored metric always exists here
         h.raw("priority");       // hook order: the engine runs its checks in one fixed order
         return new EarlyStopping(monitor, greater, minDelta, patience, threshold, h.bool("check_finite", true));
+    }
+
+    private static Ema ema(ConfigNode h) {
+        boolean exp = h.choice("ema_type", "ExponentialMovingAverage", "ExponentialMovingAverage", "ExpMomentumEMA")
+                .equals("ExpMomentumEMA");
+        double momentum = h.inRange("momentum", h.number("momentum", 0.0002), 0, 1);
+        double gamma = exp ? h.positive("gamma", h.number("gamma", 2000)) : 0; // MMDetection's ExpMomentumEMA default
+        int interval = h.positive("interval", h.integer("interval", 1));
+        int beginIter = h.atLeast("begin_iter", h.integer("begin_iter", 0), 0);
+        int beginEpoch = h.atLeast("begin_epoch", h.integer("begin_epoch", 0), 0);
+        if (beginIter > 0 && beginEpoch > 0) throw h.error("begin_epoch", "give begin_iter or begin_epoch, not both");
+        h.bool("update_buffers", false); // the model's only buffers (frozen BN statistics) never change
+        h.bool("strict_load", false);
+        h.raw("priority");
+        return new Ema(exp, momentum, gamma, interval, beginIter, beginEpoch);
     }
 }

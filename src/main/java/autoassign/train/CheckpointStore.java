@@ -28,9 +28,12 @@ import java.util.stream.Stream;
  */
 final class CheckpointStore {
     private static final String STATE = ".state.safetensors";
+    /** State-file prefix of the weights trained under an EMA (the model file then holds the average). */
+    private static final String EMA_SOURCE = "ema_source.";
     private final Path dir;
     private final int keep;
     private final Map<String, String> datasetMeta;
+    private WeightAverage ema;
 
     /** Where a resumed run continues. */
     record Resumed(Path file, int epoch, int iterInEpoch, long globalIter) {}
@@ -45,6 +48,13 @@ final class CheckpointStore {
         this.keep = keep;
         this.datasetMeta = Map.copyOf(datasetMeta);
     }
+
+    /**
+     * With an {@code EMAHook}: checkpoints hold the average as their model (what eval, detect and export load, as
+     * MMEngine swaps it into {@code state_dict}) and the trained weights in the state file, from which a resumed run
+     * goes on.
+     */
+    void useWeightAverage(WeightAverage ema) { this.ema = ema; }
 
     /**
      * The dataset facts a checkpoint keeps so that it can be used without the annotation files: {@code classes}
@@ -77,13 +87,20 @@ final class CheckpointStore {
         meta.put("config", cfg.text());
         meta.putAll(datasetMeta);
         Path modelFile = dir.resolve(name + ".safetensors");
+        if (ema != null) {
+            ema.swap(); // the model holds the average, the average's tensors the trained weights
+            meta.put("ema_steps", Long.toString(ema.steps()));
+        }
         try {
             Map<String, RawTensor> state = new LinkedHashMap<>();
             sgd.state().forEach((k, t) -> state.put(k, ModelWeights.fromTensor(t)));
+            if (ema != null) ema.tensors().forEach((k, t) -> state.put(EMA_SOURCE + k, ModelWeights.fromTensor(t)));
             Safetensors.write(dir.resolve(name + STATE), state, meta);
             ModelWeights.save(modelFile, model, meta);
         } catch (IOException e) {
             throw new UncheckedIOException(modelFile + ": cannot write checkpoint: " + e.getMessage(), e);
+        } finally {
+            if (ema != null) ema.swap();
         }
         if (periodic(name)) prune();
         return modelFile;
@@ -152,10 +169,13 @@ final class CheckpointStore {
         try {
             ModelWeights.load(file, model, true);
             Safetensors.Contents c = Safetensors.read(state);
-            Map<String, Tensor> buffers = new LinkedHashMap<>();
-            c.tensors().forEach((k, r) -> buffers.put(k, Tensor.of(r.toFloatArray(), r.intShape())));
+            Map<String, Tensor> buffers = new LinkedHashMap<>(), sources = new LinkedHashMap<>();
+            c.tensors().forEach((k, r) -> (k.startsWith(EMA_SOURCE) ? sources : buffers)
+                    .put(k.startsWith(EMA_SOURCE) ? k.substring(EMA_SOURCE.length()) : k, Tensor.of(r.toFloatArray(), r.intShape())));
             sgd.loadState(buffers);
             Map<String, String> m = c.metadata();
+            if (ema != null)
+                ema.resume(sources.isEmpty() ? null : sources, Long.parseLong(m.getOrDefault("ema_steps", "0")));
             return new Resumed(file, Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("iter_in_epoch")),
                     Long.parseLong(m.get("global_iter")));
         } catch (CheckpointException e) {

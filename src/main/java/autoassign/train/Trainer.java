@@ -218,6 +218,9 @@ public final class Trainer {
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
         CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts(), datasetMeta);
+        // EMAHook: the average validates and is what checkpoints hold as their model
+        WeightAverage ema = cfg.runtime().ema() == null ? null : new WeightAverage(model, cfg.runtime().ema());
+        if (ema != null) store.useWeightAverage(ema);
         boolean ckByEpoch = cfg.runtime().checkpointByEpoch();
         BestCheckpoint bestCkpt = cfg.runtime().saveBest() == null ? null
                 : new BestCheckpoint(workDir, cfg.runtime().saveBest(), cfg.runtime().saveBestGreater(), opt.resume() != null,
@@ -304,6 +307,7 @@ public final class Trainer {
                         }
                         globalIter++;
                         schedule.afterIter();
+                        if (ema != null) ema.afterIteration(globalIter - 1, epoch);
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
                         window.add(losses, iterTime, dataTime, sgd.lastGradNorm());
                         if (iterInEpoch % cfg.runtime().logInterval() == 0 || iterInEpoch == planned) {
@@ -331,7 +335,7 @@ public final class Trainer {
                         }
                         if (iterLoop && globalIter >= cfg.runtime().valBegin()
                                 && (globalIter % cfg.runtime().valInterval() == 0 || lastIter)) {
-                            lastEval = validate(model, valSet, workers, metrics, bestCkpt, epoch + 1, globalIter, globalIter);
+                            lastEval = validate(model, ema, valSet, workers, metrics, bestCkpt, epoch + 1, globalIter, globalIter);
                             stopReason = earlyStopReason(earlyStop, lastEval);
                             if (stopReason != null) break;
                         }
@@ -375,7 +379,7 @@ public final class Trainer {
                     break;
                 }
                 if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valInterval() == 0)) {
-                    lastEval = validate(model, valSet, workers, metrics, bestCkpt, epochsDone, ckByEpoch ? epochsDone : globalIter,
+                    lastEval = validate(model, ema, valSet, workers, metrics, bestCkpt, epochsDone, ckByEpoch ? epochsDone : globalIter,
                             globalIter);
                     stopReason = earlyStopReason(earlyStop, lastEval);
                 }
@@ -563,8 +567,18 @@ public final class Trainer {
      * One validation ({@code count}: the epochs or iterations the best-checkpoint file is named after): the COCO
      * stats logged as a val record and offered to {@code save_best}. Null on workers other than rank 0.
      */
-    private CocoEvalResult validate(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,
-                                    BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
+    private CocoEvalResult validate(AutoAssignDetector model, WeightAverage ema, CocoDataset valSet, int workers,
+                                    MetricsLog metrics, BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
+        if (ema != null) ema.swap(); // EMAHook: the average is what is validated (and kept as the best)
+        try {
+            return validateModel(model, valSet, workers, metrics, bestCkpt, epoch, count, globalIter);
+        } finally {
+            if (ema != null) ema.swap();
+        }
+    }
+
+    private CocoEvalResult validateModel(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,
+                                         BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
         CocoEvalResult result = evaluate(model, valSet, workers);
         if (result == null) return null; // not rank 0: the evaluation is rank 0's
         double[] s = result.stats();

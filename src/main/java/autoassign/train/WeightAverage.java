@@ -1,0 +1,113 @@
+package autoassign.train;
+
+import autoassign.backend.Backend;
+import autoassign.config.RuntimeConfig;
+import autoassign.model.AutoAssignDetector;
+import autoassign.tensor.MemoryScope;
+import autoassign.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * MMEngine's {@code EMAHook} with MMEngine's {@code ExponentialMovingAverage} or MMDetection's {@code ExpMomentumEMA}:
+ * an average of every trainable tensor, updated after each iteration ({@code avg += m·(param − avg)}, torch's
+ * {@code lerp_}; the first update copies), which the validation uses and the checkpoints save as the model (the
+ * weights a deployment loads); {@link #swap} exchanges the averages and the model's own weights in place.
+ */
+final class WeightAverage {
+    private final RuntimeConfig.Ema cfg;
+    private final Map<String, Tensor> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> averages = new LinkedHashMap<>();
+    private long steps;
+    private Tensor scratch; // one persistent buffer for swapping, as large as the largest tensor
+
+    WeightAverage(AutoAssignDetector model, RuntimeConfig.Ema cfg) {
+        this.cfg = cfg;
+        model.namedParameters().forEach((name, t) -> { if (t.requiresGrad()) params.put(name, t); });
+        for (var e : params.entrySet()) {
+            Tensor avg = e.getValue().backend().zeros(e.getValue().shape()).keep(); // persistent: outlives every step
+            copy(avg, e.getValue());
+            averages.put(e.getKey(), avg);
+        }
+    }
+
+    /** Updates made so far (MMEngine's {@code steps} buffer; what the checkpoint keeps). */
+    long steps() { return steps; }
+
+    /** The momentum of update number {@code step} (≥ 1). */
+    double momentum(long step) {
+        return cfg.expMomentum() ? (1 - cfg.momentum()) * Math.exp(-(1.0 + step) / cfg.gamma()) + cfg.momentum() : cfg.momentum();
+    }
+
+    /** After iteration {@code iter} (0-based, of the whole run) of 0-based {@code epoch}. */
+    void afterIteration(long iter, int epoch) {
+        boolean started = cfg.beginEpoch() > 0 ? epoch + 1 >= cfg.beginEpoch() : iter + 1 >= cfg.beginIter();
+        try (MemoryScope ignored = MemoryScope.open()) {
+            if (!started || steps == 0) {
+                for (var e : params.entrySet()) copy(averages.get(e.getKey()), e.getValue());
+            } else if (steps % cfg.interval() == 0) {
+                float m = (float) momentum(steps);
+                for (var e : params.entrySet()) lerp(averages.get(e.getKey()), e.getValue(), m);
+            }
+        }
+        if (started) steps++;
+    }
+
+    /** Exchanges the averages and the model's weights (call again to undo): the model then evaluates the average. */
+    void swap() {
+        for (var e : params.entrySet()) {
+            Tensor p = e.getValue(), avg = averages.get(e.getKey());
+            Backend b = p.backend();
+            if (scratch == null || scratch.numel() < p.numel()) scratch = b.zeros(largest()).keep();
+            b.copyRange(scratch, 0, p, 0, p.numel());
+            b.copyRange(p, 0, avg, 0, p.numel());
+            b.copyRange(avg, 0, scratch, 0, p.numel());
+            p.bumpVersion(); // derived caches (e.g. packed conv weights) are stale
+        }
+    }
+
+    /** The tensors a checkpoint keeps beside the model file: the other side of a {@link #swap} (by parameter name). */
+    Map<String, Tensor> tensors() { return averages; }
+
+    /**
+     * A resumed run: the model was loaded from the checkpoint's model file (the averages) and {@code sources} are the
+     * weights it trained (saved by {@link #tensors} while swapped); null: a checkpoint without them, then the average
+     * starts over from the loaded weights, as MMEngine's does.
+     */
+    void resume(Map<String, Tensor> sources, long savedSteps) {
+        if (sources == null) {
+            for (var e : params.entrySet()) copy(averages.get(e.getKey()), e.getValue());
+            steps = 0;
+            return;
+        }
+        for (var e : params.entrySet()) {
+            Tensor src = sources.get(e.getKey());
+            if (src == null) throw new IllegalArgumentException("the checkpoint's average has no weights for " + e.getKey());
+            copy(averages.get(e.getKey()), e.getValue()); // the model file holds the average
+            e.getValue().copyFrom(src);                    // and the state file the trained weights
+        }
+        steps = savedSteps;
+    }
+
+    private int largest() {
+        long n = 0;
+        for (Tensor p : params.values()) n = Math.max(n, p.numel());
+        return Math.toIntExact(n);
+    }
+
+    private static void copy(Tensor dst, Tensor src) {
+        dst.backend().copyRange(dst, 0, src, 0, src.numel());
+    }
+
+    /** {@code avg += m·(src − avg)} in float, as torch's {@code lerp_} for a weight below 0.5. */
+    private static void lerp(Tensor avg, Tensor src, float m) {
+        if (avg.isCpu() && src.isCpu()) {
+            float[] a = avg.data(), s = src.data();
+            for (int i = 0; i < a.length; i++) a[i] += m * (s[i] - a[i]);
+            return;
+        }
+        Backend b = avg.backend();
+        b.addInPlace(avg, b.mulScalar(b.add(src, b.mulScalar(avg, -1f)), m));
+    }
+}

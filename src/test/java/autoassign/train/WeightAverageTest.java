@@ -1,0 +1,92 @@
+package autoassign.train;
+
+import autoassign.config.Config;
+import autoassign.config.ConfigLoader;
+import autoassign.config.RuntimeConfig;
+import autoassign.io.RawTensor;
+import autoassign.io.Safetensors;
+import autoassign.model.AutoAssignDetector;
+import autoassign.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** EMAHook: the average's arithmetic, its swap with the model, and what training does with it. */
+class WeightAverageTest {
+    @TempDir Path tmp;
+
+    private static final String W = "bbox_head.conv_cls.weight";
+
+    private Config tiny(String... overrides) throws Exception {
+        TinyTrainConfig.write(tmp);
+        return ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of(overrides));
+    }
+
+    @Test
+    void firstUpdateCopiesThenLerpsAndSwapExchanges() throws Exception {
+        Config cfg = tiny();
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
+        WeightAverage ema = new WeightAverage(model, new RuntimeConfig.Ema(false, 0.25, 0, 1, 0, 0));
+        Tensor w = model.namedParameters().get(W);
+        float[] start = w.data().clone();
+        ema.afterIteration(0, 0); // steps 0: a copy
+        for (int i = 0; i < start.length; i++) w.data()[i] = start[i] + 1f;
+        ema.afterIteration(1, 0); // avg += 0.25 · (p − avg)
+        float[] avg = ema.tensors().get(W).data().clone();
+        for (int i = 0; i < start.length; i++) assertEquals(start[i] + 0.25f * 1f, avg[i], 1e-6f);
+        assertEquals(2, ema.steps());
+        float[] trained = w.data().clone();
+        ema.swap();
+        assertArrayEquals(avg, w.data(), "the model holds the average");
+        assertArrayEquals(trained, ema.tensors().get(W).data(), "and the average's tensors the trained weights");
+        ema.swap();
+        assertArrayEquals(trained, w.data());
+    }
+
+    @Test
+    void expMomentumAndBeginIter() throws Exception {
+        AutoAssignDetector model = new AutoAssignDetector(tiny().model(), 0);
+        WeightAverage exp = new WeightAverage(model, new RuntimeConfig.Ema(true, 0.0002, 2000, 1, 0, 0));
+        assertEquals((1 - 0.0002) * Math.exp(-(1.0 + 5) / 2000) + 0.0002, exp.momentum(5), 1e-15);
+        WeightAverage late = new WeightAverage(model, new RuntimeConfig.Ema(false, 0.5, 0, 1, 3, 0));
+        late.afterIteration(0, 0);
+        late.afterIteration(1, 0);
+        assertEquals(0, late.steps(), "not started before begin_iter: the average only copies");
+        late.afterIteration(2, 0);
+        assertEquals(1, late.steps());
+    }
+
+    @Test
+    void trainingSavesTheAverageAsTheModelAndResumesBitExact() throws Exception {
+        Config cfg = tiny("custom_hooks=[{type: EMAHook, ema_type: ExpMomentumEMA, momentum: 0.01, gamma: 4, priority: 49}]");
+        Path straight = tmp.resolve("straight"), split = tmp.resolve("split");
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        TrainOptions opt = TrainOptions.defaults().withDevice("cpu");
+        new Trainer(cfg, opt.withWorkDir(straight), quiet).run();
+        Map<String, RawTensor> model = Safetensors.read(straight.resolve("epoch_2.safetensors")).tensors();
+        var state = Safetensors.read(straight.resolve("epoch_2.state.safetensors"));
+        RawTensor source = state.tensors().get("ema_source." + W);
+        assertTrue(source != null, "the trained weights are in the state file");
+        assertFalse(java.util.Arrays.equals(model.get(W).toFloatArray(), source.toFloatArray()), "the model file holds the average");
+        assertEquals("8", state.metadata().get("ema_steps"), "8 iterations: 8 updates");
+
+        new Trainer(cfg, opt.withWorkDir(split).withEpochs(1), quiet).run();
+        new Trainer(cfg, opt.withWorkDir(split).withResume("auto"), quiet).run();
+        Map<String, RawTensor> resumed = Safetensors.read(split.resolve("epoch_2.safetensors")).tensors();
+        var resumedState = Safetensors.read(split.resolve("epoch_2.state.safetensors")).tensors();
+        for (String k : model.keySet())
+            assertArrayEquals(model.get(k).toFloatArray(), resumed.get(k).toFloatArray(), 0f, k + ": the average");
+        assertArrayEquals(source.toFloatArray(), resumedState.get("ema_source." + W).toFloatArray(), 0f, "the trained weights");
+    }
+}
