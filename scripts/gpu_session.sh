@@ -2,7 +2,8 @@
 # gpu_session.sh — everything this project checks on a lent GPU machine, in one call (the device time is short):
 #   1. every CUDA Backend op against its CPU twin (CudaSelfCheck, incl. the fused loss)
 #   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree), also with
-#      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50)
+#      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
+#      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
@@ -45,6 +46,11 @@ only="${AA_STEPS:-1234567}"
 # the same with R50's backbone habits (frozen BN, stem and stage 1 frozen): the fused conv + BN (+ residual) + ReLU
 [[ $only == *2* ]] && step "2b tiny training steps with frozen BN, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
     autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={type: BN, requires_grad: false}"
+# the optimizer wrapper's device paths (session 6): gradient clipping, accumulation, per-group lrs, EMA
+[[ $only == *2* ]] && step "2c tiny training with clip_grad, accumulative_counts, bias_lr_mult, EMAHook, CUDA vs CPU" 120 \
+    autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 6 256x256 2 1e-2 "optim_wrapper.clip_grad={max_norm: 1.0}" \
+    optim_wrapper.accumulative_counts=2 "optim_wrapper.paramwise_cfg={norm_decay_mult: 0.0, bias_lr_mult: 2.0}" \
+    "custom_hooks=[{type: EMAHook, momentum: 0.1}]"
 if [[ $only == *3* ]]; then
   r50_bench "3a R50 train step 2x800x1216" 200 train 5 ours_r50_train.json
   r50_bench "3b R50 inference 1x800x1216" 120 infer 5 ours_r50_infer.json

@@ -15,7 +15,9 @@ import java.util.Locale;
  * device, and prints the losses side by side: the end-to-end check that the CUDA backend trains like the CPU
  * reference. Usage: {@code DeviceParityCheck [config] [device] [steps] [HxW] [batch] [tolerance] [key=value ...]}
  * (config overrides last, as {@code train}'s); exits 1 when a loss differs by more than the relative tolerance
- * (default 1e-2, which TF32 convolutions need).
+ * (default 1e-2, which TF32 convolutions need). The config's optimizer wrapper is used as training uses it
+ * ({@code paramwise_cfg}, {@code clip_grad}, {@code accumulative_counts}), and with an {@code EMAHook} the averages
+ * of both devices are compared at the end too.
  */
 public final class DeviceParityCheck {
     private DeviceParityCheck() {}
@@ -33,7 +35,8 @@ public final class DeviceParityCheck {
         Device dev = DeviceSelector.select(devName, System.out::println);
         int h = Integer.parseInt(hw[0]), w = Integer.parseInt(hw[1]);
         Batch b = StepBenchmark.randomBatch(batch, h, w, cfg.model().bboxHead().numClasses(), 0);
-        double[][] cpu = losses(cfg, b, Device.CPU, steps), other = losses(cfg, b, dev, steps);
+        float[][] cpuAvg = new float[1][], devAvg = new float[1][];
+        double[][] cpu = losses(cfg, b, Device.CPU, steps, cpuAvg), other = losses(cfg, b, dev, steps, devAvg);
         System.out.printf(Locale.ROOT, "%-5s %-12s %14s %14s %10s%n", "step", "term", "cpu", dev, "rel.diff");
         String[] names = {"loss_pos", "loss_neg", "loss_center"};
         double worst = 0;
@@ -43,20 +46,37 @@ public final class DeviceParityCheck {
                 worst = Math.max(worst, Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel);
                 System.out.printf(Locale.ROOT, "%-5d %-12s %14.7f %14.7f %10.2e%n", s, names[t], a, c, rel);
             }
+        if (cpuAvg[0] != null) {
+            double num = 0, den = 0; // normwise: max |dev − cpu| / max |cpu| over the averaged head weights
+            for (int i = 0; i < cpuAvg[0].length; i++) {
+                num = Math.max(num, Math.abs(devAvg[0][i] - cpuAvg[0][i]));
+                den = Math.max(den, Math.abs(cpuAvg[0][i]));
+            }
+            double rel = num / Math.max(den, 1e-12);
+            System.out.printf(Locale.ROOT, "%-5s %-12s %43.2e%n", "end", "ema(" + AVERAGED + ")", rel);
+            worst = Math.max(worst, Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel);
+        }
         System.out.printf(Locale.ROOT, "worst relative difference %.3e (tolerance %.1e): %s%n", worst, tol, worst <= tol ? "PASS" : "FAIL");
         System.exit(worst <= tol ? 0 : 1);
     }
 
-    private static double[][] losses(Config cfg, Batch b, Device device, int steps) {
+    /** The tensor whose average is compared when the config has an EMAHook. */
+    static final String AVERAGED = "bbox_head.conv_cls.weight";
+
+    private static double[][] losses(Config cfg, Batch b, Device device, int steps, float[][] averageOut) {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         model.to(device);
-        Sgd sgd = new Sgd(OptimizerGroups.of(model, cfg.optimWrapper()),
-                (float) cfg.optimWrapper().momentum());
+        Sgd sgd = new Sgd(OptimizerGroups.of(model, cfg.optimWrapper()), (float) cfg.optimWrapper().momentum(),
+                cfg.optimWrapper().clipGradMaxNorm());
+        if (cfg.optimWrapper().accumulativeCounts() > 1) sgd.accumulate(cfg.optimWrapper().accumulativeCounts(), 0, steps);
+        WeightAverage ema = cfg.runtime().ema() == null ? null : new WeightAverage(model, cfg.runtime().ema());
         double[][] out = new double[steps][];
         for (int s = 0; s < steps; s++) {
             Trainer.StepLosses l = Trainer.step(model, sgd, b, device, 0.01f);
             out[s] = new double[] {l.pos(), l.neg(), l.center()};
+            if (ema != null) ema.afterIteration(s, 0);
         }
+        if (ema != null) averageOut[0] = ema.tensors().get(AVERAGED).toFloatArray();
         return out;
     }
 }
