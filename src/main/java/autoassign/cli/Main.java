@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
                 ConfigCommand.class,
                 ConfusionCommand.class,
                 ScheduleCommand.class,
+                Voc2CocoCommand.class,
+                Images2CocoCommand.class,
         })
 public final class Main implements Runnable {
 

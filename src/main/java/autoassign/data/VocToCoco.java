@@ -1,0 +1,191 @@
+package autoassign.data;
+
+import autoassign.io.AtomicFiles;
+import com.fasterxml.jackson.core.JsonGenerator;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.SAXException;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * PASCAL VOC annotations to COCO json, as MMDetection's {@code tools/dataset_converters/pascal_voc.py --out-format
+ * coco}: for each {@code VOC<year>/ImageSets/Main/<split>.txt} of a devkit, every listed image's XML becomes an image
+ * ({@code file_name VOC<year>/JPEGImages/<name>.jpg}, ids from 0 in list order) and its objects annotations (box
+ * corners minus 1, as VOC counts pixels from 1; {@code bbox} [x, y, w, h] truncated to integers; {@code difficult}
+ * objects as {@code iscrowd: 1}, which training and COCO evaluation ignore), categories the 20 VOC classes with ids
+ * 0..19. The written files are {@code voc07_*.json}, {@code voc12_*.json} and, with both years,
+ * {@code voc0712_{train,val,trainval}.json}.
+ */
+public final class VocToCoco {
+    private VocToCoco() {}
+
+    /** MMDetection's {@code voc_classes()}, in label order. */
+    public static final List<String> CLASSES = List.of("aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat",
+            "chair", "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train",
+            "tvmonitor");
+
+    /** One VOC object: corners as in the XML (1-based pixels), its class index, and the difficult flag. */
+    record VocObject(int label, int xmin, int ymin, int xmax, int ymax, boolean difficult) {}
+
+    /** One parsed XML: the image's file name relative to the devkit, its size and objects. */
+    record VocImage(String fileName, int width, int height, List<VocObject> objects) {}
+
+    /**
+     * Converts every split of every year found under {@code devkit} into {@code outDir}; {@code log} gets a line per
+     * file. Returns the files written.
+     */
+    public static List<Path> convertDevkit(Path devkit, Path outDir, Consumer<String> log) throws IOException {
+        List<String> years = new ArrayList<>();
+        for (String y : new String[] {"2007", "2012"}) if (Files.isDirectory(devkit.resolve("VOC" + y))) years.add(y);
+        if (years.isEmpty()) throw new DataException(devkit + ": contains neither a VOC2007 nor a VOC2012 folder");
+        Files.createDirectories(outDir);
+        List<Path> written = new ArrayList<>();
+        for (String y : years)
+            for (String split : new String[] {"train", "val", "trainval", "test"})
+                convertSplit(devkit, List.of(y), split, outDir.resolve("voc" + y.substring(2) + "_" + split + ".json"), log, written);
+        if (years.size() == 2)
+            for (String split : new String[] {"train", "val", "trainval"})
+                convertSplit(devkit, years, split, outDir.resolve("voc0712_" + split + ".json"), log, written);
+        return written;
+    }
+
+    private static void convertSplit(Path devkit, List<String> years, String split, Path out, Consumer<String> log,
+                                     List<Path> written) throws IOException {
+        List<VocImage> images = new ArrayList<>();
+        for (String y : years) {
+            Path list = devkit.resolve("VOC" + y + "/ImageSets/Main/" + split + ".txt");
+            if (!Files.isRegularFile(list)) {
+                log.accept(list + ": no such list, " + out.getFileName() + " skipped");
+                return;
+            }
+            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+                String name = line.strip();
+                if (name.isEmpty()) continue;
+                images.add(parse(devkit.resolve("VOC" + y + "/Annotations/" + name + ".xml"), "VOC" + y + "/JPEGImages/" + name + ".jpg"));
+            }
+        }
+        write(images, out);
+        log.accept(out + ": " + images.size() + " images, "
+                + images.stream().mapToInt(i -> i.objects().size()).sum() + " objects");
+        written.add(out);
+    }
+
+    /** Reads one VOC XML file; {@code fileName} is what the json will name the image. */
+    static VocImage parse(Path xml, String fileName) {
+        Document doc;
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true); // no external entities from annotation files
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            DocumentBuilder b = f.newDocumentBuilder();
+            doc = b.parse(xml.toFile());
+        } catch (IOException e) {
+            throw new DataException(xml + ": cannot read: " + e.getMessage());
+        } catch (SAXException | ParserConfigurationException e) {
+            throw new DataException(xml + ": not a readable XML file: " + e.getMessage());
+        }
+        Element root = doc.getDocumentElement();
+        Element size = child(xml, root, "size");
+        int w = integer(xml, size, "width"), h = integer(xml, size, "height");
+        List<VocObject> objects = new ArrayList<>();
+        NodeList nodes = root.getElementsByTagName("object");
+        for (int i = 0; i < nodes.getLength(); i++) {
+            Element o = (Element) nodes.item(i);
+            String name = text(xml, o, "name");
+            int label = CLASSES.indexOf(name);
+            if (label < 0) throw new DataException(xml + ": object " + (i + 1) + ": '" + name + "' is not a VOC class");
+            Element box = child(xml, o, "bndbox");
+            boolean difficult = optionalChild(o, "difficult") != null && integer(xml, o, "difficult") != 0; // absent: 0
+            objects.add(new VocObject(label, integer(xml, box, "xmin"), integer(xml, box, "ymin"), integer(xml, box, "xmax"),
+                    integer(xml, box, "ymax"), difficult));
+        }
+        return new VocImage(fileName, w, h, objects);
+    }
+
+    /** The COCO json of {@code images}: non-difficult objects of an image first, then its difficult ones. */
+    static void write(List<VocImage> images, Path out) throws IOException {
+        AtomicFiles.write(out, (OutputStream os) -> {
+            try (JsonGenerator g = CocoJsonWriter.open(os)) {
+                g.writeStartObject();
+                g.writeArrayFieldStart("images");
+                for (int id = 0; id < images.size(); id++) {
+                    VocImage im = images.get(id);
+                    CocoJsonWriter.image(g, id, im.fileName(), im.width(), im.height());
+                }
+                g.writeEndArray();
+                CocoJsonWriter.typeAndCategories(g, CLASSES);
+                g.writeArrayFieldStart("annotations");
+                int annId = 0;
+                for (int id = 0; id < images.size(); id++) {
+                    for (boolean difficult : new boolean[] {false, true})
+                        for (VocObject o : images.get(id).objects())
+                            if (o.difficult() == difficult) writeAnnotation(g, annId++, id, o);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+        });
+    }
+
+    private static void writeAnnotation(JsonGenerator g, int annId, int imageId, VocObject o) throws IOException {
+        // 0-based corners, as the converter's float32 boxes; [x, y, w, h] and the area from them, truncated
+        float x1 = o.xmin() - 1, y1 = o.ymin() - 1, x2 = o.xmax() - 1, y2 = o.ymax() - 1;
+        float w = x2 - x1, h = y2 - y1;
+        g.writeStartObject();
+        g.writeArrayFieldStart("segmentation");
+        g.writeArray(new int[] {(int) x1, (int) y1, (int) x1, (int) y2, (int) x2, (int) y2, (int) x2, (int) y1}, 0, 8);
+        g.writeEndArray();
+        g.writeNumberField("area", (int) (w * h));
+        g.writeNumberField("ignore", 0);
+        g.writeNumberField("iscrowd", o.difficult() ? 1 : 0);
+        g.writeNumberField("image_id", imageId);
+        g.writeArrayFieldStart("bbox");
+        g.writeNumber((int) x1);
+        g.writeNumber((int) y1);
+        g.writeNumber((int) w);
+        g.writeNumber((int) h);
+        g.writeEndArray();
+        g.writeNumberField("category_id", o.label());
+        g.writeNumberField("id", annId);
+        g.writeEndObject();
+    }
+
+    /** The first direct child element named {@code tag} (a person's {@code <part>}s have their own boxes). */
+    private static Element child(Path xml, Element parent, String tag) {
+        Element e = optionalChild(parent, tag);
+        if (e == null) throw new DataException(xml + ": <" + parent.getTagName() + "> has no <" + tag + ">");
+        return e;
+    }
+
+    private static Element optionalChild(Element parent, String tag) {
+        for (org.w3c.dom.Node n = parent.getFirstChild(); n != null; n = n.getNextSibling())
+            if (n instanceof Element e && e.getTagName().equals(tag)) return e;
+        return null;
+    }
+
+    private static String text(Path xml, Element parent, String tag) {
+        return child(xml, parent, tag).getTextContent().strip();
+    }
+
+    private static int integer(Path xml, Element parent, String tag) {
+        String t = text(xml, parent, tag);
+        try {
+            return Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            throw new DataException(xml + ": <" + tag + "> must be an integer, got '" + t + "'");
+        }
+    }
+}
