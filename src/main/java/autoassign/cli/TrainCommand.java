@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code train}: with no arguments, the default job (tiny config on the built-in synthetic dataset). */
@@ -89,6 +91,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "gradient all-reduce bucket size in MiB (default: ${DEFAULT-VALUE}, as PyTorch DDP)")
     double bucketMb;
 
+    @Option(names = "--auto-scale-lr",
+            description = "scale the lr by the total batch size over auto_scale_lr.base_batch_size, as MMDetection's "
+                    + "tools/train.py --auto-scale-lr (the same as --cfg-options auto_scale_lr.enable=true)")
+    boolean autoScaleLr;
+
     @Mixin
     ConfigOverrides overrides = new ConfigOverrides();
 
@@ -96,7 +103,9 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DistOptions dist = distOptions();
         if (dist != null) DataParallelTrainer.validate(dist, device); // one line and exit 1 before anything is loaded
-        Config cfg = ConfigLoader.loadNamed(config, overrides.values());
+        List<String> cfgOptions = new ArrayList<>(overrides.values());
+        if (autoScaleLr) cfgOptions.add("auto_scale_lr.enable=true");
+        Config cfg = ConfigLoader.loadNamed(config, cfgOptions);
         TrainOptions opt = new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, device, resume, pretrained,
                 noPretrained, loadFrom, workers);
         if (dist != null) return finish(DataParallelTrainer.run(cfg, opt, dist, System.out));

@@ -165,6 +165,25 @@ class TrainLoopTest {
     }
 
     @Test
+    void autoScaleLrFlagScalesByTheTotalBatch() throws Exception {
+        TinyTrainConfig.write(tmp);
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = autoassign.cli.Main.execute("train", "--config", tmp.resolve("tiny_test.yaml").toString(), "--device", "cpu",
+                    "--epochs", "1", "--work-dir", tmp.resolve("asl").toString(), "--auto-scale-lr",
+                    "--cfg-options", "auto_scale_lr.base_batch_size=8");
+        } finally {
+            System.setOut(stdout);
+        }
+        assertEquals(0, code);
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("lr 0.002500 = 0.01000 × 2/8 (linear scaling rule for batch 2)"), text);
+    }
+
+    @Test
     void loopMistakesAreOneLineErrors() throws Exception {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));
