@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 ScheduleCommand.class,
                 Voc2CocoCommand.class,
                 Images2CocoCommand.class,
+                LogsCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -65,6 +65,23 @@ public final class Curves {
         writePng(img, png);
     }
 
+    /** Named curves ({@code name → [x, y] points}) in one chart, e.g. the same key of several runs. */
+    public static void writeSeries(java.util.Map<String, List<double[]>> curves, String xLabel, String title, Path png)
+            throws IOException {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (var e : curves.entrySet()) {
+            XYSeries series = new XYSeries(e.getKey());
+            for (double[] p : e.getValue()) if (Double.isFinite(p[1])) series.add(p[0], p[1]);
+            data.addSeries(series);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, null, data, PlotOrientation.VERTICAL, true, false, false);
+        BufferedImage img = new BufferedImage(900, 500, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        chart.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 900, 500));
+        g.dispose();
+        writePng(img, png);
+    }
+
     private static void writePng(BufferedImage img, Path png) throws IOException {
         // no ImageIO disk cache: it registers a shutdown hook, which fails while a signal stops the JVM
         javax.imageio.ImageIO.setUseCache(false);

@@ -1,0 +1,164 @@
+package autoassign.cli;
+
+import autoassign.viz.Curves;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code logs plot|time LOG...}: MMDetection's {@code tools/analysis_tools/analyze_logs.py} over training logs
+ * ({@code work_dirs/<cfg>/metrics.jsonl}): {@code plot} draws chosen keys of one or several runs in one chart (train
+ * keys over iterations, the validation's {@code bbox_mAP*} over epochs), {@code time} reports the iteration time
+ * per epoch as {@code cal_train_time} does.
+ */
+@Command(name = "logs", mixinStandardHelpOptions = true,
+        description = {"Analyse training logs (work_dirs/<cfg>/metrics.jsonl), as MMDetection's analyze_logs.py:",
+            "  logs plot LOG... --keys loss_pos loss_neg --out curves.png [--legend A B]",
+            "  logs time LOG... [--include-outliers]"})
+public final class LogsCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "plot|time", description = "plot: curves of --keys; time: iteration time per epoch")
+    String task;
+
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "LOG", description = "metrics.jsonl files (or their work dirs)")
+    List<Path> logs;
+
+    @Option(names = "--keys", arity = "1..*", paramLabel = "KEY", defaultValue = "loss",
+            description = "logged keys to plot (default: ${DEFAULT-VALUE}); bbox_mAP, bbox_mAP_50, ... plot over epochs")
+    List<String> keys;
+
+    @Option(names = "--legend", arity = "1..*", paramLabel = "NAME", description = "one name per LOG and key (default: LOG_key)")
+    List<String> legend;
+
+    @Option(names = "--title", description = "the chart's title") String title;
+
+    @Option(names = "--out", paramLabel = "PNG", description = "where plot writes the chart (default: curves_<first key>.png)")
+    Path out;
+
+    @Option(names = "--include-outliers", description = "time: keep each epoch's first logged time (left out by default)")
+    boolean includeOutliers;
+
+    @Spec
+    CommandSpec spec;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        try {
+            List<Path> files = new ArrayList<>();
+            for (Path p : logs) files.add(Files.isDirectory(p) ? p.resolve("metrics.jsonl") : p);
+            List<List<JsonNode>> records = new ArrayList<>();
+            for (Path f : files) records.add(read(f));
+            switch (task) {
+                case "plot" -> plot(o, files, records);
+                case "time" -> time(o, files, records);
+                default -> throw new CliErrors.UserError("unknown task '" + task + "': plot or time");
+            }
+        } catch (CliErrors.UserError e) {
+            return CliErrors.print(err, e.getMessage());
+        } catch (IOException e) {
+            return CliErrors.print(err, CliErrors.message(e));
+        }
+        o.flush();
+        return 0;
+    }
+
+    /** The records of a metrics log; a line cut by a crash is skipped. */
+    static List<JsonNode> read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new CliErrors.UserError(file + ": no such log");
+        List<JsonNode> out = new ArrayList<>();
+        int bad = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            try {
+                out.add(JSON.readTree(line));
+            } catch (IOException e) {
+                bad++;
+            }
+        }
+        if (out.isEmpty()) throw new CliErrors.UserError(file + ": no log records" + (bad > 0 ? " (" + bad + " unreadable lines)" : ""));
+        return out;
+    }
+
+    private void plot(PrintWriter o, List<Path> files, List<List<JsonNode>> records) throws IOException {
+        int curvesWanted = files.size() * keys.size();
+        if (legend != null && legend.size() != curvesWanted)
+            throw new CliErrors.UserError("--legend needs " + curvesWanted + " names (one per log and key), got " + legend.size());
+        boolean overEpochs = keys.stream().allMatch(k -> k.startsWith("bbox_mAP"));
+        if (!overEpochs && keys.stream().anyMatch(k -> k.startsWith("bbox_mAP")))
+            throw new CliErrors.UserError("--keys: validation keys (bbox_mAP*) are plotted over epochs, train keys over iterations: "
+                    + "plot them separately");
+        Map<String, List<double[]>> curves = new LinkedHashMap<>();
+        int c = 0;
+        for (int f = 0; f < files.size(); f++) {
+            for (String key : keys) {
+                List<double[]> points = new ArrayList<>();
+                for (JsonNode r : records.get(f)) {
+                    boolean val = "val".equals(r.path("mode").asText());
+                    if (val != overEpochs || !r.has(key)) continue;
+                    points.add(new double[] {r.path(overEpochs ? "epoch" : "iter").asDouble(), r.get(key).asDouble()});
+                }
+                if (points.isEmpty()) throw new CliErrors.UserError(files.get(f) + ": no record has '" + key + "'");
+                curves.put(legend != null ? legend.get(c) : files.get(f) + "_" + key, points);
+                c++;
+            }
+        }
+        Path png = out != null ? out : Path.of("curves_" + keys.get(0) + ".png");
+        Curves.writeSeries(curves, overEpochs ? "epoch" : "iteration", title != null ? title : String.join(", ", keys), png);
+        o.println("wrote " + png);
+    }
+
+    private void time(PrintWriter o, List<Path> files, List<List<JsonNode>> records) {
+        for (int f = 0; f < files.size(); f++) {
+            Map<Integer, List<Double>> byEpoch = new TreeMap<>();
+            for (JsonNode r : records.get(f))
+                if ("train".equals(r.path("mode").asText()) && r.has("time"))
+                    byEpoch.computeIfAbsent(r.path("epoch").asInt(), e -> new ArrayList<>()).add(r.get("time").asDouble());
+            List<double[]> means = new ArrayList<>(); // [epoch, mean time]
+            double all = 0;
+            int count = 0;
+            for (var e : byEpoch.entrySet()) {
+                List<Double> t = e.getValue();
+                // the first logged window of an epoch holds the loader's start-up: left out, as analyze_logs.py does
+                List<Double> kept = includeOutliers || t.size() < 2 ? t : t.subList(1, t.size());
+                means.add(new double[] {e.getKey(), kept.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)});
+                for (double v : kept) all += v;
+                count += kept.size();
+            }
+            if (means.isEmpty()) throw new CliErrors.UserError(files.get(f) + ": no train record with a time");
+            double[] slow = means.get(0), fast = means.get(0);
+            double sum = 0, sq = 0;
+            for (double[] m : means) {
+                if (m[1] > slow[1]) slow = m;
+                if (m[1] < fast[1]) fast = m;
+                sum += m[1];
+                sq += m[1] * m[1];
+            }
+            double mean = sum / means.size(), std = Math.sqrt(Math.max(0, sq / means.size() - mean * mean));
+            o.println("-----Analyze train time of " + files.get(f) + "-----");
+            o.printf(Locale.ROOT, "slowest epoch %d, average time is %.4f s/iter%n", (int) slow[0], slow[1]);
+            o.printf(Locale.ROOT, "fastest epoch %d, average time is %.4f s/iter%n", (int) fast[0], fast[1]);
+            o.printf(Locale.ROOT, "time std over epochs is %.4f%n", std);
+            o.printf(Locale.ROOT, "average iter time: %.4f s/iter%n", all / count);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package autoassign.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code logs}: analyze_logs.py's plot_curve and cal_train_time over metrics.jsonl files. */
+class LogsCommandTest {
+    @TempDir Path tmp;
+
+    private int logs(StringWriter out, StringWriter err, String... args) {
+        CommandLine cl = new CommandLine(new LogsCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    /** Two epochs of 3 logged windows each (times in seconds), a validation after each. */
+    private Path log(String name, double... times) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < times.length; i++) {
+            int epoch = i / 3 + 1;
+            b.append(String.format(java.util.Locale.ROOT, "{\"mode\":\"train\",\"epoch\":%d,\"iter\":%d,\"lr\":0.01,\"time\":%s,"
+                    + "\"loss\":%s,\"loss_pos\":1.0}%n", epoch, (i + 1) * 10, times[i], 2.0 - 0.1 * i));
+            if (i % 3 == 2) b.append(String.format(java.util.Locale.ROOT, "{\"mode\":\"val\",\"epoch\":%d,\"iter\":%d,\"bbox_mAP\":%s}%n",
+                    epoch, (i + 1) * 10, 0.1 * epoch));
+        }
+        b.append("{\"mode\":\"train\",\"epo"); // a line cut by a crash
+        Path f = tmp.resolve(name);
+        Files.writeString(f, b.toString());
+        return f;
+    }
+
+    @Test
+    void timeIsCalTrainTimeWithoutEachEpochsFirstWindow() throws Exception {
+        Path a = log("a.jsonl", 9.0, 1.0, 1.2, 5.0, 2.0, 2.2);
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(0, logs(out, err, "time", a.toString()), err.toString());
+        String text = out.toString();
+        assertTrue(text.contains("slowest epoch 2, average time is 2.1000 s/iter"), text);
+        assertTrue(text.contains("fastest epoch 1, average time is 1.1000 s/iter"), text);
+        assertTrue(text.contains("time std over epochs is 0.5000"), text);
+        assertTrue(text.contains("average iter time: 1.6000 s/iter"), text);
+        StringWriter all = new StringWriter();
+        assertEquals(0, logs(all, new StringWriter(), "time", a.toString(), "--include-outliers"));
+        assertTrue(all.toString().contains("slowest epoch 1, average time is 3.7333 s/iter"), all.toString());
+    }
+
+    @Test
+    void plotDrawsKeysOfSeveralRuns() throws Exception {
+        Path a = log("a.jsonl", 1, 1, 1, 1, 1, 1), b = log("b.jsonl", 1, 1, 1, 1, 1, 1);
+        Path png = tmp.resolve("loss.png"), map = tmp.resolve("map.png");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(0, logs(out, err, "plot", a.toString(), b.toString(), "--keys", "loss", "loss_pos", "--legend", "a", "a_pos",
+                "b", "b_pos", "--out", png.toString()), err.toString());
+        assertNotNull(ImageIO.read(png.toFile()));
+        assertEquals(0, logs(new StringWriter(), err, "plot", a.toString(), "--keys", "bbox_mAP", "--out", map.toString()), err.toString());
+        assertNotNull(ImageIO.read(map.toFile()));
+        StringWriter e1 = new StringWriter();
+        assertNotEquals(0, logs(new StringWriter(), e1, "plot", a.toString(), "--keys", "loss", "bbox_mAP"));
+        assertTrue(e1.toString().contains("plot them separately"), e1.toString());
+        StringWriter e2 = new StringWriter();
+        assertNotEquals(0, logs(new StringWriter(), e2, "plot", a.toString(), "--keys", "grad_norm"));
+        assertTrue(e2.toString().contains("a.jsonl: no record has 'grad_norm'"), e2.toString());
+        StringWriter e3 = new StringWriter();
+        assertNotEquals(0, logs(new StringWriter(), e3, "time", tmp.resolve("missing.jsonl").toString()));
+        assertTrue(e3.toString().contains("missing.jsonl: no such log"), e3.toString());
+    }
+}
