@@ -50,6 +50,11 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "OUT.pth", description = "output file (written to a temp file, then renamed)")
     Path to;
 
+    @Option(names = "--publish",
+            description = "name the file as MMDetection's model zoo does (tools/model_converters/publish_model.py): "
+                    + "OUT-<first 8 hex digits of its SHA-256>.pth")
+    boolean publish;
+
     @Spec
     CommandSpec spec;
 
@@ -81,16 +86,36 @@ public final class ExportCommand implements Callable<Integer> {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("meta", meta);
         root.put("state_dict", PthWriter.stateDict(tensors));
+        Path written = to;
         try {
             PthWriter.write(to, root);
+            if (publish) written = publish(to);
         } catch (IOException e) {
             return CliErrors.print(err, to + ": cannot write: " + CliErrors.message(e));
         }
         long elements = 0;
         for (RawTensor t : tensors.values()) elements += t.numel();
-        out.printf("%s -> %s: %d tensors (%,d elements), %d classes%n", checkpoint, to, tensors.size(), elements, classes.size());
+        out.printf("%s -> %s: %d tensors (%,d elements), %d classes%n", checkpoint, written, tensors.size(), elements, classes.size());
         out.flush();
         return 0;
+    }
+
+    /** Renames {@code file} (x.pth) to x-&lt;sha256[:8]&gt;.pth, the hash of its bytes, as publish_model.py names files. */
+    static Path publish(Path file) throws IOException {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every Java runtime has SHA-256
+        }
+        try (var in = new java.security.DigestInputStream(java.nio.file.Files.newInputStream(file), sha)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        String name = file.getFileName().toString();
+        String stem = name.endsWith(".pth") ? name.substring(0, name.length() - 4) : name;
+        Path target = file.resolveSibling(stem + "-" + java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 8) + ".pth");
+        return java.nio.file.Files.move(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void putLong(Map<String, Object> meta, String key, String value) {

@@ -56,6 +56,23 @@ class ExportCliTest {
     }
 
     @Test
+    void publishNamesTheFileAfterItsHash() throws Exception {
+        Path out = tmp.resolve("autoassign_tiny.pth");
+        ImportInspectCliTest.Run r = run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to",
+                out.toString(), "--publish");
+        assertEquals(0, r.code(), r.err());
+        java.util.List<Path> files;
+        try (var s = java.nio.file.Files.list(tmp)) {
+            files = s.filter(p -> p.getFileName().toString().startsWith("autoassign_tiny-")).toList();
+        }
+        assertEquals(1, files.size(), "OUT-<hash>.pth, and OUT.pth renamed away");
+        assertTrue(!java.nio.file.Files.exists(out));
+        byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(files.get(0)));
+        assertEquals("autoassign_tiny-" + java.util.HexFormat.of().formatHex(sha).substring(0, 8) + ".pth", files.get(0).getFileName().toString());
+        assertTrue(r.out().contains(" -> " + files.get(0) + ": "), r.out());
+    }
+
+    @Test
     void exportWritesTheMmdetLayoutAndLoadsBackBitExact() throws IOException {
         Path out = export();
         PthFile pth = PthReader.read(out);
