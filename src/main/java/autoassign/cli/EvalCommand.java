@@ -19,6 +19,7 @@ import autoassign.eval.CocoFormatException;
 import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.DatasetEvaluation;
 import autoassign.eval.Inference;
+import autoassign.eval.VocMap;
 import autoassign.io.CheckpointException;
 import autoassign.io.ModelWeights;
 import autoassign.model.AutoAssignDetector;
@@ -26,6 +27,9 @@ import autoassign.tensor.Device;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -116,6 +120,19 @@ public final class EvalCommand implements Callable<Integer> {
             description = "with --show-dir: draw predictions with score > T (default: 0.3)")
     Double showScoreThr;
 
+    @Option(names = "--metric", paramLabel = "coco|voc", defaultValue = "coco",
+            description = "coco: COCOeval's 12 numbers (default); voc: PASCAL VOC mAP as MMDetection's VOCMetric "
+                    + "(crowd annotations, e.g. voc2coco's difficult objects, are the ignored boxes)")
+    String metric;
+
+    @Option(names = "--iou-thrs", arity = "1..*", paramLabel = "T", defaultValue = "0.5",
+            description = "--metric voc: IoU thresholds whose mAPs are averaged (default: ${DEFAULT-VALUE})")
+    List<Double> iouThrs;
+
+    @Option(names = "--eval-mode", paramLabel = "11points|area", defaultValue = "11points",
+            description = "--metric voc: AP as the 11-point interpolation (VOC2007, VOCMetric's default) or the area (VOC2010+)")
+    String evalMode;
+
     /** The pictures of --show-dir, null without it. */
     private EvalPictures pictures;
 
@@ -142,6 +159,10 @@ public final class EvalCommand implements Callable<Integer> {
         if (showProblem != null) {
             return CliErrors.print(err, showProblem);
         }
+        String metricProblem = checkMetricOptions();
+        if (metricProblem != null) {
+            return CliErrors.print(err, metricProblem);
+        }
         CocoEvalParams params = mmdet ? CocoEvalParams.mmdet() : CocoEvalParams.standard();
         CocoEvalResult res;
         boolean table = classwise;
@@ -149,6 +170,9 @@ public final class EvalCommand implements Callable<Integer> {
             if (fileMode) {
                 CocoGroundTruth gt = CocoGroundTruth.read(ann);
                 CocoDetections dt = CocoDetections.read(results, gt);
+                if (voc()) {
+                    return printVoc(gt, dt);
+                }
                 res = CocoEvaluator.evaluate(gt, dt, params);
             } else {
                 Config cfg = ConfigLoader.loadNamed(config.toString(), overrides.values()); // a file, or a config built into the jar
@@ -167,6 +191,9 @@ public final class EvalCommand implements Callable<Integer> {
                     return Math.max(code, picturesDone());
                 }
                 res = evaluateModel(cfg, params, resultsFile);
+                if (vocCode != null) {
+                    return Math.max(vocCode, picturesDone());
+                }
                 if (res == null) {
                     return 1;
                 }
@@ -194,6 +221,61 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return picturesDone();
+    }
+
+    /** The exit code of a --metric voc run in model mode (set by evaluateModel), null otherwise. */
+    private Integer vocCode;
+
+    private boolean voc() {
+        return metric.equals("voc");
+    }
+
+    /** Checks --metric / --iou-thrs / --eval-mode; the problem, or null. */
+    private String checkMetricOptions() {
+        if (!metric.equals("coco") && !metric.equals("voc")) {
+            return "--metric must be coco or voc, got '" + metric + "'";
+        }
+        if (!evalMode.equals("11points") && !evalMode.equals("area")) {
+            return "--eval-mode must be 11points or area, got '" + evalMode + "'";
+        }
+        for (double t : iouThrs) {
+            if (!(t > 0 && t <= 1)) {
+                return "--iou-thrs must be in (0, 1], got " + t;
+            }
+        }
+        if (!voc() && (spec.commandLine().getParseResult().hasMatchedOption("--iou-thrs")
+                || spec.commandLine().getParseResult().hasMatchedOption("--eval-mode"))) {
+            return "--iou-thrs and --eval-mode go with --metric voc";
+        }
+        if (voc() && (mmdet || classwise)) {
+            return "--mmdet and --classwise are COCO options (--metric voc prints its class table anyway)";
+        }
+        return null;
+    }
+
+    /** The VOC metric printed (and written to --json); the exit code. */
+    private int printVoc(CocoGroundTruth gt, CocoDetections dt) {
+        VocMap.Result r = VocMap.evaluate(gt, dt, iouThrs.stream().mapToDouble(Double::doubleValue).toArray(),
+                evalMode.equals("11points"));
+        PrintWriter out = spec.commandLine().getOut();
+        for (String line : r.lines()) {
+            out.println(line);
+        }
+        out.flush();
+        if (json != null) {
+            try {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("mAP", r.mAP());
+                r.apByThreshold().forEach((t, ap) -> j.put(String.format(java.util.Locale.ROOT, "AP%02d", Math.round(t * 100)), ap));
+                j.put("eval_mode", evalMode);
+                j.put("classes", r.classes());
+                byte[] bytes = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(j);
+                autoassign.io.AtomicFiles.write(json, os -> os.write(bytes));
+            } catch (IOException e) {
+                return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + e.getMessage());
+            }
+        }
+        return 0;
     }
 
     /** Checks --show-dir / --show-score-thr (before any work) and creates the folder; the problem, or null. */
@@ -282,6 +364,17 @@ public final class EvalCommand implements Callable<Integer> {
                 ? cfg.resolve(te.annFile()) : dataset.annotationFile();
         CocoGroundTruth gt = CocoGroundTruth.read(gtFile);
         AutoAssignDetector model = model(cfg);
+        if (voc()) { // the detections, then the VOC metric over the images and categories that ran
+            CocoResults results;
+            try (ProgressBar bar = progressBar(dataset.size())) {
+                results = DatasetEvaluation.detect(model, dataset, Detector.testPipeline(cfg), loader(cfg),
+                        Inference.postProcessConfig(cfg.model().testCfg()), (done, total) -> bar.stepTo(done), pictures(dataset));
+            }
+            if (resultsFile != null && !write(results, resultsFile)) return null;
+            CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset);
+            vocCode = printVoc(scope, results.toDetections(scope));
+            return null;
+        }
         DatasetEvaluation.Outcome outcome;
         try (ProgressBar bar = progressBar(dataset.size())) {
             outcome = DatasetEvaluation.run(model, dataset, gt, Detector.testPipeline(cfg), loader(cfg),
