@@ -27,9 +27,7 @@ import autoassign.tensor.Device;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -181,6 +179,12 @@ public final class EvalCommand implements Callable<Integer> {
                 }
                 EvaluatorConfig te = cfg.testEvaluator();
                 table |= te != null && te.classwise();
+                var parsed = spec.commandLine().getParseResult();
+                if (te != null && te.voc() && !parsed.hasMatchedOption("--metric")) { // the config's VOCMetric
+                    metric = "voc";
+                    if (!parsed.hasMatchedOption("--iou-thrs")) iouThrs = te.iouThrs();
+                    if (!parsed.hasMatchedOption("--eval-mode")) evalMode = te.elevenPoints() ? "11points" : "area";
+                }
                 Path resultsFile = saveResults != null ? saveResults : te == null ? null : te.resultsFile();
                 if (formatOnly || te != null && te.formatOnly()) {
                     if (resultsFile == null) {
@@ -264,13 +268,7 @@ public final class EvalCommand implements Callable<Integer> {
         out.flush();
         if (json != null) {
             try {
-                Map<String, Object> j = new LinkedHashMap<>();
-                j.put("mAP", r.mAP());
-                r.apByThreshold().forEach((t, ap) -> j.put(String.format(java.util.Locale.ROOT, "AP%02d", Math.round(t * 100)), ap));
-                j.put("eval_mode", evalMode);
-                j.put("classes", r.classes());
-                byte[] bytes = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(j);
-                autoassign.io.AtomicFiles.write(json, os -> os.write(bytes));
+                r.writeJson(json);
             } catch (IOException e) {
                 return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + e.getMessage());
             }

@@ -103,10 +103,10 @@ public final class LogsCommand implements Callable<Integer> {
         int curvesWanted = files.size() * keys.size();
         if (legend != null && legend.size() != curvesWanted)
             throw new CliErrors.UserError("--legend needs " + curvesWanted + " names (one per log and key), got " + legend.size());
-        boolean overEpochs = keys.stream().allMatch(k -> k.startsWith("bbox_mAP"));
-        if (!overEpochs && keys.stream().anyMatch(k -> k.startsWith("bbox_mAP")))
-            throw new CliErrors.UserError("--keys: validation keys (bbox_mAP*) are plotted over epochs, train keys over iterations: "
-                    + "plot them separately");
+        boolean overEpochs = keys.stream().allMatch(LogsCommand::validationKey);
+        if (!overEpochs && keys.stream().anyMatch(LogsCommand::validationKey))
+            throw new CliErrors.UserError("--keys: validation keys (bbox_mAP*, pascal_voc/*) are plotted over epochs, train keys "
+                    + "over iterations: plot them separately");
         Map<String, List<double[]>> curves = new LinkedHashMap<>();
         int c = 0;
         for (int f = 0; f < files.size(); f++) {
@@ -126,6 +126,8 @@ public final class LogsCommand implements Callable<Integer> {
         Curves.writeSeries(curves, overEpochs ? "epoch" : "iteration", title != null ? title : String.join(", ", keys), png);
         o.println("wrote " + png);
     }
+
+    private static boolean validationKey(String k) { return k.startsWith("bbox_mAP") || k.startsWith("pascal_voc/"); }
 
     private void time(PrintWriter o, List<Path> files, List<List<JsonNode>> records) {
         for (int f = 0; f < files.size(); f++) {

@@ -124,7 +124,7 @@ final class ConfigInheritance {
     }
 
     /** Removes {@code _delete_} keys (they only steer merging). */
-    private static ObjectNode stripDeleteMarkers(ObjectNode n) {
+    static ObjectNode stripDeleteMarkers(ObjectNode n) {
         n.remove("_delete_");
         for (JsonNode v : n) if (v.isObject()) stripDeleteMarkers((ObjectNode) v);
         return n;

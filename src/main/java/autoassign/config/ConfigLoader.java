@@ -112,6 +112,11 @@ public final class ConfigLoader {
                         "cannot override inside a value that is not a mapping");
             cur = (ObjectNode) next;
         }
-        cur.set(parts[parts.length - 1], value);
+        // as MMEngine's merge_from_dict: a mapping merges into the mapping it overrides (_delete_: true replaces it)
+        JsonNode old = cur.get(parts[parts.length - 1]);
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.set(parts[parts.length - 1], value);
+        if (old != null && old.isObject() && value.isObject()) ConfigInheritance.mergeInto(cur, patch);
+        else cur.set(parts[parts.length - 1], value.isObject() ? ConfigInheritance.stripDeleteMarkers((ObjectNode) value) : value);
     }
 }

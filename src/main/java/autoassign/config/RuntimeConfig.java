@@ -42,9 +42,6 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
                             boolean cudnnBenchmark) {
 
-    /** The metrics {@code default_hooks.checkpoint.save_best} can follow (MMDetection's CocoMetric names), in stats order. */
-    public static final java.util.List<String> BEST_METRICS = java.util.List.of("coco/bbox_mAP", "coco/bbox_mAP_50",
-            "coco/bbox_mAP_75", "coco/bbox_mAP_s", "coco/bbox_mAP_m", "coco/bbox_mAP_l");
 
     /**
      * MMEngine's {@code EarlyStoppingHook} (after each validation): stop when the monitored COCO metric is not
@@ -69,7 +66,8 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
     /** True for an {@code IterBasedTrainLoop}: training stops after {@link #maxIters()} iterations. */
     public boolean iterBased() { return maxIters > 0; }
 
-    static RuntimeConfig from(ConfigNode root) {
+    /** @param metrics the names the val evaluator reports ({@code save_best} and early stopping follow one; auto: the first) */
+    static RuntimeConfig from(ConfigNode root, java.util.List<String> metrics) {
         ConfigNode t = root.requiredChild("train_cfg");
         boolean iterLoop = t.choice("type", "EpochBasedTrainLoop", "EpochBasedTrainLoop", "IterBasedTrainLoop")
                 .equals("IterBasedTrainLoop");
@@ -97,9 +95,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         int keep = ck.integer("max_keep_ckpts", -1);
         if (keep == 0 || keep < -1) throw ck.error("max_keep_ckpts", "must be -1 (keep all) or positive, got " + keep);
         String best = ck.string("save_best", null);
-        if ("auto".equals(best)) best = BEST_METRICS.get(0);
-        if (best != null && !BEST_METRICS.contains(best))
-            throw ck.error("save_best", "must be auto or one of " + String.join(", ", BEST_METRICS) + ", got '" + best + "'");
+        if ("auto".equals(best)) best = metrics.get(0);
+        if (best != null && !metrics.contains(best))
+            throw ck.error("save_best", "must be auto or one of " + String.join(", ", metrics) + " (the val evaluator's), got '"
+                    + best + "'");
         boolean greater = ck.choice("rule", "greater", "greater", "less").equals("greater");
         ck.finish();
         for (String k : new String[] {"timer", "param_scheduler", "sampler_seed"}) hooks.raw(k); // what the loop does anyway
@@ -118,7 +117,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
             if (type == null) throw h.error("type", "required key is missing");
             if (type.equals("EarlyStoppingHook")) {
                 if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
-                early = earlyStopping(h);
+                early = earlyStopping(h, metrics);
             } else if (type.equals("EMAHook")) {
                 if (ema != null) throw h.error("type", "only one EMAHook is supported");
                 ema = ema(h);
@@ -147,10 +146,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark);
     }
 
-    private static EarlyStopping earlyStopping(ConfigNode h) {
+    private static EarlyStopping earlyStopping(ConfigNode h, java.util.List<String> metrics) {
         String monitor = h.string("monitor");
-        if (!BEST_METRICS.contains(monitor))
-            throw h.error("monitor", "must be one of " + String.join(", ", BEST_METRICS) + " (the validation's metrics), got '"
+        if (!metrics.contains(monitor))
+            throw h.error("monitor", "must be one of " + String.join(", ", metrics) + " (the validation's metrics), got '"
                     + monitor + "'");
         // MMEngine infers 'greater' for every name containing mAP
         boolean greater = h.choice("rule", "greater", "greater", "less").equals("greater");

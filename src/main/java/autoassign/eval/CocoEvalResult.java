@@ -18,7 +18,7 @@ import java.util.Map;
  * Output of {@link CocoEvaluator}: the accumulated precision / recall arrays (COCOeval's {@code eval}), the 12
  * summary numbers ({@code stats}) and MMDetection's per-category AP.
  */
-public final class CocoEvalResult {
+public final class CocoEvalResult implements Evaluation {
 
     private final CocoEvalParams params;
     private final long[] catIds;
@@ -72,6 +72,18 @@ public final class CocoEvalResult {
         int numA = params.areaRng().length;
         int numM = params.maxDets().length;
         return recall[((t * catIds.length + k) * numA + a) * numM + m];
+    }
+
+    /** MMDetection's CocoMetric names of the six AP numbers ({@code coco/bbox_mAP}, {@code _50}, …, {@code _l}). */
+    public static final List<String> METRIC_NAMES = List.of("coco/bbox_mAP", "coco/bbox_mAP_50", "coco/bbox_mAP_75",
+            "coco/bbox_mAP_s", "coco/bbox_mAP_m", "coco/bbox_mAP_l");
+
+    @Override
+    public java.util.Map<String, Double> metrics() {
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        double[] s = stats();
+        for (int i = 0; i < METRIC_NAMES.size(); i++) m.put(METRIC_NAMES.get(i), s[i]);
+        return m;
     }
 
     /** The 12 numbers of {@code COCOeval.stats}. */

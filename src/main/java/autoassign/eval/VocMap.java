@@ -23,11 +23,47 @@ import java.util.Map;
 public final class VocMap {
     private VocMap() {}
 
+    /** VOCMetric's {@code default_prefix}. */
+    public static final String PREFIX = "pascal_voc/";
+
+    /** {@code AP50} for 0.5: VOCMetric's key of a threshold. */
+    public static String apName(double iouThr) {
+        return String.format(Locale.ROOT, "AP%02d", (int) (iouThr * 100));
+    }
+
     /** One class at one IoU threshold. */
     public record ClassResult(String name, int gts, int dets, double recall, double ap) {}
 
     /** The metric: {@code mAP} (mean over thresholds) and, per threshold, its mAP and class table. */
-    public record Result(double mAP, Map<Double, Double> apByThreshold, Map<Double, List<ClassResult>> classes) {
+    public record Result(double mAP, Map<Double, Double> apByThreshold, Map<Double, List<ClassResult>> classes,
+                         boolean elevenPoints) implements Evaluation {
+        /**
+         * VOCMetric's dict with the {@code pascal_voc/} prefix: {@code mAP} first, then {@code AP50}, … per threshold
+         * (rounded to 3 decimals, as VOCMetric reports them).
+         */
+        @Override
+        public Map<String, Double> metrics() {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put(PREFIX + "mAP", mAP);
+            apByThreshold.forEach((t, ap) -> m.put(PREFIX + apName(t), Math.round(ap * 1000) / 1000.0));
+            return m;
+        }
+
+        @Override
+        public List<String> summaryLines() { return lines(); }
+
+        /** {@code {"mAP", "AP50", ..., "eval_mode", "classes": {thr: [rows]}}} (temp file + rename). */
+        @Override
+        public void writeJson(java.nio.file.Path out) throws java.io.IOException {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("mAP", mAP);
+            apByThreshold.forEach((t, ap) -> j.put(apName(t), ap));
+            j.put("eval_mode", elevenPoints ? "11points" : "area");
+            j.put("classes", classes);
+            byte[] bytes = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(j);
+            autoassign.io.AtomicFiles.write(out, os -> os.write(bytes));
+        }
+
         /** MMDetection's log: a class table per threshold, then {@code AP50: 0.xxx ... mAP: 0.xxx}. */
         public List<String> lines() {
             List<String> out = new ArrayList<>();
@@ -48,7 +84,7 @@ public final class VocMap {
             }
             StringBuilder b = new StringBuilder();
             for (var e : apByThreshold.entrySet())
-                b.append(String.format(Locale.ROOT, "AP%02d: %.3f  ", (int) Math.round(e.getKey() * 100), e.getValue()));
+                b.append(String.format(Locale.ROOT, "%s: %.3f  ", apName(e.getKey()), e.getValue()));
             out.add(b.append(String.format(Locale.ROOT, "mAP: %.4f", mAP)).toString());
             return out;
         }
@@ -100,7 +136,7 @@ public final class VocMap {
             classes.put(thr, rows);
             sum += map;
         }
-        return new Result(sum / iouThrs.length, apByThr, classes);
+        return new Result(sum / iouThrs.length, apByThr, classes, elevenPoints);
     }
 
     private static ClassResult evaluateClass(String name, long[] imageIds, Map<Long, List<Box>> gts, Map<Long, List<Box>> dts,

@@ -63,23 +63,18 @@ final class BestCheckpoint {
         }
     }
 
-    /** The index of a {@link RuntimeConfig#BEST_METRICS} name in the 12 COCO stats. */
-    static int statIndex(String metric) {
-        int i = RuntimeConfig.BEST_METRICS.indexOf(metric);
-        if (i < 0) throw new IllegalArgumentException("unknown metric " + metric);
-        return i;
-    }
-
     private boolean better(double score) {
         return greater ? score > best : score < best;
     }
 
     /**
-     * Offers an evaluation's stats made after {@code count} epochs (iterations, as the unit says); writes and returns
-     * the new best file when the metric improved, else null.
+     * Offers an evaluation's metrics ({@link autoassign.eval.Evaluation#metrics}) made after {@code count} epochs
+     * (iterations, as the unit says); writes and returns the new best file when the metric improved, else null.
      */
-    Path offer(double[] stats, long count, int epoch, long globalIter, Module model) {
-        double score = stats[statIndex(metric)];
+    Path offer(Map<String, Double> metrics, long count, int epoch, long globalIter, Module model) {
+        Double value = metrics.get(metric);
+        if (value == null) throw new IllegalArgumentException("the evaluation has no metric " + metric + ": " + metrics.keySet());
+        double score = value;
         if (Double.isNaN(score) || !better(score)) return null;
         Path next = dir.resolve(prefix + count + ".safetensors");
         Map<String, String> meta = new LinkedHashMap<>();

@@ -7,21 +7,21 @@ import java.util.Locale;
 /** MMEngine's {@code EarlyStoppingHook} decision after each validation ({@link RuntimeConfig.EarlyStopping}). */
 final class EarlyStop {
     private final RuntimeConfig.EarlyStopping cfg;
-    private final int index;
     private double best;
     private int waits;
 
     EarlyStop(RuntimeConfig.EarlyStopping cfg) {
         this.cfg = cfg;
-        this.index = BestCheckpoint.statIndex(cfg.monitor());
         this.best = cfg.greater() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
     }
 
     private boolean better(double a, double b) { return cfg.greater() ? a > b : a < b; }
 
-    /** Offers a validation's COCO stats; the reason to stop, or null to go on. */
-    String offer(double[] stats) {
-        double score = stats[index];
+    /** Offers a validation's metrics ({@link autoassign.eval.Evaluation#metrics}); the reason to stop, or null to go on. */
+    String offer(java.util.Map<String, Double> metrics) {
+        Double value = metrics.get(cfg.monitor());
+        if (value == null) throw new IllegalArgumentException("the evaluation has no metric " + cfg.monitor() + ": " + metrics.keySet());
+        double score = value;
         if (cfg.checkFinite() && !Double.isFinite(score))
             return String.format(Locale.ROOT, "%s = %s is not finite (best so far %.4f)", cfg.monitor(), score, best);
         if (cfg.stoppingThreshold() != null && better(score, cfg.stoppingThreshold())) {

@@ -113,6 +113,8 @@ public final class MetricsLog implements AutoCloseable {
         Map<String, Float> values = new LinkedHashMap<>();
         for (Map.Entry<String, String> t : tags.entrySet())
             if (rec.get(t.getKey()) instanceof Number n) values.put(t.getValue(), n.floatValue());
+        if (tags == VAL_TAGS) // VOCMetric's values are logged under their own names (pascal_voc/mAP, pascal_voc/AP50, ...)
+            rec.forEach((k, v) -> { if (k.startsWith("pascal_voc/") && v instanceof Number n) values.put(k, n.floatValue()); });
         if (values.isEmpty()) return;
         try {
             tensorboard.scalars(iter.longValue(), values);

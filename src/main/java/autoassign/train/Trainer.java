@@ -12,6 +12,10 @@ import autoassign.data.DataLoader;
 import autoassign.data.LoaderOptions;
 import autoassign.eval.CocoEvalParams;
 import autoassign.eval.CocoEvalResult;
+import autoassign.eval.CocoResults;
+import autoassign.eval.Evaluation;
+import autoassign.eval.VocMap;
+import autoassign.config.EvaluatorConfig;
 import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.DatasetEvaluation;
 import autoassign.eval.Inference;
@@ -76,7 +80,7 @@ public final class Trainer {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** What a finished (or stopped) run leaves. */
-    public record Result(int epochsDone, long iterations, double lastLoss, CocoEvalResult lastEval, Path workDir,
+    public record Result(int epochsDone, long iterations, double lastLoss, Evaluation lastEval, Path workDir,
                          boolean stoppedEarly, String stopReason) {}
 
     public Trainer(Config cfg, TrainOptions opt, PrintStream out) {
@@ -252,7 +256,7 @@ public final class Trainer {
         LoaderOptions lo = LoaderOptions.train(batchSize, seed, workers);
         if (replica != null) lo = lo.withShard(replica.rank(), replica.worldSize());
         boolean append = opt.resume() != null;
-        CocoEvalResult lastEval = null;
+        Evaluation lastEval = null;
         double lastLoss = Double.NaN;
         int badSteps = 0;
         String stopReason = null;
@@ -555,9 +559,9 @@ public final class Trainer {
      * The {@code EarlyStoppingHook}'s verdict on a validation (rank 0's result; null elsewhere), agreed by every
      * worker so that all stop together: a reason to stop, or null.
      */
-    private String earlyStopReason(EarlyStop earlyStop, CocoEvalResult result) {
+    private String earlyStopReason(EarlyStop earlyStop, Evaluation result) {
         if (earlyStop == null) return null;
-        String reason = result == null ? null : earlyStop.offer(result.stats());
+        String reason = result == null ? null : earlyStop.offer(result.metrics());
         if (!anyAgrees(reason != null)) return null;
         if (reason != null) out.println("early stopping: " + reason);
         return "early stopping" + (reason != null ? ": " + reason : " (rank 0's decision)");
@@ -567,7 +571,7 @@ public final class Trainer {
      * One validation ({@code count}: the epochs or iterations the best-checkpoint file is named after): the COCO
      * stats logged as a val record and offered to {@code save_best}. Null on workers other than rank 0.
      */
-    private CocoEvalResult validate(AutoAssignDetector model, WeightAverage ema, CocoDataset valSet, int workers,
+    private Evaluation validate(AutoAssignDetector model, WeightAverage ema, CocoDataset valSet, int workers,
                                     MetricsLog metrics, BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
         if (ema != null) ema.swap(); // EMAHook: the average is what is validated (and kept as the best)
         try {
@@ -577,51 +581,63 @@ public final class Trainer {
         }
     }
 
-    private CocoEvalResult validateModel(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,
-                                         BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
-        CocoEvalResult result = evaluate(model, valSet, workers);
+    private Evaluation validateModel(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,
+                                     BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
+        Evaluation result = evaluate(model, valSet, workers);
         if (result == null) return null; // not rank 0: the evaluation is rank 0's
-        double[] s = result.stats();
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("mode", "val");
         rec.put("epoch", epoch);
         rec.put("iter", globalIter);
-        rec.put("bbox_mAP", s[0]);
-        rec.put("bbox_mAP_50", s[1]);
-        rec.put("bbox_mAP_75", s[2]);
-        rec.put("bbox_mAP_s", s[3]);
-        rec.put("bbox_mAP_m", s[4]);
-        rec.put("bbox_mAP_l", s[5]);
-        rec.put("stats", s);
-        rec.put("stat_names", CocoEvalParams.MMDET_NAMES);
+        if (result instanceof CocoEvalResult coco) {
+            double[] s = coco.stats();
+            String[] keys = {"bbox_mAP", "bbox_mAP_50", "bbox_mAP_75", "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l"};
+            for (int i = 0; i < keys.length; i++) rec.put(keys[i], s[i]);
+            rec.put("stats", s);
+            rec.put("stat_names", CocoEvalParams.MMDET_NAMES);
+        } else {
+            rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
+        }
         metrics.log(rec);
-        if (bestCkpt != null && bestCkpt.offer(s, count, epoch, globalIter, model) != null) out.println(bestCkpt.describe(count));
+        if (bestCkpt != null && bestCkpt.offer(result.metrics(), count, epoch, globalIter, model) != null)
+            out.println(bestCkpt.describe(count));
         return result;
     }
 
-    /** The evaluation (on rank 0; null on the other workers of a data-parallel run). */
-    private CocoEvalResult evaluate(AutoAssignDetector model, CocoDataset valSet, int workers) {
+    /**
+     * The evaluation (on rank 0; null on the other workers of a data-parallel run): the val evaluator's metric,
+     * COCO's or VOC's, over the val set's annotation file.
+     */
+    private Evaluation evaluate(AutoAssignDetector model, CocoDataset valSet, int workers) {
         out.println("evaluating on " + valSet.size() + " val images ...");
-        if (comm != null) {
-            CocoEvalResult r = ShardedEvaluation.run(comm, model, valSet, valSet.annotationFile(),
-                    Detector.testPipeline(cfg, cfg.valDataloader()),
-                    LoaderOptions.test(cfg.valDataloader().batchSize(), workers),
-                    Inference.postProcessConfig(cfg.model().testCfg()), CocoEvalParams.standard());
-            if (r != null) for (String line : r.summaryLines()) out.println(line);
-            return r;
-        }
+        var pipeline = Detector.testPipeline(cfg, cfg.valDataloader());
+        var loader = LoaderOptions.test(cfg.valDataloader().batchSize(), workers);
+        var post = Inference.postProcessConfig(cfg.model().testCfg());
+        EvaluatorConfig ev = cfg.valEvaluator();
+        Evaluation result;
         try (AutoCloseable ignored = Graph.noGrad()) {
-            CocoGroundTruth gt = CocoGroundTruth.read(valSet.annotationFile());
-            DatasetEvaluation.Outcome o = DatasetEvaluation.run(model, valSet, gt,
-                    Detector.testPipeline(cfg, cfg.valDataloader()), LoaderOptions.test(cfg.valDataloader().batchSize(), workers),
-                    Inference.postProcessConfig(cfg.model().testCfg()), CocoEvalParams.standard(), null);
-            for (String line : o.eval().summaryLines()) out.println(line);
-            return o.eval();
+            if (ev.voc()) {
+                CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post)
+                        : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null);
+                if (results == null) return null;
+                CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(valSet.annotationFile()), valSet);
+                result = VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
+                        ev.elevenPoints());
+            } else if (comm != null) {
+                result = ShardedEvaluation.run(comm, model, valSet, valSet.annotationFile(), pipeline, loader, post,
+                        CocoEvalParams.standard());
+                if (result == null) return null;
+            } else {
+                CocoGroundTruth gt = CocoGroundTruth.read(valSet.annotationFile());
+                result = DatasetEvaluation.run(model, valSet, gt, pipeline, loader, post, CocoEvalParams.standard(), null).eval();
+            }
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        for (String line : result.summaryLines()) out.println(line);
+        return result;
     }
 
     static long memoryMb(Device device) {

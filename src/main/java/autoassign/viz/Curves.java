@@ -46,8 +46,11 @@ public final class Curves {
                 }
             }
             if ("val".equals(r.get("mode")) && r.get(valX) instanceof Number ep) {
-                if (r.get("bbox_mAP") instanceof Number v) ap.add(ep.doubleValue(), v.doubleValue());
-                if (r.get("bbox_mAP_50") instanceof Number v) ap50.add(ep.doubleValue(), v.doubleValue());
+                // COCO's names, or VOCMetric's (pascal_voc/mAP over its thresholds, pascal_voc/AP50)
+                if ((r.containsKey("bbox_mAP") ? r.get("bbox_mAP") : r.get("pascal_voc/mAP")) instanceof Number v)
+                    ap.add(ep.doubleValue(), v.doubleValue());
+                if ((r.containsKey("bbox_mAP_50") ? r.get("bbox_mAP_50") : r.get("pascal_voc/AP50")) instanceof Number v)
+                    ap50.add(ep.doubleValue(), v.doubleValue());
             }
         }
         lossSeries.values().forEach(losses::addSeries);
@@ -55,7 +58,7 @@ public final class Curves {
         maps.addSeries(ap50);
         JFreeChart left = ChartFactory.createXYLineChart("Training loss", "iteration", "loss", losses,
                 PlotOrientation.VERTICAL, true, false, false);
-        JFreeChart right = ChartFactory.createXYLineChart("Validation (COCO bbox)", valOverIterations ? "iteration" : "epoch", "AP", maps,
+        JFreeChart right = ChartFactory.createXYLineChart("Validation (bbox)", valOverIterations ? "iteration" : "epoch", "AP", maps,
                 PlotOrientation.VERTICAL, true, false, false);
         BufferedImage img = new BufferedImage(1400, 500, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();

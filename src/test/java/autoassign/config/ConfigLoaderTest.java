@@ -293,6 +293,6 @@ class ConfigLoaderTest {
     @Test
     void customHooksWhoseChecksTheEngineMakes() throws Exception {
         ConfigLoader.load(R50, List.of("custom_hooks=[{type: NumClassCheckHook}, {type: CheckInvalidLossHook, interval: 50}]"));
-        assertEquals("custom_hooks[0].type", fails("custom_hooks=[{type: EMAHook, momentum: 0.0002}]").key());
+        assertEquals("custom_hooks[0].type", fails("custom_hooks=[{type: SyncNormHook, priority: 48}]").key());
     }
 }

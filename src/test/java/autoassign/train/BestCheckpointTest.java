@@ -29,11 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BestCheckpointTest {
     @TempDir Path tmp;
 
-    private static double[] stats(double map, double map50) {
-        double[] s = new double[12];
-        s[0] = map;
-        s[1] = map50;
-        return s;
+    private static java.util.Map<String, Double> stats(double map, double map50) {
+        return java.util.Map.of("coco/bbox_mAP", map, "coco/bbox_mAP_50", map50);
     }
 
     private List<String> files(Path dir) throws Exception {

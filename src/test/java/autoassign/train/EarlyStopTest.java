@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** MMEngine's EarlyStoppingHook rules on a sequence of validation scores (coco/bbox_mAP = stats[0]). */
+/** MMEngine's EarlyStoppingHook rules on a sequence of validation scores (coco/bbox_mAP). */
 class EarlyStopTest {
-    private static double[] map(double v) { return new double[] {v, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}; }
+    private static java.util.Map<String, Double> map(double v) { return java.util.Map.of("coco/bbox_mAP", v); }
 
     @Test
     void stopsAfterPatienceValidationsWithoutAnImprovementOfMinDelta() {

@@ -184,6 +184,29 @@ class TrainLoopTest {
     }
 
     @Test
+    void vocMetricValidatesAndKeepsTheBestByItsMap() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of(
+                "val_evaluator={_delete_: true, type: VOCMetric, metric: mAP, iou_thrs: [0.5, 0.75], eval_mode: area}",
+                "default_hooks.checkpoint.save_best=auto"));
+        assertEquals(List.of("pascal_voc/mAP", "pascal_voc/AP50", "pascal_voc/AP75"), cfg.valEvaluator().metricNames());
+        assertEquals("pascal_voc/mAP", cfg.runtime().saveBest(), "auto: the evaluator's first metric");
+        Path wd = tmp.resolve("voc");
+        Trainer.Result r = train(cfg, options(wd));
+        assertTrue(r.lastEval() instanceof autoassign.eval.VocMap.Result, String.valueOf(r.lastEval()));
+        List<JsonNode> val = records(wd, "val");
+        assertEquals(2, val.size());
+        assertTrue(val.get(1).has("pascal_voc/mAP") && val.get(1).has("pascal_voc/AP75"), val.get(1).toString());
+        try (var s = Files.list(wd)) {
+            assertEquals(1, s.filter(p -> p.getFileName().toString().matches("best_pascal_voc_mAP_epoch_[12]\\.safetensors")).count());
+        }
+        assertTrue(Files.readString(wd.resolve("final.json")).contains("\"eval_mode\" : \"area\""));
+        ConfigException c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of(
+                "val_evaluator={_delete_: true, type: VOCMetric}", "default_hooks.checkpoint.save_best=coco/bbox_mAP")));
+        assertTrue(c.getMessage().contains("save_best: must be auto or one of pascal_voc/mAP, pascal_voc/AP50"), c.getMessage());
+    }
+
+    @Test
     void loopMistakesAreOneLineErrors() throws Exception {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));

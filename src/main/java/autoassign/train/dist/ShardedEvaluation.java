@@ -39,6 +39,18 @@ public final class ShardedEvaluation {
     public static CocoEvalResult run(Communicator comm, AutoAssignDetector model, CocoDataset valSet, Path annFile,
                                      PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
                                      CocoEvalParams params) {
+        CocoResults results = gather(comm, model, valSet, pipeline, loader, post);
+        if (results == null) return null;
+        CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(annFile), valSet);
+        return CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
+    }
+
+    /**
+     * Every worker's detections of its shard, gathered on rank 0 in dataset order (null on the other ranks), for any
+     * metric. Every rank must call it.
+     */
+    public static CocoResults gather(Communicator comm, AutoAssignDetector model, CocoDataset valSet, PipelineOptions pipeline,
+                                     LoaderOptions loader, PostProcessConfig post) {
         // this rank's images: [imageId, n, n × (x1, y1, x2, y2, score, label)]...
         DoubleList local = new DoubleList();
         try (Graph.Scope ignored = Graph.noGrad();
@@ -83,8 +95,7 @@ public final class ShardedEvaluation {
             Detections d = byImage.get(id);
             if (d != null) results.add(id, d, catIds);
         }
-        CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(annFile), valSet);
-        return CocoEvaluator.evaluate(gt, results.toDetections(gt), params);
+        return results;
     }
 
     /** A growable double array. */

@@ -1,0 +1,23 @@
+package autoassign.eval;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a validation produced, whichever metric made it: the named values MMEngine's hooks read (checkpoint
+ * {@code save_best}, {@code EarlyStoppingHook}, the logs), the lines printed, and the json kept as
+ * {@code final.json}. {@link CocoEvalResult} ({@code coco/bbox_mAP}, …) and {@link VocMap.Result}
+ * ({@code pascal_voc/mAP}, {@code pascal_voc/AP50}, …).
+ */
+public interface Evaluation {
+    /** Metric name (MMDetection's, with the evaluator's prefix) to value, the first being the main one. */
+    Map<String, Double> metrics();
+
+    /** The summary as printed after a validation. */
+    List<String> summaryLines();
+
+    /** The full result as json (temp file + rename). */
+    void writeJson(Path out) throws IOException;
+}
