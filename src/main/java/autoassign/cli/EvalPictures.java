@@ -13,6 +13,7 @@ import autoassign.viz.BoxPainter;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,10 +47,19 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
 
     @Override
     public void accept(ImageMeta meta, Detections dets) {
-        if (stopped) {
-            return;
-        }
         ImageRecord r = dataset.get(meta.datasetIndex());
+        write(meta.datasetIndex(), dets, dir.resolve(outputName(r.fileName())));
+    }
+
+    /**
+     * Draws image {@code index} of the dataset (ground truth | detections above the threshold) into {@code file};
+     * false when it could not be made (reported in one line).
+     */
+    boolean write(int index, Detections dets, Path file) {
+        if (stopped) {
+            return false;
+        }
+        ImageRecord r = dataset.get(index);
         try {
             BufferedImage original;
             try (Mat m = ImageDecoder.decode(dataset.imagePath(r))) {
@@ -65,16 +75,19 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
                 }
             }
             BufferedImage both = BoxPainter.sideBySide(BoxPainter.draw(original, gt), BoxPainter.draw(original, pred));
-            BoxPainter.write(both, dir.resolve(outputName(r.fileName())));
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            BoxPainter.write(both, file);
             written++;
+            return true;
         } catch (BadImageException e) {
             failed++;
-            CliErrors.print(err, "--show-dir: " + e.getMessage());
+            CliErrors.print(err, "picture skipped: " + e.getMessage());
         } catch (IOException e) {
             failed++;
             stopped = true;
-            CliErrors.print(err, dir + ": cannot write: " + CliErrors.message(e) + " (no further pictures)");
+            CliErrors.print(err, file.getParent() + ": cannot write: " + CliErrors.message(e) + " (no further pictures)");
         }
+        return false;
     }
 
     /** Pictures written. */

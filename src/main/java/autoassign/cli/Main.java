@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 Voc2CocoCommand.class,
                 Images2CocoCommand.class,
                 LogsCommand.class,
+                AnalyzeResultsCommand.class,
         })
 public final class Main implements Runnable {
 
