@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +24,10 @@ class DatasetConvertersTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static int run(Object command, StringWriter out, StringWriter err, String... args) {
-        CommandLine cl = new CommandLine(command);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
+        CliRun r = CliRun.run(command, args);
+        out.write(r.out());
+        err.write(r.err());
+        return r.code();
     }
 
     private static String xml(int w, int h, String objects) {

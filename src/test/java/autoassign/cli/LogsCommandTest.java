@@ -2,10 +2,8 @@ package autoassign.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,10 +18,10 @@ class LogsCommandTest {
     @TempDir Path tmp;
 
     private int logs(StringWriter out, StringWriter err, String... args) {
-        CommandLine cl = new CommandLine(new LogsCommand());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
+        CliRun r = CliRun.run(new LogsCommand(), args);
+        out.write(r.out());
+        err.write(r.err());
+        return r.code();
     }
 
     /** Two epochs of 3 logged windows each (times in seconds), a validation after each. */

@@ -2,10 +2,8 @@ package autoassign.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,10 +21,10 @@ class ScheduleCommandTest {
     @TempDir Path tmp;
 
     private int schedule(StringWriter so, StringWriter se, String... args) {
-        CommandLine cl = new CommandLine(new ScheduleCommand());
-        cl.setOut(new PrintWriter(so, true));
-        cl.setErr(new PrintWriter(se, true));
-        return cl.execute(args);
+        CliRun r = CliRun.run(new ScheduleCommand(), args);
+        so.write(r.out());
+        se.write(r.err());
+        return r.code();
     }
 
     @Test

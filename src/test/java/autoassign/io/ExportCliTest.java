@@ -1,5 +1,6 @@
 package autoassign.io;
 
+import autoassign.cli.CliRun;
 import autoassign.cli.ExportCommand;
 import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import static autoassign.io.ImportInspectCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,7 +48,7 @@ class ExportCliTest {
 
     private Path export() {
         Path out = tmp.resolve("mmdet.pth");
-        ImportInspectCliTest.Run r = run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to", out.toString());
+        CliRun r = CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to", out.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.err());
         assertTrue(r.out().startsWith(checkpoint + " -> " + out + ": " + model.stateDict().size() + " tensors"), r.out());
@@ -58,7 +58,7 @@ class ExportCliTest {
     @Test
     void publishNamesTheFileAfterItsHash() throws Exception {
         Path out = tmp.resolve("autoassign_tiny.pth");
-        ImportInspectCliTest.Run r = run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to",
+        CliRun r = CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to",
                 out.toString(), "--publish");
         assertEquals(0, r.code(), r.err());
         java.util.List<Path> files;
@@ -101,7 +101,7 @@ class ExportCliTest {
         Path dir = Files.createDirectories(tmp.resolve("out"));
         for (String[] c : new String[][] {{CONFIG, other.toString()}, {CONFIG, tmp.resolve("missing.safetensors").toString()},
                 {"no_such_config", checkpoint.toString()}}) {
-            ImportInspectCliTest.Run r = run(new ExportCommand(), "--config", c[0], "--checkpoint", c[1], "--to", dir.resolve("x.pth").toString());
+            CliRun r = CliRun.run(new ExportCommand(), "--config", c[0], "--checkpoint", c[1], "--to", dir.resolve("x.pth").toString());
             assertEquals(1, r.code(), String.join(" ", c));
             String err = r.err().strip();
             assertTrue(err.startsWith("error: "), err);
@@ -122,7 +122,7 @@ class ExportCliTest {
         assertEquals(List.of("cat", "dog", "cow", "owl"), autoassign.api.Detector.classNames(cfg, named), "the checkpoint's names win over defaults");
         assertEquals(List.of("red_circle", "green_square", "blue_triangle", "yellow_diamond"), autoassign.api.Detector.classNames(cfg, checkpoint));
         Path out = tmp.resolve("named.pth");
-        assertEquals(0, run(new ExportCommand(), "--config", CONFIG, "--checkpoint", named.toString(), "--to", out.toString()).code());
+        assertEquals(0, CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", named.toString(), "--to", out.toString()).code());
         Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) PthReader.read(out).root()).get("meta");
         assertEquals(PyTuple.of("cat", "dog", "cow", "owl"), ((Map<?, ?>) meta.get("dataset_meta")).get("classes"));
         assertEquals(List.of("cat", "dog", "cow", "owl"), autoassign.api.Detector.classNames(cfg, out), "and MMDetection's meta.dataset_meta.classes");

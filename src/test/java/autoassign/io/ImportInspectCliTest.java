@@ -1,14 +1,12 @@
 package autoassign.io;
 
+import autoassign.cli.CliRun;
 import autoassign.cli.ImportCommand;
 import autoassign.cli.InspectCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,22 +24,13 @@ class ImportInspectCliTest {
 
     @TempDir Path tmp;
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(Object command, String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = new CommandLine(command);
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
+    private static CliRun run(Object command, String... args) { return CliRun.run(command, args); }
 
     @Test
     void importConvertsEveryTensorBitExactWithMetadata() throws IOException {
         for (String name : List.of("mmdet_like_zip.pth", "tiny_resnet_legacy.pth")) {
             Path out = tmp.resolve(name + ".safetensors");
-            Run r = run(new ImportCommand(), "--from", GOLDEN.resolve(name).toString(), "--to", out.toString());
+            CliRun r = run(new ImportCommand(), "--from", GOLDEN.resolve(name).toString(), "--to", out.toString());
             assertEquals(0, r.code(), r.err());
             assertEquals("", r.err());
             PthFile pth = PthReader.read(GOLDEN.resolve(name));
@@ -70,7 +59,7 @@ class ImportInspectCliTest {
             Path dir = Files.createDirectories(tmp.resolve("case-" + e.getKey()));
             Path in = Files.write(dir.resolve(e.getKey()), e.getValue());
             Path out = dir.resolve("out.safetensors");
-            Run r = run(new ImportCommand(), "--from", in.toString(), "--to", out.toString());
+            CliRun r = run(new ImportCommand(), "--from", in.toString(), "--to", out.toString());
             assertEquals(1, r.code(), e.getKey());
             assertEquals("", r.out());
             String err = r.err().strip();
@@ -85,7 +74,7 @@ class ImportInspectCliTest {
 
     @Test
     void inspectListsTensorsAndMetadataOfBothFormats() throws IOException {
-        Run r = run(new InspectCommand(), GOLDEN.resolve("mmdet_like_zip.pth").toString());
+        CliRun r = run(new InspectCommand(), GOLDEN.resolve("mmdet_like_zip.pth").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("PyTorch zip checkpoint, 37 tensors"), r.out());
         assertTrue(r.out().matches("(?s).*state_dict\\.neck\\.fpn_convs\\.0\\.conv\\.weight +float16 +\\[16, 16, 3, 3\\].*"), r.out());

@@ -1,5 +1,6 @@
 package autoassign.io;
 
+import autoassign.cli.CliRun;
 import autoassign.cli.ImportCommand;
 import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
@@ -64,7 +65,7 @@ class ModelWeightsTest {
         Path pth = Files.write(tmp.resolve("a.pth"), PickleBuilder.stateDictPth(original, true));
 
         Path imported = tmp.resolve("a.safetensors");
-        assertEquals(0, ImportInspectCliTest.run(new ImportCommand(), "--from", pth.toString(), "--to", imported.toString()).code());
+        assertEquals(0, CliRun.run(new ImportCommand(), "--from", pth.toString(), "--to", imported.toString()).code());
 
         AutoAssignDetector b = model(config, 2);
         assertNotEquals(original.get("bbox_head.conv_cls.weight"), ModelWeights.fromModule(b).get("bbox_head.conv_cls.weight"));
@@ -143,7 +144,7 @@ class ModelWeightsTest {
         Map<String, RawTensor> sd = ModelWeights.fromModule(model(TINY, 1));
         Path good = Files.write(tmp.resolve("good.pth"), PickleBuilder.stateDictPth(sd, true));
         Path out = tmp.resolve("good.safetensors");
-        var run = ImportInspectCliTest.run(new ImportCommand(), "--from", good.toString(), "--to", out.toString(), "--model", TINY.toString());
+        var run = CliRun.run(new ImportCommand(), "--from", good.toString(), "--to", out.toString(), "--model", TINY.toString());
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("detector checkpoint): " + sd.size() + " tensors match"), run.out());
         assertTrue(Files.exists(out));
@@ -152,7 +153,7 @@ class ModelWeightsTest {
         sd.put("bbox_head.conv_cls.weight", RawTensor.ofFloats(new float[4], 4));
         Path bad = Files.write(tmp.resolve("bad.pth"), PickleBuilder.stateDictPth(sd, true));
         Path out2 = tmp.resolve("bad.safetensors");
-        run = ImportInspectCliTest.run(new ImportCommand(), "--from", bad.toString(), "--to", out2.toString(), "--model", TINY.toString());
+        run = CliRun.run(new ImportCommand(), "--from", bad.toString(), "--to", out2.toString(), "--model", TINY.toString());
         assertEquals(1, run.code());
         assertTrue(run.out().contains("missing (1):\n    neck.fpn_convs.0.conv.bias"), run.out());
         assertTrue(run.out().contains("shape mismatch (1):\n    bbox_head.conv_cls.weight [4] vs model"), run.out());
@@ -169,7 +170,7 @@ class ModelWeightsTest {
         });
         resnet.put("fc.weight", RawTensor.ofFloats(new float[2], 2));
         Path f = Files.write(tmp.resolve("r.pth"), PickleBuilder.stateDictPth(withCounters(resnet), false));
-        var run = ImportInspectCliTest.run(new ImportCommand(), "--from", f.toString(), "--to", tmp.resolve("r.safetensors").toString(),
+        var run = CliRun.run(new ImportCommand(), "--from", f.toString(), "--to", tmp.resolve("r.safetensors").toString(),
                 "--model", config.toString());
         assertEquals(0, run.code(), run.out() + run.err());
         assertTrue(run.out().contains("pretrained ResNet file -> backbone): " + (resnet.size() - 1) + " tensors match"), run.out());
