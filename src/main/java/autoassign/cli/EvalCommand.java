@@ -10,6 +10,8 @@ import autoassign.data.DataException;
 import autoassign.data.LoaderOptions;
 import autoassign.data.DataIssues;
 import autoassign.train.DataSources;
+import autoassign.train.dist.DataParallelEvaluation;
+import autoassign.train.dist.DistOptions;
 import java.nio.file.Files;
 import autoassign.eval.CocoDetections;
 import autoassign.eval.CocoEvalParams;
@@ -131,6 +133,15 @@ public final class EvalCommand implements Callable<Integer> {
             description = "--metric voc: AP as the 11-point interpolation (VOC2007, VOCMetric's default) or the area (VOC2010+)")
     String evalMode;
 
+    @Option(names = "--gpus", paramLabel = "N",
+            description = "with --config: shard the test set over N GPUs of this machine (MMDetection's dist_test.sh); "
+                    + "the same detections as one GPU")
+    Integer gpus;
+
+    @Option(names = "--cpu-workers", paramLabel = "N",
+            description = "with --config: shard the test set over N CPU worker threads (the --gpus code path, on the CPU)")
+    Integer cpuWorkers;
+
     /** The pictures of --show-dir, null without it. */
     private EvalPictures pictures;
 
@@ -204,7 +215,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
         } catch (CocoFormatException e) {
             return CliErrors.print(err, e.oneLine());
-        } catch (CheckpointException | ConfigException | DataException e) {
+        } catch (CheckpointException | ConfigException | DataException | CliErrors.UserError e) {
             return CliErrors.print(err, CliErrors.message(e));
         }
         for (String line : res.summaryLines()) {
@@ -284,6 +295,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (!modelMode) {
             return "--show-dir needs a model run (--config and --checkpoint)";
         }
+        if (gpus != null || cpuWorkers != null) {
+            return "--show-dir draws in a single-worker run: leave out --gpus / --cpu-workers";
+        }
         if (showScoreThr != null && !(showScoreThr >= 0 && showScoreThr <= 1)) {
             return "--show-score-thr must be in [0, 1], got " + showScoreThr;
         }
@@ -361,37 +375,56 @@ public final class EvalCommand implements Callable<Integer> {
                 && te.annFile() != null && Files.isRegularFile(cfg.resolve(te.annFile()))
                 ? cfg.resolve(te.annFile()) : dataset.annotationFile();
         CocoGroundTruth gt = CocoGroundTruth.read(gtFile);
-        AutoAssignDetector model = model(cfg);
-        if (voc()) { // the detections, then the VOC metric over the images and categories that ran
-            CocoResults results;
-            try (ProgressBar bar = progressBar(dataset.size())) {
-                results = DatasetEvaluation.detect(model, dataset, Detector.testPipeline(cfg), loader(cfg),
-                        Inference.postProcessConfig(cfg.model().testCfg()), (done, total) -> bar.stepTo(done), pictures(dataset));
-            }
-            if (resultsFile != null && !write(results, resultsFile)) return null;
-            CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset);
+        CocoResults results = detections(cfg, dataset);
+        if (resultsFile != null && !write(results, resultsFile)) return null;
+        CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset); // the images and categories that ran
+        if (voc()) {
             vocCode = printVoc(scope, results.toDetections(scope));
             return null;
         }
-        DatasetEvaluation.Outcome outcome;
+        return CocoEvaluator.evaluate(scope, results.toDetections(scope), params);
+    }
+
+    /**
+     * The model's detections on every image of {@code dataset}: in this thread (pictures for --show-dir drawn as they
+     * come), or sharded over --gpus / --cpu-workers workers.
+     */
+    private CocoResults detections(Config cfg, CocoDataset dataset) throws CheckpointException {
+        var pipeline = Detector.testPipeline(cfg);
+        var post = Inference.postProcessConfig(cfg.model().testCfg());
+        if (gpus != null || cpuWorkers != null) {
+            DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);
+            if (cpuWorkers != null && gpus != null) throw new CliErrors.UserError("--cpu-workers and --gpus exclude each other");
+            autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
+            ModelWeights.Checkpoint ckpt = ModelWeights.read(checkpoint); // read once, loaded into each worker's model
+            try {
+                ModelWeights.load(ckpt, new AutoAssignDetector(cfg.model(), 0), true); // a mismatch fails here, in one line
+                return DataParallelEvaluation.detect(d, device, () -> {
+                    AutoAssignDetector m = new AutoAssignDetector(cfg.model(), 0);
+                    try {
+                        ModelWeights.load(ckpt, m, true);
+                    } catch (CheckpointException e) {
+                        throw new CliErrors.UserError(e.getMessage(), e);
+                    }
+                    return m;
+                }, dataset, pipeline, loader(cfg), post, System.err);
+            } catch (CliErrors.UserError | CheckpointException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("data-parallel evaluation failed: " + CliErrors.message(e), e);
+            }
+        }
+        AutoAssignDetector model = model(cfg);
         try (ProgressBar bar = progressBar(dataset.size())) {
-            outcome = DatasetEvaluation.run(model, dataset, gt, Detector.testPipeline(cfg), loader(cfg),
-                    Inference.postProcessConfig(cfg.model().testCfg()), params, (done, total) -> bar.stepTo(done),
+            return DatasetEvaluation.detect(model, dataset, pipeline, loader(cfg), post, (done, total) -> bar.stepTo(done),
                     pictures(dataset));
         }
-        return resultsFile != null && !write(outcome.results(), resultsFile) ? null : outcome.eval();
     }
 
     /** {@code format_only}: the detections of the model on the test set, written; no ground truth needed. */
     private int formatOnly(Config cfg, Path resultsFile) throws CheckpointException {
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
-        AutoAssignDetector model = model(cfg);
-        CocoResults results;
-        try (ProgressBar bar = progressBar(dataset.size())) {
-            results = DatasetEvaluation.detect(model, dataset, Detector.testPipeline(cfg), loader(cfg),
-                    Inference.postProcessConfig(cfg.model().testCfg()), (done, total) -> bar.stepTo(done),
-                    pictures(dataset));
-        }
+        CocoResults results = detections(cfg, dataset);
         if (!write(results, resultsFile)) {
             return 1;
         }

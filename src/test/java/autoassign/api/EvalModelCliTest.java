@@ -79,6 +79,23 @@ class EvalModelCliTest {
         assertEquals(0, cl2.execute("--ann", data.resolve("annotations/instances_val.json").toString(), "--results",
                 dets.toString(), "--mmdet"));
         assertEquals(so.toString(), so2.toString());
+
+        // dist_test: the test set sharded over 2 workers (3 images: the last one repeated to fill the shards) gives
+        // the same detections as one worker at batch size 1 (with larger batches the padding of a batch differs)
+        Path one = tmp.resolve("out/one.json"), dets2 = tmp.resolve("out/dets2.json");
+        autoassign.cli.CliRun single = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+                ckpt.toString(), "--data", data.toString(), "--save-results", one.toString(), "--cfg-options", "val_dataloader.batch_size=1");
+        autoassign.cli.CliRun two = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+                ckpt.toString(), "--data", data.toString(), "--cpu-workers", "2", "--save-results", dets2.toString(),
+                "--cfg-options", "val_dataloader.batch_size=1");
+        assertEquals(0, single.code(), single.err());
+        assertEquals(0, two.code(), two.err());
+        assertEquals(single.out(), two.out());
+        assertEquals(Files.readString(one), Files.readString(dets2));
+        autoassign.cli.CliRun bad = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+                ckpt.toString(), "--data", data.toString(), "--cpu-workers", "2", "--show-dir", tmp.resolve("pics").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--show-dir draws in a single-worker run"), bad.err());
     }
 
     @Test

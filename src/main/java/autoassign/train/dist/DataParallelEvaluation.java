@@ -1,0 +1,79 @@
+package autoassign.train.dist;
+
+import autoassign.backend.DeviceSelector;
+import autoassign.data.CocoDataset;
+import autoassign.data.LoaderOptions;
+import autoassign.data.PipelineOptions;
+import autoassign.eval.CocoResults;
+import autoassign.model.AutoAssignDetector;
+import autoassign.postprocess.PostProcessConfig;
+import autoassign.tensor.Device;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * {@code eval --gpus N} / {@code --cpu-workers N}: MMDetection's distributed test ({@code tools/dist_test.sh}) in one
+ * process — one worker thread per GPU (or CPU worker), each with its own copy of the model, runs its shard of the
+ * test set ({@link ShardedEvaluation#gather}); the detections come back to rank 0 in dataset order, so the results
+ * (and every metric computed from them) are those of a single-worker run at batch size 1 (MMDetection's test
+ * batch; larger batches pad their images together, and shards group other images).
+ */
+public final class DataParallelEvaluation {
+    private DataParallelEvaluation() {}
+
+    /**
+     * The detections of every image of {@code dataset}.
+     *
+     * @param model makes one model with the checkpoint's weights (on the CPU); each worker moves its own to its device
+     */
+    public static CocoResults detect(DistOptions d, String deviceOption, Supplier<AutoAssignDetector> model,
+                                     CocoDataset dataset, PipelineOptions pipeline, LoaderOptions loader,
+                                     PostProcessConfig post, PrintStream log) throws Exception {
+        if (d.nodes() > 1) throw new autoassign.cli.CliErrors.UserError("eval runs on one machine: --nodes is for train");
+        DataParallelTrainer.validate(d, deviceOption);
+        int n = d.localWorkers();
+        List<Device> devices = new ArrayList<>();
+        List<? extends Communicator> comms;
+        if (d.cpuWorkers() > 0) {
+            for (int r = 0; r < n; r++) devices.add(Device.CPU);
+            comms = InProcessCommunicator.create(n, d.collectiveTimeout());
+            log.println("evaluation: " + n + " CPU worker threads");
+        } else {
+            DeviceSelector.select("cuda:0", log::println);
+            for (int r = 0; r < n; r++) devices.add(Device.cuda(r));
+            comms = NcclCommunicator.initAll(devices, d.collectiveTimeout());
+            log.println("evaluation: " + n + " GPUs, NCCL " + NcclCommunicator.version());
+        }
+        CocoResults[] rank0 = new CocoResults[1];
+        AtomicReference<Throwable> first = new AtomicReference<>();
+        Thread[] threads = new Thread[n];
+        for (int r = 0; r < n; r++) {
+            int rank = r;
+            threads[r] = new Thread(() -> {
+                try {
+                    AutoAssignDetector m = model.get();
+                    if (!devices.get(rank).isCpu()) m.to(devices.get(rank));
+                    CocoResults res = ShardedEvaluation.gather(comms.get(rank), m, dataset, pipeline, loader, post);
+                    if (rank == 0) rank0[0] = res;
+                } catch (Throwable e) {
+                    first.compareAndSet(null, e);
+                    for (Communicator c : comms) c.abort(e); // the other workers stop waiting
+                }
+            }, "eval-rank-" + r);
+        }
+        try {
+            for (Thread t : threads) t.start();
+            for (Thread t : threads) t.join();
+        } finally {
+            for (Communicator c : comms) c.close();
+        }
+        Throwable e = first.get();
+        if (e instanceof Exception ex) throw ex;
+        if (e instanceof Error err) throw err;
+        return rank0[0];
+    }
+}
