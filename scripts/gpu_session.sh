@@ -10,7 +10,7 @@
 #      training step also with cudnn.benchmark off (4b: heuristic algorithms, as our default in 3a)
 #   5. NCCL through the real code path with one rank (all-reduce of the full R50 gradient set)
 #   6. the default job on CUDA (train --device cuda: synthetic data, 12 epochs, evaluations), then eval (with GPU and
-#      with host post-processing) and detect
+#      with host post-processing, and through eval --gpus 1's sharded NCCL path) and detect
 #   7. the R50 step and inference with cudnnFind algorithms instead of cuDNN's heuristics (last: its cost is unknown)
 # Prepare here with scripts/package_gpu_check.sh, then run with the device tool: command
 # `bash scripts/gpu_session.sh`, carry [".gpu/java"]. Results also land in $OUT (logs and JSON).
@@ -91,6 +91,10 @@ if [[ $only == *6* ]]; then
   step "6b' eval on CUDA, host post-processing" 120 autoassign.cli.Main eval --config autoassign_tiny_synthetic \
       --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --device "$dev"
   xopts=()
+  # dist_test's path (session 6): the test set through DataParallelEvaluation with NCCL, one rank; the numbers must
+  # equal 6b's (the tiny config tests at batch 1)
+  [[ $dev == cuda* ]] && step "6b'' eval --gpus 1 (NCCL, sharded path)" 120 autoassign.cli.Main eval \
+      --config autoassign_tiny_synthetic --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --gpus 1
   step "6c detect on CUDA" 120 autoassign.cli.Main detect --config autoassign_tiny_synthetic \
       --checkpoint "$tiny/epoch_12.safetensors" --device "$dev" --out "$out/detect" \
       $(ls "$data"/images/*val* 2>/dev/null | head -2; ls "$data"/images/* 2>/dev/null | tail -1)
