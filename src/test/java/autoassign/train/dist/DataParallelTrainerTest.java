@@ -40,6 +40,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DataParallelTrainerTest {
     @TempDir Path tmp;
 
+    /**
+     * The session-6 training features through the data-parallel path: every worker keeps an EMA and swaps it in for
+     * the sharded VOC validation, the accumulation windows, per-group rates and clipping run on each worker, and the
+     * early-stopping verdict (rank 0's) is agreed by all, so the run ends together without a hang.
+     */
+    @Test
+    void twoCpuWorkersRunEmaVocEarlyStoppingAndAccumulation() throws Exception {
+        DistTestSupport.tinyFixedSize(tmp, 2);
+        Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_fixed.yaml"), List.of(
+                "custom_hooks=[{type: EMAHook, momentum: 0.01}, {type: EarlyStoppingHook, monitor: pascal_voc/mAP, rule: less, "
+                        + "stopping_threshold: 2.0}]",
+                "val_evaluator={_delete_: true, type: VOCMetric}", "default_hooks.checkpoint.save_best=auto",
+                "optim_wrapper.accumulative_counts=2", "optim_wrapper.clip_grad={max_norm: 10.0}",
+                "optim_wrapper.paramwise_cfg.bias_lr_mult=2.0"));
+        TrainOptions opt = new TrainOptions(tmp.resolve("data").toString(), null, 1, 0.01, tmp.resolve("w"), 3L, "cpu", null, null,
+                false, null, 0);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = DataParallelTrainer.run(cfg, opt, DistOptions.cpuWorkers(2).withBucketBytes(64 << 10),
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(r.stoppedEarly() && r.stopReason().startsWith("early stopping"), text);
+        assertEquals(1, r.epochsDone(), "stopped after the first validation: " + text);
+        assertTrue(r.lastEval() instanceof autoassign.eval.VocMap.Result, text);
+        assertTrue(Files.isRegularFile(tmp.resolve("w/epoch_1.state.safetensors")), text);
+        assertTrue(Safetensors.read(tmp.resolve("w/epoch_1.state.safetensors")).tensors().keySet().stream()
+                .anyMatch(k -> k.startsWith("ema_source.")), "the trained weights beside the average");
+        try (var s = Files.list(tmp.resolve("w"))) {
+            assertEquals(1, s.filter(p -> p.getFileName().toString().startsWith("best_pascal_voc_mAP_epoch_1")).count());
+        }
+    }
+
     @Test
     void twoCpuWorkersOfBatchOneTrainLikeOneWorkerOfBatchTwo() throws Exception {
         Config cfg = DistTestSupport.tinyFixedSize(tmp, 1);
