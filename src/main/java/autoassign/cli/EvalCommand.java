@@ -142,6 +142,11 @@ public final class EvalCommand implements Callable<Integer> {
             description = "with --config: shard the test set over N CPU worker threads (the --gpus code path, on the CPU)")
     Integer cpuWorkers;
 
+    @Option(names = "--tta",
+            description = "with --config: test-time augmentation as MMDetection's tools/test.py --tta (the config's "
+                    + "tta_model / tta_pipeline, else the test pipeline flipped and not, merged by NMS at 0.5)")
+    boolean tta;
+
     /** The pictures of --show-dir, null without it. */
     private EvalPictures pictures;
 
@@ -167,6 +172,9 @@ public final class EvalCommand implements Callable<Integer> {
         String showProblem = checkShowOptions(modelMode);
         if (showProblem != null) {
             return CliErrors.print(err, showProblem);
+        }
+        if (tta && !modelMode) {
+            return CliErrors.print(err, "--tta needs a model run (--config and --checkpoint)");
         }
         String metricProblem = checkMetricOptions();
         if (metricProblem != null) {
@@ -393,6 +401,7 @@ public final class EvalCommand implements Callable<Integer> {
         var pipeline = Detector.testPipeline(cfg);
         var post = Inference.postProcessConfig(cfg.model().testCfg());
         if (gpus != null || cpuWorkers != null) {
+            if (tta) throw new CliErrors.UserError("--tta runs in a single worker: leave out --gpus / --cpu-workers");
             DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);
             if (cpuWorkers != null && gpus != null) throw new CliErrors.UserError("--cpu-workers and --gpus exclude each other");
             autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
@@ -417,7 +426,7 @@ public final class EvalCommand implements Callable<Integer> {
         AutoAssignDetector model = model(cfg);
         try (ProgressBar bar = progressBar(dataset.size())) {
             return DatasetEvaluation.detect(model, dataset, pipeline, loader(cfg), post, (done, total) -> bar.stepTo(done),
-                    pictures(dataset));
+                    pictures(dataset), tta ? cfg.tta().testTimeAug() : null);
         }
     }
 

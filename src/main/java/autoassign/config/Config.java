@@ -21,6 +21,7 @@ import java.util.List;
  * @param paramScheduler  learning-rate schedule
  * @param runtime         loop length, intervals, seed
  * @param visualizer      {@code visualizer}: where logged scalars go besides {@code metrics.jsonl} (TensorBoard)
+ * @param tta             {@code tta_model} / {@code tta_pipeline}: what {@code eval --tta} runs
  * @param autoScaleLr     {@code auto_scale_lr.enable}: scale lr by total batch / baseBatchSize
  * @param baseBatchSize   {@code auto_scale_lr.base_batch_size} (16)
  * @param text            the whole config as loaded ({@code _base_} files merged, overrides applied) as YAML: what
@@ -30,12 +31,12 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
                      DataLoaderConfig valDataloader, EvaluatorConfig valEvaluator, DataLoaderConfig testDataloader,
                      EvaluatorConfig testEvaluator, OptimConfig optimWrapper,
                      SchedulerConfig paramScheduler, RuntimeConfig runtime, VisualizerConfig visualizer,
-                     boolean autoScaleLr, int baseBatchSize, String text) {
+                     TtaConfig tta, boolean autoScaleLr, int baseBatchSize, String text) {
 
     /** A copy whose dataset paths resolve against {@code root} (the CLI's {@code --data-root}). */
     public Config withDataRoot(String root) {
         return new Config(source, root, model, trainDataloader, valDataloader, valEvaluator, testDataloader, testEvaluator,
-                optimWrapper, paramScheduler, runtime, visualizer, autoScaleLr, baseBatchSize, text);
+                optimWrapper, paramScheduler, runtime, visualizer, tta, autoScaleLr, baseBatchSize, text);
     }
 
     /** {@code relative} resolved against the data root (absolute paths are kept). */
@@ -65,6 +66,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         testCfg.finish();
         mmdetectionRuntimeKeys(root);
         VisualizerConfig visualizer = VisualizerConfig.from(root);
+        TtaConfig tta = TtaConfig.from(root);
         ConfigNode asl = root.child("auto_scale_lr");
         boolean scale = asl.bool("enable", false);
         int base = asl.positive("base_batch_size", asl.integer("base_batch_size", 16));
@@ -80,7 +82,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "
                     + "num_images must equal train_dataloader.dataset's");
         return new Config(root.source(), dataRoot, model, train, val, eval, test, testEval, optim, sched, runtime, visualizer,
-                scale, base, text);
+                tta, scale, base, text);
     }
 
     /**

@@ -103,6 +103,27 @@ public final class ConfigNode {
         return out;
     }
 
+    /** A list of lists of mappings (e.g. TestTimeAug's {@code transforms}); absent gives an empty list. */
+    public List<List<ConfigNode>> childListOfLists(String name) {
+        JsonNode v = get(name);
+        if (v == null) return List.of();
+        if (!v.isArray()) throw error(name, "must be a list of lists, got " + describe(v));
+        List<List<ConfigNode>> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode inner = v.get(i);
+            String k = key(name) + "[" + i + "]";
+            if (!inner.isArray()) throw new ConfigException(source, k, "must be a list, got " + describe(inner));
+            List<ConfigNode> row = new ArrayList<>();
+            for (int j = 0; j < inner.size(); j++) {
+                JsonNode e = inner.get(j);
+                if (!e.isObject()) throw new ConfigException(source, k + "[" + j + "]", "must be a mapping, got " + describe(e));
+                row.add(new ConfigNode(source, k + "[" + j + "]", (ObjectNode) e));
+            }
+            out.add(row);
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ scalars
 
     public int integer(String name, int def) {

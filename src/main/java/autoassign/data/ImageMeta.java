@@ -19,6 +19,11 @@ package autoassign.data;
 public record ImageMeta(long imageId, String fileName, int datasetIndex, int oriH, int oriW, int imgH, int imgW,
                         double scaleW, double scaleH, boolean flipped, int padH, int padW) {
 
+    /** The same image marked (un)flipped: test-time augmentation post-processes a flipped image as is, then flips back. */
+    public ImageMeta withFlipped(boolean f) {
+        return new ImageMeta(imageId, fileName, datasetIndex, oriH, oriW, imgH, imgW, scaleW, scaleH, f, padH, padW);
+    }
+
     public ImageMeta withPad(int h, int w) {
         return new ImageMeta(imageId, fileName, datasetIndex, oriH, oriW, imgH, imgW, scaleW, scaleH, flipped, h, w);
     }

@@ -57,12 +57,19 @@ public final class DatasetEvaluation {
     public static CocoResults detect(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
                                      LoaderOptions loader, PostProcessConfig post, Progress progress,
                                      ImageSink sink) {
-        long[] catIds = dataset.categories().ids();
-        int classes = model.config().bboxHead().numClasses();
-        if (catIds.length != classes) {
-            throw new IllegalArgumentException(dataset.annotationFile() + ": " + catIds.length
-                    + " categories, but the model has " + classes + " classes");
-        }
+        return detect(model, dataset, pipeline, loader, post, progress, sink, null);
+    }
+
+    /**
+     * {@link #detect(AutoAssignDetector, CocoDataset, PipelineOptions, LoaderOptions, PostProcessConfig, Progress,
+     * ImageSink)} with test-time augmentation ({@code tta} non-null): every variant of the pipeline runs over the
+     * dataset in step (the same batches, one loader each), and each image's variants are merged.
+     */
+    public static CocoResults detect(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
+                                     LoaderOptions loader, PostProcessConfig post, Progress progress,
+                                     ImageSink sink, TestTimeAug tta) {
+        if (tta != null) return detectAugmented(model, dataset, pipeline, loader, post, progress, sink, tta);
+        long[] catIds = checkedCategoryIds(model, dataset);
         CocoResults results = new CocoResults();
         int total = dataset.size();
         int done = 0;
@@ -84,6 +91,58 @@ public final class DatasetEvaluation {
             }
         }
         return results;
+    }
+
+    private static CocoResults detectAugmented(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
+                                               LoaderOptions loader, PostProcessConfig post, Progress progress,
+                                               ImageSink sink, TestTimeAug tta) {
+        long[] catIds = checkedCategoryIds(model, dataset);
+        CocoResults results = new CocoResults();
+        List<DataLoader> loaders = new java.util.ArrayList<>();
+        List<DataLoader.Epoch> epochs = new java.util.ArrayList<>();
+        try {
+            for (TestTimeAug.Variant v : tta.variants()) {
+                PipelineOptions p = v.scaleLong() > 0 ? pipeline.withScale(v.scaleLong(), v.scaleShort()) : pipeline;
+                DataLoader dl = new DataLoader(dataset, p.withFlipProb(v.flip() ? 1 : 0), loader);
+                loaders.add(dl);
+                epochs.add(dl.epoch(0));
+            }
+            int done = 0;
+            while (epochs.get(0).hasNext()) {
+                List<List<Detections>> byVariant = new java.util.ArrayList<>();
+                Batch first = null;
+                for (DataLoader.Epoch e : epochs) {
+                    Batch b = e.next(); // the same images in every loader: same sampler, same order
+                    if (first == null) first = b;
+                    byVariant.add(Inference.predictAugmented(model, b, post));
+                }
+                for (int i = 0; i < first.size(); i++) {
+                    List<Detections> variants = new java.util.ArrayList<>();
+                    for (List<Detections> v : byVariant) variants.add(v.get(i));
+                    Detections merged = tta.merge(variants);
+                    ImageMeta meta = first.metas().get(i).withFlipped(false);
+                    results.add(meta.imageId(), merged, catIds);
+                    if (sink != null) sink.accept(meta, merged);
+                }
+                done += first.size();
+                if (progress != null) progress.update(done, dataset.size());
+            }
+        } finally {
+            for (DataLoader.Epoch e : epochs) e.close();
+            for (DataLoader dl : loaders) dl.close();
+        }
+        return results;
+    }
+
+    /** The dataset's category ids, which must be as many as the model's classes. */
+    private static long[] checkedCategoryIds(AutoAssignDetector model, CocoDataset dataset) {
+        long[] catIds = dataset.categories().ids();
+        int classes = model.config().bboxHead().numClasses();
+        if (catIds.length != classes) {
+            throw new IllegalArgumentException(dataset.annotationFile() + ": " + catIds.length
+                    + " categories, but the model has " + classes + " classes");
+        }
+        return catIds;
     }
 
     /**

@@ -43,6 +43,23 @@ public final class Inference {
         }
     }
 
+    /**
+     * {@link #predict(AutoAssignDetector, Batch, PostProcessConfig)} for a batch whose images may be horizontally
+     * flipped (test-time augmentation): a flipped image is post-processed as it is, then its detections are flipped
+     * back in the original image ({@link Detections#flipped}), as MMDetection's {@code DetTTAModel} does.
+     */
+    public static List<Detections> predictAugmented(AutoAssignDetector model, Batch batch, PostProcessConfig cfg) {
+        List<ImageMeta> metas = new java.util.ArrayList<>();
+        for (ImageMeta m : batch.metas()) metas.add(m.withFlipped(false));
+        List<Detections> dets;
+        try (MemoryScope mem = MemoryScope.open()) {
+            dets = new java.util.ArrayList<>(predictInScope(model, batch.toTensor().to(model.device()), metas, cfg));
+        }
+        for (int i = 0; i < dets.size(); i++)
+            if (batch.metas().get(i).flipped()) dets.set(i, dets.get(i).flipped(batch.metas().get(i).oriW()));
+        return dets;
+    }
+
     /** {@link #predict(AutoAssignDetector, Batch, PostProcessConfig)} on images already on the model's device. */
     public static List<Detections> predict(AutoAssignDetector model, Tensor images, List<ImageMeta> metas, PostProcessConfig cfg) {
         try (MemoryScope mem = MemoryScope.open()) {

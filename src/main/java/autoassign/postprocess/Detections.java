@@ -36,6 +36,20 @@ public record Detections(float[] boxes, float[] scores, int[] labels) {
 
     public int label(int i) { return labels[i]; }
 
+    /**
+     * The boxes mirrored in an image {@code width} pixels wide ({@code x1' = W − x2}, {@code x2' = W − x1}, float32),
+     * as MMDetection's {@code bbox_flip}: how test-time augmentation brings a flipped image's detections back.
+     */
+    public Detections flipped(int width) {
+        float w = width;
+        float[] b = boxes.clone();
+        for (int i = 0; i + 3 < b.length; i += 4) {
+            b[i] = w - boxes[i + 2];
+            b[i + 2] = w - boxes[i];
+        }
+        return new Detections(b, scores.clone(), labels.clone());
+    }
+
     /** Detections {@code idx[0], idx[1], ...} in that order. */
     public Detections select(int[] idx) {
         float[] b = new float[idx.length * 4];

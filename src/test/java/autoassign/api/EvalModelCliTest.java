@@ -92,6 +92,21 @@ class EvalModelCliTest {
         assertEquals(0, two.code(), two.err());
         assertEquals(single.out(), two.out());
         assertEquals(Files.readString(one), Files.readString(dets2));
+        // --tta with one variant (not flipped) merged at the test NMS threshold is the plain run again (NMS of an NMS output);
+        // the default flip TTA runs too
+        Path ttaDets = tmp.resolve("out/tta1.json");
+        autoassign.cli.CliRun tta1 = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+                ckpt.toString(), "--data", data.toString(), "--tta", "--save-results", ttaDets.toString(), "--cfg-options",
+                "val_dataloader.batch_size=1", "tta_model={type: DetTTAModel, tta_cfg: {nms: {type: nms, iou_threshold: 0.6}, "
+                        + "max_per_img: 100}}", "tta_pipeline=[{type: LoadImageFromFile}, {type: TestTimeAug, transforms: "
+                        + "[[{type: RandomFlip, prob: 0.0}], [{type: PackDetInputs}]]}]");
+        assertEquals(0, tta1.code(), tta1.err());
+        assertEquals(single.out(), tta1.out());
+        assertEquals(Files.readString(one), Files.readString(ttaDets));
+        autoassign.cli.CliRun flips = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+                ckpt.toString(), "--data", data.toString(), "--tta");
+        assertEquals(0, flips.code(), flips.err());
+        assertEquals(12, flips.out().lines().filter(l -> l.startsWith(" Average")).count(), flips.out());
         autoassign.cli.CliRun bad = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
                 ckpt.toString(), "--data", data.toString(), "--cpu-workers", "2", "--show-dir", tmp.resolve("pics").toString());
         assertEquals(1, bad.code());

@@ -1,0 +1,109 @@
+package autoassign.config;
+
+import autoassign.eval.TestTimeAug;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code tta_model} and {@code tta_pipeline}: what {@code eval --tta} runs (MMDetection's {@code tools/test.py --tta}).
+ * {@code tta_model: {type: DetTTAModel, tta_cfg: {nms: {type: nms, iou_threshold}, max_per_img}}};
+ * {@code tta_pipeline: [LoadImageFromFile, {type: TestTimeAug, transforms: [[Resize, ...], [RandomFlip prob 1,
+ * RandomFlip prob 0], [LoadAnnotations], [PackDetInputs]]}]}: every combination of one entry per list, in product
+ * order. Without them, tools/test.py's defaults: NMS at 0.5, 100 per image, the test pipeline flipped and not.
+ *
+ * @param iouThr    NMS IoU of the merge (0.5)
+ * @param maxPerImg detections kept per image (100)
+ * @param scales    the Resize scales [w, h] (empty: the test pipeline's)
+ * @param flips     the flip choices, in order ([true, false]; [false] without RandomFlip)
+ */
+public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales, List<Boolean> flips) {
+    public TtaConfig {
+        scales = List.copyOf(scales);
+        flips = List.copyOf(flips);
+    }
+
+    /** The variants to run, as {@link TestTimeAug}. */
+    public TestTimeAug testTimeAug() {
+        List<TestTimeAug.Variant> v = new ArrayList<>();
+        List<List<Integer>> s = scales.isEmpty() ? List.of(List.of(0, 0)) : scales;
+        for (List<Integer> wh : s)
+            for (boolean f : flips)
+                v.add(new TestTimeAug.Variant(Math.max(wh.get(0), wh.get(1)), Math.min(wh.get(0), wh.get(1)), f));
+        return new TestTimeAug(v, (float) iouThr, maxPerImg);
+    }
+
+    static TtaConfig from(ConfigNode root) {
+        double iou = 0.5;
+        int max = 100;
+        if (root.has("tta_model")) {
+            ConfigNode m = root.child("tta_model");
+            m.fixed("type", "DetTTAModel");
+            ConfigNode c = m.child("tta_cfg");
+            ConfigNode nms = c.child("nms");
+            nms.fixed("type", "nms");
+            iou = nms.inRange("iou_threshold", nms.number("iou_threshold", 0.5), 0, 1);
+            nms.finish();
+            max = c.positive("max_per_img", c.integer("max_per_img", 100));
+            c.finish();
+            m.finish();
+        } else root.raw("tta_model");
+        List<List<Integer>> scales = new ArrayList<>();
+        List<Boolean> flips = new ArrayList<>(List.of(true, false));
+        List<ConfigNode> steps = root.childList("tta_pipeline");
+        if (!steps.isEmpty()) {
+            flips = new ArrayList<>(List.of(false));
+            boolean seen = false;
+            for (ConfigNode s : steps) {
+                String type = s.choice("type", null, "LoadImageFromFile", "TestTimeAug");
+                if ("LoadImageFromFile".equals(type)) {
+                    if (s.raw("backend_args") != null) throw s.error("backend_args", "only null (local files) is supported");
+                } else if ("TestTimeAug".equals(type)) {
+                    if (seen) throw s.error("type", "one TestTimeAug step");
+                    seen = true;
+                    flips = transforms(s, scales);
+                } else throw s.error("type", "required key is missing");
+                s.finish();
+            }
+            if (!seen) throw root.error("tta_pipeline", "needs a TestTimeAug step");
+        }
+        return new TtaConfig(iou, max, scales, flips);
+    }
+
+    /** Reads TestTimeAug's lists: Resize scales into {@code scales}; returns the flip choices. */
+    private static List<Boolean> transforms(ConfigNode tta, List<List<Integer>> scales) {
+        List<List<ConfigNode>> lists = tta.childListOfLists("transforms");
+        if (lists.isEmpty()) throw tta.error("transforms", "must be a non-empty list of lists of transforms");
+        List<Boolean> flips = new ArrayList<>(List.of(false));
+        for (int i = 0; i < lists.size(); i++) {
+            List<ConfigNode> group = lists.get(i);
+            if (group.isEmpty()) throw tta.error("transforms[" + i + "]", "must be a non-empty list of transforms");
+            String kind = group.get(0).choice("type", null, "Resize", "RandomFlip", "LoadAnnotations", "PackDetInputs");
+            List<Boolean> groupFlips = new ArrayList<>();
+            for (ConfigNode t : group) {
+                String type = t.choice("type", null, "Resize", "RandomFlip", "LoadAnnotations", "PackDetInputs");
+                if (!kind.equals(type)) throw t.error("type", "one kind of transform per list (this list is " + kind + ")");
+                switch (type) {
+                    case "Resize" -> {
+                        List<Integer> s = t.intList("scale", null);
+                        if (s == null || s.size() != 2 || s.get(0) <= 0 || s.get(1) <= 0)
+                            throw t.error("scale", "must be two positive sizes [w, h]");
+                        if (!t.bool("keep_ratio", true)) throw t.error("keep_ratio", "only true is supported");
+                        scales.add(s);
+                    }
+                    case "RandomFlip" -> {
+                        double p = t.number("prob", 0.5);
+                        if (p != 0 && p != 1) throw t.error("prob", "test-time flips are 1.0 (flipped) or 0.0 (not), got " + p);
+                        t.choice("direction", "horizontal", "horizontal");
+                        groupFlips.add(p == 1);
+                    }
+                    case "LoadAnnotations" -> t.bool("with_bbox", true);
+                    default -> t.raw("meta_keys");
+                }
+                t.finish();
+            }
+            if (kind.equals("RandomFlip")) flips = groupFlips;
+        }
+        return flips;
+    }
+}
