@@ -45,7 +45,7 @@ only="${AA_STEPS:-1234567}"
 [[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2
 # the same with R50's backbone habits (frozen BN, stem and stage 1 frozen): the fused conv + BN (+ residual) + ReLU
 [[ $only == *2* ]] && step "2b tiny training steps with frozen BN, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
-    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={type: BN, requires_grad: false}"
+    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: false}"
 # the optimizer wrapper's device paths (session 6): gradient clipping, accumulation, per-group lrs, EMA
 [[ $only == *2* ]] && step "2c tiny training with clip_grad, accumulative_counts, bias_lr_mult, EMAHook, CUDA vs CPU" 120 \
     autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 6 256x256 2 1e-2 "optim_wrapper.clip_grad={max_norm: 1.0}" \
