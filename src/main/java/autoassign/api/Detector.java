@@ -91,7 +91,7 @@ public final class Detector {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         ModelWeights.Checkpoint ckpt = ModelWeights.read(checkpoint); // once: weights and class names
         ModelWeights.load(ckpt, model, true);
-        autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
+        autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
         Device dev = DeviceSelector.select(device);
         if (!dev.isCpu()) {
             model.to(dev);

@@ -64,7 +64,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (batch < 1 || runs < 1 || warmup < 0) throw new CliErrors.UserError("--batch and --runs must be >= 1, --warmup >= 0");
         Config cfg = ConfigLoader.loadNamed(config, List.of());
-        autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
+        autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
         Device dev = DeviceSelector.select(device, System.err::println);
         StepBenchmark.Result r = StepBenchmark.run(cfg, m, h, w, batch, warmup, runs, dev);
         StringBuilder runsText = new StringBuilder();

@@ -351,7 +351,7 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         ModelWeights.load(checkpoint, model, true);
-        autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
+        autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
         Device dev = DeviceSelector.select(device, line -> {
             err.println(line);
             err.flush();
@@ -404,7 +404,7 @@ public final class EvalCommand implements Callable<Integer> {
             if (tta) throw new CliErrors.UserError("--tta runs in a single worker: leave out --gpus / --cpu-workers");
             DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);
             if (cpuWorkers != null && gpus != null) throw new CliErrors.UserError("--cpu-workers and --gpus exclude each other");
-            autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
+            autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
             ModelWeights.Checkpoint ckpt = ModelWeights.read(checkpoint); // read once, loaded into each worker's model
             try {
                 ModelWeights.load(ckpt, new AutoAssignDetector(cfg.model(), 0), true); // a mismatch fails here, in one line

@@ -24,7 +24,8 @@ package autoassign.config;
  *                           checkpoint ({@code auto} = {@code coco/bbox_mAP}); null: none
  * @param saveBestGreater    {@code default_hooks.checkpoint.rule}: greater (default) or less is better
  * @param seed               {@code randomness.seed}: data order, flips and initialisation
- * @param deterministic      {@code randomness.deterministic}
+ * @param deterministic      {@code randomness.deterministic}: on a GPU only cuDNN algorithms that are deterministic, from
+ *                           its heuristics (MMEngine: cudnn.deterministic, no benchmark); the CPU is deterministic anyway
  * @param workDir            {@code work_dir} (null: chosen by the CLI)
  * @param loadFrom           {@code load_from}: a checkpoint to start from (the CLI's {@code --load-from} wins); null: none
  * @param resume             {@code resume}: continue from the work dir's latest checkpoint ({@code --resume auto})

@@ -31,7 +31,7 @@ public final class DeviceParityCheck {
         double tol = args.length > 5 ? Double.parseDouble(args[5]) : 1e-2;
         List<String> overrides = args.length > 6 ? List.of(args).subList(6, args.length) : List.of();
         Config cfg = ConfigLoader.loadNamed(cfgName, overrides);
-        autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
+        autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
         Device dev = DeviceSelector.select(devName, System.out::println);
         int h = Integer.parseInt(hw[0]), w = Integer.parseInt(hw[1]);
         Batch b = StepBenchmark.randomBatch(batch, h, w, cfg.model().bboxHead().numClasses(), 0);

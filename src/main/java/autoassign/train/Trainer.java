@@ -193,7 +193,7 @@ public final class Trainer {
             Path dump = workDir.resolve(configName(cfg.source()) + ".yaml");
             autoassign.io.AtomicFiles.write(dump, os -> os.write(cfg.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
-        autoassign.backend.cuda.CudaOptions.setCudnnFindDefault(cfg.runtime().cudnnBenchmark());
+        autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
         Device device = replica != null ? replica.device() : DeviceSelector.select(opt.device(), out::println);
         out.println("work dir: " + workDir.toAbsolutePath());
         boolean iterLoop = cfg.runtime().iterBased();

@@ -41,10 +41,27 @@ public final class CudaOptions {
     private static volatile boolean cudnnFindDefault;
 
     /** Whether cuDNN's algorithms are timed (cudnnFind*) rather than taken from its heuristics. */
-    public static boolean cudnnFind() { return bool("autoassign.cudnn.find", cudnnFindDefault); }
+    public static boolean cudnnFind() { return !deterministic && bool("autoassign.cudnn.find", cudnnFindDefault); }
 
     /** The config's {@code env_cfg.cudnn_benchmark}: used unless {@code -Dautoassign.cudnn.find} says otherwise. */
     public static void setCudnnFindDefault(boolean on) { cudnnFindDefault = on; }
+
+    private static volatile boolean deterministic;
+
+    /**
+     * The config's {@code randomness.deterministic} (MMEngine: {@code cudnn.deterministic = True},
+     * {@code cudnn.benchmark = False}): only cuDNN algorithms that report themselves deterministic are chosen, from
+     * its heuristics (not timed).
+     */
+    public static boolean deterministic() { return deterministic; }
+
+    public static void setDeterministic(boolean on) { deterministic = on; }
+
+    /** A config's {@code env_cfg.cudnn_benchmark} and {@code randomness.deterministic}, for every command that runs a model. */
+    public static void useConfig(boolean cudnnBenchmark, boolean deterministicAlgorithms) {
+        setCudnnFindDefault(cudnnBenchmark);
+        setDeterministic(deterministicAlgorithms);
+    }
 
     static long workspaceLimitBytes() { return Long.getLong("autoassign.cudnn.workspaceLimitMiB", 1024L) << 20; }
 

@@ -150,6 +150,7 @@ final class CudnnConv {
             for (int i = 0; i < got[0]; i++) {
                 cudnnConvolutionFwdAlgoPerf_t r = perf.getPointer(i);
                 if (r.status() != cudnn.CUDNN_STATUS_SUCCESS || r.memory() > limit) continue;
+                if (CudaOptions.deterministic() && r.determinism() != cudnn.CUDNN_DETERMINISTIC) continue;
                 pl.fwdMath = mathOf(pl, r.mathType());
                 pl.setMath(pl.fwdMath);
                 try (SizeTPointer sz = new SizeTPointer(1)) {
@@ -176,6 +177,7 @@ final class CudnnConv {
             for (int i = 0; i < got[0]; i++) {
                 cudnnConvolutionBwdDataAlgoPerf_t r = perf.getPointer(i);
                 if (r.status() != cudnn.CUDNN_STATUS_SUCCESS || r.memory() > limit) continue;
+                if (CudaOptions.deterministic() && r.determinism() != cudnn.CUDNN_DETERMINISTIC) continue;
                 pl.bwdDataMath = mathOf(pl, r.mathType());
                 pl.setMath(pl.bwdDataMath);
                 try (SizeTPointer sz = new SizeTPointer(1)) {
@@ -202,6 +204,7 @@ final class CudnnConv {
             for (int i = 0; i < got[0]; i++) {
                 cudnnConvolutionBwdFilterAlgoPerf_t r = perf.getPointer(i);
                 if (r.status() != cudnn.CUDNN_STATUS_SUCCESS || r.memory() > limit) continue;
+                if (CudaOptions.deterministic() && r.determinism() != cudnn.CUDNN_DETERMINISTIC) continue;
                 pl.bwdFilterMath = mathOf(pl, r.mathType());
                 pl.setMath(pl.bwdFilterMath);
                 try (SizeTPointer sz = new SizeTPointer(1)) {

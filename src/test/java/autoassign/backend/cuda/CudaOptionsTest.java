@@ -24,4 +24,21 @@ class CudaOptionsTest {
             else System.setProperty("autoassign.cudnn.find", before);
         }
     }
+
+    @Test
+    void deterministicMeansHeuristicAlgorithmsOnly() {
+        String before = System.getProperty("autoassign.cudnn.find");
+        try {
+            System.setProperty("autoassign.cudnn.find", "true");
+            CudaOptions.useConfig(true, true);
+            assertTrue(CudaOptions.deterministic());
+            assertFalse(CudaOptions.cudnnFind(), "randomness.deterministic: no timed search (MMEngine: benchmark off)");
+            CudaOptions.useConfig(true, false);
+            assertTrue(CudaOptions.cudnnFind());
+        } finally {
+            CudaOptions.useConfig(false, false);
+            if (before == null) System.clearProperty("autoassign.cudnn.find");
+            else System.setProperty("autoassign.cudnn.find", before);
+        }
+    }
 }
