@@ -50,10 +50,10 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
     static Config from(ConfigNode root, String text) {
         String dataRoot = root.string("data_root", null);
         ModelConfig model = ModelConfig.from(root.requiredChild("model"));
-        DataLoaderConfig train = DataLoaderConfig.from(root.requiredChild("train_dataloader"), true);
-        DataLoaderConfig val = DataLoaderConfig.from(root.requiredChild("val_dataloader"), false);
+        DataLoaderConfig train = DataLoaderConfig.from(root.requiredChild("train_dataloader"), true, dataRoot);
+        DataLoaderConfig val = DataLoaderConfig.from(root.requiredChild("val_dataloader"), false, dataRoot);
         EvaluatorConfig eval = EvaluatorConfig.from(root.child("val_evaluator"));
-        DataLoaderConfig test = root.has("test_dataloader") ? DataLoaderConfig.from(root.requiredChild("test_dataloader"), false) : val;
+        DataLoaderConfig test = root.has("test_dataloader") ? DataLoaderConfig.from(root.requiredChild("test_dataloader"), false, dataRoot) : val;
         EvaluatorConfig testEval = root.has("test_evaluator") ? EvaluatorConfig.from(root.child("test_evaluator")) : eval;
         OptimConfig optim = OptimConfig.from(root.requiredChild("optim_wrapper"));
         SchedulerConfig sched = SchedulerConfig.from(root, "param_scheduler");

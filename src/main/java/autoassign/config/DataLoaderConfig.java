@@ -14,7 +14,8 @@ package autoassign.config;
 public record DataLoaderConfig(int batchSize, int numWorkers, boolean shuffle, boolean infiniteSampler,
                                boolean aspectRatioGrouping, DatasetConfig dataset) {
 
-    static DataLoaderConfig from(ConfigNode n, boolean train) {
+    /** @param topDataRoot the config's {@code data_root} (a dataset repeating it keeps none of its own) */
+    static DataLoaderConfig from(ConfigNode n, boolean train, String topDataRoot) {
         int batch = n.positive("batch_size", n.integer("batch_size", train ? 2 : 1));
         int workers = n.atLeast("num_workers", n.integer("num_workers", 2), 0);
         n.bool("persistent_workers", true); // accepted for familiarity
@@ -33,7 +34,7 @@ public record DataLoaderConfig(int batchSize, int numWorkers, boolean shuffle, b
             bs.finish();
             grouping = true;
         } else n.raw("batch_sampler");
-        DatasetConfig ds = DatasetConfig.from(n.requiredChild("dataset"), train);
+        DatasetConfig ds = DatasetConfig.from(n.requiredChild("dataset"), train, topDataRoot);
         n.finish();
         return new DataLoaderConfig(batch, workers, shuffle, infinite, grouping, ds);
     }

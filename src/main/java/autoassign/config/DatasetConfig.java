@@ -11,18 +11,19 @@ import java.util.stream.IntStream;
  * @param type          "CocoDataset" or "SyntheticShapes"
  * @param annFile       annotation json relative to the data root (CocoDataset)
  * @param imgPrefix     {@code data_prefix.img}: image folder relative to the data root (CocoDataset)
- * @param filterEmptyGt {@code filter_cfg.filter_empty_gt} (training: drop images without annotations)
- * @param minSize       {@code filter_cfg.min_size} (training: drop images with a side below it)
- * @param testMode      true for val/test datasets (no filtering)
+ * @param filterEmptyGt {@code filter_cfg.filter_empty_gt}: drop images without annotations (not in test mode)
+ * @param minSize       {@code filter_cfg.min_size}: drop images with a side below it (not in test mode)
+ * @param testMode      {@code test_mode}: true for val/test datasets; a dataset in test mode is not filtered (MMDetection)
  * @param indices       MMEngine's {@code indices}: which images to keep after filtering; null keeps all (CocoDataset)
  * @param classes       {@code metainfo.classes}: only the annotation file's categories of these names are classes
  *                      (labelled in the file's category order, as MMDetection), and evaluated; null: all of them
  * @param pipeline      resize / flip settings
  * @param synthetic     SyntheticShapes settings, null for CocoDataset
+ * @param dataRoot      the dataset's own {@code data_root} (MMDetection's configs repeat the top-level one here); null: none
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
                             boolean testMode, Indices indices, List<String> classes, PipelineConfig pipeline,
-                            SyntheticConfig synthetic) {
+                            SyntheticConfig synthetic, String dataRoot) {
 
     public boolean isSynthetic() { return "SyntheticShapes".equals(type); }
 
@@ -43,7 +44,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         }
     }
 
-    static DatasetConfig from(ConfigNode n, boolean train) {
+    static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot) {
         String type = n.choice("type", "CocoDataset", "CocoDataset", "SyntheticShapes");
         String ann = null, img = null;
         boolean filterEmpty = false;
@@ -51,9 +52,11 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         Indices indices = null;
         List<String> classes = null;
         SyntheticConfig synth = null;
+        String dataRoot = null;
         boolean testMode = n.bool("test_mode", !train);
         if (type.equals("CocoDataset")) {
-            n.string("data_root", null); // MMDetection repeats data_root here; the top-level one (or --data-root) wins
+            dataRoot = n.string("data_root", null); // MMDetection repeats data_root here (see DataSources)
+            if (dataRoot != null && dataRoot.equals(topDataRoot)) dataRoot = null; // the same: nothing of its own
             ann = n.string("ann_file");
             ConfigNode prefix = n.requiredChild("data_prefix");
             img = prefix.string("img");
@@ -73,7 +76,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         }
         PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train);
         n.finish();
-        return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth);
+        return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth, dataRoot);
     }
 
     /** A list of strings ({@code metainfo.classes}: a tuple of names in MMDetection). */

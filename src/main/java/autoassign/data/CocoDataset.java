@@ -125,8 +125,17 @@ public final class CocoDataset {
      * use (even if all of them were discarded, e.g. crowd-only images) and {@code min(w, h) >= minSize}.
      */
     public CocoDataset filterForTraining(int minSize) {
+        return filter(true, minSize);
+    }
+
+    /**
+     * MMDetection's {@code filter_cfg} (CocoDataset.filter_data, outside test mode): {@code emptyGt} drops images
+     * without a raw annotation of a class in use; {@code min(w, h) < minSize} drops an image either way.
+     */
+    public CocoDataset filter(boolean emptyGt, int minSize) {
         List<ImageRecord> kept = new ArrayList<>(images.size());
-        for (ImageRecord r : images) if (r.hasClassAnnotation() && Math.min(r.width(), r.height()) >= minSize) kept.add(r);
+        for (ImageRecord r : images)
+            if ((!emptyGt || r.hasClassAnnotation()) && Math.min(r.width(), r.height()) >= minSize) kept.add(r);
         return new CocoDataset(annotationFile, imageDir, categories, kept, issues);
     }
 

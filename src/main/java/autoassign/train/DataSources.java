@@ -81,6 +81,13 @@ public final class DataSources {
             return train ? layout.train(issues) : layout.val(issues);
         }
         Config c = dataRootOverride != null ? cfg.withDataRoot(dataRootOverride) : cfg;
+        if (dataRootOverride == null && ds.dataRoot() != null && !ds.dataRoot().equals(cfg.dataRoot())) {
+            // MMDetection reads the dataset's own data_root; here one data root serves every split (and --data-root
+            // replaces it): the dataset's is used only where there is no top-level one, and otherwise said to be unused
+            if (cfg.dataRoot() == null) c = cfg.withDataRoot(ds.dataRoot());
+            else issues.sink().accept("warning: " + which + "_dataloader.dataset.data_root '" + ds.dataRoot()
+                    + "' is not used: the data root is '" + cfg.dataRoot() + "' (data_root, or --data-root)");
+        }
         Split split = null;
         if (ds.annFile() != null) {
             Path ann = c.resolve(ds.annFile());
@@ -97,7 +104,8 @@ public final class DataSources {
                     + ".json with images/");
         }
         CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, ds.classes(), issues);
-        if (train && ds.filterEmptyGt()) d = d.filterForTraining(ds.minSize());
+        // filter_cfg outside test mode, as MMDetection's filter_data (min_size applies with or without filter_empty_gt)
+        if (!ds.testMode() && (ds.filterEmptyGt() || ds.minSize() > 0)) d = d.filter(ds.filterEmptyGt(), ds.minSize());
         if (ds.indices() == null) return d;
         List<ImageRecord> kept = new ArrayList<>();
         try {

@@ -1,0 +1,75 @@
+package autoassign.train;
+
+import autoassign.config.Config;
+import autoassign.config.ConfigLoader;
+import autoassign.data.CocoDataset;
+import autoassign.data.DataIssues;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** filter_cfg and test_mode as MMDetection's CocoDataset.filter_data, and a dataset's own data_root. */
+class DataSourcesTest {
+    @TempDir Path tmp;
+
+    /** Image 1: no annotation; image 2: 20 px high, annotated; image 3: 64 × 64, annotated. */
+    private Path data() throws Exception {
+        Path root = tmp.resolve("coco");
+        Files.createDirectories(root.resolve("images"));
+        Files.createDirectories(root.resolve("annotations"));
+        Files.writeString(root.resolve("annotations/instances.json"), """
+                {"images": [{"id": 1, "file_name": "1.png", "width": 64, "height": 64},
+                            {"id": 2, "file_name": "2.png", "width": 64, "height": 20},
+                            {"id": 3, "file_name": "3.png", "width": 64, "height": 64}],
+                 "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "c"}, {"id": 4, "name": "d"}],
+                 "annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [1, 1, 10, 10], "area": 100, "iscrowd": 0},
+                                 {"id": 2, "image_id": 3, "category_id": 2, "bbox": [1, 1, 10, 10], "area": 100, "iscrowd": 0}]}
+                """);
+        return root;
+    }
+
+    private static String dataset(String split, String extra) {
+        return split + "_dataloader.dataset={_delete_: true, type: CocoDataset, ann_file: annotations/instances.json, "
+                + "data_prefix: {img: images/}, " + extra + "pipeline: [{type: LoadImageFromFile}, {type: LoadAnnotations, "
+                + "with_bbox: true}, {type: Resize, scale: [64, 64], keep_ratio: true}, {type: PackDetInputs}]}";
+    }
+
+    private static List<Long> ids(CocoDataset d) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < d.size(); i++) out.add(d.get(i).id());
+        return out;
+    }
+
+    @Test
+    void minSizeFiltersWithoutFilterEmptyGtAndTestModeFiltersNothing() throws Exception {
+        Path root = data();
+        Config cfg = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root,
+                dataset("train", "filter_cfg: {filter_empty_gt: false, min_size: 32}, "),
+                dataset("val", "test_mode: false, filter_cfg: {filter_empty_gt: true, min_size: 0}, ")));
+        assertEquals(List.of(1L, 3L), ids(DataSources.load(cfg, true, null, new DataIssues("train"))), "min_size alone");
+        assertEquals(List.of(2L, 3L), ids(DataSources.load(cfg, false, null, new DataIssues("val"))), "val outside test mode");
+        Config testMode = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root,
+                dataset("train", "test_mode: true, filter_cfg: {filter_empty_gt: true, min_size: 32}, ")));
+        assertEquals(List.of(1L, 2L, 3L), ids(DataSources.load(testMode, true, null, new DataIssues("train"))));
+    }
+
+    @Test
+    void aDatasetsOwnDataRootServesWhenThereIsNoTopLevelOneAndIsReportedOtherwise() throws Exception {
+        Path root = data();
+        Config own = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=",
+                dataset("train", "data_root: " + root + ", ")));
+        assertEquals(3, DataSources.load(own, true, null, new DataIssues("train")).size());
+        List<String> said = new ArrayList<>();
+        Config both = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root,
+                dataset("train", "data_root: /elsewhere, ")));
+        assertEquals(3, DataSources.load(both, true, null, new DataIssues("train", said::add, 5)).size());
+        assertTrue(said.stream().anyMatch(s -> s.contains("train_dataloader.dataset.data_root '/elsewhere' is not used")), said.toString());
+    }
+}
