@@ -24,7 +24,13 @@ public record LoaderOptions(int batchSize, boolean shuffle, long seed, int rank,
 
     /** Training: shuffled, aspect-grouped, {@code workers} threads, prefetch 2 batches per worker. */
     public static LoaderOptions train(int batchSize, long seed, int workers) {
-        return new LoaderOptions(batchSize, true, seed, 0, 1, true, false, workers, Math.max(2, 2 * workers), workers > 1 ? 1 : -1);
+        return train(batchSize, seed, workers, true, true);
+    }
+
+    /** Training with the config's {@code sampler.shuffle} and {@code batch_sampler} (aspect-ratio grouping) or not. */
+    public static LoaderOptions train(int batchSize, long seed, int workers, boolean shuffle, boolean groupByAspect) {
+        return new LoaderOptions(batchSize, shuffle, seed, 0, 1, groupByAspect, false, workers, Math.max(2, 2 * workers),
+                workers > 1 ? 1 : -1);
     }
 
     /** Evaluation: dataset order, no grouping, nothing dropped. */

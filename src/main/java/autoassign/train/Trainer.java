@@ -132,6 +132,11 @@ public final class Trainer {
                 + " (linear scaling rule for batch " + total + ")");
     }
 
+    /** The training loader: the config's {@code sampler.shuffle} and {@code batch_sampler} (aspect-ratio grouping). */
+    static LoaderOptions trainLoader(Config cfg, int batchSize, long seed, int workers) {
+        return LoaderOptions.train(batchSize, seed, workers, cfg.trainDataloader().shuffle(), cfg.trainDataloader().aspectRatioGrouping());
+    }
+
     /**
      * The config's {@code load_from} / {@code resume} (MMEngine's) where the options give neither: {@code resume}
      * continues from {@code load_from}, else from the work dir's newest checkpoint, and starts afresh when there is
@@ -253,7 +258,7 @@ public final class Trainer {
         }
 
         int workers = opt.workers() != null ? opt.workers() : cfg.trainDataloader().numWorkers();
-        LoaderOptions lo = LoaderOptions.train(batchSize, seed, workers);
+        LoaderOptions lo = trainLoader(cfg, batchSize, seed, workers);
         if (replica != null) lo = lo.withShard(replica.rank(), replica.worldSize());
         boolean append = opt.resume() != null;
         Evaluation lastEval = null;

@@ -72,4 +72,15 @@ class DataSourcesTest {
         assertEquals(3, DataSources.load(both, true, null, new DataIssues("train", said::add, 5)).size());
         assertTrue(said.stream().anyMatch(s -> s.contains("train_dataloader.dataset.data_root '/elsewhere' is not used")), said.toString());
     }
+
+    @Test
+    void theTrainLoaderFollowsTheSamplerAndBatchSampler() {
+        Config grouped = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of());
+        var lo = Trainer.trainLoader(grouped, 4, 0, 0);
+        assertTrue(lo.shuffle() && lo.groupByAspect());
+        Config plain = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("train_dataloader.sampler.shuffle=false",
+                "train_dataloader.batch_sampler="));
+        var lp = Trainer.trainLoader(plain, 4, 0, 0);
+        assertTrue(!lp.shuffle() && !lp.groupByAspect(), "no shuffle, plain batches in sampler order");
+    }
 }
