@@ -72,6 +72,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
                     if (scale.size() != 2 || scale.get(0) <= 0 || scale.get(1) <= 0)
                         throw s.error("scale", "must be two positive sizes [w, h], got " + scale);
                     keep = s.bool("keep_ratio", true);
+                    if (!keep) throw s.error("keep_ratio", "only true is supported (the engine resizes keeping the aspect ratio)");
                 }
                 case "RandomResize", "RandomChoiceResize" -> {
                     if (!train) throw s.error("type", type + " only belongs in a training pipeline");

@@ -295,4 +295,13 @@ class ConfigLoaderTest {
         ConfigLoader.load(R50, List.of("custom_hooks=[{type: NumClassCheckHook}, {type: CheckInvalidLossHook, interval: 50}]"));
         assertEquals("custom_hooks[0].type", fails("custom_hooks=[{type: SyncNormHook, priority: 48}]").key());
     }
+
+    @Test
+    void aResizeWithoutKeepRatioIsRefusedNotIgnored() throws Exception {
+        ConfigException e = fails("test_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, "
+                + "{type: Resize, scale: [1333, 800], keep_ratio: false}, {type: PackDetInputs}]",
+                "test_dataloader.dataset.type=CocoDataset", "test_dataloader.dataset.ann_file=a.json",
+                "test_dataloader.dataset.data_prefix={img: x/}", "test_dataloader.batch_size=1");
+        assertTrue(e.getMessage().contains("keep_ratio: only true is supported"), e.getMessage());
+    }
 }
