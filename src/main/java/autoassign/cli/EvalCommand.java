@@ -379,10 +379,7 @@ public final class EvalCommand implements Callable<Integer> {
         // the same dataset resolution as training: synthetic (generated on first use), ann_file, or a detected layout
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
         EvaluatorConfig te = cfg.testEvaluator();
-        Path gtFile = !cfg.testDataloader().dataset().isSynthetic() && te != null
-                && te.annFile() != null && Files.isRegularFile(cfg.resolve(te.annFile()))
-                ? cfg.resolve(te.annFile()) : dataset.annotationFile();
-        CocoGroundTruth gt = CocoGroundTruth.read(gtFile);
+        CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), te, null, dataset));
         CocoResults results = detections(cfg, dataset);
         if (resultsFile != null && !write(results, resultsFile)) return null;
         CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset); // the images and categories that ran

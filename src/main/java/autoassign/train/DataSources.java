@@ -116,6 +116,18 @@ public final class DataSources {
         return d.subset(kept);
     }
 
+    /**
+     * The ground truth an evaluator scores against: its {@code ann_file} when that file exists under the data root
+     * (MMDetection's CocoMetric reads it), else the dataset's own annotation file (synthetic data: always).
+     */
+    public static Path groundTruthFile(Config cfg, DataLoaderConfig dl, autoassign.config.EvaluatorConfig ev,
+                                       String dataRootOverride, CocoDataset dataset) {
+        Config c = dataRootOverride != null ? cfg.withDataRoot(dataRootOverride) : cfg;
+        if (dl.dataset().isSynthetic() || ev == null || ev.annFile() == null) return dataset.annotationFile();
+        Path p = c.resolve(ev.annFile());
+        return Files.isRegularFile(p) ? p : dataset.annotationFile();
+    }
+
     /** The train pipeline of a config: its Resize scale, flip probability and the model's data preprocessor. */
     public static PipelineOptions trainPipeline(Config cfg) {
         var dp = cfg.model().dataPreprocessor();

@@ -625,15 +625,15 @@ public final class Trainer {
                 CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post)
                         : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null);
                 if (results == null) return null;
-                CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(valSet.annotationFile()), valSet);
+                CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(valGroundTruth(valSet)), valSet);
                 result = VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
                         ev.elevenPoints());
             } else if (comm != null) {
-                result = ShardedEvaluation.run(comm, model, valSet, valSet.annotationFile(), pipeline, loader, post,
+                result = ShardedEvaluation.run(comm, model, valSet, valGroundTruth(valSet), pipeline, loader, post,
                         CocoEvalParams.standard());
                 if (result == null) return null;
             } else {
-                CocoGroundTruth gt = CocoGroundTruth.read(valSet.annotationFile());
+                CocoGroundTruth gt = CocoGroundTruth.read(valGroundTruth(valSet));
                 result = DatasetEvaluation.run(model, valSet, gt, pipeline, loader, post, CocoEvalParams.standard(), null).eval();
             }
         } catch (RuntimeException e) {
@@ -643,6 +643,11 @@ public final class Trainer {
         }
         for (String line : result.summaryLines()) out.println(line);
         return result;
+    }
+
+    /** The file the val evaluator scores against (its ann_file, else the val set's own). */
+    private Path valGroundTruth(CocoDataset valSet) {
+        return DataSources.groundTruthFile(cfg, cfg.valDataloader(), cfg.valEvaluator(), opt.dataRoot(), valSet);
     }
 
     static long memoryMb(Device device) {

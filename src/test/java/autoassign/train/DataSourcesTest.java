@@ -83,4 +83,19 @@ class DataSourcesTest {
         var lp = Trainer.trainLoader(plain, 4, 0, 0);
         assertTrue(!lp.shuffle() && !lp.groupByAspect(), "no shuffle, plain batches in sampler order");
     }
+
+    @Test
+    void theEvaluatorsAnnFileIsWhatIsScoredWhenItExists() throws Exception {
+        Path root = data();
+        Files.copy(root.resolve("annotations/instances.json"), root.resolve("annotations/other.json"));
+        Config cfg = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root, dataset("val", ""),
+                "val_evaluator={_delete_: true, type: CocoMetric, ann_file: annotations/other.json}"));
+        CocoDataset val = DataSources.load(cfg, false, null, new DataIssues("val"));
+        assertEquals(root.resolve("annotations/other.json"),
+                DataSources.groundTruthFile(cfg, cfg.valDataloader(), cfg.valEvaluator(), null, val));
+        Config missing = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root, dataset("val", ""),
+                "val_evaluator={_delete_: true, type: CocoMetric, ann_file: annotations/absent.json}"));
+        assertEquals(val.annotationFile(), DataSources.groundTruthFile(missing, missing.valDataloader(), missing.valEvaluator(), null, val),
+                "a missing evaluator file falls back to the dataset's (MMDetection's data_root + 'annotations/...' layouts)");
+    }
 }
