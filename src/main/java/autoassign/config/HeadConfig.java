@@ -45,17 +45,32 @@ public record HeadConfig(int numClasses, int inChannels, int featChannels, int s
         boolean bias = n.bool("conv_bias", true);
         if (!n.bool("centerness_on_reg", true))
             throw n.error("centerness_on_reg", "AutoAssign puts objectness on the regression tower: must be true");
+        // the loss (CPU op and CUDA kernels alike) is AutoAssign's with MMDetection's constants: other values are refused,
+        // not silently trained with the defaults
         boolean forceTopk = n.bool("force_topk", false);
-        int topk = n.positive("topk", n.integer("topk", 9));
-        double pos = n.nonNegative("pos_loss_weight", n.number("pos_loss_weight", 0.25));
-        double neg = n.nonNegative("neg_loss_weight", n.number("neg_loss_weight", 0.75));
-        double center = n.nonNegative("center_loss_weight", n.number("center_loss_weight", 0.75));
+        if (forceTopk) throw n.error("force_topk", "only false (MMDetection's default) is supported");
+        int topk = n.positive("topk", n.integer("topk", 9)); // used by force_topk only
+        double pos = recipeOnly(n, "pos_loss_weight", LossConstants.POS, n.number("pos_loss_weight", LossConstants.POS));
+        double neg = recipeOnly(n, "neg_loss_weight", LossConstants.NEG, n.number("neg_loss_weight", LossConstants.NEG));
+        double center = recipeOnly(n, "center_loss_weight", LossConstants.CENTER, n.number("center_loss_weight", LossConstants.CENTER));
         ConfigNode lb = n.child("loss_bbox");
         lb.fixed("type", "GIoULoss");
-        double giouW = lb.nonNegative("loss_weight", lb.number("loss_weight", 5.0));
-        double giouEps = lb.positive("eps", lb.number("eps", 1e-6));
+        double giouW = recipeOnly(lb, "loss_weight", LossConstants.GIOU, lb.number("loss_weight", LossConstants.GIOU));
+        double giouEps = recipeOnly(lb, "eps", LossConstants.GIOU_EPS, lb.number("eps", LossConstants.GIOU_EPS));
         lb.finish();
         n.finish();
         return new HeadConfig(classes, in, feat, stacked, strides, norm, bias, forceTopk, topk, pos, neg, center, giouW, giouEps);
+    }
+
+    /** The loss's constants (spec AA_3; {@code autoassign.loss.LossKernels} holds the same in float). */
+    static final class LossConstants {
+        static final double POS = 0.25, NEG = 0.75, CENTER = 0.75, GIOU = 5.0, GIOU_EPS = 1e-6;
+
+        private LossConstants() {}
+    }
+
+    private static double recipeOnly(ConfigNode n, String key, double expected, double value) {
+        if (value != expected) throw n.error(key, "only " + expected + " (MMDetection's AutoAssign value) is supported, got " + value);
+        return value;
     }
 }

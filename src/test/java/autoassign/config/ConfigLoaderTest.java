@@ -304,4 +304,13 @@ class ConfigLoaderTest {
                 "test_dataloader.dataset.data_prefix={img: x/}", "test_dataloader.batch_size=1");
         assertTrue(e.getMessage().contains("keep_ratio: only true is supported"), e.getMessage());
     }
+
+    @Test
+    void lossSettingsOtherThanTheRecipesAreRefusedNotIgnored() throws Exception {
+        assertTrue(fails("model.bbox_head.pos_loss_weight=0.5").getMessage()
+                .contains("model.bbox_head.pos_loss_weight: only 0.25 (MMDetection's AutoAssign value) is supported, got 0.5"));
+        assertTrue(fails("model.bbox_head.loss_bbox.loss_weight=2.0").getMessage().contains("model.bbox_head.loss_bbox.loss_weight"));
+        assertTrue(fails("model.bbox_head.force_topk=true").getMessage().contains("force_topk: only false"));
+        ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.bbox_head.center_loss_weight=0.75")); // the recipe's: fine
+    }
 }
