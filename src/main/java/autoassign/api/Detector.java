@@ -108,11 +108,7 @@ public final class Detector {
 
     /** The test-time pipeline of one dataloader of a config (validation during training uses the val one). */
     public static PipelineOptions testPipeline(Config cfg, autoassign.config.DataLoaderConfig dl) {
-        DataPreprocessorConfig dp = cfg.model().dataPreprocessor();
-        if (dp.bgrToRgb()) {
-            throw new IllegalArgumentException(cfg.source() + ": model.data_preprocessor.bgr_to_rgb: true is not "
-                    + "supported (the engine feeds BGR images)");
-        }
+        DataPreprocessorConfig dp = cfg.model().dataPreprocessor(); // bgr_to_rgb / pad_value: checked by the config
         PipelineConfig pc = dl.dataset().pipeline();
         return new PipelineOptions(pc.scaleLong(), pc.scaleShort(), 0, dp.meanArray(), dp.stdArray(),
                 dp.padSizeDivisor());

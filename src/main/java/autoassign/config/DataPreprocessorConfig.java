@@ -32,8 +32,10 @@ public record DataPreprocessorConfig(List<Double> mean, List<Double> std, boolea
         if (std.size() != 3) throw n.error("std", "needs 3 values (one per channel), got " + std.size());
         for (double s : std) if (!(s > 0)) throw n.error("std", "values must be positive, got " + std);
         boolean bgr = n.bool("bgr_to_rgb", false);
+        if (bgr) throw n.error("bgr_to_rgb", "only false is supported (the engine feeds BGR images, as the caffe configs)");
         int pad = n.positive("pad_size_divisor", n.integer("pad_size_divisor", 32));
         double padValue = n.number("pad_value", 0.0);
+        if (padValue != 0) throw n.error("pad_value", "only 0 is supported (batches are zero-padded after normalisation)");
         n.finish();
         return new DataPreprocessorConfig(mean, std, bgr, pad, padValue);
     }

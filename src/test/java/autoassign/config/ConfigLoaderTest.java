@@ -313,4 +313,10 @@ class ConfigLoaderTest {
         assertTrue(fails("model.bbox_head.force_topk=true").getMessage().contains("force_topk: only false"));
         ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.bbox_head.center_loss_weight=0.75")); // the recipe's: fine
     }
+
+    @Test
+    void preprocessorSettingsTheEngineCannotHonourAreRefused() throws Exception {
+        assertTrue(fails("model.data_preprocessor.bgr_to_rgb=true").getMessage().contains("bgr_to_rgb: only false"));
+        assertTrue(fails("model.data_preprocessor.pad_value=114").getMessage().contains("pad_value: only 0"));
+    }
 }
