@@ -1,6 +1,5 @@
 package autoassign.train;
 
-import autoassign.config.RuntimeConfig;
 import autoassign.io.CheckpointException;
 import autoassign.io.ModelWeights;
 import autoassign.io.Safetensors;
