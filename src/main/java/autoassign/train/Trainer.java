@@ -641,6 +641,8 @@ public final class Trainer {
             throw new IllegalStateException(e);
         }
         for (String line : result.summaryLines()) out.println(line);
+        if (ev.classwise() && result instanceof CocoEvalResult coco) // CocoMetric(classwise=True): the per-class AP table too
+            for (String line : coco.classwiseTable()) out.println(line);
         return result;
     }
 

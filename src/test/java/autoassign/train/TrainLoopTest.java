@@ -216,6 +216,16 @@ class TrainLoopTest {
     }
 
     @Test
+    void classwiseValidationPrintsThePerClassTable() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=1", "val_evaluator.classwise=true"));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        new Trainer(cfg, options(tmp.resolve("cw")), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("red_circle") && text.contains("yellow_diamond"), text);
+    }
+
+    @Test
     void loopMistakesAreOneLineErrors() throws Exception {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));
