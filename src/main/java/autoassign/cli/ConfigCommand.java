@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -26,6 +27,10 @@ public final class ConfigCommand implements Callable<Integer> {
     @Mixin
     ConfigOverrides overrides = new ConfigOverrides();
 
+    @Option(names = "--save-path", paramLabel = "OUT.yaml",
+            description = "also write the merged config here (print_config.py --save-path; YAML, loadable by --config)")
+    java.nio.file.Path savePath;
+
     @Spec
     CommandSpec spec;
 
@@ -33,9 +38,17 @@ public final class ConfigCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try {
-            out.print(ConfigLoader.loadNamed(config, overrides.values()).text()); // validated: an error names the file and key
+            String text = ConfigLoader.loadNamed(config, overrides.values()).text(); // validated: an error names the file and key
+            out.print(text);
+            if (savePath != null) {
+                if (!savePath.getFileName().toString().matches(".*\\.ya?ml"))
+                    return CliErrors.print(spec.commandLine().getErr(), savePath + ": --save-path writes YAML: name it .yaml");
+                autoassign.io.AtomicFiles.write(savePath, os -> os.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
         } catch (ConfigException e) {
             return CliErrors.print(spec.commandLine().getErr(), e.getMessage());
+        } catch (java.io.IOException e) {
+            return CliErrors.print(spec.commandLine().getErr(), savePath + ": cannot write: " + CliErrors.message(e));
         }
         out.flush();
         return 0;

@@ -109,5 +109,13 @@ class ConfigInheritanceTest {
         cl2.setErr(new java.io.PrintWriter(se2, true));
         assertEquals(1, cl2.execute(mine.toString(), "--cfg-options", "model.bbox_head.stacked_convz=3"));
         assertEquals("error: " + mine + ": model.bbox_head.stacked_convz: unknown key", se2.toString().strip().replaceAll("; known keys.*", ""));
+        // --save-path keeps the merged config as a file that trains as it is
+        Path saved = tmp.resolve("saved.yaml");
+        autoassign.cli.CliRun r = autoassign.cli.CliRun.run(new autoassign.cli.ConfigCommand(), mine.toString(), "--save-path",
+                saved.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, ConfigLoader.load(saved).model().bboxHead().stackedConvs());
+        assertEquals(1, autoassign.cli.CliRun.run(new autoassign.cli.ConfigCommand(), mine.toString(), "--save-path",
+                tmp.resolve("saved.py").toString()).code());
     }
 }
