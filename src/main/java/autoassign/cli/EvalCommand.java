@@ -398,7 +398,6 @@ public final class EvalCommand implements Callable<Integer> {
         var pipeline = Detector.testPipeline(cfg);
         var post = Inference.postProcessConfig(cfg.model().testCfg());
         if (gpus != null || cpuWorkers != null) {
-            if (tta) throw new CliErrors.UserError("--tta runs in a single worker: leave out --gpus / --cpu-workers");
             DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);
             if (cpuWorkers != null && gpus != null) throw new CliErrors.UserError("--cpu-workers and --gpus exclude each other");
             autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
@@ -413,7 +412,7 @@ public final class EvalCommand implements Callable<Integer> {
                         throw new CliErrors.UserError(e.getMessage(), e);
                     }
                     return m;
-                }, dataset, pipeline, loader(cfg), post, System.err);
+                }, dataset, pipeline, loader(cfg), post, tta ? cfg.tta().testTimeAug() : null, System.err);
             } catch (CliErrors.UserError | CheckpointException e) {
                 throw e;
             } catch (Exception e) {

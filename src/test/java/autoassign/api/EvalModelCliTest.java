@@ -104,9 +104,14 @@ class EvalModelCliTest {
         assertEquals(single.out(), tta1.out());
         assertEquals(Files.readString(one), Files.readString(ttaDets));
         autoassign.cli.CliRun flips = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
-                ckpt.toString(), "--data", data.toString(), "--tta");
+                ckpt.toString(), "--data", data.toString(), "--tta", "--cfg-options", "val_dataloader.batch_size=1");
         assertEquals(0, flips.code(), flips.err());
         assertEquals(12, flips.out().lines().filter(l -> l.startsWith(" Average")).count(), flips.out());
+        // and sharded over two workers, the same numbers (each shard runs the same TTA)
+        autoassign.cli.CliRun flips2 = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+                ckpt.toString(), "--data", data.toString(), "--tta", "--cpu-workers", "2", "--cfg-options", "val_dataloader.batch_size=1");
+        assertEquals(0, flips2.code(), flips2.err());
+        assertEquals(flips.out(), flips2.out());
         autoassign.cli.CliRun bad = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
                 ckpt.toString(), "--data", data.toString(), "--cpu-workers", "2", "--show-dir", tmp.resolve("pics").toString());
         assertEquals(1, bad.code());

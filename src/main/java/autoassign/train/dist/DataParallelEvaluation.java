@@ -29,10 +29,11 @@ public final class DataParallelEvaluation {
      * The detections of every image of {@code dataset}.
      *
      * @param model makes one model with the checkpoint's weights (on the CPU); each worker moves its own to its device
+     * @param tta   test-time augmentation on each shard, or null
      */
     public static CocoResults detect(DistOptions d, String deviceOption, Supplier<AutoAssignDetector> model,
                                      CocoDataset dataset, PipelineOptions pipeline, LoaderOptions loader,
-                                     PostProcessConfig post, PrintStream log) throws Exception {
+                                     PostProcessConfig post, autoassign.eval.TestTimeAug tta, PrintStream log) throws Exception {
         if (d.nodes() > 1) throw new autoassign.cli.CliErrors.UserError("eval runs on one machine: --nodes is for train");
         DataParallelTrainer.validate(d, deviceOption);
         int n = d.localWorkers();
@@ -57,7 +58,7 @@ public final class DataParallelEvaluation {
                 try {
                     AutoAssignDetector m = model.get();
                     if (!devices.get(rank).isCpu()) m.to(devices.get(rank));
-                    CocoResults res = ShardedEvaluation.gather(comms.get(rank), m, dataset, pipeline, loader, post);
+                    CocoResults res = ShardedEvaluation.gather(comms.get(rank), m, dataset, pipeline, loader, post, tta);
                     if (rank == 0) rank0[0] = res;
                 } catch (Throwable e) {
                     first.compareAndSet(null, e);

@@ -1,9 +1,6 @@
 package autoassign.train.dist;
 
-import autoassign.autograd.Graph;
-import autoassign.data.Batch;
 import autoassign.data.CocoDataset;
-import autoassign.data.DataLoader;
 import autoassign.data.LoaderOptions;
 import autoassign.data.PipelineOptions;
 import autoassign.eval.CocoEvalParams;
@@ -11,15 +8,14 @@ import autoassign.eval.CocoEvalResult;
 import autoassign.eval.CocoEvaluator;
 import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.DatasetEvaluation;
+import autoassign.eval.TestTimeAug;
 import autoassign.eval.CocoResults;
-import autoassign.eval.Inference;
 import autoassign.model.AutoAssignDetector;
 import autoassign.postprocess.Detections;
 import autoassign.postprocess.PostProcessConfig;
 
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -52,25 +48,23 @@ public final class ShardedEvaluation {
      */
     public static CocoResults gather(Communicator comm, AutoAssignDetector model, CocoDataset valSet, PipelineOptions pipeline,
                                      LoaderOptions loader, PostProcessConfig post) {
-        // this rank's images: [imageId, n, n × (x1, y1, x2, y2, score, label)]...
+        return gather(comm, model, valSet, pipeline, loader, post, null);
+    }
+
+    /** {@link #gather} with test-time augmentation on each shard ({@code tta} null: none). */
+    public static CocoResults gather(Communicator comm, AutoAssignDetector model, CocoDataset valSet, PipelineOptions pipeline,
+                                     LoaderOptions loader, PostProcessConfig post, TestTimeAug tta) {
+        // this rank's images: [imageId, n, n × (x1, y1, x2, y2, score, label)]..., from the single-worker detection loop
         DoubleList local = new DoubleList();
-        try (Graph.Scope ignored = Graph.noGrad();
-             DataLoader dl = new DataLoader(valSet, pipeline.withFlipProb(0), loader.withShard(comm.rank(), comm.worldSize()));
-             DataLoader.Epoch epoch = dl.epoch(0)) {
-            while (epoch.hasNext()) {
-                Batch b = epoch.next();
-                List<Detections> dets = Inference.predict(model, b, post);
-                for (int i = 0; i < dets.size(); i++) {
-                    Detections d = dets.get(i);
-                    local.add(b.metas().get(i).imageId());
+        DatasetEvaluation.detect(model, valSet, pipeline, loader.withShard(comm.rank(), comm.worldSize()), post, null,
+                (meta, d) -> {
+                    local.add(meta.imageId());
                     local.add(d.size());
                     for (int k = 0; k < d.size(); k++) {
                         local.add(d.x1(k)); local.add(d.y1(k)); local.add(d.x2(k)); local.add(d.y2(k));
                         local.add(d.score(k)); local.add(d.label(k));
                     }
-                }
-            }
-        }
+                }, tta);
         double[][] all = comm.allGather(local.toArray());
         if (comm.rank() != 0) return null;
         Map<Long, Detections> byImage = new HashMap<>();
