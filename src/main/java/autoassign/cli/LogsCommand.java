@@ -1,12 +1,10 @@
 package autoassign.cli;
 
+import autoassign.train.MetricsLog;
 import autoassign.viz.Curves;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +56,6 @@ public final class LogsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public Integer call() {
@@ -66,7 +63,7 @@ public final class LogsCommand implements Callable<Integer> {
         try {
             List<Path> files = new ArrayList<>();
             for (Path p : logs) files.add(Files.isDirectory(p) ? p.resolve("metrics.jsonl") : p);
-            List<List<JsonNode>> records = new ArrayList<>();
+            List<List<Map<String, Object>>> records = new ArrayList<>();
             for (Path f : files) records.add(read(f));
             switch (task) {
                 case "plot" -> plot(o, files, records);
@@ -82,24 +79,19 @@ public final class LogsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The records of a metrics log; a line cut by a crash is skipped. */
-    static List<JsonNode> read(Path file) throws IOException {
+    /** The records of a metrics log (a line cut by a crash is skipped); none is an error. */
+    static List<Map<String, Object>> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new CliErrors.UserError(file + ": no such log");
-        List<JsonNode> out = new ArrayList<>();
-        int bad = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) continue;
-            try {
-                out.add(JSON.readTree(line));
-            } catch (IOException e) {
-                bad++;
-            }
-        }
-        if (out.isEmpty()) throw new CliErrors.UserError(file + ": no log records" + (bad > 0 ? " (" + bad + " unreadable lines)" : ""));
+        List<Map<String, Object>> out = MetricsLog.readRecords(file);
+        if (out.isEmpty()) throw new CliErrors.UserError(file + ": no log records");
         return out;
     }
 
-    private void plot(PrintWriter o, List<Path> files, List<List<JsonNode>> records) throws IOException {
+    private static double number(Map<String, Object> r, String key) {
+        return r.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    private void plot(PrintWriter o, List<Path> files, List<List<Map<String, Object>>> records) throws IOException {
         int curvesWanted = files.size() * keys.size();
         if (legend != null && legend.size() != curvesWanted)
             throw new CliErrors.UserError("--legend needs " + curvesWanted + " names (one per log and key), got " + legend.size());
@@ -112,10 +104,10 @@ public final class LogsCommand implements Callable<Integer> {
         for (int f = 0; f < files.size(); f++) {
             for (String key : keys) {
                 List<double[]> points = new ArrayList<>();
-                for (JsonNode r : records.get(f)) {
-                    boolean val = "val".equals(r.path("mode").asText());
-                    if (val != overEpochs || !r.has(key)) continue;
-                    points.add(new double[] {r.path(overEpochs ? "epoch" : "iter").asDouble(), r.get(key).asDouble()});
+                for (Map<String, Object> r : records.get(f)) {
+                    boolean val = "val".equals(r.get("mode"));
+                    if (val != overEpochs || !(r.get(key) instanceof Number)) continue;
+                    points.add(new double[] {number(r, overEpochs ? "epoch" : "iter"), number(r, key)});
                 }
                 if (points.isEmpty()) throw new CliErrors.UserError(files.get(f) + ": no record has '" + key + "'");
                 curves.put(legend != null ? legend.get(c) : files.get(f) + "_" + key, points);
@@ -129,12 +121,12 @@ public final class LogsCommand implements Callable<Integer> {
 
     private static boolean validationKey(String k) { return k.startsWith("bbox_mAP") || k.startsWith("pascal_voc/"); }
 
-    private void time(PrintWriter o, List<Path> files, List<List<JsonNode>> records) {
+    private void time(PrintWriter o, List<Path> files, List<List<Map<String, Object>>> records) {
         for (int f = 0; f < files.size(); f++) {
             Map<Integer, List<Double>> byEpoch = new TreeMap<>();
-            for (JsonNode r : records.get(f))
-                if ("train".equals(r.path("mode").asText()) && r.has("time"))
-                    byEpoch.computeIfAbsent(r.path("epoch").asInt(), e -> new ArrayList<>()).add(r.get("time").asDouble());
+            for (Map<String, Object> r : records.get(f))
+                if ("train".equals(r.get("mode")) && r.get("time") instanceof Number t)
+                    byEpoch.computeIfAbsent((int) number(r, "epoch"), e -> new ArrayList<>()).add(t.doubleValue());
             List<double[]> means = new ArrayList<>(); // [epoch, mean time]
             double all = 0;
             int count = 0;

@@ -44,17 +44,7 @@ public final class MetricsLog implements AutoCloseable {
     public MetricsLog(Path file, boolean append, Path tensorboardDir) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            if (append && Files.exists(file)) {
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    if (line.isBlank()) continue;
-                    try {
-                        @SuppressWarnings("unchecked") Map<String, Object> m = JSON.readValue(line, Map.class);
-                        records.add(m);
-                    } catch (IOException partialLine) {
-                        // a line cut by a crash is dropped, the rest stays
-                    }
-                }
-            }
+            if (append && Files.exists(file)) records.addAll(readRecords(file));
             out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
@@ -124,6 +114,21 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     public List<Map<String, Object>> records() { return records; }
+
+    /** The records of a metrics log (what {@link #log} wrote), in order; a line cut by a crash is dropped. */
+    public static List<Map<String, Object>> readRecords(Path file) throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            try {
+                @SuppressWarnings("unchecked") Map<String, Object> m = JSON.readValue(line, Map.class);
+                out.add(m);
+            } catch (IOException partialLine) {
+                // a line cut by a crash is dropped, the rest stays
+            }
+        }
+        return out;
+    }
 
     @Override public void close() throws IOException {
         try {
