@@ -77,12 +77,7 @@ public final class Curves {
             for (double[] p : e.getValue()) if (Double.isFinite(p[1])) series.add(p[0], p[1]);
             data.addSeries(series);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, null, data, PlotOrientation.VERTICAL, true, false, false);
-        BufferedImage img = new BufferedImage(900, 500, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        chart.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 900, 500));
-        g.dispose();
-        writePng(img, png);
+        writeChart(ChartFactory.createXYLineChart(title, xLabel, null, data, PlotOrientation.VERTICAL, true, false, false), png);
     }
 
     private static void writePng(BufferedImage img, Path png) throws IOException {
@@ -100,9 +95,12 @@ public final class Curves {
             if (jump) series.add(i, lr[i - 1]);
             if (jump || i % step == 0 || i == lr.length - 1) series.add(i + 1, lr[i]);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart("Learning rate: " + title,
-                "iteration (" + epochLength + " an epoch)", "lr", new XYSeriesCollection(series),
-                PlotOrientation.VERTICAL, false, false, false);
+        writeChart(ChartFactory.createXYLineChart("Learning rate: " + title, "iteration (" + epochLength + " an epoch)", "lr",
+                new XYSeriesCollection(series), PlotOrientation.VERTICAL, false, false, false), png);
+    }
+
+    /** One chart as a 900 × 500 PNG. */
+    private static void writeChart(JFreeChart chart, Path png) throws IOException {
         BufferedImage img = new BufferedImage(900, 500, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         chart.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 900, 500));
