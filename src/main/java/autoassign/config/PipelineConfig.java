@@ -67,12 +67,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
                 }
                 case "Resize" -> {
                     if (scale != null) throw s.error("type", "one resize step per pipeline");
-                    scale = s.intList("scale", null);
-                    if (scale == null) throw s.error("scale", "required key is missing");
-                    if (scale.size() != 2 || scale.get(0) <= 0 || scale.get(1) <= 0)
-                        throw s.error("scale", "must be two positive sizes [w, h], got " + scale);
-                    keep = s.bool("keep_ratio", true);
-                    if (!keep) throw s.error("keep_ratio", "only true is supported (the engine resizes keeping the aspect ratio)");
+                    scale = keepRatioScale(s);
                 }
                 case "RandomResize", "RandomChoiceResize" -> {
                     if (!train) throw s.error("type", type + " only belongs in a training pipeline");
@@ -99,6 +94,17 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
         }
         if (scale == null) throw parent.error(key, "needs a Resize step");
         return new PipelineConfig(steps, scale, keep, flip, scales, scaleRange);
+    }
+
+    /** A {@code Resize} step's {@code scale: [w, h]} (two positive sizes) with {@code keep_ratio: true}, the only kind. */
+    static List<Integer> keepRatioScale(ConfigNode s) {
+        List<Integer> scale = s.intList("scale", null);
+        if (scale == null) throw s.error("scale", "required key is missing");
+        if (scale.size() != 2 || scale.get(0) <= 0 || scale.get(1) <= 0)
+            throw s.error("scale", "must be two positive sizes [w, h], got " + scale);
+        if (!s.bool("keep_ratio", true))
+            throw s.error("keep_ratio", "only true is supported (the engine resizes keeping the aspect ratio)");
+        return scale;
     }
 
     /** A non-empty list of [w, h] pairs of positive sizes. */

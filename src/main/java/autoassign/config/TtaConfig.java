@@ -84,13 +84,7 @@ public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales
                 String type = t.choice("type", null, "Resize", "RandomFlip", "LoadAnnotations", "PackDetInputs");
                 if (!kind.equals(type)) throw t.error("type", "one kind of transform per list (this list is " + kind + ")");
                 switch (type) {
-                    case "Resize" -> {
-                        List<Integer> s = t.intList("scale", null);
-                        if (s == null || s.size() != 2 || s.get(0) <= 0 || s.get(1) <= 0)
-                            throw t.error("scale", "must be two positive sizes [w, h]");
-                        if (!t.bool("keep_ratio", true)) throw t.error("keep_ratio", "only true is supported");
-                        scales.add(s);
-                    }
+                    case "Resize" -> scales.add(PipelineConfig.keepRatioScale(t));
                     case "RandomFlip" -> {
                         double p = t.number("prob", 0.5);
                         if (p != 0 && p != 1) throw t.error("prob", "test-time flips are 1.0 (flipped) or 0.0 (not), got " + p);
