@@ -18,18 +18,22 @@ import java.util.List;
  * @param flipProb  RandomFlip {@code prob} (0 when there is no RandomFlip)
  * @param scales    the multi-scale step's scales (the two ends of a RandomResize range), or empty for Resize
  * @param scaleRange true for RandomResize, false for RandomChoiceResize (and Resize)
+ * @param ratioRange RandomResize's {@code ratio_range} [lo, hi] (with one {@code scale}), or empty
  */
 public record PipelineConfig(List<String> steps, List<Integer> scale, boolean keepRatio, double flipProb,
-                             List<List<Integer>> scales, boolean scaleRange) {
+                             List<List<Integer>> scales, boolean scaleRange, List<Double> ratioRange) {
     public PipelineConfig {
         steps = List.copyOf(steps);
         scale = List.copyOf(scale);
         scales = List.copyOf(scales);
+        ratioRange = List.copyOf(ratioRange);
     }
 
     /** The multi-scale sampler of a training pipeline, or null for a single Resize scale. */
     public autoassign.data.ScaleSampler multiScale() {
         if (scales.isEmpty()) return null;
+        if (!ratioRange.isEmpty())
+            return autoassign.data.ScaleSampler.ratio(scales.get(0).get(0), scales.get(0).get(1), ratioRange.get(0), ratioRange.get(1));
         List<int[]> s = new ArrayList<>();
         for (List<Integer> wh : scales) s.add(new int[] {wh.get(0), wh.get(1)});
         return new autoassign.data.ScaleSampler(s, scaleRange);
@@ -48,6 +52,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
         double flip = 0;
         List<List<Integer>> scales = List.of();
         boolean scaleRange = false;
+        List<Double> ratioRange = List.of();
         for (ConfigNode s : list) {
             String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomResize",
                     "RandomChoiceResize", "RandomFlip", "PackDetInputs");
@@ -74,9 +79,24 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
                     if (scale != null) throw s.error("type", "one resize step per pipeline");
                     boolean range = type.equals("RandomResize");
                     String k = range ? "scale" : "scales";
-                    if (range && s.has("ratio_range")) throw s.error("ratio_range", "not supported: give the two scales of the range");
-                    scales = scaleList(s, k);
-                    if (range && scales.size() != 2) throw s.error(k, "RandomResize takes exactly two scales [[w, h], [w, h]], got " + scales.size());
+                    if (range && s.has("ratio_range")) { // MMCV: one scale times a ratio drawn from the range
+                        List<Double> r = s.doubleList("ratio_range", null);
+                        if (r.size() != 2 || !(r.get(0) > 0) || r.get(0) > r.get(1))
+                            throw s.error("ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);
+                        com.fasterxml.jackson.databind.JsonNode v = s.raw("scale");
+                        if (v == null || !v.isArray() || v.size() != 2 || !v.get(0).isIntegralNumber() || !v.get(1).isIntegralNumber()
+                                || v.get(0).asInt() <= 0 || v.get(1).asInt() <= 0)
+                            throw s.error("scale", "with ratio_range, one scale [w, h] of two positive sizes, got "
+                                    + (v == null ? "nothing" : ConfigNode.describe(v)));
+                        List<Integer> one = List.of(v.get(0).asInt(), v.get(1).asInt());
+                        ratioRange = r;
+                        scales = List.of(one);
+                    } else {
+                        scales = scaleList(s, k);
+                        if (range && scales.size() != 2)
+                            throw s.error(k, "RandomResize takes exactly two scales [[w, h], [w, h]] (or one with ratio_range), got "
+                                    + scales.size());
+                    }
                     if (!s.bool("keep_ratio", true)) throw s.error("keep_ratio", "only true is supported");
                     scale = scales.get(0);
                     scaleRange = range;
@@ -93,7 +113,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
             steps.add(type);
         }
         if (scale == null) throw parent.error(key, "needs a Resize step");
-        return new PipelineConfig(steps, scale, keep, flip, scales, scaleRange);
+        return new PipelineConfig(steps, scale, keep, flip, scales, scaleRange, ratioRange);
     }
 
     /** A {@code Resize} step's {@code scale: [w, h]} (two positive sizes) with {@code keep_ratio: true}, the only kind. */

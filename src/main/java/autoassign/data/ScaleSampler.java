@@ -9,16 +9,35 @@ import java.util.List;
  * <ul>
  *   <li>{@code RandomChoiceResize(scales=[...])}: one of the listed scales, uniformly;</li>
  *   <li>{@code RandomResize(scale=[s0, s1])}: each edge uniformly between the two scales' values (width from
- *       w0..w1, height from h0..h1, inclusive), then kept as (long, short) limits for the keep-ratio resize.</li>
+ *       w0..w1, height from h0..h1, inclusive), then kept as (long, short) limits for the keep-ratio resize;</li>
+ *   <li>{@code RandomResize(scale=s, ratio_range=[lo, hi])}: s times a ratio drawn uniformly from [lo, hi), each edge
+ *       truncated to an integer (MMCV's {@code _random_sample_ratio}).</li>
  * </ul>
  *
- * @param scales the listed (w, h) scales; for a range, its two ends
- * @param range  true for RandomResize, false for RandomChoiceResize
+ * @param scales  the listed (w, h) scales; for a range, its two ends; with a ratio range, the one base scale
+ * @param range   true for RandomResize, false for RandomChoiceResize
+ * @param ratioLo {@code ratio_range}'s low end, or 0 without one
+ * @param ratioHi {@code ratio_range}'s high end, or 0 without one
  */
-public record ScaleSampler(List<int[]> scales, boolean range) {
+public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, double ratioHi) {
+    /** RandomChoiceResize ({@code range} false) or RandomResize between two scales. */
+    public ScaleSampler(List<int[]> scales, boolean range) {
+        this(scales, range, 0, 0);
+    }
+
+    /** RandomResize of one scale by a ratio drawn from [lo, hi). */
+    public static ScaleSampler ratio(int w, int h, double lo, double hi) {
+        return new ScaleSampler(List.of(new int[] {w, h}), true, lo, hi);
+    }
+
+    public boolean byRatio() { return ratioHi > 0; }
+
     public ScaleSampler {
         if (scales.isEmpty()) throw new IllegalArgumentException("no scales");
-        if (range && scales.size() != 2) throw new IllegalArgumentException("a scale range needs exactly 2 scales, got " + scales.size());
+        boolean byRatio = ratioHi > 0;
+        if (byRatio && (scales.size() != 1 || !(ratioLo > 0) || ratioLo > ratioHi))
+            throw new IllegalArgumentException("a ratio range needs one scale and 0 < lo <= hi, got " + ratioLo + ".." + ratioHi);
+        if (range && !byRatio && scales.size() != 2) throw new IllegalArgumentException("a scale range needs exactly 2 scales, got " + scales.size());
         List<int[]> copy = new ArrayList<>();
         for (int[] s : scales) {
             if (s.length != 2 || s[0] <= 0 || s[1] <= 0) throw new IllegalArgumentException("a scale is two positive sizes (w, h)");
@@ -28,13 +47,14 @@ public record ScaleSampler(List<int[]> scales, boolean range) {
     }
 
     @Override public boolean equals(Object o) {
-        if (!(o instanceof ScaleSampler other) || other.range != range || other.scales.size() != scales.size()) return false;
+        if (!(o instanceof ScaleSampler other) || other.range != range || other.scales.size() != scales.size()
+                || other.ratioLo != ratioLo || other.ratioHi != ratioHi) return false;
         for (int i = 0; i < scales.size(); i++) if (!java.util.Arrays.equals(scales.get(i), other.scales.get(i))) return false;
         return true;
     }
 
     @Override public int hashCode() {
-        int h = Boolean.hashCode(range);
+        int h = 31 * Boolean.hashCode(range) + Double.hashCode(ratioLo) * 7 + Double.hashCode(ratioHi);
         for (int[] s : scales) h = 31 * h + java.util.Arrays.hashCode(s);
         return h;
     }
@@ -48,6 +68,7 @@ public record ScaleSampler(List<int[]> scales, boolean range) {
     @Override public String toString() {
         StringBuilder b = new StringBuilder(range ? "RandomResize[" : "RandomChoiceResize[");
         for (int i = 0; i < scales.size(); i++) b.append(i > 0 ? ", " : "").append(scales.get(i)[0]).append('x').append(scales.get(i)[1]);
+        if (byRatio()) b.append(" x ").append(ratioLo).append("..").append(ratioHi);
         return b.append(']').toString();
     }
 
@@ -55,7 +76,13 @@ public record ScaleSampler(List<int[]> scales, boolean range) {
     public int[] pick(long seed, int epoch, int position) {
         long z = mix(seed * 0xD1B54A32D192ED03L + epoch * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x632BE59BD9B4E019L);
         int w, h;
-        if (range) {
+        if (byRatio()) {
+            double ratio = ratioLo + (z >>> 11) * 0x1.0p-53 * (ratioHi - ratioLo); // [lo, hi), as random_sample()
+            w = (int) (scales.get(0)[0] * ratio);
+            h = (int) (scales.get(0)[1] * ratio);
+            w = Math.max(w, 1);
+            h = Math.max(h, 1);
+        } else if (range) {
             int[] a = scales.get(0), b = scales.get(1);
             w = uniform(z, Math.min(a[0], b[0]), Math.max(a[0], b[0]));
             h = uniform(mix(z), Math.min(a[1], b[1]), Math.max(a[1], b[1]));

@@ -281,8 +281,10 @@ class ConfigLoaderTest {
         assertEquals(null, ConfigLoader.load(R50).trainDataloader().dataset().pipeline().multiScale());
         assertEquals("train_dataloader.dataset.pipeline[2].scale",
                 fails(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800], [1, 1]]}]").key());
-        assertEquals("train_dataloader.dataset.pipeline[2].ratio_range",
+        assertEquals("train_dataloader.dataset.pipeline[2].scale", // a ratio range scales one scale, as MMCV's
                 fails(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800]], ratio_range: [0.1, 2.0]}]").key());
+        assertEquals("train_dataloader.dataset.pipeline[2].ratio_range",
+                fails(pipe + "{type: RandomResize, scale: [1333, 800], ratio_range: [2.0, 0.1]}]").key());
         assertEquals("train_dataloader.dataset.pipeline[2].scales", fails(pipe + "{type: RandomChoiceResize, scales: [[1333, x]]}]").key());
         assertEquals("train_dataloader.dataset.pipeline[3].type",
                 fails(pipe + "{type: RandomChoiceResize, scales: [[1333, 640]]}, {type: Resize, scale: [1333, 800]}]").key());

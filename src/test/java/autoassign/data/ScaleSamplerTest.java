@@ -57,4 +57,27 @@ class ScaleSamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new ScaleSampler(List.of(new int[] {0, 2}), false));
         assertThrows(IllegalArgumentException.class, () -> new ScaleSampler(List.of(), false));
     }
+
+    @Test
+    void ratioRangeScalesOneScaleByADrawnRatio() {
+        ScaleSampler r = ScaleSampler.ratio(1333, 800, 0.5, 1.5);
+        assertTrue(r.byRatio());
+        java.util.Set<Integer> longs = new java.util.HashSet<>();
+        for (int p = 0; p < 2000; p++) {
+            int[] s = r.pick(7, 0, p);
+            // (int)(1333·t), (int)(800·t) for one t in [0.5, 1.5): the long edge bounds the short one
+            assertTrue(s[0] >= 666 && s[0] < 2000 && s[1] >= 400 && s[1] < 1200, java.util.Arrays.toString(s));
+            double t = s[0] / 1333.0;
+            assertTrue(Math.abs(s[1] - 800 * t) <= 1.01, "one ratio for both edges: " + java.util.Arrays.toString(s));
+            longs.add(s[0]);
+        }
+        assertTrue(longs.size() > 500, "spread over the range");
+        assertArrayEquals(r.pick(7, 3, 11), r.pick(7, 3, 11), "seeded");
+        assertThrows(IllegalArgumentException.class, () -> ScaleSampler.ratio(1333, 800, 0, 1));
+        autoassign.config.Config cfg = autoassign.config.ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of(
+                "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true},"
+                        + " {type: RandomResize, scale: [256, 256], ratio_range: [0.5, 1.5], keep_ratio: true},"
+                        + " {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]"));
+        assertEquals(ScaleSampler.ratio(256, 256, 0.5, 1.5), cfg.trainDataloader().dataset().pipeline().multiScale());
+    }
 }
