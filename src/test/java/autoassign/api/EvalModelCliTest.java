@@ -3,6 +3,7 @@ package autoassign.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import autoassign.cli.CliRun;
 import autoassign.cli.EvalCommand;
 import autoassign.config.ConfigLoader;
 import autoassign.data.SyntheticShapes;
@@ -83,9 +84,9 @@ class EvalModelCliTest {
         // dist_test: the test set sharded over 2 workers (3 images: the last one repeated to fill the shards) gives
         // the same detections as one worker at batch size 1 (with larger batches the padding of a batch differs)
         Path one = tmp.resolve("out/one.json"), dets2 = tmp.resolve("out/dets2.json");
-        autoassign.cli.CliRun single = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+        CliRun single = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
                 ckpt.toString(), "--data", data.toString(), "--save-results", one.toString(), "--cfg-options", "val_dataloader.batch_size=1");
-        autoassign.cli.CliRun two = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+        CliRun two = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
                 ckpt.toString(), "--data", data.toString(), "--cpu-workers", "2", "--save-results", dets2.toString(),
                 "--cfg-options", "val_dataloader.batch_size=1");
         assertEquals(0, single.code(), single.err());
@@ -95,7 +96,7 @@ class EvalModelCliTest {
         // --tta with one variant (not flipped) merged at the test NMS threshold is the plain run again (NMS of an NMS output);
         // the default flip TTA runs too
         Path ttaDets = tmp.resolve("out/tta1.json");
-        autoassign.cli.CliRun tta1 = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+        CliRun tta1 = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
                 ckpt.toString(), "--data", data.toString(), "--tta", "--save-results", ttaDets.toString(), "--cfg-options",
                 "val_dataloader.batch_size=1", "tta_model={type: DetTTAModel, tta_cfg: {nms: {type: nms, iou_threshold: 0.6}, "
                         + "max_per_img: 100}}", "tta_pipeline=[{type: LoadImageFromFile}, {type: TestTimeAug, transforms: "
@@ -103,16 +104,16 @@ class EvalModelCliTest {
         assertEquals(0, tta1.code(), tta1.err());
         assertEquals(single.out(), tta1.out());
         assertEquals(Files.readString(one), Files.readString(ttaDets));
-        autoassign.cli.CliRun flips = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+        CliRun flips = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
                 ckpt.toString(), "--data", data.toString(), "--tta", "--cfg-options", "val_dataloader.batch_size=1");
         assertEquals(0, flips.code(), flips.err());
         assertEquals(12, flips.out().lines().filter(l -> l.startsWith(" Average")).count(), flips.out());
         // and sharded over two workers, the same numbers (each shard runs the same TTA)
-        autoassign.cli.CliRun flips2 = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+        CliRun flips2 = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
                 ckpt.toString(), "--data", data.toString(), "--tta", "--cpu-workers", "2", "--cfg-options", "val_dataloader.batch_size=1");
         assertEquals(0, flips2.code(), flips2.err());
         assertEquals(flips.out(), flips2.out());
-        autoassign.cli.CliRun bad = autoassign.cli.CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+        CliRun bad = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
                 ckpt.toString(), "--data", data.toString(), "--cpu-workers", "2", "--show-dir", tmp.resolve("pics").toString());
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("--show-dir draws in a single-worker run"), bad.err());
@@ -139,36 +140,28 @@ class EvalModelCliTest {
         new ObjectMapper().writeValue(data.resolve("annotations/image_info_test.json").toFile(), info);
         Path ckpt = DetectorTest.writeCheckpoint(Files.createDirectories(tmp.resolve("ckpt")));
 
-        StringWriter so = new StringWriter(), se = new StringWriter();
-        CommandLine cl = new CommandLine(new EvalCommand());
-        cl.setOut(new PrintWriter(so, true));
-        cl.setErr(new PrintWriter(se, true));
-        assertEquals(0, cl.execute("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
-                "--device", "cpu"), se.toString());
+        CliRun formatOnly = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
+                data.toString(), "--device", "cpu");
+        assertEquals(0, formatOnly.code(), formatOnly.err());
         Path written = out.resolve("test.bbox.json");
-        assertTrue(so.toString().strip().endsWith("detections on 3 images -> " + written + " (format only: not evaluated)"), so.toString());
-        assertTrue(so.toString().lines().noneMatch(l -> l.startsWith(" Average")), "not evaluated");
+        assertTrue(formatOnly.out().strip().endsWith("detections on 3 images -> " + written + " (format only: not evaluated)"),
+                formatOnly.out());
+        assertTrue(formatOnly.out().lines().noneMatch(l -> l.startsWith(" Average")), "not evaluated");
 
         // the same detections as a normal evaluation of the val set (same images), switched by --cfg-options
         Path dets = tmp.resolve("val_dets.json");
-        StringWriter so2 = new StringWriter(), se2 = new StringWriter();
-        CommandLine cl2 = new CommandLine(new EvalCommand());
-        cl2.setOut(new PrintWriter(so2, true));
-        cl2.setErr(new PrintWriter(se2, true));
-        assertEquals(0, cl2.execute("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
-                "--device", "cpu", "--save-results", dets.toString(),
-                "--cfg-options", "test_dataloader.dataset.ann_file=annotations/instances_val.json,test_evaluator.format_only=false"),
-                se2.toString());
-        assertEquals(12, so2.toString().lines().filter(l -> l.startsWith(" Average")).count(), so2.toString());
+        CliRun evaluated = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
+                data.toString(), "--device", "cpu", "--save-results", dets.toString(),
+                "--cfg-options", "test_dataloader.dataset.ann_file=annotations/instances_val.json,test_evaluator.format_only=false");
+        assertEquals(0, evaluated.code(), evaluated.err());
+        assertEquals(12, evaluated.out().lines().filter(l -> l.startsWith(" Average")).count(), evaluated.out());
         assertEquals(new ObjectMapper().readTree(dets.toFile()), new ObjectMapper().readTree(written.toFile()));
 
         // format only with nowhere to write: a one-line error
-        StringWriter se3 = new StringWriter();
-        CommandLine cl3 = new CommandLine(new EvalCommand());
-        cl3.setErr(new PrintWriter(se3, true));
-        assertEquals(1, cl3.execute("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
-                "--device", "cpu", "--format-only", "--cfg-options", "test_evaluator.outfile_prefix=null"));
-        assertTrue(se3.toString().startsWith("error: format-only: nowhere to write the detections"), se3.toString());
+        CliRun nowhere = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
+                data.toString(), "--device", "cpu", "--format-only", "--cfg-options", "test_evaluator.outfile_prefix=null");
+        assertEquals(1, nowhere.code());
+        assertTrue(nowhere.err().startsWith("error: format-only: nowhere to write the detections"), nowhere.err());
     }
 
     @Test

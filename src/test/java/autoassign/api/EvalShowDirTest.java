@@ -3,6 +3,7 @@ package autoassign.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import autoassign.cli.CliRun;
 import autoassign.cli.EvalCommand;
 import autoassign.config.ConfigLoader;
 import autoassign.data.CocoDataset;
@@ -12,8 +13,6 @@ import autoassign.eval.CocoDetections;
 import autoassign.eval.CocoGroundTruth;
 import autoassign.viz.BoxPainter;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +20,6 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code eval --config --checkpoint --show-dir DIR}: one picture per evaluated image, GT left, predictions right. */
 class EvalShowDirTest {
@@ -29,11 +27,8 @@ class EvalShowDirTest {
     @TempDir
     Path tmp;
 
-    private static int eval(StringWriter so, StringWriter se, String... args) {
-        CommandLine cl = new CommandLine(new EvalCommand());
-        cl.setOut(new PrintWriter(so, true));
-        cl.setErr(new PrintWriter(se, true));
-        return cl.execute(args);
+    private static CliRun eval(String... args) {
+        return CliRun.run(new EvalCommand(), args);
     }
 
     @Test
@@ -51,11 +46,10 @@ class EvalShowDirTest {
         Path show = tmp.resolve("show");
         Path dets = tmp.resolve("dets.json");
 
-        StringWriter so = new StringWriter(), se = new StringWriter();
-        assertEquals(0, eval(so, se, "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
-                "--device", "cpu", "--save-results", dets.toString(), "--show-dir", show.toString(),
-                "--show-score-thr", "0.3"), se.toString());
-        assertTrue(so.toString().contains("3 pictures (ground truth | predictions with score > 0.30) -> " + show), so.toString());
+        CliRun run = eval("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
+                "--device", "cpu", "--save-results", dets.toString(), "--show-dir", show.toString(), "--show-score-thr", "0.3");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("3 pictures (ground truth | predictions with score > 0.30) -> " + show), run.out());
 
         Path gtFile = data.resolve("annotations/instances_val.json");
         CocoDataset ds = CocoDataset.load(gtFile, data.resolve("images"));
@@ -92,9 +86,9 @@ class EvalShowDirTest {
 
         // above every score: the right half is the untouched image, the left half still has the GT
         Path none = tmp.resolve("none");
-        StringWriter se2 = new StringWriter();
-        assertEquals(0, eval(new StringWriter(), se2, "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
-                data.toString(), "--device", "cpu", "--show-dir", none.toString(), "--show-score-thr", "1"), se2.toString());
+        CliRun aboveAll = eval("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
+                data.toString(), "--device", "cpu", "--show-dir", none.toString(), "--show-score-thr", "1");
+        assertEquals(0, aboveAll.code(), aboveAll.err());
         for (ImageRecord r : ds.images()) {
             BufferedImage original = ImageIO.read(ds.imagePath(r).toFile());
             BufferedImage pic = ImageIO.read(none.resolve(r.fileName()).toFile());
@@ -141,17 +135,17 @@ class EvalShowDirTest {
         String[] expected = {"error: --show-score-thr must be in [0, 1], got -0.5",
             "error: " + file + ": exists and is not a folder (--show-dir)"};
         for (int i = 0; i < cases.length; i++) {
-            StringWriter se = new StringWriter();
             String[] args = Stream.concat(Stream.of("--config", DetectorTest.CONFIG.toString(), "--checkpoint", "none.safetensors"),
                     Stream.of(cases[i])).toArray(String[]::new);
-            assertEquals(1, eval(new StringWriter(), se, args));
-            assertEquals(expected[i], se.toString().strip());
+            CliRun r = eval(args);
+            assertEquals(1, r.code());
+            assertEquals(expected[i], r.err().strip());
         }
-        StringWriter se = new StringWriter();
-        assertEquals(1, eval(new StringWriter(), se, "--ann", "gt.json", "--results", "dets.json", "--show-dir", tmp.toString()));
-        assertEquals("error: --show-dir needs a model run (--config and --checkpoint)", se.toString().strip());
-        StringWriter se2 = new StringWriter();
-        assertEquals(1, eval(new StringWriter(), se2, "--ann", "gt.json", "--results", "dets.json", "--show-score-thr", "0.5"));
-        assertEquals("error: --show-score-thr goes with --show-dir", se2.toString().strip());
+        CliRun noModel = eval("--ann", "gt.json", "--results", "dets.json", "--show-dir", tmp.toString());
+        assertEquals(1, noModel.code());
+        assertEquals("error: --show-dir needs a model run (--config and --checkpoint)", noModel.err().strip());
+        CliRun noDir = eval("--ann", "gt.json", "--results", "dets.json", "--show-score-thr", "0.5");
+        assertEquals(1, noDir.code());
+        assertEquals("error: --show-score-thr goes with --show-dir", noDir.err().strip());
     }
 }

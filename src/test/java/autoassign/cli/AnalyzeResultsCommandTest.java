@@ -10,10 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,14 +40,11 @@ class AnalyzeResultsCommandTest {
         }
         Path results = tmp.resolve("dets.json");
         json.writeValue(results.toFile(), dets);
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = new CommandLine(new AnalyzeResultsCommand());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
         Path dir = tmp.resolve("analysis");
-        assertEquals(0, cl.execute("--config", "autoassign_tiny_synthetic", "--data", data.toString(), "--results", results.toString(),
-                "--out", dir.toString(), "--topk", "3"), err.toString());
-        assertTrue(out.toString().contains("best 1.000, worst 0.000; 6 pictures"), out.toString());
+        CliRun r = CliRun.run(new AnalyzeResultsCommand(), "--config", "autoassign_tiny_synthetic", "--data", data.toString(),
+                "--results", results.toString(), "--out", dir.toString(), "--topk", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("best 1.000, worst 0.000; 6 pictures"), r.out());
         try (Stream<Path> good = Files.list(dir.resolve("good")); Stream<Path> bad = Files.list(dir.resolve("bad"))) {
             List<String> g = good.map(p -> p.getFileName().toString()).toList(), b = bad.map(p -> p.getFileName().toString()).toList();
             assertEquals(3, g.size());
@@ -58,12 +52,10 @@ class AnalyzeResultsCommandTest {
             assertTrue(g.stream().allMatch(n -> n.endsWith("_1.0.png")), g.toString());
             assertTrue(b.stream().allMatch(n -> n.endsWith("_0.0.png")), b.toString());
         }
-        StringWriter err2 = new StringWriter();
-        CommandLine cl2 = new CommandLine(new AnalyzeResultsCommand());
-        cl2.setErr(new PrintWriter(err2, true));
-        assertNotEquals(0, cl2.execute("--config", "autoassign_tiny_synthetic", "--results", results.toString(), "--out",
-                dir.toString(), "--topk", "0"));
-        assertTrue(err2.toString().contains("--topk must be >= 1"), err2.toString());
+        CliRun bad = CliRun.run(new AnalyzeResultsCommand(), "--config", "autoassign_tiny_synthetic", "--results", results.toString(),
+                "--out", dir.toString(), "--topk", "0");
+        assertNotEquals(0, bad.code());
+        assertTrue(bad.err().contains("--topk must be >= 1"), bad.err());
     }
 
     @Test

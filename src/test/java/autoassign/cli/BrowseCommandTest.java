@@ -10,12 +10,9 @@ import autoassign.train.DataSources;
 import autoassign.viz.BoxPainter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,19 +26,15 @@ class BrowseCommandTest {
 
     @TempDir Path tmp;
 
-    private int browse(StringWriter so, StringWriter se, String... args) {
-        CommandLine cl = new CommandLine(new BrowseCommand());
-        cl.setOut(new PrintWriter(so, true));
-        cl.setErr(new PrintWriter(se, true));
-        return cl.execute(args);
+    private static CliRun browse(String... args) {
+        return CliRun.run(new BrowseCommand(), args);
     }
 
     @Test
     void drawsEachImageAsTheModelSeesItWithItsBoxes() throws Exception {
         Path data = tmp.resolve("data"), out = tmp.resolve("out");
-        StringWriter so = new StringWriter(), se = new StringWriter();
-        assertEquals(0, browse(so, se, "--config", CONFIG, "--data", data.toString(), "--split", "val", "--max", "3",
-                "--out", out.toString()), se.toString());
+        CliRun r = browse("--config", CONFIG, "--data", data.toString(), "--split", "val", "--max", "3", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
         Config cfg = ConfigLoader.loadNamed(CONFIG, List.of());
         CocoDataset val = DataSources.load(cfg, false, data.toString(), new DataIssues("val"));
         Pipeline pipeline = new Pipeline(autoassign.api.Detector.testPipeline(cfg, cfg.valDataloader()));
@@ -59,7 +52,7 @@ class BrowseCommandTest {
             float[] b = p.gt().boxes();
             assertTrue(hits >= (b[2] - b[0]) + (b[3] - b[1]), name + ": the first box's outline in its class colour, " + hits + " pixels");
         }
-        assertEquals("val split: 3 images, " + boxes + " boxes drawn -> " + out + " (resize to 256x256)", so.toString().strip());
+        assertEquals("val split: 3 images, " + boxes + " boxes drawn -> " + out + " (resize to 256x256)", r.out().strip());
         try (var files = Files.list(out)) {
             assertEquals(3, files.count());
         }
@@ -68,19 +61,18 @@ class BrowseCommandTest {
     @Test
     void badInputIsOneLineAndTheOtherImagesAreStillDrawn() throws Exception {
         Path data = tmp.resolve("data"), out = tmp.resolve("out");
-        StringWriter so = new StringWriter(), se = new StringWriter();
-        assertEquals(1, browse(so, se, "--config", CONFIG, "--split", "holdout"));
-        assertEquals("error: --split must be train, val or test, got holdout", se.toString().strip());
+        CliRun badSplit = browse("--config", CONFIG, "--split", "holdout");
+        assertEquals(1, badSplit.code());
+        assertEquals("error: --split must be train, val or test, got holdout", badSplit.err().strip());
 
-        assertEquals(0, browse(new StringWriter(), new StringWriter(), "--config", CONFIG, "--data", data.toString(),
-                "--split", "val", "--max", "0", "--out", out.toString())); // generates the data
+        assertEquals(0, browse("--config", CONFIG, "--data", data.toString(),
+                "--split", "val", "--max", "0", "--out", out.toString()).code()); // generates the data
         CocoDataset val = DataSources.load(ConfigLoader.loadNamed(CONFIG, List.of()), false, data.toString(), new DataIssues("val"));
         Files.writeString(val.imagePath(val.get(1)), "not an image");
-        StringWriter so2 = new StringWriter(), se2 = new StringWriter();
-        assertEquals(1, browse(so2, se2, "--config", CONFIG, "--data", data.toString(), "--split", "val", "--max", "3",
-                "--out", out.toString()));
-        assertTrue(se2.toString().strip().startsWith("error: " + val.imagePath(val.get(1))), se2.toString());
-        assertTrue(so2.toString().contains("val split: 2 images"), so2.toString());
+        CliRun r = browse("--config", CONFIG, "--data", data.toString(), "--split", "val", "--max", "3", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().strip().startsWith("error: " + val.imagePath(val.get(1))), r.err());
+        assertTrue(r.out().contains("val split: 2 images"), r.out());
         try (var files = Files.list(out)) {
             assertEquals(2, files.count());
         }

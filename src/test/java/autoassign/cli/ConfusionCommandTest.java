@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code confusion --ann --results --out}: the matrix as json and picture, and one-line errors. */
 class ConfusionCommandTest {
@@ -51,18 +48,15 @@ class ConfusionCommandTest {
                 """);
     }
 
-    private int run(StringWriter so, StringWriter se, String... args) {
-        CommandLine cl = new CommandLine(new ConfusionCommand());
-        cl.setOut(new PrintWriter(so, true));
-        cl.setErr(new PrintWriter(se, true));
-        return cl.execute(args);
+    private static CliRun confusion(String... args) {
+        return CliRun.run(new ConfusionCommand(), args);
     }
 
     @Test
     void writesCountsAndPicture() throws Exception {
         Path out = tmp.resolve("out");
-        StringWriter so = new StringWriter(), se = new StringWriter();
-        assertEquals(0, run(so, se, "--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString()), se.toString());
+        CliRun r = confusion("--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
         // person found; bicycle of image 1 taken for a person (and missed); the 0.1 detection left out;
         // image 2: the bicycle missed, the detection beside it a false positive
         JsonNode j = new ObjectMapper().readTree(out.resolve("confusion_matrix.json").toFile());
@@ -73,7 +67,7 @@ class ConfusionCommandTest {
         assertEquals(0.5, j.get("tp_iou_thr").asDouble());
         assertTrue(j.get("nms_iou_thr").isNull());
         assertEquals("2 images, 2 classes (score >= 0.30, TP IoU >= 0.50, no extra NMS): 1 true positives, 1 class "
-                + "confusions, 2 missed GTs, 1 false positives", so.toString().lines().findFirst().orElseThrow());
+                + "confusions, 2 missed GTs, 1 false positives", r.out().lines().findFirst().orElseThrow());
 
         BufferedImage png = ImageIO.read(out.resolve("confusion_matrix.png").toFile());
         int cs = 64; // ConfusionMatrixPlot's cell size for 3 rows
@@ -83,12 +77,12 @@ class ConfusionCommandTest {
         assertTrue(contains(png, ConfusionMatrixPlot.plasma(1.0 / 3).getRGB()), "33 % cell");
 
         // a lower threshold lets the 0.1 detection in: one more false positive
-        StringWriter so2 = new StringWriter();
-        assertEquals(0, run(so2, new StringWriter(), "--ann", gt.toString(), "--results", dets.toString(), "--out",
-                out.toString(), "--score-thr", "0.05", "--nms-iou-thr", "0.5"));
+        CliRun r2 = confusion("--ann", gt.toString(), "--results", dets.toString(), "--out",
+                out.toString(), "--score-thr", "0.05", "--nms-iou-thr", "0.5");
+        assertEquals(0, r2.code());
         assertEquals("[[1,0,0],[1,0,2],[0,2,0]]", new ObjectMapper().readTree(out.resolve("confusion_matrix.json").toFile())
                 .get("matrix").toString());
-        assertTrue(so2.toString().contains("NMS IoU 0.50"), so2.toString());
+        assertTrue(r2.out().contains("NMS IoU 0.50"), r2.out());
     }
 
     private static boolean contains(BufferedImage img, int rgb) {
@@ -111,21 +105,20 @@ class ConfusionCommandTest {
             {"--nms-iou-thr", "often"},
         };
         for (String[] c : cases) {
-            StringWriter se = new StringWriter();
-            String[] args = {"--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString(), c[0], c[1]};
-            assertEquals(1, run(new StringWriter(), se, args));
-            assertEquals(1, se.toString().lines().count(), se.toString());
-            assertTrue(se.toString().startsWith("error: " + c[0]), se.toString());
+            CliRun r = confusion("--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString(), c[0], c[1]);
+            assertEquals(1, r.code());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().startsWith("error: " + c[0]), r.err());
         }
         Path file = Files.writeString(tmp.resolve("a_file"), "x");
-        StringWriter se = new StringWriter();
-        assertEquals(1, run(new StringWriter(), se, "--ann", gt.toString(), "--results", dets.toString(), "--out", file.toString()));
-        assertEquals("error: " + file + ": exists and is not a folder", se.toString().strip());
+        CliRun notFolder = confusion("--ann", gt.toString(), "--results", dets.toString(), "--out", file.toString());
+        assertEquals(1, notFolder.code());
+        assertEquals("error: " + file + ": exists and is not a folder", notFolder.err().strip());
 
         Files.writeString(dets, "[{\"image_id\": 9, \"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": 0.5}]");
-        StringWriter se2 = new StringWriter();
-        assertEquals(1, run(new StringWriter(), se2, "--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString()));
-        assertEquals("error: " + dets + ": results[0]: image_id 9 is not an image of the ground truth", se2.toString().strip());
+        CliRun badDets = confusion("--ann", gt.toString(), "--results", dets.toString(), "--out", out.toString());
+        assertEquals(1, badDets.code());
+        assertEquals("error: " + dets + ": results[0]: image_id 9 is not an image of the ground truth", badDets.err().strip());
         assertFalse(Files.exists(out.resolve("confusion_matrix.json")), "nothing written on bad input");
     }
 

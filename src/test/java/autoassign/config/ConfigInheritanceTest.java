@@ -1,5 +1,7 @@
 package autoassign.config;
 
+import autoassign.cli.CliRun;
+import autoassign.cli.ConfigCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,30 +94,24 @@ class ConfigInheritanceTest {
     @Test
     void configCommandPrintsTheMergedConfigOrOneLineError() throws Exception {
         Path mine = write("mine.yaml", "_base_: autoassign_tiny_synthetic\nmodel:\n  bbox_head: {stacked_convs: 3}\n");
-        java.io.StringWriter so = new java.io.StringWriter(), se = new java.io.StringWriter();
-        picocli.CommandLine cl = new picocli.CommandLine(new autoassign.cli.ConfigCommand());
-        cl.setOut(new java.io.PrintWriter(so, true));
-        cl.setErr(new java.io.PrintWriter(se, true));
-        assertEquals(0, cl.execute(mine.toString(), "--cfg-options", "randomness.seed=5",
-                "model.bbox_head.strides=[8,16,32,64,128],train_cfg.max_epochs=3"), se.toString());
-        Config printed = ConfigLoader.parse(so.toString(), tmp.resolve("printed.yaml").toString());
+        CliRun shown = CliRun.run(new ConfigCommand(), mine.toString(), "--cfg-options", "randomness.seed=5",
+                "model.bbox_head.strides=[8,16,32,64,128],train_cfg.max_epochs=3");
+        assertEquals(0, shown.code(), shown.err());
+        Config printed = ConfigLoader.parse(shown.out(), tmp.resolve("printed.yaml").toString());
         assertEquals(3, printed.model().bboxHead().stackedConvs());
         assertEquals(5, printed.runtime().seed());
         assertEquals(3, printed.runtime().maxEpochs(), "space- and comma-separated overrides; a list keeps its commas");
         assertEquals(List.of(8, 16, 32, 64, 128), printed.model().bboxHead().strides());
         assertEquals(ConfigLoader.load(Path.of("configs/autoassign_tiny_synthetic.yaml")).model().backbone(), printed.model().backbone());
-        java.io.StringWriter se2 = new java.io.StringWriter();
-        picocli.CommandLine cl2 = new picocli.CommandLine(new autoassign.cli.ConfigCommand());
-        cl2.setErr(new java.io.PrintWriter(se2, true));
-        assertEquals(1, cl2.execute(mine.toString(), "--cfg-options", "model.bbox_head.stacked_convz=3"));
-        assertEquals("error: " + mine + ": model.bbox_head.stacked_convz: unknown key", se2.toString().strip().replaceAll("; known keys.*", ""));
+        CliRun typo = CliRun.run(new ConfigCommand(), mine.toString(), "--cfg-options", "model.bbox_head.stacked_convz=3");
+        assertEquals(1, typo.code());
+        assertEquals("error: " + mine + ": model.bbox_head.stacked_convz: unknown key", typo.err().strip().replaceAll("; known keys.*", ""));
         // --save-path keeps the merged config as a file that trains as it is
         Path saved = tmp.resolve("saved.yaml");
-        autoassign.cli.CliRun r = autoassign.cli.CliRun.run(new autoassign.cli.ConfigCommand(), mine.toString(), "--save-path",
-                saved.toString());
+        CliRun r = CliRun.run(new ConfigCommand(), mine.toString(), "--save-path", saved.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(3, ConfigLoader.load(saved).model().bboxHead().stackedConvs());
-        assertEquals(1, autoassign.cli.CliRun.run(new autoassign.cli.ConfigCommand(), mine.toString(), "--save-path",
+        assertEquals(1, CliRun.run(new ConfigCommand(), mine.toString(), "--save-path",
                 tmp.resolve("saved.py").toString()).code());
     }
 }

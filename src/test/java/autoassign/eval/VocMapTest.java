@@ -1,13 +1,12 @@
 package autoassign.eval;
 
+import autoassign.cli.CliRun;
+import autoassign.cli.EvalCommand;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -82,23 +81,18 @@ class VocMapTest {
     @Test
     void evalCommandRunsTheVocMetric() throws Exception {
         files();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = new CommandLine(new autoassign.cli.EvalCommand());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
         Path json = tmp.resolve("voc.json");
-        assertEquals(0, cl.execute("--ann", tmp.resolve("gt.json").toString(), "--results", tmp.resolve("dets.json").toString(),
-                "--metric", "voc", "--eval-mode", "area", "--json", json.toString()), err.toString());
-        assertTrue(out.toString().contains("| a     |     2 |      5 |  0.500 | 0.500 |"), out.toString());
-        assertTrue(out.toString().contains("AP50: 0.250  mAP: 0.2500"), out.toString());
+        CliRun r = CliRun.run(new EvalCommand(), "--ann", tmp.resolve("gt.json").toString(), "--results",
+                tmp.resolve("dets.json").toString(), "--metric", "voc", "--eval-mode", "area", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| a     |     2 |      5 |  0.500 | 0.500 |"), r.out());
+        assertTrue(r.out().contains("AP50: 0.250  mAP: 0.2500"), r.out());
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals(0.25, j.get("mAP").asDouble(), 0);
         assertEquals(0.25, j.get("AP50").asDouble(), 0);
-        StringWriter err2 = new StringWriter();
-        CommandLine cl2 = new CommandLine(new autoassign.cli.EvalCommand());
-        cl2.setErr(new PrintWriter(err2, true));
-        assertNotEquals(0, cl2.execute("--ann", tmp.resolve("gt.json").toString(), "--results", tmp.resolve("dets.json").toString(),
-                "--iou-thrs", "0.5"));
-        assertTrue(err2.toString().contains("--iou-thrs and --eval-mode go with --metric voc"), err2.toString());
+        CliRun bad = CliRun.run(new EvalCommand(), "--ann", tmp.resolve("gt.json").toString(), "--results",
+                tmp.resolve("dets.json").toString(), "--iou-thrs", "0.5");
+        assertNotEquals(0, bad.code());
+        assertTrue(bad.err().contains("--iou-thrs and --eval-mode go with --metric voc"), bad.err());
     }
 }

@@ -202,14 +202,11 @@ class TrainLoopTest {
         }
         assertTrue(Files.readString(wd.resolve("final.json")).contains("\"eval_mode\" : \"area\""));
         // eval --config runs the config's VOCMetric (test_evaluator is the val one here)
-        java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
-        picocli.CommandLine cl = new picocli.CommandLine(new autoassign.cli.EvalCommand());
-        cl.setOut(new java.io.PrintWriter(out, true));
-        cl.setErr(new java.io.PrintWriter(err, true));
-        assertEquals(0, cl.execute("--config", tmp.resolve("tiny_test.yaml").toString(), "--checkpoint",
-                wd.resolve("epoch_2.safetensors").toString(), "--device", "cpu", "--cfg-options",
-                "val_evaluator={_delete_: true, type: VOCMetric, eval_mode: area}"), err.toString());
-        assertTrue(out.toString().contains("AP50: ") && out.toString().contains("| class "), out.toString());
+        autoassign.cli.CliRun voc = autoassign.cli.CliRun.run(new autoassign.cli.EvalCommand(), "--config",
+                tmp.resolve("tiny_test.yaml").toString(), "--checkpoint", wd.resolve("epoch_2.safetensors").toString(), "--device",
+                "cpu", "--cfg-options", "val_evaluator={_delete_: true, type: VOCMetric, eval_mode: area}");
+        assertEquals(0, voc.code(), voc.err());
+        assertTrue(voc.out().contains("AP50: ") && voc.out().contains("| class "), voc.out());
         ConfigException c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of(
                 "val_evaluator={_delete_: true, type: VOCMetric}", "default_hooks.checkpoint.save_best=coco/bbox_mAP")));
         assertTrue(c.getMessage().contains("save_best: must be auto or one of pascal_voc/mAP, pascal_voc/AP50"), c.getMessage());
