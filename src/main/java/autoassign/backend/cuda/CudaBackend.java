@@ -542,9 +542,16 @@ public final class CudaBackend implements Backend {
      * (hw % 4 == 0), else per element (≤ 1024 blocks); y the planes (≤ 65535, then loops).
      */
     private void launchPlanes(Kernels.Call c, long hw, long planes) {
+        c.launch(ctx.stream, planeBlocks(hw, 1024), (int) Math.min(planes, 65535), Kernels.BLOCK, 1);
+    }
+
+    /**
+     * Blocks along one (n, c) plane of {@code hw} floats, at least one and at most {@code cap}: one thread per float4
+     * where the plane kernels vectorise (hw % 4 == 0), else per float.
+     */
+    static int planeBlocks(long hw, int cap) {
         long items = hw % 4 == 0 ? hw / 4 : hw;
-        c.launch(ctx.stream, (int) Math.max(1, Math.min((items + Kernels.BLOCK - 1) / Kernels.BLOCK, 1024)),
-                (int) Math.min(planes, 65535), Kernels.BLOCK, 1);
+        return (int) Math.max(1, Math.min((items + Kernels.BLOCK - 1) / Kernels.BLOCK, cap));
     }
 
     // ---------------------------------------------------------------- reductions
@@ -577,14 +584,8 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- normalisation / resampling
 
 
-    /**
-     * Blocks per (n, c) plane of aa_gn_fwd_norm / aa_gn_bwd_dx (≤ 64; their loops stride over the plane, so any
-     * count is correct): one thread per float4 where the kernels vectorise (plane length % 4 == 0), else per float.
-     */
-    static int gnPlaneBlocks(long hw) {
-        long items = hw % 4 == 0 ? hw / 4 : hw;
-        return (int) Math.max(1, Math.min((items + Kernels.BLOCK - 1) / Kernels.BLOCK, 64));
-    }
+    /** Blocks per (n, c) plane of aa_gn_fwd_norm / aa_gn_bwd_dx: ≤ 64 (their loops stride over the plane, so any count is correct). */
+    static int gnPlaneBlocks(long hw) { return planeBlocks(hw, 64); }
 
     /** Native group norm needs gamma and beta (it has no null path documented); the backend kernel takes nulls. */
     private boolean nativeGroupNorm(Tensor gamma, Tensor beta) {
