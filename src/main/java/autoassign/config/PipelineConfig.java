@@ -60,7 +60,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
             if (steps.contains(type)) throw s.error("type", "step " + type + " appears twice");
             switch (type) {
                 case "LoadImageFromFile" -> {
-                    if (s.raw("backend_args") != null) throw s.error("backend_args", "only null (local files) is supported");
+                    s.localFilesOnly();
                     if (s.has("file_client_args")) { // MMDetection 3.0's spelling of the same
                         ConfigNode fc = s.child("file_client_args");
                         fc.fixed("backend", "disk");
@@ -84,11 +84,10 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
                         if (r.size() != 2 || !(r.get(0) > 0) || r.get(0) > r.get(1))
                             throw s.error("ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);
                         com.fasterxml.jackson.databind.JsonNode v = s.raw("scale");
-                        if (v == null || !v.isArray() || v.size() != 2 || !v.get(0).isIntegralNumber() || !v.get(1).isIntegralNumber()
-                                || v.get(0).asInt() <= 0 || v.get(1).asInt() <= 0)
+                        List<Integer> one = v == null ? null : positivePair(v);
+                        if (one == null)
                             throw s.error("scale", "with ratio_range, one scale [w, h] of two positive sizes, got "
                                     + (v == null ? "nothing" : ConfigNode.describe(v)));
-                        List<Integer> one = List.of(v.get(0).asInt(), v.get(1).asInt());
                         ratioRange = r;
                         scales = List.of(one);
                     } else {
@@ -134,11 +133,18 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
         if (!v.isArray() || v.isEmpty()) throw s.error(key, "must be a list of [w, h] scales, got " + ConfigNode.describe(v));
         List<List<Integer>> out = new ArrayList<>();
         for (com.fasterxml.jackson.databind.JsonNode wh : v) {
-            if (!wh.isArray() || wh.size() != 2 || !wh.get(0).canConvertToInt() || !wh.get(1).canConvertToInt()
-                    || !wh.get(0).isIntegralNumber() || !wh.get(1).isIntegralNumber() || wh.get(0).asInt() <= 0 || wh.get(1).asInt() <= 0)
-                throw s.error(key, "every scale must be two positive sizes [w, h], got " + ConfigNode.describe(wh));
-            out.add(List.of(wh.get(0).asInt(), wh.get(1).asInt()));
+            List<Integer> pair = positivePair(wh);
+            if (pair == null) throw s.error(key, "every scale must be two positive sizes [w, h], got " + ConfigNode.describe(wh));
+            out.add(pair);
         }
         return out;
+    }
+
+    /** {@code [w, h]} as two positive ints, or null when {@code wh} is anything else. */
+    private static List<Integer> positivePair(com.fasterxml.jackson.databind.JsonNode wh) {
+        if (!wh.isArray() || wh.size() != 2) return null;
+        for (com.fasterxml.jackson.databind.JsonNode x : wh)
+            if (!x.isIntegralNumber() || !x.canConvertToInt() || x.asInt() <= 0) return null;
+        return List.of(wh.get(0).asInt(), wh.get(1).asInt());
     }
 }
