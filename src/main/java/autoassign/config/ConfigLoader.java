@@ -113,10 +113,8 @@ public final class ConfigLoader {
             cur = (ObjectNode) next;
         }
         // as MMEngine's merge_from_dict: a mapping merges into the mapping it overrides (_delete_: true replaces it)
-        JsonNode old = cur.get(parts[parts.length - 1]);
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         patch.set(parts[parts.length - 1], value);
-        if (old != null && old.isObject() && value.isObject()) ConfigInheritance.mergeInto(cur, patch);
-        else cur.set(parts[parts.length - 1], value.isObject() ? ConfigInheritance.stripDeleteMarkers((ObjectNode) value) : value);
+        ConfigInheritance.mergeInto(cur, patch);
     }
 }
