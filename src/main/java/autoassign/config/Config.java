@@ -95,7 +95,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
     private static void mmdetectionRuntimeKeys(ConfigNode root) {
         root.choice("default_scope", "mmdet", "mmdet");
         root.choice("log_level", "INFO", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL");
-        if (root.raw("backend_args") != null) throw root.error("backend_args", "only null (local files) is supported");
+        root.localFilesOnly();
         root.string("dataset_type", null);
         for (String k : new String[] {"train_pipeline", "test_pipeline"}) root.raw(k);
     }

@@ -88,15 +88,25 @@ public final class ConfigNode {
         return child(name);
     }
 
+    /** MMEngine's {@code backend_args}: only null (local files) is supported. */
+    public void localFilesOnly() {
+        if (get("backend_args") != null) throw error("backend_args", "only null (local files) is supported");
+    }
+
     /** A list of mappings (e.g. a pipeline); absent gives an empty list. */
     public List<ConfigNode> childList(String name) {
         JsonNode v = get(name);
         if (v == null) return List.of();
         if (!v.isArray()) throw error(name, "must be a list, got " + describe(v));
+        return mappings(v, key(name));
+    }
+
+    /** The elements of {@code list}, each of which must be a mapping, as nodes at {@code key[i]}. */
+    private List<ConfigNode> mappings(JsonNode list, String key) {
         List<ConfigNode> out = new ArrayList<>();
-        for (int i = 0; i < v.size(); i++) {
-            JsonNode e = v.get(i);
-            String k = key(name) + "[" + i + "]";
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode e = list.get(i);
+            String k = key + "[" + i + "]";
             if (!e.isObject()) throw new ConfigException(source, k, "must be a mapping, got " + describe(e));
             out.add(new ConfigNode(source, k, (ObjectNode) e));
         }
@@ -113,13 +123,7 @@ public final class ConfigNode {
             JsonNode inner = v.get(i);
             String k = key(name) + "[" + i + "]";
             if (!inner.isArray()) throw new ConfigException(source, k, "must be a list, got " + describe(inner));
-            List<ConfigNode> row = new ArrayList<>();
-            for (int j = 0; j < inner.size(); j++) {
-                JsonNode e = inner.get(j);
-                if (!e.isObject()) throw new ConfigException(source, k + "[" + j + "]", "must be a mapping, got " + describe(e));
-                row.add(new ConfigNode(source, k + "[" + j + "]", (ObjectNode) e));
-            }
-            out.add(row);
+            out.add(mappings(inner, k));
         }
         return out;
     }

@@ -66,7 +66,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             minSize = filter.atLeast("min_size", filter.integer("min_size", 0), 0);
             filter.finish();
             indices = indices(n);
-            if (n.raw("backend_args") != null) throw n.error("backend_args", "only null (local files) is supported");
+            n.localFilesOnly();
             ConfigNode meta = n.child("metainfo");
             classes = meta.has("classes") ? stringList(meta, "classes") : null;
             meta.raw("palette"); // drawing colours: the engine has its own

@@ -37,7 +37,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         boolean classwise = n.bool("classwise", false);
         boolean formatOnly = n.bool("format_only", false);
         String prefix = n.string("outfile_prefix", null);
-        if (n.raw("backend_args") != null) throw n.error("backend_args", "only null (local files) is supported");
+        n.localFilesOnly();
         n.finish();
         return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, java.util.List.of(), false);
     }

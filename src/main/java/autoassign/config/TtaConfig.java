@@ -57,7 +57,7 @@ public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales
             for (ConfigNode s : steps) {
                 String type = s.choice("type", null, "LoadImageFromFile", "TestTimeAug");
                 if ("LoadImageFromFile".equals(type)) {
-                    if (s.raw("backend_args") != null) throw s.error("backend_args", "only null (local files) is supported");
+                    s.localFilesOnly();
                 } else if ("TestTimeAug".equals(type)) {
                     if (seen) throw s.error("type", "one TestTimeAug step");
                     seen = true;
