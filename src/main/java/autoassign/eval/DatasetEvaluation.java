@@ -49,21 +49,14 @@ public final class DatasetEvaluation {
      */
     public static CocoResults detect(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
                                      LoaderOptions loader, PostProcessConfig post, Progress progress) {
-        return detect(model, dataset, pipeline, loader, post, progress, null);
-    }
-
-    /** {@link #detect(AutoAssignDetector, CocoDataset, PipelineOptions, LoaderOptions, PostProcessConfig, Progress)},
-     *  handing each image's detections to {@code sink} too (may be null). */
-    public static CocoResults detect(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
-                                     LoaderOptions loader, PostProcessConfig post, Progress progress,
-                                     ImageSink sink) {
-        return detect(model, dataset, pipeline, loader, post, progress, sink, null);
+        return detect(model, dataset, pipeline, loader, post, progress, null, null);
     }
 
     /**
-     * {@link #detect(AutoAssignDetector, CocoDataset, PipelineOptions, LoaderOptions, PostProcessConfig, Progress,
-     * ImageSink)} with test-time augmentation ({@code tta} non-null): every variant of the pipeline runs over the
-     * dataset in step (the same batches, one loader each), and each image's variants are merged.
+     * {@link #detect(AutoAssignDetector, CocoDataset, PipelineOptions, LoaderOptions, PostProcessConfig, Progress)},
+     * handing each image's detections to {@code sink} too (may be null), with test-time augmentation when {@code tta}
+     * is non-null: every variant of the pipeline runs over the dataset in step (the same batches, one loader each),
+     * and each image's variants are merged.
      */
     public static CocoResults detect(AutoAssignDetector model, CocoDataset dataset, PipelineOptions pipeline,
                                      LoaderOptions loader, PostProcessConfig post, Progress progress,
@@ -160,15 +153,7 @@ public final class DatasetEvaluation {
     public static Outcome run(AutoAssignDetector model, CocoDataset dataset, CocoGroundTruth gt,
                               PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
                               CocoEvalParams params, Progress progress) {
-        return run(model, dataset, gt, pipeline, loader, post, params, progress, null);
-    }
-
-    /** {@link #run(AutoAssignDetector, CocoDataset, CocoGroundTruth, PipelineOptions, LoaderOptions,
-     *  PostProcessConfig, CocoEvalParams, Progress)}, handing each image's detections to {@code sink} too. */
-    public static Outcome run(AutoAssignDetector model, CocoDataset dataset, CocoGroundTruth gt,
-                              PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
-                              CocoEvalParams params, Progress progress, ImageSink sink) {
-        CocoResults results = detect(model, dataset, pipeline, loader, post, progress, sink);
+        CocoResults results = detect(model, dataset, pipeline, loader, post, progress);
         CocoGroundTruth scope = scope(gt, dataset);
         CocoEvalResult eval = CocoEvaluator.evaluate(scope, results.toDetections(scope), params);
         return new Outcome(results, eval);

@@ -12,6 +12,7 @@ import autoassign.data.DataLoader;
 import autoassign.data.LoaderOptions;
 import autoassign.eval.CocoEvalParams;
 import autoassign.eval.CocoEvalResult;
+import autoassign.eval.CocoEvaluator;
 import autoassign.eval.CocoResults;
 import autoassign.eval.Evaluation;
 import autoassign.eval.VocMap;
@@ -537,7 +538,7 @@ public final class Trainer {
         return gts;
     }
 
-    /** One group per trainable tensor; GN/BN weights and biases get weight decay × norm_decay_mult (AA_5 §2). */
+    /** The starting weights: the backbone's pretrained checkpoint (not when resuming or with load_from), then load_from. */
     private void loadInitialWeights(AutoAssignDetector model) {
         try {
             String ref = opt.pretrained() != null ? opt.pretrained().toString() : cfg.model().backbone().pretrained();
@@ -594,10 +595,8 @@ public final class Trainer {
         rec.put("epoch", epoch);
         rec.put("iter", globalIter);
         if (result instanceof CocoEvalResult coco) {
-            double[] s = coco.stats();
-            String[] keys = {"bbox_mAP", "bbox_mAP_50", "bbox_mAP_75", "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l"};
-            for (int i = 0; i < keys.length; i++) rec.put(keys[i], s[i]);
-            rec.put("stats", s);
+            coco.metrics().forEach((k, v) -> rec.put(k.substring(k.indexOf('/') + 1), v)); // bbox_mAP, ... without coco/
+            rec.put("stats", coco.stats());
             rec.put("stat_names", CocoEvalParams.MMDET_NAMES);
         } else {
             rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
@@ -620,21 +619,14 @@ public final class Trainer {
         EvaluatorConfig ev = cfg.valEvaluator();
         Evaluation result;
         try (AutoCloseable ignored = Graph.noGrad()) {
-            if (ev.voc()) {
-                CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post)
-                        : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null);
-                if (results == null) return null;
-                CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(valGroundTruth(valSet)), valSet);
-                result = VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
-                        ev.elevenPoints());
-            } else if (comm != null) {
-                result = ShardedEvaluation.run(comm, model, valSet, valGroundTruth(valSet), pipeline, loader, post,
-                        CocoEvalParams.standard());
-                if (result == null) return null;
-            } else {
-                CocoGroundTruth gt = CocoGroundTruth.read(valGroundTruth(valSet));
-                result = DatasetEvaluation.run(model, valSet, gt, pipeline, loader, post, CocoEvalParams.standard(), null).eval();
-            }
+            CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post)
+                    : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null);
+            if (results == null) return null;
+            CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(valGroundTruth(valSet)), valSet);
+            result = ev.voc()
+                    ? VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
+                            ev.elevenPoints())
+                    : CocoEvaluator.evaluate(gt, results.toDetections(gt), CocoEvalParams.standard());
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
