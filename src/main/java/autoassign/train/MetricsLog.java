@@ -27,8 +27,8 @@ public final class MetricsLog implements AutoCloseable {
     static final Map<String, String> TRAIN_TAGS = identity("loss", "loss_pos", "loss_neg", "loss_center", "lr", "time",
             "data_time", "memory_mb", "grad_norm");
     /** Record key → tag of a {@code mode: val} record: MMDetection's CocoMetric names under its {@code coco/} prefix. */
-    static final Map<String, String> VAL_TAGS = prefixed("coco/", "bbox_mAP", "bbox_mAP_50", "bbox_mAP_75", "bbox_mAP_s",
-            "bbox_mAP_m", "bbox_mAP_l");
+    static final Map<String, String> VAL_TAGS = prefixed("coco/", autoassign.eval.CocoEvalResult.METRIC_NAMES.stream()
+            .map(n -> n.substring("coco/".length())).toArray(String[]::new));
 
     private final BufferedWriter out;
     private final TensorboardEvents tensorboard;
