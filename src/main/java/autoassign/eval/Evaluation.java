@@ -20,4 +20,11 @@ public interface Evaluation {
 
     /** The full result as json (temp file + rename). */
     void writeJson(Path out) throws IOException;
+
+    /** The value of {@code name} in {@link #metrics()}, which must have it (what save_best and early stopping follow). */
+    static double metric(Map<String, Double> metrics, String name) {
+        Double value = metrics.get(name);
+        if (value == null) throw new IllegalArgumentException("the evaluation has no metric " + name + ": " + metrics.keySet());
+        return value;
+    }
 }

@@ -71,9 +71,7 @@ final class BestCheckpoint {
      * (iterations, as the unit says); writes and returns the new best file when the metric improved, else null.
      */
     Path offer(Map<String, Double> metrics, long count, int epoch, long globalIter, Module model) {
-        Double value = metrics.get(metric);
-        if (value == null) throw new IllegalArgumentException("the evaluation has no metric " + metric + ": " + metrics.keySet());
-        double score = value;
+        double score = autoassign.eval.Evaluation.metric(metrics, metric);
         if (Double.isNaN(score) || !better(score)) return null;
         Path next = dir.resolve(prefix + count + ".safetensors");
         Map<String, String> meta = new LinkedHashMap<>();
@@ -95,9 +93,6 @@ final class BestCheckpoint {
 
     /** The best score so far (±infinity before the first evaluation). */
     double best() { return best; }
-
-    /** The best file so far, or null. */
-    Path file() { return file; }
 
     /** A log line for a new best. */
     String describe(long count) {

@@ -19,9 +19,7 @@ final class EarlyStop {
 
     /** Offers a validation's metrics ({@link autoassign.eval.Evaluation#metrics}); the reason to stop, or null to go on. */
     String offer(java.util.Map<String, Double> metrics) {
-        Double value = metrics.get(cfg.monitor());
-        if (value == null) throw new IllegalArgumentException("the evaluation has no metric " + cfg.monitor() + ": " + metrics.keySet());
-        double score = value;
+        double score = autoassign.eval.Evaluation.metric(metrics, cfg.monitor());
         if (cfg.checkFinite() && !Double.isFinite(score))
             return String.format(Locale.ROOT, "%s = %s is not finite (best so far %.4f)", cfg.monitor(), score, best);
         if (cfg.stoppingThreshold() != null && better(score, cfg.stoppingThreshold())) {
