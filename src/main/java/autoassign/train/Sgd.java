@@ -143,8 +143,7 @@ public final class Sgd {
         for (Group g : groups) {
             Tensor grad = g.param.grad();
             if (grad == null) continue;
-            double n = Math.sqrt(grad.backend().dot(grad, grad).item());
-            sq += n * n;
+            sq += grad.backend().dot(grad, grad).item(); // the squared per-tensor norm
             any = true;
         }
         lastGradNorm = any ? Math.sqrt(sq) : Double.NaN; // a skipped step has no norm to log
