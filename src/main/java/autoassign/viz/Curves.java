@@ -25,13 +25,9 @@ public final class Curves {
 
     /**
      * Draws the records of a metrics log: iteration records carry {@code iter} and loss keys, evaluation
-     * records carry {@code epoch} and {@code bbox_mAP} / {@code bbox_mAP_50}.
+     * records carry {@code epoch} and {@code bbox_mAP} / {@code bbox_mAP_50}; {@code valOverIterations}: AP against
+     * the iteration instead (an iteration-based loop).
      */
-    public static void write(List<Map<String, Object>> records, Path png) throws IOException {
-        write(records, png, false);
-    }
-
-    /** As {@link #write(List, Path)}; {@code valOverIterations}: AP against the iteration (an iteration-based loop). */
     public static void write(List<Map<String, Object>> records, Path png, boolean valOverIterations) throws IOException {
         String valX = valOverIterations ? "iter" : "epoch";
         XYSeriesCollection losses = new XYSeriesCollection();
