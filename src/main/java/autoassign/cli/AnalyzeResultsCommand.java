@@ -134,11 +134,8 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
             scores[i] = (float) d.score();
             labels[i] = dataset.categories().labelOf(d.categoryId());
         }
-        String name = Path.of(r.fileName()).getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String stem = dot > 0 ? name.substring(0, dot) : name, ext = dot > 0 ? name.substring(dot) : ".png";
         // the script's name: <stem>_<round(mAP, 3)><ext>, Python's str() of the rounded float
-        String file = stem + "_" + pythonRound3(ranked[1]) + EvalPictures.outputName("x" + ext).substring(1);
+        String file = PictureNames.stem(r.fileName()) + "_" + pythonRound3(ranked[1]) + PictureNames.ownOrPng(r.fileName());
         pictures.write(index, new Detections(boxes, scores, labels), dir.resolve(file));
     }
 

@@ -135,10 +135,5 @@ public final class BrowseCommand implements Callable<Integer> {
     }
 
     /** {@code <stem>.jpg} for a JPEG source, else {@code <stem>.png}. */
-    private static String outputName(ImageMeta m) {
-        String file = Path.of(m.fileName()).getFileName().toString();
-        int dot = file.lastIndexOf('.');
-        String stem = dot > 0 ? file.substring(0, dot) : file, ext = dot > 0 ? file.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
-        return stem + (ext.equals("jpg") || ext.equals("jpeg") ? ".jpg" : ".png");
-    }
+    private static String outputName(ImageMeta m) { return PictureNames.stem(m.fileName()) + PictureNames.jpgOrPng(m.fileName()); }
 }

@@ -108,13 +108,9 @@ public final class DetectCommand implements Callable<Integer> {
                     original = Detector.toImage(m);
                 }
                 drawn = Detector.draw(original, kept);
-                String file = img.getFileName().toString();
-                int dot = file.lastIndexOf('.');
-                String stem = dot > 0 ? file.substring(0, dot) : file;
-                String ext = dot > 0 ? file.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
-                String imgExt = ext.equals("jpg") || ext.equals("jpeg") ? "jpg" : "png";
+                String stem = PictureNames.stem(img.toString());
                 Path json = out.resolve(stem + ".json");
-                Path pic = out.resolve(stem + "." + imgExt);
+                Path pic = out.resolve(stem + PictureNames.jpgOrPng(img.toString()));
                 writeJson(json, imageId(stem, i + 1), kept);
                 BoxPainter.write(drawn, pic);
                 outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f) -> %s, %s%n", img, kept.size(),

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
@@ -75,7 +74,6 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
                 }
             }
             BufferedImage both = BoxPainter.sideBySide(BoxPainter.draw(original, gt), BoxPainter.draw(original, pred));
-            Files.createDirectories(file.toAbsolutePath().getParent());
             BoxPainter.write(both, file);
             written++;
             return true;
@@ -105,12 +103,7 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
      * JPEG or PNG, else its stem + {@code .png} (the two formats written).
      */
     static String outputName(String fileName) {
-        String file = Path.of(fileName).getFileName().toString();
-        String lower = file.toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png")) {
-            return file;
-        }
-        int dot = file.lastIndexOf('.');
-        return (dot > 0 ? file.substring(0, dot) : file) + ".png";
+        String file = PictureNames.baseName(fileName);
+        return PictureNames.isJpegOrPng(file) ? file : PictureNames.stem(file) + ".png";
     }
 }
