@@ -74,10 +74,10 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
 
     /** The (long, short) keep-ratio limits of the image at {@code position} of {@code epoch}. */
     public int[] pick(long seed, int epoch, int position) {
-        long z = mix(seed * 0xD1B54A32D192ED03L + epoch * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x632BE59BD9B4E019L);
+        long z = SeededDraw.mix(seed * 0xD1B54A32D192ED03L + epoch * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x632BE59BD9B4E019L);
         int w, h;
         if (byRatio()) {
-            double ratio = ratioLo + (z >>> 11) * 0x1.0p-53 * (ratioHi - ratioLo); // [lo, hi), as random_sample()
+            double ratio = ratioLo + SeededDraw.unit(z) * (ratioHi - ratioLo); // [lo, hi), as random_sample()
             w = (int) (scales.get(0)[0] * ratio);
             h = (int) (scales.get(0)[1] * ratio);
             w = Math.max(w, 1);
@@ -85,7 +85,7 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
         } else if (range) {
             int[] a = scales.get(0), b = scales.get(1);
             w = uniform(z, Math.min(a[0], b[0]), Math.max(a[0], b[0]));
-            h = uniform(mix(z), Math.min(a[1], b[1]), Math.max(a[1], b[1]));
+            h = uniform(SeededDraw.mix(z), Math.min(a[1], b[1]), Math.max(a[1], b[1]));
         } else {
             int[] s = scales.get(uniform(z, 0, scales.size() - 1));
             w = s[0];
@@ -96,12 +96,6 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
 
     /** An integer in [lo, hi] from the top 53 bits of {@code z}. */
     private static int uniform(long z, int lo, int hi) {
-        return lo + (int) Math.floor((z >>> 11) * 0x1.0p-53 * (hi - lo + 1));
-    }
-
-    private static long mix(long z) { // SplitMix64's finaliser
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return lo + (int) Math.floor(SeededDraw.unit(z) * (hi - lo + 1));
     }
 }
