@@ -92,8 +92,7 @@ public final class BrowseCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             boolean flip = options.flipProb() > 0 && flips.nextDouble() < options.flipProb();
             try {
-                int[] scale = options.multiScale() == null ? new int[] {options.scaleLong(), options.scaleShort()}
-                        : options.multiScale().pick(seed, 0, i); // multi-scale training: this image's draw
+                int[] scale = options.scaleAt(seed, 0, i); // multi-scale training: this image's draw
                 PreparedImage p = pipeline.prepare(dataset, i, flip, scale[0], scale[1]);
                 boxes += p.gt().count();
                 BoxPainter.write(BoxPainter.draw(image(p), groundTruth(p.gt(), dataset)), out.resolve(outputName(p.meta())));

@@ -73,13 +73,9 @@ public final class DataLoader implements AutoCloseable {
             if (badImages.contains(idx)) continue;
             int position = (firstPosition + k) * options.worldSize() + options.rank();
             boolean flip = BatchSampler.flipDecision(options.seed(), epoch, position, pipeline.options().flipProb());
-            ScaleSampler ms = pipeline.options().multiScale();
+            int[] scale = pipeline.options().scaleAt(options.seed(), epoch, position);
             try {
-                if (ms == null) ok.add(pipeline.prepare(dataset, idx, flip));
-                else {
-                    int[] scale = ms.pick(options.seed(), epoch, position);
-                    ok.add(pipeline.prepare(dataset, idx, flip, scale[0], scale[1]));
-                }
+                ok.add(pipeline.prepare(dataset, idx, flip, scale[0], scale[1]));
             } catch (BadImageException e) {
                 if (badImages.add(idx))
                     dataset.issues().warn(e.kind(), e.getMessage() + " (image id " + dataset.get(idx).id() + "), image skipped");

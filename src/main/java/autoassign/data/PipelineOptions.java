@@ -49,6 +49,14 @@ public record PipelineOptions(int scaleLong, int scaleShort, double flipProb, fl
 
     public PipelineOptions withScale(int a, int b) { return new PipelineOptions(a, b, flipProb, mean, std, padDivisor, multiScale); }
 
+    /**
+     * The (long, short) resize limits of the image at {@code position} of {@code epoch}: the fixed scale, or with
+     * multi-scale training that image's draw.
+     */
+    public int[] scaleAt(long seed, int epoch, int position) {
+        return multiScale == null ? new int[] {scaleLong, scaleShort} : multiScale.pick(seed, epoch, position);
+    }
+
     public PipelineOptions withFlipProb(double p) { return new PipelineOptions(scaleLong, scaleShort, p, mean, std, padDivisor, multiScale); }
 
     @Override public float[] mean() { return mean.clone(); }
