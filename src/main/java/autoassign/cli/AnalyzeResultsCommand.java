@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -79,9 +78,9 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
             CocoDataset dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
             CocoGroundTruth gt = CocoGroundTruth.read(dataset.annotationFile());
             CocoDetections dets = CocoDetections.read(results, gt);
-            List<double[]> ranked = imageMaps(dataset, gt, dets); // [dataset index, mAP]
+            Map<Long, List<CocoDetections.Detection>> byImage = dets.byImage();
+            List<double[]> ranked = imageMaps(dataset, gt, dets.file(), byImage); // [dataset index, mAP]
             ranked.sort(Comparator.comparingDouble(r -> r[1])); // stable: equal mAPs keep dataset order, as sorted()
-            Map<Long, List<CocoDetections.Detection>> byImage = byImage(dets);
             EvalPictures pictures = new EvalPictures(out, scoreThr, dataset, err);
             int k = Math.min(topk, ranked.size());
             for (int i = ranked.size() - k; i < ranked.size(); i++) draw(pictures, dataset, byImage, ranked.get(i), out.resolve("good"));
@@ -98,22 +97,18 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
     }
 
     /** Each image's mAP as analyze_results.py's bbox_map_eval: eval_map over that image alone, per threshold, averaged. */
-    static List<double[]> imageMaps(CocoDataset dataset, CocoGroundTruth gt, CocoDetections dets) {
-        Map<Long, List<CocoDetections.Detection>> byImage = byImage(dets);
+    private static List<double[]> imageMaps(CocoDataset dataset, CocoGroundTruth gt, Path detsFile,
+                                            Map<Long, List<CocoDetections.Detection>> byImage) {
+        Map<Long, CocoGroundTruth> perImage = gt.perImage();
         List<double[]> out = new ArrayList<>();
         for (int i = 0; i < dataset.size(); i++) {
             long id = dataset.get(i).id();
-            CocoGroundTruth one = gt.restrictTo(new long[] {id});
-            CocoDetections mine = new CocoDetections(dets.file(), byImage.getOrDefault(id, List.of()));
+            CocoGroundTruth one = perImage.get(id); // the dataset's ids are the file's
+            if (one == null) one = gt.restrictTo(new long[] {id});
+            CocoDetections mine = new CocoDetections(detsFile, byImage.getOrDefault(id, List.of()));
             out.add(new double[] {i, VocMap.evaluate(one, mine, IOU_THRS, false).mAP()});
         }
         return out;
-    }
-
-    private static Map<Long, List<CocoDetections.Detection>> byImage(CocoDetections dets) {
-        Map<Long, List<CocoDetections.Detection>> m = new HashMap<>();
-        for (CocoDetections.Detection d : dets.detections()) m.computeIfAbsent(d.imageId(), k -> new ArrayList<>()).add(d);
-        return m;
     }
 
     private static void draw(EvalPictures pictures, CocoDataset dataset, Map<Long, List<CocoDetections.Detection>> byImage,

@@ -29,6 +29,13 @@ public record CocoDetections(Path file, List<Detection> detections) {
         return detections.size();
     }
 
+    /** The detections by image id, each image's in file order. */
+    public java.util.Map<Long, List<Detection>> byImage() {
+        java.util.Map<Long, List<Detection>> m = new java.util.HashMap<>();
+        for (Detection d : detections) m.computeIfAbsent(d.imageId(), k -> new java.util.ArrayList<>()).add(d);
+        return m;
+    }
+
     /** In-memory results (no file), validated against {@code gt}. */
     public static CocoDetections of(List<Detection> dets, CocoGroundTruth gt) {
         for (int i = 0; i < dets.size(); i++) {

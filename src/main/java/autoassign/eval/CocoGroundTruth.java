@@ -62,6 +62,19 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         return new CocoGroundTruth(file, kept, categories, Collections.unmodifiableList(anns));
     }
 
+    /** {@link #restrictTo} each image on its own, for every image, in one pass over the annotations. */
+    public Map<Long, CocoGroundTruth> perImage() {
+        Map<Long, List<Annotation>> anns = new LinkedHashMap<>();
+        for (long id : imageIds) anns.put(id, new ArrayList<>());
+        for (Annotation a : annotations) {
+            List<Annotation> l = anns.get(a.imageId());
+            if (l != null) l.add(a);
+        }
+        Map<Long, CocoGroundTruth> out = new LinkedHashMap<>();
+        anns.forEach((id, l) -> out.put(id, new CocoGroundTruth(file, new long[] {id}, categories, Collections.unmodifiableList(l))));
+        return out;
+    }
+
     /**
      * This ground truth evaluated over the categories {@code ids} only (COCOeval's {@code params.catIds}, which
      * MMDetection's CocoMetric sets to the dataset's classes, e.g. {@code metainfo.classes}); returns this object

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -71,10 +70,7 @@ public final class ConfusionMatrix {
      * category ids; images without detections count their GTs as missed.
      */
     public static ConfusionMatrix compute(CocoDataset dataset, CocoDetections dets, Settings s) {
-        Map<Long, List<CocoDetections.Detection>> byImage = new HashMap<>();
-        for (CocoDetections.Detection d : dets.detections()) {
-            byImage.computeIfAbsent(d.imageId(), k -> new ArrayList<>()).add(d);
-        }
+        Map<Long, List<CocoDetections.Detection>> byImage = dets.byImage();
         ConfusionMatrix m = new ConfusionMatrix(dataset.categories().names());
         for (ImageRecord r : dataset.images()) {
             List<CocoDetections.Detection> ds = byImage.getOrDefault(r.id(), List.of());

@@ -1,5 +1,6 @@
 package autoassign.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,19 @@ class CocoEvaluatorTest {
         assertEquals(1.0, s[0], 1e-12);
         assertEquals(1.0, s[8], 0.0);
         assertTrue(g.restrictTo(new long[] {12, 10, 11}) == g, "all images: the same ground truth");
+        // each image on its own, in one pass: what restrictTo gives for that image
+        java.util.Map<Long, CocoGroundTruth> each = g.perImage();
+        assertEquals(List.of(10L, 11L, 12L), List.copyOf(each.keySet()));
+        for (long id : g.imageIds()) {
+            CocoGroundTruth one = g.restrictTo(new long[] {id});
+            assertArrayEquals(one.imageIds(), each.get(id).imageIds());
+            assertEquals(one.annotations(), each.get(id).annotations());
+        }
+        List<CocoDetections.Detection> all = List.of(two.get(0), det(3, 12, 1, 5, 5, 60, 60, 0.7), two.get(1));
+        java.util.Map<Long, List<CocoDetections.Detection>> byImage = CocoDetections.of(all, g).byImage();
+        assertEquals(java.util.Set.of(10L, 11L, 12L), byImage.keySet());
+        assertEquals(List.of(two.get(0)), byImage.get(10L));
+        assertEquals(List.of(all.get(1)), byImage.get(12L));
     }
 
     @Test
