@@ -80,14 +80,10 @@ public final class DataSources {
             SyntheticShapes.Layout layout = SyntheticShapes.ensure(syntheticRoot(p, root), p);
             return train ? layout.train(issues) : layout.val(issues);
         }
-        Config c = dataRootOverride != null ? cfg.withDataRoot(dataRootOverride) : cfg;
-        if (dataRootOverride == null && ds.dataRoot() != null && !ds.dataRoot().equals(cfg.dataRoot())) {
-            // MMDetection reads the dataset's own data_root; here one data root serves every split (and --data-root
-            // replaces it): the dataset's is used only where there is no top-level one, and otherwise said to be unused
-            if (cfg.dataRoot() == null) c = cfg.withDataRoot(ds.dataRoot());
-            else issues.sink().accept("warning: " + which + "_dataloader.dataset.data_root '" + ds.dataRoot()
+        Config c = rooted(cfg, ds, dataRootOverride);
+        if (dataRootOverride == null && ds.dataRoot() != null && cfg.dataRoot() != null && !ds.dataRoot().equals(cfg.dataRoot()))
+            issues.sink().accept("warning: " + which + "_dataloader.dataset.data_root '" + ds.dataRoot()
                     + "' is not used: the data root is '" + cfg.dataRoot() + "' (data_root, or --data-root)");
-        }
         Split split = null;
         if (ds.annFile() != null) {
             Path ann = c.resolve(ds.annFile());
@@ -117,14 +113,23 @@ public final class DataSources {
     }
 
     /**
+     * The config a dataset's files resolve against. MMDetection reads the dataset's own data_root; here one data root
+     * serves every split: {@code --data-root}, else the top-level {@code data_root}, else the dataset's own.
+     */
+    private static Config rooted(Config cfg, DatasetConfig ds, String dataRootOverride) {
+        if (dataRootOverride != null) return cfg.withDataRoot(dataRootOverride);
+        if (cfg.dataRoot() == null && ds.dataRoot() != null) return cfg.withDataRoot(ds.dataRoot());
+        return cfg;
+    }
+
+    /**
      * The ground truth an evaluator scores against: its {@code ann_file} when that file exists under the data root
      * (MMDetection's CocoMetric reads it), else the dataset's own annotation file (synthetic data: always).
      */
     public static Path groundTruthFile(Config cfg, DataLoaderConfig dl, autoassign.config.EvaluatorConfig ev,
                                        String dataRootOverride, CocoDataset dataset) {
-        Config c = dataRootOverride != null ? cfg.withDataRoot(dataRootOverride) : cfg;
         if (dl.dataset().isSynthetic() || ev == null || ev.annFile() == null) return dataset.annotationFile();
-        Path p = c.resolve(ev.annFile());
+        Path p = rooted(cfg, dl.dataset(), dataRootOverride).resolve(ev.annFile());
         return Files.isRegularFile(p) ? p : dataset.annotationFile();
     }
 

@@ -97,5 +97,12 @@ class DataSourcesTest {
                 "val_evaluator={_delete_: true, type: CocoMetric, ann_file: annotations/absent.json}"));
         assertEquals(val.annotationFile(), DataSources.groundTruthFile(missing, missing.valDataloader(), missing.valEvaluator(), null, val),
                 "a missing evaluator file falls back to the dataset's (MMDetection's data_root + 'annotations/...' layouts)");
+        // only the dataset names a data root: the evaluator's file resolves against it too, as the dataset's files do
+        Config own = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=",
+                dataset("val", "data_root: " + root + ", "),
+                "val_evaluator={_delete_: true, type: CocoMetric, ann_file: annotations/other.json}"));
+        CocoDataset ownVal = DataSources.load(own, false, null, new DataIssues("val"));
+        assertEquals(root.resolve("annotations/other.json"),
+                DataSources.groundTruthFile(own, own.valDataloader(), own.valEvaluator(), null, ownVal));
     }
 }
