@@ -7,12 +7,17 @@ import java.util.List;
  * {@code (x - mean) / std} in the image's channel order (BGR for the caffe weights), then zero padding of
  * the batch to a multiple of {@code padSizeDivisor}.
  */
-public record DataPreprocessorConfig(List<Double> mean, List<Double> std, boolean bgrToRgb, int padSizeDivisor,
-                                     double padValue) {
+public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int padSizeDivisor) {
     public DataPreprocessorConfig {
         mean = List.copyOf(mean);
         std = List.copyOf(std);
     }
+
+    /** {@code bgr_to_rgb}: always false (only that is accepted). */
+    public boolean bgrToRgb() { return false; }
+
+    /** {@code pad_value}: always 0 (only that is accepted). */
+    public double padValue() { return 0; }
 
     public float[] meanArray() { return toFloats(mean); }
 
@@ -31,12 +36,10 @@ public record DataPreprocessorConfig(List<Double> mean, List<Double> std, boolea
         if (mean.size() != 3) throw n.error("mean", "needs 3 values (one per channel), got " + mean.size());
         if (std.size() != 3) throw n.error("std", "needs 3 values (one per channel), got " + std.size());
         for (double s : std) if (!(s > 0)) throw n.error("std", "values must be positive, got " + std);
-        boolean bgr = n.bool("bgr_to_rgb", false);
-        if (bgr) throw n.error("bgr_to_rgb", "only false is supported (the engine feeds BGR images, as the caffe configs)");
+        if (n.bool("bgr_to_rgb", false)) throw n.error("bgr_to_rgb", "only false is supported (the engine feeds BGR images, as the caffe configs)");
         int pad = n.positive("pad_size_divisor", n.integer("pad_size_divisor", 32));
-        double padValue = n.number("pad_value", 0.0);
-        if (padValue != 0) throw n.error("pad_value", "only 0 is supported (batches are zero-padded after normalisation)");
+        if (n.number("pad_value", 0.0) != 0) throw n.error("pad_value", "only 0 is supported (batches are zero-padded after normalisation)");
         n.finish();
-        return new DataPreprocessorConfig(mean, std, bgr, pad, padValue);
+        return new DataPreprocessorConfig(mean, std, pad);
     }
 }

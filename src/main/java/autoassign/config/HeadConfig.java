@@ -12,21 +12,29 @@ import java.util.List;
  * @param strides          stride of each level (one per FPN output)
  * @param normCfg          GN of the towers ({@code num_groups} must divide {@code feat_channels})
  * @param convBias         tower convs keep a bias (AutoAssign: true)
- * @param forceTopk        loss option (false, inactive)
- * @param topk             loss option (9)
- * @param posLossWeight    0.25
- * @param negLossWeight    0.75
- * @param centerLossWeight 0.75
- * @param giouLossWeight   {@code loss_bbox.loss_weight} (5.0)
- * @param giouEps          {@code loss_bbox.eps} (1e-6)
+ * @param topk             loss option (9; used by force_topk only)
  */
 public record HeadConfig(int numClasses, int inChannels, int featChannels, int stackedConvs, List<Integer> strides,
-                         NormConfig normCfg, boolean convBias, boolean forceTopk, int topk, double posLossWeight,
-                         double negLossWeight, double centerLossWeight, double giouLossWeight, double giouEps) {
+                         NormConfig normCfg, boolean convBias, int topk) {
 
     public HeadConfig {
         strides = List.copyOf(strides);
     }
+
+    // the loss settings a config may only state at MMDetection's values (the loss is built with them)
+    public boolean forceTopk() { return false; }
+
+    public double posLossWeight() { return LossConstants.POS; }
+
+    public double negLossWeight() { return LossConstants.NEG; }
+
+    public double centerLossWeight() { return LossConstants.CENTER; }
+
+    /** {@code loss_bbox.loss_weight}. */
+    public double giouLossWeight() { return LossConstants.GIOU; }
+
+    /** {@code loss_bbox.eps}. */
+    public double giouEps() { return LossConstants.GIOU_EPS; }
 
     public int[] stridesArray() { return strides.stream().mapToInt(Integer::intValue).toArray(); }
 
@@ -47,19 +55,18 @@ public record HeadConfig(int numClasses, int inChannels, int featChannels, int s
             throw n.error("centerness_on_reg", "AutoAssign puts objectness on the regression tower: must be true");
         // the loss (CPU op and CUDA kernels alike) is AutoAssign's with MMDetection's constants: other values are refused,
         // not silently trained with the defaults
-        boolean forceTopk = n.bool("force_topk", false);
-        if (forceTopk) throw n.error("force_topk", "only false (MMDetection's default) is supported");
+        if (n.bool("force_topk", false)) throw n.error("force_topk", "only false (MMDetection's default) is supported");
         int topk = n.positive("topk", n.integer("topk", 9)); // used by force_topk only
-        double pos = recipeOnly(n, "pos_loss_weight", LossConstants.POS, n.number("pos_loss_weight", LossConstants.POS));
-        double neg = recipeOnly(n, "neg_loss_weight", LossConstants.NEG, n.number("neg_loss_weight", LossConstants.NEG));
-        double center = recipeOnly(n, "center_loss_weight", LossConstants.CENTER, n.number("center_loss_weight", LossConstants.CENTER));
+        recipeOnly(n, "pos_loss_weight", LossConstants.POS);
+        recipeOnly(n, "neg_loss_weight", LossConstants.NEG);
+        recipeOnly(n, "center_loss_weight", LossConstants.CENTER);
         ConfigNode lb = n.child("loss_bbox");
         lb.fixed("type", "GIoULoss");
-        double giouW = recipeOnly(lb, "loss_weight", LossConstants.GIOU, lb.number("loss_weight", LossConstants.GIOU));
-        double giouEps = recipeOnly(lb, "eps", LossConstants.GIOU_EPS, lb.number("eps", LossConstants.GIOU_EPS));
+        recipeOnly(lb, "loss_weight", LossConstants.GIOU);
+        recipeOnly(lb, "eps", LossConstants.GIOU_EPS);
         lb.finish();
         n.finish();
-        return new HeadConfig(classes, in, feat, stacked, strides, norm, bias, forceTopk, topk, pos, neg, center, giouW, giouEps);
+        return new HeadConfig(classes, in, feat, stacked, strides, norm, bias, topk);
     }
 
     /** The loss's constants (spec AA_3; {@code autoassign.loss.LossKernels} holds the same in float). */
@@ -69,8 +76,8 @@ public record HeadConfig(int numClasses, int inChannels, int featChannels, int s
         private LossConstants() {}
     }
 
-    private static double recipeOnly(ConfigNode n, String key, double expected, double value) {
+    private static void recipeOnly(ConfigNode n, String key, double expected) {
+        double value = n.number(key, expected);
         if (value != expected) throw n.error(key, "only " + expected + " (MMDetection's AutoAssign value) is supported, got " + value);
-        return value;
     }
 }

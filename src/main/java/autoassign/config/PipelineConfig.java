@@ -14,20 +14,22 @@ import java.util.List;
  * @param steps     the step types in order
  * @param scale     Resize {@code scale} as MMDetection writes it, (w, h) = (1333, 800); with keep_ratio it is
  *                  (long edge, short edge) limits; for a multi-scale step its first scale
- * @param keepRatio Resize {@code keep_ratio}
  * @param flipProb  RandomFlip {@code prob} (0 when there is no RandomFlip)
  * @param scales    the multi-scale step's scales (the two ends of a RandomResize range), or empty for Resize
  * @param scaleRange true for RandomResize, false for RandomChoiceResize (and Resize)
  * @param ratioRange RandomResize's {@code ratio_range} [lo, hi] (with one {@code scale}), or empty
  */
-public record PipelineConfig(List<String> steps, List<Integer> scale, boolean keepRatio, double flipProb,
-                             List<List<Integer>> scales, boolean scaleRange, List<Double> ratioRange) {
+public record PipelineConfig(List<String> steps, List<Integer> scale, double flipProb, List<List<Integer>> scales,
+                             boolean scaleRange, List<Double> ratioRange) {
     public PipelineConfig {
         steps = List.copyOf(steps);
         scale = List.copyOf(scale);
         scales = List.copyOf(scales);
         ratioRange = List.copyOf(ratioRange);
     }
+
+    /** Resize {@code keep_ratio}: always true (only that is accepted). */
+    public boolean keepRatio() { return true; }
 
     /** The multi-scale sampler of a training pipeline, or null for a single Resize scale. */
     public autoassign.data.ScaleSampler multiScale() {
@@ -48,7 +50,6 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
         if (list.isEmpty()) throw parent.error(key, "required: a list of transforms with at least a Resize step");
         List<String> steps = new ArrayList<>();
         List<Integer> scale = null;
-        boolean keep = true;
         double flip = 0;
         List<List<Integer>> scales = List.of();
         boolean scaleRange = false;
@@ -112,7 +113,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, boolean ke
             steps.add(type);
         }
         if (scale == null) throw parent.error(key, "needs a Resize step");
-        return new PipelineConfig(steps, scale, keep, flip, scales, scaleRange, ratioRange);
+        return new PipelineConfig(steps, scale, flip, scales, scaleRange, ratioRange);
     }
 
     /** A {@code Resize} step's {@code scale: [w, h]} (two positive sizes) with {@code keep_ratio: true}, the only kind. */
