@@ -30,6 +30,7 @@ final class BestCheckpoint {
     private final String unit;
     private final boolean greater;
     private Path file;
+    private long bestCount; // the epochs or iterations of the best file written by this run
     private double best;
     private final Map<String, String> datasetMeta;
 
@@ -67,10 +68,12 @@ final class BestCheckpoint {
     }
 
     /**
-     * Offers an evaluation's metrics ({@link autoassign.eval.Evaluation#metrics}) made after {@code count} epochs
-     * (iterations, as the unit says); writes and returns the new best file when the metric improved, else null.
+     * Offers an evaluation's metrics ({@link autoassign.eval.Evaluation#metrics}) made after {@code epoch} epochs and
+     * {@code globalIter} iterations; writes and returns the new best file (named after the unit's count) when the
+     * metric improved, else null.
      */
-    Path offer(Map<String, Double> metrics, long count, int epoch, long globalIter, Module model) {
+    Path offer(Map<String, Double> metrics, int epoch, long globalIter, Module model) {
+        long count = unit.equals("epoch") ? epoch : globalIter;
         double score = autoassign.eval.Evaluation.metric(metrics, metric);
         if (Double.isNaN(score) || !better(score)) return null;
         Path next = dir.resolve(prefix + count + ".safetensors");
@@ -88,6 +91,7 @@ final class BestCheckpoint {
         }
         best = score;
         file = next;
+        bestCount = count;
         return next;
     }
 
@@ -95,8 +99,8 @@ final class BestCheckpoint {
     double best() { return best; }
 
     /** A log line for a new best. */
-    String describe(long count) {
-        return String.format(Locale.ROOT, "best %s %.4f at %s %d: %s", metric, best, unit, count, file);
+    String describe() {
+        return String.format(Locale.ROOT, "best %s %.4f at %s %d: %s", metric, best, unit, bestCount, file);
     }
 
     private List<Path> existing() {

@@ -344,7 +344,7 @@ public final class Trainer {
                         }
                         if (iterLoop && globalIter >= cfg.runtime().valBegin()
                                 && (globalIter % cfg.runtime().valInterval() == 0 || lastIter)) {
-                            lastEval = validate(model, ema, valSet, workers, metrics, bestCkpt, epoch + 1, globalIter, globalIter);
+                            lastEval = validate(model, ema, valSet, workers, metrics, bestCkpt, epoch + 1, globalIter);
                             stopReason = earlyStopReason(earlyStop, lastEval);
                             if (stopReason != null) break;
                         }
@@ -388,8 +388,7 @@ public final class Trainer {
                     break;
                 }
                 if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valInterval() == 0)) {
-                    lastEval = validate(model, ema, valSet, workers, metrics, bestCkpt, epochsDone, ckByEpoch ? epochsDone : globalIter,
-                            globalIter);
+                    lastEval = validate(model, ema, valSet, workers, metrics, bestCkpt, epochsDone, globalIter);
                     stopReason = earlyStopReason(earlyStop, lastEval);
                 }
             }
@@ -573,21 +572,21 @@ public final class Trainer {
     }
 
     /**
-     * One validation ({@code count}: the epochs or iterations the best-checkpoint file is named after): the COCO
-     * stats logged as a val record and offered to {@code save_best}. Null on workers other than rank 0.
+     * One validation after {@code epoch} epochs and {@code globalIter} iterations: the metrics logged as a val
+     * record and offered to {@code save_best}. Null on workers other than rank 0.
      */
     private Evaluation validate(AutoAssignDetector model, WeightAverage ema, CocoDataset valSet, int workers,
-                                    MetricsLog metrics, BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
+                                    MetricsLog metrics, BestCheckpoint bestCkpt, int epoch, long globalIter) {
         if (ema != null) ema.swap(); // EMAHook: the average is what is validated (and kept as the best)
         try {
-            return validateModel(model, valSet, workers, metrics, bestCkpt, epoch, count, globalIter);
+            return validateModel(model, valSet, workers, metrics, bestCkpt, epoch, globalIter);
         } finally {
             if (ema != null) ema.swap();
         }
     }
 
     private Evaluation validateModel(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,
-                                     BestCheckpoint bestCkpt, int epoch, long count, long globalIter) {
+                                     BestCheckpoint bestCkpt, int epoch, long globalIter) {
         Evaluation result = evaluate(model, valSet, workers);
         if (result == null) return null; // not rank 0: the evaluation is rank 0's
         Map<String, Object> rec = new LinkedHashMap<>();
@@ -602,8 +601,8 @@ public final class Trainer {
             rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
         }
         metrics.log(rec);
-        if (bestCkpt != null && bestCkpt.offer(result.metrics(), count, epoch, globalIter, model) != null)
-            out.println(bestCkpt.describe(count));
+        if (bestCkpt != null && bestCkpt.offer(result.metrics(), epoch, globalIter, model) != null)
+            out.println(bestCkpt.describe());
         return result;
     }
 

@@ -43,28 +43,28 @@ class BestCheckpointTest {
     void keepsOneFileForTheBestScoreAndGoesOnFromItWhenResumed() throws Exception {
         AutoAssignDetector model = new AutoAssignDetector(ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of()).model(), 0);
         BestCheckpoint b = new BestCheckpoint(tmp, "coco/bbox_mAP", true, false);
-        Path first = b.offer(stats(0.3, 0.5), 1, 1, 10, model);
+        Path first = b.offer(stats(0.3, 0.5), 1, 10, model);
         assertEquals(tmp.resolve("best_coco_bbox_mAP_epoch_1.safetensors"), first);
-        assertNull(b.offer(stats(0.2, 0.9), 2, 2, 20, model), "worse");
-        assertNull(b.offer(stats(0.3, 0.9), 3, 3, 30, model), "a tie keeps the earlier file");
+        assertNull(b.offer(stats(0.2, 0.9), 2, 20, model), "worse");
+        assertNull(b.offer(stats(0.3, 0.9), 3, 30, model), "a tie keeps the earlier file");
         assertEquals("0.3", Safetensors.readHeader(first).metadata().get("best_score"));
         assertTrue(ModelWeights.load(first, new AutoAssignDetector(model.config(), 1), true).report().clean());
 
         BestCheckpoint resumed = new BestCheckpoint(tmp, "coco/bbox_mAP", true, true);
         assertEquals(0.3, resumed.best());
-        assertNull(resumed.offer(stats(0.25, 0.9), 4, 4, 40, model));
-        assertEquals(tmp.resolve("best_coco_bbox_mAP_epoch_5.safetensors"), resumed.offer(stats(0.4, 0.1), 5, 5, 50, model));
+        assertNull(resumed.offer(stats(0.25, 0.9), 4, 40, model));
+        assertEquals(tmp.resolve("best_coco_bbox_mAP_epoch_5.safetensors"), resumed.offer(stats(0.4, 0.1), 5, 50, model));
         assertEquals(List.of("best_coco_bbox_mAP_epoch_5.safetensors"), files(tmp), "the old best is removed");
 
         BestCheckpoint fresh = new BestCheckpoint(tmp, "coco/bbox_mAP", true, false);
-        assertEquals(tmp.resolve("best_coco_bbox_mAP_epoch_1.safetensors"), fresh.offer(stats(0.1, 0.1), 1, 1, 10, model));
+        assertEquals(tmp.resolve("best_coco_bbox_mAP_epoch_1.safetensors"), fresh.offer(stats(0.1, 0.1), 1, 10, model));
         assertEquals(List.of("best_coco_bbox_mAP_epoch_1.safetensors"), files(tmp), "a fresh run starts over");
 
         Path other = Files.createDirectories(tmp.resolve("less"));
         BestCheckpoint less = new BestCheckpoint(other, "coco/bbox_mAP_50", false, false);
-        less.offer(stats(0.9, 0.5), 1, 1, 10, model);
-        assertNull(less.offer(stats(0.9, 0.6), 2, 2, 20, model));
-        assertEquals(other.resolve("best_coco_bbox_mAP_50_epoch_3.safetensors"), less.offer(stats(0.0, 0.4), 3, 3, 30, model));
+        less.offer(stats(0.9, 0.5), 1, 10, model);
+        assertNull(less.offer(stats(0.9, 0.6), 2, 20, model));
+        assertEquals(other.resolve("best_coco_bbox_mAP_50_epoch_3.safetensors"), less.offer(stats(0.0, 0.4), 3, 30, model));
     }
 
     @Test
