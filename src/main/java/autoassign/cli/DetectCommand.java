@@ -52,9 +52,6 @@ public final class DetectCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files, or folders of images (not recursive)")
     List<Path> images;
 
-    /** The file name endings a folder's images are recognised by (MMEngine's IMG_EXTENSIONS, lower case). */
-    static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp");
-
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "work_dirs/detect",
             description = "output folder (default: ${DEFAULT-VALUE})")
     Path out;
@@ -88,7 +85,7 @@ public final class DetectCommand implements Callable<Integer> {
             }
             List<Path> inFolder = imagesIn(p);
             if (inFolder.isEmpty()) {
-                CliErrors.print(err, p + ": folder without images (" + String.join(" ", IMAGE_EXTENSIONS) + ")");
+                CliErrors.print(err, p + ": folder without images (" + String.join(" ", ImageDecoder.IMAGE_EXTENSIONS) + ")");
                 failed++;
             }
             files.addAll(inFolder);
@@ -135,7 +132,7 @@ public final class DetectCommand implements Callable<Integer> {
     static List<Path> imagesIn(Path folder) {
         try (Stream<Path> s = Files.list(folder)) {
             return s.filter(Files::isRegularFile)
-                    .filter(f -> IMAGE_EXTENSIONS.stream().anyMatch(e -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(e)))
+                    .filter(ImageDecoder::isImageFile)
                     .sorted()
                     .toList();
         } catch (IOException e) {

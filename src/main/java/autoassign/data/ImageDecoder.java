@@ -25,6 +25,17 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 public final class ImageDecoder {
     private ImageDecoder() {}
 
+    /** The file name endings images are recognised by in a folder (MMEngine's IMG_EXTENSIONS, lower case). */
+    public static final java.util.List<String> IMAGE_EXTENSIONS =
+            java.util.List.of(".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp");
+
+    /** Whether the file's name ends in one of {@link #IMAGE_EXTENSIONS}, any case. */
+    public static boolean isImageFile(Path file) {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        for (String e : IMAGE_EXTENSIONS) if (name.endsWith(e)) return true;
+        return false;
+    }
+
     /** Decodes a file to a BGR 8UC3 {@link Mat}; the caller closes it. */
     public static Mat decode(Path file) throws BadImageException {
         byte[] bytes;

@@ -24,8 +24,6 @@ import java.util.stream.Stream;
 public final class ImagesToCoco {
     private ImagesToCoco() {}
 
-    static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp");
-
     /** What was written: images listed and files skipped as unreadable. */
     public record Result(int images, int skipped) {}
 
@@ -35,10 +33,9 @@ public final class ImagesToCoco {
         if (classes.isEmpty()) throw new DataException("the class list is empty");
         List<Path> files;
         try (Stream<Path> s = Files.walk(imageDir)) {
-            files = s.filter(Files::isRegularFile).filter(p -> {
-                String ext = extension(p);
-                return EXTENSIONS.contains(ext) && !excludedExtensions.contains(ext);
-            }).sorted().toList();
+            files = s.filter(Files::isRegularFile)
+                    .filter(p -> ImageDecoder.isImageFile(p) && !excludedExtensions.contains(extension(p)))
+                    .sorted().toList();
         }
         List<String> names = new ArrayList<>();
         List<int[]> sizes = new ArrayList<>();
