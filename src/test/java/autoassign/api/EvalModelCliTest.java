@@ -42,14 +42,18 @@ class EvalModelCliTest {
 
             """;
 
-    @Test
-    void evaluatesTheModelOnTheValSet() throws IOException {
+    /** The tiny config with its val_dataloader replaced by {@link #VAL} (COCO-style files), then {@code extra}. */
+    static Path cocoStyleConfig(Path file, String extra) throws IOException {
         String tiny = Files.readString(DetectorTest.CONFIG);
         int a = tiny.indexOf("\nval_dataloader:");
         int b = tiny.indexOf("\nval_evaluator:");
         assertTrue(a > 0 && b > a, "tiny config layout changed");
-        Path cfg = tmp.resolve("coco_style.yaml");
-        Files.writeString(cfg, tiny.substring(0, a + 1) + VAL + tiny.substring(b + 1));
+        return Files.writeString(file, tiny.substring(0, a + 1) + VAL + extra + tiny.substring(b + 1));
+    }
+
+    @Test
+    void evaluatesTheModelOnTheValSet() throws IOException {
+        Path cfg = cocoStyleConfig(tmp.resolve("coco_style.yaml"), "");
         int classes = ConfigLoader.load(cfg).model().bboxHead().numClasses();
 
         Path data = tmp.resolve("data");
@@ -121,15 +125,11 @@ class EvalModelCliTest {
 
     @Test
     void formatOnlyWritesTheDetectionsOfATestSetWithoutAnnotations() throws IOException {
-        String tiny = Files.readString(DetectorTest.CONFIG);
-        int a = tiny.indexOf("\nval_dataloader:");
-        int b = tiny.indexOf("\nval_evaluator:");
         Path out = tmp.resolve("out");
         // MMDetection's test-dev setup: a test_dataloader over an image-info file, a format-only test_evaluator
         String test = VAL.replace("val_dataloader:", "test_dataloader:").replace("instances_val.json", "image_info_test.json")
                 + "test_evaluator: {type: CocoMetric, format_only: true, outfile_prefix: " + out.resolve("test") + "}\n\n";
-        Path cfg = tmp.resolve("test_dev_style.yaml");
-        Files.writeString(cfg, tiny.substring(0, a + 1) + VAL + test + tiny.substring(b + 1));
+        Path cfg = cocoStyleConfig(tmp.resolve("test_dev_style.yaml"), test);
         int classes = ConfigLoader.load(cfg).model().bboxHead().numClasses();
         Path data = tmp.resolve("data");
         SyntheticShapes.writeTo(data, SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)

@@ -33,11 +33,7 @@ class EvalShowDirTest {
 
     @Test
     void writesGroundTruthAndPredictionsSideBySide() throws Exception {
-        String tiny = Files.readString(DetectorTest.CONFIG);
-        int a = tiny.indexOf("\nval_dataloader:");
-        int b = tiny.indexOf("\nval_evaluator:");
-        Path cfg = tmp.resolve("coco_style.yaml");
-        Files.writeString(cfg, tiny.substring(0, a + 1) + EvalModelCliTest.VAL + tiny.substring(b + 1));
+        Path cfg = EvalModelCliTest.cocoStyleConfig(tmp.resolve("coco_style.yaml"), "");
         int classes = ConfigLoader.load(cfg).model().bboxHead().numClasses();
         Path data = tmp.resolve("data");
         SyntheticShapes.writeTo(data, SyntheticShapes.Params.defaults().withCounts(0, 3).withClasses(classes)
