@@ -163,4 +163,14 @@ public interface Backend {
         for (SgdUpdate u : updates)
             sgdStep(u.param(), u.grad(), u.momentumBuf(), lr, momentum, u.weightDecay(), u.firstStep());
     }
+
+    /**
+     * One torch.optim.Adam / AdamW step in place for every update of the list (a device may run them as one
+     * launch), per element in float32 as torch's CPU kernels round: {@code p = p·decay; g' = g + l2·p;
+     * m = m + (1−β₁)(g' − m); v = v·β₂ + (1−β₂)·g'·g'; p = p − stepSize·m / (√v / bc2Sqrt + eps)}.
+     *
+     * @param oneMinusBeta1 {@code (float) (1 − β₁)}, computed in double as torch does
+     * @param oneMinusBeta2 {@code (float) (1 − β₂)}
+     */
+    void adamStepAll(java.util.List<AdamUpdate> updates, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps);
 }

@@ -5,11 +5,13 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@code optim_wrapper}: SGD with PyTorch semantics and MMEngine's paramwise rule.
+ * {@code optim_wrapper}: torch.optim's SGD, Adam or AdamW (as MMEngine builds them from {@code optimizer}) and
+ * MMEngine's paramwise rule. Defaults are torch's: SGD momentum 0, Adam weight decay 0, AdamW weight decay 0.01,
+ * betas (0.9, 0.999), eps 1e-8.
  *
- * @param lr              base learning rate (0.01)
- * @param momentum        0.9
- * @param weightDecay     coupled L2 (1e-4)
+ * @param lr              base learning rate (0.01 in the recipe)
+ * @param momentum        SGD momentum (0.9 in the recipe)
+ * @param weightDecay     SGD and Adam: coupled L2 (1e-4 in the recipe); AdamW: decoupled decay
  * @param nesterov        false
  * @param normDecayMult   {@code paramwise_cfg.norm_decay_mult}: decay multiplier of GN/BN weight and bias (0)
  * @param clipGradMaxNorm {@code clip_grad.max_norm}, or 0 for no clipping (the AutoAssign config has none)
@@ -19,10 +21,17 @@ import java.util.List;
  *                        alphabetical): the first key contained in a parameter's name sets its multipliers, and the
  *                        bias / norm rules do not apply to it
  * @param accumulativeCounts {@code accumulative_counts}: iterations whose gradients make one update (1)
+ * @param type            {@code optimizer.type}: SGD, Adam or AdamW
+ * @param beta1           Adam's {@code betas[0]} (0.9)
+ * @param beta2           Adam's {@code betas[1]} (0.999)
+ * @param eps             Adam's {@code eps} (1e-8)
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                           double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
-                          int accumulativeCounts) {
+                          int accumulativeCounts, Type type, double beta1, double beta2, double eps) {
+
+    /** The optimizers MMEngine can build here, by their torch.optim names. */
+    public enum Type { SGD, Adam, AdamW }
 
     public OptimConfig {
         customKeys = List.copyOf(customKeys);
@@ -31,7 +40,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     /** The plain SGD of the recipe's kind: no bias rule, no custom keys. */
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm) {
-        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, 1, List.of(), 1);
+        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, 1, List.of(), 1, Type.SGD, 0.9, 0.999, 1e-8);
     }
 
     /** One {@code custom_keys} entry: parameters whose name contains {@code key} get these multipliers. */
@@ -40,13 +49,39 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     static OptimConfig from(ConfigNode n) {
         n.fixed("type", "OptimWrapper");
         ConfigNode o = n.requiredChild("optimizer");
-        o.fixed("type", "SGD");
-        double lr = o.positive("lr", o.number("lr"));
-        double momentum = o.inRange("momentum", o.number("momentum", 0.9), 0, 1);
-        double wd = o.nonNegative("weight_decay", o.number("weight_decay", 0.0));
-        boolean nesterov = o.bool("nesterov", false);
-        if (nesterov) throw o.error("nesterov", "only false is supported");
-        if (o.number("dampening", 0.0) != 0) throw o.error("dampening", "only 0 is supported");
+        String typeName = o.choice("type", null, "SGD", "Adam", "AdamW");
+        if (typeName == null) throw o.error("type", "required key is missing (SGD, Adam or AdamW)");
+        Type type = Type.valueOf(typeName);
+        double momentum = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+        boolean nesterov = false;
+        double lr, wd;
+        if (type == Type.SGD) {
+            lr = o.positive("lr", o.number("lr"));
+            momentum = o.inRange("momentum", o.number("momentum", 0.0), 0, 1); // torch's default
+            wd = o.nonNegative("weight_decay", o.number("weight_decay", 0.0));
+            nesterov = o.bool("nesterov", false);
+            if (nesterov) throw o.error("nesterov", "only false is supported");
+            if (o.number("dampening", 0.0) != 0) throw o.error("dampening", "only 0 is supported");
+        } else {
+            for (String sgdOnly : List.of("momentum", "nesterov", "dampening"))
+                if (o.has(sgdOnly))
+                    throw o.error(sgdOnly, "is an SGD setting, " + typeName + " has none (to replace a base config's SGD, write the"
+                            + " optimizer with _delete_: true)");
+            lr = o.positive("lr", o.number("lr", 1e-3)); // torch's defaults
+            wd = o.nonNegative("weight_decay", o.number("weight_decay", type == Type.AdamW ? 1e-2 : 0.0));
+            List<Double> betas = o.doubleList("betas", List.of(0.9, 0.999));
+            if (betas.size() != 2 || !(betas.get(0) >= 0 && betas.get(0) < 1) || !(betas.get(1) >= 0 && betas.get(1) < 1))
+                throw o.error("betas", "must be two numbers in [0, 1), got " + betas);
+            beta1 = betas.get(0);
+            beta2 = betas.get(1);
+            eps = o.nonNegative("eps", o.number("eps", 1e-8));
+            if (o.bool("amsgrad", false)) throw o.error("amsgrad", "only false is supported");
+            o.bool("foreach", false); // how torch loops over tensors, not what it computes: the update is one launch here
+        }
+        if (o.bool("maximize", false)) throw o.error("maximize", "only false is supported");
+        if (o.bool("fused", false)) throw o.error("fused", "only false is supported (the fused kernels round differently)");
+        o.bool("differentiable", false);
+        if (o.bool("capturable", false)) throw o.error("capturable", "only false is supported");
         o.finish();
         ConfigNode p = n.child("paramwise_cfg");
         double ndm = p.nonNegative("norm_decay_mult", p.number("norm_decay_mult", 1.0));
@@ -78,6 +113,6 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         } else n.raw("clip_grad");
         int accumulate = n.positive("accumulative_counts", n.integer("accumulative_counts", 1));
         n.finish();
-        return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate);
+        return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate, type, beta1, beta2, eps);
     }
 }

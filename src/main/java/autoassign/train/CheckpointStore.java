@@ -76,7 +76,7 @@ final class CheckpointStore {
      * the iterations of it already done. Keeps the newest {@code keep} periodic checkpoints ({@code epoch_N},
      * {@code iter_N}; all when keep &lt;= 0), as MMEngine's {@code max_keep_ckpts}.
      */
-    Path save(String name, int epoch, int iterInEpoch, long globalIter, long seed, AutoAssignDetector model, Sgd sgd,
+    Path save(String name, int epoch, int iterInEpoch, long globalIter, long seed, AutoAssignDetector model, Optimizer optimizer,
               Config cfg) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("epoch", Integer.toString(epoch));
@@ -93,7 +93,7 @@ final class CheckpointStore {
         }
         try {
             Map<String, RawTensor> state = new LinkedHashMap<>();
-            sgd.state().forEach((k, t) -> state.put(k, ModelWeights.fromTensor(t)));
+            optimizer.state().forEach((k, t) -> state.put(k, ModelWeights.fromTensor(t)));
             if (ema != null) ema.tensors().forEach((k, t) -> state.put(EMA_SOURCE + k, ModelWeights.fromTensor(t)));
             Safetensors.write(dir.resolve(name + STATE), state, meta);
             ModelWeights.save(modelFile, model, meta);
@@ -153,7 +153,7 @@ final class CheckpointStore {
     }
 
     /** Loads model weights and optimizer state from {@code ref} (a path, or "auto" for the newest here). */
-    Resumed resume(String ref, AutoAssignDetector model, Sgd sgd) {
+    Resumed resume(String ref, AutoAssignDetector model, Optimizer optimizer) {
         Path file;
         if ("auto".equals(ref)) {
             List<Path> all = list();
@@ -172,7 +172,11 @@ final class CheckpointStore {
             Map<String, Tensor> buffers = new LinkedHashMap<>(), sources = new LinkedHashMap<>();
             c.tensors().forEach((k, r) -> (k.startsWith(EMA_SOURCE) ? sources : buffers)
                     .put(k.startsWith(EMA_SOURCE) ? k.substring(EMA_SOURCE.length()) : k, Tensor.of(r.toFloatArray(), r.intShape())));
-            sgd.loadState(buffers);
+            try {
+                optimizer.loadState(buffers);
+            } catch (IllegalArgumentException e) { // a state of another optimizer or model: not a damaged file
+                throw new UserError(state + ": " + e.getMessage(), e);
+            }
             Map<String, String> m = c.metadata();
             if (ema != null)
                 ema.resume(sources.isEmpty() ? null : sources, Long.parseLong(m.getOrDefault("ema_steps", "0")));
@@ -180,6 +184,8 @@ final class CheckpointStore {
                     Long.parseLong(m.get("global_iter")));
         } catch (CheckpointException e) {
             throw new UserError(e.getMessage(), e);
+        } catch (UserError e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new UserError(state + ": not a training state file: " + e.getMessage(), e);
         }

@@ -66,13 +66,12 @@ public final class DeviceParityCheck {
     private static double[][] losses(Config cfg, Batch b, Device device, int steps, float[][] averageOut) {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         model.to(device);
-        Sgd sgd = new Sgd(OptimizerGroups.of(model, cfg.optimWrapper()), (float) cfg.optimWrapper().momentum(),
-                cfg.optimWrapper().clipGradMaxNorm());
-        if (cfg.optimWrapper().accumulativeCounts() > 1) sgd.accumulate(cfg.optimWrapper().accumulativeCounts(), 0, steps);
+        Optimizer optimizer = Optimizer.of(OptimizerGroups.of(model, cfg.optimWrapper()), cfg.optimWrapper());
+        if (cfg.optimWrapper().accumulativeCounts() > 1) optimizer.accumulate(cfg.optimWrapper().accumulativeCounts(), 0, steps);
         WeightAverage ema = cfg.runtime().ema() == null ? null : new WeightAverage(model, cfg.runtime().ema());
         double[][] out = new double[steps][];
         for (int s = 0; s < steps; s++) {
-            Trainer.StepLosses l = Trainer.step(model, sgd, b, device, 0.01f);
+            Trainer.StepLosses l = Trainer.step(model, optimizer, b, device, 0.01f);
             out[s] = new double[] {l.pos(), l.neg(), l.center()};
             if (ema != null) ema.afterIteration(s, 0);
         }

@@ -17,10 +17,10 @@ import java.util.Set;
 public final class OptimizerGroups {
     private OptimizerGroups() {}
 
-    public static List<Sgd.Group> of(AutoAssignDetector model, OptimConfig o) {
+    public static List<Optimizer.Group> of(AutoAssignDetector model, OptimConfig o) {
         Set<String> norms = model.normParameterNames();
         double wd = o.weightDecay();
-        List<Sgd.Group> groups = new ArrayList<>();
+        List<Optimizer.Group> groups = new ArrayList<>();
         model.namedParameters().forEach((name, t) -> {
             if (!t.requiresGrad()) return;
             OptimConfig.CustomKey custom = o.customKeys().stream().filter(k -> name.contains(k.key())).findFirst().orElse(null);
@@ -33,7 +33,7 @@ public final class OptimizerGroups {
                 lrMult = bias && !norm ? o.biasLrMult() : 1;
                 decay = norm ? wd * o.normDecayMult() : bias ? wd * o.biasDecayMult() : wd;
             }
-            groups.add(new Sgd.Group(name, t, (float) decay, lrMult));
+            groups.add(new Optimizer.Group(name, t, (float) decay, lrMult));
         });
         return groups;
     }

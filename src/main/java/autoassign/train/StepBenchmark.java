@@ -67,8 +67,7 @@ public final class StepBenchmark {
         model.to(device);
         Backend be = model.stateDict().values().iterator().next().backend();
         Batch b = randomBatch(batch, h, w, cfg.model().bboxHead().numClasses(), 0);
-        Sgd sgd = new Sgd(OptimizerGroups.of(model, cfg.optimWrapper()),
-                (float) cfg.optimWrapper().momentum());
+        Optimizer optimizer = Optimizer.of(OptimizerGroups.of(model, cfg.optimWrapper()), cfg.optimWrapper());
         PostProcessConfig post = Inference.postProcessConfig(cfg.model().testCfg());
         // inputs uploaded once, before timing, as the PyTorch script does (in training the next batch's upload
         // overlaps the previous step's queued backward); outside every memory scope: it outlives the runs
@@ -82,7 +81,7 @@ public final class StepBenchmark {
             // outlives it but the optimizer's momentum and the model's caches, which are kept
             try (MemoryScope ignored = MemoryScope.open()) {
                 if (mode == Mode.TRAIN) {
-                    Trainer.StepLosses l = Trainer.step(model, sgd, images, gts, 1e-4f);
+                    Trainer.StepLosses l = Trainer.step(model, optimizer, images, gts, 1e-4f);
                     if (l.badTerm() != null) throw new IllegalStateException("bench: non-finite " + l.badTerm());
                 } else {
                     Inference.predict(model, images, b.metas(), post);

@@ -222,8 +222,7 @@ public final class Trainer {
                     + classes + " (set it in the config)");
         out.println("data: " + trainSet.size() + " train images (" + trainSet.annotationFile() + "), " + valSet.size() + " val images");
 
-        Sgd sgd = new Sgd(OptimizerGroups.of(model, cfg.optimWrapper()), (float) cfg.optimWrapper().momentum(),
-                cfg.optimWrapper().clipGradMaxNorm());
+        Optimizer optimizer = Optimizer.of(OptimizerGroups.of(model, cfg.optimWrapper()), cfg.optimWrapper());
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
         CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts(), datasetMeta);
@@ -237,7 +236,7 @@ public final class Trainer {
         int startEpoch = 0, skipIters = 0;
         long globalIter = 0;
         if (opt.resume() != null) {
-            CheckpointStore.Resumed r = store.resume(opt.resume(), model, sgd);
+            CheckpointStore.Resumed r = store.resume(opt.resume(), model, optimizer);
             startEpoch = r.epoch();
             skipIters = r.iterInEpoch();
             globalIter = r.globalIter();
@@ -251,7 +250,7 @@ public final class Trainer {
                 t.bumpVersion(); // written in place by the collective: caches derived from it are stale
             }
             List<Tensor> trainable = new ArrayList<>();
-            for (Sgd.Group g : sgd.groups()) trainable.add(g.param());
+            for (Optimizer.Group g : optimizer.groups()) trainable.add(g.param());
             buckets = new GradientBuckets(comm, trainable, replica.bucketBytes());
             out.println("data parallel: " + replica.worldSize() + " workers, gradients all-reduced in " + buckets.bucketCount()
                     + " bucket(s) during the backward");
@@ -274,10 +273,10 @@ public final class Trainer {
             long maxIters = iterLoop ? cfg.runtime().maxIters() : (long) epochs * epochLength;
             // an iteration-based loop runs over as many passes of the data as its iterations need
             int passes = iterLoop ? (int) ((maxIters + epochLength - 1) / epochLength) : epochs;
-            LrSchedule schedule = new LrSchedule(baseLr, sgd.lrMults(), cfg.paramScheduler(), epochs, maxIters, epochLength);
+            LrSchedule schedule = new LrSchedule(baseLr, optimizer.lrMults(), cfg.paramScheduler(), epochs, maxIters, epochLength);
             int accumulate = cfg.optimWrapper().accumulativeCounts();
             if (accumulate > 1) {
-                sgd.accumulate(accumulate, globalIter, maxIters);
+                optimizer.accumulate(accumulate, globalIter, maxIters);
                 out.println("gradients accumulated over " + accumulate + " iterations: one update per " + accumulate
                         + " batches of " + batchSize + (replica != null ? " per worker" : ""));
             }
@@ -298,7 +297,7 @@ public final class Trainer {
                         double dataTime = (System.nanoTime() - dataStart) / 1e9;
                         long t0 = System.nanoTime();
                         double lr = schedule.lr();
-                        StepLosses losses = step(model, sgd, batch, device, schedule::lr, comm, buckets);
+                        StepLosses losses = step(model, optimizer, batch, device, schedule::lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
                         iterInEpoch++;
                         if (losses.badTerm() != null) {
@@ -318,7 +317,7 @@ public final class Trainer {
                         schedule.afterIter();
                         if (ema != null) ema.afterIteration(globalIter - 1, epoch);
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
-                        window.add(losses, iterTime, dataTime, sgd.lastGradNorm());
+                        window.add(losses, iterTime, dataTime, optimizer.lastGradNorm());
                         if (iterInEpoch % cfg.runtime().logInterval() == 0 || iterInEpoch == planned) {
                             Map<String, Object> rec = new LinkedHashMap<>();
                             rec.put("mode", "train");
@@ -340,7 +339,7 @@ public final class Trainer {
                         if (!ckByEpoch && main && (globalIter % cfg.runtime().checkpointInterval() == 0 || lastIter)) {
                             boolean passDone = iterInEpoch == loader.batchesPerEpoch(epoch); // resume in the next pass
                             out.println("checkpoint: " + store.save("iter_" + globalIter, passDone ? epoch + 1 : epoch,
-                                    passDone ? 0 : iterInEpoch, globalIter, seed, model, sgd, cfg));
+                                    passDone ? 0 : iterInEpoch, globalIter, seed, model, optimizer, cfg));
                         }
                         if (iterLoop && globalIter >= cfg.runtime().valBegin()
                                 && (globalIter % cfg.runtime().valInterval() == 0 || lastIter)) {
@@ -364,7 +363,7 @@ public final class Trainer {
                 stopAgreed = stopAgreed || anyAgrees(stopRequested);
                 boolean epochComplete = !stopAgreed || iterInEpoch >= planned;
                 if (!epochComplete) {
-                    if (main) store.save("latest", epoch, iterInEpoch, globalIter, seed, model, sgd, cfg);
+                    if (main) store.save("latest", epoch, iterInEpoch, globalIter, seed, model, optimizer, cfg);
                     stopReason = "stopped by signal at epoch " + (epoch + 1) + ", iteration " + globalIter
                             + "; resume with --resume auto";
                     break;
@@ -372,7 +371,7 @@ public final class Trainer {
                 epochsDone = epoch + 1;
                 if (iterLoop) { // a pass of the data ended; the loop itself counts only iterations
                     if (stopAgreed) {
-                        if (main) store.save("latest", epochsDone, 0, globalIter, seed, model, sgd, cfg);
+                        if (main) store.save("latest", epochsDone, 0, globalIter, seed, model, optimizer, cfg);
                         stopReason = "stopped by signal at iteration " + globalIter + "; resume with --resume auto";
                     }
                     continue;
@@ -381,9 +380,9 @@ public final class Trainer {
                 out.printf(Locale.ROOT, "epoch %d done in %.1f s%n", epochsDone, (System.nanoTime() - epochStart) / 1e9);
                 boolean last = epochsDone == epochs;
                 if (main && ckByEpoch && (last || stopAgreed || epochsDone % cfg.runtime().checkpointInterval() == 0))
-                    out.println("checkpoint: " + store.save("epoch_" + epochsDone, epochsDone, 0, globalIter, seed, model, sgd, cfg));
+                    out.println("checkpoint: " + store.save("epoch_" + epochsDone, epochsDone, 0, globalIter, seed, model, optimizer, cfg));
                 if (stopAgreed) {
-                    if (main && !ckByEpoch) store.save("latest", epochsDone, 0, globalIter, seed, model, sgd, cfg);
+                    if (main && !ckByEpoch) store.save("latest", epochsDone, 0, globalIter, seed, model, optimizer, cfg);
                     stopReason = "stopped by signal after epoch " + epochsDone;
                     break;
                 }
@@ -424,8 +423,8 @@ public final class Trainer {
     }
 
     /** One iteration: forward, loss, backward, SGD step. Exposed for tests. */
-    static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr) {
-        return step(model, sgd, batch, device, lr, null, null);
+    static StepLosses step(AutoAssignDetector model, Optimizer optimizer, Batch batch, Device device, float lr) {
+        return step(model, optimizer, batch, device, lr, null, null);
     }
 
     /**
@@ -434,18 +433,18 @@ public final class Trainer {
      * backward (AA_3 §9), and the returned losses are the workers' mean (what is logged, and what decides —
      * identically everywhere — that a step is skipped).
      */
-    public static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, float lr,
+    public static StepLosses step(AutoAssignDetector model, Optimizer optimizer, Batch batch, Device device, float lr,
                                   Communicator comm, GradientBuckets buckets) {
-        return step(model, sgd, batch, device, mult -> lr * mult, comm, buckets);
+        return step(model, optimizer, batch, device, mult -> lr * mult, comm, buckets);
     }
 
     /** As above, each parameter group at {@code lrOfMult(its lr multiplier)} (the schedule's per-group rates). */
-    static StepLosses step(AutoAssignDetector model, Sgd sgd, Batch batch, Device device, DoubleUnaryOperator lrOfMult,
+    static StepLosses step(AutoAssignDetector model, Optimizer optimizer, Batch batch, Device device, DoubleUnaryOperator lrOfMult,
                            Communicator comm, GradientBuckets buckets) {
         // every device buffer of the step (activations, gradients, loss state) is released when it ends: after
-        // the SGD update nothing of it is needed (the losses are host doubles); momentum buffers are kept by Sgd
+        // the SGD update nothing of it is needed (the losses are host doubles); the optimizer keeps its own state
         try (MemoryScope ignored = MemoryScope.open()) {
-            return stepInScope(model, sgd, batch.toTensor().to(device), targets(batch), lrOfMult, comm, buckets);
+            return stepInScope(model, optimizer, batch.toTensor().to(device), targets(batch), lrOfMult, comm, buckets);
         }
     }
 
@@ -454,13 +453,13 @@ public final class Trainer {
      * as in the PyTorch script it is compared with; in training the next batch's upload overlaps the queued
      * backward of the previous step, since the step only waits for the loss values).
      */
-    public static StepLosses step(AutoAssignDetector model, Sgd sgd, Tensor images, GroundTruth[] gts, float lr) {
+    public static StepLosses step(AutoAssignDetector model, Optimizer optimizer, Tensor images, GroundTruth[] gts, float lr) {
         try (MemoryScope ignored = MemoryScope.open()) {
-            return stepInScope(model, sgd, images, gts, mult -> lr * mult, null, null);
+            return stepInScope(model, optimizer, images, gts, mult -> lr * mult, null, null);
         }
     }
 
-    private static StepLosses stepInScope(AutoAssignDetector model, Sgd sgd, Tensor images, GroundTruth[] gts,
+    private static StepLosses stepInScope(AutoAssignDetector model, Optimizer optimizer, Tensor images, GroundTruth[] gts,
                                           DoubleUnaryOperator lrOfMult, Communicator comm, GradientBuckets buckets) {
         HeadOutputs o = model.forward(images);
         AutoAssignLoss.Losses l;
@@ -477,8 +476,8 @@ public final class Trainer {
             // the loss refuses non-finite head outputs, naming the tensor: that is a bad step, not a crash
             if (!isNonFinite(e)) throw e;
             Graph.clear();
-            sgd.zeroGrad();
-            sgd.step(lrOfMult); // no gradient: nothing moves; keeps an accumulation window in step
+            optimizer.zeroGrad();
+            optimizer.step(lrOfMult); // no gradient: nothing moves; keeps an accumulation window in step
             if (comm != null) {
                 // keep the collectives in step with the other workers: the normalisers' all-reduce, the losses'
                 if (reductions[0] == 0) comm.allReduceSum(new double[2]);
@@ -497,13 +496,13 @@ public final class Trainer {
         String bad = !Double.isFinite(pos) ? "loss_pos" : !Double.isFinite(neg) ? "loss_neg" : !Double.isFinite(center) ? "loss_center" : null;
         if (bad != null) {
             Graph.clear();
-            sgd.zeroGrad();
-            sgd.step(lrOfMult); // no gradient: nothing moves; keeps an accumulation window in step
+            optimizer.zeroGrad();
+            optimizer.step(lrOfMult); // no gradient: nothing moves; keeps an accumulation window in step
             return new StepLosses(pos, neg, center, bad);
         }
         backward(l, buckets);
-        sgd.step(lrOfMult);
-        sgd.zeroGrad();
+        optimizer.step(lrOfMult);
+        optimizer.zeroGrad();
         return new StepLosses(pos, neg, center, null);
     }
 

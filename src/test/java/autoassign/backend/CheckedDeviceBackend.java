@@ -270,5 +270,13 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
         cpu.sgdStep(h(param, "sgdStep"), h(grad, "sgdStep"), h(buf, "sgdStep"), lr, momentum, wd, firstStep);
     }
 
+    @Override public void adamStepAll(List<AdamUpdate> updates, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps) {
+        List<AdamUpdate> host = new ArrayList<>();
+        for (AdamUpdate u : updates)
+            host.add(new AdamUpdate(h(u.param(), "adamStep"), h(u.grad(), "adamStep"), h(u.expAvg(), "adamStep"),
+                    h(u.expAvgSq(), "adamStep"), u.decay(), u.l2(), u.stepSize(), u.bc2Sqrt()));
+        cpu.adamStepAll(host, oneMinusBeta1, beta2, oneMinusBeta2, eps);
+    }
+
     @Override public String toString() { return "CheckedDeviceBackend[" + device + "]"; }
 }

@@ -24,24 +24,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OptimizerGroupsTest {
     @TempDir Path tmp;
 
-    private Map<String, Sgd.Group> groups(String... overrides) throws Exception {
+    private Map<String, Optimizer.Group> groups(String... overrides) throws Exception {
         TinyTrainConfig.write(tmp);
         Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of(overrides));
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
-        return OptimizerGroups.of(model, cfg.optimWrapper()).stream().collect(Collectors.toMap(Sgd.Group::name, g -> g));
+        return OptimizerGroups.of(model, cfg.optimWrapper()).stream().collect(Collectors.toMap(Optimizer.Group::name, g -> g));
     }
 
     @Test
     void biasRuleSkipsNormsAndCustomKeysWinLongestFirst() throws Exception {
-        Map<String, Sgd.Group> g = groups("optim_wrapper.paramwise_cfg={norm_decay_mult: 0.0, bias_lr_mult: 2.0, bias_decay_mult: 0.0,"
+        Map<String, Optimizer.Group> g = groups("optim_wrapper.paramwise_cfg={norm_decay_mult: 0.0, bias_lr_mult: 2.0, bias_decay_mult: 0.0,"
                 + " custom_keys: {backbone: {lr_mult: 0.1}, 'bbox_head.conv_reg': {lr_mult: 0.5, decay_mult: 0.0},"
                 + " bbox_head: {decay_mult: 2.0}}}");
-        Sgd.Group convBias = g.get("neck.fpn_convs.0.conv.bias"), convWeight = g.get("neck.fpn_convs.0.conv.weight");
+        Optimizer.Group convBias = g.get("neck.fpn_convs.0.conv.bias"), convWeight = g.get("neck.fpn_convs.0.conv.weight");
         assertEquals(2.0, convBias.lrMult());
         assertEquals(0f, convBias.weightDecay());
         assertEquals(1.0, convWeight.lrMult());
         assertEquals(1e-4f, convWeight.weightDecay(), 1e-12f);
-        for (Sgd.Group x : g.values()) {
+        for (Optimizer.Group x : g.values()) {
             if (x.name().startsWith("backbone.")) assertEquals(0.1, x.lrMult(), x.name()); // the custom key, no bias rule
             if (x.name().startsWith("bbox_head.conv_reg.")) {
                 assertEquals(0.5, x.lrMult(), x.name() + ": the longer key wins");
@@ -61,7 +61,7 @@ class OptimizerGroupsTest {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         Set<String> norms = model.normParameterNames();
         assertTrue(norms.stream().anyMatch(n -> n.endsWith("bias")), "the tiny model has norm layers with biases");
-        for (Sgd.Group x : OptimizerGroups.of(model, cfg.optimWrapper())) {
+        for (Optimizer.Group x : OptimizerGroups.of(model, cfg.optimWrapper())) {
             if (norms.contains(x.name())) {
                 assertEquals(1.0, x.lrMult(), x.name());
                 assertEquals(0.5e-4f, x.weightDecay(), 1e-12f, x.name());
@@ -91,7 +91,7 @@ class OptimizerGroupsTest {
     void lrMultiplierScalesTheStepAndClipGradScalesTheGradients() {
         Tensor a = Tensor.of(new float[] {1f, 1f}, 2).setRequiresGrad(true);
         Tensor b = Tensor.of(new float[] {1f}, 1).setRequiresGrad(true);
-        Sgd sgd = new Sgd(List.of(new Sgd.Group("a", a, 0f, 1.0), new Sgd.Group("b.bias", b, 0f, 2.0)), 0.9f, 1.0);
+        Sgd sgd = new Sgd(List.of(new Optimizer.Group("a", a, 0f, 1.0), new Optimizer.Group("b.bias", b, 0f, 2.0)), 0.9f, 1.0);
         // gradients (3, 0) and (4): total norm 5 > 1, so all are scaled by 1 / (5 + 1e-6)
         a.setGrad(Tensor.of(new float[] {3f, 0f}, 2));
         b.setGrad(Tensor.of(new float[] {4f}, 1));
@@ -101,7 +101,7 @@ class OptimizerGroupsTest {
         assertArrayEquals(new float[] {(float) (1 - 0.1 * 3 * c), 1f}, a.data(), 1e-6f);
         assertArrayEquals(new float[] {(float) (1 - 0.2 * 4 * c)}, b.data(), 1e-6f, "twice the lr");
         // below the limit nothing is scaled
-        Sgd loose = new Sgd(List.of(new Sgd.Group("a", a, 0f)), 0f, 10.0);
+        Sgd loose = new Sgd(List.of(new Optimizer.Group("a", a, 0f)), 0f, 10.0);
         float before = a.data()[0];
         a.setGrad(Tensor.of(new float[] {3f, 0f}, 2));
         loose.step(0.1f);

@@ -27,7 +27,7 @@ class SgdTest {
         float[] init = {0.5f, -1.25f, 2f};
         Tensor decayed = Tensor.of(init.clone(), 3).setRequiresGrad(true);
         Tensor plain = Tensor.of(init.clone(), 3).setRequiresGrad(true);
-        Sgd sgd = new Sgd(List.of(new Sgd.Group("w", decayed, 1e-4f), new Sgd.Group("gn.weight", plain, 0f)), 0.9f);
+        Sgd sgd = new Sgd(List.of(new Optimizer.Group("w", decayed, 1e-4f), new Optimizer.Group("gn.weight", plain, 0f)), 0.9f);
         double[][] grads = {{0.1, -0.2, 0.3}, {0.05, 0.4, -0.1}, {-0.3, 0.0, 0.2}};
         double[] lrs = {0.01, 0.02, 0.005};
         for (int s = 0; s < grads.length; s++) {
@@ -47,7 +47,7 @@ class SgdTest {
     @Test
     void skipsTensorsWithoutGradient() {
         Tensor p = Tensor.of(new float[] {1f, 2f}, 2).setRequiresGrad(true);
-        Sgd sgd = new Sgd(List.of(new Sgd.Group("p", p, 1e-4f)), 0.9f);
+        Sgd sgd = new Sgd(List.of(new Optimizer.Group("p", p, 1e-4f)), 0.9f);
         sgd.step(0.1f);
         assertArrayEquals(new float[] {1f, 2f}, p.data());
     }
@@ -57,9 +57,9 @@ class SgdTest {
         float[] init = {0.5f, -1.25f};
         Tensor acc = Tensor.of(init.clone(), 2).setRequiresGrad(true);
         Tensor ref = Tensor.of(init.clone(), 2).setRequiresGrad(true);
-        Sgd accumulating = new Sgd(List.of(new Sgd.Group("p", acc, 1e-4f)), 0.9f);
+        Sgd accumulating = new Sgd(List.of(new Optimizer.Group("p", acc, 1e-4f)), 0.9f);
         accumulating.accumulate(2, 0, 5); // windows {0, 1}, {2, 3}, and the last {4} alone
-        Sgd plain = new Sgd(List.of(new Sgd.Group("p", ref, 1e-4f)), 0.9f);
+        Sgd plain = new Sgd(List.of(new Optimizer.Group("p", ref, 1e-4f)), 0.9f);
         float[][] g = {{0.1f, -0.2f}, {0.3f, 0.4f}, {-0.5f, 0.1f}, {0.2f, 0.2f}, {0.7f, -0.3f}};
         for (int i = 0; i < 5; i++) {
             acc.setGrad(Tensor.of(g[i].clone(), 2));

@@ -48,7 +48,7 @@ class TrainStepTest {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         Set<String> norms = model.normParameterNames();
         int decayed = 0, plain = 0;
-        for (Sgd.Group g : OptimizerGroups.of(model, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0))) {
+        for (Optimizer.Group g : OptimizerGroups.of(model, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0))) {
             if (norms.contains(g.name())) { assertEquals(0f, g.weightDecay(), g.name()); plain++; }
             else { assertEquals(1e-4f, g.weightDecay(), g.name()); decayed++; }
         }

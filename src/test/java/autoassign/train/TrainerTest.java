@@ -140,6 +140,29 @@ class TrainerTest {
     }
 
     @Test
+    void adamWTrainsAndResumesBitExactAndRefusesAnSgdState() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Path file = tmp.resolve("tiny_test.yaml");
+        Config adamw = autoassign.config.ConfigLoader.load(file,
+                List.of("optim_wrapper.optimizer={_delete_: true, type: AdamW, lr: 0.0005, weight_decay: 0.05}"));
+        Path straight = tmp.resolve("adamw-straight"), split = tmp.resolve("adamw-split");
+        Trainer.Result r = train(adamw, options(straight));
+        assertEquals(2, r.epochsDone());
+        assertTrue(Double.isFinite(r.lastLoss()), "loss " + r.lastLoss());
+        Map<String, RawTensor> state = Safetensors.read(straight.resolve("epoch_2.state.safetensors")).tensors();
+        assertTrue(state.containsKey("exp_avg.bbox_head.conv_cls.weight") && state.containsKey("step.bbox_head.conv_cls.weight"),
+                "Adam's state is saved: " + state.keySet().stream().limit(4).toList());
+        train(adamw, options(split).withEpochs(1));
+        assertEquals(2, train(adamw, options(split).withResume("auto")).epochsDone());
+        assertBitIdentical(straight.resolve("epoch_2.safetensors"), split.resolve("epoch_2.safetensors"));
+        // an AdamW state does not resume an SGD run, and says why
+        Config sgd = autoassign.config.ConfigLoader.load(file);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> train(sgd, options(split).withResume(split.resolve("epoch_1.safetensors").toString())));
+        assertTrue(e.getMessage().startsWith(split.resolve("epoch_1.state.safetensors") + ": the optimizer state is Adam's"), e.getMessage());
+    }
+
+    @Test
     void stopMidEpochLeavesLoadableCheckpointAndResumesBitExact() throws Exception {
         Config cfg = TinyTrainConfig.write(tmp);
         Path straight = tmp.resolve("straight"), stopped = tmp.resolve("stopped");

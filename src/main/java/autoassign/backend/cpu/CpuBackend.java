@@ -390,4 +390,26 @@ public final class CpuBackend implements Backend {
             p[i] -= lr * v;
         }
     }
+
+    @Override
+    public void adamStepAll(java.util.List<autoassign.backend.AdamUpdate> updates, float oneMinusBeta1, float beta2,
+                            float oneMinusBeta2, float eps) {
+        for (autoassign.backend.AdamUpdate u : updates) {
+            Shape.checkSame("adamStep", u.param().shape(), u.grad().shape());
+            Shape.checkSame("adamStep", u.param().shape(), u.expAvg().shape());
+            Shape.checkSame("adamStep", u.param().shape(), u.expAvgSq().shape());
+            float[] p = u.param().data(), g = u.grad().data(), m = u.expAvg().data(), v = u.expAvgSq().data();
+            float decay = u.decay(), l2 = u.l2(), step = u.stepSize(), bc2 = u.bc2Sqrt();
+            for (int i = 0; i < p.length; i++) {
+                float pi = p[i] * decay;
+                float gi = g[i] + l2 * pi;
+                float mi = m[i] + oneMinusBeta1 * (gi - m[i]); // torch's lerp_ (weight < 0.5)
+                float vi = v[i] * beta2 + oneMinusBeta2 * (gi * gi);
+                float denom = (float) Math.sqrt(vi) / bc2 + eps;
+                m[i] = mi;
+                v[i] = vi;
+                p[i] = pi - step * mi / denom; // addcdiv_ on the CPU: self + value * t1 / t2
+            }
+        }
+    }
 }

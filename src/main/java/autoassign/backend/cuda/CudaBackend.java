@@ -169,7 +169,7 @@ public final class CudaBackend implements Backend {
     public String fusedOpsUsed() {
         Map<String, String> m = implementations();
         java.util.StringJoiner j = new java.util.StringJoiner("; ");
-        for (String op : List.of(CudaAutoAssignLoss.OP, CudaPostProcess.OP, "sgdStepAll"))
+        for (String op : List.of(CudaAutoAssignLoss.OP, CudaPostProcess.OP, "sgdStepAll", "adamStepAll"))
             if (m.containsKey(op)) j.add(op + ": " + m.get(op));
         return j.length() == 0 ? "none" : j.toString();
     }
@@ -937,6 +937,73 @@ public final class CudaBackend implements Backend {
             ctx.free(segs); // stream-ordered: reused only by work enqueued after the launch
         }
         used("sgdStepAll", "aa_sgd_multi (native, one launch)");
+    }
+
+    /**
+     * Adam / AdamW over every tensor in one launch of {@code aaj_adam_multi} (backend_kernels.cu), over a table of
+     * {@code AajAdamSeg} records ({@link #adamSegments}) uploaded with the step.
+     */
+    @Override
+    public void adamStepAll(List<autoassign.backend.AdamUpdate> updates, float oneMinusBeta1, float beta2,
+                            float oneMinusBeta2, float eps) {
+        if (PROFILE) prof.run("adamStepAll", () -> adamStepAllImpl(updates, oneMinusBeta1, beta2, oneMinusBeta2, eps));
+        else adamStepAllImpl(updates, oneMinusBeta1, beta2, oneMinusBeta2, eps);
+    }
+
+    private void adamStepAllImpl(List<autoassign.backend.AdamUpdate> updates, float omb1, float b2, float omb2, float eps) {
+        List<autoassign.backend.AdamUpdate> live = new java.util.ArrayList<>(updates.size());
+        for (autoassign.backend.AdamUpdate u : updates) {
+            Shape.checkSame("adamStep", u.param().shape(), u.grad().shape());
+            Shape.checkSame("adamStep", u.param().shape(), u.expAvg().shape());
+            Shape.checkSame("adamStep", u.param().shape(), u.expAvgSq().shape());
+            if (u.param().numel() > 0) live.add(u);
+        }
+        if (live.isEmpty()) return;
+        long[][] ptrs = new long[live.size()][];
+        long[] n = new long[live.size()];
+        float[][] factors = new float[live.size()][];
+        long total = 0;
+        for (int i = 0; i < ptrs.length; i++) {
+            autoassign.backend.AdamUpdate u = live.get(i);
+            ptrs[i] = new long[] {ptr(u.param(), "adamStep", "param"), ptr(u.grad(), "adamStep", "grad"),
+                    ptr(u.expAvg(), "adamStep", "exp_avg"), ptr(u.expAvgSq(), "adamStep", "exp_avg_sq")};
+            n[i] = u.param().numel();
+            factors[i] = new float[] {u.decay(), u.l2(), u.stepSize(), u.bc2Sqrt()};
+            total += n[i];
+        }
+        long[] table = adamSegments(ptrs, n, factors);
+        ctx.makeCurrent();
+        CachingAllocator.Block segs = ctx.scratch(8L * table.length);
+        try {
+            ctx.uploadLongs(segs.address, table);
+            launch1d(k("aaj_adam_multi").ptr(segs.address).i32(ptrs.length).i64(total).f32(omb1).f32(b2).f32(omb2).f32(eps), total);
+        } finally {
+            ctx.free(segs); // stream-ordered: reused only by work enqueued after the launch
+        }
+        used("adamStepAll", "aaj_adam_multi (one launch)");
+    }
+
+    /**
+     * The {@code AajAdamSeg} table of aaj_adam_multi (backend_kernels.cu), 8 longs (64 bytes) per tensor,
+     * little-endian: p, g, m, v, start (dense prefix offsets), n, then the float pairs (decay, l2) and
+     * (stepSize, bc2Sqrt), the first of each pair in the low half.
+     */
+    static long[] adamSegments(long[][] ptrs, long[] n, float[][] factors) {
+        long[] t = new long[8 * n.length];
+        long start = 0;
+        for (int i = 0; i < n.length; i++) {
+            System.arraycopy(ptrs[i], 0, t, 8 * i, 4);
+            t[8 * i + 4] = start;
+            t[8 * i + 5] = n[i];
+            t[8 * i + 6] = floatPair(factors[i][0], factors[i][1]);
+            t[8 * i + 7] = floatPair(factors[i][2], factors[i][3]);
+            start += n[i];
+        }
+        return t;
+    }
+
+    private static long floatPair(float low, float high) {
+        return (Float.floatToRawIntBits(low) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(high) << 32);
     }
 
     /**

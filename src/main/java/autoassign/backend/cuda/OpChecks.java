@@ -5,6 +5,7 @@ import autoassign.autograd.Graph;
 import autoassign.backend.Backend;
 import autoassign.backend.ConvParams;
 import autoassign.backend.FusedPostProcess;
+import autoassign.backend.AdamUpdate;
 import autoassign.backend.SgdUpdate;
 import autoassign.loss.AutoAssignLoss;
 import autoassign.loss.GroundTruth;
@@ -255,6 +256,30 @@ public final class OpChecks {
             for (int i = 0; i < sgdShapes.length; i++) {
                 out[2 * i] = in[3 * i];
                 out[2 * i + 1] = in[3 * i + 2];
+            }
+            return out;
+        });
+        // Adam / AdamW over every tensor in one call (CUDA: one aaj_adam_multi launch): decoupled decay, L2 and neither,
+        // two steps from zero moments (the second with another gradient and bias corrections)
+        int[][] adamIn = new int[2 * sgdShapes.length][];
+        for (int i = 0; i < sgdShapes.length; i++) adamIn[2 * i] = adamIn[2 * i + 1] = sgdShapes[i];
+        b.add("adamStepAll", sgdShapes.length + " tensors, 601,453 values, 2 steps", t, null, adamIn, (be, in) -> {
+            Tensor[] out = new Tensor[3 * sgdShapes.length];
+            for (int step = 1; step <= 2; step++) {
+                List<AdamUpdate> ups = new ArrayList<>();
+                for (int i = 0; i < sgdShapes.length; i++) {
+                    if (step == 1) {
+                        out[3 * i] = in[2 * i];
+                        out[3 * i + 1] = be.zeros(sgdShapes[i]);
+                        out[3 * i + 2] = be.zeros(sgdShapes[i]);
+                    }
+                    Tensor g = step == 1 ? in[2 * i + 1] : be.mulScalar(in[2 * i + 1], -0.5f);
+                    float lr = 1e-3f * step;
+                    float decay = i % 3 == 0 ? 1 - lr * 0.05f : 1f, l2 = i % 3 == 1 ? 1e-2f : 0f;
+                    ups.add(new AdamUpdate(out[3 * i], g, out[3 * i + 1], out[3 * i + 2], decay, l2,
+                            (float) (lr / (1 - Math.pow(0.9, step))), (float) Math.sqrt(1 - Math.pow(0.999, step))));
+                }
+                be.adamStepAll(ups, 0.1f, 0.999f, (float) (1 - 0.999), 1e-8f);
             }
             return out;
         });

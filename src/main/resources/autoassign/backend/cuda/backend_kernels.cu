@@ -164,6 +164,43 @@ __global__ void aaj_sgd_step(float* p, const float* g, float* buf, float lr, flo
   }
 }
 
+// torch.optim.Adam / AdamW over every parameter tensor in one launch. One record per tensor (64 bytes, written by
+// CudaBackend.adamSegments), sorted by start and dense: start[k+1] = start[k] + n[k]. Per element the CPU twin's
+// order of float32 operations (CpuBackend.adamStepAll): decoupled decay, L2 into the gradient, lerp for the first
+// moment, the second moment, then p - step * m / (sqrt(v) / bc2 + eps).
+struct AajAdamSeg {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  long long start, n;
+  float decay, l2, step, bc2;
+};
+static_assert(sizeof(AajAdamSeg) == 64, "AajAdamSeg must be 64 bytes (CudaBackend.adamSegments writes it)");
+
+__global__ void aaj_adam_multi(const AajAdamSeg* segs, int nseg, long long total, float omb1, float b2, float omb2,
+                               float eps) {
+  GRID_STRIDE(e, total) {
+    int lo = 0, hi = nseg - 1;  // the last segment with start <= e
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >> 1;
+      if (segs[mid].start <= e) lo = mid;
+      else hi = mid - 1;
+    }
+    const AajAdamSeg& s = segs[lo];
+    long long i = e - s.start;
+    float p = s.p[i] * s.decay;
+    float g = s.g[i] + s.l2 * p;
+    float m = s.m[i];
+    m = m + omb1 * (g - m);
+    float v = s.v[i] * b2 + omb2 * (g * g);
+    float denom = sqrtf(v) / s.bc2 + eps;
+    s.m[i] = m;
+    s.v[i] = v;
+    s.p[i] = p - s.step * m / denom;
+  }
+}
+
 // ---------------- reductions (double accumulation, deterministic) ----------------
 // partial[blockIdx.x] = sum over this block's grid-stride share of a[i] (* b[i] when b != NULL)
 __global__ void aaj_reduce_partial(double* partial, const float* a, const float* b, long long n) {

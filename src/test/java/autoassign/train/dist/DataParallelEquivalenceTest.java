@@ -14,6 +14,7 @@ import autoassign.tensor.Device;
 import autoassign.tensor.Tensor;
 import autoassign.train.DataSources;
 import autoassign.train.DistTestSupport;
+import autoassign.train.Optimizer;
 import autoassign.train.Sgd;
 import autoassign.train.Trainer;
 import org.junit.jupiter.api.BeforeAll;
@@ -191,9 +192,9 @@ class DataParallelEquivalenceTest {
         assertTrue(refLosses.get(STEPS - 1).total() != refLosses.get(0).total(), "the steps must train");
     }
 
-    private static List<Sgd.Group> groups(AutoAssignDetector m) {
-        List<Sgd.Group> g = new ArrayList<>();
-        m.namedParameters().forEach((n, t) -> { if (t.requiresGrad()) g.add(new Sgd.Group(n, t, 1e-4f)); });
+    private static List<Optimizer.Group> groups(AutoAssignDetector m) {
+        List<Optimizer.Group> g = new ArrayList<>();
+        m.namedParameters().forEach((n, t) -> { if (t.requiresGrad()) g.add(new Optimizer.Group(n, t, 1e-4f)); });
         return g;
     }
 

@@ -1,0 +1,164 @@
+package autoassign.train;
+
+import autoassign.config.OptimConfig;
+import autoassign.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleUnaryOperator;
+
+/**
+ * MMEngine's {@code OptimWrapper} around one torch.optim update rule ({@link Sgd}, {@link Adam}): the optimised
+ * tensors with their paramwise settings, gradient clipping ({@code clip_grad}: the gradients are scaled as
+ * {@code torch.nn.utils.clip_grad_norm_} does before the update) and gradient accumulation
+ * ({@code accumulative_counts}: the gradients of several iterations are summed, each divided by its window's
+ * length as MMEngine scales the loss, and the update happens once per window). Tensors without a gradient are
+ * skipped by the update (their state is left as it is).
+ */
+public abstract class Optimizer {
+    /**
+     * One optimised tensor, its weight decay and its learning-rate multiplier ({@code paramwise_cfg}: the
+     * tensor's lr is the schedule's lr for a base of {@code lr × lrMult}).
+     */
+    public record Group(String name, Tensor param, float weightDecay, double lrMult) {
+        public Group(String name, Tensor param, float weightDecay) { this(name, param, weightDecay, 1.0); }
+    }
+
+    protected final List<Group> groups;
+    private final double maxGradNorm;
+    private double lastGradNorm = Double.NaN;
+    private int accumulativeCounts = 1;
+    private long innerCount, maxCounts = -1;
+    private final Map<String, Tensor> accumulated = new LinkedHashMap<>();
+
+    /** @param maxGradNorm {@code clip_grad.max_norm} (L2 over all gradients), or 0: no clipping */
+    protected Optimizer(List<Group> groups, double maxGradNorm) {
+        this.groups = List.copyOf(groups);
+        this.maxGradNorm = maxGradNorm;
+    }
+
+    /** The optimizer {@code optim_wrapper.optimizer} names, over these groups. */
+    public static Optimizer of(List<Group> groups, OptimConfig o) {
+        return switch (o.type()) {
+            case SGD -> new Sgd(groups, (float) o.momentum(), o.clipGradMaxNorm());
+            case Adam, AdamW -> new Adam(groups, o.beta1(), o.beta2(), o.eps(), o.type() == OptimConfig.Type.AdamW,
+                    o.clipGradMaxNorm());
+        };
+    }
+
+    public List<Group> groups() { return groups; }
+
+    /** The distinct learning-rate multipliers of the groups, in first-seen order. */
+    public double[] lrMults() {
+        return groups.stream().mapToDouble(Group::lrMult).distinct().toArray();
+    }
+
+    /** The total gradient norm the last step clipped against (NaN without clipping). */
+    public double lastGradNorm() { return lastGradNorm; }
+
+    /** Applies one step at learning rate {@code lr} (times each group's multiplier) using the current gradients. */
+    public void step(float lr) {
+        step(mult -> lr * mult);
+    }
+
+    /**
+     * Accumulates gradients over {@code counts} iterations (MMEngine's {@code OptimWrapper(accumulative_counts)}):
+     * iteration i adds its gradients divided by the window's length; the update is made after iterations
+     * {@code counts − 1, 2·counts − 1, …} and after the last one, whose shorter window divides by its own length.
+     *
+     * @param initCount iterations already done (a resumed run)
+     * @param maxCount  iterations of the whole training (-1: unknown, every window full)
+     */
+    public void accumulate(int counts, long initCount, long maxCount) {
+        if (counts < 1) throw new IllegalArgumentException("accumulative_counts must be >= 1, got " + counts);
+        this.accumulativeCounts = counts;
+        this.innerCount = initCount;
+        this.maxCounts = maxCount;
+    }
+
+    /**
+     * Applies one step, each group at {@code lrOfMult(its lrMult)}, using each parameter's current gradient; call it
+     * once per iteration (also for a skipped one, without gradients) so that accumulation windows stay aligned.
+     */
+    public void step(DoubleUnaryOperator lrOfMult) {
+        if (accumulativeCounts > 1 && !accumulateAndDecide()) return;
+        if (maxGradNorm > 0) clipGradients();
+        update(lrOfMult);
+        for (Tensor acc : accumulated.values()) acc.backend().zeroRange(acc, 0, acc.numel()); // the next window
+    }
+
+    /** The update rule: every group with a gradient, at {@code lrOfMult(its lrMult)}; bumps the versions it writes. */
+    protected abstract void update(DoubleUnaryOperator lrOfMult);
+
+    /** Adds this iteration's gradients to the window's sums; true when the window ends (its sums become the gradients). */
+    private boolean accumulateAndDecide() {
+        long i = innerCount++;
+        long remainder = maxCounts < 0 ? 0 : maxCounts % accumulativeCounts;
+        double length = maxCounts < 0 || i < maxCounts - remainder ? accumulativeCounts : remainder;
+        for (Group g : groups) {
+            Tensor grad = g.param.grad();
+            if (grad == null) continue;
+            Tensor acc = accumulated.get(g.name);
+            if (acc == null) {
+                acc = g.param.backend().zeros(g.param.shape()).keep(); // persistent: outlives the step's memory scope
+                accumulated.put(g.name, acc);
+            }
+            acc.backend().addInPlace(acc, grad.backend().mulScalar(grad, (float) (1 / length)));
+            g.param.setGrad(null);
+        }
+        if ((i + 1) % accumulativeCounts != 0 && i + 1 != maxCounts) return false;
+        for (Group g : groups) {
+            Tensor acc = accumulated.get(g.name);
+            if (acc != null) g.param.setGrad(acc);
+        }
+        return true;
+    }
+
+    /**
+     * {@code clip_grad_norm_(params, maxGradNorm)}: the L2 norm over every gradient (the norm of the per-tensor
+     * norms); when it exceeds the limit, every gradient is multiplied by {@code max / (norm + 1e-6)}.
+     */
+    private void clipGradients() {
+        double sq = 0;
+        boolean any = false;
+        for (Group g : groups) {
+            Tensor grad = g.param.grad();
+            if (grad == null) continue;
+            sq += grad.backend().dot(grad, grad).item(); // the squared per-tensor norm
+            any = true;
+        }
+        lastGradNorm = any ? Math.sqrt(sq) : Double.NaN; // a skipped step has no norm to log
+        double coef = maxGradNorm / (lastGradNorm + 1e-6);
+        if (!(coef < 1)) return;
+        for (Group g : groups) {
+            Tensor grad = g.param.grad();
+            if (grad != null) g.param.setGrad(grad.backend().mulScalar(grad, (float) coef));
+        }
+    }
+
+    /** Drops every gradient (call before the next forward). */
+    public void zeroGrad() {
+        for (Group g : groups) g.param.setGrad(null);
+    }
+
+    /** The optimizer's state by name (what a checkpoint saves beside the weights). */
+    public abstract Map<String, Tensor> state();
+
+    /** Restores a state saved by {@link #state()}; names of unknown parameters or of another optimizer are errors. */
+    public abstract void loadState(Map<String, Tensor> state);
+
+    /** The groups by parameter name. */
+    protected Map<String, Group> byName() {
+        Map<String, Group> byName = new LinkedHashMap<>();
+        for (Group g : groups) byName.put(g.name, g);
+        return byName;
+    }
+
+    /** A persistent tensor on the parameter's device holding {@code saved}'s values. */
+    protected static Tensor restored(Group g, Tensor saved) {
+        Tensor t = g.param.backend().zeros(g.param.shape()).keep();
+        t.copyFrom(saved);
+        return t;
+    }
+}
