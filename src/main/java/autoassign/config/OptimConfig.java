@@ -65,7 +65,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         } else {
             for (String sgdOnly : List.of("momentum", "nesterov", "dampening"))
                 if (o.has(sgdOnly))
-                    throw o.error(sgdOnly, "is an SGD setting, " + typeName + " has none (to replace a base config's SGD, write the"
+                    throw o.error(sgdOnly, "an SGD setting, which " + typeName + " does not take (to replace a base config's SGD, write the"
                             + " optimizer with _delete_: true)");
             lr = o.positive("lr", o.number("lr", 1e-3)); // torch's defaults
             wd = o.nonNegative("weight_decay", o.number("weight_decay", type == Type.AdamW ? 1e-2 : 0.0));
