@@ -71,7 +71,7 @@ public final class DeviceParityCheck {
         WeightAverage ema = cfg.runtime().ema() == null ? null : new WeightAverage(model, cfg.runtime().ema());
         double[][] out = new double[steps][];
         for (int s = 0; s < steps; s++) {
-            Trainer.StepLosses l = Trainer.step(model, optimizer, b, device, 0.01f);
+            Trainer.StepLosses l = Trainer.step(model, optimizer, b, device, (float) cfg.optimWrapper().lr()); // the config's base rate, no schedule
             out[s] = new double[] {l.pos(), l.neg(), l.center()};
             if (ema != null) ema.afterIteration(s, 0);
         }
