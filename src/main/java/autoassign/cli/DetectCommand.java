@@ -4,6 +4,7 @@ import autoassign.io.AtomicFiles;
 
 import autoassign.api.Detection;
 import autoassign.api.Detector;
+import autoassign.api.SlicedDetection;
 import autoassign.config.ConfigException;
 import autoassign.data.BadImageException;
 import autoassign.data.ImageDecoder;
@@ -34,11 +35,14 @@ import picocli.CommandLine.Spec;
  * {@code detect --config CFG --checkpoint CKPT IMAGE|FOLDER... [--out DIR] [--score-thr 0.3]}: runs the detector on
  * image files (a folder stands for its image files, by name, not recursive, as MMDetection's {@code image_demo.py}
  * takes one) and writes, per image, {@code <name>.json} (COCO-style results list) and {@code <name>.jpg|png} with
- * the boxes, class names and scores drawn.
+ * the boxes, class names and scores drawn. With {@code --patch-size N}, large images are detected patch by patch
+ * and merged ({@link SlicedDetection}: MMDetection's {@code demo/large_image_demo.py}).
  */
 @Command(name = "detect", mixinStandardHelpOptions = true,
         description = {"Detect objects in images: writes <name>.json (COCO-style detections) and <name>.png/.jpg "
-            + "(boxes drawn) per image.", "A bad image gives a one-line error (the others are still processed) and "
+            + "(boxes drawn) per image.", "--patch-size N: sliced inference for large images, as MMDetection's "
+            + "large_image_demo.py (overlapping patches, boxes shifted back, merged by class-aware NMS).",
+            "A bad image gives a one-line error (the others are still processed) and "
             + "exit code 1."})
 public final class DetectCommand implements Callable<Integer> {
 
@@ -63,6 +67,26 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
     String device;
 
+    @Option(names = "--patch-size", paramLabel = "N",
+            description = "detect in overlapping N×N patches and merge them (large_image_demo.py's default: "
+                    + SlicedDetection.DEFAULT_PATCH_SIZE + "); off by default")
+    Integer patchSize;
+
+    @Option(names = "--patch-overlap-ratio", paramLabel = "R",
+            description = "with --patch-size: fraction of a patch shared with its neighbour, 0 <= R < 1 (default: "
+                    + SlicedDetection.DEFAULT_OVERLAP_RATIO + ")")
+    Double patchOverlapRatio;
+
+    @Option(names = "--merge-iou-thr", paramLabel = "T",
+            description = "with --patch-size: IoU of the NMS that merges the patches' boxes (default: "
+                    + SlicedDetection.DEFAULT_MERGE_IOU_THR + ")")
+    Float mergeIouThr;
+
+    @Option(names = "--batch-size", paramLabel = "B",
+            description = "with --patch-size: patches per call, >= 1 (default: 1); accepted as large_image_demo.py's, "
+                    + "whose inference_detector runs a batch's patches one by one, as detect does: B changes nothing")
+    Integer batchSize;
+
     @Spec
     CommandSpec spec;
 
@@ -70,6 +94,10 @@ public final class DetectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter outW = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        String bad = slicingError();
+        if (bad != null) return CliErrors.print(err, bad);
+        double overlap = patchOverlapRatio != null ? patchOverlapRatio : SlicedDetection.DEFAULT_OVERLAP_RATIO;
+        float mergeIou = mergeIouThr != null ? mergeIouThr : SlicedDetection.DEFAULT_MERGE_IOU_THR;
         Detector det;
         try {
             det = Detector.load(config, checkpoint, device);
@@ -96,8 +124,17 @@ public final class DetectCommand implements Callable<Integer> {
                 BufferedImage drawn;
                 List<Detection> kept = new ArrayList<>();
                 BufferedImage original;
+                String patches = "";
                 try (Mat m = ImageDecoder.decode(img)) {
-                    for (Detection d : det.detect(m)) {
+                    List<Detection> all;
+                    if (patchSize == null) {
+                        all = det.detect(m);
+                    } else {
+                        SlicedDetection.Result r = SlicedDetection.detect(det, m, patchSize, overlap, mergeIou);
+                        all = r.detections();
+                        patches = String.format(Locale.ROOT, ", %d patches of %d", r.patches().size(), patchSize);
+                    }
+                    for (Detection d : all) {
                         if (d.score() >= scoreThr) {
                             kept.add(d);
                         }
@@ -110,8 +147,8 @@ public final class DetectCommand implements Callable<Integer> {
                 Path pic = out.resolve(stem + PictureNames.jpgOrPng(img.toString()));
                 writeJson(json, imageId(stem, i + 1), kept);
                 BoxPainter.write(drawn, pic);
-                outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f) -> %s, %s%n", img, kept.size(),
-                        scoreThr, pic, json);
+                outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f%s) -> %s, %s%n", img, kept.size(),
+                        scoreThr, patches, pic, json);
                 outW.flush();
             } catch (BadImageException e) {
                 CliErrors.print(err, e.getMessage());
@@ -126,6 +163,23 @@ public final class DetectCommand implements Callable<Integer> {
             outW.flush();
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    /** What is wrong with the slicing options, or null. */
+    private String slicingError() {
+        if (patchSize == null) {
+            if (patchOverlapRatio != null) return "--patch-overlap-ratio needs --patch-size";
+            if (mergeIouThr != null) return "--merge-iou-thr needs --patch-size";
+            if (batchSize != null) return "--batch-size needs --patch-size";
+            return null;
+        }
+        if (patchSize < 1) return "--patch-size must be >= 1, got " + patchSize;
+        if (patchOverlapRatio != null && !(patchOverlapRatio >= 0 && patchOverlapRatio < 1))
+            return "--patch-overlap-ratio must be in [0, 1), got " + patchOverlapRatio;
+        if (mergeIouThr != null && !(mergeIouThr >= 0 && mergeIouThr <= 1))
+            return "--merge-iou-thr must be in [0, 1], got " + mergeIouThr;
+        if (batchSize != null && batchSize < 1) return "--batch-size must be >= 1, got " + batchSize;
+        return null;
     }
 
     /** The image files directly in a folder, sorted by name (empty when it cannot be listed). */
