@@ -36,6 +36,10 @@ final class CheckpointStore {
     private WeightAverage ema;
 
     /** Where a resumed run continues. */
+    /**
+     * Where a resumed run continues: the 0-based epoch (pass) and the iterations of it already done, and the global
+     * iteration; epoch −1 when only the global iteration is known (the trainer splits it into passes).
+     */
     record Resumed(Path file, int epoch, int iterInEpoch, long globalIter) {}
 
     CheckpointStore(Path dir, int keep) {
@@ -152,8 +156,13 @@ final class CheckpointStore {
         }
     }
 
-    /** Loads model weights and optimizer state from {@code ref} (a path, or "auto" for the newest here). */
-    Resumed resume(String ref, AutoAssignDetector model, Optimizer optimizer) {
+    /**
+     * Loads model weights and optimizer state from {@code ref}: a path (one of the engine's checkpoints, or an
+     * MMEngine {@code .pth} saved while MMDetection trained: {@link MmengineResume}), or "auto" for the newest here.
+     *
+     * @param iterLoop the run is an {@code IterBasedTrainLoop} (how an MMEngine checkpoint's position is read)
+     */
+    Resumed resume(String ref, AutoAssignDetector model, Optimizer optimizer, boolean iterLoop) {
         Path file;
         if ("auto".equals(ref)) {
             List<Path> all = list();
@@ -162,8 +171,9 @@ final class CheckpointStore {
         } else {
             file = Path.of(ref);
         }
-        Path state = stateOf(file);
         if (!Files.isRegularFile(file)) throw new UserError(file + ": no such checkpoint");
+        if (!autoassign.io.Checkpoints.isSafetensors(file)) return MmengineResume.load(file, model, optimizer, ema, iterLoop);
+        Path state = stateOf(file);
         if (!Files.isRegularFile(state))
             throw new UserError(file + ": no optimizer state beside it (" + state.getFileName() + "); use --load-from to start from weights only");
         try {

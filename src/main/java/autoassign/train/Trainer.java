@@ -235,12 +235,14 @@ public final class Trainer {
                         datasetMeta, ckByEpoch ? "epoch" : "iter");
         int startEpoch = 0, skipIters = 0;
         long globalIter = 0;
+        CheckpointStore.Resumed resumed = null;
         if (opt.resume() != null) {
-            CheckpointStore.Resumed r = store.resume(opt.resume(), model, optimizer);
-            startEpoch = r.epoch();
-            skipIters = r.iterInEpoch();
-            globalIter = r.globalIter();
-            out.println("resumed from " + r.file() + " at epoch " + (startEpoch + 1) + ", iteration " + globalIter);
+            resumed = store.resume(opt.resume(), model, optimizer, iterLoop);
+            startEpoch = Math.max(0, resumed.epoch());
+            skipIters = resumed.iterInEpoch();
+            globalIter = resumed.globalIter();
+            out.println("resumed from " + resumed.file() + (resumed.epoch() < 0 ? "" : " at epoch " + (startEpoch + 1))
+                    + ", iteration " + globalIter);
         }
         GradientBuckets buckets = null;
         if (replica != null) {
@@ -270,6 +272,11 @@ public final class Trainer {
              DataLoader loader = new DataLoader(trainSet, DataSources.trainPipeline(cfg), lo)) {
             // MMEngine's len(train_dataloader): every epoch has it (leftover images form the last, smaller batch)
             int epochLength = loader.batchesPerEpoch(0);
+            if (resumed != null && resumed.epoch() < 0) { // only the global iteration is known: its pass and place in it
+                startEpoch = (int) (globalIter / epochLength);
+                skipIters = (int) (globalIter % epochLength);
+                epochsDone = startEpoch;
+            }
             long maxIters = iterLoop ? cfg.runtime().maxIters() : (long) epochs * epochLength;
             // an iteration-based loop runs over as many passes of the data as its iterations need
             int passes = iterLoop ? (int) ((maxIters + epochLength - 1) / epochLength) : epochs;

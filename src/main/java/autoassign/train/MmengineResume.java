@@ -1,0 +1,134 @@
+package autoassign.train;
+
+import autoassign.cli.CliErrors.UserError;
+import autoassign.io.CheckpointException;
+import autoassign.io.ModelWeights;
+import autoassign.io.PthFile;
+import autoassign.io.PthReader;
+import autoassign.io.RawTensor;
+import autoassign.io.StateDicts;
+import autoassign.model.AutoAssignDetector;
+import autoassign.tensor.Tensor;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code train --resume epoch_N.pth} from a checkpoint MMEngine's runner wrote while MMDetection trained
+ * ({@code {meta, state_dict, optimizer, message_hub, param_schedulers}}): the weights, the optimizer's state and
+ * the position, so that a run started in MMDetection continues here.
+ *
+ * <p>torch's {@code optimizer.state_dict()} names tensors by index: the position of the parameter in the
+ * optimizer's param groups, which MMEngine fills in {@code model.named_parameters()} order (one group per
+ * parameter with a {@code paramwise_cfg}, one group of {@code model.parameters()} without), frozen parameters
+ * included. The engine's modules register their parameters in MMDetection's order, so index i is the i-th of
+ * {@link AutoAssignDetector#namedParameters()}; the count and every shape are checked. The learning-rate
+ * schedule is recomputed from the position (MMEngine's {@code param_schedulers} state is not needed for that)
+ * and the message hub is not read.
+ */
+final class MmengineResume {
+    private MmengineResume() {}
+
+    /** True when the file holds what MMEngine's runner saves for resuming (an {@code optimizer} entry). */
+    static boolean isTrainingCheckpoint(Object root) {
+        return root instanceof Map<?, ?> m && m.get("optimizer") instanceof Map<?, ?> && m.get("state_dict") instanceof Map<?, ?>;
+    }
+
+    /**
+     * Loads weights, optimizer state and (with an EMA hook) the average from an MMEngine checkpoint.
+     *
+     * @param iterLoop true in an {@code IterBasedTrainLoop}: the position is the global iteration only (epoch −1 in
+     *                 the result: the trainer splits it into passes once it knows their length); in an epoch loop
+     *                 MMEngine restarts at the beginning of epoch {@code meta.epoch}, and so does the engine
+     */
+    static CheckpointStore.Resumed load(Path file, AutoAssignDetector model, Optimizer optimizer, WeightAverage ema,
+                                        boolean iterLoop) {
+        PthFile pth;
+        try {
+            pth = PthReader.read(file);
+        } catch (CheckpointException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        Object root = pth.root();
+        if (!isTrainingCheckpoint(root))
+            throw new UserError(file + ": no optimizer state in it (not a checkpoint MMEngine saved during training);"
+                    + " use --load-from to start from its weights only");
+        Map<?, ?> top = (Map<?, ?>) root;
+        try {
+            ModelWeights.load(new ModelWeights.Checkpoint(file, StateDicts.find(root), pth.metadata()), model, true);
+        } catch (CheckpointException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        List<String> names = new ArrayList<>(model.namedParameters().keySet());
+        Map<String, Tensor> state = optimizerState(file, (Map<?, ?>) top.get("optimizer"), names, model.namedParameters());
+        try {
+            optimizer.loadState(state);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(file + ": " + e.getMessage(), e);
+        }
+        if (ema != null) {
+            if (!(top.get("ema_state_dict") instanceof Map<?, ?> emaState))
+                throw new UserError(file + ": the config has an EMAHook but the checkpoint has no ema_state_dict");
+            Map<String, RawTensor> raw = StateDicts.stripPrefix(autoassign.io.TensorTree.tensors(emaState), "module.");
+            RawTensor steps = raw.remove("steps");
+            ema.resume(ModelWeights.toTensors(raw), steps == null ? 0 : Math.round(steps.toFloatArray()[0]));
+        }
+        Map<?, ?> meta = top.get("meta") instanceof Map<?, ?> m ? m : Map.of();
+        long epoch = number(file, meta, "epoch"), iter = number(file, meta, "iter");
+        return new CheckpointStore.Resumed(file, iterLoop ? -1 : Math.toIntExact(epoch), 0, iter);
+    }
+
+    private static long number(Path file, Map<?, ?> meta, String key) {
+        if (meta.get(key) instanceof Long l && l >= 0) return l;
+        throw new UserError(file + ": meta." + key + " is missing or not a count (" + meta.get(key) + ")");
+    }
+
+    /**
+     * torch's {@code {state: {index: {...}}, param_groups: [{params: [index, ...]}, ...]}} as the engine's
+     * optimizer state: SGD's {@code momentum_buffer} under the parameter's name, Adam's {@code exp_avg},
+     * {@code exp_avg_sq} and {@code step} under {@code exp_avg.<name>} and so on.
+     */
+    static Map<String, Tensor> optimizerState(Path file, Map<?, ?> optimizer, List<String> names, Map<String, Tensor> params) {
+        int count = 0;
+        if (optimizer.get("param_groups") instanceof List<?> groups)
+            for (Object g : groups)
+                if (g instanceof Map<?, ?> gm && gm.get("params") instanceof List<?> ps) count += ps.size();
+        if (count != names.size())
+            throw new UserError(file + ": the optimizer holds " + count + " parameters, the model has " + names.size()
+                    + " (another model or config?)");
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        if (!(optimizer.get("state") instanceof Map<?, ?> st)) return out;
+        for (Map.Entry<?, ?> e : st.entrySet()) {
+            if (!(e.getKey() instanceof Long idx) || idx < 0 || idx >= names.size() || !(e.getValue() instanceof Map<?, ?> per))
+                throw new UserError(file + ": optimizer.state has an entry " + e.getKey() + " that names no parameter");
+            String name = names.get(Math.toIntExact(idx));
+            int[] shape = params.get(name).shape();
+            for (Map.Entry<?, ?> k : per.entrySet()) {
+                String key = String.valueOf(k.getKey());
+                Object v = k.getValue();
+                switch (key) {
+                    case "momentum_buffer" -> { if (v != null) out.put(name, tensor(file, v, shape, name, key)); }
+                    case "exp_avg", "exp_avg_sq" -> out.put(key + "." + name, tensor(file, v, shape, name, key));
+                    // a 0-dim float tensor since torch 1.12, a Python int before
+                    case "step" -> out.put("step." + name, Tensor.of(new float[] {v instanceof RawTensor t
+                            ? t.toFloatArray()[0] : v instanceof Long l ? l : Float.NaN}, 1));
+                    default -> throw new UserError(file + ": optimizer state '" + key + "' of " + name
+                            + " is not SGD's or Adam's (amsgrad and other optimizers are not supported)");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Tensor tensor(Path file, Object v, int[] shape, String name, String key) {
+        if (!(v instanceof RawTensor t))
+            throw new UserError(file + ": optimizer state " + key + " of " + name + " is not a tensor");
+        if (!java.util.Arrays.equals(t.intShape(), shape))
+            throw new UserError(file + ": optimizer state " + key + " of " + name + " has shape " + java.util.Arrays.toString(t.intShape())
+                    + ", the parameter " + java.util.Arrays.toString(shape) + " (parameters in another order than MMDetection's?)");
+        return Tensor.of(t.toFloatArray(), shape);
+    }
+}

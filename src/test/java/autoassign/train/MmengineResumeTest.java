@@ -1,0 +1,129 @@
+package autoassign.train;
+
+import autoassign.cli.CliErrors.UserError;
+import autoassign.config.Config;
+import autoassign.io.PthWriter;
+import autoassign.io.RawTensor;
+import autoassign.io.Safetensors;
+import autoassign.model.AutoAssignDetector;
+import autoassign.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code --resume} from a checkpoint laid out as MMEngine's runner saves it ({@code meta}, {@code state_dict},
+ * {@code optimizer} as torch's {@code state_dict()}: state by parameter index, param groups of indices): the run
+ * continues exactly as from the engine's own checkpoint of the same moment.
+ */
+class MmengineResumeTest {
+    @TempDir Path tmp;
+
+    private TrainOptions options(Path workDir) {
+        return TrainOptions.defaults().withWorkDir(workDir).withDevice("cpu").withDataRoot(tmp.resolve("data").toString());
+    }
+
+    private static Trainer.Result train(Config cfg, TrainOptions opt) throws Exception {
+        return new Trainer(cfg, opt, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+    }
+
+    /** The engine's epoch checkpoint rewritten as MMEngine's {@code epoch_N.pth}, one param group per parameter. */
+    private static Path asMmengine(Path model, Path out, List<String> paramNames) throws Exception {
+        Safetensors.Contents weights = Safetensors.read(model);
+        Path stateFile = model.resolveSibling(model.getFileName().toString().replace(".safetensors", ".state.safetensors"));
+        Safetensors.Contents momentum = Safetensors.read(stateFile);
+        Map<Long, Object> state = new LinkedHashMap<>();
+        List<Object> groups = new ArrayList<>();
+        for (int i = 0; i < paramNames.size(); i++) {
+            RawTensor buf = momentum.tensors().get(paramNames.get(i));
+            if (buf != null) state.put((long) i, new LinkedHashMap<>(Map.of("momentum_buffer", buf)));
+            Map<String, Object> g = new LinkedHashMap<>();
+            g.put("lr", 0.01);
+            g.put("momentum", 0.9);
+            g.put("params", List.of((long) i));
+            groups.add(g);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("meta", new LinkedHashMap<>(Map.of("epoch", Long.parseLong(momentum.metadata().get("epoch")),
+                "iter", Long.parseLong(momentum.metadata().get("global_iter")), "mmengine_version", "0.10.4")));
+        root.put("state_dict", PthWriter.stateDict(weights.tensors()));
+        root.put("message_hub", new LinkedHashMap<>());
+        root.put("optimizer", new LinkedHashMap<>(Map.of("state", state, "param_groups", groups)));
+        root.put("param_schedulers", List.of());
+        PthWriter.write(out, root);
+        return out;
+    }
+
+    @Test
+    void resumesAnMmengineCheckpointAsItsOwn() throws Exception {
+        Config cfg = TinyTrainConfig.write(tmp);
+        Path straight = tmp.resolve("straight"), first = tmp.resolve("first"), mm = tmp.resolve("mm");
+        train(cfg, options(straight));
+        train(cfg, options(first).withEpochs(1));
+        List<String> names = new ArrayList<>(new AutoAssignDetector(cfg.model(), 0).namedParameters().keySet());
+        Path pth = asMmengine(first.resolve("epoch_1.safetensors"), tmp.resolve("epoch_1.pth"), names);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(cfg, options(mm).withResume(pth.toString()), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        assertEquals(2, r.epochsDone());
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("resumed from " + pth + " at epoch 2"), log.toString(StandardCharsets.UTF_8));
+        Map<String, RawTensor> a = Safetensors.read(straight.resolve("epoch_2.safetensors")).tensors();
+        Map<String, RawTensor> b = Safetensors.read(mm.resolve("epoch_2.safetensors")).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+    }
+
+    private static Map<String, Object> adamState(int[] shape, Object step) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("step", step);
+        s.put("exp_avg", RawTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, new long[] {shape[0], shape[1]}));
+        s.put("exp_avg_sq", RawTensor.ofFloats(new float[] {6, 5, 4, 3, 2, 1}, new long[] {shape[0], shape[1]}));
+        return s;
+    }
+
+    @Test
+    void adamStateByIndexAndItsErrors() {
+        Path f = Path.of("epoch_3.pth");
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        params.put("a.weight", Tensor.zeros(2, 3));
+        params.put("a.bias", Tensor.zeros(2));
+        params.put("b.weight", Tensor.zeros(2, 3));
+        List<String> names = new ArrayList<>(params.keySet());
+        Map<String, Object> opt = new LinkedHashMap<>();
+        opt.put("state", new LinkedHashMap<>(Map.of(2L, adamState(new int[] {2, 3}, RawTensor.ofFloats(new float[] {7}, new long[0])),
+                0L, adamState(new int[] {2, 3}, 4L))));
+        opt.put("param_groups", List.of(Map.of("params", List.of(0L, 1L)), Map.of("params", List.of(2L))));
+        Map<String, Tensor> st = MmengineResume.optimizerState(f, opt, names, params);
+        assertEquals(7f, st.get("step.b.weight").toFloatArray()[0]);
+        assertEquals(4f, st.get("step.a.weight").toFloatArray()[0]);
+        assertArrayEquals(new float[] {6, 5, 4, 3, 2, 1}, st.get("exp_avg_sq.a.weight").toFloatArray());
+        assertEquals(6, st.size());
+
+        opt.put("param_groups", List.of(Map.of("params", List.of(0L, 1L))));
+        String e = assertThrows(UserError.class, () -> MmengineResume.optimizerState(f, opt, names, params)).getMessage();
+        assertEquals("epoch_3.pth: the optimizer holds 2 parameters, the model has 3 (another model or config?)", e);
+
+        opt.put("param_groups", List.of(Map.of("params", List.of(0L, 1L, 2L))));
+        opt.put("state", Map.of(1L, adamState(new int[] {2, 3}, 1L)));
+        e = assertThrows(UserError.class, () -> MmengineResume.optimizerState(f, opt, names, params)).getMessage();
+        assertTrue(e.startsWith("epoch_3.pth: optimizer state exp_avg of a.bias has shape [2, 3], the parameter [2]"), e);
+
+        Map<String, Object> ams = adamState(new int[] {2, 3}, 1L);
+        ams.put("max_exp_avg_sq", RawTensor.ofFloats(new float[6], new long[] {2, 3}));
+        opt.put("state", Map.of(0L, ams));
+        e = assertThrows(UserError.class, () -> MmengineResume.optimizerState(f, opt, names, params)).getMessage();
+        assertTrue(e.contains("'max_exp_avg_sq' of a.weight is not SGD's or Adam's"), e);
+    }
+}
