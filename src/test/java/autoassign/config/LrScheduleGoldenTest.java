@@ -9,15 +9,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * Every case of {@code <goldens>/lr_schedule}: a {@code param_scheduler} list, the run's size, and the learning rate
@@ -28,16 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class LrScheduleGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Stream<Arguments> cases() throws IOException {
-        String d = System.getProperty("goldens.dir");
-        Path dir = (d == null || d.isBlank() ? Paths.get("src/test/resources/goldens") : Paths.get(d)).resolve("lr_schedule");
-        List<Arguments> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> p.toString().endsWith(".json")).sorted()
-                    .forEach(p -> out.add(Arguments.of(p.getFileName().toString(), p)));
-        }
-        assertFalse(out.isEmpty(), "no golden case in " + dir);
-        return out.stream();
+    static Stream<Arguments> cases() {
+        return autoassign.GoldenFiles.jsonCases("lr_schedule");
     }
 
     @ParameterizedTest(name = "{0}")

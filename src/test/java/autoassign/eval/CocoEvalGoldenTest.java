@@ -1,7 +1,6 @@
 package autoassign.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -29,20 +27,8 @@ class CocoEvalGoldenTest {
 
     static final double TOL = 1e-9;
 
-    static Path goldenDir(String sub) {
-        String d = System.getProperty("goldens.dir");
-        return (d == null || d.isBlank() ? Paths.get("src/test/resources/goldens") : Paths.get(d)).resolve(sub);
-    }
-
-    static Stream<Arguments> cases() throws IOException {
-        Path dir = goldenDir("coco_eval");
-        List<Arguments> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> Files.isRegularFile(p.resolve("gt.json"))).sorted()
-                    .forEach(p -> out.add(Arguments.of(p.getFileName().toString(), p)));
-        }
-        assertFalse(out.isEmpty(), "no coco_eval golden cases in " + dir);
-        return out.stream();
+    static Stream<Arguments> cases() {
+        return autoassign.GoldenFiles.cases("coco_eval", p -> Files.isRegularFile(p.resolve("gt.json")));
     }
 
     @ParameterizedTest(name = "{0}")

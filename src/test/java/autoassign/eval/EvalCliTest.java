@@ -24,7 +24,7 @@ import picocli.CommandLine;
 /** The {@code eval} command on a results file: output, json, and the one-line errors for bad input. */
 class EvalCliTest {
 
-    static final Path CASE = CocoEvalGoldenTest.goldenDir("coco_eval").resolve("case1_tiny");
+    static final Path CASE = autoassign.GoldenFiles.folder("coco_eval").resolve("case1_tiny");
 
     @TempDir
     Path tmp;

@@ -8,7 +8,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,7 +17,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,22 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PthGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Path goldenDir() {
-        String g = System.getProperty("goldens.dir");
-        return g != null && !g.isBlank() ? Path.of(g, "pth") : Path.of("src/test/resources/goldens/pth");
-    }
-
-    static Stream<Named<Path>> cases() throws IOException {
-        Path dir = goldenDir();
-        assertTrue(Files.isDirectory(dir), "golden folder " + dir.toAbsolutePath() + " is missing");
+    static Stream<Named<Path>> cases() {
         List<Named<Path>> cases = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.filter(p -> p.getFileName().toString().endsWith(".pth.json")).sorted().forEach(p -> {
-                String sidecar = p.getFileName().toString();
-                cases.add(Named.of(sidecar.substring(0, sidecar.length() - ".json".length()), p));
-            });
+        for (Path p : autoassign.GoldenFiles.entries("pth", p -> p.getFileName().toString().endsWith(".pth.json"))) {
+            String sidecar = p.getFileName().toString();
+            cases.add(Named.of(sidecar.substring(0, sidecar.length() - ".json".length()), p));
         }
-        assertFalse(cases.isEmpty(), "no *.pth.json cases in " + dir.toAbsolutePath());
         return cases.stream();
     }
 

@@ -3,11 +3,7 @@ package autoassign.loss;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 
 /** One case of {@code goldens/autoassign_loss/*.json} (schema in that folder's README). */
@@ -28,21 +24,12 @@ final class LossGoldenCase {
 
     /** Folder of the cases: {@code <goldens.dir>/autoassign_loss}, default the copy in test resources. */
     static Path folder() {
-        String dir = System.getProperty("goldens.dir");
-        return dir == null || dir.isBlank() ? Paths.get("src/test/resources/goldens/autoassign_loss")
-                : Paths.get(dir, "autoassign_loss");
+        return autoassign.GoldenFiles.folder("autoassign_loss");
     }
 
-    static Stream<String> caseFiles() throws IOException {
-        Path f = folder();
-        if (!Files.isDirectory(f)) throw new IllegalStateException("golden folder not found: " + f.toAbsolutePath());
-        List<String> names = new ArrayList<>();
-        try (Stream<Path> s = Files.list(f)) {
-            s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted()
-                    .forEach(p -> names.add(p.getFileName().toString()));
-        }
-        if (names.isEmpty()) throw new IllegalStateException("no *.json case in " + f.toAbsolutePath());
-        return names.stream();
+    static Stream<String> caseFiles() {
+        return autoassign.GoldenFiles.entries("autoassign_loss", p -> p.getFileName().toString().endsWith(".json")).stream()
+                .map(p -> p.getFileName().toString());
     }
 
     static LossGoldenCase load(String fileName) throws IOException {

@@ -1,15 +1,12 @@
 package autoassign.postprocess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -24,20 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class NmsGoldenTest {
 
-    static Path goldenDir(String sub) {
-        String d = System.getProperty("goldens.dir");
-        return (d == null || d.isBlank() ? Paths.get("src/test/resources/goldens") : Paths.get(d)).resolve(sub);
-    }
-
-    static Stream<Arguments> cases() throws IOException {
-        Path dir = goldenDir("nms");
-        List<Arguments> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted()
-                    .forEach(p -> out.add(Arguments.of(p.getFileName().toString(), p)));
-        }
-        assertFalse(out.isEmpty(), "no NMS golden cases in " + dir);
-        return out.stream();
+    static Stream<Arguments> cases() {
+        return autoassign.GoldenFiles.jsonCases("nms");
     }
 
     @ParameterizedTest(name = "{0}")

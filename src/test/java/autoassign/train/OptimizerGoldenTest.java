@@ -8,16 +8,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,16 +32,8 @@ class OptimizerGoldenTest {
      */
     private static final double RTOL = 4e-6;
 
-    static Stream<Arguments> cases() throws IOException {
-        String d = System.getProperty("goldens.dir");
-        Path dir = (d == null || d.isBlank() ? Paths.get("src/test/resources/goldens") : Paths.get(d)).resolve("optimizer");
-        List<Arguments> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> p.toString().endsWith(".json")).sorted()
-                    .forEach(p -> out.add(Arguments.of(p.getFileName().toString(), p)));
-        }
-        assertFalse(out.isEmpty(), "no golden case in " + dir);
-        return out.stream();
+    static Stream<Arguments> cases() {
+        return autoassign.GoldenFiles.jsonCases("optimizer");
     }
 
     private static float[] floats(JsonNode a) {

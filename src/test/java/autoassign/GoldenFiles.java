@@ -1,0 +1,48 @@
+package autoassign;
+
+import org.junit.jupiter.params.provider.Arguments;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * Where the golden tests find their cases: {@code <goldens.dir>/<sub>} when {@code -Dgoldens.dir=DIR} names a
+ * folder laid out like {@code ../shared/goldens}, else the copy in {@code src/test/resources/goldens/<sub>}. Every
+ * case of the folder is read, so more cases can be dropped in without code changes.
+ */
+public final class GoldenFiles {
+    private GoldenFiles() {}
+
+    public static Path folder(String sub) {
+        String d = System.getProperty("goldens.dir");
+        return (d == null || d.isBlank() ? Path.of("src/test/resources/goldens") : Path.of(d)).resolve(sub);
+    }
+
+    /** The folder's entries that {@code accept} takes, sorted by name; an error when there are none. */
+    public static List<Path> entries(String sub, Predicate<Path> accept) {
+        Path dir = folder(sub);
+        if (!Files.isDirectory(dir)) throw new IllegalStateException("golden folder not found: " + dir.toAbsolutePath());
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> out = s.filter(accept).sorted().toList();
+            if (out.isEmpty()) throw new IllegalStateException("no golden case in " + dir.toAbsolutePath());
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@link #entries} as parameterized-test arguments (file name, path). */
+    public static Stream<Arguments> cases(String sub, Predicate<Path> accept) {
+        return entries(sub, accept).stream().map(p -> Arguments.of(p.getFileName().toString(), p));
+    }
+
+    /** Every {@code *.json} file of the folder, as {@link #cases}. */
+    public static Stream<Arguments> jsonCases(String sub) {
+        return cases(sub, p -> p.getFileName().toString().endsWith(".json"));
+    }
+}
