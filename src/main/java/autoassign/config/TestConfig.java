@@ -8,20 +8,37 @@ package autoassign.config;
  * @param scoreThr     threshold on the class probability (0.05)
  * @param iouThreshold {@code nms.iou_threshold} (0.6, class-aware, strict)
  * @param maxPerImg    detections per image (100)
+ * @param softNms      {@code nms.type: soft_nms} with its {@code iou_threshold} (MMCV's default 0.3), {@code sigma}
+ *                     (0.5), {@code min_score} (1e-3) and {@code method} (linear, gaussian or naive); null for nms
  */
-public record TestConfig(int nmsPre, double minBboxSize, double scoreThr, double iouThreshold, int maxPerImg) {
-    public static final TestConfig DEFAULT = new TestConfig(1000, 0, 0.05, 0.6, 100);
+public record TestConfig(int nmsPre, double minBboxSize, double scoreThr, double iouThreshold, int maxPerImg,
+                         autoassign.postprocess.SoftNms softNms) {
+    public static final TestConfig DEFAULT = new TestConfig(1000, 0, 0.05, 0.6, 100, null);
+
+    /** With MMCV's (hard) nms. */
+    public TestConfig(int nmsPre, double minBboxSize, double scoreThr, double iouThreshold, int maxPerImg) {
+        this(nmsPre, minBboxSize, scoreThr, iouThreshold, maxPerImg, null);
+    }
 
     static TestConfig from(ConfigNode n) {
         int nmsPre = n.integer("nms_pre", DEFAULT.nmsPre());
         double minSize = n.number("min_bbox_size", DEFAULT.minBboxSize());
         double thr = n.inRange("score_thr", n.number("score_thr", DEFAULT.scoreThr()), 0, 1);
         ConfigNode nms = n.child("nms");
-        nms.fixed("type", "nms");
-        double iou = nms.inRange("iou_threshold", nms.number("iou_threshold", DEFAULT.iouThreshold()), 0, 1);
+        boolean soft = "soft_nms".equals(nms.choice("type", "nms", "nms", "soft_nms"));
+        double iou = nms.inRange("iou_threshold", nms.number("iou_threshold", soft ? 0.3 : DEFAULT.iouThreshold()), 0, 1);
+        autoassign.postprocess.SoftNms softNms = null;
+        if (soft) {
+            double sigma = nms.positive("sigma", nms.number("sigma", 0.5));
+            double minScore = nms.nonNegative("min_score", nms.number("min_score", 1e-3));
+            String method = nms.choice("method", "linear", "linear", "gaussian", "naive");
+            if (nms.integer("offset", 0) != 0) throw nms.error("offset", "only 0 is supported (MMDetection's boxes have no +1)");
+            softNms = new autoassign.postprocess.SoftNms((float) iou, (float) sigma, (float) minScore,
+                    autoassign.postprocess.SoftNms.Method.of(method));
+        }
         nms.finish();
         int max = n.positive("max_per_img", n.integer("max_per_img", DEFAULT.maxPerImg()));
         n.finish();
-        return new TestConfig(nmsPre, minSize, thr, iou, max);
+        return new TestConfig(nmsPre, minSize, thr, iou, max, softNms);
     }
 }

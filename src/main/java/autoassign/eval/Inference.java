@@ -32,7 +32,7 @@ public final class Inference {
     /** The post-processing settings of a config's {@code model.test_cfg}. */
     public static PostProcessConfig postProcessConfig(TestConfig t) {
         return new PostProcessConfig(t.nmsPre(), (float) t.scoreThr(), (float) t.iouThreshold(), t.maxPerImg(),
-                (float) t.minBboxSize());
+                (float) t.minBboxSize(), t.softNms());
     }
 
     /** Forward pass (no autograd tape) and post-processing of every image of the batch. */
@@ -107,7 +107,8 @@ public final class Inference {
             }
         }
         FusedPostProcess op = Backends.of(dev).fusedPostProcess();
-        return op != null && op.supports(out.numLevels(), cfg.nmsPre(), cfg.minBboxSize()) ? op : null;
+        // the device kernels run MMCV's nms; soft-NMS runs on the host
+        return op != null && cfg.softNms() == null && op.supports(out.numLevels(), cfg.nmsPre(), cfg.minBboxSize()) ? op : null;
     }
 
     /** On the device: only the detections are downloaded. Same rule as {@link PostProcessor} (its twin). */

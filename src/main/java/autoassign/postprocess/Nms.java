@@ -98,18 +98,26 @@ public final class Nms {
         if (n == 0) {
             return new int[0];
         }
+        return nms(shiftByLabel(boxes, labels), scores, iouThr, maxKeep);
+    }
+
+    /**
+     * MMCV's {@code batched_nms} offsets: every box shifted by {@code label * (max + 1)} on all four coordinates
+     * (float32, {@code max} = largest coordinate of all boxes), so that boxes of different labels never overlap.
+     */
+    static float[] shiftByLabel(float[] boxes, int[] labels) {
         float max = Float.NEGATIVE_INFINITY;
         for (float v : boxes) {
             max = Math.max(max, v);
         }
         float step = max + 1f;
         float[] shifted = new float[boxes.length];
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < labels.length; i++) {
             float off = (float) labels[i] * step;
             for (int k = 0; k < 4; k++) {
                 shifted[4 * i + k] = boxes[4 * i + k] + off;
             }
         }
-        return nms(shifted, scores, iouThr, maxKeep);
+        return shifted;
     }
 }

@@ -8,8 +8,14 @@ package autoassign.postprocess;
  * @param iouThr      NMS IoU threshold, compared as float32, strict ({@code IoU > iouThr} suppresses)
  * @param maxPerImg   detections kept per image after NMS
  * @param minBboxSize boxes need width and height strictly greater than this; negative disables the filter
+ * @param softNms     {@code nms.type: soft_nms}: its settings (then {@code iouThr} is unused), or null for MMCV's nms
  */
-public record PostProcessConfig(int nmsPre, float scoreThr, float iouThr, int maxPerImg, float minBboxSize) {
+public record PostProcessConfig(int nmsPre, float scoreThr, float iouThr, int maxPerImg, float minBboxSize, SoftNms softNms) {
+
+    /** With MMCV's (hard) nms. */
+    public PostProcessConfig(int nmsPre, float scoreThr, float iouThr, int maxPerImg, float minBboxSize) {
+        this(nmsPre, scoreThr, iouThr, maxPerImg, minBboxSize, null);
+    }
 
     /** AutoAssign's COCO test config: nms_pre 1000, score_thr 0.05, nms 0.6, max_per_img 100, min_bbox_size 0. */
     public static final PostProcessConfig DEFAULT = new PostProcessConfig(1000, 0.05f, 0.6f, 100, 0f);
@@ -27,6 +33,6 @@ public record PostProcessConfig(int nmsPre, float scoreThr, float iouThr, int ma
     }
 
     public PostProcessConfig withScoreThr(float thr) {
-        return new PostProcessConfig(nmsPre, thr, iouThr, maxPerImg, minBboxSize);
+        return new PostProcessConfig(nmsPre, thr, iouThr, maxPerImg, minBboxSize, softNms);
     }
 }
