@@ -24,21 +24,31 @@ public record TestConfig(int nmsPre, double minBboxSize, double scoreThr, double
         int nmsPre = n.integer("nms_pre", DEFAULT.nmsPre());
         double minSize = n.number("min_bbox_size", DEFAULT.minBboxSize());
         double thr = n.inRange("score_thr", n.number("score_thr", DEFAULT.scoreThr()), 0, 1);
-        ConfigNode nms = n.child("nms");
-        boolean soft = "soft_nms".equals(nms.choice("type", "nms", "nms", "soft_nms"));
-        double iou = nms.inRange("iou_threshold", nms.number("iou_threshold", soft ? 0.3 : DEFAULT.iouThreshold()), 0, 1);
-        autoassign.postprocess.SoftNms softNms = null;
-        if (soft) {
-            double sigma = nms.positive("sigma", nms.number("sigma", 0.5));
-            double minScore = nms.nonNegative("min_score", nms.number("min_score", 1e-3));
-            String method = nms.choice("method", "linear", "linear", "gaussian", "naive");
-            if (nms.integer("offset", 0) != 0) throw nms.error("offset", "only 0 is supported (MMDetection's boxes have no +1)");
-            softNms = new autoassign.postprocess.SoftNms((float) iou, (float) sigma, (float) minScore,
-                    autoassign.postprocess.SoftNms.Method.of(method));
-        }
-        nms.finish();
+        Nms nms = Nms.from(n.child("nms"), DEFAULT.iouThreshold());
         int max = n.positive("max_per_img", n.integer("max_per_img", DEFAULT.maxPerImg()));
         n.finish();
-        return new TestConfig(nmsPre, minSize, thr, iou, max, softNms);
+        return new TestConfig(nmsPre, minSize, thr, nms.iouThreshold(), max, nms.soft());
+    }
+
+    /**
+     * An {@code nms} dict of a {@code test_cfg} or {@code tta_cfg}: {@code type: nms} with its {@code iou_threshold},
+     * or {@code type: soft_nms} with MMCV's defaults (iou_threshold 0.3, sigma 0.5, min_score 1e-3, method linear).
+     */
+    record Nms(double iouThreshold, autoassign.postprocess.SoftNms soft) {
+        static Nms from(ConfigNode nms, double defaultIou) {
+            boolean isSoft = "soft_nms".equals(nms.choice("type", "nms", "nms", "soft_nms"));
+            double iou = nms.inRange("iou_threshold", nms.number("iou_threshold", isSoft ? 0.3 : defaultIou), 0, 1);
+            autoassign.postprocess.SoftNms soft = null;
+            if (isSoft) {
+                double sigma = nms.positive("sigma", nms.number("sigma", 0.5));
+                double minScore = nms.nonNegative("min_score", nms.number("min_score", 1e-3));
+                String method = nms.choice("method", "linear", "linear", "gaussian", "naive");
+                if (nms.integer("offset", 0) != 0) throw nms.error("offset", "only 0 is supported (MMDetection's boxes have no +1)");
+                soft = new autoassign.postprocess.SoftNms((float) iou, (float) sigma, (float) minScore,
+                        autoassign.postprocess.SoftNms.Method.of(method));
+            }
+            nms.finish();
+            return new Nms(iou, soft);
+        }
     }
 }

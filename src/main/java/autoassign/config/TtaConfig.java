@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * {@code tta_model} and {@code tta_pipeline}: what {@code eval --tta} runs (MMDetection's {@code tools/test.py --tta}).
- * {@code tta_model: {type: DetTTAModel, tta_cfg: {nms: {type: nms, iou_threshold}, max_per_img}}};
+ * {@code tta_model: {type: DetTTAModel, tta_cfg: {nms: {type: nms, iou_threshold}, max_per_img}}} (or soft_nms);
  * {@code tta_pipeline: [LoadImageFromFile, {type: TestTimeAug, transforms: [[Resize, ...], [RandomFlip prob 1,
  * RandomFlip prob 0], [LoadAnnotations], [PackDetInputs]]}]}: every combination of one entry per list, in product
  * order. Without them, tools/test.py's defaults: NMS at 0.5, 100 per image, the test pipeline flipped and not.
@@ -16,8 +16,10 @@ import java.util.List;
  * @param maxPerImg detections kept per image (100)
  * @param scales    the Resize scales [w, h] (empty: the test pipeline's)
  * @param flips     the flip choices, in order ([true, false]; [false] without RandomFlip)
+ * @param softNms   {@code tta_cfg.nms} of type soft_nms (then {@code iouThr} is its threshold), or null
  */
-public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales, List<Boolean> flips) {
+public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales, List<Boolean> flips,
+                        autoassign.postprocess.SoftNms softNms) {
     public TtaConfig {
         scales = List.copyOf(scales);
         flips = List.copyOf(flips);
@@ -30,20 +32,20 @@ public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales
         for (List<Integer> wh : s)
             for (boolean f : flips)
                 v.add(new TestTimeAug.Variant(Math.max(wh.get(0), wh.get(1)), Math.min(wh.get(0), wh.get(1)), f));
-        return new TestTimeAug(v, (float) iouThr, maxPerImg);
+        return new TestTimeAug(v, (float) iouThr, maxPerImg, softNms);
     }
 
     static TtaConfig from(ConfigNode root) {
         double iou = 0.5;
         int max = 100;
+        autoassign.postprocess.SoftNms soft = null;
         if (root.has("tta_model")) {
             ConfigNode m = root.child("tta_model");
             m.fixed("type", "DetTTAModel");
             ConfigNode c = m.child("tta_cfg");
-            ConfigNode nms = c.child("nms");
-            nms.fixed("type", "nms");
-            iou = nms.inRange("iou_threshold", nms.number("iou_threshold", 0.5), 0, 1);
-            nms.finish();
+            TestConfig.Nms nms = TestConfig.Nms.from(c.child("nms"), 0.5);
+            iou = nms.iouThreshold();
+            soft = nms.soft();
             max = c.positive("max_per_img", c.integer("max_per_img", 100));
             c.finish();
             m.finish();
@@ -67,7 +69,7 @@ public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales
             }
             if (!seen) throw root.error("tta_pipeline", "needs a TestTimeAug step");
         }
-        return new TtaConfig(iou, max, scales, flips);
+        return new TtaConfig(iou, max, scales, flips, soft);
     }
 
     /** Reads TestTimeAug's lists: Resize scales into {@code scales}; returns the flip choices. */

@@ -2,6 +2,7 @@ package autoassign.eval;
 
 import autoassign.postprocess.Detections;
 import autoassign.postprocess.Nms;
+import autoassign.postprocess.SoftNms;
 
 import java.util.List;
 
@@ -9,14 +10,19 @@ import java.util.List;
  * Test-time augmentation as MMDetection's {@code tools/test.py --tta}: the model runs on every variant of an image
  * (a {@code TestTimeAug} pipeline: each Resize scale × flipped / not flipped, in that product order), each variant is
  * post-processed as usual and brought back to the original image, and {@code DetTTAModel} merges them: all
- * detections concatenated in variant order, class-aware NMS at {@code iouThr} (MMCV {@code batched_nms}), the first
- * {@code maxPerImg} kept.
+ * detections concatenated in variant order, class-aware NMS at {@code iouThr} (MMCV {@code batched_nms}; or
+ * soft-NMS), the first {@code maxPerImg} kept.
  *
  * @param variants  the images the model sees (a scale of 0: the test pipeline's)
  * @param iouThr    {@code tta_model.tta_cfg.nms.iou_threshold} (0.5)
  * @param maxPerImg {@code tta_model.tta_cfg.max_per_img} (100)
+ * @param softNms   {@code tta_cfg.nms} of type soft_nms, or null
  */
-public record TestTimeAug(List<Variant> variants, float iouThr, int maxPerImg) {
+public record TestTimeAug(List<Variant> variants, float iouThr, int maxPerImg, SoftNms softNms) {
+    public TestTimeAug(List<Variant> variants, float iouThr, int maxPerImg) {
+        this(variants, iouThr, maxPerImg, null);
+    }
+
     public TestTimeAug {
         variants = List.copyOf(variants);
         if (variants.isEmpty()) throw new IllegalArgumentException("test-time augmentation needs at least one variant");
@@ -44,6 +50,6 @@ public record TestTimeAug(List<Variant> variants, float iouThr, int maxPerImg) {
             System.arraycopy(d.labels(), 0, labels, k, d.size());
             k += d.size();
         }
-        return new Detections(boxes, scores, labels).select(Nms.batchedNms(boxes, scores, labels, iouThr, maxPerImg));
+        return Nms.classAware(new Detections(boxes, scores, labels), iouThr, softNms, maxPerImg);
     }
 }

@@ -102,6 +102,18 @@ public final class Nms {
     }
 
     /**
+     * MMCV's {@code batched_nms} with {@code nms_cfg} type nms ({@code soft == null}: kept boxes keep their scores) or
+     * soft_nms (the kept boxes carry their decayed scores, as MMDetection copies {@code dets[:, -1]} back), then the
+     * first {@code maxKeep}.
+     */
+    public static Detections classAware(Detections all, float iouThr, SoftNms soft, int maxKeep) {
+        if (soft == null) return all.select(batchedNms(all.boxes(), all.scores(), all.labels(), iouThr, maxKeep));
+        SoftNms.Kept k = soft.batched(all.boxes(), all.scores(), all.labels()).first(maxKeep);
+        Detections kept = all.select(k.indices());
+        return new Detections(kept.boxes(), k.scores(), kept.labels());
+    }
+
+    /**
      * MMCV's {@code batched_nms} offsets: every box shifted by {@code label * (max + 1)} on all four coordinates
      * (float32, {@code max} = largest coordinate of all boxes), so that boxes of different labels never overlap.
      */

@@ -153,14 +153,8 @@ public final class PostProcessor {
         }
         Detections all = new Detections(java.util.Arrays.copyOf(boxes, 4 * m), java.util.Arrays.copyOf(probs, m),
                 java.util.Arrays.copyOf(labels, m));
-        // 6. class-aware NMS, cap
-        if (cfg.softNms() != null) { // decayed scores replace the probabilities (MMDetection: results.scores = dets[:, -1])
-            SoftNms.Kept k = cfg.softNms().batched(all.boxes(), all.scores(), all.labels()).first(cfg.maxPerImg());
-            Detections kept = all.select(k.indices());
-            return new Detections(kept.boxes(), k.scores(), kept.labels());
-        }
-        int[] kept = Nms.batchedNms(all.boxes(), all.scores(), all.labels(), cfg.iouThr(), cfg.maxPerImg());
-        return all.select(kept);
+        // 6. class-aware NMS (or soft-NMS), cap
+        return Nms.classAware(all, cfg.iouThr(), cfg.softNms(), cfg.maxPerImg());
     }
 
     private static float clamp(float v, float hi) {

@@ -75,6 +75,21 @@ class SoftNmsTest {
         assertEquals(LINEAR, cfg.withScoreThr(0.3f).softNms());
     }
 
+    @Test
+    void testTimeAugmentationMergesWithSoftNms() throws Exception {
+        String text = Files.readString(Path.of("configs/autoassign_r50-caffe_fpn_1x_coco.yaml"));
+        autoassign.eval.TestTimeAug tta = ConfigLoader.parse(text, "configs/x.yaml", List.of(
+                "tta_model={type: DetTTAModel, tta_cfg: {nms: {type: soft_nms, iou_threshold: 0.5, method: gaussian}, max_per_img: 100}}"))
+                .tta().testTimeAug();
+        assertEquals(new SoftNms(0.5f, 0.5f, 1e-3f, SoftNms.Method.GAUSSIAN), tta.softNms());
+        // the same box from the two variants: the second decays by exp(−1/0.5) instead of disappearing
+        Detections a = new Detections(new float[] {0, 0, 10, 10}, new float[] {0.9f}, new int[] {3});
+        Detections b = new Detections(new float[] {0, 0, 10, 10}, new float[] {0.8f}, new int[] {3});
+        Detections merged = tta.merge(List.of(a, b));
+        assertArrayEquals(new float[] {0.9f, 0.8f * (float) Math.exp(-1f / 0.5f)}, merged.scores());
+        assertEquals(1, new autoassign.eval.TestTimeAug(tta.variants(), 0.5f, 100).merge(List.of(a, b)).size()); // nms
+    }
+
     private static TestConfig testCfg(String nms) throws Exception {
         String text = Files.readString(Path.of("configs/autoassign_r50-caffe_fpn_1x_coco.yaml"));
         return ConfigLoader.parse(text, "configs/x.yaml", List.of("model.test_cfg.nms=" + nms)).model().testCfg();
