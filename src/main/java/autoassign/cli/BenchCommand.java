@@ -15,14 +15,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code bench}: times inference or a training step of a config on random input (see docs/performance.md). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Times inference or one training step on random images (median and peak memory).",
-                "Inference = forward + post-processing; training step = forward, loss, backward, SGD.",
+                "Inference = forward + post-processing; training step = forward, loss, backward, the config's optimizer.",
                 "The images are put on the device once, before the runs (as the PyTorch script does)."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "CFG", defaultValue = TrainCommand.DEFAULT_CONFIG,
@@ -46,6 +45,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "OUT", description = "write {mode, size, batch, device, median_ms, runs_ms, peak_mem_mb}")
     Path json;
 
+    @picocli.CommandLine.Mixin
+    ConfigOverrides overrides = new ConfigOverrides();
+
     @Override
     public Integer call() throws Exception {
         StepBenchmark.Mode m;
@@ -63,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new CliErrors.UserError("--size must be HxW, e.g. 800x1216, got " + size);
         }
         if (batch < 1 || runs < 1 || warmup < 0) throw new CliErrors.UserError("--batch and --runs must be >= 1, --warmup >= 0");
-        Config cfg = ConfigLoader.loadNamed(config, List.of());
+        Config cfg = ConfigLoader.loadNamed(config, overrides.values());
         autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
         Device dev = DeviceSelector.select(device, System.err::println);
         StepBenchmark.Result r = StepBenchmark.run(cfg, m, h, w, batch, warmup, runs, dev);
