@@ -1,5 +1,8 @@
 package autoassign.config;
 
+import autoassign.data.ResizeStep;
+import autoassign.data.Transform;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,24 +11,29 @@ import java.util.List;
  * Accepted steps: {@code LoadImageFromFile}, {@code LoadAnnotations} ({@code with_bbox: true}),
  * {@code Resize} ({@code scale: [w, h]}, {@code keep_ratio}), in training pipelines also the multi-scale
  * {@code RandomResize} ({@code scale: [[w, h], [w, h]]}: each edge drawn between the two) and
- * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), {@code RandomFlip} ({@code prob},
- * horizontal), {@code PackDetInputs}. One resize step per pipeline, with {@code keep_ratio: true}.
+ * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), the augmentations {@code RandomFlip}
+ * ({@code prob}, {@code direction}), {@code RandomCrop} and {@code PhotoMetricDistortion} ({@link TransformConfig}),
+ * and {@code PackDetInputs}. One resize step per pipeline, with {@code keep_ratio: true}; the per-image steps run in
+ * the listed order ({@link #transforms()}).
  *
  * @param steps     the step types in order
  * @param scale     Resize {@code scale} as MMDetection writes it, (w, h) = (1333, 800); with keep_ratio it is
  *                  (long edge, short edge) limits; for a multi-scale step its first scale
- * @param flipProb  RandomFlip {@code prob} (0 when there is no RandomFlip)
+ * @param flipProb  the probability that RandomFlip flips, in any direction (0 when there is no RandomFlip)
  * @param scales    the multi-scale step's scales (the two ends of a RandomResize range), or empty for Resize
  * @param scaleRange true for RandomResize, false for RandomChoiceResize (and Resize)
  * @param ratioRange RandomResize's {@code ratio_range} [lo, hi] (with one {@code scale}), or empty
+ * @param transforms the per-image steps after decoding, in the listed order: the resize step, and in a training
+ *                   pipeline its RandomFlip, RandomCrop and PhotoMetricDistortion
  */
 public record PipelineConfig(List<String> steps, List<Integer> scale, double flipProb, List<List<Integer>> scales,
-                             boolean scaleRange, List<Double> ratioRange) {
+                             boolean scaleRange, List<Double> ratioRange, List<Transform> transforms) {
     public PipelineConfig {
         steps = List.copyOf(steps);
         scale = List.copyOf(scale);
         scales = List.copyOf(scales);
         ratioRange = List.copyOf(ratioRange);
+        transforms = List.copyOf(transforms);
     }
 
     /** Resize {@code keep_ratio}: always true (only that is accepted). */
@@ -54,9 +62,10 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         List<List<Integer>> scales = List.of();
         boolean scaleRange = false;
         List<Double> ratioRange = List.of();
+        List<Transform> transforms = new ArrayList<>();
         for (ConfigNode s : list) {
             String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomResize",
-                    "RandomChoiceResize", "RandomFlip", "PackDetInputs");
+                    "RandomChoiceResize", "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
             if (steps.contains(type)) throw s.error("type", "step " + type + " appears twice");
             switch (type) {
@@ -74,6 +83,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                 case "Resize" -> {
                     if (scale != null) throw s.error("type", "one resize step per pipeline");
                     scale = keepRatioScale(s);
+                    transforms.add(ResizeStep.INSTANCE);
                 }
                 case "RandomResize", "RandomChoiceResize" -> {
                     if (!train) throw s.error("type", type + " only belongs in a training pipeline");
@@ -100,11 +110,17 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     if (!s.bool("keep_ratio", true)) throw s.error("keep_ratio", "only true is supported");
                     scale = scales.get(0);
                     scaleRange = range;
+                    transforms.add(ResizeStep.INSTANCE);
                 }
-                case "RandomFlip" -> {
-                    if (!train) throw s.error("type", "RandomFlip only belongs in a training pipeline");
-                    flip = s.inRange("prob", s.number("prob", 0.5), 0, 1);
-                    s.choice("direction", "horizontal", "horizontal");
+                case "RandomFlip", "RandomCrop", "PhotoMetricDistortion" -> {
+                    if (!train) throw s.error("type", type + " only belongs in a training pipeline");
+                    Transform t = switch (type) {
+                        case "RandomFlip" -> TransformConfig.flip(s);
+                        case "RandomCrop" -> TransformConfig.crop(s);
+                        default -> TransformConfig.photometric(s);
+                    };
+                    if (t instanceof autoassign.data.RandomFlip f) flip = f.totalProb();
+                    transforms.add(t);
                 }
                 case "PackDetInputs" -> s.raw("meta_keys"); // accepted, informational
                 default -> { }
@@ -113,7 +129,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
             steps.add(type);
         }
         if (scale == null) throw parent.error(key, "needs a Resize step");
-        return new PipelineConfig(steps, scale, flip, scales, scaleRange, ratioRange);
+        return new PipelineConfig(steps, scale, flip, scales, scaleRange, ratioRange, transforms);
     }
 
     /** A {@code Resize} step's {@code scale: [w, h]} (two positive sizes) with {@code keep_ratio: true}, the only kind. */

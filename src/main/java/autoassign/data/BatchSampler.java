@@ -111,8 +111,6 @@ public final class BatchSampler {
     public static boolean flipDecision(long seed, int epoch, int position, double prob) {
         if (prob <= 0) return false;
         if (prob >= 1) return true;
-        long z = SeededDraw.mix(seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + position * 0x94D049BB133111EBL
-                + 0x2545F4914F6CDD1DL);
-        return SeededDraw.unit(z) < prob;
+        return SampleDraws.of(seed, epoch, position).flipUnit() < prob;
     }
 }

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Threaded loader: worker threads decode and transform whole batches ahead of the trainer, at most
  * {@code prefetch} batches in flight (a bounded queue); batches come out in sampler order, so an epoch
- * is identical for any number of workers (flip decisions depend only on seed, epoch and position).
+ * is identical for any number of workers (every random draw depends only on seed, epoch, position and re-sample
+ * attempt, {@link SampleDraws}).
  *
  * <p>Bad images (missing, truncated, undecodable) are warned about once, counted, skipped for the rest
  * of the run, and left out of their batch (a batch whose images all failed is left out); the loader never
@@ -31,6 +32,9 @@ public final class DataLoader implements AutoCloseable {
     private final BatchSampler sampler;
     private final ExecutorService pool;
     private final Set<Integer> badImages = ConcurrentHashMap.newKeySet();
+
+    /** MMEngine's {@code max_refetch}: re-samples of a position before giving up. */
+    static final int MAX_REFETCH = 1000;
 
     public DataLoader(CocoDataset dataset, PipelineOptions pipelineOptions, LoaderOptions options) {
         this.dataset = dataset;
@@ -72,21 +76,46 @@ public final class DataLoader implements AutoCloseable {
             int idx = indices[k];
             if (badImages.contains(idx)) continue;
             int position = (firstPosition + k) * options.worldSize() + options.rank();
-            boolean flip = BatchSampler.flipDecision(options.seed(), epoch, position, pipeline.options().flipProb());
-            int[] scale = pipeline.options().scaleAt(options.seed(), epoch, position);
-            try {
-                ok.add(pipeline.prepare(dataset, idx, flip, scale[0], scale[1]));
-            } catch (BadImageException e) {
-                if (badImages.add(idx))
-                    dataset.issues().warn(e.kind(), e.getMessage() + " (image id " + dataset.get(idx).id() + "), image skipped");
-            } catch (RuntimeException e) {
-                if (badImages.add(idx))
-                    dataset.issues().warn(DataIssue.IMAGE_CORRUPT, dataset.imagePath(dataset.get(idx)) + ": cannot load image ("
-                            + e.getClass().getSimpleName() + ": " + CocoJson.oneLine(e.getMessage()) + ") (image id "
-                            + dataset.get(idx).id() + "), image skipped");
-            }
+            PreparedImage p = prepareAt(idx, SampleDraws.of(options.seed(), epoch, position));
+            if (p != null) ok.add(p);
         }
         return ok.isEmpty() ? null : pipeline.collate(ok);
+    }
+
+    /**
+     * The image of one position, re-sampled as MMEngine's {@code BaseDataset.__getitem__} does when a transform
+     * returns None (a RandomCrop that kept no box): another index drawn uniformly from the whole dataset, with fresh
+     * draws, at most {@link #MAX_REFETCH} times. Null when the position's own image cannot be read (it is left out, as
+     * always); an unreadable replacement is skipped for the next draw.
+     */
+    private PreparedImage prepareAt(int idx, SampleDraws draws) {
+        int cur = idx;
+        for (SampleDraws d = draws; ; d = d.next()) {
+            if (d.attempt() > 0) {
+                if (d.attempt() > MAX_REFETCH)
+                    throw new DataException(dataset.imagePath(dataset.get(idx)) + ": the pipeline rejected this image and "
+                            + MAX_REFETCH + " others drawn for its place (RandomCrop kept no box each time); use a larger"
+                            + " crop_size or allow_negative_crop: true");
+                cur = d.otherIndex(dataset.size());
+                if (badImages.contains(cur)) continue;
+            }
+            try {
+                PreparedImage p = pipeline.prepare(dataset, cur, d);
+                if (p != null) return p;
+            } catch (BadImageException e) {
+                if (badImages.add(cur))
+                    dataset.issues().warn(e.kind(), e.getMessage() + " (image id " + dataset.get(cur).id() + "), image skipped");
+                if (d.attempt() == 0) return null;
+            } catch (DataException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                if (badImages.add(cur))
+                    dataset.issues().warn(DataIssue.IMAGE_CORRUPT, dataset.imagePath(dataset.get(cur)) + ": cannot load image ("
+                            + e.getClass().getSimpleName() + ": " + CocoJson.oneLine(e.getMessage()) + ") (image id "
+                            + dataset.get(cur).id() + "), image skipped");
+                if (d.attempt() == 0) return null;
+            }
+        }
     }
 
     @Override public void close() {
@@ -138,6 +167,7 @@ public final class DataLoader implements AutoCloseable {
                     } catch (ExecutionException e) {
                         Throwable c = e.getCause();
                         if (c instanceof Error err) throw err;
+                        if (c instanceof DataException de) throw de;
                         throw new IllegalStateException("data loader failed on batch " + b + ": " + c, c);
                     }
                 }

@@ -6,24 +6,24 @@ import org.bytedeco.opencv.opencv_core.Size;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.bytedeco.opencv.global.opencv_core.flip;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import org.bytedeco.opencv.global.opencv_imgproc;
 
 /**
- * The per-image pipeline (decode → keep-ratio resize → horizontal flip, AA_1 §4–§6) and the batch
- * preprocessor (float conversion, mean / std, zero padding to a multiple of 32, AA_1 §7).
- * Stateless and thread-safe.
+ * The per-image pipeline (decode, then the config's steps in their order: keep-ratio resize, flips, crops, photometric
+ * distortion; AA_1 §4–§6 for the recipe's resize → horizontal flip) and the batch preprocessor (float conversion,
+ * mean / std, zero padding to a multiple of 32, AA_1 §7). Stateless and thread-safe.
  */
 public final class Pipeline {
     private final PipelineOptions options;
     private final float[][] lut = new float[3][256];
     private final float[] mean;
+    private final float[] std;
     private final boolean unitStd;
 
     public Pipeline(PipelineOptions options) {
         this.options = options;
-        float[] std = options.std();
+        this.std = options.std();
         this.mean = options.mean();
         this.unitStd = std[0] == 1f && std[1] == 1f && std[2] == 1f;
         for (int c = 0; c < 3; c++)
@@ -32,44 +32,79 @@ public final class Pipeline {
 
     public PipelineOptions options() { return options; }
 
-    /** Decodes and transforms image {@code index} of {@code dataset}. */
+    /**
+     * Decodes and transforms image {@code index} with the random draws of its place in a training epoch. Null when a
+     * RandomCrop kept no box (MMDetection's transform returns None): the caller re-samples ({@link DataLoader}).
+     */
+    public PreparedImage prepare(CocoDataset dataset, int index, SampleDraws draws) throws BadImageException {
+        ImageRecord rec = dataset.get(index);
+        try (Mat img = decode(dataset, rec)) {
+            return run(img, rec, index, draws, null, null, true);
+        }
+    }
+
+    /** As {@link #prepare(CocoDataset, int, SampleDraws)} on an already decoded BGR 8UC3 image (not modified). */
+    public PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, SampleDraws draws) {
+        return run(bgr, rec, datasetIndex, draws, null, null, true);
+    }
+
+    /** Decodes and transforms image {@code index} of {@code dataset}, flipped horizontally or not. */
     public PreparedImage prepare(CocoDataset dataset, int index, boolean flip) throws BadImageException {
         return prepare(dataset, index, flip, options.scaleLong(), options.scaleShort());
     }
 
-    /** As {@link #prepare(CocoDataset, int, boolean)} with a keep-ratio resize to this (long, short) scale. */
+    /**
+     * As {@link #prepare(CocoDataset, int, boolean)} with a keep-ratio resize to this (long, short) scale: the flip and
+     * the scale are given, other random steps are drawn as the first try of position {@code index} of epoch 0, seed 0,
+     * and a crop is kept even when it holds no box (never null).
+     */
     public PreparedImage prepare(CocoDataset dataset, int index, boolean flip, int scaleLong, int scaleShort) throws BadImageException {
         ImageRecord rec = dataset.get(index);
-        try (Mat img = ImageDecoder.decode(dataset.imagePath(rec))) {
-            if (img.rows() != rec.height() || img.cols() != rec.width())
-                dataset.issues().warn(DataIssue.IMAGE_SIZE_MISMATCH, dataset.imagePath(rec) + ": decoded size " + img.cols() + "x"
-                        + img.rows() + " differs from the json record " + rec.width() + "x" + rec.height() + " (image " + rec.id()
-                        + "), decoded size used");
-            return prepare(img, rec, index, flip, scaleLong, scaleShort);
+        try (Mat img = decode(dataset, rec)) {
+            return run(img, rec, index, SampleDraws.of(0, 0, index), flip, new int[] {scaleLong, scaleShort}, false);
         }
     }
 
     /** Transforms an already decoded BGR 8UC3 image (not modified) with the annotations of {@code rec}. */
     public PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, boolean flip) {
-        return prepare(bgr, rec, datasetIndex, flip, options.scaleLong(), options.scaleShort());
+        return run(bgr, rec, datasetIndex, SampleDraws.of(0, 0, datasetIndex), flip,
+                new int[] {options.scaleLong(), options.scaleShort()}, false);
     }
 
-    private PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, boolean flip, int scaleLong, int scaleShort) {
-        ResizeGeometry g = ResizeGeometry.keepRatio(bgr.rows(), bgr.cols(), scaleLong, scaleShort);
-        byte[] pixels;
-        try (Mat resized = resize(bgr, g)) {
-            if (flip) flip(resized, resized, 1);
-            pixels = ImageDecoder.pixels(resized);
+    private static Mat decode(CocoDataset dataset, ImageRecord rec) throws BadImageException {
+        Mat img = ImageDecoder.decode(dataset.imagePath(rec));
+        if (img.rows() != rec.height() || img.cols() != rec.width())
+            dataset.issues().warn(DataIssue.IMAGE_SIZE_MISMATCH, dataset.imagePath(rec) + ": decoded size " + img.cols() + "x"
+                    + img.rows() + " differs from the json record " + rec.width() + "x" + rec.height() + " (image " + rec.id()
+                    + "), decoded size used");
+        return img;
+    }
+
+    /**
+     * The steps in order. {@code flip} / {@code scale}, when given, replace the RandomFlip's and the Resize's draws (a
+     * given flip is horizontal, and happens at the end when the pipeline has no RandomFlip: test-time flips).
+     */
+    private PreparedImage run(Mat bgr, ImageRecord rec, int datasetIndex, SampleDraws draws, Boolean flip, int[] scale,
+                              boolean mayReject) {
+        try (TransformState s = new TransformState(bgr, rec)) {
+            boolean flipDone = false;
+            for (Transform t : options.transforms()) {
+                if (t instanceof ResizeStep) {
+                    int[] sc = scale != null ? scale : draws.scale(options);
+                    s.resize(sc[0], sc[1]);
+                } else if (t instanceof RandomFlip f) {
+                    FlipDirection d = flip != null ? (flip ? FlipDirection.HORIZONTAL : null) : f.choose(draws.flipUnit());
+                    if (d != null) s.flip(d);
+                    flipDone = true;
+                } else if (t instanceof RandomCrop c) {
+                    if (!s.crop(c, draws) && mayReject) return null;
+                } else if (t instanceof PhotoMetricDistortion p) {
+                    s.photometric(p.draw(draws));
+                }
+            }
+            if (!flipDone && flip != null && flip) s.flip(FlipDirection.HORIZONTAL);
+            return s.result(rec, datasetIndex);
         }
-        float[] boxes = scaleBoxes(rec.boxes(), g);
-        float[] crowd = scaleBoxes(rec.crowdBoxes(), g);
-        if (flip) {
-            flipBoxes(boxes, g.newW());
-            flipBoxes(crowd, g.newW());
-        }
-        ImageMeta meta = new ImageMeta(rec.id(), rec.fileName(), datasetIndex, g.oriH(), g.oriW(), g.newH(), g.newW(),
-                g.scaleW(), g.scaleH(), flip, 0, 0);
-        return new PreparedImage(meta, pixels, new GroundTruth(boxes, rec.labels().clone(), crowd, rec.crowdLabels().clone()));
     }
 
     /** OpenCV {@code resize(INTER_LINEAR)} to the geometry's size (AA_1 §10); returns a new Mat. */
@@ -98,14 +133,7 @@ public final class Pipeline {
     private static float clamp(float v, float hi) { return v < 0 ? 0f : (v > hi ? hi : v); }
 
     /** In place: {@code x1' = W - x2, x2' = W - x1} with {@code W} the resized, unpadded width (AA_1 §6). */
-    public static void flipBoxes(float[] boxes, int width) {
-        float w = width;
-        for (int i = 0; i + 3 < boxes.length; i += 4) {
-            float x1 = boxes[i];
-            boxes[i] = w - boxes[i + 2];
-            boxes[i + 2] = w - x1;
-        }
-    }
+    public static void flipBoxes(float[] boxes, int width) { FlipDirection.HORIZONTAL.flipBoxes(boxes, width, 0); }
 
     /** Padded size: {@code ceil(v / d) * d}. */
     public static int padTo(int v, int divisor) { return (v + divisor - 1) / divisor * divisor; }
@@ -131,7 +159,8 @@ public final class Pipeline {
         int plane = hb * wb;
         for (int i = 0; i < b; i++) {
             PreparedImage p = images.get(i);
-            normalizeInto(p.pixels(), p.meta().imgH(), p.meta().imgW(), data, i * 3 * plane, hb, wb);
+            if (p.values() != null) normalizeInto(p.values(), p.meta().imgH(), p.meta().imgW(), data, i * 3 * plane, hb, wb);
+            else normalizeInto(p.pixels(), p.meta().imgH(), p.meta().imgW(), data, i * 3 * plane, hb, wb);
             metas.add(p.meta().withPad(hb, wb));
             gts.add(p.gt());
         }
@@ -163,6 +192,20 @@ public final class Pipeline {
                 dst[d1 + x] = l1[px[s + 1] & 0xFF];
                 dst[d2 + x] = l2[px[s + 2] & 0xFF];
             }
+        }
+    }
+
+    /** As {@link #normalizeInto(byte[], int, int, float[], int, int, int)} for float32 pixels: {@code (x - mean) / std} in float32. */
+    void normalizeInto(float[] px, int h, int w, float[] dst, int base, int hb, int wb) {
+        int plane = hb * wb;
+        for (int y = 0; y < h; y++) {
+            int s = y * w * 3;
+            int d0 = base + y * wb;
+            for (int x = 0; x < w; x++, s += 3)
+                for (int c = 0; c < 3; c++) {
+                    float v = px[s + c] - mean[c];
+                    dst[d0 + c * plane + x] = unitStd ? v : v / std[c];
+                }
         }
     }
 }

@@ -73,8 +73,12 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
     }
 
     /** The (long, short) keep-ratio limits of the image at {@code position} of {@code epoch}. */
-    public int[] pick(long seed, int epoch, int position) {
-        long z = SeededDraw.mix(seed * 0xD1B54A32D192ED03L + epoch * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x632BE59BD9B4E019L);
+    public int[] pick(long seed, int epoch, int position) { return pick(seed, epoch, position, 0); }
+
+    /** As {@link #pick(long, int, int)} for a re-sample of the position ({@link SampleDraws#attempt()}; 0 adds nothing). */
+    public int[] pick(long seed, int epoch, int position, int attempt) {
+        long z = SeededDraw.mix(seed * 0xD1B54A32D192ED03L + epoch * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x632BE59BD9B4E019L
+                + attempt * 0x94D049BB133111EBL);
         int w, h;
         if (byRatio()) {
             double ratio = ratioLo + SeededDraw.unit(z) * (ratioHi - ratioLo); // [lo, hi), as random_sample()

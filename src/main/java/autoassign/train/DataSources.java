@@ -133,11 +133,11 @@ public final class DataSources {
         return Files.isRegularFile(p) ? p : dataset.annotationFile();
     }
 
-    /** The train pipeline of a config: its Resize scale, flip probability and the model's data preprocessor. */
+    /** The train pipeline of a config: its Resize scale, its steps in order and the model's data preprocessor. */
     public static PipelineOptions trainPipeline(Config cfg) {
         var dp = cfg.model().dataPreprocessor();
         var pc = cfg.trainDataloader().dataset().pipeline();
         return new PipelineOptions(pc.scaleLong(), pc.scaleShort(), pc.flipProb(), dp.meanArray(), dp.stdArray(),
-                dp.padSizeDivisor()).withMultiScale(pc.multiScale());
+                dp.padSizeDivisor()).withMultiScale(pc.multiScale()).withTransforms(pc.transforms());
     }
 }

@@ -1,0 +1,61 @@
+package autoassign.data;
+
+/**
+ * The random draws of one image in a training epoch. Each is a seeded hash ({@link SeededDraw}) of (seed, epoch,
+ * position in the epoch's stream, attempt, transform, draw number), so it depends neither on threads or workers nor
+ * on what was drawn before, and a resumed run draws the same.
+ *
+ * <p>{@code attempt} counts MMEngine's re-samples: when a RandomCrop keeps no box, the dataset draws another image
+ * for the same position (attempt 1, 2, ...) with fresh draws for every transform. Attempt 0 adds nothing to the keys,
+ * so the flip and scale draws of a pipeline without RandomCrop are the ones the loader always made.
+ *
+ * @param seed     the run's seed ({@code randomness.seed})
+ * @param epoch    the epoch
+ * @param position the image's place in the epoch's stream over all ranks ({@code (k) * worldSize + rank})
+ * @param attempt  0, then 1, 2, ... for each re-sample of the position
+ */
+public record SampleDraws(long seed, int epoch, int position, int attempt) {
+    /** Salts of the transforms' draws (any distinct odd constants; changing one changes every run that uses it). */
+    static final long CROP = 0x5851F42D4C957F2DL;
+    static final long PHOTOMETRIC = 0x14057B7EF767814FL;
+    static final long REFETCH = 0x2FE3A9C2F3B1D4A7L;
+
+    public SampleDraws {
+        if (attempt < 0) throw new IllegalArgumentException("attempt must be >= 0: " + attempt);
+    }
+
+    /** The draws of the first try at a position. */
+    public static SampleDraws of(long seed, int epoch, int position) { return new SampleDraws(seed, epoch, position, 0); }
+
+    /** RandomFlip's uniform in [0, 1): the hash the horizontal flip decision has always used. */
+    public double flipUnit() {
+        return SeededDraw.unit(SeededDraw.mix(seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L
+                + position * 0x94D049BB133111EBL + 0x2545F4914F6CDD1DL + attempt * 0x632BE59BD9B4E019L));
+    }
+
+    /** The (long, short) keep-ratio limits of the Resize step: the fixed scale, or the multi-scale draw. */
+    public int[] scale(PipelineOptions o) {
+        return o.multiScale() == null ? new int[] {o.scaleLong(), o.scaleShort()} : o.multiScale().pick(seed, epoch, position, attempt);
+    }
+
+    /** Draw number {@code k} of the transform salted {@code salt}: a uniform in [0, 1) (NumPy's {@code random_sample}). */
+    public double unit(long salt, int k) {
+        return SeededDraw.unit(SeededDraw.mix(seed * 0xA24BAED4963EE407L + epoch * 0x9FB21C651E98DF25L
+                + position * 0xC13FA9A902A6328FL + attempt * 0x91E10DA5C79E7B1DL + salt + k * 0xD6E8FEB86659FD93L));
+    }
+
+    /** NumPy's {@code randint(lo, hi)}: an integer in [lo, hi) from draw {@code k}. */
+    public int integer(long salt, int k, int lo, int hi) {
+        if (hi <= lo) throw new IllegalArgumentException("empty range [" + lo + ", " + hi + ")");
+        return lo + (int) Math.floor(unit(salt, k) * ((long) hi - lo));
+    }
+
+    /** NumPy's {@code uniform(lo, hi)}: {@code lo + (hi - lo) * u} in double precision. */
+    public double uniform(long salt, int k, double lo, double hi) { return lo + (hi - lo) * unit(salt, k); }
+
+    /** The draws of the next re-sample of this position. */
+    public SampleDraws next() { return new SampleDraws(seed, epoch, position, attempt + 1); }
+
+    /** MMEngine's {@code _rand_another}: the dataset index tried at this attempt (any of the n, itself included). */
+    public int otherIndex(int n) { return integer(REFETCH, 0, 0, n); }
+}

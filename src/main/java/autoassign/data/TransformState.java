@@ -1,0 +1,181 @@
+package autoassign.data;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_32F;
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC3;
+import static org.bytedeco.opencv.global.opencv_core.CV_8U;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import org.bytedeco.opencv.global.opencv_core;
+
+/**
+ * One image going through the pipeline's steps (MMDetection's {@code results} dict): the current image (BGR, 8-bit
+ * until a PhotoMetricDistortion makes it float32), the boxes and crowd boxes with their labels, the Resize's scale
+ * factor and whether it was flipped horizontally. The decoded input is never modified; the images made on the way
+ * are owned and released by {@link #close()}.
+ */
+final class TransformState implements AutoCloseable {
+    private final Mat input;
+    private final int oriH, oriW;
+    private Mat img;
+    private float[] boxes, crowd;
+    private int[] labels, crowdLabels;
+    private double scaleW = 1, scaleH = 1;
+    private boolean flipped;
+
+    TransformState(Mat decoded, ImageRecord rec) {
+        this.input = decoded;
+        this.img = decoded;
+        this.oriH = decoded.rows();
+        this.oriW = decoded.cols();
+        this.boxes = rec.boxes();
+        this.crowd = rec.crowdBoxes();
+        this.labels = rec.labels();
+        this.crowdLabels = rec.crowdLabels();
+    }
+
+    int height() { return img.rows(); }
+
+    int width() { return img.cols(); }
+
+    /** Keep-ratio resize to these (long, short) limits; boxes scaled in float32 and clipped to the new size. */
+    void resize(int scaleLong, int scaleShort) {
+        ResizeGeometry g = ResizeGeometry.keepRatio(img.rows(), img.cols(), scaleLong, scaleShort);
+        replace(Pipeline.resize(img, g));
+        boxes = Pipeline.scaleBoxes(boxes, g);
+        crowd = Pipeline.scaleBoxes(crowd, g);
+        scaleW = g.scaleW();
+        scaleH = g.scaleH();
+    }
+
+    /** Flips the image and the boxes (in the current image's size). */
+    void flip(FlipDirection d) {
+        if (img == input) {
+            Mat out = new Mat();
+            opencv_core.flip(img, out, d.cvCode());
+            replace(out);
+        } else {
+            opencv_core.flip(img, img, d.cvCode());
+        }
+        boxes = boxes.clone();
+        crowd = crowd.clone();
+        d.flipBoxes(boxes, img.cols(), img.rows());
+        d.flipBoxes(crowd, img.cols(), img.rows());
+        if (d == FlipDirection.HORIZONTAL) flipped = !flipped;
+    }
+
+    /**
+     * Crops as {@link RandomCrop} draws it; false when the crop keeps no box and the step does not allow that
+     * (the state is then cropped anyway, and the caller drops it).
+     */
+    boolean crop(RandomCrop c, SampleDraws d) {
+        int h = img.rows(), w = img.cols();
+        int[] size = c.cropSize(h, w, d);
+        if (size[0] <= 0 || size[1] <= 0)
+            throw new DataException("RandomCrop: crop size " + size[1] + "x" + size[0] + " of a " + w + "x" + h
+                    + " image is empty (crop_size too small for this image)");
+        int[] off = c.offset(h, w, size[0], size[1], d);
+        int ch = Math.min(size[0], h - off[0]), cw = Math.min(size[1], w - off[1]); // NumPy slicing stops at the edge
+        if (ch != h || cw != w) {
+            try (Rect r = new Rect(off[1], off[0], cw, ch); Mat roi = new Mat(img, r)) {
+                replace(roi.clone());
+            }
+        }
+        float[] b = boxes.clone(), k = crowd.clone();
+        boolean[] keepB = c.shiftAndClip(b, off[1], off[0], cw, ch), keepK = c.shiftAndClip(k, off[1], off[0], cw, ch);
+        boolean any = false;
+        for (boolean v : keepB) any |= v;
+        for (boolean v : keepK) any |= v;
+        boxes = select(b, keepB);
+        labels = select(labels, keepB);
+        crowd = select(k, keepK);
+        crowdLabels = select(crowdLabels, keepK);
+        return any || c.allowNegative();
+    }
+
+    /** PhotoMetricDistortion with these draws; the image becomes float32. */
+    void photometric(PhotoMetricDistortion.Draw d) {
+        int h = img.rows(), w = img.cols();
+        float[] px = floats(img);
+        PhotoMetricDistortion.apply(px, h, w, d);
+        Mat out = new Mat(h, w, CV_32FC3);
+        new FloatPointer(out.data()).put(px); // a view of the new Mat's memory
+        replace(out);
+    }
+
+    /** The transformed image, ready for batching. */
+    PreparedImage result(ImageRecord rec, int datasetIndex) {
+        ImageMeta meta = new ImageMeta(rec.id(), rec.fileName(), datasetIndex, oriH, oriW, img.rows(), img.cols(),
+                scaleW, scaleH, flipped, 0, 0);
+        GroundTruth gt = new GroundTruth(copyIfInput(boxes, rec.boxes()), copyIfInput(labels, rec.labels()),
+                copyIfInput(crowd, rec.crowdBoxes()), copyIfInput(crowdLabels, rec.crowdLabels()));
+        if (img.depth() == CV_8U) return new PreparedImage(meta, bytes(img), gt);
+        byte[] shown; // an 8-bit view for pictures: OpenCV's saturating, rounding conversion
+        try (Mat b = new Mat()) {
+            img.convertTo(b, CV_8UC3);
+            shown = bytes(b);
+        }
+        return new PreparedImage(meta, shown, gt, floats(img));
+    }
+
+    @Override public void close() {
+        if (img != input) img.close();
+    }
+
+    private void replace(Mat next) {
+        if (img != input) img.close();
+        img = next;
+    }
+
+    /** The HWC pixels of an 8-bit 3-channel image. */
+    private static byte[] bytes(Mat m) {
+        if (m.isContinuous()) return ImageDecoder.pixels(m);
+        try (Mat c = m.clone()) {
+            return ImageDecoder.pixels(c);
+        }
+    }
+
+    /** The HWC pixels of an 8-bit or float32 3-channel image as floats. */
+    private static float[] floats(Mat m) {
+        if (m.depth() != CV_32F) {
+            if (m.type() != CV_8UC3) throw new IllegalStateException("unexpected image type " + m.type());
+            byte[] b = bytes(m);
+            float[] out = new float[b.length];
+            for (int i = 0; i < b.length; i++) out[i] = b[i] & 0xFF;
+            return out;
+        }
+        if (!m.isContinuous()) {
+            try (Mat c = m.clone()) {
+                return floats(c);
+            }
+        }
+        float[] out = new float[Math.toIntExact(m.total() * 3)];
+        new FloatPointer(m.data()).get(out); // a view of the Mat's memory, nothing to free
+        return out;
+    }
+
+    private static float[] copyIfInput(float[] a, float[] input) { return a == input ? a.clone() : a; }
+
+    private static int[] copyIfInput(int[] a, int[] input) { return a == input ? a.clone() : a; }
+
+    private static float[] select(float[] boxes, boolean[] keep) {
+        int n = 0;
+        for (boolean k : keep) if (k) n++;
+        if (n == keep.length) return boxes;
+        float[] out = new float[n * 4];
+        for (int i = 0, j = 0; i < keep.length; i++)
+            if (keep[i]) System.arraycopy(boxes, i * 4, out, 4 * j++, 4);
+        return out;
+    }
+
+    private static int[] select(int[] labels, boolean[] keep) {
+        int n = 0;
+        for (boolean k : keep) if (k) n++;
+        if (n == keep.length) return labels == null ? null : labels.clone();
+        int[] out = new int[n];
+        for (int i = 0, j = 0; i < keep.length; i++) if (keep[i]) out[j++] = labels[i];
+        return out;
+    }
+}
