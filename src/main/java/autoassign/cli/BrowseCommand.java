@@ -14,6 +14,7 @@ import autoassign.data.ImageMeta;
 import autoassign.data.Pipeline;
 import autoassign.data.PipelineOptions;
 import autoassign.data.PreparedImage;
+import autoassign.data.SampleDraws;
 import autoassign.train.DataSources;
 import autoassign.viz.BoxPainter;
 
@@ -25,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,12 +35,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code browse --config CFG [--split train|val|test] [--out DIR]}: what the model is shown, as MMDetection's
- * {@code tools/analysis_tools/browse_dataset.py}: each image of a split after its pipeline (resized, at a drawn scale
- * under multi-scale training; for the train split flipped with the pipeline's probability, seeded), its ground-truth boxes drawn with their class names
+ * {@code tools/analysis_tools/browse_dataset.py}: each image of a split after its pipeline (for the train split with its
+ * random steps — flip, multi-scale, crop, colour distortion — drawn as the loader draws them at epoch 0), its ground-truth boxes drawn with their class names
  * (crowd regions marked {@code (crowd)}), one picture per image. For checking a dataset before training on it.
  */
 @Command(name = "browse", mixinStandardHelpOptions = true,
-        description = {"Draw the ground truth of a dataset split as the model sees it (after resize / flip), one picture per image.",
+        description = {"Draw the ground truth of a dataset split as the model sees it (after its pipeline), one picture per image.",
             "A bad image gives a one-line error (the others are still drawn) and exit code 1."})
 public final class BrowseCommand implements Callable<Integer> {
 
@@ -60,7 +60,7 @@ public final class BrowseCommand implements Callable<Integer> {
     @Option(names = "--max", paramLabel = "N", description = "draw the first N images only (default: all)")
     Integer max;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of the random flips (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of the random draws: flips, scales, crops, colours (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Mixin
@@ -87,13 +87,15 @@ public final class BrowseCommand implements Callable<Integer> {
             return CliErrors.print(err, CliErrors.message(e));
         }
         Pipeline pipeline = new Pipeline(options);
-        Random flips = new Random(seed);
-        int n = max == null ? dataset.size() : Math.min(max, dataset.size()), failed = 0, boxes = 0;
+        int n = max == null ? dataset.size() : Math.min(max, dataset.size()), failed = 0, boxes = 0, rejected = 0;
         for (int i = 0; i < n; i++) {
-            boolean flip = options.flipProb() > 0 && flips.nextDouble() < options.flipProb();
             try {
-                int[] scale = options.scaleAt(seed, 0, i); // multi-scale training: this image's draw
-                PreparedImage p = pipeline.prepare(dataset, i, flip, scale[0], scale[1]);
+                // the draws the loader makes at position i of epoch 0 (flip, scale, crop, colour), first try
+                PreparedImage p = pipeline.prepare(dataset, i, SampleDraws.of(seed, 0, i));
+                if (p == null) { // a RandomCrop that kept no box: training would draw another image
+                    rejected++;
+                    continue;
+                }
                 boxes += p.gt().count();
                 BoxPainter.write(BoxPainter.draw(image(p), groundTruth(p.gt(), dataset)), out.resolve(outputName(p.meta())));
             } catch (BadImageException e) {
@@ -104,8 +106,9 @@ public final class BrowseCommand implements Callable<Integer> {
             }
         }
         String resize = options.multiScale() != null ? options.multiScale().toString() : options.scaleLong() + "x" + options.scaleShort();
-        outW.printf(Locale.ROOT, "%s split: %d images, %d boxes drawn -> %s (resize to %s%s)%n", split, n - failed, boxes, out,
+        outW.printf(Locale.ROOT, "%s split: %d images, %d boxes drawn -> %s (resize to %s%s)%n", split, n - failed - rejected, boxes, out,
                 resize, options.flipProb() > 0 ? String.format(Locale.ROOT, ", flip p=%.2f", options.flipProb()) : "");
+        if (rejected > 0) outW.printf("%d images not drawn: their RandomCrop kept no box (training draws another image for them)%n", rejected);
         if (failed > 0) outW.printf("%d images could not be read%n", failed);
         outW.flush();
         return failed == 0 ? 0 : 1;

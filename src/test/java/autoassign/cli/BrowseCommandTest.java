@@ -59,6 +59,28 @@ class BrowseCommandTest {
     }
 
     @Test
+    void theTrainSplitShowsTheLoadersDrawsOfCropAndColour() throws Exception {
+        Path data = tmp.resolve("data"), out = tmp.resolve("out");
+        String pipeline = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true},"
+                + " {type: Resize, scale: [256, 256], keep_ratio: true},"
+                + " {type: RandomCrop, crop_size: [96, 64], allow_negative_crop: true}, {type: PhotoMetricDistortion}, {type: PackDetInputs}]";
+        CliRun r = browse("--config", CONFIG, "--data", data.toString(), "--split", "train", "--max", "4", "--out", out.toString(),
+                "--cfg-options", pipeline);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("train split: 4 images"), r.out());
+        Config cfg = ConfigLoader.loadNamed(CONFIG, List.of(pipeline));
+        CocoDataset train = DataSources.load(cfg, true, data.toString(), new DataIssues("train"));
+        Pipeline p = new Pipeline(DataSources.trainPipeline(cfg));
+        for (int i = 0; i < 4; i++) {
+            PreparedImage want = p.prepare(train, i, autoassign.data.SampleDraws.of(0, 0, i));
+            BufferedImage drawn = ImageIO.read(out.resolve(want.meta().fileName().replaceAll("\\.[a-z]+$", "") + ".png").toFile());
+            assertEquals(96, drawn.getWidth()); // crop_size is (w, h), as mmdet reads it for 'absolute'
+            assertEquals(64, drawn.getHeight());
+            assertEquals(want.gt().count(), want.gt().labels().length);
+        }
+    }
+
+    @Test
     void badInputIsOneLineAndTheOtherImagesAreStillDrawn() throws Exception {
         Path data = tmp.resolve("data"), out = tmp.resolve("out");
         CliRun badSplit = browse("--config", CONFIG, "--split", "holdout");
