@@ -67,8 +67,9 @@ public final class ScheduleCommand implements Callable<Integer> {
         if (datasetSize != null && datasetSize < 1) return CliErrors.print(err, "--dataset-size must be >= 1, got " + datasetSize);
         try {
             Config cfg = ConfigLoader.loadNamed(config, overrides.values());
-            int images = datasetSize != null ? datasetSize
-                    : DataSources.load(cfg, true, dataRoot, new DataIssues("train", err::println, 5)).size();
+            // the samples of an epoch: the images, or a dataset wrapper's entries (RepeatDataset, ClassBalancedDataset)
+            int images = datasetSize != null ? datasetSize : cfg.trainDataloader().dataset()
+                    .entries(DataSources.load(cfg, true, dataRoot, new DataIssues("train", err::println, 5))).length;
             int batch = cfg.trainDataloader().batchSize();
             // MMEngine's DefaultSampler gives each worker ceil(N / workers) images; the last batch may be smaller
             int perWorker = (images + gpus - 1) / gpus;

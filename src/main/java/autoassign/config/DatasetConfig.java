@@ -20,10 +20,35 @@ import java.util.stream.IntStream;
  * @param pipeline      resize / flip settings
  * @param synthetic     SyntheticShapes settings, null for CocoDataset
  * @param dataRoot      the dataset's own {@code data_root} (MMDetection's configs repeat the top-level one here); null: none
+ * @param wrappers      MMEngine's {@code RepeatDataset} / {@code ClassBalancedDataset} around it, outermost first
+ *                      (training only); empty: none
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
                             boolean testMode, Indices indices, List<String> classes, PipelineConfig pipeline,
-                            SyntheticConfig synthetic, String dataRoot) {
+                            SyntheticConfig synthetic, String dataRoot, List<Wrapper> wrappers) {
+
+    public DatasetConfig {
+        wrappers = List.copyOf(wrappers);
+    }
+
+    /**
+     * A dataset wrapper: {@code RepeatDataset(times, dataset)} or {@code ClassBalancedDataset(oversample_thr,
+     * dataset)} ({@link autoassign.data.DatasetRepeats}).
+     */
+    public record Wrapper(String type, int times, double oversampleThr) {
+        /** The entries after this wrapper, from those of the dataset it wraps. */
+        public int[] apply(autoassign.data.CocoDataset ds, int[] entries) {
+            return type.equals("RepeatDataset") ? autoassign.data.DatasetRepeats.repeat(entries, times)
+                    : autoassign.data.DatasetRepeats.classBalanced(ds, entries, oversampleThr);
+        }
+    }
+
+    /** The sampler's entries (entry → image index of {@code ds}): the wrappers applied from the innermost out. */
+    public int[] entries(autoassign.data.CocoDataset ds) {
+        int[] e = autoassign.data.DatasetRepeats.identity(ds.size());
+        for (int i = wrappers.size() - 1; i >= 0; i--) e = wrappers.get(i).apply(ds, e);
+        return e;
+    }
 
     public boolean isSynthetic() { return "SyntheticShapes".equals(type); }
 
@@ -45,7 +70,20 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
     }
 
     static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot) {
-        String type = n.choice("type", "CocoDataset", "CocoDataset", "SyntheticShapes");
+        String type = n.choice("type", "CocoDataset", "CocoDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset");
+        if (type.equals("RepeatDataset") || type.equals("ClassBalancedDataset")) {
+            if (!train) throw n.error("type", type + " only belongs in a training dataloader");
+            Wrapper w = type.equals("RepeatDataset")
+                    ? new Wrapper(type, n.positive("times", n.integer("times")), 0)
+                    : new Wrapper(type, 1, n.positive("oversample_thr", n.number("oversample_thr")));
+            n.bool("lazy_init", false); // when MMEngine builds the index list: the same list
+            DatasetConfig inner = from(n.requiredChild("dataset"), true, topDataRoot);
+            n.finish();
+            List<Wrapper> all = new java.util.ArrayList<>(List.of(w));
+            all.addAll(inner.wrappers());
+            return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
+                    inner.testMode(), inner.indices(), inner.classes(), inner.pipeline(), inner.synthetic(), inner.dataRoot(), all);
+        }
         String ann = null, img = null;
         boolean filterEmpty = false;
         int minSize = 0;
@@ -76,7 +114,8 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         }
         PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train);
         n.finish();
-        return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth, dataRoot);
+        return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth, dataRoot,
+                List.of());
     }
 
     /** A list of strings ({@code metainfo.classes}: a tuple of names in MMDetection). */

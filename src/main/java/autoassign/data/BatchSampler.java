@@ -44,9 +44,15 @@ public final class BatchSampler {
     /** A sampler over a dataset's json image sizes. */
     public static BatchSampler forDataset(CocoDataset ds, int batchSize, boolean shuffle, long seed, int rank, int worldSize,
                                           boolean groupByAspect, boolean dropLast) {
-        int n = ds.size();
+        return forDataset(ds, DatasetRepeats.identity(ds.size()), batchSize, shuffle, seed, rank, worldSize, groupByAspect, dropLast);
+    }
+
+    /** A sampler over entries of a dataset (entry → image index, {@link DatasetRepeats}): its indices are entries. */
+    public static BatchSampler forDataset(CocoDataset ds, int[] entries, int batchSize, boolean shuffle, long seed, int rank,
+                                          int worldSize, boolean groupByAspect, boolean dropLast) {
+        int n = entries.length;
         int[] w = new int[n], h = new int[n];
-        for (int i = 0; i < n; i++) { w[i] = ds.get(i).width(); h[i] = ds.get(i).height(); }
+        for (int i = 0; i < n; i++) { w[i] = ds.get(entries[i]).width(); h[i] = ds.get(entries[i]).height(); }
         return new BatchSampler(w, h, batchSize, shuffle, seed, rank, worldSize, groupByAspect, dropLast);
     }
 

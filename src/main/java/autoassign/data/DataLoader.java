@@ -32,16 +32,26 @@ public final class DataLoader implements AutoCloseable {
     private final BatchSampler sampler;
     private final ExecutorService pool;
     private final Set<Integer> badImages = ConcurrentHashMap.newKeySet();
+    private final int[] entries;
 
     /** MMEngine's {@code max_refetch}: re-samples of a position before giving up. */
     static final int MAX_REFETCH = 1000;
 
     public DataLoader(CocoDataset dataset, PipelineOptions pipelineOptions, LoaderOptions options) {
+        this(dataset, pipelineOptions, options, DatasetRepeats.identity(dataset.size()));
+    }
+
+    /**
+     * A loader over {@code entries} (entry → image index; a dataset wrapper's list, {@link DatasetRepeats}): the
+     * sampler shuffles and batches the entries as a dataset of that length.
+     */
+    public DataLoader(CocoDataset dataset, PipelineOptions pipelineOptions, LoaderOptions options, int[] entries) {
         this.dataset = dataset;
         this.pipeline = new Pipeline(pipelineOptions);
         this.options = options;
-        this.sampler = BatchSampler.forDataset(dataset, options.batchSize(), options.shuffle(), options.seed(), options.rank(),
-                options.worldSize(), options.groupByAspect(), options.dropLast());
+        this.entries = entries.clone();
+        this.sampler = BatchSampler.forDataset(dataset, this.entries, options.batchSize(), options.shuffle(), options.seed(),
+                options.rank(), options.worldSize(), options.groupByAspect(), options.dropLast());
         if (options.opencvThreads() >= 0) opencv_core.setNumThreads(options.opencvThreads());
         if (options.workers() > 0) {
             AtomicInteger n = new AtomicInteger();
@@ -69,11 +79,11 @@ public final class DataLoader implements AutoCloseable {
     /** Iterates one epoch; close the iterator (or exhaust it) to release its prefetched batches. */
     public Epoch epoch(int epoch) { return new Epoch(epoch); }
 
-    /** Prepares one planned batch (dataset indices) in the calling thread; null if every image failed. */
+    /** Prepares one planned batch (entries of the sampler) in the calling thread; null if every image failed. */
     Batch load(int epoch, int batchIndex, int[] indices, int firstPosition) {
         List<PreparedImage> ok = new ArrayList<>(indices.length);
         for (int k = 0; k < indices.length; k++) {
-            int idx = indices[k];
+            int idx = entries[indices[k]];
             if (badImages.contains(idx)) continue;
             int position = (firstPosition + k) * options.worldSize() + options.rank();
             PreparedImage p = prepareAt(idx, SampleDraws.of(options.seed(), epoch, position));

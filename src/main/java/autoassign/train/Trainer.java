@@ -5,6 +5,7 @@ import autoassign.autograd.Graph;
 import autoassign.backend.DeviceSelector;
 import autoassign.cli.CliErrors.UserError;
 import autoassign.config.Config;
+import autoassign.config.DatasetConfig;
 import autoassign.data.Batch;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataIssues;
@@ -221,6 +222,11 @@ public final class Trainer {
             throw new UserError(trainSet.annotationFile() + ": " + trainSet.numClasses() + " categories, but model.bbox_head.num_classes is "
                     + classes + " (set it in the config)");
         out.println("data: " + trainSet.size() + " train images (" + trainSet.annotationFile() + "), " + valSet.size() + " val images");
+        // RepeatDataset / ClassBalancedDataset: the sampler's entries (an epoch is one pass over them)
+        int[] trainEntries = cfg.trainDataloader().dataset().entries(trainSet);
+        if (!cfg.trainDataloader().dataset().wrappers().isEmpty())
+            out.println("dataset wrappers " + cfg.trainDataloader().dataset().wrappers().stream().map(DatasetConfig.Wrapper::type).toList()
+                    + ": " + trainEntries.length + " samples per epoch from " + trainSet.size() + " images");
 
         Optimizer optimizer = Optimizer.of(OptimizerGroups.of(model, cfg.optimWrapper()), cfg.optimWrapper());
 
@@ -269,7 +275,7 @@ public final class Trainer {
         int epochsDone = startEpoch;
         boolean stopAgreed = false;
         try (MetricsLog metrics = main ? MetricsLog.open(workDir, cfg.visualizer(), append) : null;
-             DataLoader loader = new DataLoader(trainSet, DataSources.trainPipeline(cfg), lo)) {
+             DataLoader loader = new DataLoader(trainSet, DataSources.trainPipeline(cfg), lo, trainEntries)) {
             // MMEngine's len(train_dataloader): every epoch has it (leftover images form the last, smaller batch)
             int epochLength = loader.batchesPerEpoch(0);
             if (resumed != null && resumed.epoch() < 0) { // only the global iteration is known: its pass and place in it
