@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 Images2CocoCommand.class,
                 LogsCommand.class,
                 AnalyzeResultsCommand.class,
+                CocoErrorsCommand.class,
                 FlopsCommand.class,
         })
 public final class Main implements Runnable {

@@ -7,7 +7,8 @@ import java.util.Arrays;
  *
  * @param iouThrs   IoU thresholds (10: 0.50:0.05:0.95)
  * @param recThrs   recall thresholds (101: 0:0.01:1)
- * @param maxDets   detections per image and category, ascending; exactly 3 values (the summary indexes them)
+ * @param maxDets   detections per image and category, ascending; the summary ({@link CocoEvaluator#evaluate}) needs
+ *                  exactly 3 values, {@link CocoEvaluator#precision} takes any number (coco_error_analysis.py: [100])
  * @param areaRng   area ranges [lo, hi], inclusive: all, small, medium, large
  * @param areaLbl   their labels
  * @param statNames names of the 12 summary numbers
@@ -21,8 +22,8 @@ public record CocoEvalParams(double[] iouThrs, double[] recThrs, int[] maxDets, 
         "AR@300", "AR@1000", "AR_s@1000", "AR_m@1000", "AR_l@1000"};
 
     public CocoEvalParams {
-        if (maxDets.length != 3) {
-            throw new IllegalArgumentException("maxDets needs exactly 3 values, got " + Arrays.toString(maxDets));
+        if (maxDets.length == 0) {
+            throw new IllegalArgumentException("maxDets needs at least one value");
         }
         maxDets = maxDets.clone();
         Arrays.sort(maxDets); // COCOeval.evaluate sorts them

@@ -41,7 +41,24 @@ public final class CocoEvaluator {
     }
 
     public static CocoEvalResult evaluate(CocoGroundTruth gt, CocoDetections dt, CocoEvalParams params) {
-        return new CocoEvaluator.Run(gt, dt, params).run();
+        if (params.maxDets().length != 3) { // summarize() indexes maxDets[0..2]
+            throw new IllegalArgumentException("the summary needs exactly 3 maxDets, got "
+                    + Arrays.toString(params.maxDets()));
+        }
+        Run r = new CocoEvaluator.Run(gt, dt, params);
+        r.run();
+        return new CocoEvalResult(params, r.catIds, gt.categories(), r.precision, r.recall);
+    }
+
+    /**
+     * {@code evaluate()} + {@code accumulate()} without {@code summarize()}: COCOeval's {@code eval['precision']}
+     * as a flat {@code [T][R][K][A][M]} array (K = {@code gt}'s categories, ascending id), for parameter sets the
+     * summary cannot take (e.g. the single maxDets [100] and IoUs [0.75, 0.5, 0.1] of coco_error_analysis.py).
+     */
+    static double[] precision(CocoGroundTruth gt, CocoDetections dt, CocoEvalParams params) {
+        Run r = new CocoEvaluator.Run(gt, dt, params);
+        r.run();
+        return r.precision;
     }
 
     /** evaluateImg output of one (image, category, area range). */
@@ -100,7 +117,8 @@ public final class CocoEvaluator {
             return ((t * numK + k) * numA + a) * numM + m;
         }
 
-        CocoEvalResult run() {
+        /** Fills {@link #precision} and {@link #recall}. */
+        void run() {
             Map<Long, Integer> imgIndex = new HashMap<>(imgIds.length * 2);
             for (int i = 0; i < imgIds.length; i++) {
                 imgIndex.put(imgIds[i], i);
@@ -176,7 +194,6 @@ public final class CocoEvaluator {
                 }
                 accumulate(k, perArea);
             });
-            return new CocoEvalResult(p, catIds, gt.categories(), precision, recall);
         }
 
         /** Start offsets per category in sorted pair keys (length K + 1). */

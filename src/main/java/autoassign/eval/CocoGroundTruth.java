@@ -22,9 +22,16 @@ import java.util.TreeMap;
  * @param imageIds    distinct image ids, ascending ({@code sorted(coco.getImgIds())})
  * @param categories  category id to name, ascending id
  * @param annotations annotations in file order
+ * @param supercategories category id to its {@code supercategory} (categories without one are absent); only
+ *                    coco_error_analysis.py's "Sim" variant reads it
  */
 public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> categories,
-                             List<Annotation> annotations) {
+                             List<Annotation> annotations, Map<Long, String> supercategories) {
+
+    /** A ground truth whose categories have no supercategories. */
+    public CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> categories, List<Annotation> annotations) {
+        this(file, imageIds, categories, annotations, Map.of());
+    }
 
     /**
      * One ground-truth object.
@@ -59,7 +66,7 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         if (kept.length == imageIds.length) return this;
         List<Annotation> anns = new ArrayList<>();
         for (Annotation a : annotations) if (Arrays.binarySearch(kept, a.imageId()) >= 0) anns.add(a);
-        return new CocoGroundTruth(file, kept, categories, Collections.unmodifiableList(anns));
+        return new CocoGroundTruth(file, kept, categories, Collections.unmodifiableList(anns), supercategories);
     }
 
     /** {@link #restrictTo} each image on its own, for every image, in one pass over the annotations. */
@@ -71,7 +78,7 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
             if (l != null) l.add(a);
         }
         Map<Long, CocoGroundTruth> out = new LinkedHashMap<>();
-        anns.forEach((id, l) -> out.put(id, new CocoGroundTruth(file, new long[] {id}, categories, Collections.unmodifiableList(l))));
+        anns.forEach((id, l) -> out.put(id, new CocoGroundTruth(file, new long[] {id}, categories, Collections.unmodifiableList(l), supercategories)));
         return out;
     }
 
@@ -86,7 +93,8 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         if (kept.size() == categories.size()) return this;
         List<Annotation> anns = new ArrayList<>();
         for (Annotation a : annotations) if (kept.containsKey(a.categoryId())) anns.add(a);
-        return new CocoGroundTruth(file, imageIds, Collections.unmodifiableMap(kept), Collections.unmodifiableList(anns));
+        return new CocoGroundTruth(file, imageIds, Collections.unmodifiableMap(kept), Collections.unmodifiableList(anns),
+                supercategories);
     }
 
     /** Reads a COCO ground-truth json; problems are reported as {@link CocoFormatException}. */
@@ -107,6 +115,7 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         Json.expect(p, JsonToken.START_OBJECT, file, "the ground truth");
         List<Long> images = null;
         TreeMap<Long, String> cats = null;
+        Map<Long, String> supers = new TreeMap<>();
         List<Annotation> anns = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
@@ -116,7 +125,7 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
                     images = readImages(p, file);
                     break;
                 case "categories":
-                    cats = readCategories(p, file);
+                    cats = readCategories(p, file, supers);
                     break;
                 case "annotations":
                     anns = readAnnotations(p, file);
@@ -136,7 +145,7 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         }
         long[] ids = images.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
         return new CocoGroundTruth(file, ids, Collections.unmodifiableMap(new LinkedHashMap<>(cats)),
-                Collections.unmodifiableList(anns));
+                Collections.unmodifiableList(anns), Collections.unmodifiableMap(supers));
     }
 
     private static List<Long> readImages(JsonParser p, Path file) throws IOException {
@@ -165,7 +174,8 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         return ids;
     }
 
-    private static TreeMap<Long, String> readCategories(JsonParser p, Path file) throws IOException {
+    private static TreeMap<Long, String> readCategories(JsonParser p, Path file, Map<Long, String> supers)
+            throws IOException {
         Json.expect(p, JsonToken.START_ARRAY, file, "\"categories\"");
         TreeMap<Long, String> cats = new TreeMap<>();
         int i = 0;
@@ -174,6 +184,7 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
             Json.expect(p, JsonToken.START_OBJECT, file, what);
             Long id = null;
             String name = null;
+            String sup = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String f = p.currentName();
                 p.nextToken();
@@ -181,6 +192,8 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
                     id = Json.id(p, file, what + ".id");
                 } else if (f.equals("name") && p.currentToken() == JsonToken.VALUE_STRING) {
                     name = p.getText();
+                } else if (f.equals("supercategory") && p.currentToken() == JsonToken.VALUE_STRING) {
+                    sup = p.getText();
                 } else {
                     p.skipChildren();
                 }
@@ -189,6 +202,11 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
                 throw new CocoFormatException(file, what + " has no \"id\"");
             }
             cats.put(id, name == null ? String.valueOf(id) : name);
+            if (sup != null) {
+                supers.put(id, sup);
+            } else {
+                supers.remove(id); // a repeated id: the last entry wins, as for the name
+            }
             i++;
         }
         return cats;
