@@ -12,8 +12,9 @@ import java.util.List;
  * {@code Resize} ({@code scale: [w, h]}, {@code keep_ratio}), in training pipelines also the multi-scale
  * {@code RandomResize} ({@code scale: [[w, h], [w, h]]}: each edge drawn between the two) and
  * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), the augmentations {@code RandomFlip}
- * ({@code prob}, {@code direction}), {@code RandomCrop} and {@code PhotoMetricDistortion} ({@link TransformConfig}),
- * and {@code PackDetInputs}. One resize step per pipeline, with {@code keep_ratio: true}; the per-image steps run in
+ * ({@code prob}, {@code direction}), {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand},
+ * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug}
+ * ({@link TransformConfig}), and {@code PackDetInputs}. One resize step per pipeline, with {@code keep_ratio: true}; the per-image steps run in
  * the listed order ({@link #transforms()}).
  *
  * @param steps     the step types in order
@@ -24,7 +25,7 @@ import java.util.List;
  * @param scaleRange true for RandomResize, false for RandomChoiceResize (and Resize)
  * @param ratioRange RandomResize's {@code ratio_range} [lo, hi] (with one {@code scale}), or empty
  * @param transforms the per-image steps after decoding, in the listed order: the resize step, and in a training
- *                   pipeline its RandomFlip, RandomCrop and PhotoMetricDistortion
+ *                   pipeline its augmentations
  */
 public record PipelineConfig(List<String> steps, List<Integer> scale, double flipProb, List<List<Integer>> scales,
                              boolean scaleRange, List<Double> ratioRange, List<Transform> transforms) {
@@ -65,7 +66,8 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         List<Transform> transforms = new ArrayList<>();
         for (ConfigNode s : list) {
             String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomResize",
-                    "RandomChoiceResize", "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "PackDetInputs");
+                    "RandomChoiceResize", "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop",
+                    "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
             if (steps.contains(type)) throw s.error("type", "step " + type + " appears twice");
             switch (type) {
@@ -112,12 +114,19 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     scaleRange = range;
                     transforms.add(ResizeStep.INSTANCE);
                 }
-                case "RandomFlip", "RandomCrop", "PhotoMetricDistortion" -> {
+                case "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop", "RandomShift", "CutOut",
+                        "RandomAffine", "YOLOXHSVRandomAug" -> {
                     if (!train) throw s.error("type", type + " only belongs in a training pipeline");
                     Transform t = switch (type) {
                         case "RandomFlip" -> TransformConfig.flip(s);
                         case "RandomCrop" -> TransformConfig.crop(s);
-                        default -> TransformConfig.photometric(s);
+                        case "PhotoMetricDistortion" -> TransformConfig.photometric(s);
+                        case "Expand" -> TransformConfig.expand(s);
+                        case "MinIoURandomCrop" -> TransformConfig.minIouCrop(s);
+                        case "RandomShift" -> TransformConfig.shift(s);
+                        case "CutOut" -> TransformConfig.cutOut(s);
+                        case "RandomAffine" -> TransformConfig.affine(s);
+                        default -> TransformConfig.yoloxHsv(s);
                     };
                     if (t instanceof autoassign.data.RandomFlip f) flip = f.totalProb();
                     transforms.add(t);

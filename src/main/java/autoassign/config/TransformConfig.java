@@ -1,9 +1,15 @@
 package autoassign.config;
 
+import autoassign.data.CutOut;
+import autoassign.data.Expand;
 import autoassign.data.FlipDirection;
+import autoassign.data.MinIoURandomCrop;
 import autoassign.data.PhotoMetricDistortion;
+import autoassign.data.RandomAffine;
 import autoassign.data.RandomCrop;
 import autoassign.data.RandomFlip;
+import autoassign.data.RandomShift;
+import autoassign.data.YoloxHsvRandomAug;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
@@ -11,8 +17,9 @@ import java.util.List;
 
 /**
  * The data augmentation steps of a training pipeline, read with MMCV's / MMDetection's arguments and checks:
- * {@code RandomFlip}, {@code RandomCrop}, {@code PhotoMetricDistortion}. Every value MMDetection would reject (or that
- * the engine does not implement) is a one-line error naming the key.
+ * {@code RandomFlip}, {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand}, {@code MinIoURandomCrop},
+ * {@code RandomShift}, {@code CutOut}, {@code RandomAffine}, {@code YOLOXHSVRandomAug}. Every value MMDetection would
+ * reject (or that the engine does not implement) is a one-line error naming the key.
  */
 final class TransformConfig {
     private TransformConfig() {}
@@ -87,6 +94,137 @@ final class TransformConfig {
         double[] saturation = range(s, "saturation_range", d.saturationLo(), d.saturationHi());
         double hue = s.nonNegative("hue_delta", s.number("hue_delta", d.hueDelta()));
         return new PhotoMetricDistortion(brightness, contrast[0], contrast[1], saturation[0], saturation[1], hue);
+    }
+
+    /** mmdet's {@code Expand}: {@code mean}, {@code to_rgb}, {@code ratio_range}, {@code prob}; segmentation maps are not loaded. */
+    static Expand expand(ConfigNode s) {
+        Expand d = Expand.defaults();
+        List<Double> mean = numbers(s, "mean", d.mean(), 3);
+        for (double m : mean)
+            if (!(m >= 0 && m <= 255)) throw s.error("mean", "every value must be in [0, 255] (the canvas takes the image's type), got " + mean);
+        boolean toRgb = s.bool("to_rgb", d.toRgb());
+        List<Double> r = s.doubleList("ratio_range", List.of(d.ratioLo(), d.ratioHi()));
+        if (r.size() != 2 || !(r.get(0) >= 1 && r.get(0) <= r.get(1)) || Double.isInfinite(r.get(1)))
+            throw s.error("ratio_range", "must be [lo, hi] with 1 <= lo <= hi, got " + r);
+        if (s.raw("seg_ignore_label") != null)
+            throw s.error("seg_ignore_label", "semantic segmentation maps are not loaded by this engine; leave it unset");
+        double prob = s.inRange("prob", s.number("prob", d.prob()), 0, 1);
+        return new Expand(mean, toRgb, r.get(0), r.get(1), prob);
+    }
+
+    /** mmdet's {@code MinIoURandomCrop}: {@code min_ious}, {@code min_crop_size}, {@code bbox_clip_border}. */
+    static MinIoURandomCrop minIouCrop(ConfigNode s) {
+        MinIoURandomCrop d = MinIoURandomCrop.defaults();
+        List<Double> ious = s.doubleList("min_ious", d.minIous());
+        for (double v : ious) if (!(v >= 0 && v <= 1)) throw s.error("min_ious", "every IoU must be in [0, 1], got " + ious);
+        double size = s.number("min_crop_size", d.minCropSize());
+        if (!(size > 0 && size <= 1)) throw s.error("min_crop_size", "must be in (0, 1], got " + size);
+        return new MinIoURandomCrop(ious, size, s.bool("bbox_clip_border", d.clipBorder()));
+    }
+
+    /** mmdet's {@code RandomShift}: {@code prob}, {@code max_shift_px}, {@code filter_thr_px} (truncated to an integer, as MMDetection). */
+    static RandomShift shift(ConfigNode s) {
+        RandomShift d = RandomShift.defaults();
+        double prob = s.inRange("prob", s.number("prob", d.prob()), 0, 1);
+        int max = s.integer("max_shift_px", d.maxShiftPx());
+        if (max < 1) throw s.error("max_shift_px", "must be >= 1 (MMDetection's randint(-n, n) needs n > 0), got " + max);
+        double thr = s.number("filter_thr_px", d.filterThrPx());
+        if (!(Math.abs(thr) < Integer.MAX_VALUE)) throw s.error("filter_thr_px", "must be a finite number, got " + thr);
+        return new RandomShift(prob, max, (int) thr);
+    }
+
+    /** mmdet's {@code CutOut}: {@code n_holes}, exactly one of {@code cutout_shape} / {@code cutout_ratio}, {@code fill_in}. */
+    static CutOut cutOut(ConfigNode s) {
+        JsonNode n = s.raw("n_holes");
+        int lo, hi;
+        if (n == null) throw s.error("n_holes", "required key is missing");
+        if (n.isArray()) {
+            List<Integer> r = s.intList("n_holes", null);
+            if (r.size() != 2 || !(0 <= r.get(0) && r.get(0) < r.get(1)))
+                throw s.error("n_holes", "a range must be [lo, hi] with 0 <= lo < hi, got " + r);
+            lo = r.get(0);
+            hi = r.get(1);
+        } else {
+            lo = hi = s.atLeast("n_holes", s.integer("n_holes", 0), 0);
+        }
+        JsonNode shape = s.raw("cutout_shape"), ratio = s.raw("cutout_ratio");
+        if ((shape == null) == (ratio == null))
+            throw s.error(shape == null ? "cutout_shape" : "cutout_ratio", "give exactly one of cutout_shape and cutout_ratio");
+        boolean withRatio = ratio != null;
+        String key = withRatio ? "cutout_ratio" : "cutout_shape";
+        List<CutOut.Size> sizes = new ArrayList<>();
+        JsonNode v = withRatio ? ratio : shape;
+        if (!v.isArray() || v.isEmpty()) throw s.error(key, "must be [w, h] or a list of them, got " + ConfigNode.describe(v));
+        for (JsonNode c : v.get(0).isArray() ? v : List.of(v)) {
+            if (!c.isArray() || c.size() != 2 || !c.get(0).isNumber() || !c.get(1).isNumber())
+                throw s.error(key, "every size must be two numbers [w, h], got " + ConfigNode.describe(c));
+            double w = c.get(0).asDouble(), h = c.get(1).asDouble();
+            if (withRatio ? !(w >= 0 && h >= 0 && w <= 1e6 && h <= 1e6)
+                    : !(w >= 0 && h >= 0 && w == Math.rint(w) && h == Math.rint(h) && Math.max(w, h) <= Integer.MAX_VALUE))
+                throw s.error(key, withRatio ? "every ratio must be two numbers >= 0, got " + ConfigNode.describe(c)
+                        : "every shape must be two integers >= 0 (w, h), got " + ConfigNode.describe(c));
+            sizes.add(new CutOut.Size(w, h));
+        }
+        List<Double> fill = numbers(s, "fill_in", List.of(0.0, 0.0, 0.0), 3);
+        for (double f : fill)
+            if (!(f >= 0 && f <= 255)) throw s.error("fill_in", "every value must be in [0, 255], got " + fill);
+        return new CutOut(lo, hi, sizes, withRatio, fill);
+    }
+
+    /**
+     * mmdet's {@code RandomAffine}, plus MMDetection 2.x's {@code skip_filter} (default true: 3.3's behaviour) with
+     * {@code min_bbox_size}, {@code min_area_ratio}, {@code max_aspect_ratio}, accepted only with {@code skip_filter: false}.
+     */
+    static RandomAffine affine(ConfigNode s) {
+        RandomAffine d = RandomAffine.defaults();
+        double rotate = finite(s, "max_rotate_degree", d.maxRotateDegree());
+        double translate = s.inRange("max_translate_ratio", s.number("max_translate_ratio", d.maxTranslateRatio()), 0, 1);
+        List<Double> r = s.doubleList("scaling_ratio_range", List.of(d.scaleLo(), d.scaleHi()));
+        if (r.size() != 2 || !(r.get(0) > 0 && r.get(0) <= r.get(1)) || Double.isInfinite(r.get(1)))
+            throw s.error("scaling_ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);
+        double shear = finite(s, "max_shear_degree", d.maxShearDegree());
+        List<Integer> border = s.intList("border", List.of(0, 0));
+        if (border.size() != 2) throw s.error("border", "must be two integers [h, w], got " + border);
+        List<Double> borderVal = numbers(s, "border_val", d.borderVal(), 3);
+        boolean clip = s.bool("bbox_clip_border", d.clipBorder());
+        boolean skip = s.bool("skip_filter", true);
+        double minSize = d.minBboxSize(), minArea = d.minAreaRatio(), maxAspect = d.maxAspectRatio();
+        for (String k : List.of("min_bbox_size", "min_area_ratio", "max_aspect_ratio"))
+            if (s.has(k) && skip) throw s.error(k, "only applies with skip_filter: false (MMDetection 2.x's box filter; 3.3 has none)");
+        if (!skip) {
+            minSize = finite(s, "min_bbox_size", minSize);
+            minArea = finite(s, "min_area_ratio", minArea);
+            maxAspect = finite(s, "max_aspect_ratio", maxAspect);
+        }
+        return new RandomAffine(rotate, translate, r.get(0), r.get(1), shear, border.get(0), border.get(1), borderVal, clip,
+                skip, minSize, minArea, maxAspect);
+    }
+
+    /** mmdet's {@code YOLOXHSVRandomAug}: {@code hue_delta}, {@code saturation_delta}, {@code value_delta}. */
+    static YoloxHsvRandomAug yoloxHsv(ConfigNode s) {
+        YoloxHsvRandomAug d = YoloxHsvRandomAug.defaults();
+        double[] v = new double[3];
+        String[] keys = {"hue_delta", "saturation_delta", "value_delta"};
+        double[] defs = {d.hueDelta(), d.saturationDelta(), d.valueDelta()};
+        for (int i = 0; i < 3; i++) {
+            v[i] = s.nonNegative(keys[i], s.number(keys[i], defs[i]));
+            if (v[i] > 255) throw s.error(keys[i], "must be at most 255, got " + v[i]);
+        }
+        return new YoloxHsvRandomAug(v[0], v[1], v[2]);
+    }
+
+    /** A list of {@code n} numbers. */
+    private static List<Double> numbers(ConfigNode s, String key, List<Double> def, int n) {
+        List<Double> v = s.doubleList(key, def);
+        if (v.size() != n) throw s.error(key, "must be " + n + " numbers, got " + v);
+        return v;
+    }
+
+    /** A finite number. */
+    private static double finite(ConfigNode s, String key, double def) {
+        double v = s.number(key, def);
+        if (!Double.isFinite(v)) throw s.error(key, "must be a finite number, got " + v);
+        return v;
     }
 
     /** {@code [lo, hi]} with {@code 0 <= lo <= hi}. */

@@ -11,8 +11,8 @@ import org.bytedeco.opencv.global.opencv_imgproc;
 
 /**
  * The per-image pipeline (decode, then the config's steps in their order: keep-ratio resize, flips, crops, photometric
- * distortion; AA_1 §4–§6 for the recipe's resize → horizontal flip) and the batch preprocessor (float conversion,
- * mean / std, zero padding to a multiple of 32, AA_1 §7). Stateless and thread-safe.
+ * distortion, expand, affine, ...; AA_1 §4–§6 for the recipe's resize → horizontal flip) and the batch preprocessor
+ * (float conversion, mean / std, zero padding to a multiple of 32, AA_1 §7). Stateless and thread-safe.
  */
 public final class Pipeline {
     private final PipelineOptions options;
@@ -100,6 +100,18 @@ public final class Pipeline {
                     if (!s.crop(c, draws) && mayReject) return null;
                 } else if (t instanceof PhotoMetricDistortion p) {
                     s.photometric(p.draw(draws));
+                } else if (t instanceof Expand e) {
+                    e.apply(s, draws);
+                } else if (t instanceof MinIoURandomCrop c) {
+                    c.apply(s, draws);
+                } else if (t instanceof RandomShift r) {
+                    r.apply(s, draws);
+                } else if (t instanceof CutOut c) {
+                    c.apply(s, draws);
+                } else if (t instanceof RandomAffine a) {
+                    a.apply(s, draws);
+                } else if (t instanceof YoloxHsvRandomAug y) {
+                    y.apply(s, draws);
                 }
             }
             if (!flipDone && flip != null && flip) s.flip(FlipDirection.HORIZONTAL);

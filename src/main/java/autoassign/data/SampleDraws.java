@@ -19,6 +19,12 @@ public record SampleDraws(long seed, int epoch, int position, int attempt) {
     static final long CROP = 0x5851F42D4C957F2DL;
     static final long PHOTOMETRIC = 0x14057B7EF767814FL;
     static final long REFETCH = 0x2FE3A9C2F3B1D4A7L;
+    static final long EXPAND = 0x3C6EF372FE94F82BL;
+    static final long MIN_IOU_CROP = 0x1F83D9ABFB41BD6BL;
+    static final long SHIFT = 0x5BE0CD19137E2179L;
+    static final long CUTOUT = 0x6A09E667F3BCC909L;
+    static final long AFFINE = 0x510E527FADE682D1L;
+    static final long YOLOX_HSV = 0x9B05688C2B3E6C1FL;
 
     public SampleDraws {
         if (attempt < 0) throw new IllegalArgumentException("attempt must be >= 0: " + attempt);

@@ -100,9 +100,58 @@ final class TransformState implements AutoCloseable {
         int h = img.rows(), w = img.cols();
         float[] px = floats(img);
         PhotoMetricDistortion.apply(px, h, w, d);
+        replace(floatMat(px, h, w));
+    }
+
+    /** A new h × w float32 3-channel Mat holding these HWC pixels. */
+    static Mat floatMat(float[] px, int h, int w) {
         Mat out = new Mat(h, w, CV_32FC3);
         new FloatPointer(out.data()).put(px); // a view of the new Mat's memory
-        replace(out);
+        return out;
+    }
+
+    /** A new h × w 8-bit 3-channel Mat holding these HWC pixels. */
+    static Mat byteMat(byte[] px, int h, int w) {
+        Mat out = new Mat(h, w, CV_8UC3);
+        out.data().put(px);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- access for the steps in their own files
+
+    /** The current image (the decoded input until a step replaces it: read it, never write into it). */
+    Mat image() { return img; }
+
+    /** The current image as a Mat this state owns (the decoded input is copied first), for steps that write into it. */
+    Mat ownedImage() {
+        if (img == input) replace(input.clone());
+        return img;
+    }
+
+    /** Replaces the image (the state owns {@code next} from now on). */
+    void setImage(Mat next) {
+        if (next != img) replace(next);
+    }
+
+    /** The boxes, x1 y1 x2 y2 per box; shared arrays: copy before changing them. */
+    float[] boxes() { return boxes; }
+
+    /** The crowd boxes, as {@link #boxes()}. */
+    float[] crowdBoxes() { return crowd; }
+
+    /** New coordinates for every box and crowd box (same counts, labels unchanged). */
+    void setBoxes(float[] b, float[] k) {
+        if (b.length != boxes.length || k.length != crowd.length) throw new IllegalArgumentException("box counts changed");
+        boxes = b;
+        crowd = k;
+    }
+
+    /** New coordinates, keeping the boxes (and their labels) whose flag is set. */
+    void keepBoxes(float[] b, boolean[] keepB, float[] k, boolean[] keepK) {
+        boxes = select(b, keepB);
+        labels = select(labels, keepB);
+        crowd = select(k, keepK);
+        crowdLabels = select(crowdLabels, keepK);
     }
 
     /** The transformed image, ready for batching. */
@@ -130,7 +179,7 @@ final class TransformState implements AutoCloseable {
     }
 
     /** The HWC pixels of an 8-bit 3-channel image. */
-    private static byte[] bytes(Mat m) {
+    static byte[] bytes(Mat m) {
         if (m.isContinuous()) return ImageDecoder.pixels(m);
         try (Mat c = m.clone()) {
             return ImageDecoder.pixels(c);
@@ -138,7 +187,7 @@ final class TransformState implements AutoCloseable {
     }
 
     /** The HWC pixels of an 8-bit or float32 3-channel image as floats. */
-    private static float[] floats(Mat m) {
+    static float[] floats(Mat m) {
         if (m.depth() != CV_32F) {
             if (m.type() != CV_8UC3) throw new IllegalStateException("unexpected image type " + m.type());
             byte[] b = bytes(m);

@@ -1,9 +1,15 @@
 package autoassign.config;
 
+import autoassign.data.CutOut;
+import autoassign.data.Expand;
 import autoassign.data.FlipDirection;
+import autoassign.data.MinIoURandomCrop;
 import autoassign.data.PhotoMetricDistortion;
+import autoassign.data.RandomAffine;
 import autoassign.data.RandomCrop;
 import autoassign.data.RandomFlip;
+import autoassign.data.RandomShift;
+import autoassign.data.YoloxHsvRandomAug;
 import autoassign.data.ResizeStep;
 import autoassign.data.Transform;
 import org.junit.jupiter.api.Test;
@@ -13,7 +19,10 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** RandomFlip directions, RandomCrop and PhotoMetricDistortion in configs: read in order, every wrong value one error. */
+/**
+ * RandomFlip directions, RandomCrop, PhotoMetricDistortion, Expand, MinIoURandomCrop, RandomShift, CutOut, RandomAffine
+ * and YOLOXHSVRandomAug in configs: read in order with MMDetection's defaults, every wrong value one error.
+ */
 class AugmentationConfigTest {
     private static final String PIPE = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, ";
 
@@ -90,6 +99,67 @@ class AugmentationConfigTest {
         assertError("4].type", "appears twice", resize + "{type: PhotoMetricDistortion}, {type: PhotoMetricDistortion}");
         // a val / test pipeline refuses the random steps, as it always refused RandomFlip
         for (String random : List.of("{type: PhotoMetricDistortion}", "{type: RandomFlip, prob: 0.5}", "{type: RandomCrop, crop_size: [8, 8]}")) {
+            ConfigException e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, " + resize + random + "]");
+            assertEquals("val_dataloader.dataset.pipeline[2].type", e.key(), e.getMessage());
+            assertTrue(e.getMessage().contains("only belongs in a training pipeline"), e.getMessage());
+        }
+    }
+
+    @Test
+    void ssdAndYoloxStepsReadMmdetsDefaultsInOrder() throws Exception {
+        PipelineConfig p = train("{type: Expand}, {type: MinIoURandomCrop}, {type: Resize, scale: [1333, 800]},"
+                + " {type: RandomShift}, {type: CutOut, n_holes: 2, cutout_shape: [8, 4]}, {type: RandomAffine},"
+                + " {type: YOLOXHSVRandomAug}");
+        List<Transform> t = p.transforms();
+        assertEquals(List.of(Expand.defaults(), MinIoURandomCrop.defaults(), ResizeStep.INSTANCE, RandomShift.defaults(),
+                new CutOut(2, 2, List.of(new CutOut.Size(8, 4)), false, List.of(0.0, 0.0, 0.0)), RandomAffine.defaults(),
+                YoloxHsvRandomAug.defaults()), t);
+        PipelineConfig every = train("{type: Resize, scale: [1333, 800]},"
+                + " {type: Expand, mean: [123.675, 116.28, 103.53], to_rgb: false, ratio_range: [1, 3], prob: 0.25, seg_ignore_label: null},"
+                + " {type: MinIoURandomCrop, min_ious: [0.5, 0.7], min_crop_size: 0.5, bbox_clip_border: false},"
+                + " {type: RandomShift, prob: 0.3, max_shift_px: 16, filter_thr_px: 2.7},"
+                + " {type: CutOut, n_holes: [1, 4], cutout_ratio: [[0.1, 0.2], [0.3, 0.05]], fill_in: [114, 114, 114]},"
+                + " {type: RandomAffine, max_rotate_degree: 5, max_translate_ratio: 0.2, scaling_ratio_range: [0.8, 1.2],"
+                + " max_shear_degree: 1, border: [-8, 4], border_val: [0, 0, 0], bbox_clip_border: false, skip_filter: false,"
+                + " min_bbox_size: 3, min_area_ratio: 0.1, max_aspect_ratio: 10},"
+                + " {type: YOLOXHSVRandomAug, hue_delta: 3, saturation_delta: 20, value_delta: 10}");
+        List<Transform> e = every.transforms();
+        assertEquals(new Expand(List.of(123.675, 116.28, 103.53), false, 1, 3, 0.25), e.get(1));
+        assertEquals(new MinIoURandomCrop(List.of(0.5, 0.7), 0.5, false), e.get(2));
+        assertEquals(new RandomShift(0.3, 16, 2), e.get(3), "filter_thr_px is int()-ed as MMDetection does");
+        assertEquals(new CutOut(1, 4, List.of(new CutOut.Size(0.1, 0.2), new CutOut.Size(0.3, 0.05)), true, List.of(114.0, 114.0, 114.0)), e.get(4));
+        assertEquals(new RandomAffine(5, 0.2, 0.8, 1.2, 1, -8, 4, List.of(0.0, 0.0, 0.0), false, false, 3, 0.1, 10), e.get(5));
+        assertEquals(new YoloxHsvRandomAug(3, 20, 10), e.get(6));
+    }
+
+    @Test
+    void ssdAndYoloxStepErrorsNameTheirKey() throws Exception {
+        String resize = "{type: Resize, scale: [1333, 800]}, ";
+        assertError("3].mean", "must be 3 numbers", resize + "{type: Expand, mean: [1, 2]}");
+        assertError("3].mean", "[0, 255]", resize + "{type: Expand, mean: [1, 2, 300]}");
+        assertError("3].ratio_range", "1 <= lo <= hi", resize + "{type: Expand, ratio_range: [0.5, 2]}");
+        assertError("3].seg_ignore_label", "segmentation maps are not loaded", resize + "{type: Expand, seg_ignore_label: 255}");
+        assertError("3].prob", "must be in [0.0, 1.0]", resize + "{type: Expand, prob: 2}");
+        assertError("3].min_ious", "[0, 1]", resize + "{type: MinIoURandomCrop, min_ious: [0.5, 1.5]}");
+        assertError("3].min_crop_size", "(0, 1]", resize + "{type: MinIoURandomCrop, min_crop_size: 0}");
+        assertError("3].max_shift_px", ">= 1", resize + "{type: RandomShift, max_shift_px: 0}");
+        assertError("3].n_holes", "required key is missing", resize + "{type: CutOut, cutout_shape: [4, 4]}");
+        assertError("3].n_holes", "0 <= lo < hi", resize + "{type: CutOut, n_holes: [3, 3], cutout_shape: [4, 4]}");
+        assertError("3].cutout_shape", "exactly one of", resize + "{type: CutOut, n_holes: 1}");
+        assertError("3].cutout_ratio", "exactly one of", resize + "{type: CutOut, n_holes: 1, cutout_shape: [4, 4], cutout_ratio: [0.1, 0.1]}");
+        assertError("3].cutout_shape", "two integers", resize + "{type: CutOut, n_holes: 1, cutout_shape: [4.5, 4]}");
+        assertError("3].cutout_shape", "two numbers [w, h]", resize + "{type: CutOut, n_holes: 1, cutout_shape: [[4, 4], [1]]}");
+        assertError("3].fill_in", "[0, 255]", resize + "{type: CutOut, n_holes: 1, cutout_shape: [4, 4], fill_in: [0, 0, -1]}");
+        assertError("3].cut_shape", "unknown key", resize + "{type: CutOut, n_holes: 1, cutout_shape: [4, 4], cut_shape: [4, 4]}");
+        assertError("3].scaling_ratio_range", "0 < lo <= hi", resize + "{type: RandomAffine, scaling_ratio_range: [1.5, 0.5]}");
+        assertError("3].max_translate_ratio", "must be in [0.0, 1.0]", resize + "{type: RandomAffine, max_translate_ratio: 1.5}");
+        assertError("3].border", "two integers", resize + "{type: RandomAffine, border: [1, 2, 3]}");
+        assertError("3].min_bbox_size", "only applies with skip_filter: false", resize + "{type: RandomAffine, min_bbox_size: 4}");
+        assertError("3].hue_delta", ">= 0", resize + "{type: YOLOXHSVRandomAug, hue_delta: -1}");
+        assertError("3].value_delta", "at most 255", resize + "{type: YOLOXHSVRandomAug, value_delta: 300}");
+        assertError("4].type", "appears twice", resize + "{type: RandomAffine}, {type: RandomAffine}");
+        for (String random : List.of("{type: Expand}", "{type: MinIoURandomCrop}", "{type: RandomShift}",
+                "{type: CutOut, n_holes: 1, cutout_shape: [4, 4]}", "{type: RandomAffine}", "{type: YOLOXHSVRandomAug}")) {
             ConfigException e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, " + resize + random + "]");
             assertEquals("val_dataloader.dataset.pipeline[2].type", e.key(), e.getMessage());
             assertTrue(e.getMessage().contains("only belongs in a training pipeline"), e.getMessage());

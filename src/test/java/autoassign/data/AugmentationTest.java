@@ -21,7 +21,7 @@ class AugmentationTest {
     private static final GroundTruth NONE = new GroundTruth(new float[0], new int[0], new float[0], new int[0]);
 
     /** A w × h image whose pixel (x, y) is (B, G, R) = (x, y, 7). */
-    private static byte[] coordinates(int h, int w) {
+    static byte[] coordinates(int h, int w) {
         byte[] px = new byte[h * w * 3];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
@@ -32,7 +32,7 @@ class AugmentationTest {
         return px;
     }
 
-    private static PreparedImage run(PipelineOptions o, int h, int w, ImageRecord rec, SampleDraws d) {
+    static PreparedImage run(PipelineOptions o, int h, int w, ImageRecord rec, SampleDraws d) {
         byte[] px = coordinates(h, w);
         try (BytePointer bp = new BytePointer(px); Mat m = new Mat(h, w, CV_8UC3, bp)) {
             PreparedImage p = new Pipeline(o).prepare(m, rec, 0, d);
@@ -44,12 +44,12 @@ class AugmentationTest {
     }
 
     /** Steps with a Resize that keeps a w × h image as it is (scale = its own size). */
-    private static PipelineOptions steps(int h, int w, Transform... t) {
+    static PipelineOptions steps(int h, int w, Transform... t) {
         return new PipelineOptions(Math.max(h, w), Math.min(h, w), 0, new float[] {0, 0, 0}, new float[] {1, 1, 1}, 1)
                 .withTransforms(List.of(t));
     }
 
-    private static int px(PreparedImage p, int x, int y, int c) { return p.pixels()[(y * p.meta().imgW() + x) * 3 + c] & 0xFF; }
+    static int px(PreparedImage p, int x, int y, int c) { return p.pixels()[(y * p.meta().imgW() + x) * 3 + c] & 0xFF; }
 
     @Test
     void flipDirectionsMoveBoxesAsHorizontalBoxesFlip() {

@@ -78,6 +78,41 @@ class AugmentedLoaderTest {
         assertFalse(Arrays.equals(sortedPlanned, sortedGot), "some rejected crops were replaced by other images");
     }
 
+    /** Every SSD / YOLOX step of this engine before the resize, on 8-bit images, then the recipe's flip. */
+    static PipelineOptions ssdYolox() {
+        return DataLoaderTest.SMALL_PIPE.withTransforms(List.of(new Expand(List.of(123.675, 116.28, 103.53), true, 1, 2, 0.5),
+                MinIoURandomCrop.defaults(), RandomAffine.defaults(), YoloxHsvRandomAug.defaults(), RandomShift.defaults(),
+                new CutOut(1, 3, List.of(new CutOut.Size(0.1, 0.1), new CutOut.Size(0.2, 0.05)), true, List.of(0.0, 0.0, 0.0)),
+                ResizeStep.INSTANCE, RandomFlip.horizontal(0.5)));
+    }
+
+    @Test
+    void ssdAndYoloxStepsGiveTheSameBatchesForAnyWorkers() {
+        CocoDataset ds = layout.train(new DataIssues("syn", s -> { }, 5)).filterForTraining();
+        PipelineOptions p = ssdYolox();
+        List<Batch> serial = epoch(ds, p, 21, 0, 1);
+        assertSameBatches(serial, epoch(ds, p, 21, 3, 1));
+        assertSameBatches(serial, epoch(ds, p, 21, 1, 1));
+        assertFalse(Arrays.equals(serial.get(0).data(), epoch(ds, p, 22, 0, 1).get(0).data()), "another seed draws differently");
+        int images = 0;
+        for (Batch b : serial)
+            for (int k = 0; k < b.size(); k++) {
+                GroundTruth gt = b.targets().get(k);
+                assertEquals(gt.boxes().length, 4 * gt.labels().length, "labels in step with boxes");
+                assertEquals(gt.ignoredBoxes().length, 4 * gt.ignoredLabels().length);
+                ImageMeta m = b.metas().get(k);
+                for (int i = 0; i < gt.boxes().length; i += 4)
+                    assertTrue(gt.boxes()[i] >= 0 && gt.boxes()[i + 2] <= m.imgW() && gt.boxes()[i + 3] <= m.imgH(), "clipped boxes");
+                images++;
+            }
+        assertEquals(BatchSampler.forDataset(ds, 2, true, 21, 0, 1, true, false).indices(1).length, images, "nothing re-sampled or lost");
+        // the same steps on float images (after PhotoMetricDistortion)
+        List<Transform> withFloat = new ArrayList<>(p.transforms());
+        withFloat.add(0, PhotoMetricDistortion.defaults());
+        PipelineOptions f = p.withTransforms(withFloat);
+        assertSameBatches(epoch(ds, f, 21, 0, 1), epoch(ds, f, 21, 3, 1));
+    }
+
     @Test
     void withoutRandomStepsTheDrawsAreTheLoadersOld() {
         // the recipe's steps: the flip decision is still BatchSampler.flipDecision of (seed, epoch, position)

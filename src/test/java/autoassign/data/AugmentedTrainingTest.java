@@ -17,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A short training run of the tiny config with RandomCrop and PhotoMetricDistortion added through the config. */
+/**
+ * Short training runs of the tiny config with augmentations added through the config: RandomCrop and
+ * PhotoMetricDistortion; Expand, MinIoURandomCrop, RandomAffine, YOLOXHSVRandomAug, RandomShift and CutOut.
+ */
 class AugmentedTrainingTest {
     @TempDir Path tmp;
 
@@ -27,7 +30,27 @@ class AugmentedTrainingTest {
                 + " {type: RandomCrop, crop_size: [0.6, 0.6], crop_type: relative_range}, {type: PhotoMetricDistortion},"
                 + " {type: Resize, scale: [96, 96], keep_ratio: true},"
                 + " {type: RandomFlip, prob: [0.25, 0.25], direction: [horizontal, vertical]}, {type: PackDetInputs}]";
-        Config cfg = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of(pipeline,
+        Config cfg = tiny(pipeline);
+        assertEquals(4, cfg.trainDataloader().dataset().pipeline().transforms().size());
+        trainsOneEpoch(cfg, "crop");
+    }
+
+    @Test
+    void tinyConfigTrainsWithSsdAndYoloxSteps() throws Exception {
+        String pipeline = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true},"
+                + " {type: Expand, mean: [123.675, 116.28, 103.53], to_rgb: true, ratio_range: [1, 2]},"
+                + " {type: MinIoURandomCrop, min_ious: [0.1, 0.3, 0.5], min_crop_size: 0.3},"
+                + " {type: RandomAffine, max_rotate_degree: 5, scaling_ratio_range: [0.8, 1.2]}, {type: YOLOXHSVRandomAug},"
+                + " {type: RandomShift, prob: 0.5, max_shift_px: 8}, {type: CutOut, n_holes: [1, 3], cutout_ratio: [0.1, 0.1]},"
+                + " {type: Resize, scale: [96, 96], keep_ratio: true}, {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]";
+        Config cfg = tiny(pipeline);
+        assertEquals(8, cfg.trainDataloader().dataset().pipeline().transforms().size());
+        trainsOneEpoch(cfg, "ssd");
+    }
+
+    /** The tiny config on 8 small synthetic images, one epoch, with this training pipeline. */
+    private static Config tiny(String pipeline) throws Exception {
+        return ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of(pipeline,
                 "train_dataloader.dataset.num_images=8", "val_dataloader.dataset.num_images=4",
                 "train_dataloader.dataset.img_size=[64, 96]", "val_dataloader.dataset.img_size=[64, 96]",
                 "train_dataloader.dataset.object_size=[12, 40]", "val_dataloader.dataset.object_size=[12, 40]",
@@ -35,8 +58,10 @@ class AugmentedTrainingTest {
                         + " {type: LoadAnnotations, with_bbox: true}, {type: PackDetInputs}]",
                 "train_dataloader.batch_size=2", "train_cfg.max_epochs=1", "train_cfg.val_interval=1",
                 "default_hooks.checkpoint.interval=1", "default_hooks.logger.interval=1"));
-        assertEquals(4, cfg.trainDataloader().dataset().pipeline().transforms().size());
-        TrainOptions opt = TrainOptions.defaults().withWorkDir(tmp.resolve("run")).withDevice("cpu")
+    }
+
+    private void trainsOneEpoch(Config cfg, String run) throws Exception {
+        TrainOptions opt = TrainOptions.defaults().withWorkDir(tmp.resolve(run)).withDevice("cpu")
                 .withDataRoot(tmp.resolve("data").toString());
         Trainer.Result r = new Trainer(cfg, opt, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
         assertEquals(1, r.epochsDone());
