@@ -30,6 +30,8 @@ def distort(img, d):
     img = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
     if d['saturation']:
         img[..., 1] *= d['saturation_value']
+        if d['saturation_value'] > 1:  # mmdet 3.x clips a float image's saturation to its valid range
+            img[..., 1] = img[..., 1].clip(0, 1)
     if d['hue']:
         img[..., 0] += d['hue_value']
         img[..., 0][img[..., 0] > 360] -= 360

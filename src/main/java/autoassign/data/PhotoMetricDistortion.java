@@ -95,7 +95,11 @@ public record PhotoMetricDistortion(double brightnessDelta, double contrastLo, d
         convert(px, h, w, COLOR_BGR2HSV);
         if (d.saturation) {
             float s = (float) d.saturationScale;
-            for (int i = 1; i < px.length; i += 3) px[i] *= s;
+            boolean clip = d.saturationScale > 1; // mmdet 3.x: a float image's valid saturation is [0, 1]
+            for (int i = 1; i < px.length; i += 3) {
+                float v = px[i] * s;
+                px[i] = clip ? Math.min(Math.max(v, 0f), 1f) : v;
+            }
         }
         if (d.hue) {
             float shift = (float) d.hueShift;

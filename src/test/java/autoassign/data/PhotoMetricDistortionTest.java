@@ -62,7 +62,10 @@ class PhotoMetricDistortionTest {
                 if (d.contrastFirst() && d.contrast()) p[c] = p[c] * (float) d.alpha();
             }
             float[] hsv = bgrToHsv(p[0], p[1], p[2]);
-            if (d.saturation()) hsv[1] = hsv[1] * (float) d.saturationScale();
+            if (d.saturation()) {
+                hsv[1] = hsv[1] * (float) d.saturationScale();
+                if (d.saturationScale() > 1) hsv[1] = Math.min(Math.max(hsv[1], 0f), 1f);
+            }
             if (d.hue()) {
                 hsv[0] = hsv[0] + (float) d.hueShift();
                 if (hsv[0] > 360) hsv[0] = hsv[0] - 360;
