@@ -39,8 +39,14 @@ final class CheckpointStore {
     /**
      * Where a resumed run continues: the 0-based epoch (pass) and the iterations of it already done, and the global
      * iteration; epoch −1 when only the global iteration is known (the trainer splits it into passes).
+     * {@code restartsEpoch}: MMEngine's epoch loop, which runs epoch {@code epoch} again from its first batch while its
+     * iteration counter and schedulers go on from {@code globalIter} (a checkpoint saved mid-epoch).
      */
-    record Resumed(Path file, int epoch, int iterInEpoch, long globalIter) {}
+    record Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch) {
+        Resumed(Path file, int epoch, int iterInEpoch, long globalIter) {
+            this(file, epoch, iterInEpoch, globalIter, false);
+        }
+    }
 
     CheckpointStore(Path dir, int keep) {
         this(dir, keep, Map.of());

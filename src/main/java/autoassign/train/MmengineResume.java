@@ -42,7 +42,9 @@ final class MmengineResume {
      *
      * @param iterLoop true in an {@code IterBasedTrainLoop}: the position is the global iteration only (epoch −1 in
      *                 the result: the trainer splits it into passes once it knows their length); in an epoch loop
-     *                 MMEngine restarts at the beginning of epoch {@code meta.epoch}, and so does the engine
+     *                 MMEngine restarts at the beginning of epoch {@code meta.epoch} (the one in progress when the
+     *                 checkpoint was saved by iteration) with its counter and schedulers at {@code meta.iter}, and runs
+     *                 every remaining epoch in full; so does the engine
      */
     static CheckpointStore.Resumed load(Path file, AutoAssignDetector model, Optimizer optimizer, WeightAverage ema,
                                         boolean iterLoop) {
@@ -78,7 +80,7 @@ final class MmengineResume {
         }
         Map<?, ?> meta = top.get("meta") instanceof Map<?, ?> m ? m : Map.of();
         long epoch = number(file, meta, "epoch"), iter = number(file, meta, "iter");
-        return new CheckpointStore.Resumed(file, iterLoop ? -1 : Math.toIntExact(epoch), 0, iter);
+        return new CheckpointStore.Resumed(file, iterLoop ? -1 : Math.toIntExact(epoch), 0, iter, !iterLoop);
     }
 
     private static long number(Path file, Map<?, ?> meta, String key) {

@@ -286,6 +286,13 @@ public final class Trainer {
             long maxIters = iterLoop ? cfg.runtime().maxIters() : (long) epochs * epochLength;
             // an iteration-based loop runs over as many passes of the data as its iterations need
             int passes = iterLoop ? (int) ((maxIters + epochLength - 1) / epochLength) : epochs;
+            // an MMEngine checkpoint saved mid-epoch: that epoch runs again in full while the iteration counter and the
+            // schedule go on from where it was, so the loop ends that many iterations after maxIters, as MMEngine's does
+            long ahead = resumed != null && resumed.restartsEpoch() && !iterLoop
+                    ? Math.max(0, globalIter - (long) startEpoch * epochLength - skipIters) : 0;
+            long loopIters = maxIters + ahead;
+            if (ahead > 0) out.println("resumed mid-epoch (MMEngine): epoch " + (startEpoch + 1) + " runs again from its start,"
+                    + " iterations and learning rate go on from iteration " + globalIter);
             LrSchedule schedule = new LrSchedule(baseLr, optimizer.lrMults(), cfg.paramScheduler(), epochs, maxIters, epochLength);
             int accumulate = cfg.optimWrapper().accumulativeCounts();
             if (accumulate > 1) {
@@ -294,15 +301,15 @@ public final class Trainer {
                         + " batches of " + batchSize + (replica != null ? " per worker" : ""));
             }
             if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
-            else schedule.fastForward(startEpoch, epochLength, skipIters);
+            else schedule.fastForward(startEpoch, epochLength, skipIters + ahead);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
             EarlyStop earlyStop = cfg.runtime().earlyStopping() == null ? null : new EarlyStop(cfg.runtime().earlyStopping());
             for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
-                int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + maxIters - globalIter);
+                int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + loopIters - globalIter);
                 long epochStart = System.nanoTime();
                 int iterInEpoch = 0;
                 try (DataLoader.Epoch it = loader.epoch(epoch);
-                     TrainProgress progress = new TrainProgress(out, epoch, passes, planned, maxIters, cfg.runtime().logByEpoch())) {
+                     TrainProgress progress = new TrainProgress(out, epoch, passes, planned, loopIters, cfg.runtime().logByEpoch())) {
                     long dataStart = System.nanoTime();
                     while (iterInEpoch < planned && allAgree(it.hasNext())) {
                         Batch batch = it.next();
@@ -348,7 +355,7 @@ public final class Trainer {
                             if (metrics != null) metrics.log(rec);
                             progress.logLine(iterInEpoch, globalIter, rec);
                         }
-                        boolean lastIter = globalIter == maxIters;
+                        boolean lastIter = globalIter == loopIters;
                         if (!ckByEpoch && main && (globalIter % cfg.runtime().checkpointInterval() == 0 || lastIter)) {
                             boolean passDone = iterInEpoch == loader.batchesPerEpoch(epoch); // resume in the next pass
                             out.println("checkpoint: " + store.save("iter_" + globalIter, passDone ? epoch + 1 : epoch,

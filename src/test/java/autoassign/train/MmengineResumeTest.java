@@ -42,6 +42,11 @@ class MmengineResumeTest {
 
     /** The engine's epoch checkpoint rewritten as MMEngine's {@code epoch_N.pth}, one param group per parameter. */
     private static Path asMmengine(Path model, Path out, List<String> paramNames) throws Exception {
+        return asMmengine(model, out, paramNames, -1, -1);
+    }
+
+    /** As above, with {@code meta.epoch} / {@code meta.iter} set (≥ 0) instead of the checkpoint's own position. */
+    private static Path asMmengine(Path model, Path out, List<String> paramNames, long metaEpoch, long metaIter) throws Exception {
         Safetensors.Contents weights = Safetensors.read(model);
         Path stateFile = model.resolveSibling(model.getFileName().toString().replace(".safetensors", ".state.safetensors"));
         Safetensors.Contents momentum = Safetensors.read(stateFile);
@@ -57,8 +62,10 @@ class MmengineResumeTest {
             groups.add(g);
         }
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("meta", new LinkedHashMap<>(Map.of("epoch", Long.parseLong(momentum.metadata().get("epoch")),
-                "iter", Long.parseLong(momentum.metadata().get("global_iter")), "mmengine_version", "0.10.4")));
+        root.put("meta", new LinkedHashMap<>(Map.of(
+                "epoch", metaEpoch >= 0 ? metaEpoch : Long.parseLong(momentum.metadata().get("epoch")),
+                "iter", metaIter >= 0 ? metaIter : Long.parseLong(momentum.metadata().get("global_iter")),
+                "mmengine_version", "0.10.4")));
         root.put("state_dict", PthWriter.stateDict(weights.tensors()));
         root.put("message_hub", new LinkedHashMap<>());
         root.put("optimizer", new LinkedHashMap<>(Map.of("state", state, "param_groups", groups)));
@@ -83,6 +90,40 @@ class MmengineResumeTest {
         Map<String, RawTensor> b = Safetensors.read(mm.resolve("epoch_2.safetensors")).tensors();
         assertEquals(a.keySet(), b.keySet());
         for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+    }
+
+    @Test
+    void aCheckpointSavedMidEpochRerunsThatEpochWithTheCounterGoingOn() throws Exception {
+        // MMEngine's CheckpointHook(by_epoch=False) in an epoch loop saves meta.epoch = the epoch in progress (0-based
+        // count of finished ones) and meta.iter = the iterations done; resume runs that epoch again in full while the
+        // counter and the schedule go on: 4 iterations an epoch, saved at iteration 6 of 8 → 4 more, ending at 10
+        TinyTrainConfig.write(tmp);
+        Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of( // a warm-up past the end
+                "param_scheduler=[{type: LinearLR, start_factor: 0.001, by_epoch: false, begin: 0, end: 20}]"));
+        Path straight = tmp.resolve("straight"), first = tmp.resolve("first"), mm = tmp.resolve("mm");
+        Trainer.Result full = train(cfg, options(straight));
+        assertEquals(8, full.iterations());
+        train(cfg, options(first).withEpochs(1));
+        List<String> names = new ArrayList<>(new AutoAssignDetector(cfg.model(), 0).namedParameters().keySet());
+        Path pth = asMmengine(first.resolve("epoch_1.safetensors"), tmp.resolve("iter_6.pth"), names, 1, 6);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(cfg, options(mm).withResume(pth.toString()), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("resumed mid-epoch (MMEngine): epoch 2 runs again from its start"), text);
+        assertEquals(2, r.epochsDone());
+        assertEquals(10, r.iterations());
+        // the learning rate of iteration 7 is the straight run's iteration 7 (the warm-up goes on, it does not restart)
+        assertEquals(lrAt(straight, 7), lrAt(mm, 7));
+        assertTrue(lrAt(mm, 7) != lrAt(straight, 5), "the warm-up rates differ from one iteration to the next");
+    }
+
+    private static double lrAt(Path workDir, long iter) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : java.nio.file.Files.readAllLines(workDir.resolve("metrics.jsonl"))) {
+            var n = json.readTree(line);
+            if ("train".equals(n.path("mode").asText()) && n.path("iter").asLong() == iter) return n.get("lr").asDouble();
+        }
+        throw new AssertionError("no train record of iteration " + iter + " in " + workDir);
     }
 
     private static Map<String, Object> adamState(int[] shape, Object step) {
