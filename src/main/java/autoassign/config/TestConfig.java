@@ -1,11 +1,12 @@
 package autoassign.config;
 
 /**
- * {@code model.test_cfg}: post-processing (AA_4).
+ * {@code model.test_cfg}: post-processing (AA_4). A key the config leaves out takes the default mmdet's dense heads
+ * read it with ({@code cfg.get(key, default)}): nms_pre −1, min_bbox_size −1, score_thr 0; the recipe sets them all.
  *
- * @param nmsPre       candidates kept per level after the score threshold (1000); &lt;= 0 keeps all
- * @param minBboxSize  boxes need width and height strictly greater than this (0)
- * @param scoreThr     threshold on the class probability (0.05)
+ * @param nmsPre       candidates kept per level after the score threshold (recipe 1000); &lt;= 0 keeps all
+ * @param minBboxSize  boxes need width and height strictly greater than this (recipe 0); negative: no filter
+ * @param scoreThr     threshold on the class probability (recipe 0.05)
  * @param iouThreshold {@code nms.iou_threshold} (0.6, class-aware, strict)
  * @param maxPerImg    detections per image (100)
  * @param softNms      {@code nms.type: soft_nms} with its {@code iou_threshold} (MMCV's default 0.3), {@code sigma}
@@ -13,6 +14,7 @@ package autoassign.config;
  */
 public record TestConfig(int nmsPre, double minBboxSize, double scoreThr, double iouThreshold, int maxPerImg,
                          autoassign.postprocess.SoftNms softNms) {
+    /** The recipe's test_cfg (autoassign_r50-caffe_fpn_1x_coco). */
     public static final TestConfig DEFAULT = new TestConfig(1000, 0, 0.05, 0.6, 100, null);
 
     /** With MMCV's (hard) nms. */
@@ -21,9 +23,9 @@ public record TestConfig(int nmsPre, double minBboxSize, double scoreThr, double
     }
 
     static TestConfig from(ConfigNode n) {
-        int nmsPre = n.integer("nms_pre", DEFAULT.nmsPre());
-        double minSize = n.number("min_bbox_size", DEFAULT.minBboxSize());
-        double thr = n.inRange("score_thr", n.number("score_thr", DEFAULT.scoreThr()), 0, 1);
+        int nmsPre = n.integer("nms_pre", -1);
+        double minSize = n.number("min_bbox_size", -1);
+        double thr = n.inRange("score_thr", n.number("score_thr", 0), 0, 1);
         Nms nms = Nms.from(n.child("nms"), DEFAULT.iouThreshold());
         int max = n.positive("max_per_img", n.integer("max_per_img", DEFAULT.maxPerImg()));
         n.finish();

@@ -96,6 +96,14 @@ class SoftNmsTest {
     }
 
     @Test
+    void keysLeftOutTakeMmdetsDefaults() throws Exception {
+        String text = Files.readString(Path.of("configs/autoassign_r50-caffe_fpn_1x_coco.yaml"));
+        TestConfig t = ConfigLoader.parse(text, "configs/x.yaml", List.of(
+                "model.test_cfg={_delete_: true, nms: {type: nms, iou_threshold: 0.5}, max_per_img: 50}")).model().testCfg();
+        assertEquals(new TestConfig(-1, -1, 0, 0.5, 50), t); // cfg.get('nms_pre', -1), ('min_bbox_size', -1), ('score_thr', 0)
+    }
+
+    @Test
     void configKeys() throws Exception {
         TestConfig t = testCfg("{_delete_: true, type: soft_nms, iou_threshold: 0.5, method: gaussian, sigma: 0.4}");
         assertEquals(new SoftNms(0.5f, 0.4f, 1e-3f, SoftNms.Method.GAUSSIAN), t.softNms());
