@@ -49,6 +49,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     static OptimConfig from(ConfigNode n) {
         n.fixed("type", "OptimWrapper");
         ConfigNode o = n.requiredChild("optimizer");
+        boolean wdGiven = o.has("weight_decay");
         String typeName = o.choice("type", null, "SGD", "Adam", "AdamW");
         if (typeName == null) throw o.error("type", "required key is missing (SGD, Adam or AdamW)");
         Type type = Type.valueOf(typeName);
@@ -84,6 +85,10 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         if (o.bool("capturable", false)) throw o.error("capturable", "only false is supported");
         o.finish();
         ConfigNode p = n.child("paramwise_cfg");
+        // MMEngine's DefaultOptimWrapperConstructor: decay multipliers need a base weight decay to multiply
+        for (String k : List.of("bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult"))
+            if (p.has(k) && !wdGiven)
+                throw p.error(k, "needs optimizer.weight_decay (MMEngine: base_wd should not be None)");
         double ndm = p.nonNegative("norm_decay_mult", p.number("norm_decay_mult", 1.0));
         double blm = p.nonNegative("bias_lr_mult", p.number("bias_lr_mult", 1.0));
         double bdm = p.nonNegative("bias_decay_mult", p.number("bias_decay_mult", 1.0));
@@ -95,6 +100,8 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         ConfigNode ck = p.child("custom_keys");
         for (String key : ck.keys()) {
             ConfigNode k = ck.child(key);
+            if (k.has("decay_mult") && !wdGiven)
+                throw k.error("decay_mult", "needs optimizer.weight_decay (MMEngine: base_wd should not be None)");
             custom.add(new CustomKey(key, k.nonNegative("lr_mult", k.number("lr_mult", 1.0)),
                     k.nonNegative("decay_mult", k.number("decay_mult", 1.0))));
             k.finish();

@@ -31,6 +31,7 @@ public abstract class Optimizer {
     private int accumulativeCounts = 1;
     private long innerCount, maxCounts = -1;
     private final Map<String, Tensor> accumulated = new LinkedHashMap<>();
+    private boolean windowHasGradients; // some iteration of the current window gave gradients
 
     /** @param maxGradNorm {@code clip_grad.max_norm} (L2 over all gradients), or 0: no clipping */
     protected Optimizer(List<Group> groups, double maxGradNorm) {
@@ -106,12 +107,16 @@ public abstract class Optimizer {
             }
             acc.backend().addInPlace(acc, grad.backend().mulScalar(grad, (float) (1 / length)));
             g.param.setGrad(null);
+            windowHasGradients = true;
         }
         if ((i + 1) % accumulativeCounts != 0 && i + 1 != maxCounts) return false;
-        for (Group g : groups) {
-            Tensor acc = accumulated.get(g.name);
-            if (acc != null) g.param.setGrad(acc);
-        }
+        // a window whose iterations were all skipped (non-finite losses) updates nothing, as no backward ran
+        if (windowHasGradients)
+            for (Group g : groups) {
+                Tensor acc = accumulated.get(g.name);
+                if (acc != null) g.param.setGrad(acc);
+            }
+        windowHasGradients = false;
         return true;
     }
 

@@ -17,20 +17,27 @@ class OptimConfigTest {
         return ConfigLoader.parse(text, "configs/x.yaml", List.of("optim_wrapper.optimizer=" + optimizer)).optimWrapper();
     }
 
+    /** The optimizer on the recipe with its paramwise_cfg (norm_decay_mult) removed. */
+    private static OptimConfig optimizerWithoutParamwise(String optimizer) throws Exception {
+        String text = Files.readString(Path.of("configs/autoassign_r50-caffe_fpn_1x_coco.yaml"));
+        return ConfigLoader.parse(text, "configs/x.yaml", List.of("optim_wrapper.optimizer=" + optimizer,
+                "optim_wrapper.paramwise_cfg={_delete_: true}")).optimWrapper();
+    }
+
     private static String error(String optimizer) {
         return assertThrows(ConfigException.class, () -> optimizer(optimizer)).getMessage();
     }
 
     @Test
     void adamWTakesTorchDefaults() throws Exception {
-        OptimConfig o = optimizer("{_delete_: true, type: AdamW, lr: 0.0001}");
+        OptimConfig o = optimizerWithoutParamwise("{_delete_: true, type: AdamW, lr: 0.0001}");
         assertEquals(OptimConfig.Type.AdamW, o.type());
         assertEquals(1e-4, o.lr());
         assertEquals(0.01, o.weightDecay()); // torch.optim.AdamW's default
         assertEquals(0.9, o.beta1());
         assertEquals(0.999, o.beta2());
         assertEquals(1e-8, o.eps());
-        assertEquals(0.0, o.normDecayMult()); // the recipe's paramwise_cfg still applies
+        assertEquals(0.0, optimizer("{_delete_: true, type: AdamW, lr: 0.0001, weight_decay: 0.05}").normDecayMult()); // the recipe's paramwise_cfg
     }
 
     @Test
@@ -41,13 +48,13 @@ class OptimConfigTest {
         assertEquals(0.95, o.beta2());
         assertEquals(1e-6, o.eps());
         assertEquals(5e-4, o.weightDecay());
-        assertEquals(0.0, optimizer("{_delete_: true, type: Adam}").weightDecay()); // torch.optim.Adam's default
-        assertEquals(1e-3, optimizer("{_delete_: true, type: Adam}").lr());
+        assertEquals(0.0, optimizerWithoutParamwise("{_delete_: true, type: Adam}").weightDecay()); // torch.optim.Adam's default
+        assertEquals(1e-3, optimizerWithoutParamwise("{_delete_: true, type: Adam}").lr());
     }
 
     @Test
     void sgdMomentumDefaultsToTorchsZero() throws Exception {
-        OptimConfig o = optimizer("{_delete_: true, type: SGD, lr: 0.02}");
+        OptimConfig o = optimizerWithoutParamwise("{_delete_: true, type: SGD, lr: 0.02}");
         assertEquals(OptimConfig.Type.SGD, o.type());
         assertEquals(0.0, o.momentum());
         assertEquals(0.0, o.weightDecay());
@@ -63,5 +70,8 @@ class OptimConfigTest {
         assertTrue(error("{_delete_: true, type: AdamW, fused: true}").contains("fused"));
         assertTrue(error("{_delete_: true, type: RMSprop, lr: 0.01}").contains("must be one of SGD, Adam, AdamW"));
         assertTrue(error("{_delete_: true, type: Adam, lr: 0.001, capturable: true}").contains("capturable"));
+        // the recipe's paramwise_cfg has norm_decay_mult: without a weight_decay MMEngine has no base to multiply
+        String e = error("{_delete_: true, type: AdamW, lr: 0.0001}");
+        assertTrue(e.contains("paramwise_cfg.norm_decay_mult: needs optimizer.weight_decay"), e);
     }
 }

@@ -78,6 +78,25 @@ class SgdTest {
         assertArrayEquals(ref.data(), acc.data(), 1e-7f);
     }
 
+    @Test
+    void aWindowWithoutGradientsUpdatesNothing() {
+        Tensor p = Tensor.of(new float[] {0.5f, -1.25f}, 2).setRequiresGrad(true);
+        Sgd sgd = new Sgd(List.of(new Optimizer.Group("p", p, 1e-4f)), 0.9f);
+        sgd.accumulate(2, 0, -1);
+        for (int i = 0; i < 2; i++) { // one window with gradients: momentum is set
+            p.setGrad(Tensor.of(new float[] {0.1f, -0.2f}, 2));
+            sgd.step(0.1f);
+            sgd.zeroGrad();
+        }
+        float[] after = p.data().clone(), momentum = sgd.state().get("p").toFloatArray();
+        for (int i = 0; i < 2; i++) { // a window whose iterations were all skipped (no backward): no momentum step, no decay
+            sgd.step(0.1f);
+            sgd.zeroGrad();
+        }
+        assertArrayEquals(after, p.data(), 0f);
+        assertArrayEquals(momentum, sgd.state().get("p").toFloatArray(), 0f);
+    }
+
     private static double[] toDouble(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) d[i] = f[i];
