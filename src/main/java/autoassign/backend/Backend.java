@@ -166,7 +166,8 @@ public interface Backend {
 
     /**
      * One torch.optim.Adam / AdamW step in place for every update of the list (a device may run them as one
-     * launch), per element in float32 as torch's CPU kernels round: {@code p = p·decay; g' = g + l2·p;
+     * launch), per element in float32 in the order of torch's formulas (torch's vectorised kernels fuse some of the
+     * multiply-adds, and CUDA contracts others: last-bit differences): {@code p = p·decay; g' = g + l2·p;
      * m = m + (1−β₁)(g' − m); v = v·β₂ + (1−β₂)·g'·g'; p = p − stepSize·m / (√v / bc2Sqrt + eps)}.
      *
      * @param oneMinusBeta1 {@code (float) (1 − β₁)}, computed in double as torch does
