@@ -76,7 +76,11 @@ final class MmengineResume {
                 throw new UserError(file + ": the config has an EMAHook but the checkpoint has no ema_state_dict");
             Map<String, RawTensor> raw = StateDicts.stripPrefix(autoassign.io.TensorTree.tensors(emaState), "module.");
             RawTensor steps = raw.remove("steps");
-            ema.resume(ModelWeights.toTensors(raw), steps == null ? 0 : Math.round(steps.toFloatArray()[0]));
+            try {
+                ema.resume(ModelWeights.toTensors(raw), steps == null ? 0 : Math.round(steps.toFloatArray()[0]));
+            } catch (IllegalArgumentException e) {
+                throw new UserError(file + ": ema_state_dict: " + e.getMessage(), e);
+            }
         }
         Map<?, ?> meta = top.get("meta") instanceof Map<?, ?> m ? m : Map.of();
         long epoch = number(file, meta, "epoch"), iter = number(file, meta, "iter");
