@@ -117,6 +117,34 @@ class MmengineResumeTest {
         assertTrue(lrAt(mm, 7) != lrAt(straight, 5), "the warm-up rates differ from one iteration to the next");
     }
 
+    @Test
+    void anIterationLoopCheckpointSplitsItsIterationIntoPasses() throws Exception {
+        // IterBasedTrainLoop: MMEngine's meta.iter is the only position; the engine finds its pass (4 iterations
+        // each here) and the place in it, so resuming at iteration 2 ends bit-identical to the straight run
+        TinyTrainConfig.write(tmp);
+        Path child = tmp.resolve("tiny_iter.yaml");
+        java.nio.file.Files.writeString(child, """
+                _base_: tiny_test.yaml
+                train_cfg: {_delete_: true, type: IterBasedTrainLoop, max_iters: 6, val_interval: 6}
+                train_dataloader:
+                  sampler: {type: InfiniteSampler, shuffle: true}
+                default_hooks:
+                  checkpoint: {type: CheckpointHook, by_epoch: false, interval: 2}
+                param_scheduler:
+                  - {type: LinearLR, start_factor: 0.1, by_epoch: false, begin: 0, end: 5}
+                """);
+        Config cfg = autoassign.config.ConfigLoader.load(child);
+        Path straight = tmp.resolve("straight"), mm = tmp.resolve("mm");
+        train(cfg, options(straight));
+        List<String> names = new ArrayList<>(new AutoAssignDetector(cfg.model(), 0).namedParameters().keySet());
+        Path pth = asMmengine(straight.resolve("iter_2.safetensors"), tmp.resolve("iter_2.pth"), names, 0, 2);
+        Trainer.Result r = train(cfg, options(mm).withResume(pth.toString()));
+        assertEquals(6, r.iterations());
+        Map<String, RawTensor> a = Safetensors.read(straight.resolve("iter_6.safetensors")).tensors();
+        Map<String, RawTensor> b = Safetensors.read(mm.resolve("iter_6.safetensors")).tensors();
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+    }
+
     private static double lrAt(Path workDir, long iter) throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         for (String line : java.nio.file.Files.readAllLines(workDir.resolve("metrics.jsonl"))) {
