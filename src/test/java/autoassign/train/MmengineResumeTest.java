@@ -52,6 +52,11 @@ class MmengineResumeTest {
         Safetensors.Contents momentum = Safetensors.read(stateFile);
         Map<Long, Object> state = new LinkedHashMap<>();
         List<Object> groups = new ArrayList<>();
+        // EMAHook: ema_state_dict holds module.<name> (after MMEngine's swap: the trained weights) and steps
+        Map<String, Object> ema = new LinkedHashMap<>();
+        momentum.tensors().forEach((k, t) -> { if (k.startsWith("ema_source.")) ema.put("module." + k.substring(11), t); });
+        if (!ema.isEmpty())
+            ema.put("steps", RawTensor.ofLongs(new long[] {Long.parseLong(momentum.metadata().get("ema_steps"))}, new long[0]));
         for (int i = 0; i < paramNames.size(); i++) {
             RawTensor buf = momentum.tensors().get(paramNames.get(i));
             if (buf != null) state.put((long) i, new LinkedHashMap<>(Map.of("momentum_buffer", buf)));
@@ -70,6 +75,7 @@ class MmengineResumeTest {
         root.put("message_hub", new LinkedHashMap<>());
         root.put("optimizer", new LinkedHashMap<>(Map.of("state", state, "param_groups", groups)));
         root.put("param_schedulers", List.of());
+        if (!ema.isEmpty()) root.put("ema_state_dict", PthWriter.stateDict(new LinkedHashMap<>((Map) ema)));
         PthWriter.write(out, root);
         return out;
     }
@@ -89,6 +95,22 @@ class MmengineResumeTest {
         Map<String, RawTensor> a = Safetensors.read(straight.resolve("epoch_2.safetensors")).tensors();
         Map<String, RawTensor> b = Safetensors.read(mm.resolve("epoch_2.safetensors")).tensors();
         assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+    }
+
+    @Test
+    void withAnEmaHookTheAverageAndTheTrainedWeightsComeBack() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("custom_hooks=[{type: EMAHook, ema_type: ExpMomentumEMA, momentum: 0.01, gamma: 4}]"));
+        Path straight = tmp.resolve("straight"), first = tmp.resolve("first"), mm = tmp.resolve("mm");
+        train(cfg, options(straight));
+        train(cfg, options(first).withEpochs(1));
+        List<String> names = new ArrayList<>(new AutoAssignDetector(cfg.model(), 0).namedParameters().keySet());
+        Path pth = asMmengine(first.resolve("epoch_1.safetensors"), tmp.resolve("epoch_1.pth"), names);
+        assertEquals(2, train(cfg, options(mm).withResume(pth.toString())).epochsDone());
+        Map<String, RawTensor> a = Safetensors.read(straight.resolve("epoch_2.safetensors")).tensors();
+        Map<String, RawTensor> b = Safetensors.read(mm.resolve("epoch_2.safetensors")).tensors();
         for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
     }
 
