@@ -167,5 +167,6 @@ public class FrameworkOverheadBenchmark {
         @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) { return t(x.dim(0), x.dim(1), outH, outW); }
         @Override public Tensor upsampleNearestBackward(Tensor g, int inH, int inW) { return t(g.dim(0), g.dim(1), inH, inW); }
         @Override public void sgdStep(Tensor p, Tensor g, Tensor buf, float lr, float m, float wd, boolean first) { ops.increment(); }
+        @Override public void adamStepAll(java.util.List<autoassign.backend.AdamUpdate> u, float omb1, float b2, float omb2, float eps) { ops.increment(); }
     }
 }
