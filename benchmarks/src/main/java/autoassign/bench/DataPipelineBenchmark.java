@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Data pipeline throughput on coco128 (101 training images after the filter), in images per second:
- * decode (OpenCV) + keep-ratio resize + flip + float / mean + pad to 32 + batch.
+ * decode (OpenCV) + keep-ratio resize + flip + float / mean + pad to 32 + batch; with {@code augment} other than
+ * {@code recipe}, the recipe's pipeline with augmentations added ({@link #AUGMENTS}), drawn as the loader draws.
  * <ul>
  *   <li>{@code onePerCore}: one image at a time in the benchmark thread (OpenCV single-threaded) = per-core figure;</li>
  *   <li>{@code loaderEpoch}: one epoch through the threaded {@link DataLoader} with {@code workers} threads,
@@ -58,6 +59,21 @@ public class DataPipelineBenchmark {
     @Param({"2"})
     public int workers;
 
+    /** recipe: Resize + RandomFlip; photometric: + PhotoMetricDistortion; ssd: Expand + MinIoURandomCrop + photometric. */
+    @Param({"recipe"})
+    public String augment;
+
+    static final java.util.Map<String, String> AUGMENTS = java.util.Map.of(
+            "photometric", "[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, {type: PhotoMetricDistortion},"
+                    + " {type: Resize, scale: [1333, 800], keep_ratio: true}, {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]",
+            "ssd", "[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, {type: PhotoMetricDistortion},"
+                    + " {type: Expand, mean: [103.53, 116.28, 123.675], to_rgb: false, ratio_range: [1, 4]},"
+                    + " {type: MinIoURandomCrop}, {type: Resize, scale: [1333, 800], keep_ratio: true},"
+                    + " {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]",
+            "affine", "[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true},"
+                    + " {type: Resize, scale: [1333, 800], keep_ratio: true}, {type: RandomAffine}, {type: YOLOXHSVRandomAug},"
+                    + " {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]");
+
     CocoDataset dataset;
     PipelineOptions options;
     Pipeline pipeline;
@@ -73,7 +89,9 @@ public class DataPipelineBenchmark {
                 new DataIssues("bench")).filterForTraining();
         if (dataset.size() != IMAGES) throw new IllegalStateException("expected 101 coco128 training images, got " + dataset.size());
         String[] s = scale.split(",");
-        options = PipelineOptions.cocoTrain().withScale(Integer.parseInt(s[0]), Integer.parseInt(s[1]));
+        options = augment.equals("recipe") ? PipelineOptions.cocoTrain().withScale(Integer.parseInt(s[0]), Integer.parseInt(s[1]))
+                : autoassign.train.DataSources.trainPipeline(autoassign.config.ConfigLoader.loadNamed("autoassign_r50-caffe_fpn_1x_coco",
+                        List.of("train_dataloader.dataset.pipeline=" + AUGMENTS.get(augment))));
         pipeline = new Pipeline(options);
         opencv_core.setNumThreads(1);
         loader = new DataLoader(dataset, options, LoaderOptions.train(2, 0, workers).withOpencvThreads(1));
@@ -86,7 +104,9 @@ public class DataPipelineBenchmark {
     public Batch onePerCore() throws Exception {
         int i = next;
         next = (next + 1) % dataset.size();
-        PreparedImage p = pipeline.prepare(dataset, i, BatchSampler.flipDecision(0, 0, i, 0.5));
+        PreparedImage p = augment.equals("recipe") ? pipeline.prepare(dataset, i, BatchSampler.flipDecision(0, 0, i, 0.5))
+                : pipeline.prepare(dataset, i, autoassign.data.SampleDraws.of(0, epoch++, i));
+        if (p == null) p = pipeline.prepare(dataset, i, false); // a crop that kept no box: the loader would draw again
         return pipeline.collate(List.of(p));
     }
 
