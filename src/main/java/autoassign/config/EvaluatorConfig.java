@@ -33,13 +33,24 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
     static EvaluatorConfig from(ConfigNode n) {
         if (n.choice("type", "CocoMetric", "CocoMetric", "VOCMetric").equals("VOCMetric")) return voc(n);
         String ann = n.string("ann_file", null);
-        String metric = n.choice("metric", "bbox", "bbox");
+        String metric = cocoMetric(n);
         boolean classwise = n.bool("classwise", false);
         boolean formatOnly = n.bool("format_only", false);
         String prefix = n.string("outfile_prefix", null);
         n.localFilesOnly();
         n.finish();
         return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, java.util.List.of(), false);
+    }
+
+    /** CocoMetric's {@code metric}: 'bbox', or a list of metrics holding only 'bbox' (MMDetection accepts both). */
+    private static String cocoMetric(ConfigNode n) {
+        com.fasterxml.jackson.databind.JsonNode v = n.raw("metric");
+        if (v == null || !v.isArray()) return n.choice("metric", "bbox", "bbox");
+        if (v.isEmpty()) throw n.error("metric", "must name a metric: bbox");
+        for (com.fasterxml.jackson.databind.JsonNode m : v)
+            if (!m.isTextual() || !m.asText().equals("bbox"))
+                throw n.error("metric", "only bbox is supported (the model predicts boxes), got " + ConfigNode.describe(m));
+        return "bbox";
     }
 
     private static EvaluatorConfig voc(ConfigNode n) {
