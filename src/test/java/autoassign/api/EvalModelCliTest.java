@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code eval --config CFG --checkpoint CKPT --data DIR} on a generated COCO-format folder. */
-class EvalModelCliTest {
+public class EvalModelCliTest {
 
     @TempDir
     Path tmp;
@@ -43,7 +43,7 @@ class EvalModelCliTest {
             """;
 
     /** The tiny config with its val_dataloader replaced by {@link #VAL} (COCO-style files), then {@code extra}. */
-    static Path cocoStyleConfig(Path file, String extra) throws IOException {
+    public static Path cocoStyleConfig(Path file, String extra) throws IOException {
         String tiny = Files.readString(DetectorTest.CONFIG);
         int a = tiny.indexOf("\nval_dataloader:");
         int b = tiny.indexOf("\nval_evaluator:");

@@ -66,7 +66,7 @@ class FlopsCommandTest {
                  "annotations": [],
                  "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "c"}, {"id": 4, "name": "d"}]}
                 """);
-        Path cfg = cocoStyleConfig(tmp.resolve("coco_style.yaml"));
+        Path cfg = autoassign.api.EvalModelCliTest.cocoStyleConfig(tmp.resolve("coco_style.yaml"), "");
         AutoAssignDetector m = tinyModel();
         long a = Complexity.flops(m, 128, 256).total(), b = Complexity.flops(m, 256, 128).total();
         long c = Complexity.flops(m, 256, 256).total();
@@ -118,28 +118,5 @@ class FlopsCommandTest {
                 "--cfg-options", "model.neck.out_channels=-3");
         assertEquals(1, key.code());
         assertTrue(key.err().startsWith("error: ") && key.err().strip().lines().count() == 1, key.err());
-    }
-
-    /** The tiny config with its val_dataloader reading COCO files under the data root. */
-    static Path cocoStyleConfig(Path file) throws IOException {
-        String tiny = Files.readString(TINY);
-        int a = tiny.indexOf("\nval_dataloader:"), b = tiny.indexOf("\nval_evaluator:");
-        assertTrue(a > 0 && b > a, "tiny config layout changed");
-        String val = """
-                val_dataloader:
-                  batch_size: 1
-                  num_workers: 0
-                  dataset:
-                    type: CocoDataset
-                    ann_file: annotations/instances_val.json
-                    data_prefix: {img: images/}
-                    test_mode: true
-                    pipeline:
-                      - {type: LoadImageFromFile}
-                      - {type: Resize, scale: [256, 256], keep_ratio: true}
-                      - {type: LoadAnnotations, with_bbox: true}
-                      - {type: PackDetInputs}
-                """;
-        return Files.writeString(file, tiny.substring(0, a + 1) + val + tiny.substring(b + 1));
     }
 }
