@@ -21,7 +21,8 @@ import java.util.stream.IntStream;
  * @param synthetic     SyntheticShapes settings, null for CocoDataset
  * @param dataRoot      the dataset's own {@code data_root} (MMDetection's configs repeat the top-level one here); null: none
  * @param wrappers      MMEngine's {@code RepeatDataset} / {@code ClassBalancedDataset} around it, outermost first
- *                      (training only); empty: none
+ *                      (training only); empty: none. A {@code MultiImageMixDataset} is not listed here: it changes no
+ *                      entry, its steps are in {@code pipeline} ({@link PipelineConfig#mixed})
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
                             boolean testMode, Indices indices, List<String> classes, PipelineConfig pipeline,
@@ -70,7 +71,16 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
     }
 
     static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot) {
-        String type = n.choice("type", "CocoDataset", "CocoDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset");
+        return from(n, train, topDataRoot, PipelineConfig.Role.DATASET);
+    }
+
+    private static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot, PipelineConfig.Role role) {
+        String type = n.choice("type", "CocoDataset", "CocoDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset",
+                "MultiImageMixDataset");
+        if (role == PipelineConfig.Role.WRAPPED && !type.equals("CocoDataset") && !type.equals("SyntheticShapes"))
+            throw n.error("type", "a MultiImageMixDataset wraps a CocoDataset or SyntheticShapes, got " + type
+                    + "; put RepeatDataset / ClassBalancedDataset around the MultiImageMixDataset instead");
+        if (type.equals("MultiImageMixDataset")) return multiImageMix(n, train, topDataRoot);
         if (type.equals("RepeatDataset") || type.equals("ClassBalancedDataset")) {
             if (!train) throw n.error("type", type + " only belongs in a training dataloader");
             Wrapper w = type.equals("RepeatDataset")
@@ -112,10 +122,40 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         } else {
             synth = SyntheticConfig.from(n);
         }
-        PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train);
+        PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train, role, List.of());
         n.finish();
         return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth, dataRoot,
                 List.of());
+    }
+
+    /**
+     * MMDetection's {@code MultiImageMixDataset(dataset, pipeline, skip_type_keys, max_refetch, lazy_init)}: the wrapped
+     * dataset with its own pipeline (loading and whatever it lists) and the wrapper's pipeline (Mosaic, MixUp and the
+     * single-image steps) as one step list ({@link PipelineConfig#mixed}); {@code skip_type_keys} is a fixed list here.
+     */
+    private static DatasetConfig multiImageMix(ConfigNode n, boolean train, String topDataRoot) {
+        if (!train) throw n.error("type", "MultiImageMixDataset only belongs in a training dataloader");
+        List<String> skip = List.of();
+        JsonNode sk = n.raw("skip_type_keys");
+        if (sk != null && !sk.isNull()) {
+            if (!sk.isArray()) throw n.error("skip_type_keys", "must be a list of transform types, got " + ConfigNode.describe(sk));
+            List<String> out = new java.util.ArrayList<>();
+            for (JsonNode k : sk) {
+                if (!k.isTextual()) throw n.error("skip_type_keys", "must be a list of transform types, got " + ConfigNode.describe(k));
+                out.add(k.asText());
+            }
+            skip = List.copyOf(out);
+        }
+        int maxRefetch = n.atLeast("max_refetch", n.integer("max_refetch", 15), 1);
+        n.bool("lazy_init", false); // when MMEngine loads the annotations: the same dataset
+        if (n.raw("dynamic_scale") != null) throw n.error("dynamic_scale", "is MMDetection 2.x's; 3.x sets img_scale on Mosaic / MixUp");
+        DatasetConfig inner = from(n.requiredChild("dataset"), true, topDataRoot, PipelineConfig.Role.WRAPPED);
+        PipelineConfig wrapper = PipelineConfig.from(n, "pipeline", true, PipelineConfig.Role.WRAPPER, skip);
+        PipelineConfig pipeline = PipelineConfig.mixed(inner.pipeline(), wrapper,
+                new autoassign.data.MultiImageMixDataset(maxRefetch, skip), n, "pipeline");
+        n.finish();
+        return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
+                inner.testMode(), inner.indices(), inner.classes(), pipeline, inner.synthetic(), inner.dataRoot(), List.of());
     }
 
     /** A list of strings ({@code metainfo.classes}: a tuple of names in MMDetection). */

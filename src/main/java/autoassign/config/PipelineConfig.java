@@ -54,9 +54,21 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
 
     public int scaleShort() { return Math.min(scale.get(0), scale.get(1)); }
 
-    static PipelineConfig from(ConfigNode parent, String key, boolean train) {
+    /** Where a pipeline is: a dataset's own, the one inside a MultiImageMixDataset, or that wrapper's. */
+    enum Role { DATASET, WRAPPED, WRAPPER }
+
+    static PipelineConfig from(ConfigNode parent, String key, boolean train) { return from(parent, key, train, Role.DATASET, List.of()); }
+
+    /**
+     * A pipeline in its role: a dataset's own needs a resize step; inside a MultiImageMixDataset the wrapped dataset's
+     * and the wrapper's together need one ({@link #mixed}); only the wrapper's may list Mosaic / MixUp, and no loading.
+     * Steps whose type is in {@code skip} (the wrapper's {@code skip_type_keys}) are checked and left out.
+     */
+    static PipelineConfig from(ConfigNode parent, String key, boolean train, Role role, List<String> skip) {
         List<ConfigNode> list = parent.childList(key);
-        if (list.isEmpty()) throw parent.error(key, "required: a list of transforms with at least a Resize step");
+        if (list.isEmpty())
+            throw parent.error(key, role == Role.DATASET ? "required: a list of transforms with at least a Resize step"
+                    : "required: a list of transforms");
         List<String> steps = new ArrayList<>();
         List<Integer> scale = null;
         double flip = 0;
@@ -65,10 +77,26 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         List<Double> ratioRange = List.of();
         List<Transform> transforms = new ArrayList<>();
         for (ConfigNode s : list) {
+            int before = transforms.size();
+            List<Integer> scaleBefore = scale;
+            List<Double> ratioBefore = ratioRange;
+            List<List<Integer>> scalesBefore = scales;
+            double flipBefore = flip;
+            boolean rangeBefore = scaleRange;
             String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomResize",
                     "RandomChoiceResize", "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop",
-                    "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "PackDetInputs");
+                    "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "Mosaic", "MixUp", "CachedMosaic", "CachedMixUp",
+                    "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
+            if (type.equals("CachedMosaic") || type.equals("CachedMixUp"))
+                throw s.error("type", type + " is not supported: its cache holds earlier images of each dataloader worker"
+                        + " process, so what it mixes depends on the number of workers and their timing, and this engine's"
+                        + " runs do not; use " + type.substring(6) + " inside a MultiImageMixDataset (docs/data.md)");
+            if ((type.equals("Mosaic") || type.equals("MixUp")) && role != Role.WRAPPER)
+                throw s.error("type", type + " mixes several images: it belongs in the pipeline of a MultiImageMixDataset"
+                        + " wrapper (type: MultiImageMixDataset, dataset: {...}, pipeline: [...]), as in MMDetection's YOLOX configs");
+            if (role == Role.WRAPPER && (type.equals("LoadImageFromFile") || type.equals("LoadAnnotations")))
+                throw s.error("type", type + " belongs in the pipeline of the dataset the MultiImageMixDataset wraps");
             if (steps.contains(type)) throw s.error("type", "step " + type + " appears twice");
             switch (type) {
                 case "LoadImageFromFile" -> {
@@ -114,6 +142,8 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     scaleRange = range;
                     transforms.add(ResizeStep.INSTANCE);
                 }
+                case "Mosaic" -> transforms.add(TransformConfig.mosaic(s));
+                case "MixUp" -> transforms.add(TransformConfig.mixUp(s));
                 case "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop", "RandomShift", "CutOut",
                         "RandomAffine", "YOLOXHSVRandomAug" -> {
                     if (!train) throw s.error("type", type + " only belongs in a training pipeline");
@@ -135,10 +165,40 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                 default -> { }
             }
             s.finish();
+            if (skip.contains(type)) { // MultiImageMixDataset's skip_type_keys: built (so checked), never run
+                transforms.subList(before, transforms.size()).clear();
+                scale = scaleBefore;
+                scales = scalesBefore;
+                ratioRange = ratioBefore;
+                flip = flipBefore;
+                scaleRange = rangeBefore;
+                continue;
+            }
             steps.add(type);
         }
-        if (scale == null) throw parent.error(key, "needs a Resize step");
-        return new PipelineConfig(steps, scale, flip, scales, scaleRange, ratioRange, transforms);
+        if (scale == null && role == Role.DATASET) throw parent.error(key, "needs a Resize step");
+        return new PipelineConfig(steps, scale == null ? List.of() : scale, flip, scales, scaleRange, ratioRange, transforms);
+    }
+
+    /**
+     * A MultiImageMixDataset's steps as one pipeline: the wrapped dataset's, the wrapper's {@code mark}, the wrapper's;
+     * the two together have exactly one resize step.
+     */
+    static PipelineConfig mixed(PipelineConfig wrapped, PipelineConfig wrapper, autoassign.data.MultiImageMixDataset mark,
+                                ConfigNode at, String key) {
+        List<String> steps = new ArrayList<>(wrapped.steps);
+        steps.add(mark.type());
+        List<Transform> transforms = new ArrayList<>(wrapped.transforms);
+        transforms.add(mark);
+        transforms.addAll(wrapper.transforms);
+        steps.addAll(wrapper.steps);
+        long resizes = transforms.stream().filter(t -> t instanceof ResizeStep).count();
+        if (resizes != 1)
+            throw at.error(key, resizes == 0 ? "needs a Resize step (in the wrapper's pipeline or the wrapped dataset's)"
+                    : "one resize step across the wrapped dataset's and the wrapper's pipelines");
+        PipelineConfig r = wrapped.transforms.contains(ResizeStep.INSTANCE) ? wrapped : wrapper;
+        double flip = wrapped.flipProb > 0 ? wrapped.flipProb : wrapper.flipProb;
+        return new PipelineConfig(steps, r.scale, flip, r.scales, r.scaleRange, r.ratioRange, transforms);
     }
 
     /** A {@code Resize} step's {@code scale: [w, h]} (two positive sizes) with {@code keep_ratio: true}, the only kind. */

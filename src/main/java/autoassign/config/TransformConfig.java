@@ -213,6 +213,42 @@ final class TransformConfig {
         return new YoloxHsvRandomAug(v[0], v[1], v[2]);
     }
 
+    /** mmdet's {@code Mosaic}: {@code img_scale} (h, w as its code reads it), {@code center_ratio_range}, {@code bbox_clip_border}, {@code pad_val}, {@code prob}. */
+    static autoassign.data.Mosaic mosaic(ConfigNode s) {
+        autoassign.data.Mosaic d = autoassign.data.Mosaic.defaults();
+        List<Integer> scale = imgScale(s, List.of(d.scaleH(), d.scaleW()));
+        List<Double> r = s.doubleList("center_ratio_range", List.of(d.centerLo(), d.centerHi()));
+        if (r.size() != 2 || !(r.get(0) >= 0 && r.get(0) <= r.get(1) && r.get(1) <= 2))
+            throw s.error("center_ratio_range", "must be [lo, hi] with 0 <= lo <= hi <= 2 (the centre lies on the 2x canvas), got " + r);
+        boolean clip = s.bool("bbox_clip_border", d.clipBorder());
+        double pad = s.inRange("pad_val", s.number("pad_val", d.padVal()), 0, 255);
+        double prob = s.inRange("prob", s.number("prob", d.prob()), 0, 1);
+        return new autoassign.data.Mosaic(scale.get(0), scale.get(1), r.get(0), r.get(1), clip, pad, prob);
+    }
+
+    /** mmdet's {@code MixUp}: {@code img_scale}, {@code ratio_range}, {@code flip_ratio}, {@code pad_val}, {@code max_iters}, {@code bbox_clip_border}. */
+    static autoassign.data.MixUp mixUp(ConfigNode s) {
+        autoassign.data.MixUp d = autoassign.data.MixUp.defaults();
+        List<Integer> scale = imgScale(s, List.of(d.scaleH(), d.scaleW()));
+        List<Double> r = s.doubleList("ratio_range", List.of(d.ratioLo(), d.ratioHi()));
+        if (r.size() != 2 || !(r.get(0) > 0 && r.get(0) <= r.get(1)) || Double.isInfinite(r.get(1)))
+            throw s.error("ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);
+        double flip = s.inRange("flip_ratio", s.number("flip_ratio", d.flipRatio()), 0, 1);
+        JsonNode padNode = s.raw("pad_val");
+        double pad = s.inRange("pad_val", s.number("pad_val", d.padVal()), 0, 255);
+        boolean padIsInt = padNode != null && padNode.isIntegralNumber(); // NumPy then keeps the canvas 8-bit
+        int iters = s.atLeast("max_iters", s.integer("max_iters", d.maxIters()), 1);
+        return new autoassign.data.MixUp(scale.get(0), scale.get(1), r.get(0), r.get(1), flip, pad, padIsInt, iters,
+                s.bool("bbox_clip_border", d.clipBorder()));
+    }
+
+    /** {@code img_scale}: two positive integers (MMDetection asserts a tuple; its code reads [0] as the height). */
+    private static List<Integer> imgScale(ConfigNode s, List<Integer> def) {
+        List<Integer> v = s.intList("img_scale", def);
+        if (v.size() != 2 || v.get(0) <= 0 || v.get(1) <= 0) throw s.error("img_scale", "must be two positive integers (h, w), got " + v);
+        return v;
+    }
+
     /** A list of {@code n} numbers. */
     private static List<Double> numbers(ConfigNode s, String key, List<Double> def, int n) {
         List<Double> v = s.doubleList(key, def);

@@ -12,7 +12,8 @@ import org.bytedeco.opencv.global.opencv_imgproc;
 /**
  * The per-image pipeline (decode, then the config's steps in their order: keep-ratio resize, flips, crops, photometric
  * distortion, expand, affine, ...; AA_1 §4–§6 for the recipe's resize → horizontal flip) and the batch preprocessor
- * (float conversion, mean / std, zero padding to a multiple of 32, AA_1 §7). Stateless and thread-safe.
+ * (float conversion, mean / std, zero padding to a multiple of 32, AA_1 §7). Thread-safe; stateless but for the set
+ * of unreadable images a {@link MultiImageMixDataset} pipeline has met among the images it mixes in.
  */
 public final class Pipeline {
     private final PipelineOptions options;
@@ -20,9 +21,13 @@ public final class Pipeline {
     private final float[] mean;
     private final float[] std;
     private final boolean unitStd;
+    private final boolean hasFlip;
+    private final MixingPipeline mixing;
 
     public Pipeline(PipelineOptions options) {
         this.options = options;
+        this.hasFlip = options.transforms().stream().anyMatch(t -> t instanceof RandomFlip);
+        this.mixing = options.transforms().stream().anyMatch(t -> t instanceof MultiImageMixDataset) ? new MixingPipeline(this) : null;
         this.std = options.std();
         this.mean = options.mean();
         this.unitStd = std[0] == 1f && std[1] == 1f && std[2] == 1f;
@@ -34,9 +39,11 @@ public final class Pipeline {
 
     /**
      * Decodes and transforms image {@code index} with the random draws of its place in a training epoch. Null when a
-     * RandomCrop kept no box (MMDetection's transform returns None): the caller re-samples ({@link DataLoader}).
+     * RandomCrop kept no box (MMDetection's transform returns None): the caller re-samples ({@link DataLoader}). With a
+     * {@link MultiImageMixDataset} in the steps, other images of {@code dataset} are loaded and mixed in.
      */
     public PreparedImage prepare(CocoDataset dataset, int index, SampleDraws draws) throws BadImageException {
+        if (mixing != null) return mixing.prepare(dataset, index, draws, null, null, true);
         ImageRecord rec = dataset.get(index);
         try (Mat img = decode(dataset, rec)) {
             return run(img, rec, index, draws, null, null, true);
@@ -59,9 +66,11 @@ public final class Pipeline {
      * and a crop is kept even when it holds no box (never null).
      */
     public PreparedImage prepare(CocoDataset dataset, int index, boolean flip, int scaleLong, int scaleShort) throws BadImageException {
+        int[] scale = {scaleLong, scaleShort};
+        if (mixing != null) return mixing.prepare(dataset, index, SampleDraws.of(0, 0, index), flip, scale, false);
         ImageRecord rec = dataset.get(index);
         try (Mat img = decode(dataset, rec)) {
-            return run(img, rec, index, SampleDraws.of(0, 0, index), flip, new int[] {scaleLong, scaleShort}, false);
+            return run(img, rec, index, SampleDraws.of(0, 0, index), flip, scale, false);
         }
     }
 
@@ -71,7 +80,7 @@ public final class Pipeline {
                 new int[] {options.scaleLong(), options.scaleShort()}, false);
     }
 
-    private static Mat decode(CocoDataset dataset, ImageRecord rec) throws BadImageException {
+    static Mat decode(CocoDataset dataset, ImageRecord rec) throws BadImageException {
         Mat img = ImageDecoder.decode(dataset.imagePath(rec));
         if (img.rows() != rec.height() || img.cols() != rec.width())
             dataset.issues().warn(DataIssue.IMAGE_SIZE_MISMATCH, dataset.imagePath(rec) + ": decoded size " + img.cols() + "x"
@@ -86,37 +95,52 @@ public final class Pipeline {
      */
     private PreparedImage run(Mat bgr, ImageRecord rec, int datasetIndex, SampleDraws draws, Boolean flip, int[] scale,
                               boolean mayReject) {
+        if (mixing != null)
+            throw new IllegalStateException("a pipeline with a MultiImageMixDataset mixes other images of its dataset: prepare it from the dataset");
         try (TransformState s = new TransformState(bgr, rec)) {
-            boolean flipDone = false;
-            for (Transform t : options.transforms()) {
-                if (t instanceof ResizeStep) {
-                    int[] sc = scale != null ? scale : draws.scale(options);
-                    s.resize(sc[0], sc[1]);
-                } else if (t instanceof RandomFlip f) {
-                    FlipDirection d = flip != null ? (flip ? FlipDirection.HORIZONTAL : null) : f.choose(draws.flipUnit());
-                    if (d != null) s.flip(d);
-                    flipDone = true;
-                } else if (t instanceof RandomCrop c) {
-                    if (!s.crop(c, draws) && mayReject) return null;
-                } else if (t instanceof PhotoMetricDistortion p) {
-                    s.photometric(p.draw(draws));
-                } else if (t instanceof Expand e) {
-                    e.apply(s, draws);
-                } else if (t instanceof MinIoURandomCrop c) {
-                    c.apply(s, draws);
-                } else if (t instanceof RandomShift r) {
-                    r.apply(s, draws);
-                } else if (t instanceof CutOut c) {
-                    c.apply(s, draws);
-                } else if (t instanceof RandomAffine a) {
-                    a.apply(s, draws);
-                } else if (t instanceof YoloxHsvRandomAug y) {
-                    y.apply(s, draws);
-                }
-            }
-            if (!flipDone && flip != null && flip) s.flip(FlipDirection.HORIZONTAL);
+            for (Transform t : options.transforms())
+                if (!step(s, t, draws, flip, scale, mayReject)) return null;
+            finish(s, flip);
             return s.result(rec, datasetIndex);
         }
+    }
+
+    /**
+     * Runs one single-image step on the state with these draws; false when it rejects the image (a RandomCrop that kept
+     * no box, when {@code mayReject}).
+     */
+    boolean step(TransformState s, Transform t, SampleDraws draws, Boolean flip, int[] scale, boolean mayReject) {
+        if (t instanceof ResizeStep) {
+            int[] sc = scale != null ? scale : draws.scale(options);
+            s.resize(sc[0], sc[1]);
+        } else if (t instanceof RandomFlip f) {
+            FlipDirection d = flip != null ? (flip ? FlipDirection.HORIZONTAL : null) : f.choose(draws.flipUnit());
+            if (d != null) s.flip(d);
+        } else if (t instanceof RandomCrop c) {
+            return s.crop(c, draws) || !mayReject;
+        } else if (t instanceof PhotoMetricDistortion p) {
+            s.photometric(p.draw(draws));
+        } else if (t instanceof Expand e) {
+            e.apply(s, draws);
+        } else if (t instanceof MinIoURandomCrop c) {
+            c.apply(s, draws);
+        } else if (t instanceof RandomShift r) {
+            r.apply(s, draws);
+        } else if (t instanceof CutOut c) {
+            c.apply(s, draws);
+        } else if (t instanceof RandomAffine a) {
+            a.apply(s, draws);
+        } else if (t instanceof YoloxHsvRandomAug y) {
+            y.apply(s, draws);
+        } else {
+            throw new IllegalStateException(t.type() + " is not a single-image step");
+        }
+        return true;
+    }
+
+    /** The given flip of a pipeline without RandomFlip (test-time flips), after every step. */
+    void finish(TransformState s, Boolean flip) {
+        if (!hasFlip && flip != null && flip) s.flip(FlipDirection.HORIZONTAL);
     }
 
     /** OpenCV {@code resize(INTER_LINEAR)} to the geometry's size (AA_1 §10); returns a new Mat. */

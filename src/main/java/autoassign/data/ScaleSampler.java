@@ -76,9 +76,12 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
     public int[] pick(long seed, int epoch, int position) { return pick(seed, epoch, position, 0); }
 
     /** As {@link #pick(long, int, int)} for a re-sample of the position ({@link SampleDraws#attempt()}; 0 adds nothing). */
-    public int[] pick(long seed, int epoch, int position, int attempt) {
+    public int[] pick(long seed, int epoch, int position, int attempt) { return pick(seed, epoch, position, attempt, 0); }
+
+    /** As {@link #pick(long, int, int, int)} for an image of another draw stream ({@link SampleDraws#stream()}; 0 adds nothing). */
+    public int[] pick(long seed, int epoch, int position, int attempt, long stream) {
         long z = SeededDraw.mix(seed * 0xD1B54A32D192ED03L + epoch * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x632BE59BD9B4E019L
-                + attempt * 0x94D049BB133111EBL);
+                + attempt * 0x94D049BB133111EBL + stream * 0x2545F4914F6CDD1DL);
         int w, h;
         if (byRatio()) {
             double ratio = ratioLo + SeededDraw.unit(z) * (ratioHi - ratioLo); // [lo, hi), as random_sample()

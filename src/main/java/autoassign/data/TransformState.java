@@ -36,6 +36,26 @@ final class TransformState implements AutoCloseable {
         this.crowdLabels = rec.crowdLabels();
     }
 
+    /** A copy for a try that may be dropped (MultiImageMixDataset retries a wrapper step on a copy of its input). */
+    TransformState copy() {
+        TransformState c = new TransformState(input, oriH, oriW);
+        c.img = img == input ? input : img.clone();
+        c.boxes = boxes;
+        c.crowd = crowd;
+        c.labels = labels;
+        c.crowdLabels = crowdLabels;
+        c.scaleW = scaleW;
+        c.scaleH = scaleH;
+        c.flipped = flipped;
+        return c;
+    }
+
+    private TransformState(Mat input, int oriH, int oriW) {
+        this.input = input;
+        this.oriH = oriH;
+        this.oriW = oriW;
+    }
+
     int height() { return img.rows(); }
 
     int width() { return img.cols(); }
@@ -144,6 +164,21 @@ final class TransformState implements AutoCloseable {
         if (b.length != boxes.length || k.length != crowd.length) throw new IllegalArgumentException("box counts changed");
         boxes = b;
         crowd = k;
+    }
+
+    /** The labels of {@link #boxes()}; shared: copy before changing them. */
+    int[] labels() { return labels; }
+
+    /** The labels of {@link #crowdBoxes()}; shared. */
+    int[] crowdLabels() { return crowdLabels; }
+
+    /** New boxes and labels, counts free (the multi-image steps merge several images' annotations). */
+    void setAnnotations(float[] b, int[] l, float[] k, int[] kl) {
+        if (b.length != 4 * l.length || k.length != 4 * kl.length) throw new IllegalArgumentException("boxes and labels out of step");
+        boxes = b;
+        labels = l;
+        crowd = k;
+        crowdLabels = kl;
     }
 
     /** New coordinates, keeping the boxes (and their labels) whose flag is set. */

@@ -165,4 +165,80 @@ class AugmentationConfigTest {
             assertTrue(e.getMessage().contains("only belongs in a training pipeline"), e.getMessage());
         }
     }
+
+    // ------------------------------------------------------------------ Mosaic / MixUp in a MultiImageMixDataset
+
+    private static final String INNER = "dataset: {type: CocoDataset, ann_file: annotations/instances_train2017.json,"
+            + " data_prefix: {img: train2017/}, pipeline: [{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}]}";
+
+    /** The train dataset as a MultiImageMixDataset with these wrapper keys (pipeline included). */
+    private static String mix(String keys) {
+        return "train_dataloader.dataset={_delete_: true, type: MultiImageMixDataset, " + INNER + ", " + keys + "}";
+    }
+
+    private static final String YOLOX = "pipeline: [{type: Mosaic, img_scale: [640, 640], pad_val: 114.0},"
+            + " {type: RandomAffine, scaling_ratio_range: [0.1, 2], border: [-320, -320]},"
+            + " {type: MixUp, img_scale: [640, 640], ratio_range: [0.8, 1.6], pad_val: 114.0}, {type: YOLOXHSVRandomAug},"
+            + " {type: RandomFlip, prob: 0.5}, {type: Resize, scale: [640, 640], keep_ratio: true}, {type: PackDetInputs}]";
+
+    @Test
+    void multiImageMixDatasetReadsAsOneStepListWithMmdetsDefaults() throws Exception {
+        Config c = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of(mix(YOLOX)));
+        DatasetConfig ds = c.trainDataloader().dataset();
+        assertEquals("CocoDataset", ds.type());
+        assertEquals("annotations/instances_train2017.json", ds.annFile());
+        assertTrue(ds.wrappers().isEmpty());
+        List<Transform> t = ds.pipeline().transforms();
+        assertEquals(7, t.size(), t.toString());
+        assertEquals(new autoassign.data.MultiImageMixDataset(15, List.of()), t.get(0));
+        assertEquals(autoassign.data.Mosaic.defaults(), t.get(1));
+        assertEquals(new autoassign.data.MixUp(640, 640, 0.8, 1.6, 0.5, 114.0, false, 15, true), t.get(3));
+        assertEquals(ResizeStep.INSTANCE, t.get(6));
+        assertEquals(640, ds.pipeline().scaleLong());
+        assertEquals(0.5, ds.pipeline().flipProb(), 0);
+        // skip_type_keys (a fixed list here): the steps are checked and left out; max_refetch; an integer pad_val
+        Config skipped = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of(mix("skip_type_keys: [Mosaic, MixUp],"
+                + " max_refetch: 3, pipeline: [{type: Mosaic}, {type: MixUp, pad_val: 114}, {type: Resize, scale: [640, 640]}]")));
+        List<Transform> k = skipped.trainDataloader().dataset().pipeline().transforms();
+        assertEquals(List.of(new autoassign.data.MultiImageMixDataset(3, List.of("Mosaic", "MixUp")), ResizeStep.INSTANCE), k);
+        Config intPad = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml",
+                List.of(mix("pipeline: [{type: MixUp, pad_val: 114}, {type: Resize, scale: [640, 640]}]")));
+        assertTrue(((autoassign.data.MixUp) intPad.trainDataloader().dataset().pipeline().transforms().get(1)).padIsInt());
+        // RepeatDataset around it
+        Config rep = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of("train_dataloader.dataset={_delete_: true,"
+                + " type: RepeatDataset, times: 2, dataset: {type: MultiImageMixDataset, " + INNER + ", " + YOLOX + "}}"));
+        assertEquals(1, rep.trainDataloader().dataset().wrappers().size());
+        assertEquals(7, rep.trainDataloader().dataset().pipeline().transforms().size());
+    }
+
+    private static void assertMixError(String key, String text, String... overrides) throws Exception {
+        ConfigException e = ConfigLoaderTest.fails(overrides);
+        assertEquals(key, e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains(text), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void multiImageStepsRefuseWhatMmdetWouldNotRun() throws Exception {
+        assertError("2].type", "MultiImageMixDataset", "{type: Mosaic}, {type: Resize, scale: [640, 640]}");
+        assertError("2].type", "not supported", "{type: CachedMosaic}, {type: Resize, scale: [640, 640]}");
+        assertError("2].type", "number of workers", "{type: CachedMixUp}, {type: Resize, scale: [640, 640]}");
+        String resize = "{type: Resize, scale: [640, 640]}]";
+        assertMixError("train_dataloader.dataset.pipeline[0].foo", "", mix("pipeline: [{type: Mosaic, foo: 1}, " + resize));
+        assertMixError("train_dataloader.dataset.pipeline[0].center_ratio_range", "<= 2",
+                mix("pipeline: [{type: Mosaic, center_ratio_range: [0.5, 2.5]}, " + resize));
+        assertMixError("train_dataloader.dataset.pipeline[0].img_scale", "two positive", mix("pipeline: [{type: MixUp, img_scale: [640]}, " + resize));
+        assertMixError("train_dataloader.dataset.pipeline[0].ratio_range", "0 < lo", mix("pipeline: [{type: MixUp, ratio_range: [0, 1]}, " + resize));
+        assertMixError("train_dataloader.dataset.pipeline[0].pad_val", "", mix("pipeline: [{type: MixUp, pad_val: 300}, " + resize));
+        assertMixError("train_dataloader.dataset.pipeline[0].type", "wraps", mix("pipeline: [{type: LoadImageFromFile}, " + resize));
+        assertMixError("train_dataloader.dataset.pipeline", "needs a Resize", mix("pipeline: [{type: Mosaic}]"));
+        assertMixError("train_dataloader.dataset.pipeline", "one resize step", mix("pipeline: [{type: Mosaic}, " + resize).replace(
+                "{type: LoadAnnotations, with_bbox: true}]", "{type: LoadAnnotations, with_bbox: true}, {type: Resize, scale: [9, 9]}]"));
+        assertMixError("train_dataloader.dataset.skip_type_keys", "list", mix("skip_type_keys: Mosaic, pipeline: [" + resize));
+        assertMixError("train_dataloader.dataset.max_refetch", "", mix("max_refetch: 0, pipeline: [" + resize));
+        assertMixError("train_dataloader.dataset.dataset.type", "wraps a CocoDataset", "train_dataloader.dataset={_delete_: true,"
+                + " type: MultiImageMixDataset, dataset: {type: RepeatDataset, times: 2, dataset: {type: CocoDataset}}, pipeline: [" + resize + "}");
+        assertMixError("val_dataloader.dataset.type", "training", "val_dataloader.dataset={_delete_: true, type: MultiImageMixDataset, "
+                + INNER + ", pipeline: [" + resize + "}");
+    }
 }

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Short training runs of the tiny config with augmentations added through the config: RandomCrop and
- * PhotoMetricDistortion; Expand, MinIoURandomCrop, RandomAffine, YOLOXHSVRandomAug, RandomShift and CutOut.
+ * PhotoMetricDistortion; Expand, MinIoURandomCrop, RandomAffine, YOLOXHSVRandomAug, RandomShift and CutOut; YOLOX's
+ * MultiImageMixDataset with Mosaic, RandomAffine and MixUp.
  */
 class AugmentedTrainingTest {
     @TempDir Path tmp;
@@ -46,6 +47,25 @@ class AugmentedTrainingTest {
         Config cfg = tiny(pipeline);
         assertEquals(8, cfg.trainDataloader().dataset().pipeline().transforms().size());
         trainsOneEpoch(cfg, "ssd");
+    }
+
+    @Test
+    void tinyConfigTrainsWithYoloxsMultiImageMixDataset() throws Exception {
+        String dataset = "train_dataloader.dataset={_delete_: true, type: MultiImageMixDataset,"
+                + " dataset: {type: SyntheticShapes, num_images: 8, num_classes: 4, img_size: [64, 96], object_size: [12, 40],"
+                + " pipeline: [{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}]},"
+                + " pipeline: [{type: Mosaic, img_scale: [96, 96], pad_val: 114.0},"
+                + " {type: RandomAffine, scaling_ratio_range: [0.5, 1.5], border: [-48, -48]},"
+                + " {type: MixUp, img_scale: [96, 96], ratio_range: [0.8, 1.6], pad_val: 114.0}, {type: YOLOXHSVRandomAug},"
+                + " {type: RandomFlip, prob: 0.5}, {type: Resize, scale: [96, 96], keep_ratio: true}, {type: PackDetInputs}]}";
+        Config cfg = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of(dataset,
+                "val_dataloader.dataset.num_images=4", "val_dataloader.dataset.img_size=[64, 96]", "val_dataloader.dataset.object_size=[12, 40]",
+                "val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: Resize, scale: [96, 96], keep_ratio: true},"
+                        + " {type: LoadAnnotations, with_bbox: true}, {type: PackDetInputs}]",
+                "train_dataloader.batch_size=2", "train_cfg.max_epochs=1", "train_cfg.val_interval=1",
+                "default_hooks.checkpoint.interval=1", "default_hooks.logger.interval=1"));
+        assertEquals(7, cfg.trainDataloader().dataset().pipeline().transforms().size());
+        trainsOneEpoch(cfg, "mix");
     }
 
     /** The tiny config on 8 small synthetic images, one epoch, with this training pipeline. */
