@@ -3,7 +3,7 @@
 #   1. every CUDA Backend op against its CPU twin (CudaSelfCheck, incl. the fused loss)
 #   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree), also with
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
-#      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW)
+#      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW; 2e: a trained BN affine)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
@@ -51,6 +51,9 @@ only="${AA_STEPS:-1234567}"
     autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 6 256x256 2 1e-2 "optim_wrapper.clip_grad={max_norm: 1.0}" \
     optim_wrapper.accumulative_counts=2 "optim_wrapper.paramwise_cfg={norm_decay_mult: 0.0, bias_lr_mult: 2.0}" \
     "custom_hooks=[{type: EMAHook, momentum: 0.1}]"
+# BatchNorm with a trained affine (session 7: norm_eval with requires_grad, aaj_channel_dot for the weight's gradient)
+[[ $only == *2* ]] && step "2e tiny training with a trained BN affine, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
+    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}"
 # AdamW (session 7): aaj_adam_multi, one launch over every tensor
 [[ $only == *2* ]] && step "2d tiny training with AdamW, CUDA vs CPU" 120 \
     autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \

@@ -334,6 +334,21 @@ static void test_channel_sum(Shape4 s) {
   check("aaj_channel_sum " + s.str() + " grid " + std::to_string(s.C), out, want, RTOL);
 }
 
+static void test_channel_dot(Shape4 s) {
+  Vec a = rand_vec(s.numel(), 23), b = rand_vec(s.numel(), 24), out(s.C, -7.f), want(s.C);
+  for (int c = 0; c < s.C; ++c) {  // CpuBackend.channelDot
+    double acc = 0;
+    for (int n = 0; n < s.N; ++n)
+      for (long long j = 0; j < s.hw(); ++j) {
+        long long i = ((long long)n * s.C + c) * s.hw() + j;
+        acc += (double)a[i] * (double)b[i];
+      }
+    want[c] = (float)acc;
+  }
+  launch(aaj_channel_dot, dim3(s.C), dim3(BLOCK), out.data(), a.data(), b.data(), s.N, s.C, s.hw());
+  check("aaj_channel_dot " + s.str() + " grid " + std::to_string(s.C), out, want, RTOL);
+}
+
 // ---------------------------------------------------------------- max pool
 // Reference argmax: the last NaN of the window if it has one, else the first element (row-major) equal to its maximum.
 static int ref_argmax(const float* p, int H, int W, int oy, int ox, int k, int st, int pad) {
@@ -718,6 +733,8 @@ int main() {
 
   test_channel_sum({3, 5, 17, 19});  // hw = 323: each thread strides past 256
   test_channel_sum({2, 4, 3, 3});    // hw = 9: most threads add nothing
+  test_channel_dot({3, 5, 17, 19});
+  test_channel_dot({2, 4, 3, 3});
 
   for (Shape4 s : {Shape4{2, 3, 9, 11}, Shape4{2, 4, 40, 40}}) {
     test_max_pool(s, 3, 2, 1, false);

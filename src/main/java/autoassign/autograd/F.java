@@ -103,6 +103,29 @@ public final class F {
         return y;
     }
 
+    /**
+     * BatchNorm with frozen statistics and a trainable affine (MMDetection's {@code norm_eval=True} with
+     * {@code requires_grad=True}): {@code y = x·scale + shift}, scale = w/√(var+ε), shift = b − mean·scale, computed
+     * by the caller from w and b; gradients dx = g·scale, dw = Σ g·x̂ with x̂ = x·invStd + negMeanInvStd, db = Σ g
+     * (sums over N, H, W).
+     */
+    public static Tensor batchNormAffine(Tensor x, Tensor w, Tensor b, Tensor scale, Tensor shift, Tensor invStd,
+                                         Tensor negMeanInvStd) {
+        Backend be = x.backend();
+        Tensor y = be.channelAffine(x, scale, shift);
+        Graph.record(new Tensor[] {x, w, b}, y, g -> {
+            Tensor dw = null;
+            if (w.requiresGrad()) {
+                Tensor xhat = be.channelAffine(x, invStd, negMeanInvStd);
+                dw = be.channelDot(g[0], xhat);
+                MemoryScope.dispose(xhat);
+            }
+            return new Tensor[] {x.requiresGrad() ? be.channelAffine(g[0], scale, null) : null, dw,
+                    b.requiresGrad() ? be.channelSum(g[0]) : null};
+        });
+        return y;
+    }
+
     public static Tensor groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
         return groupNormAct(x, gamma, beta, groups, eps, false);
     }

@@ -26,6 +26,12 @@ public interface Backend {
     /** Sum of {@code gradOut} [N,C,H,W] over N, H, W → [C] (the bias gradient). */
     Tensor channelSum(Tensor gradOut);
 
+    /**
+     * Per-channel dot product of two [N,C,H,W] tensors over N, H, W → [C], accumulated in double (the gradient of a
+     * per-channel scale: BatchNorm's weight with trainable affine).
+     */
+    Tensor channelDot(Tensor a, Tensor b);
+
     /** C = op(A)·op(B) for row-major 2-d tensors. */
     Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB);
 

@@ -76,7 +76,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         int frozen = n.integer("frozen_stages", -1);
         if (frozen < -1 || frozen > numStages)
             throw n.error("frozen_stages", "must be in -1.." + numStages + ", got " + frozen);
-        NormConfig norm = NormConfig.from(n.child("norm_cfg"), NormConfig.FROZEN_BN);
+        NormConfig norm = NormConfig.from(n.child("norm_cfg"), NormConfig.RESNET_DEFAULT);
         boolean normEval = n.bool("norm_eval", true);
         if (!norm.isGroupNorm() && !normEval)
             throw n.error("norm_eval", "BatchNorm is always frozen here (running statistics only): must be true");

@@ -24,7 +24,7 @@ final class Norms {
         }
         if ((float) cfg.eps() != FrozenBatchNorm2d.EPS)
             throw new IllegalArgumentException("frozen BatchNorm uses eps " + FrozenBatchNorm2d.EPS + ", got " + cfg.eps());
-        return new FrozenBatchNorm2d(channels);
+        return new FrozenBatchNorm2d(channels, cfg.requiresGrad());
     }
 
     /**
@@ -35,15 +35,32 @@ final class Norms {
      * inference).
      */
     static Tensor convNormAct(Conv2d conv, Module norm, Tensor x, Tensor residual, boolean relu) {
-        if (norm == null || norm instanceof FrozenBatchNorm2d) {
+        if (norm == null || norm instanceof FrozenBatchNorm2d bn && !bn.trainsAffine()) {
             Tensor[] ss = norm == null ? new Tensor[2] : ((FrozenBatchNorm2d) norm).scaleShift(x);
             return F.convAffineAct(x, conv.weight, conv.bias, conv.geometry, ss[0], ss[1], residual, relu);
+        }
+        if (norm instanceof FrozenBatchNorm2d bn) { // trainable affine: conv, then the BN op, then residual / ReLU
+            Tensor c = conv.forward(x);
+            Tensor y = bn.forward(c);
+            MemoryScope.dispose(c); // kept when the BN's backward needs it
+            return residualRelu(y, residual, relu);
         }
         if (!(norm instanceof GroupNorm gn)) throw new IllegalStateException("not a norm layer: " + norm.getClass().getSimpleName());
         Tensor c = conv.forward(x);
         Tensor y = gn.forward(c, relu && residual == null);
         MemoryScope.dispose(c);
         if (residual == null) return y;
+        return residualRelu(y, residual, relu);
+    }
+
+    /** y (+ residual) (→ ReLU), releasing what no tape node needs; y is already activated when there is no residual. */
+    private static Tensor residualRelu(Tensor y, Tensor residual, boolean relu) {
+        if (residual == null) {
+            if (!relu) return y;
+            Tensor r = F.relu(y);
+            MemoryScope.dispose(y);
+            return r;
+        }
         Tensor sum = F.add(y, residual);
         MemoryScope.dispose(y);
         if (!relu) return sum;

@@ -5,7 +5,9 @@ import autoassign.tensor.Tensor;
 
 /**
  * BatchNorm in eval mode with frozen statistics: y = (x − mean)/sqrt(var + eps)·weight + bias, applied as a
- * per-channel affine. weight/bias are parameters (named as in PyTorch) that never receive gradients.
+ * per-channel affine. weight/bias are parameters (named as in PyTorch); frozen by default (MMDetection's caffe
+ * configs: {@code requires_grad=False}), or trained with the statistics still frozen ({@code norm_eval=True},
+ * {@code requires_grad=True}: MMDetection's pytorch-style default), through {@link F#batchNormAffine}.
  */
 public final class FrozenBatchNorm2d extends Module {
     public static final float EPS = 1e-5f;
@@ -15,13 +17,21 @@ public final class FrozenBatchNorm2d extends Module {
     public final Tensor numBatchesTracked;
 
     public FrozenBatchNorm2d(int channels) {
+        this(channels, false);
+    }
+
+    /** @param trainableAffine weight and bias receive gradients (the statistics stay frozen either way) */
+    public FrozenBatchNorm2d(int channels, boolean trainableAffine) {
         weight = param("weight", Tensor.full(1f, channels));
         bias = param("bias", Tensor.zeros(channels));
         runningMean = buffer("running_mean", Tensor.zeros(channels));
         runningVar = buffer("running_var", Tensor.full(1f, channels));
         numBatchesTracked = buffer("num_batches_tracked", Tensor.of(new float[1]));
-        freeze();
+        if (!trainableAffine) freeze();
     }
+
+    /** True while weight or bias train (a frozen stage freezes them: then the layer is a constant affine again). */
+    public boolean trainsAffine() { return weight.requiresGrad() || bias.requiresGrad(); }
 
     /** scale/shift on one device, with the versions of the four tensors they were computed from. */
     private record Affine(autoassign.tensor.Device device, int[] versions, Tensor scale, Tensor shift) {}
@@ -30,11 +40,26 @@ public final class FrozenBatchNorm2d extends Module {
 
     public Tensor forward(Tensor x) {
         Tensor[] ss = scaleShift(x);
-        return F.channelAffine(x, ss[0], ss[1]);
+        if (!trainsAffine()) return F.channelAffine(x, ss[0], ss[1]);
+        Tensor[] norm = normalization(x);
+        return F.batchNormAffine(x, weight, bias, ss[0], ss[1], norm[0], norm[1]);
+    }
+
+    /** {1/√(var + eps), −mean/√(var + eps)} on {@code x}'s device: x̂ = x·[0] + [1] (the weight's gradient needs x̂). */
+    Tensor[] normalization(Tensor x) {
+        int c = weight.numel();
+        float[] m = runningMean.toFloatArray(), v = runningVar.toFloatArray();
+        float[] inv = new float[c], neg = new float[c];
+        for (int i = 0; i < c; i++) {
+            inv[i] = (float) (1 / Math.sqrt((double) v[i] + EPS));
+            neg[i] = -m[i] * inv[i];
+        }
+        return new Tensor[] {x.backend().fromHost(inv, c), x.backend().fromHost(neg, c)};
     }
 
     /**
-     * The per-channel {scale, shift} on {@code x}'s device (for layers that fuse the affine, {@code F.convAffineAct}). On an accelerator they are computed once and cached
+     * The per-channel {scale, shift} on {@code x}'s device (for layers that fuse the affine, {@code F.convAffineAct}).
+     * With a frozen affine, on an accelerator they are computed once and cached
      * (no host round trip per forward); recomputed when the device or a version of weight, bias or the running
      * statistics changes (loadStateDict / copyFrom / to(device) bump it). On the CPU they are recomputed on every
      * call (host arrays, cheap; and writes through {@code data()} do not bump versions).
@@ -55,7 +80,8 @@ public final class FrozenBatchNorm2d extends Module {
             shift[i] = b[i] - m[i] * scale[i];
         }
         Tensor st = x.backend().fromHost(scale, c), sh = x.backend().fromHost(shift, c);
-        if (!dev.isCpu()) {
+        // a trained affine changes every step: no cache, the pair belongs to the step's memory scope
+        if (!dev.isCpu() && !trainsAffine()) {
             // persistent (outlives the memory scope of the step that first needs it); a replaced pair is left to
             // the GC, since a tape recorded before the change may still hold it
             st.keep();

@@ -149,6 +149,37 @@ class GradientCheckTest {
                 2e-4, leaf(uniform(rnd, n(s)), s));
     }
 
+    /** BatchNorm with frozen statistics and trainable weight / bias (norm_eval with requires_grad): x, w and b get gradients. */
+    @Test
+    void batchNormAffine() {
+        int[] s = {2, 3, 4, 5};
+        double[] mean = {0.3, -0.7, 1.1}, var = {0.5, 2.0, 0.05};
+        float eps = 1e-5f;
+        check("batchNormAffine", in -> {
+            float[] w = in[1].data(), b = in[2].data(), sc = new float[3], sh = new float[3], inv = new float[3], neg = new float[3];
+            for (int c = 0; c < 3; c++) {
+                inv[c] = (float) (1 / Math.sqrt(var[c] + eps));
+                neg[c] = (float) -mean[c] * inv[c];
+                sc[c] = w[c] * inv[c];
+                sh[c] = b[c] - (float) mean[c] * sc[c];
+            }
+            return F.batchNormAffine(in[0], in[1], in[2], Tensor.of(sc, 3), Tensor.of(sh, 3), Tensor.of(inv, 3), Tensor.of(neg, 3));
+        }, d -> RefOps.batchNorm(d[0], s, d[1], d[2], mean, var, eps), 5e-4,
+                leaf(uniform(rnd, n(s)), s), leaf(uniform(rnd, 3), 3), leaf(uniform(rnd, 3), 3));
+        // a frozen input x (the first layer after a frozen stage): only w and b get gradients
+        check("batchNormAffine, x frozen", in -> {
+            float[] inv = new float[3], neg = new float[3], sc = new float[3], sh = new float[3];
+            for (int c = 0; c < 3; c++) {
+                inv[c] = (float) (1 / Math.sqrt(var[c] + eps));
+                neg[c] = (float) -mean[c] * inv[c];
+                sc[c] = in[1].data()[c] * inv[c];
+                sh[c] = in[2].data()[c] - (float) mean[c] * sc[c];
+            }
+            return F.batchNormAffine(in[0], in[1], in[2], Tensor.of(sc, 3), Tensor.of(sh, 3), Tensor.of(inv, 3), Tensor.of(neg, 3));
+        }, d -> RefOps.batchNorm(d[0], s, d[1], d[2], mean, var, eps), 5e-4,
+                constant(uniform(rnd, n(s)), s), leaf(uniform(rnd, 3), 3), leaf(uniform(rnd, 3), 3));
+    }
+
     /** The fused layer: relu(conv(x)·scale + shift + residual), with every optional part, against the unfused reference. */
     @Test
     void convAffineAct() {

@@ -183,6 +183,7 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
     }
 
     @Override public Tensor channelSum(Tensor g) { return d(cpu.channelSum(h(g, "channelSum"))); }
+    @Override public Tensor channelDot(Tensor a, Tensor b) { return d(cpu.channelDot(h(a, "channelDot"), h(b, "channelDot"))); }
 
     @Override public Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB) {
         return d(cpu.gemm(h(a, "gemm"), transA, h(b, "gemm"), transB));

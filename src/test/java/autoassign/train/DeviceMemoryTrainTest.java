@@ -32,6 +32,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,10 +65,15 @@ class DeviceMemoryTrainTest {
      * first stage frozen, so that the frozen-BN cache and ops recorded without a tape are exercised too.
      */
     static Config tinyWithFrozenBn(Path dir) throws Exception {
+        return tinyWithBn(dir, false);
+    }
+
+    /** As {@link #tinyWithFrozenBn}, the BN affine trained ({@code requires_grad}) or not; stem and stage 1 frozen. */
+    static Config tinyWithBn(Path dir, boolean trainAffine) throws Exception {
         String y = TinyTrainConfig.yaml();
         String gn = "    frozen_stages: -1\n    norm_cfg: {type: GN, num_groups: 8, requires_grad: true}\n";
         if (!y.contains(gn)) throw new IllegalStateException("tiny config changed: update DeviceMemoryTrainTest");
-        y = y.replace(gn, "    frozen_stages: 1\n    norm_cfg: {type: BN, requires_grad: false}\n");
+        y = y.replace(gn, "    frozen_stages: 1\n    norm_cfg: {type: BN, requires_grad: " + trainAffine + "}\n");
         java.nio.file.Files.createDirectories(dir);
         Path f = dir.resolve("tiny_bn.yaml");
         java.nio.file.Files.writeString(f, y);
@@ -75,7 +81,7 @@ class DeviceMemoryTrainTest {
     }
 
     static int frozenBns(Module m) {
-        int n = m instanceof FrozenBatchNorm2d ? 1 : 0;
+        int n = m instanceof FrozenBatchNorm2d bn && !bn.trainsAffine() ? 1 : 0;
         for (Module c : m.children().values()) n += frozenBns(c);
         return n;
     }
@@ -91,6 +97,31 @@ class DeviceMemoryTrainTest {
     @Test
     void stepsOnADeviceEqualTheCpuAndFreeEverythingButPersistentState() throws Exception {
         stepsOnADevice(tinyWithFrozenBn(tmp), true);
+    }
+
+    @Test
+    void stepsOnADeviceWithTrainedBatchNormAffine() throws Exception {
+        stepsOnADevice(tinyWithBn(tmp, true), true); // the stem's and stage 1's BN are frozen (constant, cached); the others train
+    }
+
+    @Test
+    void aTrainedBatchNormAffineMovesItsWeightsNotItsStatisticsNorAFrozenStage() throws Exception {
+        Config cfg = tinyWithBn(tmp, true);
+        Batch batch = firstBatch(cfg, tmp);
+        AutoAssignDetector m = new AutoAssignDetector(cfg.model(), 0);
+        Map<String, float[]> before = new java.util.HashMap<>();
+        m.stateDict().forEach((k, t) -> before.put(k, t.toFloatArray()));
+        Sgd sgd = new Sgd(OptimizerGroups.of(m, cfg.optimWrapper()), 0.9f);
+        for (int k = 0; k < 2; k++) assertNull(Trainer.step(m, sgd, batch, Device.CPU, 0.01f).badTerm());
+        Map<String, Tensor> after = m.stateDict();
+        java.util.function.Predicate<String> moved = k -> !java.util.Arrays.equals(before.get(k), after.get(k).toFloatArray());
+        // zero_init_residual: a block's last BN weight starts at 0, so its first steps train that BN and the shortcut's
+        for (String k : List.of("backbone.layer2.0.bn2.weight", "backbone.layer4.1.bn2.bias", "backbone.layer3.0.downsample.1.weight"))
+            assertTrue(moved.test(k), k + ": a trained BN affine moves");
+        assertFalse(moved.test("backbone.bn1.weight") || moved.test("backbone.layer1.0.bn1.weight"), "frozen stem and stage 1");
+        for (String k : after.keySet())
+            if (k.endsWith("running_mean") || k.endsWith("running_var")) assertFalse(moved.test(k), k + ": statistics stay frozen");
+        assertTrue(OptimizerGroups.of(m, cfg.optimWrapper()).stream().anyMatch(g -> g.name().equals("backbone.layer2.0.bn1.weight")));
     }
 
     @Test

@@ -139,6 +139,7 @@ public class FrameworkOverheadBenchmark {
         @Override public Tensor conv2dBackwardInput(Tensor g, Tensor w, int[] inputShape, ConvParams p) { return t(inputShape); }
         @Override public Tensor conv2dBackwardWeight(Tensor g, Tensor x, int[] weightShape, ConvParams p) { return t(weightShape); }
         @Override public Tensor channelSum(Tensor g) { return t(g.dim(1)); }
+        @Override public Tensor channelDot(Tensor a, Tensor b) { return t(a.dim(1)); }
         @Override public Tensor gemm(Tensor a, boolean ta, Tensor b, boolean tb) { return t(ta ? a.dim(1) : a.dim(0), tb ? b.dim(0) : b.dim(1)); }
         @Override public Tensor add(Tensor a, Tensor b) { return t(a.shape()); }
         @Override public void addInPlace(Tensor acc, Tensor b) { ops.increment(); }

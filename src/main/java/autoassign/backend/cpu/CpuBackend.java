@@ -85,6 +85,30 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor channelDot(Tensor a, Tensor b) {
+        return timed("channelDot", a, () -> channelDotImpl(a, b));
+    }
+
+    private Tensor channelDotImpl(Tensor a, Tensor b) {
+        Shape.checkRank("channelDot", "a", a.shape(), 4);
+        Shape.checkSame("channelDot", a.shape(), b.shape());
+        int n = a.dim(0), c = a.dim(1), hw = a.dim(2) * a.dim(3);
+        float[] ad = a.data(), bd = b.data();
+        float[] out = new float[c];
+        Parallel.range(c, Math.max(1, (1 << 15) / Math.max(1, n * hw)), (c0, c1) -> {
+            for (int ch = c0; ch < c1; ch++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    int base = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) s += (double) ad[base + j] * bd[base + j];
+                }
+                out[ch] = (float) s;
+            }
+        });
+        return Tensor.of(out, c);
+    }
+
+    @Override
     public Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB) {
         return timed("gemm", a, () -> gemmImpl(a, transA, b, transB));
     }

@@ -303,6 +303,25 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public Tensor channelDot(Tensor a, Tensor b) {
+        if (!PROFILE) return channelDotImpl(a, b);
+        return prof.time("channelDot", () -> channelDotImpl(a, b));
+    }
+
+    private Tensor channelDotImpl(Tensor a, Tensor b) {
+        Shape.checkRank("channelDot", "a", a.shape(), 4);
+        Shape.checkSame("channelDot", a.shape(), b.shape());
+        int n = a.dim(0), c = a.dim(1);
+        long hw = (long) a.dim(2) * a.dim(3), ap = ptr(a, "channelDot", "a"), bp = ptr(b, "channelDot", "b");
+        Tensor out = empty(c);
+        if (c == 0) return out;
+        long op = ptr(out, "channelDot", "output");
+        k("aaj_channel_dot").ptr(op).ptr(ap).ptr(bp).i32(n).i32(c).i64(hw).launch(ctx.stream, c, 1, Kernels.BLOCK, 1);
+        used("channelDot", "aaj_channel_dot");
+        return out;
+    }
+
+    @Override
     public Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB) {
         if (!PROFILE) return gemmImpl(a, transA, b, transB);
         return prof.time("gemm", () -> gemmImpl(a, transA, b, transB));

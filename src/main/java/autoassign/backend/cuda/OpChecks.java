@@ -152,6 +152,7 @@ public final class OpChecks {
         for (int[] x : new int[][] {odd, fm}) {
             String d = Arrays.toString(x);
             b.add("channelSum", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.channelSum(in[0])});
+            b.add("channelDot", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.channelDot(in[0], in[1])});
             b.add("add", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.add(in[0], in[1])});
             b.add("addInPlace", d, t, null, new int[][] {x, x}, (be, in) -> {
                 be.addInPlace(in[0], in[1]);

@@ -237,6 +237,19 @@ __global__ void aaj_channel_sum(float* out, const float* g, int N, int C, long l
   if (threadIdx.x == 0) out[c] = (float)t;
 }
 
+// out[c] = sum over n, hw of a * b in double (CpuBackend.channelDot), one block per channel, like aaj_channel_sum
+__global__ void aaj_channel_dot(float* out, const float* a, const float* b, int N, int C, long long hw) {
+  __shared__ double sh[RB];
+  int c = blockIdx.x;
+  double acc = 0.0;
+  for (int n = 0; n < N; ++n) {
+    long long base = ((long long)n * C + c) * hw;
+    for (long long j = threadIdx.x; j < hw; j += RB) acc += (double)a[base + j] * (double)b[base + j];
+  }
+  double t = block_sum_d(acc, sh);
+  if (threadIdx.x == 0) out[c] = (float)t;
+}
+
 // ---------------- group norm (grid N*G blocks) ----------------
 __global__ void aaj_group_norm_fwd(float* y, float* mean, float* rstd, const float* x, const float* gamma,
                                    const float* beta, int C, int G, long long hw, float eps) {
