@@ -13,9 +13,9 @@ import java.util.List;
  * {@code RandomResize} ({@code scale: [[w, h], [w, h]]}: each edge drawn between the two) and
  * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), the augmentations {@code RandomFlip}
  * ({@code prob}, {@code direction}), {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand},
- * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug}
- * ({@link TransformConfig}), and {@code PackDetInputs}. One resize step per pipeline, with {@code keep_ratio: true}; the per-image steps run in
- * the listed order ({@link #transforms()}).
+ * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug},
+ * YOLOX's {@code Pad} and {@code FilterAnnotations} ({@link TransformConfig}), and {@code PackDetInputs}. One resize
+ * step per pipeline, with {@code keep_ratio: true}; the per-image steps run in the listed order ({@link #transforms()}).
  *
  * @param steps     the step types in order
  * @param scale     Resize {@code scale} as MMDetection writes it, (w, h) = (1333, 800); with keep_ratio it is
@@ -85,8 +85,8 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
             boolean rangeBefore = scaleRange;
             String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomResize",
                     "RandomChoiceResize", "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop",
-                    "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "Mosaic", "MixUp", "CachedMosaic", "CachedMixUp",
-                    "PackDetInputs");
+                    "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "Pad", "FilterAnnotations", "Mosaic", "MixUp",
+                    "CachedMosaic", "CachedMixUp", "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
             if (type.equals("CachedMosaic") || type.equals("CachedMixUp"))
                 throw s.error("type", type + " is not supported: its cache holds earlier images of each dataloader worker"
@@ -141,6 +141,13 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     scale = scales.get(0);
                     scaleRange = range;
                     transforms.add(ResizeStep.INSTANCE);
+                }
+                case "Pad", "FilterAnnotations" -> {
+                    if (!train)
+                        throw s.error("type", type + " is supported in training pipelines only: this engine's val / test pipelines"
+                                + " take LoadImageFromFile, LoadAnnotations, Resize and PackDetInputs (the data preprocessor pads"
+                                + " the batch with 0 to its pad_size_divisor)");
+                    transforms.add(type.equals("Pad") ? TransformConfig.pad(s) : TransformConfig.filterAnnotations(s));
                 }
                 case "Mosaic" -> transforms.add(TransformConfig.mosaic(s));
                 case "MixUp" -> transforms.add(TransformConfig.mixUp(s));

@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * The data augmentation steps of a training pipeline, read with MMCV's / MMDetection's arguments and checks:
  * {@code RandomFlip}, {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand}, {@code MinIoURandomCrop},
- * {@code RandomShift}, {@code CutOut}, {@code RandomAffine}, {@code YOLOXHSVRandomAug}. Every value MMDetection would
+ * {@code RandomShift}, {@code CutOut}, {@code RandomAffine}, {@code YOLOXHSVRandomAug}, {@code Pad},
+ * {@code FilterAnnotations}. Every value MMDetection would
  * reject (or that the engine does not implement) is a one-line error naming the key.
  */
 final class TransformConfig {
@@ -240,6 +241,93 @@ final class TransformConfig {
         int iters = s.atLeast("max_iters", s.integer("max_iters", d.maxIters()), 1);
         return new autoassign.data.MixUp(scale.get(0), scale.get(1), r.get(0), r.get(1), flip, pad, padIsInt, iters,
                 s.bool("bbox_clip_border", d.clipBorder()));
+    }
+
+    /**
+     * MMDetection's {@code Pad} (MMCV 2.x's arguments): {@code size} (w, h), {@code size_divisor}, {@code pad_to_square},
+     * {@code pad_val} (an integer, or {@code {img: ..., seg: 255, masks: ...}}), {@code padding_mode} (constant only).
+     */
+    static autoassign.data.Pad pad(ConfigNode s) {
+        boolean square = s.bool("pad_to_square", false);
+        JsonNode sizeNode = s.raw("size");
+        int w = 0, h = 0;
+        if (sizeNode != null) {
+            if (square) throw s.error("size", "must be unset with pad_to_square: true (MMCV asserts it; size_divisor may be given)");
+            List<Integer> size = s.intList("size", null);
+            if (size.size() != 2 || size.get(0) <= 0 || size.get(1) <= 0)
+                throw s.error("size", "must be two positive sizes [w, h], got " + size);
+            w = size.get(0);
+            h = size.get(1);
+        }
+        int divisor = 0;
+        if (s.raw("size_divisor") != null) divisor = s.positive("size_divisor", s.integer("size_divisor", 0));
+        if (!square && w == 0 && divisor == 0)
+            throw s.error("size", "one of size and size_divisor is required (or pad_to_square: true)");
+        if (w > 0 && divisor > 0) throw s.error("size_divisor", "only one of size and size_divisor may be given (MMCV asserts it)");
+        String mode = s.string("padding_mode", "constant");
+        if (!mode.equals("constant"))
+            throw s.error("padding_mode", "only 'constant' is supported, got '" + mode + "'");
+        return new autoassign.data.Pad(w, h, divisor, square, padFill(s));
+    }
+
+    /**
+     * The image's border values as MMCV hands them to OpenCV: an integer (top level or {@code img}) becomes that value
+     * in every channel (MMCV 2.x's tuple); a list of three is used per channel; a non-integer number under {@code img}
+     * reaches {@code cv2.copyMakeBorder} as a single number, which OpenCV's Python binding makes {@code (v, 0, 0, 0)}:
+     * only the first (blue) channel gets it, as in MMDetection. A non-integer top-level number is refused (MMCV asserts
+     * an int or a dict).
+     */
+    private static List<Double> padFill(ConfigNode s) {
+        JsonNode v = s.raw("pad_val");
+        if (v == null) return List.of(0.0, 0.0, 0.0); // dict(img=0, seg=255)
+        if (v.isNumber()) {
+            if (!v.isIntegralNumber())
+                throw s.error("pad_val", "a number must be an integer (MMCV asserts an int or a dict), got " + v
+                        + "; write pad_val: {img: [" + v + ", " + v + ", " + v + "]} for that value in every channel");
+            double d = v.asDouble();
+            return List.of(d, d, d);
+        }
+        if (!v.isObject()) throw s.error("pad_val", "must be an integer or a mapping {img: ...}, got " + ConfigNode.describe(v));
+        ConfigNode p = s.child("pad_val");
+        JsonNode seg = p.raw("seg");
+        if (seg != null && !(seg.isIntegralNumber() && seg.asInt() == 255))
+            throw p.error("seg", "segmentation maps are not loaded by this engine; leave it unset or 255, got " + ConfigNode.describe(seg));
+        JsonNode masks = p.raw("masks"); // mmdet's value for instance masks, which are not loaded: no effect
+        if (masks != null && !masks.isNumber()) throw p.error("masks", "must be a number, got " + ConfigNode.describe(masks));
+        JsonNode img = p.raw("img");
+        List<Double> out;
+        if (img == null) {
+            out = List.of(0.0, 0.0, 0.0);
+        } else if (img.isNumber()) {
+            double d = img.asDouble();
+            if (!Double.isFinite(d)) throw p.error("img", "must be a finite number, got " + img);
+            out = img.isIntegralNumber() ? List.of(d, d, d) : List.of(d, 0.0, 0.0);
+        } else if (img.isArray()) {
+            List<Double> l = p.doubleList("img", null);
+            if (l.size() != 3) throw p.error("img", "needs one value per channel (3), got " + l);
+            for (double d : l) if (!Double.isFinite(d)) throw p.error("img", "must be finite numbers, got " + l);
+            out = l;
+        } else {
+            throw p.error("img", "must be a number or a list of 3 numbers, got " + ConfigNode.describe(img));
+        }
+        p.finish();
+        return out;
+    }
+
+    /**
+     * MMDetection's {@code FilterAnnotations}: {@code min_gt_bbox_wh}, {@code keep_empty}, {@code by_box} (true),
+     * {@code by_mask} (false: masks are not loaded), {@code min_gt_mask_area} (an integer, used only with masks).
+     */
+    static autoassign.data.FilterAnnotations filterAnnotations(ConfigNode s) {
+        autoassign.data.FilterAnnotations d = autoassign.data.FilterAnnotations.defaults();
+        List<Double> wh = numbers(s, "min_gt_bbox_wh", List.of(d.minW(), d.minH()), 2);
+        for (double v : wh) if (!Double.isFinite(v)) throw s.error("min_gt_bbox_wh", "must be two finite numbers, got " + wh);
+        if (s.bool("by_mask", false))
+            throw s.error("by_mask", "instance masks are not loaded by this engine (LoadAnnotations with_mask is not supported); only false");
+        if (!s.bool("by_box", true))
+            throw s.error("by_box", "must be true: with by_mask false MMDetection asserts by_box or by_mask, and masks are not loaded");
+        s.integer("min_gt_mask_area", 1); // read (an integer) but unused: it applies to masks only
+        return new autoassign.data.FilterAnnotations(wh.get(0), wh.get(1), s.bool("keep_empty", d.keepEmpty()));
     }
 
     /** {@code img_scale}: two positive integers (MMDetection asserts a tuple; its code reads [0] as the height). */

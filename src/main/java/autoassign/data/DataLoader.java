@@ -104,8 +104,8 @@ public final class DataLoader implements AutoCloseable {
             if (d.attempt() > 0) {
                 if (d.attempt() > MAX_REFETCH)
                     throw new DataException(dataset.imagePath(dataset.get(idx)) + ": the pipeline rejected this image and "
-                            + MAX_REFETCH + " others drawn for its place (RandomCrop kept no box each time); use a larger"
-                            + " crop_size or allow_negative_crop: true");
+                            + MAX_REFETCH + " others drawn for its place (a RandomCrop or FilterAnnotations left no box each"
+                            + " time); use a larger crop_size, allow_negative_crop: true, or FilterAnnotations keep_empty: false");
                 cur = d.otherIndex(dataset.size());
                 if (badImages.contains(cur)) continue;
             }

@@ -108,7 +108,8 @@ final class MixingPipeline {
                 target.close();
             }
             throw new DataException(ds.imagePath(rec) + ": the MultiImageMixDataset's " + t.type() + " step returned nothing "
-                    + mark.maxRefetch() + " times in a row (max_refetch); use a larger crop_size or allow_negative_crop: true");
+                    + mark.maxRefetch() + " times in a row (max_refetch: it left no box); use a larger crop_size, "
+                    + "allow_negative_crop: true, or FilterAnnotations keep_empty: false");
         } finally {
             for (Loaded l : others) l.close();
         }

@@ -39,8 +39,9 @@ public final class Pipeline {
 
     /**
      * Decodes and transforms image {@code index} with the random draws of its place in a training epoch. Null when a
-     * RandomCrop kept no box (MMDetection's transform returns None): the caller re-samples ({@link DataLoader}). With a
-     * {@link MultiImageMixDataset} in the steps, other images of {@code dataset} are loaded and mixed in.
+     * RandomCrop kept no box or a FilterAnnotations with keep_empty kept none (MMDetection's transform returns None): the
+     * caller re-samples ({@link DataLoader}). With a {@link MultiImageMixDataset} in the steps, other images of
+     * {@code dataset} are loaded and mixed in.
      */
     public PreparedImage prepare(CocoDataset dataset, int index, SampleDraws draws) throws BadImageException {
         if (mixing != null) return mixing.prepare(dataset, index, draws, null, null, true);
@@ -107,7 +108,7 @@ public final class Pipeline {
 
     /**
      * Runs one single-image step on the state with these draws; false when it rejects the image (a RandomCrop that kept
-     * no box, when {@code mayReject}).
+     * no box, a FilterAnnotations with keep_empty that kept none, when {@code mayReject}).
      */
     boolean step(TransformState s, Transform t, SampleDraws draws, Boolean flip, int[] scale, boolean mayReject) {
         if (t instanceof ResizeStep) {
@@ -132,6 +133,10 @@ public final class Pipeline {
             a.apply(s, draws);
         } else if (t instanceof YoloxHsvRandomAug y) {
             y.apply(s, draws);
+        } else if (t instanceof Pad p) {
+            p.apply(s);
+        } else if (t instanceof FilterAnnotations f) {
+            return f.apply(s, mayReject);
         } else {
             throw new IllegalStateException(t.type() + " is not a single-image step");
         }

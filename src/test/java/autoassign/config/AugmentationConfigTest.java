@@ -2,7 +2,9 @@ package autoassign.config;
 
 import autoassign.data.CutOut;
 import autoassign.data.Expand;
+import autoassign.data.FilterAnnotations;
 import autoassign.data.FlipDirection;
+import autoassign.data.Pad;
 import autoassign.data.MinIoURandomCrop;
 import autoassign.data.PhotoMetricDistortion;
 import autoassign.data.RandomAffine;
@@ -23,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * RandomFlip directions, RandomCrop, PhotoMetricDistortion, Expand, MinIoURandomCrop, RandomShift, CutOut, RandomAffine
  * and YOLOXHSVRandomAug in configs: read in order with MMDetection's defaults, every wrong value one error.
  */
-class AugmentationConfigTest {
+public class AugmentationConfigTest {
     private static final String PIPE = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, ";
 
     private static PipelineConfig train(String steps) throws Exception {
@@ -240,5 +242,82 @@ class AugmentationConfigTest {
                 + " type: MultiImageMixDataset, dataset: {type: RepeatDataset, times: 2, dataset: {type: CocoDataset}}, pipeline: [" + resize + "}");
         assertMixError("val_dataloader.dataset.type", "training", "val_dataloader.dataset={_delete_: true, type: MultiImageMixDataset, "
                 + INNER + ", pipeline: [" + resize + "}");
+    }
+
+    // ------------------------------------------------------------------ Pad and FilterAnnotations
+
+    /** MMDetection 3.3's YOLOX stage-2 training pipeline (configs/yolox, after the mosaic epochs), in Python. */
+    static final String YOLOX_STAGE2 = "train_pipeline_stage2 = [\n"
+            + "    dict(type='LoadImageFromFile', backend_args=None),\n"
+            + "    dict(type='LoadAnnotations', with_bbox=True),\n"
+            + "    dict(type='Resize', scale=(640, 640), keep_ratio=True),\n"
+            + "    dict(type='YOLOXHSVRandomAug'),\n"
+            + "    dict(type='RandomFlip', prob=0.5),\n"
+            + "    dict(type='Pad', pad_to_square=True, pad_val=dict(img=(114.0, 114.0, 114.0))),\n"
+            + "    dict(type='FilterAnnotations', min_gt_bbox_wh=(1, 1), keep_empty=False),\n"
+            + "    dict(type='PackDetInputs')\n"
+            + "]\n";
+
+    /** The YOLOX stage-2 list as a pipeline override (Python's tuples become lists). */
+    public static String yoloxStage2Override() {
+        return "train_dataloader.dataset.pipeline=" + PythonConfig.parse("x.py", YOLOX_STAGE2).get("train_pipeline_stage2");
+    }
+
+    @Test
+    void padAndFilterAnnotationsReadMmdetsArguments() throws Exception {
+        PipelineConfig y = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of(yoloxStage2Override()))
+                .trainDataloader().dataset().pipeline();
+        assertEquals(List.of(ResizeStep.INSTANCE, YoloxHsvRandomAug.defaults(), RandomFlip.horizontal(0.5),
+                new Pad(0, 0, 0, true, List.of(114.0, 114.0, 114.0)), new FilterAnnotations(1, 1, false)), y.transforms());
+        String resize = "{type: Resize, scale: [1333, 800]}, ";
+        // MMCV's defaults: dict(img=0, seg=255); an integer pad_val is that value in every channel (MMCV 2.x's tuple)
+        assertEquals(new Pad(0, 0, 32, false, List.of(0.0, 0.0, 0.0)), train(resize + "{type: Pad, size_divisor: 32}").transforms().get(1));
+        assertEquals(new Pad(0, 0, 32, true, List.of(114.0, 114.0, 114.0)),
+                train(resize + "{type: Pad, size_divisor: 32, pad_to_square: true, pad_val: 114}").transforms().get(1));
+        assertEquals(new Pad(640, 480, 0, false, List.of(1.0, 2.0, 3.0)), train(resize
+                + "{type: Pad, size: [640, 480], pad_val: {img: [1, 2, 3], seg: 255, masks: 0}, padding_mode: constant}").transforms().get(1));
+        // a single float under img reaches cv2.copyMakeBorder as one number: OpenCV's binding fills the first channel only
+        assertEquals(new Pad(0, 0, 0, true, List.of(114.5, 0.0, 0.0)),
+                train(resize + "{type: Pad, pad_to_square: true, pad_val: {img: 114.5}}").transforms().get(1));
+        assertEquals(new Pad(0, 0, 0, true, List.of(7.0, 7.0, 7.0)),
+                train(resize + "{type: Pad, pad_to_square: true, pad_val: {img: 7}}").transforms().get(1));
+        assertEquals(FilterAnnotations.defaults(), train(resize + "{type: FilterAnnotations}").transforms().get(1));
+        assertEquals(new FilterAnnotations(2, 0.5, true), train(resize
+                + "{type: FilterAnnotations, min_gt_bbox_wh: [2, 0.5], min_gt_mask_area: 4, by_box: true, by_mask: false}").transforms().get(1));
+        // before the Resize too, in the listed order
+        assertEquals(List.of(FilterAnnotations.defaults(), ResizeStep.INSTANCE),
+                train("{type: FilterAnnotations}, " + resize.substring(0, resize.length() - 2)).transforms());
+    }
+
+    @Test
+    void padAndFilterAnnotationsErrorsNameTheirKey() throws Exception {
+        String resize = "{type: Resize, scale: [1333, 800]}, ";
+        assertError("3].size", "one of size and size_divisor", resize + "{type: Pad}");
+        assertError("3].size", "unset with pad_to_square", resize + "{type: Pad, pad_to_square: true, size: [64, 64]}");
+        assertError("3].size_divisor", "only one of size and size_divisor", resize + "{type: Pad, size: [64, 64], size_divisor: 32}");
+        assertError("3].size", "two positive sizes", resize + "{type: Pad, size: [64, 0]}");
+        assertError("3].size", "two positive sizes", resize + "{type: Pad, size: [64]}");
+        assertError("3].size_divisor", "must be", resize + "{type: Pad, size_divisor: 0}");
+        assertError("3].padding_mode", "only 'constant'", resize + "{type: Pad, size_divisor: 32, padding_mode: reflect}");
+        assertError("3].pad_val", "must be an integer", resize + "{type: Pad, size_divisor: 32, pad_val: 114.0}");
+        assertError("3].pad_val", "must be an integer or a mapping", resize + "{type: Pad, size_divisor: 32, pad_val: [1, 2, 3]}");
+        assertError("3].pad_val.seg", "segmentation maps are not loaded", resize + "{type: Pad, size_divisor: 32, pad_val: {img: 0, seg: 0}}");
+        assertError("3].pad_val.img", "one value per channel", resize + "{type: Pad, size_divisor: 32, pad_val: {img: [1, 2]}}");
+        assertError("3].pad_val.imgs", "", resize + "{type: Pad, size_divisor: 32, pad_val: {imgs: 0}}");
+        assertError("3].pad_size", "", resize + "{type: Pad, size_divisor: 32, pad_size: 3}");
+        assertError("3].min_gt_bbox_wh", "2 numbers", resize + "{type: FilterAnnotations, min_gt_bbox_wh: [1]}");
+        assertError("3].by_mask", "masks are not loaded", resize + "{type: FilterAnnotations, by_mask: true}");
+        assertError("3].by_box", "must be true", resize + "{type: FilterAnnotations, by_box: false}");
+        assertError("3].keep_empty", "true or false", resize + "{type: FilterAnnotations, keep_empty: 1}");
+        assertError("3].min_gt_mask_area", "integer", resize + "{type: FilterAnnotations, min_gt_mask_area: 0.5}");
+        assertError("3].min_area", "", resize + "{type: FilterAnnotations, min_area: 1}");
+        assertError("4].type", "appears twice", resize + "{type: FilterAnnotations}, {type: FilterAnnotations}");
+        // not in val / test pipelines (the engine's test pipelines take only loading, Resize and packing)
+        for (String step : List.of("{type: Pad, pad_to_square: true, pad_val: 114}", "{type: FilterAnnotations}")) {
+            ConfigException e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, " + resize + step + "]");
+            assertEquals("val_dataloader.dataset.pipeline[2].type", e.key(), e.getMessage());
+            assertTrue(e.getMessage().contains("training pipelines only"), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
     }
 }

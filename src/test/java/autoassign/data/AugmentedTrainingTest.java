@@ -68,6 +68,16 @@ class AugmentedTrainingTest {
         trainsOneEpoch(cfg, "mix");
     }
 
+    @Test
+    void tinyConfigTrainsWithYoloxsStage2PipelineWithPadAndFilterAnnotations() throws Exception {
+        // MMDetection's YOLOX stage-2 list (Python) with the tiny config's Resize scale
+        String pipeline = autoassign.config.AugmentationConfigTest.yoloxStage2Override().replace("[640,640]", "[96,96]");
+        assertTrue(pipeline.contains("[96,96]"), pipeline);
+        Config cfg = tiny(pipeline);
+        assertEquals(5, cfg.trainDataloader().dataset().pipeline().transforms().size());
+        trainsOneEpoch(cfg, "yolox2");
+    }
+
     /** The tiny config on 8 small synthetic images, one epoch, with this training pipeline. */
     private static Config tiny(String pipeline) throws Exception {
         return ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of(pipeline,
