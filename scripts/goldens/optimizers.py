@@ -21,7 +21,10 @@ def case(name, kind, betas, eps, tensors, lrs, skip, seed):
         params.append(p)
         groups.append(dict(params=[p], weight_decay=wd, lr=lrs[0] * mult))
     init = [p.detach().clone() for p in params]
-    opt = {"Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}[kind](groups, lr=lrs[0], betas=betas, eps=eps)
+    if kind == "SGD":  # betas = (momentum, dampening), eps = 1 for nesterov
+        opt = torch.optim.SGD(groups, lr=lrs[0], momentum=betas[0], dampening=betas[1], nesterov=bool(eps))
+    else:
+        opt = {"Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}[kind](groups, lr=lrs[0], betas=betas, eps=eps)
     grads, after = [], []
     for s, lr in enumerate(lrs):
         step_grads = []
@@ -38,6 +41,14 @@ def case(name, kind, betas, eps, tensors, lrs, skip, seed):
         grads.append(step_grads)
         after.append([p.detach().flatten().tolist() for p in params])
     state = [opt.state[p] for p in params]
+    extra = {}
+    if kind == "SGD":
+        extra = dict(momentum=betas[0], dampening=betas[1], nesterov=bool(eps),
+                     momentum_buffer=[s["momentum_buffer"].flatten().tolist() for s in state])
+        return dict(name=name, optimizer=kind, torch=torch.__version__,
+                    tensors=[dict(shape=list(shape), weight_decay=wd, lr_mult=mult, init=t.flatten().tolist())
+                             for (shape, wd, mult), t in zip(tensors, init)],
+                    lr=lrs, grads=grads, params_after=after, **extra)
     return dict(
         name=name, optimizer=kind, betas=list(betas), eps=eps, torch=torch.__version__,
         tensors=[dict(shape=list(shape), weight_decay=wd, lr_mult=mult, init=t.flatten().tolist())
@@ -57,6 +68,8 @@ def main():
         case("adamw_three_groups", "AdamW", (0.9, 0.999), 1e-8, tensors, warm, {(3, 1), (4, 1)}, 1),
         case("adam_l2_decay", "Adam", (0.9, 0.999), 1e-8, tensors, warm, {(2, 0)}, 2),
         case("adamw_betas_eps", "AdamW", (0.8, 0.95), 1e-6, [((7,), 0.1, 1.0), ((2, 2), 0.0, 1.0)], [3e-3] * 8, set(), 3),
+        case("sgd_nesterov", "SGD", (0.9, 0.0), 1, tensors, [0.01 * (k + 1) / 10 for k in range(10)], {(3, 1)}, 4),
+        case("sgd_dampening", "SGD", (0.8, 0.25), 0, tensors, [0.02] * 8, {(2, 0)}, 5),
     ]
     for c in cases:
         with open(os.path.join(out, c["name"] + ".json"), "w") as f:

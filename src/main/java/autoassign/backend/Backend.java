@@ -171,6 +171,28 @@ public interface Backend {
     }
 
     /**
+     * torch.optim.SGD with {@code dampening} and {@code nesterov} as well: d = g + wd·p; buf = d on the first step,
+     * else momentum·buf + (1 − dampening)·d; p −= lr·(nesterov ? d + momentum·buf : buf). Without either (or with
+     * momentum 0, where torch keeps no buffer) it is {@link #sgdStepAll(java.util.List, float, float)}; else it runs
+     * on the backend's elementwise ops, a few launches per tensor (the recipe's SGD never takes this path).
+     */
+    default void sgdStepAll(java.util.List<SgdUpdate> updates, float lr, float momentum, float dampening, boolean nesterov) {
+        if (momentum == 0 || (dampening == 0 && !nesterov)) {
+            sgdStepAll(updates, lr, momentum);
+            return;
+        }
+        for (SgdUpdate u : updates) {
+            Tensor p = u.param(), buf = u.momentumBuf();
+            Tensor d = u.weightDecay() == 0 ? u.grad() : add(u.grad(), mulScalar(p, u.weightDecay()));
+            Tensor next = u.firstStep() ? d : add(mulScalar(buf, momentum), mulScalar(d, 1 - dampening));
+            zeroRange(buf, 0, buf.numel());
+            addInPlace(buf, next); // buf = next, in place (the buffer outlives the step)
+            Tensor step = nesterov ? add(d, mulScalar(buf, momentum)) : buf;
+            addInPlace(p, mulScalar(step, -lr));
+        }
+    }
+
+    /**
      * One torch.optim.Adam / AdamW step in place for every update of the list (a device may run them as one
      * launch), per element in float32 in the order of torch's formulas (torch's vectorised kernels fuse some of the
      * multiply-adds, and CUDA contracts others: last-bit differences): {@code p = p·decay; g' = g + l2·p;

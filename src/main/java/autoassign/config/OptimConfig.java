@@ -12,7 +12,7 @@ import java.util.List;
  * @param lr              base learning rate (0.01 in the recipe)
  * @param momentum        SGD momentum (0.9 in the recipe)
  * @param weightDecay     SGD and Adam: coupled L2 (1e-4 in the recipe); AdamW: decoupled decay
- * @param nesterov        false
+ * @param nesterov        SGD's Nesterov momentum (false)
  * @param normDecayMult   {@code paramwise_cfg.norm_decay_mult}: decay multiplier of GN/BN weight and bias (0)
  * @param clipGradMaxNorm {@code clip_grad.max_norm}, or 0 for no clipping (the AutoAssign config has none)
  * @param biasLrMult      {@code paramwise_cfg.bias_lr_mult}: lr multiplier of biases other than norms' (1)
@@ -25,10 +25,11 @@ import java.util.List;
  * @param beta1           Adam's {@code betas[0]} (0.9)
  * @param beta2           Adam's {@code betas[1]} (0.999)
  * @param eps             Adam's {@code eps} (1e-8)
+ * @param dampening       SGD's {@code dampening} (0)
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                           double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
-                          int accumulativeCounts, Type type, double beta1, double beta2, double eps) {
+                          int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening) {
 
     /** The optimizers MMEngine can build here, by their torch.optim names. */
     public enum Type { SGD, Adam, AdamW }
@@ -40,7 +41,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     /** The plain SGD of the recipe's kind: no bias rule, no custom keys. */
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm) {
-        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, 1, List.of(), 1, Type.SGD, 0.9, 0.999, 1e-8);
+        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, 1, List.of(), 1, Type.SGD, 0.9, 0.999, 1e-8, 0);
     }
 
     /** One {@code custom_keys} entry: parameters whose name contains {@code key} get these multipliers. */
@@ -53,7 +54,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         String typeName = o.choice("type", null, "SGD", "Adam", "AdamW");
         if (typeName == null) throw o.error("type", "required key is missing (SGD, Adam or AdamW)");
         Type type = Type.valueOf(typeName);
-        double momentum = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+        double momentum = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, dampening = 0;
         boolean nesterov = false;
         double lr, wd;
         if (type == Type.SGD) {
@@ -61,8 +62,9 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
             momentum = o.inRange("momentum", o.number("momentum", 0.0), 0, 1); // torch's default
             wd = o.nonNegative("weight_decay", o.number("weight_decay", 0.0));
             nesterov = o.bool("nesterov", false);
-            if (nesterov) throw o.error("nesterov", "only false is supported");
-            if (o.number("dampening", 0.0) != 0) throw o.error("dampening", "only 0 is supported");
+            dampening = o.inRange("dampening", o.number("dampening", 0.0), 0, 1);
+            if (nesterov && (momentum <= 0 || dampening != 0)) // torch.optim.SGD's own check
+                throw o.error("nesterov", "Nesterov momentum requires a momentum and zero dampening");
         } else {
             for (String sgdOnly : List.of("momentum", "nesterov", "dampening"))
                 if (o.has(sgdOnly))
@@ -120,6 +122,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         } else n.raw("clip_grad");
         int accumulate = n.positive("accumulative_counts", n.integer("accumulative_counts", 1));
         n.finish();
-        return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate, type, beta1, beta2, eps);
+        return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate, type, beta1, beta2, eps,
+                dampening);
     }
 }

@@ -42,7 +42,7 @@ public abstract class Optimizer {
     /** The optimizer {@code optim_wrapper.optimizer} names, over these groups. */
     public static Optimizer of(List<Group> groups, OptimConfig o) {
         return switch (o.type()) {
-            case SGD -> new Sgd(groups, (float) o.momentum(), o.clipGradMaxNorm());
+            case SGD -> new Sgd(groups, (float) o.momentum(), (float) o.dampening(), o.nesterov(), o.clipGradMaxNorm());
             case Adam, AdamW -> new Adam(groups, o.beta1(), o.beta2(), o.eps(), o.type() == OptimConfig.Type.AdamW,
                     o.clipGradMaxNorm());
         };

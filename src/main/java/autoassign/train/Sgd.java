@@ -12,12 +12,14 @@ import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
 
 /**
- * torch.optim.SGD with momentum, dampening 0, no Nesterov and coupled weight decay, one group per tensor
- * (AA_5 §3): g' = g + λθ; buf = g' on the first step, else momentum·buf + g'; θ −= lr·buf.
+ * torch.optim.SGD with momentum and coupled weight decay, one group per tensor (AA_5 §3): g' = g + λθ; buf = g' on
+ * the first step, else momentum·buf + (1 − dampening)·g'; θ −= lr·buf, or with Nesterov θ −= lr·(g' + momentum·buf).
+ * The recipe's dampening 0 without Nesterov is one launch on a GPU ({@link Backend#sgdStepAll(List, float, float)}).
  * Its state is one momentum buffer per tensor, saved under the parameter's name.
  */
 public final class Sgd extends Optimizer {
-    private final float momentum;
+    private final float momentum, dampening;
+    private final boolean nesterov;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
     public Sgd(List<Group> groups, float momentum) {
@@ -26,8 +28,15 @@ public final class Sgd extends Optimizer {
 
     /** @param maxGradNorm {@code clip_grad.max_norm} (L2 over all gradients), or 0: no clipping */
     public Sgd(List<Group> groups, float momentum, double maxGradNorm) {
+        this(groups, momentum, 0f, false, maxGradNorm);
+    }
+
+    /** torch's rule: Nesterov needs a momentum and no dampening (checked when the config loads). */
+    public Sgd(List<Group> groups, float momentum, float dampening, boolean nesterov, double maxGradNorm) {
         super(groups, maxGradNorm);
         this.momentum = momentum;
+        this.dampening = dampening;
+        this.nesterov = nesterov;
     }
 
     @Override
@@ -49,7 +58,7 @@ public final class Sgd extends Optimizer {
         }
         for (var e : byBackend.entrySet()) {
             for (var byLr : e.getValue().entrySet()) {
-                e.getKey().sgdStepAll(byLr.getValue(), byLr.getKey(), momentum);
+                e.getKey().sgdStepAll(byLr.getValue(), byLr.getKey(), momentum, dampening, nesterov);
                 for (SgdUpdate u : byLr.getValue()) u.param().bumpVersion();
             }
         }

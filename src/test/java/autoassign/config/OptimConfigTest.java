@@ -62,6 +62,17 @@ class OptimConfigTest {
     }
 
     @Test
+    void sgdNesterovAndDampeningAsTorch() throws Exception {
+        OptimConfig o = optimizer("{type: SGD, nesterov: true}"); // merged into the recipe's SGD (momentum 0.9)
+        assertTrue(o.nesterov());
+        assertEquals(0.25, optimizer("{type: SGD, dampening: 0.25}").dampening());
+        String e = error("{type: SGD, nesterov: true, dampening: 0.1}");
+        assertTrue(e.contains("nesterov: Nesterov momentum requires a momentum and zero dampening"), e);
+        e = error("{type: SGD, nesterov: true, momentum: 0}");
+        assertTrue(e.contains("requires a momentum"), e);
+    }
+
+    @Test
     void refusals() {
         assertTrue(error("{type: AdamW}").contains("optimizer.momentum: an SGD setting, which AdamW does not take"), error("{type: AdamW}"));
         assertTrue(error("{_delete_: true, type: AdamW, amsgrad: true}").contains("amsgrad"));

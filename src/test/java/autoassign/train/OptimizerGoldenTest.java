@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every case of {@code <goldens>/optimizer}: tensors, per-step learning rates and gradients (some tensors without a
- * gradient on some steps), and the parameters after every step of torch.optim.Adam / AdamW
+ * gradient on some steps), and the parameters after every step of torch.optim.Adam / AdamW, or of SGD with Nesterov
+ * momentum or dampening (then the momentum buffers at the end)
  * (scripts/goldens/optimizers.py), replayed through {@link Optimizer#of}'s {@link Adam} on the CPU backend; the
  * state is then saved, loaded into a fresh optimizer and must equal torch's moments and step counts. The folder
  * defaults to {@code src/test/resources/goldens}; {@code -Dgoldens.dir=DIR} points at another laid out like it.
@@ -63,8 +64,11 @@ class OptimizerGoldenTest {
             groups.add(new Optimizer.Group("t" + i, p, (float) t.get("weight_decay").asDouble(), t.get("lr_mult").asDouble()));
         }
         String kind = c.get("optimizer").asText();
-        Adam adam = new Adam(groups, c.get("betas").get(0).asDouble(), c.get("betas").get(1).asDouble(),
-                c.get("eps").asDouble(), kind.equals("AdamW"), 0);
+        Optimizer adam = kind.equals("SGD")
+                ? new Sgd(groups, (float) c.get("momentum").asDouble(), (float) c.get("dampening").asDouble(),
+                        c.get("nesterov").asBoolean(), 0)
+                : new Adam(groups, c.get("betas").get(0).asDouble(), c.get("betas").get(1).asDouble(),
+                        c.get("eps").asDouble(), kind.equals("AdamW"), 0);
         for (int s = 0; s < c.get("lr").size(); s++) {
             for (int i = 0; i < groups.size(); i++) {
                 JsonNode g = c.get("grads").get(s).get(i);
@@ -75,6 +79,11 @@ class OptimizerGoldenTest {
             adam.zeroGrad();
             for (int i = 0; i < groups.size(); i++)
                 close(c.get("params_after").get(s).get(i), groups.get(i).param().toFloatArray(), name + " step " + s + " tensor " + i);
+        }
+        if (kind.equals("SGD")) { // torch's momentum buffers, by parameter name
+            for (int i = 0; i < groups.size(); i++)
+                close(c.get("momentum_buffer").get(i), adam.state().get("t" + i).toFloatArray(), name + " momentum_buffer " + i);
+            return;
         }
         // the state round trip: what a checkpoint saves, loaded by a fresh optimizer, is torch's state
         Adam restored = new Adam(groups, 0.9, 0.999, 1e-8, true, 0);

@@ -260,6 +260,25 @@ public final class OpChecks {
             }
             return out;
         });
+        // SGD with Nesterov momentum, then with dampening (the elementwise-op path of sgdStepAll), two steps each
+        for (boolean nesterov : new boolean[] {true, false}) {
+            b.add("sgdStepAll " + (nesterov ? "nesterov" : "dampening 0.25"), sgdShapes.length + " tensors, 2 steps", t, null, sgdIn,
+                    (be, in) -> {
+                        List<SgdUpdate> ups = new ArrayList<>();
+                        for (int i = 0; i < sgdShapes.length; i++)
+                            ups.add(new SgdUpdate(in[3 * i], in[3 * i + 1], in[3 * i + 2], i % 2 == 0 ? 1e-4f : 0f, true));
+                        float damp = nesterov ? 0f : 0.25f;
+                        be.sgdStepAll(ups, 0.01f, 0.9f, damp, nesterov);
+                        be.sgdStepAll(ups.stream().map(u -> new SgdUpdate(u.param(), u.grad(), u.momentumBuf(), u.weightDecay(), false))
+                                .toList(), 0.02f, 0.9f, damp, nesterov);
+                        Tensor[] out = new Tensor[2 * sgdShapes.length];
+                        for (int i = 0; i < sgdShapes.length; i++) {
+                            out[2 * i] = in[3 * i];
+                            out[2 * i + 1] = in[3 * i + 2];
+                        }
+                        return out;
+                    });
+        }
         // Adam / AdamW over every tensor in one call (CUDA: one aaj_adam_multi launch): decoupled decay, L2 and neither,
         // two steps from zero moments (the second with another gradient and bias corrections)
         int[][] adamIn = new int[2 * sgdShapes.length][];
