@@ -21,7 +21,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8U;
  * @param ratio      true for {@code cutout_ratio}, false for {@code cutout_shape}
  * @param fill       {@code fill_in}, per B, G, R channel
  */
-public record CutOut(int holesLo, int holesHi, List<Size> candidates, boolean ratio, List<Double> fill) implements Transform {
+public record CutOut(int holesLo, int holesHi, List<Size> candidates, boolean ratio, List<Double> fill) implements ImageStep {
     /** One candidate hole size: (w, h) in pixels or as fractions of the image's sides. */
     public record Size(double w, double h) {
         public Size {
@@ -64,7 +64,8 @@ public record CutOut(int holesLo, int holesHi, List<Size> candidates, boolean ra
         return out;
     }
 
-    void apply(TransformState s, SampleDraws d) {
+    @Override
+    public void apply(TransformState s, SampleDraws d) {
         int[][] holes = holes(s.image().rows(), s.image().cols(), d);
         if (holes.length == 0) return;
         Mat img = s.ownedImage();

@@ -21,7 +21,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8U;
  * @param ratioHi  {@code ratio_range[1]}
  * @param prob     {@code prob}
  */
-public record Expand(List<Double> mean, boolean toRgb, double ratioLo, double ratioHi, double prob) implements Transform {
+public record Expand(List<Double> mean, boolean toRgb, double ratioLo, double ratioHi, double prob) implements ImageStep {
     /** Draw numbers under {@link SampleDraws#EXPAND}, in MMDetection's order. */
     static final int DRAW_PROB = 0, DRAW_RATIO = 1, DRAW_LEFT = 2, DRAW_TOP = 3;
 
@@ -58,7 +58,8 @@ public record Expand(List<Double> mean, boolean toRgb, double ratioLo, double ra
     }
 
     /** Expands the state's image and boxes with this image's draws. */
-    void apply(TransformState s, SampleDraws d) {
+    @Override
+    public void apply(TransformState s, SampleDraws d) {
         Mat img = s.image();
         int h = img.rows(), w = img.cols();
         int[] g = draw(h, w, d);

@@ -27,7 +27,7 @@ import java.util.List;
  * @param minCropSize {@code min_crop_size}
  * @param clipBorder  {@code bbox_clip_border}
  */
-public record MinIoURandomCrop(List<Double> minIous, double minCropSize, boolean clipBorder) implements Transform {
+public record MinIoURandomCrop(List<Double> minIous, double minCropSize, boolean clipBorder) implements ImageStep {
     /** Trials of a patch per mode, as MMDetection's {@code range(50)}. */
     static final int TRIALS = 50;
     /** The bound on the mode draws (see the class comment). */
@@ -86,7 +86,8 @@ public record MinIoURandomCrop(List<Double> minIous, double minCropSize, boolean
     }
 
     /** Crops the state as drawn. */
-    void apply(TransformState s, SampleDraws d) {
+    @Override
+    public void apply(TransformState s, SampleDraws d) {
         Mat img = s.image();
         int[] p = patch(img.rows(), img.cols(), s.boxes(), s.crowdBoxes(), d);
         if (p == null) return;

@@ -24,7 +24,7 @@ import org.bytedeco.opencv.global.opencv_core;
  * @param padToSquare {@code pad_to_square}
  * @param fill        the border value per channel of the BGR image, in channel order, as OpenCV receives it
  */
-public record Pad(int sizeW, int sizeH, int sizeDivisor, boolean padToSquare, List<Double> fill) implements Transform {
+public record Pad(int sizeW, int sizeH, int sizeDivisor, boolean padToSquare, List<Double> fill) implements ImageStep {
     public Pad {
         fill = List.copyOf(fill);
         if (fill.size() != 3) throw new IllegalArgumentException("Pad needs a fill value per channel, got " + fill);
@@ -59,7 +59,8 @@ public record Pad(int sizeW, int sizeH, int sizeDivisor, boolean padToSquare, Li
     }
 
     /** Pads the state's image; boxes stay. */
-    void apply(TransformState s) {
+    @Override
+    public void apply(TransformState s, SampleDraws unused) {
         Mat img = s.image();
         int h = img.rows(), w = img.cols();
         int[] t = target(h, w);

@@ -121,20 +121,8 @@ public final class Pipeline {
             return s.crop(c, draws) || !mayReject;
         } else if (t instanceof PhotoMetricDistortion p) {
             s.photometric(p.draw(draws));
-        } else if (t instanceof Expand e) {
-            e.apply(s, draws);
-        } else if (t instanceof MinIoURandomCrop c) {
-            c.apply(s, draws);
-        } else if (t instanceof RandomShift r) {
-            r.apply(s, draws);
-        } else if (t instanceof CutOut c) {
-            c.apply(s, draws);
-        } else if (t instanceof RandomAffine a) {
-            a.apply(s, draws);
-        } else if (t instanceof YoloxHsvRandomAug y) {
-            y.apply(s, draws);
-        } else if (t instanceof Pad p) {
-            p.apply(s);
+        } else if (t instanceof ImageStep i) {
+            i.apply(s, draws);
         } else if (t instanceof FilterAnnotations f) {
             return f.apply(s, mayReject);
         } else {

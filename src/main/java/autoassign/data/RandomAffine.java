@@ -41,7 +41,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.warpPerspective;
  */
 public record RandomAffine(double maxRotateDegree, double maxTranslateRatio, double scaleLo, double scaleHi,
                            double maxShearDegree, int borderH, int borderW, List<Double> borderVal, boolean clipBorder,
-                           boolean skipFilter, double minBboxSize, double minAreaRatio, double maxAspectRatio) implements Transform {
+                           boolean skipFilter, double minBboxSize, double minAreaRatio, double maxAspectRatio) implements ImageStep {
     /** Draw numbers under {@link SampleDraws#AFFINE}, in MMDetection's order. */
     static final int DRAW_ROTATE = 0, DRAW_SCALE = 1, DRAW_SHEAR_X = 2, DRAW_SHEAR_Y = 3, DRAW_TRANSLATE_X = 4, DRAW_TRANSLATE_Y = 5;
 
@@ -111,7 +111,8 @@ public record RandomAffine(double maxRotateDegree, double maxTranslateRatio, dou
         return new int[] {oh, ow};
     }
 
-    void apply(TransformState s, SampleDraws d) {
+    @Override
+    public void apply(TransformState s, SampleDraws d) {
         Mat img = s.image();
         int[] size = outputSize(img.rows(), img.cols());
         Draw draw = draw(size[0], size[1], d);

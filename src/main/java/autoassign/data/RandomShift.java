@@ -14,7 +14,7 @@ import org.bytedeco.opencv.opencv_core.Scalar;
  * @param maxShiftPx  {@code max_shift_px}
  * @param filterThrPx {@code filter_thr_px} (MMDetection keeps {@code int(filter_thr_px)})
  */
-public record RandomShift(double prob, int maxShiftPx, int filterThrPx) implements Transform {
+public record RandomShift(double prob, int maxShiftPx, int filterThrPx) implements ImageStep {
     /** Draw numbers under {@link SampleDraws#SHIFT}. */
     static final int DRAW_PROB = 0, DRAW_X = 1, DRAW_Y = 2;
 
@@ -35,7 +35,8 @@ public record RandomShift(double prob, int maxShiftPx, int filterThrPx) implemen
         return new int[] {d.integer(s, DRAW_X, -maxShiftPx, maxShiftPx), d.integer(s, DRAW_Y, -maxShiftPx, maxShiftPx)};
     }
 
-    void apply(TransformState s, SampleDraws d) {
+    @Override
+    public void apply(TransformState s, SampleDraws d) {
         int[] shift = draw(d);
         if (shift == null) return;
         Mat img = s.image();

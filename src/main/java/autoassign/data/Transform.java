@@ -8,9 +8,8 @@ package autoassign.data;
  * {@link MultiImageMixDataset} mark between a wrapped dataset's steps and its wrapper's. The steps are settings only; {@link Pipeline} runs them with an
  * image's {@link SampleDraws}.
  */
-public sealed interface Transform permits ResizeStep, RandomFlip, RandomCrop, PhotoMetricDistortion, Expand,
-        MinIoURandomCrop, RandomShift, CutOut, RandomAffine, YoloxHsvRandomAug, Pad, FilterAnnotations, Mosaic, MixUp,
-        MultiImageMixDataset {
+public sealed interface Transform permits ResizeStep, RandomFlip, RandomCrop, PhotoMetricDistortion, ImageStep,
+        FilterAnnotations, Mosaic, MixUp, MultiImageMixDataset {
     /** MMDetection's name of the transform ({@code type} in a config). */
     String type();
 }

@@ -19,7 +19,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
  * @param saturationDelta {@code saturation_delta}
  * @param valueDelta      {@code value_delta}
  */
-public record YoloxHsvRandomAug(double hueDelta, double saturationDelta, double valueDelta) implements Transform {
+public record YoloxHsvRandomAug(double hueDelta, double saturationDelta, double valueDelta) implements ImageStep {
     /** Draw numbers under {@link SampleDraws#YOLOX_HSV}: 0–2 the uniforms of H, S, V, 3–5 their flags. */
     static final int DRAW_UNIFORM = 0, DRAW_FLAG = 3;
 
@@ -52,7 +52,8 @@ public record YoloxHsvRandomAug(double hueDelta, double saturationDelta, double 
         return g;
     }
 
-    void apply(TransformState s, SampleDraws d) {
+    @Override
+    public void apply(TransformState s, SampleDraws d) {
         Mat img = s.image();
         s.setImage(img.depth() == CV_8U ? applyBytes(img, gains(d)) : applyFloats(img, gains(d)));
     }

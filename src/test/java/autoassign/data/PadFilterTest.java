@@ -106,7 +106,7 @@ class PadFilterTest {
         for (int i = 0; i < v.length; i++) v[i] = i + 0.5f;
         try (FloatPointer fp = new FloatPointer(v); Mat view = new Mat(H, W, CV_32FC3, fp); Mat m = view.clone();
              TransformState s = new TransformState(m, REC)) {
-            new Pad(0, 0, 32, false, List.of(114.6, -2.0, 300.0)).apply(s);
+            new Pad(0, 0, 32, false, List.of(114.6, -2.0, 300.0)).apply(s, null);
             PreparedImage p = s.result(REC, 0);
             assertEquals(64, p.meta().imgH());
             assertEquals(64, p.meta().imgW());
