@@ -39,22 +39,12 @@ public final class FrozenBatchNorm2d extends Module {
     private volatile Affine cached;
 
     public Tensor forward(Tensor x) {
-        Tensor[] ss = scaleShift(x);
-        if (!trainsAffine()) return F.channelAffine(x, ss[0], ss[1]);
-        Tensor[] norm = normalization(x);
-        return F.batchNormAffine(x, weight, bias, ss[0], ss[1], norm[0], norm[1]);
-    }
-
-    /** {1/√(var + eps), −mean/√(var + eps)} on {@code x}'s device: x̂ = x·[0] + [1] (the weight's gradient needs x̂). */
-    Tensor[] normalization(Tensor x) {
-        int c = weight.numel();
-        float[] m = runningMean.toFloatArray(), v = runningVar.toFloatArray();
-        float[] inv = new float[c], neg = new float[c];
-        for (int i = 0; i < c; i++) {
-            inv[i] = (float) (1 / Math.sqrt((double) v[i] + EPS));
-            neg[i] = -m[i] * inv[i];
+        if (!trainsAffine()) {
+            Tensor[] ss = scaleShift(x);
+            return F.channelAffine(x, ss[0], ss[1]);
         }
-        return new Tensor[] {x.backend().fromHost(inv, c), x.backend().fromHost(neg, c)};
+        Tensor[] t = affine(x, true); // scale, shift and x̂'s 1/√(var + eps), −mean/√(var + eps): one read of the four
+        return F.batchNormAffine(x, weight, bias, t[0], t[1], t[2], t[3]);
     }
 
     /**
@@ -72,22 +62,36 @@ public final class FrozenBatchNorm2d extends Module {
                 && a.scale.storageBuffer() != null && !a.scale.storageBuffer().released()
                 && a.shift.storageBuffer() != null && !a.shift.storageBuffer().released())
             return new Tensor[] {a.scale, a.shift};
-        int c = weight.numel();
-        float[] w = weight.toFloatArray(), b = bias.toFloatArray(), m = runningMean.toFloatArray(), v = runningVar.toFloatArray();
-        float[] scale = new float[c], shift = new float[c];
-        for (int i = 0; i < c; i++) {
-            scale[i] = (float) (w[i] / Math.sqrt((double) v[i] + EPS));
-            shift[i] = b[i] - m[i] * scale[i];
-        }
-        Tensor st = x.backend().fromHost(scale, c), sh = x.backend().fromHost(shift, c);
+        Tensor[] t = affine(x, false);
         // a trained affine changes every step: no cache, the pair belongs to the step's memory scope
         if (!dev.isCpu() && !trainsAffine()) {
             // persistent (outlives the memory scope of the step that first needs it); a replaced pair is left to
             // the GC, since a tape recorded before the change may still hold it
-            st.keep();
-            sh.keep();
-            cached = new Affine(dev, versions, st, sh);
+            t[0].keep();
+            t[1].keep();
+            cached = new Affine(dev, versions, t[0], t[1]);
         }
-        return new Tensor[] {st, sh};
+        return t;
+    }
+
+    /**
+     * {scale, shift} (and with {@code normalization} also {1/√(var + eps), −mean/√(var + eps)}, so that
+     * x̂ = x·[2] + [3], what the weight's gradient needs) on {@code x}'s device, from one read of weight, bias and
+     * the statistics.
+     */
+    private Tensor[] affine(Tensor x, boolean normalization) {
+        int c = weight.numel();
+        float[] w = weight.toFloatArray(), b = bias.toFloatArray(), m = runningMean.toFloatArray(), v = runningVar.toFloatArray();
+        float[] scale = new float[c], shift = new float[c], inv = new float[c], neg = new float[c];
+        for (int i = 0; i < c; i++) {
+            double root = Math.sqrt((double) v[i] + EPS);
+            scale[i] = (float) (w[i] / root);
+            shift[i] = b[i] - m[i] * scale[i];
+            inv[i] = (float) (1 / root);
+            neg[i] = -m[i] * inv[i];
+        }
+        Tensor st = x.backend().fromHost(scale, c), sh = x.backend().fromHost(shift, c);
+        if (!normalization) return new Tensor[] {st, sh};
+        return new Tensor[] {st, sh, x.backend().fromHost(inv, c), x.backend().fromHost(neg, c)};
     }
 }

@@ -64,8 +64,8 @@ final class MmengineResume {
         } catch (CheckpointException e) {
             throw new UserError(e.getMessage(), e);
         }
-        List<String> names = new ArrayList<>(model.namedParameters().keySet());
-        Map<String, Tensor> state = optimizerState(file, (Map<?, ?>) top.get("optimizer"), names, model.namedParameters());
+        Map<String, Tensor> params = model.namedParameters();
+        Map<String, Tensor> state = optimizerState(file, (Map<?, ?>) top.get("optimizer"), new ArrayList<>(params.keySet()), params);
         try {
             optimizer.loadState(state);
         } catch (IllegalArgumentException e) {

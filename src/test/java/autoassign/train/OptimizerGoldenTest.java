@@ -64,7 +64,7 @@ class OptimizerGoldenTest {
             groups.add(new Optimizer.Group("t" + i, p, (float) t.get("weight_decay").asDouble(), t.get("lr_mult").asDouble()));
         }
         String kind = c.get("optimizer").asText();
-        Optimizer adam = kind.equals("SGD")
+        Optimizer optimizer = kind.equals("SGD")
                 ? new Sgd(groups, (float) c.get("momentum").asDouble(), (float) c.get("dampening").asDouble(),
                         c.get("nesterov").asBoolean(), 0)
                 : new Adam(groups, c.get("betas").get(0).asDouble(), c.get("betas").get(1).asDouble(),
@@ -75,19 +75,19 @@ class OptimizerGoldenTest {
                 Tensor p = groups.get(i).param();
                 p.setGrad(g.isNull() ? null : Tensor.of(floats(g), p.shape()));
             }
-            adam.step((float) c.get("lr").get(s).asDouble());
-            adam.zeroGrad();
+            optimizer.step((float) c.get("lr").get(s).asDouble());
+            optimizer.zeroGrad();
             for (int i = 0; i < groups.size(); i++)
                 close(c.get("params_after").get(s).get(i), groups.get(i).param().toFloatArray(), name + " step " + s + " tensor " + i);
         }
         if (kind.equals("SGD")) { // torch's momentum buffers, by parameter name
             for (int i = 0; i < groups.size(); i++)
-                close(c.get("momentum_buffer").get(i), adam.state().get("t" + i).toFloatArray(), name + " momentum_buffer " + i);
+                close(c.get("momentum_buffer").get(i), optimizer.state().get("t" + i).toFloatArray(), name + " momentum_buffer " + i);
             return;
         }
         // the state round trip: what a checkpoint saves, loaded by a fresh optimizer, is torch's state
         Adam restored = new Adam(groups, 0.9, 0.999, 1e-8, true, 0);
-        restored.loadState(adam.state());
+        restored.loadState(optimizer.state());
         Map<String, Tensor> st = restored.state();
         for (int i = 0; i < groups.size(); i++) {
             close(c.get("exp_avg").get(i), st.get("exp_avg.t" + i).toFloatArray(), name + " exp_avg " + i);

@@ -68,15 +68,21 @@ public final class CpuBackend implements Backend {
 
     private Tensor channelSumImpl(Tensor g) {
         Shape.checkRank("channelSum", "input", g.shape(), 4);
-        int n = g.dim(0), c = g.dim(1), hw = g.dim(2) * g.dim(3);
-        float[] gd = g.data();
+        return perChannelSum(g, null);
+    }
+
+    /** Σ over N, H, W of a (times b when b is not null) per channel, in double, channels in parallel. */
+    private static Tensor perChannelSum(Tensor a, Tensor b) {
+        int n = a.dim(0), c = a.dim(1), hw = a.dim(2) * a.dim(3);
+        float[] ad = a.data(), bd = b == null ? null : b.data();
         float[] out = new float[c];
         Parallel.range(c, Math.max(1, (1 << 15) / Math.max(1, n * hw)), (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 double s = 0;
                 for (int i = 0; i < n; i++) {
                     int base = (i * c + ch) * hw;
-                    for (int j = 0; j < hw; j++) s += gd[base + j];
+                    if (bd == null) for (int j = 0; j < hw; j++) s += ad[base + j];
+                    else for (int j = 0; j < hw; j++) s += (double) ad[base + j] * bd[base + j];
                 }
                 out[ch] = (float) s;
             }
@@ -92,20 +98,7 @@ public final class CpuBackend implements Backend {
     private Tensor channelDotImpl(Tensor a, Tensor b) {
         Shape.checkRank("channelDot", "a", a.shape(), 4);
         Shape.checkSame("channelDot", a.shape(), b.shape());
-        int n = a.dim(0), c = a.dim(1), hw = a.dim(2) * a.dim(3);
-        float[] ad = a.data(), bd = b.data();
-        float[] out = new float[c];
-        Parallel.range(c, Math.max(1, (1 << 15) / Math.max(1, n * hw)), (c0, c1) -> {
-            for (int ch = c0; ch < c1; ch++) {
-                double s = 0;
-                for (int i = 0; i < n; i++) {
-                    int base = (i * c + ch) * hw;
-                    for (int j = 0; j < hw; j++) s += (double) ad[base + j] * bd[base + j];
-                }
-                out[ch] = (float) s;
-            }
-        });
-        return Tensor.of(out, c);
+        return perChannelSum(a, b);
     }
 
     @Override
