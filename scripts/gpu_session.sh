@@ -3,7 +3,8 @@
 #   1. every CUDA Backend op against its CPU twin (CudaSelfCheck, incl. the fused loss)
 #   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree), also with
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
-#      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW; 2e: a trained BN affine)
+#      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW; 2e: a trained BN affine;
+#      2f: BN with batch statistics, norm_eval false)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
@@ -54,6 +55,11 @@ only="${AA_STEPS:-1234567}"
 # BatchNorm with a trained affine (session 7: norm_eval with requires_grad, aaj_channel_dot for the weight's gradient)
 [[ $only == *2* ]] && step "2e tiny training with a trained BN affine, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
     autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}"
+# BatchNorm with batch statistics (session 8: norm_eval false; F.batchNormTraining composed of channelSum,
+# channelDot and the per-channel affines, running statistics updated on the host)
+[[ $only == *2* ]] && step "2f tiny training with BN batch statistics (norm_eval false), CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
+    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}" \
+    model.backbone.norm_eval=false
 # AdamW (session 7): aaj_adam_multi, one launch over every tensor
 [[ $only == *2* ]] && step "2d tiny training with AdamW, CUDA vs CPU" 120 \
     autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \

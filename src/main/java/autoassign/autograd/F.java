@@ -126,6 +126,68 @@ public final class F {
         return y;
     }
 
+    /** The output of {@link #batchNormTraining} and the batch statistics its caller folds into the running ones. */
+    public record BatchNormResult(Tensor y, double[] mean, double[] biasedVar) {}
+
+    /**
+     * BatchNorm in train mode (PyTorch's {@code F.batch_norm(training=True)}): per channel c over N, H, W (M values),
+     * mean μ = Σx/M, biased variance σ² = Σ(x−μ)²/M (two passes: the centred sum does not cancel), and
+     * y = x̂·w + b with x̂ = (x−μ)/√(σ²+ε), applied as one per-channel affine. Backward (w, b nullable-grad):
+     * db = Σg, dw = Σg·x̂, dx = (w/√(σ²+ε))·(g − db/M − x̂·dw/M). Composed from the backends' per-channel ops; the
+     * per-channel scalars are formed on the host in double (a device sync per layer and direction).
+     */
+    public static BatchNormResult batchNormTraining(Tensor x, Tensor w, Tensor b, float eps) {
+        Backend be = x.backend();
+        int c = x.dim(1);
+        long m = (long) x.dim(0) * x.dim(2) * x.dim(3);
+        if (m < 2)
+            throw new IllegalArgumentException("batchNormTraining: expected more than 1 value per channel when training, got input "
+                    + autoassign.tensor.Shape.str(x.shape()));
+        float[] sum = be.channelSum(x).toFloatArray(); // each sum accumulated in double by the backend
+        double[] mean = new double[c];
+        float[] one = new float[c], negMean = new float[c];
+        for (int i = 0; i < c; i++) {
+            mean[i] = sum[i] / (double) m;
+            one[i] = 1f;
+            negMean[i] = (float) -mean[i];
+        }
+        Tensor centred = be.channelAffine(x, be.fromHost(one, c), be.fromHost(negMean, c));
+        float[] squares = be.channelDot(centred, centred).toFloatArray();
+        MemoryScope.dispose(centred);
+        float[] wv = w.toFloatArray(), bv = b.toFloatArray();
+        double[] var = new double[c];
+        float[] scale = new float[c], shift = new float[c], invStd = new float[c], negMeanInvStd = new float[c];
+        for (int i = 0; i < c; i++) {
+            var[i] = squares[i] / (double) m;
+            double inv = 1 / Math.sqrt(var[i] + eps);
+            invStd[i] = (float) inv;
+            negMeanInvStd[i] = (float) (-mean[i] * inv);
+            scale[i] = (float) (wv[i] * inv);
+            shift[i] = (float) (bv[i] - mean[i] * wv[i] * inv);
+        }
+        Tensor y = be.channelAffine(x, be.fromHost(scale, c), be.fromHost(shift, c));
+        Graph.record(new Tensor[] {x, w, b}, y, g -> {
+            Tensor xhat = be.channelAffine(x, be.fromHost(invStd, c), be.fromHost(negMeanInvStd, c));
+            float[] db = be.channelSum(g[0]).toFloatArray(), dw = be.channelDot(g[0], xhat).toFloatArray();
+            Tensor dx = null;
+            if (x.requiresGrad()) {
+                float[] k = new float[c], a = new float[c], s0 = new float[c];
+                for (int i = 0; i < c; i++) {
+                    double ki = wv[i] * (double) invStd[i];
+                    k[i] = (float) ki;
+                    a[i] = (float) (-ki * dw[i] / m);
+                    s0[i] = (float) (-ki * db[i] / m);
+                }
+                be.channelAffineActInPlace(xhat, be.fromHost(a, c), be.fromHost(s0, c), null, false); // −k·(x̂·dw + db)/M
+                dx = be.channelAffine(g[0], be.fromHost(k, c), null);
+                be.channelAffineActInPlace(dx, null, null, xhat, false); // + k·g
+            }
+            MemoryScope.dispose(xhat);
+            return new Tensor[] {dx, w.requiresGrad() ? be.fromHost(dw, c) : null, b.requiresGrad() ? be.fromHost(db, c) : null};
+        });
+        return new BatchNormResult(y, mean, var);
+    }
+
     public static Tensor groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
         return groupNormAct(x, gamma, beta, groups, eps, false);
     }

@@ -12,8 +12,9 @@ import java.util.List;
  * @param stemChannels     channels of the stem conv (default = baseChannels)
  * @param outIndices       stage indices returned (0 = C2 ... 3 = C5), strictly increasing
  * @param frozenStages     -1 none, 0 stem, k stem + layer1..layerk: no gradients, never updated
- * @param normCfg          frozen BN (the real model) or GN
- * @param normEval         must be true for BN (BN never uses batch statistics)
+ * @param normCfg          BN (the real model: frozen statistics and affine) or GN
+ * @param normEval         BN only: true keeps every BN on its running statistics (MMDetection's default); false
+ *                         normalises the BN layers of the stages that train with batch statistics in training
  * @param style            "caffe" (stride on the first 1x1 conv of a bottleneck) or "pytorch" (on the 3x3)
  * @param zeroInitResidual random init only: last norm of each block starts at weight 0 (MMDetection default)
  * @param pretrained       {@code init_cfg.checkpoint} of a Pretrained init, or null for random init
@@ -77,9 +78,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         if (frozen < -1 || frozen > numStages)
             throw n.error("frozen_stages", "must be in -1.." + numStages + ", got " + frozen);
         NormConfig norm = NormConfig.from(n.child("norm_cfg"), NormConfig.RESNET_DEFAULT);
-        boolean normEval = n.bool("norm_eval", true);
-        if (!norm.isGroupNorm() && !normEval)
-            throw n.error("norm_eval", "BatchNorm is always frozen here (running statistics only): must be true");
+        boolean normEval = n.bool("norm_eval", true); // false: BN of the trained stages uses batch statistics in training
         String style = n.choice("style", "pytorch", "pytorch", "caffe");
         boolean zero = n.bool("zero_init_residual", true);
         String pretrained = null;

@@ -1,7 +1,7 @@
 package autoassign.model;
 
 import autoassign.nn.Conv2d;
-import autoassign.nn.FrozenBatchNorm2d;
+import autoassign.nn.BatchNorm2d;
 import autoassign.nn.GroupNorm;
 import autoassign.nn.Module;
 import autoassign.tensor.Tensor;
@@ -153,7 +153,7 @@ public final class Complexity {
     }
 
     private void norm(String name, Module norm, int[] x) {
-        if (norm instanceof FrozenBatchNorm2d) add(name, BATCH_NORM, 2 * numel(x));
+        if (norm instanceof BatchNorm2d) add(name, BATCH_NORM, 2 * numel(x));
         else if (norm instanceof GroupNorm) add(name, GROUP_NORM, 5 * numel(x));
         else throw new IllegalStateException(name + ": not a norm layer: " + norm.getClass().getSimpleName());
     }

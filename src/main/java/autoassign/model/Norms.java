@@ -3,7 +3,7 @@ package autoassign.model;
 import autoassign.autograd.F;
 import autoassign.config.NormConfig;
 import autoassign.nn.Conv2d;
-import autoassign.nn.FrozenBatchNorm2d;
+import autoassign.nn.BatchNorm2d;
 import autoassign.nn.GroupNorm;
 import autoassign.nn.Module;
 import autoassign.tensor.MemoryScope;
@@ -22,24 +22,24 @@ final class Norms {
             if (!cfg.requiresGrad()) gn.freeze();
             return gn;
         }
-        if ((float) cfg.eps() != FrozenBatchNorm2d.EPS)
-            throw new IllegalArgumentException("frozen BatchNorm uses eps " + FrozenBatchNorm2d.EPS + ", got " + cfg.eps());
-        return new FrozenBatchNorm2d(channels, cfg.requiresGrad());
+        if ((float) cfg.eps() != BatchNorm2d.EPS)
+            throw new IllegalArgumentException("BatchNorm uses eps " + BatchNorm2d.EPS + ", got " + cfg.eps());
+        return new BatchNorm2d(channels, cfg.requiresGrad(), cfg.momentum());
     }
 
     /**
-     * conv → norm (→ + residual) (→ ReLU) with the fewest activations: a frozen BatchNorm (and the residual and
-     * ReLU) is fused into the conv ({@code F.convAffineAct}); GroupNorm takes the ReLU in place
+     * conv → norm (→ + residual) (→ ReLU) with the fewest activations: a frozen BatchNorm in eval mode (and the
+     * residual and ReLU) is fused into the conv ({@code F.convAffineAct}); GroupNorm takes the ReLU in place
      * ({@code F.groupNormAct}) and adds a residual as a separate op. {@code norm} may be null (conv → ReLU).
      * The conv output that GroupNorm consumed is released at once when no tape node needs it (frozen layers,
      * inference).
      */
     static Tensor convNormAct(Conv2d conv, Module norm, Tensor x, Tensor residual, boolean relu) {
-        if (norm == null || norm instanceof FrozenBatchNorm2d bn && !bn.trainsAffine()) {
-            Tensor[] ss = norm == null ? new Tensor[2] : ((FrozenBatchNorm2d) norm).scaleShift(x);
+        if (norm == null || norm instanceof BatchNorm2d bn && !bn.trainsAffine() && !bn.normalisesWithBatchStatistics()) {
+            Tensor[] ss = norm == null ? new Tensor[2] : ((BatchNorm2d) norm).scaleShift(x);
             return F.convAffineAct(x, conv.weight, conv.bias, conv.geometry, ss[0], ss[1], residual, relu);
         }
-        if (norm instanceof FrozenBatchNorm2d bn) { // trainable affine: conv, then the BN op, then residual / ReLU
+        if (norm instanceof BatchNorm2d bn) { // trainable affine or batch statistics: conv, then the BN op, then residual / ReLU
             Tensor c = conv.forward(x);
             Tensor y = bn.forward(c);
             MemoryScope.dispose(c); // kept when the BN's backward needs it
@@ -69,12 +69,18 @@ final class Norms {
         return r;
     }
 
+    /** Every BatchNorm in {@code m} (itself included) normalises with batch statistics in train mode. */
+    static void useBatchStatistics(Module m) {
+        if (m instanceof BatchNorm2d bn) bn.useBatchStatistics(true);
+        for (Module c : m.children().values()) useBatchStatistics(c);
+    }
+
     /** The norm's weight (for zero_init_residual). */
     static Tensor weight(Module norm) {
-        if (norm instanceof FrozenBatchNorm2d bn) return bn.weight;
+        if (norm instanceof BatchNorm2d bn) return bn.weight;
         if (norm instanceof GroupNorm gn) return gn.weight;
         throw new IllegalStateException("not a norm layer: " + norm.getClass().getSimpleName());
     }
 
-    static boolean isNorm(Module m) { return m instanceof FrozenBatchNorm2d || m instanceof GroupNorm; }
+    static boolean isNorm(Module m) { return m instanceof BatchNorm2d || m instanceof GroupNorm; }
 }

@@ -44,6 +44,7 @@ public final class ResNet extends Module {
             layers.add(child("layer" + (i + 1), layer));
         }
         freezeStages();
+        if (!cfg.normEval()) useBatchStatistics();
     }
 
     public BackboneConfig config() { return cfg; }
@@ -55,6 +56,15 @@ public final class ResNet extends Module {
             norm1.freeze();
         }
         for (int i = 1; i <= cfg.frozenStages(); i++) layers.get(i - 1).freeze();
+    }
+
+    /**
+     * {@code norm_eval=False}: the BatchNorm layers of the stages that train normalise with batch statistics in train
+     * mode. Those of frozen stages stay in eval mode, as MMDetection's {@code _freeze_stages} leaves them.
+     */
+    private void useBatchStatistics() {
+        if (cfg.frozenStages() < 0) Norms.useBatchStatistics(norm1);
+        for (int i = Math.max(1, cfg.frozenStages() + 1); i <= layers.size(); i++) Norms.useBatchStatistics(layers.get(i - 1));
     }
 
     /**

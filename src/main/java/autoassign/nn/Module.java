@@ -18,6 +18,20 @@ public abstract class Module {
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training;
+
+    /**
+     * PyTorch's {@code train(mode)} / {@code eval()}, recursively. Modules start in eval mode here (the trainer
+     * switches the model to train mode for the forward of each step only); the only layer that behaves differently
+     * is a BatchNorm that normalises with batch statistics ({@code norm_eval: false}).
+     */
+    public void train(boolean mode) {
+        training = mode;
+        for (Module c : children.values()) c.train(mode);
+    }
+
+    /** True in train mode ({@link #train}). */
+    public boolean isTraining() { return training; }
 
     /** Registers a trainable parameter (requires a gradient). */
     protected Tensor param(String name, Tensor value) {

@@ -481,7 +481,13 @@ public final class Trainer {
 
     private static StepLosses stepInScope(AutoAssignDetector model, Optimizer optimizer, Tensor images, GroundTruth[] gts,
                                           DoubleUnaryOperator lrOfMult, Communicator comm, GradientBuckets buckets) {
-        HeadOutputs o = model.forward(images);
+        HeadOutputs o;
+        model.train(true); // MMEngine's model.train() in the training loop: BatchNorm with norm_eval false uses batch statistics
+        try {
+            o = model.forward(images);
+        } finally {
+            model.train(false);
+        }
         AutoAssignLoss.Losses l;
         int[] reductions = {0};
         LossReducer reducer = comm == null ? LossReducer.IDENTITY : new LossReducer() {

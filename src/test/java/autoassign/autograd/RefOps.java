@@ -97,6 +97,23 @@ public final class RefOps {
         return y;
     }
 
+    /** BatchNorm in train mode: each channel normalised with its own batch mean and biased variance (two passes). */
+    public static double[] batchNormTraining(double[] x, int[] xs, double[] weight, double[] bias, double eps) {
+        int n = xs[0], c = xs[1], hw = xs[2] * xs[3];
+        double[] mean = new double[c], var = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            for (int i = 0; i < n; i++) for (int j = 0; j < hw; j++) mean[ch] += x[(i * c + ch) * hw + j];
+            mean[ch] /= n * hw;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < hw; j++) {
+                    double d = x[(i * c + ch) * hw + j] - mean[ch];
+                    var[ch] += d * d;
+                }
+            var[ch] /= n * hw;
+        }
+        return batchNorm(x, xs, weight, bias, mean, var, eps);
+    }
+
     /** GroupNorm with two-pass statistics (biased variance), optional per-channel affine. */
     public static double[] groupNorm(double[] x, int[] xs, double[] gamma, double[] beta, int groups, double eps) {
         int n = xs[0], c = xs[1], hw = xs[2] * xs[3], cpg = c / groups;

@@ -164,13 +164,28 @@ class ConfigLoaderTest {
         assertEquals("optim_wrapper.optimizer.lr", fails("optim_wrapper.optimizer.lr=-1").key());
         assertEquals("model.bbox_head.num_classes", fails("model.bbox_head.num_classes=").key());
         assertEquals("model.backbone.style", fails("model.backbone.style=tf").key());
-        assertEquals("model.backbone.norm_eval", fails("model.backbone.norm_eval=false").key()); // batch statistics: not supported
         assertEquals("model.backbone.frozen_stages", fails("model.backbone.frozen_stages=5").key());
         assertEquals("model.backbone.out_indices", fails("model.backbone.out_indices=[0, 2, 1, 3]").key());
         assertEquals("model.neck.add_extra_convs", fails("model.neck.add_extra_convs=on_top").key());
         assertEquals("model.test_cfg.score_thr", fails("model.test_cfg.score_thr=1.5").key());
         assertEquals("param_scheduler[0].milestones", fails(
                 "param_scheduler=[{type: MultiStepLR, milestones: [11, 8]}]").key());
+    }
+
+    /** norm_eval false (batch statistics in training), BN momentum, SyncBN read as BN; what BatchNorm refuses. */
+    @Test
+    void batchNormOptions() throws Exception {
+        BackboneConfig b = ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.backbone.norm_eval=false",
+                "model.backbone.norm_cfg={type: SyncBN, requires_grad: true, momentum: 0.03}")).model().backbone();
+        assertFalse(b.normEval());
+        assertTrue(b.normCfg().isSyncBatchNorm());
+        assertEquals(0.03, b.normCfg().momentum());
+        assertEquals(0.1, ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of()).model().backbone().normCfg().momentum());
+        assertEquals("model.backbone.norm_cfg.momentum", fails("model.backbone.norm_cfg.momentum=1.5").key());
+        assertEquals("model.backbone.norm_cfg.momentum", fails("model.backbone.norm_cfg.momentum=null").key());
+        assertEquals("model.backbone.norm_cfg.momentum", fails("model.backbone.norm_cfg={type: GN, num_groups: 32, momentum: 0.1}").key());
+        assertEquals("model.backbone.norm_cfg.track_running_stats", fails("model.backbone.norm_cfg.track_running_stats=false").key());
+        assertEquals("model.backbone.norm_cfg.affine", fails("model.backbone.norm_cfg.affine=false").key());
     }
 
     @Test

@@ -3,7 +3,7 @@ package autoassign.model;
 import autoassign.config.ConfigLoader;
 import autoassign.config.ModelConfig;
 import autoassign.nn.Conv2d;
-import autoassign.nn.FrozenBatchNorm2d;
+import autoassign.nn.BatchNorm2d;
 import autoassign.nn.GroupNorm;
 import autoassign.nn.Module;
 import autoassign.tensor.Tensor;
@@ -152,7 +152,7 @@ class ComplexityTest {
             Module layer = all.get(mod);
             long perPosition;
             if (layer instanceof Conv2d) perPosition = e.getValue().numel();
-            else if (layer instanceof FrozenBatchNorm2d) perPosition = 2L * e.getValue().numel();
+            else if (layer instanceof BatchNorm2d) perPosition = 2L * e.getValue().numel();
             else if (layer instanceof GroupNorm) perPosition = 5L * e.getValue().numel();
             else continue;
             long positions;

@@ -55,14 +55,14 @@ class LayersTest {
 
     @Test
     void frozenBatchNormUsesRunningStatsAndGetsNoGradient() {
-        FrozenBatchNorm2d bn = new FrozenBatchNorm2d(3);
+        BatchNorm2d bn = new BatchNorm2d(3);
         fill(bn.weight, new float[] {1.5f, -0.5f, 2f});
         fill(bn.bias, new float[] {0.1f, 0.2f, -0.3f});
         fill(bn.runningMean, new float[] {0.3f, -0.2f, 0f});
         fill(bn.runningVar, new float[] {0.5f, 2f, 1e-6f}); // a tiny variance: eps 1e-5 must be added
         int[] xs = {2, 3, 4, 5};
         Tensor x = leaf(uniform(rnd, 120), xs);
-        GradCheck.check("FrozenBatchNorm2d", in -> bn.forward(in[0]),
+        GradCheck.check("BatchNorm2d", in -> bn.forward(in[0]),
                 d -> RefOps.batchNorm(d[0], xs, new double[] {1.5, -0.5, 2}, new double[] {0.1, 0.2, -0.3},
                         new double[] {0.3, -0.2, 0}, new double[] {0.5, 2, 1e-6}, 1e-5), 1e-4, x);
         assertNull(bn.weight.grad());
@@ -98,7 +98,7 @@ class LayersTest {
     /** A stem (frozen, as in AutoAssign) feeding a trainable stage. */
     static final class TwoStage extends Module {
         final Conv2d stemConv = child("conv1", new Conv2d(3, 4, 3, 2, 1, false));
-        final FrozenBatchNorm2d stemBn = child("bn1", new FrozenBatchNorm2d(4));
+        final BatchNorm2d stemBn = child("bn1", new BatchNorm2d(4));
         final Conv2d conv = child("layer2", new Conv2d(4, 4, 3, 1, 1, true));
 
         TwoStage() {
@@ -144,7 +144,7 @@ class LayersTest {
                 && e.getMessage().contains("[4, 3, 3, 3]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Conv2d(3, -4, 3, 1, 1, true));
         assertTrue(e.getMessage().contains("Conv2d") && e.getMessage().contains("out=-4"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new FrozenBatchNorm2d(3).forward(Tensor.zeros(1, 4, 2, 2)));
+        e = assertThrows(IllegalArgumentException.class, () -> new BatchNorm2d(3).forward(Tensor.zeros(1, 4, 2, 2)));
         assertTrue(e.getMessage().contains("channelAffine") && e.getMessage().contains("[1, 4, 2, 2]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new GroupNorm(2, 4, 1e-5f).forward(Tensor.zeros(1, 6, 2, 2)));
         assertTrue(e.getMessage().contains("groupNorm") && e.getMessage().contains("[1, 6, 2, 2]"), e.getMessage());

@@ -11,7 +11,7 @@ import autoassign.data.LoaderOptions;
 import autoassign.eval.Inference;
 import autoassign.model.AutoAssignDetector;
 import autoassign.model.HeadOutputs;
-import autoassign.nn.FrozenBatchNorm2d;
+import autoassign.nn.BatchNorm2d;
 import autoassign.nn.Module;
 import autoassign.postprocess.Detections;
 import autoassign.tensor.Device;
@@ -70,10 +70,16 @@ class DeviceMemoryTrainTest {
 
     /** As {@link #tinyWithFrozenBn}, the BN affine trained ({@code requires_grad}) or not; stem and stage 1 frozen. */
     static Config tinyWithBn(Path dir, boolean trainAffine) throws Exception {
+        return tinyWithBn(dir, trainAffine, true);
+    }
+
+    /** As above; {@code normEval} false: the BN of stages 2.. normalise with batch statistics in training. */
+    static Config tinyWithBn(Path dir, boolean trainAffine, boolean normEval) throws Exception {
         String y = TinyTrainConfig.yaml();
         String gn = "    frozen_stages: -1\n    norm_cfg: {type: GN, num_groups: 8, requires_grad: true}\n";
         if (!y.contains(gn)) throw new IllegalStateException("tiny config changed: update DeviceMemoryTrainTest");
-        y = y.replace(gn, "    frozen_stages: 1\n    norm_cfg: {type: BN, requires_grad: " + trainAffine + "}\n");
+        y = y.replace(gn, "    frozen_stages: 1\n    norm_cfg: {type: BN, requires_grad: " + trainAffine + "}\n    norm_eval: "
+                + normEval + "\n");
         java.nio.file.Files.createDirectories(dir);
         Path f = dir.resolve("tiny_bn.yaml");
         java.nio.file.Files.writeString(f, y);
@@ -81,7 +87,7 @@ class DeviceMemoryTrainTest {
     }
 
     static int frozenBns(Module m) {
-        int n = m instanceof FrozenBatchNorm2d bn && !bn.trainsAffine() ? 1 : 0;
+        int n = m instanceof BatchNorm2d bn && !bn.trainsAffine() ? 1 : 0;
         for (Module c : m.children().values()) n += frozenBns(c);
         return n;
     }
@@ -122,6 +128,45 @@ class DeviceMemoryTrainTest {
         for (String k : after.keySet())
             if (k.endsWith("running_mean") || k.endsWith("running_var")) assertFalse(moved.test(k), k + ": statistics stay frozen");
         assertTrue(OptimizerGroups.of(m, cfg.optimWrapper()).stream().anyMatch(g -> g.name().equals("backbone.layer2.0.bn1.weight")));
+    }
+
+    @Test
+    void stepsOnADeviceWithBatchStatistics() throws Exception {
+        stepsOnADevice(tinyWithBn(tmp, true, false), true); // norm_eval false: stages 2.. normalise with batch statistics
+    }
+
+    @Test
+    void batchStatisticsMoveTheRunningStatisticsOfTrainedStagesOnlyAndInferenceUsesThem() throws Exception {
+        for (boolean trainAffine : new boolean[] {true, false}) {
+            Config cfg = tinyWithBn(tmp.resolve("affine-" + trainAffine), trainAffine, false);
+            Batch batch = firstBatch(cfg, tmp);
+            AutoAssignDetector m = new AutoAssignDetector(cfg.model(), 0);
+            Map<String, float[]> before = new java.util.HashMap<>();
+            m.stateDict().forEach((k, t) -> before.put(k, t.toFloatArray()));
+            Sgd sgd = new Sgd(OptimizerGroups.of(m, cfg.optimWrapper()), 0.9f);
+            for (int k = 0; k < 2; k++) assertNull(Trainer.step(m, sgd, batch, Device.CPU, 0.01f).badTerm());
+            assertFalse(m.isTraining(), "the step leaves the model in eval mode");
+            Map<String, Tensor> after = m.stateDict();
+            java.util.function.Predicate<String> moved = k -> !java.util.Arrays.equals(before.get(k), after.get(k).toFloatArray());
+            for (String k : List.of("backbone.layer2.0.bn1.running_mean", "backbone.layer2.0.bn1.running_var",
+                    "backbone.layer4.1.bn2.running_var", "backbone.layer3.0.downsample.1.running_mean"))
+                assertTrue(moved.test(k), k + ": batch statistics update the running ones");
+            assertEquals(2f, after.get("backbone.layer3.0.bn2.num_batches_tracked").toFloatArray()[0]);
+            for (String k : after.keySet())
+                if ((k.startsWith("backbone.bn1.") || k.startsWith("backbone.layer1.")) && !k.contains("conv"))
+                    assertFalse(moved.test(k), k + ": a frozen stage's BN stays in eval mode");
+            assertEquals(trainAffine, moved.test("backbone.layer2.0.bn2.weight"), "the affine trains as requires_grad says");
+
+            // eval mode: each image's detections do not depend on the rest of the batch (no batch statistics)
+            var post = Inference.postProcessConfig(cfg.model().testCfg());
+            Batch two = StepBenchmark.randomBatch(2, 96, 96, cfg.model().bboxHead().numClasses(), 5);
+            Batch one = StepBenchmark.randomBatch(1, 96, 96, cfg.model().bboxHead().numClasses(), 5);
+            List<Detections> d2 = Inference.predict(m, two, post), d1 = Inference.predict(m, one, post);
+            sameDetections(d1.get(0), d2.get(0), "first image alone vs in a batch of two");
+            Map<String, Tensor> still = m.stateDict();
+            for (String k : still.keySet())
+                assertArrayEquals(after.get(k).toFloatArray(), still.get(k).toFloatArray(), k + ": inference changes no state");
+        }
     }
 
     @Test

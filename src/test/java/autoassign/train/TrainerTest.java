@@ -139,6 +139,30 @@ class TrainerTest {
         assertBitIdentical(straight.resolve("epoch_2.safetensors"), split.resolve("epoch_2.safetensors"));
     }
 
+    /**
+     * norm_eval false (BN with batch statistics in training): the run trains and evaluates, the checkpoints carry the
+     * running statistics it gathered, and a resumed run continues them bit-exactly.
+     */
+    @Test
+    void batchStatisticsTrainEvaluateAndResumeBitExact() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config bn = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}", "model.backbone.norm_eval=false"));
+        Path straight = tmp.resolve("bn-straight"), split = tmp.resolve("bn-split");
+        Trainer.Result r = train(bn, options(straight));
+        assertEquals(2, r.epochsDone());
+        assertTrue(Double.isFinite(r.lastLoss()), "loss " + r.lastLoss());
+        assertNotNull(r.lastEval());
+        Map<String, RawTensor> w = weights(straight.resolve("epoch_2.safetensors"));
+        assertTrue(w.get("backbone.layer1.0.bn1.num_batches_tracked").toFloatArray()[0] > 1, "the statistics were updated every step");
+        float[] var = w.get("backbone.layer2.0.bn1.running_var").toFloatArray();
+        assertFalse(java.util.Arrays.equals(var, new float[var.length]) || java.util.stream.IntStream.range(0, var.length)
+                .allMatch(i -> var[i] == 1f), "running_var moved from its initial ones");
+        train(bn, options(split).withEpochs(1));
+        assertEquals(2, train(bn, options(split).withResume("auto")).epochsDone());
+        assertBitIdentical(straight.resolve("epoch_2.safetensors"), split.resolve("epoch_2.safetensors"));
+    }
+
     @Test
     void adamWTrainsAndResumesBitExactAndRefusesAnSgdState() throws Exception {
         TinyTrainConfig.write(tmp);

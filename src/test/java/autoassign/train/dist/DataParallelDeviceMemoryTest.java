@@ -8,7 +8,7 @@ import autoassign.data.DataIssues;
 import autoassign.data.DataLoader;
 import autoassign.data.LoaderOptions;
 import autoassign.model.AutoAssignDetector;
-import autoassign.nn.FrozenBatchNorm2d;
+import autoassign.nn.BatchNorm2d;
 import autoassign.nn.Module;
 import autoassign.tensor.Device;
 import autoassign.tensor.DeviceBuffer;
@@ -62,7 +62,7 @@ class DataParallelDeviceMemoryTest {
     record Run(List<Trainer.StepLosses> losses, Map<String, Tensor> state, int live, int persistent) {}
 
     static int frozenBns(Module m) {
-        int n = m instanceof FrozenBatchNorm2d ? 1 : 0;
+        int n = m instanceof BatchNorm2d ? 1 : 0;
         for (Module c : m.children().values()) n += frozenBns(c);
         return n;
     }

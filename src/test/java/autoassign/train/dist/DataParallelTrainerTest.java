@@ -71,6 +71,20 @@ class DataParallelTrainerTest {
         }
     }
 
+    /** SyncBN with batch statistics needs a cross-worker reduction in every BN layer: refused in one line, before any work. */
+    @Test
+    void syncBatchNormWithBatchStatisticsIsRefusedOverSeveralWorkers() throws Exception {
+        DistTestSupport.tinyFixedSize(tmp, 2);
+        Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_fixed.yaml"), List.of(
+                "model.backbone.norm_cfg={_delete_: true, type: SyncBN}", "model.backbone.norm_eval=false"));
+        TrainOptions opt = new TrainOptions(tmp.resolve("data").toString(), null, 1, 0.01, tmp.resolve("w"), 3L, "cpu", null, null,
+                false, null, 0);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(autoassign.cli.CliErrors.UserError.class,
+                () -> DataParallelTrainer.run(cfg, opt, DistOptions.cpuWorkers(2), new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(e.getMessage().contains("SyncBN with norm_eval false") && !e.getMessage().contains("\n"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("w")), "nothing written");
+    }
+
     @Test
     void twoCpuWorkersOfBatchOneTrainLikeOneWorkerOfBatchTwo() throws Exception {
         Config cfg = DistTestSupport.tinyFixedSize(tmp, 1);

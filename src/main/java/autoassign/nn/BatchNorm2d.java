@@ -4,24 +4,42 @@ import autoassign.autograd.F;
 import autoassign.tensor.Tensor;
 
 /**
- * BatchNorm in eval mode with frozen statistics: y = (x − mean)/sqrt(var + eps)·weight + bias, applied as a
- * per-channel affine. weight/bias are parameters (named as in PyTorch); frozen by default (MMDetection's caffe
- * configs: {@code requires_grad=False}), or trained with the statistics still frozen ({@code norm_eval=True},
- * {@code requires_grad=True}: MMDetection's pytorch-style default), through {@link F#batchNormAffine}.
+ * BatchNorm2d. In eval mode, and always unless {@link #useBatchStatistics} (MMDetection's {@code norm_eval=True},
+ * and frozen stages), it normalises with the frozen running statistics: y = (x − mean)/sqrt(var + eps)·weight + bias,
+ * applied as a per-channel affine. weight/bias are parameters (named as in PyTorch); frozen (MMDetection's caffe
+ * configs: {@code requires_grad=False}), or trained with the statistics still frozen ({@code requires_grad=True}:
+ * MMDetection's pytorch-style default), through {@link F#batchNormAffine}. With {@code norm_eval=False} a layer of a
+ * trained stage normalises in train mode with the batch's statistics ({@link F#batchNormTraining}) and folds them
+ * into the running ones with {@code momentum}, as {@code torch.nn.BatchNorm2d} does.
  */
-public final class FrozenBatchNorm2d extends Module {
+public final class BatchNorm2d extends Module {
     public static final float EPS = 1e-5f;
     public final Tensor weight, bias, runningMean, runningVar;
     /** PyTorch's {@code num_batches_tracked} (an int64 scalar there, 0-dim float here): kept so that state
-     *  dicts have MMDetection's key set (AA_2 §6); never read. */
+     *  dicts have MMDetection's key set (AA_2 §6); counted in train mode with batch statistics, never read. */
     public final Tensor numBatchesTracked;
 
-    public FrozenBatchNorm2d(int channels) {
+    /** PyTorch's default {@code momentum}: running = (1 − momentum)·running + momentum·batch. */
+    public static final double DEFAULT_MOMENTUM = 0.1;
+    private final double momentum;
+    private boolean batchStatistics;
+
+    public BatchNorm2d(int channels) {
         this(channels, false);
     }
 
-    /** @param trainableAffine weight and bias receive gradients (the statistics stay frozen either way) */
-    public FrozenBatchNorm2d(int channels, boolean trainableAffine) {
+    /** @param trainableAffine weight and bias receive gradients */
+    public BatchNorm2d(int channels, boolean trainableAffine) {
+        this(channels, trainableAffine, DEFAULT_MOMENTUM);
+    }
+
+    /**
+     * @param trainableAffine weight and bias receive gradients
+     * @param momentum        how far one batch moves the running statistics (when they are updated at all)
+     */
+    public BatchNorm2d(int channels, boolean trainableAffine, double momentum) {
+        if (!(momentum >= 0 && momentum <= 1)) throw new IllegalArgumentException("BatchNorm2d: momentum must be in [0, 1], got " + momentum);
+        this.momentum = momentum;
         weight = param("weight", Tensor.full(1f, channels));
         bias = param("bias", Tensor.zeros(channels));
         runningMean = buffer("running_mean", Tensor.zeros(channels));
@@ -33,18 +51,48 @@ public final class FrozenBatchNorm2d extends Module {
     /** True while weight or bias train (a frozen stage freezes them: then the layer is a constant affine again). */
     public boolean trainsAffine() { return weight.requiresGrad() || bias.requiresGrad(); }
 
+    /**
+     * {@code norm_eval=False} for this layer: in train mode ({@link #train}) it normalises with batch statistics and
+     * updates the running ones; in eval mode it still uses the running ones.
+     */
+    public void useBatchStatistics(boolean on) { batchStatistics = on; }
+
+    /** True when the next forward normalises with the batch's statistics (train mode and {@link #useBatchStatistics}). */
+    public boolean normalisesWithBatchStatistics() { return batchStatistics && isTraining(); }
+
     /** scale/shift on one device, with the versions of the four tensors they were computed from. */
     private record Affine(autoassign.tensor.Device device, int[] versions, Tensor scale, Tensor shift) {}
 
     private volatile Affine cached;
 
     public Tensor forward(Tensor x) {
+        if (normalisesWithBatchStatistics()) {
+            F.BatchNormResult r = F.batchNormTraining(x, weight, bias, EPS);
+            updateRunningStatistics(r.mean(), r.biasedVar(), (long) x.numel() / x.dim(1));
+            return r.y();
+        }
         if (!trainsAffine()) {
             Tensor[] ss = scaleShift(x);
             return F.channelAffine(x, ss[0], ss[1]);
         }
         Tensor[] t = affine(x, true); // scale, shift and x̂'s 1/√(var + eps), −mean/√(var + eps): one read of the four
         return F.batchNormAffine(x, weight, bias, t[0], t[1], t[2], t[3]);
+    }
+
+    /**
+     * torch's update in train mode: running_mean ← (1 − m)·running_mean + m·mean, running_var ← (1 − m)·running_var +
+     * m·var·M/(M − 1) (the unbiased variance of the M values per channel), in double as torch's CPU kernel
+     * accumulates; num_batches_tracked + 1. The writes bump the versions, so the cached eval-mode affine is recomputed.
+     */
+    private void updateRunningStatistics(double[] mean, double[] biasedVar, long m) {
+        float[] rm = runningMean.toFloatArray(), rv = runningVar.toFloatArray();
+        for (int i = 0; i < rm.length; i++) {
+            rm[i] = (float) (momentum * mean[i] + (1 - momentum) * rm[i]);
+            rv[i] = (float) (momentum * (biasedVar[i] * m / (m - 1)) + (1 - momentum) * rv[i]);
+        }
+        runningMean.copyFrom(Tensor.of(rm, rm.length));
+        runningVar.copyFrom(Tensor.of(rv, rv.length));
+        numBatchesTracked.copyFrom(Tensor.of(new float[] {numBatchesTracked.toFloatArray()[0] + 1}));
     }
 
     /**
