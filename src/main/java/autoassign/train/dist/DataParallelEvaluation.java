@@ -12,7 +12,6 @@ import autoassign.tensor.Device;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -50,31 +49,20 @@ public final class DataParallelEvaluation {
             log.println("evaluation: " + n + " GPUs, NCCL " + NcclCommunicator.version());
         }
         CocoResults[] rank0 = new CocoResults[1];
-        AtomicReference<Throwable> first = new AtomicReference<>();
-        Thread[] threads = new Thread[n];
-        for (int r = 0; r < n; r++) {
-            int rank = r;
-            threads[r] = new Thread(() -> {
-                try {
-                    AutoAssignDetector m = model.get();
-                    if (!devices.get(rank).isCpu()) m.to(devices.get(rank));
-                    CocoResults res = ShardedEvaluation.gather(comms.get(rank), m, dataset, pipeline, loader, post, tta);
-                    if (rank == 0) rank0[0] = res;
-                } catch (Throwable e) {
-                    first.compareAndSet(null, e);
-                    for (Communicator c : comms) c.abort(e); // the other workers stop waiting
-                }
-            }, "eval-rank-" + r);
-        }
+        WorkerThreads workers = new WorkerThreads(n, "eval-rank-", 0, rank -> {
+            AutoAssignDetector m = model.get();
+            if (!devices.get(rank).isCpu()) m.to(devices.get(rank));
+            CocoResults res = ShardedEvaluation.gather(comms.get(rank), m, dataset, pipeline, loader, post, tta);
+            if (rank == 0) rank0[0] = res;
+        }, cause -> {
+            for (Communicator c : comms) c.abort(cause); // the other workers stop waiting
+        });
         try {
-            for (Thread t : threads) t.start();
-            for (Thread t : threads) t.join();
+            workers.startAndJoin();
         } finally {
             for (Communicator c : comms) c.close();
         }
-        Throwable e = first.get();
-        if (e instanceof Exception ex) throw ex;
-        if (e instanceof Error err) throw err;
+        workers.rethrowFirstFailure();
         return rank0[0];
     }
 }

@@ -15,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code train --gpus N [--nodes M --node-rank R --master HOST:PORT]} and {@code train --cpu-workers N}: one
@@ -106,46 +105,32 @@ public final class DataParallelTrainer {
         Trainer[] trainers = new Trainer[n];
         Trainer.Result[] results = new Trainer.Result[n];
         Communicator[] live = new Communicator[n];
-        AtomicReference<Throwable> first = new AtomicReference<>();
-        Thread[] threads = new Thread[n];
         byte[] id = ncclId;
-        for (int r = 0; r < n; r++) {
-            int localRank = r, globalRank = d.nodeRank() * local + r;
-            threads[r] = new Thread(() -> {
-                try {
-                    Communicator c = comms.isEmpty()
-                            ? NcclCommunicator.initRank(id, world, globalRank, devices.get(localRank), d.collectiveTimeout())
-                            : comms.get(localRank);
-                    live[localRank] = c;
-                    Trainer t = new Trainer(cfg, opt, globalRank == 0 ? out : SILENT, new Replica(c, devices.get(localRank), d.bucketBytes()));
-                    synchronized (trainers) {
-                        trainers[localRank] = t;
-                    }
-                    results[localRank] = t.run();
-                } catch (Throwable e) {
-                    first.compareAndSet(null, e);
-                    for (Communicator c : live) if (c != null) c.abort(e);
-                    for (Communicator c : comms) c.abort(e);
-                }
-            }, "train-rank-" + globalRank);
-        }
+        WorkerThreads workers = new WorkerThreads(n, "train-rank-", d.nodeRank() * local, localRank -> {
+            int globalRank = d.nodeRank() * local + localRank;
+            Communicator c = comms.isEmpty()
+                    ? NcclCommunicator.initRank(id, world, globalRank, devices.get(localRank), d.collectiveTimeout())
+                    : comms.get(localRank);
+            live[localRank] = c;
+            Trainer t = new Trainer(cfg, opt, globalRank == 0 ? out : SILENT, new Replica(c, devices.get(localRank), d.bucketBytes()));
+            synchronized (trainers) {
+                trainers[localRank] = t;
+            }
+            results[localRank] = t.run();
+        }, cause -> {
+            for (Communicator c : live) if (c != null) c.abort(cause);
+            for (Communicator c : comms) c.abort(cause);
+        });
         // SIGINT / SIGTERM: every worker is asked to stop (they agree on the iteration), rank 0 writes the checkpoint
         Thread hook = new Thread(() -> {
             synchronized (trainers) {
                 for (Trainer t : trainers) if (t != null) t.requestStop();
             }
-            for (Thread t : threads) {
-                try {
-                    t.join(120_000);
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            workers.awaitEach(120_000);
         }, "train-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            for (Thread t : threads) t.start();
-            for (Thread t : threads) t.join();
+            workers.startAndJoin();
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -155,9 +140,7 @@ public final class DataParallelTrainer {
             for (Communicator c : live) if (c != null) c.close();
             for (Communicator c : comms) c.close();
         }
-        Throwable e = first.get();
-        if (e instanceof Exception ex) throw ex;
-        if (e instanceof Error err) throw err;
+        workers.rethrowFirstFailure();
         return results[0];
     }
 }
