@@ -387,7 +387,9 @@ public final class EvalCommand implements Callable<Integer> {
             vocCode = printVoc(scope, results.toDetections(scope));
             return null;
         }
-        return CocoEvaluator.evaluate(scope, results.toDetections(scope), params);
+        // test_evaluator's iou_thrs / proposal_nums / metric_items / use_mp_eval, when it sets any
+        CocoEvalParams p = te == null || te.voc() ? params : te.cocoParams(params);
+        return CocoEvaluator.evaluate(scope, results.toDetections(scope), p);
     }
 
     /**

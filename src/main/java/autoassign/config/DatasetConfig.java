@@ -5,10 +5,11 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * {@code *_dataloader.dataset}: a COCO-format dataset ({@code CocoDataset}, paths relative to the data root)
- * or the built-in synthetic one ({@code SyntheticShapes}).
+ * {@code *_dataloader.dataset}: a COCO-format dataset ({@code CocoDataset}, paths relative to the data root),
+ * the built-in synthetic one ({@code SyntheticShapes}), or in training MMEngine's {@code ConcatDataset} of
+ * CocoDatasets.
  *
- * @param type          "CocoDataset" or "SyntheticShapes"
+ * @param type          "CocoDataset", "SyntheticShapes" or "ConcatDataset"
  * @param annFile       annotation json relative to the data root (CocoDataset)
  * @param imgPrefix     {@code data_prefix.img}: image folder relative to the data root (CocoDataset)
  * @param filterEmptyGt {@code filter_cfg.filter_empty_gt}: drop images without annotations (not in test mode)
@@ -17,19 +18,22 @@ import java.util.stream.IntStream;
  * @param indices       MMEngine's {@code indices}: which images to keep after filtering; null keeps all (CocoDataset)
  * @param classes       {@code metainfo.classes}: only the annotation file's categories of these names are classes
  *                      (labelled in the file's category order, as MMDetection), and evaluated; null: all of them
- * @param pipeline      resize / flip settings
+ * @param pipeline      resize / flip settings (a ConcatDataset's: the one its datasets share)
  * @param synthetic     SyntheticShapes settings, null for CocoDataset
  * @param dataRoot      the dataset's own {@code data_root} (MMDetection's configs repeat the top-level one here); null: none
  * @param wrappers      MMEngine's {@code RepeatDataset} / {@code ClassBalancedDataset} around it, outermost first
  *                      (training only); empty: none. A {@code MultiImageMixDataset} is not listed here: it changes no
  *                      entry, its steps are in {@code pipeline} ({@link PipelineConfig#mixed})
+ * @param parts         a ConcatDataset's {@code datasets} in order (each with its own files, filters and wrappers); the
+ *                      file keys above are then unset and {@code classes} is the first dataset's. Empty: not a ConcatDataset
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
                             boolean testMode, Indices indices, List<String> classes, PipelineConfig pipeline,
-                            SyntheticConfig synthetic, String dataRoot, List<Wrapper> wrappers) {
+                            SyntheticConfig synthetic, String dataRoot, List<Wrapper> wrappers, List<DatasetConfig> parts) {
 
     public DatasetConfig {
         wrappers = List.copyOf(wrappers);
+        parts = List.copyOf(parts);
     }
 
     /**
@@ -44,14 +48,42 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         }
     }
 
-    /** The sampler's entries (entry → image index of {@code ds}): the wrappers applied from the innermost out. */
+    /**
+     * The sampler's entries (entry → image index of {@code ds}): each dataset's images (a ConcatDataset's parts one
+     * after another, {@code ds}'s parts in {@link #datasets()} order), the wrappers applied from the innermost out.
+     */
     public int[] entries(autoassign.data.CocoDataset ds) {
-        int[] e = autoassign.data.DatasetRepeats.identity(ds.size());
+        if (ds.numParts() != datasets().size())
+            throw new IllegalArgumentException("the dataset has " + ds.numParts() + " parts, not the config's " + datasets().size());
+        return entries(ds, new int[] {0});
+    }
+
+    /** {@code nextPart[0]}: the next of {@code ds}'s parts, which come in {@link #datasets()} order. */
+    private int[] entries(autoassign.data.CocoDataset ds, int[] nextPart) {
+        int[] e;
+        if (isConcat()) {
+            List<int[]> each = new java.util.ArrayList<>();
+            for (DatasetConfig p : parts) each.add(p.entries(ds, nextPart));
+            e = autoassign.data.DatasetRepeats.concat(each);
+        } else {
+            int p = nextPart[0]++;
+            e = autoassign.data.DatasetRepeats.range(ds.partStart(p), ds.partEnd(p));
+        }
         for (int i = wrappers.size() - 1; i >= 0; i--) e = wrappers.get(i).apply(ds, e);
         return e;
     }
 
+    /** The datasets to load, in order: a ConcatDataset's (nested ones flattened), else this one. */
+    public List<DatasetConfig> datasets() {
+        if (!isConcat()) return List.of(this);
+        List<DatasetConfig> out = new java.util.ArrayList<>();
+        for (DatasetConfig p : parts) out.addAll(p.datasets());
+        return List.copyOf(out);
+    }
+
     public boolean isSynthetic() { return "SyntheticShapes".equals(type); }
+
+    public boolean isConcat() { return !parts.isEmpty(); }
 
     /**
      * MMEngine's {@code BaseDataset(indices=...)}, applied after filtering: an int N keeps the first N images
@@ -76,11 +108,13 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
 
     private static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot, PipelineConfig.Role role) {
         String type = n.choice("type", "CocoDataset", "CocoDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset",
-                "MultiImageMixDataset");
+                "MultiImageMixDataset", "ConcatDataset");
         if (role == PipelineConfig.Role.WRAPPED && !type.equals("CocoDataset") && !type.equals("SyntheticShapes"))
             throw n.error("type", "a MultiImageMixDataset wraps a CocoDataset or SyntheticShapes, got " + type
-                    + "; put RepeatDataset / ClassBalancedDataset around the MultiImageMixDataset instead");
+                    + (type.equals("ConcatDataset") ? " (not supported)"
+                    : "; put RepeatDataset / ClassBalancedDataset around the MultiImageMixDataset instead"));
         if (type.equals("MultiImageMixDataset")) return multiImageMix(n, train, topDataRoot);
+        if (type.equals("ConcatDataset")) return concat(n, train, topDataRoot);
         if (type.equals("RepeatDataset") || type.equals("ClassBalancedDataset")) {
             if (!train) throw n.error("type", type + " only belongs in a training dataloader");
             Wrapper w = type.equals("RepeatDataset")
@@ -92,7 +126,8 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             List<Wrapper> all = new java.util.ArrayList<>(List.of(w));
             all.addAll(inner.wrappers());
             return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
-                    inner.testMode(), inner.indices(), inner.classes(), inner.pipeline(), inner.synthetic(), inner.dataRoot(), all);
+                    inner.testMode(), inner.indices(), inner.classes(), inner.pipeline(), inner.synthetic(), inner.dataRoot(), all,
+                    inner.parts());
         }
         String ann = null, img = null;
         boolean filterEmpty = false;
@@ -125,7 +160,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train, role, List.of());
         n.finish();
         return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth, dataRoot,
-                List.of());
+                List.of(), List.of());
     }
 
     /**
@@ -155,7 +190,61 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
                 new autoassign.data.MultiImageMixDataset(maxRefetch, skip), n, "pipeline");
         n.finish();
         return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
-                inner.testMode(), inner.indices(), inner.classes(), pipeline, inner.synthetic(), inner.dataRoot(), List.of());
+                inner.testMode(), inner.indices(), inner.classes(), pipeline, inner.synthetic(), inner.dataRoot(), List.of(), List.of());
+    }
+
+    /**
+     * MMEngine's {@code ConcatDataset(datasets, lazy_init, ignore_keys)}: CocoDatasets (each in RepeatDataset /
+     * ClassBalancedDataset / ConcatDataset or not) whose images are joined in order. As MMEngine, their
+     * {@code metainfo.classes} must be equal unless {@code ignore_keys} lists {@code classes}; the loaded class names must
+     * agree in any case ({@link autoassign.data.CocoDataset#concat}). One pipeline serves every image here, so the
+     * datasets' pipelines must be equal.
+     */
+    private static DatasetConfig concat(ConfigNode n, boolean train, String topDataRoot) {
+        if (!train) throw n.error("type", "ConcatDataset only belongs in a training dataloader: CocoMetric evaluates one "
+                + "annotation file");
+        List<String> ignoreKeys = ignoreKeys(n);
+        n.bool("lazy_init", false); // when MMEngine joins the datasets: the same images
+        List<ConfigNode> nodes = n.childList("datasets");
+        if (nodes.isEmpty()) throw n.error("datasets", "required: a list of datasets");
+        List<DatasetConfig> parts = new java.util.ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            DatasetConfig part = from(nodes.get(i), true, topDataRoot);
+            String key = "datasets[" + i + "]";
+            if (part.isSynthetic())
+                throw n.error(key, "a ConcatDataset joins CocoDatasets, got SyntheticShapes");
+            if (part.pipeline().transforms().stream().anyMatch(t -> t instanceof autoassign.data.MultiImageMixDataset))
+                throw n.error(key, "a MultiImageMixDataset inside a ConcatDataset is not supported");
+            if (i > 0) {
+                DatasetConfig first = parts.get(0);
+                if (!ignoreKeys.contains("classes") && part.classes() != null && first.classes() != null
+                        && !part.classes().equals(first.classes()))
+                    throw n.error(key, "metainfo.classes " + part.classes() + " differ from datasets[0]'s " + first.classes()
+                            + " (MMEngine's ConcatDataset requires the same metainfo)");
+                if (!part.pipeline().equals(first.pipeline()))
+                    throw n.error(key, "its pipeline differs from datasets[0]'s: here every image of a ConcatDataset runs one "
+                            + "pipeline");
+            }
+            parts.add(part);
+        }
+        n.finish();
+        DatasetConfig first = parts.get(0);
+        return new DatasetConfig("ConcatDataset", null, null, false, 0, false, null, first.classes(), first.pipeline(), null,
+                null, List.of(), parts);
+    }
+
+    /** ConcatDataset's {@code ignore_keys}: a metainfo key or a list of them; empty when absent. */
+    private static List<String> ignoreKeys(ConfigNode n) {
+        JsonNode v = n.raw("ignore_keys");
+        if (v == null || v.isNull()) return List.of();
+        if (v.isTextual()) return List.of(v.asText());
+        if (!v.isArray()) throw n.error("ignore_keys", "must be a metainfo key or a list of them, got " + ConfigNode.describe(v));
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode k : v) {
+            if (!k.isTextual()) throw n.error("ignore_keys", "must be a list of metainfo keys, got " + ConfigNode.describe(k));
+            out.add(k.asText());
+        }
+        return List.copyOf(out);
     }
 
     /** A list of strings ({@code metainfo.classes}: a tuple of names in MMDetection). */

@@ -12,18 +12,40 @@ package autoassign.config;
  *                      has no annotations), no evaluation
  * @param outfilePrefix {@code outfile_prefix}: the detections go to {@code <prefix>.bbox.json} (null: not written)
  * @param voc           a VOCMetric
- * @param iouThrs       VOCMetric's {@code iou_thrs} ([0.5])
+ * @param iouThrs       VOCMetric's {@code iou_thrs} ([0.5]); CocoMetric's (empty: its default .50:.05:.95)
  * @param elevenPoints  VOCMetric's {@code eval_mode: 11points} (its default), else {@code area}
+ * @param proposalNums  CocoMetric's {@code proposal_nums}, COCOeval's maxDets (empty: its default 100, 300, 1000)
+ * @param metricItems   CocoMetric's {@code metric_items} (empty: its default, the six mAP numbers)
+ * @param mpEval        CocoMetric's {@code use_mp_eval} (COCOevalMP: the same evaluation, its own summary)
  */
 public record EvaluatorConfig(String annFile, String metric, boolean classwise, boolean formatOnly, String outfilePrefix,
-                             boolean voc, java.util.List<Double> iouThrs, boolean elevenPoints) {
+                             boolean voc, java.util.List<Double> iouThrs, boolean elevenPoints,
+                             java.util.List<Integer> proposalNums, java.util.List<String> metricItems, boolean mpEval) {
     public EvaluatorConfig {
         iouThrs = java.util.List.copyOf(iouThrs);
+        proposalNums = java.util.List.copyOf(proposalNums);
+        metricItems = java.util.List.copyOf(metricItems);
+    }
+
+    /**
+     * The COCOeval parameters of this CocoMetric: {@code former} (the engine's choice before these keys existed:
+     * pycocotools' maxDets 1, 10, 100 in training, {@code eval}'s {@code --mmdet} flag) when the config sets none of
+     * {@code iou_thrs}, {@code proposal_nums}, {@code metric_items}, {@code use_mp_eval}, so such configs print what
+     * they printed; else CocoMetric's own (its default proposal_nums 100, 300, 1000 where not given).
+     */
+    public autoassign.eval.CocoEvalParams cocoParams(autoassign.eval.CocoEvalParams former) {
+        if (voc) throw new IllegalStateException("a VOCMetric has no COCOeval parameters");
+        if (iouThrs.isEmpty() && proposalNums.isEmpty() && metricItems.isEmpty() && !mpEval) return former;
+        return autoassign.eval.CocoEvalParams.cocoMetric(
+                iouThrs.isEmpty() ? null : iouThrs.stream().mapToDouble(Double::doubleValue).toArray(),
+                proposalNums.isEmpty() ? null : proposalNums.stream().mapToInt(Integer::intValue).toArray(),
+                metricItems.isEmpty() ? null : metricItems, mpEval);
     }
 
     /** The names of the metrics this evaluator reports (what {@code save_best} and early stopping may follow). */
     public java.util.List<String> metricNames() {
-        if (!voc) return autoassign.eval.CocoEvalResult.METRIC_NAMES;
+        if (!voc) return metricItems.isEmpty() ? autoassign.eval.CocoEvalResult.METRIC_NAMES
+                : autoassign.eval.CocoMetricItems.metricNames(metricItems);
         java.util.List<String> names = new java.util.ArrayList<>();
         names.add(autoassign.eval.VocMap.PREFIX + "mAP");
         for (double t : iouThrs) names.add(autoassign.eval.VocMap.PREFIX + autoassign.eval.VocMap.apName(t));
@@ -37,9 +59,59 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         boolean classwise = n.bool("classwise", false);
         boolean formatOnly = n.bool("format_only", false);
         String prefix = n.string("outfile_prefix", null);
+        java.util.List<Double> thrs = n.raw("iou_thrs") == null ? java.util.List.of() : iouThrs(n);
+        boolean mpEval = n.bool("use_mp_eval", false);
+        java.util.List<Integer> nums = proposalNums(n, mpEval);
+        java.util.List<String> items = metricItems(n);
         n.localFilesOnly();
+        if (n.raw("file_client_args") != null) // CocoMetric raises: deprecated for backend_args
+            throw n.error("file_client_args", "only null is supported (MMDetection 3.x: use backend_args)");
+        n.choice("collect_device", "cpu", "cpu", "gpu"); // how ranks gather results: the numbers are the same
+        n.choice("prefix", "coco", "coco"); // the metric names coco/bbox_* are fixed here
+        n.bool("sort_categories", false); // labels always follow ascending category id, what sorting gives
         n.finish();
-        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, java.util.List.of(), false);
+        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, thrs, false, nums, items, mpEval);
+    }
+
+    /** {@code proposal_nums}: at least 3 positive counts (COCOeval's summary reads maxDets[0..2]). */
+    private static java.util.List<Integer> proposalNums(ConfigNode n, boolean mpEval) {
+        java.util.List<Integer> nums = n.intList("proposal_nums", java.util.List.of());
+        if (n.raw("proposal_nums") == null) return nums;
+        for (int v : nums) if (v <= 0) throw n.error("proposal_nums", "must be positive counts, got " + nums);
+        if (nums.size() < 3)
+            throw n.error("proposal_nums", "needs at least 3 values (COCOeval's summary reads the first three), got " + nums);
+        if (mpEval && nums.size() != 3)
+            throw n.error("proposal_nums", "with use_mp_eval only 3 values are supported (COCOevalMP's summary has 9 + N numbers), got " + nums);
+        return nums;
+    }
+
+    /** {@code metric_items}: a non-empty list of CocoMetric's item names. */
+    private static java.util.List<String> metricItems(ConfigNode n) {
+        com.fasterxml.jackson.databind.JsonNode v = n.raw("metric_items");
+        if (v == null) return java.util.List.of();
+        if (!v.isArray()) throw n.error("metric_items", "must be a list of names, got " + ConfigNode.describe(v));
+        if (v.isEmpty()) throw n.error("metric_items", "must name at least one item: " + String.join(", ",
+                autoassign.eval.CocoMetricItems.ALL));
+        java.util.List<String> items = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode m : v) {
+            String item = m.isTextual() ? m.asText() : ConfigNode.describe(m);
+            try {
+                autoassign.eval.CocoMetricItems.statIndex(item);
+            } catch (IllegalArgumentException e) {
+                throw n.error("metric_items", e.getMessage());
+            }
+            items.add(item);
+        }
+        return items;
+    }
+
+    /** {@code iou_thrs}: a number or a non-empty list, each in (0, 1] (CocoMetric's and VOCMetric's). */
+    private static java.util.List<Double> iouThrs(ConfigNode n) {
+        var raw = n.raw("iou_thrs");
+        java.util.List<Double> thrs = raw.isNumber() ? java.util.List.of(raw.asDouble()) : n.doubleList("iou_thrs", null);
+        for (double t : thrs) if (!(t > 0 && t <= 1)) throw n.error("iou_thrs", "must be in (0, 1], got " + t);
+        if (thrs.isEmpty()) throw n.error("iou_thrs", "must not be empty");
+        return thrs;
     }
 
     /** CocoMetric's {@code metric}: 'bbox', or a list of metrics holding only 'bbox' (MMDetection accepts both). */
@@ -55,20 +127,15 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
 
     private static EvaluatorConfig voc(ConfigNode n) {
         String metric = n.choice("metric", "mAP", "mAP");
-        java.util.List<Double> thrs;
-        var raw = n.raw("iou_thrs");
-        if (raw == null) thrs = java.util.List.of(0.5);
-        else if (raw.isNumber()) thrs = java.util.List.of(raw.asDouble());
-        else thrs = n.doubleList("iou_thrs", null);
-        for (double t : thrs) if (!(t > 0 && t <= 1)) throw n.error("iou_thrs", "must be in (0, 1], got " + t);
-        if (thrs.isEmpty()) throw n.error("iou_thrs", "must not be empty");
+        java.util.List<Double> thrs = n.raw("iou_thrs") == null ? java.util.List.of(0.5) : iouThrs(n);
         boolean eleven = n.choice("eval_mode", "11points", "11points", "area").equals("11points");
         if (n.raw("scale_ranges") != null) throw n.error("scale_ranges", "only null (one scale) is supported");
         n.raw("proposal_nums"); // recall of proposals: the engine evaluates detections only
         n.choice("collect_device", "cpu", "cpu", "gpu");
         if (n.raw("prefix") != null) throw n.error("prefix", "only null (the default pascal_voc/) is supported");
         n.finish();
-        return new EvaluatorConfig(null, metric, false, false, null, true, thrs, eleven);
+        return new EvaluatorConfig(null, metric, false, false, null, true, thrs, eleven, java.util.List.of(),
+                java.util.List.of(), false);
     }
 
     /** Where the detections go ({@code <outfile_prefix>.bbox.json}, relative to the working folder), or null. */

@@ -21,13 +21,66 @@ public final class CocoDataset {
     private final CategoryMap categories;
     private final List<ImageRecord> images;
     private final DataIssues issues;
+    /** The first image of each ConcatDataset part, then the size: {@code {0, size}} for a single dataset. */
+    private final int[] partStarts;
 
     private CocoDataset(Path annotationFile, Path imageDir, CategoryMap categories, List<ImageRecord> images, DataIssues issues) {
+        this(annotationFile, imageDir, categories, images, issues, new int[] {0, images.size()});
+    }
+
+    private CocoDataset(Path annotationFile, Path imageDir, CategoryMap categories, List<ImageRecord> images, DataIssues issues,
+                        int[] partStarts) {
         this.annotationFile = annotationFile;
         this.imageDir = imageDir;
         this.categories = categories;
         this.images = Collections.unmodifiableList(images);
         this.issues = issues;
+        this.partStarts = partStarts;
+    }
+
+    /**
+     * MMEngine's {@code ConcatDataset}: the parts' images one after another, each part as it was loaded and filtered.
+     * Labels are the first part's: a later part must have the same class names, and its labels are mapped to the first
+     * part's by name (its file may list them in another order or with other ids). Each record's file name becomes its
+     * part's image path, so parts may live in different folders. {@link #annotationFile()} names the parts' files joined
+     * by " + ", for messages only.
+     *
+     * @throws DataException naming the files when a part's class names differ from the first part's
+     */
+    public static CocoDataset concat(List<CocoDataset> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("a ConcatDataset needs at least one dataset");
+        CocoDataset first = parts.get(0);
+        List<ImageRecord> all = new ArrayList<>();
+        List<Integer> starts = new ArrayList<>();
+        List<String> files = new ArrayList<>();
+        for (CocoDataset part : parts) {
+            int[] label = labelsByName(part, first);
+            for (int p = 0; p < part.numParts(); p++) starts.add(all.size() + part.partStart(p));
+            for (ImageRecord r : part.images)
+                all.add(new ImageRecord(r.id(), part.imagePath(r).toString(), r.width(), r.height(), r.boxes(),
+                        relabel(r.labels(), label), r.crowdBoxes(), relabel(r.crowdLabels(), label), r.hasClassAnnotation()));
+            files.add(String.valueOf(part.annotationFile()));
+        }
+        starts.add(all.size());
+        return new CocoDataset(Path.of(String.join(" + ", files)), Path.of(""), first.categories, all, first.issues,
+                starts.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** {@code part}'s label → {@code first}'s label of the same class name. */
+    private static int[] labelsByName(CocoDataset part, CocoDataset first) {
+        List<String> names = part.categories.names(), wanted = first.categories.names();
+        if (!new java.util.HashSet<>(names).equals(new java.util.HashSet<>(wanted)))
+            throw new DataException(part.annotationFile + " has the classes " + names + ", " + first.annotationFile + " "
+                    + wanted + ": the datasets of a ConcatDataset need the same class names (metainfo.classes)");
+        int[] out = new int[names.size()];
+        for (int k = 0; k < out.length; k++) out[k] = wanted.indexOf(names.get(k));
+        return out;
+    }
+
+    private static int[] relabel(int[] labels, int[] map) {
+        int[] out = new int[labels.length];
+        for (int i = 0; i < out.length; i++) out[i] = map[labels[i]];
+        return out;
     }
 
     /** Loads all images and all categories of the json; warnings are summarised once on the issues' sink. */
@@ -130,7 +183,8 @@ public final class CocoDataset {
 
     /**
      * MMDetection's {@code filter_cfg} (CocoDataset.filter_data, outside test mode): {@code emptyGt} drops images
-     * without a raw annotation of a class in use; {@code min(w, h) < minSize} drops an image either way.
+     * without a raw annotation of a class in use; {@code min(w, h) < minSize} drops an image either way. The result is
+     * one part (ConcatDataset parts are filtered before they are joined).
      */
     public CocoDataset filter(boolean emptyGt, int minSize) {
         List<ImageRecord> kept = new ArrayList<>(images.size());
@@ -148,6 +202,23 @@ public final class CocoDataset {
     }
 
     public int size() { return images.size(); }
+
+    /** How many ConcatDataset parts the images come from: 1 for a single dataset. */
+    public int numParts() { return partStarts.length - 1; }
+
+    /** The index of the first image of part {@code part}. */
+    public int partStart(int part) { return partStarts[part]; }
+
+    /** One past the index of the last image of part {@code part}. */
+    public int partEnd(int part) { return partStarts[part + 1]; }
+
+    /** The part that image {@code index} comes from. */
+    public int partOf(int index) {
+        java.util.Objects.checkIndex(index, images.size());
+        int p = 0;
+        while (index >= partStarts[p + 1]) p++; // few parts: a scan
+        return p;
+    }
 
     /** The COCO ids of the images, in dataset order. */
     public long[] imageIds() {

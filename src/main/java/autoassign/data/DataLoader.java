@@ -94,9 +94,9 @@ public final class DataLoader implements AutoCloseable {
 
     /**
      * The image of one position, re-sampled as MMEngine's {@code BaseDataset.__getitem__} does when a transform
-     * returns None (a RandomCrop that kept no box): another index drawn uniformly from the whole dataset, with fresh
-     * draws, at most {@link #MAX_REFETCH} times. Null when the position's own image cannot be read (it is left out, as
-     * always); an unreadable replacement is skipped for the next draw.
+     * returns None (a RandomCrop that kept no box): another index drawn uniformly from the whole dataset (from the
+     * image's own ConcatDataset part), with fresh draws, at most {@link #MAX_REFETCH} times. Null when the position's own
+     * image cannot be read (it is left out, as always); an unreadable replacement is skipped for the next draw.
      */
     private PreparedImage prepareAt(int idx, SampleDraws draws) {
         int cur = idx;
@@ -106,7 +106,9 @@ public final class DataLoader implements AutoCloseable {
                     throw new DataException(dataset.imagePath(dataset.get(idx)) + ": the pipeline rejected this image and "
                             + MAX_REFETCH + " others drawn for its place (a RandomCrop or FilterAnnotations left no box each"
                             + " time); use a larger crop_size, allow_negative_crop: true, or FilterAnnotations keep_empty: false");
-                cur = d.otherIndex(dataset.size());
+                // BaseDataset draws from itself: a ConcatDataset part's image is replaced from the same part
+                int part = dataset.partOf(idx);
+                cur = dataset.partStart(part) + d.otherIndex(dataset.partEnd(part) - dataset.partStart(part));
                 if (badImages.contains(cur)) continue;
             }
             try {

@@ -13,16 +13,31 @@ import java.util.Set;
  *   <li>{@code RepeatDataset(times)}: the entries {@code times} times over ({@code dataset[idx % len]});</li>
  *   <li>{@code ClassBalancedDataset(oversample_thr)}: each entry repeated ⌈r(I)⌉ times in place, with
  *       r(I) = max over the categories c of image I of max(1, √(thr / f(c))), f(c) the fraction of entries whose image
- *       has c (boxes and crowd regions both count, as {@code get_cat_ids}); an image without any: 1.</li>
+ *       has c (boxes and crowd regions both count, as {@code get_cat_ids}); an image without any: 1;</li>
+ *   <li>{@code ConcatDataset}: its datasets' entries one after another (the images of a joined {@link CocoDataset}'s
+ *       parts, {@link CocoDataset#concat}).</li>
  * </ul>
  */
 public final class DatasetRepeats {
     private DatasetRepeats() {}
 
     /** One entry per image, in dataset order: the dataset as it is. */
-    public static int[] identity(int size) {
-        int[] out = new int[size];
-        for (int i = 0; i < size; i++) out[i] = i;
+    public static int[] identity(int size) { return range(0, size); }
+
+    /** One entry per image from {@code start} to {@code end} (exclusive): one ConcatDataset part as it is. */
+    public static int[] range(int start, int end) {
+        int[] out = new int[end - start];
+        for (int i = 0; i < out.length; i++) out[i] = start + i;
+        return out;
+    }
+
+    /** {@code ConcatDataset}: the parts' entries one after another. */
+    public static int[] concat(java.util.List<int[]> parts) {
+        int n = 0;
+        for (int[] p : parts) n = Math.addExact(n, p.length);
+        int[] out = new int[n];
+        int k = 0;
+        for (int[] p : parts) { System.arraycopy(p, 0, out, k, p.length); k += p.length; }
         return out;
     }
 

@@ -75,14 +75,13 @@ public final class CocoEvalResult implements Evaluation {
     }
 
     /** MMDetection's CocoMetric names of the six AP numbers ({@code coco/bbox_mAP}, {@code _50}, …, {@code _l}). */
-    public static final List<String> METRIC_NAMES = List.of("coco/bbox_mAP", "coco/bbox_mAP_50", "coco/bbox_mAP_75",
-            "coco/bbox_mAP_s", "coco/bbox_mAP_m", "coco/bbox_mAP_l");
+    public static final List<String> METRIC_NAMES = CocoMetricItems.metricNames(CocoMetricItems.DEFAULT);
 
+    /** CocoMetric's results: {@code coco/bbox_<item>} of each of the parameters' metric items (default: the six AP). */
     @Override
     public java.util.Map<String, Double> metrics() {
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-        double[] s = stats();
-        for (int i = 0; i < METRIC_NAMES.size(); i++) m.put(METRIC_NAMES.get(i), s[i]);
+        for (String item : params.metricItems()) m.putIfAbsent(CocoMetricItems.metricName(item), stats[CocoMetricItems.statIndex(item)]);
         return m;
     }
 
@@ -154,19 +153,21 @@ public final class CocoEvalResult implements Evaluation {
 
     private double[] summarizeDets() {
         int[] md = params.maxDets();
+        // COCOeval's summary reads maxDets[0..2] and the AP at 100; COCOevalMP's everything at the largest maxDets
+        int apDets = params.mpSummary() ? md[md.length - 1] : md[2];
         double[] s = new double[12];
-        s[0] = summarize(true, null, "all", 100);
-        s[1] = summarize(true, 0.5, "all", md[2]);
-        s[2] = summarize(true, 0.75, "all", md[2]);
-        s[3] = summarize(true, null, "small", md[2]);
-        s[4] = summarize(true, null, "medium", md[2]);
-        s[5] = summarize(true, null, "large", md[2]);
+        s[0] = summarize(true, null, "all", params.mpSummary() ? apDets : 100);
+        s[1] = summarize(true, 0.5, "all", apDets);
+        s[2] = summarize(true, 0.75, "all", apDets);
+        s[3] = summarize(true, null, "small", apDets);
+        s[4] = summarize(true, null, "medium", apDets);
+        s[5] = summarize(true, null, "large", apDets);
         s[6] = summarize(false, null, "all", md[0]);
         s[7] = summarize(false, null, "all", md[1]);
         s[8] = summarize(false, null, "all", md[2]);
-        s[9] = summarize(false, null, "small", md[2]);
-        s[10] = summarize(false, null, "medium", md[2]);
-        s[11] = summarize(false, null, "large", md[2]);
+        s[9] = summarize(false, null, "small", apDets);
+        s[10] = summarize(false, null, "medium", apDets);
+        s[11] = summarize(false, null, "large", apDets);
         return s;
     }
 
@@ -181,37 +182,42 @@ public final class CocoEvalResult implements Evaluation {
                 aind = i;
             }
         }
-        int mind = -1;
+        List<Integer> minds = new ArrayList<>(); // every index holding maxDets (a repeated value: each, numpy's order)
         for (int i = 0; i < params.maxDets().length; i++) {
             if (params.maxDets()[i] == maxDets) {
-                mind = i;
+                minds.add(i);
             }
         }
         List<Integer> ts = new ArrayList<>();
         for (int t = 0; t < numT; t++) {
-            if (iouThr == null || iouThrs[t] == iouThr) { // np.where(iouThr == p.iouThrs): exact comparison
+            // np.where(iouThr == p.iouThrs): exact comparison with an ndarray; a Python list never equals a float
+            if (iouThr == null || !params.listIouThrs() && iouThrs[t] == iouThr) {
                 ts.add(t);
             }
         }
         double mean = -1;
-        if (aind >= 0 && mind >= 0) {
-            double[] buf = new double[ts.size() * (ap ? numR : 1) * numK];
+        if (aind >= 0 && !minds.isEmpty()) {
+            double[] buf = new double[ts.size() * (ap ? numR : 1) * numK * minds.size()];
             int n = 0;
             for (int t : ts) {
                 if (ap) {
                     for (int r = 0; r < numR; r++) {
                         for (int k = 0; k < numK; k++) {
-                            double v = precision(t, r, k, aind, mind);
-                            if (v > -1) {
-                                buf[n++] = v;
+                            for (int mind : minds) {
+                                double v = precision(t, r, k, aind, mind);
+                                if (v > -1) {
+                                    buf[n++] = v;
+                                }
                             }
                         }
                     }
                 } else {
                     for (int k = 0; k < numK; k++) {
-                        double v = recall(t, k, aind, mind);
-                        if (v > -1) {
-                            buf[n++] = v;
+                        for (int mind : minds) {
+                            double v = recall(t, k, aind, mind);
+                            if (v > -1) {
+                                buf[n++] = v;
+                            }
                         }
                     }
                 }

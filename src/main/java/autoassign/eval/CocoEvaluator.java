@@ -41,8 +41,8 @@ public final class CocoEvaluator {
     }
 
     public static CocoEvalResult evaluate(CocoGroundTruth gt, CocoDetections dt, CocoEvalParams params) {
-        if (params.maxDets().length != 3) { // summarize() indexes maxDets[0..2]
-            throw new IllegalArgumentException("the summary needs exactly 3 maxDets, got "
+        if (params.maxDets().length < 3) { // summarize() indexes maxDets[0..2]
+            throw new IllegalArgumentException("the summary needs at least 3 maxDets, got "
                     + Arrays.toString(params.maxDets()));
         }
         Run r = new CocoEvaluator.Run(gt, dt, params);

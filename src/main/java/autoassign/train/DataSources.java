@@ -80,6 +80,7 @@ public final class DataSources {
             SyntheticShapes.Layout layout = SyntheticShapes.ensure(syntheticRoot(p, root), p);
             return train ? layout.train(issues) : layout.val(issues);
         }
+        if (ds.isConcat()) return loadConcat(cfg, ds, which, dataRootOverride, issues);
         Config c = rooted(cfg, ds, dataRootOverride);
         if (dataRootOverride == null && ds.dataRoot() != null && cfg.dataRoot() != null && !ds.dataRoot().equals(cfg.dataRoot()))
             issues.sink().accept("warning: " + which + "_dataloader.dataset.data_root '" + ds.dataRoot()
@@ -99,6 +100,11 @@ public final class DataSources {
                     + (train ? "train2017/" : "val2017/") + ", or annotations/instances_" + (train ? "train" : "val")
                     + ".json with images/");
         }
+        return filtered(cfg, ds, split, which + "_dataloader.dataset", issues);
+    }
+
+    /** One CocoDataset's annotations, with its {@code filter_cfg} and {@code indices} applied. */
+    private static CocoDataset filtered(Config cfg, DatasetConfig ds, Split split, String key, DataIssues issues) {
         CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, ds.classes(), issues);
         // filter_cfg outside test mode, as MMDetection's filter_data (min_size applies with or without filter_empty_gt)
         if (!ds.testMode() && (ds.filterEmptyGt() || ds.minSize() > 0)) d = d.filter(ds.filterEmptyGt(), ds.minSize());
@@ -107,9 +113,36 @@ public final class DataSources {
         try {
             for (int i : ds.indices().select(d.size())) kept.add(d.get(i));
         } catch (IllegalArgumentException e) {
-            throw new UserError(cfg.source() + ": " + which + "_dataloader.dataset." + e.getMessage());
+            throw new UserError(cfg.source() + ": " + key + "." + e.getMessage());
         }
         return d.subset(kept);
+    }
+
+    /**
+     * A ConcatDataset: each dataset loaded and filtered on its own, then joined ({@link CocoDataset#concat}). Each resolves
+     * its files against {@code --data-root}, else its own data_root (MMEngine: every dataset has its own), else the
+     * top-level one; its ann_file and image folder must exist (no layout is guessed for a part).
+     */
+    private static CocoDataset loadConcat(Config cfg, DatasetConfig ds, String which, String dataRootOverride, DataIssues issues) {
+        String key = which + "_dataloader.dataset";
+        List<CocoDataset> parts = new ArrayList<>();
+        List<DatasetConfig> datasets = ds.datasets();
+        for (int i = 0; i < datasets.size(); i++) {
+            DatasetConfig part = datasets.get(i);
+            String partKey = key + " (ConcatDataset part " + i + ")";
+            Config c = dataRootOverride != null ? cfg.withDataRoot(dataRootOverride)
+                    : part.dataRoot() != null ? cfg.withDataRoot(part.dataRoot()) : cfg;
+            Path ann = c.resolve(part.annFile());
+            Path img = part.imgPrefix() == null ? ann.getParent() : c.resolve(part.imgPrefix());
+            if (!Files.isRegularFile(ann)) throw new UserError(ann + ": no such file (" + partKey + ".ann_file)");
+            if (!Files.isDirectory(img)) throw new UserError(img + ": no such folder (" + partKey + ".data_prefix.img)");
+            parts.add(filtered(cfg, part, new Split(ann, img), partKey, issues));
+        }
+        try {
+            return CocoDataset.concat(parts);
+        } catch (autoassign.data.DataException e) {
+            throw new UserError(cfg.source() + ": " + key + ".datasets: " + e.getMessage());
+        }
     }
 
     /**

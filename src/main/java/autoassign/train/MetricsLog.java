@@ -26,9 +26,12 @@ public final class MetricsLog implements AutoCloseable {
     /** Record key → TensorBoard tag of a {@code mode: train} record: MMEngine's LogProcessor tags. */
     static final Map<String, String> TRAIN_TAGS = identity("loss", "loss_pos", "loss_neg", "loss_center", "lr", "time",
             "data_time", "memory_mb", "grad_norm");
-    /** Record key → tag of a {@code mode: val} record: MMDetection's CocoMetric names under its {@code coco/} prefix. */
-    static final Map<String, String> VAL_TAGS = prefixed("coco/", autoassign.eval.CocoEvalResult.METRIC_NAMES.stream()
-            .map(n -> n.substring("coco/".length())).toArray(String[]::new));
+    /**
+     * Record key → tag of a {@code mode: val} record: MMDetection's CocoMetric names under its {@code coco/} prefix
+     * (every {@code metric_items} name; a record has those its evaluator reports, by default the six mAP).
+     */
+    static final Map<String, String> VAL_TAGS = prefixed("coco/", autoassign.eval.CocoMetricItems.ALL.stream()
+            .map(n -> autoassign.eval.CocoMetricItems.metricName(n).substring("coco/".length())).toArray(String[]::new));
 
     private final BufferedWriter out;
     private final TensorboardEvents tensorboard;

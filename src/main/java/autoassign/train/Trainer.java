@@ -621,7 +621,7 @@ public final class Trainer {
         if (result instanceof CocoEvalResult coco) {
             coco.metrics().forEach((k, v) -> rec.put(k.substring(k.indexOf('/') + 1), v)); // bbox_mAP, ... without coco/
             rec.put("stats", coco.stats());
-            rec.put("stat_names", CocoEvalParams.MMDET_NAMES);
+            rec.put("stat_names", coco.statNames()); // what the 12 numbers are under the params evaluated with
         } else {
             rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
         }
@@ -650,7 +650,7 @@ public final class Trainer {
             result = ev.voc()
                     ? VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
                             ev.elevenPoints())
-                    : CocoEvaluator.evaluate(gt, results.toDetections(gt), CocoEvalParams.standard());
+                    : CocoEvaluator.evaluate(gt, results.toDetections(gt), ev.cocoParams(CocoEvalParams.standard()));
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
