@@ -113,14 +113,9 @@ class DeviceMemoryTrainTest {
     @Test
     void aTrainedBatchNormAffineMovesItsWeightsNotItsStatisticsNorAFrozenStage() throws Exception {
         Config cfg = tinyWithBn(tmp, true);
-        Batch batch = firstBatch(cfg, tmp);
         AutoAssignDetector m = new AutoAssignDetector(cfg.model(), 0);
-        Map<String, float[]> before = new java.util.HashMap<>();
-        m.stateDict().forEach((k, t) -> before.put(k, t.toFloatArray()));
-        Sgd sgd = new Sgd(OptimizerGroups.of(m, cfg.optimWrapper()), 0.9f);
-        for (int k = 0; k < 2; k++) assertNull(Trainer.step(m, sgd, batch, Device.CPU, 0.01f).badTerm());
+        java.util.function.Predicate<String> moved = twoStepsMove(cfg, m);
         Map<String, Tensor> after = m.stateDict();
-        java.util.function.Predicate<String> moved = k -> !java.util.Arrays.equals(before.get(k), after.get(k).toFloatArray());
         // zero_init_residual: a block's last BN weight starts at 0, so its first steps train that BN and the shortcut's
         for (String k : List.of("backbone.layer2.0.bn2.weight", "backbone.layer4.1.bn2.bias", "backbone.layer3.0.downsample.1.weight"))
             assertTrue(moved.test(k), k + ": a trained BN affine moves");
@@ -128,6 +123,17 @@ class DeviceMemoryTrainTest {
         for (String k : after.keySet())
             if (k.endsWith("running_mean") || k.endsWith("running_var")) assertFalse(moved.test(k), k + ": statistics stay frozen");
         assertTrue(OptimizerGroups.of(m, cfg.optimWrapper()).stream().anyMatch(g -> g.name().equals("backbone.layer2.0.bn1.weight")));
+    }
+
+    /** Two SGD steps of {@code m} on the CPU over the config's first batch; then: did the state tensor of this name change? */
+    private java.util.function.Predicate<String> twoStepsMove(Config cfg, AutoAssignDetector m) throws Exception {
+        Batch batch = firstBatch(cfg, tmp);
+        Map<String, float[]> before = new java.util.HashMap<>();
+        m.stateDict().forEach((k, t) -> before.put(k, t.toFloatArray()));
+        Sgd sgd = new Sgd(OptimizerGroups.of(m, cfg.optimWrapper()), 0.9f);
+        for (int k = 0; k < 2; k++) assertNull(Trainer.step(m, sgd, batch, Device.CPU, 0.01f).badTerm());
+        Map<String, Tensor> after = m.stateDict();
+        return k -> !java.util.Arrays.equals(before.get(k), after.get(k).toFloatArray());
     }
 
     @Test
@@ -139,15 +145,10 @@ class DeviceMemoryTrainTest {
     void batchStatisticsMoveTheRunningStatisticsOfTrainedStagesOnlyAndInferenceUsesThem() throws Exception {
         for (boolean trainAffine : new boolean[] {true, false}) {
             Config cfg = tinyWithBn(tmp.resolve("affine-" + trainAffine), trainAffine, false);
-            Batch batch = firstBatch(cfg, tmp);
             AutoAssignDetector m = new AutoAssignDetector(cfg.model(), 0);
-            Map<String, float[]> before = new java.util.HashMap<>();
-            m.stateDict().forEach((k, t) -> before.put(k, t.toFloatArray()));
-            Sgd sgd = new Sgd(OptimizerGroups.of(m, cfg.optimWrapper()), 0.9f);
-            for (int k = 0; k < 2; k++) assertNull(Trainer.step(m, sgd, batch, Device.CPU, 0.01f).badTerm());
+            java.util.function.Predicate<String> moved = twoStepsMove(cfg, m);
             assertFalse(m.isTraining(), "the step leaves the model in eval mode");
             Map<String, Tensor> after = m.stateDict();
-            java.util.function.Predicate<String> moved = k -> !java.util.Arrays.equals(before.get(k), after.get(k).toFloatArray());
             for (String k : List.of("backbone.layer2.0.bn1.running_mean", "backbone.layer2.0.bn1.running_var",
                     "backbone.layer4.1.bn2.running_var", "backbone.layer3.0.downsample.1.running_mean"))
                 assertTrue(moved.test(k), k + ": batch statistics update the running ones");
