@@ -5,6 +5,8 @@ import autoassign.backend.ConvParams;
 import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
+import java.util.function.UnaryOperator;
+
 /** Differentiable ops: each runs on the inputs' backend and records its backward on the tape. */
 public final class F {
     private F() {}
@@ -126,8 +128,11 @@ public final class F {
         return y;
     }
 
-    /** The output of {@link #batchNormTraining} and the batch statistics its caller folds into the running ones. */
-    public record BatchNormResult(Tensor y, double[] mean, double[] biasedVar) {}
+    /**
+     * The output of {@link #batchNormTraining} and the batch statistics its caller folds into the running ones: the
+     * per-channel mean and biased variance over {@code count} values per channel (all workers' with SyncBN).
+     */
+    public record BatchNormResult(Tensor y, double[] mean, double[] biasedVar, long count) {}
 
     /**
      * BatchNorm in train mode (PyTorch's {@code F.batch_norm(training=True)}): per channel c over N, H, W (M values),
@@ -135,30 +140,40 @@ public final class F {
      * y = x̂·w + b with x̂ = (x−μ)/√(σ²+ε), applied as one per-channel affine. Backward (w, b nullable-grad):
      * db = Σg, dw = Σg·x̂, dx = (w/√(σ²+ε))·(g − db/M − x̂·dw/M). Composed from the backends' per-channel ops; the
      * per-channel scalars are formed on the host in double (a device sync per layer and direction).
+     *
+     * @param acrossWorkers null: this worker's batch alone; else SyncBN (torch's {@code SyncBatchNorm}): the sum of
+     *                      host values over every data-parallel worker, called the same number of times on each, so
+     *                      that M, μ, σ² and the Σg, Σg·x̂ of dx span the whole batch; dw and db stay this worker's
+     *                      (the gradient all-reduce adds them up as for any parameter)
      */
-    public static BatchNormResult batchNormTraining(Tensor x, Tensor w, Tensor b, float eps) {
+    public static BatchNormResult batchNormTraining(Tensor x, Tensor w, Tensor b, float eps, UnaryOperator<double[]> acrossWorkers) {
         Backend be = x.backend();
         int c = x.dim(1);
-        long m = (long) x.dim(0) * x.dim(2) * x.dim(3);
+        double[] sums = new double[c + 1]; // Σx per channel, then the count M
+        float[] sum = be.channelSum(x).toFloatArray(); // each sum accumulated in double by the backend
+        for (int i = 0; i < c; i++) sums[i] = sum[i];
+        sums[c] = (double) x.dim(0) * x.dim(2) * x.dim(3);
+        if (acrossWorkers != null) sums = acrossWorkers.apply(sums);
+        long m = (long) sums[c];
         if (m < 2)
             throw new IllegalArgumentException("batchNormTraining: expected more than 1 value per channel when training, got input "
-                    + autoassign.tensor.Shape.str(x.shape()));
-        float[] sum = be.channelSum(x).toFloatArray(); // each sum accumulated in double by the backend
+                    + autoassign.tensor.Shape.str(x.shape()) + (acrossWorkers != null ? " over all workers" : ""));
         double[] mean = new double[c];
         float[] one = new float[c], negMean = new float[c];
         for (int i = 0; i < c; i++) {
-            mean[i] = sum[i] / (double) m;
+            mean[i] = sums[i] / m;
             one[i] = 1f;
             negMean[i] = (float) -mean[i];
         }
         Tensor centred = be.channelAffine(x, be.fromHost(one, c), be.fromHost(negMean, c));
-        float[] squares = be.channelDot(centred, centred).toFloatArray();
+        double[] squares = toDouble(be.channelDot(centred, centred).toFloatArray());
         MemoryScope.dispose(centred);
+        if (acrossWorkers != null) squares = acrossWorkers.apply(squares);
         float[] wv = w.toFloatArray(), bv = b.toFloatArray();
         double[] var = new double[c];
         float[] scale = new float[c], shift = new float[c], invStd = new float[c], negMeanInvStd = new float[c];
         for (int i = 0; i < c; i++) {
-            var[i] = squares[i] / (double) m;
+            var[i] = squares[i] / m;
             double inv = 1 / Math.sqrt(var[i] + eps);
             invStd[i] = (float) inv;
             negMeanInvStd[i] = (float) (-mean[i] * inv);
@@ -171,21 +186,33 @@ public final class F {
             float[] db = be.channelSum(g[0]).toFloatArray(), dw = be.channelDot(g[0], xhat).toFloatArray();
             Tensor dx = null;
             if (x.requiresGrad()) {
+                double[] both = new double[2 * c]; // Σg, Σg·x̂: the whole batch's with SyncBN
+                for (int i = 0; i < c; i++) {
+                    both[i] = db[i];
+                    both[c + i] = dw[i];
+                }
+                if (acrossWorkers != null) both = acrossWorkers.apply(both);
                 float[] k = new float[c], a = new float[c], s0 = new float[c];
                 for (int i = 0; i < c; i++) {
                     double ki = wv[i] * (double) invStd[i];
                     k[i] = (float) ki;
-                    a[i] = (float) (-ki * dw[i] / m);
-                    s0[i] = (float) (-ki * db[i] / m);
+                    a[i] = (float) (-ki * both[c + i] / m);
+                    s0[i] = (float) (-ki * both[i] / m);
                 }
-                be.channelAffineActInPlace(xhat, be.fromHost(a, c), be.fromHost(s0, c), null, false); // −k·(x̂·dw + db)/M
+                be.channelAffineActInPlace(xhat, be.fromHost(a, c), be.fromHost(s0, c), null, false); // −k·(x̂·Σgx̂ + Σg)/M
                 dx = be.channelAffine(g[0], be.fromHost(k, c), null);
                 be.channelAffineActInPlace(dx, null, null, xhat, false); // + k·g
             }
             MemoryScope.dispose(xhat);
             return new Tensor[] {dx, w.requiresGrad() ? be.fromHost(dw, c) : null, b.requiresGrad() ? be.fromHost(db, c) : null};
         });
-        return new BatchNormResult(y, mean, var);
+        return new BatchNormResult(y, mean, var, m);
+    }
+
+    private static double[] toDouble(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) d[i] = v[i];
+        return d;
     }
 
     public static Tensor groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {

@@ -56,6 +56,14 @@ public final class AutoAssignDetector extends Module {
         device = target;
     }
 
+    /**
+     * SyncBN with {@code norm_eval: false} in a data-parallel run: the backbone's BatchNorm layers that use batch
+     * statistics take them over every worker, summed by {@code allReduceSum} (the workers' host all-reduce).
+     */
+    public void syncBatchStatistics(java.util.function.UnaryOperator<double[]> allReduceSum) {
+        Norms.syncBatchStatistics(backbone, allReduceSum);
+    }
+
     /** The learnable center prior (read by the loss). */
     public CenterPrior centerPrior() { return bboxHead.centerPrior; }
 

@@ -75,6 +75,12 @@ final class Norms {
         for (Module c : m.children().values()) useBatchStatistics(c);
     }
 
+    /** SyncBN: every BatchNorm in {@code m} sums its batch statistics over the workers with {@code allReduceSum}. */
+    static void syncBatchStatistics(Module m, java.util.function.UnaryOperator<double[]> allReduceSum) {
+        if (m instanceof BatchNorm2d bn) bn.syncBatchStatistics(allReduceSum);
+        for (Module c : m.children().values()) syncBatchStatistics(c, allReduceSum);
+    }
+
     /** The norm's weight (for zero_init_residual). */
     static Tensor weight(Module norm) {
         if (norm instanceof BatchNorm2d bn) return bn.weight;

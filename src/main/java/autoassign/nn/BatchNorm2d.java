@@ -23,6 +23,7 @@ public final class BatchNorm2d extends Module {
     public static final double DEFAULT_MOMENTUM = 0.1;
     private final double momentum;
     private boolean batchStatistics;
+    private volatile java.util.function.UnaryOperator<double[]> acrossWorkers; // SyncBN: sums over the workers
 
     public BatchNorm2d(int channels) {
         this(channels, false);
@@ -57,6 +58,12 @@ public final class BatchNorm2d extends Module {
      */
     public void useBatchStatistics(boolean on) { batchStatistics = on; }
 
+    /**
+     * SyncBN (torch's {@code SyncBatchNorm}): the batch statistics span every data-parallel worker, summed by
+     * {@code allReduceSum} (host values, called the same number of times on each worker); null: this worker's alone.
+     */
+    public void syncBatchStatistics(java.util.function.UnaryOperator<double[]> allReduceSum) { acrossWorkers = allReduceSum; }
+
     /** True when the next forward normalises with the batch's statistics (train mode and {@link #useBatchStatistics}). */
     public boolean normalisesWithBatchStatistics() { return batchStatistics && isTraining(); }
 
@@ -67,8 +74,8 @@ public final class BatchNorm2d extends Module {
 
     public Tensor forward(Tensor x) {
         if (normalisesWithBatchStatistics()) {
-            F.BatchNormResult r = F.batchNormTraining(x, weight, bias, EPS);
-            updateRunningStatistics(r.mean(), r.biasedVar(), (long) x.numel() / x.dim(1));
+            F.BatchNormResult r = F.batchNormTraining(x, weight, bias, EPS, acrossWorkers);
+            updateRunningStatistics(r.mean(), r.biasedVar(), r.count());
             return r.y();
         }
         if (!trainsAffine()) {

@@ -257,6 +257,11 @@ public final class Trainer {
                 comm.broadcast(t, 0);
                 t.bumpVersion(); // written in place by the collective: caches derived from it are stale
             }
+            var backbone = cfg.model().backbone();
+            if (backbone.normCfg().isSyncBatchNorm() && !backbone.normEval()) {
+                model.syncBatchStatistics(comm::allReduceSum); // SyncBN: batch statistics over every worker
+                out.println("SyncBN: the backbone's batch statistics span all " + replica.worldSize() + " workers");
+            }
             List<Tensor> trainable = new ArrayList<>();
             for (Optimizer.Group g : optimizer.groups()) trainable.add(g.param());
             buckets = new GradientBuckets(comm, trainable, replica.bucketBytes());

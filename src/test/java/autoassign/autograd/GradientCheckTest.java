@@ -186,14 +186,14 @@ class GradientCheckTest {
         int[] s = {2, 3, 4, 5};
         float[] x = uniform(rnd, n(s));
         for (int i = 0; i < x.length; i++) x[i] += (i / 20 % 3) * 0.7f; // a different mean per channel
-        check("batchNormTraining", in -> F.batchNormTraining(in[0], in[1], in[2], 1e-5f).y(),
+        check("batchNormTraining", in -> F.batchNormTraining(in[0], in[1], in[2], 1e-5f, null).y(),
                 d -> RefOps.batchNormTraining(d[0], s, d[1], d[2], 1e-5), 5e-4,
                 leaf(x, s), leaf(uniform(rnd, 3), 3), leaf(uniform(rnd, 3), 3));
-        check("batchNormTraining, frozen affine", in -> F.batchNormTraining(in[0], in[1], in[2], 1e-5f).y(),
+        check("batchNormTraining, frozen affine", in -> F.batchNormTraining(in[0], in[1], in[2], 1e-5f, null).y(),
                 d -> RefOps.batchNormTraining(d[0], s, d[1], d[2], 1e-5), 5e-4,
                 leaf(uniform(rnd, n(s)), s), constant(uniform(rnd, 3), 3), constant(uniform(rnd, 3), 3));
         int[] one = {2, 2, 1, 1}; // two values per channel: the smallest batch that has a variance
-        check("batchNormTraining, 2 values per channel", in -> F.batchNormTraining(in[0], in[1], in[2], 1e-5f).y(),
+        check("batchNormTraining, 2 values per channel", in -> F.batchNormTraining(in[0], in[1], in[2], 1e-5f, null).y(),
                 d -> RefOps.batchNormTraining(d[0], one, d[1], d[2], 1e-5), 5e-3,
                 leaf(new float[] {0.3f, -0.4f, 1.2f, 0.9f}, one), leaf(uniform(rnd, 2), 2), leaf(uniform(rnd, 2), 2));
     }

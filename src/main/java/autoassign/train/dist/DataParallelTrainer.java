@@ -68,11 +68,6 @@ public final class DataParallelTrainer {
     public static Trainer.Result run(Config cfg, TrainOptions opt, DistOptions d, PrintStream out) throws Exception {
         validate(d, opt.device());
         int local = d.localWorkers(), world = d.worldSize();
-        var backbone = cfg.model().backbone();
-        if (world > 1 && backbone.normCfg().isSyncBatchNorm() && !backbone.normEval())
-            throw new UserError(cfg.source() + ": model.backbone.norm_cfg.type: SyncBN with norm_eval false needs the batch statistics"
-                    + " reduced across the " + world + " workers, which is not implemented; use BN (per-worker statistics, as"
-                    + " MMEngine's DDP without buffer broadcast) or norm_eval true");
         List<Device> devices = new ArrayList<>();
         List<Communicator> comms = new ArrayList<>();
         byte[] ncclId = null;

@@ -71,18 +71,46 @@ class DataParallelTrainerTest {
         }
     }
 
-    /** SyncBN with batch statistics needs a cross-worker reduction in every BN layer: refused in one line, before any work. */
+    /**
+     * SyncBN with norm_eval false: two CPU workers of batch 1 normalise with the statistics of both images, so they
+     * train like one worker of batch 2 (the running statistics included); plain BN normalises each worker's image
+     * alone, and its weights part from the single worker's.
+     */
     @Test
-    void syncBatchNormWithBatchStatisticsIsRefusedOverSeveralWorkers() throws Exception {
-        DistTestSupport.tinyFixedSize(tmp, 2);
-        Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_fixed.yaml"), List.of(
-                "model.backbone.norm_cfg={_delete_: true, type: SyncBN}", "model.backbone.norm_eval=false"));
-        TrainOptions opt = new TrainOptions(tmp.resolve("data").toString(), null, 1, 0.01, tmp.resolve("w"), 3L, "cpu", null, null,
-                false, null, 0);
-        var e = org.junit.jupiter.api.Assertions.assertThrows(autoassign.cli.CliErrors.UserError.class,
-                () -> DataParallelTrainer.run(cfg, opt, DistOptions.cpuWorkers(2), new PrintStream(new ByteArrayOutputStream())));
-        assertTrue(e.getMessage().contains("SyncBN with norm_eval false") && !e.getMessage().contains("\n"), e.getMessage());
-        assertFalse(Files.exists(tmp.resolve("w")), "nothing written");
+    void syncBatchNormOverTwoWorkersTrainsLikeOneWorkerOfTheWholeBatch() throws Exception {
+        DistTestSupport.tinyFixedSize(tmp, 1);
+        for (String type : List.of("SyncBN", "BN")) {
+            Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_fixed.yaml"), List.of(
+                    "model.backbone.norm_cfg={_delete_: true, type: " + type + ", requires_grad: true}", "model.backbone.norm_eval=false"));
+            TrainOptions base = new TrainOptions(tmp.resolve("data").toString(), 1, null, 0.01, null, 3L, "cpu", null, null, false, null, 0);
+            Path single = tmp.resolve(type + "-single"), dist = tmp.resolve(type + "-dist");
+            new Trainer(cfg, withBatch(base, 2).withWorkDir(single), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            DataParallelTrainer.run(cfg, withBatch(base, 1).withWorkDir(dist), DistOptions.cpuWorkers(2).withBucketBytes(64 << 10),
+                    new PrintStream(log, true, StandardCharsets.UTF_8));
+            String text = log.toString(StandardCharsets.UTF_8);
+            assertEquals(type.equals("SyncBN"), text.contains("SyncBN: the backbone's batch statistics span all 2 workers"), text);
+            Object[] worst = worstRelativeDifference(single.resolve("epoch_1.safetensors"), dist.resolve("epoch_1.safetensors"));
+            System.out.printf("%s, norm_eval false: --cpu-workers 2 (batch 1) vs 1 worker (batch 2): max rel. diff %.3g at %s%n",
+                    type, worst[0], worst[1]);
+            if (type.equals("SyncBN")) assertTrue((double) worst[0] < 1e-4, "SyncBN: weights differ by " + worst[0] + " at " + worst[1]);
+            else assertTrue((double) worst[0] > 1e-3, "per-worker BN statistics should differ from the whole batch's: " + worst[0]);
+        }
+    }
+
+    /** The largest difference over all tensors of two checkpoints, relative to each tensor's largest value: {value, name}. */
+    private static Object[] worstRelativeDifference(Path fa, Path fb) throws Exception {
+        Map<String, RawTensor> a = Safetensors.read(fa).tensors(), b = Safetensors.read(fb).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        double worst = 0;
+        String at = null;
+        for (String k : a.keySet()) {
+            float[] x = a.get(k).toFloatArray(), y = b.get(k).toFloatArray();
+            double scale = 1e-3, d = 0;
+            for (int i = 0; i < x.length; i++) { scale = Math.max(scale, Math.abs(x[i])); d = Math.max(d, Math.abs(x[i] - y[i])); }
+            if (d / scale > worst) { worst = d / scale; at = k; }
+        }
+        return new Object[] {worst, at};
     }
 
     @Test
@@ -105,17 +133,9 @@ class DataParallelTrainerTest {
             assertTrue(Files.isRegularFile(dist.resolve(f)), f + " missing");
         assertNotNull(two.lastEval());
         assertEquals(1, text.split("Average Precision  \\(AP\\) @\\[ IoU=0.50:0.95 \\| area=   all", -1).length - 1, "one evaluation summary: " + text);
-        Map<String, RawTensor> a = Safetensors.read(single.resolve("epoch_1.safetensors")).tensors();
-        Map<String, RawTensor> b = Safetensors.read(dist.resolve("epoch_1.safetensors")).tensors();
-        assertEquals(a.keySet(), b.keySet());
-        double worst = 0;
-        String at = null;
-        for (String k : a.keySet()) {
-            float[] x = a.get(k).toFloatArray(), y = b.get(k).toFloatArray();
-            double scale = 1e-3, d = 0;
-            for (int i = 0; i < x.length; i++) { scale = Math.max(scale, Math.abs(x[i])); d = Math.max(d, Math.abs(x[i] - y[i])); }
-            if (d / scale > worst) { worst = d / scale; at = k; }
-        }
+        Object[] w = worstRelativeDifference(single.resolve("epoch_1.safetensors"), dist.resolve("epoch_1.safetensors"));
+        double worst = (double) w[0];
+        String at = (String) w[1];
         System.out.printf("train --cpu-workers 2 (batch 1) vs 1 worker (batch 2), one epoch: max rel. weight diff %.3g at %s%n", worst, at);
         assertTrue(worst < 1e-4, "weights after one epoch differ by " + worst + " at " + at);
         assertEquals(one.lastLoss(), two.lastLoss(), 1e-4 * Math.abs(one.lastLoss()));
