@@ -61,8 +61,16 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
      *                    else {@code ExponentialMovingAverage}: {@code m = momentum}
      * @param interval    update every this many iterations (1)
      * @param beginIter   before this iteration (or {@code beginEpoch} > 0: epoch) the average just copies the weights
+     * @param updateBuffers {@code update_buffers}: the BatchNorm running statistics are averaged too (they change only
+     *                    with {@code norm_eval: false}); false: the average uses the model's own statistics
      */
-    public record Ema(boolean expMomentum, double momentum, double gamma, int interval, int beginIter, int beginEpoch) {}
+    public record Ema(boolean expMomentum, double momentum, double gamma, int interval, int beginIter, int beginEpoch,
+                      boolean updateBuffers) {
+        /** Without {@code update_buffers}. */
+        public Ema(boolean expMomentum, double momentum, double gamma, int interval, int beginIter, int beginEpoch) {
+            this(expMomentum, momentum, gamma, interval, beginIter, beginEpoch, false);
+        }
+    }
 
     /** True for an {@code IterBasedTrainLoop}: training stops after {@link #maxIters()} iterations. */
     public boolean iterBased() { return maxIters > 0; }
@@ -171,9 +179,9 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         int beginIter = h.atLeast("begin_iter", h.integer("begin_iter", 0), 0);
         int beginEpoch = h.atLeast("begin_epoch", h.integer("begin_epoch", 0), 0);
         if (beginIter > 0 && beginEpoch > 0) throw h.error("begin_epoch", "give begin_iter or begin_epoch, not both");
-        h.bool("update_buffers", false); // the model's only buffers (frozen BN statistics) never change
+        boolean updateBuffers = h.bool("update_buffers", false);
         h.bool("strict_load", false);
         h.raw("priority");
-        return new Ema(exp, momentum, gamma, interval, beginIter, beginEpoch);
+        return new Ema(exp, momentum, gamma, interval, beginIter, beginEpoch, updateBuffers);
     }
 }

@@ -13,18 +13,29 @@ import java.util.Map;
  * MMEngine's {@code EMAHook} with MMEngine's {@code ExponentialMovingAverage} or MMDetection's {@code ExpMomentumEMA}:
  * an average of every trainable tensor, updated after each iteration ({@code avg += m·(param − avg)}, torch's
  * {@code lerp_}; the first update copies), which the validation uses and the checkpoints save as the model (the
- * weights a deployment loads); {@link #swap} exchanges the averages and the model's own weights in place.
+ * weights a deployment loads); {@link #swap} exchanges the averages and the model's own weights in place. With
+ * {@code update_buffers} the BatchNorm running statistics are averaged as well (MMEngine averages every floating
+ * buffer; {@code num_batches_tracked}, an integer there, is left to the model); without, the average is used with
+ * the model's current statistics, as MMEngine's copy of the buffers at each update amounts to.
  */
 final class WeightAverage {
     private final RuntimeConfig.Ema cfg;
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     private final Map<String, Tensor> averages = new LinkedHashMap<>();
+    private final java.util.Set<String> buffers = new java.util.HashSet<>(); // running statistics among params
     private long steps;
     private Tensor scratch; // one persistent buffer for swapping, as large as the largest tensor
 
     WeightAverage(AutoAssignDetector model, RuntimeConfig.Ema cfg) {
         this.cfg = cfg;
         model.namedParameters().forEach((name, t) -> { if (t.requiresGrad()) params.put(name, t); });
+        if (cfg.updateBuffers())
+            model.stateDict().forEach((name, t) -> {
+                if (name.endsWith(".running_mean") || name.endsWith(".running_var")) {
+                    params.put(name, t);
+                    buffers.add(name);
+                }
+            });
         for (var e : params.entrySet()) {
             Tensor avg = e.getValue().backend().zeros(e.getValue().shape()).keep(); // persistent: outlives every step
             copy(avg, e.getValue());
@@ -83,6 +94,10 @@ final class WeightAverage {
         }
         for (var e : params.entrySet()) {
             Tensor src = sources.get(e.getKey());
+            if (src == null && buffers.contains(e.getKey())) { // saved before update_buffers averaged them: start over there
+                copy(averages.get(e.getKey()), e.getValue());
+                continue;
+            }
             if (src == null) throw new IllegalArgumentException("the checkpoint's average has no weights for " + e.getKey());
             copy(averages.get(e.getKey()), e.getValue()); // the model file holds the average
             e.getValue().copyFrom(src);                    // and the state file the trained weights

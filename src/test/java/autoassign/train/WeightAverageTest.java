@@ -67,6 +67,34 @@ class WeightAverageTest {
         assertEquals(1, late.steps());
     }
 
+    /**
+     * update_buffers with BN batch statistics: the running statistics are averaged as the weights are (MMEngine
+     * averages every floating buffer); without it the average is used with the model's own statistics.
+     */
+    @Test
+    void updateBuffersAveragesTheRunningStatistics() throws Exception {
+        Config cfg = tiny("model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}", "model.backbone.norm_eval=false");
+        String rm = "backbone.layer2.0.bn1.running_mean";
+        for (boolean update : new boolean[] {true, false}) {
+            AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
+            WeightAverage ema = new WeightAverage(model, new RuntimeConfig.Ema(false, 0.25, 0, 1, 0, 0, update));
+            assertEquals(update, ema.tensors().containsKey(rm), "the statistics are among the averaged tensors");
+            Tensor stat = model.stateDict().get(rm);
+            float[] start = stat.toFloatArray();
+            ema.afterIteration(0, 0); // a copy
+            float[] moved = start.clone();
+            for (int i = 0; i < moved.length; i++) moved[i] += 2f;
+            stat.copyFrom(Tensor.of(moved, moved.length)); // what a training step's batch statistics do
+            ema.afterIteration(1, 0);
+            ema.swap();
+            float[] seen = model.stateDict().get(rm).toFloatArray();
+            for (int i = 0; i < seen.length; i++)
+                assertEquals(update ? start[i] + 0.25f * 2f : moved[i], seen[i], 1e-6f, "the statistics validation uses");
+            ema.swap();
+            assertArrayEquals(moved, model.stateDict().get(rm).toFloatArray(), "the model's own statistics come back");
+        }
+    }
+
     @Test
     void trainingSavesTheAverageAsTheModelAndResumesBitExact() throws Exception {
         Config cfg = tiny("custom_hooks=[{type: EMAHook, ema_type: ExpMomentumEMA, momentum: 0.01, gamma: 4, priority: 49}]");
