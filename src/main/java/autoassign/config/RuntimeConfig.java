@@ -31,6 +31,8 @@ package autoassign.config;
  * @param resume             {@code resume}: continue from the work dir's latest checkpoint ({@code --resume auto})
  * @param earlyStopping      a {@code custom_hooks} {@code EarlyStoppingHook}, or null
  * @param ema                a {@code custom_hooks} {@code EMAHook}, or null
+ * @param syncNorm           a {@code custom_hooks} {@code SyncNormHook} (MMDetection's, in YOLOX's configs): before each
+ *                           validation the workers of a data-parallel run average their BatchNorm running statistics
  * @param cudnnBenchmark     {@code env_cfg.cudnn_benchmark} (false, MMDetection's default): on a GPU, time cuDNN's
  *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
@@ -41,7 +43,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
-                            boolean cudnnBenchmark) {
+                            boolean cudnnBenchmark, boolean syncNorm) {
 
 
     /**
@@ -121,8 +123,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         hooks.finish();
         EarlyStopping early = null;
         Ema ema = null;
+        boolean syncNorm = false;
         for (ConfigNode h : root.childList("custom_hooks")) {
-            String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook", "EMAHook");
+            String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook", "EMAHook",
+                    "SyncNormHook");
             if (type == null) throw h.error("type", "required key is missing");
             if (type.equals("EarlyStoppingHook")) {
                 if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
@@ -130,6 +134,9 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
             } else if (type.equals("EMAHook")) {
                 if (ema != null) throw h.error("type", "only one EMAHook is supported");
                 ema = ema(h);
+            } else if (type.equals("SyncNormHook")) {
+                syncNorm = true;
+                h.raw("priority"); // MMDetection's 48: before EMAHook's swap, as the trainer does it
             } else {
                 h.integer("interval", 50); // checks the engine makes anyway: classes against num_classes, finite losses
             }
@@ -152,7 +159,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm);
     }
 
     private static EarlyStopping earlyStopping(ConfigNode h, java.util.List<String> metrics) {

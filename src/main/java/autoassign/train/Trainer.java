@@ -607,11 +607,34 @@ public final class Trainer {
      */
     private Evaluation validate(AutoAssignDetector model, WeightAverage ema, CocoDataset valSet, int workers,
                                     MetricsLog metrics, BestCheckpoint bestCkpt, int epoch, long globalIter) {
+        if (comm != null && cfg.runtime().syncNorm()) averageNormStatistics(model, comm); // SyncNormHook, before EMA's swap
         if (ema != null) ema.swap(); // EMAHook: the average is what is validated (and kept as the best)
         try {
             return validateModel(model, valSet, workers, metrics, bestCkpt, epoch, globalIter);
         } finally {
             if (ema != null) ema.swap();
+        }
+    }
+
+    /**
+     * MMDetection's {@code SyncNormHook}: every worker takes the mean over the workers of each BatchNorm's running
+     * statistics (they differ with {@code norm_eval: false} and BN, each worker normalising its own batches). Weights
+     * and biases are equal on every worker already; they are left alone.
+     */
+    static void averageNormStatistics(AutoAssignDetector model, Communicator comm) {
+        List<Tensor> stats = new ArrayList<>();
+        model.stateDict().forEach((k, t) -> { if (k.endsWith(".running_mean") || k.endsWith(".running_var")) stats.add(t); });
+        int n = 0;
+        for (Tensor t : stats) n += t.numel();
+        double[] all = new double[n];
+        int at = 0;
+        for (Tensor t : stats) for (float v : t.toFloatArray()) all[at++] = v;
+        all = comm.allReduceSum(all);
+        at = 0;
+        for (Tensor t : stats) {
+            float[] mean = new float[t.numel()];
+            for (int i = 0; i < mean.length; i++) mean[i] = (float) (all[at++] / comm.worldSize());
+            t.copyFrom(Tensor.of(mean, mean.length));
         }
     }
 

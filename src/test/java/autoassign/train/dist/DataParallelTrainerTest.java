@@ -49,7 +49,7 @@ class DataParallelTrainerTest {
     void twoCpuWorkersRunEmaVocEarlyStoppingAndAccumulation() throws Exception {
         DistTestSupport.tinyFixedSize(tmp, 2);
         Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_fixed.yaml"), List.of(
-                "custom_hooks=[{type: EMAHook, momentum: 0.01}, {type: EarlyStoppingHook, monitor: pascal_voc/mAP, rule: less, "
+                "custom_hooks=[{type: SyncNormHook}, {type: EMAHook, momentum: 0.01}, {type: EarlyStoppingHook, monitor: pascal_voc/mAP, rule: less, "
                         + "stopping_threshold: 2.0}]",
                 "val_evaluator={_delete_: true, type: VOCMetric}", "default_hooks.checkpoint.save_best=auto",
                 "optim_wrapper.accumulative_counts=2", "optim_wrapper.clip_grad={max_norm: 10.0}",
