@@ -97,7 +97,7 @@ public final class BrowseCommand implements Callable<Integer> {
                     continue;
                 }
                 boxes += p.gt().count();
-                BoxPainter.write(BoxPainter.draw(image(p), groundTruth(p.gt(), dataset)), out.resolve(outputName(p.meta())));
+                BoxPainter.write(BoxPainter.draw(image(p), groundTruth(p.gt(), dataset)), out.resolve(outputName(p.meta(), dataset, i)));
             } catch (BadImageException e) {
                 CliErrors.print(err, e.getMessage());
                 failed++;
@@ -136,6 +136,12 @@ public final class BrowseCommand implements Callable<Integer> {
         return out;
     }
 
-    /** {@code <stem>.jpg} for a JPEG source, else {@code <stem>.png}. */
-    private static String outputName(ImageMeta m) { return PictureNames.stem(m.fileName()) + PictureNames.jpgOrPng(m.fileName()); }
+    /**
+     * {@code <stem>.jpg} for a JPEG source, else {@code <stem>.png}; the images of a ConcatDataset's later parts get
+     * {@code part<k>_} before it, since parts may hold files of the same name.
+     */
+    private static String outputName(ImageMeta m, CocoDataset dataset, int index) {
+        int part = dataset.partOf(index);
+        return (part > 0 ? "part" + part + "_" : "") + PictureNames.stem(m.fileName()) + PictureNames.jpgOrPng(m.fileName());
+    }
 }

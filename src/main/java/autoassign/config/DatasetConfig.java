@@ -122,6 +122,11 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
                     : new Wrapper(type, 1, n.positive("oversample_thr", n.number("oversample_thr")));
             n.bool("lazy_init", false); // when MMEngine builds the index list: the same list
             DatasetConfig inner = from(n.requiredChild("dataset"), true, topDataRoot);
+            // MMEngine's ClassBalancedDataset reads get_cat_ids, which its RepeatDataset and ConcatDataset lack
+            boolean repeatInside = !inner.wrappers().isEmpty() && inner.wrappers().get(0).type().equals("RepeatDataset");
+            if (type.equals("ClassBalancedDataset") && (repeatInside || inner.wrappers().isEmpty() && !inner.parts().isEmpty()))
+                throw n.error("dataset", "a ClassBalancedDataset needs a dataset with per-image categories (MMEngine's get_cat_ids),"
+                        + " not a " + (repeatInside ? "RepeatDataset" : "ConcatDataset") + "; put the ClassBalancedDataset inside it");
             n.finish();
             List<Wrapper> all = new java.util.ArrayList<>(List.of(w));
             all.addAll(inner.wrappers());
@@ -220,7 +225,8 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
                 if (!ignoreKeys.contains("classes") && part.classes() != null && first.classes() != null
                         && !part.classes().equals(first.classes()))
                     throw n.error(key, "metainfo.classes " + part.classes() + " differ from datasets[0]'s " + first.classes()
-                            + " (MMEngine's ConcatDataset requires the same metainfo)");
+                            + " (every part is labelled by datasets[0]'s class names here; list 'classes' in ignore_keys when the names"
+                            + " agree in another order)");
                 if (!part.pipeline().equals(first.pipeline()))
                     throw n.error(key, "its pipeline differs from datasets[0]'s: here every image of a ConcatDataset runs one "
                             + "pipeline");

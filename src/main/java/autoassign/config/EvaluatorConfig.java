@@ -59,7 +59,11 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         boolean classwise = n.bool("classwise", false);
         boolean formatOnly = n.bool("format_only", false);
         String prefix = n.string("outfile_prefix", null);
+        if (n.raw("iou_thrs") != null && n.raw("iou_thrs").isNumber()) // pycocotools takes len(iouThrs): MMDetection fails
+            throw n.error("iou_thrs", "CocoMetric needs a list of thresholds, e.g. [0.5, 0.75], got a number");
         java.util.List<Double> thrs = n.raw("iou_thrs") == null ? java.util.List.of() : iouThrs(n);
+        if (classwise && !thrs.isEmpty() && thrs.size() < 6) // the per-class table reads the thresholds at indices 0 and 5
+            throw n.error("classwise", "needs at least 6 iou_thrs (MMDetection's table reads AP at the 1st and 6th), got " + thrs.size());
         boolean mpEval = n.bool("use_mp_eval", false);
         java.util.List<Integer> nums = proposalNums(n, mpEval);
         java.util.List<String> items = metricItems(n);

@@ -3,8 +3,8 @@ package autoassign.config;
 /**
  * {@code norm_cfg}: {@code type: BN} (BatchNorm: frozen statistics with {@code norm_eval: true}, batch statistics
  * in training with {@code norm_eval: false}; its affine trains with {@code requires_grad: true}, MMCV's default, and
- * stays fixed with {@code false}, the caffe configs' setting), {@code type: SyncBN} (read as BN: on one device
- * MMEngine reverts SyncBN to BN; several devices with batch statistics are refused by the data-parallel trainer) or
+ * stays fixed with {@code false}, the caffe configs' setting), {@code type: SyncBN} (on one worker BN, as MMEngine
+ * reverts it; in a data-parallel run with {@code norm_eval: false} its batch statistics span every worker) or
  * {@code type: GN} with {@code num_groups}.
  *
  * @param type         "BN", "SyncBN" or "GN"

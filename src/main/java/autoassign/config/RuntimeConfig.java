@@ -110,7 +110,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         if (best != null && !metrics.contains(best))
             throw ck.error("save_best", "must be auto or one of " + String.join(", ", metrics) + " (the val evaluator's), got '"
                     + best + "'");
-        boolean greater = ck.choice("rule", "greater", "greater", "less").equals("greater");
+        boolean greater = best == null || rule(ck, best);
         ck.finish();
         for (String k : new String[] {"timer", "param_scheduler", "sampler_seed"}) hooks.raw(k); // what the loop does anyway
         ConfigNode vis = hooks.child("visualization");
@@ -167,14 +167,28 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         if (!metrics.contains(monitor))
             throw h.error("monitor", "must be one of " + String.join(", ", metrics) + " (the validation's metrics), got '"
                     + monitor + "'");
-        // MMEngine infers 'greater' for every name containing mAP
-        boolean greater = h.choice("rule", "greater", "greater", "less").equals("greater");
+        boolean greater = rule(h, monitor);
         double minDelta = h.nonNegative("min_delta", h.number("min_delta", 0.1));
         int patience = h.positive("patience", h.integer("patience", 5));
         Double threshold = h.raw("stopping_threshold") == null ? null : h.number("stopping_threshold");
         h.bool("strict", false); // the monitored metric always exists here
         h.raw("priority");       // hook order: the engine runs its checks in one fixed order
         return new EarlyStopping(monitor, greater, minDelta, patience, threshold, h.bool("check_finite", true));
+    }
+
+    /**
+     * {@code rule}: greater (true) or less; absent, inferred from the metric's name as MMEngine's CheckpointHook and
+     * EarlyStoppingHook do (case-insensitive: a name that is or contains acc, top, AR@, auc, precision, mAP, mDice,
+     * mIoU, mAcc or aAcc is greater, loss less; any other name needs the rule written).
+     */
+    private static boolean rule(ConfigNode n, String metric) {
+        if (n.has("rule")) return n.choice("rule", "greater", "greater", "less").equals("greater");
+        String m = metric.toLowerCase(java.util.Locale.ROOT);
+        for (String k : new String[] {"acc", "top", "ar@", "auc", "precision", "map", "mdice", "miou", "macc", "aacc"})
+            if (m.contains(k)) return true;
+        if (m.contains("loss")) return false;
+        throw n.error("rule", "cannot infer the rule for " + metric + " (MMEngine's names: acc, top, AR@, auc, precision, mAP, "
+                + "... are greater, loss less): give rule: greater or less");
     }
 
     private static Ema ema(ConfigNode h) {

@@ -15,6 +15,12 @@ public interface Evaluation {
     /** Metric name (MMDetection's, with the evaluator's prefix) to value, the first being the main one. */
     Map<String, Double> metrics();
 
+    /**
+     * The values as MMDetection's metric hands them to MMEngine's hooks: what {@code save_best} and early stopping
+     * compare (CocoMetric rounds each to 3 decimals, so ties and {@code min_delta} are judged on those).
+     */
+    default Map<String, Double> reportedMetrics() { return metrics(); }
+
     /** The summary as printed after a validation. */
     List<String> summaryLines();
 

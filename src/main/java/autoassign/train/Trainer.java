@@ -595,7 +595,7 @@ public final class Trainer {
      */
     private String earlyStopReason(EarlyStop earlyStop, Evaluation result) {
         if (earlyStop == null) return null;
-        String reason = result == null ? null : earlyStop.offer(result.metrics());
+        String reason = result == null ? null : earlyStop.offer(result.reportedMetrics());
         if (!anyAgrees(reason != null)) return null;
         if (reason != null) out.println("early stopping: " + reason);
         return "early stopping" + (reason != null ? ": " + reason : " (rank 0's decision)");
@@ -654,7 +654,7 @@ public final class Trainer {
             rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
         }
         metrics.log(rec);
-        if (bestCkpt != null && bestCkpt.offer(result.metrics(), epoch, globalIter, model) != null)
+        if (bestCkpt != null && bestCkpt.offer(result.reportedMetrics(), epoch, globalIter, model) != null)
             out.println(bestCkpt.describe());
         return result;
     }

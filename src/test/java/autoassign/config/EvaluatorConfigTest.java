@@ -60,7 +60,7 @@ class EvaluatorConfigTest {
         assertArrayEquals(new int[] {100, 300, 1000}, p.maxDets());
         assertArrayEquals(autoassign.eval.CocoEvalParams.mmdet().iouThrs(), p.iouThrs());
         assertFalse(p.listIouThrs());
-        p = withEvaluator("{iou_thrs: 0.6}").valEvaluator().cocoParams(autoassign.eval.CocoEvalParams.standard());
+        p = withEvaluator("{iou_thrs: [0.6]}").valEvaluator().cocoParams(autoassign.eval.CocoEvalParams.standard());
         assertArrayEquals(new double[] {0.6}, p.iouThrs());
         assertTrue(withEvaluator("{use_mp_eval: true}").valEvaluator().cocoParams(autoassign.eval.CocoEvalParams.standard())
                 .mpSummary());
@@ -74,6 +74,10 @@ class EvaluatorConfigTest {
         assertTrue(error("{metric_items: mAP}").contains("val_evaluator.metric_items: must be a list of names"));
         assertTrue(error("{iou_thrs: [0.5, 1.5]}").contains("val_evaluator.iou_thrs: must be in (0, 1], got 1.5"));
         assertTrue(error("{iou_thrs: []}").contains("val_evaluator.iou_thrs: must not be empty"));
+        // what MMDetection itself fails on: a number (pycocotools takes its len), a class table without a 6th threshold
+        assertTrue(error("{iou_thrs: 0.6}").contains("val_evaluator.iou_thrs: CocoMetric needs a list"));
+        e = error("{classwise: true, iou_thrs: [0.5, 0.75]}");
+        assertTrue(e.contains("val_evaluator.classwise: needs at least 6 iou_thrs"), e);
         e = error("{proposal_nums: [100, 300]}");
         assertTrue(e.contains("val_evaluator.proposal_nums: needs at least 3 values"), e);
         assertTrue(error("{proposal_nums: [0, 1, 2]}").contains("val_evaluator.proposal_nums: must be positive"));
@@ -99,5 +103,29 @@ class EvaluatorConfigTest {
         String e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(text, "configs/x.yaml", List.of(
                 "val_evaluator={metric_items: [mAP_75]}", "default_hooks.checkpoint.save_best=coco/bbox_mAP"))).getMessage();
         assertTrue(e.contains("save_best: must be auto or one of coco/bbox_mAP_75"), e);
+    }
+
+    /** save_best and early stopping: a rule MMEngine cannot infer from the name must be written; values compared rounded. */
+    @Test
+    void rulesAreInferredAsMmengineDoesAndMetricsComparedAsReported() throws Exception {
+        String text = Files.readString(Path.of("configs/autoassign_r50-caffe_fpn_1x_coco.yaml"));
+        String items = "val_evaluator={metric_items: [AR_s@1000, mAP]}";
+        String e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(text, "configs/x.yaml",
+                List.of(items, "default_hooks.checkpoint.save_best=coco/bbox_AR_s@1000"))).getMessage();
+        assertTrue(e.contains("default_hooks.checkpoint.rule: cannot infer the rule for coco/bbox_AR_s@1000"), e);
+        assertFalse(ConfigLoader.parse(text, "configs/x.yaml", List.of(items, "default_hooks.checkpoint.save_best=coco/bbox_AR_s@1000",
+                "default_hooks.checkpoint.rule=less")).runtime().saveBestGreater());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(text, "configs/x.yaml",
+                List.of(items, "default_hooks.checkpoint.save_best=auto"))).getMessage(); // auto: the first item
+        assertTrue(e.contains("cannot infer the rule for coco/bbox_AR_s@1000"), e);
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(text, "configs/x.yaml",
+                List.of(items, "custom_hooks=[{type: EarlyStoppingHook, monitor: coco/bbox_AR_s@1000}]"))).getMessage();
+        assertTrue(e.contains("custom_hooks[0].rule: cannot infer the rule"), e);
+        assertTrue(ConfigLoader.parse(text, "configs/x.yaml", List.of("custom_hooks=[{type: EarlyStoppingHook, monitor: coco/bbox_mAP_50}]"))
+                .runtime().earlyStopping().greater(), "mAP in the name: greater");
+        // Python's float(f'{round(v, 3)}'), values printed by python3
+        double[][] py = {{0.6838489954811862, 0.684}, {0.1235, 0.123}, {0.0005, 0.001}, {0.0015, 0.002}, {0.4005, 0.401},
+            {0.9995, 1.0}, {-1.0, -1.0}, {0.40449999999999997, 0.404}};
+        for (double[] c : py) assertEquals(c[1], autoassign.eval.CocoEvalResult.asReported(c[0]), 0.0, "round(" + c[0] + ", 3)");
     }
 }

@@ -148,6 +148,13 @@ class ConcatDatasetConfigTest {
         CocoDataset e = train(inside);
         assertEquals(List.of("b/1 [0, 1][]", "b/2 [1][]", "b/3 [0][]", "a/1 [1][]"), images(e), "b first: its labels, dog 0 and cat 1");
         assertArrayEquals(new int[] {0, 1, 2, 0, 1, 2, 3}, inside.trainDataloader().dataset().entries(e), "b twice, then a");
+
+        // MMEngine's ClassBalancedDataset reads get_cat_ids, which its ConcatDataset and RepeatDataset lack
+        for (String inner : List.of(concat("", part("a", ""), part("b", "")), "{type: RepeatDataset, times: 2, dataset: " + part("a", "") + "}")) {
+            String e2 = assertThrows(ConfigException.class,
+                    () -> config("{type: ClassBalancedDataset, oversample_thr: 0.5, dataset: " + inner + "}")).getMessage();
+            assertTrue(e2.contains("train_dataloader.dataset.dataset: a ClassBalancedDataset needs a dataset with per-image categories"), e2);
+        }
     }
 
     @Test
@@ -157,7 +164,8 @@ class ConcatDatasetConfigTest {
                 part("a", "metainfo: {classes: [cat, dog]}, "), part("b", "metainfo: {classes: [dog, cat]}, ")),
                 "model.bbox_head.num_classes=2", twoClassVal())).getMessage();
         assertTrue(classes.endsWith("train_dataloader.dataset.datasets[1]: metainfo.classes [dog, cat] differ from datasets[0]'s "
-                + "[cat, dog] (MMEngine's ConcatDataset requires the same metainfo)"), classes);
+                + "[cat, dog] (every part is labelled by datasets[0]'s class names here; list 'classes' in ignore_keys when"
+                + " the names agree in another order)"), classes);
         // ignore_keys lifts MMEngine's check; the names are the same, so the labels still agree by name
         Config ignored = config(concat("ignore_keys: [classes], ", part("a", "metainfo: {classes: [cat, dog]}, "),
                 part("b", "metainfo: {classes: [dog, cat]}, ")), "model.bbox_head.num_classes=2", twoClassVal());

@@ -31,13 +31,14 @@ class ConcatDatasetTrainingTest {
                 + "{type: Resize, scale: [96, 96], keep_ratio: true}, {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]";
         String part = "{type: CocoDataset, data_root: %s, ann_file: annotations/instances_train.json, data_prefix: {img: images/}, "
                 + "pipeline: " + pipeline + "}";
-        Config cfg = ConfigLoader.parse(TinyTrainConfig.yaml(), "tiny_concat.yaml", List.of(
+        List<String> overrides = List.of(
                 "train_dataloader.num_workers=2",
                 "train_dataloader.dataset={_delete_: true, type: ConcatDataset, datasets: [" + part.formatted(a) + ", "
                         + part.formatted(b) + "]}",
                 "val_dataloader.dataset={_delete_: true, type: CocoDataset, data_root: " + a + ", ann_file: "
                         + "annotations/instances_val.json, data_prefix: {img: images/}, pipeline: [{type: LoadImageFromFile}, "
-                        + "{type: Resize, scale: [96, 96], keep_ratio: true}, {type: PackDetInputs}]}"));
+                        + "{type: Resize, scale: [96, 96], keep_ratio: true}, {type: PackDetInputs}]}");
+        Config cfg = ConfigLoader.parse(TinyTrainConfig.yaml(), "tiny_concat.yaml", overrides);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TrainOptions opt = TrainOptions.defaults().withWorkDir(tmp.resolve("work")).withDevice("cpu").withEpochs(1);
         Trainer.Result r = new Trainer(cfg, opt, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
@@ -46,5 +47,16 @@ class ConcatDatasetTrainingTest {
         assertTrue(Double.isFinite(r.lastLoss()), text);
         assertTrue(text.contains("data: 7 train images (" + a.resolve("annotations/instances_train.json") + " + "
                 + b.resolve("annotations/instances_train.json") + "), 2 val images"), text);
+
+        // browse: both parts' pictures, though their files have the same names (the second part's are prefixed)
+        Path yaml = java.nio.file.Files.writeString(tmp.resolve("tiny_concat.yaml"), TinyTrainConfig.yaml());
+        List<String> args = new java.util.ArrayList<>(List.of("--config", yaml.toString(), "--out", tmp.resolve("browse").toString(),
+                "--cfg-options"));
+        args.addAll(overrides);
+        autoassign.cli.CliRun run = autoassign.cli.CliRun.run(new autoassign.cli.BrowseCommand(), args.toArray(String[]::new));
+        assertEquals(0, run.code(), run.err());
+        try (var files = java.nio.file.Files.list(tmp.resolve("browse"))) {
+            assertEquals(7, files.count(), "one picture per image of both parts");
+        }
     }
 }
