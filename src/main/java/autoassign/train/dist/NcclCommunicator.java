@@ -37,6 +37,11 @@ public final class NcclCommunicator implements Communicator {
     private final CUstream_st stream = new CUstream_st();
     private final Duration timeout;
     private Pointer scratch;
+    /**
+     * The host side of {@link #allReduceSum(double[])}, page-locked: a copy from pageable memory would block inside
+     * cudaMemcpyAsync until the all-reduce ends, out of reach of {@link #waitStream}'s timeout and error polling.
+     */
+    private DoublePointer hostScratch;
     private long scratchBytes;
     private volatile boolean aborted, closed;
 
@@ -174,21 +179,27 @@ public final class NcclCommunicator implements Communicator {
         CudaInterop.makeCurrent(device);
         long bytes = 8L * n;
         if (scratch == null || scratchBytes < bytes) {
-            if (scratch != null) check(cudart.cudaFree(scratch), "cudaFree");
+            if (scratch != null) {
+                check(cudart.cudaFree(scratch), "cudaFree");
+                check(cudart.cudaFreeHost(hostScratch), "cudaFreeHost");
+            }
             scratch = new Pointer();
             long cap = Math.max(bytes, 4096);
             check(cudart.cudaMalloc(scratch, cap), "cudaMalloc(" + cap + ") (NCCL scratch)");
+            Pointer pinned = new Pointer();
+            check(cudart.cudaMallocHost(pinned, cap), "cudaMallocHost(" + cap + ") (NCCL scratch)");
+            hostScratch = new DoublePointer(pinned).capacity(cap / 8);
             scratchBytes = cap;
         }
         double[] out = new double[n];
-        try (DoublePointer host = new DoublePointer(values)) {
-            check(cudart.cudaMemcpyAsync(scratch, host, bytes, cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync (NCCL scratch)");
-            checkNccl(nccl.ncclAllReduce(scratch, scratch, n, nccl.ncclFloat64, nccl.ncclSum, comm, stream),
-                    "ncclAllReduce(" + n + " doubles)", comm);
-            check(cudart.cudaMemcpyAsync(host, scratch, bytes, cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync (NCCL scratch)");
-            waitStream("ncclAllReduce(" + n + " doubles)");
-            host.get(out);
-        }
+        hostScratch.position(0).put(values, 0, n);
+        check(cudart.cudaMemcpyAsync(scratch, hostScratch, bytes, cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync (NCCL scratch)");
+        checkNccl(nccl.ncclAllReduce(scratch, scratch, n, nccl.ncclFloat64, nccl.ncclSum, comm, stream),
+                "ncclAllReduce(" + n + " doubles)", comm);
+        check(cudart.cudaMemcpyAsync(hostScratch, scratch, bytes, cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync (NCCL scratch)");
+        waitStream("ncclAllReduce(" + n + " doubles)");
+        checkOpen(); // aborted by another thread while waiting: the buffer holds no sum
+        hostScratch.position(0).get(out, 0, n);
         return out;
     }
 
@@ -250,7 +261,10 @@ public final class NcclCommunicator implements Communicator {
         closed = true;
         CudaInterop.makeCurrent(device);
         if (!aborted) nccl.ncclCommDestroy(comm);
-        if (scratch != null) cudart.cudaFree(scratch);
+        if (scratch != null) {
+            cudart.cudaFree(scratch);
+            cudart.cudaFreeHost(hostScratch);
+        }
         cudart.cudaStreamDestroy(stream);
     }
 
