@@ -22,7 +22,7 @@ cp "$m2/javacpp/$jcpp/javacpp-$jcpp.jar" "$m2/javacpp/$jcpp/javacpp-$jcpp-linux-
 # what the bench / training-step checks load: configs (Jackson YAML), the CLI (picocli), and OpenCV's Java classes
 # (without its 31 MB of natives: random batches need no image decoding)
 mvn -q -B dependency:build-classpath -Dmdep.outputFile="$build/classpath.txt" >/dev/null
-tr ':' '\n' < "$build/classpath.txt" | grep -E '/(jackson-[a-z-]+|snakeyaml|picocli|progressbar|jline)-[0-9][^/]*\.jar$' \
+tr ':' '\n' < "$build/classpath.txt" | grep -E '/(jackson-[a-z-]+|snakeyaml|picocli|progressbar|jline|protobuf-java)-[0-9][^/]*\.jar$' \
   | while read -r f; do cp "$f" "$out/lib/"; done
 cp "$m2/opencv/4.13.0-$jcpp/opencv-4.13.0-$jcpp.jar" "$out/lib/"
 # OpenCV natives for decoding only (core, imgproc, imgcodecs: 8 MB of its 31), so the default job, eval and detect

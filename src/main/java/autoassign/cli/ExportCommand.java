@@ -11,6 +11,9 @@ import autoassign.io.PthWriter;
 import autoassign.io.RawTensor;
 import autoassign.io.pickle.PyTuple;
 import autoassign.model.AutoAssignDetector;
+import autoassign.onnx.InputShape;
+import autoassign.onnx.OnnxExport;
+import autoassign.onnx.OnnxGraph;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,8 +29,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code export --config CFG --checkpoint CKPT --to OUT.pth}: writes a checkpoint of this engine as an
- * MMDetection checkpoint, the way back to MMDetection: {@code {'meta': {...}, 'state_dict': OrderedDict}} in
+ * {@code export --config CFG --checkpoint CKPT --to OUT.onnx [--shape H W]}: the network as an ONNX model
+ * ({@code autoassign.onnx}, docs/onnx.md). {@code export --config CFG --checkpoint CKPT --to OUT.pth}: writes a
+ * checkpoint of this engine as an MMDetection checkpoint, the way back to MMDetection: {@code {'meta': {...}, 'state_dict': OrderedDict}} in
  * {@code torch.save}'s zip format, read by {@code torch.load} (also {@code weights_only=True}), laid out as
  * {@code mmengine.runner.load_checkpoint} and {@code mmdet.apis.init_detector} expect. The checkpoint is first loaded
  * strictly into the config's model (so names and shapes are MMDetection's), then written: float32 tensors,
@@ -37,7 +41,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Write a checkpoint (.safetensors or .pth) as an MMDetection .pth checkpoint (torch.save zip format),"
-                + " loadable by torch.load and laid out as MMEngine's load_checkpoint and MMDetection's init_detector expect.",
+                + " loadable by torch.load and laid out as MMEngine's load_checkpoint and MMDetection's init_detector expect;"
+                + " or, with --format onnx (or a .onnx file name), the network as an ONNX model (opset 17) for ONNX Runtime"
+                + " or TensorRT (docs/onnx.md).",
             "A bad input gives a one-line error, exit code 1 and no output file."})
 public final class ExportCommand implements Callable<Integer> {
 
@@ -47,8 +53,19 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "checkpoint to export (.safetensors or .pth)")
     Path checkpoint;
 
-    @Option(names = "--to", required = true, paramLabel = "OUT.pth", description = "output file (written to a temp file, then renamed)")
+    @Option(names = "--to", required = true, paramLabel = "OUT", description = "output file, OUT.pth or OUT.onnx (written to a temp file, then renamed)")
     Path to;
+
+    /** What {@code export} writes. */
+    enum Format { pth, onnx }
+
+    @Option(names = "--format", paramLabel = "pth|onnx",
+            description = "pth (MMDetection checkpoint) or onnx; default: from the extension of --to (.onnx: onnx, else pth)")
+    Format format;
+
+    @Option(names = "--shape", arity = "2", paramLabel = "H W",
+            description = "onnx: fix the input to 1x3xHxW (default: batch, height and width are symbolic)")
+    List<Integer> shape;
 
     @Option(names = "--publish",
             description = "name the file as MMDetection's model zoo does (tools/model_converters/publish_model.py): "
@@ -62,6 +79,9 @@ public final class ExportCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Format f = format != null ? format : to.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") ? Format.onnx : Format.pth;
+        if (f == Format.onnx) return exportOnnx(out, err);
+        if (shape != null) return CliErrors.print(err, "--shape applies to --format onnx only");
         Map<String, RawTensor> tensors;
         List<String> classes;
         Map<String, Object> meta = new LinkedHashMap<>();
@@ -96,6 +116,39 @@ public final class ExportCommand implements Callable<Integer> {
         long elements = 0;
         for (RawTensor t : tensors.values()) elements += t.numel();
         out.printf("%s -> %s: %d tensors (%,d elements), %d classes%n", checkpoint, written, tensors.size(), elements, classes.size());
+        out.flush();
+        return 0;
+    }
+
+    /** The network as an ONNX model ({@link OnnxExport}); the checkpoint is loaded strictly first. */
+    private int exportOnnx(PrintWriter out, PrintWriter err) {
+        if (publish) return CliErrors.print(err, "--publish applies to --format pth only");
+        InputShape input;
+        try {
+            input = shape == null ? InputShape.DYNAMIC : InputShape.fixed(shape.get(0), shape.get(1));
+        } catch (IllegalArgumentException e) {
+            return CliErrors.print(err, "--shape: " + e.getMessage());
+        }
+        AutoAssignDetector model;
+        try {
+            Config cfg = ConfigLoader.loadNamed(config, List.of());
+            model = new AutoAssignDetector(cfg.model(), 0);
+            ModelWeights.load(ModelWeights.read(checkpoint), model, true);
+        } catch (ConfigException | CheckpointException e) {
+            return CliErrors.print(err, CliErrors.message(e));
+        } catch (IllegalArgumentException e) { // a model the config cannot build
+            return CliErrors.print(err, config + ": " + CliErrors.message(e));
+        }
+        OnnxGraph graph;
+        try {
+            graph = OnnxExport.write(model, input, to, new Main.Version().getVersion()[0]);
+        } catch (IOException e) {
+            return CliErrors.print(err, to + ": cannot write: " + CliErrors.message(e));
+        } catch (IllegalArgumentException e) { // a layer the exporter does not map
+            return CliErrors.print(err, config + ": cannot export to ONNX: " + CliErrors.message(e));
+        }
+        out.printf("%s -> %s: ONNX opset 17, input image %s, %d outputs, %d nodes, %d initializers%n", checkpoint, to,
+                input.dims(), graph.outputs().size(), graph.nodes().size(), graph.initializers().size());
         out.flush();
         return 0;
     }

@@ -1,0 +1,301 @@
+package autoassign.onnx;
+
+import autoassign.config.NeckConfig;
+import autoassign.model.AutoAssignDetector;
+import autoassign.model.AutoAssignHead;
+import autoassign.model.ConvModule;
+import autoassign.model.Fpn;
+import autoassign.model.ModuleList;
+import autoassign.model.ResBlock;
+import autoassign.model.ResNet;
+import autoassign.nn.BatchNorm2d;
+import autoassign.nn.Conv2d;
+import autoassign.nn.GroupNorm;
+import autoassign.nn.Module;
+import autoassign.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The detector as an ONNX graph, layer for layer as {@code autoassign.model} computes it in eval mode
+ * ({@code AutoAssignDetector.forward}): ResNet → FPN → AutoAssign head, outputs per level {@code cls_score_l}
+ * {@code [N,C,h,w]} (logits), {@code bbox_pred_l} {@code [N,4,h,w]} ({@code max(raw·scale_l, 0)·stride_l}, pixels)
+ * and {@code objectness_l} {@code [N,1,h,w]} (logits).
+ *
+ * <ul>
+ *   <li>BatchNorm (eval mode: a per-channel affine from the running statistics, the scale/shift the engine itself
+ *       computes) is folded into the preceding conv's weight and bias;</li>
+ *   <li>GroupNorm is torch.onnx's opset-17 pattern: Reshape {@code [0,G,-1]} → InstanceNormalization (scale 1,
+ *       bias 0, eps) → Reshape to the input's shape → Mul weight → Add bias;</li>
+ *   <li>the FPN's top-down nearest upsampling is Resize (nearest, asymmetric, floor) with {@code sizes} = the shape
+ *       of the lateral it is added to: source index {@code floor(i·in/out)}, the engine's and PyTorch's
+ *       {@code upsampleNearest}, for any input size.</li>
+ * </ul>
+ * Weights are read from the model's tensors on any device; the model is not changed.
+ */
+public final class DetectorGraph {
+    /** The graph input: the normalised, padded batch {@code [N, 3, H, W]}. */
+    public static final String INPUT = "image";
+
+    /** A value in the graph with its channels and spatial size (-1 when the input size is symbolic). */
+    private record Feature(String name, int channels, int h, int w) {}
+
+    private final OnnxGraph g;
+    private final AutoAssignDetector model;
+    private final boolean dynamic;
+    private final Map<Integer, String[]> groupNormConstants = new HashMap<>();
+    /** Every module's state-dict prefix ({@code backbone.layer1.0.conv1}): initializers keep the checkpoint's names. */
+    private final Map<Module, String> moduleNames = new IdentityHashMap<>();
+
+    private DetectorGraph(AutoAssignDetector model, InputShape shape) {
+        this.model = model;
+        nameModules(model, "");
+        this.dynamic = shape.isDynamic();
+        this.g = new OnnxGraph("autoassign");
+    }
+
+    /** Names of the three outputs of level {@code l}. */
+    public static String clsScore(int l) { return "cls_score_" + l; }
+
+    public static String bboxPred(int l) { return "bbox_pred_" + l; }
+
+    public static String objectness(int l) { return "objectness_" + l; }
+
+    /** The network with its raw per-level outputs. */
+    public static OnnxGraph build(AutoAssignDetector model, InputShape shape) {
+        DetectorGraph b = new DetectorGraph(model, shape);
+        Levels levels = b.network(shape);
+        for (int l = 0; l < levels.cls.size(); l++) {
+            b.declareOutput(levels.cls.get(l), l);
+            b.declareOutput(levels.dist.get(l), l);
+            b.declareOutput(levels.obj.get(l), l);
+        }
+        return b.g;
+    }
+
+    /** The per-level head outputs as graph values. */
+    private record Levels(List<Feature> cls, List<Feature> dist, List<Feature> obj) {}
+
+    private Levels network(InputShape shape) {
+        Feature image = new Feature(g.input(INPUT, OnnxGraph.FLOAT, shape.dims()), 3,
+                dynamic ? -1 : shape.height(), dynamic ? -1 : shape.width());
+        return head(neck(backbone(image)));
+    }
+
+    private void nameModules(Module m, String prefix) {
+        moduleNames.put(m, prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1));
+        m.children().forEach((k, c) -> nameModules(c, prefix + k + "."));
+    }
+
+    private String nameOf(Module m) { return moduleNames.get(m); }
+
+    private void declareOutput(Feature f, int level) {
+        g.output(f.name(), OnnxGraph.FLOAT, dynamic
+                ? List.of("N", (long) f.channels(), "h" + level, "w" + level)
+                : List.of(1L, (long) f.channels(), (long) f.h(), (long) f.w()));
+    }
+
+    // ------------------------------------------------------------------------------------------------ backbone
+
+    private List<Feature> backbone(Feature x) {
+        ResNet r = model.backbone;
+        Feature y = convNorm(x, r.conv1, r.norm1, true);
+        y = maxPool(y, 3, 2, 1, "backbone.maxpool");
+        List<Feature> outs = new ArrayList<>();
+        for (int i = 0; i < r.layers.size(); i++) {
+            ModuleList<ResBlock> layer = r.layers.get(i);
+            for (ResBlock b : layer) y = block(y, b);
+            if (r.config().outIndices().contains(i)) outs.add(y);
+        }
+        return outs;
+    }
+
+    private Feature block(Feature x, ResBlock block) {
+        String prefix = nameOf(block);
+        Feature out;
+        if (block instanceof ResBlock.Bottleneck b) {
+            out = convNorm(x, b.conv1, b.norm1, true);
+            out = convNorm(out, b.conv2, b.norm2, true);
+            out = convNorm(out, b.conv3, b.norm3, false);
+        } else {
+            ResBlock.Basic b = (ResBlock.Basic) block;
+            out = convNorm(x, b.conv1, b.norm1, true);
+            out = convNorm(out, b.conv2, b.norm2, false);
+        }
+        Feature identity = block.downsample == null ? x
+                : convNorm(x, (Conv2d) block.downsample.get(0), block.downsample.get(1), false);
+        Feature sum = same(out, g.node("Add", prefix, List.of(out.name(), identity.name())));
+        return relu(sum, prefix);
+    }
+
+    // ------------------------------------------------------------------------------------------------ neck
+
+    private List<Feature> neck(List<Feature> inputs) {
+        Fpn fpn = model.neck;
+        NeckConfig cfg = fpn.config();
+        int used = fpn.lateralConvs.size();
+        Feature[] lat = new Feature[used];
+        for (int i = 0; i < used; i++)
+            lat[i] = convModule(inputs.get(i + cfg.startLevel()), fpn.lateralConvs.get(i));
+        for (int i = used - 1; i > 0; i--) {
+            String prefix = "neck.top_down." + (i - 1);
+            // sizes = the lateral's own shape (same N and C): nearest to its exact h×w, dynamic or not
+            String sizes = g.node("Shape", prefix, List.of(lat[i - 1].name()));
+            String up = g.node("Resize", prefix, List.of(lat[i].name(), "", "", sizes), Map.of(
+                    "mode", "nearest", "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor"));
+            lat[i - 1] = same(lat[i - 1], g.node("Add", prefix, List.of(lat[i - 1].name(), up)));
+        }
+        List<Feature> outs = new ArrayList<>();
+        for (int i = 0; i < used; i++) outs.add(convModule(lat[i], fpn.fpnConvs.get(i)));
+        int extra = cfg.numOuts() - used;
+        if (extra <= 0) return outs;
+        if (!cfg.extraConvs()) {
+            for (int i = 0; i < extra; i++) outs.add(maxPool(outs.get(outs.size() - 1), 1, 2, 0, "neck.extra_pool." + i));
+            return outs;
+        }
+        Feature src = switch (cfg.addExtraConvs()) {
+            case "on_input" -> inputs.get(cfg.backboneEndLevel() - 1);
+            case "on_lateral" -> lat[used - 1];
+            default -> outs.get(used - 1);
+        };
+        outs.add(convModule(src, fpn.fpnConvs.get(used)));
+        for (int i = used + 1; i < cfg.numOuts(); i++) {
+            Feature prev = outs.get(outs.size() - 1);
+            if (cfg.reluBeforeExtraConvs()) prev = relu(prev, "neck.fpn_convs." + i);
+            outs.add(convModule(prev, fpn.fpnConvs.get(i)));
+        }
+        return outs;
+    }
+
+    // ------------------------------------------------------------------------------------------------ head
+
+    private Levels head(List<Feature> feats) {
+        AutoAssignHead h = model.bboxHead;
+        int[] strides = h.config().stridesArray();
+        if (feats.size() != strides.length)
+            throw new IllegalArgumentException("ONNX export: the neck gives " + feats.size() + " levels for " + strides.length + " strides");
+        List<Feature> cls = new ArrayList<>(), dist = new ArrayList<>(), obj = new ArrayList<>();
+        for (int l = 0; l < strides.length; l++) {
+            String p = "bbox_head.level" + l;
+            Feature c = feats.get(l), r = feats.get(l);
+            // the layers are shared by the levels: their weights are stored once, under the module's name
+            for (ConvModule m : h.clsConvs) c = convModule(c, m);
+            for (ConvModule m : h.regConvs) r = convModule(r, m);
+            cls.add(conv(c, h.convCls, clsScore(l)));
+            Feature reg = conv(r, h.convReg, null);
+            // max(raw·scale_l, 0)·stride_l, in the engine's order of operations
+            String scale = g.floats("bbox_head.scales." + l + ".scale", h.scales.get(l).scale.toFloatArray());
+            String scaled = g.node("Mul", p + ".scale", List.of(reg.name(), scale));
+            String clamped = g.node("Relu", p + ".scale", List.of(scaled));
+            String stride = g.scalar("bbox_head.stride_" + strides[l], strides[l]);
+            dist.add(same(reg, g.node("Mul", p + ".stride", bboxPred(l), List.of(clamped, stride), Map.of())));
+            obj.add(conv(r, h.convCenterness, objectness(l)));
+        }
+        return new Levels(cls, dist, obj);
+    }
+
+    // ------------------------------------------------------------------------------------------------ layers
+
+    /** MMCV's ConvModule: conv → optional norm → optional ReLU. */
+    private Feature convModule(Feature x, ConvModule m) { return convNorm(x, m.conv, m.norm, m.relu); }
+
+    /** conv → norm (BatchNorm folded into the conv, GroupNorm as its pattern, or none) → ReLU when {@code relu}. */
+    private Feature convNorm(Feature x, Conv2d conv, Module norm, boolean relu) {
+        Feature y;
+        if (norm instanceof BatchNorm2d bn) y = foldedConv(x, conv, bn);
+        else {
+            y = conv(x, conv, null);
+            if (norm instanceof GroupNorm gn) y = groupNorm(y, gn);
+            else if (norm != null) throw new IllegalArgumentException("ONNX export: unsupported norm layer " + norm.getClass().getSimpleName());
+        }
+        return relu ? relu(y, nameOf(norm != null ? norm : conv)) : y;
+    }
+
+    private Feature conv(Feature x, Conv2d conv, String outName) {
+        String name = nameOf(conv);
+        String w = g.floats(name + ".weight", conv.weight.toFloatArray(), longs(conv.weight.shape()));
+        List<String> in = new ArrayList<>(List.of(x.name(), w));
+        if (conv.bias != null) in.add(g.floats(name + ".bias", conv.bias.toFloatArray(), conv.bias.numel()));
+        return convNode(x, conv, in, name, outName);
+    }
+
+    /**
+     * conv(x, w·s) + (b·s + t) with the BatchNorm's eval-mode scale s and shift t, stored under the conv's names
+     * ({@code <conv>.weight}, {@code <conv>.bias}).
+     */
+    private Feature foldedConv(Feature x, Conv2d conv, BatchNorm2d bn) {
+        String name = nameOf(conv);
+        Tensor[] st = bn.scaleShift(Tensor.zeros(1)); // the engine's own float32 scale/shift, on the CPU
+        float[] s = st[0].toFloatArray(), t = st[1].toFloatArray();
+        float[] w = conv.weight.toFloatArray();
+        int out = conv.weight.dim(0), per = w.length / out;
+        for (int o = 0; o < out; o++) for (int k = 0; k < per; k++) w[o * per + k] *= s[o];
+        float[] b = new float[out];
+        float[] convBias = conv.bias == null ? null : conv.bias.toFloatArray();
+        for (int o = 0; o < out; o++) b[o] = (convBias == null ? 0f : convBias[o] * s[o]) + t[o];
+        String wName = g.floats(name + ".weight", w, longs(conv.weight.shape()));
+        String bName = g.floats(name + ".bias", b, out);
+        return convNode(x, conv, new ArrayList<>(List.of(x.name(), wName, bName)), name, null);
+    }
+
+    private Feature convNode(Feature x, Conv2d conv, List<String> in, String name, String outName) {
+        int k = conv.weight.dim(2);
+        var p = conv.geometry;
+        String y = g.node("Conv", name, outName, in, Map.of(
+                "kernel_shape", new long[] {k, conv.weight.dim(3)},
+                "strides", new long[] {p.strideH(), p.strideW()},
+                "pads", new long[] {p.padH(), p.padW(), p.padH(), p.padW()},
+                "dilations", new long[] {p.dilationH(), p.dilationW()},
+                "group", 1L));
+        return new Feature(y, conv.weight.dim(0),
+                x.h() < 0 ? -1 : p.outH(x.h(), k), x.w() < 0 ? -1 : p.outW(x.w(), conv.weight.dim(3)));
+    }
+
+    /** torch.onnx's GroupNorm: Reshape [0,G,-1] → InstanceNormalization(1, 0, eps) → Reshape back → ·weight + bias. */
+    private Feature groupNorm(Feature x, GroupNorm gn) {
+        String[] k = groupNormConstants.computeIfAbsent(gn.groups, groups -> {
+            float[] ones = new float[groups];
+            java.util.Arrays.fill(ones, 1f);
+            return new String[] {
+                g.longs("gn" + groups + ".grouped_shape", new long[] {0, groups, -1}, 3),
+                g.floats("gn" + groups + ".ones", ones, groups),
+                g.floats("gn" + groups + ".zeros", new float[groups], groups)};
+        });
+        String name = nameOf(gn);
+        String grouped = g.node("Reshape", name, List.of(x.name(), k[0]));
+        String normed = g.node("InstanceNormalization", name, List.of(grouped, k[1], k[2]), Map.of("epsilon", gn.eps));
+        String shape = g.node("Shape", name, List.of(x.name()));
+        String back = g.node("Reshape", name, List.of(normed, shape));
+        int c = gn.weight.numel();
+        String w = g.floats(name + ".weight", gn.weight.toFloatArray(), c, 1, 1);
+        String b = g.floats(name + ".bias", gn.bias.toFloatArray(), c, 1, 1);
+        String scaled = g.node("Mul", name, List.of(back, w));
+        return same(x, g.node("Add", name, List.of(scaled, b)));
+    }
+
+    private Feature relu(Feature x, String prefix) { return same(x, g.node("Relu", prefix, List.of(x.name()))); }
+
+    private Feature maxPool(Feature x, int kernel, int stride, int pad, String prefix) {
+        String y = g.node("MaxPool", prefix, List.of(x.name()), Map.of(
+                "kernel_shape", new long[] {kernel, kernel}, "strides", new long[] {stride, stride},
+                "pads", new long[] {pad, pad, pad, pad}));
+        return new Feature(y, x.channels(), pooled(x.h(), kernel, stride, pad), pooled(x.w(), kernel, stride, pad));
+    }
+
+    private static int pooled(int size, int kernel, int stride, int pad) {
+        return size < 0 ? -1 : (size + 2 * pad - kernel) / stride + 1;
+    }
+
+    /** A new value with the channels and size of {@code like}. */
+    private static Feature same(Feature like, String name) { return new Feature(name, like.channels(), like.h(), like.w()); }
+
+    private static long[] longs(int[] v) {
+        long[] out = new long[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
+    }
+}

@@ -1,0 +1,164 @@
+package autoassign.onnx;
+
+import autoassign.backend.Backend;
+import autoassign.backend.ConvParams;
+import autoassign.tensor.Tensor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A reference evaluator for the exported graphs: runs a parsed model node by node with the engine's CPU ops (one
+ * case per op type the exporter emits; anything else fails). Resize follows the ONNX specification's formula
+ * ({@code x_original = x_resized / (out/in)}, floor), not the engine's upsampling, so that comparing the result with
+ * {@code AutoAssignDetector.forward} checks that the graph computes the network.
+ */
+final class OnnxInterpreter {
+    /** A value: float32 (a tensor) or int64 (values and shape). */
+    record Val(Tensor floats, long[] longs, int[] shape) {
+        static Val of(Tensor t) { return new Val(t, null, t.shape()); }
+
+        static Val ofLongs(long[] v, int... shape) { return new Val(null, v, shape); }
+
+        Tensor t() {
+            if (floats == null) throw new IllegalStateException("expected a float tensor");
+            return floats;
+        }
+    }
+
+    private final OnnxModelReader.Model model;
+    private final Backend be;
+
+    OnnxInterpreter(OnnxModelReader.Model model) {
+        this.model = model;
+        this.be = Tensor.zeros(1).backend();
+    }
+
+    /** Runs the graph on {@code inputs} (by name) and returns every graph output by name. */
+    Map<String, Val> run(Map<String, Tensor> inputs) {
+        Map<String, Val> env = new HashMap<>();
+        for (OnnxGraph.Initializer init : model.initializers().values()) env.put(init.name(), constant(init));
+        inputs.forEach((k, v) -> env.put(k, Val.of(v)));
+        for (OnnxGraph.Node n : model.nodes()) {
+            Val[] in = new Val[n.inputs().size()];
+            for (int i = 0; i < in.length; i++) {
+                String name = n.inputs().get(i);
+                if (name.isEmpty()) continue; // an omitted optional input
+                in[i] = env.get(name);
+                if (in[i] == null) throw new IllegalStateException(n.name() + ": input " + name + " is not defined yet");
+            }
+            env.put(n.outputs().get(0), apply(n, in));
+        }
+        Map<String, Val> out = new LinkedHashMap<>();
+        for (OnnxGraph.Value v : model.outputs()) out.put(v.name(), env.get(v.name()));
+        return out;
+    }
+
+    private Val apply(OnnxGraph.Node n, Val[] in) {
+        Map<String, Object> a = n.attributes();
+        return switch (n.opType()) {
+            case "Conv" -> Val.of(conv(in, a));
+            case "Relu" -> Val.of(be.clampMin(in[0].t(), 0f));
+            case "Add" -> Val.of(binary(in[0].t(), in[1].t(), true));
+            case "Mul" -> Val.of(binary(in[0].t(), in[1].t(), false));
+            case "MaxPool" -> {
+                long[] k = (long[]) a.get("kernel_shape"), s = (long[]) a.get("strides"), p = (long[]) a.get("pads");
+                if (k[0] != k[1] || s[0] != s[1] || p[0] != p[1] || p[0] != p[2] || p[0] != p[3])
+                    throw new IllegalArgumentException("MaxPool: only square, symmetric windows are evaluated");
+                yield Val.of(be.maxPool2d(in[0].t(), (int) k[0], (int) s[0], (int) p[0]));
+            }
+            case "Shape" -> Val.ofLongs(Arrays.stream(in[0].shape()).asLongStream().toArray(), in[0].shape().length);
+            case "Reshape" -> Val.of(in[0].t().view(reshaped(in[0].shape(), in[1].longs())));
+            case "InstanceNormalization" -> Val.of(instanceNorm(in[0].t(), in[1].t(), in[2].t(), (Float) a.get("epsilon")));
+            case "Resize" -> Val.of(resize(in[0].t(), in[3].longs(), a));
+            default -> throw new IllegalArgumentException("the reference evaluator has no case for " + n.opType());
+        };
+    }
+
+    private Tensor conv(Val[] in, Map<String, Object> a) {
+        long[] s = (long[]) a.get("strides"), p = (long[]) a.get("pads"), d = (long[]) a.get("dilations");
+        if ((Long) a.get("group") != 1) throw new IllegalArgumentException("Conv: groups are not evaluated");
+        if (p[0] != p[2] || p[1] != p[3]) throw new IllegalArgumentException("Conv: asymmetric pads are not evaluated");
+        ConvParams geometry = new ConvParams((int) s[0], (int) s[1], (int) p[0], (int) p[1], (int) d[0], (int) d[1]);
+        return be.conv2d(in[0].t(), in[1].t(), in.length > 2 && in[2] != null ? in[2].t() : null, geometry);
+    }
+
+    /** Add / Mul of equal shapes, with a per-channel {@code [C,1,1]} tensor, or with a one-element tensor. */
+    private Tensor binary(Tensor x, Tensor y, boolean add) {
+        if (Arrays.equals(x.shape(), y.shape())) {
+            if (add) return be.add(x, y);
+            throw new IllegalArgumentException("Mul of two full tensors is not emitted");
+        }
+        if (y.numel() == 1) {
+            float v = y.toFloatArray()[0];
+            if (add) return be.add(x, Tensor.full(v, x.shape()));
+            return be.mulScalar(x, v);
+        }
+        int c = x.dim(1);
+        if (x.rank() == 4 && y.rank() == 3 && y.dim(0) == c && y.dim(1) == 1 && y.dim(2) == 1) {
+            Tensor perChannel = y.view(c);
+            return add ? be.channelAffine(x, Tensor.full(1f, c), perChannel) : be.channelAffine(x, perChannel, null);
+        }
+        throw new IllegalArgumentException("broadcast of " + Arrays.toString(x.shape()) + " and " + Arrays.toString(y.shape()) + " is not evaluated");
+    }
+
+    /** [N, G, L] normalised over L per (n, g): the engine's GroupNorm with one channel per group. */
+    private Tensor instanceNorm(Tensor x, Tensor scale, Tensor bias, float eps) {
+        int n = x.dim(0), c = x.dim(1), l = x.numel() / (n * c);
+        return be.groupNorm(x.view(n, c, l, 1), scale, bias, c, eps)[0].view(x.shape());
+    }
+
+    /** ONNX Resize, nearest / asymmetric / floor, with {@code sizes}: source = floor(dst / (out / in)). */
+    private Tensor resize(Tensor x, long[] sizes, Map<String, Object> a) {
+        if (!"nearest".equals(a.get("mode")) || !"asymmetric".equals(a.get("coordinate_transformation_mode"))
+                || !"floor".equals(a.get("nearest_mode")))
+            throw new IllegalArgumentException("Resize: only nearest / asymmetric / floor is evaluated");
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3), oh = (int) sizes[2], ow = (int) sizes[3];
+        if (sizes[0] != n || sizes[1] != c) throw new IllegalArgumentException("Resize: only spatial resizing is evaluated");
+        int[] iy = source(h, oh), ix = source(w, ow);
+        float[] in = x.toFloatArray(), out = new float[n * c * oh * ow];
+        for (int p = 0; p < n * c; p++)
+            for (int y = 0; y < oh; y++)
+                for (int xx = 0; xx < ow; xx++) out[(p * oh + y) * ow + xx] = in[(p * h + iy[y]) * w + ix[xx]];
+        return Tensor.of(out, n, c, oh, ow);
+    }
+
+    private static int[] source(int in, int out) {
+        float scale = (float) out / in;
+        int[] idx = new int[out];
+        for (int i = 0; i < out; i++) idx[i] = Math.min((int) Math.floor(i / scale), in - 1);
+        return idx;
+    }
+
+    /** ONNX Reshape (allowzero 0): 0 copies the input's dim, -1 takes the rest. */
+    private static int[] reshaped(int[] inShape, long[] target) {
+        int[] out = new int[target.length];
+        int known = 1, free = -1;
+        int total = Arrays.stream(inShape).reduce(1, (p, q) -> p * q);
+        for (int i = 0; i < target.length; i++) {
+            if (target[i] == -1) { free = i; continue; }
+            out[i] = target[i] == 0 ? inShape[i] : (int) target[i];
+            known *= out[i];
+        }
+        if (free >= 0) out[free] = total / known;
+        return out;
+    }
+
+    private static Val constant(OnnxGraph.Initializer init) {
+        int[] shape = Arrays.stream(init.dims()).mapToInt(Math::toIntExact).toArray();
+        ByteBuffer b = ByteBuffer.wrap(init.rawData()).order(ByteOrder.LITTLE_ENDIAN);
+        if (init.dataType() == OnnxGraph.INT64) {
+            long[] v = new long[init.rawData().length / 8];
+            b.asLongBuffer().get(v);
+            return Val.ofLongs(v, shape);
+        }
+        float[] v = new float[init.rawData().length / 4];
+        b.asFloatBuffer().get(v);
+        return Val.of(Tensor.of(v, shape.length == 0 ? new int[] {1} : shape));
+    }
+}

@@ -1,0 +1,82 @@
+package autoassign.onnx;
+
+import autoassign.autograd.Graph;
+import autoassign.config.ConfigLoader;
+import autoassign.model.AutoAssignDetector;
+import autoassign.model.HeadOutputs;
+import autoassign.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** Small detectors for the export tests, with every norm and scale parameter away from its 1/0 init. */
+final class OnnxTestModels {
+    private OnnxTestModels() {}
+
+    /** The shipped tiny config (ResNet-18 layout, GroupNorm everywhere, FPN on C3..C5 + 2 extra convs). */
+    static AutoAssignDetector tiny(long seed) {
+        return perturbed(new AutoAssignDetector(ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of()).model(), seed), seed);
+    }
+
+    /**
+     * The R50 recipe's layout (caffe bottlenecks, frozen BatchNorm, FPN from C3 with start_level 1, P6 on C5) at
+     * 1/8 of its width and with a one-conv head: exercises BatchNorm folding and the downsampling branches.
+     */
+    static AutoAssignDetector r50Narrow(long seed) {
+        var cfg = ConfigLoader.loadNamed("autoassign_r50-caffe_fpn_1x_coco", List.of(
+                "model.backbone.base_channels=8", "model.neck.in_channels=[32, 64, 128, 256]", "model.neck.out_channels=16",
+                "model.bbox_head.in_channels=16", "model.bbox_head.feat_channels=16", "model.bbox_head.stacked_convs=1",
+                "model.bbox_head.num_classes=3", "model.bbox_head.norm_cfg.num_groups=4"));
+        return perturbed(new AutoAssignDetector(cfg.model(), seed), seed);
+    }
+
+    /** Random norm weights/biases, BatchNorm statistics (variance in [0.5, 1.5]) and head scales. */
+    static AutoAssignDetector perturbed(AutoAssignDetector model, long seed) {
+        Random rng = new Random(seed ^ 0x5eed);
+        model.stateDict().forEach((name, t) -> {
+            boolean norm = name.contains(".bn") || name.contains(".gn") || name.contains("downsample.1");
+            boolean scale = name.startsWith("bbox_head.scales.");
+            if (!(norm || scale) || name.endsWith("num_batches_tracked")) return;
+            float[] v = new float[t.numel()];
+            for (int i = 0; i < v.length; i++) {
+                double u = rng.nextDouble();
+                v[i] = (float) (name.endsWith("running_var") || name.endsWith("weight") || scale ? 0.5 + u : u - 0.5);
+            }
+            t.copyFrom(Tensor.of(v, t.shape()));
+        });
+        return model;
+    }
+
+    static Tensor randomImage(long seed, int... shape) {
+        Random rng = new Random(seed);
+        float[] v = new float[shape[0] * shape[1] * shape[2] * shape[3]];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
+        return Tensor.of(v, shape);
+    }
+
+    /** The engine's forward (no tape) as output name → values, named as the exported graph names them. */
+    static Map<String, Tensor> forward(AutoAssignDetector model, Tensor image) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try (var g = Graph.noGrad()) {
+            HeadOutputs o = model.forward(image);
+            for (int l = 0; l < o.numLevels(); l++) {
+                out.put(DetectorGraph.clsScore(l), o.clsLogits(l));
+                out.put(DetectorGraph.bboxPred(l), o.distances(l));
+                out.put(DetectorGraph.objectness(l), o.objLogits(l));
+            }
+        }
+        return out;
+    }
+
+    /** max |a − b| / max |b|: the error relative to the output's scale. */
+    static double relativeError(float[] a, float[] b) {
+        double diff = 0, scale = 0;
+        for (int i = 0; i < b.length; i++) {
+            diff = Math.max(diff, Math.abs((double) a[i] - b[i]));
+            scale = Math.max(scale, Math.abs(b[i]));
+        }
+        return scale == 0 ? diff : diff / scale;
+    }
+}
