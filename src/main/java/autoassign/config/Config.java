@@ -77,6 +77,12 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         checkClasses(root, "val_dataloader", val, classes);
         checkClasses(root, "test_dataloader", test, classes);
         checkLoop(root, runtime, sched, train);
+        // YOLOXModeSwitchHook calls train_loader.dataset.update_skip_type_keys: that dataset must be the mixing wrapper
+        DatasetConfig tds = train.dataset();
+        if (runtime.modeSwitch() != null && !(tds.wrappers().isEmpty() && tds.parts().isEmpty()
+                && tds.pipeline().transforms().stream().anyMatch(t -> t instanceof autoassign.data.MultiImageMixDataset)))
+            throw root.error("custom_hooks", "YOLOXModeSwitchHook switches the steps of train_dataloader.dataset, which must be a "
+                    + "MultiImageMixDataset (not wrapped in another dataset)");
         SyntheticConfig ts = train.dataset().synthetic(), vs = val.dataset().synthetic();
         if (ts != null && vs != null && !ts.sameGenerator(vs))
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "

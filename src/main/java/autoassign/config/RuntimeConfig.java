@@ -33,6 +33,7 @@ package autoassign.config;
  * @param ema                a {@code custom_hooks} {@code EMAHook}, or null
  * @param syncNorm           a {@code custom_hooks} {@code SyncNormHook} (MMDetection's, in YOLOX's configs): before each
  *                           validation the workers of a data-parallel run average their BatchNorm running statistics
+ * @param modeSwitch         a {@code custom_hooks} {@code YOLOXModeSwitchHook}, or null
  * @param cudnnBenchmark     {@code env_cfg.cudnn_benchmark} (false, MMDetection's default): on a GPU, time cuDNN's
  *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
@@ -43,7 +44,22 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
-                            boolean cudnnBenchmark, boolean syncNorm) {
+                            boolean cudnnBenchmark, boolean syncNorm, ModeSwitch modeSwitch) {
+
+    /**
+     * MMDetection's {@code YOLOXModeSwitchHook}: from the epoch where {@code epoch + 1 >= max_epochs − num_last_epochs}
+     * (0-based; MMDetection's test, so the last {@code num_last_epochs + 1} epochs) the train set's
+     * MultiImageMixDataset skips {@code skipTypeKeys} instead of its own {@code skip_type_keys}. (The hook also sets
+     * {@code bbox_head.use_l1}, a YOLOX head's switch that AutoAssign's head does not have.)
+     */
+    public record ModeSwitch(int numLastEpochs, java.util.List<String> skipTypeKeys) {
+        public ModeSwitch {
+            skipTypeKeys = java.util.List.copyOf(skipTypeKeys);
+        }
+
+        /** The first 0-based epoch that runs without the skipped steps. */
+        public int firstEpoch(int maxEpochs) { return Math.max(0, maxEpochs - numLastEpochs - 1); }
+    }
 
 
     /**
@@ -124,9 +140,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         EarlyStopping early = null;
         Ema ema = null;
         boolean syncNorm = false;
+        ModeSwitch modeSwitch = null;
         for (ConfigNode h : root.childList("custom_hooks")) {
             String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook", "EMAHook",
-                    "SyncNormHook");
+                    "SyncNormHook", "YOLOXModeSwitchHook");
             if (type == null) throw h.error("type", "required key is missing");
             if (type.equals("EarlyStoppingHook")) {
                 if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
@@ -134,6 +151,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
             } else if (type.equals("EMAHook")) {
                 if (ema != null) throw h.error("type", "only one EMAHook is supported");
                 ema = ema(h);
+            } else if (type.equals("YOLOXModeSwitchHook")) {
+                if (modeSwitch != null) throw h.error("type", "only one YOLOXModeSwitchHook is supported");
+                if (iterLoop) throw h.error("type", "YOLOXModeSwitchHook acts before each training epoch: it needs an EpochBasedTrainLoop");
+                modeSwitch = modeSwitch(h);
             } else if (type.equals("SyncNormHook")) {
                 syncNorm = true;
                 h.raw("priority"); // MMDetection's 48: before EMAHook's swap, as the trainer does it
@@ -159,7 +180,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch);
     }
 
     private static EarlyStopping earlyStopping(ConfigNode h, java.util.List<String> metrics) {
@@ -189,6 +210,23 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         if (m.contains("loss")) return false;
         throw n.error("rule", "cannot infer the rule for " + metric + " (MMEngine's names: acc, top, AR@, auc, precision, mAP, "
                 + "... are greater, loss less): give rule: greater or less");
+    }
+
+    private static ModeSwitch modeSwitch(ConfigNode h) {
+        int last = h.atLeast("num_last_epochs", h.integer("num_last_epochs", 15), 0);
+        java.util.List<String> skip = java.util.List.of("Mosaic", "RandomAffine", "MixUp");
+        com.fasterxml.jackson.databind.JsonNode raw = h.raw("skip_type_keys");
+        if (raw != null) {
+            if (!raw.isArray()) throw h.error("skip_type_keys", "must be a list of transform types, got " + ConfigNode.describe(raw));
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode k : raw) {
+                if (!k.isTextual()) throw h.error("skip_type_keys", "must be a list of transform types, got " + ConfigNode.describe(k));
+                out.add(k.asText());
+            }
+            skip = out;
+        }
+        h.raw("priority");
+        return new ModeSwitch(last, skip);
     }
 
     private static Ema ema(ConfigNode h) {

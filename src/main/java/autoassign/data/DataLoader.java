@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DataLoader implements AutoCloseable {
     private final CocoDataset dataset;
-    private final Pipeline pipeline;
+    private volatile Pipeline pipeline; // replaced between epochs only (usePipeline)
     private final LoaderOptions options;
     private final BatchSampler sampler;
     private final ExecutorService pool;
@@ -69,6 +69,12 @@ public final class DataLoader implements AutoCloseable {
 
     public Pipeline pipeline() { return pipeline; }
 
+    /**
+     * Runs {@code options} from the next {@link #epoch} on (MMDetection's pipeline-switching hooks). Call it between
+     * epochs: an epoch's batches already in flight were prepared with the pipeline it started with.
+     */
+    public void usePipeline(PipelineOptions options) { pipeline = new Pipeline(options); }
+
     public BatchSampler sampler() { return sampler; }
 
     public DataIssues issues() { return dataset.issues(); }
@@ -80,13 +86,13 @@ public final class DataLoader implements AutoCloseable {
     public Epoch epoch(int epoch) { return new Epoch(epoch); }
 
     /** Prepares one planned batch (entries of the sampler) in the calling thread; null if every image failed. */
-    Batch load(int epoch, int batchIndex, int[] indices, int firstPosition) {
+    Batch load(Pipeline pipeline, int epoch, int batchIndex, int[] indices, int firstPosition) {
         List<PreparedImage> ok = new ArrayList<>(indices.length);
         for (int k = 0; k < indices.length; k++) {
             int idx = entries[indices[k]];
             if (badImages.contains(idx)) continue;
             int position = (firstPosition + k) * options.worldSize() + options.rank();
-            PreparedImage p = prepareAt(idx, SampleDraws.of(options.seed(), epoch, position));
+            PreparedImage p = prepareAt(pipeline, idx, SampleDraws.of(options.seed(), epoch, position));
             if (p != null) ok.add(p);
         }
         return ok.isEmpty() ? null : pipeline.collate(ok);
@@ -98,7 +104,7 @@ public final class DataLoader implements AutoCloseable {
      * image's own ConcatDataset part), with fresh draws, at most {@link #MAX_REFETCH} times. Null when the position's own
      * image cannot be read (it is left out, as always); an unreadable replacement is skipped for the next draw.
      */
-    private PreparedImage prepareAt(int idx, SampleDraws draws) {
+    private PreparedImage prepareAt(Pipeline pipeline, int idx, SampleDraws draws) {
         int cur = idx;
         for (SampleDraws d = draws; ; d = d.next()) {
             if (d.attempt() > 0) {
@@ -137,6 +143,7 @@ public final class DataLoader implements AutoCloseable {
     /** One epoch's batches, in order. */
     public final class Epoch implements Iterator<Batch>, AutoCloseable {
         private final int epoch;
+        private final Pipeline pipe; // the pipeline this epoch started with
         private final List<int[]> plan;
         private final int[] firstPosition;
         private final ArrayDeque<Future<Batch>> inFlight = new ArrayDeque<>();
@@ -147,6 +154,7 @@ public final class DataLoader implements AutoCloseable {
 
         Epoch(int epoch) {
             this.epoch = epoch;
+            this.pipe = pipeline;
             this.plan = sampler.batches(epoch);
             this.firstPosition = new int[plan.size()];
             for (int i = 1; i < plan.size(); i++) firstPosition[i] = firstPosition[i - 1] + plan.get(i - 1).length;
@@ -158,7 +166,7 @@ public final class DataLoader implements AutoCloseable {
         private void fill() {
             while (submitted < plan.size() && inFlight.size() < options.prefetch()) {
                 int b = submitted++;
-                inFlight.add(pool.submit(() -> load(epoch, b, plan.get(b), firstPosition[b])));
+                inFlight.add(pool.submit(() -> load(pipe, epoch, b, plan.get(b), firstPosition[b])));
             }
         }
 
@@ -167,7 +175,7 @@ public final class DataLoader implements AutoCloseable {
                 int b = consumed++;
                 Batch batch;
                 if (pool == null) {
-                    batch = load(epoch, b, plan.get(b), firstPosition[b]);
+                    batch = load(pipe, epoch, b, plan.get(b), firstPosition[b]);
                 } else {
                     Future<Batch> f = inFlight.poll();
                     fill();

@@ -279,8 +279,9 @@ public final class Trainer {
         String stopReason = null;
         int epochsDone = startEpoch;
         boolean stopAgreed = false;
+        PipelineSchedule pipelines = PipelineSchedule.of(cfg);
         try (MetricsLog metrics = main ? MetricsLog.open(workDir, cfg.visualizer(), append) : null;
-             DataLoader loader = new DataLoader(trainSet, DataSources.trainPipeline(cfg), lo, trainEntries)) {
+             DataLoader loader = new DataLoader(trainSet, pipelines.forEpoch(0), lo, trainEntries)) {
             // MMEngine's len(train_dataloader): every epoch has it (leftover images form the last, smaller batch)
             int epochLength = loader.batchesPerEpoch(0);
             if (resumed != null && resumed.epoch() < 0) { // only the global iteration is known: its pass and place in it
@@ -309,7 +310,14 @@ public final class Trainer {
             else schedule.fastForward(startEpoch, epochLength, skipIters + ahead);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
             EarlyStop earlyStop = cfg.runtime().earlyStopping() == null ? null : new EarlyStop(cfg.runtime().earlyStopping());
+            autoassign.data.PipelineOptions loaderPipeline = pipelines.forEpoch(0);
             for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
+                if (pipelines.forEpoch(epoch) != loaderPipeline) { // YOLOXModeSwitchHook (also when resuming past it)
+                    loaderPipeline = pipelines.forEpoch(epoch);
+                    loader.usePipeline(loaderPipeline);
+                    out.println("YOLOXModeSwitchHook: from epoch " + (epoch + 1) + " the MultiImageMixDataset skips "
+                            + cfg.runtime().modeSwitch().skipTypeKeys());
+                }
                 int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + loopIters - globalIter);
                 long epochStart = System.nanoTime();
                 int iterInEpoch = 0;

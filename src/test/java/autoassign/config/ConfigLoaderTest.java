@@ -310,7 +310,7 @@ class ConfigLoaderTest {
     @Test
     void customHooksWhoseChecksTheEngineMakes() throws Exception {
         ConfigLoader.load(R50, List.of("custom_hooks=[{type: NumClassCheckHook}, {type: CheckInvalidLossHook, interval: 50}]"));
-        assertEquals("custom_hooks[0].type", fails("custom_hooks=[{type: YOLOXModeSwitchHook, num_last_epochs: 15}]").key());
+        assertEquals("custom_hooks[0].type", fails("custom_hooks=[{type: PipelineSwitchHook, switch_epoch: 280}]").key());
     }
 
     @Test
