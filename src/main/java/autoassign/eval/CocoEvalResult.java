@@ -85,17 +85,12 @@ public final class CocoEvalResult implements Evaluation {
         return m;
     }
 
-    /** Each metric as CocoMetric reports it ({@link #asReported}). */
+    /** Each metric as CocoMetric reports it: {@code float(f'{round(v, 3)}')} ({@link Evaluation#round3}). */
     @Override
     public java.util.Map<String, Double> reportedMetrics() {
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-        metrics().forEach((k, v) -> m.put(k, asReported(v)));
+        metrics().forEach((k, v) -> m.put(k, Evaluation.round3(v)));
         return m;
-    }
-
-    /** CocoMetric's {@code float(f'{round(v, 3)}')}: Python's round, half-even on the exact binary value. */
-    public static double asReported(double v) {
-        return Double.isFinite(v) ? new java.math.BigDecimal(v).setScale(3, java.math.RoundingMode.HALF_EVEN).doubleValue() : v;
     }
 
     /** The 12 numbers of {@code COCOeval.stats}. */

@@ -27,6 +27,11 @@ public interface Evaluation {
     /** The full result as json (temp file + rename). */
     void writeJson(Path out) throws IOException;
 
+    /** Python's {@code round(v, 3)} (what MMDetection's metrics report): half-even on the exact binary value. */
+    static double round3(double v) {
+        return Double.isFinite(v) ? new java.math.BigDecimal(v).setScale(3, java.math.RoundingMode.HALF_EVEN).doubleValue() : v;
+    }
+
     /** The value of {@code name} in {@link #metrics()}, which must have it (what save_best and early stopping follow). */
     static double metric(Map<String, Double> metrics, String name) {
         Double value = metrics.get(name);

@@ -45,7 +45,7 @@ public final class VocMap {
         public Map<String, Double> metrics() {
             Map<String, Double> m = new LinkedHashMap<>();
             m.put(PREFIX + "mAP", mAP);
-            apByThreshold.forEach((t, ap) -> m.put(PREFIX + apName(t), Math.round(ap * 1000) / 1000.0));
+            apByThreshold.forEach((t, ap) -> m.put(PREFIX + apName(t), Evaluation.round3(ap)));
             return m;
         }
 

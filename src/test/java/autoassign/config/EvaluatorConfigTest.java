@@ -126,6 +126,6 @@ class EvaluatorConfigTest {
         // Python's float(f'{round(v, 3)}'), values printed by python3
         double[][] py = {{0.6838489954811862, 0.684}, {0.1235, 0.123}, {0.0005, 0.001}, {0.0015, 0.002}, {0.4005, 0.401},
             {0.9995, 1.0}, {-1.0, -1.0}, {0.40449999999999997, 0.404}};
-        for (double[] c : py) assertEquals(c[1], autoassign.eval.CocoEvalResult.asReported(c[0]), 0.0, "round(" + c[0] + ", 3)");
+        for (double[] c : py) assertEquals(c[1], autoassign.eval.Evaluation.round3(c[0]), 0.0, "round(" + c[0] + ", 3)");
     }
 }
