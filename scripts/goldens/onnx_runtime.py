@@ -7,6 +7,14 @@ safetensors file of the same name holding "image" and ONNX Runtime's outputs (th
 metadata: config, model_seed (the test rebuilds the model from them: OnnxTestModels.tiny(seed)), onnxruntime
 version and the SHA-256 of the .onnx file that ran.
 
+A --postprocess case (pp_*, outputs dets and labels) keeps instead: "image", ONNX Runtime's "dets" / "labels" from
+the image, the engine's head outputs of the case ("cls_score_l", ...) and "exact_dets" / "exact_labels": ONNX
+Runtime's post-processing nodes alone run on those head outputs; metadata also "postprocess" and "cls_bias"
+(OnnxTestModels.shiftClassBias).
+
+  PYTHONPATH=/tmp/ort python3 scripts/goldens/onnx_runtime.py /tmp/onnx-check/pp_tiny_seed7_1x3x96x128.safetensors \
+      --config autoassign_tiny_synthetic --seed 7 --out src/test/resources/goldens/onnx
+
   mvn -q -o test -DbuildDir=/tmp/build-onnx -Dtest=OnnxRuntimeCases -Donnx.check.dir=/tmp/onnx-check \
       -Dsurefire.failIfNoSpecifiedTests=false
   PYTHONPATH=/tmp/ort python3 scripts/goldens/onnx_runtime.py /tmp/onnx-check/tiny_seed7_2x3x64x80.safetensors \
@@ -18,7 +26,7 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from onnx_check import read_safetensors, run, write_safetensors  # noqa: E402
+from onnx_check import read_safetensors, run, run_postprocess_only, write_safetensors  # noqa: E402
 
 
 def main():
@@ -33,11 +41,19 @@ def main():
     model = args.case.parent / meta["model"]
     outputs = run(model, tensors["image"])
     golden = {"image": tensors["image"], **outputs}
+    extra = {}
+    if "dets" in outputs:
+        heads = {k: v for k, v in tensors.items() if k.split("_")[0] in ("cls", "bbox", "objectness")}
+        exact_dets, exact_labels = run_postprocess_only(model, tensors)
+        golden.update(heads)
+        golden.update({"exact_dets": exact_dets, "exact_labels": exact_labels})
+        extra = {"postprocess": meta["postprocess"], "cls_bias": meta["cls_bias"]}
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / args.case.name
     write_safetensors(target, golden, {
         "config": args.config,
         "model_seed": str(args.seed),
+        **extra,
         "onnxruntime": ort.__version__,
         "onnx_sha256": hashlib.sha256(model.read_bytes()).hexdigest(),
         "source": "scripts/goldens/onnx_runtime.py",

@@ -14,6 +14,8 @@ import autoassign.model.AutoAssignDetector;
 import autoassign.onnx.InputShape;
 import autoassign.onnx.OnnxExport;
 import autoassign.onnx.OnnxGraph;
+import autoassign.eval.Inference;
+import autoassign.postprocess.PostProcessConfig;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,8 +31,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code export --config CFG --checkpoint CKPT --to OUT.onnx [--shape H W]}: the network as an ONNX model
- * ({@code autoassign.onnx}, docs/onnx.md). {@code export --config CFG --checkpoint CKPT --to OUT.pth}: writes a
+ * {@code export --config CFG --checkpoint CKPT --to OUT.onnx [--shape H W] [--postprocess]}: the network as an ONNX
+ * model ({@code autoassign.onnx}, docs/onnx.md), with {@code --postprocess} followed by the engine's post-processing. {@code export --config CFG --checkpoint CKPT --to OUT.pth}: writes a
  * checkpoint of this engine as an MMDetection checkpoint, the way back to MMDetection: {@code {'meta': {...}, 'state_dict': OrderedDict}} in
  * {@code torch.save}'s zip format, read by {@code torch.load} (also {@code weights_only=True}), laid out as
  * {@code mmengine.runner.load_checkpoint} and {@code mmdet.apis.init_detector} expect. The checkpoint is first loaded
@@ -67,6 +69,11 @@ public final class ExportCommand implements Callable<Integer> {
             description = "onnx: fix the input to 1x3xHxW (default: batch, height and width are symbolic)")
     List<Integer> shape;
 
+    @Option(names = "--postprocess",
+            description = "onnx: end with the engine's post-processing for one image (model.test_cfg): outputs dets [1,K,5]"
+                    + " (x1, y1, x2, y2 in input pixels, score) and labels [1,K] instead of the per-level head outputs; the batch is 1")
+    boolean postprocess;
+
     @Option(names = "--publish",
             description = "name the file as MMDetection's model zoo does (tools/model_converters/publish_model.py): "
                     + "OUT-<first 8 hex digits of its SHA-256>.pth")
@@ -82,6 +89,7 @@ public final class ExportCommand implements Callable<Integer> {
         Format f = format != null ? format : to.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") ? Format.onnx : Format.pth;
         if (f == Format.onnx) return exportOnnx(out, err);
         if (shape != null) return CliErrors.print(err, "--shape applies to --format onnx only");
+        if (postprocess) return CliErrors.print(err, "--postprocess applies to --format onnx only");
         Map<String, RawTensor> tensors;
         List<String> classes;
         Map<String, Object> meta = new LinkedHashMap<>();
@@ -130,8 +138,11 @@ public final class ExportCommand implements Callable<Integer> {
             return CliErrors.print(err, "--shape: " + e.getMessage());
         }
         AutoAssignDetector model;
+        PostProcessConfig post = null;
         try {
             Config cfg = ConfigLoader.loadNamed(config, List.of());
+            // soft_nms is refused by the graph builder (one line, nothing written)
+            if (postprocess) post = Inference.postProcessConfig(cfg.model().testCfg());
             model = new AutoAssignDetector(cfg.model(), 0);
             ModelWeights.load(ModelWeights.read(checkpoint), model, true);
         } catch (ConfigException | CheckpointException e) {
@@ -141,14 +152,15 @@ public final class ExportCommand implements Callable<Integer> {
         }
         OnnxGraph graph;
         try {
-            graph = OnnxExport.write(model, input, to, new Main.Version().getVersion()[0]);
+            graph = OnnxExport.write(model, input, post, to, new Main.Version().getVersion()[0]);
         } catch (IOException e) {
             return CliErrors.print(err, to + ": cannot write: " + CliErrors.message(e));
         } catch (IllegalArgumentException e) { // a layer the exporter does not map
             return CliErrors.print(err, config + ": cannot export to ONNX: " + CliErrors.message(e));
         }
-        out.printf("%s -> %s: ONNX opset 17, input image %s, %d outputs, %d nodes, %d initializers%n", checkpoint, to,
-                input.dims(), graph.outputs().size(), graph.nodes().size(), graph.initializers().size());
+        out.printf("%s -> %s: ONNX opset 17, input image %s, %d outputs%s, %d nodes, %d initializers%n", checkpoint, to,
+                input.dims(post != null), graph.outputs().size(), post != null ? " (dets, labels)" : "", graph.nodes().size(),
+                graph.initializers().size());
         out.flush();
         return 0;
     }

@@ -66,9 +66,21 @@ public final class DetectorGraph {
     public static String objectness(int l) { return "objectness_" + l; }
 
     /** The network with its raw per-level outputs. */
-    public static OnnxGraph build(AutoAssignDetector model, InputShape shape) {
+    public static OnnxGraph build(AutoAssignDetector model, InputShape shape) { return build(model, shape, null); }
+
+    /**
+     * The network with its raw per-level outputs ({@code post} null), or, for one image, followed by the engine's
+     * post-processing with the settings {@code post} ({@link PostProcessGraph}): outputs {@code dets} and {@code labels}.
+     */
+    public static OnnxGraph build(AutoAssignDetector model, InputShape shape, autoassign.postprocess.PostProcessConfig post) {
+        if (post != null) PostProcessGraph.check(post); // before the network is mapped
         DetectorGraph b = new DetectorGraph(model, shape);
-        Levels levels = b.network(shape);
+        Levels levels = b.network(shape, post != null);
+        if (post != null) {
+            PostProcessGraph.append(b.g, INPUT, names(levels.cls), names(levels.dist), names(levels.obj),
+                    model.bboxHead.config().stridesArray(), levels.cls.get(0).channels(), post);
+            return b.g;
+        }
         for (int l = 0; l < levels.cls.size(); l++) {
             b.declareOutput(levels.cls.get(l), l);
             b.declareOutput(levels.dist.get(l), l);
@@ -80,8 +92,10 @@ public final class DetectorGraph {
     /** The per-level head outputs as graph values. */
     private record Levels(List<Feature> cls, List<Feature> dist, List<Feature> obj) {}
 
-    private Levels network(InputShape shape) {
-        Feature image = new Feature(g.input(INPUT, OnnxGraph.FLOAT, shape.dims()), 3,
+    private static List<String> names(List<Feature> fs) { return fs.stream().map(Feature::name).toList(); }
+
+    private Levels network(InputShape shape, boolean singleImage) {
+        Feature image = new Feature(g.input(INPUT, OnnxGraph.FLOAT, shape.dims(singleImage)), 3,
                 dynamic ? -1 : shape.height(), dynamic ? -1 : shape.width());
         return head(neck(backbone(image)));
     }

@@ -23,7 +23,11 @@ public record InputShape(int height, int width) {
     public boolean isDynamic() { return height == 0; }
 
     /** The ONNX dims of the input: {@code [N, 3, H, W]} or {@code [1, 3, h, w]}. */
-    public List<Object> dims() {
-        return isDynamic() ? List.of("N", 3L, "H", "W") : List.of(1L, 3L, (long) height, (long) width);
+    public List<Object> dims() { return dims(false); }
+
+    /** {@link #dims()}, with the batch fixed to 1 when {@code singleImage} (the post-processed graph: one image). */
+    public List<Object> dims(boolean singleImage) {
+        if (!isDynamic()) return List.of(1L, 3L, (long) height, (long) width);
+        return singleImage ? List.of(1L, 3L, "H", "W") : List.of("N", 3L, "H", "W");
     }
 }

@@ -3,6 +3,7 @@ package autoassign.onnx;
 import autoassign.config.DataPreprocessorConfig;
 import autoassign.io.AtomicFiles;
 import autoassign.model.AutoAssignDetector;
+import autoassign.postprocess.PostProcessConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,19 +15,36 @@ public final class OnnxExport {
 
     /** What was written: the graph (for the summary line). */
     public static OnnxGraph write(AutoAssignDetector model, InputShape shape, Path to, String producerVersion) throws IOException {
-        OnnxGraph graph = DetectorGraph.build(model, shape);
-        String doc = inputDescription(model.config().dataPreprocessor());
+        return write(model, shape, null, to, producerVersion);
+    }
+
+    /** {@link #write(AutoAssignDetector, InputShape, Path, String)}, with the post-processing {@code post} when not null. */
+    public static OnnxGraph write(AutoAssignDetector model, InputShape shape, PostProcessConfig post, Path to, String producerVersion) throws IOException {
+        OnnxGraph graph = DetectorGraph.build(model, shape, post);
+        String doc = inputDescription(model.config().dataPreprocessor(), post != null)
+                + (post == null ? RAW_OUTPUTS : postProcessDescription(post));
         AtomicFiles.write(to, out -> OnnxModelWriter.write(graph, producerVersion, doc, out));
         return graph;
     }
 
-    /** The preprocessing a caller must apply, stored as the model's doc_string. */
-    static String inputDescription(DataPreprocessorConfig pre) {
-        return "AutoAssign detector exported by autoassign-native. Input 'image': float32 [N,3,H,W], channels in BGR order "
-                + "(as decoded, bgr_to_rgb=false), (pixel - mean) / std with mean=" + Arrays.toString(pre.meanArray())
-                + " std=" + Arrays.toString(pre.stdArray()) + ", zero-padded at the bottom/right to a multiple of "
-                + pre.padSizeDivisor() + ". Outputs per level l: cls_score_l [N,C,h,w] logits, bbox_pred_l [N,4,h,w] "
-                + "(left, top, right, bottom distances in input pixels from the point (j*stride, i*stride)), objectness_l [N,1,h,w] logits; "
-                + "score = sigmoid(cls)*sigmoid(objectness).";
+    /** What {@code dets} / {@code labels} hold, for the model's doc_string. */
+    static String postProcessDescription(PostProcessConfig p) {
+        return "Outputs: dets [1,K,5] (x1, y1, x2, y2 in input pixels, clipped to the input's HxW, not rescaled; score), "
+                + "labels [1,K] int64 class indices, K <= " + p.maxPerImg() + " in descending score order: per level sigmoid(cls) > "
+                + p.scoreThr() + ", top " + (p.nmsPre() > 0 ? String.valueOf(p.nmsPre()) : "all") + ", score = prob*sigmoid(objectness), "
+                + (p.minBboxSize() >= 0 ? "sides > " + p.minBboxSize() + ", " : "") + "class-aware NMS IoU > " + p.iouThr()
+                + " suppresses, first " + p.maxPerImg() + ".";
     }
+
+    /** The preprocessing a caller must apply, stored as the model's doc_string. */
+    static String inputDescription(DataPreprocessorConfig pre, boolean singleImage) {
+        return "AutoAssign detector exported by autoassign-native. Input 'image': float32 " + (singleImage ? "[1,3,H,W]" : "[N,3,H,W]")
+                + ", channels in BGR order (as decoded, bgr_to_rgb=false), (pixel - mean) / std with mean=" + Arrays.toString(pre.meanArray())
+                + " std=" + Arrays.toString(pre.stdArray()) + ", zero-padded at the bottom/right to a multiple of "
+                + pre.padSizeDivisor() + ". ";
+    }
+
+    private static final String RAW_OUTPUTS = "Outputs per level l: cls_score_l [N,C,h,w] logits, bbox_pred_l [N,4,h,w] "
+            + "(left, top, right, bottom distances in input pixels from the point (j*stride, i*stride)), objectness_l [N,1,h,w] logits; "
+            + "score = sigmoid(cls)*sigmoid(objectness).";
 }

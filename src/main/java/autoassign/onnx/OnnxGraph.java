@@ -23,7 +23,7 @@ public final class OnnxGraph {
     /** A graph input or output: its element type and dims, each a {@code Long} (fixed) or a {@code String} (symbolic). */
     public record Value(String name, int elemType, List<Object> dims) {}
 
-    static final int FLOAT = OnnxProto.DataType.FLOAT, INT64 = OnnxProto.DataType.INT64;
+    static final int FLOAT = OnnxProto.DataType.FLOAT, INT64 = OnnxProto.DataType.INT64, DOUBLE = OnnxProto.DataType.DOUBLE;
 
     private final String name;
     private final List<Node> nodes = new ArrayList<>();
@@ -77,6 +77,15 @@ public final class OnnxGraph {
         }
         nodes.add(new Node(opType, out, List.copyOf(in), List.of(out), new LinkedHashMap<>(attributes)));
         return out;
+    }
+
+    /** A node with {@code outputs} outputs (TopK: values, indices), named {@code prefix/opType}, {@code ..._1}, ... */
+    public List<String> nodeWithOutputs(String opType, String prefix, int outputs, List<String> in, Map<String, Object> attributes) {
+        String first = fresh(prefix + "/" + opType);
+        List<String> outs = new ArrayList<>(List.of(first));
+        for (int i = 1; i < outputs; i++) outs.add(fresh(first + "_out" + i));
+        nodes.add(new Node(opType, first, List.copyOf(in), List.copyOf(outs), new LinkedHashMap<>(attributes)));
+        return outs;
     }
 
     public String node(String opType, String prefix, List<String> in, Map<String, Object> attributes) {

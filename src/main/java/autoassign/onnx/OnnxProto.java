@@ -39,7 +39,7 @@ final class OnnxProto {
 
     /** TensorProto.DataType. */
     static final class DataType {
-        static final int FLOAT = 1, INT64 = 7;
+        static final int FLOAT = 1, INT64 = 7, BOOL = 9, DOUBLE = 11;
     }
 
     static final class ValueInfo {

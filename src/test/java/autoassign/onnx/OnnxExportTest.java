@@ -150,6 +150,46 @@ class OnnxExportTest {
     }
 
     @Test
+    void postprocessEndsWithDetsAndLabelsForOneImage() throws IOException {
+        OnnxModelReader.Model m = export("--postprocess");
+        assertEquals(List.of(new OnnxGraph.Value("image", 1, List.of(1L, 3L, "H", "W"))), m.inputs());
+        assertEquals(List.of(new OnnxGraph.Value("dets", 1, List.of(1L, "K", 5L)), new OnnxGraph.Value("labels", 7, List.of(1L, "K"))), m.outputs());
+        assertEquals(5, count(m, "TopK"), "one per level");
+        assertEquals(1, count(m, "NonMaxSuppression"));
+        assertEquals(10, count(m, "Sigmoid"), "class and objectness per level");
+        // the config's test_cfg (nms_pre 1000, score_thr 0.05, iou 0.6, max_per_img 100, min_bbox_size 0) as constants
+        assertArrayEquals(new long[] {1000}, longs(m.initializers().get("postprocess.nms_pre")));
+        assertArrayEquals(new float[] {0.05f}, floats(m.initializers().get("postprocess.score_thr")));
+        assertArrayEquals(new float[] {0.6f}, floats(m.initializers().get("postprocess.iou_threshold")));
+        assertArrayEquals(new long[] {100}, longs(m.initializers().get("postprocess.max_per_img")));
+        assertArrayEquals(new float[] {0f}, floats(m.initializers().get("postprocess.min_bbox_size")));
+        assertTrue(m.docString().contains("[1,3,H,W]") && m.docString().contains("dets [1,K,5]") && m.docString().contains("not rescaled"), m.docString());
+        OnnxModelReader.Model fixed = export("--postprocess", "--shape", "64", "96");
+        assertEquals(List.of(1L, 3L, 64L, 96L), fixed.inputs().get(0).dims());
+        assertEquals(List.of(1L, "K", 5L), fixed.outputs().get(0).dims());
+    }
+
+    @Test
+    void postprocessRefusesSoftNmsAndCheckpoints() throws IOException {
+        Path soft = tmp.resolve("soft.yaml");
+        Files.writeString(soft, "_base_: " + Path.of("configs/autoassign_tiny_synthetic.yaml").toAbsolutePath()
+                + "\nmodel:\n  test_cfg:\n    nms: {type: soft_nms, iou_threshold: 0.3}\n");
+        Path dir = Files.createDirectories(tmp.resolve("refused"));
+        String[][] cases = {
+            {"--config", soft.toString(), "--checkpoint", checkpoint.toString(), "--to", dir.resolve("x.onnx").toString(), "--postprocess"},
+            {"--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to", dir.resolve("x.pth").toString(), "--postprocess"}};
+        for (String[] c : cases) {
+            CliRun r = CliRun.run(new ExportCommand(), c);
+            String err = r.err().strip();
+            assertEquals(1, r.code(), String.join(" ", c) + ": " + err);
+            assertTrue(err.startsWith("error: ") && !err.contains("\n") && err.contains("postprocess"), err);
+            try (Stream<Path> s = Files.list(dir)) {
+                assertEquals(0, s.count(), "nothing written for " + String.join(" ", c));
+            }
+        }
+    }
+
+    @Test
     void formatFromTheOptionOrTheExtension() throws IOException {
         Path bin = tmp.resolve("model.bin");
         assertEquals(0, CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to", bin.toString(),

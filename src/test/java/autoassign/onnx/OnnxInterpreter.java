@@ -19,15 +19,71 @@ import java.util.Map;
  * {@code AutoAssignDetector.forward} checks that the graph computes the network.
  */
 final class OnnxInterpreter {
-    /** A value: float32 (a tensor) or int64 (values and shape). */
-    record Val(Tensor floats, long[] longs, int[] shape) {
-        static Val of(Tensor t) { return new Val(t, null, t.shape()); }
+    /**
+     * A value: float32 (an engine tensor for the network's values, a flat array for the post-processing's), float64,
+     * int64 or bool, with its shape (empty for a 0-d value).
+     */
+    record Val(Tensor floats, float[] flat, double[] doubles, long[] longs, boolean[] bools, int[] shape) {
+        static Val of(Tensor t) { return new Val(t, null, null, null, null, t.shape()); }
 
-        static Val ofLongs(long[] v, int... shape) { return new Val(null, v, shape); }
+        static Val ofFloats(float[] v, int... shape) { return new Val(null, v, null, null, null, shape); }
+
+        static Val ofDoubles(double[] v, int... shape) { return new Val(null, null, v, null, null, shape); }
+
+        static Val ofLongs(long[] v, int... shape) { return new Val(null, null, null, v, null, shape); }
+
+        static Val ofBools(boolean[] v, int... shape) { return new Val(null, null, null, null, v, shape); }
+
+        boolean isFloat() { return floats != null || flat != null; }
 
         Tensor t() {
-            if (floats == null) throw new IllegalStateException("expected a float tensor");
-            return floats;
+            if (floats != null) return floats;
+            if (flat != null) return Tensor.of(flat, shape.length == 0 ? new int[] {1} : shape);
+            throw new IllegalStateException("expected a float tensor");
+        }
+
+        /** The float32 values, row-major. */
+        float[] f() {
+            if (floats != null) return floats.toFloatArray();
+            if (flat == null) throw new IllegalStateException("expected a float value");
+            return flat;
+        }
+
+        /** The same values with another shape of as many elements. */
+        Val withShape(int... s) {
+            if (OnnxTensorOps.numel(s) != OnnxTensorOps.numel(shape))
+                throw new IllegalArgumentException("cannot view " + Arrays.toString(shape) + " as " + Arrays.toString(s));
+            return new Val(null, isFloat() ? f() : null, doubles, longs, bools, s);
+        }
+
+        /** Elements {@code from[0], from[1], ...} (flat indices) as a value of {@code shape}, the same type. */
+        Val select(int[] from, int... s) {
+            return gatherParts(List.of(this), new int[from.length], from, s);
+        }
+
+        /** Element {@code i} is element {@code from[i]} of {@code parts[part[i]]} (all of one type). */
+        static Val gatherParts(List<Val> parts, int[] part, int[] from, int... s) {
+            int n = from.length;
+            Val first = parts.get(0);
+            if (first.isFloat()) {
+                float[][] src = parts.stream().map(Val::f).toArray(float[][]::new);
+                float[] out = new float[n];
+                for (int i = 0; i < n; i++) out[i] = src[part[i]][from[i]];
+                return ofFloats(out, s);
+            }
+            if (first.longs != null) {
+                long[] out = new long[n];
+                for (int i = 0; i < n; i++) out[i] = parts.get(part[i]).longs[from[i]];
+                return ofLongs(out, s);
+            }
+            if (first.bools != null) {
+                boolean[] out = new boolean[n];
+                for (int i = 0; i < n; i++) out[i] = parts.get(part[i]).bools[from[i]];
+                return ofBools(out, s);
+            }
+            double[] out = new double[n];
+            for (int i = 0; i < n; i++) out[i] = parts.get(part[i]).doubles[from[i]];
+            return ofDoubles(out, s);
         }
     }
 
@@ -40,7 +96,13 @@ final class OnnxInterpreter {
     }
 
     /** Runs the graph on {@code inputs} (by name) and returns every graph output by name. */
-    Map<String, Val> run(Map<String, Tensor> inputs) {
+    Map<String, Val> run(Map<String, Tensor> inputs) { return run(inputs, Map.of()); }
+
+    /**
+     * {@link #run(Map)}, where a node output named in {@code replaced} takes the given value instead of the computed
+     * one (e.g. the head's outputs replaced by the engine's own, to check the post-processing on identical inputs).
+     */
+    Map<String, Val> run(Map<String, Tensor> inputs, Map<String, Tensor> replaced) {
         Map<String, Val> env = new HashMap<>();
         for (OnnxGraph.Initializer init : model.initializers().values()) env.put(init.name(), constant(init));
         inputs.forEach((k, v) -> env.put(k, Val.of(v)));
@@ -52,7 +114,15 @@ final class OnnxInterpreter {
                 in[i] = env.get(name);
                 if (in[i] == null) throw new IllegalStateException(n.name() + ": input " + name + " is not defined yet");
             }
-            env.put(n.outputs().get(0), apply(n, in));
+            Val[] out = n.opType().equals("TopK")
+                    ? OnnxTensorOps.topK(in[0], in[1].longs()[0], ((Long) n.attributes().getOrDefault("largest", 1L)) == 1)
+                    : new Val[] {apply(n, in)};
+            if (n.opType().equals("TopK") && (Long) n.attributes().getOrDefault("sorted", 1L) != 1)
+                throw new IllegalArgumentException("TopK: only sorted outputs are evaluated");
+            for (int i = 0; i < out.length; i++) {
+                String name = n.outputs().get(i);
+                env.put(name, replaced.containsKey(name) ? Val.of(replaced.get(name)) : out[i]);
+            }
         }
         Map<String, Val> out = new LinkedHashMap<>();
         for (OnnxGraph.Value v : model.outputs()) out.put(v.name(), env.get(v.name()));
@@ -64,8 +134,40 @@ final class OnnxInterpreter {
         return switch (n.opType()) {
             case "Conv" -> Val.of(conv(in, a));
             case "Relu" -> Val.of(be.clampMin(in[0].t(), 0f));
-            case "Add" -> Val.of(binary(in[0].t(), in[1].t(), true));
-            case "Mul" -> Val.of(binary(in[0].t(), in[1].t(), false));
+            // the network's 4-D values with the engine's ops, the post-processing's small ones by the specification
+            case "Add" -> network(in) ? Val.of(binary(in[0].t(), in[1].t(), true)) : OnnxTensorOps.floatBinary(in[0], in[1], Double::sum);
+            case "Mul" -> network(in) ? Val.of(binary(in[0].t(), in[1].t(), false)) : OnnxTensorOps.floatBinary(in[0], in[1], (x, y) -> x * y);
+            case "Sub" -> OnnxTensorOps.floatBinary(in[0], in[1], (x, y) -> x - y);
+            case "Div" -> OnnxTensorOps.longBinary(in[0], in[1], (x, y) -> x / y); // int64: truncation, as C
+            case "Mod" -> {
+                if ((Long) a.getOrDefault("fmod", 0L) != 0) throw new IllegalArgumentException("Mod: fmod is not evaluated");
+                yield OnnxTensorOps.longBinary(in[0], in[1], Math::floorMod); // fmod 0: the divisor's sign
+            }
+            case "Min" -> OnnxTensorOps.minMax(in[0], in[1], true);
+            case "Max" -> OnnxTensorOps.minMax(in[0], in[1], false);
+            case "Greater" -> OnnxTensorOps.greater(in[0], in[1]);
+            case "And" -> OnnxTensorOps.and(in[0], in[1]);
+            case "Where" -> OnnxTensorOps.where(in[0], in[1], in[2]);
+            case "Sigmoid" -> OnnxTensorOps.sigmoid(in[0]);
+            case "Cast" -> OnnxTensorOps.cast(in[0], (int) (long) (Long) a.get("to"));
+            case "Transpose" -> OnnxTensorOps.transpose(in[0], (long[]) a.get("perm"));
+            case "Gather" -> OnnxTensorOps.gather(in[0], in[1], axis(a, in[0].shape().length));
+            case "Concat" -> OnnxTensorOps.concat(Arrays.asList(in), axis(a, in[0].shape().length));
+            case "Unsqueeze" -> OnnxTensorOps.unsqueeze(in[0], in[1].longs());
+            case "Slice" -> {
+                if (in.length > 4) throw new IllegalArgumentException("Slice: steps are not evaluated");
+                yield OnnxTensorOps.slice(in[0], in[1].longs(), in[2].longs(), in[3].longs());
+            }
+            case "NonZero" -> OnnxTensorOps.nonZero(in[0]);
+            case "ReduceSum" -> {
+                if (in.length > 1) throw new IllegalArgumentException("ReduceSum: axes are not evaluated");
+                yield OnnxTensorOps.reduceSum(in[0], (Long) a.getOrDefault("keepdims", 1L) == 1);
+            }
+            case "ReduceMax" -> {
+                if (a.containsKey("axes")) throw new IllegalArgumentException("ReduceMax: axes are not evaluated");
+                yield OnnxTensorOps.reduceMax(in[0], (Long) a.getOrDefault("keepdims", 1L) == 1);
+            }
+            case "NonMaxSuppression" -> OnnxNonMaxSuppression.run(in, (Long) a.getOrDefault("center_point_box", 0L));
             case "MaxPool" -> {
                 long[] k = (long[]) a.get("kernel_shape"), s = (long[]) a.get("strides"), p = (long[]) a.get("pads");
                 if (k[0] != k[1] || s[0] != s[1] || p[0] != p[1] || p[0] != p[2] || p[0] != p[3])
@@ -73,11 +175,20 @@ final class OnnxInterpreter {
                 yield Val.of(be.maxPool2d(in[0].t(), (int) k[0], (int) s[0], (int) p[0]));
             }
             case "Shape" -> Val.ofLongs(Arrays.stream(in[0].shape()).asLongStream().toArray(), in[0].shape().length);
-            case "Reshape" -> Val.of(in[0].t().view(reshaped(in[0].shape(), in[1].longs())));
+            case "Reshape" -> in[0].floats() != null ? Val.of(in[0].t().view(reshaped(in[0].shape(), in[1].longs())))
+                    : in[0].withShape(reshaped(in[0].shape(), in[1].longs()));
             case "InstanceNormalization" -> Val.of(instanceNorm(in[0].t(), in[1].t(), in[2].t(), (Float) a.get("epsilon")));
             case "Resize" -> Val.of(resize(in[0].t(), in[3].longs(), a));
             default -> throw new IllegalArgumentException("the reference evaluator has no case for " + n.opType());
         };
+    }
+
+    /** Add / Mul of the network: 4-D engine tensors. */
+    private static boolean network(Val[] in) { return in[0].floats() != null && in[0].shape().length == 4; }
+
+    private static int axis(Map<String, Object> a, int rank) {
+        long axis = (Long) a.getOrDefault("axis", 0L);
+        return (int) (axis < 0 ? axis + rank : axis);
     }
 
     private Tensor conv(Val[] in, Map<String, Object> a) {
@@ -152,6 +263,11 @@ final class OnnxInterpreter {
     private static Val constant(OnnxGraph.Initializer init) {
         int[] shape = Arrays.stream(init.dims()).mapToInt(Math::toIntExact).toArray();
         ByteBuffer b = ByteBuffer.wrap(init.rawData()).order(ByteOrder.LITTLE_ENDIAN);
+        if (init.dataType() == OnnxGraph.FLOAT && shape.length < 2) { // the post-processing's scalars and vectors
+            float[] v = new float[init.rawData().length / 4];
+            b.asFloatBuffer().get(v);
+            return Val.ofFloats(v, shape);
+        }
         if (init.dataType() == OnnxGraph.INT64) {
             long[] v = new long[init.rawData().length / 8];
             b.asLongBuffer().get(v);

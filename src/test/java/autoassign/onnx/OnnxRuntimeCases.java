@@ -3,6 +3,8 @@ package autoassign.onnx;
 import autoassign.io.RawTensor;
 import autoassign.io.Safetensors;
 import autoassign.model.AutoAssignDetector;
+import autoassign.postprocess.Detections;
+import autoassign.postprocess.PostProcessConfig;
 import autoassign.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -34,6 +36,61 @@ class OnnxRuntimeCases {
         AutoAssignDetector model = OnnxTestModels.perturbed(new AutoAssignDetector(cfg.model(), 1), 1);
         write("r50", model, InputShape.DYNAMIC, "seed1", new int[] {1, 3, 320, 480}, new int[] {1, 3, 300, 452});
         write("r50_fixed_320x480", model, InputShape.fixed(320, 480), "seed1", new int[] {1, 3, 320, 480});
+    }
+
+    /**
+     * {@code --postprocess} cases (files {@code pp_*}): tensors {@code image}, the engine's {@code dets} {@code [1,K,5]} and
+     * {@code labels} {@code [1,K]} (int64) and its head outputs ({@code cls_score_l}, ...: onnx_check.py also runs the
+     * graph's post-processing alone on them); metadata also {@code postprocess} (nms_pre, score_thr, iou_threshold,
+     * max_per_img, min_bbox_size) and {@code cls_bias} (the class bias the model was given).
+     */
+    @Test
+    void postprocess() throws IOException {
+        // the golden case: every step acts (score_thr 0.05 on a class bias near its logit, nms_pre, NMS, the cap)
+        writePostprocessed("pp_tiny", 7, -2.94f, new PostProcessConfig(100, 0.05f, 0.6f, 50, 0f), InputShape.DYNAMIC, new int[] {1, 3, 96, 128});
+        writePostprocessed("pp_tiny_cfg", 7, -2.94f, new PostProcessConfig(1000, 0.05f, 0.6f, 100, 0f), InputShape.DYNAMIC,
+                new int[] {1, 3, 96, 128}, new int[] {1, 3, 160, 224});
+        writePostprocessed("pp_tiny_many", 8, Float.NaN, new PostProcessConfig(40, 0f, 0.6f, 25, 0f), InputShape.DYNAMIC, new int[] {1, 3, 96, 128});
+        writePostprocessed("pp_tiny_filter", 10, Float.NaN, new PostProcessConfig(0, 0.02f, 0.5f, 200, 24f), InputShape.fixed(75, 110), new int[] {1, 3, 75, 110});
+        writePostprocessed("pp_tiny_none", 9, Float.NaN, new PostProcessConfig(1000, 0.999f, 0.6f, 100, 0f), InputShape.DYNAMIC, new int[] {1, 3, 64, 80});
+    }
+
+    @Test
+    void r50Postprocessed() throws IOException {
+        var cfg = autoassign.config.ConfigLoader.loadNamed("autoassign_r50-caffe_fpn_1x_coco", java.util.List.of());
+        AutoAssignDetector model = OnnxTestModels.shiftClassBias(OnnxTestModels.perturbed(new AutoAssignDetector(cfg.model(), 1), 1), -2.94f);
+        writePostprocessed("pp_r50", model, "seed1", autoassign.eval.Inference.postProcessConfig(cfg.model().testCfg()), InputShape.DYNAMIC,
+                new int[] {1, 3, 320, 480});
+    }
+
+    private void writePostprocessed(String name, long seed, float clsBias, PostProcessConfig post, InputShape shape, int[]... inputs) throws IOException {
+        AutoAssignDetector model = OnnxTestModels.tiny(seed);
+        if (!Float.isNaN(clsBias)) OnnxTestModels.shiftClassBias(model, clsBias);
+        writePostprocessed(name, model, "seed" + seed, post, shape, inputs);
+    }
+
+    private void writePostprocessed(String name, AutoAssignDetector model, String tag, PostProcessConfig post, InputShape shape, int[]... inputs) throws IOException {
+        OnnxExport.write(model, shape, post, dir.resolve(name + ".onnx"), "check");
+        float bias = model.bboxHead.convCls.bias.toFloatArray()[0];
+        for (int[] s : inputs) {
+            Tensor image = OnnxTestModels.randomImage(s[2] * 1000L + s[3], s);
+            Detections d = DetectionsCompare.engine(model, image, post);
+            Map<String, RawTensor> tensors = new LinkedHashMap<>();
+            tensors.put(DetectorGraph.INPUT, raw(image));
+            float[] dets = new float[5 * d.size()];
+            long[] labels = new long[d.size()];
+            for (int i = 0; i < d.size(); i++) {
+                System.arraycopy(d.boxes(), 4 * i, dets, 5 * i, 4);
+                dets[5 * i + 4] = d.score(i);
+                labels[i] = d.label(i);
+            }
+            tensors.put(PostProcessGraph.DETS, RawTensor.ofFloats(dets, 1, d.size(), 5));
+            tensors.put(PostProcessGraph.LABELS, RawTensor.ofLongs(labels, 1, d.size()));
+            OnnxTestModels.forward(model, image).forEach((k, v) -> tensors.put(k, raw(v)));
+            String file = name + "_" + tag + "_" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".safetensors";
+            Safetensors.write(dir.resolve(file), tensors, Map.of("model", name + ".onnx", "cls_bias", Float.toString(bias),
+                    "postprocess", post.nmsPre() + "," + post.scoreThr() + "," + post.iouThr() + "," + post.maxPerImg() + "," + post.minBboxSize()));
+        }
     }
 
     private void write(String name, AutoAssignDetector model, InputShape shape, String tag, int[]... inputs) throws IOException {

@@ -4,12 +4,20 @@ import autoassign.GoldenFiles;
 import autoassign.io.RawTensor;
 import autoassign.io.Safetensors;
 import autoassign.model.AutoAssignDetector;
+import autoassign.postprocess.Detections;
+import autoassign.postprocess.ImageMeta;
+import autoassign.postprocess.LevelOutput;
+import autoassign.postprocess.PostProcessConfig;
+import autoassign.postprocess.PostProcessor;
 import autoassign.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -20,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * ONNX Runtime ran an exported model (scripts/goldens/onnx_runtime.py); the engine's forward of the same model on
  * the same input gives the same outputs, and so does the re-exported graph under the test's interpreter.
+ * A {@code --postprocess} case ({@code postprocess} in its metadata) is checked as detections ({@link #postprocessed}).
  * Cases: {@code goldens/onnx/*.safetensors} ({@code -Dgoldens.dir} points elsewhere).
  */
 class OnnxRuntimeGoldenTest {
@@ -38,6 +47,10 @@ class OnnxRuntimeGoldenTest {
         AutoAssignDetector model = OnnxTestModels.tiny(Long.parseLong(meta.get("model_seed")));
         RawTensor img = golden.tensors().get(DetectorGraph.INPUT);
         Tensor image = Tensor.of(img.toFloatArray(), img.intShape());
+        if (meta.containsKey("postprocess")) {
+            postprocessed(name, OnnxTestModels.shiftClassBias(model, Float.parseFloat(meta.get("cls_bias"))), image, golden);
+            return;
+        }
 
         Map<String, Tensor> engine = OnnxTestModels.forward(model, image);
         var interpreted = new OnnxInterpreter(OnnxGraphEquivalenceTest.exportAndParse(model, InputShape.DYNAMIC))
@@ -51,5 +64,53 @@ class OnnxRuntimeGoldenTest {
             double graphErr = OnnxTestModels.relativeError(interpreted.get(k).t().toFloatArray(), ort.toFloatArray());
             assertTrue(graphErr <= TOLERANCE, name + " " + k + ": re-exported graph vs ONNX Runtime, relative error " + graphErr);
         }
+    }
+
+    /**
+     * A {@code --postprocess} case: ONNX Runtime's post-processing nodes alone, fed the head outputs stored in the case
+     * (the engine's), gave exactly what the engine's PostProcessor gives for them and what the re-exported graph gives
+     * under the interpreter; ONNX Runtime's whole graph from the image matches the engine's detections within float
+     * rounding, and the stored head outputs are still the engine's forward (1e-4 relative).
+     */
+    private static void postprocessed(String name, AutoAssignDetector model, Tensor image, Safetensors.Contents golden) throws Exception {
+        String[] p = golden.metadata().get("postprocess").split(",");
+        PostProcessConfig cfg = new PostProcessConfig(Integer.parseInt(p[0]), Float.parseFloat(p[1]), Float.parseFloat(p[2]),
+                Integer.parseInt(p[3]), Float.parseFloat(p[4]));
+        Map<String, RawTensor> t = golden.tensors();
+        Map<String, Tensor> engineHeads = OnnxTestModels.forward(model, image), storedHeads = new LinkedHashMap<>();
+        for (String k : engineHeads.keySet()) {
+            storedHeads.put(k, Tensor.of(t.get(k).toFloatArray(), t.get(k).intShape()));
+            double err = OnnxTestModels.relativeError(engineHeads.get(k).toFloatArray(), t.get(k).toFloatArray());
+            assertTrue(err <= TOLERANCE, name + " " + k + ": engine vs stored head output, relative error " + err);
+        }
+        Detections exact = detections(t, "exact_dets", "exact_labels");
+        assertEquals(DetectionsCompare.sorted(exact), DetectionsCompare.sorted(engineOn(storedHeads, model, image, cfg)),
+                name + ": ONNX Runtime's post-processing vs the engine's, on the same head outputs");
+        OnnxModelReader.Model graph = OnnxPostProcessTest.exportAndParse(model, InputShape.DYNAMIC, cfg);
+        assertEquals(DetectionsCompare.sorted(exact), DetectionsCompare.sorted(OnnxPostProcessTest.run(graph, image, storedHeads)),
+                name + ": ONNX Runtime vs the re-exported graph under the interpreter, on the same head outputs");
+        Detections ort = detections(t, PostProcessGraph.DETS, PostProcessGraph.LABELS);
+        assertTrue(ort.size() > 0);
+        for (Detections mine : new Detections[] {DetectionsCompare.engine(model, image, cfg), OnnxPostProcessTest.run(graph, image, Map.of())}) {
+            DetectionsCompare.Difference d = DetectionsCompare.match(ort, mine, OnnxPostProcessTest.BOX_TOL, OnnxPostProcessTest.SCORE_TOL);
+            assertEquals(0, d.unmatched(), name + ": ONNX Runtime from the image " + d);
+        }
+    }
+
+    /** The engine's PostProcessor on the given head outputs, the image filling the input. */
+    private static Detections engineOn(Map<String, Tensor> heads, AutoAssignDetector model, Tensor image, PostProcessConfig cfg) {
+        int[] strides = model.bboxHead.config().stridesArray();
+        List<LevelOutput> levels = new ArrayList<>();
+        for (int l = 0; l < strides.length; l++) {
+            Tensor cls = heads.get(DetectorGraph.clsScore(l));
+            levels.add(new LevelOutput(strides[l], cls.dim(1), cls.dim(2), cls.dim(3), cls.toFloatArray(),
+                    heads.get(DetectorGraph.bboxPred(l)).toFloatArray(), heads.get(DetectorGraph.objectness(l)).toFloatArray()));
+        }
+        return PostProcessor.process(levels, new ImageMeta(image.dim(2), image.dim(3), 1.0, 1.0), cfg);
+    }
+
+    private static Detections detections(Map<String, RawTensor> t, String dets, String labels) {
+        RawTensor d = t.get(dets), l = t.get(labels);
+        return DetectionsCompare.of(d.toFloatArray(), d.intShape(), l.toLongArray(), l.intShape());
     }
 }

@@ -49,6 +49,13 @@ final class OnnxTestModels {
         return model;
     }
 
+    /** Sets the class logits' bias to {@code bias} (the init's prior 0.01 is far below score_thr 0.05). */
+    static AutoAssignDetector shiftClassBias(AutoAssignDetector model, float bias) {
+        Tensor b = model.bboxHead.convCls.bias;
+        b.copyFrom(Tensor.full(bias, b.shape()));
+        return model;
+    }
+
     static Tensor randomImage(long seed, int... shape) {
         Random rng = new Random(seed);
         float[] v = new float[shape[0] * shape[1] * shape[2] * shape[3]];

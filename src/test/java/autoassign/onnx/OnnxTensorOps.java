@@ -1,0 +1,318 @@
+package autoassign.onnx;
+
+import autoassign.onnx.OnnxInterpreter.Val;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.LongBinaryOperator;
+
+/**
+ * The ONNX operators of the post-processing graph for {@link OnnxInterpreter}, written from the operator
+ * specification on flat arrays (row-major, numpy broadcasting), independently of {@code autoassign.postprocess}:
+ * elementwise float32 / int64 / bool ops, shape ops, Gather, Concat, NonZero, TopK, reductions.
+ */
+final class OnnxTensorOps {
+    private OnnxTensorOps() {}
+
+    static final int FLOAT = 1, INT64 = 7, BOOL = 9, DOUBLE = 11;
+
+    // ------------------------------------------------------------------------------------------------ elementwise
+
+    /** A float32 binary op: computed in double and rounded once, which is float32 arithmetic for + − × and min/max. */
+    static Val floatBinary(Val a, Val b, DoubleBinaryOperator op) {
+        int[] shape = broadcast(a.shape(), b.shape());
+        float[] x = a.f(), y = b.f(), out = new float[numel(shape)];
+        int[][] src = sources(shape, a.shape(), b.shape());
+        for (int i = 0; i < out.length; i++) out[i] = (float) op.applyAsDouble(x[src[0][i]], y[src[1][i]]);
+        return Val.ofFloats(out, shape);
+    }
+
+    static Val longBinary(Val a, Val b, LongBinaryOperator op) {
+        int[] shape = broadcast(a.shape(), b.shape());
+        long[] x = a.longs(), y = b.longs(), out = new long[numel(shape)];
+        int[][] src = sources(shape, a.shape(), b.shape());
+        for (int i = 0; i < out.length; i++) out[i] = op.applyAsLong(x[src[0][i]], y[src[1][i]]);
+        return Val.ofLongs(out, shape);
+    }
+
+    /** Min / Max of two float or two int64 values. */
+    static Val minMax(Val a, Val b, boolean min) {
+        if (a.longs() != null) return longBinary(a, b, min ? Math::min : Math::max);
+        return floatBinary(a, b, min ? Math::min : Math::max);
+    }
+
+    static Val greater(Val a, Val b) {
+        int[] shape = broadcast(a.shape(), b.shape());
+        float[] x = a.f(), y = b.f();
+        boolean[] out = new boolean[numel(shape)];
+        int[][] src = sources(shape, a.shape(), b.shape());
+        for (int i = 0; i < out.length; i++) out[i] = x[src[0][i]] > y[src[1][i]];
+        return Val.ofBools(out, shape);
+    }
+
+    static Val and(Val a, Val b) {
+        int[] shape = broadcast(a.shape(), b.shape());
+        boolean[] out = new boolean[numel(shape)];
+        int[][] src = sources(shape, a.shape(), b.shape());
+        for (int i = 0; i < out.length; i++) out[i] = a.bools()[src[0][i]] && b.bools()[src[1][i]];
+        return Val.ofBools(out, shape);
+    }
+
+    static Val where(Val cond, Val x, Val y) {
+        int[] shape = broadcast(broadcast(cond.shape(), x.shape()), y.shape());
+        float[] a = x.f(), b = y.f(), out = new float[numel(shape)];
+        int[][] src = sources(shape, cond.shape(), x.shape());
+        int[][] srcY = sources(shape, y.shape(), y.shape());
+        for (int i = 0; i < out.length; i++) out[i] = cond.bools()[src[0][i]] ? a[src[1][i]] : b[srcY[0][i]];
+        return Val.ofFloats(out, shape);
+    }
+
+    /** Sigmoid 1 / (1 + e^−x), in the input's precision (float64 exactly as Java's double arithmetic). */
+    static Val sigmoid(Val x) {
+        if (x.doubles() != null) {
+            double[] v = x.doubles(), out = new double[v.length];
+            for (int i = 0; i < v.length; i++) out[i] = 1.0 / (1.0 + Math.exp(-v[i]));
+            return Val.ofDoubles(out, x.shape());
+        }
+        float[] v = x.f(), out = new float[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (float) (1.0 / (1.0 + Math.exp(-(double) v[i])));
+        return Val.ofFloats(out, x.shape());
+    }
+
+    static Val cast(Val x, int to) {
+        int n = numel(x.shape());
+        return switch (to) {
+            case FLOAT -> {
+                float[] out = new float[n];
+                if (x.doubles() != null) for (int i = 0; i < n; i++) out[i] = (float) x.doubles()[i];
+                else if (x.longs() != null) for (int i = 0; i < n; i++) out[i] = (float) x.longs()[i];
+                else if (x.bools() != null) for (int i = 0; i < n; i++) out[i] = x.bools()[i] ? 1f : 0f;
+                else out = x.f().clone();
+                yield Val.ofFloats(out, x.shape());
+            }
+            case DOUBLE -> {
+                double[] out = new double[n];
+                float[] f = x.f();
+                for (int i = 0; i < n; i++) out[i] = f[i];
+                yield Val.ofDoubles(out, x.shape());
+            }
+            case INT64 -> {
+                long[] out = new long[n];
+                for (int i = 0; i < n; i++) out[i] = x.bools()[i] ? 1 : 0;
+                yield Val.ofLongs(out, x.shape());
+            }
+            default -> throw new IllegalArgumentException("Cast to type " + to + " is not evaluated");
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------------ reductions
+
+    /** ReduceSum over every axis (no axes input) of an int64 value. */
+    static Val reduceSum(Val x, boolean keepDims) {
+        long s = 0;
+        for (long v : x.longs()) s += v;
+        return Val.ofLongs(new long[] {s}, reducedShape(x.shape(), keepDims));
+    }
+
+    /** ReduceMax over every axis (no axes attribute) of a float value; −∞ for an empty one. */
+    static Val reduceMax(Val x, boolean keepDims) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (float v : x.f()) m = Math.max(m, v);
+        return Val.ofFloats(new float[] {m}, reducedShape(x.shape(), keepDims));
+    }
+
+    private static int[] reducedShape(int[] shape, boolean keepDims) {
+        if (!keepDims) return new int[0];
+        int[] out = new int[shape.length];
+        Arrays.fill(out, 1);
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ shapes and indexing
+
+    static Val reshape(Val x, int[] shape) { return x.withShape(shape); }
+
+    static Val transpose(Val x, long[] perm) {
+        int[] in = x.shape(), shape = new int[in.length];
+        for (int i = 0; i < in.length; i++) shape[i] = in[(int) perm[i]];
+        int[] inStrides = strides(in), idx = new int[shape.length];
+        int n = numel(shape);
+        int[] from = new int[n];
+        for (int o = 0; o < n; o++) {
+            int rest = o, s = 0;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                idx[d] = rest % shape[d];
+                rest /= shape[d];
+            }
+            for (int d = 0; d < shape.length; d++) s += idx[d] * inStrides[(int) perm[d]];
+            from[o] = s;
+        }
+        return x.select(from, shape);
+    }
+
+    /** Gather along {@code axis}: output shape = x[:axis] + indices + x[axis+1:]; negative indices count from the end. */
+    static Val gather(Val x, Val indices, int axis) {
+        int[] xs = x.shape();
+        long[] idx = indices.longs();
+        int outer = 1, inner = 1, len = xs[axis];
+        for (int d = 0; d < axis; d++) outer *= xs[d];
+        for (int d = axis + 1; d < xs.length; d++) inner *= xs[d];
+        int[] from = new int[outer * idx.length * inner];
+        int o = 0;
+        for (int a = 0; a < outer; a++)
+            for (long i : idx) {
+                if (i < -len || i >= len) throw new IllegalArgumentException("Gather: index " + i + " out of [0, " + len + ")");
+                int j = (int) (i < 0 ? i + len : i);
+                for (int b = 0; b < inner; b++) from[o++] = (a * len + j) * inner + b;
+            }
+        int[] shape = new int[xs.length - 1 + indices.shape().length];
+        System.arraycopy(xs, 0, shape, 0, axis);
+        System.arraycopy(indices.shape(), 0, shape, axis, indices.shape().length);
+        System.arraycopy(xs, axis + 1, shape, axis + indices.shape().length, xs.length - axis - 1);
+        return x.select(from, shape);
+    }
+
+    static Val concat(List<Val> parts, int axis) {
+        int[] shape = parts.get(0).shape().clone();
+        shape[axis] = 0;
+        for (Val p : parts) shape[axis] += p.shape()[axis];
+        int outer = 1, inner = 1;
+        for (int d = 0; d < axis; d++) outer *= shape[d];
+        for (int d = axis + 1; d < shape.length; d++) inner *= shape[d];
+        int[] from = new int[numel(shape)];
+        int[] part = new int[from.length];
+        int o = 0;
+        for (int a = 0; a < outer; a++)
+            for (int p = 0; p < parts.size(); p++) {
+                int len = parts.get(p).shape()[axis] * inner;
+                for (int k = 0; k < len; k++) {
+                    part[o] = p;
+                    from[o++] = a * len + k;
+                }
+            }
+        return Val.gatherParts(parts, part, from, shape);
+    }
+
+    static Val unsqueeze(Val x, long[] axes) {
+        int rank = x.shape().length + axes.length;
+        boolean[] isNew = new boolean[rank];
+        for (long a : axes) isNew[(int) (a < 0 ? a + rank : a)] = true;
+        int[] shape = new int[rank];
+        for (int d = 0, s = 0; d < rank; d++) shape[d] = isNew[d] ? 1 : x.shape()[s++];
+        return x.withShape(shape);
+    }
+
+    /** Slice with steps 1 (starts / ends clamped to the dim, negative ones counted from the end). */
+    static Val slice(Val x, long[] starts, long[] ends, long[] axes) {
+        int[] xs = x.shape(), lo = new int[xs.length], hi = xs.clone();
+        for (int i = 0; i < axes.length; i++) {
+            int d = (int) (axes[i] < 0 ? axes[i] + xs.length : axes[i]);
+            lo[d] = (int) clampIndex(starts[i], xs[d]);
+            hi[d] = (int) Math.max(lo[d], clampIndex(ends[i], xs[d]));
+        }
+        int[] shape = new int[xs.length];
+        for (int d = 0; d < xs.length; d++) shape[d] = hi[d] - lo[d];
+        int[] st = strides(xs), from = new int[numel(shape)];
+        for (int o = 0; o < from.length; o++) {
+            int rest = o, s = 0;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                s += (lo[d] + rest % shape[d]) * st[d];
+                rest /= shape[d];
+            }
+            from[o] = s;
+        }
+        return x.select(from, shape);
+    }
+
+    private static long clampIndex(long i, int dim) {
+        long v = i < 0 ? i + dim : i;
+        return Math.max(0, Math.min(dim, v));
+    }
+
+    /** NonZero: {@code [rank, count]} int64, the true elements' coordinates in row-major order. */
+    static Val nonZero(Val x) {
+        boolean[] b = x.bools();
+        int[] shape = x.shape(), st = strides(shape);
+        List<Integer> hits = new ArrayList<>();
+        for (int i = 0; i < b.length; i++) if (b[i]) hits.add(i);
+        long[] out = new long[shape.length * hits.size()];
+        for (int k = 0; k < hits.size(); k++)
+            for (int d = 0; d < shape.length; d++) out[d * hits.size() + k] = hits.get(k) / st[d] % shape[d];
+        return Val.ofLongs(out, shape.length, hits.size());
+    }
+
+    /**
+     * TopK of a 1-D float value: the k largest (or smallest), sorted, equal values by lower index first (the
+     * specification's tie rule); returns {values, int64 indices}.
+     */
+    static Val[] topK(Val x, long k, boolean largest) {
+        if (x.shape().length != 1) throw new IllegalArgumentException("TopK: only 1-D inputs are evaluated");
+        float[] v = x.f();
+        if (k < 0 || k > v.length) throw new IllegalArgumentException("TopK: k " + k + " of " + v.length);
+        Integer[] order = new Integer[v.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        // a stable sort on the value only: ties stay in index order
+        Arrays.sort(order, (p, q) -> largest ? Float.compare(v[q], v[p]) : Float.compare(v[p], v[q]));
+        float[] values = new float[(int) k];
+        long[] indices = new long[(int) k];
+        for (int i = 0; i < k; i++) {
+            indices[i] = order[i];
+            values[i] = v[order[i]];
+        }
+        return new Val[] {Val.ofFloats(values, (int) k), Val.ofLongs(indices, (int) k)};
+    }
+
+    // ------------------------------------------------------------------------------------------------ broadcasting
+
+    static int numel(int[] shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    static int[] strides(int[] shape) {
+        int[] s = new int[shape.length];
+        for (int d = shape.length - 1, acc = 1; d >= 0; d--) {
+            s[d] = acc;
+            acc *= shape[d];
+        }
+        return s;
+    }
+
+    static int[] broadcast(int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            int x = dimFromEnd(a, rank - 1 - d), y = dimFromEnd(b, rank - 1 - d);
+            if (x != y && x != 1 && y != 1)
+                throw new IllegalArgumentException("cannot broadcast " + Arrays.toString(a) + " and " + Arrays.toString(b));
+            out[d] = x == 1 ? y : x;
+        }
+        return out;
+    }
+
+    private static int dimFromEnd(int[] s, int fromEnd) { return fromEnd < s.length ? s[s.length - 1 - fromEnd] : 1; }
+
+    /** For every element of {@code out}: its flat source index in {@code a} and in {@code b}. */
+    private static int[][] sources(int[] out, int[] a, int[] b) {
+        int n = numel(out);
+        int[][] src = new int[2][n];
+        int[][] shapes = {a, b};
+        for (int s = 0; s < 2; s++) {
+            int[] sh = shapes[s], st = strides(sh);
+            for (int o = 0; o < n; o++) {
+                int rest = o, idx = 0;
+                for (int d = out.length - 1; d >= 0; d--) {
+                    int coord = rest % out[d];
+                    rest /= out[d];
+                    int sd = d - (out.length - sh.length);
+                    if (sd >= 0 && sh[sd] != 1) idx += coord * st[sd];
+                }
+                src[s][o] = idx;
+            }
+        }
+        return src;
+    }
+}
