@@ -83,6 +83,16 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
                 && tds.pipeline().transforms().stream().anyMatch(t -> t instanceof autoassign.data.MultiImageMixDataset)))
             throw root.error("custom_hooks", "YOLOXModeSwitchHook switches the steps of train_dataloader.dataset, which must be a "
                     + "MultiImageMixDataset (not wrapped in another dataset)");
+        // PipelineSwitchHook sets train_loader.dataset.pipeline: only a plain dataset runs it (a wrapper's would be ignored)
+        if (runtime.pipelineSwitch() != null && !(tds.wrappers().isEmpty() && tds.parts().isEmpty()
+                && tds.pipeline().transforms().stream().noneMatch(t -> t instanceof autoassign.data.MultiImageMixDataset)))
+            throw root.error("custom_hooks", "PipelineSwitchHook sets the pipeline of train_dataloader.dataset, which must be a "
+                    + "CocoDataset or SyntheticShapes (not a dataset wrapper, ConcatDataset or MultiImageMixDataset)");
+        // a ConcatDataset's parts each run their own pipeline copy in MMDetection, hence their own caches; here they share one
+        if (!tds.parts().isEmpty() && tds.pipeline().transforms().stream()
+                .anyMatch(t -> t instanceof autoassign.data.CachedMosaic || t instanceof autoassign.data.CachedMixUp))
+            throw root.error("train_dataloader.dataset", "CachedMosaic / CachedMixUp are not supported in a ConcatDataset (each part"
+                    + " would keep its own cache in MMDetection)");
         SyntheticConfig ts = train.dataset().synthetic(), vs = val.dataset().synthetic();
         if (ts != null && vs != null && !ts.sameGenerator(vs))
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "

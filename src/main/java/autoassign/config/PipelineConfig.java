@@ -14,7 +14,8 @@ import java.util.List;
  * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), the augmentations {@code RandomFlip}
  * ({@code prob}, {@code direction}), {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand},
  * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug},
- * YOLOX's {@code Pad} and {@code FilterAnnotations} ({@link TransformConfig}), and {@code PackDetInputs}. One resize
+ * YOLOX's {@code Pad} and {@code FilterAnnotations}, RTMDet's {@code CachedMosaic} and {@code CachedMixUp} (a training
+ * dataset's own pipeline only; {@link TransformConfig}), and {@code PackDetInputs}. One resize
  * step per pipeline, with {@code keep_ratio: true}; the per-image steps run in the listed order ({@link #transforms()}).
  *
  * @param steps     the step types in order
@@ -88,10 +89,12 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "Pad", "FilterAnnotations", "Mosaic", "MixUp",
                     "CachedMosaic", "CachedMixUp", "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
-            if (type.equals("CachedMosaic") || type.equals("CachedMixUp"))
-                throw s.error("type", type + " is not supported: its cache holds earlier images of each dataloader worker"
-                        + " process, so what it mixes depends on the number of workers and their timing, and this engine's"
-                        + " runs do not; use " + type.substring(6) + " inside a MultiImageMixDataset (docs/data.md)");
+            if (type.equals("CachedMosaic") || type.equals("CachedMixUp")) {
+                if (!train) throw s.error("type", type + " only belongs in a training pipeline");
+                if (role != Role.DATASET)
+                    throw s.error("type", type + " mixes with earlier images of its own dataset pipeline: it belongs in a dataset's"
+                            + " pipeline, not in a MultiImageMixDataset (use " + type.substring(6) + " there)");
+            }
             if ((type.equals("Mosaic") || type.equals("MixUp")) && role != Role.WRAPPER)
                 throw s.error("type", type + " mixes several images: it belongs in the pipeline of a MultiImageMixDataset"
                         + " wrapper (type: MultiImageMixDataset, dataset: {...}, pipeline: [...]), as in MMDetection's YOLOX configs");
@@ -150,6 +153,8 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     transforms.add(type.equals("Pad") ? TransformConfig.pad(s) : TransformConfig.filterAnnotations(s));
                 }
                 case "Mosaic" -> transforms.add(TransformConfig.mosaic(s));
+                case "CachedMosaic" -> transforms.add(TransformConfig.cachedMosaic(s));
+                case "CachedMixUp" -> transforms.add(TransformConfig.cachedMixUp(s));
                 case "MixUp" -> transforms.add(TransformConfig.mixUp(s));
                 case "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop", "RandomShift", "CutOut",
                         "RandomAffine", "YOLOXHSVRandomAug" -> {

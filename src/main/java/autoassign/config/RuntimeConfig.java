@@ -34,6 +34,7 @@ package autoassign.config;
  * @param syncNorm           a {@code custom_hooks} {@code SyncNormHook} (MMDetection's, in YOLOX's configs): before each
  *                           validation the workers of a data-parallel run average their BatchNorm running statistics
  * @param modeSwitch         a {@code custom_hooks} {@code YOLOXModeSwitchHook}, or null
+ * @param pipelineSwitch     a {@code custom_hooks} {@code PipelineSwitchHook} (RTMDet's), or null
  * @param cudnnBenchmark     {@code env_cfg.cudnn_benchmark} (false, MMDetection's default): on a GPU, time cuDNN's
  *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
@@ -44,7 +45,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
-                            boolean cudnnBenchmark, boolean syncNorm, ModeSwitch modeSwitch) {
+                            boolean cudnnBenchmark, boolean syncNorm, ModeSwitch modeSwitch, PipelineSwitch pipelineSwitch) {
 
     /**
      * MMDetection's {@code YOLOXModeSwitchHook}: from the epoch where {@code epoch + 1 >= max_epochs − num_last_epochs}
@@ -61,6 +62,15 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         public int firstEpoch(int maxEpochs) { return Math.max(0, maxEpochs - numLastEpochs - 1); }
     }
 
+
+    /**
+     * MMDetection's {@code PipelineSwitchHook}: before each training epoch from 0-based {@code switchEpoch} on, the train
+     * dataset's pipeline is {@code Compose(switch_pipeline)} (RTMDet's stage 2, without CachedMosaic / CachedMixUp).
+     *
+     * @param switchEpoch {@code switch_epoch}
+     * @param pipeline    {@code switch_pipeline}, read as a training dataset's pipeline
+     */
+    public record PipelineSwitch(int switchEpoch, PipelineConfig pipeline) {}
 
     /**
      * MMEngine's {@code EarlyStoppingHook} (after each validation): stop when the monitored COCO metric is not
@@ -141,9 +151,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         Ema ema = null;
         boolean syncNorm = false;
         ModeSwitch modeSwitch = null;
+        PipelineSwitch pipelineSwitch = null;
         for (ConfigNode h : root.childList("custom_hooks")) {
             String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook", "EMAHook",
-                    "SyncNormHook", "YOLOXModeSwitchHook");
+                    "SyncNormHook", "YOLOXModeSwitchHook", "PipelineSwitchHook");
             if (type == null) throw h.error("type", "required key is missing");
             if (type.equals("EarlyStoppingHook")) {
                 if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
@@ -155,6 +166,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                 if (modeSwitch != null) throw h.error("type", "only one YOLOXModeSwitchHook is supported");
                 if (iterLoop) throw h.error("type", "YOLOXModeSwitchHook acts before each training epoch: it needs an EpochBasedTrainLoop");
                 modeSwitch = modeSwitch(h);
+            } else if (type.equals("PipelineSwitchHook")) {
+                if (pipelineSwitch != null) throw h.error("type", "only one PipelineSwitchHook is supported");
+                if (iterLoop) throw h.error("type", "PipelineSwitchHook acts before each training epoch: it needs an EpochBasedTrainLoop");
+                pipelineSwitch = pipelineSwitch(h);
             } else if (type.equals("SyncNormHook")) {
                 syncNorm = true;
                 h.raw("priority"); // MMDetection's 48: before EMAHook's swap, as the trainer does it
@@ -180,7 +195,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch);
     }
 
     private static EarlyStopping earlyStopping(ConfigNode h, java.util.List<String> metrics) {
@@ -227,6 +242,16 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         }
         h.raw("priority");
         return new ModeSwitch(last, skip);
+    }
+
+    /** {@code switch_epoch} (required, >= 0) and {@code switch_pipeline} (required, a training dataset's pipeline). */
+    private static PipelineSwitch pipelineSwitch(ConfigNode h) {
+        if (!h.has("switch_epoch")) throw h.error("switch_epoch", "required key is missing");
+        int epoch = h.atLeast("switch_epoch", h.integer("switch_epoch"), 0);
+        if (!h.has("switch_pipeline")) throw h.error("switch_pipeline", "required key is missing");
+        PipelineConfig p = PipelineConfig.from(h, "switch_pipeline", true);
+        h.raw("priority");
+        return new PipelineSwitch(epoch, p);
     }
 
     private static Ema ema(ConfigNode h) {

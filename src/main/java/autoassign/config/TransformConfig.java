@@ -228,7 +228,15 @@ final class TransformConfig {
     }
 
     /** mmdet's {@code MixUp}: {@code img_scale}, {@code ratio_range}, {@code flip_ratio}, {@code pad_val}, {@code max_iters}, {@code bbox_clip_border}. */
-    static autoassign.data.MixUp mixUp(ConfigNode s) {
+    static autoassign.data.MixUp mixUp(ConfigNode s) { return mixUp(s, false); }
+
+    /**
+     * MixUp's keys; {@code padList}: {@code pad_val} may also be three equal numbers (RTMDet's CachedMixUp writes
+     * {@code (114, 114, 114)}), the same canvas as the one number but for integers: NumPy makes that canvas int64, which
+     * {@code cv2.resize} takes as int32 and cannot scale bilinearly (its same-size call is a copy), so integers need
+     * {@code ratio_range: [1, 1]}, RTMDet's.
+     */
+    private static autoassign.data.MixUp mixUp(ConfigNode s, boolean padList) {
         autoassign.data.MixUp d = autoassign.data.MixUp.defaults();
         List<Integer> scale = imgScale(s, List.of(d.scaleH(), d.scaleW()));
         List<Double> r = s.doubleList("ratio_range", List.of(d.ratioLo(), d.ratioHi()));
@@ -236,11 +244,45 @@ final class TransformConfig {
             throw s.error("ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);
         double flip = s.inRange("flip_ratio", s.number("flip_ratio", d.flipRatio()), 0, 1);
         JsonNode padNode = s.raw("pad_val");
-        double pad = s.inRange("pad_val", s.number("pad_val", d.padVal()), 0, 255);
-        boolean padIsInt = padNode != null && padNode.isIntegralNumber(); // NumPy then keeps the canvas 8-bit
+        double pad;
+        boolean padIsInt;
+        if (padList && padNode != null && padNode.isArray()) {
+            List<Double> v = numbers(s, "pad_val", null, 3);
+            if (!v.get(0).equals(v.get(1)) || !v.get(0).equals(v.get(2)))
+                throw s.error("pad_val", "per-channel values are not supported: give one number or three equal ones, got " + v);
+            pad = s.inRange("pad_val", v.get(0), 0, 255);
+            padIsInt = true;
+            for (JsonNode x : padNode) padIsInt &= x.isIntegralNumber();
+            if (padIsInt && !(r.get(0) == 1 && r.get(1) == 1))
+                throw s.error("pad_val", "three integers make MMDetection's canvas int64, which cv2.resize cannot scale (no bilinear"
+                        + " resize for 32-bit integers): use ratio_range: [1, 1] (RTMDet's) or one number, got ratio_range " + r);
+        } else {
+            pad = s.inRange("pad_val", s.number("pad_val", d.padVal()), 0, 255);
+            padIsInt = padNode != null && padNode.isIntegralNumber(); // NumPy then keeps the canvas 8-bit
+        }
         int iters = s.atLeast("max_iters", s.integer("max_iters", d.maxIters()), 1);
         return new autoassign.data.MixUp(scale.get(0), scale.get(1), r.get(0), r.get(1), flip, pad, padIsInt, iters,
                 s.bool("bbox_clip_border", d.clipBorder()));
+    }
+
+    /** mmdet's {@code CachedMosaic}: Mosaic's keys plus {@code max_cached_images} (40, at least 4) and {@code random_pop}. */
+    static autoassign.data.CachedMosaic cachedMosaic(ConfigNode s) {
+        autoassign.data.CachedMosaic d = autoassign.data.CachedMosaic.defaults();
+        int max = s.integer("max_cached_images", d.maxCachedImages());
+        if (max < 4) throw s.error("max_cached_images", "must be >= 4 (MMDetection asserts it), got " + max);
+        return new autoassign.data.CachedMosaic(mosaic(s), max, s.bool("random_pop", d.randomPop()));
+    }
+
+    /**
+     * mmdet's {@code CachedMixUp}: MixUp's keys ({@code pad_val} also as three equal numbers) plus {@code max_cached_images}
+     * (20, at least 2), {@code random_pop} and {@code prob}.
+     */
+    static autoassign.data.CachedMixUp cachedMixUp(ConfigNode s) {
+        autoassign.data.CachedMixUp d = autoassign.data.CachedMixUp.defaults();
+        int max = s.integer("max_cached_images", d.maxCachedImages());
+        if (max < 2) throw s.error("max_cached_images", "must be >= 2 (MMDetection asserts it), got " + max);
+        double prob = s.inRange("prob", s.number("prob", d.prob()), 0, 1);
+        return new autoassign.data.CachedMixUp(mixUp(s, true), max, s.bool("random_pop", d.randomPop()), prob);
     }
 
     /**
@@ -340,6 +382,7 @@ final class TransformConfig {
     /** A list of {@code n} numbers. */
     private static List<Double> numbers(ConfigNode s, String key, List<Double> def, int n) {
         List<Double> v = s.doubleList(key, def);
+        if (v == null) throw s.error(key, "required key is missing");
         if (v.size() != n) throw s.error(key, "must be " + n + " numbers, got " + v);
         return v;
     }

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Threaded loader: worker threads decode and transform whole batches ahead of the trainer, at most
  * {@code prefetch} batches in flight (a bounded queue); batches come out in sampler order, so an epoch
  * is identical for any number of workers (every random draw depends only on seed, epoch, position and re-sample
- * attempt, {@link SampleDraws}).
+ * attempt, {@link SampleDraws}). With cached steps (CachedMosaic, CachedMixUp) the batches of each emulated MMDetection
+ * worker also run strictly in order on that worker's caches ({@link CacheStreams}), so that holds for them too.
  *
  * <p>Bad images (missing, truncated, undecodable) are warned about once, counted, skipped for the rest
  * of the run, and left out of their batch (a batch whose images all failed is left out); the loader never
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DataLoader implements AutoCloseable {
     private final CocoDataset dataset;
     private volatile Pipeline pipeline; // replaced between epochs only (usePipeline)
+    private volatile CacheStreams streams; // the pipeline's virtual workers when it has cached steps, else null
     private final LoaderOptions options;
     private final BatchSampler sampler;
     private final ExecutorService pool;
@@ -48,6 +50,7 @@ public final class DataLoader implements AutoCloseable {
     public DataLoader(CocoDataset dataset, PipelineOptions pipelineOptions, LoaderOptions options, int[] entries) {
         this.dataset = dataset;
         this.pipeline = new Pipeline(pipelineOptions);
+        this.streams = CacheStreams.of(pipelineOptions);
         this.options = options;
         this.entries = entries.clone();
         this.sampler = BatchSampler.forDataset(dataset, this.entries, options.batchSize(), options.shuffle(), options.seed(),
@@ -73,7 +76,10 @@ public final class DataLoader implements AutoCloseable {
      * Runs {@code options} from the next {@link #epoch} on (MMDetection's pipeline-switching hooks). Call it between
      * epochs: an epoch's batches already in flight were prepared with the pipeline it started with.
      */
-    public void usePipeline(PipelineOptions options) { pipeline = new Pipeline(options); }
+    public void usePipeline(PipelineOptions options) {
+        pipeline = new Pipeline(options);
+        streams = CacheStreams.of(options); // MMDetection's hooks restart the workers: new, empty caches
+    }
 
     public BatchSampler sampler() { return sampler; }
 
@@ -87,12 +93,17 @@ public final class DataLoader implements AutoCloseable {
 
     /** Prepares one planned batch (entries of the sampler) in the calling thread; null if every image failed. */
     Batch load(Pipeline pipeline, int epoch, int batchIndex, int[] indices, int firstPosition) {
+        return load(pipeline, null, epoch, batchIndex, indices, firstPosition);
+    }
+
+    /** As {@link #load(Pipeline, int, int, int[], int)} with the caches of the batch's virtual worker (or null). */
+    Batch load(Pipeline pipeline, StepCaches caches, int epoch, int batchIndex, int[] indices, int firstPosition) {
         List<PreparedImage> ok = new ArrayList<>(indices.length);
         for (int k = 0; k < indices.length; k++) {
             int idx = entries[indices[k]];
             if (badImages.contains(idx)) continue;
             int position = (firstPosition + k) * options.worldSize() + options.rank();
-            PreparedImage p = prepareAt(pipeline, idx, SampleDraws.of(options.seed(), epoch, position));
+            PreparedImage p = prepareAt(pipeline, caches, idx, SampleDraws.of(options.seed(), epoch, position));
             if (p != null) ok.add(p);
         }
         return ok.isEmpty() ? null : pipeline.collate(ok);
@@ -104,7 +115,7 @@ public final class DataLoader implements AutoCloseable {
      * image's own ConcatDataset part), with fresh draws, at most {@link #MAX_REFETCH} times. Null when the position's own
      * image cannot be read (it is left out, as always); an unreadable replacement is skipped for the next draw.
      */
-    private PreparedImage prepareAt(Pipeline pipeline, int idx, SampleDraws draws) {
+    private PreparedImage prepareAt(Pipeline pipeline, StepCaches caches, int idx, SampleDraws draws) {
         int cur = idx;
         for (SampleDraws d = draws; ; d = d.next()) {
             if (d.attempt() > 0) {
@@ -118,7 +129,7 @@ public final class DataLoader implements AutoCloseable {
                 if (badImages.contains(cur)) continue;
             }
             try {
-                PreparedImage p = pipeline.prepare(dataset, cur, d);
+                PreparedImage p = pipeline.prepare(dataset, cur, d, caches); // a rejected try has filled the caches, as in mmdet
                 if (p != null) return p;
             } catch (BadImageException e) {
                 if (badImages.add(cur))
@@ -144,6 +155,7 @@ public final class DataLoader implements AutoCloseable {
     public final class Epoch implements Iterator<Batch>, AutoCloseable {
         private final int epoch;
         private final Pipeline pipe; // the pipeline this epoch started with
+        private final CacheStreams cached; // its virtual workers (null without cached steps)
         private final List<int[]> plan;
         private final int[] firstPosition;
         private final ArrayDeque<Future<Batch>> inFlight = new ArrayDeque<>();
@@ -155,6 +167,8 @@ public final class DataLoader implements AutoCloseable {
         Epoch(int epoch) {
             this.epoch = epoch;
             this.pipe = pipeline;
+            this.cached = streams;
+            if (cached != null) cached.beginEpoch();
             this.plan = sampler.batches(epoch);
             this.firstPosition = new int[plan.size()];
             for (int i = 1; i < plan.size(); i++) firstPosition[i] = firstPosition[i - 1] + plan.get(i - 1).length;
@@ -166,7 +180,12 @@ public final class DataLoader implements AutoCloseable {
         private void fill() {
             while (submitted < plan.size() && inFlight.size() < options.prefetch()) {
                 int b = submitted++;
-                inFlight.add(pool.submit(() -> load(pipe, epoch, b, plan.get(b), firstPosition[b])));
+                if (cached == null) {
+                    inFlight.add(pool.submit(() -> load(pipe, epoch, b, plan.get(b), firstPosition[b])));
+                } else { // after the previous batch of its virtual worker, whichever thread runs it
+                    StepCaches c = cached.forBatch(b);
+                    inFlight.add(cached.submit(b, () -> load(pipe, c, epoch, b, plan.get(b), firstPosition[b]), pool));
+                }
             }
         }
 
@@ -174,8 +193,8 @@ public final class DataLoader implements AutoCloseable {
             while (consumed < plan.size()) {
                 int b = consumed++;
                 Batch batch;
-                if (pool == null) {
-                    batch = load(pipe, epoch, b, plan.get(b), firstPosition[b]);
+                if (pool == null) { // in order: every virtual worker's batches follow each other
+                    batch = load(pipe, cached == null ? null : cached.forBatch(b), epoch, b, plan.get(b), firstPosition[b]);
                 } else {
                     Future<Batch> f = inFlight.poll();
                     fill();

@@ -35,6 +35,8 @@ final class MixingPipeline {
         this.pipeline = pipeline;
         MultiImageMixDataset m = null;
         for (Transform t : pipeline.options().transforms()) {
+            if (StepCaches.isCached(t)) // their cache is a dataset pipeline's; the config refuses them here too
+                throw new IllegalArgumentException(t.type() + " is not supported with a MultiImageMixDataset: use it in a dataset's own pipeline");
             if (t instanceof MultiImageMixDataset w) {
                 if (m != null) throw new IllegalArgumentException("one MultiImageMixDataset per pipeline");
                 m = w;

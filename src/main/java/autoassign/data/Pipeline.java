@@ -13,7 +13,9 @@ import org.bytedeco.opencv.global.opencv_imgproc;
  * The per-image pipeline (decode, then the config's steps in their order: keep-ratio resize, flips, crops, photometric
  * distortion, expand, affine, ...; AA_1 §4–§6 for the recipe's resize → horizontal flip) and the batch preprocessor
  * (float conversion, mean / std, zero padding to a multiple of 32, AA_1 §7). Thread-safe; stateless but for the set
- * of unreadable images a {@link MultiImageMixDataset} pipeline has met among the images it mixes in.
+ * of unreadable images a {@link MultiImageMixDataset} pipeline has met among the images it mixes in. The caches of the
+ * cached steps ({@link CachedMosaic}, {@link CachedMixUp}) are not held here but passed in per virtual worker
+ * ({@link StepCaches}, owned by the loader's {@link CacheStreams}).
  */
 public final class Pipeline {
     private final PipelineOptions options;
@@ -44,16 +46,24 @@ public final class Pipeline {
      * {@code dataset} are loaded and mixed in.
      */
     public PreparedImage prepare(CocoDataset dataset, int index, SampleDraws draws) throws BadImageException {
+        return prepare(dataset, index, draws, null);
+    }
+
+    /**
+     * As {@link #prepare(CocoDataset, int, SampleDraws)} with one virtual worker's caches for the cached steps
+     * ({@link CacheStreams}); without them (null) a cached step sees an empty cache and passes the image on unchanged.
+     */
+    PreparedImage prepare(CocoDataset dataset, int index, SampleDraws draws, StepCaches caches) throws BadImageException {
         if (mixing != null) return mixing.prepare(dataset, index, draws, null, null, true);
         ImageRecord rec = dataset.get(index);
         try (Mat img = decode(dataset, rec)) {
-            return run(img, rec, index, draws, null, null, true);
+            return run(img, rec, index, draws, null, null, true, caches);
         }
     }
 
     /** As {@link #prepare(CocoDataset, int, SampleDraws)} on an already decoded BGR 8UC3 image (not modified). */
     public PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, SampleDraws draws) {
-        return run(bgr, rec, datasetIndex, draws, null, null, true);
+        return run(bgr, rec, datasetIndex, draws, null, null, true, null);
     }
 
     /** Decodes and transforms image {@code index} of {@code dataset}, flipped horizontally or not. */
@@ -71,14 +81,14 @@ public final class Pipeline {
         if (mixing != null) return mixing.prepare(dataset, index, SampleDraws.of(0, 0, index), flip, scale, false);
         ImageRecord rec = dataset.get(index);
         try (Mat img = decode(dataset, rec)) {
-            return run(img, rec, index, SampleDraws.of(0, 0, index), flip, scale, false);
+            return run(img, rec, index, SampleDraws.of(0, 0, index), flip, scale, false, null);
         }
     }
 
     /** Transforms an already decoded BGR 8UC3 image (not modified) with the annotations of {@code rec}. */
     public PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, boolean flip) {
         return run(bgr, rec, datasetIndex, SampleDraws.of(0, 0, datasetIndex), flip,
-                new int[] {options.scaleLong(), options.scaleShort()}, false);
+                new int[] {options.scaleLong(), options.scaleShort()}, false, null);
     }
 
     static Mat decode(CocoDataset dataset, ImageRecord rec) throws BadImageException {
@@ -92,15 +102,25 @@ public final class Pipeline {
 
     /**
      * The steps in order. {@code flip} / {@code scale}, when given, replace the RandomFlip's and the Resize's draws (a
-     * given flip is horizontal, and happens at the end when the pipeline has no RandomFlip: test-time flips).
+     * given flip is horizontal, and happens at the end when the pipeline has no RandomFlip: test-time flips). A cached
+     * step works on its cache in {@code caches} (null: an empty one, so it changes nothing).
      */
     private PreparedImage run(Mat bgr, ImageRecord rec, int datasetIndex, SampleDraws draws, Boolean flip, int[] scale,
-                              boolean mayReject) {
+                              boolean mayReject, StepCaches caches) {
         if (mixing != null)
             throw new IllegalStateException("a pipeline with a MultiImageMixDataset mixes other images of its dataset: prepare it from the dataset");
+        List<Transform> steps = options.transforms();
         try (TransformState s = new TransformState(bgr, rec)) {
-            for (Transform t : options.transforms())
-                if (!step(s, t, draws, flip, scale, mayReject)) return null;
+            for (int i = 0; i < steps.size(); i++) {
+                Transform t = steps.get(i);
+                if (StepCaches.isCached(t)) {
+                    if (caches == null) continue; // a fresh cache holds only the image itself: mmdet returns it unchanged
+                    if (t instanceof CachedMosaic m) m.apply(s, datasetIndex, caches.at(i), draws);
+                    else ((CachedMixUp) t).apply(s, datasetIndex, caches.at(i), draws);
+                } else if (!step(s, t, draws, flip, scale, mayReject)) {
+                    return null;
+                }
+            }
             finish(s, flip);
             return s.result(rec, datasetIndex);
         }

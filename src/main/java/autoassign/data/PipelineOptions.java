@@ -15,9 +15,11 @@ import java.util.List;
  * @param multiScale training with a scale per image (RandomResize / RandomChoiceResize), or null for
  *                   {@code scaleLong} × {@code scaleShort} everywhere
  * @param transforms the per-image steps after decoding, in order, with exactly one {@link ResizeStep}
+ * @param workerLayout MMDetection's dataloader workers as the cached steps ({@link CachedMosaic}, {@link CachedMixUp})
+ *                   see them; unused by every other step
  */
 public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float[] std, int padDivisor,
-                              ScaleSampler multiScale, List<Transform> transforms) {
+                              ScaleSampler multiScale, List<Transform> transforms, WorkerLayout workerLayout) {
     /** MMDetection caffe-style mean, B, G, R. */
     public static final float[] CAFFE_MEAN_BGR = {102.9801f, 115.9465f, 122.7717f};
 
@@ -34,6 +36,13 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
         scaleShort = lo;
         mean = mean.clone();
         std = std.clone();
+        if (workerLayout == null) workerLayout = WorkerLayout.MAIN_PROCESS;
+    }
+
+    /** Steps in the main process's layout (one cache stream). */
+    public PipelineOptions(int scaleLong, int scaleShort, float[] mean, float[] std, int padDivisor, ScaleSampler multiScale,
+                           List<Transform> transforms) {
+        this(scaleLong, scaleShort, mean, std, padDivisor, multiScale, transforms, WorkerLayout.MAIN_PROCESS);
     }
 
     /** Resize then, when {@code flipProb > 0}, a horizontal flip with that probability (the recipe's steps). */
@@ -47,10 +56,13 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
         this(scaleLong, scaleShort, flipProb, mean, std, padDivisor, null);
     }
 
-    public PipelineOptions withMultiScale(ScaleSampler s) { return new PipelineOptions(scaleLong, scaleShort, mean, std, padDivisor, s, transforms); }
+    public PipelineOptions withMultiScale(ScaleSampler s) { return new PipelineOptions(scaleLong, scaleShort, mean, std, padDivisor, s, transforms, workerLayout); }
 
     /** The same settings with these per-image steps (a config's pipeline, in its order). */
-    public PipelineOptions withTransforms(List<Transform> t) { return new PipelineOptions(scaleLong, scaleShort, mean, std, padDivisor, multiScale, t); }
+    public PipelineOptions withTransforms(List<Transform> t) { return new PipelineOptions(scaleLong, scaleShort, mean, std, padDivisor, multiScale, t, workerLayout); }
+
+    /** The same steps as MMDetection's dataloader workers of this layout run them (matters for cached steps only). */
+    public PipelineOptions withWorkerLayout(WorkerLayout w) { return new PipelineOptions(scaleLong, scaleShort, mean, std, padDivisor, multiScale, transforms, w); }
 
     /** The COCO training pipeline: (1333, 800), flip 0.5, caffe mean, std 1, pad 32. */
     public static PipelineOptions cocoTrain() {
@@ -60,7 +72,7 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
     /** The COCO test pipeline: as training without flip. */
     public static PipelineOptions cocoTest() { return cocoTrain().withFlipProb(0); }
 
-    public PipelineOptions withScale(int a, int b) { return new PipelineOptions(a, b, mean, std, padDivisor, multiScale, transforms); }
+    public PipelineOptions withScale(int a, int b) { return new PipelineOptions(a, b, mean, std, padDivisor, multiScale, transforms, workerLayout); }
 
     /** The probability that RandomFlip flips an image (in any direction); 0 without one. */
     public double flipProb() {
@@ -103,7 +115,8 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
     @Override public boolean equals(Object o) {
         return o instanceof PipelineOptions p && p.scaleLong == scaleLong && p.scaleShort == scaleShort
                 && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.padDivisor == padDivisor
-                && java.util.Objects.equals(p.multiScale, multiScale) && p.transforms.equals(transforms);
+                && java.util.Objects.equals(p.multiScale, multiScale) && p.transforms.equals(transforms)
+                && p.workerLayout.equals(workerLayout);
     }
 
     @Override public int hashCode() {
@@ -114,6 +127,7 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
         StringBuilder steps = new StringBuilder();
         for (Transform t : transforms) steps.append(steps.length() == 0 ? "" : " -> ").append(t instanceof ResizeStep ? "Resize" : t.toString());
         return "PipelineOptions[scale=(" + scaleLong + ", " + scaleShort + "), steps=" + steps + ", mean=" + Arrays.toString(mean)
-                + ", std=" + Arrays.toString(std) + ", pad=" + padDivisor + (multiScale == null ? "" : ", multiScale=" + multiScale) + "]";
+                + ", std=" + Arrays.toString(std) + ", pad=" + padDivisor + (multiScale == null ? "" : ", multiScale=" + multiScale)
+                + (workerLayout.equals(WorkerLayout.MAIN_PROCESS) ? "" : ", workers=" + workerLayout) + "]";
     }
 }

@@ -24,6 +24,7 @@ final class TransformState implements AutoCloseable {
     private int[] labels, crowdLabels;
     private double scaleW = 1, scaleH = 1;
     private boolean flipped;
+    private boolean ownsInput; // a snapshot owns its copy of the image
 
     TransformState(Mat decoded, ImageRecord rec) {
         this.input = decoded;
@@ -41,6 +42,25 @@ final class TransformState implements AutoCloseable {
         TransformState c = new TransformState(input, oriH, oriW);
         c.img = img == input ? input : img.clone();
         c.boxes = boxes;
+        c.crowd = crowd;
+        c.labels = labels;
+        c.crowdLabels = crowdLabels;
+        c.scaleW = scaleW;
+        c.scaleH = scaleH;
+        c.flipped = flipped;
+        return c;
+    }
+
+    /**
+     * MMDetection's {@code copy.deepcopy(results)} for a cache ({@link ResultsCache}): an independent state that owns a copy
+     * of the current image and outlives the decoded input; only read afterwards, released by {@link #close()}.
+     */
+    TransformState snapshot() {
+        Mat own = img.clone();
+        TransformState c = new TransformState(own, oriH, oriW);
+        c.img = own;
+        c.ownsInput = true;
+        c.boxes = boxes; // arrays are never written in place (every step copies first), so sharing them is a copy
         c.crowd = crowd;
         c.labels = labels;
         c.crowdLabels = crowdLabels;
@@ -206,6 +226,7 @@ final class TransformState implements AutoCloseable {
 
     @Override public void close() {
         if (img != input) img.close();
+        if (ownsInput) input.close();
     }
 
     private void replace(Mat next) {

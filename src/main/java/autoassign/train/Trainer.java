@@ -312,11 +312,10 @@ public final class Trainer {
             EarlyStop earlyStop = cfg.runtime().earlyStopping() == null ? null : new EarlyStop(cfg.runtime().earlyStopping());
             autoassign.data.PipelineOptions loaderPipeline = pipelines.forEpoch(0);
             for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
-                if (pipelines.forEpoch(epoch) != loaderPipeline) { // YOLOXModeSwitchHook (also when resuming past it)
+                if (pipelines.forEpoch(epoch) != loaderPipeline) { // YOLOXModeSwitchHook, PipelineSwitchHook (also when resuming past it)
                     loaderPipeline = pipelines.forEpoch(epoch);
                     loader.usePipeline(loaderPipeline);
-                    out.println("YOLOXModeSwitchHook: from epoch " + (epoch + 1) + " the MultiImageMixDataset skips "
-                            + cfg.runtime().modeSwitch().skipTypeKeys());
+                    out.println(pipelines.switchLine(epoch));
                 }
                 int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + loopIters - globalIter);
                 long epochStart = System.nanoTime();
