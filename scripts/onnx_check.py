@@ -133,13 +133,13 @@ def main():
             matched, unmatched2, box, score, identical = match_detections(exact_dets, exact_labels, tensors["dets"], tensors["labels"])
             print(f"  post-processing alone on the engine's head outputs: ONNX Runtime {exact_dets.shape[1]}, matched {matched}, "
                   f"unmatched {unmatched2}, max |box diff| {box:.3e} px, max |score diff| {score:.3e}, bit-identical sorted lists: {identical}")
-            if unmatched or unmatched2:
+            if unmatched or unmatched2 or not identical:  # alone on the engine's heads it must be bit for bit
                 failed = True
             continue
         for name, value in got.items():
-            diff, rel = compare(value, tensors[name])
             if value.shape != tensors[name].shape:
                 sys.exit(f"  {name}: shape {value.shape} vs engine {tensors[name].shape}")
+            diff, rel = compare(value, tensors[name])
             worst = max(worst, rel)
             print(f"  {name:14s} {str(list(value.shape)):20s} max abs diff {diff:.3e}  rel {rel:.3e}  (max |engine| {np.max(np.abs(tensors[name])):.4g})")
     print(f"worst relative difference {worst:.3e} (tolerance {args.tol:g})" + ("; unmatched detections" if failed else ""))

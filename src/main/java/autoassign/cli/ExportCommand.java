@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
         description = {"Write a checkpoint (.safetensors or .pth) as an MMDetection .pth checkpoint (torch.save zip format),"
                 + " loadable by torch.load and laid out as MMEngine's load_checkpoint and MMDetection's init_detector expect;"
                 + " or, with --format onnx (or a .onnx file name), the network as an ONNX model (opset 17) for ONNX Runtime"
-                + " or TensorRT (docs/onnx.md).",
+                + " or TensorRT; with --postprocess, for ONNX Runtime (docs/onnx.md).",
             "A bad input gives a one-line error, exit code 1 and no output file."})
 public final class ExportCommand implements Callable<Integer> {
 
@@ -86,7 +86,11 @@ public final class ExportCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Format f = format != null ? format : to.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") ? Format.onnx : Format.pth;
+        String name = to.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        Format f = format != null ? format : name.endsWith(".onnx") ? Format.onnx : Format.pth;
+        if (format != null && (name.endsWith(".onnx") || name.endsWith(".pth")) && !name.endsWith("." + format))
+            return CliErrors.print(err, to + ": the name says " + name.substring(name.lastIndexOf('.')) + " but --format is " + format
+                    + " (a file named for what it is not would mislead whoever loads it)");
         if (f == Format.onnx) return exportOnnx(out, err);
         if (shape != null) return CliErrors.print(err, "--shape applies to --format onnx only");
         if (postprocess) return CliErrors.print(err, "--postprocess applies to --format onnx only");

@@ -44,6 +44,13 @@ public final class Main implements Runnable {
             if (Boolean.getBoolean("autoassign.debug")) ex.printStackTrace(cmd.getErr());
             return 1;
         });
+        // a mistyped option or value: one line naming it (picocli's default prints the whole usage after it)
+        cl.setParameterExceptionHandler((ex, given) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("error: " + ex.getMessage().strip().replace(System.lineSeparator(), "; ").replace("\n", "; ")
+                    + " (see: " + cmd.getCommandSpec().qualifiedName() + " --help)");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError | LinkageError e) { // e.g. a missing native library: one line too, exit 1

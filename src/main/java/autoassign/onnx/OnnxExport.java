@@ -21,7 +21,7 @@ public final class OnnxExport {
     /** {@link #write(AutoAssignDetector, InputShape, Path, String)}, with the post-processing {@code post} when not null. */
     public static OnnxGraph write(AutoAssignDetector model, InputShape shape, PostProcessConfig post, Path to, String producerVersion) throws IOException {
         OnnxGraph graph = DetectorGraph.build(model, shape, post);
-        String doc = inputDescription(model.config().dataPreprocessor(), post != null)
+        String doc = inputDescription(model.config().dataPreprocessor(), shape, post != null)
                 + (post == null ? RAW_OUTPUTS : postProcessDescription(post));
         AtomicFiles.write(to, out -> OnnxModelWriter.write(graph, producerVersion, doc, out));
         return graph;
@@ -37,8 +37,9 @@ public final class OnnxExport {
     }
 
     /** The preprocessing a caller must apply, stored as the model's doc_string. */
-    static String inputDescription(DataPreprocessorConfig pre, boolean singleImage) {
-        return "AutoAssign detector exported by autoassign-native. Input 'image': float32 " + (singleImage ? "[1,3,H,W]" : "[N,3,H,W]")
+    static String inputDescription(DataPreprocessorConfig pre, InputShape shape, boolean singleImage) {
+        String dims = !shape.isDynamic() ? "[1,3," + shape.height() + "," + shape.width() + "]" : singleImage ? "[1,3,H,W]" : "[N,3,H,W]";
+        return "AutoAssign detector exported by autoassign-native. Input 'image': float32 " + dims
                 + ", channels in BGR order (as decoded, bgr_to_rgb=false), (pixel - mean) / std with mean=" + Arrays.toString(pre.meanArray())
                 + " std=" + Arrays.toString(pre.stdArray()) + ", zero-padded at the bottom/right to a multiple of "
                 + pre.padSizeDivisor() + ". ";

@@ -31,8 +31,10 @@ public final class OnnxModelWriter {
         for (OnnxGraph.Value v : graph.outputs()) { fields.add(OnnxProto.Graph.OUTPUT); parts.add(valueInfo(v)); }
         long graphSize = CodedOutputStream.computeStringSize(OnnxProto.Graph.NAME, graph.name());
         for (int i = 0; i < parts.size(); i++) graphSize += CodedOutputStream.computeByteArraySize(fields.get(i), parts.get(i));
-        if (graphSize > Integer.MAX_VALUE)
-            throw new IOException("the ONNX graph is " + graphSize + " bytes; protobuf messages are limited to 2 GiB");
+        // the whole ModelProto (header, doc string, opset, the graph's tag and length) must stay under protobuf's 2 GiB
+        long header = 64 * 1024 + (docString == null ? 0 : 3L * docString.length());
+        if (graphSize + header > Integer.MAX_VALUE)
+            throw new IOException("the ONNX model would be " + (graphSize + header) + " bytes; protobuf messages are limited to 2 GiB");
 
         CodedOutputStream c = CodedOutputStream.newInstance(out, 1 << 16);
         c.writeInt64(OnnxProto.Model.IR_VERSION, OnnxProto.IR_VERSION);
@@ -67,7 +69,8 @@ public final class OnnxModelWriter {
             for (String out : n.outputs()) c.writeString(OnnxProto.Node.OUTPUT, out);
             c.writeString(OnnxProto.Node.NAME, n.name());
             c.writeString(OnnxProto.Node.OP_TYPE, n.opType());
-            for (Map.Entry<String, Object> a : n.attributes().entrySet())
+            // by name: the same export gives the same bytes (attribute maps built with Map.of iterate in a per-JVM order)
+            for (Map.Entry<String, Object> a : new java.util.TreeMap<>(n.attributes()).entrySet())
                 c.writeByteArray(OnnxProto.Node.ATTRIBUTE, attribute(a.getKey(), a.getValue()));
         });
     }

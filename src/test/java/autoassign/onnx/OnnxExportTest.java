@@ -189,6 +189,15 @@ class OnnxExportTest {
         }
     }
 
+    /** Attributes in name order: the same export gives the same bytes in every JVM (Map.of's order is per-JVM). */
+    @Test
+    void attributesAreWrittenInNameOrder() throws IOException {
+        for (OnnxGraph.Node n : export().nodes()) {
+            List<String> names = List.copyOf(n.attributes().keySet());
+            assertEquals(names.stream().sorted().toList(), names, n.name());
+        }
+    }
+
     @Test
     void formatFromTheOptionOrTheExtension() throws IOException {
         Path bin = tmp.resolve("model.bin");
@@ -199,6 +208,33 @@ class OnnxExportTest {
         CliRun r = CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to", pth.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains(" tensors ("), "a .pth is still the MMDetection checkpoint: " + r.out());
+        // a name that says the other format is refused
+        for (String[] c : new String[][] {{"onnx", "m.pth"}, {"pth", "m.onnx"}}) {
+            CliRun bad = CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to",
+                    tmp.resolve(c[1]).toString(), "--format", c[0]);
+            assertEquals(1, bad.code());
+            assertTrue(bad.err().contains("but --format is " + c[0]), bad.err());
+            assertFalse(Files.exists(tmp.resolve(c[1])));
+        }
+    }
+
+    /** A mistyped option value at the CLI: one line naming it, picocli's exit code 2, not the whole usage. */
+    @Test
+    void aBadOptionValueIsOneLine() {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = autoassign.cli.Main.execute("export", "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to",
+                    tmp.resolve("x.onnx").toString(), "--shape", "a", "5");
+        } finally {
+            System.setErr(err);
+        }
+        String text = buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(2, code, text);
+        assertTrue(text.startsWith("error: ") && text.contains("--shape") && text.endsWith("(see: autoassign-native export --help)"), text);
+        assertFalse(text.contains("\n"), "one line: " + text);
     }
 
     @Test
