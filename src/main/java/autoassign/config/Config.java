@@ -88,11 +88,17 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
                 && tds.pipeline().transforms().stream().noneMatch(t -> t instanceof autoassign.data.MultiImageMixDataset)))
             throw root.error("custom_hooks", "PipelineSwitchHook sets the pipeline of train_dataloader.dataset, which must be a "
                     + "CocoDataset or SyntheticShapes (not a dataset wrapper, ConcatDataset or MultiImageMixDataset)");
+        boolean cached = tds.pipeline().transforms().stream()
+                .anyMatch(t -> t instanceof autoassign.data.CachedMosaic || t instanceof autoassign.data.CachedMixUp);
         // a ConcatDataset's parts each run their own pipeline copy in MMDetection, hence their own caches; here they share one
-        if (!tds.parts().isEmpty() && tds.pipeline().transforms().stream()
-                .anyMatch(t -> t instanceof autoassign.data.CachedMosaic || t instanceof autoassign.data.CachedMixUp))
+        if (!tds.parts().isEmpty() && cached)
             throw root.error("train_dataloader.dataset", "CachedMosaic / CachedMixUp are not supported in a ConcatDataset (each part"
                     + " would keep its own cache in MMDetection)");
+        // an InfiniteSampler's one iterator hands batches to the workers round-robin across passes, never restarting at
+        // worker 0 as each epoch of a DefaultSampler does: the per-pass layout here would fill other caches
+        if (train.infiniteSampler() && cached)
+            throw root.error("train_dataloader.sampler", "CachedMosaic / CachedMixUp need a DefaultSampler (epochs): with an "
+                    + "InfiniteSampler MMDetection's workers keep one round-robin over the whole run, which is not reproduced");
         SyntheticConfig ts = train.dataset().synthetic(), vs = val.dataset().synthetic();
         if (ts != null && vs != null && !ts.sameGenerator(vs))
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "

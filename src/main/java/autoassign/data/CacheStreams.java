@@ -41,12 +41,26 @@ final class CacheStreams {
 
     /**
      * Called by the consumer before an epoch's first batch is scheduled: non-persistent workers start every epoch (every
-     * {@code iter(dataloader)}) with empty caches; the old ones stay with any batch still running on them and are left to
-     * the garbage collector.
+     * {@code iter(dataloader)}) with empty caches; the old ones are closed once the batches still running on them end.
      */
     synchronized void beginEpoch() {
-        if (started && layout.resetsEachEpoch()) caches = fresh();
+        if (started && layout.resetsEachEpoch()) {
+            StepCaches[] old = caches;
+            caches = fresh();
+            closeWhenIdle(old);
+        }
         started = true;
+    }
+
+    /** No more batches: the caches are closed once those scheduled end. */
+    synchronized void close() { closeWhenIdle(caches); }
+
+    /** Closes {@code old} after every batch scheduled so far: cached images hold native memory the GC does not see. */
+    private void closeWhenIdle(StepCaches[] old) {
+        CompletableFuture.allOf(tails.clone()).handle((x, e) -> {
+            for (StepCaches c : old) c.close();
+            return null;
+        });
     }
 
     /** The caches batch {@code b} of the current epoch works on. */

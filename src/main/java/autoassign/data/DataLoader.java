@@ -78,7 +78,9 @@ public final class DataLoader implements AutoCloseable {
      */
     public void usePipeline(PipelineOptions options) {
         pipeline = new Pipeline(options);
+        CacheStreams old = streams;
         streams = CacheStreams.of(options); // MMDetection's hooks restart the workers: new, empty caches
+        if (old != null) old.close();
     }
 
     public BatchSampler sampler() { return sampler; }
@@ -149,6 +151,7 @@ public final class DataLoader implements AutoCloseable {
 
     @Override public void close() {
         if (pool != null) pool.shutdownNow();
+        if (streams != null) streams.close();
     }
 
     /** One epoch's batches, in order. */
@@ -231,6 +234,11 @@ public final class DataLoader implements AutoCloseable {
             return b;
         }
 
+        /**
+         * Ends the epoch early. With cached steps the batches already scheduled still run on their workers' caches (as
+         * MMDetection's prefetching workers do), so an epoch after an abandoned one depends on how far prefetching got:
+         * the trainer only abandons the run's last epoch.
+         */
         @Override public void close() {
             for (Future<Batch> f : inFlight) f.cancel(false);
             inFlight.clear();

@@ -20,8 +20,8 @@ import java.util.stream.Collectors;
  *
  * <p>Every pipeline carries the config's {@code train_dataloader.num_workers} as its {@link WorkerLayout}: the cached
  * steps (CachedMosaic, CachedMixUp) keep one cache per MMDetection worker, whatever the loader's real thread count.
- * {@code persistent_workers} is not kept by the config ({@code DataLoaderConfig}), so the layout is persistent
- * (RTMDet's setting).
+ * The caches live across epochs with {@code persistent_workers: true} (RTMDet's setting) or {@code num_workers: 0} (the
+ * main process), else each epoch starts with empty ones, as new worker processes do.
  */
 final class PipelineSchedule {
     private final PipelineOptions first, last;

@@ -310,12 +310,13 @@ public final class Trainer {
             else schedule.fastForward(startEpoch, epochLength, skipIters + ahead);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
             EarlyStop earlyStop = cfg.runtime().earlyStopping() == null ? null : new EarlyStop(cfg.runtime().earlyStopping());
-            autoassign.data.PipelineOptions loaderPipeline = pipelines.forEpoch(0);
+            // null: the first epoch run sets it, so a run that starts switched (switch_epoch 0, a resume past it) says so too
+            autoassign.data.PipelineOptions loaderPipeline = startEpoch == 0 && pipelines.switchEpoch() > 0 ? pipelines.forEpoch(0) : null;
             for (int epoch = startEpoch; epoch < passes && stopReason == null; epoch++) {
                 if (pipelines.forEpoch(epoch) != loaderPipeline) { // YOLOXModeSwitchHook, PipelineSwitchHook (also when resuming past it)
                     loaderPipeline = pipelines.forEpoch(epoch);
                     loader.usePipeline(loaderPipeline);
-                    out.println(pipelines.switchLine(epoch));
+                    if (epoch >= pipelines.switchEpoch()) out.println(pipelines.switchLine(epoch));
                 }
                 int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + loopIters - globalIter);
                 long epochStart = System.nanoTime();

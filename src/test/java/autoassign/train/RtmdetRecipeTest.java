@@ -139,6 +139,12 @@ class RtmdetRecipeTest {
     void everyWrongKeyIsAOneLineError() {
         String p = "train_dataloader.dataset.pipeline[2]";
         assertError(p + ".max_cached_images", "must be >= 4", () -> config(pipe("{type: CachedMosaic, max_cached_images: 3}")));
+        // an InfiniteSampler's single round-robin over the run is not the per-epoch layout reproduced here
+        assertError("train_dataloader.sampler", "need a DefaultSampler", () -> config(pipe("{type: CachedMosaic}"),
+                "train_cfg={_delete_: true, type: IterBasedTrainLoop, max_iters: 6, val_interval: 3}",
+                "train_dataloader.sampler={type: InfiniteSampler, shuffle: true}",
+                "default_hooks.checkpoint={type: CheckpointHook, by_epoch: false, interval: 2}",
+                "param_scheduler=[{type: LinearLR, start_factor: 0.1, by_epoch: false, begin: 0, end: 3}]"));
         assertError(p + ".random_pop", "", () -> config(pipe("{type: CachedMosaic, random_pop: 2}")));
         assertError(p + ".center_ratio_range", "0 <= lo <= hi <= 2", () -> config(pipe("{type: CachedMosaic, center_ratio_range: [0.5, 2.5]}")));
         assertError(p + ".prob", "", () -> config(pipe("{type: CachedMosaic, prob: 1.5}")));
