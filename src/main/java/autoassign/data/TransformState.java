@@ -41,14 +41,7 @@ final class TransformState implements AutoCloseable {
     TransformState copy() {
         TransformState c = new TransformState(input, oriH, oriW);
         c.img = img == input ? input : img.clone();
-        c.boxes = boxes;
-        c.crowd = crowd;
-        c.labels = labels;
-        c.crowdLabels = crowdLabels;
-        c.scaleW = scaleW;
-        c.scaleH = scaleH;
-        c.flipped = flipped;
-        return c;
+        return copyAnnotationsTo(c);
     }
 
     /**
@@ -60,7 +53,13 @@ final class TransformState implements AutoCloseable {
         TransformState c = new TransformState(own, oriH, oriW);
         c.img = own;
         c.ownsInput = true;
-        c.boxes = boxes; // arrays are never written in place (every step copies first), so sharing them is a copy
+        return copyAnnotationsTo(c);
+    }
+
+    /** Boxes, labels and the resize / flip record into {@code c}: the arrays are never written in place (every step
+     *  copies first), so sharing them is a copy. */
+    private TransformState copyAnnotationsTo(TransformState c) {
+        c.boxes = boxes;
         c.crowd = crowd;
         c.labels = labels;
         c.crowdLabels = crowdLabels;
