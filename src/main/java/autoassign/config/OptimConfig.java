@@ -13,10 +13,12 @@ import java.util.List;
  * @param momentum        SGD momentum (0.9 in the recipe)
  * @param weightDecay     SGD and Adam: coupled L2 (1e-4 in the recipe); AdamW: decoupled decay
  * @param nesterov        SGD's Nesterov momentum (false)
- * @param normDecayMult   {@code paramwise_cfg.norm_decay_mult}: decay multiplier of GN/BN weight and bias (0)
+ * @param normDecayMult   {@code paramwise_cfg.norm_decay_mult}: decay multiplier of GN/BN weight and bias (the recipe's 0);
+ *                        NaN when absent (MMEngine's None: the next rule that applies decides)
  * @param clipGradMaxNorm {@code clip_grad.max_norm}, or 0 for no clipping (the AutoAssign config has none)
  * @param biasLrMult      {@code paramwise_cfg.bias_lr_mult}: lr multiplier of biases other than norms' (1)
- * @param biasDecayMult   {@code paramwise_cfg.bias_decay_mult}: decay multiplier of those biases (1)
+ * @param biasDecayMult   {@code paramwise_cfg.bias_decay_mult}: decay multiplier of biases (norms' too when
+ *                        {@code norm_decay_mult} is absent, as MMEngine's rule chain falls through); NaN when absent
  * @param customKeys      {@code paramwise_cfg.custom_keys}, in MMEngine's matching order (longest key first, then
  *                        alphabetical): the first key contained in a parameter's name sets its multipliers, and the
  *                        bias / norm rules do not apply to it
@@ -26,10 +28,13 @@ import java.util.List;
  * @param beta2           Adam's {@code betas[1]} (0.999)
  * @param eps             Adam's {@code eps} (1e-8)
  * @param dampening       SGD's {@code dampening} (0)
+ * @param flatDecayMult   {@code paramwise_cfg.flat_decay_mult}: decay multiplier of the other one-dimensional parameters
+ *                        (after the norm and bias rules); NaN when absent
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                           double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
-                          int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening) {
+                          int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
+                          double flatDecayMult) {
 
     /** The optimizers MMEngine can build here, by their torch.optim names. */
     public enum Type { SGD, Adam, AdamW }
@@ -41,7 +46,8 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     /** The plain SGD of the recipe's kind: no bias rule, no custom keys. */
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm) {
-        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, 1, List.of(), 1, Type.SGD, 0.9, 0.999, 1e-8, 0);
+        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, Double.NaN, List.of(), 1, Type.SGD, 0.9, 0.999,
+                1e-8, 0, Double.NaN);
     }
 
     /** One {@code custom_keys} entry: parameters whose name contains {@code key} get these multipliers. */
@@ -88,12 +94,14 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         o.finish();
         ConfigNode p = n.child("paramwise_cfg");
         // MMEngine's DefaultOptimWrapperConstructor: decay multipliers need a base weight decay to multiply
-        for (String k : List.of("bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult"))
+        for (String k : List.of("bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult", "flat_decay_mult"))
             if (p.has(k) && !wdGiven)
                 throw p.error(k, "needs optimizer.weight_decay (MMEngine: base_wd should not be None)");
-        double ndm = p.nonNegative("norm_decay_mult", p.number("norm_decay_mult", 1.0));
+        // absent (or null) multipliers are MMEngine's None: that rule is skipped and the next one in its chain applies
+        double ndm = multiplier(p, "norm_decay_mult");
         double blm = p.nonNegative("bias_lr_mult", p.number("bias_lr_mult", 1.0));
-        double bdm = p.nonNegative("bias_decay_mult", p.number("bias_decay_mult", 1.0));
+        double bdm = multiplier(p, "bias_decay_mult");
+        double fdm = multiplier(p, "flat_decay_mult");
         // the model has no depth-wise or deformable convolution: those rules have nothing to act on
         p.nonNegative("dwconv_decay_mult", p.number("dwconv_decay_mult", 1.0));
         p.nonNegative("dcn_offset_lr_mult", p.number("dcn_offset_lr_mult", 1.0));
@@ -123,6 +131,15 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         int accumulate = n.positive("accumulative_counts", n.integer("accumulative_counts", 1));
         n.finish();
         return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate, type, beta1, beta2, eps,
-                dampening);
+                dampening, fdm);
+    }
+
+    /** A decay multiplier of {@code paramwise_cfg}: NaN when absent or null. */
+    private static double multiplier(ConfigNode p, String key) {
+        if (!p.has(key) || p.raw(key).isNull()) {
+            p.raw(key);
+            return Double.NaN;
+        }
+        return p.nonNegative(key, p.number(key));
     }
 }

@@ -31,7 +31,11 @@ public final class OptimizerGroups {
                 decay = wd * custom.decayMult();
             } else {
                 lrMult = bias && !norm ? o.biasLrMult() : 1;
-                decay = norm ? wd * o.normDecayMult() : bias ? wd * o.biasDecayMult() : wd;
+                // MMEngine's chain: the first rule whose multiplier is given applies (no depth-wise or deformable convs here)
+                if (norm && !Double.isNaN(o.normDecayMult())) decay = wd * o.normDecayMult();
+                else if (bias && !Double.isNaN(o.biasDecayMult())) decay = wd * o.biasDecayMult();
+                else if (t.rank() == 1 && !Double.isNaN(o.flatDecayMult())) decay = wd * o.flatDecayMult();
+                else decay = wd;
             }
             groups.add(new Optimizer.Group(name, t, (float) decay, lrMult));
         });

@@ -53,6 +53,27 @@ class OptimizerGroupsTest {
         }
     }
 
+    /**
+     * MMEngine's decay rules are an elif chain on multipliers that are given: without norm_decay_mult a norm's bias
+     * takes bias_decay_mult; flat_decay_mult takes the remaining one-dimensional tensors (not the 0-dim scales).
+     */
+    @Test
+    void decayRulesFallThroughAsMmengines() throws Exception {
+        Map<String, Optimizer.Group> g = groups("optim_wrapper.paramwise_cfg={_delete_: true, bias_decay_mult: 0.0}");
+        String gnWeight = "bbox_head.cls_convs.0.gn.weight", gnBias = "bbox_head.cls_convs.0.gn.bias";
+        assertEquals(0f, g.get(gnBias).weightDecay(), "no norm rule: the bias rule");
+        assertEquals(1e-4f, g.get(gnWeight).weightDecay(), 1e-12f, "no rule for a norm weight: the base decay");
+        g = groups("optim_wrapper.paramwise_cfg={_delete_: true, flat_decay_mult: 0.5}");
+        assertEquals(5e-5f, g.get(gnWeight).weightDecay(), 1e-12f, "1-d: flat_decay_mult");
+        assertEquals(5e-5f, g.get(gnBias).weightDecay(), 1e-12f);
+        assertEquals(5e-5f, g.get("neck.fpn_convs.0.conv.bias").weightDecay(), 1e-12f);
+        assertEquals(1e-4f, g.get("neck.fpn_convs.0.conv.weight").weightDecay(), 1e-12f, "4-d: the base decay");
+        assertEquals(1e-4f, g.get("bbox_head.scales.0.scale").weightDecay(), 1e-12f, "0-d: not flat");
+        g = groups("optim_wrapper.paramwise_cfg={_delete_: true, norm_decay_mult: 0.0, bias_decay_mult: 2.0, flat_decay_mult: 0.5}");
+        assertEquals(0f, g.get(gnBias).weightDecay(), "the norm rule comes first");
+        assertEquals(2e-4f, g.get("neck.fpn_convs.0.conv.bias").weightDecay(), 1e-12f, "then the bias rule");
+    }
+
     @Test
     void normBiasesKeepTheirLrAndDecayAtNormDecayMult() throws Exception {
         TinyTrainConfig.write(tmp);
