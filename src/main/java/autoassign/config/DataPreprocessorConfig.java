@@ -31,13 +31,17 @@ public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int pa
 
     static DataPreprocessorConfig from(ConfigNode n) {
         n.fixed("type", "DetDataPreprocessor");
-        List<Double> mean = n.doubleList("mean", List.of(102.9801, 115.9465, 122.7717));
-        List<Double> std = n.doubleList("std", List.of(1.0, 1.0, 1.0));
+        // MMDetection's DetDataPreprocessor: mean None (the default) means no normalisation, and std is then unused
+        boolean meanGiven = n.has("mean") && !n.raw("mean").isNull(), stdGiven = n.has("std") && !n.raw("std").isNull();
+        if (meanGiven != stdGiven)
+            throw n.error(meanGiven ? "std" : "mean", "give mean and std together (MMDetection normalises with both, or not at all)");
+        List<Double> mean = meanGiven ? n.doubleList("mean", null) : List.of(0.0, 0.0, 0.0);
+        List<Double> std = stdGiven ? n.doubleList("std", null) : List.of(1.0, 1.0, 1.0);
         if (mean.size() != 3) throw n.error("mean", "needs 3 values (one per channel), got " + mean.size());
         if (std.size() != 3) throw n.error("std", "needs 3 values (one per channel), got " + std.size());
         for (double s : std) if (!(s > 0)) throw n.error("std", "values must be positive, got " + std);
         if (n.bool("bgr_to_rgb", false)) throw n.error("bgr_to_rgb", "only false is supported (the engine feeds BGR images, as the caffe configs)");
-        int pad = n.positive("pad_size_divisor", n.integer("pad_size_divisor", 32));
+        int pad = n.positive("pad_size_divisor", n.integer("pad_size_divisor", 1)); // MMDetection's default: no padding
         if (n.number("pad_value", 0.0) != 0) throw n.error("pad_value", "only 0 is supported (batches are zero-padded after normalisation)");
         n.finish();
         return new DataPreprocessorConfig(mean, std, pad);

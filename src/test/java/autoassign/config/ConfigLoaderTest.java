@@ -337,5 +337,13 @@ class ConfigLoaderTest {
     void preprocessorSettingsTheEngineCannotHonourAreRefused() throws Exception {
         assertTrue(fails("model.data_preprocessor.bgr_to_rgb=true").getMessage().contains("bgr_to_rgb: only false"));
         assertTrue(fails("model.data_preprocessor.pad_value=114").getMessage().contains("pad_value: only 0"));
+        // MMDetection's defaults: no normalisation without mean (and std), no padding without pad_size_divisor
+        var d = ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor={_delete_: true, type: DetDataPreprocessor}"))
+                .model().dataPreprocessor();
+        assertEquals(List.of(0.0, 0.0, 0.0), d.mean());
+        assertEquals(List.of(1.0, 1.0, 1.0), d.std());
+        assertEquals(1, d.padSizeDivisor());
+        assertEquals("model.data_preprocessor.std", fails("model.data_preprocessor={_delete_: true, mean: [1, 2, 3]}").key());
+        assertEquals("model.data_preprocessor.mean", fails("model.data_preprocessor={_delete_: true, std: [1, 2, 3]}").key());
     }
 }
