@@ -7,11 +7,22 @@ import java.util.List;
  * {@code (x - mean) / std} in the image's channel order (BGR for the caffe weights), then zero padding of
  * the batch to a multiple of {@code padSizeDivisor}.
  */
-public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int padSizeDivisor) {
+public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int padSizeDivisor, SyncRandomResize batchResize) {
     public DataPreprocessorConfig {
         mean = List.copyOf(mean);
         std = List.copyOf(std);
     }
+
+    public DataPreprocessorConfig(List<Double> mean, List<Double> std, int padSizeDivisor) {
+        this(mean, std, padSizeDivisor, null);
+    }
+
+    /**
+     * {@code batch_augments: [{type: BatchSyncRandomResize, random_size_range, interval, size_divisor}]} (YOLOX's), or
+     * null: the training batch resized to a size drawn every {@code interval} iterations
+     * ({@link autoassign.data.BatchSyncRandomResize}).
+     */
+    public record SyncRandomResize(int minSize, int maxSize, int interval, int sizeDivisor) {}
 
     /** {@code bgr_to_rgb}: always false (only that is accepted). */
     public boolean bgrToRgb() { return false; }
@@ -43,7 +54,21 @@ public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int pa
         if (n.bool("bgr_to_rgb", false)) throw n.error("bgr_to_rgb", "only false is supported (the engine feeds BGR images, as the caffe configs)");
         int pad = n.positive("pad_size_divisor", n.integer("pad_size_divisor", 1)); // MMDetection's default: no padding
         if (n.number("pad_value", 0.0) != 0) throw n.error("pad_value", "only 0 is supported (batches are zero-padded after normalisation)");
+        SyncRandomResize resize = null;
+        var raw = n.raw("batch_augments"); // RTMDet writes None
+        List<ConfigNode> augments = raw == null || raw.isNull() ? List.of() : n.childList("batch_augments");
+        if (augments.size() > 1) throw n.error("batch_augments", "one BatchSyncRandomResize at most is supported");
+        for (ConfigNode a : augments) {
+            a.fixed("type", "BatchSyncRandomResize");
+            List<Integer> range = a.intList("random_size_range", null);
+            if (range.size() != 2 || range.get(0) <= 0 || range.get(1) < range.get(0))
+                throw a.error("random_size_range", "must be [min, max] with 0 < min <= max, got " + range);
+            int interval = a.positive("interval", a.integer("interval", 10));
+            int divisor = a.positive("size_divisor", a.integer("size_divisor", 32));
+            a.finish();
+            resize = new SyncRandomResize(range.get(0), range.get(1), interval, divisor);
+        }
         n.finish();
-        return new DataPreprocessorConfig(mean, std, pad);
+        return new DataPreprocessorConfig(mean, std, pad, resize);
     }
 }

@@ -280,6 +280,9 @@ public final class Trainer {
         int epochsDone = startEpoch;
         boolean stopAgreed = false;
         PipelineSchedule pipelines = PipelineSchedule.of(cfg);
+        var resizeCfg = cfg.model().dataPreprocessor().batchResize();
+        autoassign.data.BatchSyncRandomResize batchResize = resizeCfg == null ? null : new autoassign.data.BatchSyncRandomResize(
+                resizeCfg.minSize(), resizeCfg.maxSize(), resizeCfg.interval(), resizeCfg.sizeDivisor(), seed);
         try (MetricsLog metrics = main ? MetricsLog.open(workDir, cfg.visualizer(), append) : null;
              DataLoader loader = new DataLoader(trainSet, pipelines.forEpoch(0), lo, trainEntries)) {
             // MMEngine's len(train_dataloader): every epoch has it (leftover images form the last, smaller batch)
@@ -330,6 +333,7 @@ public final class Trainer {
                         double dataTime = (System.nanoTime() - dataStart) / 1e9;
                         long t0 = System.nanoTime();
                         double lr = schedule.lr();
+                        if (batchResize != null) batch = batchResize.apply(batch, globalIter); // data_preprocessor.batch_augments
                         StepLosses losses = step(model, optimizer, batch, device, schedule::lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
                         iterInEpoch++;

@@ -345,5 +345,15 @@ class ConfigLoaderTest {
         assertEquals(1, d.padSizeDivisor());
         assertEquals("model.data_preprocessor.std", fails("model.data_preprocessor={_delete_: true, mean: [1, 2, 3]}").key());
         assertEquals("model.data_preprocessor.mean", fails("model.data_preprocessor={_delete_: true, std: [1, 2, 3]}").key());
+        // YOLOX's batch_augments; RTMDet's None
+        var r = ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor.batch_augments=[{type: "
+                + "BatchSyncRandomResize, random_size_range: [480, 800], size_divisor: 32, interval: 10}]")).model().dataPreprocessor();
+        assertEquals(new DataPreprocessorConfig.SyncRandomResize(480, 800, 10, 32), r.batchResize());
+        assertEquals(null, ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor.batch_augments=null"))
+                .model().dataPreprocessor().batchResize());
+        assertEquals("model.data_preprocessor.batch_augments[0].type",
+                fails("model.data_preprocessor.batch_augments=[{type: BatchFixedSizePad, size: [640, 640]}]").key());
+        assertEquals("model.data_preprocessor.batch_augments[0].random_size_range",
+                fails("model.data_preprocessor.batch_augments=[{type: BatchSyncRandomResize, random_size_range: [800, 480]}]").key());
     }
 }

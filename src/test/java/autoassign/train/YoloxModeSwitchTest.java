@@ -77,6 +77,17 @@ class YoloxModeSwitchTest {
         assertTrue(said < first, "switched before the second epoch's iterations: " + text);
     }
 
+    /** YOLOX's data_preprocessor batch augment: a new input size every iteration here, training goes on. */
+    @Test
+    void trainingWithBatchSyncRandomResize() throws Exception {
+        Config cfg = config("train_cfg.max_epochs=1", "train_cfg.val_interval=1", "model.data_preprocessor.batch_augments=[{type: "
+                + "BatchSyncRandomResize, random_size_range: [64, 128], size_divisor: 32, interval: 1}]");
+        TrainOptions opt = TrainOptions.defaults().withWorkDir(tmp.resolve("resize")).withDevice("cpu").withDataRoot(tmp.resolve("data").toString());
+        Trainer.Result r = new Trainer(cfg, opt, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+        assertEquals(1, r.epochsDone());
+        assertTrue(Double.isFinite(r.lastLoss()), "loss " + r.lastLoss());
+    }
+
     @Test
     void whatMmdetectionCannotSwitchIsAOneLineError() throws Exception {
         String e = assertThrows(ConfigException.class, () -> ConfigLoader.loadNamed("autoassign_tiny_synthetic",
