@@ -133,7 +133,27 @@ final class PythonConfig {
             if (op.text.equals("+")) return v;
             return v.isIntegralNumber() ? integral(-v.asLong()) : F.numberNode(-v.asDouble());
         }
-        return atom();
+        return subscripts(atom());
+    }
+
+    /** {@code v[i]} / {@code v['key']} after a value (YOLOX's {@code -img_scale[0] // 2}): list or tuple by index, dict by key. */
+    private JsonNode subscripts(JsonNode v) {
+        while (peek().kind == Kind.OP && peek().text.equals("[")) {
+            Token open = next();
+            JsonNode k = expression();
+            expectOp("]", "']' closing the index");
+            if (v.isArray() && k.isIntegralNumber()) {
+                long i = k.asLong() < 0 ? v.size() + k.asLong() : k.asLong();
+                if (i < 0 || i >= v.size()) throw error(open, "index " + k.asLong() + " is out of range for " + v.size() + " items");
+                v = v.get((int) i).deepCopy();
+            } else if (v.isObject() && k.isTextual()) {
+                if (!v.has(k.asText())) throw error(open, "no key '" + k.asText() + "' in the dict");
+                v = v.get(k.asText()).deepCopy();
+            } else {
+                throw error(open, "indexing " + kind(v) + " with " + kind(k) + " is not supported (a list by an integer, a dict by a string)");
+            }
+        }
+        return v;
     }
 
     private JsonNode atom() {
@@ -190,8 +210,6 @@ final class PythonConfig {
         if (t.text.equals("_base_") && peek().kind == Kind.OP && peek().text.equals(".")) return baseReference(t);
         if (peek().kind == Kind.OP && peek().text.equals("."))
             throw error(t, "attribute references (" + t.text + ".x) are not supported: write the value");
-        if (peek().kind == Kind.OP && peek().text.equals("["))
-            throw error(t, "indexing (" + t.text + "[...]) is not supported: write the value");
         JsonNode v = names.get(t.text);
         if (v == null) throw error(t, "name '" + t.text + "' is not defined above");
         used.add(t.text);

@@ -72,6 +72,19 @@ class PythonConfigTest {
         assertTrue(n.has("unused_typo"), "not used anywhere: kept, so the loader names it as unknown");
     }
 
+    /** YOLOX's config indexes its img_scale tuple: {@code border=(-img_scale[0] // 2, -img_scale[1] // 2)}. */
+    @Test
+    void indexingAListOrADict() {
+        JsonNode n = parse("""
+                img_scale = (640, 480)
+                d = dict(a=dict(b=[1, 2, 3]))
+                model = dict(border=(-img_scale[0] // 2, -img_scale[1] // 2), last=img_scale[-1], nested=d['a']['b'][1] * 10)
+                """);
+        assertEquals("[-320,-240]", n.at("/model/border").toString());
+        assertEquals(480, n.at("/model/last").asInt());
+        assertEquals(20, n.at("/model/nested").asInt());
+    }
+
     @Test
     void unsupportedPythonIsAOneLineErrorWithTheLine() {
         String[][] cases = {
@@ -85,6 +98,8 @@ class PythonConfigTest {
                 {"a = dict(x=1\nb = 2\n", "line 2: expected ',' or ')' in dict(...)"},
                 {"a = 'x' * 'y'\n", "line 1: '*' between a string and a string is not supported"},
                 {"a = 1 ; b = 2\n", "line 1: unexpected character ';'"},
+                {"s = (640, 640)\na = s[2]\n", "line 2: index 2 is out of range for 2 items"},
+                {"s = (640, 640)\na = s['h']\n", "line 2: indexing a list with a string is not supported"},
         };
         for (String[] c : cases) {
             ConfigException e = assertThrows(ConfigException.class, () -> parse(c[0]), c[0]);
