@@ -146,10 +146,10 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     transforms.add(ResizeStep.INSTANCE);
                 }
                 case "Pad", "FilterAnnotations" -> {
-                    if (!train)
+                    if (!train && type.equals("FilterAnnotations"))
                         throw s.error("type", type + " is supported in training pipelines only: this engine's val / test pipelines"
-                                + " take LoadImageFromFile, LoadAnnotations, Resize and PackDetInputs (the data preprocessor pads"
-                                + " the batch with 0 to its pad_size_divisor)");
+                                + " take LoadImageFromFile, LoadAnnotations, Resize, Pad and PackDetInputs");
+                    if (!train && scale == null) throw s.error("type", "Pad belongs after the Resize in a test pipeline");
                     transforms.add(type.equals("Pad") ? TransformConfig.pad(s) : TransformConfig.filterAnnotations(s));
                 }
                 case "Mosaic" -> transforms.add(TransformConfig.mosaic(s));

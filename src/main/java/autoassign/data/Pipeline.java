@@ -111,6 +111,7 @@ public final class Pipeline {
             throw new IllegalStateException("a pipeline with a MultiImageMixDataset mixes other images of its dataset: prepare it from the dataset");
         List<Transform> steps = options.transforms();
         try (TransformState s = new TransformState(bgr, rec)) {
+            Boolean pending = flip; // a given flip without a RandomFlip: right after the resize (MMDetection's TTA order)
             for (int i = 0; i < steps.size(); i++) {
                 Transform t = steps.get(i);
                 if (StepCaches.isCached(t)) {
@@ -120,8 +121,12 @@ public final class Pipeline {
                 } else if (!step(s, t, draws, flip, scale, mayReject)) {
                     return null;
                 }
+                if (t instanceof ResizeStep && !hasFlip && pending != null) { // before a test pipeline's Pad
+                    finish(s, pending);
+                    pending = null;
+                }
             }
-            finish(s, flip);
+            finish(s, pending);
             return s.result(rec, datasetIndex);
         }
     }

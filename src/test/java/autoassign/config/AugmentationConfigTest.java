@@ -315,12 +315,21 @@ public class AugmentationConfigTest {
         assertError("3].min_gt_mask_area", "integer", resize + "{type: FilterAnnotations, min_gt_mask_area: 0.5}");
         assertError("3].min_area", "", resize + "{type: FilterAnnotations, min_area: 1}");
         assertError("4].type", "appears twice", resize + "{type: FilterAnnotations}, {type: FilterAnnotations}");
-        // not in val / test pipelines (the engine's test pipelines take only loading, Resize and packing)
-        for (String step : List.of("{type: Pad, pad_to_square: true, pad_val: 114}", "{type: FilterAnnotations}")) {
-            ConfigException e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, " + resize + step + "]");
-            assertEquals("val_dataloader.dataset.pipeline[2].type", e.key(), e.getMessage());
-            assertTrue(e.getMessage().contains("training pipelines only"), e.getMessage());
-            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
-        }
+        // FilterAnnotations not in val / test pipelines; YOLOX's test Pad after the Resize, which the test pipeline then runs
+        ConfigException e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, " + resize
+                + "{type: FilterAnnotations}]");
+        assertEquals("val_dataloader.dataset.pipeline[2].type", e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains("training pipelines only"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: Pad, pad_to_square: true}, "
+                + resize.substring(0, resize.length() - 2) + "]");
+        assertTrue(e.getMessage().contains("Pad belongs after the Resize in a test pipeline"), e.getMessage());
+        Config padded = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of("val_dataloader.dataset.pipeline="
+                + "[{type: LoadImageFromFile}, " + resize + "{type: Pad, pad_to_square: true, pad_val: {img: [114.0, 114.0, 114.0]}}, "
+                + "{type: PackDetInputs}]"));
+        var types = autoassign.api.Detector.testPipeline(padded, padded.valDataloader()).transforms().stream().map(t -> t.getClass().getSimpleName()).toList();
+        assertEquals(List.of("ResizeStep", "Pad"), types);
+        assertEquals(List.of("ResizeStep"), autoassign.api.Detector.testPipeline(ConfigLoader.parse(ConfigLoaderTest.r50Text(),
+                "configs/x.yaml", List.of())).transforms().stream().map(t -> t.getClass().getSimpleName()).toList());
     }
 }

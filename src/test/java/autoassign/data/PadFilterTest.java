@@ -47,6 +47,27 @@ class PadFilterTest {
 
     // ------------------------------------------------------------------ Pad
 
+    /**
+     * YOLOX's test pipeline (Resize, Pad to a square of 114): a test-time flip happens before the Pad, as MMDetection's
+     * TTA orders Resize, RandomFlip, Pad; the flipped image sits at the top left and the fill on the bottom / right.
+     */
+    @Test
+    void aTestTimeFlipComesBeforeTheTestPipelinesPad() {
+        byte[] px = AugmentationTest.coordinates(H, W);
+        try (org.bytedeco.javacpp.BytePointer bp = new org.bytedeco.javacpp.BytePointer(px);
+             Mat m = new Mat(H, W, org.bytedeco.opencv.global.opencv_core.CV_8UC3, bp)) {
+            PreparedImage plain = new Pipeline(steps(H, W, ResizeStep.INSTANCE)).prepare(m, REC, 0, true);
+            PreparedImage padded = new Pipeline(steps(H, W, ResizeStep.INSTANCE, new Pad(0, 0, 0, true, GREY))).prepare(m, REC, 0, true);
+            assertEquals(60, padded.meta().imgH(), "padded to a square");
+            assertEquals(60, padded.meta().imgW());
+            for (int y = 0; y < 60; y++)
+                for (int x = 0; x < 60; x++)
+                    for (int c = 0; c < 3; c++)
+                        assertEquals(y < H ? px(plain, x, y, c) : 114, px(padded, x, y, c), "(" + x + ", " + y + ")");
+            assertArrayEquals(plain.gt().boxes(), padded.gt().boxes(), "the flipped boxes, unmoved by the pad");
+        }
+    }
+
     @Test
     void padTargetsAreMmcvs() {
         // pad_to_square: max(h, w)
