@@ -397,7 +397,7 @@ public final class EvalCommand implements Callable<Integer> {
      * come), or sharded over --gpus / --cpu-workers workers.
      */
     private CocoResults detections(Config cfg, CocoDataset dataset) throws CheckpointException {
-        var pipeline = Detector.testPipeline(cfg);
+        var pipeline = tta ? cfg.tta().pipeline(Detector.testPipeline(cfg)) : Detector.testPipeline(cfg);
         var post = Inference.postProcessConfig(cfg.model().testCfg());
         if (gpus != null || cpuWorkers != null) {
             DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);

@@ -17,12 +17,25 @@ import java.util.List;
  * @param scales    the Resize scales [w, h] (empty: the test pipeline's)
  * @param flips     the flip choices, in order ([true, false]; [false] without RandomFlip)
  * @param softNms   {@code tta_cfg.nms} of type soft_nms (then {@code iouThr} is its threshold), or null
+ * @param ownPipeline a {@code tta_pipeline} was given: its steps replace the test pipeline's
+ * @param pad       the {@code tta_pipeline}'s {@code Pad} (YOLOX's, after the Resize and RandomFlip lists), or null
  */
 public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales, List<Boolean> flips,
-                        autoassign.postprocess.SoftNms softNms) {
+                        autoassign.postprocess.SoftNms softNms, boolean ownPipeline, autoassign.data.Pad pad) {
     public TtaConfig {
         scales = List.copyOf(scales);
         flips = List.copyOf(flips);
+    }
+
+    /**
+     * The pipeline the variants run: the test pipeline's ({@code testPipeline}) without a {@code tta_pipeline}; with
+     * one, its steps: the resize (to each variant's scale), then its Pad if it has one (a test-time flip comes between).
+     */
+    public autoassign.data.PipelineOptions pipeline(autoassign.data.PipelineOptions testPipeline) {
+        if (!ownPipeline) return testPipeline;
+        List<autoassign.data.Transform> steps = new ArrayList<>(List.of(autoassign.data.ResizeStep.INSTANCE));
+        if (pad != null) steps.add(pad);
+        return testPipeline.withTransforms(steps);
     }
 
     /** The variants to run, as {@link TestTimeAug}. */
@@ -53,6 +66,7 @@ public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales
         List<List<Integer>> scales = new ArrayList<>();
         List<Boolean> flips = new ArrayList<>(List.of(true, false));
         List<ConfigNode> steps = root.childList("tta_pipeline");
+        autoassign.data.Pad[] pad = new autoassign.data.Pad[1];
         if (!steps.isEmpty()) {
             flips = new ArrayList<>(List.of(false));
             boolean seen = false;
@@ -63,27 +77,30 @@ public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales
                 } else if ("TestTimeAug".equals(type)) {
                     if (seen) throw s.error("type", "one TestTimeAug step");
                     seen = true;
-                    flips = transforms(s, scales);
+                    flips = transforms(s, scales, pad);
                 } else throw s.error("type", "required key is missing");
                 s.finish();
             }
             if (!seen) throw root.error("tta_pipeline", "needs a TestTimeAug step");
         }
-        return new TtaConfig(iou, max, scales, flips, soft);
+        return new TtaConfig(iou, max, scales, flips, soft, !steps.isEmpty(), pad[0]);
     }
 
-    /** Reads TestTimeAug's lists: Resize scales into {@code scales}; returns the flip choices. */
-    private static List<Boolean> transforms(ConfigNode tta, List<List<Integer>> scales) {
+    /** Reads TestTimeAug's lists: Resize scales into {@code scales}, a Pad into {@code pad[0]}; returns the flip choices. */
+    private static List<Boolean> transforms(ConfigNode tta, List<List<Integer>> scales, autoassign.data.Pad[] pad) {
         List<List<ConfigNode>> lists = tta.childListOfLists("transforms");
         if (lists.isEmpty()) throw tta.error("transforms", "must be a non-empty list of lists of transforms");
         List<Boolean> flips = new ArrayList<>(List.of(false));
         for (int i = 0; i < lists.size(); i++) {
             List<ConfigNode> group = lists.get(i);
             if (group.isEmpty()) throw tta.error("transforms[" + i + "]", "must be a non-empty list of transforms");
-            String kind = group.get(0).choice("type", null, "Resize", "RandomFlip", "LoadAnnotations", "PackDetInputs");
+            String kind = group.get(0).choice("type", null, "Resize", "RandomFlip", "Pad", "LoadAnnotations", "PackDetInputs");
+            if (kind.equals("Pad") && group.size() > 1) throw tta.error("transforms[" + i + "]", "one Pad (several would be variants)");
+            if ((kind.equals("Resize") || kind.equals("RandomFlip")) && pad[0] != null)
+                throw tta.error("transforms[" + i + "]", "the Pad list comes after the Resize and RandomFlip lists (MMDetection's order)");
             List<Boolean> groupFlips = new ArrayList<>();
             for (ConfigNode t : group) {
-                String type = t.choice("type", null, "Resize", "RandomFlip", "LoadAnnotations", "PackDetInputs");
+                String type = t.choice("type", null, "Resize", "RandomFlip", "Pad", "LoadAnnotations", "PackDetInputs");
                 if (!kind.equals(type)) throw t.error("type", "one kind of transform per list (this list is " + kind + ")");
                 switch (type) {
                     case "Resize" -> scales.add(PipelineConfig.keepRatioScale(t));
@@ -93,6 +110,7 @@ public record TtaConfig(double iouThr, int maxPerImg, List<List<Integer>> scales
                         t.choice("direction", "horizontal", "horizontal");
                         groupFlips.add(p == 1);
                     }
+                    case "Pad" -> pad[0] = TransformConfig.pad(t);
                     case "LoadAnnotations" -> t.bool("with_bbox", true);
                     default -> t.raw("meta_keys");
                 }

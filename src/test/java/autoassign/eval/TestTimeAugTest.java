@@ -59,4 +59,30 @@ class TestTimeAugTest {
         assertTrue(e.getMessage().contains("tta_pipeline[0].transforms[0][0].prob: test-time flips are 1.0 (flipped) or 0.0"),
                 e.getMessage());
     }
+
+    /** YOLOX's tta_pipeline pads after the flips; a tta_pipeline's steps replace the test pipeline's (its Pad too). */
+    @Test
+    void aTtaPipelinesPadAndItsOwnSteps() {
+        String resizeFlip = "[{type: Resize, scale: [256, 256], keep_ratio: true}], [{type: RandomFlip, prob: 1.0}, {type: RandomFlip, prob: 0.0}]";
+        String pad = "[{type: Pad, pad_to_square: true, pad_val: {img: [114.0, 114.0, 114.0]}}]";
+        Config yolox = tiny("tta_pipeline=[{type: LoadImageFromFile}, {type: TestTimeAug, transforms: [" + resizeFlip + ", " + pad
+                + ", [{type: PackDetInputs}]]}]");
+        var test = autoassign.api.Detector.testPipeline(yolox);
+        assertEquals(List.of("ResizeStep", "Pad"), names(yolox.tta().pipeline(test)));
+        assertEquals(List.of("ResizeStep"), names(test), "the test pipeline itself has no Pad");
+        // the test pipeline's Pad does not run under a tta_pipeline without one; without a tta_pipeline it does
+        String testPad = "val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: Resize, scale: [256, 256], keep_ratio: true},"
+                + " {type: Pad, pad_to_square: true}, {type: LoadAnnotations, with_bbox: true}, {type: PackDetInputs}]";
+        Config own = tiny(testPad, "tta_pipeline=[{type: TestTimeAug, transforms: [" + resizeFlip + "]}]");
+        assertEquals(List.of("ResizeStep"), names(own.tta().pipeline(autoassign.api.Detector.testPipeline(own, own.valDataloader()))));
+        Config none = tiny(testPad);
+        assertEquals(List.of("ResizeStep", "Pad"), names(none.tta().pipeline(autoassign.api.Detector.testPipeline(none, none.valDataloader()))));
+        ConfigException e = assertThrows(ConfigException.class, () -> tiny("tta_pipeline=[{type: TestTimeAug, transforms: [" + pad
+                + ", " + resizeFlip + "]}]"));
+        assertTrue(e.getMessage().contains("the Pad list comes after the Resize and RandomFlip lists"), e.getMessage());
+    }
+
+    private static List<String> names(autoassign.data.PipelineOptions p) {
+        return p.transforms().stream().map(t -> t.getClass().getSimpleName()).toList();
+    }
 }
