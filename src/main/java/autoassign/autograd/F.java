@@ -166,7 +166,7 @@ public final class F {
             negMean[i] = (float) -mean[i];
         }
         Tensor centred = be.channelAffine(x, be.fromHost(one, c), be.fromHost(negMean, c));
-        double[] squares = toDouble(be.channelDot(centred, centred).toFloatArray());
+        double[] squares = widen(be.channelDot(centred, centred).toFloatArray());
         MemoryScope.dispose(centred);
         if (acrossWorkers != null) squares = acrossWorkers.apply(squares);
         float[] wv = w.toFloatArray(), bv = b.toFloatArray();
@@ -209,7 +209,7 @@ public final class F {
         return new BatchNormResult(y, mean, var, m);
     }
 
-    private static double[] toDouble(float[] v) {
+    private static double[] widen(float[] v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) d[i] = v[i];
         return d;

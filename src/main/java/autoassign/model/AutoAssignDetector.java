@@ -61,7 +61,7 @@ public final class AutoAssignDetector extends Module {
      * statistics take them over every worker, summed by {@code allReduceSum} (the workers' host all-reduce).
      */
     public void syncBatchStatistics(java.util.function.UnaryOperator<double[]> allReduceSum) {
-        Norms.syncBatchStatistics(backbone, allReduceSum);
+        Norms.forEachBatchNorm(backbone, bn -> bn.syncBatchStatistics(allReduceSum));
     }
 
     /** The learnable center prior (read by the loss). */

@@ -69,16 +69,10 @@ final class Norms {
         return r;
     }
 
-    /** Every BatchNorm in {@code m} (itself included) normalises with batch statistics in train mode. */
-    static void useBatchStatistics(Module m) {
-        if (m instanceof BatchNorm2d bn) bn.useBatchStatistics(true);
-        for (Module c : m.children().values()) useBatchStatistics(c);
-    }
-
-    /** SyncBN: every BatchNorm in {@code m} sums its batch statistics over the workers with {@code allReduceSum}. */
-    static void syncBatchStatistics(Module m, java.util.function.UnaryOperator<double[]> allReduceSum) {
-        if (m instanceof BatchNorm2d bn) bn.syncBatchStatistics(allReduceSum);
-        for (Module c : m.children().values()) syncBatchStatistics(c, allReduceSum);
+    /** Every BatchNorm in {@code m}, itself included (the stages' norm_eval / SyncBN switches). */
+    static void forEachBatchNorm(Module m, java.util.function.Consumer<BatchNorm2d> action) {
+        if (m instanceof BatchNorm2d bn) action.accept(bn);
+        for (Module c : m.children().values()) forEachBatchNorm(c, action);
     }
 
     /** The norm's weight (for zero_init_residual). */

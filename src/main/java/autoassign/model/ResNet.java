@@ -63,8 +63,9 @@ public final class ResNet extends Module {
      * mode. Those of frozen stages stay in eval mode, as MMDetection's {@code _freeze_stages} leaves them.
      */
     private void useBatchStatistics() {
-        if (cfg.frozenStages() < 0) Norms.useBatchStatistics(norm1);
-        for (int i = Math.max(1, cfg.frozenStages() + 1); i <= layers.size(); i++) Norms.useBatchStatistics(layers.get(i - 1));
+        if (cfg.frozenStages() < 0) Norms.forEachBatchNorm(norm1, bn -> bn.useBatchStatistics(true));
+        for (int i = Math.max(1, cfg.frozenStages() + 1); i <= layers.size(); i++)
+            Norms.forEachBatchNorm(layers.get(i - 1), bn -> bn.useBatchStatistics(true));
     }
 
     /**

@@ -49,6 +49,11 @@ public final class BatchNorm2d extends Module {
         if (!trainableAffine) freeze();
     }
 
+    /** A state-dict name of a BatchNorm running statistic ({@code running_mean} / {@code running_var}). */
+    public static boolean isRunningStatistic(String name) {
+        return name.endsWith(".running_mean") || name.endsWith(".running_var");
+    }
+
     /** True while weight or bias train (a frozen stage freezes them: then the layer is a constant affine again). */
     public boolean trainsAffine() { return weight.requiresGrad() || bias.requiresGrad(); }
 

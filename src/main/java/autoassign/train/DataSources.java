@@ -168,8 +168,12 @@ public final class DataSources {
 
     /** The train pipeline of a config: its Resize scale, its steps in order and the model's data preprocessor. */
     public static PipelineOptions trainPipeline(Config cfg) {
+        return trainPipeline(cfg, cfg.trainDataloader().dataset().pipeline());
+    }
+
+    /** A training pipeline's steps {@code pc} with the config's data preprocessor (a hook's switch_pipeline too). */
+    static PipelineOptions trainPipeline(Config cfg, autoassign.config.PipelineConfig pc) {
         var dp = cfg.model().dataPreprocessor();
-        var pc = cfg.trainDataloader().dataset().pipeline();
         return new PipelineOptions(pc.scaleLong(), pc.scaleShort(), pc.flipProb(), dp.meanArray(), dp.stdArray(),
                 dp.padSizeDivisor()).withMultiScale(pc.multiScale()).withTransforms(pc.transforms());
     }

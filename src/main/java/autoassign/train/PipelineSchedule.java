@@ -2,7 +2,6 @@ package autoassign.train;
 
 import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
-import autoassign.config.PipelineConfig;
 import autoassign.config.RuntimeConfig;
 import autoassign.data.PipelineOptions;
 import autoassign.data.WorkerLayout;
@@ -41,7 +40,7 @@ final class PipelineSchedule {
         PipelineOptions base = DataSources.trainPipeline(cfg).withWorkerLayout(workers);
         RuntimeConfig.PipelineSwitch ps = cfg.runtime().pipelineSwitch();
         if (ps != null)
-            return new PipelineSchedule(base, options(cfg, ps.pipeline()).withWorkerLayout(workers), ps.switchEpoch(),
+            return new PipelineSchedule(base, DataSources.trainPipeline(cfg, ps.pipeline()).withWorkerLayout(workers), ps.switchEpoch(),
                     e -> "PipelineSwitchHook: Switch pipeline now! From epoch " + e + " the train dataset runs switch_pipeline "
                             + ps.pipeline().steps());
         RuntimeConfig.ModeSwitch sw = cfg.runtime().modeSwitch();
@@ -52,13 +51,6 @@ final class PipelineSchedule {
         return new PipelineSchedule(base, DataSources.trainPipeline(switched).withWorkerLayout(workers),
                 sw.firstEpoch(cfg.runtime().maxEpochs()),
                 e -> "YOLOXModeSwitchHook: from epoch " + e + " the MultiImageMixDataset skips " + sw.skipTypeKeys());
-    }
-
-    /** A training pipeline's steps with the config's data preprocessor (as {@link DataSources#trainPipeline}). */
-    private static PipelineOptions options(Config cfg, PipelineConfig pc) {
-        var dp = cfg.model().dataPreprocessor();
-        return new PipelineOptions(pc.scaleLong(), pc.scaleShort(), pc.flipProb(), dp.meanArray(), dp.stdArray(),
-                dp.padSizeDivisor()).withMultiScale(pc.multiScale()).withTransforms(pc.transforms());
     }
 
     /** The pipeline of 0-based {@code epoch}. */

@@ -635,7 +635,7 @@ public final class Trainer {
      */
     static void averageNormStatistics(AutoAssignDetector model, Communicator comm) {
         List<Tensor> stats = new ArrayList<>();
-        model.stateDict().forEach((k, t) -> { if (k.endsWith(".running_mean") || k.endsWith(".running_var")) stats.add(t); });
+        model.stateDict().forEach((k, t) -> { if (autoassign.nn.BatchNorm2d.isRunningStatistic(k)) stats.add(t); });
         int n = 0;
         for (Tensor t : stats) n += t.numel();
         double[] all = new double[n];

@@ -31,7 +31,7 @@ final class WeightAverage {
         model.namedParameters().forEach((name, t) -> { if (t.requiresGrad()) params.put(name, t); });
         if (cfg.updateBuffers())
             model.stateDict().forEach((name, t) -> {
-                if (name.endsWith(".running_mean") || name.endsWith(".running_var")) {
+                if (autoassign.nn.BatchNorm2d.isRunningStatistic(name)) {
                     params.put(name, t);
                     buffers.add(name);
                 }
