@@ -42,7 +42,7 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "CFG", description = "the config whose test set the results are of")
     String config;
 
-    @Option(names = "--results", required = true, paramLabel = "DETS.json", description = "COCO results (eval --save-results)")
+    @Option(names = "--results", required = true, paramLabel = "DETS.json", description = "COCO results (eval --save-results), or MMDetection's test.py --out pickle (eval --out)")
     Path results;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "pictures go to DIR/good and DIR/bad")
@@ -77,7 +77,7 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
             Config cfg = ConfigLoader.loadNamed(config, overrides.values());
             CocoDataset dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
             CocoGroundTruth gt = CocoGroundTruth.read(dataset.annotationFile());
-            CocoDetections dets = CocoDetections.read(results, gt);
+            CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids()); // a .pkl's labels index the classes
             Map<Long, List<CocoDetections.Detection>> byImage = dets.byImage();
             List<double[]> ranked = imageMaps(dataset, gt, dets.file(), byImage); // [dataset index, mAP]
             ranked.sort(Comparator.comparingDouble(r -> r[1])); // stable: equal mAPs keep dataset order, as sorted()

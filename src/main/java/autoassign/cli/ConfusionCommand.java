@@ -38,7 +38,8 @@ public final class ConfusionCommand implements Callable<Integer> {
     Path ann;
 
     @Option(names = "--results", required = true, paramLabel = "DETS.json",
-            description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...]")
+            description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...], or MMDetection's "
+                    + "test.py --out pickle (labels index the ground truth's categories in id order)")
     Path results;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",

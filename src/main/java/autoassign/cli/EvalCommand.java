@@ -20,6 +20,7 @@ import autoassign.eval.CocoEvaluator;
 import autoassign.eval.CocoFormatException;
 import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.DatasetEvaluation;
+import autoassign.eval.DetResultsPickle;
 import autoassign.eval.Inference;
 import autoassign.eval.VocMap;
 import autoassign.io.CheckpointException;
@@ -29,6 +30,7 @@ import autoassign.tensor.Device;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -63,6 +65,7 @@ import picocli.CommandLine.Spec;
             "  eval --config CFG --checkpoint CKPT [--data DIR] [--json OUT.json]",
             "  eval --config CFG --checkpoint CKPT --format-only --save-results DETS.json",
             "  eval --config CFG --checkpoint CKPT --show-dir DIR [--show-score-thr 0.3]   (one picture per image: GT | predictions)",
+            "  eval --config CFG --checkpoint CKPT --out results.pkl   (MMDetection's test.py --out file)",
             "Bad input gives a one-line error and exit code 1."})
 public final class EvalCommand implements Callable<Integer> {
 
@@ -71,8 +74,15 @@ public final class EvalCommand implements Callable<Integer> {
     Path ann;
 
     @Option(names = "--results", paramLabel = "DETS.json",
-            description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...]")
+            description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...], or MMDetection's "
+                    + "test.py --out pickle (labels index the ground truth's categories in id order)")
     Path results;
+
+    @Option(names = "--out", paramLabel = "RESULTS.pkl",
+            description = "with --config: also write the detections as MMDetection's tools/test.py --out does (a pickle, "
+                    + "per image its meta and pred_instances), for MMDetection's eval_metric.py / confusion_matrix.py / "
+                    + "analyze_results.py and this engine's --results")
+    Path dumpFile;
 
     @Option(names = "--config", paramLabel = "CFG",
             description = "model config (YAML): run the model on its test set (test_dataloader, else val_dataloader)")
@@ -175,6 +185,10 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (tta && !modelMode) {
             return CliErrors.print(err, "--tta needs a model run (--config and --checkpoint)");
+        }
+        String dumpProblem = checkDumpOption(modelMode);
+        if (dumpProblem != null) {
+            return CliErrors.print(err, dumpProblem);
         }
         String metricProblem = checkMetricOptions();
         if (metricProblem != null) {
@@ -320,6 +334,27 @@ public final class EvalCommand implements Callable<Integer> {
         return null;
     }
 
+    /** Checks --out (before any work); the problem, or null. */
+    private String checkDumpOption(boolean modelMode) {
+        if (dumpFile == null) {
+            return null;
+        }
+        if (!modelMode) {
+            return "--out needs a model run (--config and --checkpoint)";
+        }
+        String name = dumpFile.getFileName().toString();
+        if (!name.endsWith(".pkl") && !name.endsWith(".pickle")) {
+            return "--out " + dumpFile + ": the dump file must be a .pkl or .pickle file (as MMDetection's test.py)";
+        }
+        if (gpus != null || cpuWorkers != null) {
+            return "--out is written by a single-worker run: leave out --gpus / --cpu-workers";
+        }
+        if (Files.isDirectory(dumpFile)) {
+            return "--out " + dumpFile + ": is a folder";
+        }
+        return null;
+    }
+
     /** The pictures' sink for a dataset, or null without --show-dir. */
     private DatasetEvaluation.ImageSink pictures(CocoDataset dataset) {
         if (showDir == null) {
@@ -422,10 +457,39 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         AutoAssignDetector model = model(cfg);
-        try (ProgressBar bar = progressBar(dataset.size())) {
-            return DatasetEvaluation.detect(model, dataset, pipeline, loader(cfg), post, (done, total) -> bar.stepTo(done),
-                    pictures(dataset), tta ? cfg.tta().testTimeAug() : null);
+        List<DetResultsPickle.Entry> dumped = new ArrayList<>();
+        DatasetEvaluation.ImageSink pictures = pictures(dataset), sink = pictures;
+        if (dumpFile != null) {
+            int divisor = cfg.model().dataPreprocessor().padSizeDivisor();
+            DatasetEvaluation.ImageSink dump = (meta, dets) -> dumped.add(new DetResultsPickle.Entry(meta,
+                    dataset.imagePath(dataset.get(meta.datasetIndex())).toString(),
+                    new int[] {padded(meta.imgH(), divisor), padded(meta.imgW(), divisor)}, dets));
+            sink = pictures == null ? dump : (meta, dets) -> {
+                pictures.accept(meta, dets);
+                dump.accept(meta, dets);
+            };
         }
+        CocoResults results;
+        try (ProgressBar bar = progressBar(dataset.size())) {
+            results = DatasetEvaluation.detect(model, dataset, pipeline, loader(cfg), post, (done, total) -> bar.stepTo(done),
+                    sink, tta ? cfg.tta().testTimeAug() : null);
+        }
+        if (dumpFile != null) {
+            try {
+                DetResultsPickle.write(dumpFile, dumped);
+            } catch (IOException e) {
+                throw new CliErrors.UserError(dumpFile + ": cannot write: " + e.getMessage(), e);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%d images' results -> %s (MMDetection's test.py --out format)%n", dumped.size(), dumpFile);
+            out.flush();
+        }
+        return results;
+    }
+
+    /** {@code size} rounded up to a multiple of {@code divisor} (the data preprocessor's per-image pad_shape). */
+    private static int padded(int size, int divisor) {
+        return divisor <= 1 ? size : (size + divisor - 1) / divisor * divisor;
     }
 
     /** {@code format_only}: the detections of the model on the test set, written; no ground truth needed. */

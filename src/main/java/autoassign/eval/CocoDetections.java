@@ -11,7 +11,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * A COCO bbox results list ({@code [{image_id, category_id, bbox: [x, y, w, h], score}, ...]}), in file order.
+ * A COCO bbox results list ({@code [{image_id, category_id, bbox: [x, y, w, h], score}, ...]}), in file order
+ * (read from a results json, or from MMDetection's {@code test.py --out} pickle: {@link DetResultsPickle}).
  * As pycocotools' {@code loadRes}: detection ids are 1..D in file order, area = w*h, iscrowd = 0.
  */
 public record CocoDetections(Path file, List<Detection> detections) {
@@ -38,12 +39,17 @@ public record CocoDetections(Path file, List<Detection> detections) {
 
     /** In-memory results (no file), validated against {@code gt}. */
     public static CocoDetections of(List<Detection> dets, CocoGroundTruth gt) {
+        return of(null, dets, gt);
+    }
+
+    /** Results read from {@code file} in another format than JSON, validated against {@code gt}. */
+    static CocoDetections of(Path file, List<Detection> dets, CocoGroundTruth gt) {
         for (int i = 0; i < dets.size(); i++) {
             Detection d = dets.get(i);
-            validate(null, gt, "results[" + i + "]", d.imageId(), d.categoryId(), new double[] {d.x(), d.y(),
+            validate(file, gt, "detection " + i, d.imageId(), d.categoryId(), new double[] {d.x(), d.y(),
                 d.w(), d.h()}, d.score());
         }
-        return new CocoDetections(null, List.copyOf(dets));
+        return new CocoDetections(file, List.copyOf(dets));
     }
 
     /**
@@ -52,6 +58,15 @@ public record CocoDetections(Path file, List<Detection> detections) {
      * scores finite, widths and heights non-negative.
      */
     public static CocoDetections read(Path file, CocoGroundTruth gt) {
+        return read(file, gt, gt.categoryIds());
+    }
+
+    /**
+     * As {@link #read(Path, CocoGroundTruth)}; a pickle is read as MMDetection's {@code test.py --out} file
+     * ({@link DetResultsPickle}), whose class index k is category {@code labelCategories[k]}.
+     */
+    public static CocoDetections read(Path file, CocoGroundTruth gt, long[] labelCategories) {
+        if (DetResultsPickle.isPickle(file)) return DetResultsPickle.read(file, gt, labelCategories);
         try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {
             return parse(p, file, gt);
         } catch (JsonProcessingException e) {

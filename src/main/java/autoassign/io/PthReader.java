@@ -140,14 +140,13 @@ public final class PthReader {
     }
 
     private static final class ZipStorages extends TorchHooks {
-        final Path file;
         final ZipFile zip;
         final String prefix;
         final boolean bigEndian;
         final Map<String, Storage> cache = new HashMap<>();
 
         ZipStorages(Path file, ZipFile zip, String prefix, boolean bigEndian) {
-            this.file = file;
+            super(file);
             this.zip = zip;
             this.prefix = prefix;
             this.bigEndian = bigEndian;
@@ -184,17 +183,53 @@ public final class PthReader {
     // ---------------------------------------------------------------------------------- legacy
 
     private static PthFile readLegacy(Path file) throws CheckpointException {
-        long size;
-        byte[] buf;
+        return parseLegacy(file, readSmallFile(file, "legacy-format file too large; re-save it in the zip format"));
+    }
+
+    private static byte[] readSmallFile(Path file, String tooLarge) throws CheckpointException {
         try {
-            size = Files.size(file);
-            if (size > Integer.MAX_VALUE - 16)
-                throw new CheckpointException(file, "legacy-format file too large (" + size + " bytes); re-save it in the zip format");
-            buf = Files.readAllBytes(file);
+            long size = Files.size(file);
+            if (size > Integer.MAX_VALUE - 16) throw new CheckpointException(file, tooLarge + " (" + size + " bytes)");
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException(file, "file not found");
         } catch (IOException e) {
             if (e instanceof CheckpointException ce) throw ce;
             throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads a plain pickle file ({@code pickle.dump}, MMEngine's {@code dump(obj, 'x.pkl')}, MMDetection's
+     * {@code test.py --out}). Tensors in such a file carry their storage inline, as
+     * {@code torch.storage._load_from_bytes(<a legacy torch.save of the storage>)}; they become {@link RawTensor}s.
+     */
+    public static Object readPickle(Path file) throws CheckpointException {
+        byte[] buf = readSmallFile(file, "pickle file too large");
+        if (buf.length == 0) throw new CheckpointException(file, "empty file");
+        if ((buf[0] & 0xff) != 0x80) throw new CheckpointException(file, "not a pickle file (starts with " + hex(buf, Math.min(buf.length, 4)) + ")");
+        try {
+            return new Unpickler(buf, new PickleTensors(file)).load();
+        } catch (UncheckedCheckpoint e) {
+            throw e.getCause();
+        } catch (PickleException e) {
+            throw new CheckpointException(file, e.getMessage(), e);
+        } catch (OutOfMemoryError e) {
+            throw new CheckpointException(file, "too large to load into memory", e);
+        }
+    }
+
+    /** The hooks of a plain pickle: no persistent ids; storages come inline ({@link TorchHooks#inlineStorage}). */
+    private static final class PickleTensors extends TorchHooks {
+        PickleTensors(Path file) { super(file); }
+
+        @Override public Object persistentLoad(Object pid) {
+            throw new PickleException("unexpected persistent id " + describe(pid) + " in a plain pickle");
+        }
+    }
+
+    /** A legacy {@code torch.save} stream held in memory ({@code buf}); {@code file} names it in messages. */
+    private static PthFile parseLegacy(Path file, byte[] buf) throws CheckpointException {
         Unpickler header = new Unpickler(buf, null);
         Object magic;
         try {
@@ -212,7 +247,7 @@ public final class PthReader {
         int objectStart = header.position();
 
         // pass 1: find where the object ends and which storages it uses
-        LegacyStorages scan = new LegacyStorages(null);
+        LegacyStorages scan = new LegacyStorages(file, null);
         Unpickler u = new Unpickler(buf, objectStart, buf.length, scan);
         u.load();
         Object keysObj = u.load();
@@ -240,7 +275,7 @@ public final class PthReader {
             storages.put(key, new Storage(key, dtype, bytes, 0, numel));
         }
         // pass 2: build the object with the storages in hand
-        LegacyStorages real = new LegacyStorages(storages);
+        LegacyStorages real = new LegacyStorages(file, storages);
         Object root = new Unpickler(buf, objectStart, buf.length, real).load();
         return new PthFile(file, "legacy", root, real.pids, keyOrder);
     }
@@ -254,7 +289,10 @@ public final class PthReader {
         final Map<String, Storage> storages; // null in the scanning pass
         final Map<String, DType> declared = new HashMap<>();
 
-        LegacyStorages(Map<String, Storage> storages) { this.storages = storages; }
+        LegacyStorages(Path file, Map<String, Storage> storages) {
+            super(file);
+            this.storages = storages;
+        }
 
         @Override public Object persistentLoad(Object pid) {
             if (!(pid instanceof List<?> t) || t.isEmpty()) throw new PickleException("unsupported persistent id " + describe(pid));
@@ -301,9 +339,17 @@ public final class PthReader {
 
     /** The PyTorch callables that build tensors, shared by both formats. */
     abstract static class TorchHooks implements Unpickler.Hooks {
+        final Path file;
         final List<List<Object>> pids = new ArrayList<>();
 
+        TorchHooks(Path file) { this.file = file; }
+
         @Override public Object call(PyGlobal g, PyTuple a) {
+            if (g.is("torch.storage", "_load_from_bytes")) {
+                need(g, a, 1);
+                if (!(a.get(0) instanceof byte[] b)) throw new PickleException("malformed " + g + " call: its argument is not bytes");
+                return inlineStorage(b);
+            }
             if (g.module().equals("torch._utils")) {
                 switch (g.name()) {
                     case "_rebuild_tensor": // (storage, storage_offset, size, stride)
@@ -331,6 +377,21 @@ public final class PthReader {
             }
             if (g.is("torch.nn.parameter", "Parameter") && !a.isEmpty() && a.get(0) instanceof RawTensor t) return t;
             return Unpickler.NOT_HANDLED;
+        }
+
+        /**
+         * The storage that {@code torch.storage._load_from_bytes(b)} rebuilds: {@code b} is a legacy
+         * {@code torch.save} stream of that storage alone (how a pickled tensor carries its data).
+         */
+        Storage inlineStorage(byte[] b) {
+            PthFile inner;
+            try {
+                inner = parseLegacy(file, b);
+            } catch (CheckpointException e) {
+                throw new PickleException("inline tensor storage: " + e.problem(), e);
+            }
+            if (!(inner.root() instanceof Storage s)) throw new PickleException("inline tensor storage holds a " + Unpickler.typeName(inner.root()) + ", not a storage");
+            return s;
         }
 
         Object rebuild(Storage s, long offset, List<?> sizeL, List<?> strideL, DType as) {

@@ -36,6 +36,7 @@ public final class PthWriter {
     private static final int ALIGN = 64;
     private static final short PAD_ID = 0x4246; // "FB" (little-endian), the padding field PyTorch's writer uses
     private static final PyGlobal REBUILD = new PyGlobal("torch._utils", "_rebuild_tensor_v2");
+    private static final PyGlobal LOAD_FROM_BYTES = new PyGlobal("torch.storage", "_load_from_bytes");
 
     private PthWriter() {}
 
@@ -58,6 +59,45 @@ public final class PthWriter {
         });
     }
 
+    /**
+     * Writes {@code root} as a plain pickle (protocol 2, as MMEngine's {@code dump(obj, 'x.pkl')}), loadable by
+     * {@code pickle.load} with PyTorch installed: each {@link RawTensor} is pickled as PyTorch pickles a CPU tensor,
+     * {@code _rebuild_tensor_v2(torch.storage._load_from_bytes(<legacy torch.save of its storage>), 0, size, stride,
+     * False, OrderedDict())}. Written to a temporary file and renamed.
+     */
+    public static void writePickle(Path file, Object root) throws IOException {
+        byte[] pickle = Pickler.dumps(root, v -> v instanceof RawTensor t
+                ? rebuild(t, new Pickler.Call(LOAD_FROM_BYTES, PyTuple.of((Object) legacyStorage(t)))) : null);
+        AtomicFiles.write(file, out -> out.write(pickle));
+    }
+
+    /**
+     * {@code torch.save(storage, f, _use_new_zipfile_serialization=False)} of the tensor's data: the magic number,
+     * protocol 1001 and sys info pickles, the storage as persistent id {@code ('storage', torch.<Type>Storage, '0',
+     * 'cpu', numel, None)}, the key list {@code ['0']}, then the element count (int64) and the raw little-endian bytes.
+     */
+    static byte[] legacyStorage(RawTensor t) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(Pickler.dumps(PthReader.LEGACY_MAGIC, null));
+        b.writeBytes(Pickler.dumps(PthReader.LEGACY_PROTOCOL, null));
+        Map<String, Object> typeSizes = new LinkedHashMap<>();
+        typeSizes.put("short", 2L);
+        typeSizes.put("int", 4L);
+        typeSizes.put("long", 4L);
+        Map<String, Object> sysInfo = new LinkedHashMap<>();
+        sysInfo.put("protocol_version", PthReader.LEGACY_PROTOCOL);
+        sysInfo.put("little_endian", true);
+        sysInfo.put("type_sizes", typeSizes);
+        b.writeBytes(Pickler.dumps(sysInfo, null));
+        b.writeBytes(Pickler.dumps(new Pickler.PersistentId(PyTuple.of("storage", new PyGlobal("torch", t.dtype().storageName()),
+                "0", "cpu", t.numel(), null)), null));
+        b.writeBytes(Pickler.dumps(List.of("0"), null));
+        long n = t.numel();
+        for (int i = 0; i < 8; i++) b.write((int) (n >>> (8 * i)));
+        b.writeBytes(t.data());
+        return b.toByteArray();
+    }
+
     /** A state dict as PyTorch's {@code Module.state_dict()} returns it (an OrderedDict), for {@link #write}. */
     public static PyOrderedDict stateDict(Map<String, RawTensor> tensors) {
         return new PyOrderedDict(new LinkedHashMap<>(tensors));
@@ -68,6 +108,11 @@ public final class PthWriter {
      * storage is the persistent id {@code ('storage', torch.<Type>Storage, key, 'cpu', numel)}.
      */
     private static Pickler.Call rebuild(RawTensor t, String key) {
+        return rebuild(t, new Pickler.PersistentId(PyTuple.of("storage", new PyGlobal("torch", t.dtype().storageName()), key, "cpu", t.numel())));
+    }
+
+    /** {@code _rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())} of a contiguous tensor. */
+    private static Pickler.Call rebuild(RawTensor t, Object storage) {
         long[] shape = t.shape();
         Object[] size = new Object[shape.length], stride = new Object[shape.length];
         long s = 1;
@@ -76,7 +121,6 @@ public final class PthWriter {
             stride[d] = s;
             s *= Math.max(1, shape[d]);
         }
-        Object storage = new Pickler.PersistentId(PyTuple.of("storage", new PyGlobal("torch", t.dtype().storageName()), key, "cpu", t.numel()));
         return new Pickler.Call(REBUILD, PyTuple.of(storage, 0L, PyTuple.of(size), PyTuple.of(stride), false, new PyOrderedDict(Map.of())));
     }
 

@@ -69,8 +69,10 @@ public class EvalModelCliTest {
         cl.setOut(new PrintWriter(so, true));
         cl.setErr(new PrintWriter(se, true));
         int code = cl.execute("--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
-                "--device", "cpu", "--json", json.toString(), "--save-results", dets.toString(), "--mmdet");
+                "--device", "cpu", "--json", json.toString(), "--save-results", dets.toString(), "--mmdet",
+                "--out", tmp.resolve("out/results.pkl").toString());
         assertEquals(0, code, se.toString());
+        assertTrue(so.toString().contains("3 images' results -> " + tmp.resolve("out/results.pkl")), so.toString());
         assertEquals(12, so.toString().lines().filter(l -> l.startsWith(" Average")).count(), so.toString());
         assertEquals(12, new ObjectMapper().readTree(json.toFile()).get("stats").size());
         CocoGroundTruth gt = CocoGroundTruth.read(data.resolve("annotations/instances_val.json"));
@@ -83,7 +85,19 @@ public class EvalModelCliTest {
         cl2.setOut(new PrintWriter(so2, true));
         assertEquals(0, cl2.execute("--ann", data.resolve("annotations/instances_val.json").toString(), "--results",
                 dets.toString(), "--mmdet"));
-        assertEquals(so.toString(), so2.toString());
+        String table = so.toString().lines().filter(l -> !l.contains("results.pkl")).map(l -> l + "\n")
+                .collect(java.util.stream.Collectors.joining());
+        assertEquals(table, so2.toString());
+        // so does MMDetection's test.py --out pickle that --out wrote (labels -> the categories in id order)
+        CliRun fromPickle = CliRun.run(new EvalCommand(), "--ann", data.resolve("annotations/instances_val.json").toString(),
+                "--results", tmp.resolve("out/results.pkl").toString(), "--mmdet");
+        assertEquals(0, fromPickle.code(), fromPickle.err());
+        assertEquals(table, fromPickle.out());
+        assertEquals(saved.detections(), CocoDetections.read(tmp.resolve("out/results.pkl"), gt).detections());
+        CliRun notPkl = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
+                data.toString(), "--out", tmp.resolve("out/results.json").toString());
+        assertEquals(1, notPkl.code());
+        assertTrue(notPkl.err().contains("the dump file must be a .pkl or .pickle file"), notPkl.err());
 
         // dist_test: the test set sharded over 2 workers (3 images: the last one repeated to fill the shards) gives
         // the same detections as one worker at batch size 1 (with larger batches the padding of a batch differs)
@@ -121,6 +135,10 @@ public class EvalModelCliTest {
                 ckpt.toString(), "--data", data.toString(), "--cpu-workers", "2", "--show-dir", tmp.resolve("pics").toString());
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("--show-dir draws in a single-worker run"), bad.err());
+        CliRun badOut = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint",
+                ckpt.toString(), "--data", data.toString(), "--cpu-workers", "2", "--out", tmp.resolve("r.pkl").toString());
+        assertEquals(1, badOut.code());
+        assertTrue(badOut.err().contains("--out is written by a single-worker run"), badOut.err());
     }
 
     @Test

@@ -36,7 +36,7 @@ public final class ClassPolicy {
             "torch._tensor._rebuild_from_type_v2", "torch._tensor._rebuild_from_type",
             "torch.Size", "torch.device", "torch.Tensor", "torch.nn.parameter.Parameter",
             "torch.storage.UntypedStorage", "torch.storage.TypedStorage", "torch.storage._TypedStorage",
-            "torch.storage._LegacyStorage");
+            "torch.storage._LegacyStorage", "torch.storage._load_from_bytes");
 
     /** NumPy references kept as generic objects (arrays, dtypes and scalars found in training metadata). */
     private static final Set<String> NUMPY_ALLOWED = Set.of(

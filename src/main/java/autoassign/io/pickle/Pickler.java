@@ -12,7 +12,8 @@ import java.util.Map;
  * {@link Unpickler}'s:
  * <ul>
  *   <li>{@code null} → None, {@link Boolean} → bool, {@link Integer} / {@link Long} / {@link BigInteger} → int,
- *       {@link Float} / {@link Double} → float, {@link String} → str</li>
+ *       {@link Float} / {@link Double} → float, {@link String} → str, {@code byte[]} → bytes (as protocol 2 writes
+ *       them: {@code _codecs.encode(<latin-1 str>, 'latin1')})</li>
  *   <li>{@link PyTuple} → tuple, any other {@link List} → list, {@link PyOrderedDict} →
  *       {@code collections.OrderedDict}, any other {@link Map} → dict (in iteration order)</li>
  *   <li>{@link PyGlobal} → a class or function reference, {@link Call} → {@code callable(*args)} ({@code REDUCE}),
@@ -36,6 +37,8 @@ public final class Pickler {
     public record PersistentId(Object pid) {}
 
     private static final PyGlobal ORDERED_DICT = new PyGlobal("collections", "OrderedDict");
+    private static final PyGlobal CODECS_ENCODE = new PyGlobal("_codecs", "encode");
+    private static final PyGlobal BYTES = new PyGlobal("__builtin__", "bytes");
     private static final int MAX_DEPTH = 200;
     private static final int BATCH = 1000; // SETITEMS / APPENDS batch size, as Python's pickler uses
 
@@ -74,7 +77,10 @@ public final class Pickler {
             long bits = Double.doubleToLongBits(((Number) v).doubleValue());
             for (int s = 56; s >= 0; s -= 8) out.write((int) (bits >>> s));
         } else if (v instanceof String s) string(s);
-        else if (v instanceof PyTuple t) tuple(t.toArray());
+        else if (v instanceof byte[] b) {
+            if (b.length == 0) value(new Call(BYTES, PyTuple.EMPTY));
+            else value(new Call(CODECS_ENCODE, PyTuple.of(new String(b, StandardCharsets.ISO_8859_1), "latin1")));
+        } else if (v instanceof PyTuple t) tuple(t.toArray());
         else if (v instanceof PyOrderedDict d) {
             value(new Call(ORDERED_DICT, PyTuple.EMPTY));
             setItems(d.items());

@@ -356,7 +356,7 @@ public final class Unpickler {
         throw new PickleException("unsupported text encoding '" + encoding + "' in pickle");
     }
 
-    static String typeName(Object o) {
+    public static String typeName(Object o) {
         if (o == null) return "None";
         if (o instanceof PyObject p) return p.className() + " object";
         if (o instanceof PyTuple) return "tuple";
