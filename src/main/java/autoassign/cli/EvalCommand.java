@@ -8,6 +8,8 @@ import autoassign.config.ConfigLoader;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataException;
 import autoassign.data.LoaderOptions;
+import autoassign.data.PipelineOptions;
+import autoassign.postprocess.PostProcessConfig;
 import autoassign.data.DataIssues;
 import autoassign.train.DataSources;
 import autoassign.train.dist.DataParallelEvaluation;
@@ -317,9 +319,6 @@ public final class EvalCommand implements Callable<Integer> {
         if (!modelMode) {
             return "--show-dir needs a model run (--config and --checkpoint)";
         }
-        if (gpus != null || cpuWorkers != null) {
-            return "--show-dir draws in a single-worker run: leave out --gpus / --cpu-workers";
-        }
         if (showScoreThr != null && !(showScoreThr >= 0 && showScoreThr <= 1)) {
             return "--show-score-thr must be in [0, 1], got " + showScoreThr;
         }
@@ -345,9 +344,6 @@ public final class EvalCommand implements Callable<Integer> {
         String name = dumpFile.getFileName().toString();
         if (!name.endsWith(".pkl") && !name.endsWith(".pickle")) {
             return "--out " + dumpFile + ": the dump file must be a .pkl or .pickle file (as MMDetection's test.py)";
-        }
-        if (gpus != null || cpuWorkers != null) {
-            return "--out is written by a single-worker run: leave out --gpus / --cpu-workers";
         }
         if (Files.isDirectory(dumpFile)) {
             return "--out " + dumpFile + ": is a folder";
@@ -429,34 +425,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     /**
      * The model's detections on every image of {@code dataset}: in this thread (pictures for --show-dir drawn as they
-     * come), or sharded over --gpus / --cpu-workers workers.
+     * come), or sharded over --gpus / --cpu-workers workers (pictures drawn once rank 0 has them all); --out written.
      */
     private CocoResults detections(Config cfg, CocoDataset dataset) throws CheckpointException {
         var pipeline = tta ? cfg.tta().pipeline(Detector.testPipeline(cfg)) : Detector.testPipeline(cfg);
         var post = Inference.postProcessConfig(cfg.model().testCfg());
-        if (gpus != null || cpuWorkers != null) {
-            DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);
-            if (cpuWorkers != null && gpus != null) throw new CliErrors.UserError("--cpu-workers and --gpus exclude each other");
-            autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
-            ModelWeights.Checkpoint ckpt = ModelWeights.read(checkpoint); // read once, loaded into each worker's model
-            try {
-                ModelWeights.load(ckpt, new AutoAssignDetector(cfg.model(), 0), true); // a mismatch fails here, in one line
-                return DataParallelEvaluation.detect(d, device, () -> {
-                    AutoAssignDetector m = new AutoAssignDetector(cfg.model(), 0);
-                    try {
-                        ModelWeights.load(ckpt, m, true);
-                    } catch (CheckpointException e) {
-                        throw new CliErrors.UserError(e.getMessage(), e);
-                    }
-                    return m;
-                }, dataset, pipeline, loader(cfg), post, tta ? cfg.tta().testTimeAug() : null, System.err);
-            } catch (CliErrors.UserError | CheckpointException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException("data-parallel evaluation failed: " + CliErrors.message(e), e);
-            }
-        }
-        AutoAssignDetector model = model(cfg);
         List<DetResultsPickle.Entry> dumped = new ArrayList<>();
         DatasetEvaluation.ImageSink pictures = pictures(dataset), sink = pictures;
         if (dumpFile != null) {
@@ -469,11 +442,8 @@ public final class EvalCommand implements Callable<Integer> {
                 dump.accept(meta, dets);
             };
         }
-        CocoResults results;
-        try (ProgressBar bar = progressBar(dataset.size())) {
-            results = DatasetEvaluation.detect(model, dataset, pipeline, loader(cfg), post, (done, total) -> bar.stepTo(done),
-                    sink, tta ? cfg.tta().testTimeAug() : null);
-        }
+        CocoResults results = gpus != null || cpuWorkers != null ? detectSharded(cfg, dataset, pipeline, post, sink)
+                : detectHere(cfg, dataset, pipeline, post, sink);
         if (dumpFile != null) {
             try {
                 DetResultsPickle.write(dumpFile, dumped);
@@ -485,6 +455,41 @@ public final class EvalCommand implements Callable<Integer> {
             out.flush();
         }
         return results;
+    }
+
+    /** The detections of a single-worker run in this thread, with a progress bar. */
+    private CocoResults detectHere(Config cfg, CocoDataset dataset, PipelineOptions pipeline, PostProcessConfig post,
+                                   DatasetEvaluation.ImageSink sink) throws CheckpointException {
+        AutoAssignDetector model = model(cfg);
+        try (ProgressBar bar = progressBar(dataset.size())) {
+            return DatasetEvaluation.detect(model, dataset, pipeline, loader(cfg), post, (done, total) -> bar.stepTo(done),
+                    sink, tta ? cfg.tta().testTimeAug() : null);
+        }
+    }
+
+    /** The detections sharded over --gpus / --cpu-workers workers (dist_test), gathered in dataset order. */
+    private CocoResults detectSharded(Config cfg, CocoDataset dataset, PipelineOptions pipeline, PostProcessConfig post,
+                                      DatasetEvaluation.ImageSink sink) throws CheckpointException {
+        DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);
+        if (cpuWorkers != null && gpus != null) throw new CliErrors.UserError("--cpu-workers and --gpus exclude each other");
+        autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
+        ModelWeights.Checkpoint ckpt = ModelWeights.read(checkpoint); // read once, loaded into each worker's model
+        try {
+            ModelWeights.load(ckpt, new AutoAssignDetector(cfg.model(), 0), true); // a mismatch fails here, in one line
+            return DataParallelEvaluation.detect(d, device, () -> {
+                AutoAssignDetector m = new AutoAssignDetector(cfg.model(), 0);
+                try {
+                    ModelWeights.load(ckpt, m, true);
+                } catch (CheckpointException e) {
+                    throw new CliErrors.UserError(e.getMessage(), e);
+                }
+                return m;
+            }, dataset, pipeline, loader(cfg), post, tta ? cfg.tta().testTimeAug() : null, System.err, sink);
+        } catch (CliErrors.UserError | CheckpointException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("data-parallel evaluation failed: " + CliErrors.message(e), e);
+        }
     }
 
     /** {@code size} rounded up to a multiple of {@code divisor} (the data preprocessor's per-image pad_shape). */

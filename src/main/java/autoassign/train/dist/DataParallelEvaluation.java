@@ -5,6 +5,7 @@ import autoassign.data.CocoDataset;
 import autoassign.data.LoaderOptions;
 import autoassign.data.PipelineOptions;
 import autoassign.eval.CocoResults;
+import autoassign.eval.DatasetEvaluation;
 import autoassign.model.AutoAssignDetector;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.tensor.Device;
@@ -33,6 +34,17 @@ public final class DataParallelEvaluation {
     public static CocoResults detect(DistOptions d, String deviceOption, Supplier<AutoAssignDetector> model,
                                      CocoDataset dataset, PipelineOptions pipeline, LoaderOptions loader,
                                      PostProcessConfig post, autoassign.eval.TestTimeAug tta, PrintStream log) throws Exception {
+        return detect(d, deviceOption, model, dataset, pipeline, loader, post, tta, log, null);
+    }
+
+    /**
+     * As above, then hands every image's detections to {@code sink} (when non-null) in dataset order, once all are
+     * gathered: what the single-worker loop hands it as they come ({@code eval --show-dir}, {@code --out}).
+     */
+    public static CocoResults detect(DistOptions d, String deviceOption, Supplier<AutoAssignDetector> model,
+                                     CocoDataset dataset, PipelineOptions pipeline, LoaderOptions loader,
+                                     PostProcessConfig post, autoassign.eval.TestTimeAug tta, PrintStream log,
+                                     DatasetEvaluation.ImageSink sink) throws Exception {
         if (d.nodes() > 1) throw new autoassign.cli.CliErrors.UserError("eval runs on one machine: --nodes is for train");
         DataParallelTrainer.validate(d, deviceOption);
         int n = d.localWorkers();
@@ -48,12 +60,13 @@ public final class DataParallelEvaluation {
             comms = NcclCommunicator.initAll(devices, d.collectiveTimeout());
             log.println("evaluation: " + n + " GPUs, NCCL " + NcclCommunicator.version());
         }
-        CocoResults[] rank0 = new CocoResults[1];
+        List<List<ShardedEvaluation.ImageDetections>> rank0 = new ArrayList<>(List.of(List.of()));
         WorkerThreads workers = new WorkerThreads(n, "eval-rank-", 0, rank -> {
             AutoAssignDetector m = model.get();
             if (!devices.get(rank).isCpu()) m.to(devices.get(rank));
-            CocoResults res = ShardedEvaluation.gather(comms.get(rank), m, dataset, pipeline, loader, post, tta);
-            if (rank == 0) rank0[0] = res;
+            List<ShardedEvaluation.ImageDetections> res = ShardedEvaluation.gatherImages(comms.get(rank), m, dataset, pipeline,
+                    loader, post, tta);
+            if (rank == 0) rank0.set(0, res);
         }, cause -> {
             for (Communicator c : comms) c.abort(cause); // the other workers stop waiting
         });
@@ -63,6 +76,6 @@ public final class DataParallelEvaluation {
             for (Communicator c : comms) c.close();
         }
         workers.rethrowFirstFailure();
-        return rank0[0];
+        return ShardedEvaluation.results(rank0.get(0), dataset, sink);
     }
 }

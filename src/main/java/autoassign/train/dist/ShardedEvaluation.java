@@ -14,8 +14,12 @@ import autoassign.model.AutoAssignDetector;
 import autoassign.postprocess.Detections;
 import autoassign.postprocess.PostProcessConfig;
 
+import autoassign.data.ImageMeta;
+
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -54,12 +58,42 @@ public final class ShardedEvaluation {
     /** {@link #gather} with test-time augmentation on each shard ({@code tta} null: none). */
     public static CocoResults gather(Communicator comm, AutoAssignDetector model, CocoDataset valSet, PipelineOptions pipeline,
                                      LoaderOptions loader, PostProcessConfig post, TestTimeAug tta) {
-        // this rank's images: [imageId, n, n × (x1, y1, x2, y2, score, label)]..., from the single-worker detection loop
+        List<ImageDetections> images = gatherImages(comm, model, valSet, pipeline, loader, post, tta);
+        return images == null ? null : results(images, valSet, null);
+    }
+
+    /** The gathered images as COCO results (the dataset's category ids), handed to {@code sink} too when non-null. */
+    static CocoResults results(List<ImageDetections> images, CocoDataset valSet, DatasetEvaluation.ImageSink sink) {
+        long[] catIds = valSet.categories().ids();
+        CocoResults results = new CocoResults();
+        for (ImageDetections im : images) {
+            results.add(im.meta().imageId(), im.detections(), catIds);
+            if (sink != null) sink.accept(im.meta(), im.detections());
+        }
+        return results;
+    }
+
+    /** One image's detections (original image coordinates) with the meta information of its test pipeline run. */
+    public record ImageDetections(ImageMeta meta, Detections detections) {}
+
+    /** Values per image before its detections: id, dataset index, ori h/w, img h/w, scale w/h, flipped, pad h/w, n. */
+    private static final int PER_IMAGE = 12;
+
+    /**
+     * Every worker's detections of its shard with each image's meta information, gathered on rank 0 in dataset order
+     * (null on the other ranks). Every rank must call it.
+     */
+    public static List<ImageDetections> gatherImages(Communicator comm, AutoAssignDetector model, CocoDataset valSet,
+                                                     PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
+                                                     TestTimeAug tta) {
+        // this rank's images: [meta (PER_IMAGE values, n last), n × (x1, y1, x2, y2, score, label)]..., from the
+        // single-worker detection loop
         DoubleList local = new DoubleList();
         DatasetEvaluation.detect(model, valSet, pipeline, loader.withShard(comm.rank(), comm.worldSize()), post, null,
                 (meta, d) -> {
-                    local.add(meta.imageId());
-                    local.add(d.size());
+                    for (double v : new double[] {meta.imageId(), meta.datasetIndex(), meta.oriH(), meta.oriW(), meta.imgH(),
+                            meta.imgW(), meta.scaleW(), meta.scaleH(), meta.flipped() ? 1 : 0, meta.padH(), meta.padW(), d.size()})
+                        local.add(v);
                     for (int k = 0; k < d.size(); k++) {
                         local.add(d.x1(k)); local.add(d.y1(k)); local.add(d.x2(k)); local.add(d.y2(k));
                         local.add(d.score(k)); local.add(d.label(k));
@@ -67,12 +101,16 @@ public final class ShardedEvaluation {
                 }, tta);
         double[][] all = comm.allGather(local.toArray());
         if (comm.rank() != 0) return null;
-        Map<Long, Detections> byImage = new HashMap<>();
+        Map<Long, ImageDetections> byImage = new HashMap<>();
         for (double[] part : all) {
             for (int p = 0; p < part.length; ) {
                 long id = (long) part[p];
-                int n = (int) part[p + 1];
-                p += 2;
+                int index = (int) part[p + 1];
+                ImageMeta meta = new ImageMeta(id, valSet.get(index).fileName(), index, (int) part[p + 2], (int) part[p + 3],
+                        (int) part[p + 4], (int) part[p + 5], part[p + 6], part[p + 7], part[p + 8] != 0,
+                        (int) part[p + 9], (int) part[p + 10]);
+                int n = (int) part[p + PER_IMAGE - 1];
+                p += PER_IMAGE;
                 float[] boxes = new float[4 * n], scores = new float[n];
                 int[] labels = new int[n];
                 for (int k = 0; k < n; k++, p += PER_DET) {
@@ -80,17 +118,15 @@ public final class ShardedEvaluation {
                     scores[k] = (float) part[p + 4];
                     labels[k] = (int) part[p + 5];
                 }
-                byImage.putIfAbsent(id, new Detections(boxes, scores, labels)); // a padding repeat comes later
+                byImage.putIfAbsent(id, new ImageDetections(meta, new Detections(boxes, scores, labels))); // a padding repeat comes later
             }
         }
-        long[] catIds = valSet.categories().ids();
-        CocoResults results = new CocoResults();
+        List<ImageDetections> out = new ArrayList<>();
         for (int i = 0; i < valSet.size(); i++) {
-            long id = valSet.get(i).id();
-            Detections d = byImage.get(id);
-            if (d != null) results.add(id, d, catIds);
+            ImageDetections d = byImage.get(valSet.get(i).id());
+            if (d != null) out.add(d);
         }
-        return results;
+        return out;
     }
 
     /** A growable double array. */
