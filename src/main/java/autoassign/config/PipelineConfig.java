@@ -146,11 +146,15 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     transforms.add(ResizeStep.INSTANCE);
                 }
                 case "Pad", "FilterAnnotations" -> {
-                    if (!train && type.equals("FilterAnnotations"))
-                        throw s.error("type", type + " is supported in training pipelines only: this engine's val / test pipelines"
-                                + " take LoadImageFromFile, LoadAnnotations, Resize, Pad and PackDetInputs");
-                    if (!train && scale == null) throw s.error("type", "Pad belongs after the Resize in a test pipeline");
-                    transforms.add(type.equals("Pad") ? TransformConfig.pad(s) : TransformConfig.filterAnnotations(s));
+                    if (!train && type.equals("FilterAnnotations")) {
+                        // it only edits the packed gt_instances, which CocoMetric / VOCMetric do not read (they score
+                        // against the annotation file): no effect on evaluation, so its keys are checked and it is skipped.
+                        // (With keep_empty true, MMDetection's test loop stops at an image whose every box it filters out.)
+                        TransformConfig.filterAnnotations(s);
+                    } else {
+                        if (!train && scale == null) throw s.error("type", "Pad belongs after the Resize in a test pipeline");
+                        transforms.add(type.equals("Pad") ? TransformConfig.pad(s) : TransformConfig.filterAnnotations(s));
+                    }
                 }
                 case "Mosaic" -> transforms.add(TransformConfig.mosaic(s));
                 case "CachedMosaic" -> transforms.add(TransformConfig.cachedMosaic(s));

@@ -315,12 +315,17 @@ public class AugmentationConfigTest {
         assertError("3].min_gt_mask_area", "integer", resize + "{type: FilterAnnotations, min_gt_mask_area: 0.5}");
         assertError("3].min_area", "", resize + "{type: FilterAnnotations, min_area: 1}");
         assertError("4].type", "appears twice", resize + "{type: FilterAnnotations}, {type: FilterAnnotations}");
-        // FilterAnnotations not in val / test pipelines; YOLOX's test Pad after the Resize, which the test pipeline then runs
+        // FilterAnnotations in val / test pipelines: checked, then skipped (the metrics read the annotation file);
+        // YOLOX's test Pad after the Resize
         ConfigException e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, " + resize
-                + "{type: FilterAnnotations}]");
-        assertEquals("val_dataloader.dataset.pipeline[2].type", e.key(), e.getMessage());
-        assertTrue(e.getMessage().contains("training pipelines only"), e.getMessage());
+                + "{type: FilterAnnotations, by_box: false}]");
+        assertEquals("val_dataloader.dataset.pipeline[2].by_box", e.key(), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        Config filtered = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of("val_dataloader.dataset.pipeline="
+                + "[{type: LoadImageFromFile}, " + resize + "{type: LoadAnnotations}, {type: FilterAnnotations, min_gt_bbox_wh: [1, 1]}, "
+                + "{type: PackDetInputs}]"));
+        assertEquals(List.of("ResizeStep"), autoassign.api.Detector.testPipeline(filtered, filtered.valDataloader()).transforms()
+                .stream().map(t -> t.getClass().getSimpleName()).toList());
         e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: Pad, pad_to_square: true}, "
                 + resize.substring(0, resize.length() - 2) + "]");
         assertTrue(e.getMessage().contains("Pad belongs after the Resize in a test pipeline"), e.getMessage());
