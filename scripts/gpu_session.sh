@@ -98,7 +98,7 @@ if [[ $only == *6* ]]; then
   step "6a default job on CUDA" 300 autoassign.cli.Main train --device "$dev" --work-dir "$tiny" --data-root "$data"
   cp "$tiny/final.json" "$out/tiny_cuda_final.json" 2>/dev/null; cp "$tiny/curves.png" "$out/tiny_cuda_curves.png" 2>/dev/null
   step "6b eval on CUDA" 120 autoassign.cli.Main eval --config autoassign_tiny_synthetic \
-      --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --device "$dev"
+      --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --device "$dev" --out "$out/tiny_eval.pkl"
   # the same evaluation with the host post-processor (6b post-processes on the GPU): the 12 numbers must agree
   xopts=(-Dautoassign.cuda.fusedPostprocess=false)
   step "6b' eval on CUDA, host post-processing" 120 autoassign.cli.Main eval --config autoassign_tiny_synthetic \
@@ -106,8 +106,14 @@ if [[ $only == *6* ]]; then
   xopts=()
   # dist_test's path (session 6): the test set through DataParallelEvaluation with NCCL, one rank; the numbers must
   # equal 6b's (the tiny config tests at batch 1)
-  [[ $dev == cuda* ]] && step "6b'' eval --gpus 1 (NCCL, sharded path)" 120 autoassign.cli.Main eval \
-      --config autoassign_tiny_synthetic --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --gpus 1
+  # (session 9: --out through the sharded path, gathered over NCCL; the pickle should equal 6b's byte for byte)
+  if [[ $dev == cuda* ]]; then
+    step "6b'' eval --gpus 1 (NCCL, sharded path)" 120 autoassign.cli.Main eval \
+        --config autoassign_tiny_synthetic --checkpoint "$tiny/epoch_12.safetensors" --data-root "$data" --gpus 1 \
+        --out "$out/tiny_eval_gpus1.pkl"
+    cmp -s "$out/tiny_eval.pkl" "$out/tiny_eval_gpus1.pkl" && echo "6b / 6b'' --out pickles: identical" \
+        || echo "6b / 6b'' --out pickles: DIFFER (or missing)"
+  fi
   step "6c detect on CUDA" 120 autoassign.cli.Main detect --config autoassign_tiny_synthetic \
       --checkpoint "$tiny/epoch_12.safetensors" --device "$dev" --out "$out/detect" \
       $(ls "$data"/images/*val* 2>/dev/null | head -2; ls "$data"/images/* 2>/dev/null | tail -1)
