@@ -25,11 +25,11 @@ import picocli.CommandLine.Spec;
  * {@code .pth} / {@code .pt} or a {@code .safetensors} file, without Python.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"List the tensors (name, dtype, shape) and metadata of a .pth or .safetensors file.",
+        description = {"List the tensors (name, dtype, shape) and metadata of a .pth, .safetensors or .pkl file.",
             "A bad file gives a one-line error and exit code 1."})
 public final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "PyTorch checkpoint (.pth, .pt; zip or legacy format) or .safetensors")
+    @Parameters(index = "0", paramLabel = "FILE", description = "PyTorch checkpoint (.pth, .pt; zip or legacy format), .safetensors, or a pickle (.pkl: e.g. MMDetection's test.py --out)")
     Path file;
 
     @Option(names = "--full", description = "print metadata values in full (default: first line, at most 120 characters)")
@@ -56,6 +56,15 @@ public final class InspectCommand implements Callable<Integer> {
                 }
                 metadata = h.metadata();
                 kind = "safetensors";
+            } else if (isPickle(file)) { // pickle.dump / mmengine.dump, e.g. MMDetection's test.py --out results
+                Object root = PthReader.readPickle(file);
+                for (var e : autoassign.io.TensorTree.tensors(root).entrySet()) {
+                    rows.add(new String[] {e.getKey(), e.getValue().dtype().torchName(), Arrays.toString(e.getValue().shape())});
+                    elements += e.getValue().numel();
+                    bytes += e.getValue().data().length;
+                }
+                metadata = autoassign.io.TensorTree.metadata(root);
+                kind = "pickle";
             } else {
                 PthFile pth = PthReader.read(file);
                 for (var e : pth.tensors().entrySet()) {
@@ -84,6 +93,12 @@ public final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** A plain pickle by name ({@code .pkl} / {@code .pickle}); torch.save files are .pth / .pt. */
+    private static boolean isPickle(java.nio.file.Path f) {
+        String n = f.getFileName().toString();
+        return n.endsWith(".pkl") || n.endsWith(".pickle");
     }
 
     private static long numel(long[] shape) {

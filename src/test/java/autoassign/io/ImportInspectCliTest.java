@@ -97,5 +97,17 @@ class ImportInspectCliTest {
         r = run(new InspectCommand(), badSt.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("error: " + badSt + ": truncated"), r.err());
+
+        // a plain pickle: MMDetection's test.py --out results (made with torch, goldens/mmdet_results)
+        Path pkl = autoassign.GoldenFiles.folder("mmdet_results").resolve("dump_protocol2.pkl");
+        r = run(new InspectCommand(), pkl.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("pickle, 9 tensors, 30 elements"), r.out());
+        assertTrue(r.out().matches("(?s).*\n  0\\.pred_instances\\.labels +int64 +\\[4\\]\n.*"), r.out());
+        assertTrue(r.out().contains("2.img_path = data/images/c.jpg"), r.out());
+        Path badPkl = Files.write(tmp.resolve("bad.pkl"), new byte[] {'[', ']'});
+        r = run(new InspectCommand(), badPkl.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: " + badPkl + ": not a pickle file"), r.err());
     }
 }
