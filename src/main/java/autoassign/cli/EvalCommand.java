@@ -68,6 +68,7 @@ import picocli.CommandLine.Spec;
             "  eval --config CFG --checkpoint CKPT --format-only --save-results DETS.json",
             "  eval --config CFG --checkpoint CKPT --show-dir DIR [--show-score-thr 0.3]   (one picture per image: GT | predictions)",
             "  eval --config CFG --checkpoint CKPT --out results.pkl   (MMDetection's test.py --out file)",
+            "  eval --config CFG --results results.pkl|DETS.json   (MMDetection's eval_metric.py: the config's test set and evaluator)",
             "Bad input gives a one-line error and exit code 1."})
 public final class EvalCommand implements Callable<Integer> {
 
@@ -77,7 +78,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--results", paramLabel = "DETS.json",
             description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...], or MMDetection's "
-                    + "test.py --out pickle (labels index the ground truth's categories in id order)")
+                    + "test.py --out pickle (labels index the ground truth's categories in id order; with --config, its classes)")
     Path results;
 
     @Option(names = "--out", paramLabel = "RESULTS.pkl",
@@ -167,11 +168,13 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean fileMode = ann != null || results != null;
-        boolean modelMode = config != null || checkpoint != null;
-        if (fileMode == modelMode) {
+        // --config with --results: MMDetection's eval_metric.py (a results file scored with the config's test set and evaluator)
+        boolean metricMode = config != null && results != null && checkpoint == null && ann == null;
+        boolean fileMode = !metricMode && (ann != null || results != null);
+        boolean modelMode = !metricMode && (config != null || checkpoint != null);
+        if (!metricMode && fileMode == modelMode) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "give either --ann and --results, or --config and --checkpoint");
+                    "give --ann and --results, --config and --checkpoint, or --config and --results");
         }
         if (fileMode && (ann == null || results == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ann and --results go together");
@@ -191,6 +194,10 @@ public final class EvalCommand implements Callable<Integer> {
         String dumpProblem = checkDumpOption(modelMode);
         if (dumpProblem != null) {
             return CliErrors.print(err, dumpProblem);
+        }
+        if (metricMode && (formatOnly || saveResults != null || gpus != null || cpuWorkers != null)) {
+            return CliErrors.print(err, "--format-only, --save-results, --gpus and --cpu-workers need a model run (--checkpoint);"
+                    + " --config with --results scores the results file");
         }
         String metricProblem = checkMetricOptions();
         if (metricProblem != null) {
@@ -220,21 +227,28 @@ public final class EvalCommand implements Callable<Integer> {
                     if (!parsed.hasMatchedOption("--iou-thrs")) iouThrs = te.iouThrs();
                     if (!parsed.hasMatchedOption("--eval-mode")) evalMode = te.elevenPoints() ? "11points" : "area";
                 }
-                Path resultsFile = saveResults != null ? saveResults : te == null ? null : te.resultsFile();
-                if (formatOnly || te != null && te.formatOnly()) {
-                    if (resultsFile == null) {
-                        return CliErrors.print(err, "format-only: nowhere to write the detections (give --save-results"
-                                + " DETS.json or test_evaluator.outfile_prefix)");
+                if (metricMode) {
+                    res = evaluateResultsFile(cfg, params);
+                    if (vocCode != null) {
+                        return vocCode;
                     }
-                    int code = formatOnly(cfg, resultsFile);
-                    return Math.max(code, picturesDone());
-                }
-                res = evaluateModel(cfg, params, resultsFile);
-                if (vocCode != null) {
-                    return Math.max(vocCode, picturesDone());
-                }
-                if (res == null) {
-                    return 1;
+                } else {
+                    Path resultsFile = saveResults != null ? saveResults : te == null ? null : te.resultsFile();
+                    if (formatOnly || te != null && te.formatOnly()) {
+                        if (resultsFile == null) {
+                            return CliErrors.print(err, "format-only: nowhere to write the detections (give --save-results"
+                                    + " DETS.json or test_evaluator.outfile_prefix)");
+                        }
+                        int code = formatOnly(cfg, resultsFile);
+                        return Math.max(code, picturesDone());
+                    }
+                    res = evaluateModel(cfg, params, resultsFile);
+                    if (vocCode != null) {
+                        return Math.max(vocCode, picturesDone());
+                    }
+                    if (res == null) {
+                        return 1;
+                    }
                 }
             }
         } catch (CocoFormatException e) {
@@ -409,18 +423,35 @@ public final class EvalCommand implements Callable<Integer> {
     private CocoEvalResult evaluateModel(Config cfg, CocoEvalParams params, Path resultsFile) throws CheckpointException {
         // the same dataset resolution as training: synthetic (generated on first use), ann_file, or a detected layout
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
-        EvaluatorConfig te = cfg.testEvaluator();
-        CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), te, null, dataset));
+        CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset));
         CocoResults results = detections(cfg, dataset);
         if (resultsFile != null && !write(results, resultsFile)) return null;
         CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset); // the images and categories that ran
+        return score(cfg, scope, results.toDetections(scope), params);
+    }
+
+    /**
+     * {@code --config} with {@code --results} (MMDetection's eval_metric.py): a results file (json, or a test.py --out
+     * pickle whose labels index the config's classes) scored over the config's test set with its evaluator's settings.
+     */
+    private CocoEvalResult evaluateResultsFile(Config cfg, CocoEvalParams params) {
+        CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
+        CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset));
+        CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids());
+        CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset);
+        return score(cfg, scope, CocoDetections.of(dets.detections(), scope), params);
+    }
+
+    /** COCO (the test_evaluator's parameters) or VOC metric of {@code dets}; null after a VOC print ({@link #vocCode}). */
+    private CocoEvalResult score(Config cfg, CocoGroundTruth scope, CocoDetections dets, CocoEvalParams params) {
+        EvaluatorConfig te = cfg.testEvaluator();
         if (voc()) {
-            vocCode = printVoc(scope, results.toDetections(scope));
+            vocCode = printVoc(scope, dets);
             return null;
         }
         // test_evaluator's iou_thrs / proposal_nums / metric_items / use_mp_eval, when it sets any
         CocoEvalParams p = te == null || te.voc() ? params : te.cocoParams(params);
-        return CocoEvaluator.evaluate(scope, results.toDetections(scope), p);
+        return CocoEvaluator.evaluate(scope, dets, p);
     }
 
     /**

@@ -94,6 +94,17 @@ public class EvalModelCliTest {
         assertEquals(0, fromPickle.code(), fromPickle.err());
         assertEquals(table, fromPickle.out());
         assertEquals(saved.detections(), CocoDetections.read(tmp.resolve("out/results.pkl"), gt).detections());
+        // eval_metric.py: --config with --results scores the file over the config's test set (the pickle or the json)
+        for (Path f : new Path[] {tmp.resolve("out/results.pkl"), dets}) {
+            CliRun metric = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--data", data.toString(), "--results",
+                    f.toString(), "--mmdet");
+            assertEquals(0, metric.code(), metric.err());
+            assertEquals(table, metric.out());
+        }
+        CliRun metricSave = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--data", data.toString(), "--results",
+                dets.toString(), "--save-results", tmp.resolve("x.json").toString());
+        assertEquals(1, metricSave.code());
+        assertTrue(metricSave.err().contains("need a model run (--checkpoint)"), metricSave.err());
         CliRun notPkl = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
                 data.toString(), "--out", tmp.resolve("out/results.json").toString());
         assertEquals(1, notPkl.code());
