@@ -20,8 +20,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-/tmp/aa-gpu-out}"
 mkdir -p "$out"
 exec > >(tee "$out/gpu_session.log") 2>&1
-source "$root/scripts/gpu_env.sh" || exit 2
 cd "$root"
+# a package built from other sources would test old code (session 9's review found one built before two kernels)
+want="$(cat "${AA_GPU_JAVA:-$root/.gpu/java}/SOURCE_STAMP" 2>/dev/null || echo none)"; have="$(bash scripts/source_stamp.sh)"
+if [ "$want" != "$have" ] && [ "${AA_ALLOW_STALE:-0}" != 1 ]; then
+  echo "gpu_session.sh: .gpu/java was built from other sources (stamp $want, tree $have): run scripts/package_gpu_check.sh" \
+       "again before the device call (AA_ALLOW_STALE=1 runs it anyway)"
+  exit 3
+fi
+source "$root/scripts/gpu_env.sh" || exit 2
 status=0
 xopts=() # extra JVM options of the next steps (set around a step, then emptied)
 # AA_DEVICE=cpu rehearses the script's Java steps here without a GPU (steps 2, 3, 6, 7: the plumbing, not the GPU)

@@ -56,4 +56,5 @@ jl=jlink; [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/jlink ] && jl=/usr/lib/jvm/
 "$jl" --add-modules java.base,java.desktop,java.management,java.logging,jdk.unsupported,jdk.incubator.vector \
   --strip-debug --no-man-pages --no-header-files --output "$build/jrt" 2>&1 | grep -v "incubator modules" || true
 tar -cf - -C "$build" jrt | xz -9 -T2 > "$out/jrt.tar.xz"
+bash scripts/source_stamp.sh > "$out/SOURCE_STAMP" # gpu_session.sh refuses a package older than the tree
 du -ch "$out"/jrt.tar.xz "$out"/lib/*.jar | tail -1 | sed 's/^/package_gpu_check.sh: .gpu\/java is /'

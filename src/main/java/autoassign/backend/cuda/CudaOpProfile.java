@@ -115,13 +115,17 @@ final class CudaOpProfile<E> {
         E start = begin();
         long h0 = clock.getAsLong(); // after the event record: host time is the op's own
         d[0] = 1;
+        T result;
         try {
-            return op.get();
-        } finally {
-            long h1 = clock.getAsLong();
-            d[0] = 0;
-            if (start != null) end(key, start, h1 - h0);
+            result = op.get();
+        } catch (RuntimeException | Error e) {
+            d[0] = 0; // no closing event: after a sticky CUDA error it would throw and hide the op's own message
+            throw e;
         }
+        long h1 = clock.getAsLong();
+        d[0] = 0;
+        if (start != null) end(key, start, h1 - h0);
+        return result;
     }
 
     void run(String key, Runnable op) {

@@ -179,15 +179,23 @@ public final class NcclCommunicator implements Communicator {
         CudaInterop.makeCurrent(device);
         long bytes = 8L * n;
         if (scratch == null || scratchBytes < bytes) {
-            if (scratch != null) {
-                check(cudart.cudaFree(scratch), "cudaFree");
-                check(cudart.cudaFreeHost(hostScratch), "cudaFreeHost");
+            if (scratch != null) { // forgotten before freeing: a failure below must not leave them to be freed twice
+                Pointer oldDevice = scratch;
+                DoublePointer oldHost = hostScratch;
+                scratch = null;
+                hostScratch = null;
+                scratchBytes = 0;
+                check(cudart.cudaFree(oldDevice), "cudaFree");
+                check(cudart.cudaFreeHost(oldHost), "cudaFreeHost");
             }
-            scratch = new Pointer();
             long cap = Math.max(bytes, 4096);
-            check(cudart.cudaMalloc(scratch, cap), "cudaMalloc(" + cap + ") (NCCL scratch)");
+            Pointer device = new Pointer();
+            check(cudart.cudaMalloc(device, cap), "cudaMalloc(" + cap + ") (NCCL scratch)");
             Pointer pinned = new Pointer();
-            check(cudart.cudaMallocHost(pinned, cap), "cudaMallocHost(" + cap + ") (NCCL scratch)");
+            int rc = cudart.cudaMallocHost(pinned, cap);
+            if (rc != 0) cudart.cudaFree(device);
+            check(rc, "cudaMallocHost(" + cap + ") (NCCL scratch)");
+            scratch = device;
             hostScratch = new DoublePointer(pinned).capacity(cap / 8);
             scratchBytes = cap;
         }

@@ -219,6 +219,6 @@ public final class NcclSelfCheck {
         check(!r.stoppedEarly() && r.epochsDone() == 1 && Double.isFinite(r.lastLoss()) && r.lastEval() != null
                         && Files.isRegularFile(work.resolve("run/epoch_1.safetensors")),
                 String.format(Locale.ROOT, "train --gpus 1 (NCCL), tiny config, 1 epoch: %d iterations, last loss %.4f, mAP %.3f, %.1f s",
-                        r.iterations(), r.lastLoss(), r.lastEval() == null ? Double.NaN : r.lastEval().metrics().values().iterator().next(), s), out, failed);
+                        r.iterations(), r.lastLoss(), r.lastEval() == null || r.lastEval().metrics().isEmpty() ? Double.NaN : r.lastEval().metrics().values().iterator().next(), s), out, failed);
     }
 }

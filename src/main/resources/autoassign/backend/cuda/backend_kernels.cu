@@ -8,6 +8,9 @@
 //
 // Launch contract (see CudaBackend): 1-D kernels use 256 threads and a grid-stride loop, so any grid
 // size works; reductions use 256 threads per block (the shared arrays below assume it).
+//
+// Rounding: nvcc and NVRTC contract a*b + c into one fused multiply-add by default (--fmad=true), which the Java
+// twins never do, so results agree with the CPU to an ulp or so, not bit for bit (the GPU checks allow 1e-3).
 
 #define GRID_STRIDE(i, n) \
   for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (long long)gridDim.x * blockDim.x)
@@ -166,7 +169,7 @@ __global__ void aaj_sgd_step(float* p, const float* g, float* buf, float lr, flo
 
 // torch.optim.Adam / AdamW over every parameter tensor in one launch. One record per tensor (64 bytes, written by
 // CudaBackend.adamSegments), sorted by start and dense: start[k+1] = start[k] + n[k]. Per element the CPU twin's
-// order of float32 operations (CpuBackend.adamStepAll): decoupled decay, L2 into the gradient, lerp for the first
+// order of float32 operations (CpuBackend.adamStepAll; products followed by a sum may be fused, see the top): decoupled decay, L2 into the gradient, lerp for the first
 // moment, the second moment, then p - step * m / (sqrt(v) / bc2 + eps).
 struct AajAdamSeg {
   float* p;
