@@ -1,5 +1,8 @@
 package autoassign.cli;
 
+import autoassign.config.Config;
+import autoassign.config.ConfigException;
+import autoassign.config.ConfigLoader;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataException;
 import autoassign.data.DataIssues;
@@ -7,6 +10,7 @@ import autoassign.eval.CocoDetections;
 import autoassign.eval.CocoFormatException;
 import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.ConfusionMatrix;
+import autoassign.train.DataSources;
 import autoassign.viz.ConfusionMatrixPlot;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,16 +35,28 @@ import picocli.CommandLine.Spec;
         description = {"Confusion matrix of COCO detections against the ground truth, as MMDetection's "
             + "tools/analysis_tools/confusion_matrix.py: rows = ground truth, columns = prediction, background last.",
             "  confusion --ann GT.json --results DETS.json --out DIR [--score-thr 0.3] [--tp-iou-thr 0.5] [--nms-iou-thr none]",
+            "  confusion --config CFG --results results.pkl --out DIR ...   (the config's test set, as the script takes it)",
             "Writes DIR/confusion_matrix.png and DIR/confusion_matrix.json. Bad input gives a one-line error and exit code 1."})
 public final class ConfusionCommand implements Callable<Integer> {
 
-    @Option(names = "--ann", required = true, paramLabel = "GT.json",
+    @Option(names = "--ann", paramLabel = "GT.json",
             description = "COCO ground truth (instances json with images, categories, annotations)")
     Path ann;
 
+    @Option(names = "--config", paramLabel = "CFG",
+            description = "instead of --ann: the config whose test set (test_dataloader, else val) the results are of, "
+                    + "with its classes")
+    String config;
+
+    @Option(names = {"--data", "--data-root"}, paramLabel = "DIR", description = "with --config: data root (replaces the config's data_root)")
+    String dataRoot;
+
+    @Mixin
+    ConfigOverrides overrides = new ConfigOverrides();
+
     @Option(names = "--results", required = true, paramLabel = "DETS.json",
             description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...], or MMDetection's "
-                    + "test.py --out pickle (labels index the ground truth's categories in id order)")
+                    + "test.py --out pickle (labels index the ground truth's categories in id order; with --config, its classes)")
     Path results;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
@@ -65,6 +82,12 @@ public final class ConfusionCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter o = spec.commandLine().getOut();
+        if ((ann == null) == (config == null)) {
+            return CliErrors.print(err, "give the ground truth as --ann GT.json or --config CFG (one of them)");
+        }
+        if (config == null && (dataRoot != null || !overrides.values().isEmpty())) {
+            return CliErrors.print(err, "--data and --cfg-options go with --config");
+        }
         if (!(scoreThr >= 0 && scoreThr <= 1)) {
             return CliErrors.print(err, "--score-thr must be in [0, 1], got " + scoreThr);
         }
@@ -90,15 +113,24 @@ public final class ConfusionCommand implements Callable<Integer> {
         ConfusionMatrix.Settings settings = new ConfusionMatrix.Settings(scoreThr, tpIouThr, nms);
         ConfusionMatrix m;
         try {
-            // the results are read and checked exactly as `eval --ann --results` does ...
-            CocoDetections dets = CocoDetections.read(results, CocoGroundTruth.read(ann));
-            // ... the GT boxes are the dataset's instances, as the script takes them from MMDetection's CocoDataset
-            CocoDataset dataset = CocoDataset.load(ann, ann.toAbsolutePath().getParent(), null,
-                    new DataIssues(ann.toString(), err::println, 5));
+            // the GT boxes are the dataset's instances, as the script takes them from MMDetection's CocoDataset; the
+            // results are read and checked exactly as `eval --ann --results` (or `eval --config --results`) does
+            CocoDataset dataset;
+            CocoDetections dets;
+            if (config != null) {
+                Config cfg = ConfigLoader.loadNamed(config, overrides.values());
+                dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
+                CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(),
+                        cfg.testEvaluator(), dataRoot, dataset));
+                dets = CocoDetections.read(results, gt, dataset.categories().ids());
+            } else {
+                dets = CocoDetections.read(results, CocoGroundTruth.read(ann));
+                dataset = CocoDataset.load(ann, ann.toAbsolutePath().getParent(), null, new DataIssues(ann.toString(), err::println, 5));
+            }
             m = ConfusionMatrix.compute(dataset, dets, settings);
         } catch (CocoFormatException e) {
             return CliErrors.print(err, e.oneLine());
-        } catch (DataException e) {
+        } catch (DataException | ConfigException | CliErrors.UserError e) {
             return CliErrors.print(err, CliErrors.message(e));
         }
         Path png = out.resolve("confusion_matrix.png");

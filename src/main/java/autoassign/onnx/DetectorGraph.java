@@ -69,16 +69,17 @@ public final class DetectorGraph {
     public static OnnxGraph build(AutoAssignDetector model, InputShape shape) { return build(model, shape, null); }
 
     /**
-     * The network with its raw per-level outputs ({@code post} null), or, for one image, followed by the engine's
-     * post-processing with the settings {@code post} ({@link PostProcessGraph}): outputs {@code dets} and {@code labels}.
+     * The network with its raw per-level outputs ({@code post} null), or followed by the engine's post-processing of
+     * every image of the batch with the settings {@code post} ({@link PostProcessGraph}): outputs {@code dets} and
+     * {@code labels}.
      */
     public static OnnxGraph build(AutoAssignDetector model, InputShape shape, autoassign.postprocess.PostProcessConfig post) {
         if (post != null) PostProcessGraph.check(post); // before the network is mapped
         DetectorGraph b = new DetectorGraph(model, shape);
-        Levels levels = b.network(shape, post != null);
+        Levels levels = b.network(shape);
         if (post != null) {
             PostProcessGraph.append(b.g, INPUT, names(levels.cls), names(levels.dist), names(levels.obj),
-                    model.bboxHead.config().stridesArray(), levels.cls.get(0).channels(), post);
+                    model.bboxHead.config().stridesArray(), levels.cls.get(0).channels(), post, shape.dims().get(0));
             return b.g;
         }
         for (int l = 0; l < levels.cls.size(); l++) {
@@ -94,8 +95,8 @@ public final class DetectorGraph {
 
     private static List<String> names(List<Feature> fs) { return fs.stream().map(Feature::name).toList(); }
 
-    private Levels network(InputShape shape, boolean singleImage) {
-        Feature image = new Feature(g.input(INPUT, OnnxGraph.FLOAT, shape.dims(singleImage)), 3,
+    private Levels network(InputShape shape) {
+        Feature image = new Feature(g.input(INPUT, OnnxGraph.FLOAT, shape.dims()), 3,
                 dynamic ? -1 : shape.height(), dynamic ? -1 : shape.width());
         return head(neck(backbone(image)));
     }

@@ -23,11 +23,13 @@ public record InputShape(int height, int width) {
     public boolean isDynamic() { return height == 0; }
 
     /** The ONNX dims of the input: {@code [N, 3, H, W]} or {@code [1, 3, h, w]}. */
-    public List<Object> dims() { return dims(false); }
-
-    /** {@link #dims()}, with the batch fixed to 1 when {@code singleImage} (the post-processed graph: one image). */
-    public List<Object> dims(boolean singleImage) {
-        if (!isDynamic()) return List.of(1L, 3L, (long) height, (long) width);
-        return singleImage ? List.of(1L, 3L, "H", "W") : List.of("N", 3L, "H", "W");
+    public List<Object> dims() {
+        return isDynamic() ? List.of("N", 3L, "H", "W") : List.of(1L, 3L, (long) height, (long) width);
     }
+
+    /**
+     * {@link #dims()}, whether or not the graph ends with the post-processing ({@code postprocessed}): that graph takes
+     * a batch as well (it used to fix the batch to 1). Kept for the {@code export} command's summary line.
+     */
+    public List<Object> dims(boolean postprocessed) { return dims(); }
 }

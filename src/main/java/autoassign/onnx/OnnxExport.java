@@ -21,7 +21,7 @@ public final class OnnxExport {
     /** {@link #write(AutoAssignDetector, InputShape, Path, String)}, with the post-processing {@code post} when not null. */
     public static OnnxGraph write(AutoAssignDetector model, InputShape shape, PostProcessConfig post, Path to, String producerVersion) throws IOException {
         OnnxGraph graph = DetectorGraph.build(model, shape, post);
-        String doc = inputDescription(model.config().dataPreprocessor(), shape, post != null)
+        String doc = inputDescription(model.config().dataPreprocessor(), shape)
                 + (post == null ? RAW_OUTPUTS : postProcessDescription(post));
         AtomicFiles.write(to, out -> OnnxModelWriter.write(graph, producerVersion, doc, out));
         return graph;
@@ -29,16 +29,19 @@ public final class OnnxExport {
 
     /** What {@code dets} / {@code labels} hold, for the model's doc_string. */
     static String postProcessDescription(PostProcessConfig p) {
-        return "Outputs: dets [1,K,5] (x1, y1, x2, y2 in input pixels, clipped to the input's HxW, not rescaled; score), "
-                + "labels [1,K] int64 class indices, K <= " + p.maxPerImg() + " in descending score order: per level sigmoid(cls) > "
-                + p.scoreThr() + ", top " + (p.nmsPre() > 0 ? String.valueOf(p.nmsPre()) : "all") + ", score = prob*sigmoid(objectness), "
+        int k = p.maxPerImg();
+        return "Outputs, per image of the batch (each post-processed on its own): dets [N," + k + ",5] (x1, y1, x2, y2 in input pixels, "
+                + "clipped to the input's HxW, not rescaled; score), labels [N," + k + "] int64 class indices; an image's detections "
+                + "are its first rows in descending score order, the remaining rows are padding: dets 0,0,0,0,0 and label -1 "
+                + "(count the labels >= 0). Per level sigmoid(cls) > " + p.scoreThr() + ", top "
+                + (p.nmsPre() > 0 ? String.valueOf(p.nmsPre()) : "all") + ", score = prob*sigmoid(objectness), "
                 + (p.minBboxSize() >= 0 ? "sides > " + p.minBboxSize() + ", " : "") + "class-aware NMS IoU > " + p.iouThr()
-                + " suppresses, first " + p.maxPerImg() + ".";
+                + " suppresses, first " + k + ".";
     }
 
     /** The preprocessing a caller must apply, stored as the model's doc_string. */
-    static String inputDescription(DataPreprocessorConfig pre, InputShape shape, boolean singleImage) {
-        String dims = !shape.isDynamic() ? "[1,3," + shape.height() + "," + shape.width() + "]" : singleImage ? "[1,3,H,W]" : "[N,3,H,W]";
+    static String inputDescription(DataPreprocessorConfig pre, InputShape shape) {
+        String dims = !shape.isDynamic() ? "[1,3," + shape.height() + "," + shape.width() + "]" : "[N,3,H,W]";
         return "AutoAssign detector exported by autoassign-native. Input 'image': float32 " + dims
                 + ", channels in BGR order (as decoded, bgr_to_rgb=false), (pixel - mean) / std with mean=" + Arrays.toString(pre.meanArray())
                 + " std=" + Arrays.toString(pre.stdArray()) + ", zero-padded at the bottom/right to a multiple of "

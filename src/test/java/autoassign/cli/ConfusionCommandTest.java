@@ -85,6 +85,53 @@ class ConfusionCommandTest {
         assertTrue(r2.out().contains("NMS IoU 0.50"), r2.out());
     }
 
+    @Test
+    void configModeReadsTheTestSetAndATestPyOutPickle() throws Exception {
+        // the same ground truth as the config's val set, the detections as MMDetection's test.py --out pickle
+        Path data = tmp.resolve("data");
+        Files.createDirectories(data.resolve("annotations"));
+        Files.createDirectories(data.resolve("images"));
+        Files.copy(gt, data.resolve("annotations/instances_val.json"));
+        Path cfg = autoassign.api.EvalModelCliTest.cocoStyleConfig(tmp.resolve("cfg.yaml"), "");
+        Path pkl = tmp.resolve("results.pkl");
+        autoassign.eval.CocoGroundTruth truth = autoassign.eval.CocoGroundTruth.read(gt);
+        java.util.List<autoassign.eval.DetResultsPickle.Entry> entries = new java.util.ArrayList<>();
+        for (var e : new java.util.TreeMap<>(autoassign.eval.CocoDetections.read(dets, truth).byImage()).entrySet()) {
+            var d = e.getValue();
+            float[] boxes = new float[4 * d.size()], scores = new float[d.size()];
+            int[] labels = new int[d.size()];
+            for (int i = 0; i < d.size(); i++) {
+                var x = d.get(i);
+                boxes[4 * i] = (float) x.x();
+                boxes[4 * i + 1] = (float) x.y();
+                boxes[4 * i + 2] = (float) (x.x() + x.w());
+                boxes[4 * i + 3] = (float) (x.y() + x.h());
+                scores[i] = (float) x.score();
+                labels[i] = (int) x.categoryId() - 1; // categories 1, 2 -> classes 0, 1
+            }
+            var meta = new autoassign.data.ImageMeta(e.getKey(), e.getKey() + ".jpg", 0, 80, 100, 80, 100, 1, 1, false, 96, 128);
+            entries.add(new autoassign.eval.DetResultsPickle.Entry(meta, e.getKey() + ".jpg", new int[] {96, 128},
+                    new autoassign.postprocess.Detections(boxes, scores, labels)));
+        }
+        autoassign.eval.DetResultsPickle.write(pkl, entries);
+        Path a = tmp.resolve("a"), b = tmp.resolve("b");
+        CliRun byAnn = confusion("--ann", gt.toString(), "--results", dets.toString(), "--out", a.toString());
+        CliRun byConfig = confusion("--config", cfg.toString(), "--data", data.toString(), "--cfg-options",
+                "val_dataloader.dataset.metainfo={classes: [person, bicycle]},model.bbox_head.num_classes=2,train_dataloader.dataset.num_classes=2", "--results", pkl.toString(), "--out", b.toString());
+        assertEquals(0, byAnn.code(), byAnn.err());
+        assertEquals(0, byConfig.code(), byConfig.err() + byConfig.out());
+        assertEquals(new ObjectMapper().readTree(a.resolve("confusion_matrix.json").toFile()),
+                new ObjectMapper().readTree(b.resolve("confusion_matrix.json").toFile()));
+        CliRun noSplit = confusion("--config", cfg.toString(), "--data", tmp.resolve("nothing").toString(), "--results",
+                pkl.toString(), "--out", b.toString());
+        assertEquals(1, noSplit.code());
+        assertTrue(noSplit.err().startsWith("error: ") && noSplit.err().contains("no val split found"), noSplit.err());
+        assertEquals(1, noSplit.err().lines().count(), noSplit.err());
+        CliRun both = confusion("--ann", gt.toString(), "--config", cfg.toString(), "--results", dets.toString(), "--out", a.toString());
+        assertEquals(1, both.code());
+        assertTrue(both.err().contains("--ann GT.json or --config CFG (one of them)"), both.err());
+    }
+
     private static boolean contains(BufferedImage img, int rgb) {
         for (int y = 0; y < img.getHeight(); y++) {
             for (int x = 0; x < img.getWidth(); x++) {

@@ -6,65 +6,119 @@ import autoassign.eval.Inference;
 import autoassign.model.AutoAssignDetector;
 import autoassign.model.HeadOutputs;
 import autoassign.postprocess.Detections;
+import autoassign.postprocess.LevelOutput;
 import autoassign.postprocess.PostProcessConfig;
+import autoassign.postprocess.PostProcessor;
 import autoassign.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The engine's detections for one image at the network input size, the graph's {@code dets} / {@code labels} as
- * {@link Detections}, and their comparison: as sorted lists (tie order is open in both NMS implementations), exactly
- * or within a tolerance.
+ * The engine's detections per image at the network input size, the graph's padded {@code dets} / {@code labels} as
+ * {@link Detections} per image, and their comparison: row for row (bit for bit, in order), as sorted lists, or
+ * within a tolerance.
  */
 final class DetectionsCompare {
     private DetectionsCompare() {}
 
-    /** The engine: forward without tape, then {@link Inference#postprocess} with the image filling the input (scale 1). */
-    static Detections engine(AutoAssignDetector model, Tensor image, PostProcessConfig cfg) {
+    /**
+     * The engine: forward of the batch without tape, then {@link Inference#postprocess} (PostProcessor per image) with
+     * every image filling the input (scale 1).
+     */
+    static List<Detections> engine(AutoAssignDetector model, Tensor images, PostProcessConfig cfg) {
         HeadOutputs out;
         try (var g = Graph.noGrad()) {
-            out = model.forward(image);
+            out = model.forward(images);
         }
-        int h = image.dim(2), w = image.dim(3);
+        int h = images.dim(2), w = images.dim(3);
         ImageMeta meta = new ImageMeta(0, "", 0, h, w, h, w, 1.0, 1.0, false, h, w);
-        return Inference.postprocess(out, List.of(meta), cfg).get(0);
+        return Inference.postprocess(out, Collections.nCopies(images.dim(0), meta), cfg);
     }
 
-    /** {@code dets [1,K,5]}, {@code labels [1,K]} as detections. */
-    static Detections of(float[] dets, int[] detsShape, long[] labels, int[] labelsShape) {
-        if (detsShape.length != 3 || detsShape[0] != 1 || detsShape[2] != 5 || labelsShape.length != 2 || labelsShape[0] != 1
+    /**
+     * The engine's {@link PostProcessor} on each image of the given head outputs ({@code cls_score_l}, ... by name,
+     * batch first), the images filling an input of {@code height}×{@code width}.
+     */
+    static List<Detections> engineOn(Map<String, Tensor> heads, int[] strides, int height, int width, PostProcessConfig cfg) {
+        int batch = heads.get(DetectorGraph.clsScore(0)).dim(0);
+        List<Detections> out = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            List<LevelOutput> levels = new ArrayList<>();
+            for (int l = 0; l < strides.length; l++) {
+                Tensor cls = heads.get(DetectorGraph.clsScore(l));
+                levels.add(new LevelOutput(strides[l], cls.dim(1), cls.dim(2), cls.dim(3), image(cls, b),
+                        image(heads.get(DetectorGraph.bboxPred(l)), b), image(heads.get(DetectorGraph.objectness(l)), b)));
+            }
+            out.add(PostProcessor.process(levels, new autoassign.postprocess.ImageMeta(height, width, 1.0, 1.0), cfg));
+        }
+        return out;
+    }
+
+    private static float[] image(Tensor t, int b) {
+        int per = t.numel() / t.dim(0);
+        return Arrays.copyOfRange(t.toFloatArray(), b * per, (b + 1) * per);
+    }
+
+    /**
+     * {@code dets [N,P,5]}, {@code labels [N,P]} as the detections of each image: its rows with a label ≥ 0, which
+     * must come first; every row after them must be padding, exactly {@code 0,0,0,0,0} (+0.0) with label −1.
+     */
+    static List<Detections> of(float[] dets, int[] detsShape, long[] labels, int[] labelsShape) {
+        if (detsShape.length != 3 || detsShape[2] != 5 || labelsShape.length != 2 || labelsShape[0] != detsShape[0]
                 || labelsShape[1] != detsShape[1])
             throw new AssertionError("dets " + Arrays.toString(detsShape) + ", labels " + Arrays.toString(labelsShape));
-        int k = detsShape[1];
-        float[] boxes = new float[4 * k], scores = new float[k];
-        int[] l = new int[k];
-        for (int i = 0; i < k; i++) {
-            System.arraycopy(dets, 5 * i, boxes, 4 * i, 4);
-            scores[i] = dets[5 * i + 4];
-            l[i] = Math.toIntExact(labels[i]);
+        int n = detsShape[0], p = detsShape[1];
+        List<Detections> out = new ArrayList<>();
+        for (int b = 0; b < n; b++) {
+            int k = 0;
+            while (k < p && labels[b * p + k] >= 0) k++;
+            for (int r = k; r < p; r++) {
+                if (labels[b * p + r] != -1) throw new AssertionError("image " + b + " row " + r + ": label " + labels[b * p + r] + " after the padding began");
+                for (int c = 0; c < 5; c++)
+                    if (Float.floatToRawIntBits(dets[(b * p + r) * 5 + c]) != 0)
+                        throw new AssertionError("image " + b + " padding row " + r + ": dets " + dets[(b * p + r) * 5 + c]);
+            }
+            float[] boxes = new float[4 * k], scores = new float[k];
+            int[] l = new int[k];
+            for (int i = 0; i < k; i++) {
+                System.arraycopy(dets, (b * p + i) * 5, boxes, 4 * i, 4);
+                scores[i] = dets[(b * p + i) * 5 + 4];
+                l[i] = Math.toIntExact(labels[b * p + i]);
+            }
+            out.add(new Detections(boxes, scores, l));
         }
-        return new Detections(boxes, scores, l);
+        return out;
     }
 
-    /** One detection as (score, label, x1, y1, x2, y2). */
+    /** One detection as (score, label, x1, y1, x2, y2); equal as records = bit for bit (Float.compare). */
     record Det(float score, int label, float x1, float y1, float x2, float y2) {
         @Override public String toString() {
             return String.format("%d %.6g [%.4f %.4f %.4f %.4f]", label, score, x1, y1, x2, y2);
         }
     }
 
-    static List<Det> sorted(Detections d) {
+    /** The rows in their order. */
+    static List<Det> rows(Detections d) {
         List<Det> out = new ArrayList<>();
         for (int i = 0; i < d.size(); i++) out.add(new Det(d.score(i), d.label(i), d.x1(i), d.y1(i), d.x2(i), d.y2(i)));
+        return out;
+    }
+
+    static List<List<Det>> rows(List<Detections> ds) { return ds.stream().map(DetectionsCompare::rows).toList(); }
+
+    static List<Det> sorted(Detections d) {
+        List<Det> out = new ArrayList<>(rows(d));
         out.sort(Comparator.comparing(Det::score).reversed().thenComparing(Det::label).thenComparing(Det::x1)
                 .thenComparing(Det::y1).thenComparing(Det::x2).thenComparing(Det::y2));
         return out;
     }
 
-    /** Scores in descending order (as both sides emit them; equal scores in any order). */
+    /** Scores in descending order (as both sides emit them). */
     static boolean descending(Detections d) {
         for (int i = 1; i < d.size(); i++) if (d.score(i) > d.score(i - 1)) return false;
         return true;

@@ -102,7 +102,10 @@ final class OnnxInterpreter {
      * {@link #run(Map)}, where a node output named in {@code replaced} takes the given value instead of the computed
      * one (e.g. the head's outputs replaced by the engine's own, to check the post-processing on identical inputs).
      */
-    Map<String, Val> run(Map<String, Tensor> inputs, Map<String, Tensor> replaced) {
+    Map<String, Val> run(Map<String, Tensor> inputs, Map<String, Tensor> replaced) { return run(inputs, replaced, List.of()); }
+
+    /** {@link #run(Map, Map)}, returning after the graph outputs also the values named in {@code also} (any node output). */
+    Map<String, Val> run(Map<String, Tensor> inputs, Map<String, Tensor> replaced, List<String> also) {
         Map<String, Val> env = new HashMap<>();
         for (OnnxGraph.Initializer init : model.initializers().values()) env.put(init.name(), constant(init));
         inputs.forEach((k, v) -> env.put(k, Val.of(v)));
@@ -115,7 +118,8 @@ final class OnnxInterpreter {
                 if (in[i] == null) throw new IllegalStateException(n.name() + ": input " + name + " is not defined yet");
             }
             Val[] out = n.opType().equals("TopK")
-                    ? OnnxTensorOps.topK(in[0], in[1].longs()[0], ((Long) n.attributes().getOrDefault("largest", 1L)) == 1)
+                    ? OnnxTensorOps.topK(in[0], in[1].longs()[0], axis(n.attributes(), in[0].shape().length),
+                            ((Long) n.attributes().getOrDefault("largest", 1L)) == 1)
                     : new Val[] {apply(n, in)};
             if (n.opType().equals("TopK") && (Long) n.attributes().getOrDefault("sorted", 1L) != 1)
                 throw new IllegalArgumentException("TopK: only sorted outputs are evaluated");
@@ -126,6 +130,7 @@ final class OnnxInterpreter {
         }
         Map<String, Val> out = new LinkedHashMap<>();
         for (OnnxGraph.Value v : model.outputs()) out.put(v.name(), env.get(v.name()));
+        for (String name : also) out.put(name, java.util.Objects.requireNonNull(env.get(name), name));
         return out;
     }
 
@@ -159,13 +164,23 @@ final class OnnxInterpreter {
                 yield OnnxTensorOps.slice(in[0], in[1].longs(), in[2].longs(), in[3].longs());
             }
             case "NonZero" -> OnnxTensorOps.nonZero(in[0]);
-            case "ReduceSum" -> {
-                if (in.length > 1) throw new IllegalArgumentException("ReduceSum: axes are not evaluated");
-                yield OnnxTensorOps.reduceSum(in[0], (Long) a.getOrDefault("keepdims", 1L) == 1);
+            case "ReduceSum" -> { // opset 13: axes as an input
+                if ((Long) a.getOrDefault("noop_with_empty_axes", 0L) != 0) throw new IllegalArgumentException("ReduceSum: noop_with_empty_axes is not evaluated");
+                yield OnnxTensorOps.reduce(in[0], in.length > 1 && in[1] != null ? in[1].longs() : null,
+                        (Long) a.getOrDefault("keepdims", 1L) == 1, false);
             }
-            case "ReduceMax" -> {
-                if (a.containsKey("axes")) throw new IllegalArgumentException("ReduceMax: axes are not evaluated");
-                yield OnnxTensorOps.reduceMax(in[0], (Long) a.getOrDefault("keepdims", 1L) == 1);
+            case "ReduceMax" -> // opset 17: axes as an attribute
+                    OnnxTensorOps.reduce(in[0], (long[]) a.get("axes"), (Long) a.getOrDefault("keepdims", 1L) == 1, true);
+            case "GatherND" -> OnnxTensorOps.gatherNd(in[0], in[1], (int) (long) (Long) a.getOrDefault("batch_dims", 0L));
+            case "ScatterND" -> {
+                if (!"none".equals(a.getOrDefault("reduction", "none"))) throw new IllegalArgumentException("ScatterND: reductions are not evaluated");
+                yield OnnxTensorOps.scatterNd(in[0], in[1], in[2]);
+            }
+            case "Expand" -> OnnxTensorOps.expand(in[0], in[1].longs());
+            case "Pad" -> {
+                if (!"constant".equals(a.getOrDefault("mode", "constant")) || (in.length > 3 && in[3] != null))
+                    throw new IllegalArgumentException("Pad: only mode constant over every axis is evaluated");
+                yield OnnxTensorOps.pad(in[0], in[1].longs(), in.length > 2 ? in[2] : null);
             }
             case "NonMaxSuppression" -> OnnxNonMaxSuppression.run(in, (Long) a.getOrDefault("center_point_box", 0L));
             case "MaxPool" -> {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -74,23 +75,31 @@ class OnnxRuntimeCases {
         float bias = model.bboxHead.convCls.bias.toFloatArray()[0];
         for (int[] s : inputs) {
             Tensor image = OnnxTestModels.randomImage(s[2] * 1000L + s[3], s);
-            Detections d = DetectionsCompare.engine(model, image, post);
             Map<String, RawTensor> tensors = new LinkedHashMap<>();
             tensors.put(DetectorGraph.INPUT, raw(image));
-            float[] dets = new float[5 * d.size()];
-            long[] labels = new long[d.size()];
-            for (int i = 0; i < d.size(); i++) {
-                System.arraycopy(d.boxes(), 4 * i, dets, 5 * i, 4);
-                dets[5 * i + 4] = d.score(i);
-                labels[i] = d.label(i);
-            }
-            tensors.put(PostProcessGraph.DETS, RawTensor.ofFloats(dets, 1, d.size(), 5));
-            tensors.put(PostProcessGraph.LABELS, RawTensor.ofLongs(labels, 1, d.size()));
+            putPadded(tensors, DetectionsCompare.engine(model, image, post), post.maxPerImg());
             OnnxTestModels.forward(model, image).forEach((k, v) -> tensors.put(k, raw(v)));
             String file = name + "_" + tag + "_" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".safetensors";
             Safetensors.write(dir.resolve(file), tensors, Map.of("model", name + ".onnx", "cls_bias", Float.toString(bias),
                     "postprocess", post.nmsPre() + "," + post.scoreThr() + "," + post.iouThr() + "," + post.maxPerImg() + "," + post.minBboxSize()));
         }
+    }
+
+    /** Detections per image in the graph's layout: dets [N, P, 5], labels [N, P], padding rows 0 / −1. */
+    static void putPadded(Map<String, RawTensor> tensors, List<Detections> ds, int p) {
+        float[] dets = new float[ds.size() * p * 5];
+        long[] labels = new long[ds.size() * p];
+        java.util.Arrays.fill(labels, -1);
+        for (int b = 0; b < ds.size(); b++) {
+            Detections d = ds.get(b);
+            for (int i = 0; i < d.size(); i++) {
+                System.arraycopy(d.boxes(), 4 * i, dets, (b * p + i) * 5, 4);
+                dets[(b * p + i) * 5 + 4] = d.score(i);
+                labels[b * p + i] = d.label(i);
+            }
+        }
+        tensors.put(PostProcessGraph.DETS, RawTensor.ofFloats(dets, ds.size(), p, 5));
+        tensors.put(PostProcessGraph.LABELS, RawTensor.ofLongs(labels, ds.size(), p));
     }
 
     private void write(String name, AutoAssignDetector model, InputShape shape, String tag, int[]... inputs) throws IOException {

@@ -5,17 +5,13 @@ import autoassign.io.RawTensor;
 import autoassign.io.Safetensors;
 import autoassign.model.AutoAssignDetector;
 import autoassign.postprocess.Detections;
-import autoassign.postprocess.ImageMeta;
-import autoassign.postprocess.LevelOutput;
 import autoassign.postprocess.PostProcessConfig;
-import autoassign.postprocess.PostProcessor;
 import autoassign.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,10 +63,11 @@ class OnnxRuntimeGoldenTest {
     }
 
     /**
-     * A {@code --postprocess} case: ONNX Runtime's post-processing nodes alone, fed the head outputs stored in the case
-     * (the engine's), gave exactly what the engine's PostProcessor gives for them and what the re-exported graph gives
-     * under the interpreter; ONNX Runtime's whole graph from the image matches the engine's detections within float
-     * rounding, and the stored head outputs are still the engine's forward (1e-4 relative).
+     * A {@code --postprocess} case (a batch): ONNX Runtime's post-processing nodes alone, fed the head outputs stored
+     * in the case (the engine's), gave for every image exactly what the engine's PostProcessor gives for that image's
+     * head outputs and what the re-exported graph gives under the interpreter (bit for bit, in order, padding
+     * included); ONNX Runtime's whole graph from the images matches the engine's detections within float rounding, and
+     * the stored head outputs are still the engine's forward (1e-4 relative).
      */
     private static void postprocessed(String name, AutoAssignDetector model, Tensor image, Safetensors.Contents golden) throws Exception {
         String[] p = golden.metadata().get("postprocess").split(",");
@@ -83,33 +80,28 @@ class OnnxRuntimeGoldenTest {
             double err = OnnxTestModels.relativeError(engineHeads.get(k).toFloatArray(), t.get(k).toFloatArray());
             assertTrue(err <= TOLERANCE, name + " " + k + ": engine vs stored head output, relative error " + err);
         }
-        Detections exact = detections(t, "exact_dets", "exact_labels");
-        assertEquals(DetectionsCompare.sorted(exact), DetectionsCompare.sorted(engineOn(storedHeads, model, image, cfg)),
-                name + ": ONNX Runtime's post-processing vs the engine's, on the same head outputs");
+        int n = image.dim(0);
+        RawTensor exactDets = t.get("exact_dets"), exactLabels = t.get("exact_labels");
+        assertArrayEquals(new int[] {n, cfg.maxPerImg(), 5}, exactDets.intShape(), "dets [N, max_per_img, 5]");
+        List<Detections> exact = detections(t, "exact_dets", "exact_labels");
+        List<Detections> engine = DetectionsCompare.engineOn(storedHeads, model.bboxHead.config().stridesArray(), image.dim(2), image.dim(3), cfg);
+        assertEquals(DetectionsCompare.rows(engine), DetectionsCompare.rows(exact),
+                name + ": ONNX Runtime's post-processing vs the engine's PostProcessor per image, on the same head outputs");
         OnnxModelReader.Model graph = OnnxPostProcessTest.exportAndParse(model, InputShape.DYNAMIC, cfg);
-        assertEquals(DetectionsCompare.sorted(exact), DetectionsCompare.sorted(OnnxPostProcessTest.run(graph, image, storedHeads)),
-                name + ": ONNX Runtime vs the re-exported graph under the interpreter, on the same head outputs");
-        Detections ort = detections(t, PostProcessGraph.DETS, PostProcessGraph.LABELS);
-        assertTrue(ort.size() > 0);
-        for (Detections mine : new Detections[] {DetectionsCompare.engine(model, image, cfg), OnnxPostProcessTest.run(graph, image, Map.of())}) {
-            DetectionsCompare.Difference d = DetectionsCompare.match(ort, mine, OnnxPostProcessTest.BOX_TOL, OnnxPostProcessTest.SCORE_TOL);
-            assertEquals(0, d.unmatched(), name + ": ONNX Runtime from the image " + d);
-        }
+        var interpreted = OnnxPostProcessTest.runRaw(graph, image, storedHeads);
+        assertArrayEquals(exactDets.toFloatArray(), interpreted.get(PostProcessGraph.DETS).f(), name + ": dets of ONNX Runtime vs the interpreter, padding included");
+        assertArrayEquals(exactLabels.toLongArray(), interpreted.get(PostProcessGraph.LABELS).longs(), name + ": labels of ONNX Runtime vs the interpreter");
+        List<Detections> ort = detections(t, PostProcessGraph.DETS, PostProcessGraph.LABELS);
+        assertTrue(ort.stream().mapToInt(Detections::size).sum() > 0);
+        List<List<Detections>> mine = List.of(DetectionsCompare.engine(model, image, cfg), OnnxPostProcessTest.run(graph, image, Map.of()));
+        for (List<Detections> m : mine)
+            for (int b = 0; b < n; b++) {
+                DetectionsCompare.Difference d = DetectionsCompare.match(ort.get(b), m.get(b), OnnxPostProcessTest.BOX_TOL, OnnxPostProcessTest.SCORE_TOL);
+                assertEquals(0, d.unmatched(), name + ": ONNX Runtime from the image, image " + b + ": " + d);
+            }
     }
 
-    /** The engine's PostProcessor on the given head outputs, the image filling the input. */
-    private static Detections engineOn(Map<String, Tensor> heads, AutoAssignDetector model, Tensor image, PostProcessConfig cfg) {
-        int[] strides = model.bboxHead.config().stridesArray();
-        List<LevelOutput> levels = new ArrayList<>();
-        for (int l = 0; l < strides.length; l++) {
-            Tensor cls = heads.get(DetectorGraph.clsScore(l));
-            levels.add(new LevelOutput(strides[l], cls.dim(1), cls.dim(2), cls.dim(3), cls.toFloatArray(),
-                    heads.get(DetectorGraph.bboxPred(l)).toFloatArray(), heads.get(DetectorGraph.objectness(l)).toFloatArray()));
-        }
-        return PostProcessor.process(levels, new ImageMeta(image.dim(2), image.dim(3), 1.0, 1.0), cfg);
-    }
-
-    private static Detections detections(Map<String, RawTensor> t, String dets, String labels) {
+    private static List<Detections> detections(Map<String, RawTensor> t, String dets, String labels) {
         RawTensor d = t.get(dets), l = t.get(labels);
         return DetectionsCompare.of(d.toFloatArray(), d.intShape(), l.toLongArray(), l.intShape());
     }

@@ -11,7 +11,8 @@ import java.util.function.LongBinaryOperator;
 /**
  * The ONNX operators of the post-processing graph for {@link OnnxInterpreter}, written from the operator
  * specification on flat arrays (row-major, numpy broadcasting), independently of {@code autoassign.postprocess}:
- * elementwise float32 / int64 / bool ops, shape ops, Gather, Concat, NonZero, TopK, reductions.
+ * elementwise float32 / int64 / bool ops, shape ops, Gather, GatherND, ScatterND, Expand, Pad, Concat, NonZero, TopK,
+ * reductions.
  */
 final class OnnxTensorOps {
     private OnnxTensorOps() {}
@@ -60,13 +61,21 @@ final class OnnxTensorOps {
         return Val.ofBools(out, shape);
     }
 
+    /** Where(cond, x, y) of two float32, two int64 or two bool values, numpy broadcasting of all three. */
     static Val where(Val cond, Val x, Val y) {
+        if (x.isFloat() != y.isFloat() || (x.longs() == null) != (y.longs() == null))
+            throw new IllegalArgumentException("Where: x and y of different types");
         int[] shape = broadcast(broadcast(cond.shape(), x.shape()), y.shape());
-        float[] a = x.f(), b = y.f(), out = new float[numel(shape)];
+        int n = numel(shape);
         int[][] src = sources(shape, cond.shape(), x.shape());
         int[][] srcY = sources(shape, y.shape(), y.shape());
-        for (int i = 0; i < out.length; i++) out[i] = cond.bools()[src[0][i]] ? a[src[1][i]] : b[srcY[0][i]];
-        return Val.ofFloats(out, shape);
+        int[] part = new int[n], from = new int[n];
+        for (int i = 0; i < n; i++) {
+            boolean c = cond.bools()[src[0][i]];
+            part[i] = c ? 0 : 1;
+            from[i] = c ? src[1][i] : srcY[0][i];
+        }
+        return Val.gatherParts(List.of(x, y), part, from, shape);
     }
 
     /** Sigmoid 1 / (1 + e^−x), in the input's precision (float64 exactly as Java's double arithmetic). */
@@ -109,25 +118,45 @@ final class OnnxTensorOps {
 
     // ------------------------------------------------------------------------------------------------ reductions
 
-    /** ReduceSum over every axis (no axes input) of an int64 value. */
-    static Val reduceSum(Val x, boolean keepDims) {
-        long s = 0;
-        for (long v : x.longs()) s += v;
-        return Val.ofLongs(new long[] {s}, reducedShape(x.shape(), keepDims));
-    }
-
-    /** ReduceMax over every axis (no axes attribute) of a float value; −∞ for an empty one. */
-    static Val reduceMax(Val x, boolean keepDims) {
-        float m = Float.NEGATIVE_INFINITY;
-        for (float v : x.f()) m = Math.max(m, v);
-        return Val.ofFloats(new float[] {m}, reducedShape(x.shape(), keepDims));
-    }
-
-    private static int[] reducedShape(int[] shape, boolean keepDims) {
-        if (!keepDims) return new int[0];
-        int[] out = new int[shape.length];
-        Arrays.fill(out, 1);
-        return out;
+    /**
+     * ReduceSum ({@code max} false, int64 values) or ReduceMax (float32 or int64) over {@code axes} (every axis when
+     * null or empty: opset 13's ReduceSum without its axes input, opset 17's ReduceMax without the attribute); a
+     * reduction over no elements gives 0 / −∞ / {@code Long.MIN_VALUE}.
+     */
+    static Val reduce(Val x, long[] axes, boolean keepDims, boolean max) {
+        int[] shape = x.shape();
+        boolean[] reduced = new boolean[shape.length];
+        if (axes == null || axes.length == 0) Arrays.fill(reduced, true);
+        else for (long a : axes) reduced[(int) (a < 0 ? a + shape.length : a)] = true;
+        List<Integer> kept = new ArrayList<>();
+        for (int d = 0; d < shape.length; d++) if (!reduced[d] || keepDims) kept.add(reduced[d] ? 1 : shape[d]);
+        int[] outShape = kept.stream().mapToInt(Integer::intValue).toArray();
+        // the output element of every input element: its coordinates with the reduced ones set to 0
+        int[] reducedShape = shape.clone();
+        for (int d = 0; d < shape.length; d++) if (reduced[d]) reducedShape[d] = 1;
+        int[] outStrides = strides(reducedShape);
+        int n = numel(shape), outN = numel(reducedShape);
+        int[] to = new int[n];
+        for (int i = 0; i < n; i++) {
+            int rest = i, o = 0;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                int c = rest % shape[d];
+                rest /= shape[d];
+                if (!reduced[d]) o += c * outStrides[d];
+            }
+            to[i] = o;
+        }
+        if (x.longs() != null) {
+            long[] out = new long[outN];
+            if (max) Arrays.fill(out, Long.MIN_VALUE);
+            for (int i = 0; i < n; i++) out[to[i]] = max ? Math.max(out[to[i]], x.longs()[i]) : out[to[i]] + x.longs()[i];
+            return Val.ofLongs(out, outShape);
+        }
+        if (!max) throw new IllegalArgumentException("ReduceSum of float values is not evaluated");
+        float[] v = x.f(), out = new float[outN];
+        Arrays.fill(out, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < n; i++) out[to[i]] = Math.max(out[to[i]], v[i]);
+        return Val.ofFloats(out, outShape);
     }
 
     // ------------------------------------------------------------------------------------------------ shapes and indexing
@@ -231,6 +260,109 @@ final class OnnxTensorOps {
         return Math.max(0, Math.min(dim, v));
     }
 
+    /**
+     * GatherND: for {@code indices} {@code [b..., m..., k]}, the slices {@code data[b..., i_1, ..., i_k, :]} of the
+     * first {@code batchDims} dims in common; output {@code [b..., m..., data dims after b + k]}. Negative indices
+     * count from the end; one out of range fails.
+     */
+    static Val gatherNd(Val data, Val indices, int batchDims) {
+        int[] ds = data.shape(), is = indices.shape();
+        int k = is[is.length - 1];
+        if (batchDims + k > ds.length) throw new IllegalArgumentException("GatherND: " + k + " index dims for " + Arrays.toString(ds));
+        int batches = 1;
+        for (int d = 0; d < batchDims; d++) {
+            if (is[d] != ds[d]) throw new IllegalArgumentException("GatherND: batch dims " + Arrays.toString(is) + " vs " + Arrays.toString(ds));
+            batches *= ds[d];
+        }
+        int tuples = 1, inner = 1, perBatch = 1;
+        for (int d = batchDims; d < is.length - 1; d++) tuples *= is[d];
+        for (int d = batchDims + k; d < ds.length; d++) inner *= ds[d];
+        for (int d = batchDims; d < ds.length; d++) perBatch *= ds[d];
+        int[] st = strides(ds);
+        long[] idx = indices.longs();
+        int[] from = new int[batches * tuples * inner];
+        int o = 0;
+        for (int b = 0; b < batches; b++)
+            for (int t = 0; t < tuples; t++) {
+                int offset = b * perBatch;
+                for (int j = 0; j < k; j++) {
+                    long i = idx[(b * tuples + t) * k + j];
+                    int len = ds[batchDims + j];
+                    if (i < -len || i >= len) throw new IllegalArgumentException("GatherND: index " + i + " out of [0, " + len + ")");
+                    offset += (int) (i < 0 ? i + len : i) * st[batchDims + j];
+                }
+                for (int e = 0; e < inner; e++) from[o++] = offset + e;
+            }
+        int[] shape = new int[is.length - 1 + ds.length - batchDims - k];
+        System.arraycopy(is, 0, shape, 0, is.length - 1);
+        System.arraycopy(ds, batchDims + k, shape, is.length - 1, ds.length - batchDims - k);
+        return data.select(from, shape);
+    }
+
+    /**
+     * ScatterND (reduction none): {@code data} with the slices at {@code indices} {@code [m..., k]} replaced by
+     * {@code updates}; an index given twice fails (the specification leaves that result open).
+     */
+    static Val scatterNd(Val data, Val indices, Val updates) {
+        int[] ds = data.shape(), is = indices.shape();
+        int k = is[is.length - 1], n = numel(ds), tuples = numel(is) / Math.max(k, 1);
+        int inner = 1;
+        for (int d = k; d < ds.length; d++) inner *= ds[d];
+        if (numel(updates.shape()) != tuples * inner) throw new IllegalArgumentException("ScatterND: updates " + Arrays.toString(updates.shape()));
+        int[] st = strides(ds), part = new int[n], from = new int[n];
+        for (int i = 0; i < n; i++) from[i] = i;
+        long[] idx = indices.longs();
+        for (int t = 0; t < tuples; t++) {
+            int offset = 0;
+            for (int j = 0; j < k; j++) {
+                long i = idx[t * k + j];
+                if (i < -ds[j] || i >= ds[j]) throw new IllegalArgumentException("ScatterND: index " + i + " out of [0, " + ds[j] + ")");
+                offset += (int) (i < 0 ? i + ds[j] : i) * st[j];
+            }
+            for (int e = 0; e < inner; e++) {
+                if (part[offset + e] == 1) throw new IllegalArgumentException("ScatterND: an element written twice");
+                part[offset + e] = 1;
+                from[offset + e] = t * inner + e;
+            }
+        }
+        return Val.gatherParts(List.of(data, updates), part, from, ds);
+    }
+
+    /** Expand: {@code x} broadcast with {@code shape} (numpy rules; the result may have more dims than either). */
+    static Val expand(Val x, long[] shape) {
+        int[] target = broadcast(x.shape(), Arrays.stream(shape).mapToInt(Math::toIntExact).toArray());
+        return x.select(sources(target, x.shape(), x.shape())[0], target);
+    }
+
+    /** Pad, mode constant, non-negative pads {@code [begin_0, ..., end_0, ...]}; {@code value} null: 0 of x's type. */
+    static Val pad(Val x, long[] pads, Val value) {
+        int[] xs = x.shape();
+        int r = xs.length;
+        if (pads.length != 2 * r) throw new IllegalArgumentException("Pad: " + pads.length + " pads for rank " + r);
+        int[] shape = new int[r];
+        for (int d = 0; d < r; d++) {
+            if (pads[d] < 0 || pads[d + r] < 0) throw new IllegalArgumentException("Pad: negative pads are not evaluated");
+            shape[d] = xs[d] + (int) pads[d] + (int) pads[d + r];
+        }
+        Val fill = value != null ? value
+                : x.isFloat() ? Val.ofFloats(new float[1]) : x.longs() != null ? Val.ofLongs(new long[1]) : Val.ofBools(new boolean[1]);
+        int n = numel(shape);
+        int[] st = strides(xs), part = new int[n], from = new int[n];
+        for (int o = 0; o < n; o++) {
+            int rest = o, s = 0;
+            boolean inside = true;
+            for (int d = r - 1; d >= 0; d--) {
+                int c = rest % shape[d] - (int) pads[d];
+                rest /= shape[d];
+                if (c < 0 || c >= xs[d]) inside = false;
+                else s += c * st[d];
+            }
+            part[o] = inside ? 0 : 1;
+            from[o] = inside ? s : 0;
+        }
+        return Val.gatherParts(List.of(x, fill), part, from, shape);
+    }
+
     /** NonZero: {@code [rank, count]} int64, the true elements' coordinates in row-major order. */
     static Val nonZero(Val x) {
         boolean[] b = x.bools();
@@ -244,24 +376,35 @@ final class OnnxTensorOps {
     }
 
     /**
-     * TopK of a 1-D float value: the k largest (or smallest), sorted, equal values by lower index first (the
-     * specification's tie rule); returns {values, int64 indices}.
+     * TopK of a float value along {@code axis}: per slice the k largest (or smallest), sorted, equal values by lower
+     * index first (the specification's tie rule); returns {values, int64 indices}, {@code axis} of length k.
      */
-    static Val[] topK(Val x, long k, boolean largest) {
-        if (x.shape().length != 1) throw new IllegalArgumentException("TopK: only 1-D inputs are evaluated");
+    static Val[] topK(Val x, long k, int axis, boolean largest) {
+        int[] shape = x.shape();
         float[] v = x.f();
-        if (k < 0 || k > v.length) throw new IllegalArgumentException("TopK: k " + k + " of " + v.length);
-        Integer[] order = new Integer[v.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        // a stable sort on the value only: ties stay in index order
-        Arrays.sort(order, (p, q) -> largest ? Float.compare(v[q], v[p]) : Float.compare(v[p], v[q]));
-        float[] values = new float[(int) k];
-        long[] indices = new long[(int) k];
-        for (int i = 0; i < k; i++) {
-            indices[i] = order[i];
-            values[i] = v[order[i]];
-        }
-        return new Val[] {Val.ofFloats(values, (int) k), Val.ofLongs(indices, (int) k)};
+        int n = shape[axis], outer = 1, in = 1;
+        if (k < 0 || k > n) throw new IllegalArgumentException("TopK: k " + k + " of " + n);
+        for (int d = 0; d < axis; d++) outer *= shape[d];
+        for (int d = axis + 1; d < shape.length; d++) in *= shape[d];
+        final int inner = in;
+        int[] outShape = shape.clone();
+        outShape[axis] = (int) k;
+        float[] values = new float[numel(outShape)];
+        long[] indices = new long[values.length];
+        for (int a = 0; a < outer; a++)
+            for (int b = 0; b < inner; b++) {
+                int base = a * n * inner + b, outBase = a * (int) k * inner + b;
+                Integer[] order = new Integer[n];
+                for (int i = 0; i < n; i++) order[i] = i;
+                // a stable sort on the value only: ties stay in index order
+                Arrays.sort(order, (p, q) -> largest ? Float.compare(v[base + q * inner], v[base + p * inner])
+                        : Float.compare(v[base + p * inner], v[base + q * inner]));
+                for (int i = 0; i < k; i++) {
+                    indices[outBase + i * inner] = order[i];
+                    values[outBase + i * inner] = v[base + order[i] * inner];
+                }
+            }
+        return new Val[] {Val.ofFloats(values, outShape), Val.ofLongs(indices, outShape)};
     }
 
     // ------------------------------------------------------------------------------------------------ broadcasting

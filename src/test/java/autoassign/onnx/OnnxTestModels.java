@@ -63,6 +63,70 @@ final class OnnxTestModels {
         return Tensor.of(v, shape);
     }
 
+    /** The images (each {@code [1,3,H,W]} or a batch) concatenated along the batch. */
+    static Tensor batch(Tensor... images) {
+        int n = 0, per = images[0].numel() / images[0].dim(0);
+        for (Tensor t : images) n += t.dim(0);
+        float[] v = new float[n * per];
+        int at = 0;
+        for (Tensor t : images) {
+            float[] x = t.toFloatArray();
+            System.arraycopy(x, 0, v, at, x.length);
+            at += x.length;
+        }
+        int[] shape = images[0].shape().clone();
+        shape[0] = n;
+        return Tensor.of(v, shape);
+    }
+
+    /** {@code [1,3,h,w]} of one value. */
+    static Tensor constantImage(float value, int h, int w) {
+        float[] v = new float[3 * h * w];
+        java.util.Arrays.fill(v, value);
+        return Tensor.of(v, 1, 3, h, w);
+    }
+
+    /** {@code [1,3,h,w]}: a random {@code period}×{@code period} tile repeated (a texture; interior features repeat). */
+    static Tensor periodicImage(long seed, int period, int h, int w) {
+        Random rng = new Random(seed);
+        float[] tile = new float[3 * period * period];
+        for (int i = 0; i < tile.length; i++) tile[i] = (float) rng.nextGaussian();
+        float[] v = new float[3 * h * w];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) v[(c * h + y) * w + x] = tile[(c * period + y % period) * period + x % period];
+        return Tensor.of(v, 1, 3, h, w);
+    }
+
+    /**
+     * Head outputs (a batch of at least 3, by name as {@link #forward}) remade to stress the batched post-processing:
+     * image 0 as it is; image 1 with every class logit lowered by 20 (nothing above any score_thr ≥ 1e-8: no
+     * detection); image 2 with every class and objectness logit 0 (every probability 0.5, every score 0.25: equal
+     * values everywhere, for TopK, NonMaxSuppression and the output order) and its distances divided by 8 (small
+     * boxes, most of them away from the right and bottom edges: its largest coordinate, the batched_nms step, is its
+     * own). Images after 2 unchanged.
+     */
+    static Map<String, Tensor> stressHeads(Map<String, Tensor> heads) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        heads.forEach((name, t) -> {
+            if (t.dim(0) < 3) throw new IllegalArgumentException("stressHeads: a batch of at least 3");
+            float[] v = t.toFloatArray();
+            int per = v.length / t.dim(0);
+            for (int i = 0; i < per; i++) {
+                if (name.startsWith("cls_score_")) {
+                    v[per + i] -= 20f;
+                    v[2 * per + i] = 0f;
+                } else if (name.startsWith("objectness_")) {
+                    v[2 * per + i] = 0f;
+                } else {
+                    v[2 * per + i] *= 0.125f;
+                }
+            }
+            out.put(name, Tensor.of(v, t.shape()));
+        });
+        return out;
+    }
+
     /** The engine's forward (no tape) as output name → values, named as the exported graph names them. */
     static Map<String, Tensor> forward(AutoAssignDetector model, Tensor image) {
         Map<String, Tensor> out = new LinkedHashMap<>();
