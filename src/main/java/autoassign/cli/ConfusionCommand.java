@@ -25,9 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code confusion --ann GT.json --results DETS.json --out DIR}: MMDetection's
- * {@code tools/analysis_tools/confusion_matrix.py} on a COCO results file (the input of {@code eval --ann
- * --results}, e.g. written by {@code eval --save-results}) instead of a {@code .pkl}: writes
+ * {@code confusion --ann GT.json|--config CFG --results DETS.json|results.pkl --out DIR}: MMDetection's
+ * {@code tools/analysis_tools/confusion_matrix.py} on a results file (the input of {@code eval --results}: a COCO
+ * results json, e.g. from {@code eval --save-results}, or a {@code test.py --out} / {@code eval --out} pickle): writes
  * {@code DIR/confusion_matrix.png} (row-normalised percentages) and {@code DIR/confusion_matrix.json} (raw counts).
  * The counting is {@link ConfusionMatrix}'s.
  */
