@@ -58,6 +58,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-pretrained", description = "train from scratch even if the config names a pretrained backbone")
     boolean noPretrained;
 
+    /** MMDetection's train.py --amp: taken only to say why it is refused (hidden from the help). */
+    @Option(names = "--amp", hidden = true)
+    boolean amp;
+
     @Option(names = "--load-from", paramLabel = "CKPT", description = "start from a full checkpoint (.safetensors or MMDetection .pth)")
     Path loadFrom;
 
@@ -101,6 +105,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (amp)
+            throw new CliErrors.UserError("--amp (MMDetection's AmpOptimWrapper, mixed precision) is not supported: this engine"
+                    + " trains in float32 (TF32 convolutions and GEMMs on GPUs)");
         DistOptions dist = distOptions();
         if (dist != null) DataParallelTrainer.validate(dist, device); // one line and exit 1 before anything is loaded
         List<String> cfgOptions = new ArrayList<>(overrides.values());

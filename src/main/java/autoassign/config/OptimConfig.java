@@ -54,6 +54,9 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     public record CustomKey(String key, double lrMult, double decayMult) {}
 
     static OptimConfig from(ConfigNode n) {
+        if ("AmpOptimWrapper".equals(n.string("type", "OptimWrapper")))
+            throw n.error("type", "AmpOptimWrapper (mixed precision, MMDetection's --amp) is not supported: this engine trains in"
+                    + " float32 (TF32 convolutions and GEMMs on GPUs); use OptimWrapper");
         n.fixed("type", "OptimWrapper");
         ConfigNode o = n.requiredChild("optimizer");
         boolean wdGiven = o.has("weight_decay");

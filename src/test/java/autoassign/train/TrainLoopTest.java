@@ -184,6 +184,24 @@ class TrainLoopTest {
     }
 
     @Test
+    void ampIsRefusedInOneLine() {
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = autoassign.cli.Main.execute("train", "--amp", "--work-dir", tmp.resolve("amp").toString());
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals(1, code);
+        String text = buf.toString(StandardCharsets.UTF_8).strip();
+        assertTrue(text.startsWith("error: --amp (MMDetection's AmpOptimWrapper, mixed precision) is not supported"), text);
+        assertEquals(1, text.lines().count(), text);
+        assertFalse(Files.exists(tmp.resolve("amp")), "nothing written");
+    }
+
+    @Test
     void vocMetricValidatesAndKeepsTheBestByItsMap() throws Exception {
         TinyTrainConfig.write(tmp);
         Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of(
