@@ -7,10 +7,13 @@ it loads the model named by the file's metadata ("model": NAME.onnx), checks it 
 (full_check: shape inference too), runs it on the stored "image" with the CPU execution provider and prints,
 per output, the max absolute difference and the max difference relative to the output's scale
 (max|ort - engine| / max|engine|). Exit code 1 when any relative difference exceeds --tol.
-A --postprocess model (outputs dets, labels) is compared as detections instead: one-to-one matching by label within
-1e-2 px and 1e-5 in score (tie order is open), with the largest differences; then its post-processing nodes alone
-(onnx.utils.extract_model) run on the engine's head outputs stored in the case, which should give the engine's
-detections bit for bit; exit code 1 when any detection stays unmatched.
+A --postprocess model (outputs dets [N, max_per_img, 5], labels [N, max_per_img]: each image's detections first,
+then padding rows of 0,0,0,0,0 and label -1) is compared as detections instead: the padding checked, then per image
+one-to-one matching by label within 1e-2 px and 1e-5 in score, with the largest differences; then its
+post-processing nodes alone (onnx.utils.extract_model) run on the head outputs stored in the case (the engine's
+forward, or for a "heads": "stress" case OnnxTestModels.stressHeads of it, compared with head_dets / head_labels),
+which must give the engine's detections bit for bit, in order, padding included; exit code 1 when any detection stays
+unmatched or that comparison differs.
 
 Needs numpy, onnx and onnxruntime (e.g. pip install --target /tmp/ort onnxruntime onnx;
 PYTHONPATH=/tmp/ort python3 scripts/onnx_check.py DIR).
@@ -63,29 +66,53 @@ def run(model_path, image):
     return dict(zip(names, sess.run(names, {"image": image})))
 
 
-def match_detections(dets, labels, want_dets, want_labels, box_tol=1e-2, score_tol=1e-5):
-    """--postprocess outputs against the engine's: each engine detection (in its order) takes the closest unmatched
-    ONNX Runtime detection of the same label within box_tol (pixels) and score_tol; returns (matched, unmatched on
-    either side, max box difference, max score difference, sorted lists bit-identical)."""
-    got, want = dets[0].astype(np.float64), want_dets[0].astype(np.float64)
-    used = np.zeros(len(got), bool)
-    box = score = 0.0
-    matched = 0
-    for i in range(len(want)):
-        cand = [j for j in range(len(got)) if not used[j] and labels[0][j] == want_labels[0][i]]
-        errs = [(np.max(np.abs(got[j, :4] - want[i, :4])), abs(got[j, 4] - want[i, 4]), j) for j in cand]
-        errs = [e for e in errs if e[0] <= box_tol and e[1] <= score_tol]
-        if not errs:
-            continue
-        b, sc, j = min(errs, key=lambda e: e[0] + e[1])
-        used[j] = True
-        matched += 1
-        box, score = max(box, b), max(score, sc)
+def split_padded(dets, labels):
+    """Per image of dets [N, P, 5] / labels [N, P]: (dets [K, 5], labels [K]) of its rows with a label >= 0, which
+    must come first; raises ValueError when a row after them is not padding (0,0,0,0,0 as +0.0 bits, label -1)."""
+    out = []
+    for b in range(dets.shape[0]):
+        valid = labels[b] >= 0
+        k = int(valid.sum())
+        if not valid[:k].all():
+            raise ValueError(f"image {b}: a padding row before a detection")
+        if (labels[b, k:] != -1).any() or (dets[b, k:].view(np.uint32) != 0).any():
+            raise ValueError(f"image {b}: padding rows are not 0,0,0,0,0 / -1")
+        out.append((dets[b, :k], labels[b, :k]))
+    return out
 
-    def rows(d, lab):
-        return sorted(zip(d[0][:, 4].tolist(), lab[0].tolist(), map(tuple, d[0][:, :4].tolist())), reverse=True)
-    identical = dets.shape == want_dets.shape and rows(dets, labels) == rows(want_dets, want_labels)
-    return matched, len(want) - matched + len(got) - matched, box, score, identical
+
+def match_detections(dets, labels, want_dets, want_labels, box_tol=1e-2, score_tol=1e-5):
+    """--postprocess outputs against the engine's, image by image: each engine detection (in its order) takes the
+    closest unmatched ONNX Runtime detection of the same label within box_tol (pixels) and score_tol; returns
+    (matched, unmatched on either side, max box difference, max score difference, detections per image)."""
+    box = score = 0.0
+    matched = unmatched = 0
+    counts = []
+    for (g, gl), (w, wl) in zip(split_padded(dets, labels), split_padded(want_dets, want_labels)):
+        got, want = g.astype(np.float64), w.astype(np.float64)
+        used = np.zeros(len(got), bool)
+        m = 0
+        for i in range(len(want)):
+            cand = [j for j in range(len(got)) if not used[j] and gl[j] == wl[i]]
+            errs = [(np.max(np.abs(got[j, :4] - want[i, :4])), abs(got[j, 4] - want[i, 4]), j) for j in cand]
+            errs = [e for e in errs if e[0] <= box_tol and e[1] <= score_tol]
+            if not errs:
+                continue
+            b, sc, j = min(errs, key=lambda e: e[0] + e[1])
+            used[j] = True
+            m += 1
+            box, score = max(box, b), max(score, sc)
+        matched += m
+        unmatched += len(want) - m + len(got) - m
+        counts.append(len(got))
+    return matched, unmatched, box, score, counts
+
+
+def bit_identical(dets, labels, want_dets, want_labels):
+    """The same shape, float32 bits and labels, row for row (order and padding included)."""
+    return (dets.shape == want_dets.shape and labels.shape == want_labels.shape
+            and np.array_equal(np.ascontiguousarray(dets).view(np.uint32), np.ascontiguousarray(want_dets).view(np.uint32))
+            and np.array_equal(labels, want_labels))
 
 
 def run_postprocess_only(model_path, tensors):
@@ -125,15 +152,22 @@ def main():
         got = run(model, tensors["image"])
         print(f"{case.name} ({model.name}, image {list(tensors['image'].shape)})")
         if "dets" in got:
-            matched, unmatched, box, score, identical = match_detections(got["dets"], got["labels"], tensors["dets"], tensors["labels"])
-            print(f"  dets/labels: ONNX Runtime {got['dets'].shape[1]}, engine {tensors['dets'].shape[1]}, matched {matched}, "
-                  f"unmatched {unmatched}, max |box diff| {box:.3e} px, max |score diff| {score:.3e}, bit-identical sorted lists: {identical}"
-                  f"  ({meta.get('postprocess')})")
+            stress = meta.get("heads") == "stress"
+            try:
+                matched, unmatched, box, score, counts = match_detections(got["dets"], got["labels"], tensors["dets"], tensors["labels"])
+            except ValueError as e:
+                print(f"  dets/labels: {e}")
+                failed = True
+                continue
+            print(f"  dets {list(got['dets'].shape)}: ONNX Runtime {counts} per image, engine "
+                  f"{[int((l >= 0).sum()) for l in tensors['labels']]}, matched {matched}, unmatched {unmatched}, "
+                  f"max |box diff| {box:.3e} px, max |score diff| {score:.3e}  ({meta.get('postprocess')})")
             exact_dets, exact_labels = run_postprocess_only(model, tensors)
-            matched, unmatched2, box, score, identical = match_detections(exact_dets, exact_labels, tensors["dets"], tensors["labels"])
-            print(f"  post-processing alone on the engine's head outputs: ONNX Runtime {exact_dets.shape[1]}, matched {matched}, "
-                  f"unmatched {unmatched2}, max |box diff| {box:.3e} px, max |score diff| {score:.3e}, bit-identical sorted lists: {identical}")
-            if unmatched or unmatched2 or not identical:  # alone on the engine's heads it must be bit for bit
+            want_dets, want_labels = (tensors["head_dets"], tensors["head_labels"]) if stress else (tensors["dets"], tensors["labels"])
+            identical = bit_identical(exact_dets, exact_labels, want_dets, want_labels)
+            print(f"  post-processing alone on the {'stressed ' if stress else ''}head outputs: ONNX Runtime "
+                  f"{[int((l >= 0).sum()) for l in exact_labels]} per image, bit-identical to the engine's (order and padding included): {identical}")
+            if unmatched or not identical:  # alone on the same heads it must be bit for bit
                 failed = True
             continue
         for name, value in got.items():

@@ -7,12 +7,16 @@ safetensors file of the same name holding "image" and ONNX Runtime's outputs (th
 metadata: config, model_seed (the test rebuilds the model from them: OnnxTestModels.tiny(seed)), onnxruntime
 version and the SHA-256 of the .onnx file that ran.
 
-A --postprocess case (pp_*, outputs dets and labels) keeps instead: "image", ONNX Runtime's "dets" / "labels" from
-the image, the engine's head outputs of the case ("cls_score_l", ...) and "exact_dets" / "exact_labels": ONNX
-Runtime's post-processing nodes alone run on those head outputs; metadata also "postprocess" and "cls_bias"
-(OnnxTestModels.shiftClassBias).
+A --postprocess case (pp_*, outputs dets [N, max_per_img, 5] and labels [N, max_per_img], padding rows 0 / -1) keeps
+instead: "image", ONNX Runtime's "dets" / "labels" from the image, the head outputs of the case ("cls_score_l", ...:
+the engine's forward, or OnnxTestModels.stressHeads of it for metadata "heads": "stress") and "exact_dets" /
+"exact_labels": ONNX Runtime's post-processing nodes alone run on those head outputs; metadata also "postprocess",
+"cls_bias" (OnnxTestModels.shiftClassBias) and "heads".
 
   PYTHONPATH=/tmp/ort python3 scripts/goldens/onnx_runtime.py /tmp/onnx-check/pp_tiny_seed7_1x3x96x128.safetensors \
+      --config autoassign_tiny_synthetic --seed 7 --out src/test/resources/goldens/onnx
+  PYTHONPATH=/tmp/ort python3 scripts/goldens/onnx_runtime.py \
+      /tmp/onnx-check/pp_tiny_batch_seed7_stress_3x3x64x80.safetensors \
       --config autoassign_tiny_synthetic --seed 7 --out src/test/resources/goldens/onnx
 
   mvn -q -o test -DbuildDir=/tmp/build-onnx -Dtest=OnnxRuntimeCases -Donnx.check.dir=/tmp/onnx-check \
@@ -47,7 +51,7 @@ def main():
         exact_dets, exact_labels = run_postprocess_only(model, tensors)
         golden.update(heads)
         golden.update({"exact_dets": exact_dets, "exact_labels": exact_labels})
-        extra = {"postprocess": meta["postprocess"], "cls_bias": meta["cls_bias"]}
+        extra = {"postprocess": meta["postprocess"], "cls_bias": meta["cls_bias"], "heads": meta.get("heads", "forward")}
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / args.case.name
     write_safetensors(target, golden, {

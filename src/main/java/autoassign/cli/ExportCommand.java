@@ -70,8 +70,9 @@ public final class ExportCommand implements Callable<Integer> {
     List<Integer> shape;
 
     @Option(names = "--postprocess",
-            description = "onnx: end with the engine's post-processing for one image (model.test_cfg): outputs dets [1,K,5]"
-                    + " (x1, y1, x2, y2 in input pixels, score) and labels [1,K] instead of the per-level head outputs; the batch is 1")
+            description = "onnx: end with the engine's post-processing of every image of the batch (model.test_cfg): outputs"
+                    + " dets [N,max_per_img,5] (x1, y1, x2, y2 in input pixels, score) and labels [N,max_per_img], each image's"
+                    + " detections first, then padding rows (dets 0, label -1), instead of the per-level head outputs")
     boolean postprocess;
 
     @Option(names = "--publish",

@@ -17,7 +17,7 @@ public final class OnnxGraph {
     /** One operator; attribute values are {@code Long}, {@code Float}, {@code String}, {@code long[]} or {@code float[]}. */
     public record Node(String opType, String name, List<String> inputs, List<String> outputs, Map<String, Object> attributes) {}
 
-    /** A constant tensor stored in the file: float32 or int64, little-endian {@code raw_data}. */
+    /** A constant tensor stored in the file: float32, float64 or int64, little-endian {@code raw_data}. */
     public record Initializer(String name, int dataType, long[] dims, byte[] rawData) {}
 
     /** A graph input or output: its element type and dims, each a {@code Long} (fixed) or a {@code String} (symbolic). */
@@ -108,6 +108,13 @@ public final class OnnxGraph {
         ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asLongBuffer().put(values);
         return initializer(wanted, INT64, dims, b.array());
+    }
+
+    /** A float64 scalar (0-d) initializer. */
+    public String doubles(String wanted, double value) {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        b.putDouble(value);
+        return initializer(wanted, DOUBLE, new long[0], b.array());
     }
 
     /** A float32 scalar (0-d) initializer, shared by every use of the same name and value. */

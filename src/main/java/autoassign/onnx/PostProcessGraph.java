@@ -35,9 +35,10 @@ import java.util.Map;
  *       lower candidate index (the engine's order, independent of the order NonMaxSuppression lists them in), then
  *       padding rows, zeroed and labelled −1.</li>
  * </ol>
- * Sigmoid runs in float64 and is cast back: that is the engine's float32 logistic ({@code (float)(1/(1+exp(-x)))});
- * ONNX Runtime's float32 Sigmoid is an approximation off by up to 25 ulps around the 0.05 threshold and thousands
- * below a logit of −3 (docs/onnx.md), enough to move threshold, top-k and NMS decisions.
+ * The logistic runs in float64 as the engine writes it, {@code 1/(1+exp(-x))}, and is cast back: that is the engine's
+ * float32 logistic. ONNX Runtime's float32 Sigmoid is an approximation off by up to 25 ulps around the 0.05 threshold
+ * and thousands below a logit of −3, its float64 Sigmoid loses small results (docs/onnx.md): either would move
+ * threshold, top-k and NMS decisions or scores.
  */
 final class PostProcessGraph {
     static final String DETS = "dets", LABELS = "labels";
@@ -162,9 +163,15 @@ final class PostProcessGraph {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    /** The engine's float32 logistic: in float64, rounded once. */
+    /**
+     * The engine's float32 logistic {@code (float)(1.0 / (1.0 + Math.exp(-(double) x)))}, operation for operation in
+     * float64 (Neg, Exp, Add 1, Div), rounded once. Not ONNX Runtime's float64 Sigmoid: it computes a negative input as
+     * {@code 1 − 1/(1 + e^−|x|)}, which loses the small result (16,383 float32 ulps below a logit of −20, docs/onnx.md).
+     */
     private String sigmoid(String x) {
-        return cast(op("Sigmoid", cast(x, OnnxGraph.DOUBLE)), OnnxGraph.FLOAT);
+        String one = g.doubles("postprocess.one_f64", 1.0);
+        String e = op("Exp", op("Neg", cast(x, OnnxGraph.DOUBLE)));
+        return cast(op("Div", one, op("Add", one, e)), OnnxGraph.FLOAT);
     }
 
     private String op(String type, String... in) { return g.node(type, prefix, List.of(in)); }

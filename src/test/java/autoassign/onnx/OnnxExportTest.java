@@ -150,23 +150,35 @@ class OnnxExportTest {
     }
 
     @Test
-    void postprocessEndsWithDetsAndLabelsForOneImage() throws IOException {
+    void postprocessEndsWithPaddedDetsAndLabelsForABatch() throws IOException {
         OnnxModelReader.Model m = export("--postprocess");
-        assertEquals(List.of(new OnnxGraph.Value("image", 1, List.of(1L, 3L, "H", "W"))), m.inputs());
-        assertEquals(List.of(new OnnxGraph.Value("dets", 1, List.of(1L, "K", 5L)), new OnnxGraph.Value("labels", 7, List.of(1L, "K"))), m.outputs());
-        assertEquals(5, count(m, "TopK"), "one per level");
+        assertEquals(List.of(new OnnxGraph.Value("image", 1, List.of("N", 3L, "H", "W"))), m.inputs());
+        // MMDeploy's end2end layout: max_per_img rows per image, padding rows 0 with label −1
+        assertEquals(List.of(new OnnxGraph.Value("dets", 1, List.of("N", 100L, 5L)), new OnnxGraph.Value("labels", 7, List.of("N", 100L))), m.outputs());
+        assertEquals(6, count(m, "TopK"), "one per level, one for the output order");
         assertEquals(1, count(m, "NonMaxSuppression"));
-        assertEquals(10, count(m, "Sigmoid"), "class and objectness per level");
+        assertEquals(10, count(m, "Exp"), "class and objectness per level: the logistic in float64, 1/(1+exp(-x))");
+        assertEquals(0, count(m, "Sigmoid"));
+        assertEquals(1, count(m, "ScatterND"));
+        // batch-vectorised: no control flow
+        Set<String> ops = new TreeSet<>(m.nodes().stream().map(OnnxGraph.Node::opType).toList());
+        for (String control : List.of("Loop", "If", "Scan")) assertFalse(ops.contains(control), control);
+        assertEquals(new TreeSet<>(List.of("Add", "And", "Cast", "Concat", "Conv", "Div", "Exp", "Expand", "Gather", "GatherND", "Greater",
+                "InstanceNormalization", "Max", "MaxPool", "Min", "Mod", "Mul", "Neg", "NonMaxSuppression", "Pad", "ReduceMax", "ReduceSum",
+                "Relu", "Reshape", "Resize", "ScatterND", "Shape", "Slice", "Sub", "TopK", "Transpose", "Unsqueeze", "Where")), ops);
         // the config's test_cfg (nms_pre 1000, score_thr 0.05, iou 0.6, max_per_img 100, min_bbox_size 0) as constants
         assertArrayEquals(new long[] {1000}, longs(m.initializers().get("postprocess.nms_pre")));
         assertArrayEquals(new float[] {0.05f}, floats(m.initializers().get("postprocess.score_thr")));
         assertArrayEquals(new float[] {0.6f}, floats(m.initializers().get("postprocess.iou_threshold")));
         assertArrayEquals(new long[] {100}, longs(m.initializers().get("postprocess.max_per_img")));
+        assertArrayEquals(new long[] {100}, longs(m.initializers().get("postprocess.keep_top_k")));
         assertArrayEquals(new float[] {0f}, floats(m.initializers().get("postprocess.min_bbox_size")));
-        assertTrue(m.docString().contains("[1,3,H,W]") && m.docString().contains("dets [1,K,5]") && m.docString().contains("not rescaled"), m.docString());
+        assertTrue(m.docString().contains("[N,3,H,W]") && m.docString().contains("dets [N,100,5]") && m.docString().contains("label -1")
+                && m.docString().contains("not rescaled"), m.docString());
         OnnxModelReader.Model fixed = export("--postprocess", "--shape", "64", "96");
         assertEquals(List.of(1L, 3L, 64L, 96L), fixed.inputs().get(0).dims());
-        assertEquals(List.of(1L, "K", 5L), fixed.outputs().get(0).dims());
+        assertEquals(List.of(1L, 100L, 5L), fixed.outputs().get(0).dims());
+        assertEquals(List.of(1L, 100L), fixed.outputs().get(1).dims());
     }
 
     @Test

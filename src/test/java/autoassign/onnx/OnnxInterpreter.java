@@ -140,10 +140,14 @@ final class OnnxInterpreter {
             case "Conv" -> Val.of(conv(in, a));
             case "Relu" -> Val.of(be.clampMin(in[0].t(), 0f));
             // the network's 4-D values with the engine's ops, the post-processing's small ones by the specification
-            case "Add" -> network(in) ? Val.of(binary(in[0].t(), in[1].t(), true)) : OnnxTensorOps.floatBinary(in[0], in[1], Double::sum);
+            case "Add" -> network(in) ? Val.of(binary(in[0].t(), in[1].t(), true)) : in[0].doubles() != null
+                    ? OnnxTensorOps.doubleBinary(in[0], in[1], Double::sum) : OnnxTensorOps.floatBinary(in[0], in[1], Double::sum);
             case "Mul" -> network(in) ? Val.of(binary(in[0].t(), in[1].t(), false)) : OnnxTensorOps.floatBinary(in[0], in[1], (x, y) -> x * y);
             case "Sub" -> OnnxTensorOps.floatBinary(in[0], in[1], (x, y) -> x - y);
-            case "Div" -> OnnxTensorOps.longBinary(in[0], in[1], (x, y) -> x / y); // int64: truncation, as C
+            case "Div" -> in[0].doubles() != null ? OnnxTensorOps.doubleBinary(in[0], in[1], (x, y) -> x / y)
+                    : OnnxTensorOps.longBinary(in[0], in[1], (x, y) -> x / y); // int64: truncation, as C
+            case "Neg" -> OnnxTensorOps.doubleUnary(in[0], x -> -x);
+            case "Exp" -> OnnxTensorOps.doubleUnary(in[0], Math::exp);
             case "Mod" -> {
                 if ((Long) a.getOrDefault("fmod", 0L) != 0) throw new IllegalArgumentException("Mod: fmod is not evaluated");
                 yield OnnxTensorOps.longBinary(in[0], in[1], Math::floorMod); // fmod 0: the divisor's sign
@@ -282,6 +286,11 @@ final class OnnxInterpreter {
             float[] v = new float[init.rawData().length / 4];
             b.asFloatBuffer().get(v);
             return Val.ofFloats(v, shape);
+        }
+        if (init.dataType() == OnnxGraph.DOUBLE) {
+            double[] v = new double[init.rawData().length / 8];
+            b.asDoubleBuffer().get(v);
+            return Val.ofDoubles(v, shape);
         }
         if (init.dataType() == OnnxGraph.INT64) {
             long[] v = new long[init.rawData().length / 8];

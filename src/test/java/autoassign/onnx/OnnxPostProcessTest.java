@@ -189,6 +189,8 @@ class OnnxPostProcessTest {
         assertEquals(0, want.get(1).size(), "image 1: nothing");
         assertTrue(want.get(2).size() > 1, "image 2: " + want.get(2).size());
         for (float score : want.get(2).scores()) assertEquals(0.25f, score, "image 2: every score equal");
+        int uncapped = DetectionsCompare.engineOn(stressed, strides, h, w, new PostProcessConfig(cfg.nmsPre(), cfg.scoreThr(), cfg.iouThr(),
+                Integer.MAX_VALUE, cfg.minBboxSize())).get(2).size();
         // the batched_nms step of every image: its own candidates' largest coordinate + 1 (1 without candidates)
         float[] steps = out.get(PostProcessGraph.NMS_STEP).f();
         List<Detections> candidates = DetectionsCompare.engineOn(stressed, strides, h, w,
@@ -199,6 +201,7 @@ class OnnxPostProcessTest {
             assertEquals(max + 1f, steps[b], "image " + b + ": batched_nms step");
         }
         assertEquals(1f, steps[1]);
+        assertTrue(uncapped < candidates.get(2).size(), "image 2: NMS suppresses among equal scores: " + uncapped + " of " + candidates.get(2).size());
         assertNotEquals(steps[0], steps[2], "the steps of images 0 and 2 differ: each image has its own");
         assertTrue(natural.stream().mapToInt(Detections::size).sum() > 0);
         return want;

@@ -40,10 +40,13 @@ class OnnxRuntimeCases {
     }
 
     /**
-     * {@code --postprocess} cases (files {@code pp_*}): tensors {@code image}, the engine's {@code dets} {@code [1,K,5]} and
-     * {@code labels} {@code [1,K]} (int64) and its head outputs ({@code cls_score_l}, ...: onnx_check.py also runs the
-     * graph's post-processing alone on them); metadata also {@code postprocess} (nms_pre, score_thr, iou_threshold,
-     * max_per_img, min_bbox_size) and {@code cls_bias} (the class bias the model was given).
+     * {@code --postprocess} cases (files {@code pp_*}): tensors {@code image} {@code [N,3,H,W]}, the engine's detections
+     * of each image in the graph's layout, {@code dets} {@code [N, max_per_img, 5]} and {@code labels}
+     * {@code [N, max_per_img]} (int64; padding rows 0 and −1), and head outputs ({@code cls_score_l}, ...: onnx_check.py
+     * also runs the graph's post-processing alone on them): the engine's forward, or for a {@code _stress} case
+     * {@link OnnxTestModels#stressHeads} of it with {@code head_dets} / {@code head_labels}, the engine's PostProcessor
+     * per image on those; metadata also {@code postprocess} (nms_pre, score_thr, iou_threshold, max_per_img,
+     * min_bbox_size), {@code cls_bias} (the class bias the model was given) and {@code heads} (forward or stress).
      */
     @Test
     void postprocess() throws IOException {
@@ -54,14 +57,48 @@ class OnnxRuntimeCases {
         writePostprocessed("pp_tiny_many", 8, Float.NaN, new PostProcessConfig(40, 0f, 0.6f, 25, 0f), InputShape.DYNAMIC, new int[] {1, 3, 96, 128});
         writePostprocessed("pp_tiny_filter", 10, Float.NaN, new PostProcessConfig(0, 0.02f, 0.5f, 200, 24f), InputShape.fixed(75, 110), new int[] {1, 3, 75, 110});
         writePostprocessed("pp_tiny_none", 9, Float.NaN, new PostProcessConfig(1000, 0.999f, 0.6f, 100, 0f), InputShape.DYNAMIC, new int[] {1, 3, 64, 80});
+        // batches: the batched golden (three different images, the stressed heads: none in image 1, ties in image 2)
+        AutoAssignDetector tiny = OnnxTestModels.shiftClassBias(OnnxTestModels.tiny(7), -2.94f);
+        writeBatch("pp_tiny_batch", tiny, "seed7", new PostProcessConfig(100, 0.05f, 0.6f, 50, 0f), OnnxPostProcessTest.threeImages(64, 80));
+        writeBatch("pp_tiny_batch_cfg", tiny, "seed7", new PostProcessConfig(1000, 0.05f, 0.6f, 100, 0f), OnnxPostProcessTest.threeImages(96, 128));
+        AutoAssignDetector many = OnnxTestModels.tiny(8);
+        writeBatch("pp_tiny_batch_many", many, "seed8", new PostProcessConfig(40, 0f, 0.6f, 25, 8f), OnnxPostProcessTest.threeImages(96, 128));
     }
 
     @Test
     void r50Postprocessed() throws IOException {
         var cfg = autoassign.config.ConfigLoader.loadNamed("autoassign_r50-caffe_fpn_1x_coco", java.util.List.of());
         AutoAssignDetector model = OnnxTestModels.shiftClassBias(OnnxTestModels.perturbed(new AutoAssignDetector(cfg.model(), 1), 1), -2.94f);
-        writePostprocessed("pp_r50", model, "seed1", autoassign.eval.Inference.postProcessConfig(cfg.model().testCfg()), InputShape.DYNAMIC,
-                new int[] {1, 3, 320, 480});
+        PostProcessConfig post = autoassign.eval.Inference.postProcessConfig(cfg.model().testCfg());
+        writePostprocessed("pp_r50", model, "seed1", post, InputShape.DYNAMIC, new int[] {1, 3, 320, 480});
+        writeBatch("pp_r50_batch", model, "seed1", post, OnnxPostProcessTest.threeImages(192, 288));
+    }
+
+    /** A batch of three ({@code image}, forward) and its {@link OnnxTestModels#stressHeads} twin ({@code NAME_stress_...}). */
+    private void writeBatch(String name, AutoAssignDetector model, String tag, PostProcessConfig post, Tensor images) throws IOException {
+        OnnxExport.write(model, InputShape.DYNAMIC, post, dir.resolve(name + ".onnx"), "check");
+        Map<String, Tensor> heads = OnnxTestModels.forward(model, images);
+        writeCase(name, model, tag, post, images, heads, false);
+        writeCase(name, model, tag + "_stress", post, images, OnnxTestModels.stressHeads(heads), true);
+    }
+
+    private void writeCase(String name, AutoAssignDetector model, String tag, PostProcessConfig post, Tensor images,
+                           Map<String, Tensor> heads, boolean stressed) throws IOException {
+        Map<String, RawTensor> tensors = new LinkedHashMap<>();
+        tensors.put(DetectorGraph.INPUT, raw(images));
+        putPadded(tensors, DetectionsCompare.engine(model, images, post), post.maxPerImg());
+        heads.forEach((k, v) -> tensors.put(k, raw(v)));
+        if (stressed) {
+            Map<String, RawTensor> h = new LinkedHashMap<>();
+            putPadded(h, DetectionsCompare.engineOn(heads, model.bboxHead.config().stridesArray(), images.dim(2), images.dim(3), post), post.maxPerImg());
+            tensors.put("head_dets", h.get(PostProcessGraph.DETS));
+            tensors.put("head_labels", h.get(PostProcessGraph.LABELS));
+        }
+        int[] s = images.shape();
+        String file = name + "_" + tag + "_" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".safetensors";
+        Safetensors.write(dir.resolve(file), tensors, Map.of("model", name + ".onnx", "cls_bias", Float.toString(model.bboxHead.convCls.bias.toFloatArray()[0]),
+                "heads", stressed ? "stress" : "forward",
+                "postprocess", post.nmsPre() + "," + post.scoreThr() + "," + post.iouThr() + "," + post.maxPerImg() + "," + post.minBboxSize()));
     }
 
     private void writePostprocessed(String name, long seed, float clsBias, PostProcessConfig post, InputShape shape, int[]... inputs) throws IOException {
@@ -72,16 +109,9 @@ class OnnxRuntimeCases {
 
     private void writePostprocessed(String name, AutoAssignDetector model, String tag, PostProcessConfig post, InputShape shape, int[]... inputs) throws IOException {
         OnnxExport.write(model, shape, post, dir.resolve(name + ".onnx"), "check");
-        float bias = model.bboxHead.convCls.bias.toFloatArray()[0];
         for (int[] s : inputs) {
             Tensor image = OnnxTestModels.randomImage(s[2] * 1000L + s[3], s);
-            Map<String, RawTensor> tensors = new LinkedHashMap<>();
-            tensors.put(DetectorGraph.INPUT, raw(image));
-            putPadded(tensors, DetectionsCompare.engine(model, image, post), post.maxPerImg());
-            OnnxTestModels.forward(model, image).forEach((k, v) -> tensors.put(k, raw(v)));
-            String file = name + "_" + tag + "_" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".safetensors";
-            Safetensors.write(dir.resolve(file), tensors, Map.of("model", name + ".onnx", "cls_bias", Float.toString(bias),
-                    "postprocess", post.nmsPre() + "," + post.scoreThr() + "," + post.iouThr() + "," + post.maxPerImg() + "," + post.minBboxSize()));
+            writeCase(name, model, tag, post, image, OnnxTestModels.forward(model, image), false);
         }
     }
 

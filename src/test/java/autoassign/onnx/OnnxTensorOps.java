@@ -30,6 +30,23 @@ final class OnnxTensorOps {
         return Val.ofFloats(out, shape);
     }
 
+    /** A float64 binary op of two float64 values (Java's double arithmetic: IEEE, correctly rounded). */
+    static Val doubleBinary(Val a, Val b, DoubleBinaryOperator op) {
+        int[] shape = broadcast(a.shape(), b.shape());
+        double[] x = a.doubles(), y = b.doubles(), out = new double[numel(shape)];
+        if (x == null || y == null) throw new IllegalArgumentException("expected two float64 values");
+        int[][] src = sources(shape, a.shape(), b.shape());
+        for (int i = 0; i < out.length; i++) out[i] = op.applyAsDouble(x[src[0][i]], y[src[1][i]]);
+        return Val.ofDoubles(out, shape);
+    }
+
+    /** A float64 unary op (Neg; Exp as Java's {@code Math.exp}, the engine's). */
+    static Val doubleUnary(Val a, java.util.function.DoubleUnaryOperator op) {
+        double[] x = a.doubles(), out = new double[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = op.applyAsDouble(x[i]);
+        return Val.ofDoubles(out, a.shape());
+    }
+
     static Val longBinary(Val a, Val b, LongBinaryOperator op) {
         int[] shape = broadcast(a.shape(), b.shape());
         long[] x = a.longs(), y = b.longs(), out = new long[numel(shape)];
