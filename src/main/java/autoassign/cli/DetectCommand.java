@@ -56,13 +56,19 @@ public final class DetectCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files, or folders of images (not recursive)")
     List<Path> images;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "work_dirs/detect",
+    @Option(names = {"--out", "--out-dir"}, paramLabel = "DIR", defaultValue = "work_dirs/detect",
             description = "output folder (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--score-thr", paramLabel = "T", defaultValue = "0.3",
-            description = "keep detections with score >= T in the outputs (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--score-thr", "--pred-score-thr"}, paramLabel = "T", defaultValue = "0.3",
+            description = "keep detections with score >= T in the outputs (default: ${DEFAULT-VALUE}); with --mmdet-layout "
+                    + "in the pictures only")
     float scoreThr;
+
+    @Option(names = "--mmdet-layout",
+            description = "write as MMDetection's DetInferencer (demo/image_demo.py): DIR/preds/<name>.json = {labels, scores, "
+                    + "bboxes} of every detection, DIR/vis/<name>.jpg|png with those of score >= T")
+    boolean mmdetLayout;
 
     @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
     String device;
@@ -123,10 +129,10 @@ public final class DetectCommand implements Callable<Integer> {
             try {
                 BufferedImage drawn;
                 List<Detection> kept = new ArrayList<>();
+                List<Detection> all;
                 BufferedImage original;
                 String patches = "";
                 try (Mat m = ImageDecoder.decode(img)) {
-                    List<Detection> all;
                     if (patchSize == null) {
                         all = det.detect(m);
                     } else {
@@ -143,12 +149,13 @@ public final class DetectCommand implements Callable<Integer> {
                 }
                 drawn = Detector.draw(original, kept);
                 String stem = PictureNames.stem(img.toString());
-                Path json = out.resolve(stem + ".json");
-                Path pic = out.resolve(stem + PictureNames.jpgOrPng(img.toString()));
-                writeJson(json, imageId(stem, i + 1), kept);
+                Path json = out.resolve(mmdetLayout ? "preds/" + stem + ".json" : stem + ".json");
+                Path pic = out.resolve((mmdetLayout ? "vis/" : "") + stem + PictureNames.jpgOrPng(img.toString()));
+                if (mmdetLayout) writeInferencerJson(json, all);
+                else writeJson(json, imageId(stem, i + 1), kept);
                 BoxPainter.write(drawn, pic);
-                outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f%s) -> %s, %s%n", img, kept.size(),
-                        scoreThr, patches, pic, json);
+                outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f%s) -> %s, %s%s%n", img, kept.size(),
+                        scoreThr, patches, pic, json, mmdetLayout ? " (all " + all.size() + ")" : "");
                 outW.flush();
             } catch (BadImageException e) {
                 CliErrors.print(err, e.getMessage());
@@ -200,6 +207,33 @@ public final class DetectCommand implements Callable<Integer> {
             return Long.parseLong(stem);
         }
         return position;
+    }
+
+    /**
+     * DetInferencer's {@code pred2dict} for boxes: {@code {"labels": [...], "scores": [...], "bboxes": [[x1, y1, x2, y2],
+     * ...]}} of every detection, float32 values widened to double as {@code tolist()} does.
+     */
+    private static void writeInferencerJson(Path json, List<Detection> dets) throws IOException {
+        AtomicFiles.write(json, os -> {
+            try (JsonGenerator g = new JsonFactory().createGenerator(os, JsonEncoding.UTF8)) {
+                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                g.writeStartObject();
+                g.writeArrayFieldStart("labels");
+                for (Detection d : dets) g.writeNumber(d.label());
+                g.writeEndArray();
+                g.writeArrayFieldStart("scores");
+                for (Detection d : dets) g.writeNumber((double) d.score());
+                g.writeEndArray();
+                g.writeArrayFieldStart("bboxes");
+                for (Detection d : dets) {
+                    g.writeStartArray();
+                    for (float v : new float[] {d.x1(), d.y1(), d.x2(), d.y2()}) g.writeNumber((double) v);
+                    g.writeEndArray();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+        });
     }
 
     private static void writeJson(Path json, long imageId, List<Detection> dets) throws IOException {

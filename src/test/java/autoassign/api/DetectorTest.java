@@ -129,6 +129,32 @@ class DetectorTest {
     }
 
     @Test
+    void detectCommandWritesDetInferencersLayout() throws IOException {
+        Path png = tmp.resolve("street.png");
+        ImageIO.write(picture(160, 120), "png", png.toFile());
+        Path outDir = tmp.resolve("mm");
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        // image_demo.py's option names: --out-dir, --pred-score-thr
+        assertEquals(0, detect(so, se, "--out-dir", outDir.toString(), "--pred-score-thr", "0.5", "--mmdet-layout", png.toString()), se.toString());
+        JsonNode preds = new ObjectMapper().readTree(outDir.resolve("preds/street.json").toFile());
+        List<String> keys = new java.util.ArrayList<>();
+        preds.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("labels", "scores", "bboxes"), keys);
+        List<Detection> all = Detector.load(CONFIG, checkpoint, "cpu").detect(png);
+        assertTrue(all.size() > 0, "a random model keeps some detections below 0.5 too");
+        assertEquals(all.size(), preds.get("labels").size(), "every detection, no threshold (pred2dict)");
+        for (int i = 0; i < all.size(); i++) {
+            Detection d = all.get(i);
+            assertEquals(d.label(), preds.get("labels").get(i).asInt());
+            assertEquals((double) d.score(), preds.get("scores").get(i).asDouble());
+            assertEquals((double) d.x2(), preds.get("bboxes").get(i).get(2).asDouble());
+        }
+        assertTrue(Files.exists(outDir.resolve("vis/street.png")));
+        long shown = all.stream().filter(d -> d.score() >= 0.5f).count();
+        assertTrue(so.toString().startsWith(png + ": " + shown + " detections (score >= 0.50) -> "), so.toString());
+    }
+
+    @Test
     void detectCommandTakesFoldersOfImages() throws IOException {
         Path folder = Files.createDirectories(tmp.resolve("pictures"));
         ImageIO.write(picture(96, 64), "png", folder.resolve("b.png").toFile());
