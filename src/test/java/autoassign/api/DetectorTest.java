@@ -129,7 +129,7 @@ class DetectorTest {
     }
 
     @Test
-    void detectCommandWritesDetInferencersLayout() throws IOException {
+    void detectCommandWritesDetInferencersLayout() throws Exception {
         Path png = tmp.resolve("street.png");
         ImageIO.write(picture(160, 120), "png", png.toFile());
         Path outDir = tmp.resolve("mm");

@@ -119,7 +119,13 @@ final class CudaOpProfile<E> {
         try {
             result = op.get();
         } catch (RuntimeException | Error e) {
-            d[0] = 0; // no closing event: after a sticky CUDA error it would throw and hide the op's own message
+            d[0] = 0;
+            // timed all the same; after a sticky CUDA error the closing event throws too: that must not hide the op's own
+            try {
+                if (start != null) end(key, start, clock.getAsLong() - h0);
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
         long h1 = clock.getAsLong();
