@@ -47,7 +47,7 @@ public final class CocoErrorsCommand implements Callable<Integer> {
 
     @Option(names = "--results", required = true, paramLabel = "DETS.json",
             description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...], or MMDetection's "
-                    + "test.py --out pickle (labels index the ground truth's categories in id order)")
+                    + "test.py --out pickle (labels index the ground truth's categories in the file's order)")
     Path results;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder (pictures and json in DIR/bbox)")

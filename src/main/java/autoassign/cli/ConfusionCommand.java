@@ -56,7 +56,7 @@ public final class ConfusionCommand implements Callable<Integer> {
 
     @Option(names = "--results", required = true, paramLabel = "DETS.json",
             description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...], or MMDetection's "
-                    + "test.py --out pickle (labels index the ground truth's categories in id order; with --config, its classes)")
+                    + "test.py --out pickle (labels index the ground truth's categories in the file's order; with --config, its classes)")
     Path results;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",

@@ -78,7 +78,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--results", paramLabel = "DETS.json",
             description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...], or MMDetection's "
-                    + "test.py --out pickle (labels index the ground truth's categories in id order; with --config, its classes)")
+                    + "test.py --out pickle (labels index the ground truth's categories in the file's order; with --config, its classes)")
     Path results;
 
     @Option(names = "--out", paramLabel = "RESULTS.pkl",

@@ -72,7 +72,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
             throw n.error("file_client_args", "only null is supported (MMDetection 3.x: use backend_args)");
         n.choice("collect_device", "cpu", "cpu", "gpu"); // how ranks gather results: the numbers are the same
         n.choice("prefix", "coco", "coco"); // the metric names coco/bbox_* are fixed here
-        n.bool("sort_categories", false); // labels always follow ascending category id, what sorting gives
+        n.bool("sort_categories", false); // labels always follow the dataset's classes (the file's order; COCO's is by id)
         n.finish();
         return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, thrs, false, nums, items, mpEval);
     }

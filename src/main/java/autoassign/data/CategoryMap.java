@@ -1,33 +1,28 @@
 package autoassign.data;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Contiguous labels 0..C-1 ↔ dataset category ids: label {@code k} is the k-th smallest category id
- * of the classes in use (AA_6 §1; for COCO: 1→0, 2→1, ..., 90→79).
+ * Contiguous labels 0..C-1 ↔ dataset category ids: label {@code k} is the k-th class in use in the annotation file's
+ * order of categories, as MMDetection's CocoDataset numbers them ({@code cat_ids = get_cat_ids(cat_names=classes)}, a
+ * filter of the file's list; {@code cat2label = {id: i}}). For COCO, whose file lists its categories by id, that is
+ * AA_6 §1's k-th smallest id (1→0, 2→1, ..., 90→79).
  */
 public final class CategoryMap {
     private final long[] ids;
     private final String[] names;
     private final Map<Long, Integer> labelById;
 
-    /** {@code ids} and {@code names} are parallel; they are sorted here by id. */
+    /** {@code ids} and {@code names} are parallel, in label order. */
     public CategoryMap(long[] ids, String[] names) {
         if (ids.length != names.length) throw new IllegalArgumentException("ids and names differ in length");
-        Integer[] order = new Integer[ids.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Long.compare(ids[a], ids[b]));
-        this.ids = new long[ids.length];
-        this.names = new String[ids.length];
+        this.ids = ids.clone();
+        this.names = names.clone();
         this.labelById = new HashMap<>(ids.length * 2);
-        for (int k = 0; k < order.length; k++) {
-            this.ids[k] = ids[order[k]];
-            this.names[k] = names[order[k]];
+        for (int k = 0; k < ids.length; k++)
             if (labelById.put(this.ids[k], k) != null) throw new IllegalArgumentException("duplicate category id " + this.ids[k]);
-        }
     }
 
     public int size() { return ids.length; }

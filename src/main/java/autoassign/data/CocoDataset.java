@@ -91,8 +91,9 @@ public final class CocoDataset {
     /**
      * Loads a COCO instances file.
      *
-     * @param classNames when non-null, only these categories (by name) are classes; their labels follow
-     *                   ascending category id. Annotations of other categories are dropped silently.
+     * @param classNames when non-null, only these categories (by name) are classes; their labels follow the file's
+     *                   order of categories (MMDetection's {@code get_cat_ids(cat_names=classes)}), whatever the order of
+     *                   the names. Annotations of other categories are dropped silently.
      * @throws DataException on an unreadable / malformed file or an unknown class name
      */
     public static CocoDataset load(Path annotationFile, Path imageDir, List<String> classNames, DataIssues issues) {

@@ -58,7 +58,7 @@ public record CocoDetections(Path file, List<Detection> detections) {
      * scores finite, widths and heights non-negative.
      */
     public static CocoDetections read(Path file, CocoGroundTruth gt) {
-        return read(file, gt, gt.categoryIds());
+        return read(file, gt, gt.labelCategoryIds());
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  *
  * @param file        source file (for messages; may be null)
  * @param imageIds    distinct image ids, ascending ({@code sorted(coco.getImgIds())})
- * @param categories  category id to name, ascending id
+ * @param categories  category id to name, in the file's order
  * @param annotations annotations in file order
  * @param supercategories category id to its {@code supercategory} (categories without one are absent); only
  *                    coco_error_analysis.py's "Sim" variant reads it
@@ -43,8 +43,16 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
                              double area, boolean crowd) {
     }
 
-    /** Category ids, ascending. */
+    /** Category ids, ascending (COCOeval's {@code params.catIds = sorted(getCatIds())}). */
     public long[] categoryIds() {
+        return categories.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /**
+     * Category ids in the file's order: the class order of MMDetection's CocoDataset over all of them
+     * ({@code get_cat_ids()}), so label k of a results pickle is the k-th.
+     */
+    public long[] labelCategoryIds() {
         return categories.keySet().stream().mapToLong(Long::longValue).toArray();
     }
 
@@ -114,7 +122,7 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         p.nextToken();
         Json.expect(p, JsonToken.START_OBJECT, file, "the ground truth");
         List<Long> images = null;
-        TreeMap<Long, String> cats = null;
+        Map<Long, String> cats = null;
         Map<Long, String> supers = new TreeMap<>();
         List<Annotation> anns = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -174,10 +182,10 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
         return ids;
     }
 
-    private static TreeMap<Long, String> readCategories(JsonParser p, Path file, Map<Long, String> supers)
+    private static Map<Long, String> readCategories(JsonParser p, Path file, Map<Long, String> supers)
             throws IOException {
         Json.expect(p, JsonToken.START_ARRAY, file, "\"categories\"");
-        TreeMap<Long, String> cats = new TreeMap<>();
+        Map<Long, String> cats = new LinkedHashMap<>(); // file order: a repeated id keeps its first place, the last name
         int i = 0;
         while (p.nextToken() != JsonToken.END_ARRAY) {
             String what = "categories[" + i + "]";

@@ -47,21 +47,22 @@ class CocoJsonTest {
                 + "{'id': 6, 'image_id': 9, 'category_id': 1, 'bbox': [0, 0, 10, 10], 'area': 50, 'iscrowd': 1}"
                 + "], " + CATS + "}");
         CocoDataset ds = CocoDataset.load(p, tmp, null, issues());
-        assertEquals(List.of("person", "car", "dog"), ds.categories().names());
+        // labels in the file's order of categories, as MMDetection's get_cat_ids (pycocotools: [18, 1, 3] here)
+        assertEquals(List.of("dog", "person", "car"), ds.categories().names());
         assertEquals(3, ds.numClasses());
-        assertEquals(0, ds.categories().labelOf(1));
-        assertEquals(2, ds.categories().labelOf(18));
+        assertEquals(1, ds.categories().labelOf(1));
+        assertEquals(0, ds.categories().labelOf(18));
         assertEquals(-1, ds.categories().labelOf(2));
-        assertEquals(18, ds.categories().categoryId(2));
+        assertEquals(3, ds.categories().categoryId(2));
         assertEquals(4, ds.size());
 
         ImageRecord a = ds.get(0);
         assertEquals(7, a.id());
         // xywh -> x1y1x2y2, sum in double then cast; box 3 extends past the image and is NOT clipped
         assertArrayEquals(new float[] {1.08f, 187.69f, (float) (1.08 + 611.59), (float) (187.69 + 285.84), 600, 400, 700, 600}, a.boxes());
-        assertArrayEquals(new int[] {2, 1}, a.labels());
+        assertArrayEquals(new int[] {0, 2}, a.labels());
         assertArrayEquals(new float[] {10, 20, 40, 60}, a.crowdBoxes());
-        assertArrayEquals(new int[] {0}, a.crowdLabels());
+        assertArrayEquals(new int[] {1}, a.crowdLabels());
         assertTrue(log.isEmpty(), () -> "unexpected warnings " + log);
 
         // training filter: b.jpg too small (31 < 32), c.jpg only crowd -> kept with 0 GTs, d.jpg no annotations -> dropped
@@ -130,10 +131,11 @@ class CocoJsonTest {
                 + "{'id': 1, 'image_id': 1, 'category_id': 18, 'bbox': [0, 0, 10, 10], 'area': 100},"
                 + "{'id': 2, 'image_id': 2, 'category_id': 1, 'bbox': [0, 0, 10, 10], 'area': 100},"
                 + "{'id': 3, 'image_id': 2, 'category_id': 3, 'bbox': [0, 0, 20, 20], 'area': 400}], " + CATS + "}");
-        CocoDataset ds = CocoDataset.load(p, tmp, List.of("dog", "car"), issues());
-        assertEquals(List.of("car", "dog"), ds.categories().names());
-        assertArrayEquals(new int[] {1}, ds.get(0).labels());
-        assertArrayEquals(new int[] {0}, ds.get(1).labels());
+        // the file's order, whatever the order of the names (pycocotools getCatIds(catNms=[car, dog]) is [18, 3] too)
+        CocoDataset ds = CocoDataset.load(p, tmp, List.of("car", "dog"), issues());
+        assertEquals(List.of("dog", "car"), ds.categories().names());
+        assertArrayEquals(new int[] {0}, ds.get(0).labels());
+        assertArrayEquals(new int[] {1}, ds.get(1).labels());
         assertArrayEquals(new float[] {0, 0, 20, 20}, ds.get(1).boxes());
         assertTrue(log.isEmpty(), () -> String.join("\n", log));
         DataException e = assertThrows(DataException.class, () -> CocoDataset.load(p, tmp, List.of("cat"), issues()));

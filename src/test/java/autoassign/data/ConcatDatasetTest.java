@@ -35,10 +35,10 @@ class ConcatDatasetTest {
 
     @Test
     void imagesFollowOneAnotherAndLabelsFollowTheFirstPartsClassNames() throws Exception {
-        // a: cat = id 1 → label 0, dog = id 2 → label 1; b lists dog as id 1 and cat as id 7, so its own labels are swapped
+        // a: cat = id 1 → label 0, dog = id 2 → label 1; b lists dog (id 1) before cat (id 7), so its own labels are swapped
         CocoDataset a = load("a", "[{\"id\": 1, \"name\": \"cat\"}, {\"id\": 2, \"name\": \"dog\"}]",
                 "[" + box(1, 1, 1, 0) + ", " + box(2, 2, 2, 0) + ", " + box(3, 2, 1, 1) + "]");
-        CocoDataset b = load("b", "[{\"id\": 7, \"name\": \"cat\"}, {\"id\": 1, \"name\": \"dog\"}]",
+        CocoDataset b = load("b", "[{\"id\": 1, \"name\": \"dog\"}, {\"id\": 7, \"name\": \"cat\"}]",
                 "[" + box(1, 1, 1, 0) + ", " + box(2, 1, 7, 0) + ", " + box(3, 2, 7, 1) + "]");
         assertEquals(List.of("dog", "cat"), b.categories().names(), "b on its own: dog 0, cat 1");
         CocoDataset both = CocoDataset.concat(List.of(a, b));

@@ -159,8 +159,8 @@ class ConfusionMatrixTest {
         CocoDetections dets = CocoDetections.read(res, CocoGroundTruth.read(gt));
         CocoDataset ds = CocoDataset.load(gt, tmp, null, new DataIssues("test", s -> { }, 0));
         ConfusionMatrix m = ConfusionMatrix.compute(ds, dets, DEFAULTS);
-        assertEquals(List.of("cat", "dog"), m.classes()); // ascending category id: 3, 7
-        int cat = 0, dog = 1, bg = 2;
+        assertEquals(List.of("dog", "cat"), m.classes()); // the file's order (ids 7, 3), as the script's dataset labels them
+        int dog = 0, cat = 1, bg = 2;
         long[][] expected = new long[3][3];
         expected[cat][cat] = 1; // image 1, annotation 1
         expected[dog][dog] = 1; // the crowd box

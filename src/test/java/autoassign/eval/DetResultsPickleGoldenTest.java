@@ -75,6 +75,21 @@ class DetResultsPickleGoldenTest {
     }
 
     @Test
+    void labelsIndexTheCategoriesInTheFilesOrder() throws IOException {
+        // MMDetection's CocoDataset / CocoMetric: cat_ids = get_cat_ids(...), the file's list (pycocotools: [7, 3] here)
+        Path gt = Files.writeString(tmp.resolve("gt.json"), "{\"images\": [{\"id\": 5, \"file_name\": \"a.jpg\","
+                + " \"height\": 60, \"width\": 80}], \"categories\": [{\"id\": 7, \"name\": \"bird\"}, {\"id\": 3,"
+                + " \"name\": \"dog\"}], \"annotations\": []}");
+        Path pkl = tmp.resolve("r.pkl");
+        DetResultsPickle.write(pkl, List.of(new DetResultsPickle.Entry(written().get(0).meta(), "a.jpg", new int[] {800, 1088},
+                new Detections(new float[] {0, 0, 1, 1, 2, 2, 3, 3}, new float[] {0.5f, 0.25f}, new int[] {0, 1}))));
+        List<CocoDetections.Detection> d = CocoDetections.read(pkl, CocoGroundTruth.read(gt)).detections();
+        assertEquals(7, d.get(0).categoryId());
+        assertEquals(3, d.get(1).categoryId());
+        assertArrayEquals(new long[] {3, 7}, CocoGroundTruth.read(gt).categoryIds(), "COCOeval's catIds stay sorted");
+    }
+
+    @Test
     void badInputIsOneLineNamingTheFile() throws IOException {
         CocoGroundTruth gt = gt();
         Path notList = tmp.resolve("dict.pkl");

@@ -35,12 +35,12 @@ class ConcatDatasetConfigTest {
 
     /**
      * Folder a: cat = id 1, dog = id 2; images 1 (cat), 2 (no annotation), 3 (20 px high, dog), 4 (dog + crowd cat).
-     * Folder b lists dog = id 1 and cat = id 2 (so its own labels are the other way round); images 1 (dog, cat), 2 (cat), 3 (dog).
+     * Folder b lists dog = id 1 before cat = id 2 (so its own labels are the other way round); images 1 (dog, cat), 2 (cat), 3 (dog).
      */
     private void data() throws Exception {
         write("a", "[{\"id\": 1, \"name\": \"cat\"}, {\"id\": 2, \"name\": \"dog\"}]", 4, "[" + box(1, 1, 1, 0) + ", "
                 + box(2, 3, 2, 0) + ", " + box(3, 4, 2, 0) + ", " + box(4, 4, 1, 1) + "]");
-        write("b", "[{\"id\": 2, \"name\": \"cat\"}, {\"id\": 1, \"name\": \"dog\"}]", 3, "[" + box(1, 1, 1, 0) + ", "
+        write("b", "[{\"id\": 1, \"name\": \"dog\"}, {\"id\": 2, \"name\": \"cat\"}]", 3, "[" + box(1, 1, 1, 0) + ", "
                 + box(2, 1, 2, 0) + ", " + box(3, 2, 2, 0) + ", " + box(4, 3, 1, 0) + "]");
     }
 
