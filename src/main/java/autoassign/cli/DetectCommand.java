@@ -150,7 +150,9 @@ public final class DetectCommand implements Callable<Integer> {
                 drawn = Detector.draw(original, kept);
                 String stem = PictureNames.stem(img.toString());
                 Path json = out.resolve(mmdetLayout ? "preds/" + stem + ".json" : stem + ".json");
-                Path pic = out.resolve((mmdetLayout ? "vis/" : "") + stem + PictureNames.jpgOrPng(img.toString()));
+                // DetInferencer keeps the image's name in vis/ (here for JPEG and PNG; other formats are drawn as .png)
+                Path pic = out.resolve(mmdetLayout ? "vis/" + stem + PictureNames.ownOrPng(img.toString())
+                        : stem + PictureNames.jpgOrPng(img.toString()));
                 if (mmdetLayout) writeInferencerJson(json, all);
                 else writeJson(json, imageId(stem, i + 1), kept);
                 BoxPainter.write(drawn, pic);

@@ -106,13 +106,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (amp)
-            throw new CliErrors.UserError("--amp (MMDetection's AmpOptimWrapper, mixed precision) is not supported: this engine"
-                    + " trains in float32 (TF32 convolutions and GEMMs on GPUs)");
+            throw new CliErrors.UserError("--amp: " + autoassign.config.OptimConfig.AMP_REFUSED);
         DistOptions dist = distOptions();
         if (dist != null) DataParallelTrainer.validate(dist, device); // one line and exit 1 before anything is loaded
         List<String> cfgOptions = new ArrayList<>(overrides.values());
         if (autoScaleLr) cfgOptions.add("auto_scale_lr.enable=true");
         Config cfg = ConfigLoader.loadNamed(config, cfgOptions);
+        if (cfg.optimWrapper().amp()) throw new CliErrors.UserError(cfg.source() + ": optim_wrapper.type: " + autoassign.config.OptimConfig.AMP_REFUSED);
         TrainOptions opt = new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, device, resume, pretrained,
                 noPretrained, loadFrom, workers);
         if (dist != null) return finish(DataParallelTrainer.run(cfg, opt, dist, System.out));

@@ -30,11 +30,17 @@ import java.util.List;
  * @param dampening       SGD's {@code dampening} (0)
  * @param flatDecayMult   {@code paramwise_cfg.flat_decay_mult}: decay multiplier of the other one-dimensional parameters
  *                        (after the norm and bias rules); NaN when absent
+ * @param amp             {@code type: AmpOptimWrapper} (mixed precision): read so that a config that trains with it can
+ *                        be evaluated and run here; {@code train} refuses it (this engine trains in float32)
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                           double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
                           int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
-                          double flatDecayMult) {
+                          double flatDecayMult, boolean amp) {
+
+    /** Why {@code train} refuses {@code AmpOptimWrapper} / {@code --amp}. */
+    public static final String AMP_REFUSED = "AmpOptimWrapper (mixed precision, MMDetection's --amp) is not supported for training:"
+            + " this engine trains in float32 (TF32 convolutions and GEMMs on GPUs); use OptimWrapper";
 
     /** The optimizers MMEngine can build here, by their torch.optim names. */
     public enum Type { SGD, Adam, AdamW }
@@ -47,17 +53,19 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm) {
         this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, Double.NaN, List.of(), 1, Type.SGD, 0.9, 0.999,
-                1e-8, 0, Double.NaN);
+                1e-8, 0, Double.NaN, false);
     }
 
     /** One {@code custom_keys} entry: parameters whose name contains {@code key} get these multipliers. */
     public record CustomKey(String key, double lrMult, double decayMult) {}
 
     static OptimConfig from(ConfigNode n) {
-        if ("AmpOptimWrapper".equals(n.string("type", "OptimWrapper")))
-            throw n.error("type", "AmpOptimWrapper (mixed precision, MMDetection's --amp) is not supported: this engine trains in"
-                    + " float32 (TF32 convolutions and GEMMs on GPUs); use OptimWrapper");
-        n.fixed("type", "OptimWrapper");
+        boolean amp = "AmpOptimWrapper".equals(n.choice("type", "OptimWrapper", "OptimWrapper", "AmpOptimWrapper"));
+        if (amp) { // its own keys: read, unused (train refuses the wrapper, see AMP_REFUSED)
+            n.raw("loss_scale");
+            n.raw("dtype");
+            n.raw("use_fsdp");
+        }
         ConfigNode o = n.requiredChild("optimizer");
         boolean wdGiven = o.has("weight_decay");
         String typeName = o.choice("type", null, "SGD", "Adam", "AdamW");
@@ -134,7 +142,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         int accumulate = n.positive("accumulative_counts", n.integer("accumulative_counts", 1));
         n.finish();
         return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate, type, beta1, beta2, eps,
-                dampening, fdm);
+                dampening, fdm, amp);
     }
 
     /** A decay multiplier of {@code paramwise_cfg}: NaN when absent or null. */

@@ -130,7 +130,7 @@ class DetectorTest {
 
     @Test
     void detectCommandWritesDetInferencersLayout() throws Exception {
-        Path png = tmp.resolve("street.png");
+        Path png = tmp.resolve("street.PNG");
         ImageIO.write(picture(160, 120), "png", png.toFile());
         Path outDir = tmp.resolve("mm");
         StringWriter so = new StringWriter(), se = new StringWriter();
@@ -149,7 +149,7 @@ class DetectorTest {
             assertEquals((double) d.score(), preds.get("scores").get(i).asDouble());
             assertEquals((double) d.x2(), preds.get("bboxes").get(i).get(2).asDouble());
         }
-        assertTrue(Files.exists(outDir.resolve("vis/street.png")));
+        assertTrue(Files.exists(outDir.resolve("vis/street.PNG")), "the image's own name, as DetInferencer");
         long shown = all.stream().filter(d -> d.score() >= 0.5f).count();
         assertTrue(so.toString().startsWith(png + ": " + shown + " detections (score >= 0.50) -> "), so.toString());
     }
