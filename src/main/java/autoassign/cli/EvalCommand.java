@@ -219,7 +219,8 @@ public final class EvalCommand implements Callable<Integer> {
                 if (data != null) {
                     cfg = cfg.withDataRoot(data.toString());
                 }
-                EvaluatorConfig te = cfg.testEvaluator();
+                // eval_metric.py scores with val_evaluator (over the test dataset); test.py with test_evaluator
+                EvaluatorConfig te = metricMode ? cfg.valEvaluator() : cfg.testEvaluator();
                 table |= te != null && te.classwise();
                 var parsed = spec.commandLine().getParseResult();
                 if (te != null && te.voc() && !parsed.hasMatchedOption("--metric")) { // the config's VOCMetric
@@ -362,7 +363,13 @@ public final class EvalCommand implements Callable<Integer> {
         if (Files.isDirectory(dumpFile)) {
             return "--out " + dumpFile + ": is a folder";
         }
-        return null;
+        Path folder = dumpFile.toAbsolutePath().getParent(); // checked now: the file is written after the whole run
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            return "--out " + dumpFile + ": cannot create its folder: " + CliErrors.message(e);
+        }
+        return Files.isWritable(folder) ? null : "--out " + dumpFile + ": its folder is not writable";
     }
 
     /** The pictures' sink for a dataset, or null without --show-dir. */
@@ -427,24 +434,28 @@ public final class EvalCommand implements Callable<Integer> {
         CocoResults results = detections(cfg, dataset);
         if (resultsFile != null && !write(results, resultsFile)) return null;
         CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset); // the images and categories that ran
-        return score(cfg, scope, results.toDetections(scope), params);
+        return score(cfg.testEvaluator(), scope, results.toDetections(scope), params);
     }
 
     /**
      * {@code --config} with {@code --results} (MMDetection's eval_metric.py): a results file (json, or a test.py --out
-     * pickle whose labels index the config's classes) scored over the config's test set with its evaluator's settings.
+     * pickle whose labels index the config's classes) scored over the config's test set with {@code val_evaluator}'s
+     * settings, as the script builds {@code Evaluator(cfg.val_evaluator)} over {@code test_dataloader.dataset}.
      */
     private CocoEvalResult evaluateResultsFile(Config cfg, CocoEvalParams params) {
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
-        CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset));
+        EvaluatorConfig ve = cfg.valEvaluator();
+        CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), ve, null, dataset));
         CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids());
         CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset);
-        return score(cfg, scope, CocoDetections.of(dets.detections(), scope), params);
+        // COCOeval with the test set's imgIds and the classes' catIds ignores detections elsewhere, and so does this
+        List<CocoDetections.Detection> inScope = dets.detections().stream()
+                .filter(d -> scope.hasImage(d.imageId()) && scope.hasCategory(d.categoryId())).toList();
+        return score(ve, scope, CocoDetections.of(results, inScope, scope), params);
     }
 
     /** COCO (the test_evaluator's parameters) or VOC metric of {@code dets}; null after a VOC print ({@link #vocCode}). */
-    private CocoEvalResult score(Config cfg, CocoGroundTruth scope, CocoDetections dets, CocoEvalParams params) {
-        EvaluatorConfig te = cfg.testEvaluator();
+    private CocoEvalResult score(EvaluatorConfig te, CocoGroundTruth scope, CocoDetections dets, CocoEvalParams params) {
         if (voc()) {
             vocCode = printVoc(scope, dets);
             return null;

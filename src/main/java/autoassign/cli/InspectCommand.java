@@ -56,7 +56,7 @@ public final class InspectCommand implements Callable<Integer> {
                 }
                 metadata = h.metadata();
                 kind = "safetensors";
-            } else if (isPickle(file)) { // pickle.dump / mmengine.dump, e.g. MMDetection's test.py --out results
+            } else if (isPickle(file) && !PthReader.isTorchSave(file)) { // pickle.dump / mmengine.dump, e.g. test.py --out
                 Object root = PthReader.readPickle(file);
                 for (var e : autoassign.io.TensorTree.tensors(root).entrySet()) {
                     rows.add(new String[] {e.getKey(), e.getValue().dtype().torchName(), Arrays.toString(e.getValue().shape())});
@@ -95,7 +95,7 @@ public final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A plain pickle by name ({@code .pkl} / {@code .pickle}); torch.save files are .pth / .pt. */
+    /** A pickle by name ({@code .pkl} / {@code .pickle}; torch.save files named so are read as checkpoints). */
     private static boolean isPickle(java.nio.file.Path f) {
         String n = f.getFileName().toString();
         return n.endsWith(".pkl") || n.endsWith(".pickle");

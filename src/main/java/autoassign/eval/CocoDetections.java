@@ -42,8 +42,8 @@ public record CocoDetections(Path file, List<Detection> detections) {
         return of(null, dets, gt);
     }
 
-    /** Results read from {@code file} in another format than JSON, validated against {@code gt}. */
-    static CocoDetections of(Path file, List<Detection> dets, CocoGroundTruth gt) {
+    /** Results read from {@code file} (named in the errors), validated against {@code gt}. */
+    public static CocoDetections of(Path file, List<Detection> dets, CocoGroundTruth gt) {
         for (int i = 0; i < dets.size(); i++) {
             Detection d = dets.get(i);
             validate(file, gt, "detection " + i, d.imageId(), d.categoryId(), new double[] {d.x(), d.y(),

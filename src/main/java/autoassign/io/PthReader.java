@@ -38,6 +38,27 @@ public final class PthReader {
 
     private PthReader() {}
 
+    /**
+     * Whether {@code file} is a {@code torch.save} file (a zip archive, or a legacy stream that starts with PyTorch's
+     * magic number) rather than a plain pickle; false when it cannot be read (the reader then reports why).
+     */
+    public static boolean isTorchSave(Path file) {
+        byte[] head = new byte[64];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (IOException e) {
+            return false;
+        }
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K') return true;
+        if (n == 0 || (head[0] & 0xff) != 0x80) return false;
+        try {
+            return LEGACY_MAGIC.equals(new Unpickler(head, 0, n, null).load());
+        } catch (RuntimeException e) { // not a complete first pickle of a few bytes: not the magic number
+            return false;
+        }
+    }
+
     /** Reads a checkpoint; every problem is reported as a {@link CheckpointException} naming the file. */
     public static PthFile read(Path file) throws CheckpointException {
         byte[] head = new byte[512];

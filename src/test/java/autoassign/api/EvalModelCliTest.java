@@ -95,9 +95,11 @@ public class EvalModelCliTest {
         assertEquals(table, fromPickle.out());
         assertEquals(saved.detections(), CocoDetections.read(tmp.resolve("out/results.pkl"), gt).detections());
         // eval_metric.py: --config with --results scores the file over the config's test set (the pickle or the json)
+        // (with val_evaluator, as the script: a format-only test_evaluator changes nothing)
         for (Path f : new Path[] {tmp.resolve("out/results.pkl"), dets}) {
             CliRun metric = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--data", data.toString(), "--results",
-                    f.toString(), "--mmdet");
+                    f.toString(), "--mmdet", "--cfg-options", "test_evaluator={type: CocoMetric, format_only: true, outfile_prefix: "
+                            + tmp.resolve("never") + "}");
             assertEquals(0, metric.code(), metric.err());
             assertEquals(table, metric.out());
         }
@@ -109,6 +111,12 @@ public class EvalModelCliTest {
                 data.toString(), "--out", tmp.resolve("out/results.json").toString());
         assertEquals(1, notPkl.code());
         assertTrue(notPkl.err().contains("the dump file must be a .pkl or .pickle file"), notPkl.err());
+        Path blocker = Files.writeString(tmp.resolve("a_file"), "x"); // a file where the folder would go: refused before the run
+        CliRun noFolder = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
+                data.toString(), "--out", blocker.resolve("r.pkl").toString());
+        assertEquals(1, noFolder.code());
+        assertTrue(noFolder.err().startsWith("error: --out " + blocker.resolve("r.pkl") + ": cannot create its folder"), noFolder.err());
+        assertTrue(noFolder.out().isEmpty(), "nothing run: " + noFolder.out());
 
         // dist_test: the test set sharded over 2 workers (3 images: the last one repeated to fill the shards) gives
         // the same detections as one worker at batch size 1 (with larger batches the padding of a batch differs)

@@ -105,6 +105,13 @@ class ImportInspectCliTest {
         assertTrue(r.out().contains("pickle, 9 tensors, 30 elements"), r.out());
         assertTrue(r.out().matches("(?s).*\n  0\\.pred_instances\\.labels +int64 +\\[4\\]\n.*"), r.out());
         assertTrue(r.out().contains("2.img_path = data/images/c.jpg"), r.out());
+        // torch.save files named .pkl stay checkpoints (zip and legacy)
+        for (String golden : new String[] {"mmdet_like_zip.pth", "tiny_resnet_legacy.pth"}) {
+            Path named = Files.copy(GOLDEN.resolve(golden), tmp.resolve(golden.replace(".pth", ".pkl")));
+            r = run(new InspectCommand(), named.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("PyTorch " + (golden.contains("zip") ? "zip" : "legacy") + " checkpoint"), r.out());
+        }
         Path badPkl = Files.write(tmp.resolve("bad.pkl"), new byte[] {'[', ']'});
         r = run(new InspectCommand(), badPkl.toString());
         assertEquals(1, r.code());
