@@ -70,6 +70,12 @@ public final class DetectCommand implements Callable<Integer> {
                     + "bboxes} of every detection, DIR/vis/<name>.jpg|png with those of score >= T")
     boolean mmdetLayout;
 
+    @Option(names = "--no-save-vis", description = "write no pictures (image_demo.py's option)")
+    boolean noSaveVis;
+
+    @Option(names = "--no-save-pred", description = "write no json files (image_demo.py's option)")
+    boolean noSavePred;
+
     @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
     String device;
 
@@ -147,17 +153,25 @@ public final class DetectCommand implements Callable<Integer> {
                     }
                     original = Detector.toImage(m);
                 }
-                drawn = Detector.draw(original, kept);
+                drawn = noSaveVis ? null : Detector.draw(original, kept);
                 String stem = PictureNames.stem(img.toString());
                 Path json = out.resolve(mmdetLayout ? "preds/" + stem + ".json" : stem + ".json");
                 // DetInferencer keeps the image's name in vis/ (here for JPEG and PNG; other formats are drawn as .png)
                 Path pic = out.resolve(mmdetLayout ? "vis/" + stem + PictureNames.ownOrPng(img.toString())
                         : stem + PictureNames.jpgOrPng(img.toString()));
-                if (mmdetLayout) writeInferencerJson(json, all);
-                else writeJson(json, imageId(stem, i + 1), kept);
-                BoxPainter.write(drawn, pic);
-                outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f%s) -> %s, %s%s%n", img, kept.size(),
-                        scoreThr, patches, pic, json, mmdetLayout ? " (all " + all.size() + ")" : "");
+                List<Path> written = new ArrayList<>();
+                if (!noSaveVis) {
+                    BoxPainter.write(drawn, pic);
+                    written.add(pic);
+                }
+                if (!noSavePred) {
+                    if (mmdetLayout) writeInferencerJson(json, all);
+                    else writeJson(json, imageId(stem, i + 1), kept);
+                    written.add(json);
+                }
+                outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f%s)%s%s%n", img, kept.size(), scoreThr, patches,
+                        written.isEmpty() ? "" : " -> " + String.join(", ", written.stream().map(Path::toString).toList()),
+                        mmdetLayout && !noSavePred ? " (all " + all.size() + ")" : "");
                 outW.flush();
             } catch (BadImageException e) {
                 CliErrors.print(err, e.getMessage());

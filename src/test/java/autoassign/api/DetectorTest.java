@@ -152,6 +152,17 @@ class DetectorTest {
         assertTrue(Files.exists(outDir.resolve("vis/street.PNG")), "the image's own name, as DetInferencer");
         long shown = all.stream().filter(d -> d.score() >= 0.5f).count();
         assertTrue(so.toString().startsWith(png + ": " + shown + " detections (score >= 0.50) -> "), so.toString());
+
+        // --no-save-vis / --no-save-pred: nothing of that kind written
+        Path none = tmp.resolve("none");
+        StringWriter so2 = new StringWriter(), se2 = new StringWriter();
+        assertEquals(0, detect(so2, se2, "--out", none.toString(), "--no-save-vis", "--no-save-pred", png.toString()), se2.toString());
+        assertTrue(!Files.exists(none), "no folder written");
+        assertTrue(so2.toString().startsWith(png + ": ") && !so2.toString().contains("->"), so2.toString());
+        assertEquals(0, detect(so2, se2, "--out", none.toString(), "--no-save-vis", png.toString()), se2.toString());
+        try (var files = Files.list(none)) {
+            assertEquals(List.of("street.json"), files.map(f -> f.getFileName().toString()).toList());
+        }
     }
 
     @Test
