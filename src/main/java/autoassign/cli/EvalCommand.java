@@ -433,7 +433,7 @@ public final class EvalCommand implements Callable<Integer> {
         CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset));
         CocoResults results = detections(cfg, dataset);
         if (resultsFile != null && !write(results, resultsFile)) return null;
-        CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset); // the images and categories that ran
+        CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset); // the classes' categories, every image of the file
         return score(cfg.testEvaluator(), scope, results.toDetections(scope), params);
     }
 

@@ -8,9 +8,6 @@ import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -151,9 +148,12 @@ public final class SyntheticShapes {
             try {
                 if (Files.isDirectory(root)) Files.delete(root); // empty
                 Files.move(tmp, root, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
-                // another process finished first: accept its result if it is the same dataset
-                if (!want.equals(readMarker(root))) throw new DataException(root + ": concurrently created with other content");
+            } catch (IOException e) {
+                // another process or thread finished first (the rename onto its non-empty folder fails, with an exception
+                // type that depends on the platform): accept its result if it is the same dataset
+                String have = readMarker(root);
+                if (have == null) throw e;
+                if (!want.equals(have)) throw new DataException(root + ": concurrently created with other content");
             }
             return layout;
         } catch (IOException e) {

@@ -65,9 +65,8 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
     }
 
     /**
-     * This ground truth evaluated over {@code ids} only, as COCOeval with {@code params.imgIds = ids} (MMDetection's
-     * CocoMetric sets them to the images it ran on, e.g. a dataset cut by {@code indices}); ids the file lacks are
-     * left out. Returns this object when every image is kept.
+     * This ground truth evaluated over {@code ids} only, as COCOeval with {@code params.imgIds = ids} (e.g. one image
+     * of analyze_results.py); ids the file lacks are left out. Returns this object when every image is kept.
      */
     public CocoGroundTruth restrictTo(long[] ids) {
         long[] kept = Arrays.stream(ids).filter(this::hasImage).sorted().distinct().toArray();

@@ -142,8 +142,8 @@ public final class DatasetEvaluation {
      * @param model     detector, weights loaded, on its device
      * @param dataset   images to run on (its category map turns labels into category ids)
      * @param gt        the ground truth of the same images (read from the dataset's annotation file; the
-     *                  annotations' {@code area} and {@code iscrowd} matter); evaluated over the dataset's
-     *                  images only (a dataset cut by {@code indices} is scored on its own images)
+     *                  annotations' {@code area} and {@code iscrowd} matter); evaluated over all of its images, as
+     *                  CocoMetric (images of a dataset cut by {@code indices} that did not run have no detections)
      * @param pipeline  test pipeline (no flip)
      * @param loader    batching / threads ({@link LoaderOptions#test})
      * @param post      post-processing settings
@@ -160,11 +160,11 @@ public final class DatasetEvaluation {
     }
 
     /**
-     * The ground truth as MMDetection's CocoMetric evaluates a dataset: over its images only (COCOeval's
-     * {@code imgIds}: a dataset cut by {@code indices}) and its categories only ({@code catIds}:
-     * {@code metainfo.classes}).
+     * The ground truth as MMDetection's CocoMetric evaluates a dataset: over every image of the annotation file
+     * (COCOeval's {@code imgIds = get_img_ids()}: the images of a dataset cut by {@code indices} that did not run count
+     * as images without detections) and the dataset's categories only ({@code catIds}: {@code metainfo.classes}).
      */
     public static CocoGroundTruth scope(CocoGroundTruth gt, CocoDataset dataset) {
-        return gt.restrictTo(dataset.imageIds()).restrictCategories(dataset.categories().ids());
+        return gt.restrictCategories(dataset.categories().ids());
     }
 }

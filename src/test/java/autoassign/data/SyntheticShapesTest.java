@@ -52,6 +52,31 @@ class SyntheticShapesTest {
     }
 
     @Test
+    void concurrentCallersAllGetTheSameCompleteDataset() throws Exception {
+        // data-parallel workers (threads) and several processes may generate the same folder at once: the rename of
+        // every writer but the first fails on the non-empty folder, and each then accepts the first one's dataset
+        Path root = tmp.resolve("shared");
+        int n = 4;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            java.util.List<java.util.concurrent.Future<SyntheticShapes.Layout>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++)
+                all.add(pool.submit(() -> {
+                    start.await();
+                    return SyntheticShapes.ensure(root, SMALL.withCounts(6, 2));
+                }));
+            for (var f : all) assertEquals(root, f.get().root());
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var left = Files.list(tmp)) {
+            assertEquals(java.util.List.of("shared"), left.map(p -> p.getFileName().toString()).toList(), "no temporary folder left");
+        }
+        assertEquals(6, CocoDataset.load(SyntheticShapes.ensure(root, SMALL.withCounts(6, 2)).trainJson(), root).size());
+    }
+
+    @Test
     void isDeterministicReusedAndProtectsForeignFolders() throws Exception {
         SyntheticShapes.Layout a = SyntheticShapes.ensure(tmp.resolve("a"), SMALL.withCounts(4, 2));
         SyntheticShapes.Layout b = SyntheticShapes.ensure(tmp.resolve("b"), SMALL.withCounts(4, 2));
