@@ -140,7 +140,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                             throw s.error(k, "RandomResize takes exactly two scales [[w, h], [w, h]] (or one with ratio_range), got "
                                     + scales.size());
                     }
-                    if (!s.bool("keep_ratio", true)) throw s.error("keep_ratio", "only true is supported");
+                    if (!s.bool("keep_ratio", false)) throw s.error("keep_ratio", KEEP_RATIO);
                     scale = scales.get(0);
                     scaleRange = range;
                     transforms.add(ResizeStep.INSTANCE);
@@ -223,10 +223,13 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         if (scale == null) throw s.error("scale", "required key is missing");
         if (scale.size() != 2 || scale.get(0) <= 0 || scale.get(1) <= 0)
             throw s.error("scale", "must be two positive sizes [w, h], got " + scale);
-        if (!s.bool("keep_ratio", true))
-            throw s.error("keep_ratio", "only true is supported (the engine resizes keeping the aspect ratio)");
+        if (!s.bool("keep_ratio", false)) throw s.error("keep_ratio", KEEP_RATIO);
         return scale;
     }
+
+    /** mmcv's Resize defaults to {@code keep_ratio=False}: the image stretched to the scale, which is not implemented. */
+    static final String KEEP_RATIO = "must be true: without it (mmcv's default is false) MMDetection stretches the image to the"
+            + " scale, which this engine does not do; write keep_ratio: true to resize keeping the aspect ratio";
 
     /** A non-empty list of [w, h] pairs of positive sizes. */
     private static List<List<Integer>> scaleList(ConfigNode s, String key) {

@@ -58,12 +58,12 @@ public class AugmentationConfigTest {
         assertEquals(new RandomFlip(List.of(FlipDirection.HORIZONTAL, FlipDirection.VERTICAL), List.of(0.3, 0.5)), t.get(3));
         assertEquals(0.8, p.flipProb(), 1e-12);
         // one prob for a list of directions: shared out equally (MMCV)
-        PipelineConfig shared = train("{type: Resize, scale: [1333, 800]}, {type: RandomFlip, prob: 0.6, direction: [vertical, diagonal]}");
+        PipelineConfig shared = train("{type: Resize, scale: [1333, 800], keep_ratio: true}, {type: RandomFlip, prob: 0.6, direction: [vertical, diagonal]}");
         assertEquals(new RandomFlip(List.of(FlipDirection.VERTICAL, FlipDirection.DIAGONAL), List.of(0.3, 0.3)), shared.transforms().get(1));
         // the recipe: Resize then a horizontal flip of 0.5
         assertEquals(List.of(ResizeStep.INSTANCE, RandomFlip.horizontal(0.5)),
                 ConfigLoader.load(ConfigLoaderTest.R50).trainDataloader().dataset().pipeline().transforms());
-        PipelineConfig every = train("{type: Resize, scale: [1333, 800]}, {type: RandomCrop, crop_size: [0.5, 0.75],"
+        PipelineConfig every = train("{type: Resize, scale: [1333, 800], keep_ratio: true}, {type: RandomCrop, crop_size: [0.5, 0.75],"
                 + " crop_type: relative_range, recompute_bbox: true, bbox_clip_border: false},"
                 + " {type: PhotoMetricDistortion, brightness_delta: 16, contrast_range: [0.8, 1.2], saturation_range: [0.7, 1.3], hue_delta: 9}");
         assertEquals(new RandomCrop(RandomCrop.Type.RELATIVE_RANGE, 0.5, 0.75, false, false), every.transforms().get(1));
@@ -73,7 +73,7 @@ public class AugmentationConfigTest {
 
     @Test
     void randomCropErrorsNameTheirKey() throws Exception {
-        String resize = "{type: Resize, scale: [1333, 800]}, ";
+        String resize = "{type: Resize, scale: [1333, 800], keep_ratio: true}, ";
         assertError("3].crop_size", "required key is missing", resize + "{type: RandomCrop}");
         assertError("3].crop_size", "must be two numbers", resize + "{type: RandomCrop, crop_size: [1, 2, 3]}");
         assertError("3].crop_size", "two positive integers", resize + "{type: RandomCrop, crop_size: [384.5, 600]}");
@@ -87,7 +87,7 @@ public class AugmentationConfigTest {
 
     @Test
     void randomFlipAndPhotometricErrorsNameTheirKey() throws Exception {
-        String resize = "{type: Resize, scale: [1333, 800]}, ";
+        String resize = "{type: Resize, scale: [1333, 800], keep_ratio: true}, ";
         assertError("3].direction", "must be one of horizontal, vertical, diagonal", resize + "{type: RandomFlip, direction: sideways}");
         assertError("3].direction", "every direction", resize + "{type: RandomFlip, direction: [horizontal, up]}");
         assertError("3].prob", "direction as a list of the same length", resize + "{type: RandomFlip, prob: [0.5]}");
@@ -109,14 +109,14 @@ public class AugmentationConfigTest {
 
     @Test
     void ssdAndYoloxStepsReadMmdetsDefaultsInOrder() throws Exception {
-        PipelineConfig p = train("{type: Expand}, {type: MinIoURandomCrop}, {type: Resize, scale: [1333, 800]},"
+        PipelineConfig p = train("{type: Expand}, {type: MinIoURandomCrop}, {type: Resize, scale: [1333, 800], keep_ratio: true},"
                 + " {type: RandomShift}, {type: CutOut, n_holes: 2, cutout_shape: [8, 4]}, {type: RandomAffine},"
                 + " {type: YOLOXHSVRandomAug}");
         List<Transform> t = p.transforms();
         assertEquals(List.of(Expand.defaults(), MinIoURandomCrop.defaults(), ResizeStep.INSTANCE, RandomShift.defaults(),
                 new CutOut(2, 2, List.of(new CutOut.Size(8, 4)), false, List.of(0.0, 0.0, 0.0)), RandomAffine.defaults(),
                 YoloxHsvRandomAug.defaults()), t);
-        PipelineConfig every = train("{type: Resize, scale: [1333, 800]},"
+        PipelineConfig every = train("{type: Resize, scale: [1333, 800], keep_ratio: true},"
                 + " {type: Expand, mean: [123.675, 116.28, 103.53], to_rgb: false, ratio_range: [1, 3], prob: 0.25, seg_ignore_label: null},"
                 + " {type: MinIoURandomCrop, min_ious: [0.5, 0.7], min_crop_size: 0.5, bbox_clip_border: false},"
                 + " {type: RandomShift, prob: 0.3, max_shift_px: 16, filter_thr_px: 2.7},"
@@ -136,7 +136,7 @@ public class AugmentationConfigTest {
 
     @Test
     void ssdAndYoloxStepErrorsNameTheirKey() throws Exception {
-        String resize = "{type: Resize, scale: [1333, 800]}, ";
+        String resize = "{type: Resize, scale: [1333, 800], keep_ratio: true}, ";
         assertError("3].mean", "must be 3 numbers", resize + "{type: Expand, mean: [1, 2]}");
         assertError("3].mean", "[0, 255]", resize + "{type: Expand, mean: [1, 2, 300]}");
         assertError("3].ratio_range", "1 <= lo <= hi", resize + "{type: Expand, ratio_range: [0.5, 2]}");
@@ -200,11 +200,11 @@ public class AugmentationConfigTest {
         assertEquals(0.5, ds.pipeline().flipProb(), 0);
         // skip_type_keys (a fixed list here): the steps are checked and left out; max_refetch; an integer pad_val
         Config skipped = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of(mix("skip_type_keys: [Mosaic, MixUp],"
-                + " max_refetch: 3, pipeline: [{type: Mosaic}, {type: MixUp, pad_val: 114}, {type: Resize, scale: [640, 640]}]")));
+                + " max_refetch: 3, pipeline: [{type: Mosaic}, {type: MixUp, pad_val: 114}, {type: Resize, scale: [640, 640], keep_ratio: true}]")));
         List<Transform> k = skipped.trainDataloader().dataset().pipeline().transforms();
         assertEquals(List.of(new autoassign.data.MultiImageMixDataset(3, List.of("Mosaic", "MixUp")), ResizeStep.INSTANCE), k);
         Config intPad = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml",
-                List.of(mix("pipeline: [{type: MixUp, pad_val: 114}, {type: Resize, scale: [640, 640]}]")));
+                List.of(mix("pipeline: [{type: MixUp, pad_val: 114}, {type: Resize, scale: [640, 640], keep_ratio: true}]")));
         assertTrue(((autoassign.data.MixUp) intPad.trainDataloader().dataset().pipeline().transforms().get(1)).padIsInt());
         // RepeatDataset around it
         Config rep = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of("train_dataloader.dataset={_delete_: true,"
@@ -222,11 +222,11 @@ public class AugmentationConfigTest {
 
     @Test
     void multiImageStepsRefuseWhatMmdetWouldNotRun() throws Exception {
-        assertError("2].type", "MultiImageMixDataset", "{type: Mosaic}, {type: Resize, scale: [640, 640]}");
+        assertError("2].type", "MultiImageMixDataset", "{type: Mosaic}, {type: Resize, scale: [640, 640], keep_ratio: true}");
         // RTMDet's cached steps belong in a dataset's own pipeline (docs/data.md "Cached steps"), not in the wrapper's
         assertEquals(List.of(autoassign.data.CachedMosaic.defaults(), ResizeStep.INSTANCE, autoassign.data.CachedMixUp.defaults()),
-                train("{type: CachedMosaic}, {type: Resize, scale: [640, 640]}, {type: CachedMixUp}").transforms());
-        String resize = "{type: Resize, scale: [640, 640]}]";
+                train("{type: CachedMosaic}, {type: Resize, scale: [640, 640], keep_ratio: true}, {type: CachedMixUp}").transforms());
+        String resize = "{type: Resize, scale: [640, 640], keep_ratio: true}]";
         assertMixError("train_dataloader.dataset.pipeline[0].type", "not in a MultiImageMixDataset",
                 mix("pipeline: [{type: CachedMixUp}, " + resize));
         assertMixError("train_dataloader.dataset.pipeline[0].foo", "", mix("pipeline: [{type: Mosaic, foo: 1}, " + resize));
@@ -238,7 +238,7 @@ public class AugmentationConfigTest {
         assertMixError("train_dataloader.dataset.pipeline[0].type", "wraps", mix("pipeline: [{type: LoadImageFromFile}, " + resize));
         assertMixError("train_dataloader.dataset.pipeline", "needs a Resize", mix("pipeline: [{type: Mosaic}]"));
         assertMixError("train_dataloader.dataset.pipeline", "one resize step", mix("pipeline: [{type: Mosaic}, " + resize).replace(
-                "{type: LoadAnnotations, with_bbox: true}]", "{type: LoadAnnotations, with_bbox: true}, {type: Resize, scale: [9, 9]}]"));
+                "{type: LoadAnnotations, with_bbox: true}]", "{type: LoadAnnotations, with_bbox: true}, {type: Resize, scale: [9, 9], keep_ratio: true}]"));
         assertMixError("train_dataloader.dataset.skip_type_keys", "list", mix("skip_type_keys: Mosaic, pipeline: [" + resize));
         assertMixError("train_dataloader.dataset.max_refetch", "", mix("max_refetch: 0, pipeline: [" + resize));
         assertMixError("train_dataloader.dataset.dataset.type", "wraps a CocoDataset", "train_dataloader.dataset={_delete_: true,"
@@ -272,7 +272,7 @@ public class AugmentationConfigTest {
                 .trainDataloader().dataset().pipeline();
         assertEquals(List.of(ResizeStep.INSTANCE, YoloxHsvRandomAug.defaults(), RandomFlip.horizontal(0.5),
                 new Pad(0, 0, 0, true, List.of(114.0, 114.0, 114.0)), new FilterAnnotations(1, 1, false)), y.transforms());
-        String resize = "{type: Resize, scale: [1333, 800]}, ";
+        String resize = "{type: Resize, scale: [1333, 800], keep_ratio: true}, ";
         // MMCV's defaults: dict(img=0, seg=255); an integer pad_val is that value in every channel (MMCV 2.x's tuple)
         assertEquals(new Pad(0, 0, 32, false, List.of(0.0, 0.0, 0.0)), train(resize + "{type: Pad, size_divisor: 32}").transforms().get(1));
         assertEquals(new Pad(0, 0, 32, true, List.of(114.0, 114.0, 114.0)),
@@ -294,7 +294,7 @@ public class AugmentationConfigTest {
 
     @Test
     void padAndFilterAnnotationsErrorsNameTheirKey() throws Exception {
-        String resize = "{type: Resize, scale: [1333, 800]}, ";
+        String resize = "{type: Resize, scale: [1333, 800], keep_ratio: true}, ";
         assertError("3].size", "one of size and size_divisor", resize + "{type: Pad}");
         assertError("3].size", "unset with pad_to_square", resize + "{type: Pad, pad_to_square: true, size: [64, 64]}");
         assertError("3].size_divisor", "only one of size and size_divisor", resize + "{type: Pad, size: [64, 64], size_divisor: 32}");

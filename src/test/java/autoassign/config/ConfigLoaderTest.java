@@ -152,7 +152,7 @@ class ConfigLoaderTest {
         assertEquals("unicorn", fails("unicorn=1").key());
         assertEquals("model.bbox_head.loss_bbox.weight", fails("model.bbox_head.loss_bbox.weight=2").key());
         assertEquals("train_dataloader.dataset.pipeline[0].scales", fails(
-                "train_dataloader.dataset.pipeline=[{type: Resize, scale: [1, 2], scales: [1, 2]}]").key());
+                "train_dataloader.dataset.pipeline=[{type: Resize, scale: [1, 2], scales: [1, 2], keep_ratio: true}]").key());
     }
 
     @Test
@@ -300,16 +300,16 @@ class ConfigLoaderTest {
         assertTrue(r.trainDataloader().dataset().pipeline().multiScale().range());
         assertEquals(null, ConfigLoader.load(R50).trainDataloader().dataset().pipeline().multiScale());
         assertEquals("train_dataloader.dataset.pipeline[2].scale",
-                fails(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800], [1, 1]]}]").key());
+                fails(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800], [1, 1]], keep_ratio: true}]").key());
         assertEquals("train_dataloader.dataset.pipeline[2].scale", // a ratio range scales one scale, as MMCV's
-                fails(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800]], ratio_range: [0.1, 2.0]}]").key());
+                fails(pipe + "{type: RandomResize, scale: [[1333, 640], [1333, 800]], ratio_range: [0.1, 2.0], keep_ratio: true}]").key());
         assertEquals("train_dataloader.dataset.pipeline[2].ratio_range",
-                fails(pipe + "{type: RandomResize, scale: [1333, 800], ratio_range: [2.0, 0.1]}]").key());
-        assertEquals("train_dataloader.dataset.pipeline[2].scales", fails(pipe + "{type: RandomChoiceResize, scales: [[1333, x]]}]").key());
+                fails(pipe + "{type: RandomResize, scale: [1333, 800], ratio_range: [2.0, 0.1], keep_ratio: true}]").key());
+        assertEquals("train_dataloader.dataset.pipeline[2].scales", fails(pipe + "{type: RandomChoiceResize, scales: [[1333, x]], keep_ratio: true}]").key());
         assertEquals("train_dataloader.dataset.pipeline[3].type",
-                fails(pipe + "{type: RandomChoiceResize, scales: [[1333, 640]]}, {type: Resize, scale: [1333, 800]}]").key());
+                fails(pipe + "{type: RandomChoiceResize, scales: [[1333, 640]], keep_ratio: true}, {type: Resize, scale: [1333, 800], keep_ratio: true}]").key());
         assertEquals("val_dataloader.dataset.pipeline[1].type", fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile},"
-                + " {type: RandomChoiceResize, scales: [[1333, 640]]}]").key());
+                + " {type: RandomChoiceResize, scales: [[1333, 640]], keep_ratio: true}]").key());
     }
 
     @Test
@@ -326,7 +326,13 @@ class ConfigLoaderTest {
                 + "{type: Resize, scale: [1333, 800], keep_ratio: false}, {type: PackDetInputs}]",
                 "test_dataloader.dataset.type=CocoDataset", "test_dataloader.dataset.ann_file=a.json",
                 "test_dataloader.dataset.data_prefix={img: x/}", "test_dataloader.batch_size=1");
-        assertTrue(e.getMessage().contains("keep_ratio: only true is supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("keep_ratio: must be true: without it (mmcv's default is false) MMDetection stretches"), e.getMessage());
+        // absent means mmcv's default, false: refused too, not read as true
+        ConfigException absent = fails("test_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, "
+                + "{type: Resize, scale: [1333, 800]}, {type: PackDetInputs}]",
+                "test_dataloader.dataset.type=CocoDataset", "test_dataloader.dataset.ann_file=a.json",
+                "test_dataloader.dataset.data_prefix={img: x/}", "test_dataloader.batch_size=1");
+        assertEquals("test_dataloader.dataset.pipeline[1].keep_ratio", absent.key(), absent.getMessage());
     }
 
     @Test
