@@ -14,7 +14,8 @@ import java.util.stream.IntStream;
  * @param imgPrefix     {@code data_prefix.img}: image folder relative to the data root (CocoDataset)
  * @param filterEmptyGt {@code filter_cfg.filter_empty_gt}: drop images without annotations (not in test mode)
  * @param minSize       {@code filter_cfg.min_size}: drop images with a side below it (not in test mode)
- * @param testMode      {@code test_mode}: true for val/test datasets; a dataset in test mode is not filtered (MMDetection)
+ * @param testMode      {@code test_mode} (default false, as MMEngine's BaseDataset, also for val / test datasets, whose
+ *                      configs set it true); a dataset in test mode is not filtered by {@code filter_cfg} (MMDetection)
  * @param indices       MMEngine's {@code indices}: which images to keep after filtering; null keeps all (CocoDataset)
  * @param classes       {@code metainfo.classes}: only the annotation file's categories of these names are classes
  *                      (labelled in the file's category order, as MMDetection), and evaluated; null: all of them
@@ -141,7 +142,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         List<String> classes = null;
         SyntheticConfig synth = null;
         String dataRoot = null;
-        boolean testMode = n.bool("test_mode", !train);
+        boolean testMode = n.bool("test_mode", false); // MMEngine's BaseDataset default, val / test alike
         if (type.equals("CocoDataset")) {
             dataRoot = n.string("data_root", null); // MMDetection repeats data_root here (see DataSources)
             if (dataRoot != null && dataRoot.equals(topDataRoot)) dataRoot = null; // the same: nothing of its own
