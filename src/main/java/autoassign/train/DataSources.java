@@ -103,9 +103,20 @@ public final class DataSources {
         return filtered(cfg, ds, split, which + "_dataloader.dataset", issues);
     }
 
+    private static String abbreviated(List<String> names) {
+        return names.size() <= 5 ? names.toString() : names.subList(0, 5) + " (+" + (names.size() - 5) + " more)";
+    }
+
     /** One CocoDataset's annotations, with its {@code filter_cfg} and {@code indices} applied. */
     private static CocoDataset filtered(Config cfg, DatasetConfig ds, Split split, String key, DataIssues issues) {
         CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, ds.classes(), issues);
+        if (ds.classes() == null) { // MMDetection's CocoDataset then takes METAINFO's classes: COCO's 80 names
+            List<String> foreign = d.categories().names().stream().filter(n -> !autoassign.eval.CocoClasses.NAMES.contains(n)).toList();
+            if (!foreign.isEmpty())
+                throw new UserError(split.annFile + ": " + key + ".metainfo.classes is not set, so MMDetection's CocoDataset takes"
+                        + " COCO's 80 class names, and categories " + abbreviated(foreign) + " of this file are not among them"
+                        + " (it would leave them out): set " + key + ".metainfo.classes");
+        }
         // filter_cfg outside test mode, as MMDetection's filter_data (min_size applies with or without filter_empty_gt)
         if (!ds.testMode() && (ds.filterEmptyGt() || ds.minSize() > 0)) d = d.filter(ds.filterEmptyGt(), ds.minSize());
         if (ds.indices() == null) return d;

@@ -34,6 +34,7 @@ public class EvalModelCliTest {
                 ann_file: annotations/instances_val.json
                 data_prefix: {img: images/}
                 test_mode: true
+                metainfo: {classes: [red_circle, green_square, blue_triangle, yellow_diamond]}
                 pipeline:
                   - {type: LoadImageFromFile}
                   - {type: Resize, scale: [256, 256], keep_ratio: true}

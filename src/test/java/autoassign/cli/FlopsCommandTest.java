@@ -64,7 +64,8 @@ class FlopsCommandTest {
                             {"id": 2, "file_name": "b.png", "width": 100, "height": 200},
                             {"id": 3, "file_name": "c.png", "width": 150, "height": 150}],
                  "annotations": [],
-                 "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "c"}, {"id": 4, "name": "d"}]}
+                 "categories": [{"id": 1, "name": "red_circle"}, {"id": 2, "name": "green_square"},
+                                {"id": 3, "name": "blue_triangle"}, {"id": 4, "name": "yellow_diamond"}]}
                 """);
         Path cfg = autoassign.api.EvalModelCliTest.cocoStyleConfig(tmp.resolve("coco_style.yaml"), "");
         AutoAssignDetector m = tinyModel();

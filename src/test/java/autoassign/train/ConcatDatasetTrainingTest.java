@@ -29,14 +29,15 @@ class ConcatDatasetTrainingTest {
         Path b = SyntheticShapes.ensure(tmp.resolve("b"), small.withCounts(3, 0).withSeed(2)).root();
         String pipeline = "[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, "
                 + "{type: Resize, scale: [96, 96], keep_ratio: true}, {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]";
+        String classes = "metainfo: {classes: " + SyntheticShapes.CLASS_NAMES.subList(0, 4) + "}, ";
         String part = "{type: CocoDataset, data_root: %s, ann_file: annotations/instances_train.json, data_prefix: {img: images/}, "
-                + "pipeline: " + pipeline + "}";
+                + classes + "pipeline: " + pipeline + "}";
         List<String> overrides = List.of(
                 "train_dataloader.num_workers=2",
                 "train_dataloader.dataset={_delete_: true, type: ConcatDataset, datasets: [" + part.formatted(a) + ", "
                         + part.formatted(b) + "]}",
                 "val_dataloader.dataset={_delete_: true, type: CocoDataset, data_root: " + a + ", ann_file: "
-                        + "annotations/instances_val.json, data_prefix: {img: images/}, pipeline: [{type: LoadImageFromFile}, "
+                        + "annotations/instances_val.json, data_prefix: {img: images/}, " + classes + "pipeline: [{type: LoadImageFromFile}, "
                         + "{type: Resize, scale: [96, 96], keep_ratio: true}, {type: PackDetInputs}]}");
         Config cfg = ConfigLoader.parse(TinyTrainConfig.yaml(), "tiny_concat.yaml", overrides);
         ByteArrayOutputStream log = new ByteArrayOutputStream();

@@ -2,6 +2,7 @@ package autoassign.train;
 
 import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
+import autoassign.cli.CliErrors;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataIssues;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** filter_cfg and test_mode as MMDetection's CocoDataset.filter_data, and a dataset's own data_root. */
@@ -37,7 +40,7 @@ class DataSourcesTest {
 
     private static String dataset(String split, String extra) {
         return split + "_dataloader.dataset={_delete_: true, type: CocoDataset, ann_file: annotations/instances.json, "
-                + "data_prefix: {img: images/}, " + extra + "pipeline: [{type: LoadImageFromFile}, {type: LoadAnnotations, "
+                + "data_prefix: {img: images/}, metainfo: {classes: [a, b, c, d]}, " + extra + "pipeline: [{type: LoadImageFromFile}, {type: LoadAnnotations, "
                 + "with_bbox: true}, {type: Resize, scale: [64, 64], keep_ratio: true}, {type: PackDetInputs}]}";
     }
 
@@ -58,6 +61,17 @@ class DataSourcesTest {
         Config testMode = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root,
                 dataset("train", "test_mode: true, filter_cfg: {filter_empty_gt: true, min_size: 32}, ")));
         assertEquals(List.of(1L, 2L, 3L), ids(DataSources.load(testMode, true, null, new DataIssues("train"))));
+    }
+
+    @Test
+    void withoutMetainfoClassesTheCocoNamesAreAssumedAsMmdetectionDoes() throws Exception {
+        // MMDetection's CocoDataset then takes COCO's 80 names and leaves this file's a, b, c, d out: refused in one line
+        Path root = data();
+        Config cfg = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root,
+                dataset("val", "").replace("metainfo: {classes: [a, b, c, d]}, ", "")));
+        CliErrors.UserError e = assertThrows(CliErrors.UserError.class, () -> DataSources.load(cfg, false, null, new DataIssues("val")));
+        assertTrue(e.getMessage().contains("val_dataloader.dataset.metainfo.classes is not set, so MMDetection's CocoDataset takes"
+                + " COCO's 80 class names, and categories [a, b, c, d] of this file are not among them"), e.getMessage());
     }
 
     @Test
