@@ -91,7 +91,12 @@ public final class DataSources {
             Path img = ds.imgPrefix() == null ? ann.getParent() : c.resolve(ds.imgPrefix());
             if (Files.isRegularFile(ann) && Files.isDirectory(img)) split = new Split(ann, img);
         }
-        if (split == null && c.dataRoot() != null) split = detect(Path.of(c.dataRoot()), train);
+        if (split == null && c.dataRoot() != null) {
+            split = detect(Path.of(c.dataRoot()), train);
+            if (split != null && ds.annFile() != null) // said, not silent: another file than the one configured
+                issues.sink().accept("warning: " + which + "_dataloader.dataset.ann_file " + ds.annFile() + " (with its images"
+                        + " folder) is not under " + c.dataRoot() + ": using the layout found there, " + split.annFile);
+        }
         if (split == null) {
             String where = c.dataRoot() == null ? "(no data root: pass --data-root DIR)" : c.dataRoot();
             throw new UserError(where + ": no " + (train ? "train" : "val") + " split found: expected "
@@ -167,14 +172,21 @@ public final class DataSources {
     }
 
     /**
-     * The ground truth an evaluator scores against: its {@code ann_file} when that file exists under the data root
-     * (MMDetection's CocoMetric reads it), else the dataset's own annotation file (synthetic data: always).
+     * The ground truth an evaluator scores against: its {@code ann_file} (MMDetection's CocoMetric reads it) under the data
+     * root, else as written (MMDetection's Python configs write {@code data_root + 'annotations/...'}, a path from the
+     * working folder; not when {@code --data-root} moved the data), else the dataset's own annotation file, with a
+     * warning on the dataset's issue sink (synthetic data, or no {@code ann_file}: the dataset's file, silently).
      */
     public static Path groundTruthFile(Config cfg, DataLoaderConfig dl, autoassign.config.EvaluatorConfig ev,
                                        String dataRootOverride, CocoDataset dataset) {
         if (dl.dataset().isSynthetic() || ev == null || ev.annFile() == null) return dataset.annotationFile();
         Path p = rooted(cfg, dl.dataset(), dataRootOverride).resolve(ev.annFile());
-        return Files.isRegularFile(p) ? p : dataset.annotationFile();
+        if (Files.isRegularFile(p)) return p;
+        Path asWritten = Path.of(ev.annFile());
+        if (dataRootOverride == null && Files.isRegularFile(asWritten)) return asWritten;
+        dataset.issues().sink().accept("warning: the evaluator's ann_file " + ev.annFile() + " is not found (" + p
+                + "): scoring against the dataset's annotation file " + dataset.annotationFile());
+        return dataset.annotationFile();
     }
 
     /** The train pipeline of a config: its Resize scale, its steps in order and the model's data preprocessor. */

@@ -104,13 +104,31 @@ class DataSourcesTest {
         Files.copy(root.resolve("annotations/instances.json"), root.resolve("annotations/other.json"));
         Config cfg = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root, dataset("val", ""),
                 "val_evaluator={_delete_: true, type: CocoMetric, ann_file: annotations/other.json}"));
-        CocoDataset val = DataSources.load(cfg, false, null, new DataIssues("val"));
+        List<String> said = new ArrayList<>();
+        CocoDataset val = DataSources.load(cfg, false, null, new DataIssues("val", said::add, 5));
         assertEquals(root.resolve("annotations/other.json"),
                 DataSources.groundTruthFile(cfg, cfg.valDataloader(), cfg.valEvaluator(), null, val));
         Config missing = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root, dataset("val", ""),
                 "val_evaluator={_delete_: true, type: CocoMetric, ann_file: annotations/absent.json}"));
+        assertTrue(said.isEmpty(), said.toString());
         assertEquals(val.annotationFile(), DataSources.groundTruthFile(missing, missing.valDataloader(), missing.valEvaluator(), null, val),
-                "a missing evaluator file falls back to the dataset's (MMDetection's data_root + 'annotations/...' layouts)");
+                "a missing evaluator file falls back to the dataset's, with a warning");
+        assertEquals(1, said.size(), said.toString());
+        assertTrue(said.get(0).startsWith("warning: the evaluator's ann_file annotations/absent.json is not found"), said.get(0));
+        // MMDetection's Python configs write the evaluator's file as data_root + 'annotations/...': a path as written
+        Config written = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root, dataset("val", ""),
+                "val_evaluator={_delete_: true, type: CocoMetric, ann_file: " + root.resolve("annotations/other.json") + "}"));
+        assertEquals(root.resolve("annotations/other.json"),
+                DataSources.groundTruthFile(written, written.valDataloader(), written.valEvaluator(), null, val));
+        // a configured dataset file that is missing: the layout found under the data root, said
+        List<String> found = new ArrayList<>();
+        Files.copy(root.resolve("annotations/instances.json"), root.resolve("annotations/instances_val.json"));
+        Config moved = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root,
+                dataset("val", "").replace("annotations/instances.json", "annotations/gone.json")));
+        assertEquals(root.resolve("annotations/instances_val.json"),
+                DataSources.load(moved, false, null, new DataIssues("val", found::add, 5)).annotationFile());
+        assertTrue(found.stream().anyMatch(l -> l.startsWith("warning: val_dataloader.dataset.ann_file annotations/gone.json")
+                && l.endsWith(root.resolve("annotations/instances_val.json").toString())), found.toString());
         // only the dataset names a data root: the evaluator's file resolves against it too, as the dataset's files do
         Config own = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=",
                 dataset("val", "data_root: " + root + ", "),
