@@ -124,25 +124,87 @@ public final class CocoEvalResult implements Evaluation {
         return List.copyOf(summary);
     }
 
-    /** Per-category AP as a text table (name, id, AP with 3 decimals, "nan" without GT), 3 columns wide. */
+    /** The columns of MMDetection 3.3's classwise table (CocoMetric with {@code classwise=True}). */
+    static final List<String> CLASSWISE_HEADERS = List.of("category", "mAP", "mAP_50", "mAP_75", "mAP_s", "mAP_m", "mAP_l");
+
+    /**
+     * Category k's row of that table: the mean of {@code precision[...]} over entries {@code > -1} (NaN when none) at the
+     * last maxDets, over all IoUs (mAP), at the 1st and the 6th IoU threshold (mAP_50, mAP_75 by default), and over all
+     * IoUs for the small, medium and large areas.
+     */
+    private double[] classwiseRow(int k) {
+        int m = params.maxDets().length - 1;
+        return new double[] {meanPrecision(-1, k, 0, m), meanPrecision(0, k, 0, m), meanPrecision(5, k, 0, m),
+            meanPrecision(-1, k, 1, m), meanPrecision(-1, k, 2, m), meanPrecision(-1, k, 3, m)};
+    }
+
+    /** numpy's mean of {@code precision[t, :, k, a, m]} ({@code t} −1: every threshold) over the entries {@code > -1}. */
+    private double meanPrecision(int t, int k, int a, int m) {
+        int numR = params.recThrs().length;
+        int from = t < 0 ? 0 : t, to = t < 0 ? params.iouThrs().length : t + 1;
+        double[] buf = new double[(to - from) * numR];
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            for (int r = 0; r < numR; r++) {
+                double v = precision(i, r, k, a, m);
+                if (v > -1) {
+                    buf[n++] = v;
+                }
+            }
+        }
+        return CocoEvaluator.numpyMean(buf, n);
+    }
+
+    /**
+     * MMDetection 3.3's per-class table, as CocoMetric logs it (terminaltables' AsciiTable; each value
+     * {@code f'{round(ap, 3)}'}). Rows follow the categories in ascending id, each under its own name (MMDetection
+     * indexes COCOeval's id-sorted axis by the classes' file order, which names rows wrongly for a file not listed by
+     * id; for COCO both agree).
+     */
     public List<String> classwiseTable() {
-        List<String> cells = new ArrayList<>();
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(CLASSWISE_HEADERS);
         for (int k = 0; k < catIds.length; k++) {
-            String name = catNames.getOrDefault(catIds[k], String.valueOf(catIds[k]));
-            double ap = perCategoryAp[k];
-            cells.add(String.format("%-16s %7s", truncate(name, 16), Double.isNaN(ap) ? "nan" : fixed3(ap)));
+            List<String> row = new ArrayList<>();
+            row.add(catNames.getOrDefault(catIds[k], String.valueOf(catIds[k])));
+            for (double v : classwiseRow(k)) row.add(pythonStr(Evaluation.round3(v)));
+            rows.add(row);
         }
+        int[] width = new int[CLASSWISE_HEADERS.size()];
+        for (List<String> r : rows) for (int c = 0; c < width.length; c++) width[c] = Math.max(width[c], r.get(c).length());
+        StringBuilder border = new StringBuilder("+");
+        for (int w : width) border.append("-".repeat(w + 2)).append('+');
         List<String> lines = new ArrayList<>();
-        String head = String.format("%-16s %7s", "category", "AP");
-        lines.add(String.join(" | ", head, head, head));
-        for (int i = 0; i < cells.size(); i += 3) {
-            lines.add(String.join(" | ", cells.subList(i, Math.min(i + 3, cells.size()))));
+        lines.add(border.toString());
+        for (int i = 0; i < rows.size(); i++) {
+            StringBuilder line = new StringBuilder("|");
+            for (int c = 0; c < width.length; c++) {
+                String cell = rows.get(i).get(c);
+                line.append(' ').append(cell).append(" ".repeat(width[c] - cell.length())).append(" |");
+            }
+            lines.add(line.toString());
+            if (i == 0) lines.add(border.toString());
         }
+        lines.add(border.toString());
         return lines;
     }
 
-    private static String truncate(String s, int n) {
-        return s.length() <= n ? s : s.substring(0, n);
+    /**
+     * CocoMetric's per-class results with {@code classwise=True}: {@code <name>_precision} = {@code round(ap, 3)} (the
+     * table's mAP column), logged before the {@code bbox_*} ones; with the evaluator's prefix, {@code coco/<name>_precision}.
+     */
+    public java.util.Map<String, Double> classwiseMetrics() {
+        java.util.Map<String, Double> m = new LinkedHashMap<>();
+        for (int k = 0; k < catIds.length; k++)
+            m.put(catNames.getOrDefault(catIds[k], String.valueOf(catIds[k])) + "_precision", Evaluation.round3(classwiseRow(k)[0]));
+        return m;
+    }
+
+    /** Python's {@code str(float)} of a value rounded to 3 decimals ({@code 0.5}, {@code 1.0}, {@code nan}). */
+    static String pythonStr(double v) {
+        if (Double.isNaN(v)) return "nan";
+        if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
+        return Double.toString(v); // plain for 3-decimal values (>= 1e-3 or 0), the same shortest digits
     }
 
     /** Python's {@code '{:0.3f}'.format(x)}: correctly rounded from the exact binary value, ties to even. */

@@ -658,15 +658,20 @@ public final class Trainer {
         rec.put("mode", "val");
         rec.put("epoch", epoch);
         rec.put("iter", globalIter);
+        Map<String, Double> reported = new LinkedHashMap<>(); // what CocoMetric / VOCMetric hand MMEngine's hooks
         if (result instanceof CocoEvalResult coco) {
-            coco.metrics().forEach((k, v) -> rec.put(k.substring(k.indexOf('/') + 1), v)); // bbox_mAP, ... without coco/
+            // classwise: <name>_precision first, as CocoMetric adds them; then bbox_mAP, ...; rounded as it reports them
+            if (cfg.valEvaluator().classwise()) coco.classwiseMetrics().forEach((k, v) -> reported.put("coco/" + k, v));
+            reported.putAll(coco.reportedMetrics());
+            reported.forEach((k, v) -> rec.put(k.substring(k.indexOf('/') + 1), v)); // without the coco/ prefix
             rec.put("stats", coco.stats());
             rec.put("stat_names", coco.statNames()); // what the 12 numbers are under the params evaluated with
         } else {
+            reported.putAll(result.reportedMetrics());
             rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
         }
         metrics.log(rec);
-        if (bestCkpt != null && bestCkpt.offer(result.reportedMetrics(), epoch, globalIter, model) != null)
+        if (bestCkpt != null && bestCkpt.offer(reported, epoch, globalIter, model) != null)
             out.println(bestCkpt.describe());
         return result;
     }

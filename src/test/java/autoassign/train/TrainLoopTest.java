@@ -243,6 +243,15 @@ class TrainLoopTest {
         new Trainer(cfg, options(tmp.resolve("cw")), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
         String text = log.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("red_circle") && text.contains("yellow_diamond"), text);
+        assertTrue(text.contains("| category "), text);
+        // the val record: <name>_precision first (CocoMetric's order), then bbox_*, all rounded to 3 decimals as reported
+        JsonNode val = records(tmp.resolve("cw"), "val").get(0);
+        List<String> keys = new java.util.ArrayList<>();
+        val.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("mode", "epoch", "iter", "red_circle_precision"), keys.subList(0, 4), keys.toString());
+        assertTrue(keys.indexOf("bbox_mAP") > keys.indexOf("yellow_diamond_precision"), keys.toString());
+        double map = val.get("bbox_mAP").asDouble();
+        assertEquals(Math.round(map * 1000) / 1000.0, map, 0, "rounded as CocoMetric reports it");
     }
 
     @Test
