@@ -302,7 +302,12 @@ public final class Trainer {
             long loopIters = maxIters + ahead;
             if (ahead > 0) out.println("resumed mid-epoch (MMEngine): epoch " + (startEpoch + 1) + " runs again from its start,"
                     + " iterations and learning rate go on from iteration " + globalIter);
-            LrSchedule schedule = new LrSchedule(baseLr, optimizer.lrMults(), cfg.paramScheduler(), epochs, maxIters, epochLength);
+            // an InfiniteSampler's len() is the whole dataset (MMEngine), so len(train_dataloader), what by-epoch schedulers
+            // convert with, is ceil(samples / batch) on every worker, not this worker's share of a pass
+            int schedulerEpochLength = cfg.trainDataloader().infiniteSampler()
+                    ? (trainEntries.length + batchSize - 1) / batchSize : epochLength;
+            LrSchedule schedule = new LrSchedule(baseLr, optimizer.lrMults(), cfg.paramScheduler(), epochs, maxIters,
+                    schedulerEpochLength);
             int accumulate = cfg.optimWrapper().accumulativeCounts();
             if (accumulate > 1) {
                 optimizer.accumulate(accumulate, globalIter, maxIters);

@@ -72,6 +72,31 @@ class DataParallelTrainerTest {
     }
 
     /**
+     * An InfiniteSampler's len() is the whole dataset (MMEngine), so a by-epoch scheduler converted to iterations counts
+     * an epoch as ceil(samples / batch) = 4 on each of 2 workers over 8 images at batch 2, not a worker's 2 batches per pass.
+     */
+    @Test
+    void anInfiniteSamplersSchedulerEpochIsTheWholeDatasetOnEveryWorker() throws Exception {
+        DistTestSupport.tinyFixedSize(tmp, 1);
+        Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_fixed.yaml"), List.of(
+                "train_cfg={_delete_: true, type: IterBasedTrainLoop, max_iters: 6, val_interval: 100}",
+                "train_dataloader.sampler={type: InfiniteSampler, shuffle: true}",
+                "default_hooks.checkpoint={type: CheckpointHook, by_epoch: false, interval: 100}",
+                "param_scheduler=[{type: MultiStepLR, milestones: [1], by_epoch: true, convert_to_iter_based: true, gamma: 0.1, end: 10}]"));
+        TrainOptions opt = new TrainOptions(tmp.resolve("data").toString(), null, 2, 0.01, tmp.resolve("inf"), 3L, "cpu", null,
+                null, false, null, 0);
+        DataParallelTrainer.run(cfg, opt, DistOptions.cpuWorkers(2).withBucketBytes(64 << 10),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        List<Double> lrs = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(tmp.resolve("inf/metrics.jsonl"))) {
+            var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            if (n.get("mode").asText().equals("train")) lrs.add(n.get("lr").asDouble());
+        }
+        assertEquals(6, lrs.size(), lrs.toString());
+        for (int i = 0; i < 6; i++) assertEquals(i < 4 ? 0.01 : 0.001, lrs.get(i), 1e-12, "iteration " + (i + 1) + ": " + lrs);
+    }
+
+    /**
      * SyncBN with norm_eval false: two CPU workers of batch 1 normalise with the statistics of both images, so they
      * train like one worker of batch 2 (the running statistics included); plain BN normalises each worker's image
      * alone, and its weights part from the single worker's.
