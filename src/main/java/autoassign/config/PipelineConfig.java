@@ -227,7 +227,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         return scale;
     }
 
-    /** mmcv's Resize defaults to {@code keep_ratio=False}: the image stretched to the scale, which is not implemented. */
+    /** mmcv's Resize defaults to {@code keep_ratio=False}: the image stretched to the scale, which this engine does not do. */
     static final String KEEP_RATIO = "must be true: without it (mmcv's default is false) MMDetection stretches the image to the"
             + " scale, which this engine does not do; write keep_ratio: true to resize keeping the aspect ratio";
 
