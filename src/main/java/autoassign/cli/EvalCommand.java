@@ -430,7 +430,7 @@ public final class EvalCommand implements Callable<Integer> {
     private CocoEvalResult evaluateModel(Config cfg, CocoEvalParams params, Path resultsFile) throws CheckpointException {
         // the same dataset resolution as training: synthetic (generated on first use), ann_file, or a detected layout
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
-        CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset));
+        CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset);
         CocoResults results = detections(cfg, dataset);
         if (resultsFile != null && !write(results, resultsFile)) return null;
         CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset); // the classes' categories, every image of the file
@@ -445,7 +445,7 @@ public final class EvalCommand implements Callable<Integer> {
     private CocoEvalResult evaluateResultsFile(Config cfg, CocoEvalParams params) {
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
         EvaluatorConfig ve = cfg.valEvaluator();
-        CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(), ve, null, dataset));
+        CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), ve, null, dataset);
         CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids());
         CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset);
         // COCOeval with the test set's imgIds and the classes' catIds ignores detections elsewhere, and so does this

@@ -104,6 +104,32 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
                 supercategories);
     }
 
+    /**
+     * The ground truth MMDetection's CocoMetric builds when its {@code ann_file} is unset ({@code gt_to_coco_json}): the
+     * dataset's own parsed instances on its images only, {@code bbox = [x1, y1, x2 − x1, y2 − y1]} (here from the parsed
+     * float32 boxes), {@code area = w·h}, {@code iscrowd} = the ignore flag, the dataset's classes as categories.
+     */
+    public static CocoGroundTruth fromDataset(autoassign.data.CocoDataset ds) {
+        autoassign.data.CategoryMap cm = ds.categories();
+        Map<Long, String> cats = new LinkedHashMap<>();
+        for (int k = 0; k < cm.size(); k++) cats.put(cm.categoryId(k), cm.name(k));
+        List<Annotation> anns = new ArrayList<>();
+        for (autoassign.data.ImageRecord r : ds.images()) {
+            addBoxes(anns, r.id(), r.boxes(), r.labels(), cm, false);
+            addBoxes(anns, r.id(), r.crowdBoxes(), r.crowdLabels(), cm, true);
+        }
+        long[] ids = Arrays.stream(ds.imageIds()).sorted().distinct().toArray();
+        return new CocoGroundTruth(ds.annotationFile(), ids, Collections.unmodifiableMap(cats), Collections.unmodifiableList(anns));
+    }
+
+    private static void addBoxes(List<Annotation> out, long imageId, float[] boxes, int[] labels,
+                                 autoassign.data.CategoryMap cm, boolean crowd) {
+        for (int i = 0; i < labels.length; i++) {
+            double x1 = boxes[4 * i], y1 = boxes[4 * i + 1], w = boxes[4 * i + 2] - x1, h = boxes[4 * i + 3] - y1;
+            out.add(new Annotation(out.size() + 1, imageId, cm.categoryId(labels[i]), x1, y1, w, h, w * h, crowd));
+        }
+    }
+
     /** Reads a COCO ground-truth json; problems are reported as {@link CocoFormatException}. */
     public static CocoGroundTruth read(Path file) {
         try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {

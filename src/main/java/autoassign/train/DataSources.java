@@ -189,6 +189,18 @@ public final class DataSources {
         return dataset.annotationFile();
     }
 
+    /**
+     * The ground truth an evaluator scores against: the file of {@link #groundTruthFile}, or with a {@code CocoMetric}
+     * that has no {@code ann_file} (a real dataset), the dataset's own parsed instances on its images, as MMDetection's
+     * {@code gt_to_coco_json} converts them ({@link CocoGroundTruth#fromDataset}).
+     */
+    public static autoassign.eval.CocoGroundTruth groundTruth(Config cfg, DataLoaderConfig dl, autoassign.config.EvaluatorConfig ev,
+                                                             String dataRootOverride, CocoDataset dataset) {
+        if (!dl.dataset().isSynthetic() && ev != null && !ev.voc() && ev.annFile() == null)
+            return autoassign.eval.CocoGroundTruth.fromDataset(dataset);
+        return autoassign.eval.CocoGroundTruth.read(groundTruthFile(cfg, dl, ev, dataRootOverride, dataset));
+    }
+
     /** The train pipeline of a config: its Resize scale, its steps in order and the model's data preprocessor. */
     public static PipelineOptions trainPipeline(Config cfg) {
         return trainPipeline(cfg, cfg.trainDataloader().dataset().pipeline());

@@ -696,7 +696,8 @@ public final class Trainer {
             CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post)
                     : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null);
             if (results == null) return null;
-            CocoGroundTruth gt = DatasetEvaluation.scope(CocoGroundTruth.read(valGroundTruth(valSet)), valSet);
+            CocoGroundTruth gt = DatasetEvaluation.scope(
+                    DataSources.groundTruth(cfg, cfg.valDataloader(), cfg.valEvaluator(), opt.dataRoot(), valSet), valSet);
             result = ev.voc()
                     ? VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
                             ev.elevenPoints())
@@ -710,11 +711,6 @@ public final class Trainer {
         if (ev.classwise() && result instanceof CocoEvalResult coco) // CocoMetric(classwise=True): the per-class AP table too
             for (String line : coco.classwiseTable()) out.println(line);
         return result;
-    }
-
-    /** The file the val evaluator scores against (its ann_file, else the val set's own). */
-    private Path valGroundTruth(CocoDataset valSet) {
-        return DataSources.groundTruthFile(cfg, cfg.valDataloader(), cfg.valEvaluator(), opt.dataRoot(), valSet);
     }
 
     static long memoryMb(Device device) {

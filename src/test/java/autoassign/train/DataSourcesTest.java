@@ -99,6 +99,25 @@ class DataSourcesTest {
     }
 
     @Test
+    void aCocoMetricWithoutAnnFileScoresTheDatasetsOwnInstancesOnItsImages() throws Exception {
+        // CocoMetric: with ann_file, every image of the file (get_img_ids()); without, gt_to_coco_json of the images run
+        Path root = data();
+        Config noFile = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root,
+                dataset("val", "indices: [2], "), "val_evaluator={_delete_: true, type: CocoMetric}"));
+        CocoDataset val = DataSources.load(noFile, false, null, new DataIssues("val"));
+        autoassign.eval.CocoGroundTruth own = DataSources.groundTruth(noFile, noFile.valDataloader(), noFile.valEvaluator(), null, val);
+        assertEquals(List.of(3L), java.util.Arrays.stream(own.imageIds()).boxed().toList());
+        assertEquals(1, own.annotations().size());
+        var a = own.annotations().get(0);
+        assertEquals(List.of(2L, 1.0, 1.0, 10.0, 10.0, 100.0), List.of(a.categoryId(), a.x(), a.y(), a.w(), a.h(), a.area()));
+        Config withFile = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=" + root,
+                dataset("val", "indices: [2], "), "val_evaluator={_delete_: true, type: CocoMetric, ann_file: annotations/instances.json}"));
+        autoassign.eval.CocoGroundTruth file = DataSources.groundTruth(withFile, withFile.valDataloader(), withFile.valEvaluator(), null, val);
+        assertEquals(List.of(1L, 2L, 3L), java.util.Arrays.stream(autoassign.eval.DatasetEvaluation.scope(file, val).imageIds())
+                .boxed().toList(), "every image of the file");
+    }
+
+    @Test
     void theEvaluatorsAnnFileIsWhatIsScoredWhenItExists() throws Exception {
         Path root = data();
         Files.copy(root.resolve("annotations/instances.json"), root.resolve("annotations/other.json"));
