@@ -11,6 +11,8 @@ package autoassign.config;
  *                           iteration-based loop (MMEngine's default 1000); always after the last one
  * @param valBegin           {@code train_cfg.val_begin}: the first epoch (iteration) that may be evaluated (1)
  * @param logInterval        {@code default_hooks.logger.interval}: log every this many iterations (50)
+ * @param logIgnoreLast      {@code default_hooks.logger.ignore_last} (true): MMEngine's LoggerHook then logs the partial
+ *                           window at an epoch's end only when the epoch is no longer than the interval
  * @param logWindow          {@code log_processor.window_size}: logged values are means over this many iterations
  *                           (MMEngine's default 10; MMDetection's default_runtime.py sets 50)
  * @param logByEpoch         {@code log_processor.by_epoch}: log lines count {@code Epoch(train) [e][i/n]} (true) or
@@ -40,8 +42,8 @@ package autoassign.config;
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
  *                           and not used (the engine picks NCCL on GPUs and in-process workers on the CPU).
  */
-public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval, int logWindow,
-                            boolean logByEpoch,
+public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval,
+                            boolean logIgnoreLast, int logWindow, boolean logByEpoch,
                             int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
@@ -117,6 +119,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         ConfigNode logger = hooks.child("logger");
         logger.fixed("type", "LoggerHook");
         int log = logger.positive("interval", logger.integer("interval", 50));
+        boolean ignoreLast = logger.bool("ignore_last", true);
         logger.finish();
         ConfigNode lp = root.child("log_processor");
         lp.fixed("type", "LogProcessor");
@@ -195,7 +198,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch);
     }
 
     private static EarlyStopping earlyStopping(ConfigNode h, java.util.List<String> metrics) {

@@ -360,7 +360,7 @@ public final class Trainer {
                         if (ema != null) ema.afterIteration(globalIter - 1, epoch);
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
                         window.add(losses, iterTime, dataTime, optimizer.lastGradNorm());
-                        if (iterInEpoch % cfg.runtime().logInterval() == 0 || iterInEpoch == planned) {
+                        if (logsAfter(iterLoop ? globalIter : iterInEpoch, iterLoop ? schedulerEpochLength : planned)) {
                             Map<String, Object> rec = new LinkedHashMap<>();
                             rec.put("mode", "train");
                             rec.put("epoch", epoch + 1);
@@ -653,6 +653,16 @@ public final class Trainer {
             for (int i = 0; i < mean.length; i++) mean[i] = (float) (all[at++] / comm.worldSize());
             t.copyFrom(Tensor.of(mean, mean.length));
         }
+    }
+
+    /**
+     * MMEngine's LoggerHook.after_train_iter: every {@code interval} iterations (counted in the epoch; in an iteration
+     * loop, from the global iteration, as its {@code batch_idx}), and at the epoch's end ({@code n} done of
+     * {@code len(train_dataloader)}) only when {@code ignore_last} is false or the epoch is no longer than the interval.
+     */
+    private boolean logsAfter(long done, long epochLength) {
+        int interval = cfg.runtime().logInterval();
+        return done % interval == 0 || done == epochLength && (!cfg.runtime().logIgnoreLast() || epochLength <= interval);
     }
 
     private Evaluation validateModel(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,

@@ -184,6 +184,27 @@ class TrainLoopTest {
     }
 
     @Test
+    void logLinesFollowMmenginesLoggerHook() throws Exception {
+        // 8 images at batch 2: epochs of 4 iterations; interval 3. An epoch's partial window is logged at its end only
+        // with ignore_last false (MMEngine's default is true); an iteration loop counts the global iteration
+        TinyTrainConfig.write(tmp);
+        record Case(String name, Config cfg, List<Long> iters) {}
+        List<Case> cases = List.of(
+                new Case("epochs", ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("default_hooks.logger.interval=3")),
+                        List.of(3L, 7L)),
+                new Case("epochs-last", ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("default_hooks.logger.interval=3",
+                        "default_hooks.logger.ignore_last=false")), List.of(3L, 4L, 7L, 8L)),
+                new Case("iters", iterConfig(7, "default_hooks.logger={type: LoggerHook, interval: 3}"), List.of(3L, 6L)),
+                new Case("iters-last", iterConfig(7, "default_hooks.logger={type: LoggerHook, interval: 3, ignore_last: false}"),
+                        List.of(3L, 4L, 6L)));
+        for (Case c : cases) {
+            Path wd = tmp.resolve("log-" + c.name());
+            train(c.cfg(), options(wd));
+            assertEquals(c.iters(), records(wd, "train").stream().map(n -> n.get("iter").asLong()).toList(), c.name());
+        }
+    }
+
+    @Test
     void ampIsRefusedInOneLine() {
         PrintStream stderr = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
