@@ -120,8 +120,7 @@ public final class ConfusionCommand implements Callable<Integer> {
             if (config != null) {
                 Config cfg = ConfigLoader.loadNamed(config, overrides.values());
                 dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
-                CocoGroundTruth gt = CocoGroundTruth.read(DataSources.groundTruthFile(cfg, cfg.testDataloader(),
-                        cfg.testEvaluator(), dataRoot, dataset));
+                CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), cfg.testEvaluator(), dataRoot, dataset);
                 dets = CocoDetections.read(results, gt, dataset.categories().ids());
             } else {
                 dets = CocoDetections.read(results, CocoGroundTruth.read(ann));

@@ -8,6 +8,7 @@ import autoassign.config.ConfigLoader;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataException;
 import autoassign.data.LoaderOptions;
+import autoassign.data.Pipeline;
 import autoassign.data.PipelineOptions;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.data.DataIssues;
@@ -478,7 +479,7 @@ public final class EvalCommand implements Callable<Integer> {
             int divisor = cfg.model().dataPreprocessor().padSizeDivisor();
             DatasetEvaluation.ImageSink dump = (meta, dets) -> dumped.add(new DetResultsPickle.Entry(meta,
                     dataset.imagePath(dataset.get(meta.datasetIndex())).toString(),
-                    new int[] {padded(meta.imgH(), divisor), padded(meta.imgW(), divisor)}, dets));
+                    new int[] {Pipeline.padTo(meta.imgH(), divisor), Pipeline.padTo(meta.imgW(), divisor)}, dets));
             sink = pictures == null ? dump : (meta, dets) -> {
                 pictures.accept(meta, dets);
                 dump.accept(meta, dets);
@@ -532,11 +533,6 @@ public final class EvalCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new IllegalStateException("data-parallel evaluation failed: " + CliErrors.message(e), e);
         }
-    }
-
-    /** {@code size} rounded up to a multiple of {@code divisor} (the data preprocessor's per-image pad_shape). */
-    private static int padded(int size, int divisor) {
-        return divisor <= 1 ? size : (size + divisor - 1) / divisor * divisor;
     }
 
     /** {@code format_only}: the detections of the model on the test set, written; no ground truth needed. */

@@ -120,10 +120,8 @@ public final class FlopsCommand implements Callable<Integer> {
     private record Counted(String computeType, int oriH, int oriW, int padH, int padW, long meanFlops, int images,
                            Complexity.Flops last) {}
 
-    private static int pad(int v, int divisor) { return divisor > 1 ? (v + divisor - 1) / divisor * divisor : v; }
-
     private static Counted direct(AutoAssignDetector model, int h, int w, int divisor) {
-        int ph = pad(h, divisor), pw = pad(w, divisor);
+        int ph = autoassign.data.Pipeline.padTo(h, divisor), pw = autoassign.data.Pipeline.padTo(w, divisor);
         Complexity.Flops f = Complexity.flops(model, ph, pw);
         return new Counted("direct: randomly generate a picture", h, w, ph, pw, f.total(), 1, f);
     }
@@ -141,7 +139,7 @@ public final class FlopsCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             ImageRecord r = ds.get(i);
             ResizeGeometry g = ResizeGeometry.keepRatio(r.height(), r.width(), p.scaleLong(), p.scaleShort());
-            int ph = pad(g.newH(), divisor), pw = pad(g.newW(), divisor);
+            int ph = autoassign.data.Pipeline.padTo(g.newH(), divisor), pw = autoassign.data.Pipeline.padTo(g.newW(), divisor);
             last = byShape.computeIfAbsent((long) ph << 32 | pw, k -> Complexity.flops(model, ph, pw));
             sum += last.total();
             oriH = r.height();

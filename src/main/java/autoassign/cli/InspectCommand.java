@@ -4,6 +4,7 @@ import autoassign.io.CheckpointException;
 import autoassign.io.Checkpoints;
 import autoassign.io.PthFile;
 import autoassign.io.PthReader;
+import autoassign.io.TensorTree;
 import autoassign.io.Safetensors;
 
 import java.io.PrintWriter;
@@ -56,24 +57,22 @@ public final class InspectCommand implements Callable<Integer> {
                 }
                 metadata = h.metadata();
                 kind = "safetensors";
-            } else if (isPickle(file) && !PthReader.isTorchSave(file)) { // pickle.dump / mmengine.dump, e.g. test.py --out
-                Object root = PthReader.readPickle(file);
-                for (var e : autoassign.io.TensorTree.tensors(root).entrySet()) {
-                    rows.add(new String[] {e.getKey(), e.getValue().dtype().torchName(), Arrays.toString(e.getValue().shape())});
-                    elements += e.getValue().numel();
-                    bytes += e.getValue().data().length;
-                }
-                metadata = autoassign.io.TensorTree.metadata(root);
-                kind = "pickle";
             } else {
-                PthFile pth = PthReader.read(file);
-                for (var e : pth.tensors().entrySet()) {
+                Object root;
+                if (isPickle(file) && !PthReader.isTorchSave(file)) { // pickle.dump / mmengine.dump, e.g. test.py --out
+                    root = PthReader.readPickle(file);
+                    kind = "pickle";
+                } else {
+                    PthFile pth = PthReader.read(file);
+                    root = pth.root();
+                    kind = "PyTorch " + pth.format() + " checkpoint";
+                }
+                for (var e : TensorTree.tensors(root).entrySet()) {
                     rows.add(new String[] {e.getKey(), e.getValue().dtype().torchName(), Arrays.toString(e.getValue().shape())});
                     elements += e.getValue().numel();
                     bytes += e.getValue().data().length;
                 }
-                metadata = pth.metadata();
-                kind = "PyTorch " + pth.format() + " checkpoint";
+                metadata = TensorTree.metadata(root);
             }
         } catch (CheckpointException e) {
             return CliErrors.print(err, e.getMessage());

@@ -38,20 +38,8 @@ public final class CocoEvalResult implements Evaluation {
         this.recall = recall;
         this.stats = summarizeDets();
         this.perCategoryAp = new double[catIds.length];
-        int numT = params.iouThrs().length;
-        int numR = params.recThrs().length;
-        double[] buf = new double[numT * numR];
         for (int k = 0; k < catIds.length; k++) {
-            int n = 0;
-            for (int t = 0; t < numT; t++) {
-                for (int r = 0; r < numR; r++) {
-                    double v = precision(t, r, k, 0, params.maxDets().length - 1);
-                    if (v > -1) {
-                        buf[n++] = v;
-                    }
-                }
-            }
-            perCategoryAp[k] = CocoEvaluator.numpyMean(buf, n);
+            perCategoryAp[k] = meanPrecision(-1, k, 0, params.maxDets().length - 1);
         }
     }
 
@@ -134,7 +122,7 @@ public final class CocoEvalResult implements Evaluation {
      */
     private double[] classwiseRow(int k) {
         int m = params.maxDets().length - 1;
-        return new double[] {meanPrecision(-1, k, 0, m), meanPrecision(0, k, 0, m), meanPrecision(5, k, 0, m),
+        return new double[] {perCategoryAp[k], meanPrecision(0, k, 0, m), meanPrecision(5, k, 0, m),
             meanPrecision(-1, k, 1, m), meanPrecision(-1, k, 2, m), meanPrecision(-1, k, 3, m)};
     }
 
@@ -196,7 +184,7 @@ public final class CocoEvalResult implements Evaluation {
     public java.util.Map<String, Double> classwiseMetrics() {
         java.util.Map<String, Double> m = new LinkedHashMap<>();
         for (int k = 0; k < catIds.length; k++)
-            m.put(catNames.getOrDefault(catIds[k], String.valueOf(catIds[k])) + "_precision", Evaluation.round3(classwiseRow(k)[0]));
+            m.put(catNames.getOrDefault(catIds[k], String.valueOf(catIds[k])) + "_precision", Evaluation.round3(perCategoryAp[k]));
         return m;
     }
 

@@ -7,6 +7,7 @@ import autoassign.io.PthReader;
 import autoassign.io.PthWriter;
 import autoassign.io.RawTensor;
 import autoassign.io.pickle.PyTuple;
+import autoassign.io.pickle.Unpickler;
 import autoassign.postprocess.Detections;
 
 import java.io.IOException;
@@ -95,7 +96,7 @@ public final class DetResultsPickle {
         }
         if (!(root instanceof List<?> images)) {
             throw new CocoFormatException(file, "not an MMDetection results file: the pickle holds a "
-                    + typeName(root) + ", not a list of per-image results");
+                    + Unpickler.typeName(root) + ", not a list of per-image results");
         }
         CocoResults results = new CocoResults();
         for (int i = 0; i < images.size(); i++) {
@@ -142,9 +143,5 @@ public final class DetResultsPickle {
         Object v = pred.get(key);
         if (v instanceof RawTensor t && t.dtype() != DType.BOOL) return t;
         throw new CocoFormatException(file, what + "." + key + (v == null ? " is missing" : " is not a numeric tensor"));
-    }
-
-    private static String typeName(Object o) {
-        return o == null ? "None" : o instanceof Map ? "dict" : o.getClass().getSimpleName();
     }
 }

@@ -50,7 +50,7 @@ public final class PthReader {
         } catch (IOException e) {
             return false;
         }
-        if (n >= 4 && head[0] == 'P' && head[1] == 'K') return true;
+        if (isZip(head, n)) return true;
         if (n == 0 || (head[0] & 0xff) != 0x80) return false;
         try {
             return LEGACY_MAGIC.equals(new Unpickler(head, 0, n, null).load());
@@ -72,8 +72,7 @@ public final class PthReader {
         }
         if (n == 0) throw new CheckpointException(file, "empty file");
         try {
-            if (n >= 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5) && (head[3] == 4 || head[3] == 6))
-                return readZip(file);
+            if (isZip(head, n)) return readZip(file);
             if ((head[0] & 0xff) == 0x80) return readLegacy(file);
             if (n >= 262 && new String(head, 257, 5, java.nio.charset.StandardCharsets.ISO_8859_1).equals("ustar"))
                 throw new CheckpointException(file, "tar checkpoint format of PyTorch < 0.4 is not supported");
@@ -84,6 +83,11 @@ public final class PthReader {
         } catch (OutOfMemoryError e) {
             throw new CheckpointException(file, "too large to load into memory", e);
         }
+    }
+
+    /** A zip archive's first bytes ({@code PK} and a local-header or empty-archive signature): torch.save's format. */
+    private static boolean isZip(byte[] head, int n) {
+        return n >= 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5) && (head[3] == 4 || head[3] == 6);
     }
 
     private static String hex(byte[] b, int n) {

@@ -51,13 +51,7 @@ class AugmentedTrainingTest {
 
     @Test
     void tinyConfigTrainsWithYoloxsMultiImageMixDataset() throws Exception {
-        String dataset = "train_dataloader.dataset={_delete_: true, type: MultiImageMixDataset,"
-                + " dataset: {type: SyntheticShapes, num_images: 8, num_classes: 4, img_size: [64, 96], object_size: [12, 40],"
-                + " pipeline: [{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}]},"
-                + " pipeline: [{type: Mosaic, img_scale: [96, 96], pad_val: 114.0},"
-                + " {type: RandomAffine, scaling_ratio_range: [0.5, 1.5], border: [-48, -48]},"
-                + " {type: MixUp, img_scale: [96, 96], ratio_range: [0.8, 1.6], pad_val: 114.0}, {type: YOLOXHSVRandomAug},"
-                + " {type: RandomFlip, prob: 0.5}, {type: Resize, scale: [96, 96], keep_ratio: true}, {type: PackDetInputs}]}";
+        String dataset = autoassign.train.YoloxModeSwitchTest.MIX;
         Config cfg = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of(dataset,
                 "val_dataloader.dataset.num_images=4", "val_dataloader.dataset.img_size=[64, 96]", "val_dataloader.dataset.object_size=[12, 40]",
                 "val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: Resize, scale: [96, 96], keep_ratio: true},"

@@ -20,10 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** MMDetection's YOLOXModeSwitchHook: YOLOX's last epochs run the MultiImageMixDataset without Mosaic, RandomAffine, MixUp. */
-class YoloxModeSwitchTest {
+public class YoloxModeSwitchTest {
     @TempDir Path tmp;
 
-    private static final String MIX = "train_dataloader.dataset={_delete_: true, type: MultiImageMixDataset,"
+    /** The tiny config's train set as YOLOX's MultiImageMixDataset (Mosaic, RandomAffine, MixUp, HSV, flip, resize). */
+    public static final String MIX = "train_dataloader.dataset={_delete_: true, type: MultiImageMixDataset,"
             + " dataset: {type: SyntheticShapes, num_images: 8, num_classes: 4, img_size: [64, 96], object_size: [12, 40],"
             + " pipeline: [{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}]},"
             + " pipeline: [{type: Mosaic, img_scale: [96, 96], pad_val: 114.0},"
