@@ -158,13 +158,14 @@ public final class Detector {
     /**
      * Class names and category ids of a config and checkpoint: the categories of its test (else val) annotation
      * file (cut to {@code metainfo.classes}) when that file is at hand and has the model's number of classes, else
-     * the names the checkpoint keeps, else {@code metainfo.classes}, else the built-in synthetic classes for a
-     * SyntheticShapes config, else COCO's 80 classes for an 80-class model, else {@code class_0, class_1, ...}.
+     * the names the checkpoint keeps, else {@code metainfo.classes} (a VOCDataset without it: the 20 VOC classes),
+     * else the built-in synthetic classes for a SyntheticShapes config, else COCO's 80 classes for an 80-class model,
+     * else {@code class_0, class_1, ...}.
      */
     private static Classes classes(Config cfg, Map<String, String> checkpointMetadata) {
         int c = cfg.model().bboxHead().numClasses();
         DatasetConfig ds = cfg.testDataloader().dataset();
-        if (!ds.isSynthetic() && ds.annFile() != null) {
+        if (!ds.isSynthetic() && !ds.isXml() && ds.annFile() != null) {
             Path ann = cfg.resolve(ds.annFile());
             if (Files.isRegularFile(ann)) {
                 try {
@@ -183,6 +184,9 @@ public final class Detector {
         if (kept != null) return kept;
         long[] ids = new long[c];
         List<String> names = new ArrayList<>();
+        List<String> xmlClasses = ds.classes() != null ? ds.classes() : autoassign.data.XmlDataset.VOC_CLASSES;
+        if (ds.isXml() && xmlClasses.size() == c) // the loaded dataset's category ids: the labels
+            return new Classes(xmlClasses, java.util.stream.LongStream.range(0, c).toArray());
         if (ds.classes() != null && ds.classes().size() == c) {
             return new Classes(ds.classes(), java.util.stream.LongStream.rangeClosed(1, c).toArray());
         }

@@ -76,7 +76,8 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
         try {
             Config cfg = ConfigLoader.loadNamed(config, overrides.values());
             CocoDataset dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
-            CocoGroundTruth gt = CocoGroundTruth.read(dataset.annotationFile());
+            CocoGroundTruth gt = cfg.testDataloader().dataset().isXml() ? CocoGroundTruth.fromDataset(dataset) // no json there
+                    : CocoGroundTruth.read(dataset.annotationFile());
             CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids()); // a .pkl's labels index the classes
             Map<Long, List<CocoDetections.Detection>> byImage = dets.byImage();
             List<double[]> ranked = imageMaps(dataset, gt, dets.file(), byImage); // [dataset index, mAP]

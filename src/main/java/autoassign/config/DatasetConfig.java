@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * {@code *_dataloader.dataset}: a COCO-format dataset ({@code CocoDataset}, paths relative to the data root),
- * the built-in synthetic one ({@code SyntheticShapes}), or in training MMEngine's {@code ConcatDataset} of
- * CocoDatasets.
+ * {@code *_dataloader.dataset}: a COCO-format dataset ({@code CocoDataset}, paths relative to the data root), a PASCAL
+ * VOC-style one ({@code VOCDataset} / {@code XMLDataset}: an image list and XML files), the built-in synthetic one
+ * ({@code SyntheticShapes}), or in training MMEngine's {@code ConcatDataset} of those read from files.
  *
- * @param type          "CocoDataset", "SyntheticShapes" or "ConcatDataset"
- * @param annFile       annotation json relative to the data root (CocoDataset)
+ * @param type          "CocoDataset", "VOCDataset", "XMLDataset", "SyntheticShapes" or "ConcatDataset"
+ * @param annFile       annotation json (CocoDataset) or image list (VOCDataset / XMLDataset) relative to the data root
  * @param imgPrefix     {@code data_prefix.img}: image folder relative to the data root (CocoDataset)
  * @param filterEmptyGt {@code filter_cfg.filter_empty_gt}: drop images without annotations (not in test mode)
  * @param minSize       {@code filter_cfg.min_size}: drop images with a side below it (not in test mode)
@@ -18,7 +18,8 @@ import java.util.stream.IntStream;
  *                      configs set it true); a dataset in test mode is not filtered by {@code filter_cfg} (MMDetection)
  * @param indices       MMEngine's {@code indices}: which images to keep after filtering; null keeps all (CocoDataset)
  * @param classes       {@code metainfo.classes}: only the annotation file's categories of these names are classes
- *                      (labelled in the file's category order, as MMDetection), and evaluated; null: all of them
+ *                      (labelled in the file's category order, as MMDetection; an XML dataset labels them in this
+ *                      order), and evaluated; null: all of them (a VOCDataset: the 20 VOC classes)
  * @param pipeline      resize / flip settings (a ConcatDataset's: the one its datasets share)
  * @param synthetic     SyntheticShapes settings, null for CocoDataset
  * @param dataRoot      the dataset's own {@code data_root} (MMDetection's configs repeat the top-level one here); null: none
@@ -27,10 +28,22 @@ import java.util.stream.IntStream;
  *                      entry, its steps are in {@code pipeline} ({@link PipelineConfig#mixed})
  * @param parts         a ConcatDataset's {@code datasets} in order (each with its own files, filters and wrappers); the
  *                      file keys above are then unset and {@code classes} is the first dataset's. Empty: not a ConcatDataset
+ * @param xml           a VOCDataset's / XMLDataset's own keys, null for the other types
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
                             boolean testMode, Indices indices, List<String> classes, PipelineConfig pipeline,
-                            SyntheticConfig synthetic, String dataRoot, List<Wrapper> wrappers, List<DatasetConfig> parts) {
+                            SyntheticConfig synthetic, String dataRoot, List<Wrapper> wrappers, List<DatasetConfig> parts,
+                            Xml xml) {
+
+    /**
+     * MMDetection's XMLDataset keys ({@link autoassign.data.XmlDataset}).
+     *
+     * @param subDataRoot {@code data_prefix.sub_data_root} relative to the data root ("" when absent)
+     * @param imgSubdir   {@code img_subdir}
+     * @param annSubdir   {@code ann_subdir}
+     * @param bboxMinSize {@code filter_cfg.bbox_min_size}: smaller objects become ignored instances; null: none
+     */
+    public record Xml(String subDataRoot, String imgSubdir, String annSubdir, Integer bboxMinSize) {}
 
     public DatasetConfig {
         wrappers = List.copyOf(wrappers);
@@ -84,6 +97,9 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
 
     public boolean isSynthetic() { return "SyntheticShapes".equals(type); }
 
+    /** A VOCDataset or XMLDataset (an image list and XML files). */
+    public boolean isXml() { return xml != null; }
+
     public boolean isConcat() { return !parts.isEmpty(); }
 
     /**
@@ -108,10 +124,11 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
     }
 
     private static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot, PipelineConfig.Role role) {
-        String type = n.choice("type", "CocoDataset", "CocoDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset",
-                "MultiImageMixDataset", "ConcatDataset");
-        if (role == PipelineConfig.Role.WRAPPED && !type.equals("CocoDataset") && !type.equals("SyntheticShapes"))
-            throw n.error("type", "a MultiImageMixDataset wraps a CocoDataset or SyntheticShapes, got " + type
+        String type = n.choice("type", "CocoDataset", "CocoDataset", "VOCDataset", "XMLDataset", "SyntheticShapes", "RepeatDataset",
+                "ClassBalancedDataset", "MultiImageMixDataset", "ConcatDataset");
+        boolean fromFiles = type.equals("CocoDataset") || type.equals("VOCDataset") || type.equals("XMLDataset");
+        if (role == PipelineConfig.Role.WRAPPED && !fromFiles && !type.equals("SyntheticShapes"))
+            throw n.error("type", "a MultiImageMixDataset wraps a CocoDataset, VOCDataset, XMLDataset or SyntheticShapes, got " + type
                     + (type.equals("ConcatDataset") ? " (not supported)"
                     : "; put RepeatDataset / ClassBalancedDataset around the MultiImageMixDataset instead"));
         if (type.equals("MultiImageMixDataset")) return multiImageMix(n, train, topDataRoot);
@@ -133,7 +150,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             all.addAll(inner.wrappers());
             return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
                     inner.testMode(), inner.indices(), inner.classes(), inner.pipeline(), inner.synthetic(), inner.dataRoot(), all,
-                    inner.parts());
+                    inner.parts(), inner.xml());
         }
         String ann = null, img = null;
         boolean filterEmpty = false;
@@ -143,16 +160,31 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         SyntheticConfig synth = null;
         String dataRoot = null;
         boolean testMode = n.bool("test_mode", false); // MMEngine's BaseDataset default, val / test alike
-        if (type.equals("CocoDataset")) {
+        Xml xml = null;
+        if (fromFiles) {
+            boolean isXml = !type.equals("CocoDataset");
             dataRoot = n.string("data_root", null); // MMDetection repeats data_root here (see DataSources)
             if (dataRoot != null && dataRoot.equals(topDataRoot)) dataRoot = null; // the same: nothing of its own
             ann = n.string("ann_file");
-            ConfigNode prefix = n.requiredChild("data_prefix");
-            img = prefix.string("img");
-            prefix.finish();
+            String subDataRoot = "";
+            if (isXml) {
+                ConfigNode prefix = n.child("data_prefix");
+                subDataRoot = prefix.string("sub_data_root", "");
+                prefix.finish();
+            } else {
+                ConfigNode prefix = n.requiredChild("data_prefix");
+                img = prefix.string("img");
+                prefix.finish();
+            }
             ConfigNode filter = n.child("filter_cfg");
             filterEmpty = filter.bool("filter_empty_gt", false);
             minSize = filter.atLeast("min_size", filter.integer("min_size", 0), 0);
+            Integer bboxMinSize = null;
+            if (isXml && filter.has("bbox_min_size")) {
+                bboxMinSize = filter.atLeast("bbox_min_size", filter.integer("bbox_min_size"), 0);
+                if (testMode) throw filter.error("bbox_min_size", "marks small objects ignored in training; not with test_mode "
+                        + "(MMDetection asserts it)");
+            }
             filter.finish();
             indices = indices(n);
             n.localFilesOnly();
@@ -160,13 +192,18 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             classes = meta.has("classes") ? stringList(meta, "classes") : null;
             meta.raw("palette"); // drawing colours: the engine has its own
             meta.finish();
+            if (isXml) {
+                if (classes == null && type.equals("XMLDataset"))
+                    throw n.error("metainfo", "an XMLDataset needs metainfo.classes (MMDetection asserts it)");
+                xml = new Xml(subDataRoot, n.string("img_subdir", "JPEGImages"), n.string("ann_subdir", "Annotations"), bboxMinSize);
+            }
         } else {
             synth = SyntheticConfig.from(n);
         }
         PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train, role, List.of());
         n.finish();
         return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth, dataRoot,
-                List.of(), List.of());
+                List.of(), List.of(), xml);
     }
 
     /**
@@ -196,7 +233,8 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
                 new autoassign.data.MultiImageMixDataset(maxRefetch, skip), n, "pipeline");
         n.finish();
         return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
-                inner.testMode(), inner.indices(), inner.classes(), pipeline, inner.synthetic(), inner.dataRoot(), List.of(), List.of());
+                inner.testMode(), inner.indices(), inner.classes(), pipeline, inner.synthetic(), inner.dataRoot(), List.of(), List.of(),
+                inner.xml());
     }
 
     /**
@@ -218,7 +256,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             DatasetConfig part = from(nodes.get(i), true, topDataRoot);
             String key = "datasets[" + i + "]";
             if (part.isSynthetic())
-                throw n.error(key, "a ConcatDataset joins CocoDatasets, got SyntheticShapes");
+                throw n.error(key, "a ConcatDataset joins datasets read from files (CocoDataset, VOCDataset, XMLDataset), got SyntheticShapes");
             if (part.pipeline().transforms().stream().anyMatch(t -> t instanceof autoassign.data.MultiImageMixDataset))
                 throw n.error(key, "a MultiImageMixDataset inside a ConcatDataset is not supported");
             if (i > 0) {
@@ -237,7 +275,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         n.finish();
         DatasetConfig first = parts.get(0);
         return new DatasetConfig("ConcatDataset", null, null, false, 0, false, null, first.classes(), first.pipeline(), null,
-                null, List.of(), parts);
+                null, List.of(), parts, null);
     }
 
     /** ConcatDataset's {@code ignore_keys}: a metainfo key or a list of them; empty when absent. */

@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * A detection dataset in COCO format: image records with their usable boxes (AA_1 §2), the category
  * mapping, and the folder the images live in. Any COCO-format dataset works; its classes come from
- * the json's {@code categories} (or a subset chosen by name).
+ * the json's {@code categories} (or a subset chosen by name). PASCAL VOC XML files load into the same records
+ * ({@link XmlDataset}).
  */
 public final class CocoDataset {
     private final Path annotationFile;
@@ -81,6 +82,14 @@ public final class CocoDataset {
         int[] out = new int[labels.length];
         for (int i = 0; i < out.length; i++) out[i] = map[labels[i]];
         return out;
+    }
+
+    /**
+     * A dataset of records read from another format ({@link XmlDataset}); {@code source} names the file they come from
+     * in messages.
+     */
+    static CocoDataset of(Path source, Path imageDir, CategoryMap categories, List<ImageRecord> records, DataIssues issues) {
+        return new CocoDataset(source, imageDir, categories, new ArrayList<>(records), issues);
     }
 
     /** Loads all images and all categories of the json; warnings are summarised once on the issues' sink. */

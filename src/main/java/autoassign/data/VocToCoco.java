@@ -2,15 +2,7 @@ package autoassign.data;
 
 import autoassign.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonGenerator;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
-import org.xml.sax.SAXException;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -85,34 +77,19 @@ public final class VocToCoco {
 
     /** Reads one VOC XML file; {@code fileName} is what the json will name the image. */
     static VocImage parse(Path xml, String fileName) {
-        Document doc;
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true); // no external entities from annotation files
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            DocumentBuilder b = f.newDocumentBuilder();
-            doc = b.parse(xml.toFile());
-        } catch (IOException e) {
-            throw new DataException(xml + ": cannot read: " + e.getMessage());
-        } catch (SAXException | ParserConfigurationException e) {
-            throw new DataException(xml + ": not a readable XML file: " + e.getMessage());
-        }
-        Element root = doc.getDocumentElement();
-        Element size = child(xml, root, "size");
-        int w = integer(xml, size, "width"), h = integer(xml, size, "height");
+        VocXml doc = VocXml.read(xml);
+        if (doc.width() == null) throw new DataException(xml + ": <annotation> has no <size>");
         List<VocObject> objects = new ArrayList<>();
-        NodeList nodes = root.getElementsByTagName("object");
-        for (int i = 0; i < nodes.getLength(); i++) {
-            Element o = (Element) nodes.item(i);
-            String name = text(xml, o, "name");
-            int label = CLASSES.indexOf(name);
-            if (label < 0) throw new DataException(xml + ": object " + (i + 1) + ": '" + name + "' is not a VOC class");
-            Element box = child(xml, o, "bndbox");
-            boolean difficult = optionalChild(o, "difficult") != null && integer(xml, o, "difficult") != 0; // absent: 0
-            objects.add(new VocObject(label, integer(xml, box, "xmin"), integer(xml, box, "ymin"), integer(xml, box, "xmax"),
-                    integer(xml, box, "ymax"), difficult));
+        for (int i = 0; i < doc.objects().size(); i++) {
+            VocXml.Obj o = doc.objects().get(i);
+            int label = CLASSES.indexOf(o.name());
+            if (label < 0) throw new DataException(xml + ": object " + (i + 1) + ": '" + o.name() + "' is not a VOC class");
+            boolean difficult = o.difficult() != null && VocXml.integer(xml, "difficult", o.difficult()) != 0; // absent: 0
+            objects.add(new VocObject(label, VocXml.integer(xml, "xmin", o.xmin()), VocXml.integer(xml, "ymin", o.ymin()),
+                    VocXml.integer(xml, "xmax", o.xmax()), VocXml.integer(xml, "ymax", o.ymax()), difficult));
         }
-        return new VocImage(fileName, w, h, objects);
+        return new VocImage(fileName, VocXml.integer(xml, "width", doc.width()), VocXml.integer(xml, "height", doc.height()),
+                objects);
     }
 
     /** The COCO json of {@code images}: non-difficult objects of an image first, then its difficult ones. */
@@ -161,31 +138,5 @@ public final class VocToCoco {
         g.writeNumberField("category_id", o.label());
         g.writeNumberField("id", annId);
         g.writeEndObject();
-    }
-
-    /** The first direct child element named {@code tag} (a person's {@code <part>}s have their own boxes). */
-    private static Element child(Path xml, Element parent, String tag) {
-        Element e = optionalChild(parent, tag);
-        if (e == null) throw new DataException(xml + ": <" + parent.getTagName() + "> has no <" + tag + ">");
-        return e;
-    }
-
-    private static Element optionalChild(Element parent, String tag) {
-        for (org.w3c.dom.Node n = parent.getFirstChild(); n != null; n = n.getNextSibling())
-            if (n instanceof Element e && e.getTagName().equals(tag)) return e;
-        return null;
-    }
-
-    private static String text(Path xml, Element parent, String tag) {
-        return child(xml, parent, tag).getTextContent().strip();
-    }
-
-    private static int integer(Path xml, Element parent, String tag) {
-        String t = text(xml, parent, tag);
-        try {
-            return Integer.parseInt(t);
-        } catch (NumberFormatException e) {
-            throw new DataException(xml + ": <" + tag + "> must be an integer, got '" + t + "'");
-        }
     }
 }

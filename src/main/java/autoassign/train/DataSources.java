@@ -85,6 +85,7 @@ public final class DataSources {
         if (dataRootOverride == null && ds.dataRoot() != null && cfg.dataRoot() != null && !ds.dataRoot().equals(cfg.dataRoot()))
             issues.sink().accept("warning: " + which + "_dataloader.dataset.data_root '" + ds.dataRoot()
                     + "' is not used: the data root is '" + cfg.dataRoot() + "' (data_root, or --data-root)");
+        if (ds.isXml()) return filtered(cfg, ds, xml(c, ds, which + "_dataloader.dataset", issues), which + "_dataloader.dataset");
         Split split = null;
         if (ds.annFile() != null) {
             Path ann = c.resolve(ds.annFile());
@@ -105,15 +106,15 @@ public final class DataSources {
                     + (train ? "train2017/" : "val2017/") + ", or annotations/instances_" + (train ? "train" : "val")
                     + ".json with images/");
         }
-        return filtered(cfg, ds, split, which + "_dataloader.dataset", issues);
+        return filtered(cfg, ds, coco(ds, split, which + "_dataloader.dataset", issues), which + "_dataloader.dataset");
     }
 
     private static String abbreviated(List<String> names) {
         return names.size() <= 5 ? names.toString() : names.subList(0, 5) + " (+" + (names.size() - 5) + " more)";
     }
 
-    /** One CocoDataset's annotations, with its {@code filter_cfg} and {@code indices} applied. */
-    private static CocoDataset filtered(Config cfg, DatasetConfig ds, Split split, String key, DataIssues issues) {
+    /** A CocoDataset's annotations, as loaded (see {@link #filtered}). */
+    private static CocoDataset coco(DatasetConfig ds, Split split, String key, DataIssues issues) {
         CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, ds.classes(), issues);
         if (ds.classes() == null) { // MMDetection's CocoDataset then takes METAINFO's classes: COCO's 80 names
             List<String> foreign = d.categories().names().stream().filter(n -> !autoassign.eval.CocoClasses.NAMES.contains(n)).toList();
@@ -122,6 +123,25 @@ public final class DataSources {
                         + " COCO's 80 class names, and categories " + abbreviated(foreign) + " of this file are not among them"
                         + " (it would leave them out): set " + key + ".metainfo.classes");
         }
+        return d;
+    }
+
+    /** A VOCDataset's / XMLDataset's images and objects, its files resolved against {@code c}'s data root. */
+    private static CocoDataset xml(Config c, DatasetConfig ds, String key, DataIssues issues) {
+        DatasetConfig.Xml x = ds.xml();
+        Path list = c.resolve(ds.annFile()), sub = c.resolve(x.subDataRoot());
+        if (!Files.isRegularFile(list)) throw new UserError(list + ": no such image list (" + key + ".ann_file)");
+        List<String> classes = ds.classes() != null ? ds.classes() : autoassign.data.XmlDataset.VOC_CLASSES;
+        try {
+            return autoassign.data.XmlDataset.load(new autoassign.data.XmlDataset.Layout(list, sub, x.imgSubdir(), x.annSubdir()),
+                    classes, x.bboxMinSize(), issues);
+        } catch (autoassign.data.DataException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /** A loaded dataset with its {@code filter_cfg} and {@code indices} applied. */
+    private static CocoDataset filtered(Config cfg, DatasetConfig ds, CocoDataset d, String key) {
         // filter_cfg outside test mode, as MMDetection's filter_data (min_size applies with or without filter_empty_gt)
         if (!ds.testMode() && (ds.filterEmptyGt() || ds.minSize() > 0)) d = d.filter(ds.filterEmptyGt(), ds.minSize());
         if (ds.indices() == null) return d;
@@ -148,11 +168,15 @@ public final class DataSources {
             String partKey = key + " (ConcatDataset part " + i + ")";
             Config c = dataRootOverride != null ? cfg.withDataRoot(dataRootOverride)
                     : part.dataRoot() != null ? cfg.withDataRoot(part.dataRoot()) : cfg;
+            if (part.isXml()) {
+                parts.add(filtered(cfg, part, xml(c, part, partKey, issues), partKey));
+                continue;
+            }
             Path ann = c.resolve(part.annFile());
             Path img = part.imgPrefix() == null ? ann.getParent() : c.resolve(part.imgPrefix());
             if (!Files.isRegularFile(ann)) throw new UserError(ann + ": no such file (" + partKey + ".ann_file)");
             if (!Files.isDirectory(img)) throw new UserError(img + ": no such folder (" + partKey + ".data_prefix.img)");
-            parts.add(filtered(cfg, part, new Split(ann, img), partKey, issues));
+            parts.add(filtered(cfg, part, coco(part, new Split(ann, img), partKey, issues), partKey));
         }
         try {
             return CocoDataset.concat(parts);
@@ -190,13 +214,14 @@ public final class DataSources {
     }
 
     /**
-     * The ground truth an evaluator scores against: the file of {@link #groundTruthFile}, or with a {@code CocoMetric}
-     * that has no {@code ann_file} (a real dataset), the dataset's own parsed instances on its images, as MMDetection's
-     * {@code gt_to_coco_json} converts them ({@link CocoGroundTruth#fromDataset}).
+     * The ground truth an evaluator scores against: the file of {@link #groundTruthFile}, or the dataset's own parsed
+     * instances on its images ({@link autoassign.eval.CocoGroundTruth#fromDataset}, ignored instances as crowd regions) where MMDetection's
+     * metric takes the data samples' instances: a {@code VOCMetric} always, a {@code CocoMetric} without {@code ann_file}
+     * ({@code gt_to_coco_json}). The synthetic dataset is always its file.
      */
     public static autoassign.eval.CocoGroundTruth groundTruth(Config cfg, DataLoaderConfig dl, autoassign.config.EvaluatorConfig ev,
                                                              String dataRootOverride, CocoDataset dataset) {
-        if (!dl.dataset().isSynthetic() && ev != null && !ev.voc() && ev.annFile() == null)
+        if (!dl.dataset().isSynthetic() && ev != null && (ev.voc() || ev.annFile() == null))
             return autoassign.eval.CocoGroundTruth.fromDataset(dataset);
         return autoassign.eval.CocoGroundTruth.read(groundTruthFile(cfg, dl, ev, dataRootOverride, dataset));
     }

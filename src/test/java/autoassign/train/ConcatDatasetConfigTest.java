@@ -188,7 +188,7 @@ class ConcatDatasetConfigTest {
 
         String synthetic = assertThrows(ConfigException.class, () -> config(concat("", part("a", ""),
                 "{type: SyntheticShapes, num_images: 8, num_classes: 4, pipeline: " + PIPELINE + "}"))).getMessage();
-        assertTrue(synthetic.endsWith("datasets[1]: a ConcatDataset joins CocoDatasets, got SyntheticShapes"), synthetic);
+        assertTrue(synthetic.endsWith("datasets[1]: a ConcatDataset joins datasets read from files (CocoDataset, VOCDataset, XMLDataset), got SyntheticShapes"), synthetic);
 
         String missing = assertThrows(UserError.class, () -> train(config(concat("", part("a", ""),
                 part("b", "").replace("b.json", "absent.json"))))).getMessage();

@@ -1,0 +1,92 @@
+package autoassign.data;
+
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.xml.sax.SAXException;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One PASCAL VOC annotation XML as written: the {@code <size>} and each direct {@code <object>} child of the root
+ * (its name, {@code <difficult>} and {@code <bndbox>} corners, as text). MMDetection reads the numbers two ways, both
+ * here: its converter with {@code int(text)} ({@link #integer}), its XMLDataset with {@code int(float(text))}
+ * ({@link #truncated}).
+ *
+ * @param width   {@code <size><width>}, or null when the file has no {@code <size>}
+ * @param height  {@code <size><height>}, or null likewise
+ * @param objects the objects in file order
+ */
+record VocXml(String width, String height, List<VocXml.Obj> objects) {
+
+    /** An {@code <object>}: its name, {@code <difficult>} (null when absent) and the {@code <bndbox>} corners. */
+    record Obj(String name, String difficult, String xmin, String ymin, String xmax, String ymax) {}
+
+    static VocXml read(Path xml) {
+        Document doc;
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true); // no external entities from annotation files
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            doc = f.newDocumentBuilder().parse(xml.toFile());
+        } catch (IOException e) {
+            throw new DataException(xml + ": cannot read: " + e.getMessage());
+        } catch (SAXException | ParserConfigurationException e) {
+            throw new DataException(xml + ": not a readable XML file: " + e.getMessage());
+        }
+        Element root = doc.getDocumentElement();
+        Element size = optionalChild(root, "size");
+        List<Obj> objects = new ArrayList<>();
+        for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (!(n instanceof Element o) || !o.getTagName().equals("object")) continue; // ET's findall('object')
+            Element box = child(xml, o, "bndbox");
+            Element difficult = optionalChild(o, "difficult");
+            objects.add(new Obj(text(xml, o, "name"), difficult == null ? null : difficult.getTextContent().strip(),
+                    text(xml, box, "xmin"), text(xml, box, "ymin"), text(xml, box, "xmax"), text(xml, box, "ymax")));
+        }
+        return new VocXml(size == null ? null : text(xml, size, "width"), size == null ? null : text(xml, size, "height"),
+                objects);
+    }
+
+    /** Python's {@code int(text)}: an integer, else a one-line error naming the file and the tag. */
+    static int integer(Path xml, String tag, String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new DataException(xml + ": <" + tag + "> must be an integer, got '" + text + "'");
+        }
+    }
+
+    /** Python's {@code int(float(text))}: a number truncated toward zero ("273.5" is 273). */
+    static int truncated(Path xml, String tag, String text) {
+        try {
+            double v = Double.parseDouble(text);
+            if (!Double.isFinite(v) || Math.abs(v) > Integer.MAX_VALUE) throw new NumberFormatException();
+            return (int) v;
+        } catch (NumberFormatException e) {
+            throw new DataException(xml + ": <" + tag + "> must be a number, got '" + text + "'");
+        }
+    }
+
+    /** The first direct child element named {@code tag} (a person's {@code <part>}s have their own boxes). */
+    private static Element child(Path xml, Element parent, String tag) {
+        Element e = optionalChild(parent, tag);
+        if (e == null) throw new DataException(xml + ": <" + parent.getTagName() + "> has no <" + tag + ">");
+        return e;
+    }
+
+    private static Element optionalChild(Element parent, String tag) {
+        for (org.w3c.dom.Node n = parent.getFirstChild(); n != null; n = n.getNextSibling())
+            if (n instanceof Element e && e.getTagName().equals(tag)) return e;
+        return null;
+    }
+
+    private static String text(Path xml, Element parent, String tag) {
+        return child(xml, parent, tag).getTextContent().strip();
+    }
+}

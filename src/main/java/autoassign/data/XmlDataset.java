@@ -1,0 +1,110 @@
+package autoassign.data;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MMDetection's {@code XMLDataset} and {@code VOCDataset} (mmdet/datasets/xml_style.py, voc.py): the images named by a
+ * list file ({@code ann_file}, one id per line, e.g. {@code VOC2007/ImageSets/Main/trainval.txt}), each with its
+ * annotation XML {@code <sub_data_root>/<ann_subdir>/<id>.xml} and image {@code <sub_data_root>/<img_subdir>/<id>.jpg}.
+ * As MMDetection reads them:
+ * <ul>
+ *   <li>an object whose name is not a class is left out; labels are the positions of the names in {@code classes};</li>
+ *   <li>box corners are {@code int(float(text)) - 1} (VOC counts pixels from 1), kept whatever their size;</li>
+ *   <li>{@code difficult} objects, and with {@code filter_cfg.bbox_min_size} objects narrower or lower than it, are
+ *       ignored instances ({@code ignore_flag 1}): crowd regions here, left out of training and VOC's "difficult" in
+ *       evaluation;</li>
+ *   <li>the size is the XML's {@code <size>}, else the decoded image's;</li>
+ *   <li>outside test mode {@code filter_empty_gt} drops images without objects of a class (ignored ones count), and
+ *       {@code min_size} drops images with a side below it.</li>
+ * </ul>
+ * Image ids are the positions in the list (MMDetection keeps the name as {@code img_id}).
+ */
+public final class XmlDataset {
+    private XmlDataset() {}
+
+    /** MMDetection's {@code VOCDataset.METAINFO['classes']}: the 20 VOC classes in label order. */
+    public static final List<String> VOC_CLASSES = VocToCoco.CLASSES;
+
+    /**
+     * Where the files are.
+     *
+     * @param idList      the {@code ann_file}: image ids, one per line
+     * @param subDataRoot {@code data_prefix.sub_data_root} (joined with the data root, as MMEngine joins prefixes)
+     * @param imgSubdir   {@code img_subdir} (MMDetection's default {@code JPEGImages})
+     * @param annSubdir   {@code ann_subdir} (default {@code Annotations})
+     */
+    public record Layout(Path idList, Path subDataRoot, String imgSubdir, String annSubdir) {}
+
+    /**
+     * Loads the listed images with their objects.
+     *
+     * @param classes     the class names, in label order
+     * @param bboxMinSize {@code filter_cfg.bbox_min_size}, or null
+     * @throws DataException naming the file on a missing list / XML, a malformed XML or an unreadable image (when its
+     *                       size is needed)
+     */
+    public static CocoDataset load(Layout layout, List<String> classes, Integer bboxMinSize, DataIssues issues) {
+        List<String> ids = ids(layout.idList());
+        List<ImageRecord> records = new ArrayList<>(ids.size());
+        CocoDataset.FloatList boxes = new CocoDataset.FloatList(), ignored = new CocoDataset.FloatList();
+        CocoDataset.IntList labels = new CocoDataset.IntList(), ignoredLabels = new CocoDataset.IntList();
+        for (String id : ids) {
+            String fileName = layout.imgSubdir() + "/" + id + ".jpg";
+            Path xml = layout.subDataRoot().resolve(layout.annSubdir()).resolve(id + ".xml");
+            if (!Files.isRegularFile(xml)) throw new DataException(xml + ": no such annotation file (listed in " + layout.idList() + ")");
+            VocXml doc = VocXml.read(xml);
+            int width, height;
+            if (doc.width() != null) {
+                width = VocXml.integer(xml, "width", doc.width());
+                height = VocXml.integer(xml, "height", doc.height());
+            } else { // MMDetection decodes the image for its size
+                Path image = layout.subDataRoot().resolve(fileName);
+                try {
+                    org.bytedeco.opencv.opencv_core.Mat m = ImageDecoder.decode(image);
+                    width = m.cols();
+                    height = m.rows();
+                    m.close();
+                } catch (BadImageException e) {
+                    throw new DataException(xml + ": has no <size>, and its image cannot be read for it: " + e.getMessage());
+                }
+            }
+            boxes.clear(); ignored.clear(); labels.clear(); ignoredLabels.clear();
+            for (VocXml.Obj o : doc.objects()) {
+                int label = classes.indexOf(o.name());
+                if (label < 0) continue;
+                int x1 = VocXml.truncated(xml, "xmin", o.xmin()) - 1, y1 = VocXml.truncated(xml, "ymin", o.ymin()) - 1;
+                int x2 = VocXml.truncated(xml, "xmax", o.xmax()) - 1, y2 = VocXml.truncated(xml, "ymax", o.ymax()) - 1;
+                boolean ignore = o.difficult() != null && VocXml.integer(xml, "difficult", o.difficult()) != 0;
+                if (bboxMinSize != null && (x2 - x1 < bboxMinSize || y2 - y1 < bboxMinSize)) ignore = true;
+                CocoDataset.FloatList dst = ignore ? ignored : boxes;
+                dst.add(x1); dst.add(y1); dst.add(x2); dst.add(y2);
+                (ignore ? ignoredLabels : labels).add(label);
+            }
+            records.add(new ImageRecord(records.size(), fileName, width, height, boxes.toArray(), labels.toArray(),
+                    ignored.toArray(), ignoredLabels.toArray(), labels.n + ignoredLabels.n > 0));
+        }
+        long[] catIds = new long[classes.size()];
+        for (int k = 0; k < catIds.length; k++) catIds[k] = k;
+        return CocoDataset.of(layout.idList(), layout.subDataRoot(), new CategoryMap(catIds, classes.toArray(String[]::new)),
+                records, issues);
+    }
+
+    /** The list file's ids, a line each, stripped; blank lines are skipped (mmengine's {@code list_from_file} would fail on them). */
+    private static List<String> ids(Path list) {
+        try {
+            List<String> out = new ArrayList<>();
+            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) if (!line.strip().isEmpty()) out.add(line.strip());
+            return out;
+        } catch (NoSuchFileException e) {
+            throw new DataException(list + ": no such image list (ann_file)");
+        } catch (IOException e) {
+            throw new DataException(list + ": cannot read: " + e.getMessage());
+        }
+    }
+}
