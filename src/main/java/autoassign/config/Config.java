@@ -57,7 +57,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         EvaluatorConfig testEval = root.has("test_evaluator") ? EvaluatorConfig.from(root.child("test_evaluator")) : eval;
         OptimConfig optim = OptimConfig.from(root.requiredChild("optim_wrapper"));
         SchedulerConfig sched = SchedulerConfig.from(root, "param_scheduler");
-        RuntimeConfig runtime = RuntimeConfig.from(root, eval.metricNames());
+        RuntimeConfig runtime = RuntimeConfig.from(root, eval);
         ConfigNode valCfg = root.child("val_cfg");
         valCfg.fixed("type", "ValLoop");
         valCfg.finish();

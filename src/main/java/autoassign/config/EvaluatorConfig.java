@@ -2,8 +2,8 @@ package autoassign.config;
 
 /**
  * {@code val_evaluator} / {@code test_evaluator}: MMDetection's {@code CocoMetric}, or {@code VOCMetric}
- * ({@code metric: mAP}, {@code iou_thrs}, {@code eval_mode}; the ground truth is the dataset's annotation file, its
- * crowd boxes the ignored ones).
+ * ({@code metric: mAP}, {@code iou_thrs}, {@code eval_mode}; the ground truth is the dataset's instances, its
+ * crowd / ignored boxes VOC's difficult ones).
  *
  * @param annFile       ground truth json relative to the data root (null: the dataset's, or synthetic)
  * @param metric        "bbox" (CocoMetric) or "mAP" (VOCMetric)
@@ -50,6 +50,23 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         names.add(autoassign.eval.VocMap.PREFIX + "mAP");
         for (double t : iouThrs) names.add(autoassign.eval.VocMap.PREFIX + autoassign.eval.VocMap.apName(t));
         return names;
+    }
+
+    /**
+     * Whether an evaluation reports {@code name}: one of {@link #metricNames()}, or with {@code classwise: true} a
+     * CocoMetric's per-class {@code coco/<class>_precision} (whose class names only the loaded dataset knows:
+     * {@link #perClassName}).
+     */
+    public boolean mayReport(String name) {
+        return metricNames().contains(name) || perClassName(name) != null;
+    }
+
+    /** The class of a per-class {@code coco/<class>_precision} this evaluator reports, else null. */
+    public String perClassName(String name) {
+        String head = "coco/", tail = "_precision";
+        if (voc || !classwise || !name.startsWith(head) || !name.endsWith(tail) || name.length() <= head.length() + tail.length())
+            return null;
+        return name.substring(head.length(), name.length() - tail.length());
     }
 
     static EvaluatorConfig from(ConfigNode n) {

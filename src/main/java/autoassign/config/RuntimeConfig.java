@@ -23,7 +23,9 @@ package autoassign.config;
  *                           false names checkpoints {@code iter_N} and counts the interval in iterations
  * @param maxKeepCkpts       {@code default_hooks.checkpoint.max_keep_ckpts}: -1 keeps all
  * @param saveBest           {@code default_hooks.checkpoint.save_best}: the metric whose best value keeps a
- *                           checkpoint ({@code auto} = {@code coco/bbox_mAP}); null: none
+ *                           checkpoint ({@code auto} = the evaluator's first metric, {@code coco/bbox_mAP}; with a
+ *                           classwise CocoMetric it stays {@code auto}: the first class's {@code coco/<class>_precision},
+ *                           the first key MMDetection reports, which the trainer names from the val set); null: none
  * @param saveBestGreater    {@code default_hooks.checkpoint.rule}: greater (default) or less is better
  * @param seed               {@code randomness.seed}: data order, flips and initialisation
  * @param deterministic      {@code randomness.deterministic}: on a GPU only cuDNN algorithms that are deterministic, from
@@ -105,8 +107,9 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
     /** True for an {@code IterBasedTrainLoop}: training stops after {@link #maxIters()} iterations. */
     public boolean iterBased() { return maxIters > 0; }
 
-    /** @param metrics the names the val evaluator reports ({@code save_best} and early stopping follow one; auto: the first) */
-    static RuntimeConfig from(ConfigNode root, java.util.List<String> metrics) {
+    /** @param eval the val evaluator: {@code save_best} and early stopping follow one of its metrics (auto: the first) */
+    static RuntimeConfig from(ConfigNode root, EvaluatorConfig eval) {
+        java.util.List<String> metrics = eval.metricNames();
         ConfigNode t = root.requiredChild("train_cfg");
         boolean iterLoop = t.choice("type", "EpochBasedTrainLoop", "EpochBasedTrainLoop", "IterBasedTrainLoop")
                 .equals("IterBasedTrainLoop");
@@ -135,11 +138,11 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         int keep = ck.integer("max_keep_ckpts", -1);
         if (keep == 0 || keep < -1) throw ck.error("max_keep_ckpts", "must be -1 (keep all) or positive, got " + keep);
         String best = ck.string("save_best", null);
-        if ("auto".equals(best)) best = metrics.get(0);
-        if (best != null && !metrics.contains(best))
-            throw ck.error("save_best", "must be auto or one of " + String.join(", ", metrics) + " (the val evaluator's), got '"
-                    + best + "'");
-        boolean greater = best == null || rule(ck, best);
+        if ("auto".equals(best) && eval.perClassName("coco/x_precision") == null) best = metrics.get(0);
+        if (best != null && !best.equals("auto") && !eval.mayReport(best))
+            throw ck.error("save_best", "must be auto or one of " + String.join(", ", metrics) + perClass(eval)
+                    + " (the val evaluator's), got '" + best + "'");
+        boolean greater = best == null || rule(ck, "auto".equals(best) ? "coco/x_precision" : best);
         ck.finish();
         for (String k : new String[] {"timer", "param_scheduler", "sampler_seed"}) hooks.raw(k); // what the loop does anyway
         ConfigNode vis = hooks.child("visualization");
@@ -161,7 +164,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
             if (type == null) throw h.error("type", "required key is missing");
             if (type.equals("EarlyStoppingHook")) {
                 if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
-                early = earlyStopping(h, metrics);
+                early = earlyStopping(h, eval);
             } else if (type.equals("EMAHook")) {
                 if (ema != null) throw h.error("type", "only one EMAHook is supported");
                 ema = ema(h);
@@ -201,11 +204,11 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch);
     }
 
-    private static EarlyStopping earlyStopping(ConfigNode h, java.util.List<String> metrics) {
+    private static EarlyStopping earlyStopping(ConfigNode h, EvaluatorConfig eval) {
         String monitor = h.string("monitor");
-        if (!metrics.contains(monitor))
-            throw h.error("monitor", "must be one of " + String.join(", ", metrics) + " (the validation's metrics), got '"
-                    + monitor + "'");
+        if (!eval.mayReport(monitor))
+            throw h.error("monitor", "must be one of " + String.join(", ", eval.metricNames()) + perClass(eval)
+                    + " (the validation's metrics), got '" + monitor + "'");
         boolean greater = rule(h, monitor);
         double minDelta = h.nonNegative("min_delta", h.number("min_delta", 0.1));
         int patience = h.positive("patience", h.integer("patience", 5));
@@ -213,6 +216,11 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         h.bool("strict", false); // the monitored metric always exists here
         h.raw("priority");       // hook order: the engine runs its checks in one fixed order
         return new EarlyStopping(monitor, greater, minDelta, patience, threshold, h.bool("check_finite", true));
+    }
+
+    /** The per-class names a classwise CocoMetric adds, for messages. */
+    private static String perClass(EvaluatorConfig eval) {
+        return eval.perClassName("coco/x_precision") != null ? ", coco/<class>_precision" : "";
     }
 
     /**

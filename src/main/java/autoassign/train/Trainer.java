@@ -222,6 +222,9 @@ public final class Trainer {
             throw new UserError(trainSet.annotationFile() + ": " + trainSet.numClasses() + " categories, but model.bbox_head.num_classes is "
                     + classes + " (set it in the config)");
         out.println("data: " + trainSet.size() + " train images (" + trainSet.annotationFile() + "), " + valSet.size() + " val images");
+        String saveBest = followedMetric(cfg.runtime().saveBest(), "default_hooks.checkpoint.save_best", valSet);
+        if (cfg.runtime().earlyStopping() != null)
+            followedMetric(cfg.runtime().earlyStopping().monitor(), "custom_hooks (EarlyStoppingHook).monitor", valSet);
         // RepeatDataset / ClassBalancedDataset: the sampler's entries (an epoch is one pass over them)
         int[] trainEntries = cfg.trainDataloader().dataset().entries(trainSet);
         if (!cfg.trainDataloader().dataset().wrappers().isEmpty())
@@ -236,8 +239,8 @@ public final class Trainer {
         WeightAverage ema = cfg.runtime().ema() == null ? null : new WeightAverage(model, cfg.runtime().ema());
         if (ema != null) store.useWeightAverage(ema);
         boolean ckByEpoch = cfg.runtime().checkpointByEpoch();
-        BestCheckpoint bestCkpt = cfg.runtime().saveBest() == null ? null
-                : new BestCheckpoint(workDir, cfg.runtime().saveBest(), cfg.runtime().saveBestGreater(), opt.resume() != null,
+        BestCheckpoint bestCkpt = saveBest == null ? null
+                : new BestCheckpoint(workDir, saveBest, cfg.runtime().saveBestGreater(), opt.resume() != null,
                         datasetMeta, ckByEpoch ? "epoch" : "iter");
         int startEpoch = 0, skipIters = 0;
         long globalIter = 0;
@@ -582,6 +585,22 @@ public final class Trainer {
             gts[i] = new GroundTruth(t.boxes(), t.labels()); // crowd boxes are kept apart by the data pipeline
         }
         return gts;
+    }
+
+    /**
+     * A metric that {@code save_best} or early stopping follows, checked against the val set: a classwise CocoMetric's
+     * {@code coco/<class>_precision} must name one of its classes, and {@code auto} with such a metric is its first
+     * class's (the first key MMDetection's CocoMetric reports, the one MMEngine's {@code save_best='auto'} takes).
+     * Null stays null.
+     */
+    private String followedMetric(String name, String key, CocoDataset valSet) {
+        List<String> classes = valSet.categories().names();
+        if ("auto".equals(name)) return "coco/" + classes.get(0) + "_precision";
+        String cls = name == null || cfg.valEvaluator().metricNames().contains(name) ? null : cfg.valEvaluator().perClassName(name);
+        if (cls != null && !classes.contains(cls))
+            throw new UserError(cfg.source() + ": " + key + ": '" + cls + "' in " + name + " is not a class of the val set ("
+                    + (classes.size() <= 5 ? classes : classes.subList(0, 5) + " ...") + ")");
+        return name;
     }
 
     /** The starting weights: the backbone's pretrained checkpoint (not when resuming or with load_from), then load_from. */

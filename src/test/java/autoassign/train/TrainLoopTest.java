@@ -259,9 +259,13 @@ class TrainLoopTest {
     @Test
     void classwiseValidationPrintsThePerClassTable() throws Exception {
         TinyTrainConfig.write(tmp);
-        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=1", "val_evaluator.classwise=true"));
+        // save_best: auto follows the first key CocoMetric reports, the first class's precision (MMEngine's auto)
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=1", "val_evaluator.classwise=true",
+                "default_hooks.checkpoint.save_best=auto"));
+        assertEquals("auto", cfg.runtime().saveBest());
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         new Trainer(cfg, options(tmp.resolve("cw")), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        assertTrue(Files.isRegularFile(tmp.resolve("cw/best_coco_red_circle_precision_epoch_1.safetensors")), log.toString());
         String text = log.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("red_circle") && text.contains("yellow_diamond"), text);
         assertTrue(text.contains("| category "), text);
@@ -273,6 +277,21 @@ class TrainLoopTest {
         assertTrue(keys.indexOf("bbox_mAP") > keys.indexOf("yellow_diamond_precision"), keys.toString());
         double map = val.get("bbox_mAP").asDouble();
         assertEquals(Math.round(map * 1000) / 1000.0, map, 0, "rounded as CocoMetric reports it");
+
+        // a class's precision by name; a name that is no class, or without classwise, is a one-line error
+        Config named = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=1",
+                "val_evaluator.classwise=true", "default_hooks.checkpoint.save_best=coco/yellow_diamond_precision"));
+        new Trainer(named, options(tmp.resolve("cw2")), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+        assertTrue(Files.isRegularFile(tmp.resolve("cw2/best_coco_yellow_diamond_precision_epoch_1.safetensors")));
+        Config unknown = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("val_evaluator.classwise=true",
+                "custom_hooks=[{type: EarlyStoppingHook, monitor: coco/unicorn_precision}]"));
+        UserError u = assertThrows(UserError.class, () -> new Trainer(unknown, options(tmp.resolve("cw3")), System.out).run());
+        assertTrue(u.getMessage().endsWith("custom_hooks (EarlyStoppingHook).monitor: 'unicorn' in coco/unicorn_precision is not a"
+                + " class of the val set ([red_circle, green_square, blue_triangle, yellow_diamond])"), u.getMessage());
+        ConfigException c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("default_hooks.checkpoint.save_best=coco/red_circle_precision")));
+        assertTrue(c.getMessage().contains("save_best: must be auto or one of coco/bbox_mAP"), c.getMessage());
+        assertFalse(c.getMessage().contains("<class>"), "no per-class names without classwise: " + c.getMessage());
     }
 
     @Test
