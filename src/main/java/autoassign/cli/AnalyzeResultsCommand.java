@@ -78,7 +78,9 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
             CocoDataset dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
             CocoGroundTruth gt = cfg.testDataloader().dataset().isXml() ? CocoGroundTruth.fromDataset(dataset) // no json there
                     : CocoGroundTruth.read(dataset.annotationFile());
-            CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids()); // a .pkl's labels index the classes
+            // a .pkl's labels index the classes; a VOC test set's img_ids are names
+            CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids(),
+                    DataSources.imageIdsByName(cfg.testDataloader(), dataset));
             Map<Long, List<CocoDetections.Detection>> byImage = dets.byImage();
             List<double[]> ranked = imageMaps(dataset, gt, dets.file(), byImage); // [dataset index, mAP]
             ranked.sort(Comparator.comparingDouble(r -> r[1])); // stable: equal mAPs keep dataset order, as sorted()

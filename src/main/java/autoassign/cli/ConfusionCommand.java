@@ -121,7 +121,8 @@ public final class ConfusionCommand implements Callable<Integer> {
                 Config cfg = ConfigLoader.loadNamed(config, overrides.values());
                 dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
                 CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), cfg.testEvaluator(), dataRoot, dataset);
-                dets = CocoDetections.read(results, gt, dataset.categories().ids());
+                dets = CocoDetections.read(results, gt, dataset.categories().ids(),
+                        DataSources.imageIdsByName(cfg.testDataloader(), dataset));
             } else {
                 dets = CocoDetections.read(results, CocoGroundTruth.read(ann));
                 dataset = CocoDataset.load(ann, ann.toAbsolutePath().getParent(), null, new DataIssues(ann.toString(), err::println, 5));

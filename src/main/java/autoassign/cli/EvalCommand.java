@@ -12,6 +12,8 @@ import autoassign.data.Pipeline;
 import autoassign.data.PipelineOptions;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.data.DataIssues;
+import autoassign.data.ImageRecord;
+import autoassign.data.XmlDataset;
 import autoassign.train.DataSources;
 import autoassign.train.dist.DataParallelEvaluation;
 import autoassign.train.dist.DistOptions;
@@ -447,7 +449,8 @@ public final class EvalCommand implements Callable<Integer> {
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
         EvaluatorConfig ve = cfg.valEvaluator();
         CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), ve, null, dataset);
-        CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids());
+        CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids(),
+                DataSources.imageIdsByName(cfg.testDataloader(), dataset));
         CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset);
         // COCOeval with the test set's imgIds and the classes' catIds ignores detections elsewhere, and so does this
         List<CocoDetections.Detection> inScope = dets.detections().stream()
@@ -477,9 +480,13 @@ public final class EvalCommand implements Callable<Integer> {
         DatasetEvaluation.ImageSink pictures = pictures(dataset), sink = pictures;
         if (dumpFile != null) {
             int divisor = cfg.model().dataPreprocessor().padSizeDivisor();
-            DatasetEvaluation.ImageSink dump = (meta, dets) -> dumped.add(new DetResultsPickle.Entry(meta,
-                    dataset.imagePath(dataset.get(meta.datasetIndex())).toString(),
-                    new int[] {Pipeline.padTo(meta.imgH(), divisor), Pipeline.padTo(meta.imgW(), divisor)}, dets));
+            boolean named = cfg.testDataloader().dataset().isXml(); // MMDetection's VOC img_id: the image's name
+            DatasetEvaluation.ImageSink dump = (meta, dets) -> {
+                ImageRecord r = dataset.get(meta.datasetIndex());
+                dumped.add(new DetResultsPickle.Entry(meta, dataset.imagePath(r).toString(),
+                        new int[] {Pipeline.padTo(meta.imgH(), divisor), Pipeline.padTo(meta.imgW(), divisor)}, dets,
+                        named ? XmlDataset.name(r) : meta.imageId()));
+            };
             sink = pictures == null ? dump : (meta, dets) -> {
                 pictures.accept(meta, dets);
                 dump.accept(meta, dets);

@@ -23,7 +23,8 @@ import java.util.List;
  *   <li>outside test mode {@code filter_empty_gt} drops images without objects of a class (ignored ones count), and
  *       {@code min_size} drops images with a side below it.</li>
  * </ul>
- * Image ids are the positions in the list (MMDetection keeps the name as {@code img_id}).
+ * Image ids are the positions in the list; the name in the list is MMDetection's {@code img_id}, which results
+ * pickles carry ({@link #name}, {@link #idsByName}).
  */
 public final class XmlDataset {
     private XmlDataset() {}
@@ -93,6 +94,19 @@ public final class XmlDataset {
         for (int k = 0; k < catIds.length; k++) catIds[k] = k;
         return CocoDataset.of(layout.idList(), layout.subDataRoot(), new CategoryMap(catIds, classes.toArray(String[]::new)),
                 records, issues);
+    }
+
+    /** An image's name in the list (MMDetection's {@code img_id}): its file name without folder and {@code .jpg}. */
+    public static String name(ImageRecord r) {
+        String f = Path.of(r.fileName()).getFileName().toString();
+        return f.endsWith(".jpg") ? f.substring(0, f.length() - 4) : f;
+    }
+
+    /** Each image's id by its {@link #name}. */
+    public static java.util.Map<String, Long> idsByName(CocoDataset d) {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        for (ImageRecord r : d.images()) out.put(name(r), r.id());
+        return out;
     }
 
     /** The list file's ids, a line each, stripped; blank lines are skipped (mmengine's {@code list_from_file} would fail on them). */

@@ -58,15 +58,16 @@ public record CocoDetections(Path file, List<Detection> detections) {
      * scores finite, widths and heights non-negative.
      */
     public static CocoDetections read(Path file, CocoGroundTruth gt) {
-        return read(file, gt, gt.labelCategoryIds());
+        return read(file, gt, gt.labelCategoryIds(), java.util.Map.of());
     }
 
     /**
      * As {@link #read(Path, CocoGroundTruth)}; a pickle is read as MMDetection's {@code test.py --out} file
-     * ({@link DetResultsPickle}), whose class index k is category {@code labelCategories[k]}.
+     * ({@link DetResultsPickle}), whose class index k is category {@code labelCategories[k]} and whose textual
+     * {@code img_id}s (a VOC dataset's names) are the images {@code idsByName} says.
      */
-    public static CocoDetections read(Path file, CocoGroundTruth gt, long[] labelCategories) {
-        if (DetResultsPickle.isPickle(file)) return DetResultsPickle.read(file, gt, labelCategories);
+    public static CocoDetections read(Path file, CocoGroundTruth gt, long[] labelCategories, java.util.Map<String, Long> idsByName) {
+        if (DetResultsPickle.isPickle(file)) return DetResultsPickle.read(file, gt, labelCategories, idsByName);
         try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {
             return parse(p, file, gt);
         } catch (JsonProcessingException e) {

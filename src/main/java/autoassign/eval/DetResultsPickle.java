@@ -38,7 +38,11 @@ public final class DetResultsPickle {
      * @param imgPath  the image file as the dataset names it ({@code img_path})
      * @param padShape the image padded to the preprocessor's size divisor ({@code pad_shape}: height, width)
      */
-    public record Entry(ImageMeta meta, String imgPath, int[] padShape, Detections detections) {
+    public record Entry(ImageMeta meta, String imgPath, int[] padShape, Detections detections, Object imgId) {
+        /** An entry whose {@code img_id} is the image's COCO id. */
+        public Entry(ImageMeta meta, String imgPath, int[] padShape, Detections detections) {
+            this(meta, imgPath, padShape, detections, meta.imageId());
+        }
     }
 
     /** True when {@code file} starts like a pickle (protocol ≥ 2) rather than a JSON text. */
@@ -60,7 +64,7 @@ public final class DetResultsPickle {
         for (Entry e : entries) {
             ImageMeta m = e.meta();
             Map<String, Object> d = new LinkedHashMap<>();
-            d.put("img_id", m.imageId());
+            d.put("img_id", e.imgId());
             d.put("img_path", e.imgPath());
             d.put("ori_shape", PyTuple.of((long) m.oriH(), (long) m.oriW()));
             d.put("img_shape", PyTuple.of((long) m.imgH(), (long) m.imgW()));
@@ -86,8 +90,9 @@ public final class DetResultsPickle {
      * against {@code gt} as a results json is.
      *
      * @param labelCategories the category id of each class index (the dataset's classes)
+     * @param idsByName       the image id of each textual {@code img_id} (a VOC dataset's image names); empty: none
      */
-    public static CocoDetections read(Path file, CocoGroundTruth gt, long[] labelCategories) {
+    public static CocoDetections read(Path file, CocoGroundTruth gt, long[] labelCategories, Map<String, Long> idsByName) {
         Object root;
         try {
             root = PthReader.readPickle(file);
@@ -105,7 +110,15 @@ public final class DetResultsPickle {
                 throw new CocoFormatException(file, what + " is not an MMDetection 3.x result (a dict with pred_instances);"
                         + " MMDetection 2.x's per-class arrays are not read: convert them with --format-only to a COCO json");
             }
-            if (!(d.get("img_id") instanceof Long imageId)) {
+            long imageId;
+            if (d.get("img_id") instanceof Long id) {
+                imageId = id;
+            } else if (d.get("img_id") instanceof String name && idsByName.containsKey(name)) {
+                imageId = idsByName.get(name);
+            } else if (d.get("img_id") instanceof String name) {
+                throw new CocoFormatException(file, what + ": img_id '" + name + "' is " + (idsByName.isEmpty()
+                        ? "not an integer (a name is read with a VOC config's test set)" : "not an image of the test set"));
+            } else {
                 throw new CocoFormatException(file, what + " has no integer img_id");
             }
             Detections dets = detections(file, what + ".pred_instances", pred);

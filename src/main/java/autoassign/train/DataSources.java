@@ -226,6 +226,14 @@ public final class DataSources {
         return autoassign.eval.CocoGroundTruth.read(groundTruthFile(cfg, dl, ev, dataRootOverride, dataset));
     }
 
+    /**
+     * The image ids of {@code dataset} by the names MMDetection gives them as {@code img_id} in results pickles: a VOC
+     * dataset's list names ({@link autoassign.data.XmlDataset#idsByName}); empty for a COCO dataset (integer ids).
+     */
+    public static java.util.Map<String, Long> imageIdsByName(DataLoaderConfig dl, CocoDataset dataset) {
+        return dl.dataset().isXml() ? autoassign.data.XmlDataset.idsByName(dataset) : java.util.Map.of();
+    }
+
     /** The train pipeline of a config: its Resize scale, its steps in order and the model's data preprocessor. */
     public static PipelineOptions trainPipeline(Config cfg) {
         return trainPipeline(cfg, cfg.trainDataloader().dataset().pipeline());

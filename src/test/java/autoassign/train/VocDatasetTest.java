@@ -78,6 +78,29 @@ class VocDatasetTest {
         // by hand, 11-point AP: dog 6/11 (TP 0.9, FP 0.6, the 0.4 on a difficult dog ignored), person 2/3 (FP, TP, TP)
         assertEquals((6 / 11.0 + 2 / 3.0) / 2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(a).get("mAP").asDouble(), 1e-6, a);
         assertEquals(b, a);
+
+        // the same detections as MMDetection's test.py --out pickle of a VOC test set: img_id is the image's name
+        List<autoassign.eval.DetResultsPickle.Entry> entries = List.of(
+                entry("000006", new float[] {5, 4, 49, 50, 40, 30, 88, 92, 0, 59, 29, 89, 60, 60, 80, 80},
+                        new float[] {0.9f, 0.8f, 0.7f, 0.6f}, new int[] {11, 14, 6, 11}),
+                entry("000007", new float[] {9, 3, 39, 59, 0, 0, 10, 10}, new float[] {0.5f, 0.95f}, new int[] {14, 14}),
+                entry("000004", new float[] {2, 2, 59, 44}, new float[] {0.4f}, new int[] {11}));
+        autoassign.eval.DetResultsPickle.write(tmp.resolve("dets.pkl"), entries);
+        CliRun fromPickle = CliRun.run(new EvalCommand(), "--config", VOC_CONFIG.toString(), "--data", devkit.toString(),
+                "--results", tmp.resolve("dets.pkl").toString(), "--json", tmp.resolve("c.json").toString());
+        assertEquals(0, fromPickle.code(), fromPickle.err());
+        assertEquals(a, Files.readString(tmp.resolve("c.json")));
+        autoassign.eval.DetResultsPickle.write(tmp.resolve("bad.pkl"), List.of(entry("000099", new float[0], new float[0], new int[0])));
+        CliRun bad = CliRun.run(new EvalCommand(), "--config", VOC_CONFIG.toString(), "--data", devkit.toString(),
+                "--results", tmp.resolve("bad.pkl").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().strip().endsWith("results[0]: img_id '000099' is not an image of the test set"), bad.err());
+    }
+
+    private static autoassign.eval.DetResultsPickle.Entry entry(String name, float[] boxes, float[] scores, int[] labels) {
+        autoassign.data.ImageMeta meta = new autoassign.data.ImageMeta(-1, name, 0, 96, 96, 96, 96, 1, 1, false, 96, 96);
+        return new autoassign.eval.DetResultsPickle.Entry(meta, name + ".jpg", new int[] {96, 96},
+                new autoassign.postprocess.Detections(boxes, scores, labels), name);
     }
 
     private static String det(int image, int category, String box, double score) {
@@ -108,6 +131,23 @@ class VocDatasetTest {
         assertTrue(Double.isFinite(r.lastLoss()), text);
         assertTrue(r.lastEval() instanceof autoassign.eval.VocMap.Result, text);
         assertTrue(text.contains("| dog    |     2 |"), "VOC's table over the 3 test images, difficult dog not counted: " + text);
+
+        // eval --out names the images as MMDetection's VOCDataset (img_id '000004', ...), and such a pickle reads back
+        Path yaml = Files.writeString(tmp.resolve("tiny_voc.yaml"), TinyTrainConfig.yaml());
+        List<String> args = new java.util.ArrayList<>(List.of("--config", yaml.toString(), "--checkpoint",
+                tmp.resolve("work/epoch_1.safetensors").toString(), "--device", "cpu", "--out", tmp.resolve("r.pkl").toString(),
+                "--json", tmp.resolve("run.json").toString(), "--cfg-options"));
+        args.addAll(overrides);
+        CliRun eval = CliRun.run(new EvalCommand(), args.toArray(String[]::new));
+        assertEquals(0, eval.code(), eval.err());
+        List<?> images = (List<?>) autoassign.io.PthReader.readPickle(tmp.resolve("r.pkl"));
+        assertEquals(List.of("000004", "000006", "000007"), images.stream().map(d -> ((java.util.Map<?, ?>) d).get("img_id")).toList());
+        List<String> again = new java.util.ArrayList<>(List.of("--config", yaml.toString(), "--results", tmp.resolve("r.pkl").toString(),
+                "--json", tmp.resolve("again.json").toString(), "--cfg-options"));
+        again.addAll(overrides);
+        CliRun reread = CliRun.run(new EvalCommand(), again.toArray(String[]::new));
+        assertEquals(0, reread.code(), reread.err());
+        assertEquals(Files.readString(tmp.resolve("run.json")), Files.readString(tmp.resolve("again.json")));
 
         ConfigException noClasses = assertThrows(ConfigException.class, () -> ConfigLoader.parse(TinyTrainConfig.yaml(), "t.yaml",
                 List.of("train_dataloader.dataset={_delete_: true, type: XMLDataset, ann_file: a.txt, pipeline: " + pipeline + "}")));
