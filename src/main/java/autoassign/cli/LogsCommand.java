@@ -1,6 +1,7 @@
 package autoassign.cli;
 
 import autoassign.train.MetricsLog;
+import autoassign.train.MmengineScalars;
 import autoassign.viz.Curves;
 
 import java.io.IOException;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code logs plot|time LOG...}: MMDetection's {@code tools/analysis_tools/analyze_logs.py} over training logs
- * ({@code work_dirs/<cfg>/metrics.jsonl}): {@code plot} draws chosen keys of one or several runs in one chart (train
+ * ({@code work_dirs/<cfg>/metrics.jsonl}, or MMEngine's {@code vis_data/scalars.json} of an MMDetection run):
+ * {@code plot} draws chosen keys of one or several runs in one chart (train
  * keys over iterations, the validation's {@code bbox_mAP*} over epochs), {@code time} reports the iteration time
  * per epoch as {@code cal_train_time} does.
  */
@@ -35,7 +37,7 @@ public final class LogsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "plot|time", description = "plot: curves of --keys; time: iteration time per epoch")
     String task;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "LOG", description = "metrics.jsonl files (or their work dirs)")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "LOG", description = "metrics.jsonl files, MMEngine json logs (vis_data/scalars.json), or their work dirs")
     List<Path> logs;
 
     @Option(names = "--keys", arity = "1..*", paramLabel = "KEY", defaultValue = "loss",
@@ -62,7 +64,7 @@ public final class LogsCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try {
             List<Path> files = new ArrayList<>();
-            for (Path p : logs) files.add(Files.isDirectory(p) ? p.resolve("metrics.jsonl") : p);
+            for (Path p : logs) files.add(Files.isDirectory(p) ? logOf(p) : p);
             List<List<Map<String, Object>>> records = new ArrayList<>();
             for (Path f : files) records.add(read(f));
             switch (task) {
@@ -79,10 +81,30 @@ public final class LogsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The records of a metrics log (a line cut by a crash is skipped); none is an error. */
+    /**
+     * The log of a work dir: its {@code metrics.jsonl}, else (an MMDetection work dir) the newest run's
+     * {@code <timestamp>/vis_data/scalars.json}, else {@code vis_data/scalars.json}.
+     */
+    static Path logOf(Path dir) throws IOException {
+        if (Files.isRegularFile(dir.resolve("metrics.jsonl"))) return dir.resolve("metrics.jsonl");
+        try (var runs = Files.list(dir)) {
+            Path newest = runs.filter(r -> Files.isRegularFile(r.resolve("vis_data/scalars.json")))
+                    .max(java.util.Comparator.comparing(r -> r.getFileName().toString())).orElse(null);
+            if (newest != null) return newest.resolve("vis_data/scalars.json");
+        }
+        Path flat = dir.resolve("vis_data/scalars.json");
+        return Files.isRegularFile(flat) ? flat : dir.resolve("metrics.jsonl");
+    }
+
+    /**
+     * The records of a metrics log (a line cut by a crash is skipped), or of MMEngine's json log
+     * ({@code vis_data/scalars.json} / {@code <timestamp>.json} of an MMDetection or engine run), read as metrics.jsonl
+     * records ({@link MmengineScalars#records}); none is an error.
+     */
     static List<Map<String, Object>> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new CliErrors.UserError(file + ": no such log");
         List<Map<String, Object>> out = MetricsLog.readRecords(file);
+        if (MmengineScalars.isMmengine(out)) out = MmengineScalars.records(out);
         if (out.isEmpty()) throw new CliErrors.UserError(file + ": no log records");
         return out;
     }

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * Appends every logged scalar record as one JSON line to {@code metrics.jsonl} and keeps them for the curves; with a
  * TensorBoard folder, also writes the record's scalars as TensorBoard events (the config's
- * {@code TensorboardVisBackend}).
+ * {@code TensorboardVisBackend}); with {@link #alsoMmengine}, also MMEngine's json logs of the run.
  */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,6 +36,8 @@ public final class MetricsLog implements AutoCloseable {
     private final BufferedWriter out;
     private final TensorboardEvents tensorboard;
     private final List<Map<String, Object>> records = new ArrayList<>();
+    private final List<BufferedWriter> mmengine = new ArrayList<>();
+    private boolean mmengineByEpoch;
 
     public MetricsLog(Path file, boolean append) { this(file, append, null); }
 
@@ -83,6 +85,19 @@ public final class MetricsLog implements AutoCloseable {
         return new MetricsLog(workDir.resolve("metrics.jsonl"), append, tb);
     }
 
+    /**
+     * From now on each record is also a line of MMEngine's json logs ({@link MmengineScalars}) in {@code visData}:
+     * {@code scalars.json} and {@code <timestamp>.json}, as its LocalVisBackend writes them for one run.
+     *
+     * @param byEpoch an epoch-based loop (validations at step = epoch), else iteration-based
+     */
+    public void alsoMmengine(Path visData, String timestamp, boolean byEpoch) throws IOException {
+        Files.createDirectories(visData);
+        mmengineByEpoch = byEpoch;
+        for (String name : new String[] {"scalars.json", timestamp + ".json"})
+            mmengine.add(Files.newBufferedWriter(visData.resolve(name), StandardCharsets.UTF_8));
+    }
+
     /** The TensorBoard event file being written, or null. */
     public Path tensorboardFile() { return tensorboard == null ? null : tensorboard.file(); }
 
@@ -97,6 +112,18 @@ public final class MetricsLog implements AutoCloseable {
             throw new UncheckedIOException("cannot write metrics log: " + e.getMessage(), e);
         }
         if (tensorboard != null) toTensorboard(copy);
+        Map<String, Object> line = mmengine.isEmpty() ? null : MmengineScalars.line(copy, mmengineByEpoch);
+        if (line == null) return;
+        try {
+            String text = JSON.writeValueAsString(line);
+            for (BufferedWriter w : mmengine) {
+                w.write(text);
+                w.newLine();
+                w.flush();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write MMEngine's json log: " + e.getMessage(), e);
+        }
     }
 
     /** The record's scalars as one event at step {@code iter} (MMEngine's x axis: iterations done). */
@@ -136,6 +163,7 @@ public final class MetricsLog implements AutoCloseable {
     @Override public void close() throws IOException {
         try {
             out.close();
+            for (BufferedWriter w : mmengine) w.close();
         } finally {
             if (tensorboard != null) tensorboard.close();
         }

@@ -69,6 +69,7 @@ public final class Trainer {
     private final Config cfg;
     private final TrainOptions opt;
     private final PrintStream out;
+    private Path runFolder; // MMEngine's <work_dir>/<timestamp>, made when the main worker starts
     private final Path workDir;
     private final int epochs, batchSize;
     private final long seed;
@@ -95,9 +96,9 @@ public final class Trainer {
         this.main = replica == null || replica.isMain();
         int world = replica == null ? 1 : replica.worldSize();
         this.cfg = cfg;
-        this.out = out;
+        this.out = main ? new RunLog(out) : out; // the main worker's lines also go to MMEngine's <timestamp>.log
         this.workDir = opt.workDir() != null ? opt.workDir() : Path.of("work_dirs", configName(cfg.source()));
-        this.opt = withConfigStart(cfg, opt, workDir, out);
+        this.opt = withConfigStart(cfg, opt, workDir, this.out);
         if (cfg.runtime().iterBased() && opt.epochs() != null)
             throw new UserError("--epochs: " + cfg.source() + " trains an IterBasedTrainLoop; set its length with "
                     + "--cfg-options train_cfg.max_iters=N");
@@ -188,13 +189,27 @@ public final class Trainer {
         try {
             return train();
         } finally {
+            if (out instanceof RunLog log) log.detach();
             stopped.countDown();
         }
+    }
+
+    /**
+     * MMEngine's run folder {@code <work_dir>/<timestamp>} ({@code yyyyMMdd_HHmmss}, local time): the text log
+     * {@code <timestamp>.log} and the json logs in {@code vis_data}, new for every run (a resumed one too).
+     */
+    private Path runDir() {
+        if (runFolder == null) {
+            var format = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
+            runFolder = workDir.resolve(java.time.LocalDateTime.now().format(format));
+        }
+        return runFolder;
     }
 
     private Result train() throws IOException {
         if (main) {
             Files.createDirectories(workDir);
+            ((RunLog) out).attach(runDir().resolve(runDir().getFileName() + ".log"));
             // the whole config as run (bases merged, overrides applied), as MMEngine dumps it into its work dir
             Path dump = workDir.resolve(configName(cfg.source()) + ".yaml");
             autoassign.io.AtomicFiles.write(dump, os -> os.write(cfg.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
@@ -288,6 +303,7 @@ public final class Trainer {
                 resizeCfg.minSize(), resizeCfg.maxSize(), resizeCfg.interval(), resizeCfg.sizeDivisor(), seed);
         try (MetricsLog metrics = main ? MetricsLog.open(workDir, cfg.visualizer(), append) : null;
              DataLoader loader = new DataLoader(trainSet, pipelines.forEpoch(0), lo, trainEntries)) {
+            if (metrics != null) metrics.alsoMmengine(runDir().resolve("vis_data"), runDir().getFileName().toString(), !iterLoop);
             // MMEngine's len(train_dataloader): every epoch has it (leftover images form the last, smaller batch)
             int epochLength = loader.batchesPerEpoch(0);
             if (resumed != null && resumed.epoch() < 0) { // only the global iteration is known: its pass and place in it

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code logs}: analyze_logs.py's plot_curve and cal_train_time over metrics.jsonl files. */
+/** {@code logs}: analyze_logs.py's plot_curve and cal_train_time over metrics.jsonl files and MMEngine's json logs. */
 class LogsCommandTest {
     @TempDir Path tmp;
 
@@ -53,6 +53,41 @@ class LogsCommandTest {
         StringWriter all = new StringWriter();
         assertEquals(0, logs(all, new StringWriter(), "time", a.toString(), "--include-outliers"));
         assertTrue(all.toString().contains("slowest epoch 1, average time is 3.7333 s/iter"), all.toString());
+    }
+
+    /** The same run as {@link #log}, as MMEngine's LocalVisBackend writes it: {@code <dir>/<timestamp>/vis_data/scalars.json}. */
+    private Path mmengineRun(String dir, double... times) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < times.length; i++) {
+            int epoch = i / 3 + 1;
+            b.append(String.format(java.util.Locale.ROOT, "{\"lr\": 0.01, \"data_time\": 0.05, \"loss\": %s, \"loss_pos\": 1.0, "
+                    + "\"time\": %s, \"epoch\": %d, \"iter\": %d, \"memory\": 3000, \"step\": %d}%n", 2.0 - 0.1 * i, times[i], epoch,
+                    (i + 1) * 10, (i + 1) * 10));
+            if (i % 3 == 2) b.append(String.format(java.util.Locale.ROOT, "{\"coco/bbox_mAP\": %s, \"coco/bbox_mAP_50\": 0.5, "
+                    + "\"data_time\": 0.3, \"time\": 0.7, \"step\": %d}%n", 0.1 * epoch, epoch));
+        }
+        Path old = Files.createDirectories(tmp.resolve(dir + "/20240101_110000/vis_data"));
+        Files.writeString(old.resolve("scalars.json"), "{\"lr\": 0.5, \"loss\": 9.0, \"time\": 99.0, \"epoch\": 1, \"iter\": 1, \"step\": 1}\n");
+        Path vis = Files.createDirectories(tmp.resolve(dir + "/20240101_120000/vis_data"));
+        Files.writeString(vis.resolve("scalars.json"), b.toString());
+        return tmp.resolve(dir);
+    }
+
+    @Test
+    void mmenginesJsonLogsReadAsMetricsLogs() throws Exception {
+        Path ours = log("a.jsonl", 9.0, 1.0, 1.2, 5.0, 2.0, 2.2), mmdet = mmengineRun("mmdet_run", 9.0, 1.0, 1.2, 5.0, 2.0, 2.2);
+        StringWriter a = new StringWriter(), b = new StringWriter(), err = new StringWriter();
+        assertEquals(0, logs(a, err, "time", ours.toString()), err.toString());
+        assertEquals(0, logs(b, err, "time", mmdet.toString()), err.toString()); // a work dir: its newest run's scalars.json
+        assertTrue(b.toString().contains("20240101_120000/vis_data/scalars.json"), b.toString());
+        assertEquals(a.toString().lines().skip(1).toList(), b.toString().lines().skip(1).toList(), "the same numbers");
+        java.util.List<java.util.Map<String, Object>> records = LogsCommand.read(LogsCommand.logOf(mmdet));
+        assertEquals(java.util.Map.of("mode", "val", "epoch", 1, "iter", 30, "bbox_mAP", 0.1, "bbox_mAP_50", 0.5), records.get(3));
+        assertEquals(3000, records.get(0).get("memory_mb"));
+        Path png = tmp.resolve("both.png");
+        assertEquals(0, logs(new StringWriter(), err, "plot", ours.toString(), mmdet.toString(), "--keys", "bbox_mAP", "--out",
+                png.toString()), err.toString());
+        assertNotNull(ImageIO.read(png.toFile()));
     }
 
     @Test

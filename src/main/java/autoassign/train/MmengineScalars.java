@@ -1,0 +1,88 @@
+package autoassign.train;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The records of {@code metrics.jsonl} in MMEngine's json log form ({@code vis_data/scalars.json} and
+ * {@code vis_data/<timestamp>.json}, what MMDetection's {@code analyze_logs.py} reads), and back.
+ * <ul>
+ *   <li>a training record: LoggerHook's tag, {@code lr, data_time, loss, loss_*, (grad_norm,) time, epoch, iter,
+ *       memory}, then {@code step} = the global iteration;</li>
+ *   <li>a validation record: the metric's names with its prefix ({@code coco/bbox_mAP}, {@code coco/<class>_precision},
+ *       {@code pascal_voc/mAP}), then {@code step} = the epoch (by iteration in an iteration-based loop).</li>
+ * </ul>
+ * metrics.jsonl's {@code memory_mb} is MMEngine's {@code memory} (MB).
+ */
+public final class MmengineScalars {
+    private MmengineScalars() {}
+
+    /** A metrics.jsonl record as MMEngine's line, or null for a record of another mode. */
+    public static Map<String, Object> line(Map<String, Object> rec, boolean byEpoch) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if ("train".equals(rec.get("mode"))) {
+            copy(rec, "lr", out, "lr");
+            copy(rec, "data_time", out, "data_time");
+            rec.forEach((k, v) -> { if (k.startsWith("loss")) out.put(k, v); });
+            copy(rec, "grad_norm", out, "grad_norm");
+            copy(rec, "time", out, "time");
+            if (byEpoch) copy(rec, "epoch", out, "epoch");
+            copy(rec, "iter", out, "iter");
+            copy(rec, "memory_mb", out, "memory");
+            copy(rec, "iter", out, "step");
+            return out;
+        }
+        if ("val".equals(rec.get("mode"))) {
+            rec.forEach((k, v) -> {
+                if (!k.equals("mode") && !k.equals("epoch") && !k.equals("iter")) out.put(k.contains("/") ? k : "coco/" + k, v);
+            });
+            copy(rec, byEpoch ? "epoch" : "iter", out, "step");
+            return out;
+        }
+        return null;
+    }
+
+    /**
+     * MMEngine json log lines as metrics.jsonl records: a line with a prefixed name ({@code coco/...},
+     * {@code pascal_voc/...}) is a validation ({@code epoch} = its step, {@code coco/} dropped as metrics.jsonl names
+     * them; {@code iter} the last training line's), a line with {@code lr} or a loss a training step; other lines
+     * (a single key, a test run's) are left out.
+     */
+    public static List<Map<String, Object>> records(List<Map<String, Object>> lines) {
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        Object lastIter = null;
+        for (Map<String, Object> l : lines) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            if (l.keySet().stream().anyMatch(k -> k.contains("/"))) {
+                r.put("mode", "val");
+                r.put("epoch", l.get("step"));
+                if (lastIter != null) r.put("iter", lastIter);
+                l.forEach((k, v) -> {
+                    if (k.contains("/")) r.put(k.startsWith("coco/") ? k.substring("coco/".length()) : k, v);
+                });
+            } else if (l.containsKey("lr") || l.keySet().stream().anyMatch(k -> k.startsWith("loss"))) {
+                r.put("mode", "train");
+                r.put("epoch", l.get("epoch"));
+                r.put("iter", l.containsKey("iter") ? l.get("iter") : l.get("step"));
+                l.forEach((k, v) -> {
+                    if (!k.equals("epoch") && !k.equals("iter") && !k.equals("step")) r.put(k.equals("memory") ? "memory_mb" : k, v);
+                });
+                lastIter = r.get("iter");
+            } else {
+                continue;
+            }
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** Whether a log's lines are MMEngine's (no {@code mode}; a {@code step}) rather than metrics.jsonl records. */
+    public static boolean isMmengine(List<Map<String, Object>> lines) {
+        return lines.stream().noneMatch(l -> l.containsKey("mode")) && lines.stream().anyMatch(l -> l.containsKey("step"));
+    }
+
+    private static void copy(Map<String, Object> from, String key, Map<String, Object> to, String as) {
+        if (from.get(key) != null) to.put(as, from.get(key));
+    }
+}
