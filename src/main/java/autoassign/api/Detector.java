@@ -272,14 +272,7 @@ public final class Detector {
 
     /** An 8-bit BGR Mat as a {@link BufferedImage} ({@code TYPE_3BYTE_BGR}, pixels copied). */
     public static BufferedImage toImage(Mat bgr) {
-        if (bgr.type() != opencv_core.CV_8UC3) {
-            throw new IllegalArgumentException("expected an 8-bit 3-channel BGR image");
-        }
-        BufferedImage img = new BufferedImage(bgr.cols(), bgr.rows(), BufferedImage.TYPE_3BYTE_BGR);
-        byte[] dst = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
-        byte[] src = ImageDecoder.pixels(bgr);
-        System.arraycopy(src, 0, dst, 0, dst.length);
-        return img;
+        return autoassign.viz.GroundTruthAndPredictions.toImage(bgr);
     }
 
     /** A copy of {@code image} with the detections drawn (class colour, name and score). */

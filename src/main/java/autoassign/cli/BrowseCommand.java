@@ -23,7 +23,6 @@ import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -124,16 +123,7 @@ public final class BrowseCommand implements Callable<Integer> {
 
     /** The boxes to draw: every object with its class name, crowd regions marked; no scores (ground truth). */
     static List<BoxPainter.Box> groundTruth(GroundTruth gt, CocoDataset dataset) {
-        List<BoxPainter.Box> out = new ArrayList<>();
-        float[] b = gt.boxes();
-        for (int k = 0; k < gt.count(); k++)
-            out.add(new BoxPainter.Box(b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3], gt.labels()[k],
-                    dataset.categories().name(gt.labels()[k]), Float.NaN));
-        float[] c = gt.ignoredBoxes();
-        for (int k = 0; k < gt.ignoredCount(); k++)
-            out.add(new BoxPainter.Box(c[4 * k], c[4 * k + 1], c[4 * k + 2], c[4 * k + 3], gt.ignoredLabels()[k],
-                    dataset.categories().name(gt.ignoredLabels()[k]) + " (crowd)", Float.NaN));
-        return out;
+        return autoassign.viz.GroundTruthAndPredictions.boxes(gt, dataset.categories());
     }
 
     /**

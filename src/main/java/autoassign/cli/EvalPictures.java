@@ -1,23 +1,17 @@
 package autoassign.cli;
 
-import autoassign.api.Detector;
 import autoassign.data.BadImageException;
 import autoassign.data.CocoDataset;
-import autoassign.data.GroundTruth;
-import autoassign.data.ImageDecoder;
 import autoassign.data.ImageMeta;
 import autoassign.data.ImageRecord;
 import autoassign.eval.DatasetEvaluation;
 import autoassign.postprocess.Detections;
 import autoassign.viz.BoxPainter;
+import autoassign.viz.GroundTruthAndPredictions;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * {@code eval --show-dir DIR}: as MMDetection's {@code tools/test.py --show-dir} (DetVisualizationHook +
@@ -58,22 +52,8 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
         if (stopped) {
             return false;
         }
-        ImageRecord r = dataset.get(index);
         try {
-            BufferedImage original;
-            try (Mat m = ImageDecoder.decode(dataset.imagePath(r))) {
-                original = Detector.toImage(m);
-            }
-            List<BoxPainter.Box> gt = BrowseCommand.groundTruth(
-                    new GroundTruth(r.boxes(), r.labels(), r.crowdBoxes(), r.crowdLabels()), dataset);
-            List<BoxPainter.Box> pred = new ArrayList<>();
-            for (int i = 0; i < dets.size(); i++) {
-                if (dets.score(i) > scoreThr) {
-                    pred.add(new BoxPainter.Box(dets.x1(i), dets.y1(i), dets.x2(i), dets.y2(i), dets.label(i),
-                            dataset.categories().name(dets.label(i)), dets.score(i)));
-                }
-            }
-            BufferedImage both = BoxPainter.sideBySide(BoxPainter.draw(original, gt), BoxPainter.draw(original, pred));
+            BufferedImage both = GroundTruthAndPredictions.draw(dataset, index, dets, scoreThr);
             BoxPainter.write(both, file);
             written++;
             return true;

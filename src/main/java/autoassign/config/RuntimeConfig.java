@@ -39,6 +39,7 @@ package autoassign.config;
  *                           validation the workers of a data-parallel run average their BatchNorm running statistics
  * @param modeSwitch         a {@code custom_hooks} {@code YOLOXModeSwitchHook}, or null
  * @param pipelineSwitch     a {@code custom_hooks} {@code PipelineSwitchHook} (RTMDet's), or null
+ * @param valVisualization   {@code default_hooks.visualization} with {@code draw: true}, or null (its default)
  * @param cudnnBenchmark     {@code env_cfg.cudnn_benchmark} (false, MMDetection's default): on a GPU, time cuDNN's
  *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
@@ -49,7 +50,16 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             int checkpointInterval, boolean checkpointByEpoch, int maxKeepCkpts,
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
-                            boolean cudnnBenchmark, boolean syncNorm, ModeSwitch modeSwitch, PipelineSwitch pipelineSwitch) {
+                            boolean cudnnBenchmark, boolean syncNorm, ModeSwitch modeSwitch, PipelineSwitch pipelineSwitch,
+                            ValVisualization valVisualization) {
+
+    /**
+     * MMDetection's {@code DetVisualizationHook(draw=True)} during validation: the first image of every validation
+     * batch whose {@code iterations done + batch index} is a multiple of {@code interval} is drawn (ground truth | the
+     * predictions with score above {@code scoreThr}) as {@code <run folder>/vis_data/vis_image/val_img_<that number>.png},
+     * where MMEngine's LocalVisBackend puts it.
+     */
+    public record ValVisualization(int interval, double scoreThr) {}
 
     /**
      * MMDetection's {@code YOLOXModeSwitchHook}: from the epoch where {@code epoch + 1 >= max_epochs − num_last_epochs}
@@ -145,13 +155,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         boolean greater = best == null || rule(ck, "auto".equals(best) ? "coco/x_precision" : best);
         ck.finish();
         for (String k : new String[] {"timer", "param_scheduler", "sampler_seed"}) hooks.raw(k); // what the loop does anyway
-        ConfigNode vis = hooks.child("visualization");
-        vis.choice("type", "DetVisualizationHook", "DetVisualizationHook");
-        if (vis.bool("draw", false))
-            throw vis.error("draw", "drawing detections during validation is not supported: eval --show-dir DIR draws a "
-                    + "checkpoint's detections on the test images");
-        for (String k : new String[] {"interval", "score_thr", "show", "wait_time", "test_out_dir"}) vis.raw(k);
-        vis.finish();
+        ValVisualization valVis = valVisualization(hooks.child("visualization"));
         hooks.finish();
         EarlyStopping early = null;
         Ema ema = null;
@@ -201,7 +205,22 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch, valVis);
+    }
+
+    /** {@code default_hooks.visualization} ({@code DetVisualizationHook}): null unless {@code draw} is true. */
+    private static ValVisualization valVisualization(ConfigNode vis) {
+        vis.choice("type", "DetVisualizationHook", "DetVisualizationHook");
+        boolean draw = vis.bool("draw", false);
+        int interval = vis.positive("interval", vis.integer("interval", 50));
+        double thr = vis.inRange("score_thr", vis.number("score_thr", 0.3), 0, 1);
+        if (vis.bool("show", false))
+            throw vis.error("show", "showing pictures in a window is not supported (no display): draw: true writes them to "
+                    + "<work_dir>/<timestamp>/vis_data/vis_image");
+        vis.raw("wait_time");    // for show only
+        vis.raw("test_out_dir"); // test.py's; eval --show-dir DIR is the engine's
+        vis.finish();
+        return draw ? new ValVisualization(interval, thr) : null;
     }
 
     private static EarlyStopping earlyStopping(ConfigNode h, EvaluatorConfig eval) {

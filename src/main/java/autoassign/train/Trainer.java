@@ -702,7 +702,7 @@ public final class Trainer {
 
     private Evaluation validateModel(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,
                                      BestCheckpoint bestCkpt, int epoch, long globalIter) {
-        Evaluation result = evaluate(model, valSet, workers);
+        Evaluation result = evaluate(model, valSet, workers, globalIter);
         if (result == null) return null; // not rank 0: the evaluation is rank 0's
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("mode", "val");
@@ -727,19 +727,49 @@ public final class Trainer {
     }
 
     /**
+     * {@code DetVisualizationHook(draw=True)}'s pictures of a validation after {@code globalIter} iterations (null when
+     * the hook does not draw, and on workers other than rank 0): the first image of each batch whose
+     * {@code globalIter + batch index} is a multiple of the interval, as {@code val_img_<that number>.png} in the run
+     * folder's {@code vis_data/vis_image}. A picture that cannot be made is a warning; after a write error none is tried.
+     */
+    private DatasetEvaluation.ImageSink valPictures(CocoDataset valSet, long globalIter) {
+        autoassign.config.RuntimeConfig.ValVisualization vis = cfg.runtime().valVisualization();
+        if (vis == null || !main) return null;
+        int batch = cfg.valDataloader().batchSize();
+        Path dir = runDir().resolve("vis_data").resolve("vis_image");
+        boolean[] stopped = {false};
+        return (meta, dets) -> {
+            int i = meta.datasetIndex();
+            long step = globalIter + i / batch;
+            if (stopped[0] || i % batch != 0 || step % vis.interval() != 0) return;
+            try {
+                Files.createDirectories(dir);
+                autoassign.viz.BoxPainter.write(autoassign.viz.GroundTruthAndPredictions.draw(valSet, i, dets,
+                        (float) vis.scoreThr()), dir.resolve("val_img_" + step + ".png"));
+            } catch (autoassign.data.BadImageException e) {
+                out.println("warning: validation picture skipped: " + e.getMessage());
+            } catch (IOException e) {
+                stopped[0] = true;
+                out.println("warning: " + dir + ": cannot write validation pictures (no further ones): " + e.getMessage());
+            }
+        };
+    }
+
+    /**
      * The evaluation (on rank 0; null on the other workers of a data-parallel run): the val evaluator's metric,
      * COCO's or VOC's, over the val set's annotation file.
      */
-    private Evaluation evaluate(AutoAssignDetector model, CocoDataset valSet, int workers) {
+    private Evaluation evaluate(AutoAssignDetector model, CocoDataset valSet, int workers, long globalIter) {
         out.println("evaluating on " + valSet.size() + " val images ...");
+        DatasetEvaluation.ImageSink pictures = valPictures(valSet, globalIter);
         var pipeline = Detector.testPipeline(cfg, cfg.valDataloader());
         var loader = LoaderOptions.test(cfg.valDataloader().batchSize(), workers);
         var post = Inference.postProcessConfig(cfg.model().testCfg());
         EvaluatorConfig ev = cfg.valEvaluator();
         Evaluation result;
         try (AutoCloseable ignored = Graph.noGrad()) {
-            CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post)
-                    : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null);
+            CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post, null, pictures)
+                    : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null, pictures, null);
             if (results == null) return null;
             CocoGroundTruth gt = DatasetEvaluation.scope(
                     DataSources.groundTruth(cfg, cfg.valDataloader(), cfg.valEvaluator(), opt.dataRoot(), valSet), valSet);

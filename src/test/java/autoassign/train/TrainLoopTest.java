@@ -295,6 +295,30 @@ class TrainLoopTest {
     }
 
     @Test
+    void visualizationHookDrawsEveryIntervalthValidationImage() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("default_hooks.visualization={type: DetVisualizationHook, draw: true, interval: 2, score_thr: 0.0}"));
+        assertEquals(new autoassign.config.RuntimeConfig.ValVisualization(2, 0.0), cfg.runtime().valVisualization());
+        Path wd = tmp.resolve("vis");
+        train(cfg, options(wd));
+        // 4 iterations an epoch, 4 val images at batch 1: steps 4..7 after epoch 1, 8..11 after epoch 2, every 2nd drawn
+        Path run;
+        try (var s = Files.list(wd)) {
+            run = s.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        try (var s = Files.list(run.resolve("vis_data/vis_image"))) {
+            assertEquals(List.of("val_img_10.png", "val_img_4.png", "val_img_6.png", "val_img_8.png"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        java.awt.image.BufferedImage pic = javax.imageio.ImageIO.read(run.resolve("vis_data/vis_image/val_img_4.png").toFile());
+        autoassign.data.ImageRecord first = DataSources.load(cfg, false, null, new autoassign.data.DataIssues("v")).get(0);
+        assertEquals(2 * first.width(), pic.getWidth(), "ground truth | predictions, at the original size");
+        assertEquals(first.height(), pic.getHeight());
+        assertEquals(null, ConfigLoader.load(tmp.resolve("tiny_test.yaml")).runtime().valVisualization(), "draw: false by default");
+    }
+
+    @Test
     void loopMistakesAreOneLineErrors() throws Exception {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));
@@ -312,8 +336,8 @@ class TrainLoopTest {
                 List.of("val_dataloader.sampler.type=InfiniteSampler")));
         assertTrue(c.getMessage().contains("val_dataloader.sampler.type"), c.getMessage());
         c = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
-                List.of("default_hooks.visualization={type: DetVisualizationHook, draw: true}")));
-        assertTrue(c.getMessage().contains("default_hooks.visualization.draw: drawing detections during validation is not supported"),
+                List.of("default_hooks.visualization={type: DetVisualizationHook, draw: true, show: true}")));
+        assertTrue(c.getMessage().contains("default_hooks.visualization.show: showing pictures in a window is not supported"),
                 c.getMessage());
     }
 

@@ -58,8 +58,15 @@ public final class ShardedEvaluation {
     /** {@link #gather} with test-time augmentation on each shard ({@code tta} null: none). */
     public static CocoResults gather(Communicator comm, AutoAssignDetector model, CocoDataset valSet, PipelineOptions pipeline,
                                      LoaderOptions loader, PostProcessConfig post, TestTimeAug tta) {
+        return gather(comm, model, valSet, pipeline, loader, post, tta, null);
+    }
+
+    /** {@link #gather}, rank 0 handing each gathered image to {@code sink} too (null: none), in dataset order. */
+    public static CocoResults gather(Communicator comm, AutoAssignDetector model, CocoDataset valSet, PipelineOptions pipeline,
+                                     LoaderOptions loader, PostProcessConfig post, TestTimeAug tta,
+                                     DatasetEvaluation.ImageSink sink) {
         List<ImageDetections> images = gatherImages(comm, model, valSet, pipeline, loader, post, tta);
-        return images == null ? null : results(images, valSet, null);
+        return images == null ? null : results(images, valSet, sink);
     }
 
     /** The gathered images as COCO results (the dataset's category ids), handed to {@code sink} too when non-null. */

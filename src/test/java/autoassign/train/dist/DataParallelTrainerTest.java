@@ -53,7 +53,8 @@ class DataParallelTrainerTest {
                         + "stopping_threshold: 2.0}]",
                 "val_evaluator={_delete_: true, type: VOCMetric}", "default_hooks.checkpoint.save_best=auto",
                 "optim_wrapper.accumulative_counts=2", "optim_wrapper.clip_grad={max_norm: 10.0}",
-                "optim_wrapper.paramwise_cfg.bias_lr_mult=2.0"));
+                "optim_wrapper.paramwise_cfg.bias_lr_mult=2.0",
+                "default_hooks.visualization={type: DetVisualizationHook, draw: true, interval: 1}"));
         TrainOptions opt = new TrainOptions(tmp.resolve("data").toString(), null, 1, 0.01, tmp.resolve("w"), 3L, "cpu", null, null,
                 false, null, 0);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -68,6 +69,12 @@ class DataParallelTrainerTest {
                 .anyMatch(k -> k.startsWith("ema_source.")), "the trained weights beside the average");
         try (var s = Files.list(tmp.resolve("w"))) {
             assertEquals(1, s.filter(p -> p.getFileName().toString().startsWith("best_pascal_voc_mAP_epoch_1")).count());
+        }
+        // DetVisualizationHook(draw=True, interval=1): rank 0 draws every gathered val image (batch 1), once
+        int valImages = autoassign.train.DataSources.load(cfg, false, opt.dataRoot(), new autoassign.data.DataIssues("v")).size();
+        try (var runs = Files.list(tmp.resolve("w")); var pics = Files.list(runs.filter(Files::isDirectory).findFirst().orElseThrow()
+                .resolve("vis_data/vis_image"))) {
+            assertEquals(valImages, pics.count(), text);
         }
     }
 
