@@ -11,17 +11,7 @@ import autoassign.data.CocoDataset;
 import autoassign.data.DataIssues;
 import autoassign.data.DataLoader;
 import autoassign.data.LoaderOptions;
-import autoassign.eval.CocoEvalParams;
-import autoassign.eval.CocoEvalResult;
-import autoassign.eval.CocoEvaluator;
-import autoassign.eval.CocoResults;
 import autoassign.eval.Evaluation;
-import autoassign.eval.VocMap;
-import autoassign.config.EvaluatorConfig;
-import autoassign.eval.CocoGroundTruth;
-import autoassign.eval.DatasetEvaluation;
-import autoassign.eval.Inference;
-import autoassign.api.Detector;
 import autoassign.io.CheckpointException;
 import autoassign.io.ModelWeights;
 import autoassign.loss.AutoAssignLoss;
@@ -35,7 +25,6 @@ import autoassign.tensor.Tensor;
 import autoassign.train.dist.Communicator;
 import autoassign.train.dist.GradientBuckets;
 import autoassign.train.dist.Replica;
-import autoassign.train.dist.ShardedEvaluation;
 import autoassign.viz.Curves;
 
 import java.io.IOException;
@@ -237,9 +226,11 @@ public final class Trainer {
             throw new UserError(trainSet.annotationFile() + ": " + trainSet.numClasses() + " categories, but model.bbox_head.num_classes is "
                     + classes + " (set it in the config)");
         out.println("data: " + trainSet.size() + " train images (" + trainSet.annotationFile() + "), " + valSet.size() + " val images");
-        String saveBest = followedMetric(cfg.runtime().saveBest(), "default_hooks.checkpoint.save_best", valSet);
+        int workers = opt.workers() != null ? opt.workers() : cfg.trainDataloader().numWorkers();
+        Validation validation = new Validation(cfg, out, opt.dataRoot(), comm, main, valSet, workers, this::runDir);
+        String saveBest = validation.followedMetric(cfg.runtime().saveBest(), "default_hooks.checkpoint.save_best");
         if (cfg.runtime().earlyStopping() != null)
-            followedMetric(cfg.runtime().earlyStopping().monitor(), "custom_hooks (EarlyStoppingHook).monitor", valSet);
+            validation.followedMetric(cfg.runtime().earlyStopping().monitor(), "custom_hooks (EarlyStoppingHook).monitor");
         // RepeatDataset / ClassBalancedDataset: the sampler's entries (an epoch is one pass over them)
         int[] trainEntries = cfg.trainDataloader().dataset().entries(trainSet);
         if (!cfg.trainDataloader().dataset().wrappers().isEmpty())
@@ -287,7 +278,6 @@ public final class Trainer {
                     + " bucket(s) during the backward");
         }
 
-        int workers = opt.workers() != null ? opt.workers() : cfg.trainDataloader().numWorkers();
         LoaderOptions lo = trainLoader(cfg, batchSize, seed, workers);
         if (replica != null) lo = lo.withShard(replica.rank(), replica.worldSize());
         boolean append = opt.resume() != null;
@@ -404,7 +394,7 @@ public final class Trainer {
                         }
                         if (iterLoop && globalIter >= cfg.runtime().valBegin()
                                 && (globalIter % cfg.runtime().valInterval() == 0 || lastIter)) {
-                            lastEval = validate(model, ema, valSet, workers, metrics, bestCkpt, epoch + 1, globalIter);
+                            lastEval = validation.run(model, ema, metrics, bestCkpt, epoch + 1, globalIter);
                             stopReason = earlyStopReason(earlyStop, lastEval);
                             if (stopReason != null) break;
                         }
@@ -448,7 +438,7 @@ public final class Trainer {
                     break;
                 }
                 if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valInterval() == 0)) {
-                    lastEval = validate(model, ema, valSet, workers, metrics, bestCkpt, epochsDone, globalIter);
+                    lastEval = validation.run(model, ema, metrics, bestCkpt, epochsDone, globalIter);
                     stopReason = earlyStopReason(earlyStop, lastEval);
                 }
             }
@@ -603,22 +593,6 @@ public final class Trainer {
         return gts;
     }
 
-    /**
-     * A metric that {@code save_best} or early stopping follows, checked against the val set: a classwise CocoMetric's
-     * {@code coco/<class>_precision} must name one of its classes, and {@code auto} with such a metric is its first
-     * class's (the first key MMDetection's CocoMetric reports, the one MMEngine's {@code save_best='auto'} takes).
-     * Null stays null.
-     */
-    private String followedMetric(String name, String key, CocoDataset valSet) {
-        List<String> classes = valSet.categories().names();
-        if ("auto".equals(name)) return "coco/" + classes.get(0) + "_precision";
-        String cls = name == null || cfg.valEvaluator().metricNames().contains(name) ? null : cfg.valEvaluator().perClassName(name);
-        if (cls != null && !classes.contains(cls))
-            throw new UserError(cfg.source() + ": " + key + ": '" + cls + "' in " + name + " is not a class of the val set ("
-                    + (classes.size() <= 5 ? classes : classes.subList(0, 5) + " ...") + ")");
-        return name;
-    }
-
     /** The starting weights: the backbone's pretrained checkpoint (not when resuming or with load_from), then load_from. */
     private void loadInitialWeights(AutoAssignDetector model) {
         try {
@@ -654,21 +628,6 @@ public final class Trainer {
     }
 
     /**
-     * One validation after {@code epoch} epochs and {@code globalIter} iterations: the metrics logged as a val
-     * record and offered to {@code save_best}. Null on workers other than rank 0.
-     */
-    private Evaluation validate(AutoAssignDetector model, WeightAverage ema, CocoDataset valSet, int workers,
-                                    MetricsLog metrics, BestCheckpoint bestCkpt, int epoch, long globalIter) {
-        if (comm != null && cfg.runtime().syncNorm()) averageNormStatistics(model, comm); // SyncNormHook, before EMA's swap
-        if (ema != null) ema.swap(); // EMAHook: the average is what is validated (and kept as the best)
-        try {
-            return validateModel(model, valSet, workers, metrics, bestCkpt, epoch, globalIter);
-        } finally {
-            if (ema != null) ema.swap();
-        }
-    }
-
-    /**
      * MMDetection's {@code SyncNormHook}: every worker takes the mean over the workers of each BatchNorm's running
      * statistics (they differ with {@code norm_eval: false} and BN, each worker normalising its own batches). Weights
      * and biases are equal on every worker already; they are left alone.
@@ -698,94 +657,6 @@ public final class Trainer {
     private boolean logsAfter(long done, long epochLength) {
         int interval = cfg.runtime().logInterval();
         return done % interval == 0 || done == epochLength && (!cfg.runtime().logIgnoreLast() || epochLength <= interval);
-    }
-
-    private Evaluation validateModel(AutoAssignDetector model, CocoDataset valSet, int workers, MetricsLog metrics,
-                                     BestCheckpoint bestCkpt, int epoch, long globalIter) {
-        Evaluation result = evaluate(model, valSet, workers, globalIter);
-        if (result == null) return null; // not rank 0: the evaluation is rank 0's
-        Map<String, Object> rec = new LinkedHashMap<>();
-        rec.put("mode", "val");
-        rec.put("epoch", epoch);
-        rec.put("iter", globalIter);
-        Map<String, Double> reported = new LinkedHashMap<>(); // what CocoMetric / VOCMetric hand MMEngine's hooks
-        if (result instanceof CocoEvalResult coco) {
-            // classwise: <name>_precision first, as CocoMetric adds them; then bbox_mAP, ...; rounded as it reports them
-            if (cfg.valEvaluator().classwise()) coco.classwiseMetrics().forEach((k, v) -> reported.put("coco/" + k, v));
-            reported.putAll(coco.reportedMetrics());
-            reported.forEach((k, v) -> rec.put(k.substring(k.indexOf('/') + 1), v)); // without the coco/ prefix
-            rec.put("stats", coco.stats());
-            rec.put("stat_names", coco.statNames()); // what the 12 numbers are under the params evaluated with
-        } else {
-            reported.putAll(result.reportedMetrics());
-            rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
-        }
-        metrics.log(rec);
-        if (bestCkpt != null && bestCkpt.offer(reported, epoch, globalIter, model) != null)
-            out.println(bestCkpt.describe());
-        return result;
-    }
-
-    /**
-     * {@code DetVisualizationHook(draw=True)}'s pictures of a validation after {@code globalIter} iterations (null when
-     * the hook does not draw, and on workers other than rank 0): the first image of each batch whose
-     * {@code globalIter + batch index} is a multiple of the interval, as {@code val_img_<that number>.png} in the run
-     * folder's {@code vis_data/vis_image}. A picture that cannot be made is a warning; after a write error none is tried.
-     */
-    private DatasetEvaluation.ImageSink valPictures(CocoDataset valSet, long globalIter) {
-        autoassign.config.RuntimeConfig.ValVisualization vis = cfg.runtime().valVisualization();
-        if (vis == null || !main) return null;
-        int batch = cfg.valDataloader().batchSize();
-        Path dir = runDir().resolve("vis_data").resolve("vis_image");
-        boolean[] stopped = {false};
-        return (meta, dets) -> {
-            int i = meta.datasetIndex();
-            long step = globalIter + i / batch;
-            if (stopped[0] || i % batch != 0 || step % vis.interval() != 0) return;
-            try {
-                Files.createDirectories(dir);
-                autoassign.viz.BoxPainter.write(autoassign.viz.GroundTruthAndPredictions.draw(valSet, i, dets,
-                        (float) vis.scoreThr()), dir.resolve("val_img_" + step + ".png"));
-            } catch (autoassign.data.BadImageException e) {
-                out.println("warning: validation picture skipped: " + e.getMessage());
-            } catch (IOException e) {
-                stopped[0] = true;
-                out.println("warning: " + dir + ": cannot write validation pictures (no further ones): " + e.getMessage());
-            }
-        };
-    }
-
-    /**
-     * The evaluation (on rank 0; null on the other workers of a data-parallel run): the val evaluator's metric,
-     * COCO's or VOC's, over the val set's annotation file.
-     */
-    private Evaluation evaluate(AutoAssignDetector model, CocoDataset valSet, int workers, long globalIter) {
-        out.println("evaluating on " + valSet.size() + " val images ...");
-        DatasetEvaluation.ImageSink pictures = valPictures(valSet, globalIter);
-        var pipeline = Detector.testPipeline(cfg, cfg.valDataloader());
-        var loader = LoaderOptions.test(cfg.valDataloader().batchSize(), workers);
-        var post = Inference.postProcessConfig(cfg.model().testCfg());
-        EvaluatorConfig ev = cfg.valEvaluator();
-        Evaluation result;
-        try (AutoCloseable ignored = Graph.noGrad()) {
-            CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post, null, pictures)
-                    : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null, pictures, null);
-            if (results == null) return null;
-            CocoGroundTruth gt = DatasetEvaluation.scope(
-                    DataSources.groundTruth(cfg, cfg.valDataloader(), cfg.valEvaluator(), opt.dataRoot(), valSet), valSet);
-            result = ev.voc()
-                    ? VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
-                            ev.elevenPoints())
-                    : CocoEvaluator.evaluate(gt, results.toDetections(gt), ev.cocoParams(CocoEvalParams.standard()));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        for (String line : result.summaryLines()) out.println(line);
-        if (ev.classwise() && result instanceof CocoEvalResult coco) // CocoMetric(classwise=True): the per-class AP table too
-            for (String line : coco.classwiseTable()) out.println(line);
-        return result;
     }
 
     static long memoryMb(Device device) {

@@ -1,0 +1,188 @@
+package autoassign.train;
+
+import autoassign.api.Detector;
+import autoassign.autograd.Graph;
+import autoassign.cli.CliErrors.UserError;
+import autoassign.config.Config;
+import autoassign.config.EvaluatorConfig;
+import autoassign.config.RuntimeConfig;
+import autoassign.data.BadImageException;
+import autoassign.data.CocoDataset;
+import autoassign.data.LoaderOptions;
+import autoassign.eval.CocoEvalParams;
+import autoassign.eval.CocoEvalResult;
+import autoassign.eval.CocoEvaluator;
+import autoassign.eval.CocoGroundTruth;
+import autoassign.eval.CocoResults;
+import autoassign.eval.DatasetEvaluation;
+import autoassign.eval.Evaluation;
+import autoassign.eval.Inference;
+import autoassign.eval.VocMap;
+import autoassign.model.AutoAssignDetector;
+import autoassign.train.dist.Communicator;
+import autoassign.train.dist.ShardedEvaluation;
+import autoassign.viz.BoxPainter;
+import autoassign.viz.GroundTruthAndPredictions;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The validations of a training run, as MMEngine's ValLoop with the config's {@code val_evaluator} (CocoMetric or
+ * VOCMetric) and the hooks that act on it: the val record in the logs, {@code save_best}, the EMA's swap, SyncNormHook
+ * and {@code DetVisualizationHook(draw=True)}'s pictures. In a data-parallel run every worker detects its shard and
+ * rank 0 evaluates.
+ */
+final class Validation {
+    private final Config cfg;
+    private final PrintStream out;
+    private final String dataRoot;
+    private final Communicator comm;
+    private final boolean main;
+    private final CocoDataset valSet;
+    private final int workers;
+    private final Supplier<Path> runFolder;
+
+    /**
+     * @param dataRoot  {@code --data-root} (null: the config's), where the evaluator's ground truth is looked up
+     * @param comm      the workers' communicator, null in a single-worker run
+     * @param main      rank 0 (or the only worker): it evaluates, logs and draws
+     * @param runFolder MMEngine's {@code <work_dir>/<timestamp>} of the run, for the hook's pictures
+     */
+    Validation(Config cfg, PrintStream out, String dataRoot, Communicator comm, boolean main, CocoDataset valSet, int workers,
+               Supplier<Path> runFolder) {
+        this.cfg = cfg;
+        this.out = out;
+        this.dataRoot = dataRoot;
+        this.comm = comm;
+        this.main = main;
+        this.valSet = valSet;
+        this.workers = workers;
+        this.runFolder = runFolder;
+    }
+
+    /**
+     * A metric that {@code save_best} or early stopping follows, checked against the val set: a classwise CocoMetric's
+     * {@code coco/<class>_precision} must name one of its classes, and {@code auto} with such a metric is its first
+     * class's (the first key MMDetection's CocoMetric reports, the one MMEngine's {@code save_best='auto'} takes).
+     * Null stays null.
+     */
+    String followedMetric(String name, String key) {
+        List<String> classes = valSet.categories().names();
+        if ("auto".equals(name)) return "coco/" + classes.get(0) + "_precision";
+        String cls = name == null || cfg.valEvaluator().metricNames().contains(name) ? null : cfg.valEvaluator().perClassName(name);
+        if (cls != null && !classes.contains(cls))
+            throw new UserError(cfg.source() + ": " + key + ": '" + cls + "' in " + name + " is not a class of the val set ("
+                    + (classes.size() <= 5 ? classes : classes.subList(0, 5) + " ...") + ")");
+        return name;
+    }
+
+    /**
+     * One validation after {@code epoch} epochs and {@code globalIter} iterations: the metrics logged as a val
+     * record and offered to {@code save_best}. Null on workers other than rank 0.
+     */
+    Evaluation run(AutoAssignDetector model, WeightAverage ema, MetricsLog metrics, BestCheckpoint bestCkpt, int epoch,
+                   long globalIter) {
+        if (comm != null && cfg.runtime().syncNorm()) Trainer.averageNormStatistics(model, comm); // SyncNormHook, before EMA's swap
+        if (ema != null) ema.swap(); // EMAHook: the average is what is validated (and kept as the best)
+        try {
+            return validateModel(model, metrics, bestCkpt, epoch, globalIter);
+        } finally {
+            if (ema != null) ema.swap();
+        }
+    }
+
+    private Evaluation validateModel(AutoAssignDetector model, MetricsLog metrics, BestCheckpoint bestCkpt, int epoch,
+                                     long globalIter) {
+        Evaluation result = evaluate(model, globalIter);
+        if (result == null) return null; // not rank 0: the evaluation is rank 0's
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("mode", "val");
+        rec.put("epoch", epoch);
+        rec.put("iter", globalIter);
+        Map<String, Double> reported = new LinkedHashMap<>(); // what CocoMetric / VOCMetric hand MMEngine's hooks
+        if (result instanceof CocoEvalResult coco) {
+            // classwise: <name>_precision first, as CocoMetric adds them; then bbox_mAP, ...; rounded as it reports them
+            if (cfg.valEvaluator().classwise()) coco.classwiseMetrics().forEach((k, v) -> reported.put("coco/" + k, v));
+            reported.putAll(coco.reportedMetrics());
+            reported.forEach((k, v) -> rec.put(k.substring(k.indexOf('/') + 1), v)); // without the coco/ prefix
+            rec.put("stats", coco.stats());
+            rec.put("stat_names", coco.statNames()); // what the 12 numbers are under the params evaluated with
+        } else {
+            reported.putAll(result.reportedMetrics());
+            rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
+        }
+        metrics.log(rec);
+        if (bestCkpt != null && bestCkpt.offer(reported, epoch, globalIter, model) != null)
+            out.println(bestCkpt.describe());
+        return result;
+    }
+
+    /**
+     * The evaluation (on rank 0; null on the other workers of a data-parallel run): the val evaluator's metric,
+     * COCO's or VOC's, over its ground truth.
+     */
+    private Evaluation evaluate(AutoAssignDetector model, long globalIter) {
+        out.println("evaluating on " + valSet.size() + " val images ...");
+        DatasetEvaluation.ImageSink pictures = pictures(globalIter);
+        var pipeline = Detector.testPipeline(cfg, cfg.valDataloader());
+        var loader = LoaderOptions.test(cfg.valDataloader().batchSize(), workers);
+        var post = Inference.postProcessConfig(cfg.model().testCfg());
+        EvaluatorConfig ev = cfg.valEvaluator();
+        Evaluation result;
+        try (AutoCloseable ignored = Graph.noGrad()) {
+            CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post, null, pictures)
+                    : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null, pictures, null);
+            if (results == null) return null;
+            CocoGroundTruth gt = DatasetEvaluation.scope(
+                    DataSources.groundTruth(cfg, cfg.valDataloader(), cfg.valEvaluator(), dataRoot, valSet), valSet);
+            result = ev.voc()
+                    ? VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
+                            ev.elevenPoints())
+                    : CocoEvaluator.evaluate(gt, results.toDetections(gt), ev.cocoParams(CocoEvalParams.standard()));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        for (String line : result.summaryLines()) out.println(line);
+        if (ev.classwise() && result instanceof CocoEvalResult coco) // CocoMetric(classwise=True): the per-class AP table too
+            for (String line : coco.classwiseTable()) out.println(line);
+        return result;
+    }
+
+    /**
+     * {@code DetVisualizationHook(draw=True)}'s pictures of a validation after {@code globalIter} iterations (null when
+     * the hook does not draw, and on workers other than rank 0): the first image of each batch whose
+     * {@code globalIter + batch index} is a multiple of the interval, as {@code val_img_<that number>.png} in the run
+     * folder's {@code vis_data/vis_image}. A picture that cannot be made is a warning; after a write error none is tried.
+     */
+    private DatasetEvaluation.ImageSink pictures(long globalIter) {
+        RuntimeConfig.ValVisualization vis = cfg.runtime().valVisualization();
+        if (vis == null || !main) return null;
+        int batch = cfg.valDataloader().batchSize();
+        Path dir = runFolder.get().resolve("vis_data").resolve("vis_image");
+        boolean[] stopped = {false};
+        return (meta, dets) -> {
+            int i = meta.datasetIndex();
+            long step = globalIter + i / batch;
+            if (stopped[0] || i % batch != 0 || step % vis.interval() != 0) return;
+            try {
+                Files.createDirectories(dir);
+                BoxPainter.write(GroundTruthAndPredictions.draw(valSet, i, dets, (float) vis.scoreThr()),
+                        dir.resolve("val_img_" + step + ".png"));
+            } catch (BadImageException e) {
+                out.println("warning: validation picture skipped: " + e.getMessage());
+            } catch (IOException e) {
+                stopped[0] = true;
+                out.println("warning: " + dir + ": cannot write validation pictures (no further ones): " + e.getMessage());
+            }
+        };
+    }
+}
