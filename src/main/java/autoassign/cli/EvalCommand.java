@@ -480,12 +480,12 @@ public final class EvalCommand implements Callable<Integer> {
         DatasetEvaluation.ImageSink pictures = pictures(dataset), sink = pictures;
         if (dumpFile != null) {
             int divisor = cfg.model().dataPreprocessor().padSizeDivisor();
-            boolean named = cfg.testDataloader().dataset().isXml(); // MMDetection's VOC img_id: the image's name
+            var xml = cfg.testDataloader().dataset().xml(); // a VOC test set: MMDetection's img_id is the image's name
             DatasetEvaluation.ImageSink dump = (meta, dets) -> {
                 ImageRecord r = dataset.get(meta.datasetIndex());
                 dumped.add(new DetResultsPickle.Entry(meta, dataset.imagePath(r).toString(),
                         new int[] {Pipeline.padTo(meta.imgH(), divisor), Pipeline.padTo(meta.imgW(), divisor)}, dets,
-                        named ? XmlDataset.name(r) : meta.imageId()));
+                        xml != null ? XmlDataset.name(r, xml.imgSubdir()) : meta.imageId()));
             };
             sink = pictures == null ? dump : (meta, dets) -> {
                 pictures.accept(meta, dets);

@@ -64,7 +64,18 @@ public final class LogsCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try {
             List<Path> files = new ArrayList<>();
-            for (Path p : logs) files.add(Files.isDirectory(p) ? logOf(p) : p);
+            for (Path p : logs) {
+                if (!Files.isDirectory(p)) {
+                    files.add(p);
+                    continue;
+                }
+                Path log = logOf(p);
+                long earlier = runLogs(p).stream().filter(r -> !r.equals(log)).count();
+                if (!Files.isRegularFile(p.resolve("metrics.jsonl")) && earlier > 0) // a resumed MMDetection run, or reruns
+                    o.println("note: " + p + " holds " + earlier + " earlier run(s); reading the newest, " + log
+                            + " (give the others' vis_data/scalars.json to include them)");
+                files.add(log);
+            }
             List<List<Map<String, Object>>> records = new ArrayList<>();
             for (Path f : files) records.add(read(f));
             switch (task) {
@@ -87,13 +98,18 @@ public final class LogsCommand implements Callable<Integer> {
      */
     static Path logOf(Path dir) throws IOException {
         if (Files.isRegularFile(dir.resolve("metrics.jsonl"))) return dir.resolve("metrics.jsonl");
-        try (var runs = Files.list(dir)) {
-            Path newest = runs.filter(r -> Files.isRegularFile(r.resolve("vis_data/scalars.json")))
-                    .max(java.util.Comparator.comparing(r -> r.getFileName().toString())).orElse(null);
-            if (newest != null) return newest.resolve("vis_data/scalars.json");
-        }
+        List<Path> runs = runLogs(dir);
+        if (!runs.isEmpty()) return runs.get(runs.size() - 1);
         Path flat = dir.resolve("vis_data/scalars.json");
         return Files.isRegularFile(flat) ? flat : dir.resolve("metrics.jsonl");
+    }
+
+    /** The {@code <timestamp>/vis_data/scalars.json} files of a work dir, oldest first. */
+    static List<Path> runLogs(Path dir) throws IOException {
+        try (var runs = Files.list(dir)) {
+            return runs.map(r -> r.resolve("vis_data/scalars.json")).filter(Files::isRegularFile)
+                    .sorted(java.util.Comparator.comparing(f -> f.getParent().getParent().getFileName().toString())).toList();
+        }
     }
 
     /**
@@ -122,6 +138,7 @@ public final class LogsCommand implements Callable<Integer> {
             throw new CliErrors.UserError("--keys: validation keys (bbox_mAP*, pascal_voc/*) are plotted over epochs, train keys "
                     + "over iterations: plot them separately");
         Map<String, List<double[]>> curves = new LinkedHashMap<>();
+        boolean overIterations = false;
         int c = 0;
         for (int f = 0; f < files.size(); f++) {
             for (String key : keys) {
@@ -129,7 +146,9 @@ public final class LogsCommand implements Callable<Integer> {
                 for (Map<String, Object> r : records.get(f)) {
                     boolean val = "val".equals(r.get("mode"));
                     if (val != overEpochs || !(r.get(key) instanceof Number)) continue;
-                    points.add(new double[] {number(r, overEpochs ? "epoch" : "iter"), number(r, key)});
+                    boolean byIter = !overEpochs || !(r.get("epoch") instanceof Number); // an iteration-based run's validations
+                    overIterations |= byIter;
+                    points.add(new double[] {number(r, byIter ? "iter" : "epoch"), number(r, key)});
                 }
                 if (points.isEmpty()) throw new CliErrors.UserError(files.get(f) + ": no record has '" + key + "'");
                 curves.put(legend != null ? legend.get(c) : files.get(f) + "_" + key, points);
@@ -137,7 +156,7 @@ public final class LogsCommand implements Callable<Integer> {
             }
         }
         Path png = out != null ? out : Path.of("curves_" + keys.get(0) + ".png");
-        Curves.writeSeries(curves, overEpochs ? "epoch" : "iteration", title != null ? title : String.join(", ", keys), png);
+        Curves.writeSeries(curves, overIterations ? "iteration" : "epoch", title != null ? title : String.join(", ", keys), png);
         o.println("wrote " + png);
     }
 

@@ -43,7 +43,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
      * @param annSubdir   {@code ann_subdir}
      * @param bboxMinSize {@code filter_cfg.bbox_min_size}: smaller objects become ignored instances; null: none
      */
-    public record Xml(String subDataRoot, String imgSubdir, String annSubdir, Integer bboxMinSize) {}
+    public record Xml(String subDataRoot, String imgSubdir, String annSubdir, Double bboxMinSize) {}
 
     public DatasetConfig {
         wrappers = List.copyOf(wrappers);
@@ -179,9 +179,9 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             ConfigNode filter = n.child("filter_cfg");
             filterEmpty = filter.bool("filter_empty_gt", false);
             minSize = filter.atLeast("min_size", filter.integer("min_size", 0), 0);
-            Integer bboxMinSize = null;
+            Double bboxMinSize = null;
             if (isXml && filter.has("bbox_min_size")) {
-                bboxMinSize = filter.atLeast("bbox_min_size", filter.integer("bbox_min_size"), 0);
+                bboxMinSize = filter.nonNegative("bbox_min_size", filter.number("bbox_min_size"));
                 if (testMode) throw filter.error("bbox_min_size", "marks small objects ignored in training; not with test_mode "
                         + "(MMDetection asserts it)");
             }

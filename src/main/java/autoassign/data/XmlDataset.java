@@ -50,7 +50,7 @@ public final class XmlDataset {
      * @throws DataException naming the file on a missing list / XML, a malformed XML or an unreadable image (when its
      *                       size is needed)
      */
-    public static CocoDataset load(Layout layout, List<String> classes, Integer bboxMinSize, DataIssues issues) {
+    public static CocoDataset load(Layout layout, List<String> classes, Double bboxMinSize, DataIssues issues) {
         List<String> ids = ids(layout.idList());
         List<ImageRecord> records = new ArrayList<>(ids.size());
         CocoDataset.FloatList boxes = new CocoDataset.FloatList(), ignored = new CocoDataset.FloatList();
@@ -96,16 +96,20 @@ public final class XmlDataset {
                 records, issues);
     }
 
-    /** An image's name in the list (MMDetection's {@code img_id}): its file name without folder and {@code .jpg}. */
-    public static String name(ImageRecord r) {
-        String f = Path.of(r.fileName()).getFileName().toString();
-        return f.endsWith(".jpg") ? f.substring(0, f.length() - 4) : f;
+    /**
+     * An image's name in the list, verbatim (MMDetection's {@code img_id}, which may hold folders): its file name
+     * {@code <imgSubdir>/<name>.jpg} without those two.
+     */
+    public static String name(ImageRecord r, String imgSubdir) {
+        String f = r.fileName(), head = imgSubdir + "/", tail = ".jpg";
+        if (!f.startsWith(head) || !f.endsWith(tail)) throw new IllegalArgumentException(f + " is not " + head + "<name>" + tail);
+        return f.substring(head.length(), f.length() - tail.length());
     }
 
-    /** Each image's id by its {@link #name}. */
-    public static java.util.Map<String, Long> idsByName(CocoDataset d) {
+    /** Each image's id by its {@link #name} (a name listed twice: its first image). */
+    public static java.util.Map<String, Long> idsByName(CocoDataset d, String imgSubdir) {
         java.util.Map<String, Long> out = new java.util.HashMap<>();
-        for (ImageRecord r : d.images()) out.put(name(r), r.id());
+        for (ImageRecord r : d.images()) out.putIfAbsent(name(r, imgSubdir), r.id());
         return out;
     }
 

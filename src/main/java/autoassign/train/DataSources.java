@@ -231,7 +231,8 @@ public final class DataSources {
      * dataset's list names ({@link autoassign.data.XmlDataset#idsByName}); empty for a COCO dataset (integer ids).
      */
     public static java.util.Map<String, Long> imageIdsByName(DataLoaderConfig dl, CocoDataset dataset) {
-        return dl.dataset().isXml() ? autoassign.data.XmlDataset.idsByName(dataset) : java.util.Map.of();
+        if (!dl.dataset().isXml()) return java.util.Map.of();
+        return autoassign.data.XmlDataset.idsByName(dataset, dl.dataset().xml().imgSubdir());
     }
 
     /** The train pipeline of a config: its Resize scale, its steps in order and the model's data preprocessor. */

@@ -161,12 +161,20 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     @Override public void close() throws IOException {
-        try {
-            out.close();
-            for (BufferedWriter w : mmengine) w.close();
-        } finally {
-            if (tensorboard != null) tensorboard.close();
+        IOException first = null;
+        List<AutoCloseable> all = new ArrayList<>(List.of(out));
+        all.addAll(mmengine);
+        if (tensorboard != null) all.add(tensorboard);
+        for (AutoCloseable c : all) { // each closed even when another fails
+            try {
+                c.close();
+            } catch (Exception e) {
+                IOException io = e instanceof IOException x ? x : new IOException(e);
+                if (first == null) first = io;
+                else first.addSuppressed(io);
+            }
         }
+        if (first != null) throw first;
     }
 
     private static Map<String, String> identity(String... keys) { return prefixed("", keys); }

@@ -34,8 +34,9 @@ public final class MmengineScalars {
             return out;
         }
         if ("val".equals(rec.get("mode"))) {
-            rec.forEach((k, v) -> {
-                if (!k.equals("mode") && !k.equals("epoch") && !k.equals("iter")) out.put(k.contains("/") ? k : "coco/" + k, v);
+            rec.forEach((k, v) -> { // scalars only (not metrics.jsonl's stats arrays); VOCMetric's names keep their prefix
+                if (!k.equals("mode") && !k.equals("epoch") && !k.equals("iter") && v instanceof Number)
+                    out.put(k.startsWith("pascal_voc/") ? k : "coco/" + k, v);
             });
             copy(rec, byEpoch ? "epoch" : "iter", out, "step");
             return out;
@@ -45,25 +46,28 @@ public final class MmengineScalars {
 
     /**
      * MMEngine json log lines as metrics.jsonl records: a line with a prefixed name ({@code coco/...},
-     * {@code pascal_voc/...}) is a validation ({@code epoch} = its step, {@code coco/} dropped as metrics.jsonl names
-     * them; {@code iter} the last training line's), a line with {@code lr} or a loss a training step; other lines
-     * (a single key, a test run's) are left out.
+     * {@code pascal_voc/...}) is a validation ({@code coco/} dropped as metrics.jsonl names them; its step is the
+     * epoch, {@code iter} the last training line's, or in an iteration-based log, whose training lines have no
+     * {@code epoch}, its step is the iteration), a line with {@code lr} or a loss a training step; other lines (a single
+     * key, a test run's) are left out.
      */
     public static List<Map<String, Object>> records(List<Map<String, Object>> lines) {
         List<Map<String, Object>> out = new java.util.ArrayList<>();
+        boolean byEpoch = lines.stream().anyMatch(l -> l.containsKey("epoch"));
         Object lastIter = null;
         for (Map<String, Object> l : lines) {
             Map<String, Object> r = new LinkedHashMap<>();
             if (l.keySet().stream().anyMatch(k -> k.contains("/"))) {
                 r.put("mode", "val");
-                r.put("epoch", l.get("step"));
-                if (lastIter != null) r.put("iter", lastIter);
+                if (byEpoch) r.put("epoch", l.get("step"));
+                Object iter = byEpoch ? lastIter : l.get("step");
+                if (iter != null) r.put("iter", iter);
                 l.forEach((k, v) -> {
                     if (k.contains("/")) r.put(k.startsWith("coco/") ? k.substring("coco/".length()) : k, v);
                 });
             } else if (l.containsKey("lr") || l.keySet().stream().anyMatch(k -> k.startsWith("loss"))) {
                 r.put("mode", "train");
-                r.put("epoch", l.get("epoch"));
+                if (l.containsKey("epoch")) r.put("epoch", l.get("epoch"));
                 r.put("iter", l.containsKey("iter") ? l.get("iter") : l.get("step"));
                 l.forEach((k, v) -> {
                     if (!k.equals("epoch") && !k.equals("iter") && !k.equals("step")) r.put(k.equals("memory") ? "memory_mb" : k, v);

@@ -394,8 +394,9 @@ public final class Trainer {
                         }
                         if (iterLoop && globalIter >= cfg.runtime().valBegin()
                                 && (globalIter % cfg.runtime().valInterval() == 0 || lastIter)) {
-                            lastEval = validation.run(model, ema, metrics, bestCkpt, epoch + 1, globalIter);
-                            stopReason = earlyStopReason(earlyStop, lastEval);
+                            Validation.Result v = validation.run(model, ema, metrics, bestCkpt, epoch + 1, globalIter);
+                            lastEval = v == null ? null : v.evaluation();
+                            stopReason = earlyStopReason(earlyStop, v);
                             if (stopReason != null) break;
                         }
                         if (anyAgrees(stopRequested)) {
@@ -438,8 +439,9 @@ public final class Trainer {
                     break;
                 }
                 if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valInterval() == 0)) {
-                    lastEval = validation.run(model, ema, metrics, bestCkpt, epochsDone, globalIter);
-                    stopReason = earlyStopReason(earlyStop, lastEval);
+                    Validation.Result v = validation.run(model, ema, metrics, bestCkpt, epochsDone, globalIter);
+                    lastEval = v == null ? null : v.evaluation();
+                    stopReason = earlyStopReason(earlyStop, v);
                 }
             }
             if (metrics != null) {
@@ -619,9 +621,9 @@ public final class Trainer {
      * The {@code EarlyStoppingHook}'s verdict on a validation (rank 0's result; null elsewhere), agreed by every
      * worker so that all stop together: a reason to stop, or null.
      */
-    private String earlyStopReason(EarlyStop earlyStop, Evaluation result) {
+    private String earlyStopReason(EarlyStop earlyStop, Validation.Result result) {
         if (earlyStop == null) return null;
-        String reason = result == null ? null : earlyStop.offer(result.reportedMetrics());
+        String reason = result == null ? null : earlyStop.offer(result.reported());
         if (!anyAgrees(reason != null)) return null;
         if (reason != null) out.println("early stopping: " + reason);
         return "early stopping" + (reason != null ? ": " + reason : " (rank 0's decision)");

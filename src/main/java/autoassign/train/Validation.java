@@ -84,10 +84,17 @@ final class Validation {
     }
 
     /**
+     * A validation's evaluation and the metrics as MMDetection's metric hands them to MMEngine's hooks
+     * ({@code coco/bbox_mAP}, …, with {@code classwise} the {@code coco/<class>_precision} first; {@code pascal_voc/…}):
+     * what {@code save_best} and early stopping follow.
+     */
+    record Result(Evaluation evaluation, Map<String, Double> reported) {}
+
+    /**
      * One validation after {@code epoch} epochs and {@code globalIter} iterations: the metrics logged as a val
      * record and offered to {@code save_best}. Null on workers other than rank 0.
      */
-    Evaluation run(AutoAssignDetector model, WeightAverage ema, MetricsLog metrics, BestCheckpoint bestCkpt, int epoch,
+    Result run(AutoAssignDetector model, WeightAverage ema, MetricsLog metrics, BestCheckpoint bestCkpt, int epoch,
                    long globalIter) {
         if (comm != null && cfg.runtime().syncNorm()) Trainer.averageNormStatistics(model, comm); // SyncNormHook, before EMA's swap
         if (ema != null) ema.swap(); // EMAHook: the average is what is validated (and kept as the best)
@@ -98,8 +105,8 @@ final class Validation {
         }
     }
 
-    private Evaluation validateModel(AutoAssignDetector model, MetricsLog metrics, BestCheckpoint bestCkpt, int epoch,
-                                     long globalIter) {
+    private Result validateModel(AutoAssignDetector model, MetricsLog metrics, BestCheckpoint bestCkpt, int epoch,
+                                 long globalIter) {
         Evaluation result = evaluate(model, globalIter);
         if (result == null) return null; // not rank 0: the evaluation is rank 0's
         Map<String, Object> rec = new LinkedHashMap<>();
@@ -121,7 +128,7 @@ final class Validation {
         metrics.log(rec);
         if (bestCkpt != null && bestCkpt.offer(reported, epoch, globalIter, model) != null)
             out.println(bestCkpt.describe());
-        return result;
+        return new Result(result, reported);
     }
 
     /**
@@ -159,20 +166,23 @@ final class Validation {
 
     /**
      * {@code DetVisualizationHook(draw=True)}'s pictures of a validation after {@code globalIter} iterations (null when
-     * the hook does not draw, and on workers other than rank 0): the first image of each batch whose
+     * the hook does not draw, and on workers other than rank 0): the first image of each of rank 0's batches whose
      * {@code globalIter + batch index} is a multiple of the interval, as {@code val_img_<that number>.png} in the run
-     * folder's {@code vis_data/vis_image}. A picture that cannot be made is a warning; after a write error none is tried.
+     * folder's {@code vis_data/vis_image} (MMEngine draws on rank 0 only, from its own shard: images 0, W, 2W, … of W
+     * workers). A picture that cannot be made is a warning; after a write error none is tried.
      */
     private DatasetEvaluation.ImageSink pictures(long globalIter) {
         RuntimeConfig.ValVisualization vis = cfg.runtime().valVisualization();
         if (vis == null || !main) return null;
-        int batch = cfg.valDataloader().batchSize();
+        int batch = cfg.valDataloader().batchSize(), world = comm == null ? 1 : comm.worldSize();
         Path dir = runFolder.get().resolve("vis_data").resolve("vis_image");
         boolean[] stopped = {false};
         return (meta, dets) -> {
             int i = meta.datasetIndex();
-            long step = globalIter + i / batch;
-            if (stopped[0] || i % batch != 0 || step % vis.interval() != 0) return;
+            if (stopped[0] || i % world != 0) return; // another rank's image
+            int local = i / world; // its place in rank 0's shard
+            long step = globalIter + local / batch;
+            if (local % batch != 0 || step % vis.interval() != 0) return;
             try {
                 Files.createDirectories(dir);
                 BoxPainter.write(GroundTruthAndPredictions.draw(valSet, i, dets, (float) vis.scoreThr()),

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class XmlDatasetTest {
     @TempDir Path tmp;
 
-    private CocoDataset load(List<String> classes, Integer bboxMinSize) throws Exception {
+    private CocoDataset load(List<String> classes, Double bboxMinSize) throws Exception {
         Path voc = VocDevkit.write(tmp).resolve("VOC2007");
         return XmlDataset.load(new XmlDataset.Layout(voc.resolve("ImageSets/Main/trainval.txt"), voc, "JPEGImages", "Annotations"),
                 classes, bboxMinSize, new DataIssues("test"));
@@ -54,7 +54,7 @@ class XmlDatasetTest {
 
     @Test
     void bboxMinSizeMakesSmallObjectsIgnoredAndClassesChooseTheLabels() throws Exception {
-        ImageRecord r = load(XmlDataset.VOC_CLASSES, 32).get(0);
+        ImageRecord r = load(XmlDataset.VOC_CLASSES, 32.0).get(0);
         assertArrayEquals(new float[] {9, 11, 59, 55}, r.boxes(), "the dog is 50 x 44");
         assertArrayEquals(new float[] {19, 4, 49, 59, 4, 4, 14, 19}, r.crowdBoxes(), "the person (difficult), the cat (10 px)");
         assertArrayEquals(new int[] {14, 7}, r.crowdLabels());
@@ -64,6 +64,20 @@ class XmlDatasetTest {
         assertArrayEquals(new int[] {1}, two.get(0).labels());
         assertArrayEquals(new int[] {0}, two.get(0).crowdLabels());
         assertFalse(two.get(1).hasClassAnnotation(), "a car is not among the classes");
+    }
+
+    @Test
+    void listedIdsMayHoldFolders() throws Exception {
+        Path voc = VocDevkit.write(tmp).resolve("VOC2007");
+        Files.createDirectories(voc.resolve("Annotations/sub"));
+        Files.createDirectories(voc.resolve("JPEGImages/sub"));
+        Files.copy(voc.resolve("Annotations/000001.xml"), voc.resolve("Annotations/sub/000001.xml"));
+        Path list = Files.writeString(tmp.resolve("list.txt"), "sub/000001\n000001\n");
+        CocoDataset d = XmlDataset.load(new XmlDataset.Layout(list, voc, "JPEGImages", "Annotations"), XmlDataset.VOC_CLASSES,
+                null, new DataIssues("t"));
+        assertEquals("JPEGImages/sub/000001.jpg", d.get(0).fileName());
+        assertEquals("sub/000001", XmlDataset.name(d.get(0), "JPEGImages"), "MMDetection's img_id: the list line");
+        assertEquals(java.util.Map.of("sub/000001", 0L, "000001", 1L), XmlDataset.idsByName(d, "JPEGImages"));
     }
 
     @Test

@@ -53,12 +53,30 @@ class MmengineRunFilesTest {
         @SuppressWarnings("unchecked") Map<String, Object> val = json.readValue(lines.stream().filter(l -> l.contains("coco/bbox_mAP"))
                 .findFirst().orElseThrow(), Map.class);
         assertEquals(1, val.get("step"), "a validation at step = its epoch");
-        assertTrue(val.containsKey("coco/bbox_mAP_50"), val.toString());
+        assertTrue(val.containsKey("coco/bbox_mAP_50") && !val.containsKey("coco/stats"), "scalars only: " + val);
 
-        // read back (what `logs` does with an MMDetection run): metrics.jsonl's records, value for value
+        // read back (what `logs` does with an MMDetection run): metrics.jsonl's records, value for value (its scalars)
         List<Map<String, Object>> mine = MetricsLog.readRecords(wd.resolve("metrics.jsonl"));
+        for (Map<String, Object> r : mine) r.keySet().removeAll(List.of("stats", "stat_names"));
         List<Map<String, Object>> back = MmengineScalars.records(MetricsLog.readRecords(vis.resolve("scalars.json")));
         assertEquals(mine.size(), back.size());
         for (int i = 0; i < mine.size(); i++) assertEquals(mine.get(i), back.get(i), "record " + i);
+    }
+
+    @Test
+    void theConsoleGetsTextInItsOwnEncodingAndTheFileUtf8() throws Exception {
+        java.io.ByteArrayOutputStream latin = new java.io.ByteArrayOutputStream();
+        RunLog log = new RunLog(new PrintStream(latin, true, StandardCharsets.ISO_8859_1));
+        log.println("before: café");
+        Path file = tmp.resolve("run/x.log");
+        log.attach(file);
+        StringBuilder longLine = new StringBuilder();
+        for (int i = 0; i < 5000; i++) longLine.append('é'); // an encoder chunk may end inside a character
+        log.println(longLine);
+        log.println("after: ü");
+        log.detach();
+        String expected = "before: café\n" + longLine + "\nafter: ü\n";
+        assertEquals(expected, latin.toString(StandardCharsets.ISO_8859_1));
+        assertEquals(expected, Files.readString(file, StandardCharsets.UTF_8));
     }
 }

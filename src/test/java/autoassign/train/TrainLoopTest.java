@@ -279,9 +279,13 @@ class TrainLoopTest {
         assertEquals(Math.round(map * 1000) / 1000.0, map, 0, "rounded as CocoMetric reports it");
 
         // a class's precision by name; a name that is no class, or without classwise, is a one-line error
-        Config named = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=1",
-                "val_evaluator.classwise=true", "default_hooks.checkpoint.save_best=coco/yellow_diamond_precision"));
-        new Trainer(named, options(tmp.resolve("cw2")), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+        // (and early stopping on one: any precision reaches the threshold 0, so the run stops after its first validation)
+        Config named = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=2",
+                "val_evaluator.classwise=true", "default_hooks.checkpoint.save_best=coco/yellow_diamond_precision",
+                "custom_hooks=[{type: EarlyStoppingHook, monitor: coco/green_square_precision, stopping_threshold: 0.0}]"));
+        Trainer.Result stopped = new Trainer(named, options(tmp.resolve("cw2")), new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8)).run();
+        assertTrue(stopped.stoppedEarly() && stopped.epochsDone() == 1, stopped.toString());
         assertTrue(Files.isRegularFile(tmp.resolve("cw2/best_coco_yellow_diamond_precision_epoch_1.safetensors")));
         Config unknown = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("val_evaluator.classwise=true",
                 "custom_hooks=[{type: EarlyStoppingHook, monitor: coco/unicorn_precision}]"));
