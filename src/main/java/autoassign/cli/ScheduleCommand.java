@@ -37,7 +37,8 @@ public final class ScheduleCommand implements Callable<Integer> {
     String config;
 
     @Option(names = {"-d", "--dataset-size"}, paramLabel = "N",
-            description = "training images (default: counted from the train annotations, after filtering)")
+            description = "samples per epoch, len() of the train dataset with its wrappers, as vis_scheduler.py's -d "
+                    + "(default: counted from the train annotations, after filtering, RepeatDataset etc. applied)")
     Integer datasetSize;
 
     @Option(names = {"-n", "--gpus"}, paramLabel = "N", defaultValue = "1",
