@@ -96,10 +96,14 @@ public final class CachingAllocator {
                 reclaimOnce();
                 b = fromCache(size);
                 if (b == null) {
-                    emptyCache();
-                    addr = raw.malloc(size);
+                    boolean held = CudaInterop.freesHeld(); // NCCL collectives may be running: no cudaFree now
+                    if (!held) {
+                        emptyCache();
+                        addr = raw.malloc(size);
+                    }
                     if (addr == 0)
-                        throw new CudaOutOfMemoryException("out of device memory allocating " + human(size) + " (" + stats() + ")");
+                        throw new CudaOutOfMemoryException("out of device memory allocating " + human(size) + " (" + stats() + ")"
+                                + (held ? "; cached blocks are kept while multi-GPU collectives may run: lower the batch size" : ""));
                 }
             }
             if (b == null) {

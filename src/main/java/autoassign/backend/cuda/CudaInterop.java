@@ -13,6 +13,21 @@ import org.bytedeco.javacpp.Pointer;
 public final class CudaInterop {
     private CudaInterop() {}
 
+    /** Communicators of more than one rank open in this process (see {@link #freesHeld}). */
+    private static final java.util.concurrent.atomic.AtomicInteger collectives = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** An NCCL communicator of several ranks was made ({@link #collectivesClosed} when it closes). */
+    public static void collectivesOpened() { collectives.incrementAndGet(); }
+
+    public static void collectivesClosed() { collectives.decrementAndGet(); }
+
+    /**
+     * True while collectives of several GPUs may run in this process: then the caching allocator and the pinned pool
+     * give nothing back to the driver ({@code cudaFree} / {@code cudaFreeHost} synchronise, and one issued while another
+     * GPU's NCCL kernel waits for its peers can hang every worker: NCCL's known issue with several GPUs in one process).
+     */
+    public static boolean freesHeld() { return collectives.get() > 0; }
+
     private static CudaContext ctx(Device d) {
         if (!d.isCuda()) throw new IllegalArgumentException("not a CUDA device: " + d);
         return CudaContext.of(d.index());

@@ -26,7 +26,9 @@ import java.util.Map;
 final class CudnnConv {
     private static final int MAX_PLANS = 2048;
 
-    private record Key(int n, int c, int h, int w, int k, int kh, int kw, ConvParams p, boolean tf32) {}
+    /** A plan's shape and everything that decides its algorithms (TF32, determinism, heuristics or cudnnFind). */
+    private record Key(int n, int c, int h, int w, int k, int kh, int kw, ConvParams p, boolean tf32, boolean deterministic,
+                       boolean find) {}
 
     /** Descriptors of one shape and the chosen algorithm per direction (-1: not chosen yet). */
     private static final class Plan {
@@ -41,9 +43,18 @@ final class CudnnConv {
         Plan(Key key, int oh, int ow) {
             tf32 = key.tf32;
             Cuda.checkCudnn(cudnn.cudnnCreateTensorDescriptor(x), "cudnnCreateTensorDescriptor");
-            Cuda.checkCudnn(cudnn.cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
-            Cuda.checkCudnn(cudnn.cudnnCreateFilterDescriptor(w), "cudnnCreateFilterDescriptor");
-            Cuda.checkCudnn(cudnn.cudnnCreateConvolutionDescriptor(conv), "cudnnCreateConvolutionDescriptor");
+            try {
+                Cuda.checkCudnn(cudnn.cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
+                Cuda.checkCudnn(cudnn.cudnnCreateFilterDescriptor(w), "cudnnCreateFilterDescriptor");
+                Cuda.checkCudnn(cudnn.cudnnCreateConvolutionDescriptor(conv), "cudnnCreateConvolutionDescriptor");
+                describe(key, oh, ow);
+            } catch (RuntimeException e) { // a shape cuDNN refuses: no descriptor is left behind
+                destroy();
+                throw e;
+            }
+        }
+
+        private void describe(Key key, int oh, int ow) {
             Cuda.checkCudnn(cudnn.cudnnSetTensor4dDescriptor(x, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT,
                     key.n, key.c, key.h, key.w), "cudnnSetTensor4dDescriptor(x)");
             Cuda.checkCudnn(cudnn.cudnnSetTensor4dDescriptor(y, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT,
@@ -87,7 +98,8 @@ final class CudnnConv {
     }
 
     private Plan plan(int[] xs, int[] ws, ConvParams p, boolean tf32) {
-        Key key = new Key(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], p, tf32);
+        Key key = new Key(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], p, tf32, CudaOptions.deterministic(),
+                CudaOptions.cudnnFind());
         Plan plan = plans.get(key);
         if (plan == null) {
             plan = new Plan(key, p.outH(xs[2], ws[2]), p.outW(xs[3], ws[3]));

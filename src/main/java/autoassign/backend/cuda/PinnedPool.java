@@ -73,8 +73,12 @@ final class PinnedPool {
         return false;
     }
 
-    /** Frees idle chunks (waiting for their copies) to make room under the cap. */
+    /**
+     * Frees idle chunks (waiting for their copies) to make room under the cap; not while multi-GPU collectives may run
+     * ({@link CudaInterop#freesHeld}): then the pool stays above its cap.
+     */
     private void shrink() {
+        if (CudaInterop.freesHeld()) return;
         chunks.removeIf(c -> {
             if (c.inUse) return false;
             if (c.pending) Cuda.check(cudart.cudaEventSynchronize(c.event), "cudaEventSynchronize");

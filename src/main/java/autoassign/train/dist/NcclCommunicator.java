@@ -25,7 +25,12 @@ import java.util.List;
  * after the work already enqueued on the backend's compute stream (an event), and the compute stream waits for
  * their result (another event) — the host never blocks for a gradient all-reduce, and the all-reduce of one
  * bucket overlaps with the backward kernels of the next layers. Host values ({@link #allReduceSum(double[])})
- * go through a small device buffer; those calls block, polling for NCCL's asynchronous errors up to a timeout.
+ * go through a fixed device buffer (and a page-locked host one) made with the communicator, in chunks of its size:
+ * nothing is allocated or freed on the device while collectives may run, since a {@code cudaFree} (or
+ * {@code cudaMalloc}) in one thread while another GPU's NCCL kernel waits for its peers can hang them all (NCCL's
+ * known issue with several GPUs in one process); those calls block, polling for NCCL's asynchronous errors up to a
+ * timeout. {@link #abort} may come from another thread (a failed worker): every use of the NCCL communicator happens
+ * under one lock and checks first that it was not aborted, so none touches it after {@code ncclCommAbort} freed it.
  *
  * <p>Creation: {@link #initAll} for the GPUs of one process ({@code ncclCommInitAll}), {@link #initRank} with a
  * unique id from {@link #newUniqueId} exchanged by {@link Rendezvous} for several machines.
@@ -36,15 +41,19 @@ public final class NcclCommunicator implements Communicator {
     private final Device device;
     private final CUstream_st stream = new CUstream_st();
     private final Duration timeout;
-    private Pointer scratch;
+    /** Doubles per chunk of {@link #allReduceSum(double[])}: its buffers, 4 MiB each, live as long as the communicator. */
+    static final int SCRATCH_DOUBLES = 1 << 19;
+    private final Pointer scratch = new Pointer();
     /**
      * The host side of {@link #allReduceSum(double[])}, page-locked: a copy from pageable memory would block inside
      * cudaMemcpyAsync until the all-reduce ends, out of reach of {@link #waitStream}'s timeout and error polling.
      */
-    private DoublePointer hostScratch;
-    private long scratchBytes;
+    private final DoublePointer hostScratch;
+    /** Guards every use of {@link #comm} against {@link #abort} from another thread. */
+    private final Object lock = new Object();
     private volatile boolean aborted, closed;
 
+    /** Made before any collective runs (right after the NCCL init), so its allocations cannot meet an NCCL kernel. */
     private NcclCommunicator(ncclComm comm, int rank, int world, Device device, Duration timeout) {
         this.comm = comm;
         this.rank = rank;
@@ -53,6 +62,17 @@ public final class NcclCommunicator implements Communicator {
         this.timeout = timeout;
         CudaInterop.makeCurrent(device);
         check(cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking), "cudaStreamCreate (NCCL stream)");
+        long bytes = 8L * SCRATCH_DOUBLES;
+        check(cudart.cudaMalloc(scratch, bytes), "cudaMalloc(" + bytes + ") (NCCL scratch)");
+        Pointer pinned = new Pointer();
+        int rc = cudart.cudaMallocHost(pinned, bytes);
+        if (rc != 0) {
+            cudart.cudaFree(scratch);
+            cudart.cudaStreamDestroy(stream);
+        }
+        check(rc, "cudaMallocHost(" + bytes + ") (NCCL scratch)");
+        hostScratch = new DoublePointer(pinned).capacity(SCRATCH_DOUBLES);
+        if (world > 1) CudaInterop.collectivesOpened(); // until close(): no device frees in this process
     }
 
     /** Null when NCCL can be used (CUDA usable and libnccl loads), else the reason in one line. Never throws. */
@@ -164,61 +184,51 @@ public final class NcclCommunicator implements Communicator {
 
     @Override public Pending allReduceSumAsync(Tensor t) {
         checkTensor(t);
-        checkOpen();
-        afterCompute();
-        Pointer p = CudaInterop.pointer(t, 0);
-        checkNccl(nccl.ncclAllReduce(p, p, t.numel(), nccl.ncclFloat32, nccl.ncclSum, comm, stream),
-                "ncclAllReduce(" + t.numel() + " floats)", comm);
-        return beforeCompute();
+        synchronized (lock) {
+            checkOpen();
+            afterCompute();
+            Pointer p = CudaInterop.pointer(t, 0);
+            checkNccl(nccl.ncclAllReduce(p, p, t.numel(), nccl.ncclFloat32, nccl.ncclSum, comm, stream),
+                    "ncclAllReduce(" + t.numel() + " floats)", comm);
+            return beforeCompute();
+        }
     }
 
     @Override public double[] allReduceSum(double[] values) {
         checkOpen();
-        int n = values.length;
-        if (n == 0) return new double[0];
-        CudaInterop.makeCurrent(device);
-        long bytes = 8L * n;
-        if (scratch == null || scratchBytes < bytes) {
-            if (scratch != null) { // forgotten before freeing: a failure below must not leave them to be freed twice
-                Pointer oldDevice = scratch;
-                DoublePointer oldHost = hostScratch;
-                scratch = null;
-                hostScratch = null;
-                scratchBytes = 0;
-                check(cudart.cudaFree(oldDevice), "cudaFree");
-                check(cudart.cudaFreeHost(oldHost), "cudaFreeHost");
+        double[] out = new double[values.length];
+        // every rank has as many values, so every rank runs the same chunks in the same order
+        for (int from = 0; from < values.length; from += SCRATCH_DOUBLES) {
+            int n = Math.min(SCRATCH_DOUBLES, values.length - from);
+            long bytes = 8L * n;
+            String what = "ncclAllReduce(" + n + " doubles)";
+            synchronized (lock) {
+                checkOpen();
+                CudaInterop.makeCurrent(device);
+                hostScratch.position(0).put(values, from, n);
+                check(cudart.cudaMemcpyAsync(scratch, hostScratch, bytes, cudart.cudaMemcpyHostToDevice, stream),
+                        "cudaMemcpyAsync (NCCL scratch)");
+                checkNccl(nccl.ncclAllReduce(scratch, scratch, n, nccl.ncclFloat64, nccl.ncclSum, comm, stream), what, comm);
+                check(cudart.cudaMemcpyAsync(hostScratch, scratch, bytes, cudart.cudaMemcpyDeviceToHost, stream),
+                        "cudaMemcpyAsync (NCCL scratch)");
             }
-            long cap = Math.max(bytes, 4096);
-            Pointer device = new Pointer();
-            check(cudart.cudaMalloc(device, cap), "cudaMalloc(" + cap + ") (NCCL scratch)");
-            Pointer pinned = new Pointer();
-            int rc = cudart.cudaMallocHost(pinned, cap);
-            if (rc != 0) cudart.cudaFree(device);
-            check(rc, "cudaMallocHost(" + cap + ") (NCCL scratch)");
-            scratch = device;
-            hostScratch = new DoublePointer(pinned).capacity(cap / 8);
-            scratchBytes = cap;
+            waitStream(what);
+            checkOpen(); // aborted by another thread while waiting: the buffer holds no sum
+            hostScratch.position(0).get(out, from, n);
         }
-        double[] out = new double[n];
-        hostScratch.position(0).put(values, 0, n);
-        check(cudart.cudaMemcpyAsync(scratch, hostScratch, bytes, cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync (NCCL scratch)");
-        checkNccl(nccl.ncclAllReduce(scratch, scratch, n, nccl.ncclFloat64, nccl.ncclSum, comm, stream),
-                "ncclAllReduce(" + n + " doubles)", comm);
-        check(cudart.cudaMemcpyAsync(hostScratch, scratch, bytes, cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync (NCCL scratch)");
-        waitStream("ncclAllReduce(" + n + " doubles)");
-        checkOpen(); // aborted by another thread while waiting: the buffer holds no sum
-        hostScratch.position(0).get(out, 0, n);
         return out;
     }
 
     @Override public void broadcast(Tensor t, int root) {
         checkTensor(t);
-        checkOpen();
-        afterCompute();
-        Pointer p = CudaInterop.pointer(t, 0);
-        checkNccl(nccl.ncclBroadcast(p, p, t.numel(), nccl.ncclFloat32, root, comm, stream),
-                "ncclBroadcast(" + t.numel() + " floats, root " + root + ")", comm);
-        beforeCompute().await();
+        synchronized (lock) {
+            checkOpen();
+            afterCompute();
+            Pointer p = CudaInterop.pointer(t, 0);
+            checkNccl(nccl.ncclBroadcast(p, p, t.numel(), nccl.ncclFloat32, root, comm, stream),
+                    "ncclBroadcast(" + t.numel() + " floats, root " + root + ")", comm);
+            beforeCompute().await();
+        }
         waitStream("ncclBroadcast");
     }
 
@@ -227,12 +237,15 @@ public final class NcclCommunicator implements Communicator {
         long deadline = System.nanoTime() + timeout.toNanos();
         int[] async = new int[1];
         for (long spins = 0; ; spins++) {
-            int st = cudart.cudaStreamQuery(stream);
-            if (st == 0) return;
-            if (st != cudart.cudaErrorNotReady) check(st, what);
-            if (nccl.ncclCommGetAsyncError(comm, async) == nccl.ncclSuccess && async[0] != nccl.ncclSuccess
-                    && async[0] != nccl.ncclInProgress)
-                throw new IllegalStateException("NCCL rank " + rank + ": " + what + " failed: " + ncclError(async[0], comm));
+            synchronized (lock) { // one poll; abort() may take the lock between two
+                checkOpen();
+                int st = cudart.cudaStreamQuery(stream);
+                if (st == 0) return;
+                if (st != cudart.cudaErrorNotReady) check(st, what);
+                if (nccl.ncclCommGetAsyncError(comm, async) == nccl.ncclSuccess && async[0] != nccl.ncclSuccess
+                        && async[0] != nccl.ncclInProgress)
+                    throw new IllegalStateException("NCCL rank " + rank + ": " + what + " failed: " + ncclError(async[0], comm));
+            }
             if (System.nanoTime() > deadline) {
                 abort(null);
                 throw new IllegalStateException("NCCL rank " + rank + ": " + what + " did not finish within "
@@ -259,21 +272,24 @@ public final class NcclCommunicator implements Communicator {
     }
 
     @Override public void abort(Throwable cause) {
-        if (aborted || closed) return;
-        aborted = true;
-        nccl.ncclCommAbort(comm); // pending collectives of this rank end; peers see the failure
+        synchronized (lock) { // once, and never while another thread is inside an NCCL call on this communicator
+            if (aborted || closed) return;
+            aborted = true;
+            nccl.ncclCommAbort(comm); // pending collectives of this rank end; peers see the failure
+        }
     }
 
     @Override public void close() {
-        if (closed) return;
-        closed = true;
-        CudaInterop.makeCurrent(device);
-        if (!aborted) nccl.ncclCommDestroy(comm);
-        if (scratch != null) {
+        synchronized (lock) {
+            if (closed) return;
+            closed = true;
+            CudaInterop.makeCurrent(device);
+            if (!aborted) nccl.ncclCommDestroy(comm);
             cudart.cudaFree(scratch);
             cudart.cudaFreeHost(hostScratch);
+            cudart.cudaStreamDestroy(stream);
+            if (world > 1) CudaInterop.collectivesClosed();
         }
-        cudart.cudaStreamDestroy(stream);
     }
 
     private static String ncclError(int err, ncclComm comm) {

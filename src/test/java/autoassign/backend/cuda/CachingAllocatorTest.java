@@ -109,6 +109,26 @@ class CachingAllocatorTest {
     }
 
     @Test
+    void noCachedBlockIsFreedWhileCollectivesMayRun() {
+        FakeRaw raw = new FakeRaw(10L << 20);
+        CachingAllocator a = new CachingAllocator(raw, () -> { }, Long.MAX_VALUE);
+        CachingAllocator.Block first = a.allocate(4L << 20);
+        a.allocate(4L << 20);
+        a.release(first); // 4 MiB in use, 4 MiB cached, 2 MiB left in the device
+        CudaInterop.collectivesOpened();
+        try {
+            // 6 MiB needed: only emptying the cache would make room, and that is held back
+            CudaOutOfMemoryException e = assertThrows(CudaOutOfMemoryException.class, () -> a.allocate(6L << 20));
+            assertEquals(0, raw.frees, "nothing went back to the driver");
+            assertTrue(e.getMessage().contains("cached blocks are kept while multi-GPU collectives may run"), e.getMessage());
+        } finally {
+            CudaInterop.collectivesClosed();
+        }
+        assertNotNull(a.allocate(6L << 20), "afterwards the cache is emptied as before");
+        assertEquals(1, raw.frees);
+    }
+
+    @Test
     void softLimitReclaimsBeforeGrowing() {
         FakeRaw raw = new FakeRaw(1L << 30);
         List<CachingAllocator.Block> garbage = new ArrayList<>();
