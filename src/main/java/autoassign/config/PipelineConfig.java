@@ -13,7 +13,8 @@ import java.util.List;
  * {@code RandomResize} ({@code scale: [[w, h], [w, h]]}: each edge drawn between the two) and
  * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), the augmentations {@code RandomFlip}
  * ({@code prob}, {@code direction}), {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand},
- * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug},
+ * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug}, the
+ * AutoAugment family ({@code AutoAugment}, {@code RandAugment} and their fifteen transforms, {@code ShearX} … {@code Invert}),
  * YOLOX's {@code Pad} and {@code FilterAnnotations}, RTMDet's {@code CachedMosaic} and {@code CachedMixUp} (a training
  * dataset's own pipeline only; {@link TransformConfig}), and {@code PackDetInputs}. One resize
  * step per pipeline, with {@code keep_ratio: true}; the per-image steps run in the listed order ({@link #transforms()}).
@@ -87,7 +88,9 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
             String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomResize",
                     "RandomChoiceResize", "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop",
                     "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "Pad", "FilterAnnotations", "Mosaic", "MixUp",
-                    "CachedMosaic", "CachedMixUp", "PackDetInputs");
+                    "CachedMosaic", "CachedMixUp", "AutoAugment", "RandAugment", "ShearX", "ShearY", "Rotate", "TranslateX",
+                    "TranslateY", "Color", "Brightness", "Contrast", "Sharpness", "Solarize", "SolarizeAdd", "Posterize", "Equalize",
+                    "AutoContrast", "Invert", "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
             if (type.equals("CachedMosaic") || type.equals("CachedMixUp")) {
                 if (!train) throw s.error("type", type + " only belongs in a training pipeline");
@@ -177,6 +180,9 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     if (t instanceof autoassign.data.RandomFlip f) flip = f.totalProb();
                     transforms.add(t);
                 }
+                case "AutoAugment", "RandAugment", "ShearX", "ShearY", "Rotate", "TranslateX", "TranslateY", "Color", "Brightness",
+                        "Contrast", "Sharpness", "Solarize", "SolarizeAdd", "Posterize", "Equalize", "AutoContrast", "Invert" ->
+                        transforms.add(autoAugmentFamily(s, type, train, steps));
                 case "PackDetInputs" -> s.raw("meta_keys"); // accepted, informational
                 default -> { }
             }
@@ -194,6 +200,30 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         }
         if (scale == null && role == Role.DATASET) throw parent.error(key, "needs a Resize step");
         return new PipelineConfig(steps, scale == null ? List.of() : scale, flip, scales, scaleRange, ratioRange, transforms);
+    }
+
+    /** The steps that leave a float image (NumPy's float32 / float64 arrays in MMDetection). */
+    private static final List<String> FLOAT_STEPS = List.of("PhotoMetricDistortion", "MixUp", "CachedMixUp");
+
+    /**
+     * A step of the AutoAugment family (training only). Posterize, Equalize and AutoContrast need 8-bit pixels (MMCV
+     * shifts bits and indexes tables with them), so a step that may run one is refused after a step that makes the
+     * image float, where MMDetection would fail on the first such image.
+     */
+    private static Transform autoAugmentFamily(ConfigNode s, String type, boolean train, List<String> before) {
+        if (!train) throw s.error("type", type + " only belongs in a training pipeline");
+        autoassign.data.ImageStep t = switch (type) {
+            case "AutoAugment" -> TransformConfig.autoAugment(s);
+            case "RandAugment" -> TransformConfig.randAugment(s);
+            default -> TransformConfig.augmentTransform(s, type);
+        };
+        List<autoassign.data.ImageStep> runs = t instanceof autoassign.data.AutoAugment a ? a.policies().stream().flatMap(List::stream).toList()
+                : t instanceof autoassign.data.RandAugment r ? r.space() : List.of(t);
+        String floatStep = before.stream().filter(FLOAT_STEPS::contains).findFirst().orElse(null);
+        if (floatStep != null && autoassign.data.AutoAugment.needsBytes(runs))
+            throw s.error("type", type + " may run Posterize, Equalize or AutoContrast, which need an 8-bit image, but the earlier "
+                    + floatStep + " makes it float (MMDetection fails there): list " + type + " before " + floatStep);
+        return t;
     }
 
     /**

@@ -1,10 +1,16 @@
 package autoassign.config;
 
+import autoassign.data.AugmentMagnitude;
+import autoassign.data.AutoAugment;
+import autoassign.data.ColorAugment;
 import autoassign.data.CutOut;
 import autoassign.data.Expand;
 import autoassign.data.FlipDirection;
+import autoassign.data.GeometricAugment;
+import autoassign.data.ImageStep;
 import autoassign.data.MinIoURandomCrop;
 import autoassign.data.PhotoMetricDistortion;
+import autoassign.data.RandAugment;
 import autoassign.data.RandomAffine;
 import autoassign.data.RandomCrop;
 import autoassign.data.RandomFlip;
@@ -19,7 +25,8 @@ import java.util.List;
  * The data augmentation steps of a training pipeline, read with MMCV's / MMDetection's arguments and checks:
  * {@code RandomFlip}, {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand}, {@code MinIoURandomCrop},
  * {@code RandomShift}, {@code CutOut}, {@code RandomAffine}, {@code YOLOXHSVRandomAug}, {@code Pad},
- * {@code FilterAnnotations}. Every value MMDetection would
+ * {@code FilterAnnotations}, the AutoAugment family (its fifteen transforms, {@code AutoAugment}, {@code RandAugment}).
+ * Every value MMDetection would
  * reject (or that the engine does not implement) is a one-line error naming the key.
  */
 final class TransformConfig {
@@ -370,6 +377,116 @@ final class TransformConfig {
             throw s.error("by_box", "must be true: with by_mask false MMDetection asserts by_box or by_mask, and masks are not loaded");
         s.integer("min_gt_mask_area", 1); // read (an integer) but unused: it applies to masks only
         return new autoassign.data.FilterAnnotations(wh.get(0), wh.get(1), s.bool("keep_empty", d.keepEmpty()));
+    }
+
+    /**
+     * One of the AutoAugment family's fifteen transforms ({@code type}: {@link AutoAugment#TRANSFORMS}) with MMDetection's
+     * keys, defaults and asserts: {@code prob} (1.0), {@code level} (null: drawn), {@code min_mag} / {@code max_mag} (the
+     * transform's), and for the geometric five {@code reversal_prob} (0.5), {@code img_border_value} (128),
+     * {@code interpolation} (bilinear), {@code mask_border_value} and {@code seg_ignore_label} (read; no effect: masks and
+     * segmentation maps are not loaded). MMDetection asserts float magnitudes; integers are taken as the same numbers.
+     */
+    static ImageStep augmentTransform(ConfigNode s, String type) {
+        GeometricAugment.Kind g = GeometricAugment.Kind.of(type);
+        ColorAugment.Kind c = ColorAugment.Kind.of(type);
+        double prob = s.inRange("prob", s.number("prob", 1.0), 0, 1);
+        Integer level = s.raw("level") == null ? null : s.integer("level", 0); // null or absent: drawn per image
+        if (level != null && (level < 0 || level > AugmentMagnitude.MAX_LEVEL))
+            throw s.error("level", "must be an integer in [0, " + AugmentMagnitude.MAX_LEVEL + "] or null (drawn per image), got " + level);
+        double limit = g != null ? g.limit : c.limit;
+        double min = finite(s, "min_mag", g != null ? 0 : c.defaultMinMag), max = finite(s, "max_mag", g != null ? g.defaultMaxMag : c.defaultMaxMag);
+        for (String k : List.of("min_mag", "max_mag")) {
+            double v = k.equals("min_mag") ? min : max;
+            if (limit < Double.POSITIVE_INFINITY && !(v >= 0 && v <= limit))
+                throw s.error(k, "must be in [0, " + limit + "] for " + type + ", got " + v);
+        }
+        if (min > max) throw s.error("max_mag", "must be >= min_mag (" + min + "), got " + max);
+        AugmentMagnitude m = new AugmentMagnitude(prob, level, min, max);
+        if (c != null) return new ColorAugment(c, m);
+        double reversal = s.inRange("reversal_prob", s.number("reversal_prob", 0.5), 0, 1);
+        List<Double> border;
+        JsonNode b = s.raw("img_border_value");
+        if (b == null || b.isNumber()) {
+            double v = s.number("img_border_value", 128);
+            border = List.of(v, v, v);
+        } else {
+            border = numbers(s, "img_border_value", null, 3);
+        }
+        for (double v : border)
+            if (!(v >= 0 && v <= 255)) throw s.error("img_border_value", "every value must be in [0, 255], got " + border);
+        s.integer("mask_border_value", 0); // instance masks and segmentation maps are never loaded: no effect
+        s.integer("seg_ignore_label", 255);
+        String interpolation = s.choice("interpolation", "bilinear", GeometricAugment.INTERPOLATIONS.toArray(String[]::new));
+        return new GeometricAugment(g, m, reversal, border, interpolation);
+    }
+
+    /** mmdet's {@code AutoAugment}: {@code policies} (default {@code AUTOAUG_POLICIES_V0}) and {@code prob} (per policy). */
+    static AutoAugment autoAugment(ConfigNode s) {
+        List<List<ImageStep>> policies = AutoAugment.defaults().policies();
+        if (s.has("policies")) {
+            List<List<ConfigNode>> raw = s.childListOfLists("policies");
+            if (raw.isEmpty()) throw s.error("policies", "must be a non-empty list of policies (MMDetection asserts it)");
+            policies = new ArrayList<>();
+            for (int i = 0; i < raw.size(); i++) {
+                if (raw.get(i).isEmpty()) throw s.error("policies[" + i + "]", "each policy must be a non-empty list of transforms");
+                List<ImageStep> policy = new ArrayList<>();
+                for (ConfigNode t : raw.get(i)) policy.add(familyTransform(t));
+                policies.add(policy);
+            }
+        }
+        return new AutoAugment(policies, choiceProb(s, policies.size(), "policy"));
+    }
+
+    /** mmdet's {@code RandAugment}: {@code aug_space} (default {@code RANDAUG_SPACE}), {@code aug_num} (2), {@code prob}. */
+    static RandAugment randAugment(ConfigNode s) {
+        List<ImageStep> space = RandAugment.defaultSpace();
+        if (s.has("aug_space")) {
+            List<List<ConfigNode>> raw = s.childListOfLists("aug_space");
+            if (raw.isEmpty()) throw s.error("aug_space", "must be a non-empty list (MMDetection asserts it)");
+            space = new ArrayList<>();
+            for (int i = 0; i < raw.size(); i++) {
+                if (raw.get(i).size() != 1)
+                    throw s.error("aug_space[" + i + "]", "each entry must be a list of exactly one transform (MMDetection asserts it), got "
+                            + raw.get(i).size());
+                space.add(familyTransform(raw.get(i).get(0)));
+            }
+        }
+        int num = s.integer("aug_num", 2);
+        List<Double> prob = choiceProb(s, space.size(), "transform of aug_space");
+        long possible = prob.isEmpty() ? space.size() : prob.stream().filter(p -> p > 0).count();
+        if (num < 0 || num > possible)
+            throw s.error("aug_num", "must be in [0, " + possible + "]: NumPy draws aug_num distinct transforms"
+                    + (prob.isEmpty() ? "" : " of non-zero probability") + ", got " + num);
+        return new RandAugment(space, num, prob);
+    }
+
+    /** A transform inside a policy or aug_space: one of the fifteen, its keys checked. */
+    private static ImageStep familyTransform(ConfigNode t) {
+        String type = t.string("type", null);
+        if (type == null) throw t.error("type", "required key is missing");
+        if (!AutoAugment.TRANSFORMS.contains(type))
+            throw t.error("type", "AutoAugment / RandAugment here take only " + String.join(", ", AutoAugment.TRANSFORMS)
+                    + "; got '" + type + "'");
+        ImageStep step = augmentTransform(t, type);
+        t.finish();
+        return step;
+    }
+
+    /**
+     * MMCV's RandomChoice {@code prob}: absent (uniform) or one number per candidate, each {@code >= 0}, whose Python sum
+     * is exactly 1 (MMCV asserts {@code sum(prob) == 1}).
+     */
+    private static List<Double> choiceProb(ConfigNode s, int n, String what) {
+        List<Double> p = s.doubleList("prob", null);
+        if (p == null) return List.of();
+        if (p.size() != n) throw s.error("prob", "needs one probability per " + what + " (" + n + "), got " + p.size());
+        double sum = 0;
+        for (double v : p) {
+            if (!(v >= 0)) throw s.error("prob", "every probability must be >= 0, got " + p);
+            sum += v;
+        }
+        if (sum != 1) throw s.error("prob", "must add up to exactly 1 (MMCV asserts sum(prob) == 1), got " + sum);
+        return p;
     }
 
     /** {@code img_scale}: two positive integers (MMDetection asserts a tuple; its code reads [0] as the height). */

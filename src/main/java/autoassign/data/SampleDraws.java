@@ -29,6 +29,12 @@ public record SampleDraws(long seed, int epoch, int position, int attempt, long 
     static final long YOLOX_HSV = 0x9B05688C2B3E6C1FL;
     static final long MOSAIC = 0xCBBB9D5DC1059ED9L;
     static final long MIXUP = 0x629A292A367CD507L;
+    /** AutoAugment's transforms: one salt per family, draw numbers {@code 3 × kind + (prob, level, reversal)}. */
+    static final long GEOMETRIC_AUG = 0x7137449123EF65CDL;
+    static final long COLOR_AUG = 0x3956C25BF348B539L;
+    /** AutoAugment's choice of a policy, RandAugment's choice of its transforms. */
+    static final long AUTO_AUGMENT = 0x59F111F1B605D019L;
+    static final long RAND_AUGMENT = 0x923F82A4AF194F9BL;
 
     public SampleDraws {
         if (attempt < 0) throw new IllegalArgumentException("attempt must be >= 0: " + attempt);

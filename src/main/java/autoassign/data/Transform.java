@@ -4,7 +4,8 @@ package autoassign.data;
  * One per-image step of a pipeline after decoding, applied in the order the config lists them, as MMDetection's
  * {@code Compose} does: the keep-ratio {@link ResizeStep}, {@link RandomFlip}, {@link RandomCrop},
  * {@link PhotoMetricDistortion}, {@link Expand}, {@link MinIoURandomCrop}, {@link RandomShift}, {@link CutOut},
- * {@link RandomAffine}, {@link YoloxHsvRandomAug}, {@link Pad}, {@link FilterAnnotations}, the multi-image {@link Mosaic} and {@link MixUp}, their
+ * {@link RandomAffine}, {@link YoloxHsvRandomAug}, the AutoAugment family ({@link GeometricAugment}, {@link ColorAugment},
+ * {@link AutoAugment}, {@link RandAugment}), {@link Pad}, {@link FilterAnnotations}, the multi-image {@link Mosaic} and {@link MixUp}, their
  * cached variants {@link CachedMosaic} and {@link CachedMixUp} (which mix with earlier images of the same worker), and the
  * {@link MultiImageMixDataset} mark between a wrapped dataset's steps and its wrapper's. The steps are settings only; {@link Pipeline} runs them with an
  * image's {@link SampleDraws}.

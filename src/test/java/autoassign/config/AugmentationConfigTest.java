@@ -1,12 +1,17 @@
 package autoassign.config;
 
+import autoassign.data.AugmentMagnitude;
+import autoassign.data.AutoAugment;
+import autoassign.data.ColorAugment;
 import autoassign.data.CutOut;
 import autoassign.data.Expand;
 import autoassign.data.FilterAnnotations;
 import autoassign.data.FlipDirection;
+import autoassign.data.GeometricAugment;
 import autoassign.data.Pad;
 import autoassign.data.MinIoURandomCrop;
 import autoassign.data.PhotoMetricDistortion;
+import autoassign.data.RandAugment;
 import autoassign.data.RandomAffine;
 import autoassign.data.RandomCrop;
 import autoassign.data.RandomFlip;
@@ -22,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * RandomFlip directions, RandomCrop, PhotoMetricDistortion, Expand, MinIoURandomCrop, RandomShift, CutOut, RandomAffine
- * and YOLOXHSVRandomAug in configs: read in order with MMDetection's defaults, every wrong value one error.
+ * RandomFlip directions, RandomCrop, PhotoMetricDistortion, Expand, MinIoURandomCrop, RandomShift, CutOut, RandomAffine,
+ * YOLOXHSVRandomAug and the AutoAugment family in configs: read in order with MMDetection's defaults, every wrong value one error.
  */
 public class AugmentationConfigTest {
     private static final String PIPE = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, ";
@@ -165,6 +170,91 @@ public class AugmentationConfigTest {
             ConfigException e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, " + resize + random + "]");
             assertEquals("val_dataloader.dataset.pipeline[2].type", e.key(), e.getMessage());
             assertTrue(e.getMessage().contains("only belongs in a training pipeline"), e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ AutoAugment, RandAugment and their transforms
+
+    @Test
+    void autoAugmentFamilyReadsMmdetsKeysAndDefaults() throws Exception {
+        String resize = "{type: Resize, scale: [1333, 800], keep_ratio: true}";
+        List<Transform> t = train("{type: AutoAugment}, {type: RandAugment}, {type: ShearX}, {type: Color, prob: 0.6, level: 4}, "
+                + resize).transforms();
+        assertEquals(AutoAugment.defaults(), t.get(0));
+        assertEquals(RandAugment.defaults(), t.get(1));
+        assertEquals(GeometricAugment.defaults(GeometricAugment.Kind.SHEAR_X, 1.0, null), t.get(2));
+        assertEquals(new GeometricAugment(GeometricAugment.Kind.SHEAR_X, new AugmentMagnitude(1.0, null, 0, 30), 0.5,
+                List.of(128.0, 128.0, 128.0), "bilinear"), t.get(2));
+        assertEquals(new ColorAugment(ColorAugment.Kind.COLOR, new AugmentMagnitude(0.6, 4, 0.1, 1.9)), t.get(3));
+        // every key of a geometric and a colour transform; level null is a drawn level; a number border for all channels
+        t = train(resize + ", {type: Rotate, prob: 0.7, level: 3, min_mag: 5.0, max_mag: 45.0, reversal_prob: 0.2,"
+                + " img_border_value: [1, 2, 3.5], mask_border_value: 0, seg_ignore_label: 255, interpolation: bicubic},"
+                + " {type: TranslateY, img_border_value: 7}, {type: Solarize, prob: 0.5, level: null, min_mag: 10, max_mag: 200},"
+                + " {type: Posterize}, {type: Equalize, min_mag: 3.0, max_mag: 5.0}").transforms();
+        assertEquals(new GeometricAugment(GeometricAugment.Kind.ROTATE, new AugmentMagnitude(0.7, 3, 5, 45), 0.2,
+                List.of(1.0, 2.0, 3.5), "bicubic"), t.get(1));
+        assertEquals(new GeometricAugment(GeometricAugment.Kind.TRANSLATE_Y, new AugmentMagnitude(1, null, 0, 0.1), 0.5,
+                List.of(7.0, 7.0, 7.0), "bilinear"), t.get(2));
+        assertEquals(new ColorAugment(ColorAugment.Kind.SOLARIZE, new AugmentMagnitude(0.5, null, 10, 200)), t.get(3));
+        assertEquals(new ColorAugment(ColorAugment.Kind.POSTERIZE, new AugmentMagnitude(1, null, 0, 4)), t.get(4));
+        assertEquals(new ColorAugment(ColorAugment.Kind.EQUALIZE, new AugmentMagnitude(1, null, 3, 5)), t.get(5));
+        // MMDetection's docstring example policies, with a per-policy prob
+        AutoAugment custom = (AutoAugment) train(resize + ", {type: AutoAugment, policies: [[{type: Sharpness, prob: 0.0, level: 8},"
+                + " {type: ShearX, prob: 0.4, level: 0}], [{type: Rotate, prob: 0.6, level: 10}, {type: Color, prob: 1.0, level: 6}]],"
+                + " prob: [0.25, 0.75]}").transforms().get(1);
+        assertEquals(new AutoAugment(List.of(
+                List.of(AutoAugment.transform("Sharpness", 0.0, 8), AutoAugment.transform("ShearX", 0.4, 0)),
+                List.of(AutoAugment.transform("Rotate", 0.6, 10), AutoAugment.transform("Color", 1.0, 6))), List.of(0.25, 0.75)), custom);
+        RandAugment rand = (RandAugment) train(resize + ", {type: RandAugment, aug_space: [[{type: Sharpness}], [{type: ShearX, level: 2}],"
+                + " [{type: Color}]], aug_num: 1, prob: [0.5, 0.25, 0.25]}").transforms().get(1);
+        assertEquals(new RandAugment(List.of(AutoAugment.transform("Sharpness", 1.0, null), AutoAugment.transform("ShearX", 1.0, 2),
+                AutoAugment.transform("Color", 1.0, null)), 1, List.of(0.5, 0.25, 0.25)), rand);
+        // an 8-bit-only transform before PhotoMetricDistortion is fine
+        assertEquals(3, train("{type: AutoAugment}, {type: PhotoMetricDistortion}, " + resize).transforms().size());
+    }
+
+    @Test
+    void autoAugmentFamilyErrorsNameTheirKey() throws Exception {
+        String resize = "{type: Resize, scale: [1333, 800], keep_ratio: true}, ";
+        assertError("3].level", "must be an integer in [0, 10]", resize + "{type: Rotate, level: 11}");
+        assertError("3].level", "must be an integer", resize + "{type: Rotate, level: 2.5}");
+        assertError("3].max_mag", "must be in [0, 90.0] for ShearX", resize + "{type: ShearX, max_mag: 100.0}");
+        assertError("3].min_mag", "must be in [0, 2.0] for Color", resize + "{type: Color, min_mag: -0.5}");
+        assertError("3].max_mag", "must be >= min_mag", resize + "{type: Contrast, min_mag: 1.5, max_mag: 1.0}");
+        assertError("3].max_mag", "must be >= min_mag", resize + "{type: Invert, min_mag: 3.0}");
+        assertError("3].prob", "must be in [0.0, 1.0]", resize + "{type: Invert, prob: 1.5}");
+        assertError("3].reversal_prob", "must be in [0.0, 1.0]", resize + "{type: TranslateX, reversal_prob: -0.1}");
+        assertError("3].interpolation", "must be one of nearest, bilinear, bicubic, area, lanczos", resize + "{type: Rotate, interpolation: cubic}");
+        assertError("3].img_border_value", "every value must be in [0, 255]", resize + "{type: ShearY, img_border_value: 300}");
+        assertError("3].img_border_value", "must be 3 numbers", resize + "{type: ShearY, img_border_value: [1, 2]}");
+        assertError("3].reversal_prob", "unknown key", resize + "{type: Color, reversal_prob: 0.5}");
+        assertError("3].policies[1][0].type", "take only ShearX, ShearY", resize + "{type: AutoAugment, policies: [[{type: Rotate}],"
+                + " [{type: Resize, scale: [1, 1], keep_ratio: true}]]}");
+        assertError("3].policies[0][0].level", "in [0, 10]", resize + "{type: AutoAugment, policies: [[{type: Rotate, level: 12}]]}");
+        assertError("3].policies[0][1].type", "required key is missing", resize + "{type: AutoAugment, policies: [[{type: Rotate}, {prob: 1.0}]]}");
+        assertError("3].policies[0][0].angle", "unknown key", resize + "{type: AutoAugment, policies: [[{type: Rotate, angle: 3}]]}");
+        assertError("3].policies", "non-empty list", resize + "{type: AutoAugment, policies: []}");
+        assertError("3].policies[0]", "non-empty list", resize + "{type: AutoAugment, policies: [[]]}");
+        assertError("3].policies[0]", "must be a list", resize + "{type: AutoAugment, policies: [{type: Rotate}]}");
+        assertError("3].prob", "one probability per policy (2)", resize + "{type: AutoAugment, policies: [[{type: Rotate}],"
+                + " [{type: Invert}]], prob: [1.0]}");
+        assertError("3].prob", "exactly 1", resize + "{type: AutoAugment, policies: [[{type: Rotate}], [{type: Invert}]], prob: [0.5, 0.4]}");
+        assertError("3].prob", ">= 0", resize + "{type: AutoAugment, policies: [[{type: Rotate}], [{type: Invert}]], prob: [1.5, -0.5]}");
+        assertError("3].aug_space[0]", "exactly one transform", resize + "{type: RandAugment, aug_space: [[{type: Rotate}, {type: Color}]]}");
+        assertError("3].aug_space[1][0].type", "take only", resize + "{type: RandAugment, aug_space: [[{type: Rotate}], [{type: CutOut}]]}");
+        assertError("3].aug_num", "must be in [0, 15]", resize + "{type: RandAugment, aug_num: 16}");
+        assertError("3].aug_num", "of non-zero probability", resize + "{type: RandAugment, aug_space: [[{type: Rotate}], [{type: Color}]],"
+                + " prob: [1.0, 0.0], aug_num: 2}");
+        assertError("4].type", "appears twice", resize + "{type: AutoAugment}, {type: AutoAugment}");
+        assertError("4].type", "PhotoMetricDistortion makes it float", resize + "{type: PhotoMetricDistortion}, {type: AutoAugment}");
+        assertError("4].type", "PhotoMetricDistortion makes it float", resize + "{type: PhotoMetricDistortion}, {type: Equalize}");
+        assertEquals(4, train(resize + "{type: PhotoMetricDistortion}, {type: Invert}, {type: AutoAugment, policies: [[{type: Rotate}]]}")
+                .transforms().size(), "float-safe transforms may follow it");
+        for (String random : List.of("{type: AutoAugment}", "{type: RandAugment}", "{type: Rotate}", "{type: Sharpness}")) {
+            ConfigException e = ConfigLoaderTest.fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, " + resize + random + "]");
+            assertEquals("val_dataloader.dataset.pipeline[2].type", e.key(), e.getMessage());
+            assertTrue(e.getMessage().contains("only belongs in a training pipeline"), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         }
     }
 
