@@ -375,14 +375,39 @@ public final class EvalCommand implements Callable<Integer> {
         return Files.isWritable(folder) ? null : "--out " + dumpFile + ": its folder is not writable";
     }
 
-    /** The pictures' sink for a dataset, or null without --show-dir. */
-    private DatasetEvaluation.ImageSink pictures(CocoDataset dataset) {
-        if (showDir == null) {
-            return null;
+    /**
+     * The pictures' sink for a dataset: --show-dir's, else, when the config's {@code DetVisualizationHook} draws, its
+     * test pictures as MMDetection's {@code after_test_iter} writes them (every image, in
+     * {@code <work_dir>/<timestamp>/<test_out_dir>} named as the image, or without {@code test_out_dir} as
+     * {@code vis_data/vis_image/test_img_<k>.png} there); else null.
+     */
+    private DatasetEvaluation.ImageSink pictures(Config cfg, CocoDataset dataset) {
+        var hook = cfg.runtime().valVisualization();
+        if (showDir != null) {
+            picturesDir = showDir;
+            picturesThr = showThreshold();
+            pictures = new EvalPictures(showDir, picturesThr, dataset, spec.commandLine().getErr());
+        } else if (hook != null) {
+            Path work = cfg.runtime().workDir() != null ? Path.of(cfg.runtime().workDir())
+                    : Path.of("work_dirs", autoassign.train.Trainer.configName(cfg.source()));
+            var stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
+            Path run = work.resolve(java.time.LocalDateTime.now().format(stamp)); // MMEngine's run folder of the test
+            picturesDir = hook.testOutDir() != null ? run.resolve(hook.testOutDir()) : run.resolve("vis_data").resolve("vis_image");
+            picturesThr = hook.scoreThr();
+            try {
+                Files.createDirectories(picturesDir);
+            } catch (IOException e) {
+                throw new CliErrors.UserError(picturesDir + ": cannot create the folder (default_hooks.visualization): "
+                        + CliErrors.message(e));
+            }
+            pictures = new EvalPictures(picturesDir, picturesThr, dataset, spec.commandLine().getErr(),
+                    hook.testOutDir() != null ? null : "test_img");
         }
-        pictures = new EvalPictures(showDir, showThreshold(), dataset, spec.commandLine().getErr());
         return pictures;
     }
+
+    private Path picturesDir;
+    private double picturesThr;
 
     /** --show-score-thr, default 0.3 (MMDetection's DetVisualizationHook score_thr). */
     private double showThreshold() {
@@ -396,7 +421,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf(java.util.Locale.ROOT, "%d pictures (ground truth | predictions with score > %.2f) -> %s%n",
-                pictures.written(), showThreshold(), showDir);
+                pictures.written(), picturesThr, picturesDir);
         out.flush();
         return pictures.failed() == 0 ? 0 : 1;
     }
@@ -477,7 +502,7 @@ public final class EvalCommand implements Callable<Integer> {
         var pipeline = tta ? cfg.tta().pipeline(Detector.testPipeline(cfg)) : Detector.testPipeline(cfg);
         var post = Inference.postProcessConfig(cfg.model().testCfg());
         List<DetResultsPickle.Entry> dumped = new ArrayList<>();
-        DatasetEvaluation.ImageSink pictures = pictures(dataset), sink = pictures;
+        DatasetEvaluation.ImageSink pictures = pictures(cfg, dataset), sink = pictures;
         if (dumpFile != null) {
             int divisor = cfg.model().dataPreprocessor().padSizeDivisor();
             var xml = cfg.testDataloader().dataset().xml(); // a VOC test set: MMDetection's img_id is the image's name

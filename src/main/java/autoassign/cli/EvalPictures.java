@@ -31,17 +31,30 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
     private int failed;
     private boolean stopped;
 
+    private final String numbered;
+    private int count;
+
     EvalPictures(Path dir, double scoreThr, CocoDataset dataset, PrintWriter err) {
+        this(dir, scoreThr, dataset, err, null);
+    }
+
+    /**
+     * @param numbered null: each picture named as its image; else pictures named {@code <numbered>_<k>.png}, k = 1, 2, …
+     *                 in the order they come (MMEngine's LocalVisBackend names for {@code add_image(numbered, step=k)})
+     */
+    EvalPictures(Path dir, double scoreThr, CocoDataset dataset, PrintWriter err, String numbered) {
         this.dir = dir;
         this.scoreThr = (float) scoreThr; // the visualizer compares float32 scores with it
         this.dataset = dataset;
         this.err = err;
+        this.numbered = numbered;
     }
 
     @Override
     public void accept(ImageMeta meta, Detections dets) {
         ImageRecord r = dataset.get(meta.datasetIndex());
-        write(meta.datasetIndex(), dets, dir.resolve(outputName(r.fileName())));
+        count++;
+        write(meta.datasetIndex(), dets, dir.resolve(numbered != null ? numbered + "_" + count + ".png" : outputName(r.fileName())));
     }
 
     /**

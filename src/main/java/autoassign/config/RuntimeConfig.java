@@ -54,12 +54,16 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             ValVisualization valVisualization) {
 
     /**
-     * MMDetection's {@code DetVisualizationHook(draw=True)} during validation: the first image of every validation
+     * MMDetection's {@code DetVisualizationHook(draw=True)}. During validation the first image of every validation
      * batch whose {@code iterations done + batch index} is a multiple of {@code interval} is drawn (ground truth | the
      * predictions with score above {@code scoreThr}) as {@code <run folder>/vis_data/vis_image/val_img_<that number>.png},
-     * where MMEngine's LocalVisBackend puts it.
+     * where MMEngine's LocalVisBackend puts it; in a test run ({@code eval --config}) every image is, as
+     * {@code <work_dir>/<timestamp>/<testOutDir>/<its file name>}, or without {@code test_out_dir} as
+     * {@code vis_data/vis_image/test_img_<k>.png} there.
+     *
+     * @param testOutDir {@code test_out_dir}, or null
      */
-    public record ValVisualization(int interval, double scoreThr) {}
+    public record ValVisualization(int interval, double scoreThr, String testOutDir) {}
 
     /**
      * MMDetection's {@code YOLOXModeSwitchHook}: from the epoch where {@code epoch + 1 >= max_epochs − num_last_epochs}
@@ -217,10 +221,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         if (vis.bool("show", false))
             throw vis.error("show", "showing pictures in a window is not supported (no display): draw: true writes them to "
                     + "<work_dir>/<timestamp>/vis_data/vis_image");
-        vis.raw("wait_time");    // for show only
-        vis.raw("test_out_dir"); // test.py's; eval --show-dir DIR is the engine's
+        vis.raw("wait_time"); // for show only
+        String testOutDir = vis.string("test_out_dir", null);
         vis.finish();
-        return draw ? new ValVisualization(interval, thr) : null;
+        return draw ? new ValVisualization(interval, thr, testOutDir) : null;
     }
 
     private static EarlyStopping earlyStopping(ConfigNode h, EvaluatorConfig eval) {

@@ -147,7 +147,8 @@ public final class Trainer {
         return load != null ? opt.withLoadFrom(load.contains("://") ? PretrainedWeights.locate(load) : Path.of(load)) : opt;
     }
 
-    static String configName(String source) {
+    /** A config's name: its file name without {@code .yaml} / {@code .py} (MMEngine's default work dir is work_dirs/<name>). */
+    public static String configName(String source) {
         String name = Path.of(source).getFileName().toString();
         for (String ext : new String[] {".yaml", ".py"}) if (name.endsWith(ext)) return name.substring(0, name.length() - ext.length());
         return name;

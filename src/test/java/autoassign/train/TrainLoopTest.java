@@ -303,7 +303,7 @@ class TrainLoopTest {
         TinyTrainConfig.write(tmp);
         Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
                 List.of("default_hooks.visualization={type: DetVisualizationHook, draw: true, interval: 2, score_thr: 0.0}"));
-        assertEquals(new autoassign.config.RuntimeConfig.ValVisualization(2, 0.0), cfg.runtime().valVisualization());
+        assertEquals(new autoassign.config.RuntimeConfig.ValVisualization(2, 0.0, null), cfg.runtime().valVisualization());
         Path wd = tmp.resolve("vis");
         train(cfg, options(wd));
         // 4 iterations an epoch, 4 val images at batch 1: steps 4..7 after epoch 1, 8..11 after epoch 2, every 2nd drawn
@@ -320,6 +320,28 @@ class TrainLoopTest {
         assertEquals(2 * first.width(), pic.getWidth(), "ground truth | predictions, at the original size");
         assertEquals(first.height(), pic.getHeight());
         assertEquals(null, ConfigLoader.load(tmp.resolve("tiny_test.yaml")).runtime().valVisualization(), "draw: false by default");
+
+        // eval --config with the hook drawing: every test image, as MMDetection's after_test_iter (test_img_<k>.png in the
+        // test's run folder, or under test_out_dir named as the images)
+        for (String outDir : new String[] {null, "shown"}) {
+            Path evalWd = tmp.resolve("eval_" + outDir);
+            autoassign.cli.CliRun ev = autoassign.cli.CliRun.run(new autoassign.cli.EvalCommand(), "--config",
+                    tmp.resolve("tiny_test.yaml").toString(), "--checkpoint", wd.resolve("epoch_2.safetensors").toString(), "--device",
+                    "cpu", "--cfg-options", "work_dir=" + evalWd, "default_hooks.visualization={type: DetVisualizationHook, draw: true"
+                            + (outDir == null ? "" : ", test_out_dir: " + outDir) + "}");
+            assertEquals(0, ev.code(), ev.err());
+            Path folder;
+            try (var s = Files.list(evalWd)) {
+                Path testRun = s.filter(Files::isDirectory).findFirst().orElseThrow();
+                folder = outDir == null ? testRun.resolve("vis_data/vis_image") : testRun.resolve(outDir);
+            }
+            assertTrue(ev.out().contains("4 pictures (ground truth | predictions with score > 0.30) -> " + folder), ev.out());
+            try (var s = Files.list(folder)) {
+                List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
+                assertEquals(outDir == null ? List.of("test_img_1.png", "test_img_2.png", "test_img_3.png", "test_img_4.png")
+                        : List.of("val_000001.png", "val_000002.png", "val_000003.png", "val_000004.png"), names);
+            }
+        }
     }
 
     @Test
