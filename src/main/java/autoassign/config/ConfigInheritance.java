@@ -144,11 +144,26 @@ final class ConfigInheritance {
         }
 
         @Override public Origin base(String reference) {
+            if (reference.startsWith("mmdet::")) return packageBase(reference.substring("mmdet::".length()));
             Path p = (path.getParent() == null ? Path.of(reference) : path.getParent().resolve(reference)).normalize();
             if (Files.exists(p)) return new FileOrigin(p);
             Origin builtIn = builtIn(reference);
             if (builtIn != null) return builtIn;
             throw new ConfigException(path.toString(), "_base_", reference + ": file not found (nor a built-in config of that name)");
+        }
+
+        /**
+         * {@code mmdet::<rest>}: MMEngine reads it from the installed MMDetection's configs; here from the
+         * {@code configs/<rest>} of the nearest folder above the config that has it (a project config inside an
+         * MMDetection checkout: {@code projects/X/configs/y.py} → {@code configs/_base_/...}).
+         */
+        private Origin packageBase(String rest) {
+            for (Path dir = path.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+                Path p = dir.resolve("configs").resolve(rest).normalize();
+                if (Files.isRegularFile(p)) return new FileOrigin(p);
+            }
+            throw new ConfigException(path.toString(), "_base_", "mmdet::" + rest + ": MMDetection's own config, looked for as "
+                    + "configs/" + rest + " in the folders above this file (no MMDetection package here): not found");
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,10 +17,12 @@ import java.util.Set;
  * Reads an MMDetection Python config ({@code .py}) without Python: the language those files are written in, a
  * sequence of {@code name = expression} assignments whose expressions are {@code dict(key=...)} calls, {@code {...}}
  * dicts, lists, tuples (→ lists), strings, numbers, {@code True/False/None}, earlier names ({@code pipeline=
- * train_pipeline}) and {@code + - * /} on numbers, strings and lists ({@code data_root + 'annotations/...'}). Nothing
- * is executed; {@code {{_base_.x}}} and {@code _base_.x} take a value of the base files (their helper variables
- * included), as MMEngine; anything else (imports, function calls other than {@code dict}, comprehensions) is a
- * one-line error naming the line.
+ * train_pipeline}), {@code + - * /} on numbers, strings and lists ({@code data_root + 'annotations/...'},
+ * {@code [1] * num_stages}), {@code range(...)} and list comprehensions with one {@code for} and no {@code if}
+ * ({@code [dict(type='Resize', scale=s) for s in img_scales]}, as the TTA files of RetinaNet / RTMDet / YOLOX write).
+ * Nothing is executed; {@code {{_base_.x}}} and {@code _base_.x} take a value of the base files (their helper
+ * variables included), as MMEngine; anything else (imports, other calls, dict comprehensions, {@code if} in a
+ * comprehension) is a one-line error naming the line.
  *
  * <p>Every assignment is a config key, as in MMEngine, except helper variables: a name that a later expression of the
  * same file uses and that is not a config section ({@code train_pipeline}, {@code backend_args},
@@ -33,7 +36,7 @@ final class PythonConfig {
     static final Set<String> SECTIONS = Set.of("_base_", "model", "data_root", "train_dataloader", "val_dataloader",
             "test_dataloader", "val_evaluator", "test_evaluator", "optim_wrapper", "param_scheduler", "train_cfg",
             "val_cfg", "test_cfg", "default_hooks", "env_cfg", "randomness", "auto_scale_lr", "work_dir", "default_scope",
-            "log_level", "load_from", "resume", "visualizer", "log_processor", "custom_hooks");
+            "log_level", "load_from", "resume", "visualizer", "log_processor", "custom_hooks", "tta_model", "tta_pipeline");
 
     private final String source;
     private final List<Token> tokens;
@@ -42,6 +45,8 @@ final class PythonConfig {
     private final Map<String, JsonNode> names = new LinkedHashMap<>();
     private final Set<String> used = new HashSet<>();
     private final Set<String> usedFromBase = new HashSet<>();
+    /** Loop variables of the comprehension being evaluated (they shadow names and are no config keys). */
+    private final Map<String, JsonNode> locals = new HashMap<>();
 
     private PythonConfig(String source, String text, ObjectNode baseNames) {
         this.source = source;
@@ -97,7 +102,11 @@ final class PythonConfig {
             if (accept(Kind.NEWLINE)) continue;
             Token name = expect(Kind.NAME, "an assignment 'name = ...'");
             if (name.text.equals("import") || name.text.equals("from"))
-                throw error(name, "import statements are not supported (the engine reads plain assignments)");
+                throw error(name, "import statements are not supported (the engine reads plain assignments; for MMEngine's "
+                        + "new-style configs, mmdet/configs/..., use the classic configs/... file of the same model)");
+            if (name.text.equals("if") || name.text.equals("with"))
+                throw error(name, "'" + name.text + "' blocks are not supported: MMEngine's new-style configs (with read_base(): "
+                        + "...) are not read; use the classic configs/... file of the same model");
             if (peek().kind == Kind.OP && peek().text.equals("."))
                 throw error(name, "attribute assignments ('" + name.text + ".x = ...') are not supported");
             expectOp("=", "'=' after " + name.text);
@@ -203,8 +212,10 @@ final class PythonConfig {
             case "False": return F.booleanNode(false);
             case "None": return F.nullNode();
             case "dict": if (acceptOp("(")) return dictCall(); break;
+            case "range": if (acceptOp("(")) return range(t); break;
             default: break;
         }
+        if (locals.containsKey(t.text)) return locals.get(t.text).deepCopy();
         if (peek().kind == Kind.OP && peek().text.equals("("))
             throw error(t, "calls are not supported except dict(...): " + t.text + "(...)");
         if (t.text.equals("_base_") && peek().kind == Kind.OP && peek().text.equals(".")) return baseReference(t);
@@ -251,7 +262,33 @@ final class PythonConfig {
         return d;
     }
 
+    /** {@code range(stop)}, {@code range(start, stop[, step])} of integers, as a list. */
+    private ArrayNode range(Token t) {
+        List<Long> args = new ArrayList<>();
+        while (!acceptOp(")")) {
+            Token at = peek();
+            JsonNode v = expression();
+            if (!v.isIntegralNumber()) throw error(at, "range(...) takes integers, got " + kind(v));
+            args.add(v.asLong());
+            if (!acceptOp(",")) {
+                expectOp(")", "',' or ')' in range(...)");
+                break;
+            }
+        }
+        if (args.isEmpty() || args.size() > 3) throw error(t, "range takes 1 to 3 integers, got " + args.size());
+        long start = args.size() == 1 ? 0 : args.get(0), stop = args.size() == 1 ? args.get(0) : args.get(1);
+        long step = args.size() == 3 ? args.get(2) : 1;
+        if (step == 0) throw error(t, "range(...) step must not be zero");
+        ArrayNode out = F.arrayNode();
+        for (long v = start; step > 0 ? v < stop : v > stop; v += step) {
+            if (out.size() >= 1_000_000) throw error(t, "range(...) longer than a million items");
+            out.add(integral(v));
+        }
+        return out;
+    }
+
     private ObjectNode dictLiteral() {
+        if (topLevelFor() >= 0) throw error(tokens.get(topLevelFor()), "dict comprehensions are not supported: write the dict out");
         ObjectNode d = F.objectNode();
         while (!acceptOp("}")) {
             Token k = peek();
@@ -272,7 +309,11 @@ final class PythonConfig {
     }
 
     private ArrayNode listRest(ArrayNode a, String close) {
-        comprehensionCheck();
+        int forAt = topLevelFor();
+        if (forAt >= 0) {
+            if (!a.isEmpty() || !close.equals("]")) throw error(tokens.get(forAt), "only list comprehensions [x for v in items] are supported");
+            return comprehension(forAt);
+        }
         while (!acceptOp(close)) {
             a.add(expression());
             if (!acceptOp(",")) {
@@ -283,17 +324,52 @@ final class PythonConfig {
         return a;
     }
 
-    /** A {@code for} inside the brackets just opened (before they close) makes them a comprehension: refused. */
-    private void comprehensionCheck() {
+    /** The index of a {@code for} inside the brackets just opened (before they close), or -1: a comprehension. */
+    private int topLevelFor() {
         int depth = 0;
         for (int k = pos; k < tokens.size(); k++) {
             Token t = tokens.get(k);
             if (t.kind == Kind.OP && "([{".contains(t.text)) depth++;
-            else if (t.kind == Kind.OP && ")]}".contains(t.text) && depth-- == 0) return;
-            else if (t.kind == Kind.NAME && t.text.equals("for") && depth == 0)
-                throw error(t, "comprehensions are not supported: write the list out");
-            else if (t.kind == Kind.END) return;
+            else if (t.kind == Kind.OP && ")]}".contains(t.text) && depth-- == 0) return -1;
+            else if (t.kind == Kind.NAME && t.text.equals("for") && depth == 0) return k;
+            else if (t.kind == Kind.END) return -1;
         }
+        return -1;
+    }
+
+    /**
+     * {@code [EXPR for v in ITEMS]} from the first token of EXPR ({@code forAt}: its {@code for}): EXPR evaluated once
+     * per item with {@code v} bound to it, as Python; the closing bracket consumed.
+     */
+    private ArrayNode comprehension(int forAt) {
+        int exprStart = pos;
+        pos = forAt + 1;
+        Token var = expect(Kind.NAME, "a loop variable after 'for'");
+        if (peek().kind == Kind.OP && peek().text.equals(","))
+            throw error(peek(), "one loop variable only ([x for v in items])");
+        Token in = expect(Kind.NAME, "'in' after the loop variable");
+        if (!in.text.equals("in")) throw error(in, "expected 'in' after the loop variable, found " + in.text);
+        JsonNode items = expression();
+        if (peek().kind == Kind.NAME && (peek().text.equals("for") || peek().text.equals("if")))
+            throw error(peek(), "only [x for v in items] comprehensions are supported (one 'for', no 'if')");
+        expectOp("]", "']' closing the comprehension");
+        if (!items.isArray()) throw error(in, "a comprehension iterates over a list or tuple here, got " + kind(items));
+        int end = pos;
+        JsonNode shadowed = locals.get(var.text);
+        ArrayNode out = F.arrayNode();
+        try {
+            for (JsonNode item : items) {
+                locals.put(var.text, item);
+                pos = exprStart;
+                out.add(expression());
+                if (pos != forAt) throw error(tokens.get(pos), "unexpected " + tokens.get(pos).describe() + " before 'for'");
+            }
+        } finally {
+            if (shadowed == null) locals.remove(var.text);
+            else locals.put(var.text, shadowed);
+        }
+        pos = end;
+        return out;
     }
 
     /** An int node when the value fits (as YAML gives), else a long one. */
@@ -315,6 +391,8 @@ final class PythonConfig {
         String o = op.text;
         if (o.equals("+") && a.isTextual() && b.isTextual()) return F.textNode(a.asText() + b.asText());
         if (o.equals("+") && a.isArray() && b.isArray()) return ((ArrayNode) a.deepCopy()).addAll((ArrayNode) b);
+        if (o.equals("*") && (a.isArray() || a.isTextual()) && b.isIntegralNumber()) return repeat(op, a, b.asLong());
+        if (o.equals("*") && (b.isArray() || b.isTextual()) && a.isIntegralNumber()) return repeat(op, b, a.asLong());
         if (!a.isNumber() || !b.isNumber()) throw error(op, "'" + o + "' between " + kind(a) + " and " + kind(b) + " is not supported");
         boolean ints = a.isIntegralNumber() && b.isIntegralNumber();
         switch (o) {
@@ -326,6 +404,16 @@ final class PythonConfig {
                 if (ints) return integral(Math.floorDiv(a.asLong(), b.asLong()));
                 return F.numberNode(Math.floor(a.asDouble() / b.asDouble()));
         }
+    }
+
+    /** Python's {@code seq * n} for a list or string: n copies in a row (none when n ≤ 0). */
+    private JsonNode repeat(Token op, JsonNode seq, long n) {
+        long size = seq.isArray() ? seq.size() : seq.asText().length();
+        if (n > 0 && size * n > 1_000_000) throw error(op, "'*' would make more than a million items");
+        if (seq.isTextual()) return F.textNode(n <= 0 ? "" : seq.asText().repeat((int) n));
+        ArrayNode out = F.arrayNode();
+        for (long i = 0; i < n; i++) for (JsonNode v : seq) out.add(v.deepCopy());
+        return out;
     }
 
     private static String kind(JsonNode v) {

@@ -89,14 +89,20 @@ class PythonConfigTest {
     void unsupportedPythonIsAOneLineErrorWithTheLine() {
         String[][] cases = {
                 {"from mmengine.config import read_base\n", "line 1: import statements are not supported"},
+                {"with read_base():\n    from .._base_.x import *\n", "line 1: 'with' blocks are not supported: MMEngine's new-style configs"},
+                {"if '_base_':\n    from .._base_.x import *\n", "line 1: 'if' blocks are not supported"},
                 {"a = 1\nb = len([1])\n", "line 2: calls are not supported except dict(...): len(...)"},
-                {"a = [i for i in range(3)]\n", "line 1: comprehensions are not supported"},
+                {"a = [i for i in range(3) if i]\n", "line 1: only [x for v in items] comprehensions are supported (one 'for', no 'if')"},
+                {"a = {i: 1 for i in range(3)}\n", "line 1: dict comprehensions are not supported"},
+                {"a = [i for i, j in []]\n", "line 1: one loop variable only"},
+                {"a = [i for i in 3]\n", "line 1: a comprehension iterates over a list or tuple here, got a number"},
                 {"a = b\n", "line 1: name 'b' is not defined above"},
                 {"a = _base_.model\n", "line 1: _base_.model: this file has no _base_"},
                 {"a = b.c\n", "line 1: attribute references (b.x) are not supported"},
                 {"a = 'open\n", "line 1: unterminated string"},
                 {"a = dict(x=1\nb = 2\n", "line 2: expected ',' or ')' in dict(...)"},
                 {"a = 'x' * 'y'\n", "line 1: '*' between a string and a string is not supported"},
+                {"a = [1] * 2.5\n", "line 1: '*' between a list and a number is not supported"},
                 {"a = 1 ; b = 2\n", "line 1: unexpected character ';'"},
                 {"s = (640, 640)\na = s[2]\n", "line 2: index 2 is out of range for 2 items"},
                 {"s = (640, 640)\na = s['h']\n", "line 2: indexing a list with a string is not supported"},
@@ -105,6 +111,89 @@ class PythonConfigTest {
             ConfigException e = assertThrows(ConfigException.class, () -> parse(c[0]), c[0]);
             assertTrue(e.getMessage().startsWith("x.py: " + c[1]), c[0] + " -> " + e.getMessage());
         }
+    }
+
+    @Test
+    void comprehensionsRangeAndRepetitionAsPython() throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        var tree = parse("""
+                img_scales = [(1333, 800), (666, 400)]
+                s = 'not the loop variable'
+                tta = [[dict(type='Resize', scale=s, keep_ratio=True) for s in img_scales], [dict(type='RandomFlip', prob=p) for p in [1., 0.]]]
+                stages = [dict(w=i * 2) for i in range(1, 4)]
+                weights = [1] * 3 + [0.1]
+                dashes = '-' * 3
+                nested = [[i for i in range(j)] for j in range(3)]
+                keep = s
+                """);
+        assertEquals(m.readTree("[[{\"type\":\"Resize\",\"scale\":[1333,800],\"keep_ratio\":true},"
+                + "{\"type\":\"Resize\",\"scale\":[666,400],\"keep_ratio\":true}],"
+                + "[{\"type\":\"RandomFlip\",\"prob\":1.0},{\"type\":\"RandomFlip\",\"prob\":0.0}]]"), tree.get("tta"));
+        assertEquals(m.readTree("[{\"w\":2},{\"w\":4},{\"w\":6}]"), tree.get("stages"));
+        assertEquals(m.readTree("[1,1,1,0.1]"), tree.get("weights"));
+        assertEquals("---", tree.get("dashes").asText());
+        assertEquals(m.readTree("[[],[0],[0,1]]"), tree.get("nested"));
+        assertEquals("not the loop variable", tree.get("keep").asText(), "the loop variable does not leak");
+        assertFalse(tree.has("img_scales"), "a helper used by the comprehension is inlined");
+    }
+
+    /** MMDetection 3.3's RetinaNet / RTMDet TTA base (a comprehension) under a child that redefines its pipeline. */
+    @Test
+    void ttaBasesWithComprehensionsAndAChildsOwnTtaPipeline() throws Exception {
+        Files.writeString(tmp.resolve("tta.py"), """
+                tta_model = dict(
+                    type='DetTTAModel',
+                    tta_cfg=dict(nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
+                img_scales = [(1333, 800), (666, 400), (2000, 1200)]
+                tta_pipeline = [
+                    dict(type='LoadImageFromFile', backend_args=None),
+                    dict(
+                        type='TestTimeAug',
+                        transforms=[[
+                            dict(type='Resize', scale=s, keep_ratio=True) for s in img_scales
+                        ], [
+                            dict(type='RandomFlip', prob=1.),
+                            dict(type='RandomFlip', prob=0.)
+                        ], [dict(type='LoadAnnotations', with_bbox=True)],
+                                    [
+                                        dict(
+                                            type='PackDetInputs',
+                                            meta_keys=('img_id', 'img_path', 'ori_shape',
+                                                       'img_shape', 'scale_factor', 'flip',
+                                                       'flip_direction'))
+                                    ]])
+                ]
+                """);
+        var base = ConfigInheritance.resolve(ConfigInheritance.file(tmp.resolve("tta.py")), o -> null);
+        assertEquals(3, base.at("/tta_pipeline/1/transforms/0").size(), "one Resize per scale");
+        assertEquals(1333, base.at("/tta_pipeline/1/transforms/0/0/scale/0").asInt());
+        assertFalse(base.has("img_scales"));
+        // a child that redefines tta_pipeline and uses it keeps its own (MMEngine: the child's key wins), and one that
+        // only reads the base's keeps the base's
+        Path own = Files.writeString(tmp.resolve("own.py"), """
+                _base_ = './tta.py'
+                tta_pipeline = [dict(type='LoadImageFromFile'), dict(type='TestTimeAug', transforms=[[dict(type='RandomFlip', prob=0.)]])]
+                test_dataloader = dict(dataset=dict(pipeline=tta_pipeline))
+                """);
+        var ownTree = ConfigInheritance.resolve(ConfigInheritance.file(own), o -> null);
+        assertEquals(2, ownTree.get("tta_pipeline").size(), ownTree.toString());
+        Path reads = Files.writeString(tmp.resolve("reads.py"), "_base_ = './tta.py'\ntest_dataloader = dict(dataset=dict(pipeline=_base_.tta_pipeline))\n");
+        var readTree = ConfigInheritance.resolve(ConfigInheritance.file(reads), o -> null);
+        assertTrue(readTree.has("tta_pipeline") && readTree.has("tta_model"), readTree.toString());
+    }
+
+    @Test
+    void mmdetPackageBasesAreTheConfigsFolderAboveTheFile() throws Exception {
+        Files.createDirectories(tmp.resolve("mmdetection/configs/_base_"));
+        Files.writeString(tmp.resolve("mmdetection/configs/_base_/runtime.py"), "default_scope = 'mmdet'\nwork_dir = 'w'\n");
+        Path project = Files.createDirectories(tmp.resolve("mmdetection/projects/x/configs"));
+        Path cfg = Files.writeString(project.resolve("a.py"), "_base_ = ['mmdet::_base_/runtime.py']\nlog_level = 'INFO'\n");
+        var tree = ConfigInheritance.resolve(ConfigInheritance.file(cfg), o -> null);
+        assertEquals("w", tree.get("work_dir").asText());
+        Path lone = Files.writeString(tmp.resolve("lone.py"), "_base_ = 'mmdet::_base_/nothing.py'\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigInheritance.resolve(ConfigInheritance.file(lone), o -> null));
+        assertTrue(e.getMessage().contains("mmdet::_base_/nothing.py: MMDetection's own config, looked for as configs/_base_/nothing.py"),
+                e.getMessage());
     }
 
     @Test
