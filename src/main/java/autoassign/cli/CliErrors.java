@@ -8,9 +8,15 @@ public final class CliErrors {
 
     /** A one-line description of {@code e}, preferring the message of the deepest informative cause. */
     public static String message(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) { // file-system exceptions carry only a path: say what is wrong
+            if (c instanceof NoSuchFileException nf) return nf.getFile() + ": no such file";
+            if (c instanceof java.nio.file.FileAlreadyExistsException fe) return fe.getFile() + ": exists and is not a folder";
+            if (c instanceof java.nio.file.AccessDeniedException ad) return ad.getFile() + ": permission denied";
+            if (c instanceof java.nio.file.NotDirectoryException nd) return nd.getFile() + ": not a folder";
+            if (c instanceof java.nio.charset.CharacterCodingException) return "not valid UTF-8 text";
+        }
         Throwable t = e;
         while ((t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) t = t.getCause();
-        if (t instanceof NoSuchFileException nf) return nf.getFile() + ": no such file";
         String m = t.getMessage();
         if (m == null) m = t.getClass().getSimpleName();
         return m.replace('\n', ' ');

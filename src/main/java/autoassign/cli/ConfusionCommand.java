@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -135,6 +136,8 @@ public final class ConfusionCommand implements Callable<Integer> {
         }
         Path png = out.resolve("confusion_matrix.png");
         Path json = out.resolve("confusion_matrix.json");
+        for (Path f : List.of(png, json)) // checked before either is written, so a failure leaves the old pair as it was
+            if (Files.isDirectory(f)) return CliErrors.print(err, f + ": is a folder; cannot write the confusion matrix there");
         try {
             m.writeJson(json, settings);
             ConfusionMatrixPlot.write(m, png);

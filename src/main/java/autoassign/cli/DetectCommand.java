@@ -107,6 +107,7 @@ public final class DetectCommand implements Callable<Integer> {
         PrintWriter outW = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String bad = slicingError();
+        if (bad == null && !(scoreThr >= 0 && scoreThr <= 1)) bad = "--score-thr must be in [0, 1], got " + scoreThr;
         if (bad != null) return CliErrors.print(err, bad);
         double overlap = patchOverlapRatio != null ? patchOverlapRatio : SlicedDetection.DEFAULT_OVERLAP_RATIO;
         float mergeIou = mergeIouThr != null ? mergeIouThr : SlicedDetection.DEFAULT_MERGE_IOU_THR;
@@ -130,6 +131,8 @@ public final class DetectCommand implements Callable<Integer> {
             }
             files.addAll(inFolder);
         }
+        String clash = outputClash(files);
+        if (clash != null) return CliErrors.print(err, clash);
         for (int i = 0; i < files.size(); i++) {
             Path img = files.get(i);
             try {
@@ -155,10 +158,7 @@ public final class DetectCommand implements Callable<Integer> {
                 }
                 drawn = noSaveVis ? null : Detector.draw(original, kept);
                 String stem = PictureNames.stem(img.toString());
-                Path json = out.resolve(mmdetLayout ? "preds/" + stem + ".json" : stem + ".json");
-                // DetInferencer keeps the image's name in vis/ (here for JPEG and PNG; other formats are drawn as .png)
-                Path pic = out.resolve(mmdetLayout ? "vis/" + stem + PictureNames.ownOrPng(img.toString())
-                        : stem + PictureNames.jpgOrPng(img.toString()));
+                Path json = jsonOf(img), pic = pictureOf(img);
                 List<Path> written = new ArrayList<>();
                 if (!noSaveVis) {
                     BoxPainter.write(drawn, pic);
@@ -188,6 +188,38 @@ public final class DetectCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
+    /** The json written for an image. */
+    private Path jsonOf(Path img) {
+        String stem = PictureNames.stem(img.toString());
+        return out.resolve(mmdetLayout ? "preds/" + stem + ".json" : stem + ".json");
+    }
+
+    /** The picture written for an image (DetInferencer keeps its name in vis/; other formats than JPEG / PNG as .png). */
+    private Path pictureOf(Path img) {
+        String stem = PictureNames.stem(img.toString());
+        return out.resolve(mmdetLayout ? "vis/" + stem + PictureNames.ownOrPng(img.toString())
+                : stem + PictureNames.jpgOrPng(img.toString()));
+    }
+
+    /**
+     * Why the outputs cannot be written as named, or null: an output would replace an input image, or two images
+     * (a.png and a.jpg, or the same name in two folders) would write the same files.
+     */
+    private String outputClash(List<Path> files) {
+        java.util.Map<Path, Path> writer = new java.util.HashMap<>();
+        for (Path img : files) {
+            for (Path o : List.of(jsonOf(img), pictureOf(img))) {
+                for (Path in : files)
+                    if (SameFile.same(o, in)) return o + ": would overwrite the input image " + in + " (choose another --out folder)";
+                Path key = o.toAbsolutePath().normalize();
+                Path other = writer.putIfAbsent(key, img);
+                if (other != null && !other.equals(img))
+                    return other + " and " + img + " would both write " + o + ": detect them into separate --out folders";
+            }
+        }
+        return null;
+    }
+
     /** What is wrong with the slicing options, or null. */
     private String slicingError() {
         if (patchSize == null) {
@@ -196,7 +228,7 @@ public final class DetectCommand implements Callable<Integer> {
             if (batchSize != null) return "--batch-size needs --patch-size";
             return null;
         }
-        if (patchSize < 1) return "--patch-size must be >= 1, got " + patchSize;
+        if (patchSize < 32) return "--patch-size must be >= 32 (a patch is one network input), got " + patchSize;
         if (patchOverlapRatio != null && !(patchOverlapRatio >= 0 && patchOverlapRatio < 1))
             return "--patch-overlap-ratio must be in [0, 1), got " + patchOverlapRatio;
         if (mergeIouThr != null && !(mergeIouThr >= 0 && mergeIouThr <= 1))

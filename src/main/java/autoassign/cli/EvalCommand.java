@@ -545,6 +545,8 @@ public final class EvalCommand implements Callable<Integer> {
     /** The detections sharded over --gpus / --cpu-workers workers (dist_test), gathered in dataset order. */
     private CocoResults detectSharded(Config cfg, CocoDataset dataset, PipelineOptions pipeline, PostProcessConfig post,
                                       DatasetEvaluation.ImageSink sink) throws CheckpointException {
+        if (cpuWorkers != null && cpuWorkers < 1) throw new CliErrors.UserError("--cpu-workers must be >= 1, got " + cpuWorkers);
+        if (gpus != null && gpus < 1) throw new CliErrors.UserError("--gpus must be >= 1, got " + gpus);
         DistOptions d = cpuWorkers != null ? DistOptions.cpuWorkers(cpuWorkers) : DistOptions.gpus(gpus);
         if (cpuWorkers != null && gpus != null) throw new CliErrors.UserError("--cpu-workers and --gpus exclude each other");
         autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());

@@ -92,6 +92,11 @@ public final class ExportCommand implements Callable<Integer> {
         if (format != null && (name.endsWith(".onnx") || name.endsWith(".pth")) && !name.endsWith("." + format))
             return CliErrors.print(err, to + ": the name says " + name.substring(name.lastIndexOf('.')) + " but --format is " + format
                     + " (a file named for what it is not would mislead whoever loads it)");
+        if (name.endsWith(".safetensors"))
+            return CliErrors.print(err, to + ": export writes a torch.save .pth or an .onnx file, not safetensors (import --from X.pth"
+                    + " --to Y.safetensors converts the other way)");
+        if (SameFile.same(to, checkpoint))
+            return CliErrors.print(err, to + ": --to is the --checkpoint file itself; write the export elsewhere");
         if (f == Format.onnx) return exportOnnx(out, err);
         if (shape != null) return CliErrors.print(err, "--shape applies to --format onnx only");
         if (postprocess) return CliErrors.print(err, "--postprocess applies to --format onnx only");

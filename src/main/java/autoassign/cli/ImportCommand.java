@@ -58,6 +58,7 @@ public final class ImportCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (SameFile.same(to, from)) return CliErrors.print(err, to + ": --to is the --from file itself; write the import elsewhere");
         PthFile pth;
         try {
             pth = PthReader.read(from);

@@ -119,7 +119,12 @@ public final class LogsCommand implements Callable<Integer> {
      */
     static List<Map<String, Object>> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new CliErrors.UserError(file + ": no such log");
-        List<Map<String, Object>> out = MetricsLog.readRecords(file);
+        List<Map<String, Object>> out;
+        try {
+            out = MetricsLog.readRecords(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new CliErrors.UserError(file + ": not valid UTF-8 text (not a json log)");
+        }
         if (MmengineScalars.isMmengine(out)) out = MmengineScalars.records(out);
         if (out.isEmpty()) throw new CliErrors.UserError(file + ": no log records");
         return out;

@@ -129,6 +129,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The data-parallel settings, or null for an ordinary single-worker run. */
     DistOptions distOptions() {
+        if (cpuWorkers != null && cpuWorkers < 1) throw new CliErrors.UserError("--cpu-workers must be >= 1, got " + cpuWorkers);
+        if (gpus != null && gpus < 1) throw new CliErrors.UserError("--gpus must be >= 1, got " + gpus);
+        if (nodes < 1) throw new CliErrors.UserError("--nodes must be >= 1, got " + nodes);
         if (gpus == null && cpuWorkers == null && nodes == 1 && nodeRank == 0 && master == null) return null;
         if (nodes > 1 && gpus == null) throw new CliErrors.UserError("--nodes " + nodes + " needs --gpus N (the GPUs of each machine)");
         if (gpus == null && cpuWorkers == null)

@@ -138,6 +138,8 @@ final class ConfigInheritance {
                 return Files.readString(path);
             } catch (NoSuchFileException e) {
                 throw new ConfigException(path.toString(), "", "file not found");
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new ConfigException(path.toString(), "", "not valid UTF-8 text");
             } catch (IOException e) {
                 throw new ConfigException(path.toString(), "", "cannot read: " + e.getMessage(), e);
             }

@@ -60,7 +60,11 @@ public final class ImageDecoder {
         try (BytePointer data = new BytePointer(bytes); Mat buf = new Mat(1, bytes.length, CV_8UC1, data)) {
             img = imdecode(buf, IMREAD_COLOR);
         } catch (RuntimeException e) {
-            throw new BadImageException(DataIssue.IMAGE_CORRUPT, name + ": cannot decode image (" + CocoJson.oneLine(e.getMessage()) + ")");
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("CV_IO_MAX_IMAGE_PIXELS")) // OpenCV's own limit on the size its header declares
+                throw new BadImageException(DataIssue.IMAGE_CORRUPT, name + ": image too large to decode (more than OpenCV's "
+                        + "limit of 2^30 pixels, or a corrupt size in its header)");
+            throw new BadImageException(DataIssue.IMAGE_CORRUPT, name + ": cannot decode image (" + CocoJson.oneLine(m) + ")");
         }
         if (img == null || img.empty() || img.type() != CV_8UC3) {
             if (img != null) img.close();

@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -37,25 +39,34 @@ public final class VocToCoco {
 
     /**
      * Converts every split of every year found under {@code devkit} into {@code outDir}; {@code log} gets a line per
-     * file. Returns the files written.
+     * file. Every list and XML is read before the first file is written, so a bad annotation leaves no partial set.
+     * Returns the files written.
      */
     public static List<Path> convertDevkit(Path devkit, Path outDir, Consumer<String> log) throws IOException {
+        if (!Files.isDirectory(devkit)) throw new DataException(devkit + ": not a folder (a VOCdevkit with VOC2007 / VOC2012)");
         List<String> years = new ArrayList<>();
         for (String y : new String[] {"2007", "2012"}) if (Files.isDirectory(devkit.resolve("VOC" + y))) years.add(y);
         if (years.isEmpty()) throw new DataException(devkit + ": contains neither a VOC2007 nor a VOC2012 folder");
-        Files.createDirectories(outDir);
-        List<Path> written = new ArrayList<>();
+        Map<Path, List<VocImage>> outputs = new LinkedHashMap<>();
         for (String y : years)
             for (String split : new String[] {"train", "val", "trainval", "test"})
-                convertSplit(devkit, List.of(y), split, outDir.resolve("voc" + y.substring(2) + "_" + split + ".json"), log, written);
+                convertSplit(devkit, List.of(y), split, outDir.resolve("voc" + y.substring(2) + "_" + split + ".json"), log, outputs);
         if (years.size() == 2)
             for (String split : new String[] {"train", "val", "trainval"})
-                convertSplit(devkit, years, split, outDir.resolve("voc0712_" + split + ".json"), log, written);
-        return written;
+                convertSplit(devkit, years, split, outDir.resolve("voc0712_" + split + ".json"), log, outputs);
+        if (outputs.isEmpty())
+            throw new DataException(devkit + ": no VOC<year>/ImageSets/Main/{train,val,trainval,test}.txt list found");
+        Files.createDirectories(outDir);
+        for (Map.Entry<Path, List<VocImage>> e : outputs.entrySet()) {
+            write(e.getValue(), e.getKey());
+            log.accept(e.getKey() + ": " + e.getValue().size() + " images, "
+                    + e.getValue().stream().mapToInt(i -> i.objects().size()).sum() + " objects");
+        }
+        return new ArrayList<>(outputs.keySet());
     }
 
     private static void convertSplit(Path devkit, List<String> years, String split, Path out, Consumer<String> log,
-                                     List<Path> written) throws IOException {
+                                     Map<Path, List<VocImage>> outputs) throws IOException {
         List<VocImage> images = new ArrayList<>();
         for (String y : years) {
             Path list = devkit.resolve("VOC" + y + "/ImageSets/Main/" + split + ".txt");
@@ -63,16 +74,19 @@ public final class VocToCoco {
                 log.accept(list + ": no such list, " + out.getFileName() + " skipped");
                 return;
             }
-            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(list, StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new DataException(list + ": not valid UTF-8 text (an image list, one id per line)");
+            }
+            for (String line : lines) {
                 String name = line.strip();
                 if (name.isEmpty()) continue;
                 images.add(parse(devkit.resolve("VOC" + y + "/Annotations/" + name + ".xml"), "VOC" + y + "/JPEGImages/" + name + ".jpg"));
             }
         }
-        write(images, out);
-        log.accept(out + ": " + images.size() + " images, "
-                + images.stream().mapToInt(i -> i.objects().size()).sum() + " objects");
-        written.add(out);
+        outputs.put(out, images);
     }
 
     /** Reads one VOC XML file; {@code fileName} is what the json will name the image. */

@@ -33,7 +33,12 @@ record VocXml(String width, String height, List<VocXml.Obj> objects) {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true); // no external entities from annotation files
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            doc = f.newDocumentBuilder().parse(xml.toFile());
+            javax.xml.parsers.DocumentBuilder b = f.newDocumentBuilder();
+            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() { // report through the exception only: no stderr line
+                @Override public void fatalError(org.xml.sax.SAXParseException e) throws SAXException { throw e; }
+                @Override public void error(org.xml.sax.SAXParseException e) throws SAXException { throw e; }
+            });
+            doc = b.parse(xml.toFile());
         } catch (IOException e) {
             throw new DataException(xml + ": cannot read: " + e.getMessage());
         } catch (SAXException | ParserConfigurationException e) {

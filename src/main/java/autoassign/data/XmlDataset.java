@@ -121,6 +121,8 @@ public final class XmlDataset {
             return out;
         } catch (NoSuchFileException e) {
             throw new DataException(list + ": no such image list (ann_file)");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new DataException(list + ": not valid UTF-8 text (an image list, one id per line)");
         } catch (IOException e) {
             throw new DataException(list + ": cannot read: " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package autoassign.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -186,5 +187,24 @@ class DetectorTest {
         assertEquals("2 images, 1 errors", lines.get(2));
         assertTrue(Files.exists(outDir.resolve("a.json")) && Files.exists(outDir.resolve("a.jpg")));
         assertTrue(Files.exists(outDir.resolve("b.json")) && Files.exists(outDir.resolve("b.png")));
+
+        // outputs that would replace an input image, or two images writing the same files: refused before any detection
+        byte[] b = Files.readAllBytes(folder.resolve("b.png"));
+        StringWriter e1 = new StringWriter();
+        assertEquals(1, detect(new StringWriter(), e1, "--out", folder.toString(), folder.resolve("b.png").toString()));
+        assertEquals("error: " + folder.resolve("b.png") + ": would overwrite the input image " + folder.resolve("b.png")
+                + " (choose another --out folder)", e1.toString().strip());
+        assertArrayEquals(b, Files.readAllBytes(folder.resolve("b.png")));
+        ImageIO.write(picture(64, 64), "png", folder.resolve("a.png").toFile());
+        StringWriter e2 = new StringWriter();
+        Path clash = tmp.resolve("clash");
+        assertEquals(1, detect(new StringWriter(), e2, "--out", clash.toString(), folder.resolve("a.JPG").toString(),
+                folder.resolve("a.png").toString()));
+        assertEquals("error: " + folder.resolve("a.JPG") + " and " + folder.resolve("a.png") + " would both write " + clash.resolve("a.json")
+                + ": detect them into separate --out folders", e2.toString().strip());
+        assertFalse(Files.exists(clash), "nothing written");
+        StringWriter e3 = new StringWriter();
+        assertEquals(1, detect(new StringWriter(), e3, "--score-thr", "1.5", folder.resolve("b.png").toString()));
+        assertEquals("error: --score-thr must be in [0, 1], got 1.5", e3.toString().strip());
     }
 }

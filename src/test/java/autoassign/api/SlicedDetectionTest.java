@@ -155,7 +155,7 @@ class SlicedDetectionTest {
             {"--patch-size", "64", "--merge-iou-thr", "1.5"}, {"--patch-size", "64", "--batch-size", "0"},
             {"--patch-overlap-ratio", "0.2"}};
         String[] expected = {
-            "error: --patch-size must be >= 1, got 0", "error: --patch-overlap-ratio must be in [0, 1), got 1.0",
+            "error: --patch-size must be >= 32 (a patch is one network input), got 0", "error: --patch-overlap-ratio must be in [0, 1), got 1.0",
             "error: --merge-iou-thr must be in [0, 1], got 1.5", "error: --batch-size must be >= 1, got 0",
             "error: --patch-overlap-ratio needs --patch-size"};
         for (int i = 0; i < cases.length; i++) {

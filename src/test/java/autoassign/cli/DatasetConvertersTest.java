@@ -97,12 +97,34 @@ class DatasetConvertersTest {
         StringWriter err = new StringWriter();
         assertNotEquals(0, run(new Voc2CocoCommand(), new StringWriter(), err, tmp.toString()));
         assertTrue(err.toString().contains("contains neither a VOC2007 nor a VOC2012 folder"), err.toString());
+        Files.createDirectories(tmp.resolve("VOCdevkit/VOC2007/Annotations"));
+        StringWriter none = new StringWriter();
+        assertNotEquals(0, run(new Voc2CocoCommand(), new StringWriter(), none, tmp.resolve("VOCdevkit").toString()));
+        assertTrue(none.toString().strip().endsWith("no VOC<year>/ImageSets/Main/{train,val,trainval,test}.txt list found"), none.toString());
+        // a good train split and a test split with a bad class: nothing at all is written
+        devkitImage("2007", "ok", xml(10, 10, object("dog", 0, 1, 1, 5, 5, "")));
+        list("2007", "train", "ok");
         devkitImage("2007", "x", xml(10, 10, object("unicorn", 0, 1, 1, 5, 5, "")));
         list("2007", "test", "x");
         StringWriter err2 = new StringWriter();
-        assertNotEquals(0, run(new Voc2CocoCommand(), new StringWriter(), err2, tmp.resolve("VOCdevkit").toString()));
+        Path out = tmp.resolve("out");
+        assertNotEquals(0, run(new Voc2CocoCommand(), new StringWriter(), err2, tmp.resolve("VOCdevkit").toString(), "--out", out.toString()));
         assertTrue(err2.toString().strip().endsWith("x.xml: object 1: 'unicorn' is not a VOC class"), err2.toString());
         assertEquals(1, err2.toString().strip().lines().count());
+        assertFalse(Files.exists(out.resolve("voc07_train.json")), "no partial set");
+        // a broken XML: one line, no parser message of its own on stderr
+        Files.writeString(tmp.resolve("VOCdevkit/VOC2007/Annotations/x.xml"), "<annotation><size>");
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(raw, true, java.nio.charset.StandardCharsets.UTF_8));
+        StringWriter err3 = new StringWriter();
+        try {
+            assertNotEquals(0, run(new Voc2CocoCommand(), new StringWriter(), err3, tmp.resolve("VOCdevkit").toString(), "--out", out.toString()));
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(err3.toString().strip().contains("x.xml: not a readable XML file"), err3.toString());
+        assertEquals("", raw.toString(java.nio.charset.StandardCharsets.UTF_8), "nothing printed by the XML parser itself");
     }
 
     @Test

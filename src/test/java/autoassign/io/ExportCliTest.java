@@ -95,6 +95,26 @@ class ExportCliTest {
     }
 
     @Test
+    void anExportNeverReplacesItsCheckpointOrTakesASafetensorsName() throws IOException {
+        Path copy = Files.copy(checkpoint, tmp.resolve("copy.safetensors"));
+        byte[] before = Files.readAllBytes(copy);
+        CliRun same = CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", copy.toString(), "--to", copy.toString());
+        assertEquals(1, same.code());
+        assertTrue(same.err().strip().equals("error: " + copy + ": export writes a torch.save .pth or an .onnx file, not safetensors"
+                + " (import --from X.pth --to Y.safetensors converts the other way)"), same.err());
+        Path pthCopy = tmp.resolve("ck.pth");
+        assertEquals(0, CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", copy.toString(), "--to", pthCopy.toString()).code());
+        byte[] pthBefore = Files.readAllBytes(pthCopy);
+        CliRun self = CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", pthCopy.toString(), "--to", pthCopy.toString());
+        assertEquals("error: " + pthCopy + ": --to is the --checkpoint file itself; write the export elsewhere", self.err().strip());
+        assertArrayEquals(before, Files.readAllBytes(copy));
+        assertArrayEquals(pthBefore, Files.readAllBytes(pthCopy));
+        CliRun imp = CliRun.run(new autoassign.cli.ImportCommand(), "--from", pthCopy.toString(), "--to", pthCopy.toString());
+        assertEquals("error: " + pthCopy + ": --to is the --from file itself; write the import elsewhere", imp.err().strip());
+        assertArrayEquals(pthBefore, Files.readAllBytes(pthCopy));
+    }
+
+    @Test
     void aCheckpointOfAnotherModelFailsInOneLineAndWritesNothing() throws IOException {
         Path other = tmp.resolve("r18.safetensors");
         ModelWeights.save(other, new AutoAssignDetector(ConfigLoader.loadNamed("autoassign_r18_coco128", List.of()).model(), 1), Map.of());
