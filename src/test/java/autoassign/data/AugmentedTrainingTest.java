@@ -73,7 +73,7 @@ class AugmentedTrainingTest {
     }
 
     /** The tiny config on 8 small synthetic images, one epoch, with this training pipeline. */
-    private static Config tiny(String pipeline) throws Exception {
+    static Config tiny(String pipeline) throws Exception {
         return ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of(pipeline,
                 "train_dataloader.dataset.num_images=8", "val_dataloader.dataset.num_images=4",
                 "train_dataloader.dataset.img_size=[64, 96]", "val_dataloader.dataset.img_size=[64, 96]",
@@ -85,8 +85,13 @@ class AugmentedTrainingTest {
     }
 
     private void trainsOneEpoch(Config cfg, String run) throws Exception {
-        TrainOptions opt = TrainOptions.defaults().withWorkDir(tmp.resolve(run)).withDevice("cpu")
-                .withDataRoot(tmp.resolve("data").toString());
+        trainsOneEpoch(tmp, cfg, run);
+    }
+
+    /** One epoch of {@code cfg} on the CPU in {@code dir/run}, the synthetic data in {@code dir/data}: finite loss, an evaluation. */
+    static void trainsOneEpoch(Path dir, Config cfg, String run) throws Exception {
+        TrainOptions opt = TrainOptions.defaults().withWorkDir(dir.resolve(run)).withDevice("cpu")
+                .withDataRoot(dir.resolve("data").toString());
         Trainer.Result r = new Trainer(cfg, opt, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
         assertEquals(1, r.epochsDone());
         assertTrue(Double.isFinite(r.lastLoss()), "loss " + r.lastLoss());

@@ -1,15 +1,9 @@
 package autoassign.data;
 
 import autoassign.config.Config;
-import autoassign.config.ConfigLoader;
-import autoassign.train.TrainOptions;
-import autoassign.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +11,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -80,26 +73,14 @@ class AutoAugmentTrainingTest {
 
     /** The tiny config on 8 small synthetic images, one epoch, with {@code step} before its Resize (AugmentedTrainingTest's set-up). */
     private static Config tiny(String step) throws Exception {
-        String pipeline = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true}, "
-                + step + ", {type: Resize, scale: [96, 96], keep_ratio: true}, {type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]";
-        Config cfg = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of(pipeline,
-                "train_dataloader.dataset.num_images=8", "val_dataloader.dataset.num_images=4",
-                "train_dataloader.dataset.img_size=[64, 96]", "val_dataloader.dataset.img_size=[64, 96]",
-                "train_dataloader.dataset.object_size=[12, 40]", "val_dataloader.dataset.object_size=[12, 40]",
-                "val_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: Resize, scale: [96, 96], keep_ratio: true},"
-                        + " {type: LoadAnnotations, with_bbox: true}, {type: PackDetInputs}]",
-                "train_dataloader.batch_size=2", "train_cfg.max_epochs=1", "train_cfg.val_interval=1",
-                "default_hooks.checkpoint.interval=1", "default_hooks.logger.interval=1"));
+        Config cfg = AugmentedTrainingTest.tiny("train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, "
+                + "{type: LoadAnnotations, with_bbox: true}, " + step + ", {type: Resize, scale: [96, 96], keep_ratio: true}, "
+                + "{type: RandomFlip, prob: 0.5}, {type: PackDetInputs}]");
         assertEquals(3, cfg.trainDataloader().dataset().pipeline().transforms().size());
         return cfg;
     }
 
     private void trainsOneEpoch(Config cfg, String run) throws Exception {
-        TrainOptions opt = TrainOptions.defaults().withWorkDir(tmp.resolve(run)).withDevice("cpu")
-                .withDataRoot(tmp.resolve("data").toString());
-        Trainer.Result r = new Trainer(cfg, opt, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
-        assertEquals(1, r.epochsDone());
-        assertTrue(Double.isFinite(r.lastLoss()), "loss " + r.lastLoss());
-        assertNotNull(r.lastEval());
+        AugmentedTrainingTest.trainsOneEpoch(tmp, cfg, run);
     }
 }
