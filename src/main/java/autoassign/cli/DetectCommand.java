@@ -206,11 +206,13 @@ public final class DetectCommand implements Callable<Integer> {
      * (a.png and a.jpg, or the same name in two folders) would write the same files.
      */
     private String outputClash(List<Path> files) {
+        java.util.Map<Path, Path> inputs = new java.util.HashMap<>(); // by the file each names (one look-up per path)
+        for (Path in : files) inputs.putIfAbsent(SameFile.key(in), in);
         java.util.Map<Path, Path> writer = new java.util.HashMap<>();
         for (Path img : files) {
             for (Path o : List.of(jsonOf(img), pictureOf(img))) {
-                for (Path in : files)
-                    if (SameFile.same(o, in)) return o + ": would overwrite the input image " + in + " (choose another --out folder)";
+                Path in = inputs.get(SameFile.key(o));
+                if (in != null) return o + ": would overwrite the input image " + in + " (choose another --out folder)";
                 Path key = o.toAbsolutePath().normalize();
                 Path other = writer.putIfAbsent(key, img);
                 if (other != null && !other.equals(img))

@@ -388,10 +388,7 @@ public final class EvalCommand implements Callable<Integer> {
             picturesThr = showThreshold();
             pictures = new EvalPictures(showDir, picturesThr, dataset, spec.commandLine().getErr());
         } else if (hook != null) {
-            Path work = cfg.runtime().workDir() != null ? Path.of(cfg.runtime().workDir())
-                    : Path.of("work_dirs", autoassign.train.Trainer.configName(cfg.source()));
-            var stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
-            Path run = work.resolve(java.time.LocalDateTime.now().format(stamp)); // MMEngine's run folder of the test
+            Path run = autoassign.train.RunFolders.newRun(autoassign.train.RunFolders.workDir(cfg)); // the test's run folder
             picturesDir = hook.testOutDir() != null ? run.resolve(hook.testOutDir()) : run.resolve("vis_data").resolve("vis_image");
             picturesThr = hook.scoreThr();
             try {

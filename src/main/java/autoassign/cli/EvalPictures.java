@@ -6,9 +6,6 @@ import autoassign.data.ImageMeta;
 import autoassign.data.ImageRecord;
 import autoassign.eval.DatasetEvaluation;
 import autoassign.postprocess.Detections;
-import autoassign.viz.BoxPainter;
-import autoassign.viz.GroundTruthAndPredictions;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -24,12 +21,8 @@ import java.nio.file.Path;
 final class EvalPictures implements DatasetEvaluation.ImageSink {
 
     private final Path dir;
-    private final float scoreThr;
     private final CocoDataset dataset;
-    private final PrintWriter err;
-    private int written;
-    private int failed;
-    private boolean stopped;
+    private final autoassign.viz.PictureWriter writer;
 
     private final String numbered;
     private int count;
@@ -44,10 +37,15 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
      */
     EvalPictures(Path dir, double scoreThr, CocoDataset dataset, PrintWriter err, String numbered) {
         this.dir = dir;
-        this.scoreThr = (float) scoreThr; // the visualizer compares float32 scores with it
         this.dataset = dataset;
-        this.err = err;
         this.numbered = numbered;
+        this.writer = new autoassign.viz.PictureWriter(dataset, (float) scoreThr, new autoassign.viz.PictureWriter.Problems() {
+            @Override public void skipped(BadImageException e) { CliErrors.print(err, "picture skipped: " + e.getMessage()); }
+
+            @Override public void stopped(Path folder, IOException e) {
+                CliErrors.print(err, folder + ": cannot write: " + CliErrors.message(e) + " (no further pictures)");
+            }
+        });
     }
 
     @Override
@@ -62,33 +60,17 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
      * false when it could not be made (reported in one line).
      */
     boolean write(int index, Detections dets, Path file) {
-        if (stopped) {
-            return false;
-        }
-        try {
-            BufferedImage both = GroundTruthAndPredictions.draw(dataset, index, dets, scoreThr);
-            BoxPainter.write(both, file);
-            written++;
-            return true;
-        } catch (BadImageException e) {
-            failed++;
-            CliErrors.print(err, "picture skipped: " + e.getMessage());
-        } catch (IOException e) {
-            failed++;
-            stopped = true;
-            CliErrors.print(err, file.getParent() + ": cannot write: " + CliErrors.message(e) + " (no further pictures)");
-        }
-        return false;
+        return writer.write(index, dets, file);
     }
 
     /** Pictures written. */
     int written() {
-        return written;
+        return writer.written();
     }
 
     /** Pictures that could not be made. */
     int failed() {
-        return failed;
+        return writer.failed();
     }
 
     /**

@@ -69,8 +69,9 @@ public final class LogsCommand implements Callable<Integer> {
                     files.add(p);
                     continue;
                 }
-                Path log = logOf(p);
-                long earlier = runLogs(p).stream().filter(r -> !r.equals(log)).count();
+                List<Path> runs = runLogs(p);
+                Path log = logOf(p, runs);
+                long earlier = runs.stream().filter(r -> !r.equals(log)).count();
                 if (!Files.isRegularFile(p.resolve("metrics.jsonl")) && earlier > 0) // a resumed MMDetection run, or reruns
                     o.println("note: " + p + " holds " + earlier + " earlier run(s); reading the newest, " + log
                             + " (give the others' vis_data/scalars.json to include them)");
@@ -97,8 +98,12 @@ public final class LogsCommand implements Callable<Integer> {
      * {@code <timestamp>/vis_data/scalars.json}, else {@code vis_data/scalars.json}.
      */
     static Path logOf(Path dir) throws IOException {
+        return logOf(dir, runLogs(dir));
+    }
+
+    /** {@link #logOf(Path)} with the work dir's {@link #runLogs} already listed. */
+    private static Path logOf(Path dir, List<Path> runs) {
         if (Files.isRegularFile(dir.resolve("metrics.jsonl"))) return dir.resolve("metrics.jsonl");
-        List<Path> runs = runLogs(dir);
         if (!runs.isEmpty()) return runs.get(runs.size() - 1);
         Path flat = dir.resolve("vis_data/scalars.json");
         return Files.isRegularFile(flat) ? flat : dir.resolve("metrics.jsonl");

@@ -10,12 +10,16 @@ final class SameFile {
 
     /** True when {@code a} and {@code b} are the same existing file (links followed), or the same path. */
     static boolean same(Path a, Path b) {
-        if (a == null || b == null) return false;
+        return a != null && b != null && key(a).equals(key(b));
+    }
+
+    /** What identifies the file a path names: its real path when it exists (links followed), else the normalised path. */
+    static Path key(Path p) {
         try {
-            if (Files.exists(a) && Files.exists(b)) return Files.isSameFile(a, b);
+            if (Files.exists(p)) return p.toRealPath();
         } catch (IOException e) {
-            // fall back to the paths
+            // fall back to the path
         }
-        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        return p.toAbsolutePath().normalize();
     }
 }

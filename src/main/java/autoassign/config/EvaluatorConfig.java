@@ -61,10 +61,13 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         return metricNames().contains(name) || perClassName(name) != null;
     }
 
+    /** Whether it reports a {@code coco/<class>_precision} per class (a classwise CocoMetric), before its bbox_* names. */
+    public boolean reportsPerClass() { return !voc && classwise; }
+
     /** The class of a per-class {@code coco/<class>_precision} this evaluator reports, else null. */
     public String perClassName(String name) {
         String head = "coco/", tail = "_precision";
-        if (voc || !classwise || !name.startsWith(head) || !name.endsWith(tail) || name.length() <= head.length() + tail.length())
+        if (!reportsPerClass() || !name.startsWith(head) || !name.endsWith(tail) || name.length() <= head.length() + tail.length())
             return null;
         return name.substring(head.length(), name.length() - tail.length());
     }

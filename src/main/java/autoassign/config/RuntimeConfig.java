@@ -152,11 +152,12 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         int keep = ck.integer("max_keep_ckpts", -1);
         if (keep == 0 || keep < -1) throw ck.error("max_keep_ckpts", "must be -1 (keep all) or positive, got " + keep);
         String best = ck.string("save_best", null);
-        if ("auto".equals(best) && eval.perClassName("coco/x_precision") == null) best = metrics.get(0);
+        if ("auto".equals(best) && !eval.reportsPerClass()) best = metrics.get(0); // else the trainer names the first class's
         if (best != null && !best.equals("auto") && !eval.mayReport(best))
             throw ck.error("save_best", "must be auto or one of " + String.join(", ", metrics) + perClass(eval)
                     + " (the val evaluator's), got '" + best + "'");
-        boolean greater = best == null || rule(ck, "auto".equals(best) ? "coco/x_precision" : best);
+        // auto still here stands for the first class's precision (the trainer names the class): a precision's rule
+        boolean greater = best == null || rule(ck, "auto".equals(best) ? "_precision" : best);
         ck.finish();
         for (String k : new String[] {"timer", "param_scheduler", "sampler_seed"}) hooks.raw(k); // what the loop does anyway
         ValVisualization valVis = valVisualization(hooks.child("visualization"));
@@ -243,7 +244,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
 
     /** The per-class names a classwise CocoMetric adds, for messages. */
     private static String perClass(EvaluatorConfig eval) {
-        return eval.perClassName("coco/x_precision") != null ? ", coco/<class>_precision" : "";
+        return eval.reportsPerClass() ? ", coco/<class>_precision" : "";
     }
 
     /**

@@ -86,7 +86,7 @@ public final class Trainer {
         int world = replica == null ? 1 : replica.worldSize();
         this.cfg = cfg;
         this.out = main ? new RunLog(out) : out; // the main worker's lines also go to MMEngine's <timestamp>.log
-        this.workDir = opt.workDir() != null ? opt.workDir() : Path.of("work_dirs", configName(cfg.source()));
+        this.workDir = opt.workDir() != null ? opt.workDir() : RunFolders.defaultWorkDir(cfg);
         this.opt = withConfigStart(cfg, opt, workDir, this.out);
         if (cfg.runtime().iterBased() && opt.epochs() != null)
             throw new UserError("--epochs: " + cfg.source() + " trains an IterBasedTrainLoop; set its length with "
@@ -147,12 +147,6 @@ public final class Trainer {
         return load != null ? opt.withLoadFrom(load.contains("://") ? PretrainedWeights.locate(load) : Path.of(load)) : opt;
     }
 
-    /** A config's name: its file name without {@code .yaml} / {@code .py} (MMEngine's default work dir is work_dirs/<name>). */
-    public static String configName(String source) {
-        String name = Path.of(source).getFileName().toString();
-        for (String ext : new String[] {".yaml", ".py"}) if (name.endsWith(ext)) return name.substring(0, name.length() - ext.length());
-        return name;
-    }
 
     private static String fmt(double v) { return String.format(Locale.ROOT, "%.4g", v); }
 
@@ -189,10 +183,7 @@ public final class Trainer {
      * {@code <timestamp>.log} and the json logs in {@code vis_data}, new for every run (a resumed one too).
      */
     private Path runDir() {
-        if (runFolder == null) {
-            var format = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
-            runFolder = workDir.resolve(java.time.LocalDateTime.now().format(format));
-        }
+        if (runFolder == null) runFolder = RunFolders.newRun(workDir);
         return runFolder;
     }
 
@@ -201,7 +192,7 @@ public final class Trainer {
             Files.createDirectories(workDir);
             ((RunLog) out).attach(runDir().resolve(runDir().getFileName() + ".log"));
             // the whole config as run (bases merged, overrides applied), as MMEngine dumps it into its work dir
-            Path dump = workDir.resolve(configName(cfg.source()) + ".yaml");
+            Path dump = workDir.resolve(RunFolders.configName(cfg.source()) + ".yaml");
             autoassign.io.AtomicFiles.write(dump, os -> os.write(cfg.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
         autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());

@@ -21,12 +21,10 @@ import autoassign.eval.VocMap;
 import autoassign.model.AutoAssignDetector;
 import autoassign.train.dist.Communicator;
 import autoassign.train.dist.ShardedEvaluation;
-import autoassign.viz.BoxPainter;
-import autoassign.viz.GroundTruthAndPredictions;
+import autoassign.viz.PictureWriter;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,23 +174,19 @@ final class Validation {
         if (vis == null || !main) return null;
         int batch = cfg.valDataloader().batchSize(), world = comm == null ? 1 : comm.worldSize();
         Path dir = runFolder.get().resolve("vis_data").resolve("vis_image");
-        boolean[] stopped = {false};
+        PictureWriter writer = new PictureWriter(valSet, (float) vis.scoreThr(), new PictureWriter.Problems() {
+            @Override public void skipped(BadImageException e) { out.println("warning: validation picture skipped: " + e.getMessage()); }
+
+            @Override public void stopped(Path folder, IOException e) {
+                out.println("warning: " + folder + ": cannot write validation pictures (no further ones): " + e.getMessage());
+            }
+        });
         return (meta, dets) -> {
             int i = meta.datasetIndex();
-            if (stopped[0] || i % world != 0) return; // another rank's image
+            if (i % world != 0) return; // another rank's image
             int local = i / world; // its place in rank 0's shard
             long step = globalIter + local / batch;
-            if (local % batch != 0 || step % vis.interval() != 0) return;
-            try {
-                Files.createDirectories(dir);
-                BoxPainter.write(GroundTruthAndPredictions.draw(valSet, i, dets, (float) vis.scoreThr()),
-                        dir.resolve("val_img_" + step + ".png"));
-            } catch (BadImageException e) {
-                out.println("warning: validation picture skipped: " + e.getMessage());
-            } catch (IOException e) {
-                stopped[0] = true;
-                out.println("warning: " + dir + ": cannot write validation pictures (no further ones): " + e.getMessage());
-            }
+            if (local % batch == 0 && step % vis.interval() == 0) writer.write(i, dets, dir.resolve("val_img_" + step + ".png"));
         };
     }
 }

@@ -63,14 +63,14 @@ public final class NcclCommunicator implements Communicator {
         CudaInterop.makeCurrent(device);
         check(cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking), "cudaStreamCreate (NCCL stream)");
         long bytes = 8L * SCRATCH_DOUBLES;
-        check(cudart.cudaMalloc(scratch, bytes), "cudaMalloc(" + bytes + ") (NCCL scratch)");
         Pointer pinned = new Pointer();
-        int rc = cudart.cudaMallocHost(pinned, bytes);
-        if (rc != 0) {
-            cudart.cudaFree(scratch);
-            cudart.cudaStreamDestroy(stream);
+        int rc = cudart.cudaMalloc(scratch, bytes);
+        if (rc == 0) {
+            rc = cudart.cudaMallocHost(pinned, bytes);
+            if (rc != 0) cudart.cudaFree(scratch);
         }
-        check(rc, "cudaMallocHost(" + bytes + ") (NCCL scratch)");
+        if (rc != 0) cudart.cudaStreamDestroy(stream); // nothing of this communicator is left behind
+        check(rc, "cudaMalloc / cudaMallocHost(" + bytes + ") (NCCL scratch)");
         hostScratch = new DoublePointer(pinned).capacity(SCRATCH_DOUBLES);
         if (world > 1) CudaInterop.collectivesOpened(); // until close(): no device frees in this process
     }
