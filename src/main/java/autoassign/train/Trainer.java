@@ -86,7 +86,7 @@ public final class Trainer {
         int world = replica == null ? 1 : replica.worldSize();
         this.cfg = cfg;
         this.out = main ? new RunLog(out) : out; // the main worker's lines also go to MMEngine's <timestamp>.log
-        this.workDir = opt.workDir() != null ? opt.workDir() : RunFolders.defaultWorkDir(cfg);
+        this.workDir = opt.workDir() != null ? opt.workDir() : RunFolders.workDir(cfg); // --work-dir, else work_dir, as train.py
         this.opt = withConfigStart(cfg, opt, workDir, this.out);
         if (cfg.runtime().iterBased() && opt.epochs() != null)
             throw new UserError("--epochs: " + cfg.source() + " trains an IterBasedTrainLoop; set its length with "

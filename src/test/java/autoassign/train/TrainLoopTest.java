@@ -345,6 +345,18 @@ class TrainLoopTest {
     }
 
     @Test
+    void theConfigsWorkDirIsUsedWithoutAWorkDirOption() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Path wd = tmp.resolve("from_config");
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=1", "work_dir=" + wd));
+        TrainOptions opt = TrainOptions.defaults().withDevice("cpu");
+        assertEquals(null, opt.workDir());
+        Trainer.Result r = new Trainer(cfg, opt, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+        assertEquals(wd, r.workDir());
+        assertTrue(Files.isRegularFile(wd.resolve("epoch_1.safetensors")));
+    }
+
+    @Test
     void loopMistakesAreOneLineErrors() throws Exception {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));
