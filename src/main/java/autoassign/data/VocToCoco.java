@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,17 +73,8 @@ public final class VocToCoco {
                 log.accept(list + ": no such list, " + out.getFileName() + " skipped");
                 return;
             }
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(list, StandardCharsets.UTF_8);
-            } catch (java.nio.charset.CharacterCodingException e) {
-                throw new DataException(list + ": not valid UTF-8 text (an image list, one id per line)");
-            }
-            for (String line : lines) {
-                String name = line.strip();
-                if (name.isEmpty()) continue;
+            for (String name : VocXml.imageIds(list))
                 images.add(parse(devkit.resolve("VOC" + y + "/Annotations/" + name + ".xml"), "VOC" + y + "/JPEGImages/" + name + ".jpg"));
-            }
         }
         outputs.put(out, images);
     }

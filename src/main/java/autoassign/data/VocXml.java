@@ -58,6 +58,25 @@ record VocXml(String width, String height, List<VocXml.Obj> objects) {
                 objects);
     }
 
+    /**
+     * The ids of an image list ({@code ImageSets/Main/<split>.txt}), a line each, stripped; blank lines are skipped
+     * (mmengine's {@code list_from_file} would take one as an id and fail).
+     */
+    static List<String> imageIds(Path list) {
+        try {
+            List<String> out = new ArrayList<>();
+            for (String line : java.nio.file.Files.readAllLines(list, java.nio.charset.StandardCharsets.UTF_8))
+                if (!line.strip().isEmpty()) out.add(line.strip());
+            return out;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new DataException(list + ": no such image list (ann_file)");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new DataException(list + ": not valid UTF-8 text (an image list, one id per line)");
+        } catch (IOException e) {
+            throw new DataException(list + ": cannot read: " + e.getMessage());
+        }
+    }
+
     /** Python's {@code int(text)}: an integer, else a one-line error naming the file and the tag. */
     static int integer(Path xml, String tag, String text) {
         try {

@@ -1,9 +1,6 @@
 package autoassign.data;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +48,7 @@ public final class XmlDataset {
      *                       size is needed)
      */
     public static CocoDataset load(Layout layout, List<String> classes, Double bboxMinSize, DataIssues issues) {
-        List<String> ids = ids(layout.idList());
+        List<String> ids = VocXml.imageIds(layout.idList());
         List<ImageRecord> records = new ArrayList<>(ids.size());
         CocoDataset.FloatList boxes = new CocoDataset.FloatList(), ignored = new CocoDataset.FloatList();
         CocoDataset.IntList labels = new CocoDataset.IntList(), ignoredLabels = new CocoDataset.IntList();
@@ -111,20 +108,5 @@ public final class XmlDataset {
         java.util.Map<String, Long> out = new java.util.HashMap<>();
         for (ImageRecord r : d.images()) out.putIfAbsent(name(r, imgSubdir), r.id());
         return out;
-    }
-
-    /** The list file's ids, a line each, stripped; blank lines are skipped (mmengine's {@code list_from_file} would fail on them). */
-    private static List<String> ids(Path list) {
-        try {
-            List<String> out = new ArrayList<>();
-            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) if (!line.strip().isEmpty()) out.add(line.strip());
-            return out;
-        } catch (NoSuchFileException e) {
-            throw new DataException(list + ": no such image list (ann_file)");
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new DataException(list + ": not valid UTF-8 text (an image list, one id per line)");
-        } catch (IOException e) {
-            throw new DataException(list + ": cannot read: " + e.getMessage());
-        }
     }
 }
