@@ -27,6 +27,9 @@ import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.DatasetEvaluation;
 import autoassign.eval.DetResultsPickle;
 import autoassign.eval.Inference;
+import autoassign.eval.LvisEvalResult;
+import autoassign.eval.LvisEvaluator;
+import autoassign.eval.LvisGroundTruth;
 import autoassign.eval.VocMap;
 import autoassign.io.CheckpointException;
 import autoassign.io.ModelWeights;
@@ -136,9 +139,10 @@ public final class EvalCommand implements Callable<Integer> {
             description = "with --show-dir: draw predictions with score > T (default: 0.3)")
     Double showScoreThr;
 
-    @Option(names = "--metric", paramLabel = "coco|voc", defaultValue = "coco",
+    @Option(names = "--metric", paramLabel = "coco|voc|lvis", defaultValue = "coco",
             description = "coco: COCOeval's 12 numbers (default); voc: PASCAL VOC mAP as MMDetection's VOCMetric "
-                    + "(crowd annotations, e.g. voc2coco's difficult objects, are the ignored boxes)")
+                    + "(crowd annotations, e.g. voc2coco's difficult objects, are the ignored boxes); lvis: lvis-api's "
+                    + "LVISEval (AP, APr/c/f, AR@300) over an LVIS ground truth")
     String metric;
 
     @Option(names = "--iou-thrs", arity = "1..*", paramLabel = "T", defaultValue = "0.5",
@@ -211,6 +215,10 @@ public final class EvalCommand implements Callable<Integer> {
         boolean table = classwise;
         try {
             if (fileMode) {
+                if (metric.equals("lvis")) {
+                    LvisGroundTruth lg = LvisGroundTruth.read(ann);
+                    return printLvis(LvisEvaluator.evaluate(lg, CocoDetections.read(results, lg.coco()), classwise));
+                }
                 CocoGroundTruth gt = CocoGroundTruth.read(ann);
                 CocoDetections dt = CocoDetections.read(results, gt);
                 if (voc()) {
@@ -233,8 +241,8 @@ public final class EvalCommand implements Callable<Integer> {
                 }
                 if (metricMode) {
                     res = evaluateResultsFile(cfg, params);
-                    if (vocCode != null) {
-                        return vocCode;
+                    if (printedCode != null) {
+                        return printedCode;
                     }
                 } else {
                     Path resultsFile = saveResults != null ? saveResults : te == null ? null : te.resultsFile();
@@ -247,8 +255,8 @@ public final class EvalCommand implements Callable<Integer> {
                         return Math.max(code, picturesDone());
                     }
                     res = evaluateModel(cfg, params, resultsFile);
-                    if (vocCode != null) {
-                        return Math.max(vocCode, picturesDone());
+                    if (printedCode != null) {
+                        return Math.max(printedCode, picturesDone());
                     }
                     if (res == null) {
                         return 1;
@@ -280,8 +288,8 @@ public final class EvalCommand implements Callable<Integer> {
         return picturesDone();
     }
 
-    /** The exit code of a --metric voc run in model mode (set by evaluateModel), null otherwise. */
-    private Integer vocCode;
+    /** The exit code of a run that printed its own metric (--metric voc, an LVISMetric), null otherwise. */
+    private Integer printedCode;
 
     private boolean voc() {
         return metric.equals("voc");
@@ -289,8 +297,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** Checks --metric / --iou-thrs / --eval-mode; the problem, or null. */
     private String checkMetricOptions() {
-        if (!metric.equals("coco") && !metric.equals("voc")) {
-            return "--metric must be coco or voc, got '" + metric + "'";
+        if (!metric.equals("coco") && !metric.equals("voc") && !metric.equals("lvis")) {
+            return "--metric must be coco, voc or lvis, got '" + metric + "'";
+        }
+        if (metric.equals("lvis") && (mmdet || config != null)) {
+            return "--metric lvis goes with --ann and --results (--mmdet is COCO's; a config's LVISMetric evaluator is followed)";
         }
         if (!evalMode.equals("11points") && !evalMode.equals("area")) {
             return "--eval-mode must be 11points or area, got '" + evalMode + "'";
@@ -327,6 +338,28 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** An LVIS evaluation printed (its classwise table first) and written to --json; the exit code. */
+    private int printLvis(LvisEvalResult r) {
+        PrintWriter out = spec.commandLine().getOut();
+        for (String line : r.summaryLines()) {
+            out.println(line);
+        }
+        out.flush();
+        if (json != null) {
+            try {
+                r.writeJson(json);
+            } catch (IOException e) {
+                return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + e.getMessage());
+            }
+        }
+        return 0;
+    }
+
+    /** The config's LVISMetric (not with --metric voc), else null. */
+    private EvaluatorConfig lvisMetric(EvaluatorConfig te) {
+        return te != null && te.lvis() && !voc() ? te : null;
     }
 
     /** Checks --show-dir / --show-score-thr (before any work) and creates the folder; the problem, or null. */
@@ -455,6 +488,15 @@ public final class EvalCommand implements Callable<Integer> {
     private CocoEvalResult evaluateModel(Config cfg, CocoEvalParams params, Path resultsFile) throws CheckpointException {
         // the same dataset resolution as training: synthetic (generated on first use), ann_file, or a detected layout
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
+        EvaluatorConfig lvis = lvisMetric(cfg.testEvaluator());
+        if (lvis != null) { // LVISMetric: its ground truth read first (a bad file fails before the model runs)
+            LvisGroundTruth lg = DataSources.lvisGroundTruth(cfg, cfg.testDataloader(), lvis, null, dataset);
+            CocoResults results = detections(cfg, dataset);
+            if (resultsFile != null && !write(results, resultsFile)) return null;
+            printedCode = printLvis(LvisEvaluator.evaluate(lg, results.toDetections(lg.coco()), lvis.classwise() || classwise)
+                    .reporting(lvis.metricItems()));
+            return null;
+        }
         CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset);
         CocoResults results = detections(cfg, dataset);
         if (resultsFile != null && !write(results, resultsFile)) return null;
@@ -470,6 +512,13 @@ public final class EvalCommand implements Callable<Integer> {
     private CocoEvalResult evaluateResultsFile(Config cfg, CocoEvalParams params) {
         CocoDataset dataset = DataSources.loadTest(cfg, null, new DataIssues("test"));
         EvaluatorConfig ve = cfg.valEvaluator();
+        if (lvisMetric(ve) != null) { // LVISResults: every detection on an image of the ground truth (else an error)
+            LvisGroundTruth lg = DataSources.lvisGroundTruth(cfg, cfg.testDataloader(), ve, null, dataset);
+            CocoDetections dets = CocoDetections.read(results, lg.coco(), dataset.categories().ids(),
+                    DataSources.imageIdsByName(cfg.testDataloader(), dataset));
+            printedCode = printLvis(LvisEvaluator.evaluate(lg, dets, ve.classwise() || classwise).reporting(ve.metricItems()));
+            return null;
+        }
         CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), ve, null, dataset);
         CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids(),
                 DataSources.imageIdsByName(cfg.testDataloader(), dataset));
@@ -480,10 +529,10 @@ public final class EvalCommand implements Callable<Integer> {
         return score(ve, scope, CocoDetections.of(results, inScope, scope), params);
     }
 
-    /** COCO (the test_evaluator's parameters) or VOC metric of {@code dets}; null after a VOC print ({@link #vocCode}). */
+    /** COCO (the test_evaluator's parameters) or VOC metric of {@code dets}; null after a VOC print ({@link #printedCode}). */
     private CocoEvalResult score(EvaluatorConfig te, CocoGroundTruth scope, CocoDetections dets, CocoEvalParams params) {
         if (voc()) {
-            vocCode = printVoc(scope, dets);
+            printedCode = printVoc(scope, dets);
             return null;
         }
         // test_evaluator's iou_thrs / proposal_nums / metric_items / use_mp_eval, when it sets any

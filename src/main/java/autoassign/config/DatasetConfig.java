@@ -5,11 +5,12 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * {@code *_dataloader.dataset}: a COCO-format dataset ({@code CocoDataset}, paths relative to the data root), a PASCAL
+ * {@code *_dataloader.dataset}: a COCO-format dataset ({@code CocoDataset}, or LVIS's {@code LVISV1Dataset} /
+ * {@code LVISV05Dataset} / {@code LVISDataset}, paths relative to the data root), a PASCAL
  * VOC-style one ({@code VOCDataset} / {@code XMLDataset}: an image list and XML files), the built-in synthetic one
  * ({@code SyntheticShapes}), or in training MMEngine's {@code ConcatDataset} of those read from files.
  *
- * @param type          "CocoDataset", "VOCDataset", "XMLDataset", "SyntheticShapes" or "ConcatDataset"
+ * @param type          "CocoDataset", an LVIS type, "VOCDataset", "XMLDataset", "SyntheticShapes" or "ConcatDataset"
  * @param annFile       annotation json (CocoDataset) or image list (VOCDataset / XMLDataset) relative to the data root
  * @param imgPrefix     {@code data_prefix.img}: image folder relative to the data root (CocoDataset)
  * @param filterEmptyGt {@code filter_cfg.filter_empty_gt}: drop images without annotations (not in test mode)
@@ -102,6 +103,9 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
 
     public boolean isConcat() { return !parts.isEmpty(); }
 
+    /** An LVISV1Dataset, LVISV05Dataset or LVISDataset ({@link autoassign.data.LvisDataset}). */
+    public boolean isLvis() { return type.startsWith("LVIS"); }
+
     /**
      * MMEngine's {@code BaseDataset(indices=...)}, applied after filtering: an int N keeps the first N images
      * (all when there are fewer), a list keeps the images at those positions, in its order.
@@ -124,11 +128,12 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
     }
 
     private static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot, PipelineConfig.Role role) {
-        String type = n.choice("type", "CocoDataset", "CocoDataset", "VOCDataset", "XMLDataset", "SyntheticShapes", "RepeatDataset",
-                "ClassBalancedDataset", "MultiImageMixDataset", "ConcatDataset");
-        boolean fromFiles = type.equals("CocoDataset") || type.equals("VOCDataset") || type.equals("XMLDataset");
+        String type = n.choice("type", "CocoDataset", "CocoDataset", "LVISV1Dataset", "LVISV05Dataset", "LVISDataset", "VOCDataset",
+                "XMLDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset", "MultiImageMixDataset", "ConcatDataset");
+        boolean isXml = type.equals("VOCDataset") || type.equals("XMLDataset");
+        boolean fromFiles = type.equals("CocoDataset") || type.startsWith("LVIS") || isXml;
         if (role == PipelineConfig.Role.WRAPPED && !fromFiles && !type.equals("SyntheticShapes"))
-            throw n.error("type", "a MultiImageMixDataset wraps a CocoDataset, VOCDataset, XMLDataset or SyntheticShapes, got " + type
+            throw n.error("type", "a MultiImageMixDataset wraps a CocoDataset, LVIS dataset, VOCDataset, XMLDataset or SyntheticShapes, got " + type
                     + (type.equals("ConcatDataset") ? " (not supported)"
                     : "; put RepeatDataset / ClassBalancedDataset around the MultiImageMixDataset instead"));
         if (type.equals("MultiImageMixDataset")) return multiImageMix(n, train, topDataRoot);
@@ -162,7 +167,6 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         boolean testMode = n.bool("test_mode", false); // MMEngine's BaseDataset default, val / test alike
         Xml xml = null;
         if (fromFiles) {
-            boolean isXml = !type.equals("CocoDataset");
             dataRoot = n.string("data_root", null); // MMDetection repeats data_root here (see DataSources)
             if (dataRoot != null && dataRoot.equals(topDataRoot)) dataRoot = null; // the same: nothing of its own
             ann = n.string("ann_file");

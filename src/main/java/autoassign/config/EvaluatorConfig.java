@@ -3,7 +3,7 @@ package autoassign.config;
 /**
  * {@code val_evaluator} / {@code test_evaluator}: MMDetection's {@code CocoMetric}, or {@code VOCMetric}
  * ({@code metric: mAP}, {@code iou_thrs}, {@code eval_mode}; the ground truth is the dataset's instances, its
- * crowd / ignored boxes VOC's difficult ones).
+ * crowd / ignored boxes VOC's difficult ones), or {@code LVISMetric} ({@code metric: bbox}; lvis-api's LVISEval).
  *
  * @param annFile       ground truth json relative to the data root (null: the dataset's, or synthetic)
  * @param metric        "bbox" (CocoMetric) or "mAP" (VOCMetric)
@@ -12,6 +12,7 @@ package autoassign.config;
  *                      has no annotations), no evaluation
  * @param outfilePrefix {@code outfile_prefix}: the detections go to {@code <prefix>.bbox.json} (null: not written)
  * @param voc           a VOCMetric
+ * @param lvis          an LVISMetric ({@code metricItems}: its items, in lvis-api's result order)
  * @param iouThrs       VOCMetric's {@code iou_thrs} ([0.5]); CocoMetric's (empty: its default .50:.05:.95)
  * @param elevenPoints  VOCMetric's {@code eval_mode: 11points} (its default), else {@code area}
  * @param proposalNums  CocoMetric's {@code proposal_nums}, COCOeval's maxDets (empty: its default 100, 300, 1000)
@@ -19,7 +20,7 @@ package autoassign.config;
  * @param mpEval        CocoMetric's {@code use_mp_eval} (COCOevalMP: the same evaluation, its own summary)
  */
 public record EvaluatorConfig(String annFile, String metric, boolean classwise, boolean formatOnly, String outfilePrefix,
-                             boolean voc, java.util.List<Double> iouThrs, boolean elevenPoints,
+                             boolean voc, boolean lvis, java.util.List<Double> iouThrs, boolean elevenPoints,
                              java.util.List<Integer> proposalNums, java.util.List<String> metricItems, boolean mpEval) {
     public EvaluatorConfig {
         iouThrs = java.util.List.copyOf(iouThrs);
@@ -34,7 +35,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
      * they printed; else CocoMetric's own (its default proposal_nums 100, 300, 1000 where not given).
      */
     public autoassign.eval.CocoEvalParams cocoParams(autoassign.eval.CocoEvalParams former) {
-        if (voc) throw new IllegalStateException("a VOCMetric has no COCOeval parameters");
+        if (voc || lvis) throw new IllegalStateException("only a CocoMetric has COCOeval parameters");
         if (iouThrs.isEmpty() && proposalNums.isEmpty() && metricItems.isEmpty() && !mpEval) return former;
         return autoassign.eval.CocoEvalParams.cocoMetric(
                 iouThrs.isEmpty() ? null : iouThrs.stream().mapToDouble(Double::doubleValue).toArray(),
@@ -44,6 +45,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
 
     /** The names of the metrics this evaluator reports (what {@code save_best} and early stopping may follow). */
     public java.util.List<String> metricNames() {
+        if (lvis) return metricItems.stream().map(i -> autoassign.eval.LvisEvalResult.PREFIX + "bbox_" + i).toList();
         if (!voc) return metricItems.isEmpty() ? autoassign.eval.CocoEvalResult.METRIC_NAMES
                 : autoassign.eval.CocoMetricItems.metricNames(metricItems);
         java.util.List<String> names = new java.util.ArrayList<>();
@@ -61,19 +63,24 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         return metricNames().contains(name) || perClassName(name) != null;
     }
 
-    /** Whether it reports a {@code coco/<class>_precision} per class (a classwise CocoMetric), before its bbox_* names. */
+    /**
+     * Whether it reports a {@code coco/<class>_precision} (or {@code lvis/<class>_precision}) per class (a classwise
+     * CocoMetric or LVISMetric), before its bbox_* names.
+     */
     public boolean reportsPerClass() { return !voc && classwise; }
 
-    /** The class of a per-class {@code coco/<class>_precision} this evaluator reports, else null. */
+    /** The class of a per-class {@code coco/<class>_precision} ({@code lvis/...}) this evaluator reports, else null. */
     public String perClassName(String name) {
-        String head = "coco/", tail = "_precision";
+        String head = lvis ? autoassign.eval.LvisEvalResult.PREFIX : "coco/", tail = "_precision";
         if (!reportsPerClass() || !name.startsWith(head) || !name.endsWith(tail) || name.length() <= head.length() + tail.length())
             return null;
         return name.substring(head.length(), name.length() - tail.length());
     }
 
     static EvaluatorConfig from(ConfigNode n) {
-        if (n.choice("type", "CocoMetric", "CocoMetric", "VOCMetric").equals("VOCMetric")) return voc(n);
+        String type = n.choice("type", "CocoMetric", "CocoMetric", "VOCMetric", "LVISMetric");
+        if (type.equals("VOCMetric")) return voc(n);
+        if (type.equals("LVISMetric")) return lvis(n);
         String ann = n.string("ann_file", null);
         String metric = cocoMetric(n);
         boolean classwise = n.bool("classwise", false);
@@ -94,7 +101,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         n.choice("prefix", "coco", "coco"); // the metric names coco/bbox_* are fixed here
         n.bool("sort_categories", false); // labels always follow the dataset's classes (the file's order; COCO's is by id)
         n.finish();
-        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, thrs, false, nums, items, mpEval);
+        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, false, thrs, false, nums, items, mpEval);
     }
 
     /** {@code proposal_nums}: at least 3 positive counts (COCOeval's summary reads maxDets[0..2]). */
@@ -158,8 +165,47 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         n.choice("collect_device", "cpu", "cpu", "gpu");
         if (n.raw("prefix") != null) throw n.error("prefix", "only null (the default pascal_voc/) is supported");
         n.finish();
-        return new EvaluatorConfig(null, metric, false, false, null, true, thrs, eleven, java.util.List.of(),
+        return new EvaluatorConfig(null, metric, false, false, null, true, false, thrs, eleven, java.util.List.of(),
                 java.util.List.of(), false);
+    }
+
+    /**
+     * MMDetection's {@code LVISMetric} for boxes: {@code metric} 'bbox' (as CocoMetric's), {@code metric_items} among
+     * lvis-api's result names (default the nine AP ones), reported in lvis-api's order; {@code iou_thrs} and
+     * {@code proposal_nums} only serve its 'proposal' metrics, so they are accepted and change nothing here.
+     */
+    private static EvaluatorConfig lvis(ConfigNode n) {
+        String ann = n.string("ann_file", null);
+        String metric = cocoMetric(n);
+        boolean classwise = n.bool("classwise", false);
+        boolean formatOnly = n.bool("format_only", false);
+        String prefix = n.string("outfile_prefix", null);
+        if (formatOnly && prefix == null) throw n.error("outfile_prefix", "required with format_only (LVISMetric asserts it)");
+        n.raw("iou_thrs");
+        n.raw("proposal_nums");
+        java.util.List<String> items = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.JsonNode v = n.raw("metric_items");
+        if (v != null && !v.isNull()) {
+            if (!v.isArray() || v.isEmpty()) throw n.error("metric_items", "must be a non-empty list of names: "
+                    + String.join(", ", autoassign.eval.LvisEvalResult.NAMES));
+            for (com.fasterxml.jackson.databind.JsonNode m : v)
+                if (!m.isTextual() || !autoassign.eval.LvisEvalResult.NAMES.contains(m.asText()))
+                    throw n.error("metric_items", "unknown item " + ConfigNode.describe(m) + ": LVIS's are "
+                            + String.join(", ", autoassign.eval.LvisEvalResult.NAMES));
+                else items.add(m.asText());
+        }
+        // MMDetection reports the items in lvis-api's result order, whatever order the list has
+        java.util.List<String> chosen = items;
+        items = autoassign.eval.LvisEvalResult.NAMES.stream()
+                .filter(i -> v == null || v.isNull() ? autoassign.eval.LvisEvalResult.DEFAULT_ITEMS.contains(i) : chosen.contains(i)).toList();
+        n.localFilesOnly();
+        if (n.raw("file_client_args") != null)
+            throw n.error("file_client_args", "only null is supported (MMDetection 3.x: use backend_args)");
+        n.choice("collect_device", "cpu", "cpu", "gpu");
+        n.choice("prefix", "lvis", "lvis"); // the metric names lvis/bbox_* are fixed here
+        n.finish();
+        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, true, java.util.List.of(), false,
+                java.util.List.of(), items, false);
     }
 
     /** Where the detections go ({@code <outfile_prefix>.bbox.json}, relative to the working folder), or null. */

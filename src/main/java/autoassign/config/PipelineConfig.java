@@ -115,6 +115,9 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                 }
                 case "LoadAnnotations" -> {
                     if (!s.bool("with_bbox", true)) throw s.error("with_bbox", "must be true");
+                    if (s.bool("with_mask", false)) // e.g. MMDetection's LVIS / *_instance dataset bases
+                        throw s.error("with_mask", "instance masks are not supported (this engine trains and evaluates boxes only);"
+                                + " set with_mask=False");
                 }
                 case "Resize" -> {
                     if (scale != null) throw s.error("type", "one resize step per pipeline");

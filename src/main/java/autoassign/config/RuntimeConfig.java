@@ -244,7 +244,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
 
     /** The per-class names a classwise CocoMetric adds, for messages. */
     private static String perClass(EvaluatorConfig eval) {
-        return eval.reportsPerClass() ? ", coco/<class>_precision" : "";
+        return eval.reportsPerClass() ? (eval.lvis() ? ", lvis/<class>_precision" : ", coco/<class>_precision") : "";
     }
 
     /**

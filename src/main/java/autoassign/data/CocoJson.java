@@ -35,6 +35,18 @@ public final class CocoJson {
     /** An {@code images[]} record. */
     public record Image(long id, String fileName, int width, int height) {}
 
+    /**
+     * How an image record's file name is made from its {@code file_name} and {@code coco_url} (either may be null):
+     * COCO's is {@code file_name}; LVIS derives it ({@link LvisDataset.Version#fileName}). Null when the record lacks
+     * it (the image is skipped with a warning); an IllegalArgumentException refuses the whole file.
+     */
+    @FunctionalInterface
+    public interface FileNames {
+        String of(String fileName, String cocoUrl);
+
+        FileNames COCO = (fileName, cocoUrl) -> fileName;
+    }
+
     /** A {@code categories[]} record. */
     public record Category(long id, String name, String supercategory) {}
 
@@ -99,8 +111,13 @@ public final class CocoJson {
 
     /** Reads a COCO instances file; warnings go to {@code issues}. */
     public static CocoJson read(Path file, DataIssues issues) {
+        return read(file, issues, FileNames.COCO);
+    }
+
+    /** Reads a COCO-format file whose image file names {@code names} makes (LVIS). */
+    public static CocoJson read(Path file, DataIssues issues, FileNames names) {
         try (InputStream in = Files.newInputStream(file); JsonParser p = FACTORY.createParser(in)) {
-            return new Reader(file, issues).read(p);
+            return new Reader(file, issues, names).read(p);
         } catch (NoSuchFileException e) {
             throw new DataException(file + ": annotation file not found");
         } catch (JsonProcessingException e) {
@@ -122,6 +139,7 @@ public final class CocoJson {
         final Path file;
         final String name;
         final DataIssues issues;
+        final FileNames names;
         final List<Image> images = new ArrayList<>();
         final List<Category> categories = new ArrayList<>();
         boolean sawImages, sawCategories;
@@ -131,10 +149,11 @@ public final class CocoJson {
         double[] bbox = new double[4096], area = new double[1024];
         boolean[] crowd = new boolean[1024], ignore = new boolean[1024];
 
-        Reader(Path file, DataIssues issues) {
+        Reader(Path file, DataIssues issues, FileNames names) {
             this.file = file;
             this.name = String.valueOf(file.getFileName());
             this.issues = issues;
+            this.names = names;
         }
 
         CocoJson read(JsonParser p) throws IOException {
@@ -175,7 +194,7 @@ public final class CocoJson {
                     continue;
                 }
                 long imgId = Long.MIN_VALUE;
-                String fileName = null;
+                String fileName = null, cocoUrl = null;
                 int w = -1, h = -1;
                 boolean bad = false;
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -184,10 +203,17 @@ public final class CocoJson {
                     switch (f) {
                         case "id" -> { if (v == JsonToken.VALUE_NUMBER_INT) imgId = p.getLongValue(); else bad = true; }
                         case "file_name" -> { if (v == JsonToken.VALUE_STRING) fileName = p.getText(); else bad = true; }
+                        case "coco_url" -> { if (v == JsonToken.VALUE_STRING) cocoUrl = p.getText(); else p.skipChildren(); }
                         case "width" -> w = v.isNumeric() ? (int) Math.round(p.getDoubleValue()) : -1;
                         case "height" -> h = v.isNumeric() ? (int) Math.round(p.getDoubleValue()) : -1;
                         default -> p.skipChildren();
                     }
+                }
+                try {
+                    fileName = names.of(fileName, cocoUrl);
+                } catch (IllegalArgumentException e) {
+                    throw new DataException(file + ": images[" + index + "]" + (imgId != Long.MIN_VALUE ? " (id " + imgId + ")" : "")
+                            + ": " + e.getMessage());
                 }
                 if (bad || imgId == Long.MIN_VALUE || fileName == null || fileName.isEmpty() || w <= 0 || h <= 0) {
                     issues.warn(DataIssue.IMAGE_RECORD_INVALID, name + ": images[" + index + "]"

@@ -158,7 +158,12 @@ public final class CocoEvalResult implements Evaluation {
             for (double v : classwiseRow(k)) row.add(pythonStr(Evaluation.round3(v)));
             rows.add(row);
         }
-        int[] width = new int[CLASSWISE_HEADERS.size()];
+        return asciiTable(rows);
+    }
+
+    /** terminaltables' {@code AsciiTable(rows).table}: the first row is the heading, every cell left-aligned. */
+    static List<String> asciiTable(List<List<String>> rows) {
+        int[] width = new int[rows.get(0).size()];
         for (List<String> r : rows) for (int c = 0; c < width.length; c++) width[c] = Math.max(width[c], r.get(c).length());
         StringBuilder border = new StringBuilder("+");
         for (int w : width) border.append("-".repeat(w + 2)).append('+');

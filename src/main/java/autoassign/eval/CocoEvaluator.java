@@ -45,7 +45,7 @@ public final class CocoEvaluator {
             throw new IllegalArgumentException("the summary needs at least 3 maxDets, got "
                     + Arrays.toString(params.maxDets()));
         }
-        Run r = new CocoEvaluator.Run(gt, dt, params);
+        Run r = new CocoEvaluator.Run(gt, dt, params, null);
         r.run();
         return new CocoEvalResult(params, r.catIds, gt.categories(), r.precision, r.recall);
     }
@@ -56,9 +56,21 @@ public final class CocoEvaluator {
      * summary cannot take (e.g. the single maxDets [100] and IoUs [0.75, 0.5, 0.1] of coco_error_analysis.py).
      */
     static double[] precision(CocoGroundTruth gt, CocoDetections dt, CocoEvalParams params) {
-        Run r = new CocoEvaluator.Run(gt, dt, params);
+        Run r = new CocoEvaluator.Run(gt, dt, params, null);
         r.run();
         return r.precision;
+    }
+
+    /**
+     * {@code evaluate()} + {@code accumulate()} where an unmatched detection that {@code ignoreUnmatched} accepts is
+     * ignored like one outside the area range (LVISEval's not-exhaustively annotated categories): {@code {precision
+     * [T][R][K][A][M], recall [T][K][A][M]}}, flat, K = {@code gt}'s categories in ascending id.
+     */
+    static double[][] accumulate(CocoGroundTruth gt, CocoDetections dt, CocoEvalParams params,
+                                 java.util.function.Predicate<CocoDetections.Detection> ignoreUnmatched) {
+        Run r = new CocoEvaluator.Run(gt, dt, params, ignoreUnmatched);
+        r.run();
+        return new double[][] {r.precision, r.recall};
     }
 
     /** evaluateImg output of one (image, category, area range). */
@@ -91,9 +103,12 @@ public final class CocoEvaluator {
         final int numM;
         final double[] precision;
         final double[] recall;
+        final java.util.function.Predicate<CocoDetections.Detection> ignoreUnmatched; // null: area range only (COCO)
 
-        Run(CocoGroundTruth gt, CocoDetections dt, CocoEvalParams p) {
+        Run(CocoGroundTruth gt, CocoDetections dt, CocoEvalParams p,
+            java.util.function.Predicate<CocoDetections.Detection> ignoreUnmatched) {
             this.gt = gt;
+            this.ignoreUnmatched = ignoreUnmatched;
             this.dt = dt;
             this.p = p;
             this.imgIds = gt.imageIds();
@@ -315,7 +330,7 @@ public final class CocoEvaluator {
                 // unmatched detections outside the area range are ignored
                 for (int di = 0; di < numD; di++) {
                     double area = d[di].area();
-                    if (area < lo || area > hi) {
+                    if (area < lo || area > hi || ignoreUnmatched != null && ignoreUnmatched.test(d[di])) {
                         for (int t = 0; t < numT; t++) {
                             if (!matched[t * numD + di]) {
                                 ignored[t * numD + di] = true;

@@ -113,8 +113,11 @@ public final class DataSources {
         return names.size() <= 5 ? names.toString() : names.subList(0, 5) + " (+" + (names.size() - 5) + " more)";
     }
 
-    /** A CocoDataset's annotations, as loaded (see {@link #filtered}). */
+    /** A CocoDataset's (or LVIS dataset's) annotations, as loaded (see {@link #filtered}). */
     private static CocoDataset coco(DatasetConfig ds, Split split, String key, DataIssues issues) {
+        if (ds.isLvis())
+            return autoassign.data.LvisDataset.load(split.annFile, split.imageDir, autoassign.data.LvisDataset.Version.of(ds.type()),
+                    ds.classes(), issues);
         CocoDataset d = CocoDataset.load(split.annFile, split.imageDir, ds.classes(), issues);
         if (ds.classes() == null) { // MMDetection's CocoDataset then takes METAINFO's classes: COCO's 80 names
             List<String> foreign = d.categories().names().stream().filter(n -> !autoassign.eval.CocoClasses.NAMES.contains(n)).toList();
@@ -224,6 +227,16 @@ public final class DataSources {
         if (!dl.dataset().isSynthetic() && ev != null && (ev.voc() || ev.annFile() == null))
             return autoassign.eval.CocoGroundTruth.fromDataset(dataset);
         return autoassign.eval.CocoGroundTruth.read(groundTruthFile(cfg, dl, ev, dataRootOverride, dataset));
+    }
+
+    /**
+     * The ground truth an {@code LVISMetric} scores against: the file of {@link #groundTruthFile} (its {@code ann_file},
+     * else the dataset's own annotation file, which holds the per-image category lists MMDetection's converted
+     * ground truth would lack).
+     */
+    public static autoassign.eval.LvisGroundTruth lvisGroundTruth(Config cfg, DataLoaderConfig dl, autoassign.config.EvaluatorConfig ev,
+                                                                 String dataRootOverride, CocoDataset dataset) {
+        return autoassign.eval.LvisGroundTruth.read(groundTruthFile(cfg, dl, ev, dataRootOverride, dataset));
     }
 
     /**

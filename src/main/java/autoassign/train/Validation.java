@@ -73,7 +73,7 @@ final class Validation {
      */
     String followedMetric(String name, String key) {
         List<String> classes = valSet.categories().names();
-        if ("auto".equals(name)) return "coco/" + classes.get(0) + "_precision";
+        if ("auto".equals(name)) return (cfg.valEvaluator().lvis() ? "lvis/" : "coco/") + classes.get(0) + "_precision";
         String cls = name == null || cfg.valEvaluator().metricNames().contains(name) ? null : cfg.valEvaluator().perClassName(name);
         if (cls != null && !classes.contains(cls))
             throw new UserError(cfg.source() + ": " + key + ": '" + cls + "' in " + name + " is not a class of the val set ("
@@ -145,6 +145,13 @@ final class Validation {
             CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post, null, pictures)
                     : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null, pictures, null);
             if (results == null) return null;
+            if (ev.lvis()) { // LVISMetric: every image of its ground truth, federated per image (LvisEvaluator)
+                var lg = DataSources.lvisGroundTruth(cfg, cfg.valDataloader(), ev, dataRoot, valSet);
+                result = autoassign.eval.LvisEvaluator.evaluate(lg, results.toDetections(lg.coco()), ev.classwise())
+                        .reporting(ev.metricItems());
+                for (String line : result.summaryLines()) out.println(line);
+                return result;
+            }
             CocoGroundTruth gt = DatasetEvaluation.scope(
                     DataSources.groundTruth(cfg, cfg.valDataloader(), cfg.valEvaluator(), dataRoot, valSet), valSet);
             result = ev.voc()

@@ -42,10 +42,12 @@ public final class Curves {
                 }
             }
             if ("val".equals(r.get("mode")) && r.get(valX) instanceof Number ep) {
-                // COCO's names, or VOCMetric's (pascal_voc/mAP over its thresholds, pascal_voc/AP50)
-                if ((r.containsKey("bbox_mAP") ? r.get("bbox_mAP") : r.get("pascal_voc/mAP")) instanceof Number v)
+                // COCO's names, VOCMetric's (pascal_voc/mAP over its thresholds, pascal_voc/AP50) or LVISMetric's
+                if ((r.containsKey("bbox_mAP") ? r.get("bbox_mAP") : r.containsKey("pascal_voc/mAP") ? r.get("pascal_voc/mAP")
+                        : r.get("lvis/bbox_AP")) instanceof Number v)
                     ap.add(ep.doubleValue(), v.doubleValue());
-                if ((r.containsKey("bbox_mAP_50") ? r.get("bbox_mAP_50") : r.get("pascal_voc/AP50")) instanceof Number v)
+                if ((r.containsKey("bbox_mAP_50") ? r.get("bbox_mAP_50") : r.containsKey("pascal_voc/AP50") ? r.get("pascal_voc/AP50")
+                        : r.get("lvis/bbox_AP50")) instanceof Number v)
                     ap50.add(ep.doubleValue(), v.doubleValue());
             }
         }
