@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
                 AnalyzeResultsCommand.class,
                 CocoErrorsCommand.class,
                 FlopsCommand.class,
+                FuseResultsCommand.class,
         })
 public final class Main implements Runnable {
 
