@@ -170,7 +170,9 @@ public final class LogsCommand implements Callable<Integer> {
         o.println("wrote " + png);
     }
 
-    private static boolean validationKey(String k) { return k.startsWith("bbox_mAP") || k.startsWith("pascal_voc/"); }
+    private static boolean validationKey(String k) {
+        return k.startsWith("bbox_mAP") || k.startsWith("pascal_voc/") || k.startsWith("lvis/");
+    }
 
     private void time(PrintWriter o, List<Path> files, List<List<Map<String, Object>>> records) {
         for (int f = 0; f < files.size(); f++) {
@@ -179,15 +181,11 @@ public final class LogsCommand implements Callable<Integer> {
                 if ("train".equals(r.get("mode")) && r.get("time") instanceof Number t)
                     byEpoch.computeIfAbsent((int) number(r, "epoch"), e -> new ArrayList<>()).add(t.doubleValue());
             List<double[]> means = new ArrayList<>(); // [epoch, mean time]
-            double all = 0;
-            int count = 0;
             for (var e : byEpoch.entrySet()) {
                 List<Double> t = e.getValue();
                 // the first logged window of an epoch holds the loader's start-up: left out, as analyze_logs.py does
                 List<Double> kept = includeOutliers || t.size() < 2 ? t : t.subList(1, t.size());
                 means.add(new double[] {e.getKey(), kept.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)});
-                for (double v : kept) all += v;
-                count += kept.size();
             }
             if (means.isEmpty()) throw new CliErrors.UserError(files.get(f) + ": no train record with a time");
             double[] slow = means.get(0), fast = means.get(0);
@@ -203,7 +201,7 @@ public final class LogsCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "slowest epoch %d, average time is %.4f s/iter%n", (int) slow[0], slow[1]);
             o.printf(Locale.ROOT, "fastest epoch %d, average time is %.4f s/iter%n", (int) fast[0], fast[1]);
             o.printf(Locale.ROOT, "time std over epochs is %.4f%n", std);
-            o.printf(Locale.ROOT, "average iter time: %.4f s/iter%n", all / count);
+            o.printf(Locale.ROOT, "average iter time: %.4f s/iter%n", mean); // np.mean(epoch_ave_time), as analyze_logs.py
         }
     }
 }

@@ -32,11 +32,13 @@ import java.util.List;
  *                        (after the norm and bias rules); NaN when absent
  * @param amp             {@code type: AmpOptimWrapper} (mixed precision): read so that a config that trains with it can
  *                        be evaluated and run here; {@code train} refuses it (this engine trains in float32)
+ * @param paramGroups     a non-empty {@code paramwise_cfg}: MMEngine then gives every parameter its own group, and an
+ *                        optimizer with several groups logs {@code base_lr} beside {@code lr}
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                           double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
                           int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
-                          double flatDecayMult, boolean amp) {
+                          double flatDecayMult, boolean amp, boolean paramGroups) {
 
     /** Why {@code train} refuses {@code AmpOptimWrapper} / {@code --amp}. */
     public static final String AMP_REFUSED = "AmpOptimWrapper (mixed precision, MMDetection's --amp) is not supported for training:"
@@ -53,7 +55,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm) {
         this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, Double.NaN, List.of(), 1, Type.SGD, 0.9, 0.999,
-                1e-8, 0, Double.NaN, false);
+                1e-8, 0, Double.NaN, false, !Double.isNaN(normDecayMult)); // the recipe's paramwise_cfg: {norm_decay_mult}
     }
 
     /** One {@code custom_keys} entry: parameters whose name contains {@code key} get these multipliers. */
@@ -104,6 +106,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         if (o.bool("capturable", false)) throw o.error("capturable", "only false is supported");
         o.finish();
         ConfigNode p = n.child("paramwise_cfg");
+        boolean paramGroups = !p.keys().isEmpty(); // DefaultOptimWrapperConstructor: `if not self.paramwise_cfg` -> one group
         // MMEngine's DefaultOptimWrapperConstructor: decay multipliers need a base weight decay to multiply
         for (String k : List.of("bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult", "flat_decay_mult"))
             if (p.has(k) && !wdGiven)
@@ -142,7 +145,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         int accumulate = n.positive("accumulative_counts", n.integer("accumulative_counts", 1));
         n.finish();
         return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate, type, beta1, beta2, eps,
-                dampening, fdm, amp);
+                dampening, fdm, amp, paramGroups);
     }
 
     /** A decay multiplier of {@code paramwise_cfg}: NaN when absent or null. */

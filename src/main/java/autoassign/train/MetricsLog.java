@@ -24,7 +24,7 @@ public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Record key → TensorBoard tag of a {@code mode: train} record: MMEngine's LogProcessor tags. */
-    static final Map<String, String> TRAIN_TAGS = identity("loss", "loss_pos", "loss_neg", "loss_center", "lr", "time",
+    static final Map<String, String> TRAIN_TAGS = identity("loss", "loss_pos", "loss_neg", "loss_center", "base_lr", "lr", "time",
             "data_time", "memory_mb", "grad_norm");
     /**
      * Record key → tag of a {@code mode: val} record: MMDetection's CocoMetric names under its {@code coco/} prefix
@@ -134,7 +134,9 @@ public final class MetricsLog implements AutoCloseable {
         for (Map.Entry<String, String> t : tags.entrySet())
             if (rec.get(t.getKey()) instanceof Number n) values.put(t.getValue(), n.floatValue());
         if (tags == VAL_TAGS) // VOCMetric's values are logged under their own names (pascal_voc/mAP, pascal_voc/AP50, ...)
-            rec.forEach((k, v) -> { if (k.startsWith("pascal_voc/") && v instanceof Number n) values.put(k, n.floatValue()); });
+            rec.forEach((k, v) -> {
+                if ((k.startsWith("pascal_voc/") || k.startsWith("lvis/")) && v instanceof Number n) values.put(k, n.floatValue());
+            });
         if (values.isEmpty()) return;
         try {
             tensorboard.scalars(iter.longValue(), values);

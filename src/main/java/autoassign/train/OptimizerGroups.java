@@ -41,4 +41,13 @@ public final class OptimizerGroups {
         });
         return groups;
     }
+
+    /**
+     * The lr multiplier of MMEngine's first parameter group, whose lr its logs call {@code lr}: the model's first
+     * parameter's, or 1 when that one is frozen (MMEngine still gives it a group, at the optimizer's default lr).
+     */
+    public static double firstGroupLrMult(AutoAssignDetector model, List<Optimizer.Group> groups) {
+        String first = model.namedParameters().keySet().stream().findFirst().orElse(null);
+        return !groups.isEmpty() && groups.get(0).name().equals(first) ? groups.get(0).lrMult() : 1;
+    }
 }

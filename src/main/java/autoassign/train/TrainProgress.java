@@ -62,10 +62,11 @@ final class TrainProgress implements AutoCloseable {
                 ? String.format(Locale.ROOT, "Epoch(train) [%d][%" + Integer.toString(planned).length() + "d/%d]", epoch + 1, iterInEpoch, planned)
                 : String.format(Locale.ROOT, "Iter(train) [%" + Long.toString(maxIters).length() + "d/%d]", globalIter, maxIters);
         String grad = rec.get("grad_norm") instanceof Double g ? String.format(Locale.ROOT, "  grad_norm: %.4f", g) : "";
+        String base = rec.get("base_lr") instanceof Double b ? String.format(Locale.ROOT, "  base_lr: %.4e", b) : "";
         String line = String.format(Locale.ROOT,
-                "%s  lr: %.4e  eta: %d:%02d:%02d  time: %.4f  data_time: %.4f  memory: %d%s  loss: %.4f  loss_pos: %.4f"
+                "%s%s  lr: %.4e  eta: %d:%02d:%02d  time: %.4f  data_time: %.4f  memory: %d%s  loss: %.4f  loss_pos: %.4f"
                         + "  loss_neg: %.4f  loss_center: %.4f",
-                where, (double) rec.get("lr"), eta / 3600, eta / 60 % 60, eta % 60,
+                where, base, (double) rec.get("lr"), eta / 3600, eta / 60 % 60, eta % 60,
                 (double) rec.get("time"), (double) rec.get("data_time"), (long) rec.get("memory_mb"), grad,
                 (double) rec.get("loss"), (double) rec.get("loss_pos"), (double) rec.get("loss_neg"), (double) rec.get("loss_center"));
         if (bar != null) bar.pause();

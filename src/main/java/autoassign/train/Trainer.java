@@ -229,7 +229,9 @@ public final class Trainer {
             out.println("dataset wrappers " + cfg.trainDataloader().dataset().wrappers().stream().map(DatasetConfig.Wrapper::type).toList()
                     + ": " + trainEntries.length + " samples per epoch from " + trainSet.size() + " images");
 
-        Optimizer optimizer = Optimizer.of(OptimizerGroups.of(model, cfg.optimWrapper()), cfg.optimWrapper());
+        List<Optimizer.Group> paramGroups = OptimizerGroups.of(model, cfg.optimWrapper());
+        Optimizer optimizer = Optimizer.of(paramGroups, cfg.optimWrapper());
+        double loggedLrMult = OptimizerGroups.firstGroupLrMult(model, paramGroups);
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
         CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts(), datasetMeta);
@@ -338,7 +340,7 @@ public final class Trainer {
                         if (iterInEpoch < skipIters) { iterInEpoch++; dataStart = System.nanoTime(); continue; }
                         double dataTime = (System.nanoTime() - dataStart) / 1e9;
                         long t0 = System.nanoTime();
-                        double lr = schedule.lr();
+                        double lr = schedule.lr(), groupLr = schedule.lr(loggedLrMult); // MMEngine logs the first group's
                         if (batchResize != null) batch = batchResize.apply(batch, globalIter); // data_preprocessor.batch_augments
                         StepLosses losses = step(model, optimizer, batch, device, schedule::lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
@@ -366,7 +368,9 @@ public final class Trainer {
                             rec.put("mode", "train");
                             rec.put("epoch", epoch + 1);
                             rec.put("iter", globalIter);
-                            rec.put("lr", lr);
+                            // MMEngine's OptimWrapper keeps the scheduled base lr apart once there are several groups
+                            if (cfg.optimWrapper().paramGroups()) rec.put("base_lr", lr);
+                            rec.put("lr", groupLr);
                             rec.put("time", window.time());
                             rec.put("data_time", window.dataTime());
                             rec.put("memory_mb", memoryMb(device));

@@ -55,6 +55,24 @@ class LogsCommandTest {
         assertTrue(all.toString().contains("slowest epoch 1, average time is 3.7333 s/iter"), all.toString());
     }
 
+    @Test
+    void averageIterTimeIsTheMeanOfTheEpochMeans() throws Exception {
+        // analyze_logs.py cal_train_time prints np.mean(epoch_ave_time): with epochs of unequal length (a shorter last
+        // epoch, a resumed run) that is not the mean over all windows
+        StringBuilder b = new StringBuilder();
+        double[][] epochs = {{9.0, 1.0, 1.2, 1.4, 1.6}, {5.0, 2.0}};
+        int iter = 0;
+        for (int e = 0; e < epochs.length; e++)
+            for (double t : epochs[e])
+                b.append(String.format(java.util.Locale.ROOT, "{\"mode\":\"train\",\"epoch\":%d,\"iter\":%d,\"lr\":0.01,"
+                        + "\"time\":%s,\"loss\":1.0}%n", e + 1, iter += 10, t));
+        Path f = Files.writeString(tmp.resolve("uneven.jsonl"), b.toString());
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(0, logs(out, err, "time", f.toString()), err.toString());
+        assertTrue(out.toString().contains("fastest epoch 1, average time is 1.3000 s/iter"), out.toString());
+        assertTrue(out.toString().contains("average iter time: 1.6500 s/iter"), out.toString()); // (1.3 + 2.0) / 2, not 1.44
+    }
+
     /** The same run as {@link #log}, as MMEngine's LocalVisBackend writes it: {@code <dir>/<timestamp>/vis_data/scalars.json}. */
     private Path mmengineRun(String dir, double... times) throws Exception {
         StringBuilder b = new StringBuilder();

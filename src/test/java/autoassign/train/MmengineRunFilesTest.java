@@ -41,14 +41,16 @@ class MmengineRunFilesTest {
         String text = Files.readString(runs.get(0).resolve(ts + ".log"));
         assertEquals(console.toString(StandardCharsets.UTF_8), text, "the log file holds every printed line");
         assertTrue(text.startsWith("device: cpu") && text.contains("Epoch(train)") && text.contains("training finished"), text);
+        assertTrue(text.contains("  base_lr: 1.0000e-02  lr: "), "MMEngine's text line names base_lr before lr");
 
         Path vis = runs.get(0).resolve("vis_data");
         List<String> lines = Files.readAllLines(vis.resolve("scalars.json"));
         assertEquals(lines, Files.readAllLines(vis.resolve(ts + ".json")));
         ObjectMapper json = new ObjectMapper();
         @SuppressWarnings("unchecked") Map<String, Object> first = json.readValue(lines.get(0), Map.class);
-        assertEquals(List.of("lr", "data_time", "loss", "loss_pos", "loss_neg", "loss_center", "time", "epoch", "iter", "memory",
-                "step"), new ArrayList<>(first.keySet()), "LoggerHook's tag, then the step");
+        assertEquals(List.of("base_lr", "lr", "data_time", "loss", "loss_pos", "loss_neg", "loss_center", "time", "epoch", "iter", "memory",
+                "step"), new ArrayList<>(first.keySet()), "LoggerHook's tag (base_lr: paramwise_cfg makes groups), then the step");
+        assertEquals(first.get("base_lr"), first.get("lr"), "the first parameter (backbone.conv1.weight) learns at the base lr");
         assertEquals(first.get("iter"), first.get("step"));
         @SuppressWarnings("unchecked") Map<String, Object> val = json.readValue(lines.stream().filter(l -> l.contains("coco/bbox_mAP"))
                 .findFirst().orElseThrow(), Map.class);

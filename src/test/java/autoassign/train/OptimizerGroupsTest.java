@@ -53,6 +53,26 @@ class OptimizerGroupsTest {
         }
     }
 
+    /** MMEngine logs its first parameter group's lr as {@code lr}: the model's first parameter's, 1 when it is frozen. */
+    @Test
+    void theLoggedLrIsTheFirstParametersGroup() throws Exception {
+        String custom = "optim_wrapper.paramwise_cfg={norm_decay_mult: 0.0, custom_keys: {backbone: {lr_mult: 0.1}}}";
+        TinyTrainConfig.write(tmp);
+        for (String frozen : List.of("-1", "1")) {
+            Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of(custom, "model.backbone.frozen_stages=" + frozen));
+            AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
+            assertEquals("backbone.conv1.weight", model.namedParameters().keySet().iterator().next());
+            double mult = OptimizerGroups.firstGroupLrMult(model, OptimizerGroups.of(model, cfg.optimWrapper()));
+            assertEquals(frozen.equals("-1") ? 0.1 : 1.0, mult, "frozen_stages " + frozen);
+            assertTrue(cfg.optimWrapper().paramGroups(), "a non-empty paramwise_cfg: one group per parameter, base_lr logged");
+        }
+        String yaml = TinyTrainConfig.yaml(), line = "  paramwise_cfg: {norm_decay_mult: 0.0}\n";
+        assertTrue(yaml.contains(line));
+        java.nio.file.Files.writeString(tmp.resolve("plain.yaml"), yaml.replace(line, ""));
+        Config plain = ConfigLoader.load(tmp.resolve("plain.yaml"), List.of());
+        assertTrue(!plain.optimWrapper().paramGroups(), "no paramwise_cfg: one group, no base_lr");
+    }
+
     /**
      * MMEngine's decay rules are an elif chain on multipliers that are given: without norm_decay_mult a norm's bias
      * takes bias_decay_mult; flat_decay_mult takes the remaining one-dimensional tensors (not the 0-dim scales).

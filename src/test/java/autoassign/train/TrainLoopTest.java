@@ -77,7 +77,7 @@ class TrainLoopTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.Result r = new Trainer(cfg, options(wd), new PrintStream(log, true, StandardCharsets.UTF_8)).run();
         String text = log.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("Iter(train) [7/7]  lr: "), text);
+        assertTrue(text.contains("Iter(train) [7/7]  base_lr: "), text);
         assertTrue(text.contains("  grad_norm: "), "clip_grad logs the gradient norm: " + text);
         assertEquals(7, r.iterations(), "stops after max_iters, in the middle of the second pass");
         assertFalse(r.stoppedEarly());
