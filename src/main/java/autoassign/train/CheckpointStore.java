@@ -34,6 +34,7 @@ final class CheckpointStore {
     private final int keep;
     private final Map<String, String> datasetMeta;
     private WeightAverage ema;
+    private Runnable beforeSave = () -> {};
 
     /** Where a resumed run continues. */
     /**
@@ -66,6 +67,9 @@ final class CheckpointStore {
      */
     void useWeightAverage(WeightAverage ema) { this.ema = ema; }
 
+    /** Runs before every save and may refuse it by throwing (data parallel: {@code Communicator::checkHealthy}). */
+    void checkBeforeSave(Runnable check) { this.beforeSave = check; }
+
     /**
      * The dataset facts a checkpoint keeps so that it can be used without the annotation files: {@code classes}
      * (JSON list of names, label order) and {@code category_ids} (JSON list), as MMDetection keeps
@@ -88,6 +92,7 @@ final class CheckpointStore {
      */
     Path save(String name, int epoch, int iterInEpoch, long globalIter, long seed, AutoAssignDetector model, Optimizer optimizer,
               Config cfg) {
+        beforeSave.run();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("epoch", Integer.toString(epoch));
         meta.put("iter_in_epoch", Integer.toString(iterInEpoch));

@@ -235,6 +235,7 @@ public final class Trainer {
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
         CheckpointStore store = new CheckpointStore(workDir, cfg.runtime().maxKeepCkpts(), datasetMeta);
+        if (comm != null) store.checkBeforeSave(comm::checkHealthy); // no weights of an aborted all-reduce are saved
         // EMAHook: the average validates and is what checkpoints hold as their model
         WeightAverage ema = cfg.runtime().ema() == null ? null : new WeightAverage(model, cfg.runtime().ema());
         if (ema != null) store.useWeightAverage(ema);

@@ -80,6 +80,13 @@ public interface Communicator extends AutoCloseable {
      */
     default void abort(Throwable cause) {}
 
+    /**
+     * Before saving what the collectives produced (a checkpoint): waits until this worker's device has finished them
+     * and fails when the group was aborted meanwhile (e.g. by the NCCL watchdog's timeout, which ends a pending
+     * all-reduce with a partial sum), so that no such weights are written. Nothing to do where collectives block.
+     */
+    default void checkHealthy() {}
+
     @Override void close();
 
     /** The loss normalisers' all-reduce (AA_3 §7 {@code reduce_mean}) over this communicator. */

@@ -230,6 +230,12 @@ public final class InProcessCommunicator implements Communicator {
         }
     }
 
+    @Override public void checkHealthy() {
+        synchronized (group) {
+            checkFailure();
+        }
+    }
+
     @Override public void close() { stream.shutdownNow(); }
 
     @Override public String toString() { return "in-process rank " + rank + " of " + group.world; }

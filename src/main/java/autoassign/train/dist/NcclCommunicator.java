@@ -52,6 +52,12 @@ public final class NcclCommunicator implements Communicator {
     /** Guards every use of {@link #comm} against {@link #abort} from another thread. */
     private final Object lock = new Object();
     private volatile boolean aborted, closed;
+    /** Why the communicator was aborted (the watchdog's reason), for the message of the next collective. */
+    private volatile String abortReason;
+    /** Watches the gradient all-reduces, which no host call waits for (null with one rank: no peer to lose). */
+    private final CollectiveWatchdog<CUevent_st> watchdog;
+    /** How often the watchdog polls the oldest pending all-reduce. */
+    static final long WATCHDOG_POLL_MILLIS = 100;
 
     /** Made before any collective runs (right after the NCCL init), so its allocations cannot meet an NCCL kernel. */
     private NcclCommunicator(ncclComm comm, int rank, int world, Device device, Duration timeout) {
@@ -73,6 +79,37 @@ public final class NcclCommunicator implements Communicator {
         check(rc, "cudaMalloc / cudaMallocHost(" + bytes + ") (NCCL scratch)");
         hostScratch = new DoublePointer(pinned).capacity(SCRATCH_DOUBLES);
         if (world > 1) CudaInterop.collectivesOpened(); // until close(): no device frees in this process
+        watchdog = world > 1 ? new CollectiveWatchdog<>("nccl-watchdog-rank-" + rank, new WatchdogProbe(), timeout,
+                WATCHDOG_POLL_MILLIS) : null;
+    }
+
+    /** The watchdog's view of this communicator: its all-reduces' events, NCCL's asynchronous error, abort. */
+    private final class WatchdogProbe implements CollectiveWatchdog.Probe<CUevent_st> {
+        @Override public boolean finished(CUevent_st done) {
+            CudaInterop.makeCurrent(device);
+            return cudart.cudaEventQuery(done) != cudart.cudaErrorNotReady; // an error: not ours to report, stop watching it
+        }
+
+        @Override public String asyncError() {
+            synchronized (lock) {
+                if (aborted || closed) return null;
+                int[] async = new int[1];
+                if (nccl.ncclCommGetAsyncError(comm, async) == nccl.ncclSuccess && async[0] != nccl.ncclSuccess
+                        && async[0] != nccl.ncclInProgress)
+                    return ncclError(async[0], comm);
+                return null;
+            }
+        }
+
+        @Override public void abort(String reason) {
+            abortReason = reason;
+            NcclCommunicator.this.abort(null);
+        }
+
+        @Override public void release(CUevent_st done) {
+            CudaInterop.makeCurrent(device);
+            cudart.cudaEventDestroy(done);
+        }
     }
 
     /** Null when NCCL can be used (CUDA usable and libnccl loads), else the reason in one line. Never throws. */
@@ -184,14 +221,19 @@ public final class NcclCommunicator implements Communicator {
 
     @Override public Pending allReduceSumAsync(Tensor t) {
         checkTensor(t);
+        String what = "ncclAllReduce(" + t.numel() + " floats)";
+        Pending ordered;
+        CUevent_st watched = null;
         synchronized (lock) {
             checkOpen();
             afterCompute();
             Pointer p = CudaInterop.pointer(t, 0);
-            checkNccl(nccl.ncclAllReduce(p, p, t.numel(), nccl.ncclFloat32, nccl.ncclSum, comm, stream),
-                    "ncclAllReduce(" + t.numel() + " floats)", comm);
-            return beforeCompute();
+            checkNccl(nccl.ncclAllReduce(p, p, t.numel(), nccl.ncclFloat32, nccl.ncclSum, comm, stream), what, comm);
+            ordered = beforeCompute();
+            if (watchdog != null) watched = recordOn(stream);
         }
+        if (watched != null) watchdog.started(watched, what); // outside the lock: the watchdog's probe takes it
+        return ordered;
     }
 
     @Override public double[] allReduceSum(double[] values) {
@@ -263,11 +305,17 @@ public final class NcclCommunicator implements Communicator {
         }
     }
 
+    @Override public void checkHealthy() {
+        CudaInterop.synchronize(device); // returns once the all-reduces ended, or the watchdog aborted them
+        checkOpen();
+    }
+
     /** Waits for every collective started so far (for timings). */
     public void synchronize() { waitStream("synchronize"); }
 
     private void checkOpen() {
-        if (aborted) throw new IllegalStateException("NCCL rank " + rank + ": communicator was aborted");
+        if (aborted) throw new IllegalStateException("NCCL rank " + rank + ": communicator was aborted"
+                + (abortReason != null ? ": " + abortReason : ""));
         if (closed) throw new IllegalStateException("NCCL rank " + rank + ": communicator is closed");
     }
 
@@ -280,6 +328,7 @@ public final class NcclCommunicator implements Communicator {
     }
 
     @Override public void close() {
+        if (watchdog != null) watchdog.close(); // first, and outside the lock its probe takes
         synchronized (lock) {
             if (closed) return;
             closed = true;

@@ -93,4 +93,14 @@ class InProcessCommunicatorTest {
         assertTrue(e.getCause().getMessage().contains("worker 1 failed: out of memory in the backward"), e.getCause().getMessage());
         assertTrue(System.nanoTime() - t0 < 10e9, "the waiting rank must not wait for the timeout");
     }
+
+    @Test
+    void afterAnAbortNoCheckpointIsHealthy() {
+        List<InProcessCommunicator> comms = InProcessCommunicator.create(2, Duration.ofMinutes(5));
+        comms.get(0).checkHealthy(); // nothing failed: no-op
+        comms.get(1).abort(new IllegalStateException("a peer vanished"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> comms.get(0).checkHealthy());
+        assertTrue(e.getMessage().contains("worker 1 failed: a peer vanished"), e.getMessage());
+        comms.forEach(InProcessCommunicator::close);
+    }
 }
