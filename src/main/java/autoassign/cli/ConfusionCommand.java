@@ -1,8 +1,6 @@
 package autoassign.cli;
 
-import autoassign.config.Config;
 import autoassign.config.ConfigException;
-import autoassign.config.ConfigLoader;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataException;
 import autoassign.data.DataIssues;
@@ -10,7 +8,6 @@ import autoassign.eval.CocoDetections;
 import autoassign.eval.CocoFormatException;
 import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.ConfusionMatrix;
-import autoassign.train.DataSources;
 import autoassign.viz.ConfusionMatrixPlot;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,20 +37,8 @@ import picocli.CommandLine.Spec;
             "Writes DIR/confusion_matrix.png and DIR/confusion_matrix.json. Bad input gives a one-line error and exit code 1."})
 public final class ConfusionCommand implements Callable<Integer> {
 
-    @Option(names = "--ann", paramLabel = "GT.json",
-            description = "COCO ground truth (instances json with images, categories, annotations)")
-    Path ann;
-
-    @Option(names = "--config", paramLabel = "CFG",
-            description = "instead of --ann: the config whose test set (test_dataloader, else val) the results are of, "
-                    + "with its classes")
-    String config;
-
-    @Option(names = {"--data", "--data-root"}, paramLabel = "DIR", description = "with --config: data root (replaces the config's data_root)")
-    String dataRoot;
-
     @Mixin
-    ConfigOverrides overrides = new ConfigOverrides();
+    GroundTruthOptions truth = new GroundTruthOptions();
 
     @Option(names = "--results", required = true, paramLabel = "DETS.json",
             description = "COCO results list: [{image_id, category_id, bbox: [x, y, w, h], score}, ...], or MMDetection's "
@@ -83,12 +68,7 @@ public final class ConfusionCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter o = spec.commandLine().getOut();
-        if ((ann == null) == (config == null)) {
-            return CliErrors.print(err, "give the ground truth as --ann GT.json or --config CFG (one of them)");
-        }
-        if (config == null && (dataRoot != null || !overrides.values().isEmpty())) {
-            return CliErrors.print(err, "--data and --cfg-options go with --config");
-        }
+        if (truth.misuse() != null) return CliErrors.print(err, truth.misuse());
         if (!(scoreThr >= 0 && scoreThr <= 1)) {
             return CliErrors.print(err, "--score-thr must be in [0, 1], got " + scoreThr);
         }
@@ -118,13 +98,12 @@ public final class ConfusionCommand implements Callable<Integer> {
             // results are read and checked exactly as `eval --ann --results` (or `eval --config --results`) does
             CocoDataset dataset;
             CocoDetections dets;
-            if (config != null) {
-                Config cfg = ConfigLoader.loadNamed(config, overrides.values());
-                dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
-                CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), cfg.testEvaluator(), dataRoot, dataset);
-                dets = CocoDetections.read(results, gt, dataset.categories().ids(),
-                        DataSources.imageIdsByName(cfg.testDataloader(), dataset));
+            if (truth.fromConfig()) {
+                GroundTruthOptions.TestSet test = truth.testSet(err);
+                dataset = test.dataset();
+                dets = test.read(results);
             } else {
+                Path ann = truth.annotationFile();
                 dets = CocoDetections.read(results, CocoGroundTruth.read(ann));
                 dataset = CocoDataset.load(ann, ann.toAbsolutePath().getParent(), null, new DataIssues(ann.toString(), err::println, 5));
             }

@@ -1,11 +1,7 @@
 package autoassign.cli;
 
-import autoassign.config.Config;
 import autoassign.config.ConfigException;
-import autoassign.config.ConfigLoader;
-import autoassign.data.CocoDataset;
 import autoassign.data.DataException;
-import autoassign.data.DataIssues;
 import autoassign.eval.CocoDetections;
 import autoassign.eval.CocoEvalParams;
 import autoassign.eval.CocoEvaluator;
@@ -14,7 +10,6 @@ import autoassign.eval.CocoGroundTruth;
 import autoassign.eval.CocoResults;
 import autoassign.eval.DatasetEvaluation;
 import autoassign.eval.WeightedBoxesFusion;
-import autoassign.train.DataSources;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -60,20 +55,8 @@ public final class FuseResultsCommand implements Callable<Integer> {
                     + "...]) or MMDetection's test.py --out / eval --out pickle")
     List<Path> predictions;
 
-    @Option(names = {"--ann", "--annotation"}, paramLabel = "GT.json",
-            description = "COCO ground truth (the script's --annotation); a pickle's labels index its categories in file order")
-    Path ann;
-
-    @Option(names = "--config", paramLabel = "CFG",
-            description = "instead of --ann: the config whose test set (test_dataloader, else val) the results are of, "
-                    + "with its classes")
-    String config;
-
-    @Option(names = {"--data", "--data-root"}, paramLabel = "DIR", description = "with --config: data root (replaces the config's data_root)")
-    String dataRoot;
-
     @Mixin
-    ConfigOverrides overrides = new ConfigOverrides();
+    GroundTruthOptions truth = new GroundTruthOptions();
 
     @Option(names = "--models-name", arity = "1..*", paramLabel = "NAME",
             description = "a name per results file for the printout (default: model_0, model_1, ...)")
@@ -113,12 +96,7 @@ public final class FuseResultsCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter o = spec.commandLine().getOut();
         int n = predictions.size();
-        if ((ann == null) == (config == null)) {
-            return CliErrors.print(err, "give the ground truth as --ann GT.json or --config CFG (one of them)");
-        }
-        if (config == null && (dataRoot != null || !overrides.values().isEmpty())) {
-            return CliErrors.print(err, "--data and --cfg-options go with --config");
-        }
+        if (truth.misuse() != null) return CliErrors.print(err, truth.misuse());
         if (modelNames != null && modelNames.size() != n) {
             return CliErrors.print(err, "--models-name: " + modelNames.size() + " names for " + n + " results files");
         }
@@ -152,7 +130,7 @@ public final class FuseResultsCommand implements Callable<Integer> {
         CocoGroundTruth gt;
         List<CocoDetections> inputs = new ArrayList<>();
         try {
-            gt = config == null ? readAll(CocoGroundTruth.read(ann), inputs) : readAllForConfig(inputs, err);
+            gt = truth.fromConfig() ? readAllForConfig(inputs, err) : readAll(CocoGroundTruth.read(truth.annotationFile()), inputs);
         } catch (CocoFormatException e) {
             return CliErrors.print(err, e.oneLine());
         } catch (DataException | ConfigException | CliErrors.UserError e) {
@@ -197,13 +175,10 @@ public final class FuseResultsCommand implements Callable<Integer> {
      * its classes; detections of other categories left out); the ground truth returned is that scope.
      */
     private CocoGroundTruth readAllForConfig(List<CocoDetections> into, PrintWriter err) {
-        Config cfg = ConfigLoader.loadNamed(config, overrides.values());
-        CocoDataset dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
-        CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), cfg.testEvaluator(), dataRoot, dataset);
-        CocoGroundTruth scope = DatasetEvaluation.scope(gt, dataset);
+        GroundTruthOptions.TestSet test = truth.testSet(err);
+        CocoGroundTruth scope = DatasetEvaluation.scope(test.gt(), test.dataset());
         for (Path p : predictions) {
-            CocoDetections d = CocoDetections.read(p, gt, dataset.categories().ids(),
-                    DataSources.imageIdsByName(cfg.testDataloader(), dataset));
+            CocoDetections d = test.read(p);
             into.add(CocoDetections.of(p, d.detections().stream()
                     .filter(x -> scope.hasImage(x.imageId()) && scope.hasCategory(x.categoryId())).toList(), scope));
         }
