@@ -109,7 +109,7 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
             CocoGroundTruth one = perImage.get(id); // the dataset's ids are the file's
             if (one == null) one = gt.restrictTo(new long[] {id});
             CocoDetections mine = new CocoDetections(detsFile, byImage.getOrDefault(id, List.of()));
-            out.add(new double[] {i, VocMap.evaluate(one, mine, IOU_THRS, false).mAP()});
+            out.add(new double[] {i, VocMap.evaluate(one, mine, IOU_THRS, false, false).mAP()}); // eval_map: not legacy
         }
         return out;
     }

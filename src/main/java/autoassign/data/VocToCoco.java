@@ -89,8 +89,10 @@ public final class VocToCoco {
             int label = CLASSES.indexOf(o.name());
             if (label < 0) throw new DataException(xml + ": object " + (i + 1) + ": '" + o.name() + "' is not a VOC class");
             boolean difficult = o.difficult() != null && VocXml.integer(xml, "difficult", o.difficult()) != 0; // absent: 0
-            objects.add(new VocObject(label, VocXml.integer(xml, "xmin", o.xmin()), VocXml.integer(xml, "ymin", o.ymin()),
-                    VocXml.integer(xml, "xmax", o.xmax()), VocXml.integer(xml, "ymax", o.ymax()), difficult));
+            objects.add(new VocObject(label, VocXml.integer(xml, "xmin", VocXml.need(xml, "xmin", o.xmin())),
+                    VocXml.integer(xml, "ymin", VocXml.need(xml, "ymin", o.ymin())),
+                    VocXml.integer(xml, "xmax", VocXml.need(xml, "xmax", o.xmax())),
+                    VocXml.integer(xml, "ymax", VocXml.need(xml, "ymax", o.ymax())), difficult));
         }
         return new VocImage(fileName, VocXml.integer(xml, "width", doc.width()), VocXml.integer(xml, "height", doc.height()),
                 objects);

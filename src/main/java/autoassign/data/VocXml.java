@@ -24,8 +24,22 @@ import java.util.List;
  */
 record VocXml(String width, String height, List<VocXml.Obj> objects) {
 
-    /** An {@code <object>}: its name, {@code <difficult>} (null when absent) and the {@code <bndbox>} corners. */
+    /**
+     * An {@code <object>}: its name (the text as written), {@code <difficult>} (null when absent) and the
+     * {@code <bndbox>} corners (null when absent: MMDetection reads them only for objects of a class, see {@link #need}).
+     */
     record Obj(String name, String difficult, String xmin, String ymin, String xmax, String ymax) {}
+
+    /** A corner that an object of a class must have: else a one-line error naming the file, as MMDetection fails there. */
+    static String need(Path xml, String tag, String text) {
+        if (text == null) throw new DataException(xml + ": an <object> of a class has no <bndbox> with a <" + tag + ">");
+        return text;
+    }
+
+    private static String corner(Element box, String tag) {
+        Element e = box == null ? null : optionalChild(box, tag);
+        return e == null ? null : e.getTextContent().strip();
+    }
 
     static VocXml read(Path xml) {
         Document doc;
@@ -49,10 +63,11 @@ record VocXml(String width, String height, List<VocXml.Obj> objects) {
         List<Obj> objects = new ArrayList<>();
         for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (!(n instanceof Element o) || !o.getTagName().equals("object")) continue; // ET's findall('object')
-            Element box = child(xml, o, "bndbox");
+            Element box = optionalChild(o, "bndbox"); // read only for objects of a class, as MMDetection does
             Element difficult = optionalChild(o, "difficult");
-            objects.add(new Obj(text(xml, o, "name"), difficult == null ? null : difficult.getTextContent().strip(),
-                    text(xml, box, "xmin"), text(xml, box, "ymin"), text(xml, box, "xmax"), text(xml, box, "ymax")));
+            // the name as ET's .text, not stripped: MMDetection compares it with the classes as written
+            objects.add(new Obj(child(xml, o, "name").getTextContent(), difficult == null ? null : difficult.getTextContent().strip(),
+                    corner(box, "xmin"), corner(box, "ymin"), corner(box, "xmax"), corner(box, "ymax")));
         }
         return new VocXml(size == null ? null : text(xml, size, "width"), size == null ? null : text(xml, size, "height"),
                 objects);

@@ -11,7 +11,8 @@ import java.util.List;
  * annotation XML {@code <sub_data_root>/<ann_subdir>/<id>.xml} and image {@code <sub_data_root>/<img_subdir>/<id>.jpg}.
  * As MMDetection reads them:
  * <ul>
- *   <li>an object whose name is not a class is left out; labels are the positions of the names in {@code classes};</li>
+ *   <li>an object whose name (as written, spaces included) is not a class is left out, its box unread; labels are the
+ *       positions of the names in {@code classes};</li>
  *   <li>box corners are {@code int(float(text)) - 1} (VOC counts pixels from 1), kept whatever their size;</li>
  *   <li>{@code difficult} objects, and with {@code filter_cfg.bbox_min_size} objects narrower or lower than it, are
  *       ignored instances ({@code ignore_flag 1}): crowd regions here, left out of training and VOC's "difficult" in
@@ -76,8 +77,10 @@ public final class XmlDataset {
             for (VocXml.Obj o : doc.objects()) {
                 int label = classes.indexOf(o.name());
                 if (label < 0) continue;
-                int x1 = VocXml.truncated(xml, "xmin", o.xmin()) - 1, y1 = VocXml.truncated(xml, "ymin", o.ymin()) - 1;
-                int x2 = VocXml.truncated(xml, "xmax", o.xmax()) - 1, y2 = VocXml.truncated(xml, "ymax", o.ymax()) - 1;
+                int x1 = VocXml.truncated(xml, "xmin", VocXml.need(xml, "xmin", o.xmin())) - 1;
+                int y1 = VocXml.truncated(xml, "ymin", VocXml.need(xml, "ymin", o.ymin())) - 1;
+                int x2 = VocXml.truncated(xml, "xmax", VocXml.need(xml, "xmax", o.xmax())) - 1;
+                int y2 = VocXml.truncated(xml, "ymax", VocXml.need(xml, "ymax", o.ymax())) - 1;
                 boolean ignore = o.difficult() != null && VocXml.integer(xml, "difficult", o.difficult()) != 0;
                 if (bboxMinSize != null && (x2 - x1 < bboxMinSize || y2 - y1 < bboxMinSize)) ignore = true;
                 CocoDataset.FloatList dst = ignore ? ignored : boxes;

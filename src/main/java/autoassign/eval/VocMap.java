@@ -1,7 +1,5 @@
 package autoassign.eval;
 
-import autoassign.loss.LossKernels;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,7 +16,10 @@ import java.util.Map;
  * of every image in descending score are matched to the unmatched ground truth of highest IoU (≥ thr: a true
  * positive; again or below: a false positive; on an ignored box: neither); AP is the area under the monotone
  * precision envelope ({@code area}) or the mean of the best precision at recall ≥ 0, 0.1, …, 1 ({@code 11points}).
- * The mAP of a threshold averages the classes that have ground truth; {@code mAP} averages the thresholds.
+ * The mAP of a threshold averages the classes that have ground truth; {@code mAP} averages the thresholds. VOCMetric
+ * passes {@code use_legacy_coordinate=True}: box widths, heights and overlaps are {@code x2 - x1 + 1} in the IoUs.
+ * Sums are numpy's (pairwise, float32 where numpy's are), so the numbers equal MMDetection's bit for bit
+ * (scripts/goldens/voc_metric.py, VocMetricGoldenTest), ties in score aside ({@link #descendingScores}).
  */
 public final class VocMap {
     private VocMap() {}
@@ -64,47 +65,85 @@ public final class VocMap {
             autoassign.io.AtomicFiles.write(out, os -> os.write(bytes));
         }
 
-        /** MMDetection's log: a class table per threshold, then {@code AP50: 0.xxx ... mAP: 0.xxx}. */
+        /**
+         * MMDetection's log: per threshold its {@code iou_thr} line and print_map_summary's table (terminaltables'
+         * AsciiTable: columns as wide as their widest cell, left-aligned, recall and AP of the float32 values to 3
+         * decimals as Python formats them), then {@code AP50: 0.xxx ... mAP: 0.xxxx}.
+         */
         public List<String> lines() {
             List<String> out = new ArrayList<>();
             for (var e : classes.entrySet()) {
-                out.add(String.format(Locale.ROOT, "---------------iou_thr: %s---------------", e.getKey()));
-                int w = Math.max(5, e.getValue().stream().mapToInt(c -> c.name().length()).max().orElse(5));
-                String row = "| %-" + w + "s | %5s | %6s | %6s | %5s |";
-                String rule = "+" + "-".repeat(w + 2) + "+-------+--------+--------+-------+";
-                out.add(rule);
-                out.add(String.format(Locale.ROOT, row, "class", "gts", "dets", "recall", "ap"));
-                out.add(rule);
+                out.add("-".repeat(15) + "iou_thr: " + pythonFloat(e.getKey()) + "-".repeat(15));
+                List<String[]> table = new ArrayList<>();
+                table.add(new String[] {"class", "gts", "dets", "recall", "ap"});
                 for (ClassResult c : e.getValue())
-                    out.add(String.format(Locale.ROOT, row, c.name(), c.gts(), c.dets(), String.format(Locale.ROOT, "%.3f", c.recall()),
-                            String.format(Locale.ROOT, "%.3f", c.ap())));
-                out.add(rule);
-                out.add(String.format(Locale.ROOT, row, "mAP", "", "", "", String.format(Locale.ROOT, "%.3f", apByThreshold.get(e.getKey()))));
-                out.add(rule);
+                    table.add(new String[] {c.name(), Integer.toString(c.gts()), Integer.toString(c.dets()),
+                            fixed((float) c.recall(), 3), fixed((float) c.ap(), 3)});
+                table.add(new String[] {"mAP", "", "", "", fixed(apByThreshold.get(e.getKey()), 3)});
+                out.addAll(asciiTable(table));
             }
             StringBuilder b = new StringBuilder();
-            for (var e : apByThreshold.entrySet())
-                b.append(String.format(Locale.ROOT, "%s: %.3f  ", apName(e.getKey()), e.getValue()));
-            out.add(b.append(String.format(Locale.ROOT, "mAP: %.4f", mAP)).toString());
+            for (var e : apByThreshold.entrySet()) b.append(apName(e.getKey())).append(": ").append(fixed(e.getValue(), 3)).append("  ");
+            out.add(b.append("mAP: ").append(fixed(mAP, 4)).toString());
             return out;
         }
     }
 
+    /** terminaltables' {@code AsciiTable} with {@code inner_footing_row_border}: a rule under the header and above the last row. */
+    static List<String> asciiTable(List<String[]> rows) {
+        int[] w = new int[rows.get(0).length];
+        for (String[] r : rows) for (int k = 0; k < w.length; k++) w[k] = Math.max(w[k], r[k].length());
+        StringBuilder rule = new StringBuilder("+");
+        for (int k : w) rule.append("-".repeat(k + 2)).append('+');
+        List<String> out = new ArrayList<>();
+        out.add(rule.toString());
+        for (int i = 0; i < rows.size(); i++) {
+            StringBuilder line = new StringBuilder("|");
+            for (int k = 0; k < w.length; k++) line.append(' ').append(rows.get(i)[k]).append(" ".repeat(w[k] - rows.get(i)[k].length())).append(" |");
+            out.add(line.toString());
+            if (i == 0 || i == rows.size() - 2 || i == rows.size() - 1) out.add(rule.toString());
+        }
+        return out;
+    }
+
+    /** Python's {@code f'{v:.Nf}'}: the exact binary value rounded half-even (Java's %.3f rounds its shortest decimal half-up). */
+    static String fixed(double v, int decimals) {
+        if (!Double.isFinite(v)) return Double.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+        String s = new java.math.BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN).toPlainString();
+        return v < 0 || (v == 0 && 1 / v < 0) ? (s.startsWith("-") ? s : "-" + s) : s;
+    }
+
+    /** Python's {@code str(float)} for the thresholds of the {@code iou_thr} line (0.5, 0.75). */
+    private static String pythonFloat(double v) {
+        return Double.toString(v);
+    }
+
     /** A box with its score (detections) or ignore flag (ground truth), x1 y1 x2 y2 in float as MMDetection's arrays. */
-    private record Box(float x1, float y1, float x2, float y2, double score, boolean ignore) {
+    private record Box(float x1, float y1, float x2, float y2, float score, boolean ignore) {
         static Box of(double x, double y, double w, double h, double score, boolean ignore) {
             float fx = (float) x, fy = (float) y;
-            return new Box(fx, fy, (float) (x + w), (float) (y + h), score, ignore);
+            return new Box(fx, fy, (float) (x + w), (float) (y + h), (float) score, ignore); // float32 arrays, scores too
         }
     }
 
     /**
-     * The VOC metric over {@code gt}'s images and categories.
+     * {@code VOCMetric}: {@code eval_map(..., use_legacy_coordinate=True)} (mmdet/evaluation/metrics/voc_metric.py),
+     * over {@code gt}'s images and categories.
      *
      * @param iouThrs  MMDetection's {@code iou_thrs} (0.5)
      * @param elevenPoints {@code eval_mode: 11points} (VOCMetric's default), else {@code area}
      */
     public static Result evaluate(CocoGroundTruth gt, CocoDetections dets, double[] iouThrs, boolean elevenPoints) {
+        return evaluate(gt, dets, iouThrs, elevenPoints, true);
+    }
+
+    /**
+     * {@code eval_map} with {@code use_legacy_coordinate} as given: true for VOCMetric (widths, heights and overlaps are
+     * {@code x2 - x1 + 1}, as VOC's devkit counts pixels), false for eval_map's default (analyze_results.py).
+     */
+    public static Result evaluate(CocoGroundTruth gt, CocoDetections dets, double[] iouThrs, boolean elevenPoints,
+                                  boolean legacyCoordinate) {
+        float extra = legacyCoordinate ? 1f : 0f;
         long[] catIds = gt.categoryIds();
         // per category, per image: ground truth (non-ignored first, then ignored, as tpfp_default stacks them) and detections
         Map<Long, Map<Long, List<Box>>> gts = new HashMap<>(), dts = new HashMap<>();
@@ -120,18 +159,16 @@ public final class VocMap {
         double sum = 0;
         for (double thr : iouThrs) {
             List<ClassResult> rows = new ArrayList<>();
-            double apSum = 0;
+            float[] aps = new float[catIds.length];
             int withGt = 0;
             for (long c : catIds) {
                 ClassResult r = evaluateClass(gt.categories().get(c), gt.imageIds(), gts.getOrDefault(c, Map.of()),
-                        dts.getOrDefault(c, Map.of()), thr, elevenPoints);
+                        dts.getOrDefault(c, Map.of()), thr, elevenPoints, extra);
                 rows.add(r);
-                if (r.gts() > 0) {
-                    apSum += r.ap();
-                    withGt++;
-                }
+                if (r.gts() > 0) aps[withGt++] = (float) r.ap();
             }
-            double map = withGt == 0 ? 0 : (float) (apSum / withGt); // numpy's mean of the float32 APs
+            // np.array(aps).mean(): a float32 pairwise sum, divided in float64, rounded to float32
+            double map = withGt == 0 ? 0 : (float) (pairwiseSum(aps, withGt) / (double) withGt);
             apByThr.put(thr, map);
             classes.put(thr, rows);
             sum += map;
@@ -140,71 +177,104 @@ public final class VocMap {
     }
 
     private static ClassResult evaluateClass(String name, long[] imageIds, Map<Long, List<Box>> gts, Map<Long, List<Box>> dts,
-                                             double thr, boolean elevenPoints) {
+                                             double thr, boolean elevenPoints, float extra) {
         int numGts = 0;
-        List<double[]> scored = new ArrayList<>(); // [score, tp, fp] of every detection of the class
+        List<Box> stacked = new ArrayList<>(); // np.vstack(cls_dets): every image's detections in turn
+        List<float[]> tpfps = new ArrayList<>();
         for (long img : imageIds) {
             List<Box> g = new ArrayList<>(gts.getOrDefault(img, List.of()));
             g.sort(Comparator.comparing(Box::ignore)); // stable: the image's non-ignored boxes first
             for (Box b : g) if (!b.ignore()) numGts++;
             List<Box> d = dts.getOrDefault(img, List.of());
-            float[][] tpfp = tpfp(d, g, thr);
-            for (int i = 0; i < d.size(); i++) scored.add(new double[] {d.get(i).score(), tpfp[0][i], tpfp[1][i]});
+            tpfps.add(tpfp(d, g, thr, extra));
+            stacked.addAll(d);
         }
-        // np.argsort(-scores) (quicksort, not stable) over the stacked detections: ties are rare in real scores
-        scored.sort((a, b) -> Double.compare(b[0], a[0]));
-        int n = scored.size();
+        int n = stacked.size();
+        float[] tpAll = new float[n], fpAll = new float[n];
+        for (int i = 0, o = 0; i < tpfps.size(); i++) {
+            float[] t = tpfps.get(i);
+            int k = t.length / 2;
+            System.arraycopy(t, 0, tpAll, o, k);
+            System.arraycopy(t, k, fpAll, o, k);
+            o += k;
+        }
+        int[] order = descendingScores(stacked);
         double[] recall = new double[n], precision = new double[n];
-        double tp = 0, fp = 0, eps = Math.ulp(1.0f); // np.finfo(np.float32).eps
+        float tp = 0, fp = 0, eps = Math.ulp(1.0f); // np.finfo(np.float32).eps; float32 cumsums
         for (int i = 0; i < n; i++) {
-            tp += scored.get(i)[1];
-            fp += scored.get(i)[2];
-            recall[i] = tp / Math.max(numGts, eps);                            // float64 in numpy
-            precision[i] = (float) tp / Math.max((float) (tp + fp), (float) eps); // float32 in numpy
+            tp += tpAll[order[i]];
+            fp += fpAll[order[i]];
+            recall[i] = tp / Math.max(numGts, (double) eps); // float64 in numpy
+            precision[i] = tp / Math.max(tp + fp, eps);      // float32 in numpy
         }
         double ap = elevenPoints ? elevenPointAp(recall, precision) : areaAp(recall, precision);
         return new ClassResult(name, numGts, n, n > 0 ? recall[n - 1] : 0, ap);
     }
 
-    /** tpfp_default for one image: [tp, fp] per detection (in the detections' own order). */
-    private static float[][] tpfp(List<Box> dets, List<Box> gts, double thr) {
+    /**
+     * {@code np.argsort(-scores)} over the float32 scores, equal scores in list order. numpy orders ties as its sort
+     * does (introsort, or x86-simd-sort's AVX-512 argsort where the CPU has one: the same numpy orders them
+     * differently on different machines), so where tied detections differ in being true or false positives an AP
+     * may differ from a given MMDetection run in the last decimals.
+     */
+    private static int[] descendingScores(List<Box> dets) {
+        return java.util.stream.IntStream.range(0, dets.size()).boxed()
+                .sorted((x, y) -> Float.compare(dets.get(y).score() + 0f, dets.get(x).score() + 0f)) // stable; -0 as 0
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * tpfp_default for one image: {@code [tp..., fp...]} per detection (in the detections' own order), over the
+     * image's ground truth with the ignored boxes last.
+     */
+    private static float[] tpfp(List<Box> dets, List<Box> gts, double thr, float extra) {
         int nd = dets.size(), ng = gts.size();
-        float[] tp = new float[nd], fp = new float[nd];
+        float[] out = new float[2 * nd]; // tp at [i], fp at [nd + i]
         if (ng == 0) {
-            Arrays.fill(fp, 1f);
-            return new float[][] {tp, fp};
+            Arrays.fill(out, nd, 2 * nd, 1f);
+            return out;
         }
         float[] iouMax = new float[nd];
         int[] argmax = new int[nd];
         for (int i = 0; i < nd; i++) {
             Box d = dets.get(i);
-            iouMax[i] = -1;
+            iouMax[i] = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < ng; j++) {
-                Box g = gts.get(j);
-                float iou = LossKernels.iou(d.x1(), d.y1(), d.x2(), d.y2(), g.x1(), g.y1(), g.x2(), g.y2());
+                float iou = iou(d, gts.get(j), extra);
                 if (iou > iouMax[i]) { iouMax[i] = iou; argmax[i] = j; } // np.argmax: the first of equal maxima
             }
         }
-        Integer[] order = new Integer[nd];
-        for (int i = 0; i < nd; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Double.compare(dets.get(b).score(), dets.get(a).score()));
         boolean[] covered = new boolean[ng];
-        for (int i : order) {
-            if (iouMax[i] >= thr) {
+        for (int i : descendingScores(dets)) {
+            if (iouMax[i] >= thr) { // a float32 scalar against a Python float: compared in float64
                 int m = argmax[i];
                 if (!gts.get(m).ignore()) {
                     if (!covered[m]) {
                         covered[m] = true;
-                        tp[i] = 1;
+                        out[i] = 1;
                     } else {
-                        fp[i] = 1;
+                        out[nd + i] = 1;
                     }
                 } // on an ignored box: neither
             } else {
-                fp[i] = 1;
+                out[nd + i] = 1;
             }
         }
-        return new float[][] {tp, fp};
+        return out;
+    }
+
+    /**
+     * mmdet/evaluation/functional/bbox_overlaps.py for one pair, in float32: with {@code extra} 1 (legacy coordinates)
+     * widths, heights and overlaps count both end pixels; the union is at least 1e-6.
+     */
+    static float iou(Box d, Box g, float extra) {
+        float a1 = (d.x2() - d.x1() + extra) * (d.y2() - d.y1() + extra);
+        float a2 = (g.x2() - g.x1() + extra) * (g.y2() - g.y1() + extra);
+        float iw = Math.max(Math.min(d.x2(), g.x2()) - Math.max(d.x1(), g.x1()) + extra, 0f);
+        float ih = Math.max(Math.min(d.y2(), g.y2()) - Math.max(d.y1(), g.y1()) + extra, 0f);
+        float overlap = iw * ih;
+        float union = Math.max(a1 + a2 - overlap, 1e-6f);
+        return overlap / union;
     }
 
     /** {@code average_precision(mode='area')}: the precision envelope integrated over the recall steps. */
@@ -217,9 +287,10 @@ public final class VocMap {
             mpre[i + 1] = precision[i];
         }
         for (int i = n; i > 0; i--) mpre[i] = Math.max(mpre[i], mpre[i + 1]);
-        double ap = 0;
-        for (int i = 0; i < n + 1; i++) if (mrec[i + 1] != mrec[i]) ap += (mrec[i + 1] - mrec[i]) * mpre[i + 1];
-        return (float) ap; // the ap array is float32
+        double[] terms = new double[n + 1]; // np.sum over the steps where the recall changes (numpy's pairwise sum)
+        int k = 0;
+        for (int i = 0; i < n + 1; i++) if (mrec[i + 1] != mrec[i]) terms[k++] = (mrec[i + 1] - mrec[i]) * mpre[i + 1];
+        return (float) pairwiseSum(terms, k); // the ap array is float32
     }
 
     /** {@code average_precision(mode='11points')}: the best precision at recall ≥ t for t = 0, 0.1, …, 1, averaged. */
@@ -232,5 +303,57 @@ public final class VocMap {
             ap += (float) best;
         }
         return ap / 11;
+    }
+
+    // ---- numpy's pairwise summation, so that sums come out as eval_map's to the last bit ----
+
+    /** {@code np.add.reduce} of {@code a[0..n)} in float32 (numpy's pairwise summation, loops_utils.h.src). */
+    static float pairwiseSum(float[] a, int n) {
+        return 0f + pairwiseSum(a, 0, n);
+    }
+
+    private static float pairwiseSum(float[] a, int off, int n) {
+        if (n < 8) {
+            float res = 0f;
+            for (int i = 0; i < n; i++) res += a[off + i];
+            return res;
+        }
+        if (n <= 128) {
+            float[] r = new float[8];
+            System.arraycopy(a, off, r, 0, 8);
+            int i = 8;
+            for (; i < n - (n % 8); i += 8) for (int j = 0; j < 8; j++) r[j] += a[off + i + j];
+            float res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            for (; i < n; i++) res += a[off + i];
+            return res;
+        }
+        int n2 = n / 2;
+        n2 -= n2 % 8;
+        return pairwiseSum(a, off, n2) + pairwiseSum(a, off + n2, n - n2);
+    }
+
+    /** {@code np.sum} of {@code a[0..n)} in float64 (the same pairwise summation). */
+    static double pairwiseSum(double[] a, int n) {
+        return 0.0 + pairwiseSum(a, 0, n);
+    }
+
+    private static double pairwiseSum(double[] a, int off, int n) {
+        if (n < 8) {
+            double res = 0;
+            for (int i = 0; i < n; i++) res += a[off + i];
+            return res;
+        }
+        if (n <= 128) {
+            double[] r = new double[8];
+            System.arraycopy(a, off, r, 0, 8);
+            int i = 8;
+            for (; i < n - (n % 8); i += 8) for (int j = 0; j < 8; j++) r[j] += a[off + i + j];
+            double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            for (; i < n; i++) res += a[off + i];
+            return res;
+        }
+        int n2 = n / 2;
+        n2 -= n2 % 8;
+        return pairwiseSum(a, off, n2) + pairwiseSum(a, off + n2, n - n2);
     }
 }

@@ -103,4 +103,27 @@ class XmlDatasetTest {
         assertTrue(noImage.getMessage().startsWith(voc.resolve("Annotations/000099.xml") + ": has no <size>, and its image cannot be read"
                 + " for it: "), noImage.getMessage());
     }
+
+    /**
+     * xml_style.py compares {@code obj.find('name').text} with the classes as written (a padded name is no class, and
+     * the object is left out) and reads {@code <bndbox>} only for objects of a class.
+     */
+    @Test
+    void namesAreComparedAsWrittenAndBoxesReadOnlyForClasses() throws Exception {
+        Path voc = VocDevkit.write(tmp).resolve("VOC2007");
+        Path list = Files.writeString(tmp.resolve("list.txt"), "000099\n");
+        Files.writeString(voc.resolve("Annotations/000099.xml"), "<annotation><size><width>50</width><height>40</height></size>"
+                + VocDevkit.object("dog", 0, "2", 3, 12, 13)
+                + VocDevkit.object("\n    dog\n  ", 0, "20", 3, 30, 13)
+                + "<object><name>unicorn</name><difficult>0</difficult></object></annotation>");
+        ImageRecord r = XmlDataset.load(new XmlDataset.Layout(list, voc, "JPEGImages", "Annotations"), XmlDataset.VOC_CLASSES,
+                null, new DataIssues("t")).get(0);
+        assertArrayEquals(new float[] {1, 2, 11, 12}, r.boxes(), "the padded dog is not 'dog'; the boxless unicorn is skipped");
+        assertEquals(0, r.numCrowd());
+        Files.writeString(voc.resolve("Annotations/000099.xml"), "<annotation><size><width>50</width><height>40</height></size>"
+                + "<object><name>dog</name></object></annotation>");
+        DataException noBox = assertThrows(DataException.class, () -> XmlDataset.load(
+                new XmlDataset.Layout(list, voc, "JPEGImages", "Annotations"), XmlDataset.VOC_CLASSES, null, new DataIssues("t")));
+        assertTrue(noBox.getMessage().endsWith("000099.xml: an <object> of a class has no <bndbox> with a <xmin>"), noBox.getMessage());
+    }
 }
