@@ -357,6 +357,28 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A CrowdHumanMetric's numbers printed (and written to --json); the exit code. */
+    private int printCrowdHuman(autoassign.eval.CrowdHumanMetric.Result r) {
+        PrintWriter out = spec.commandLine().getOut();
+        for (String line : r.summaryLines()) {
+            out.println(line);
+        }
+        out.flush();
+        if (json != null) {
+            try {
+                r.writeJson(json);
+            } catch (IOException e) {
+                return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + e.getMessage());
+            }
+        }
+        return 0;
+    }
+
+    /** The config's CrowdHumanMetric (not with --metric voc), else null. */
+    private EvaluatorConfig crowdMetric(EvaluatorConfig te) {
+        return te != null && te.crowd() && !voc() ? te : null;
+    }
+
     /** The config's LVISMetric (not with --metric voc), else null. */
     private EvaluatorConfig lvisMetric(EvaluatorConfig te) {
         return te != null && te.lvis() && !voc() ? te : null;
@@ -497,6 +519,15 @@ public final class EvalCommand implements Callable<Integer> {
                     .reporting(lvis.metricItems()));
             return null;
         }
+        EvaluatorConfig crowd = crowdMetric(cfg.testEvaluator());
+        if (crowd != null) { // CrowdHumanMetric: its .odgt paired with the test images in order
+            Path ann = DataSources.groundTruthFile(cfg, cfg.testDataloader(), crowd, null, dataset);
+            CocoResults results = detections(cfg, dataset);
+            if (resultsFile != null && !write(results, resultsFile)) return null;
+            printedCode = printCrowdHuman(autoassign.eval.CrowdHumanMetric.evaluate(ann, dataset, results.detections(),
+                    crowd.crowdHuman().metrics(), crowd.crowdHuman().params()));
+            return null;
+        }
         CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset);
         CocoResults results = detections(cfg, dataset);
         if (resultsFile != null && !write(results, resultsFile)) return null;
@@ -517,6 +548,15 @@ public final class EvalCommand implements Callable<Integer> {
             CocoDetections dets = CocoDetections.read(results, lg.coco(), dataset.categories().ids(),
                     DataSources.imageIdsByName(cfg.testDataloader(), dataset));
             printedCode = printLvis(LvisEvaluator.evaluate(lg, dets, ve.classwise() || classwise).reporting(ve.metricItems()));
+            return null;
+        }
+        if (crowdMetric(ve) != null) { // a results file of the test images (pickle img_id = the record's ID), scored in order
+            Path ann = DataSources.groundTruthFile(cfg, cfg.testDataloader(), ve, null, dataset);
+            CocoGroundTruth images = CocoGroundTruth.fromDataset(dataset);
+            CocoDetections dets = CocoDetections.read(results, images, dataset.categories().ids(),
+                    DataSources.imageIdsByName(cfg.testDataloader(), dataset));
+            printedCode = printCrowdHuman(autoassign.eval.CrowdHumanMetric.evaluate(ann, dataset, dets.detections(),
+                    ve.crowdHuman().metrics(), ve.crowdHuman().params()));
             return null;
         }
         CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), ve, null, dataset);

@@ -171,7 +171,7 @@ public final class LogsCommand implements Callable<Integer> {
     }
 
     private static boolean validationKey(String k) {
-        return k.startsWith("bbox_mAP") || k.startsWith("pascal_voc/") || k.startsWith("lvis/");
+        return k.startsWith("bbox_mAP") || k.startsWith("pascal_voc/") || k.startsWith("lvis/") || k.startsWith("crowd_human/");
     }
 
     private void time(PrintWriter o, List<Path> files, List<List<Map<String, Object>>> records) {

@@ -30,11 +30,12 @@ import java.util.stream.IntStream;
  * @param parts         a ConcatDataset's {@code datasets} in order (each with its own files, filters and wrappers); the
  *                      file keys above are then unset and {@code classes} is the first dataset's. Empty: not a ConcatDataset
  * @param xml           a VOCDataset's / XMLDataset's own keys, null for the other types
+ * @param extraAnnFile  a CrowdHumanDataset's {@code extra_ann_file} (image sizes) relative to the data root; null: its default
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
                             boolean testMode, Indices indices, List<String> classes, PipelineConfig pipeline,
                             SyntheticConfig synthetic, String dataRoot, List<Wrapper> wrappers, List<DatasetConfig> parts,
-                            Xml xml) {
+                            Xml xml, String extraAnnFile) {
 
     /**
      * MMDetection's XMLDataset keys ({@link autoassign.data.XmlDataset}).
@@ -106,6 +107,9 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
     /** An LVISV1Dataset, LVISV05Dataset or LVISDataset ({@link autoassign.data.LvisDataset}). */
     public boolean isLvis() { return type.startsWith("LVIS"); }
 
+    /** A CrowdHumanDataset ({@link autoassign.data.CrowdHumanDataset}: an .odgt file). */
+    public boolean isCrowdHuman() { return type.equals("CrowdHumanDataset"); }
+
     /**
      * MMEngine's {@code BaseDataset(indices=...)}, applied after filtering: an int N keeps the first N images
      * (all when there are fewer), a list keeps the images at those positions, in its order.
@@ -129,9 +133,11 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
 
     private static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot, PipelineConfig.Role role) {
         String type = n.choice("type", "CocoDataset", "CocoDataset", "LVISV1Dataset", "LVISV05Dataset", "LVISDataset", "VOCDataset",
-                "XMLDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset", "MultiImageMixDataset", "ConcatDataset");
+                "XMLDataset", "Objects365V1Dataset", "Objects365V2Dataset", "CityscapesDataset", "DeepFashionDataset",
+                "CrowdHumanDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset", "MultiImageMixDataset", "ConcatDataset");
         boolean isXml = type.equals("VOCDataset") || type.equals("XMLDataset");
-        boolean fromFiles = type.equals("CocoDataset") || type.startsWith("LVIS") || isXml;
+        boolean fromFiles = type.equals("CocoDataset") || type.startsWith("LVIS") || isXml || type.equals("CrowdHumanDataset")
+                || autoassign.data.CocoSubclass.of(type) != null;
         if (role == PipelineConfig.Role.WRAPPED && !fromFiles && !type.equals("SyntheticShapes"))
             throw n.error("type", "a MultiImageMixDataset wraps a CocoDataset, LVIS dataset, VOCDataset, XMLDataset or SyntheticShapes, got " + type
                     + (type.equals("ConcatDataset") ? " (not supported)"
@@ -155,7 +161,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             all.addAll(inner.wrappers());
             return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
                     inner.testMode(), inner.indices(), inner.classes(), inner.pipeline(), inner.synthetic(), inner.dataRoot(), all,
-                    inner.parts(), inner.xml());
+                    inner.parts(), inner.xml(), inner.extraAnnFile());
         }
         String ann = null, img = null;
         boolean filterEmpty = false;
@@ -166,10 +172,12 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         String dataRoot = null;
         boolean testMode = n.bool("test_mode", false); // MMEngine's BaseDataset default, val / test alike
         Xml xml = null;
+        String extraAnnFile = null;
         if (fromFiles) {
             dataRoot = n.string("data_root", null); // MMDetection repeats data_root here (see DataSources)
             if (dataRoot != null && dataRoot.equals(topDataRoot)) dataRoot = null; // the same: nothing of its own
             ann = n.string("ann_file");
+            if (type.equals("CrowdHumanDataset")) extraAnnFile = n.string("extra_ann_file", null);
             String subDataRoot = "";
             if (isXml) {
                 ConfigNode prefix = n.child("data_prefix");
@@ -207,7 +215,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train, role, List.of());
         n.finish();
         return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth, dataRoot,
-                List.of(), List.of(), xml);
+                List.of(), List.of(), xml, extraAnnFile);
     }
 
     /**
@@ -238,7 +246,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         n.finish();
         return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
                 inner.testMode(), inner.indices(), inner.classes(), pipeline, inner.synthetic(), inner.dataRoot(), List.of(), List.of(),
-                inner.xml());
+                inner.xml(), inner.extraAnnFile());
     }
 
     /**
@@ -279,7 +287,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         n.finish();
         DatasetConfig first = parts.get(0);
         return new DatasetConfig("ConcatDataset", null, null, false, 0, false, null, first.classes(), first.pipeline(), null,
-                null, List.of(), parts, null);
+                null, List.of(), parts, null, null);
     }
 
     /** ConcatDataset's {@code ignore_keys}: a metainfo key or a list of them; empty when absent. */

@@ -18,10 +18,22 @@ package autoassign.config;
  * @param proposalNums  CocoMetric's {@code proposal_nums}, COCOeval's maxDets (empty: its default 100, 300, 1000)
  * @param metricItems   CocoMetric's {@code metric_items} (empty: its default, the six mAP numbers)
  * @param mpEval        CocoMetric's {@code use_mp_eval} (COCOevalMP: the same evaluation, its own summary)
+ * @param crowdHuman    a CrowdHumanMetric's settings ({@code annFile}: its .odgt), else null
  */
 public record EvaluatorConfig(String annFile, String metric, boolean classwise, boolean formatOnly, String outfilePrefix,
                              boolean voc, boolean lvis, java.util.List<Double> iouThrs, boolean elevenPoints,
-                             java.util.List<Integer> proposalNums, java.util.List<String> metricItems, boolean mpEval) {
+                             java.util.List<Integer> proposalNums, java.util.List<String> metricItems, boolean mpEval,
+                             CrowdHuman crowdHuman) {
+
+    /**
+     * MMDetection's {@code CrowdHumanMetric} ({@link autoassign.eval.CrowdHumanMetric}).
+     *
+     * @param metrics its {@code metric} list in order (AP, MR, JI)
+     */
+    public record CrowdHuman(java.util.List<String> metrics, autoassign.eval.CrowdHumanEval.Params params) {}
+
+    /** A CrowdHumanMetric. */
+    public boolean crowd() { return crowdHuman != null; }
     public EvaluatorConfig {
         iouThrs = java.util.List.copyOf(iouThrs);
         proposalNums = java.util.List.copyOf(proposalNums);
@@ -35,7 +47,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
      * they printed; else CocoMetric's own (its default proposal_nums 100, 300, 1000 where not given).
      */
     public autoassign.eval.CocoEvalParams cocoParams(autoassign.eval.CocoEvalParams former) {
-        if (voc || lvis) throw new IllegalStateException("only a CocoMetric has COCOeval parameters");
+        if (voc || lvis || crowd()) throw new IllegalStateException("only a CocoMetric has COCOeval parameters");
         if (iouThrs.isEmpty() && proposalNums.isEmpty() && metricItems.isEmpty() && !mpEval) return former;
         return autoassign.eval.CocoEvalParams.cocoMetric(
                 iouThrs.isEmpty() ? null : iouThrs.stream().mapToDouble(Double::doubleValue).toArray(),
@@ -46,6 +58,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
     /** The names of the metrics this evaluator reports (what {@code save_best} and early stopping may follow). */
     public java.util.List<String> metricNames() {
         if (lvis) return metricItems.stream().map(i -> autoassign.eval.LvisEvalResult.PREFIX + "bbox_" + i).toList();
+        if (crowd()) return crowdHuman.metrics().stream().map(autoassign.eval.CrowdHumanMetric::metricName).toList();
         if (!voc) return metricItems.isEmpty() ? autoassign.eval.CocoEvalResult.METRIC_NAMES
                 : autoassign.eval.CocoMetricItems.metricNames(metricItems);
         java.util.List<String> names = new java.util.ArrayList<>();
@@ -78,8 +91,9 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
     }
 
     static EvaluatorConfig from(ConfigNode n) {
-        String type = n.choice("type", "CocoMetric", "CocoMetric", "VOCMetric", "LVISMetric");
+        String type = n.choice("type", "CocoMetric", "CocoMetric", "VOCMetric", "LVISMetric", "CrowdHumanMetric");
         if (type.equals("VOCMetric")) return voc(n);
+        if (type.equals("CrowdHumanMetric")) return crowdHuman(n);
         if (type.equals("LVISMetric")) return lvis(n);
         String ann = n.string("ann_file", null);
         String metric = cocoMetric(n);
@@ -101,7 +115,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         n.choice("prefix", "coco", "coco"); // the metric names coco/bbox_* are fixed here
         n.bool("sort_categories", false); // labels always follow the dataset's classes (the file's order; COCO's is by id)
         n.finish();
-        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, false, thrs, false, nums, items, mpEval);
+        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, false, thrs, false, nums, items, mpEval, null);
     }
 
     /** {@code proposal_nums}: at least 3 positive counts (COCOeval's summary reads maxDets[0..2]). */
@@ -166,7 +180,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         if (n.raw("prefix") != null) throw n.error("prefix", "only null (the default pascal_voc/) is supported");
         n.finish();
         return new EvaluatorConfig(null, metric, false, false, null, true, false, thrs, eleven, java.util.List.of(),
-                java.util.List.of(), false);
+                java.util.List.of(), false, null);
     }
 
     /**
@@ -205,7 +219,49 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         n.choice("prefix", "lvis", "lvis"); // the metric names lvis/bbox_* are fixed here
         n.finish();
         return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, true, java.util.List.of(), false,
-                java.util.List.of(), items, false);
+                java.util.List.of(), items, false, null);
+    }
+
+    /**
+     * MMDetection's {@code CrowdHumanMetric(ann_file, metric=['AP', 'MR', 'JI'], eval_mode=0, iou_thres=0.5,
+     * compare_matching_method=None, mr_ref='CALTECH_-2', num_ji_process=10)}; {@code num_ji_process} only spreads JI over
+     * processes. Its {@code compare_matching_method='VOC'} fails in MMDetection 3.3 (compare_voc sorts numpy arrays with a
+     * key), and {@code format_only} writes its own json format: both are refused.
+     */
+    private static EvaluatorConfig crowdHuman(ConfigNode n) {
+        String ann = n.string("ann_file");
+        java.util.List<String> metrics = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.JsonNode v = n.raw("metric");
+        if (v == null) metrics.addAll(java.util.List.of("AP", "MR", "JI"));
+        else for (com.fasterxml.jackson.databind.JsonNode m : v.isArray() ? v : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(v)) {
+            if (!m.isTextual() || !java.util.List.of("AP", "MR", "JI").contains(m.asText()))
+                throw n.error("metric", "must be AP, MR or JI (or a list of them), got " + ConfigNode.describe(m));
+            metrics.add(m.asText());
+        }
+        if (n.bool("format_only", false))
+            throw n.error("format_only", "is not supported for CrowdHumanMetric (its own results json); evaluate instead");
+        n.string("outfile_prefix", null); // where its results json would go: not written here
+        int mode = n.integer("eval_mode", 0);
+        if (mode < 0 || mode > 2) throw n.error("eval_mode", "must be 0 (body), 1 (head) or 2 (both), got " + mode);
+        double iou = n.number("iou_thres", 0.5);
+        if (!(iou > 0 && iou <= 1)) throw n.error("iou_thres", "must be in (0, 1], got " + iou);
+        com.fasterxml.jackson.databind.JsonNode cmm = n.raw("compare_matching_method");
+        if (cmm != null && !cmm.isNull())
+            throw n.error("compare_matching_method", "only None (Caltech matching) is supported: MMDetection 3.3's 'VOC' "
+                    + "matching fails (compare_voc calls sort(key=...) on numpy arrays)");
+        boolean caltech4 = n.choice("mr_ref", "CALTECH_-2", "CALTECH_-2", "CALTECH_-4").equals("CALTECH_-4");
+        n.positive("num_ji_process", n.integer("num_ji_process", 10)); // processes for JI: the same number
+        n.localFilesOnly();
+        if (n.raw("file_client_args") != null)
+            throw n.error("file_client_args", "only null is supported (MMDetection 3.x: use backend_args)");
+        n.choice("collect_device", "cpu", "cpu", "gpu");
+        com.fasterxml.jackson.databind.JsonNode prefix = n.raw("prefix");
+        if (prefix != null && !prefix.isNull() && !"crowd_human".equals(prefix.asText()))
+            throw n.error("prefix", "only crowd_human (the default) is supported");
+        n.finish();
+        return new EvaluatorConfig(ann, "bbox", false, false, null, false, false, java.util.List.of(), false,
+                java.util.List.of(), java.util.List.of(), false,
+                new CrowdHuman(java.util.List.copyOf(metrics), new autoassign.eval.CrowdHumanEval.Params(mode, iou, caltech4)));
     }
 
     /** Where the detections go ({@code <outfile_prefix>.bbox.json}, relative to the working folder), or null. */

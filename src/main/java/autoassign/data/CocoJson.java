@@ -85,6 +85,14 @@ public final class CocoJson {
     /** Category records in file order. */
     public List<Category> categories() { return categories; }
 
+    /** The same file with its categories sorted by id (Objects365V1Dataset sorts them before taking their labels). */
+    public CocoJson withCategoriesSortedById() {
+        List<Category> sorted = new ArrayList<>(categories);
+        sorted.sort(java.util.Comparator.comparingLong(Category::id));
+        return new CocoJson(path, images, sorted, numAnnotations, annId, annImageId, annCategoryId, annBbox, annArea, annCrowd,
+                annIgnore);
+    }
+
     public int numAnnotations() { return numAnnotations; }
 
     public long annotationId(int i) { return annId[i]; }

@@ -86,6 +86,11 @@ public final class DataSources {
             issues.sink().accept("warning: " + which + "_dataloader.dataset.data_root '" + ds.dataRoot()
                     + "' is not used: the data root is '" + cfg.dataRoot() + "' (data_root, or --data-root)");
         if (ds.isXml()) return filtered(cfg, ds, xml(c, ds, which + "_dataloader.dataset", issues), which + "_dataloader.dataset");
+        if (ds.isCrowdHuman()) { // its .odgt file and image folder as configured (no layout is guessed)
+            Path ann = c.resolve(ds.annFile()), img = c.resolve(ds.imgPrefix());
+            if (!Files.isRegularFile(ann)) throw new UserError(ann + ": no such file (" + which + "_dataloader.dataset.ann_file)");
+            return filtered(cfg, ds, coco(c, ds, new Split(ann, img), which + "_dataloader.dataset", issues), which + "_dataloader.dataset");
+        }
         Split split = null;
         if (ds.annFile() != null) {
             Path ann = c.resolve(ds.annFile());
@@ -106,15 +111,33 @@ public final class DataSources {
                     + (train ? "train2017/" : "val2017/") + ", or annotations/instances_" + (train ? "train" : "val")
                     + ".json with images/");
         }
-        return filtered(cfg, ds, coco(ds, split, which + "_dataloader.dataset", issues), which + "_dataloader.dataset");
+        return filtered(cfg, ds, coco(c, ds, split, which + "_dataloader.dataset", issues), which + "_dataloader.dataset");
     }
 
     private static String abbreviated(List<String> names) {
         return names.size() <= 5 ? names.toString() : names.subList(0, 5) + " (+" + (names.size() - 5) + " more)";
     }
 
-    /** A CocoDataset's (or LVIS dataset's) annotations, as loaded (see {@link #filtered}). */
-    private static CocoDataset coco(DatasetConfig ds, Split split, String key, DataIssues issues) {
+    /**
+     * A CocoDataset's (or LVIS dataset's, a COCO-format subclass's, a CrowdHumanDataset's) annotations, as loaded (see
+     * {@link #filtered}); {@code c}: the config whose data root the dataset's other files resolve against.
+     */
+    private static CocoDataset coco(Config c, DatasetConfig ds, Split split, String key, DataIssues issues) {
+        if (ds.isCrowdHuman()) {
+            Path root = Path.of(c.dataRoot() == null ? "" : c.dataRoot());
+            Path sizes = ds.extraAnnFile() != null ? c.resolve(ds.extraAnnFile())
+                    : autoassign.data.CrowdHumanDataset.defaultSizesFile(root, split.annFile);
+            if (ds.extraAnnFile() != null && !Files.isRegularFile(sizes))
+                throw new UserError(sizes + ": no such file (" + key + ".extra_ann_file)");
+            try {
+                return autoassign.data.CrowdHumanDataset.load(split.annFile, split.imageDir,
+                        ds.classes() != null ? ds.classes() : autoassign.data.CrowdHumanDataset.CLASSES, sizes, issues);
+            } catch (autoassign.data.DataException e) {
+                throw new UserError(e.getMessage());
+            }
+        }
+        var sub = autoassign.data.CocoSubclass.of(ds.type());
+        if (sub != null) return sub.load(split.annFile, split.imageDir, ds.classes(), issues);
         if (ds.isLvis())
             return autoassign.data.LvisDataset.load(split.annFile, split.imageDir, autoassign.data.LvisDataset.Version.of(ds.type()),
                     ds.classes(), issues);
@@ -145,8 +168,11 @@ public final class DataSources {
 
     /** A loaded dataset with its {@code filter_cfg} and {@code indices} applied. */
     private static CocoDataset filtered(Config cfg, DatasetConfig ds, CocoDataset d, String key) {
-        // filter_cfg outside test mode, as MMDetection's filter_data (min_size applies with or without filter_empty_gt)
-        if (!ds.testMode() && (ds.filterEmptyGt() || ds.minSize() > 0)) d = d.filter(ds.filterEmptyGt(), ds.minSize());
+        // filter_cfg outside test mode, as MMDetection's filter_data (min_size applies with or without filter_empty_gt);
+        // CrowdHumanDataset keeps MMEngine's filter_data, which filters nothing
+        var sub = autoassign.data.CocoSubclass.of(ds.type());
+        if (!ds.testMode() && !ds.isCrowdHuman() && (ds.filterEmptyGt() || ds.minSize() > 0))
+            d = sub != null ? sub.filter(d, ds.filterEmptyGt(), ds.minSize()) : d.filter(ds.filterEmptyGt(), ds.minSize());
         if (ds.indices() == null) return d;
         List<ImageRecord> kept = new ArrayList<>();
         try {
@@ -179,7 +205,7 @@ public final class DataSources {
             Path img = part.imgPrefix() == null ? ann.getParent() : c.resolve(part.imgPrefix());
             if (!Files.isRegularFile(ann)) throw new UserError(ann + ": no such file (" + partKey + ".ann_file)");
             if (!Files.isDirectory(img)) throw new UserError(img + ": no such folder (" + partKey + ".data_prefix.img)");
-            parts.add(filtered(cfg, part, coco(part, new Split(ann, img), partKey, issues), partKey));
+            parts.add(filtered(cfg, part, coco(c, part, new Split(ann, img), partKey, issues), partKey));
         }
         try {
             return CocoDataset.concat(parts);
@@ -244,6 +270,11 @@ public final class DataSources {
      * dataset's list names ({@link autoassign.data.XmlDataset#idsByName}); empty for a COCO dataset (integer ids).
      */
     public static java.util.Map<String, Long> imageIdsByName(DataLoaderConfig dl, CocoDataset dataset) {
+        if (dl.dataset().isCrowdHuman()) { // MMDetection's img_id: the record's ID
+            java.util.Map<String, Long> out = new java.util.HashMap<>();
+            for (ImageRecord r : dataset.images()) out.putIfAbsent(autoassign.data.CrowdHumanDataset.name(r), r.id());
+            return out;
+        }
         if (!dl.dataset().isXml()) return java.util.Map.of();
         return autoassign.data.XmlDataset.idsByName(dataset, dl.dataset().xml().imgSubdir());
     }

@@ -135,7 +135,7 @@ public final class MetricsLog implements AutoCloseable {
             if (rec.get(t.getKey()) instanceof Number n) values.put(t.getValue(), n.floatValue());
         if (tags == VAL_TAGS) // VOCMetric's values are logged under their own names (pascal_voc/mAP, pascal_voc/AP50, ...)
             rec.forEach((k, v) -> {
-                if ((k.startsWith("pascal_voc/") || k.startsWith("lvis/")) && v instanceof Number n) values.put(k, n.floatValue());
+                if ((k.startsWith("pascal_voc/") || k.startsWith("lvis/") || k.startsWith("crowd_human/")) && v instanceof Number n) values.put(k, n.floatValue());
             });
         if (values.isEmpty()) return;
         try {

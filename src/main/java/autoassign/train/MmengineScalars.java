@@ -39,7 +39,7 @@ public final class MmengineScalars {
         if ("val".equals(rec.get("mode"))) {
             rec.forEach((k, v) -> { // scalars only (not metrics.jsonl's stats arrays); VOCMetric's / LVISMetric's names keep their prefix
                 if (!VAL_UNPREFIXED.contains(k) && v instanceof Number)
-                    out.put(k.startsWith("pascal_voc/") || k.startsWith("lvis/") ? k : "coco/" + k, v);
+                    out.put(k.startsWith("pascal_voc/") || k.startsWith("lvis/") || k.startsWith("crowd_human/") ? k : "coco/" + k, v);
             });
             // LogProcessor.get_log_after_epoch moves the val loop's data_time and time after the metrics, unprefixed
             copy(rec, "data_time", out, "data_time");

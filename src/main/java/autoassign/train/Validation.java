@@ -152,6 +152,13 @@ final class Validation {
                 for (String line : result.summaryLines()) out.println(line);
                 return result;
             }
+            if (ev.crowd()) { // CrowdHumanMetric: its .odgt paired with the val images in order
+                Path ann = DataSources.groundTruthFile(cfg, cfg.valDataloader(), ev, dataRoot, valSet);
+                result = autoassign.eval.CrowdHumanMetric.evaluate(ann, valSet, results.detections(), ev.crowdHuman().metrics(),
+                        ev.crowdHuman().params());
+                for (String line : result.summaryLines()) out.println(line);
+                return result;
+            }
             CocoGroundTruth gt = DatasetEvaluation.scope(
                     DataSources.groundTruth(cfg, cfg.valDataloader(), cfg.valEvaluator(), dataRoot, valSet), valSet);
             result = ev.voc()

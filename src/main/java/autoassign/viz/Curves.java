@@ -42,9 +42,9 @@ public final class Curves {
                 }
             }
             if ("val".equals(r.get("mode")) && r.get(valX) instanceof Number ep) {
-                // COCO's names, VOCMetric's (pascal_voc/mAP over its thresholds, pascal_voc/AP50) or LVISMetric's
+                // COCO's names, VOCMetric's (pascal_voc/mAP over its thresholds, pascal_voc/AP50), LVISMetric's or CrowdHumanMetric's
                 if ((r.containsKey("bbox_mAP") ? r.get("bbox_mAP") : r.containsKey("pascal_voc/mAP") ? r.get("pascal_voc/mAP")
-                        : r.get("lvis/bbox_AP")) instanceof Number v)
+                        : r.containsKey("lvis/bbox_AP") ? r.get("lvis/bbox_AP") : r.get("crowd_human/mAP")) instanceof Number v)
                     ap.add(ep.doubleValue(), v.doubleValue());
                 if ((r.containsKey("bbox_mAP_50") ? r.get("bbox_mAP_50") : r.containsKey("pascal_voc/AP50") ? r.get("pascal_voc/AP50")
                         : r.get("lvis/bbox_AP50")) instanceof Number v)
