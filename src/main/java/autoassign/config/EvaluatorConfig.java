@@ -171,7 +171,15 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
     }
 
     private static EvaluatorConfig voc(ConfigNode n) {
-        String metric = n.choice("metric", "mAP", "mAP");
+        com.fasterxml.jackson.databind.JsonNode m = n.raw("metric");
+        if (m != null && m.isArray()) { // VOCMetric takes a one-element list too (it asserts the length)
+            if (m.size() != 1 || !m.get(0).isTextual())
+                throw n.error("metric", "VOCMetric takes one metric, 'mAP' (a list must hold exactly one), got " + ConfigNode.describe(m));
+            if (!m.get(0).asText().equals("mAP"))
+                throw n.error("metric", "only mAP is supported (recall is for proposals), got '" + m.get(0).asText() + "'");
+            n.raw("metric");
+        }
+        String metric = m != null && m.isArray() ? "mAP" : n.choice("metric", "mAP", "mAP");
         java.util.List<Double> thrs = n.raw("iou_thrs") == null ? java.util.List.of(0.5) : iouThrs(n);
         boolean eleven = n.choice("eval_mode", "11points", "11points", "area").equals("11points");
         if (n.raw("scale_ranges") != null) throw n.error("scale_ranges", "only null (one scale) is supported");

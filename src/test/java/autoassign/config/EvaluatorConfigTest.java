@@ -30,6 +30,16 @@ class EvaluatorConfigTest {
         assertTrue(e.contains("val_evaluator.metric: must name a metric"), e);
     }
 
+    @Test
+    void vocMetricTakesItsMetricAsAStringOrAOneElementList() throws Exception {
+        assertEquals("mAP", withEvaluator("{_delete_: true, type: VOCMetric, metric: mAP}").valEvaluator().metric());
+        assertEquals("mAP", withEvaluator("{_delete_: true, type: VOCMetric, metric: [mAP]}").valEvaluator().metric());
+        String e = error("{_delete_: true, type: VOCMetric, metric: [mAP, recall]}");
+        assertTrue(e.contains("val_evaluator.metric: VOCMetric takes one metric"), e);
+        e = error("{_delete_: true, type: VOCMetric, metric: [recall]}");
+        assertTrue(e.contains("val_evaluator.metric: only mAP is supported"), e);
+    }
+
     private static String error(String evaluator) {
         return assertThrows(ConfigException.class, () -> withEvaluator(evaluator)).getMessage();
     }
