@@ -15,6 +15,7 @@ import java.util.List;
  * ({@code prob}, {@code direction}), {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand},
  * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug}, the
  * AutoAugment family ({@code AutoAugment}, {@code RandAugment} and their fifteen transforms, {@code ShearX} … {@code Invert}),
+ * {@code RandomErasing}, MMCV's wrappers {@code Compose}, {@code RandomApply} and {@code RandomChoice} ({@link WrapperConfig}),
  * YOLOX's {@code Pad} and {@code FilterAnnotations}, RTMDet's {@code CachedMosaic} and {@code CachedMixUp} (a training
  * dataset's own pipeline only; {@link TransformConfig}), and {@code PackDetInputs}. One resize
  * step per pipeline, with {@code keep_ratio: true}; the per-image steps run in the listed order ({@link #transforms()}).
@@ -78,6 +79,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         boolean scaleRange = false;
         List<Double> ratioRange = List.of();
         List<Transform> transforms = new ArrayList<>();
+        List<String> seen = new ArrayList<>(); // the types so far, also those inside wrappers (for the float-image check)
         for (ConfigNode s : list) {
             int before = transforms.size();
             List<Integer> scaleBefore = scale;
@@ -90,7 +92,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "Pad", "FilterAnnotations", "Mosaic", "MixUp",
                     "CachedMosaic", "CachedMixUp", "AutoAugment", "RandAugment", "ShearX", "ShearY", "Rotate", "TranslateX",
                     "TranslateY", "Color", "Brightness", "Contrast", "Sharpness", "Solarize", "SolarizeAdd", "Posterize", "Equalize",
-                    "AutoContrast", "Invert", "PackDetInputs");
+                    "AutoContrast", "Invert", "RandomErasing", "Compose", "RandomApply", "RandomChoice", "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
             if (type.equals("CachedMosaic") || type.equals("CachedMixUp")) {
                 if (!train) throw s.error("type", type + " only belongs in a training pipeline");
@@ -103,7 +105,8 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                         + " wrapper (type: MultiImageMixDataset, dataset: {...}, pipeline: [...]), as in MMDetection's YOLOX configs");
             if (role == Role.WRAPPER && (type.equals("LoadImageFromFile") || type.equals("LoadAnnotations")))
                 throw s.error("type", type + " belongs in the pipeline of the dataset the MultiImageMixDataset wraps");
-            if (steps.contains(type)) throw s.error("type", "step " + type + " appears twice");
+            // a wrapper's draws are keyed by its place, so wrappers may repeat (their steps draw on their own forks)
+            if (steps.contains(type) && !WrapperConfig.TYPES.contains(type)) throw s.error("type", "step " + type + " appears twice");
             switch (type) {
                 case "LoadImageFromFile" -> {
                     s.localFilesOnly();
@@ -167,7 +170,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                 case "CachedMixUp" -> transforms.add(TransformConfig.cachedMixUp(s));
                 case "MixUp" -> transforms.add(TransformConfig.mixUp(s));
                 case "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop", "RandomShift", "CutOut",
-                        "RandomAffine", "YOLOXHSVRandomAug" -> {
+                        "RandomAffine", "YOLOXHSVRandomAug", "RandomErasing" -> {
                     if (!train) throw s.error("type", type + " only belongs in a training pipeline");
                     Transform t = switch (type) {
                         case "RandomFlip" -> TransformConfig.flip(s);
@@ -178,6 +181,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                         case "RandomShift" -> TransformConfig.shift(s);
                         case "CutOut" -> TransformConfig.cutOut(s);
                         case "RandomAffine" -> TransformConfig.affine(s);
+                        case "RandomErasing" -> TransformConfig.randomErasing(s);
                         default -> TransformConfig.yoloxHsv(s);
                     };
                     if (t instanceof autoassign.data.RandomFlip f) flip = f.totalProb();
@@ -185,7 +189,11 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                 }
                 case "AutoAugment", "RandAugment", "ShearX", "ShearY", "Rotate", "TranslateX", "TranslateY", "Color", "Brightness",
                         "Contrast", "Sharpness", "Solarize", "SolarizeAdd", "Posterize", "Equalize", "AutoContrast", "Invert" ->
-                        transforms.add(autoAugmentFamily(s, type, train, steps));
+                        transforms.add(autoAugmentFamily(s, type, train, seen));
+                case "Compose", "RandomApply", "RandomChoice" -> {
+                    if (!train) throw s.error("type", type + " only belongs in a training pipeline");
+                    transforms.add(WrapperConfig.wrapper(s, type, transforms.size(), seen));
+                }
                 case "PackDetInputs" -> s.raw("meta_keys"); // accepted, informational
                 default -> { }
             }
@@ -200,6 +208,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                 continue;
             }
             steps.add(type);
+            seen.add(type);
         }
         if (scale == null && role == Role.DATASET) throw parent.error(key, "needs a Resize step");
         return new PipelineConfig(steps, scale == null ? List.of() : scale, flip, scales, scaleRange, ratioRange, transforms);
@@ -213,7 +222,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
      * shifts bits and indexes tables with them), so a step that may run one is refused after a step that makes the
      * image float, where MMDetection would fail on the first such image.
      */
-    private static Transform autoAugmentFamily(ConfigNode s, String type, boolean train, List<String> before) {
+    static Transform autoAugmentFamily(ConfigNode s, String type, boolean train, List<String> before) {
         if (!train) throw s.error("type", type + " only belongs in a training pipeline");
         autoassign.data.ImageStep t = switch (type) {
             case "AutoAugment" -> TransformConfig.autoAugment(s);

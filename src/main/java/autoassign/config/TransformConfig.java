@@ -180,6 +180,58 @@ final class TransformConfig {
     }
 
     /**
+     * mmdet's {@code RandomErasing}: {@code n_patches} and {@code ratio} (required; a number or a [lo, hi] pair, MMDetection's
+     * tuple), {@code squared} (true), {@code bbox_erased_thr} (0.9), {@code img_border_value} (128, or three values),
+     * {@code mask_border_value} / {@code seg_ignore_label} (read, no effect: masks and segmentation maps are not loaded).
+     */
+    static autoassign.data.RandomErasing randomErasing(ConfigNode s) {
+        JsonNode n = s.raw("n_patches");
+        if (n == null) throw s.error("n_patches", "required key is missing");
+        int lo, hi;
+        if (n.isArray()) {
+            List<Integer> r = s.intList("n_patches", null);
+            if (r.size() != 2 || !(0 <= r.get(0) && r.get(0) < r.get(1)))
+                throw s.error("n_patches", "a range must be [lo, hi] with 0 <= lo < hi (MMDetection asserts it), got " + r);
+            lo = r.get(0);
+            hi = r.get(1);
+        } else {
+            lo = hi = s.integer("n_patches", 0);
+        }
+        if (lo < 1) // _transform_bboxes indexes np.array([])[:, :2]: an IndexError on the first image drawing no patch
+            throw s.error("n_patches", "must draw at least 1 patch: MMDetection 3.3 fails (IndexError) on an image drawing 0 patches,"
+                    + " got " + (lo == hi ? String.valueOf(lo) : "[" + lo + ", " + hi + "]"));
+        JsonNode r = s.raw("ratio");
+        if (r == null) throw s.error("ratio", "required key is missing");
+        double rlo, rhi;
+        if (r.isArray()) {
+            List<Double> v = s.doubleList("ratio", null);
+            if (v.size() != 2 || !(0 <= v.get(0) && v.get(0) < v.get(1) && v.get(1) <= 1))
+                throw s.error("ratio", "a range must be [lo, hi] with 0 <= lo < hi <= 1 (MMDetection asserts it), got " + v);
+            rlo = v.get(0);
+            rhi = v.get(1);
+        } else {
+            rlo = rhi = s.number("ratio", 0);
+            if (!(rlo >= 0 && rlo < 1)) // int(side * 1) = side: NumPy's randint(0, 0) fails
+                throw s.error("ratio", "a single ratio must be in [0, 1) (a patch as large as the image makes NumPy's randint fail), got " + rlo);
+        }
+        boolean squared = s.bool("squared", true);
+        double thr = finite(s, "bbox_erased_thr", 0.9);
+        List<Double> fill;
+        JsonNode b = s.raw("img_border_value");
+        if (b == null || b.isNumber()) {
+            double v = s.number("img_border_value", 128);
+            fill = List.of(v, v, v);
+        } else {
+            fill = numbers(s, "img_border_value", null, 3);
+        }
+        for (double v : fill)
+            if (!(v >= 0 && v <= 255)) throw s.error("img_border_value", "every value must be in [0, 255], got " + fill);
+        s.integer("mask_border_value", 0); // instance masks and segmentation maps are never loaded: no effect
+        s.integer("seg_ignore_label", 255);
+        return new autoassign.data.RandomErasing(lo, hi, rlo, rhi, squared, thr, fill);
+    }
+
+    /**
      * mmdet's {@code RandomAffine}, plus MMDetection 2.x's {@code skip_filter} (default true: 3.3's behaviour) with
      * {@code min_bbox_size}, {@code min_area_ratio}, {@code max_aspect_ratio}, accepted only with {@code skip_filter: false}.
      */

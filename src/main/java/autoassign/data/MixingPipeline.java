@@ -91,7 +91,7 @@ final class MixingPipeline {
             } else if (t instanceof MixUp u) {
                 others.add(load(ds, mixUpIndex(ds, u, j, d, mayReject), d.fork(tag(IMAGE, j, 0)), mayReject));
             }
-            boolean mayFail = mayReject && t instanceof RandomCrop c && !c.allowNegative();
+            boolean mayFail = mayReject && (t instanceof RandomCrop c && !c.allowNegative() || t instanceof TransformWrapper w && w.mayReject());
             for (int r = 0; r < mark.maxRefetch(); r++) {
                 SampleDraws dr = r == 0 ? first : d.fork(tag(STEP, j, r));
                 TransformState target = mayFail ? s.copy() : s;

@@ -28,7 +28,8 @@ public final class Pipeline {
 
     public Pipeline(PipelineOptions options) {
         this.options = options;
-        this.hasFlip = options.transforms().stream().anyMatch(t -> t instanceof RandomFlip);
+        this.hasFlip = options.transforms().stream().anyMatch(t -> t instanceof RandomFlip
+                || t instanceof TransformWrapper w && w.contains(u -> u instanceof RandomFlip));
         this.mixing = options.transforms().stream().anyMatch(t -> t instanceof MultiImageMixDataset) ? new MixingPipeline(this) : null;
         this.std = options.std();
         this.mean = options.mean();
@@ -150,6 +151,12 @@ public final class Pipeline {
             i.apply(s, draws);
         } else if (t instanceof FilterAnnotations f) {
             return f.apply(s, mayReject);
+        } else if (t instanceof TransformWrapper w) { // MMCV's Compose: a None inside is the wrapper's None
+            int i = w.choose(draws);
+            if (i < 0) return true;
+            List<Transform> branch = w.branches().get(i);
+            for (int j = 0; j < branch.size(); j++)
+                if (!step(s, branch.get(j), w.drawsOf(draws, i, j), flip, scale, mayReject)) return false;
         } else {
             throw new IllegalStateException(t.type() + " is not a single-image step");
         }

@@ -35,6 +35,10 @@ public record SampleDraws(long seed, int epoch, int position, int attempt, long 
     /** AutoAugment's choice of a policy, RandAugment's choice of its transforms. */
     static final long AUTO_AUGMENT = 0x59F111F1B605D019L;
     static final long RAND_AUGMENT = 0x923F82A4AF194F9BL;
+    /** MMCV's RandomApply / RandomChoice decisions ({@link TransformWrapper}). */
+    static final long WRAPPER = 0xAB1C5ED5DA6D8119L;
+    /** RandomErasing's patches ({@link RandomErasing}). */
+    static final long ERASING = 0xD807AA98A3030243L;
 
     public SampleDraws {
         if (attempt < 0) throw new IllegalArgumentException("attempt must be >= 0: " + attempt);
