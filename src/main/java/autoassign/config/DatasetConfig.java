@@ -40,12 +40,14 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
     /**
      * MMDetection's XMLDataset keys ({@link autoassign.data.XmlDataset}).
      *
-     * @param subDataRoot {@code data_prefix.sub_data_root} relative to the data root ("" when absent)
-     * @param imgSubdir   {@code img_subdir}
+     * @param subDataRoot {@code data_prefix.sub_data_root} relative to the data root ("" when absent); a
+     *                    WIDERFaceDataset's {@code data_prefix.img}
+     * @param imgSubdir   {@code img_subdir}; null for a WIDERFaceDataset (each XML's {@code <folder>})
      * @param annSubdir   {@code ann_subdir}
      * @param bboxMinSize {@code filter_cfg.bbox_min_size}: smaller objects become ignored instances; null: none
+     * @param wider       a {@code WIDERFaceDataset} ({@link autoassign.data.XmlDataset.Layout#wider})
      */
-    public record Xml(String subDataRoot, String imgSubdir, String annSubdir, Double bboxMinSize) {}
+    public record Xml(String subDataRoot, String imgSubdir, String annSubdir, Double bboxMinSize, boolean wider) {}
 
     public DatasetConfig {
         wrappers = List.copyOf(wrappers);
@@ -133,9 +135,10 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
 
     private static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot, PipelineConfig.Role role) {
         String type = n.choice("type", "CocoDataset", "CocoDataset", "LVISV1Dataset", "LVISV05Dataset", "LVISDataset", "VOCDataset",
-                "XMLDataset", "Objects365V1Dataset", "Objects365V2Dataset", "CityscapesDataset", "DeepFashionDataset",
+                "XMLDataset", "WIDERFaceDataset", "Objects365V1Dataset", "Objects365V2Dataset", "CityscapesDataset", "DeepFashionDataset",
                 "CrowdHumanDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset", "MultiImageMixDataset", "ConcatDataset");
-        boolean isXml = type.equals("VOCDataset") || type.equals("XMLDataset");
+        boolean wider = type.equals("WIDERFaceDataset");
+        boolean isXml = type.equals("VOCDataset") || type.equals("XMLDataset") || wider;
         boolean fromFiles = type.equals("CocoDataset") || type.startsWith("LVIS") || isXml || type.equals("CrowdHumanDataset")
                 || autoassign.data.CocoSubclass.of(type) != null;
         if (role == PipelineConfig.Role.WRAPPED && !fromFiles && !type.equals("SyntheticShapes"))
@@ -181,7 +184,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             String subDataRoot = "";
             if (isXml) {
                 ConfigNode prefix = n.child("data_prefix");
-                subDataRoot = prefix.string("sub_data_root", "");
+                subDataRoot = wider ? prefix.string("img", "") : prefix.string("sub_data_root", ""); // wider_face.py's roots
                 prefix.finish();
             } else {
                 ConfigNode prefix = n.requiredChild("data_prefix");
@@ -207,7 +210,10 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             if (isXml) {
                 if (classes == null && type.equals("XMLDataset"))
                     throw n.error("metainfo", "an XMLDataset needs metainfo.classes (MMDetection asserts it)");
-                xml = new Xml(subDataRoot, n.string("img_subdir", "JPEGImages"), n.string("ann_subdir", "Annotations"), bboxMinSize);
+                String imgSubdir = n.string("img_subdir", "JPEGImages"), annSubdir = n.string("ann_subdir", "Annotations");
+                // WIDERFaceDataset reads <img>/Annotations and each XML's <folder>, whatever these two say
+                xml = wider ? new Xml(subDataRoot, null, "Annotations", bboxMinSize, true)
+                        : new Xml(subDataRoot, imgSubdir, annSubdir, bboxMinSize, false);
             }
         } else {
             synth = SyntheticConfig.from(n);

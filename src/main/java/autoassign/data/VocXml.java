@@ -21,8 +21,9 @@ import java.util.List;
  * @param width   {@code <size><width>}, or null when the file has no {@code <size>}
  * @param height  {@code <size><height>}, or null likewise
  * @param objects the objects in file order
+ * @param folder  {@code <folder>}'s text as written, or null (WIDER Face's image folder)
  */
-record VocXml(String width, String height, List<VocXml.Obj> objects) {
+record VocXml(String width, String height, List<VocXml.Obj> objects, String folder) {
 
     /**
      * An {@code <object>}: its name (the text as written), {@code <difficult>} (null when absent) and the
@@ -69,8 +70,9 @@ record VocXml(String width, String height, List<VocXml.Obj> objects) {
             objects.add(new Obj(child(xml, o, "name").getTextContent(), difficult == null ? null : difficult.getTextContent().strip(),
                     corner(box, "xmin"), corner(box, "ymin"), corner(box, "xmax"), corner(box, "ymax")));
         }
+        Element folder = optionalChild(root, "folder");
         return new VocXml(size == null ? null : text(xml, size, "width"), size == null ? null : text(xml, size, "height"),
-                objects);
+                objects, folder == null ? null : folder.getTextContent()); // as ET's .text: joined into the path unstripped
     }
 
     /**

@@ -23,12 +23,19 @@ import java.util.List;
  * </ul>
  * Image ids are the positions in the list; the name in the list is MMDetection's {@code img_id}, which results
  * pickles carry ({@link #name}, {@link #idsByName}).
+ *
+ * <p>{@code WIDERFaceDataset} (mmdet/datasets/wider_face.py) is an XMLDataset laid out differently ({@link Layout#wider}):
+ * the XML is {@code <data_prefix.img>/Annotations/<id>.xml}, the image {@code <data_prefix.img>/<folder>/<id>.jpg} with
+ * the XML's {@code <folder>}, the size must be in the XML, and corners are {@code int(float(text))} (no − 1).
  */
 public final class XmlDataset {
     private XmlDataset() {}
 
     /** MMDetection's {@code VOCDataset.METAINFO['classes']}: the 20 VOC classes in label order. */
     public static final List<String> VOC_CLASSES = VocToCoco.CLASSES;
+
+    /** {@code WIDERFaceDataset.METAINFO['classes']}. */
+    public static final List<String> WIDER_FACE_CLASSES = List.of("face");
 
     /**
      * Where the files are.
@@ -37,8 +44,17 @@ public final class XmlDataset {
      * @param subDataRoot {@code data_prefix.sub_data_root} (joined with the data root, as MMEngine joins prefixes)
      * @param imgSubdir   {@code img_subdir} (MMDetection's default {@code JPEGImages})
      * @param annSubdir   {@code ann_subdir} (default {@code Annotations})
+     * @param wider       WIDER Face's layout: {@code subDataRoot} is {@code data_prefix.img}, the image folder is each
+     *                    XML's {@code <folder>} ({@code imgSubdir} null), corners are not shifted
      */
-    public record Layout(Path idList, Path subDataRoot, String imgSubdir, String annSubdir) {}
+    public record Layout(Path idList, Path subDataRoot, String imgSubdir, String annSubdir, boolean wider) {
+        public Layout(Path idList, Path subDataRoot, String imgSubdir, String annSubdir) {
+            this(idList, subDataRoot, imgSubdir, annSubdir, false);
+        }
+
+        /** WIDERFaceDataset's: {@code <imgRoot>/Annotations/<id>.xml} and {@code <imgRoot>/<folder>/<id>.jpg}. */
+        public static Layout wider(Path idList, Path imgRoot) { return new Layout(idList, imgRoot, null, "Annotations", true); }
+    }
 
     /**
      * Loads the listed images with their objects.
@@ -53,11 +69,19 @@ public final class XmlDataset {
         List<ImageRecord> records = new ArrayList<>(ids.size());
         CocoDataset.FloatList boxes = new CocoDataset.FloatList(), ignored = new CocoDataset.FloatList();
         CocoDataset.IntList labels = new CocoDataset.IntList(), ignoredLabels = new CocoDataset.IntList();
+        int shift = layout.wider() ? 0 : 1; // VOC counts pixels from 1; WIDER's converted XMLs from 0 (minus_one=False)
         for (String id : ids) {
-            String fileName = layout.imgSubdir() + "/" + id + ".jpg";
             Path xml = layout.subDataRoot().resolve(layout.annSubdir()).resolve(id + ".xml");
             if (!Files.isRegularFile(xml)) throw new DataException(xml + ": no such annotation file (listed in " + layout.idList() + ")");
             VocXml doc = VocXml.read(xml);
+            String fileName;
+            if (layout.wider()) {
+                if (doc.folder() == null) throw new DataException(xml + ": has no <folder> (WIDERFaceDataset finds the image there)");
+                if (doc.width() == null) throw new DataException(xml + ": has no <size> (WIDERFaceDataset reads it)");
+                fileName = doc.folder() + "/" + id + ".jpg";
+            } else {
+                fileName = layout.imgSubdir() + "/" + id + ".jpg";
+            }
             int width, height;
             if (doc.width() != null) {
                 width = VocXml.integer(xml, "width", doc.width());
@@ -77,10 +101,10 @@ public final class XmlDataset {
             for (VocXml.Obj o : doc.objects()) {
                 int label = classes.indexOf(o.name());
                 if (label < 0) continue;
-                int x1 = VocXml.truncated(xml, "xmin", VocXml.need(xml, "xmin", o.xmin())) - 1;
-                int y1 = VocXml.truncated(xml, "ymin", VocXml.need(xml, "ymin", o.ymin())) - 1;
-                int x2 = VocXml.truncated(xml, "xmax", VocXml.need(xml, "xmax", o.xmax())) - 1;
-                int y2 = VocXml.truncated(xml, "ymax", VocXml.need(xml, "ymax", o.ymax())) - 1;
+                int x1 = VocXml.truncated(xml, "xmin", VocXml.need(xml, "xmin", o.xmin())) - shift;
+                int y1 = VocXml.truncated(xml, "ymin", VocXml.need(xml, "ymin", o.ymin())) - shift;
+                int x2 = VocXml.truncated(xml, "xmax", VocXml.need(xml, "xmax", o.xmax())) - shift;
+                int y2 = VocXml.truncated(xml, "ymax", VocXml.need(xml, "ymax", o.ymax())) - shift;
                 boolean ignore = o.difficult() != null && VocXml.integer(xml, "difficult", o.difficult()) != 0;
                 if (bboxMinSize != null && (x2 - x1 < bboxMinSize || y2 - y1 < bboxMinSize)) ignore = true;
                 CocoDataset.FloatList dst = ignore ? ignored : boxes;
@@ -98,10 +122,13 @@ public final class XmlDataset {
 
     /**
      * An image's name in the list, verbatim (MMDetection's {@code img_id}, which may hold folders): its file name
-     * {@code <imgSubdir>/<name>.jpg} without those two.
+     * {@code <imgSubdir>/<name>.jpg} without those two; with WIDER Face's layout ({@code imgSubdir} null) the file
+     * name {@code <folder>/<name>.jpg} without its folder.
      */
     public static String name(ImageRecord r, String imgSubdir) {
-        String f = r.fileName(), head = imgSubdir + "/", tail = ".jpg";
+        String f = r.fileName(), tail = ".jpg";
+        if (imgSubdir == null) return f.substring(f.lastIndexOf('/') + 1, f.length() - tail.length());
+        String head = imgSubdir + "/";
         if (!f.startsWith(head) || !f.endsWith(tail)) throw new IllegalArgumentException(f + " is not " + head + "<name>" + tail);
         return f.substring(head.length(), f.length() - tail.length());
     }

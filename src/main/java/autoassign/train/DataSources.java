@@ -157,10 +157,12 @@ public final class DataSources {
         DatasetConfig.Xml x = ds.xml();
         Path list = c.resolve(ds.annFile()), sub = c.resolve(x.subDataRoot());
         if (!Files.isRegularFile(list)) throw new UserError(list + ": no such image list (" + key + ".ann_file)");
-        List<String> classes = ds.classes() != null ? ds.classes() : autoassign.data.XmlDataset.VOC_CLASSES;
+        List<String> classes = ds.classes() != null ? ds.classes()
+                : x.wider() ? autoassign.data.XmlDataset.WIDER_FACE_CLASSES : autoassign.data.XmlDataset.VOC_CLASSES;
         try {
-            return autoassign.data.XmlDataset.load(new autoassign.data.XmlDataset.Layout(list, sub, x.imgSubdir(), x.annSubdir()),
-                    classes, x.bboxMinSize(), issues);
+            var layout = x.wider() ? autoassign.data.XmlDataset.Layout.wider(list, sub)
+                    : new autoassign.data.XmlDataset.Layout(list, sub, x.imgSubdir(), x.annSubdir());
+            return autoassign.data.XmlDataset.load(layout, classes, x.bboxMinSize(), issues);
         } catch (autoassign.data.DataException e) {
             throw new UserError(e.getMessage());
         }

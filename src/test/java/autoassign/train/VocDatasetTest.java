@@ -42,7 +42,7 @@ class VocDatasetTest {
         DatasetConfig train = cfg.trainDataloader().dataset();
         assertEquals(List.of(new DatasetConfig.Wrapper("RepeatDataset", 3, 0)), train.wrappers());
         assertEquals(2, train.datasets().size());
-        assertEquals(new DatasetConfig.Xml("VOC2012/", "JPEGImages", "Annotations", 32.0), train.datasets().get(1).xml());
+        assertEquals(new DatasetConfig.Xml("VOC2012/", "JPEGImages", "Annotations", 32.0, false), train.datasets().get(1).xml());
         CocoDataset d = DataSources.load(cfg, true, devkit.toString(), new DataIssues("train"));
         // VOC2007: 000003 (no object of a class) and 000005 (20 px high) filtered out; then VOC2012's image
         assertEquals(List.of("000001", "000002", "000004", "2008_000001"),
