@@ -76,8 +76,8 @@ public final class ExportCommand implements Callable<Integer> {
     boolean postprocess;
 
     @Option(names = "--publish",
-            description = "name the file as MMDetection's model zoo does (tools/model_converters/publish_model.py): "
-                    + "OUT-<first 8 hex digits of its SHA-256>.pth")
+            description = "write the file as MMDetection's tools/model_converters/publish_model.py does: torch.save's legacy"
+                    + " (non-zip) format, named OUT-<first 8 hex digits of its SHA-256>.pth")
     boolean publish;
 
     @Spec
@@ -126,7 +126,9 @@ public final class ExportCommand implements Callable<Integer> {
         root.put("state_dict", PthWriter.stateDict(tensors));
         Path written = to;
         try {
-            PthWriter.write(to, root);
+            // publish_model.py saves with _use_new_zipfile_serialization=False (the model zoo's files are legacy ones)
+            if (publish) PthWriter.writeLegacy(to, root);
+            else PthWriter.write(to, root);
             if (publish) written = publish(to);
         } catch (IOException e) {
             return CliErrors.print(err, to + ": cannot write: " + CliErrors.message(e));

@@ -292,7 +292,9 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
     private static Ema ema(ConfigNode h) {
         boolean exp = h.choice("ema_type", "ExponentialMovingAverage", "ExponentialMovingAverage", "ExpMomentumEMA")
                 .equals("ExpMomentumEMA");
-        double momentum = h.inRange("momentum", h.number("momentum", 0.0002), 0, 1);
+        double momentum = h.number("momentum", 0.0002);
+        if (!(momentum > 0 && momentum < 1)) // ExponentialMovingAverage's assert (ExpMomentumEMA's too)
+            throw h.error("momentum", "must be in (0, 1): the weight of the new value, MMEngine's 0.0002 by default; got " + momentum);
         double gamma = exp ? h.positive("gamma", h.number("gamma", 2000)) : 0; // MMDetection's ExpMomentumEMA default
         int interval = h.positive("interval", h.integer("interval", 1));
         int beginIter = h.atLeast("begin_iter", h.integer("begin_iter", 0), 0);

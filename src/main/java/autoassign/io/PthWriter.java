@@ -72,11 +72,40 @@ public final class PthWriter {
     }
 
     /**
-     * {@code torch.save(storage, f, _use_new_zipfile_serialization=False)} of the tensor's data: the magic number,
-     * protocol 1001 and sys info pickles, the storage as persistent id {@code ('storage', torch.<Type>Storage, '0',
-     * 'cpu', numel, None)}, the key list {@code ['0']}, then the element count (int64) and the raw little-endian bytes.
+     * Writes {@code root} in {@code torch.save}'s legacy (non-zip) format, {@code _use_new_zipfile_serialization=False},
+     * as MMDetection's {@code tools/model_converters/publish_model.py} saves published checkpoints: the magic number,
+     * protocol 1001 and sys info pickles, the object (each {@link RawTensor} a tensor over the persistent id
+     * {@code ('storage', torch.<Type>Storage, key, 'cpu', numel, None)}), the list of storage keys sorted as strings,
+     * then per key the element count (int64) and the raw little-endian bytes. Written to a temporary file and renamed.
      */
-    static byte[] legacyStorage(RawTensor t) {
+    public static void writeLegacy(Path file, Object root) throws IOException {
+        List<RawTensor> storages = new ArrayList<>();
+        byte[] pickle = Pickler.dumps(root, v -> {
+            if (!(v instanceof RawTensor t)) return null;
+            storages.add(t);
+            return rebuild(t, new Pickler.PersistentId(PyTuple.of("storage", new PyGlobal("torch", t.dtype().storageName()),
+                    Integer.toString(storages.size() - 1), "cpu", t.numel(), null)));
+        });
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < storages.size(); i++) keys.add(Integer.toString(i));
+        java.util.Collections.sort(keys); // torch sorts the keys as strings: "0", "1", "10", "2", ...
+        AtomicFiles.write(file, out -> {
+            out.write(legacyHeader());
+            out.write(pickle);
+            out.write(Pickler.dumps(keys, null));
+            for (String k : keys) {
+                RawTensor t = storages.get(Integer.parseInt(k));
+                long n = t.numel();
+                byte[] count = new byte[8];
+                for (int i = 0; i < 8; i++) count[i] = (byte) (n >>> (8 * i));
+                out.write(count);
+                out.write(t.data());
+            }
+        });
+    }
+
+    /** The three pickles a legacy {@code torch.save} starts with: magic number, protocol version, sys info. */
+    private static byte[] legacyHeader() {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         b.writeBytes(Pickler.dumps(PthReader.LEGACY_MAGIC, null));
         b.writeBytes(Pickler.dumps(PthReader.LEGACY_PROTOCOL, null));
@@ -89,6 +118,17 @@ public final class PthWriter {
         sysInfo.put("little_endian", true);
         sysInfo.put("type_sizes", typeSizes);
         b.writeBytes(Pickler.dumps(sysInfo, null));
+        return b.toByteArray();
+    }
+
+    /**
+     * {@code torch.save(storage, f, _use_new_zipfile_serialization=False)} of the tensor's data: the magic number,
+     * protocol 1001 and sys info pickles, the storage as persistent id {@code ('storage', torch.<Type>Storage, '0',
+     * 'cpu', numel, None)}, the key list {@code ['0']}, then the element count (int64) and the raw little-endian bytes.
+     */
+    static byte[] legacyStorage(RawTensor t) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(legacyHeader());
         b.writeBytes(Pickler.dumps(new Pickler.PersistentId(PyTuple.of("storage", new PyGlobal("torch", t.dtype().storageName()),
                 "0", "cpu", t.numel(), null)), null));
         b.writeBytes(Pickler.dumps(List.of("0"), null));

@@ -95,6 +95,15 @@ final class BestCheckpoint {
         return next;
     }
 
+    /**
+     * Goes on from the best score of a resumed MMEngine run ({@code message_hub.runtime_info.best_score}, as MMEngine's
+     * {@code CheckpointHook} does), when it beats the one found here: a later evaluation must beat it to write a
+     * best file. That run's own best {@code .pth} is left where it is.
+     */
+    void resumeBest(double score) {
+        if (!Double.isNaN(score) && better(score)) best = score;
+    }
+
     /** The best score so far (±infinity before the first evaluation). */
     double best() { return best; }
 

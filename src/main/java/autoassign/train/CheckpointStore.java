@@ -36,14 +36,20 @@ final class CheckpointStore {
     private WeightAverage ema;
     private Runnable beforeSave = () -> {};
 
-    /** Where a resumed run continues. */
     /**
      * Where a resumed run continues: the 0-based epoch (pass) and the iterations of it already done, and the global
      * iteration; epoch −1 when only the global iteration is known (the trainer splits it into passes).
      * {@code restartsEpoch}: MMEngine's epoch loop, which runs epoch {@code epoch} again from its first batch while its
      * iteration counter and schedulers go on from {@code globalIter} (a checkpoint saved mid-epoch).
+     * {@code seed}: the run's seed saved in the checkpoint (null: none), which the resumed run takes, as MMEngine's
+     * {@code runner.resume} takes {@code meta.seed}; {@code bestScore}: the {@code save_best} score so far that an
+     * MMEngine checkpoint keeps in {@code message_hub.runtime_info.best_score} (null: none).
      */
-    record Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch) {
+    record Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch, Long seed, Double bestScore) {
+        Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch) {
+            this(file, epoch, iterInEpoch, globalIter, restartsEpoch, null, null);
+        }
+
         Resumed(Path file, int epoch, int iterInEpoch, long globalIter) {
             this(file, epoch, iterInEpoch, globalIter, false);
         }
@@ -167,23 +173,62 @@ final class CheckpointStore {
         }
     }
 
+    /** MMEngine's marker file: the path of the checkpoint its {@code CheckpointHook} saved last. */
+    static final String LAST_CHECKPOINT = "last_checkpoint";
+
+    /**
+     * The checkpoint {@code --resume auto} continues from, or null when there is none: the newest of the engine's
+     * own ({@link #list}); else, in a work dir of an MMDetection run, the {@code .pth} named by MMEngine's
+     * {@code last_checkpoint} file (what {@code runner.resume} with {@code resume=True} reads, via
+     * {@code find_latest_checkpoint}). That file holds the path as MMEngine wrote it (absolute); when it no longer
+     * exists there (the work dir was moved), the file of that name in this work dir is taken.
+     */
+    Path latest() {
+        List<Path> all = list();
+        if (!all.isEmpty()) return all.get(all.size() - 1);
+        Path marker = dir.resolve(LAST_CHECKPOINT);
+        if (!Files.isRegularFile(marker)) return null;
+        String named;
+        try {
+            named = Files.readString(marker, java.nio.charset.StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(marker + ": cannot read: " + e.getMessage(), e);
+        }
+        if (named.isEmpty()) return null;
+        Path p;
+        try {
+            p = Path.of(named);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UserError(marker + ": does not name a checkpoint file (" + named + ")");
+        }
+        if (Files.isRegularFile(p)) return p;
+        Path here = p.getFileName() == null ? null : dir.resolve(p.getFileName());
+        if (here != null && Files.isRegularFile(here)) return here;
+        throw new UserError(marker + ": names " + named + ", which does not exist (nor " + (here == null ? p : here) + ")");
+    }
+
     /**
      * Loads model weights and optimizer state from {@code ref}: a path (one of the engine's checkpoints, or an
-     * MMEngine {@code .pth} saved while MMDetection trained: {@link MmengineResume}), or "auto" for the newest here.
+     * MMEngine {@code .pth} saved while MMDetection trained: {@link MmengineResume}), or "auto" for the newest here
+     * ({@link #latest}).
      *
      * @param iterLoop the run is an {@code IterBasedTrainLoop} (how an MMEngine checkpoint's position is read)
      */
     Resumed resume(String ref, AutoAssignDetector model, Optimizer optimizer, boolean iterLoop) {
+        return resume(ref, model, optimizer, iterLoop, System.err::println);
+    }
+
+    /** {@link #resume}, with warnings (an MMEngine checkpoint without the EMA's state) going to {@code warn}. */
+    Resumed resume(String ref, AutoAssignDetector model, Optimizer optimizer, boolean iterLoop, java.util.function.Consumer<String> warn) {
         Path file;
         if ("auto".equals(ref)) {
-            List<Path> all = list();
-            if (all.isEmpty()) throw new UserError(dir + ": --resume auto found no checkpoint to resume from");
-            file = all.get(all.size() - 1);
+            file = latest();
+            if (file == null) throw new UserError(dir + ": --resume auto found no checkpoint to resume from");
         } else {
             file = Path.of(ref);
         }
         if (!Files.isRegularFile(file)) throw new UserError(file + ": no such checkpoint");
-        if (!autoassign.io.Checkpoints.isSafetensors(file)) return MmengineResume.load(file, model, optimizer, ema, iterLoop);
+        if (!autoassign.io.Checkpoints.isSafetensors(file)) return MmengineResume.load(file, model, optimizer, ema, iterLoop, warn);
         Path state = stateOf(file);
         if (!Files.isRegularFile(state))
             throw new UserError(file + ": no optimizer state beside it (" + state.getFileName() + "); use --load-from to start from weights only");
@@ -202,7 +247,7 @@ final class CheckpointStore {
             if (ema != null)
                 ema.resume(sources.isEmpty() ? null : sources, Long.parseLong(m.getOrDefault("ema_steps", "0")));
             return new Resumed(file, Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("iter_in_epoch")),
-                    Long.parseLong(m.get("global_iter")));
+                    Long.parseLong(m.get("global_iter")), false, m.containsKey("seed") ? Long.valueOf(m.get("seed")) : null, null);
         } catch (CheckpointException e) {
             throw new UserError(e.getMessage(), e);
         } catch (UserError e) {

@@ -26,8 +26,8 @@ import java.util.Map;
  * parameter with a {@code paramwise_cfg}, one group of {@code model.parameters()} without), frozen parameters
  * included. The engine's modules register their parameters in MMDetection's order, so index i is the i-th of
  * {@link AutoAssignDetector#namedParameters()}; the count and every shape are checked. The learning-rate
- * schedule is recomputed from the position (MMEngine's {@code param_schedulers} state is not needed for that)
- * and the message hub is not read.
+ * schedule is recomputed from the position (MMEngine's {@code param_schedulers} state is not needed for that); the
+ * run takes {@code meta.seed} (as {@code runner.resume}), and of the message hub only the {@code save_best} score.
  */
 final class MmengineResume {
     private MmengineResume() {}
@@ -48,6 +48,12 @@ final class MmengineResume {
      */
     static CheckpointStore.Resumed load(Path file, AutoAssignDetector model, Optimizer optimizer, WeightAverage ema,
                                         boolean iterLoop) {
+        return load(file, model, optimizer, ema, iterLoop, System.err::println);
+    }
+
+    /** {@link #load}, with what MMEngine would log as a warning going to {@code warn}. */
+    static CheckpointStore.Resumed load(Path file, AutoAssignDetector model, Optimizer optimizer, WeightAverage ema,
+                                        boolean iterLoop, java.util.function.Consumer<String> warn) {
         PthFile pth;
         try {
             pth = PthReader.read(file);
@@ -71,9 +77,12 @@ final class MmengineResume {
         } catch (IllegalArgumentException e) {
             throw new UserError(file + ": " + e.getMessage(), e);
         }
-        if (ema != null) {
-            if (!(top.get("ema_state_dict") instanceof Map<?, ?> emaState))
-                throw new UserError(file + ": the config has an EMAHook but the checkpoint has no ema_state_dict");
+        if (ema != null && !(top.get("ema_state_dict") instanceof Map<?, ?>)) {
+            // EMAHook.after_load_checkpoint: a warning, and the average starts over from the loaded weights
+            warn.accept("warning: " + file + " has no ema_state_dict: the EMAHook's average starts from its state_dict");
+            ema.resume(null, 0);
+        } else if (ema != null) {
+            Map<?, ?> emaState = (Map<?, ?>) top.get("ema_state_dict");
             Map<String, RawTensor> raw = StateDicts.stripPrefix(autoassign.io.TensorTree.tensors(emaState), "module.");
             RawTensor steps = raw.remove("steps");
             try {
@@ -84,7 +93,19 @@ final class MmengineResume {
         }
         Map<?, ?> meta = top.get("meta") instanceof Map<?, ?> m ? m : Map.of();
         long epoch = number(file, meta, "epoch"), iter = number(file, meta, "iter");
-        return new CheckpointStore.Resumed(file, iterLoop ? -1 : Math.toIntExact(epoch), 0, iter, !iterLoop);
+        return new CheckpointStore.Resumed(file, iterLoop ? -1 : Math.toIntExact(epoch), 0, iter, !iterLoop,
+                meta.get("seed") instanceof Long seed ? seed : null, bestScore(top));
+    }
+
+    /**
+     * The {@code save_best} score so far: what MMEngine's {@code CheckpointHook} keeps in the message hub
+     * ({@code message_hub.runtime_info.best_score}, one followed metric) and goes on from after a resume; null when
+     * the checkpoint has none.
+     */
+    static Double bestScore(Map<?, ?> top) {
+        if (top.get("message_hub") instanceof Map<?, ?> hub && hub.get("runtime_info") instanceof Map<?, ?> info
+                && info.get("best_score") instanceof Number n) return n.doubleValue();
+        return null;
     }
 
     private static long number(Path file, Map<?, ?> meta, String key) {

@@ -61,7 +61,7 @@ public final class Trainer {
     private Path runFolder; // MMEngine's <work_dir>/<timestamp>, made when the main worker starts
     private final Path workDir;
     private final int epochs, batchSize;
-    private final long seed;
+    private long seed; // a resumed run takes its checkpoint's
     private final double baseLr;
     private final String lrNote;
     private final Replica replica;   // null: one worker, no collectives
@@ -135,11 +135,17 @@ public final class Trainer {
      * file of that name in the torch hub cache, where MMEngine downloads it; the engine downloads nothing).
      */
     static TrainOptions withConfigStart(Config cfg, TrainOptions opt, Path workDir, PrintStream out) {
+        // MMDetection's train.py --resume (auto) with nothing to resume trains afresh (runner.load_or_resume finds
+        // no last_checkpoint), the config's load_from set aside; so a preemptible job can always pass --resume
+        if ("auto".equals(opt.resume()) && new CheckpointStore(workDir, -1).latest() == null) {
+            out.println("--resume auto: " + workDir + " has no checkpoint yet: starting afresh");
+            return opt.withResume(null);
+        }
         if (opt.resume() != null || opt.loadFrom() != null) return opt;
         String load = cfg.runtime().loadFrom();
         if (cfg.runtime().resume()) {
             if (load != null) return opt.withResume(load);
-            if (!new CheckpointStore(workDir, -1).list().isEmpty()) return opt.withResume("auto");
+            if (new CheckpointStore(workDir, -1).latest() != null) return opt.withResume("auto");
             out.println("resume: true in the config, but " + workDir + " has no checkpoint yet: starting afresh");
             return opt;
         }
@@ -247,12 +253,18 @@ public final class Trainer {
         long globalIter = 0;
         CheckpointStore.Resumed resumed = null;
         if (opt.resume() != null) {
-            resumed = store.resume(opt.resume(), model, optimizer, iterLoop);
+            resumed = store.resume(opt.resume(), model, optimizer, iterLoop, out::println);
             startEpoch = Math.max(0, resumed.epoch());
             skipIters = resumed.iterInEpoch();
             globalIter = resumed.globalIter();
             out.println("resumed from " + resumed.file() + (resumed.epoch() < 0 ? "" : " at epoch " + (startEpoch + 1))
                     + ", iteration " + globalIter);
+            if (resumed.seed() != null && resumed.seed() != seed) { // as MMEngine's runner.resume: the saved seed wins
+                out.println("resume: the checkpoint's seed " + resumed.seed() + " replaces " + seed
+                        + " (the data order goes on as in the run that saved it)");
+                seed = resumed.seed();
+            }
+            if (bestCkpt != null && resumed.bestScore() != null) bestCkpt.resumeBest(resumed.bestScore());
         }
         GradientBuckets buckets = null;
         if (replica != null) {
@@ -297,6 +309,13 @@ public final class Trainer {
                 epochsDone = startEpoch;
             }
             long maxIters = iterLoop ? cfg.runtime().maxIters() : (long) epochs * epochLength;
+            if (ema != null) { // EMAHook.before_train's asserts
+                try {
+                    WeightAverage.checkBegin(cfg.runtime().ema(), iterLoop, epochs, maxIters);
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(cfg.source() + ": " + e.getMessage());
+                }
+            }
             // an iteration-based loop runs over as many passes of the data as its iterations need
             int passes = iterLoop ? (int) ((maxIters + epochLength - 1) / epochLength) : epochs;
             // an MMEngine checkpoint saved mid-epoch: that epoch runs again in full while the iteration counter and the

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * MMEngine's {@code EMAHook} with MMEngine's {@code ExponentialMovingAverage} or MMDetection's {@code ExpMomentumEMA}:
- * an average of every trainable tensor, updated after each iteration ({@code avg += m·(param − avg)}, torch's
- * {@code lerp_}; the first update copies), which the validation uses and the checkpoints save as the model (the
+ * an average of every trainable tensor, updated after each iteration ({@code avg += m·(param − avg)} rounded as
+ * torch's {@code lerp_}, {@link #lerp}; the first update copies), which the validation uses and the checkpoints save as the model (the
  * weights a deployment loads); {@link #swap} exchanges the averages and the model's own weights in place. With
  * {@code update_buffers} the BatchNorm running statistics are averaged as well (MMEngine averages every floating
  * buffer; {@code num_batches_tracked}, an integer there, is left to the model); without, the average is used with
@@ -41,6 +41,22 @@ final class WeightAverage {
             copy(avg, e.getValue());
             averages.put(e.getKey(), avg);
         }
+    }
+
+    /**
+     * {@code EMAHook.before_train}'s checks: {@code begin_epoch ≤ max_epochs} (1 in an IterBasedTrainLoop, whose
+     * epoch stays 0 in MMEngine), else {@code begin_iter ≤ max_iters}; MMEngine stops there, so does the engine.
+     *
+     * @param iterLoop an IterBasedTrainLoop
+     * @param maxIters the iterations of the whole run (an epoch loop's {@code max_epochs · len(train_dataloader)})
+     */
+    static void checkBegin(RuntimeConfig.Ema cfg, boolean iterLoop, int maxEpochs, long maxIters) {
+        int epochs = iterLoop ? 1 : maxEpochs;
+        if (cfg.beginEpoch() > epochs)
+            throw new IllegalArgumentException("custom_hooks EMAHook.begin_epoch " + cfg.beginEpoch() + " is beyond max_epochs "
+                    + epochs + (iterLoop ? " (an IterBasedTrainLoop has one epoch)" : ""));
+        if (cfg.beginEpoch() == 0 && cfg.beginIter() > maxIters)
+            throw new IllegalArgumentException("custom_hooks EMAHook.begin_iter " + cfg.beginIter() + " is beyond max_iters " + maxIters);
     }
 
     /** Updates made so far (MMEngine's {@code steps} buffer; what the checkpoint keeps). */
@@ -115,14 +131,27 @@ final class WeightAverage {
         dst.backend().copyRange(dst, 0, src, 0, src.numel());
     }
 
-    /** {@code avg += m·(src − avg)} in float, as torch's {@code lerp_} for a weight below 0.5. */
-    private static void lerp(Tensor avg, Tensor src, float m) {
+    /**
+     * {@code avg.lerp_(src, m)} as torch rounds it in float32 (MMEngine 0.10's {@code ExponentialMovingAverage} and
+     * MMDetection's {@code ExpMomentumEMA} both call it): {@code fma(m, src − avg, avg)} for a weight below 0.5, else
+     * {@code fma(m − 1, src − avg, src)} (ATen's {@code lerp_vec} and its scalar twin, one rounding each; bit-exact to
+     * torch 1.13 on the CPU, {@code goldens/ema}). ExpMomentumEMA's weight starts near 1 and stays above 0.5 for
+     * its first ~gamma·ln 2 updates. Off the CPU the backend's separate multiply and add round twice (an ulp apart).
+     */
+    static void lerp(Tensor avg, Tensor src, float m) {
+        boolean small = Math.abs(m) < 0.5f;
         if (avg.isCpu() && src.isCpu()) {
             float[] a = avg.data(), s = src.data();
-            for (int i = 0; i < a.length; i++) a[i] += m * (s[i] - a[i]);
+            if (small) for (int i = 0; i < a.length; i++) a[i] = Math.fma(m, s[i] - a[i], a[i]);
+            else {
+                float c = m - 1f;
+                for (int i = 0; i < a.length; i++) a[i] = Math.fma(c, s[i] - a[i], s[i]);
+            }
             return;
         }
         Backend b = avg.backend();
-        b.addInPlace(avg, b.mulScalar(b.add(src, b.mulScalar(avg, -1f)), m));
+        Tensor diff = b.add(src, b.mulScalar(avg, -1f));
+        if (small) b.addInPlace(avg, b.mulScalar(diff, m));
+        else copy(avg, b.add(src, b.mulScalar(diff, m - 1f)));
     }
 }

@@ -56,6 +56,20 @@ class BatchSamplerTest {
         assertEquals(n, seen.size());
     }
 
+    /**
+     * MMEngine's DefaultSampler with round_up (mmengine/dataset/sampler.py): {@code (indices * k)[:total_size]} pads
+     * with the list's first indices, then rank r takes {@code indices[r:total:world]}.
+     */
+    @Test
+    void unshuffledShardsPadWithTheFirstIndicesAsDefaultSampler() {
+        int[][] world2 = {{0, 2, 4}, {1, 3, 0}};
+        int[][] world4 = {{0, 4}, {1, 0}, {2, 1}, {3, 2}};
+        for (int r = 0; r < 2; r++)
+            assertArrayEquals(world2[r], new BatchSampler(widths(5), heights(5), 1, false, 0, r, 2, false, false).indices(0));
+        for (int r = 0; r < 4; r++)
+            assertArrayEquals(world4[r], new BatchSampler(widths(5), heights(5), 1, false, 0, r, 4, false, false).indices(3));
+    }
+
     @Test
     void aspectGroupingEmitsHomogeneousFullBatchesThenMixedLeftovers() {
         int n = 31;

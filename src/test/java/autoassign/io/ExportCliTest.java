@@ -70,6 +70,12 @@ class ExportCliTest {
         byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(files.get(0)));
         assertEquals("autoassign_tiny-" + java.util.HexFormat.of().formatHex(sha).substring(0, 8) + ".pth", files.get(0).getFileName().toString());
         assertTrue(r.out().contains(" -> " + files.get(0) + ": "), r.out());
+        // publish_model.py: torch.save(..., _use_new_zipfile_serialization=False), a legacy file, not a zip
+        byte[] head = java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(files.get(0)), 2);
+        assertFalse(head[0] == 'P' && head[1] == 'K', "a legacy torch.save file, not a zip archive");
+        Map<?, ?> root = (Map<?, ?>) PthReader.read(files.get(0)).root();
+        assertEquals(List.of("meta", "state_dict"), List.copyOf(root.keySet()));
+        assertEquals(ModelWeights.checkpointTensors(model), StateDicts.find(root), "every tensor bit-exact");
     }
 
     @Test

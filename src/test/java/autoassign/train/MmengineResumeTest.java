@@ -114,6 +114,24 @@ class MmengineResumeTest {
         for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
     }
 
+    /** EMAHook.after_load_checkpoint: no ema_state_dict is a warning, and the average starts from the loaded weights. */
+    @Test
+    void withoutEmaStateTheAverageStartsFromTheWeightsWithAWarning() throws Exception {
+        Config plain = TinyTrainConfig.write(tmp);
+        Config withEma = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("custom_hooks=[{type: EMAHook, ema_type: ExpMomentumEMA, momentum: 0.01, gamma: 4}]"));
+        Path first = tmp.resolve("first");
+        train(plain, options(first).withEpochs(1));
+        List<String> names = new ArrayList<>(new AutoAssignDetector(plain.model(), 0).namedParameters().keySet());
+        Path pth = asMmengine(first.resolve("epoch_1.safetensors"), tmp.resolve("epoch_1.pth"), names);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(withEma, options(tmp.resolve("mm")).withResume(pth.toString()),
+                new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        assertEquals(2, r.epochsDone());
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("warning: " + pth + " has no ema_state_dict: the EMAHook's average starts from its state_dict"), text);
+    }
+
     @Test
     void aCheckpointSavedMidEpochRerunsThatEpochWithTheCounterGoingOn() throws Exception {
         // MMEngine's CheckpointHook(by_epoch=False) in an epoch loop saves meta.epoch = the epoch in progress (0-based

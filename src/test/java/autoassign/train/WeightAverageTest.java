@@ -117,4 +117,43 @@ class WeightAverageTest {
             assertArrayEquals(model.get(k).toFloatArray(), resumed.get(k).toFloatArray(), 0f, k + ": the average");
         assertArrayEquals(source.toFloatArray(), resumedState.get("ema_source." + W).toFloatArray(), 0f, "the trained weights");
     }
+
+    /** ExponentialMovingAverage's {@code assert 0.0 < momentum < 1.0} (ExpMomentumEMA inherits it). */
+    @Test
+    void momentumMustLieStrictlyBetweenZeroAndOne() throws Exception {
+        for (String m : new String[] {"0", "1", "1.5"}) {
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> tiny("custom_hooks=[{type: EMAHook, ema_type: ExpMomentumEMA, momentum: " + m + "}]"));
+            assertTrue(e.getMessage().contains("momentum"), e.getMessage());
+        }
+        assertEquals(0.5, tiny("custom_hooks=[{type: EMAHook, momentum: 0.5}]").runtime().ema().momentum());
+    }
+
+    /**
+     * EMAHook.before_train's asserts: begin_epoch ≤ max_epochs (an IterBasedTrainLoop's max_epochs is 1: its epoch
+     * never advances), begin_iter ≤ max_iters; MMEngine stops before training, and so does the engine.
+     */
+    @Test
+    void beginBeyondTheRunIsAnError() throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        TrainOptions opt = TrainOptions.defaults().withDevice("cpu").withWorkDir(tmp.resolve("wd"));
+        for (String hook : new String[] {"begin_epoch: 3", "begin_iter: 9"}) { // 2 epochs of 4 iterations
+            Config cfg = tiny("custom_hooks=[{type: EMAHook, " + hook + "}]");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(autoassign.cli.CliErrors.UserError.class,
+                    () -> new Trainer(cfg, opt, quiet).run());
+            assertTrue(e.getMessage().contains(hook.substring(0, hook.indexOf(':'))), e.getMessage());
+        }
+        java.nio.file.Files.writeString(tmp.resolve("tiny_iter.yaml"), """
+                _base_: tiny_test.yaml
+                train_cfg: {_delete_: true, type: IterBasedTrainLoop, max_iters: 6, val_interval: 6}
+                default_hooks:
+                  checkpoint: {type: CheckpointHook, by_epoch: false, interval: 6}
+                param_scheduler: [{type: LinearLR, start_factor: 0.1, by_epoch: false, begin: 0, end: 3}]
+                custom_hooks: [{type: EMAHook, begin_epoch: 2}]
+                """);
+        Config iter = ConfigLoader.load(tmp.resolve("tiny_iter.yaml"), List.of());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(autoassign.cli.CliErrors.UserError.class,
+                () -> new Trainer(iter, opt, quiet).run());
+        assertTrue(e.getMessage().contains("IterBasedTrainLoop"), e.getMessage());
+    }
 }

@@ -24,8 +24,8 @@ import java.util.Map;
 
 /**
  * Validation in a data-parallel run, as MMDetection's distributed test loop: every worker runs inference on its
- * shard of the val set (DistributedSampler order: image {@code i} on rank {@code i mod world}, the last images
- * repeated to fill the shards), the detections are gathered to rank 0 (through the communicator's all-reduce,
+ * shard of the val set (MMEngine's DefaultSampler order: image {@code i} on rank {@code i mod world}, the first
+ * images repeated to fill the shards, as its {@code round_up}), the detections are gathered to rank 0 (through the communicator's all-reduce,
  * so over NCCL on GPUs), repeats are dropped, and rank 0 evaluates them in dataset order — the same results
  * list, so the same COCO numbers, as a single-process evaluation at batch size 1 (a larger batch pads its images
  * to its largest, and the shards batch other images together).
