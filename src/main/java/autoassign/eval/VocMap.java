@@ -168,7 +168,7 @@ public final class VocMap {
                 if (r.gts() > 0) aps[withGt++] = (float) r.ap();
             }
             // np.array(aps).mean(): a float32 pairwise sum, divided in float64, rounded to float32
-            double map = withGt == 0 ? 0 : (float) (pairwiseSum(aps, withGt) / (double) withGt);
+            double map = withGt == 0 ? 0 : (float) (PairwiseSum.sum(aps, withGt) / (double) withGt);
             apByThr.put(thr, map);
             classes.put(thr, rows);
             sum += map;
@@ -290,7 +290,7 @@ public final class VocMap {
         double[] terms = new double[n + 1]; // np.sum over the steps where the recall changes (numpy's pairwise sum)
         int k = 0;
         for (int i = 0; i < n + 1; i++) if (mrec[i + 1] != mrec[i]) terms[k++] = (mrec[i + 1] - mrec[i]) * mpre[i + 1];
-        return (float) pairwiseSum(terms, k); // the ap array is float32
+        return (float) PairwiseSum.sum(terms, k); // the ap array is float32
     }
 
     /** {@code average_precision(mode='11points')}: the best precision at recall ≥ t for t = 0, 0.1, …, 1, averaged. */
@@ -303,57 +303,5 @@ public final class VocMap {
             ap += (float) best;
         }
         return ap / 11;
-    }
-
-    // ---- numpy's pairwise summation, so that sums come out as eval_map's to the last bit ----
-
-    /** {@code np.add.reduce} of {@code a[0..n)} in float32 (numpy's pairwise summation, loops_utils.h.src). */
-    static float pairwiseSum(float[] a, int n) {
-        return 0f + pairwiseSum(a, 0, n);
-    }
-
-    private static float pairwiseSum(float[] a, int off, int n) {
-        if (n < 8) {
-            float res = 0f;
-            for (int i = 0; i < n; i++) res += a[off + i];
-            return res;
-        }
-        if (n <= 128) {
-            float[] r = new float[8];
-            System.arraycopy(a, off, r, 0, 8);
-            int i = 8;
-            for (; i < n - (n % 8); i += 8) for (int j = 0; j < 8; j++) r[j] += a[off + i + j];
-            float res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-            for (; i < n; i++) res += a[off + i];
-            return res;
-        }
-        int n2 = n / 2;
-        n2 -= n2 % 8;
-        return pairwiseSum(a, off, n2) + pairwiseSum(a, off + n2, n - n2);
-    }
-
-    /** {@code np.sum} of {@code a[0..n)} in float64 (the same pairwise summation). */
-    static double pairwiseSum(double[] a, int n) {
-        return 0.0 + pairwiseSum(a, 0, n);
-    }
-
-    private static double pairwiseSum(double[] a, int off, int n) {
-        if (n < 8) {
-            double res = 0;
-            for (int i = 0; i < n; i++) res += a[off + i];
-            return res;
-        }
-        if (n <= 128) {
-            double[] r = new double[8];
-            System.arraycopy(a, off, r, 0, 8);
-            int i = 8;
-            for (; i < n - (n % 8); i += 8) for (int j = 0; j < 8; j++) r[j] += a[off + i + j];
-            double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-            for (; i < n; i++) res += a[off + i];
-            return res;
-        }
-        int n2 = n / 2;
-        n2 -= n2 % 8;
-        return pairwiseSum(a, off, n2) + pairwiseSum(a, off + n2, n - n2);
     }
 }

@@ -80,7 +80,7 @@ class VocMetricGoldenTest {
                 0.8902743458747864f, 0.2271575927734375f, 0.6231871247291565f, 0.08401534706354141f, 0.8326441645622253f,
                 0.7870982885360718f, 0.2393694370985031f, 0.876484215259552f, 0.05856803432106972f, 0.33611705899238586f,
                 0.1502794623374939f, 0.4503393769264221f, 0.7963242530822754f, 0.23064221441745758f, 0.05202130228281021f};
-        assertEquals(0.44258755445480347, (float) (VocMap.pairwiseSum(aps, aps.length) / (double) aps.length), 0);
+        assertEquals(0.44258755445480347, (float) (PairwiseSum.sum(aps, aps.length) / (double) aps.length), 0);
     }
 
     /** print_map_summary formats with Python's f'{x:.3f}' (the binary value, half-even), not Java's %.3f (half-up). */
