@@ -325,48 +325,28 @@ public final class EvalCommand implements Callable<Integer> {
     private int printVoc(CocoGroundTruth gt, CocoDetections dt) {
         VocMap.Result r = VocMap.evaluate(gt, dt, iouThrs.stream().mapToDouble(Double::doubleValue).toArray(),
                 evalMode.equals("11points"));
-        PrintWriter out = spec.commandLine().getOut();
-        for (String line : r.lines()) {
-            out.println(line);
-        }
-        out.flush();
-        if (json != null) {
-            try {
-                r.writeJson(json);
-            } catch (IOException e) {
-                return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + e.getMessage());
-            }
-        }
-        return 0;
+        return printAndWrite(r.lines(), r::writeJson);
     }
 
     /** An LVIS evaluation printed (its classwise table first) and written to --json; the exit code. */
-    private int printLvis(LvisEvalResult r) {
-        PrintWriter out = spec.commandLine().getOut();
-        for (String line : r.summaryLines()) {
-            out.println(line);
-        }
-        out.flush();
-        if (json != null) {
-            try {
-                r.writeJson(json);
-            } catch (IOException e) {
-                return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + e.getMessage());
-            }
-        }
-        return 0;
-    }
+    private int printLvis(LvisEvalResult r) { return printAndWrite(r.summaryLines(), r::writeJson); }
 
     /** A CrowdHumanMetric's numbers printed (and written to --json); the exit code. */
-    private int printCrowdHuman(autoassign.eval.CrowdHumanMetric.Result r) {
+    private int printCrowdHuman(autoassign.eval.CrowdHumanMetric.Result r) { return printAndWrite(r.summaryLines(), r::writeJson); }
+
+    /** How a metric's result writes its --json file. */
+    private interface JsonFile {
+        void write(Path file) throws IOException;
+    }
+
+    /** A metric's lines printed, then its --json written when asked; the exit code. */
+    private int printAndWrite(List<String> lines, JsonFile writer) {
         PrintWriter out = spec.commandLine().getOut();
-        for (String line : r.summaryLines()) {
-            out.println(line);
-        }
+        for (String line : lines) out.println(line);
         out.flush();
         if (json != null) {
             try {
-                r.writeJson(json);
+                writer.write(json);
             } catch (IOException e) {
                 return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + e.getMessage());
             }
