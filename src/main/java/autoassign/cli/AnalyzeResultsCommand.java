@@ -30,9 +30,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code analyze-results}: MMDetection's {@code tools/analysis_tools/analyze_results.py} for a COCO results file —
- * each test image's mAP (eval_map, area mode, averaged over IoU 0.50:0.05:0.95, its crowd boxes ignored), and the
- * {@code topk} best and worst images drawn into {@code OUT/good} and {@code OUT/bad} as
- * {@code <name>_<mAP rounded to 3>.<ext>} (ground truth | detections above the score threshold).
+ * each test image's mAP (eval_map, area mode, averaged over IoU 0.50:0.05:0.95, over the dataset's instances of the
+ * image: its crowd / ignored boxes count as ordinary ground truth, as the script hands {@code gt_bboxes} to eval_map
+ * with no {@code bboxes_ignore}), and the {@code topk} best and worst images (at most half the images each, as the
+ * script's {@code topk = len(dataset) // 2}) drawn into {@code OUT/good} and {@code OUT/bad} as
+ * {@code <name>_<mAP rounded to 3>.<ext>}: the detections above the score threshold on the image, without the ground
+ * truth (the script's {@code draw_gt=False}).
  */
 @Command(name = "analyze-results", mixinStandardHelpOptions = true,
         description = {"Rank the test images by their own mAP for a results file and draw the best and the worst,",
@@ -84,9 +87,9 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
             Map<Long, List<CocoDetections.Detection>> byImage = dets.byImage();
             List<double[]> ranked = imageMaps(dataset, gt, dets.file(), byImage); // [dataset index, mAP]
             ranked.sort(Comparator.comparingDouble(r -> r[1])); // stable: equal mAPs keep dataset order, as sorted()
-            EvalPictures pictures = new EvalPictures(out, scoreThr, dataset, err);
-            int k = Math.min(topk, ranked.size());
-            for (int i = ranked.size() - k; i < ranked.size(); i++) draw(pictures, dataset, byImage, ranked.get(i), out.resolve("good"));
+            EvalPictures pictures = EvalPictures.predictionsOnly(out, scoreThr, dataset, err);
+            int k = shown(topk, ranked.size());
+            for (int i = firstGood(k, ranked.size()); i < ranked.size(); i++) draw(pictures, dataset, byImage, ranked.get(i), out.resolve("good"));
             for (int i = 0; i < k; i++) draw(pictures, dataset, byImage, ranked.get(i), out.resolve("bad"));
             o.printf(Locale.ROOT, "%d images ranked by mAP (IoU 0.50:0.95, area): best %.3f, worst %.3f; %d pictures -> %s/good, %s/bad%n",
                     ranked.size(), ranked.get(ranked.size() - 1)[1], ranked.get(0)[1], pictures.written(), out, out);
@@ -99,19 +102,58 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
         }
     }
 
-    /** Each image's mAP as analyze_results.py's bbox_map_eval: eval_map over that image alone, per threshold, averaged. */
+    /**
+     * The script's {@code topk}: {@code if topk * 2 > len(dataset): topk = len(dataset) // 2}, so good and bad never
+     * share an image (5 images, --topk 20: 2 each).
+     */
+    static int shown(int topk, int images) {
+        return (long) topk * 2 > images ? images / 2 : topk;
+    }
+
+    /**
+     * Where the good images start in the ranking: {@code _mAPs[-topk:]}, which is the whole list when topk is 0
+     * (a one-image test set: its image is drawn as good, none as bad).
+     */
+    static int firstGood(int k, int images) {
+        return k == 0 ? 0 : images - k;
+    }
+
+    /**
+     * Each image's mAP as analyze_results.py's bbox_map_eval: eval_map over that image alone, per threshold, averaged.
+     * The ground truth is what the script gives eval_map: the dataset's parsed instances of the image ({@code gt_bboxes}
+     * after LoadAnnotations, the test set's classes), crowd / ignored ones included as ordinary boxes (no
+     * {@code bboxes_ignore}).
+     */
     private static List<double[]> imageMaps(CocoDataset dataset, CocoGroundTruth gt, Path detsFile,
                                             Map<Long, List<CocoDetections.Detection>> byImage) {
-        Map<Long, CocoGroundTruth> perImage = gt.perImage();
         List<double[]> out = new ArrayList<>();
         for (int i = 0; i < dataset.size(); i++) {
             long id = dataset.get(i).id();
-            CocoGroundTruth one = perImage.get(id); // the dataset's ids are the file's
-            if (one == null) one = gt.restrictTo(new long[] {id});
+            CocoGroundTruth one = imageTruth(dataset, i, gt.file());
             CocoDetections mine = new CocoDetections(detsFile, byImage.getOrDefault(id, List.of()));
             out.add(new double[] {i, VocMap.evaluate(one, mine, IOU_THRS, false, false).mAP()}); // eval_map: not legacy
         }
         return out;
+    }
+
+    /** Image {@code index}'s instances as eval_map's annotation: every box (crowd ones too) an ordinary ground truth. */
+    static CocoGroundTruth imageTruth(CocoDataset dataset, int index, Path file) {
+        autoassign.data.CategoryMap cm = dataset.categories();
+        Map<Long, String> cats = new java.util.LinkedHashMap<>();
+        for (int c = 0; c < cm.size(); c++) cats.put(cm.categoryId(c), cm.name(c));
+        autoassign.data.ImageRecord r = dataset.get(index);
+        List<CocoGroundTruth.Annotation> anns = new ArrayList<>();
+        addBoxes(anns, r.id(), r.boxes(), r.labels(), cm);
+        addBoxes(anns, r.id(), r.crowdBoxes(), r.crowdLabels(), cm);
+        return new CocoGroundTruth(file, new long[] {r.id()}, cats, anns);
+    }
+
+    private static void addBoxes(List<CocoGroundTruth.Annotation> out, long imageId, float[] boxes, int[] labels,
+                                 autoassign.data.CategoryMap cm) {
+        for (int k = 0; k < labels.length; k++) {
+            double x1 = boxes[4 * k], y1 = boxes[4 * k + 1], w = boxes[4 * k + 2] - x1, h = boxes[4 * k + 3] - y1;
+            out.add(new CocoGroundTruth.Annotation(out.size() + 1, imageId, cm.categoryId(labels[k]), x1, y1, w, h, w * h, false));
+        }
     }
 
     private static void draw(EvalPictures pictures, CocoDataset dataset, Map<Long, List<CocoDetections.Detection>> byImage,

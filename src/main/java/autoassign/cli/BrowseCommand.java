@@ -53,8 +53,12 @@ public final class BrowseCommand implements Callable<Integer> {
             description = "train, val or test (the dataloader of that name; default: ${DEFAULT-VALUE})")
     String split;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "work_dirs/browse", description = "output folder (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--out", "--output-dir"}, paramLabel = "DIR", defaultValue = "work_dirs/browse",
+            description = "output folder (default: ${DEFAULT-VALUE}); --output-dir is browse_dataset.py's name")
     Path out;
+
+    @Option(names = "--not-show", description = "accepted for browse_dataset.py's command lines: browse never opens a window")
+    boolean notShow;
 
     @Option(names = "--max", paramLabel = "N", description = "draw the first N images only (default: all)")
     Integer max;
@@ -126,12 +130,16 @@ public final class BrowseCommand implements Callable<Integer> {
         return autoassign.viz.GroundTruthAndPredictions.boxes(gt, dataset.categories());
     }
 
-    /**
-     * {@code <stem>.jpg} for a JPEG source, else {@code <stem>.png}; the images of a ConcatDataset's later parts get
-     * {@code part<k>_} before it, since parts may hold files of the same name.
-     */
     private static String outputName(ImageMeta m, CocoDataset dataset, int index) {
-        int part = dataset.partOf(index);
-        return (part > 0 ? "part" + part + "_" : "") + PictureNames.stem(m.fileName()) + PictureNames.jpgOrPng(m.fileName());
+        return pictureName(m.fileName(), dataset.partOf(index));
+    }
+
+    /**
+     * browse_dataset.py's {@code osp.basename(img_path)}: the image's own file name when it is a JPEG or PNG one (its
+     * extension and case kept: {@code a.jpeg}, {@code b.JPG}), else {@code <stem>.png} (the two formats written); the
+     * images of a ConcatDataset's later parts get {@code part<k>_} before it, since parts may hold files of the same name.
+     */
+    static String pictureName(String fileName, int part) {
+        return (part > 0 ? "part" + part + "_" : "") + EvalPictures.outputName(fileName);
     }
 }

@@ -61,13 +61,13 @@ public final class DetectCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = {"--score-thr", "--pred-score-thr"}, paramLabel = "T", defaultValue = "0.3",
-            description = "keep detections with score >= T in the outputs (default: ${DEFAULT-VALUE}); with --mmdet-layout "
-                    + "in the pictures only")
+            description = "keep detections with score > T in the outputs (default: ${DEFAULT-VALUE}; strictly greater, "
+                    + "as MMDetection's visualizer draws them); with --mmdet-layout in the pictures only")
     float scoreThr;
 
     @Option(names = "--mmdet-layout",
             description = "write as MMDetection's DetInferencer (demo/image_demo.py): DIR/preds/<name>.json = {labels, scores, "
-                    + "bboxes} of every detection, DIR/vis/<name>.jpg|png with those of score >= T")
+                    + "bboxes} of every detection, DIR/vis/<name>.jpg|png with those of score > T")
     boolean mmdetLayout;
 
     @Option(names = "--no-save-vis", description = "write no pictures (image_demo.py's option)")
@@ -150,7 +150,7 @@ public final class DetectCommand implements Callable<Integer> {
                         patches = String.format(Locale.ROOT, ", %d patches of %d", r.patches().size(), patchSize);
                     }
                     for (Detection d : all) {
-                        if (d.score() >= scoreThr) {
+                        if (d.score() > scoreThr) { // DetLocalVisualizer: scores > pred_score_thr (float32)
                             kept.add(d);
                         }
                     }
@@ -169,7 +169,7 @@ public final class DetectCommand implements Callable<Integer> {
                     else writeJson(json, imageId(stem, i + 1), kept);
                     written.add(json);
                 }
-                outW.printf(Locale.ROOT, "%s: %d detections (score >= %.2f%s)%s%s%n", img, kept.size(), scoreThr, patches,
+                outW.printf(Locale.ROOT, "%s: %d detections (score > %.2f%s)%s%s%n", img, kept.size(), scoreThr, patches,
                         written.isEmpty() ? "" : " -> " + String.join(", ", written.stream().map(Path::toString).toList()),
                         mmdetLayout && !noSavePred ? " (all " + all.size() + ")" : "");
                 outW.flush();

@@ -36,6 +36,15 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
      *                 in the order they come (MMEngine's LocalVisBackend names for {@code add_image(numbered, step=k)})
      */
     EvalPictures(Path dir, double scoreThr, CocoDataset dataset, PrintWriter err, String numbered) {
+        this(dir, scoreThr, dataset, err, numbered, true);
+    }
+
+    /** Pictures of the predictions only, at the image's size (analyze_results.py draws with {@code draw_gt=False}). */
+    static EvalPictures predictionsOnly(Path dir, double scoreThr, CocoDataset dataset, PrintWriter err) {
+        return new EvalPictures(dir, scoreThr, dataset, err, null, false);
+    }
+
+    private EvalPictures(Path dir, double scoreThr, CocoDataset dataset, PrintWriter err, String numbered, boolean drawGt) {
         this.dir = dir;
         this.dataset = dataset;
         this.numbered = numbered;
@@ -45,7 +54,7 @@ final class EvalPictures implements DatasetEvaluation.ImageSink {
             @Override public void stopped(Path folder, IOException e) {
                 CliErrors.print(err, folder + ": cannot write: " + CliErrors.message(e) + " (no further pictures)");
             }
-        });
+        }, drawGt);
     }
 
     @Override

@@ -32,7 +32,8 @@ public final class Images2CocoCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "CLASSES", description = "a text file with one class name per line")
     Path classes;
 
-    @Parameters(index = "2", paramLabel = "OUT.json", description = "the json to write")
+    @Parameters(index = "2", paramLabel = "OUT.json",
+            description = "the json to write: as images2coco.py, a relative name goes to IMG_DIR/../annotations/OUT.json")
     Path out;
 
     @Option(names = {"-e", "--exclude-extensions"}, arity = "1..*", paramLabel = "EXT",
@@ -51,9 +52,12 @@ public final class Images2CocoCommand implements Callable<Integer> {
             List<String> names = Files.readAllLines(classes, StandardCharsets.UTF_8).stream().map(String::strip)
                     .filter(s -> !s.isEmpty()).toList();
             Set<String> ext = exclude.stream().map(e -> e.replaceFirst("^\\.", "").toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
-            ImagesToCoco.Result r = ImagesToCoco.convert(images, names, ext, out, err::println);
-            o.println(out + ": " + r.images() + " images, " + names.size() + " classes"
+            Path file = savePath(images, out);
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            ImagesToCoco.Result r = ImagesToCoco.convert(images, names, ext, file, err::println);
+            o.println(file + ": " + r.images() + " images, " + names.size() + " classes"
                     + (r.skipped() > 0 ? "; " + r.skipped() + " unreadable files skipped" : ""));
+            o.println("save json file: " + file);
         } catch (DataException e) {
             return CliErrors.print(err, e.getMessage());
         } catch (IOException e) {
@@ -61,5 +65,13 @@ public final class Images2CocoCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
+    }
+
+    /**
+     * Where images2coco.py writes: {@code os.path.join(img_paths, '..', 'annotations', out)}, so a relative OUT lands
+     * in the {@code annotations} folder beside IMG_DIR and an absolute one is used as it is.
+     */
+    static Path savePath(Path imageDir, Path out) {
+        return out.isAbsolute() ? out : imageDir.resolve("..").resolve("annotations").resolve(out);
     }
 }

@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
             "  logs time LOG... [--include-outliers]"})
 public final class LogsCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "plot|time", description = "plot: curves of --keys; time: iteration time per epoch")
+    @Parameters(index = "0", paramLabel = "plot|time",
+            description = "plot (or analyze_logs.py's plot_curve): curves of --keys; time (or cal_train_time): iteration time per epoch")
     String task;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "LOG", description = "metrics.jsonl files, MMEngine json logs (vis_data/scalars.json), or their work dirs")
@@ -47,7 +48,16 @@ public final class LogsCommand implements Callable<Integer> {
     @Option(names = "--legend", arity = "1..*", paramLabel = "NAME", description = "one name per LOG and key (default: LOG_key)")
     List<String> legend;
 
-    @Option(names = "--title", description = "the chart's title") String title;
+    @Option(names = "--title", description = "the chart's title (default: none, as analyze_logs.py)") String title;
+
+    @Option(names = "--start-epoch", paramLabel = "E",
+            description = "accepted as analyze_logs.py's, which parses it and plots every epoch anyway")
+    String startEpoch;
+
+    @Option(names = "--eval-interval", paramLabel = "N",
+            description = "accepted as analyze_logs.py's (it only picks the epoch checked for the key); validations are "
+                    + "plotted at the epochs they ran")
+    String evalInterval;
 
     @Option(names = "--out", paramLabel = "PNG", description = "where plot writes the chart (default: curves_<first key>.png)")
     Path out;
@@ -80,9 +90,9 @@ public final class LogsCommand implements Callable<Integer> {
             List<List<Map<String, Object>>> records = new ArrayList<>();
             for (Path f : files) records.add(read(f));
             switch (task) {
-                case "plot" -> plot(o, files, records);
-                case "time" -> time(o, files, records);
-                default -> throw new CliErrors.UserError("unknown task '" + task + "': plot or time");
+                case "plot", "plot_curve" -> plot(o, files, records);
+                case "time", "cal_train_time" -> time(o, files, records);
+                default -> throw new CliErrors.UserError("unknown task '" + task + "': plot (plot_curve) or time (cal_train_time)");
             }
         } catch (CliErrors.UserError e) {
             return CliErrors.print(err, e.getMessage());
@@ -166,7 +176,8 @@ public final class LogsCommand implements Callable<Integer> {
             }
         }
         Path png = out != null ? out : Path.of("curves_" + keys.get(0) + ".png");
-        Curves.writeSeries(curves, overIterations ? "iteration" : "epoch", title != null ? title : String.join(", ", keys), png);
+        // analyze_logs.py's axis labels ('iter' / 'epoch') and no title unless --title
+        Curves.writeSeries(curves, overIterations ? "iter" : "epoch", title, png);
         o.println("wrote " + png);
     }
 
@@ -202,6 +213,7 @@ public final class LogsCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "fastest epoch %d, average time is %.4f s/iter%n", (int) fast[0], fast[1]);
             o.printf(Locale.ROOT, "time std over epochs is %.4f%n", std);
             o.printf(Locale.ROOT, "average iter time: %.4f s/iter%n", mean); // np.mean(epoch_ave_time), as analyze_logs.py
+            o.println(); // the script's print() after each log
         }
     }
 }

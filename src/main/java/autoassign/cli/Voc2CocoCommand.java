@@ -24,8 +24,12 @@ public final class Voc2CocoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DEVKIT", description = "the folder holding VOC2007/ and/or VOC2012/")
     Path devkit;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "where the json files go (default: DEVKIT)")
+    @Option(names = {"-o", "--out", "--out-dir"}, paramLabel = "DIR", description = "where the json files go (default: DEVKIT)")
     Path out;
+
+    @Option(names = "--out-format", paramLabel = "coco", defaultValue = "coco",
+            description = "pascal_voc.py's option: coco (the only format written here; its default pkl is not)")
+    String outFormat;
 
     @Spec
     CommandSpec spec;
@@ -33,6 +37,8 @@ public final class Voc2CocoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
+        if (!outFormat.equals("coco"))
+            return CliErrors.print(spec.commandLine().getErr(), "--out-format " + outFormat + ": only coco is written (pascal_voc.py's pkl is not)");
         try {
             List<Path> files = VocToCoco.convertDevkit(devkit, out != null ? out : devkit, o::println);
             o.println(files.size() + " json files written");

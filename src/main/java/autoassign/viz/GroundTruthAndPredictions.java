@@ -25,6 +25,15 @@ public final class GroundTruthAndPredictions {
 
     /** Image {@code index} of {@code dataset} decoded and drawn with its ground truth | {@code dets} above {@code scoreThr}. */
     public static BufferedImage draw(CocoDataset dataset, int index, Detections dets, float scoreThr) throws BadImageException {
+        return draw(dataset, index, dets, scoreThr, true);
+    }
+
+    /**
+     * With {@code drawGt} false only the predictions, on the original image (DetLocalVisualizer's
+     * {@code add_datasample(..., draw_gt=False)}, what analyze_results.py draws): the picture is the image's size.
+     */
+    public static BufferedImage draw(CocoDataset dataset, int index, Detections dets, float scoreThr, boolean drawGt)
+            throws BadImageException {
         ImageRecord r = dataset.get(index);
         BufferedImage original;
         try (Mat m = ImageDecoder.decode(dataset.imagePath(r))) {
@@ -36,6 +45,7 @@ public final class GroundTruthAndPredictions {
             if (dets.score(i) > scoreThr)
                 pred.add(new BoxPainter.Box(dets.x1(i), dets.y1(i), dets.x2(i), dets.y2(i), dets.label(i),
                         dataset.categories().name(dets.label(i)), dets.score(i)));
+        if (!drawGt) return BoxPainter.draw(original, pred);
         return BoxPainter.sideBySide(BoxPainter.draw(original, gt), BoxPainter.draw(original, pred));
     }
 

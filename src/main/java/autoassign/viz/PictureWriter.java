@@ -23,14 +23,21 @@ public final class PictureWriter {
     private final CocoDataset dataset;
     private final float scoreThr;
     private final Problems problems;
+    private final boolean drawGt;
     private int written, failed;
     private boolean stopped;
 
     /** @param scoreThr predictions with a score above it are drawn (float32, as the visualizer compares) */
     public PictureWriter(CocoDataset dataset, float scoreThr, Problems problems) {
+        this(dataset, scoreThr, problems, true);
+    }
+
+    /** @param drawGt false: the predictions only, at the image's size (DetLocalVisualizer's {@code draw_gt=False}) */
+    public PictureWriter(CocoDataset dataset, float scoreThr, Problems problems, boolean drawGt) {
         this.dataset = dataset;
         this.scoreThr = scoreThr;
         this.problems = problems;
+        this.drawGt = drawGt;
     }
 
     /** Draws image {@code index} with {@code dets} into {@code file} (its folder made); false when it was not written. */
@@ -39,7 +46,7 @@ public final class PictureWriter {
         Path folder = file.getParent();
         try {
             if (folder != null) Files.createDirectories(folder);
-            BoxPainter.write(GroundTruthAndPredictions.draw(dataset, index, dets, scoreThr), file);
+            BoxPainter.write(GroundTruthAndPredictions.draw(dataset, index, dets, scoreThr, drawGt), file);
             written++;
             return true;
         } catch (BadImageException e) {

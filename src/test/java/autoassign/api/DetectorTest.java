@@ -151,8 +151,8 @@ class DetectorTest {
             assertEquals((double) d.x2(), preds.get("bboxes").get(i).get(2).asDouble());
         }
         assertTrue(Files.exists(outDir.resolve("vis/street.PNG")), "the image's own name, as DetInferencer");
-        long shown = all.stream().filter(d -> d.score() >= 0.5f).count();
-        assertTrue(so.toString().startsWith(png + ": " + shown + " detections (score >= 0.50) -> "), so.toString());
+        long shown = all.stream().filter(d -> d.score() > 0.5f).count();
+        assertTrue(so.toString().startsWith(png + ": " + shown + " detections (score > 0.50) -> "), so.toString());
 
         // --no-save-vis / --no-save-pred: nothing of that kind written
         Path none = tmp.resolve("none");
@@ -164,6 +164,24 @@ class DetectorTest {
         try (var files = Files.list(none)) {
             assertEquals(List.of("street.json"), files.map(f -> f.getFileName().toString()).toList());
         }
+    }
+
+    /**
+     * The pictures hold the detections with score strictly above --pred-score-thr, as DetLocalVisualizer filters
+     * ({@code pred_instances.scores > pred_score_thr}): one whose score equals the threshold is not drawn.
+     */
+    @Test
+    void detectDrawsScoresStrictlyAboveTheThreshold() throws Exception {
+        Path png = tmp.resolve("equal.png");
+        ImageIO.write(picture(160, 120), "png", png.toFile());
+        List<Detection> all = Detector.load(CONFIG, checkpoint, "cpu").detect(png);
+        assertTrue(all.size() >= 2, "some detections: " + all.size());
+        float thr = all.get(1).score(); // a detection's own score, exactly (float32)
+        long above = all.stream().filter(d -> d.score() > thr).count();
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        assertEquals(0, detect(so, se, "--out-dir", tmp.resolve("eq").toString(), "--pred-score-thr", Float.toString(thr),
+                "--mmdet-layout", png.toString()), se.toString());
+        assertTrue(so.toString().startsWith(png + ": " + above + " detections (score > "), so.toString());
     }
 
     @Test

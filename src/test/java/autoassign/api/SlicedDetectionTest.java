@@ -139,7 +139,7 @@ class SlicedDetectionTest {
                 png.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith(png + ": "), r.out());
-        assertTrue(r.out().contains("(score >= 0.05, 6 patches of 128) -> "), r.out());
+        assertTrue(r.out().contains("(score > 0.05, 6 patches of 128) -> "), r.out());
         JsonNode dets = new ObjectMapper().readTree(out.resolve("000000000007.json").toFile());
         assertTrue(dets.isArray() && dets.size() > 0);
         assertEquals(7, dets.get(0).get("image_id").asLong());

@@ -99,4 +99,14 @@ class BrowseCommandTest {
             assertEquals(2, files.count());
         }
     }
+
+    /** browse_dataset.py names each picture {@code osp.basename(img_path)}: the image's own name, extension kept. */
+    @Test
+    void picturesAreNamedAsTheirImages() {
+        assertEquals("a.jpeg", BrowseCommand.pictureName("train/a.jpeg", 0));
+        assertEquals("B.JPG", BrowseCommand.pictureName("B.JPG", 0));
+        assertEquals("c.png", BrowseCommand.pictureName("c.png", 0));
+        assertEquals("d.png", BrowseCommand.pictureName("d.bmp", 0)); // written as PNG
+        assertEquals("part1_a.jpeg", BrowseCommand.pictureName("a.jpeg", 1));
+    }
 }

@@ -155,4 +155,22 @@ class DatasetConvertersTest {
         assertTrue(err2.toString().contains("the output must be a .json file"), err2.toString());
         assertFalse(Files.exists(tmp.resolve("x.txt")));
     }
+
+    /** images2coco.py saves to {@code os.path.join(img_paths, '..', 'annotations', out)}: beside the image folder. */
+    @Test
+    void images2cocoWritesARelativeNameBesideTheImageFolder() throws Exception {
+        Path imgs = tmp.resolve("data/test");
+        Files.createDirectories(imgs);
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 6, java.awt.image.BufferedImage.TYPE_3BYTE_BGR), "png",
+                imgs.resolve("a.png").toFile());
+        Files.writeString(tmp.resolve("classes.txt"), "cat\n");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(0, run(new Images2CocoCommand(), out, err, imgs.toString(), tmp.resolve("classes.txt").toString(), "test.json"),
+                err.toString());
+        Path written = tmp.resolve("data/annotations/test.json");
+        assertTrue(Files.isRegularFile(written), out.toString());
+        assertEquals("a.png", JSON.readTree(written.toFile()).get("images").get(0).get("file_name").asText());
+        assertEquals(tmp.resolve("data/test/../annotations/test.json"), Images2CocoCommand.savePath(imgs, Path.of("test.json")));
+        assertEquals(tmp.resolve("x.json"), Images2CocoCommand.savePath(imgs, tmp.resolve("x.json")));
+    }
 }

@@ -137,4 +137,19 @@ class LogsCommandTest {
         assertNotEquals(0, logs(new StringWriter(), e3, "time", tmp.resolve("missing.jsonl").toString()));
         assertTrue(e3.toString().contains("missing.jsonl: no such log"), e3.toString());
     }
+
+    /** analyze_logs.py's sub-command names and plot options are accepted; each time block ends with a blank line. */
+    @Test
+    void acceptsAnalyzeLogsCommandLines() throws Exception {
+        Path a = log("mm.jsonl", 9.0, 1.0, 1.2, 5.0, 2.0, 2.2);
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(0, logs(out, err, "cal_train_time", a.toString()), err.toString());
+        assertTrue(out.toString().contains("average iter time: 1.6000 s/iter" + System.lineSeparator() + System.lineSeparator()),
+                out.toString());
+        Path png = tmp.resolve("map.png");
+        StringWriter out2 = new StringWriter(), err2 = new StringWriter();
+        assertEquals(0, logs(out2, err2, "plot_curve", a.toString(), "--keys", "bbox_mAP", "--start-epoch", "1",
+                "--eval-interval", "1", "--out", png.toString()), err2.toString());
+        assertTrue(Files.isRegularFile(png));
+    }
 }
