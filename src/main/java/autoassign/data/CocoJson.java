@@ -285,8 +285,8 @@ public final class CocoJson {
                     switch (f) {
                         case "segmentation" -> p.skipChildren();
                         case "id" -> { if (v == JsonToken.VALUE_NUMBER_INT) aid = p.getLongValue(); }
-                        case "image_id" -> { if (v == JsonToken.VALUE_NUMBER_INT) iid = p.getLongValue(); }
-                        case "category_id" -> { if (v == JsonToken.VALUE_NUMBER_INT) cid = p.getLongValue(); }
+                        case "image_id" -> iid = integralId(p, v);
+                        case "category_id" -> cid = integralId(p, v);
                         case "bbox" -> boxOk = readBox(p, v, box);
                         case "area" -> { if (v.isNumeric()) ar = p.getDoubleValue(); }
                         case "iscrowd" -> isCrowd = truthy(p, v);
@@ -305,14 +305,44 @@ public final class CocoJson {
             }
         }
 
+        /** Python's truth of the value ({@code ann.get('iscrowd', False)}): an empty list or mapping is false. */
         private static boolean truthy(JsonParser p, JsonToken v) throws IOException {
             return switch (v) {
                 case VALUE_TRUE -> true;
                 case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue() != 0;
                 case VALUE_STRING -> !p.getText().isEmpty();
-                case START_ARRAY, START_OBJECT -> { p.skipChildren(); yield true; }
+                case START_ARRAY, START_OBJECT -> {
+                    JsonToken first = p.nextToken();
+                    boolean empty = first == JsonToken.END_ARRAY || first == JsonToken.END_OBJECT;
+                    if (!empty) {
+                        if (first == JsonToken.FIELD_NAME) first = p.nextToken();
+                        p.skipChildren(); // the first value's children (nothing for a scalar)
+                        int depth = 1;    // then the rest of the container
+                        while (depth > 0) {
+                            JsonToken t = p.nextToken();
+                            if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) depth++;
+                            else if (t == JsonToken.END_ARRAY || t == JsonToken.END_OBJECT) depth--;
+                        }
+                    }
+                    yield !empty;
+                }
                 default -> false;
             };
+        }
+
+        /**
+         * An image / category id of an annotation: an integer, or a float of integral value (pycocotools' dicts and
+         * MMDetection's {@code in cat_ids} find {@code 3.0} as {@code 3}); {@code Long.MIN_VALUE} for anything else.
+         */
+        private static long integralId(JsonParser p, JsonToken v) throws IOException {
+            if (v == JsonToken.VALUE_NUMBER_INT) return p.getLongValue();
+            if (v == JsonToken.VALUE_NUMBER_FLOAT) {
+                double d = p.getDoubleValue();
+                if (d == Math.rint(d) && Math.abs(d) < 0x1p53) return (long) d;
+            } else {
+                p.skipChildren();
+            }
+            return Long.MIN_VALUE;
         }
 
         private static boolean readBox(JsonParser p, JsonToken v, double[] box) throws IOException {
@@ -345,13 +375,20 @@ public final class CocoJson {
 
         /** Drops duplicate images / categories and annotations that reference unknown ones. */
         private CocoJson link() {
+            // pycocotools' index (imgs[img['id']] = img): a repeated id keeps its first place and takes the later record
             Map<Long, Image> byId = new HashMap<>(images.size() * 2);
+            Map<Long, Integer> placeOf = new HashMap<>(images.size() * 2);
             List<Image> uniq = new ArrayList<>(images.size());
             for (Image im : images) {
-                if (byId.putIfAbsent(im.id(), im) != null)
-                    issues.warn(DataIssue.IMAGE_ID_DUPLICATE, name + ": image id " + im.id() + " '" + im.fileName()
-                            + "' appears more than once, later record skipped");
-                else uniq.add(im);
+                Image earlier = byId.put(im.id(), im);
+                if (earlier != null) {
+                    issues.warn(DataIssue.IMAGE_ID_DUPLICATE, name + ": image id " + im.id() + " appears more than once: the"
+                            + " later record '" + im.fileName() + "' replaces '" + earlier.fileName() + "' (as pycocotools does)");
+                    uniq.set(placeOf.get(im.id()), im);
+                } else {
+                    placeOf.put(im.id(), uniq.size());
+                    uniq.add(im);
+                }
             }
             Set<Long> catIds = new HashSet<>();
             List<Category> cats = new ArrayList<>(categories.size());

@@ -3,7 +3,7 @@ package autoassign.data;
 /** Kinds of recoverable bad input: each is warned about, counted and summarised, and the item skipped. */
 public enum DataIssue {
     IMAGE_RECORD_INVALID("image records skipped (missing/invalid id, file name, width or height)"),
-    IMAGE_ID_DUPLICATE("image records skipped (duplicate id)"),
+    IMAGE_ID_DUPLICATE("image records replaced by a later one of the same id"),
     CATEGORY_INVALID("category records skipped (missing/invalid/duplicate id)"),
     ANNOTATION_INVALID("annotations skipped (missing/invalid fields)"),
     ANNOTATION_UNKNOWN_IMAGE("annotations skipped (unknown image id)"),
