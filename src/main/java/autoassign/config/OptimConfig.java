@@ -138,6 +138,8 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         double clip = 0;
         if (n.has("clip_grad")) {
             ConfigNode c = n.child("clip_grad");
+            // OptimWrapper pops type ('norm' by default: clip_grad_norm_; 'value': clip_grad_value_, not supported here)
+            c.choice("type", "norm", "norm");
             clip = c.positive("max_norm", c.number("max_norm"));
             if (c.number("norm_type", 2) != 2) throw c.error("norm_type", "only 2 is supported");
             c.finish();

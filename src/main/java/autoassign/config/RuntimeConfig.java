@@ -44,6 +44,8 @@ package autoassign.config;
  *                           algorithms once per shape instead of taking its heuristics' choice; worth it when shapes
  *                           repeat. {@code env_cfg.mp_cfg} and {@code env_cfg.dist_cfg} are accepted as in MMDetection
  *                           and not used (the engine picks NCCL on GPUs and in-process workers on the CPU).
+ * @param dynamicIntervals   {@code train_cfg.dynamic_intervals} ({@code [(milestone, interval), ...]}, YOLOX's and RTMDet's
+ *                           configs): from each milestone on, validations every {@code interval} (see {@link #valIntervalAfter})
  */
 public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval,
                             boolean logIgnoreLast, int logWindow, boolean logByEpoch,
@@ -51,7 +53,26 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
                             boolean cudnnBenchmark, boolean syncNorm, ModeSwitch modeSwitch, PipelineSwitch pipelineSwitch,
-                            ValVisualization valVisualization) {
+                            ValVisualization valVisualization, java.util.List<DynamicInterval> dynamicIntervals) {
+
+    public RuntimeConfig {
+        dynamicIntervals = java.util.List.copyOf(dynamicIntervals);
+    }
+
+    /** One {@code dynamic_intervals} entry: the validation interval used from {@code milestone} on. */
+    public record DynamicInterval(long milestone, int interval) {}
+
+    /**
+     * The validation interval after {@code done} epochs (iterations in an IterBasedTrainLoop), as MMEngine's loops
+     * decide it before each validation test ({@code _decide_current_val_interval}): {@code bisect_right} of
+     * {@code done + 1} in {@code [0, milestones...]} picks {@code [val_interval, intervals...]}; so an entry
+     * {@code (m, i)} already applies after {@code m − 1} epochs (MMEngine's own off-by-one, kept).
+     */
+    public int valIntervalAfter(long done) {
+        int interval = valInterval;
+        for (DynamicInterval d : dynamicIntervals) if (d.milestone() <= done + 1) interval = d.interval();
+        return interval;
+    }
 
     /**
      * MMDetection's {@code DetVisualizationHook(draw=True)}. During validation the first image of every validation
@@ -131,6 +152,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         long iters = iterLoop ? t.positive("max_iters", t.integer("max_iters")) : 0;
         int val = t.positive("val_interval", t.integer("val_interval", iterLoop ? 1000 : 1));
         int valBegin = t.positive("val_begin", t.integer("val_begin", 1));
+        java.util.List<DynamicInterval> dynamic = dynamicIntervals(t);
         t.finish();
         ConfigNode hooks = root.child("default_hooks");
         ConfigNode logger = hooks.child("logger");
@@ -210,7 +232,32 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch, valVis);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch, valVis, dynamic);
+    }
+
+    /**
+     * {@code train_cfg.dynamic_intervals}: a list of {@code [milestone, interval]} pairs (MMEngine's
+     * {@code calc_dynamic_intervals}), milestones increasing (MMEngine bisects them as a sorted list), intervals positive.
+     */
+    private static java.util.List<DynamicInterval> dynamicIntervals(ConfigNode t) {
+        com.fasterxml.jackson.databind.JsonNode raw = t.raw("dynamic_intervals");
+        java.util.List<DynamicInterval> out = new java.util.ArrayList<>();
+        if (raw == null || raw.isNull()) return out;
+        String form = "must be a list of [milestone, interval] pairs, e.g. [[285, 1]], got ";
+        if (!raw.isArray()) throw t.error("dynamic_intervals", form + ConfigNode.describe(raw));
+        for (com.fasterxml.jackson.databind.JsonNode pair : raw) {
+            if (!pair.isArray() || pair.size() != 2 || !pair.get(0).canConvertToLong() || !pair.get(0).isIntegralNumber()
+                    || !pair.get(1).isIntegralNumber())
+                throw t.error("dynamic_intervals", form + ConfigNode.describe(pair));
+            long milestone = pair.get(0).asLong();
+            int interval = pair.get(1).asInt();
+            if (milestone < 0 || interval <= 0)
+                throw t.error("dynamic_intervals", "milestones must be >= 0 and intervals positive, got " + ConfigNode.describe(pair));
+            if (!out.isEmpty() && milestone <= out.get(out.size() - 1).milestone())
+                throw t.error("dynamic_intervals", "milestones must increase, got " + ConfigNode.describe(raw));
+            out.add(new DynamicInterval(milestone, interval));
+        }
+        return out;
     }
 
     /** {@code default_hooks.visualization} ({@code DetVisualizationHook}): null unless {@code draw} is true. */

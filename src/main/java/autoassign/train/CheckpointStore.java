@@ -35,6 +35,10 @@ final class CheckpointStore {
     private final Map<String, String> datasetMeta;
     private WeightAverage ema;
     private Runnable beforeSave = () -> {};
+    /** MMEngine's {@code keep_ckpt_ids}: this run's periodic checkpoints (and the resumed run's), oldest first. */
+    private final java.util.ArrayDeque<String> kept = new java.util.ArrayDeque<>();
+    /** Metadata key of {@link #kept} in the state file (MMEngine keeps it in {@code message_hub.runtime_info}). */
+    static final String KEEP_CKPTS = "keep_ckpts";
 
     /**
      * Where a resumed run continues: the 0-based epoch (pass) and the iterations of it already done, and the global
@@ -94,7 +98,8 @@ final class CheckpointStore {
     /**
      * Writes checkpoint {@code name}: {@code epoch} is the 0-based epoch to continue in and {@code iterInEpoch}
      * the iterations of it already done. Keeps the newest {@code keep} periodic checkpoints ({@code epoch_N},
-     * {@code iter_N}; all when keep &lt;= 0), as MMEngine's {@code max_keep_ckpts}.
+     * {@code iter_N}; all when keep &lt;= 0) that this run (or the run it resumed) wrote, as MMEngine's
+     * {@code max_keep_ckpts} with its {@code keep_ckpt_ids}: checkpoints of other runs in the work dir are left alone.
      */
     Path save(String name, int epoch, int iterInEpoch, long globalIter, long seed, AutoAssignDetector model, Optimizer optimizer,
               Config cfg) {
@@ -107,6 +112,11 @@ final class CheckpointStore {
         meta.put("config_source", cfg.source());
         meta.put("config", cfg.text());
         meta.putAll(datasetMeta);
+        // CheckpointHook._save_checkpoint_with_step: the id joins keep_ckpt_ids before the save (saved with it)
+        boolean joins = keep > 0 && periodic(name) && !name.equals(kept.peekLast());
+        List<String> keptAfter = new ArrayList<>(kept);
+        if (joins) keptAfter.add(name);
+        if (keep > 0) meta.put(KEEP_CKPTS, String.join(",", keptAfter.subList(Math.max(0, keptAfter.size() - keep), keptAfter.size())));
         Path modelFile = dir.resolve(name + ".safetensors");
         if (ema != null) {
             ema.swap(); // the model holds the average, the average's tensors the trained weights
@@ -123,22 +133,23 @@ final class CheckpointStore {
         } finally {
             if (ema != null) ema.swap();
         }
-        if (periodic(name)) prune();
+        if (joins) {
+            kept.addLast(name);
+            while (kept.size() > keep) {
+                String old = kept.pollFirst();
+                if (!old.equals(name)) remove(dir.resolve(old + ".safetensors"));
+            }
+        }
         return modelFile;
     }
 
-    private void prune() {
-        if (keep <= 0) return;
-        List<Path> epochs = list();
-        epochs.removeIf(p -> !periodic(p.getFileName().toString()));
-        for (int i = 0; i < epochs.size() - keep; i++) {
-            Path m = epochs.get(i);
-            try {
-                Files.deleteIfExists(m);
-                Files.deleteIfExists(stateOf(m));
-            } catch (IOException e) {
-                throw new UncheckedIOException(m + ": cannot remove old checkpoint: " + e.getMessage(), e);
-            }
+    /** Removes an old periodic checkpoint (model and state file); one already gone is no error. */
+    private void remove(Path m) {
+        try {
+            Files.deleteIfExists(m);
+            Files.deleteIfExists(stateOf(m));
+        } catch (IOException e) {
+            throw new UncheckedIOException(m + ": cannot remove old checkpoint: " + e.getMessage(), e);
         }
     }
 
@@ -244,6 +255,9 @@ final class CheckpointStore {
                 throw new UserError(state + ": " + e.getMessage(), e);
             }
             Map<String, String> m = c.metadata();
+            kept.clear(); // runner.resume: keep_ckpt_ids of the message hub; trimmed to max_keep_ckpts at the next save
+            String keptNames = m.get(KEEP_CKPTS);
+            if (keptNames != null && !keptNames.isEmpty()) kept.addAll(List.of(keptNames.split(",")));
             if (ema != null)
                 ema.resume(sources.isEmpty() ? null : sources, Long.parseLong(m.getOrDefault("ema_steps", "0")));
             return new Resumed(file, Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("iter_in_epoch")),

@@ -27,15 +27,17 @@ final class EarlyStop {
             return String.format(Locale.ROOT, "%s = %.4f reached the stopping threshold %s", cfg.monitor(), score,
                     cfg.stoppingThreshold());
         }
+        // MMEngine's test, compare_func(score - min_delta, best) with min_delta negated for "less": a tie (min_delta 0 and
+        // the same rounded metric again) or a NaN (check_finite: false) is no improvement
         double delta = cfg.greater() ? cfg.minDelta() : -cfg.minDelta();
-        if (better(best + delta, score)) {
-            if (++waits >= cfg.patience())
-                return String.format(Locale.ROOT, "%s did not improve in the last %d validations (best %.4f)", cfg.monitor(),
-                        waits, best);
+        if (better(score - delta, best)) {
+            best = score;
+            waits = 0;
             return null;
         }
-        best = score;
-        waits = 0;
+        if (++waits >= cfg.patience())
+            return String.format(Locale.ROOT, "%s did not improve in the last %d validations (best %.4f)", cfg.monitor(),
+                    waits, best);
         return null;
     }
 }

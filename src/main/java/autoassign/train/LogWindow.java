@@ -3,12 +3,14 @@ package autoassign.train;
 /**
  * Means of the logged scalars over the last {@code window_size} iterations, as MMEngine's LogProcessor smooths
  * them (its history outlives log lines and epochs): one noisy batch does not make the logged curve. Skipped
- * (non-finite) steps count for time but not for the losses; the gradient norm counts where there was one.
+ * (non-finite) steps count for time but not for the losses. The gradient norm has its own history, as MessageHub's
+ * {@code train/grad_norm}, which OptimWrapper only updates when it clips, i.e. at an update: its mean is over the last
+ * {@code window_size} norms, however many iterations they span (with {@code accumulative_counts}).
  */
 final class LogWindow {
     private final int size;
     private final double[] time, dataTime, pos, neg, center, gradNorm;
-    private long steps;
+    private long steps, norms;
 
     LogWindow(int size) {
         if (size < 1) throw new IllegalArgumentException("window size must be >= 1, got " + size);
@@ -29,12 +31,16 @@ final class LogWindow {
         pos[k] = ok ? l.pos() : Double.NaN;
         neg[k] = ok ? l.neg() : Double.NaN;
         center[k] = ok ? l.center() : Double.NaN;
-        gradNorm[k] = gradNormOrNaN;
+        if (!Double.isNaN(gradNormOrNaN)) gradNorm[(int) (norms++ % size)] = gradNormOrNaN;
     }
 
     /** Mean of the finite values among the last min(steps, size) entries (NaN when there is none). */
     private double mean(double[] v) {
-        int n = (int) Math.min(steps, size), finite = 0;
+        return mean(v, steps);
+    }
+
+    private double mean(double[] v, long count) {
+        int n = (int) Math.min(count, size), finite = 0;
         double s = 0;
         for (int i = 0; i < n; i++) if (Double.isFinite(v[i])) { s += v[i]; finite++; }
         return finite == 0 ? Double.NaN : s / finite;
@@ -50,7 +56,8 @@ final class LogWindow {
 
     double center() { return mean(center); }
 
-    double gradNorm() { return mean(gradNorm); }
+    /** The mean of the last {@code window_size} gradient norms (NaN before the first). */
+    double gradNorm() { return mean(gradNorm, norms); }
 
     double loss() { return pos() + neg() + center(); }
 }

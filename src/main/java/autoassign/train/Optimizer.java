@@ -55,7 +55,10 @@ public abstract class Optimizer {
         return groups.stream().mapToDouble(Group::lrMult).distinct().toArray();
     }
 
-    /** The total gradient norm the last step clipped against (NaN without clipping). */
+    /**
+     * The total gradient norm the last {@link #step} clipped against: NaN without clipping, and after a call that made
+     * no update (an iteration inside an accumulation window), as OptimWrapper logs {@code grad_norm} only when it clips.
+     */
     public double lastGradNorm() { return lastGradNorm; }
 
     /** Applies one step at learning rate {@code lr} (times each group's multiplier) using the current gradients. */
@@ -83,6 +86,7 @@ public abstract class Optimizer {
      * once per iteration (also for a skipped one, without gradients) so that accumulation windows stay aligned.
      */
     public void step(DoubleUnaryOperator lrOfMult) {
+        lastGradNorm = Double.NaN;
         if (accumulativeCounts > 1 && !accumulateAndDecide()) return;
         if (maxGradNorm > 0) clipGradients();
         update(lrOfMult);

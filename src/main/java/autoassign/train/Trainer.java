@@ -394,7 +394,9 @@ public final class Trainer {
                             rec.put("time", window.time());
                             rec.put("data_time", window.dataTime());
                             rec.put("memory_mb", memoryMb(device));
-                            if (cfg.optimWrapper().clipGradMaxNorm() > 0) rec.put("grad_norm", window.gradNorm());
+                            // MessageHub has train/grad_norm once OptimWrapper clipped (an update happened)
+                            if (cfg.optimWrapper().clipGradMaxNorm() > 0 && !Double.isNaN(window.gradNorm()))
+                                rec.put("grad_norm", window.gradNorm());
                             rec.put("loss", window.loss());
                             rec.put("loss_pos", window.pos());
                             rec.put("loss_neg", window.neg());
@@ -409,7 +411,7 @@ public final class Trainer {
                                     passDone ? 0 : iterInEpoch, globalIter, seed, model, optimizer, cfg));
                         }
                         if (iterLoop && globalIter >= cfg.runtime().valBegin()
-                                && (globalIter % cfg.runtime().valInterval() == 0 || lastIter)) {
+                                && (globalIter % cfg.runtime().valIntervalAfter(globalIter) == 0 || lastIter)) {
                             Validation.Result v = validation.run(model, ema, metrics, bestCkpt, epoch + 1, globalIter);
                             lastEval = v == null ? null : v.evaluation();
                             stopReason = earlyStopReason(earlyStop, v);
@@ -454,7 +456,7 @@ public final class Trainer {
                     stopReason = "stopped by signal after epoch " + epochsDone;
                     break;
                 }
-                if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valInterval() == 0)) {
+                if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valIntervalAfter(epochsDone) == 0)) {
                     Validation.Result v = validation.run(model, ema, metrics, bestCkpt, epochsDone, globalIter);
                     lastEval = v == null ? null : v.evaluation();
                     stopReason = earlyStopReason(earlyStop, v);

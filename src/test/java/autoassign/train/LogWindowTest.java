@@ -25,4 +25,19 @@ class LogWindowTest {
         assertEquals(6.5, w.pos(), 1e-12, "a skipped step counts for time, not for the losses");
         assertEquals(0.4, w.time(), 1e-12);
     }
+
+    /**
+     * MessageHub's {@code train/grad_norm} gets a value only when OptimWrapper clips, at an update: with
+     * {@code accumulative_counts} the logged mean is over the last {@code window_size} norms, not over the norms that fall
+     * in the last {@code window_size} iterations.
+     */
+    @Test
+    void gradNormMeansTheLastWindowOfNorms() {
+        LogWindow w = new LogWindow(2);
+        assertTrue(Double.isNaN(w.gradNorm()), "before the first update: nothing to log");
+        for (double norm : new double[] {Double.NaN, 2.0, Double.NaN, 4.0, Double.NaN}) w.add(losses(1), 0.1, 0.01, norm);
+        assertEquals(3.0, w.gradNorm(), 1e-12, "the last two norms, 2 and 4, though the last two iterations hold only one");
+        w.add(losses(1), 0.1, 0.01, 8.0);
+        assertEquals(6.0, w.gradNorm(), 1e-12);
+    }
 }

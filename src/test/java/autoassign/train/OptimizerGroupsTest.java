@@ -120,6 +120,17 @@ class OptimizerGroupsTest {
         assertTrue(e.getMessage().contains("optim_wrapper.paramwise_cfg.custom_keys.backbone.requires_grad: unknown key"), e.getMessage());
     }
 
+    /** OptimWrapper's {@code clip_grad.type}: 'norm' (its default) is clip_grad_norm_; 'value' is refused in one line. */
+    @Test
+    void clipGradTypeNormIsAcceptedAndValueRefused() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("optim_wrapper.clip_grad={type: norm, max_norm: 35, norm_type: 2}"));
+        assertEquals(35.0, cfg.optimWrapper().clipGradMaxNorm());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("optim_wrapper.clip_grad={type: value, clip_value: 1}")));
+        assertTrue(e.getMessage().contains("optim_wrapper.clip_grad.type: must be one of norm, got 'value'"), e.getMessage());
+    }
+
     @Test
     void customKeysAreMatchedLongestFirstThenAlphabetically() throws Exception {
         TinyTrainConfig.write(tmp);
@@ -147,5 +158,28 @@ class OptimizerGroupsTest {
         a.setGrad(Tensor.of(new float[] {3f, 0f}, 2));
         loose.step(0.1f);
         assertEquals(before - 0.3f, a.data()[0], 1e-6f);
+    }
+
+    /**
+     * {@code accumulative_counts: 3} over 5 iterations (MMEngine's OptimWrapper): iterations 0–2 are divided by 3, the
+     * remainder window 3–4 by 2; the clip (and the logged grad_norm) happens only at the updates, on the summed gradients.
+     */
+    @Test
+    void accumulationDividesTheRemainderWindowByItsLengthAndClipsAtTheUpdate() {
+        Tensor a = Tensor.of(new float[] {0f}, 1).setRequiresGrad(true);
+        Sgd sgd = new Sgd(List.of(new Optimizer.Group("a", a, 0f)), 0f, 100.0);
+        sgd.accumulate(3, 0, 5);
+        float[] grads = {3f, 6f, 9f, 4f, 8f};
+        double[] norms = new double[5];
+        for (int i = 0; i < 5; i++) {
+            a.setGrad(Tensor.of(new float[] {grads[i]}, 1));
+            sgd.step(1f);
+            norms[i] = sgd.lastGradNorm();
+        }
+        // update 1: (3 + 6 + 9) / 3 = 6; update 2: (4 + 8) / 2 = 6
+        assertEquals(-12f, a.data()[0], 1e-5f);
+        assertTrue(Double.isNaN(norms[0]) && Double.isNaN(norms[1]) && Double.isNaN(norms[3]), java.util.Arrays.toString(norms));
+        assertEquals(6.0, norms[2], 1e-5);
+        assertEquals(6.0, norms[4], 1e-5);
     }
 }

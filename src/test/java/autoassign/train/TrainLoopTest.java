@@ -129,6 +129,54 @@ class TrainLoopTest {
         assertEquals(List.of(2), records(wd, "val").stream().map(n -> n.get("epoch").asInt()).toList(), "val_begin: 2");
     }
 
+    /**
+     * {@code train_cfg.dynamic_intervals} (YOLOX's and RTMDet's configs), as MMEngine's loops decide the interval: after
+     * {@code done} epochs (iterations) it is the one whose milestone is at most {@code done + 1}, so a
+     * {@code (3, 1)} entry already validates after epoch 2.
+     */
+    @Test
+    void dynamicIntervalsChangeTheValidationIntervalAsMmengine() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=4", "train_cfg.val_interval=3",
+                "train_cfg.dynamic_intervals=[[3, 1]]", "default_hooks.checkpoint.interval=4"));
+        assertEquals(List.of(3, 3, 1, 1, 1), java.util.stream.IntStream.range(0, 5).map(cfg.runtime()::valIntervalAfter).boxed().toList());
+        Path wd = tmp.resolve("dyn");
+        train(cfg, options(wd));
+        assertEquals(List.of(2, 3, 4), records(wd, "val").stream().map(n -> n.get("epoch").asInt()).toList());
+
+        Path iw = tmp.resolve("dyn_iter");
+        train(iterConfig(7, "train_cfg.dynamic_intervals=[[5, 1]]"), options(iw));
+        assertEquals(List.of(3L, 4L, 5L, 6L, 7L), records(iw, "val").stream().map(n -> n.get("iter").asLong()).toList());
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("tiny_test.yaml"),
+                List.of("train_cfg.dynamic_intervals=[[3, 1], [2, 1]]")));
+        assertTrue(e.getMessage().contains("train_cfg.dynamic_intervals: milestones must increase"), e.getMessage());
+    }
+
+    /**
+     * {@code max_keep_ckpts} removes only the checkpoints of this run (and of the run it resumed), as MMEngine's
+     * {@code keep_ckpt_ids}: a fresh run in a work dir that holds a longer run's {@code epoch_N} files keeps its own newest.
+     */
+    @Test
+    void maxKeepCkptsRemovesOnlyThisRunsCheckpoints() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Path wd = tmp.resolve("keep");
+        train(ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=3")), options(wd));
+        train(ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=1",
+                "default_hooks.checkpoint.max_keep_ckpts=1")), options(wd));
+        for (String f : List.of("epoch_1", "epoch_2", "epoch_3"))
+            assertTrue(Files.isRegularFile(wd.resolve(f + ".safetensors")), f + ": the new run's epoch_1 and the old run's files");
+
+        // a resumed run goes on with the kept list of the checkpoint it resumed
+        Path wd2 = tmp.resolve("keep2");
+        train(ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("default_hooks.checkpoint.max_keep_ckpts=2")), options(wd2));
+        train(ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_cfg.max_epochs=3", "default_hooks.checkpoint.max_keep_ckpts=2")),
+                options(wd2).withResume(wd2.resolve("epoch_2.safetensors").toString()));
+        assertFalse(Files.exists(wd2.resolve("epoch_1.safetensors")));
+        assertFalse(Files.exists(wd2.resolve("epoch_1.state.safetensors")));
+        assertTrue(Files.isRegularFile(wd2.resolve("epoch_2.safetensors")) && Files.isRegularFile(wd2.resolve("epoch_3.safetensors")));
+    }
+
     @Test
     void accumulatedGradientsUpdateEverySecondIteration() throws Exception {
         TinyTrainConfig.write(tmp);
