@@ -73,11 +73,14 @@ public final class CocoEvalResult implements Evaluation {
         return m;
     }
 
-    /** Each metric as CocoMetric reports it: {@code float(f'{round(v, 3)}')} ({@link Evaluation#round3}). */
+    /**
+     * Each metric as CocoMetric reports it: {@code float(f'{round(v, 3)}')} of a {@code numpy.float64}, i.e. numpy's
+     * rounding ({@link PyFloat#numpyRound3}), not Python's.
+     */
     @Override
     public java.util.Map<String, Double> reportedMetrics() {
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-        metrics().forEach((k, v) -> m.put(k, Evaluation.round3(v)));
+        metrics().forEach((k, v) -> m.put(k, PyFloat.numpyRound3(v)));
         return m;
     }
 
@@ -145,7 +148,7 @@ public final class CocoEvalResult implements Evaluation {
 
     /**
      * MMDetection 3.3's per-class table, as CocoMetric logs it (terminaltables' AsciiTable; each value
-     * {@code f'{round(ap, 3)}'}). Rows follow the categories in ascending id, each under its own name (MMDetection
+     * {@code f'{round(ap, 3)}'} of a {@code numpy.float64}: numpy's rounding). Rows follow the categories in ascending id, each under its own name (MMDetection
      * indexes COCOeval's id-sorted axis by the classes' file order, which names rows wrongly for a file not listed by
      * id; for COCO both agree).
      */
@@ -155,7 +158,7 @@ public final class CocoEvalResult implements Evaluation {
         for (int k = 0; k < catIds.length; k++) {
             List<String> row = new ArrayList<>();
             row.add(catNames.getOrDefault(catIds[k], String.valueOf(catIds[k])));
-            for (double v : classwiseRow(k)) row.add(pythonStr(Evaluation.round3(v)));
+            for (double v : classwiseRow(k)) row.add(pythonStr(PyFloat.numpyRound3(v))); // round(np.float64, 3)
             rows.add(row);
         }
         return asciiTable(rows);
@@ -189,15 +192,23 @@ public final class CocoEvalResult implements Evaluation {
     public java.util.Map<String, Double> classwiseMetrics() {
         java.util.Map<String, Double> m = new LinkedHashMap<>();
         for (int k = 0; k < catIds.length; k++)
-            m.put(catNames.getOrDefault(catIds[k], String.valueOf(catIds[k])) + "_precision", Evaluation.round3(perCategoryAp[k]));
+            m.put(catNames.getOrDefault(catIds[k], String.valueOf(catIds[k])) + "_precision", PyFloat.numpyRound3(perCategoryAp[k]));
         return m;
     }
 
-    /** Python's {@code str(float)} of a value rounded to 3 decimals ({@code 0.5}, {@code 1.0}, {@code nan}). */
+    /** Python's {@code str(float)} ({@code 0.5}, {@code 1.0}, {@code nan}; numpy 1.x's str of a float64 is the same). */
     static String pythonStr(double v) {
-        if (Double.isNaN(v)) return "nan";
-        if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
-        return Double.toString(v); // plain for 3-decimal values (>= 1e-3 or 0), the same shortest digits
+        return PyFloat.repr(v);
+    }
+
+    /**
+     * The line CocoMetric logs after the summary (and the classwise table):
+     * {@code bbox_mAP_copypaste: 0.404 0.592 0.435 0.244 0.444 0.520}, the first six stats as {@code f'{v:.3f}'}.
+     */
+    public String copypasteLine() {
+        StringBuilder b = new StringBuilder("bbox_mAP_copypaste:");
+        for (int i = 0; i < 6; i++) b.append(' ').append(fixed3(stats[i]));
+        return b.toString();
     }
 
     /** Python's {@code '{:0.3f}'.format(x)}: correctly rounded from the exact binary value, ties to even. */

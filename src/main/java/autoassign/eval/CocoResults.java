@@ -3,7 +3,6 @@ package autoassign.eval;
 import autoassign.io.AtomicFiles;
 
 import autoassign.postprocess.Detections;
-import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -65,28 +64,32 @@ public final class CocoResults {
         AtomicFiles.write(out, os -> write(dets, os));
     }
 
-    /** Writes {@code [{"image_id", "category_id", "bbox", "score"}, ...]}, one detection per line (stream left open). */
+    /**
+     * Writes the list as MMDetection's {@code results2json} dumps it ({@code mmengine.dump}: Python's {@code json.dump},
+     * no indent): {@code [{"image_id": 1, "bbox": [x, y, w, h], "score": s, "category_id": c}, ...]} on one line, keys in
+     * that order, each float as Python's {@code repr} ({@link PyFloat#repr}), no final newline (stream left open).
+     */
     public static void write(List<CocoDetections.Detection> dets, OutputStream os) throws IOException {
-        try (JsonGenerator g = Json.FACTORY.createGenerator(os)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.writeStartArray();
-            for (CocoDetections.Detection d : dets) {
-                g.writeRaw('\n');
-                g.writeStartObject();
-                g.writeNumberField("image_id", d.imageId());
-                g.writeNumberField("category_id", d.categoryId());
-                g.writeArrayFieldStart("bbox");
-                g.writeNumber(d.x());
-                g.writeNumber(d.y());
-                g.writeNumber(d.w());
-                g.writeNumber(d.h());
-                g.writeEndArray();
-                g.writeNumberField("score", d.score());
-                g.writeEndObject();
-            }
-            g.writeRaw('\n');
-            g.writeEndArray();
-            g.writeRaw('\n');
+        java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(os, java.nio.charset.StandardCharsets.US_ASCII),
+                1 << 16);
+        StringBuilder b = new StringBuilder(128);
+        w.write('[');
+        for (int i = 0; i < dets.size(); i++) {
+            CocoDetections.Detection d = dets.get(i);
+            b.setLength(0);
+            if (i > 0) b.append(", ");
+            b.append("{\"image_id\": ").append(d.imageId()).append(", \"bbox\": [").append(jsonFloat(d.x())).append(", ")
+                    .append(jsonFloat(d.y())).append(", ").append(jsonFloat(d.w())).append(", ").append(jsonFloat(d.h()))
+                    .append("], \"score\": ").append(jsonFloat(d.score())).append(", \"category_id\": ").append(d.categoryId())
+                    .append('}');
+            w.append(b);
         }
+        w.write(']');
+        w.flush();
+    }
+
+    /** A float as Python's json writes it: its repr, or NaN / Infinity / -Infinity. */
+    static String jsonFloat(double v) {
+        return Double.isNaN(v) ? "NaN" : Double.isInfinite(v) ? (v > 0 ? "Infinity" : "-Infinity") : PyFloat.repr(v);
     }
 }

@@ -124,6 +124,7 @@ final class Validation {
             rec.putAll(result.metrics()); // pascal_voc/mAP, pascal_voc/AP50, ...
         }
         metrics.log(rec);
+        out.println(valLine(cfg.runtime().logByEpoch(), epoch, valBatches(), reported, loopSeconds / Math.max(1, valBatches())));
         if (bestCkpt != null && bestCkpt.offer(reported, epoch, globalIter, model) != null)
             out.println(bestCkpt.describe());
         return new Result(result, reported);
@@ -142,9 +143,18 @@ final class Validation {
         EvaluatorConfig ev = cfg.valEvaluator();
         Evaluation result;
         try (AutoCloseable ignored = Graph.noGrad()) {
+            long start = System.nanoTime();
             CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post, null, pictures)
                     : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null, pictures, null);
+            loopSeconds = (System.nanoTime() - start) / 1e9;
             if (results == null) return null;
+            if (ev.resultsFile() != null && !ev.crowd()) { // CocoMetric / LVISMetric outfile_prefix: <prefix>.bbox.json every validation
+                try {
+                    results.write(ev.resultsFile());
+                } catch (IOException e) {
+                    throw new UserError(ev.resultsFile() + ": cannot write (val_evaluator.outfile_prefix): " + e.getMessage());
+                }
+            }
             if (ev.lvis()) { // LVISMetric: every image of its ground truth, federated per image (LvisEvaluator)
                 var lg = DataSources.lvisGroundTruth(cfg, cfg.valDataloader(), ev, dataRoot, valSet);
                 result = autoassign.eval.LvisEvaluator.evaluate(lg, results.toDetections(lg.coco()), ev.classwise())
@@ -173,7 +183,42 @@ final class Validation {
         for (String line : result.summaryLines()) out.println(line);
         if (ev.classwise() && result instanceof CocoEvalResult coco) // CocoMetric(classwise=True): the per-class AP table too
             for (String line : coco.classwiseTable()) out.println(line);
+        if (result instanceof CocoEvalResult coco) out.println(coco.copypasteLine()); // CocoMetric logs it last
         return result;
+    }
+
+    /** Seconds the last validation's detection loop took (its model runs and data loading). */
+    private double loopSeconds;
+
+    /** The val dataloader's length on a rank: batches of its shard (MMEngine's {@code len(runner.val_dataloader)}). */
+    private int valBatches() {
+        int world = comm == null ? 1 : comm.worldSize(), batch = cfg.valDataloader().batchSize();
+        int shard = (valSet.size() + world - 1) / world;
+        return (shard + batch - 1) / batch;
+    }
+
+    /**
+     * MMEngine's line after a validation (LoggerHook.after_val_epoch, LogProcessor.get_log_after_epoch):
+     * {@code Epoch(val) [12][5000/5000]    coco/bbox_mAP: 0.4040  coco/bbox_mAP_50: 0.5920  ...  time: 0.0613}
+     * ({@code Iter(val) [5000/5000]} when the log processor counts iterations): the reported metrics in their order, each
+     * {@code f'{v:.4f}'}, then the mean time per val iteration. MMEngine also shows {@code data_time} before {@code time};
+     * the engine does not measure it apart, so leaves it out.
+     */
+    static String valLine(boolean byEpoch, int epoch, int batches, Map<String, Double> reported, double time) {
+        StringBuilder b = new StringBuilder(byEpoch ? "Epoch(val) [" + epoch + "][" + batches + "/" + batches + "]  "
+                : "Iter(val) [" + batches + "/" + batches + "]  ");
+        b.append("  ");
+        List<String> items = new java.util.ArrayList<>();
+        reported.forEach((k, v) -> items.add(k + ": " + fixed4(v)));
+        items.add("time: " + fixed4(time));
+        return b.append(String.join("  ", items)).toString();
+    }
+
+    /** Python's {@code f'{v:.4f}'}: correctly rounded from the exact binary value, ties to even; nan, inf. */
+    static String fixed4(double v) {
+        if (!Double.isFinite(v)) return Double.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+        String s = new java.math.BigDecimal(v).setScale(4, java.math.RoundingMode.HALF_EVEN).toPlainString();
+        return (v < 0 || v == 0 && 1 / v < 0) && !s.startsWith("-") ? "-" + s : s;
     }
 
     /**

@@ -58,7 +58,9 @@ class EvalCliTest {
         Run r = run("--ann", CASE.resolve("gt.json").toString(), "--results", CASE.resolve("dets.json").toString(),
                 "--json", json.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(String.join(System.lineSeparator(), summaryBlock(0)) + System.lineSeparator(), r.out());
+        List<String> lines = new ArrayList<>(summaryBlock(0));
+        lines.add(copypaste(lines)); // CocoMetric's line after the summary: the first six numbers, f'{v:.3f}'
+        assertEquals(String.join(System.lineSeparator(), lines) + System.lineSeparator(), r.out());
         JsonNode got = new ObjectMapper().readTree(json.toFile());
         JsonNode exp = new ObjectMapper().readTree(CASE.resolve("expected.json").toFile());
         assertEquals(exp.get("names"), got.get("names"));
@@ -74,6 +76,13 @@ class EvalCliTest {
         }
     }
 
+    /** {@code bbox_mAP_copypaste: …} of a summary block: the values its first six lines end with. */
+    static String copypaste(List<String> summary) {
+        StringBuilder b = new StringBuilder("bbox_mAP_copypaste:");
+        for (String l : summary.subList(0, 6)) b.append(' ').append(l.substring(l.lastIndexOf('=') + 2));
+        return b.toString();
+    }
+
     @Test
     void mmdetVariantAndClasswise() throws IOException {
         Run r = run("--ann", CASE.resolve("gt.json").toString(), "--results", CASE.resolve("dets.json").toString(),
@@ -83,6 +92,7 @@ class EvalCliTest {
         assertEquals(summaryBlock(1), List.of(lines).subList(0, 12));
         assertTrue(r.out().contains("person"), r.out());
         assertTrue(r.out().contains("nan"), r.out());
+        assertEquals(copypaste(summaryBlock(1)), lines[lines.length - 1]); // after the classwise table
     }
 
     private Path write(String name, String content) throws IOException {
