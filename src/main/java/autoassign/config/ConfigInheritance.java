@@ -73,8 +73,8 @@ final class ConfigInheritance {
                 mine = new Resolved(own, own.deepCopy());
             }
             if (base == null) return new Resolved(stripDeleteMarkers(mine.config()), stripDeleteMarkers(mine.names()));
-            mergeInto(base.config(), mine.config());
-            mergeInto(base.names(), mine.names());
+            mergeInto(base.config(), mine.config(), origin.name());
+            mergeInto(base.names(), mine.names(), origin.name());
             return base;
         } finally {
             chain.remove(origin.name());
@@ -108,19 +108,29 @@ final class ConfigInheritance {
         return merged;
     }
 
-    /** Merges {@code child} into {@code base} (in place): mappings recursively, other values replace. */
-    static void mergeInto(ObjectNode base, ObjectNode child) {
+    /**
+     * Merges {@code child} into {@code base} (in place): mappings recursively, other values replace; as MMEngine's
+     * {@code Config._merge_a_into_b}, a mapping (without {@code _delete_}) over a base value that is no mapping
+     * (None, a list, a string …) is an error.
+     */
+    static void mergeInto(ObjectNode base, ObjectNode child, String source) {
+        mergeInto(base, child, source, "");
+    }
+
+    private static void mergeInto(ObjectNode base, ObjectNode child, String source, String path) {
         for (Iterator<Map.Entry<String, JsonNode>> it = child.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue(), old = base.get(e.getKey());
-            if (v.isObject() && !deletes(v) && old != null && old.isObject()) mergeInto((ObjectNode) old, (ObjectNode) v);
-            else base.set(e.getKey(), v.isObject() ? stripDeleteMarkers((ObjectNode) v) : v);
+            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            if (v.isObject() && !CfgOptions.deletes(v) && old != null) {
+                if (!old.isObject())
+                    throw new ConfigException(source, key, "a mapping here cannot inherit from the base's "
+                            + (old.isNull() ? "None" : old.isArray() ? "list" : old.isTextual() ? "string" : old.getNodeType().toString().toLowerCase())
+                            + " (as MMEngine); add _delete_: true to replace it");
+                ((ObjectNode) v).remove(CfgOptions.DELETE);
+                mergeInto((ObjectNode) old, (ObjectNode) v, source, key);
+            } else base.set(e.getKey(), v.isObject() ? stripDeleteMarkers((ObjectNode) v) : v);
         }
-    }
-
-    private static boolean deletes(JsonNode mapping) {
-        JsonNode d = mapping.get("_delete_");
-        return d != null && d.asBoolean(false);
     }
 
     /** Removes {@code _delete_} keys (they only steer merging). */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
@@ -16,9 +15,10 @@ import java.util.List;
  * Reads a YAML configuration into a validated {@link Config}. Every problem is a {@link ConfigException}
  * whose one-line message names the file and the dotted key.
  *
- * <p>Overrides ({@code key.path=value}, like MMDetection's {@code --cfg-options}) are applied to the YAML
- * tree before validation; the value is parsed as YAML ({@code 3}, {@code 0.02}, {@code [8, 11]},
- * {@code true}, {@code caffe}).
+ * <p>Overrides ({@code key.path=value}, MMDetection's {@code --cfg-options}) are applied to the merged tree before
+ * validation, as MMEngine's {@code DictAction} reads them and {@code Config.merge_from_dict} applies them
+ * ({@link CfgOptions}): {@code 3}, {@code 0.02}, {@code [8,11]}, {@code (512,512)}, {@code 1333,800}, {@code True},
+ * {@code None}, {@code caffe}; a mapping in YAML (<code>{_delete_: true, type: VOCMetric}</code>).
  */
 public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(
@@ -61,7 +61,7 @@ public final class ConfigLoader {
 
     private static Config build(ConfigInheritance.Origin origin, List<String> overrides) {
         ObjectNode root = ConfigInheritance.resolve(origin, ConfigLoader::tree);
-        for (String o : overrides) applyOverride(root, o, origin.name());
+        CfgOptions.apply(root, overrides, origin.name());
         return Config.from(new ConfigNode(origin.name(), "", root), yaml(root, origin.name()));
     }
 
@@ -89,32 +89,5 @@ public final class ConfigLoader {
             throw new ConfigException(source, "", "the file is empty");
         if (!tree.isObject()) throw new ConfigException(source, "", "the top level must be a mapping");
         return (ObjectNode) tree;
-    }
-
-    private static void applyOverride(ObjectNode root, String override, String source) {
-        int eq = override.indexOf('=');
-        if (eq <= 0) throw new ConfigException(source, "", "override '" + override + "' must look like key.path=value");
-        String key = override.substring(0, eq).trim();
-        String text = override.substring(eq + 1);
-        JsonNode value;
-        try {
-            value = text.isBlank() ? JsonNodeFactory.instance.nullNode() : YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, key, "override value '" + text + "' is not valid YAML");
-        }
-        String[] parts = key.split("\\.");
-        ObjectNode cur = root;
-        for (int i = 0; i < parts.length - 1; i++) {
-            JsonNode next = cur.get(parts[i]);
-            if (next == null || next.isNull()) next = cur.putObject(parts[i]);
-            if (!next.isObject())
-                throw new ConfigException(source, String.join(".", List.of(parts).subList(0, i + 1)),
-                        "cannot override inside a value that is not a mapping");
-            cur = (ObjectNode) next;
-        }
-        // as MMEngine's merge_from_dict: a mapping merges into the mapping it overrides (_delete_: true replaces it)
-        ObjectNode patch = JsonNodeFactory.instance.objectNode();
-        patch.set(parts[parts.length - 1], value);
-        ConfigInheritance.mergeInto(cur, patch);
     }
 }

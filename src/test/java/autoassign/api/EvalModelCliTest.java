@@ -198,7 +198,7 @@ public class EvalModelCliTest {
 
         // format only with nowhere to write: a one-line error
         CliRun nowhere = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
-                data.toString(), "--device", "cpu", "--format-only", "--cfg-options", "test_evaluator.outfile_prefix=null");
+                data.toString(), "--device", "cpu", "--format-only", "--cfg-options", "test_evaluator.outfile_prefix=None");
         assertEquals(1, nowhere.code());
         assertTrue(nowhere.err().startsWith("error: format-only: nowhere to write the detections"), nowhere.err());
     }

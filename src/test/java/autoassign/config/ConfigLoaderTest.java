@@ -187,7 +187,7 @@ class ConfigLoaderTest {
         assertEquals(0.03, b.normCfg().momentum());
         assertEquals(0.1, ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of()).model().backbone().normCfg().momentum());
         assertEquals("model.backbone.norm_cfg.momentum", fails("model.backbone.norm_cfg.momentum=1.5").key());
-        assertEquals("model.backbone.norm_cfg.momentum", fails("model.backbone.norm_cfg.momentum=null").key());
+        assertEquals("model.backbone.norm_cfg.momentum", fails("model.backbone.norm_cfg.momentum=None").key());
         assertEquals("model.backbone.norm_cfg.momentum", fails("model.backbone.norm_cfg={type: GN, num_groups: 32, momentum: 0.1}").key());
         assertEquals("model.backbone.norm_cfg.track_running_stats", fails("model.backbone.norm_cfg.track_running_stats=false").key());
         assertEquals("model.backbone.norm_cfg.affine", fails("model.backbone.norm_cfg.affine=false").key());
@@ -360,7 +360,7 @@ class ConfigLoaderTest {
         var r = ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor.batch_augments=[{type: "
                 + "BatchSyncRandomResize, random_size_range: [480, 800], size_divisor: 32, interval: 10}]")).model().dataPreprocessor();
         assertEquals(new DataPreprocessorConfig.SyncRandomResize(480, 800, 10, 32), r.batchResize());
-        assertEquals(null, ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor.batch_augments=null"))
+        assertEquals(null, ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor.batch_augments=None"))
                 .model().dataPreprocessor().batchResize());
         assertEquals("model.data_preprocessor.batch_augments[0].type",
                 fails("model.data_preprocessor.batch_augments=[{type: BatchFixedSizePad, size: [640, 640]}]").key());

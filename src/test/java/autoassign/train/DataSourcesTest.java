@@ -77,7 +77,7 @@ class DataSourcesTest {
     @Test
     void aDatasetsOwnDataRootServesWhenThereIsNoTopLevelOneAndIsReportedOtherwise() throws Exception {
         Path root = data();
-        Config own = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=",
+        Config own = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=None",
                 dataset("train", "data_root: " + root + ", ")));
         assertEquals(3, DataSources.load(own, true, null, new DataIssues("train")).size());
         List<String> said = new ArrayList<>();
@@ -93,7 +93,7 @@ class DataSourcesTest {
         var lo = Trainer.trainLoader(grouped, 4, 0, 0);
         assertTrue(lo.shuffle() && lo.groupByAspect());
         Config plain = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("train_dataloader.sampler.shuffle=false",
-                "train_dataloader.batch_sampler="));
+                "train_dataloader.batch_sampler=None"));
         var lp = Trainer.trainLoader(plain, 4, 0, 0);
         assertTrue(!lp.shuffle() && !lp.groupByAspect(), "no shuffle, plain batches in sampler order");
     }
@@ -149,7 +149,7 @@ class DataSourcesTest {
         assertTrue(found.stream().anyMatch(l -> l.startsWith("warning: val_dataloader.dataset.ann_file annotations/gone.json")
                 && l.endsWith(root.resolve("annotations/instances_val.json").toString())), found.toString());
         // only the dataset names a data root: the evaluator's file resolves against it too, as the dataset's files do
-        Config own = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=",
+        Config own = ConfigLoader.loadNamed("autoassign_tiny_synthetic", List.of("data_root=None",
                 dataset("val", "data_root: " + root + ", "),
                 "val_evaluator={_delete_: true, type: CocoMetric, ann_file: annotations/other.json}"));
         CocoDataset ownVal = DataSources.load(own, false, null, new DataIssues("val"));
