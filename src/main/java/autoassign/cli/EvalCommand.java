@@ -277,6 +277,7 @@ public final class EvalCommand implements Callable<Integer> {
                 out.println(line);
             }
         }
+        out.println(res.copypasteLine()); // CocoMetric's bbox_mAP_copypaste line, after the summary and table
         out.flush();
         if (json != null) {
             try {
@@ -347,8 +348,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (json != null) {
             try {
                 writer.write(json);
-            } catch (IOException e) {
-                return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + e.getMessage());
+            } catch (IOException e) { // CliErrors.message: a file-system exception's message is often a bare path
+                return CliErrors.print(spec.commandLine().getErr(), json + ": cannot write: " + CliErrors.message(e));
             }
         }
         return 0;

@@ -69,6 +69,10 @@ public enum CocoSubclass {
         if (names == null) { // METAINFO's: get_cat_ids leaves out the names the file lacks
             Set<String> wanted = Set.copyOf(classes());
             names = json.categories().stream().map(CocoJson.Category::name).filter(wanted::contains).distinct().toList();
+            if (names.isEmpty() && !json.categories().isEmpty()) // else CocoDataset's "no categories to train on" misleads
+                throw new DataException(annFile + ": none of its " + json.categories().size() + " categories (e.g. '"
+                        + json.categories().get(0).name() + "') is a class of " + type + " (" + classes().size() + " classes, e.g. '"
+                        + classes().get(0) + "'); name them in metainfo.classes");
         }
         CocoDataset d = CocoDataset.fromJson(json, imageDir, names, issues);
         if (this == OBJECTS365_V2)

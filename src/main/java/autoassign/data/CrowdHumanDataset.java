@@ -130,12 +130,13 @@ public final class CrowdHumanDataset {
     private static void writeSizes(Path file, Map<String, int[]> sizes, DataIssues issues) {
         ObjectNode root = JSON.createObjectNode();
         sizes.forEach((id, hw) -> root.putArray(id).add(hw[0]).add(hw[1]));
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, JSON.writeValueAsString(root));
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try { // a unique temp file, removed when the write or the rename fails (a fixed name was left behind)
+            byte[] bytes = JSON.writeValueAsBytes(root);
+            autoassign.io.AtomicFiles.write(file, out -> out.write(bytes));
         } catch (IOException e) {
-            issues.sink().accept("warning: " + file + ": cannot save the image sizes (" + e.getMessage() + "); they are read "
+            String why = e instanceof java.nio.file.AccessDeniedException ? e.getMessage() + ": permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? e.getMessage() + ": no such folder" : e.getMessage();
+            issues.sink().accept("warning: " + file + ": cannot save the image sizes (" + why + "); they are read "
                     + "from the images again next time");
         }
     }

@@ -32,7 +32,9 @@ public final class Odgt {
     /** One line: the image {@code ID}, its {@code width} / {@code height} when the record has them (else null). */
     public record Entry(String id, Double width, Double height, List<Person> people) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // json.loads refuses text after the record ("Extra data"): so does this reader
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** The file's records in order; a DataException names the file and line of a bad one. */
     public static List<Entry> read(Path file) {
@@ -48,11 +50,15 @@ public final class Odgt {
         String[] lines = text.strip().split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String where = file + ": line " + (i + 1);
+            if (lines[i].isBlank()) throw new DataException(lines.length == 1 ? file + ": an empty file, no json record"
+                    : where + ": a blank line, not a json record (MMDetection's json.loads fails on it)");
             JsonNode rec;
             try {
                 rec = JSON.readTree(lines[i]);
             } catch (JsonProcessingException e) {
-                throw new DataException(where + ": not a json record (" + CocoJson.oneLine(e.getOriginalMessage()) + ")");
+                String why = e.getOriginalMessage().startsWith("Trailing token") ? "more after the record: one record per line"
+                        : CocoJson.oneLine(e.getOriginalMessage());
+                throw new DataException(where + ": not a json record (" + why + ")");
             }
             if (rec == null || !rec.isObject()) throw new DataException(where + ": not a json object");
             JsonNode id = rec.get("ID"), boxes = rec.get("gtboxes");

@@ -88,17 +88,19 @@ public record LvisGroundTruth(CocoGroundTruth coco, Map<Long, Set<Long>> negativ
         while (p.nextToken() != JsonToken.END_ARRAY) {
             String what = "categories[" + i++ + "]";
             Long id = null;
-            String f = null;
+            String f = null, notString = null; // notString: what a "frequency" of another type is
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 p.nextToken();
                 if (key.equals("id")) id = Json.id(p, file, what + ".id");
                 else if (key.equals("frequency") && p.currentToken() == JsonToken.VALUE_STRING) f = p.getText();
+                else if (key.equals("frequency")) { notString = Json.describe(p.currentToken()); p.skipChildren(); }
                 else p.skipChildren();
             }
             if (f == null || !(f.equals("r") || f.equals("c") || f.equals("f")))
-                throw new CocoFormatException(file, what + (id == null ? "" : " (id " + id + ")") + (f == null
-                        ? " has no \"frequency\"" : " has frequency '" + f + "'") + ": LVIS needs 'r', 'c' or 'f' for APr / APc / APf");
+                throw new CocoFormatException(file, what + (id == null ? "" : " (id " + id + ")") + (f != null
+                        ? " has frequency '" + f + "'" : notString != null ? " has a \"frequency\" that is " + notString
+                        : " has no \"frequency\"") + ": LVIS needs 'r', 'c' or 'f' for APr / APc / APf");
             freq.put(id, f.charAt(0));
         }
     }

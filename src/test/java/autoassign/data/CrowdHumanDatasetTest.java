@@ -54,4 +54,39 @@ class CrowdHumanDatasetTest {
         assertTrue(missing.getMessage().contains("no size of image " + CrowdHumanFiles.IDS[1]), missing.getMessage());
         assertEquals(1, missing.getMessage().lines().count());
     }
+
+    /** From a bad-input pass: lines json.loads refuses are refused, each naming its line. */
+    @Test
+    void linesJsonLoadsRefusesAreRefused() throws Exception {
+        Path root = CrowdHumanFiles.write(tmp.resolve("ch"));
+        String[] lines = CrowdHumanFiles.ODGT.strip().split("\n");
+        String[][] cases = { // file text, expected message after "<file>: "
+            {lines[0] + " xx\n" + lines[1] + "\n", "line 1: not a json record (Unrecognized token 'xx'"},
+            {lines[0] + " " + lines[1] + "\n", "line 1: not a json record (more after the record: one record per line)"},
+            {lines[0] + "\n\n" + lines[1] + "\n", "line 2: a blank line, not a json record"},
+            {"\n \n", "an empty file, no json record"}};
+        for (String[] c : cases) {
+            Path f = Files.writeString(root.resolve("case.odgt"), c[0]);
+            DataException e = assertThrows(DataException.class,
+                    () -> CrowdHumanDataset.load(f, root.resolve("Images"), CrowdHumanDataset.CLASSES, null, new DataIssues("t")), c[1]);
+            assertTrue(e.getMessage().startsWith(f + ": " + c[1]), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
+    }
+
+    /** From a bad-input pass: the sizes cache that cannot be written is a warning and leaves no temp file behind. */
+    @Test
+    void anUnwritableSizesFileLeavesNothingBehind() throws Exception {
+        Path root = CrowdHumanFiles.write(tmp.resolve("ch"));
+        Path sizes = Files.createDirectories(root.resolve("id_hw_val.json")); // a folder where the cache goes
+        List<String> warnings = new java.util.ArrayList<>();
+        CocoDataset d = CrowdHumanDataset.load(root.resolve("annotation_val.odgt"), root.resolve("Images"), CrowdHumanDataset.CLASSES,
+                sizes, new DataIssues("t", warnings::add, 5));
+        assertEquals(3, d.size());
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("warning: " + sizes + ": cannot save the image sizes"), warnings.toString());
+        try (var files = Files.list(root)) {
+            assertEquals(List.of(), files.filter(p -> p.getFileName().toString().contains(".tmp")).toList());
+        }
+    }
 }

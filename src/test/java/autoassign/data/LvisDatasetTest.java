@@ -100,5 +100,10 @@ class LvisDatasetTest {
         e = assertThrows(CocoFormatException.class, () -> LvisGroundTruth.read(badFreq));
         assertTrue(e.oneLine().endsWith("categories[1] (id 1) has frequency 'x': LVIS needs 'r', 'c' or 'f' for APr / APc / APf"),
                 e.oneLine());
+        // from a bad-input pass: a frequency that is no string says so (it read "has no frequency")
+        Path numFreq = Files.writeString(tmp.resolve("c.json"), LvisFiles.JSON.replace("\"frequency\": \"r\"", "\"frequency\": 1"));
+        e = assertThrows(CocoFormatException.class, () -> LvisGroundTruth.read(numFreq));
+        assertTrue(e.oneLine().endsWith("categories[1] (id 1) has a \"frequency\" that is a number: LVIS needs 'r', 'c' or 'f' for"
+                + " APr / APc / APf"), e.oneLine());
     }
 }

@@ -54,4 +54,16 @@ class Objects365DatasetTest {
                 () -> CocoSubclass.OBJECTS365_V2.load(ann, tmp, List.of("Person", "Unicorn"), new DataIssues("t")));
         assertTrue(e.getMessage().contains("[Unicorn] are not categories"), e.getMessage());
     }
+
+    /** From a bad-input pass: a file none of whose categories is a default class says so (was "no categories to train on"). */
+    @Test
+    void aFileWithoutAnyDefaultClassSaysSo() throws Exception {
+        Path ann = Files.writeString(tmp.resolve("v1.json"), JSON.formatted("Person", "Sneakers")); // V2's capitalised names
+        for (CocoSubclass s : List.of(CocoSubclass.OBJECTS365_V1, CocoSubclass.CITYSCAPES, CocoSubclass.DEEP_FASHION)) {
+            DataException e = assertThrows(DataException.class, () -> s.load(ann, tmp, null, new DataIssues("t")));
+            assertEquals(ann + ": none of its 3 categories (e.g. '" + (s == CocoSubclass.OBJECTS365_V1 ? "Sneakers" : "Person")
+                    + "') is a class of " + s.type() + " (" + s.classes().size() + " classes, e.g. '" + s.classes().get(0)
+                    + "'); name them in metainfo.classes", e.getMessage());
+        }
+    }
 }

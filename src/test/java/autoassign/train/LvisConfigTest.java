@@ -135,6 +135,26 @@ class LvisConfigTest {
         assertTrue(text.contains("| category | AP"), "the classwise table: " + text);
     }
 
+    /**
+     * From a bad-input pass: a --json that cannot be written (LVIS, VOC: one helper) says why (it gave a bare path), after
+     * the printed numbers, with exit code 1.
+     */
+    @Test
+    void aJsonUnderAFileSaysWhyItCannotBeWritten() throws Exception {
+        Path root = LvisFiles.write(tmp.resolve("lvis_v1"));
+        Path ann = root.resolve("annotations/lvis_v1_val.json");
+        Path dets = Files.writeString(tmp.resolve("dets.json"), "[" + det(11, 3, "10, 10, 40, 30", 0.9) + "]");
+        Path file = Files.writeString(tmp.resolve("file"), "");
+        Path json = file.resolve("out.json");
+        for (String metric : List.of("lvis", "voc")) {
+            CliRun r = CliRun.run(new EvalCommand(), "--ann", ann.toString(), "--results", dets.toString(), "--metric", metric,
+                    "--json", json.toString());
+            assertEquals(1, r.code(), r.err());
+            assertEquals("error: " + json + ": cannot write: " + file.toAbsolutePath() + ": exists and is not a folder", r.err().strip());
+            assertTrue(r.out().contains("AP"), r.out());
+        }
+    }
+
     private static String det(int image, int category, String box, double score) {
         return "{\"image_id\": " + image + ", \"category_id\": " + category + ", \"bbox\": [" + box + "], \"score\": " + score + "}";
     }
