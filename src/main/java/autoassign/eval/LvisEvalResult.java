@@ -124,13 +124,15 @@ public final class LvisEvalResult implements Evaluation {
     }
 
     /**
-     * As LVISMetric hands them to MMEngine: with {@code classwise}, {@code lvis/<name>_precision} ({@code round(ap, 3)})
+     * As LVISMetric hands them to MMEngine: with {@code classwise}, {@code lvis/<name>_precision} ({@code round(ap, 3)} of a
+     * numpy float64)
      * of each category in the file's order first, then the items, each {@code float('{:.3f}'.format(v))}.
      */
     @Override
     public Map<String, Double> reportedMetrics() {
         Map<String, Double> m = new LinkedHashMap<>();
-        if (classwise) names.forEach((id, name) -> m.put(PREFIX + name + "_precision", Evaluation.round3(categoryAp(id))));
+        // round(ap, 3) of np.mean's float64 is numpy's rounding (rint(x * 1000) / 1000), the items' '{:.3f}' Python's
+        if (classwise) names.forEach((id, name) -> m.put(PREFIX + name + "_precision", PyFloat.numpyRound3(categoryAp(id))));
         metrics().forEach((k, v) -> m.put(k, Evaluation.round3(v)));
         return m;
     }
