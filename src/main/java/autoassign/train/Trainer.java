@@ -641,7 +641,8 @@ public final class Trainer {
      */
     private String earlyStopReason(EarlyStop earlyStop, Validation.Result result) {
         if (earlyStop == null) return null;
-        String reason = result == null ? null : earlyStop.offer(result.reported());
+        // no metrics (format_only): EarlyStoppingHook warns that its monitor is missing and goes on
+        String reason = result == null || result.reported().isEmpty() ? null : earlyStop.offer(result.reported());
         if (!anyAgrees(reason != null)) return null;
         if (reason != null) out.println("early stopping: " + reason);
         return "early stopping" + (reason != null ? ": " + reason : " (rank 0's decision)");

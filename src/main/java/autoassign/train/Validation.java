@@ -63,7 +63,17 @@ final class Validation {
         this.valSet = valSet;
         this.workers = workers;
         this.runFolder = runFolder;
+        EvaluatorConfig ev = cfg.valEvaluator();
+        if (ev.formatOnly() && ev.resultsFile() == null) // CocoMetric asserts it: a temp file would be cleaned up
+            throw new UserError(cfg.source() + ": val_evaluator.format_only needs an outfile_prefix (MMDetection asserts it)");
     }
+
+    /** What a {@code format_only} evaluator gives its hooks: no metric (the detections were only written). */
+    private static final Evaluation NO_METRICS = new Evaluation() {
+        @Override public Map<String, Double> metrics() { return Map.of(); }
+        @Override public List<String> summaryLines() { return List.of(); }
+        @Override public void writeJson(Path file) { throw new IllegalStateException("format_only has no metrics to write"); }
+    };
 
     /**
      * A metric that {@code save_best} or early stopping follows, checked against the val set: a classwise CocoMetric's
@@ -107,6 +117,12 @@ final class Validation {
                                  long globalIter) {
         Evaluation result = evaluate(model, globalIter);
         if (result == null) return null; // not rank 0: the evaluation is rank 0's
+        if (result == NO_METRICS) { // MMEngine's hooks then warn and skip (CheckpointHook's save_best, EarlyStoppingHook)
+            out.println(valLine(cfg.runtime().logByEpoch(), epoch, valBatches(), Map.of(), loopSeconds / Math.max(1, valBatches())));
+            if (bestCkpt != null || cfg.runtime().earlyStopping() != null)
+                out.println("warning: format_only gives no metrics: save_best and early stopping skip this validation");
+            return new Result(null, Map.of());
+        }
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("mode", "val");
         rec.put("epoch", epoch);
@@ -153,6 +169,10 @@ final class Validation {
                     results.write(ev.resultsFile());
                 } catch (IOException e) {
                     throw new UserError(ev.resultsFile() + ": cannot write (val_evaluator.outfile_prefix): " + e.getMessage());
+                }
+                if (ev.formatOnly()) {
+                    out.println("results are saved in " + ev.resultsFile().toAbsolutePath().getParent());
+                    return NO_METRICS;
                 }
             }
             if (ev.lvis()) { // LVISMetric: every image of its ground truth, federated per image (LvisEvaluator)
