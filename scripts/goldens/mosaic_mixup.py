@@ -6,6 +6,12 @@ and OpenCV (mmcv.imresize = cv2.resize, INTER_LINEAR), taking the random draws a
 jitter factor, flip and crop offsets. Boxes follow HorizontalBoxes in float32 (rescale_ with a float32 factor,
 translate_, clip_, flip_, is_inside).
 
+``img_scale`` is (w, h), as MMDetection 3.x reads it: Mosaic's canvas is ``np.full((int(img_scale[1] * 2),
+int(img_scale[0] * 2), 3), pad_val)``, its centre ``int(uniform(*center_ratio_range) * img_scale[0])`` (x) and
+``* img_scale[1]`` (y), each image's factor ``min(img_scale[1] / h_i, img_scale[0] / w_i)``; MixUp's canvas is
+``np.ones((img_scale[1], img_scale[0], 3)) * pad_val`` with ``min(img_scale[1] / h, img_scale[0] / w)``
+(2.x read img_scale as (h, w)). The cases store it as (w, h).
+
 Run: python3 scripts/goldens/mosaic_mixup.py src/test/resources/goldens/mosaic_mixup
 """
 import json
@@ -59,7 +65,8 @@ def combine(loc, cx, cy, w, h, sh, sw):
     return (x1, y1, x2, y2), crop
 
 
-def mosaic(images, boxes, labels, sh, sw, cx, cy, pad_val, clip_border):
+def mosaic(images, boxes, labels, img_scale, cx, cy, pad_val, clip_border):
+    sw, sh = img_scale  # mmdet 3.x: (w, h)
     canvas = np.full((int(sh * 2), int(sw * 2), 3), pad_val, dtype=images[0].dtype)
     out_b, out_l = [], []
     for i in range(4):
@@ -81,7 +88,8 @@ def mosaic(images, boxes, labels, sh, sw, cx, cy, pad_val, clip_border):
     return canvas, b[keep], l[keep], keep
 
 
-def mixup(ori, ori_b, ori_l, ret, ret_b, ret_l, sh, sw, jit, flip, yoff, xoff, pad_val, clip_border):
+def mixup(ori, ori_b, ori_l, ret, ret_b, ret_l, img_scale, jit, flip, yoff, xoff, pad_val, clip_border):
+    sw, sh = img_scale  # mmdet 3.x: (w, h)
     out = np.ones((sh, sw, 3), dtype=ret.dtype) * pad_val
     r = min(sh / ret.shape[0], sw / ret.shape[1])
     ret = cv2.resize(ret, (int(ret.shape[1] * r), int(ret.shape[0] * r)), interpolation=cv2.INTER_LINEAR)
@@ -139,8 +147,8 @@ def main(out_dir):
             boxes.append(rand_boxes(rng, h, w, k))
             labels.append(rng.integers(0, 4, k).astype(np.int64))
         cx, cy = int(rx * sw), int(ry * sh)
-        canvas, b, l, keep = mosaic(imgs, boxes, labels, sh, sw, cx, cy, pad, cb)
-        case = {"kind": "mosaic", "img_scale": [sh, sw], "center": [cx, cy], "pad_val": pad, "bbox_clip_border": cb,
+        canvas, b, l, keep = mosaic(imgs, boxes, labels, (sw, sh), cx, cy, pad, cb)
+        case = {"kind": "mosaic", "img_scale": [sw, sh], "center": [cx, cy], "pad_val": pad, "bbox_clip_border": cb,
                 "images": [img_json(i) for i in imgs], "boxes": [x.reshape(-1).tolist() for x in boxes],
                 "labels": [x.tolist() for x in labels], "out_image": img_json(canvas),
                 "out_boxes": b.reshape(-1).tolist(), "out_labels": l.tolist(), "kept": keep.tolist()}
@@ -166,8 +174,8 @@ def main(out_dir):
         ny, nx = max(oh, th) - th, max(ow, tw) - tw
         yoff = int(fy * ny) if ny > 0 else 0
         xoff = int(fx * nx) if nx > 0 else 0
-        mixed, b, l, keep, yoff, xoff, osz = mixup(ori, ob, ol, ret, rb, rl, sh, sw, jit, flip, yoff, xoff, pad, cb)
-        case = {"kind": "mixup", "img_scale": [sh, sw], "jit": jit, "flip": flip, "y_offset": yoff, "x_offset": xoff,
+        mixed, b, l, keep, yoff, xoff, osz = mixup(ori, ob, ol, ret, rb, rl, (sw, sh), jit, flip, yoff, xoff, pad, cb)
+        case = {"kind": "mixup", "img_scale": [sw, sh], "jit": jit, "flip": flip, "y_offset": yoff, "x_offset": xoff,
                 "pad_val": pad, "pad_is_int": isinstance(pad, int), "bbox_clip_border": cb,
                 "image": img_json(ori), "boxes": ob.reshape(-1).tolist(), "labels": ol.tolist(),
                 "other": img_json(ret), "other_boxes": rb.reshape(-1).tolist(), "other_labels": rl.tolist(),

@@ -12,7 +12,9 @@ MMDetection itself is not installed here, so its formulas are transcribed from m
     boxes    : corners (x1,y1) (x2,y1) (x1,y2) (x2,y2) through warp in float32, / third coordinate, min / max;
                clipped to [0, width] x [0, height] (bbox_clip_border), kept when x1 < width, y1 < height, x2 > 0, y2 > 0
 
-with height, width = img.shape[:2] + 2 * border. Cases with skip_filter False add MMDetection 2.x's filter_gt_bboxes
+with height = img.shape[0] + border[1] * 2 and width = img.shape[1] + border[0] * 2: MMDetection 3.x's RandomAffine.transform
+reads ``border`` as (w, h), as its docstring ("Distance from width and height sides") and YOLOX's
+``border=(-img_scale[0] // 2, -img_scale[1] // 2)`` with a (w, h) img_scale have it (2.x read it as (h, w)). Cases with skip_filter False add MMDetection 2.x's filter_gt_bboxes
 (min_bbox_size, min_area_ratio, max_aspect_ratio against the original boxes times the scale, in float32). The torch
 float32 products of project_ are computed with NumPy float32 products here. Needs numpy and cv2 (python3-opencv).
 Run: python3 scripts/goldens/random_affine.py [OUT_DIR]
@@ -56,7 +58,8 @@ def filter_2x(origin, wrapped, f):
 
 
 def affine(img, boxes, d, border, border_val, clip, filt):
-    height, width = img.shape[0] + border[0] * 2, img.shape[1] + border[1] * 2
+    # mmdet 3.x RandomAffine.transform: height = img.shape[0] + self.border[1] * 2, width = img.shape[1] + self.border[0] * 2
+    height, width = img.shape[0] + border[1] * 2, img.shape[1] + border[0] * 2
     m = warp_matrix(d, height, width)
     out = cv2.warpPerspective(img, m, dsize=(width, height), borderValue=border_val)
     warped = project(boxes, m) if len(boxes) else boxes.reshape(0, 4)
@@ -99,7 +102,7 @@ def main():
     rng = np.random.RandomState(20240607)
     f2x = dict(min_bbox_size=2, min_area_ratio=0.2, max_aspect_ratio=20)
     cases = [
-        # name, h, w, dtype, draw overrides, border, border_val, clip, 2.x filter
+        # name, h, w, dtype, draw overrides, border (w, h), border_val, clip, 2.x filter
         ('defaults_1', 24, 32, 'uint8', {}, (0, 0), (114, 114, 114), True, None),
         ('defaults_2', 31, 17, 'uint8', {}, (0, 0), (114, 114, 114), True, None),
         ('large_rotation', 20, 28, 'uint8', dict(rotate_degree=37.5, scale=1.1), (0, 0), (114, 114, 114), True, None),

@@ -244,7 +244,7 @@ final class TransformConfig {
             throw s.error("scaling_ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);
         double shear = finite(s, "max_shear_degree", d.maxShearDegree());
         List<Integer> border = s.intList("border", List.of(0, 0));
-        if (border.size() != 2) throw s.error("border", "must be two integers [h, w], got " + border);
+        if (border.size() != 2) throw s.error("border", "must be two integers [w, h], got " + border);
         List<Double> borderVal = numbers(s, "border_val", d.borderVal(), 3);
         boolean clip = s.bool("bbox_clip_border", d.clipBorder());
         boolean skip = s.bool("skip_filter", true);
@@ -273,10 +273,10 @@ final class TransformConfig {
         return new YoloxHsvRandomAug(v[0], v[1], v[2]);
     }
 
-    /** mmdet's {@code Mosaic}: {@code img_scale} (h, w as its code reads it), {@code center_ratio_range}, {@code bbox_clip_border}, {@code pad_val}, {@code prob}. */
+    /** mmdet's {@code Mosaic}: {@code img_scale} ((w, h), as MMDetection 3.3 reads it), {@code center_ratio_range}, {@code bbox_clip_border}, {@code pad_val}, {@code prob}. */
     static autoassign.data.Mosaic mosaic(ConfigNode s) {
         autoassign.data.Mosaic d = autoassign.data.Mosaic.defaults();
-        List<Integer> scale = imgScale(s, List.of(d.scaleH(), d.scaleW()));
+        List<Integer> scale = imgScale(s, List.of(d.scaleW(), d.scaleH()));
         List<Double> r = s.doubleList("center_ratio_range", List.of(d.centerLo(), d.centerHi()));
         if (r.size() != 2 || !(r.get(0) >= 0 && r.get(0) <= r.get(1) && r.get(1) <= 2))
             throw s.error("center_ratio_range", "must be [lo, hi] with 0 <= lo <= hi <= 2 (the centre lies on the 2x canvas), got " + r);
@@ -297,7 +297,7 @@ final class TransformConfig {
      */
     private static autoassign.data.MixUp mixUp(ConfigNode s, boolean padList) {
         autoassign.data.MixUp d = autoassign.data.MixUp.defaults();
-        List<Integer> scale = imgScale(s, List.of(d.scaleH(), d.scaleW()));
+        List<Integer> scale = imgScale(s, List.of(d.scaleW(), d.scaleH()));
         List<Double> r = s.doubleList("ratio_range", List.of(d.ratioLo(), d.ratioHi()));
         if (r.size() != 2 || !(r.get(0) > 0 && r.get(0) <= r.get(1)) || Double.isInfinite(r.get(1)))
             throw s.error("ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);

@@ -24,8 +24,11 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
  * {@code pad_val} (8-bit resize), float32 for a float image; the zero canvas is 8-bit and takes the scaled canvas
  * truncated ({@link MixImages#truncatedBytes}); the output is always 8-bit.
  *
- * @param scaleH     {@code img_scale[0]} (the canvas height)
- * @param scaleW     {@code img_scale[1]}
+ * <p>{@code img_scale} is (w, h), as MMDetection 3.3's code reads it: the canvas is {@code np.ones((img_scale[1],
+ * img_scale[0], 3))} and the other image's factor {@code min(img_scale[1] / h, img_scale[0] / w)} (2.x read (h, w)).
+ *
+ * @param scaleW     {@code img_scale[0]} (the canvas width)
+ * @param scaleH     {@code img_scale[1]} (the canvas height)
  * @param ratioLo    {@code ratio_range[0]}
  * @param ratioHi    {@code ratio_range[1]}
  * @param flipRatio  {@code flip_ratio}
@@ -34,13 +37,13 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
  * @param maxIters   {@code max_iters}: draws of {@link #index} looking for an image with boxes
  * @param clipBorder {@code bbox_clip_border}
  */
-public record MixUp(int scaleH, int scaleW, double ratioLo, double ratioHi, double flipRatio, double padVal, boolean padIsInt,
+public record MixUp(int scaleW, int scaleH, double ratioLo, double ratioHi, double flipRatio, double padVal, boolean padIsInt,
                     int maxIters, boolean clipBorder) implements Transform {
     /** Draw numbers under {@link SampleDraws#MIXUP}: jitter, flip, y offset, x offset; index try i at 4 + i. */
     static final int DRAW_JIT = 0, DRAW_FLIP = 1, DRAW_Y = 2, DRAW_X = 3, DRAW_INDEX = 4;
 
     public MixUp {
-        if (scaleH <= 0 || scaleW <= 0) throw new IllegalArgumentException("MixUp img_scale must be positive, got " + scaleH + ", " + scaleW);
+        if (scaleW <= 0 || scaleH <= 0) throw new IllegalArgumentException("MixUp img_scale must be positive, got " + scaleW + ", " + scaleH);
         if (!(ratioLo > 0 && ratioLo <= ratioHi) || Double.isInfinite(ratioHi))
             throw new IllegalArgumentException("MixUp ratio_range must be [lo, hi] with 0 < lo <= hi, got " + ratioLo + ", " + ratioHi);
         if (!(padVal >= 0 && padVal <= 255)) throw new IllegalArgumentException("MixUp pad_val must be in [0, 255], got " + padVal);

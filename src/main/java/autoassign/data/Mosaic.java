@@ -15,17 +15,19 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8U;
  * by its paste offset, clipped to the canvas ({@code bbox_clip_border}) and kept when {@code is_inside} holds. It runs
  * inside a {@link MultiImageMixDataset} wrapper, which supplies the three other images ({@link MixingPipeline}).
  *
- * <p>{@code img_scale} is read as MMDetection's code reads it: {@code img_scale[0]} is the height, {@code [1]} the width.
+ * <p>{@code img_scale} is (w, h), as MMDetection 3.3's code reads it: the canvas is {@code np.full((img_scale[1] * 2,
+ * img_scale[0] * 2, 3))}, the centre {@code (int(uniform(lo, hi) · img_scale[0]), int(uniform(lo, hi) · img_scale[1]))}
+ * and an image's factor {@code min(img_scale[1] / h_i, img_scale[0] / w_i)} (MMDetection 2.x read it as (h, w)).
  *
- * @param scaleH     {@code img_scale[0]}
- * @param scaleW     {@code img_scale[1]}
+ * @param scaleW     {@code img_scale[0]}: the width
+ * @param scaleH     {@code img_scale[1]}: the height
  * @param centerLo   {@code center_ratio_range[0]}
  * @param centerHi   {@code center_ratio_range[1]}
  * @param clipBorder {@code bbox_clip_border}
  * @param padVal     {@code pad_val} (cast to the image's type: truncated for an 8-bit image)
  * @param prob       {@code prob}: skipped when the draw {@code u > prob}
  */
-public record Mosaic(int scaleH, int scaleW, double centerLo, double centerHi, boolean clipBorder, double padVal, double prob)
+public record Mosaic(int scaleW, int scaleH, double centerLo, double centerHi, boolean clipBorder, double padVal, double prob)
         implements Transform {
     /** Draw numbers under {@link SampleDraws#MOSAIC}: the skip, the centre's two ratios, the three indexes (3 + i). */
     static final int DRAW_PROB = 0, DRAW_CENTER_X = 1, DRAW_CENTER_Y = 2, DRAW_INDEX = 3;
@@ -34,7 +36,7 @@ public record Mosaic(int scaleH, int scaleW, double centerLo, double centerHi, b
     enum Corner { TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT, BOTTOM_RIGHT }
 
     public Mosaic {
-        if (scaleH <= 0 || scaleW <= 0) throw new IllegalArgumentException("Mosaic img_scale must be positive, got " + scaleH + ", " + scaleW);
+        if (scaleW <= 0 || scaleH <= 0) throw new IllegalArgumentException("Mosaic img_scale must be positive, got " + scaleW + ", " + scaleH);
         if (!(centerLo >= 0 && centerLo <= centerHi && centerHi <= 2))
             throw new IllegalArgumentException("Mosaic center_ratio_range must be [lo, hi] with 0 <= lo <= hi <= 2, got " + centerLo + ", " + centerHi);
         if (!(padVal >= 0 && padVal <= 255)) throw new IllegalArgumentException("Mosaic pad_val must be in [0, 255], got " + padVal);
@@ -53,7 +55,7 @@ public record Mosaic(int scaleH, int scaleW, double centerLo, double centerHi, b
         return out;
     }
 
-    /** The mosaic centre (x, y): {@code int(uniform(lo, hi) · img_scale[1])}, {@code int(uniform(lo, hi) · img_scale[0])}. */
+    /** The mosaic centre (x, y): {@code int(uniform(lo, hi) · img_scale[0])}, {@code int(uniform(lo, hi) · img_scale[1])}. */
     int[] center(SampleDraws d) {
         return new int[] {(int) (d.uniform(SampleDraws.MOSAIC, DRAW_CENTER_X, centerLo, centerHi) * scaleW),
                 (int) (d.uniform(SampleDraws.MOSAIC, DRAW_CENTER_Y, centerLo, centerHi) * scaleH)};
@@ -89,7 +91,7 @@ public record Mosaic(int scaleH, int scaleW, double centerLo, double centerHi, b
         return new int[] {x1, y1, x2, y2, crop[0], crop[1], crop[2], crop[3]};
     }
 
-    /** The keep-ratio factor of an {@code h × w} image: {@code min(img_scale[0] / h, img_scale[1] / w)}. */
+    /** The keep-ratio factor of an {@code h × w} image: {@code min(img_scale[1] / h, img_scale[0] / w)}. */
     double ratio(int h, int w) { return Math.min((double) scaleH / h, (double) scaleW / w); }
 
     /** Makes the mosaic of the state's image and the three {@code others} (their states are only read). */

@@ -16,7 +16,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.warpPerspective;
  * MMDetection 3.3's {@code RandomAffine}: a rotation, a scaling, a shear and a translation drawn per image, composed as
  * {@code translate @ shear @ rotation @ scaling} of float32 3 × 3 matrices, applied to the image by OpenCV's
  * {@code warpPerspective} (bilinear, constant border {@code border_val}) onto a canvas of the image's size plus
- * {@code 2 × border}, and to the boxes through their four corners ({@code HorizontalBoxes.project_}: the enclosing box
+ * {@code 2 × border} ({@code border} is (w, h) as MMDetection 3.3 reads it: {@code height = h + 2 · border[1]},
+ * {@code width = w + 2 · border[0]}; 2.x read (h, w)), and to the boxes through their four corners ({@code HorizontalBoxes.project_}: the enclosing box
  * of the projected corners), clipped ({@code bbox_clip_border}) and kept when {@code is_inside} holds; labels and
  * crowd boxes follow. The image keeps its type (8-bit stays 8-bit).
  *
@@ -30,8 +31,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.warpPerspective;
  * @param scaleLo           {@code scaling_ratio_range[0]}
  * @param scaleHi           {@code scaling_ratio_range[1]}
  * @param maxShearDegree    {@code max_shear_degree}: each shear angle uniform in [-d, d) degrees
- * @param borderH           {@code border[0]}: added to each of the top and bottom sides
- * @param borderW           {@code border[1]}: added to each of the left and right sides
+ * @param borderW           {@code border[0]}: added to each of the left and right sides
+ * @param borderH           {@code border[1]}: added to each of the top and bottom sides
  * @param borderVal         {@code border_val}, per B, G, R channel
  * @param clipBorder        {@code bbox_clip_border}
  * @param skipFilter        {@code skip_filter} (2.x): true, the default, never filters
@@ -40,7 +41,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.warpPerspective;
  * @param maxAspectRatio    {@code max_aspect_ratio} (2.x)
  */
 public record RandomAffine(double maxRotateDegree, double maxTranslateRatio, double scaleLo, double scaleHi,
-                           double maxShearDegree, int borderH, int borderW, List<Double> borderVal, boolean clipBorder,
+                           double maxShearDegree, int borderW, int borderH, List<Double> borderVal, boolean clipBorder,
                            boolean skipFilter, double minBboxSize, double minAreaRatio, double maxAspectRatio) implements ImageStep {
     /** Draw numbers under {@link SampleDraws#AFFINE}, in MMDetection's order. */
     static final int DRAW_ROTATE = 0, DRAW_SCALE = 1, DRAW_SHEAR_X = 2, DRAW_SHEAR_Y = 3, DRAW_TRANSLATE_X = 4, DRAW_TRANSLATE_Y = 5;
@@ -103,11 +104,11 @@ public record RandomAffine(double maxRotateDegree, double maxTranslateRatio, dou
         return c;
     }
 
-    /** The output's (height, width): the image's plus twice the border. */
+    /** The output's (height, width): {@code (h + 2 · border[1], w + 2 · border[0])}. */
     int[] outputSize(int h, int w) {
         int oh = h + 2 * borderH, ow = w + 2 * borderW;
         if (oh <= 0 || ow <= 0)
-            throw new DataException("RandomAffine: border (" + borderH + ", " + borderW + ") leaves no output for a " + w + "x" + h + " image");
+            throw new DataException("RandomAffine: border (" + borderW + ", " + borderH + ") leaves no output for a " + w + "x" + h + " image");
         return new int[] {oh, ow};
     }
 

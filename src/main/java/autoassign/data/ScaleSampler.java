@@ -82,27 +82,38 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
     public int[] pick(long seed, int epoch, int position, int attempt, long stream) {
         long z = SeededDraw.mix(seed * 0xD1B54A32D192ED03L + epoch * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x632BE59BD9B4E019L
                 + attempt * 0x94D049BB133111EBL + stream * 0x2545F4914F6CDD1DL);
+        return fromUnits(SeededDraw.unit(z), SeededDraw.unit(SeededDraw.mix(z)));
+    }
+
+    /**
+     * The (long, short) limits from the two uniforms in [0, 1) of a draw, as MMCV 2.x turns NumPy's draws into a scale
+     * (mmcv/transforms/processing.py): {@code RandomChoiceResize._random_select}: {@code scales[randint(len(scales))]}
+     * from {@code u0}; {@code RandomResize._random_sample}: {@code edge_0 = randint(min, max + 1)} of the two scales'
+     * first sizes from {@code u0}, {@code edge_1} of their second sizes from {@code u1}; {@code _random_sample_ratio}:
+     * {@code ratio = random_sample() * (max - min) + min} from {@code u0}, then {@code int(scale[i] * ratio)} per side.
+     */
+    int[] fromUnits(double u0, double u1) {
         int w, h;
         if (byRatio()) {
-            double ratio = ratioLo + SeededDraw.unit(z) * (ratioHi - ratioLo); // [lo, hi), as random_sample()
+            double ratio = u0 * (ratioHi - ratioLo) + ratioLo; // [lo, hi), as random_sample() * (max - min) + min
             w = (int) (scales.get(0)[0] * ratio);
             h = (int) (scales.get(0)[1] * ratio);
             w = Math.max(w, 1);
             h = Math.max(h, 1);
         } else if (range) {
             int[] a = scales.get(0), b = scales.get(1);
-            w = uniform(z, Math.min(a[0], b[0]), Math.max(a[0], b[0]));
-            h = uniform(SeededDraw.mix(z), Math.min(a[1], b[1]), Math.max(a[1], b[1]));
+            w = inclusive(u0, Math.min(a[0], b[0]), Math.max(a[0], b[0]));
+            h = inclusive(u1, Math.min(a[1], b[1]), Math.max(a[1], b[1]));
         } else {
-            int[] s = scales.get(uniform(z, 0, scales.size() - 1));
+            int[] s = scales.get(inclusive(u0, 0, scales.size() - 1));
             w = s[0];
             h = s[1];
         }
         return new int[] {Math.max(w, h), Math.min(w, h)};
     }
 
-    /** An integer in [lo, hi] from the top 53 bits of {@code z}. */
-    private static int uniform(long z, int lo, int hi) {
-        return lo + (int) Math.floor(SeededDraw.unit(z) * (hi - lo + 1));
+    /** NumPy's {@code randint(lo, hi + 1)}: an integer in [lo, hi] from a uniform {@code u} in [0, 1). */
+    private static int inclusive(double u, int lo, int hi) {
+        return lo + (int) Math.floor(u * ((long) hi - lo + 1));
     }
 }

@@ -62,7 +62,7 @@ class MosaicMixUpGoldenTest {
     @MethodSource("cases")
     void matchesMmdetection(String name, Path file) throws IOException {
         JsonNode c = JSON.readTree(file.toFile());
-        int sh = c.get("img_scale").get(0).asInt(), sw = c.get("img_scale").get(1).asInt();
+        int sw = c.get("img_scale").get(0).asInt(), sh = c.get("img_scale").get(1).asInt(); // (w, h), as mmdet 3.x reads it
         boolean clip = c.get("bbox_clip_border").asBoolean();
         List<Mat> mats = new ArrayList<>();
         List<TransformState> states = new ArrayList<>();
@@ -75,7 +75,7 @@ class MosaicMixUpGoldenTest {
                     states.add(state(m, floats(c.get("boxes").get(i)), ints(c.get("labels").get(i))));
                 }
                 s = states.get(0);
-                Mosaic mo = new Mosaic(sh, sw, 0.5, 1.5, clip, c.get("pad_val").asDouble(), 1.0);
+                Mosaic mo = new Mosaic(sw, sh, 0.5, 1.5, clip, c.get("pad_val").asDouble(), 1.0);
                 mo.mix(s, states.subList(1, 4), c.get("center").get(0).asInt(), c.get("center").get(1).asInt());
             } else {
                 Mat a = image(c.get("image")), b = image(c.get("other"));
@@ -85,7 +85,7 @@ class MosaicMixUpGoldenTest {
                 TransformState o = state(b, floats(c.get("other_boxes")), ints(c.get("other_labels")));
                 states.add(s);
                 states.add(o);
-                MixUp mu = new MixUp(sh, sw, 0.5, 1.5, 0.5, c.get("pad_val").asDouble(), c.get("pad_is_int").asBoolean(), 15, clip);
+                MixUp mu = new MixUp(sw, sh, 0.5, 1.5, 0.5, c.get("pad_val").asDouble(), c.get("pad_is_int").asBoolean(), 15, clip);
                 int y = c.get("y_offset").asInt(), x = c.get("x_offset").asInt();
                 mu.mix(s, o, new MixUp.Draw(c.get("jit").asDouble(), c.get("flip").asBoolean()), n -> y, n -> x);
             }

@@ -19,7 +19,7 @@ class MosaicMixUpTest {
 
     @Test
     void mosaicPlacesTheFourImagesAroundTheCentre() {
-        Mosaic m = new Mosaic(100, 120, 0.5, 1.5, true, 114, 1);
+        Mosaic m = new Mosaic(120, 100, 0.5, 1.5, true, 114, 1); // img_scale (w, h) = (120, 100)
         // a 90 x 60 image around (150, 80) on the 240 x 200 canvas: wholly inside, every crop the whole image
         assertArrayEquals(ints(60, 20, 150, 80, 0, 0, 90, 60), m.combine(Mosaic.Corner.TOP_LEFT, 150, 80, 90, 60));
         assertArrayEquals(ints(150, 20, 240, 80, 0, 0, 90, 60), m.combine(Mosaic.Corner.TOP_RIGHT, 150, 80, 90, 60));
@@ -82,12 +82,12 @@ class MosaicMixUpTest {
 
     @Test
     void mixUpMovesTheOtherImagesBoxesAsMmdetDoes() {
-        MixUp u = new MixUp(40, 60, 0.5, 1.5, 0.5, 114, false, 15, true);
+        MixUp u = new MixUp(60, 40, 0.5, 1.5, 0.5, 114, false, 15, true);
         // ratio 0.5 × jitter 1.5: (10, 10, 30, 20) → (7.5, 7.5, 22.5, 15); flipped in the 60-wide jittered canvas →
         // (37.5, 7.5, 52.5, 15); shifted by (-5, -3) → (32.5, 4.5, 47.5, 12); clipped to the 40 × 30 image
         assertArrayEquals(new float[] {32.5f, 4.5f, 40, 12}, u.boxes(new float[] {10, 10, 30, 20}, 0.75, true, 60, 45, 5, 3, 40, 30), 0f);
         assertArrayEquals(new float[] {2.5f, 4.5f, 17.5f, 12}, u.boxes(new float[] {10, 10, 30, 20}, 0.75, false, 60, 45, 5, 3, 40, 30), 0f);
-        MixUp noClip = new MixUp(40, 60, 0.5, 1.5, 0.5, 114, false, 15, false);
+        MixUp noClip = new MixUp(60, 40, 0.5, 1.5, 0.5, 114, false, 15, false);
         assertArrayEquals(new float[] {-7.5f, 4.5f, 7.5f, 12}, noClip.boxes(new float[] {10, 10, 30, 20}, 0.75, true, 60, 45, 45, 3, 40, 30), 0f);
     }
 
@@ -96,8 +96,8 @@ class MosaicMixUpTest {
         try (Mat a = solid(30, 40, 100); Mat b = solid(20, 30, 200)) {
             TransformState s = state(a, new float[] {1, 1, 10, 10, 35, 25, 39, 29}, ints(0, 1), new float[0], new int[0]);
             TransformState o = state(b, new float[] {0, 0, 30, 20}, ints(2), new float[0], new int[0]);
-            // img_scale (20, 30): ratio 1; jitter 1, no flip: the other image covers the top left 30 × 20 of the 40 × 30
-            new MixUp(20, 30, 0.5, 1.5, 0.5, 114, false, 15, true).mix(s, o, new MixUp.Draw(1.0, false), n -> 0, n -> 0);
+            // img_scale (w, h) = (30, 20): ratio 1; jitter 1, no flip: the other image covers the top left 30 × 20 of the 40 × 30
+            new MixUp(30, 20, 0.5, 1.5, 0.5, 114, false, 15, true).mix(s, o, new MixUp.Draw(1.0, false), n -> 0, n -> 0);
             Mat img = s.image();
             assertEquals(150, px(img, 5, 5, 0));       // (100 + 200) / 2
             assertEquals(50, px(img, 35, 25, 0));      // outside the 30 × 20 canvas: the zero padding, (100 + 0) / 2
@@ -111,7 +111,7 @@ class MosaicMixUpTest {
             TransformState s = state(a, new float[] {1, 1, 10, 10}, ints(0), new float[0], new int[0]);
             TransformState o = state(b, new float[0], new int[0], new float[0], new int[0]);
             Mat before = s.image();
-            new MixUp(20, 30, 0.5, 1.5, 0.5, 114, false, 15, true).mix(s, o, new MixUp.Draw(1.0, false), n -> 0, n -> 0);
+            new MixUp(30, 20, 0.5, 1.5, 0.5, 114, false, 15, true).mix(s, o, new MixUp.Draw(1.0, false), n -> 0, n -> 0);
             assertSame(before, s.image(), "an image without boxes is not mixed in");
             s.close();
             o.close();
@@ -126,5 +126,47 @@ class MosaicMixUpTest {
         assertNotEquals(d.fork(1).unit(SampleDraws.MOSAIC, 0), d.fork(2).unit(SampleDraws.MOSAIC, 0));
         assertNotEquals(d.fork(1), d.next().fork(1));
         assertEquals(d.fork(5), SampleDraws.of(3, 1, 17).fork(5));
+    }
+
+    /**
+     * MMDetection 3.3 reads {@code img_scale} as (w, h) (mmdet/datasets/transforms/transforms.py): Mosaic's canvas is
+     * {@code np.full((img_scale[1] * 2, img_scale[0] * 2, 3))}, its centre {@code (int(uniform(lo, hi) * img_scale[0]),
+     * int(uniform(lo, hi) * img_scale[1]))} and each image's factor {@code min(img_scale[1] / h_i, img_scale[0] / w_i)};
+     * MixUp's canvas is {@code np.ones((img_scale[1], img_scale[0], 3))} with {@code min(img_scale[1] / h, img_scale[0] / w)}.
+     */
+    @Test
+    void imgScaleIsWidthThenHeight() {
+        Mosaic m = new Mosaic(120, 100, 0.5, 1.5, true, 114, 1);
+        SampleDraws d = SampleDraws.of(3, 0, 7);
+        assertArrayEquals(ints((int) (d.uniform(SampleDraws.MOSAIC, Mosaic.DRAW_CENTER_X, 0.5, 1.5) * 120),
+                (int) (d.uniform(SampleDraws.MOSAIC, Mosaic.DRAW_CENTER_Y, 0.5, 1.5) * 100)), m.center(d));
+        assertEquals(Math.min(100 / 50.0, 120 / 80.0), m.ratio(50, 80), 0);
+        // the top right image is cut at the canvas' right edge, 2 · img_scale[0] = 240 wide
+        assertArrayEquals(ints(200, 0, 240, 80, 0, 20, 40, 100), m.combine(Mosaic.Corner.TOP_RIGHT, 200, 80, 90, 100));
+        List<Mat> mats = new ArrayList<>();
+        List<TransformState> st = new ArrayList<>();
+        for (int v : new int[] {10, 50, 90, 130}) {
+            Mat img = solid(10, 10, v);
+            mats.add(img);
+            st.add(state(img, new float[0], new int[0], new float[0], new int[0]));
+        }
+        try {
+            new Mosaic(30, 20, 0.5, 1.5, true, 114, 1).mix(st.get(0), st.subList(1, 4), 30, 20);
+            assertEquals(40, st.get(0).height(), "2 · img_scale[1]");
+            assertEquals(60, st.get(0).width(), "2 · img_scale[0]");
+        } finally {
+            for (TransformState t : st) t.close();
+            for (Mat x : mats) x.close();
+        }
+        try (Mat a = solid(40, 60, 100); Mat b = solid(20, 30, 200)) {
+            TransformState s = state(a, new float[0], new int[0], new float[0], new int[0]);
+            TransformState o = state(b, new float[] {0, 0, 30, 20}, ints(2), new float[0], new int[0]);
+            // img_scale (w, h) = (60, 40): ratio min(40 / 20, 60 / 30) = 2, the other image fills the 60 × 40 canvas
+            new MixUp(60, 40, 0.5, 1.5, 0.5, 114, false, 15, true).mix(s, o, new MixUp.Draw(1.0, false), n -> 0, n -> 0);
+            assertArrayEquals(new float[] {0, 0, 60, 40}, s.boxes(), 0f);
+            assertEquals(150, px(s.image(), 59, 39, 0), "(100 + 200) / 2 everywhere: no zero padding");
+            s.close();
+            o.close();
+        }
     }
 }

@@ -328,8 +328,28 @@ class SsdYoloxAugmentationTest {
         }
         PreparedImage f = runFloat(a::apply, SampleDraws.of(4, 0, 0));
         assertNotNull(f.values(), "a float image stays float");
-        assertThrows(DataException.class, () -> new RandomAffine(0, 0, 1, 1, 0, -H, 0, List.of(0.0, 0.0, 0.0), true, true, 2, 0.2, 20)
+        assertThrows(DataException.class, () -> new RandomAffine(0, 0, 1, 1, 0, 0, -H, List.of(0.0, 0.0, 0.0), true, true, 2, 0.2, 20)
                 .outputSize(H, W));
+    }
+
+    /**
+     * MMDetection 3.3 reads {@code border} as (w, h): {@code height = img.shape[0] + border[1] * 2},
+     * {@code width = img.shape[1] + border[0] * 2} (mmdet/datasets/transforms/transforms.py, RandomAffine.transform), and
+     * the translation draws are fractions of that output: {@code trans_x = uniform(-r, r) * width}.
+     */
+    @Test
+    void affineBorderIsWidthThenHeight() {
+        RandomAffine a = new RandomAffine(0, 0.1, 1, 1, 0, 3, -5, List.of(114.0, 114.0, 114.0), true, true, 2, 0.2, 20);
+        assertArrayEquals(new int[] {H - 10, W + 6}, a.outputSize(H, W), "(h + 2 border[1], w + 2 border[0])");
+        SampleDraws d = SampleDraws.of(9, 1, 2);
+        RandomAffine.Draw draw = a.draw(H - 10, W + 6, d);
+        assertEquals(d.uniform(SampleDraws.AFFINE, RandomAffine.DRAW_TRANSLATE_X, -0.1, 0.1) * (W + 6), draw.translateX(), 0);
+        assertEquals(d.uniform(SampleDraws.AFFINE, RandomAffine.DRAW_TRANSLATE_Y, -0.1, 0.1) * (H - 10), draw.translateY(), 0);
+        PreparedImage p = run1(a, d);
+        assertEquals(W + 6, p.meta().imgW());
+        assertEquals(H - 10, p.meta().imgH());
+        assertThrows(DataException.class, () -> new RandomAffine(0, 0, 1, 1, 0, -W / 2, 0, List.of(0.0, 0.0, 0.0), true, true, 2, 0.2, 20)
+                .outputSize(H, W), "border[0] takes the whole width");
     }
 
     // ------------------------------------------------------------------ YOLOXHSVRandomAug
