@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "analyze-results", mixinStandardHelpOptions = true,
         description = {"Rank the test images by their own mAP for a results file and draw the best and the worst,",
-            "as MMDetection's tools/analysis_tools/analyze_results.py (COCO results json instead of its .pkl)."})
+            "as MMDetection's tools/analysis_tools/analyze_results.py (its .pkl from test.py --out / eval --out, or a COCO results json)."})
 public final class AnalyzeResultsCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, paramLabel = "CFG", description = "the config whose test set the results are of")
@@ -79,7 +79,8 @@ public final class AnalyzeResultsCommand implements Callable<Integer> {
         try {
             Config cfg = ConfigLoader.loadNamed(config, overrides.values());
             CocoDataset dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test", err::println, 5));
-            CocoGroundTruth gt = cfg.testDataloader().dataset().isXml() ? CocoGroundTruth.fromDataset(dataset) // no json there
+            var ds = cfg.testDataloader().dataset(); // VOC's XML and CrowdHuman's .odgt: no COCO json to read
+            CocoGroundTruth gt = ds.isXml() || ds.isCrowdHuman() ? CocoGroundTruth.fromDataset(dataset)
                     : CocoGroundTruth.read(dataset.annotationFile());
             // a .pkl's labels index the classes; a VOC test set's img_ids are names
             CocoDetections dets = CocoDetections.read(results, gt, dataset.categories().ids(),

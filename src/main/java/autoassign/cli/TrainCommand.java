@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
 /** {@code train}: with no arguments, the default job (tiny config on the built-in synthetic dataset). */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Trains AutoAssign (no arguments: the tiny config on the built-in synthetic dataset).",
-                "SGD with MMDetection's warm-up and step schedule, checkpoints and evaluations per epoch,",
-                "logs in the work dir (metrics.jsonl, final.json, curves.png)."})
+                "The config's optimizer (SGD, Adam, AdamW) and param_scheduler, checkpoints and validations as its hooks say,",
+                "logs in the work dir (metrics.jsonl, final.json, curves.png, MMEngine's <timestamp>/ run folder)."})
 public final class TrainCommand implements Callable<Integer> {
     /** The default job's config, shipped in the jar. */
     public static final String DEFAULT_CONFIG = "autoassign_tiny_synthetic";
@@ -41,7 +41,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr", description = "base learning rate, taken as it is") Double lr;
 
-    @Option(names = "--work-dir", paramLabel = "DIR", description = "output folder (default work_dirs/<config name>)") Path workDir;
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "output folder (default: the config's work_dir, else work_dirs/<config name>)") Path workDir;
 
     @Option(names = "--seed", description = "random seed (config: randomness.seed)") Long seed;
 

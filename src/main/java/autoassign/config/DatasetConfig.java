@@ -142,7 +142,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         boolean fromFiles = type.equals("CocoDataset") || type.startsWith("LVIS") || isXml || type.equals("CrowdHumanDataset")
                 || autoassign.data.CocoSubclass.of(type) != null;
         if (role == PipelineConfig.Role.WRAPPED && !fromFiles && !type.equals("SyntheticShapes"))
-            throw n.error("type", "a MultiImageMixDataset wraps a CocoDataset, LVIS dataset, VOCDataset, XMLDataset or SyntheticShapes, got " + type
+            throw n.error("type", "a MultiImageMixDataset wraps a dataset read from files (CocoDataset and its kin, VOCDataset, XMLDataset, ...) or SyntheticShapes, got " + type
                     + (type.equals("ConcatDataset") ? " (not supported)"
                     : "; put RepeatDataset / ClassBalancedDataset around the MultiImageMixDataset instead"));
         if (type.equals("MultiImageMixDataset")) return multiImageMix(n, train, topDataRoot);

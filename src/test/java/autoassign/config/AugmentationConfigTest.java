@@ -331,7 +331,7 @@ public class AugmentationConfigTest {
                 "{type: LoadAnnotations, with_bbox: true}]", "{type: LoadAnnotations, with_bbox: true}, {type: Resize, scale: [9, 9], keep_ratio: true}]"));
         assertMixError("train_dataloader.dataset.skip_type_keys", "list", mix("skip_type_keys: Mosaic, pipeline: [" + resize));
         assertMixError("train_dataloader.dataset.max_refetch", "", mix("max_refetch: 0, pipeline: [" + resize));
-        assertMixError("train_dataloader.dataset.dataset.type", "wraps a CocoDataset", "train_dataloader.dataset={_delete_: true,"
+        assertMixError("train_dataloader.dataset.dataset.type", "wraps a dataset read from files", "train_dataloader.dataset={_delete_: true,"
                 + " type: MultiImageMixDataset, dataset: {type: RepeatDataset, times: 2, dataset: {type: CocoDataset}}, pipeline: [" + resize + "}");
         assertMixError("val_dataloader.dataset.type", "training", "val_dataloader.dataset={_delete_: true, type: MultiImageMixDataset, "
                 + INNER + ", pipeline: [" + resize + "}");

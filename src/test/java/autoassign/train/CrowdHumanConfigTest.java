@@ -54,6 +54,12 @@ class CrowdHumanConfigTest {
         var json = new ObjectMapper().readTree(tmp.resolve("out.json").toFile());
         assertEquals(2.0 / 3, json.get("raw").get("AP").asDouble(), 1e-15);
 
+        // analyze-results over the .odgt test set (no COCO json there): each image's own mAP, pictures drawn
+        CliRun analyze = CliRun.run(new autoassign.cli.AnalyzeResultsCommand(), "--config", CONFIG.toString(), "--data",
+                root.toString(), "--results", dets.toString(), "--out", tmp.resolve("analyze").toString());
+        assertEquals(0, analyze.code(), analyze.err());
+        assertTrue(analyze.out().startsWith("3 images ranked by mAP"), analyze.out());
+
         // the metric pairs its file with the dataset in order: another file is a one-line error
         Path other = Files.writeString(root.resolve("other.odgt"), "{\"ID\": \"x\", \"gtboxes\": []}\n");
         CliRun bad = CliRun.run(new EvalCommand(), "--config", CONFIG.toString(), "--data", root.toString(), "--results",
