@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  * Values are read as MMEngine's {@code DictAction} reads them ({@link autoassign.config.CfgOptions}).
  */
 public final class ConfigOverrides {
-    @Option(names = "--cfg-options", arity = "1..*", split = ",(?=[A-Za-z_][A-Za-z0-9_.]*=)", paramLabel = "KEY=VALUE",
+    @Option(names = "--cfg-options", arity = "1..*", split = ",(?=[A-Za-z_][A-Za-z0-9_.]*=)", splitSynopsisLabel = ",", paramLabel = "KEY=VALUE",
             description = "override config keys, as MMDetection's --cfg-options (values as MMEngine's DictAction: "
                     + "train_cfg.max_epochs=24 optim_wrapper.optimizer.lr=0.02 model.backbone.init_cfg=None "
                     + "train_dataloader.dataset.pipeline.2.scale=(512,512); a mapping in YAML: {_delete_: true, type: X})")

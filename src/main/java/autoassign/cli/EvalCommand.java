@@ -108,6 +108,10 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "CKPT", description = "weights (.safetensors or MMDetection .pth)")
     Path checkpoint;
 
+    @picocli.CommandLine.Parameters(arity = "0..2", paramLabel = "CFG [CKPT]",
+            description = "the config and checkpoint, positionally as MMDetection's tools/test.py CONFIG CHECKPOINT takes them")
+    List<Path> positional;
+
     @Option(names = {"--data", "--data-root"}, paramLabel = "DIR", description = "data root (replaces the config's data_root)")
     Path data;
 
@@ -175,6 +179,12 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (positional != null && !positional.isEmpty()) { // test.py CONFIG CHECKPOINT
+            if (config != null || positional.size() == 2 && checkpoint != null)
+                return CliErrors.print(spec.commandLine().getErr(), "give the config and checkpoint once: as CFG [CKPT] or with --config / --checkpoint");
+            config = positional.get(0);
+            if (positional.size() == 2) checkpoint = positional.get(1);
+        }
         // --config with --results: MMDetection's eval_metric.py (a results file scored with the config's test set and evaluator)
         boolean metricMode = config != null && results != null && checkpoint == null && ann == null;
         boolean fileMode = !metricMode && (ann != null || results != null);

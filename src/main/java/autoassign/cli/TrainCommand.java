@@ -9,6 +9,7 @@ import autoassign.train.dist.DistOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,9 +26,13 @@ public final class TrainCommand implements Callable<Integer> {
     /** The default job's config, shipped in the jar. */
     public static final String DEFAULT_CONFIG = "autoassign_tiny_synthetic";
 
-    @Option(names = "--config", paramLabel = "CFG", defaultValue = DEFAULT_CONFIG,
-            description = "YAML config file, or the name of a built-in one in configs/ (default: ${DEFAULT-VALUE})")
+    @Option(names = "--config", paramLabel = "CFG",
+            description = "config file (YAML, or MMDetection's .py), or the name of a built-in one in configs/ (default: "
+                    + DEFAULT_CONFIG + ")")
     String config;
+
+    @Parameters(arity = "0..1", paramLabel = "CFG", description = "the config, positionally as MMDetection's tools/train.py CONFIG takes it")
+    String configArg;
 
     @Option(names = "--data-root", paramLabel = "DIR",
             description = "COCO-style dataset folder: annotations/instances_train2017.json + train2017/ (+ val2017), "
@@ -111,7 +116,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (dist != null) DataParallelTrainer.validate(dist, device); // one line and exit 1 before anything is loaded
         List<String> cfgOptions = new ArrayList<>(overrides.values());
         if (autoScaleLr) cfgOptions.add("auto_scale_lr.enable=true");
-        Config cfg = ConfigLoader.loadNamed(config, cfgOptions);
+        if (config != null && configArg != null)
+            throw new CliErrors.UserError("give the config once: as CFG or with --config, not both");
+        String configName = configArg != null ? configArg : config != null ? config : DEFAULT_CONFIG;
+        Config cfg = ConfigLoader.loadNamed(configName, cfgOptions);
         if (cfg.optimWrapper().amp()) throw new CliErrors.UserError(cfg.source() + ": optim_wrapper.type: " + autoassign.config.OptimConfig.AMP_REFUSED);
         TrainOptions opt = new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, device, resume, pretrained,
                 noPretrained, loadFrom, workers);

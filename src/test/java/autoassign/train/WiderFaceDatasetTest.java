@@ -98,6 +98,15 @@ class WiderFaceDatasetTest {
         // detections in score order: TP, TP, FP -> precision 1, 1, 2/3 at recall 1/3, 2/3, 2/3: 11-point AP = 7/11
         double map = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("a.json").toFile()).get("mAP").asDouble();
         assertEquals(7 / 11.0, map, 1e-6, run.out());
+
+        // the config positionally, as tools/test.py CONFIG takes it (eval_metric.py's CONFIG RESULTS here)
+        CliRun positional = CliRun.run(new EvalCommand(), cfgFile.toString(), "--results", dets.toString(), "--json",
+                tmp.resolve("b.json").toString());
+        assertEquals(0, positional.code(), positional.err());
+        assertEquals(Files.readString(tmp.resolve("a.json")), Files.readString(tmp.resolve("b.json")));
+        CliRun twice = CliRun.run(new EvalCommand(), cfgFile.toString(), "--config", cfgFile.toString(), "--results", dets.toString());
+        assertEquals(1, twice.code());
+        assertTrue(twice.err().contains("give the config and checkpoint once"), twice.err());
     }
 
     @Test

@@ -237,6 +237,9 @@ class DataParallelTrainerTest {
                         "error: --master HOST:PORT is required with --nodes > 1"},
                 {new String[] {"train", "--cpu-workers", "2", "--device", "cuda"},
                         "error: --cpu-workers runs on the CPU; it cannot be combined with --device cuda"},
+                // the config positionally, as tools/train.py CONFIG takes it (here a file that is not there), or twice
+                {new String[] {"train", "/nonexistent/cfg.py"}, "error: /nonexistent/cfg.py: file not found (nor a built-in config of that name)"},
+                {new String[] {"train", "a.py", "--config", "b.py"}, "error: give the config once: as CFG or with --config, not both"},
                 {new String[] {"train", "--gpus", "2", "--device", "cpu"},
                         "error: --gpus 2 trains on GPUs; it cannot be combined with --device cpu (use --cpu-workers N for data parallel workers on the CPU)"},
         };
