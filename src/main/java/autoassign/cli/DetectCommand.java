@@ -49,7 +49,7 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "CFG", description = "model config (YAML)")
     Path config;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
+    @Option(names = {"--checkpoint", "--weights"}, required = true, paramLabel = "CKPT",
             description = "weights: .safetensors or MMDetection .pth")
     Path checkpoint;
 

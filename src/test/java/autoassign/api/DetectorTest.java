@@ -127,6 +127,15 @@ class DetectorTest {
         BufferedImage drawn = ImageIO.read(outDir.resolve("000000000042.png").toFile());
         assertEquals(160, drawn.getWidth());
         assertTrue(Files.exists(outDir.resolve("000000000042.png")));
+
+        // image_demo.py's --weights names the checkpoint too: the same detections
+        CommandLine cl = new CommandLine(new DetectCommand());
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(new StringWriter(), true));
+        Path outDir2 = tmp.resolve("out2");
+        assertEquals(0, cl.execute("--config", CONFIG.toString(), "--weights", checkpoint.toString(), "--device", "cpu",
+                "--out", outDir2.toString(), "--score-thr", "0.0", png.toString()));
+        assertEquals(Files.readString(outDir.resolve("000000000042.json")), Files.readString(outDir2.resolve("000000000042.json")));
     }
 
     @Test
