@@ -16,6 +16,15 @@ public final class ConfigOverrides {
                     + "train_dataloader.dataset.pipeline.2.scale=(512,512); a mapping in YAML: {_delete_: true, type: X})")
     List<String> values = List.of();
 
-    /** The overrides, in command-line order. */
-    public List<String> values() { return values; }
+    /**
+     * The overrides, in command-line order. A word without {@code KEY=} is an error naming it: the option takes every
+     * word up to the next option (argparse's nargs='+'), so a config or checkpoint given after it lands here.
+     */
+    public List<String> values() {
+        for (String v : values)
+            if (v.indexOf('=') <= 0)
+                throw new CliErrors.UserError("--cfg-options: '" + v + "' is not KEY=VALUE (the option takes every word up to the "
+                        + "next option: give a positional CFG / CKPT before --cfg-options)");
+        return values;
+    }
 }

@@ -179,6 +179,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        overrides.values(); // a CFG / CKPT swallowed by --cfg-options is named before the usage check below
         if (positional != null && !positional.isEmpty()) { // test.py CONFIG CHECKPOINT
             if (config != null || positional.size() == 2 && checkpoint != null)
                 return CliErrors.print(spec.commandLine().getErr(), "give the config and checkpoint once: as CFG [CKPT] or with --config / --checkpoint");

@@ -126,10 +126,19 @@ public final class ExportCommand implements Callable<Integer> {
         root.put("state_dict", PthWriter.stateDict(tensors));
         Path written = to;
         try {
-            // publish_model.py saves with _use_new_zipfile_serialization=False (the model zoo's files are legacy ones)
-            if (publish) PthWriter.writeLegacy(to, root);
-            else PthWriter.write(to, root);
-            if (publish) written = publish(to);
+            // publish_model.py saves with _use_new_zipfile_serialization=False (the model zoo's files are legacy ones);
+            // staged in a temp file, not OUT itself, so an earlier export named OUT is not overwritten and renamed away
+            if (publish) {
+                Path abs = to.toAbsolutePath();
+                java.nio.file.Files.createDirectories(abs.getParent());
+                Path staged = java.nio.file.Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".publish");
+                try {
+                    PthWriter.writeLegacy(staged, root);
+                    written = publish(staged, to);
+                } finally {
+                    java.nio.file.Files.deleteIfExists(staged);
+                }
+            } else PthWriter.write(to, root);
         } catch (IOException e) {
             return CliErrors.print(err, to + ": cannot write: " + CliErrors.message(e));
         }
@@ -177,8 +186,11 @@ public final class ExportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Renames {@code file} (x.pth) to x-&lt;sha256[:8]&gt;.pth, the hash of its bytes, as publish_model.py names files. */
-    static Path publish(Path file) throws IOException {
+    /**
+     * Renames {@code file} to x-&lt;sha256[:8]&gt;.pth beside {@code named} (x.pth), the hash of its bytes, as
+     * publish_model.py names files.
+     */
+    static Path publish(Path file, Path named) throws IOException {
         java.security.MessageDigest sha;
         try {
             sha = java.security.MessageDigest.getInstance("SHA-256");
@@ -188,9 +200,9 @@ public final class ExportCommand implements Callable<Integer> {
         try (var in = new java.security.DigestInputStream(java.nio.file.Files.newInputStream(file), sha)) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
         }
-        String name = file.getFileName().toString();
+        String name = named.getFileName().toString();
         String stem = name.endsWith(".pth") ? name.substring(0, name.length() - 4) : name;
-        Path target = file.resolveSibling(stem + "-" + java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 8) + ".pth");
+        Path target = named.resolveSibling(stem + "-" + java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 8) + ".pth");
         return java.nio.file.Files.move(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

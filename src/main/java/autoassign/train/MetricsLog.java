@@ -21,7 +21,12 @@ import java.util.Map;
  * {@code TensorboardVisBackend}); with {@link #alsoMmengine}, also MMEngine's json logs of the run.
  */
 public final class MetricsLog implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** metrics.jsonl's writer (NaN as the string "NaN"), and every log's reader: Python's bare NaN / Infinity accepted. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    /** MMEngine's json logs as Python's json.dump writes them: NaN / Infinity as bare tokens (e.g. a classwise NaN precision). */
+    private static final ObjectMapper MMENGINE_JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .disable(com.fasterxml.jackson.core.json.JsonWriteFeature.WRITE_NAN_AS_STRINGS).build();
 
     /** Record key → TensorBoard tag of a {@code mode: train} record: MMEngine's LogProcessor tags. */
     static final Map<String, String> TRAIN_TAGS = identity("loss", "loss_pos", "loss_neg", "loss_center", "base_lr", "lr", "time",
@@ -115,7 +120,7 @@ public final class MetricsLog implements AutoCloseable {
         Map<String, Object> line = mmengine.isEmpty() ? null : MmengineScalars.line(copy, mmengineByEpoch);
         if (line == null) return;
         try {
-            String text = JSON.writeValueAsString(line);
+            String text = MMENGINE_JSON.writeValueAsString(line);
             for (BufferedWriter w : mmengine) {
                 w.write(text);
                 w.newLine();

@@ -36,4 +36,19 @@ class ConfigOverridesTest {
         assertEquals(List.of("a=[1,2]", "b.c=(3,4)"), parse("--cfg-options", "a=[1,2],b.c=(3,4)"));
         assertEquals(List.of("model.backbone.init_cfg=None"), parse("--cfg-options", "model.backbone.init_cfg=None"));
     }
+
+    /**
+     * {@code train --cfg-options K=V CFG}: the option takes CFG as one of its values (as argparse's nargs='+'); the
+     * error says so, instead of blaming the default config or asking for a config that was given.
+     */
+    @Test
+    void aConfigAfterCfgOptionsIsNamedInTheError() {
+        CliRun t = CliRun.run(new TrainCommand(), "--cfg-options", "train_cfg.max_epochs=1", "configs/my_config.yaml");
+        assertEquals(1, t.code());
+        org.junit.jupiter.api.Assertions.assertTrue(t.err().contains("--cfg-options: 'configs/my_config.yaml' is not KEY=VALUE")
+                && t.err().contains("before --cfg-options") && !t.err().contains("autoassign_tiny_synthetic"), t.err());
+        CliRun e = CliRun.run(new EvalCommand(), "--cfg-options", "model.test_cfg.score_thr=0.1", "my_config.yaml", "epoch_1.safetensors");
+        assertEquals(1, e.code());
+        org.junit.jupiter.api.Assertions.assertTrue(e.err().contains("--cfg-options: 'my_config.yaml' is not KEY=VALUE"), e.err());
+    }
 }

@@ -117,6 +117,18 @@ class LogsCommandTest {
                 tmp.resolve("it.png").toString()), err.toString());
     }
 
+    /** An MMDetection run with classwise=True: its validation lines hold Python's bare NaN (a class without ground truth). */
+    @Test
+    void mmengineValidationLinesWithNaNAreRead() throws Exception {
+        Path f = Files.writeString(tmp.resolve("nan_scalars.json"), "{\"lr\": 0.01, \"loss\": 2.0, \"time\": 1.0, \"epoch\": 1, "
+                + "\"iter\": 10, \"memory\": 100, \"step\": 10}\n{\"coco/person_precision\": 0.5, \"coco/bicycle_precision\": NaN, "
+                + "\"coco/bbox_mAP\": 0.25, \"data_time\": 0.1, \"time\": 0.2, \"step\": 1}\n");
+        StringWriter err = new StringWriter();
+        assertEquals(0, logs(new StringWriter(), err, "plot", f.toString(), "--keys", "bbox_mAP", "--out",
+                tmp.resolve("nan.png").toString()), err.toString());
+        assertEquals(0.25, LogsCommand.read(f).get(1).get("bbox_mAP"));
+    }
+
     @Test
     void plotDrawsKeysOfSeveralRuns() throws Exception {
         Path a = log("a.jsonl", 1, 1, 1, 1, 1, 1), b = log("b.jsonl", 1, 1, 1, 1, 1, 1);

@@ -78,6 +78,25 @@ class ExportCliTest {
         assertEquals(ModelWeights.checkpointTensors(model), StateDicts.find(root), "every tensor bit-exact");
     }
 
+    /** export --to m.pth, then export --to m.pth --publish: the first file stays, only m-<hash>.pth is added. */
+    @Test
+    void publishLeavesAnEarlierExportOfThatNameAlone() throws Exception {
+        Path out = tmp.resolve("m.pth");
+        assertEquals(0, CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to",
+                out.toString()).code());
+        byte[] before = java.nio.file.Files.readAllBytes(out);
+        CliRun r = CliRun.run(new ExportCommand(), "--config", CONFIG, "--checkpoint", checkpoint.toString(), "--to",
+                out.toString(), "--publish");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(java.nio.file.Files.exists(out), "the earlier export is not overwritten and renamed away");
+        assertArrayEquals(before, java.nio.file.Files.readAllBytes(out));
+        try (var s = java.nio.file.Files.list(tmp)) {
+            List<String> names = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("m") || n.startsWith(".m")).sorted().toList();
+            assertEquals(2, names.size(), names.toString()); // m.pth and m-<hash>.pth, no temp file left
+            assertTrue(names.get(0).matches("m-[0-9a-f]{8}\\.pth"), names.toString());
+        }
+    }
+
     @Test
     void exportWritesTheMmdetLayoutAndLoadsBackBitExact() throws IOException {
         Path out = export();

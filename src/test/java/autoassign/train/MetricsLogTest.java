@@ -146,4 +146,24 @@ class MetricsLogTest {
         assertFalse(Files.exists(work.resolve("vis_data")));
         assertEquals(2, Files.readAllLines(work.resolve("metrics.jsonl")).size());
     }
+
+    /**
+     * MMEngine's json logs hold NaN as Python's json.dump writes it (a bare NaN token: CocoMetric's classwise
+     * {@code <class>_precision} of a class without ground truth); they are written so and read back.
+     */
+    @Test
+    void mmengineLinesWriteAndReadPythonsBareNaN(@TempDir Path work) throws Exception {
+        Map<String, Object> v = val(20);
+        v.put("person_precision", Double.NaN);
+        try (MetricsLog log = new MetricsLog(work.resolve("metrics.jsonl"), false)) {
+            log.alsoMmengine(work.resolve("vis_data"), "20240101_000000", true);
+            log.log(v);
+        }
+        String line = Files.readAllLines(work.resolve("vis_data/scalars.json")).get(0);
+        assertTrue(line.contains("\"coco/person_precision\":NaN"), line);
+        List<Map<String, Object>> back = MetricsLog.readRecords(work.resolve("vis_data/scalars.json"));
+        assertEquals(1, back.size(), "the NaN line is read, not dropped as a cut line");
+        assertEquals(0.375, ((Number) back.get(0).get("coco/bbox_mAP")).doubleValue());
+        assertTrue(Double.isNaN(((Number) back.get(0).get("coco/person_precision")).doubleValue()));
+    }
 }
