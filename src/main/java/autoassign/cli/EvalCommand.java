@@ -108,7 +108,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "CKPT", description = "weights (.safetensors or MMDetection .pth)")
     Path checkpoint;
 
-    @picocli.CommandLine.Parameters(arity = "0..2", paramLabel = "CFG [CKPT]",
+    @picocli.CommandLine.Parameters(arity = "0..2", paramLabel = "[CFG [CKPT]]", hideParamSyntax = true,
             description = "the config and checkpoint, positionally as MMDetection's tools/test.py CONFIG CHECKPOINT takes them")
     List<Path> positional;
 
