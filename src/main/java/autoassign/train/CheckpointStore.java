@@ -35,10 +35,13 @@ final class CheckpointStore {
     private final Map<String, String> datasetMeta;
     private WeightAverage ema;
     private Runnable beforeSave = () -> {};
+    private java.util.function.Supplier<String> logWindow = () -> null;
     /** MMEngine's {@code keep_ckpt_ids}: this run's periodic checkpoints (and the resumed run's), oldest first. */
     private final java.util.ArrayDeque<String> kept = new java.util.ArrayDeque<>();
     /** Metadata key of {@link #kept} in the state file (MMEngine keeps it in {@code message_hub.runtime_info}). */
     static final String KEEP_CKPTS = "keep_ckpts";
+    /** State-file key of the log window's history ({@link LogWindow#state}). */
+    static final String LOG_WINDOW = "log_window";
 
     /**
      * Where a resumed run continues: the 0-based epoch (pass) and the iterations of it already done, and the global
@@ -49,7 +52,12 @@ final class CheckpointStore {
      * {@code runner.resume} takes {@code meta.seed}; {@code bestScore}: the {@code save_best} score so far that an
      * MMEngine checkpoint keeps in {@code message_hub.runtime_info.best_score} (null: none).
      */
-    record Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch, Long seed, Double bestScore) {
+    record Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch, Long seed, Double bestScore,
+                   String logWindow) {
+        Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch, Long seed, Double bestScore) {
+            this(file, epoch, iterInEpoch, globalIter, restartsEpoch, seed, bestScore, null);
+        }
+
         Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch) {
             this(file, epoch, iterInEpoch, globalIter, restartsEpoch, null, null);
         }
@@ -76,6 +84,9 @@ final class CheckpointStore {
      * goes on.
      */
     void useWeightAverage(WeightAverage ema) { this.ema = ema; }
+
+    /** What each save stores as the log window's history (null: none). */
+    void saveLogWindow(java.util.function.Supplier<String> state) { this.logWindow = state; }
 
     /** Runs before every save and may refuse it by throwing (data parallel: {@code Communicator::checkHealthy}). */
     void checkBeforeSave(Runnable check) { this.beforeSave = check; }
@@ -112,6 +123,8 @@ final class CheckpointStore {
         meta.put("config_source", cfg.source());
         meta.put("config", cfg.text());
         meta.putAll(datasetMeta);
+        String window = logWindow.get();
+        if (window != null) meta.put(LOG_WINDOW, window);
         // CheckpointHook._save_checkpoint_with_step: the id joins keep_ckpt_ids before the save (saved with it)
         boolean joins = keep > 0 && periodic(name) && !name.equals(kept.peekLast());
         List<String> keptAfter = new ArrayList<>(kept);
@@ -261,7 +274,8 @@ final class CheckpointStore {
             if (ema != null)
                 ema.resume(sources.isEmpty() ? null : sources, Long.parseLong(m.getOrDefault("ema_steps", "0")));
             return new Resumed(file, Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("iter_in_epoch")),
-                    Long.parseLong(m.get("global_iter")), false, m.containsKey("seed") ? Long.valueOf(m.get("seed")) : null, null);
+                    Long.parseLong(m.get("global_iter")), false, m.containsKey("seed") ? Long.valueOf(m.get("seed")) : null, null,
+                    m.get(LOG_WINDOW));
         } catch (CheckpointException e) {
             throw new UserError(e.getMessage(), e);
         } catch (UserError e) {

@@ -60,4 +60,31 @@ final class LogWindow {
     double gradNorm() { return mean(gradNorm, norms); }
 
     double loss() { return pos() + neg() + center(); }
+
+    /**
+     * The history as text, for a checkpoint's state file: MMEngine keeps these scalars in its message hub, which a
+     * checkpoint saves and a resume restores, so the first log lines after a resume still average over the iterations
+     * before it.
+     */
+    String state() {
+        StringBuilder b = new StringBuilder().append(size).append(';').append(steps).append(';').append(norms);
+        for (double[] v : new double[][] {time, dataTime, pos, neg, center, gradNorm}) {
+            b.append(';');
+            for (int i = 0; i < size; i++) b.append(i == 0 ? "" : ",").append(v[i]);
+        }
+        return b.toString();
+    }
+
+    /** Takes a saved {@link #state()} back; one of another window size (the config changed) is left out. */
+    void restore(String saved) {
+        String[] parts = saved.split(";", -1);
+        if (parts.length != 9 || Integer.parseInt(parts[0]) != size) return;
+        steps = Long.parseLong(parts[1]);
+        norms = Long.parseLong(parts[2]);
+        double[][] arrays = {time, dataTime, pos, neg, center, gradNorm};
+        for (int a = 0; a < arrays.length; a++) {
+            String[] values = parts[3 + a].split(",");
+            for (int i = 0; i < size; i++) arrays[a][i] = Double.parseDouble(values[i]);
+        }
+    }
 }

@@ -340,6 +340,9 @@ public final class Trainer {
             if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
             else schedule.fastForward(startEpoch, epochLength, skipIters + ahead);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
+            // MMEngine's message hub: checkpoints keep the logged scalars' history, a resume goes on averaging over it
+            if (resumed != null && resumed.logWindow() != null) window.restore(resumed.logWindow());
+            store.saveLogWindow(window::state);
             EarlyStop earlyStop = cfg.runtime().earlyStopping() == null ? null : new EarlyStop(cfg.runtime().earlyStopping());
             // null: the first epoch run sets it, so a run that starts switched (switch_epoch 0, a resume past it) says so too
             autoassign.data.PipelineOptions loaderPipeline = startEpoch == 0 && pipelines.switchEpoch() > 0 ? pipelines.forEpoch(0) : null;

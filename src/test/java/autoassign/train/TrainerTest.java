@@ -137,6 +137,17 @@ class TrainerTest {
         Trainer.Result r = train(cfg, options(split).withResume("auto"));
         assertEquals(2, r.epochsDone());
         assertBitIdentical(straight.resolve("epoch_2.safetensors"), split.resolve("epoch_2.safetensors"));
+        // the logged means go on over the iterations before the resume, as MMEngine restores its message hub
+        assertEquals(epochLosses(straight, 2), epochLosses(split, 2));
+    }
+
+    /** The logged (windowed) losses of an epoch's training records in a work dir's metrics.jsonl. */
+    private static List<Object> epochLosses(Path workDir, int epoch) throws Exception {
+        List<Object> out = new java.util.ArrayList<>();
+        for (Map<String, Object> rec : MetricsLog.readRecords(workDir.resolve("metrics.jsonl")))
+            if ("train".equals(rec.get("mode")) && Integer.valueOf(epoch).equals(rec.get("epoch"))) out.add(rec.get("loss"));
+        assertFalse(out.isEmpty(), "no training record of epoch " + epoch + " in " + workDir);
+        return out;
     }
 
     /**
