@@ -1,10 +1,8 @@
 package autoassign.eval;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -68,15 +66,7 @@ public record CocoDetections(Path file, List<Detection> detections) {
      */
     public static CocoDetections read(Path file, CocoGroundTruth gt, long[] labelCategories, java.util.Map<String, Long> idsByName) {
         if (DetResultsPickle.isPickle(file)) return DetResultsPickle.read(file, gt, labelCategories, idsByName);
-        try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {
-            return parse(p, file, gt);
-        } catch (JsonProcessingException e) {
-            throw new CocoFormatException(file, Json.syntaxError(e), e);
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new CocoFormatException(file, "file not found", e);
-        } catch (IOException e) {
-            throw new CocoFormatException(file, "cannot read: " + e.getMessage(), e);
-        }
+        return Json.read(file, p -> parse(p, file, gt));
     }
 
     private static CocoDetections parse(JsonParser p, Path file, CocoGroundTruth gt) throws IOException {

@@ -1,10 +1,8 @@
 package autoassign.eval;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -132,15 +130,7 @@ public record CocoGroundTruth(Path file, long[] imageIds, Map<Long, String> cate
 
     /** Reads a COCO ground-truth json; problems are reported as {@link CocoFormatException}. */
     public static CocoGroundTruth read(Path file) {
-        try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {
-            return parse(p, file);
-        } catch (JsonProcessingException e) {
-            throw new CocoFormatException(file, Json.syntaxError(e), e);
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new CocoFormatException(file, "file not found", e);
-        } catch (IOException e) {
-            throw new CocoFormatException(file, "cannot read: " + e.getMessage(), e);
-        }
+        return Json.read(file, p -> parse(p, file));
     }
 
     private static CocoGroundTruth parse(JsonParser p, Path file) throws IOException {

@@ -20,6 +20,27 @@ final class Json {
     private Json() {
     }
 
+    /** What reads a json file with the streaming parser. */
+    interface Body<T> {
+        T read(JsonParser p) throws IOException;
+    }
+
+    /**
+     * Opens {@code file} and runs {@code body} on its parser; a missing file, unreadable bytes or a syntax error are a
+     * {@link CocoFormatException} naming the file (the COCO readers' shared failure modes).
+     */
+    static <T> T read(Path file, Body<T> body) {
+        try (JsonParser p = FACTORY.createParser(file.toFile())) {
+            return body.read(p);
+        } catch (JsonProcessingException e) {
+            throw new CocoFormatException(file, syntaxError(e), e);
+        } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new CocoFormatException(file, "file not found", e);
+        } catch (IOException e) {
+            throw new CocoFormatException(file, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
     /** One-line description of a Jackson syntax error. */
     static String syntaxError(JsonProcessingException e) {
         String msg = e.getOriginalMessage();

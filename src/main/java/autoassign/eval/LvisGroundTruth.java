@@ -1,10 +1,8 @@
 package autoassign.eval;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,15 +31,7 @@ public record LvisGroundTruth(CocoGroundTruth coco, Map<Long, Set<Long>> negativ
     /** Reads an LVIS json; problems are {@link CocoFormatException}s naming the file. */
     public static LvisGroundTruth read(Path file) {
         CocoGroundTruth coco = CocoGroundTruth.read(file);
-        try (JsonParser p = Json.FACTORY.createParser(file.toFile())) {
-            return parse(p, file, coco);
-        } catch (JsonProcessingException e) {
-            throw new CocoFormatException(file, Json.syntaxError(e), e);
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new CocoFormatException(file, "file not found", e);
-        } catch (IOException e) {
-            throw new CocoFormatException(file, "cannot read: " + e.getMessage(), e);
-        }
+        return Json.read(file, p -> parse(p, file, coco));
     }
 
     /** The second pass: the LVIS keys of images and categories. */
