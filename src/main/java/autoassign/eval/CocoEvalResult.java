@@ -6,8 +6,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -158,31 +156,10 @@ public final class CocoEvalResult implements Evaluation {
         for (int k = 0; k < catIds.length; k++) {
             List<String> row = new ArrayList<>();
             row.add(catNames.getOrDefault(catIds[k], String.valueOf(catIds[k])));
-            for (double v : classwiseRow(k)) row.add(pythonStr(PyFloat.numpyRound3(v))); // round(np.float64, 3)
+            for (double v : classwiseRow(k)) row.add(PyFloat.repr(PyFloat.numpyRound3(v))); // round(np.float64, 3)
             rows.add(row);
         }
-        return asciiTable(rows);
-    }
-
-    /** terminaltables' {@code AsciiTable(rows).table}: the first row is the heading, every cell left-aligned. */
-    static List<String> asciiTable(List<List<String>> rows) {
-        int[] width = new int[rows.get(0).size()];
-        for (List<String> r : rows) for (int c = 0; c < width.length; c++) width[c] = Math.max(width[c], r.get(c).length());
-        StringBuilder border = new StringBuilder("+");
-        for (int w : width) border.append("-".repeat(w + 2)).append('+');
-        List<String> lines = new ArrayList<>();
-        lines.add(border.toString());
-        for (int i = 0; i < rows.size(); i++) {
-            StringBuilder line = new StringBuilder("|");
-            for (int c = 0; c < width.length; c++) {
-                String cell = rows.get(i).get(c);
-                line.append(' ').append(cell).append(" ".repeat(width[c] - cell.length())).append(" |");
-            }
-            lines.add(line.toString());
-            if (i == 0) lines.add(border.toString());
-        }
-        lines.add(border.toString());
-        return lines;
+        return AsciiTable.of(rows);
     }
 
     /**
@@ -196,11 +173,6 @@ public final class CocoEvalResult implements Evaluation {
         return m;
     }
 
-    /** Python's {@code str(float)} ({@code 0.5}, {@code 1.0}, {@code nan}; numpy 1.x's str of a float64 is the same). */
-    static String pythonStr(double v) {
-        return PyFloat.repr(v);
-    }
-
     /**
      * The line CocoMetric logs after the summary (and the classwise table):
      * {@code bbox_mAP_copypaste: 0.404 0.592 0.435 0.244 0.444 0.520}, the first six stats as {@code f'{v:.3f}'}.
@@ -212,18 +184,7 @@ public final class CocoEvalResult implements Evaluation {
     }
 
     /** Python's {@code '{:0.3f}'.format(x)}: correctly rounded from the exact binary value, ties to even. */
-    static String fixed3(double x) {
-        if (!Double.isFinite(x)) {
-            return Double.isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
-        }
-        String s = new BigDecimal(x).setScale(3, RoundingMode.HALF_EVEN).toPlainString();
-        if (x < 0 || (x == 0 && 1 / x < 0)) {
-            if (!s.startsWith("-")) {
-                s = "-" + s; // -0.0001 -> "-0.000" as Python prints it
-            }
-        }
-        return s;
-    }
+    static String fixed3(double x) { return PyFloat.fixed(x, 3); }
 
     private double[] summarizeDets() {
         int[] md = params.maxDets();
@@ -310,9 +271,7 @@ public final class CocoEvalResult implements Evaluation {
         return mean;
     }
 
-    private static String fixed2(double x) {
-        return new BigDecimal(x).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
-    }
+    private static String fixed2(double x) { return PyFloat.fixed(x, 2); }
 
     /**
      * Writes {@code {"stats": [12], "names": [...], "per_category_AP": {"id": AP or null}}} to a temp file next to

@@ -177,7 +177,7 @@ public final class LvisEvalResult implements Evaluation {
             for (int c = 0; c < cols; c++) row.add(i + c < flat.size() ? flat.get(i + c) : "None");
             rows.add(row);
         }
-        return CocoEvalResult.asciiTable(rows);
+        return AsciiTable.of(rows);
     }
 
     /** {@code {"results": {AP: …, …}, "per_category_AP": {"<id>": AP | null}}} (temp file + rename). */

@@ -84,4 +84,11 @@ public final class PyFloat {
     public static double numpyRound3(double v) {
         return Math.rint(v * 1000.0) / 1000.0;
     }
+
+    /** Python's {@code f'{v:.Nf}'}: the exact binary value rounded half-even to {@code decimals}; nan, inf, "-0.000". */
+    public static String fixed(double v, int decimals) {
+        if (!Double.isFinite(v)) return Double.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+        String s = new BigDecimal(v).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString();
+        return (v < 0 || v == 0 && 1 / v < 0) && !s.startsWith("-") ? "-" + s : s; // -0.0001 -> "-0.000" as Python prints it
+    }
 }

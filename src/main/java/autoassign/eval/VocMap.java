@@ -73,49 +73,20 @@ public final class VocMap {
         public List<String> lines() {
             List<String> out = new ArrayList<>();
             for (var e : classes.entrySet()) {
-                out.add("-".repeat(15) + "iou_thr: " + pythonFloat(e.getKey()) + "-".repeat(15));
-                List<String[]> table = new ArrayList<>();
-                table.add(new String[] {"class", "gts", "dets", "recall", "ap"});
+                out.add("-".repeat(15) + "iou_thr: " + PyFloat.repr(e.getKey()) + "-".repeat(15));
+                List<List<String>> table = new ArrayList<>();
+                table.add(List.of("class", "gts", "dets", "recall", "ap"));
                 for (ClassResult c : e.getValue())
-                    table.add(new String[] {c.name(), Integer.toString(c.gts()), Integer.toString(c.dets()),
-                            fixed((float) c.recall(), 3), fixed((float) c.ap(), 3)});
-                table.add(new String[] {"mAP", "", "", "", fixed(apByThreshold.get(e.getKey()), 3)});
-                out.addAll(asciiTable(table));
+                    table.add(List.of(c.name(), Integer.toString(c.gts()), Integer.toString(c.dets()),
+                            PyFloat.fixed((float) c.recall(), 3), PyFloat.fixed((float) c.ap(), 3)));
+                table.add(List.of("mAP", "", "", "", PyFloat.fixed(apByThreshold.get(e.getKey()), 3)));
+                out.addAll(AsciiTable.of(table, true)); // inner_footing_row_border: a rule above the mAP row
             }
             StringBuilder b = new StringBuilder();
-            for (var e : apByThreshold.entrySet()) b.append(apName(e.getKey())).append(": ").append(fixed(e.getValue(), 3)).append("  ");
-            out.add(b.append("mAP: ").append(fixed(mAP, 4)).toString());
+            for (var e : apByThreshold.entrySet()) b.append(apName(e.getKey())).append(": ").append(PyFloat.fixed(e.getValue(), 3)).append("  ");
+            out.add(b.append("mAP: ").append(PyFloat.fixed(mAP, 4)).toString());
             return out;
         }
-    }
-
-    /** terminaltables' {@code AsciiTable} with {@code inner_footing_row_border}: a rule under the header and above the last row. */
-    static List<String> asciiTable(List<String[]> rows) {
-        int[] w = new int[rows.get(0).length];
-        for (String[] r : rows) for (int k = 0; k < w.length; k++) w[k] = Math.max(w[k], r[k].length());
-        StringBuilder rule = new StringBuilder("+");
-        for (int k : w) rule.append("-".repeat(k + 2)).append('+');
-        List<String> out = new ArrayList<>();
-        out.add(rule.toString());
-        for (int i = 0; i < rows.size(); i++) {
-            StringBuilder line = new StringBuilder("|");
-            for (int k = 0; k < w.length; k++) line.append(' ').append(rows.get(i)[k]).append(" ".repeat(w[k] - rows.get(i)[k].length())).append(" |");
-            out.add(line.toString());
-            if (i == 0 || i == rows.size() - 2 || i == rows.size() - 1) out.add(rule.toString());
-        }
-        return out;
-    }
-
-    /** Python's {@code f'{v:.Nf}'}: the exact binary value rounded half-even (Java's %.3f rounds its shortest decimal half-up). */
-    static String fixed(double v, int decimals) {
-        if (!Double.isFinite(v)) return Double.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
-        String s = new java.math.BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN).toPlainString();
-        return v < 0 || (v == 0 && 1 / v < 0) ? (s.startsWith("-") ? s : "-" + s) : s;
-    }
-
-    /** Python's {@code str(float)} for the thresholds of the {@code iou_thr} line (0.5, 0.75). */
-    private static String pythonFloat(double v) {
-        return Double.toString(v);
     }
 
     /** A box with its score (detections) or ignore flag (ground truth), x1 y1 x2 y2 in float as MMDetection's arrays. */

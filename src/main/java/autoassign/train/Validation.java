@@ -229,16 +229,9 @@ final class Validation {
                 : "Iter(val) [" + batches + "/" + batches + "]  ");
         b.append("  ");
         List<String> items = new java.util.ArrayList<>();
-        reported.forEach((k, v) -> items.add(k + ": " + fixed4(v)));
-        items.add("time: " + fixed4(time));
+        reported.forEach((k, v) -> items.add(k + ": " + autoassign.eval.PyFloat.fixed(v, 4)));
+        items.add("time: " + autoassign.eval.PyFloat.fixed(time, 4));
         return b.append(String.join("  ", items)).toString();
-    }
-
-    /** Python's {@code f'{v:.4f}'}: correctly rounded from the exact binary value, ties to even; nan, inf. */
-    static String fixed4(double v) {
-        if (!Double.isFinite(v)) return Double.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
-        String s = new java.math.BigDecimal(v).setScale(4, java.math.RoundingMode.HALF_EVEN).toPlainString();
-        return (v < 0 || v == 0 && 1 / v < 0) && !s.startsWith("-") ? "-" + s : s;
     }
 
     /**

@@ -52,7 +52,7 @@ class CocoMetricFormatGoldenTest {
             double v = hex(c.get("hex").asText());
             String what = c.get("hex").asText();
             double reported = PyFloat.numpyRound3(v);
-            assertEquals(c.get("cell").asText(), CocoEvalResult.pythonStr(reported), "cell " + what);
+            assertEquals(c.get("cell").asText(), PyFloat.repr(reported), "cell " + what);
             assertEquals(c.get("reported_repr").asText(), PyFloat.repr(reported), "reported " + what);
             assertEquals(c.get("copypaste").asText(), CocoEvalResult.fixed3(v), "copypaste " + what);
             if (!Double.isNaN(v))

@@ -86,10 +86,10 @@ class VocMetricGoldenTest {
     /** print_map_summary formats with Python's f'{x:.3f}' (the binary value, half-even), not Java's %.3f (half-up). */
     @org.junit.jupiter.api.Test
     void tableNumbersAreFormattedAsPython() {
-        assertEquals("0.062", VocMap.fixed(0.0625, 3), "f'{0.0625:.3f}'");
-        assertEquals("0.124", VocMap.fixed(0.1245, 3), "f'{0.1245:.3f}'");
-        assertEquals("0.002", VocMap.fixed(0.0015, 3), "f'{0.0015:.3f}'");
-        assertEquals("1.000", VocMap.fixed(1, 3));
+        assertEquals("0.062", PyFloat.fixed(0.0625, 3), "f'{0.0625:.3f}'");
+        assertEquals("0.124", PyFloat.fixed(0.1245, 3), "f'{0.1245:.3f}'");
+        assertEquals("0.002", PyFloat.fixed(0.0015, 3), "f'{0.0015:.3f}'");
+        assertEquals("1.000", PyFloat.fixed(1, 3));
     }
 }
 

@@ -19,8 +19,8 @@ class ValidationLogLineTest {
                 + "coco/bbox_mAP_50: -1.0000  time: 0.0613", Validation.valLine(true, 12, 5000, m, 0.06125000001));
         assertEquals("Iter(val) [625/625]    coco/person_precision: 0.5120  coco/bbox_mAP: 0.4040  coco/bbox_mAP_50: -1.0000"
                 + "  time: 1.2346", Validation.valLine(false, 3, 625, m, 1.23456));
-        assertEquals("0.1235", Validation.fixed4(0.12345)); // 0.12345 is 0.123450000000000004..., Python gives 0.1235
-        assertEquals("0.0000", Validation.fixed4(0.00004999));
-        assertEquals("nan", Validation.fixed4(Double.NaN));
+        assertEquals("0.1235", autoassign.eval.PyFloat.fixed(0.12345, 4)); // 0.12345 is 0.123450000000000004..., Python gives 0.1235
+        assertEquals("0.0000", autoassign.eval.PyFloat.fixed(0.00004999, 4));
+        assertEquals("nan", autoassign.eval.PyFloat.fixed(Double.NaN, 4));
     }
 }
