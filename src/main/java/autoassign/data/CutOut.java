@@ -68,14 +68,23 @@ public record CutOut(int holesLo, int holesHi, List<Size> candidates, boolean ra
     public void apply(TransformState s, SampleDraws d) {
         int[][] holes = holes(s.image().rows(), s.image().cols(), d);
         if (holes.length == 0) return;
-        Mat img = s.ownedImage();
+        fill(s.ownedImage(), fill, holes);
+    }
+
+    /**
+     * Fills each {x1, y1, x2, y2} rectangle of {@code img}, cut at its edges as NumPy slicing is, with {@code fill} per
+     * channel as NumPy's assignment casts it (8-bit: truncated; float: float32). CutOut's holes, RandomErasing's patches.
+     */
+    static void fill(Mat img, List<Double> fill, int[][] rects) {
         boolean bytes = img.depth() == CV_8U;
         double[] v = new double[3];
         for (int c = 0; c < 3; c++) v[c] = bytes ? Math.floor(fill.get(c)) : (float) (double) fill.get(c);
         try (Scalar value = new Scalar(v[0], v[1], v[2], 0)) {
-            for (int[] hole : holes) {
-                if (hole[2] <= hole[0] || hole[3] <= hole[1]) continue;
-                try (Rect r = new Rect(hole[0], hole[1], hole[2] - hole[0], hole[3] - hole[1]); Mat roi = new Mat(img, r)) {
+            for (int[] p : rects) {
+                int x1 = Math.min(p[0], img.cols()), y1 = Math.min(p[1], img.rows());
+                int x2 = Math.min(p[2], img.cols()), y2 = Math.min(p[3], img.rows());
+                if (x2 <= x1 || y2 <= y1) continue;
+                try (Rect r = new Rect(x1, y1, x2 - x1, y2 - y1); Mat roi = new Mat(img, r)) {
                     roi.put(value); // Mat::operator=(Scalar): the values are already what NumPy's cast gives
                 }
             }

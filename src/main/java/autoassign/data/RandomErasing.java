@@ -1,12 +1,8 @@
 package autoassign.data;
 
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Rect;
-import org.bytedeco.opencv.opencv_core.Scalar;
 
 import java.util.List;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8U;
 
 /**
  * MMDetection 3.3's {@code RandomErasing} ({@code mmdet/datasets/transforms/transforms.py}): {@code n} patches, n drawn
@@ -78,21 +74,7 @@ public record RandomErasing(int patchesLo, int patchesHi, double ratioLo, double
 
     /** {@code _transform_img} and {@code _transform_bboxes} for these patches. */
     void erase(TransformState s, int[][] patches) {
-        Mat img = s.ownedImage();
-        boolean bytes = img.depth() == CV_8U;
-        double[] v = new double[3];
-        for (int c = 0; c < 3; c++) v[c] = bytes ? Math.floor(fill.get(c)) : (float) (double) fill.get(c);
-        try (Scalar value = new Scalar(v[0], v[1], v[2], 0)) {
-            for (int[] p : patches) {
-                // NumPy slicing stops at the image's edge
-                int x1 = Math.min(p[0], img.cols()), y1 = Math.min(p[1], img.rows());
-                int x2 = Math.min(p[2], img.cols()), y2 = Math.min(p[3], img.rows());
-                if (x2 <= x1 || y2 <= y1) continue;
-                try (Rect r = new Rect(x1, y1, x2 - x1, y2 - y1); Mat roi = new Mat(img, r)) {
-                    roi.put(value);
-                }
-            }
-        }
+        CutOut.fill(s.ownedImage(), fill, patches);
         s.keepBoxes(s.boxes(), keep(s.boxes(), patches, erasedThr), s.crowdBoxes(), keep(s.crowdBoxes(), patches, erasedThr));
     }
 
