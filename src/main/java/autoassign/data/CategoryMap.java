@@ -40,5 +40,15 @@ public final class CategoryMap {
 
     public List<String> names() { return List.of(names); }
 
+    /** A default class list shipped in the jar (a dataset type's {@code METAINFO['classes']}), one name per line. */
+    static List<String> shippedClasses(String resource) {
+        try (java.io.InputStream in = CategoryMap.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException(resource + " is not on the classpath");
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public long[] ids() { return ids.clone(); }
 }

@@ -1,9 +1,5 @@
 package autoassign.data;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -48,8 +44,8 @@ public enum CocoSubclass {
     /** {@code METAINFO['classes']}. */
     public List<String> classes() {
         return switch (this) {
-            case OBJECTS365_V1 -> resource("/objects365/objects365_v1_classes.txt");
-            case OBJECTS365_V2 -> resource("/objects365/objects365_v2_classes.txt");
+            case OBJECTS365_V1 -> CategoryMap.shippedClasses("/objects365/objects365_v1_classes.txt");
+            case OBJECTS365_V2 -> CategoryMap.shippedClasses("/objects365/objects365_v2_classes.txt");
             case CITYSCAPES -> List.of("person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle");
             case DEEP_FASHION -> List.of("top", "skirt", "leggings", "dress", "outer", "pants", "bag", "neckwear", "headwear",
                     "eyeglass", "belt", "footwear", "hair", "skin", "face");
@@ -98,14 +94,5 @@ public enum CocoSubclass {
         String base = fileName.substring(slash + 1), dir = slash < 0 ? "" : fileName.substring(0, slash);
         String last = dir.substring(dir.lastIndexOf('/') + 1);
         return last.isEmpty() ? base : last + "/" + base;
-    }
-
-    private static List<String> resource(String path) {
-        try (InputStream in = CocoSubclass.class.getResourceAsStream(path)) {
-            if (in == null) throw new IllegalStateException(path + " is not on the classpath");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,9 +1,5 @@
 package autoassign.data;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -45,13 +41,7 @@ public final class LvisDataset {
 
         /** lvis.py's METAINFO classes of this version. */
         public List<String> classes() {
-            String path = "/lvis/" + resource + "_classes.txt";
-            try (InputStream in = LvisDataset.class.getResourceAsStream(path)) {
-                if (in == null) throw new IllegalStateException(path + " is not on the classpath");
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return CategoryMap.shippedClasses("/lvis/" + resource + "_classes.txt");
         }
 
         /** An image's file name as lvis.py's {@code load_data_list} makes it (see the class comment). */
