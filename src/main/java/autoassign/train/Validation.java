@@ -68,6 +68,10 @@ final class Validation {
             throw new UserError(cfg.source() + ": val_evaluator.format_only needs an outfile_prefix (MMDetection asserts it)");
     }
 
+    /** The val ground truth, read at the first validation and kept (the files do not change during a run). */
+    private CocoGroundTruth cocoTruth;
+    private autoassign.eval.LvisGroundTruth lvisTruth;
+
     /** What a {@code format_only} evaluator gives its hooks: no metric (the detections were only written). */
     private static final Evaluation NO_METRICS = new Evaluation() {
         @Override public Map<String, Double> metrics() { return Map.of(); }
@@ -176,7 +180,8 @@ final class Validation {
                 }
             }
             if (ev.lvis()) { // LVISMetric: every image of its ground truth, federated per image (LvisEvaluator)
-                var lg = DataSources.lvisGroundTruth(cfg, cfg.valDataloader(), ev, dataRoot, valSet);
+                if (lvisTruth == null) lvisTruth = DataSources.lvisGroundTruth(cfg, cfg.valDataloader(), ev, dataRoot, valSet);
+                var lg = lvisTruth;
                 result = autoassign.eval.LvisEvaluator.evaluate(lg, results.toDetections(lg.coco()), ev.classwise())
                         .reporting(ev.metricItems());
                 for (String line : result.summaryLines()) out.println(line);
@@ -189,8 +194,9 @@ final class Validation {
                 for (String line : result.summaryLines()) out.println(line);
                 return result;
             }
-            CocoGroundTruth gt = DatasetEvaluation.scope(
+            if (cocoTruth == null) cocoTruth = DatasetEvaluation.scope(
                     DataSources.groundTruth(cfg, cfg.valDataloader(), cfg.valEvaluator(), dataRoot, valSet), valSet);
+            CocoGroundTruth gt = cocoTruth;
             result = ev.voc()
                     ? VocMap.evaluate(gt, results.toDetections(gt), ev.iouThrs().stream().mapToDouble(Double::doubleValue).toArray(),
                             ev.elevenPoints())
