@@ -8,6 +8,7 @@ import autoassign.api.SlicedDetection;
 import autoassign.config.ConfigException;
 import autoassign.data.BadImageException;
 import autoassign.data.ImageDecoder;
+import autoassign.eval.PyFloat;
 import autoassign.io.CheckpointException;
 import autoassign.viz.BoxPainter;
 import com.fasterxml.jackson.core.JsonEncoding;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -75,6 +77,11 @@ public final class DetectCommand implements Callable<Integer> {
 
     @Option(names = "--no-save-pred", description = "write no json files (image_demo.py's option)")
     boolean noSavePred;
+
+    @Option(names = "--print-result",
+            description = "print each image's predictions as image_demo.py does: {'predictions': [{'labels': [...], 'scores': [...], "
+                    + "'bboxes': [...]}]} of every detection (Python's dict repr)")
+    boolean printResult;
 
     @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
     String device;
@@ -164,6 +171,7 @@ public final class DetectCommand implements Callable<Integer> {
                     BoxPainter.write(drawn, pic);
                     written.add(pic);
                 }
+                if (printResult) outW.println(inferencerRepr(all));
                 if (!noSavePred) {
                     if (mmdetLayout) writeInferencerJson(json, all);
                     else writeJson(json, imageId(stem, i + 1), kept);
@@ -284,6 +292,23 @@ public final class DetectCommand implements Callable<Integer> {
                 g.writeEndObject();
             }
         });
+    }
+
+    /**
+     * What DetInferencer's {@code postprocess} prints with {@code print_result} for one image (a batch of one):
+     * {@code print({'predictions': [pred2dict(pred)]})}, float32 values widened to double as {@code tolist()} does.
+     */
+    static String inferencerRepr(List<Detection> dets) {
+        StringJoiner labels = new StringJoiner(", ", "[", "]"), scores = new StringJoiner(", ", "[", "]"),
+                boxes = new StringJoiner(", ", "[", "]");
+        for (Detection d : dets) {
+            labels.add(Integer.toString(d.label()));
+            scores.add(PyFloat.repr(d.score()));
+            StringJoiner b = new StringJoiner(", ", "[", "]");
+            for (float v : new float[] {d.x1(), d.y1(), d.x2(), d.y2()}) b.add(PyFloat.repr(v));
+            boxes.add(b.toString());
+        }
+        return "{'predictions': [{'labels': " + labels + ", 'scores': " + scores + ", 'bboxes': " + boxes + "}]}";
     }
 
     private static void writeJson(Path json, long imageId, List<Detection> dets) throws IOException {

@@ -169,6 +169,17 @@ class DetectorTest {
         assertEquals(0, detect(so2, se2, "--out", none.toString(), "--no-save-vis", "--no-save-pred", png.toString()), se2.toString());
         assertTrue(!Files.exists(none), "no folder written");
         assertTrue(so2.toString().startsWith(png + ": ") && !so2.toString().contains("->"), so2.toString());
+
+        // --print-result: image_demo.py's print of {'predictions': [pred2dict]} (Python's repr: single quotes), every
+        // detection, the same numbers as the json; printed even when nothing is saved
+        StringWriter so3 = new StringWriter();
+        assertEquals(0, detect(so3, new StringWriter(), "--out", none.toString(), "--no-save-vis", "--no-save-pred",
+                "--print-result", png.toString()));
+        String printed = so3.toString().lines().findFirst().orElseThrow();
+        assertTrue(printed.startsWith("{'predictions': [{'labels': [") && printed.endsWith("]]}]}"), printed);
+        JsonNode parsed = new ObjectMapper().readTree(printed.replace('\'', '"'));
+        assertEquals(preds, parsed.get("predictions").get(0), "the printed dict holds the json's values");
+        assertTrue(printed.contains("[" + autoassign.eval.PyFloat.repr(all.get(0).x1()) + ", "), "floats as Python's repr");
         assertEquals(0, detect(so2, se2, "--out", none.toString(), "--no-save-vis", png.toString()), se2.toString());
         try (var files = Files.list(none)) {
             assertEquals(List.of("street.json"), files.map(f -> f.getFileName().toString()).toList());
