@@ -7,15 +7,23 @@ import autoassign.tensor.Tensor;
 public final class ShapeChecks {
     private ShapeChecks() {}
 
-    /** The output shape [N, Cout, oH, oW] of a convolution; throws naming {@code op} and the shapes when they do not fit. */
+    /**
+     * The output shape [N, Cout, oH, oW] of a convolution with weight [Cout, Cin/groups, kH, kW]; throws naming
+     * {@code op} and the shapes when they do not fit.
+     */
     public static int[] convOutput(String op, int[] xs, int[] ws, ConvParams p) {
         Shape.checkRank(op, "input", xs, 4);
         Shape.checkRank(op, "weight", ws, 4);
         for (int d : xs) if (d < 0) throw new IllegalArgumentException(op + ": negative size in input shape " + Shape.str(xs));
         for (int d : ws) if (d <= 0) throw new IllegalArgumentException(op + ": non-positive size in weight shape " + Shape.str(ws));
-        if (xs[1] != ws[1])
+        int g = p.groups();
+        if (ws[0] % g != 0)
+            throw new IllegalArgumentException(op + ": weight " + Shape.str(ws) + " has " + ws[0]
+                    + " output channels, not divisible by groups=" + g);
+        if (xs[1] != (long) ws[1] * g)
             throw new IllegalArgumentException(op + ": input " + Shape.str(xs) + " has " + xs[1]
-                    + " channels but weight " + Shape.str(ws) + " expects " + ws[1]);
+                    + " channels but weight " + Shape.str(ws) + (g == 1 ? " expects " + ws[1]
+                    : " with groups=" + g + " expects " + (long) ws[1] * g + " (weight is [Cout, Cin/groups, kH, kW])"));
         int oh = p.outH(xs[2], ws[2]), ow = p.outW(xs[3], ws[3]);
         if (oh <= 0 || ow <= 0 || xs[2] + 2 * p.padH() < p.dilationH() * (ws[2] - 1) + 1
                 || xs[3] + 2 * p.padW() < p.dilationW() * (ws[3] - 1) + 1)

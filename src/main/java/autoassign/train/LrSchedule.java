@@ -112,7 +112,7 @@ public final class LrSchedule {
                 return v * (1 + d / (total * r.startFactor() + (k - 1) * d));
             } else if (rule instanceof Rule.Constant r) {
                 if (k == 0) return v * r.factor();
-                return k == total ? v / r.factor() : v;
+                return k == total ? v * (1.0 / r.factor()) : v; // MMEngine multiplies by 1/factor (not the same rounding as v / factor)
             } else if (rule instanceof Rule.MultiStep r) {
                 for (int m : r.milestones()) if (m * scale == k) return v * r.gamma();
                 return v;
