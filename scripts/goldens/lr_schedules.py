@@ -15,25 +15,50 @@ from torch.optim import SGD
 from torch.optim import lr_scheduler as S
 
 
+class QuadraticWarmup(S._LRScheduler):
+    """MMDetection's QuadraticWarmupParamScheduler._get_value (mmdet/engine/schedulers/quadratic_warmup.py):
+    x_k = x_{k-1} + base * (2k + 1) / total_iters ** 2, x_0 = base / total_iters ** 2."""
+
+    def __init__(self, optimizer, total_iters):
+        self.total_iters = total_iters
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        k = self.last_epoch
+        if k == 0:
+            return [b * (2 * k + 1) / self.total_iters ** 2 for b in self.base_lrs]
+        return [g['lr'] + b * (2 * k + 1) / self.total_iters ** 2
+                for b, g in zip(self.base_lrs, self.optimizer.param_groups)]
+
+
 def run(name, base_lr, max_epochs, epoch_length, config, builders, lr_mults=(1.0,)):
-    """builders: (by_epoch, begin_step, make(opt)) in config order; returns the lr of every iteration (of every
-    param group, whose lr is base_lr times its multiplier, as MMEngine's paramwise_cfg makes them)."""
+    """builders: (by_epoch, begin_step, make(opt)[, end_step]) in config order; returns the lr of every iteration (of
+    every param group, whose lr is base_lr times its multiplier, as MMEngine's paramwise_cfg makes them). A builder
+    with an end step stops changing the value there (MMEngine acts only on begin <= step < end)."""
     opt = SGD([dict(params=[torch.zeros(1, requires_grad=True)], lr=base_lr * m) for m in lr_mults], lr=base_lr,
               momentum=0.9)
     live = []  # (by_epoch, scheduler) in config order
     pending = list(builders)
 
+    def build(b):
+        end = b[3] if len(b) > 3 else None
+        live.append([b[0], b[2](opt), b[1], end])
+        pending.remove(b)
+
     def build_due(by_epoch, step):
         for b in list(pending):
             if b[0] == by_epoch and b[1] == step:
-                live.append((by_epoch, b[2](opt)))
-                pending.remove(b)
+                build(b)
+
+    def step(sched):  # sched = [by_epoch, scheduler, global step, end]
+        sched[2] += 1
+        if sched[3] is None or sched[2] < sched[3]:
+            sched[1].step()
 
     # MMEngine builds all at step 0: those beginning at 0 apply their first value now, in config order
     for b in list(pending):
         if b[1] == 0:
-            live.append((b[0], b[2](opt)))
-            pending.remove(b)
+            build(b)
     lrs = [[] for _ in lr_mults]
     it = 0
     for epoch in range(max_epochs):
@@ -42,13 +67,13 @@ def run(name, base_lr, max_epochs, epoch_length, config, builders, lr_mults=(1.0
                 lrs[g].append(group['lr'])
             opt.step()
             it += 1
-            for by_epoch, s in list(live):
-                if not by_epoch:
-                    s.step()
+            for sched in list(live):
+                if not sched[0]:
+                    step(sched)
             build_due(False, it)
-        for by_epoch, s in list(live):
-            if by_epoch:
-                s.step()
+        for sched in list(live):
+            if sched[0]:
+                step(sched)
         build_due(True, epoch + 1)
     out = dict(name=name, base_lr=base_lr, max_epochs=max_epochs, epoch_length=epoch_length,
                param_scheduler=config, lr=lrs[0])
@@ -101,6 +126,20 @@ def cases():
               [(True, 0, lambda o: S.StepLR(o, step_size=3, gamma=0.5)),
                (False, 0, lambda o: S.ExponentialLR(o, gamma=0.995)),
                (True, 0, lambda o: S.ConstantLR(o, factor=0.5, total_iters=1))])
+    # YOLOX's schedule (configs/yolox/yolox_s_8xb8-300e_coco.py), scaled down: a quadratic warm-up over 2 epochs and a
+    # cosine to 5% over epochs 2..5, both converted to iterations, then a constant rate (factor 1) for the last epoch
+    yield run('yolox_quadratic_warmup_cosine', 0.01, 6, 10,
+              [dict(type='mmdet.QuadraticWarmupLR', by_epoch=True, begin=0, end=2, convert_to_iter_based=True),
+               dict(type='CosineAnnealingLR', eta_min=0.01 * 0.05, begin=2, T_max=3, end=5, by_epoch=True,
+                    convert_to_iter_based=True),
+               dict(type='ConstantLR', by_epoch=True, factor=1, begin=5, end=6)],
+              [(False, 0, lambda o: QuadraticWarmup(o, 20), 20),
+               (False, 20, lambda o: S.CosineAnnealingLR(o, T_max=30, eta_min=0.01 * 0.05), 50),
+               (True, 5, lambda o: S.ConstantLR(o, factor=1, total_iters=0), 6)])
+    # a repeated milestone multiplies by gamma as often as it appears (MMEngine keeps a Counter of them)
+    yield run('multistep_repeated_milestone', 0.02, 6, 4,
+              [dict(type='MultiStepLR', by_epoch=True, milestones=[2, 4, 4], gamma=0.5)],
+              [(True, 0, lambda o: S.MultiStepLR(o, milestones=[2, 4, 4], gamma=0.5))])
 
 
 def main():

@@ -162,7 +162,18 @@ public final class ConfigNode {
         JsonNode v = get(name);
         if (v == null) return def;
         if (!v.isTextual()) throw error(name, "must be a string, got " + describe(v));
-        return v.asText();
+        return name.equals("type") ? unscoped(v.asText()) : v.asText();
+    }
+
+    /**
+     * A registry name without its scope: MMEngine's registries read {@code mmdet.QuadraticWarmupLR},
+     * {@code mmengine.LinearLR} or {@code mmcv.RandomResize} as the class of that name (MMDetection's registries
+     * reach MMEngine's and MMCV's as their parents), and MMDetection's own configs write them so.
+     */
+    static String unscoped(String type) {
+        for (String scope : new String[] {"mmdet.", "mmengine.", "mmcv."})
+            if (type.startsWith(scope) && type.length() > scope.length()) return type.substring(scope.length());
+        return type;
     }
 
     public String string(String name) {

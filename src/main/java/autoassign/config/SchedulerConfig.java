@@ -60,13 +60,19 @@ public record SchedulerConfig(List<Entry> entries) {
 
         /** PolyLR: (value − etaMin)·(1 − 1/(remaining steps))^power + etaMin. */
         record Poly(double etaMin, double power) implements Rule {}
+
+        /**
+         * MMDetection's QuadraticWarmupLR (YOLOX): adds {@code initial·(2k + 1)/(end − begin)²} at step k, so the value
+         * climbs as {@code initial·((k + 1)/(end − begin))²}.
+         */
+        record QuadraticWarmup() implements Rule {}
     }
 
     static SchedulerConfig from(ConfigNode parent, String key) {
         List<Entry> entries = new ArrayList<>();
         for (ConfigNode s : parent.childList(key)) {
             String type = s.choice("type", null, "LinearLR", "ConstantLR", "MultiStepLR", "StepLR", "ExponentialLR",
-                    "CosineAnnealingLR", "PolyLR");
+                    "CosineAnnealingLR", "PolyLR", "QuadraticWarmupLR");
             if (type == null) throw s.error("type", "required key is missing");
             boolean byEpoch = s.bool("by_epoch", true);
             boolean convert = s.bool("convert_to_iter_based", false);
@@ -89,9 +95,9 @@ public record SchedulerConfig(List<Entry> entries) {
                 case "MultiStepLR" -> {
                     List<Integer> milestones = s.intList("milestones", null);
                     if (milestones == null) throw s.error("milestones", "required key is missing");
-                    for (int i = 0; i < milestones.size(); i++)
-                        if (milestones.get(i) <= 0 || (i > 0 && milestones.get(i) <= milestones.get(i - 1)))
-                            throw s.error("milestones", "must be positive and strictly increasing, got " + milestones);
+                    // MMEngine counts them (a Counter): a repeated milestone multiplies by gamma as often
+                    for (int m : milestones)
+                        if (m < 0) throw s.error("milestones", "must not be negative, got " + milestones);
                     yield new Rule.MultiStep(milestones, s.positive("gamma", s.number("gamma", 0.1)));
                 }
                 case "StepLR" -> new Rule.Step(s.positive("step_size", s.integer("step_size")),
@@ -105,6 +111,12 @@ public record SchedulerConfig(List<Entry> entries) {
                     if (hasMin && ratio != null) throw s.error("eta_min_ratio", "give either eta_min or eta_min_ratio, not both");
                     double etaMin = hasMin ? s.nonNegative("eta_min", s.number("eta_min")) : 0;
                     yield new Rule.CosineAnnealing(tMax, etaMin, ratio);
+                }
+                case "QuadraticWarmupLR" -> {
+                    // no end: the runner's default (the end of training); an infinite one is refused as MMDetection does
+                    if (end != null && end >= INF)
+                        throw s.error("end", "QuadraticWarmupLR needs a finite end: the step where the warm-up ends");
+                    yield new Rule.QuadraticWarmup();
                 }
                 default -> new Rule.Poly(s.nonNegative("eta_min", s.number("eta_min", 0)),
                         s.positive("power", s.number("power", 1.0)));

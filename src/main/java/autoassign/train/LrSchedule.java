@@ -114,8 +114,9 @@ public final class LrSchedule {
                 if (k == 0) return v * r.factor();
                 return k == total ? v * (1.0 / r.factor()) : v; // MMEngine multiplies by 1/factor (not the same rounding as v / factor)
             } else if (rule instanceof Rule.MultiStep r) {
-                for (int m : r.milestones()) if (m * scale == k) return v * r.gamma();
-                return v;
+                int times = 0; // MMEngine: gamma ** Counter(milestones)[k]
+                for (int m : r.milestones()) if (m * scale == k) times++;
+                return times == 0 ? v : v * Math.pow(r.gamma(), times);
             } else if (rule instanceof Rule.Step r) {
                 return k == 0 || k % (r.stepSize() * scale) != 0 ? v : v * r.gamma();
             } else if (rule instanceof Rule.Exponential r) {
@@ -126,6 +127,10 @@ public final class LrSchedule {
                 if (k == 0) return v;
                 if (Math.floorMod(k - 1 - t, 2 * t) == 0) return v + (base - etaMin) * (1 - Math.cos(Math.PI / t)) / 2;
                 return (1 + Math.cos(Math.PI * k / t)) / (1 + Math.cos(Math.PI * (k - 1) / t)) * (v - etaMin) + etaMin;
+            } else if (rule instanceof Rule.QuadraticWarmup) {
+                double t = end - begin; // after any conversion to iterations, as MMDetection's build_iter_from_epoch
+                double add = base * (2 * k + 1) / (t * t);
+                return k == 0 ? add : v + add;
             } else if (rule instanceof Rule.Poly r) {
                 if (k == 0) return v;
                 return (v - r.etaMin()) * Math.pow(1 - 1.0 / (total - k + 1), r.power()) + r.etaMin();

@@ -174,7 +174,14 @@ class ConfigLoaderTest {
         assertEquals("model.neck.add_extra_convs", fails("model.neck.add_extra_convs=on_top").key());
         assertEquals("model.test_cfg.score_thr", fails("model.test_cfg.score_thr=1.5").key());
         assertEquals("param_scheduler[0].milestones", fails(
-                "param_scheduler=[{type: MultiStepLR, milestones: [11, 8]}]").key());
+                "param_scheduler=[{type: MultiStepLR, milestones: [11, -8]}]").key());
+        assertEquals("param_scheduler[0].end", fails("param_scheduler=[{type: QuadraticWarmupLR, end: 1000000000}]").key());
+        // MMEngine's registries take a scope before the name; a repeated milestone is counted, as MMEngine's Counter
+        var sched = ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of(
+                "param_scheduler=[{type: mmdet.QuadraticWarmupLR, end: 5}, {type: mmengine.MultiStepLR, milestones: [8, 8]}]"))
+                .paramScheduler().entries();
+        assertEquals("QuadraticWarmupLR", sched.get(0).rule().typeName());
+        assertEquals(List.of(8, 8), ((SchedulerConfig.Rule.MultiStep) sched.get(1).rule()).milestones());
     }
 
     /** norm_eval false (batch statistics in training), BN momentum, SyncBN read as BN; what BatchNorm refuses. */
