@@ -110,9 +110,8 @@ public final class Detector {
     public static PipelineOptions testPipeline(Config cfg, autoassign.config.DataLoaderConfig dl) {
         DataPreprocessorConfig dp = cfg.model().dataPreprocessor(); // bgr_to_rgb / pad_value: checked by the config
         PipelineConfig pc = dl.dataset().pipeline();
-        PipelineOptions p = new PipelineOptions(pc.scaleLong(), pc.scaleShort(), 0, dp.meanArray(), dp.stdArray(), dp.padSizeDivisor());
-        // YOLOX's test pipeline pads the resized image (to a square of 114) before the data preprocessor
-        return pc.transforms().stream().anyMatch(t -> t instanceof autoassign.data.Pad) ? p.withTransforms(pc.transforms()) : p;
+        // its resize step (keep-ratio, stretched, FixShapeResize, by scale_factor) and YOLOX's Pad (to a square of 114)
+        return new PipelineOptions(pc.scaleW(), pc.scaleH(), dp.meanArray(), dp.stdArray(), dp.padSizeDivisor(), null, pc.transforms());
     }
 
     private record Classes(List<String> names, long[] ids) {

@@ -11,6 +11,7 @@ import java.util.function.UnaryOperator;
 public final class F {
     private F() {}
 
+    /** conv2d with weight [Cout, Cin/groups, kH, kW] ({@code p.groups()}); x, w and bias get gradients. */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         return convAffineAct(x, w, bias, p, null, null, null, false);
     }
@@ -20,7 +21,8 @@ public final class F {
      * nullable) → + residual (nullable, same shape) → ReLU when {@code relu}. The tail runs in place on the conv's
      * output, so the layer keeps one activation where the unfused ops keep up to four, with the same values; the
      * backward reads only x, w and the output (ReLU's mask is where the output is &gt; 0). x, w, bias and residual
-     * get gradients.
+     * get gradients. Grouped convs ({@code p.groups() > 1}) take the same path: the backend's conv ops read the groups
+     * from {@code p}.
      */
     public static Tensor convAffineAct(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor scale, Tensor shift,
                                        Tensor residual, boolean relu) {

@@ -16,7 +16,7 @@ public interface Backend {
 
     Tensor fromHost(float[] data, int... shape);
 
-    // ---- convolution (weights [Cout, Cin, kH, kW], no groups) ----
+    // ---- convolution (weights [Cout, Cin/groups, kH, kW], groups in ConvParams) ----
     Tensor conv2d(Tensor x, Tensor w, Tensor bias /* nullable */, ConvParams p);
 
     Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, int[] inputShape, ConvParams p);

@@ -138,8 +138,9 @@ public final class FlopsCommand implements Callable<Integer> {
         int oriH = 0, oriW = 0;
         for (int i = 0; i < n; i++) {
             ImageRecord r = ds.get(i);
-            ResizeGeometry g = ResizeGeometry.keepRatio(r.height(), r.width(), p.scaleLong(), p.scaleShort());
-            int ph = autoassign.data.Pipeline.padTo(g.newH(), divisor), pw = autoassign.data.Pipeline.padTo(g.newW(), divisor);
+            ResizeGeometry g = p.geometry(r.height(), r.width());
+            int gh = p.resizeStep().padsToScale() ? p.scaleH() : g.newH(), gw = p.resizeStep().padsToScale() ? p.scaleW() : g.newW();
+            int ph = autoassign.data.Pipeline.padTo(gh, divisor), pw = autoassign.data.Pipeline.padTo(gw, divisor);
             last = byShape.computeIfAbsent((long) ph << 32 | pw, k -> Complexity.flops(model, ph, pw));
             sum += last.total();
             oriH = r.height();

@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code model.backbone} (MMDetection {@code ResNet}).
+ * {@code model.backbone} (MMDetection {@code ResNet} or {@code ResNeXt}: the same network with ResNeXt's grouped 3×3 in
+ * every bottleneck, {@code mmdet/models/backbones/resnext.py}).
  *
- * @param depth            18, 34 (basic blocks), 50, 101 (bottlenecks)
+ * @param depth            18, 34 (basic blocks), 50, 101, 152 (bottlenecks); ResNeXt: 50, 101, 152 only
  * @param numStages        1..4
  * @param baseChannels     planes of stage 1 (64 for the real network; the width knob for small models)
  * @param stemChannels     channels of the stem conv (default = baseChannels)
@@ -18,17 +19,36 @@ import java.util.List;
  * @param style            "caffe" (stride on the first 1x1 conv of a bottleneck) or "pytorch" (on the 3x3)
  * @param zeroInitResidual random init only: last norm of each block starts at weight 0 (MMDetection default)
  * @param pretrained       {@code init_cfg.checkpoint} of a Pretrained init, or null for random init
+ * @param type             "ResNet" or "ResNeXt"
+ * @param groups           ResNeXt: groups of each bottleneck's 3×3 conv (1 for ResNet)
+ * @param baseWidth        ResNeXt: channels per group of stage 1 at {@code base_channels} 64 (4 for ResNet, unused)
  */
 public record BackboneConfig(int depth, int numStages, int baseChannels, int stemChannels, List<Integer> outIndices,
                              int frozenStages, NormConfig normCfg, boolean normEval, String style,
-                             boolean zeroInitResidual, String pretrained) {
+                             boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth) {
+
+    public static final String RESNET = "ResNet", RESNEXT = "ResNeXt";
 
     public BackboneConfig {
         outIndices = List.copyOf(outIndices);
     }
 
-    /** True for depths 50 and 101. */
+    /** True for depths 50, 101 and 152. */
     public boolean bottleneck() { return depth >= 50; }
+
+    public boolean resNeXt() { return RESNEXT.equals(type); }
+
+    /**
+     * Channels of the 1×1 → 3×3 part of a bottleneck of stage {@code i} (0-based; its {@code planes} are
+     * baseChannels·2^i): planes when groups is 1, else ResNeXt's
+     * {@code floor(planes · (base_width / base_channels)) · groups} (MMDetection 3.x, the {@code base_channels} of
+     * the backbone; 64x4d at base 64: 256, 512, 1024, 2048).
+     */
+    public int bottleneckWidth(int i) {
+        int planes = baseChannels << i;
+        if (groups == 1) return planes;
+        return (int) Math.floor(planes * ((double) baseWidth / baseChannels)) * groups;
+    }
 
     public int expansion() { return bottleneck() ? 4 : 1; }
 
@@ -38,6 +58,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
             case 18 -> new int[] {2, 2, 2, 2};
             case 34, 50 -> new int[] {3, 4, 6, 3};
             case 101 -> new int[] {3, 4, 23, 3};
+            case 152 -> new int[] {3, 8, 36, 3};
             default -> throw new IllegalStateException("depth " + depth);
         };
     }
@@ -60,8 +81,20 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
     }
 
     static BackboneConfig from(ConfigNode n) {
-        n.fixed("type", "ResNet");
-        int depth = n.intChoice("depth", 50, 18, 34, 50, 101);
+        String type = n.choice("type", RESNET, RESNET, RESNEXT);
+        boolean resNeXt = RESNEXT.equals(type);
+        // ResNeXt's arch_settings have bottleneck depths only; building it with 18 or 34 is a KeyError upstream
+        int depth = resNeXt ? n.intChoice("depth", 50, 50, 101, 152) : n.intChoice("depth", 50, 18, 34, 50, 101, 152);
+        int groups = 1, baseWidth = 4;
+        if (resNeXt) {
+            groups = n.integer("groups", 1); // MMDetection's default: a ResNeXt of one group is a ResNet
+            if (groups < 1) throw n.error("groups", "must be >= 1, got " + groups);
+            baseWidth = n.integer("base_width", 4);
+            if (baseWidth < 1) throw n.error("base_width", "must be >= 1, got " + baseWidth);
+        } else {
+            for (String k : new String[] {"groups", "base_width"})
+                if (n.has(k)) throw n.error(k, "is a ResNeXt argument: set type: ResNeXt (ResNet takes no " + k + ")");
+        }
         int numStages = n.integer("num_stages", 4);
         if (numStages < 1 || numStages > 4) throw n.error("num_stages", "must be in 1..4, got " + numStages);
         int base = n.positive("base_channels", n.integer("base_channels", 64));
@@ -89,11 +122,18 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         }
         init.finish();
         n.finish();
-        BackboneConfig c = new BackboneConfig(depth, numStages, base, stem, out, frozen, norm, normEval, style, zero, pretrained);
+        BackboneConfig c = new BackboneConfig(depth, numStages, base, stem, out, frozen, norm, normEval, style, zero, pretrained,
+                type, groups, baseWidth);
+        for (int i = 0; i < numStages && groups > 1; i++) {
+            if (c.bottleneckWidth(i) < groups)
+                throw n.error("base_width", "base_width " + baseWidth + " with base_channels " + base + " leaves layer" + (i + 1)
+                        + " no channel per group (width floor(" + (base << i) + " * " + baseWidth + " / " + base + ") * " + groups + " = "
+                        + c.bottleneckWidth(i) + ")");
+        }
         if (norm.isGroupNorm()) {
             norm.checkDivides(n, "norm_cfg", stem, "the stem");
             for (int i = 0; i < numStages; i++) {
-                norm.checkDivides(n, "norm_cfg", base << i, "layer" + (i + 1));
+                norm.checkDivides(n, "norm_cfg", c.bottleneck() ? c.bottleneckWidth(i) : base << i, "layer" + (i + 1));
                 norm.checkDivides(n, "norm_cfg", c.stageChannels(i), "layer" + (i + 1));
             }
         }

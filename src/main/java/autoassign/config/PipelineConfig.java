@@ -9,20 +9,23 @@ import java.util.List;
 /**
  * A dataset's {@code pipeline}, written as MMDetection's list of transforms and reduced to its settings.
  * Accepted steps: {@code LoadImageFromFile}, {@code LoadAnnotations} ({@code with_bbox: true}),
- * {@code Resize} ({@code scale: [w, h]}, {@code keep_ratio}), in training pipelines also the multi-scale
- * {@code RandomResize} ({@code scale: [[w, h], [w, h]]}: each edge drawn between the two) and
- * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), the augmentations {@code RandomFlip}
+ * {@code Resize} ({@code scale: [w, h]}, {@code keep_ratio}: true keeps the aspect ratio, false (MMCV's default)
+ * stretches to w × h; {@code clip_object_border}), mmdet's {@code FixShapeResize} ({@code width}, {@code height},
+ * {@code keep_ratio}, {@code pad_val}, {@code clip_object_border}; {@link ResizeConfig}), in training pipelines also the
+ * multi-scale {@code RandomResize} ({@code scale: [[w, h], [w, h]]}: each edge drawn between the two) and
+ * {@code RandomChoiceResize} ({@code scales: [[w, h], ...]}: one of them), with the Resize's keys, the augmentations {@code RandomFlip}
  * ({@code prob}, {@code direction}), {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand},
  * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug}, the
  * AutoAugment family ({@code AutoAugment}, {@code RandAugment} and their fifteen transforms, {@code ShearX} … {@code Invert}),
  * {@code RandomErasing}, MMCV's wrappers {@code Compose}, {@code RandomApply} and {@code RandomChoice} ({@link WrapperConfig}),
  * YOLOX's {@code Pad} and {@code FilterAnnotations}, RTMDet's {@code CachedMosaic} and {@code CachedMixUp} (a training
  * dataset's own pipeline only; {@link TransformConfig}), and {@code PackDetInputs}. One resize
- * step per pipeline, with {@code keep_ratio: true}; the per-image steps run in the listed order ({@link #transforms()}).
+ * step per pipeline, at its top level; the per-image steps run in the listed order ({@link #transforms()}).
  *
  * @param steps     the step types in order
- * @param scale     Resize {@code scale} as MMDetection writes it, (w, h) = (1333, 800); with keep_ratio it is
- *                  (long edge, short edge) limits; for a multi-scale step its first scale
+ * @param scale     Resize {@code scale} as MMDetection writes it, (w, h) = (1333, 800) (FixShapeResize's (width, height));
+ *                  with keep_ratio it is (long edge, short edge) limits, without it the exact size; for a multi-scale
+ *                  step its first scale; empty for a Resize by {@code scale_factor}
  * @param flipProb  the probability that RandomFlip flips, in any direction (0 when there is no RandomFlip)
  * @param scales    the multi-scale step's scales (the two ends of a RandomResize range), or empty for Resize
  * @param scaleRange true for RandomResize, false for RandomChoiceResize (and Resize)
@@ -40,8 +43,20 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         transforms = List.copyOf(transforms);
     }
 
-    /** Resize {@code keep_ratio}: always true (only that is accepted). */
-    public boolean keepRatio() { return true; }
+    /** The resize step's {@code keep_ratio} (true for a pipeline without a resize step). */
+    public boolean keepRatio() { return resizeStep() == null || resizeStep().keepRatio(); }
+
+    /** The resize step (how the scale is applied), or null for a MultiImageMixDataset's part without one. */
+    public ResizeStep resizeStep() {
+        for (Transform t : transforms) if (t instanceof ResizeStep r) return r;
+        return null;
+    }
+
+    /** {@code scale[0]}: the width of a stretched resize; 0 without a scale (a Resize by {@code scale_factor}). */
+    public int scaleW() { return scale.isEmpty() ? 0 : scale.get(0); }
+
+    /** {@code scale[1]}: the height of a stretched resize; 0 without a scale. */
+    public int scaleH() { return scale.isEmpty() ? 0 : scale.get(1); }
 
     /** The multi-scale sampler of a training pipeline, or null for a single Resize scale. */
     public autoassign.data.ScaleSampler multiScale() {
@@ -53,9 +68,11 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         return new autoassign.data.ScaleSampler(s, scaleRange);
     }
 
-    public int scaleLong() { return Math.max(scale.get(0), scale.get(1)); }
+    /** The larger scale number (a keep-ratio resize's long-edge limit). */
+    public int scaleLong() { return Math.max(scaleW(), scaleH()); }
 
-    public int scaleShort() { return Math.min(scale.get(0), scale.get(1)); }
+    /** The smaller scale number (a keep-ratio resize's short-edge limit). */
+    public int scaleShort() { return Math.min(scaleW(), scaleH()); }
 
     /** Where a pipeline is: a dataset's own, the one inside a MultiImageMixDataset, or that wrapper's. */
     enum Role { DATASET, WRAPPED, WRAPPER }
@@ -87,7 +104,7 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
             List<List<Integer>> scalesBefore = scales;
             double flipBefore = flip;
             boolean rangeBefore = scaleRange;
-            String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomResize",
+            String type = s.choice("type", null, "LoadImageFromFile", "LoadAnnotations", "Resize", "FixShapeResize", "RandomResize",
                     "RandomChoiceResize", "RandomFlip", "RandomCrop", "PhotoMetricDistortion", "Expand", "MinIoURandomCrop",
                     "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "Pad", "FilterAnnotations", "Mosaic", "MixUp",
                     "CachedMosaic", "CachedMixUp", "AutoAugment", "RandAugment", "ShearX", "ShearY", "Rotate", "TranslateX",
@@ -122,10 +139,11 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                         throw s.error("with_mask", "instance masks are not supported (this engine trains and evaluates boxes only);"
                                 + " set with_mask=False");
                 }
-                case "Resize" -> {
+                case "Resize", "FixShapeResize" -> {
                     if (scale != null) throw s.error("type", "one resize step per pipeline");
-                    scale = keepRatioScale(s);
-                    transforms.add(ResizeStep.INSTANCE);
+                    ResizeConfig.Parsed r = type.equals("Resize") ? ResizeConfig.resize(s) : ResizeConfig.fixShape(s);
+                    scale = r.scale();
+                    transforms.add(r.step());
                 }
                 case "RandomResize", "RandomChoiceResize" -> {
                     if (!train) throw s.error("type", type + " only belongs in a training pipeline");
@@ -149,10 +167,10 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                             throw s.error(k, "RandomResize takes exactly two scales [[w, h], [w, h]] (or one with ratio_range), got "
                                     + scales.size());
                     }
-                    if (!s.bool("keep_ratio", false)) throw s.error("keep_ratio", KEEP_RATIO);
+                    ResizeStep resize = ResizeConfig.resizeKwargs(s); // keep_ratio False (MMCV's default): stretched to the draw
                     scale = scales.get(0);
                     scaleRange = range;
-                    transforms.add(ResizeStep.INSTANCE);
+                    transforms.add(resize);
                 }
                 case "Pad", "FilterAnnotations" -> {
                     if (!train && type.equals("FilterAnnotations")) {
@@ -254,24 +272,10 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         if (resizes != 1)
             throw at.error(key, resizes == 0 ? "needs a Resize step (in the wrapper's pipeline or the wrapped dataset's)"
                     : "one resize step across the wrapped dataset's and the wrapper's pipelines");
-        PipelineConfig r = wrapped.transforms.contains(ResizeStep.INSTANCE) ? wrapped : wrapper;
+        PipelineConfig r = wrapped.resizeStep() != null ? wrapped : wrapper;
         double flip = wrapped.flipProb > 0 ? wrapped.flipProb : wrapper.flipProb;
         return new PipelineConfig(steps, r.scale, flip, r.scales, r.scaleRange, r.ratioRange, transforms);
     }
-
-    /** A {@code Resize} step's {@code scale: [w, h]} (two positive sizes) with {@code keep_ratio: true}, the only kind. */
-    static List<Integer> keepRatioScale(ConfigNode s) {
-        List<Integer> scale = s.intList("scale", null);
-        if (scale == null) throw s.error("scale", "required key is missing");
-        if (scale.size() != 2 || scale.get(0) <= 0 || scale.get(1) <= 0)
-            throw s.error("scale", "must be two positive sizes [w, h], got " + scale);
-        if (!s.bool("keep_ratio", false)) throw s.error("keep_ratio", KEEP_RATIO);
-        return scale;
-    }
-
-    /** mmcv's Resize defaults to {@code keep_ratio=False}: the image stretched to the scale, which this engine does not do. */
-    static final String KEEP_RATIO = "must be true: without it (mmcv's default is false) MMDetection stretches the image to the"
-            + " scale, which this engine does not do; write keep_ratio: true to resize keeping the aspect ratio";
 
     /** A non-empty list of [w, h] pairs of positive sizes. */
     private static List<List<Integer>> scaleList(ConfigNode s, String key) {

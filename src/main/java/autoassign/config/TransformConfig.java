@@ -378,7 +378,7 @@ final class TransformConfig {
      * only the first (blue) channel gets it, as in MMDetection. A non-integer top-level number is refused (MMCV asserts
      * an int or a dict).
      */
-    private static List<Double> padFill(ConfigNode s) {
+    static List<Double> padFill(ConfigNode s) {
         JsonNode v = s.raw("pad_val");
         if (v == null) return List.of(0.0, 0.0, 0.0); // dict(img=0, seg=255)
         if (v.isNumber()) {

@@ -10,8 +10,10 @@ package autoassign.data;
  * @param oriW         decoded image width
  * @param imgH         resized height ({@code img_shape}); the valid region of the padded batch image
  * @param imgW         resized width
- * @param scaleW       {@code w_scale = imgW / oriW}
- * @param scaleH       {@code h_scale = imgH / oriH}
+ * @param scaleW       {@code scale_factor[0]}: {@code w_scale = imgW / oriW} after a Resize, keep-ratio or stretched (then
+ *                     it differs from {@code scaleH}); FixShapeResize with keep_ratio records its unrounded factor, and
+ *                     its {@code imgW} is the padded width
+ * @param scaleH       {@code scale_factor[1]}: {@code h_scale = imgH / oriH} after a Resize
  * @param flipped      horizontally flipped
  * @param padH         padded batch height ({@code batch_input_shape}); 0 before batching
  * @param padW         padded batch width; 0 before batching

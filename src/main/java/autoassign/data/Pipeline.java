@@ -10,7 +10,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import org.bytedeco.opencv.global.opencv_imgproc;
 
 /**
- * The per-image pipeline (decode, then the config's steps in their order: keep-ratio resize, flips, crops, photometric
+ * The per-image pipeline (decode, then the config's steps in their order: the resize, flips, crops, photometric
  * distortion, expand, affine, ...; AA_1 §4–§6 for the recipe's resize → horizontal flip) and the batch preprocessor
  * (float conversion, mean / std, zero padding to a multiple of 32, AA_1 §7). Thread-safe; stateless but for the set
  * of unreadable images a {@link MultiImageMixDataset} pipeline has met among the images it mixes in. The caches of the
@@ -69,16 +69,16 @@ public final class Pipeline {
 
     /** Decodes and transforms image {@code index} of {@code dataset}, flipped horizontally or not. */
     public PreparedImage prepare(CocoDataset dataset, int index, boolean flip) throws BadImageException {
-        return prepare(dataset, index, flip, options.scaleLong(), options.scaleShort());
+        return prepare(dataset, index, flip, options.scaleW(), options.scaleH());
     }
 
     /**
-     * As {@link #prepare(CocoDataset, int, boolean)} with a keep-ratio resize to this (long, short) scale: the flip and
-     * the scale are given, other random steps are drawn as the first try of position {@code index} of epoch 0, seed 0,
+     * As {@link #prepare(CocoDataset, int, boolean)} with the resize step to this scale (w, h; for a keep-ratio resize
+     * the order does not matter): the flip and the scale are given, other random steps are drawn as the first try of position {@code index} of epoch 0, seed 0,
      * and a crop is kept even when it holds no box (never null).
      */
-    public PreparedImage prepare(CocoDataset dataset, int index, boolean flip, int scaleLong, int scaleShort) throws BadImageException {
-        int[] scale = {scaleLong, scaleShort};
+    public PreparedImage prepare(CocoDataset dataset, int index, boolean flip, int scaleW, int scaleH) throws BadImageException {
+        int[] scale = {scaleW, scaleH};
         if (mixing != null) return mixing.prepare(dataset, index, SampleDraws.of(0, 0, index), flip, scale, false);
         ImageRecord rec = dataset.get(index);
         try (Mat img = decode(dataset, rec)) {
@@ -89,7 +89,7 @@ public final class Pipeline {
     /** Transforms an already decoded BGR 8UC3 image (not modified) with the annotations of {@code rec}. */
     public PreparedImage prepare(Mat bgr, ImageRecord rec, int datasetIndex, boolean flip) {
         return run(bgr, rec, datasetIndex, SampleDraws.of(0, 0, datasetIndex), flip,
-                new int[] {options.scaleLong(), options.scaleShort()}, false, null);
+                new int[] {options.scaleW(), options.scaleH()}, false, null);
     }
 
     static Mat decode(CocoDataset dataset, ImageRecord rec) throws BadImageException {
@@ -137,9 +137,9 @@ public final class Pipeline {
      * no box, a FilterAnnotations with keep_empty that kept none, when {@code mayReject}).
      */
     boolean step(TransformState s, Transform t, SampleDraws draws, Boolean flip, int[] scale, boolean mayReject) {
-        if (t instanceof ResizeStep) {
+        if (t instanceof ResizeStep r) {
             int[] sc = scale != null ? scale : draws.scale(options);
-            s.resize(sc[0], sc[1]);
+            s.resize(r, sc[0], sc[1]);
         } else if (t instanceof RandomFlip f) {
             FlipDirection d = flip != null ? (flip ? FlipDirection.HORIZONTAL : null) : f.choose(draws.flipUnit());
             if (d != null) s.flip(d);
@@ -178,20 +178,27 @@ public final class Pipeline {
     }
 
     /** Boxes ×(w_scale, h_scale) in float32, clipped to [0, new_w] × [0, new_h] (AA_1 §5); returns a new array. */
-    public static float[] scaleBoxes(float[] boxes, ResizeGeometry g) {
+    public static float[] scaleBoxes(float[] boxes, ResizeGeometry g) { return scaleBoxes(boxes, g, true); }
+
+    /**
+     * mmdet's {@code Resize._resize_bboxes}: {@code HorizontalBoxes.rescale_(scale_factor)} (the boxes times the float32
+     * factors), then with {@code clip} its {@code clip_(img_shape)}: x to [0, new_w], y to [0, new_h]. A new array.
+     */
+    public static float[] scaleBoxes(float[] boxes, ResizeGeometry g, boolean clip) {
         float sw = (float) g.scaleW(), sh = (float) g.scaleH();
-        float w = g.newW(), h = g.newH();
+        float w = clip ? g.newW() : Float.POSITIVE_INFINITY, h = clip ? g.newH() : Float.POSITIVE_INFINITY;
+        float lo = clip ? 0f : Float.NEGATIVE_INFINITY;
         float[] out = new float[boxes.length];
         for (int i = 0; i + 3 < boxes.length; i += 4) {
-            out[i] = clamp(boxes[i] * sw, w);
-            out[i + 1] = clamp(boxes[i + 1] * sh, h);
-            out[i + 2] = clamp(boxes[i + 2] * sw, w);
-            out[i + 3] = clamp(boxes[i + 3] * sh, h);
+            out[i] = clamp(boxes[i] * sw, lo, w);
+            out[i + 1] = clamp(boxes[i + 1] * sh, lo, h);
+            out[i + 2] = clamp(boxes[i + 2] * sw, lo, w);
+            out[i + 3] = clamp(boxes[i + 3] * sh, lo, h);
         }
         return out;
     }
 
-    private static float clamp(float v, float hi) { return v < 0 ? 0f : (v > hi ? hi : v); }
+    private static float clamp(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
     /** In place: {@code x1' = W - x2, x2' = W - x1} with {@code W} the resized, unpadded width (AA_1 §6). */
     public static void flipBoxes(float[] boxes, int width) { FlipDirection.HORIZONTAL.flipBoxes(boxes, width, 0); }

@@ -7,62 +7,64 @@ import java.util.List;
 /**
  * Parameters of the per-image pipeline and the batch preprocessor (AA_1 §4–§7).
  *
- * @param scaleLong  keep-ratio resize target, larger number (1333 for COCO)
- * @param scaleShort keep-ratio resize target, smaller number (800 for COCO)
+ * @param scaleW     the resize step's {@code scale[0]} as the config writes it, (w, h) = (1333, 800) for COCO: for a
+ *                   keep-ratio resize the (long, short) limits in either order, for a stretched one the width
+ * @param scaleH     {@code scale[1]}, the height of a stretched resize (both 0 for a Resize with a {@code scale_factor}
+ *                   and no scale: {@link ResizeStep#byFactor()})
  * @param mean       per-channel mean in B, G, R order, subtracted on the 0–255 scale
  * @param std        per-channel std in B, G, R order
  * @param padDivisor batch height and width are rounded up to a multiple of this (32)
  * @param multiScale training with a scale per image (RandomResize / RandomChoiceResize), or null for
- *                   {@code scaleLong} × {@code scaleShort} everywhere
- * @param transforms the per-image steps after decoding, in order, with exactly one {@link ResizeStep}
+ *                   ({@code scaleW}, {@code scaleH}) everywhere
+ * @param transforms the per-image steps after decoding, in order, with exactly one {@link ResizeStep} (which says how
+ *                   the scale is applied: keep-ratio, stretched, FixShapeResize)
  * @param workerLayout MMDetection's dataloader workers as the cached steps ({@link CachedMosaic}, {@link CachedMixUp})
  *                   see them; unused by every other step
  */
-public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float[] std, int padDivisor,
+public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std, int padDivisor,
                               ScaleSampler multiScale, List<Transform> transforms, WorkerLayout workerLayout) {
     /** MMDetection caffe-style mean, B, G, R. */
     public static final float[] CAFFE_MEAN_BGR = {102.9801f, 115.9465f, 122.7717f};
 
     public PipelineOptions {
-        if (scaleLong <= 0 || scaleShort <= 0) throw new IllegalArgumentException("resize scale must be positive: " + scaleLong + "x" + scaleShort);
+        transforms = List.copyOf(transforms);
+        boolean byFactor = transforms.stream().anyMatch(t -> t instanceof ResizeStep r && r.byFactor());
+        if (byFactor ? scaleW < 0 || scaleH < 0 : scaleW <= 0 || scaleH <= 0) // a scale_factor resize needs none (0 x 0)
+            throw new IllegalArgumentException("resize scale must be positive: " + scaleW + "x" + scaleH);
         if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need 3 values (B, G, R)");
         for (float s : std) if (!(s > 0)) throw new IllegalArgumentException("std must be positive: " + Arrays.toString(std));
         if (padDivisor < 1) throw new IllegalArgumentException("pad divisor must be >= 1: " + padDivisor);
-        transforms = List.copyOf(transforms);
         if (transforms.stream().filter(t -> t instanceof ResizeStep).count() != 1)
             throw new IllegalArgumentException("a pipeline has exactly one resize step: " + transforms);
-        int lo = Math.min(scaleLong, scaleShort), hi = Math.max(scaleLong, scaleShort);
-        scaleLong = hi;
-        scaleShort = lo;
         mean = mean.clone();
         std = std.clone();
         if (workerLayout == null) workerLayout = WorkerLayout.MAIN_PROCESS;
     }
 
     /** Steps in the main process's layout (one cache stream). */
-    public PipelineOptions(int scaleLong, int scaleShort, float[] mean, float[] std, int padDivisor, ScaleSampler multiScale,
+    public PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std, int padDivisor, ScaleSampler multiScale,
                            List<Transform> transforms) {
-        this(scaleLong, scaleShort, mean, std, padDivisor, multiScale, transforms, WorkerLayout.MAIN_PROCESS);
+        this(scaleW, scaleH, mean, std, padDivisor, multiScale, transforms, WorkerLayout.MAIN_PROCESS);
     }
 
     /** Resize then, when {@code flipProb > 0}, a horizontal flip with that probability (the recipe's steps). */
-    public PipelineOptions(int scaleLong, int scaleShort, double flipProb, float[] mean, float[] std, int padDivisor,
+    public PipelineOptions(int scaleW, int scaleH, double flipProb, float[] mean, float[] std, int padDivisor,
                            ScaleSampler multiScale) {
-        this(scaleLong, scaleShort, mean, std, padDivisor, multiScale, withFlip(List.of(ResizeStep.INSTANCE), flipProb));
+        this(scaleW, scaleH, mean, std, padDivisor, multiScale, withFlip(List.of(ResizeStep.INSTANCE), flipProb));
     }
 
-    /** A single-scale pipeline: resize, then a horizontal flip with probability {@code flipProb}. */
-    public PipelineOptions(int scaleLong, int scaleShort, double flipProb, float[] mean, float[] std, int padDivisor) {
-        this(scaleLong, scaleShort, flipProb, mean, std, padDivisor, null);
+    /** A single-scale pipeline: keep-ratio resize, then a horizontal flip with probability {@code flipProb}. */
+    public PipelineOptions(int scaleW, int scaleH, double flipProb, float[] mean, float[] std, int padDivisor) {
+        this(scaleW, scaleH, flipProb, mean, std, padDivisor, null);
     }
 
-    public PipelineOptions withMultiScale(ScaleSampler s) { return new PipelineOptions(scaleLong, scaleShort, mean, std, padDivisor, s, transforms, workerLayout); }
+    public PipelineOptions withMultiScale(ScaleSampler s) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, s, transforms, workerLayout); }
 
     /** The same settings with these per-image steps (a config's pipeline, in its order). */
-    public PipelineOptions withTransforms(List<Transform> t) { return new PipelineOptions(scaleLong, scaleShort, mean, std, padDivisor, multiScale, t, workerLayout); }
+    public PipelineOptions withTransforms(List<Transform> t) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, multiScale, t, workerLayout); }
 
     /** The same steps as MMDetection's dataloader workers of this layout run them (matters for cached steps only). */
-    public PipelineOptions withWorkerLayout(WorkerLayout w) { return new PipelineOptions(scaleLong, scaleShort, mean, std, padDivisor, multiScale, transforms, w); }
+    public PipelineOptions withWorkerLayout(WorkerLayout w) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, multiScale, transforms, w); }
 
     /** The COCO training pipeline: (1333, 800), flip 0.5, caffe mean, std 1, pad 32. */
     public static PipelineOptions cocoTrain() {
@@ -72,7 +74,23 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
     /** The COCO test pipeline: as training without flip. */
     public static PipelineOptions cocoTest() { return cocoTrain().withFlipProb(0); }
 
-    public PipelineOptions withScale(int a, int b) { return new PipelineOptions(a, b, mean, std, padDivisor, multiScale, transforms, workerLayout); }
+    /** The same steps with the resize scale (w, h), in this order (a stretched resize keeps it; evaluation's variants). */
+    public PipelineOptions withScale(int w, int h) { return new PipelineOptions(w, h, mean, std, padDivisor, multiScale, transforms, workerLayout); }
+
+    /** The larger scale number: a keep-ratio resize's long-edge limit. */
+    public int scaleLong() { return Math.max(scaleW, scaleH); }
+
+    /** The smaller scale number: a keep-ratio resize's short-edge limit. */
+    public int scaleShort() { return Math.min(scaleW, scaleH); }
+
+    /** The pipeline's resize step (how its scale is applied). */
+    public ResizeStep resizeStep() {
+        for (Transform t : transforms) if (t instanceof ResizeStep r) return r;
+        throw new IllegalStateException("no resize step"); // the constructor requires one
+    }
+
+    /** The geometry of the fixed-scale resize of an h × w image (before any FixShapeResize padding). */
+    public ResizeGeometry geometry(int h, int w) { return resizeStep().geometry(h, w, scaleW, scaleH); }
 
     /** The probability that RandomFlip flips an image (in any direction); 0 without one. */
     public double flipProb() {
@@ -81,8 +99,8 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
     }
 
     /**
-     * The (long, short) resize limits of the image at {@code position} of {@code epoch}: the fixed scale, or with
-     * multi-scale training that image's draw.
+     * The resize scale (w, h) of the image at {@code position} of {@code epoch}: the fixed scale, or with multi-scale
+     * training that image's draw.
      */
     public int[] scaleAt(long seed, int epoch, int position) { return SampleDraws.of(seed, epoch, position).scale(this); }
 
@@ -96,7 +114,7 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
         int at = -1;
         for (int i = 0; i < without.size(); i++) if (without.get(i) instanceof RandomFlip) at = i;
         if (at >= 0) without.remove(at);
-        if (p > 0) without.add(at >= 0 ? at : without.indexOf(ResizeStep.INSTANCE) + 1, RandomFlip.horizontal(p));
+        if (p > 0) without.add(at >= 0 ? at : without.indexOf(resizeStep()) + 1, RandomFlip.horizontal(p));
         return withTransforms(without);
     }
 
@@ -113,20 +131,20 @@ public record PipelineOptions(int scaleLong, int scaleShort, float[] mean, float
     @Override public float[] std() { return std.clone(); }
 
     @Override public boolean equals(Object o) {
-        return o instanceof PipelineOptions p && p.scaleLong == scaleLong && p.scaleShort == scaleShort
+        return o instanceof PipelineOptions p && p.scaleW == scaleW && p.scaleH == scaleH
                 && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.padDivisor == padDivisor
                 && java.util.Objects.equals(p.multiScale, multiScale) && p.transforms.equals(transforms)
                 && p.workerLayout.equals(workerLayout);
     }
 
     @Override public int hashCode() {
-        return (Arrays.hashCode(new double[] {scaleLong, scaleShort, padDivisor}) * 31 + Arrays.hashCode(mean)) * 31 + transforms.hashCode();
+        return (Arrays.hashCode(new double[] {scaleW, scaleH, padDivisor}) * 31 + Arrays.hashCode(mean)) * 31 + transforms.hashCode();
     }
 
     @Override public String toString() {
         StringBuilder steps = new StringBuilder();
-        for (Transform t : transforms) steps.append(steps.length() == 0 ? "" : " -> ").append(t instanceof ResizeStep ? "Resize" : t.toString());
-        return "PipelineOptions[scale=(" + scaleLong + ", " + scaleShort + "), steps=" + steps + ", mean=" + Arrays.toString(mean)
+        for (Transform t : transforms) steps.append(steps.length() == 0 ? "" : " -> ").append(t instanceof ResizeStep r ? r.describe() : t.toString());
+        return "PipelineOptions[scale=(" + scaleW + ", " + scaleH + "), steps=" + steps + ", mean=" + Arrays.toString(mean)
                 + ", std=" + Arrays.toString(std) + ", pad=" + padDivisor + (multiScale == null ? "" : ", multiScale=" + multiScale)
                 + (workerLayout.equals(WorkerLayout.MAIN_PROCESS) ? "" : ", workers=" + workerLayout) + "]";
     }

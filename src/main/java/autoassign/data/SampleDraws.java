@@ -56,9 +56,9 @@ public record SampleDraws(long seed, int epoch, int position, int attempt, long 
                 + position * 0x94D049BB133111EBL + 0x2545F4914F6CDD1DL + attempt * 0x632BE59BD9B4E019L + stream * 0x9E6C63D0676A9A99L));
     }
 
-    /** The (long, short) keep-ratio limits of the Resize step: the fixed scale, or the multi-scale draw. */
+    /** The scale (w, h) of the resize step: the fixed scale, or the multi-scale draw. */
     public int[] scale(PipelineOptions o) {
-        return o.multiScale() == null ? new int[] {o.scaleLong(), o.scaleShort()} : o.multiScale().pick(seed, epoch, position, attempt, stream);
+        return o.multiScale() == null ? new int[] {o.scaleW(), o.scaleH()} : o.multiScale().pick(seed, epoch, position, attempt, stream);
     }
 
     /** Draw number {@code k} of the transform salted {@code salt}: a uniform in [0, 1) (NumPy's {@code random_sample}). */

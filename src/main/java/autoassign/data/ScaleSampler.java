@@ -9,10 +9,12 @@ import java.util.List;
  * <ul>
  *   <li>{@code RandomChoiceResize(scales=[...])}: one of the listed scales, uniformly;</li>
  *   <li>{@code RandomResize(scale=[s0, s1])}: each edge uniformly between the two scales' values (width from
- *       w0..w1, height from h0..h1, inclusive), then kept as (long, short) limits for the keep-ratio resize;</li>
+ *       w0..w1, height from h0..h1, inclusive);</li>
  *   <li>{@code RandomResize(scale=s, ratio_range=[lo, hi])}: s times a ratio drawn uniformly from [lo, hi), each edge
  *       truncated to an integer (MMCV's {@code _random_sample_ratio}).</li>
  * </ul>
+ * A draw is the scale (w, h) in MMCV's order, which the pipeline's resize step applies: as (long, short) limits with
+ * {@code keep_ratio=True} (the order does not matter), as the exact size with {@code keep_ratio=False}.
  *
  * @param scales  the listed (w, h) scales; for a range, its two ends; with a ratio range, the one base scale
  * @param range   true for RandomResize, false for RandomChoiceResize
@@ -72,7 +74,7 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
         return b.append(']').toString();
     }
 
-    /** The (long, short) keep-ratio limits of the image at {@code position} of {@code epoch}. */
+    /** The scale (w, h) of the image at {@code position} of {@code epoch}. */
     public int[] pick(long seed, int epoch, int position) { return pick(seed, epoch, position, 0); }
 
     /** As {@link #pick(long, int, int)} for a re-sample of the position ({@link SampleDraws#attempt()}; 0 adds nothing). */
@@ -86,7 +88,7 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
     }
 
     /**
-     * The (long, short) limits from the two uniforms in [0, 1) of a draw, as MMCV 2.x turns NumPy's draws into a scale
+     * The scale (w, h) from the two uniforms in [0, 1) of a draw, as MMCV 2.x turns NumPy's draws into a scale
      * (mmcv/transforms/processing.py): {@code RandomChoiceResize._random_select}: {@code scales[randint(len(scales))]}
      * from {@code u0}; {@code RandomResize._random_sample}: {@code edge_0 = randint(min, max + 1)} of the two scales'
      * first sizes from {@code u0}, {@code edge_1} of their second sizes from {@code u1}; {@code _random_sample_ratio}:
@@ -109,7 +111,7 @@ public record ScaleSampler(List<int[]> scales, boolean range, double ratioLo, do
             w = s[0];
             h = s[1];
         }
-        return new int[] {Math.max(w, h), Math.min(w, h)};
+        return new int[] {w, h};
     }
 
     /** NumPy's {@code randint(lo, hi + 1)}: an integer in [lo, hi] from a uniform {@code u} in [0, 1). */

@@ -79,14 +79,23 @@ final class TransformState implements AutoCloseable {
 
     int width() { return img.cols(); }
 
-    /** Keep-ratio resize to these (long, short) limits; boxes scaled in float32 and clipped to the new size. */
-    void resize(int scaleLong, int scaleShort) {
-        ResizeGeometry g = ResizeGeometry.keepRatio(img.rows(), img.cols(), scaleLong, scaleShort);
+    /**
+     * The resize step {@code r} to the scale (w, h) (mmdet's {@code Resize.transform} / {@code FixShapeResize.transform}):
+     * the image by {@link ResizeStep#geometry}, boxes times the scale factor in float32 (clipped to the resized image
+     * with {@code clip_object_border}), the factor recorded; FixShapeResize with keep_ratio then pads to w × h.
+     */
+    void resize(ResizeStep r, int w, int h) {
+        ResizeGeometry g = r.geometry(img.rows(), img.cols(), w, h);
         replace(Pipeline.resize(img, g));
-        boxes = Pipeline.scaleBoxes(boxes, g);
-        crowd = Pipeline.scaleBoxes(crowd, g);
+        boxes = Pipeline.scaleBoxes(boxes, g, r.clipObjectBorder());
+        crowd = Pipeline.scaleBoxes(crowd, g, r.clipObjectBorder());
         scaleW = g.scaleW();
         scaleH = g.scaleH();
+        if (r.padsToScale()) {
+            if (g.newW() > w || g.newH() > h) // cv2.copyMakeBorder refuses a negative border: MMDetection fails here
+                throw new DataException("FixShapeResize: the rescaled image " + g.newW() + "x" + g.newH() + " is larger than " + w + "x" + h);
+            r.pad(w, h).apply(this, null);
+        }
     }
 
     /** Flips the image and the boxes (in the current image's size). */

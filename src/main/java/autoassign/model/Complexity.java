@@ -22,7 +22,9 @@ import java.util.Set;
  * <p>What is counted follows MMEngine's default handles ({@code mmengine/analysis/jit_handles.py}) on the graph of
  * {@code model(inputs, mode='tensor')} (backbone → neck → head, no post-processing), batch 1:
  * <ul>
- *   <li>{@code conv}: {@code Cout · Cin/groups · kh · kw · Hout · Wout}, one multiply-add = one flop, bias ignored;</li>
+ *   <li>{@code conv}: {@code Cout · Cin/groups · kh · kw · Hout · Wout} (MMEngine's {@code conv_flop_count}: batch ·
+ *       prod(weight shape) · prod(output size); a grouped conv's weight [Cout, Cin/groups, kh, kw] already divides
+ *       by the groups), one multiply-add = one flop, bias ignored;</li>
  *   <li>{@code batch_norm} at inference (MMDetection's frozen BN is an eval-mode {@code BatchNorm2d}): 2 per input
  *       element (affine);</li>
  *   <li>{@code group_norm}: 5 per input element (affine);</li>
@@ -138,7 +140,8 @@ public final class Complexity {
 
     private int[] conv(String name, Conv2d conv, int[] x) {
         long[] w = toLong(conv.weight.shape());
-        if (w[1] != x[0]) throw new IllegalStateException(name + ": " + x[0] + " input channels, the weight takes " + w[1]);
+        if (w[1] * conv.groups() != x[0])
+            throw new IllegalStateException(name + ": " + x[0] + " input channels, the weight takes " + w[1] * conv.groups());
         int kh = (int) w[2], kw = (int) w[3];
         int oh = conv.geometry.outH(x[1], kh), ow = conv.geometry.outW(x[2], kw);
         if (oh < 1 || ow < 1) throw new IllegalArgumentException("the input is too small: " + name + " gets " + x[1] + "x" + x[2]);

@@ -78,22 +78,29 @@ public abstract class ResBlock extends Module {
     }
 
     /**
-     * 1×1 → 3×3 → 1×1 (expansion 4, ResNet-50/101). {@code caffe} style puts the stride on {@code conv1}
-     * (the 1×1), {@code pytorch} style on {@code conv2} (the 3×3).
+     * 1×1 → 3×3 → 1×1 (expansion 4, ResNet-50/101/152). {@code caffe} style puts the stride on {@code conv1}
+     * (the 1×1), {@code pytorch} style on {@code conv2} (the 3×3). ResNeXt's bottleneck is the same block with
+     * {@code width} channels inside (instead of {@code planes}) and a grouped 3×3: conv1 inplanes → width,
+     * conv2 width → width in {@code groups} groups, conv3 width → planes·4.
      */
     public static final class Bottleneck extends ResBlock {
         public final Conv2d conv1, conv2, conv3;
         public final Module norm1, norm2, norm3;
 
         public Bottleneck(int inplanes, int planes, int stride, boolean caffe, NormConfig norm) {
+            this(inplanes, planes, planes, 1, stride, caffe, norm);
+        }
+
+        /** A ResNeXt bottleneck: {@code width} inner channels ({@code BackboneConfig#bottleneckWidth}), grouped 3×3. */
+        public Bottleneck(int inplanes, int planes, int width, int groups, int stride, boolean caffe, NormConfig norm) {
             super(buildDownsample(inplanes, planes * 4, stride, norm));
             String a = Norms.abbr(norm);
             int s1 = caffe ? stride : 1, s2 = caffe ? 1 : stride;
-            conv1 = child("conv1", new Conv2d(inplanes, planes, 1, s1, 0, false));
-            norm1 = child(a + "1", Norms.build(norm, planes));
-            conv2 = child("conv2", new Conv2d(planes, planes, 3, s2, 1, false));
-            norm2 = child(a + "2", Norms.build(norm, planes));
-            conv3 = child("conv3", new Conv2d(planes, planes * 4, 1, 1, 0, false));
+            conv1 = child("conv1", new Conv2d(inplanes, width, 1, s1, 0, false));
+            norm1 = child(a + "1", Norms.build(norm, width));
+            conv2 = child("conv2", new Conv2d(width, width, 3, s2, 1, 1, groups, false));
+            norm2 = child(a + "2", Norms.build(norm, width));
+            conv3 = child("conv3", new Conv2d(width, planes * 4, 1, 1, 0, false));
             norm3 = child(a + "3", Norms.build(norm, planes * 4));
             if (downsample != null) child("downsample", downsample);
         }

@@ -15,6 +15,8 @@ import java.util.Random;
 /**
  * ResNet backbone (MMDetection {@code ResNet}, AA_2 §1): stem {@code conv1} 7×7/2 + norm + ReLU + max-pool
  * 3×3/2, then stages {@code layer1..layerN}; returns the stage outputs named by {@code out_indices}.
+ * {@code type: ResNeXt} builds MMDetection's {@code ResNeXt}: the same stem, stages and names, with bottlenecks of
+ * {@link BackboneConfig#bottleneckWidth} inner channels and a grouped 3×3 ({@code groups}).
  * Frozen stages ({@code frozen_stages}) get no gradients: stem for ≥ 0, plus {@code layer1..layerK}.
  */
 public final class ResNet extends Module {
@@ -37,7 +39,7 @@ public final class ResNet extends Module {
             for (int b = 0; b < blocks[i]; b++) {
                 int s = b == 0 ? stride : 1;
                 layer.add(cfg.bottleneck()
-                        ? new ResBlock.Bottleneck(inplanes, planes, s, caffe, cfg.normCfg())
+                        ? new ResBlock.Bottleneck(inplanes, planes, cfg.bottleneckWidth(i), cfg.groups(), s, caffe, cfg.normCfg())
                         : new ResBlock.Basic(inplanes, planes, s, cfg.normCfg()));
                 inplanes = planes * cfg.expansion();
             }
@@ -70,7 +72,7 @@ public final class ResNet extends Module {
 
     /**
      * Random initialisation (MMDetection's default without a pretrained file): Kaiming-normal (fan_out,
-     * ReLU) conv weights, norm weight 1 / bias 0, and the last norm of every block at weight 0 when
+     * ReLU; read off the weight's shape as PyTorch does, so a grouped conv's fan_out is out·kH·kW) conv weights, norm weight 1 / bias 0, and the last norm of every block at weight 0 when
      * {@code zero_init_residual}. A pretrained backbone is loaded over this afterwards.
      */
     public void initWeights(Random rng) {

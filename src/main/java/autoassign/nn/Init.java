@@ -33,7 +33,10 @@ public final class Init {
         t.copyFrom(Tensor.of(v, t.shape()));
     }
 
-    /** fan_in of a weight [out, in, kH, kW] (or [out, in]): in·kH·kW. */
+    /**
+     * fan_in of a weight [out, in, kH, kW] (or [out, in]): in·kH·kW; PyTorch reads it off the shape, so a grouped
+     * conv's [out, in/groups, kH, kW] weight has fan_in (in/groups)·kH·kW.
+     */
     public static int fanIn(Tensor weight) {
         int[] s = weight.shape();
         if (s.length < 2) throw new IllegalArgumentException("fan_in needs a weight of rank >= 2, got " + weight);
@@ -42,7 +45,7 @@ public final class Init {
         return f;
     }
 
-    /** fan_out of a weight [out, in, kH, kW]: out·kH·kW. */
+    /** fan_out of a weight [out, in, kH, kW]: out·kH·kW (not divided by groups, as in PyTorch). */
     public static int fanOut(Tensor weight) {
         int[] s = weight.shape();
         if (s.length < 2) throw new IllegalArgumentException("fan_out needs a weight of rank >= 2, got " + weight);

@@ -29,6 +29,8 @@ import java.util.Map;
  * <ul>
  *   <li>BatchNorm (eval mode: a per-channel affine from the running statistics, the scale/shift the engine itself
  *       computes) is folded into the preceding conv's weight and bias;</li>
+ *   <li>a grouped conv (ResNeXt's 3×3) is one Conv with {@code group} = its groups and the weight as the engine
+ *       and PyTorch store it, {@code [Cout, Cin/groups, kH, kW]};</li>
  *   <li>GroupNorm is torch.onnx's opset-17 pattern: Reshape {@code [0,G,-1]} → InstanceNormalization (scale 1,
  *       bias 0, eps) → Reshape to the input's shape → Mul weight → Add bias;</li>
  *   <li>the FPN's top-down nearest upsampling is Resize (nearest, asymmetric, floor) with {@code sizes} = the shape
@@ -265,7 +267,7 @@ public final class DetectorGraph {
                 "strides", new long[] {p.strideH(), p.strideW()},
                 "pads", new long[] {p.padH(), p.padW(), p.padH(), p.padW()},
                 "dilations", new long[] {p.dilationH(), p.dilationW()},
-                "group", 1L));
+                "group", (long) p.groups())); // ONNX's Conv takes W [M, C/group, kH, kW], as the engine stores it
         return new Feature(y, conv.weight.dim(0),
                 x.h() < 0 ? -1 : p.outH(x.h(), k), x.w() < 0 ? -1 : p.outW(x.w(), conv.weight.dim(3)));
     }

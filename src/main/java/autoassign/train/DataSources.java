@@ -289,7 +289,7 @@ public final class DataSources {
     /** A training pipeline's steps {@code pc} with the config's data preprocessor (a hook's switch_pipeline too). */
     static PipelineOptions trainPipeline(Config cfg, autoassign.config.PipelineConfig pc) {
         var dp = cfg.model().dataPreprocessor();
-        return new PipelineOptions(pc.scaleLong(), pc.scaleShort(), pc.flipProb(), dp.meanArray(), dp.stdArray(),
-                dp.padSizeDivisor()).withMultiScale(pc.multiScale()).withTransforms(pc.transforms());
+        return new PipelineOptions(pc.scaleW(), pc.scaleH(), dp.meanArray(), dp.stdArray(), dp.padSizeDivisor(), pc.multiScale(),
+                pc.transforms());
     }
 }

@@ -12,21 +12,35 @@ import java.util.Map;
  */
 public final class PretrainedWeights {
     /**
-     * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets
-     * ({@code open-mmlab://}) and torchvision's ImageNet ResNets ({@code torchvision://}, the
-     * {@code IMAGENET1K_V1} weights MMEngine resolves them to).
+     * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets and the
+     * ResNeXts ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's ImageNet ResNets and
+     * ResNeXts ({@code torchvision://}, the {@code IMAGENET1K_V1} weights of MMEngine's {@code hub/torchvision_0.12.json}).
+     * The ResNeXt files use the ResNet key names ({@code layer1.0.conv2.weight}, ...), so they load like the ResNets.
      */
-    private static final Map<String, String> ALIASES = Map.of(
-            "open-mmlab://detectron2/resnet50_caffe",
-            "https://download.openmmlab.com/pretrain/third_party/resnet50_msra-5891d200.pth",
-            "open-mmlab://detectron2/resnet101_caffe",
-            "https://download.openmmlab.com/pretrain/third_party/resnet101_msra-6cc46731.pth",
-            "open-mmlab://resnet50_caffe",
-            "https://download.openmmlab.com/pretrain/third_party/resnet50_caffe-788b5fa3.pth",
-            "torchvision://resnet18", "https://download.pytorch.org/models/resnet18-f37072fd.pth",
-            "torchvision://resnet34", "https://download.pytorch.org/models/resnet34-b627a593.pth",
-            "torchvision://resnet50", "https://download.pytorch.org/models/resnet50-0676ba61.pth",
-            "torchvision://resnet101", "https://download.pytorch.org/models/resnet101-63fe2227.pth");
+    private static final Map<String, String> ALIASES = Map.ofEntries(
+            Map.entry("open-mmlab://detectron2/resnet50_caffe",
+                    "https://download.openmmlab.com/pretrain/third_party/resnet50_msra-5891d200.pth"),
+            Map.entry("open-mmlab://detectron2/resnet101_caffe",
+                    "https://download.openmmlab.com/pretrain/third_party/resnet101_msra-6cc46731.pth"),
+            Map.entry("open-mmlab://resnet50_caffe",
+                    "https://download.openmmlab.com/pretrain/third_party/resnet50_caffe-788b5fa3.pth"),
+            // ResNeXt (groups x base_width): MMDetection's x101-64x4d / x101-32x4d configs name these
+            Map.entry("open-mmlab://resnext50_32x4d",
+                    "https://download.openmmlab.com/pretrain/third_party/resnext50-32x4d-0ab1a123.pth"),
+            Map.entry("open-mmlab://resnext101_32x4d",
+                    "https://download.openmmlab.com/pretrain/third_party/resnext101_32x4d-a5af3160.pth"),
+            Map.entry("open-mmlab://resnext101_64x4d",
+                    "https://download.openmmlab.com/pretrain/third_party/resnext101_64x4d-ee2c6f71.pth"),
+            // Detectron2's caffe-style X-101-32x8d (MMDetection's x101-32x8d configs: style caffe, groups 32, width 8)
+            Map.entry("open-mmlab://detectron2/resnext101_32x8d",
+                    "https://download.openmmlab.com/pretrain/third_party/resnext101_32x8d-1516f1aa.pth"),
+            Map.entry("torchvision://resnet18", "https://download.pytorch.org/models/resnet18-f37072fd.pth"),
+            Map.entry("torchvision://resnet34", "https://download.pytorch.org/models/resnet34-b627a593.pth"),
+            Map.entry("torchvision://resnet50", "https://download.pytorch.org/models/resnet50-0676ba61.pth"),
+            Map.entry("torchvision://resnet101", "https://download.pytorch.org/models/resnet101-63fe2227.pth"),
+            Map.entry("torchvision://resnet152", "https://download.pytorch.org/models/resnet152-394f9c45.pth"),
+            Map.entry("torchvision://resnext50_32x4d", "https://download.pytorch.org/models/resnext50_32x4d-7cdf4587.pth"),
+            Map.entry("torchvision://resnext101_32x8d", "https://download.pytorch.org/models/resnext101_32x8d-8ba56ff5.pth"));
 
     private PretrainedWeights() {}
 

@@ -56,6 +56,27 @@ class GradientCheckTest {
                 d -> RefOps.conv2d(d[0], xs, d[1], ws, d[2], sh, sw, ph, pw, dh, dw), x, w, b);
     }
 
+    static Stream<Arguments> groupedConvCases() {
+        return Stream.of(
+                // name, x shape, w shape [Cout, Cin/groups, kh, kw], groups, stride, pad, dilation, bias
+                Arguments.of("3x3 s1 p1 groups2 bias", new int[] {2, 4, 5, 6}, new int[] {6, 2, 3, 3}, 2, 1, 1, 1, true),
+                Arguments.of("3x3 s2 p1 groups2 (ResNeXt-like)", new int[] {1, 6, 7, 8}, new int[] {4, 3, 3, 3}, 2, 2, 1, 1, false),
+                Arguments.of("3x3 depthwise", new int[] {2, 3, 5, 4}, new int[] {3, 1, 3, 3}, 3, 1, 1, 1, true),
+                Arguments.of("3x3 depthwise x2 multiplier dilation2", new int[] {1, 2, 6, 6}, new int[] {4, 1, 3, 3}, 2, 1, 2, 2, false),
+                Arguments.of("1x1 groups4", new int[] {2, 8, 3, 4}, new int[] {4, 2, 1, 1}, 4, 1, 0, 1, true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("groupedConvCases")
+    void groupedConv2d(String name, int[] xs, int[] ws, int groups, int stride, int pad, int dil, boolean withBias) {
+        ConvParams p = ConvParams.of(stride, pad, dil).withGroups(groups);
+        Tensor x = leaf(uniform(rnd, n(xs)), xs);
+        Tensor w = leaf(uniform(rnd, n(ws)), ws);
+        Tensor b = withBias ? leaf(uniform(rnd, ws[0]), ws[0]) : null;
+        check("grouped conv2d " + name, in -> F.conv2d(in[0], in[1], in[2], p),
+                d -> RefOps.conv2d(d[0], xs, d[1], ws, d[2], groups, stride, stride, pad, pad, dil, dil), x, w, b);
+    }
+
     @Test
     void conv2dOnlyWeightRequiresGrad() {
         int[] xs = {2, 3, 5, 6}, ws = {2, 3, 3, 3};
@@ -222,7 +243,16 @@ class GradientCheckTest {
                 in -> F.convAffineAct(in[0], in[1], null, ConvParams.of(1, 1), null, null, in[2], true),
                 d -> RefOps.clampMin(RefOps.add(RefOps.conv2d(d[0], xs, d[1], ws, null, 1, 1, 1, 1, 1, 1), d[2]), 0), 5e-4,
                 leaf(uniform(rnd, n(xs)), xs), constant(uniform(rnd, n(ws)), ws), leaf(uniform(rnd, n(ys)), ys));
+        // a ResNeXt block's grouped 3x3 with its frozen BN and ReLU fused in
+        int[] gxs = {2, 4, 5, 6}, gws = {4, 2, 3, 3};
+        check("convAffineAct grouped conv, 2 groups", in -> F.convAffineAct(in[0], in[1], null, ConvParams.of(1, 1).withGroups(2),
+                        scale, shift, null, true),
+                d -> RefOps.clampMin(RefOps.batchNorm(RefOps.conv2d(d[0], gxs, d[1], gws, null, 2, 1, 1, 1, 1, 1, 1), ys(gxs, 4),
+                        sc, sh, new double[4], new double[] {1, 1, 1, 1}, 0), 0), 5e-4,
+                leaf(uniform(rnd, n(gxs)), gxs), leaf(uniform(rnd, n(gws)), gws));
     }
+
+    private static int[] ys(int[] xs, int cout) { return new int[] {xs[0], cout, xs[2], xs[3]}; }
 
     @Test
     void groupNormAct() {

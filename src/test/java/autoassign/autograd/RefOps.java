@@ -32,21 +32,34 @@ public final class RefOps {
     /** Direct convolution: y[n,o,i,j] = b[o] + Σ_{c,ky,kx} w[o,c,ky,kx]·x[n,c,i·s−p+ky·d, j·s−p+kx·d] (zero outside). */
     public static double[] conv2d(double[] x, int[] xs, double[] w, int[] ws, double[] b,
                                   int sh, int sw, int ph, int pw, int dh, int dw) {
+        return conv2d(x, xs, w, ws, b, 1, sh, sw, ph, pw, dh, dw);
+    }
+
+    /**
+     * Grouped direct convolution (PyTorch's {@code groups}): w is [O, C/G, kh, kw]; output channel o of group
+     * g = o / (O/G) sums over input channels g·C/G + c for c &lt; C/G.
+     */
+    public static double[] conv2d(double[] x, int[] xs, double[] w, int[] ws, double[] b, int groups,
+                                  int sh, int sw, int ph, int pw, int dh, int dw) {
         int[] os = convOutShape(xs, ws, sh, sw, ph, pw, dh, dw);
-        int n = xs[0], c = xs[1], h = xs[2], wd = xs[3], o = ws[0], kh = ws[2], kw = ws[3], oh = os[2], ow = os[3];
+        int n = xs[0], c = xs[1], h = xs[2], wd = xs[3], o = ws[0], cg = ws[1], kh = ws[2], kw = ws[3], oh = os[2], ow = os[3];
+        if (cg * groups != c || o % groups != 0) throw new IllegalArgumentException("bad grouped shapes");
+        int og = o / groups;
         double[] y = new double[n * o * oh * ow];
         for (int in = 0; in < n; in++)
             for (int oc = 0; oc < o; oc++)
                 for (int i = 0; i < oh; i++)
                     for (int j = 0; j < ow; j++) {
                         double s = b == null ? 0 : b[oc];
-                        for (int ic = 0; ic < c; ic++)
+                        for (int icg = 0; icg < cg; icg++) {
+                            int ic = (oc / og) * cg + icg;
                             for (int ky = 0; ky < kh; ky++)
                                 for (int kx = 0; kx < kw; kx++) {
                                     int yy = i * sh - ph + ky * dh, xx = j * sw - pw + kx * dw;
                                     if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
-                                    s += w[((oc * c + ic) * kh + ky) * kw + kx] * x[((in * c + ic) * h + yy) * wd + xx];
+                                    s += w[((oc * cg + icg) * kh + ky) * kw + kx] * x[((in * c + ic) * h + yy) * wd + xx];
                                 }
+                        }
                         y[((in * o + oc) * oh + i) * ow + j] = s;
                     }
         return y;

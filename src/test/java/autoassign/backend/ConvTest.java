@@ -32,22 +32,24 @@ class ConvTest {
                 throw new AssertionError(what + ": at " + i + " want " + want[i] + " got " + got[i]);
     }
 
-    /** Reference backward: gx = Σ w·g over the positions where x was used; gw = Σ g·x. */
+    /** Reference backward: gx = Σ w·g over the positions where x was used; gw = Σ g·x (within each of p's groups). */
     private static double[][] refBackward(double[] x, int[] xs, double[] w, int[] ws, double[] g, ConvParams p) {
         int[] os = RefOps.convOutShape(xs, ws, p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW());
-        int n = xs[0], c = xs[1], h = xs[2], wd = xs[3], o = ws[0], kh = ws[2], kw = ws[3], oh = os[2], ow = os[3];
+        int n = xs[0], c = xs[1], h = xs[2], wd = xs[3], o = ws[0], cg = ws[1], kh = ws[2], kw = ws[3], oh = os[2], ow = os[3];
+        int og = o / p.groups();
         double[] gx = new double[x.length], gw = new double[w.length];
         for (int in = 0; in < n; in++)
             for (int oc = 0; oc < o; oc++)
                 for (int i = 0; i < oh; i++)
                     for (int j = 0; j < ow; j++) {
                         double gv = g[((in * o + oc) * oh + i) * ow + j];
-                        for (int ic = 0; ic < c; ic++)
+                        for (int icg = 0; icg < cg; icg++)
                             for (int ky = 0; ky < kh; ky++)
                                 for (int kx = 0; kx < kw; kx++) {
                                     int yy = i * p.strideH() - p.padH() + ky * p.dilationH(), xx = j * p.strideW() - p.padW() + kx * p.dilationW();
                                     if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
-                                    int xi = ((in * c + ic) * h + yy) * wd + xx, wi = ((oc * c + ic) * kh + ky) * kw + kx;
+                                    int ic = (oc / og) * cg + icg;
+                                    int xi = ((in * c + ic) * h + yy) * wd + xx, wi = ((oc * cg + icg) * kh + ky) * kw + kx;
                                     gx[xi] += w[wi] * gv;
                                     gw[wi] += x[xi] * gv;
                                 }
@@ -59,7 +61,7 @@ class ConvTest {
         Tensor x = rand(xs), w = rand(ws), b = bias ? rand(ws[0]) : null;
         Tensor y = be.conv2d(x, w, b, p);
         double[] yr = RefOps.conv2d(RefOps.toDouble(x.data()), xs, RefOps.toDouble(w.data()), ws,
-                b == null ? null : RefOps.toDouble(b.data()), p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW());
+                b == null ? null : RefOps.toDouble(b.data()), p.groups(), p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW());
         String what = java.util.Arrays.toString(xs) + " * " + java.util.Arrays.toString(ws) + " " + p;
         assertArrayEquals(RefOps.convOutShape(xs, ws, p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW()),
                 y.shape(), what);
@@ -90,6 +92,19 @@ class ConvTest {
         checkAll(new int[] {2, 3, 4, 6}, new int[] {2, 3, 3, 3}, ConvParams.of(1, 4), true);         // pad larger than kernel
         checkAll(new int[] {1, 2, 2, 2}, new int[] {3, 2, 3, 3}, ConvParams.of(2, 1), true);         // 2x2 → 1x1
         checkAll(new int[] {2, 4, 8, 11}, new int[] {3, 4, 2, 3}, new ConvParams(2, 1, 1, 0, 1, 3), true); // anisotropic
+    }
+
+    @Test
+    void groupedAgainstDirectLoops() {
+        checkAll(new int[] {2, 6, 11, 13}, new int[] {10, 3, 3, 3}, ConvParams.of(1, 1).withGroups(2), true);   // 2 groups
+        checkAll(new int[] {2, 8, 17, 15}, new int[] {8, 1, 3, 3}, ConvParams.of(2, 1).withGroups(8), false);   // depthwise s2
+        checkAll(new int[] {1, 12, 9, 10}, new int[] {6, 4, 3, 3}, ConvParams.of(1, 2, 2).withGroups(3), true); // dilation 2
+        checkAll(new int[] {2, 16, 7, 9}, new int[] {8, 4, 1, 1}, ConvParams.of(1, 0).withGroups(4), true);     // grouped 1x1
+        checkAll(new int[] {2, 4, 8, 11}, new int[] {6, 2, 2, 3}, new ConvParams(2, 1, 1, 0, 1, 3, 2), false);  // anisotropic
+        // shapes each group of which the dense fast paths would take (3x3 s1, >= 32 channels per group; stride 1):
+        // the grouped path must not hand the whole tensor to them
+        checkAll(new int[] {1, 64, 12, 14}, new int[] {64, 32, 3, 3}, ConvParams.of(1, 1).withGroups(2), true);
+        checkAll(new int[] {2, 32, 10, 9}, new int[] {64, 1, 5, 5}, ConvParams.of(1, 2).withGroups(32), false);
     }
 
     @Test
@@ -158,5 +173,13 @@ class ConvTest {
         assertMessage(() -> be.conv2dBackwardWeight(rand(1, 4, 5, 5), x, new int[] {4, 3, 3, 3}, ConvParams.of(1, 1)),
                 "conv2dBackwardWeight", "[1, 4, 5, 5]");
         assertMessage(() -> be.channelSum(rand(4, 5)), "channelSum", "[4, 5]");
+        // grouped: weight [Cout, Cin/groups, kH, kW]
+        assertMessage(() -> be.conv2d(rand(2, 6, 5, 5), rand(4, 6, 3, 3), null, ConvParams.of(1, 1).withGroups(2)),
+                "conv2d", "[2, 6, 5, 5]", "[4, 6, 3, 3]", "groups=2", "expects 12");
+        assertMessage(() -> be.conv2d(rand(2, 6, 5, 5), rand(5, 3, 3, 3), null, ConvParams.of(1, 1).withGroups(2)),
+                "conv2d", "[5, 3, 3, 3]", "not divisible by groups=2");
+        assertMessage(() -> be.conv2dBackwardWeight(rand(2, 4, 5, 5), rand(2, 6, 5, 5), new int[] {4, 2, 3, 3},
+                ConvParams.of(1, 1).withGroups(2)), "conv2dBackwardWeight", "[4, 2, 3, 3]", "expects 4");
+        assertMessage(() -> ConvParams.of(1, 1).withGroups(0), "conv2d", "groups");
     }
 }

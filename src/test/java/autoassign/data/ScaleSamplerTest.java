@@ -22,9 +22,9 @@ class ScaleSamplerTest {
         for (int pos = 0; pos < 3000; pos++) {
             int[] p = s.pick(7, 2, pos);
             assertArrayEquals(p, s.pick(7, 2, pos), "deterministic");
-            assertEquals(1333, p[0]);
+            // a listed scale as written, (w, h) in MMCV's order: the third one stays 800 x 1333
             counts[p[1] == 640 ? 0 : p[1] == 704 ? 1 : 2]++;
-            assertTrue(p[1] == 640 || p[1] == 704 || p[1] == 800, "listed: " + p[1]);
+            assertTrue(p[0] == 1333 && (p[1] == 640 || p[1] == 704) || p[0] == 800 && p[1] == 1333, "listed: " + java.util.Arrays.toString(p));
         }
         for (int c : counts) assertTrue(c > 850 && c < 1150, "uniform: " + java.util.Arrays.toString(counts));
     }

@@ -139,6 +139,41 @@ class ModelWeightsTest {
         }
     }
 
+    /** A small ResNeXt-50 detector (R50 recipe at base 8, 4 groups of base_width 4: grouped 3×3 weights [w, w/4, 3, 3]). */
+    static AutoAssignDetector x50Small(long seed, boolean resNeXt) {
+        java.util.List<String> o = new java.util.ArrayList<>(List.of("model.backbone.base_channels=8",
+                "model.neck.in_channels=[32, 64, 128, 256]", "model.neck.out_channels=16", "model.bbox_head.in_channels=16",
+                "model.bbox_head.feat_channels=16", "model.bbox_head.stacked_convs=1", "model.bbox_head.norm_cfg.num_groups=4"));
+        if (resNeXt) o.addAll(List.of("model.backbone.type=ResNeXt", "model.backbone.groups=4", "model.backbone.base_width=4"));
+        return new AutoAssignDetector(ConfigLoader.load(Path.of("configs/autoassign_r50-caffe_fpn_1x_coco.yaml"), o).model(), seed);
+    }
+
+    @Test
+    void pretrainedResNeXtLoadsWithResNetNamesAndGroupedShapes() throws IOException {
+        // open-mmlab's / torchvision's ResNeXt files: ResNet names without prefix, grouped conv2 weights, a classifier
+        Map<String, RawTensor> trained = ModelWeights.fromModule(x50Small(7, true));
+        Map<String, RawTensor> resnext = new LinkedHashMap<>();
+        trained.forEach((k, v) -> { if (k.startsWith("backbone.")) resnext.put(k.substring("backbone.".length()), v); });
+        assertArrayEquals(new long[] {16, 4, 3, 3}, resnext.get("layer1.0.conv2.weight").shape());
+        resnext.put("fc.weight", RawTensor.ofFloats(new float[6], 3, 2));
+        Path file = Files.write(tmp.resolve("resnext.pth"), PickleBuilder.stateDictPth(withCounters(resnext), true));
+        AutoAssignDetector m = x50Small(8, true);
+        ModelWeights.LoadResult r = ModelWeights.loadPretrainedBackbone(file, m);
+        assertEquals(List.of(), r.report().missing());
+        assertEquals(List.of("fc.weight"), r.ignored().stream().filter(k -> !k.endsWith("num_batches_tracked")).toList());
+        ModelWeights.fromModule(m).forEach((k, v) -> {
+            if (k.startsWith("backbone.") && !k.endsWith(".num_batches_tracked")) assertEquals(trained.get(k), v, k + " loaded");
+        });
+        // a dense ResNet-50 file does not fit a ResNeXt backbone: refused, naming the grouped conv
+        Map<String, RawTensor> dense = new LinkedHashMap<>();
+        ModelWeights.fromModule(x50Small(9, false)).forEach((k, v) -> {
+            if (k.startsWith("backbone.")) dense.put(k.substring("backbone.".length()), v);
+        });
+        Path denseFile = Files.write(tmp.resolve("resnet.pth"), PickleBuilder.stateDictPth(dense, false));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> ModelWeights.loadPretrainedBackbone(denseFile, x50Small(10, true)));
+        assertTrue(e.getMessage().contains("backbone.layer1.0.conv2.weight [8, 8, 3, 3] vs model [16, 4, 3, 3]"), e.getMessage());
+    }
+
     @Test
     void importWithModelChecksNamesAndShapes() throws IOException {
         Map<String, RawTensor> sd = ModelWeights.fromModule(model(TINY, 1));

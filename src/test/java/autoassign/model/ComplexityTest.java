@@ -67,6 +67,24 @@ class ComplexityTest {
     }
 
     @Test
+    void groupedConvsCountTheirInputChannelsPerGroup() {
+        // a ResNeXt (4 groups, base_width 4: inner widths 16..128), caffe style so that every conv of a stage runs at
+        // the stage's stride, as the independent sum assumes
+        AutoAssignDetector m = new AutoAssignDetector(ModelTestConfigs.r50Small("model.backbone.type=ResNeXt",
+                "model.backbone.groups=4", "model.backbone.base_width=4"), 0);
+        Complexity.Flops f = Complexity.flops(m, 256, 320);
+        Map<String, Long> expected = independentSum(m, 256, 320, new int[] {8, 16, 32, 64, 128}, 3);
+        assertEquals(expected.get("total"), f.total());
+        assertEquals(expected.get("conv"), f.flopsByOp().get(Complexity.CONV));
+        // by hand, MMEngine's conv_flop_count (batch · prod(weight shape) · prod(output size)): layer2.1.conv2 is
+        // 32 → 32 channels in 4 groups, so 8 inputs per output, 3×3, at stride 8 (32×40) — a quarter of the dense conv
+        assertEquals(32L * 8 * 9 * 32 * 40, f.flopsByModule().get("backbone.layer2.1.conv2"));
+        // its BN: 2 per element of 32×32×40; parameters: the grouped weight's 32·8·9
+        assertEquals(2L * 32 * 32 * 40, f.flopsByModule().get("backbone.layer2.1.bn2"));
+        assertEquals(32L * 8 * 9, Complexity.parameterCounts(m).get("backbone.layer2.1.conv2.weight"));
+    }
+
+    @Test
     void r50ConvMultiplyAddsMatchTheSpec() {
         AutoAssignDetector m = new AutoAssignDetector(ModelTestConfigs.r50(), 0);
         // AA_7 §4 (computed from the architecture): conv MACs 200.8 G at 800×1280 (backbone 78.7, FPN 17.3, head 104.8),

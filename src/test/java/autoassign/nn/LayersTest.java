@@ -54,6 +54,27 @@ class LayersTest {
     }
 
     @Test
+    void groupedConvModule() {
+        // PyTorch's nn.Conv2d(6, 4, 3, stride=1, padding=1, groups=2): weight [4, 3, 3, 3]
+        Conv2d conv = new Conv2d(6, 4, 3, 1, 1, 1, 2, true);
+        assertEquals(2, conv.groups());
+        assertEquals(List.of(4, 3, 3, 3), java.util.Arrays.stream(conv.weight.shape()).boxed().toList());
+        fill(conv.weight, uniform(rnd, 4 * 3 * 9));
+        fill(conv.bias, uniform(rnd, 4));
+        int[] xs = {2, 6, 5, 4};
+        GradCheck.check("grouped Conv2d", in -> conv.forward(in[0]),
+                d -> RefOps.conv2d(d[0], xs, d[1], new int[] {4, 3, 3, 3}, d[2], 2, 1, 1, 1, 1, 1, 1),
+                leaf(uniform(rnd, 2 * 6 * 5 * 4), xs), conv.weight, conv.bias);
+        // fans as PyTorch reads them off the shape: fan_in = in/groups · k², fan_out = out · k²
+        assertEquals(3 * 9, Init.fanIn(conv.weight));
+        assertEquals(4 * 9, Init.fanOut(conv.weight));
+        // a depthwise conv: one input channel per output
+        assertEquals(List.of(8, 1, 3, 3), java.util.Arrays.stream(new Conv2d(8, 8, 3, 1, 1, 1, 8, false).weight.shape()).boxed().toList());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Conv2d(6, 4, 3, 1, 1, 1, 4, false));
+        assertTrue(e.getMessage().contains("divisible by groups=4"), e.getMessage());
+    }
+
+    @Test
     void frozenBatchNormUsesRunningStatsAndGetsNoGradient() {
         BatchNorm2d bn = new BatchNorm2d(3);
         fill(bn.weight, new float[] {1.5f, -0.5f, 2f});

@@ -56,6 +56,27 @@ class OnnxGraphEquivalenceTest {
     }
 
     @Test
+    void resNeXtLayoutWithGroupedConvs() throws IOException {
+        AutoAssignDetector model = OnnxTestModels.x50Narrow(7);
+        assertSameOutputs(model, InputShape.DYNAMIC, OnnxTestModels.randomImage(5, 1, 3, 96, 128));
+        // each bottleneck's 3x3 is one Conv with group 4 and the weight [width, width/4, 3, 3]; every other conv group 1
+        OnnxModelReader.Model m = exportAndParse(model, InputShape.DYNAMIC);
+        int grouped = 0;
+        for (var n : m.nodes()) {
+            if (!n.opType().equals("Conv")) continue;
+            long group = (Long) n.attributes().get("group");
+            boolean conv2 = n.name().startsWith("backbone.layer") && n.name().endsWith(".conv2/Conv");
+            assertEquals(conv2 ? 4L : 1L, group, n.name());
+            if (conv2) {
+                grouped++;
+                long[] dims = m.initializers().get(n.inputs().get(1)).dims();
+                assertEquals(dims[0] / 4, dims[1], n.name() + " weight " + Arrays.toString(dims));
+            }
+        }
+        assertEquals(3 + 4 + 6 + 3, grouped, "one grouped conv per bottleneck of a ResNeXt-50");
+    }
+
+    @Test
     void aWrongGraphIsCaught() throws IOException {
         // the comparison can fail: the same graph for a model whose one head scale differs
         AutoAssignDetector model = OnnxTestModels.tiny(6);

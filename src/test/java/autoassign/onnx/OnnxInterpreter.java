@@ -212,9 +212,9 @@ final class OnnxInterpreter {
 
     private Tensor conv(Val[] in, Map<String, Object> a) {
         long[] s = (long[]) a.get("strides"), p = (long[]) a.get("pads"), d = (long[]) a.get("dilations");
-        if ((Long) a.get("group") != 1) throw new IllegalArgumentException("Conv: groups are not evaluated");
+        long group = (Long) a.getOrDefault("group", 1L); // ONNX's default; W is [M, C/group, kH, kW]
         if (p[0] != p[2] || p[1] != p[3]) throw new IllegalArgumentException("Conv: asymmetric pads are not evaluated");
-        ConvParams geometry = new ConvParams((int) s[0], (int) s[1], (int) p[0], (int) p[1], (int) d[0], (int) d[1]);
+        ConvParams geometry = new ConvParams((int) s[0], (int) s[1], (int) p[0], (int) p[1], (int) d[0], (int) d[1], (int) group);
         return be.conv2d(in[0].t(), in[1].t(), in.length > 2 && in[2] != null ? in[2].t() : null, geometry);
     }
 

@@ -32,6 +32,20 @@ final class OnnxTestModels {
         return perturbed(new AutoAssignDetector(cfg.model(), seed), seed);
     }
 
+    /**
+     * {@link #r50Narrow}'s layout as a ResNeXt-50 (pytorch style, 4 groups of base_width 4: inner widths 16..128):
+     * grouped 3×3 convs with BatchNorm folded in.
+     */
+    static AutoAssignDetector x50Narrow(long seed) {
+        var cfg = ConfigLoader.loadNamed("autoassign_r50-caffe_fpn_1x_coco", List.of(
+                "model.backbone.type=ResNeXt", "model.backbone.groups=4", "model.backbone.base_width=4",
+                "model.backbone.style=pytorch",
+                "model.backbone.base_channels=8", "model.neck.in_channels=[32, 64, 128, 256]", "model.neck.out_channels=16",
+                "model.bbox_head.in_channels=16", "model.bbox_head.feat_channels=16", "model.bbox_head.stacked_convs=1",
+                "model.bbox_head.num_classes=3", "model.bbox_head.norm_cfg.num_groups=4"));
+        return perturbed(new AutoAssignDetector(cfg.model(), seed), seed);
+    }
+
     /** Random norm weights/biases, BatchNorm statistics (variance in [0.5, 1.5]) and head scales. */
     static AutoAssignDetector perturbed(AutoAssignDetector model, long seed) {
         Random rng = new Random(seed ^ 0x5eed);

@@ -38,4 +38,35 @@ class PretrainedWeightsTest {
                 PretrainedWeights.url("torchvision://resnet18"));
         org.junit.jupiter.api.Assertions.assertEquals("https://example.org/x.pth", PretrainedWeights.url("https://example.org/x.pth"));
     }
+
+    @Test
+    void resNeXtAndResNet152AliasesAreMmenginesUrls() {
+        // open-mmlab:// from MMEngine's hub/openmmlab.json, torchvision:// from hub/torchvision_0.12.json
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "https://download.openmmlab.com/pretrain/third_party/resnext101_64x4d-ee2c6f71.pth",
+                PretrainedWeights.url("open-mmlab://resnext101_64x4d"));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "https://download.openmmlab.com/pretrain/third_party/resnext101_32x4d-a5af3160.pth",
+                PretrainedWeights.url("open-mmlab://resnext101_32x4d"));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "https://download.openmmlab.com/pretrain/third_party/resnext50-32x4d-0ab1a123.pth",
+                PretrainedWeights.url("open-mmlab://resnext50_32x4d"));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "https://download.openmmlab.com/pretrain/third_party/resnext101_32x8d-1516f1aa.pth",
+                PretrainedWeights.url("open-mmlab://detectron2/resnext101_32x8d"));
+        org.junit.jupiter.api.Assertions.assertEquals("https://download.pytorch.org/models/resnet152-394f9c45.pth",
+                PretrainedWeights.url("torchvision://resnet152"));
+        org.junit.jupiter.api.Assertions.assertEquals("https://download.pytorch.org/models/resnext50_32x4d-7cdf4587.pth",
+                PretrainedWeights.url("torchvision://resnext50_32x4d"));
+        org.junit.jupiter.api.Assertions.assertEquals("https://download.pytorch.org/models/resnext101_32x8d-8ba56ff5.pth",
+                PretrainedWeights.url("torchvision://resnext101_32x8d"));
+        // the file name of the URL is what the torch hub cache holds
+        CliErrors.UserError e = assertThrows(CliErrors.UserError.class, () -> {
+            if (java.nio.file.Files.exists(PretrainedWeights.hubCache().resolve("resnext101_64x4d-ee2c6f71.pth")))
+                throw new CliErrors.UserError("present");
+            PretrainedWeights.locate("open-mmlab://resnext101_64x4d");
+        });
+        if (!e.getMessage().equals("present"))
+            assertTrue(e.getMessage().startsWith("resnext101_64x4d-ee2c6f71.pth not found"), e.getMessage());
+    }
 }

@@ -87,6 +87,23 @@ class TrainerTest {
         assertNotNull(r.lastEval());
     }
 
+    /** MMCV's keep_ratio=False: multi-scale training stretched to each drawn (w, h), validation stretched to (96, 64). */
+    @Test
+    void stretchedResizeTrainsAndEvaluates() throws Exception {
+        TinyTrainConfig.write(tmp);
+        Config cfg = autoassign.config.ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of("train_dataloader.dataset.pipeline="
+                + "[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true},"
+                + " {type: RandomChoiceResize, scales: [[96, 64], [64, 96]], keep_ratio: false}, {type: RandomFlip, prob: 0.5},"
+                + " {type: PackDetInputs}]", "val_dataloader.dataset.pipeline=[{type: LoadImageFromFile},"
+                + " {type: Resize, scale: [96, 64], keep_ratio: false}, {type: LoadAnnotations, with_bbox: true}, {type: PackDetInputs}]",
+                "train_cfg.max_epochs=1"));
+        assertEquals(autoassign.data.ResizeStep.stretch(true), cfg.trainDataloader().dataset().pipeline().resizeStep());
+        Trainer.Result r = train(cfg, options(tmp.resolve("stretch")));
+        assertEquals(1, r.epochsDone());
+        assertTrue(Double.isFinite(r.lastLoss()));
+        assertNotNull(r.lastEval());
+    }
+
     @Test
     void configLoadFromAndResumeAsMmengine() throws Exception {
         TinyTrainConfig.write(tmp);

@@ -15,7 +15,8 @@ import java.nio.FloatBuffer;
  * floats, so they are still in cache when sgemm reads them) into its own native scratch buffer and multiplies
  * with a single-threaded sgemm. All parallelism is Java's: OpenBLAS runs one thread per call
  * ({@link Blas}), so the two never oversubscribe the cores, and no image-sized column matrix is allocated.
- * 1×1 stride-1 unpadded convs copy the image columns instead of unfolding them.
+ * 1×1 stride-1 unpadded convs copy the image columns instead of unfolding them. Grouped convs (groups &gt; 1) go
+ * to {@link GroupedConv}, the same im2col + sgemm per group; the fast paths here (Winograd, shifted GEMM) are dense only.
  *
  * <ul>
  * <li>forward: C[Cout, block] = W[Cout, K] · col[K, block], copied (+ bias) into the output.</li>
@@ -84,6 +85,7 @@ final class Conv {
         if (bias != null && bias.numel() != ws[0])
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " does not match weight "
                     + Shape.str(ws) + " (" + ws[0] + " output channels)");
+        if (p.grouped()) return GroupedConv.forward(x, w, bias, p, os); // the fast paths below assume one group
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         float[] b = bias == null ? null : bias.data();
@@ -142,6 +144,7 @@ final class Conv {
     static Tensor backwardInput(Tensor gradOut, Tensor w, int[] xs, ConvParams p) {
         int[] ws = w.shape(), os = ShapeChecks.convOutput("conv2dBackwardInput", xs, ws, p);
         Shape.checkSame("conv2dBackwardInput", gradOut.shape(), os);
+        if (p.grouped()) return GroupedConv.backwardInput(gradOut, w, xs, p, os);
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         if (winograd && WinogradConv.applies(xs, ws, p)) {
@@ -201,6 +204,7 @@ final class Conv {
     static Tensor backwardWeight(Tensor gradOut, Tensor x, int[] ws, ConvParams p) {
         int[] xs = x.shape(), os = ShapeChecks.convOutput("conv2dBackwardWeight", xs, ws, p);
         Shape.checkSame("conv2dBackwardWeight", gradOut.shape(), os);
+        if (p.grouped()) return GroupedConv.backwardWeight(gradOut, x, ws, p, os);
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3], kh = ws[2], kw = ws[3], cout = ws[0], k = cin * kh * kw;
         int oh = os[2], ow = os[3], ohw = oh * ow, inPlane = cin * h * wd, outPlane = cout * ohw;
         if (winograd && WinogradFilter.applies(xs, ws, p)) {

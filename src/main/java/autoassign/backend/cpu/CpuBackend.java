@@ -45,9 +45,11 @@ public final class CpuBackend implements Backend {
     }
 
     private static String convKey(int[] xs, int[] ws, ConvParams p) {
-        return ws[2] + "x" + ws[3] + " s" + p.strideH() + " " + ws[1] + "->" + ws[0] + " in " + Shape.str(xs);
+        return ws[2] + "x" + ws[3] + " s" + p.strideH() + " " + ws[1] * p.groups() + "->" + ws[0]
+                + (p.grouped() ? " g" + p.groups() : "") + " in " + Shape.str(xs);
     }
 
+    /** 2·multiply-adds; the weight's Cin/groups already counts one group's inputs per output channel. */
     private static long convFlops(int[] ys, int[] ws) {
         return 2L * ys[0] * ys[1] * ys[2] * ys[3] * ws[1] * ws[2] * ws[3];
     }

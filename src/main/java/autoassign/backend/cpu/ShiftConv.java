@@ -40,7 +40,7 @@ final class ShiftConv {
 
     /** Whether this geometry runs here (stride 1 both ways). */
     static boolean applies(ConvParams p) {
-        return p.strideH() == 1 && p.strideW() == 1;
+        return p.strideH() == 1 && p.strideW() == 1 && !p.grouped(); // grouped convs: GroupedConv
     }
 
     /** Grid geometry of one call. */

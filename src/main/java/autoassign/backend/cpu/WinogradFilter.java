@@ -36,7 +36,7 @@ final class WinogradFilter {
 
     /** Whether this conv's filter gradient runs here: 3×3, stride 1, dilation 1, enough channels. */
     static boolean applies(int[] xShape, int[] wShape, ConvParams p) {
-        return wShape[2] == 3 && wShape[3] == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
+        return !p.grouped() && wShape[2] == 3 && wShape[3] == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
                 && p.dilationW() == 1 && wShape[0] >= minChannels && wShape[1] >= minChannels
                 && wShape[0] + wShape[1] >= minChannelSum && p.outH(xShape[2], 3) > 0 && p.outW(xShape[3], 3) > 0;
     }

@@ -16,9 +16,9 @@ import java.util.function.Supplier;
 final class WinogradTiles {
     private WinogradTiles() {}
 
-    /** 3×3, stride 1, dilation 1, at least {@code minChannels} input and output channels, a non-empty output. */
+    /** Dense (one group), 3×3, stride 1, dilation 1, at least {@code minChannels} input and output channels, a non-empty output. */
     static boolean applies(int[] xShape, int[] wShape, ConvParams p, int minChannels) {
-        return wShape[2] == 3 && wShape[3] == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
+        return !p.grouped() && wShape[2] == 3 && wShape[3] == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
                 && p.dilationW() == 1 && wShape[0] >= minChannels && wShape[1] >= minChannels
                 && p.outH(xShape[2], 3) > 0 && p.outW(xShape[3], 3) > 0;
     }

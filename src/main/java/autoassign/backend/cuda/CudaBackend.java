@@ -20,8 +20,8 @@ import java.util.Map;
  * compute stream and returns at once; only {@code toFloatArray()/item()} wait. Memory comes from the caching
  * allocator. Which library or kernel runs each op:
  * <ul>
- *   <li>conv2d / backward-data / backward-filter: cuDNN (algorithm cached per shape, shared workspace); conv
- *       bias: native {@code aa_bias_add_nchw_f32};</li>
+ *   <li>conv2d / backward-data / backward-filter: cuDNN, grouped convs included (algorithm cached per shape and
+ *       groups, shared workspace); conv bias: native {@code aa_bias_add_nchw_f32};</li>
  *   <li>gemm: cuBLAS SGEMM (row-major trick); without cuBLAS, the backend kernel {@code aaj_gemm};</li>
  *   <li>fused AutoAssign loss: the native/ loss kernels with the backend's layout kernels ({@link CudaAutoAssignLoss});</li>
  *   <li>elementwise, reductions, group norm, pooling, upsampling, SGD: the native/ kernels ({@code aa_*}) where

@@ -266,7 +266,8 @@ final class CudaOpProfile<E> {
     /** "conv fwd 3x3 s1 256->256 in [2,256,200,304]", as the CPU profile names convolutions. */
     static String convKey(String dir, int[] xs, int[] ws, ConvParams p) {
         if (ws == null || ws.length != 4 || p == null) return dir + " " + Shape.str(xs) + " " + Shape.str(ws); // the op reports it
-        return dir + " " + ws[2] + "x" + ws[3] + " s" + p.strideH() + " " + ws[1] + "->" + ws[0] + " in " + Shape.str(xs);
+        return dir + " " + ws[2] + "x" + ws[3] + " s" + p.strideH() + " " + ws[1] * p.groups() + "->" + ws[0]
+                + (p.grouped() ? " g" + p.groups() : "") + " in " + Shape.str(xs);
     }
 
     /** Per-key totals and the table's text (pure Java). */

@@ -17,7 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * cuDNN convolutions (NCHW float32, cross-correlation, no groups): forward, backward-data, backward-filter.
+ * cuDNN convolutions (NCHW float32, cross-correlation, channel groups): forward, backward-data, backward-filter.
+ * A grouped conv (ResNeXt's 3×3) is one cuDNN call: filter [K, C/groups, kH, kW] and the descriptor's group count.
  * Descriptors and the algorithm of each direction are found once per shape (heuristics cudnnGet*_v7, or
  * cudnnFind* with -Dautoassign.cudnn.find=true) and cached; the workspace is the device's shared one.
  * TF32: with {@link CudaOptions#tf32()} the algorithms' own math type (tensor cores) is used, without it
@@ -26,7 +27,10 @@ import java.util.Map;
 final class CudnnConv {
     private static final int MAX_PLANS = 2048;
 
-    /** A plan's shape and everything that decides its algorithms (TF32, determinism, heuristics or cudnnFind). */
+    /**
+     * A plan's shape and everything that decides its algorithms (TF32, determinism, heuristics or cudnnFind); the
+     * groups are part of {@code p}, so a grouped conv never shares a plan (algorithm, workspace) with a dense one.
+     */
     private record Key(int n, int c, int h, int w, int k, int kh, int kw, ConvParams p, boolean tf32, boolean deterministic,
                        boolean find) {}
 
@@ -59,12 +63,15 @@ final class CudnnConv {
                     key.n, key.c, key.h, key.w), "cudnnSetTensor4dDescriptor(x)");
             Cuda.checkCudnn(cudnn.cudnnSetTensor4dDescriptor(y, cudnn.CUDNN_TENSOR_NCHW, cudnn.CUDNN_DATA_FLOAT,
                     key.n, key.k, oh, ow), "cudnnSetTensor4dDescriptor(y)");
-            Cuda.checkCudnn(cudnn.cudnnSetFilter4dDescriptor(w, cudnn.CUDNN_DATA_FLOAT, cudnn.CUDNN_TENSOR_NCHW,
-                    key.k, key.c, key.kh, key.kw), "cudnnSetFilter4dDescriptor");
             ConvParams p = key.p;
+            Cuda.checkCudnn(cudnn.cudnnSetFilter4dDescriptor(w, cudnn.CUDNN_DATA_FLOAT, cudnn.CUDNN_TENSOR_NCHW,
+                    key.k, key.c / p.groups(), key.kh, key.kw), "cudnnSetFilter4dDescriptor");
             Cuda.checkCudnn(cudnn.cudnnSetConvolution2dDescriptor(conv, p.padH(), p.padW(), p.strideH(), p.strideW(),
                     p.dilationH(), p.dilationW(), cudnn.CUDNN_CROSS_CORRELATION, cudnn.CUDNN_DATA_FLOAT),
                     "cudnnSetConvolution2dDescriptor");
+            // before any algorithm or workspace query, which depend on it; a new descriptor's count is already 1
+            if (p.grouped())
+                Cuda.checkCudnn(cudnn.cudnnSetConvolutionGroupCount(conv, p.groups()), "cudnnSetConvolutionGroupCount");
             setMath(tf32 ? cudnn.CUDNN_DEFAULT_MATH : cudnn.CUDNN_FMA_MATH);
         }
 

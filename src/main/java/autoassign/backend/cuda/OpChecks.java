@@ -121,7 +121,12 @@ public final class OpChecks {
                 new ConvShape("1x1 s2", s(2, 32, 15, 17), s(16, 32, 1, 1), ConvParams.of(2, 0)),
                 new ConvShape("7x7 s2 p3", s(1, 3, 37, 41), s(8, 3, 7, 7), ConvParams.of(2, 3)),
                 new ConvShape("3x3 s2 p1 dil2", s(2, 8, 21, 18), s(8, 8, 3, 3), new ConvParams(2, 1, 2, 1, 2, 1)),
-                new ConvShape("head 3x3 256ch 100x152", s(2, 256, 100, 152), s(256, 256, 3, 3), ConvParams.of(1, 1)));
+                new ConvShape("head 3x3 256ch 100x152", s(2, 256, 100, 152), s(256, 256, 3, 3), ConvParams.of(1, 1)),
+                // grouped: odd sizes, a depthwise 3x3, and ResNeXt-101 64x4d's layer2 3x3 (stride 2, 64 groups of 8)
+                new ConvShape("3x3 s1 p1 groups2", s(2, 6, 13, 11), s(10, 3, 3, 3), ConvParams.of(1, 1).withGroups(2)),
+                new ConvShape("3x3 s2 p1 depthwise", s(2, 12, 17, 15), s(12, 1, 3, 3), ConvParams.of(2, 1).withGroups(12)),
+                new ConvShape("x101-64x4d 3x3 s2 g64 512ch 100x152", s(2, 512, 100, 152), s(512, 8, 3, 3),
+                        ConvParams.of(2, 1).withGroups(64)));
         for (ConvShape c : convs) {
             int[] os = {c.x[0], c.w[0], c.p.outH(c.x[2], c.w[2]), c.p.outW(c.x[3], c.w[3])};
             String d = c.name + " x" + Arrays.toString(c.x) + " w" + Arrays.toString(c.w);

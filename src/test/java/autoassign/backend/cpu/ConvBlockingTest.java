@@ -48,7 +48,7 @@ class ConvBlockingTest {
         int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
         int[] os = RefOps.convOutShape(xs, ws, sh, sw, ph, pw, dh, dw);
         String what = java.util.Arrays.toString(xs) + " " + java.util.Arrays.toString(ws) + " " + p;
-        assertClose(RefOps.conv2d(xd, xs, wd, ws, null, sh, sw, ph, pw, dh, dw), Conv.forward(xt, wt, null, p).data(), "forward " + what);
+        assertClose(RefOps.conv2d(xd, xs, wd, ws, null, p.groups(), sh, sw, ph, pw, dh, dw), Conv.forward(xt, wt, null, p).data(), "forward " + what);
         // backward through the adjoint identities: <G, conv(x)> is bilinear, so its gradients are checked against
         // directional derivatives of the double reference
         float[] g = rand(os[0] * os[1] * os[2] * os[3]);
@@ -59,12 +59,12 @@ class ConvBlockingTest {
         for (int j = 0; j < x.length; j++) {
             double[] e = new double[x.length];
             e[j] = 1;
-            wantGx[j] = dot(gd, RefOps.conv2d(e, xs, wd, ws, null, sh, sw, ph, pw, dh, dw));
+            wantGx[j] = dot(gd, RefOps.conv2d(e, xs, wd, ws, null, p.groups(), sh, sw, ph, pw, dh, dw));
         }
         for (int j = 0; j < w.length; j++) {
             double[] e = new double[w.length];
             e[j] = 1;
-            wantGw[j] = dot(gd, RefOps.conv2d(xd, xs, e, ws, null, sh, sw, ph, pw, dh, dw));
+            wantGw[j] = dot(gd, RefOps.conv2d(xd, xs, e, ws, null, p.groups(), sh, sw, ph, pw, dh, dw));
         }
         assertClose(wantGx, gx, "backward input " + what);
         assertClose(wantGw, gw, "backward weight " + what);
@@ -122,5 +122,15 @@ class ConvBlockingTest {
         Conv.blockFloats = 3 * 9 * 2 * 7; // two output rows per block
         check(new int[] {2, 3, 15, 7}, new int[] {5, 3, 3, 3}, ConvParams.of(1, 1));
         check(new int[] {1, 3, 16, 10}, new int[] {2, 3, 3, 3}, ConvParams.of(2, 1));
+    }
+
+    /** Grouped convs ({@link GroupedConv}) with a few output rows per block: many blocks per (image, group) task. */
+    @Test
+    void groupedInTinyBlocks() {
+        Conv.blockFloats = 64;
+        Conv.minBlockCols = 1;
+        check(new int[] {3, 8, 9, 7}, new int[] {12, 2, 3, 3}, ConvParams.of(1, 1).withGroups(4));
+        check(new int[] {2, 6, 10, 9}, new int[] {6, 1, 3, 3}, ConvParams.of(2, 1).withGroups(6));
+        check(new int[] {2, 4, 6, 5}, new int[] {4, 2, 3, 2}, new ConvParams(1, 2, 2, 1, 2, 1, 2));
     }
 }
