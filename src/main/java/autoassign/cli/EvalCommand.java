@@ -371,6 +371,14 @@ public final class EvalCommand implements Callable<Integer> {
         return te != null && te.crowd() && !voc() ? te : null;
     }
 
+    /** The config's OpenImagesMetric (not with --metric voc), else null. */
+    private EvaluatorConfig openImagesMetric(EvaluatorConfig te) {
+        return te != null && te.openImagesMetric() && !voc() ? te : null;
+    }
+
+    /** An OpenImagesMetric's table and numbers printed (and written to --json); the exit code. */
+    private int printOpenImages(autoassign.eval.OpenImagesMetric.Result r) { return printAndWrite(r.summaryLines(), r::writeJson); }
+
     /** The config's LVISMetric (not with --metric voc), else null. */
     private EvaluatorConfig lvisMetric(EvaluatorConfig te) {
         return te != null && te.lvis() && !voc() ? te : null;
@@ -520,6 +528,14 @@ public final class EvalCommand implements Callable<Integer> {
                     crowd.crowdHuman().metrics(), crowd.crowdHuman().params()));
             return null;
         }
+        EvaluatorConfig oi = openImagesMetric(cfg.testEvaluator());
+        if (oi != null) { // OpenImagesMetric: the test set's own files (read first: a bad file fails before the model runs)
+            var truth = DataSources.openImages(cfg, cfg.testDataloader(), "test", null, dataset.issues());
+            CocoResults results = detections(cfg, dataset);
+            if (resultsFile != null && !write(results, resultsFile)) return null;
+            printedCode = printOpenImages(autoassign.eval.OpenImagesMetric.evaluate(truth, dataset, results.detections(), oi.openImages()));
+            return null;
+        }
         CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), cfg.testEvaluator(), null, dataset);
         CocoResults results = detections(cfg, dataset);
         if (resultsFile != null && !write(results, resultsFile)) return null;
@@ -549,6 +565,13 @@ public final class EvalCommand implements Callable<Integer> {
                     DataSources.imageIdsByName(cfg.testDataloader(), dataset));
             printedCode = printCrowdHuman(autoassign.eval.CrowdHumanMetric.evaluate(ann, dataset, dets.detections(),
                     ve.crowdHuman().metrics(), ve.crowdHuman().params()));
+            return null;
+        }
+        if (openImagesMetric(ve) != null) { // a results file of the test images (pickle img_id = the ImageID)
+            var truth = DataSources.openImages(cfg, cfg.testDataloader(), "test", null, dataset.issues());
+            CocoDetections dets = CocoDetections.read(results, CocoGroundTruth.fromDataset(dataset), dataset.categories().ids(),
+                    DataSources.imageIdsByName(cfg.testDataloader(), dataset));
+            printedCode = printOpenImages(autoassign.eval.OpenImagesMetric.evaluate(truth, dataset, dets.detections(), ve.openImages()));
             return null;
         }
         CocoGroundTruth gt = DataSources.groundTruth(cfg, cfg.testDataloader(), ve, null, dataset);
@@ -584,11 +607,12 @@ public final class EvalCommand implements Callable<Integer> {
         if (dumpFile != null) {
             int divisor = cfg.model().dataPreprocessor().padSizeDivisor();
             var xml = cfg.testDataloader().dataset().xml(); // a VOC test set: MMDetection's img_id is the image's name
+            boolean oid = cfg.testDataloader().dataset().isOpenImages(); // Open Images: the ImageID
             DatasetEvaluation.ImageSink dump = (meta, dets) -> {
                 ImageRecord r = dataset.get(meta.datasetIndex());
                 dumped.add(new DetResultsPickle.Entry(meta, dataset.imagePath(r).toString(),
                         new int[] {Pipeline.padTo(meta.imgH(), divisor), Pipeline.padTo(meta.imgW(), divisor)}, dets,
-                        xml != null ? XmlDataset.name(r, xml.imgSubdir()) : meta.imageId()));
+                        xml != null ? XmlDataset.name(r, xml.imgSubdir()) : oid ? DataSources.openImagesId(r) : meta.imageId()));
             };
             sink = pictures == null ? dump : (meta, dets) -> {
                 pictures.accept(meta, dets);

@@ -6,7 +6,8 @@ import java.util.stream.IntStream;
 
 /**
  * {@code *_dataloader.dataset}: a COCO-format dataset ({@code CocoDataset}, or LVIS's {@code LVISV1Dataset} /
- * {@code LVISV05Dataset} / {@code LVISDataset}, paths relative to the data root), a PASCAL
+ * {@code LVISV05Dataset} / {@code LVISDataset}, paths relative to the data root), Open Images ({@code OpenImagesDataset} /
+ * {@code OpenImagesChallengeDataset}: csv / txt annotations, a meta pickle, a class hierarchy), a PASCAL
  * VOC-style one ({@code VOCDataset} / {@code XMLDataset}: an image list and XML files), the built-in synthetic one
  * ({@code SyntheticShapes}), or in training MMEngine's {@code ConcatDataset} of those read from files.
  *
@@ -31,11 +32,26 @@ import java.util.stream.IntStream;
  *                      file keys above are then unset and {@code classes} is the first dataset's. Empty: not a ConcatDataset
  * @param xml           a VOCDataset's / XMLDataset's own keys, null for the other types
  * @param extraAnnFile  a CrowdHumanDataset's {@code extra_ann_file} (image sizes) relative to the data root; null: its default
+ * @param openImages    an OpenImagesDataset's / OpenImagesChallengeDataset's own files, null for the other types
  */
 public record DatasetConfig(String type, String annFile, String imgPrefix, boolean filterEmptyGt, int minSize,
                             boolean testMode, Indices indices, List<String> classes, PipelineConfig pipeline,
                             SyntheticConfig synthetic, String dataRoot, List<Wrapper> wrappers, List<DatasetConfig> parts,
-                            Xml xml, String extraAnnFile) {
+                            Xml xml, String extraAnnFile, OpenImages openImages) {
+
+    /**
+     * MMDetection's OpenImagesDataset / OpenImagesChallengeDataset keys ({@link autoassign.data.OpenImagesDataset}), paths
+     * relative to the data root.
+     *
+     * @param labelFile         {@code label_file} (class-descriptions-boxable.csv / cls-label-description.csv)
+     * @param metaFile          {@code meta_file}: the pickle of image metas (filename, ori_shape)
+     * @param hierarchyFile     {@code hierarchy_file} (bbox_labels_600_hierarchy.json / class_label_tree.np)
+     * @param imageLevelAnnFile {@code image_level_ann_file}; null: none
+     */
+    public record OpenImages(String labelFile, String metaFile, String hierarchyFile, String imageLevelAnnFile) {}
+
+    /** An OpenImagesDataset or OpenImagesChallengeDataset. */
+    public boolean isOpenImages() { return openImages != null; }
 
     /**
      * MMDetection's XMLDataset keys ({@link autoassign.data.XmlDataset}).
@@ -136,11 +152,13 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
     private static DatasetConfig from(ConfigNode n, boolean train, String topDataRoot, PipelineConfig.Role role) {
         String type = n.choice("type", "CocoDataset", "CocoDataset", "LVISV1Dataset", "LVISV05Dataset", "LVISDataset", "VOCDataset",
                 "XMLDataset", "WIDERFaceDataset", "Objects365V1Dataset", "Objects365V2Dataset", "CityscapesDataset", "DeepFashionDataset",
-                "CrowdHumanDataset", "SyntheticShapes", "RepeatDataset", "ClassBalancedDataset", "MultiImageMixDataset", "ConcatDataset");
+                "CrowdHumanDataset", "OpenImagesDataset", "OpenImagesChallengeDataset", "SyntheticShapes", "RepeatDataset",
+                "ClassBalancedDataset", "MultiImageMixDataset", "ConcatDataset");
+        boolean openImagesType = autoassign.data.OpenImagesDataset.Kind.of(type) != null;
         boolean wider = type.equals("WIDERFaceDataset");
         boolean isXml = type.equals("VOCDataset") || type.equals("XMLDataset") || wider;
         boolean fromFiles = type.equals("CocoDataset") || type.startsWith("LVIS") || isXml || type.equals("CrowdHumanDataset")
-                || autoassign.data.CocoSubclass.of(type) != null;
+                || openImagesType || autoassign.data.CocoSubclass.of(type) != null;
         if (role == PipelineConfig.Role.WRAPPED && !fromFiles && !type.equals("SyntheticShapes"))
             throw n.error("type", "a MultiImageMixDataset wraps a dataset read from files (CocoDataset and its kin, VOCDataset, XMLDataset, ...) or SyntheticShapes, got " + type
                     + (type.equals("ConcatDataset") ? " (not supported)"
@@ -164,7 +182,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             all.addAll(inner.wrappers());
             return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
                     inner.testMode(), inner.indices(), inner.classes(), inner.pipeline(), inner.synthetic(), inner.dataRoot(), all,
-                    inner.parts(), inner.xml(), inner.extraAnnFile());
+                    inner.parts(), inner.xml(), inner.extraAnnFile(), inner.openImages());
         }
         String ann = null, img = null;
         boolean filterEmpty = false;
@@ -176,11 +194,20 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         boolean testMode = n.bool("test_mode", false); // MMEngine's BaseDataset default, val / test alike
         Xml xml = null;
         String extraAnnFile = null;
+        OpenImages openImages = null;
         if (fromFiles) {
             dataRoot = n.string("data_root", null); // MMDetection repeats data_root here (see DataSources)
             if (dataRoot != null && dataRoot.equals(topDataRoot)) dataRoot = null; // the same: nothing of its own
             ann = n.string("ann_file");
             if (type.equals("CrowdHumanDataset")) extraAnnFile = n.string("extra_ann_file", null);
+            if (openImagesType) {
+                // OpenImagesChallengeDataset raises TypeError for an ann_file that is not a .txt
+                if (type.equals("OpenImagesChallengeDataset") && !ann.endsWith("txt"))
+                    throw n.error("ann_file", "the annotation file of Open Images Challenge must be a txt file (MMDetection raises), got " + ann);
+                com.fasterxml.jackson.databind.JsonNode level = n.raw("image_level_ann_file");
+                openImages = new OpenImages(n.string("label_file"), n.string("meta_file"), n.string("hierarchy_file"),
+                        level == null || level.isNull() ? null : n.string("image_level_ann_file"));
+            }
             String subDataRoot = "";
             if (isXml) {
                 ConfigNode prefix = n.child("data_prefix");
@@ -207,6 +234,8 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
             classes = meta.has("classes") ? stringList(meta, "classes") : null;
             meta.raw("palette"); // drawing colours: the engine has its own
             meta.finish();
+            if (openImagesType && classes != null) // load_data_list sets metainfo['classes'] from the label file
+                throw n.error("metainfo", "an " + type + " takes its classes from label_file; metainfo.classes is not supported");
             if (isXml) {
                 if (classes == null && type.equals("XMLDataset"))
                     throw n.error("metainfo", "an XMLDataset needs metainfo.classes (MMDetection asserts it)");
@@ -221,7 +250,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         PipelineConfig pipeline = PipelineConfig.from(n, "pipeline", train, role, List.of());
         n.finish();
         return new DatasetConfig(type, ann, img, filterEmpty, minSize, testMode, indices, classes, pipeline, synth, dataRoot,
-                List.of(), List.of(), xml, extraAnnFile);
+                List.of(), List.of(), xml, extraAnnFile, openImages);
     }
 
     /**
@@ -252,7 +281,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         n.finish();
         return new DatasetConfig(inner.type(), inner.annFile(), inner.imgPrefix(), inner.filterEmptyGt(), inner.minSize(),
                 inner.testMode(), inner.indices(), inner.classes(), pipeline, inner.synthetic(), inner.dataRoot(), List.of(), List.of(),
-                inner.xml(), inner.extraAnnFile());
+                inner.xml(), inner.extraAnnFile(), inner.openImages());
     }
 
     /**
@@ -293,7 +322,7 @@ public record DatasetConfig(String type, String annFile, String imgPrefix, boole
         n.finish();
         DatasetConfig first = parts.get(0);
         return new DatasetConfig("ConcatDataset", null, null, false, 0, false, null, first.classes(), first.pipeline(), null,
-                null, List.of(), parts, null, null);
+                null, List.of(), parts, null, null, null);
     }
 
     /** ConcatDataset's {@code ignore_keys}: a metainfo key or a list of them; empty when absent. */

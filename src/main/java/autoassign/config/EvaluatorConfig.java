@@ -3,7 +3,8 @@ package autoassign.config;
 /**
  * {@code val_evaluator} / {@code test_evaluator}: MMDetection's {@code CocoMetric}, or {@code VOCMetric}
  * ({@code metric: mAP}, {@code iou_thrs}, {@code eval_mode}; the ground truth is the dataset's instances, its
- * crowd / ignored boxes VOC's difficult ones), or {@code LVISMetric} ({@code metric: bbox}; lvis-api's LVISEval).
+ * crowd / ignored boxes VOC's difficult ones), or {@code LVISMetric} ({@code metric: bbox}; lvis-api's LVISEval), or
+ * {@code CrowdHumanMetric}, or {@code OpenImagesMetric} (over an Open Images dataset's own files).
  *
  * @param annFile       ground truth json relative to the data root (null: the dataset's, or synthetic)
  * @param metric        "bbox" (CocoMetric) or "mAP" (VOCMetric)
@@ -19,11 +20,12 @@ package autoassign.config;
  * @param metricItems   CocoMetric's {@code metric_items} (empty: its default, the six mAP numbers)
  * @param mpEval        CocoMetric's {@code use_mp_eval} (COCOevalMP: the same evaluation, its own summary)
  * @param crowdHuman    a CrowdHumanMetric's settings ({@code annFile}: its .odgt), else null
+ * @param openImages    an OpenImagesMetric's settings (its ground truth: the dataset's files), else null
  */
 public record EvaluatorConfig(String annFile, String metric, boolean classwise, boolean formatOnly, String outfilePrefix,
                              boolean voc, boolean lvis, java.util.List<Double> iouThrs, boolean elevenPoints,
                              java.util.List<Integer> proposalNums, java.util.List<String> metricItems, boolean mpEval,
-                             CrowdHuman crowdHuman) {
+                             CrowdHuman crowdHuman, autoassign.eval.OpenImagesMetric.Params openImages) {
 
     /**
      * MMDetection's {@code CrowdHumanMetric} ({@link autoassign.eval.CrowdHumanMetric}).
@@ -34,6 +36,9 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
 
     /** A CrowdHumanMetric. */
     public boolean crowd() { return crowdHuman != null; }
+
+    /** An OpenImagesMetric ({@link autoassign.eval.OpenImagesMetric}). */
+    public boolean openImagesMetric() { return openImages != null; }
     public EvaluatorConfig {
         iouThrs = java.util.List.copyOf(iouThrs);
         proposalNums = java.util.List.copyOf(proposalNums);
@@ -47,7 +52,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
      * they printed; else CocoMetric's own (its default proposal_nums 100, 300, 1000 where not given).
      */
     public autoassign.eval.CocoEvalParams cocoParams(autoassign.eval.CocoEvalParams former) {
-        if (voc || lvis || crowd()) throw new IllegalStateException("only a CocoMetric has COCOeval parameters");
+        if (voc || lvis || crowd() || openImagesMetric()) throw new IllegalStateException("only a CocoMetric has COCOeval parameters");
         if (iouThrs.isEmpty() && proposalNums.isEmpty() && metricItems.isEmpty() && !mpEval) return former;
         return autoassign.eval.CocoEvalParams.cocoMetric(
                 iouThrs.isEmpty() ? null : iouThrs.stream().mapToDouble(Double::doubleValue).toArray(),
@@ -59,6 +64,15 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
     public java.util.List<String> metricNames() {
         if (lvis) return metricItems.stream().map(i -> autoassign.eval.LvisEvalResult.PREFIX + "bbox_" + i).toList();
         if (crowd()) return crowdHuman.metrics().stream().map(autoassign.eval.CrowdHumanMetric::metricName).toList();
+        if (openImagesMetric()) { // AP50, ... (a repeated key once, as in a dict), then mAP
+            java.util.List<String> names = new java.util.ArrayList<>();
+            for (double t : openImages.iouThrs()) {
+                String k = autoassign.eval.OpenImagesMetric.PREFIX + autoassign.eval.VocMap.apName(t);
+                if (!names.contains(k)) names.add(k);
+            }
+            names.add(autoassign.eval.OpenImagesMetric.PREFIX + "mAP");
+            return names;
+        }
         if (!voc) return metricItems.isEmpty() ? autoassign.eval.CocoEvalResult.METRIC_NAMES
                 : autoassign.eval.CocoMetricItems.metricNames(metricItems);
         java.util.List<String> names = new java.util.ArrayList<>();
@@ -80,7 +94,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
      * Whether it reports a {@code coco/<class>_precision} (or {@code lvis/<class>_precision}) per class (a classwise
      * CocoMetric or LVISMetric), before its bbox_* names.
      */
-    public boolean reportsPerClass() { return !voc && classwise; }
+    public boolean reportsPerClass() { return !voc && !openImagesMetric() && classwise; }
 
     /** The class of a per-class {@code coco/<class>_precision} ({@code lvis/...}) this evaluator reports, else null. */
     public String perClassName(String name) {
@@ -91,8 +105,9 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
     }
 
     static EvaluatorConfig from(ConfigNode n) {
-        String type = n.choice("type", "CocoMetric", "CocoMetric", "VOCMetric", "LVISMetric", "CrowdHumanMetric");
+        String type = n.choice("type", "CocoMetric", "CocoMetric", "VOCMetric", "LVISMetric", "CrowdHumanMetric", "OpenImagesMetric");
         if (type.equals("VOCMetric")) return voc(n);
+        if (type.equals("OpenImagesMetric")) return openImages(n);
         if (type.equals("CrowdHumanMetric")) return crowdHuman(n);
         if (type.equals("LVISMetric")) return lvis(n);
         String ann = n.string("ann_file", null);
@@ -115,7 +130,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         n.choice("prefix", "coco", "coco"); // the metric names coco/bbox_* are fixed here
         n.bool("sort_categories", false); // labels always follow the dataset's classes (the file's order; COCO's is by id)
         n.finish();
-        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, false, thrs, false, nums, items, mpEval, null);
+        return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, false, thrs, false, nums, items, mpEval, null, null);
     }
 
     /** {@code proposal_nums}: at least 3 positive counts (COCOeval's summary reads maxDets[0..2]). */
@@ -188,7 +203,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         if (n.raw("prefix") != null) throw n.error("prefix", "only null (the default pascal_voc/) is supported");
         n.finish();
         return new EvaluatorConfig(null, metric, false, false, null, true, false, thrs, eleven, java.util.List.of(),
-                java.util.List.of(), false, null);
+                java.util.List.of(), false, null, null);
     }
 
     /**
@@ -227,7 +242,7 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         n.choice("prefix", "lvis", "lvis"); // the metric names lvis/bbox_* are fixed here
         n.finish();
         return new EvaluatorConfig(ann, metric, classwise, formatOnly, prefix, false, true, java.util.List.of(), false,
-                java.util.List.of(), items, false, null);
+                java.util.List.of(), items, false, null, null);
     }
 
     /**
@@ -269,7 +284,41 @@ public record EvaluatorConfig(String annFile, String metric, boolean classwise, 
         n.finish();
         return new EvaluatorConfig(ann, "bbox", false, false, null, false, false, java.util.List.of(), false,
                 java.util.List.of(), java.util.List.of(), false,
-                new CrowdHuman(java.util.List.copyOf(metrics), new autoassign.eval.CrowdHumanEval.Params(mode, iou, caltech4)));
+                new CrowdHuman(java.util.List.copyOf(metrics), new autoassign.eval.CrowdHumanEval.Params(mode, iou, caltech4)), null);
+    }
+
+    /**
+     * MMDetection's {@code OpenImagesMetric(iou_thrs=0.5, ioa_thrs=0.5, scale_ranges=None, use_group_of=True,
+     * get_supercategory=True, filter_labels=True)}: {@code iou_thrs} / {@code ioa_thrs} a number or a list, as many.
+     * MMDetection fails with {@code scale_ranges} (compute_metrics rounds a list), with {@code use_group_of=False}
+     * (tpfp_openimages always returns three arrays, eval_map unpacks two) and with an {@code ioa_thr} of None under
+     * use_group_of (it asserts): all three are refused here.
+     */
+    private static EvaluatorConfig openImages(ConfigNode n) {
+        java.util.List<Double> iou = n.raw("iou_thrs") == null ? java.util.List.of(0.5) : iouThrs(n);
+        java.util.List<Double> ioa;
+        com.fasterxml.jackson.databind.JsonNode a = n.raw("ioa_thrs");
+        if (a == null) ioa = java.util.List.of(0.5);
+        else if (a.isNull()) throw n.error("ioa_thrs", "must have a value with use_group_of (MMDetection asserts it)");
+        else ioa = a.isNumber() ? java.util.List.of(a.asDouble()) : n.doubleList("ioa_thrs", null);
+        for (double t : ioa) if (!(t > 0 && t <= 1)) throw n.error("ioa_thrs", "must be in (0, 1], got " + t);
+        if (ioa.size() != iou.size())
+            throw n.error("ioa_thrs", "must be as many as iou_thrs (MMDetection asserts it): " + ioa + " and " + iou);
+        com.fasterxml.jackson.databind.JsonNode sr = n.raw("scale_ranges");
+        if (sr != null && !sr.isNull())
+            throw n.error("scale_ranges", "only null is supported (MMDetection's OpenImagesMetric fails: it rounds the list of per-scale mAPs)");
+        if (!n.bool("use_group_of", true))
+            throw n.error("use_group_of", "only True is supported (MMDetection 3.3 fails with False: tpfp_openimages returns three "
+                    + "arrays where eval_map unpacks two)");
+        boolean superCat = n.bool("get_supercategory", true);
+        boolean filter = n.bool("filter_labels", true);
+        n.choice("collect_device", "cpu", "cpu", "gpu");
+        com.fasterxml.jackson.databind.JsonNode prefix = n.raw("prefix");
+        if (prefix != null && !prefix.isNull() && !"openimages".equals(prefix.asText()))
+            throw n.error("prefix", "only openimages (the default) is supported");
+        n.finish();
+        return new EvaluatorConfig(null, "mAP", false, false, null, false, false, iou, false, java.util.List.of(),
+                java.util.List.of(), false, null, new autoassign.eval.OpenImagesMetric.Params(iou, ioa, superCat, filter));
     }
 
     /** Where the detections go ({@code <outfile_prefix>.bbox.json}, relative to the working folder), or null. */

@@ -8,8 +8,9 @@ import java.util.Map;
 /**
  * What a validation produced, whichever metric made it: the named values MMEngine's hooks read (checkpoint
  * {@code save_best}, {@code EarlyStoppingHook}, the logs), the lines printed, and the json kept as
- * {@code final.json}. {@link CocoEvalResult} ({@code coco/bbox_mAP}, …) and {@link VocMap.Result}
- * ({@code pascal_voc/mAP}, {@code pascal_voc/AP50}, …).
+ * {@code final.json}. {@link CocoEvalResult} ({@code coco/bbox_mAP}, …), {@link VocMap.Result}
+ * ({@code pascal_voc/mAP}, {@code pascal_voc/AP50}, …), {@link LvisEvalResult}, {@link CrowdHumanMetric.Result} and
+ * {@link OpenImagesMetric.Result} ({@code openimages/AP50}, {@code openimages/mAP}).
  */
 public interface Evaluation {
     /** Metric name (MMDetection's, with the evaluator's prefix) to value, the first being the main one. */

@@ -86,7 +86,7 @@ public final class DataSources {
             issues.sink().accept("warning: " + which + "_dataloader.dataset.data_root '" + ds.dataRoot()
                     + "' is not used: the data root is '" + cfg.dataRoot() + "' (data_root, or --data-root)");
         if (ds.isXml()) return filtered(cfg, ds, xml(c, ds, which + "_dataloader.dataset", issues), which + "_dataloader.dataset");
-        if (ds.isCrowdHuman()) { // its .odgt file and image folder as configured (no layout is guessed)
+        if (ds.isCrowdHuman() || ds.isOpenImages()) { // its files and image folder as configured (no layout is guessed)
             Path ann = c.resolve(ds.annFile()), img = c.resolve(ds.imgPrefix());
             if (!Files.isRegularFile(ann)) throw new UserError(ann + ": no such file (" + which + "_dataloader.dataset.ann_file)");
             return filtered(cfg, ds, coco(c, ds, new Split(ann, img), which + "_dataloader.dataset", issues), which + "_dataloader.dataset");
@@ -123,6 +123,7 @@ public final class DataSources {
      * {@link #filtered}); {@code c}: the config whose data root the dataset's other files resolve against.
      */
     private static CocoDataset coco(Config c, DatasetConfig ds, Split split, String key, DataIssues issues) {
+        if (ds.isOpenImages()) return openImages(c, ds, split, key, issues).dataset();
         if (ds.isCrowdHuman()) {
             Path root = Path.of(c.dataRoot() == null ? "" : c.dataRoot());
             Path sizes = ds.extraAnnFile() != null ? c.resolve(ds.extraAnnFile())
@@ -152,6 +153,46 @@ public final class DataSources {
         return d;
     }
 
+    /**
+     * An OpenImagesDataset / OpenImagesChallengeDataset ({@link autoassign.data.OpenImagesDataset}), its files resolved
+     * against {@code c}'s data root; a missing file or bad content is a one-line error naming it.
+     */
+    private static autoassign.data.OpenImagesDataset.Data openImages(Config c, DatasetConfig ds, Split split, String key,
+                                                                    DataIssues issues) {
+        DatasetConfig.OpenImages o = ds.openImages();
+        Path label = c.resolve(o.labelFile()), meta = c.resolve(o.metaFile()), hierarchy = c.resolve(o.hierarchyFile());
+        Path level = o.imageLevelAnnFile() == null ? null : c.resolve(o.imageLevelAnnFile());
+        for (Object[] f : new Object[][] {{split.annFile, "ann_file"}, {label, "label_file"}, {meta, "meta_file"},
+                {hierarchy, "hierarchy_file"}, {level, "image_level_ann_file"}})
+            if (f[0] != null && !Files.isRegularFile((Path) f[0])) throw new UserError(f[0] + ": no such file (" + key + "." + f[1] + ")");
+        try {
+            return autoassign.data.OpenImagesDataset.load(autoassign.data.OpenImagesDataset.Kind.of(ds.type()),
+                    new autoassign.data.OpenImagesDataset.Files(split.annFile, label, meta, hierarchy, level, split.imageDir), issues);
+        } catch (autoassign.data.DataException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /**
+     * The Open Images dataset of a dataloader with its per-image ground truth, relation matrix and image-level labels
+     * (what {@code OpenImagesMetric} reads from the data samples and the dataset's metainfo), loaded from the same files
+     * as {@link #load} / {@link #loadTest}; the images of those datasets are records of its {@link
+     * autoassign.data.OpenImagesDataset.Data#dataset()} (ids = positions). An error when the dataset is of another type
+     * (MMDetection's metric then fails: the dataset has no RELATION_MATRIX).
+     *
+     * @param which "val" or "test": which dataloader {@code dl} is (messages name it)
+     */
+    public static autoassign.data.OpenImagesDataset.Data openImages(Config cfg, DataLoaderConfig dl, String which,
+                                                                   String dataRootOverride, DataIssues issues) {
+        DatasetConfig ds = dl.dataset();
+        if (!ds.isOpenImages())
+            throw new UserError(cfg.source() + ": " + which + "_evaluator is an OpenImagesMetric, which needs an OpenImagesDataset or "
+                    + "OpenImagesChallengeDataset (its class hierarchy and image-level labels), but " + which
+                    + "_dataloader.dataset is a " + ds.type());
+        Config c = rooted(cfg, ds, dataRootOverride);
+        return openImages(c, ds, new Split(c.resolve(ds.annFile()), c.resolve(ds.imgPrefix())), which + "_dataloader.dataset", issues);
+    }
+
     /** A VOCDataset's / XMLDataset's images and objects, its files resolved against {@code c}'s data root. */
     private static CocoDataset xml(Config c, DatasetConfig ds, String key, DataIssues issues) {
         DatasetConfig.Xml x = ds.xml();
@@ -171,9 +212,9 @@ public final class DataSources {
     /** A loaded dataset with its {@code filter_cfg} and {@code indices} applied. */
     private static CocoDataset filtered(Config cfg, DatasetConfig ds, CocoDataset d, String key) {
         // filter_cfg outside test mode, as MMDetection's filter_data (min_size applies with or without filter_empty_gt);
-        // CrowdHumanDataset keeps MMEngine's filter_data, which filters nothing
+        // CrowdHumanDataset and the Open Images datasets keep MMEngine's filter_data, which filters nothing
         var sub = autoassign.data.CocoSubclass.of(ds.type());
-        if (!ds.testMode() && !ds.isCrowdHuman() && (ds.filterEmptyGt() || ds.minSize() > 0))
+        if (!ds.testMode() && !ds.isCrowdHuman() && !ds.isOpenImages() && (ds.filterEmptyGt() || ds.minSize() > 0))
             d = sub != null ? sub.filter(d, ds.filterEmptyGt(), ds.minSize()) : d.filter(ds.filterEmptyGt(), ds.minSize());
         if (ds.indices() == null) return d;
         List<ImageRecord> kept = new ArrayList<>();
@@ -277,8 +318,19 @@ public final class DataSources {
             for (ImageRecord r : dataset.images()) out.putIfAbsent(autoassign.data.CrowdHumanDataset.name(r), r.id());
             return out;
         }
+        if (dl.dataset().isOpenImages()) { // MMDetection's img_id: the ImageID (the file name without .jpg)
+            java.util.Map<String, Long> out = new java.util.HashMap<>();
+            for (ImageRecord r : dataset.images()) out.putIfAbsent(openImagesId(r), r.id());
+            return out;
+        }
         if (!dl.dataset().isXml()) return java.util.Map.of();
         return autoassign.data.XmlDataset.idsByName(dataset, dl.dataset().xml().imgSubdir());
+    }
+
+    /** An Open Images record's {@code img_id}: its file's name without the extension (4 characters, as MMDetection cuts it). */
+    public static String openImagesId(ImageRecord r) {
+        String f = r.fileName().substring(r.fileName().lastIndexOf('/') + 1);
+        return f.length() >= 4 ? f.substring(0, f.length() - 4) : "";
     }
 
     /** The train pipeline of a config: its Resize scale, its steps in order and the model's data preprocessor. */

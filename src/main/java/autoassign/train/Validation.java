@@ -71,6 +71,8 @@ final class Validation {
     /** The val ground truth, read at the first validation and kept (the files do not change during a run). */
     private CocoGroundTruth cocoTruth;
     private autoassign.eval.LvisGroundTruth lvisTruth;
+    /** The val set's Open Images ground truth (OpenImagesMetric), loaded at the first validation. */
+    private autoassign.data.OpenImagesDataset.Data openImagesTruth;
 
     /** What a {@code format_only} evaluator gives its hooks: no metric (the detections were only written). */
     private static final Evaluation NO_METRICS = new Evaluation() {
@@ -191,6 +193,13 @@ final class Validation {
                 Path ann = DataSources.groundTruthFile(cfg, cfg.valDataloader(), ev, dataRoot, valSet);
                 result = autoassign.eval.CrowdHumanMetric.evaluate(ann, valSet, results.detections(), ev.crowdHuman().metrics(),
                         ev.crowdHuman().params());
+                for (String line : result.summaryLines()) out.println(line);
+                return result;
+            }
+            if (ev.openImagesMetric()) { // OpenImagesMetric: the val images' instances, image-level labels and class hierarchy
+                if (openImagesTruth == null)
+                    openImagesTruth = DataSources.openImages(cfg, cfg.valDataloader(), "val", dataRoot, valSet.issues());
+                result = autoassign.eval.OpenImagesMetric.evaluate(openImagesTruth, valSet, results.detections(), ev.openImages());
                 for (String line : result.summaryLines()) out.println(line);
                 return result;
             }
