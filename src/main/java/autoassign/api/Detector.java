@@ -108,10 +108,11 @@ public final class Detector {
 
     /** The test-time pipeline of one dataloader of a config (validation during training uses the val one). */
     public static PipelineOptions testPipeline(Config cfg, autoassign.config.DataLoaderConfig dl) {
-        DataPreprocessorConfig dp = cfg.model().dataPreprocessor(); // bgr_to_rgb / pad_value: checked by the config
+        DataPreprocessorConfig dp = cfg.model().dataPreprocessor(); // pad_value: checked by the config
         PipelineConfig pc = dl.dataset().pipeline();
         // its resize step (keep-ratio, stretched, FixShapeResize, by scale_factor) and YOLOX's Pad (to a square of 114)
-        return new PipelineOptions(pc.scaleW(), pc.scaleH(), dp.meanArray(), dp.stdArray(), dp.padSizeDivisor(), null, pc.transforms());
+        return new PipelineOptions(pc.scaleW(), pc.scaleH(), dp.meanArray(), dp.stdArray(), dp.padSizeDivisor(), null, pc.transforms())
+                .withBgrToRgb(dp.bgrToRgb());
     }
 
     private record Classes(List<String> names, long[] ids) {

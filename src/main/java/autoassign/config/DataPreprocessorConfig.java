@@ -3,18 +3,19 @@ package autoassign.config;
 import java.util.List;
 
 /**
- * {@code model.data_preprocessor} (MMDetection {@code DetDataPreprocessor}): per-channel
- * {@code (x - mean) / std} in the image's channel order (BGR for the caffe weights), then zero padding of
- * the batch to a multiple of {@code padSizeDivisor}.
+ * {@code model.data_preprocessor} (MMDetection {@code DetDataPreprocessor}): the channels reversed with
+ * {@code bgr_to_rgb} (torchvision-style weights; the caffe weights take the decoded BGR as it is), per-channel
+ * {@code (x - mean) / std} in that order, then zero padding of the batch to a multiple of {@code padSizeDivisor}.
  */
-public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int padSizeDivisor, SyncRandomResize batchResize) {
+public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int padSizeDivisor, SyncRandomResize batchResize,
+                                     boolean bgrToRgb) {
     public DataPreprocessorConfig {
         mean = List.copyOf(mean);
         std = List.copyOf(std);
     }
 
     public DataPreprocessorConfig(List<Double> mean, List<Double> std, int padSizeDivisor) {
-        this(mean, std, padSizeDivisor, null);
+        this(mean, std, padSizeDivisor, null, false);
     }
 
     /**
@@ -23,9 +24,6 @@ public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int pa
      * ({@link autoassign.data.BatchSyncRandomResize}).
      */
     public record SyncRandomResize(int minSize, int maxSize, int interval, int sizeDivisor) {}
-
-    /** {@code bgr_to_rgb}: always false (only that is accepted). */
-    public boolean bgrToRgb() { return false; }
 
     /** {@code pad_value}: always 0 (only that is accepted). */
     public double padValue() { return 0; }
@@ -51,7 +49,11 @@ public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int pa
         if (mean.size() != 3) throw n.error("mean", "needs 3 values (one per channel), got " + mean.size());
         if (std.size() != 3) throw n.error("std", "needs 3 values (one per channel), got " + std.size());
         for (double s : std) if (!(s > 0)) throw n.error("std", "values must be positive, got " + std);
-        if (n.bool("bgr_to_rgb", false)) throw n.error("bgr_to_rgb", "only false is supported (the engine feeds BGR images, as the caffe configs)");
+        boolean rgb = n.bool("bgr_to_rgb", false);
+        if (n.bool("rgb_to_bgr", false)) {
+            if (rgb) throw n.error("rgb_to_bgr", "bgr_to_rgb and rgb_to_bgr cannot both be true (MMEngine asserts)");
+            rgb = true; // images are decoded as BGR: either swap reverses the channels, as MMEngine's _channel_conversion
+        }
         int pad = n.positive("pad_size_divisor", n.integer("pad_size_divisor", 1)); // MMDetection's default: no padding
         if (n.number("pad_value", 0.0) != 0) throw n.error("pad_value", "only 0 is supported (batches are zero-padded after normalisation)");
         SyncRandomResize resize = null;
@@ -69,6 +71,6 @@ public record DataPreprocessorConfig(List<Double> mean, List<Double> std, int pa
             resize = new SyncRandomResize(range.get(0), range.get(1), interval, divisor);
         }
         n.finish();
-        return new DataPreprocessorConfig(mean, std, pad, resize);
+        return new DataPreprocessorConfig(mean, std, pad, resize, rgb);
     }
 }

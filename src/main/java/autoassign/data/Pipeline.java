@@ -23,6 +23,7 @@ public final class Pipeline {
     private final float[] mean;
     private final float[] std;
     private final boolean unitStd;
+    private final int src0, src1, src2; // the decoded (BGR) channel each batch channel reads: 0, 1, 2, or 2, 1, 0 for bgr_to_rgb
     private final boolean hasFlip;
     private final MixingPipeline mixing;
 
@@ -34,6 +35,9 @@ public final class Pipeline {
         this.std = options.std();
         this.mean = options.mean();
         this.unitStd = std[0] == 1f && std[1] == 1f && std[2] == 1f;
+        this.src0 = options.bgrToRgb() ? 2 : 0;
+        this.src1 = 1;
+        this.src2 = options.bgrToRgb() ? 0 : 2;
         for (int c = 0; c < 3; c++)
             for (int v = 0; v < 256; v++) lut[c][v] = ((float) v - mean[c]) / std[c];
     }
@@ -235,7 +239,10 @@ public final class Pipeline {
         return new Batch(data, new int[] {b, 3, hb, wb}, metas, gts);
     }
 
-    /** Writes one HWC BGR uint8 image into a CHW float region of row stride {@code wb} and height {@code hb}. */
+    /**
+     * Writes one HWC BGR uint8 image into a CHW float region of row stride {@code wb} and height {@code hb}, its channels
+     * reversed first with {@code bgr_to_rgb} (MMDetection's {@code _input[[2, 1, 0], ...]} before the normalisation).
+     */
     void normalizeInto(byte[] px, int h, int w, float[] dst, int base, int hb, int wb) {
         int plane = hb * wb;
         if (unitStd) { // (float) v - mean: the same float32 values as the table, and faster
@@ -244,9 +251,9 @@ public final class Pipeline {
                 int s = y * w * 3;
                 int d0 = base + y * wb, d1 = d0 + plane, d2 = d1 + plane;
                 for (int x = 0; x < w; x++, s += 3) {
-                    dst[d0 + x] = (px[s] & 0xFF) - m0;
-                    dst[d1 + x] = (px[s + 1] & 0xFF) - m1;
-                    dst[d2 + x] = (px[s + 2] & 0xFF) - m2;
+                    dst[d0 + x] = (px[s + src0] & 0xFF) - m0;
+                    dst[d1 + x] = (px[s + src1] & 0xFF) - m1;
+                    dst[d2 + x] = (px[s + src2] & 0xFF) - m2;
                 }
             }
             return;
@@ -256,9 +263,9 @@ public final class Pipeline {
             int s = y * w * 3;
             int d0 = base + y * wb, d1 = d0 + plane, d2 = d1 + plane;
             for (int x = 0; x < w; x++, s += 3) {
-                dst[d0 + x] = l0[px[s] & 0xFF];
-                dst[d1 + x] = l1[px[s + 1] & 0xFF];
-                dst[d2 + x] = l2[px[s + 2] & 0xFF];
+                dst[d0 + x] = l0[px[s + src0] & 0xFF];
+                dst[d1 + x] = l1[px[s + src1] & 0xFF];
+                dst[d2 + x] = l2[px[s + src2] & 0xFF];
             }
         }
     }
@@ -271,7 +278,7 @@ public final class Pipeline {
             int d0 = base + y * wb;
             for (int x = 0; x < w; x++, s += 3)
                 for (int c = 0; c < 3; c++) {
-                    float v = px[s + c] - mean[c];
+                    float v = px[s + (c == 0 ? src0 : c == 1 ? src1 : src2)] - mean[c];
                     dst[d0 + c * plane + x] = unitStd ? v : v / std[c];
                 }
         }

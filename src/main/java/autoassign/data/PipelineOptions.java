@@ -11,8 +11,9 @@ import java.util.List;
  *                   keep-ratio resize the (long, short) limits in either order, for a stretched one the width
  * @param scaleH     {@code scale[1]}, the height of a stretched resize (both 0 for a Resize with a {@code scale_factor}
  *                   and no scale: {@link ResizeStep#byFactor()})
- * @param mean       per-channel mean in B, G, R order, subtracted on the 0–255 scale
- * @param std        per-channel std in B, G, R order
+ * @param mean       per-channel mean in the batch's channel order (B, G, R; R, G, B with {@code bgrToRgb}), subtracted
+ *                   on the 0–255 scale
+ * @param std        per-channel std in the batch's channel order
  * @param padDivisor batch height and width are rounded up to a multiple of this (32)
  * @param multiScale training with a scale per image (RandomResize / RandomChoiceResize), or null for
  *                   ({@code scaleW}, {@code scaleH}) everywhere
@@ -20,9 +21,12 @@ import java.util.List;
  *                   the scale is applied: keep-ratio, stretched, FixShapeResize)
  * @param workerLayout MMDetection's dataloader workers as the cached steps ({@link CachedMosaic}, {@link CachedMixUp})
  *                   see them; unused by every other step
+ * @param bgrToRgb   the data preprocessor's {@code bgr_to_rgb}: the batch holds R, G, B (channels of the decoded BGR
+ *                   image reversed) and {@code mean} / {@code std} are then in R, G, B order, as MMDetection applies them
+ *                   after the swap (torchvision-style weights)
  */
 public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std, int padDivisor,
-                              ScaleSampler multiScale, List<Transform> transforms, WorkerLayout workerLayout) {
+                              ScaleSampler multiScale, List<Transform> transforms, WorkerLayout workerLayout, boolean bgrToRgb) {
     /** MMDetection caffe-style mean, B, G, R. */
     public static final float[] CAFFE_MEAN_BGR = {102.9801f, 115.9465f, 122.7717f};
 
@@ -31,7 +35,7 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
         boolean byFactor = transforms.stream().anyMatch(t -> t instanceof ResizeStep r && r.byFactor());
         if (byFactor ? scaleW < 0 || scaleH < 0 : scaleW <= 0 || scaleH <= 0) // a scale_factor resize needs none (0 x 0)
             throw new IllegalArgumentException("resize scale must be positive: " + scaleW + "x" + scaleH);
-        if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need 3 values (B, G, R)");
+        if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need 3 values (one per channel)");
         for (float s : std) if (!(s > 0)) throw new IllegalArgumentException("std must be positive: " + Arrays.toString(std));
         if (padDivisor < 1) throw new IllegalArgumentException("pad divisor must be >= 1: " + padDivisor);
         if (transforms.stream().filter(t -> t instanceof ResizeStep).count() != 1)
@@ -41,10 +45,10 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
         if (workerLayout == null) workerLayout = WorkerLayout.MAIN_PROCESS;
     }
 
-    /** Steps in the main process's layout (one cache stream). */
+    /** Steps in the main process's layout (one cache stream), BGR batches. */
     public PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std, int padDivisor, ScaleSampler multiScale,
                            List<Transform> transforms) {
-        this(scaleW, scaleH, mean, std, padDivisor, multiScale, transforms, WorkerLayout.MAIN_PROCESS);
+        this(scaleW, scaleH, mean, std, padDivisor, multiScale, transforms, WorkerLayout.MAIN_PROCESS, false);
     }
 
     /** Resize then, when {@code flipProb > 0}, a horizontal flip with that probability (the recipe's steps). */
@@ -58,13 +62,16 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
         this(scaleW, scaleH, flipProb, mean, std, padDivisor, null);
     }
 
-    public PipelineOptions withMultiScale(ScaleSampler s) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, s, transforms, workerLayout); }
+    public PipelineOptions withMultiScale(ScaleSampler s) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, s, transforms, workerLayout, bgrToRgb); }
 
     /** The same settings with these per-image steps (a config's pipeline, in its order). */
-    public PipelineOptions withTransforms(List<Transform> t) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, multiScale, t, workerLayout); }
+    public PipelineOptions withTransforms(List<Transform> t) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, multiScale, t, workerLayout, bgrToRgb); }
 
     /** The same steps as MMDetection's dataloader workers of this layout run them (matters for cached steps only). */
-    public PipelineOptions withWorkerLayout(WorkerLayout w) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, multiScale, transforms, w); }
+    public PipelineOptions withWorkerLayout(WorkerLayout w) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, multiScale, transforms, w, bgrToRgb); }
+
+    /** The same steps with the batch's channels in R, G, B order (true) or as decoded, B, G, R (false). */
+    public PipelineOptions withBgrToRgb(boolean rgb) { return new PipelineOptions(scaleW, scaleH, mean, std, padDivisor, multiScale, transforms, workerLayout, rgb); }
 
     /** The COCO training pipeline: (1333, 800), flip 0.5, caffe mean, std 1, pad 32. */
     public static PipelineOptions cocoTrain() {
@@ -75,7 +82,7 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
     public static PipelineOptions cocoTest() { return cocoTrain().withFlipProb(0); }
 
     /** The same steps with the resize scale (w, h), in this order (a stretched resize keeps it; evaluation's variants). */
-    public PipelineOptions withScale(int w, int h) { return new PipelineOptions(w, h, mean, std, padDivisor, multiScale, transforms, workerLayout); }
+    public PipelineOptions withScale(int w, int h) { return new PipelineOptions(w, h, mean, std, padDivisor, multiScale, transforms, workerLayout, bgrToRgb); }
 
     /** The larger scale number: a keep-ratio resize's long-edge limit. */
     public int scaleLong() { return Math.max(scaleW, scaleH); }
@@ -134,7 +141,7 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
         return o instanceof PipelineOptions p && p.scaleW == scaleW && p.scaleH == scaleH
                 && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.padDivisor == padDivisor
                 && java.util.Objects.equals(p.multiScale, multiScale) && p.transforms.equals(transforms)
-                && p.workerLayout.equals(workerLayout);
+                && p.workerLayout.equals(workerLayout) && p.bgrToRgb == bgrToRgb;
     }
 
     @Override public int hashCode() {
@@ -146,6 +153,6 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
         for (Transform t : transforms) steps.append(steps.length() == 0 ? "" : " -> ").append(t instanceof ResizeStep r ? r.describe() : t.toString());
         return "PipelineOptions[scale=(" + scaleW + ", " + scaleH + "), steps=" + steps + ", mean=" + Arrays.toString(mean)
                 + ", std=" + Arrays.toString(std) + ", pad=" + padDivisor + (multiScale == null ? "" : ", multiScale=" + multiScale)
-                + (workerLayout.equals(WorkerLayout.MAIN_PROCESS) ? "" : ", workers=" + workerLayout) + "]";
+                + (workerLayout.equals(WorkerLayout.MAIN_PROCESS) ? "" : ", workers=" + workerLayout) + (bgrToRgb ? ", bgr_to_rgb" : "") + "]";
     }
 }

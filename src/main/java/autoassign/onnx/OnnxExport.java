@@ -43,7 +43,8 @@ public final class OnnxExport {
     static String inputDescription(DataPreprocessorConfig pre, InputShape shape) {
         String dims = !shape.isDynamic() ? "[1,3," + shape.height() + "," + shape.width() + "]" : "[N,3,H,W]";
         return "AutoAssign detector exported by autoassign-native. Input 'image': float32 " + dims
-                + ", channels in BGR order (as decoded, bgr_to_rgb=false), (pixel - mean) / std with mean=" + Arrays.toString(pre.meanArray())
+                + (pre.bgrToRgb() ? ", channels in RGB order (the decoded BGR reversed, bgr_to_rgb=true)"
+                        : ", channels in BGR order (as decoded, bgr_to_rgb=false)") + ", (pixel - mean) / std with mean=" + Arrays.toString(pre.meanArray())
                 + " std=" + Arrays.toString(pre.stdArray()) + ", zero-padded at the bottom/right to a multiple of "
                 + pre.padSizeDivisor() + ". ";
     }

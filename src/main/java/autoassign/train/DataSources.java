@@ -342,6 +342,6 @@ public final class DataSources {
     static PipelineOptions trainPipeline(Config cfg, autoassign.config.PipelineConfig pc) {
         var dp = cfg.model().dataPreprocessor();
         return new PipelineOptions(pc.scaleW(), pc.scaleH(), dp.meanArray(), dp.stdArray(), dp.padSizeDivisor(), pc.multiScale(),
-                pc.transforms());
+                pc.transforms()).withBgrToRgb(dp.bgrToRgb());
     }
 }

@@ -45,10 +45,13 @@ class BackboneConfigTest {
     void shippedX101ConfigInheritsTheR50Recipe() {
         Config c = ConfigLoader.load(X101);
         assertX101_64x4d(c.model().backbone());
-        // the pytorch-style ImageNet weights want torchvision's mean / std: given in the engine's BGR channel order
-        assertEquals(List.of(103.53, 116.28, 123.675), c.model().dataPreprocessor().mean());
-        assertEquals(List.of(57.375, 57.12, 58.395), c.model().dataPreprocessor().std());
-        assertFalse(c.model().dataPreprocessor().bgrToRgb());
+        // the pytorch-style ImageNet weights want RGB and torchvision's mean / std, as MMDetection's x101 configs
+        assertEquals(List.of(123.675, 116.28, 103.53), c.model().dataPreprocessor().mean());
+        assertEquals(List.of(58.395, 57.12, 57.375), c.model().dataPreprocessor().std());
+        assertTrue(c.model().dataPreprocessor().bgrToRgb());
+        assertTrue(autoassign.api.Detector.testPipeline(c).bgrToRgb(), "evaluation and detect feed RGB");
+        assertTrue(autoassign.train.DataSources.trainPipeline(c).bgrToRgb(), "training feeds RGB");
+        assertFalse(autoassign.api.Detector.testPipeline(ConfigLoader.load(ConfigLoaderTest.R50)).bgrToRgb(), "the caffe recipe: BGR");
         Config r50 = ConfigLoader.load(ConfigLoaderTest.R50);
         assertEquals(r50.model().neck(), c.model().neck(), "neck from the base");
         assertEquals(r50.model().bboxHead(), c.model().bboxHead(), "head from the base");

@@ -363,7 +363,13 @@ class ConfigLoaderTest {
 
     @Test
     void preprocessorSettingsTheEngineCannotHonourAreRefused() throws Exception {
-        assertTrue(fails("model.data_preprocessor.bgr_to_rgb=true").getMessage().contains("bgr_to_rgb: only false"));
+        // bgr_to_rgb (or MMEngine's rgb_to_bgr: the same swap of decoded BGR) is read; both at once is MMEngine's assert
+        assertTrue(ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor.bgr_to_rgb=true"))
+                .model().dataPreprocessor().bgrToRgb());
+        assertTrue(ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor.rgb_to_bgr=true"))
+                .model().dataPreprocessor().bgrToRgb());
+        assertEquals("model.data_preprocessor.rgb_to_bgr",
+                fails("model.data_preprocessor.bgr_to_rgb=true", "model.data_preprocessor.rgb_to_bgr=true").key());
         assertTrue(fails("model.data_preprocessor.pad_value=114").getMessage().contains("pad_value: only 0"));
         // MMDetection's defaults: no normalisation without mean (and std), no padding without pad_size_divisor
         var d = ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("model.data_preprocessor={_delete_: true, type: DetDataPreprocessor}"))

@@ -58,6 +58,33 @@ class TransformTest {
         assertEquals(0f, b.data()[2], 0f);
     }
 
+    /**
+     * bgr_to_rgb: MMDetection's data preprocessor reverses the decoded BGR channels ({@code _input[[2, 1, 0], ...]})
+     * before normalising, so the batch's channel 0 is R with mean[0] / std[0]: the 8-bit table path, the std-1 path and
+     * the float-pixel path alike.
+     */
+    @Test
+    void bgrToRgbReversesTheChannelsBeforeNormalising() {
+        byte[] px = {(byte) 200, 100, 0, 1, 2, 3}; // two pixels, B, G, R each
+        ImageMeta m = new ImageMeta(1, "x", 0, 1, 2, 1, 2, 1, 1, false, 0, 0);
+        GroundTruth none = new GroundTruth(new float[0], new int[0], new float[0], new int[0]);
+        Pipeline p = new Pipeline(new PipelineOptions(64, 64, 0, new float[] {10, 20, 30}, new float[] {2, 4, 8}, 8).withBgrToRgb(true));
+        float[] d = p.collate(List.of(new PreparedImage(m, px, none))).data();
+        assertEquals((0f - 10f) / 2f, d[0], 0f, "channel 0 is R");
+        assertEquals((3f - 10f) / 2f, d[1], 0f);
+        assertEquals((100f - 20f) / 4f, d[64], 0f, "G stays");
+        assertEquals((200f - 30f) / 8f, d[128], 0f, "channel 2 is B");
+        Pipeline unit = new Pipeline(new PipelineOptions(64, 64, 0, new float[] {10, 20, 30}, new float[] {1, 1, 1}, 8).withBgrToRgb(true));
+        float[] u = unit.collate(List.of(new PreparedImage(m, px, none))).data();
+        assertEquals(0f - 10f, u[0], 0f);
+        assertEquals(200f - 30f, u[128], 0f);
+        float[] values = {200.5f, 100, 0.25f, 1, 2, 3};
+        float[] f = p.collate(List.of(new PreparedImage(m, null, none, values))).data();
+        assertEquals((0.25f - 10f) / 2f, f[0], 0f, "float pixels too");
+        assertEquals((200.5f - 30f) / 8f, f[128], 0f);
+        assertEquals((3f - 10f) / 2f, f[1], 0f);
+    }
+
     @Test
     void batchPadsToTheLargestImageRoundedTo32() {
         Pipeline p = new Pipeline(PipelineOptions.cocoTrain());
