@@ -607,12 +607,13 @@ public final class EvalCommand implements Callable<Integer> {
         if (dumpFile != null) {
             int divisor = cfg.model().dataPreprocessor().padSizeDivisor();
             var xml = cfg.testDataloader().dataset().xml(); // a VOC test set: MMDetection's img_id is the image's name
+            Boolean flip = tta ? cfg.tta().testTimeAug().variants().get(0).flip() : null; // the merged result keeps variant 0's meta
             boolean oid = cfg.testDataloader().dataset().isOpenImages(); // Open Images: the ImageID
             DatasetEvaluation.ImageSink dump = (meta, dets) -> {
                 ImageRecord r = dataset.get(meta.datasetIndex());
                 dumped.add(new DetResultsPickle.Entry(meta, dataset.imagePath(r).toString(),
                         new int[] {Pipeline.padTo(meta.imgH(), divisor), Pipeline.padTo(meta.imgW(), divisor)}, dets,
-                        xml != null ? XmlDataset.name(r, xml.imgSubdir()) : oid ? DataSources.openImagesId(r) : meta.imageId()));
+                        xml != null ? XmlDataset.name(r, xml.imgSubdir()) : oid ? DataSources.openImagesId(r) : meta.imageId(), flip));
             };
             sink = pictures == null ? dump : (meta, dets) -> {
                 pictures.accept(meta, dets);

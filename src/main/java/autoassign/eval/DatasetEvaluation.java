@@ -95,7 +95,7 @@ public final class DatasetEvaluation {
         List<DataLoader.Epoch> epochs = new java.util.ArrayList<>();
         try {
             for (TestTimeAug.Variant v : tta.variants()) {
-                PipelineOptions p = v.scaleLong() > 0 ? pipeline.withScale(v.scaleLong(), v.scaleShort()) : pipeline;
+                PipelineOptions p = v.scaleW() > 0 ? pipeline.withScale(v.scaleW(), v.scaleH()) : pipeline;
                 DataLoader dl = new DataLoader(dataset, p.withFlipProb(v.flip() ? 1 : 0), loader);
                 loaders.add(dl);
                 epochs.add(dl.epoch(0));

@@ -37,11 +37,19 @@ public final class DetResultsPickle {
      *
      * @param imgPath  the image file as the dataset names it ({@code img_path})
      * @param padShape the image padded to the preprocessor's size divisor ({@code pad_shape}: height, width)
+     * @param flip     test-time augmentation: whether the first variant was flipped (DetTTAModel keeps that variant's
+     *                 metainfo, whose TTA {@code PackDetInputs} adds {@code flip} and {@code flip_direction}); null
+     *                 without TTA (no such keys)
      */
-    public record Entry(ImageMeta meta, String imgPath, int[] padShape, Detections detections, Object imgId) {
+    public record Entry(ImageMeta meta, String imgPath, int[] padShape, Detections detections, Object imgId, Boolean flip) {
         /** An entry whose {@code img_id} is the image's COCO id. */
         public Entry(ImageMeta meta, String imgPath, int[] padShape, Detections detections) {
-            this(meta, imgPath, padShape, detections, meta.imageId());
+            this(meta, imgPath, padShape, detections, meta.imageId(), null);
+        }
+
+        /** An entry without test-time augmentation. */
+        public Entry(ImageMeta meta, String imgPath, int[] padShape, Detections detections, Object imgId) {
+            this(meta, imgPath, padShape, detections, imgId, null);
         }
     }
 
@@ -56,7 +64,7 @@ public final class DetResultsPickle {
 
     /**
      * Writes the entries (temp file + rename) with the keys and order of MMDetection's dump: PackDetInputs' meta keys
-     * ({@code img_id, img_path, ori_shape, img_shape, scale_factor}), the data preprocessor's
+     * ({@code img_id, img_path, ori_shape, img_shape, scale_factor}, with TTA also {@code flip, flip_direction}), the data preprocessor's
      * ({@code batch_input_shape, pad_shape}), then {@code pred_instances}. Labels are the model's class indices.
      */
     public static void write(Path file, List<Entry> entries) throws IOException {
@@ -69,6 +77,10 @@ public final class DetResultsPickle {
             d.put("ori_shape", PyTuple.of((long) m.oriH(), (long) m.oriW()));
             d.put("img_shape", PyTuple.of((long) m.imgH(), (long) m.imgW()));
             d.put("scale_factor", PyTuple.of(m.scaleW(), m.scaleH()));
+            if (e.flip() != null) { // mmcv RandomFlip: flip_direction None when not flipped
+                d.put("flip", e.flip());
+                d.put("flip_direction", e.flip() ? "horizontal" : null);
+            }
             d.put("batch_input_shape", PyTuple.of((long) m.padH(), (long) m.padW()));
             d.put("pad_shape", PyTuple.of((long) e.padShape()[0], (long) e.padShape()[1]));
             Detections det = e.detections();

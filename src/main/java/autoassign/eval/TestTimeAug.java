@@ -28,8 +28,8 @@ public record TestTimeAug(List<Variant> variants, float iouThr, int maxPerImg, S
         if (variants.isEmpty()) throw new IllegalArgumentException("test-time augmentation needs at least one variant");
     }
 
-    /** One variant: a keep-ratio Resize scale (long, short edge; 0 = the test pipeline's) and whether it is flipped. */
-    public record Variant(int scaleLong, int scaleShort, boolean flip) {}
+    /** One variant: a Resize scale (w, h as the config writes it; 0 = the test pipeline's) and whether it is flipped. */
+    public record Variant(int scaleW, int scaleH, boolean flip) {}
 
     /** tools/test.py's default when the config has no {@code tta_pipeline}: the test pipeline, flipped and not. */
     public static TestTimeAug flips(float iouThr, int maxPerImg) {

@@ -1,6 +1,7 @@
 package autoassign.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import autoassign.cli.CliRun;
@@ -15,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -159,6 +161,19 @@ public class EvalModelCliTest {
                 ckpt.toString(), "--data", data.toString(), "--tta", "--cpu-workers", "2", "--cfg-options", "val_dataloader.batch_size=1");
         assertEquals(0, flips2.code(), flips2.err());
         assertEquals(flips.out(), flips2.out());
+        // its results pickle carries the first variant's meta, as DetTTAModel keeps data_samples[0]: the default TTA's
+        // first variant is the flipped one, whose TTA PackDetInputs adds flip / flip_direction after scale_factor
+        Path ttaPkl = tmp.resolve("out/tta.pkl");
+        CliRun dumped = CliRun.run(new EvalCommand(), "--config", cfg.toString(), "--checkpoint", ckpt.toString(), "--data",
+                data.toString(), "--tta", "--out", ttaPkl.toString(), "--cfg-options", "val_dataloader.batch_size=1");
+        assertEquals(0, dumped.code(), dumped.err());
+        var entry = (java.util.Map<?, ?>) ((List<?>) autoassign.io.PthReader.readPickle(ttaPkl)).get(0);
+        assertEquals(List.of("img_id", "img_path", "ori_shape", "img_shape", "scale_factor", "flip", "flip_direction",
+                "batch_input_shape", "pad_shape", "pred_instances"), List.copyOf(entry.keySet().stream().map(Object::toString).toList()));
+        assertEquals(Boolean.TRUE, entry.get("flip"));
+        assertEquals("horizontal", entry.get("flip_direction"));
+        var plain = (java.util.Map<?, ?>) ((List<?>) autoassign.io.PthReader.readPickle(tmp.resolve("out/results.pkl"))).get(0);
+        assertFalse(plain.containsKey("flip"), "no flip keys without TTA (the test pipeline has no RandomFlip)");
 
     }
 
