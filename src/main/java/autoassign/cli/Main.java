@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 CocoErrorsCommand.class,
                 FlopsCommand.class,
                 FuseResultsCommand.class,
+                ImageMetasCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -178,4 +178,43 @@ class OpenImagesConfigTest {
     private static String det(int image, int label, String box, double score) {
         return "{\"image_id\": " + image + ", \"category_id\": " + label + ", \"bbox\": [" + box + "], \"score\": " + score + "}";
     }
+
+    /**
+     * {@code image-metas CFG} (MMDetection's tools/misc/get_image_metas.py) writes the meta_file the dataset reads: the
+     * V6 csv's images in order (runs of one ImageID), the challenge txt's (name, a line, the count, the boxes), each
+     * decoded for its (h, w, 3); the datasets then load from them. Bad input: one line naming the file.
+     */
+    @Test
+    void imageMetasWritesTheMetaFileTheDatasetReads() throws Exception {
+        Path root = OpenImagesFiles.write(tmp.resolve("metas"));
+        Path v6 = root.resolve("annotations/validation-image-metas.pkl"), ch = root.resolve("challenge2019/challenge-2019-validation-metas.pkl");
+        Files.delete(v6);
+        Files.delete(ch);
+        CliRun run = CliRun.run(new autoassign.cli.ImageMetasCommand(), CONFIG.toString(), "--data-root", root.toString());
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("Processing 3 images...") && run.out().contains("Image meta file save to: " + v6), run.out());
+        var metas = (List<?>) autoassign.io.PthReader.readPickle(v6);
+        assertEquals(3, metas.size());
+        var first = (java.util.Map<?, ?>) metas.get(0);
+        assertEquals(List.of("filename", "ori_shape"), first.keySet().stream().map(Object::toString).toList());
+        assertEquals(root.resolve("OpenImages/validation/img1.jpg").toString(), first.get("filename"));
+        assertEquals(List.of((long) OpenImagesFiles.H, (long) OpenImagesFiles.W, 3L), first.get("ori_shape"));
+        Config cfg = ConfigLoader.load(CONFIG).withDataRoot(root.toString());
+        assertEquals(3, DataSources.load(cfg, false, null, new autoassign.data.DataIssues("val")).size(), "the dataset loads from it");
+
+        CliRun chRun = CliRun.run(new autoassign.cli.ImageMetasCommand(), CHALLENGE.toString(), "--data-root", root.toString(),
+                "--out", "challenge-2019-validation-metas.pkl", "--nproc", "2");
+        assertEquals(0, chRun.code(), chRun.err());
+        assertEquals(4, ((List<?>) autoassign.io.PthReader.readPickle(ch)).size(), "img4 has no boxes and is listed too");
+        Config chCfg = ConfigLoader.load(CHALLENGE).withDataRoot(root.toString());
+        assertEquals(4, DataSources.load(chCfg, false, null, new autoassign.data.DataIssues("val")).size());
+
+        CliRun badOut = CliRun.run(new autoassign.cli.ImageMetasCommand(), CONFIG.toString(), "--out", "metas.json");
+        assertEquals(1, badOut.code());
+        assertEquals("error: --out metas.json: the output file name must have a pkl suffix", badOut.err().strip());
+        Files.delete(root.resolve("OpenImages/validation/img2.jpg"));
+        CliRun missing = CliRun.run(new autoassign.cli.ImageMetasCommand(), CONFIG.toString(), "--data-root", root.toString());
+        assertEquals(1, missing.code());
+        assertEquals("error: " + root.resolve("OpenImages/validation/img2.jpg") + ": image file not found", missing.err().strip());
+    }
 }
