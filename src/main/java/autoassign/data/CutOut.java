@@ -54,21 +54,35 @@ public record CutOut(int holesLo, int holesHi, List<Size> candidates, boolean ra
     int[][] holes(int h, int w, SampleDraws d) {
         long s = SampleDraws.CUTOUT;
         int n = d.integer(s, DRAW_COUNT, holesLo, holesHi + 1);
-        int[][] out = new int[n][];
+        int[] x1 = new int[n], y1 = new int[n], index = new int[n];
         for (int j = 0; j < n; j++) {
-            int x1 = d.integer(s, 1 + 3 * j, 0, w), y1 = d.integer(s, 2 + 3 * j, 0, h);
-            Size c = candidates.get(d.integer(s, 3 + 3 * j, 0, candidates.size()));
+            x1[j] = d.integer(s, 1 + 3 * j, 0, w);
+            y1[j] = d.integer(s, 2 + 3 * j, 0, h);
+            index[j] = d.integer(s, 3 + 3 * j, 0, candidates.size());
+        }
+        return holes(h, w, x1, y1, index);
+    }
+
+    /** The holes from the drawn corners (x1, y1) and candidate indices, one hole per entry. */
+    int[][] holes(int h, int w, int[] x1, int[] y1, int[] index) {
+        int[][] out = new int[x1.length][];
+        for (int j = 0; j < out.length; j++) {
+            Size c = candidates.get(index[j]);
             int cw = ratio ? (int) (c.w * w) : (int) c.w, ch = ratio ? (int) (c.h * h) : (int) c.h;
-            out[j] = new int[] {x1, y1, (int) Math.min(Math.max((long) x1 + cw, 0), w), (int) Math.min(Math.max((long) y1 + ch, 0), h)};
+            out[j] = new int[] {x1[j], y1[j], (int) Math.min(Math.max((long) x1[j] + cw, 0), w),
+                    (int) Math.min(Math.max((long) y1[j] + ch, 0), h)};
         }
         return out;
     }
 
     @Override
     public void apply(TransformState s, SampleDraws d) {
-        int[][] holes = holes(s.image().rows(), s.image().cols(), d);
-        if (holes.length == 0) return;
-        fill(s.ownedImage(), fill, holes);
+        cut(s, holes(s.image().rows(), s.image().cols(), d));
+    }
+
+    /** Fills these holes of the state's image (a copy of the decoded input is made first, when there is a hole). */
+    void cut(TransformState s, int[][] holes) {
+        if (holes.length > 0) fill(s.ownedImage(), fill, holes);
     }
 
     /**

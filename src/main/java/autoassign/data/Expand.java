@@ -50,20 +50,32 @@ public record Expand(List<Double> mean, boolean toRgb, double ratioLo, double ra
      */
     int[] draw(int h, int w, SampleDraws d) {
         long s = SampleDraws.EXPAND;
-        if (d.unit(s, DRAW_PROB) > prob) return null;
-        double ratio = d.uniform(s, DRAW_RATIO, ratioLo, ratioHi);
-        int left = (int) d.uniform(s, DRAW_LEFT, 0, w * ratio - w);
-        int top = (int) d.uniform(s, DRAW_TOP, 0, h * ratio - h);
+        return draw(h, w, d.unit(s, DRAW_PROB), d.unit(s, DRAW_RATIO), d.unit(s, DRAW_LEFT), d.unit(s, DRAW_TOP));
+    }
+
+    /**
+     * {@link #draw(int, int, SampleDraws)} from the four uniforms in [0, 1) (NumPy's {@code random_sample} behind each
+     * {@code random.uniform(lo, hi) = lo + (hi - lo) u}).
+     */
+    int[] draw(int h, int w, double uProb, double uRatio, double uLeft, double uTop) {
+        if (uProb > prob) return null;
+        double ratio = ratioLo + (ratioHi - ratioLo) * uRatio;
+        int left = (int) ((w * ratio - w) * uLeft);
+        int top = (int) ((h * ratio - h) * uTop);
         return new int[] {(int) (h * ratio), (int) (w * ratio), left, top};
     }
 
     /** Expands the state's image and boxes with this image's draws. */
     @Override
     public void apply(TransformState s, SampleDraws d) {
+        int[] g = draw(s.image().rows(), s.image().cols(), d);
+        if (g != null) expand(s, g);
+    }
+
+    /** Expands the state onto a {@code g[0]} × {@code g[1]} canvas at ({@code g[2]}, {@code g[3]}), as {@link #draw} gives. */
+    void expand(TransformState s, int[] g) {
         Mat img = s.image();
         int h = img.rows(), w = img.cols();
-        int[] g = draw(h, w, d);
-        if (g == null) return;
         boolean bytes = img.depth() == CV_8U;
         double[] v = new double[3];
         for (int c = 0; c < 3; c++) v[c] = bytes ? Math.floor(fill(c)) : (float) fill(c); // uint8 cast truncates

@@ -51,28 +51,46 @@ public record MinIoURandomCrop(List<Double> minIous, double minCropSize, boolean
     /** {@code sample_mode[i]}: 1, the IoUs, 0. */
     double mode(int i) { return i == 0 ? 1 : i <= minIous.size() ? minIous.get(i - 1) : 0; }
 
+    /** The draws of one image, by round of MMDetection's mode loop. */
+    interface Draws {
+        /** {@code random.choice(sample_mode)} of round {@code round}: an index in [0, modes). */
+        int mode(int round, int modes);
+
+        /** The uniform in [0, 1) behind draw {@code which} (0 new_w, 1 new_h, 2 left, 3 top) of a trial. */
+        double unit(int round, int trial, int which);
+    }
+
     /**
      * The accepted patch (x1, y1, x2, y2) for an image of h × w with these boxes (and crowd boxes), or null to keep
      * the image as it is.
      */
     int[] patch(int h, int w, float[] boxes, float[] crowd, SampleDraws d) {
+        long s = SampleDraws.MIN_IOU_CROP;
+        return patch(h, w, boxes, crowd, new Draws() {
+            @Override public int mode(int round, int modes) { return d.integer(s, round * DRAWS_PER_MODE, 0, modes); }
+
+            @Override public double unit(int round, int trial, int which) {
+                return d.unit(s, round * DRAWS_PER_MODE + 1 + 4 * trial + which);
+            }
+        });
+    }
+
+    /** {@link #patch(int, int, float[], float[], SampleDraws)} with the given draws. */
+    int[] patch(int h, int w, float[] boxes, float[] crowd, Draws d) {
         float[] all = new float[boxes.length + crowd.length];
         System.arraycopy(boxes, 0, all, 0, boxes.length);
         System.arraycopy(crowd, 0, all, boxes.length, crowd.length);
         int n = all.length / 4;
-        long s = SampleDraws.MIN_IOU_CROP;
         int modes = minIous.size() + 2;
         for (int round = 0; round < MAX_MODE_DRAWS; round++) {
-            int base = round * DRAWS_PER_MODE;
-            double minIou = mode(d.integer(s, base, 0, modes));
+            double minIou = mode(d.mode(round, modes));
             if (minIou == 1) return null;
             for (int i = 0; i < TRIALS; i++) {
-                int k = base + 1 + 4 * i;
-                double newW = d.uniform(s, k, minCropSize * w, w);
-                double newH = d.uniform(s, k + 1, minCropSize * h, h);
+                double newW = uniform(minCropSize * w, w, d.unit(round, i, 0));
+                double newH = uniform(minCropSize * h, h, d.unit(round, i, 1));
                 if (newH / newW < 0.5 || newH / newW > 2) continue;
-                double left = d.uniform(s, k + 2, w - newW, 1); // NumPy's uniform(low) with high = 1
-                double top = d.uniform(s, k + 3, h - newH, 1);
+                double left = uniform(w - newW, 1, d.unit(round, i, 2)); // NumPy's uniform(low) with high = 1
+                double top = uniform(h - newH, 1, d.unit(round, i, 3));
                 int[] p = {(int) left, (int) top, (int) (left + newW), (int) (top + newH)};
                 if (p[2] == p[0] || p[3] == p[1]) continue;
                 if (n > 0) {
@@ -85,12 +103,20 @@ public record MinIoURandomCrop(List<Double> minIous, double minCropSize, boolean
         return null;
     }
 
+    /** NumPy's {@code uniform(lo, hi)} from its {@code random_sample} u. */
+    private static double uniform(double lo, double hi, double u) { return lo + (hi - lo) * u; }
+
     /** Crops the state as drawn. */
     @Override
     public void apply(TransformState s, SampleDraws d) {
         Mat img = s.image();
         int[] p = patch(img.rows(), img.cols(), s.boxes(), s.crowdBoxes(), d);
-        if (p == null) return;
+        if (p != null) crop(s, p);
+    }
+
+    /** Crops the state to the patch (x1, y1, x2, y2), keeping the boxes whose centre is inside it. */
+    void crop(TransformState s, int[] p) {
+        Mat img = s.image();
         try (Rect r = new Rect(p[0], p[1], p[2] - p[0], p[3] - p[1]); Mat roi = new Mat(img, r)) {
             s.setImage(roi.clone());
         }

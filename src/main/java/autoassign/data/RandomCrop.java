@@ -61,14 +61,17 @@ public record RandomCrop(Type cropType, double sizeA, double sizeB, boolean allo
                     d.integer(SampleDraws.CROP, DRAW_H, Math.min(h, a), Math.min(h, b) + 1),
                     d.integer(SampleDraws.CROP, DRAW_W, Math.min(w, a), Math.min(w, b) + 1)};
             case RELATIVE -> new int[] {(int) (h * sizeB + 0.5), (int) (w * sizeA + 0.5)};
-            case RELATIVE_RANGE -> {
-                // NumPy: float32 crop_size + float64 rand(2) * float32 (1 - crop_size), the sum in float64
-                float fh = (float) sizeA, fw = (float) sizeB;
-                double ch = fh + d.unit(SampleDraws.CROP, DRAW_H) * (1f - fh);
-                double cw = fw + d.unit(SampleDraws.CROP, DRAW_W) * (1f - fw);
-                yield new int[] {(int) (h * ch + 0.5), (int) (w * cw + 0.5)};
-            }
+            case RELATIVE_RANGE -> relativeRangeSize(h, w, d.unit(SampleDraws.CROP, DRAW_H), d.unit(SampleDraws.CROP, DRAW_W));
         };
+    }
+
+    /** The {@code relative_range} crop size from NumPy's {@code rand(2)} = (randH, randW). */
+    int[] relativeRangeSize(int h, int w, double randH, double randW) {
+        // NumPy: float32 crop_size + float64 rand(2) * float32 (1 - crop_size), the sum in float64
+        float fh = (float) sizeA, fw = (float) sizeB;
+        double ch = fh + randH * (1f - fh);
+        double cw = fw + randW * (1f - fw);
+        return new int[] {(int) (h * ch + 0.5), (int) (w * cw + 0.5)};
     }
 
     /** {@code _rand_offset}: (offset_h, offset_w), each uniform in [0, max(side - crop, 0)]. */

@@ -31,16 +31,23 @@ public record RandomShift(double prob, int maxShiftPx, int filterThrPx) implemen
     /** The shift (dx, dy) of this image, or null when it is not shifted. */
     int[] draw(SampleDraws d) {
         long s = SampleDraws.SHIFT;
-        if (!(d.unit(s, DRAW_PROB) < prob)) return null;
+        if (!shifts(d.unit(s, DRAW_PROB))) return null;
         return new int[] {d.integer(s, DRAW_X, -maxShiftPx, maxShiftPx), d.integer(s, DRAW_Y, -maxShiftPx, maxShiftPx)};
     }
+
+    /** {@code _random_prob() < prob}, with the uniform {@code u} of {@code random.uniform(0, 1)}. */
+    boolean shifts(double u) { return u < prob; }
 
     @Override
     public void apply(TransformState s, SampleDraws d) {
         int[] shift = draw(d);
-        if (shift == null) return;
+        if (shift != null) shift(s, shift[0], shift[1]);
+    }
+
+    /** Shifts the state by (dx, dy) as drawn (nothing changes when no box would be kept). */
+    void shift(TransformState s, int dx, int dy) {
         Mat img = s.image();
-        int h = img.rows(), w = img.cols(), dx = shift[0], dy = shift[1];
+        int h = img.rows(), w = img.cols();
         float[] b = shiftAndClip(s.boxes(), dx, dy, w, h), k = shiftAndClip(s.crowdBoxes(), dx, dy, w, h);
         boolean[] keepB = valid(b), keepK = valid(k);
         boolean any = false;
