@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * {@code model.backbone} (MMDetection {@code ResNet} or {@code ResNeXt}: the same network with ResNeXt's grouped 3×3 in
- * every bottleneck, {@code mmdet/models/backbones/resnext.py}).
+ * every bottleneck, {@code mmdet/models/backbones/resnext.py}; or {@code RegNet}, {@code mmdet/models/backbones/regnet.py}:
+ * a 3×3/2 stem without max-pool and stages of ResNeXt bottlenecks at expansion 1 whose widths, depths and groups its
+ * {@code arch} generates, {@link RegNetArch}).
  *
  * @param depth            18, 34 (basic blocks), 50, 101, 152 (bottlenecks); ResNeXt: 50, 101, 152 only
  * @param numStages        1..4
@@ -19,24 +21,60 @@ import java.util.List;
  * @param style            "caffe" (stride on the first 1x1 conv of a bottleneck) or "pytorch" (on the 3x3)
  * @param zeroInitResidual random init only: last norm of each block starts at weight 0 (MMDetection default)
  * @param pretrained       {@code init_cfg.checkpoint} of a Pretrained init, or null for random init
- * @param type             "ResNet" or "ResNeXt"
- * @param groups           ResNeXt: groups of each bottleneck's 3×3 conv (1 for ResNet)
+ * @param type             "ResNet", "ResNeXt" or "RegNet"
+ * @param groups           ResNeXt: groups of each bottleneck's 3×3 conv (1 for ResNet; RegNet: see {@link #stageGroups})
  * @param baseWidth        ResNeXt: channels per group of stage 1 at {@code base_channels} 64 (4 for ResNet, unused)
+ * @param arch             RegNet only (else null): the {@code arch}; {@code depth} then holds the total block count
+ *                         and {@code numStages} the arch's stage count, as upstream's attributes do
+ * @param strides          stride of the first block of each stage (ResNet / ResNeXt: 1, 2, 2, 2; RegNet's
+ *                         {@code strides}, default 2, 2, 2, 2)
+ * @param dilations        dilation of each stage's 3×3 convs (1 except RegNet's {@code dilations})
  */
 public record BackboneConfig(int depth, int numStages, int baseChannels, int stemChannels, List<Integer> outIndices,
                              int frozenStages, NormConfig normCfg, boolean normEval, String style,
-                             boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth) {
+                             boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth,
+                             RegNetArch arch, List<Integer> strides, List<Integer> dilations) {
 
-    public static final String RESNET = "ResNet", RESNEXT = "ResNeXt";
+    public static final String RESNET = "ResNet", RESNEXT = "ResNeXt", REGNET = "RegNet";
 
     public BackboneConfig {
         outIndices = List.copyOf(outIndices);
+        strides = List.copyOf(strides);
+        dilations = List.copyOf(dilations);
+        if (REGNET.equals(type) != (arch != null)) throw new IllegalArgumentException("a RegNet needs its arch, others none");
     }
 
-    /** True for depths 50, 101 and 152. */
-    public boolean bottleneck() { return depth >= 50; }
+    /** ResNet / ResNeXt with MMDetection's default strides (1, 2, 2, 2) and dilations (1, ...). */
+    public BackboneConfig(int depth, int numStages, int baseChannels, int stemChannels, List<Integer> outIndices,
+                          int frozenStages, NormConfig normCfg, boolean normEval, String style,
+                          boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth) {
+        this(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval, style,
+                zeroInitResidual, pretrained, type, groups, baseWidth, null,
+                List.of(1, 2, 2, 2).subList(0, numStages), java.util.Collections.nCopies(numStages, 1));
+    }
+
+    /** True for depths 50, 101 and 152, and for RegNet (ResNeXt's bottleneck at expansion 1). */
+    public boolean bottleneck() { return regNet() || depth >= 50; }
 
     public boolean resNeXt() { return RESNEXT.equals(type); }
+
+    /** MMDetection's {@code RegNet}: a 3×3/2 stem without max-pool, then ResNeXt bottlenecks of expansion 1. */
+    public boolean regNet() { return REGNET.equals(type); }
+
+    /** The RegNet stage plan ({@link RegNetArch#plan}), or null for ResNet / ResNeXt. */
+    public RegNetArch.Plan regNetPlan() { return arch == null ? null : arch.plan(); }
+
+    /** The stem: ResNet's 7×7/2 conv + max-pool 3×3/2 (stride 4), RegNet's 3×3/2 conv alone (stride 2). */
+    public boolean stemMaxPool() { return !regNet(); }
+
+    /** Kernel size of the stem conv (7, RegNet 3). */
+    public int stemKernel() { return regNet() ? 3 : 7; }
+
+    /** {@code planes} of stage {@code i}: baseChannels·2^i, RegNet's stage width. */
+    public int stagePlanes(int i) { return regNet() ? regNetPlan().stageWidths().get(i) : baseChannels << i; }
+
+    /** Groups of stage {@code i}'s 3×3 convs. */
+    public int stageGroups(int i) { return regNet() ? regNetPlan().stageGroups().get(i) : groups; }
 
     /**
      * Channels of the 1×1 → 3×3 part of a bottleneck of stage {@code i} (0-based; its {@code planes} are
@@ -45,15 +83,18 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
      * the backbone; 64x4d at base 64: 256, 512, 1024, 2048).
      */
     public int bottleneckWidth(int i) {
+        if (regNet()) return regNetPlan().innerWidths().get(i);
         int planes = baseChannels << i;
         if (groups == 1) return planes;
         return (int) Math.floor(planes * ((double) baseWidth / baseChannels)) * groups;
     }
 
-    public int expansion() { return bottleneck() ? 4 : 1; }
+    /** Output channels of a block per plane: 4 for bottlenecks, 1 for basic blocks and RegNet's bottlenecks. */
+    public int expansion() { return regNet() ? 1 : bottleneck() ? 4 : 1; }
 
     /** Blocks per stage (first {@code numStages} of them are built). */
     public int[] stageBlocks() {
+        if (regNet()) return regNetPlan().stageBlocks().stream().mapToInt(Integer::intValue).toArray();
         return switch (depth) {
             case 18 -> new int[] {2, 2, 2, 2};
             case 34, 50 -> new int[] {3, 4, 6, 3};
@@ -64,7 +105,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
     }
 
     /** Output channels of stage {@code i} (0-based): baseChannels·2^i·expansion. */
-    public int stageChannels(int i) { return baseChannels * (1 << i) * expansion(); }
+    public int stageChannels(int i) { return stagePlanes(i) * expansion(); }
 
     /** Channels of each returned feature, in {@code outIndices} order. */
     public List<Integer> outChannels() {
@@ -73,15 +114,28 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         return List.copyOf(out);
     }
 
-    /** Stride of each returned feature (stage i has stride 4·2^i). */
+    /** Stride of stage {@code i}'s output: the stem's (4, RegNet 2) times the strides of stages 0..i. */
+    public int stageStride(int i) {
+        int s = stemMaxPool() ? 4 : 2;
+        for (int k = 0; k <= i; k++) s *= strides.get(k);
+        return s;
+    }
+
+    /** Stride of each returned feature (ResNet: stage i has stride 4·2^i; RegNet at its default strides too). */
     public List<Integer> outStrides() {
         List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(4 << i);
+        for (int i : outIndices) out.add(stageStride(i));
         return List.copyOf(out);
     }
 
+    /** What the backbone is, for messages: {@code depth 50}, {@code arch regnetx_3.2gf}. */
+    public String describe() {
+        return regNet() ? "arch " + arch.describe() : "depth " + depth + ", base_channels " + baseChannels;
+    }
+
     static BackboneConfig from(ConfigNode n) {
-        String type = n.choice("type", RESNET, RESNET, RESNEXT);
+        String type = n.choice("type", RESNET, RESNET, RESNEXT, REGNET);
+        if (REGNET.equals(type)) return regNetFrom(n);
         boolean resNeXt = RESNEXT.equals(type);
         // ResNeXt's arch_settings have bottleneck depths only; building it with 18 or 34 is a KeyError upstream
         int depth = resNeXt ? n.intChoice("depth", 50, 50, 101, 152) : n.intChoice("depth", 50, 18, 34, 50, 101, 152);
@@ -99,44 +153,98 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         if (numStages < 1 || numStages > 4) throw n.error("num_stages", "must be in 1..4, got " + numStages);
         int base = n.positive("base_channels", n.integer("base_channels", 64));
         int stem = n.positive("stem_channels", n.integer("stem_channels", base));
-        List<Integer> out = n.intList("out_indices", List.of(0, 1, 2, 3));
-        if (out.isEmpty()) throw n.error("out_indices", "must name at least one stage");
-        for (int k = 0; k < out.size(); k++) {
-            int v = out.get(k);
-            if (v < 0 || v >= numStages)
-                throw n.error("out_indices", "stage index " + v + " is outside 0.." + (numStages - 1) + " (num_stages " + numStages + ")");
-            if (k > 0 && v <= out.get(k - 1)) throw n.error("out_indices", "must be strictly increasing, got " + out);
-        }
-        int frozen = n.integer("frozen_stages", -1);
-        if (frozen < -1 || frozen > numStages)
-            throw n.error("frozen_stages", "must be in -1.." + numStages + ", got " + frozen);
-        NormConfig norm = NormConfig.from(n.child("norm_cfg"), NormConfig.RESNET_DEFAULT);
-        boolean normEval = n.bool("norm_eval", true); // false: BN of the trained stages uses batch statistics in training
-        String style = n.choice("style", "pytorch", "pytorch", "caffe");
-        boolean zero = n.bool("zero_init_residual", true);
-        String pretrained = null;
-        ConfigNode init = n.child("init_cfg");
-        if (init.has("type") || init.has("checkpoint")) {
-            init.fixed("type", "Pretrained");
-            pretrained = init.string("checkpoint");
-        }
-        init.finish();
+        Shared sh = Shared.from(n, numStages, "num_stages " + numStages);
         n.finish();
-        BackboneConfig c = new BackboneConfig(depth, numStages, base, stem, out, frozen, norm, normEval, style, zero, pretrained,
-                type, groups, baseWidth);
+        BackboneConfig c = new BackboneConfig(depth, numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm, sh.normEval,
+                sh.style, sh.zeroInitResidual, sh.pretrained, type, groups, baseWidth);
         for (int i = 0; i < numStages && groups > 1; i++) {
             if (c.bottleneckWidth(i) < groups)
                 throw n.error("base_width", "base_width " + baseWidth + " with base_channels " + base + " leaves layer" + (i + 1)
                         + " no channel per group (width floor(" + (base << i) + " * " + baseWidth + " / " + base + ") * " + groups + " = "
                         + c.bottleneckWidth(i) + ")");
         }
-        if (norm.isGroupNorm()) {
-            norm.checkDivides(n, "norm_cfg", stem, "the stem");
-            for (int i = 0; i < numStages; i++) {
-                norm.checkDivides(n, "norm_cfg", c.bottleneck() ? c.bottleneckWidth(i) : base << i, "layer" + (i + 1));
-                norm.checkDivides(n, "norm_cfg", c.stageChannels(i), "layer" + (i + 1));
+        checkGroupNorm(n, c);
+        return c;
+    }
+
+    /** The keys ResNet, ResNeXt and RegNet share, read once the stage count is known ({@code stages} says whence, for messages). */
+    private record Shared(List<Integer> outIndices, int frozenStages, NormConfig norm, boolean normEval, String style,
+                          boolean zeroInitResidual, String pretrained) {
+        static Shared from(ConfigNode n, int numStages, String stages) {
+            List<Integer> out = n.intList("out_indices", List.of(0, 1, 2, 3));
+            if (out.isEmpty()) throw n.error("out_indices", "must name at least one stage");
+            for (int k = 0; k < out.size(); k++) {
+                int v = out.get(k);
+                if (v < 0 || v >= numStages)
+                    throw n.error("out_indices", "stage index " + v + " is outside 0.." + (numStages - 1) + " (" + stages + ")");
+                if (k > 0 && v <= out.get(k - 1)) throw n.error("out_indices", "must be strictly increasing, got " + out);
             }
+            int frozen = n.integer("frozen_stages", -1);
+            if (frozen < -1 || frozen > numStages)
+                throw n.error("frozen_stages", "must be in -1.." + numStages + ", got " + frozen);
+            NormConfig norm = NormConfig.from(n.child("norm_cfg"), NormConfig.RESNET_DEFAULT);
+            boolean normEval = n.bool("norm_eval", true); // false: BN of the trained stages uses batch statistics in training
+            String style = n.choice("style", "pytorch", "pytorch", "caffe");
+            boolean zero = n.bool("zero_init_residual", true);
+            String pretrained = null;
+            ConfigNode init = n.child("init_cfg");
+            if (init.has("type") || init.has("checkpoint")) {
+                init.fixed("type", "Pretrained");
+                pretrained = init.string("checkpoint");
+            }
+            init.finish();
+            return new Shared(out, frozen, norm, normEval, style, zero, pretrained);
         }
+    }
+
+    private static void checkGroupNorm(ConfigNode n, BackboneConfig c) {
+        NormConfig norm = c.normCfg();
+        if (!norm.isGroupNorm()) return;
+        norm.checkDivides(n, "norm_cfg", c.stemChannels(), "the stem");
+        for (int i = 0; i < c.numStages(); i++) {
+            norm.checkDivides(n, "norm_cfg", c.bottleneck() ? c.bottleneckWidth(i) : c.stagePlanes(i), "layer" + (i + 1));
+            norm.checkDivides(n, "norm_cfg", c.stageChannels(i), "layer" + (i + 1));
+        }
+    }
+
+    /**
+     * MMDetection's {@code RegNet(arch, in_channels=3, stem_channels=32, base_channels=32, strides=(2, 2, 2, 2),
+     * dilations=(1, 1, 1, 1), out_indices=(0, 1, 2, 3), style='pytorch', frozen_stages=-1, norm_cfg=BN,
+     * norm_eval=True, zero_init_residual=True, init_cfg=None)}. {@code base_channels} is stored and unused upstream
+     * (so here); the stage count comes from the arch, so {@code strides} / {@code dilations} must have one entry per
+     * stage, as upstream asserts. ResNet's {@code depth}, {@code num_stages} and ResNeXt's {@code groups},
+     * {@code base_width} are not RegNet arguments.
+     */
+    private static BackboneConfig regNetFrom(ConfigNode n) {
+        for (String k : new String[] {"depth", "num_stages", "groups", "base_width"})
+            if (n.has(k)) throw n.error(k, "is not a RegNet argument: RegNet's arch sets its depth, stages and groups");
+        RegNetArch arch = RegNetArch.from(n);
+        RegNetArch.Plan plan;
+        try {
+            plan = arch.plan();
+        } catch (IllegalArgumentException e) {
+            throw n.error("arch", arch.describe() + ": " + e.getMessage());
+        }
+        int numStages = plan.numStages();
+        if (numStages < 1 || numStages > 4)
+            throw n.error("arch", arch.describe() + " gives " + numStages + " stages (block widths " + plan.blockWidths()
+                    + "); RegNet builds 1..4");
+        int inChannels = n.integer("in_channels", 3);
+        if (inChannels != 3) throw n.error("in_channels", "only 3 (an RGB / BGR image) is supported, got " + inChannels);
+        int stem = n.positive("stem_channels", n.integer("stem_channels", 32));
+        int base = n.positive("base_channels", n.integer("base_channels", 32));
+        List<Integer> strides = n.intList("strides", List.of(2, 2, 2, 2));
+        List<Integer> dilations = n.intList("dilations", List.of(1, 1, 1, 1));
+        if (strides.size() != numStages || dilations.size() != numStages)
+            throw n.error(strides.size() != numStages ? "strides" : "dilations", "needs one entry per stage: " + arch.describe()
+                    + " has " + numStages + " stages, got strides " + strides + ", dilations " + dilations);
+        for (int s : strides) if (s != 1 && s != 2) throw n.error("strides", "each stride must be 1 or 2, got " + strides);
+        for (int d : dilations) if (d < 1) throw n.error("dilations", "each dilation must be >= 1, got " + dilations);
+        Shared sh = Shared.from(n, numStages, arch.describe() + " has " + numStages + " stages");
+        n.finish();
+        BackboneConfig c = new BackboneConfig(plan.totalBlocks(), numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm,
+                sh.normEval, sh.style, sh.zeroInitResidual, sh.pretrained, REGNET, 1, 4, arch, strides, dilations);
+        checkGroupNorm(n, c);
         return c;
     }
 }

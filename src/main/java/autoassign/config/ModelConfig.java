@@ -22,8 +22,8 @@ public record ModelConfig(DataPreprocessorConfig dataPreprocessor, BackboneConfi
     private void check(ConfigNode n) {
         if (!neck.inChannels().equals(backbone.outChannels()))
             throw n.error("neck.in_channels", "must equal the channels of the backbone outputs (out_indices "
-                    + backbone.outIndices() + ", base_channels " + backbone.baseChannels() + ", depth "
-                    + backbone.depth() + "): " + backbone.outChannels() + ", got " + neck.inChannels());
+                    + backbone.outIndices() + ", " + backbone.describe() + "): " + backbone.outChannels() + ", got "
+                    + neck.inChannels());
         if (bboxHead.inChannels() != neck.outChannels())
             throw n.error("bbox_head.in_channels", "must equal model.neck.out_channels " + neck.outChannels()
                     + ", got " + bboxHead.inChannels());

@@ -171,7 +171,7 @@ public final class Complexity {
     private List<int[]> backbone(ResNet r, String name, int[] x) {
         int[] y = conv(name + ".conv1", r.conv1, x);
         norm(name + "." + childName(r, r.norm1), r.norm1, y);
-        y = new int[] {y[0], (y[1] - 1) / 2 + 1, (y[2] - 1) / 2 + 1}; // max-pool 3×3, stride 2, padding 1
+        if (r.hasStemMaxPool()) y = new int[] {y[0], (y[1] - 1) / 2 + 1, (y[2] - 1) / 2 + 1}; // max-pool 3×3/2, pad 1
         List<int[]> outs = new ArrayList<>();
         for (int i = 0; i < r.layers.size(); i++) {
             ModuleList<ResBlock> layer = r.layers.get(i);

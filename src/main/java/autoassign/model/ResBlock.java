@@ -93,15 +93,24 @@ public abstract class ResBlock extends Module {
 
         /** A ResNeXt bottleneck: {@code width} inner channels ({@code BackboneConfig#bottleneckWidth}), grouped 3×3. */
         public Bottleneck(int inplanes, int planes, int width, int groups, int stride, boolean caffe, NormConfig norm) {
-            super(buildDownsample(inplanes, planes * 4, stride, norm));
+            this(inplanes, planes, width, groups, stride, 1, 4, caffe, norm);
+        }
+
+        /**
+         * The general block: RegNet's is ResNeXt's at {@code expansion} 1 (conv3 width → planes, a downsample
+         * whenever the stride or the channels change) with the 3×3 at {@code dilation} (padding = dilation).
+         */
+        public Bottleneck(int inplanes, int planes, int width, int groups, int stride, int dilation, int expansion,
+                          boolean caffe, NormConfig norm) {
+            super(buildDownsample(inplanes, planes * expansion, stride, norm));
             String a = Norms.abbr(norm);
             int s1 = caffe ? stride : 1, s2 = caffe ? 1 : stride;
             conv1 = child("conv1", new Conv2d(inplanes, width, 1, s1, 0, false));
             norm1 = child(a + "1", Norms.build(norm, width));
-            conv2 = child("conv2", new Conv2d(width, width, 3, s2, 1, 1, groups, false));
+            conv2 = child("conv2", new Conv2d(width, width, 3, s2, dilation, dilation, groups, false));
             norm2 = child(a + "2", Norms.build(norm, width));
-            conv3 = child("conv3", new Conv2d(width, planes * 4, 1, 1, 0, false));
-            norm3 = child(a + "3", Norms.build(norm, planes * 4));
+            conv3 = child("conv3", new Conv2d(width, planes * expansion, 1, 1, 0, false));
+            norm3 = child(a + "3", Norms.build(norm, planes * expansion));
             if (downsample != null) child("downsample", downsample);
         }
 

@@ -17,6 +17,9 @@ import java.util.Random;
  * 3×3/2, then stages {@code layer1..layerN}; returns the stage outputs named by {@code out_indices}.
  * {@code type: ResNeXt} builds MMDetection's {@code ResNeXt}: the same stem, stages and names, with bottlenecks of
  * {@link BackboneConfig#bottleneckWidth} inner channels and a grouped 3×3 ({@code groups}).
+ * {@code type: RegNet} builds MMDetection's {@code RegNet} (a subclass of its ResNet): stem {@code conv1} 3×3/2 +
+ * norm + ReLU without max-pool, then stages of ResNeXt bottlenecks at expansion 1 whose planes, blocks, groups,
+ * strides and dilations come from its arch ({@link autoassign.config.RegNetArch}); the same state-dict names.
  * Frozen stages ({@code frozen_stages}) get no gradients: stem for ≥ 0, plus {@code layer1..layerK}.
  */
 public final class ResNet extends Module {
@@ -27,19 +30,21 @@ public final class ResNet extends Module {
 
     public ResNet(BackboneConfig cfg) {
         this.cfg = cfg;
-        conv1 = child("conv1", new Conv2d(3, cfg.stemChannels(), 7, 2, 3, false));
+        int k = cfg.stemKernel();
+        conv1 = child("conv1", new Conv2d(3, cfg.stemChannels(), k, 2, k / 2, false));
         norm1 = child(Norms.abbr(cfg.normCfg()) + "1", Norms.build(cfg.normCfg(), cfg.stemChannels()));
         int[] blocks = cfg.stageBlocks();
         boolean caffe = "caffe".equals(cfg.style());
         int inplanes = cfg.stemChannels();
         for (int i = 0; i < cfg.numStages(); i++) {
-            int planes = cfg.baseChannels() << i;
-            int stride = i == 0 ? 1 : 2;
+            int planes = cfg.stagePlanes(i);
+            int stride = cfg.strides().get(i), dilation = cfg.dilations().get(i);
             ModuleList<ResBlock> layer = new ModuleList<>();
             for (int b = 0; b < blocks[i]; b++) {
                 int s = b == 0 ? stride : 1;
                 layer.add(cfg.bottleneck()
-                        ? new ResBlock.Bottleneck(inplanes, planes, cfg.bottleneckWidth(i), cfg.groups(), s, caffe, cfg.normCfg())
+                        ? new ResBlock.Bottleneck(inplanes, planes, cfg.bottleneckWidth(i), cfg.stageGroups(i), s, dilation,
+                                cfg.expansion(), caffe, cfg.normCfg())
                         : new ResBlock.Basic(inplanes, planes, s, cfg.normCfg()));
                 inplanes = planes * cfg.expansion();
             }
@@ -50,6 +55,9 @@ public final class ResNet extends Module {
     }
 
     public BackboneConfig config() { return cfg; }
+
+    /** Whether the stem ends with the 3×3/2 max-pool (ResNet, ResNeXt; not RegNet). */
+    public boolean hasStemMaxPool() { return cfg.stemMaxPool(); }
 
     /** MMDetection {@code _freeze_stages}. Norm parameters of frozen BN are frozen anyway. */
     private void freezeStages() {
@@ -91,9 +99,12 @@ public final class ResNet extends Module {
             throw new IllegalArgumentException("ResNet: input must be [N, 3, H, W], got " + x);
         // intermediates no tape node references (the frozen stem and stages; inference) are released as soon as
         // they are consumed, not at the end of the step's memory scope
-        Tensor r = ResBlock.step(x, conv1, norm1, true, false);
-        Tensor y = F.maxPool2d(r, 3, 2, 1);
-        MemoryScope.dispose(r);
+        Tensor y = ResBlock.step(x, conv1, norm1, true, false);
+        if (cfg.stemMaxPool()) {
+            Tensor r = y;
+            y = F.maxPool2d(r, 3, 2, 1);
+            MemoryScope.dispose(r);
+        }
         List<Tensor> outs = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             for (ResBlock b : layers.get(i)) {

@@ -121,7 +121,7 @@ public final class DetectorGraph {
     private List<Feature> backbone(Feature x) {
         ResNet r = model.backbone;
         Feature y = convNorm(x, r.conv1, r.norm1, true);
-        y = maxPool(y, 3, 2, 1, "backbone.maxpool");
+        if (r.hasStemMaxPool()) y = maxPool(y, 3, 2, 1, "backbone.maxpool"); // RegNet's stem has none
         List<Feature> outs = new ArrayList<>();
         for (int i = 0; i < r.layers.size(); i++) {
             ModuleList<ResBlock> layer = r.layers.get(i);

@@ -12,10 +12,11 @@ import java.util.Map;
  */
 public final class PretrainedWeights {
     /**
-     * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets and the
-     * ResNeXts ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's ImageNet ResNets and
-     * ResNeXts ({@code torchvision://}, the {@code IMAGENET1K_V1} weights of MMEngine's {@code hub/torchvision_0.12.json}).
-     * The ResNeXt files use the ResNet key names ({@code layer1.0.conv2.weight}, ...), so they load like the ResNets.
+     * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets, the
+     * ResNeXts and the RegNetXs ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
+     * ImageNet ResNets and ResNeXts ({@code torchvision://}, the {@code IMAGENET1K_V1} weights of MMEngine's
+     * {@code hub/torchvision_0.12.json}). The ResNeXt and RegNetX files use the ResNet key names
+     * ({@code layer1.0.conv2.weight}, ...), so they load like the ResNets.
      */
     private static final Map<String, String> ALIASES = Map.ofEntries(
             Map.entry("open-mmlab://detectron2/resnet50_caffe",
@@ -34,6 +35,24 @@ public final class PretrainedWeights {
             // Detectron2's caffe-style X-101-32x8d (MMDetection's x101-32x8d configs: style caffe, groups 32, width 8)
             Map.entry("open-mmlab://detectron2/resnext101_32x8d",
                     "https://download.openmmlab.com/pretrain/third_party/resnext101_32x8d-1516f1aa.pth"),
+            // pycls' ImageNet RegNetX, converted to MMDetection's ResNet key names (configs/regnet/regnet2mmdet.py:
+            // stem.conv → conv1, s1.b1.f.a → layer1.0.conv1, s1.b1.proj → layer1.0.downsample.0, ...)
+            Map.entry("open-mmlab://regnetx_400mf",
+                    "https://download.openmmlab.com/pretrain/third_party/regnetx_400mf-a5b10d96.pth"),
+            Map.entry("open-mmlab://regnetx_800mf",
+                    "https://download.openmmlab.com/pretrain/third_party/regnetx_800mf-1f4be4c7.pth"),
+            Map.entry("open-mmlab://regnetx_1.6gf",
+                    "https://download.openmmlab.com/pretrain/third_party/regnetx_1.6gf-5791c176.pth"),
+            Map.entry("open-mmlab://regnetx_3.2gf",
+                    "https://download.openmmlab.com/pretrain/third_party/regnetx_3.2gf-c2599b0f.pth"),
+            Map.entry("open-mmlab://regnetx_4.0gf",
+                    "https://download.openmmlab.com/pretrain/third_party/regnetx_4.0gf-a88f671e.pth"),
+            Map.entry("open-mmlab://regnetx_6.4gf",
+                    "https://download.openmmlab.com/pretrain/third_party/regnetx_6.4gf-006af45d.pth"),
+            Map.entry("open-mmlab://regnetx_8.0gf",
+                    "https://download.openmmlab.com/pretrain/third_party/regnetx_8.0gf-3c68abe7.pth"),
+            Map.entry("open-mmlab://regnetx_12gf",
+                    "https://download.openmmlab.com/pretrain/third_party/regnetx_12gf-4c2a3350.pth"),
             Map.entry("torchvision://resnet18", "https://download.pytorch.org/models/resnet18-f37072fd.pth"),
             Map.entry("torchvision://resnet34", "https://download.pytorch.org/models/resnet34-b627a593.pth"),
             Map.entry("torchvision://resnet50", "https://download.pytorch.org/models/resnet50-0676ba61.pth"),

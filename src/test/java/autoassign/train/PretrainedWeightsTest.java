@@ -69,4 +69,26 @@ class PretrainedWeightsTest {
         if (!e.getMessage().equals("present"))
             assertTrue(e.getMessage().startsWith("resnext101_64x4d-ee2c6f71.pth not found"), e.getMessage());
     }
+
+    @Test
+    void regNetAliasesAreMmcvsOpenMmlabUrls() {
+        // mmcv/model_zoo/open_mmlab.json (MMEngine's hub/openmmlab.json): the open-mmlab://regnetx_* of configs/regnet
+        String[][] want = {
+                {"regnetx_400mf", "regnetx_400mf-a5b10d96.pth"}, {"regnetx_800mf", "regnetx_800mf-1f4be4c7.pth"},
+                {"regnetx_1.6gf", "regnetx_1.6gf-5791c176.pth"}, {"regnetx_3.2gf", "regnetx_3.2gf-c2599b0f.pth"},
+                {"regnetx_4.0gf", "regnetx_4.0gf-a88f671e.pth"}, {"regnetx_6.4gf", "regnetx_6.4gf-006af45d.pth"},
+                {"regnetx_8.0gf", "regnetx_8.0gf-3c68abe7.pth"}, {"regnetx_12gf", "regnetx_12gf-4c2a3350.pth"}};
+        for (String[] w : want)
+            org.junit.jupiter.api.Assertions.assertEquals("https://download.openmmlab.com/pretrain/third_party/" + w[1],
+                    PretrainedWeights.url("open-mmlab://" + w[0]), w[0]);
+        // every arch of RegNet.arch_settings has its alias
+        for (String arch : autoassign.config.RegNetArch.ARCH_SETTINGS.keySet())
+            assertTrue(PretrainedWeights.url("open-mmlab://" + arch).startsWith("https://download.openmmlab.com/"), arch);
+        CliErrors.UserError e = assertThrows(CliErrors.UserError.class, () -> {
+            if (java.nio.file.Files.exists(PretrainedWeights.hubCache().resolve("regnetx_3.2gf-c2599b0f.pth")))
+                throw new CliErrors.UserError("regnetx_3.2gf-c2599b0f.pth present");
+            PretrainedWeights.locate("open-mmlab://regnetx_3.2gf");
+        });
+        assertTrue(e.getMessage().contains("regnetx_3.2gf-c2599b0f.pth"), e.getMessage());
+    }
 }
