@@ -10,7 +10,8 @@ translate_, clip_, flip_, is_inside).
 int(img_scale[0] * 2), 3), pad_val)``, its centre ``int(uniform(*center_ratio_range) * img_scale[0])`` (x) and
 ``* img_scale[1]`` (y), each image's factor ``min(img_scale[1] / h_i, img_scale[0] / w_i)``; MixUp's canvas is
 ``np.ones((img_scale[1], img_scale[0], 3)) * pad_val`` with ``min(img_scale[1] / h, img_scale[0] / w)``
-(2.x read img_scale as (h, w)). The cases store it as (w, h).
+(2.x read img_scale as (h, w)); the canvas the jittered image is cropped from is
+``(np.ones((max(oh, th), max(ow, tw), 3)) * pad_val).astype(np.uint8)`` (3.x, PR #9259; 2.x used zeros). The cases store it as (w, h).
 
 Run: python3 scripts/goldens/mosaic_mixup.py src/test/resources/goldens/mosaic_mixup
 """
@@ -100,7 +101,9 @@ def mixup(ori, ori_b, ori_l, ret, ret_b, ret_l, img_scale, jit, flip, yoff, xoff
         out = out[:, ::-1, :]
     oh, ow = out.shape[:2]
     th, tw = ori.shape[:2]
-    padded = np.zeros((max(oh, th), max(ow, tw), 3)).astype(np.uint8)
+    # MMDetection 3.3 (PR #9259, in 3.0.0rc4 and later): the crop canvas is pad_val, not zeros
+    padded = np.ones((max(oh, th), max(ow, tw), 3)) * pad_val
+    padded = padded.astype(np.uint8)
     padded[:oh, :ow] = out
     yoff = yoff if padded.shape[0] > th else 0
     xoff = xoff if padded.shape[1] > tw else 0

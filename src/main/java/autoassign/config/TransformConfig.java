@@ -54,7 +54,7 @@ final class TransformConfig {
         List<Double> probs = new ArrayList<>();
         if (prob == null || prob.isNumber()) {
             double p = s.inRange("prob", s.number("prob", 0.5), 0, 1);
-            for (int i = 0; i < dirs.size(); i++) probs.add(p / dirs.size()); // MMCV: prob / len(direction) each
+            return RandomFlip.of(p, dirs); // MMCV: prob / len(direction) each, 1. - prob for no flip
         } else if (prob.isArray()) {
             if (dir == null || !dir.isArray() || dir.size() != prob.size())
                 throw s.error("prob", "a list of probabilities needs direction as a list of the same length, got "

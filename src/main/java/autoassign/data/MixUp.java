@@ -14,14 +14,15 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 /**
  * MMDetection 3.3's {@code MixUp} (YOLOX): another image with boxes ({@link #index}) is resized keeping its ratio into
  * the top left of an {@code img_scale} canvas of {@code pad_val}, the canvas is scaled by a jitter factor and flipped
- * horizontally when the draw {@code u > flip_ratio}, put on a zero 8-bit canvas at least the state's size and cropped
- * to it at a random offset; the result is {@code uint8(0.5·img + 0.5·crop)} and the other image's boxes are scaled,
+ * horizontally when the draw {@code u > flip_ratio}, put on an 8-bit canvas of {@code pad_val} (truncated) at least the
+ * state's size and cropped to it at a random offset (MMDetection 3.x, PR #9259: 2.x used a zero canvas); the result is
+ * {@code uint8(0.5·img + 0.5·crop)} and the other image's boxes are scaled,
  * clipped, flipped, shifted and clipped again as MMDetection does, then every box (the state's too) is kept when
  * {@code is_inside} holds. Nothing changes when the other image has no box (crowd boxes count).
  *
  * <p>Types follow NumPy: the canvas is {@code np.ones(dtype=img.dtype) * pad_val}, float64 for an 8-bit image and a
  * float {@code pad_val} (MMDetection's default, so the jitter resize runs in float64), 8-bit for an integer
- * {@code pad_val} (8-bit resize), float32 for a float image; the zero canvas is 8-bit and takes the scaled canvas
+ * {@code pad_val} (8-bit resize), float32 for a float image; the crop canvas is 8-bit and takes the scaled canvas
  * truncated ({@link MixImages#truncatedBytes}); the output is always 8-bit.
  *
  * <p>{@code img_scale} is (w, h), as MMDetection 3.3's code reads it: the canvas is {@code np.ones((img_scale[1],
@@ -100,8 +101,10 @@ public record MixUp(int scaleW, int scaleH, double ratioLo, double ratioHi, doub
         int ph = Math.max(oh, th), pw = Math.max(ow, tw);
         int yOff = ph > th ? yOffset.applyAsInt(ph - th) : 0;
         int xOff = pw > tw ? xOffset.applyAsInt(pw - tw) : 0;
-        // the zero 8-bit canvas holds the truncated jittered image at its top left; the crop takes th × tw of it
+        // the 8-bit canvas of pad_val ((np.ones(...) * pad_val).astype(np.uint8): truncated) holds the truncated jittered
+        // image at its top left; the crop takes th × tw of it
         byte[] crop = new byte[th * tw * 3];
+        java.util.Arrays.fill(crop, (byte) (int) Math.floor(padVal));
         byte[] jb;
         try (Mat j = jittered) {
             jb = MixImages.truncatedBytes(j);

@@ -2,6 +2,7 @@ package autoassign.data;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The {@code results_cache} of one cached step ({@link CachedMosaic}, {@link CachedMixUp}) in one virtual worker: deep
@@ -15,15 +16,17 @@ final class ResultsCache implements AutoCloseable {
 
     /**
      * MMDetection's {@code results_cache.append(copy.deepcopy(results))}, then, over {@code maxCached} entries, the
-     * {@code pop}: index {@code random.randint(0, len − 1)} (NumPy's: never the entry just added) with {@code randomPop},
-     * else 0 (first in, first out). The pop index is draw {@code k} of {@code salt}.
+     * {@code pop}: index {@code popIndex.applyAsInt(len − 1)}, i.e. {@code random.randint(0, len − 1)} (NumPy's exclusive
+     * bound: never the entry just added), with {@code randomPop}, else 0 (first in, first out; no draw). The index popped,
+     * or -1 when nothing was.
      */
-    void add(int datasetIndex, TransformState s, int maxCached, boolean randomPop, SampleDraws d, long salt, int k) {
+    int add(int datasetIndex, TransformState s, int maxCached, boolean randomPop, IntUnaryOperator popIndex) {
         entries.add(new Entry(datasetIndex, s.snapshot()));
-        if (entries.size() > maxCached) {
-            int i = randomPop ? d.integer(salt, k, 0, entries.size() - 1) : 0;
-            entries.remove(i).state().close();
-        }
+        if (entries.size() <= maxCached) return -1;
+        int i = randomPop ? popIndex.applyAsInt(entries.size() - 1) : 0;
+        if (i < 0 || i >= entries.size() - 1) throw new IllegalStateException("pop index " + i + " outside [0, " + (entries.size() - 1) + ")");
+        entries.remove(i).state().close();
+        return i;
     }
 
     int size() { return entries.size(); }

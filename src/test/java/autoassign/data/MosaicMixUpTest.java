@@ -100,7 +100,7 @@ class MosaicMixUpTest {
             new MixUp(30, 20, 0.5, 1.5, 0.5, 114, false, 15, true).mix(s, o, new MixUp.Draw(1.0, false), n -> 0, n -> 0);
             Mat img = s.image();
             assertEquals(150, px(img, 5, 5, 0));       // (100 + 200) / 2
-            assertEquals(50, px(img, 35, 25, 0));      // outside the 30 × 20 canvas: the zero padding, (100 + 0) / 2
+            assertEquals(107, px(img, 35, 25, 0));     // outside the 30 × 20 canvas: the pad_val padding, (100 + 114) / 2
             assertEquals(151, px(img, 5, 5, 1));       // (101 + 201) / 2 = 151
             assertArrayEquals(new float[] {1, 1, 10, 10, 35, 25, 39, 29, 0, 0, 30, 20}, s.boxes(), 0f);
             assertArrayEquals(ints(0, 1, 2), s.labels());
@@ -164,7 +164,7 @@ class MosaicMixUpTest {
             // img_scale (w, h) = (60, 40): ratio min(40 / 20, 60 / 30) = 2, the other image fills the 60 × 40 canvas
             new MixUp(60, 40, 0.5, 1.5, 0.5, 114, false, 15, true).mix(s, o, new MixUp.Draw(1.0, false), n -> 0, n -> 0);
             assertArrayEquals(new float[] {0, 0, 60, 40}, s.boxes(), 0f);
-            assertEquals(150, px(s.image(), 59, 39, 0), "(100 + 200) / 2 everywhere: no zero padding");
+            assertEquals(150, px(s.image(), 59, 39, 0), "(100 + 200) / 2 everywhere: no padding shows");
             s.close();
             o.close();
         }
