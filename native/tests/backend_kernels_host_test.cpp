@@ -399,6 +399,97 @@ static void test_max_pool(Shape4 s, int k, int st, int pad, bool small_grid) {
 }
 
 
+// ---------------------------------------------------------------- average pool
+// ATen's pooling_output_shape (dilation 1), written here independently of the kernels and of AvgPool2dParams.java
+static int ref_avg_out(int in, int k, int s, int pad, bool ceil) {
+  int num = in + 2 * pad - k + (ceil ? s - 1 : 0);
+  int out = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;
+  if (ceil && (long long)(out - 1) * s >= in + pad) --out;
+  return out;
+}
+
+// The per-element math (avg_pool_axis, avg_pool_outputs) against brute force over every window position, for every
+// small geometry PyTorch accepts (pad <= k/2): clipped bounds, the divisor's extent with and without the padding,
+// and the set of windows that contain each input index (the backward gather's range).
+static void test_avg_pool_math() {
+  int bad = 0, n = 0;
+  for (int in = 1; in <= 13; ++in)
+    for (int k = 1; k <= 6; ++k)
+      for (int s = 1; s <= 4; ++s)
+        for (int pad = 0; 2 * pad <= k; ++pad)
+          for (int ceil = 0; ceil < 2; ++ceil) {
+            int out = ref_avg_out(in, k, s, pad, ceil);
+            if (out < 1) continue;
+            for (int cip = 0; cip < 2; ++cip)
+              for (int o = 0; o < out; ++o) {
+                int lo = -1, hi = -1, inside = 0, padded = 0;
+                for (int t = o * s - pad; t < o * s - pad + k; ++t) {
+                  if (t < in + pad) ++padded;  // ATen: min(start + k, in + pad) - start
+                  if (t >= 0 && t < in) {
+                    if (lo < 0) lo = t;
+                    hi = t + 1;
+                    ++inside;
+                  }
+                }
+                AvgPoolAxis a = avg_pool_axis(o, in, k, s, pad, cip);
+                ++n;
+                if (inside == 0 || a.lo != lo || a.hi != hi || a.span != (cip ? padded : inside)) ++bad;
+              }
+            for (int i = 0; i < in; ++i) {
+              int o0 = -1, o1 = -1;
+              for (int o = 0; o < out; ++o)
+                if (o * s - pad <= i && i < o * s - pad + k) {
+                  if (o0 < 0) o0 = o;
+                  o1 = o + 1;
+                }
+              if (o0 < 0) o0 = o1 = 0;  // no window holds i (stride > kernel): an empty range
+              int g0, g1;
+              avg_pool_outputs(i, out, k, s, pad, &g0, &g1);
+              ++n;
+              if (g1 <= g0 ? o1 != o0 : (g0 != o0 || g1 != o1)) ++bad;
+            }
+          }
+  ++g_cases;
+  if (bad) ++g_failed;
+  std::printf("%s avg_pool_axis / avg_pool_outputs vs brute force: %d checks, %d wrong\n", bad ? "FAIL" : "ok  ", n, bad);
+}
+
+// The kernels against the CPU twin's loops: forward = float sum in row-major order / divisor; backward = PyTorch's
+// scatter (each output adds gy/divisor to its window, outputs in row-major order), which the kernel's gather must
+// reproduce bit for bit. Inputs include NaN and infinities (they propagate the same way).
+static void test_avg_pool(Shape4 sh, int k, int st, int pad, bool ceil, bool cip, bool small_grid) {
+  const int H = sh.H, W = sh.W, OH = ref_avg_out(H, k, st, pad, ceil), OW = ref_avg_out(W, k, st, pad, ceil);
+  const long long total = sh.planes() * OH * OW, plane = (long long)H * W;
+  Vec x = rand_vec(sh.numel(), 30), gy = rand_vec(total, 31), y(total, -7.f), gx(sh.numel(), -7.f);
+  x[1] = QNAN;
+  x[plane + W] = INFINITY;
+  Vec want_y(total), want_gx(sh.numel(), 0.f);
+  for (long long pl = 0; pl < sh.planes(); ++pl)
+    for (int oy = 0; oy < OH; ++oy)
+      for (int ox = 0; ox < OW; ++ox) {
+        int y0 = std::max(oy * st - pad, 0), y1 = std::min(oy * st - pad + k, H);
+        int x0 = std::max(ox * st - pad, 0), x1 = std::min(ox * st - pad + k, W);
+        int dy = cip ? std::min(oy * st - pad + k, H + pad) - (oy * st - pad) : y1 - y0;
+        int dx = cip ? std::min(ox * st - pad + k, W + pad) - (ox * st - pad) : x1 - x0;
+        float sum = 0.f;
+        for (int iy = y0; iy < y1; ++iy)
+          for (int ix = x0; ix < x1; ++ix) sum += x[pl * plane + iy * W + ix];
+        long long o = (pl * OH + oy) * OW + ox;
+        want_y[o] = sum / (float)(dy * dx);
+        float d = gy[o] / (float)(dy * dx);
+        for (int iy = y0; iy < y1; ++iy)
+          for (int ix = x0; ix < x1; ++ix) want_gx[pl * plane + iy * W + ix] += d;
+      }
+  char what[200];
+  dim3 gf(small_grid ? 2 : grid1d(total)), gb(small_grid ? 3 : grid1d(sh.numel()));
+  std::snprintf(what, sizeof what, " %s k%d s%d p%d%s%s %s", sh.str().c_str(), k, st, pad, ceil ? " ceil" : "",
+                cip ? " count_pad" : " exclude_pad", gstr(gf).c_str());
+  launch(aaj_avg_pool_fwd, gf, dim3(BLOCK), y.data(), x.data(), H, W, OH, OW, k, st, pad, cip ? 1 : 0, total);
+  check(std::string("aaj_avg_pool_fwd") + what, y, want_y, 0);
+  launch(aaj_avg_pool_bwd, gb, dim3(BLOCK), gx.data(), gy.data(), H, W, OH, OW, k, st, pad, cip ? 1 : 0, sh.numel());
+  check(std::string("aaj_avg_pool_bwd") + what, gx, want_gx, 0);
+}
+
 // ---------------------------------------------------------------- elementwise: fill, add, mul, sigmoid, broadcast
 // Specials in the inputs: NaN (payloads), infinities, signed zeros, subnormals; the last element is reached by the
 // last grid-stride step of the small grids.
@@ -739,6 +830,19 @@ int main() {
   for (Shape4 s : {Shape4{2, 3, 9, 11}, Shape4{2, 4, 40, 40}}) {
     test_max_pool(s, 3, 2, 1, false);
     test_max_pool(s, 3, 2, 1, true);
+  }
+
+  test_avg_pool_math();
+  for (bool small_grid : {false, true}) {
+    test_avg_pool({2, 3, 7, 9}, 2, 2, 0, true, false, small_grid);    // ResLayer avg_down: partial last row / column
+    test_avg_pool({2, 4, 40, 38}, 2, 2, 0, true, false, small_grid);  // avg_down, several blocks
+    test_avg_pool({1, 2, 7, 5}, 2, 2, 0, true, true, small_grid);
+    test_avg_pool({2, 2, 9, 10}, 3, 2, 1, false, true, small_grid);
+    test_avg_pool({2, 2, 9, 10}, 3, 2, 1, false, false, small_grid);
+    test_avg_pool({1, 3, 8, 11}, 3, 2, 1, true, false, small_grid);
+    test_avg_pool({1, 2, 5, 10}, 3, 3, 1, true, true, small_grid);    // ceil's last window dropped (height)
+    test_avg_pool({2, 2, 5, 6}, 3, 1, 1, false, false, small_grid);   // overlapping windows
+    test_avg_pool({1, 2, 9, 9}, 1, 3, 0, false, true, small_grid);    // stride > kernel: inputs outside every window
   }
 
   for (long long m : {1LL, 3001LL}) {

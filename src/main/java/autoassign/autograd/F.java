@@ -243,6 +243,15 @@ public final class F {
         return y;
     }
 
+    /** PyTorch's {@code avg_pool2d} ({@link autoassign.backend.AvgPool2dParams}); the backward needs only the input's size. */
+    public static Tensor avgPool2d(Tensor x, autoassign.backend.AvgPool2dParams p) {
+        Backend be = x.backend();
+        Tensor y = be.avgPool2d(x, p);
+        int h = x.dim(2), w = x.dim(3);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.avgPool2dBackward(g[0], h, w, p)});
+        return y;
+    }
+
     public static Tensor upsampleNearest(Tensor x, int outH, int outW) {
         Backend be = x.backend();
         Tensor y = be.upsampleNearest(x, outH, outW);

@@ -96,6 +96,19 @@ public interface Backend {
     /** Routes each output gradient to the first maximum of its window in x. */
     Tensor maxPool2dBackward(Tensor gradOut, Tensor x, int kernel, int stride, int pad);
 
+    /**
+     * PyTorch's {@code avg_pool2d} ({@code nn.AvgPool2d} with kernel, stride, padding, ceil_mode, count_include_pad;
+     * geometry and divisors in {@link AvgPool2dParams}): each output is the float sum of its window's input elements
+     * in row-major order divided by the window's divisor; [N,C,H,W] → [N,C,Ho,Wo].
+     */
+    Tensor avgPool2d(Tensor x, AvgPool2dParams p);
+
+    /**
+     * The input gradient of {@link #avgPool2d} for an input of {@code inH × inW}: every input element gets Σ gy/divisor
+     * over the windows that contain it, added in row-major order of the outputs (PyTorch's scatter order).
+     */
+    Tensor avgPool2dBackward(Tensor gradOut, int inH, int inW, AvgPool2dParams p);
+
     /** PyTorch 'nearest': src index = floor(dst · in / out). */
     Tensor upsampleNearest(Tensor x, int outH, int outW);
 

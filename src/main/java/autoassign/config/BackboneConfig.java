@@ -29,19 +29,30 @@ import java.util.List;
  * @param strides          stride of the first block of each stage (ResNet / ResNeXt: 1, 2, 2, 2; RegNet's
  *                         {@code strides}, default 2, 2, 2, 2)
  * @param dilations        dilation of each stage's 3×3 convs (1 except RegNet's {@code dilations})
+ * @param deepStem         ResNet / ResNeXt {@code deep_stem}: the 7×7 stem conv replaced by three 3×3 conv + norm + ReLU
+ *                         ({@code stem_channels/2}, {@code stem_channels/2}, {@code stem_channels}; the first of stride 2),
+ *                         state-dict names {@code stem.0/1/3/4/6/7} (ResNetV1c's stem; {@code type: ResNetV1d} sets it)
+ * @param avgDown          ResNet / ResNeXt {@code avg_down}: every downsample (stride s, also layer1's s = 1) becomes
+ *                         {@code AvgPool2d(s, s, ceil_mode=True, count_include_pad=False)} then the 1×1 conv at stride 1
+ *                         ({@code downsample.1} conv, {@code downsample.2} norm; {@code type: ResNetV1d} sets it)
  */
 public record BackboneConfig(int depth, int numStages, int baseChannels, int stemChannels, List<Integer> outIndices,
                              int frozenStages, NormConfig normCfg, boolean normEval, String style,
                              boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth,
-                             RegNetArch arch, List<Integer> strides, List<Integer> dilations) {
+                             RegNetArch arch, List<Integer> strides, List<Integer> dilations, boolean deepStem,
+                             boolean avgDown) {
 
-    public static final String RESNET = "ResNet", RESNEXT = "ResNeXt", REGNET = "RegNet";
+    /** {@code ResNetV1d} is MMDetection's {@code ResNet(deep_stem=True, avg_down=True)}; there is no ResNetV1c type. */
+    public static final String RESNET = "ResNet", RESNEXT = "ResNeXt", REGNET = "RegNet", RESNET_V1D = "ResNetV1d";
 
     public BackboneConfig {
         outIndices = List.copyOf(outIndices);
         strides = List.copyOf(strides);
         dilations = List.copyOf(dilations);
         if (REGNET.equals(type) != (arch != null)) throw new IllegalArgumentException("a RegNet needs its arch, others none");
+        if (REGNET.equals(type) && (deepStem || avgDown)) throw new IllegalArgumentException("RegNet takes no deep_stem / avg_down");
+        if (deepStem && stemChannels < 2)
+            throw new IllegalArgumentException("deep_stem needs stem_channels >= 2, got " + stemChannels);
     }
 
     /** ResNet / ResNeXt with MMDetection's default strides (1, 2, 2, 2) and dilations (1, ...). */
@@ -50,7 +61,14 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
                           boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth) {
         this(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval, style,
                 zeroInitResidual, pretrained, type, groups, baseWidth, null,
-                List.of(1, 2, 2, 2).subList(0, numStages), java.util.Collections.nCopies(numStages, 1));
+                List.of(1, 2, 2, 2).subList(0, numStages), java.util.Collections.nCopies(numStages, 1),
+                RESNET_V1D.equals(type), RESNET_V1D.equals(type));
+    }
+
+    /** This configuration with MMDetection's {@code deep_stem} / {@code avg_down} set as given (ResNet / ResNeXt). */
+    public BackboneConfig withStemAndDownsample(boolean deepStem, boolean avgDown) {
+        return new BackboneConfig(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval,
+                style, zeroInitResidual, pretrained, type, groups, baseWidth, arch, strides, dilations, deepStem, avgDown);
     }
 
     /** True for depths 50, 101 and 152, and for RegNet (ResNeXt's bottleneck at expansion 1). */
@@ -64,7 +82,13 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
     /** The RegNet stage plan ({@link RegNetArch#plan}), or null for ResNet / ResNeXt. */
     public RegNetArch.Plan regNetPlan() { return arch == null ? null : arch.plan(); }
 
-    /** The stem: ResNet's 7×7/2 conv + max-pool 3×3/2 (stride 4), RegNet's 3×3/2 conv alone (stride 2). */
+    /** Channels of the deep stem's first two 3×3 convs: {@code stem_channels // 2}. */
+    public int deepStemMidChannels() { return stemChannels / 2; }
+
+    /**
+     * The stem: ResNet's 7×7/2 conv (or the deep stem's three 3×3 convs, the first of stride 2) + max-pool 3×3/2
+     * (stride 4), RegNet's 3×3/2 conv alone (stride 2).
+     */
     public boolean stemMaxPool() { return !regNet(); }
 
     /** Kernel size of the stem conv (7, RegNet 3). */
@@ -130,12 +154,25 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
 
     /** What the backbone is, for messages: {@code depth 50}, {@code arch regnetx_3.2gf}. */
     public String describe() {
-        return regNet() ? "arch " + arch.describe() : "depth " + depth + ", base_channels " + baseChannels;
+        if (regNet()) return "arch " + arch.describe();
+        String d = "depth " + depth + ", base_channels " + baseChannels;
+        if (RESNET_V1D.equals(type)) return "ResNetV1d " + d;
+        return d + (deepStem ? ", deep_stem" : "") + (avgDown ? ", avg_down" : "");
     }
 
     static BackboneConfig from(ConfigNode n) {
-        String type = n.choice("type", RESNET, RESNET, RESNEXT, REGNET);
+        String type = n.choice("type", RESNET, RESNET, RESNEXT, REGNET, RESNET_V1D);
         if (REGNET.equals(type)) return regNetFrom(n);
+        boolean v1d = RESNET_V1D.equals(type);
+        boolean deepStem = v1d, avgDown = v1d;
+        if (v1d) { // ResNetV1d passes deep_stem=True, avg_down=True to ResNet itself: a second value is a TypeError upstream
+            for (String k : new String[] {"deep_stem", "avg_down"})
+                if (n.has(k)) throw n.error(k, "is set by type ResNetV1d (deep_stem and avg_down are always true there); "
+                        + "remove it, or use type: ResNet with deep_stem / avg_down");
+        } else {
+            deepStem = n.bool("deep_stem", false);
+            avgDown = n.bool("avg_down", false);
+        }
         boolean resNeXt = RESNEXT.equals(type);
         // ResNeXt's arch_settings have bottleneck depths only; building it with 18 or 34 is a KeyError upstream
         int depth = resNeXt ? n.intChoice("depth", 50, 50, 101, 152) : n.intChoice("depth", 50, 18, 34, 50, 101, 152);
@@ -153,10 +190,13 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         if (numStages < 1 || numStages > 4) throw n.error("num_stages", "must be in 1..4, got " + numStages);
         int base = n.positive("base_channels", n.integer("base_channels", 64));
         int stem = n.positive("stem_channels", n.integer("stem_channels", base));
+        if (deepStem && stem < 2)
+            throw n.error("stem_channels", "must be >= 2 with deep_stem (its first two convs have stem_channels // 2 = "
+                    + stem / 2 + " channels), got " + stem);
         Shared sh = Shared.from(n, numStages, "num_stages " + numStages);
         n.finish();
         BackboneConfig c = new BackboneConfig(depth, numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm, sh.normEval,
-                sh.style, sh.zeroInitResidual, sh.pretrained, type, groups, baseWidth);
+                sh.style, sh.zeroInitResidual, sh.pretrained, type, groups, baseWidth).withStemAndDownsample(deepStem, avgDown);
         for (int i = 0; i < numStages && groups > 1; i++) {
             if (c.bottleneckWidth(i) < groups)
                 throw n.error("base_width", "base_width " + baseWidth + " with base_channels " + base + " leaves layer" + (i + 1)
@@ -200,6 +240,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
     private static void checkGroupNorm(ConfigNode n, BackboneConfig c) {
         NormConfig norm = c.normCfg();
         if (!norm.isGroupNorm()) return;
+        if (c.deepStem()) norm.checkDivides(n, "norm_cfg", c.deepStemMidChannels(), "the deep stem's first two convs");
         norm.checkDivides(n, "norm_cfg", c.stemChannels(), "the stem");
         for (int i = 0; i < c.numStages(); i++) {
             norm.checkDivides(n, "norm_cfg", c.bottleneck() ? c.bottleneckWidth(i) : c.stagePlanes(i), "layer" + (i + 1));
@@ -218,6 +259,8 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
     private static BackboneConfig regNetFrom(ConfigNode n) {
         for (String k : new String[] {"depth", "num_stages", "groups", "base_width"})
             if (n.has(k)) throw n.error(k, "is not a RegNet argument: RegNet's arch sets its depth, stages and groups");
+        for (String k : new String[] {"deep_stem", "avg_down"})
+            if (n.has(k)) throw n.error(k, "is not a RegNet argument (RegNet builds its own 3x3 stem and downsamples)");
         RegNetArch arch = RegNetArch.from(n);
         RegNetArch.Plan plan;
         try {
@@ -243,7 +286,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         Shared sh = Shared.from(n, numStages, arch.describe() + " has " + numStages + " stages");
         n.finish();
         BackboneConfig c = new BackboneConfig(plan.totalBlocks(), numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm,
-                sh.normEval, sh.style, sh.zeroInitResidual, sh.pretrained, REGNET, 1, 4, arch, strides, dilations);
+                sh.normEval, sh.style, sh.zeroInitResidual, sh.pretrained, REGNET, 1, 4, arch, strides, dilations, false, false);
         checkGroupNorm(n, c);
         return c;
     }

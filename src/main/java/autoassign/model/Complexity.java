@@ -30,7 +30,8 @@ import java.util.Set;
  *   <li>{@code group_norm}: 5 per input element (affine);</li>
  *   <li>{@code upsample_nearest2d} (the FPN's top-down path): 1 per output element.</li>
  * </ul>
- * ReLU, additions, max-pooling, {@code Scale}, clamping and the stride multiply have no handle there and count 0.
+ * ReLU, additions, max-pooling, average pooling ({@code aten::avg_pool2d}: {@code avg_down}; only
+ * {@code adaptive_avg_pool2d} has a handle), {@code Scale}, clamping and the stride multiply have no handle there and count 0.
  * A module's flops include its children's; ops called by a module's own code (the FPN's upsampling) belong to it
  * only. The head's convs are shared by all levels, so their flops add up over the levels.
  */
@@ -169,8 +170,13 @@ public final class Complexity {
     }
 
     private List<int[]> backbone(ResNet r, String name, int[] x) {
-        int[] y = conv(name + ".conv1", r.conv1, x);
-        norm(name + "." + childName(r, r.norm1), r.norm1, y);
+        int[] y = x;
+        for (ResNet.StemLayer l : r.stemLayers()) { // conv1 / bn1, or the deep stem's stem.0/1, stem.3/4, stem.6/7
+            y = conv(name + "." + l.convName(), l.conv(), y);
+            norm(name + "." + l.normName(), l.norm(), y);
+        }
+        if (r.stem != null) // the deep stem's ReLU modules (stem.2, stem.5, stem.8) run, counting nothing
+            for (int i = 2; i < r.stem.size(); i += 3) called.add(name + ".stem." + i);
         if (r.hasStemMaxPool()) y = new int[] {y[0], (y[1] - 1) / 2 + 1, (y[2] - 1) / 2 + 1}; // max-pool 3×3/2, pad 1
         List<int[]> outs = new ArrayList<>();
         for (int i = 0; i < r.layers.size(); i++) {
@@ -194,10 +200,18 @@ public final class Complexity {
         } else {
             throw new IllegalStateException(name + ": unknown block " + b.getClass().getSimpleName());
         }
-        if (b.downsample != null) {
+        if (b.downsample != null) { // avg_down: the average pool (no handle in MMEngine: 0 flops) before the 1×1 conv
             String dn = name + "." + childName(b, b.downsample);
-            int[] id = conv(dn + ".0", (Conv2d) b.downsample.get(0), x);
-            norm(dn + ".1", b.downsample.get(1), id);
+            int[] in = x;
+            int ci = 0;
+            if (b.downsamplePool() != null) {
+                var p = b.downsamplePool().params;
+                in = new int[] {x[0], p.outSize(x[1]), p.outSize(x[2])};
+                called.add(dn + ".0");
+                ci = 1;
+            }
+            int[] id = conv(dn + "." + ci, b.downsampleConv(), in);
+            norm(dn + "." + (ci + 1), b.downsampleNorm(), id);
         }
         return y;
     }

@@ -1,6 +1,8 @@
 package autoassign.model;
 
+import autoassign.backend.AvgPool2dParams;
 import autoassign.config.NormConfig;
+import autoassign.nn.AvgPool2d;
 import autoassign.nn.Conv2d;
 import autoassign.nn.Module;
 import autoassign.tensor.MemoryScope;
@@ -8,10 +10,16 @@ import autoassign.tensor.Tensor;
 
 /**
  * A residual block of {@link ResNet} (MMDetection {@code BasicBlock} / {@code Bottleneck}); child names match
- * MMDetection: {@code conv1, bn1, conv2, bn2[, conv3, bn3], downsample.0, downsample.1}.
+ * MMDetection: {@code conv1, bn1, conv2, bn2[, conv3, bn3], downsample.0, downsample.1} ({@code avg_down}:
+ * {@code downsample.0} is the parameterless average pool, {@code downsample.1} the conv, {@code downsample.2} the norm).
  */
 public abstract class ResBlock extends Module {
-    /** {@code downsample}: 1×1 conv (stride s, no bias) + norm, or null when the shapes already match. */
+    /**
+     * {@code downsample}: 1×1 conv (stride s, no bias) + norm, or with {@code avg_down} an
+     * {@link AvgPool2d} (k = s, ceil mode, padding excluded) + 1×1 conv at stride 1 + norm, the pool also at s = 1
+     * (layer1's channel change: an identity {@code AvgPool2d(1, 1)}, as upstream builds it, so the conv is
+     * {@code downsample.1} there too); null when the shapes already match.
+     */
     public final ModuleList<Module> downsample;
 
     protected ResBlock(ModuleList<Module> downsample) { this.downsample = downsample; }
@@ -23,7 +31,28 @@ public abstract class ResBlock extends Module {
 
     protected Tensor identity(Tensor x) {
         if (downsample == null) return x;
-        return Norms.convNormAct((Conv2d) downsample.get(0), downsample.get(1), x, null, false);
+        if (downsample.get(0) instanceof AvgPool2d pool && pool.params.stride() > 1) { // a 1×1/1 pool is the identity
+            Tensor p = pool.forward(x);
+            Tensor y = Norms.convNormAct(downsampleConv(), downsampleNorm(), p, null, false);
+            MemoryScope.dispose(p); // released now only when untaped (frozen stage, inference)
+            return y;
+        }
+        return Norms.convNormAct(downsampleConv(), downsampleNorm(), x, null, false);
+    }
+
+    /** The downsample's pool, or null without {@code avg_down} (or without a downsample). */
+    public AvgPool2d downsamplePool() {
+        return downsample != null && downsample.get(0) instanceof AvgPool2d p ? p : null;
+    }
+
+    /** The downsample's 1×1 conv (index 0, or 1 after an {@code avg_down} pool); null without a downsample. */
+    public Conv2d downsampleConv() {
+        return downsample == null ? null : (Conv2d) downsample.get(downsamplePool() == null ? 0 : 1);
+    }
+
+    /** The downsample's norm (index 1, or 2 after an {@code avg_down} pool); null without a downsample. */
+    public Module downsampleNorm() {
+        return downsample == null ? null : downsample.get(downsamplePool() == null ? 1 : 2);
     }
 
     /**
@@ -47,9 +76,22 @@ public abstract class ResBlock extends Module {
     }
 
     static ModuleList<Module> buildDownsample(int in, int out, int stride, NormConfig norm) {
+        return buildDownsample(in, out, stride, norm, false);
+    }
+
+    /**
+     * MMDetection's ResLayer downsample; with {@code avg_down} the pool (kernel = stride, also 1) before a stride-1
+     * conv: {@code [AvgPool2d, conv, norm]}.
+     */
+    static ModuleList<Module> buildDownsample(int in, int out, int stride, NormConfig norm, boolean avgDown) {
         if (stride == 1 && in == out) return null;
         ModuleList<Module> d = new ModuleList<>();
-        d.add(new Conv2d(in, out, 1, stride, 0, false));
+        int convStride = stride;
+        if (avgDown) {
+            convStride = 1;
+            d.add(new AvgPool2d(AvgPool2dParams.avgDown(stride)));
+        }
+        d.add(new Conv2d(in, out, 1, convStride, 0, false));
         d.add(Norms.build(norm, out));
         return d;
     }
@@ -60,7 +102,11 @@ public abstract class ResBlock extends Module {
         public final Module norm1, norm2;
 
         public Basic(int inplanes, int planes, int stride, NormConfig norm) {
-            super(buildDownsample(inplanes, planes, stride, norm));
+            this(inplanes, planes, stride, norm, false);
+        }
+
+        public Basic(int inplanes, int planes, int stride, NormConfig norm, boolean avgDown) {
+            super(buildDownsample(inplanes, planes, stride, norm, avgDown));
             String a = Norms.abbr(norm);
             conv1 = child("conv1", new Conv2d(inplanes, planes, 3, stride, 1, false));
             norm1 = child(a + "1", Norms.build(norm, planes));
@@ -102,7 +148,13 @@ public abstract class ResBlock extends Module {
          */
         public Bottleneck(int inplanes, int planes, int width, int groups, int stride, int dilation, int expansion,
                           boolean caffe, NormConfig norm) {
-            super(buildDownsample(inplanes, planes * expansion, stride, norm));
+            this(inplanes, planes, width, groups, stride, dilation, expansion, caffe, norm, false);
+        }
+
+        /** The general block with ResLayer's {@code avg_down} downsample when {@code avgDown}. */
+        public Bottleneck(int inplanes, int planes, int width, int groups, int stride, int dilation, int expansion,
+                          boolean caffe, NormConfig norm, boolean avgDown) {
+            super(buildDownsample(inplanes, planes * expansion, stride, norm, avgDown));
             String a = Norms.abbr(norm);
             int s1 = caffe ? stride : 1, s2 = caffe ? 1 : stride;
             conv1 = child("conv1", new Conv2d(inplanes, width, 1, s1, 0, false));

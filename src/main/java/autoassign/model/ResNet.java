@@ -5,6 +5,7 @@ import autoassign.config.BackboneConfig;
 import autoassign.nn.Conv2d;
 import autoassign.nn.Init;
 import autoassign.nn.Module;
+import autoassign.nn.ReLU;
 import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
@@ -20,19 +21,43 @@ import java.util.Random;
  * {@code type: RegNet} builds MMDetection's {@code RegNet} (a subclass of its ResNet): stem {@code conv1} 3×3/2 +
  * norm + ReLU without max-pool, then stages of ResNeXt bottlenecks at expansion 1 whose planes, blocks, groups,
  * strides and dilations come from its arch ({@link autoassign.config.RegNetArch}); the same state-dict names.
+ * {@code deep_stem} (ResNetV1c's stem; {@code type: ResNetV1d} with {@code avg_down}) replaces {@code conv1 / norm1} by
+ * {@code stem}: three 3×3 conv + norm + ReLU ({@code stem_channels/2} twice, then {@code stem_channels}; the first at
+ * stride 2), named {@code stem.0/1, stem.3/4, stem.6/7} as upstream's Sequential; {@code avg_down} gives each
+ * strided downsample ResLayer's average pool ({@link ResBlock#buildDownsample}).
  * Frozen stages ({@code frozen_stages}) get no gradients: stem for ≥ 0, plus {@code layer1..layerK}.
  */
 public final class ResNet extends Module {
     private final BackboneConfig cfg;
+    /** The plain stem's conv and norm; null with {@code deep_stem} (see {@link #stem}). */
     public final Conv2d conv1;
     public final Module norm1;
+    /** The deep stem's Sequential [conv, norm, ReLU] × 3 ({@code stem.0 .. stem.8}); null without {@code deep_stem}. */
+    public final ModuleList<Module> stem;
     public final List<ModuleList<ResBlock>> layers = new ArrayList<>();
+
+    /** One conv + norm (+ ReLU) of the stem, with the modules' state-dict names relative to the backbone. */
+    public record StemLayer(String convName, Conv2d conv, String normName, Module norm) {}
 
     public ResNet(BackboneConfig cfg) {
         this.cfg = cfg;
-        int k = cfg.stemKernel();
-        conv1 = child("conv1", new Conv2d(3, cfg.stemChannels(), k, 2, k / 2, false));
-        norm1 = child(Norms.abbr(cfg.normCfg()) + "1", Norms.build(cfg.normCfg(), cfg.stemChannels()));
+        if (cfg.deepStem()) {
+            conv1 = null;
+            norm1 = null;
+            stem = child("stem", new ModuleList<>());
+            int mid = cfg.deepStemMidChannels();
+            int[][] io = {{3, mid, 2}, {mid, mid, 1}, {mid, cfg.stemChannels(), 1}};
+            for (int[] l : io) {
+                stem.add(new Conv2d(l[0], l[1], 3, l[2], 1, false));
+                stem.add(Norms.build(cfg.normCfg(), l[1]));
+                stem.add(new ReLU());
+            }
+        } else {
+            int k = cfg.stemKernel();
+            stem = null;
+            conv1 = child("conv1", new Conv2d(3, cfg.stemChannels(), k, 2, k / 2, false));
+            norm1 = child(Norms.abbr(cfg.normCfg()) + "1", Norms.build(cfg.normCfg(), cfg.stemChannels()));
+        }
         int[] blocks = cfg.stageBlocks();
         boolean caffe = "caffe".equals(cfg.style());
         int inplanes = cfg.stemChannels();
@@ -44,8 +69,8 @@ public final class ResNet extends Module {
                 int s = b == 0 ? stride : 1;
                 layer.add(cfg.bottleneck()
                         ? new ResBlock.Bottleneck(inplanes, planes, cfg.bottleneckWidth(i), cfg.stageGroups(i), s, dilation,
-                                cfg.expansion(), caffe, cfg.normCfg())
-                        : new ResBlock.Basic(inplanes, planes, s, cfg.normCfg()));
+                                cfg.expansion(), caffe, cfg.normCfg(), cfg.avgDown())
+                        : new ResBlock.Basic(inplanes, planes, s, cfg.normCfg(), cfg.avgDown()));
                 inplanes = planes * cfg.expansion();
             }
             layers.add(child("layer" + (i + 1), layer));
@@ -56,14 +81,29 @@ public final class ResNet extends Module {
 
     public BackboneConfig config() { return cfg; }
 
+    /**
+     * The stem's conv + norm pairs in order, each followed by a ReLU: {@code conv1 / bn1}, or the deep stem's
+     * {@code stem.0 / stem.1}, {@code stem.3 / stem.4}, {@code stem.6 / stem.7}.
+     */
+    public List<StemLayer> stemLayers() {
+        if (stem == null) return List.of(new StemLayer("conv1", conv1, Norms.abbr(cfg.normCfg()) + "1", norm1));
+        List<StemLayer> out = new ArrayList<>();
+        for (int i = 0; i < stem.size(); i += 3)
+            out.add(new StemLayer("stem." + i, (Conv2d) stem.get(i), "stem." + (i + 1), stem.get(i + 1)));
+        return List.copyOf(out);
+    }
+
     /** Whether the stem ends with the 3×3/2 max-pool (ResNet, ResNeXt; not RegNet). */
     public boolean hasStemMaxPool() { return cfg.stemMaxPool(); }
 
     /** MMDetection {@code _freeze_stages}. Norm parameters of frozen BN are frozen anyway. */
     private void freezeStages() {
         if (cfg.frozenStages() >= 0) {
-            conv1.freeze();
-            norm1.freeze();
+            if (stem != null) stem.freeze();
+            else {
+                conv1.freeze();
+                norm1.freeze();
+            }
         }
         for (int i = 1; i <= cfg.frozenStages(); i++) layers.get(i - 1).freeze();
     }
@@ -73,7 +113,7 @@ public final class ResNet extends Module {
      * mode. Those of frozen stages stay in eval mode, as MMDetection's {@code _freeze_stages} leaves them.
      */
     private void useBatchStatistics() {
-        if (cfg.frozenStages() < 0) Norms.forEachBatchNorm(norm1, bn -> bn.useBatchStatistics(true));
+        if (cfg.frozenStages() < 0) Norms.forEachBatchNorm(stem != null ? stem : norm1, bn -> bn.useBatchStatistics(true));
         for (int i = Math.max(1, cfg.frozenStages() + 1); i <= layers.size(); i++)
             Norms.forEachBatchNorm(layers.get(i - 1), bn -> bn.useBatchStatistics(true));
     }
@@ -99,7 +139,8 @@ public final class ResNet extends Module {
             throw new IllegalArgumentException("ResNet: input must be [N, 3, H, W], got " + x);
         // intermediates no tape node references (the frozen stem and stages; inference) are released as soon as
         // they are consumed, not at the end of the step's memory scope
-        Tensor y = ResBlock.step(x, conv1, norm1, true, false);
+        Tensor y = x;
+        for (StemLayer l : stemLayers()) y = ResBlock.step(y, l.conv(), l.norm(), true, y != x);
         if (cfg.stemMaxPool()) {
             Tensor r = y;
             y = F.maxPool2d(r, 3, 2, 1);

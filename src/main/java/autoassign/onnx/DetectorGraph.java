@@ -35,7 +35,11 @@ import java.util.Map;
  *       bias 0, eps) → Reshape to the input's shape → Mul weight → Add bias;</li>
  *   <li>the FPN's top-down nearest upsampling is Resize (nearest, asymmetric, floor) with {@code sizes} = the shape
  *       of the lateral it is added to: source index {@code floor(i·in/out)}, the engine's and PyTorch's
- *       {@code upsampleNearest}, for any input size.</li>
+ *       {@code upsampleNearest}, for any input size;</li>
+ *   <li>{@code deep_stem}: three Conv (+ folded BN) + Relu named {@code backbone.stem.0/3/6}; {@code avg_down}: an
+ *       {@code AveragePool} ({@code kernel_shape} = {@code strides} = the block's stride, {@code ceil_mode} 1,
+ *       {@code count_include_pad} 0, as torch.onnx writes ResLayer's {@code nn.AvgPool2d}) before the stride-1 1×1
+ *       Conv of each downsample (an identity 1×1/1 pool in layer1, written as upstream has it).</li>
  * </ul>
  * Weights are read from the model's tensors on any device; the model is not changed.
  */
@@ -120,7 +124,8 @@ public final class DetectorGraph {
 
     private List<Feature> backbone(Feature x) {
         ResNet r = model.backbone;
-        Feature y = convNorm(x, r.conv1, r.norm1, true);
+        Feature y = x;
+        for (ResNet.StemLayer l : r.stemLayers()) y = convNorm(y, l.conv(), l.norm(), true); // conv1, or stem.0/3/6
         if (r.hasStemMaxPool()) y = maxPool(y, 3, 2, 1, "backbone.maxpool"); // RegNet's stem has none
         List<Feature> outs = new ArrayList<>();
         for (int i = 0; i < r.layers.size(); i++) {
@@ -143,8 +148,12 @@ public final class DetectorGraph {
             out = convNorm(x, b.conv1, b.norm1, true);
             out = convNorm(out, b.conv2, b.norm2, false);
         }
-        Feature identity = block.downsample == null ? x
-                : convNorm(x, (Conv2d) block.downsample.get(0), block.downsample.get(1), false);
+        Feature identity = x;
+        if (block.downsample != null) {
+            Feature in = x;
+            if (block.downsamplePool() != null) in = avgPool(x, block.downsamplePool().params, nameOf(block.downsamplePool()));
+            identity = convNorm(in, block.downsampleConv(), block.downsampleNorm(), false);
+        }
         Feature sum = same(out, g.node("Add", prefix, List.of(out.name(), identity.name())));
         return relu(sum, prefix);
     }
@@ -301,6 +310,19 @@ public final class DetectorGraph {
                 "kernel_shape", new long[] {kernel, kernel}, "strides", new long[] {stride, stride},
                 "pads", new long[] {pad, pad, pad, pad}));
         return new Feature(y, x.channels(), pooled(x.h(), kernel, stride, pad), pooled(x.w(), kernel, stride, pad));
+    }
+
+    /**
+     * ONNX {@code AveragePool} (opset ≥ 10 for {@code ceil_mode}; ONNX clips a ceil-mode window that would start in the
+     * right padding exactly as PyTorch's output size does, and {@code count_include_pad} 0 divides by the in-input
+     * count): the same attributes torch.onnx writes for {@code nn.AvgPool2d}.
+     */
+    private Feature avgPool(Feature x, autoassign.backend.AvgPool2dParams p, String prefix) {
+        int k = p.kernel(), s = p.stride(), pad = p.pad();
+        String y = g.node("AveragePool", prefix, List.of(x.name()), Map.of(
+                "kernel_shape", new long[] {k, k}, "strides", new long[] {s, s}, "pads", new long[] {pad, pad, pad, pad},
+                "ceil_mode", (long) (p.ceilMode() ? 1 : 0), "count_include_pad", (long) (p.countIncludePad() ? 1 : 0)));
+        return new Feature(y, x.channels(), x.h() < 0 ? -1 : p.outSize(x.h()), x.w() < 0 ? -1 : p.outSize(x.w()));
     }
 
     private static int pooled(int size, int kernel, int stride, int pad) {

@@ -13,7 +13,7 @@ import java.util.Map;
 public final class PretrainedWeights {
     /**
      * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets, the
-     * ResNeXts and the RegNetXs ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
+     * deep-stem ResNetV1c ResNets, the ResNeXts and the RegNetXs ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
      * ImageNet ResNets and ResNeXts ({@code torchvision://}, the {@code IMAGENET1K_V1} weights of MMEngine's
      * {@code hub/torchvision_0.12.json}). The ResNeXt and RegNetX files use the ResNet key names
      * ({@code layer1.0.conv2.weight}, ...), so they load like the ResNets.
@@ -25,6 +25,14 @@ public final class PretrainedWeights {
                     "https://download.openmmlab.com/pretrain/third_party/resnet101_msra-6cc46731.pth"),
             Map.entry("open-mmlab://resnet50_caffe",
                     "https://download.openmmlab.com/pretrain/third_party/resnet50_caffe-788b5fa3.pth"),
+            // ResNetV1c (deep stem: stem.0/1/3/4/6/7, plain downsample.0/1) as MMCV's open_mmlab.json publishes them,
+            // for `type: ResNet, deep_stem: true` (not ResNetV1d: its avg_down downsample is named downsample.1/2)
+            Map.entry("open-mmlab://resnet18_v1c",
+                    "https://download.openmmlab.com/pretrain/third_party/resnet18_v1c-b5776b93.pth"),
+            Map.entry("open-mmlab://resnet50_v1c",
+                    "https://download.openmmlab.com/pretrain/third_party/resnet50_v1c-2cccc1ad.pth"),
+            Map.entry("open-mmlab://resnet101_v1c",
+                    "https://download.openmmlab.com/pretrain/third_party/resnet101_v1c-e67eebb6.pth"),
             // ResNeXt (groups x base_width): MMDetection's x101-64x4d / x101-32x4d configs name these
             Map.entry("open-mmlab://resnext50_32x4d",
                     "https://download.openmmlab.com/pretrain/third_party/resnext50-32x4d-0ab1a123.pth"),

@@ -277,6 +277,28 @@ class GradientCheckTest {
                 d -> RefOps.maxPool(d[0], s, 3, 2, 1), leaf(distinct(rnd, n(s)), s));
     }
 
+    static Stream<Arguments> avgPoolCases() {
+        return Stream.of(
+                // x shape, kernel, stride, pad, ceil_mode, count_include_pad
+                Arguments.of(new int[] {2, 3, 7, 9}, 2, 2, 0, true, false),   // avg_down: partial last row and column
+                Arguments.of(new int[] {2, 2, 8, 8}, 2, 2, 0, true, false),   // avg_down on an even map
+                Arguments.of(new int[] {1, 2, 7, 5}, 2, 2, 0, true, true),
+                Arguments.of(new int[] {2, 2, 9, 10}, 3, 2, 1, false, true),
+                Arguments.of(new int[] {2, 2, 9, 10}, 3, 2, 1, false, false),
+                Arguments.of(new int[] {1, 3, 8, 11}, 3, 2, 1, true, false),
+                Arguments.of(new int[] {1, 2, 5, 10}, 3, 3, 1, true, true), // ceil's extra window dropped in height
+                Arguments.of(new int[] {2, 1, 5, 6}, 3, 1, 1, false, false),  // overlapping windows
+                Arguments.of(new int[] {1, 1, 1, 1}, 2, 2, 0, true, false));
+    }
+
+    @ParameterizedTest
+    @MethodSource("avgPoolCases")
+    void avgPool(int[] s, int k, int st, int p, boolean ceil, boolean countPad) {
+        var params = new autoassign.backend.AvgPool2dParams(k, st, p, ceil, countPad);
+        check("avgPool " + java.util.Arrays.toString(s) + " " + params, in -> F.avgPool2d(in[0], params),
+                d -> RefOps.avgPool(d[0], s, k, st, p, ceil, countPad), leaf(uniform(rnd, n(s)), s));
+    }
+
     static Stream<Arguments> upsampleCases() {
         return Stream.of(Arguments.of(new int[] {2, 3, 3, 5}, 6, 10), Arguments.of(new int[] {2, 2, 3, 5}, 7, 11),
                 Arguments.of(new int[] {1, 2, 3, 5}, 3, 5), Arguments.of(new int[] {2, 2, 1, 1}, 4, 4),

@@ -176,6 +176,39 @@ public final class RefOps {
         return y;
     }
 
+    /**
+     * PyTorch's {@code avg_pool2d} in double, written from ATen's definition (not from {@code AvgPool2dParams}): output
+     * size with ceil mode's "last window starts inside the input or its left padding" rule, window sums over the
+     * input, divisor = the window's extent up to the right padding ({@code count_include_pad}) or inside the input.
+     */
+    public static double[] avgPool(double[] x, int[] xs, int k, int s, int p, boolean ceil, boolean countPad) {
+        int n = xs[0], c = xs[1], h = xs[2], w = xs[3];
+        int oh = avgPooledSize(h, k, s, p, ceil), ow = avgPooledSize(w, k, s, p, ceil);
+        double[] y = new double[n * c * oh * ow];
+        for (int pl = 0; pl < n * c; pl++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++) {
+                    int hs = i * s - p, ws = j * s - p, he = Math.min(hs + k, h + p), we = Math.min(ws + k, w + p);
+                    double sum = 0;
+                    int inside = 0;
+                    for (int yy = hs; yy < he; yy++)
+                        for (int xx = ws; xx < we; xx++)
+                            if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
+                                sum += x[(pl * h + yy) * w + xx];
+                                inside++;
+                            }
+                    y[(pl * oh + i) * ow + j] = sum / (countPad ? (he - hs) * (we - ws) : inside);
+                }
+        return y;
+    }
+
+    public static int avgPooledSize(int in, int k, int s, int p, boolean ceil) {
+        int num = in + 2 * p - k;
+        int out = (ceil ? (num + s - 1) / s : num / s) + 1;
+        if (ceil && (out - 1) * s >= in + p) out--;
+        return out;
+    }
+
     /** PyTorch 'nearest' with an explicit output size: src = min(floor(dst · (float) in/out), in − 1). */
     public static int nearestSource(int dst, int in, int out) {
         float scale = (float) in / (float) out;

@@ -246,6 +246,14 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
         return d(cpu.maxPool2d(h(x, "maxPool2d"), kernel, stride, pad));
     }
 
+    @Override public Tensor avgPool2d(Tensor x, AvgPool2dParams p) {
+        return d(cpu.avgPool2d(h(x, "avgPool2d"), p));
+    }
+
+    @Override public Tensor avgPool2dBackward(Tensor gradOut, int inH, int inW, AvgPool2dParams p) {
+        return d(cpu.avgPool2dBackward(h(gradOut, "avgPool2dBackward"), inH, inW, p));
+    }
+
     @Override public Tensor maxPool2dBackward(Tensor gradOut, Tensor x, int kernel, int stride, int pad) {
         return d(cpu.maxPool2dBackward(h(gradOut, "maxPool2dBackward"), h(x, "maxPool2dBackward"), kernel, stride, pad));
     }

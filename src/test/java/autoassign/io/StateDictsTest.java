@@ -33,6 +33,10 @@ class StateDictsTest {
         cases.put("layer1.0.downsample.0.weight", "backbone.layer1.0.downsample.0.weight");
         cases.put("layer3.0.downsample.1.running_mean", "backbone.layer3.0.downsample.1.running_mean");
         cases.put("backbone.layer2.1.conv2.weight", "backbone.layer2.1.conv2.weight");
+        // ResNetV1c's deep stem (open-mmlab://resnet50_v1c) and avg_down's downsample.2 norm
+        cases.put("stem.0.weight", "backbone.stem.0.weight");
+        cases.put("stem.7.running_var", "backbone.stem.7.running_var");
+        cases.put("layer2.0.downsample.2.weight", "backbone.layer2.0.downsample.2.weight");
         // Detectron (Caffe2 blob) names
         cases.put("conv1_w", "backbone.conv1.weight");
         cases.put("res_conv1_bn_s", "backbone.bn1.weight");
@@ -51,7 +55,7 @@ class StateDictsTest {
         cases.put("res5.0.shortcut.weight", "backbone.layer4.0.downsample.0.weight");
         cases.put("res5.0.shortcut.norm.weight", "backbone.layer4.0.downsample.1.weight");
         cases.forEach((from, to) -> assertEquals(to, StateDicts.resnetName(from), from));
-        for (String ignored : List.of("fc.weight", "fc.bias", "conv1.bias", "fc1000_w", "pred_b", "neck.fpn_convs.0.conv.weight", "layer5.0.conv1.weight"))
+        for (String ignored : List.of("fc.weight", "fc.bias", "conv1.bias", "fc1000_w", "pred_b", "stem.2.weight", "neck.fpn_convs.0.conv.weight", "layer5.0.conv1.weight"))
             assertNull(StateDicts.resnetName(ignored), ignored);
     }
 

@@ -193,6 +193,17 @@ final class OnnxInterpreter {
                     throw new IllegalArgumentException("MaxPool: only square, symmetric windows are evaluated");
                 yield Val.of(be.maxPool2d(in[0].t(), (int) k[0], (int) s[0], (int) p[0]));
             }
+            case "AveragePool" -> {
+                long[] k = (long[]) a.get("kernel_shape"), s = (long[]) a.get("strides"), p = (long[]) a.get("pads");
+                if (k[0] != k[1] || s[0] != s[1] || p[0] != p[1] || p[0] != p[2] || p[0] != p[3])
+                    throw new IllegalArgumentException("AveragePool: only square, symmetric windows are evaluated");
+                boolean ceil = (Long) a.getOrDefault("ceil_mode", 0L) != 0, countPad = (Long) a.getOrDefault("count_include_pad", 0L) != 0;
+                // ONNX and PyTorch agree on sizes and divisors except for ceil-mode windows reaching past the padding
+                // with count_include_pad: not evaluated rather than guessed
+                if (ceil && countPad && p[0] > 0)
+                    throw new IllegalArgumentException("AveragePool: ceil_mode with count_include_pad and pads is not evaluated");
+                yield Val.of(be.avgPool2d(in[0].t(), new autoassign.backend.AvgPool2dParams((int) k[0], (int) s[0], (int) p[0], ceil, countPad)));
+            }
             case "Shape" -> Val.ofLongs(Arrays.stream(in[0].shape()).asLongStream().toArray(), in[0].shape().length);
             case "Reshape" -> in[0].floats() != null ? Val.of(in[0].t().view(reshaped(in[0].shape(), in[1].longs())))
                     : in[0].withShape(reshaped(in[0].shape(), in[1].longs()));

@@ -165,6 +165,12 @@ public class FrameworkOverheadBenchmark {
             return t(x.dim(0), x.dim(1), (x.dim(2) + 2 * p - k) / s + 1, (x.dim(3) + 2 * p - k) / s + 1);
         }
         @Override public Tensor maxPool2dBackward(Tensor g, Tensor x, int k, int s, int p) { return t(x.shape()); }
+        @Override public Tensor avgPool2d(Tensor x, autoassign.backend.AvgPool2dParams p) {
+            return t(x.dim(0), x.dim(1), p.outSize(x.dim(2)), p.outSize(x.dim(3)));
+        }
+        @Override public Tensor avgPool2dBackward(Tensor g, int h, int w, autoassign.backend.AvgPool2dParams p) {
+            return t(g.dim(0), g.dim(1), h, w);
+        }
         @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) { return t(x.dim(0), x.dim(1), outH, outW); }
         @Override public Tensor upsampleNearestBackward(Tensor g, int inH, int inW) { return t(g.dim(0), g.dim(1), inH, inW); }
         @Override public void sgdStep(Tensor p, Tensor g, Tensor buf, float lr, float m, float wd, boolean first) { ops.increment(); }

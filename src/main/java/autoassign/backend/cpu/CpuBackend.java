@@ -378,6 +378,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor avgPool2d(Tensor x, autoassign.backend.AvgPool2dParams p) {
+        return timed("avgPool2d", x, () -> Pooling.avgPool(x, p));
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor gradOut, int inH, int inW, autoassign.backend.AvgPool2dParams p) {
+        return timed("avgPool2dBackward", gradOut, () -> Pooling.avgPoolBackward(gradOut, inH, inW, p));
+    }
+
+    @Override
     public Tensor upsampleNearest(Tensor x, int outH, int outW) {
         return timed("upsampleNearest", x, () -> upsampleNearestImpl(x, outH, outW));
     }

@@ -1,9 +1,10 @@
 package autoassign.backend.cpu;
 
+import autoassign.backend.AvgPool2dParams;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
-/** Max-pooling and nearest-neighbour resampling over NCHW planes. */
+/** Max- and average pooling and nearest-neighbour resampling over NCHW planes. */
 final class Pooling {
     private Pooling() {}
 
@@ -191,6 +192,80 @@ final class Pooling {
             }
         });
         return r;
+    }
+
+    /**
+     * PyTorch's CPU {@code avg_pool2d} on contiguous NCHW float: a float sum of the window in row-major order, divided by
+     * the window's divisor ({@link AvgPool2dParams}); an empty window (not reachable with pad ≤ kernel/2) gives 0.
+     */
+    static Tensor avgPool(Tensor x, AvgPool2dParams p) {
+        Shape.checkRank("avgPool2d", "input", x.shape(), 4);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        int oh = p.outSize("avgPool2d", x.shape(), h), ow = p.outSize("avgPool2d", x.shape(), w);
+        Tensor r = HostArrays.empty(n, c, oh, ow);
+        float[] in = x.data(), out = r.data();
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
+            for (int pl = p0; pl < p1; pl++) {
+                int ib = pl * h * w, ob = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = p.start(oy), y1 = p.end(oy, h), sy = p.span(oy, h);
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = p.start(ox), x1 = p.end(ox, w);
+                        float sum = 0f;
+                        for (int iy = y0; iy < y1; iy++)
+                            for (int ix = x0; ix < x1; ix++) sum += in[ib + iy * w + ix];
+                        out[ob + oy * ow + ox] = y0 >= y1 || x0 >= x1 ? 0f : sum / (sy * p.span(ox, w));
+                    }
+                }
+            }
+        });
+        return r;
+    }
+
+    /**
+     * The gradient of {@link #avgPool}: a gather per input element over the windows containing it (outputs
+     * {@code ⌈(i + p − k + 1)/s⌉ .. ⌊(i + p)/s⌋}), adding gy/divisor in row-major output order, as PyTorch's scatter
+     * reaches that element; deterministic, and the same code as the CUDA kernel's.
+     */
+    static Tensor avgPoolBackward(Tensor gradOut, int h, int w, AvgPool2dParams p) {
+        Shape.checkRank("avgPool2dBackward", "gradOut", gradOut.shape(), 4);
+        int n = gradOut.dim(0), c = gradOut.dim(1);
+        int[] inShape = {n, c, h, w};
+        if (h < 1 || w < 1)
+            throw new IllegalArgumentException("avgPool2dBackward: invalid input size " + h + "x" + w);
+        int oh = p.outSize("avgPool2dBackward", inShape, h), ow = p.outSize("avgPool2dBackward", inShape, w);
+        Shape.checkSame("avgPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
+        Tensor r = HostArrays.empty(n, c, h, w);
+        float[] g = gradOut.data(), gx = r.data();
+        int[] oy0 = new int[h], oy1 = new int[h], ox0 = new int[w], ox1 = new int[w];
+        outputRange(p, h, oh, oy0, oy1);
+        outputRange(p, w, ow, ox0, ox1);
+        float[] div = new float[oh * ow];
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) div[oy * ow + ox] = p.divisor(oy, ox, h, w);
+        Parallel.range(n * c, Math.max(1, (1 << 15) / Math.max(1, h * w)), (p0, p1) -> {
+            for (int pl = p0; pl < p1; pl++) {
+                int ib = pl * h * w, ob = pl * oh * ow;
+                for (int iy = 0; iy < h; iy++)
+                    for (int ix = 0; ix < w; ix++) {
+                        float acc = 0f;
+                        for (int oy = oy0[iy]; oy < oy1[iy]; oy++)
+                            for (int ox = ox0[ix]; ox < ox1[ix]; ox++) acc += g[ob + oy * ow + ox] / div[oy * ow + ox];
+                        gx[ib + iy * w + ix] = acc;
+                    }
+            }
+        });
+        return r;
+    }
+
+    /** For every input index i: the outputs [o0, o1) whose windows contain it. */
+    private static void outputRange(AvgPool2dParams p, int in, int out, int[] o0, int[] o1) {
+        int k = p.kernel(), s = p.stride(), pad = p.pad();
+        for (int i = 0; i < in; i++) {
+            int a = i + pad - k + 1; // window o contains i iff o·s − pad ≤ i < o·s − pad + k
+            o0[i] = a <= 0 ? 0 : (a + s - 1) / s;
+            o1[i] = Math.min((i + pad) / s + 1, out);
+        }
     }
 
     private static int[] nearestIndex(int in, int out) {

@@ -738,6 +738,49 @@ public final class CudaBackend implements Backend {
         return gx;
     }
 
+    @Override
+    public Tensor avgPool2d(Tensor x, autoassign.backend.AvgPool2dParams p) {
+        if (!PROFILE) return avgPool2dImpl(x, p);
+        return prof.time("avgPool2d", () -> avgPool2dImpl(x, p));
+    }
+
+    private Tensor avgPool2dImpl(Tensor x, autoassign.backend.AvgPool2dParams p) {
+        Shape.checkRank("avgPool2d", "input", x.shape(), 4);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        int oh = p.outSize("avgPool2d", x.shape(), h), ow = p.outSize("avgPool2d", x.shape(), w);
+        long xp = ptr(x, "avgPool2d", "input");
+        Tensor y = empty(n, c, oh, ow);
+        long total = y.numel();
+        if (total == 0) return y;
+        launch1d(k("aaj_avg_pool_fwd").ptr(ptr(y, "avgPool2d", "output")).ptr(xp).i32(h).i32(w).i32(oh).i32(ow)
+                .i32(p.kernel()).i32(p.stride()).i32(p.pad()).i32(p.countIncludePad() ? 1 : 0).i64(total), total);
+        used("avgPool2d", "aaj_avg_pool_fwd");
+        return y;
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor gradOut, int inH, int inW, autoassign.backend.AvgPool2dParams p) {
+        if (!PROFILE) return avgPool2dBackwardImpl(gradOut, inH, inW, p);
+        return prof.time("avgPool2dBackward", () -> avgPool2dBackwardImpl(gradOut, inH, inW, p));
+    }
+
+    private Tensor avgPool2dBackwardImpl(Tensor gradOut, int h, int w, autoassign.backend.AvgPool2dParams p) {
+        Shape.checkRank("avgPool2dBackward", "gradOut", gradOut.shape(), 4);
+        int n = gradOut.dim(0), c = gradOut.dim(1);
+        int[] inShape = {n, c, h, w};
+        if (h < 1 || w < 1) throw new IllegalArgumentException("avgPool2dBackward: invalid input size " + h + "x" + w);
+        int oh = p.outSize("avgPool2dBackward", inShape, h), ow = p.outSize("avgPool2dBackward", inShape, w);
+        Shape.checkSame("avgPool2dBackward", gradOut.shape(), new int[] {n, c, oh, ow});
+        long gp = ptr(gradOut, "avgPool2dBackward", "gradOut");
+        Tensor gx = empty(n, c, h, w);
+        long total = gx.numel();
+        if (total == 0) return gx;
+        launch1d(k("aaj_avg_pool_bwd").ptr(ptr(gx, "avgPool2dBackward", "output")).ptr(gp).i32(h).i32(w).i32(oh).i32(ow)
+                .i32(p.kernel()).i32(p.stride()).i32(p.pad()).i32(p.countIncludePad() ? 1 : 0).i64(total), total);
+        used("avgPool2dBackward", "aaj_avg_pool_bwd");
+        return gx;
+    }
+
     /**
      * The native upsample kernels compute src = ⌊dst·in/out⌋ in integers; the CPU twin (PyTorch) uses a float
      * scale, which can differ by one at rare sizes. For exact 2× (every FPN step on inputs padded to 32) both are

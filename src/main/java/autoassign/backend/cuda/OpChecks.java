@@ -230,6 +230,24 @@ public final class OpChecks {
                         (be, in) -> new Tensor[] {be.maxPool2dBackward(in[0], in[1], kk, st, pd)});
             }
         }
+        // average pool: ResLayer's avg_down (k = s = 2, ceil, padding excluded) on odd maps whose last window is partial,
+        // at a ResNet-50 layer2 size, plus padded / overlapping / dropped-ceil-window geometries
+        for (var ap : new Object[][] {
+                {s(2, 3, 9, 13), autoassign.backend.AvgPool2dParams.avgDown(2)},
+                {s(2, 256, 199, 301), autoassign.backend.AvgPool2dParams.avgDown(2)},
+                {s(2, 3, 9, 10), new autoassign.backend.AvgPool2dParams(3, 2, 1, false, true)},
+                {s(2, 3, 8, 11), new autoassign.backend.AvgPool2dParams(3, 2, 1, true, false)},
+                {s(1, 2, 5, 10), new autoassign.backend.AvgPool2dParams(3, 3, 1, true, true)},
+                {s(2, 3, 6, 7), new autoassign.backend.AvgPool2dParams(3, 1, 1, false, false)}}) {
+            int[] x = (int[]) ap[0];
+            var pp = (autoassign.backend.AvgPool2dParams) ap[1];
+            int oh = pp.outSize(x[2]), ow = pp.outSize(x[3]);
+            String d = Arrays.toString(x) + " k" + pp.kernel() + " s" + pp.stride() + " p" + pp.pad()
+                    + (pp.ceilMode() ? " ceil" : "") + (pp.countIncludePad() ? " count_pad" : " exclude_pad");
+            b.add("avgPool2d", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.avgPool2d(in[0], pp)});
+            b.add("avgPool2dBackward", d, t, null, new int[][] {s(x[0], x[1], oh, ow)},
+                    (be, in) -> new Tensor[] {be.avgPool2dBackward(in[0], x[2], x[3], pp)});
+        }
         for (int[] u : new int[][] {{2, 3, 5, 7, 10, 14}, {1, 2, 5, 7, 13, 9}, {2, 256, 25, 38, 50, 76}}) {
             int[] x = s(u[0], u[1], u[2], u[3]);
             int oh = u[4], ow = u[5];
@@ -320,6 +338,9 @@ public final class OpChecks {
         // end to end through autograd: conv -> GN -> relu -> maxpool -> upsample -> add -> sigmoid -> scale -> sum
         b.add("autograd mini-net", "x[2,8,16,20] conv3x3(16)+GN(4)+pool+upsample", 1e-3, false,
                 new int[][] {s(2, 8, 16, 20), s(16, 8, 3, 3), s(16), s(16), s(16), s(1)}, OpChecks::miniNet);
+        // ResNetV1d's avg_down shortcut through autograd on odd sizes: pool 2x2/2 ceil → 1x1 conv → + main path → relu
+        b.add("autograd avg_down shortcut", "x[2,8,15,21] avgpool(2, ceil)+conv1x1(16) + conv3x3/2(16)", 1e-3, false,
+                new int[][] {s(2, 8, 15, 21), s(16, 8, 1, 1), s(16, 8, 3, 3)}, OpChecks::avgDownNet);
         b.add("autograd mini-net fused", "x[2,8,16,20] conv+BN+residual+relu, conv+GN+relu", 1e-3, false,
                 new int[][] {s(2, 8, 16, 20), s(8, 8, 3, 3), s(8), s(8), s(8), s(8), s(8)}, OpChecks::miniNetFused);
         return b.cases;
@@ -494,6 +515,17 @@ public final class OpChecks {
         } finally {
             CudaOptions.setFusedLoss(fused);
         }
+    }
+
+    /** relu(conv1x1(avgpool_avg_down(x)) + conv3x3/2(x)), mean, backward; returns the loss and the three gradients. */
+    static Tensor[] avgDownNet(Backend be, Tensor[] in) {
+        for (Tensor t : in) t.setGrad(null);
+        Tensor x = in[0].setRequiresGrad(true), w1 = in[1].setRequiresGrad(true), w3 = in[2].setRequiresGrad(true);
+        Tensor id = F.conv2d(F.avgPool2d(x, autoassign.backend.AvgPool2dParams.avgDown(2)), w1, null, ConvParams.of(1, 0));
+        Tensor main = F.conv2d(x, w3, null, ConvParams.of(2, 1));
+        Tensor loss = F.mean(F.relu(F.add(main, id)));
+        Graph.backward(loss);
+        return new Tensor[] {loss, x.grad(), w1.grad(), w3.grad()};
     }
 
     /** Forward + backward of a small network built from the autograd ops; returns loss and every gradient. */

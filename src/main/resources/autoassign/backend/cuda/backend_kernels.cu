@@ -372,6 +372,71 @@ __global__ void aaj_max_pool_bwd(float* gx, const float* gy, const float* x, int
   }
 }
 
+// ---------------- average pool (PyTorch avg_pool2d: kernel k, stride s, pad, ceil_mode, count_include_pad) ----------------
+// Per-element math shared with the host test (native/tests/backend_kernels_host_test.cpp) and mirrored by
+// autoassign.backend.AvgPool2dParams: window o covers [o*s - pad, min(o*s - pad + k, in + pad)), clipped to [0, in);
+// the divisor spans the unclipped extent with count_include_pad, else the clipped one.
+struct AvgPoolAxis {
+  int lo, hi, span;  // clipped window [lo, hi) and the divisor's extent along this axis
+};
+
+__host__ __device__ __forceinline__ AvgPoolAxis avg_pool_axis(int o, int in, int k, int s, int pad, int count_include_pad) {
+  int a = o * s - pad;
+  int b = a + k < in + pad ? a + k : in + pad;
+  AvgPoolAxis r;
+  r.lo = a > 0 ? a : 0;
+  r.hi = b < in ? b : in;
+  r.span = count_include_pad ? b - a : r.hi - r.lo;
+  return r;
+}
+
+// Outputs [*o0, *o1) along an axis of `out` whose windows contain input index i.
+__host__ __device__ __forceinline__ void avg_pool_outputs(int i, int out, int k, int s, int pad, int* o0, int* o1) {
+  int a = i + pad - k + 1;
+  *o0 = a <= 0 ? 0 : (a + s - 1) / s;
+  int e = (i + pad) / s + 1;
+  *o1 = e < out ? e : out;
+}
+
+// One thread per output: float sum of the window in row-major order / divisor (the CPU twin's order).
+__global__ void aaj_avg_pool_fwd(float* y, const float* x, int H, int W, int OH, int OW, int k, int s, int pad,
+                                 int count_include_pad, long long total) {
+  GRID_STRIDE(i, total) {
+    int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
+    long long pl = i / ((long long)OW * OH);
+    const float* p = x + pl * H * W;
+    AvgPoolAxis ay = avg_pool_axis(oy, H, k, s, pad, count_include_pad);
+    AvgPoolAxis ax = avg_pool_axis(ox, W, k, s, pad, count_include_pad);
+    float sum = 0.f;
+    for (int iy = ay.lo; iy < ay.hi; ++iy)
+      for (int ix = ax.lo; ix < ax.hi; ++ix) sum += p[iy * W + ix];
+    y[i] = (ay.lo >= ay.hi || ax.lo >= ax.hi) ? 0.f : sum / (float)(ay.span * ax.span);
+  }
+}
+
+// One thread per input element: gather of gy/divisor over the windows containing it, in row-major output order
+// (deterministic, no atomics; gx is overwritten).
+__global__ void aaj_avg_pool_bwd(float* gx, const float* gy, int H, int W, int OH, int OW, int k, int s, int pad,
+                                 int count_include_pad, long long total) {
+  GRID_STRIDE(i, total) {
+    int ix = (int)(i % W), iy = (int)((i / W) % H);
+    long long pl = i / ((long long)W * H);
+    const float* g = gy + pl * OH * OW;
+    int oy0, oy1, ox0, ox1;
+    avg_pool_outputs(iy, OH, k, s, pad, &oy0, &oy1);
+    avg_pool_outputs(ix, OW, k, s, pad, &ox0, &ox1);
+    float acc = 0.f;
+    for (int oy = oy0; oy < oy1; ++oy) {
+      int sy = avg_pool_axis(oy, H, k, s, pad, count_include_pad).span;
+      for (int ox = ox0; ox < ox1; ++ox) {
+        int sx = avg_pool_axis(ox, W, k, s, pad, count_include_pad).span;
+        acc += g[oy * OW + ox] / (float)(sy * sx);
+      }
+    }
+    gx[i] = acc;
+  }
+}
+
 // ---------------- nearest upsample (PyTorch 'nearest': src = min(floor(dst * (float)in/out), in-1)) ----------------
 __device__ __forceinline__ int nearest_src(int dst, int in, int out) {
   float scale = (float)in / (float)out;
