@@ -59,11 +59,14 @@ public final class BenchCommand implements Callable<Integer> {
         String[] hw = size.toLowerCase(Locale.ROOT).split("x");
         int h, w;
         try {
+            if (hw.length != 2) throw new NumberFormatException();
             h = Integer.parseInt(hw[0]);
             w = Integer.parseInt(hw[1]);
         } catch (RuntimeException e) {
             throw new CliErrors.UserError("--size must be HxW, e.g. 800x1216, got " + size);
         }
+        if (h < 1 || w < 1) throw new CliErrors.UserError("--size: height and width must be >= 1, got " + size);
+        if (SameFile.same(json, Path.of(config))) throw new CliErrors.UserError(json + ": --json is the config itself; write it elsewhere");
         if (batch < 1 || runs < 1 || warmup < 0) throw new CliErrors.UserError("--batch and --runs must be >= 1, --warmup >= 0");
         Config cfg = ConfigLoader.loadNamed(config, overrides.values());
         autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());

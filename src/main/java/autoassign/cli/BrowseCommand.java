@@ -100,7 +100,10 @@ public final class BrowseCommand implements Callable<Integer> {
                     continue;
                 }
                 boxes += p.gt().count();
-                BoxPainter.write(BoxPainter.draw(image(p), groundTruth(p.gt(), dataset)), out.resolve(outputName(p.meta(), dataset, i)));
+                Path target = out.resolve(outputName(p.meta(), dataset, i));
+                if (SameFile.same(target, dataset.imagePath(dataset.get(p.meta().datasetIndex()))))
+                    return CliErrors.print(err, target + ": is the input image itself; give an --out folder without the dataset's images");
+                BoxPainter.write(BoxPainter.draw(image(p), groundTruth(p.gt(), dataset)), target);
             } catch (BadImageException e) {
                 CliErrors.print(err, e.getMessage());
                 failed++;

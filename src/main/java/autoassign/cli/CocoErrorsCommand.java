@@ -83,9 +83,15 @@ public final class CocoErrorsCommand implements Callable<Integer> {
             return CliErrors.print(err, "--areas needs 3 integers (small/medium, medium/large, largest area), got "
                     + bounds.size());
         }
+        if (!(bounds.get(0) > 0 && bounds.get(0) < bounds.get(1) && bounds.get(1) < bounds.get(2))) {
+            return CliErrors.print(err, "--areas must be increasing positive areas (small/medium < medium/large < largest), got " + bounds);
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             return CliErrors.print(err, out + ": exists and is not a folder");
         }
+        Path json = out.resolve(TYPE).resolve(JSON);
+        if (SameFile.same(json, results) || SameFile.same(json, ann))
+            return CliErrors.print(err, json + ": is an input file; give another --out folder");
         CocoGroundTruth gt;
         CocoDetections dets;
         try {

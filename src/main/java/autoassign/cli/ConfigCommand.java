@@ -37,6 +37,8 @@ public final class ConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (savePath != null && SameFile.same(savePath, java.nio.file.Path.of(config)))
+            return CliErrors.print(spec.commandLine().getErr(), savePath + ": --save-path is the config itself; write the merged config elsewhere");
         try {
             String text = ConfigLoader.loadNamed(config, overrides.values()).text(); // validated: an error names the file and key
             out.print(text);

@@ -91,6 +91,11 @@ public final class ConfusionCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             return CliErrors.print(err, out + ": exists and is not a folder");
         }
+        for (String name : new String[] {"confusion_matrix.json", "confusion_matrix.png"}) {
+            Path written = out.resolve(name);
+            if (SameFile.same(written, results) || SameFile.same(written, truth.annotationFile()))
+                return CliErrors.print(err, written + ": is an input file; give another --out folder");
+        }
         ConfusionMatrix.Settings settings = new ConfusionMatrix.Settings(scoreThr, tpIouThr, nms);
         ConfusionMatrix m;
         try {

@@ -115,6 +115,7 @@ public final class DetectCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String bad = slicingError();
         if (bad == null && !(scoreThr >= 0 && scoreThr <= 1)) bad = "--score-thr must be in [0, 1], got " + scoreThr;
+        if (bad == null && Files.exists(out) && !Files.isDirectory(out)) bad = out + ": --out exists and is not a folder";
         if (bad != null) return CliErrors.print(err, bad);
         double overlap = patchOverlapRatio != null ? patchOverlapRatio : SlicedDetection.DEFAULT_OVERLAP_RATIO;
         float mergeIou = mergeIouThr != null ? mergeIouThr : SlicedDetection.DEFAULT_MERGE_IOU_THR;
@@ -185,7 +186,7 @@ public final class DetectCommand implements Callable<Integer> {
                 CliErrors.print(err, e.getMessage());
                 failed++;
             } catch (IOException e) {
-                CliErrors.print(err, out + ": cannot write: " + e.getMessage());
+                CliErrors.print(err, out + ": cannot write: " + CliErrors.message(e));
                 failed++;
             }
         }

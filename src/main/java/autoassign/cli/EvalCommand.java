@@ -217,9 +217,17 @@ public final class EvalCommand implements Callable<Integer> {
             return CliErrors.print(err, "--format-only, --save-results, --gpus and --cpu-workers need a model run (--checkpoint);"
                     + " --config with --results scores the results file");
         }
+        if (fileMode && (formatOnly || saveResults != null || gpus != null || cpuWorkers != null)) {
+            return CliErrors.print(err, "--format-only, --save-results, --gpus and --cpu-workers need a model run (--config and"
+                    + " --checkpoint); --ann with --results scores the results file as it is");
+        }
         String metricProblem = checkMetricOptions();
         if (metricProblem != null) {
             return CliErrors.print(err, metricProblem);
+        }
+        String clash = outputThatIsAnInput();
+        if (clash != null) {
+            return CliErrors.print(err, clash);
         }
         CocoEvalParams params = mmdet ? CocoEvalParams.mmdet() : CocoEvalParams.standard();
         CocoEvalResult res;
@@ -231,6 +239,7 @@ public final class EvalCommand implements Callable<Integer> {
                     return printLvis(LvisEvaluator.evaluate(lg, CocoDetections.read(results, lg.coco()), classwise));
                 }
                 CocoGroundTruth gt = CocoGroundTruth.read(ann);
+                reportUnmatchedAnnotations(gt, err);
                 CocoDetections dt = CocoDetections.read(results, gt);
                 if (voc()) {
                     return printVoc(gt, dt);
@@ -305,6 +314,32 @@ public final class EvalCommand implements Callable<Integer> {
 
     private boolean voc() {
         return metric.equals("voc");
+    }
+
+    /** Counts and reports the annotations that pycocotools leaves out because their image or category is not in the file. */
+    private static void reportUnmatchedAnnotations(CocoGroundTruth gt, PrintWriter err) {
+        long noImage = gt.annotations().stream().filter(a -> !gt.hasImage(a.imageId())).count();
+        long noCategory = gt.annotations().stream().filter(a -> gt.hasImage(a.imageId()) && !gt.hasCategory(a.categoryId())).count();
+        if (noImage > 0) err.println("warning: " + gt.file() + ": " + noImage + " annotations skipped: their image_id is not in \"images\"");
+        if (noCategory > 0)
+            err.println("warning: " + gt.file() + ": " + noCategory + " annotations skipped: their category_id is not in \"categories\"");
+        err.flush();
+    }
+
+    /** An output option (--json, --save-results, --out) that names an input file (writing it would destroy that input), or null. */
+    private String outputThatIsAnInput() {
+        Path[] outs = {json, saveResults, dumpFile};
+        String[] outNames = {"--json", "--save-results", "--out"};
+        Path[] ins = {ann, results, config, checkpoint};
+        String[] inNames = {"--ann", "--results", "--config", "--checkpoint"};
+        for (int o = 0; o < outs.length; o++) {
+            for (int i = 0; i < ins.length; i++) {
+                if (SameFile.same(outs[o], ins[i])) {
+                    return outs[o] + ": " + outNames[o] + " is the " + inNames[i] + " file itself; write it elsewhere";
+                }
+            }
+        }
+        return null;
     }
 
     /** Checks --metric / --iou-thrs / --eval-mode; the problem, or null. */

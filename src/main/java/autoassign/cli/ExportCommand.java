@@ -97,6 +97,8 @@ public final class ExportCommand implements Callable<Integer> {
                     + " --to Y.safetensors converts the other way)");
         if (SameFile.same(to, checkpoint))
             return CliErrors.print(err, to + ": --to is the --checkpoint file itself; write the export elsewhere");
+        if (SameFile.same(to, Path.of(config)))
+            return CliErrors.print(err, to + ": --to is the --config file itself; write the export elsewhere");
         if (f == Format.onnx) return exportOnnx(out, err);
         if (shape != null) return CliErrors.print(err, "--shape applies to --format onnx only");
         if (postprocess) return CliErrors.print(err, "--postprocess applies to --format onnx only");

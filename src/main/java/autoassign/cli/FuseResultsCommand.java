@@ -121,6 +121,12 @@ public final class FuseResultsCommand implements Callable<Integer> {
         if (save && Files.exists(outDir) && !Files.isDirectory(outDir)) {
             return CliErrors.print(err, outDir + ": exists and is not a folder");
         }
+        if (save && SameFile.same(outFile, truth.annotationFile()))
+            return CliErrors.print(err, outFile + ": is the --ann file; give another --out-dir");
+        for (Path p : predictions) {
+            if (save && SameFile.same(outFile, p)) return CliErrors.print(err, outFile + ": is one of the results files being fused;"
+                    + " give another --out-dir");
+        }
         if (save && Files.isDirectory(outFile)) {
             return CliErrors.print(err, outFile + ": is a folder; cannot write the fused results there");
         }

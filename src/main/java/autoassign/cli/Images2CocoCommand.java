@@ -51,6 +51,8 @@ public final class Images2CocoCommand implements Callable<Integer> {
             if (!Files.isRegularFile(classes)) return CliErrors.print(err, classes + ": no such class list");
             List<String> names = Files.readAllLines(classes, StandardCharsets.UTF_8).stream().map(String::strip)
                     .filter(s -> !s.isEmpty()).toList();
+            if (names.isEmpty()) return CliErrors.print(err, classes + ": the class list is empty (one class name per line)");
+            if (!Files.isDirectory(images)) return CliErrors.print(err, images + ": not a folder");
             Set<String> ext = exclude.stream().map(e -> e.replaceFirst("^\\.", "").toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
             Path file = savePath(images, out);
             if (file.getParent() != null) Files.createDirectories(file.getParent());

@@ -67,6 +67,7 @@ public final class ImportCommand implements Callable<Integer> {
         }
         Map<String, RawTensor> tensors = pth.tensors();
         Map<String, String> metadata = pth.metadata();
+        if (tensors.isEmpty()) return CliErrors.print(err, from + ": holds no tensors (not a checkpoint?); nothing imported");
         if (model != null) {
             Integer failed = checkAgainstModel(pth, out, err);
             if (failed != null) return failed;

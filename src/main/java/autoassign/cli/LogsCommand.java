@@ -176,6 +176,9 @@ public final class LogsCommand implements Callable<Integer> {
             }
         }
         Path png = out != null ? out : Path.of("curves_" + keys.get(0) + ".png");
+        for (Path f : files) {
+            if (SameFile.same(png, f)) throw new CliErrors.UserError(png + ": --out is a log being read; write the chart elsewhere");
+        }
         // analyze_logs.py's axis labels ('iter' / 'epoch') and no title unless --title
         Curves.writeSeries(curves, overIterations ? "iter" : "epoch", title, png);
         o.println("wrote " + png);

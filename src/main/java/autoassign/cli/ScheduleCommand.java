@@ -66,6 +66,11 @@ public final class ScheduleCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (gpus < 1) return CliErrors.print(err, "--gpus must be >= 1, got " + gpus);
         if (datasetSize != null && datasetSize < 1) return CliErrors.print(err, "--dataset-size must be >= 1, got " + datasetSize);
+        for (Path o : new Path[] {csv, png}) { // writing the config would destroy it
+            if (o != null && SameFile.same(o, Path.of(config))) return CliErrors.print(err, o + ": is the config itself; write the "
+                    + (o == csv ? "--csv" : "--out") + " file elsewhere");
+        }
+        if (SameFile.same(csv, png)) return CliErrors.print(err, csv + ": --csv and --out name the same file");
         try {
             Config cfg = ConfigLoader.loadNamed(config, overrides.values());
             // the samples of an epoch: the images, or a dataset wrapper's entries (RepeatDataset, ClassBalancedDataset)

@@ -112,6 +112,10 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (amp)
             throw new CliErrors.UserError("--amp: " + autoassign.config.OptimConfig.AMP_REFUSED);
+        if (lr != null && !(lr > 0 && Double.isFinite(lr))) throw new CliErrors.UserError("--lr must be a positive number, got " + lr);
+        if (workers != null && workers < 0) throw new CliErrors.UserError("--workers must be >= 0, got " + workers);
+        if (pretrained != null && noPretrained)
+            throw new CliErrors.UserError("--pretrained " + pretrained + " and --no-pretrained contradict each other: give one");
         DistOptions dist = distOptions();
         if (dist != null) DataParallelTrainer.validate(dist, device); // one line and exit 1 before anything is loaded
         List<String> cfgOptions = new ArrayList<>(overrides.values());

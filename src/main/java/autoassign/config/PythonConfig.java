@@ -221,6 +221,7 @@ final class PythonConfig {
         if (t.text.equals("_base_") && peek().kind == Kind.OP && peek().text.equals(".")) return baseReference(t);
         if (peek().kind == Kind.OP && peek().text.equals("."))
             throw error(t, "attribute references (" + t.text + ".x) are not supported: write the value");
+        if (t.text.equals("lambda")) throw error(t, "lambda expressions are not supported: write the value");
         JsonNode v = names.get(t.text);
         if (v == null) throw error(t, "name '" + t.text + "' is not defined above");
         used.add(t.text);

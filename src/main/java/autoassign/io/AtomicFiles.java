@@ -25,6 +25,7 @@ public final class AtomicFiles {
 
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
+        if (Files.isDirectory(abs)) throw new java.nio.file.FileSystemException(target.toString(), null, "is a folder, not a file name");
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");

@@ -150,6 +150,10 @@ public final class PthReader {
             byte[] b = in.readAllBytes();
             if (e.getSize() >= 0 && b.length != e.getSize())
                 throw new CheckpointException(file, "zip entry " + e.getName() + " is truncated");
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32(); // java.util.zip does not check a stored entry's CRC; torch.load does
+            crc.update(b);
+            if (e.getCrc() >= 0 && crc.getValue() != e.getCrc())
+                throw new CheckpointException(file, "zip entry " + e.getName() + " is corrupt (CRC-32 mismatch)");
             return b;
         } catch (IOException ex) {
             if (ex instanceof CheckpointException ce) throw ce;

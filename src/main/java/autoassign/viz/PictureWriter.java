@@ -45,6 +45,9 @@ public final class PictureWriter {
         if (stopped) return false;
         Path folder = file.getParent();
         try {
+            Path image = dataset.imagePath(dataset.get(index));
+            if (Files.exists(file) && Files.exists(image) && Files.isSameFile(file, image)) // a folder holding the images: keep them
+                throw new IOException(file + " is the input image itself; draw into a folder without the dataset's images");
             if (folder != null) Files.createDirectories(folder);
             BoxPainter.write(GroundTruthAndPredictions.draw(dataset, index, dets, scoreThr, drawGt), file);
             written++;

@@ -97,6 +97,7 @@ class PythonConfigTest {
                 {"a = [i for i, j in []]\n", "line 1: one loop variable only"},
                 {"a = [i for i in 3]\n", "line 1: a comprehension iterates over a list or tuple here, got a number"},
                 {"a = b\n", "line 1: name 'b' is not defined above"},
+                {"a = 1\nf = lambda x: x\n", "line 2: lambda expressions are not supported: write the value"},
                 {"a = _base_.model\n", "line 1: _base_.model: this file has no _base_"},
                 {"a = b.c\n", "line 1: attribute references (b.x) are not supported"},
                 {"a = 'open\n", "line 1: unterminated string"},

@@ -73,6 +73,16 @@ class ImportInspectCliTest {
     }
 
     @Test
+    void importOfAFileWithoutTensorsFailsAndWritesNothing() throws IOException {
+        Path in = Files.write(tmp.resolve("empty_dict.pth"), PickleBuilder.zip(new PickleBuilder().proto(2).op('}').stop().bytes(), Map.of()));
+        Path out = tmp.resolve("empty.safetensors");
+        CliRun r = run(new ImportCommand(), "--from", in.toString(), "--to", out.toString());
+        assertEquals(1, r.code(), r.out());
+        assertEquals("error: " + in + ": holds no tensors (not a checkpoint?); nothing imported", r.err().strip());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void inspectListsTensorsAndMetadataOfBothFormats() throws IOException {
         CliRun r = run(new InspectCommand(), GOLDEN.resolve("mmdet_like_zip.pth").toString());
         assertEquals(0, r.code(), r.err());

@@ -163,6 +163,21 @@ class PthReaderTest {
         assertBad(write("d.pth", Arrays.copyOf(full, full.length - 100)), "truncated: storage");
     }
 
+    /** A flipped byte inside a tensor's data: the zip's CRC-32 says so (torch.load refuses such a file too). */
+    @Test
+    void corruptStorageBytes() throws IOException {
+        byte[] data = {11, 22, 33, 44, 55, 66, 77, 88};
+        byte[] pkl = new PickleBuilder().proto(2).op('}').mark().str("w").tensor("FloatStorage", "0", new long[] {2}, false)
+                .op('u').stop().bytes();
+        byte[] zip = PickleBuilder.zip(pkl, Map.of("0", data));
+        assertEquals(2, PthReader.read(write("good.pth", zip)).tensors().get("w").numel());
+        int at = -1;
+        for (int i = 0; i + data.length <= zip.length && at < 0; i++)
+            if (Arrays.equals(Arrays.copyOfRange(zip, i, i + data.length), data)) at = i;
+        zip[at + 3] ^= 0x40;
+        assertBad(write("flipped.pth", zip), "zip entry archive/data/0 is corrupt (CRC-32 mismatch)");
+    }
+
     @Test
     void wrongMagic() throws IOException {
         byte[] full = Files.readAllBytes(GOLDEN.resolve("tiny_resnet_legacy.pth"));
