@@ -111,9 +111,7 @@ public final class BrowseCommand implements Callable<Integer> {
                 return CliErrors.print(err, out + ": cannot write: " + CliErrors.message(e));
             }
         }
-        autoassign.data.ResizeStep step = options.resizeStep();
-        String resize = (options.multiScale() != null ? options.multiScale().toString() : step.byFactor() ? "each image's size"
-                : options.scaleW() + "x" + options.scaleH()) + (step.equals(autoassign.data.ResizeStep.INSTANCE) ? "" : " by " + step.settings());
+        String resize = options.resizeDescription();
         outW.printf(Locale.ROOT, "%s split: %d images, %d boxes drawn -> %s (resize to %s%s)%n", split, n - failed - rejected, boxes, out,
                 resize, options.flipProb() > 0 ? String.format(Locale.ROOT, ", flip p=%.2f", options.flipProb()) : "");
         if (rejected > 0) outW.printf("%d images not drawn: their RandomCrop kept no box (training draws another image for them)%n", rejected);

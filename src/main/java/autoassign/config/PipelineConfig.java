@@ -19,8 +19,10 @@ import java.util.List;
  * AutoAugment family ({@code AutoAugment}, {@code RandAugment} and their fifteen transforms, {@code ShearX} … {@code Invert}),
  * {@code RandomErasing}, MMCV's wrappers {@code Compose}, {@code RandomApply} and {@code RandomChoice} ({@link WrapperConfig}),
  * YOLOX's {@code Pad} and {@code FilterAnnotations}, RTMDet's {@code CachedMosaic} and {@code CachedMixUp} (a training
- * dataset's own pipeline only; {@link TransformConfig}), and {@code PackDetInputs}. One resize
- * step per pipeline, at its top level; the per-image steps run in the listed order ({@link #transforms()}).
+ * dataset's own pipeline only; {@link TransformConfig}), and {@code PackDetInputs}. A test pipeline has one resize
+ * step, at its top level (evaluation sets its scale); a training pipeline may have several, at the top level and inside
+ * wrappers: its first top-level one takes the pipeline's scale ({@link #scale}), the others carry their own
+ * ({@link autoassign.data.OwnScaleResize}). The per-image steps run in the listed order ({@link #transforms()}).
  *
  * @param steps     the step types in order
  * @param scale     Resize {@code scale} as MMDetection writes it, (w, h) = (1333, 800) (FixShapeResize's (width, height));
@@ -123,7 +125,10 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
             if (role == Role.WRAPPER && (type.equals("LoadImageFromFile") || type.equals("LoadAnnotations")))
                 throw s.error("type", type + " belongs in the pipeline of the dataset the MultiImageMixDataset wraps");
             // a wrapper's draws are keyed by its place, so wrappers may repeat (their steps draw on their own forks)
-            if (steps.contains(type) && !WrapperConfig.TYPES.contains(type)) throw s.error("type", "step " + type + " appears twice");
+            // so are a training pipeline's resizes (the later ones carry their own scales and draws; a test pipeline's
+            // second resize is refused below)
+            if (steps.contains(type) && !WrapperConfig.TYPES.contains(type) && !RESIZES.contains(type))
+                throw s.error("type", "step " + type + " appears twice");
             switch (type) {
                 case "LoadImageFromFile" -> {
                     s.localFilesOnly();
@@ -139,38 +144,22 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                         throw s.error("with_mask", "instance masks are not supported (this engine trains and evaluates boxes only);"
                                 + " set with_mask=False");
                 }
-                case "Resize", "FixShapeResize" -> {
-                    if (scale != null) throw s.error("type", "one resize step per pipeline");
-                    ResizeConfig.Parsed r = type.equals("Resize") ? ResizeConfig.resize(s) : ResizeConfig.fixShape(s);
-                    scale = r.scale();
-                    transforms.add(r.step());
-                }
-                case "RandomResize", "RandomChoiceResize" -> {
-                    if (!train) throw s.error("type", type + " only belongs in a training pipeline");
-                    if (scale != null) throw s.error("type", "one resize step per pipeline");
-                    boolean range = type.equals("RandomResize");
-                    String k = range ? "scale" : "scales";
-                    if (range && s.has("ratio_range")) { // MMCV: one scale times a ratio drawn from the range
-                        List<Double> r = s.doubleList("ratio_range", null);
-                        if (r.size() != 2 || !(r.get(0) > 0) || r.get(0) > r.get(1))
-                            throw s.error("ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);
-                        com.fasterxml.jackson.databind.JsonNode v = s.raw("scale");
-                        List<Integer> one = v == null ? null : positivePair(v);
-                        if (one == null)
-                            throw s.error("scale", "with ratio_range, one scale [w, h] of two positive sizes, got "
-                                    + (v == null ? "nothing" : ConfigNode.describe(v)));
-                        ratioRange = r;
-                        scales = List.of(one);
+                case "Resize", "FixShapeResize", "RandomResize", "RandomChoiceResize" -> {
+                    boolean multi = type.startsWith("Random");
+                    if (multi && !train) throw s.error("type", type + " only belongs in a training pipeline");
+                    if (scale != null) {
+                        // a training pipeline's later resizes carry their own scales (DETR-family chains); evaluation
+                        // replaces the scale of a test pipeline's one resize, so a test pipeline keeps exactly one
+                        if (!train) throw s.error("type", "one resize step per test pipeline (evaluation sets its scale)");
+                        transforms.add(resizeSpec(s, type).own(transforms.size()));
                     } else {
-                        scales = scaleList(s, k);
-                        if (range && scales.size() != 2)
-                            throw s.error(k, "RandomResize takes exactly two scales [[w, h], [w, h]] (or one with ratio_range), got "
-                                    + scales.size());
+                        ResizeSpec r = resizeSpec(s, type);
+                        scale = r.scale();
+                        scales = r.scales();
+                        scaleRange = r.range();
+                        ratioRange = r.ratioRange();
+                        transforms.add(r.step());
                     }
-                    ResizeStep resize = ResizeConfig.resizeKwargs(s); // keep_ratio False (MMCV's default): stretched to the draw
-                    scale = scales.get(0);
-                    scaleRange = range;
-                    transforms.add(resize);
                 }
                 case "Pad", "FilterAnnotations" -> {
                     if (!train && type.equals("FilterAnnotations")) {
@@ -228,8 +217,83 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
             steps.add(type);
             seen.add(type);
         }
-        if (scale == null && role == Role.DATASET) throw parent.error(key, "needs a Resize step");
+        if (scale == null) scale = ownBound(transforms); // a training pipeline resizing only in wrappers: their bound
+        if (scale == null && role == Role.DATASET)
+            throw parent.error(key, "needs a Resize step (in a training pipeline it may be inside Compose / RandomApply / RandomChoice)");
         return new PipelineConfig(steps, scale == null ? List.of() : scale, flip, scales, scaleRange, ratioRange, transforms);
+    }
+
+    /**
+     * One resize step's settings: {@code Resize} / {@code FixShapeResize} ({@link ResizeConfig}), or the multi-scale
+     * {@code RandomResize} ({@code scale: [[w, h], [w, h]]}, or one scale with {@code ratio_range}) and
+     * {@code RandomChoiceResize} ({@code scales}) with the Resize's keys.
+     */
+    record ResizeSpec(ResizeStep step, List<Integer> scale, List<List<Integer>> scales, boolean range, List<Double> ratioRange) {
+        /** The multi-scale sampler, or null for a fixed scale. */
+        autoassign.data.ScaleSampler sampler() {
+            if (scales.isEmpty()) return null;
+            if (!ratioRange.isEmpty())
+                return autoassign.data.ScaleSampler.ratio(scales.get(0).get(0), scales.get(0).get(1), ratioRange.get(0), ratioRange.get(1));
+            List<int[]> s = new ArrayList<>();
+            for (List<Integer> wh : scales) s.add(new int[] {wh.get(0), wh.get(1)});
+            return new autoassign.data.ScaleSampler(s, range);
+        }
+
+        /** As a resize with its own scale at {@code site} of its list (a later or wrapped resize of a training pipeline). */
+        autoassign.data.OwnScaleResize own(int site) {
+            return new autoassign.data.OwnScaleResize(step, scale.isEmpty() ? 0 : scale.get(0), scale.isEmpty() ? 0 : scale.get(1),
+                    sampler(), site);
+        }
+    }
+
+    static ResizeSpec resizeSpec(ConfigNode s, String type) {
+        if (type.equals("Resize") || type.equals("FixShapeResize")) {
+            ResizeConfig.Parsed r = type.equals("Resize") ? ResizeConfig.resize(s) : ResizeConfig.fixShape(s);
+            return new ResizeSpec(r.step(), r.scale() == null ? List.of() : r.scale(), List.of(), false, List.of());
+        }
+        boolean range = type.equals("RandomResize");
+        String k = range ? "scale" : "scales";
+        List<List<Integer>> scales;
+        List<Double> ratioRange = List.of();
+        if (range && s.has("ratio_range")) { // MMCV: one scale times a ratio drawn from the range
+            List<Double> r = s.doubleList("ratio_range", null);
+            if (r.size() != 2 || !(r.get(0) > 0) || r.get(0) > r.get(1))
+                throw s.error("ratio_range", "must be [lo, hi] with 0 < lo <= hi, got " + r);
+            com.fasterxml.jackson.databind.JsonNode v = s.raw("scale");
+            List<Integer> one = v == null ? null : positivePair(v);
+            if (one == null)
+                throw s.error("scale", "with ratio_range, one scale [w, h] of two positive sizes, got "
+                        + (v == null ? "nothing" : ConfigNode.describe(v)));
+            ratioRange = r;
+            scales = List.of(one);
+        } else {
+            scales = scaleList(s, k);
+            if (range && scales.size() != 2)
+                throw s.error(k, "RandomResize takes exactly two scales [[w, h], [w, h]] (or one with ratio_range), got "
+                        + scales.size());
+        }
+        ResizeStep resize = ResizeConfig.resizeKwargs(s); // keep_ratio False (MMCV's default): stretched to the draw
+        return new ResizeSpec(resize, scales.get(0), scales, range, ratioRange);
+    }
+
+    /** The resize types (each parsed by {@link #resizeSpec}). */
+    static final List<String> RESIZES = List.of("Resize", "RandomResize", "RandomChoiceResize", "FixShapeResize");
+
+    /**
+     * For a pipeline whose resizes all carry their own scales (inside wrappers): the largest (w, h) any of them may draw,
+     * {@link autoassign.data.OwnScaleResize#maxScale()} per side ([0, 0] when all resize by scale_factor), standing in for
+     * the pipeline's scale in descriptions and estimates; null when there is no resize at all.
+     */
+    static List<Integer> ownBound(List<Transform> transforms) {
+        List<autoassign.data.OwnScaleResize> own = autoassign.data.PipelineOptions.ownResizesOf(transforms);
+        if (own.isEmpty()) return null;
+        int w = 0, h = 0;
+        for (autoassign.data.OwnScaleResize r : own) {
+            int[] m = r.maxScale();
+            w = Math.max(w, m[0]);
+            h = Math.max(h, m[1]);
+        }
+        return List.of(w, h);
     }
 
     /** The steps that leave a float image (NumPy's float32 / float64 arrays in MMDetection). */
@@ -258,7 +322,8 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
 
     /**
      * A MultiImageMixDataset's steps as one pipeline: the wrapped dataset's, the wrapper's {@code mark}, the wrapper's;
-     * the two together have exactly one resize step.
+     * the two together need a resize (the first top-level one takes the pipeline's scale; when both parts have one, the
+     * wrapper's carries its own, {@link autoassign.data.OwnScaleResize}).
      */
     static PipelineConfig mixed(PipelineConfig wrapped, PipelineConfig wrapper, autoassign.data.MultiImageMixDataset mark,
                                 ConfigNode at, String key) {
@@ -268,11 +333,17 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         transforms.add(mark);
         transforms.addAll(wrapper.transforms);
         steps.addAll(wrapper.steps);
+        if (wrapped.resizeStep() != null && wrapper.resizeStep() != null) {
+            // both parts resize: the wrapper's, on the mixed image, carries its own scale (as a later resize of one pipeline)
+            int at2 = wrapped.transforms.size() + 1 + wrapper.transforms.indexOf(wrapper.resizeStep());
+            transforms.set(at2, new autoassign.data.OwnScaleResize(wrapper.resizeStep(), wrapper.scaleW(), wrapper.scaleH(),
+                    wrapper.multiScale(), at2));
+        }
         long resizes = transforms.stream().filter(t -> t instanceof ResizeStep).count();
-        if (resizes != 1)
-            throw at.error(key, resizes == 0 ? "needs a Resize step (in the wrapper's pipeline or the wrapped dataset's)"
-                    : "one resize step across the wrapped dataset's and the wrapper's pipelines");
-        PipelineConfig r = wrapped.resizeStep() != null ? wrapped : wrapper;
+        if (resizes == 0 && ownBound(transforms) == null)
+            throw at.error(key, "needs a Resize step (in the wrapper's pipeline or the wrapped dataset's)");
+        PipelineConfig r = wrapped.resizeStep() != null ? wrapped : wrapper.resizeStep() != null ? wrapper
+                : !wrapped.scale.isEmpty() || wrapper.scale.isEmpty() ? wrapped : wrapper;
         double flip = wrapped.flipProb > 0 ? wrapped.flipProb : wrapper.flipProb;
         return new PipelineConfig(steps, r.scale, flip, r.scales, r.scaleRange, r.ratioRange, transforms);
     }

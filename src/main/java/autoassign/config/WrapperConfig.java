@@ -12,10 +12,10 @@ import java.util.List;
  * MMCV 2.x's wrappers of sub-pipelines in a training pipeline ({@code mmcv/transforms/wrappers.py}): {@code Compose}
  * ({@code transforms}), {@code RandomApply} ({@code transforms}, {@code prob} 0.5) and {@code RandomChoice}
  * ({@code transforms}, a list of candidates, each a transform or a list of them; {@code prob} null or one float per
- * candidate adding up to 1, MMCV's asserts). Inside, every single-image step of a training pipeline and further wrappers;
- * refused with a one-line error: a resize step (the pipeline's one resize step carries the scale that evaluation,
- * {@code browse} and the multi-scale sampler replace, so it stays at the top level), loading / packing, and the
- * multi-image or cached steps.
+ * candidate adding up to 1, MMCV's asserts). Inside, every single-image step of a training pipeline, further wrappers
+ * and resize steps ({@code Resize}, {@code RandomResize}, {@code RandomChoiceResize}, {@code FixShapeResize}, each with
+ * its own scale and draw: {@link autoassign.data.OwnScaleResize}, as DETR's {@code RandomChoice} of resize chains);
+ * refused with a one-line error: loading / packing, and the multi-image or cached steps.
  */
 final class WrapperConfig {
     private WrapperConfig() {}
@@ -28,9 +28,8 @@ final class WrapperConfig {
             "MinIoURandomCrop", "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "RandomErasing", "Pad",
             "FilterAnnotations", "AutoAugment", "RandAugment", "ShearX", "ShearY", "Rotate", "TranslateX", "TranslateY", "Color",
             "Brightness", "Contrast", "Sharpness", "Solarize", "SolarizeAdd", "Posterize", "Equalize", "AutoContrast", "Invert",
-            "Compose", "RandomApply", "RandomChoice");
+            "Compose", "RandomApply", "RandomChoice", "Resize", "RandomResize", "RandomChoiceResize", "FixShapeResize");
 
-    private static final List<String> RESIZES = List.of("Resize", "RandomResize", "RandomChoiceResize", "FixShapeResize");
 
     /**
      * The wrapper {@code type} at {@code s}, the {@code site}-th step of its list. {@code seen} collects the types read
@@ -81,9 +80,6 @@ final class WrapperConfig {
     private static Transform inner(ConfigNode t, int site, List<String> seen) {
         String type = t.string("type", null);
         if (type == null) throw t.error("type", "required key is missing");
-        if (RESIZES.contains(type))
-            throw t.error("type", type + " inside a wrapper is not supported: the pipeline has exactly one resize step, at its top"
-                    + " level, whose scale evaluation and the multi-scale sampler set; use RandomChoiceResize / RandomResize there");
         if (List.of("LoadImageFromFile", "LoadAnnotations", "PackDetInputs").contains(type))
             throw t.error("type", type + " belongs at the top level of the pipeline, not inside a wrapper");
         if (List.of("Mosaic", "MixUp", "CachedMosaic", "CachedMixUp").contains(type))
@@ -92,6 +88,8 @@ final class WrapperConfig {
             throw t.error("type", "'" + type + "' is not supported inside a wrapper; one of " + String.join(", ", INNER));
         Transform out = switch (type) {
             case "Compose", "RandomApply", "RandomChoice" -> wrapper(t, type, site, seen);
+            // its own scale and draw (keyed by its place): a DETR-style chain resizes, crops, resizes again
+            case "Resize", "RandomResize", "RandomChoiceResize", "FixShapeResize" -> PipelineConfig.resizeSpec(t, type).own(site);
             case "RandomFlip" -> TransformConfig.flip(t);
             case "RandomCrop" -> TransformConfig.crop(t);
             case "PhotoMetricDistortion" -> TransformConfig.photometric(t);

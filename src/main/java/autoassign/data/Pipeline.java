@@ -144,6 +144,9 @@ public final class Pipeline {
         if (t instanceof ResizeStep r) {
             int[] sc = scale != null ? scale : draws.scale(options);
             s.resize(r, sc[0], sc[1]);
+        } else if (t instanceof OwnScaleResize r) { // its own scale: a given (test-time) scale does not replace it
+            int[] sc = r.scale(draws);
+            s.resize(r.step(), sc[0], sc[1]);
         } else if (t instanceof RandomFlip f) {
             FlipDirection d = flip != null ? (flip ? FlipDirection.HORIZONTAL : null) : f.choose(draws.flipUnit());
             if (d != null) s.flip(d);

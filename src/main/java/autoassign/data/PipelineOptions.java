@@ -10,15 +10,19 @@ import java.util.List;
  * @param scaleW     the resize step's {@code scale[0]} as the config writes it, (w, h) = (1333, 800) for COCO: for a
  *                   keep-ratio resize the (long, short) limits in either order, for a stretched one the width
  * @param scaleH     {@code scale[1]}, the height of a stretched resize (both 0 for a Resize with a {@code scale_factor}
- *                   and no scale: {@link ResizeStep#byFactor()})
+ *                   and no scale: {@link ResizeStep#byFactor()}); for a training pipeline without a top-level resize,
+ *                   the largest (w, h) its own-scale resizes may draw ({@link OwnScaleResize#maxScale()}), for
+ *                   descriptions and estimates only (nothing resizes to it)
  * @param mean       per-channel mean in the batch's channel order (B, G, R; R, G, B with {@code bgrToRgb}), subtracted
  *                   on the 0–255 scale
  * @param std        per-channel std in the batch's channel order
  * @param padDivisor batch height and width are rounded up to a multiple of this (32)
  * @param multiScale training with a scale per image (RandomResize / RandomChoiceResize), or null for
  *                   ({@code scaleW}, {@code scaleH}) everywhere
- * @param transforms the per-image steps after decoding, in order, with exactly one {@link ResizeStep} (which says how
- *                   the scale is applied: keep-ratio, stretched, FixShapeResize)
+ * @param transforms the per-image steps after decoding, in order, with at most one {@link ResizeStep} (which says how
+ *                   the scale is applied: keep-ratio, stretched, FixShapeResize); a training pipeline may also hold
+ *                   resizes with their own scales ({@link OwnScaleResize}: later top-level ones, those inside wrappers)
+ *                   and then needs no top-level {@link ResizeStep}, but at least one resize somewhere
  * @param workerLayout MMDetection's dataloader workers as the cached steps ({@link CachedMosaic}, {@link CachedMixUp})
  *                   see them; unused by every other step
  * @param bgrToRgb   the data preprocessor's {@code bgr_to_rgb}: the batch holds R, G, B (channels of the decoded BGR
@@ -32,14 +36,19 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
 
     public PipelineOptions {
         transforms = List.copyOf(transforms);
-        boolean byFactor = transforms.stream().anyMatch(t -> t instanceof ResizeStep r && r.byFactor());
-        if (byFactor ? scaleW < 0 || scaleH < 0 : scaleW <= 0 || scaleH <= 0) // a scale_factor resize needs none (0 x 0)
+        long top = transforms.stream().filter(t -> t instanceof ResizeStep).count();
+        if (top > 1)
+            throw new IllegalArgumentException("a pipeline has at most one resize step that takes the pipeline's scale (later ones carry"
+                    + " their own): " + transforms);
+        if (top == 0 && ownResizes(transforms).isEmpty())
+            throw new IllegalArgumentException("a pipeline needs a resize step: " + transforms);
+        // a scale_factor resize needs none (0 x 0); without a top-level resize the scale is only the bound of the own-scale ones
+        boolean byFactor = top == 0 || transforms.stream().anyMatch(t -> t instanceof ResizeStep r && r.byFactor());
+        if (byFactor ? scaleW < 0 || scaleH < 0 : scaleW <= 0 || scaleH <= 0)
             throw new IllegalArgumentException("resize scale must be positive: " + scaleW + "x" + scaleH);
         if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need 3 values (one per channel)");
         for (float s : std) if (!(s > 0)) throw new IllegalArgumentException("std must be positive: " + Arrays.toString(std));
         if (padDivisor < 1) throw new IllegalArgumentException("pad divisor must be >= 1: " + padDivisor);
-        if (transforms.stream().filter(t -> t instanceof ResizeStep).count() != 1)
-            throw new IllegalArgumentException("a pipeline has exactly one resize step: " + transforms);
         mean = mean.clone();
         std = std.clone();
         if (workerLayout == null) workerLayout = WorkerLayout.MAIN_PROCESS;
@@ -93,7 +102,41 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
     /** The pipeline's resize step (how its scale is applied). */
     public ResizeStep resizeStep() {
         for (Transform t : transforms) if (t instanceof ResizeStep r) return r;
-        throw new IllegalStateException("no resize step"); // the constructor requires one
+        throw new IllegalStateException("no top-level resize step: the pipeline resizes by steps with their own scales "
+                + ownResizes(transforms)); // only a training pipeline may lack one
+    }
+
+    /** True when the pipeline has a top-level resize taking its scale (every test pipeline; a training one may not). */
+    public boolean hasResizeStep() { return transforms.stream().anyMatch(t -> t instanceof ResizeStep); }
+
+    /** The resize steps with their own scales, at the top level and inside wrappers (any depth), in the listed order. */
+    public List<OwnScaleResize> ownResizes() { return ownResizes(transforms); }
+
+    /** The resize steps with their own scales among {@code steps} and inside their wrappers (any depth), in order. */
+    public static List<OwnScaleResize> ownResizesOf(List<Transform> steps) { return ownResizes(steps); }
+
+    static List<OwnScaleResize> ownResizes(List<Transform> steps) {
+        List<OwnScaleResize> out = new ArrayList<>();
+        for (Transform t : steps) {
+            if (t instanceof OwnScaleResize r) out.add(r);
+            else if (t instanceof TransformWrapper w) for (List<Transform> b : w.branches()) out.addAll(ownResizes(b));
+        }
+        return out;
+    }
+
+    /**
+     * What the pipeline resizes to, for a description ({@code browse}): the top-level step's scale (or multi-scale
+     * sampler) and settings, then every resize with its own scale, in order.
+     */
+    public String resizeDescription() {
+        List<String> parts = new ArrayList<>();
+        if (hasResizeStep()) {
+            ResizeStep step = resizeStep();
+            parts.add((multiScale != null ? multiScale.toString() : step.byFactor() ? "each image's size" : scaleW + "x" + scaleH)
+                    + (step.equals(ResizeStep.INSTANCE) ? "" : " by " + step.settings()));
+        }
+        for (OwnScaleResize r : ownResizes()) parts.add((parts.isEmpty() ? "" : "then ") + r.toString().substring("resize to ".length()));
+        return String.join(", ", parts);
     }
 
     /** The geometry of the fixed-scale resize of an h × w image (before any FixShapeResize padding). */
@@ -121,7 +164,7 @@ public record PipelineOptions(int scaleW, int scaleH, float[] mean, float[] std,
         int at = -1;
         for (int i = 0; i < without.size(); i++) if (without.get(i) instanceof RandomFlip) at = i;
         if (at >= 0) without.remove(at);
-        if (p > 0) without.add(at >= 0 ? at : without.indexOf(resizeStep()) + 1, RandomFlip.horizontal(p));
+        if (p > 0) without.add(at >= 0 ? at : hasResizeStep() ? without.indexOf(resizeStep()) + 1 : without.size(), RandomFlip.horizontal(p));
         return withTransforms(without);
     }
 

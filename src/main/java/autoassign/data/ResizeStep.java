@@ -3,7 +3,8 @@ package autoassign.data;
 import java.util.List;
 
 /**
- * The pipeline's one resize step in its place: MMDetection's {@code Resize} (also what {@code RandomResize} /
+ * The pipeline's top-level resize step, the one taking the pipeline's scale (a training pipeline's other resizes carry
+ * their own: {@link OwnScaleResize}): MMDetection's {@code Resize} (also what {@code RandomResize} /
  * {@code RandomChoiceResize} build) or {@code FixShapeResize}. Its scale (w, h) is the pipeline's
  * ({@link PipelineOptions#scaleW()}, {@link PipelineOptions#scaleH()}) or, with multi-scale training, the image's draw
  * from {@link PipelineOptions#multiScale()}, so evaluation can change it per variant; this record holds how the scale is

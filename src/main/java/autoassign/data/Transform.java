@@ -12,7 +12,8 @@ package autoassign.data;
  * image's {@link SampleDraws}.
  */
 public sealed interface Transform permits ResizeStep, RandomFlip, RandomCrop, PhotoMetricDistortion, ImageStep,
-        FilterAnnotations, Mosaic, MixUp, CachedMosaic, CachedMixUp, MultiImageMixDataset, TransformWrapper {
+        FilterAnnotations, Mosaic, MixUp, CachedMosaic, CachedMixUp, MultiImageMixDataset, TransformWrapper,
+        OwnScaleResize {
     /** MMDetection's name of the transform ({@code type} in a config). */
     String type();
 }

@@ -124,7 +124,12 @@ final class TransformState implements AutoCloseable {
         if (size[0] <= 0 || size[1] <= 0)
             throw new DataException("RandomCrop: crop size " + size[1] + "x" + size[0] + " of a " + w + "x" + h
                     + " image is empty (crop_size too small for this image)");
-        int[] off = c.offset(h, w, size[0], size[1], d);
+        return cropAt(c, size, c.offset(h, w, size[0], size[1], d));
+    }
+
+    /** As {@link #crop} with the drawn crop size (h, w) and offsets (y, x) given (goldens with MMDetection's draws). */
+    boolean cropAt(RandomCrop c, int[] size, int[] off) {
+        int h = img.rows(), w = img.cols();
         int ch = Math.min(size[0], h - off[0]), cw = Math.min(size[1], w - off[1]); // NumPy slicing stops at the edge
         if (ch != h || cw != w) {
             try (Rect r = new Rect(off[1], off[0], cw, ch); Mat roi = new Mat(img, r)) {

@@ -9,7 +9,8 @@ import java.util.function.Predicate;
  * runs one of its candidate lists, chosen uniformly or by {@code prob} (NumPy's {@code choice(p=…)} rule,
  * {@link AutoAugment#choose}). A step that returns None inside makes the wrapper return None, as MMCV's {@code Compose}
  * does, so a rejecting RandomCrop / FilterAnnotations re-samples the image as at the top level. The steps inside are any
- * single-image steps but a resize (the pipeline's one resize step stays at the top level, {@link PipelineOptions}).
+ * single-image steps; a resize inside carries its own scale and draw ({@link OwnScaleResize}), never the pipeline's
+ * ({@link ResizeStep}, which stays at the top level, {@link PipelineOptions}).
  *
  * <p>Draws: the wrapper's decision is draw {@code site} of {@link SampleDraws#WRAPPER}; step j of branch i runs on a fork
  * of the image's draws named by (site, i, j), so the steps inside decide independently of equal steps elsewhere.

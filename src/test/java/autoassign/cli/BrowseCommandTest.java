@@ -81,6 +81,32 @@ class BrowseCommandTest {
     }
 
     @Test
+    void aPipelineResizingInsideWrappersSaysWhatItResizesTo() throws Exception {
+        // DETR's RandomChoice between resize chains: no top-level resize, each inner one with its own scales
+        Path data = tmp.resolve("data"), out = tmp.resolve("out");
+        String pipeline = "train_dataloader.dataset.pipeline=[{type: LoadImageFromFile}, {type: LoadAnnotations, with_bbox: true},"
+                + " {type: RandomChoice, transforms: [[{type: RandomChoiceResize, scales: [[96, 160], [128, 160]], keep_ratio: true}],"
+                + " [{type: RandomChoiceResize, scales: [[80, 160]], keep_ratio: true},"
+                + " {type: RandomCrop, crop_type: absolute_range, crop_size: [60, 90], allow_negative_crop: true},"
+                + " {type: Resize, scale: [100, 70], keep_ratio: false}]]}, {type: PackDetInputs}]";
+        CliRun r = browse("--config", CONFIG, "--data", data.toString(), "--split", "train", "--max", "4", "--out", out.toString(),
+                "--cfg-options", pipeline);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(resize to RandomChoiceResize[96x160, 128x160] by Resize(keep_ratio=True, clip_object_border=True),"
+                + " then RandomChoiceResize[80x160] by Resize(keep_ratio=True, clip_object_border=True),"
+                + " then 100x70 by Resize(keep_ratio=False, clip_object_border=True))"), r.out());
+        Config cfg = ConfigLoader.loadNamed(CONFIG, List.of(pipeline));
+        CocoDataset train = DataSources.load(cfg, true, data.toString(), new DataIssues("train"));
+        Pipeline p = new Pipeline(DataSources.trainPipeline(cfg));
+        for (int i = 0; i < 4; i++) { // the drawn images are the loader's, whichever chain each took
+            PreparedImage want = p.prepare(train, i, autoassign.data.SampleDraws.of(0, 0, i));
+            BufferedImage drawn = ImageIO.read(out.resolve(want.meta().fileName().replaceAll("\\.[a-z]+$", "") + ".png").toFile());
+            assertEquals(want.meta().imgW(), drawn.getWidth());
+            assertEquals(want.meta().imgH(), drawn.getHeight());
+        }
+    }
+
+    @Test
     void badInputIsOneLineAndTheOtherImagesAreStillDrawn() throws Exception {
         Path data = tmp.resolve("data"), out = tmp.resolve("out");
         CliRun badSplit = browse("--config", CONFIG, "--split", "holdout");

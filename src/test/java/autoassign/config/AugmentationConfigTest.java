@@ -327,8 +327,17 @@ public class AugmentationConfigTest {
         assertMixError("train_dataloader.dataset.pipeline[0].pad_val", "", mix("pipeline: [{type: MixUp, pad_val: 300}, " + resize));
         assertMixError("train_dataloader.dataset.pipeline[0].type", "wraps", mix("pipeline: [{type: LoadImageFromFile}, " + resize));
         assertMixError("train_dataloader.dataset.pipeline", "needs a Resize", mix("pipeline: [{type: Mosaic}]"));
-        assertMixError("train_dataloader.dataset.pipeline", "one resize step", mix("pipeline: [{type: Mosaic}, " + resize).replace(
-                "{type: LoadAnnotations, with_bbox: true}]", "{type: LoadAnnotations, with_bbox: true}, {type: Resize, scale: [9, 9], keep_ratio: true}]"));
+        // both parts resize: the wrapped dataset's takes the pipeline's scale, the wrapper's (on the mixed image) carries its own
+        List<autoassign.data.Transform> both = ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of(mix("pipeline:"
+                + " [{type: Mosaic}, " + resize).replace("{type: LoadAnnotations, with_bbox: true}]",
+                "{type: LoadAnnotations, with_bbox: true}, {type: Resize, scale: [9, 9], keep_ratio: true}]")))
+                .trainDataloader().dataset().pipeline().transforms();
+        assertEquals(ResizeStep.INSTANCE, both.get(0));
+        assertEquals(new autoassign.data.OwnScaleResize(ResizeStep.INSTANCE, 640, 640, null, 3), both.get(3));
+        assertEquals(List.of(9, 9), ConfigLoader.parse(ConfigLoaderTest.r50Text(), "configs/x.yaml", List.of(mix("pipeline:"
+                + " [{type: Mosaic}, " + resize).replace("{type: LoadAnnotations, with_bbox: true}]",
+                "{type: LoadAnnotations, with_bbox: true}, {type: Resize, scale: [9, 9], keep_ratio: true}]")))
+                .trainDataloader().dataset().pipeline().scale());
         assertMixError("train_dataloader.dataset.skip_type_keys", "list", mix("skip_type_keys: Mosaic, pipeline: [" + resize));
         assertMixError("train_dataloader.dataset.max_refetch", "", mix("max_refetch: 0, pipeline: [" + resize));
         assertMixError("train_dataloader.dataset.dataset.type", "wraps a dataset read from files", "train_dataloader.dataset={_delete_: true,"

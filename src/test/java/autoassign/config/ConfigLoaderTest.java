@@ -313,8 +313,14 @@ class ConfigLoaderTest {
         assertEquals("train_dataloader.dataset.pipeline[2].ratio_range",
                 fails(pipe + "{type: RandomResize, scale: [1333, 800], ratio_range: [2.0, 0.1], keep_ratio: true}]").key());
         assertEquals("train_dataloader.dataset.pipeline[2].scales", fails(pipe + "{type: RandomChoiceResize, scales: [[1333, x]], keep_ratio: true}]").key());
-        assertEquals("train_dataloader.dataset.pipeline[3].type",
-                fails(pipe + "{type: RandomChoiceResize, scales: [[1333, 640]], keep_ratio: true}, {type: Resize, scale: [1333, 800], keep_ratio: true}]").key());
+        // a training pipeline's second resize carries its own scale (DetrPipelineConfigTest); a test pipeline's is refused
+        Config two = ConfigLoader.load(R50, List.of(pipe + "{type: RandomChoiceResize, scales: [[1333, 640]], keep_ratio: true},"
+                + " {type: Resize, scale: [1333, 800], keep_ratio: true}]"));
+        assertEquals(new autoassign.data.OwnScaleResize(autoassign.data.ResizeStep.keepRatio(true), 1333, 800, null, 1),
+                two.trainDataloader().dataset().pipeline().transforms().get(1));
+        assertEquals(List.of(1333, 640), two.trainDataloader().dataset().pipeline().scale());
+        assertEquals("val_dataloader.dataset.pipeline[2].type", fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile},"
+                + " {type: Resize, scale: [1333, 800], keep_ratio: true}, {type: Resize, scale: [1333, 800], keep_ratio: true}]").key());
         assertEquals("val_dataloader.dataset.pipeline[1].type", fails("val_dataloader.dataset.pipeline=[{type: LoadImageFromFile},"
                 + " {type: RandomChoiceResize, scales: [[1333, 640]], keep_ratio: true}]").key());
     }
