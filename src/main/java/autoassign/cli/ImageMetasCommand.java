@@ -23,9 +23,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code image-metas CFG}: MMDetection's {@code tools/misc/get_image_metas.py} ({@link OpenImagesMetas}). */
 @Command(name = "image-metas", mixinStandardHelpOptions = true,
-        description = {"Write the image metas pickle of an Open Images split (meta_file of OpenImagesDataset /",
-            "OpenImagesChallengeDataset), as MMDetection's tools/misc/get_image_metas.py: {filename, ori_shape} of each",
-            "image of the split's ann_file (.csv or .txt), decoded for its size, saved beside the ann_file."})
+        description = "Write the image metas pickle of an Open Images split (the meta_file of OpenImagesDataset / "
+                + "OpenImagesChallengeDataset), as MMDetection's tools/misc/get_image_metas.py: {filename, ori_shape} of each "
+                + "image of the split's ann_file (.csv or .txt), decoded for its size, saved beside the ann_file.")
 public final class ImageMetasCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "CFG", description = "config (a YAML / Python path or a built-in config name)")
