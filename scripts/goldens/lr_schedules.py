@@ -7,6 +7,7 @@ after every iteration, the epoch-based ones after every epoch, in list order. Ne
 Run: python3 scripts/goldens/lr_schedules.py [OUT_DIR]
 """
 import json
+import math
 import os
 import sys
 
@@ -29,6 +30,36 @@ class QuadraticWarmup(S._LRScheduler):
             return [b * (2 * k + 1) / self.total_iters ** 2 for b in self.base_lrs]
         return [g['lr'] + b * (2 * k + 1) / self.total_iters ** 2
                 for b, g in zip(self.base_lrs, self.optimizer.param_groups)]
+
+
+class CosineRestart(S._LRScheduler):
+    """MMEngine's CosineRestartParamScheduler._get_value (mmengine/optim/scheduler/param_scheduler.py): the cycle
+    holding the step (get_position_from_periods over the cumulative periods), a restart at base * restart_weight, then
+    the chained cosine towards eta_min (or base * eta_min_ratio); past the last cycle the value is left unchanged."""
+
+    def __init__(self, optimizer, periods, restart_weights, eta_min=None, eta_min_ratio=None):
+        self.periods, self.restart_weights = periods, restart_weights
+        self.eta_min, self.eta_min_ratio = eta_min, eta_min_ratio
+        self.cumulative = [sum(periods[:i + 1]) for i in range(len(periods))]
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        k = self.last_epoch
+        idx = next((i for i, c in enumerate(self.cumulative) if k < c), None)
+        if idx is None:
+            return [g['lr'] for g in self.optimizer.param_groups]
+        nearest = 0 if idx == 0 else self.cumulative[idx - 1]
+        period, step = self.periods[idx], k - nearest
+        out = []
+        for base, g in zip(self.base_lrs, self.optimizer.param_groups):
+            eta_max = base * self.restart_weights[idx]
+            eta_min = self.eta_min if self.eta_min_ratio is None else base * self.eta_min_ratio
+            if step == 0:
+                out.append(eta_max)
+            else:
+                out.append((1 + math.cos(math.pi * step / period)) / (1 + math.cos(math.pi * (step - 1) / period))
+                           * (g['lr'] - eta_min) + eta_min)
+        return out
 
 
 def run(name, base_lr, max_epochs, epoch_length, config, builders, lr_mults=(1.0,)):
@@ -140,6 +171,19 @@ def cases():
     yield run('multistep_repeated_milestone', 0.02, 6, 4,
               [dict(type='MultiStepLR', by_epoch=True, milestones=[2, 4, 4], gamma=0.5)],
               [(True, 0, lambda o: S.MultiStepLR(o, milestones=[2, 4, 4], gamma=0.5))])
+    # cosine restarts converted to iterations (periods 2 and 4 epochs, the second restart at half the rate) after a
+    # linear warm-up, two param groups: eta_min_ratio follows each group's own base
+    yield run('warmup_cosine_restart_converted', 0.01, 6, 10,
+              [dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20),
+               dict(type='CosineRestartLR', periods=[2, 4], restart_weights=[1, 0.5], eta_min_ratio=0.1, by_epoch=True,
+                    begin=0, end=6, convert_to_iter_based=True)],
+              [(False, 0, lambda o: S.LinearLR(o, start_factor=0.01, total_iters=19), 20),
+               (False, 0, lambda o: CosineRestart(o, [20, 40], [1, 0.5], eta_min_ratio=0.1), 60)],
+              lr_mults=(1.0, 2.0))
+    # by epoch with an absolute eta_min and cycles shorter than the run: after them the rate stays where it ended
+    yield run('cosine_restart_by_epoch_past_cycles', 0.02, 9, 3,
+              [dict(type='CosineRestartLR', periods=[3, 3], restart_weights=[1, 1], eta_min=1e-3, by_epoch=True)],
+              [(True, 0, lambda o: CosineRestart(o, [3, 3], [1, 1], eta_min=1e-3))])
 
 
 def main():

@@ -66,13 +66,25 @@ public record SchedulerConfig(List<Entry> entries) {
          * climbs as {@code initial·((k + 1)/(end − begin))²}.
          */
         record QuadraticWarmup() implements Rule {}
+
+        /**
+         * MMEngine's CosineRestartLR: cosine cycles of {@code periods} steps, each restarting at {@code initial ×
+         * restartWeights[i]} and annealing towards {@code etaMin} (absolute) or {@code etaMinRatio × initial}; past the
+         * last period the value is left as it is.
+         */
+        record CosineRestart(List<Integer> periods, List<Double> restartWeights, double etaMin, Double etaMinRatio) implements Rule {
+            public CosineRestart {
+                periods = List.copyOf(periods);
+                restartWeights = List.copyOf(restartWeights);
+            }
+        }
     }
 
     static SchedulerConfig from(ConfigNode parent, String key) {
         List<Entry> entries = new ArrayList<>();
         for (ConfigNode s : parent.childList(key)) {
             String type = s.choice("type", null, "LinearLR", "ConstantLR", "MultiStepLR", "StepLR", "ExponentialLR",
-                    "CosineAnnealingLR", "PolyLR", "QuadraticWarmupLR");
+                    "CosineAnnealingLR", "PolyLR", "QuadraticWarmupLR", "CosineRestartLR");
             if (type == null) throw s.error("type", "required key is missing");
             boolean byEpoch = s.bool("by_epoch", true);
             boolean convert = s.bool("convert_to_iter_based", false);
@@ -117,6 +129,20 @@ public record SchedulerConfig(List<Entry> entries) {
                     if (end != null && end >= INF)
                         throw s.error("end", "QuadraticWarmupLR needs a finite end: the step where the warm-up ends");
                     yield new Rule.QuadraticWarmup();
+                }
+                case "CosineRestartLR" -> {
+                    List<Integer> periods = s.intList("periods", null);
+                    if (periods == null || periods.isEmpty()) throw s.error("periods", "required: the steps of each cosine cycle");
+                    for (int q : periods) if (q <= 0) throw s.error("periods", "must be positive, got " + periods);
+                    List<Double> weights = s.doubleList("restart_weights", List.of(1.0));
+                    if (weights.size() != periods.size())
+                        throw s.error("restart_weights", "periods and restart_weights should have the same length, got "
+                                + periods.size() + " and " + weights.size() + " (MMEngine asserts)");
+                    boolean hasMin = s.raw("eta_min") != null && !s.raw("eta_min").isNull();
+                    boolean hasRatio = s.raw("eta_min_ratio") != null && !s.raw("eta_min_ratio").isNull();
+                    if (hasMin == hasRatio) throw s.error("eta_min", "give exactly one of eta_min and eta_min_ratio (MMEngine asserts)");
+                    yield new Rule.CosineRestart(periods, weights, hasMin ? s.number("eta_min") : 0,
+                            hasRatio ? s.number("eta_min_ratio") : null);
                 }
                 default -> new Rule.Poly(s.nonNegative("eta_min", s.number("eta_min", 0)),
                         s.positive("power", s.number("power", 1.0)));

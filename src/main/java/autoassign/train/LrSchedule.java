@@ -131,6 +131,23 @@ public final class LrSchedule {
                 double t = end - begin; // after any conversion to iterations, as MMDetection's build_iter_from_epoch
                 double add = base * (2 * k + 1) / (t * t);
                 return k == 0 ? add : v + add;
+            } else if (rule instanceof Rule.CosineRestart r) {
+                // MMEngine's CosineRestartParamScheduler._get_value: the cycle holding k (periods times the epoch length
+                // when converted), its restart weight and its own step count; past the last cycle nothing changes
+                long start = 0;
+                for (int i = 0; i < r.periods().size(); i++) {
+                    long period = r.periods().get(i) * scale;
+                    if (k < start + period) {
+                        long step = k - start;
+                        double etaMax = base * r.restartWeights().get(i);
+                        double etaMin = r.etaMinRatio() != null ? base * r.etaMinRatio() : r.etaMin();
+                        if (step == 0) return etaMax;
+                        return (1 + Math.cos(Math.PI * step / period)) / (1 + Math.cos(Math.PI * (step - 1) / period))
+                                * (v - etaMin) + etaMin;
+                    }
+                    start += period;
+                }
+                return v;
             } else if (rule instanceof Rule.Poly r) {
                 if (k == 0) return v;
                 return (v - r.etaMin()) * Math.pow(1 - 1.0 / (total - k + 1), r.power()) + r.etaMin();

@@ -176,6 +176,11 @@ class ConfigLoaderTest {
         assertEquals("param_scheduler[0].milestones", fails(
                 "param_scheduler=[{type: MultiStepLR, milestones: [11, -8]}]").key());
         assertEquals("param_scheduler[0].end", fails("param_scheduler=[{type: QuadraticWarmupLR, end: 1000000000}]").key());
+        // CosineRestartLR: MMEngine's asserts (exactly one of eta_min / eta_min_ratio, a weight per period)
+        assertEquals("param_scheduler[0].eta_min", fails("param_scheduler=[{type: CosineRestartLR, periods: [2]}]").key());
+        assertEquals("param_scheduler[0].eta_min", fails("param_scheduler=[{type: CosineRestartLR, periods: [2], eta_min: 0, eta_min_ratio: 0.1}]").key());
+        assertEquals("param_scheduler[0].restart_weights", fails("param_scheduler=[{type: CosineRestartLR, periods: [2, 3], eta_min: 0}]").key());
+        assertEquals("param_scheduler[0].periods", fails("param_scheduler=[{type: CosineRestartLR, periods: [0], eta_min: 0}]").key());
         // MMEngine's registries take a scope before the name; a repeated milestone is counted, as MMEngine's Counter
         var sched = ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of(
                 "param_scheduler=[{type: mmdet.QuadraticWarmupLR, end: 5}, {type: mmengine.MultiStepLR, milestones: [8, 8]}]"))
