@@ -110,15 +110,7 @@ public final class CrowdHumanEval {
                 (float) Math.max(Math.min(x2, w), 0), (float) Math.max(Math.min(y2, h), 0)};
     }
 
-    /** mmdet's {@code bbox_overlaps} of one pair in float32: IoU, or with {@code iof} the overlap over a's area. */
-    private static float overlap(float[] a, float[] b, boolean iof) {
-        float areaA = (a[2] - a[0]) * (a[3] - a[1]), areaB = (b[2] - b[0]) * (b[3] - b[1]);
-        float w = Math.max(Math.min(a[2], b[2]) - Math.max(a[0], b[0]), 0f);
-        float h = Math.max(Math.min(a[3], b[3]) - Math.max(a[1], b[1]), 0f);
-        float inter = w * h;
-        float union = iof ? areaA : areaA + areaB - inter;
-        return inter / Math.max(union, 1e-6f);
-    }
+    private static float overlap(float[] a, float[] b, boolean iof) { return BboxOverlaps.pair(a, b, iof); }
 
     /** {@code Image.compare_caltech}. */
     private static List<Scored> compareCaltech(Image im, double thres) {

@@ -211,7 +211,7 @@ public final class OpenImagesMetric {
     /** The image's ground truth after {@code _get_supercategory_ann}: the instances, then their ancestors' copies. */
     private record Ann(float[] boxes, int[] labels, boolean[] groupOf) {}
 
-    private record Det(float x1, float y1, float x2, float y2, float score, int label) {}
+    private record Det(float x1, float y1, float x2, float y2, float score, int label) implements VocMap.Scored {}
 
     private static Ann expandGt(Sample s, boolean[][] relation, boolean getSupercategory) {
         int n = s.gtLabels().length;
@@ -286,9 +286,9 @@ public final class OpenImagesMetric {
             float64 |= tpfpOpenImages(dets, gts, group, iouThr, ioaThr, all);
         }
         int n = all.size();
-        Integer[] order = new Integer[n];
-        for (int k = 0; k < n; k++) order[k] = k;
-        Arrays.sort(order, (x, y) -> Double.compare(all.get(y).score() + 0.0, all.get(x).score() + 0.0)); // stable, -0 as 0
+        double[] scores = new double[n];
+        for (int k = 0; k < n; k++) scores[k] = all.get(k).score();
+        int[] order = autoassign.postprocess.ArgSort.descending(scores, n); // stable, -0 equals 0
         double[] recall = new double[n], precision = new double[n];
         float eps = Math.ulp(1.0f);
         double tp = 0, fp = 0; // integer counts: exact in float32 and float64 alike
@@ -317,7 +317,7 @@ public final class OpenImagesMetric {
         }
         List<float[]> nonGroup = new ArrayList<>(), group = new ArrayList<>();
         for (int j = 0; j < gts.size(); j++) (groupOf.get(j) ? group : nonGroup).add(gts.get(j));
-        int[] sortInds = descending(dets);
+        int[] sortInds = VocMap.descendingScores(dets);
         if (!nonGroup.isEmpty()) {
             float[] iouMax = new float[m];
             int[] argmax = new int[m];
@@ -371,25 +371,11 @@ public final class OpenImagesMetric {
         return true;
     }
 
-    /** {@code np.argsort(-scores)}, stable, -0 as 0. */
-    private static int[] descending(List<Det> dets) {
-        Integer[] o = new Integer[dets.size()];
-        for (int i = 0; i < o.length; i++) o[i] = i;
-        Arrays.sort(o, (x, y) -> Float.compare(dets.get(y).score() + 0f, dets.get(x).score() + 0f));
-        return Arrays.stream(o).mapToInt(Integer::intValue).toArray();
-    }
-
     /**
      * {@code bbox_overlaps} in float32 for a detection and a box: IoU, or with {@code iof} the overlap over the
      * detection's area; the denominator at least 1e-6.
      */
     private static float overlap(Det d, float[] g, boolean iof) {
-        float a1 = (d.x2() - d.x1()) * (d.y2() - d.y1());
-        float a2 = (g[2] - g[0]) * (g[3] - g[1]);
-        float iw = Math.max(Math.min(d.x2(), g[2]) - Math.max(d.x1(), g[0]), 0f);
-        float ih = Math.max(Math.min(d.y2(), g[3]) - Math.max(d.y1(), g[1]), 0f);
-        float inter = iw * ih;
-        float union = iof ? a1 : a1 + a2 - inter;
-        return inter / Math.max(union, 1e-6f);
+        return BboxOverlaps.pair(d.x1(), d.y1(), d.x2(), d.y2(), g[0], g[1], g[2], g[3], 0f, iof);
     }
 }

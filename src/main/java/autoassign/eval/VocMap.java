@@ -90,7 +90,7 @@ public final class VocMap {
     }
 
     /** A box with its score (detections) or ignore flag (ground truth), x1 y1 x2 y2 in float as MMDetection's arrays. */
-    private record Box(float x1, float y1, float x2, float y2, float score, boolean ignore) {
+    private record Box(float x1, float y1, float x2, float y2, float score, boolean ignore) implements Scored {
         static Box of(double x, double y, double w, double h, double score, boolean ignore) {
             float fx = (float) x, fy = (float) y;
             return new Box(fx, fy, (float) (x + w), (float) (y + h), (float) score, ignore); // float32 arrays, scores too
@@ -188,10 +188,15 @@ public final class VocMap {
      * differently on different machines), so where tied detections differ in being true or false positives an AP
      * may differ from a given MMDetection run in the last decimals.
      */
-    private static int[] descendingScores(List<Box> dets) {
-        return java.util.stream.IntStream.range(0, dets.size()).boxed()
-                .sorted((x, y) -> Float.compare(dets.get(y).score() + 0f, dets.get(x).score() + 0f)) // stable; -0 as 0
-                .mapToInt(Integer::intValue).toArray();
+    static int[] descendingScores(List<? extends Scored> dets) {
+        float[] s = new float[dets.size()];
+        for (int i = 0; i < s.length; i++) s[i] = dets.get(i).score();
+        return autoassign.postprocess.ArgSort.descending(s, s.length); // stable; -0 equals 0
+    }
+
+    /** A detection with a float32 score (VOC's and Open Images' boxes). */
+    interface Scored {
+        float score();
     }
 
     /**
@@ -239,13 +244,7 @@ public final class VocMap {
      * widths, heights and overlaps count both end pixels; the union is at least 1e-6.
      */
     static float iou(Box d, Box g, float extra) {
-        float a1 = (d.x2() - d.x1() + extra) * (d.y2() - d.y1() + extra);
-        float a2 = (g.x2() - g.x1() + extra) * (g.y2() - g.y1() + extra);
-        float iw = Math.max(Math.min(d.x2(), g.x2()) - Math.max(d.x1(), g.x1()) + extra, 0f);
-        float ih = Math.max(Math.min(d.y2(), g.y2()) - Math.max(d.y1(), g.y1()) + extra, 0f);
-        float overlap = iw * ih;
-        float union = Math.max(a1 + a2 - overlap, 1e-6f);
-        return overlap / union;
+        return BboxOverlaps.pair(d.x1(), d.y1(), d.x2(), d.y2(), g.x1(), g.y1(), g.x2(), g.y2(), extra, false);
     }
 
     /** {@code average_precision(mode='area')}: the precision envelope integrated over the recall steps. */
