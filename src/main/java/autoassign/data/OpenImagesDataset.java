@@ -159,7 +159,7 @@ public final class OpenImagesDataset {
     private static Labels v6Labels(Path file) {
         List<String> names = new ArrayList<>();
         Map<String, Integer> byMid = new HashMap<>();
-        Csv.forEach(file, (n, row) -> {
+        PythonCsv.forEach(file, (n, row) -> {
             if (row.size() < 2) throw new DataException(file + ": row " + n + " has " + row.size() + " column(s), expected LabelName,DisplayName");
             names.add(row.get(1));
             byMid.put(row.get(0), names.size() - 1); // a repeated LabelName: its last row, as the dict comprehension
@@ -173,7 +173,7 @@ public final class OpenImagesDataset {
         List<String> display = new ArrayList<>();
         List<Integer> idList = new ArrayList<>();
         Map<String, Integer> byMid = new HashMap<>();
-        Csv.forEach(file, (n, row) -> {
+        PythonCsv.forEach(file, (n, row) -> {
             if (row.size() < 3) throw new DataException(file + ": row " + n + " has " + row.size() + " column(s), expected LabelName,DisplayName,id");
             int id = parseInt(row.get(2), file, "row " + n + " id");
             display.add(row.get(1));
@@ -206,7 +206,7 @@ public final class OpenImagesDataset {
     private static List<Raw> v6Boxes(Path file, Labels labels) {
         List<Raw> out = new ArrayList<>();
         String[] flagNames = java.util.Arrays.copyOfRange(V6_COLUMNS.split(","), 8, 13);
-        Csv.forEach(file, (n, line) -> {
+        PythonCsv.forEach(file, (n, line) -> {
             if (n == 1) return; // the header
             String where = "row " + n;
             if (line.size() < 13)
@@ -323,7 +323,7 @@ public final class OpenImagesDataset {
         Map<String, List<int[]>> out = new HashMap<>();
         int need = kind == Kind.V6 ? 4 : 3;
         String columns = kind == Kind.V6 ? "ImageID,Source,LabelName,Confidence" : "ImageID,LabelName,Confidence";
-        Csv.forEach(file, (n, line) -> {
+        PythonCsv.forEach(file, (n, line) -> {
             if (n == 1) return; // the header
             String where = "row " + n;
             if (line.size() < need)
@@ -461,92 +461,6 @@ public final class OpenImagesDataset {
             return Double.parseDouble(t);
         } catch (NumberFormatException e) {
             throw new DataException(file + ": " + what + " is not a number: '" + s + "'");
-        }
-    }
-
-    /**
-     * Python's {@code csv.reader} with its default (excel) dialect over a file opened in text mode, streamed: universal
-     * newlines ({@code \r\n} and {@code \r} are {@code \n}), comma-separated fields, {@code "} quotes (a doubled one
-     * inside is a quote, a quoted field may span lines), an empty line an empty row.
-     */
-    public static final class Csv {
-        private Csv() {}
-
-        /** Receives each row with its number (from 1). */
-        @FunctionalInterface
-        public interface RowSink {
-            void accept(int row, List<String> fields);
-        }
-
-        /** Every row of {@code file} in order; a missing or unreadable file is a {@link DataException} naming it. */
-        public static void forEach(Path file, RowSink sink) {
-            try (java.io.Reader r = java.nio.file.Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                parse(r, sink);
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new DataException(file + ": no such file");
-            } catch (java.nio.charset.CharacterCodingException e) {
-                throw new DataException(file + ": not a UTF-8 text file");
-            } catch (IOException e) {
-                throw new DataException(file + ": cannot read (" + e.getMessage() + ")");
-            }
-        }
-
-        /** The rows of {@code text}. */
-        static List<List<String>> parse(String text) {
-            List<List<String>> rows = new ArrayList<>();
-            try {
-                parse(new java.io.StringReader(text), (n, row) -> rows.add(row));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return rows;
-        }
-
-        private static void parse(java.io.Reader in, RowSink sink) throws IOException {
-            List<String> row = new ArrayList<>();
-            StringBuilder field = new StringBuilder();
-            boolean quoted = false, any = false, afterCr = false;
-            int rowNumber = 0;
-            char[] buf = new char[1 << 16];
-            for (int len; (len = in.read(buf)) > 0; ) {
-                for (int i = 0; i < len; i++) {
-                    char c = buf[i];
-                    if (afterCr) { // universal newlines: \r\n is one \n
-                        afterCr = false;
-                        if (c == '\n') continue;
-                    }
-                    if (c == '\r') { c = '\n'; afterCr = true; }
-                    if (quoted) {
-                        if (c == '"') {
-                            // a doubled quote inside: peek the next character (across buffer ends)
-                            int next = i + 1 < len ? buf[i + 1] : -2;
-                            if (next == -2) {
-                                in.mark(1);
-                                int x = in.read();
-                                if (x == '"') { field.append('"'); continue; }
-                                in.reset();
-                                quoted = false;
-                                continue;
-                            }
-                            if (next == '"') { field.append('"'); i++; continue; }
-                            quoted = false;
-                        } else {
-                            field.append(c);
-                        }
-                        continue;
-                    }
-                    if (c == '"' && field.length() == 0) { quoted = true; any = true; }
-                    else if (c == ',') { row.add(field.toString()); field.setLength(0); any = true; }
-                    else if (c == '\n') {
-                        if (any || field.length() > 0) row.add(field.toString());
-                        sink.accept(++rowNumber, row);
-                        row = new ArrayList<>();
-                        field.setLength(0);
-                        any = false;
-                    } else { field.append(c); any = true; }
-                }
-            }
-            if (any || field.length() > 0) { row.add(field.toString()); sink.accept(++rowNumber, row); }
         }
     }
 

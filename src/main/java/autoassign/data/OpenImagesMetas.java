@@ -39,7 +39,7 @@ public final class OpenImagesMetas {
         List<String> out = new ArrayList<>();
         if (name.endsWith("csv")) {
             String[] previous = {null};
-            OpenImagesDataset.Csv.forEach(annFile, (row, fields) -> {
+            PythonCsv.forEach(annFile, (row, fields) -> {
                 if (row == 1) return; // the header
                 if (fields.isEmpty()) throw new DataException(annFile + ": row " + row + " is empty (the script fails on it: line[0])");
                 String file = fields.get(0) + ".jpg";

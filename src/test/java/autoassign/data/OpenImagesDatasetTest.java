@@ -109,14 +109,14 @@ class OpenImagesDatasetTest {
 
     @Test
     void csvQuotingAsPythonsReader() {
-        List<List<String>> rows = OpenImagesDataset.Csv.parse("/m/a,\"Pear, ripe\"\n\n/m/b,\"say \"\"hi\"\"\",x\n/m/c,\"two\nlines\"");
+        List<List<String>> rows = PythonCsv.parse("/m/a,\"Pear, ripe\"\n\n/m/b,\"say \"\"hi\"\"\",x\n/m/c,\"two\nlines\"");
         assertEquals(List.of(List.of("/m/a", "Pear, ripe"), List.of(), List.of("/m/b", "say \"hi\"", "x"), List.of("/m/c", "two\nlines")), rows);
         // universal newlines (\r\n, \r), also inside quotes; a quote in an unquoted field is a character
-        assertEquals(List.of(List.of("a", "b"), List.of("c"), List.of("d\ne", "f\"g")), OpenImagesDataset.Csv.parse("a,b\r\nc\r\"d\r\ne\",f\"g\r\n"));
+        assertEquals(List.of(List.of("a", "b"), List.of("c"), List.of("d\ne", "f\"g")), PythonCsv.parse("a,b\r\nc\r\"d\r\ne\",f\"g\r\n"));
         // a doubled quote and a \r\n across the reader's 64 Ki-character blocks
         for (int pad : new int[] {65536 - 6, 65536 - 5, 65536 - 4}) {
             String head = "x".repeat(pad);
-            List<List<String>> r = OpenImagesDataset.Csv.parse(head + ",\"q\"\"r\"\r\nz\n");
+            List<List<String>> r = PythonCsv.parse(head + ",\"q\"\"r\"\r\nz\n");
             assertEquals(List.of(List.of(head, "q\"r"), List.of("z")), r, "pad " + pad);
         }
     }
