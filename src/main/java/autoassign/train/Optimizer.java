@@ -93,6 +93,17 @@ public abstract class Optimizer {
         for (Tensor acc : accumulated.values()) acc.backend().zeroRange(acc, 0, acc.numel()); // the next window
     }
 
+    /**
+     * The value MMEngine's momentum schedulers drive ({@code MomentumSchedulerMixin}): SGD's {@code momentum}, or the
+     * first of {@code betas} for the Adam family; NaN for a rule with neither (MMEngine refuses such a scheduler).
+     */
+    public double momentum() { return Double.NaN; }
+
+    /** Sets {@link #momentum()} for the next updates; only for a rule that has one. */
+    public void setMomentum(double momentum) {
+        throw new IllegalStateException(getClass().getSimpleName() + " has no momentum or betas for a momentum scheduler to set");
+    }
+
     /** The update rule: every group with a gradient, at {@code lrOfMult(its lrMult)}; bumps the versions it writes. */
     protected abstract void update(DoubleUnaryOperator lrOfMult);
 
