@@ -17,7 +17,9 @@ import java.util.List;
  * ({@code prob}, {@code direction}), {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand},
  * {@code MinIoURandomCrop}, {@code RandomShift}, {@code CutOut}, {@code RandomAffine} and {@code YOLOXHSVRandomAug}, the
  * AutoAugment family ({@code AutoAugment}, {@code RandAugment} and their fifteen transforms, {@code ShearX} … {@code Invert}),
- * {@code RandomErasing}, MMCV's wrappers {@code Compose}, {@code RandomApply} and {@code RandomChoice} ({@link WrapperConfig}),
+ * {@code RandomErasing}, {@code RandomCenterCropPad} (training mode; it needs a float32 image: {@code LoadImageFromFile}'s
+ * {@code to_float32: true} or a float step before it), MMCV's wrappers {@code Compose}, {@code RandomApply} and
+ * {@code RandomChoice} ({@link WrapperConfig}),
  * YOLOX's {@code Pad} and {@code FilterAnnotations}, RTMDet's {@code CachedMosaic} and {@code CachedMixUp} (a training
  * dataset's own pipeline only; {@link TransformConfig}), and {@code PackDetInputs}. A test pipeline has one resize
  * step, at its top level (evaluation sets its scale); a training pipeline may have several, at the top level and inside
@@ -111,7 +113,8 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                     "RandomShift", "CutOut", "RandomAffine", "YOLOXHSVRandomAug", "Pad", "FilterAnnotations", "Mosaic", "MixUp",
                     "CachedMosaic", "CachedMixUp", "AutoAugment", "RandAugment", "ShearX", "ShearY", "Rotate", "TranslateX",
                     "TranslateY", "Color", "Brightness", "Contrast", "Sharpness", "Solarize", "SolarizeAdd", "Posterize", "Equalize",
-                    "AutoContrast", "Invert", "RandomErasing", "Compose", "RandomApply", "RandomChoice", "PackDetInputs");
+                    "AutoContrast", "Invert", "RandomErasing", "RandomCenterCropPad", "Compose", "RandomApply", "RandomChoice",
+                    "PackDetInputs");
             if (type == null) throw s.error("type", "required key is missing");
             if (type.equals("CachedMosaic") || type.equals("CachedMixUp")) {
                 if (!train) throw s.error("type", type + " only belongs in a training pipeline");
@@ -132,6 +135,10 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
             switch (type) {
                 case "LoadImageFromFile" -> {
                     s.localFilesOnly();
+                    if (s.bool("to_float32", false)) { // MMCV's img.astype(np.float32) right after decoding
+                        transforms.add(new autoassign.data.ToFloat32());
+                        seen.add(FLOAT_LOAD);
+                    }
                     if (s.has("file_client_args")) { // MMDetection 3.0's spelling of the same
                         ConfigNode fc = s.child("file_client_args");
                         fc.fixed("backend", "disk");
@@ -171,6 +178,15 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
                         if (!train && scale == null) throw s.error("type", "Pad belongs after the Resize in a test pipeline");
                         transforms.add(type.equals("Pad") ? TransformConfig.pad(s) : TransformConfig.filterAnnotations(s));
                     }
+                }
+                case "RandomCenterCropPad" -> {
+                    autoassign.data.RandomCenterCropPad t = TransformConfig.centerCropPad(s); // refuses test_mode, saying why
+                    if (!train) throw s.error("type", type + " with test_mode: false crops at random: it only belongs in a training pipeline");
+                    // a MultiImageMixDataset wrapper's steps follow the wrapped pipeline's: the step checks the image itself
+                    if (role != Role.WRAPPER && seen.stream().noneMatch(FLOAT_STEPS::contains))
+                        throw s.error("type", type + " needs a float32 image (MMDetection asserts it): set to_float32: true in"
+                                + " LoadImageFromFile, or list it after PhotoMetricDistortion");
+                    transforms.add(t);
                 }
                 case "Mosaic" -> transforms.add(TransformConfig.mosaic(s));
                 case "CachedMosaic" -> transforms.add(TransformConfig.cachedMosaic(s));
@@ -296,8 +312,11 @@ public record PipelineConfig(List<String> steps, List<Integer> scale, double fli
         return List.of(w, h);
     }
 
+    /** What {@code seen} records for {@code LoadImageFromFile(to_float32=True)}. */
+    private static final String FLOAT_LOAD = "LoadImageFromFile(to_float32)";
+
     /** The steps that leave a float image (NumPy's float32 / float64 arrays in MMDetection). */
-    private static final List<String> FLOAT_STEPS = List.of("PhotoMetricDistortion", "MixUp", "CachedMixUp");
+    private static final List<String> FLOAT_STEPS = List.of(FLOAT_LOAD, "PhotoMetricDistortion", "MixUp", "CachedMixUp");
 
     /**
      * A step of the AutoAugment family (training only). Posterize, Equalize and AutoContrast need 8-bit pixels (MMCV

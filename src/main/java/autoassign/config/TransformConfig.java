@@ -12,6 +12,7 @@ import autoassign.data.MinIoURandomCrop;
 import autoassign.data.PhotoMetricDistortion;
 import autoassign.data.RandAugment;
 import autoassign.data.RandomAffine;
+import autoassign.data.RandomCenterCropPad;
 import autoassign.data.RandomCrop;
 import autoassign.data.RandomFlip;
 import autoassign.data.RandomShift;
@@ -24,7 +25,7 @@ import java.util.List;
 /**
  * The data augmentation steps of a training pipeline, read with MMCV's / MMDetection's arguments and checks:
  * {@code RandomFlip}, {@code RandomCrop}, {@code PhotoMetricDistortion}, {@code Expand}, {@code MinIoURandomCrop},
- * {@code RandomShift}, {@code CutOut}, {@code RandomAffine}, {@code YOLOXHSVRandomAug}, {@code Pad},
+ * {@code RandomShift}, {@code CutOut}, {@code RandomAffine}, {@code YOLOXHSVRandomAug}, {@code RandomCenterCropPad}, {@code Pad},
  * {@code FilterAnnotations}, the AutoAugment family (its fifteen transforms, {@code AutoAugment}, {@code RandAugment}).
  * Every value MMDetection would
  * reject (or that the engine does not implement) is a one-line error naming the key.
@@ -128,6 +129,70 @@ final class TransformConfig {
         double size = s.number("min_crop_size", d.minCropSize());
         if (!(size > 0 && size <= 1)) throw s.error("min_crop_size", "must be in (0, 1], got " + size);
         return new MinIoURandomCrop(ious, size, s.bool("bbox_clip_border", d.clipBorder()));
+    }
+
+    /**
+     * mmdet's {@code RandomCenterCropPad} with its asserts: in training {@code crop_size} (w, h) > 0, {@code ratios} a
+     * non-empty list, {@code border} (128) and {@code test_pad_mode} given as null; in test mode {@code crop_size},
+     * {@code ratios} and {@code border} given as null, {@code test_pad_mode} [logical_or | size_divisor, value];
+     * {@code mean}, {@code std}, {@code to_rgb} always required (no defaults upstream), {@code test_pad_add_pix} (0),
+     * {@code bbox_clip_border} (true). Test mode is then refused (see the error text): it is built only to say why.
+     */
+    static RandomCenterCropPad centerCropPad(ConfigNode s) {
+        boolean testMode = s.bool("test_mode", false);
+        List<String> given = s.keys(); // a key given as null differs from an absent one here: MMDetection's defaults are not None
+        List<Double> mean = numbers(s, "mean", null, 3);
+        for (double m : mean) if (!Double.isFinite(m)) throw s.error("mean", "must be finite numbers, got " + mean);
+        numbers(s, "std", null, 3); // required (MMDetection asserts it is given) but unused by the transform
+        if (s.raw("to_rgb") == null)
+            throw s.error("to_rgb", "required key is missing (MMDetection has no default: give the data_preprocessor's bgr_to_rgb)");
+        boolean toRgb = s.bool("to_rgb", false);
+        boolean clip = s.bool("bbox_clip_border", true);
+        int addPix = s.integer("test_pad_add_pix", 0);
+        if (testMode) {
+            for (String k : List.of("crop_size", "ratios", "border"))
+                if (s.raw(k) != null || (!given.contains(k) && !k.equals("crop_size")))
+                    throw s.error(k, "must be given as null with test_mode: true (MMDetection asserts it"
+                            + (k.equals("crop_size") ? "" : "; its default is not null") + ")");
+            JsonNode mode = s.raw("test_pad_mode");
+            RandomCenterCropPad.PadMode m = RandomCenterCropPad.PadMode.LOGICAL_OR;
+            int value = 127;
+            if (given.contains("test_pad_mode")) {
+                if (mode == null || !mode.isArray() || mode.size() != 2 || RandomCenterCropPad.PadMode.of(mode.get(0).asText()) == null
+                        || !mode.get(1).isIntegralNumber())
+                    throw s.error("test_pad_mode", "must be [logical_or | size_divisor, an integer] with test_mode: true, got "
+                            + (mode == null ? "null" : ConfigNode.describe(mode)));
+                m = RandomCenterCropPad.PadMode.of(mode.get(0).asText());
+                value = mode.get(1).asInt();
+            }
+            if (m == RandomCenterCropPad.PadMode.SIZE_DIVISOR ? value < 1 : value < 0)
+                throw s.error("test_pad_mode", m.key() + " needs a value " + (value < 0 ? ">= 0" : ">= 1") + ", got " + value);
+            if (addPix < 0) throw s.error("test_pad_add_pix", "must be >= 0, got " + addPix);
+            throw s.error("test_mode", "RandomCenterCropPad's test mode pads the image around its centre and records 'border', which"
+                    + " only MMDetection's CenterNet / CornerNet heads subtract from their boxes; AutoAssign's head does not, so its"
+                    + " boxes would be off by the padding (and gt boxes do not follow the image): use Resize and Pad in test pipelines");
+        }
+        JsonNode size = s.raw("crop_size");
+        if (size == null) throw s.error("crop_size", "required with test_mode: false: (w, h) of the crop (MMDetection asserts it)");
+        List<Double> wh = s.doubleList("crop_size", null);
+        if (wh.size() != 2 || !(wh.get(0) > 0 && wh.get(1) > 0) || Double.isInfinite(wh.get(0)) || Double.isInfinite(wh.get(1)))
+            throw s.error("crop_size", "must be two numbers (w, h) > 0 (MMDetection asserts it), got " + wh);
+        if (given.contains("ratios") && s.raw("ratios") == null)
+            throw s.error("ratios", "must be a list of ratios with test_mode: false (MMDetection asserts it), got null");
+        List<Double> ratios = s.doubleList("ratios", List.of(0.9, 1.0, 1.1));
+        if (ratios.isEmpty()) throw s.error("ratios", "must not be empty (NumPy's random.choice fails on an empty list)");
+        for (double r : ratios)
+            if (!(r > 0) || Double.isInfinite(r) || (int) (wh.get(0) * r) < 1 || (int) (wh.get(1) * r) < 1)
+                throw s.error("ratios", "every ratio must make int(crop_size x ratio) at least 1 pixel per side, got " + r
+                        + " in " + ratios);
+        if (given.contains("border") && s.raw("border") == null)
+            throw s.error("border", "must be an integer >= 1 with test_mode: false (MMDetection's _get_border needs it), got null");
+        int border = s.integer("border", 128);
+        if (border < 1) throw s.error("border", "must be >= 1 (MMDetection's _get_border gives NaN for 0), got " + border);
+        if (!given.contains("test_pad_mode") || s.raw("test_pad_mode") != null)
+            throw s.error("test_pad_mode", "must be given as null with test_mode: false (MMDetection asserts it; its default is"
+                    + " ('logical_or', 127), for test mode)");
+        return RandomCenterCropPad.training(wh.get(0), wh.get(1), ratios, border, mean, toRgb, clip);
     }
 
     /** mmdet's {@code RandomShift}: {@code prob}, {@code max_shift_px}, {@code filter_thr_px} (truncated to an integer, as MMDetection). */

@@ -41,6 +41,8 @@ public record SampleDraws(long seed, int epoch, int position, int attempt, long 
     static final long ERASING = 0xD807AA98A3030243L;
     /** The scale draws of a resize with its own scale ({@link OwnScaleResize}: draws {@code 2·site}, {@code 2·site + 1}). */
     static final long RESIZE = 0x12835B0145706FBFL;
+    /** RandomCenterCropPad's ratio and centre draws ({@link RandomCenterCropPad}). */
+    static final long CENTER_CROP_PAD = 0x72BE5D74F27B896FL;
 
     public SampleDraws {
         if (attempt < 0) throw new IllegalArgumentException("attempt must be >= 0: " + attempt);
