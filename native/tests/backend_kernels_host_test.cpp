@@ -295,6 +295,156 @@ static void test_adam(dim3 grid) {
   }
 }
 
+// ---------------------------------------------------------------- aaj_opt_multi
+// Every element-wise torch.optim rule of aaj_opt_multi, three tensors in one launch (L2 decay on one, decoupled
+// decay or maximize on another, neither on the third), three steps, against the textbook formulas of torch's
+// documentation computed in double with double state (so within float rounding, not bit for bit). The host
+// scalars are packed as the optimizer classes (autoassign.train) pack them.
+static_assert(offsetof(AajOptSeg, start) == 40 && offsetof(AajOptSeg, n) == 48 && offsetof(AajOptSeg, rule) == 56 &&
+                  offsetof(AajOptSeg, flags) == 60 && offsetof(AajOptSeg, c) == 64,
+              "AajOptSeg field offsets changed: update CudaBackend.optSegments");
+struct OptCase {
+  const char* name;
+  int rule, flags;  // flags: CENTERED / MOMENTUM / RECTIFIED-capable options; MAXIMIZE and DECOUPLED set per tensor
+  double lr, a, b, eps, extra;  // a, b: alpha/rho/beta1, beta2; extra: momentum, lr_decay, momentum_decay
+};
+static void test_opt(const OptCase& oc, dim3 grid) {
+  const long long ns[3] = {1001, 7, 2050};
+  const double wd[3] = {0.05, 0.1, 0.0};
+  const bool decoupled[3] = {false, oc.rule == 4 || oc.rule == 5 || oc.rule == 6, false};
+  const bool maximize[3] = {false, false, oc.rule != 6};
+  long long total = 0;
+  std::vector<Vec> p(3), s0(3), s1(3), s2(3);
+  std::vector<std::vector<double>> P(3), S0(3), S1(3), S2(3);
+  float mu_product[3] = {1.f, 1.f, 1.f};
+  for (int k = 0; k < 3; ++k) {
+    p[k] = rand_vec(ns[k], 70 + k);
+    float init = oc.rule == 1 ? 0.1f : 0.f;  // Adagrad's initial_accumulator_value
+    s0[k] = Vec(ns[k], init), s1[k] = Vec(ns[k], 0.f), s2[k] = Vec(ns[k], 0.f);
+    P[k].assign(p[k].begin(), p[k].end());
+    S0[k].assign(ns[k], init), S1[k].assign(ns[k], 0.0), S2[k].assign(ns[k], 0.0);
+    total += ns[k];
+  }
+  for (int t = 1; t <= 3; ++t) {
+    std::vector<Vec> g(3);
+    std::vector<AajOptSeg> segs;
+    long long start = 0;
+    for (int k = 0; k < 3; ++k) {
+      g[k] = rand_vec(ns[k], 80 + 3 * t + k);
+      AajOptSeg sg{};
+      sg.p = p[k].data(), sg.g = g[k].data(), sg.s0 = s0[k].data(), sg.s1 = s1[k].data(), sg.s2 = s2[k].data();
+      sg.start = start, sg.n = ns[k], sg.rule = oc.rule;
+      sg.flags = oc.flags | (maximize[k] ? AAJ_OPT_MAXIMIZE : 0) | (decoupled[k] ? AAJ_OPT_DECOUPLED : 0);
+      double lr = oc.lr, b1 = oc.a, b2 = oc.b;
+      sg.c[0] = decoupled[k] ? 0.f : (float)wd[k];
+      sg.c[1] = (float)(1 - lr * wd[k]);
+      double mu = 0, mu_next = 0, rect = 0, rho_t = 0;
+      switch (oc.rule) {
+        case 0: sg.c[2] = (float)oc.a, sg.c[3] = (float)(1 - oc.a), sg.c[4] = (float)oc.eps, sg.c[5] = (float)oc.extra, sg.c[6] = (float)-lr; break;
+        case 1: sg.c[2] = (float)oc.eps, sg.c[3] = (float)(-lr / (1 + (t - 1) * oc.extra)); break;
+        case 2: sg.c[2] = (float)oc.a, sg.c[3] = (float)(1 - oc.a), sg.c[4] = (float)oc.eps, sg.c[5] = (float)-lr; break;
+        case 3: sg.c[2] = (float)(1 - b1), sg.c[3] = (float)b2, sg.c[4] = (float)oc.eps, sg.c[5] = (float)(-lr / (1 - std::pow(b1, t))); break;
+        case 4: {
+          mu = b1 * (1 - 0.5 * std::pow(0.96, t * oc.extra));
+          mu_next = b1 * (1 - 0.5 * std::pow(0.96, (t + 1) * oc.extra));
+          mu_product[k] = mu_product[k] * (float)mu;
+          double mpn = (double)mu_product[k] * mu_next;
+          sg.c[2] = (float)(1 - b1), sg.c[3] = (float)b2, sg.c[4] = (float)(1 - b2), sg.c[5] = (float)(1 - std::pow(b2, t));
+          sg.c[6] = (float)oc.eps, sg.c[7] = (float)(-lr * (1 - mu) / (1 - (double)mu_product[k]));
+          sg.c[8] = (float)(-lr * mu_next / (1 - mpn));
+          break;
+        }
+        case 5: {
+          double bc2 = 1 - std::pow(b2, t), rho_inf = 2 / (1 - b2) - 1;
+          rho_t = rho_inf - 2 * t * std::pow(b2, t) / bc2;
+          rect = rho_t > 5 ? std::sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) : 0;
+          if (rho_t > 5) sg.flags |= AAJ_OPT_RECTIFIED;
+          sg.c[2] = (float)(1 - b1), sg.c[3] = (float)b2, sg.c[4] = (float)(1 - b2), sg.c[5] = (float)(1 - std::pow(b1, t));
+          sg.c[6] = (float)lr, sg.c[7] = (float)oc.eps, sg.c[8] = (float)std::sqrt(bc2), sg.c[9] = (float)rect;
+          break;
+        }
+        case 6:
+          sg.c[2] = (float)(1 - b1), sg.c[3] = (float)b2, sg.c[4] = (float)(1 - b2), sg.c[5] = (float)(lr / (1 - std::pow(b1, t)));
+          sg.c[6] = (float)std::sqrt(1 - std::pow(b2, t)), sg.c[7] = (float)oc.eps;
+          break;
+      }
+      segs.push_back(sg);
+      start += ns[k];
+      for (long long i = 0; i < ns[k]; ++i) {  // torch's documented algorithm, in double
+        double gi = maximize[k] ? -(double)g[k][i] : g[k][i], &pi = P[k][i], &a0 = S0[k][i], &a1 = S1[k][i], &a2 = S2[k][i];
+        if (decoupled[k]) pi *= 1 - lr * wd[k];
+        else gi += wd[k] * pi;
+        switch (oc.rule) {
+          case 0: {
+            a0 = oc.a * a0 + (1 - oc.a) * gi * gi;
+            double avg = a0;
+            if (oc.flags & AAJ_OPT_CENTERED) a2 = oc.a * a2 + (1 - oc.a) * gi, avg -= a2 * a2;
+            avg = std::sqrt(avg) + oc.eps;
+            if (oc.flags & AAJ_OPT_MOMENTUM) a1 = oc.extra * a1 + gi / avg, pi -= lr * a1;
+            else pi -= lr * gi / avg;
+            break;
+          }
+          case 1: a0 += gi * gi, pi -= lr / (1 + (t - 1) * oc.extra) * gi / (std::sqrt(a0) + oc.eps); break;
+          case 2: {
+            a0 = oc.a * a0 + (1 - oc.a) * gi * gi;
+            double d = std::sqrt(a1 + oc.eps) / std::sqrt(a0 + oc.eps) * gi;
+            a1 = oc.a * a1 + (1 - oc.a) * d * d;
+            pi -= lr * d;
+            break;
+          }
+          case 3:
+            a0 = b1 * a0 + (1 - b1) * gi, a1 = std::max(b2 * a1, std::fabs(gi) + oc.eps);
+            pi -= lr / (1 - std::pow(b1, t)) * a0 / a1;
+            break;
+          case 4: {
+            a0 = b1 * a0 + (1 - b1) * gi, a1 = b2 * a1 + (1 - b2) * gi * gi;
+            double mp = mu_product[k], denom = std::sqrt(a1 / (1 - std::pow(b2, t))) + oc.eps;
+            pi -= lr * ((1 - mu) / (1 - mp) * gi + mu_next / (1 - mp * mu_next) * a0) / denom;
+            break;
+          }
+          case 5: {
+            a0 = b1 * a0 + (1 - b1) * gi, a1 = b2 * a1 + (1 - b2) * gi * gi;
+            double mhat = a0 / (1 - std::pow(b1, t));
+            if (rho_t > 5) pi -= lr * mhat * rect * std::sqrt(1 - std::pow(b2, t)) / (std::sqrt(a1) + oc.eps);
+            else pi -= lr * mhat;
+            break;
+          }
+          case 6:
+            a0 = b1 * a0 + (1 - b1) * gi, a1 = b2 * a1 + (1 - b2) * gi * gi, a2 = std::max(a2, a1);
+            pi -= lr / (1 - std::pow(b1, t)) * a0 / (std::sqrt(a2) / std::sqrt(1 - std::pow(b2, t)) + oc.eps);
+            break;
+        }
+      }
+    }
+    launch(aaj_opt_multi, grid, dim3(BLOCK), segs.data(), 3, total);
+    for (int k = 0; k < 3; ++k) {
+      std::string name = std::string("aaj_opt_multi ") + oc.name + " step " + std::to_string(t) + " tensor " +
+                         std::to_string(k) + " " + gstr(grid);
+      Vec pw(P[k].begin(), P[k].end()), w0(S0[k].begin(), S0[k].end()), w1(S1[k].begin(), S1[k].end()),
+          w2(S2[k].begin(), S2[k].end());
+      check(name + " param", p[k], pw, 2e-5);
+      check(name + " s0", s0[k], w0, 2e-5);
+      if (oc.rule >= 2 || (oc.flags & AAJ_OPT_MOMENTUM)) check(name + " s1", s1[k], w1, 2e-5);
+      if (oc.rule == 6 || (oc.flags & AAJ_OPT_CENTERED)) check(name + " s2", s2[k], w2, 2e-5);
+    }
+  }
+}
+static void test_opt_all(bool small_grid) {
+  const OptCase cases[] = {
+      {"RMSprop", 0, 0, 1e-2, 0.99, 0, 1e-8, 0},
+      {"RMSprop centered momentum", 0, AAJ_OPT_CENTERED | AAJ_OPT_MOMENTUM, 1e-2, 0.9, 0, 1e-8, 0.8},
+      {"Adagrad lr_decay", 1, 0, 1e-2, 0, 0, 1e-10, 0.1},
+      {"Adadelta", 2, 0, 1.0, 0.9, 0, 1e-6, 0},
+      {"Adamax", 3, 0, 2e-3, 0.9, 0.999, 1e-8, 0},
+      {"Adamax beta1 0.3", 3, 0, 2e-3, 0.3, 0.99, 1e-8, 0},  // lerp's other branch (weight 0.7)
+      {"NAdam", 4, 0, 2e-3, 0.9, 0.999, 1e-8, 4e-3},
+      {"RAdam", 5, 0, 1e-3, 0.9, 0.999, 1e-8, 0},
+      {"RAdam rectified", 5, 0, 1e-3, 0.9, 0.5, 1e-8, 0},  // beta2 0.5: rho_t > 5 from the first steps
+      {"Adam amsgrad", 6, 0, 1e-3, 0.9, 0.999, 1e-8, 0},
+  };
+  for (const OptCase& c : cases) test_opt(c, small_grid ? dim3(3) : dim3(grid1d(3058)));
+}
+
 // ---------------------------------------------------------------- reductions
 // CudaBackend.reduce: blocks = min(grid1d(n), 1024) partials, then one block of 256 sums them
 static void test_reduce(long long n, bool dot, unsigned blocks) {
@@ -815,6 +965,8 @@ int main() {
   test_sgd(n, dim3(2));
   test_adam(dim3(grid1d(3058)));
   test_adam(dim3(3));
+  test_opt_all(false);
+  test_opt_all(true);
 
   for (bool dot : {false, true}) {
     for (long long m : {1LL, 200LL, 5000LL}) test_reduce(m, dot, std::min(grid1d(m), 1024u));
@@ -887,3 +1039,112 @@ int main() {
   std::printf("backend_kernels.cu under cuda_emu: %d cases, %d failed\n", g_cases, g_failed);
   return g_failed ? 1 : 0;
 }
+
+// ---------------------------------------------------------------- deformable convolution (aaj_dcn_*)
+// The three kernels of one image against brute force in double, written from the definition (MMCV's DCN / DCNv2):
+// the sample of tap (i, j) at (y*s - p + i*d + dy, x*s - p + j*d + dx), bilinear over the corners inside the image
+// when -1 < h < H and -1 < w < W (else 0), times the mask; col2im is that map's adjoint, col2im_coord its derivative
+// in dy, dx (and the mask). Offsets have fractional parts in [0.2, 0.8]: away from the integer kinks.
+struct DcnCase {
+  int C, H, W, kh, kw, pad, stride, dil, dg, Ho, Wo;
+  bool mask;
+  int span;  // offsets' integer parts in [-span, span]
+};
+
+static double dcn_sample(const Vec& x, int c, int H, int W, double h, double w, double* dh, double* dw) {
+  *dh = *dw = 0;
+  if (!(h > -1 && w > -1 && h < H && w < W)) return 0;
+  int h0 = (int)std::floor(h), w0 = (int)std::floor(w);
+  double lh = h - h0, lw = w - w0, v[2][2];
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b) {
+      int hh = h0 + a, ww = w0 + b;
+      v[a][b] = hh >= 0 && hh < H && ww >= 0 && ww < W ? x[((size_t)c * H + hh) * W + ww] : 0.0;
+    }
+  *dh = (1 - lw) * (v[1][0] - v[0][0]) + lw * (v[1][1] - v[0][1]);
+  *dw = (1 - lh) * (v[0][1] - v[0][0]) + lh * (v[1][1] - v[1][0]);
+  return (1 - lh) * (1 - lw) * v[0][0] + (1 - lh) * lw * v[0][1] + lh * (1 - lw) * v[1][0] + lh * lw * v[1][1];
+}
+
+static void test_dcn(const DcnCase& t, bool small_grid) {
+  const int kk = t.kh * t.kw, hw = t.Ho * t.Wo, cpg = t.C / t.dg;
+  Vec x = rand_vec((size_t)t.C * t.H * t.W, 70), off((size_t)t.dg * 2 * kk * hw), mask = rand_vec((size_t)t.dg * kk * hw, 72, 0.1f, 0.9f);
+  Rng r(71);
+  for (auto& o : off) o = (float)((int)(r.next() % (2 * t.span + 1)) - t.span) + r.uni(0.2f, 0.8f) * (r.next() % 2 ? 1 : -1);
+  Vec gcol = rand_vec((size_t)t.C * kk * hw, 73);
+  const float* mp = t.mask ? mask.data() : nullptr;
+  Vec want_col((size_t)t.C * kk * hw), want_gx(x.size(), 0.f), want_goff(off.size()), want_gmask(mask.size(), 0.f);
+  std::vector<double> gx_d(x.size(), 0.0), goff_d(off.size(), 0.0), gmask_d(mask.size(), 0.0);
+  for (int c = 0; c < t.C; ++c)
+    for (int k = 0; k < kk; ++k)
+      for (int pos = 0; pos < hw; ++pos) {
+        int g = c / cpg, i = k / t.kw, j = k % t.kw, y = pos / t.Wo, xo = pos % t.Wo;
+        size_t ob = (size_t)g * 2 * kk * hw, mi = (size_t)g * kk * hw + (size_t)k * hw + pos;
+        double h = y * t.stride - t.pad + i * t.dil + (double)off[ob + 2 * k * hw + pos];
+        double w = xo * t.stride - t.pad + j * t.dil + (double)off[ob + (2 * k + 1) * hw + pos];
+        double m = t.mask ? mask[mi] : 1.0, dh, dw;
+        double v = dcn_sample(x, c, t.H, t.W, h, w, &dh, &dw);
+        size_t ci = ((size_t)c * kk + k) * hw + pos;
+        want_col[ci] = (float)(m * v);
+        double gc = gcol[ci];
+        goff_d[ob + 2 * k * hw + pos] += gc * m * dh;
+        goff_d[ob + (2 * k + 1) * hw + pos] += gc * m * dw;
+        gmask_d[mi] += gc * v;
+        if (!(h > -1 && w > -1 && h < t.H && w < t.W)) continue;  // the adjoint: the corners inside the image
+        int h0 = (int)std::floor(h), w0 = (int)std::floor(w);
+        for (int a = 0; a < 2; ++a)
+          for (int b = 0; b < 2; ++b) {
+            int hh = h0 + a, ww = w0 + b;
+            if (hh < 0 || hh >= t.H || ww < 0 || ww >= t.W) continue;
+            gx_d[((size_t)c * t.H + hh) * t.W + ww] += gc * m * (a ? h - h0 : 1 - (h - h0)) * (b ? w - w0 : 1 - (w - w0));
+          }
+      }
+  for (size_t q = 0; q < x.size(); ++q) want_gx[q] = (float)gx_d[q];
+  for (size_t q = 0; q < off.size(); ++q) want_goff[q] = (float)goff_d[q];
+  for (size_t q = 0; q < mask.size(); ++q) want_gmask[q] = (float)gmask_d[q];
+
+  long long n_im = (long long)t.C * hw, n_col = (long long)t.C * kk * hw, n_coord = (long long)t.dg * 2 * kk * hw;
+  char what[200];
+  std::snprintf(what, sizeof what, " C%d %dx%d k%dx%d p%d s%d d%d dg%d%s span%d%s", t.C, t.H, t.W, t.kh, t.kw, t.pad,
+                t.stride, t.dil, t.dg, t.mask ? " mask" : "", t.span, small_grid ? " grid 3" : "");
+  auto grid = [&](long long n) { return dim3(small_grid ? 3 : grid1d(n)); };
+  Vec col(want_col.size(), -7.f), gx(x.size(), 0.f), goff(off.size(), -7.f), gmask(mask.size(), -7.f);
+  launch(aaj_dcn_im2col, grid(n_im), dim3(BLOCK), col.data(), x.data(), off.data(), mp, t.mask ? 1 : 0, t.H, t.W,
+         t.kh, t.kw, t.pad, t.pad, t.stride, t.stride, t.dil, t.dil, cpg, t.Ho, t.Wo, n_im);
+  check(std::string("aaj_dcn_im2col") + what, col, want_col, 1e-5);
+  launch(aaj_dcn_col2im, grid(n_col), dim3(BLOCK), gx.data(), gcol.data(), off.data(), mp, t.mask ? 1 : 0, t.H, t.W,
+         t.kh, t.kw, t.pad, t.pad, t.stride, t.stride, t.dil, t.dil, cpg, t.Ho, t.Wo, n_col);
+  check(std::string("aaj_dcn_col2im") + what, gx, want_gx, 1e-5);
+  launch(aaj_dcn_col2im_coord, grid(n_coord), dim3(BLOCK), goff.data(), t.mask ? gmask.data() : nullptr, gcol.data(),
+         x.data(), off.data(), mp, t.mask ? 1 : 0, t.H, t.W, t.kh, t.kw, t.pad, t.pad, t.stride, t.stride, t.dil,
+         t.dil, cpg, t.Ho, t.Wo, n_coord);
+  check(std::string("aaj_dcn_col2im_coord offset") + what, goff, want_goff, 1e-5);
+  if (t.mask) check(std::string("aaj_dcn_col2im_coord mask") + what, gmask, want_gmask, 1e-5);
+}
+
+// The per-element functions at the image border and on integer samples (where the brute force above is not used).
+static void test_dcn_math() {
+  const int H = 3, W = 4;
+  Vec im = rand_vec(H * W, 74);
+  // an integer sample reads the pixel exactly; a sample at h = -1 or h = H is off the image for the gradients
+  Vec got = {aaj_dcn_bilinear(im.data(), H, W, 1.f, 2.f), aaj_dcn_gradient_weight(-1.f, 1.5f, 0, 1, H, W),
+             aaj_dcn_gradient_weight(2.5f, 1.25f, 2, 1, H, W), aaj_dcn_coordinate_weight(3.f, 1.f, H, W, im.data(), 0),
+             aaj_dcn_bilinear(im.data(), H, W, -0.5f, 3.5f)};
+  Vec want = {im[1 * W + 2], 0.f, 0.5f * 0.75f, 0.f, 0.5f * 0.5f * im[0 * W + 3]};
+  check("aaj_dcn_* per-element math at borders and integer samples", got, want, 1e-7);
+}
+
+// Runs during static initialisation, before main: this block stays at the end of the file, apart from main's list
+// (main's summary line and exit status count these cases too).
+static const bool g_dcn_tests_ran = [] {
+  test_dcn_math();
+  for (bool small_grid : {false, true}) {
+    test_dcn({3, 7, 6, 3, 3, 1, 1, 1, 1, 7, 6, false, 1}, small_grid);    // DCN 3x3
+    test_dcn({4, 6, 7, 3, 3, 1, 1, 1, 2, 6, 7, true, 1}, small_grid);     // DCNv2, 2 deform groups
+    test_dcn({2, 9, 8, 3, 3, 1, 2, 1, 1, 5, 4, true, 1}, small_grid);     // stride 2
+    test_dcn({2, 8, 8, 3, 3, 2, 1, 2, 2, 8, 8, false, 1}, small_grid);    // dilation 2
+    test_dcn({2, 5, 5, 3, 3, 1, 1, 1, 1, 5, 5, true, 5}, small_grid);     // samples off the image
+    test_dcn({2, 6, 9, 3, 2, 1, 1, 1, 1, 6, 10, true, 1}, small_grid);    // non-square kernel
+  }
+  return true;
+}();

@@ -4,7 +4,9 @@ computed with torch.optim.lr_scheduler (whose chainable formulas MMEngine's sche
 MMEngine's begin/end are reproduced the way its runner acts on them: a scheduler that begins at step b is built
 at step b (its constructor's step leaves the value unchanged for these types), and the iteration-based ones step
 after every iteration, the epoch-based ones after every epoch, in list order. Needs torch (>= 1.13).
-Run: python3 scripts/goldens/lr_schedules.py [OUT_DIR]
+Also writes goldens/param_schedule (MMEngine's schedulers transcribed: momentum, OneCycle, ReduceOnPlateau; see
+param_cases) and goldens/scheduled_momentum_steps (torch's SGD / Adam with the momentum changed between steps).
+Run: /usr/bin/python3 scripts/goldens/lr_schedules.py [GOLDENS_DIR]   (default src/test/resources/goldens)
 """
 import json
 import math
@@ -186,14 +188,550 @@ def cases():
               [(True, 0, lambda o: CosineRestart(o, [3, 3], [1, 1], eta_min=1e-3))])
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else 'src/test/resources/goldens/lr_schedule'
+# ---------------------------------------------------------------------------------------------------------------------
+# goldens/param_schedule: MMEngine's schedulers themselves, transcribed from mmengine/optim/scheduler/param_scheduler.py
+# (open-mmlab/mmengine c7a3324f49b8c83c8087601359bcfc8a12eddc6d; ReduceOnPlateauParamScheduler, which that stored copy
+# predates, from MMEngine's later param_scheduler.py, with OneCycle's total_steps = end - begin fix), momentum_scheduler.py
+# (MomentumSchedulerMixin, 00ea612fce0e315aeeaa3bc54fdf6801dae15f4f), lr_scheduler.py (LRSchedulerMixin), MMDetection's
+# quadratic_warmup.py, and stepped as mmengine/hooks/param_scheduler_hook.py (00d40d45a8cbb07d1497f4104111b166b97824c0)
+# does: after_train_iter, after_train_epoch, after_val_epoch with the metrics. The runner's build_param_scheduler gives
+# `end` its default (max_epochs / max_iters) before build_iter_from_epoch converts it. OneCycle and ReduceOnPlateau are
+# cross-checked against torch 1.13's OneCycleLR (cycle_momentum=False: MMEngine's does not cycle the momentum) and
+# ReduceLROnPlateau (mode / threshold_mode / min_lr; torch's initial best is inf, MMEngine's INF = 1e9) where they agree.
+
+MM_INF = int(1e9)
+
+
+class Optim:
+    """What the schedulers see of an optimizer: param_groups (dicts) and defaults; SGD's have 'momentum', Adam's 'betas'."""
+
+    def __init__(self, kind, lrs, momentum):
+        if kind == 'SGD':
+            self.defaults = dict(lr=lrs[0], momentum=momentum)
+            self.param_groups = [dict(lr=lr, momentum=momentum) for lr in lrs]
+        else:
+            self.defaults = dict(lr=lrs[0], betas=(momentum, 0.999))
+            self.param_groups = [dict(lr=lr, betas=(momentum, 0.999)) for lr in lrs]
+
+    def momentum(self):
+        g = self.param_groups[0]
+        return g['momentum'] if 'momentum' in self.defaults else g['betas'][0]
+
+
+class ParamScheduler:
+    """_ParamScheduler (without the optimizer.step counter, which only warns)."""
+
+    def __init__(self, optimizer, param_name, begin=0, end=MM_INF, last_step=-1, by_epoch=True):
+        self.optimizer, self.param_name = optimizer, param_name
+        if end <= begin:
+            raise ValueError('end should be larger than begin')
+        self.begin, self.end, self.by_epoch = begin, end, by_epoch
+        for group in optimizer.param_groups:
+            group.setdefault(f'initial_{param_name}', group[param_name])
+        self.base_values = [group[f'initial_{param_name}'] for group in optimizer.param_groups]
+        self.last_step = last_step
+        self._global_step = -1
+        self.step()
+
+    def step(self):
+        self._global_step += 1
+        if self.begin <= self._global_step < self.end:
+            self.last_step += 1
+            values = self._get_value()
+            for param_group, value in zip(self.optimizer.param_groups, values):
+                param_group[self.param_name] = value
+
+
+def cur(s):
+    return [g[s.param_name] for g in s.optimizer.param_groups]
+
+
+class StepPS(ParamScheduler):
+    def __init__(self, optimizer, param_name, step_size, gamma=0.1, **kw):
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer, param_name, **kw)
+
+    def _get_value(self):
+        if self.last_step == 0 or self.last_step % self.step_size != 0:
+            return cur(self)
+        return [v * self.gamma for v in cur(self)]
+
+
+class MultiStepPS(ParamScheduler):
+    def __init__(self, optimizer, param_name, milestones, gamma=0.1, **kw):
+        from collections import Counter
+        self.milestones, self.gamma = Counter(milestones), gamma
+        super().__init__(optimizer, param_name, **kw)
+
+    def _get_value(self):
+        if self.last_step not in self.milestones:
+            return cur(self)
+        return [v * self.gamma ** self.milestones[self.last_step] for v in cur(self)]
+
+
+class ConstantPS(ParamScheduler):
+    def __init__(self, optimizer, param_name, factor=1.0 / 3, begin=0, end=MM_INF, **kw):
+        self.factor, self.total_iters = factor, end - begin - 1
+        super().__init__(optimizer, param_name, begin=begin, end=end, **kw)
+
+    def _get_value(self):
+        if self.last_step == 0:
+            return [v * self.factor for v in cur(self)]
+        if self.last_step > self.total_iters or self.last_step != self.total_iters:
+            return cur(self)
+        return [v * (1.0 / self.factor) for v in cur(self)]
+
+
+class ExponentialPS(ParamScheduler):
+    def __init__(self, optimizer, param_name, gamma, **kw):
+        self.gamma = gamma
+        super().__init__(optimizer, param_name, **kw)
+
+    def _get_value(self):
+        if self.last_step == 0:
+            return cur(self)
+        return [v * self.gamma for v in cur(self)]
+
+
+class CosineAnnealingPS(ParamScheduler):
+    def __init__(self, optimizer, param_name, T_max=None, eta_min=None, begin=0, end=MM_INF, eta_min_ratio=None, **kw):
+        if eta_min is None and eta_min_ratio is None:
+            eta_min = 0.
+        self.T_max = T_max or (end - begin)
+        self.eta_min, self.eta_min_ratio = eta_min, eta_min_ratio
+        super().__init__(optimizer, param_name, begin=begin, end=end, **kw)
+
+    def _get_value(self):
+        if self.last_step == 0:
+            return cur(self)
+        out = []
+        for base_value, group in zip(self.base_values, self.optimizer.param_groups):
+            eta_min = self.eta_min if self.eta_min_ratio is None else base_value * self.eta_min_ratio
+            v = group[self.param_name]
+            if (self.last_step - 1 - self.T_max) % (2 * self.T_max) == 0:
+                out.append(v + (base_value - eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2)
+            else:
+                out.append((1 + math.cos(math.pi * self.last_step / self.T_max)) /
+                           (1 + math.cos(math.pi * (self.last_step - 1) / self.T_max)) * (v - eta_min) + eta_min)
+        return out
+
+
+class LinearPS(ParamScheduler):
+    def __init__(self, optimizer, param_name, start_factor=1.0 / 3, end_factor=1.0, begin=0, end=MM_INF, **kw):
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, end - begin - 1
+        super().__init__(optimizer, param_name, begin=begin, end=end, **kw)
+
+    def _get_value(self):
+        if self.last_step == 0:
+            return [v * self.start_factor for v in cur(self)]
+        return [v * (1. + (self.end_factor - self.start_factor) /
+                     (self.total_iters * self.start_factor + (self.last_step - 1) * (self.end_factor - self.start_factor)))
+                for v in cur(self)]
+
+
+class PolyPS(ParamScheduler):
+    def __init__(self, optimizer, param_name, eta_min=0, power=1.0, begin=0, end=MM_INF, **kw):
+        self.eta_min, self.power, self.total_iters = eta_min, power, end - begin - 1
+        super().__init__(optimizer, param_name, begin=begin, end=end, **kw)
+
+    def _get_value(self):
+        if self.last_step == 0:
+            return cur(self)
+        return [(v - self.eta_min) * (1 - 1 / (self.total_iters - self.last_step + 1)) ** self.power + self.eta_min
+                for v in cur(self)]
+
+
+class OneCyclePS(ParamScheduler):
+    def __init__(self, optimizer, param_name, eta_max=0, total_steps=None, pct_start=0.3, anneal_strategy='cos',
+                 div_factor=25., final_div_factor=1e4, three_phase=False, begin=0, end=MM_INF, last_step=-1, by_epoch=True):
+        assert param_name == 'lr'
+        self.total_steps = total_steps if total_steps is not None else end - begin
+        self.anneal_func = self._annealing_cos if anneal_strategy == 'cos' else self._annealing_linear
+        p = param_name
+        if three_phase:
+            self._schedule_phases = [
+                {'end_step': float(pct_start * self.total_steps) - 1, f'start_{p}': f'initial_{p}', f'end_{p}': f'max_{p}'},
+                {'end_step': float(2 * pct_start * self.total_steps) - 2, f'start_{p}': f'max_{p}', f'end_{p}': f'initial_{p}'},
+                {'end_step': self.total_steps - 1, f'start_{p}': f'initial_{p}', f'end_{p}': f'min_{p}'}]
+        else:
+            self._schedule_phases = [
+                {'end_step': float(pct_start * self.total_steps) - 1, f'start_{p}': f'initial_{p}', f'end_{p}': f'max_{p}'},
+                {'end_step': self.total_steps - 1, f'start_{p}': f'max_{p}', f'end_{p}': f'min_{p}'}]
+        for group in optimizer.param_groups:
+            group[f'initial_{p}'] = eta_max / div_factor
+            group[f'max_{p}'] = eta_max
+            group[f'min_{p}'] = group[f'initial_{p}'] / final_div_factor
+        super().__init__(optimizer, param_name, begin=begin, end=end, last_step=last_step, by_epoch=by_epoch)
+
+    @staticmethod
+    def _annealing_cos(start, end, pct):
+        cos_out = math.cos(math.pi * pct) + 1
+        return end + (start - end) / 2.0 * cos_out
+
+    @staticmethod
+    def _annealing_linear(start, end, pct):
+        return (end - start) * pct + start
+
+    def _get_value(self):
+        params = []
+        step_num = self.last_step
+        if step_num > self.total_steps:
+            raise ValueError(f'Tried to step {step_num + 1} times. The specified number of total steps is {self.total_steps}')
+        for group in self.optimizer.param_groups:
+            start_step = 0
+            for i, phase in enumerate(self._schedule_phases):
+                end_step = phase['end_step']
+                if step_num <= end_step or i == len(self._schedule_phases) - 1:
+                    pct = (step_num - start_step) / (end_step - start_step)
+                    computed = self.anneal_func(group[phase['start_' + self.param_name]],
+                                                group[phase['end_' + self.param_name]], pct)
+                    break
+                start_step = phase['end_step']
+            params.append(computed)
+        return params
+
+
+class ReduceOnPlateauPS(ParamScheduler):
+    need_val_args = True
+
+    def __init__(self, optimizer, param_name, monitor='loss', rule='less', factor=0.1, patience=10, threshold=1e-4,
+                 threshold_rule='rel', cooldown=0, min_value=0., eps=1e-8, begin=0, end=MM_INF, last_step=-1,
+                 by_epoch=True):
+        self.optimizer, self.param_name = optimizer, param_name
+        self.begin, self.end = begin, end
+        assert by_epoch
+        self.by_epoch = by_epoch
+        for group in optimizer.param_groups:
+            group.setdefault(f'initial_{param_name}', group[param_name])
+        self.last_step = last_step
+        self._global_step = 0
+        if factor >= 1.0:
+            raise ValueError('Factor should be < 1.0.')
+        self.factor = factor
+        self.min_values = [min_value] * len(optimizer.param_groups)
+        self.patience, self.cooldown, self.cooldown_counter = patience, cooldown, 0
+        self.eps, self.monitor = eps, monitor
+        self.rule, self.threshold, self.threshold_rule = rule, threshold, threshold_rule
+        self.rule_worse = MM_INF if rule == 'less' else -MM_INF
+        self.best, self.num_bad_epochs = self.rule_worse, 0
+
+    def step(self, metrics=None):
+        if metrics is None:
+            self._global_step += 1
+            return
+        if self.begin <= self._global_step < self.end:
+            self.last_step += 1
+            metric = metrics.get(self.monitor, None)
+            if metric is None:
+                raise KeyError(f'Excepted key in {list(metrics.keys())}, but got key {self.monitor} is not in dict')
+            if self._is_better(metric, self.best):
+                self.best, self.num_bad_epochs = metric, 0
+            else:
+                self.num_bad_epochs += 1
+            if self.cooldown_counter > 0:
+                self.cooldown_counter -= 1
+                self.num_bad_epochs = 0
+            if self.num_bad_epochs > self.patience:
+                values = [max(float(g[self.param_name]) * self.factor, m)
+                          for g, m in zip(self.optimizer.param_groups, self.min_values)]
+                for g, value in zip(self.optimizer.param_groups, values):
+                    if g[self.param_name] - value > self.eps:
+                        g[self.param_name] = value
+                self.cooldown_counter = self.cooldown
+                self.num_bad_epochs = 0
+
+    def _is_better(self, a, best):
+        if self.rule == 'less' and self.threshold_rule == 'rel':
+            return a < best * (1. - self.threshold)
+        elif self.rule == 'less' and self.threshold_rule == 'abs':
+            return a < best - self.threshold
+        elif self.rule == 'greater' and self.threshold_rule == 'rel':
+            return a > best * (self.threshold + 1.)
+        return a > best + self.threshold
+
+
+class QuadraticWarmupPS(ParamScheduler):
+    """MMDetection's QuadraticWarmupParamScheduler."""
+
+    def __init__(self, optimizer, param_name, begin=0, end=MM_INF, **kw):
+        self.total_iters = end - begin
+        super().__init__(optimizer, param_name, begin=begin, end=end, **kw)
+
+    def _get_value(self):
+        if self.last_step == 0:
+            return [b * (2 * self.last_step + 1) / self.total_iters ** 2 for b in self.base_values]
+        return [g[self.param_name] + b * (2 * self.last_step + 1) / self.total_iters ** 2
+                for b, g in zip(self.base_values, self.optimizer.param_groups)]
+
+
+class CosineRestartPS(ParamScheduler):
+    def __init__(self, optimizer, param_name, periods, restart_weights=(1,), eta_min=None, eta_min_ratio=None, **kw):
+        self.periods, self.restart_weights = periods, restart_weights
+        self.eta_min, self.eta_min_ratio = eta_min, eta_min_ratio
+        self.cumulative_periods = [sum(periods[0:i + 1]) for i in range(len(periods))]
+        super().__init__(optimizer, param_name, **kw)
+
+    def _get_value(self):
+        idx = next((i for i, p in enumerate(self.cumulative_periods) if self.last_step < p), None)
+        if idx is None:
+            return cur(self)
+        nearest = 0 if idx == 0 else self.cumulative_periods[idx - 1]
+        period, step = self.periods[idx], self.last_step - nearest
+        out = []
+        for base, g in zip(self.base_values, self.optimizer.param_groups):
+            eta_max = base * self.restart_weights[idx]
+            eta_min = self.eta_min if self.eta_min_ratio is None else base * self.eta_min_ratio
+            out.append(eta_max if step == 0 else (1 + math.cos(math.pi * step / period)) /
+                       (1 + math.cos(math.pi * (step - 1) / period)) * (g[self.param_name] - eta_min) + eta_min)
+        return out
+
+
+class MomentumMixin:
+    """MomentumSchedulerMixin: 'momentum' of SGD, or betas[0] of the Adam family kept in group['momentum']."""
+
+    @staticmethod
+    def wrap(cls):
+        class Momentum(cls):
+            def __init__(self, optimizer, *args, **kwargs):
+                self.use_betas = False
+                if 'momentum' in optimizer.defaults:
+                    pass
+                elif 'betas' in optimizer.defaults:
+                    self.use_betas = True
+                    for group in optimizer.param_groups:
+                        group['momentum'] = group['betas'][0]
+                else:
+                    raise ValueError('optimizer must support momentum when using momentum scheduler')
+                super().__init__(optimizer, 'momentum', *args, **kwargs)
+
+            def step(self, *args):
+                super().step(*args)
+                if self.use_betas:
+                    for group in self.optimizer.param_groups:
+                        _, beta_1 = group['betas']
+                        group['betas'] = (group['momentum'], beta_1)
+        return Momentum
+
+
+CLASSES = dict(Step=(StepPS, ['step_size']), MultiStep=(MultiStepPS, ['milestones']), Constant=(ConstantPS, []),
+               Exponential=(ExponentialPS, []), CosineAnnealing=(CosineAnnealingPS, ['T_max']), Linear=(LinearPS, []),
+               Poly=(PolyPS, []), OneCycle=(OneCyclePS, ['total_steps']), ReduceOnPlateau=(ReduceOnPlateauPS, []),
+               QuadraticWarmup=(QuadraticWarmupPS, []), CosineRestart=(CosineRestartPS, ['periods']))
+
+
+def build(cfg, optim, max_epochs, max_iters, epoch_length):
+    """Runner.build_param_scheduler + build_scheduler_from_cfg: the default end, then build_iter_from_epoch when
+    convert_to_iter_based (begin, end and the listed step counts times the epoch length; end INF stays)."""
+    c = dict(cfg)
+    t = c.pop('type').split('.')[-1]
+    c.setdefault('end', max_epochs if c.get('by_epoch', True) else max_iters)
+    if t.endswith('ParamScheduler'):
+        base, param = t[:-len('ParamScheduler')], c.pop('param_name')
+    elif t.endswith('Momentum'):
+        base, param = t[:-len('Momentum')], 'momentum'
+    else:
+        base, param = t[:-2], 'lr'
+    cls, scaled = CLASSES[base]
+    if c.pop('convert_to_iter_based', False):
+        c['by_epoch'] = False
+        c['begin'] = int(c.get('begin', 0) * epoch_length)
+        if c['end'] != MM_INF:
+            c['end'] = int(c['end'] * epoch_length)
+        for k in scaled:
+            if c.get(k) is not None:
+                c[k] = [p * epoch_length for p in c[k]] if isinstance(c[k], list) else c[k] * epoch_length
+    # MMEngine's *Momentum classes take the mixin; a generic one with param_name='momentum' is the plain class, which
+    # reads and writes group['momentum'] (SGD's; Adam's groups have none: KeyError)
+    if param == 'momentum' and not t.endswith('ParamScheduler'):
+        return MomentumMixin.wrap(cls)(optim, **c)
+    return cls(optim, param, **c)
+
+
+def run_mm(name, kind, base_lr, base_momentum, max_epochs, epoch_length, config, lr_mults=(1.0,), metrics=None,
+           val_interval=1):
+    """The lr (each group's) and momentum of every iteration of an EpochBasedTrainLoop; after every val_interval-th epoch
+    (and the last) a validation hands the next dict of `metrics` to after_val_epoch."""
+    optim = Optim(kind, [base_lr * m for m in lr_mults], base_momentum)
+    max_iters = max_epochs * epoch_length
+    scheds = [build(c, optim, max_epochs, max_iters, epoch_length) for c in config]
+    lrs, moms, vals = [[] for _ in lr_mults], [], 0
+    for epoch in range(max_epochs):
+        for _ in range(epoch_length):
+            for g, group in enumerate(optim.param_groups):
+                lrs[g].append(group['lr'])
+            moms.append(optim.momentum())
+            for s in scheds:
+                if not s.by_epoch:
+                    s.step()
+        for s in scheds:
+            if s.by_epoch:
+                s.step()
+        if metrics is not None and ((epoch + 1) % val_interval == 0 or epoch + 1 == max_epochs):
+            m = metrics[vals]
+            vals += 1
+            for s in scheds:
+                if s.by_epoch and getattr(s, 'need_val_args', False):
+                    s.step(m)
+    out = dict(name=name, optimizer=kind, base_lr=base_lr, base_momentum=base_momentum, max_epochs=max_epochs,
+               epoch_length=epoch_length, param_scheduler=config, lr=lrs[0], momentum=moms)
+    if len(lr_mults) > 1:
+        out['lr_mults'] = list(lr_mults)
+        out['group_lr'] = lrs
+    if metrics is not None:
+        out['val_interval'] = val_interval
+        out['metrics'] = metrics
+    return out
+
+
+def close(a, b, what):
+    assert len(a) == len(b), what
+    for i, (x, y) in enumerate(zip(a, b)):
+        assert abs(x - y) <= 1e-12 * max(abs(x), abs(y), 1e-300), f'{what}: step {i}: {x} != {y}'
+
+
+def torch_one_cycle(total, **kw):
+    opt = SGD([torch.zeros(1, requires_grad=True)], lr=1.0, momentum=0.9)
+    s = S.OneCycleLR(opt, total_steps=total, cycle_momentum=False, **kw)
+    out = []
+    for _ in range(total):
+        out.append(opt.param_groups[0]['lr'])
+        opt.step()
+        s.step()
+    return out
+
+
+def torch_plateau(base_lr, values, **kw):
+    opt = SGD([torch.zeros(1, requires_grad=True)], lr=base_lr, momentum=0.9)
+    s = S.ReduceLROnPlateau(opt, **kw)
+    out = []
+    for v in values:
+        opt.step()
+        s.step(v)
+        out.append(opt.param_groups[0]['lr'])
+    return out
+
+
+def param_cases():
+    # momentum: SGD's momentum and Adam's betas[0], the chainable formulas beside the LR ones
+    yield run_mm('sgd_linear_momentum_warmup_with_lr', 'SGD', 0.01, 0.95, 3, 10,
+                 [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=15),
+                  dict(type='LinearMomentum', start_factor=0.9, end_factor=1.0, by_epoch=False, begin=0, end=15),
+                  dict(type='MultiStepMomentum', milestones=[2], gamma=0.9, by_epoch=True)])
+    yield run_mm('adam_cosine_momentum_converted', 'Adam', 0.001, 0.9, 4, 6,
+                 [dict(type='CosineAnnealingMomentum', eta_min=0.8, by_epoch=True, convert_to_iter_based=True),
+                  dict(type='CosineAnnealingLR', eta_min_ratio=0.05, by_epoch=True, convert_to_iter_based=True)])
+    yield run_mm('sgd_momentum_step_exponential_constant_poly', 'SGD', 0.02, 0.9, 6, 4,
+                 [dict(type='StepMomentum', step_size=2, gamma=0.95, by_epoch=True),
+                  dict(type='ExponentialMomentum', gamma=0.999, by_epoch=False, begin=3),
+                  dict(type='ConstantMomentum', factor=0.5, by_epoch=True, begin=1, end=3),
+                  dict(type='PolyMomentum', eta_min=0.5, power=2.0, by_epoch=False, begin=12, end=24)])
+    yield run_mm('adam_cosine_restart_momentum_generic_lr', 'Adam', 0.001, 0.9, 4, 5,
+                 [dict(type='CosineRestartMomentum', periods=[1, 2], restart_weights=[1, 0.9],
+                       eta_min=0.85, by_epoch=True, convert_to_iter_based=True),
+                  dict(type='LinearParamScheduler', param_name='lr', start_factor=0.5, by_epoch=False, begin=0, end=6),
+                  dict(type='mmdet.QuadraticWarmupMomentum', by_epoch=False, begin=0, end=4)])
+    # OneCycle, after which schedulers take eta_max / div_factor as their base (it sets every group's initial_lr)
+    c = run_mm('one_cycle_cos_by_iter', 'SGD', 0.01, 0.9, 3, 20,
+               [dict(type='OneCycleLR', eta_max=0.1, pct_start=0.25, by_epoch=False)])
+    close(c['lr'], torch_one_cycle(60, max_lr=0.1, pct_start=0.25), c['name'] + ' vs torch OneCycleLR')
+    yield c
+    c = run_mm('one_cycle_linear_three_phase_total_steps', 'SGD', 0.01, 0.9, 2, 25,
+               [dict(type='OneCycleLR', eta_max=0.05, total_steps=50, pct_start=0.3, anneal_strategy='linear',
+                     div_factor=10., final_div_factor=100., three_phase=True, by_epoch=False)])
+    close(c['lr'], torch_one_cycle(50, max_lr=0.05, pct_start=0.3, anneal_strategy='linear', div_factor=10.,
+                                   final_div_factor=100., three_phase=True), c['name'] + ' vs torch OneCycleLR')
+    yield c
+    c = run_mm('one_cycle_converted_two_groups_then_cosine_ratio', 'SGD', 0.01, 0.9, 4, 8,
+               [dict(type='OneCycleLR', eta_max=0.08, by_epoch=True, begin=0, end=2, convert_to_iter_based=True),
+                dict(type='CosineAnnealingLR', eta_min_ratio=0.1, by_epoch=True, begin=2, end=4, convert_to_iter_based=True)],
+               lr_mults=(1.0, 2.0))
+    close(c['lr'][:16], torch_one_cycle(16, max_lr=0.08), c['name'] + ' vs torch OneCycleLR')
+    yield c
+    # ReduceOnPlateau with validation metrics: min / max, rel / abs, cooldown, min_value, and chained with a warm-up
+    loss = [1.0, 0.9, 0.95, 0.91, 0.9, 0.92, 0.89, 0.95, 0.96, 0.97, 0.98, 0.99]
+    c = run_mm('plateau_less_rel', 'SGD', 0.1, 0.9, 12, 3,
+               [dict(type='ReduceOnPlateauLR', monitor='loss', patience=1, factor=0.5)],
+               metrics=[dict(loss=v) for v in loss])
+    close([c['lr'][(e + 1) * 3] for e in range(11)], torch_plateau(0.1, loss, patience=1, factor=0.5)[:11],
+          c['name'] + ' vs torch ReduceLROnPlateau')
+    yield c
+    amap = [0.1, 0.2, 0.2005, 0.2008, 0.21, 0.21, 0.211, 0.2111, 0.2112, 0.22]
+    c = run_mm('plateau_greater_abs_cooldown_min_value', 'SGD', 0.1, 0.9, 10, 2,
+               [dict(type='ReduceOnPlateauLR', monitor='coco/bbox_mAP', rule='greater', threshold=0.001,
+                     threshold_rule='abs', patience=0, cooldown=2, factor=0.3, min_value=0.005)],
+               metrics=[{'coco/bbox_mAP': v, 'coco/bbox_mAP_50': 2 * v} for v in amap])
+    close([c['lr'][(e + 1) * 2] for e in range(9)],
+          torch_plateau(0.1, amap, mode='max', threshold=0.001, threshold_mode='abs', patience=0, cooldown=2,
+                        factor=0.3, min_lr=0.005)[:9], c['name'] + ' vs torch ReduceLROnPlateau')
+    yield c
+    c = run_mm('plateau_greater_rel', 'SGD', 0.1, 0.9, 8, 2,
+               [dict(type='ReduceOnPlateauLR', monitor='coco/bbox_mAP', rule='greater', threshold=0.1, patience=1)],
+               metrics=[{'coco/bbox_mAP': v} for v in [0.1, 0.105, 0.2, 0.21, 0.215, 0.3, 0.3, 0.3]])
+    yield c
+    # begin / end count trained epochs; a validation every 2 epochs; chained after a warm-up, two groups, with eps
+    c = run_mm('plateau_momentum_and_lr_begin_end_interval', 'SGD', 0.02, 0.9, 10, 3,
+               [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=5),
+                dict(type='ReduceOnPlateauLR', monitor='loss', patience=0, factor=0.5, begin=2, end=9, eps=0.015),
+                dict(type='ReduceOnPlateauMomentum', monitor='loss', patience=0, factor=0.9)],
+               lr_mults=(1.0, 2.0), val_interval=2, metrics=[dict(loss=v) for v in [1.0, 1.0, 1.0, 1.0, 1.0]])
+    yield c
+    yield run_mm('plateau_adam_betas', 'Adam', 0.001, 0.9, 6, 2,
+                 [dict(type='ReduceOnPlateauMomentum', monitor='loss', patience=1, factor=0.8, min_value=0.6)],
+                 metrics=[dict(loss=v) for v in [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]])
+    # the generic forms with param_name='momentum' on SGD, whose groups have a 'momentum' of their own
+    yield run_mm('sgd_generic_momentum_plateau_and_step', 'SGD', 0.01, 0.9, 6, 2,
+                 [dict(type='ReduceOnPlateauParamScheduler', param_name='momentum', monitor='loss', patience=1,
+                       factor=0.8, min_value=0.6),
+                  dict(type='StepParamScheduler', param_name='momentum', step_size=3, gamma=0.99, by_epoch=False)],
+                 metrics=[dict(loss=v) for v in [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]])
+
+
+def torch_momentum_steps():
+    """goldens/scheduled_momentum_steps: torch.optim.SGD / Adam with the momentum (betas[0]) changed before each step,
+    as MMEngine's momentum schedulers write the param group: the parameters after every step."""
+    g = torch.Generator().manual_seed(7)
+    for kind in ['SGD', 'SGD_dampening', 'Adam', 'AdamW']:
+        p = torch.randn(6, generator=g, dtype=torch.float32)
+        init = p.clone()
+        p.requires_grad_(True)
+        if kind.startswith('SGD'):
+            damp = 0.1 if kind == 'SGD_dampening' else 0.0
+            opt = torch.optim.SGD([p], lr=0.1, momentum=0.9, dampening=damp, weight_decay=1e-2)
+        else:
+            cls = torch.optim.Adam if kind == 'Adam' else torch.optim.AdamW
+            opt = cls([p], lr=0.01, betas=(0.9, 0.99), eps=1e-8, weight_decay=1e-2)
+        moms = [0.9, 0.85, 0.8, 0.95, 0.7]
+        grads, params = [], []
+        for m in moms:
+            grad = torch.randn(6, generator=g, dtype=torch.float32)
+            for group in opt.param_groups:
+                if kind.startswith('SGD'):
+                    group['momentum'] = m
+                else:
+                    group['betas'] = (m, group['betas'][1])
+            p.grad = grad.clone()
+            opt.step()
+            grads.append(grad.tolist())
+            params.append(p.detach().clone().tolist())
+        yield dict(name='momentum_steps_' + kind.lower(), optimizer=kind.split('_')[0],
+                   lr=opt.param_groups[0]['lr'], weight_decay=1e-2, dampening=0.1 if kind == 'SGD_dampening' else 0.0,
+                   beta2=0.99, eps=1e-8, init=init.tolist(), momentum=moms, grads=grads, params=params)
+
+
+def write(out, cases, what):
     os.makedirs(out, exist_ok=True)
-    for c in cases():
+    for c in cases:
         with open(os.path.join(out, c['name'] + '.json'), 'w') as f:
             json.dump(c, f, indent=None)
             f.write('\n')
-        print(c['name'], len(c['lr']), 'iterations')
+        print(c['name'], len(c.get(what, [])), what)
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else 'src/test/resources/goldens'
+    write(os.path.join(root, 'lr_schedule'), cases(), 'lr')
+    write(os.path.join(root, 'param_schedule'), param_cases(), 'lr')
+    write(os.path.join(root, 'scheduled_momentum_steps'), torch_momentum_steps(), 'params')
 
 
 if __name__ == '__main__':

@@ -215,4 +215,60 @@ public interface Backend {
      * @param oneMinusBeta2 {@code (float) (1 − β₂)}
      */
     void adamStepAll(java.util.List<AdamUpdate> updates, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps);
+
+    /**
+     * One step of an element-wise torch.optim rule ({@link OptimRule}: RMSprop, Adagrad, Adadelta, Adamax, NAdam,
+     * RAdam, Adam with amsgrad) in place, for every update of the list (a device runs them as one launch: the CUDA
+     * backend's {@code aaj_opt_multi}). This default runs the CPU twin ({@link OptimRule#apply}) on host copies of
+     * the tensors and writes parameters and states back.
+     */
+    default void foreachUpdate(java.util.List<ForeachUpdate> updates) {
+        for (ForeachUpdate u : updates) {
+            Tensor[] t = {u.param(), u.grad(), u.s0(), u.s1(), u.s2()};
+            float[][] a = new float[5][];
+            for (int k = 0; k < 5; k++) {
+                if (t[k] == null) continue;
+                autoassign.tensor.Shape.checkSame("foreachUpdate", u.param().shape(), t[k].shape());
+                a[k] = t[k].isCpu() ? t[k].data() : t[k].toFloatArray();
+            }
+            OptimRule.apply(u, a[0], a[1], a[2], a[3], a[4]);
+            for (int k = 0; k < 5; k++)
+                if (k != 1 && t[k] != null && !t[k].isCpu()) t[k].buffer().fromHost(a[k]);
+        }
+    }
+
+    // ---- deformable convolution (MMCV's DCN / DCNv2) ----
+    /**
+     * MMCV's {@code deform_conv2d} (mask null) / {@code modulated_deform_conv2d}: every kernel tap (i, j) of output
+     * (y, x) samples input channel c at (y·sH − pH + i·dH + Δy, x·sW − pW + j·dW + Δx), Δ from the offset of c's deform
+     * group, bilinearly (zero outside the image: a sample counts only where −1 &lt; h &lt; H and −1 &lt; w &lt; W, and
+     * each of its four corners only inside), times the mask, then the grouped GEMM with the weight (+ bias).
+     * Shapes in {@link DeformConvParams}. The default runs the CPU reference on host copies.
+     */
+    default Tensor deformConv2d(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor bias, DeformConvParams p) {
+        Tensor y = Backends.cpu().deformConv2d(onHost(x), onHost(offset), onHost(mask), onHost(w), onHost(bias), p);
+        return fromHost(y.data(), y.shape());
+    }
+
+    /**
+     * The gradients of {@link #deformConv2d} for {@code gradOut} [N, Cout, Ho, Wo], as MMCV's CUDA backward computes
+     * them: the columns' gradient Wᵀ·gradOut scattered back to the input through the bilinear weights (col2im), the
+     * offsets' (and mask's) from the same columns and the input (col2im_coord), the weight's gradOut·colsᵀ, the bias's
+     * Σ gradOut ({@code withBias}). The default runs the CPU reference on host copies.
+     */
+    default DeformConvGrads deformConv2dBackward(Tensor gradOut, Tensor x, Tensor offset, Tensor mask, Tensor w,
+                                                 boolean withBias, DeformConvParams p) {
+        DeformConvGrads g = Backends.cpu().deformConv2dBackward(onHost(gradOut), onHost(x), onHost(offset), onHost(mask),
+                onHost(w), withBias, p);
+        return new DeformConvGrads(toThis(g.input()), toThis(g.offset()), toThis(g.mask()), toThis(g.weight()), toThis(g.bias()));
+    }
+
+    /** A host copy of t (t itself on the CPU; null stays null): the default deformable ops' inputs. */
+    private static Tensor onHost(Tensor t) {
+        return t == null || t.isCpu() ? t : Tensor.of(t.toFloatArray(), t.shape());
+    }
+
+    private Tensor toThis(Tensor hostTensor) {
+        return hostTensor == null ? null : fromHost(hostTensor.data(), hostTensor.shape());
+    }
 }

@@ -35,12 +35,15 @@ import java.util.List;
  * @param avgDown          ResNet / ResNeXt {@code avg_down}: every downsample (stride s, also layer1's s = 1) becomes
  *                         {@code AvgPool2d(s, s, ceil_mode=True, count_include_pad=False)} then the 1×1 conv at stride 1
  *                         ({@code downsample.1} conv, {@code downsample.2} norm; {@code type: ResNetV1d} sets it)
+ * @param dcn              {@code dcn}: the deformable conv of the bottlenecks' 3×3 in the stages {@code stageWithDcn}
+ *                         marks ({@link DcnConfig}), or null
+ * @param stageWithDcn     {@code stage_with_dcn}: per stage, whether its bottlenecks take the dcn (all false without)
  */
 public record BackboneConfig(int depth, int numStages, int baseChannels, int stemChannels, List<Integer> outIndices,
                              int frozenStages, NormConfig normCfg, boolean normEval, String style,
                              boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth,
                              RegNetArch arch, List<Integer> strides, List<Integer> dilations, boolean deepStem,
-                             boolean avgDown) {
+                             boolean avgDown, DcnConfig dcn, List<Boolean> stageWithDcn) {
 
     /** {@code ResNetV1d} is MMDetection's {@code ResNet(deep_stem=True, avg_down=True)}; there is no ResNetV1c type. */
     public static final String RESNET = "ResNet", RESNEXT = "ResNeXt", REGNET = "RegNet", RESNET_V1D = "ResNetV1d";
@@ -49,6 +52,9 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         outIndices = List.copyOf(outIndices);
         strides = List.copyOf(strides);
         dilations = List.copyOf(dilations);
+        stageWithDcn = stageWithDcn == null || dcn == null ? java.util.Collections.nCopies(numStages, false) : List.copyOf(stageWithDcn);
+        if (stageWithDcn.size() != numStages)
+            throw new IllegalArgumentException("stage_with_dcn needs one entry per stage (" + numStages + "), got " + stageWithDcn);
         if (REGNET.equals(type) != (arch != null)) throw new IllegalArgumentException("a RegNet needs its arch, others none");
         if (REGNET.equals(type) && (deepStem || avgDown)) throw new IllegalArgumentException("RegNet takes no deep_stem / avg_down");
         if (deepStem && stemChannels < 2)
@@ -62,13 +68,40 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         this(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval, style,
                 zeroInitResidual, pretrained, type, groups, baseWidth, null,
                 List.of(1, 2, 2, 2).subList(0, numStages), java.util.Collections.nCopies(numStages, 1),
-                RESNET_V1D.equals(type), RESNET_V1D.equals(type));
+                RESNET_V1D.equals(type), RESNET_V1D.equals(type), null, null);
     }
+
+    /** The configuration of a ResNet / ResNeXt / RegNet (built as given) with {@code dcn} in the marked stages. */
+    public BackboneConfig(int depth, int numStages, int baseChannels, int stemChannels, List<Integer> outIndices,
+                          int frozenStages, NormConfig normCfg, boolean normEval, String style,
+                          boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth,
+                          RegNetArch arch, List<Integer> strides, List<Integer> dilations, boolean deepStem, boolean avgDown) {
+        this(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval, style,
+                zeroInitResidual, pretrained, type, groups, baseWidth, arch, strides, dilations, deepStem, avgDown, null, null);
+    }
+
+    /** This configuration with {@code dcn} (null: none) in the stages {@code stageWithDcn} marks. */
+    public BackboneConfig withDcn(DcnConfig dcn, List<Boolean> stageWithDcn) {
+        return new BackboneConfig(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval,
+                style, zeroInitResidual, pretrained, type, groups, baseWidth, arch, strides, dilations, deepStem, avgDown, dcn,
+                stageWithDcn);
+    }
+
+    /** Whether stage {@code i}'s bottlenecks are built with the {@link #dcn}. */
+    public boolean stageHasDcn(int i) { return dcn != null && stageWithDcn.get(i); }
+
+    /**
+     * Upstream's {@code fallback_on_stride}, as it acts: MMDetection's ResNet Bottleneck pops it from the {@code dcn}
+     * dict every block shares, so only the first block built with the dcn sees true and keeps a plain 3×3; ResNeXt's
+     * Bottleneck (also RegNet's) pops it again after its parent's constructor did, so none of its blocks falls back.
+     */
+    public boolean dcnFallbackOnFirstBlock() { return dcn != null && dcn.fallbackOnStride() && !resNeXt() && !regNet(); }
 
     /** This configuration with MMDetection's {@code deep_stem} / {@code avg_down} set as given (ResNet / ResNeXt). */
     public BackboneConfig withStemAndDownsample(boolean deepStem, boolean avgDown) {
         return new BackboneConfig(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval,
-                style, zeroInitResidual, pretrained, type, groups, baseWidth, arch, strides, dilations, deepStem, avgDown);
+                style, zeroInitResidual, pretrained, type, groups, baseWidth, arch, strides, dilations, deepStem, avgDown, dcn,
+                stageWithDcn);
     }
 
     /** True for depths 50, 101 and 152, and for RegNet (ResNeXt's bottleneck at expansion 1). */
@@ -157,7 +190,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         if (regNet()) return "arch " + arch.describe();
         String d = "depth " + depth + ", base_channels " + baseChannels;
         if (RESNET_V1D.equals(type)) return "ResNetV1d " + d;
-        return d + (deepStem ? ", deep_stem" : "") + (avgDown ? ", avg_down" : "");
+        return d + (deepStem ? ", deep_stem" : "") + (avgDown ? ", avg_down" : "") + (dcn != null ? ", dcn " + dcn.type() + " in stages " + stageWithDcn : "");
     }
 
     static BackboneConfig from(ConfigNode n) {
@@ -196,7 +229,11 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         Shared sh = Shared.from(n, numStages, "num_stages " + numStages);
         n.finish();
         BackboneConfig c = new BackboneConfig(depth, numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm, sh.normEval,
-                sh.style, sh.zeroInitResidual, sh.pretrained, type, groups, baseWidth).withStemAndDownsample(deepStem, avgDown);
+                sh.style, sh.zeroInitResidual, sh.pretrained, type, groups, baseWidth).withStemAndDownsample(deepStem, avgDown)
+                .withDcn(sh.dcn, sh.stageWithDcn);
+        if (!c.bottleneck() && c.stageWithDcn().contains(true)) // upstream's BasicBlock: assert dcn is None, 'Not implemented yet.'
+            throw n.error("dcn", "depth " + depth + " builds basic blocks, which take no deformable conv upstream (BasicBlock asserts dcn is None); "
+                    + "use depth 50, 101 or 152");
         for (int i = 0; i < numStages && groups > 1; i++) {
             if (c.bottleneckWidth(i) < groups)
                 throw n.error("base_width", "base_width " + baseWidth + " with base_channels " + base + " leaves layer" + (i + 1)
@@ -204,12 +241,13 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
                         + c.bottleneckWidth(i) + ")");
         }
         checkGroupNorm(n, c);
+        checkDcn(n, c);
         return c;
     }
 
     /** The keys ResNet, ResNeXt and RegNet share, read once the stage count is known ({@code stages} says whence, for messages). */
     private record Shared(List<Integer> outIndices, int frozenStages, NormConfig norm, boolean normEval, String style,
-                          boolean zeroInitResidual, String pretrained) {
+                          boolean zeroInitResidual, String pretrained, DcnConfig dcn, List<Boolean> stageWithDcn) {
         static Shared from(ConfigNode n, int numStages, String stages) {
             List<Integer> out = n.intList("out_indices", List.of(0, 1, 2, 3));
             if (out.isEmpty()) throw n.error("out_indices", "must name at least one stage");
@@ -233,8 +271,18 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
                 pretrained = init.string("checkpoint");
             }
             init.finish();
-            return new Shared(out, frozen, norm, normEval, style, zero, pretrained);
+            DcnConfig dcn = DcnConfig.from(n);
+            List<Boolean> withDcn = DcnConfig.stagesFrom(n, dcn, numStages);
+            return new Shared(out, frozen, norm, normEval, style, zero, pretrained, dcn, withDcn);
         }
+    }
+
+    /** MMCV's deformable conv splits its input channels into deform_groups: each deformable stage's width must divide. */
+    private static void checkDcn(ConfigNode n, BackboneConfig c) {
+        for (int i = 0; i < c.numStages(); i++)
+            if (c.stageHasDcn(i) && c.bottleneckWidth(i) % c.dcn().deformGroups() != 0)
+                throw new ConfigException(n.source(), n.key("dcn") + ".deform_groups", c.dcn().deformGroups()
+                        + " deform groups do not divide the " + c.bottleneckWidth(i) + " channels of layer" + (i + 1) + "'s 3x3 conv");
     }
 
     private static void checkGroupNorm(ConfigNode n, BackboneConfig c) {
@@ -286,8 +334,10 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         Shared sh = Shared.from(n, numStages, arch.describe() + " has " + numStages + " stages");
         n.finish();
         BackboneConfig c = new BackboneConfig(plan.totalBlocks(), numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm,
-                sh.normEval, sh.style, sh.zeroInitResidual, sh.pretrained, REGNET, 1, 4, arch, strides, dilations, false, false);
+                sh.normEval, sh.style, sh.zeroInitResidual, sh.pretrained, REGNET, 1, 4, arch, strides, dilations, false, false,
+                sh.dcn, sh.stageWithDcn);
         checkGroupNorm(n, c);
+        checkDcn(n, c);
         return c;
     }
 }

@@ -127,8 +127,10 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         if (runtime.iterBased()) {
             List<SchedulerConfig.Entry> entries = sched.entries();
             for (int i = 0; i < entries.size(); i++)
-                if (entries.get(i).byEpoch() && !entries.get(i).convertToIterBased())
-                    throw root.error("param_scheduler[" + i + "]", entries.get(i).rule().typeName() + " steps after each epoch, "
+                // ReduceOnPlateau steps after each validation (ParamSchedulerHook.after_val_epoch), which iteration loops run too
+                if (entries.get(i).byEpoch() && !entries.get(i).convertToIterBased()
+                        && !(entries.get(i).rule() instanceof SchedulerConfig.Rule.ReduceOnPlateau))
+                    throw root.error("param_scheduler[" + i + "]", entries.get(i).typeName() + " steps after each epoch, "
                             + "which an IterBasedTrainLoop never ends: set by_epoch: false or convert_to_iter_based: true");
         } else if (train.infiniteSampler()) {
             throw root.error("train_dataloader.sampler.type", "an InfiniteSampler never ends an epoch of an EpochBasedTrainLoop: "

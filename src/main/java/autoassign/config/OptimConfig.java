@@ -5,9 +5,10 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@code optim_wrapper}: torch.optim's SGD, Adam or AdamW (as MMEngine builds them from {@code optimizer}) and
- * MMEngine's paramwise rule. Defaults are torch's: SGD momentum 0, Adam weight decay 0, AdamW weight decay 0.01,
- * betas (0.9, 0.999), eps 1e-8.
+ * {@code optim_wrapper}: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam or RAdam (as
+ * MMEngine builds them from {@code optimizer}) and MMEngine's paramwise rule. Defaults are torch's: SGD momentum 0,
+ * Adam weight decay 0, AdamW weight decay 0.01, betas (0.9, 0.999), eps 1e-8; the other rules' in {@link Rule}.
+ * ASGD, Rprop, LBFGS and SparseAdam are refused.
  *
  * @param lr              base learning rate (0.01 in the recipe)
  * @param momentum        SGD momentum (0.9 in the recipe)
@@ -34,18 +35,66 @@ import java.util.List;
  *                        be evaluated and run here; {@code train} refuses it (this engine trains in float32)
  * @param paramGroups     a non-empty {@code paramwise_cfg}: MMEngine then gives every parameter its own group, and an
  *                        optimizer with several groups logs {@code base_lr} beside {@code lr}
+ * @param rule            the settings of the other rules (RMSprop's alpha and centered, Adagrad's lr_decay, …), torch's
+ *                        defaults where they do not apply
+ * @param dcnOffsetLrMult {@code paramwise_cfg.dcn_offset_lr_mult}: lr multiplier of deformable convolutions' offset convs
+ *                        ({@code conv_offset}); NaN when absent (MMEngine's None: the rules before it decide)
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                           double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
                           int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
-                          double flatDecayMult, boolean amp, boolean paramGroups) {
+                          double flatDecayMult, boolean amp, boolean paramGroups, Rule rule, double dcnOffsetLrMult) {
 
     /** Why {@code train} refuses {@code AmpOptimWrapper} / {@code --amp}. */
     public static final String AMP_REFUSED = "AmpOptimWrapper (mixed precision, MMDetection's --amp) is not supported for training:"
             + " this engine trains in float32 (TF32 convolutions and GEMMs on GPUs); use OptimWrapper";
 
     /** The optimizers MMEngine can build here, by their torch.optim names. */
-    public enum Type { SGD, Adam, AdamW }
+    public enum Type { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam }
+
+    /** torch.optim classes MMEngine could build that this engine refuses, and why. */
+    private static final java.util.Map<String, String> REFUSED = java.util.Map.of(
+            "ASGD", "ASGD (averaged SGD) is not supported: its averaged copy of the weights is not kept here",
+            "Rprop", "Rprop (resilient backpropagation, a full-batch method) is not supported",
+            "LBFGS", "LBFGS is not supported: it needs a closure that re-evaluates the loss, which a training loop does not pass",
+            "SparseAdam", "SparseAdam is not supported: it needs sparse gradients, and every gradient here is dense");
+
+    /**
+     * The settings of RMSprop, Adagrad, Adadelta, Adamax, NAdam and RAdam (and Adam's amsgrad), torch's defaults where
+     * a rule has no such setting.
+     *
+     * @param alpha                   RMSprop's smoothing constant (0.99)
+     * @param centered                RMSprop: normalise by the variance estimate (false)
+     * @param lrDecay                 Adagrad's learning-rate decay (0)
+     * @param initialAccumulatorValue Adagrad's starting {@code sum} (0)
+     * @param rho                     Adadelta's coefficient of the running averages (0.9)
+     * @param momentumDecay           NAdam's {@code momentum_decay} ψ (4e-3)
+     * @param decoupledWeightDecay    NAdam / RAdam / Adam: AdamW-style decay θ ← θ(1 − lr·λ) instead of L2 (false; AdamW: true)
+     * @param maximize                RMSprop … RAdam: ascend the objective (false)
+     * @param amsgrad                 Adam / AdamW: normalise by the running maximum of the second moment (false)
+     */
+    public record Rule(double alpha, boolean centered, double lrDecay, double initialAccumulatorValue, double rho,
+                       double momentumDecay, boolean decoupledWeightDecay, boolean maximize, boolean amsgrad) {
+        public static final Rule DEFAULTS = new Rule(0.99, false, 0, 0, 0.9, 4e-3, false, false, false);
+    }
+
+    /** The settings before {@link #rule} existed: torch's defaults for the other rules. */
+    public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
+                       double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
+                       int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
+                       double flatDecayMult, boolean amp, boolean paramGroups) {
+        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, biasLrMult, biasDecayMult, customKeys,
+                accumulativeCounts, type, beta1, beta2, eps, dampening, flatDecayMult, amp, paramGroups, Rule.DEFAULTS);
+    }
+
+    /** Without {@code dcn_offset_lr_mult}. */
+    public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
+                       double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
+                       int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
+                       double flatDecayMult, boolean amp, boolean paramGroups, Rule rule) {
+        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, biasLrMult, biasDecayMult, customKeys,
+                accumulativeCounts, type, beta1, beta2, eps, dampening, flatDecayMult, amp, paramGroups, rule, Double.NaN);
+    }
 
     public OptimConfig {
         customKeys = List.copyOf(customKeys);
@@ -70,13 +119,60 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         }
         ConfigNode o = n.requiredChild("optimizer");
         boolean wdGiven = o.has("weight_decay");
-        String typeName = o.choice("type", null, "SGD", "Adam", "AdamW");
-        if (typeName == null) throw o.error("type", "required key is missing (SGD, Adam or AdamW)");
+        if (o.has("type") && REFUSED.containsKey(o.string("type", "")))
+            throw o.error("type", REFUSED.get(o.string("type", "")));
+        String[] typeNames = java.util.Arrays.stream(Type.values()).map(Enum::name).toArray(String[]::new);
+        String typeName = o.choice("type", null, typeNames);
+        if (typeName == null) throw o.error("type", "required key is missing (" + String.join(", ", typeNames) + ")");
         Type type = Type.valueOf(typeName);
         double momentum = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, dampening = 0;
         boolean nesterov = false;
         double lr, wd;
-        if (type == Type.SGD) {
+        Rule rule = Rule.DEFAULTS;
+        if (type != Type.SGD && type != Type.Adam && type != Type.AdamW) {
+            for (String sgdOnly : type == Type.RMSprop ? List.of("nesterov", "dampening") : List.of("momentum", "nesterov", "dampening"))
+                if (o.has(sgdOnly))
+                    throw o.error(sgdOnly, "an SGD setting, which " + typeName + " does not take (to replace a base config's SGD, write the"
+                            + " optimizer with _delete_: true)");
+            if (o.has("amsgrad")) throw o.error("amsgrad", "an Adam / AdamW setting, which " + typeName + " does not take");
+            lr = 0;
+            wd = o.nonNegative("weight_decay", o.number("weight_decay", 0.0));
+            boolean maximize = o.bool("maximize", false);
+            for (String speed : List.of("foreach", "fused", "capturable", "differentiable"))
+                o.raw(speed); // how torch loops, fuses or records the update, not what it computes: one launch here
+            double alpha = Rule.DEFAULTS.alpha(), lrDecay = 0, initAcc = 0, rho = Rule.DEFAULTS.rho(), psi = Rule.DEFAULTS.momentumDecay();
+            boolean centered = false, decoupled = false;
+            switch (type) {
+                case RMSprop -> {
+                    lr = o.nonNegative("lr", o.number("lr", 1e-2));
+                    alpha = o.nonNegative("alpha", o.number("alpha", 0.99));
+                    eps = o.nonNegative("eps", o.number("eps", 1e-8));
+                    momentum = o.nonNegative("momentum", o.number("momentum", 0.0));
+                    centered = o.bool("centered", false);
+                }
+                case Adagrad -> {
+                    lr = o.nonNegative("lr", o.number("lr", 1e-2));
+                    lrDecay = o.nonNegative("lr_decay", o.number("lr_decay", 0.0));
+                    initAcc = o.nonNegative("initial_accumulator_value", o.number("initial_accumulator_value", 0.0));
+                    eps = o.nonNegative("eps", o.number("eps", 1e-10));
+                }
+                case Adadelta -> {
+                    lr = o.nonNegative("lr", o.number("lr", 1.0));
+                    rho = o.inRange("rho", o.number("rho", 0.9), 0, 1);
+                    eps = o.nonNegative("eps", o.number("eps", 1e-6));
+                }
+                default -> { // Adamax, NAdam, RAdam: Adam's betas and eps
+                    lr = o.nonNegative("lr", o.number("lr", type == Type.RAdam ? 1e-3 : 2e-3));
+                    double[] b = betas(o);
+                    beta1 = b[0];
+                    beta2 = b[1];
+                    eps = o.nonNegative("eps", o.number("eps", 1e-8));
+                    if (type == Type.NAdam) psi = o.nonNegative("momentum_decay", o.number("momentum_decay", 4e-3));
+                    if (type != Type.Adamax) decoupled = o.bool("decoupled_weight_decay", false);
+                }
+            }
+            rule = new Rule(alpha, centered, lrDecay, initAcc, rho, psi, decoupled, maximize, false);
+        } else if (type == Type.SGD) {
             lr = o.positive("lr", o.number("lr"));
             momentum = o.inRange("momentum", o.number("momentum", 0.0), 0, 1); // torch's default
             wd = o.nonNegative("weight_decay", o.number("weight_decay", 0.0));
@@ -91,19 +187,28 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
                             + " optimizer with _delete_: true)");
             lr = o.positive("lr", o.number("lr", 1e-3)); // torch's defaults
             wd = o.nonNegative("weight_decay", o.number("weight_decay", type == Type.AdamW ? 1e-2 : 0.0));
-            List<Double> betas = o.doubleList("betas", List.of(0.9, 0.999));
-            if (betas.size() != 2 || !(betas.get(0) >= 0 && betas.get(0) < 1) || !(betas.get(1) >= 0 && betas.get(1) < 1))
-                throw o.error("betas", "must be two numbers in [0, 1), got " + betas);
-            beta1 = betas.get(0);
-            beta2 = betas.get(1);
+            double[] b = betas(o);
+            beta1 = b[0];
+            beta2 = b[1];
             eps = o.nonNegative("eps", o.number("eps", 1e-8));
-            if (o.bool("amsgrad", false)) throw o.error("amsgrad", "only false is supported");
+            boolean amsgrad = o.bool("amsgrad", false);
+            // torch 2.x's Adam(decoupled_weight_decay=True) is AdamW; AdamW's decay is always decoupled
+            boolean decoupled = o.bool("decoupled_weight_decay", type == Type.AdamW);
+            if (type == Type.AdamW && !decoupled)
+                throw o.error("decoupled_weight_decay", "AdamW's weight decay is always decoupled (use Adam for L2 decay)");
+            Rule d = Rule.DEFAULTS;
+            rule = new Rule(d.alpha(), d.centered(), d.lrDecay(), d.initialAccumulatorValue(), d.rho(), d.momentumDecay(), decoupled,
+                    false, amsgrad);
             o.bool("foreach", false); // how torch loops over tensors, not what it computes: the update is one launch here
         }
-        if (o.bool("maximize", false)) throw o.error("maximize", "only false is supported");
-        if (o.bool("fused", false)) throw o.error("fused", "only false is supported (the fused kernels round differently)");
-        o.bool("differentiable", false);
-        if (o.bool("capturable", false)) throw o.error("capturable", "only false is supported");
+        if (type == Type.SGD || type == Type.Adam || type == Type.AdamW) {
+            if (o.bool("maximize", false)) throw o.error("maximize", "only false is supported");
+            if (o.bool("fused", false)) throw o.error("fused", "only false is supported (the fused kernels round differently)");
+            o.bool("differentiable", false);
+            if (o.bool("capturable", false)) throw o.error("capturable", "only false is supported");
+            if (type == Type.SGD && o.has("decoupled_weight_decay"))
+                throw o.error("decoupled_weight_decay", "not an SGD setting");
+        }
         o.finish();
         ConfigNode p = n.child("paramwise_cfg");
         boolean paramGroups = !p.keys().isEmpty(); // DefaultOptimWrapperConstructor: `if not self.paramwise_cfg` -> one group
@@ -116,9 +221,9 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         double blm = p.nonNegative("bias_lr_mult", p.number("bias_lr_mult", 1.0));
         double bdm = multiplier(p, "bias_decay_mult");
         double fdm = multiplier(p, "flat_decay_mult");
-        // the model has no depth-wise or deformable convolution: those rules have nothing to act on
+        // no backbone here has a depth-wise convolution (in_channels == groups): that rule has nothing to act on
         p.nonNegative("dwconv_decay_mult", p.number("dwconv_decay_mult", 1.0));
-        p.nonNegative("dcn_offset_lr_mult", p.number("dcn_offset_lr_mult", 1.0));
+        double dcnLr = multiplier(p, "dcn_offset_lr_mult");
         p.bool("bypass_duplicate", false);
         List<CustomKey> custom = new ArrayList<>();
         ConfigNode ck = p.child("custom_keys");
@@ -147,10 +252,18 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         int accumulate = n.positive("accumulative_counts", n.integer("accumulative_counts", 1));
         n.finish();
         return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate, type, beta1, beta2, eps,
-                dampening, fdm, amp, paramGroups);
+                dampening, fdm, amp, paramGroups, rule, dcnLr);
     }
 
-    /** A decay multiplier of {@code paramwise_cfg}: NaN when absent or null. */
+    /** {@code betas}: two numbers in [0, 1), torch's (0.9, 0.999) by default. */
+    private static double[] betas(ConfigNode o) {
+        List<Double> betas = o.doubleList("betas", List.of(0.9, 0.999));
+        if (betas.size() != 2 || !(betas.get(0) >= 0 && betas.get(0) < 1) || !(betas.get(1) >= 0 && betas.get(1) < 1))
+            throw o.error("betas", "must be two numbers in [0, 1), got " + betas);
+        return new double[] {betas.get(0), betas.get(1)};
+    }
+
+    /** A multiplier of {@code paramwise_cfg}: NaN when absent or null. */
     private static double multiplier(ConfigNode p, String key) {
         if (!p.has(key) || p.raw(key).isNull()) {
             p.raw(key);

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code param_scheduler}: MMEngine's learning-rate schedulers, applied in list order as MMEngine chains them
- * (each one multiplies or moves the value the previous ones left; {@code autoassign.train.LrSchedule} runs them).
+ * {@code param_scheduler}: MMEngine's parameter schedulers, applied in list order as MMEngine chains them (each one
+ * multiplies or moves the value the previous ones left; {@code autoassign.train.LrSchedule} runs them). They drive the
+ * learning rate ({@code *LR}, or {@code *ParamScheduler} with {@code param_name: lr}) or the momentum
+ * ({@code *Momentum}, or {@code param_name: momentum}: SGD's momentum, the Adam family's {@code betas[0]}).
  * The recipe's is a LinearLR warm-up over 1000 iterations followed by a MultiStepLR at epochs 8 and 11.
  *
  * @param entries the schedulers, in order; empty: a constant learning rate
@@ -18,22 +20,57 @@ public record SchedulerConfig(List<Entry> entries) {
         entries = List.copyOf(entries);
     }
 
+    /** True when some scheduler drives the momentum. */
+    public boolean schedulesMomentum() {
+        return entries.stream().anyMatch(e -> e.param() == Param.MOMENTUM);
+    }
+
+    /** True when some scheduler needs the validation metrics (a ReduceOnPlateau one). */
+    public boolean needsMetrics() {
+        return entries.stream().anyMatch(e -> e.rule() instanceof Rule.ReduceOnPlateau);
+    }
+
+    /** The optimizer setting a scheduler drives (MMEngine's {@code param_name}). */
+    public enum Param {
+        LR("lr", "LR"), MOMENTUM("momentum", "Momentum");
+
+        /** MMEngine's {@code param_name} and the suffix of its scheduler classes. */
+        public final String key, suffix;
+
+        Param(String key, String suffix) {
+            this.key = key;
+            this.suffix = suffix;
+        }
+    }
+
     /**
      * One scheduler.
      *
-     * @param rule               what it does to the learning rate at each of its steps
+     * @param rule               what it does to the value at each of its steps
      * @param begin              first step (epoch or iteration) it acts on
      * @param end                step it stops before; null: the end of training (MMEngine's runner default)
      * @param byEpoch            stepped after each epoch (true) or each iteration
      * @param convertToIterBased an epoch-based schedule run per iteration (begin, end and periods times the
      *                           iterations of an epoch)
+     * @param param              the value it drives
      */
-    public record Entry(Rule rule, int begin, Integer end, boolean byEpoch, boolean convertToIterBased) {}
+    public record Entry(Rule rule, int begin, Integer end, boolean byEpoch, boolean convertToIterBased, Param param) {
+        /** A learning-rate scheduler. */
+        public Entry(Rule rule, int begin, Integer end, boolean byEpoch, boolean convertToIterBased) {
+            this(rule, begin, end, byEpoch, convertToIterBased, Param.LR);
+        }
+
+        /** MMEngine's class name of it ({@code LinearLR}, {@code CosineAnnealingMomentum}, ...). */
+        public String typeName() { return rule.baseName() + param.suffix; }
+    }
 
     /** The schedulers' own parameters (MMEngine's {@code *ParamScheduler} classes, in their chainable form). */
     public sealed interface Rule {
-        /** MMEngine's name of the scheduler ({@code LinearLR}, {@code CosineAnnealingLR}, ...). */
-        default String typeName() { return getClass().getSimpleName() + "LR"; }
+        /** MMEngine's name of the scheduler as a learning-rate one ({@code LinearLR}, {@code CosineAnnealingLR}, ...). */
+        default String typeName() { return baseName() + "LR"; }
+
+        /** The name without its LR / Momentum / ParamScheduler suffix. */
+        default String baseName() { return getClass().getSimpleName(); }
 
         /** LinearLR: factor from {@code startFactor} to {@code endFactor} over [begin, end). */
         record Linear(double startFactor, double endFactor) implements Rule {}
@@ -78,33 +115,80 @@ public record SchedulerConfig(List<Entry> entries) {
                 restartWeights = List.copyOf(restartWeights);
             }
         }
+
+        /**
+         * MMEngine's OneCycleLR (not chainable): from {@code etaMax / divFactor} up to {@code etaMax} over the first
+         * {@code pctStart} of {@code totalSteps} (null: end − begin), then down to {@code etaMax / divFactor /
+         * finalDivFactor} (three phases: back to the start value by {@code 2·pctStart}, then down), by cosine or
+         * linear annealing. It sets every group's {@code initial_lr} to {@code etaMax / divFactor}. Unlike torch's
+         * OneCycleLR it leaves the momentum alone.
+         */
+        record OneCycle(double etaMax, Integer totalSteps, double pctStart, boolean cosine, double divFactor,
+                        double finalDivFactor, boolean threePhase) implements Rule {}
+
+        /**
+         * MMEngine's ReduceOnPlateau scheduler, stepped by the validations with their metrics: when {@code monitor} has
+         * not improved (by {@code threshold}, relative or absolute) for more than {@code patience} validations, the
+         * value is multiplied by {@code factor} (not below {@code minValue}, and only by more than {@code eps}), then
+         * {@code cooldown} validations are not counted.
+         */
+        record ReduceOnPlateau(String monitor, boolean greater, double factor, int patience, double threshold,
+                               boolean absThreshold, int cooldown, double minValue, double eps) implements Rule {}
+    }
+
+    /** The chainable schedulers' names (MMEngine's and MMDetection's), each with an LR, Momentum and ParamScheduler class. */
+    private static final List<String> CHAINABLE = List.of("Linear", "Constant", "MultiStep", "Step", "Exponential",
+            "CosineAnnealing", "Poly", "QuadraticWarmup", "CosineRestart", "ReduceOnPlateau");
+
+    /** Every accepted {@code type}. */
+    static List<String> typeNames() {
+        List<String> out = new ArrayList<>();
+        for (String base : CHAINABLE) for (String suffix : new String[] {"LR", "Momentum", "ParamScheduler"}) out.add(base + suffix);
+        out.add("OneCycleLR");
+        out.add("OneCycleParamScheduler");
+        return out;
     }
 
     static SchedulerConfig from(ConfigNode parent, String key) {
         List<Entry> entries = new ArrayList<>();
         for (ConfigNode s : parent.childList(key)) {
-            String type = s.choice("type", null, "LinearLR", "ConstantLR", "MultiStepLR", "StepLR", "ExponentialLR",
-                    "CosineAnnealingLR", "PolyLR", "QuadraticWarmupLR", "CosineRestartLR");
+            String type = s.choice("type", null, typeNames().toArray(String[]::new));
             if (type == null) throw s.error("type", "required key is missing");
+            String base;
+            Param param;
+            if (type.endsWith("ParamScheduler")) {
+                base = type.substring(0, type.length() - "ParamScheduler".length());
+                String name = s.choice("param_name", null, "lr", "momentum");
+                if (name == null) throw s.error("param_name", "required key is missing (lr or momentum)");
+                param = name.equals("lr") ? Param.LR : Param.MOMENTUM;
+            } else if (type.endsWith("Momentum")) {
+                base = type.substring(0, type.length() - "Momentum".length());
+                param = Param.MOMENTUM;
+            } else {
+                base = type.substring(0, type.length() - "LR".length());
+                param = Param.LR;
+            }
+            if (base.equals("OneCycle") && param != Param.LR)
+                throw s.error("param_name", "OneCycle only works for learning rate updating (MMEngine asserts it), got momentum");
             boolean byEpoch = s.bool("by_epoch", true);
             boolean convert = s.bool("convert_to_iter_based", false);
             if (convert && !byEpoch) throw s.error("convert_to_iter_based", "only an epoch-based scheduler (by_epoch: true) can be converted");
             int begin = s.atLeast("begin", s.integer("begin", 0), 0);
             Integer end = s.raw("end") == null ? null : s.integer("end");
             if (end != null && end <= begin) throw s.error("end", "must be larger than begin " + begin + ", got " + end);
-            Rule rule = switch (type) {
-                case "LinearLR" -> {
+            Rule rule = switch (base) {
+                case "Linear" -> {
                     double start = s.inRange("start_factor", s.number("start_factor", 1.0 / 3), 0, 1);
                     double stop = s.inRange("end_factor", s.number("end_factor", 1.0), 0, 1);
                     if (start == 0) throw s.error("start_factor", "must be > 0 (the schedule is multiplicative)");
                     yield new Rule.Linear(start, stop);
                 }
-                case "ConstantLR" -> {
+                case "Constant" -> {
                     double f = s.inRange("factor", s.number("factor", 1.0 / 3), 0, 1);
                     if (f == 0) throw s.error("factor", "must be > 0 (the schedule is multiplicative)");
                     yield new Rule.Constant(f);
                 }
-                case "MultiStepLR" -> {
+                case "MultiStep" -> {
                     List<Integer> milestones = s.intList("milestones", null);
                     if (milestones == null) throw s.error("milestones", "required key is missing");
                     // MMEngine counts them (a Counter): a repeated milestone multiplies by gamma as often
@@ -112,10 +196,10 @@ public record SchedulerConfig(List<Entry> entries) {
                         if (m < 0) throw s.error("milestones", "must not be negative, got " + milestones);
                     yield new Rule.MultiStep(milestones, s.positive("gamma", s.number("gamma", 0.1)));
                 }
-                case "StepLR" -> new Rule.Step(s.positive("step_size", s.integer("step_size")),
+                case "Step" -> new Rule.Step(s.positive("step_size", s.integer("step_size")),
                         s.positive("gamma", s.number("gamma", 0.1)));
-                case "ExponentialLR" -> new Rule.Exponential(s.positive("gamma", s.number("gamma")));
-                case "CosineAnnealingLR" -> {
+                case "Exponential" -> new Rule.Exponential(s.positive("gamma", s.number("gamma")));
+                case "CosineAnnealing" -> {
                     Integer tMax = s.raw("T_max") == null ? null : s.positive("T_max", s.integer("T_max"));
                     Double ratio = s.raw("eta_min_ratio") == null ? null
                             : s.nonNegative("eta_min_ratio", s.number("eta_min_ratio"));
@@ -124,13 +208,13 @@ public record SchedulerConfig(List<Entry> entries) {
                     double etaMin = hasMin ? s.nonNegative("eta_min", s.number("eta_min")) : 0;
                     yield new Rule.CosineAnnealing(tMax, etaMin, ratio);
                 }
-                case "QuadraticWarmupLR" -> {
+                case "QuadraticWarmup" -> {
                     // no end: the runner's default (the end of training); an infinite one is refused as MMDetection does
                     if (end != null && end >= INF)
-                        throw s.error("end", "QuadraticWarmupLR needs a finite end: the step where the warm-up ends");
+                        throw s.error("end", type + " needs a finite end: the step where the warm-up ends");
                     yield new Rule.QuadraticWarmup();
                 }
-                case "CosineRestartLR" -> {
+                case "CosineRestart" -> {
                     List<Integer> periods = s.intList("periods", null);
                     if (periods == null || periods.isEmpty()) throw s.error("periods", "required: the steps of each cosine cycle");
                     for (int q : periods) if (q <= 0) throw s.error("periods", "must be positive, got " + periods);
@@ -144,12 +228,57 @@ public record SchedulerConfig(List<Entry> entries) {
                     yield new Rule.CosineRestart(periods, weights, hasMin ? s.number("eta_min") : 0,
                             hasRatio ? s.number("eta_min_ratio") : null);
                 }
+                case "OneCycle" -> oneCycle(s);
+                case "ReduceOnPlateau" -> {
+                    // MMEngine asserts by_epoch, and the scheduler has no build_iter_from_epoch
+                    if (!byEpoch) throw s.error("by_epoch", type + " only supports by_epoch: true (MMEngine asserts it): it steps after each validation");
+                    if (convert) throw s.error("convert_to_iter_based", type + " cannot be converted to iterations: it steps after each validation");
+                    yield reduceOnPlateau(s);
+                }
                 default -> new Rule.Poly(s.nonNegative("eta_min", s.number("eta_min", 0)),
                         s.positive("power", s.number("power", 1.0)));
             };
             s.finish();
-            entries.add(new Entry(rule, begin, end, byEpoch, convert));
+            entries.add(new Entry(rule, begin, end, byEpoch, convert, param));
         }
         return new SchedulerConfig(entries);
+    }
+
+    /** OneCycleParamScheduler's arguments, checked as its constructor checks them. */
+    private static Rule.OneCycle oneCycle(ConfigNode s) {
+        if (s.raw("eta_max") != null && s.raw("eta_max").isArray())
+            throw s.error("eta_max", "one value for every parameter group: a list per group is not supported");
+        // MMEngine's default eta_max is 0, a cycle at learning rate 0: asked for instead
+        if (s.raw("eta_max") == null) throw s.error("eta_max", "required: the cycle's largest learning rate");
+        double etaMax = s.positive("eta_max", s.number("eta_max"));
+        Integer total = s.raw("total_steps") == null ? null : s.integer("total_steps");
+        if (total != null && total <= 0) throw s.error("total_steps", "Expected positive integer total_steps, but got " + total);
+        if (s.raw("pct_start") != null && s.raw("pct_start").isIntegralNumber()) // MMEngine's isinstance(pct_start, float)
+            throw s.error("pct_start", "Expected float between 0 and 1 pct_start, but got " + s.raw("pct_start").asText()
+                    + " (an integer: write it with a decimal point)");
+        double pct = s.number("pct_start", 0.3);
+        if (!(pct >= 0 && pct <= 1)) throw s.error("pct_start", "Expected float between 0 and 1 pct_start, but got " + pct);
+        String anneal = s.choice("anneal_strategy", "cos", "cos", "linear");
+        double div = s.positive("div_factor", s.number("div_factor", 25.0));
+        double finalDiv = s.positive("final_div_factor", s.number("final_div_factor", 1e4));
+        return new Rule.OneCycle(etaMax, total, pct, anneal.equals("cos"), div, finalDiv, s.bool("three_phase", false));
+    }
+
+    /** ReduceOnPlateauParamScheduler's arguments, checked as its constructor checks them. */
+    private static Rule.ReduceOnPlateau reduceOnPlateau(ConfigNode s) {
+        String monitor = s.string("monitor", "loss");
+        boolean greater = s.choice("rule", "less", "less", "greater").equals("greater");
+        double factor = s.number("factor", 0.1);
+        if (!(factor < 1.0)) throw s.error("factor", "Factor should be < 1.0. (got " + factor + ")");
+        int patience = s.atLeast("patience", s.integer("patience", 10), 0);
+        double threshold = s.number("threshold", 1e-4);
+        if (!(threshold >= 0)) throw s.error("threshold", "threshold " + threshold + " should be >= 0.");
+        boolean abs = s.choice("threshold_rule", "rel", "rel", "abs").equals("abs");
+        int cooldown = s.atLeast("cooldown", s.integer("cooldown", 0), 0);
+        if (s.raw("min_value") != null && s.raw("min_value").isArray())
+            throw s.error("min_value", "one value for every parameter group: a list per group is not supported");
+        double minValue = s.nonNegative("min_value", s.number("min_value", 0.0));
+        double eps = s.nonNegative("eps", s.number("eps", 1e-8));
+        return new Rule.ReduceOnPlateau(monitor, greater, factor, patience, threshold, abs, cooldown, minValue, eps);
     }
 }

@@ -41,7 +41,8 @@ public final class StateDicts {
     private static final Pattern TORCHVISION = Pattern.compile(
             "(conv1\\.weight|bn1\\.(weight|bias|running_mean|running_var|num_batches_tracked)"
             + "|stem\\.[013467]\\.(weight|bias|running_mean|running_var|num_batches_tracked)" // deep stem (ResNetV1c)
-            + "|layer[1-4]\\.\\d+\\.(conv[1-3]\\.weight|bn[1-3]\\.\\w+|downsample\\.[012]\\.\\w+))"); // .2: avg_down's norm
+            + "|layer[1-4]\\.\\d+\\.(conv[1-3]\\.weight|bn[1-3]\\.\\w+|downsample\\.[012]\\.\\w+)" // .2: avg_down's norm
+            + "|layer[1-4]\\.\\d+\\.conv2\\.conv_offset\\.(weight|bias))"); // a deformable conv2's (dcn) offset conv
     private static final Pattern DETECTRON_BLOCK = Pattern.compile("res([2-5])_(\\d+)_branch(1|2a|2b|2c)_(w|bn_s|bn_b|bn_rm|bn_riv)");
     private static final Pattern DETECTRON2_BLOCK = Pattern.compile(
             "res([2-5])\\.(\\d+)\\.(conv[1-3]|shortcut)\\.(weight|norm\\.(weight|bias|running_mean|running_var))");

@@ -30,6 +30,8 @@ import java.util.Set;
  *   <li>{@code group_norm}: 5 per input element (affine);</li>
  *   <li>{@code upsample_nearest2d} (the FPN's top-down path): 1 per output element.</li>
  * </ul>
+ * A deformable 3×3 (backbone {@code dcn}) counts its {@code conv_offset} conv only: MMCV's deformable conv is an
+ * autograd Function, a {@code prim::PythonOp} in the trace, which MMEngine has no handle for.
  * ReLU, additions, max-pooling, average pooling ({@code aten::avg_pool2d}: {@code avg_down}; only
  * {@code adaptive_avg_pool2d} has a handle), {@code Scale}, clamping and the stride multiply have no handle there and count 0.
  * A module's flops include its children's; ops called by a module's own code (the FPN's upsampling) belong to it
@@ -192,7 +194,7 @@ public final class Complexity {
         int[] y;
         if (b instanceof ResBlock.Bottleneck bt) {
             y = convNorm(name, bt, bt.conv1, bt.norm1, x);
-            y = convNorm(name, bt, bt.conv2, bt.norm2, y);
+            y = bt.deformConv2 != null ? deformConvNorm(name, bt, y) : convNorm(name, bt, bt.conv2, bt.norm2, y);
             y = convNorm(name, bt, bt.conv3, bt.norm3, y);
         } else if (b instanceof ResBlock.Basic bs) {
             y = convNorm(name, bs, bs.conv1, bs.norm1, x);
@@ -213,6 +215,19 @@ public final class Complexity {
             int[] id = conv(dn + "." + ci, b.downsampleConv(), in);
             norm(dn + "." + (ci + 1), b.downsampleNorm(), id);
         }
+        return y;
+    }
+
+    /**
+     * A deformable {@code conv2} (DCN / DCNv2) and its norm: only its {@code conv_offset} counts. MMCV's deformable
+     * ops are autograd Functions, which the trace records as {@code prim::PythonOp} with no handle in MMEngine (0,
+     * an "unsupported operator" warning upstream), as are DCNv2's chunk, cat and sigmoid.
+     */
+    private int[] deformConvNorm(String block, ResBlock.Bottleneck bt, int[] x) {
+        String dn = block + "." + childName(bt, bt.deformConv2);
+        int[] off = conv(dn + ".conv_offset", bt.deformConv2.convOffset, x);
+        int[] y = {bt.deformConv2.weight.dim(0), off[1], off[2]};
+        norm(block + "." + childName(bt, bt.norm2), bt.norm2, y);
         return y;
     }
 

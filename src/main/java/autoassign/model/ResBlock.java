@@ -1,9 +1,14 @@
 package autoassign.model;
 
+import autoassign.autograd.F;
 import autoassign.backend.AvgPool2dParams;
+import autoassign.config.DcnConfig;
 import autoassign.config.NormConfig;
 import autoassign.nn.AvgPool2d;
+import autoassign.nn.BatchNorm2d;
 import autoassign.nn.Conv2d;
+import autoassign.nn.DeformConv2dPack;
+import autoassign.nn.GroupNorm;
 import autoassign.nn.Module;
 import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
@@ -127,10 +132,16 @@ public abstract class ResBlock extends Module {
      * 1×1 → 3×3 → 1×1 (expansion 4, ResNet-50/101/152). {@code caffe} style puts the stride on {@code conv1}
      * (the 1×1), {@code pytorch} style on {@code conv2} (the 3×3). ResNeXt's bottleneck is the same block with
      * {@code width} channels inside (instead of {@code planes}) and a grouped 3×3: conv1 inplanes → width,
-     * conv2 width → width in {@code groups} groups, conv3 width → planes·4.
+     * conv2 width → width in {@code groups} groups, conv3 width → planes·4. With a {@link DcnConfig} the 3×3 is
+     * MMCV's deformable conv ({@link #deformConv2}, still named {@code conv2}: {@code conv2.weight},
+     * {@code conv2.conv_offset.weight / .bias}) and {@link #conv2} is null.
      */
     public static final class Bottleneck extends ResBlock {
-        public final Conv2d conv1, conv2, conv3;
+        /** The plain 3×3 {@code conv2}; null when the block is deformable ({@link #deformConv2}). */
+        public final Conv2d conv2;
+        public final Conv2d conv1, conv3;
+        /** The deformable 3×3 {@code conv2} (DCN / DCNv2); null for the plain block. */
+        public final DeformConv2dPack deformConv2;
         public final Module norm1, norm2, norm3;
 
         public Bottleneck(int inplanes, int planes, int stride, boolean caffe, NormConfig norm) {
@@ -154,12 +165,28 @@ public abstract class ResBlock extends Module {
         /** The general block with ResLayer's {@code avg_down} downsample when {@code avgDown}. */
         public Bottleneck(int inplanes, int planes, int width, int groups, int stride, int dilation, int expansion,
                           boolean caffe, NormConfig norm, boolean avgDown) {
+            this(inplanes, planes, width, groups, stride, dilation, expansion, caffe, norm, avgDown, null);
+        }
+
+        /**
+         * The general block with its 3×3 built from {@code dcn} when not null (upstream's
+         * {@code build_conv_layer(dcn, width, width, 3, stride, padding=dilation, dilation, groups, bias=False)}).
+         */
+        public Bottleneck(int inplanes, int planes, int width, int groups, int stride, int dilation, int expansion,
+                          boolean caffe, NormConfig norm, boolean avgDown, DcnConfig dcn) {
             super(buildDownsample(inplanes, planes * expansion, stride, norm, avgDown));
             String a = Norms.abbr(norm);
             int s1 = caffe ? stride : 1, s2 = caffe ? 1 : stride;
             conv1 = child("conv1", new Conv2d(inplanes, width, 1, s1, 0, false));
             norm1 = child(a + "1", Norms.build(norm, width));
-            conv2 = child("conv2", new Conv2d(width, width, 3, s2, dilation, dilation, groups, false));
+            if (dcn == null) {
+                conv2 = child("conv2", new Conv2d(width, width, 3, s2, dilation, dilation, groups, false));
+                deformConv2 = null;
+            } else {
+                conv2 = null;
+                deformConv2 = child("conv2", new DeformConv2dPack(width, width, 3, s2, dilation, dilation, groups,
+                        dcn.deformGroups(), dcn.modulated(), false));
+            }
             norm2 = child(a + "2", Norms.build(norm, width));
             conv3 = child("conv3", new Conv2d(width, planes * expansion, 1, 1, 0, false));
             norm3 = child(a + "3", Norms.build(norm, planes * expansion));
@@ -168,10 +195,36 @@ public abstract class ResBlock extends Module {
 
         @Override public Tensor forward(Tensor x) {
             Tensor out = step(x, conv1, norm1, true, false);
-            out = step(out, conv2, norm2, true, true);
+            out = deformConv2 != null ? deformStep(out, deformConv2, norm2) : step(out, conv2, norm2, true, true);
             return residual(out, conv3, norm3, x);
         }
 
+        /** The 3×3 module, plain or deformable (its stride, padding and groups are the same). */
+        public Module conv2Module() { return deformConv2 != null ? deformConv2 : conv2; }
+
+        /** Stride of the 3×3 (pytorch style: the block's stride; caffe: 1). */
+        public int conv2Stride() { return deformConv2 != null ? deformConv2.geometry().strideH() : conv2.geometry.strideH(); }
+
         @Override public Module lastNorm() { return norm3; }
+
+        /**
+         * deformable conv → norm → ReLU, releasing the intermediates no tape node needs (the conv's input is an
+         * intermediate of this block). Unfused: the norm runs as its own op on the conv's output.
+         */
+        private static Tensor deformStep(Tensor in, DeformConv2dPack conv, Module norm) {
+            Tensor c = conv.forward(in);
+            MemoryScope.dispose(in);
+            if (norm instanceof GroupNorm gn) {
+                Tensor y = gn.forward(c, true);
+                MemoryScope.dispose(c);
+                return y;
+            }
+            if (!(norm instanceof BatchNorm2d bn)) throw new IllegalStateException("not a norm layer: " + norm.getClass().getSimpleName());
+            Tensor y = bn.forward(c);
+            if (y != c) MemoryScope.dispose(c);
+            Tensor r = F.relu(y);
+            MemoryScope.dispose(y);
+            return r;
+        }
     }
 }

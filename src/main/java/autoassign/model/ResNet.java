@@ -2,6 +2,7 @@ package autoassign.model;
 
 import autoassign.autograd.F;
 import autoassign.config.BackboneConfig;
+import autoassign.config.DcnConfig;
 import autoassign.nn.Conv2d;
 import autoassign.nn.Init;
 import autoassign.nn.Module;
@@ -26,6 +27,9 @@ import java.util.Random;
  * stride 2), named {@code stem.0/1, stem.3/4, stem.6/7} as upstream's Sequential; {@code avg_down} gives each
  * strided downsample ResLayer's average pool ({@link ResBlock#buildDownsample}).
  * Frozen stages ({@code frozen_stages}) get no gradients: stem for ≥ 0, plus {@code layer1..layerK}.
+ * {@code dcn} / {@code stage_with_dcn} build the bottlenecks' 3×3 {@code conv2} of the marked stages as MMCV's DCN /
+ * DCNv2 ({@link autoassign.nn.DeformConv2dPack}; {@link ResBlock.Bottleneck#deformConv2}), with upstream's
+ * {@code fallback_on_stride} as it acts ({@link BackboneConfig#dcnFallbackOnFirstBlock}).
  */
 public final class ResNet extends Module {
     private final BackboneConfig cfg;
@@ -61,15 +65,21 @@ public final class ResNet extends Module {
         int[] blocks = cfg.stageBlocks();
         boolean caffe = "caffe".equals(cfg.style());
         int inplanes = cfg.stemChannels();
+        boolean fallbackPending = cfg.dcnFallbackOnFirstBlock(); // upstream pops fallback_on_stride from the shared dict
         for (int i = 0; i < cfg.numStages(); i++) {
             int planes = cfg.stagePlanes(i);
             int stride = cfg.strides().get(i), dilation = cfg.dilations().get(i);
             ModuleList<ResBlock> layer = new ModuleList<>();
             for (int b = 0; b < blocks[i]; b++) {
                 int s = b == 0 ? stride : 1;
+                DcnConfig dcn = cfg.stageHasDcn(i) ? cfg.dcn() : null;
+                if (dcn != null && fallbackPending) {
+                    dcn = null;
+                    fallbackPending = false;
+                }
                 layer.add(cfg.bottleneck()
                         ? new ResBlock.Bottleneck(inplanes, planes, cfg.bottleneckWidth(i), cfg.stageGroups(i), s, dilation,
-                                cfg.expansion(), caffe, cfg.normCfg(), cfg.avgDown())
+                                cfg.expansion(), caffe, cfg.normCfg(), cfg.avgDown(), dcn)
                         : new ResBlock.Basic(inplanes, planes, s, cfg.normCfg(), cfg.avgDown()));
                 inplanes = planes * cfg.expansion();
             }
@@ -131,6 +141,15 @@ public final class ResNet extends Module {
         if (cfg.zeroInitResidual())
             for (ModuleList<ResBlock> layer : layers)
                 for (ResBlock b : layer) Init.constant(Norms.weight(b.lastNorm()), 0f);
+        // deformable 3×3s: MMEngine's Kaiming (layer='Conv2d') reaches conv_offset (an nn.Conv2d) but not the
+        // DeformConv2dPack itself, whose weight keeps MMCV's init; DCNv2's init_weights, called after it by the module
+        // recursion, re-draws the weight and zeroes conv_offset
+        for (ModuleList<ResBlock> layer : layers)
+            for (ResBlock b : layer)
+                if (b instanceof ResBlock.Bottleneck bt && bt.deformConv2 != null) {
+                    bt.deformConv2.resetParameters(rng);
+                    if (bt.deformConv2.modulated) bt.deformConv2.initOffset();
+                }
     }
 
     /** Stage outputs at {@code out_indices} (C2..C5 for 0..3). */

@@ -64,6 +64,20 @@ public final class DetectorGraph {
         this.g = new OnnxGraph("autoassign");
     }
 
+    /**
+     * Refuses a backbone with deformable convs ({@code dcn}): ONNX has {@code DeformConv} only from opset 19, and the
+     * export writes opset 17 (torch.onnx of MMCV's DCN needs its custom-op plugins as well).
+     */
+    private static void checkNoDeformableConv(AutoAssignDetector model) {
+        var layers = model.backbone.layers;
+        for (int i = 0; i < layers.size(); i++)
+            for (int b = 0; b < layers.get(i).size(); b++)
+                if (layers.get(i).get(b) instanceof ResBlock.Bottleneck bt && bt.deformConv2 != null)
+                    throw new IllegalArgumentException("ONNX export: backbone.layer" + (i + 1) + "." + b + ".conv2 is a deformable conv ("
+                            + (bt.deformConv2.modulated ? "DCNv2" : "DCN") + ", model.backbone.dcn), which ONNX opset 17 cannot express"
+                            + " (DeformConv needs opset 19); export a model without dcn");
+    }
+
     /** Names of the three outputs of level {@code l}. */
     public static String clsScore(int l) { return "cls_score_" + l; }
 
@@ -80,6 +94,7 @@ public final class DetectorGraph {
      * {@code labels}.
      */
     public static OnnxGraph build(AutoAssignDetector model, InputShape shape, autoassign.postprocess.PostProcessConfig post) {
+        checkNoDeformableConv(model);
         if (post != null) PostProcessGraph.check(post); // before the network is mapped
         DetectorGraph b = new DetectorGraph(model, shape);
         Levels levels = b.network(shape);

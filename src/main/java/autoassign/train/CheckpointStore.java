@@ -36,12 +36,18 @@ final class CheckpointStore {
     private WeightAverage ema;
     private Runnable beforeSave = () -> {};
     private java.util.function.Supplier<String> logWindow = () -> null;
+    private java.util.function.Supplier<String> schedulerState = () -> null;
     /** MMEngine's {@code keep_ckpt_ids}: this run's periodic checkpoints (and the resumed run's), oldest first. */
     private final java.util.ArrayDeque<String> kept = new java.util.ArrayDeque<>();
     /** Metadata key of {@link #kept} in the state file (MMEngine keeps it in {@code message_hub.runtime_info}). */
     static final String KEEP_CKPTS = "keep_ckpts";
     /** State-file key of the log window's history ({@link LogWindow#state}). */
     static final String LOG_WINDOW = "log_window";
+    /**
+     * State-file key of the schedule's resumable state ({@link LrSchedule#state()}: the values and ReduceOnPlateau
+     * counters, as MMEngine's checkpoint keeps {@code param_schedulers}); absent without ReduceOnPlateau schedulers.
+     */
+    static final String PARAM_SCHEDULERS = "param_schedulers";
 
     /**
      * Where a resumed run continues: the 0-based epoch (pass) and the iterations of it already done, and the global
@@ -50,10 +56,16 @@ final class CheckpointStore {
      * iteration counter and schedulers go on from {@code globalIter} (a checkpoint saved mid-epoch).
      * {@code seed}: the run's seed saved in the checkpoint (null: none), which the resumed run takes, as MMEngine's
      * {@code runner.resume} takes {@code meta.seed}; {@code bestScore}: the {@code save_best} score so far that an
-     * MMEngine checkpoint keeps in {@code message_hub.runtime_info.best_score} (null: none).
+     * MMEngine checkpoint keeps in {@code message_hub.runtime_info.best_score} (null: none); {@code schedulerState}: the
+     * schedule's saved state ({@link LrSchedule#restore}; null: none).
      */
     record Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch, Long seed, Double bestScore,
-                   String logWindow) {
+                   String logWindow, String schedulerState) {
+        Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch, Long seed, Double bestScore,
+                String logWindow) {
+            this(file, epoch, iterInEpoch, globalIter, restartsEpoch, seed, bestScore, logWindow, null);
+        }
+
         Resumed(Path file, int epoch, int iterInEpoch, long globalIter, boolean restartsEpoch, Long seed, Double bestScore) {
             this(file, epoch, iterInEpoch, globalIter, restartsEpoch, seed, bestScore, null);
         }
@@ -87,6 +99,29 @@ final class CheckpointStore {
 
     /** What each save stores as the log window's history (null: none). */
     void saveLogWindow(java.util.function.Supplier<String> state) { this.logWindow = state; }
+
+    /** What each save stores as the schedule's state (null: nothing to keep; see {@link #PARAM_SCHEDULERS}). */
+    void saveSchedulerState(java.util.function.Supplier<String> state) { this.schedulerState = state; }
+
+    /**
+     * Rewrites the schedule's state in the state file of checkpoint {@code modelFile} (saved just before a validation
+     * that then stepped the ReduceOnPlateau schedulers), so that resuming from it goes on as the run did: MMEngine's
+     * epoch checkpoint is written before the validation, whose plateau step its resume then misses. The model file's
+     * copy of the metadata is left as saved (resuming reads the state file).
+     */
+    void updateSchedulerState(Path modelFile) {
+        String state = schedulerState.get();
+        if (state == null) return;
+        Path file = stateOf(modelFile);
+        try {
+            Safetensors.Contents c = Safetensors.read(file);
+            Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+            meta.put(PARAM_SCHEDULERS, state);
+            Safetensors.write(file, c.tensors(), meta);
+        } catch (IOException e) { // a CheckpointException too
+            throw new UncheckedIOException(file + ": cannot update the schedule's state: " + e.getMessage(), e);
+        }
+    }
 
     /** Runs before every save and may refuse it by throwing (data parallel: {@code Communicator::checkHealthy}). */
     void checkBeforeSave(Runnable check) { this.beforeSave = check; }
@@ -125,6 +160,8 @@ final class CheckpointStore {
         meta.putAll(datasetMeta);
         String window = logWindow.get();
         if (window != null) meta.put(LOG_WINDOW, window);
+        String sched = schedulerState.get();
+        if (sched != null) meta.put(PARAM_SCHEDULERS, sched);
         // CheckpointHook._save_checkpoint_with_step: the id joins keep_ckpt_ids before the save (saved with it)
         boolean joins = keep > 0 && periodic(name) && !name.equals(kept.peekLast());
         List<String> keptAfter = new ArrayList<>(kept);
@@ -275,7 +312,7 @@ final class CheckpointStore {
                 ema.resume(sources.isEmpty() ? null : sources, Long.parseLong(m.getOrDefault("ema_steps", "0")));
             return new Resumed(file, Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("iter_in_epoch")),
                     Long.parseLong(m.get("global_iter")), false, m.containsKey("seed") ? Long.valueOf(m.get("seed")) : null, null,
-                    m.get(LOG_WINDOW));
+                    m.get(LOG_WINDOW), m.get(PARAM_SCHEDULERS));
         } catch (CheckpointException e) {
             throw new UserError(e.getMessage(), e);
         } catch (UserError e) {

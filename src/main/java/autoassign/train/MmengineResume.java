@@ -26,7 +26,8 @@ import java.util.Map;
  * parameter with a {@code paramwise_cfg}, one group of {@code model.parameters()} without), frozen parameters
  * included. The engine's modules register their parameters in MMDetection's order, so index i is the i-th of
  * {@link AutoAssignDetector#namedParameters()}; the count and every shape are checked. The learning-rate
- * schedule is recomputed from the position (MMEngine's {@code param_schedulers} state is not needed for that); the
+ * schedule is recomputed from the position (MMEngine's {@code param_schedulers} state is not needed for that), but for
+ * ReduceOnPlateau schedulers, whose counters and reduced values are taken from it ({@link #schedulerState}); the
  * run takes {@code meta.seed} (as {@code runner.resume}), and of the message hub only the {@code save_best} score.
  */
 final class MmengineResume {
@@ -94,7 +95,51 @@ final class MmengineResume {
         Map<?, ?> meta = top.get("meta") instanceof Map<?, ?> m ? m : Map.of();
         long epoch = number(file, meta, "epoch"), iter = number(file, meta, "iter");
         return new CheckpointStore.Resumed(file, iterLoop ? -1 : Math.toIntExact(epoch), 0, iter, !iterLoop,
-                meta.get("seed") instanceof Long seed ? seed : null, bestScore(top));
+                meta.get("seed") instanceof Long seed ? seed : null, bestScore(top), null,
+                schedulerState(top, optimizer, new ArrayList<>(params.keySet())));
+    }
+
+    /**
+     * The ReduceOnPlateau schedulers' state of an MMEngine checkpoint ({@link LrSchedule#restore}), null when
+     * {@code param_schedulers} has none: each one's counters (its state dict at its place in the list, which is the
+     * config's order), and the values they act on, which MMEngine keeps in the optimizer's param groups: the lr of each
+     * multiplier (the first group of a parameter with it; {@code base_param_settings} for the optimizer's own) and the
+     * momentum ({@code momentum}, or {@code betas[0]} of the Adam family). Other schedulers' state is recomputed from the
+     * position.
+     */
+    static String schedulerState(Map<?, ?> top, Optimizer optimizer, List<String> names) {
+        if (!(top.get("param_schedulers") instanceof List<?> list)) return null;
+        List<LrSchedule.PlateauState> plateaus = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++)
+            if (list.get(i) instanceof Map<?, ?> d && d.get("best") instanceof Number best && d.containsKey("num_bad_epochs"))
+                plateaus.add(new LrSchedule.PlateauState(i, count(d, "_global_step"), count(d, "last_step"), best.doubleValue(),
+                        (int) count(d, "num_bad_epochs"), (int) count(d, "cooldown_counter")));
+        if (plateaus.isEmpty()) return null;
+        Map<Long, Map<?, ?>> groupOf = new LinkedHashMap<>(); // parameter index -> its param group
+        Map<?, ?> opt = top.get("optimizer") instanceof Map<?, ?> o ? o : Map.of();
+        List<?> groups = opt.get("param_groups") instanceof List<?> l ? l : List.of();
+        for (Object g : groups)
+            if (g instanceof Map<?, ?> gm && gm.get("params") instanceof List<?> ps)
+                for (Object p : ps) if (p instanceof Long idx) groupOf.putIfAbsent(idx, gm);
+        Map<Double, Double> lrOfMult = new LinkedHashMap<>();
+        if (opt.get("base_param_settings") instanceof Map<?, ?> b && b.get("lr") instanceof Number n) lrOfMult.put(1.0, n.doubleValue());
+        for (Optimizer.Group g : optimizer.groups()) {
+            Map<?, ?> pg = groupOf.get((long) names.indexOf(g.name()));
+            if (pg != null && pg.get("lr") instanceof Number n) lrOfMult.putIfAbsent(g.lrMult(), n.doubleValue());
+        }
+        double momentum = Double.NaN;
+        if (!groups.isEmpty() && groups.get(0) instanceof Map<?, ?> g0) {
+            if (g0.get("momentum") instanceof Number m) momentum = m.doubleValue();
+            else if (g0.get("betas") instanceof List<?> betas && !betas.isEmpty() && betas.get(0) instanceof Number b1)
+                momentum = b1.doubleValue();
+        }
+        double[] mults = lrOfMult.keySet().stream().mapToDouble(Double::doubleValue).toArray();
+        double[] lrs = lrOfMult.values().stream().mapToDouble(Double::doubleValue).toArray();
+        return new LrSchedule.State(mults, lrs, momentum, plateaus).toJson();
+    }
+
+    private static long count(Map<?, ?> d, String key) {
+        return d.get(key) instanceof Number n ? n.longValue() : 0;
     }
 
     /**
@@ -115,8 +160,12 @@ final class MmengineResume {
 
     /**
      * torch's {@code {state: {index: {...}}, param_groups: [{params: [index, ...]}, ...]}} as the engine's
-     * optimizer state: SGD's {@code momentum_buffer} under the parameter's name, Adam's {@code exp_avg},
-     * {@code exp_avg_sq} and {@code step} under {@code exp_avg.<name>} and so on.
+     * optimizer state: SGD's {@code momentum_buffer} under the parameter's name; every other rule's tensors under
+     * {@code <torch's state name>.<name>} (Adam's {@code exp_avg}, {@code exp_avg_sq}, {@code max_exp_avg_sq};
+     * RMSprop's {@code square_avg}, {@code momentum_buffer}, {@code grad_avg}; Adagrad's {@code sum}; Adadelta's
+     * {@code square_avg}, {@code acc_delta}; Adamax's {@code exp_avg}, {@code exp_inf}), the step count and NAdam's
+     * {@code mu_product} as one-element tensors. Which rule saved it is left to the optimizer's {@code loadState},
+     * which refuses another rule's state by name.
      */
     static Map<String, Tensor> optimizerState(Path file, Map<?, ?> optimizer, List<String> names, Map<String, Tensor> params) {
         int count = 0;
@@ -133,17 +182,21 @@ final class MmengineResume {
                 throw new UserError(file + ": optimizer.state has an entry " + e.getKey() + " that names no parameter");
             String name = names.get(Math.toIntExact(idx));
             int[] shape = params.get(name).shape();
+            boolean rmsprop = per.containsKey("square_avg"); // RMSprop's momentum_buffer sits beside its square_avg
             for (Map.Entry<?, ?> k : per.entrySet()) {
                 String key = String.valueOf(k.getKey());
                 Object v = k.getValue();
                 switch (key) {
-                    case "momentum_buffer" -> { if (v != null) out.put(name, tensor(file, v, shape, name, key)); }
-                    case "exp_avg", "exp_avg_sq" -> out.put(key + "." + name, tensor(file, v, shape, name, key));
-                    // a 0-dim float tensor since torch 1.12, a Python int before
-                    case "step" -> out.put("step." + name, Tensor.of(new float[] {v instanceof RawTensor t
-                            ? t.toFloatArray()[0] : v instanceof Long l ? l : Float.NaN}, 1));
-                    default -> throw new UserError(file + ": optimizer state '" + key + "' of " + name
-                            + " is not SGD's or Adam's (amsgrad and other optimizers are not supported)");
+                    case "momentum_buffer" -> {
+                        if (v != null) out.put(rmsprop ? key + "." + name : name, tensor(file, v, shape, name, key));
+                    }
+                    case "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "square_avg", "grad_avg", "sum", "acc_delta", "exp_inf" ->
+                            out.put(key + "." + name, tensor(file, v, shape, name, key));
+                    // a 0-dim float tensor since torch 1.12, a Python int before (RMSprop and Adadelta kept an int until 2.0)
+                    case "step", "mu_product" -> out.put(key + "." + name, Tensor.of(new float[] {v instanceof RawTensor t
+                            ? t.toFloatArray()[0] : v instanceof Number num ? num.floatValue() : Float.NaN}, 1));
+                    default -> throw new UserError(file + ": optimizer state '" + key + "' of " + name + " is not one of"
+                            + " SGD, Adam / AdamW (amsgrad too), RMSprop, Adagrad, Adadelta, Adamax, NAdam or RAdam");
                 }
             }
         }

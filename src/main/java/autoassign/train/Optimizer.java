@@ -42,8 +42,18 @@ public abstract class Optimizer {
     /** The optimizer {@code optim_wrapper.optimizer} names, over these groups. */
     public static Optimizer of(List<Group> groups, OptimConfig o) {
         return switch (o.type()) {
-            case SGD -> new Sgd(groups, (float) o.momentum(), (float) o.dampening(), o.nesterov(), o.clipGradMaxNorm());
-            case Adam, AdamW -> new Adam(groups, o.beta1(), o.beta2(), o.eps(), o.type() == OptimConfig.Type.AdamW,
+            case SGD -> new Sgd(groups, o.momentum(), (float) o.dampening(), o.nesterov(), o.clipGradMaxNorm());
+            case Adam, AdamW -> new Adam(groups, o.beta1(), o.beta2(), o.eps(),
+                    o.type() == OptimConfig.Type.AdamW || o.rule().decoupledWeightDecay(), o.rule().amsgrad(), o.clipGradMaxNorm());
+            case RMSprop -> new RmsProp(groups, o.rule().alpha(), o.eps(), o.momentum(), o.rule().centered(), o.rule().maximize(),
+                    o.clipGradMaxNorm());
+            case Adagrad -> new Adagrad(groups, o.rule().lrDecay(), o.rule().initialAccumulatorValue(), o.eps(), o.rule().maximize(),
+                    o.clipGradMaxNorm());
+            case Adadelta -> new Adadelta(groups, o.rule().rho(), o.eps(), o.rule().maximize(), o.clipGradMaxNorm());
+            case Adamax -> new Adamax(groups, o.beta1(), o.beta2(), o.eps(), o.rule().maximize(), o.clipGradMaxNorm());
+            case NAdam -> new NAdam(groups, o.beta1(), o.beta2(), o.eps(), o.rule().momentumDecay(), o.rule().decoupledWeightDecay(),
+                    o.rule().maximize(), o.clipGradMaxNorm());
+            case RAdam -> new RAdam(groups, o.beta1(), o.beta2(), o.eps(), o.rule().decoupledWeightDecay(), o.rule().maximize(),
                     o.clipGradMaxNorm());
         };
     }

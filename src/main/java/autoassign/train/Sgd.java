@@ -18,7 +18,11 @@ import java.util.function.DoubleUnaryOperator;
  * Its state is one momentum buffer per tensor, saved under the parameter's name.
  */
 public final class Sgd extends Optimizer {
-    private final float momentum, dampening;
+    private final float dampening;
+    // a momentum scheduler changes it between steps, as MMEngine writes param_group['momentum']: the value, and the float
+    // the update uses
+    private double momentum;
+    private float stepMomentum;
     private final boolean nesterov;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
@@ -32,11 +36,22 @@ public final class Sgd extends Optimizer {
     }
 
     /** torch's rule: Nesterov needs a momentum and no dampening (checked when the config loads). */
-    public Sgd(List<Group> groups, float momentum, float dampening, boolean nesterov, double maxGradNorm) {
+    public Sgd(List<Group> groups, double momentum, float dampening, boolean nesterov, double maxGradNorm) {
         super(groups, maxGradNorm);
+        // the config's value (0.9, not 0.8999999762): momentum schedulers start from it, as MMEngine's do
         this.momentum = momentum;
+        this.stepMomentum = (float) momentum;
         this.dampening = dampening;
         this.nesterov = nesterov;
+    }
+
+    @Override
+    public double momentum() { return momentum; }
+
+    @Override
+    public void setMomentum(double momentum) {
+        this.momentum = momentum;
+        this.stepMomentum = (float) momentum;
     }
 
     @Override
@@ -58,7 +73,7 @@ public final class Sgd extends Optimizer {
         }
         for (var e : byBackend.entrySet()) {
             for (var byLr : e.getValue().entrySet()) {
-                e.getKey().sgdStepAll(byLr.getValue(), byLr.getKey(), momentum, dampening, nesterov);
+                e.getKey().sgdStepAll(byLr.getValue(), byLr.getKey(), stepMomentum, dampening, nesterov);
                 for (SgdUpdate u : byLr.getValue()) u.param().bumpVersion();
             }
         }

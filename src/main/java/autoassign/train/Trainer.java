@@ -329,16 +329,35 @@ public final class Trainer {
             // convert with, is ceil(samples / batch) on every worker, not this worker's share of a pass
             int schedulerEpochLength = cfg.trainDataloader().infiniteSampler()
                     ? (trainEntries.length + batchSize - 1) / batchSize : epochLength;
-            LrSchedule schedule = new LrSchedule(baseLr, optimizer.lrMults(), cfg.paramScheduler(), epochs, maxIters,
-                    schedulerEpochLength);
+            LrSchedule schedule;
+            try {
+                schedule = new LrSchedule(baseLr, optimizer.lrMults(), optimizer.momentum(), cfg.paramScheduler(), epochs, maxIters,
+                        schedulerEpochLength);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(cfg.source() + ": " + e.getMessage());
+            }
             int accumulate = cfg.optimWrapper().accumulativeCounts();
             if (accumulate > 1) {
                 optimizer.accumulate(accumulate, globalIter, maxIters);
                 out.println("gradients accumulated over " + accumulate + " iterations: one update per " + accumulate
                         + " batches of " + batchSize + (replica != null ? " per worker" : ""));
             }
-            if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
-            else schedule.fastForward(startEpoch, epochLength, skipIters + ahead);
+            if (resumed != null && schedule.needsMetrics()) { // ReduceOnPlateau: what the validations so far did
+                if (resumed.schedulerState() == null)
+                    out.println("warning: " + resumed.file() + " keeps no ReduceOnPlateau state: its counters start afresh");
+                else try {
+                    schedule.restore(resumed.schedulerState());
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(resumed.file() + ": " + e.getMessage());
+                }
+            }
+            try {
+                if (iterLoop) schedule.fastForward(0, epochLength, globalIter);
+                else schedule.fastForward(startEpoch, epochLength, skipIters + ahead);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(resumed == null ? e.getMessage() : resumed.file() + ": " + e.getMessage());
+            }
+            store.saveSchedulerState(schedule::state);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
             // MMEngine's message hub: checkpoints keep the logged scalars' history, a resume goes on averaging over it
             if (resumed != null && resumed.logWindow() != null) window.restore(resumed.logWindow());
@@ -353,6 +372,7 @@ public final class Trainer {
                     if (epoch >= pipelines.switchEpoch()) out.println(pipelines.switchLine(epoch));
                 }
                 int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + loopIters - globalIter);
+                Path savedAtEpochEnd = null; // a checkpoint of the position the epoch's validation follows
                 long epochStart = System.nanoTime();
                 int iterInEpoch = 0;
                 try (DataLoader.Epoch it = loader.epoch(epoch);
@@ -364,6 +384,8 @@ public final class Trainer {
                         double dataTime = (System.nanoTime() - dataStart) / 1e9;
                         long t0 = System.nanoTime();
                         double lr = schedule.lr(), groupLr = schedule.lr(loggedLrMult); // MMEngine logs the first group's
+                        // momentum schedulers write the param groups' momentum (betas[0]) that the next step reads
+                        if (schedule.schedulesMomentum()) optimizer.setMomentum(schedule.momentum());
                         if (batchResize != null) batch = batchResize.apply(batch, globalIter); // data_preprocessor.batch_augments
                         StepLosses losses = step(model, optimizer, batch, device, schedule::lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
@@ -408,14 +430,18 @@ public final class Trainer {
                             progress.logLine(iterInEpoch, globalIter, rec);
                         }
                         boolean lastIter = globalIter == loopIters;
+                        Path savedNow = null;
                         if (!ckByEpoch && main && (globalIter % cfg.runtime().checkpointInterval() == 0 || lastIter)) {
                             boolean passDone = iterInEpoch == loader.batchesPerEpoch(epoch); // resume in the next pass
-                            out.println("checkpoint: " + store.save("iter_" + globalIter, passDone ? epoch + 1 : epoch,
-                                    passDone ? 0 : iterInEpoch, globalIter, seed, model, optimizer, cfg));
+                            savedNow = store.save("iter_" + globalIter, passDone ? epoch + 1 : epoch,
+                                    passDone ? 0 : iterInEpoch, globalIter, seed, model, optimizer, cfg);
+                            out.println("checkpoint: " + savedNow);
+                            if (passDone) savedAtEpochEnd = savedNow; // resumes after the epoch's end, its validation included
                         }
                         if (iterLoop && globalIter >= cfg.runtime().valBegin()
                                 && (globalIter % cfg.runtime().valIntervalAfter(globalIter) == 0 || lastIter)) {
                             Validation.Result v = validation.run(model, ema, metrics, bestCkpt, epoch + 1, globalIter);
+                            afterValidation(schedule, v, store, savedNow);
                             lastEval = v == null ? null : v.evaluation();
                             stopReason = earlyStopReason(earlyStop, v);
                             if (stopReason != null) break;
@@ -452,8 +478,10 @@ public final class Trainer {
                 schedule.afterEpoch();
                 out.printf(Locale.ROOT, "epoch %d done in %.1f s%n", epochsDone, (System.nanoTime() - epochStart) / 1e9);
                 boolean last = epochsDone == epochs;
-                if (main && ckByEpoch && (last || stopAgreed || epochsDone % cfg.runtime().checkpointInterval() == 0))
-                    out.println("checkpoint: " + store.save("epoch_" + epochsDone, epochsDone, 0, globalIter, seed, model, optimizer, cfg));
+                if (main && ckByEpoch && (last || stopAgreed || epochsDone % cfg.runtime().checkpointInterval() == 0)) {
+                    savedAtEpochEnd = store.save("epoch_" + epochsDone, epochsDone, 0, globalIter, seed, model, optimizer, cfg);
+                    out.println("checkpoint: " + savedAtEpochEnd);
+                }
                 if (stopAgreed) {
                     if (main && !ckByEpoch) store.save("latest", epochsDone, 0, globalIter, seed, model, optimizer, cfg);
                     stopReason = "stopped by signal after epoch " + epochsDone;
@@ -461,6 +489,7 @@ public final class Trainer {
                 }
                 if (epochsDone >= cfg.runtime().valBegin() && (last || epochsDone % cfg.runtime().valIntervalAfter(epochsDone) == 0)) {
                     Validation.Result v = validation.run(model, ema, metrics, bestCkpt, epochsDone, globalIter);
+                    afterValidation(schedule, v, store, savedAtEpochEnd);
                     lastEval = v == null ? null : v.evaluation();
                     stopReason = earlyStopReason(earlyStop, v);
                 }
@@ -482,6 +511,39 @@ public final class Trainer {
     /** The losses of one step, or the name of the first non-finite term (then no update was made). */
     public record StepLosses(double pos, double neg, double center, String badTerm) {
         public double total() { return pos + neg + center; }
+    }
+
+    /**
+     * {@code ParamSchedulerHook.after_val_epoch}: the ReduceOnPlateau schedulers step with the validation's metrics
+     * (rank 0's, handed to every worker, as MMEngine's evaluator broadcasts them); then the checkpoint saved just before
+     * it ({@code savedBefore}, null: none) gets the stepped state, so that resuming from it goes on as this run does.
+     */
+    private void afterValidation(LrSchedule schedule, Validation.Result v, CheckpointStore store, Path savedBefore) {
+        if (!schedule.needsMetrics()) return;
+        Map<String, Double> reported = v == null ? Map.of() : v.reported();
+        Map<String, Double> agreed = reported;
+        if (comm != null) { // only the monitored values travel: {present, value} per monitor
+            List<String> monitors = schedule.monitors();
+            double[] mine = new double[2 * monitors.size()];
+            for (int i = 0; main && i < monitors.size(); i++) {
+                Double x = reported.get(monitors.get(i));
+                if (x != null) {
+                    mine[2 * i] = 1;
+                    mine[2 * i + 1] = x;
+                }
+            }
+            double[] all = comm.allReduceSum(mine);
+            if (!main) {
+                agreed = new LinkedHashMap<>();
+                for (int i = 0; i < monitors.size(); i++) if (all[2 * i] > 0) agreed.put(monitors.get(i), all[2 * i + 1]);
+            }
+        }
+        try {
+            schedule.afterValidation(agreed);
+        } catch (IllegalArgumentException e) { // a monitor the metric does not report: MMEngine's KeyError
+            throw new UserError(cfg.source() + ": " + e.getMessage());
+        }
+        if (main && savedBefore != null) store.updateSchedulerState(savedBefore);
     }
 
     /** True when {@code mine} holds on every worker (one worker: {@code mine}). */

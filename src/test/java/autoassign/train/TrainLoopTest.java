@@ -405,6 +405,18 @@ class TrainLoopTest {
     }
 
     @Test
+    void reduceOnPlateauStepsAfterTheValidationsOfAnIterationLoop() throws Exception {
+        // by_epoch: true is its only form, and ParamSchedulerHook.after_val_epoch steps it in iteration loops too
+        Config cfg = iterConfig(4, "param_scheduler=[{type: ReduceOnPlateauLR, monitor: no/such_metric, rule: greater}]");
+        UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("plateau")), System.out).run());
+        assertTrue(e.getMessage().contains("param_scheduler[0] (ReduceOnPlateauLR).monitor: Excepted key in"), e.getMessage());
+        assertTrue(e.getMessage().contains("no/such_metric"), e.getMessage());
+        ConfigException c = assertThrows(ConfigException.class,
+                () -> iterConfig(6, "param_scheduler=[{type: MultiStepMomentum, milestones: [1], by_epoch: true}]"));
+        assertTrue(c.getMessage().contains("param_scheduler[0]: MultiStepMomentum steps after each epoch"), c.getMessage());
+    }
+
+    @Test
     void loopMistakesAreOneLineErrors() throws Exception {
         Config cfg = iterConfig(6);
         UserError e = assertThrows(UserError.class, () -> new Trainer(cfg, options(tmp.resolve("x")).withEpochs(2), System.out));

@@ -441,4 +441,30 @@ public final class CpuBackend implements Backend {
             }
         }
     }
+
+    @Override
+    public void foreachUpdate(java.util.List<autoassign.backend.ForeachUpdate> updates) {
+        for (autoassign.backend.ForeachUpdate u : updates) {
+            Tensor[] t = {u.param(), u.grad(), u.s0(), u.s1(), u.s2()};
+            for (Tensor x : t) if (x != null) Shape.checkSame("foreachUpdate", u.param().shape(), x.shape());
+            autoassign.backend.OptimRule.apply(u, u.param().data(), u.grad().data(), u.s0() == null ? null : u.s0().data(),
+                    u.s1() == null ? null : u.s1().data(), u.s2() == null ? null : u.s2().data());
+        }
+    }
+
+    // ---------------------------------------------------------------- deformable convolution (MMCV DCN / DCNv2)
+
+    @Override
+    public Tensor deformConv2d(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor bias, autoassign.backend.DeformConvParams p) {
+        return timed("deformConv2d fwd", x, () -> DeformConv.forward(x, offset, mask, w, bias, p));
+    }
+
+    @Override
+    public autoassign.backend.DeformConvGrads deformConv2dBackward(Tensor gradOut, Tensor x, Tensor offset, Tensor mask, Tensor w,
+                                                                   boolean withBias, autoassign.backend.DeformConvParams p) {
+        long t = OpProfile.start();
+        autoassign.backend.DeformConvGrads g = DeformConv.backward(gradOut, x, offset, mask, w, withBias, p);
+        if (OpProfile.ENABLED) OpProfile.add("deformConv2d bwd " + Shape.str(x.shape()), t, 0);
+        return g;
+    }
 }

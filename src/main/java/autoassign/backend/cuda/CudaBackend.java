@@ -1069,6 +1069,73 @@ public final class CudaBackend implements Backend {
     }
 
     /**
+     * The element-wise torch.optim rules ({@link autoassign.backend.OptimRule}) over every tensor in one launch of
+     * {@code aaj_opt_multi} (backend_kernels.cu), over a table of {@code AajOptSeg} records ({@link #optSegments})
+     * uploaded with the step.
+     */
+    @Override
+    public void foreachUpdate(List<autoassign.backend.ForeachUpdate> updates) {
+        if (PROFILE) prof.run("foreachUpdate", () -> foreachUpdateImpl(updates));
+        else foreachUpdateImpl(updates);
+    }
+
+    private void foreachUpdateImpl(List<autoassign.backend.ForeachUpdate> updates) {
+        List<autoassign.backend.ForeachUpdate> live = new java.util.ArrayList<>(updates.size());
+        for (autoassign.backend.ForeachUpdate u : updates) {
+            for (Tensor x : new Tensor[] {u.grad(), u.s0(), u.s1(), u.s2()})
+                if (x != null) Shape.checkSame("foreachUpdate", u.param().shape(), x.shape());
+            if (u.param().numel() > 0) live.add(u);
+        }
+        if (live.isEmpty()) return;
+        long[][] ptrs = new long[live.size()][];
+        long[] n = new long[live.size()];
+        int[][] ruleFlags = new int[live.size()][];
+        float[][] scalars = new float[live.size()][];
+        long total = 0;
+        for (int i = 0; i < ptrs.length; i++) {
+            autoassign.backend.ForeachUpdate u = live.get(i);
+            ptrs[i] = new long[] {ptr(u.param(), "foreachUpdate", "param"), ptr(u.grad(), "foreachUpdate", "grad"),
+                    u.s0() == null ? 0 : ptr(u.s0(), "foreachUpdate", "state 0"),
+                    u.s1() == null ? 0 : ptr(u.s1(), "foreachUpdate", "state 1"),
+                    u.s2() == null ? 0 : ptr(u.s2(), "foreachUpdate", "state 2")};
+            n[i] = u.param().numel();
+            ruleFlags[i] = new int[] {u.rule().code(), u.flags()};
+            scalars[i] = u.c();
+            total += n[i];
+        }
+        long[] table = optSegments(ptrs, n, ruleFlags, scalars);
+        ctx.makeCurrent();
+        CachingAllocator.Block segs = ctx.scratch(8L * table.length);
+        try {
+            ctx.uploadLongs(segs.address, table);
+            launch1d(k("aaj_opt_multi").ptr(segs.address).i32(ptrs.length).i64(total), total);
+        } finally {
+            ctx.free(segs); // stream-ordered: reused only by work enqueued after the launch
+        }
+        used("foreachUpdate", "aaj_opt_multi (one launch)");
+    }
+
+    /**
+     * The {@code AajOptSeg} table of aaj_opt_multi (backend_kernels.cu), 16 longs (128 bytes) per tensor,
+     * little-endian: p, g, s0, s1, s2 (0 for an absent state), start (dense prefix offsets), n, then rule (low half)
+     * and flags (high half), then the 16 scalars in pairs, the first of each pair in the low half.
+     */
+    static long[] optSegments(long[][] ptrs, long[] n, int[][] ruleFlags, float[][] scalars) {
+        long[] t = new long[16 * n.length];
+        long start = 0;
+        for (int i = 0; i < n.length; i++) {
+            System.arraycopy(ptrs[i], 0, t, 16 * i, 5);
+            t[16 * i + 5] = start;
+            t[16 * i + 6] = n[i];
+            t[16 * i + 7] = (ruleFlags[i][0] & 0xFFFFFFFFL) | ((long) ruleFlags[i][1] << 32);
+            for (int k = 0; k < autoassign.backend.OptimRule.SCALARS / 2; k++)
+                t[16 * i + 8 + k] = floatPair(scalars[i][2 * k], scalars[i][2 * k + 1]);
+            start += n[i];
+        }
+        return t;
+    }
+
+    /**
      * The {@code AaSgdSeg} table of aa_sgd_multi (native/include/aa_kernels.h), 6 longs (48 bytes) per tensor,
      * little-endian: p, g, buf, start (dense prefix offsets), n, then {@code wd} (float bits) in the low half and
      * {@code first} in the high half of the last word (byte offsets 40 and 44).
@@ -1089,4 +1156,127 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public String toString() { return "CudaBackend[" + device + ": " + ctx.gpu.describe() + "; kernels: " + ctx.kernels.description() + "]"; }
+
+    // ---------------------------------------------------------------- deformable convolution (MMCV DCN / DCNv2)
+
+    @Override
+    public Tensor deformConv2d(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor bias, autoassign.backend.DeformConvParams p) {
+        if (!PROFILE) return deformConv2dImpl(x, offset, mask, w, bias, p);
+        return prof.time("deformConv2d fwd " + Shape.str(x.shape()), () -> deformConv2dImpl(x, offset, mask, w, bias, p));
+    }
+
+    @Override
+    public autoassign.backend.DeformConvGrads deformConv2dBackward(Tensor gradOut, Tensor x, Tensor offset, Tensor mask, Tensor w,
+                                                                   boolean withBias, autoassign.backend.DeformConvParams p) {
+        if (!PROFILE) return deformConv2dBackwardImpl(gradOut, x, offset, mask, w, withBias, p);
+        return prof.time("deformConv2d bwd " + Shape.str(x.shape()), () -> deformConv2dBackwardImpl(gradOut, x, offset, mask, w, withBias, p));
+    }
+
+    /** One image's geometry and device addresses for the aaj_dcn_* kernels (the CPU twin's per-image loop). */
+    private record DeformGeo(int n, int cin, int h, int w, int cout, int kh, int kw, int ho, int wo, int groups, int dg,
+                             autoassign.backend.ConvParams c) {
+        static DeformGeo of(int[] xs, int[] ws, autoassign.backend.DeformConvParams p) {
+            return new DeformGeo(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], p.outH(xs[2], ws[2]), p.outW(xs[3], ws[3]),
+                    p.conv().groups(), p.deformGroups(), p.conv());
+        }
+
+        int kk() { return kh * kw; }
+
+        long hw() { return (long) ho * wo; }
+
+        /** The GEMM's K: rows of the columns per channel group. */
+        int k() { return cin / groups * kk(); }
+
+        long imageBytes() { return 4L * cin * h * w; }
+
+        long offsetBytes() { return 4L * dg * 2 * kk() * hw(); }
+
+        long maskBytes() { return 4L * dg * kk() * hw(); }
+    }
+
+    private void deformIm2col(DeformGeo g, long col, long x, long off, long mask) {
+        long n = (long) g.cin() * g.hw();
+        // the geometry written out at each launch, so that KernelCallArgsTest checks every argument against the kernel
+        launch1d(k("aaj_dcn_im2col").ptr(col).ptr(x).ptr(off).ptr(mask).i32(mask != 0 ? 1 : 0)
+                .i32(g.h()).i32(g.w()).i32(g.kh()).i32(g.kw()).i32(g.c().padH()).i32(g.c().padW())
+                .i32(g.c().strideH()).i32(g.c().strideW()).i32(g.c().dilationH()).i32(g.c().dilationW()).i32(g.cin() / g.dg())
+                .i32(g.ho()).i32(g.wo()).i64(n), n);
+    }
+
+    /**
+     * Row-major C[m,n] = op(A)·op(B) at raw device addresses (lda, ldb: row lengths as stored; C dense): cuBLAS, or
+     * the aaj_gemm fallback where cuBLAS cannot be loaded.
+     */
+    private void gemmAt(boolean transA, boolean transB, int m, int n, int kk, long a, int lda, long b, int ldb, long c) {
+        ctx.makeCurrent();
+        if (ctx.cublas != null) {
+            ctx.cublas.sgemm(transA, transB, m, n, kk, a, lda, b, ldb, c, CudaOptions.tf32());
+        } else {
+            k("aaj_gemm").ptr(c).ptr(a).ptr(b).i32(m).i32(n).i32(kk).i32(lda).i32(ldb).i32(transA ? 1 : 0).i32(transB ? 1 : 0)
+                    .launch(ctx.stream, (n + 15) / 16, (m + 15) / 16, 16, 16);
+        }
+    }
+
+    private Tensor deformConv2dImpl(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor bias, autoassign.backend.DeformConvParams p) {
+        int[] ys = p.check("deformConv2d", x.shape(), offset.shape(), mask == null ? null : mask.shape(), w.shape(),
+                bias == null ? null : bias.shape());
+        DeformGeo g = DeformGeo.of(x.shape(), w.shape(), p);
+        long xp = ptr(x, "deformConv2d", "input"), op = ptr(offset, "deformConv2d", "offset"), mp = ptr(mask, "deformConv2d", "mask");
+        long wp = ptr(w, "deformConv2d", "weight");
+        Tensor y = empty(ys);
+        long yp = ptr(y, "deformConv2d", "output");
+        Tensor col = empty(g.cin() * g.kk(), Math.toIntExact(g.hw()));
+        long cp = ptr(col, "deformConv2d", "columns");
+        int k = g.k(), coutG = g.cout() / g.groups(), hw = Math.toIntExact(g.hw());
+        for (int img = 0; img < g.n(); img++) {
+            deformIm2col(g, cp, xp + img * g.imageBytes(), op + img * g.offsetBytes(), mp == 0 ? 0 : mp + img * g.maskBytes());
+            for (int gi = 0; gi < g.groups(); gi++) // out[g] = W[g] · col[g]
+                gemmAt(false, false, coutG, hw, k, wp + 4L * gi * coutG * k, k, cp + 4L * gi * k * hw, hw,
+                        yp + 4L * ((long) img * g.cout() + (long) gi * coutG) * hw);
+        }
+        if (bias != null) channelAffineActInPlace(y, null, bias, null, false);
+        autoassign.tensor.MemoryScope.dispose(col);
+        used("deformConv2d", "aaj_dcn_im2col + " + (ctx.cublas != null ? "cuBLAS SGEMM" : "aaj_gemm"));
+        return y;
+    }
+
+    private autoassign.backend.DeformConvGrads deformConv2dBackwardImpl(Tensor gradOut, Tensor x, Tensor offset, Tensor mask,
+                                                                       Tensor w, boolean withBias, autoassign.backend.DeformConvParams p) {
+        int[] ys = p.check("deformConv2dBackward", x.shape(), offset.shape(), mask == null ? null : mask.shape(), w.shape(), null);
+        Shape.checkSame("deformConv2dBackward", gradOut.shape(), ys);
+        DeformGeo g = DeformGeo.of(x.shape(), w.shape(), p);
+        String op = "deformConv2dBackward";
+        long xp = ptr(x, op, "input"), offp = ptr(offset, op, "offset"), mp = ptr(mask, op, "mask"), wp = ptr(w, op, "weight");
+        long gyp = ptr(gradOut, op, "gradOut");
+        Tensor gx = zeros(x.shape()), gOff = empty(offset.shape()), gMask = mask == null ? null : empty(mask.shape());
+        Tensor gw = zeros(w.shape()), gwImage = empty(w.shape());
+        int k = g.k(), coutG = g.cout() / g.groups(), hw = Math.toIntExact(g.hw());
+        Tensor col = empty(g.cin() * g.kk(), hw), gcol = empty(g.cin() * g.kk(), hw);
+        long cp = ptr(col, op, "columns"), gcp = ptr(gcol, op, "column gradient"), gwi = ptr(gwImage, op, "weight gradient");
+        long gxp = ptr(gx, op, "input gradient"), gop = ptr(gOff, op, "offset gradient"), gmp = ptr(gMask, op, "mask gradient");
+        long nCol = (long) g.cin() * g.kk() * hw, nCoord = (long) g.dg() * 2 * g.kk() * hw;
+        for (int img = 0; img < g.n(); img++) {
+            long xi = xp + img * g.imageBytes(), oi = offp + img * g.offsetBytes(), mi = mp == 0 ? 0 : mp + img * g.maskBytes();
+            long gyi = gyp + 4L * img * g.cout() * hw;
+            for (int gi = 0; gi < g.groups(); gi++) // gcol[g] = W[g]ᵀ · gradOut[g]
+                gemmAt(true, false, k, hw, coutG, wp + 4L * gi * coutG * k, k, gyi + 4L * gi * coutG * hw, hw, gcp + 4L * gi * k * hw);
+            launch1d(k("aaj_dcn_col2im_coord").ptr(gop + img * g.offsetBytes()).ptr(gmp == 0 ? 0 : gmp + img * g.maskBytes())
+                    .ptr(gcp).ptr(xi).ptr(oi).ptr(mi).i32(mi != 0 ? 1 : 0)
+                    .i32(g.h()).i32(g.w()).i32(g.kh()).i32(g.kw()).i32(g.c().padH()).i32(g.c().padW())
+                    .i32(g.c().strideH()).i32(g.c().strideW()).i32(g.c().dilationH()).i32(g.c().dilationW()).i32(g.cin() / g.dg())
+                    .i32(g.ho()).i32(g.wo()).i64(nCoord), nCoord);
+            launch1d(k("aaj_dcn_col2im").ptr(gxp + img * g.imageBytes()).ptr(gcp).ptr(oi).ptr(mi).i32(mi != 0 ? 1 : 0)
+                    .i32(g.h()).i32(g.w()).i32(g.kh()).i32(g.kw()).i32(g.c().padH()).i32(g.c().padW())
+                    .i32(g.c().strideH()).i32(g.c().strideW()).i32(g.c().dilationH()).i32(g.c().dilationW()).i32(g.cin() / g.dg())
+                    .i32(g.ho()).i32(g.wo()).i64(nCol), nCol);
+            deformIm2col(g, cp, xi, oi, mi);
+            for (int gi = 0; gi < g.groups(); gi++) // gW[g] (this image's) = gradOut[g] · col[g]ᵀ
+                gemmAt(false, true, coutG, k, hw, gyi + 4L * gi * coutG * hw, hw, cp + 4L * gi * k * hw, hw, gwi + 4L * gi * coutG * k);
+            addInPlace(gw, gwImage);
+        }
+        Tensor gb = withBias ? channelSum(gradOut) : null;
+        for (Tensor t : new Tensor[] {col, gcol, gwImage}) autoassign.tensor.MemoryScope.dispose(t);
+        used(op, "aaj_dcn_col2im_coord + aaj_dcn_col2im + aaj_dcn_im2col + " + (ctx.cublas != null ? "cuBLAS SGEMM" : "aaj_gemm"));
+        return new autoassign.backend.DeformConvGrads(gx, gOff, gMask, gw, gb);
+    }
 }

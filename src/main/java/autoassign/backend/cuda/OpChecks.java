@@ -326,6 +326,52 @@ public final class OpChecks {
             }
             return out;
         });
+        // the element-wise torch.optim rules over every tensor in one call (CUDA: one aaj_opt_multi launch), each with
+        // its option bits; L2 decay on one tensor in three, decoupled decay and maximize on another; two steps from zero
+        // states (the second with another gradient). Scalars as the train/ optimizer classes pack them for step 1.
+        int decoupledBit = autoassign.backend.OptimRule.DECOUPLED, maximizeBit = autoassign.backend.OptimRule.MAXIMIZE;
+        Object[][] rules = {
+                {autoassign.backend.OptimRule.RMSPROP, 0, new float[] {0, 0, 0.99f, 0.01f, 1e-8f, 0, -0.01f}},
+                {autoassign.backend.OptimRule.RMSPROP, autoassign.backend.OptimRule.CENTERED | autoassign.backend.OptimRule.MOMENTUM,
+                        new float[] {0, 0, 0.9f, 0.1f, 1e-8f, 0.8f, -0.01f}},
+                {autoassign.backend.OptimRule.ADAGRAD, 0, new float[] {0, 0, 1e-10f, -0.01f}},
+                {autoassign.backend.OptimRule.ADADELTA, 0, new float[] {0, 0, 0.9f, 0.1f, 1e-6f, -1f}},
+                {autoassign.backend.OptimRule.ADAMAX, 0, new float[] {0, 0, 0.1f, 0.999f, 1e-8f, -0.02f}},
+                {autoassign.backend.OptimRule.NADAM, 0, new float[] {0, 0, 0.1f, 0.999f, 1e-3f, 1e-3f, 1e-8f, -4e-3f, -2e-2f}},
+                {autoassign.backend.OptimRule.RADAM, 0, new float[] {0, 0, 0.1f, 0.999f, 1e-3f, 0.1f, 1e-3f, 1e-8f, 0.03f, 0}},
+                {autoassign.backend.OptimRule.RADAM, autoassign.backend.OptimRule.RECTIFIED,
+                        new float[] {0, 0, 0.1f, 0.5f, 0.5f, 0.1f, 1e-3f, 1e-8f, 0.7f, 0.3f}},
+                {autoassign.backend.OptimRule.ADAM_AMSGRAD, 0, new float[] {0, 0, 0.1f, 0.999f, 1e-3f, 1e-2f, 0.03f, 1e-8f}}};
+        for (Object[] r : rules) {
+            var rule = (autoassign.backend.OptimRule) r[0];
+            int flags = (int) r[1];
+            float[] c = (float[]) r[2];
+            b.add("foreachUpdate " + rule + (flags != 0 ? " flags " + flags : ""), sgdShapes.length + " tensors, 2 steps", t, null,
+                    adamIn, (be, in) -> {
+                        Tensor[] out = new Tensor[4 * sgdShapes.length];
+                        for (int step = 1; step <= 2; step++) {
+                            List<autoassign.backend.ForeachUpdate> ups = new ArrayList<>();
+                            for (int i = 0; i < sgdShapes.length; i++) {
+                                if (step == 1) {
+                                    out[4 * i] = in[2 * i];
+                                    for (int k = 1; k < 4; k++) out[4 * i + k] = be.zeros(sgdShapes[i]);
+                                }
+                                Tensor g = step == 1 ? in[2 * i + 1] : be.mulScalar(in[2 * i + 1], -0.5f);
+                                float[] ci = c.clone();
+                                int fi = flags;
+                                if (i % 3 == 0) ci[0] = 1e-2f;
+                                if (i % 3 == 1) {
+                                    fi |= decoupledBit | maximizeBit;
+                                    ci[1] = 1 - 1e-4f;
+                                }
+                                ups.add(new autoassign.backend.ForeachUpdate(rule, out[4 * i], g, out[4 * i + 1], out[4 * i + 2],
+                                        out[4 * i + 3], fi, ci));
+                            }
+                            be.foreachUpdate(ups);
+                        }
+                        return out;
+                    });
+        }
         // the fused AutoAssign loss through the tape, as the trainer calls it: on CUDA the native loss kernels, on
         // the CPU the reference op; outputs: the three losses, then the gradients of cls, bbox, obj (per level),
         // mean, sigma. The "(host op)" row times the copy-to-host path the kernels replace.
@@ -343,6 +389,7 @@ public final class OpChecks {
                 new int[][] {s(2, 8, 15, 21), s(16, 8, 1, 1), s(16, 8, 3, 3)}, OpChecks::avgDownNet);
         b.add("autograd mini-net fused", "x[2,8,16,20] conv+BN+residual+relu, conv+GN+relu", 1e-3, false,
                 new int[][] {s(2, 8, 16, 20), s(8, 8, 3, 3), s(8), s(8), s(8), s(8), s(8)}, OpChecks::miniNetFused);
+        deformConvCases(b);
         return b.cases;
     }
 
@@ -554,5 +601,54 @@ public final class OpChecks {
         Tensor loss = F.mean(y);
         Graph.backward(loss);
         return new Tensor[] {loss, x.grad(), w.grad(), bias.grad(), gamma.grad(), beta.grad()};
+    }
+
+    // ---------------------------------------------------------------- deformable convolution (MMCV DCN / DCNv2)
+
+    /**
+     * deformConv2d forward and backward (every gradient) against the CPU twin: DCN and DCNv2 on odd sizes (groups,
+     * deform groups, stride 2, dilation, a bias, offsets of a few pixels so that samples leave the image), an R50
+     * layer3 DCNv2 at 1333×800 for timings, and DCNv2 as its layer runs it through autograd (conv_offset → split →
+     * sigmoid → deformable conv).
+     */
+    private static void deformConvCases(Builder b) {
+        record DcnShape(String name, int[] x, int[] w, ConvParams p, int dg, boolean mask, boolean bias) {}
+        List<DcnShape> shapes = List.of(
+                new DcnShape("DCN 3x3 s1 p1", s(2, 8, 13, 11), s(6, 8, 3, 3), ConvParams.of(1, 1), 1, false, false),
+                new DcnShape("DCNv2 3x3 s2 p1 g2 dg2 +bias", s(2, 8, 15, 12), s(6, 4, 3, 3), ConvParams.of(2, 1).withGroups(2), 2, true, true),
+                new DcnShape("DCNv2 3x3 s1 p2 dil2 dg4", s(1, 8, 9, 14), s(4, 8, 3, 3), ConvParams.of(1, 2, 2), 4, true, false),
+                new DcnShape("R50 layer3 DCNv2 256ch 50x76", s(2, 256, 50, 76), s(256, 256, 3, 3), ConvParams.of(1, 1), 1, true, false));
+        for (DcnShape c : shapes) {
+            var dp = new autoassign.backend.DeformConvParams(c.p, c.dg);
+            int kk = c.w[2] * c.w[3], ho = c.p.outH(c.x[2], c.w[2]), wo = c.p.outW(c.x[3], c.w[3]);
+            int[] os = s(c.x[0], c.dg * 2 * kk, ho, wo), ms = s(c.x[0], c.dg * kk, ho, wo), ys = s(c.x[0], c.w[0], ho, wo);
+            float[] mask = new float[n(ms)];
+            for (int i = 0; i < mask.length; i++) mask[i] = b.r.nextFloat();
+            float[][] in = {rnd(b.r, n(c.x), 1f), rnd(b.r, n(os), 2f), mask, rnd(b.r, n(c.w), 0.1f), rnd(b.r, c.w[0], 1f), rnd(b.r, n(ys), 1f)};
+            int[][] sh = {c.x, os, ms, c.w, s(c.w[0]), ys};
+            String d = c.name + " x" + Arrays.toString(c.x) + " w" + Arrays.toString(c.w);
+            b.addWith("deformConv2d", d, 1e-3, false, in, sh, (be, t) -> new Tensor[] {
+                    be.deformConv2d(t[0], t[1], c.mask ? t[2] : null, t[3], c.bias ? t[4] : null, dp)});
+            b.addWith("deformConv2dBackward", d, 1e-3, false, in, sh, (be, t) -> {
+                var g = be.deformConv2dBackward(t[5], t[0], t[1], c.mask ? t[2] : null, t[3], c.bias, dp);
+                return new Tensor[] {g.input(), g.offset(), g.mask(), g.weight(), g.bias()};
+            });
+        }
+        b.add("autograd DCNv2 layer", "x[2,8,11,13] conv_offset(27)+split+sigmoid+DCNv2(8) s2", 1e-3, false,
+                new int[][] {s(2, 8, 11, 13), s(27, 8, 3, 3), s(27), s(8, 8, 3, 3)}, OpChecks::dcnv2Layer);
+    }
+
+    /** DCNv2 as ModulatedDeformConv2dPack runs it, then mean and backward; returns the loss and the four gradients. */
+    static Tensor[] dcnv2Layer(Backend be, Tensor[] in) {
+        for (Tensor t : in) t.setGrad(null);
+        Tensor x = in[0].setRequiresGrad(true), ow = in[1].setRequiresGrad(true), ob = in[2].setRequiresGrad(true);
+        Tensor w = in[3].setRequiresGrad(true);
+        ConvParams p = ConvParams.of(2, 1);
+        Tensor[] parts = autoassign.autograd.DeformConvOps.splitChannels(F.conv2d(x, F.mulScalar(ow, 0.3f), ob, p), 18);
+        Tensor y = autoassign.autograd.DeformConvOps.deformConv2d(x, parts[0], F.sigmoid(parts[1]), w, null,
+                new autoassign.backend.DeformConvParams(p, 1));
+        Tensor loss = F.mean(F.relu(y));
+        Graph.backward(loss);
+        return new Tensor[] {loss, x.grad(), ow.grad(), ob.grad(), w.grad()};
     }
 }

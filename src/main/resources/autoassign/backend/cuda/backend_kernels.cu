@@ -204,6 +204,143 @@ __global__ void aaj_adam_multi(const AajAdamSeg* segs, int nseg, long long total
   }
 }
 
+// The element-wise torch.optim rules (autoassign.backend.OptimRule: RMSprop, Adagrad, Adadelta, Adamax, NAdam,
+// RAdam, Adam with amsgrad) over every parameter tensor in one launch. One record per tensor (128 bytes, written by
+// CudaBackend.optSegments), sorted by start and dense. Per element the float32 operations of torch's
+// _single_tensor_<rule> in ATen's scalar order, the same code as the CPU twin OptimRule.apply; the per-tensor scalars
+// c[] (layout per rule on OptimRule) come from the host, computed in double as torch does.
+#define AAJ_OPT_MAXIMIZE 1
+#define AAJ_OPT_CENTERED 2
+#define AAJ_OPT_MOMENTUM 4
+#define AAJ_OPT_DECOUPLED 8
+#define AAJ_OPT_RECTIFIED 16
+struct AajOptSeg {
+  float* p;
+  const float* g;
+  float* s0;  // null where the rule keeps no such state
+  float* s1;
+  float* s2;
+  long long start, n;
+  int rule, flags;
+  float c[16];
+};
+static_assert(sizeof(AajOptSeg) == 128, "AajOptSeg must be 128 bytes (CudaBackend.optSegments writes it)");
+
+// ATen's lerp (scalar weight): self + w * (end - self) for |w| < 0.5, else end - (end - self) * (1 - w)
+__host__ __device__ __forceinline__ float aaj_lerp(float self, float end, float w) {
+  return fabsf(w) < 0.5f ? self + w * (end - self) : end - (end - self) * (1.f - w);
+}
+
+// torch.maximum / amax: NaN wins
+__host__ __device__ __forceinline__ float aaj_nan_max(float a, float b) {
+  return (a != a || b != b) ? (a != a ? a : b) : (a > b ? a : b);
+}
+
+// One element i of one tensor: OptimRule.apply
+__host__ __device__ __forceinline__ void aaj_opt_element(int rule, int flags, const float* c, float* P, const float* G,
+                                                         float* S0, float* S1, float* S2, long long i) {
+  float g = (flags & AAJ_OPT_MAXIMIZE) ? -G[i] : G[i];
+  float p = P[i];
+  if (flags & AAJ_OPT_DECOUPLED) p = p * c[1];
+  if (c[0] != 0.f) g = g + c[0] * p;
+  switch (rule) {
+    case 0: {  // RMSprop
+      float sq = S0[i] * c[2] + c[3] * g * g;
+      S0[i] = sq;
+      float avg;
+      if (flags & AAJ_OPT_CENTERED) {
+        float ga = aaj_lerp(S2[i], g, c[3]);
+        S2[i] = ga;
+        avg = sqrtf(sq + -1.f * ga * ga);
+      } else {
+        avg = sqrtf(sq);
+      }
+      avg = avg + c[4];
+      if (flags & AAJ_OPT_MOMENTUM) {
+        float buf = S1[i] * c[5] + 1.f * g / avg;
+        S1[i] = buf;
+        p = p + c[6] * buf;
+      } else {
+        p = p + c[6] * g / avg;
+      }
+      break;
+    }
+    case 1: {  // Adagrad
+      float sum = S0[i] + 1.f * g * g;
+      S0[i] = sum;
+      float sd = sqrtf(sum) + c[2];
+      p = p + c[3] * g / sd;
+      break;
+    }
+    case 2: {  // Adadelta
+      float sq = S0[i] * c[2] + c[3] * g * g;
+      S0[i] = sq;
+      float sd = sqrtf(sq + c[4]);
+      float delta = sqrtf(S1[i] + c[4]) / sd * g;
+      S1[i] = S1[i] * c[2] + c[3] * delta * delta;
+      p = p + c[5] * delta;
+      break;
+    }
+    case 3: {  // Adamax
+      float m = aaj_lerp(S0[i], g, c[2]);
+      S0[i] = m;
+      float u = aaj_nan_max(S1[i] * c[3], fabsf(g) + c[4]);
+      S1[i] = u;
+      p = p + c[5] * m / u;
+      break;
+    }
+    case 4: {  // NAdam
+      float m = aaj_lerp(S0[i], g, c[2]);
+      float v = S1[i] * c[3] + c[4] * g * g;
+      S0[i] = m;
+      S1[i] = v;
+      float denom = sqrtf(v / c[5]) + c[6];
+      p = p + c[7] * g / denom;
+      p = p + c[8] * m / denom;
+      break;
+    }
+    case 5: {  // RAdam
+      float m = aaj_lerp(S0[i], g, c[2]);
+      float v = S1[i] * c[3] + c[4] * g * g;
+      S0[i] = m;
+      S1[i] = v;
+      float corrected = m / c[5];
+      if (flags & AAJ_OPT_RECTIFIED) {
+        float adaptive_lr = 1.f / (sqrtf(v) + c[7]) * c[8];  // torch: scalar / tensor = reciprocal() * scalar
+        p = p - corrected * c[6] * adaptive_lr * c[9];
+      } else {
+        p = p - corrected * c[6];
+      }
+      break;
+    }
+    case 6: {  // Adam / AdamW with amsgrad
+      float m = aaj_lerp(S0[i], g, c[2]);
+      float v = S1[i] * c[3] + c[4] * g * g;
+      float vmax = aaj_nan_max(S2[i], v);
+      S0[i] = m;
+      S1[i] = v;
+      S2[i] = vmax;
+      float denom = sqrtf(vmax) / c[6] + c[7];
+      p = p + -c[5] * m / denom;
+      break;
+    }
+  }
+  P[i] = p;
+}
+
+__global__ void aaj_opt_multi(const AajOptSeg* segs, int nseg, long long total) {
+  GRID_STRIDE(e, total) {
+    int lo = 0, hi = nseg - 1;  // the last segment with start <= e
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >> 1;
+      if (segs[mid].start <= e) lo = mid;
+      else hi = mid - 1;
+    }
+    const AajOptSeg& s = segs[lo];
+    aaj_opt_element(s.rule, s.flags, s.c, s.p, s.g, s.s0, s.s1, s.s2, e - s.start);
+  }
+}
+
 // ---------------- reductions (double accumulation, deterministic) ----------------
 // partial[blockIdx.x] = sum over this block's grid-stride share of a[i] (* b[i] when b != NULL)
 __global__ void aaj_reduce_partial(double* partial, const float* a, const float* b, long long n) {
@@ -512,6 +649,142 @@ __global__ void aaj_flag_nonfinite(double* flag, const float* x, int zero_too, l
   GRID_STRIDE(i, n) {
     float v = x[i];
     if (!(fabsf(v) <= 3.402823466e38f) || (zero_too && v == 0.f)) flag[0] = 1.0;
+  }
+}
+
+}  // extern "C"
+
+// ---------------- deformable convolution (MMCV's DCN / DCNv2) ----------------
+// The kernels of mmcv/ops/csrc/common/cuda/modulated_deform_conv_cuda_kernel.cuh (deform_conv_cuda_kernel.cuh for DCN,
+// the same arithmetic without the mask), for one image at a time as the CPU twin (autoassign.backend.cpu.DeformConv)
+// runs them: columns col[(c*kh + i)*kw + j][y*Wo + x]; offsets [dg][kh*kw][2][Ho*Wo] (dy, dx), mask [dg][kh*kw][Ho*Wo].
+// has_mask 0 (DCN): mask is unread and 1. Per-element math shared with the host test and the Java twin.
+
+// dmcn_im2col_bilinear: the bilinear sample at (h, w) of one channel; corners outside the image read 0.
+__host__ __device__ __forceinline__ float aaj_dcn_bilinear(const float* im, int height, int width, float h, float w) {
+  int h_low = (int)floorf(h), w_low = (int)floorf(w);
+  int h_high = h_low + 1, w_high = w_low + 1;
+  float lh = h - h_low, lw = w - w_low;
+  float hh = 1 - lh, hw = 1 - lw;
+  float v1 = 0, v2 = 0, v3 = 0, v4 = 0;
+  if (h_low >= 0 && w_low >= 0) v1 = im[h_low * width + w_low];
+  if (h_low >= 0 && w_high <= width - 1) v2 = im[h_low * width + w_high];
+  if (h_high <= height - 1 && w_low >= 0) v3 = im[h_high * width + w_low];
+  if (h_high <= height - 1 && w_high <= width - 1) v4 = im[h_high * width + w_high];
+  float w1 = hh * hw, w2 = hh * lw, w3 = lh * hw, w4 = lh * lw;
+  return w1 * v1 + w2 * v2 + w3 * v3 + w4 * v4;
+}
+
+// dmcn_get_gradient_weight: the bilinear weight of pixel (h, w) in the sample at (ah, aw); 0 off the image.
+__host__ __device__ __forceinline__ float aaj_dcn_gradient_weight(float ah, float aw, int h, int w, int height, int width) {
+  if (ah <= -1 || ah >= height || aw <= -1 || aw >= width) return 0;
+  int h_low = (int)floorf(ah), w_low = (int)floorf(aw);
+  int h_high = h_low + 1, w_high = w_low + 1;
+  float weight = 0;
+  if (h == h_low && w == w_low) weight = (h + 1 - ah) * (w + 1 - aw);
+  if (h == h_low && w == w_high) weight = (h + 1 - ah) * (aw + 1 - w);
+  if (h == h_high && w == w_low) weight = (ah + 1 - h) * (w + 1 - aw);
+  if (h == h_high && w == w_high) weight = (ah + 1 - h) * (aw + 1 - w);
+  return weight;
+}
+
+// dmcn_get_coordinate_weight: d sample / dh (bp_dir 0) or dw (1) of the bilinear sample at (ah, aw); 0 off the image.
+__host__ __device__ __forceinline__ float aaj_dcn_coordinate_weight(float ah, float aw, int height, int width,
+                                                                    const float* im, int bp_dir) {
+  if (ah <= -1 || ah >= height || aw <= -1 || aw >= width) return 0;
+  int h_low = (int)floorf(ah), w_low = (int)floorf(aw);
+  int h_high = h_low + 1, w_high = w_low + 1;
+  float weight = 0;
+  if (bp_dir == 0) {
+    if (h_low >= 0 && w_low >= 0) weight += -1 * (w_low + 1 - aw) * im[h_low * width + w_low];
+    if (h_low >= 0 && w_high <= width - 1) weight += -1 * (aw - w_low) * im[h_low * width + w_high];
+    if (h_high <= height - 1 && w_low >= 0) weight += (w_low + 1 - aw) * im[h_high * width + w_low];
+    if (h_high <= height - 1 && w_high <= width - 1) weight += (aw - w_low) * im[h_high * width + w_high];
+  } else {
+    if (h_low >= 0 && w_low >= 0) weight += -1 * (h_low + 1 - ah) * im[h_low * width + w_low];
+    if (h_low >= 0 && w_high <= width - 1) weight += (h_low + 1 - ah) * im[h_low * width + w_high];
+    if (h_high <= height - 1 && w_low >= 0) weight += -1 * (ah - h_low) * im[h_high * width + w_low];
+    if (h_high <= height - 1 && w_high <= width - 1) weight += (ah - h_low) * im[h_high * width + w_high];
+  }
+  return weight;
+}
+
+extern "C" {
+
+// One thread per (channel c, output y, x): the kh*kw column entries of that input channel (MMCV's im2col with
+// batch 1); n = C*Ho*Wo. cpg = C / deform_groups.
+__global__ void aaj_dcn_im2col(float* col, const float* x, const float* off, const float* mask, int has_mask,
+                               int H, int W, int kh, int kw, int pad_h, int pad_w, int stride_h, int stride_w,
+                               int dil_h, int dil_w, int cpg, int Ho, int Wo, long long n) {
+  GRID_STRIDE(idx, n) {
+    int xo = (int)(idx % Wo), y = (int)((idx / Wo) % Ho), c = (int)(idx / ((long long)Wo * Ho));
+    int kk = kh * kw, hw = Ho * Wo, pos = y * Wo + xo, dg = c / cpg;
+    const float* im = x + (long long)c * H * W;
+    const float* o = off + (long long)dg * 2 * kk * hw;
+    const float* m = has_mask ? mask + (long long)dg * kk * hw : 0;
+    for (int i = 0; i < kh; ++i)
+      for (int j = 0; j < kw; ++j) {
+        int k = i * kw + j;
+        float h_im = y * stride_h - pad_h + i * dil_h + o[2 * k * hw + pos];
+        float w_im = xo * stride_w - pad_w + j * dil_w + o[(2 * k + 1) * hw + pos];
+        float val = 0;
+        if (h_im > -1 && w_im > -1 && h_im < H && w_im < W) val = aaj_dcn_bilinear(im, H, W, h_im, w_im);
+        col[((long long)c * kk + k) * hw + pos] = has_mask ? val * m[k * hw + pos] : val;
+      }
+  }
+}
+
+// One thread per column entry (c, i, j, y, x): its gradient (times the mask) scattered with atomicAdd to the input
+// pixels within distance 1 of its sample (MMCV's col2im); gx must be zeroed. n = C*kh*kw*Ho*Wo.
+__global__ void aaj_dcn_col2im(float* gx, const float* gcol, const float* off, const float* mask, int has_mask,
+                               int H, int W, int kh, int kw, int pad_h, int pad_w, int stride_h, int stride_w,
+                               int dil_h, int dil_w, int cpg, int Ho, int Wo, long long n) {
+  GRID_STRIDE(idx, n) {
+    int hw = Ho * Wo, kk = kh * kw;
+    int pos = (int)(idx % hw);
+    int k = (int)((idx / hw) % kk), c = (int)(idx / ((long long)hw * kk));
+    int xo = pos % Wo, y = pos / Wo, i = k / kw, j = k % kw, dg = c / cpg;
+    const float* o = off + (long long)dg * 2 * kk * hw;
+    float inv_h = y * stride_h - pad_h + i * dil_h + o[2 * k * hw + pos];
+    float inv_w = xo * stride_w - pad_w + j * dil_w + o[(2 * k + 1) * hw + pos];
+    float top = has_mask ? gcol[idx] * mask[(long long)dg * kk * hw + k * hw + pos] : gcol[idx];
+    int cur_h = (int)inv_h, cur_w = (int)inv_w;
+    for (int dy = -2; dy <= 2; ++dy)
+      for (int dx = -2; dx <= 2; ++dx) {
+        int hh = cur_h + dy, ww = cur_w + dx;
+        if (hh >= 0 && hh < H && ww >= 0 && ww < W && fabsf(inv_h - hh) < 1 && fabsf(inv_w - ww) < 1)
+          atomicAdd(gx + ((long long)c * H + hh) * W + ww, aaj_dcn_gradient_weight(inv_h, inv_w, hh, ww, H, W) * top);
+      }
+  }
+}
+
+// One thread per offset channel (deform group, tap k, dy or dx) and output position (MMCV's col2im_coord): the
+// offset's gradient, and (dy threads, has_mask) the mask's. n = dg*2*kh*kw*Ho*Wo.
+__global__ void aaj_dcn_col2im_coord(float* goff, float* gmask, const float* gcol, const float* x, const float* off,
+                                     const float* mask, int has_mask, int H, int W, int kh, int kw, int pad_h,
+                                     int pad_w, int stride_h, int stride_w, int dil_h, int dil_w, int cpg, int Ho,
+                                     int Wo, long long n) {
+  GRID_STRIDE(idx, n) {
+    int hw = Ho * Wo, kk = kh * kw;
+    int pos = (int)(idx % hw), c = (int)(idx / hw);
+    int dg = c / (2 * kk), oc = c - dg * 2 * kk, k = oc / 2, bp_dir = oc % 2;
+    int xo = pos % Wo, y = pos / Wo, i = k / kw, j = k % kw;
+    const float* o = off + (long long)dg * 2 * kk * hw;
+    float m = has_mask ? mask[(long long)dg * kk * hw + k * hw + pos] : 1.f;
+    float inv_h = y * stride_h - pad_h + i * dil_h + o[2 * k * hw + pos];
+    float inv_w = xo * stride_w - pad_w + j * dil_w + o[(2 * k + 1) * hw + pos];
+    int outside = inv_h <= -1 || inv_w <= -1 || inv_h >= H || inv_w >= W;
+    if (outside) inv_h = inv_w = -2;
+    float val = 0, mval = 0;
+    for (int cc = 0; cc < cpg; ++cc) {  // MMCV's col_c = k, k + kk, ...: the group's channels in order
+      float g = gcol[((long long)(dg * cpg + cc) * kk + k) * hw + pos];
+      const float* im = x + (long long)(dg * cpg + cc) * H * W;
+      if (!outside && has_mask) mval += g * aaj_dcn_bilinear(im, H, W, inv_h, inv_w);
+      float weight = aaj_dcn_coordinate_weight(inv_h, inv_w, H, W, im, bp_dir);
+      val += has_mask ? weight * g * m : weight * g;
+    }
+    goff[idx] = val;
+    if (has_mask && bp_dir == 0) gmask[(long long)dg * kk * hw + k * hw + pos] = mval;
   }
 }
 
