@@ -4,7 +4,7 @@
 #   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree), also with
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
 #      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW; 2e: a trained BN affine;
-#      2f: BN with batch statistics, norm_eval false)
+#      2f: BN with batch statistics, norm_eval false; 2g: DCNv2; 2h: centered RMSprop with momentum; 2i: NAdam)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
@@ -71,6 +71,18 @@ only="${AA_STEPS:-1234567}"
 [[ $only == *2* ]] && step "2d tiny training with AdamW, CUDA vs CPU" 120 \
     autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
     "optim_wrapper.optimizer={_delete_: true, type: AdamW, lr: 0.0005, weight_decay: 0.05}"
+# deformable convolutions (session 13): aaj_dcn_im2col / col2im / col2im_coord, DCNv2 in stages 2-4 of a bottleneck ResNet
+[[ $only == *2* ]] && step "2g tiny training with DCNv2 bottlenecks, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
+    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.depth=50 "model.neck.in_channels=[128, 256, 512]" \
+    "model.backbone.dcn={type: DCNv2, deform_groups: 1, fallback_on_stride: false}" \
+    "model.backbone.stage_with_dcn=[false, true, true, true]"
+# the other optimizers (session 13): aaj_opt_multi (DeviceParityCheck steps at the config's lr, no schedulers)
+[[ $only == *2* ]] && step "2h tiny training with centered RMSprop and momentum, CUDA vs CPU" 120 \
+    autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+    "optim_wrapper.optimizer={_delete_: true, type: RMSprop, lr: 0.001, momentum: 0.9, centered: true, weight_decay: 0.0001}"
+[[ $only == *2* ]] && step "2i tiny training with NAdam, CUDA vs CPU" 120 \
+    autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+    "optim_wrapper.optimizer={_delete_: true, type: NAdam, lr: 0.001, weight_decay: 0.0001}"
 if [[ $only == *3* ]]; then
   r50_bench "3a R50 train step 2x800x1216" 200 train 5 ours_r50_train.json
   r50_bench "3b R50 inference 1x800x1216" 120 infer 5 ours_r50_infer.json
