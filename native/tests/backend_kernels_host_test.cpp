@@ -835,6 +835,74 @@ static void test_upsample(Shape4 s, int OH, int OW, bool small_grid) {
   check(std::string("aaj_upsample_nearest_bwd") + what, gx, want_gx, RTOL);  // atomics: the summation order differs
 }
 
+// ---------------------------------------------------------------- bilinear upsample (aaj_upsample_bilinear_*)
+// The CPU twin (autoassign.backend.cpu.BilinearUpsample) written out: taps in double from ATen's float ratio
+// (1/scale, or in/out when out == in copies), forward (x00*lw0 + x01*lw1)*lh0 + (x10*lw0 + x11*lw1)*lh1 in float,
+// backward the scatter of lh*lw*g to the corners 00, 01, 10, 11 in row-major output order; the kernels' gather must
+// reproduce both bit for bit. Also bilinear_outputs against the brute-force list of outputs reaching each input.
+struct RefTap {
+  int i0, i1;
+  float l0, l1;
+};
+static RefTap ref_bilinear_tap(int d, int in, int out, float ratio) {
+  if (out == in) return {d, d, 1.f, 0.f};
+  double src = (double)ratio * (d + 0.5) - 0.5;
+  if (src < 0) src = 0;
+  int i0 = (int)src;
+  float l1 = (float)(src - i0);
+  return {i0, i0 + (i0 < in - 1 ? 1 : 0), 1.f - l1, l1};
+}
+
+static void test_upsample_bilinear(Shape4 s, double sh, double sw, bool small_grid) {
+  const int H = s.H, W = s.W, OH = (int)(H * sh), OW = (int)(W * sw);
+  const float rh = (float)(1.0 / sh), rw = (float)(1.0 / sw);
+  const long long total = s.planes() * OH * OW;
+  Vec x = rand_vec(s.numel(), 52), gy = rand_vec(total, 53), y(total, -7.f), gx(s.numel(), -7.f);
+  Vec want_y(total), want_gx(s.numel(), 0.f);
+  int bad_range = 0;
+  for (int axis = 0; axis < 2; ++axis) {  // bilinear_outputs vs brute force
+    int in = axis ? W : H, out = axis ? OW : OH;
+    float r = axis ? rw : rh;
+    for (int i = 0; i < in; ++i) {
+      int o0, o1, lo = out, hi = 0;
+      bilinear_outputs(i, in, out, r, &o0, &o1);
+      for (int o = 0; o < out; ++o) {
+        RefTap t = ref_bilinear_tap(o, in, out, r);
+        if (t.i0 == i || t.i1 == i) lo = std::min(lo, o), hi = o + 1;
+      }
+      if (hi == 0) lo = hi = o0;  // no output reaches i: any empty range
+      if (o0 != lo || o1 != hi) ++bad_range;
+    }
+  }
+  for (long long p = 0; p < s.planes(); ++p)
+    for (int oy = 0; oy < OH; ++oy) {
+      RefTap a = ref_bilinear_tap(oy, H, OH, rh);
+      for (int ox = 0; ox < OW; ++ox) {
+        RefTap b = ref_bilinear_tap(ox, W, OW, rw);
+        const float* q = x.data() + p * H * W;
+        float top = q[a.i0 * W + b.i0] * b.l0 + q[a.i0 * W + b.i1] * b.l1;
+        float bottom = q[a.i1 * W + b.i0] * b.l0 + q[a.i1 * W + b.i1] * b.l1;
+        long long o = (p * OH + oy) * OW + ox;
+        want_y[o] = top * a.l0 + bottom * a.l1;
+        float* gq = want_gx.data() + p * H * W;
+        gq[a.i0 * W + b.i0] += a.l0 * b.l0 * gy[o];
+        gq[a.i0 * W + b.i1] += a.l0 * b.l1 * gy[o];
+        gq[a.i1 * W + b.i0] += a.l1 * b.l0 * gy[o];
+        gq[a.i1 * W + b.i1] += a.l1 * b.l1 * gy[o];
+      }
+    }
+  dim3 gf(small_grid ? 2 : grid1d(total)), gb(small_grid ? 3 : grid1d(s.numel()));
+  char what[200];
+  std::snprintf(what, sizeof what, " %s scale %gx%g -> %dx%d %s", s.str().c_str(), sh, sw, OH, OW, gstr(gf).c_str());
+  ++g_cases;
+  if (bad_range) ++g_failed;
+  std::printf("%s bilinear_outputs%s: %d wrong ranges\n", bad_range ? "FAIL" : "ok  ", what, bad_range);
+  launch(aaj_upsample_bilinear_fwd, gf, dim3(BLOCK), y.data(), x.data(), H, W, OH, OW, rh, rw, total);
+  check(std::string("aaj_upsample_bilinear_fwd") + what, y, want_y, 0);
+  launch(aaj_upsample_bilinear_bwd, gb, dim3(BLOCK), gx.data(), gy.data(), H, W, OH, OW, rh, rw, s.numel());
+  check(std::string("aaj_upsample_bilinear_bwd") + what, gx, want_gx, 0);
+}
+
 // ---------------------------------------------------------------- GEMM fallback (no cuBLAS)
 // CudaBackend.gemm: C[M,N] = op(A)·op(B), lda/ldb = the stored row lengths, grid ((N+15)/16, (M+15)/16), block (16,16).
 // Reference: float sums in k order, the kernel's order (the zero padding of the tiles adds +0).
@@ -1023,6 +1091,13 @@ int main() {
     test_upsample({2, 3, 13, 19}, 25, 38, small_grid);  // non-integer ratio
     test_upsample({1, 2, 10, 9}, 4, 5, small_grid);     // downsampling: some inputs get no gradient
     test_upsample({1, 1, 3, 3}, 7, 11, small_grid);
+  }
+  for (bool small_grid : {false, true}) {
+    test_upsample_bilinear({2, 3, 5, 7}, 2, 2, small_grid);      // HRFPN's 2^i
+    test_upsample_bilinear({1, 2, 4, 3}, 8, 4, small_grid);
+    test_upsample_bilinear({1, 2, 13, 9}, 1.7, 2.3, small_grid);  // non-integer: ratio 1/scale, not in/out
+    test_upsample_bilinear({1, 3, 10, 9}, 0.45, 0.6, small_grid); // downsampling: some inputs get no gradient
+    test_upsample_bilinear({1, 2, 3, 4}, 1.2, 1.1, small_grid);   // out == in: copied
   }
 
   for (bool ta : {false, true})

@@ -260,6 +260,71 @@ public final class F {
         return y;
     }
 
+    /**
+     * {@code F.interpolate(x, scale_factor=(scaleH, scaleW), mode='bilinear', align_corners=False)}: output size
+     * ⌊in·scale⌋ and ATen's ratio 1/scale ({@link autoassign.backend.BilinearResize}).
+     */
+    public static Tensor upsampleBilinear(Tensor x, double scaleH, double scaleW) {
+        autoassign.tensor.Shape.checkRank("upsampleBilinear", "input", x.shape(), 4);
+        int h = x.dim(2), w = x.dim(3);
+        int oh = autoassign.backend.BilinearResize.outSize(h, scaleH), ow = autoassign.backend.BilinearResize.outSize(w, scaleW);
+        if (oh < 1 || ow < 1)
+            throw new IllegalArgumentException("upsampleBilinear: input " + autoassign.tensor.Shape.str(x.shape()) + " with scale factors "
+                    + scaleH + ", " + scaleW + " gives an empty output " + oh + "x" + ow);
+        float rh = autoassign.backend.BilinearResize.ratio(h, oh, scaleH), rw = autoassign.backend.BilinearResize.ratio(w, ow, scaleW);
+        Backend be = x.backend();
+        Tensor y = be.upsampleBilinear(x, oh, ow, rh, rw);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.upsampleBilinearBackward(g[0], h, w, rh, rw)});
+        return y;
+    }
+
+    /**
+     * {@code torch.cat(xs, dim=1)} of NCHW tensors with equal N, H, W, on the backend's {@link Backend#copyRange}
+     * (one copy per image and input); each input's gradient is its channel slice of the output's.
+     */
+    public static Tensor concatChannels(java.util.List<Tensor> xs) {
+        if (xs.isEmpty()) throw new IllegalArgumentException("concatChannels: no inputs");
+        Tensor first = xs.get(0);
+        autoassign.tensor.Shape.checkRank("concatChannels", "input 0", first.shape(), 4);
+        int n = first.dim(0), h = first.dim(2), w = first.dim(3), total = 0;
+        for (int i = 0; i < xs.size(); i++) {
+            Tensor x = xs.get(i);
+            int[] s = x.shape();
+            if (s.length != 4 || s[0] != n || s[2] != h || s[3] != w)
+                throw new IllegalArgumentException("concatChannels: input " + i + " " + autoassign.tensor.Shape.str(s)
+                        + " does not match input 0 " + autoassign.tensor.Shape.str(first.shape()) + " outside the channels");
+            if (!x.device().equals(first.device()))
+                throw new IllegalArgumentException("concatChannels: input " + i + " on " + x.device() + ", input 0 on " + first.device());
+            total += s[1];
+        }
+        Backend be = first.backend();
+        long hw = (long) h * w;
+        int ctot = total;
+        Tensor y = be.zeros(n, ctot, h, w);
+        long[] offsets = new long[xs.size()];
+        long off = 0;
+        for (int i = 0; i < xs.size(); i++) {
+            offsets[i] = off;
+            off += xs.get(i).dim(1);
+        }
+        for (int i = 0; i < xs.size(); i++) {
+            long block = xs.get(i).dim(1) * hw;
+            for (int b = 0; b < n; b++) be.copyRange(y, (b * ctot + offsets[i]) * hw, xs.get(i), b * block, block);
+        }
+        Graph.record(xs.toArray(new Tensor[0]), y, g -> {
+            Tensor[] d = new Tensor[xs.size()];
+            for (int i = 0; i < xs.size(); i++) {
+                Tensor x = xs.get(i);
+                if (!x.requiresGrad()) continue;
+                long block = x.dim(1) * hw;
+                d[i] = be.zeros(x.shape());
+                for (int b = 0; b < n; b++) be.copyRange(d[i], b * block, g[0], (b * ctot + offsets[i]) * hw, block);
+            }
+            return d;
+        });
+        return y;
+    }
+
     public static Tensor sum(Tensor x) {
         Backend be = x.backend();
         Tensor y = be.sum(x);

@@ -114,6 +114,27 @@ public interface Backend {
 
     Tensor upsampleNearestBackward(Tensor gradOut, int inH, int inW);
 
+    /**
+     * PyTorch's {@code upsample_bilinear2d} with align_corners=False to {@code outH × outW}, with ATen's float ratios
+     * ({@link BilinearResize#ratio}: 1/scale_factor when one is given, else in/out); indices and weights in
+     * {@link BilinearResize#tap}. The default runs the CPU twin on a host copy.
+     */
+    default Tensor upsampleBilinear(Tensor x, int outH, int outW, float ratioH, float ratioW) {
+        Tensor y = Backends.cpu().upsampleBilinear(x.isCpu() ? x : Tensor.of(x.toFloatArray(), x.shape()), outH, outW, ratioH, ratioW);
+        return fromHost(y.data(), y.shape());
+    }
+
+    /**
+     * The input gradient of {@link #upsampleBilinear} for an input of {@code inH × inW}: every output's gradient times
+     * λh·λw added to its four corners, outputs in row-major order (PyTorch's CPU scatter order). The default runs the
+     * CPU twin on a host copy.
+     */
+    default Tensor upsampleBilinearBackward(Tensor gradOut, int inH, int inW, float ratioH, float ratioW) {
+        Tensor g = gradOut.isCpu() ? gradOut : Tensor.of(gradOut.toFloatArray(), gradOut.shape());
+        Tensor y = Backends.cpu().upsampleBilinearBackward(g, inH, inW, ratioH, ratioW);
+        return fromHost(y.data(), y.shape());
+    }
+
     // ---- fused AutoAssign loss ----
     /**
      * The fused AutoAssign loss on this device, or null where the loss runs the CPU reference op on host

@@ -7,7 +7,8 @@ import java.util.List;
  * {@code model.backbone} (MMDetection {@code ResNet} or {@code ResNeXt}: the same network with ResNeXt's grouped 3×3 in
  * every bottleneck, {@code mmdet/models/backbones/resnext.py}; or {@code RegNet}, {@code mmdet/models/backbones/regnet.py}:
  * a 3×3/2 stem without max-pool and stages of ResNeXt bottlenecks at expansion 1 whose widths, depths and groups its
- * {@code arch} generates, {@link RegNetArch}).
+ * {@code arch} generates, {@link RegNetArch}; or {@code Res2Net}, {@code mmdet/models/backbones/res2net.py}: a
+ * ResNetV1d whose bottlenecks split their 3×3 into {@code scales} slices, {@link autoassign.model.Bottle2neck}).
  *
  * @param depth            18, 34 (basic blocks), 50, 101, 152 (bottlenecks); ResNeXt: 50, 101, 152 only
  * @param numStages        1..4
@@ -21,9 +22,10 @@ import java.util.List;
  * @param style            "caffe" (stride on the first 1x1 conv of a bottleneck) or "pytorch" (on the 3x3)
  * @param zeroInitResidual random init only: last norm of each block starts at weight 0 (MMDetection default)
  * @param pretrained       {@code init_cfg.checkpoint} of a Pretrained init, or null for random init
- * @param type             "ResNet", "ResNeXt" or "RegNet"
+ * @param type             "ResNet", "ResNeXt", "RegNet", "ResNetV1d" or "Res2Net"
  * @param groups           ResNeXt: groups of each bottleneck's 3×3 conv (1 for ResNet; RegNet: see {@link #stageGroups})
- * @param baseWidth        ResNeXt: channels per group of stage 1 at {@code base_channels} 64 (4 for ResNet, unused)
+ * @param baseWidth        ResNeXt: channels per group of stage 1 at {@code base_channels} 64 (4 for ResNet, unused);
+ *                         Res2Net: channels per slice of stage 1 at {@code base_channels} 64 (its default 26)
  * @param arch             RegNet only (else null): the {@code arch}; {@code depth} then holds the total block count
  *                         and {@code numStages} the arch's stage count, as upstream's attributes do
  * @param strides          stride of the first block of each stage (ResNet / ResNeXt: 1, 2, 2, 2; RegNet's
@@ -38,15 +40,18 @@ import java.util.List;
  * @param dcn              {@code dcn}: the deformable conv of the bottlenecks' 3×3 in the stages {@code stageWithDcn}
  *                         marks ({@link DcnConfig}), or null
  * @param stageWithDcn     {@code stage_with_dcn}: per stage, whether its bottlenecks take the dcn (all false without)
+ * @param scales           Res2Net's {@code scales} (≥ 2, default 4): slices of each bottleneck's 3×3; 1 for the others
  */
 public record BackboneConfig(int depth, int numStages, int baseChannels, int stemChannels, List<Integer> outIndices,
                              int frozenStages, NormConfig normCfg, boolean normEval, String style,
                              boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth,
                              RegNetArch arch, List<Integer> strides, List<Integer> dilations, boolean deepStem,
-                             boolean avgDown, DcnConfig dcn, List<Boolean> stageWithDcn) {
+                             boolean avgDown, DcnConfig dcn, List<Boolean> stageWithDcn, int scales) implements BackboneSpec {
 
     /** {@code ResNetV1d} is MMDetection's {@code ResNet(deep_stem=True, avg_down=True)}; there is no ResNetV1c type. */
     public static final String RESNET = "ResNet", RESNEXT = "ResNeXt", REGNET = "RegNet", RESNET_V1D = "ResNetV1d";
+    /** MMDetection's {@code Res2Net}: always {@code deep_stem}, {@code avg_down}, style pytorch, bottlenecks only. */
+    public static final String RES2NET = "Res2Net";
 
     public BackboneConfig {
         outIndices = List.copyOf(outIndices);
@@ -59,6 +64,20 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         if (REGNET.equals(type) && (deepStem || avgDown)) throw new IllegalArgumentException("RegNet takes no deep_stem / avg_down");
         if (deepStem && stemChannels < 2)
             throw new IllegalArgumentException("deep_stem needs stem_channels >= 2, got " + stemChannels);
+        if (RES2NET.equals(type) ? scales < 2 || !deepStem || !avgDown || depth < 50 : scales != 1)
+            throw new IllegalArgumentException("a Res2Net has scales >= 2, deep_stem, avg_down and depth 50/101/152, the others"
+                    + " scales 1; got " + type + " scales " + scales + ", depth " + depth);
+    }
+
+    /** A configuration other than Res2Net (scales 1). */
+    public BackboneConfig(int depth, int numStages, int baseChannels, int stemChannels, List<Integer> outIndices,
+                          int frozenStages, NormConfig normCfg, boolean normEval, String style,
+                          boolean zeroInitResidual, String pretrained, String type, int groups, int baseWidth,
+                          RegNetArch arch, List<Integer> strides, List<Integer> dilations, boolean deepStem,
+                          boolean avgDown, DcnConfig dcn, List<Boolean> stageWithDcn) {
+        this(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval, style,
+                zeroInitResidual, pretrained, type, groups, baseWidth, arch, strides, dilations, deepStem, avgDown, dcn,
+                stageWithDcn, 1);
     }
 
     /** ResNet / ResNeXt with MMDetection's default strides (1, 2, 2, 2) and dilations (1, ...). */
@@ -84,7 +103,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
     public BackboneConfig withDcn(DcnConfig dcn, List<Boolean> stageWithDcn) {
         return new BackboneConfig(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval,
                 style, zeroInitResidual, pretrained, type, groups, baseWidth, arch, strides, dilations, deepStem, avgDown, dcn,
-                stageWithDcn);
+                stageWithDcn, scales);
     }
 
     /** Whether stage {@code i}'s bottlenecks are built with the {@link #dcn}. */
@@ -95,19 +114,30 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
      * dict every block shares, so only the first block built with the dcn sees true and keeps a plain 3×3; ResNeXt's
      * Bottleneck (also RegNet's) pops it again after its parent's constructor did, so none of its blocks falls back.
      */
-    public boolean dcnFallbackOnFirstBlock() { return dcn != null && dcn.fallbackOnStride() && !resNeXt() && !regNet(); }
+    public boolean dcnFallbackOnFirstBlock() { return dcn != null && dcn.fallbackOnStride() && !resNeXt() && !regNet() && !res2Net(); }
 
     /** This configuration with MMDetection's {@code deep_stem} / {@code avg_down} set as given (ResNet / ResNeXt). */
     public BackboneConfig withStemAndDownsample(boolean deepStem, boolean avgDown) {
         return new BackboneConfig(depth, numStages, baseChannels, stemChannels, outIndices, frozenStages, normCfg, normEval,
                 style, zeroInitResidual, pretrained, type, groups, baseWidth, arch, strides, dilations, deepStem, avgDown, dcn,
-                stageWithDcn);
+                stageWithDcn, scales);
     }
 
     /** True for depths 50, 101 and 152, and for RegNet (ResNeXt's bottleneck at expansion 1). */
     public boolean bottleneck() { return regNet() || depth >= 50; }
 
     public boolean resNeXt() { return RESNEXT.equals(type); }
+
+    /** MMDetection's {@code Res2Net}: {@link autoassign.model.Bottle2neck} blocks, the deep stem and avg_down. */
+    public boolean res2Net() { return RES2NET.equals(type); }
+
+    /**
+     * Res2Net: channels of each of the {@link #scales} slices of stage {@code i}'s bottlenecks, Bottle2neck's
+     * {@code int(math.floor(planes * (base_width / base_channels)))} (26w at base 64: 26, 52, 104, 208).
+     */
+    public int res2NetSliceWidth(int i) {
+        return (int) Math.floor((baseChannels << i) * ((double) baseWidth / baseChannels));
+    }
 
     /** MMDetection's {@code RegNet}: a 3×3/2 stem without max-pool, then ResNeXt bottlenecks of expansion 1. */
     public boolean regNet() { return REGNET.equals(type); }
@@ -137,10 +167,12 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
      * Channels of the 1×1 → 3×3 part of a bottleneck of stage {@code i} (0-based; its {@code planes} are
      * baseChannels·2^i): planes when groups is 1, else ResNeXt's
      * {@code floor(planes · (base_width / base_channels)) · groups} (MMDetection 3.x, the {@code base_channels} of
-     * the backbone; 64x4d at base 64: 256, 512, 1024, 2048).
+     * the backbone; 64x4d at base 64: 256, 512, 1024, 2048); Res2Net: its conv1's output, the slice width ·
+     * scales ({@link #res2NetSliceWidth}).
      */
     public int bottleneckWidth(int i) {
         if (regNet()) return regNetPlan().innerWidths().get(i);
+        if (res2Net()) return res2NetSliceWidth(i) * scales; // conv1's output: all slices
         int planes = baseChannels << i;
         if (groups == 1) return planes;
         return (int) Math.floor(planes * ((double) baseWidth / baseChannels)) * groups;
@@ -190,12 +222,15 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         if (regNet()) return "arch " + arch.describe();
         String d = "depth " + depth + ", base_channels " + baseChannels;
         if (RESNET_V1D.equals(type)) return "ResNetV1d " + d;
+        if (res2Net()) return "Res2Net " + d + ", scales " + scales + ", base_width " + baseWidth
+                + (dcn != null ? ", dcn " + dcn.type() + " in stages " + stageWithDcn : "");
         return d + (deepStem ? ", deep_stem" : "") + (avgDown ? ", avg_down" : "") + (dcn != null ? ", dcn " + dcn.type() + " in stages " + stageWithDcn : "");
     }
 
     static BackboneConfig from(ConfigNode n) {
-        String type = n.choice("type", RESNET, RESNET, RESNEXT, REGNET, RESNET_V1D);
+        String type = n.choice("type", RESNET, RESNET, RESNEXT, REGNET, RESNET_V1D, RES2NET);
         if (REGNET.equals(type)) return regNetFrom(n);
+        if (RES2NET.equals(type)) return res2NetFrom(n);
         boolean v1d = RESNET_V1D.equals(type);
         boolean deepStem = v1d, avgDown = v1d;
         if (v1d) { // ResNetV1d passes deep_stem=True, avg_down=True to ResNet itself: a second value is a TypeError upstream
@@ -245,6 +280,48 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         return c;
     }
 
+    /**
+     * MMDetection's {@code Res2Net(scales=4, base_width=26, style='pytorch', deep_stem=True, avg_down=True, **kwargs)}
+     * over its ResNet: depth 50 / 101 / 152 only (its arch_settings). Upstream passes style pytorch, deep_stem and
+     * avg_down to ResNet whatever the config says, silently; here a config that sets another value is refused rather
+     * than ignored. ResNeXt's {@code groups} and the unsupported {@code plugins} are refused; {@code zero_init_residual}
+     * is read but, as upstream (ResNet's {@code block is Bottleneck} test fails for Bottle2neck), zeroes nothing.
+     */
+    private static BackboneConfig res2NetFrom(ConfigNode n) {
+        if (n.has("deep_stem") && !n.bool("deep_stem", true))
+            throw n.error("deep_stem", "must be true: Res2Net always builds the deep stem (upstream overrides the value); remove it");
+        if (n.has("avg_down") && !n.bool("avg_down", true))
+            throw n.error("avg_down", "must be true: Res2Net always downsamples through an average pool (upstream overrides the value); remove it");
+        if (n.has("groups")) throw n.error("groups", "is a ResNeXt argument: Res2Net's 3x3 convs are not grouped");
+        if (n.has("plugins")) throw n.error("plugins", "are not supported (Res2Net is built without plugins)");
+        int depth = n.intChoice("depth", 50, 50, 101, 152);
+        int scales = n.integer("scales", 4);
+        if (scales < 2) throw n.error("scales", "must be >= 2 (Res2Net degenerates to ResNet at 1; upstream asserts scales > 1), got " + scales);
+        int baseWidth = n.integer("base_width", 26);
+        if (baseWidth < 1) throw n.error("base_width", "must be >= 1, got " + baseWidth);
+        int numStages = n.integer("num_stages", 4);
+        if (numStages < 1 || numStages > 4) throw n.error("num_stages", "must be in 1..4, got " + numStages);
+        int base = n.positive("base_channels", n.integer("base_channels", 64));
+        int stem = n.positive("stem_channels", n.integer("stem_channels", base));
+        if (stem < 2)
+            throw n.error("stem_channels", "must be >= 2 (the deep stem's first two convs have stem_channels // 2 = "
+                    + stem / 2 + " channels), got " + stem);
+        Shared sh = Shared.from(n, numStages, "num_stages " + numStages);
+        if (!"pytorch".equals(sh.style))
+            throw n.error("style", "must be pytorch: Res2Net always puts the stride on its 3x3 convs (upstream overrides the value); remove it");
+        n.finish();
+        BackboneConfig c = new BackboneConfig(depth, numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm, sh.normEval,
+                "pytorch", sh.zeroInitResidual, sh.pretrained, RES2NET, 1, baseWidth, null, List.of(1, 2, 2, 2).subList(0, numStages),
+                java.util.Collections.nCopies(numStages, 1), true, true, sh.dcn, sh.stageWithDcn, scales);
+        for (int i = 0; i < numStages; i++)
+            if (c.res2NetSliceWidth(i) < 1)
+                throw n.error("base_width", "base_width " + baseWidth + " with base_channels " + base + " leaves layer" + (i + 1)
+                        + " slices of no channel (floor(" + (base << i) + " * " + baseWidth + " / " + base + ") = 0)");
+        checkGroupNorm(n, c);
+        checkDcn(n, c);
+        return c;
+    }
+
     /** The keys ResNet, ResNeXt and RegNet share, read once the stage count is known ({@code stages} says whence, for messages). */
     private record Shared(List<Integer> outIndices, int frozenStages, NormConfig norm, boolean normEval, String style,
                           boolean zeroInitResidual, String pretrained, DcnConfig dcn, List<Boolean> stageWithDcn) {
@@ -279,10 +356,12 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
 
     /** MMCV's deformable conv splits its input channels into deform_groups: each deformable stage's width must divide. */
     private static void checkDcn(ConfigNode n, BackboneConfig c) {
-        for (int i = 0; i < c.numStages(); i++)
-            if (c.stageHasDcn(i) && c.bottleneckWidth(i) % c.dcn().deformGroups() != 0)
+        for (int i = 0; i < c.numStages(); i++) {
+            int convIn = c.res2Net() ? c.res2NetSliceWidth(i) : c.bottleneckWidth(i); // Res2Net: each 3x3 takes one slice
+            if (c.stageHasDcn(i) && convIn % c.dcn().deformGroups() != 0)
                 throw new ConfigException(n.source(), n.key("dcn") + ".deform_groups", c.dcn().deformGroups()
-                        + " deform groups do not divide the " + c.bottleneckWidth(i) + " channels of layer" + (i + 1) + "'s 3x3 conv");
+                        + " deform groups do not divide the " + convIn + " channels of layer" + (i + 1) + "'s 3x3 conv");
+        }
     }
 
     private static void checkGroupNorm(ConfigNode n, BackboneConfig c) {
@@ -292,6 +371,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         norm.checkDivides(n, "norm_cfg", c.stemChannels(), "the stem");
         for (int i = 0; i < c.numStages(); i++) {
             norm.checkDivides(n, "norm_cfg", c.bottleneck() ? c.bottleneckWidth(i) : c.stagePlanes(i), "layer" + (i + 1));
+            if (c.res2Net()) norm.checkDivides(n, "norm_cfg", c.res2NetSliceWidth(i), "layer" + (i + 1) + "'s slices (bns)");
             norm.checkDivides(n, "norm_cfg", c.stageChannels(i), "layer" + (i + 1));
         }
     }

@@ -42,7 +42,18 @@ public final class StateDicts {
             "(conv1\\.weight|bn1\\.(weight|bias|running_mean|running_var|num_batches_tracked)"
             + "|stem\\.[013467]\\.(weight|bias|running_mean|running_var|num_batches_tracked)" // deep stem (ResNetV1c)
             + "|layer[1-4]\\.\\d+\\.(conv[1-3]\\.weight|bn[1-3]\\.\\w+|downsample\\.[012]\\.\\w+)" // .2: avg_down's norm
-            + "|layer[1-4]\\.\\d+\\.conv2\\.conv_offset\\.(weight|bias))"); // a deformable conv2's (dcn) offset conv
+            + "|layer[1-4]\\.\\d+\\.conv2\\.conv_offset\\.(weight|bias)" // a deformable conv2's (dcn) offset conv
+            + "|layer[1-4]\\.\\d+\\.(convs\\.\\d+\\.(weight|conv_offset\\.(weight|bias))|bns\\.\\d+\\.\\w+))"); // Res2Net's slices
+    /**
+     * MMDetection's HRNet names beyond ResNet's (MSRA's ImageNet HRNetV2 files use them as they are): the second stem
+     * conv / norm, the transitions and the HRModules' branches and fuse layers; its classification head
+     * ({@code incre_modules}, {@code downsamp_modules}, {@code final_layer}, {@code classifier}) has no place.
+     */
+    private static final Pattern HRNET = Pattern.compile(
+            "(conv2\\.weight|bn2\\.(weight|bias|running_mean|running_var|num_batches_tracked)"
+            + "|transition[1-3]\\.\\d+(\\.\\d+)?\\.[01]\\.\\w+"
+            + "|stage[2-4]\\.\\d+\\.(branches\\.\\d+\\.\\d+\\.(conv[1-3]\\.weight|bn[1-3]\\.\\w+|downsample\\.[01]\\.\\w+)"
+            + "|fuse_layers\\.\\d+\\.\\d+(\\.\\d+)?\\.[01]\\.\\w+))");
     private static final Pattern DETECTRON_BLOCK = Pattern.compile("res([2-5])_(\\d+)_branch(1|2a|2b|2c)_(w|bn_s|bn_b|bn_rm|bn_riv)");
     private static final Pattern DETECTRON2_BLOCK = Pattern.compile(
             "res([2-5])\\.(\\d+)\\.(conv[1-3]|shortcut)\\.(weight|norm\\.(weight|bias|running_mean|running_var))");
@@ -52,7 +63,8 @@ public final class StateDicts {
      * MMDetection's {@code open-mmlab://detectron2/resnet50_caffe}) onto {@code backbone.*} of the detector.
      * Accepted name forms, per file (AA_2 §7):
      * <ul>
-     *   <li>torchvision / MMDetection ResNet names without prefix ({@code conv1.weight}, {@code bn1.running_var},
+     *   <li>torchvision / MMDetection ResNet names without prefix (also Res2Net's {@code layer1.0.convs.0.weight},
+     *       {@code layer1.0.bns.0.running_mean}, as in {@code res2net101_v1d_26w_4s_mmdetv2-f0a600f9.pth}) ({@code conv1.weight}, {@code bn1.running_var},
      *       {@code layer1.0.downsample.1.weight}): prefixed with {@code backbone.}; the classifier ({@code fc.*})
      *       and anything else (e.g. {@code conv1.bias}) is ignored;</li>
      *   <li>names that already carry {@code backbone.}: kept;</li>
@@ -77,8 +89,10 @@ public final class StateDicts {
 
     /** The engine name of one pretrained-ResNet key, or null when it has no place in the backbone. */
     static String resnetName(String k) {
-        if (k.startsWith("backbone.")) return TORCHVISION.matcher(k.substring(9)).matches() ? k : null;
+        if (k.startsWith("backbone."))
+            return TORCHVISION.matcher(k.substring(9)).matches() || HRNET.matcher(k.substring(9)).matches() ? k : null;
         if (TORCHVISION.matcher(k).matches()) return "backbone." + k;
+        if (HRNET.matcher(k).matches()) return "backbone." + k;
         switch (k) { // Detectron stem
             case "conv1_w": return "backbone.conv1.weight";
             case "res_conv1_bn_s": return "backbone.bn1.weight";

@@ -11,23 +11,24 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * The AutoAssign detector: {@code backbone} ({@link ResNet}) → {@code neck} ({@link Fpn}) →
+ * The AutoAssign detector: {@code backbone} ({@link Backbone}: the {@link ResNet} family or {@link HrNet}) →
+ * {@code neck} ({@link Neck}: FPN, PAFPN or HRFPN) →
  * {@code bbox_head} ({@link AutoAssignHead}). State-dict names equal MMDetection's
  * ({@code backbone.layer1.0.conv1.weight}, {@code neck.fpn_convs.0.conv.weight},
  * {@code bbox_head.scales.0.scale}, ...). Construction is deterministic in the seed.
  */
 public final class AutoAssignDetector extends Module {
     private final ModelConfig cfg;
-    public final ResNet backbone;
-    public final Fpn neck;
+    public final Backbone backbone;
+    public final Neck neck;
     public final AutoAssignHead bboxHead;
     private Device device = Device.CPU;
 
     /** Builds and randomly initialises the model (backbone: Kaiming; neck: Caffe2Xavier; head: AA_2 §5). */
     public AutoAssignDetector(ModelConfig cfg, long seed) {
         this.cfg = cfg;
-        backbone = child("backbone", new ResNet(cfg.backbone()));
-        neck = child("neck", new Fpn(cfg.neck()));
+        backbone = child("backbone", Backbone.build(cfg.backboneSpec()));
+        neck = child("neck", Neck.build(cfg.neck()));
         bboxHead = child("bbox_head", new AutoAssignHead(cfg.bboxHead()));
         Random rng = new Random(seed);
         backbone.initWeights(rng);
@@ -58,7 +59,8 @@ public final class AutoAssignDetector extends Module {
 
     /**
      * SyncBN with {@code norm_eval: false} in a data-parallel run: the backbone's BatchNorm layers that use batch
-     * statistics take them over every worker, summed by {@code allReduceSum} (the workers' host all-reduce).
+     * statistics take them over every worker, summed by {@code allReduceSum} (the workers' host all-reduce). The
+     * neck's norm_cfg refuses SyncBN, so its BatchNorm layers (if any) stay per worker.
      */
     public void syncBatchStatistics(java.util.function.UnaryOperator<double[]> allReduceSum) {
         Norms.forEachBatchNorm(backbone, bn -> bn.syncBatchStatistics(allReduceSum));

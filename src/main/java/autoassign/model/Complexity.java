@@ -28,12 +28,16 @@ import java.util.Set;
  *   <li>{@code batch_norm} at inference (MMDetection's frozen BN is an eval-mode {@code BatchNorm2d}): 2 per input
  *       element (affine);</li>
  *   <li>{@code group_norm}: 5 per input element (affine);</li>
- *   <li>{@code upsample_nearest2d} (the FPN's top-down path): 1 per output element.</li>
+ *   <li>{@code upsample_nearest2d} (the FPN's top-down path): 1 per output element;</li>
+ *   <li>{@code upsample_bilinear2d} (HRFPN's upsampling): 4 per output element (listed only when it runs).</li>
  * </ul>
+ * HRFPN's concatenation and pooling ({@code aten::cat}, {@code max_pool2d}, {@code avg_pool2d}) have no handle: 0.
  * A deformable 3×3 (backbone {@code dcn}) counts its {@code conv_offset} conv only: MMCV's deformable conv is an
  * autograd Function, a {@code prim::PythonOp} in the trace, which MMEngine has no handle for.
  * ReLU, additions, max-pooling, average pooling ({@code aten::avg_pool2d}: {@code avg_down}; only
  * {@code adaptive_avg_pool2d} has a handle), {@code Scale}, clamping and the stride multiply have no handle there and count 0.
+ * HRNet's fuse layers upsample with {@code nn.Upsample(mode='nearest')} ({@code upsample_nearest2d}, owned by the
+ * Sequential's index 2); its None entries are no modules (absent from the names, as from {@code named_modules()}).
  * A module's flops include its children's; ops called by a module's own code (the FPN's upsampling) belong to it
  * only. The head's convs are shared by all levels, so their flops add up over the levels.
  */
@@ -41,7 +45,7 @@ public final class Complexity {
 
     /** Op names as MMEngine's {@code by_operator()} reports them. */
     public static final String CONV = "conv", BATCH_NORM = "batch_norm", GROUP_NORM = "group_norm",
-            UPSAMPLE = "upsample_nearest2d";
+            UPSAMPLE = "upsample_nearest2d", UPSAMPLE_BILINEAR = "upsample_bilinear2d";
 
     /**
      * @param inputH        padded input height
@@ -70,7 +74,8 @@ public final class Complexity {
     public static Flops flops(AutoAssignDetector model, int h, int w) {
         if (h < 1 || w < 1) throw new IllegalArgumentException("input size must be positive, got " + h + "x" + w);
         Complexity c = new Complexity(model);
-        List<int[]> feats = c.backbone(model.backbone, "backbone", new int[] {3, h, w});
+        List<int[]> feats = model.backbone instanceof HrNet hr ? c.hrnet(hr, "backbone", new int[] {3, h, w})
+                : c.backbone((ResNet) model.backbone, "backbone", new int[] {3, h, w});
         List<int[]> pyramid = c.neck(model.neck, "neck", feats);
         c.head(model.bboxHead, "bbox_head", pyramid);
         Set<String> uncalled = new LinkedHashSet<>();
@@ -108,6 +113,7 @@ public final class Complexity {
     }
 
     private static void collectNames(Module m, String name, List<String> out) {
+        if (m instanceof HrNet.Absent) return; // upstream's None entry: no module
         out.add(name);
         m.children().forEach((k, c) -> collectNames(c, name.isEmpty() ? k : name + "." + k, out));
     }
@@ -190,12 +196,80 @@ public final class Complexity {
         return outs;
     }
 
+    /**
+     * HRNet: the stem's two conv + BN, layer1, then per stage the transitions and HRModules (branches' blocks, fuse
+     * layers: conv + BN, the nearest upsampling 1 per output element; the sums and ReLUs count nothing).
+     */
+    private List<int[]> hrnet(HrNet h, String name, int[] x) {
+        int[] y = conv(name + ".conv1", h.conv1, x);
+        norm(name + "." + childName(h, h.norm1), h.norm1, y);
+        y = conv(name + ".conv2", h.conv2, y);
+        norm(name + "." + childName(h, h.norm2), h.norm2, y);
+        called.add(name + ".relu");
+        for (int b = 0; b < h.layer1.size(); b++) y = block(h.layer1.get(b), name + ".layer1." + b, y);
+        List<int[]> ys = List.of(y);
+        for (int k = 0; k < h.stages.size(); k++) {
+            String tn = name + ".transition" + (k + 1);
+            ModuleList<Module> t = h.transitions.get(k);
+            int[] last = ys.get(ys.size() - 1);
+            List<int[]> xs = new ArrayList<>();
+            for (int i = 0; i < t.size(); i++) {
+                Module m = t.get(i);
+                if (m instanceof HrNet.Absent) xs.add(ys.get(i));
+                else xs.add(hrSequential(tn + "." + i, m, last));
+            }
+            ModuleList<HrNet.HrModule> stage = h.stages.get(k);
+            for (int m = 0; m < stage.size(); m++) xs = hrModule(stage.get(m), name + ".stage" + (k + 2) + "." + m, xs);
+            ys = xs;
+        }
+        return ys;
+    }
+
+    private List<int[]> hrModule(HrNet.HrModule mod, String name, List<int[]> xs) {
+        List<int[]> x = new ArrayList<>();
+        for (int i = 0; i < xs.size(); i++) {
+            int[] y = xs.get(i);
+            ModuleList<ResBlock> branch = mod.branches.get(i);
+            for (int b = 0; b < branch.size(); b++) y = block(branch.get(b), name + ".branches." + i + "." + b, y);
+            x.add(y);
+        }
+        if (mod.fuseLayers == null) return x;
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < mod.fuseLayers.size(); i++) {
+            ModuleList<Module> row = mod.fuseLayers.get(i);
+            for (int j = 0; j < x.size(); j++)
+                if (!(row.get(j) instanceof HrNet.Absent)) hrSequential(name + ".fuse_layers." + i + "." + j, row.get(j), x.get(j));
+            out.add(x.get(i));
+        }
+        called.add(name + ".relu");
+        return out;
+    }
+
+    /** One of HRNet's Sequentials [conv, norm(, ReLU | Upsample)] or a Sequential of them. */
+    private int[] hrSequential(String name, Module m, int[] x) {
+        if (m instanceof HrNet.ConvNorm c) {
+            int[] y = conv(name + ".0", c.conv, x);
+            norm(name + ".1", c.norm, y);
+            if (c.relu) called.add(name + ".2");
+            if (c.upsample == 1) return y;
+            int[] up = {y[0], y[1] * c.upsample, y[2] * c.upsample};
+            add(name + ".2", UPSAMPLE, numel(up));
+            return up;
+        }
+        int[] y = x;
+        int k = 0;
+        for (Module c : m.children().values()) y = hrSequential(name + "." + k++, c, y);
+        return y;
+    }
+
     private int[] block(ResBlock b, String name, int[] x) {
         int[] y;
         if (b instanceof ResBlock.Bottleneck bt) {
             y = convNorm(name, bt, bt.conv1, bt.norm1, x);
             y = bt.deformConv2 != null ? deformConvNorm(name, bt, y) : convNorm(name, bt, bt.conv2, bt.norm2, y);
             y = convNorm(name, bt, bt.conv3, bt.norm3, y);
+        } else if (b instanceof Bottle2neck b2) {
+            y = bottle2neck(name, b2, x);
         } else if (b instanceof ResBlock.Basic bs) {
             y = convNorm(name, bs, bs.conv1, bs.norm1, x);
             y = convNorm(name, bs, bs.conv2, bs.norm2, y);
@@ -231,13 +305,37 @@ public final class Complexity {
         return y;
     }
 
+    /**
+     * Res2Net's block: conv1 + bn1, each slice's 3×3 + norm ({@code convs.k}, {@code bns.k}; a deformable one counts its
+     * {@code conv_offset} only), conv3 + bn3. torch.split, the slice additions, torch.cat and the last slice's
+     * {@code avg_pool2d} have no handle in MMEngine: 0 (the pool module still runs).
+     */
+    private int[] bottle2neck(String name, Bottle2neck b, int[] x) {
+        int[] y = convNorm(name, b, b.conv1, b.norm1, x);
+        int[] slice = {b.width, y[1], y[2]}, out = null;
+        for (int i = 0; i < b.convs.size(); i++) {
+            String cn = name + ".convs." + i;
+            if (b.convs.get(i) instanceof autoassign.nn.DeformConv2dPack d) {
+                int[] off = conv(cn + ".conv_offset", d.convOffset, slice);
+                out = new int[] {d.weight.dim(0), off[1], off[2]};
+            } else {
+                out = conv(cn, (Conv2d) b.convs.get(i), slice);
+            }
+            norm(name + ".bns." + i, b.bns.get(i), out);
+        }
+        if (b.pool != null) called.add(name + ".pool");
+        return convNorm(name, b, b.conv3, b.norm3, new int[] {b.width * b.scales, out[1], out[2]});
+    }
+
     private int[] convNorm(String block, Module parent, Conv2d conv, Module norm, int[] x) {
         int[] y = conv(block + "." + childName(parent, conv), conv, x);
         norm(block + "." + childName(parent, norm), norm, y);
         return y;
     }
 
-    private List<int[]> neck(Fpn fpn, String name, List<int[]> inputs) {
+    private List<int[]> neck(Neck neck, String name, List<int[]> inputs) {
+        if (neck instanceof Hrfpn h) return hrfpn(h, name, inputs);
+        Fpn fpn = (Fpn) neck;
         var cfg = fpn.config();
         int used = fpn.lateralConvs.size();
         int[][] lat = new int[used][];
@@ -248,6 +346,10 @@ public final class Complexity {
         }
         List<int[]> outs = new ArrayList<>();
         for (int i = 0; i < used; i++) outs.add(convModule(name + ".fpn_convs." + i, fpn.fpnConvs.get(i), lat[i]));
+        if (fpn instanceof Pafpn p) { // bottom-up: downsample_convs on each level but the last (+, not counted), pafpn_convs
+            for (int i = 0; i < used - 1; i++) convModule(name + ".downsample_convs." + i, p.downsampleConvs.get(i), outs.get(i));
+            for (int i = 1; i < used; i++) outs.set(i, convModule(name + ".pafpn_convs." + (i - 1), p.pafpnConvs.get(i - 1), outs.get(i)));
+        }
         int extra = cfg.numOuts() - used;
         if (extra <= 0) return outs;
         if (!cfg.extraConvs()) { // max-pool 1×1, stride 2
@@ -265,6 +367,33 @@ public final class Complexity {
         outs.add(convModule(name + ".fpn_convs." + used, fpn.fpnConvs.get(used), src));
         for (int i = used + 1; i < cfg.numOuts(); i++)
             outs.add(convModule(name + ".fpn_convs." + i, fpn.fpnConvs.get(i), outs.get(outs.size() - 1)));
+        return outs;
+    }
+
+    /** HRFPN: bilinear ×2^i of input i (owned by the neck), cat, reduction_conv, pooling 2^i (0), fpn_convs. */
+    private List<int[]> hrfpn(Hrfpn h, String name, List<int[]> inputs) {
+        int[] first = inputs.get(0);
+        int channels = 0;
+        for (int i = 0; i < inputs.size(); i++) {
+            int[] x = inputs.get(i);
+            channels += x[0];
+            if (i == 0) continue;
+            int oh = autoassign.backend.BilinearResize.outSize(x[1], 1 << i), ow = autoassign.backend.BilinearResize.outSize(x[2], 1 << i);
+            if (oh != first[1] || ow != first[2])
+                throw new IllegalArgumentException("HRFPN: input " + i + " (" + x[1] + "x" + x[2] + ") upsampled ×" + (1 << i)
+                        + " is " + oh + "x" + ow + ", input 0 is " + first[1] + "x" + first[2]
+                        + ": pad the input to a multiple of the largest backbone stride");
+            add(name, UPSAMPLE_BILINEAR, 4L * x[0] * oh * ow);
+        }
+        int[] reduced = convModule(name + ".reduction_conv", h.reductionConv, new int[] {channels, first[1], first[2]});
+        List<int[]> outs = new ArrayList<>();
+        for (int i = 0; i < h.fpnConvs.size(); i++) {
+            int k = 1 << i;
+            int[] p = i == 0 ? reduced : new int[] {reduced[0], reduced[1] / k, reduced[2] / k};
+            if (p[1] < 1 || p[2] < 1)
+                throw new IllegalArgumentException("the input is too small: " + name + " pools " + reduced[1] + "x" + reduced[2] + " by " + k);
+            outs.add(convModule(name + ".fpn_convs." + i, h.fpnConvs.get(i), p));
+        }
         return outs;
     }
 

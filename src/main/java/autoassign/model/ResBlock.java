@@ -17,6 +17,7 @@ import autoassign.tensor.Tensor;
  * A residual block of {@link ResNet} (MMDetection {@code BasicBlock} / {@code Bottleneck}); child names match
  * MMDetection: {@code conv1, bn1, conv2, bn2[, conv3, bn3], downsample.0, downsample.1} ({@code avg_down}:
  * {@code downsample.0} is the parameterless average pool, {@code downsample.1} the conv, {@code downsample.2} the norm).
+ * Res2Net's block is {@link Bottle2neck}.
  */
 public abstract class ResBlock extends Module {
     /**
@@ -211,7 +212,7 @@ public abstract class ResBlock extends Module {
          * deformable conv → norm → ReLU, releasing the intermediates no tape node needs (the conv's input is an
          * intermediate of this block). Unfused: the norm runs as its own op on the conv's output.
          */
-        private static Tensor deformStep(Tensor in, DeformConv2dPack conv, Module norm) {
+        static Tensor deformStep(Tensor in, DeformConv2dPack conv, Module norm) {
             Tensor c = conv.forward(in);
             MemoryScope.dispose(in);
             if (norm instanceof GroupNorm gn) {

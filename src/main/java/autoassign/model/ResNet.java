@@ -30,8 +30,11 @@ import java.util.Random;
  * {@code dcn} / {@code stage_with_dcn} build the bottlenecks' 3×3 {@code conv2} of the marked stages as MMCV's DCN /
  * DCNv2 ({@link autoassign.nn.DeformConv2dPack}; {@link ResBlock.Bottleneck#deformConv2}), with upstream's
  * {@code fallback_on_stride} as it acts ({@link BackboneConfig#dcnFallbackOnFirstBlock}).
+ * {@code type: Res2Net} builds MMDetection's {@code Res2Net}: the deep stem, then Res2Layers of {@link Bottle2neck}
+ * (the first block of each stage of {@code stage} type, with the average-pool downsample); a dcn makes every slice's
+ * 3×3 deformable.
  */
-public final class ResNet extends Module {
+public final class ResNet extends Backbone {
     private final BackboneConfig cfg;
     /** The plain stem's conv and norm; null with {@code deep_stem} (see {@link #stem}). */
     public final Conv2d conv1;
@@ -77,7 +80,10 @@ public final class ResNet extends Module {
                     dcn = null;
                     fallbackPending = false;
                 }
-                layer.add(cfg.bottleneck()
+                layer.add(cfg.res2Net()
+                        ? new Bottle2neck(inplanes, planes, cfg.res2NetSliceWidth(i), cfg.scales(), s, dilation, b == 0,
+                                cfg.normCfg(), dcn)
+                        : cfg.bottleneck()
                         ? new ResBlock.Bottleneck(inplanes, planes, cfg.bottleneckWidth(i), cfg.stageGroups(i), s, dilation,
                                 cfg.expansion(), caffe, cfg.normCfg(), cfg.avgDown(), dcn)
                         : new ResBlock.Basic(inplanes, planes, s, cfg.normCfg(), cfg.avgDown()));
@@ -90,6 +96,8 @@ public final class ResNet extends Module {
     }
 
     public BackboneConfig config() { return cfg; }
+
+    @Override public autoassign.config.BackboneSpec spec() { return cfg; }
 
     /**
      * The stem's conv + norm pairs in order, each followed by a ReLU: {@code conv1 / bn1}, or the deep stem's
@@ -131,29 +139,33 @@ public final class ResNet extends Module {
     /**
      * Random initialisation (MMDetection's default without a pretrained file): Kaiming-normal (fan_out,
      * ReLU; read off the weight's shape as PyTorch does, so a grouped conv's fan_out is out·kH·kW) conv weights, norm weight 1 / bias 0, and the last norm of every block at weight 0 when
-     * {@code zero_init_residual}. A pretrained backbone is loaded over this afterwards.
+     * {@code zero_init_residual} (not Res2Net's, as upstream). A pretrained backbone is loaded over this afterwards.
      */
-    public void initWeights(Random rng) {
+    @Override public void initWeights(Random rng) {
         for (var e : namedParameters().entrySet()) {
             Tensor t = e.getValue();
             if (t.rank() == 4) Init.normal(t, 0, Math.sqrt(2.0 / Init.fanOut(t)), rng);
         }
-        if (cfg.zeroInitResidual())
+        // Res2Net: upstream's ResNet zero-inits only when the block `is Bottleneck` (or BasicBlock), not Bottle2neck
+        if (cfg.zeroInitResidual() && !cfg.res2Net())
             for (ModuleList<ResBlock> layer : layers)
                 for (ResBlock b : layer) Init.constant(Norms.weight(b.lastNorm()), 0f);
         // deformable 3×3s: MMEngine's Kaiming (layer='Conv2d') reaches conv_offset (an nn.Conv2d) but not the
         // DeformConv2dPack itself, whose weight keeps MMCV's init; DCNv2's init_weights, called after it by the module
         // recursion, re-draws the weight and zeroes conv_offset
         for (ModuleList<ResBlock> layer : layers)
-            for (ResBlock b : layer)
-                if (b instanceof ResBlock.Bottleneck bt && bt.deformConv2 != null) {
-                    bt.deformConv2.resetParameters(rng);
-                    if (bt.deformConv2.modulated) bt.deformConv2.initOffset();
+            for (ResBlock b : layer) {
+                List<autoassign.nn.DeformConv2dPack> deform = b instanceof Bottle2neck b2 ? b2.deformConvs()
+                        : b instanceof ResBlock.Bottleneck bt && bt.deformConv2 != null ? List.of(bt.deformConv2) : List.of();
+                for (autoassign.nn.DeformConv2dPack d : deform) {
+                    d.resetParameters(rng);
+                    if (d.modulated) d.initOffset();
                 }
+            }
     }
 
     /** Stage outputs at {@code out_indices} (C2..C5 for 0..3). */
-    public List<Tensor> forward(Tensor x) {
+    @Override public List<Tensor> forward(Tensor x) {
         if (x.rank() != 4 || x.dim(1) != 3)
             throw new IllegalArgumentException("ResNet: input must be [N, 3, H, W], got " + x);
         // intermediates no tape node references (the frozen stem and stages; inference) are released as soon as

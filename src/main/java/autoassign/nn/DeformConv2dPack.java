@@ -1,5 +1,6 @@
 package autoassign.nn;
 
+import autoassign.autograd.ChannelSlices;
 import autoassign.autograd.DeformConvOps;
 import autoassign.autograd.F;
 import autoassign.backend.ConvParams;
@@ -83,7 +84,7 @@ public final class DeformConv2dPack extends Module {
             return y;
         }
         int kk = kernel * kernel;
-        Tensor[] parts = DeformConvOps.splitChannels(off, 2 * deformGroups() * kk); // cat(o1, o2) and the mask logits
+        Tensor[] parts = ChannelSlices.split(off, 2 * deformGroups() * kk, off.dim(1) - 2 * deformGroups() * kk); // cat(o1, o2) and the mask logits
         MemoryScope.dispose(off);
         Tensor mask = F.sigmoid(parts[1]);
         MemoryScope.dispose(parts[1]);

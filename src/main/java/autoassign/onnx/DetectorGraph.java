@@ -5,6 +5,7 @@ import autoassign.model.AutoAssignDetector;
 import autoassign.model.AutoAssignHead;
 import autoassign.model.ConvModule;
 import autoassign.model.Fpn;
+import autoassign.model.HrNet;
 import autoassign.model.ModuleList;
 import autoassign.model.ResBlock;
 import autoassign.model.ResNet;
@@ -40,6 +41,11 @@ import java.util.Map;
  *       {@code AveragePool} ({@code kernel_shape} = {@code strides} = the block's stride, {@code ceil_mode} 1,
  *       {@code count_include_pad} 0, as torch.onnx writes ResLayer's {@code nn.AvgPool2d}) before the stride-1 1×1
  *       Conv of each downsample (an identity 1×1/1 pool in layer1, written as upstream has it).</li>
+ *   <li>HRNet: its transitions and HRModules layer for layer; a fuse layer from a coarser branch is Conv (+ folded
+ *       BN) + {@code Resize} (nearest, asymmetric, floor) to the finer branch's shape, the same source index as
+ *       torch's {@code nn.Upsample(scale_factor=2^(j−i))} on an input divisible by 32.</li>
+ *   <li>Res2Net's {@code Bottle2neck}: a {@code Slice} per channel slice, {@code Add} / {@code Concat}, the
+ *       strided stage block's {@code AveragePool} (3×3, pads 1, count_include_pad 1) on the last slice.</li>
  * </ul>
  * Weights are read from the model's tensors on any device; the model is not changed.
  */
@@ -69,12 +75,17 @@ public final class DetectorGraph {
      * export writes opset 17 (torch.onnx of MMCV's DCN needs its custom-op plugins as well).
      */
     private static void checkNoDeformableConv(AutoAssignDetector model) {
-        var layers = model.backbone.layers;
+        if (!(model.backbone instanceof ResNet r)) return; // HRNet has no dcn
+        var layers = r.layers;
         for (int i = 0; i < layers.size(); i++)
             for (int b = 0; b < layers.get(i).size(); b++)
                 if (layers.get(i).get(b) instanceof ResBlock.Bottleneck bt && bt.deformConv2 != null)
                     throw new IllegalArgumentException("ONNX export: backbone.layer" + (i + 1) + "." + b + ".conv2 is a deformable conv ("
                             + (bt.deformConv2.modulated ? "DCNv2" : "DCN") + ", model.backbone.dcn), which ONNX opset 17 cannot express"
+                            + " (DeformConv needs opset 19); export a model without dcn");
+                else if (layers.get(i).get(b) instanceof autoassign.model.Bottle2neck b2 && !b2.deformConvs().isEmpty())
+                    throw new IllegalArgumentException("ONNX export: backbone.layer" + (i + 1) + "." + b + ".convs are deformable convs ("
+                            + (b2.deformConvs().get(0).modulated ? "DCNv2" : "DCN") + ", model.backbone.dcn), which ONNX opset 17 cannot express"
                             + " (DeformConv needs opset 19); export a model without dcn");
     }
 
@@ -138,7 +149,8 @@ public final class DetectorGraph {
     // ------------------------------------------------------------------------------------------------ backbone
 
     private List<Feature> backbone(Feature x) {
-        ResNet r = model.backbone;
+        if (model.backbone instanceof HrNet h) return hrnet(x, h);
+        ResNet r = (ResNet) model.backbone;
         Feature y = x;
         for (ResNet.StemLayer l : r.stemLayers()) y = convNorm(y, l.conv(), l.norm(), true); // conv1, or stem.0/3/6
         if (r.hasStemMaxPool()) y = maxPool(y, 3, 2, 1, "backbone.maxpool"); // RegNet's stem has none
@@ -151,6 +163,81 @@ public final class DetectorGraph {
         return outs;
     }
 
+    /**
+     * HRNet: the stem's two Conv (+ folded BN) + Relu, layer1's blocks, then per stage the transitions (from the
+     * last branch's output, as upstream's forward) and the HRModules: each branch's blocks, then per output branch
+     * the sum of the fuse layers (a higher branch: 1×1 Conv + folded BN + {@code Resize} nearest with scales
+     * 2^(j−i), torch.onnx's export of {@code nn.Upsample(scale_factor, mode='nearest')}; a lower one: a chain of
+     * 3×3/2 Conv + folded BN (+ Relu but the last)) and a Relu.
+     */
+    private List<Feature> hrnet(Feature x, HrNet h) {
+        Feature y = convNorm(x, h.conv1, h.norm1, true);
+        y = convNorm(y, h.conv2, h.norm2, true);
+        for (ResBlock b : h.layer1) y = block(y, b);
+        List<Feature> ys = List.of(y);
+        for (int k = 0; k < h.stages.size(); k++) {
+            ModuleList<Module> t = h.transitions.get(k);
+            Feature last = ys.get(ys.size() - 1);
+            List<Feature> xs = new ArrayList<>();
+            for (int i = 0; i < t.size(); i++) {
+                Module m = t.get(i);
+                if (m instanceof HrNet.Absent) xs.add(ys.get(i));
+                else if (m instanceof HrNet.ConvNorm c) xs.add(hrConvNorm(last, c, null));
+                else xs.add(hrChain(last, m));
+            }
+            for (HrNet.HrModule mod : h.stages.get(k)) xs = hrModule(xs, mod);
+            ys = xs;
+        }
+        return ys;
+    }
+
+    private List<Feature> hrModule(List<Feature> xs, HrNet.HrModule mod) {
+        List<Feature> x = new ArrayList<>();
+        for (int i = 0; i < xs.size(); i++) {
+            Feature y = xs.get(i);
+            for (ResBlock b : mod.branches.get(i)) y = block(y, b);
+            x.add(y);
+        }
+        if (mod.fuseLayers == null) return x;
+        List<Feature> out = new ArrayList<>();
+        for (int i = 0; i < mod.fuseLayers.size(); i++) {
+            ModuleList<Module> row = mod.fuseLayers.get(i);
+            String prefix = nameOf(row);
+            Feature sum = null;
+            for (int j = 0; j < x.size(); j++) {
+                Module f = row.get(j);
+                Feature term = f instanceof HrNet.Absent ? x.get(j) : f instanceof HrNet.ConvNorm c ? hrConvNorm(x.get(j), c, x.get(i))
+                        : hrChain(x.get(j), f);
+                sum = sum == null ? term : same(x.get(i), g.node("Add", prefix, List.of(sum.name(), term.name())));
+            }
+            out.add(relu(same(x.get(i), sum.name()), prefix));
+        }
+        return out;
+    }
+
+    /**
+     * One of HRNet's Sequentials [conv, norm(, ReLU | nearest Upsample)]. The upsampling is a nearest {@code Resize}
+     * (asymmetric, floor) to {@code target}'s shape (the branch it is added to, whose channels the 1×1 conv already
+     * has): source index floor(i / 2^(j−i)), torch's {@code nn.Upsample(scale_factor=2^(j−i))} for an input divisible
+     * by 32 (any other size fails upstream and in the engine).
+     */
+    private Feature hrConvNorm(Feature x, HrNet.ConvNorm c, Feature target) {
+        Feature y = convNorm(x, c.conv, c.norm, c.relu);
+        if (c.upsample == 1) return y;
+        String prefix = nameOf(c) + ".2";
+        String sizes = g.node("Shape", prefix, List.of(target.name()));
+        String up = g.node("Resize", prefix, List.of(y.name(), "", "", sizes), Map.of(
+                "mode", "nearest", "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor"));
+        return new Feature(up, y.channels(), y.h() < 0 ? -1 : y.h() * c.upsample, y.w() < 0 ? -1 : y.w() * c.upsample);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Feature hrChain(Feature x, Module seq) {
+        Feature y = x;
+        for (HrNet.ConvNorm c : (ModuleList<HrNet.ConvNorm>) seq) y = hrConvNorm(y, c, null);
+        return y;
+    }
+
     private Feature block(Feature x, ResBlock block) {
         String prefix = nameOf(block);
         Feature out;
@@ -158,6 +245,8 @@ public final class DetectorGraph {
             out = convNorm(x, b.conv1, b.norm1, true);
             out = convNorm(out, b.conv2, b.norm2, true);
             out = convNorm(out, b.conv3, b.norm3, false);
+        } else if (block instanceof autoassign.model.Bottle2neck b) {
+            out = bottle2neck(x, b, prefix);
         } else {
             ResBlock.Basic b = (ResBlock.Basic) block;
             out = convNorm(x, b.conv1, b.norm1, true);
@@ -173,10 +262,40 @@ public final class DetectorGraph {
         return relu(sum, prefix);
     }
 
+    /**
+     * Res2Net's block up to conv3 + norm: conv1 (+ folded norm) + Relu, one {@code Slice} per slice of the channels
+     * (torch.split), each slice's 3×3 (+ folded norm) + Relu after the {@code Add} of the previous slice's output
+     * (normal blocks), the last slice as it is or through the block's {@code AveragePool} (3×3, the stride, pads 1,
+     * count_include_pad 1: {@code nn.AvgPool2d}'s defaults), {@code Concat} on the channels, conv3 (+ folded norm).
+     */
+    private Feature bottle2neck(Feature x, autoassign.model.Bottle2neck b, String prefix) {
+        Feature t = convNorm(x, b.conv1, b.norm1, true);
+        String axes = g.longs("res2net.channel_axis", new long[] {1}, 1);
+        Feature[] spx = new Feature[b.scales];
+        for (int k = 0; k < b.scales; k++) {
+            String starts = g.longs("res2net.channel_" + k * b.width, new long[] {(long) k * b.width}, 1);
+            String ends = g.longs("res2net.channel_" + (k + 1) * b.width, new long[] {(long) (k + 1) * b.width}, 1);
+            spx[k] = new Feature(g.node("Slice", prefix + ".split", List.of(t.name(), starts, ends, axes)), b.width, t.h(), t.w());
+        }
+        List<String> parts = new ArrayList<>();
+        Feature sp = null;
+        for (int k = 0; k < b.scales - 1; k++) {
+            Feature in = k == 0 || b.stageType ? spx[k]
+                    : same(spx[k], g.node("Add", prefix + ".convs." + k, List.of(sp.name(), spx[k].name())));
+            sp = convNorm(in, (Conv2d) b.convs.get(k), b.bns.get(k), true);
+            parts.add(sp.name());
+        }
+        Feature last = b.pool != null ? avgPool(spx[b.scales - 1], b.pool.params, nameOf(b.pool)) : spx[b.scales - 1];
+        parts.add(last.name());
+        Feature cat = new Feature(g.node("Concat", prefix + ".cat", parts, Map.of("axis", 1L)), b.width * b.scales, sp.h(), sp.w());
+        return convNorm(cat, b.conv3, b.norm3, false);
+    }
+
     // ------------------------------------------------------------------------------------------------ neck
 
     private List<Feature> neck(List<Feature> inputs) {
-        Fpn fpn = model.neck;
+        if (model.neck instanceof autoassign.model.Hrfpn h) return hrfpn(h, inputs);
+        Fpn fpn = (Fpn) model.neck;
         NeckConfig cfg = fpn.config();
         int used = fpn.lateralConvs.size();
         Feature[] lat = new Feature[used];
@@ -192,6 +311,13 @@ public final class DetectorGraph {
         }
         List<Feature> outs = new ArrayList<>();
         for (int i = 0; i < used; i++) outs.add(convModule(lat[i], fpn.fpnConvs.get(i)));
+        if (fpn instanceof autoassign.model.Pafpn p) { // bottom-up: inter[i+1] += downsample_convs[i](inter[i]), pafpn_convs
+            for (int i = 0; i < used - 1; i++) {
+                Feature down = convModule(outs.get(i), p.downsampleConvs.get(i));
+                outs.set(i + 1, same(outs.get(i + 1), g.node("Add", "neck.bottom_up." + i, List.of(outs.get(i + 1).name(), down.name()))));
+            }
+            for (int i = 1; i < used; i++) outs.set(i, convModule(outs.get(i), p.pafpnConvs.get(i - 1)));
+        }
         int extra = cfg.numOuts() - used;
         if (extra <= 0) return outs;
         if (!cfg.extraConvs()) {
@@ -208,6 +334,40 @@ public final class DetectorGraph {
             Feature prev = outs.get(outs.size() - 1);
             if (cfg.reluBeforeExtraConvs()) prev = relu(prev, "neck.fpn_convs." + i);
             outs.add(convModule(prev, fpn.fpnConvs.get(i)));
+        }
+        return outs;
+    }
+
+    /**
+     * HRFPN: input i through {@code Resize} (linear, {@code pytorch_half_pixel}, scales 2^i: torch.onnx's export of
+     * {@code F.interpolate(scale_factor=2**i, mode='bilinear')}, whose source index uses 1/scale as ATen does),
+     * {@code Concat} on channels, reduction_conv, then {@code MaxPool} / {@code AveragePool} 2^i and fpn_convs.
+     */
+    private List<Feature> hrfpn(autoassign.model.Hrfpn h, List<Feature> inputs) {
+        Feature first = inputs.get(0);
+        List<String> parts = new ArrayList<>(List.of(first.name()));
+        int channels = first.channels();
+        for (int i = 1; i < inputs.size(); i++) {
+            Feature x = inputs.get(i);
+            int k = 1 << i;
+            String prefix = "neck.upsample." + i;
+            String scales = g.floats(prefix + ".scales", new float[] {1, 1, k, k}, 4);
+            parts.add(g.node("Resize", prefix, List.of(x.name(), "", scales), Map.of(
+                    "mode", "linear", "coordinate_transformation_mode", "pytorch_half_pixel")));
+            channels += x.channels();
+            if (first.h() >= 0 && x.h() >= 0 && (x.h() * k != first.h() || x.w() * k != first.w()))
+                throw new IllegalArgumentException("ONNX export: HRFPN input " + i + " (" + x.h() + "x" + x.w() + ") upsampled ×" + k
+                        + " does not match input 0 (" + first.h() + "x" + first.w() + "): pad to a multiple of the largest stride");
+        }
+        String cat = g.node("Concat", "neck.cat", parts, Map.of("axis", 1L));
+        Feature reduced = convModule(new Feature(cat, channels, first.h(), first.w()), h.reductionConv);
+        List<Feature> outs = new ArrayList<>();
+        for (int i = 0; i < h.fpnConvs.size(); i++) {
+            int k = 1 << i;
+            Feature p = reduced;
+            if (i > 0) p = h.config().poolingType().equals("MAX") ? maxPool(reduced, k, k, 0, "neck.pool." + i)
+                    : avgPool(reduced, autoassign.model.Hrfpn.poolParams(k), "neck.pool." + i);
+            outs.add(convModule(p, h.fpnConvs.get(i)));
         }
         return outs;
     }

@@ -13,7 +13,7 @@ import java.util.Map;
 public final class PretrainedWeights {
     /**
      * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets, the
-     * deep-stem ResNetV1c ResNets, the ResNeXts and the RegNetXs ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
+     * deep-stem ResNetV1c ResNets, the ResNeXts, the RegNetXs, Res2Net-101 and MSRA's HRNetV2-W18 / W32 / W40 ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
      * ImageNet ResNets and ResNeXts ({@code torchvision://}, the {@code IMAGENET1K_V1} weights of MMEngine's
      * {@code hub/torchvision_0.12.json}). The ResNeXt and RegNetX files use the ResNet key names
      * ({@code layer1.0.conv2.weight}, ...), so they load like the ResNets.
@@ -61,6 +61,18 @@ public final class PretrainedWeights {
                     "https://download.openmmlab.com/pretrain/third_party/regnetx_8.0gf-3c68abe7.pth"),
             Map.entry("open-mmlab://regnetx_12gf",
                     "https://download.openmmlab.com/pretrain/third_party/regnetx_12gf-4c2a3350.pth"),
+            // Res2Net-101 v1d 26w×4s (MMDetection's configs/res2net), converted for MMDetection 2 (the _mmdetv2 file): its
+            // names are expected to be Res2Net's own (stem.*, layer1.0.convs.0.weight, layer1.0.bns.0.*, downsample.1/2)
+            Map.entry("open-mmlab://res2net101_v1d_26w_4s",
+                    "https://download.openmmlab.com/pretrain/third_party/res2net101_v1d_26w_4s_mmdetv2-f0a600f9.pth"),
+            // MSRA's ImageNet HRNetV2 (HRNet-Image-Classification): its names are MMDetection's HRNet names (conv1,
+            // bn1, conv2, bn2, layer1, transitionK, stageK.m.branches / fuse_layers) plus a classifier that is ignored
+            Map.entry("open-mmlab://msra/hrnetv2_w18",
+                    "https://download.openmmlab.com/pretrain/third_party/hrnetv2_w18-00eb2006.pth"),
+            Map.entry("open-mmlab://msra/hrnetv2_w32",
+                    "https://download.openmmlab.com/pretrain/third_party/hrnetv2_w32-dc9eeb4f.pth"),
+            Map.entry("open-mmlab://msra/hrnetv2_w40",
+                    "https://download.openmmlab.com/pretrain/third_party/hrnetv2_w40-ed0b031c.pth"),
             Map.entry("torchvision://resnet18", "https://download.pytorch.org/models/resnet18-f37072fd.pth"),
             Map.entry("torchvision://resnet34", "https://download.pytorch.org/models/resnet34-b627a593.pth"),
             Map.entry("torchvision://resnet50", "https://download.pytorch.org/models/resnet50-0676ba61.pth"),

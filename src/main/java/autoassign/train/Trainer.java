@@ -273,7 +273,7 @@ public final class Trainer {
                 comm.broadcast(t, 0);
                 t.bumpVersion(); // written in place by the collective: caches derived from it are stale
             }
-            var backbone = cfg.model().backbone();
+            var backbone = cfg.model().backboneSpec();
             if (backbone.normCfg().isSyncBatchNorm() && !backbone.normEval()) {
                 model.syncBatchStatistics(comm::allReduceSum); // SyncBN: batch statistics over every worker
                 out.println("SyncBN: the backbone's batch statistics span all " + replica.worldSize() + " workers");
@@ -681,7 +681,7 @@ public final class Trainer {
     /** The starting weights: the backbone's pretrained checkpoint (not when resuming or with load_from), then load_from. */
     private void loadInitialWeights(AutoAssignDetector model) {
         try {
-            String ref = opt.pretrained() != null ? opt.pretrained().toString() : cfg.model().backbone().pretrained();
+            String ref = opt.pretrained() != null ? opt.pretrained().toString() : cfg.model().backboneSpec().pretrained();
             if (ref != null && !opt.noPretrained() && opt.loadFrom() == null && opt.resume() == null) {
                 Path file = opt.pretrained() != null ? opt.pretrained() : PretrainedWeights.locate(ref);
                 ModelWeights.LoadResult r = ModelWeights.loadPretrainedBackbone(file, model);

@@ -122,7 +122,7 @@ class DeformConvGradCheckTest {
         Tensor ow = leaf(owv, ows), ob = leaf(uniform(rnd, 3 * k * k), 3 * k * k), wt = leaf(uniform(rnd, cout * cin * k * k), ws);
         check("dcnv2 pack", in -> {
             Tensor raw = F.conv2d(in[0], in[1], in[2], p.conv());
-            Tensor[] parts = DeformConvOps.splitChannels(raw, 2 * k * k);
+            Tensor[] parts = ChannelSlices.split(raw, 2 * k * k, raw.dim(1) - 2 * k * k);
             return DeformConvOps.deformConv2d(in[0], parts[0], F.sigmoid(parts[1]), in[3], null, p);
         }, d -> {
             double[] raw = RefOps.conv2d(d[0], xs, d[1], ows, d[2], 1, 1, 1, 1, 1, 1);

@@ -189,7 +189,7 @@ class RegNetTest {
         assertEquals(14_287_552L, Complexity.parameterCounts(m.backbone).get(""));
         long backbone = Complexity.flops(m, 224, 224).flopsByModule().get("backbone");
         assertTrue(backbone > 3.15e9 && backbone < 3.25e9, "backbone FLOPs at 224x224: " + backbone);
-        Module stem = m.backbone.conv1;
+        Module stem = ((ResNet) m.backbone).conv1;
         assertEquals(32L * 3 * 9 * 112 * 112, Complexity.flops(m, 224, 224).flopsByModule().get("backbone.conv1"),
                 "the 3x3/2 stem at 112x112: " + stem);
     }

@@ -405,6 +405,16 @@ public final class CpuBackend implements Backend {
         return Pooling.upsampleNearestBackward(gradOut, inH, inW);
     }
 
+    @Override
+    public Tensor upsampleBilinear(Tensor x, int outH, int outW, float ratioH, float ratioW) {
+        return timed("upsampleBilinear", x, () -> BilinearUpsample.forward(x, outH, outW, ratioH, ratioW));
+    }
+
+    @Override
+    public Tensor upsampleBilinearBackward(Tensor gradOut, int inH, int inW, float ratioH, float ratioW) {
+        return timed("upsampleBilinearBackward", gradOut, () -> BilinearUpsample.backward(gradOut, inH, inW, ratioH, ratioW));
+    }
+
     // ---------------------------------------------------------------- optimizer
 
     @Override

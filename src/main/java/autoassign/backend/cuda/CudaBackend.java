@@ -843,6 +843,46 @@ public final class CudaBackend implements Backend {
         return gx;
     }
 
+    @Override
+    public Tensor upsampleBilinear(Tensor x, int outH, int outW, float ratioH, float ratioW) {
+        if (!PROFILE) return upsampleBilinearImpl(x, outH, outW, ratioH, ratioW);
+        return prof.time("upsampleBilinear", () -> upsampleBilinearImpl(x, outH, outW, ratioH, ratioW));
+    }
+
+    private Tensor upsampleBilinearImpl(Tensor x, int outH, int outW, float ratioH, float ratioW) {
+        Shape.checkRank("upsampleBilinear", "input", x.shape(), 4);
+        if (outH <= 0 || outW <= 0) throw new IllegalArgumentException("upsampleBilinear: invalid output size " + outH + "x" + outW);
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        long xp = ptr(x, "upsampleBilinear", "input");
+        Tensor y = empty(n, c, outH, outW);
+        long total = y.numel();
+        if (total == 0) return y;
+        launch1d(k("aaj_upsample_bilinear_fwd").ptr(ptr(y, "upsampleBilinear", "output")).ptr(xp).i32(h).i32(w).i32(outH).i32(outW)
+                .f32(ratioH).f32(ratioW).i64(total), total);
+        used("upsampleBilinear", "aaj_upsample_bilinear_fwd");
+        return y;
+    }
+
+    @Override
+    public Tensor upsampleBilinearBackward(Tensor gradOut, int inH, int inW, float ratioH, float ratioW) {
+        if (!PROFILE) return upsampleBilinearBackwardImpl(gradOut, inH, inW, ratioH, ratioW);
+        return prof.time("upsampleBilinearBackward", () -> upsampleBilinearBackwardImpl(gradOut, inH, inW, ratioH, ratioW));
+    }
+
+    private Tensor upsampleBilinearBackwardImpl(Tensor gradOut, int inH, int inW, float ratioH, float ratioW) {
+        Shape.checkRank("upsampleBilinearBackward", "gradOut", gradOut.shape(), 4);
+        if (inH <= 0 || inW <= 0) throw new IllegalArgumentException("upsampleBilinearBackward: invalid input size " + inH + "x" + inW);
+        int n = gradOut.dim(0), c = gradOut.dim(1), oh = gradOut.dim(2), ow = gradOut.dim(3);
+        long gp = ptr(gradOut, "upsampleBilinearBackward", "gradOut");
+        Tensor gx = empty(n, c, inH, inW);
+        long total = gx.numel();
+        if (total == 0) return gx;
+        launch1d(k("aaj_upsample_bilinear_bwd").ptr(ptr(gx, "upsampleBilinearBackward", "output")).ptr(gp).i32(inH).i32(inW)
+                .i32(oh).i32(ow).f32(ratioH).f32(ratioW).i64(total), total);
+        used("upsampleBilinearBackward", "aaj_upsample_bilinear_bwd");
+        return gx;
+    }
+
     // ---------------------------------------------------------------- fused AutoAssign loss
 
     private volatile CudaAutoAssignLoss fusedLoss;

@@ -238,7 +238,8 @@ public final class OpChecks {
                 {s(2, 3, 9, 10), new autoassign.backend.AvgPool2dParams(3, 2, 1, false, true)},
                 {s(2, 3, 8, 11), new autoassign.backend.AvgPool2dParams(3, 2, 1, true, false)},
                 {s(1, 2, 5, 10), new autoassign.backend.AvgPool2dParams(3, 3, 1, true, true)},
-                {s(2, 3, 6, 7), new autoassign.backend.AvgPool2dParams(3, 1, 1, false, false)}}) {
+                {s(2, 3, 6, 7), new autoassign.backend.AvgPool2dParams(3, 1, 1, false, false)},
+                {s(2, 16, 100, 170), autoassign.model.Hrfpn.poolParams(8)}}) { // HRFPN's AVG pooling: floor mode, 100 % 8 != 0
             int[] x = (int[]) ap[0];
             var pp = (autoassign.backend.AvgPool2dParams) ap[1];
             int oh = pp.outSize(x[2]), ow = pp.outSize(x[3]);
@@ -256,6 +257,19 @@ public final class OpChecks {
             b.add("upsampleNearestBackward", d, t, null, new int[][] {s(u[0], u[1], oh, ow)},
                     (be, in) -> new Tensor[] {be.upsampleNearestBackward(in[0], u[2], u[3])});
         }
+        // HRFPN's 2^i (an HRNet-W32 input at 800x1344), non-integer scales (ATen's 1/scale ratio), downsampling, copy
+        for (double[] u : new double[][] {{2, 64, 25, 42, 8, 8}, {2, 3, 5, 7, 2, 4}, {1, 2, 13, 9, 1.7, 2.3},
+                {1, 3, 10, 9, 0.45, 0.6}, {1, 2, 3, 4, 1.2, 1.1}}) {
+            int[] x = s((int) u[0], (int) u[1], (int) u[2], (int) u[3]);
+            int oh = autoassign.backend.BilinearResize.outSize(x[2], u[4]), ow = autoassign.backend.BilinearResize.outSize(x[3], u[5]);
+            float rh = autoassign.backend.BilinearResize.ratio(x[2], oh, u[4]), rw = autoassign.backend.BilinearResize.ratio(x[3], ow, u[5]);
+            String d = Arrays.toString(x) + " scale " + u[4] + "x" + u[5] + " -> " + oh + "x" + ow;
+            b.add("upsampleBilinear", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.upsampleBilinear(in[0], oh, ow, rh, rw)});
+            b.add("upsampleBilinearBackward", d, t, null, new int[][] {s(x[0], x[1], oh, ow)},
+                    (be, in) -> new Tensor[] {be.upsampleBilinearBackward(in[0], x[2], x[3], rh, rw)});
+        }
+        b.add("concatChannels", "[2,3,5,7]+[2,4,5,7] (copyRange)", t, null, new int[][] {s(2, 3, 5, 7), s(2, 4, 5, 7)},
+                (be, in) -> new Tensor[] {F.concatChannels(java.util.List.of(in[0], in[1]))});
         for (int[] x : new int[][] {s(7, 13), s(256, 256, 3, 3)}) {
             for (boolean first : new boolean[] {true, false}) {
                 b.add("sgdStep", Arrays.toString(x) + (first ? " first" : ""), t, null, new int[][] {x, x, x}, (be, in) -> {
@@ -644,7 +658,7 @@ public final class OpChecks {
         Tensor x = in[0].setRequiresGrad(true), ow = in[1].setRequiresGrad(true), ob = in[2].setRequiresGrad(true);
         Tensor w = in[3].setRequiresGrad(true);
         ConvParams p = ConvParams.of(2, 1);
-        Tensor[] parts = autoassign.autograd.DeformConvOps.splitChannels(F.conv2d(x, F.mulScalar(ow, 0.3f), ob, p), 18);
+        Tensor[] parts = autoassign.autograd.ChannelSlices.split(F.conv2d(x, F.mulScalar(ow, 0.3f), ob, p), 18, 9);
         Tensor y = autoassign.autograd.DeformConvOps.deformConv2d(x, parts[0], F.sigmoid(parts[1]), w, null,
                 new autoassign.backend.DeformConvParams(p, 1));
         Tensor loss = F.mean(F.relu(y));

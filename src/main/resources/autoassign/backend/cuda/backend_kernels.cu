@@ -598,6 +598,97 @@ __global__ void aaj_upsample_nearest_bwd(float* gx, const float* gy, int H, int 
   }
 }
 
+// ---------------- bilinear upsample (PyTorch upsample_bilinear2d, align_corners=False) ----------------
+// Per-element math shared with the host test and mirrored by autoassign.backend.BilinearResize.tap: ratio is ATen's
+// float (1/scale_factor, or in/out); src = max(ratio*(d+0.5) - 0.5, 0) in double (ATen's CPU acc type), i0 = (int)src,
+// i1 = i0 + (i0 < in-1), l1 = (float)(src - i0), l0 = 1 - l1; out == in copies. The products and sums are rounded
+// one by one (no fused multiply-add) so that the kernels equal the CPU twin bit for bit.
+#ifdef __CUDA_ARCH__
+#define AAJ_DMUL(a, b) __dmul_rn(a, b)
+#define AAJ_FMUL(a, b) __fmul_rn(a, b)
+#define AAJ_FADD(a, b) __fadd_rn(a, b)
+#else
+#define AAJ_DMUL(a, b) ((a) * (b))
+#define AAJ_FMUL(a, b) ((a) * (b))
+#define AAJ_FADD(a, b) ((a) + (b))
+#endif
+struct BilinearTap {
+  int i0, i1;
+  float l0, l1;
+};
+
+__host__ __device__ __forceinline__ BilinearTap bilinear_tap(int dst, int in, int out, float ratio) {
+  BilinearTap t;
+  if (out == in) {
+    t.i0 = t.i1 = dst;
+    t.l0 = 1.f;
+    t.l1 = 0.f;
+    return t;
+  }
+  double src = AAJ_DMUL((double)ratio, (double)dst + 0.5) - 0.5;
+  if (src < 0) src = 0;
+  t.i0 = (int)src;
+  t.i1 = t.i0 + (t.i0 < in - 1 ? 1 : 0);
+  t.l1 = (float)(src - t.i0);
+  t.l0 = 1.f - t.l1;
+  return t;
+}
+
+// Outputs [*o0, *o1) along an axis whose taps reach input index i (i0 or i1 == i; both are non-decreasing in the
+// output index): a start below the first such output, then a scan.
+__host__ __device__ __forceinline__ void bilinear_outputs(int i, int in, int out, float ratio, int* o0, int* o1) {
+  double guess = (double)(i - 1) / (double)ratio - 2.0;
+  int o = guess <= 0 ? 0 : (guess >= out ? out : (int)guess);
+  while (o > 0 && bilinear_tap(o, in, out, ratio).i1 >= i) --o;  // the guess may overshoot by rounding
+  while (o < out && bilinear_tap(o, in, out, ratio).i1 < i) ++o;
+  *o0 = o;
+  while (o < out && bilinear_tap(o, in, out, ratio).i0 <= i) ++o;
+  *o1 = o;
+}
+
+__host__ __device__ __forceinline__ float bilinear_value(const float* p, int W, BilinearTap a, BilinearTap b) {
+  float top = AAJ_FADD(AAJ_FMUL(p[a.i0 * W + b.i0], b.l0), AAJ_FMUL(p[a.i0 * W + b.i1], b.l1));
+  float bottom = AAJ_FADD(AAJ_FMUL(p[a.i1 * W + b.i0], b.l0), AAJ_FMUL(p[a.i1 * W + b.i1], b.l1));
+  return AAJ_FADD(AAJ_FMUL(top, a.l0), AAJ_FMUL(bottom, a.l1));
+}
+
+// One thread per output: the CPU twin's (ATen's) float order, height outermost.
+__global__ void aaj_upsample_bilinear_fwd(float* y, const float* x, int H, int W, int OH, int OW, float rh, float rw,
+                                          long long total) {
+  GRID_STRIDE(i, total) {
+    int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
+    long long pl = i / ((long long)OW * OH);
+    y[i] = bilinear_value(x + pl * H * W, W, bilinear_tap(oy, H, OH, rh), bilinear_tap(ox, W, OW, rw));
+  }
+}
+
+// One thread per input element: gather of lh*lw*g over the outputs whose corners include it, in the CPU twin's
+// scatter order (outputs row-major, corners 00, 01, 10, 11): deterministic, no atomics, gx overwritten.
+__global__ void aaj_upsample_bilinear_bwd(float* gx, const float* gy, int H, int W, int OH, int OW, float rh, float rw,
+                                          long long total) {
+  GRID_STRIDE(i, total) {
+    int ix = (int)(i % W), iy = (int)((i / W) % H);
+    long long pl = i / ((long long)W * H);
+    const float* g = gy + pl * OH * OW;
+    int oy0, oy1, ox0, ox1;
+    bilinear_outputs(iy, H, OH, rh, &oy0, &oy1);
+    bilinear_outputs(ix, W, OW, rw, &ox0, &ox1);
+    float acc = 0.f;
+    for (int oy = oy0; oy < oy1; ++oy) {
+      BilinearTap a = bilinear_tap(oy, H, OH, rh);
+      for (int ox = ox0; ox < ox1; ++ox) {
+        BilinearTap b = bilinear_tap(ox, W, OW, rw);
+        float v = g[oy * OW + ox];
+        if (a.i0 == iy && b.i0 == ix) acc = AAJ_FADD(acc, AAJ_FMUL(AAJ_FMUL(a.l0, b.l0), v));
+        if (a.i0 == iy && b.i1 == ix) acc = AAJ_FADD(acc, AAJ_FMUL(AAJ_FMUL(a.l0, b.l1), v));
+        if (a.i1 == iy && b.i0 == ix) acc = AAJ_FADD(acc, AAJ_FMUL(AAJ_FMUL(a.l1, b.l0), v));
+        if (a.i1 == iy && b.i1 == ix) acc = AAJ_FADD(acc, AAJ_FMUL(AAJ_FMUL(a.l1, b.l1), v));
+      }
+    }
+    gx[i] = acc;
+  }
+}
+
 // ---------------- GEMM fallback (used only when cuBLAS cannot be loaded) ----------------
 // Row-major C[M,N] = op(A)·op(B); lda/ldb are the row lengths of A and B as stored. 16x16 tiles, block (16,16).
 __global__ void aaj_gemm(float* Cm, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int transA,

@@ -1,0 +1,32 @@
+package autoassign.model;
+
+import autoassign.config.BackboneConfig;
+import autoassign.config.BackboneSpec;
+import autoassign.config.HrNetConfig;
+import autoassign.nn.Module;
+import autoassign.tensor.Tensor;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The detector's {@code backbone}: images to the feature maps the neck takes. A class rather than an interface
+ * because every backbone is a {@link Module} (state dict, train mode, freezing, {@link Norms#forEachBatchNorm}).
+ */
+public abstract class Backbone extends Module {
+    /** The config it was built from. */
+    public abstract BackboneSpec spec();
+
+    /** @return the feature maps, finest first ({@link BackboneSpec#outChannels} channels, {@link BackboneSpec#outStrides}) */
+    public abstract List<Tensor> forward(Tensor images);
+
+    /** Random initialisation (MMDetection's default without a pretrained file). */
+    public abstract void initWeights(Random rng);
+
+    /** Builds the backbone a config names: {@link HrNet} for {@code type: HRNet}, else the ResNet family. */
+    public static Backbone build(BackboneSpec spec) {
+        if (spec instanceof HrNetConfig h) return new HrNet(h);
+        if (spec instanceof BackboneConfig b) return new ResNet(b);
+        throw new IllegalArgumentException("no backbone for " + spec.getClass().getSimpleName());
+    }
+}

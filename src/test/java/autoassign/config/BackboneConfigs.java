@@ -1,0 +1,14 @@
+package autoassign.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Test access to {@code model.backbone} parsing from a JSON object (a golden case's backbone keys). */
+public final class BackboneConfigs {
+    private BackboneConfigs() {}
+
+    /** The ResNet-family config the mapping {@code keys} gives as {@code model.backbone}, with every check of the YAML path. */
+    public static BackboneConfig fromJson(JsonNode keys) {
+        return BackboneConfig.from(new ConfigNode("golden", "model.backbone", (ObjectNode) keys.deepCopy()));
+    }
+}
