@@ -1,5 +1,6 @@
 package autoassign;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.provider.Arguments;
 
 import java.io.IOException;
@@ -44,5 +45,19 @@ public final class GoldenFiles {
     /** Every {@code *.json} file of the folder, as {@link #cases}. */
     public static Stream<Arguments> jsonCases(String sub) {
         return cases(sub, p -> p.getFileName().toString().endsWith(".json"));
+    }
+
+    /** A golden file's JSON array of numbers as float32 (as the generators' torch / numpy float32 values were written). */
+    public static float[] floats(JsonNode a) {
+        float[] v = new float[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = (float) a.get(i).asDouble();
+        return v;
+    }
+
+    /** A golden file's JSON array of integers. */
+    public static int[] ints(JsonNode a) {
+        int[] v = new int[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
+        return v;
     }
 }

@@ -19,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * Every case of {@code <goldens>/avg_pool} (scripts/goldens/avg_pool.py, torch 1.13 {@code nn.AvgPool2d} on the CPU):
@@ -97,17 +99,5 @@ class AvgPoolGoldenTest {
         for (int i = 0; i < want.length; i++)
             if (!(Math.abs(got[i] - want[i]) <= TOL * Math.max(1, Math.abs(want[i]))))
                 throw new AssertionError(what + "[" + i + "]: got " + got[i] + ", torch " + want[i]);
-    }
-
-    private static int[] ints(JsonNode a) {
-        int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] v = new float[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = (float) a.get(i).asDouble();
-        return v;
     }
 }

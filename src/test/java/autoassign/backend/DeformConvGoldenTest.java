@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * Every case of {@code <goldens>/deform_conv} (scripts/goldens/deform_conv.py): torchvision's {@code deform_conv2d}
@@ -115,18 +117,6 @@ class DeformConvGoldenTest {
     }
 
     private static float[] orNull(JsonNode a) { return a == null || a.isNull() ? null : floats(a); }
-
-    private static int[] ints(JsonNode a) {
-        int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
-        return f;
-    }
 
     /** Equal within {@link #RTOL} of the array's largest magnitude (at least 1). */
     private static void close(JsonNode want, float[] got, String what) {

@@ -17,6 +17,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * Every case of {@code <goldens>/grouped_conv} (scripts/goldens/grouped_conv.py): torch's {@code F.conv2d} with
@@ -75,18 +77,6 @@ class GroupedConvGoldenTest {
             if (b != null) close(k.c.get("db"), b.grad().toFloatArray(), k.name + " db");
             else assertTrue(k.c.get("db").isNull(), k.name + ": a case without bias has no db");
         }
-    }
-
-    private static int[] ints(JsonNode a) {
-        int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
-        return f;
     }
 
     /** Equal within {@link #RTOL} of the array's largest magnitude (at least 1). */

@@ -49,8 +49,8 @@ class AutoAugmentGoldenTest {
         double mag = AugmentMagnitude.ofLevel(level, min, max);
         assertEquals(c.get("level_mag").asDouble(), mag, 0.0, name + ": level_to_mag");
 
-        float[] boxes = RandomAffineGoldenTest.floats(c.get("boxes"));
-        float[] wantBoxes = RandomAffineGoldenTest.floats(c.get("out_boxes"));
+        float[] boxes = GoldenFiles.floats(c.get("boxes"));
+        float[] wantBoxes = GoldenFiles.floats(c.get("out_boxes"));
         float[] got, gotBoxes;
         try (Mat in = RandomAffineGoldenTest.input(c);
              TransformState s = new TransformState(in, new ImageRecord(1, "x.png", in.cols(), in.rows(), boxes,
@@ -63,7 +63,7 @@ class AutoAugmentGoldenTest {
                 double signed = g == GeometricAugment.Kind.SHEAR_X || g == GeometricAugment.Kind.SHEAR_Y ? Math.tan(mag * Math.PI / 180) : mag;
                 if (c.get("reversed").asBoolean()) signed = -signed;
                 assertEquals(c.get("mag").asDouble(), signed, 1e-15 * Math.max(1, Math.abs(signed)), name + ": signed magnitude");
-                float[] wantH = RandomAffineGoldenTest.floats(c.get("homography"));
+                float[] wantH = GoldenFiles.floats(c.get("homography"));
                 float[] hm = t.homography(signed, in.rows(), in.cols());
                 for (int i = 0; i < 9; i++) assertEquals(wantH[i], hm[i], 0f, name + " homography[" + i + "]");
                 t.transform(s, signed);
@@ -77,7 +77,7 @@ class AutoAugmentGoldenTest {
             gotBoxes = s.boxes();
         }
 
-        float[] expected = RandomAffineGoldenTest.floats(c.get("output"));
+        float[] expected = GoldenFiles.floats(c.get("output"));
         boolean bytes = c.get("dtype").asText().equals("uint8");
         int exact = 0;
         double worst = 0;

@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
 
 /**
  * YOLOX's {@code BatchSyncRandomResize}: the bilinear resize against every case of {@code <goldens>/bilinear_resize}
@@ -26,12 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchSyncRandomResizeTest {
     static Stream<Arguments> cases() {
         return autoassign.GoldenFiles.jsonCases("bilinear_resize");
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
-        return f;
     }
 
     @ParameterizedTest(name = "{0}")

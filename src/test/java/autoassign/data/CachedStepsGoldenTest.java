@@ -138,7 +138,7 @@ class CachedStepsGoldenTest {
     }
 
     static ImageRecord record(JsonNode r, int id) {
-        float[] all = RandomAffineGoldenTest.floats(r.get("boxes"));
+        float[] all = GoldenFiles.floats(r.get("boxes"));
         List<Float> b = new ArrayList<>(), k = new ArrayList<>();
         List<Integer> l = new ArrayList<>(), kl = new ArrayList<>();
         for (int i = 0; i < r.get("labels").size(); i++) {
@@ -152,7 +152,7 @@ class CachedStepsGoldenTest {
 
     static Mat mat(JsonNode img) {
         int h = img.get("h").asInt(), w = img.get("w").asInt();
-        float[] px = RandomAffineGoldenTest.floats(img.get("data"));
+        float[] px = GoldenFiles.floats(img.get("data"));
         if (img.get("dtype").asText().equals("uint8")) {
             byte[] b = new byte[px.length];
             for (int i = 0; i < b.length; i++) b[i] = (byte) (int) px[i];
@@ -175,7 +175,7 @@ class CachedStepsGoldenTest {
             got = new float[p.pixels().length];
             for (int i = 0; i < got.length; i++) got[i] = p.pixels()[i] & 0xFF;
         }
-        assertArrayEquals(RandomAffineGoldenTest.floats(img.get("data")), got, at + ": pixels");
+        assertArrayEquals(GoldenFiles.floats(img.get("data")), got, at + ": pixels");
         ImageRecord want = record(out, 0);
         assertArrayEquals(want.labels(), p.gt().labels(), at + ": kept boxes (labels)");
         assertArrayEquals(want.boxes(), p.gt().boxes(), at + ": box coordinates");

@@ -39,11 +39,11 @@ class CutOutGoldenTest {
         try (TransformGoldenCase g = TransformGoldenCase.read(path)) {
             JsonNode d = g.draw;
             CutOut t = transform(g.cfg);
-            int[][] holes = t.holes(g.h, g.w, TransformGoldenCase.ints(d.get("x1")), TransformGoldenCase.ints(d.get("y1")),
-                    TransformGoldenCase.ints(d.get("index")));
+            int[][] holes = t.holes(g.h, g.w, GoldenFiles.ints(d.get("x1")), GoldenFiles.ints(d.get("y1")),
+                    GoldenFiles.ints(d.get("index")));
             assertEquals(d.get("n").asInt(), holes.length, g.name);
             for (int j = 0; j < holes.length; j++)
-                assertArrayEquals(TransformGoldenCase.ints(d.get("holes").get(j)), holes[j], g.name + ": hole " + j);
+                assertArrayEquals(GoldenFiles.ints(d.get("holes").get(j)), holes[j], g.name + ": hole " + j);
             try (TransformState s = g.state()) {
                 t.cut(s, holes);
                 g.assertResult(s);

@@ -62,13 +62,13 @@ class DetrResizeChainGoldenTest {
             try (TransformState s = g.state()) {
                 int[] sa = drawn(first, draw.get("idx_a").asInt(), g.name);
                 s.resize(first.step(), sa[0], sa[1]);
-                assertArrayEquals(TransformGoldenCase.ints(sizes.get(0)), new int[] {s.height(), s.width()}, g.name + ": after the first resize");
-                int[] size = TransformGoldenCase.ints(draw.get("size"));
+                assertArrayEquals(GoldenFiles.ints(sizes.get(0)), new int[] {s.height(), s.width()}, g.name + ": after the first resize");
+                int[] size = GoldenFiles.ints(draw.get("size"));
                 s.cropAt(crop, size, new int[] {draw.get("offset_h").asInt(), draw.get("offset_w").asInt()});
-                assertArrayEquals(TransformGoldenCase.ints(sizes.get(1)), new int[] {s.height(), s.width()}, g.name + ": after the crop");
+                assertArrayEquals(GoldenFiles.ints(sizes.get(1)), new int[] {s.height(), s.width()}, g.name + ": after the crop");
                 int[] sb = drawn(last, draw.get("idx_b").asInt(), g.name);
                 s.resize(last.step(), sb[0], sb[1]);
-                assertArrayEquals(TransformGoldenCase.ints(sizes.get(2)), new int[] {s.height(), s.width()}, g.name + ": after the second resize");
+                assertArrayEquals(GoldenFiles.ints(sizes.get(2)), new int[] {s.height(), s.width()}, g.name + ": after the second resize");
                 PreparedImage p = s.result(g.rec, 0);
                 assertEquals(draw.get("scale_factor").get(0).asDouble(), p.meta().scaleW(), 0, g.name + ": scale_factor w (the last resize's)");
                 assertEquals(draw.get("scale_factor").get(1).asDouble(), p.meta().scaleH(), 0, g.name + ": scale_factor h");

@@ -31,7 +31,7 @@ class ExpandGoldenTest {
                     cfg.get("ratio_range").get(0).asDouble(), cfg.get("ratio_range").get(1).asDouble(), cfg.get("prob").asDouble());
             int[] geometry = t.draw(g.h, g.w, d.get("u_prob").asDouble(), d.get("u_ratio").asDouble(), d.get("u_left").asDouble(),
                     d.get("u_top").asDouble());
-            if (d.has("geometry")) assertArrayEquals(TransformGoldenCase.ints(d.get("geometry")), geometry, g.name + ": canvas h, w, left, top");
+            if (d.has("geometry")) assertArrayEquals(GoldenFiles.ints(d.get("geometry")), geometry, g.name + ": canvas h, w, left, top");
             else assertNull(geometry, g.name + ": not expanded");
             try (TransformState s = g.state()) {
                 if (geometry != null) t.expand(s, geometry);

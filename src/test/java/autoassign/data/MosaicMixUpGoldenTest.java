@@ -16,6 +16,8 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * Every case of {@code <goldens>/mosaic_mixup}: images, boxes, labels and given draws, and MMDetection's Mosaic / MixUp
@@ -27,18 +29,6 @@ class MosaicMixUpGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Stream<Arguments> cases() { return GoldenFiles.jsonCases("mosaic_mixup"); }
-
-    private static float[] floats(JsonNode a) {
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) out[i] = (float) a.get(i).asDouble();
-        return out;
-    }
-
-    private static int[] ints(JsonNode a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt();
-        return out;
-    }
 
     private static Mat image(JsonNode c) {
         int h = c.get("h").asInt(), w = c.get("w").asInt();

@@ -20,6 +20,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
 
 /**
  * Every case of {@code <goldens>/random_affine}: an image, boxes, given draws, and MMDetection's RandomAffine result
@@ -31,12 +32,6 @@ class RandomAffineGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Stream<Arguments> cases() { return GoldenFiles.jsonCases("random_affine"); }
-
-    static float[] floats(JsonNode a) {
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) out[i] = (float) a.get(i).asDouble();
-        return out;
-    }
 
     /** A Mat of the case's input (8-bit or float32), owning its memory. */
     static Mat input(JsonNode c) {

@@ -47,7 +47,7 @@ class RandomCenterCropPadGoldenTest {
             RandomCenterCropPad t = transform(cfg);
             if (t.testMode()) {
                 float[] border = t.testPad(s);
-                assertArrayEquals(RandomAffineGoldenTest.floats(g.c.get("border")), border, g.name + ": border");
+                assertArrayEquals(GoldenFiles.floats(g.c.get("border")), border, g.name + ": border");
                 g.assertResult(s);
                 return;
             }

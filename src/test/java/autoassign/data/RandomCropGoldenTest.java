@@ -36,7 +36,7 @@ class RandomCropGoldenTest {
             JsonNode cfg = g.cfg, draw = g.draw;
             RandomCrop c = new RandomCrop(RandomCrop.Type.of(cfg.get("crop_type").asText()), cfg.get("crop_size").get(0).asDouble(),
                     cfg.get("crop_size").get(1).asDouble(), cfg.get("allow_negative_crop").asBoolean(), cfg.get("bbox_clip_border").asBoolean());
-            int[] size = TransformGoldenCase.ints(draw.get("size"));
+            int[] size = GoldenFiles.ints(draw.get("size"));
             int[] offset = {draw.get("offset_h").asInt(), draw.get("offset_w").asInt()};
             if (c.cropType() == RandomCrop.Type.RELATIVE_RANGE)
                 assertArrayEquals(size, c.relativeRangeSize(g.h, g.w, draw.get("rand").get(0).asDouble(), draw.get("rand").get(1).asDouble()),

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * Every case of {@code <goldens>/random_erasing}: an image, boxes with ignore flags, the patches' ratios and corners, and
@@ -33,12 +34,6 @@ class RandomErasingGoldenTest {
         return out;
     }
 
-    private static int[] ints(JsonNode a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt();
-        return out;
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void matchesMmdetection(String name, Path file) throws IOException {
@@ -51,7 +46,7 @@ class RandomErasingGoldenTest {
         for (int j = 0; j < patches.length; j++) assertArrayEquals(ints(want.get(j)), patches[j], name + " patch " + j);
 
         // boxes split as the engine keeps them: ignored (crowd) boxes apart, labels = the box's index
-        float[] all = RandomAffineGoldenTest.floats(c.get("boxes"));
+        float[] all = GoldenFiles.floats(c.get("boxes"));
         List<float[]> boxes = new ArrayList<>(), crowd = new ArrayList<>();
         List<Integer> labels = new ArrayList<>(), crowdLabels = new ArrayList<>(), wantKept = new ArrayList<>(), wantCrowd = new ArrayList<>();
         for (int i = 0; i < all.length / 4; i++) {
@@ -76,7 +71,7 @@ class RandomErasingGoldenTest {
             for (int i = 0; i < got.length; i++) got[i] = p.pixels()[i] & 0xFF;
         }
         assertEquals(c.get("dtype").asText().equals("uint8"), p.values() == null, name + ": the image keeps its type");
-        assertArrayEquals(RandomAffineGoldenTest.floats(c.get("output")), got, name + ": erased image");
+        assertArrayEquals(GoldenFiles.floats(c.get("output")), got, name + ": erased image");
         assertArrayEquals(wantKept.stream().mapToInt(Integer::intValue).toArray(), p.gt().labels(), name + ": kept boxes");
         assertArrayEquals(wantCrowd.stream().mapToInt(Integer::intValue).toArray(), p.gt().ignoredLabels(), name + ": kept ignored boxes");
         for (int k = 0; k < wantKept.size(); k++) // boxes are kept as they were

@@ -42,7 +42,7 @@ class ResizeModesGoldenTest {
     void matchesMmdetection(String name, Path file) throws IOException {
         JsonNode c = JSON.readTree(file.toFile());
         int h = c.get("h").asInt(), w = c.get("w").asInt();
-        float[] boxes = RandomAffineGoldenTest.floats(c.get("boxes"));
+        float[] boxes = GoldenFiles.floats(c.get("boxes"));
         ImageRecord rec = new ImageRecord(1, name, w, h, boxes, new int[boxes.length / 4], new float[0], new int[0], true);
         ResizeStep step = step(c);
         PreparedImage p;
@@ -63,6 +63,6 @@ class ResizeModesGoldenTest {
             if (want.get(i).asInt() != (got[i] & 0xFF))
                 throw new AssertionError(name + ": pixel " + i + " (y " + i / 3 / p.meta().imgW() + ", x " + i / 3 % p.meta().imgW()
                         + ", channel " + i % 3 + ") is " + (got[i] & 0xFF) + ", MMDetection has " + want.get(i).asInt());
-        assertArrayEquals(RandomAffineGoldenTest.floats(c.get("out_boxes")), p.gt().boxes(), name + ": boxes");
+        assertArrayEquals(GoldenFiles.floats(c.get("out_boxes")), p.gt().boxes(), name + ": boxes");
     }
 }

@@ -1,5 +1,6 @@
 package autoassign.data;
 
+import autoassign.GoldenFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -11,6 +12,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * One case written by scripts/goldens/crop_expand_shift.py: the input image, its boxes (label = the box's index; the
@@ -35,7 +37,7 @@ final class TransformGoldenCase implements AutoCloseable {
         this.w = c.get("w").asInt();
         this.cfg = c.get("cfg");
         this.draw = c.get("draw");
-        float[] all = RandomAffineGoldenTest.floats(c.get("boxes"));
+        float[] all = GoldenFiles.floats(c.get("boxes"));
         List<Integer> labels = new ArrayList<>(), crowdLabels = new ArrayList<>();
         List<Float> boxes = new ArrayList<>(), crowd = new ArrayList<>();
         for (int i = 0; i < all.length / 4; i++) {
@@ -51,12 +53,6 @@ final class TransformGoldenCase implements AutoCloseable {
 
     /** A fresh pipeline state on the case's input. */
     TransformState state() { return new TransformState(input, rec); }
-
-    static int[] ints(JsonNode a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt();
-        return out;
-    }
 
     static double[] doubles(JsonNode a) {
         double[] out = new double[a.size()];
@@ -81,8 +77,8 @@ final class TransformGoldenCase implements AutoCloseable {
             got = new float[p.pixels().length];
             for (int i = 0; i < got.length; i++) got[i] = p.pixels()[i] & 0xFF;
         }
-        assertArrayEquals(RandomAffineGoldenTest.floats(c.get("output")), got, name + ": pixels");
-        float[] outBoxes = RandomAffineGoldenTest.floats(c.get("out_boxes"));
+        assertArrayEquals(GoldenFiles.floats(c.get("output")), got, name + ": pixels");
+        float[] outBoxes = GoldenFiles.floats(c.get("out_boxes"));
         List<Integer> labels = new ArrayList<>(), crowdLabels = new ArrayList<>();
         List<Float> boxes = new ArrayList<>(), crowd = new ArrayList<>();
         for (int i = 0; i < c.get("out_labels").size(); i++) {

@@ -43,7 +43,7 @@ class YoloxHsvGoldenTest {
         assertArrayEquals(want, g, name + " gains");
 
         boolean bytes = c.get("dtype").asText().equals("uint8");
-        float[] expected = RandomAffineGoldenTest.floats(c.get("output")), got;
+        float[] expected = GoldenFiles.floats(c.get("output")), got;
         try (Mat in = RandomAffineGoldenTest.input(c);
              Mat out = bytes ? YoloxHsvRandomAug.applyBytes(in, g) : YoloxHsvRandomAug.applyFloats(in, g)) {
             assertEquals(in.type(), out.type(), name + ": the image keeps its type");

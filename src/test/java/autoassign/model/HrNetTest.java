@@ -28,6 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * MMDetection's HRNet ({@code mmdet/models/backbones/hrnet.py}): state-dict names, order and shapes and the eval-mode
@@ -217,18 +219,6 @@ class HrNetTest {
         assertEquals(c.get("state_dict").size() > 0, n[0] > 0);
         assertTrue(r.namedParameters().values().stream().allMatch(Tensor::requiresGrad), "no frozen stages in HRNet");
         assertTrue(r.children().values().stream().noneMatch(m -> m instanceof BatchNorm2d bn && !bn.trainsAffine()));
-    }
-
-    static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
-        return f;
-    }
-
-    static int[] ints(JsonNode a) {
-        int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
-        return v;
     }
 
     static List<Integer> intList(JsonNode a) {

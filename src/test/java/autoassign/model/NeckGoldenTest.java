@@ -22,6 +22,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * Every case of {@code <goldens>/necks} (scripts/goldens/necks.py: a plain-torch transcription of MMDetection 3.3's
@@ -85,17 +87,5 @@ class NeckGoldenTest {
         for (int i = 0; i < want.length; i++)
             if (!(Math.abs(got[i] - want[i]) <= TOL * scale))
                 throw new AssertionError(what + "[" + i + "]: got " + got[i] + ", torch " + want[i] + " (scale " + scale + ")");
-    }
-
-    private static int[] ints(JsonNode a) {
-        int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] v = new float[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = (float) a.get(i).asDouble();
-        return v;
     }
 }

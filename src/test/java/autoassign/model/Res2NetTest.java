@@ -32,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * MMDetection's Res2Net ({@link Bottle2neck}) against torch 1.13 running a line-for-line transcription of
@@ -279,17 +281,5 @@ class Res2NetTest {
         double m = 0;
         for (float v : t.toFloatArray()) m = Math.max(m, Math.abs(v));
         return m;
-    }
-
-    private static int[] ints(JsonNode a) {
-        int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] v = new float[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = (float) a.get(i).asDouble();
-        return v;
     }
 }

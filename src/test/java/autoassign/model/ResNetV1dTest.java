@@ -30,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * MMDetection's {@code deep_stem} / {@code avg_down} ResNet ({@code ResNetV1d}; {@code type: ResNet, deep_stem: true}
@@ -221,17 +223,5 @@ class ResNetV1dTest {
             }
             return l;
         }
-    }
-
-    private static int[] ints(JsonNode a) {
-        int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] v = new float[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = (float) a.get(i).asDouble();
-        return v;
     }
 }

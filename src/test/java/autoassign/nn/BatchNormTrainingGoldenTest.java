@@ -18,6 +18,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
+import static autoassign.GoldenFiles.ints;
 
 /**
  * Every case of {@code <goldens>/batchnorm_training} (scripts/goldens/batchnorm_training.py): torch.nn.BatchNorm2d in
@@ -94,18 +96,6 @@ class BatchNormTrainingGoldenTest {
             Tensor xe = Tensor.of(floats(c.get("steps").get(c.get("steps").size() - 1).get("x")), shape).to(device);
             close(c.get("eval_y"), bn.forward(xe).toFloatArray(), "eval output on " + device);
         }
-    }
-
-    private static int[] ints(JsonNode a) {
-        int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
-        return f;
     }
 
     private static void close(JsonNode want, float[] got, String what) {

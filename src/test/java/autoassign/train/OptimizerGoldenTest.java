@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static autoassign.GoldenFiles.floats;
 
 /**
  * Every case of {@code <goldens>/optimizer}: tensors, per-step learning rates and gradients (some tensors without a
@@ -35,12 +36,6 @@ class OptimizerGoldenTest {
 
     static Stream<Arguments> cases() {
         return autoassign.GoldenFiles.jsonCases("optimizer");
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
-        return f;
     }
 
     private static void close(JsonNode want, float[] got, String what) {

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static autoassign.GoldenFiles.floats;
 
 /**
  * Every case of {@code <goldens>/optimizer_rules} (scripts/goldens/optimizers_torch.py): RMSprop, Adagrad, Adadelta,
@@ -39,12 +40,6 @@ class OptimizerRulesGoldenTest {
 
     static Stream<Arguments> cases() {
         return autoassign.GoldenFiles.jsonCases("optimizer_rules");
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
-        return f;
     }
 
     private static void close(JsonNode want, float[] got, String what) {

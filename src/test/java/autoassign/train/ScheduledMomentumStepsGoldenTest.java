@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static autoassign.GoldenFiles.floats;
 
 /**
  * Every case of {@code <goldens>/scheduled_momentum_steps}: torch.optim.SGD (with and without dampening), Adam and AdamW
@@ -27,12 +28,6 @@ class ScheduledMomentumStepsGoldenTest {
 
     static Stream<Arguments> cases() {
         return autoassign.GoldenFiles.jsonCases("scheduled_momentum_steps");
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
-        return f;
     }
 
     @ParameterizedTest(name = "{0}")
