@@ -148,7 +148,21 @@ public final class ModelWeights {
         Module.LoadReport r = detector.loadStateDict(toTensors(kept), false);
         List<String> missing = new ArrayList<>();
         for (String k : r.missing()) if (k.startsWith("backbone.")) missing.add(k);
+        zeroMissingOffsetConvs(detector, "", new java.util.HashSet<>(missing));
         return new LoadResult(new Module.LoadReport(missing, r.unexpected(), r.mismatched(), r.loaded()), ignored);
+    }
+
+    /**
+     * MMDetection's {@code init_cfg=dict(type='Pretrained')} replaces the backbone's Kaiming init, so what the file lacks
+     * keeps its value as built: for a deformable conv's {@code conv_offset}, MMCV's {@code init_offset} zeros (the
+     * layer starts as the plain conv), not the Kaiming draw of a backbone trained from scratch.
+     */
+    private static void zeroMissingOffsetConvs(Module m, String prefix, java.util.Set<String> missing) {
+        if (m instanceof autoassign.nn.DeformConv2dPack d)
+            d.convOffset.namedParameters().forEach((k, t) -> {
+                if (missing.contains(prefix + "conv_offset." + k)) autoassign.nn.Init.constant(t, 0f);
+            });
+        m.children().forEach((k, c) -> zeroMissingOffsetConvs(c, prefix + k + ".", missing));
     }
 
     /**

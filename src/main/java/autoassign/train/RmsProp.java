@@ -16,19 +16,23 @@ public final class RmsProp extends ForeachOptimizer {
     private final double alpha, eps;
     private final boolean centered, maximize;
     private double momentum;
+    // torch keeps state['momentum_buffer'] once made, whatever momentum a scheduler sets later: saved (and expected
+    // on resume) while the momentum has ever been > 0, not only while it is > 0 now
+    private boolean keepsMomentumBuffer;
 
     public RmsProp(List<Group> groups, double alpha, double eps, double momentum, boolean centered, boolean maximize, double maxGradNorm) {
         super("RMSprop", groups, maxGradNorm);
         this.alpha = alpha;
         this.eps = eps;
         this.momentum = momentum;
+        this.keepsMomentumBuffer = momentum > 0;
         this.centered = centered;
         this.maximize = maximize;
     }
 
     @Override
     protected String[] tensorStates() {
-        return new String[] {"square_avg", momentum > 0 ? "momentum_buffer" : null, centered ? "grad_avg" : null};
+        return new String[] {"square_avg", keepsMomentumBuffer ? "momentum_buffer" : null, centered ? "grad_avg" : null};
     }
 
     @Override
@@ -45,5 +49,8 @@ public final class RmsProp extends ForeachOptimizer {
 
     @Override public double momentum() { return momentum; }
 
-    @Override public void setMomentum(double momentum) { this.momentum = momentum; }
+    @Override public void setMomentum(double momentum) {
+        this.momentum = momentum;
+        if (momentum > 0) keepsMomentumBuffer = true;
+    }
 }
