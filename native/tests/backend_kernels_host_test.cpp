@@ -225,6 +225,31 @@ static void test_clamp_min_backward(long long n, float lo, dim3 grid) {
   check(name, y, want, 0);
 }
 
+// ---------------------------------------------------------------- hardtanh / hardtanhBackward (ReLU6)
+static void test_hardtanh(long long n, float lo, float hi, dim3 grid) {
+  Vec x = clamp_input(n, lo), y(n, -7.f), want(n);
+  x[5] = hi; x[6] = std::nextafter(hi, 0.f); x[7] = std::nextafter(lo, 0.f); x[n - 2] = hi;
+  for (long long i = 0; i < n; ++i) {  // CpuBackend.hardtanh: Math.min(Math.max(x, lo), hi)
+    float v = java_max(x[i], lo);  // Java's max: NaN propagates, max(-0, 0) is +0
+    want[i] = v > hi ? hi : v;
+  }
+  launch(aaj_hardtanh, grid, dim3(BLOCK), y.data(), x.data(), lo, hi, n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_hardtanh n=%lld lo=%g hi=%g %s", n, lo, hi, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+static void test_hardtanh_backward(long long n, float lo, float hi, dim3 grid) {
+  Vec x = clamp_input(n, lo), g = rand_vec(n, 12), y(n, -7.f), want(n);
+  x[5] = hi; x[6] = std::nextafter(hi, 0.f); x[7] = std::nextafter(lo, 0.f); x[n - 2] = hi;
+  for (long long i = 0; i < n; ++i)  // PyTorch's hardtanh_backward: zero at and beyond both bounds
+    want[i] = (x[i] <= lo || x[i] >= hi) ? 0.f : g[i];
+  launch(aaj_hardtanh_backward, grid, dim3(BLOCK), y.data(), g.data(), x.data(), lo, hi, n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_hardtanh_backward n=%lld lo=%g hi=%g %s", n, lo, hi, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
 // ---------------------------------------------------------------- aaj_sgd_step
 static void test_sgd(long long n, dim3 grid) {
   const float lr = 0.01f, momentum = 0.9f, wd = 1e-4f;
@@ -1029,6 +1054,12 @@ int main() {
     test_clamp_min_backward(n, lo, dim3(3));
   }
 
+  for (float hi : {6.f, 0.5f}) {
+    test_hardtanh(n, 0.f, hi, dim3(grid1d(n)));
+    test_hardtanh(n, 0.f, hi, dim3(3));
+    test_hardtanh_backward(n, 0.f, hi, dim3(grid1d(n)));
+    test_hardtanh_backward(n, 0.f, hi, dim3(3));
+  }
   test_sgd(n, dim3(grid1d(n)));
   test_sgd(n, dim3(2));
   test_adam(dim3(grid1d(3058)));

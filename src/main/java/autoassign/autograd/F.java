@@ -67,6 +67,17 @@ public final class F {
         return y;
     }
 
+    /** min(max(x, 0), 6) (PyTorch's ReLU6, i.e. hardtanh(x, 0, 6)): the gradient is 0 where x &le; 0 or x &ge; 6. */
+    public static Tensor relu6(Tensor x) { return hardtanh(x, 0f, 6f); }
+
+    /** min(max(x, lo), hi); like PyTorch's hardtanh the gradient passes only where lo &lt; x &lt; hi. */
+    public static Tensor hardtanh(Tensor x, float lo, float hi) {
+        Backend be = x.backend();
+        Tensor y = be.hardtanh(x, lo, hi);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.hardtanhBackward(g[0], x, lo, hi)});
+        return y;
+    }
+
     /** max(x, min); like PyTorch's clamp the gradient passes where x &ge; min. */
     public static Tensor clampMin(Tensor x, float min) {
         Backend be = x.backend();

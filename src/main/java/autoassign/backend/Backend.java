@@ -55,6 +55,12 @@ public interface Backend {
     /** gradOut where x &ge; min, else 0 (PyTorch's clamp backward). */
     Tensor clampMinBackward(Tensor gradOut, Tensor x, float min);
 
+    /** min(max(x, lo), hi), NaN propagating (PyTorch's hardtanh; ReLU6 is hardtanh(x, 0, 6)). */
+    Tensor hardtanh(Tensor x, float lo, float hi);
+
+    /** gradOut where lo &lt; x &lt; hi, else 0 (PyTorch's hardtanh_backward: 0 where x &le; lo or x &ge; hi; NaN passes). */
+    Tensor hardtanhBackward(Tensor gradOut, Tensor x, float lo, float hi);
+
     Tensor sigmoid(Tensor x);
 
     /** gradOut · y · (1 − y) with y = sigmoid(x). */

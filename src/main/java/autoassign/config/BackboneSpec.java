@@ -4,10 +4,10 @@ import java.util.List;
 
 /**
  * What the detector, the config checks and the trainer need of any {@code model.backbone}: the ResNet family
- * ({@link BackboneConfig}) or HRNet ({@link HrNetConfig}).
+ * ({@link BackboneConfig}), HRNet ({@link HrNetConfig}) or MobileNetV2 ({@link MobileNetV2Config}).
  */
 public interface BackboneSpec {
-    /** MMDetection's registry name: {@code ResNet}, {@code ResNeXt}, {@code RegNet}, {@code ResNetV1d}, {@code Res2Net}, {@code HRNet}. */
+    /** MMDetection's registry name: {@code ResNet}, {@code ResNeXt}, {@code RegNet}, {@code ResNetV1d}, {@code Res2Net}, {@code HRNet}, {@code MobileNetV2}. */
     String type();
 
     /** Channels of each feature map the backbone returns, in order. */
@@ -28,12 +28,13 @@ public interface BackboneSpec {
     String pretrained();
 
     /**
-     * The {@code model.backbone} mapping's type: {@code HRNet} builds {@link HrNetConfig}, every other type
-     * {@link BackboneConfig}.
+     * The {@code model.backbone} mapping's type: {@code HRNet} builds {@link HrNetConfig}, {@code MobileNetV2}
+     * {@link MobileNetV2Config}, every other type {@link BackboneConfig}.
      */
     static BackboneSpec from(ConfigNode n) {
         var t = n.raw("type");
         if (t != null && t.isTextual() && HrNetConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return HrNetConfig.from(n);
+        if (t != null && t.isTextual() && MobileNetV2Config.TYPE.equals(ConfigNode.unscoped(t.asText()))) return MobileNetV2Config.from(n);
         return BackboneConfig.from(n);
     }
 }

@@ -39,11 +39,15 @@ import java.util.List;
  *                        defaults where they do not apply
  * @param dcnOffsetLrMult {@code paramwise_cfg.dcn_offset_lr_mult}: lr multiplier of deformable convolutions' offset convs
  *                        ({@code conv_offset}); NaN when absent (MMEngine's None: the rules before it decide)
+ * @param dwconvDecayMult {@code paramwise_cfg.dwconv_decay_mult}: decay multiplier of the parameters of depth-wise
+ *                        convolutions (MMEngine's {@code is_dwconv}: a Conv2d with in_channels == groups), after the
+ *                        norm and bias rules and before the flat one; NaN when absent
  */
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                           double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
                           int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
-                          double flatDecayMult, boolean amp, boolean paramGroups, Rule rule, double dcnOffsetLrMult) {
+                          double flatDecayMult, boolean amp, boolean paramGroups, Rule rule, double dcnOffsetLrMult,
+                          double dwconvDecayMult) {
 
     /** Why {@code train} refuses {@code AmpOptimWrapper} / {@code --amp}. */
     public static final String AMP_REFUSED = "AmpOptimWrapper (mixed precision, MMDetection's --amp) is not supported for training:"
@@ -94,6 +98,16 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
                        double flatDecayMult, boolean amp, boolean paramGroups, Rule rule) {
         this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, biasLrMult, biasDecayMult, customKeys,
                 accumulativeCounts, type, beta1, beta2, eps, dampening, flatDecayMult, amp, paramGroups, rule, Double.NaN);
+    }
+
+    /** Without {@code dwconv_decay_mult}. */
+    public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
+                       double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
+                       int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
+                       double flatDecayMult, boolean amp, boolean paramGroups, Rule rule, double dcnOffsetLrMult) {
+        this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, biasLrMult, biasDecayMult, customKeys,
+                accumulativeCounts, type, beta1, beta2, eps, dampening, flatDecayMult, amp, paramGroups, rule, dcnOffsetLrMult,
+                Double.NaN);
     }
 
     public OptimConfig {
@@ -221,8 +235,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         double blm = p.nonNegative("bias_lr_mult", p.number("bias_lr_mult", 1.0));
         double bdm = multiplier(p, "bias_decay_mult");
         double fdm = multiplier(p, "flat_decay_mult");
-        // no backbone here has a depth-wise convolution (in_channels == groups): that rule has nothing to act on
-        p.nonNegative("dwconv_decay_mult", p.number("dwconv_decay_mult", 1.0));
+        double dwdm = multiplier(p, "dwconv_decay_mult");
         double dcnLr = multiplier(p, "dcn_offset_lr_mult");
         p.bool("bypass_duplicate", false);
         List<CustomKey> custom = new ArrayList<>();
@@ -252,7 +265,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
         int accumulate = n.positive("accumulative_counts", n.integer("accumulative_counts", 1));
         n.finish();
         return new OptimConfig(lr, momentum, wd, nesterov, ndm, clip, blm, bdm, custom, accumulate, type, beta1, beta2, eps,
-                dampening, fdm, amp, paramGroups, rule, dcnLr);
+                dampening, fdm, amp, paramGroups, rule, dcnLr, dwdm);
     }
 
     /** {@code betas}: two numbers in [0, 1), torch's (0.9, 0.999) by default. */

@@ -54,6 +54,15 @@ public final class StateDicts {
             + "|transition[1-3]\\.\\d+(\\.\\d+)?\\.[01]\\.\\w+"
             + "|stage[2-4]\\.\\d+\\.(branches\\.\\d+\\.\\d+\\.(conv[1-3]\\.weight|bn[1-3]\\.\\w+|downsample\\.[01]\\.\\w+)"
             + "|fuse_layers\\.\\d+\\.\\d+(\\.\\d+)?\\.[01]\\.\\w+))");
+    /**
+     * MMDetection's MobileNetV2 names (its ConvModules {@code conv1}, {@code conv2} and the InvertedResiduals'
+     * {@code expand_conv}, {@code depthwise_conv}, {@code linear_conv}, each {@code .conv.weight} and {@code .bn.*}),
+     * as an MMDetection MobileNetV2 checkpoint stores them; other names (an MMPretrain-style {@code layer1.0.conv.0.*}
+     * Sequential, a classifier) have no place, as upstream's loader would not match them either.
+     */
+    private static final Pattern MOBILENET_V2 = Pattern.compile(
+            "(conv[12]|layer[1-7]\\.\\d+\\.(expand_conv|depthwise_conv|linear_conv))"
+            + "\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
     private static final Pattern DETECTRON_BLOCK = Pattern.compile("res([2-5])_(\\d+)_branch(1|2a|2b|2c)_(w|bn_s|bn_b|bn_rm|bn_riv)");
     private static final Pattern DETECTRON2_BLOCK = Pattern.compile(
             "res([2-5])\\.(\\d+)\\.(conv[1-3]|shortcut)\\.(weight|norm\\.(weight|bias|running_mean|running_var))");
@@ -90,9 +99,11 @@ public final class StateDicts {
     /** The engine name of one pretrained-ResNet key, or null when it has no place in the backbone. */
     static String resnetName(String k) {
         if (k.startsWith("backbone."))
-            return TORCHVISION.matcher(k.substring(9)).matches() || HRNET.matcher(k.substring(9)).matches() ? k : null;
+            return TORCHVISION.matcher(k.substring(9)).matches() || HRNET.matcher(k.substring(9)).matches()
+                    || MOBILENET_V2.matcher(k.substring(9)).matches() ? k : null;
         if (TORCHVISION.matcher(k).matches()) return "backbone." + k;
         if (HRNET.matcher(k).matches()) return "backbone." + k;
+        if (MOBILENET_V2.matcher(k).matches()) return "backbone." + k;
         switch (k) { // Detectron stem
             case "conv1_w": return "backbone.conv1.weight";
             case "res_conv1_bn_s": return "backbone.bn1.weight";

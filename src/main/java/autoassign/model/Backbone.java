@@ -23,9 +23,10 @@ public abstract class Backbone extends Module {
     /** Random initialisation (MMDetection's default without a pretrained file). */
     public abstract void initWeights(Random rng);
 
-    /** Builds the backbone a config names: {@link HrNet} for {@code type: HRNet}, else the ResNet family. */
+    /** Builds the backbone a config names: {@link HrNet}, {@link MobileNetV2}, else the ResNet family. */
     public static Backbone build(BackboneSpec spec) {
         if (spec instanceof HrNetConfig h) return new HrNet(h);
+        if (spec instanceof autoassign.config.MobileNetV2Config m) return new MobileNetV2(m);
         if (spec instanceof BackboneConfig b) return new ResNet(b);
         throw new IllegalArgumentException("no backbone for " + spec.getClass().getSimpleName());
     }

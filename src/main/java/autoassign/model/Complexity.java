@@ -75,6 +75,7 @@ public final class Complexity {
         if (h < 1 || w < 1) throw new IllegalArgumentException("input size must be positive, got " + h + "x" + w);
         Complexity c = new Complexity(model);
         List<int[]> feats = model.backbone instanceof HrNet hr ? c.hrnet(hr, "backbone", new int[] {3, h, w})
+                : model.backbone instanceof MobileNetV2 mb ? c.mobileNetV2(mb, "backbone", new int[] {3, h, w})
                 : c.backbone((ResNet) model.backbone, "backbone", new int[] {3, h, w});
         List<int[]> pyramid = c.neck(model.neck, "neck", feats);
         c.head(model.bboxHead, "bbox_head", pyramid);
@@ -243,6 +244,38 @@ public final class Complexity {
         }
         called.add(name + ".relu");
         return out;
+    }
+
+    /**
+     * MobileNetV2: conv1, layer1..layer7 and conv2, each ConvModule's conv (a depth-wise 3×3 counts Cout · 1 · 9 ·
+     * Hout · Wout) and BN; upstream's forward runs all eight stages whatever the out_indices, so all are counted.
+     * ReLU6 ({@code aten::hardtanh}) and the residual sums have no handle.
+     */
+    private List<int[]> mobileNetV2(MobileNetV2 m, String name, int[] x) {
+        int[] y = mbConvModule(name + ".conv1", m.conv1, x);
+        List<int[]> outs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            if (i < 7) {
+                ModuleList<MobileNetV2.InvertedResidual> layer = m.layers.get(i);
+                for (int b = 0; b < layer.size(); b++) {
+                    MobileNetV2.InvertedResidual r = layer.get(b);
+                    String bn = name + ".layer" + (i + 1) + "." + b;
+                    if (r.expandConv != null) y = mbConvModule(bn + ".expand_conv", r.expandConv, y);
+                    y = mbConvModule(bn + ".depthwise_conv", r.depthwiseConv, y);
+                    y = mbConvModule(bn + ".linear_conv", r.linearConv, y);
+                }
+            } else {
+                y = mbConvModule(name + ".conv2", m.conv2, y);
+            }
+            if (m.config().outIndices().contains(i)) outs.add(y);
+        }
+        return outs;
+    }
+
+    private int[] mbConvModule(String name, MobileNetV2.ConvModule c, int[] x) {
+        int[] y = conv(name + ".conv", c.conv, x);
+        norm(name + "." + childName(c, c.norm), c.norm, y);
+        return y;
     }
 
     /** One of HRNet's Sequentials [conv, norm(, ReLU | Upsample)] or a Sequential of them. */

@@ -6,6 +6,8 @@ import autoassign.model.AutoAssignHead;
 import autoassign.model.ConvModule;
 import autoassign.model.Fpn;
 import autoassign.model.HrNet;
+import autoassign.model.MobileNetV2;
+import autoassign.config.MobileNetV2Config;
 import autoassign.model.ModuleList;
 import autoassign.model.ResBlock;
 import autoassign.model.ResNet;
@@ -150,6 +152,7 @@ public final class DetectorGraph {
 
     private List<Feature> backbone(Feature x) {
         if (model.backbone instanceof HrNet h) return hrnet(x, h);
+        if (model.backbone instanceof MobileNetV2 mb) return mobileNetV2(x, mb);
         ResNet r = (ResNet) model.backbone;
         Feature y = x;
         for (ResNet.StemLayer l : r.stemLayers()) y = convNorm(y, l.conv(), l.norm(), true); // conv1, or stem.0/3/6
@@ -236,6 +239,41 @@ public final class DetectorGraph {
         Feature y = x;
         for (HrNet.ConvNorm c : (ModuleList<HrNet.ConvNorm>) seq) y = hrConvNorm(y, c, null);
         return y;
+    }
+
+    /**
+     * MobileNetV2: each ConvModule a Conv (BN folded; depth-wise ones with {@code group} = channels) and its
+     * activation ({@code Clip} 0..6 for ReLU6, torch.onnx's export of hardtanh at opset ≥ 11; {@code Relu}); an
+     * InvertedResidual that keeps stride and channels ends in an {@code Add} of its input. Only the stages up to the
+     * last returned one are written (the rest feed no output).
+     */
+    private List<Feature> mobileNetV2(Feature x, MobileNetV2 m) {
+        Feature y = mbConvModule(x, m.conv1, null);
+        List<Feature> outs = new ArrayList<>();
+        for (int i = 0; i <= m.config().lastStage(); i++) {
+            if (i < 7) {
+                for (MobileNetV2.InvertedResidual b : m.layers.get(i)) {
+                    Feature in = y;
+                    if (b.expandConv != null) y = mbConvModule(y, b.expandConv, null);
+                    y = mbConvModule(y, b.depthwiseConv, null);
+                    y = mbConvModule(y, b.linearConv, b.residual ? in : null);
+                }
+            } else {
+                y = mbConvModule(y, m.conv2, null);
+            }
+            if (m.config().outIndices().contains(i)) outs.add(y);
+        }
+        return outs;
+    }
+
+    /** conv + norm (+ residual, added after the norm as upstream's {@code x + out}) → ReLU6 / ReLU / nothing. */
+    private Feature mbConvModule(Feature x, MobileNetV2.ConvModule c, Feature residual) {
+        Feature y = convNorm(x, c.conv, c.norm, false);
+        if (residual != null) y = same(y, g.node("Add", nameOf(c), List.of(residual.name(), y.name())));
+        if (MobileNetV2Config.RELU.equals(c.activation)) return relu(y, nameOf(c) + ".activate");
+        if (!MobileNetV2Config.RELU6.equals(c.activation)) return y;
+        String lo = g.scalar("relu6.min", 0f), hi = g.scalar("relu6.max", 6f);
+        return same(y, g.node("Clip", nameOf(c) + ".activate", List.of(y.name(), lo, hi)));
     }
 
     private Feature block(Feature x, ResBlock block) {

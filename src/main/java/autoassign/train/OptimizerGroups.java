@@ -2,6 +2,7 @@ package autoassign.train;
 
 import autoassign.config.OptimConfig;
 import autoassign.model.AutoAssignDetector;
+import autoassign.nn.Conv2d;
 import autoassign.nn.DeformConv2dPack;
 import autoassign.nn.Module;
 
@@ -17,7 +18,9 @@ import java.util.Set;
  * Frozen tensors are in no group. The {@code conv_offset} of a deformable conv (backbone {@code dcn}) is where MMEngine's
  * {@code is_dcn_module} flag reaches (it is set for the children of MMCV's DeformConv2d / ModulatedDeformConv2d, not
  * for the layer's own weight): its weight and bias learn at {@code dcn_offset_lr_mult} when given, and its bias takes
- * neither {@code bias_lr_mult}, {@code bias_decay_mult} nor {@code flat_decay_mult}.
+ * neither {@code bias_lr_mult}, {@code bias_decay_mult} nor {@code flat_decay_mult}. The weight (and bias) of a
+ * depth-wise convolution (MMEngine's {@code is_dwconv}: a Conv2d whose in_channels equal its groups, e.g. MobileNetV2's
+ * {@code depthwise_conv}) decays at {@code dwconv_decay_mult} when no norm or bias rule applied first.
  */
 public final class OptimizerGroups {
     private OptimizerGroups() {}
@@ -30,6 +33,7 @@ public final class OptimizerGroups {
         double dcnOffsetLrMult = o.dcnOffsetLrMult();
         Set<String> norms = model.normParameterNames();
         Set<String> dcnOffsets = dcnOffsetParameterNames(model);
+        Set<String> dwconvs = depthwiseConvParameterNames(model);
         double wd = o.weightDecay();
         List<Optimizer.Group> groups = new ArrayList<>();
         model.namedParameters().forEach((name, t) -> {
@@ -44,9 +48,10 @@ public final class OptimizerGroups {
             } else {
                 lrMult = bias && !norm && !dcnOffset ? o.biasLrMult() : 1;
                 if (dcnOffset && !Double.isNaN(dcnOffsetLrMult)) lrMult = dcnOffsetLrMult;
-                // MMEngine's chain: the first rule whose multiplier is given applies (no depth-wise convs here)
+                // MMEngine's chain: the first rule whose multiplier is given applies (norm, bias, dwconv, flat)
                 if (norm && !Double.isNaN(o.normDecayMult())) decay = wd * o.normDecayMult();
                 else if (bias && !dcnOffset && !Double.isNaN(o.biasDecayMult())) decay = wd * o.biasDecayMult();
+                else if (dwconvs.contains(name) && !Double.isNaN(o.dwconvDecayMult())) decay = wd * o.dwconvDecayMult();
                 else if (t.rank() == 1 && !dcnOffset && !Double.isNaN(o.flatDecayMult())) decay = wd * o.flatDecayMult();
                 else decay = wd;
             }
@@ -63,6 +68,23 @@ public final class OptimizerGroups {
         Set<String> out = new java.util.LinkedHashSet<>();
         collectDcnOffsets(model, "", out);
         return out;
+    }
+
+    /**
+     * Full names of the parameters of every depth-wise convolution: MMEngine's {@code is_dwconv = isinstance(module,
+     * nn.Conv2d) and module.in_channels == module.groups}, i.e. a weight of {@code in_channels / groups = 1} input
+     * channel per group (a one-channel dense conv qualifies too, as upstream).
+     */
+    public static Set<String> depthwiseConvParameterNames(Module model) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        collectDepthwise(model, "", out);
+        return out;
+    }
+
+    private static void collectDepthwise(Module m, String prefix, Set<String> out) {
+        if (m instanceof Conv2d c && c.weight.dim(1) == 1)
+            for (String k : c.namedParameters().keySet()) out.add(prefix + k);
+        m.children().forEach((k, c) -> collectDepthwise(c, prefix + k + ".", out));
     }
 
     private static void collectDcnOffsets(Module m, String prefix, Set<String> out) {

@@ -13,7 +13,7 @@ import java.util.Map;
 public final class PretrainedWeights {
     /**
      * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets, the
-     * deep-stem ResNetV1c ResNets, the ResNeXts, the RegNetXs, Res2Net-101 and MSRA's HRNetV2-W18 / W32 / W40 ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
+     * deep-stem ResNetV1c ResNets, the ResNeXts, the RegNetXs, Res2Net-101, MSRA's HRNetV2-W18 / W32 / W40 and MMDetection's MobileNetV2 ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
      * ImageNet ResNets and ResNeXts ({@code torchvision://}, the {@code IMAGENET1K_V1} weights of MMEngine's
      * {@code hub/torchvision_0.12.json}). The ResNeXt and RegNetX files use the ResNet key names
      * ({@code layer1.0.conv2.weight}, ...), so they load like the ResNets.
@@ -73,6 +73,10 @@ public final class PretrainedWeights {
                     "https://download.openmmlab.com/pretrain/third_party/hrnetv2_w32-dc9eeb4f.pth"),
             Map.entry("open-mmlab://msra/hrnetv2_w40",
                     "https://download.openmmlab.com/pretrain/third_party/hrnetv2_w40-ed0b031c.pth"),
+            // MMDetection's ImageNet MobileNetV2 (configs/yolo/yolov3_mobilenetv2_*: init_cfg checkpoint
+            // open-mmlab://mmdet/mobilenet_v2, MMEngine's hub/openmmlab.json); names load as StateDicts.MOBILENET_V2 says
+            Map.entry("open-mmlab://mmdet/mobilenet_v2",
+                    "https://download.openmmlab.com/mmdetection/v2.0/third_party/mobilenet_v2_batch256_imagenet-ff34753d.pth"),
             Map.entry("torchvision://resnet18", "https://download.pytorch.org/models/resnet18-f37072fd.pth"),
             Map.entry("torchvision://resnet34", "https://download.pytorch.org/models/resnet34-b627a593.pth"),
             Map.entry("torchvision://resnet50", "https://download.pytorch.org/models/resnet50-0676ba61.pth"),

@@ -207,6 +207,12 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
         return d(cpu.clampMinBackward(h(gradOut, "clampMinBackward"), h(x, "clampMinBackward"), min));
     }
 
+    @Override public Tensor hardtanh(Tensor x, float lo, float hi) { return d(cpu.hardtanh(h(x, "hardtanh"), lo, hi)); }
+
+    @Override public Tensor hardtanhBackward(Tensor gradOut, Tensor x, float lo, float hi) {
+        return d(cpu.hardtanhBackward(h(gradOut, "hardtanhBackward"), h(x, "hardtanhBackward"), lo, hi));
+    }
+
     @Override public Tensor sigmoid(Tensor x) { return d(cpu.sigmoid(h(x, "sigmoid"))); }
 
     @Override public Tensor sigmoidBackward(Tensor gradOut, Tensor y) {

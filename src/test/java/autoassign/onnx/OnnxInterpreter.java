@@ -139,6 +139,11 @@ final class OnnxInterpreter {
         return switch (n.opType()) {
             case "Conv" -> Val.of(conv(in, a));
             case "Relu" -> Val.of(be.clampMin(in[0].t(), 0f));
+            case "Clip" -> { // opset 11+: min and max as optional scalar inputs (ReLU6: 0 and 6)
+                float lo = in.length > 1 && in[1] != null ? in[1].f()[0] : Float.NEGATIVE_INFINITY;
+                float hi = in.length > 2 && in[2] != null ? in[2].f()[0] : Float.POSITIVE_INFINITY;
+                yield Val.of(be.hardtanh(in[0].t(), lo, hi));
+            }
             // the network's 4-D values with the engine's ops, the post-processing's small ones by the specification
             case "Add" -> network(in) ? Val.of(binary(in[0].t(), in[1].t(), true)) : in[0].doubles() != null
                     ? OnnxTensorOps.doubleBinary(in[0], in[1], Double::sum) : OnnxTensorOps.floatBinary(in[0], in[1], Double::sum);

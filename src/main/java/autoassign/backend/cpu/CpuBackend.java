@@ -184,6 +184,30 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor hardtanh(Tensor x, float lo, float hi) {
+        return timed("hardtanh", x, () -> {
+            Tensor r = HostArrays.empty(x.shape());
+            float[] in = x.data(), out = r.data();
+            Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = Math.min(Math.max(in[i], lo), hi); });
+            return r;
+        });
+    }
+
+    @Override
+    public Tensor hardtanhBackward(Tensor gradOut, Tensor x, float lo, float hi) {
+        return timed("hardtanhBackward", x, () -> {
+            Shape.checkSame("hardtanhBackward", gradOut.shape(), x.shape());
+            Tensor r = HostArrays.empty(x.shape());
+            float[] g = gradOut.data(), in = x.data(), out = r.data();
+            // PyTorch's hardtanh_backward: (x <= lo || x >= hi) ? 0 : g, so a NaN x passes g
+            Parallel.range(out.length, 1 << 15, (a, e) -> {
+                for (int i = a; i < e; i++) out[i] = in[i] <= lo || in[i] >= hi ? 0f : g[i];
+            });
+            return r;
+        });
+    }
+
+    @Override
     public Tensor clampMinBackward(Tensor gradOut, Tensor x, float min) {
         return timed("clampMinBackward", x, () -> clampMinBackwardImpl(gradOut, x, min));
     }

@@ -472,6 +472,37 @@ public final class CudaBackend implements Backend {
         return unary("clampMinBackward", "aa_clamp_min_bwd_f32", "aaj_clamp_min_backward", gradOut, min, x);
     }
 
+    @Override
+    public Tensor hardtanh(Tensor x, float lo, float hi) {
+        if (!PROFILE) return hardtanhImpl(x, lo, hi);
+        return prof.time("hardtanh", () -> hardtanhImpl(x, lo, hi));
+    }
+
+    private Tensor hardtanhImpl(Tensor x, float lo, float hi) {
+        long n = x.numel(), xp = ptr(x, "hardtanh", "input");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_hardtanh").ptr(ptr(y, "hardtanh", "output")).ptr(xp).f32(lo).f32(hi).i64(n), n);
+        used("hardtanh", "aaj_hardtanh");
+        return y;
+    }
+
+    @Override
+    public Tensor hardtanhBackward(Tensor gradOut, Tensor x, float lo, float hi) {
+        if (!PROFILE) return hardtanhBackwardImpl(gradOut, x, lo, hi);
+        return prof.time("hardtanhBackward", () -> hardtanhBackwardImpl(gradOut, x, lo, hi));
+    }
+
+    private Tensor hardtanhBackwardImpl(Tensor gradOut, Tensor x, float lo, float hi) {
+        Shape.checkSame("hardtanhBackward", gradOut.shape(), x.shape());
+        long n = x.numel(), gp = ptr(gradOut, "hardtanhBackward", "input"), xp = ptr(x, "hardtanhBackward", "input 2");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_hardtanh_backward").ptr(ptr(y, "hardtanhBackward", "output")).ptr(gp).ptr(xp).f32(lo).f32(hi).i64(n), n);
+        used("hardtanhBackward", "aaj_hardtanh_backward");
+        return y;
+    }
+
     private Tensor unaryWith2(String op, String nativeKernel, String backendKernel, Tensor first, Tensor second, Float s) {
         return unary(op, nativeKernel, backendKernel, first, s, second);
     }

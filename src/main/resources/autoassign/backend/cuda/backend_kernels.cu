@@ -57,6 +57,26 @@ __global__ void aaj_clamp_min_backward(float* y, const float* g, const float* x,
   GRID_STRIDE(i, n) y[i] = x[i] >= lo ? g[i] : 0.f;
 }
 
+// CpuBackend.hardtanh: Math.min(Math.max(x, lo), hi) (NaN propagates); ReLU6 is lo 0, hi 6
+__host__ __device__ __forceinline__ float aaj_hardtanh_value(float v, float lo, float hi) {
+  if (v != v) return v;
+  v = v > lo ? v : lo;
+  return v < hi ? v : hi;
+}
+
+// CpuBackend.hardtanhBackward: PyTorch's hardtanh_backward, 0 where x <= lo or x >= hi (a NaN x passes g)
+__host__ __device__ __forceinline__ float aaj_hardtanh_grad(float g, float v, float lo, float hi) {
+  return (v <= lo || v >= hi) ? 0.f : g;
+}
+
+__global__ void aaj_hardtanh(float* y, const float* x, float lo, float hi, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_hardtanh_value(x[i], lo, hi);
+}
+
+__global__ void aaj_hardtanh_backward(float* y, const float* g, const float* x, float lo, float hi, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_hardtanh_grad(g[i], x[i], lo, hi);
+}
+
 __global__ void aaj_sigmoid(float* y, const float* x, long long n) {
   GRID_STRIDE(i, n) y[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));
 }
