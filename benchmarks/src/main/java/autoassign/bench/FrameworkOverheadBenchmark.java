@@ -148,6 +148,8 @@ public class FrameworkOverheadBenchmark {
         @Override public Tensor dot(Tensor a, Tensor b) { return t(1); }
         @Override public Tensor clampMin(Tensor x, float min) { return t(x.shape()); }
         @Override public Tensor clampMinBackward(Tensor g, Tensor x, float min) { return t(x.shape()); }
+        @Override public Tensor hardtanh(Tensor x, float lo, float hi) { return t(x.shape()); }
+        @Override public Tensor hardtanhBackward(Tensor g, Tensor x, float lo, float hi) { return t(x.shape()); }
         @Override public Tensor sigmoid(Tensor x) { return t(x.shape()); }
         @Override public Tensor sigmoidBackward(Tensor g, Tensor y) { return t(y.shape()); }
         @Override public Tensor channelAffine(Tensor x, Tensor scale, Tensor shift) { return t(x.shape()); }
