@@ -104,6 +104,10 @@ public record MobileNetV2Config(double widenFactor, List<Integer> outIndices, in
         ConfigNode conv = n.child("conv_cfg");
         if (conv.has("type")) conv.choice("type", "Conv2d", "Conv2d", "Conv");
         conv.finish();
+        // upstream's norm_cfg=None builds ConvModules without a norm and with a conv bias; an empty mapping here would
+        // silently give BN instead
+        if (!n.has("norm_cfg") && n.keys().contains("norm_cfg"))
+            throw n.error("norm_cfg", "null (convolutions without a norm layer) is not supported: give BN, SyncBN or GN");
         NormConfig norm = NormConfig.from(n.child("norm_cfg"), new NormConfig("BN", 0, true, 1e-5));
         String act = null;
         if (!n.has("act_cfg") && n.keys().contains("act_cfg")) {

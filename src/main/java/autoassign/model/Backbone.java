@@ -20,6 +20,13 @@ public abstract class Backbone extends Module {
     /** @return the feature maps, finest first ({@link BackboneSpec#outChannels} channels, {@link BackboneSpec#outStrides}) */
     public abstract List<Tensor> forward(Tensor images);
 
+    /**
+     * Names (within the backbone) of the parameters no returned feature map depends on: stages after the last of
+     * {@code out_indices}. They never get a gradient, so the optimizer leaves them out, as torch's SGD skips a None
+     * grad (a data-parallel step would otherwise average their missing gradient as zeros and decay them).
+     */
+    public java.util.Set<String> parametersAfterTheLastOutput() { return java.util.Set.of(); }
+
     /** Random initialisation (MMDetection's default without a pretrained file). */
     public abstract void initWeights(Random rng);
 

@@ -63,6 +63,19 @@ public final class MobileNetV2 extends Backbone {
 
     public MobileNetV2Config config() { return cfg; }
 
+    /**
+     * Parameters (names relative to the backbone) of the stages after the last returned one: no output depends on
+     * them, so they never get a gradient, and upstream's optimizer skips their None grads. Left out of the
+     * optimizer so that a data-parallel step (which averages a missing gradient as zeros) does not decay them.
+     */
+    @Override public java.util.Set<String> parametersAfterTheLastOutput() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (int i = cfg.lastStage() + 1; i < 7; i++)
+            for (String k : layers.get(i).namedParameters().keySet()) out.add("layer" + (i + 1) + "." + k);
+        if (cfg.lastStage() < 7) for (String k : conv2.namedParameters().keySet()) out.add("conv2." + k);
+        return out;
+    }
+
     @Override public BackboneSpec spec() { return cfg; }
 
     /**

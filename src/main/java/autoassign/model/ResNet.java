@@ -164,6 +164,14 @@ public final class ResNet extends Backbone {
             }
     }
 
+    @Override public java.util.Set<String> parametersAfterTheLastOutput() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        int last = cfg.outIndices().stream().mapToInt(Integer::intValue).max().orElse(layers.size() - 1);
+        for (int i = last + 1; i < layers.size(); i++)
+            for (String k : layers.get(i).namedParameters().keySet()) out.add("layer" + (i + 1) + "." + k);
+        return out;
+    }
+
     /** Stage outputs at {@code out_indices} (C2..C5 for 0..3). */
     @Override public List<Tensor> forward(Tensor x) {
         if (x.rank() != 4 || x.dim(1) != 3)

@@ -15,7 +15,9 @@ import java.util.Set;
  * {@code paramwise_cfg} (AA_5 §2 for the recipe): every trainable tensor is one group; a {@code custom_keys} entry
  * contained in its name sets its lr and decay multipliers (the longest key first); otherwise GN/BN weights and biases
  * decay at {@code norm_decay_mult}, other biases learn at {@code bias_lr_mult} and decay at {@code bias_decay_mult}.
- * Frozen tensors are in no group. The {@code conv_offset} of a deformable conv (backbone {@code dcn}) is where MMEngine's
+ * Frozen tensors are in no group, nor are those of backbone stages after the last returned one
+ * ({@link autoassign.model.Backbone#parametersAfterTheLastOutput}). The {@code conv_offset} of a deformable conv
+ * (backbone {@code dcn}) is where MMEngine's
  * {@code is_dcn_module} flag reaches (it is set for the children of MMCV's DeformConv2d / ModulatedDeformConv2d, not
  * for the layer's own weight): its weight and bias learn at {@code dcn_offset_lr_mult} when given, and its bias takes
  * neither {@code bias_lr_mult}, {@code bias_decay_mult} nor {@code flat_decay_mult}. The weight (and bias) of a
@@ -34,10 +36,13 @@ public final class OptimizerGroups {
         Set<String> norms = model.normParameterNames();
         Set<String> dcnOffsets = dcnOffsetParameterNames(model);
         Set<String> dwconvs = depthwiseConvParameterNames(model);
+        Set<String> unreached = new java.util.HashSet<>();
+        for (String k : model.backbone.parametersAfterTheLastOutput()) unreached.add("backbone." + k);
         double wd = o.weightDecay();
         List<Optimizer.Group> groups = new ArrayList<>();
         model.namedParameters().forEach((name, t) -> {
-            if (!t.requiresGrad()) return;
+            // unreached: never a gradient (upstream's optimizer skips its None grad); frozen: MMEngine's requires_grad False
+            if (!t.requiresGrad() || unreached.contains(name)) return;
             OptimConfig.CustomKey custom = o.customKeys().stream().filter(k -> name.contains(k.key())).findFirst().orElse(null);
             boolean norm = norms.contains(name), bias = name.equals("bias") || name.endsWith(".bias");
             boolean dcnOffset = dcnOffsets.contains(name); // MMEngine's is_dcn_module

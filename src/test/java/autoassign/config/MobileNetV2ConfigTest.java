@@ -82,6 +82,9 @@ class MobileNetV2ConfigTest {
         assertTrue(fails("pretrained: a.pth\ninit_cfg: {type: Pretrained, checkpoint: b.pth}\n").getMessage()
                 .contains("model.backbone.init_cfg"));
         assertTrue(fails("norm_cfg: {type: GN, num_groups: 32}\n").getMessage().contains("model.backbone.norm_cfg.num_groups"));
+        // upstream's norm_cfg=None means no norm (and conv biases), not the BN default
+        assertTrue(fails("norm_cfg: null\n").getMessage().contains("model.backbone.norm_cfg"));
+        assertTrue(fails("widen_factor: 1.0\n", "model.backbone.norm_cfg=None").getMessage().contains("model.backbone.norm_cfg"));
     }
 
     @Test

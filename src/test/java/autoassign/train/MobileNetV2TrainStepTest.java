@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,6 +80,27 @@ class MobileNetV2TrainStepTest {
             last = l.total();
         }
         assertTrue(last < 0.8 * first, "loss " + first + " -> " + last);
+    }
+
+    /**
+     * Stages after the last returned one never get a gradient (torch's SGD skips their None grads); a data-parallel
+     * step averages a missing gradient as zeros, so if they had optimizer groups their weights would decay there and
+     * nowhere else. out_indices [2, 4]: layer6, layer7 and conv2 are in no group; layer5 is.
+     */
+    @Test
+    void stagesAfterTheLastOutputHaveNoOptimizerGroup() throws Exception {
+        Config cfg = tinyMobileNet(tmp, "model.backbone.out_indices=[2,4]", "model.neck.in_channels=[16,32]");
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
+        Set<String> grouped = OptimizerGroups.of(model, cfg.optimWrapper()).stream().map(Optimizer.Group::name)
+                .collect(Collectors.toSet());
+        for (String k : model.namedParameters().keySet()) {
+            boolean unreached = k.startsWith("backbone.layer6.") || k.startsWith("backbone.layer7.") || k.startsWith("backbone.conv2.");
+            assertEquals(!unreached, grouped.contains(k), k);
+        }
+        assertTrue(grouped.contains("backbone.layer5.2.linear_conv.conv.weight"));
+        assertEquals(Set.of(), ((MobileNetV2) new AutoAssignDetector(tinyMobileNet(tmp.resolve("all"),
+                "model.backbone.out_indices=[2,4,7]", "model.neck.in_channels=[16,32,1280]").model(), 0).backbone)
+                .parametersAfterTheLastOutput());
     }
 
     /**

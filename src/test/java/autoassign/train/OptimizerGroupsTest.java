@@ -77,6 +77,16 @@ class OptimizerGroupsTest {
      * MMEngine's decay rules are an elif chain on multipliers that are given: without norm_decay_mult a norm's bias
      * takes bias_decay_mult; flat_decay_mult takes the remaining one-dimensional tensors (not the 0-dim scales).
      */
+    /** A ResNet stage after the last of out_indices feeds no output: no group (a data-parallel step would decay it). */
+    @Test
+    void resNetStagesAfterTheLastOutputHaveNoGroup() throws Exception {
+        // the tiny config returns C3..C5 of 4 stages; returning C3, C4 only leaves layer4 unreached
+        Map<String, Optimizer.Group> g = groups("model.backbone.out_indices=[1, 2]", "model.neck.in_channels=[32, 64]");
+        assertTrue(g.keySet().stream().noneMatch(k -> k.startsWith("backbone.layer4.")), g.keySet().toString());
+        assertTrue(g.containsKey("backbone.layer3.0.conv1.weight"));
+        assertTrue(groups().containsKey("backbone.layer4.0.conv1.weight"), "returned: grouped");
+    }
+
     @Test
     void decayRulesFallThroughAsMmengines() throws Exception {
         Map<String, Optimizer.Group> g = groups("optim_wrapper.paramwise_cfg={_delete_: true, bias_decay_mult: 0.0}");
