@@ -250,6 +250,28 @@ static void test_hardtanh_backward(long long n, float lo, float hi, dim3 grid) {
   check(name, y, want, 0);
 }
 
+// ---------------------------------------------------------------- leakyRelu / leakyReluBackward
+static void test_leaky_relu(long long n, float slope, dim3 grid) {
+  Vec x = rand_vec(n, 13), y(n, -7.f), want(n);
+  x[0] = 0.f; x[1] = -0.f; x[2] = std::nextafter(0.f, 1.f); x[3] = std::nextafter(0.f, -1.f);
+  for (long long i = 0; i < n; ++i) want[i] = x[i] > 0.f ? x[i] : x[i] * slope;  // CpuBackend.leakyRelu
+  launch(aaj_leaky_relu, grid, dim3(BLOCK), y.data(), x.data(), slope, n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_leaky_relu n=%lld slope=%g %s", n, slope, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+static void test_leaky_relu_backward(long long n, float slope, dim3 grid) {
+  Vec x = rand_vec(n, 14), g = rand_vec(n, 15), y(n, -7.f), want(n);
+  x[0] = 0.f; x[1] = -0.f; x[2] = std::nextafter(0.f, 1.f);
+  for (long long i = 0; i < n; ++i)  // PyTorch's leaky_relu_backward: the slope at x = 0
+    want[i] = x[i] > 0.f ? g[i] : g[i] * slope;
+  launch(aaj_leaky_relu_backward, grid, dim3(BLOCK), y.data(), g.data(), x.data(), slope, n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_leaky_relu_backward n=%lld slope=%g %s", n, slope, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
 // ---------------------------------------------------------------- aaj_sgd_step
 static void test_sgd(long long n, dim3 grid) {
   const float lr = 0.01f, momentum = 0.9f, wd = 1e-4f;
@@ -1059,6 +1081,12 @@ int main() {
     test_hardtanh(n, 0.f, hi, dim3(3));
     test_hardtanh_backward(n, 0.f, hi, dim3(grid1d(n)));
     test_hardtanh_backward(n, 0.f, hi, dim3(3));
+  }
+  for (float slope : {0.1f, 0.01f}) {
+    test_leaky_relu(n, slope, dim3(grid1d(n)));
+    test_leaky_relu(n, slope, dim3(3));
+    test_leaky_relu_backward(n, slope, dim3(grid1d(n)));
+    test_leaky_relu_backward(n, slope, dim3(3));
   }
   test_sgd(n, dim3(grid1d(n)));
   test_sgd(n, dim3(2));

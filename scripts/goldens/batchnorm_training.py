@@ -17,15 +17,16 @@ def flat(t):
     return None if t is None else t.detach().flatten().tolist()
 
 
-def case(name, shape, momentum, steps, offset, affine_grad, seed):
+def case(name, shape, momentum, steps, offset, affine_grad, seed, eps=1e-5, spread=1.0):
+    """spread scales the inputs' deviations and the initial running variance (small: eps matters)."""
     g = torch.Generator().manual_seed(seed)
     c = shape[1]
-    bn = torch.nn.BatchNorm2d(c, momentum=momentum)
+    bn = torch.nn.BatchNorm2d(c, eps=eps, momentum=momentum)
     with torch.no_grad():
         bn.weight.copy_(torch.rand(c, generator=g) + 0.5)
         bn.bias.copy_(torch.randn(c, generator=g))
         bn.running_mean.copy_(torch.randn(c, generator=g))
-        bn.running_var.copy_(torch.rand(c, generator=g) + 0.5)
+        bn.running_var.copy_((torch.rand(c, generator=g) + 0.5) * spread ** 2)
     bn.weight.requires_grad_(affine_grad)
     bn.bias.requires_grad_(affine_grad)
     init = dict(weight=flat(bn.weight), bias=flat(bn.bias), running_mean=flat(bn.running_mean),
@@ -35,7 +36,7 @@ def case(name, shape, momentum, steps, offset, affine_grad, seed):
     x = None
     for _ in range(steps):
         means = torch.randn(c, generator=g) * offset
-        x = (torch.randn(shape, generator=g) * (torch.rand(c, generator=g) * 2 + 0.1).view(1, c, 1, 1)
+        x = (torch.randn(shape, generator=g) * (torch.rand(c, generator=g) * 2 + 0.1).view(1, c, 1, 1) * spread
              + means.view(1, c, 1, 1)).requires_grad_(True)
         up = torch.randn(shape, generator=g)
         bn.weight.grad = None
@@ -61,6 +62,9 @@ def main():
         case("frozen_affine", (2, 5, 6, 4), 0.1, 2, 2.0, False, 3),
         case("two_values_per_channel", (2, 3, 1, 1), 0.5, 2, 1.0, True, 4),
         case("momentum_one", (4, 2, 3, 3), 1.0, 2, 0.5, True, 5),
+        # MMDetection's SSDLite MobileNetV2: norm_cfg=dict(type='BN', eps=0.001, momentum=0.03); variances ~1e-3
+        case("eps_1e-3_small_variance", (2, 3, 4, 4), 0.03, 2, 0.05, True, 6, eps=1e-3, spread=0.03),
+        case("eps_1e-3_frozen_affine", (2, 4, 3, 3), 0.1, 2, 0.05, False, 7, eps=1e-3, spread=0.03),
     ]
     for c in cases:
         with open(os.path.join(out_dir, c["name"] + ".json"), "w") as f:

@@ -38,12 +38,21 @@ def make_divisible(value, divisor, min_value=None, min_ratio=0.9):
     return new_value
 
 
+def build_activation(act_cfg):
+    """MMCV's build_activation_layer for the types used here (ReLU6, and LeakyReLU with its negative_slope)."""
+    if act_cfg['type'] == 'LeakyReLU':
+        return nn.LeakyReLU(negative_slope=act_cfg.get('negative_slope', 0.01))
+    assert act_cfg['type'] == 'ReLU6'
+    return nn.ReLU6()
+
+
 class ConvModule(nn.Module):
-    def __init__(self, cin, cout, k, stride=1, padding=0, groups=1, act=True):
+    def __init__(self, cin, cout, k, stride=1, padding=0, groups=1, act=True, act_cfg=None, eps=1e-5, momentum=0.1):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, k, stride=stride, padding=padding, groups=groups, bias=False)
-        self.add_module('bn', nn.BatchNorm2d(cout))
-        self.activate = nn.ReLU6() if act else None
+        # build_norm_layer passes norm_cfg's eps / momentum to nn.BatchNorm2d
+        self.add_module('bn', nn.BatchNorm2d(cout, eps=eps, momentum=momentum))
+        self.activate = build_activation(act_cfg or dict(type='ReLU6')) if act else None
 
     def forward(self, x):
         x = self.bn(self.conv(x))
@@ -51,7 +60,7 @@ class ConvModule(nn.Module):
 
 
 class InvertedResidual(nn.Module):
-    def __init__(self, in_channels, out_channels, mid_channels, stride=1, with_expand_conv=True):
+    def __init__(self, in_channels, out_channels, mid_channels, stride=1, with_expand_conv=True, **cm):
         super().__init__()
         self.with_res_shortcut = (stride == 1 and in_channels == out_channels)
         assert stride in [1, 2]
@@ -59,9 +68,10 @@ class InvertedResidual(nn.Module):
         if not self.with_expand_conv:
             assert mid_channels == in_channels
         if self.with_expand_conv:
-            self.expand_conv = ConvModule(in_channels, mid_channels, 1)
-        self.depthwise_conv = ConvModule(mid_channels, mid_channels, 3, stride=stride, padding=1, groups=mid_channels)
-        self.linear_conv = ConvModule(mid_channels, out_channels, 1, act=False)
+            self.expand_conv = ConvModule(in_channels, mid_channels, 1, **cm)
+        self.depthwise_conv = ConvModule(mid_channels, mid_channels, 3, stride=stride, padding=1, groups=mid_channels,
+                                         **cm)
+        self.linear_conv = ConvModule(mid_channels, out_channels, 1, act=False, **cm)
 
     def forward(self, x):
         out = x
@@ -78,12 +88,13 @@ class MobileNetV2(nn.Module):
     arch_settings = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2],
                      [6, 320, 1, 1]]
 
-    def __init__(self, widen_factor=1., out_indices=(1, 2, 4, 7)):
+    def __init__(self, widen_factor=1., out_indices=(1, 2, 4, 7), act_cfg=None, eps=1e-5):
         super().__init__()
+        self.cm = dict(act_cfg=act_cfg, eps=eps)  # every ConvModule's act_cfg and norm_cfg.eps
         self.widen_factor = widen_factor
         self.out_indices = out_indices
         self.in_channels = make_divisible(32 * widen_factor, 8)
-        self.conv1 = ConvModule(3, self.in_channels, 3, stride=2, padding=1)
+        self.conv1 = ConvModule(3, self.in_channels, 3, stride=2, padding=1, **self.cm)
         self.layers = []
         for i, layer_cfg in enumerate(self.arch_settings):
             expand_ratio, channel, num_blocks, stride = layer_cfg
@@ -96,7 +107,7 @@ class MobileNetV2(nn.Module):
             self.out_channel = int(1280 * widen_factor)
         else:
             self.out_channel = 1280
-        self.add_module('conv2', ConvModule(self.in_channels, self.out_channel, 1))
+        self.add_module('conv2', ConvModule(self.in_channels, self.out_channel, 1, **self.cm))
         self.layers.append('conv2')
 
     def make_layer(self, out_channels, num_blocks, stride, expand_ratio):
@@ -106,7 +117,7 @@ class MobileNetV2(nn.Module):
                 stride = 1
             layers.append(InvertedResidual(self.in_channels, out_channels,
                                            mid_channels=int(round(self.in_channels * expand_ratio)), stride=stride,
-                                           with_expand_conv=expand_ratio != 1))
+                                           with_expand_conv=expand_ratio != 1, **self.cm))
             self.in_channels = out_channels
         return nn.Sequential(*layers)
 
@@ -166,10 +177,14 @@ def flops(m):
     return counts
 
 
-CASES = [  # name, widen_factor, out_indices, input shape
+CASES = [  # name, widen_factor, out_indices, input shape(, extra backbone keys: act_cfg / norm_cfg)
     ("widen1_all_stages", 1.0, (0, 1, 2, 3, 4, 5, 6, 7), (1, 3, 64, 64)),
     ("widen05_default_outs", 0.5, (1, 2, 4, 7), (2, 3, 64, 96)),
     ("widen035_odd_size", 0.35, (2, 6), (1, 3, 70, 50)),
+    # YOLOv3-MobileNetV2's act_cfg (configs/yolo/yolov3_mobilenetv2_8xb24-ms-416-300e_coco.py) with SSDLite's BN
+    # (configs/ssd/ssdlite_mobilenetv2-scratch_8xb24-600e_coco.py: eps 1e-3, momentum 0.03)
+    ("widen035_leaky_relu_bn_eps1e-3", 0.35, (1, 2, 4, 7), (1, 3, 48, 40),
+     dict(act_cfg=dict(type='LeakyReLU', negative_slope=0.1), norm_cfg=dict(type='BN', eps=0.001, momentum=0.03))),
 ]
 
 
@@ -178,14 +193,15 @@ def main():
                                                                   "../../src/test/resources/goldens/mobilenet_v2")
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(20261127)
-    for name, widen, outs_idx, shape in CASES:
-        m = MobileNetV2(widen, outs_idx)
+    for name, widen, outs_idx, shape, *extra in CASES:
+        extra = extra[0] if extra else {}
+        m = MobileNetV2(widen, outs_idx, act_cfg=extra.get('act_cfg'), eps=extra.get('norm_cfg', {}).get('eps', 1e-5))
         formula_weights(m)
         m.eval()
         x = torch.rand(shape) * 2 - 1
         with torch.no_grad():
             outs = m(x)
-        cfg = dict(type="MobileNetV2", widen_factor=widen, out_indices=list(outs_idx))
+        cfg = dict(type="MobileNetV2", widen_factor=widen, out_indices=list(outs_idx), **extra)
         case = {"name": name, "torch": torch.__version__, "backbone": cfg, "input_shape": list(shape),
                 "input": [float(v) for v in x.reshape(-1).tolist()],
                 "outputs": [{"shape": list(o.shape), "values": [float(v) for v in o.reshape(-1).tolist()]} for o in outs]}

@@ -78,6 +78,14 @@ public final class F {
         return y;
     }
 
+    /** x &gt; 0 ? x : slope·x (PyTorch's leaky_relu); the gradient is slope where x &le; 0, as torch's backward. */
+    public static Tensor leakyRelu(Tensor x, float slope) {
+        Backend be = x.backend();
+        Tensor y = be.leakyRelu(x, slope);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.leakyReluBackward(g[0], x, slope)});
+        return y;
+    }
+
     /** max(x, min); like PyTorch's clamp the gradient passes where x &ge; min. */
     public static Tensor clampMin(Tensor x, float min) {
         Backend be = x.backend();

@@ -61,6 +61,12 @@ public interface Backend {
     /** gradOut where lo &lt; x &lt; hi, else 0 (PyTorch's hardtanh_backward: 0 where x &le; lo or x &ge; hi; NaN passes). */
     Tensor hardtanhBackward(Tensor gradOut, Tensor x, float lo, float hi);
 
+    /** x &gt; 0 ? x : slope·x (PyTorch's leaky_relu; a NaN stays NaN). */
+    Tensor leakyRelu(Tensor x, float slope);
+
+    /** x &gt; 0 ? gradOut : gradOut·slope (PyTorch's leaky_relu_backward: slope at x = 0 and for a NaN x). */
+    Tensor leakyReluBackward(Tensor gradOut, Tensor x, float slope);
+
     Tensor sigmoid(Tensor x);
 
     /** gradOut · y · (1 − y) with y = sigmoid(x). */

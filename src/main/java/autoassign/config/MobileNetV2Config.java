@@ -17,15 +17,25 @@ import java.util.List;
  * @param outIndices   which of the eight stages are returned, in the order given (a subset of 0..7)
  * @param frozenStages -1 none; ≥ 0 freezes conv1's parameters, and layer1..layerK (parameters and BN statistics)
  * @param normCfg      BN, SyncBN or GN
- * @param activation   {@code ReLU6} (upstream's default), {@code ReLU}, or null ({@code act_cfg: null}: none)
+ * @param activation   {@code ReLU6} (upstream's default), {@code ReLU}, {@code LeakyReLU}, or null ({@code act_cfg: null}: none)
+ * @param negativeSlope LeakyReLU's {@code negative_slope} (torch's default 0.01; YOLOv3-MobileNetV2: 0.1)
  * @param normEval     BN only: keep running statistics in training (upstream's default false)
  * @param withCp       accepted, no effect on the results (activation checkpointing trades memory for time)
  * @param pretrained   {@code init_cfg.checkpoint} of a Pretrained init, or null
  */
 public record MobileNetV2Config(double widenFactor, List<Integer> outIndices, int frozenStages, NormConfig normCfg,
-                                String activation, boolean normEval, boolean withCp, String pretrained) implements BackboneSpec {
+                                String activation, double negativeSlope, boolean normEval, boolean withCp,
+                                String pretrained) implements BackboneSpec {
     public static final String TYPE = "MobileNetV2";
-    public static final String RELU6 = "ReLU6", RELU = "ReLU";
+    public static final String RELU6 = "ReLU6", RELU = "ReLU", LEAKY_RELU = "LeakyReLU";
+    /** torch.nn.LeakyReLU's default {@code negative_slope}. */
+    public static final double DEFAULT_NEGATIVE_SLOPE = 0.01;
+
+    /** With LeakyReLU's default slope (used only when the activation is LeakyReLU). */
+    public MobileNetV2Config(double widenFactor, List<Integer> outIndices, int frozenStages, NormConfig normCfg,
+                             String activation, boolean normEval, boolean withCp, String pretrained) {
+        this(widenFactor, outIndices, frozenStages, normCfg, activation, DEFAULT_NEGATIVE_SLOPE, normEval, withCp, pretrained);
+    }
 
     /** Upstream's {@code arch_settings}: expand_ratio, channel, num_blocks, stride of layer1..layer7. */
     public static final int[][] ARCH = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1},
@@ -39,6 +49,7 @@ public record MobileNetV2Config(double widenFactor, List<Integer> outIndices, in
             if (i < 0 || i > 7) throw new IllegalArgumentException("out_indices must be a subset of range(0, 8), got " + outIndices);
         if (frozenStages < -1 || frozenStages > 7) throw new IllegalArgumentException("frozen_stages must be in range(-1, 8)");
         if (!(widenFactor > 0)) throw new IllegalArgumentException("widen_factor must be positive, got " + widenFactor);
+        if (!Double.isFinite(negativeSlope)) throw new IllegalArgumentException("negative_slope must be finite, got " + negativeSlope);
     }
 
     /**
@@ -110,11 +121,16 @@ public record MobileNetV2Config(double widenFactor, List<Integer> outIndices, in
             throw n.error("norm_cfg", "null (convolutions without a norm layer) is not supported: give BN, SyncBN or GN");
         NormConfig norm = NormConfig.from(n.child("norm_cfg"), new NormConfig("BN", 0, true, 1e-5));
         String act = null;
+        double slope = DEFAULT_NEGATIVE_SLOPE;
         if (!n.has("act_cfg") && n.keys().contains("act_cfg")) {
             n.raw("act_cfg"); // act_cfg: null, upstream's ConvModule without an activation
         } else {
             ConfigNode a = n.child("act_cfg");
-            act = a.choice("type", RELU6, RELU6, RELU);
+            act = a.choice("type", RELU6, RELU6, RELU, LEAKY_RELU);
+            if (LEAKY_RELU.equals(act)) {
+                slope = a.number("negative_slope", DEFAULT_NEGATIVE_SLOPE);
+                if (!Double.isFinite(slope)) throw a.error("negative_slope", "must be a finite number, got " + slope);
+            }
             if (a.has("inplace")) a.bool("inplace", true); // in-place or not, the same values
             a.finish();
         }
@@ -129,7 +145,7 @@ public record MobileNetV2Config(double widenFactor, List<Integer> outIndices, in
         }
         init.finish();
         n.finish();
-        MobileNetV2Config c = new MobileNetV2Config(widen, out, frozen, norm, act, normEval, withCp, pretrained);
+        MobileNetV2Config c = new MobileNetV2Config(widen, out, frozen, norm, act, slope, normEval, withCp, pretrained);
         if (norm.isGroupNorm()) {
             norm.checkDivides(n, "norm_cfg", c.stemChannels(), "conv1");
             int in = c.stemChannels();

@@ -97,8 +97,6 @@ public record NeckConfig(String type, List<Integer> inChannels, int outChannels,
         NormConfig norm = NormConfig.from(n.child("norm_cfg"), new NormConfig("BN", 0, true, 1e-5));
         if (norm.isSyncBatchNorm())
             throw n.error("norm_cfg.type", "SyncBN is not supported in the neck: use BN or GN");
-        if (!norm.isGroupNorm() && (float) norm.eps() != autoassign.nn.BatchNorm2d.EPS)
-            throw n.error("norm_cfg.eps", "BatchNorm uses eps " + autoassign.nn.BatchNorm2d.EPS + ", got " + norm.eps());
         return norm;
     }
 

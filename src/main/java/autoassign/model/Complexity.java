@@ -249,7 +249,7 @@ public final class Complexity {
     /**
      * MobileNetV2: conv1, layer1..layer7 and conv2, each ConvModule's conv (a depth-wise 3×3 counts Cout · 1 · 9 ·
      * Hout · Wout) and BN; upstream's forward runs all eight stages whatever the out_indices, so all are counted.
-     * ReLU6 ({@code aten::hardtanh}) and the residual sums have no handle.
+     * ReLU6 ({@code aten::hardtanh}), LeakyReLU ({@code aten::leaky_relu}) and the residual sums have no handle.
      */
     private List<int[]> mobileNetV2(MobileNetV2 m, String name, int[] x) {
         int[] y = mbConvModule(name + ".conv1", m.conv1, x);

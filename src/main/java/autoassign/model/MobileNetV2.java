@@ -35,7 +35,7 @@ public final class MobileNetV2 extends Backbone {
     public MobileNetV2(MobileNetV2Config cfg) {
         this.cfg = cfg;
         NormConfig norm = cfg.normCfg();
-        String act = cfg.activation();
+        Activation act = new Activation(cfg.activation(), (float) cfg.negativeSlope());
         int in = cfg.stemChannels();
         conv1 = child("conv1", new ConvModule(3, in, 3, 2, 1, norm, act));
         for (int i = 0; i < 7; i++) {
@@ -114,6 +114,11 @@ public final class MobileNetV2 extends Backbone {
     /** Whether stage i (-1: conv1) is one of the returned maps. */
     private boolean isReturned(int i) { return i >= 0 && cfg.outIndices().contains(i); }
 
+    /** A ConvModule's activation: type ("ReLU6", "ReLU", "LeakyReLU" or null: none) and LeakyReLU's slope. */
+    record Activation(String type, float negativeSlope) {
+        static final Activation NONE = new Activation(null, 0f);
+    }
+
     /**
      * MMCV's {@code ConvModule} (conv → norm → activation): children {@code conv} (no bias with a norm) and
      * {@code bn} / {@code gn}; the activation ({@code activate}) has no parameters.
@@ -121,16 +126,19 @@ public final class MobileNetV2 extends Backbone {
     public static final class ConvModule extends Module {
         public final Conv2d conv;
         public final Module norm;
-        /** "ReLU6", "ReLU" or null (none). */
+        /** "ReLU6", "ReLU", "LeakyReLU" or null (none). */
         public final String activation;
+        /** LeakyReLU's negative_slope (unused by the others). */
+        public final float negativeSlope;
 
-        ConvModule(int in, int out, int kernel, int stride, int pad, int groups, NormConfig norm, String activation) {
+        ConvModule(int in, int out, int kernel, int stride, int pad, int groups, NormConfig norm, Activation activation) {
             this.conv = child("conv", new Conv2d(in, out, kernel, stride, pad, 1, groups, false));
             this.norm = child(Norms.abbr(norm), Norms.build(norm, out));
-            this.activation = activation;
+            this.activation = activation.type();
+            this.negativeSlope = activation.negativeSlope();
         }
 
-        ConvModule(int in, int out, int kernel, int stride, int pad, NormConfig norm, String activation) {
+        ConvModule(int in, int out, int kernel, int stride, int pad, NormConfig norm, Activation activation) {
             this(in, out, kernel, stride, pad, 1, norm, activation);
         }
 
@@ -142,8 +150,9 @@ public final class MobileNetV2 extends Backbone {
         Tensor forward(Tensor x, Tensor residual) {
             boolean relu = MobileNetV2Config.RELU.equals(activation);
             Tensor y = Norms.convNormAct(conv, norm, x, residual, relu);
-            if (!MobileNetV2Config.RELU6.equals(activation)) return y;
-            Tensor r = F.relu6(y);
+            boolean leaky = MobileNetV2Config.LEAKY_RELU.equals(activation);
+            if (!leaky && !MobileNetV2Config.RELU6.equals(activation)) return y;
+            Tensor r = leaky ? F.leakyRelu(y, negativeSlope) : F.relu6(y);
             MemoryScope.dispose(y);
             return r;
         }
@@ -159,12 +168,12 @@ public final class MobileNetV2 extends Backbone {
         public final boolean residual;
         public final int stride;
 
-        InvertedResidual(int in, int out, int mid, int stride, boolean expand, NormConfig norm, String act) {
+        InvertedResidual(int in, int out, int mid, int stride, boolean expand, NormConfig norm, Activation act) {
             this.stride = stride;
             this.residual = stride == 1 && in == out;
             this.expandConv = expand ? child("expand_conv", new ConvModule(in, mid, 1, 1, 0, norm, act)) : null;
             this.depthwiseConv = child("depthwise_conv", new ConvModule(mid, mid, 3, stride, 1, mid, norm, act));
-            this.linearConv = child("linear_conv", new ConvModule(mid, out, 1, 1, 0, norm, null));
+            this.linearConv = child("linear_conv", new ConvModule(mid, out, 1, 1, 0, norm, Activation.NONE));
         }
 
         public Tensor forward(Tensor x) {

@@ -22,9 +22,7 @@ final class Norms {
             if (!cfg.requiresGrad()) gn.freeze();
             return gn;
         }
-        if ((float) cfg.eps() != BatchNorm2d.EPS)
-            throw new IllegalArgumentException("BatchNorm uses eps " + BatchNorm2d.EPS + ", got " + cfg.eps());
-        return new BatchNorm2d(channels, cfg.requiresGrad(), cfg.momentum());
+        return new BatchNorm2d(channels, cfg.requiresGrad(), cfg.momentum(), (float) cfg.eps());
     }
 
     /**

@@ -13,6 +13,7 @@ import autoassign.tensor.Tensor;
  * into the running ones with {@code momentum}, as {@code torch.nn.BatchNorm2d} does.
  */
 public final class BatchNorm2d extends Module {
+    /** PyTorch's default {@code eps}; MMDetection's {@code norm_cfg.eps} overrides it per layer (SSDLite: 1e-3). */
     public static final float EPS = 1e-5f;
     public final Tensor weight, bias, runningMean, runningVar;
     /** PyTorch's {@code num_batches_tracked} (an int64 scalar there, 0-dim float here): kept so that state
@@ -22,6 +23,8 @@ public final class BatchNorm2d extends Module {
     /** PyTorch's default {@code momentum}: running = (1 − momentum)·running + momentum·batch. */
     public static final double DEFAULT_MOMENTUM = 0.1;
     private final double momentum;
+    /** Added to the variance before the square root, in both modes (torch's {@code BatchNorm2d.eps}). */
+    private final float eps;
     private boolean batchStatistics;
     private volatile java.util.function.UnaryOperator<double[]> acrossWorkers; // SyncBN: sums over the workers
 
@@ -39,6 +42,17 @@ public final class BatchNorm2d extends Module {
      * @param momentum        how far one batch moves the running statistics (when they are updated at all)
      */
     public BatchNorm2d(int channels, boolean trainableAffine, double momentum) {
+        this(channels, trainableAffine, momentum, EPS);
+    }
+
+    /**
+     * @param trainableAffine weight and bias receive gradients
+     * @param momentum        how far one batch moves the running statistics (when they are updated at all)
+     * @param eps             added to the variance (MMDetection's {@code norm_cfg.eps})
+     */
+    public BatchNorm2d(int channels, boolean trainableAffine, double momentum, float eps) {
+        if (!(eps > 0)) throw new IllegalArgumentException("BatchNorm2d: eps must be positive, got " + eps);
+        this.eps = eps;
         if (!(momentum >= 0 && momentum <= 1)) throw new IllegalArgumentException("BatchNorm2d: momentum must be in [0, 1], got " + momentum);
         this.momentum = momentum;
         weight = param("weight", Tensor.full(1f, channels));
@@ -48,6 +62,9 @@ public final class BatchNorm2d extends Module {
         numBatchesTracked = buffer("num_batches_tracked", Tensor.of(new float[1]));
         if (!trainableAffine) freeze();
     }
+
+    /** The variance epsilon. */
+    public float eps() { return eps; }
 
     /** A state-dict name of a BatchNorm running statistic ({@code running_mean} / {@code running_var}). */
     public static boolean isRunningStatistic(String name) {
@@ -79,7 +96,7 @@ public final class BatchNorm2d extends Module {
 
     public Tensor forward(Tensor x) {
         if (normalisesWithBatchStatistics()) {
-            F.BatchNormResult r = F.batchNormTraining(x, weight, bias, EPS, acrossWorkers);
+            F.BatchNormResult r = F.batchNormTraining(x, weight, bias, eps, acrossWorkers);
             updateRunningStatistics(r.mean(), r.biasedVar(), r.count());
             return r.y();
         }
@@ -144,7 +161,7 @@ public final class BatchNorm2d extends Module {
         float[] w = weight.toFloatArray(), b = bias.toFloatArray(), m = runningMean.toFloatArray(), v = runningVar.toFloatArray();
         float[] scale = new float[c], shift = new float[c], inv = new float[c], neg = new float[c];
         for (int i = 0; i < c; i++) {
-            double root = Math.sqrt((double) v[i] + EPS);
+            double root = Math.sqrt((double) v[i] + eps);
             scale[i] = (float) (w[i] / root);
             shift[i] = b[i] - m[i] * scale[i];
             inv[i] = (float) (1 / root);

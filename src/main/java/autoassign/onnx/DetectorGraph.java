@@ -243,7 +243,8 @@ public final class DetectorGraph {
 
     /**
      * MobileNetV2: each ConvModule a Conv (BN folded; depth-wise ones with {@code group} = channels) and its
-     * activation ({@code Clip} 0..6 for ReLU6, torch.onnx's export of hardtanh at opset ≥ 11; {@code Relu}); an
+     * activation ({@code Clip} 0..6 for ReLU6, torch.onnx's export of hardtanh at opset ≥ 11; {@code Relu};
+     * {@code LeakyRelu} with {@code alpha} = negative_slope); an
      * InvertedResidual that keeps stride and channels ends in an {@code Add} of its input. Only the stages up to the
      * last returned one are written (the rest feed no output).
      */
@@ -271,6 +272,8 @@ public final class DetectorGraph {
         Feature y = convNorm(x, c.conv, c.norm, false);
         if (residual != null) y = same(y, g.node("Add", nameOf(c), List.of(residual.name(), y.name())));
         if (MobileNetV2Config.RELU.equals(c.activation)) return relu(y, nameOf(c) + ".activate");
+        if (MobileNetV2Config.LEAKY_RELU.equals(c.activation)) // torch.onnx's export of leaky_relu
+            return same(y, g.node("LeakyRelu", nameOf(c) + ".activate", List.of(y.name()), Map.of("alpha", c.negativeSlope)));
         if (!MobileNetV2Config.RELU6.equals(c.activation)) return y;
         String lo = g.scalar("relu6.min", 0f), hi = g.scalar("relu6.max", 6f);
         return same(y, g.node("Clip", nameOf(c) + ".activate", List.of(y.name(), lo, hi)));

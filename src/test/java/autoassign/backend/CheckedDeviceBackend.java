@@ -207,6 +207,12 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
         return d(cpu.clampMinBackward(h(gradOut, "clampMinBackward"), h(x, "clampMinBackward"), min));
     }
 
+    @Override public Tensor leakyRelu(Tensor x, float slope) { return d(cpu.leakyRelu(h(x, "leakyRelu"), slope)); }
+
+    @Override public Tensor leakyReluBackward(Tensor gradOut, Tensor x, float slope) {
+        return d(cpu.leakyReluBackward(h(gradOut, "leakyReluBackward"), h(x, "leakyReluBackward"), slope));
+    }
+
     @Override public Tensor hardtanh(Tensor x, float lo, float hi) { return d(cpu.hardtanh(h(x, "hardtanh"), lo, hi)); }
 
     @Override public Tensor hardtanhBackward(Tensor gradOut, Tensor x, float lo, float hi) {

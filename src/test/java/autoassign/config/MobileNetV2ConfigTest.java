@@ -76,7 +76,10 @@ class MobileNetV2ConfigTest {
         assertTrue(fails("out_indices: [4, 2]\n").getMessage().contains("model.backbone.out_indices"));
         assertTrue(fails("frozen_stages: 8\n").getMessage().contains("model.backbone.frozen_stages"));
         assertTrue(fails("widen_factor: 0\n").getMessage().contains("model.backbone.widen_factor"));
-        assertTrue(fails("act_cfg: {type: LeakyReLU, negative_slope: 0.1}\n").getMessage().contains("model.backbone.act_cfg.type"));
+        assertTrue(fails("act_cfg: {type: GELU}\n").getMessage().contains("model.backbone.act_cfg.type"));
+        assertTrue(fails("act_cfg: {type: ReLU6, negative_slope: 0.1}\n").getMessage().contains("model.backbone.act_cfg.negative_slope"));
+        assertTrue(fails("act_cfg: {type: LeakyReLU, negative_slope: abc}\n").getMessage().contains("model.backbone.act_cfg.negative_slope"));
+        assertTrue(fails("norm_cfg: {type: BN, eps: 0}\n").getMessage().contains("model.backbone.norm_cfg.eps"));
         assertTrue(fails("conv_cfg: {type: DCNv2}\n").getMessage().contains("model.backbone.conv_cfg.type"));
         assertTrue(fails("depth: 50\n").getMessage().contains("model.backbone.depth"));
         assertTrue(fails("pretrained: a.pth\ninit_cfg: {type: Pretrained, checkpoint: b.pth}\n").getMessage()
@@ -85,6 +88,41 @@ class MobileNetV2ConfigTest {
         // upstream's norm_cfg=None means no norm (and conv biases), not the BN default
         assertTrue(fails("norm_cfg: null\n").getMessage().contains("model.backbone.norm_cfg"));
         assertTrue(fails("widen_factor: 1.0\n", "model.backbone.norm_cfg=None").getMessage().contains("model.backbone.norm_cfg"));
+    }
+
+    /**
+     * The backbone blocks of MMDetection's {@code configs/yolo/yolov3_mobilenetv2_8xb24-ms-416-300e_coco.py} (the
+     * base of yolov3_mobilenetv2_8xb24-320-300e_coco.py; open-mmlab/mmdetection 5c895ded) and
+     * {@code configs/ssd/ssdlite_mobilenetv2-scratch_8xb24-600e_coco.py} (19bceba5), less SSDLite's TruncNormal
+     * init_cfg, and the layers they build: LeakyReLU(0.1), and BN eps 1e-3 / momentum 0.03.
+     */
+    @Test
+    void yolov3AndSsdliteBackbonesLoad() {
+        MobileNetV2Config yolo = (MobileNetV2Config) r50With("out_indices: [2, 4, 6]\n"
+                + "act_cfg: {type: LeakyReLU, negative_slope: 0.1}\n", "[32, 96, 320]", "model.neck.start_level=0").model().backboneSpec();
+        assertEquals(MobileNetV2Config.LEAKY_RELU, yolo.activation());
+        assertEquals(0.1, yolo.negativeSlope());
+        assertEquals(List.of(32, 96, 320), yolo.outChannels());
+        assertEquals(1e-5, yolo.normCfg().eps());
+        autoassign.model.MobileNetV2 ym = new autoassign.model.MobileNetV2(yolo);
+        assertEquals(0.1f, ym.conv1.negativeSlope);
+        assertEquals(MobileNetV2Config.LEAKY_RELU, ym.layers.get(0).get(0).depthwiseConv.activation);
+        assertNull(ym.layers.get(0).get(0).linearConv.activation, "linear_conv has no activation");
+        MobileNetV2Config defaultSlope = (MobileNetV2Config) r50With("act_cfg: {type: LeakyReLU}\n", "[24, 32, 96, 1280]")
+                .model().backboneSpec();
+        assertEquals(0.01, defaultSlope.negativeSlope(), "torch.nn.LeakyReLU's default");
+
+        MobileNetV2Config ssd = (MobileNetV2Config) r50With("out_indices: [4, 7]\n"
+                + "norm_cfg: {type: BN, eps: 0.001, momentum: 0.03}\n", "[96, 1280]", "model.neck.start_level=0",
+                "model.bbox_head.strides=[16, 32, 64, 128, 256]")
+                .model().backboneSpec();
+        assertEquals(0.001, ssd.normCfg().eps());
+        assertEquals(0.03, ssd.normCfg().momentum());
+        assertEquals(List.of(96, 1280), ssd.outChannels());
+        autoassign.model.MobileNetV2 sm = new autoassign.model.MobileNetV2(ssd);
+        autoassign.nn.BatchNorm2d bn = (autoassign.nn.BatchNorm2d) sm.layers.get(3).get(1).expandConv.norm;
+        assertEquals(1e-3f, bn.eps());
+        assertEquals(1e-3f, ((autoassign.nn.BatchNorm2d) sm.conv2.norm).eps());
     }
 
     @Test

@@ -111,6 +111,22 @@ class NeckConfigTest {
         Config bn = r50(List.of("model.neck.norm_cfg={type: BN}"));
         assertArrayEquals(new int[] {256}, Neck.build(bn.model().neck()).stateDict()
                 .get("lateral_convs.2.bn.running_var").shape());
+        // norm_cfg.eps reaches every BN of the neck (SSDLite's BN eps 1e-3); 1e-5 by default
+        assertEquals(List.of(1e-5f), bnEps(Neck.build(bn.model().neck())));
+        Config eps = r50(List.of("model.neck.type=PAFPN", "model.neck.norm_cfg={type: BN, eps: 0.001, momentum: 0.03}"));
+        assertEquals(List.of(1e-3f), bnEps(Neck.build(eps.model().neck())));
+    }
+
+    /** The distinct eps of the BatchNorms in m. */
+    private static List<Float> bnEps(autoassign.nn.Module m) {
+        java.util.Set<Float> out = new java.util.TreeSet<>();
+        java.util.ArrayDeque<autoassign.nn.Module> todo = new java.util.ArrayDeque<>(List.of(m));
+        while (!todo.isEmpty()) {
+            autoassign.nn.Module x = todo.pop();
+            if (x instanceof autoassign.nn.BatchNorm2d b) out.add(b.eps());
+            todo.addAll(x.children().values());
+        }
+        return new ArrayList<>(out);
     }
 
     @Test
@@ -119,7 +135,7 @@ class NeckConfigTest {
         assertEquals("model.neck.type", fails(none, "model.neck.type=BiFPN").key());
         assertEquals("model.neck.norm_cfg.type", fails(none, "model.neck.norm_cfg={type: SyncBN}").key());
         assertEquals("model.neck.norm_cfg.num_groups", fails(none, "model.neck.norm_cfg={type: GN, num_groups: 7}").key());
-        assertEquals("model.neck.norm_cfg.eps", fails(none, "model.neck.norm_cfg={type: BN, eps: 0.001}").key());
+        assertEquals("model.neck.norm_cfg.eps", fails(none, "model.neck.norm_cfg={type: BN, eps: 0}").key());
         assertEquals("model.neck.act_cfg.type", fails(none, "model.neck.act_cfg={type: GELU}").key());
         assertEquals("model.neck.conv_cfg.type", fails(none, "model.neck.conv_cfg={type: DCNv2}").key());
         assertEquals("model.neck.pooling_type", fails(none, "model.neck.pooling_type=MAX").key()); // HRFPN only

@@ -45,7 +45,12 @@ class MobileNetV2Test {
 
     static MobileNetV2Config fromGolden(JsonNode b) {
         List<Integer> out = b.has("out_indices") ? intList(b.get("out_indices")) : List.of(1, 2, 4, 7);
-        return new MobileNetV2Config(b.get("widen_factor").asDouble(), out, -1, BN, MobileNetV2Config.RELU6, false, false, null);
+        // optional act_cfg (LeakyReLU and its negative_slope) and norm_cfg (BN's eps and momentum)
+        JsonNode act = b.get("act_cfg"), norm = b.get("norm_cfg");
+        String type = act == null ? MobileNetV2Config.RELU6 : act.get("type").asText();
+        double slope = act != null && act.has("negative_slope") ? act.get("negative_slope").asDouble() : MobileNetV2Config.DEFAULT_NEGATIVE_SLOPE;
+        NormConfig bn = norm == null ? BN : new NormConfig("BN", 0, true, norm.get("eps").asDouble(), norm.get("momentum").asDouble());
+        return new MobileNetV2Config(b.get("widen_factor").asDouble(), out, -1, bn, type, slope, false, false, null);
     }
 
     private static List<Integer> intList(JsonNode a) {

@@ -55,8 +55,7 @@ class BatchNormTrainingGoldenTest {
     private static void replay(JsonNode c, Device device) {
         int[] shape = ints(c.get("shape"));
         boolean affineGrad = c.get("affine_grad").asBoolean();
-        assertEquals(BatchNorm2d.EPS, (float) c.get("eps").asDouble());
-        BatchNorm2d bn = new BatchNorm2d(shape[1], affineGrad, c.get("momentum").asDouble());
+        BatchNorm2d bn = new BatchNorm2d(shape[1], affineGrad, c.get("momentum").asDouble(), (float) c.get("eps").asDouble());
         JsonNode init = c.get("init");
         bn.weight.copyFrom(Tensor.of(floats(init.get("weight")), shape[1]));
         bn.bias.copyFrom(Tensor.of(floats(init.get("bias")), shape[1]));

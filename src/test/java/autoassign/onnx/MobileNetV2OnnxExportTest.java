@@ -61,4 +61,17 @@ class MobileNetV2OnnxExportTest {
         OnnxModelReader.Model m = OnnxGraphEquivalenceTest.exportAndParse(model, InputShape.DYNAMIC);
         assertEquals(0, m.nodes().stream().filter(n -> n.opType().equals("Clip")).count());
     }
+
+    /** YOLOv3-MobileNetV2's LeakyReLU(0.1) as torch.onnx writes it ({@code LeakyRelu}, alpha), with SSDLite's BN eps 1e-3 folded. */
+    @Test
+    void leakyReluExportsAsLeakyReluWithItsSlope() throws IOException {
+        AutoAssignDetector model = smallMobileNet(9, "model.backbone.act_cfg={type: LeakyReLU, negative_slope: 0.1}",
+                "model.backbone.norm_cfg={type: BN, eps: 0.001, momentum: 0.03}");
+        OnnxGraphEquivalenceTest.assertSameOutputs(model, InputShape.fixed(64, 64), OnnxTestModels.randomImage(10, 1, 3, 64, 64));
+        OnnxModelReader.Model m = OnnxGraphEquivalenceTest.exportAndParse(model, InputShape.DYNAMIC);
+        var leaky = m.nodes().stream().filter(n -> n.opType().equals("LeakyRelu")).toList();
+        assertEquals(1 + 17 + 16 + 1, leaky.size(), "every ConvModule but the linear_convs");
+        for (var n : leaky) assertEquals(0.1f, ((Number) n.attributes().get("alpha")).floatValue(), n.name());
+        assertEquals(0, m.nodes().stream().filter(n -> n.opType().equals("Clip")).count());
+    }
 }

@@ -139,6 +139,7 @@ final class OnnxInterpreter {
         return switch (n.opType()) {
             case "Conv" -> Val.of(conv(in, a));
             case "Relu" -> Val.of(be.clampMin(in[0].t(), 0f));
+            case "LeakyRelu" -> Val.of(be.leakyRelu(in[0].t(), a.containsKey("alpha") ? (Float) a.get("alpha") : 0.01f));
             case "Clip" -> { // opset 11+: min and max as optional scalar inputs (ReLU6: 0 and 6)
                 float lo = in.length > 1 && in[1] != null ? in[1].f()[0] : Float.NEGATIVE_INFINITY;
                 float hi = in.length > 2 && in[2] != null ? in[2].f()[0] : Float.POSITIVE_INFINITY;

@@ -150,6 +150,8 @@ public class FrameworkOverheadBenchmark {
         @Override public Tensor clampMinBackward(Tensor g, Tensor x, float min) { return t(x.shape()); }
         @Override public Tensor hardtanh(Tensor x, float lo, float hi) { return t(x.shape()); }
         @Override public Tensor hardtanhBackward(Tensor g, Tensor x, float lo, float hi) { return t(x.shape()); }
+        @Override public Tensor leakyRelu(Tensor x, float slope) { return t(x.shape()); }
+        @Override public Tensor leakyReluBackward(Tensor g, Tensor x, float slope) { return t(x.shape()); }
         @Override public Tensor sigmoid(Tensor x) { return t(x.shape()); }
         @Override public Tensor sigmoidBackward(Tensor g, Tensor y) { return t(y.shape()); }
         @Override public Tensor channelAffine(Tensor x, Tensor scale, Tensor shift) { return t(x.shape()); }

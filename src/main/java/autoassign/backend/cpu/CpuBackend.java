@@ -208,6 +208,30 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor leakyRelu(Tensor x, float slope) {
+        return timed("leakyRelu", x, () -> {
+            Tensor r = HostArrays.empty(x.shape());
+            float[] in = x.data(), out = r.data();
+            Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = in[i] > 0 ? in[i] : in[i] * slope; });
+            return r;
+        });
+    }
+
+    @Override
+    public Tensor leakyReluBackward(Tensor gradOut, Tensor x, float slope) {
+        return timed("leakyReluBackward", x, () -> {
+            Shape.checkSame("leakyReluBackward", gradOut.shape(), x.shape());
+            Tensor r = HostArrays.empty(x.shape());
+            float[] g = gradOut.data(), in = x.data(), out = r.data();
+            // PyTorch's leaky_relu_backward: x > 0 ? g : g * slope (x = 0 and NaN take the slope)
+            Parallel.range(out.length, 1 << 15, (a, e) -> {
+                for (int i = a; i < e; i++) out[i] = in[i] > 0 ? g[i] : g[i] * slope;
+            });
+            return r;
+        });
+    }
+
+    @Override
     public Tensor clampMinBackward(Tensor gradOut, Tensor x, float min) {
         return timed("clampMinBackward", x, () -> clampMinBackwardImpl(gradOut, x, min));
     }

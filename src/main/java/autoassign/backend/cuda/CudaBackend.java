@@ -503,6 +503,37 @@ public final class CudaBackend implements Backend {
         return y;
     }
 
+    @Override
+    public Tensor leakyRelu(Tensor x, float slope) {
+        if (!PROFILE) return leakyReluImpl(x, slope);
+        return prof.time("leakyRelu", () -> leakyReluImpl(x, slope));
+    }
+
+    private Tensor leakyReluImpl(Tensor x, float slope) {
+        long n = x.numel(), xp = ptr(x, "leakyRelu", "input");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_leaky_relu").ptr(ptr(y, "leakyRelu", "output")).ptr(xp).f32(slope).i64(n), n);
+        used("leakyRelu", "aaj_leaky_relu");
+        return y;
+    }
+
+    @Override
+    public Tensor leakyReluBackward(Tensor gradOut, Tensor x, float slope) {
+        if (!PROFILE) return leakyReluBackwardImpl(gradOut, x, slope);
+        return prof.time("leakyReluBackward", () -> leakyReluBackwardImpl(gradOut, x, slope));
+    }
+
+    private Tensor leakyReluBackwardImpl(Tensor gradOut, Tensor x, float slope) {
+        Shape.checkSame("leakyReluBackward", gradOut.shape(), x.shape());
+        long n = x.numel(), gp = ptr(gradOut, "leakyReluBackward", "input"), xp = ptr(x, "leakyReluBackward", "input 2");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_leaky_relu_backward").ptr(ptr(y, "leakyReluBackward", "output")).ptr(gp).ptr(xp).f32(slope).i64(n), n);
+        used("leakyReluBackward", "aaj_leaky_relu_backward");
+        return y;
+    }
+
     private Tensor unaryWith2(String op, String nativeKernel, String backendKernel, Tensor first, Tensor second, Float s) {
         return unary(op, nativeKernel, backendKernel, first, s, second);
     }

@@ -171,6 +171,9 @@ public final class OpChecks {
             b.add("hardtanh", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.hardtanh(in[0], -0.3f, 0.4f)});
             b.add("hardtanhBackward", d, t, null, new int[][] {x, x},
                     (be, in) -> new Tensor[] {be.hardtanhBackward(in[0], in[1], -0.3f, 0.4f)});
+            b.add("leakyRelu", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.leakyRelu(in[0], 0.1f)});
+            b.add("leakyReluBackward", d, t, null, new int[][] {x, x},
+                    (be, in) -> new Tensor[] {be.leakyReluBackward(in[0], in[1], 0.1f)});
             b.add("sigmoid", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.sigmoid(in[0])});
             float[] y = new float[n(x)];
             for (int i = 0; i < y.length; i++) y[i] = b.r.nextFloat();

@@ -77,6 +77,24 @@ __global__ void aaj_hardtanh_backward(float* y, const float* g, const float* x, 
   GRID_STRIDE(i, n) y[i] = aaj_hardtanh_grad(g[i], x[i], lo, hi);
 }
 
+// CpuBackend.leakyRelu: PyTorch's leaky_relu, x > 0 ? x : x * slope (NaN stays NaN, -0 stays -0)
+__host__ __device__ __forceinline__ float aaj_leaky_relu_value(float v, float slope) {
+  return v > 0.f ? v : v * slope;
+}
+
+// CpuBackend.leakyReluBackward: PyTorch's leaky_relu_backward, x > 0 ? g : g * slope (slope at 0 and for NaN)
+__host__ __device__ __forceinline__ float aaj_leaky_relu_grad(float g, float v, float slope) {
+  return v > 0.f ? g : g * slope;
+}
+
+__global__ void aaj_leaky_relu(float* y, const float* x, float slope, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_leaky_relu_value(x[i], slope);
+}
+
+__global__ void aaj_leaky_relu_backward(float* y, const float* g, const float* x, float slope, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_leaky_relu_grad(g[i], x[i], slope);
+}
+
 __global__ void aaj_sigmoid(float* y, const float* x, long long n) {
   GRID_STRIDE(i, n) y[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));
 }
