@@ -212,27 +212,12 @@ class MobileNetV2Test {
             List<Double> numeric = new ArrayList<>();
             double best = Double.MAX_VALUE;
             for (double eps : new double[] {3e-4, 1e-4, 3e-5}) { // float32 forward with ReLU6 kinks: best of three steps
-                double n = (seededLoss(m, x, w, w0, dir, eps, seeds) - seededLoss(m, x, w, w0, dir, -eps, seeds)) / (2 * eps);
+                double n = (SeededLoss.of(m, x, w, w0, dir, eps, seeds) - SeededLoss.of(m, x, w, w0, dir, -eps, seeds)) / (2 * eps);
                 numeric.add(n);
                 best = Math.min(best, Math.abs(n - analytic));
             }
             w.copyFrom(Tensor.of(w0, w.shape()));
             assertTrue(best <= 0.03 * Math.max(1, Math.abs(analytic)), k + ": analytic " + analytic + ", numeric " + numeric);
-        }
-    }
-
-    private static double seededLoss(MobileNetV2 m, Tensor x, Tensor w, float[] w0, float[] dir, double eps, List<float[]> seeds) {
-        float[] v = new float[w0.length];
-        for (int j = 0; j < v.length; j++) v[j] = (float) (w0[j] + eps * dir[j]);
-        w.copyFrom(Tensor.of(v, w.shape()));
-        try (Graph.Scope g = Graph.noGrad()) {
-            List<Tensor> outs = m.forward(x);
-            double l = 0;
-            for (int i = 0; i < outs.size(); i++) {
-                float[] o = outs.get(i).toFloatArray(), s = seeds.get(i);
-                for (int j = 0; j < o.length; j++) l += (double) o[j] * s[j];
-            }
-            return l;
         }
     }
 }

@@ -219,7 +219,7 @@ class Res2NetTest {
                 }
                 double numeric = 0;
                 for (double eps : new double[] {3e-4, 1e-4})
-                    numeric += (seededLoss(r, x, w, w0, dir, eps, seeds) - seededLoss(r, x, w, w0, dir, -eps, seeds)) / (4 * eps);
+                    numeric += (SeededLoss.of(r, x, w, w0, dir, eps, seeds) - SeededLoss.of(r, x, w, w0, dir, -eps, seeds)) / (4 * eps);
                 w.copyFrom(Tensor.of(w0, w.shape()));
                 assertTrue(Math.abs(numeric - analytic) <= 0.05 * Math.max(1, Math.abs(analytic)),
                         extra + " " + k + ": analytic " + analytic + ", numeric " + numeric);
@@ -259,21 +259,6 @@ class Res2NetTest {
             return BackboneConfigs.fromJson(yaml.readTree(json));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static double seededLoss(ResNet r, Tensor x, Tensor w, float[] w0, float[] dir, double eps, List<float[]> seeds) {
-        float[] v = new float[w0.length];
-        for (int j = 0; j < v.length; j++) v[j] = (float) (w0[j] + eps * dir[j]);
-        w.copyFrom(Tensor.of(v, w.shape()));
-        try (Graph.Scope g = Graph.noGrad()) {
-            List<Tensor> outs = r.forward(x);
-            double l = 0;
-            for (int i = 0; i < outs.size(); i++) {
-                float[] o = outs.get(i).toFloatArray(), s = seeds.get(i);
-                for (int j = 0; j < o.length; j++) l += (double) o[j] * s[j];
-            }
-            return l;
         }
     }
 

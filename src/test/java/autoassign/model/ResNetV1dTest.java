@@ -180,7 +180,7 @@ class ResNetV1dTest {
                 // mean of two small steps is within 3% for every weight checked, a wrong pool gradient is far off
                 double numeric = 0;
                 for (double eps : new double[] {3e-5, 1e-5})
-                    numeric += (seededLoss(r, x, w, w0, dir, eps, seeds) - seededLoss(r, x, w, w0, dir, -eps, seeds)) / (4 * eps);
+                    numeric += (SeededLoss.of(r, x, w, w0, dir, eps, seeds) - SeededLoss.of(r, x, w, w0, dir, -eps, seeds)) / (4 * eps);
                 w.copyFrom(Tensor.of(w0, w.shape()));
                 assertTrue(Math.abs(numeric - analytic) <= 0.03 * Math.max(1, Math.abs(analytic)),
                         "depth " + depth + " " + k + ": analytic " + analytic + ", numeric " + numeric);
@@ -208,20 +208,5 @@ class ResNetV1dTest {
         // layer1's AvgPool2d(1, 1) before the 1x1 conv at 200x304
         assertEquals(200L * 304 * 256 * 64, by.get("backbone.layer1.0.downsample.1"));
         assertTrue(f.uncalled().stream().noneMatch(k -> k.startsWith("backbone")), "every backbone module runs: " + f.uncalled());
-    }
-
-    private static double seededLoss(ResNet r, Tensor x, Tensor w, float[] w0, float[] dir, double eps, List<float[]> seeds) {
-        float[] v = new float[w0.length];
-        for (int j = 0; j < v.length; j++) v[j] = (float) (w0[j] + eps * dir[j]);
-        w.copyFrom(Tensor.of(v, w.shape()));
-        try (Graph.Scope g = Graph.noGrad()) {
-            List<Tensor> outs = r.forward(x);
-            double l = 0;
-            for (int i = 0; i < outs.size(); i++) {
-                float[] o = outs.get(i).toFloatArray(), s = seeds.get(i);
-                for (int j = 0; j < o.length; j++) l += (double) o[j] * s[j];
-            }
-            return l;
-        }
     }
 }
