@@ -341,13 +341,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
             boolean normEval = n.bool("norm_eval", true); // false: BN of the trained stages uses batch statistics in training
             String style = n.choice("style", "pytorch", "pytorch", "caffe");
             boolean zero = n.bool("zero_init_residual", true);
-            String pretrained = null;
-            ConfigNode init = n.child("init_cfg");
-            if (init.has("type") || init.has("checkpoint")) {
-                init.fixed("type", "Pretrained");
-                pretrained = init.string("checkpoint");
-            }
-            init.finish();
+            String pretrained = BackboneSpec.pretrainedCheckpoint(n);
             DcnConfig dcn = DcnConfig.from(n);
             List<Boolean> withDcn = DcnConfig.stagesFrom(n, dcn, numStages);
             return new Shared(out, frozen, norm, normEval, style, zero, pretrained, dcn, withDcn);

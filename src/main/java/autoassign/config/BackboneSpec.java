@@ -37,4 +37,19 @@ public interface BackboneSpec {
         if (t != null && t.isTextual() && MobileNetV2Config.TYPE.equals(ConfigNode.unscoped(t.asText()))) return MobileNetV2Config.from(n);
         return BackboneConfig.from(n);
     }
+
+    /**
+     * The checkpoint of {@code init_cfg: {type: Pretrained, checkpoint: ...}} (the only init_cfg a backbone takes
+     * here), or null when {@code init_cfg} is absent or empty.
+     */
+    static String pretrainedCheckpoint(ConfigNode n) {
+        String checkpoint = null;
+        ConfigNode init = n.child("init_cfg");
+        if (init.has("type") || init.has("checkpoint")) {
+            init.fixed("type", "Pretrained");
+            checkpoint = init.string("checkpoint");
+        }
+        init.finish();
+        return checkpoint;
+    }
 }

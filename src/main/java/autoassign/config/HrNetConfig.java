@@ -100,13 +100,7 @@ public record HrNetConfig(List<Stage> stages, NormConfig normCfg, boolean normEv
         boolean withCp = n.bool("with_cp", false);
         boolean zero = n.bool("zero_init_residual", false);
         boolean multiscale = n.bool("multiscale_output", true);
-        String pretrained = null;
-        ConfigNode init = n.child("init_cfg");
-        if (init.has("type") || init.has("checkpoint")) {
-            init.fixed("type", "Pretrained");
-            pretrained = init.string("checkpoint");
-        }
-        init.finish();
+        String pretrained = BackboneSpec.pretrainedCheckpoint(n);
         n.finish();
         checkTransitions(extra, stages);
         HrNetConfig c = new HrNetConfig(stages, norm, normEval, multiscale, zero, withCp, pretrained);

@@ -137,13 +137,11 @@ public record MobileNetV2Config(double widenFactor, List<Integer> outIndices, in
         boolean normEval = n.bool("norm_eval", false);
         boolean withCp = n.bool("with_cp", false);
         String pretrained = n.string("pretrained", null);
-        ConfigNode init = n.child("init_cfg");
-        if (init.has("type") || init.has("checkpoint")) {
+        String fromInit = BackboneSpec.pretrainedCheckpoint(n);
+        if (fromInit != null) {
             if (pretrained != null) throw n.error("init_cfg", "init_cfg and pretrained cannot be specified at the same time");
-            init.fixed("type", "Pretrained");
-            pretrained = init.string("checkpoint");
+            pretrained = fromInit;
         }
-        init.finish();
         n.finish();
         MobileNetV2Config c = new MobileNetV2Config(widen, out, frozen, norm, act, slope, normEval, withCp, pretrained);
         if (norm.isGroupNorm()) {
