@@ -3,13 +3,8 @@ package autoassign.train;
 import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
 import autoassign.data.Batch;
-import autoassign.data.CocoDataset;
-import autoassign.data.DataIssues;
-import autoassign.data.DataLoader;
-import autoassign.data.LoaderOptions;
 import autoassign.model.AutoAssignDetector;
 import autoassign.model.Bottle2neck;
-import autoassign.tensor.Device;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,8 +13,6 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The tiny synthetic training recipe with its ResNet-18 replaced by a small Res2Net-50 (base 4, base_width 8, scales 4:
@@ -58,23 +51,9 @@ class Res2NetTrainStepTest {
     void aFewStepsOnSyntheticDataLowerTheLoss() throws Exception {
         Config cfg = tinyRes2Net(tmp);
         assertEquals("Res2Net", cfg.model().backbone().type());
-        CocoDataset ds = DataSources.load(cfg, true, tmp.resolve("data").toString(), new DataIssues("test", s -> {}, 0));
-        Batch batch;
-        try (DataLoader dl = new DataLoader(ds, DataSources.trainPipeline(cfg), LoaderOptions.train(2, 0, 0));
-             DataLoader.Epoch e = dl.epoch(0)) {
-            batch = e.next();
-        }
+        Batch batch = TinyTrainSteps.firstBatch(cfg, tmp.resolve("data"));
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         assertInstanceOf(Bottle2neck.class, ((autoassign.model.ResNet) model.backbone).layers.get(3).get(0));
-        Sgd sgd = new Sgd(OptimizerGroups.of(model, new autoassign.config.OptimConfig(0.01, 0.9, 1e-4, false, 0, 0)), 0.9f);
-        double first = Double.NaN, last = Double.NaN;
-        for (int i = 0; i < 8; i++) {
-            Trainer.StepLosses l = Trainer.step(model, sgd, batch, Device.CPU, 0.01f);
-            assertNull(l.badTerm());
-            assertTrue(Double.isFinite(l.total()), "step " + i + ": " + l.total());
-            if (i == 0) first = l.total();
-            last = l.total();
-        }
-        assertTrue(last < 0.8 * first, "loss " + first + " -> " + last);
+        TinyTrainSteps.lowerTheLoss(model, batch, () -> {});
     }
 }
