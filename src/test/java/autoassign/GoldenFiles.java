@@ -60,4 +60,13 @@ public final class GoldenFiles {
         for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
         return v;
     }
+
+    /** Every {@code got[j]} within {@code tol · max(1, max |want|)} of torch's {@code want[j]}; else fails naming {@code what[j]}. */
+    public static void assertCloseToTorch(String what, float[] want, float[] got, double tol) {
+        double scale = 0;
+        for (float v : want) scale = Math.max(scale, Math.abs(v));
+        for (int j = 0; j < want.length; j++)
+            if (!(Math.abs(got[j] - want[j]) <= tol * Math.max(1, scale)))
+                throw new AssertionError(what + "[" + j + "]: got " + got[j] + ", torch " + want[j]);
+    }
 }

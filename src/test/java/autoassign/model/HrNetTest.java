@@ -78,12 +78,7 @@ class HrNetTest {
             assertArrayEquals(ints(o.get("shape")), outs.get(i).shape(), name + " output " + i);
             assertEquals(r.config().outChannels().get(i), outs.get(i).dim(1));
             assertEquals(r.config().outStrides().get(i) * outs.get(i).dim(2), x.dim(2), "stride of output " + i);
-            float[] w = floats(o.get("values")), g = outs.get(i).toFloatArray();
-            double scale = 0;
-            for (float v : w) scale = Math.max(scale, Math.abs(v));
-            for (int j = 0; j < w.length; j++)
-                if (!(Math.abs(g[j] - w[j]) <= 2e-5 * Math.max(1, scale)))
-                    throw new AssertionError(name + " output " + i + "[" + j + "]: got " + g[j] + ", torch " + w[j]);
+            GoldenFiles.assertCloseToTorch(name + " output " + i, floats(o.get("values")), outs.get(i).toFloatArray(), 2e-5);
         }
     }
 

@@ -110,12 +110,7 @@ class MobileNetV2Test {
             assertEquals(m.config().outChannels().get(i), outs.get(i).dim(1));
             assertEquals((x.dim(2) + m.config().outStrides().get(i) - 1) / m.config().outStrides().get(i), outs.get(i).dim(2),
                     "stride of output " + i);
-            float[] w = floats(o.get("values")), g = outs.get(i).toFloatArray();
-            double scale = 0;
-            for (float v : w) scale = Math.max(scale, Math.abs(v));
-            for (int j = 0; j < w.length; j++)
-                if (!(Math.abs(g[j] - w[j]) <= 3e-5 * Math.max(1, scale)))
-                    throw new AssertionError(name + " output " + i + "[" + j + "]: got " + g[j] + ", torch " + w[j]);
+            GoldenFiles.assertCloseToTorch(name + " output " + i, floats(o.get("values")), outs.get(i).toFloatArray(), 3e-5);
         }
     }
 
