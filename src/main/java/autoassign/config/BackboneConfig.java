@@ -266,7 +266,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         BackboneConfig c = new BackboneConfig(depth, numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm, sh.normEval,
                 sh.style, sh.zeroInitResidual, sh.pretrained, type, groups, baseWidth).withStemAndDownsample(deepStem, avgDown)
                 .withDcn(sh.dcn, sh.stageWithDcn);
-        if (!c.bottleneck() && c.stageWithDcn().contains(true)) // upstream's BasicBlock: assert dcn is None, 'Not implemented yet.'
+        if (!c.bottleneck() && c.stageWithDcn().contains(true)) // upstream's BasicBlock asserts dcn is None (no DCN in basic blocks)
             throw n.error("dcn", "depth " + depth + " builds basic blocks, which take no deformable conv upstream (BasicBlock asserts dcn is None); "
                     + "use depth 50, 101 or 152");
         for (int i = 0; i < numStages && groups > 1; i++) {

@@ -19,10 +19,7 @@ import java.util.function.DoubleUnaryOperator;
  */
 public final class Sgd extends Optimizer {
     private final float dampening;
-    // a momentum scheduler changes it between steps, as MMEngine writes param_group['momentum']: the value, and the float
-    // the update uses
-    private double momentum;
-    private float stepMomentum;
+    private double momentum; // a momentum scheduler changes it between steps, as MMEngine writes param_group['momentum']
     private final boolean nesterov;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
@@ -40,7 +37,6 @@ public final class Sgd extends Optimizer {
         super(groups, maxGradNorm);
         // the config's value (0.9, not 0.8999999762): momentum schedulers start from it, as MMEngine's do
         this.momentum = momentum;
-        this.stepMomentum = (float) momentum;
         this.dampening = dampening;
         this.nesterov = nesterov;
     }
@@ -51,7 +47,6 @@ public final class Sgd extends Optimizer {
     @Override
     public void setMomentum(double momentum) {
         this.momentum = momentum;
-        this.stepMomentum = (float) momentum;
     }
 
     @Override
@@ -73,7 +68,7 @@ public final class Sgd extends Optimizer {
         }
         for (var e : byBackend.entrySet()) {
             for (var byLr : e.getValue().entrySet()) {
-                e.getKey().sgdStepAll(byLr.getValue(), byLr.getKey(), stepMomentum, dampening, nesterov);
+                e.getKey().sgdStepAll(byLr.getValue(), byLr.getKey(), (float) momentum, dampening, nesterov);
                 for (SgdUpdate u : byLr.getValue()) u.param().bumpVersion();
             }
         }
