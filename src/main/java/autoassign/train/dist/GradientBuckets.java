@@ -18,9 +18,13 @@ import java.util.Map;
  * {@link #finish} starts what is left, waits, and replaces every gradient by the sum over workers divided by
  * the world size (DDP's average).
  *
- * <p>A trainable tensor without a gradient on this worker contributes zeros and still receives the average
- * (DDP with {@code find_unused_parameters=False}); AutoAssign reaches every trainable tensor (AA_3 §8 keeps
- * the graph connected even without ground truth), so this never differs from the single-process update.
+ * <p>A trainable tensor without a gradient on this worker contributes zeros. {@link #finish} then sums, over the
+ * workers, which tensors had a gradient (one small collective, as DDP's {@code find_unused_parameters=True} does with
+ * its {@code local_used_map}): a tensor used by some worker receives the average, one used by none keeps no gradient,
+ * so the optimizer skips it as a single process would (DDP leaves a globally unused parameter's grad untouched) —
+ * instead of stepping it with a zero gradient, which weight decay and momentum would move. AutoAssign's own head
+ * reaches every tensor (AA_3 §8 keeps the graph connected even without ground truth); a backbone output that the
+ * neck never reads (e.g. HRNet's first branch under an FPN with {@code start_level: 1}) does not.
  */
 public final class GradientBuckets {
     /** PyTorch DDP's default bucket cap. */
@@ -32,6 +36,7 @@ public final class GradientBuckets {
         long size;
         Tensor flat;
         boolean[] in;
+        boolean[] used;
         int pending;
         Communicator.Pending op;
     }
@@ -71,6 +76,7 @@ public final class GradientBuckets {
             b.flat = comm.device().isCpu() ? Tensor.zeros((int) b.size) : Tensor.zeros(comm.device(), (int) b.size);
             b.flat.keep(); // persistent: survives the memory scope of a step (and of whatever creates the buckets)
             b.in = new boolean[b.params.size()];
+            b.used = new boolean[b.params.size()];
         }
     }
 
@@ -88,6 +94,7 @@ public final class GradientBuckets {
     public void beginStep() {
         for (Bucket b : buckets) {
             java.util.Arrays.fill(b.in, false);
+            java.util.Arrays.fill(b.used, false);
             b.pending = b.params.size();
             b.op = null;
         }
@@ -118,6 +125,7 @@ public final class GradientBuckets {
             else b.flat.backend().copyRange(b.flat, off, g, 0, n);
         }
         b.in[i] = true;
+        b.used[i] = g != null;
         b.pending--;
     }
 
@@ -130,7 +138,8 @@ public final class GradientBuckets {
 
     /**
      * Starts the buckets not started yet (gradients that never became ready count as zeros), waits for every
-     * bucket and sets each tensor's gradient to the average over the workers.
+     * bucket and sets each tensor's gradient to the average over the workers; a tensor no worker had a gradient
+     * for keeps none.
      */
     public void finish() {
         if (!inStep) throw new IllegalStateException("finish() without beginStep()");
@@ -138,12 +147,16 @@ public final class GradientBuckets {
             for (int i = 0; i < b.in.length; i++)
                 if (!b.in[i]) put(b, i);
         launchReady();
+        boolean[][] usedAnywhere = usedByAnyWorker();
         float scale = 1f / comm.worldSize();
-        for (Bucket b : buckets) {
+        for (int bi = 0; bi < buckets.length; bi++) {
+            Bucket b = buckets[bi];
+            boolean[] used = usedAnywhere[bi];
             b.op.await();
             if (b.flat.isCpu()) {
                 float[] sum = b.flat.data();
                 for (int i = 0; i < b.params.size(); i++) {
+                    if (!used[i]) continue;
                     Tensor p = b.params.get(i);
                     int off = (int) (long) b.offsets.get(i), n = p.numel();
                     float[] g = new float[n];
@@ -153,6 +166,7 @@ public final class GradientBuckets {
             } else {
                 Tensor avg = b.flat.backend().mulScalar(b.flat, scale);
                 for (int i = 0; i < b.params.size(); i++) {
+                    if (!used[i]) continue;
                     Tensor p = b.params.get(i);
                     Tensor g = p.backend().zeros(p.shape());
                     g.backend().copyRange(g, 0, avg, b.offsets.get(i), p.numel());
@@ -162,5 +176,22 @@ public final class GradientBuckets {
             }
         }
         inStep = false;
+    }
+
+    /** Per bucket and tensor: whether any worker had a gradient for it this step (one host collective). */
+    private boolean[][] usedByAnyWorker() {
+        int n = 0;
+        for (Bucket b : buckets) n += b.used.length;
+        double[] local = new double[n];
+        int k = 0;
+        for (Bucket b : buckets) for (boolean u : b.used) local[k++] = u ? 1 : 0;
+        double[] any = comm.allReduceSum(local);
+        boolean[][] out = new boolean[buckets.length][];
+        k = 0;
+        for (int bi = 0; bi < buckets.length; bi++) {
+            out[bi] = new boolean[buckets[bi].used.length];
+            for (int i = 0; i < out[bi].length; i++) out[bi][i] = any[k++] > 0;
+        }
+        return out;
     }
 }
