@@ -147,16 +147,12 @@ public final class GradientBuckets {
             for (int i = 0; i < b.in.length; i++)
                 if (!b.in[i]) put(b, i);
         launchReady();
-        boolean[][] usedAnywhere = usedByAnyWorker();
         float scale = 1f / comm.worldSize();
-        for (int bi = 0; bi < buckets.length; bi++) {
-            Bucket b = buckets[bi];
-            boolean[] used = usedAnywhere[bi];
+        for (Bucket b : buckets) {
             b.op.await();
             if (b.flat.isCpu()) {
                 float[] sum = b.flat.data();
                 for (int i = 0; i < b.params.size(); i++) {
-                    if (!used[i]) continue;
                     Tensor p = b.params.get(i);
                     int off = (int) (long) b.offsets.get(i), n = p.numel();
                     float[] g = new float[n];
@@ -166,7 +162,6 @@ public final class GradientBuckets {
             } else {
                 Tensor avg = b.flat.backend().mulScalar(b.flat, scale);
                 for (int i = 0; i < b.params.size(); i++) {
-                    if (!used[i]) continue;
                     Tensor p = b.params.get(i);
                     Tensor g = p.backend().zeros(p.shape());
                     g.backend().copyRange(g, 0, avg, b.offsets.get(i), p.numel());
@@ -175,6 +170,12 @@ public final class GradientBuckets {
                 avg.releaseStorage();
             }
         }
+        // after the averages are queued (the host blocks here until the buckets' all-reduces are done, the device
+        // has the copies to run meanwhile): a tensor no worker had a gradient for keeps none
+        boolean[][] usedAnywhere = usedByAnyWorker();
+        for (int bi = 0; bi < buckets.length; bi++)
+            for (int i = 0; i < usedAnywhere[bi].length; i++)
+                if (!usedAnywhere[bi][i]) buckets[bi].params.get(i).setGrad(null);
         inStep = false;
     }
 
