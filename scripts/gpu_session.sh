@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # gpu_session.sh — everything this project checks on a lent GPU machine, in one call (the device time is short):
 #   1. every CUDA Backend op against its CPU twin (CudaSelfCheck, incl. the fused loss)
-#   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree), also with
+#   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree); after step 4 also with
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
 #      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW; 2e: a trained BN affine;
-#      2f: BN with batch statistics, norm_eval false; 2g: DCNv2; 2h: centered RMSprop with momentum; 2i: NAdam)
+#      2f: BN with batch statistics, norm_eval false; 2g: DCNv2; 2h: centered RMSprop with momentum; 2i: NAdam;
+#      2j: Rprop; 2k: ASGD)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
@@ -48,41 +49,53 @@ r50_bench() { # r50_bench TITLE SECONDS train|infer RUNS JSON: the bench of the 
   step "$1" "$2" autoassign.cli.Main bench --config autoassign_r50-caffe_fpn_1x_coco --mode "$3" --size 800x1216 \
       --batch $batch --warmup 2 --runs "$4" --device "$dev" --json "$out/$5"
 }
+# the variants of step 2 (2b-2k: other layers and optimizers, CUDA vs CPU); they run after step 4, so that a run cut
+# short by the call's time limit still has the R50 timings and the PyTorch anchor
+parity_variants() {
+  # the same with R50's backbone habits (frozen BN, stem and stage 1 frozen): the fused conv + BN (+ residual) + ReLU
+  step "2b tiny training steps with frozen BN, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
+      autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: false}"
+  # the optimizer wrapper's device paths (session 6): gradient clipping, accumulation, per-group lrs, EMA
+  step "2c tiny training with clip_grad, accumulative_counts, bias_lr_mult, EMAHook, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 6 256x256 2 1e-2 "optim_wrapper.clip_grad={max_norm: 1.0}" \
+      optim_wrapper.accumulative_counts=2 "optim_wrapper.paramwise_cfg={norm_decay_mult: 0.0, bias_lr_mult: 2.0}" \
+      "custom_hooks=[{type: EMAHook, momentum: 0.1}]"
+  # BatchNorm with a trained affine (session 7: norm_eval with requires_grad, aaj_channel_dot for the weight's gradient)
+  step "2e tiny training with a trained BN affine, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
+      autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}"
+  # BatchNorm with batch statistics (session 8: norm_eval false; F.batchNormTraining composed of channelSum,
+  # channelDot and the per-channel affines, running statistics updated on the host)
+  step "2f tiny training with BN batch statistics (norm_eval false), CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
+      autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}" \
+      model.backbone.norm_eval=false
+  # AdamW (session 7): aaj_adam_multi, one launch over every tensor
+  step "2d tiny training with AdamW, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "optim_wrapper.optimizer={_delete_: true, type: AdamW, lr: 0.0005, weight_decay: 0.05}"
+  # deformable convolutions (session 13): aaj_dcn_im2col / col2im / col2im_coord, DCNv2 in stages 2-4 of a bottleneck ResNet
+  step "2g tiny training with DCNv2 bottlenecks, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
+      autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.depth=50 "model.neck.in_channels=[128, 256, 512]" \
+      "model.backbone.dcn={type: DCNv2, deform_groups: 1, fallback_on_stride: false}" \
+      "model.backbone.stage_with_dcn=[false, true, true, true]"
+  # the other optimizers (session 13): aaj_opt_multi (DeviceParityCheck steps at the config's lr, no schedulers)
+  step "2h tiny training with centered RMSprop and momentum, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "optim_wrapper.optimizer={_delete_: true, type: RMSprop, lr: 0.001, momentum: 0.9, centered: true, weight_decay: 0.0001}"
+  step "2i tiny training with NAdam, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "optim_wrapper.optimizer={_delete_: true, type: NAdam, lr: 0.001, weight_decay: 0.0001}"
+  # Rprop and ASGD (session 14): aaj_opt_multi rules 7 and 8; Rprop follows gradient signs, so its step sizes are kept
+  # small (a TF32-flipped sign of a near-zero element moves the losses far less than the tolerance)
+  step "2j tiny training with Rprop, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "optim_wrapper.optimizer={_delete_: true, type: Rprop, lr: 0.0001, step_sizes: [1.0e-6, 0.001]}" "optim_wrapper.paramwise_cfg={_delete_: true}"
+  step "2k tiny training with ASGD, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "optim_wrapper.optimizer={_delete_: true, type: ASGD, lr: 0.01, lambd: 0.01, t0: 2, weight_decay: 0.0001}"
+}
 only="${AA_STEPS:-1234567}"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device "$dev" --reps 3
 [[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2
-# the same with R50's backbone habits (frozen BN, stem and stage 1 frozen): the fused conv + BN (+ residual) + ReLU
-[[ $only == *2* ]] && step "2b tiny training steps with frozen BN, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
-    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: false}"
-# the optimizer wrapper's device paths (session 6): gradient clipping, accumulation, per-group lrs, EMA
-[[ $only == *2* ]] && step "2c tiny training with clip_grad, accumulative_counts, bias_lr_mult, EMAHook, CUDA vs CPU" 120 \
-    autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 6 256x256 2 1e-2 "optim_wrapper.clip_grad={max_norm: 1.0}" \
-    optim_wrapper.accumulative_counts=2 "optim_wrapper.paramwise_cfg={norm_decay_mult: 0.0, bias_lr_mult: 2.0}" \
-    "custom_hooks=[{type: EMAHook, momentum: 0.1}]"
-# BatchNorm with a trained affine (session 7: norm_eval with requires_grad, aaj_channel_dot for the weight's gradient)
-[[ $only == *2* ]] && step "2e tiny training with a trained BN affine, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
-    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}"
-# BatchNorm with batch statistics (session 8: norm_eval false; F.batchNormTraining composed of channelSum,
-# channelDot and the per-channel affines, running statistics updated on the host)
-[[ $only == *2* ]] && step "2f tiny training with BN batch statistics (norm_eval false), CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
-    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.frozen_stages=1 "model.backbone.norm_cfg={_delete_: true, type: BN, requires_grad: true}" \
-    model.backbone.norm_eval=false
-# AdamW (session 7): aaj_adam_multi, one launch over every tensor
-[[ $only == *2* ]] && step "2d tiny training with AdamW, CUDA vs CPU" 120 \
-    autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
-    "optim_wrapper.optimizer={_delete_: true, type: AdamW, lr: 0.0005, weight_decay: 0.05}"
-# deformable convolutions (session 13): aaj_dcn_im2col / col2im / col2im_coord, DCNv2 in stages 2-4 of a bottleneck ResNet
-[[ $only == *2* ]] && step "2g tiny training with DCNv2 bottlenecks, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck \
-    autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 model.backbone.depth=50 "model.neck.in_channels=[128, 256, 512]" \
-    "model.backbone.dcn={type: DCNv2, deform_groups: 1, fallback_on_stride: false}" \
-    "model.backbone.stage_with_dcn=[false, true, true, true]"
-# the other optimizers (session 13): aaj_opt_multi (DeviceParityCheck steps at the config's lr, no schedulers)
-[[ $only == *2* ]] && step "2h tiny training with centered RMSprop and momentum, CUDA vs CPU" 120 \
-    autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
-    "optim_wrapper.optimizer={_delete_: true, type: RMSprop, lr: 0.001, momentum: 0.9, centered: true, weight_decay: 0.0001}"
-[[ $only == *2* ]] && step "2i tiny training with NAdam, CUDA vs CPU" 120 \
-    autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
-    "optim_wrapper.optimizer={_delete_: true, type: NAdam, lr: 0.001, weight_decay: 0.0001}"
 if [[ $only == *3* ]]; then
   r50_bench "3a R50 train step 2x800x1216" 200 train 5 ours_r50_train.json
   r50_bench "3b R50 inference 1x800x1216" 120 infer 5 ours_r50_infer.json
@@ -111,6 +124,7 @@ if [[ $only == *4* ]]; then
     echo "python3 with torch (or the script) not found: baseline skipped"
   fi
 fi
+[[ $only == *2* ]] && parity_variants
 [[ $only == *5* ]] && step "5 NCCL one rank (real code path)" 200 autoassign.train.dist.NcclSelfCheck --work "$work/nccl" --no-train
 if [[ $only == *6* ]]; then
   tiny="$work/tiny"; data="$work/synthetic"

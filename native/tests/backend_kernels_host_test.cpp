@@ -272,6 +272,116 @@ static void test_leaky_relu_backward(long long n, float slope, dim3 grid) {
   check(name, y, want, 0);
 }
 
+// ---------------------------------------------------------------- swish / swishBackward
+static void test_swish(long long n, dim3 grid) {
+  Vec x = rand_vec(n, 16, -12.f, 12.f), y(n, -7.f), want(n);
+  x[0] = 0.f; x[1] = -0.f; x[2] = 90.f; x[3] = -90.f; x[4] = QNAN;
+  for (long long i = 0; i < n; ++i)  // CpuBackend.swish
+    want[i] = x[i] * (float)(1.0 / (1.0 + std::exp(-(double)x[i])));
+  launch(aaj_swish, grid, dim3(BLOCK), y.data(), x.data(), n);
+  check("aaj_swish n=" + std::to_string(n) + " " + gstr(grid), y, want, 0);
+}
+
+static void test_swish_backward(long long n, dim3 grid) {
+  Vec x = rand_vec(n, 17, -12.f, 12.f), g = rand_vec(n, 18), y(n, -7.f), want(n);
+  x[0] = 0.f; x[1] = 90.f; x[2] = -90.f;
+  for (long long i = 0; i < n; ++i) {  // CpuBackend.swishBackward (torch's silu_backward)
+    float s = (float)(1.0 / (1.0 + std::exp(-(double)x[i])));
+    want[i] = g[i] * s * (1.f + x[i] * (1.f - s));
+  }
+  launch(aaj_swish_backward, grid, dim3(BLOCK), y.data(), g.data(), x.data(), n);
+  check("aaj_swish_backward n=" + std::to_string(n) + " " + gstr(grid), y, want, 0);
+}
+
+// ---------------------------------------------------------------- spaceToDepth / spaceToDepthBackward (Focus)
+// Reference: SpaceToDepthCpu's loops (block q reads rows 2i + (q & 1), columns 2j + (q >> 1)); both directions exact.
+static void test_space_to_depth(int N, int C, int h, int w, dim3 grid) {
+  long long total = 4LL * N * C * h * w;
+  Vec x = rand_vec(total, 19), y(total, -7.f), want(total), gx(total, -7.f), wantg(total);
+  for (int b = 0; b < N; ++b)
+    for (int q = 0; q < 4; ++q)
+      for (int c = 0; c < C; ++c)
+        for (int i = 0; i < h; ++i)
+          for (int j = 0; j < w; ++j) {
+            long long small = (((long long)b * 4 * C + q * C + c) * h + i) * w + j;
+            long long big = (((long long)b * C + c) * 2 * h + 2 * i + (q & 1)) * 2 * w + 2 * j + (q >> 1);
+            want[small] = x[big];
+            wantg[big] = x[small];  // the backward of x read as a gradient [N, 4C, h, w]
+          }
+  launch(aaj_space_to_depth, grid, dim3(BLOCK), y.data(), x.data(), C, h, w, total);
+  launch(aaj_space_to_depth_backward, grid, dim3(BLOCK), gx.data(), x.data(), C, h, w, total);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_space_to_depth N=%d C=%d out %dx%d %s", N, C, h, w, gstr(grid).c_str());
+  check(name, y, want, 0);
+  std::snprintf(name, sizeof name, "aaj_space_to_depth_backward N=%d C=%d in %dx%d %s", N, C, h, w, gstr(grid).c_str());
+  check(name, gx, wantg, 0);
+}
+
+// ---------------------------------------------------------------- softmax / softmaxBackward / rowScale
+// CpuLineOps.softmax: per line the max (Math.max: NaN wins), exp of the float difference in double, float sum, divide
+static void ref_softmax(float* y, const float* x, long long outer, int n, long long inner) {
+  for (long long l = 0; l < outer * inner; ++l) {
+    long long base = (l / inner) * n * inner + l % inner;
+    float m = x[base];
+    for (int j = 1; j < n; ++j) m = java_max(m, x[base + j * inner]);
+    float sum = 0.f;
+    for (int j = 0; j < n; ++j) sum += y[base + j * inner] = (float)std::exp((double)(x[base + j * inner] - m));
+    for (int j = 0; j < n; ++j) y[base + j * inner] /= sum;
+  }
+}
+
+static void test_softmax(long long outer, int n, long long inner, dim3 grid) {
+  const long long total = outer * n * inner;
+  Vec x = rand_vec(total, 31, -8.f, 8.f), y(total, -7.f), want(total);
+  x[0] = QNAN;                               // the first line becomes NaN
+  if (total > 5 * inner) x[total - 1] = 90.f;  // exp would overflow without the max subtracted
+  ref_softmax(want.data(), x.data(), outer, n, inner);
+  launch(aaj_softmax, grid, dim3(BLOCK), y.data(), x.data(), n, inner, outer * inner);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_softmax [%lld,%d,%lld] %s", outer, n, inner, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+static void test_softmax_backward(long long outer, int n, long long inner, dim3 grid) {
+  const long long total = outer * n * inner;
+  Vec x = rand_vec(total, 32, -3.f, 3.f), g = rand_vec(total, 33), s(total), y(total, -7.f), want(total);
+  ref_softmax(s.data(), x.data(), outer, n, inner);
+  for (long long l = 0; l < outer * inner; ++l) {  // CpuLineOps.softmaxBackward
+    long long base = (l / inner) * n * inner + l % inner;
+    float dot = 0.f;
+    for (int j = 0; j < n; ++j) dot += g[base + j * inner] * s[base + j * inner];
+    for (int j = 0; j < n; ++j) want[base + j * inner] = s[base + j * inner] * (g[base + j * inner] - dot);
+  }
+  launch(aaj_softmax_backward, grid, dim3(BLOCK), y.data(), g.data(), s.data(), n, inner, outer * inner);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_softmax_backward [%lld,%d,%lld] %s", outer, n, inner, gstr(grid).c_str());
+  check(name, y, want, RTOL);  // the device may fuse g * y + dot into an FMA
+}
+
+static void test_row_scale(long long rows, long long cols, dim3 grid) {
+  const long long total = rows * cols;
+  Vec x = rand_vec(total, 34), s = rand_vec(rows, 35), y(total, -7.f), want(total);
+  x[1] = QNAN;
+  for (long long i = 0; i < total; ++i) want[i] = x[i] * s[i / cols];  // CpuLineOps.rowScale
+  launch(aaj_row_scale, grid, dim3(BLOCK), y.data(), x.data(), s.data(), cols, total);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_row_scale rows=%lld cols=%lld %s", rows, cols, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+// CudaBackend.rowScaleBackward: aaj_channel_dot with N = 1, C = rows (one block per row)
+static void test_row_scale_backward(int rows, long long cols) {
+  Vec g = rand_vec(rows * cols, 36), x = rand_vec(rows * cols, 37), out(rows, -7.f), want(rows);
+  for (int r = 0; r < rows; ++r) {  // CpuLineOps.rowScaleBackward
+    double acc = 0;
+    for (long long j = r * cols; j < (r + 1) * cols; ++j) acc += (double)g[j] * x[j];
+    want[r] = (float)acc;
+  }
+  launch(aaj_channel_dot, dim3(rows), dim3(BLOCK), out.data(), g.data(), x.data(), 1, rows, cols);
+  check("rowScaleBackward (aaj_channel_dot N=1) rows=" + std::to_string(rows) + " cols=" + std::to_string(cols), out, want,
+        RTOL);
+}
+
 // ---------------------------------------------------------------- aaj_sgd_step
 static void test_sgd(long long n, dim3 grid) {
   const float lr = 0.01f, momentum = 0.9f, wd = 1e-4f;
@@ -354,22 +464,25 @@ struct OptCase {
   const char* name;
   int rule, flags;  // flags: CENTERED / MOMENTUM / RECTIFIED-capable options; MAXIMIZE and DECOUPLED set per tensor
   double lr, a, b, eps, extra;  // a, b: alpha/rho/beta1, beta2; extra: momentum, lr_decay, momentum_decay
+  // Rprop: a etaminus, b etaplus, eps step_size_min, extra step_size_max; ASGD: a lambd, b alpha, extra t0
 };
 static void test_opt(const OptCase& oc, dim3 grid) {
   const long long ns[3] = {1001, 7, 2050};
-  const double wd[3] = {0.05, 0.1, 0.0};
+  const double wd[3] = {oc.rule == 7 ? 0.0 : 0.05, oc.rule == 7 ? 0.0 : 0.1, 0.0};  // Rprop takes no weight decay
   const bool decoupled[3] = {false, oc.rule == 4 || oc.rule == 5 || oc.rule == 6, false};
   const bool maximize[3] = {false, false, oc.rule != 6};
   long long total = 0;
   std::vector<Vec> p(3), s0(3), s1(3), s2(3);
   std::vector<std::vector<double>> P(3), S0(3), S1(3), S2(3);
   float mu_product[3] = {1.f, 1.f, 1.f};
+  float asgd_eta[3] = {(float)oc.lr, (float)oc.lr, (float)oc.lr}, asgd_mu[3] = {1.f, 1.f, 1.f};  // ASGD's float32 states
   for (int k = 0; k < 3; ++k) {
     p[k] = rand_vec(ns[k], 70 + k);
     float init = oc.rule == 1 ? 0.1f : 0.f;  // Adagrad's initial_accumulator_value
-    s0[k] = Vec(ns[k], init), s1[k] = Vec(ns[k], 0.f), s2[k] = Vec(ns[k], 0.f);
+    float init1 = oc.rule == 7 ? (float)oc.lr : 0.f;  // Rprop's step_size starts at the lr
+    s0[k] = Vec(ns[k], init), s1[k] = Vec(ns[k], init1), s2[k] = Vec(ns[k], 0.f);
     P[k].assign(p[k].begin(), p[k].end());
-    S0[k].assign(ns[k], init), S1[k].assign(ns[k], 0.0), S2[k].assign(ns[k], 0.0);
+    S0[k].assign(ns[k], init), S1[k].assign(ns[k], init1), S2[k].assign(ns[k], 0.0);
     total += ns[k];
   }
   for (int t = 1; t <= 3; ++t) {
@@ -413,6 +526,10 @@ static void test_opt(const OptCase& oc, dim3 grid) {
         case 6:
           sg.c[2] = (float)(1 - b1), sg.c[3] = (float)b2, sg.c[4] = (float)(1 - b2), sg.c[5] = (float)(lr / (1 - std::pow(b1, t)));
           sg.c[6] = (float)std::sqrt(1 - std::pow(b2, t)), sg.c[7] = (float)oc.eps;
+          break;
+        case 7: sg.c[2] = (float)oc.b, sg.c[3] = (float)oc.a, sg.c[4] = (float)oc.eps, sg.c[5] = (float)oc.extra; break;
+        case 8:
+          sg.c[2] = (float)(1 - oc.a * (double)asgd_eta[k]), sg.c[3] = -asgd_eta[k], sg.c[4] = asgd_mu[k];
           break;
       }
       segs.push_back(sg);
@@ -460,7 +577,25 @@ static void test_opt(const OptCase& oc, dim3 grid) {
             a0 = b1 * a0 + (1 - b1) * gi, a1 = b2 * a1 + (1 - b2) * gi * gi, a2 = std::max(a2, a1);
             pi -= lr / (1 - std::pow(b1, t)) * a0 / (std::sqrt(a2) / std::sqrt(1 - std::pow(b2, t)) + oc.eps);
             break;
+          case 7: {  // torch's Rprop algorithm: a0 prev, a1 step size
+            double prod = gi * a0;
+            if (prod > 0) a1 = std::min(a1 * oc.b, oc.extra);
+            else if (prod < 0) a1 = std::max(a1 * oc.a, oc.eps), gi = 0;
+            pi -= (gi > 0 ? 1 : gi < 0 ? -1 : 0) * a1;
+            a0 = gi;
+            break;
+          }
+          case 8: {  // ASGD: a0 ax
+            double eta = asgd_eta[k], mu = asgd_mu[k];
+            pi = pi * (1 - oc.a * eta) - eta * gi;
+            a0 = mu != 1 ? a0 + mu * (pi - a0) : pi;
+            break;
+          }
         }
+      }
+      if (oc.rule == 8) {  // torch: the next step's eta and mu from this step's t and lr, kept as float32
+        asgd_eta[k] = (float)(lr / std::pow(1 + oc.a * lr * t, oc.b));
+        asgd_mu[k] = (float)(1 / std::max(1.0, t - oc.extra));
       }
     }
     launch(aaj_opt_multi, grid, dim3(BLOCK), segs.data(), 3, total);
@@ -471,7 +606,7 @@ static void test_opt(const OptCase& oc, dim3 grid) {
           w2(S2[k].begin(), S2[k].end());
       check(name + " param", p[k], pw, 2e-5);
       check(name + " s0", s0[k], w0, 2e-5);
-      if (oc.rule >= 2 || (oc.flags & AAJ_OPT_MOMENTUM)) check(name + " s1", s1[k], w1, 2e-5);
+      if ((oc.rule >= 2 && oc.rule != 8) || (oc.flags & AAJ_OPT_MOMENTUM)) check(name + " s1", s1[k], w1, 2e-5);
       if (oc.rule == 6 || (oc.flags & AAJ_OPT_CENTERED)) check(name + " s2", s2[k], w2, 2e-5);
     }
   }
@@ -488,6 +623,10 @@ static void test_opt_all(bool small_grid) {
       {"RAdam", 5, 0, 1e-3, 0.9, 0.999, 1e-8, 0},
       {"RAdam rectified", 5, 0, 1e-3, 0.9, 0.5, 1e-8, 0},  // beta2 0.5: rho_t > 5 from the first steps
       {"Adam amsgrad", 6, 0, 1e-3, 0.9, 0.999, 1e-8, 0},
+      {"Rprop", 7, 0, 1e-2, 0.5, 1.2, 1e-6, 50},
+      {"Rprop clamped", 7, 0, 1e-2, 0.5, 1.2, 4e-3, 1.3e-2},  // 1.2 twice hits the max, 0.5 twice the min
+      {"ASGD", 8, 0, 1e-2, 1e-4, 0.75, 0, 1e6},
+      {"ASGD averaging", 8, 0, 5e-2, 0.5, 0.5, 0, 0.5},  // t0 0.5: mu = 1 / (t - 0.5) < 1 from step 3
   };
   for (const OptCase& c : cases) test_opt(c, small_grid ? dim3(3) : dim3(grid1d(3058)));
 }
@@ -1051,6 +1190,103 @@ static void test_emulator() {
   check("cuda_emu: early return + __syncthreads + __shared__, grid 3", out, want, 0);
 }
 
+// ---------------------------------------------------------------- gather / gatherBackward / bmm / gelu (Swin)
+static std::vector<int> gather_rows(long long out_rows, int src_rows, uint64_t seed) {
+  Rng r(seed);
+  std::vector<int> rows(out_rows);
+  for (auto& v : rows) v = (int)(r.next() % (uint64_t)(src_rows + 1)) - 1;  // -1 (zeros) .. src_rows-1, repeats
+  return rows;
+}
+static Vec int_bits(const std::vector<int>& v) {  // GatherIndexCache uploads the ints as float bits
+  Vec f(v.size());
+  for (size_t i = 0; i < v.size(); ++i) f[i] = bits_to_float((uint32_t)v[i]);
+  return f;
+}
+
+static void test_gather(long long out_rows, int src_rows, long long block, dim3 grid) {
+  std::vector<int> rows = gather_rows(out_rows, src_rows, 41);
+  Vec x = rand_vec(src_rows * block, 42), y(out_rows * block, -7.f), want(out_rows * block);
+  for (long long i = 0; i < out_rows; ++i)  // GatherCpu.forward
+    for (long long j = 0; j < block; ++j) want[i * block + j] = rows[i] < 0 ? 0.f : x[rows[i] * block + j];
+  Vec rb = int_bits(rows);
+  launch(aaj_gather, grid, dim3(BLOCK), y.data(), x.data(), (const int*)rb.data(), block, out_rows * block);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_gather rows=%lld src=%d block=%lld %s", out_rows, src_rows, block, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+static void test_gather_backward(long long out_rows, int src_rows, long long block, dim3 grid) {
+  std::vector<int> rows = gather_rows(out_rows, src_rows, 43);
+  std::vector<int> off(src_rows + 1, 0), list;
+  for (int r : rows) if (r >= 0) off[r + 1]++;
+  for (int s = 0; s < src_rows; ++s) off[s + 1] += off[s];
+  list.resize(off[src_rows]);
+  std::vector<int> fill(off.begin(), off.end() - 1);
+  for (long long i = 0; i < out_rows; ++i) if (rows[i] >= 0) list[fill[rows[i]]++] = (int)i;
+  Vec g = rand_vec(out_rows * block, 44), gx(src_rows * block, -7.f), want(src_rows * block);
+  for (int s = 0; s < src_rows; ++s)  // GatherCpu.backward: the first copied, the others added in output order
+    for (long long j = 0; j < block; ++j) {
+      float acc = off[s] == off[s + 1] ? 0.f : g[list[off[s]] * block + j];
+      for (int k = off[s] + 1; k < off[s + 1]; ++k) acc += g[list[k] * block + j];
+      want[s * block + j] = acc;
+    }
+  Vec ob = int_bits(off), lb = int_bits(list.empty() ? std::vector<int>{0} : list);
+  launch(aaj_gather_backward, grid, dim3(BLOCK), gx.data(), g.data(), (const int*)ob.data(), (const int*)lb.data(), block,
+         (long long)src_rows * block);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_gather_backward rows=%lld src=%d block=%lld %s", out_rows, src_rows, block,
+                gstr(grid).c_str());
+  check(name, gx, want, 0);
+}
+
+static void test_bmm(int batch, int m, int n, int k, bool ta, bool tb) {
+  Vec a = rand_vec((size_t)batch * m * k, 45), b = rand_vec((size_t)batch * k * n, 46), c((size_t)batch * m * n, -7.f),
+      want((size_t)batch * m * n);
+  int lda = ta ? m : k, ldb = tb ? k : n;
+  for (int p = 0; p < batch; ++p)
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) {
+        double s = 0;
+        for (int t = 0; t < k; ++t)
+          s += (double)(ta ? a[(size_t)p * m * k + (size_t)t * lda + i] : a[(size_t)p * m * k + (size_t)i * lda + t]) *
+               (tb ? b[(size_t)p * k * n + (size_t)j * ldb + t] : b[(size_t)p * k * n + (size_t)t * ldb + j]);
+        want[((size_t)p * m + i) * n + j] = (float)s;
+      }
+  launch(aaj_bmm, dim3((n + 15) / 16, (m + 15) / 16, batch), dim3(16, 16), c.data(), a.data(), b.data(), m, n, k, lda, ldb,
+         ta ? 1 : 0, tb ? 1 : 0, (long long)m * k, (long long)k * n, (long long)m * n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_bmm batch=%d m=%d n=%d k=%d ta=%d tb=%d", batch, m, n, k, ta, tb);
+  check(name, c, want, 1e-5);
+}
+
+static void test_gelu(long long n, dim3 grid) {
+  Vec x = rand_vec(n, 47, -7.f, 7.f), y(n, -7.f), want(n);
+  x[0] = 0.f; x[1] = -0.f; x[2] = 30.f; x[3] = -30.f; x[4] = QNAN;
+  for (long long i = 0; i < n; ++i) {  // GeluMath.gelu
+    float e = (float)std::erf((double)(x[i] * 0.70710678118654752440f));
+    want[i] = x[i] * 0.5f * (1.f + e);
+  }
+  launch(aaj_gelu, grid, dim3(BLOCK), y.data(), x.data(), n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_gelu n=%lld %s", n, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
+static void test_gelu_backward(long long n, dim3 grid) {
+  Vec x = rand_vec(n, 48, -7.f, 7.f), g = rand_vec(n, 49), y(n, -7.f), want(n);
+  x[0] = 0.f; x[1] = 30.f; x[2] = -30.f;
+  const float alpha = (float)(1.12837916709551257390 * 0.70710678118654752440 * 0.5);
+  for (long long i = 0; i < n; ++i) {  // GeluMath.geluBackward
+    float cdf = 0.5f * (1.f + (float)std::erf((double)(x[i] * 0.70710678118654752440f)));
+    float pdf = alpha * (float)std::exp((double)(x[i] * x[i] * -0.5f));
+    want[i] = g[i] * (cdf + x[i] * pdf);
+  }
+  launch(aaj_gelu_backward, grid, dim3(BLOCK), y.data(), g.data(), x.data(), n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_gelu_backward n=%lld %s", n, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
 int main() {
   test_emulator();
   // hw = 529 > 256: 3 blocks per plane row; the small grid (2,4) loops over both hw (529 > 2*256) and planes (6 > 4)
@@ -1088,6 +1324,41 @@ int main() {
     test_leaky_relu_backward(n, slope, dim3(grid1d(n)));
     test_leaky_relu_backward(n, slope, dim3(3));
   }
+  for (dim3 g : {dim3(grid1d(517 * 7)), dim3(3)}) {
+    test_gather(517, 200, 7, g);   // rows of 7 (a Swin token row), repeats and zero rows
+    test_gather(300, 40, 1, g);    // element-wise (a table lookup)
+    test_gather_backward(517, 200, 7, g);
+    test_gather_backward(300, 40, 1, g);
+  }
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      test_bmm(3, 49, 49, 32, ta, tb);  // window attention: 49 tokens, head dim 32
+      test_bmm(2, 5, 17, 3, ta, tb);
+    }
+  test_gelu(n, dim3(grid1d(n)));
+  test_gelu(n, dim3(3));
+  test_gelu_backward(n, dim3(grid1d(n)));
+  test_gelu_backward(n, dim3(3));
+  test_swish(n, dim3(grid1d(n)));
+  test_swish(n, dim3(3));
+  test_swish_backward(n, dim3(grid1d(n)));
+  test_swish_backward(n, dim3(3));
+  test_space_to_depth(2, 3, 5, 7, dim3(grid1d(4LL * 2 * 3 * 5 * 7)));
+  test_space_to_depth(1, 5, 3, 11, dim3(2));
+  test_softmax(2, 7, 3, dim3(grid1d(2 * 3)));  // a line per (outer, inner): 6 lines, one block
+  test_softmax_backward(2, 7, 3, dim3(grid1d(2 * 3)));
+  for (dim3 g : {dim3(grid1d(300)), dim3(1)}) {
+    test_softmax(300, 49, 1, g);   // attention rows (inner = 1)
+    test_softmax_backward(300, 49, 1, g);
+    test_softmax(3, 2, 100, g);    // radix 2, a line per (sample, channel, pixel)
+    test_softmax_backward(3, 2, 100, g);
+  }
+  for (dim3 g : {dim3(grid1d(24 * 77)), dim3(3)}) {
+    test_row_scale(24, 77, g);     // per (sample, channel) over H*W
+    test_row_scale(2, 924, g);     // per sample (drop path)
+  }
+  test_row_scale_backward(24, 77);
+  test_row_scale_backward(2, 1000);  // each thread strides past 256
   test_sgd(n, dim3(grid1d(n)));
   test_sgd(n, dim3(2));
   test_adam(dim3(grid1d(3058)));

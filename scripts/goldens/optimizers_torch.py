@@ -1,6 +1,6 @@
 """Writes src/test/resources/goldens/optimizer_rules/*.json: parameters after each step, and the final state, of the
 element-wise torch.optim rules MMEngine can build from optim_wrapper.optimizer besides SGD / Adam / AdamW (RMSprop,
-Adagrad, Adadelta, Adamax, NAdam, RAdam) and of Adam / AdamW with amsgrad, for OptimizerRulesGoldenTest.
+Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD) and of Adam / AdamW with amsgrad, for OptimizerRulesGoldenTest.
 
 Each case: tensors with their weight decay and lr multiplier (one param group each, as MMEngine's paramwise_cfg
 makes them), the optimizer's settings as a config writes them, per step the learning rate and every tensor's gradient
@@ -15,6 +15,10 @@ torch 2.x's single-tensor code with the same tensor ops:
     `mu_product_next = _get_value(mu_product) * mu_next`), and 2.x added decoupled_weight_decay and maximize
     (`param.mul_(1 - lr * weight_decay)` before the moments);
   - RAdam with decoupled_weight_decay / maximize (added in torch 2.x, torch/optim/radam.py _single_tensor_radam).
+Rprop and ASGD run torch 1.13's classes: their _single_tensor_rprop / _single_tensor_asgd compute per element what
+torch 2.x's do (2.x adds capturable / differentiable branches and keeps Rprop's step as a tensor, not an int). Their
+cases change the lr between steps: Rprop's step_size starts from the lr of a tensor's first step, ASGD's eta from the
+lr of the step before.
 Needs torch (>= 1.13). Run: /usr/bin/python3 scripts/goldens/optimizers_torch.py [OUT_DIR]
 """
 import json
@@ -89,7 +93,8 @@ def radam_2x(params, grads, states, lr, betas, eps, weight_decay, decoupled_weig
 
 
 TORCH_CLASSES = {"RMSprop": torch.optim.RMSprop, "Adagrad": torch.optim.Adagrad, "Adadelta": torch.optim.Adadelta,
-                 "Adamax": torch.optim.Adamax, "RAdam": torch.optim.RAdam, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}
+                 "Adamax": torch.optim.Adamax, "RAdam": torch.optim.RAdam, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW,
+                 "Rprop": torch.optim.Rprop, "ASGD": torch.optim.ASGD}
 TRANSCRIBED = {"NAdam": ("nadam", nadam_2x), "RAdam": ("radam", radam_2x)}
 
 
@@ -101,7 +106,7 @@ def case(name, kind, options, tensors, lrs, skip, seed, transcribe=False):
     g = torch.Generator().manual_seed(seed)
     params = [torch.randn(shape, generator=g, dtype=torch.float32).requires_grad_(True) for shape, _, _ in tensors]
     init = [p.detach().clone() for p in params]
-    kwargs = {k: (tuple(v) if k == "betas" else v) for k, v in options.items()}
+    kwargs = {k: (tuple(v) if k in ("betas", "etas", "step_sizes") else v) for k, v in options.items()}
     if transcribe:
         module, fn = TRANSCRIBED[kind]
         source = TORCH_2X % (module, module)
@@ -173,6 +178,15 @@ def main():
              {(3, 0)}, 63, transcribe=True),
         case("adam_amsgrad", "Adam", dict(amsgrad=True), tensors, warm, {(2, 0)}, 71),
         case("adamw_amsgrad", "AdamW", dict(amsgrad=True, betas=[0.8, 0.95]), tensors, [1e-3] * 8, {(3, 1)}, 72),
+        # Rprop takes no weight decay; tensor 1 first steps at step 2 of the warm-up (its step_size starts there)
+        case("rprop_defaults", "Rprop", {}, no_decay, warm, {(0, 1), (1, 1), (5, 2)}, 81),
+        case("rprop_etas_step_sizes_maximize", "Rprop", dict(etas=[0.3, 1.5], step_sizes=[2e-4, 2e-3], maximize=True),
+             no_decay, [1e-3, 5e-4, 2e-3, 1e-3, 1e-3, 3e-3, 1e-3, 1e-3], {(0, 2), (4, 0)}, 82),
+        # ASGD's eta of a step comes from the lr of the step before (torch computes it at the end of each step)
+        case("asgd_defaults", "ASGD", {}, tensors, warm, {(2, 1)}, 91),
+        # t0 2: mu = 1 / (t - 2) leaves 1 after step 3, so ax averages from step 5 on
+        case("asgd_lambd_alpha_t0_maximize", "ASGD", dict(lambd=0.05, alpha=0.5, t0=2.0, maximize=True), tensors,
+             [0.05, 0.02, 0.08, 0.05, 0.05, 0.03, 0.05, 0.01], {(1, 0), (5, 2)}, 92),
     ]
     for c in cases:
         with open(os.path.join(out, c["name"] + ".json"), "w") as f:

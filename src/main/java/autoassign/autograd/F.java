@@ -86,6 +86,26 @@ public final class F {
         return y;
     }
 
+    /** x·sigmoid(x) (MMCV's Swish = torch's SiLU); the gradient is torch's silu_backward. */
+    public static Tensor swish(Tensor x) {
+        Backend be = x.backend();
+        Tensor y = be.swish(x);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.swishBackward(g[0], x)});
+        return y;
+    }
+
+    /**
+     * MMDetection's {@code Focus} slicing: [N, C, H, W] (H, W even) to [N, 4C, H/2, W/2], channel blocks top-left,
+     * bottom-left, top-right, bottom-right ({@link autoassign.backend.SpaceToDepth}); the gradient is the inverse
+     * permutation.
+     */
+    public static Tensor spaceToDepth(Tensor x) {
+        Backend be = x.backend();
+        Tensor y = be.spaceToDepth(x);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.spaceToDepthBackward(g[0])});
+        return y;
+    }
+
     /** max(x, min); like PyTorch's clamp the gradient passes where x &ge; min. */
     public static Tensor clampMin(Tensor x, float min) {
         Backend be = x.backend();
@@ -115,6 +135,30 @@ public final class F {
         Backend be = x.backend();
         Tensor y = be.sigmoid(x);
         Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.sigmoidBackward(g[0], y)});
+        return y;
+    }
+
+    /**
+     * Softmax along the middle axis of x viewed as [outer, n, inner] (torch's softmax over one dim: outer = the
+     * product of the dims before it, inner = of those after); same shape as x.
+     */
+    public static Tensor softmax(Tensor x, int outer, int n, int inner) {
+        Backend be = x.backend();
+        Tensor y = be.softmax(x, outer, n, inner);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.softmaxBackward(g[0], y, outer, n, inner)});
+        return y;
+    }
+
+    /**
+     * x viewed as [s.numel(), x.numel() / s.numel()], each row times its entry of s (a per-(sample, channel) weight over
+     * H·W, a per-sample scale); gradients for x and, when it requires one, for s.
+     */
+    public static Tensor rowScale(Tensor x, Tensor s) {
+        Backend be = x.backend();
+        Tensor y = be.rowScale(x, s);
+        Graph.record(new Tensor[] {x, s}, y, g -> new Tensor[] {
+                x.requiresGrad() ? be.rowScale(g[0], s) : null,
+                s.requiresGrad() ? be.rowScaleBackward(g[0], x, s) : null});
         return y;
     }
 
@@ -188,22 +232,36 @@ public final class F {
         }
         Tensor centred = be.channelAffine(x, be.fromHost(one, c), be.fromHost(negMean, c));
         double[] squares = widen(be.channelDot(centred, centred).toFloatArray());
-        MemoryScope.dispose(centred);
-        if (acrossWorkers != null) squares = acrossWorkers.apply(squares);
+        // Σ(x − float(μ)) = M·(μ − float(μ)) with μ exact: the float sums' and the centring's rounding, corrected below
+        double[] residual = widen(be.channelSum(centred).toFloatArray());
+        if (acrossWorkers != null) { // one collective for both, as before the residual was added
+            double[] both = new double[2 * c];
+            System.arraycopy(squares, 0, both, 0, c);
+            System.arraycopy(residual, 0, both, c, c);
+            both = acrossWorkers.apply(both);
+            squares = java.util.Arrays.copyOfRange(both, 0, c);
+            residual = java.util.Arrays.copyOfRange(both, c, 2 * c);
+        }
         float[] wv = w.toFloatArray(), bv = b.toFloatArray();
         double[] var = new double[c];
-        float[] scale = new float[c], shift = new float[c], invStd = new float[c], negMeanInvStd = new float[c];
+        float[] scale = new float[c], shift = new float[c], invStd = new float[c], deltaInvStd = new float[c];
         for (int i = 0; i < c; i++) {
-            var[i] = squares[i] / m;
+            // y = (x − μ)·w/σ + b applied to the centred x − float(μ), as torch normalises the centred value: x·(w/σ)
+            // + (b − μ·w/σ) would cancel catastrophically where |μ| ≫ σ (BN over two samples of a [N, C, 1, 1] input)
+            double delta = residual[i] / m; // μ − float(μ)
+            mean[i] = (float) mean[i] + delta;
+            var[i] = Math.max(0, squares[i] / m - delta * delta);
             double inv = 1 / Math.sqrt(var[i] + eps);
             invStd[i] = (float) inv;
-            negMeanInvStd[i] = (float) (-mean[i] * inv);
+            deltaInvStd[i] = (float) (-delta * inv);
             scale[i] = (float) (wv[i] * inv);
-            shift[i] = (float) (bv[i] - mean[i] * wv[i] * inv);
+            shift[i] = (float) (bv[i] - delta * wv[i] * inv);
         }
-        Tensor y = be.channelAffine(x, be.fromHost(scale, c), be.fromHost(shift, c));
+        Tensor y = be.channelAffine(centred, be.fromHost(scale, c), be.fromHost(shift, c));
+        MemoryScope.dispose(centred);
         Graph.record(new Tensor[] {x, w, b}, y, g -> {
-            Tensor xhat = be.channelAffine(x, be.fromHost(invStd, c), be.fromHost(negMeanInvStd, c));
+            Tensor xhat = be.channelAffine(x, be.fromHost(one, c), be.fromHost(negMean, c)); // x̂ = (x − μ)/σ, centred first
+            be.channelAffineActInPlace(xhat, be.fromHost(invStd, c), be.fromHost(deltaInvStd, c), null, false);
             float[] db = be.channelSum(g[0]).toFloatArray(), dw = be.channelDot(g[0], xhat).toFloatArray();
             Tensor dx = null;
             if (x.requiresGrad()) {
@@ -215,14 +273,14 @@ public final class F {
                 if (acrossWorkers != null) both = acrossWorkers.apply(both);
                 float[] k = new float[c], a = new float[c], s0 = new float[c];
                 for (int i = 0; i < c; i++) {
-                    double ki = wv[i] * (double) invStd[i];
-                    k[i] = (float) ki;
-                    a[i] = (float) (-ki * both[c + i] / m);
-                    s0[i] = (float) (-ki * both[i] / m);
+                    k[i] = (float) (wv[i] * (double) invStd[i]);
+                    a[i] = (float) (-both[c + i] / m);
+                    s0[i] = (float) (-both[i] / m);
                 }
-                be.channelAffineActInPlace(xhat, be.fromHost(a, c), be.fromHost(s0, c), null, false); // −k·(x̂·Σgx̂ + Σg)/M
-                dx = be.channelAffine(g[0], be.fromHost(k, c), null);
-                be.channelAffineActInPlace(dx, null, null, xhat, false); // + k·g
+                // k·(g − Σg/M − x̂·Σgx̂/M): the difference first, then the scale k = w/σ (as torch), so that a large k
+                // (σ small) does not turn the cancellation of g against its mean into large rounding errors
+                be.channelAffineActInPlace(xhat, be.fromHost(a, c), be.fromHost(s0, c), g[0], false);
+                dx = be.channelAffine(xhat, be.fromHost(k, c), null);
             }
             MemoryScope.dispose(xhat);
             return new Tensor[] {dx, w.requiresGrad() ? be.fromHost(dw, c) : null, b.requiresGrad() ? be.fromHost(db, c) : null};

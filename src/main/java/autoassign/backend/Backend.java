@@ -67,7 +67,45 @@ public interface Backend {
     /** x &gt; 0 ? gradOut : gradOut·slope (PyTorch's leaky_relu_backward: slope at x = 0 and for a NaN x). */
     Tensor leakyReluBackward(Tensor gradOut, Tensor x, float slope);
 
+    /** x·sigmoid(x) (MMCV's Swish, torch's SiLU), the sigmoid as {@link #sigmoid} computes it. */
+    Tensor swish(Tensor x);
+
+    /** gradOut·s·(1 + x·(1 − s)) with s = sigmoid(x) (torch's silu_backward). */
+    Tensor swishBackward(Tensor gradOut, Tensor x);
+
+    /**
+     * MMDetection's {@code Focus} slicing of [N, C, H, W] (H, W even) into [N, 4C, H/2, W/2]: channel blocks
+     * {@code x[..., ::2, ::2]}, {@code x[..., 1::2, ::2]}, {@code x[..., ::2, 1::2]}, {@code x[..., 1::2, 1::2]}
+     * (top-left, bottom-left, top-right, bottom-right), a permutation of the elements.
+     */
+    Tensor spaceToDepth(Tensor x);
+
+    /** The inverse permutation of {@link #spaceToDepth}: [N, 4C, H, W] to [N, C, 2H, 2W] (its backward). */
+    Tensor spaceToDepthBackward(Tensor gradOut);
+
     Tensor sigmoid(Tensor x);
+
+    /**
+     * Softmax along the middle axis of x viewed as [outer, n, inner] (outer·n·inner = x.numel()), same shape as x:
+     * per line the maximum is subtracted, exp and the sum in float (torch's softmax on float tensors); a NaN in a
+     * line makes the whole line NaN. ResNeSt's RSoftmax (radix axis) and attention (inner = 1).
+     */
+    Tensor softmax(Tensor x, int outer, int n, int inner);
+
+    /** y · (gradOut − Σₙ gradOut·y) per line of [outer, n, inner], the sum in float (torch's softmax backward). */
+    Tensor softmaxBackward(Tensor gradOut, Tensor y, int outer, int n, int inner);
+
+    /**
+     * x viewed as [s.numel(), x.numel() / s.numel()], row r multiplied by s[r]; same shape as x (split attention's
+     * per-channel weights over H·W, drop path's per-sample scale).
+     */
+    Tensor rowScale(Tensor x, Tensor s);
+
+    /**
+     * The gradient of {@link #rowScale} with respect to s: per row the dot product of gradOut and x (accumulated in
+     * double, like channelDot), shaped like s. (The gradient with respect to x is rowScale(gradOut, s).)
+     */
+    Tensor rowScaleBackward(Tensor gradOut, Tensor x, Tensor s);
 
     /** gradOut · y · (1 − y) with y = sigmoid(x). */
     Tensor sigmoidBackward(Tensor gradOut, Tensor y);
@@ -144,6 +182,47 @@ public interface Backend {
     default Tensor upsampleBilinearBackward(Tensor gradOut, int inH, int inW, float ratioH, float ratioW) {
         Tensor g = gradOut.isCpu() ? gradOut : Tensor.of(gradOut.toFloatArray(), gradOut.shape());
         Tensor y = Backends.cpu().upsampleBilinearBackward(g, inH, inW, ratioH, ratioW);
+        return fromHost(y.data(), y.shape());
+    }
+
+    // ---- window transformers (Swin): gather, batched GEMM, GELU ----
+    /**
+     * Row gather ({@link GatherIndex}): x viewed as [sourceRows, block], output row i = source row rows[i], or zeros
+     * where rows[i] is −1; output shape {@code idx.outShape()}. The default runs the CPU twin on a host copy.
+     */
+    default Tensor gather(Tensor x, GatherIndex idx) {
+        Tensor y = Backends.cpu().gather(onHost(x), idx);
+        return fromHost(y.data(), y.shape());
+    }
+
+    /**
+     * The input gradient of {@link #gather}: source row s gets the sum of the gradient rows of the outputs that read
+     * it, added in increasing output order ({@link GatherIndex#inverseRows}), zeros where none does. The default runs
+     * the CPU twin on a host copy.
+     */
+    default Tensor gatherBackward(Tensor gradOut, GatherIndex idx, int[] inputShape) {
+        Tensor y = Backends.cpu().gatherBackward(onHost(gradOut), idx, inputShape);
+        return fromHost(y.data(), y.shape());
+    }
+
+    /**
+     * Batched C[i] = op(A[i])·op(B[i]) of [batch, ·, ·] tensors (torch.bmm; op = transpose of the last two axes when
+     * its flag is set) → [batch, m, n]. The default runs the CPU twin on host copies.
+     */
+    default Tensor bmm(Tensor a, boolean transA, Tensor b, boolean transB) {
+        Tensor y = Backends.cpu().bmm(onHost(a), transA, onHost(b), transB);
+        return fromHost(y.data(), y.shape());
+    }
+
+    /** torch's exact GELU per element ({@link GeluMath}). The default runs the CPU twin on a host copy. */
+    default Tensor gelu(Tensor x) {
+        Tensor y = Backends.cpu().gelu(onHost(x));
+        return fromHost(y.data(), y.shape());
+    }
+
+    /** gradOut·(Φ(x) + x·φ(x)) (torch's gelu_backward, {@link GeluMath}). The default runs the CPU twin on host copies. */
+    default Tensor geluBackward(Tensor gradOut, Tensor x) {
+        Tensor y = Backends.cpu().geluBackward(onHost(gradOut), onHost(x));
         return fromHost(y.data(), y.shape());
     }
 
@@ -251,7 +330,7 @@ public interface Backend {
 
     /**
      * One step of an element-wise torch.optim rule ({@link OptimRule}: RMSprop, Adagrad, Adadelta, Adamax, NAdam,
-     * RAdam, Adam with amsgrad) in place, for every update of the list (a device runs them as one launch: the CUDA
+     * RAdam, Adam with amsgrad, Rprop, ASGD) in place, for every update of the list (a device runs them as one launch: the CUDA
      * backend's {@code aaj_opt_multi}). This default runs the CPU twin ({@link OptimRule#apply}) on host copies of
      * the tensors and writes parameters and states back.
      */

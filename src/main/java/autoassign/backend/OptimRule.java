@@ -34,7 +34,17 @@ public enum OptimRule {
      * Adam / AdamW with amsgrad: c: 2 1−β₁, 3 β₂, 4 1−β₂, 5 lr/(1−β₁ᵗ), 6 √(1−β₂ᵗ), 7 eps; s0 exp_avg, s1 exp_avg_sq,
      * s2 max_exp_avg_sq.
      */
-    ADAM_AMSGRAD(6);
+    ADAM_AMSGRAD(6),
+    /**
+     * Rprop (no weight decay: c[0] = 0): c: 2 etaplus, 3 etaminus, 4 step_size_min, 5 step_size_max; s0 prev, s1
+     * step_size (starting at the lr of the tensor's first step).
+     */
+    RPROP(7),
+    /**
+     * ASGD: c: 2 1 − λ·η, 3 −η, 4 μ (η and μ: the tensor's float32 {@code eta}, {@code mu} before this step); s0 ax
+     * (ax ← p when μ = 1, as torch's {@code mu.item() != 1} test, else ax + (p − ax)·μ).
+     */
+    ASGD(8);
 
     /** Negate the gradient (torch's {@code maximize}). */
     public static final int MAXIMIZE = 1;
@@ -62,6 +72,9 @@ public enum OptimRule {
     }
 
     private static float sqrt(float x) { return (float) Math.sqrt(x); }
+
+    /** ATen's {@code sign} for float: (0 &lt; x) − (x &lt; 0), so 0 for ±0 and for NaN. */
+    static float sign(float x) { return (0f < x ? 1f : 0f) - (x < 0f ? 1f : 0f); }
 
     /**
      * Element {@code i} of one update, on host arrays (the CPU backend's tensors, or copies of a device's); arrays of
@@ -141,6 +154,25 @@ public enum OptimRule {
                 s2[i] = vmax;
                 float denom = sqrt(vmax) / c[6] + c[7];
                 pi = pi + -c[5] * m / denom;
+            }
+            case RPROP -> {
+                // sign = grad.mul(prev).sign(); sign[sign.gt(0)] = etaplus; sign[sign.lt(0)] = etaminus; sign[sign.eq(0)] = 1
+                float s = sign(g * s0[i]);
+                if (s > 0) s = c[2];
+                if (s < 0) s = c[3];
+                if (s == 0) s = 1f;
+                float step = s1[i] * s; // step_size.mul_(sign).clamp_(min, max): min(max(x, lo), hi), NaN stays NaN
+                step = step < c[4] ? c[4] : step;
+                step = step > c[5] ? c[5] : step;
+                s1[i] = step;
+                if (s == c[3]) g = 0f; // grad[sign.eq(etaminus)] = 0: the replaced sign against etaminus
+                pi = pi + -1f * sign(g) * step; // addcmul_(grad.sign(), step_size, value=-1)
+                s0[i] = g; // prev.copy_(grad)
+            }
+            case ASGD -> {
+                pi = pi * c[2]; // param.mul_(1 - lambd * eta)
+                pi = pi + c[3] * g; // param.add_(grad, alpha=-eta)
+                s0[i] = c[4] != 1f ? s0[i] + (pi - s0[i]) * c[4] : pi; // ax.add_(param.sub(ax).mul(mu)) or ax.copy_(param)
             }
         }
         p[i] = pi;

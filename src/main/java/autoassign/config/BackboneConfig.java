@@ -189,6 +189,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
             case 34, 50 -> new int[] {3, 4, 6, 3};
             case 101 -> new int[] {3, 4, 23, 3};
             case 152 -> new int[] {3, 8, 36, 3};
+            case 200 -> new int[] {3, 24, 36, 3}; // ResNeSt-200 only (ResNeStConfig's arch_settings)
             default -> throw new IllegalStateException("depth " + depth);
         };
     }
@@ -320,6 +321,31 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         checkGroupNorm(n, c);
         checkDcn(n, c);
         return c;
+    }
+
+    /**
+     * The ResNetV1d that MMDetection's {@code ResNeSt} extends ({@code ResNeSt(..., **kwargs)} → {@code ResNetV1d(**kwargs)}
+     * → {@code ResNet(deep_stem=True, avg_down=True, **kwargs)}), read from the keys {@link ResNeStConfig} leaves:
+     * {@code num_stages}, {@code base_channels}, {@code stem_channels} and the keys every ResNet shares; finishes
+     * {@code n}. {@code deep_stem} / {@code avg_down} (fixed by ResNetV1d), {@code dcn} (not supported in the split
+     * attention conv here) and a GroupNorm {@code norm_cfg} are refused.
+     */
+    static BackboneConfig resNeStBase(ConfigNode n, int depth) {
+        for (String k : new String[] {"deep_stem", "avg_down"})
+            if (n.has(k)) throw n.error(k, "is set by ResNeSt (a ResNetV1d: deep_stem and avg_down are always true); remove it");
+        int numStages = n.integer("num_stages", 4);
+        if (numStages < 1 || numStages > 4) throw n.error("num_stages", "must be in 1..4, got " + numStages);
+        int base = n.positive("base_channels", n.integer("base_channels", 64));
+        int stem = n.positive("stem_channels", n.integer("stem_channels", base));
+        if (stem < 2)
+            throw n.error("stem_channels", "must be >= 2 (the deep stem's first two convs have stem_channels // 2 = "
+                    + stem / 2 + " channels), got " + stem);
+        Shared sh = Shared.from(n, numStages, "num_stages " + numStages);
+        if (sh.dcn != null) throw n.error("dcn", "is not supported for ResNeSt (its deformable split-attention conv is not built here)");
+        if (sh.norm.isGroupNorm()) throw n.error("norm_cfg", "GN is not supported for ResNeSt here: use BN or SyncBN");
+        n.finish();
+        return new BackboneConfig(depth, numStages, base, stem, sh.outIndices, sh.frozenStages, sh.norm, sh.normEval,
+                sh.style, sh.zeroInitResidual, sh.pretrained, RESNET_V1D, 1, 4);
     }
 
     /** The keys ResNet, ResNeXt and RegNet share, read once the stage count is known ({@code stages} says whence, for messages). */

@@ -7,7 +7,7 @@ import java.util.List;
  * ({@link BackboneConfig}), HRNet ({@link HrNetConfig}) or MobileNetV2 ({@link MobileNetV2Config}).
  */
 public interface BackboneSpec {
-    /** MMDetection's registry name: {@code ResNet}, {@code ResNeXt}, {@code RegNet}, {@code ResNetV1d}, {@code Res2Net}, {@code HRNet}, {@code MobileNetV2}. */
+    /** MMDetection's registry name: {@code ResNet}, {@code ResNeXt}, {@code RegNet}, {@code ResNetV1d}, {@code Res2Net}, {@code HRNet}, {@code MobileNetV2}, {@code ResNeSt}. */
     String type();
 
     /** Channels of each feature map the backbone returns, in order. */
@@ -29,12 +29,15 @@ public interface BackboneSpec {
 
     /**
      * The {@code model.backbone} mapping's type: {@code HRNet} builds {@link HrNetConfig}, {@code MobileNetV2}
-     * {@link MobileNetV2Config}, every other type {@link BackboneConfig}.
+     * {@link MobileNetV2Config}, {@code ResNeSt} {@link ResNeStConfig}, every other type {@link BackboneConfig}.
      */
     static BackboneSpec from(ConfigNode n) {
         var t = n.raw("type");
         if (t != null && t.isTextual() && HrNetConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return HrNetConfig.from(n);
         if (t != null && t.isTextual() && MobileNetV2Config.TYPE.equals(ConfigNode.unscoped(t.asText()))) return MobileNetV2Config.from(n);
+        if (t != null && t.isTextual() && ResNeStConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return ResNeStConfig.from(n);
+        if (t != null && t.isTextual() && SwinConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return SwinConfig.from(n);
+        if (t != null && t.isTextual() && CspDarknetConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return CspDarknetConfig.from(n);
         return BackboneConfig.from(n);
     }
 

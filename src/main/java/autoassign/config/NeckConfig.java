@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code model.neck}: MMDetection's {@code FPN}, {@code PAFPN} (FPN plus a bottom-up path, same keys) or {@code HRFPN}.
+ * {@code model.neck}: MMDetection's {@code FPN}, {@code PAFPN} (FPN plus a bottom-up path, same keys), {@code HRFPN} or
+ * {@code YOLOXPAFPN} ({@link YoloxPafpnConfig}).
  *
  * @param type                  "FPN", "PAFPN" or "HRFPN"
  * @param inChannels            channels of the backbone features it receives (one per backbone out index)
@@ -23,14 +24,27 @@ import java.util.List;
  * @param relu                  FPN / PAFPN {@code act_cfg=dict(type='ReLU')}: a ReLU after every ConvModule
  * @param poolingType           HRFPN's "MAX" or "AVG" ({@code F.max_pool2d} / {@code F.avg_pool2d}, kernel = stride = 2^i)
  * @param stride                HRFPN's stride of the 3×3 output convs (1 for the other types)
+ * @param yoloxPafpn            YOLOXPAFPN's own keys (null for the other types); its outputs are one per input
  */
 public record NeckConfig(String type, List<Integer> inChannels, int outChannels, int numOuts, int startLevel, int endLevel,
                          String addExtraConvs, boolean reluBeforeExtraConvs, String init, NormConfig norm,
-                         boolean noNormOnLateral, boolean relu, String poolingType, int stride) {
+                         boolean noNormOnLateral, boolean relu, String poolingType, int stride,
+                         YoloxPafpnConfig yoloxPafpn) {
 
     public NeckConfig {
         inChannels = List.copyOf(inChannels);
     }
+
+    /** FPN, PAFPN or HRFPN (no YOLOXPAFPN keys). */
+    public NeckConfig(String type, List<Integer> inChannels, int outChannels, int numOuts, int startLevel, int endLevel,
+                      String addExtraConvs, boolean reluBeforeExtraConvs, String init, NormConfig norm,
+                      boolean noNormOnLateral, boolean relu, String poolingType, int stride) {
+        this(type, inChannels, outChannels, numOuts, startLevel, endLevel, addExtraConvs, reluBeforeExtraConvs, init, norm,
+                noNormOnLateral, relu, poolingType, stride, null);
+    }
+
+    /** MMDetection's {@code YOLOXPAFPN} ({@link #yoloxPafpn} holds its own keys). */
+    public boolean isYoloxPafpn() { return YoloxPafpnConfig.TYPE.equals(type); }
 
     public boolean isHrfpn() { return "HRFPN".equals(type); }
 
@@ -65,13 +79,14 @@ public record NeckConfig(String type, List<Integer> inChannels, int outChannels,
     }
 
     static NeckConfig from(ConfigNode n) {
-        String type = n.choice("type", "FPN", "FPN", "PAFPN", "HRFPN");
+        String type = n.choice("type", "FPN", "FPN", "PAFPN", "HRFPN", YoloxPafpnConfig.TYPE);
         List<Integer> in = n.intList("in_channels", null);
         if (in == null) throw n.error("in_channels", "required key is missing");
         if (in.isEmpty()) throw n.error("in_channels", "must not be empty");
         for (int c : in) if (c <= 0) throw n.error("in_channels", "channels must be positive, got " + in);
         int out = n.positive("out_channels", n.integer("out_channels"));
         convCfg(n);
+        if (type.equals(YoloxPafpnConfig.TYPE)) return YoloxPafpnConfig.from(n, in, out);
         return type.equals("HRFPN") ? hrfpn(n, in, out) : fpn(n, type, in, out);
     }
 

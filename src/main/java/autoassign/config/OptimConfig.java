@@ -5,10 +5,10 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@code optim_wrapper}: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam or RAdam (as
- * MMEngine builds them from {@code optimizer}) and MMEngine's paramwise rule. Defaults are torch's: SGD momentum 0,
- * Adam weight decay 0, AdamW weight decay 0.01, betas (0.9, 0.999), eps 1e-8; the other rules' in {@link Rule}.
- * ASGD, Rprop, LBFGS and SparseAdam are refused.
+ * {@code optim_wrapper}: torch.optim's SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop or
+ * ASGD (as MMEngine builds them from {@code optimizer}) and MMEngine's paramwise rule. Defaults are torch's: SGD
+ * momentum 0, Adam weight decay 0, AdamW weight decay 0.01, betas (0.9, 0.999), eps 1e-8; the other rules' in
+ * {@link Rule}. LBFGS and SparseAdam are refused.
  *
  * @param lr              base learning rate (0.01 in the recipe)
  * @param momentum        SGD momentum (0.9 in the recipe)
@@ -54,18 +54,16 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
             + " this engine trains in float32 (TF32 convolutions and GEMMs on GPUs); use OptimWrapper";
 
     /** The optimizers MMEngine can build here, by their torch.optim names. */
-    public enum Type { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam }
+    public enum Type { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD }
 
     /** torch.optim classes MMEngine could build that this engine refuses, and why. */
     private static final java.util.Map<String, String> REFUSED = java.util.Map.of(
-            "ASGD", "ASGD (averaged SGD) is not supported: its averaged copy of the weights is not kept here",
-            "Rprop", "Rprop (resilient backpropagation, a full-batch method) is not supported",
             "LBFGS", "LBFGS is not supported: it needs a closure that re-evaluates the loss, which a training loop does not pass",
             "SparseAdam", "SparseAdam is not supported: it needs sparse gradients, and every gradient here is dense");
 
     /**
-     * The settings of RMSprop, Adagrad, Adadelta, Adamax, NAdam and RAdam (and Adam's amsgrad), torch's defaults where
-     * a rule has no such setting.
+     * The settings of RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD (and Adam's amsgrad), torch's
+     * defaults where a rule has no such setting.
      *
      * @param alpha                   RMSprop's smoothing constant (0.99)
      * @param centered                RMSprop: normalise by the variance estimate (false)
@@ -76,10 +74,25 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
      * @param decoupledWeightDecay    NAdam / RAdam / Adam: AdamW-style decay θ ← θ(1 − lr·λ) instead of L2 (false; AdamW: true)
      * @param maximize                RMSprop … RAdam: ascend the objective (false)
      * @param amsgrad                 Adam / AdamW: normalise by the running maximum of the second moment (false)
+     * @param etaMinus                Rprop's {@code etas[0]}, the step-size decrease factor (0.5)
+     * @param etaPlus                 Rprop's {@code etas[1]}, the step-size increase factor (1.2)
+     * @param stepSizeMin             Rprop's {@code step_sizes[0]} (1e-6)
+     * @param stepSizeMax             Rprop's {@code step_sizes[1]} (50)
+     * @param lambd                   ASGD's decay term λ (1e-4)
+     * @param asgdAlpha               ASGD's {@code alpha}, the power of its eta update (0.75)
+     * @param t0                      ASGD's {@code t0}, the step after which it averages (1e6)
      */
     public record Rule(double alpha, boolean centered, double lrDecay, double initialAccumulatorValue, double rho,
-                       double momentumDecay, boolean decoupledWeightDecay, boolean maximize, boolean amsgrad) {
+                       double momentumDecay, boolean decoupledWeightDecay, boolean maximize, boolean amsgrad, double etaMinus,
+                       double etaPlus, double stepSizeMin, double stepSizeMax, double lambd, double asgdAlpha, double t0) {
         public static final Rule DEFAULTS = new Rule(0.99, false, 0, 0, 0.9, 4e-3, false, false, false);
+
+        /** Torch's Rprop and ASGD defaults. */
+        public Rule(double alpha, boolean centered, double lrDecay, double initialAccumulatorValue, double rho, double momentumDecay,
+                    boolean decoupledWeightDecay, boolean maximize, boolean amsgrad) {
+            this(alpha, centered, lrDecay, initialAccumulatorValue, rho, momentumDecay, decoupledWeightDecay, maximize, amsgrad,
+                    0.5, 1.2, 1e-6, 50, 1e-4, 0.75, 1e6);
+        }
     }
 
     /** The settings before {@link #rule} existed: torch's defaults for the other rules. */
@@ -150,11 +163,19 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
                             + " optimizer with _delete_: true)");
             if (o.has("amsgrad")) throw o.error("amsgrad", "an Adam / AdamW setting, which " + typeName + " does not take");
             lr = 0;
+            if (type == Type.Rprop && o.has("weight_decay")) // torch.optim.Rprop(weight_decay=...) is a TypeError
+                throw o.error("weight_decay", "torch's Rprop takes no weight_decay (to replace a base config's optimizer, write it"
+                        + " with _delete_: true)");
             wd = o.nonNegative("weight_decay", o.number("weight_decay", 0.0));
             boolean maximize = o.bool("maximize", false);
+            if ((type == Type.Rprop || type == Type.ASGD) && o.has("fused"))
+                throw o.error("fused", "torch's " + typeName + " has no fused implementation (it takes foreach, capturable, differentiable)");
             for (String speed : List.of("foreach", "fused", "capturable", "differentiable"))
                 o.raw(speed); // how torch loops, fuses or records the update, not what it computes: one launch here
             double alpha = Rule.DEFAULTS.alpha(), lrDecay = 0, initAcc = 0, rho = Rule.DEFAULTS.rho(), psi = Rule.DEFAULTS.momentumDecay();
+            Rule d = Rule.DEFAULTS;
+            double etaMinus = d.etaMinus(), etaPlus = d.etaPlus(), stepMin = d.stepSizeMin(), stepMax = d.stepSizeMax();
+            double lambd = d.lambd(), asgdAlpha = d.asgdAlpha(), t0 = d.t0();
             boolean centered = false, decoupled = false;
             switch (type) {
                 case RMSprop -> {
@@ -175,6 +196,24 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
                     rho = o.inRange("rho", o.number("rho", 0.9), 0, 1);
                     eps = o.nonNegative("eps", o.number("eps", 1e-6));
                 }
+                case Rprop -> {
+                    lr = o.nonNegative("lr", o.number("lr", 1e-2));
+                    List<Double> etas = o.doubleList("etas", List.of(0.5, 1.2));
+                    if (etas.size() != 2 || !(0 < etas.get(0) && etas.get(0) < 1 && 1 < etas.get(1)))
+                        throw o.error("etas", "must be (etaminus, etaplus) with 0 < etaminus < 1 < etaplus, as torch checks, got " + etas);
+                    etaMinus = etas.get(0);
+                    etaPlus = etas.get(1);
+                    List<Double> sizes = o.doubleList("step_sizes", List.of(1e-6, 50.0));
+                    if (sizes.size() != 2) throw o.error("step_sizes", "must be two numbers (min, max), got " + sizes);
+                    stepMin = sizes.get(0);
+                    stepMax = sizes.get(1);
+                }
+                case ASGD -> {
+                    lr = o.nonNegative("lr", o.number("lr", 1e-2));
+                    lambd = o.nonNegative("lambd", o.number("lambd", 1e-4));
+                    asgdAlpha = o.nonNegative("alpha", o.number("alpha", 0.75));
+                    t0 = o.number("t0", 1e6);
+                }
                 default -> { // Adamax, NAdam, RAdam: Adam's betas and eps
                     lr = o.nonNegative("lr", o.number("lr", type == Type.RAdam ? 1e-3 : 2e-3));
                     double[] b = betas(o);
@@ -185,7 +224,8 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
                     if (type != Type.Adamax) decoupled = o.bool("decoupled_weight_decay", false);
                 }
             }
-            rule = new Rule(alpha, centered, lrDecay, initAcc, rho, psi, decoupled, maximize, false);
+            rule = new Rule(alpha, centered, lrDecay, initAcc, rho, psi, decoupled, maximize, false, etaMinus, etaPlus, stepMin, stepMax,
+                    lambd, asgdAlpha, t0);
         } else if (type == Type.SGD) {
             lr = o.positive("lr", o.number("lr"));
             momentum = o.inRange("momentum", o.number("momentum", 0.0), 0, 1); // torch's default

@@ -62,10 +62,13 @@ public final class ModelWeights {
         Safetensors.write(file, checkpointTensors(m), metadata);
     }
 
-    /** A module's state dict as checkpoints hold it: float32, BatchNorm {@code num_batches_tracked} as int64. */
+    /**
+     * A module's state dict as checkpoints hold it: float32, BatchNorm {@code num_batches_tracked} and Swin's
+     * {@code relative_position_index} buffers as int64 (the engine keeps them as floats).
+     */
     public static Map<String, RawTensor> checkpointTensors(Module m) {
         Map<String, RawTensor> sd = fromModule(m);
-        sd.replaceAll((k, t) -> k.endsWith(".num_batches_tracked") ? toInt64(t) : t);
+        sd.replaceAll((k, t) -> k.endsWith(".num_batches_tracked") || k.endsWith(".relative_position_index") ? toInt64(t) : t);
         return sd;
     }
 
@@ -149,6 +152,39 @@ public final class ModelWeights {
         List<String> missing = new ArrayList<>();
         for (String k : r.missing()) if (k.startsWith("backbone.")) missing.add(k);
         zeroMissingOffsetConvs(detector, "", new java.util.HashSet<>(missing));
+        return new LoadResult(new Module.LoadReport(missing, r.unexpected(), r.mismatched(), r.loaded()), ignored);
+    }
+
+    /**
+     * A Swin Transformer backbone's Pretrained checkpoint, as upstream's {@code SwinTransformer.init_weights} loads it
+     * ({@link SwinConverter}): official Swin names converted when {@code convertWeights}, then the {@code backbone.*}
+     * keys, non-strict; names the backbone lacks (the original's {@code attn_mask} buffers and final {@code norm}) are
+     * ignored. A shape mismatch is an error (upstream resizes a relative_position_bias_table of another window size
+     * bicubically; not supported here).
+     */
+    public static LoadResult loadPretrainedSwin(Path file, Module detector, boolean convertWeights) throws CheckpointException {
+        StateDicts.Mapped mapped;
+        try {
+            mapped = SwinConverter.toBackbone(readStateDict(file), convertWeights);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, e.getMessage());
+        }
+        Map<String, Tensor> own = detector.stateDict();
+        List<String> ignored = new ArrayList<>(mapped.ignored());
+        Map<String, RawTensor> kept = new LinkedHashMap<>();
+        mapped.tensors().forEach((k, v) -> {
+            if (own.containsKey(k)) kept.put(k, v);
+            else ignored.add(k);
+        });
+        if (kept.isEmpty())
+            throw new CheckpointException(file, "no Swin backbone weights found (" + (convertWeights
+                    ? "official names like layers.0.blocks.0.attn.qkv.weight" : "names like backbone.stages.0.blocks.0.attn.w_msa.qkv.weight; convert_weights: true for an official Swin file") + ")");
+        Check c = check(kept, own, "backbone.");
+        if (!c.mismatched().isEmpty())
+            throw new CheckpointException(file, "shapes do not fit the backbone: " + String.join(", ", c.mismatched()));
+        Module.LoadReport r = detector.loadStateDict(toTensors(kept), false);
+        List<String> missing = new ArrayList<>();
+        for (String k : r.missing()) if (k.startsWith("backbone.")) missing.add(k);
         return new LoadResult(new Module.LoadReport(missing, r.unexpected(), r.mismatched(), r.loaded()), ignored);
     }
 

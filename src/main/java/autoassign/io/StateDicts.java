@@ -60,9 +60,23 @@ public final class StateDicts {
      * as an MMDetection MobileNetV2 checkpoint stores them; other names (an MMPretrain-style {@code layer1.0.conv.0.*}
      * Sequential, a classifier) have no place, as upstream's loader would not match them either.
      */
+    /**
+     * MMDetection's CSPDarknet names ({@code stem.conv.conv.weight}, {@code stageK.i[.blocks.j].<module>.(conv|bn).*},
+     * depth-wise separable {@code depthwise_conv} / {@code pointwise_conv} included), as a YOLOX checkpoint's
+     * {@code backbone.*} entries hold them.
+     */
+    private static final Pattern CSP_DARKNET = Pattern.compile(
+            "(stem\\.conv|stage[1-9]\\.\\d+(\\.[a-z_0-9]+)*)"
+            + "\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
     private static final Pattern MOBILENET_V2 = Pattern.compile(
             "(conv[12]|layer[1-7]\\.\\d+\\.(expand_conv|depthwise_conv|linear_conv))"
             + "\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
+    /**
+     * MMDetection's ResNeSt split-attention {@code conv2} (its {@code conv}, {@code bn0}, {@code fc1}, {@code bn1},
+     * {@code fc2}), beyond the ResNetV1d names {@link #TORCHVISION} covers, as open-mmlab://resnest50/101/200 store them.
+     */
+    private static final Pattern RESNEST = Pattern.compile(
+            "layer[1-4]\\.\\d+\\.conv2\\.(conv\\.weight|fc[12]\\.(weight|bias)|bn[01]\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
     private static final Pattern DETECTRON_BLOCK = Pattern.compile("res([2-5])_(\\d+)_branch(1|2a|2b|2c)_(w|bn_s|bn_b|bn_rm|bn_riv)");
     private static final Pattern DETECTRON2_BLOCK = Pattern.compile(
             "res([2-5])\\.(\\d+)\\.(conv[1-3]|shortcut)\\.(weight|norm\\.(weight|bias|running_mean|running_var))");
@@ -100,10 +114,13 @@ public final class StateDicts {
     static String resnetName(String k) {
         if (k.startsWith("backbone."))
             return TORCHVISION.matcher(k.substring(9)).matches() || HRNET.matcher(k.substring(9)).matches()
-                    || MOBILENET_V2.matcher(k.substring(9)).matches() ? k : null;
+                    || MOBILENET_V2.matcher(k.substring(9)).matches() || RESNEST.matcher(k.substring(9)).matches()
+                    || CSP_DARKNET.matcher(k.substring(9)).matches() ? k : null;
         if (TORCHVISION.matcher(k).matches()) return "backbone." + k;
         if (HRNET.matcher(k).matches()) return "backbone." + k;
         if (MOBILENET_V2.matcher(k).matches()) return "backbone." + k;
+        if (CSP_DARKNET.matcher(k).matches()) return "backbone." + k;
+        if (RESNEST.matcher(k).matches()) return "backbone." + k;
         switch (k) { // Detectron stem
             case "conv1_w": return "backbone.conv1.weight";
             case "res_conv1_bn_s": return "backbone.bn1.weight";

@@ -34,6 +34,9 @@ public abstract class Backbone extends Module {
     public static Backbone build(BackboneSpec spec) {
         if (spec instanceof HrNetConfig h) return new HrNet(h);
         if (spec instanceof autoassign.config.MobileNetV2Config m) return new MobileNetV2(m);
+        if (spec instanceof autoassign.config.SwinConfig sw) return new SwinTransformer(sw);
+        if (spec instanceof autoassign.config.CspDarknetConfig c) return new CspDarknet(c);
+        if (spec instanceof autoassign.config.ResNeStConfig r) return new ResNet(r);
         if (spec instanceof BackboneConfig b) return new ResNet(b);
         throw new IllegalArgumentException("no backbone for " + spec.getClass().getSimpleName());
     }

@@ -29,7 +29,8 @@ import java.util.Set;
  *       element (affine);</li>
  *   <li>{@code group_norm}: 5 per input element (affine);</li>
  *   <li>{@code upsample_nearest2d} (the FPN's top-down path): 1 per output element;</li>
- *   <li>{@code upsample_bilinear2d} (HRFPN's upsampling): 4 per output element (listed only when it runs).</li>
+ *   <li>{@code upsample_bilinear2d} (HRFPN's upsampling): 4 per output element (listed only when it runs);</li>
+ *   <li>{@code adaptive_avg_pool2d} (ResNeSt's split attention): 1 per input element (listed only when it runs).</li>
  * </ul>
  * HRFPN's concatenation and pooling ({@code aten::cat}, {@code max_pool2d}, {@code avg_pool2d}) have no handle: 0.
  * A deformable 3×3 (backbone {@code dcn}) counts its {@code conv_offset} conv only: MMCV's deformable conv is an
@@ -46,6 +47,8 @@ public final class Complexity {
     /** Op names as MMEngine's {@code by_operator()} reports them. */
     public static final String CONV = "conv", BATCH_NORM = "batch_norm", GROUP_NORM = "group_norm",
             UPSAMPLE = "upsample_nearest2d", UPSAMPLE_BILINEAR = "upsample_bilinear2d";
+    /** MMEngine's {@code aten::adaptive_avg_pool2d} handle (ResNeSt's split attention): 1 per input element. */
+    public static final String ADAPTIVE_AVG_POOL = "adaptive_avg_pool2d";
 
     /**
      * @param inputH        padded input height
@@ -76,6 +79,8 @@ public final class Complexity {
         Complexity c = new Complexity(model);
         List<int[]> feats = model.backbone instanceof HrNet hr ? c.hrnet(hr, "backbone", new int[] {3, h, w})
                 : model.backbone instanceof MobileNetV2 mb ? c.mobileNetV2(mb, "backbone", new int[] {3, h, w})
+                : model.backbone instanceof SwinTransformer sw ? SwinFlops.count(sw, "backbone", h, w, c::add)
+                : model.backbone instanceof CspDarknet cd ? CspFlops.backbone(cd, "backbone", h, w, c::add)
                 : c.backbone((ResNet) model.backbone, "backbone", new int[] {3, h, w});
         List<int[]> pyramid = c.neck(model.neck, "neck", feats);
         c.head(model.bboxHead, "bbox_head", pyramid);
@@ -303,6 +308,8 @@ public final class Complexity {
             y = convNorm(name, bt, bt.conv3, bt.norm3, y);
         } else if (b instanceof Bottle2neck b2) {
             y = bottle2neck(name, b2, x);
+        } else if (b instanceof ResNeStBottleneck rs) {
+            y = resNeStBottleneck(name, rs, x);
         } else if (b instanceof ResBlock.Basic bs) {
             y = convNorm(name, bs, bs.conv1, bs.norm1, x);
             y = convNorm(name, bs, bs.conv2, bs.norm2, y);
@@ -360,6 +367,29 @@ public final class Complexity {
         return convNorm(name, b, b.conv3, b.norm3, new int[] {b.width * b.scales, out[1], out[2]});
     }
 
+    /**
+     * ResNeSt's block: conv1 + bn1; the split-attention {@code conv2}: its grouped 3×3 {@code conv} + {@code bn0},
+     * {@code adaptive_avg_pool2d} of the summed splits (MMEngine's handle: 1 per input element, owned by conv2 itself),
+     * {@code fc1} + {@code bn1} and {@code fc2} on 1×1 maps; the {@code avd_layer}'s {@code avg_pool2d} (no handle: 0);
+     * conv3 + bn3. The splits' sum, the softmax / sigmoid and the weighting multiply have no handle: 0.
+     */
+    private int[] resNeStBottleneck(String name, ResNeStBottleneck b, int[] x) {
+        int[] y = convNorm(name, b, b.conv1, b.norm1, x);
+        SplitAttentionConv2d sa = b.conv2;
+        String sn = name + "." + childName(b, sa);
+        int[] c = convNorm(sn, sa, sa.conv, sa.bn0, y);
+        add(sn, ADAPTIVE_AVG_POOL, (long) sa.channels * c[1] * c[2]);
+        int[] g = convNorm(sn, sa, sa.fc1, sa.bn1, new int[] {sa.channels, 1, 1});
+        conv(sn + "." + childName(sa, sa.fc2), sa.fc2, g);
+        int[] out = {sa.channels, c[1], c[2]};
+        if (b.avdLayer != null) {
+            var p = b.avdLayer.params;
+            out = new int[] {out[0], p.outSize(out[1]), p.outSize(out[2])};
+            called.add(name + "." + childName(b, b.avdLayer));
+        }
+        return convNorm(name, b, b.conv3, b.norm3, out);
+    }
+
     private int[] convNorm(String block, Module parent, Conv2d conv, Module norm, int[] x) {
         int[] y = conv(block + "." + childName(parent, conv), conv, x);
         norm(block + "." + childName(parent, norm), norm, y);
@@ -368,6 +398,7 @@ public final class Complexity {
 
     private List<int[]> neck(Neck neck, String name, List<int[]> inputs) {
         if (neck instanceof Hrfpn h) return hrfpn(h, name, inputs);
+        if (neck instanceof YoloxPafpn y) return CspFlops.neck(y, name, inputs, this::add);
         Fpn fpn = (Fpn) neck;
         var cfg = fpn.config();
         int used = fpn.lateralConvs.size();

@@ -80,5 +80,7 @@ final class Norms {
         throw new IllegalStateException("not a norm layer: " + norm.getClass().getSimpleName());
     }
 
-    static boolean isNorm(Module m) { return m instanceof BatchNorm2d || m instanceof GroupNorm; }
+    static boolean isNorm(Module m) {
+        return m instanceof BatchNorm2d || m instanceof GroupNorm || m instanceof autoassign.nn.LayerNorm; // MMEngine's is_norm: LayerNorm too
+    }
 }

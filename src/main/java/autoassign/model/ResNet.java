@@ -33,9 +33,14 @@ import java.util.Random;
  * {@code type: Res2Net} builds MMDetection's {@code Res2Net}: the deep stem, then Res2Layers of {@link Bottle2neck}
  * (the first block of each stage of {@code stage} type, with the average-pool downsample); a dcn makes every slice's
  * 3×3 deformable.
+ * {@code type: ResNeSt} ({@link autoassign.config.ResNeStConfig}) builds MMDetection's {@code ResNeSt}: its ResNetV1d
+ * ({@link #config()}) with {@link ResNeStBottleneck} blocks (split-attention 3×3, the avd pool); no zero-init of bn3,
+ * as upstream.
  */
 public final class ResNet extends Backbone {
     private final BackboneConfig cfg;
+    /** The ResNeSt configuration when this is MMDetection's {@code ResNeSt} ({@link #config()} is its ResNetV1d part); else null. */
+    private final autoassign.config.ResNeStConfig resNeSt;
     /** The plain stem's conv and norm; null with {@code deep_stem} (see {@link #stem}). */
     public final Conv2d conv1;
     public final Module norm1;
@@ -47,7 +52,17 @@ public final class ResNet extends Backbone {
     public record StemLayer(String convName, Conv2d conv, String normName, Module norm) {}
 
     public ResNet(BackboneConfig cfg) {
+        this(cfg, null);
+    }
+
+    /** MMDetection's {@code ResNeSt}: its ResNetV1d with {@link ResNeStBottleneck} blocks. */
+    public ResNet(autoassign.config.ResNeStConfig resNeSt) {
+        this(resNeSt.base(), resNeSt);
+    }
+
+    private ResNet(BackboneConfig cfg, autoassign.config.ResNeStConfig resNeSt) {
         this.cfg = cfg;
+        this.resNeSt = resNeSt;
         if (cfg.deepStem()) {
             conv1 = null;
             norm1 = null;
@@ -80,7 +95,9 @@ public final class ResNet extends Backbone {
                     dcn = null;
                     fallbackPending = false;
                 }
-                layer.add(cfg.res2Net()
+                layer.add(resNeSt != null
+                        ? new ResNeStBottleneck(inplanes, planes, resNeSt.width(i), s, dilation, caffe, cfg.normCfg(), resNeSt)
+                        : cfg.res2Net()
                         ? new Bottle2neck(inplanes, planes, cfg.res2NetSliceWidth(i), cfg.scales(), s, dilation, b == 0,
                                 cfg.normCfg(), dcn)
                         : cfg.bottleneck()
@@ -97,7 +114,10 @@ public final class ResNet extends Backbone {
 
     public BackboneConfig config() { return cfg; }
 
-    @Override public autoassign.config.BackboneSpec spec() { return cfg; }
+    @Override public autoassign.config.BackboneSpec spec() { return resNeSt != null ? resNeSt : cfg; }
+
+    /** The ResNeSt configuration, or null when this is not a ResNeSt. */
+    public autoassign.config.ResNeStConfig resNeSt() { return resNeSt; }
 
     /**
      * The stem's conv + norm pairs in order, each followed by a ReLU: {@code conv1 / bn1}, or the deep stem's
@@ -146,8 +166,9 @@ public final class ResNet extends Backbone {
             Tensor t = e.getValue();
             if (t.rank() == 4) Init.normal(t, 0, Math.sqrt(2.0 / Init.fanOut(t)), rng);
         }
-        // Res2Net: upstream's ResNet zero-inits only when the block `is Bottleneck` (or BasicBlock), not Bottle2neck
-        if (cfg.zeroInitResidual() && !cfg.res2Net())
+        // Res2Net / ResNeSt: upstream's ResNet zero-inits only when the block `is Bottleneck` (or BasicBlock), not
+        // Bottle2neck nor ResNeSt's Bottleneck subclass; their Kaiming init sets conv biases (ResNeSt's fc1 / fc2) to 0
+        if (cfg.zeroInitResidual() && !cfg.res2Net() && resNeSt == null)
             for (ModuleList<ResBlock> layer : layers)
                 for (ResBlock b : layer) Init.constant(Norms.weight(b.lastNorm()), 0f);
         // deformable 3×3s: MMEngine's Kaiming (layer='Conv2d') reaches conv_offset (an nn.Conv2d) but not the

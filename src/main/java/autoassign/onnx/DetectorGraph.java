@@ -48,6 +48,9 @@ import java.util.Map;
  *       torch's {@code nn.Upsample(scale_factor=2^(j−i))} on an input divisible by 32.</li>
  *   <li>Res2Net's {@code Bottle2neck}: a {@code Slice} per channel slice, {@code Add} / {@code Concat}, the
  *       strided stage block's {@code AveragePool} (3×3, pads 1, count_include_pad 1) on the last slice.</li>
+ *   <li>ResNeSt's split attention ({@link #splitAttention}): {@code Slice} / {@code Add} of the radix splits,
+ *       {@code GlobalAveragePool}, the attention convs, RSoftmax's {@code Reshape} → {@code Transpose} → {@code Softmax}
+ *       → {@code Reshape} (or {@code Sigmoid}), {@code Mul} / {@code Add}; the avd layer's {@code AveragePool}.</li>
  * </ul>
  * Weights are read from the model's tensors on any device; the model is not changed.
  */
@@ -153,6 +156,9 @@ public final class DetectorGraph {
     private List<Feature> backbone(Feature x) {
         if (model.backbone instanceof HrNet h) return hrnet(x, h);
         if (model.backbone instanceof MobileNetV2 mb) return mobileNetV2(x, mb);
+        if (model.backbone instanceof autoassign.model.SwinTransformer)
+            throw new IllegalArgumentException("ONNX export: the SwinTransformer backbone is not supported yet (window attention, LayerNorm, GELU)");
+        if (model.backbone instanceof autoassign.model.CspDarknet cd) return cspDarknet(x, cd);
         ResNet r = (ResNet) model.backbone;
         Feature y = x;
         for (ResNet.StemLayer l : r.stemLayers()) y = convNorm(y, l.conv(), l.norm(), true); // conv1, or stem.0/3/6
@@ -288,6 +294,11 @@ public final class DetectorGraph {
             out = convNorm(out, b.conv3, b.norm3, false);
         } else if (block instanceof autoassign.model.Bottle2neck b) {
             out = bottle2neck(x, b, prefix);
+        } else if (block instanceof autoassign.model.ResNeStBottleneck b) {
+            out = convNorm(x, b.conv1, b.norm1, true);
+            out = splitAttention(out, b.conv2);
+            if (b.avdLayer != null) out = avgPool(out, b.avdLayer.params, nameOf(b.avdLayer));
+            out = convNorm(out, b.conv3, b.norm3, false);
         } else {
             ResBlock.Basic b = (ResBlock.Basic) block;
             out = convNorm(x, b.conv1, b.norm1, true);
@@ -302,6 +313,50 @@ public final class DetectorGraph {
         Feature sum = same(out, g.node("Add", prefix, List.of(out.name(), identity.name())));
         return relu(sum, prefix);
     }
+
+    /**
+     * ResNeSt's {@code SplitAttentionConv2d} as torch.onnx writes upstream's forward: {@code conv} (+ folded bn0) + Relu;
+     * with radix &gt; 1 a {@code Slice} per split of the channels and their {@code Add}; {@code GlobalAveragePool}
+     * (adaptive_avg_pool2d(·, 1)); {@code fc1} (+ folded bn1) + Relu; {@code fc2}; RSoftmax as {@code Reshape}
+     * [N, groups, radix, −1] → {@code Transpose} (0, 2, 1, 3) → {@code Softmax} (axis 1) → {@code Reshape} [N, −1, 1, 1]
+     * ({@code Sigmoid} at radix 1); then per split a {@code Slice} of the weights, its {@code Mul} with the split
+     * (broadcast over H, W) and the {@code Add} of the products.
+     */
+    private Feature splitAttention(Feature x, autoassign.model.SplitAttentionConv2d sa) {
+        String p = nameOf(sa);
+        int c = sa.channels, r = sa.radix;
+        Feature y = convNorm(x, sa.conv, sa.bn0, true);
+        Feature[] splits = new Feature[r];
+        String axes = r == 1 ? null : g.longs("resnest.channel_axis", new long[] {1}, 1); // no Slice at radix 1
+        for (int k = 0; k < r; k++)
+            splits[k] = r == 1 ? y : new Feature(g.node("Slice", p + ".split", List.of(y.name(), channel(k * c), channel((k + 1) * c), axes)),
+                    c, y.h(), y.w());
+        Feature sum = splits[0];
+        for (int k = 1; k < r; k++) sum = same(sum, g.node("Add", p + ".gap", List.of(sum.name(), splits[k].name())));
+        Feature gap = new Feature(g.node("GlobalAveragePool", p + ".gap", List.of(sum.name())), c, 1, 1);
+        Feature h = convNorm(gap, sa.fc1, sa.bn1, true);
+        Feature logits = conv(h, sa.fc2, null);
+        String att;
+        if (r > 1) {
+            String grouped = g.longs("resnest.rsoftmax_g" + sa.groups + "_r" + r, new long[] {0, sa.groups, r, -1}, 4);
+            String v = g.node("Reshape", p + ".rsoftmax", List.of(logits.name(), grouped));
+            String t = g.node("Transpose", p + ".rsoftmax", List.of(v), Map.of("perm", new long[] {0, 2, 1, 3}));
+            String sm = g.node("Softmax", p + ".rsoftmax", List.of(t), Map.of("axis", 1L));
+            att = g.node("Reshape", p + ".rsoftmax", List.of(sm, g.longs("resnest.attention_shape", new long[] {0, -1, 1, 1}, 4)));
+        } else {
+            att = g.node("Sigmoid", p + ".rsoftmax", List.of(logits.name()));
+        }
+        Feature out = null;
+        for (int k = 0; k < r; k++) {
+            String w = r == 1 ? att : g.node("Slice", p + ".attention", List.of(att, channel(k * c), channel((k + 1) * c), axes));
+            Feature m = same(splits[k], g.node("Mul", p, List.of(splits[k].name(), w)));
+            out = out == null ? m : same(m, g.node("Add", p, List.of(out.name(), m.name())));
+        }
+        return out;
+    }
+
+    /** A one-element int64 initializer holding a channel index (Slice starts / ends). */
+    private String channel(long index) { return g.longs("resnest.channel_" + index, new long[] {index}, 1); }
 
     /**
      * Res2Net's block up to conv3 + norm: conv1 (+ folded norm) + Relu, one {@code Slice} per slice of the channels
@@ -332,10 +387,102 @@ public final class DetectorGraph {
         return convNorm(cat, b.conv3, b.norm3, false);
     }
 
+    /**
+     * CSPDarknet as torch.onnx writes MMDetection's: Focus's four strided {@code Slice}s (steps 2 on H and W, starts
+     * (0,0), (1,0), (0,1), (1,1): upstream's cat order) and their {@code Concat}; every ConvModule a Conv with the BN
+     * folded and its activation (Swish as {@code Sigmoid} + {@code Mul}, torch.onnx's export of
+     * {@code x * torch.sigmoid(x)}; ReLU; LeakyRelu); SPPBottleneck's stride-1 {@code MaxPool}s; the CSPLayers'
+     * {@code Concat}s and the bottlenecks' {@code Add}. Only the layers up to the last returned one are written.
+     */
+    private List<Feature> cspDarknet(Feature x, autoassign.model.CspDarknet m) {
+        String axes = g.longs("focus.axes", new long[] {2, 3}, 2), steps = g.longs("focus.steps", new long[] {2, 2}, 2);
+        String ends = g.longs("focus.ends", new long[] {Long.MAX_VALUE, Long.MAX_VALUE}, 2);
+        List<String> parts = new ArrayList<>();
+        for (int q = 0; q < 4; q++) {
+            String starts = g.longs("focus.starts." + q, new long[] {q & 1, q >> 1}, 2);
+            parts.add(g.node("Slice", "backbone.stem.slice", List.of(x.name(), starts, ends, axes, steps)));
+        }
+        Feature y = new Feature(g.node("Concat", "backbone.stem.cat", parts, Map.of("axis", 1L)), 4 * x.channels(),
+                x.h() < 0 ? -1 : x.h() / 2, x.w() < 0 ? -1 : x.w() / 2);
+        y = csp(y, m.stem.conv);
+        List<Feature> outs = new ArrayList<>();
+        if (m.config().outIndices().contains(0)) outs.add(y);
+        for (int i = 1; i <= m.config().lastLayer(); i++) {
+            for (Module layer : m.stages.get(i - 1)) y = csp(y, layer);
+            if (m.config().outIndices().contains(i)) outs.add(y);
+        }
+        return outs;
+    }
+
+    /** One of the YOLOX-family layers (see {@link #cspDarknet}). */
+    private Feature csp(Feature x, Module m) {
+        if (m instanceof autoassign.model.CspConvModule c) {
+            Feature y = convNorm(x, c.conv, c.norm, c.act.isRelu());
+            if (c.act.isSwish()) return same(y, g.node("Mul", nameOf(c) + ".activate",
+                    List.of(y.name(), g.node("Sigmoid", nameOf(c) + ".activate", List.of(y.name())))));
+            if (c.act.isLeakyRelu()) return same(y, g.node("LeakyRelu", nameOf(c) + ".activate", List.of(y.name()),
+                    Map.of("alpha", (float) c.act.negativeSlope())));
+            return y;
+        }
+        if (m instanceof autoassign.model.DepthwiseSeparableConvModule d) return csp(csp(x, d.depthwiseConv), d.pointwiseConv);
+        if (m instanceof autoassign.model.SppBottleneck s) {
+            Feature a = csp(x, s.conv1);
+            List<String> parts = new ArrayList<>(List.of(a.name()));
+            for (int k = 0; k < s.kernelSizes.size(); k++)
+                parts.add(maxPool(a, s.kernelSizes.get(k), 1, s.kernelSizes.get(k) / 2, nameOf(s) + ".poolings." + k).name());
+            return csp(new Feature(g.node("Concat", nameOf(s) + ".cat", parts, Map.of("axis", 1L)), a.channels() * parts.size(),
+                    a.h(), a.w()), s.conv2);
+        }
+        if (m instanceof autoassign.model.DarknetBottleneck b) {
+            Feature y = csp(csp(x, b.conv1), b.conv2);
+            return b.addIdentity ? same(y, g.node("Add", nameOf(b), List.of(y.name(), x.name()))) : y;
+        }
+        if (m instanceof autoassign.model.CspLayer c) {
+            Feature s = csp(x, c.shortConv), y = csp(x, c.mainConv);
+            for (Module b : c.blocks) y = csp(y, b);
+            return csp(new Feature(g.node("Concat", nameOf(c) + ".cat", List.of(y.name(), s.name()), Map.of("axis", 1L)),
+                    y.channels() + s.channels(), y.h(), y.w()), c.finalConv);
+        }
+        throw new IllegalArgumentException("ONNX export: unsupported layer " + m.getClass().getSimpleName());
+    }
+
+    /**
+     * YOLOXPAFPN: its ConvModules and CSPLayers as {@link #csp}; the upsampling a {@code Resize} (nearest,
+     * asymmetric, floor) with scales [1, 1, 2, 2], torch.onnx's export of {@code nn.Upsample(scale_factor=2)};
+     * {@code Concat}s in upstream's order.
+     */
+    private List<Feature> yoloxPafpn(autoassign.model.YoloxPafpn p, List<Feature> inputs) {
+        int n = inputs.size();
+        Feature[] inner = new Feature[n];
+        inner[n - 1] = inputs.get(n - 1);
+        String scales = g.floats("neck.upsample.scales", new float[] {1, 1, 2, 2}, 4);
+        for (int idx = n - 1; idx > 0; idx--) {
+            int j = n - 1 - idx;
+            Feature high = csp(inner[idx], p.reduceLayers.get(j));
+            inner[idx] = high;
+            Feature up = new Feature(g.node("Resize", "neck.upsample", List.of(high.name(), "", scales), Map.of(
+                    "mode", "nearest", "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor")),
+                    high.channels(), high.h() < 0 ? -1 : 2 * high.h(), high.w() < 0 ? -1 : 2 * high.w());
+            Feature low = inputs.get(idx - 1);
+            inner[idx - 1] = csp(new Feature(g.node("Concat", "neck.top_down_blocks." + j + ".cat", List.of(up.name(), low.name()),
+                    Map.of("axis", 1L)), up.channels() + low.channels(), low.h(), low.w()), p.topDownBlocks.get(j));
+        }
+        List<Feature> outs = new ArrayList<>(List.of(inner[0]));
+        for (int idx = 0; idx < n - 1; idx++) {
+            Feature down = csp(outs.get(outs.size() - 1), p.downsamples.get(idx));
+            Feature high = inner[idx + 1];
+            outs.add(csp(new Feature(g.node("Concat", "neck.bottom_up_blocks." + idx + ".cat", List.of(down.name(), high.name()),
+                    Map.of("axis", 1L)), down.channels() + high.channels(), high.h(), high.w()), p.bottomUpBlocks.get(idx)));
+        }
+        for (int i = 0; i < n; i++) outs.set(i, csp(outs.get(i), p.outConvs.get(i)));
+        return outs;
+    }
+
     // ------------------------------------------------------------------------------------------------ neck
 
     private List<Feature> neck(List<Feature> inputs) {
         if (model.neck instanceof autoassign.model.Hrfpn h) return hrfpn(h, inputs);
+        if (model.neck instanceof autoassign.model.YoloxPafpn y) return yoloxPafpn(y, inputs);
         Fpn fpn = (Fpn) model.neck;
         NeckConfig cfg = fpn.config();
         int used = fpn.lateralConvs.size();

@@ -13,14 +13,14 @@ import java.util.function.DoubleUnaryOperator;
 
 /**
  * A torch.optim rule whose update is element-wise ({@link RmsProp}, {@link Adagrad}, {@link Adadelta},
- * {@link Adamax}, {@link NAdam}, {@link RAdam}): per tensor up to three state tensors (torch's names, by slot) and a
+ * {@link Adamax}, {@link NAdam}, {@link RAdam}, {@link Rprop}, {@link Asgd}): per tensor up to three state tensors (torch's names, by slot) and a
  * step count, the per-tensor scalars worked out on the host in double precision as torch does, and one
  * {@link Backend#foreachUpdate} per backend for all tensors with a gradient. Tensors without a gradient keep their
  * state and step count, as torch skips them.
  *
  * <p>The state is saved as {@code <state>.<name>} with torch's state names ({@code square_avg.backbone.conv1.weight},
  * …), {@code step.<name>} (a float, as torch keeps it) and, for rules with a scalar state such as NAdam's
- * {@code mu_product}, {@code <state>.<name>} as a one-element tensor.
+ * {@code mu_product} (ASGD's {@code eta}, {@code mu}), {@code <state>.<name>} as a one-element tensor.
  */
 abstract class ForeachOptimizer extends Optimizer {
     static final String STEP = "step";
@@ -39,6 +39,12 @@ abstract class ForeachOptimizer extends Optimizer {
 
     /** The value a new state tensor of {@code slot} starts from (torch's {@code zeros_like}, or Adagrad's initial value). */
     protected float initialValue(int slot) { return 0f; }
+
+    /**
+     * The value a new state tensor of {@code slot} starts from when the tensor first steps at learning rate {@code lr}
+     * (Rprop's {@code step_size}: the group's lr then); {@link #initialValue(int)} unless a rule says otherwise.
+     */
+    protected float initialValue(int slot, double lr) { return initialValue(slot); }
 
     /** torch's names of the rule's one-number states besides {@code step} (NAdam's {@code mu_product}). */
     protected List<String> scalarStates() { return List.of(); }
@@ -62,11 +68,12 @@ abstract class ForeachOptimizer extends Optimizer {
         for (Group g : groups) {
             Tensor grad = g.param().grad();
             if (grad == null) continue;
+            double lr = lrOfMult.applyAsDouble(g.lrMult());
             Tensor[] st = states.computeIfAbsent(g.name(), k -> new Tensor[3]);
             for (int slot = 0; slot < 3; slot++)
-                if (names[slot] != null && st[slot] == null) st[slot] = filled(g, initialValue(slot)); // lazily, as torch
+                if (names[slot] != null && st[slot] == null) st[slot] = filled(g, initialValue(slot, lr)); // lazily, as torch
             long t = steps.merge(g.name(), 1L, Long::sum);
-            ForeachUpdate u = update(g, grad, st, t, lrOfMult.applyAsDouble(g.lrMult()));
+            ForeachUpdate u = update(g, grad, st, t, lr);
             byBackend.computeIfAbsent(g.param().backend(), b -> new ArrayList<>()).add(u);
         }
         for (var e : byBackend.entrySet()) {

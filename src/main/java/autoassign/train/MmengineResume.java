@@ -163,8 +163,9 @@ final class MmengineResume {
      * optimizer state: SGD's {@code momentum_buffer} under the parameter's name; every other rule's tensors under
      * {@code <torch's state name>.<name>} (Adam's {@code exp_avg}, {@code exp_avg_sq}, {@code max_exp_avg_sq};
      * RMSprop's {@code square_avg}, {@code momentum_buffer}, {@code grad_avg}; Adagrad's {@code sum}; Adadelta's
-     * {@code square_avg}, {@code acc_delta}; Adamax's {@code exp_avg}, {@code exp_inf}), the step count and NAdam's
-     * {@code mu_product} as one-element tensors. Which rule saved it is left to the optimizer's {@code loadState},
+     * {@code square_avg}, {@code acc_delta}; Adamax's {@code exp_avg}, {@code exp_inf}; Rprop's {@code prev},
+     * {@code step_size}; ASGD's {@code ax}), the step count, NAdam's {@code mu_product} and ASGD's {@code eta}, {@code mu}
+     * as one-element tensors. Which rule saved it is left to the optimizer's {@code loadState},
      * which refuses another rule's state by name.
      */
     static Map<String, Tensor> optimizerState(Path file, Map<?, ?> optimizer, List<String> names, Map<String, Tensor> params) {
@@ -190,13 +191,14 @@ final class MmengineResume {
                     case "momentum_buffer" -> {
                         if (v != null) out.put(rmsprop ? key + "." + name : name, tensor(file, v, shape, name, key));
                     }
-                    case "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "square_avg", "grad_avg", "sum", "acc_delta", "exp_inf" ->
+                    case "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "square_avg", "grad_avg", "sum", "acc_delta", "exp_inf", "prev",
+                         "step_size", "ax" ->
                             out.put(key + "." + name, tensor(file, v, shape, name, key));
-                    // a 0-dim float tensor since torch 1.12, a Python int before (RMSprop and Adadelta kept an int until 2.0)
-                    case "step", "mu_product" -> out.put(key + "." + name, Tensor.of(new float[] {v instanceof RawTensor t
+                    // a 0-dim float tensor since torch 1.12, a Python int before (RMSprop, Adadelta and Rprop kept an int until 2.x)
+                    case "step", "mu_product", "eta", "mu" -> out.put(key + "." + name, Tensor.of(new float[] {v instanceof RawTensor t
                             ? t.toFloatArray()[0] : v instanceof Number num ? num.floatValue() : Float.NaN}, 1));
                     default -> throw new UserError(file + ": optimizer state '" + key + "' of " + name + " is not one of"
-                            + " SGD, Adam / AdamW (amsgrad too), RMSprop, Adagrad, Adadelta, Adamax, NAdam or RAdam");
+                            + " SGD, Adam / AdamW (amsgrad too), RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop or ASGD");
                 }
             }
         }

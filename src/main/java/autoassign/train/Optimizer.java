@@ -55,6 +55,9 @@ public abstract class Optimizer {
                     o.rule().maximize(), o.clipGradMaxNorm());
             case RAdam -> new RAdam(groups, o.beta1(), o.beta2(), o.eps(), o.rule().decoupledWeightDecay(), o.rule().maximize(),
                     o.clipGradMaxNorm());
+            case Rprop -> new Rprop(groups, o.rule().etaMinus(), o.rule().etaPlus(), o.rule().stepSizeMin(), o.rule().stepSizeMax(),
+                    o.rule().maximize(), o.clipGradMaxNorm());
+            case ASGD -> new Asgd(groups, o.rule().lambd(), o.rule().asgdAlpha(), o.rule().t0(), o.rule().maximize(), o.clipGradMaxNorm());
         };
     }
 

@@ -13,7 +13,7 @@ import java.util.Map;
 public final class PretrainedWeights {
     /**
      * MMEngine's checkpoint aliases for the backbones the engine builds → published URL: the caffe ResNets, the
-     * deep-stem ResNetV1c ResNets, the ResNeXts, the RegNetXs, Res2Net-101, MSRA's HRNetV2-W18 / W32 / W40 and MMDetection's MobileNetV2 ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
+     * deep-stem ResNetV1c ResNets, the ResNeXts, the RegNetXs, Res2Net-101, MSRA's HRNetV2-W18 / W32 / W40, MMDetection's MobileNetV2 and the ResNeSts ({@code open-mmlab://}, MMEngine's {@code hub/openmmlab.json}) and torchvision's
      * ImageNet ResNets and ResNeXts ({@code torchvision://}, the {@code IMAGENET1K_V1} weights of MMEngine's
      * {@code hub/torchvision_0.12.json}). The ResNeXt and RegNetX files use the ResNet key names
      * ({@code layer1.0.conv2.weight}, ...), so they load like the ResNets.
@@ -77,6 +77,11 @@ public final class PretrainedWeights {
             // open-mmlab://mmdet/mobilenet_v2, MMEngine's hub/openmmlab.json); names load as StateDicts.MOBILENET_V2 says
             Map.entry("open-mmlab://mmdet/mobilenet_v2",
                     "https://download.openmmlab.com/mmdetection/v2.0/third_party/mobilenet_v2_batch256_imagenet-ff34753d.pth"),
+            // ResNeSt (MMDetection's configs/resnest: init_cfg checkpoint open-mmlab://resnest50 / resnest101; MMCV's
+            // open_mmlab.json also lists resnest200, and no resnest269); names load as StateDicts.RESNEST says
+            Map.entry("open-mmlab://resnest50", "https://download.openmmlab.com/pretrain/third_party/resnest50_d2-7497a55b.pth"),
+            Map.entry("open-mmlab://resnest101", "https://download.openmmlab.com/pretrain/third_party/resnest101_d2-f3b931b2.pth"),
+            Map.entry("open-mmlab://resnest200", "https://download.openmmlab.com/pretrain/third_party/resnest200_d2-ca88e41f.pth"),
             Map.entry("torchvision://resnet18", "https://download.pytorch.org/models/resnet18-f37072fd.pth"),
             Map.entry("torchvision://resnet34", "https://download.pytorch.org/models/resnet34-b627a593.pth"),
             Map.entry("torchvision://resnet50", "https://download.pytorch.org/models/resnet50-0676ba61.pth"),

@@ -387,6 +387,9 @@ public final class Trainer {
                         // momentum schedulers write the param groups' momentum (betas[0]) that the next step reads
                         if (schedule.schedulesMomentum()) optimizer.setMomentum(schedule.momentum());
                         if (batchResize != null) batch = batchResize.apply(batch, globalIter); // data_preprocessor.batch_augments
+                        if (model.backbone instanceof autoassign.model.SwinTransformer sw) // drop path: one draw per (seed, rank, iteration)
+                            sw.setDropPathRandom(new java.util.Random(new java.util.SplittableRandom(seed * 1_000_003L
+                                    + (replica != null ? replica.rank() : 0) * 7_919L + globalIter).nextLong()));
                         StepLosses losses = step(model, optimizer, batch, device, schedule::lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
                         iterInEpoch++;
@@ -684,7 +687,9 @@ public final class Trainer {
             String ref = opt.pretrained() != null ? opt.pretrained().toString() : cfg.model().backboneSpec().pretrained();
             if (ref != null && !opt.noPretrained() && opt.loadFrom() == null && opt.resume() == null) {
                 Path file = opt.pretrained() != null ? opt.pretrained() : PretrainedWeights.locate(ref);
-                ModelWeights.LoadResult r = ModelWeights.loadPretrainedBackbone(file, model);
+                ModelWeights.LoadResult r = model.backbone instanceof autoassign.model.SwinTransformer sw
+                        ? ModelWeights.loadPretrainedSwin(file, model, sw.config().convertWeights())
+                        : ModelWeights.loadPretrainedBackbone(file, model);
                 out.println("pretrained backbone " + file + ": loaded " + r.report().loaded() + " tensors, missing "
                         + r.report().missing().size() + (r.report().missing().isEmpty() ? "" : " " + r.report().missing())
                         + ", ignored " + r.ignored().size() + (r.ignored().isEmpty() ? "" : " " + r.ignored()));

@@ -207,6 +207,32 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
         return d(cpu.clampMinBackward(h(gradOut, "clampMinBackward"), h(x, "clampMinBackward"), min));
     }
 
+    @Override public Tensor swish(Tensor x) { return d(cpu.swish(h(x, "swish"))); }
+
+    @Override public Tensor swishBackward(Tensor gradOut, Tensor x) {
+        return d(cpu.swishBackward(h(gradOut, "swishBackward"), h(x, "swishBackward")));
+    }
+
+    @Override public Tensor spaceToDepth(Tensor x) { return d(cpu.spaceToDepth(h(x, "spaceToDepth"))); }
+
+    @Override public Tensor spaceToDepthBackward(Tensor gradOut) {
+        return d(cpu.spaceToDepthBackward(h(gradOut, "spaceToDepthBackward")));
+    }
+
+    @Override public Tensor softmax(Tensor x, int outer, int n, int inner) {
+        return d(cpu.softmax(h(x, "softmax"), outer, n, inner));
+    }
+
+    @Override public Tensor softmaxBackward(Tensor gradOut, Tensor y, int outer, int n, int inner) {
+        return d(cpu.softmaxBackward(h(gradOut, "softmaxBackward"), h(y, "softmaxBackward"), outer, n, inner));
+    }
+
+    @Override public Tensor rowScale(Tensor x, Tensor s) { return d(cpu.rowScale(h(x, "rowScale"), h(s, "rowScale"))); }
+
+    @Override public Tensor rowScaleBackward(Tensor gradOut, Tensor x, Tensor s) {
+        return d(cpu.rowScaleBackward(h(gradOut, "rowScaleBackward"), h(x, "rowScaleBackward"), h(s, "rowScaleBackward")));
+    }
+
     @Override public Tensor leakyRelu(Tensor x, float slope) { return d(cpu.leakyRelu(h(x, "leakyRelu"), slope)); }
 
     @Override public Tensor leakyReluBackward(Tensor gradOut, Tensor x, float slope) {

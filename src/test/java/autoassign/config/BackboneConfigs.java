@@ -11,4 +11,9 @@ public final class BackboneConfigs {
     public static BackboneConfig fromJson(JsonNode keys) {
         return BackboneConfig.from(new ConfigNode("golden", "model.backbone", (ObjectNode) keys.deepCopy()));
     }
+
+    /** Any backbone type ({@link BackboneSpec#from}) from the mapping {@code keys}, with every check of the YAML path. */
+    public static BackboneSpec specFromJson(JsonNode keys) {
+        return BackboneSpec.from(new ConfigNode("golden", "model.backbone", (ObjectNode) keys.deepCopy()));
+    }
 }

@@ -60,6 +60,51 @@ class OptimRulesConfigTest {
         assertEquals(1e-3, ra.lr());
         assertEquals(1e-8, ra.eps());
         assertFalse(optimizer("{_delete_: true, type: Adam}").rule().amsgrad());
+        OptimConfig rp = optimizer("{_delete_: true, type: Rprop}");
+        assertEquals(OptimConfig.Type.Rprop, rp.type());
+        assertEquals(1e-2, rp.lr());
+        assertEquals(0.5, rp.rule().etaMinus());
+        assertEquals(1.2, rp.rule().etaPlus());
+        assertEquals(1e-6, rp.rule().stepSizeMin());
+        assertEquals(50.0, rp.rule().stepSizeMax());
+        assertEquals(0.0, rp.weightDecay());
+        OptimConfig as = optimizer("{_delete_: true, type: ASGD}");
+        assertEquals(OptimConfig.Type.ASGD, as.type());
+        assertEquals(1e-2, as.lr());
+        assertEquals(1e-4, as.rule().lambd());
+        assertEquals(0.75, as.rule().asgdAlpha());
+        assertEquals(1e6, as.rule().t0());
+        assertEquals(0.0, as.weightDecay());
+        assertFalse(as.rule().maximize());
+    }
+
+    @Test
+    void rpropAndAsgdTakeTheirSettings() throws Exception {
+        OptimConfig rp = optimizer("{_delete_: true, type: Rprop, lr: 0.001, etas: [0.3, 1.5], step_sizes: [1.0e-4, 0.01], maximize: true,"
+                + " foreach: false, capturable: false, differentiable: false}");
+        assertEquals(0.3, rp.rule().etaMinus());
+        assertEquals(1.5, rp.rule().etaPlus());
+        assertEquals(1e-4, rp.rule().stepSizeMin());
+        assertEquals(0.01, rp.rule().stepSizeMax());
+        assertTrue(rp.rule().maximize());
+        OptimConfig as = optimizer("{_delete_: true, type: ASGD, lr: 0.05, lambd: 0.01, alpha: 0.5, t0: 100, weight_decay: 0.0001,"
+                + " maximize: true}");
+        assertEquals(0.01, as.rule().lambd());
+        assertEquals(0.5, as.rule().asgdAlpha());
+        assertEquals(100.0, as.rule().t0());
+        assertEquals(1e-4, as.weightDecay());
+        // torch.optim.Rprop has no weight_decay: MMEngine would fail to build it
+        String e = error("{_delete_: true, type: Rprop, weight_decay: 0.0001}");
+        assertTrue(e.contains("optim_wrapper.optimizer.weight_decay: torch's Rprop takes no weight_decay"), e);
+        assertTrue(error("{_delete_: true, type: Rprop, etas: [0.5, 0.9]}").contains("optim_wrapper.optimizer.etas"));
+        assertTrue(error("{_delete_: true, type: Rprop, etas: [0.0, 1.2]}").contains("optim_wrapper.optimizer.etas"));
+        assertTrue(error("{_delete_: true, type: Rprop, step_sizes: [0.1]}").contains("optim_wrapper.optimizer.step_sizes"));
+        assertTrue(error("{_delete_: true, type: Rprop, fused: true}").contains("optim_wrapper.optimizer.fused"));
+        assertTrue(error("{_delete_: true, type: ASGD, lambd: -1}").contains("optim_wrapper.optimizer.lambd"));
+        assertTrue(error("{_delete_: true, type: ASGD, alpha: -1}").contains("optim_wrapper.optimizer.alpha"));
+        assertTrue(error("{_delete_: true, type: ASGD, momentum: 0.9}").contains("optim_wrapper.optimizer.momentum: an SGD setting"));
+        assertTrue(error("{_delete_: true, type: ASGD, eps: 1.0e-8}").contains("optim_wrapper.optimizer.eps"));
+        assertTrue(error("{_delete_: true, type: Rprop, etas: [0.5, 1.2], lambd: 0.1}").contains("optim_wrapper.optimizer.lambd"));
     }
 
     @Test
@@ -117,8 +162,6 @@ class OptimRulesConfigTest {
     void unsupportedOptimizersSayWhy() {
         assertTrue(error("{_delete_: true, type: LBFGS}").contains("optim_wrapper.optimizer.type: LBFGS is not supported: it needs a closure"));
         assertTrue(error("{_delete_: true, type: SparseAdam}").contains("sparse gradients"));
-        assertTrue(error("{_delete_: true, type: ASGD}").contains("ASGD"));
-        assertTrue(error("{_delete_: true, type: Rprop}").contains("Rprop"));
         assertTrue(error("{_delete_: true, type: Lion}").contains("optim_wrapper.optimizer.type"));
     }
 }

@@ -164,15 +164,16 @@ final class OnnxInterpreter {
             case "And" -> OnnxTensorOps.and(in[0], in[1]);
             case "Where" -> OnnxTensorOps.where(in[0], in[1], in[2]);
             case "Sigmoid" -> OnnxTensorOps.sigmoid(in[0]);
+            case "Softmax" -> softmax(in[0], axis(Map.of("axis", a.getOrDefault("axis", -1L)), in[0].shape().length));
+            case "GlobalAveragePool" -> globalAveragePool(in[0]);
             case "Cast" -> OnnxTensorOps.cast(in[0], (int) (long) (Long) a.get("to"));
             case "Transpose" -> OnnxTensorOps.transpose(in[0], (long[]) a.get("perm"));
             case "Gather" -> OnnxTensorOps.gather(in[0], in[1], axis(a, in[0].shape().length));
             case "Concat" -> OnnxTensorOps.concat(Arrays.asList(in), axis(a, in[0].shape().length));
             case "Unsqueeze" -> OnnxTensorOps.unsqueeze(in[0], in[1].longs());
-            case "Slice" -> {
-                if (in.length > 4) throw new IllegalArgumentException("Slice: steps are not evaluated");
-                yield OnnxTensorOps.slice(in[0], in[1].longs(), in[2].longs(), in[3].longs());
-            }
+            case "Slice" -> in.length > 4 && in[4] != null // positive steps (Focus's x[..., ::2, ::2])
+                    ? OnnxTensorOps.slice(in[0], in[1].longs(), in[2].longs(), in[3].longs(), in[4].longs())
+                    : OnnxTensorOps.slice(in[0], in[1].longs(), in[2].longs(), in[3].longs());
             case "NonZero" -> OnnxTensorOps.nonZero(in[0]);
             case "ReduceSum" -> { // opset 13: axes as an input
                 if ((Long) a.getOrDefault("noop_with_empty_axes", 0L) != 0) throw new IllegalArgumentException("ReduceSum: noop_with_empty_axes is not evaluated");
@@ -214,9 +215,40 @@ final class OnnxInterpreter {
             case "Reshape" -> in[0].floats() != null ? Val.of(in[0].t().view(reshaped(in[0].shape(), in[1].longs())))
                     : in[0].withShape(reshaped(in[0].shape(), in[1].longs()));
             case "InstanceNormalization" -> Val.of(instanceNorm(in[0].t(), in[1].t(), in[2].t(), (Float) a.get("epsilon")));
-            case "Resize" -> Val.of(resize(in[0].t(), in[3].longs(), a));
+            case "Resize" -> Val.of(resize(in[0].t(), in.length > 3 && in[3] != null ? in[3].longs() : scaled(in[0].shape(), in[2].f()), a));
             default -> throw new IllegalArgumentException("the reference evaluator has no case for " + n.opType());
         };
+    }
+
+    /** ONNX Softmax (opset 13+: along {@code axis} alone), in double from float32 inputs, max subtracted. */
+    private static Val softmax(Val x, int axis) {
+        int[] s = x.shape();
+        int outer = 1, n = s[axis], inner = 1;
+        for (int d = 0; d < axis; d++) outer *= s[d];
+        for (int d = axis + 1; d < s.length; d++) inner *= s[d];
+        float[] v = x.f(), out = new float[v.length];
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                double m = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < n; j++) m = Math.max(m, v[base + j * inner]);
+                for (int j = 0; j < n; j++) sum += Math.exp(v[base + j * inner] - m);
+                for (int j = 0; j < n; j++) out[base + j * inner] = (float) (Math.exp(v[base + j * inner] - m) / sum);
+            }
+        return Val.ofFloats(out, s);
+    }
+
+    /** ONNX GlobalAveragePool of [N, C, H, W]: the mean over H·W in double → [N, C, 1, 1]. */
+    private static Val globalAveragePool(Val x) {
+        int[] s = x.shape();
+        int planes = s[0] * s[1], hw = s[2] * s[3];
+        float[] v = x.f(), out = new float[planes];
+        for (int p = 0; p < planes; p++) {
+            double sum = 0;
+            for (int j = 0; j < hw; j++) sum += v[p * hw + j];
+            out[p] = (float) (sum / hw);
+        }
+        return Val.of(Tensor.of(out, s[0], s[1], 1, 1));
     }
 
     /** Add / Mul of the network: 4-D engine tensors. */
@@ -239,7 +271,9 @@ final class OnnxInterpreter {
     private Tensor binary(Tensor x, Tensor y, boolean add) {
         if (Arrays.equals(x.shape(), y.shape())) {
             if (add) return be.add(x, y);
-            throw new IllegalArgumentException("Mul of two full tensors is not emitted");
+            float[] xv = x.toFloatArray(), yv = y.toFloatArray(), out = new float[xv.length]; // Swish's x · sigmoid(x)
+            for (int i = 0; i < out.length; i++) out[i] = xv[i] * yv[i];
+            return Tensor.of(out, x.shape());
         }
         if (y.numel() == 1) {
             float v = y.toFloatArray()[0];
@@ -247,6 +281,12 @@ final class OnnxInterpreter {
             return be.mulScalar(x, v);
         }
         int c = x.dim(1);
+        if (!add && x.rank() == 4 && y.rank() == 4 && y.dim(0) == x.dim(0) && y.dim(1) == c && y.dim(2) == 1 && y.dim(3) == 1) {
+            float[] xv = x.toFloatArray(), yv = y.toFloatArray(), out = new float[xv.length]; // [N, C, 1, 1] over H, W
+            int hw = x.dim(2) * x.dim(3);
+            for (int i = 0; i < out.length; i++) out[i] = xv[i] * yv[i / hw];
+            return Tensor.of(out, x.shape());
+        }
         if (x.rank() == 4 && y.rank() == 3 && y.dim(0) == c && y.dim(1) == 1 && y.dim(2) == 1) {
             Tensor perChannel = y.view(c);
             return add ? be.channelAffine(x, Tensor.full(1f, c), perChannel) : be.channelAffine(x, perChannel, null);
@@ -273,6 +313,13 @@ final class OnnxInterpreter {
             for (int y = 0; y < oh; y++)
                 for (int xx = 0; xx < ow; xx++) out[(p * oh + y) * ow + xx] = in[(p * h + iy[y]) * w + ix[xx]];
         return Tensor.of(out, n, c, oh, ow);
+    }
+
+    /** Resize's output size from {@code scales} (no {@code sizes}): floor(dim · scale), as ONNX defines it. */
+    private static long[] scaled(int[] shape, float[] scales) {
+        long[] out = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) out[i] = (long) Math.floor(shape[i] * (double) scales[i]);
+        return out;
     }
 
     private static int[] source(int in, int out) {

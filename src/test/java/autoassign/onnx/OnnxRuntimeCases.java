@@ -31,6 +31,27 @@ class OnnxRuntimeCases {
         write("tiny", OnnxTestModels.tiny(7), InputShape.DYNAMIC, "seed7", new int[] {2, 3, 64, 80});
     }
 
+    /** CSPDarknet + YOLOXPAFPN at 1/4 of YOLOX-s's width: Focus's strided Slices, Swish, SPP, the neck's Resize by scales. */
+    @Test
+    void cspDarknet() throws IOException {
+        AutoAssignDetector model = CspDarknetOnnxExportTest.small(3);
+        write("csp", model, InputShape.DYNAMIC, "seed3", new int[] {2, 3, 64, 96}, new int[] {1, 3, 96, 64});
+        write("csp_fixed_64x96", model, InputShape.fixed(64, 96), "seed3", new int[] {1, 3, 64, 96});
+        write("csp_depthwise", CspDarknetOnnxExportTest.small(4, "model.backbone.use_depthwise=true", "model.neck.use_depthwise=true",
+                "model.backbone.act_cfg={type: LeakyReLU, negative_slope: 0.1}"), InputShape.DYNAMIC, "seed4", new int[] {1, 3, 64, 64});
+    }
+
+    /** ResNeSt-50 at base 2: the split attention (GlobalAveragePool, RSoftmax's Reshape / Transpose / Softmax), avd pools. */
+    @Test
+    void resNeSt() throws IOException {
+        write("resnest", ResNeStOnnxExportTest.small(21, "", "[8, 16, 32, 64]"), InputShape.DYNAMIC, "seed21",
+                new int[] {2, 3, 64, 96}, new int[] {1, 3, 96, 64});
+        write("resnest_groups2", ResNeStOnnxExportTest.small(9, "groups: 2\nbase_width: 4\nnum_stages: 2\nout_indices: [0, 1]", "[8, 16]"),
+                InputShape.fixed(64, 96), "seed9", new int[] {1, 3, 64, 96});
+        write("resnest_radix1", ResNeStOnnxExportTest.small(5, "radix: 1\nnum_stages: 3\nout_indices: [0, 1, 2]", "[8, 16, 32]"),
+                InputShape.DYNAMIC, "seed5", new int[] {1, 3, 64, 64});
+    }
+
     @Test
     void r50() throws IOException {
         var cfg = autoassign.config.ConfigLoader.loadNamed("autoassign_r50-caffe_fpn_1x_coco", java.util.List.of());

@@ -252,19 +252,29 @@ final class OnnxTensorOps {
 
     /** Slice with steps 1 (starts / ends clamped to the dim, negative ones counted from the end). */
     static Val slice(Val x, long[] starts, long[] ends, long[] axes) {
-        int[] xs = x.shape(), lo = new int[xs.length], hi = xs.clone();
+        long[] steps = new long[axes.length];
+        java.util.Arrays.fill(steps, 1);
+        return slice(x, starts, ends, axes, steps);
+    }
+
+    /** ONNX Slice with positive {@code steps}: element lo + k·step for lo + k·step &lt; hi. */
+    static Val slice(Val x, long[] starts, long[] ends, long[] axes, long[] steps) {
+        int[] xs = x.shape(), lo = new int[xs.length], hi = xs.clone(), step = new int[xs.length];
+        java.util.Arrays.fill(step, 1);
         for (int i = 0; i < axes.length; i++) {
             int d = (int) (axes[i] < 0 ? axes[i] + xs.length : axes[i]);
+            if (steps[i] < 1) throw new IllegalArgumentException("Slice: only positive steps are evaluated");
+            step[d] = (int) steps[i];
             lo[d] = (int) clampIndex(starts[i], xs[d]);
             hi[d] = (int) Math.max(lo[d], clampIndex(ends[i], xs[d]));
         }
         int[] shape = new int[xs.length];
-        for (int d = 0; d < xs.length; d++) shape[d] = hi[d] - lo[d];
+        for (int d = 0; d < xs.length; d++) shape[d] = (hi[d] - lo[d] + step[d] - 1) / step[d];
         int[] st = strides(xs), from = new int[numel(shape)];
         for (int o = 0; o < from.length; o++) {
             int rest = o, s = 0;
             for (int d = shape.length - 1; d >= 0; d--) {
-                s += (lo[d] + rest % shape[d]) * st[d];
+                s += (lo[d] + (rest % shape[d]) * step[d]) * st[d];
                 rest /= shape[d];
             }
             from[o] = s;

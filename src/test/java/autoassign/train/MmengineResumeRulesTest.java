@@ -99,7 +99,28 @@ class MmengineResumeRulesTest {
                 () -> optimizer(OptimConfig.Type.RAdam, 0, OptimConfig.Rule.DEFAULTS).loadState(adamax)).getMessage();
         assertTrue(e.contains("exp_inf.a.weight, which is not RAdam's"), e);
         // an unknown state key of the checkpoint
-        e = assertThrows(UserError.class, () -> read(state("step", 1L, "ax", t(1, 2)), state())).getMessage();
-        assertTrue(e.startsWith("epoch_2.pth: optimizer state 'ax' of a.weight is not one of SGD, Adam / AdamW (amsgrad too), RMSprop"), e);
+        e = assertThrows(UserError.class, () -> read(state("step", 1L, "old_dirs", t(1, 2)), state())).getMessage();
+        assertTrue(e.startsWith("epoch_2.pth: optimizer state 'old_dirs' of a.weight is not one of SGD, Adam / AdamW (amsgrad too), RMSprop"), e);
+    }
+
+    @Test
+    void rpropTorch113IntStepsAndAsgdScalarStates() {
+        Map<String, Tensor> rprop = read(state("step", 3L, "prev", t(1, 0), "step_size", t(0.01f, 0.02f)),
+                state("step", 1L, "prev", t(0, 2), "step_size", t(0.5f, 0.5f)));
+        Optimizer r = optimizer(OptimConfig.Type.Rprop, 0, OptimConfig.Rule.DEFAULTS);
+        r.loadState(rprop);
+        assertArrayEquals(new float[] {0.01f, 0.02f}, r.state().get("step_size.a.weight").toFloatArray());
+        assertEquals(3f, r.state().get("step.a.weight").toFloatArray()[0]);
+        Map<String, Tensor> asgd = read(state("step", scalar(5), "eta", scalar(0.009f), "mu", scalar(0.5f), "ax", t(1, 2)),
+                state("step", scalar(5), "eta", scalar(0.008f), "mu", scalar(1f), "ax", t(3, 4)));
+        Optimizer a = optimizer(OptimConfig.Type.ASGD, 0, OptimConfig.Rule.DEFAULTS);
+        a.loadState(asgd);
+        assertEquals(0.009f, a.state().get("eta.a.weight").toFloatArray()[0]);
+        assertEquals(0.5f, a.state().get("mu.a.weight").toFloatArray()[0]);
+        assertArrayEquals(new float[] {3, 4}, a.state().get("ax.a.bias").toFloatArray());
+        // Rprop's state is not ASGD's
+        String e = assertThrows(IllegalArgumentException.class,
+                () -> optimizer(OptimConfig.Type.ASGD, 0, OptimConfig.Rule.DEFAULTS).loadState(rprop)).getMessage();
+        assertTrue(e.contains("which is not ASGD's"), e);
     }
 }

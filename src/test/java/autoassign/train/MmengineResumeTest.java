@@ -229,10 +229,10 @@ class MmengineResumeTest {
         e = assertThrows(UserError.class, () -> MmengineResume.optimizerState(f, opt, names, params)).getMessage();
         assertTrue(e.startsWith("epoch_3.pth: optimizer state exp_avg of a.bias has shape [2, 3], the parameter [2]"), e);
 
-        Map<String, Object> asgd = adamState(new int[] {2, 3}, 1L);
-        asgd.put("ax", RawTensor.ofFloats(new float[6], new long[] {2, 3})); // ASGD's averaged weights
-        opt.put("state", Map.of(0L, asgd));
+        Map<String, Object> lbfgs = adamState(new int[] {2, 3}, 1L);
+        lbfgs.put("prev_flat_grad", RawTensor.ofFloats(new float[6], new long[] {2, 3})); // LBFGS's
+        opt.put("state", Map.of(0L, lbfgs));
         e = assertThrows(UserError.class, () -> MmengineResume.optimizerState(f, opt, names, params)).getMessage();
-        assertTrue(e.contains("'ax' of a.weight is not one of SGD, Adam / AdamW (amsgrad too), RMSprop"), e);
+        assertTrue(e.contains("'prev_flat_grad' of a.weight is not one of SGD, Adam / AdamW (amsgrad too), RMSprop"), e);
     }
 }

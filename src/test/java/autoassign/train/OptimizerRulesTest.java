@@ -63,7 +63,7 @@ class OptimizerRulesTest {
             o.setMomentum(0.85);
             assertEquals(0.85, o.momentum(), t.name());
         }
-        for (OptimConfig.Type t : List.of(OptimConfig.Type.Adagrad, OptimConfig.Type.Adadelta)) {
+        for (OptimConfig.Type t : List.of(OptimConfig.Type.Adagrad, OptimConfig.Type.Adadelta, OptimConfig.Type.Rprop, OptimConfig.Type.ASGD)) {
             Optimizer o = Optimizer.of(groups(1), config(t, 0, CENTERED));
             assertTrue(Double.isNaN(o.momentum()), t.name());
             assertThrows(IllegalStateException.class, () -> o.setMomentum(0.9));
@@ -149,7 +149,8 @@ class OptimizerRulesTest {
     void aDeviceBackendStepsAsTheCpu() {
         OptimConfig.Rule decoupled = new OptimConfig.Rule(0.9, true, 0.1, 0.2, 0.8, 4e-3, true, true, true);
         for (OptimConfig.Type t : List.of(OptimConfig.Type.RMSprop, OptimConfig.Type.Adagrad, OptimConfig.Type.Adadelta,
-                OptimConfig.Type.Adamax, OptimConfig.Type.NAdam, OptimConfig.Type.RAdam, OptimConfig.Type.AdamW)) {
+                OptimConfig.Type.Adamax, OptimConfig.Type.NAdam, OptimConfig.Type.RAdam, OptimConfig.Type.AdamW, OptimConfig.Type.Rprop,
+                OptimConfig.Type.ASGD)) {
             try (CheckedDeviceBackend dev = CheckedDeviceBackend.install(89)) {
                 List<Optimizer.Group> cpu = groups(8), onDevice = new ArrayList<>();
                 for (Optimizer.Group g : groups(8))

@@ -151,6 +151,14 @@ public class FrameworkOverheadBenchmark {
         @Override public Tensor hardtanh(Tensor x, float lo, float hi) { return t(x.shape()); }
         @Override public Tensor hardtanhBackward(Tensor g, Tensor x, float lo, float hi) { return t(x.shape()); }
         @Override public Tensor leakyRelu(Tensor x, float slope) { return t(x.shape()); }
+        @Override public Tensor swish(Tensor x) { return t(x.shape()); }
+        @Override public Tensor swishBackward(Tensor g, Tensor x) { return t(x.shape()); }
+        @Override public Tensor spaceToDepth(Tensor x) { return t(autoassign.backend.SpaceToDepth.outShape("spaceToDepth", x.shape())); }
+        @Override public Tensor spaceToDepthBackward(Tensor g) { return t(autoassign.backend.SpaceToDepth.inShape("spaceToDepthBackward", g.shape())); }
+        @Override public Tensor softmax(Tensor x, int outer, int n, int inner) { return t(x.shape()); }
+        @Override public Tensor softmaxBackward(Tensor g, Tensor y, int outer, int n, int inner) { return t(y.shape()); }
+        @Override public Tensor rowScale(Tensor x, Tensor s) { return t(x.shape()); }
+        @Override public Tensor rowScaleBackward(Tensor g, Tensor x, Tensor s) { return t(s.shape()); }
         @Override public Tensor leakyReluBackward(Tensor g, Tensor x, float slope) { return t(x.shape()); }
         @Override public Tensor sigmoid(Tensor x) { return t(x.shape()); }
         @Override public Tensor sigmoidBackward(Tensor g, Tensor y) { return t(y.shape()); }

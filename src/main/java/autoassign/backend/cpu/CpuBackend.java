@@ -232,6 +232,44 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor swish(Tensor x) {
+        return timed("swish", x, () -> {
+            Tensor r = HostArrays.empty(x.shape());
+            float[] in = x.data(), out = r.data();
+            // MMCV's Swish: x * sigmoid(x), the sigmoid as sigmoid() computes it
+            Parallel.range(out.length, 1 << 14, (a, e) -> {
+                for (int i = a; i < e; i++) out[i] = in[i] * (float) (1.0 / (1.0 + Math.exp(-in[i])));
+            });
+            return r;
+        });
+    }
+
+    @Override
+    public Tensor swishBackward(Tensor gradOut, Tensor x) {
+        return timed("swishBackward", x, () -> {
+            Shape.checkSame("swishBackward", gradOut.shape(), x.shape());
+            Tensor r = HostArrays.empty(x.shape());
+            float[] g = gradOut.data(), in = x.data(), out = r.data();
+            // torch's silu_backward: g * s * (1 + x * (1 - s)), evaluated left to right in float
+            Parallel.range(out.length, 1 << 14, (a, e) -> {
+                for (int i = a; i < e; i++) {
+                    float s = (float) (1.0 / (1.0 + Math.exp(-in[i])));
+                    out[i] = g[i] * s * (1f + in[i] * (1f - s));
+                }
+            });
+            return r;
+        });
+    }
+
+    @Override
+    public Tensor spaceToDepth(Tensor x) { return timed("spaceToDepth", x, () -> SpaceToDepthCpu.forward(x)); }
+
+    @Override
+    public Tensor spaceToDepthBackward(Tensor gradOut) {
+        return timed("spaceToDepthBackward", gradOut, () -> SpaceToDepthCpu.backward(gradOut));
+    }
+
+    @Override
     public Tensor clampMinBackward(Tensor gradOut, Tensor x, float min) {
         return timed("clampMinBackward", x, () -> clampMinBackwardImpl(gradOut, x, min));
     }
@@ -256,6 +294,45 @@ public final class CpuBackend implements Backend {
         }
         return r;
     }
+
+    @Override
+    public Tensor softmax(Tensor x, int outer, int n, int inner) {
+        return timed("softmax", x, () -> CpuLineOps.softmax(x, outer, n, inner));
+    }
+
+    @Override
+    public Tensor softmaxBackward(Tensor gradOut, Tensor y, int outer, int n, int inner) {
+        return timed("softmaxBackward", y, () -> CpuLineOps.softmaxBackward(gradOut, y, outer, n, inner));
+    }
+
+    @Override
+    public Tensor rowScale(Tensor x, Tensor s) {
+        return timed("rowScale", x, () -> CpuLineOps.rowScale(x, s));
+    }
+
+    @Override
+    public Tensor rowScaleBackward(Tensor gradOut, Tensor x, Tensor s) {
+        return timed("rowScaleBackward", x, () -> CpuLineOps.rowScaleBackward(gradOut, x, s));
+    }
+
+    @Override
+    public Tensor gather(Tensor x, autoassign.backend.GatherIndex idx) {
+        return timed("gather", x, () -> GatherCpu.forward(x, idx));
+    }
+
+    @Override
+    public Tensor gatherBackward(Tensor gradOut, autoassign.backend.GatherIndex idx, int[] inputShape) {
+        return timed("gatherBackward", gradOut, () -> GatherCpu.backward(gradOut, idx, inputShape));
+    }
+
+    @Override
+    public Tensor bmm(Tensor a, boolean transA, Tensor b, boolean transB) {
+        return timed("bmm", a, () -> BatchedGemm.bmm(a, transA, b, transB));
+    }
+
+    @Override public Tensor gelu(Tensor x) { return timed("gelu", x, () -> GeluCpu.forward(x)); }
+
+    @Override public Tensor geluBackward(Tensor gradOut, Tensor x) { return timed("geluBackward", x, () -> GeluCpu.backward(gradOut, x)); }
 
     @Override
     public Tensor sigmoid(Tensor x) {

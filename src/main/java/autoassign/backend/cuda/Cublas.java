@@ -56,4 +56,22 @@ final class Cublas {
                 new FloatPointer(new DevPtr(c)), n);
         Cuda.checkCublas(st, "cublasSgemm");
     }
+
+    /**
+     * Row-major C[i] = op(A[i])·op(B[i]) for i &lt; batch, each matrix {@code strideA / strideB / strideC} floats after
+     * the previous (cublasSgemmStridedBatched with the operands swapped as in {@link #sgemm}).
+     */
+    synchronized void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long strideA,
+                                          long b, int ldb, long strideB, long c, long strideC, int batch, boolean tf32) {
+        int mode = tf32 ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_DEFAULT_MATH;
+        if (mode != mathMode) {
+            Cuda.checkCublas(cublas.cublasSetMathMode(handle, mode), "cublasSetMathMode");
+            mathMode = mode;
+        }
+        int st = cublas.cublasSgemmStridedBatched(handle, transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
+                transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, n, m, k, one,
+                new FloatPointer(new DevPtr(b)), ldb, strideB, new FloatPointer(new DevPtr(a)), lda, strideA, zero,
+                new FloatPointer(new DevPtr(c)), n, strideC, batch);
+        Cuda.checkCublas(st, "cublasSgemmStridedBatched");
+    }
 }

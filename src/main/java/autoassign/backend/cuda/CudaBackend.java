@@ -6,6 +6,7 @@ import autoassign.backend.ConvParams;
 import autoassign.backend.ShapeChecks;
 import autoassign.backend.FusedAutoAssignLoss;
 import autoassign.backend.FusedPostProcess;
+import autoassign.backend.LineViews;
 import autoassign.backend.SgdUpdate;
 import autoassign.tensor.Device;
 import autoassign.tensor.Shape;
@@ -534,6 +535,73 @@ public final class CudaBackend implements Backend {
         return y;
     }
 
+    @Override
+    public Tensor swish(Tensor x) {
+        if (!PROFILE) return swishImpl(x);
+        return prof.time("swish", () -> swishImpl(x));
+    }
+
+    private Tensor swishImpl(Tensor x) {
+        long n = x.numel(), xp = ptr(x, "swish", "input");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_swish").ptr(ptr(y, "swish", "output")).ptr(xp).i64(n), n);
+        used("swish", "aaj_swish");
+        return y;
+    }
+
+    @Override
+    public Tensor swishBackward(Tensor gradOut, Tensor x) {
+        if (!PROFILE) return swishBackwardImpl(gradOut, x);
+        return prof.time("swishBackward", () -> swishBackwardImpl(gradOut, x));
+    }
+
+    private Tensor swishBackwardImpl(Tensor gradOut, Tensor x) {
+        Shape.checkSame("swishBackward", gradOut.shape(), x.shape());
+        long n = x.numel(), gp = ptr(gradOut, "swishBackward", "input"), xp = ptr(x, "swishBackward", "input 2");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_swish_backward").ptr(ptr(y, "swishBackward", "output")).ptr(gp).ptr(xp).i64(n), n);
+        used("swishBackward", "aaj_swish_backward");
+        return y;
+    }
+
+    @Override
+    public Tensor spaceToDepth(Tensor x) {
+        if (!PROFILE) return spaceToDepthImpl(x);
+        return prof.time("spaceToDepth", () -> spaceToDepthImpl(x));
+    }
+
+    private Tensor spaceToDepthImpl(Tensor x) {
+        int[] os = autoassign.backend.SpaceToDepth.outShape("spaceToDepth", x.shape());
+        long xp = ptr(x, "spaceToDepth", "input");
+        Tensor y = empty(os);
+        long total = y.numel();
+        if (total == 0) return y;
+        launch1d(k("aaj_space_to_depth").ptr(ptr(y, "spaceToDepth", "output")).ptr(xp).i32(x.dim(1)).i32(os[2]).i32(os[3])
+                .i64(total), total);
+        used("spaceToDepth", "aaj_space_to_depth");
+        return y;
+    }
+
+    @Override
+    public Tensor spaceToDepthBackward(Tensor gradOut) {
+        if (!PROFILE) return spaceToDepthBackwardImpl(gradOut);
+        return prof.time("spaceToDepthBackward", () -> spaceToDepthBackwardImpl(gradOut));
+    }
+
+    private Tensor spaceToDepthBackwardImpl(Tensor gradOut) {
+        int[] is = autoassign.backend.SpaceToDepth.inShape("spaceToDepthBackward", gradOut.shape());
+        long gp = ptr(gradOut, "spaceToDepthBackward", "gradOut");
+        Tensor y = empty(is);
+        long total = y.numel();
+        if (total == 0) return y;
+        launch1d(k("aaj_space_to_depth_backward").ptr(ptr(y, "spaceToDepthBackward", "output")).ptr(gp).i32(is[1])
+                .i32(gradOut.dim(2)).i32(gradOut.dim(3)).i64(total), total);
+        used("spaceToDepthBackward", "aaj_space_to_depth_backward");
+        return y;
+    }
+
     private Tensor unaryWith2(String op, String nativeKernel, String backendKernel, Tensor first, Tensor second, Float s) {
         return unary(op, nativeKernel, backendKernel, first, s, second);
     }
@@ -557,6 +625,186 @@ public final class CudaBackend implements Backend {
     private Tensor sigmoidBackwardImpl(Tensor gradOut, Tensor y) {
         Shape.checkSame("sigmoidBackward", gradOut.shape(), y.shape());
         return unaryWith2("sigmoidBackward", "aa_sigmoid_bwd_f32", "aaj_sigmoid_backward", gradOut, y, null);
+    }
+
+    @Override
+    public Tensor softmax(Tensor x, int outer, int n, int inner) {
+        if (!PROFILE) return softmaxImpl(x, outer, n, inner);
+        return prof.time("softmax", () -> softmaxImpl(x, outer, n, inner));
+    }
+
+    private Tensor softmaxImpl(Tensor x, int outer, int n, int inner) {
+        LineViews.softmax("softmax", x, null, outer, n, inner);
+        long xp = ptr(x, "softmax", "input"), lines = (long) outer * inner;
+        Tensor y = empty(x.shape());
+        if (y.numel() == 0) return y;
+        launch1d(k("aaj_softmax").ptr(ptr(y, "softmax", "output")).ptr(xp).i32(n).i64(inner).i64(lines), lines);
+        used("softmax", "aaj_softmax");
+        return y;
+    }
+
+    @Override
+    public Tensor softmaxBackward(Tensor gradOut, Tensor y, int outer, int n, int inner) {
+        if (!PROFILE) return softmaxBackwardImpl(gradOut, y, outer, n, inner);
+        return prof.time("softmaxBackward", () -> softmaxBackwardImpl(gradOut, y, outer, n, inner));
+    }
+
+    private Tensor softmaxBackwardImpl(Tensor gradOut, Tensor y, int outer, int n, int inner) {
+        LineViews.softmax("softmaxBackward", y, gradOut, outer, n, inner);
+        long gp = ptr(gradOut, "softmaxBackward", "gradOut"), yp = ptr(y, "softmaxBackward", "output"), lines = (long) outer * inner;
+        Tensor gx = empty(y.shape());
+        if (gx.numel() == 0) return gx;
+        launch1d(k("aaj_softmax_backward").ptr(ptr(gx, "softmaxBackward", "result")).ptr(gp).ptr(yp).i32(n).i64(inner).i64(lines), lines);
+        used("softmaxBackward", "aaj_softmax_backward");
+        return gx;
+    }
+
+    @Override
+    public Tensor rowScale(Tensor x, Tensor s) {
+        if (!PROFILE) return rowScaleImpl(x, s);
+        return prof.time("rowScale", () -> rowScaleImpl(x, s));
+    }
+
+    private Tensor rowScaleImpl(Tensor x, Tensor s) {
+        long cols = LineViews.rowLength("rowScale", x, s, null);
+        long xp = ptr(x, "rowScale", "input"), sp = ptr(s, "rowScale", "scale"), n = x.numel();
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_row_scale").ptr(ptr(y, "rowScale", "output")).ptr(xp).ptr(sp).i64(cols).i64(n), n);
+        used("rowScale", "aaj_row_scale");
+        return y;
+    }
+
+    @Override
+    public Tensor rowScaleBackward(Tensor gradOut, Tensor x, Tensor s) {
+        if (!PROFILE) return rowScaleBackwardImpl(gradOut, x, s);
+        return prof.time("rowScaleBackward", () -> rowScaleBackwardImpl(gradOut, x, s));
+    }
+
+    /** Per row Σ gradOut·x in double: aaj_channel_dot with N = 1, C = rows, hw = the row length (one block per row). */
+    private Tensor rowScaleBackwardImpl(Tensor gradOut, Tensor x, Tensor s) {
+        long cols = LineViews.rowLength("rowScaleBackward", x, s, gradOut);
+        long gp = ptr(gradOut, "rowScaleBackward", "gradOut"), xp = ptr(x, "rowScaleBackward", "input");
+        ptr(s, "rowScaleBackward", "scale");
+        int rows = s.numel();
+        Tensor out = empty(s.shape());
+        if (rows == 0) return out;
+        k("aaj_channel_dot").ptr(ptr(out, "rowScaleBackward", "output")).ptr(gp).ptr(xp).i32(1).i32(rows).i64(cols)
+                .launch(ctx.stream, rows, 1, Kernels.BLOCK, 1);
+        used("rowScaleBackward", "aaj_channel_dot");
+        return out;
+    }
+
+    // ---------------------------------------------------------------- window transformers (Swin)
+
+    /** Device copies of the gathers' indices (uploaded once, kept). */
+    private final GatherIndexCache gatherIndices = new GatherIndexCache(v -> fromHost(v, v.length).keep());
+
+    @Override
+    public Tensor gather(Tensor x, autoassign.backend.GatherIndex idx) {
+        if (!PROFILE) return gatherImpl(x, idx);
+        return prof.time("gather", () -> gatherImpl(x, idx));
+    }
+
+    private Tensor gatherImpl(Tensor x, autoassign.backend.GatherIndex idx) {
+        idx.checkSource("gather", x);
+        long xp = ptr(x, "gather", "input"), n = (long) idx.outRows() * idx.block();
+        Tensor y = empty(idx.outShape());
+        if (n == 0) return y;
+        long rp = ptr(gatherIndices.rows(idx), "gather", "index");
+        launch1d(k("aaj_gather").ptr(ptr(y, "gather", "output")).ptr(xp).ptr(rp).i64(idx.block()).i64(n), n);
+        used("gather", "aaj_gather");
+        return y;
+    }
+
+    @Override
+    public Tensor gatherBackward(Tensor gradOut, autoassign.backend.GatherIndex idx, int[] inputShape) {
+        if (!PROFILE) return gatherBackwardImpl(gradOut, idx, inputShape);
+        return prof.time("gatherBackward", () -> gatherBackwardImpl(gradOut, idx, inputShape));
+    }
+
+    private Tensor gatherBackwardImpl(Tensor gradOut, autoassign.backend.GatherIndex idx, int[] inputShape) {
+        if (gradOut.numel() != (long) idx.outRows() * idx.block())
+            throw new IllegalArgumentException("gatherBackward: gradient " + Shape.str(gradOut.shape()) + " does not match the index's output "
+                    + Shape.str(idx.outShape()));
+        if (Shape.numel(inputShape) != idx.sourceNumel())
+            throw new IllegalArgumentException("gatherBackward: input shape " + Shape.str(inputShape) + " is not " + idx.sourceRows()
+                    + " rows of " + idx.block());
+        long gp = ptr(gradOut, "gatherBackward", "input"), n = idx.sourceNumel();
+        Tensor y = empty(inputShape);
+        if (n == 0) return y;
+        Tensor[] inv = gatherIndices.inverse(idx);
+        long op = ptr(inv[0], "gatherBackward", "offsets"), lp = ptr(inv[1], "gatherBackward", "list");
+        launch1d(k("aaj_gather_backward").ptr(ptr(y, "gatherBackward", "output")).ptr(gp).ptr(op).ptr(lp).i64(idx.block()).i64(n), n);
+        used("gatherBackward", "aaj_gather_backward");
+        return y;
+    }
+
+    @Override
+    public Tensor bmm(Tensor a, boolean transA, Tensor b, boolean transB) {
+        if (!PROFILE) return bmmImpl(a, transA, b, transB);
+        return prof.time("bmm", () -> bmmImpl(a, transA, b, transB));
+    }
+
+    private Tensor bmmImpl(Tensor a, boolean transA, Tensor b, boolean transB) {
+        Shape.checkRank("bmm", "A", a.shape(), 3);
+        Shape.checkRank("bmm", "B", b.shape(), 3);
+        int batch = a.dim(0), m = transA ? a.dim(2) : a.dim(1), kk = transA ? a.dim(1) : a.dim(2);
+        int kb = transB ? b.dim(2) : b.dim(1), n = transB ? b.dim(1) : b.dim(2);
+        if (b.dim(0) != batch || kk != kb)
+            throw new IllegalArgumentException("bmm: A" + Shape.str(a.shape()) + (transA ? "ᵀ" : "") + " · B" + Shape.str(b.shape())
+                    + (transB ? "ᵀ" : "") + " do not fit");
+        long ap = ptr(a, "bmm", "A"), bp = ptr(b, "bmm", "B");
+        if (batch == 0 || m == 0 || n == 0) return empty(batch, m, n);
+        if (kk == 0) return zeros(batch, m, n);
+        Tensor c = empty(batch, m, n);
+        long cp = ptr(c, "bmm", "C");
+        ctx.makeCurrent();
+        if (ctx.cublas != null) {
+            ctx.cublas.sgemmStridedBatched(transA, transB, m, n, kk, ap, a.dim(2), (long) m * kk, bp, b.dim(2), (long) kk * n,
+                    cp, (long) m * n, batch, CudaOptions.tf32());
+            used("bmm", "cuBLAS SGEMM strided batched");
+        } else {
+            for (int z0 = 0; z0 < batch; z0 += 65535) { // grid z holds at most 65535 batch entries
+                int nz = Math.min(65535, batch - z0);
+                k("aaj_bmm").ptr(cp + 4L * z0 * m * n).ptr(ap + 4L * z0 * m * kk).ptr(bp + 4L * z0 * kk * n).i32(m).i32(n).i32(kk)
+                        .i32(a.dim(2)).i32(b.dim(2)).i32(transA ? 1 : 0).i32(transB ? 1 : 0).i64((long) m * kk).i64((long) kk * n)
+                        .i64((long) m * n).launch3(ctx.stream, (n + 15) / 16, (m + 15) / 16, nz, 16, 16);
+            }
+            used("bmm", "aaj_bmm (no cuBLAS)");
+        }
+        return c;
+    }
+
+    @Override
+    public Tensor gelu(Tensor x) {
+        if (!PROFILE) return geluImpl(x);
+        return prof.time("gelu", () -> geluImpl(x));
+    }
+
+    private Tensor geluImpl(Tensor x) {
+        long n = x.numel(), xp = ptr(x, "gelu", "input");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_gelu").ptr(ptr(y, "gelu", "output")).ptr(xp).i64(n), n);
+        used("gelu", "aaj_gelu");
+        return y;
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor gradOut, Tensor x) {
+        if (!PROFILE) return geluBackwardImpl(gradOut, x);
+        return prof.time("geluBackward", () -> geluBackwardImpl(gradOut, x));
+    }
+
+    private Tensor geluBackwardImpl(Tensor gradOut, Tensor x) {
+        Shape.checkSame("geluBackward", gradOut.shape(), x.shape());
+        long n = x.numel(), gp = ptr(gradOut, "geluBackward", "input"), xp = ptr(x, "geluBackward", "input 2");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_gelu_backward").ptr(ptr(y, "geluBackward", "output")).ptr(gp).ptr(xp).i64(n), n);
+        used("geluBackward", "aaj_gelu_backward");
+        return y;
     }
 
     @Override
@@ -593,6 +841,12 @@ public final class CudaBackend implements Backend {
         long xp = ptr(x, op, "input"), sp = ptr(scale, op, "scale"), hp = ptr(shift, op, "shift"), rp = ptr(residual, op, "residual");
         if (x.numel() == 0) return;
         long hw = (long) x.dim(2) * x.dim(3), planes = (long) x.dim(0) * x.dim(1);
+        if (hw == 1 && residual == null && !relu && (scale != null || shift != null)) { // rows of a token matrix ([M, N, 1, 1]: a Linear's bias): one thread per
+            long n = x.numel();                      // element, not a block per one-element plane; the same x·k + b
+            launch1d(k("aaj_channel_affine").ptr(xp).ptr(xp).ptr(sp).ptr(hp).i32(x.dim(1)).i64(1L).i64(n), n);
+            used(op + " (hw 1)", "aaj_channel_affine");
+            return;
+        }
         launchPlanes(k("aaj_affine_act").ptr(xp).ptr(sp).ptr(hp).ptr(rp).i32(relu ? 1 : 0).i32(x.dim(1)).i64(hw).i64(planes), hw, planes);
         used(op, "aaj_affine_act");
     }

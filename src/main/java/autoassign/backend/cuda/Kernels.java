@@ -223,5 +223,11 @@ final class Kernels {
             int res = cudart.cuLaunchKernel(fn, gx, gy, 1, bx, by, 1, 0, stream, paramArray, (PointerPointer<?>) null);
             if (res != 0) Cuda.checkDriver(res, "cuLaunchKernel(" + name + ")"); // the message only on failure: this is per launch
         }
+
+        /** A launch with a third grid dimension (gz ≤ 65535: a batch index in blockIdx.z). */
+        void launch3(CUstream_st stream, int gx, int gy, int gz, int bx, int by) {
+            int res = cudart.cuLaunchKernel(fn, gx, gy, gz, bx, by, 1, 0, stream, paramArray, (PointerPointer<?>) null);
+            if (res != 0) Cuda.checkDriver(res, "cuLaunchKernel(" + name + ")");
+        }
     }
 }

@@ -152,6 +152,40 @@ public final class OpChecks {
                         tf32 ? 1e-2 : 1e-3, tf32, new float[][] {av, bv}, new int[][] {as, bs},
                         (be, in) -> new Tensor[] {be.gemm(in[0], ta, in[1], tb)});
         }
+        // window attention: [windows·heads, 49, 32] · [.., 32, 49]ᵀ and the other transposes (Swin)
+        for (int[] g : new int[][] {{6, 49, 32, 49, 0, 1}, {6, 49, 49, 32, 0, 0}, {5, 13, 7, 9, 1, 0}, {5, 13, 7, 9, 1, 1}}) {
+            boolean ta = g[4] == 1, tb = g[5] == 1;
+            int batch = g[0], m = g[1], k = g[2], nn = g[3];
+            int[] as = ta ? s(batch, k, m) : s(batch, m, k), bs = tb ? s(batch, nn, k) : s(batch, k, nn);
+            float[] av = rnd(b.r, n(as), 1f), bv = rnd(b.r, n(bs), 1f);
+            for (boolean tf32 : new boolean[] {true, false})
+                b.addWith("bmm", (ta ? "Aᵀ" : "A") + Arrays.toString(as) + (tb ? "·Bᵀ" : "·B") + Arrays.toString(bs),
+                        tf32 ? 1e-2 : 1e-3, tf32, new float[][] {av, bv}, new int[][] {as, bs},
+                        (be, in) -> new Tensor[] {be.bmm(in[0], ta, in[1], tb)});
+        }
+        for (int[] x : new int[][] {s(37, 24, 1, 1), s(300, 96, 1, 1)}) { // a Linear's bias / Swin's attention bias: hw 1
+            String d = Arrays.toString(x);
+            b.add("channelAffineActInPlace", d + " shift only (hw 1)", 1e-6, null, new int[][] {x, s(x[1])}, (be, in) -> {
+                be.channelAffineActInPlace(in[0], null, in[1], null, false);
+                return new Tensor[] {in[0]};
+            });
+            b.add("channelAffineActInPlace", d + " scale+shift (hw 1)", 1e-6, null, new int[][] {x, s(x[1]), s(x[1])}, (be, in) -> {
+                be.channelAffineActInPlace(in[0], in[1], in[2], null, false);
+                return new Tensor[] {in[0]};
+            });
+        }
+        { // gathers: rows of 24 with zero rows and repeats (window partition / head split), element-wise (a table lookup)
+            int[] rows = new int[300];
+            for (int i = 0; i < rows.length; i++) rows[i] = b.r.nextInt(121) - 1;
+            autoassign.backend.GatherIndex byRow = new autoassign.backend.GatherIndex(rows, 24, 120, 300, 24);
+            autoassign.backend.GatherIndex byElement = new autoassign.backend.GatherIndex(rows.clone(), 1, 120, 3, 100);
+            for (autoassign.backend.GatherIndex gi : new autoassign.backend.GatherIndex[] {byRow, byElement}) {
+                String d = "rows 300 of " + gi.block() + " from " + gi.sourceRows();
+                int[] src = s(gi.sourceRows(), gi.block()), out = gi.outShape();
+                b.add("gather", d, 0, null, new int[][] {src}, (be, in) -> new Tensor[] {be.gather(in[0], gi)});
+                b.add("gatherBackward", d, 1e-6, null, new int[][] {out}, (be, in) -> new Tensor[] {be.gatherBackward(in[0], gi, src)});
+            }
+        }
         double t = 1e-3;
         int[] fm = s(2, 64, 50, 76), odd = s(3, 5, 7, 11);
         for (int[] x : new int[][] {odd, fm}) {
@@ -172,8 +206,26 @@ public final class OpChecks {
             b.add("hardtanhBackward", d, t, null, new int[][] {x, x},
                     (be, in) -> new Tensor[] {be.hardtanhBackward(in[0], in[1], -0.3f, 0.4f)});
             b.add("leakyRelu", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.leakyRelu(in[0], 0.1f)});
+            b.add("gelu", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.gelu(in[0])});
+            b.add("geluBackward", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.geluBackward(in[0], in[1])});
             b.add("leakyReluBackward", d, t, null, new int[][] {x, x},
                     (be, in) -> new Tensor[] {be.leakyReluBackward(in[0], in[1], 0.1f)});
+            int hw = x[2] * x[3], rows = n(x) / x[3];
+            b.add("softmax", d + " over C", t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.softmax(in[0], x[0], x[1], hw)});
+            b.add("softmax", d + " over W", t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.softmax(in[0], rows, x[3], 1)});
+            b.add("softmaxBackward", d + " over C", t, null, new int[][] {x, x},
+                    (be, in) -> new Tensor[] {be.softmaxBackward(in[0], in[1], x[0], x[1], hw)});
+            b.add("softmaxBackward", d + " over W", t, null, new int[][] {x, x},
+                    (be, in) -> new Tensor[] {be.softmaxBackward(in[0], in[1], rows, x[3], 1)});
+            b.add("rowScale", d + " per (n, c)", t, null, new int[][] {x, s(x[0], x[1])},
+                    (be, in) -> new Tensor[] {be.rowScale(in[0], in[1])});
+            b.add("rowScale", d + " per sample", t, null, new int[][] {x, s(x[0])}, (be, in) -> new Tensor[] {be.rowScale(in[0], in[1])});
+            b.add("rowScaleBackward", d + " per (n, c)", t, null, new int[][] {x, x, s(x[0], x[1])},
+                    (be, in) -> new Tensor[] {be.rowScaleBackward(in[0], in[1], in[2])});
+            b.add("rowScaleBackward", d + " per sample", t, null, new int[][] {x, x, s(x[0])},
+                    (be, in) -> new Tensor[] {be.rowScaleBackward(in[0], in[1], in[2])});
+            b.add("swish", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.swish(in[0])});
+            b.add("swishBackward", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.swishBackward(in[0], in[1])});
             b.add("sigmoid", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.sigmoid(in[0])});
             float[] y = new float[n(x)];
             for (int i = 0; i < y.length; i++) y[i] = b.r.nextFloat();
@@ -225,7 +277,16 @@ public final class OpChecks {
             b.addWith("groupNormBackward", d + " no affine", t, null, new float[][] {rnd(b.r, n(x), 1f), xv, mean, rstd},
                     new int[][] {x, x, s(ng), s(ng)}, (be, in) -> be.groupNormBackward(in[0], in[1], in[2], in[3], null, groups));
         }
-        for (int[] pool : new int[][] {{3, 2, 1}, {2, 2, 0}, {1, 2, 0}}) {
+        // Focus's space-to-depth slicing (CSPDarknet's stem) and its inverse, an odd channel count and map
+        for (int[] x : new int[][] {s(2, 3, 10, 14), s(1, 5, 6, 22)}) {
+            String d = Arrays.toString(x);
+            int[] o = s(x[0], 4 * x[1], x[2] / 2, x[3] / 2);
+            b.add("spaceToDepth", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.spaceToDepth(in[0])});
+            b.add("spaceToDepthBackward", Arrays.toString(o), t, null, new int[][] {o},
+                    (be, in) -> new Tensor[] {be.spaceToDepthBackward(in[0])});
+        }
+        // {5, 1, 2}, {9, 1, 4}, {13, 1, 6}: SPPBottleneck's pools (stride 1, windows wider than a small map)
+        for (int[] pool : new int[][] {{3, 2, 1}, {2, 2, 0}, {1, 2, 0}, {5, 1, 2}, {9, 1, 4}, {13, 1, 6}}) {
             for (int[] x : new int[][] {s(2, 3, 9, 12), s(2, 64, 200, 304)}) {
                 if (pool[0] != 3 && x[1] == 64) continue;
                 int kk = pool[0], st = pool[1], pd = pool[2];
@@ -361,7 +422,11 @@ public final class OpChecks {
                 {autoassign.backend.OptimRule.RADAM, 0, new float[] {0, 0, 0.1f, 0.999f, 1e-3f, 0.1f, 1e-3f, 1e-8f, 0.03f, 0}},
                 {autoassign.backend.OptimRule.RADAM, autoassign.backend.OptimRule.RECTIFIED,
                         new float[] {0, 0, 0.1f, 0.5f, 0.5f, 0.1f, 1e-3f, 1e-8f, 0.7f, 0.3f}},
-                {autoassign.backend.OptimRule.ADAM_AMSGRAD, 0, new float[] {0, 0, 0.1f, 0.999f, 1e-3f, 1e-2f, 0.03f, 1e-8f}}};
+                {autoassign.backend.OptimRule.ADAM_AMSGRAD, 0, new float[] {0, 0, 0.1f, 0.999f, 1e-3f, 1e-2f, 0.03f, 1e-8f}},
+                // Rprop from zero step sizes: step 1 clamps them up to step_size_min, step 2 (gradient × −0.5) shrinks and
+                // zeroes; ASGD with μ = 0.5 (averaging; μ = 1 copies p into ax)
+                {autoassign.backend.OptimRule.RPROP, 0, new float[] {0, 0, 1.2f, 0.5f, 1e-3f, 50f}},
+                {autoassign.backend.OptimRule.ASGD, 0, new float[] {0, 0, 0.999999f, -0.01f, 0.5f}}};
         for (Object[] r : rules) {
             var rule = (autoassign.backend.OptimRule) r[0];
             int flags = (int) r[1];

@@ -95,12 +95,109 @@ __global__ void aaj_leaky_relu_backward(float* y, const float* g, const float* x
   GRID_STRIDE(i, n) y[i] = aaj_leaky_relu_grad(g[i], x[i], slope);
 }
 
+// CpuBackend.swish: MMCV's Swish x * sigmoid(x), the sigmoid as aaj_sigmoid (double exp, rounded to float)
+__host__ __device__ __forceinline__ float aaj_swish_sigmoid(float v) { return (float)(1.0 / (1.0 + exp(-(double)v))); }
+
+__host__ __device__ __forceinline__ float aaj_swish_value(float v) { return v * aaj_swish_sigmoid(v); }
+
+// CpuBackend.swishBackward: torch's silu_backward g * s * (1 + x * (1 - s)), left to right
+__host__ __device__ __forceinline__ float aaj_swish_grad(float g, float v) {
+  float s = aaj_swish_sigmoid(v);
+  return g * s * (1.f + v * (1.f - s));
+}
+
+__global__ void aaj_swish(float* y, const float* x, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_swish_value(x[i]);
+}
+
+__global__ void aaj_swish_backward(float* y, const float* g, const float* x, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_swish_grad(g[i], x[i]);
+}
+
+// Focus's slicing (autoassign.backend.SpaceToDepth): small [N, 4C, h, w] element i <-> its element of big
+// [N, C, 2h, 2w]; channel block q = 0..3 is top-left, bottom-left, top-right, bottom-right (dy = q & 1, dx = q >> 1)
+__host__ __device__ __forceinline__ long long aaj_space_to_depth_source(long long i, int C, int h, int w) {
+  int j = (int)(i % w), r = (int)((i / w) % h);
+  long long p = i / ((long long)w * h);
+  int oc = (int)(p % (4LL * C)), q = oc / C, c = oc % C;
+  long long b = p / (4LL * C);
+  return ((b * C + c) * 2LL * h + (2 * r + (q & 1))) * 2LL * w + 2 * j + (q >> 1);
+}
+
+// inverse map: big element i -> its element of small
+__host__ __device__ __forceinline__ long long aaj_space_to_depth_target(long long i, int C, int h, int w) {
+  int x = (int)(i % (2 * w)), yy = (int)((i / (2 * w)) % (2 * h));
+  long long p = i / (4LL * w * h);
+  int c = (int)(p % C);
+  long long b = p / C;
+  int q = (yy & 1) | ((x & 1) << 1);
+  return ((b * 4LL * C + (long long)q * C + c) * h + (yy >> 1)) * w + (x >> 1);
+}
+
+__global__ void aaj_space_to_depth(float* y, const float* x, int C, int h, int w, long long total) {
+  GRID_STRIDE(i, total) y[i] = x[aaj_space_to_depth_source(i, C, h, w)];
+}
+
+// one thread per input element: a gather, so no atomics and deterministic
+__global__ void aaj_space_to_depth_backward(float* gx, const float* g, int C, int h, int w, long long total) {
+  GRID_STRIDE(i, total) gx[i] = g[aaj_space_to_depth_target(i, C, h, w)];
+}
+
 __global__ void aaj_sigmoid(float* y, const float* x, long long n) {
   GRID_STRIDE(i, n) y[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));
 }
 
 __global__ void aaj_sigmoid_backward(float* y, const float* g, const float* s, long long n) {
   GRID_STRIDE(i, n) y[i] = g[i] * s[i] * (1.f - s[i]);
+}
+
+// CpuLineOps.softmax: one line of [outer, n, inner] (n elements `inner` apart): max-subtracted exp, float sum, then
+// each divided by the sum (torch's float softmax); the maximum follows Java's Math.max (a NaN wins).
+__host__ __device__ __forceinline__ void aaj_softmax_line(float* y, const float* x, int n, long long inner) {
+  if (n <= 0) return;
+  float m = x[0];
+  for (int j = 1; j < n; ++j) {
+    float v = x[(long long)j * inner];
+    m = (v != v || v > m) ? v : m;
+  }
+  float sum = 0.f;
+  for (int j = 0; j < n; ++j) {
+    float v = (float)exp((double)(x[(long long)j * inner] - m));
+    y[(long long)j * inner] = v;
+    sum += v;
+  }
+  for (int j = 0; j < n; ++j) y[(long long)j * inner] = y[(long long)j * inner] / sum;
+}
+
+// CpuLineOps.softmaxBackward: gx = y * (g - sum_j g_j * y_j) along one line, the sum in float
+__host__ __device__ __forceinline__ void aaj_softmax_backward_line(float* gx, const float* g, const float* y, int n,
+                                                                  long long inner) {
+  float dot = 0.f;
+  for (int j = 0; j < n; ++j) dot += g[(long long)j * inner] * y[(long long)j * inner];
+  for (int j = 0; j < n; ++j) {
+    long long i = (long long)j * inner;
+    gx[i] = y[i] * (g[i] - dot);
+  }
+}
+
+// a thread per line: line l = (o, i) starts at o * n * inner + i
+__global__ void aaj_softmax(float* y, const float* x, int n, long long inner, long long lines) {
+  GRID_STRIDE(l, lines) {
+    long long base = (l / inner) * n * inner + l % inner;
+    aaj_softmax_line(y + base, x + base, n, inner);
+  }
+}
+
+__global__ void aaj_softmax_backward(float* gx, const float* g, const float* y, int n, long long inner, long long lines) {
+  GRID_STRIDE(l, lines) {
+    long long base = (l / inner) * n * inner + l % inner;
+    aaj_softmax_backward_line(gx + base, g + base, y + base, n, inner);
+  }
+}
+
+// CpuLineOps.rowScale: x viewed as [rows, cols], row r times s[r] (its gradient for s is aaj_channel_dot, N = 1)
+__global__ void aaj_row_scale(float* y, const float* x, const float* s, long long cols, long long n) {
+  GRID_STRIDE(i, n) y[i] = x[i] * s[i / cols];
 }
 
 // y[n,c,j] = x[n,c,j] * scale[c] + shift[c]; scale and/or shift may be NULL (1 and 0)
@@ -243,7 +340,7 @@ __global__ void aaj_adam_multi(const AajAdamSeg* segs, int nseg, long long total
 }
 
 // The element-wise torch.optim rules (autoassign.backend.OptimRule: RMSprop, Adagrad, Adadelta, Adamax, NAdam,
-// RAdam, Adam with amsgrad) over every parameter tensor in one launch. One record per tensor (128 bytes, written by
+// RAdam, Adam with amsgrad, Rprop, ASGD) over every parameter tensor in one launch. One record per tensor (128 bytes, written by
 // CudaBackend.optSegments), sorted by start and dense. Per element the float32 operations of torch's
 // _single_tensor_<rule> in ATen's scalar order, the same code as the CPU twin OptimRule.apply; the per-tensor scalars
 // c[] (layout per rule on OptimRule) come from the host, computed in double as torch does.
@@ -273,6 +370,9 @@ __host__ __device__ __forceinline__ float aaj_lerp(float self, float end, float 
 __host__ __device__ __forceinline__ float aaj_nan_max(float a, float b) {
   return (a != a || b != b) ? (a != a ? a : b) : (a > b ? a : b);
 }
+
+// ATen's sign for float: (0 < x) - (x < 0), 0 for +-0 and NaN
+__host__ __device__ __forceinline__ float aaj_sign(float x) { return (float)(0.f < x) - (float)(x < 0.f); }
 
 // One element i of one tensor: OptimRule.apply
 __host__ __device__ __forceinline__ void aaj_opt_element(int rule, int flags, const float* c, float* P, const float* G,
@@ -360,6 +460,26 @@ __host__ __device__ __forceinline__ void aaj_opt_element(int rule, int flags, co
       S2[i] = vmax;
       float denom = sqrtf(vmax) / c[6] + c[7];
       p = p + -c[5] * m / denom;
+      break;
+    }
+    case 7: {  // Rprop: s0 prev, s1 step_size
+      float sg = aaj_sign(g * S0[i]);
+      if (sg > 0.f) sg = c[2];  // etaplus
+      if (sg < 0.f) sg = c[3];  // etaminus
+      if (sg == 0.f) sg = 1.f;
+      float st = S1[i] * sg;  // clamp_(min, max) as ATen: min(max(x, lo), hi), NaN stays NaN
+      st = st < c[4] ? c[4] : st;
+      st = st > c[5] ? c[5] : st;
+      S1[i] = st;
+      if (sg == c[3]) g = 0.f;  // grad[sign.eq(etaminus)] = 0
+      p = p + -1.f * aaj_sign(g) * st;
+      S0[i] = g;
+      break;
+    }
+    case 8: {  // ASGD: s0 ax
+      p = p * c[2];      // 1 - lambd * eta
+      p = p + c[3] * g;  // -eta
+      S0[i] = c[4] != 1.f ? S0[i] + (p - S0[i]) * c[4] : p;  // mu
       break;
     }
   }
@@ -915,6 +1035,73 @@ __global__ void aaj_dcn_col2im_coord(float* goff, float* gmask, const float* gco
     goff[idx] = val;
     if (has_mask && bp_dir == 0) gmask[(long long)dg * kk * hw + k * hw + pos] = mval;
   }
+}
+
+// ---------------- window transformers (Swin): gather, batched GEMM fallback, GELU ----------------
+// GatherCpu.forward: output row i = source row rows[i] (block floats), zeros where rows[i] < 0; n = out rows * block
+__global__ void aaj_gather(float* y, const float* x, const int* rows, long long block, long long n) {
+  GRID_STRIDE(i, n) {
+    int r = rows[i / block];
+    y[i] = r < 0 ? 0.f : x[(long long)r * block + i % block];
+  }
+}
+
+// GatherCpu.backward: source row s = the gradient rows of the outputs reading it (CSR offsets / list, increasing
+// output order), the first copied and the others added in order, zeros where none reads it; n = source rows * block.
+// Deterministic: a gather over the inverse index, no atomics.
+__global__ void aaj_gather_backward(float* gx, const float* g, const int* offsets, const int* list, long long block,
+                                    long long n) {
+  GRID_STRIDE(i, n) {
+    long long s = i / block, j = i % block;
+    int a = offsets[s], b = offsets[s + 1];
+    float acc = a == b ? 0.f : g[(long long)list[a] * block + j];
+    for (int k = a + 1; k < b; ++k) acc += g[(long long)list[k] * block + j];
+    gx[i] = acc;
+  }
+}
+
+// BatchedGemm without cuBLAS: aaj_gemm's tiles with the batch in grid z (C[z] = op(A[z])·op(B[z]), strides in floats)
+__global__ void aaj_bmm(float* Cm, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int transA,
+                        int transB, long long strideA, long long strideB, long long strideC) {
+  __shared__ float ta[16][17];
+  __shared__ float tb[16][17];
+  const float* Ab = A + blockIdx.z * strideA;
+  const float* Bb = B + blockIdx.z * strideB;
+  int row = blockIdx.y * 16 + threadIdx.y, col = blockIdx.x * 16 + threadIdx.x;
+  float acc = 0.f;
+  for (int k0 = 0; k0 < K; k0 += 16) {
+    int ka = k0 + threadIdx.x, kb = k0 + threadIdx.y;
+    ta[threadIdx.y][threadIdx.x] =
+        (row < M && ka < K) ? (transA ? Ab[(long long)ka * lda + row] : Ab[(long long)row * lda + ka]) : 0.f;
+    tb[threadIdx.y][threadIdx.x] =
+        (kb < K && col < N) ? (transB ? Bb[(long long)col * ldb + kb] : Bb[(long long)kb * ldb + col]) : 0.f;
+    __syncthreads();
+    for (int kk = 0; kk < 16; ++kk) acc += ta[threadIdx.y][kk] * tb[kk][threadIdx.x];
+    __syncthreads();
+  }
+  if (row < M && col < N) Cm[blockIdx.z * strideC + (long long)row * N + col] = acc;
+}
+
+// GeluMath.gelu: torch's exact GELU in ATen's float order, erf in double rounded to float
+__host__ __device__ __forceinline__ float aaj_gelu_value(float x) {
+  float e = (float)erf((double)(x * 0.70710678118654752440f));
+  return x * 0.5f * (1.f + e);
+}
+
+// GeluMath.geluBackward: g * (cdf + x * pdf), pdf = (1/sqrt(2 pi)) * exp(-x^2/2), exp in double rounded to float
+__host__ __device__ __forceinline__ float aaj_gelu_grad(float g, float x) {
+  const float alpha = (float)(1.12837916709551257390 * 0.70710678118654752440 * 0.5);
+  float cdf = 0.5f * (1.f + (float)erf((double)(x * 0.70710678118654752440f)));
+  float pdf = alpha * (float)exp((double)(x * x * -0.5f));
+  return g * (cdf + x * pdf);
+}
+
+__global__ void aaj_gelu(float* y, const float* x, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_gelu_value(x[i]);
+}
+
+__global__ void aaj_gelu_backward(float* y, const float* g, const float* x, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_gelu_grad(g[i], x[i]);
 }
 
 }  // extern "C"

@@ -1,0 +1,58 @@
+package autoassign.config;
+
+import java.util.List;
+
+/**
+ * The {@code model.neck} keys of {@code type: YOLOXPAFPN} beyond {@link NeckConfig}'s: MMDetection 3.3.0's
+ * {@code YOLOXPAFPN(in_channels, out_channels, num_csp_blocks=3, use_depthwise=False,
+ * upsample_cfg=dict(scale_factor=2, mode='nearest'), conv_cfg=None, norm_cfg=dict(type='BN', momentum=0.03,
+ * eps=0.001), act_cfg=dict(type='Swish'), init_cfg=Kaiming)} ({@code mmdet/models/necks/yolox_pafpn.py}).
+ *
+ * @param numCspBlocks DarknetBottlenecks in each CSPLayer
+ * @param useDepthwise DepthwiseSeparableConvModule for the downsampling convs and the bottlenecks' 3×3 convs
+ * @param norm         BN or GN of every ConvModule (BN: batch statistics in training, a plain BatchNorm2d)
+ * @param act          Swish (SiLU), ReLU, LeakyReLU or none
+ */
+public record YoloxPafpnConfig(int numCspBlocks, boolean useDepthwise, NormConfig norm, ActivationConfig act) {
+    public static final String TYPE = "YOLOXPAFPN";
+
+    /** The whole neck config: one output per input, at the inputs' strides. */
+    static NeckConfig from(ConfigNode n, List<Integer> in, int out) {
+        if (in.size() < 2) throw n.error("in_channels", "YOLOXPAFPN needs at least two inputs, got " + in);
+        int blocks = n.positive("num_csp_blocks", n.integer("num_csp_blocks", 3));
+        boolean dw = n.bool("use_depthwise", false);
+        ConfigNode up = n.child("upsample_cfg");
+        if (up.has("scale_factor") && up.number("scale_factor") != 2.0)
+            throw up.error("scale_factor", "only 2 is supported (each level doubles the next), got " + up.number("scale_factor"));
+        up.choice("mode", "nearest", "nearest");
+        up.finish();
+        if (!n.has("norm_cfg") && n.keys().contains("norm_cfg"))
+            throw n.error("norm_cfg", "null (convolutions without a norm layer) is not supported: give BN or GN");
+        // upstream's default norm_cfg is BN(momentum=0.03, eps=0.001); a given norm_cfg is passed to nn.BatchNorm2d as
+        // written, so its missing keys take torch's defaults (eps 1e-5, momentum 0.1)
+        NormConfig norm = n.has("norm_cfg") ? NormConfig.from(n.child("norm_cfg"), NormConfig.RESNET_DEFAULT) : CspDarknetConfig.DEFAULT_NORM;
+        if (norm.isSyncBatchNorm()) throw n.error("norm_cfg.type", "SyncBN is not supported in the neck: use BN or GN");
+        ActivationConfig act = ActivationConfig.from(n, "act_cfg", ActivationConfig.SWISH_DEFAULT);
+        ConfigNode init = n.child("init_cfg");
+        if (init.has("type")) {
+            init.fixed("type", "Kaiming");
+            init.choice("layer", "Conv2d", "Conv2d");
+            if (init.has("a") && Math.abs(init.number("a") - Math.sqrt(5)) > 1e-9)
+                throw init.error("a", "only sqrt(5) (upstream's default) is supported, got " + init.number("a"));
+            init.choice("distribution", "uniform", "uniform");
+            init.choice("mode", "fan_in", "fan_in");
+            init.choice("nonlinearity", "leaky_relu", "leaky_relu");
+        }
+        init.finish();
+        n.finish();
+        YoloxPafpnConfig y = new YoloxPafpnConfig(blocks, dw, norm, act);
+        if (norm.isGroupNorm()) {
+            for (int c : in) {
+                norm.checkDivides(n, "norm_cfg", c, "an in_channels level");
+                norm.checkDivides(n, "norm_cfg", c / 2, "a CSPLayer's hidden channels");
+            }
+            norm.checkDivides(n, "norm_cfg", out, "out_channels");
+        }
+        return new NeckConfig(TYPE, in, out, in.size(), 0, -1, "none", false, "Kaiming", norm, false, false, "MAX", 1, y);
+    }
+}
