@@ -5,7 +5,7 @@
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
 #      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW; 2e: a trained BN affine;
 #      2f: BN with batch statistics, norm_eval false; 2g: DCNv2; 2h: centered RMSprop with momentum; 2i: NAdam;
-#      2j: Rprop; 2k: ASGD)
+#      2j: Rprop; 2k: ASGD; 2l-2n: the Swin, CSPDarknet + YOLOXPAFPN and ResNeSt backbones)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
@@ -92,6 +92,21 @@ parity_variants() {
   step "2k tiny training with ASGD, CUDA vs CPU" 120 \
       autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
       "optim_wrapper.optimizer={_delete_: true, type: ASGD, lr: 0.01, lambd: 0.01, t0: 2, weight_decay: 0.0001}"
+  # the session-14 backbones in training: Swin (gather, bmm, softmax, GELU, LayerNorm as GroupNorm(1), drop path),
+  # CSPDarknet + YOLOXPAFPN with a three-level head (Swish, Focus's space-to-depth, SPP pools, BN batch statistics),
+  # ResNeSt (split attention: softmax over the radix, rowScale, the spatial mean, train-mode BN)
+  step "2l tiny training with a Swin backbone, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "model.backbone={_delete_: true, type: SwinTransformer, embed_dims: 16, depths: [2, 2, 2, 2], num_heads: [1, 2, 4, 8], window_size: 4, drop_path_rate: 0.1, out_indices: [1, 2, 3], convert_weights: false}"
+  step "2m tiny training with CSPDarknet + YOLOXPAFPN (three levels), CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "model.backbone={_delete_: true, type: CSPDarknet, deepen_factor: 0.33, widen_factor: 0.125, out_indices: [2, 3, 4]}" \
+      "model.neck={_delete_: true, type: YOLOXPAFPN, in_channels: [32, 64, 128], out_channels: 32, num_csp_blocks: 1}" \
+      "model.bbox_head.strides=[8, 16, 32]"
+  step "2n tiny training with a ResNeSt backbone (BN batch statistics), CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "model.backbone={_delete_: true, type: ResNeSt, depth: 50, stem_channels: 16, base_channels: 8, radix: 2, reduction_factor: 4, out_indices: [1, 2, 3], norm_cfg: {type: BN, requires_grad: true}, norm_eval: false}" \
+      "model.neck.in_channels=[64, 128, 256]"
 }
 only="${AA_STEPS:-1234567}"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device "$dev" --reps 3
