@@ -162,6 +162,9 @@ public record CspDarknetConfig(String arch, List<int[]> stages, double deepenFac
         NormConfig norm = n.has("norm_cfg") ? NormConfig.from(n.child("norm_cfg"), NormConfig.RESNET_DEFAULT) : DEFAULT_NORM;
         ActivationConfig act = ActivationConfig.from(n, "act_cfg", ActivationConfig.SWISH_DEFAULT);
         boolean normEval = n.bool("norm_eval", false);
+        if (!n.has("init_cfg") && n.keys().contains("init_cfg"))
+            throw n.error("init_cfg", "null (each ConvModule keeps MMCV's own kaiming_normal fan_out init) is not supported:"
+                    + " omit it for upstream's Kaiming-uniform default, or give a Pretrained init");
         String pretrained = BackboneSpec.pretrainedCheckpoint(n);
         n.finish();
         CspDarknetConfig c = new CspDarknetConfig(arch, stages, deepen, widen, out, frozen, dw, spp, norm, act, normEval, pretrained);

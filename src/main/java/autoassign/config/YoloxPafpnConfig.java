@@ -33,15 +33,21 @@ public record YoloxPafpnConfig(int numCspBlocks, boolean useDepthwise, NormConfi
         NormConfig norm = n.has("norm_cfg") ? NormConfig.from(n.child("norm_cfg"), NormConfig.RESNET_DEFAULT) : CspDarknetConfig.DEFAULT_NORM;
         if (norm.isSyncBatchNorm()) throw n.error("norm_cfg.type", "SyncBN is not supported in the neck: use BN or GN");
         ActivationConfig act = ActivationConfig.from(n, "act_cfg", ActivationConfig.SWISH_DEFAULT);
+        if (!n.has("init_cfg") && n.keys().contains("init_cfg"))
+            throw n.error("init_cfg", "null (each ConvModule keeps MMCV's own kaiming_normal fan_out init) is not supported:"
+                    + " omit it for upstream's Kaiming-uniform default");
         ConfigNode init = n.child("init_cfg");
         if (init.has("type")) {
+            // a given init_cfg is built as written: its missing keys take MMEngine's KaimingInit defaults (layer None
+            // initializes nothing; a 0, mode fan_out, nonlinearity relu, distribution normal), not upstream's default dict
             init.fixed("type", "Kaiming");
-            init.choice("layer", "Conv2d", "Conv2d");
-            if (init.has("a") && Math.abs(init.number("a") - Math.sqrt(5)) > 1e-9)
-                throw init.error("a", "only sqrt(5) (upstream's default) is supported, got " + init.number("a"));
-            init.choice("distribution", "uniform", "uniform");
-            init.choice("mode", "fan_in", "fan_in");
-            init.choice("nonlinearity", "leaky_relu", "leaky_relu");
+            kaimingKey(init, "layer", null, "Conv2d");
+            double a = init.number("a", 0.0);
+            if (Math.abs(a - Math.sqrt(5)) > 1e-9)
+                throw init.error("a", "only sqrt(5) (upstream's default) is supported, got " + a + (init.has("a") ? "" : " (KaimingInit's default)"));
+            kaimingKey(init, "distribution", "normal", "uniform");
+            kaimingKey(init, "mode", "fan_out", "fan_in");
+            kaimingKey(init, "nonlinearity", "relu", "leaky_relu");
         }
         init.finish();
         n.finish();
@@ -54,5 +60,14 @@ public record YoloxPafpnConfig(int numCspBlocks, boolean useDepthwise, NormConfi
             norm.checkDivides(n, "norm_cfg", out, "out_channels");
         }
         return new NeckConfig(TYPE, in, out, in.size(), 0, -1, "none", false, "Kaiming", norm, false, false, "MAX", 1, y);
+    }
+
+    /** A key of a given Kaiming init_cfg: only upstream's default value {@code only}; absent, it is KaimingInit's {@code kaimingDefault}. */
+    private static void kaimingKey(ConfigNode init, String key, String kaimingDefault, String only) {
+        String v = init.string(key, kaimingDefault);
+        if (!only.equals(v))
+            throw init.error(key, "only " + only + " (upstream's default) is supported, got "
+                    + (init.has(key) ? "'" + v + "'" : "none: a given init_cfg's missing keys take KaimingInit's default ("
+                    + (v == null ? "None" : v) + ")"));
     }
 }

@@ -102,4 +102,28 @@ class CspDarknetConfigTest {
         assertTrue(fails("model.neck.init_cfg={type: Xavier}").getMessage().contains("model.neck.init_cfg.type"));
         assertTrue(fails("model.bbox_head.strides=[8,16,32,64,128]").getMessage().contains("model.bbox_head.strides"));
     }
+
+    /**
+     * A given {@code init_cfg} is built as written (MMEngine's KaimingInit: a 0, mode fan_out, nonlinearity relu,
+     * distribution normal, layer None = no layer), so a partial Kaiming dict is not upstream's Kaiming-uniform default;
+     * and {@code init_cfg: null} leaves each ConvModule with MMCV's own kaiming_normal (fan_out) init. Neither is
+     * supported: refused naming the key rather than silently given the a = √5 uniform init.
+     */
+    @Test
+    void initCfgOtherThanUpstreamsDefaultIsRefused() {
+        String full = "model.neck.init_cfg={type: Kaiming, layer: Conv2d, a: 2.23606797749979, distribution: uniform, mode: fan_in,"
+                + " nonlinearity: leaky_relu}";
+        assertTrue(ConfigLoader.load(CONFIG, List.of(full)).model().neck().isYoloxPafpn(), "upstream's default written out");
+        assertTrue(fails("model.neck.init_cfg={type: Kaiming, layer: Conv2d}").getMessage().contains("model.neck.init_cfg.a"));
+        assertTrue(fails("model.neck.init_cfg={type: Kaiming, layer: Conv2d, a: 2.23606797749979}").getMessage()
+                .contains("model.neck.init_cfg.distribution"));
+        assertTrue(fails("model.neck.init_cfg={type: Kaiming, layer: Conv2d, a: 2.23606797749979, distribution: uniform}")
+                .getMessage().contains("model.neck.init_cfg.mode"));
+        assertTrue(fails("model.neck.init_cfg={type: Kaiming, layer: Conv2d, a: 2.23606797749979, distribution: uniform,"
+                + " mode: fan_in}").getMessage().contains("model.neck.init_cfg.nonlinearity"));
+        assertTrue(fails("model.neck.init_cfg={type: Kaiming, a: 2.23606797749979, distribution: uniform, mode: fan_in,"
+                + " nonlinearity: leaky_relu}").getMessage().contains("model.neck.init_cfg.layer"));
+        assertTrue(fails("model.neck.init_cfg=null").getMessage().contains("model.neck.init_cfg"));
+        assertTrue(fails("model.backbone.init_cfg=null").getMessage().contains("model.backbone.init_cfg"));
+    }
 }
