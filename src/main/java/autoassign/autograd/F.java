@@ -257,8 +257,9 @@ public final class F {
             scale[i] = (float) (wv[i] * inv);
             shift[i] = (float) (bv[i] - delta * wv[i] * inv);
         }
-        Tensor y = be.channelAffine(centred, be.fromHost(scale, c), be.fromHost(shift, c));
-        MemoryScope.dispose(centred);
+        // in place: the centred copy becomes y (the same x·k + b per element), so the forward holds one activation beyond x
+        be.channelAffineActInPlace(centred, be.fromHost(scale, c), be.fromHost(shift, c), null, false);
+        Tensor y = centred;
         Graph.record(new Tensor[] {x, w, b}, y, g -> {
             Tensor xhat = be.channelAffine(x, be.fromHost(one, c), be.fromHost(negMean, c)); // x̂ = (x − μ)/σ, centred first
             be.channelAffineActInPlace(xhat, be.fromHost(invStd, c), be.fromHost(deltaInvStd, c), null, false);

@@ -89,6 +89,11 @@ public record ResNeStConfig(BackboneConfig base, int groups, int baseWidth, int 
             if (c.width(i) % (groups * radix) != 0)
                 throw n.error(groups > 1 ? "groups" : "radix", "the split-attention 3x3 of layer" + (i + 1) + " has groups * radix = "
                         + groups * radix + " groups, which do not divide its " + c.width(i) + " channels");
+        for (int i = 0; i < base.numStages(); i++) // fc1 / fc2: nn.Conv2d(…, groups=groups) on the inter channels
+            if (c.interChannels(i) % groups != 0)
+                throw n.error("groups", "the split attention's fc1 / fc2 of layer" + (i + 1) + " have " + groups
+                        + " groups, which do not divide their " + c.interChannels(i) + " inter channels (max(width * radix // "
+                        + "reduction_factor, 32))");
         return c;
     }
 }

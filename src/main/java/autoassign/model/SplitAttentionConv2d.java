@@ -63,7 +63,8 @@ public final class SplitAttentionConv2d extends Module {
         }
         Tensor gap = SpatialMean.of(sum);
         if (radix > 1) MemoryScope.dispose(sum);
-        if (n == 1 && bn1 instanceof BatchNorm2d bn && bn.normalisesWithBatchStatistics()) // torch's batch_norm in training
+        // torch's batch_norm in training; SyncBN across workers refuses only a group of one value (F.batchNormTraining)
+        if (n == 1 && bn1 instanceof BatchNorm2d bn && bn.normalisesWithBatchStatistics() && !bn.syncsAcrossWorkers())
             throw new IllegalArgumentException("SplitAttentionConv2d: bn1 with batch statistics needs more than one sample "
                     + "(torch: Expected more than 1 value per channel when training, got input size [1, " + interChannels + ", 1, 1])");
         Tensor h = Norms.convNormAct(fc1, bn1, gap, null, true);

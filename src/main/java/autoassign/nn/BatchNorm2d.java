@@ -86,6 +86,9 @@ public final class BatchNorm2d extends Module {
      */
     public void syncBatchStatistics(java.util.function.UnaryOperator<double[]> allReduceSum) { acrossWorkers = allReduceSum; }
 
+    /** True when the batch statistics span every data-parallel worker ({@link #syncBatchStatistics}). */
+    public boolean syncsAcrossWorkers() { return acrossWorkers != null; }
+
     /** True when the next forward normalises with the batch's statistics (train mode and {@link #useBatchStatistics}). */
     public boolean normalisesWithBatchStatistics() { return batchStatistics && isTraining(); }
 

@@ -93,6 +93,7 @@ class ResNeStConfigTest {
         fails("depth: 50\nreduction_factor: 0", "reduction_factor");
         fails("depth: 50\ngroups: 0", "groups");
         assertTrue(fails("depth: 50\nradix: 3", "radix").contains("do not divide"));
+        assertTrue(fails("depth: 50\ngroups: 3", "groups").contains("inter channels"), "fc1 / fc2: 32 inter channels in 3 groups");
         fails("depth: 50\ndcn: {type: DCN, deform_groups: 1}\nstage_with_dcn: [false, true, true, true]", "dcn");
         fails("depth: 50\nnorm_cfg: {type: GN, num_groups: 32, requires_grad: true}", "norm_cfg");
         fails("depth: 50\nplugins: []", "plugins");
