@@ -300,13 +300,8 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         if (scales < 2) throw n.error("scales", "must be >= 2 (Res2Net degenerates to ResNet at 1; upstream asserts scales > 1), got " + scales);
         int baseWidth = n.integer("base_width", 26);
         if (baseWidth < 1) throw n.error("base_width", "must be >= 1, got " + baseWidth);
-        int numStages = n.integer("num_stages", 4);
-        if (numStages < 1 || numStages > 4) throw n.error("num_stages", "must be in 1..4, got " + numStages);
-        int base = n.positive("base_channels", n.integer("base_channels", 64));
-        int stem = n.positive("stem_channels", n.integer("stem_channels", base));
-        if (stem < 2)
-            throw n.error("stem_channels", "must be >= 2 (the deep stem's first two convs have stem_channels // 2 = "
-                    + stem / 2 + " channels), got " + stem);
+        DeepStemWidths w = DeepStemWidths.from(n);
+        int numStages = w.numStages(), base = w.base(), stem = w.stem();
         Shared sh = Shared.from(n, numStages, "num_stages " + numStages);
         if (!"pytorch".equals(sh.style))
             throw n.error("style", "must be pytorch: Res2Net always puts the stride on its 3x3 convs (upstream overrides the value); remove it");
@@ -323,6 +318,20 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
         return c;
     }
 
+    /** {@code num_stages}, {@code base_channels} and {@code stem_channels} of a backbone with the deep stem (Res2Net, ResNeSt). */
+    private record DeepStemWidths(int numStages, int base, int stem) {
+        static DeepStemWidths from(ConfigNode n) {
+            int numStages = n.integer("num_stages", 4);
+            if (numStages < 1 || numStages > 4) throw n.error("num_stages", "must be in 1..4, got " + numStages);
+            int base = n.positive("base_channels", n.integer("base_channels", 64));
+            int stem = n.positive("stem_channels", n.integer("stem_channels", base));
+            if (stem < 2)
+                throw n.error("stem_channels", "must be >= 2 (the deep stem's first two convs have stem_channels // 2 = "
+                        + stem / 2 + " channels), got " + stem);
+            return new DeepStemWidths(numStages, base, stem);
+        }
+    }
+
     /**
      * The ResNetV1d that MMDetection's {@code ResNeSt} extends ({@code ResNeSt(..., **kwargs)} → {@code ResNetV1d(**kwargs)}
      * → {@code ResNet(deep_stem=True, avg_down=True, **kwargs)}), read from the keys {@link ResNeStConfig} leaves:
@@ -333,13 +342,8 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
     static BackboneConfig resNeStBase(ConfigNode n, int depth) {
         for (String k : new String[] {"deep_stem", "avg_down"})
             if (n.has(k)) throw n.error(k, "is set by ResNeSt (a ResNetV1d: deep_stem and avg_down are always true); remove it");
-        int numStages = n.integer("num_stages", 4);
-        if (numStages < 1 || numStages > 4) throw n.error("num_stages", "must be in 1..4, got " + numStages);
-        int base = n.positive("base_channels", n.integer("base_channels", 64));
-        int stem = n.positive("stem_channels", n.integer("stem_channels", base));
-        if (stem < 2)
-            throw n.error("stem_channels", "must be >= 2 (the deep stem's first two convs have stem_channels // 2 = "
-                    + stem / 2 + " channels), got " + stem);
+        DeepStemWidths w = DeepStemWidths.from(n);
+        int numStages = w.numStages(), base = w.base(), stem = w.stem();
         Shared sh = Shared.from(n, numStages, "num_stages " + numStages);
         if (sh.dcn != null) throw n.error("dcn", "is not supported for ResNeSt (its deformable split-attention conv is not built here)");
         if (sh.norm.isGroupNorm()) throw n.error("norm_cfg", "GN is not supported for ResNeSt here: use BN or SyncBN");

@@ -145,14 +145,9 @@ public final class ModelWeights {
         List<String> ignored = new ArrayList<>(mapped.ignored());
         Map<String, RawTensor> kept = dropCounters(mapped.tensors(), own, ignored);
         if (kept.isEmpty()) throw new CheckpointException(file, "no ResNet weights found (names like conv1.weight, layer1.0.conv1.weight)");
-        Check c = check(kept, own, "backbone.");
-        if (!c.mismatched().isEmpty())
-            throw new CheckpointException(file, "shapes do not fit the backbone: " + String.join(", ", c.mismatched()));
-        Module.LoadReport r = detector.loadStateDict(toTensors(kept), false);
-        List<String> missing = new ArrayList<>();
-        for (String k : r.missing()) if (k.startsWith("backbone.")) missing.add(k);
-        zeroMissingOffsetConvs(detector, "", new java.util.HashSet<>(missing));
-        return new LoadResult(new Module.LoadReport(missing, r.unexpected(), r.mismatched(), r.loaded()), ignored);
+        Module.LoadReport r = loadIntoBackbone(file, detector, kept, own);
+        zeroMissingOffsetConvs(detector, "", new java.util.HashSet<>(r.missing()));
+        return new LoadResult(r, ignored);
     }
 
     /**
@@ -179,13 +174,22 @@ public final class ModelWeights {
         if (kept.isEmpty())
             throw new CheckpointException(file, "no Swin backbone weights found (" + (convertWeights
                     ? "official names like layers.0.blocks.0.attn.qkv.weight" : "names like backbone.stages.0.blocks.0.attn.w_msa.qkv.weight; convert_weights: true for an official Swin file") + ")");
+        return new LoadResult(loadIntoBackbone(file, detector, kept, own), ignored);
+    }
+
+    /**
+     * Loads backbone weights non-strictly after checking their shapes (a mismatch is an error naming the file); the
+     * report's {@code missing} lists only backbone names.
+     */
+    private static Module.LoadReport loadIntoBackbone(Path file, Module detector, Map<String, RawTensor> kept, Map<String, Tensor> own)
+            throws CheckpointException {
         Check c = check(kept, own, "backbone.");
         if (!c.mismatched().isEmpty())
             throw new CheckpointException(file, "shapes do not fit the backbone: " + String.join(", ", c.mismatched()));
         Module.LoadReport r = detector.loadStateDict(toTensors(kept), false);
         List<String> missing = new ArrayList<>();
         for (String k : r.missing()) if (k.startsWith("backbone.")) missing.add(k);
-        return new LoadResult(new Module.LoadReport(missing, r.unexpected(), r.mismatched(), r.loaded()), ignored);
+        return new Module.LoadReport(missing, r.unexpected(), r.mismatched(), r.loaded());
     }
 
     /**
