@@ -48,6 +48,16 @@ public final class GatherIndex {
 
     public int[] outShape() { return outShape.clone(); }
 
+    /** Checks the operands of a gather's backward: a gradient of the output's size, an input shape of the source's. */
+    public void checkBackward(long gradNumel, int[] inputShape) {
+        if (gradNumel != (long) outRows() * block())
+            throw new IllegalArgumentException("gatherBackward: a gradient of " + gradNumel + " elements does not match the index's output "
+                    + Shape.str(outShape));
+        if (Shape.numel(inputShape) != sourceNumel())
+            throw new IllegalArgumentException("gatherBackward: input shape " + Shape.str(inputShape) + " is not " + sourceRows()
+                    + " rows of " + block());
+    }
+
     /** Elements of the source: sourceRows · block. */
     public long sourceNumel() { return (long) sourceRows * block; }
 

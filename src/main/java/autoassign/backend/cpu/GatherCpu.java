@@ -26,12 +26,7 @@ final class GatherCpu {
 
     /** Source row s gets Σ gradOut rows reading it, added in increasing output order (0 when none reads it). */
     static Tensor backward(Tensor gradOut, GatherIndex idx, int[] inputShape) {
-        if (gradOut.numel() != (long) idx.outRows() * idx.block())
-            throw new IllegalArgumentException("gatherBackward: gradient " + Shape.str(gradOut.shape()) + " does not match the index's output "
-                    + Shape.str(idx.outShape()));
-        if (Shape.numel(inputShape) != idx.sourceNumel())
-            throw new IllegalArgumentException("gatherBackward: input shape " + Shape.str(inputShape) + " is not " + idx.sourceRows()
-                    + " rows of " + idx.block());
+        idx.checkBackward(gradOut.numel(), inputShape);
         int[] off = idx.inverseOffsets(), list = idx.inverseRows();
         int block = idx.block();
         Tensor outT = HostArrays.empty(inputShape);

@@ -724,12 +724,7 @@ public final class CudaBackend implements Backend {
     }
 
     private Tensor gatherBackwardImpl(Tensor gradOut, autoassign.backend.GatherIndex idx, int[] inputShape) {
-        if (gradOut.numel() != (long) idx.outRows() * idx.block())
-            throw new IllegalArgumentException("gatherBackward: gradient " + Shape.str(gradOut.shape()) + " does not match the index's output "
-                    + Shape.str(idx.outShape()));
-        if (Shape.numel(inputShape) != idx.sourceNumel())
-            throw new IllegalArgumentException("gatherBackward: input shape " + Shape.str(inputShape) + " is not " + idx.sourceRows()
-                    + " rows of " + idx.block());
+        idx.checkBackward(gradOut.numel(), inputShape);
         long gp = ptr(gradOut, "gatherBackward", "input"), n = idx.sourceNumel();
         Tensor y = empty(inputShape);
         if (n == 0) return y;
