@@ -116,6 +116,10 @@ public record NeckConfig(String type, List<Integer> inChannels, int outChannels,
     }
 
     private static String initCfg(ConfigNode n, String def) {
+        // null is not "the default": MMEngine then skips the neck's init and each ConvModule keeps MMCV's kaiming_normal
+        if (!n.has("init_cfg") && n.keys().contains("init_cfg"))
+            throw n.error("init_cfg", "null (each ConvModule keeps MMCV's own kaiming_normal fan_out init) is not supported:"
+                    + " omit it for the neck's Xavier default");
         ConfigNode init = n.child("init_cfg");
         String initType = init.choice("type", def, "Caffe2Xavier", "Xavier");
         init.choice("layer", "Conv2d", "Conv2d");

@@ -123,7 +123,7 @@ class CspDarknetConfigTest {
                 + " mode: fan_in}").getMessage().contains("model.neck.init_cfg.nonlinearity"));
         assertTrue(fails("model.neck.init_cfg={type: Kaiming, a: 2.23606797749979, distribution: uniform, mode: fan_in,"
                 + " nonlinearity: leaky_relu}").getMessage().contains("model.neck.init_cfg.layer"));
-        assertTrue(fails("model.neck.init_cfg=null").getMessage().contains("model.neck.init_cfg"));
-        assertTrue(fails("model.backbone.init_cfg=null").getMessage().contains("model.backbone.init_cfg"));
+        assertTrue(fails("model.neck.init_cfg=None").getMessage().contains("model.neck.init_cfg: null (each ConvModule"));
+        assertTrue(fails("model.backbone.init_cfg=None").getMessage().contains("model.backbone.init_cfg: null (each ConvModule"));
     }
 }

@@ -39,6 +39,13 @@ class NeckConfigTest {
     }
 
     @Test
+    void aNullInitCfgIsRefusedNotTakenForTheDefault() {
+        // upstream: init_cfg None skips the neck's Xavier init (MMCV's ConvModule kaiming_normal stays)
+        ConfigException e = fails(List.of(), "model.neck.init_cfg=None");
+        assertTrue(e.getMessage().contains("model.neck.init_cfg") && e.getMessage().contains("kaiming_normal"), e.getMessage());
+    }
+
+    @Test
     void pafpnConfigIsTheR50RecipeWithAPafpn() throws Exception {
         Config c = ConfigLoader.load(PAFPN);
         NeckConfig n = c.model().neck();
