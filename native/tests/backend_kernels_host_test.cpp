@@ -1259,6 +1259,23 @@ static void test_bmm(int batch, int m, int n, int k, bool ta, bool tb) {
   check(name, c, want, 1e-5);
 }
 
+// CudaBackend.transpose2d's grid: x the column tiles, y the row tiles (<= 65535), z the matrices (<= 65535); block (32, 8)
+static dim3 grid_transpose(int batch, int rows, int cols) {
+  return dim3((cols + 31) / 32, std::min((rows + 31) / 32, 65535), std::min(batch, 65535));
+}
+
+static void test_transpose2d(int batch, int rows, int cols, dim3 grid) {
+  size_t n = (size_t)batch * rows * cols;
+  Vec x = rand_vec(n, 50), y(n, -7.f), want(n);
+  for (int b = 0; b < batch; ++b)  // TransposeCpu.forward
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) want[((size_t)b * cols + c) * rows + r] = x[((size_t)b * rows + r) * cols + c];
+  launch(aaj_transpose2d, grid, dim3(32, 8), y.data(), x.data(), rows, cols, (long long)batch);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_transpose2d batch=%d rows=%d cols=%d %s", batch, rows, cols, gstr(grid).c_str());
+  check(name, y, want, 0);
+}
+
 static void test_gelu(long long n, dim3 grid) {
   Vec x = rand_vec(n, 47, -7.f, 7.f), y(n, -7.f), want(n);
   x[0] = 0.f; x[1] = -0.f; x[2] = 30.f; x[3] = -30.f; x[4] = QNAN;
@@ -1289,6 +1306,13 @@ static void test_gelu_backward(long long n, dim3 grid) {
 
 int main() {
   test_emulator();
+  // transpose2d: one tile, ragged edges on both axes, batch > 1, PatchMerging's [T', 4, C] -> [T', C, 4], a grid
+  // smaller than the tiles (y and z loop)
+  test_transpose2d(1, 32, 32, grid_transpose(1, 32, 32));
+  test_transpose2d(3, 45, 70, grid_transpose(3, 45, 70));
+  test_transpose2d(5, 4, 37, grid_transpose(5, 4, 37));
+  test_transpose2d(2, 33, 1, grid_transpose(2, 33, 1));
+  test_transpose2d(4, 100, 40, dim3(2, 1, 3));
   // hw = 529 > 256: 3 blocks per plane row; the small grid (2,4) loops over both hw (529 > 2*256) and planes (6 > 4)
   // odd planes run element by element; planes of a multiple of 4 floats as float4 (vec: 20x40, 2x8; the harness needs 103+ values)
   const Shape4 big{2, 3, 23, 23}, small{2, 3, 5, 7}, vec{2, 3, 20, 40}, vec_small{1, 7, 2, 8};

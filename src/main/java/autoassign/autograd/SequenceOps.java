@@ -7,8 +7,8 @@ import autoassign.tensor.Tensor;
 
 /**
  * Differentiable ops of transformers on token matrices [tokens, channels] (Swin): {@code nn.Linear},
- * {@code nn.LayerNorm}, GELU, torch.bmm, a broadcast add, and {@link GatherIndex} gathers for every reshuffle
- * (pad, roll, window partition, head split, transposes). Each runs on its inputs' backend and records its backward.
+ * {@code nn.LayerNorm}, GELU, torch.bmm, a broadcast add, a batched transpose, and {@link GatherIndex} gathers for
+ * every other reshuffle (pad, roll, window partition, head split). Each runs on its inputs' backend and records its backward.
  */
 public final class SequenceOps {
     private SequenceOps() {}
@@ -76,6 +76,19 @@ public final class SequenceOps {
         Tensor y = be.gather(x, idx);
         int[] shape = x.shape();
         Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.gatherBackward(g[0], idx, shape)});
+        return y;
+    }
+
+    /**
+     * {@link Backend#transpose2d}: x viewed as [batch, rows, cols] → [batch, cols, rows], then viewed as
+     * {@code outShape} (default [batch, cols, rows]). The gradient is the transpose back, in x's shape.
+     */
+    public static Tensor transpose2d(Tensor x, int batch, int rows, int cols, int... outShape) {
+        Backend be = x.backend();
+        Tensor t = be.transpose2d(x, batch, rows, cols);
+        Tensor y = outShape.length == 0 ? t : t.view(outShape);
+        int[] shape = x.shape();
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.transpose2d(g[0], batch, cols, rows).view(shape)});
         return y;
     }
 

@@ -206,6 +206,15 @@ public interface Backend {
     }
 
     /**
+     * Batched transpose: x viewed as [batch, rows, cols] → [batch, cols, rows] (its gradient is
+     * {@code transpose2d(g, batch, cols, rows)}). The default runs the CPU twin on a host copy.
+     */
+    default Tensor transpose2d(Tensor x, int batch, int rows, int cols) {
+        Tensor y = Backends.cpu().transpose2d(onHost(x), batch, rows, cols);
+        return fromHost(y.data(), y.shape());
+    }
+
+    /**
      * Batched C[i] = op(A[i])·op(B[i]) of [batch, ·, ·] tensors (torch.bmm; op = transpose of the last two axes when
      * its flag is set) → [batch, m, n]. The default runs the CPU twin on host copies.
      */

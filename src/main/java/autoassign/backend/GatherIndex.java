@@ -4,9 +4,11 @@ import autoassign.tensor.Shape;
 
 /**
  * The index of a {@link Backend#gather}: the source viewed as [sourceRows, block], the output as [rows.length, block]
- * with output row i = source row {@code rows[i]}, or zeros where {@code rows[i]} is −1. One op expresses every
- * data movement of a window transformer: zero padding and cropping, torch.roll, window partition / reverse, head split,
- * transposes, nn.Unfold, and a table lookup (relative position bias: a source row read by many outputs).
+ * with output row i = source row {@code rows[i]}, or zeros where {@code rows[i]} is −1. It expresses the data
+ * movements of a window transformer: zero padding and cropping, torch.roll, window partition / reverse, head split,
+ * nn.Unfold's windows (whole tokens; the channel interleave is {@link Backend#transpose2d}), and a table lookup
+ * (relative position bias: a source row read by many outputs). Large element-wise transposes use
+ * {@link Backend#transpose2d} instead (an element-wise index costs about three ints per element).
  *
  * <p>Built once per shape and cached by its users (the arrays are never changed after construction). The
  * inverse — for each source row, the output rows that read it, in increasing order (CSR) — is built on first use; the

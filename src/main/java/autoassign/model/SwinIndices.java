@@ -66,32 +66,6 @@ final class SwinIndices {
         });
     }
 
-    /** {@code x.flatten(2).transpose(1, 2)} of [N, C, H, W]: tokens [N·H·W, C]. */
-    static GatherIndex nchwToTokens(int n, int c, int h, int w) {
-        return cached("nchwToTokens " + n + " " + c + " " + h + " " + w, () -> {
-            int hw = h * w;
-            int[] rows = new int[n * hw * c];
-            int i = 0;
-            for (int b = 0; b < n; b++)
-                for (int p = 0; p < hw; p++)
-                    for (int ch = 0; ch < c; ch++) rows[i++] = (b * c + ch) * hw + p;
-            return new GatherIndex(rows, 1, n * c * hw, n * hw, c);
-        });
-    }
-
-    /** {@code out.view(-1, H, W, C).permute(0, 3, 1, 2).contiguous()}: tokens [N·H·W, C] to [N, C, H, W]. */
-    static GatherIndex tokensToNchw(int n, int c, int h, int w) {
-        return cached("tokensToNchw " + n + " " + c + " " + h + " " + w, () -> {
-            int hw = h * w;
-            int[] rows = new int[n * c * hw];
-            int i = 0;
-            for (int b = 0; b < n; b++)
-                for (int ch = 0; ch < c; ch++)
-                    for (int p = 0; p < hw; p++) rows[i++] = (b * hw + p) * c + ch;
-            return new GatherIndex(rows, 1, n * hw * c, n, c, h, w);
-        });
-    }
-
     /**
      * ShiftWindowMSA's F.pad to multiples of the window, torch.roll by −shift and window_partition in one gather:
      * tokens [B·H·W, C] → windows [B·nWh·nWw·ws·ws, C], window (b, wy, wx) position (i, j) reading the token at
@@ -224,26 +198,26 @@ final class SwinIndices {
     }
 
     /**
-     * PatchMerging: AdaptivePadding('corner') to cover 2×2 windows at {@code stride}, nn.Unfold(2, stride) and the
-     * transpose, element-wise from tokens [B·H·W, C] to [B·Ho·Wo, 4C] with Unfold's channel order c·4 + (ki·2 + kj).
-     * Returns the index; its output shape gives Ho·Wo.
+     * PatchMerging's AdaptivePadding('corner') to cover 2×2 windows at {@code stride} and nn.Unfold(2, stride), as a
+     * gather of whole tokens: tokens [B·H·W, C] → [B·Ho·Wo·4, C], output token (n, oy, ox) position ki·2 + kj reading
+     * the token at (oy·stride + ki, ox·stride + kj), zeros where that lies in the padding. Transposing each [4, C] to
+     * [C, 4] ({@code SequenceOps.transpose2d}) gives Unfold's channel order c·4 + (ki·2 + kj).
      */
-    static GatherIndex patchMerging(int b, int h, int w, int c, int stride) {
-        return cached("patchMerging " + b + " " + h + " " + w + " " + c + " " + stride, () -> {
-            int hp = cornerPadded(h, 2, stride), wp = cornerPadded(w, 2, stride);
-            int ho = (hp - 2) / stride + 1, wo = (wp - 2) / stride + 1;
-            int[] rows = new int[b * ho * wo * 4 * c];
+    static GatherIndex patchMergingRows(int b, int h, int w, int c, int stride) {
+        return cached("patchMergingRows " + b + " " + h + " " + w + " " + c + " " + stride, () -> {
+            int[] o = mergedSize(h, w, stride);
+            int ho = o[0], wo = o[1];
+            int[] rows = new int[b * ho * wo * 4];
             int k = 0;
             for (int n = 0; n < b; n++)
                 for (int oy = 0; oy < ho; oy++)
                     for (int ox = 0; ox < wo; ox++)
-                        for (int ch = 0; ch < c; ch++)
-                            for (int ki = 0; ki < 2; ki++)
-                                for (int kj = 0; kj < 2; kj++) {
-                                    int y = oy * stride + ki, x = ox * stride + kj;
-                                    rows[k++] = y < h && x < w ? ((n * h + y) * w + x) * c + ch : -1;
-                                }
-            return new GatherIndex(rows, 1, b * h * w * c, b * ho * wo, 4 * c);
+                        for (int ki = 0; ki < 2; ki++)
+                            for (int kj = 0; kj < 2; kj++) {
+                                int y = oy * stride + ki, x = ox * stride + kj;
+                                rows[k++] = y < h && x < w ? (n * h + y) * w + x : -1;
+                            }
+            return new GatherIndex(rows, c, b * h * w, b * ho * wo * 4, c);
         });
     }
 

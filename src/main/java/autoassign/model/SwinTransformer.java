@@ -23,9 +23,11 @@ import java.util.Random;
  * (4×4/4 conv after corner padding, LayerNorm), {@code stages.i} (SwinBlockSequence: {@code blocks.j} of W-MSA /
  * SW-MSA + FFN, {@code downsample} PatchMerging but in the last stage), {@code norm{i}} per returned stage.
  *
- * <p>Tokens are [B·H·W, C] matrices; every reshuffle (padding to window multiples, the cyclic shift, window partition
- * and reverse, head split / merge, Unfold, NCHW ↔ tokens) is one {@link autoassign.backend.GatherIndex} gather
- * ({@link SwinIndices}), attention is {@link SequenceOps#bmm} + softmax, LayerNorm is GroupNorm with one group.
+ * <p>Tokens are [B·H·W, C] matrices; NCHW ↔ tokens is a batched transpose ({@link SequenceOps#transpose2d}), every
+ * other reshuffle (padding to window multiples, the cyclic shift, window partition and reverse, head split / merge)
+ * one {@link autoassign.backend.GatherIndex} gather ({@link SwinIndices}), Unfold a gather of whole tokens then a
+ * transpose (no element-wise index on a feature map); attention is {@link SequenceOps#bmm} + softmax, LayerNorm is
+ * GroupNorm with one group.
  * State-dict names and order are upstream's, including the {@code relative_position_index} buffers (stored as floats
  * here, int64 upstream). Drop path (stochastic depth, rate rising linearly over the blocks) acts in train mode with
  * the engine's seeded randomness ({@link #setDropPathRandom}); without a generator it is the identity.
@@ -139,7 +141,7 @@ public final class SwinTransformer extends Backbone {
             int h = hw[0], w = hw[1], c = cfg.stageChannels(i);
             if (outNorms[i] != null) {
                 Tensor n = outNorms[i].forward(x);
-                outs.add(SequenceOps.gather(n, SwinIndices.tokensToNchw(b, c, h, w)));
+                outs.add(SequenceOps.transpose2d(n, b, h * w, c, b, c, h, w)); // out.view(-1, H, W, C).permute(0, 3, 1, 2)
                 MemoryScope.dispose(n);
             }
             if (i < last) {
@@ -184,7 +186,7 @@ public final class SwinTransformer extends Backbone {
             int c = y.dim(1), oh = y.dim(2), ow = y.dim(3);
             hw[0] = oh;
             hw[1] = ow;
-            Tensor t = SequenceOps.gather(y, SwinIndices.nchwToTokens(n, c, oh, ow));
+            Tensor t = SequenceOps.transpose2d(y, n, c, oh * ow, n * oh * ow, c); // x.flatten(2).transpose(1, 2)
             MemoryScope.dispose(y);
             if (norm == null) return t;
             Tensor r = norm.forward(t);
@@ -208,10 +210,13 @@ public final class SwinTransformer extends Backbone {
 
         /** x [B·H·W, C] with hw = (H, W) → [B·Ho·Wo, out]; hw becomes (Ho, Wo). */
         Tensor forward(Tensor x, int b, int[] hw) {
-            Tensor u = SequenceOps.gather(x, SwinIndices.patchMerging(b, hw[0], hw[1], inChannels, stride));
+            Tensor windows = SequenceOps.gather(x, SwinIndices.patchMergingRows(b, hw[0], hw[1], inChannels, stride));
             int[] o = SwinIndices.mergedSize(hw[0], hw[1], stride);
             hw[0] = o[0];
             hw[1] = o[1];
+            int t = b * o[0] * o[1];
+            Tensor u = SequenceOps.transpose2d(windows, t, 4, inChannels, t, 4 * inChannels); // Unfold's order c·4 + k
+            MemoryScope.dispose(windows);
             Tensor n = norm == null ? u : norm.forward(u);
             if (n != u) MemoryScope.dispose(u);
             Tensor r = reduction.forward(n);

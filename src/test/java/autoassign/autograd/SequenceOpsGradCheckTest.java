@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The window-transformer ops of {@link SequenceOps} (Swin): forward against double-precision references and
  * gradients by central finite differences ({@link GradCheck}): linear, bmm with every transpose combination, gather
- * (a permutation with zero rows, and a table lookup whose rows are read many times), GELU, the broadcast add and
- * LayerNorm; the double erf against reference values.
+ * (a permutation with zero rows, and a table lookup whose rows are read many times), the batched transpose, GELU, the
+ * broadcast add and LayerNorm; the double erf against reference values.
  */
 class SequenceOpsGradCheckTest {
     private final Random r = new Random(11);
@@ -87,6 +87,31 @@ class SequenceOpsGradCheckTest {
         check("gather table", in -> SequenceOps.gather(in[0], table), d -> ref(d[0], table), leaf(uniform(r, 6), 3, 2));
         assertThrows(IllegalArgumentException.class, () -> new GatherIndex(new int[] {0, 5}, 1, 5, 2));
         assertThrows(IllegalArgumentException.class, () -> Backends.cpu().gather(Tensor.zeros(5), perm));
+    }
+
+    @Test
+    void transpose2dBatchedWithRaggedTiles() {
+        // gradient: x [3, 5, 4] → [3, 4, 5], viewed as [12, 5] (the backward transposes back into x's shape)
+        check("transpose2d", in -> SequenceOps.transpose2d(in[0], 3, 5, 4, 12, 5), d -> transposeRef(d[0], 3, 5, 4),
+                leaf(uniform(r, 60), 15, 4));
+        // forward over several 32 × 32 tiles with ragged edges and batch > 1, exact
+        int b = 2, rows = 45, cols = 70;
+        float[] xf = uniform(r, b * rows * cols);
+        double[] xd = new double[xf.length];
+        for (int i = 0; i < xf.length; i++) xd[i] = xf[i];
+        Tensor y = Backends.cpu().transpose2d(Tensor.of(xf, b, rows, cols), b, rows, cols);
+        assertArrayEquals(new int[] {b, cols, rows}, y.shape());
+        double[] want = transposeRef(xd, b, rows, cols);
+        for (int i = 0; i < want.length; i++) assertEquals((float) want[i], y.data()[i], 0f);
+        assertThrows(IllegalArgumentException.class, () -> Backends.cpu().transpose2d(Tensor.zeros(5, 4), 2, 5, 4));
+    }
+
+    private static double[] transposeRef(double[] x, int b, int rows, int cols) {
+        double[] y = new double[x.length];
+        for (int p = 0; p < b; p++)
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++) y[(p * cols + j) * rows + i] = x[(p * rows + i) * cols + j];
+        return y;
     }
 
     private static double[] ref(double[] x, GatherIndex idx) {

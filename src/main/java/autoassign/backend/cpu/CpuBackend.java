@@ -326,6 +326,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor transpose2d(Tensor x, int batch, int rows, int cols) {
+        return timed("transpose2d", x, () -> TransposeCpu.forward(x, batch, rows, cols));
+    }
+
+    @Override
     public Tensor bmm(Tensor a, boolean transA, Tensor b, boolean transB) {
         return timed("bmm", a, () -> BatchedGemm.bmm(a, transA, b, transB));
     }

@@ -736,6 +736,24 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public Tensor transpose2d(Tensor x, int batch, int rows, int cols) {
+        if (!PROFILE) return transpose2dImpl(x, batch, rows, cols);
+        return prof.time("transpose2d", () -> transpose2dImpl(x, batch, rows, cols));
+    }
+
+    private Tensor transpose2dImpl(Tensor x, int batch, int rows, int cols) {
+        int[] shape = autoassign.backend.Transpose2d.outShape(x, batch, rows, cols);
+        long xp = ptr(x, "transpose2d", "input");
+        Tensor y = empty(shape);
+        if (y.numel() == 0) return y;
+        int gx = (cols + 31) / 32, gy = (int) Math.min((rows + 31) / 32, 65535), gz = Math.min(batch, 65535);
+        k("aaj_transpose2d").ptr(ptr(y, "transpose2d", "output")).ptr(xp).i32(rows).i32(cols).i64(batch)
+                .launch3(ctx.stream, gx, gy, gz, 32, 8);
+        used("transpose2d", "aaj_transpose2d");
+        return y;
+    }
+
+    @Override
     public Tensor bmm(Tensor a, boolean transA, Tensor b, boolean transB) {
         if (!PROFILE) return bmmImpl(a, transA, b, transB);
         return prof.time("bmm", () -> bmmImpl(a, transA, b, transB));

@@ -186,6 +186,13 @@ public final class OpChecks {
                 b.add("gatherBackward", d, 1e-6, null, new int[][] {out}, (be, in) -> new Tensor[] {be.gatherBackward(in[0], gi, src)});
             }
         }
+        { // batched transposes: one tile, ragged tiles with batch > 1, PatchMerging's [T', 4, C] (rows 4), tokens → NCHW
+            for (int[] brc : new int[][] {{1, 32, 32}, {3, 45, 70}, {150, 4, 96}, {2, 1200, 40}}) {
+                String d = Arrays.toString(brc);
+                b.add("transpose2d", d, 0, null, new int[][] {s(brc[0], brc[1], brc[2])},
+                        (be, in) -> new Tensor[] {be.transpose2d(in[0], brc[0], brc[1], brc[2])});
+            }
+        }
         double t = 1e-3;
         int[] fm = s(2, 64, 50, 76), odd = s(3, 5, 7, 11);
         for (int[] x : new int[][] {odd, fm}) {

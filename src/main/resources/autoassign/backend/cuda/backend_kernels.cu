@@ -1060,6 +1060,31 @@ __global__ void aaj_gather_backward(float* gx, const float* g, const int* offset
   }
 }
 
+// TransposeCpu.forward: y [batch, cols, rows] = x [batch, rows, cols] transposed per matrix. 32x32 tiles through shared
+// memory (+1 column of padding: the column reads hit 32 banks), block (32, 8), each thread 4 rows of its tile; grid x the
+// column tiles, y the row tiles (<= 65535, loops), z the matrices (<= 65535, loops). Offsets in 64 bits.
+__global__ void aaj_transpose2d(float* y, const float* x, int rows, int cols, long long batch) {
+  __shared__ float tile[32][33];
+  int c0 = blockIdx.x * 32;
+  long long plane = (long long)rows * cols;
+  for (long long z = blockIdx.z; z < batch; z += gridDim.z) {
+    const float* xb = x + z * plane;
+    float* yb = y + z * plane;
+    for (int r0 = blockIdx.y * 32; r0 < rows; r0 += gridDim.y * 32) {
+      for (int j = threadIdx.y; j < 32; j += 8) {
+        int r = r0 + j, c = c0 + threadIdx.x;
+        if (r < rows && c < cols) tile[j][threadIdx.x] = xb[(long long)r * cols + c];
+      }
+      __syncthreads();
+      for (int j = threadIdx.y; j < 32; j += 8) {
+        int c = c0 + j, r = r0 + threadIdx.x;
+        if (c < cols && r < rows) yb[(long long)c * rows + r] = tile[threadIdx.x][j];
+      }
+      __syncthreads();
+    }
+  }
+}
+
 // BatchedGemm without cuBLAS: aaj_gemm's tiles with the batch in grid z (C[z] = op(A[z])·op(B[z]), strides in floats)
 __global__ void aaj_bmm(float* Cm, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int transA,
                         int transB, long long strideA, long long strideB, long long strideC) {
