@@ -22,15 +22,24 @@ public abstract class Backbone extends Module {
 
     /**
      * Names (within the backbone) of the parameters no returned feature map depends on: stages after the last of
-     * {@code out_indices}. They never get a gradient, so the optimizer leaves them out, as torch's SGD skips a None
-     * grad (a data-parallel step would otherwise average their missing gradient as zeros and decay them).
+     * {@code out_indices}. They never get a gradient, so the optimizer leaves them out of its groups, as torch's SGD
+     * skips a None grad.
      */
     public java.util.Set<String> parametersAfterTheLastOutput() { return java.util.Set.of(); }
+
+    /**
+     * The generator of the backbone's stochastic layers (Swin's drop path) for the next training step; the trainer
+     * seeds one per (seed, rank, iteration) so a resumed run draws the same. Backbones without such layers ignore it.
+     */
+    public void setTrainingRandom(Random rng) {}
 
     /** Random initialisation (MMDetection's default without a pretrained file). */
     public abstract void initWeights(Random rng);
 
-    /** Builds the backbone a config names: {@link HrNet}, {@link MobileNetV2}, else the ResNet family. */
+    /**
+     * Builds the backbone a config names: {@link HrNet}, {@link MobileNetV2}, {@link SwinTransformer}, {@link CspDarknet},
+     * else the ResNet family (ResNeSt included).
+     */
     public static Backbone build(BackboneSpec spec) {
         if (spec instanceof HrNetConfig h) return new HrNet(h);
         if (spec instanceof autoassign.config.MobileNetV2Config m) return new MobileNetV2(m);

@@ -30,7 +30,7 @@ import java.util.Random;
  * GroupNorm with one group.
  * State-dict names and order are upstream's, including the {@code relative_position_index} buffers (stored as floats
  * here, int64 upstream). Drop path (stochastic depth, rate rising linearly over the blocks) acts in train mode with
- * the engine's seeded randomness ({@link #setDropPathRandom}); without a generator it is the identity.
+ * the engine's seeded randomness ({@link #setTrainingRandom}); without a generator it is the identity.
  */
 public final class SwinTransformer extends Backbone {
     private final SwinConfig cfg;
@@ -83,7 +83,7 @@ public final class SwinTransformer extends Backbone {
      * The generator drop path draws its per-sample keep masks from in train mode (null: drop path off). The trainer
      * seeds it; each masked block draws B uniforms in block order, so a run is reproducible.
      */
-    public void setDropPathRandom(Random rng) { this.dropPathRandom = rng; }
+    @Override public void setTrainingRandom(Random rng) { this.dropPathRandom = rng; }
 
     Random dropPathRandom() { return dropPathRandom; }
 

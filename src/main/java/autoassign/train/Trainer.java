@@ -387,9 +387,9 @@ public final class Trainer {
                         // momentum schedulers write the param groups' momentum (betas[0]) that the next step reads
                         if (schedule.schedulesMomentum()) optimizer.setMomentum(schedule.momentum());
                         if (batchResize != null) batch = batchResize.apply(batch, globalIter); // data_preprocessor.batch_augments
-                        if (model.backbone instanceof autoassign.model.SwinTransformer sw) // drop path: one draw per (seed, rank, iteration)
-                            sw.setDropPathRandom(new java.util.Random(new java.util.SplittableRandom(seed * 1_000_003L
-                                    + (replica != null ? replica.rank() : 0) * 7_919L + globalIter).nextLong()));
+                        // stochastic layers (Swin's drop path): one generator per (seed, rank, iteration)
+                        model.backbone.setTrainingRandom(new java.util.Random(new java.util.SplittableRandom(seed * 1_000_003L
+                                + (replica != null ? replica.rank() : 0) * 7_919L + globalIter).nextLong()));
                         StepLosses losses = step(model, optimizer, batch, device, schedule::lr, comm, buckets);
                         double iterTime = (System.nanoTime() - t0) / 1e9 + dataTime;
                         iterInEpoch++;

@@ -115,7 +115,7 @@ class SwinDetectorTest {
         assertEquals(x, b.dropPath(x, 0.3, batch), "eval mode: identity");
         b.train(true);
         assertEquals(x, b.dropPath(x, 0.3, batch), "no generator: identity");
-        b.setDropPathRandom(new Random(5));
+        b.setTrainingRandom(new Random(5));
         float[] y = b.dropPath(x, 0.3, batch).toFloatArray();
         int kept = 0;
         for (int s = 0; s < batch; s++) {
@@ -125,7 +125,7 @@ class SwinDetectorTest {
                 assertEquals(zero ? 0f : v[s * rows + j] * (1f / 0.7f), y[s * rows + j], 1e-6f, "sample " + s);
         }
         assertTrue(kept > 0.6 * batch && kept < 0.8 * batch, "kept " + kept + " of " + batch + " at rate 0.3");
-        b.setDropPathRandom(new Random(5));
+        b.setTrainingRandom(new Random(5));
         assertArrayEquals(y, b.dropPath(x, 0.3, batch).toFloatArray(), "seeded: reproducible");
     }
 
@@ -145,7 +145,7 @@ class SwinDetectorTest {
             try (Graph.Scope g = Graph.noGrad()) {
                 eval = b.forward(x).get(0).toFloatArray();
                 b.train(true);
-                b.setDropPathRandom(new Random(11));
+                b.setTrainingRandom(new Random(11));
                 train = b.forward(x).get(0).toFloatArray();
             }
             if (frozen == 1) assertArrayEquals(eval, train, "stage 0 frozen: no drop path in its blocks");

@@ -59,7 +59,7 @@ class SwinTrainStepTest {
         Batch batch = TinyTrainSteps.firstBatch(cfg, tmp.resolve("data"));
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         SwinTransformer sw = assertInstanceOf(SwinTransformer.class, model.backbone);
-        sw.setDropPathRandom(new Random(3));
+        sw.setTrainingRandom(new Random(3));
         Map<String, float[]> before = new java.util.LinkedHashMap<>();
         model.backbone.namedParameters().forEach((k, t) -> before.put(k, t.toFloatArray()));
         TinyTrainSteps.lowerTheLoss(model, batch, () -> model.backbone.namedParameters().forEach((k, t) ->
