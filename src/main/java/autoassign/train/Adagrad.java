@@ -26,7 +26,7 @@ public final class Adagrad extends ForeachOptimizer {
 
     @Override protected String[] tensorStates() { return new String[] {"sum", null, null}; }
 
-    @Override protected float initialValue(int slot) { return initialAccumulatorValue; }
+    @Override protected float initialValue(int slot, double lr) { return initialAccumulatorValue; }
 
     @Override
     protected ForeachUpdate update(Group g, Tensor grad, Tensor[] s, long step, double lr) {

@@ -37,14 +37,11 @@ abstract class ForeachOptimizer extends Optimizer {
     /** torch's names of the state tensors by slot, null for a slot this rule (with these options) does not keep. */
     protected abstract String[] tensorStates();
 
-    /** The value a new state tensor of {@code slot} starts from (torch's {@code zeros_like}, or Adagrad's initial value). */
-    protected float initialValue(int slot) { return 0f; }
-
     /**
-     * The value a new state tensor of {@code slot} starts from when the tensor first steps at learning rate {@code lr}
-     * (Rprop's {@code step_size}: the group's lr then); {@link #initialValue(int)} unless a rule says otherwise.
+     * The value a new state tensor of {@code slot} starts from when the tensor first steps at learning rate {@code lr}:
+     * torch's {@code zeros_like}, Adagrad's initial value, or Rprop's {@code step_size} (the group's lr then).
      */
-    protected float initialValue(int slot, double lr) { return initialValue(slot); }
+    protected float initialValue(int slot, double lr) { return 0f; }
 
     /** torch's names of the rule's one-number states besides {@code step} (NAdam's {@code mu_product}). */
     protected List<String> scalarStates() { return List.of(); }
