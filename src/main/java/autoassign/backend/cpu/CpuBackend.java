@@ -236,9 +236,9 @@ public final class CpuBackend implements Backend {
         return timed("swish", x, () -> {
             Tensor r = HostArrays.empty(x.shape());
             float[] in = x.data(), out = r.data();
-            // MMCV's Swish: x * sigmoid(x), the sigmoid as sigmoid() computes it
+            // MMCV's Swish: x * sigmoid(x)
             Parallel.range(out.length, 1 << 14, (a, e) -> {
-                for (int i = a; i < e; i++) out[i] = in[i] * (float) (1.0 / (1.0 + Math.exp(-in[i])));
+                for (int i = a; i < e; i++) out[i] = in[i] * logistic(in[i]);
             });
             return r;
         });
@@ -253,7 +253,7 @@ public final class CpuBackend implements Backend {
             // torch's silu_backward: g * s * (1 + x * (1 - s)), evaluated left to right in float
             Parallel.range(out.length, 1 << 14, (a, e) -> {
                 for (int i = a; i < e; i++) {
-                    float s = (float) (1.0 / (1.0 + Math.exp(-in[i])));
+                    float s = logistic(in[i]);
                     out[i] = g[i] * s * (1f + in[i] * (1f - s));
                 }
             });
@@ -344,11 +344,14 @@ public final class CpuBackend implements Backend {
         return timed("sigmoid", x, () -> sigmoidImpl(x));
     }
 
+    /** The float sigmoid of sigmoid() and swish(): the logistic in double, rounded once (as aaj_sigmoid). */
+    private static float logistic(float x) { return (float) (1.0 / (1.0 + Math.exp(-x))); }
+
     private Tensor sigmoidImpl(Tensor x) {
         Tensor r = HostArrays.empty(x.shape());
         float[] in = x.data(), out = r.data();
         Parallel.range(out.length, 1 << 14, (a, e) -> {
-            for (int i = a; i < e; i++) out[i] = (float) (1.0 / (1.0 + Math.exp(-in[i])));
+            for (int i = a; i < e; i++) out[i] = logistic(in[i]);
         });
         return r;
     }
