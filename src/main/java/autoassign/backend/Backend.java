@@ -170,8 +170,7 @@ public interface Backend {
      * {@link BilinearResize#tap}. The default runs the CPU twin on a host copy.
      */
     default Tensor upsampleBilinear(Tensor x, int outH, int outW, float ratioH, float ratioW) {
-        Tensor y = Backends.cpu().upsampleBilinear(x.isCpu() ? x : Tensor.of(x.toFloatArray(), x.shape()), outH, outW, ratioH, ratioW);
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().upsampleBilinear(x.isCpu() ? x : Tensor.of(x.toFloatArray(), x.shape()), outH, outW, ratioH, ratioW));
     }
 
     /**
@@ -181,8 +180,7 @@ public interface Backend {
      */
     default Tensor upsampleBilinearBackward(Tensor gradOut, int inH, int inW, float ratioH, float ratioW) {
         Tensor g = gradOut.isCpu() ? gradOut : Tensor.of(gradOut.toFloatArray(), gradOut.shape());
-        Tensor y = Backends.cpu().upsampleBilinearBackward(g, inH, inW, ratioH, ratioW);
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().upsampleBilinearBackward(g, inH, inW, ratioH, ratioW));
     }
 
     // ---- window transformers (Swin): gather, batched GEMM, GELU ----
@@ -191,8 +189,7 @@ public interface Backend {
      * where rows[i] is −1; output shape {@code idx.outShape()}. The default runs the CPU twin on a host copy.
      */
     default Tensor gather(Tensor x, GatherIndex idx) {
-        Tensor y = Backends.cpu().gather(onHost(x), idx);
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().gather(onHost(x), idx));
     }
 
     /**
@@ -201,8 +198,7 @@ public interface Backend {
      * the CPU twin on a host copy.
      */
     default Tensor gatherBackward(Tensor gradOut, GatherIndex idx, int[] inputShape) {
-        Tensor y = Backends.cpu().gatherBackward(onHost(gradOut), idx, inputShape);
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().gatherBackward(onHost(gradOut), idx, inputShape));
     }
 
     /**
@@ -210,8 +206,7 @@ public interface Backend {
      * {@code transpose2d(g, batch, cols, rows)}). The default runs the CPU twin on a host copy.
      */
     default Tensor transpose2d(Tensor x, int batch, int rows, int cols) {
-        Tensor y = Backends.cpu().transpose2d(onHost(x), batch, rows, cols);
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().transpose2d(onHost(x), batch, rows, cols));
     }
 
     /**
@@ -219,20 +214,17 @@ public interface Backend {
      * its flag is set) → [batch, m, n]. The default runs the CPU twin on host copies.
      */
     default Tensor bmm(Tensor a, boolean transA, Tensor b, boolean transB) {
-        Tensor y = Backends.cpu().bmm(onHost(a), transA, onHost(b), transB);
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().bmm(onHost(a), transA, onHost(b), transB));
     }
 
     /** torch's exact GELU per element ({@link GeluMath}). The default runs the CPU twin on a host copy. */
     default Tensor gelu(Tensor x) {
-        Tensor y = Backends.cpu().gelu(onHost(x));
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().gelu(onHost(x)));
     }
 
     /** gradOut·(Φ(x) + x·φ(x)) (torch's gelu_backward, {@link GeluMath}). The default runs the CPU twin on host copies. */
     default Tensor geluBackward(Tensor gradOut, Tensor x) {
-        Tensor y = Backends.cpu().geluBackward(onHost(gradOut), onHost(x));
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().geluBackward(onHost(gradOut), onHost(x)));
     }
 
     // ---- fused AutoAssign loss ----
@@ -367,8 +359,7 @@ public interface Backend {
      * Shapes in {@link DeformConvParams}. The default runs the CPU reference on host copies.
      */
     default Tensor deformConv2d(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor bias, DeformConvParams p) {
-        Tensor y = Backends.cpu().deformConv2d(onHost(x), onHost(offset), onHost(mask), onHost(w), onHost(bias), p);
-        return fromHost(y.data(), y.shape());
+        return toThis(Backends.cpu().deformConv2d(onHost(x), onHost(offset), onHost(mask), onHost(w), onHost(bias), p));
     }
 
     /**
