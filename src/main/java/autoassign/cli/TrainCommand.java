@@ -63,8 +63,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-pretrained", description = "train from scratch even if the config names a pretrained backbone")
     boolean noPretrained;
 
-    /** MMDetection's train.py --amp: taken only to say why it is refused (hidden from the help). */
-    @Option(names = "--amp", hidden = true)
+    @Option(names = "--amp", description = "AmpOptimWrapper with dynamic loss scaling, as MMDetection's train.py --amp (the "
+            + "computation stays float32: loss scaling and skipping non-finite updates only)")
     boolean amp;
 
     @Option(names = "--load-from", paramLabel = "CKPT", description = "start from a full checkpoint (.safetensors or MMDetection .pth)")
@@ -110,8 +110,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (amp)
-            throw new CliErrors.UserError("--amp: " + autoassign.config.OptimConfig.AMP_REFUSED);
         if (lr != null && !(lr > 0 && Double.isFinite(lr))) throw new CliErrors.UserError("--lr must be a positive number, got " + lr);
         if (workers != null && workers < 0) throw new CliErrors.UserError("--workers must be >= 0, got " + workers);
         if (pretrained != null && noPretrained)
@@ -124,7 +122,13 @@ public final class TrainCommand implements Callable<Integer> {
             throw new CliErrors.UserError("give the config once: as CFG or with --config, not both");
         String configName = configArg != null ? configArg : config != null ? config : DEFAULT_CONFIG;
         Config cfg = ConfigLoader.loadNamed(configName, cfgOptions);
-        if (cfg.optimWrapper().amp()) throw new CliErrors.UserError(cfg.source() + ": optim_wrapper.type: " + autoassign.config.OptimConfig.AMP_REFUSED);
+        if (amp && cfg.optimWrapper().amp() != null) {
+            System.out.println("AMP training is already enabled in your config.");
+        } else if (amp) { // train.py: optim_wrapper.type = 'AmpOptimWrapper', optim_wrapper.loss_scale = 'dynamic'
+            cfgOptions.add("optim_wrapper.type=AmpOptimWrapper");
+            cfgOptions.add("optim_wrapper.loss_scale=dynamic");
+            cfg = ConfigLoader.loadNamed(configName, cfgOptions);
+        }
         TrainOptions opt = new TrainOptions(dataRoot, epochs, batchSize, lr, workDir, seed, device, resume, pretrained,
                 noPretrained, loadFrom, workers);
         if (dist != null) return finish(DataParallelTrainer.run(cfg, opt, dist, System.out));

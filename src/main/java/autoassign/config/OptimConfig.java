@@ -31,8 +31,7 @@ import java.util.List;
  * @param dampening       SGD's {@code dampening} (0)
  * @param flatDecayMult   {@code paramwise_cfg.flat_decay_mult}: decay multiplier of the other one-dimensional parameters
  *                        (after the norm and bias rules); NaN when absent
- * @param amp             {@code type: AmpOptimWrapper} (mixed precision): read so that a config that trains with it can
- *                        be evaluated and run here; {@code train} refuses it (this engine trains in float32)
+ * @param amp             {@code type: AmpOptimWrapper} (mixed precision): its loss scaling, or null for OptimWrapper
  * @param paramGroups     a non-empty {@code paramwise_cfg}: MMEngine then gives every parameter its own group, and an
  *                        optimizer with several groups logs {@code base_lr} beside {@code lr}
  * @param rule            the settings of the other rules (RMSprop's alpha and centered, Adagrad's lr_decay, …), torch's
@@ -46,12 +45,8 @@ import java.util.List;
 public record OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                           double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
                           int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
-                          double flatDecayMult, boolean amp, boolean paramGroups, Rule rule, double dcnOffsetLrMult,
+                          double flatDecayMult, AmpConfig amp, boolean paramGroups, Rule rule, double dcnOffsetLrMult,
                           double dwconvDecayMult) {
-
-    /** Why {@code train} refuses {@code AmpOptimWrapper} / {@code --amp}. */
-    public static final String AMP_REFUSED = "AmpOptimWrapper (mixed precision, MMDetection's --amp) is not supported for training:"
-            + " this engine trains in float32 (TF32 convolutions and GEMMs on GPUs); use OptimWrapper";
 
     /** The optimizers MMEngine can build here, by their torch.optim names. */
     public enum Type { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD }
@@ -99,7 +94,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
                        int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
-                       double flatDecayMult, boolean amp, boolean paramGroups) {
+                       double flatDecayMult, AmpConfig amp, boolean paramGroups) {
         this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, biasLrMult, biasDecayMult, customKeys,
                 accumulativeCounts, type, beta1, beta2, eps, dampening, flatDecayMult, amp, paramGroups, Rule.DEFAULTS);
     }
@@ -108,7 +103,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
                        int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
-                       double flatDecayMult, boolean amp, boolean paramGroups, Rule rule) {
+                       double flatDecayMult, AmpConfig amp, boolean paramGroups, Rule rule) {
         this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, biasLrMult, biasDecayMult, customKeys,
                 accumulativeCounts, type, beta1, beta2, eps, dampening, flatDecayMult, amp, paramGroups, rule, Double.NaN);
     }
@@ -117,7 +112,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm, double biasLrMult, double biasDecayMult, List<CustomKey> customKeys,
                        int accumulativeCounts, Type type, double beta1, double beta2, double eps, double dampening,
-                       double flatDecayMult, boolean amp, boolean paramGroups, Rule rule, double dcnOffsetLrMult) {
+                       double flatDecayMult, AmpConfig amp, boolean paramGroups, Rule rule, double dcnOffsetLrMult) {
         this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, biasLrMult, biasDecayMult, customKeys,
                 accumulativeCounts, type, beta1, beta2, eps, dampening, flatDecayMult, amp, paramGroups, rule, dcnOffsetLrMult,
                 Double.NaN);
@@ -131,19 +126,15 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
     public OptimConfig(double lr, double momentum, double weightDecay, boolean nesterov, double normDecayMult,
                        double clipGradMaxNorm) {
         this(lr, momentum, weightDecay, nesterov, normDecayMult, clipGradMaxNorm, 1, Double.NaN, List.of(), 1, Type.SGD, 0.9, 0.999,
-                1e-8, 0, Double.NaN, false, !Double.isNaN(normDecayMult)); // the recipe's paramwise_cfg: {norm_decay_mult}
+                1e-8, 0, Double.NaN, null, !Double.isNaN(normDecayMult)); // the recipe's paramwise_cfg: {norm_decay_mult}
     }
 
     /** One {@code custom_keys} entry: parameters whose name contains {@code key} get these multipliers. */
     public record CustomKey(String key, double lrMult, double decayMult) {}
 
     static OptimConfig from(ConfigNode n) {
-        boolean amp = "AmpOptimWrapper".equals(n.choice("type", "OptimWrapper", "OptimWrapper", "AmpOptimWrapper"));
-        if (amp) { // its own keys: read, unused (train refuses the wrapper, see AMP_REFUSED)
-            n.raw("loss_scale");
-            n.raw("dtype");
-            n.raw("use_fsdp");
-        }
+        AmpConfig amp = "AmpOptimWrapper".equals(n.choice("type", "OptimWrapper", "OptimWrapper", "AmpOptimWrapper"))
+                ? AmpConfig.from(n) : null;
         ConfigNode o = n.requiredChild("optimizer");
         boolean wdGiven = o.has("weight_decay");
         if (o.has("type") && REFUSED.containsKey(o.string("type", "")))

@@ -43,6 +43,8 @@ final class CheckpointStore {
     static final String KEEP_CKPTS = "keep_ckpts";
     /** State-file key of the log window's history ({@link LogWindow#state}). */
     static final String LOG_WINDOW = "log_window";
+    /** Metadata key of AmpOptimWrapper's loss scaler: {@code scale,growth_tracker}. */
+    static final String LOSS_SCALER = "loss_scaler";
     /**
      * State-file key of the schedule's resumable state ({@link LrSchedule#state()}: the values and ReduceOnPlateau
      * counters, as MMEngine's checkpoint keeps {@code param_schedulers}); absent without ReduceOnPlateau schedulers.
@@ -162,6 +164,7 @@ final class CheckpointStore {
         if (window != null) meta.put(LOG_WINDOW, window);
         String sched = schedulerState.get();
         if (sched != null) meta.put(PARAM_SCHEDULERS, sched);
+        if (optimizer.lossScaler() != null) meta.put(LOSS_SCALER, optimizer.lossScaler().state());
         // CheckpointHook._save_checkpoint_with_step: the id joins keep_ckpt_ids before the save (saved with it)
         boolean joins = keep > 0 && periodic(name) && !name.equals(kept.peekLast());
         List<String> keptAfter = new ArrayList<>(kept);
@@ -305,6 +308,14 @@ final class CheckpointStore {
                 throw new UserError(state + ": " + e.getMessage(), e);
             }
             Map<String, String> m = c.metadata();
+            // AmpOptimWrapper.load_state_dict: a state without loss_scaler (a run without AMP) keeps the fresh scaler
+            if (optimizer.lossScaler() != null && m.containsKey(LOSS_SCALER)) {
+                try {
+                    optimizer.lossScaler().restore(m.get(LOSS_SCALER));
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(state + ": " + e.getMessage(), e);
+                }
+            }
             kept.clear(); // runner.resume: keep_ckpt_ids of the message hub; trimmed to max_keep_ckpts at the next save
             String keptNames = m.get(KEEP_CKPTS);
             if (keptNames != null && !keptNames.isEmpty()) kept.addAll(List.of(keptNames.split(",")));

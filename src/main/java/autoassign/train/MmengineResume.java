@@ -78,6 +78,7 @@ final class MmengineResume {
         } catch (IllegalArgumentException e) {
             throw new UserError(file + ": " + e.getMessage(), e);
         }
+        restoreLossScaler(file, (Map<?, ?>) top.get("optimizer"), optimizer);
         if (ema != null && !(top.get("ema_state_dict") instanceof Map<?, ?>)) {
             // EMAHook.after_load_checkpoint: a warning, and the average starts over from the loaded weights
             warn.accept("warning: " + file + " has no ema_state_dict: the EMAHook's average starts from its state_dict");
@@ -97,6 +98,22 @@ final class MmengineResume {
         return new CheckpointStore.Resumed(file, iterLoop ? -1 : Math.toIntExact(epoch), 0, iter, !iterLoop,
                 meta.get("seed") instanceof Long seed ? seed : null, bestScore(top), null,
                 schedulerState(top, optimizer, new ArrayList<>(params.keySet())));
+    }
+
+    /**
+     * AmpOptimWrapper's {@code optimizer.loss_scaler} (GradScaler's state dict: {@code scale}, {@code _growth_tracker};
+     * its growth / back-off settings come from the config here); absent (a run without AMP): the scaler starts fresh.
+     */
+    static void restoreLossScaler(Path file, Map<?, ?> optimizer, Optimizer into) {
+        if (into.lossScaler() == null || !(optimizer.get("loss_scaler") instanceof Map<?, ?> ls)) return;
+        Object scale = ls.get("scale"), tracker = ls.get("_growth_tracker");
+        if (!(scale instanceof Number s) || !(tracker instanceof Number t))
+            throw new UserError(file + ": optimizer.loss_scaler has no numeric scale / _growth_tracker (not GradScaler's state)");
+        try {
+            into.lossScaler().restore(s.floatValue(), Math.toIntExact(t.longValue()));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new UserError(file + ": optimizer." + e.getMessage(), e);
+        }
     }
 
     /**

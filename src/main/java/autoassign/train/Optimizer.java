@@ -13,8 +13,9 @@ import java.util.function.DoubleUnaryOperator;
  * tensors with their paramwise settings, gradient clipping ({@code clip_grad}: the gradients are scaled as
  * {@code torch.nn.utils.clip_grad_norm_} does before the update) and gradient accumulation
  * ({@code accumulative_counts}: the gradients of several iterations are summed, each divided by its window's
- * length as MMEngine scales the loss, and the update happens once per window). Tensors without a gradient are
- * skipped by the update (their state is left as it is).
+ * length as MMEngine scales the loss, and the update happens once per window) and, as {@code AmpOptimWrapper}, loss
+ * scaling ({@link LossScaler}: the gradients are unscaled before clipping, an update with a non-finite one is
+ * skipped). Tensors without a gradient are skipped by the update (their state is left as it is).
  */
 public abstract class Optimizer {
     /**
@@ -32,6 +33,7 @@ public abstract class Optimizer {
     private long innerCount, maxCounts = -1;
     private final Map<String, Tensor> accumulated = new LinkedHashMap<>();
     private boolean windowHasGradients; // some iteration of the current window gave gradients
+    private LossScaler lossScaler; // AmpOptimWrapper's GradScaler, or null
 
     /** @param maxGradNorm {@code clip_grad.max_norm} (L2 over all gradients), or 0: no clipping */
     protected Optimizer(List<Group> groups, double maxGradNorm) {
@@ -39,8 +41,14 @@ public abstract class Optimizer {
         this.maxGradNorm = maxGradNorm;
     }
 
-    /** The optimizer {@code optim_wrapper.optimizer} names, over these groups. */
+    /** The optimizer {@code optim_wrapper.optimizer} names, over these groups, with AmpOptimWrapper's loss scaling. */
     public static Optimizer of(List<Group> groups, OptimConfig o) {
+        Optimizer opt = rule(groups, o);
+        opt.useLossScaler(o.amp());
+        return opt;
+    }
+
+    private static Optimizer rule(List<Group> groups, OptimConfig o) {
         return switch (o.type()) {
             case SGD -> new Sgd(groups, o.momentum(), (float) o.dampening(), o.nesterov(), o.clipGradMaxNorm());
             case Adam, AdamW -> new Adam(groups, o.beta1(), o.beta2(), o.eps(),
@@ -62,6 +70,27 @@ public abstract class Optimizer {
     }
 
     public List<Group> groups() { return groups; }
+
+    /** Scales losses as {@code AmpOptimWrapper} ({@code cfg} null: plain OptimWrapper); returns the scaler or null. */
+    public LossScaler useLossScaler(autoassign.config.AmpConfig cfg) {
+        lossScaler = cfg == null ? null : new LossScaler(cfg);
+        return lossScaler;
+    }
+
+    /** The loss scaler, or null without AmpOptimWrapper. */
+    public LossScaler lossScaler() { return lossScaler; }
+
+    /** What the backward multiplies the loss by: the loss scale with AmpOptimWrapper, else 1. */
+    public float lossScale() { return lossScaler == null ? 1f : lossScaler.scale(); }
+
+    /**
+     * Tells the optimizer that this iteration's loss was not finite and no backward ran (call before {@link #step}):
+     * with loss scaling the window's update is then skipped and the scale backs off, as GradScaler does with the
+     * non-finite gradients MMEngine's backward would have made; without it nothing changes.
+     */
+    public void nonFiniteLoss() {
+        if (lossScaler != null) lossScaler.markNonFiniteLoss();
+    }
 
     /** The distinct learning-rate multipliers of the groups, in first-seen order. */
     public double[] lrMults() {
@@ -101,8 +130,10 @@ public abstract class Optimizer {
     public void step(DoubleUnaryOperator lrOfMult) {
         lastGradNorm = Double.NaN;
         if (accumulativeCounts > 1 && !accumulateAndDecide()) return;
+        boolean skip = lossScaler != null && lossScaler.unscale(groups);
         if (maxGradNorm > 0) clipGradients();
-        update(lrOfMult);
+        if (!skip) update(lrOfMult);
+        if (lossScaler != null && (skip || hasGradients())) lossScaler.update(skip);
         for (Tensor acc : accumulated.values()) acc.backend().zeroRange(acc, 0, acc.numel()); // the next window
     }
 
@@ -119,6 +150,11 @@ public abstract class Optimizer {
 
     /** The update rule: every group with a gradient, at {@code lrOfMult(its lrMult)}; bumps the versions it writes. */
     protected abstract void update(DoubleUnaryOperator lrOfMult);
+
+    private boolean hasGradients() {
+        for (Group g : groups) if (g.param.grad() != null) return true;
+        return false;
+    }
 
     /** Adds this iteration's gradients to the window's sums; true when the window ends (its sums become the gradients). */
     private boolean accumulateAndDecide() {

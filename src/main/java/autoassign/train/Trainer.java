@@ -237,6 +237,10 @@ public final class Trainer {
 
         List<Optimizer.Group> paramGroups = OptimizerGroups.of(model, cfg.optimWrapper());
         Optimizer optimizer = Optimizer.of(paramGroups, cfg.optimWrapper());
+        if (optimizer.lossScaler() != null)
+            out.println("AmpOptimWrapper: loss scaling as torch's GradScaler (" + (cfg.optimWrapper().amp().dynamic() ? "dynamic, initial scale "
+                    : "static, scale ") + optimizer.lossScale() + "); the forward and backward stay float32 (TF32 on GPUs), not "
+                    + (cfg.optimWrapper().amp().dtype() == null ? "float16" : cfg.optimWrapper().amp().dtype()));
         double loggedLrMult = OptimizerGroups.firstGroupLrMult(model, paramGroups);
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
@@ -622,6 +626,7 @@ public final class Trainer {
             if (!isNonFinite(e)) throw e;
             Graph.clear();
             optimizer.zeroGrad();
+            optimizer.nonFiniteLoss();
             optimizer.step(lrOfMult); // no gradient: nothing moves; keeps an accumulation window in step
             if (comm != null) {
                 // keep the collectives in step with the other workers: the normalisers' all-reduce, the losses'
@@ -642,10 +647,11 @@ public final class Trainer {
         if (bad != null) {
             Graph.clear();
             optimizer.zeroGrad();
+            optimizer.nonFiniteLoss();
             optimizer.step(lrOfMult); // no gradient: nothing moves; keeps an accumulation window in step
             return new StepLosses(pos, neg, center, bad);
         }
-        backward(l, buckets);
+        backward(l, buckets, optimizer.lossScale());
         optimizer.step(lrOfMult);
         optimizer.zeroGrad();
         return new StepLosses(pos, neg, center, null);
@@ -661,7 +667,13 @@ public final class Trainer {
      * the backward has produced them (AA_3 §9).
      */
     public static void backward(AutoAssignLoss.Losses l, GradientBuckets buckets) {
+        backward(l, buckets, 1f);
+    }
+
+    /** {@link #backward(AutoAssignLoss.Losses, GradientBuckets)} of the summed loss times {@code lossScale} (AMP). */
+    public static void backward(AutoAssignLoss.Losses l, GradientBuckets buckets, float lossScale) {
         Tensor total = F.add(F.add(l.pos(), l.neg()), l.center());
+        if (lossScale != 1f) total = F.mulScalar(total, lossScale);
         if (buckets == null) {
             Graph.backward(total);
         } else {

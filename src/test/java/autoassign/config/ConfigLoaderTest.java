@@ -162,10 +162,10 @@ class ConfigLoaderTest {
         assertEquals("configs/x.yaml: model.backbone: must be a mapping, got 50",
                 fails("model.backbone=50").getMessage());
         assertEquals("optim_wrapper.optimizer.lr", fails("optim_wrapper.optimizer.lr=-1").key());
-        // AmpOptimWrapper loads (eval / detect / export of such a config); train refuses it (TrainLoopTest)
-        assertTrue(ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of("optim_wrapper.type=AmpOptimWrapper",
-                "optim_wrapper.loss_scale=dynamic")).optimWrapper().amp());
-        assertFalse(ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of()).optimWrapper().amp());
+        // AmpOptimWrapper: GradScaler's settings (AmpTrainingTest trains with them)
+        assertEquals(autoassign.config.AmpConfig.dynamicDefaults(), ConfigLoader.parse(r50Text(), "configs/x.yaml",
+                List.of("optim_wrapper.type=AmpOptimWrapper", "optim_wrapper.loss_scale=dynamic")).optimWrapper().amp());
+        assertNull(ConfigLoader.parse(r50Text(), "configs/x.yaml", List.of()).optimWrapper().amp());
         assertEquals("optim_wrapper.type", fails("optim_wrapper.type=ApexOptimWrapper").key());
         assertEquals("model.bbox_head.num_classes", fails("model.bbox_head.num_classes=").key());
         assertEquals("model.backbone.style", fails("model.backbone.style=tf").key());

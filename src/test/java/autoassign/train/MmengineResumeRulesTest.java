@@ -57,7 +57,7 @@ class MmengineResumeRulesTest {
         List<Optimizer.Group> groups = new ArrayList<>();
         params().forEach((n, p) -> groups.add(new Optimizer.Group(n, p, 0f)));
         return Optimizer.of(groups, new OptimConfig(1e-2, momentum, 0, false, Double.NaN, 0, 1, Double.NaN, List.of(), 1, type, 0.9,
-                0.999, 1e-8, 0, Double.NaN, false, true, rule));
+                0.999, 1e-8, 0, Double.NaN, null, true, rule));
     }
 
     @Test

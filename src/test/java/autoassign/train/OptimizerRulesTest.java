@@ -46,7 +46,7 @@ class OptimizerRulesTest {
 
     private static OptimConfig config(OptimConfig.Type type, double momentum, OptimConfig.Rule rule) {
         return new OptimConfig(1e-2, momentum, 0, false, Double.NaN, 0, 1, Double.NaN, List.of(), 1, type, 0.9, 0.999, 1e-8, 0,
-                Double.NaN, false, true, rule);
+                Double.NaN, null, true, rule);
     }
 
     private static final OptimConfig.Rule CENTERED = new OptimConfig.Rule(0.9, true, 0.1, 0.2, 0.8, 4e-3, true, false, false);

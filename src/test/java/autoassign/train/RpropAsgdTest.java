@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RpropAsgdTest {
     private static OptimConfig config(OptimConfig.Type type, OptimConfig.Rule rule) {
         return new OptimConfig(1e-2, 0, 0, false, Double.NaN, 0, 1, Double.NaN, List.of(), 1, type, 0.9, 0.999, 1e-8, 0,
-                Double.NaN, false, true, rule);
+                Double.NaN, null, true, rule);
     }
 
     private static OptimConfig.Rule rule(double etaMinus, double etaPlus, double min, double max, double lambd, double alpha, double t0) {

@@ -253,29 +253,6 @@ class TrainLoopTest {
     }
 
     @Test
-    void ampIsRefusedInOneLine() {
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        int code, code2;
-        try {
-            code = autoassign.cli.Main.execute("train", "--amp", "--work-dir", tmp.resolve("amp").toString());
-            code2 = autoassign.cli.Main.execute("train", "--work-dir", tmp.resolve("amp").toString(), "--cfg-options",
-                    "optim_wrapper.type=AmpOptimWrapper");
-        } finally {
-            System.setErr(stderr);
-        }
-        assertEquals(1, code);
-        assertEquals(1, code2);
-        List<String> lines = buf.toString(StandardCharsets.UTF_8).strip().lines().toList();
-        assertEquals(2, lines.size(), lines.toString());
-        assertTrue(lines.get(0).startsWith("error: --amp: AmpOptimWrapper (mixed precision, MMDetection's --amp) is not supported"
-                + " for training"), lines.get(0));
-        assertTrue(lines.get(1).startsWith("error: ") && lines.get(1).contains(": optim_wrapper.type: AmpOptimWrapper"), lines.get(1));
-        assertFalse(Files.exists(tmp.resolve("amp")), "nothing written");
-    }
-
-    @Test
     void vocMetricValidatesAndKeepsTheBestByItsMap() throws Exception {
         TinyTrainConfig.write(tmp);
         Config cfg = ConfigLoader.load(tmp.resolve("tiny_test.yaml"), List.of(
