@@ -46,6 +46,8 @@ package autoassign.config;
  *                           and not used (the engine picks NCCL on GPUs and in-process workers on the CPU).
  * @param dynamicIntervals   {@code train_cfg.dynamic_intervals} ({@code [(milestone, interval), ...]}, YOLOX's and RTMDet's
  *                           configs): from each milestone on, validations every {@code interval} (see {@link #valIntervalAfter})
+ * @param memoryProfilerInterval {@code custom_hooks: [{type: MemoryProfilerHook, interval}]}: log the memory every that many
+ *                           training iterations; 0 without the hook
  */
 public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval,
                             boolean logIgnoreLast, int logWindow, boolean logByEpoch,
@@ -53,7 +55,8 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             String saveBest, boolean saveBestGreater, long seed, boolean deterministic, String workDir,
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
                             boolean cudnnBenchmark, boolean syncNorm, ModeSwitch modeSwitch, PipelineSwitch pipelineSwitch,
-                            ValVisualization valVisualization, java.util.List<DynamicInterval> dynamicIntervals) {
+                            ValVisualization valVisualization, java.util.List<DynamicInterval> dynamicIntervals,
+                            int memoryProfilerInterval) {
 
     public RuntimeConfig {
         dynamicIntervals = java.util.List.copyOf(dynamicIntervals);
@@ -189,9 +192,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         boolean syncNorm = false;
         ModeSwitch modeSwitch = null;
         PipelineSwitch pipelineSwitch = null;
+        int memoryProfiler = 0;
         for (ConfigNode h : root.childList("custom_hooks")) {
             String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook", "EMAHook",
-                    "SyncNormHook", "YOLOXModeSwitchHook", "PipelineSwitchHook");
+                    "SyncNormHook", "YOLOXModeSwitchHook", "PipelineSwitchHook", "MemoryProfilerHook");
             if (type == null) throw h.error("type", "required key is missing");
             if (type.equals("EarlyStoppingHook")) {
                 if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
@@ -207,6 +211,9 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                 if (pipelineSwitch != null) throw h.error("type", "only one PipelineSwitchHook is supported");
                 if (iterLoop) throw h.error("type", "PipelineSwitchHook acts before each training epoch: it needs an EpochBasedTrainLoop");
                 pipelineSwitch = pipelineSwitch(h);
+            } else if (type.equals("MemoryProfilerHook")) {
+                if (memoryProfiler > 0) throw h.error("type", "only one MemoryProfilerHook is supported");
+                memoryProfiler = h.positive("interval", h.integer("interval", 50));
             } else if (type.equals("SyncNormHook")) {
                 syncNorm = true;
                 h.raw("priority"); // MMDetection's 48: before EMAHook's swap, as the trainer does it
@@ -232,7 +239,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch, valVis, dynamic);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch, valVis, dynamic, memoryProfiler);
     }
 
     /**

@@ -363,6 +363,8 @@ public final class Trainer {
             }
             store.saveSchedulerState(schedule::state);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
+            MemoryProfiler memoryProfiler = cfg.runtime().memoryProfilerInterval() > 0
+                    ? new MemoryProfiler(cfg.runtime().memoryProfilerInterval()) : null;
             // MMEngine's message hub: checkpoints keep the logged scalars' history, a resume goes on averaging over it
             if (resumed != null && resumed.logWindow() != null) window.restore(resumed.logWindow());
             store.saveLogWindow(window::state);
@@ -414,6 +416,9 @@ public final class Trainer {
                         schedule.afterIter();
                         if (ema != null) ema.afterIteration(globalIter - 1, epoch);
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
+                        // MemoryProfilerHook.after_train_iter: batch_idx is the epoch's (the global one in an iteration loop)
+                        if (memoryProfiler != null && memoryProfiler.due((iterLoop ? globalIter : iterInEpoch) - 1))
+                            out.println(MemoryProfiler.line());
                         window.add(losses, iterTime, dataTime, optimizer.lastGradNorm());
                         if (logsAfter(iterLoop ? globalIter : iterInEpoch, iterLoop ? schedulerEpochLength : planned)) {
                             Map<String, Object> rec = new LinkedHashMap<>();

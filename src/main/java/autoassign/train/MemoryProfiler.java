@@ -1,0 +1,88 @@
+package autoassign.train;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * MMDetection's {@code MemoryProfilerHook} (mmdet/engine/hooks/memory_profiler_hook.py): every {@code interval}
+ * training iterations one log line with the machine's memory, its swap and this process's unique memory, the numbers
+ * psutil gives on Linux: {@code virtual_memory()} (available = MemAvailable, used = MemTotal − MemFree − Buffers −
+ * Cached − SReclaimable, percent = (total − available) / total), {@code swap_memory()} and
+ * {@code memory_full_info().uss} (Private_Clean + Private_Dirty + Private_Hugetlb), from {@code /proc}.
+ */
+public final class MemoryProfiler {
+    private static final double MB = 1024.0 * 1024.0;
+    private final int interval;
+
+    public MemoryProfiler(int interval) {
+        if (interval <= 0) throw new IllegalArgumentException("MemoryProfilerHook interval must be positive, got " + interval);
+        this.interval = interval;
+    }
+
+    /** {@code every_n_inner_iters(batch_idx, interval)}: after the iteration with this 0-based index. */
+    public boolean due(long batchIndex) {
+        return (batchIndex + 1) % interval == 0;
+    }
+
+    /** The hook's line for this machine now, or why it cannot be read (no {@code /proc}). */
+    public static String line() {
+        try {
+            return line(Files.readString(Path.of("/proc/meminfo")), Files.readString(Path.of("/proc/self/smaps_rollup")));
+        } catch (IOException | RuntimeException e) {
+            return "Memory information unavailable: " + e.getMessage();
+        }
+    }
+
+    /** The line from the text of {@code /proc/meminfo} and {@code /proc/self/smaps_rollup}. */
+    static String line(String meminfo, String smapsRollup) {
+        Map<String, Long> m = kilobytes(meminfo), p = kilobytes(smapsRollup);
+        long total = get(m, "MemTotal"), free = get(m, "MemFree"), avail = get(m, "MemAvailable");
+        long cached = get(m, "Cached") + m.getOrDefault("SReclaimable", 0L), buffers = m.getOrDefault("Buffers", 0L);
+        long used = total - free - cached - buffers;
+        if (used < 0) used = total - free; // psutil's fallback (e.g. in containers)
+        long swapTotal = m.getOrDefault("SwapTotal", 0L), swapUsed = swapTotal - m.getOrDefault("SwapFree", 0L);
+        long uss = get(p, "Private_Clean") + get(p, "Private_Dirty") + p.getOrDefault("Private_Hugetlb", 0L);
+        return "Memory information available_memory: " + mb(avail) + " MB, used_memory: " + mb(used) + " MB, memory_utilization: "
+                + percent(total - avail, total) + " %, available_swap_memory: " + mb(swapTotal - swapUsed)
+                + " MB, used_swap_memory: " + mb(swapUsed) + " MB, swap_memory_utilization: " + percent(swapUsed, swapTotal)
+                + " %, current_process_memory: " + round(uss * 1024.0 / MB, 2) + " MB";
+    }
+
+    /** "Key:   123 kB" lines → values in kB. */
+    private static Map<String, Long> kilobytes(String text) {
+        Map<String, Long> out = new HashMap<>();
+        for (String l : text.split("\n")) {
+            int colon = l.indexOf(':');
+            if (colon < 0) continue;
+            String[] v = l.substring(colon + 1).trim().split("\\s+");
+            if (v.length >= 1 && v[0].matches("\\d+")) out.put(l.substring(0, colon).trim(), Long.parseLong(v[0]));
+        }
+        return out;
+    }
+
+    private static long get(Map<String, Long> m, String key) {
+        Long v = m.get(key);
+        if (v == null) throw new IllegalArgumentException("no " + key + " in /proc");
+        return v;
+    }
+
+    /** Python's {@code round(bytes / 2**20)}: an int, halves to even. */
+    private static long mb(long kb) {
+        return new BigDecimal(kb * 1024.0 / MB).setScale(0, RoundingMode.HALF_EVEN).longValueExact();
+    }
+
+    /** psutil's {@code usage_percent(used, total, round_=1)} (0.0 for a zero total), printed as Python prints a float. */
+    private static double percent(long used, long total) {
+        return total == 0 ? 0.0 : round((double) used / total * 100, 1);
+    }
+
+    /** Python's {@code round(x, digits)}: the exact binary value rounded half to even. */
+    private static double round(double x, int digits) {
+        return new BigDecimal(x).setScale(digits, RoundingMode.HALF_EVEN).doubleValue();
+    }
+}
