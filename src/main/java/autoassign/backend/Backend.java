@@ -247,6 +247,9 @@ public interface Backend {
     /** Starts a new peak-memory measurement (no-op where peaks are not tracked). */
     default void resetPeakMemory() {}
 
+    /** Returns cached device memory to the driver ({@code torch.cuda.empty_cache}); a no-op without a cache (the CPU). */
+    default void emptyCache() {}
+
     /** Waits until every op issued so far has finished (a no-op for synchronous backends). */
     default void synchronize() {}
 

@@ -47,7 +47,7 @@ package autoassign.config;
  * @param dynamicIntervals   {@code train_cfg.dynamic_intervals} ({@code [(milestone, interval), ...]}, YOLOX's and RTMDet's
  *                           configs): from each milestone on, validations every {@code interval} (see {@link #valIntervalAfter})
  * @param memoryProfilerInterval {@code custom_hooks: [{type: MemoryProfilerHook, interval}]}: log the memory every that many
- *                           training iterations; 0 without the hook
+ *                           training iterations; 0 without the hook * @param emptyCache         {@code custom_hooks: [{type: EmptyCacheHook, ...}]}, or null without it
  */
 public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval,
                             boolean logIgnoreLast, int logWindow, boolean logByEpoch,
@@ -56,11 +56,17 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                             String loadFrom, boolean resume, EarlyStopping earlyStopping, Ema ema,
                             boolean cudnnBenchmark, boolean syncNorm, ModeSwitch modeSwitch, PipelineSwitch pipelineSwitch,
                             ValVisualization valVisualization, java.util.List<DynamicInterval> dynamicIntervals,
-                            int memoryProfilerInterval) {
+                            int memoryProfilerInterval, EmptyCache emptyCache) {
 
     public RuntimeConfig {
         dynamicIntervals = java.util.List.copyOf(dynamicIntervals);
     }
+
+    /**
+     * MMEngine's {@code EmptyCacheHook}: return the cached device memory to the driver before / after each training
+     * epoch and after each training iteration (defaults false, true, false).
+     */
+    public record EmptyCache(boolean beforeEpoch, boolean afterEpoch, boolean afterIter) {}
 
     /** One {@code dynamic_intervals} entry: the validation interval used from {@code milestone} on. */
     public record DynamicInterval(long milestone, int interval) {}
@@ -193,9 +199,10 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         ModeSwitch modeSwitch = null;
         PipelineSwitch pipelineSwitch = null;
         int memoryProfiler = 0;
+        EmptyCache emptyCache = null;
         for (ConfigNode h : root.childList("custom_hooks")) {
             String type = h.choice("type", null, "NumClassCheckHook", "CheckInvalidLossHook", "EarlyStoppingHook", "EMAHook",
-                    "SyncNormHook", "YOLOXModeSwitchHook", "PipelineSwitchHook", "MemoryProfilerHook");
+                    "SyncNormHook", "YOLOXModeSwitchHook", "PipelineSwitchHook", "MemoryProfilerHook", "EmptyCacheHook");
             if (type == null) throw h.error("type", "required key is missing");
             if (type.equals("EarlyStoppingHook")) {
                 if (early != null) throw h.error("type", "only one EarlyStoppingHook is supported");
@@ -211,6 +218,9 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
                 if (pipelineSwitch != null) throw h.error("type", "only one PipelineSwitchHook is supported");
                 if (iterLoop) throw h.error("type", "PipelineSwitchHook acts before each training epoch: it needs an EpochBasedTrainLoop");
                 pipelineSwitch = pipelineSwitch(h);
+            } else if (type.equals("EmptyCacheHook")) {
+                if (emptyCache != null) throw h.error("type", "only one EmptyCacheHook is supported");
+                emptyCache = new EmptyCache(h.bool("before_epoch", false), h.bool("after_epoch", true), h.bool("after_iter", false));
             } else if (type.equals("MemoryProfilerHook")) {
                 if (memoryProfiler > 0) throw h.error("type", "only one MemoryProfilerHook is supported");
                 memoryProfiler = h.positive("interval", h.integer("interval", 50));
@@ -239,7 +249,7 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
         dist.choice("backend", "nccl", "nccl", "gloo");
         dist.finish();
         env.finish();
-        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch, valVis, dynamic, memoryProfiler);
+        return new RuntimeConfig(epochs, iters, val, valBegin, log, ignoreLast, window, logByEpoch, ckInt, ckByEpoch, keep, best, greater, seed, det, workDir, loadFrom, resume, early, ema, cudnnBenchmark, syncNorm, modeSwitch, pipelineSwitch, valVis, dynamic, memoryProfiler, emptyCache);
     }
 
     /**

@@ -2,6 +2,7 @@ package autoassign.train;
 
 import autoassign.autograd.F;
 import autoassign.autograd.Graph;
+import autoassign.backend.Backends;
 import autoassign.backend.DeviceSelector;
 import autoassign.cli.CliErrors.UserError;
 import autoassign.config.Config;
@@ -278,10 +279,10 @@ public final class Trainer {
                 t.bumpVersion(); // written in place by the collective: caches derived from it are stale
             }
             var backbone = cfg.model().backboneSpec();
-            if (backbone.normCfg().isSyncBatchNorm() && !backbone.normEval()) {
-                model.syncBatchStatistics(comm::allReduceSum); // SyncBN: batch statistics over every worker
-                out.println("SyncBN: the backbone's batch statistics span all " + replica.worldSize() + " workers");
-            }
+            if (model.syncBatchStatistics(comm::allReduceSum)) // SyncBN: batch statistics over every worker
+                out.println("SyncBN: the " + (backbone.normCfg().isSyncBatchNorm() && !backbone.normEval()
+                        ? (model.neckSyncsBatchStatistics() ? "backbone's and neck's" : "backbone's") : "neck's")
+                        + " batch statistics span all " + replica.worldSize() + " workers");
             List<Tensor> trainable = new ArrayList<>();
             for (Optimizer.Group g : optimizer.groups()) trainable.add(g.param());
             buckets = new GradientBuckets(comm, trainable, replica.bucketBytes());
@@ -363,6 +364,7 @@ public final class Trainer {
             }
             store.saveSchedulerState(schedule::state);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
+            autoassign.config.RuntimeConfig.EmptyCache emptyCache = cfg.runtime().emptyCache();
             MemoryProfiler memoryProfiler = cfg.runtime().memoryProfilerInterval() > 0
                     ? new MemoryProfiler(cfg.runtime().memoryProfilerInterval()) : null;
             // MMEngine's message hub: checkpoints keep the logged scalars' history, a resume goes on averaging over it
@@ -377,6 +379,7 @@ public final class Trainer {
                     loader.usePipeline(loaderPipeline);
                     if (epoch >= pipelines.switchEpoch()) out.println(pipelines.switchLine(epoch));
                 }
+                if (emptyCache != null && emptyCache.beforeEpoch()) Backends.of(device).emptyCache(); // EmptyCacheHook
                 int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + loopIters - globalIter);
                 Path savedAtEpochEnd = null; // a checkpoint of the position the epoch's validation follows
                 long epochStart = System.nanoTime();
@@ -419,6 +422,7 @@ public final class Trainer {
                         // MemoryProfilerHook.after_train_iter: batch_idx is the epoch's (the global one in an iteration loop)
                         if (memoryProfiler != null && memoryProfiler.due((iterLoop ? globalIter : iterInEpoch) - 1))
                             out.println(MemoryProfiler.line());
+                        if (emptyCache != null && emptyCache.afterIter()) Backends.of(device).emptyCache();
                         window.add(losses, iterTime, dataTime, optimizer.lastGradNorm());
                         if (logsAfter(iterLoop ? globalIter : iterInEpoch, iterLoop ? schedulerEpochLength : planned)) {
                             Map<String, Object> rec = new LinkedHashMap<>();
@@ -488,6 +492,7 @@ public final class Trainer {
                     continue;
                 }
                 schedule.afterEpoch();
+                if (emptyCache != null && emptyCache.afterEpoch()) Backends.of(device).emptyCache();
                 out.printf(Locale.ROOT, "epoch %d done in %.1f s%n", epochsDone, (System.nanoTime() - epochStart) / 1e9);
                 boolean last = epochsDone == epochs;
                 if (main && ckByEpoch && (last || stopAgreed || epochsDone % cfg.runtime().checkpointInterval() == 0)) {

@@ -114,6 +114,7 @@ public final class CudaBackend implements Backend {
     @Override public long peakMemoryBytes() { return ctx.allocator.stats().peakAllocatedBytes(); }
 
     /** Returns the cached device memory to the driver (after collecting unreachable tensors). */
+    @Override
     public void emptyCache() {
         ctx.makeCurrent();
         ctx.synchronize();

@@ -3,6 +3,7 @@ package autoassign.train;
 import autoassign.config.Config;
 import autoassign.config.ConfigException;
 import autoassign.config.ConfigLoader;
+import autoassign.config.RuntimeConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,8 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** MMDetection's MemoryProfilerHook: psutil's numbers from /proc, its line, its interval, in a training run. */
-class MemoryProfilerTest {
+/**
+ * MMDetection's MemoryProfilerHook (psutil's numbers from /proc, its line, its interval, in a training run) and
+ * MMEngine's EmptyCacheHook (its settings; on the CPU emptying the cache does nothing).
+ */
+class MemoryHooksTest {
     @TempDir Path tmp;
 
     @Test
@@ -66,8 +70,13 @@ class MemoryProfilerTest {
     void trainingLogsEveryIntervalIterations() throws Exception {
         TinyTrainConfig.write(tmp);
         Path file = tmp.resolve("tiny_test.yaml");
-        Config cfg = ConfigLoader.load(file, List.of("custom_hooks=[{type: MemoryProfilerHook, interval: 2}]"));
+        Config cfg = ConfigLoader.load(file, List.of("custom_hooks=[{type: MemoryProfilerHook, interval: 2},"
+                + " {type: EmptyCacheHook, after_iter: true}]"));
         assertEquals(2, cfg.runtime().memoryProfilerInterval());
+        assertEquals(new RuntimeConfig.EmptyCache(false, true, true), cfg.runtime().emptyCache());
+        assertEquals(new RuntimeConfig.EmptyCache(false, true, false),
+                ConfigLoader.load(file, List.of("custom_hooks=[{type: EmptyCacheHook}]")).runtime().emptyCache());
+        assertEquals(null, ConfigLoader.load(file).runtime().emptyCache());
         assertEquals(0, ConfigLoader.load(file).runtime().memoryProfilerInterval());
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(file, List.of("custom_hooks=[{type: MemoryProfilerHook, interval: 0}]")));
