@@ -5,7 +5,7 @@
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
 #      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW; 2e: a trained BN affine;
 #      2f: BN with batch statistics, norm_eval false; 2g: DCNv2; 2h: centered RMSprop with momentum; 2i: NAdam;
-#      2j: Rprop; 2k: ASGD; 2l-2n: the Swin, CSPDarknet + YOLOXPAFPN and ResNeSt backbones)
+#      2j: Rprop; 2k: ASGD; 2l-2n: the Swin, CSPDarknet + YOLOXPAFPN and ResNeSt backbones; 2o-2p: PVT v1 / v2)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
@@ -107,6 +107,14 @@ parity_variants() {
       autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
       "model.backbone={_delete_: true, type: ResNeSt, depth: 50, stem_channels: 16, base_channels: 8, radix: 2, reduction_factor: 4, out_indices: [1, 2, 3], norm_cfg: {type: BN, requires_grad: true}, norm_eval: false}" \
       "model.neck.in_channels=[64, 128, 256]"
+  # PVT v1 (position embedding resized by interpolation-matrix bmm, spatial-reduction attention) and v2 (overlapping
+  # patch embed, MixFFN's depth-wise conv): gather, bmm, softmax, GELU, grouped conv, drop path
+  step "2o tiny training with a PVT (v1) backbone, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "model.backbone={_delete_: true, type: PyramidVisionTransformer, pretrain_img_size: 224, embed_dims: 16, num_layers: [1, 1, 1, 1], num_heads: [1, 2, 4, 8], mlp_ratios: [2, 2, 2, 2], drop_path_rate: 0.1, out_indices: [1, 2, 3]}"
+  step "2p tiny training with a PVTv2 backbone, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "model.backbone={_delete_: true, type: PyramidVisionTransformerV2, embed_dims: 16, num_layers: [1, 1, 1, 1], num_heads: [1, 2, 4, 8], mlp_ratios: [2, 2, 2, 2], drop_path_rate: 0.1, out_indices: [1, 2, 3]}"
 }
 only="${AA_STEPS:-1234567}"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device "$dev" --reps 3

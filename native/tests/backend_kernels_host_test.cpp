@@ -293,6 +293,29 @@ static void test_swish_backward(long long n, dim3 grid) {
   check("aaj_swish_backward n=" + std::to_string(n) + " " + gstr(grid), y, want, 0);
 }
 
+// ---------------------------------------------------------------- hardsigmoid / hardsigmoidBackward (ChannelAttention)
+static void test_hardsigmoid(long long n, dim3 grid) {
+  Vec x = rand_vec(n, 19, -5.f, 5.f), y(n, -7.f), want(n);
+  x[0] = -3.f; x[1] = 3.f; x[2] = 0.f; x[3] = -0.f; x[4] = QNAN; x[5] = 90.f; x[6] = -90.f;
+  for (long long i = 0; i < n; ++i) {  // CpuBackend.hardsigmoid (torch's CPU kernel: clamp(x + 3, 0, 6) / 6)
+    float t = std::min(std::max(x[i] + 3.f, 0.f), 6.f);
+    want[i] = std::isnan(x[i]) ? x[i] : t / 6.f;
+  }
+  launch(aaj_hardsigmoid, grid, dim3(BLOCK), y.data(), x.data(), n);
+  check("aaj_hardsigmoid n=" + std::to_string(n) + " " + gstr(grid), y, want, 0);
+  if (!(y[0] == 0.f && y[1] == 1.f && y[2] == 0.5f && std::isnan(y[4])))
+    check("aaj_hardsigmoid at -3, 3, 0, NaN", Vec{y[0], y[1], y[2], 0.f}, Vec{0.f, 1.f, 0.5f, 1.f}, 0);
+}
+
+static void test_hardsigmoid_backward(long long n, dim3 grid) {
+  Vec x = rand_vec(n, 20, -5.f, 5.f), g = rand_vec(n, 21), y(n, -7.f), want(n);
+  x[0] = -3.f; x[1] = 3.f; x[2] = QNAN; x[3] = 2.9999998f;
+  for (long long i = 0; i < n; ++i)  // CpuBackend.hardsigmoidBackward (torch's hardsigmoid_backward)
+    want[i] = (x[i] > -3.f && x[i] < 3.f) ? g[i] * (1.0f / 6.0f) : 0.f;
+  launch(aaj_hardsigmoid_backward, grid, dim3(BLOCK), y.data(), g.data(), x.data(), n);
+  check("aaj_hardsigmoid_backward n=" + std::to_string(n) + " " + gstr(grid), y, want, 0);
+}
+
 // ---------------------------------------------------------------- spaceToDepth / spaceToDepthBackward (Focus)
 // Reference: SpaceToDepthCpu's loops (block q reads rows 2i + (q & 1), columns 2j + (q >> 1)); both directions exact.
 static void test_space_to_depth(int N, int C, int h, int w, dim3 grid) {
@@ -1304,6 +1327,50 @@ static void test_gelu_backward(long long n, dim3 grid) {
   check(name, y, want, 0);
 }
 
+// ---------------------------------------------------------------- dropout (Swin's drop_rate / attn_drop_rate)
+// DropoutMath's bits against values from an independent Python transcription of SplitMix64's finaliser (the same
+// numbers DropoutMathTest pins on the Java side), then the kernel against the per-element rule.
+static void test_dropout_bits() {
+  const unsigned long long seeds[3] = {0ULL, 12345ULL, (unsigned long long)-7LL};
+  const unsigned int want[3][5] = {{14819496u, 7239838u, 443485u, 16288696u, 13506518u},
+                                   {2232706u, 3436252u, 2005591u, 2954766u, 13308621u},
+                                   {7085592u, 8030196u, 15216959u, 2674358u, 15920994u}};
+  const unsigned long long at[5] = {0, 1, 2, 3, 1000000};
+  Vec got(15), w(15);
+  for (int s = 0; s < 3; ++s)
+    for (int k = 0; k < 5; ++k) {
+      got[s * 5 + k] = (float)aaj_dropout_bits(seeds[s], at[k]);
+      w[s * 5 + k] = (float)want[s][k];
+    }
+  check("aaj_dropout_bits (pinned values)", got, w, 0);
+}
+
+static void test_dropout(long long n, double p, long long seed, dim3 grid) {
+  Vec x = rand_vec(n, 51), y(n, -7.f), want(n);
+  x[0] = QNAN;
+  const unsigned int thr = (unsigned int)std::ceil(p * 16777216.0);
+  const float scale = 1.f / (float)(1.0 - p);
+  long long kept = 0;
+  for (long long i = 0; i < n; ++i) {  // DropoutMath.apply
+    unsigned long long z = (unsigned long long)seed + (unsigned long long)(i + 1) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    bool keep = (unsigned int)(z >> 40) >= thr;
+    kept += keep;
+    want[i] = x[i] * (keep ? scale : 0.f);
+  }
+  launch(aaj_dropout, grid, dim3(BLOCK), y.data(), x.data(), seed, (int)thr, scale, n);
+  char name[160];
+  std::snprintf(name, sizeof name, "aaj_dropout n=%lld p=%g seed=%lld %s", n, p, seed, gstr(grid).c_str());
+  check(name, y, want, 0);
+  // the kept fraction is 1 - p within 5 standard deviations
+  double frac = (double)kept / n, sd = std::sqrt(p * (1 - p) / n);
+  Vec f(1, (float)(std::fabs(frac - (1 - p)) <= 5 * sd + 1e-12 ? 1 : 0)), one(1, 1.f);
+  std::snprintf(name, sizeof name, "aaj_dropout kept fraction %.4f for p=%g", frac, p);
+  check(name, f, one, 0);
+}
+
 int main() {
   test_emulator();
   // transpose2d: one tile, ragged edges on both axes, batch > 1, PatchMerging's [T', 4, C] -> [T', C, 4], a grid
@@ -1363,10 +1430,18 @@ int main() {
   test_gelu(n, dim3(3));
   test_gelu_backward(n, dim3(grid1d(n)));
   test_gelu_backward(n, dim3(3));
+  test_dropout_bits();
+  test_dropout(n, 0.1, 42, dim3(grid1d(n)));
+  test_dropout(n, 0.5, -3, dim3(3));
+  test_dropout(n, 0.0, 7, dim3(grid1d(n)));
   test_swish(n, dim3(grid1d(n)));
   test_swish(n, dim3(3));
   test_swish_backward(n, dim3(grid1d(n)));
   test_swish_backward(n, dim3(3));
+  test_hardsigmoid(n, dim3(grid1d(n)));
+  test_hardsigmoid(n, dim3(3));
+  test_hardsigmoid_backward(n, dim3(grid1d(n)));
+  test_hardsigmoid_backward(n, dim3(3));
   test_space_to_depth(2, 3, 5, 7, dim3(grid1d(4LL * 2 * 3 * 5 * 7)));
   test_space_to_depth(1, 5, 3, 11, dim3(2));
   test_softmax(2, 7, 3, dim3(grid1d(2 * 3)));  // a line per (outer, inner): 6 lines, one block

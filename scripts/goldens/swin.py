@@ -11,7 +11,8 @@ dropout_layer(out)) and DropPath (mmcv/cnn/bricks/drop.py), build_norm_layer(LN)
 Each case <case>.json: the backbone config (the engine's YAML keys), every state-dict entry (name, shape, values; the
 int64 relative_position_index buffers as numbers), the input, the eval outputs, and a backward: loss = Σ_i Σ out_i ·
 w_i with w_i given, gradients of the input and of every parameter (dropout and drop path are 0, so train and eval are
-the same function). names.json: Swin-T (the retinanet_swin-t-p4-w7 backbone, out_indices (1, 2, 3)) state-dict names,
+the same function; the e8_w3_abs_pos_embed case has upstream's use_abs_pos_embed: absolute_pos_embed [1, L, C] added to
+the patch tokens as is). names.json: Swin-T (the retinanet_swin-t-p4-w7 backbone, out_indices (1, 2, 3)) state-dict names,
 shapes, parameter count, MMEngine's FLOPs of a [1, 3, 224, 224] forward by module (conv: prod(weight) · out h · w;
 linear (aten::linear): numel(input) · out_features; layer_norm: 5 · numel; q @ kᵀ and attn @ v (aten::matmul):
 prod(shape of A) · last dim of B; softmax, GELU, roll, pad, additions: no handle), and the swin_converter mapping of
@@ -284,12 +285,17 @@ class PatchMerging(nn.Module):
 class SwinTransformer(nn.Module):
     def __init__(self, embed_dims=96, patch_size=4, window_size=7, mlp_ratio=4, depths=(2, 2, 6, 2),
                  num_heads=(3, 6, 12, 24), strides=(4, 2, 2, 2), out_indices=(0, 1, 2, 3), qkv_bias=True,
-                 qk_scale=None, patch_norm=True):
+                 qk_scale=None, patch_norm=True, use_abs_pos_embed=False, pretrain_img_size=224):
         super().__init__()
         num_layers = len(depths)
         self.out_indices = out_indices
+        self.use_abs_pos_embed = use_abs_pos_embed
         assert strides[0] == patch_size
         self.patch_embed = PatchEmbed(3, embed_dims, patch_size, strides[0], patch_norm)
+        if use_abs_pos_embed:  # upstream: [1, (H0 // patch) * (W0 // patch), C], added as is (no interpolation)
+            pretrain_img_size = to_2tuple(pretrain_img_size)
+            num_patches = (pretrain_img_size[0] // patch_size) * (pretrain_img_size[1] // patch_size)
+            self.absolute_pos_embed = nn.Parameter(torch.zeros((1, num_patches, embed_dims)))
         self.drop_after_pos = nn.Dropout(p=0.)
         self.stages = nn.ModuleList()
         in_channels = embed_dims
@@ -307,6 +313,8 @@ class SwinTransformer(nn.Module):
 
     def forward(self, x):
         x, hw_shape = self.patch_embed(x)
+        if self.use_abs_pos_embed:
+            x = x + self.absolute_pos_embed
         x = self.drop_after_pos(x)
         outs = []
         for i, stage in enumerate(self.stages):
@@ -460,6 +468,9 @@ CASES = [  # name, backbone kwargs, input shape
      (1, 3, 61, 50)),
     ("e8_w4_no_qkv_bias_even", dict(embed_dims=8, depths=(1, 3), num_heads=(2, 2), window_size=4, out_indices=(1,),
                                     qkv_bias=False), (1, 3, 64, 48)),
+    # use_abs_pos_embed: pretrain_img_size 36 x 44 -> 9 x 11 patches, the patch grid of a corner-padded 33 x 41 input
+    ("e8_w3_abs_pos_embed", dict(embed_dims=8, depths=(2, 2), num_heads=(1, 2), window_size=3, out_indices=(0, 1),
+                                 use_abs_pos_embed=True, pretrain_img_size=(36, 44)), (2, 3, 33, 41)),
 ]
 
 

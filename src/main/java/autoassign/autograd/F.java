@@ -95,6 +95,17 @@ public final class F {
     }
 
     /**
+     * min(max(x + 3, 0), 6) / 6 (torch's {@code nn.Hardsigmoid}, MMDetection's ChannelAttention gate); the gradient is
+     * torch's hardsigmoid_backward (g / 6 strictly inside (−3, 3), 0 elsewhere).
+     */
+    public static Tensor hardsigmoid(Tensor x) {
+        Backend be = x.backend();
+        Tensor y = be.hardsigmoid(x);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.hardsigmoidBackward(g[0], x)});
+        return y;
+    }
+
+    /**
      * MMDetection's {@code Focus} slicing: [N, C, H, W] (H, W even) to [N, 4C, H/2, W/2], channel blocks top-left,
      * bottom-left, top-right, bottom-right ({@link autoassign.backend.SpaceToDepth}); the gradient is the inverse
      * permutation.

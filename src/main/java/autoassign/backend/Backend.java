@@ -73,6 +73,12 @@ public interface Backend {
     /** gradOut·s·(1 + x·(1 − s)) with s = sigmoid(x) (torch's silu_backward). */
     Tensor swishBackward(Tensor gradOut, Tensor x);
 
+    /** min(max(x + 3, 0), 6) / 6 (torch's {@code nn.Hardsigmoid}, as its CPU kernel rounds it; a NaN stays NaN). */
+    Tensor hardsigmoid(Tensor x);
+
+    /** −3 &lt; x &lt; 3 ? gradOut·(float) (1/6) : 0 (torch's hardsigmoid_backward: 0 at ±3 and for a NaN x). */
+    Tensor hardsigmoidBackward(Tensor gradOut, Tensor x);
+
     /**
      * MMDetection's {@code Focus} slicing of [N, C, H, W] (H, W even) into [N, 4C, H/2, W/2]: channel blocks
      * {@code x[..., ::2, ::2]}, {@code x[..., 1::2, ::2]}, {@code x[..., ::2, 1::2]}, {@code x[..., 1::2, 1::2]}
@@ -225,6 +231,15 @@ public interface Backend {
     /** gradOut·(Φ(x) + x·φ(x)) (torch's gelu_backward, {@link GeluMath}). The default runs the CPU twin on host copies. */
     default Tensor geluBackward(Tensor gradOut, Tensor x) {
         return toThis(Backends.cpu().geluBackward(onHost(gradOut), onHost(x)));
+    }
+
+    /**
+     * Dropout with a counter-based mask ({@link DropoutMath}): element i of x times 1/(1 − p) when
+     * {@code DropoutMath.bits(seed, i)} ≥ ceil(p·2^24), else times 0. Its gradient is the same op on the output
+     * gradient with the same p and seed. The default runs the CPU twin on a host copy.
+     */
+    default Tensor dropout(Tensor x, double p, long seed) {
+        return toThis(Backends.cpu().dropout(onHost(x), p, seed));
     }
 
     // ---- fused AutoAssign loss ----

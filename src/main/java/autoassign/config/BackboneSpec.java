@@ -29,7 +29,7 @@ public interface BackboneSpec {
 
     /**
      * The {@code model.backbone} mapping's type: {@code HRNet} builds {@link HrNetConfig}, {@code MobileNetV2}
-     * {@link MobileNetV2Config}, {@code ResNeSt} {@link ResNeStConfig}, every other type {@link BackboneConfig}.
+     * {@link MobileNetV2Config}, {@code ResNeSt} {@link ResNeStConfig}, {@code PyramidVisionTransformer(V2)} {@link PvtConfig}, every other type {@link BackboneConfig}.
      */
     static BackboneSpec from(ConfigNode n) {
         var t = n.raw("type");
@@ -38,6 +38,9 @@ public interface BackboneSpec {
         if (t != null && t.isTextual() && ResNeStConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return ResNeStConfig.from(n);
         if (t != null && t.isTextual() && SwinConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return SwinConfig.from(n);
         if (t != null && t.isTextual() && CspDarknetConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return CspDarknetConfig.from(n);
+        if (t != null && t.isTextual() && CspNextConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return CspNextConfig.from(n);
+        if (t != null && t.isTextual() && PvtConfig.isType(ConfigNode.unscoped(t.asText()))) return PvtConfig.from(n);
+        if (t != null && t.isTextual() && EfficientNetConfig.TYPE.equals(ConfigNode.unscoped(t.asText()))) return EfficientNetConfig.from(n);
         return BackboneConfig.from(n);
     }
 

@@ -195,7 +195,7 @@ public record CspDarknetConfig(String arch, List<int[]> stages, double deepenFac
     }
 
     /** {@code arch_ovewrite}: a list of [in, out, num_blocks, add_identity, use_spp]. */
-    private static List<int[]> archOverwrite(ConfigNode n, JsonNode over) {
+    static List<int[]> archOverwrite(ConfigNode n, JsonNode over) {
         if (!over.isArray()) throw n.error("arch_ovewrite", "must be a list of [in_channels, out_channels, num_blocks, add_identity, use_spp], got " + ConfigNode.describe(over));
         List<int[]> out = new ArrayList<>();
         for (int i = 0; i < over.size(); i++) {

@@ -46,6 +46,9 @@ public record NeckConfig(String type, List<Integer> inChannels, int outChannels,
     /** MMDetection's {@code YOLOXPAFPN} ({@link #yoloxPafpn} holds its own keys). */
     public boolean isYoloxPafpn() { return YoloxPafpnConfig.TYPE.equals(type); }
 
+    /** MMDetection's {@code CSPNeXtPAFPN} (RTMDet's neck; {@link #yoloxPafpn} holds its keys, {@code cspNext} true). */
+    public boolean isCspNextPafpn() { return YoloxPafpnConfig.CSPNEXT_TYPE.equals(type); }
+
     public boolean isHrfpn() { return "HRFPN".equals(type); }
 
     public boolean isPafpn() { return "PAFPN".equals(type); }
@@ -79,14 +82,14 @@ public record NeckConfig(String type, List<Integer> inChannels, int outChannels,
     }
 
     static NeckConfig from(ConfigNode n) {
-        String type = n.choice("type", "FPN", "FPN", "PAFPN", "HRFPN", YoloxPafpnConfig.TYPE);
+        String type = n.choice("type", "FPN", "FPN", "PAFPN", "HRFPN", YoloxPafpnConfig.TYPE, YoloxPafpnConfig.CSPNEXT_TYPE);
         List<Integer> in = n.intList("in_channels", null);
         if (in == null) throw n.error("in_channels", "required key is missing");
         if (in.isEmpty()) throw n.error("in_channels", "must not be empty");
         for (int c : in) if (c <= 0) throw n.error("in_channels", "channels must be positive, got " + in);
         int out = n.positive("out_channels", n.integer("out_channels"));
         convCfg(n);
-        if (type.equals(YoloxPafpnConfig.TYPE)) return YoloxPafpnConfig.from(n, in, out);
+        if (type.equals(YoloxPafpnConfig.TYPE) || type.equals(YoloxPafpnConfig.CSPNEXT_TYPE)) return YoloxPafpnConfig.from(n, type, in, out);
         return type.equals("HRFPN") ? hrfpn(n, in, out) : fpn(n, type, in, out);
     }
 

@@ -12,9 +12,8 @@ import java.util.List;
  * frozen_stages=-1, init_cfg=None)} ({@code mmdet/models/backbones/swin.py}).
  *
  * <p>Stage i has {@code embed_dims·2^i} channels at stride {@code patch_size·Π strides[1..i]}; out index i returns
- * stage i's output (before its PatchMerging) through {@code norm{i}}. Refused with a one-line error: dropout
- * ({@code drop_rate}, {@code attn_drop_rate} &gt; 0), {@code use_abs_pos_embed: true}, an {@code act_cfg} other than GELU,
- * a {@code norm_cfg} other than LN, {@code in_channels} other than 3.
+ * stage i's output (before its PatchMerging) through {@code norm{i}}. Refused with a one-line error: a dropout rate
+ * outside [0, 1), an {@code act_cfg} other than GELU, a {@code norm_cfg} other than LN, {@code in_channels} other than 3.
  *
  * @param embedDims      C of stage 0
  * @param patchSize      PatchEmbed's conv kernel (= strides[0])
@@ -32,15 +31,48 @@ import java.util.List;
  * @param convertWeights the pretrained file is an official Swin checkpoint (mmdet's swin_converter renames it)
  * @param frozenStages   −1: none; ≥ 0 freezes patch_embed, k also stages 0..k−1 and their norms
  * @param pretrained     {@code init_cfg.checkpoint} of a Pretrained init, or null
+ * @param dropRate       {@code drop_rate}: dropout after the patch embedding (+ position embedding), after each
+ *                       attention's {@code proj} and in each FFN (after the activation and after the second Linear)
+ * @param attnDropRate   {@code attn_drop_rate}: dropout on the attention weights after the softmax
+ * @param useAbsPosEmbed {@code use_abs_pos_embed}: a learned {@code absolute_pos_embed} [1, L, C] added to the patch
+ *                       tokens, L = (pretrain_img_size / patch_size)² (upstream adds it as is: the input's patch grid
+ *                       must hold exactly L tokens)
+ * @param pretrainImgH   {@code pretrain_img_size} (height; an int means both)
+ * @param pretrainImgW   {@code pretrain_img_size} (width)
  */
 public record SwinConfig(int embedDims, int patchSize, int windowSize, int mlpRatio, List<Integer> depths,
                          List<Integer> numHeads, List<Integer> strides, List<Integer> outIndices, boolean qkvBias,
                          Double qkScale, boolean patchNorm, double dropPathRate, boolean withCp, boolean convertWeights,
-                         int frozenStages, String pretrained) implements BackboneSpec {
+                         int frozenStages, String pretrained, double dropRate, double attnDropRate, boolean useAbsPosEmbed,
+                         int pretrainImgH, int pretrainImgW) implements BackboneSpec {
     public static final String TYPE = "SwinTransformer";
     /** LayerNorm's eps (build_norm_layer(dict(type='LN')) = nn.LayerNorm(C)). */
     public static final float LN_EPS = 1e-5f;
     private static final NormConfig LN = new NormConfig("LN", 0, true, 1e-5);
+
+    /** Without dropout and without the absolute position embedding (upstream's defaults; pretrain_img_size 224). */
+    public SwinConfig(int embedDims, int patchSize, int windowSize, int mlpRatio, List<Integer> depths, List<Integer> numHeads,
+                      List<Integer> strides, List<Integer> outIndices, boolean qkvBias, Double qkScale, boolean patchNorm,
+                      double dropPathRate, boolean withCp, boolean convertWeights, int frozenStages, String pretrained) {
+        this(embedDims, patchSize, windowSize, mlpRatio, depths, numHeads, strides, outIndices, qkvBias, qkScale, patchNorm,
+                dropPathRate, withCp, convertWeights, frozenStages, pretrained, 0, 0, false, 224, 224);
+    }
+
+    /** This config with dropout rates {@code drop_rate} and {@code attn_drop_rate}. */
+    public SwinConfig withDropout(double drop, double attnDrop) {
+        return new SwinConfig(embedDims, patchSize, windowSize, mlpRatio, depths, numHeads, strides, outIndices, qkvBias, qkScale,
+                patchNorm, dropPathRate, withCp, convertWeights, frozenStages, pretrained, drop, attnDrop, useAbsPosEmbed,
+                pretrainImgH, pretrainImgW);
+    }
+
+    /** This config with the absolute position embedding of a {@code pretrain_img_size} h × w. */
+    public SwinConfig withAbsPosEmbed(int h, int w) {
+        return new SwinConfig(embedDims, patchSize, windowSize, mlpRatio, depths, numHeads, strides, outIndices, qkvBias, qkScale,
+                patchNorm, dropPathRate, withCp, convertWeights, frozenStages, pretrained, dropRate, attnDropRate, true, h, w);
+    }
+
+    /** Tokens of {@code absolute_pos_embed}: (pretrain_img_size[0] // patch_size) · (pretrain_img_size[1] // patch_size). */
+    public int absPosEmbedTokens() { return (pretrainImgH / patchSize) * (pretrainImgW / patchSize); }
 
     public SwinConfig {
         depths = List.copyOf(depths);
@@ -56,6 +88,10 @@ public record SwinConfig(int embedDims, int patchSize, int windowSize, int mlpRa
                 throw new IllegalArgumentException("num_heads[" + i + "] = " + numHeads.get(i) + " does not divide stage " + i + "'s " + c + " channels");
         }
         if (strides.get(0) != patchSize) throw new IllegalArgumentException("strides[0] must equal patch_size (non-overlapping patch embed)");
+        if (!(dropRate >= 0 && dropRate < 1)) throw new IllegalArgumentException("drop_rate must be in [0, 1), got " + dropRate);
+        if (!(attnDropRate >= 0 && attnDropRate < 1)) throw new IllegalArgumentException("attn_drop_rate must be in [0, 1), got " + attnDropRate);
+        if (useAbsPosEmbed && (pretrainImgH < patchSize || pretrainImgW < patchSize))
+            throw new IllegalArgumentException("pretrain_img_size must be at least patch_size, got " + pretrainImgH + "x" + pretrainImgW);
         for (int i : outIndices)
             if (i < 0 || i >= depths.size()) throw new IllegalArgumentException("out_indices must be a subset of range(0, " + depths.size() + "), got " + outIndices);
     }
@@ -122,7 +158,14 @@ public record SwinConfig(int embedDims, int patchSize, int windowSize, int mlpRa
 
     static SwinConfig from(ConfigNode n) {
         n.fixed("type", TYPE);
-        if (n.has("pretrain_img_size")) n.raw("pretrain_img_size"); // only used with use_abs_pos_embed
+        int[] pretrainSize = {224, 224};
+        if (n.has("pretrain_img_size")) { // an int or a list of 1 or 2 (to_2tuple); only used with use_abs_pos_embed
+            com.fasterxml.jackson.databind.JsonNode raw = n.raw("pretrain_img_size");
+            List<Integer> l = raw.isArray() ? n.intList("pretrain_img_size", List.of()) : List.of(n.integer("pretrain_img_size", 224));
+            if (l.isEmpty() || l.size() > 2) throw n.error("pretrain_img_size", "must be an int or a list of 1 or 2 ints, got " + raw);
+            pretrainSize = new int[] {l.get(0), l.get(l.size() - 1)};
+            for (int v : pretrainSize) if (v < 1) throw n.error("pretrain_img_size", "must be positive, got " + raw);
+        }
         int inChannels = n.integer("in_channels", 3);
         if (inChannels != 3) throw n.error("in_channels", "only 3 (the image's channels) is supported, got " + inChannels);
         int embed = n.positive("embed_dims", n.integer("embed_dims", 96));
@@ -155,12 +198,13 @@ public record SwinConfig(int embedDims, int patchSize, int windowSize, int mlpRa
         if (!n.has("qk_scale") && n.keys().contains("qk_scale")) n.raw("qk_scale"); // qk_scale: null
         boolean patchNorm = n.bool("patch_norm", true);
         double dropRate = n.nonNegative("drop_rate", n.number("drop_rate", 0));
-        if (dropRate > 0) throw n.error("drop_rate", "dropout is not supported (0 only), got " + dropRate);
+        if (dropRate >= 1) throw n.error("drop_rate", "must be in [0, 1) (nn.Dropout's rate), got " + dropRate);
         double attnDrop = n.nonNegative("attn_drop_rate", n.number("attn_drop_rate", 0));
-        if (attnDrop > 0) throw n.error("attn_drop_rate", "attention dropout is not supported (0 only), got " + attnDrop);
+        if (attnDrop >= 1) throw n.error("attn_drop_rate", "must be in [0, 1) (nn.Dropout's rate), got " + attnDrop);
         double dropPath = n.inRange("drop_path_rate", n.number("drop_path_rate", 0.1), 0, 0.999);
-        if (n.bool("use_abs_pos_embed", false))
-            throw n.error("use_abs_pos_embed", "the absolute position embedding is not supported (false only)");
+        boolean absPos = n.bool("use_abs_pos_embed", false);
+        if (absPos && (pretrainSize[0] < patch || pretrainSize[1] < patch))
+            throw n.error("pretrain_img_size", "must be at least patch_size " + patch + " (absolute_pos_embed would have no tokens)");
         ConfigNode act = n.child("act_cfg");
         act.choice("type", "GELU", "GELU");
         act.finish();
@@ -183,6 +227,6 @@ public record SwinConfig(int embedDims, int patchSize, int windowSize, int mlpRa
         }
         n.finish();
         return new SwinConfig(embed, patch, window, mlp, depths, heads, strides, out, qkvBias, qkScale, patchNorm, dropPath,
-                withCp, convert, frozen, pretrained);
+                withCp, convert, frozen, pretrained, dropRate, attnDrop, absPos, pretrainSize[0], pretrainSize[1]);
     }
 }

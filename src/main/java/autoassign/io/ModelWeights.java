@@ -154,8 +154,8 @@ public final class ModelWeights {
      * A Swin Transformer backbone's Pretrained checkpoint, as upstream's {@code SwinTransformer.init_weights} loads it
      * ({@link SwinConverter}): official Swin names converted when {@code convertWeights}, then the {@code backbone.*}
      * keys, non-strict; names the backbone lacks (the original's {@code attn_mask} buffers and final {@code norm}) are
-     * ignored. A shape mismatch is an error (upstream resizes a relative_position_bias_table of another window size
-     * bicubically; not supported here).
+     * ignored. A relative_position_bias_table of another window size is resized bicubically as upstream
+     * ({@link SwinConverter#fitToModel}); any other shape mismatch is an error.
      */
     public static LoadResult loadPretrainedSwin(Path file, Module detector, boolean convertWeights) throws CheckpointException {
         StateDicts.Mapped mapped;
@@ -174,6 +174,38 @@ public final class ModelWeights {
         if (kept.isEmpty())
             throw new CheckpointException(file, "no Swin backbone weights found (" + (convertWeights
                     ? "official names like layers.0.blocks.0.attn.qkv.weight" : "names like backbone.stages.0.blocks.0.attn.w_msa.qkv.weight; convert_weights: true for an official Swin file") + ")");
+        Map<String, RawTensor> fitted;
+        try {
+            fitted = SwinConverter.fitToModel(kept, own);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, e.getMessage());
+        }
+        return new LoadResult(loadIntoBackbone(file, detector, fitted, own), ignored);
+    }
+
+    /**
+     * A PVT / PVTv2 backbone's Pretrained checkpoint, as upstream's {@code PyramidVisionTransformer.init_weights} loads
+     * it ({@link PvtConverter}): official names converted by pvt_convert when {@code convertWeights}, then every key
+     * loaded into the backbone itself, non-strict (names it lacks are ignored). A shape mismatch is an error
+     * (MMEngine would warn and skip it, e.g. a v1 position embedding of another pretrain_img_size).
+     */
+    public static LoadResult loadPretrainedPvt(Path file, Module detector, boolean convertWeights) throws CheckpointException {
+        StateDicts.Mapped mapped;
+        try {
+            mapped = PvtConverter.toBackbone(readStateDict(file), convertWeights);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, e.getMessage());
+        }
+        Map<String, Tensor> own = detector.stateDict();
+        List<String> ignored = new ArrayList<>(mapped.ignored());
+        Map<String, RawTensor> kept = new LinkedHashMap<>();
+        mapped.tensors().forEach((k, v) -> {
+            if (own.containsKey(k)) kept.put(k, v);
+            else ignored.add(k.substring("backbone.".length()));
+        });
+        if (kept.isEmpty())
+            throw new CheckpointException(file, "no PVT backbone weights found (" + (convertWeights
+                    ? "official names like block1.0.attn.q.weight" : "backbone names like layers.0.1.0.attn.attn.in_proj_weight; convert_weights: true for an official PVT file") + ")");
         return new LoadResult(loadIntoBackbone(file, detector, kept, own), ignored);
     }
 

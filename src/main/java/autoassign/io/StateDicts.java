@@ -68,6 +68,14 @@ public final class StateDicts {
     private static final Pattern CSP_DARKNET = Pattern.compile(
             "(stem\\.conv|stage[1-9]\\.\\d+(\\.[a-z_0-9]+)*)"
             + "\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
+    /**
+     * MMDetection's CSPNeXt names beyond CSPDarknet's: the three-conv stem ({@code stem.0..2.(conv|bn).*}) and the
+     * CSPLayers' ChannelAttention ({@code stageK.i.attention.fc.weight / bias}), as RTMDet's ImageNet files
+     * ({@code cspnext-s_imagenet_600e.pth}, ...: {@code backbone.*} plus a classifier {@code head.fc.*}) hold them.
+     */
+    private static final Pattern CSPNEXT = Pattern.compile(
+            "stem\\.[0-2]\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))"
+            + "|stage[1-9]\\.\\d+\\.attention\\.fc\\.(weight|bias)");
     private static final Pattern MOBILENET_V2 = Pattern.compile(
             "(conv[12]|layer[1-7]\\.\\d+\\.(expand_conv|depthwise_conv|linear_conv))"
             + "\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
@@ -75,6 +83,16 @@ public final class StateDicts {
      * MMDetection's ResNeSt split-attention {@code conv2} (its {@code conv}, {@code bn0}, {@code fc1}, {@code bn1},
      * {@code fc2}), beyond the ResNetV1d names {@link #TORCHVISION} covers, as open-mmlab://resnest50/101/200 store them.
      */
+    /**
+     * MMDetection's (and MMPretrain's) EfficientNet names: the ConvModules {@code layers.0} / {@code layers.6} and, in
+     * {@code layers.1..5}, the InvertedResiduals' {@code expand_conv} / {@code depthwise_conv} / {@code linear_conv},
+     * the EdgeResiduals' {@code conv1} / {@code conv2} (each {@code .conv.weight}, {@code .bn.*}) and the SE layers'
+     * {@code se.conv1/conv2.conv.weight/bias}, as MMPretrain's ImageNet files hold them under {@code backbone.}.
+     */
+    private static final Pattern EFFICIENTNET = Pattern.compile(
+            "layers\\.([06]|[1-5]\\.\\d+\\.(expand_conv|depthwise_conv|linear_conv|conv1|conv2))"
+            + "\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))"
+            + "|layers\\.[1-5]\\.\\d+\\.se\\.conv[12]\\.conv\\.(weight|bias)");
     private static final Pattern RESNEST = Pattern.compile(
             "layer[1-4]\\.\\d+\\.conv2\\.(conv\\.weight|fc[12]\\.(weight|bias)|bn[01]\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
     private static final Pattern DETECTRON_BLOCK = Pattern.compile("res([2-5])_(\\d+)_branch(1|2a|2b|2c)_(w|bn_s|bn_b|bn_rm|bn_riv)");
@@ -115,12 +133,15 @@ public final class StateDicts {
         if (k.startsWith("backbone."))
             return TORCHVISION.matcher(k.substring(9)).matches() || HRNET.matcher(k.substring(9)).matches()
                     || MOBILENET_V2.matcher(k.substring(9)).matches() || RESNEST.matcher(k.substring(9)).matches()
-                    || CSP_DARKNET.matcher(k.substring(9)).matches() ? k : null;
+                    || CSP_DARKNET.matcher(k.substring(9)).matches() || CSPNEXT.matcher(k.substring(9)).matches()
+                    || EFFICIENTNET.matcher(k.substring(9)).matches() ? k : null;
         if (TORCHVISION.matcher(k).matches()) return "backbone." + k;
         if (HRNET.matcher(k).matches()) return "backbone." + k;
         if (MOBILENET_V2.matcher(k).matches()) return "backbone." + k;
         if (CSP_DARKNET.matcher(k).matches()) return "backbone." + k;
+        if (CSPNEXT.matcher(k).matches()) return "backbone." + k;
         if (RESNEST.matcher(k).matches()) return "backbone." + k;
+        if (EFFICIENTNET.matcher(k).matches()) return "backbone." + k;
         switch (k) { // Detectron stem
             case "conv1_w": return "backbone.conv1.weight";
             case "res_conv1_bn_s": return "backbone.bn1.weight";

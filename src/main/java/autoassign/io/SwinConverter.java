@@ -59,6 +59,36 @@ public final class SwinConverter {
         return new StateDicts.Mapped(kept, ignored);
     }
 
+    /**
+     * The rest of upstream's init_weights before load_state_dict, on the kept {@code backbone.*} entries: each
+     * {@code relative_position_bias_table} whose row count differs from the model's (a pretrained window size other
+     * than the model's) resized bicubically ({@link SwinBiasTableResize}); {@code absolute_pos_embed} loads when its
+     * shape is the model's [1, L, C]. (Upstream's reshape of absolute_pos_embed unpacks the [1, L, C] parameter as
+     * N, C, H, W — written for MMSegmentation's 4-D one — and so raises for any checkpoint holding that key; here an
+     * equal shape loads and another is the usual shape error.) A {@code relative_position_index} buffer of another
+     * window size is replaced by the model's own (int64, as torch stores it): it is a constant of the window size
+     * (upstream's load_state_dict would stop on its size mismatch, so its resize works there only for files without
+     * the buffers). Other entries are returned unchanged.
+     */
+    public static Map<String, RawTensor> fitToModel(Map<String, RawTensor> kept, Map<String, autoassign.tensor.Tensor> ownTensors) {
+        Map<String, RawTensor> out = new LinkedHashMap<>();
+        kept.forEach((k, v) -> {
+            autoassign.tensor.Tensor mine = ownTensors.get(k);
+            long[] own = mine == null ? null : java.util.Arrays.stream(mine.shape()).asLongStream().toArray();
+            if (k.endsWith("relative_position_index") && own != null && !java.util.Arrays.equals(own, v.shape())) {
+                float[] f = mine.toFloatArray();
+                long[] l = new long[f.length];
+                for (int i = 0; i < f.length; i++) l[i] = (long) f[i];
+                out.put(k, RawTensor.ofLongs(l, own));
+            } else if (k.contains("relative_position_bias_table") && own != null && own.length == 2 && v.rank() == 2
+                    && !java.util.Arrays.equals(own, v.shape())) {
+                float[] r = SwinBiasTableResize.resize(k, v.toFloatArray(), (int) v.dim(0), (int) v.dim(1), (int) own[0], (int) own[1]);
+                out.put(k, RawTensor.ofFloats(r, own[0], own[1]));
+            } else out.put(k, v);
+        });
+        return out;
+    }
+
     private static final int[] ORDER = {0, 2, 1, 3};
 
     /** x [out, 4C]: new[o, c·4 + k] = old[o, ORDER[k]·C + c]. */

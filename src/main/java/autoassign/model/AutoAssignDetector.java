@@ -58,12 +58,29 @@ public final class AutoAssignDetector extends Module {
     }
 
     /**
-     * SyncBN with {@code norm_eval: false} in a data-parallel run: the backbone's BatchNorm layers that use batch
-     * statistics take them over every worker, summed by {@code allReduceSum} (the workers' host all-reduce). The
-     * neck's norm_cfg refuses SyncBN, so its BatchNorm layers (if any) stay per worker.
+     * SyncBN in a data-parallel run: the BatchNorm layers that use batch statistics take them over every worker, summed
+     * by {@code allReduceSum} (the workers' host all-reduce): the backbone's when its norm_cfg is SyncBN with
+     * {@code norm_eval: false}, the neck's when its norm_cfg is SyncBN (only CSPNeXtPAFPN accepts it; the other necks'
+     * BatchNorm layers stay per worker). True when any layer was switched.
      */
-    public void syncBatchStatistics(java.util.function.UnaryOperator<double[]> allReduceSum) {
-        Norms.forEachBatchNorm(backbone, bn -> bn.syncBatchStatistics(allReduceSum));
+    public boolean syncBatchStatistics(java.util.function.UnaryOperator<double[]> allReduceSum) {
+        boolean any = false;
+        var spec = cfg.backboneSpec();
+        if (spec.normCfg() != null && spec.normCfg().isSyncBatchNorm() && !spec.normEval()) {
+            Norms.forEachBatchNorm(backbone, bn -> bn.syncBatchStatistics(allReduceSum));
+            any = true;
+        }
+        if (neckSyncsBatchStatistics()) {
+            Norms.forEachBatchNorm(neck, bn -> bn.syncBatchStatistics(allReduceSum));
+            any = true;
+        }
+        return any;
+    }
+
+    /** The neck's norm_cfg is SyncBN (CSPNeXtPAFPN, RTMDet's configs). */
+    public boolean neckSyncsBatchStatistics() {
+        var norm = cfg.neck().norm();
+        return norm != null && norm.isSyncBatchNorm();
     }
 
     /** The learnable center prior (read by the loss). */

@@ -28,7 +28,7 @@ public abstract class Backbone extends Module {
     public java.util.Set<String> parametersAfterTheLastOutput() { return java.util.Set.of(); }
 
     /**
-     * The generator of the backbone's stochastic layers (Swin's drop path) for the next training step; the trainer
+     * The generator of the backbone's stochastic layers (Swin's drop path and dropout) for the next training step; the trainer
      * seeds one per (seed, rank, iteration) so a resumed run draws the same. Backbones without such layers ignore it.
      */
     public void setTrainingRandom(Random rng) {}
@@ -37,14 +37,17 @@ public abstract class Backbone extends Module {
     public abstract void initWeights(Random rng);
 
     /**
-     * Builds the backbone a config names: {@link HrNet}, {@link MobileNetV2}, {@link SwinTransformer}, {@link CspDarknet},
-     * else the ResNet family (ResNeSt included).
+     * Builds the backbone a config names: {@link HrNet}, {@link MobileNetV2}, {@link SwinTransformer}, {@link CspDarknet}, {@link CspNext},
+     * {@link PyramidVisionTransformer} (PVT v1 / v2), else the ResNet family (ResNeSt included).
      */
     public static Backbone build(BackboneSpec spec) {
         if (spec instanceof HrNetConfig h) return new HrNet(h);
         if (spec instanceof autoassign.config.MobileNetV2Config m) return new MobileNetV2(m);
         if (spec instanceof autoassign.config.SwinConfig sw) return new SwinTransformer(sw);
         if (spec instanceof autoassign.config.CspDarknetConfig c) return new CspDarknet(c);
+        if (spec instanceof autoassign.config.CspNextConfig c) return new CspNext(c);
+        if (spec instanceof autoassign.config.EfficientNetConfig e) return new EfficientNet(e);
+        if (spec instanceof autoassign.config.PvtConfig p) return new PyramidVisionTransformer(p);
         if (spec instanceof autoassign.config.ResNeStConfig r) return new ResNet(r);
         if (spec instanceof BackboneConfig b) return new ResNet(b);
         throw new IllegalArgumentException("no backbone for " + spec.getClass().getSimpleName());

@@ -80,7 +80,10 @@ public final class Complexity {
         List<int[]> feats = model.backbone instanceof HrNet hr ? c.hrnet(hr, "backbone", new int[] {3, h, w})
                 : model.backbone instanceof MobileNetV2 mb ? c.mobileNetV2(mb, "backbone", new int[] {3, h, w})
                 : model.backbone instanceof SwinTransformer sw ? SwinFlops.count(sw, "backbone", h, w, c::add)
+                : model.backbone instanceof PyramidVisionTransformer pv ? PvtFlops.count(pv, "backbone", h, w, c::add)
                 : model.backbone instanceof CspDarknet cd ? CspFlops.backbone(cd, "backbone", h, w, c::add)
+                : model.backbone instanceof EfficientNet en ? EfficientNetFlops.count(en, "backbone", h, w, c::add)
+                : model.backbone instanceof CspNext cn ? CspFlops.backbone(cn, "backbone", h, w, c::add)
                 : c.backbone((ResNet) model.backbone, "backbone", new int[] {3, h, w});
         List<int[]> pyramid = c.neck(model.neck, "neck", feats);
         c.head(model.bboxHead, "bbox_head", pyramid);

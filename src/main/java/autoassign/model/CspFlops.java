@@ -13,12 +13,15 @@ import java.util.List;
  * ConvModule's conv ({@code Cout · Cin/groups · k² · Ho · Wo}) and norm (eval BN 2, GN 5 per element), and the neck's
  * {@code nn.Upsample} (1 per output element, attributed to {@code neck.upsample}). Swish ({@code aten::sigmoid},
  * {@code aten::mul}), Focus's slicing, {@code cat}, max pooling and the additions have no handle. Upstream's
- * CSPDarknet runs every stage whatever the out_indices, so every stage is counted.
+ * CSPDarknet runs every stage whatever the out_indices, so every stage is counted. The same for CSPNeXt and
+ * CSPNeXtPAFPN: their ChannelAttention adds {@code aten::adaptive_avg_pool2d} (1 per input element, attributed to
+ * the {@code attention} module itself, as ResNeSt's gap to its conv2) and its fc conv (bias not counted); Hardsigmoid and the gating multiply count 0.
  */
 final class CspFlops {
     private CspFlops() {}
 
-    static final String CONV = "conv", BATCH_NORM = "batch_norm", GROUP_NORM = "group_norm", UPSAMPLE = "upsample_nearest2d";
+    static final String CONV = "conv", BATCH_NORM = "batch_norm", GROUP_NORM = "group_norm", UPSAMPLE = "upsample_nearest2d",
+            ADAPTIVE_AVG_POOL = "adaptive_avg_pool2d";
 
     /** Receives one op's flops for a module (Complexity's accumulator). */
     interface Sink { void add(String module, String op, long flops); }
@@ -36,7 +39,20 @@ final class CspFlops {
         return outs;
     }
 
-    /** YOLOXPAFPN on maps {C, H, W}: returns its outputs. */
+    /** CSPNeXt: a [1, 3, h, w] forward; returns its returned maps as {C, H, W}. */
+    static List<int[]> backbone(CspNext m, String name, int h, int w, Sink sink) {
+        int[] y = {3, h, w};
+        List<int[]> outs = new ArrayList<>();
+        for (int i = 0; i <= m.config().numStages(); i++) {
+            ModuleList<?> layer = (ModuleList<?>) m.layer(i);
+            String ln = name + (i == 0 ? ".stem" : ".stage" + i);
+            for (int k = 0; k < layer.size(); k++) y = layer(layer.get(k), ln + "." + k, y, sink);
+            if (m.config().outIndices().contains(i)) outs.add(y);
+        }
+        return outs;
+    }
+
+    /** YOLOXPAFPN (or CSPNeXtPAFPN) on maps {C, H, W}: returns its outputs. */
     static List<int[]> neck(YoloxPafpn p, String name, List<int[]> inputs, Sink sink) {
         int n = inputs.size();
         int[][] inner = new int[n][];
@@ -79,13 +95,22 @@ final class CspFlops {
         }
         if (m instanceof DarknetBottleneck b)
             return layer(b.conv2, name + ".conv2", layer(b.conv1, name + ".conv1", x, sink), sink);
+        if (m instanceof CspNextBlock b)
+            return layer(b.conv2, name + ".conv2", layer(b.conv1, name + ".conv1", x, sink), sink);
+        if (m instanceof ChannelAttention a) {
+            sink.add(name, ADAPTIVE_AVG_POOL, numel(x)); // global_avgpool has no parameters: owned by the attention itself
+            conv(a.fc, name + ".fc", new int[] {x[0], 1, 1}, sink);
+            return x;
+        }
         if (m instanceof CspLayer c) {
             int[] s = layer(c.shortConv, name + ".short_conv", x, sink);
             int[] y = layer(c.mainConv, name + ".main_conv", x, sink);
             for (int i = 0; i < c.blocks.size(); i++) y = layer(c.blocks.get(i), name + ".blocks." + i, y, sink);
-            return layer(c.finalConv, name + ".final_conv", new int[] {y[0] + s[0], y[1], y[2]}, sink);
+            int[] cat = {y[0] + s[0], y[1], y[2]};
+            if (c.attention != null) cat = layer(c.attention, name + ".attention", cat, sink);
+            return layer(c.finalConv, name + ".final_conv", cat, sink);
         }
-        throw new IllegalStateException(name + ": not a CSPDarknet / YOLOXPAFPN layer: " + m.getClass().getSimpleName());
+        throw new IllegalStateException(name + ": not a CSPDarknet / CSPNeXt / YOLOXPAFPN layer: " + m.getClass().getSimpleName());
     }
 
     private static int[] conv(Conv2d conv, String name, int[] x, Sink sink) {

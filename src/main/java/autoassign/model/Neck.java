@@ -23,7 +23,7 @@ public abstract class Neck extends Module {
             case "FPN" -> new Fpn(cfg);
             case "PAFPN" -> new Pafpn(cfg);
             case "HRFPN" -> new Hrfpn(cfg);
-            case autoassign.config.YoloxPafpnConfig.TYPE -> new YoloxPafpn(cfg);
+            case autoassign.config.YoloxPafpnConfig.TYPE, autoassign.config.YoloxPafpnConfig.CSPNEXT_TYPE -> new YoloxPafpn(cfg);
             default -> throw new IllegalArgumentException("unknown neck type " + cfg.type());
         };
         // a neck's BatchNorm (norm_cfg BN) is a plain torch BatchNorm2d: batch statistics in train mode

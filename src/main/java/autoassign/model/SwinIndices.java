@@ -11,7 +11,7 @@ import java.util.function.Supplier;
  * sees a few input shapes; multi-scale training rebuilds the rare ones). Tokens are rows [B·H·W, C] in torch's [B, L, C] order
  * (L = y·W + x).
  */
-final class SwinIndices {
+public final class SwinIndices {
     private SwinIndices() {}
 
     /** Elements (ints or floats) the cache may hold: about 384 MB, a few input shapes of a full-size Swin-T. */
@@ -47,7 +47,7 @@ final class SwinIndices {
     }
 
     /** AdaptivePadding('corner')'s padded size of one axis: ceil(in / stride) windows of {@code kernel}. */
-    static int cornerPadded(int in, int kernel, int stride) {
+    public static int cornerPadded(int in, int kernel, int stride) {
         int out = (in + stride - 1) / stride;
         return Math.max((out - 1) * stride + kernel, in);
     }
@@ -55,7 +55,7 @@ final class SwinIndices {
     /**
      * PatchEmbed's AdaptivePadding: F.pad(x, [0, pw, 0, ph]) of an NCHW image, element-wise (zeros bottom / right).
      */
-    static GatherIndex padImage(int n, int c, int h, int w, int hp, int wp) {
+    public static GatherIndex padImage(int n, int c, int h, int w, int hp, int wp) {
         return cached("padImage " + n + " " + c + " " + h + " " + w + " " + hp + " " + wp, () -> {
             int[] rows = new int[n * c * hp * wp];
             int i = 0;
@@ -71,7 +71,7 @@ final class SwinIndices {
      * tokens [B·H·W, C] → windows [B·nWh·nWw·ws·ws, C], window (b, wy, wx) position (i, j) reading the token at
      * ((wy·ws + i + shift) mod Hp, (wx·ws + j + shift) mod Wp), zeros where that lies in the padding.
      */
-    static GatherIndex windowPartition(int b, int h, int w, int c, int ws, int shift) {
+    public static GatherIndex windowPartition(int b, int h, int w, int c, int ws, int shift) {
         return cached("windowPartition " + b + " " + h + " " + w + " " + c + " " + ws + " " + shift, () -> {
             int hp = padTo(h, ws), wp = padTo(w, ws), nwh = hp / ws, nww = wp / ws;
             int[] rows = new int[b * hp * wp];
@@ -92,7 +92,7 @@ final class SwinIndices {
      * window_reverse, torch.roll by +shift and the crop {@code x[:, :H, :W, :]}: windows [B·nW·ws·ws, C] → tokens
      * [B·H·W, C], the token at (y, x) reading window position ((y − shift) mod Hp, (x − shift) mod Wp).
      */
-    static GatherIndex windowReverse(int b, int h, int w, int c, int ws, int shift) {
+    public static GatherIndex windowReverse(int b, int h, int w, int c, int ws, int shift) {
         return cached("windowReverse " + b + " " + h + " " + w + " " + c + " " + ws + " " + shift, () -> {
             int hp = padTo(h, ws), wp = padTo(w, ws), nww = wp / ws;
             int[] rows = new int[b * h * w];
@@ -112,7 +112,7 @@ final class SwinIndices {
      * WindowMSA's head split {@code qkv.reshape(B, N, 3, nH, d).permute(2, 0, 3, 1, 4)[t]}: rows of d from
      * qkv [B·N, 3C] to [B·nH, N, d] for t = 0 (q), 1 (k), 2 (v).
      */
-    static GatherIndex headSplit(int batch, int n, int heads, int d, int t) {
+    public static GatherIndex headSplit(int batch, int n, int heads, int d, int t) {
         return cached("headSplit " + batch + " " + n + " " + heads + " " + d + " " + t, () -> {
             int[] rows = new int[batch * heads * n];
             int k = 0;
@@ -124,7 +124,7 @@ final class SwinIndices {
     }
 
     /** {@code (attn @ v).transpose(1, 2).reshape(B, N, C)}: rows of d from [B·nH, N, d] to [B·N, C]. */
-    static GatherIndex headMerge(int batch, int n, int heads, int d) {
+    public static GatherIndex headMerge(int batch, int n, int heads, int d) {
         return cached("headMerge " + batch + " " + n + " " + heads + " " + d, () -> {
             int[] rows = new int[batch * n * heads];
             int k = 0;
@@ -139,7 +139,7 @@ final class SwinIndices {
      * WindowMSA's {@code relative_position_index} buffer ([N, N], N = ws²): double_step_seq(2·ws − 1, ws, 1, ws),
      * plus its transpose, flipped along the last axis.
      */
-    static int[] relativePositionIndex(int ws) {
+    public static int[] relativePositionIndex(int ws) {
         int n = ws * ws;
         int[] seq = new int[n];
         for (int a = 0; a < ws; a++)
@@ -150,11 +150,20 @@ final class SwinIndices {
         return idx;
     }
 
+    /** The rows of a [rows, c] tensor repeated {@code times} over a leading axis (torch's broadcast of [1, L, C] over B). */
+    public static GatherIndex repeatRows(int times, int rows, int c) {
+        return cached("repeatRows " + times + " " + rows + " " + c, () -> {
+            int[] r = new int[times * rows];
+            for (int i = 0; i < r.length; i++) r[i] = i % rows;
+            return new GatherIndex(r, c, rows, times * rows, c);
+        });
+    }
+
     /**
      * {@code table[index.view(-1)].view(N, N, nH).permute(2, 0, 1)}: element-wise from the table
      * [(2ws−1)², nH] to the bias [nH, N, N] (rows read many times: the backward adds them up).
      */
-    static GatherIndex relativeBias(int ws, int heads) {
+    public static GatherIndex relativeBias(int ws, int heads) {
         return cached("relativeBias " + ws + " " + heads, () -> {
             int n = ws * ws, len = (2 * ws - 1) * (2 * ws - 1);
             int[] rel = relativePositionIndex(ws);
@@ -170,7 +179,7 @@ final class SwinIndices {
      * (−shift, None) per axis) partitioned into windows: −100 between tokens of different regions, else 0; repeated
      * over the heads as the logits are laid out, [nW·nH·N·N] (host values).
      */
-    static float[] shiftMask(int hp, int wp, int ws, int shift, int heads) {
+    public static float[] shiftMask(int hp, int wp, int ws, int shift, int heads) {
         return cached("shiftMask " + hp + " " + wp + " " + ws + " " + shift + " " + heads, () -> {
             int[] region = new int[hp * wp];
             for (int y = 0; y < hp; y++)
@@ -203,7 +212,7 @@ final class SwinIndices {
      * the token at (oy·stride + ki, ox·stride + kj), zeros where that lies in the padding. Transposing each [4, C] to
      * [C, 4] ({@code SequenceOps.transpose2d}) gives Unfold's channel order c·4 + (ki·2 + kj).
      */
-    static GatherIndex patchMergingRows(int b, int h, int w, int c, int stride) {
+    public static GatherIndex patchMergingRows(int b, int h, int w, int c, int stride) {
         return cached("patchMergingRows " + b + " " + h + " " + w + " " + c + " " + stride, () -> {
             int[] o = mergedSize(h, w, stride);
             int ho = o[0], wo = o[1];
@@ -222,10 +231,10 @@ final class SwinIndices {
     }
 
     /** PatchMerging's output size (Ho, Wo) for an H × W input. */
-    static int[] mergedSize(int h, int w, int stride) {
+    public static int[] mergedSize(int h, int w, int stride) {
         int hp = cornerPadded(h, 2, stride), wp = cornerPadded(w, 2, stride);
         return new int[] {(hp - 2) / stride + 1, (wp - 2) / stride + 1};
     }
 
-    static int padTo(int v, int ws) { return (v + ws - 1) / ws * ws; }
+    public static int padTo(int v, int ws) { return (v + ws - 1) / ws * ws; }
 }

@@ -1,5 +1,6 @@
 package autoassign.model;
 
+import autoassign.autograd.Dropout;
 import autoassign.autograd.F;
 import autoassign.autograd.SequenceOps;
 import autoassign.backend.ConvParams;
@@ -29,8 +30,12 @@ import java.util.Random;
  * transpose (no element-wise index on a feature map); attention is {@link SequenceOps#bmm} + softmax, LayerNorm is
  * GroupNorm with one group.
  * State-dict names and order are upstream's, including the {@code relative_position_index} buffers (stored as floats
- * here, int64 upstream). Drop path (stochastic depth, rate rising linearly over the blocks) acts in train mode with
- * the engine's seeded randomness ({@link #setTrainingRandom}); without a generator it is the identity.
+ * here, int64 upstream). Drop path (stochastic depth, rate rising linearly over the blocks) and dropout
+ * ({@code drop_rate}: {@code drop_after_pos}, each attention's {@code proj_drop}, the FFN's two dropouts;
+ * {@code attn_drop_rate}: {@code attn_drop} on the softmax) act in train mode with the engine's seeded randomness
+ * ({@link #setTrainingRandom}: dropout draws one seed per call for {@link Dropout}'s counter-based mask); without a
+ * generator they are the identity. {@code use_abs_pos_embed} adds {@code absolute_pos_embed} [1, L, C] to the patch
+ * tokens as upstream does (no interpolation: the input's patch grid must hold L tokens).
  */
 public final class SwinTransformer extends Backbone {
     private final SwinConfig cfg;
@@ -38,10 +43,14 @@ public final class SwinTransformer extends Backbone {
     public final ModuleList<SwinBlockSequence> stages;
     /** norm{i} for each returned stage i (null elsewhere). */
     private final LayerNorm[] outNorms;
+    /** {@code absolute_pos_embed} [1, L, C] with use_abs_pos_embed, else null. */
+    public final Tensor absolutePosEmbed;
     private Random dropPathRandom;
 
     public SwinTransformer(SwinConfig cfg) {
         this.cfg = cfg;
+        absolutePosEmbed = cfg.useAbsPosEmbed()
+                ? param("absolute_pos_embed", Tensor.zeros(1, cfg.absPosEmbedTokens(), cfg.embedDims())) : null;
         patchEmbed = child("patch_embed", new PatchEmbed(cfg.embedDims(), cfg.patchSize(), cfg.patchNorm()));
         stages = child("stages", new ModuleList<>());
         for (int i = 0; i < cfg.numStages(); i++) {
@@ -50,12 +59,15 @@ public final class SwinTransformer extends Backbone {
             double[] rates = new double[cfg.depths().get(i)];
             for (int j = 0; j < rates.length; j++) rates[j] = cfg.dropPathRate(cfg.blockIndex(i, j));
             stages.add(new SwinBlockSequence(this, c, cfg.numHeads().get(i), cfg.mlpRatio() * c, cfg.windowSize(),
-                    cfg.qkvBias(), cfg.qkScale(), rates, down));
+                    cfg.qkvBias(), cfg.qkScale(), rates, down, cfg.dropRate(), cfg.attnDropRate()));
         }
         outNorms = new LayerNorm[cfg.numStages()];
         for (int i : cfg.outIndices()) outNorms[i] = child("norm" + i, new LayerNorm(cfg.stageChannels(i), SwinConfig.LN_EPS));
         // upstream's _freeze_stages: patch_embed, then stages 0..k-1 and the norms of returned ones
-        if (cfg.frozenStages() >= 0) patchEmbed.freeze();
+        if (cfg.frozenStages() >= 0) {
+            patchEmbed.freeze();
+            if (absolutePosEmbed != null) absolutePosEmbed.setRequiresGrad(false);
+        }
         for (int i = 1; i <= cfg.frozenStages(); i++) {
             if (outNorms[i - 1] != null) outNorms[i - 1].freeze();
             stages.get(i - 1).freeze();
@@ -63,6 +75,9 @@ public final class SwinTransformer extends Backbone {
     }
 
     public SwinConfig config() { return cfg; }
+
+    /** norm{i} of returned stage i, else null. */
+    public LayerNorm outNorm(int i) { return outNorms[i]; }
 
     /**
      * Upstream's train(mode) re-runs _freeze_stages: patch_embed, the frozen stages and their norms stay in eval mode,
@@ -87,6 +102,15 @@ public final class SwinTransformer extends Backbone {
 
     Random dropPathRandom() { return dropPathRandom; }
 
+    /**
+     * nn.Dropout(rate) of a module in train mode ({@code training}: that module's mode; a frozen stage's stay in eval):
+     * one seed drawn from the training generator per call, in forward order (null generator or rate 0: identity).
+     */
+    Tensor dropout(Tensor x, double rate, boolean training) {
+        if (rate == 0 || !training || dropPathRandom == null) return x;
+        return Dropout.apply(x, rate, dropPathRandom.nextLong());
+    }
+
     /** Stages after the last returned one (no output depends on them). */
     @Override public java.util.Set<String> parametersAfterTheLastOutput() {
         java.util.Set<String> out = new java.util.LinkedHashSet<>();
@@ -103,9 +127,11 @@ public final class SwinTransformer extends Backbone {
      * Upstream's init_weights without a checkpoint: trunc_normal_(std=0.02) (bounds ±2, i.e. a plain normal at this
      * std) on every Linear weight with bias 0, LayerNorm 1 / 0; the patch conv keeps torch's Conv2d default
      * (kaiming_uniform(a=√5): U(±1/√fan_in) for weight and bias); relative position tables stay 0 (WindowMSA's own
-     * init_weights is not called by the overriding SwinTransformer.init_weights).
+     * init_weights is not called by the overriding SwinTransformer.init_weights); {@code absolute_pos_embed}
+     * trunc_normal_(std=0.02) first, as upstream.
      */
     @Override public void initWeights(Random rng) {
+        if (absolutePosEmbed != null) Init.normal(absolutePosEmbed, 0, 0.02, rng);
         Conv2d proj = patchEmbed.projection;
         double bound = 1 / Math.sqrt(Init.fanIn(proj.weight));
         Init.uniform(proj.weight, -bound, bound, rng);
@@ -127,6 +153,23 @@ public final class SwinTransformer extends Backbone {
         int b = images.dim(0);
         int[] hw = new int[2];
         Tensor x = patchEmbed.forward(images, hw);
+        if (absolutePosEmbed != null) {
+            int l = cfg.absPosEmbedTokens(), c = cfg.embedDims();
+            if (hw[0] * hw[1] != l)
+                throw new IllegalArgumentException("SwinTransformer: use_abs_pos_embed adds absolute_pos_embed of " + l + " tokens ("
+                        + "pretrain_img_size " + cfg.pretrainImgH() + "x" + cfg.pretrainImgW() + " / patch_size " + cfg.patchSize()
+                        + ") to the patch grid as is (upstream does not interpolate it), but this input has " + hw[0] + "x" + hw[1]
+                        + " patches");
+            Tensor pos = SequenceOps.gather(F.reshape(absolutePosEmbed, l, c), SwinIndices.repeatRows(b, l, c));
+            Tensor withPos = F.add(x, pos);
+            MemoryScope.dispose(pos);
+            MemoryScope.dispose(x);
+            x = withPos;
+        }
+        // drop_after_pos (kept in eval mode with frozen_stages >= 0, as upstream's _freeze_stages)
+        Tensor dropped = dropout(x, cfg.dropRate(), isTraining() && cfg.frozenStages() < 0);
+        if (dropped != x) MemoryScope.dispose(x);
+        x = dropped;
         List<Tensor> outs = new ArrayList<>();
         int last = cfg.lastStage();
         for (int i = 0; i <= last; i++) {
@@ -170,6 +213,9 @@ public final class SwinTransformer extends Backbone {
         public final LayerNorm norm;
         final int patch;
 
+        /** The conv's kernel and stride ({@code patch_size}). */
+        public int patchSize() { return patch; }
+
         PatchEmbed(int embedDims, int patch, boolean withNorm) {
             this.patch = patch;
             this.projection = child("projection", new Conv2d(3, embedDims, patch, patch, 0, true));
@@ -201,6 +247,10 @@ public final class SwinTransformer extends Backbone {
         public final Linear reduction;
         final int stride, inChannels;
 
+        public int stride() { return stride; }
+
+        public int inChannels() { return inChannels; }
+
         PatchMerging(int in, int out, int stride, boolean withNorm) {
             this.stride = stride;
             this.inChannels = in;
@@ -231,10 +281,11 @@ public final class SwinTransformer extends Backbone {
         public final PatchMerging downsample;
 
         SwinBlockSequence(SwinTransformer owner, int c, int heads, int ffn, int ws, boolean qkvBias, Double qkScale,
-                          double[] dropPathRates, PatchMerging downsample) {
+                          double[] dropPathRates, PatchMerging downsample, double dropRate, double attnDropRate) {
             blocks = child("blocks", new ModuleList<>());
             for (int j = 0; j < dropPathRates.length; j++)
-                blocks.add(new SwinBlock(owner, c, heads, ffn, ws, j % 2 == 1, qkvBias, qkScale, dropPathRates[j]));
+                blocks.add(new SwinBlock(owner, c, heads, ffn, ws, j % 2 == 1, qkvBias, qkScale, dropPathRates[j], dropRate,
+                        attnDropRate));
             this.downsample = downsample == null ? null : child("downsample", downsample);
         }
     }
@@ -248,13 +299,13 @@ public final class SwinTransformer extends Backbone {
         private final SwinTransformer owner;
 
         SwinBlock(SwinTransformer owner, int c, int heads, int ffnChannels, int ws, boolean shift, boolean qkvBias,
-                  Double qkScale, double dropPathRate) {
+                  Double qkScale, double dropPathRate, double dropRate, double attnDropRate) {
             this.owner = owner;
             this.dropPathRate = dropPathRate;
             norm1 = child("norm1", new LayerNorm(c, SwinConfig.LN_EPS));
-            attn = child("attn", new ShiftWindowMsa(c, heads, ws, shift ? ws / 2 : 0, qkvBias, qkScale));
+            attn = child("attn", new ShiftWindowMsa(owner, c, heads, ws, shift ? ws / 2 : 0, qkvBias, qkScale, dropRate, attnDropRate));
             norm2 = child("norm2", new LayerNorm(c, SwinConfig.LN_EPS));
-            ffn = child("ffn", new Ffn(c, ffnChannels));
+            ffn = child("ffn", new Ffn(owner, c, ffnChannels, dropRate));
         }
 
         Tensor forward(Tensor x, int b, int h, int w) {
@@ -282,11 +333,16 @@ public final class SwinTransformer extends Backbone {
         public final WindowMsa wMsa;
         final int windowSize, shiftSize;
 
-        ShiftWindowMsa(int c, int heads, int ws, int shift, boolean qkvBias, Double qkScale) {
+        public int windowSize() { return windowSize; }
+
+        public int shiftSize() { return shiftSize; }
+
+        ShiftWindowMsa(SwinTransformer owner, int c, int heads, int ws, int shift, boolean qkvBias, Double qkScale, double projDrop,
+                       double attnDrop) {
             if (!(shift >= 0 && shift < ws)) throw new IllegalArgumentException("shift_size must be in [0, window_size)");
             this.windowSize = ws;
             this.shiftSize = shift;
-            this.wMsa = child("w_msa", new WindowMsa(c, heads, ws, qkvBias, qkScale));
+            this.wMsa = child("w_msa", new WindowMsa(owner, c, heads, ws, qkvBias, qkScale, projDrop, attnDrop));
         }
 
         private Tensor maskTensor;
@@ -324,8 +380,18 @@ public final class SwinTransformer extends Backbone {
         public final Linear qkv, proj;
         final int heads, windowSize;
         final float scale;
+        final double projDrop, attnDrop;
+        private final SwinTransformer owner;
 
-        WindowMsa(int c, int heads, int ws, boolean qkvBias, Double qkScale) {
+        public int heads() { return heads; }
+
+        /** q's factor: qk_scale or head_dims^-0.5, in float. */
+        public float scale() { return scale; }
+
+        WindowMsa(SwinTransformer owner, int c, int heads, int ws, boolean qkvBias, Double qkScale, double projDrop, double attnDrop) {
+            this.owner = owner;
+            this.projDrop = projDrop;
+            this.attnDrop = attnDrop;
             this.heads = heads;
             this.windowSize = ws;
             int d = c / heads;
@@ -354,22 +420,30 @@ public final class SwinTransformer extends Backbone {
             Tensor bias = SequenceOps.gather(relativePositionBiasTable, SwinIndices.relativeBias(windowSize, heads));
             Tensor withBias = SequenceOps.addRepeated(logits, bias);
             Tensor masked = mask == null ? withBias : SequenceOps.addRepeated(withBias, mask);
-            Tensor attn = F.softmax(masked, windows * heads * n, n, 1);
+            Tensor soft = F.softmax(masked, windows * heads * n, n, 1);
             MemoryScope.dispose(masked);
+            Tensor attn = owner == null ? soft : owner.dropout(soft, attnDrop, isTraining()); // attn_drop
             Tensor o = SequenceOps.bmm(attn, false, v, false);
+            if (attn != soft) MemoryScope.dispose(soft);
             Tensor merged = SequenceOps.gather(o, SwinIndices.headMerge(windows, n, heads, d));
             MemoryScope.dispose(o);
             Tensor y = proj.forward(merged);
             MemoryScope.dispose(merged);
-            return y;
+            Tensor yd = owner == null ? y : owner.dropout(y, projDrop, isTraining()); // proj_drop
+            if (yd != y) MemoryScope.dispose(y);
+            return yd;
         }
     }
 
     /** MMCV's FFN (num_fcs 2, GELU): {@code layers.0.0} Linear C → hidden, GELU, {@code layers.1} Linear hidden → C. */
     public static final class Ffn extends Module {
         public final Linear fc1, fc2;
+        final double drop;
+        private final SwinTransformer owner;
 
-        Ffn(int c, int hidden) {
+        Ffn(SwinTransformer owner, int c, int hidden, double drop) {
+            this.owner = owner;
+            this.drop = drop;
             Seq layers = child("layers", new Seq());
             Seq first = layers.put("0", new Seq());
             fc1 = first.put("0", new Linear(c, hidden, true));
@@ -378,11 +452,15 @@ public final class SwinTransformer extends Backbone {
 
         Tensor forward(Tensor x) {
             Tensor h = fc1.forward(x);
-            Tensor g = SequenceOps.gelu(h);
+            Tensor g0 = SequenceOps.gelu(h);
             MemoryScope.dispose(h);
+            Tensor g = owner.dropout(g0, drop, isTraining()); // layers.0.2: Dropout(ffn_drop)
+            if (g != g0) MemoryScope.dispose(g0);
             Tensor y = fc2.forward(g);
             MemoryScope.dispose(g);
-            return y;
+            Tensor yd = owner.dropout(y, drop, isTraining()); // layers.2: Dropout(ffn_drop)
+            if (yd != y) MemoryScope.dispose(y);
+            return yd;
         }
 
     }

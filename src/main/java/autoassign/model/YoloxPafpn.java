@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * MMDetection 3.3.0's {@code YOLOXPAFPN} ({@code mmdet/models/necks/yolox_pafpn.py}). For L inputs: top-down, from
+ * MMDetection 3.3.0's {@code YOLOXPAFPN} ({@code mmdet/models/necks/yolox_pafpn.py}) and, with
+ * {@link YoloxPafpnConfig#cspNext()}, {@code CSPNeXtPAFPN} ({@code mmdet/models/necks/cspnext_pafpn.py}: CSPNeXtBlocks
+ * and {@code expand_ratio} in the CSPLayers, 3×3 out_convs; otherwise the same modules, names and paths). For L inputs: top-down, from
  * the coarsest, {@code reduce_layers[j]} (1×1 to the next finer level's channels) replaces the running map, which
  * is upsampled ×2 (nearest) and concatenated before the finer input into {@code top_down_blocks[j]} (a CSPLayer
  * without identity); bottom-up, {@code downsamples[i]} (3×3 stride 2) of the last output concatenated before the
@@ -41,16 +43,26 @@ public final class YoloxPafpn extends Neck {
         child("top_down_blocks", topDownBlocks);
         for (int idx = in.size() - 1; idx > 0; idx--) {
             reduceLayers.add(new CspConvModule(in.get(idx), in.get(idx - 1), 1, 1, norm, act));
-            topDownBlocks.add(new CspLayer(in.get(idx - 1) * 2, in.get(idx - 1), 0.5, y.numCspBlocks(), false, y.useDepthwise(), norm, act));
+            topDownBlocks.add(cspLayer(y, in.get(idx - 1) * 2, in.get(idx - 1)));
         }
         child("downsamples", downsamples);
         child("bottom_up_blocks", bottomUpBlocks);
         for (int idx = 0; idx < in.size() - 1; idx++) {
             downsamples.add(DepthwiseSeparableConvModule.conv(y.useDepthwise(), in.get(idx), in.get(idx), 3, 2, 1, norm, act));
-            bottomUpBlocks.add(new CspLayer(in.get(idx) * 2, in.get(idx + 1), 0.5, y.numCspBlocks(), false, y.useDepthwise(), norm, act));
+            bottomUpBlocks.add(cspLayer(y, in.get(idx) * 2, in.get(idx + 1)));
         }
         child("out_convs", outConvs);
-        for (int c : in) outConvs.add(new CspConvModule(c, cfg.outChannels(), 1, 1, norm, act));
+        int outKernel = y.cspNext() ? 3 : 1; // CSPNeXtPAFPN: 3×3, padding 1
+        for (int c : in) outConvs.add(new CspConvModule(c, cfg.outChannels(), outKernel, 1, norm, act));
+    }
+
+    /**
+     * A top-down / bottom-up CSPLayer without identity: YOLOXPAFPN's DarknetBottlenecks (expand 0.5, use_depthwise), or
+     * CSPNeXtPAFPN's CSPNeXtBlocks with its expand_ratio, where upstream passes no use_depthwise (so False).
+     */
+    private static CspLayer cspLayer(YoloxPafpnConfig y, int in, int out) {
+        return y.cspNext() ? new CspLayer(in, out, y.expandRatio(), y.numCspBlocks(), false, false, true, false, y.norm(), y.act())
+                : new CspLayer(in, out, 0.5, y.numCspBlocks(), false, y.useDepthwise(), y.norm(), y.act());
     }
 
     @Override protected List<ConvModule> convModules() { return List.of(); }
@@ -65,7 +77,7 @@ public final class YoloxPafpn extends Neck {
     }
 
     @Override public List<Tensor> forward(List<Tensor> inputs) {
-        checkInputs("YOLOXPAFPN", inputs);
+        checkInputs(cfg.type(), inputs);
         int n = inputs.size();
         // top-down path: inner[k] is the map of level k; the running (coarser) map is replaced by its reduce_layer output
         Tensor[] inner = new Tensor[n];
@@ -76,7 +88,7 @@ public final class YoloxPafpn extends Neck {
             inner[idx] = high;
             Tensor low = inputs.get(idx - 1);
             Tensor up = F.upsampleNearest(high, 2 * high.dim(2), 2 * high.dim(3));
-            checkSize("top-down", up, low, idx - 1);
+            checkSize(cfg.type(), "top-down", up, low, idx - 1);
             inner[idx - 1] = topDownBlocks.get(j).forward(F.concatChannels(List.of(up, low)));
         }
         // bottom-up path
@@ -84,16 +96,16 @@ public final class YoloxPafpn extends Neck {
         outs.add(inner[0]);
         for (int idx = 0; idx < n - 1; idx++) {
             Tensor down = ((SingleInputLayer) downsamples.get(idx)).forward(outs.get(outs.size() - 1));
-            checkSize("bottom-up", down, inner[idx + 1], idx + 1);
+            checkSize(cfg.type(), "bottom-up", down, inner[idx + 1], idx + 1);
             outs.add(bottomUpBlocks.get(idx).forward(F.concatChannels(List.of(down, inner[idx + 1]))));
         }
         for (int i = 0; i < n; i++) outs.set(i, outConvs.get(i).forward(outs.get(i)));
         return outs;
     }
 
-    private static void checkSize(String path, Tensor a, Tensor b, int level) {
+    private static void checkSize(String type, String path, Tensor a, Tensor b, int level) {
         if (a.dim(2) != b.dim(2) || a.dim(3) != b.dim(3))
-            throw new IllegalArgumentException("YOLOXPAFPN: the " + path + " path gives " + a.dim(2) + "x" + a.dim(3) + " at level "
+            throw new IllegalArgumentException(type + ": the " + path + " path gives " + a.dim(2) + "x" + a.dim(3) + " at level "
                     + level + ", whose map is " + b.dim(2) + "x" + b.dim(3) + " (upstream's torch.cat fails too): pad the input"
                     + " to a multiple of 32");
     }

@@ -156,9 +156,12 @@ public final class DetectorGraph {
     private List<Feature> backbone(Feature x) {
         if (model.backbone instanceof HrNet h) return hrnet(x, h);
         if (model.backbone instanceof MobileNetV2 mb) return mobileNetV2(x, mb);
-        if (model.backbone instanceof autoassign.model.SwinTransformer)
-            throw new IllegalArgumentException("ONNX export: the SwinTransformer backbone is not supported yet (window attention, LayerNorm, GELU)");
+        if (model.backbone instanceof autoassign.model.SwinTransformer sw) return swin(x, sw);
         if (model.backbone instanceof autoassign.model.CspDarknet cd) return cspDarknet(x, cd);
+        if (model.backbone instanceof autoassign.model.CspNext cn) return cspNext(x, cn);
+        if (model.backbone instanceof autoassign.model.EfficientNet en) return efficientNet(x, en);
+        if (model.backbone instanceof autoassign.model.PyramidVisionTransformer pv)
+            throw new IllegalArgumentException("ONNX export: the " + pv.config().type() + " backbone is not supported yet (spatial-reduction attention, position-embedding resize)");
         ResNet r = (ResNet) model.backbone;
         Feature y = x;
         for (ResNet.StemLayer l : r.stemLayers()) y = convNorm(y, l.conv(), l.norm(), true); // conv1, or stem.0/3/6
@@ -169,6 +172,17 @@ public final class DetectorGraph {
             for (ResBlock b : layer) y = block(y, b);
             if (r.config().outIndices().contains(i)) outs.add(y);
         }
+        return outs;
+    }
+
+    /** Swin Transformer ({@link SwinGraph}), at a fixed input size only: its window indices depend on H and W. */
+    private List<Feature> swin(Feature x, autoassign.model.SwinTransformer sw) {
+        if (dynamic)
+            throw new IllegalArgumentException("ONNX export: the SwinTransformer backbone needs a fixed input size (its window"
+                    + " partition, shift mask and padding depend on H and W); export with a fixed size (--shape H W)");
+        List<Feature> outs = new ArrayList<>();
+        for (SwinGraph.Out o : new SwinGraph(g, this::nameOf).build(sw, x.name(), 1, x.h(), x.w()))
+            outs.add(new Feature(o.name(), o.channels(), o.h(), o.w()));
         return outs;
     }
 
@@ -414,7 +428,93 @@ public final class DetectorGraph {
         return outs;
     }
 
-    /** One of the YOLOX-family layers (see {@link #cspDarknet}). */
+    /**
+     * CSPNeXt: the three stem ConvModules and the stages' layers as {@link #csp} (CSPNeXtBlocks, ChannelAttention), up
+     * to the last returned layer.
+     */
+    private List<Feature> cspNext(Feature x, autoassign.model.CspNext m) {
+        List<Feature> outs = new ArrayList<>();
+        Feature y = x;
+        for (int i = 0; i <= m.config().lastLayer(); i++) {
+            for (Module layer : (ModuleList<?>) m.layer(i)) y = csp(y, layer);
+            if (m.config().outIndices().contains(i)) outs.add(y);
+        }
+        return outs;
+    }
+
+    /**
+     * EfficientNet: each ConvModule a Conv (BN folded) after a constant {@code Pad} when Conv2dAdaptivePadding pads
+     * (TensorFlow's "same", from the fixed input size: torch.onnx's export of MMCV's {@code F.pad}), then Swish as
+     * {@code Sigmoid} + {@code Mul} (or Relu / LeakyRelu); an SE layer {@code GlobalAveragePool} → Conv (bias) →
+     * activation → Conv → {@code Sigmoid} → {@code Mul} with its input; a residual block's {@code Add} (drop path is
+     * the identity at inference). The pads depend on the input size, so a dynamic-shape export is refused.
+     */
+    private List<Feature> efficientNet(Feature x, autoassign.model.EfficientNet m) {
+        if (dynamic && m.config().adaptivePadding())
+            throw new IllegalArgumentException("ONNX export: EfficientNet's Conv2dAdaptivePadding pads from the input size; "
+                    + "export with a fixed input shape (--shape H W), or conv_cfg None");
+        List<Feature> outs = new ArrayList<>();
+        Feature y = x;
+        for (int i = 0; i < m.layers.size(); i++) {
+            Module l = m.layers.get(i);
+            if (l instanceof autoassign.model.AdaptiveConvModule c) {
+                y = effConv(y, c);
+            } else {
+                for (Module b : (ModuleList<?>) l) {
+                    Feature in = y;
+                    if (b instanceof autoassign.model.InvertedResidual r) {
+                        if (r.expandConv != null) y = effConv(y, r.expandConv);
+                        y = effConv(y, r.depthwiseConv);
+                        if (r.se != null) y = effSe(y, r.se);
+                        y = effConv(y, r.linearConv);
+                        if (r.residual) y = same(y, g.node("Add", nameOf(r), List.of(in.name(), y.name())));
+                    } else {
+                        autoassign.model.EdgeResidual e = (autoassign.model.EdgeResidual) b;
+                        y = effConv(y, e.conv1);
+                        if (e.se != null) y = effSe(y, e.se);
+                        y = effConv(y, e.conv2);
+                        if (e.residual) y = same(y, g.node("Add", nameOf(e), List.of(in.name(), y.name())));
+                    }
+                }
+            }
+            if (m.config().outIndices().contains(i)) outs.add(y);
+        }
+        return outs;
+    }
+
+    /** An EfficientNet ConvModule (see {@link #efficientNet}). */
+    private Feature effConv(Feature x, autoassign.model.AdaptiveConvModule c) {
+        Feature in = x;
+        if (c.adaptivePadding) {
+            int[] p = c.padding(x.h(), x.w()); // top, bottom, left, right
+            if (p[0] + p[1] + p[2] + p[3] > 0) {
+                String pads = g.longs(nameOf(c.conv) + ".pads", new long[] {0, 0, p[0], p[2], 0, 0, p[1], p[3]}, 8);
+                in = new Feature(g.node("Pad", nameOf(c.conv) + ".pad", List.of(x.name(), pads), Map.of("mode", "constant")),
+                        x.channels(), x.h() + p[0] + p[1], x.w() + p[2] + p[3]);
+            }
+        }
+        Feature y = convNorm(in, c.conv, c.norm, autoassign.config.ActivationConfig.RELU.equals(c.act));
+        String act = nameOf(c) + ".activate";
+        if (autoassign.config.ActivationConfig.SWISH.equals(c.act))
+            return same(y, g.node("Mul", act, List.of(y.name(), g.node("Sigmoid", act, List.of(y.name())))));
+        if (autoassign.config.ActivationConfig.LEAKY_RELU.equals(c.act))
+            return same(y, g.node("LeakyRelu", act, List.of(y.name()), Map.of("alpha", c.negativeSlope)));
+        if (autoassign.model.AdaptiveConvModule.SIGMOID.equals(c.act)) return same(y, g.node("Sigmoid", act, List.of(y.name())));
+        return y;
+    }
+
+    /** MMDetection's SELayer: x · sigmoid(conv2(act(conv1(mean over H, W)))). */
+    private Feature effSe(Feature x, autoassign.model.SeLayer se) {
+        Feature gap = new Feature(g.node("GlobalAveragePool", nameOf(se) + ".global_avgpool", List.of(x.name())), x.channels(), 1, 1);
+        Feature w = effConv(effConv(gap, se.conv1), se.conv2);
+        return same(x, g.node("Mul", nameOf(se), List.of(x.name(), w.name())));
+    }
+
+    /**
+     * One of the YOLOX-family layers (see {@link #cspDarknet}); CSPNeXt's ChannelAttention as torch.onnx writes it:
+     * {@code GlobalAveragePool} (nn.AdaptiveAvgPool2d(1)), {@code Conv} with bias, {@code HardSigmoid} (alpha 1/6, beta
+     * 0.5: nn.Hardsigmoid) and a broadcast {@code Mul}.
+     */
     private Feature csp(Feature x, Module m) {
         if (m instanceof autoassign.model.CspConvModule c) {
             Feature y = convNorm(x, c.conv, c.norm, c.act.isRelu());
@@ -437,11 +537,24 @@ public final class DetectorGraph {
             Feature y = csp(csp(x, b.conv1), b.conv2);
             return b.addIdentity ? same(y, g.node("Add", nameOf(b), List.of(y.name(), x.name()))) : y;
         }
+        if (m instanceof autoassign.model.CspNextBlock b) {
+            Feature y = csp(csp(x, b.conv1), b.conv2);
+            return b.addIdentity ? same(y, g.node("Add", nameOf(b), List.of(y.name(), x.name()))) : y;
+        }
+        if (m instanceof autoassign.model.ChannelAttention a) {
+            String p = nameOf(a);
+            Feature gap = new Feature(g.node("GlobalAveragePool", p + ".global_avgpool", List.of(x.name())), x.channels(), 1, 1);
+            Feature z = conv(gap, a.fc, null);
+            String gate = g.node("HardSigmoid", p + ".act", List.of(z.name()), Map.of("alpha", 1f / 6f, "beta", 0.5f));
+            return same(x, g.node("Mul", p, List.of(x.name(), gate)));
+        }
         if (m instanceof autoassign.model.CspLayer c) {
             Feature s = csp(x, c.shortConv), y = csp(x, c.mainConv);
             for (Module b : c.blocks) y = csp(y, b);
-            return csp(new Feature(g.node("Concat", nameOf(c) + ".cat", List.of(y.name(), s.name()), Map.of("axis", 1L)),
-                    y.channels() + s.channels(), y.h(), y.w()), c.finalConv);
+            Feature cat = new Feature(g.node("Concat", nameOf(c) + ".cat", List.of(y.name(), s.name()), Map.of("axis", 1L)),
+                    y.channels() + s.channels(), y.h(), y.w());
+            if (c.attention != null) cat = csp(cat, c.attention);
+            return csp(cat, c.finalConv);
         }
         throw new IllegalArgumentException("ONNX export: unsupported layer " + m.getClass().getSimpleName());
     }

@@ -90,6 +90,19 @@ public final class PretrainedWeights {
             Map.entry("torchvision://resnext50_32x4d", "https://download.pytorch.org/models/resnext50_32x4d-7cdf4587.pth"),
             Map.entry("torchvision://resnext101_32x8d", "https://download.pytorch.org/models/resnext101_32x8d-8ba56ff5.pth"));
 
+    /**
+     * RTMDet's ImageNet CSPNeXt backbones (MMDetection 3.3.0), by size: tiny and s as configs/rtmdet/rtmdet_tiny / _s
+     * name them in {@code init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=...)}, m / l / x as
+     * configs/rtmdet/classification/README.md publishes them. Their keys are {@code backbone.*} (the CSPNeXt names)
+     * plus the classifier {@code head.fc.*}; URLs need no alias, so {@link #locate} finds each by its file name.
+     */
+    public static final Map<String, String> CSPNEXT_IMAGENET = Map.of(
+            "tiny", "https://download.openmmlab.com/mmdetection/v3.0/rtmdet/cspnext_rsb_pretrain/cspnext-tiny_imagenet_600e.pth",
+            "s", "https://download.openmmlab.com/mmdetection/v3.0/rtmdet/cspnext_rsb_pretrain/cspnext-s_imagenet_600e.pth",
+            "m", "https://download.openmmlab.com/mmdetection/v3.0/rtmdet/cspnext_rsb_pretrain/cspnext-m_8xb256-rsb-a1-600e_in1k-ecb3bbd9.pth",
+            "l", "https://download.openmmlab.com/mmdetection/v3.0/rtmdet/cspnext_rsb_pretrain/cspnext-l_8xb256-rsb-a1-600e_in1k-6a760974.pth",
+            "x", "https://download.openmmlab.com/mmdetection/v3.0/rtmdet/cspnext_rsb_pretrain/cspnext-x_8xb256-rsb-a1-600e_in1k-b3f78edd.pth");
+
     private PretrainedWeights() {}
 
     /** The published URL of a checkpoint reference (itself when it is already a URL or a path). */

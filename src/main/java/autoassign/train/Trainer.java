@@ -396,7 +396,7 @@ public final class Trainer {
                         // momentum schedulers write the param groups' momentum (betas[0]) that the next step reads
                         if (schedule.schedulesMomentum()) optimizer.setMomentum(schedule.momentum());
                         if (batchResize != null) batch = batchResize.apply(batch, globalIter); // data_preprocessor.batch_augments
-                        // stochastic layers (Swin's drop path): one generator per (seed, rank, iteration)
+                        // stochastic layers (Swin's drop path and dropout): one generator per (seed, rank, iteration)
                         model.backbone.setTrainingRandom(new java.util.Random(new java.util.SplittableRandom(seed * 1_000_003L
                                 + (replica != null ? replica.rank() : 0) * 7_919L + globalIter).nextLong()));
                         StepLosses losses = step(model, optimizer, batch, device, schedule::lr, comm, buckets);
@@ -711,6 +711,8 @@ public final class Trainer {
                 Path file = opt.pretrained() != null ? opt.pretrained() : PretrainedWeights.locate(ref);
                 ModelWeights.LoadResult r = model.backbone instanceof autoassign.model.SwinTransformer sw
                         ? ModelWeights.loadPretrainedSwin(file, model, sw.config().convertWeights())
+                        : model.backbone instanceof autoassign.model.PyramidVisionTransformer pv
+                        ? ModelWeights.loadPretrainedPvt(file, model, pv.config().convertWeights())
                         : ModelWeights.loadPretrainedBackbone(file, model);
                 out.println("pretrained backbone " + file + ": loaded " + r.report().loaded() + " tensors, missing "
                         + r.report().missing().size() + (r.report().missing().isEmpty() ? "" : " " + r.report().missing())

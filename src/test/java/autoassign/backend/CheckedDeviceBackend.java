@@ -183,6 +183,7 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
     }
 
     @Override public Tensor channelSum(Tensor g) { return d(cpu.channelSum(h(g, "channelSum"))); }
+    @Override public Tensor dropout(Tensor x, double p, long seed) { return d(cpu.dropout(h(x, "dropout"), p, seed)); }
     @Override public Tensor channelDot(Tensor a, Tensor b) { return d(cpu.channelDot(h(a, "channelDot"), h(b, "channelDot"))); }
 
     @Override public Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB) {
@@ -208,6 +209,12 @@ public final class CheckedDeviceBackend implements Backend, AutoCloseable {
     }
 
     @Override public Tensor swish(Tensor x) { return d(cpu.swish(h(x, "swish"))); }
+
+    @Override public Tensor hardsigmoid(Tensor x) { return d(cpu.hardsigmoid(h(x, "hardsigmoid"))); }
+
+    @Override public Tensor hardsigmoidBackward(Tensor gradOut, Tensor x) {
+        return d(cpu.hardsigmoidBackward(h(gradOut, "hardsigmoidBackward"), h(x, "hardsigmoidBackward")));
+    }
 
     @Override public Tensor swishBackward(Tensor gradOut, Tensor x) {
         return d(cpu.swishBackward(h(gradOut, "swishBackward"), h(x, "swishBackward")));

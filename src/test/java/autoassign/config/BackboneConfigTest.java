@@ -120,7 +120,7 @@ class BackboneConfigTest {
                 "model.backbone.base_channels=49", "model.neck.in_channels=[196, 392, 784, 1568]");
         assertEquals("model.backbone.base_width", e.key());
         assertTrue(e.getMessage().contains("no channel per group"), e.getMessage());
-        assertEquals("model.backbone.type", ConfigLoaderTest.fails("model.backbone.type=PyramidVisionTransformerV2").key());
+        assertEquals("model.backbone.type", ConfigLoaderTest.fails("model.backbone.type=HourglassNet").key());
         for (ConfigException x : List.of(e, ConfigLoaderTest.fails("model.backbone.groups=32")))
             assertFalse(x.getMessage().contains("\n"), "one line: " + x.getMessage());
         // GroupNorm must divide the bottleneck's inner width: 4 groups of base_width 3 → 12 channels, not by 8

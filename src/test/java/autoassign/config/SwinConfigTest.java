@@ -14,9 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code model.backbone.type: SwinTransformer}: the shipped Swin-T config reads as MMDetection's
- * retinanet_swin-t-p4-w7 backbone (AdamW with the Swin custom_keys), upstream's defaults apply, and what the engine
- * does not do (dropout, attention dropout, the absolute position embedding, other activations / norms, an overlapping
- * patch embed) is refused with a one-line error naming the key.
+ * retinanet_swin-t-p4-w7 backbone (AdamW with the Swin custom_keys), upstream's defaults apply, dropout rates and the
+ * absolute position embedding (with {@code pretrain_img_size} as an int or a pair) are read, and what the engine does
+ * not do (a rate of 1 or more, other activations / norms, an overlapping patch embed) is refused with a one-line error
+ * naming the key.
  */
 class SwinConfigTest {
     private static final String BASE = "_base_: autoassign_r50-caffe_fpn_1x_coco.yaml\nmodel:\n  backbone:\n    _delete_: true\n"
@@ -59,14 +60,39 @@ class SwinConfigTest {
         assertEquals(List.of(192, 384, 768), s.outChannels());
         assertEquals(List.of(8, 16, 32), s.outStrides());
         assertEquals(0.3, ((SwinConfig) parse("model.backbone.qk_scale=0.3").model().backboneSpec()).qkScale());
+        assertEquals(0, s.dropRate());
+        assertEquals(0, s.attnDropRate());
+        assertFalse(s.useAbsPosEmbed());
+        assertEquals(224, s.pretrainImgH());
+        assertEquals(224, s.pretrainImgW());
+    }
+
+    @Test
+    void dropoutAndAbsolutePositionEmbedding() {
+        SwinConfig s = (SwinConfig) parse("model.backbone.drop_rate=0.1", "model.backbone.attn_drop_rate=0.2",
+                "model.backbone.use_abs_pos_embed=true").model().backboneSpec();
+        assertEquals(0.1, s.dropRate());
+        assertEquals(0.2, s.attnDropRate());
+        assertTrue(s.useAbsPosEmbed());
+        assertEquals(56 * 56, s.absPosEmbedTokens(), "(224 // 4)²");
+        SwinConfig r = (SwinConfig) parse("model.backbone.use_abs_pos_embed=true", "model.backbone.pretrain_img_size=[64, 32]")
+                .model().backboneSpec();
+        assertEquals(64, r.pretrainImgH());
+        assertEquals(32, r.pretrainImgW());
+        assertEquals(16 * 8, r.absPosEmbedTokens());
+        SwinConfig one = (SwinConfig) parse("model.backbone.pretrain_img_size=[96]").model().backboneSpec();
+        assertEquals(96, one.pretrainImgH());
+        assertEquals(96, one.pretrainImgW());
+        assertEquals(40, ((SwinConfig) parse("model.backbone.pretrain_img_size=40").model().backboneSpec()).pretrainImgW());
     }
 
     @Test
     void unsupportedSettingsAreRefusedNamingTheKey() {
         String[][] cases = {
-                {"model.backbone.drop_rate=0.1", "model.backbone.drop_rate"},
-                {"model.backbone.attn_drop_rate=0.1", "model.backbone.attn_drop_rate"},
-                {"model.backbone.use_abs_pos_embed=true", "model.backbone.use_abs_pos_embed"},
+                {"model.backbone.drop_rate=1.0", "model.backbone.drop_rate"},
+                {"model.backbone.attn_drop_rate=1.5", "model.backbone.attn_drop_rate"},
+                {"model.backbone.drop_rate=-0.1", "model.backbone.drop_rate"},
+                {"model.backbone.pretrain_img_size=[1, 2, 3]", "model.backbone.pretrain_img_size"},
                 {"model.backbone.act_cfg={type: ReLU}", "model.backbone.act_cfg.type"},
                 {"model.backbone.norm_cfg={type: BN}", "model.backbone.norm_cfg.type"},
                 {"model.backbone.strides=[2,2,2,2]", "model.backbone.strides"},

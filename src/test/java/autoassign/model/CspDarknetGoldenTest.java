@@ -51,10 +51,12 @@ class CspDarknetGoldenTest {
                 && !p.getFileName().toString().equals("names.json"));
     }
 
-    /** The case's backbone or neck, built from its config keys. */
+    /** The case's backbone (CSPDarknet or CSPNeXt: CspNextGoldenTest replays its cases here) or neck, built from its config keys. */
     static Module build(String name, JsonNode c) {
         ObjectNode cfg = (ObjectNode) c.get("config");
         if (c.get("kind").asText().equals("neck")) return Neck.build(NeckConfig.parse(name, cfg));
+        if (cfg.path("type").asText().equals(autoassign.config.CspNextConfig.TYPE))
+            return new CspNext(autoassign.config.CspNextConfig.parse(name, cfg));
         return new CspDarknet(CspDarknetConfig.parse(name, cfg));
     }
 
@@ -87,7 +89,7 @@ class CspDarknetGoldenTest {
         }
     }
 
-    private static void replay(String name, JsonNode c, Device device) {
+    static void replay(String name, JsonNode c, Device device) {
         Module m = build(name, c);
         Map<String, Tensor> sd = m.stateDict();
         List<String> names = new ArrayList<>(sd.keySet());
@@ -160,6 +162,7 @@ class CspDarknetGoldenTest {
             fin.add(new int[] {d[1], d[2], d[3]});
         }
         if (m instanceof YoloxPafpn y) CspFlops.neck(y, "neck", fin, sink);
+        else if (m instanceof CspNext cn) CspFlops.backbone(cn, "backbone", fin.get(0)[1], fin.get(0)[2], sink);
         else CspFlops.backbone((CspDarknet) m, "backbone", fin.get(0)[1], fin.get(0)[2], sink);
         c.get("flops").fields().forEachRemaining(e -> assertEquals(e.getValue().asLong(), byOp.getOrDefault(e.getKey(), 0L),
                 name + ": " + e.getKey() + " flops"));

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PatchMerging and MMCV's FFN transcribed onto torch.nn), every case of {@code <goldens>/swin}: state-dict names,
  * shapes and order (the relative_position_index buffers' values too), the eval outputs, and the gradients of the input
  * and of every parameter for loss = Σ out·w. The cases pad (odd sizes, for the patch embed, the windows and the patch
- * merging), shift windows, and vary window size, heads, qk_scale, qkv_bias, patch_norm and mlp_ratio.
+ * merging), shift windows, and vary window size, heads, qk_scale, qkv_bias, patch_norm and mlp_ratio; one has
+ * use_abs_pos_embed (absolute_pos_embed [1, L, C] added to the patch tokens). Train-mode dropout: {@link SwinDropoutGoldenTest}.
  */
 class SwinTransformerGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,6 +51,16 @@ class SwinTransformerGoldenTest {
                 !b.has("patch_norm") || b.get("patch_norm").asBoolean(), 0.0, false, false, -1, null);
     }
 
+    /** {@link #fromGolden}, with drop_rate / attn_drop_rate and use_abs_pos_embed / pretrain_img_size when the case sets them. */
+    static SwinConfig fromGoldenWithPosEmbed(JsonNode b) {
+        SwinConfig c = fromGolden(b);
+        if (b.has("drop_rate") || b.has("attn_drop_rate"))
+            c = c.withDropout(b.path("drop_rate").asDouble(0), b.path("attn_drop_rate").asDouble(0));
+        if (!b.has("use_abs_pos_embed") || !b.get("use_abs_pos_embed").asBoolean()) return c;
+        JsonNode p = b.get("pretrain_img_size");
+        return p.isArray() ? c.withAbsPosEmbed(p.get(0).asInt(), p.get(p.size() - 1).asInt()) : c.withAbsPosEmbed(p.asInt(), p.asInt());
+    }
+
     static List<Integer> list(JsonNode a) {
         List<Integer> l = new ArrayList<>();
         for (JsonNode v : a) l.add(v.asInt());
@@ -61,7 +72,7 @@ class SwinTransformerGoldenTest {
     }
 
     static SwinTransformer load(JsonNode c) {
-        SwinTransformer m = new SwinTransformer(fromGolden(c.get("backbone")));
+        SwinTransformer m = new SwinTransformer(fromGoldenWithPosEmbed(c.get("backbone")));
         Map<String, Tensor> sd = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
         for (JsonNode t : c.get("state_dict")) {

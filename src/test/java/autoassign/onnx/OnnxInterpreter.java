@@ -164,6 +164,17 @@ final class OnnxInterpreter {
             case "And" -> OnnxTensorOps.and(in[0], in[1]);
             case "Where" -> OnnxTensorOps.where(in[0], in[1], in[2]);
             case "Sigmoid" -> OnnxTensorOps.sigmoid(in[0]);
+            // Swin's transformer ops (SwinGraph): Linear as Gemm (transB 1), torch.bmm as MatMul, GELU's Erf, LayerNormalization
+            case "Gemm" -> Val.of(OnnxTransformerOps.gemm(be, in, a));
+            case "MatMul" -> Val.of(OnnxTransformerOps.matMul(be, in[0].t(), in[1].t()));
+            case "Erf" -> OnnxTransformerOps.erf(in[0]);
+            case "LayerNormalization" -> OnnxTransformerOps.layerNorm(in[0], in[1], in.length > 2 ? in[2] : null, a);
+            case "HardSigmoid" -> { // max(0, min(1, alpha x + beta)), in double (torch.onnx writes nn.Hardsigmoid with alpha 1/6)
+                double alpha = a.containsKey("alpha") ? (Float) a.get("alpha") : 0.2, beta = a.containsKey("beta") ? (Float) a.get("beta") : 0.5;
+                float[] v = in[0].f(), out = new float[v.length];
+                for (int i = 0; i < v.length; i++) out[i] = (float) Math.max(0, Math.min(1, alpha * v[i] + beta));
+                yield Val.of(Tensor.of(out, in[0].shape()));
+            }
             case "Softmax" -> softmax(in[0], axis(Map.of("axis", a.getOrDefault("axis", -1L)), in[0].shape().length));
             case "GlobalAveragePool" -> globalAveragePool(in[0]);
             case "Cast" -> OnnxTensorOps.cast(in[0], (int) (long) (Long) a.get("to"));

@@ -41,6 +41,14 @@ class OnnxRuntimeCases {
                 "model.backbone.act_cfg={type: LeakyReLU, negative_slope: 0.1}"), InputShape.DYNAMIC, "seed4", new int[] {1, 3, 64, 64});
     }
 
+    /** CSPNeXt + CSPNeXtPAFPN at 1/4 of RTMDet-s's width: ChannelAttention (GlobalAveragePool, Conv, HardSigmoid, Mul), SiLU. */
+    @Test
+    void cspNext() throws IOException {
+        write("cspnext", CspNextOnnxExportTest.small(3), InputShape.DYNAMIC, "seed3", new int[] {2, 3, 64, 96}, new int[] {1, 3, 96, 64});
+        write("cspnext_depthwise", CspNextOnnxExportTest.small(4, "model.backbone.use_depthwise=true", "model.neck.use_depthwise=true"),
+                InputShape.fixed(64, 64), "seed4", new int[] {1, 3, 64, 64});
+    }
+
     /** ResNeSt-50 at base 2: the split attention (GlobalAveragePool, RSoftmax's Reshape / Transpose / Softmax), avd pools. */
     @Test
     void resNeSt() throws IOException {

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stages 1..3 at strides 8, 16, 32 with 32 / 64 / 128 channels, window 4, drop path 0.2 with a seeded generator):
  * every backbone parameter trains and the loss falls; MMDetection's Swin paramwise_cfg (custom_keys
  * relative_position_bias_table / norm / absolute_pos_embed with decay_mult 0) reaches exactly the bias tables and
- * every LayerNorm, under AdamW.
+ * every LayerNorm, under AdamW. With {@code drop_rate} / {@code attn_drop_rate} 0.1 and {@code use_abs_pos_embed}
+ * ({@code pretrain_img_size} the batch's size) the loss falls as well and absolute_pos_embed trains.
  */
 class SwinTrainStepTest {
     @TempDir Path tmp;
@@ -64,6 +65,23 @@ class SwinTrainStepTest {
         model.backbone.namedParameters().forEach((k, t) -> before.put(k, t.toFloatArray()));
         TinyTrainSteps.lowerTheLoss(model, batch, () -> model.backbone.namedParameters().forEach((k, t) ->
                 assertFalse(java.util.Arrays.equals(before.get(k), t.toFloatArray()), "backbone." + k + " trains")));
+    }
+
+    @Test
+    void withDropoutAndTheAbsolutePositionEmbeddingTheLossFalls() throws Exception {
+        Batch batch = TinyTrainSteps.firstBatch(tinySwin(tmp), tmp.resolve("data"));
+        Config cfg = tinySwin(tmp.resolve("dropout"), "model.backbone.drop_rate=0.1", "model.backbone.attn_drop_rate=0.1",
+                "model.backbone.use_abs_pos_embed=true",
+                "model.backbone.pretrain_img_size=[" + batch.height() + ", " + batch.width() + "]");
+        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
+        SwinTransformer sw = assertInstanceOf(SwinTransformer.class, model.backbone);
+        assertTrue(sw.config().dropRate() == 0.1 && sw.config().attnDropRate() == 0.1 && sw.absolutePosEmbed != null);
+        sw.setTrainingRandom(new Random(4));
+        Map<String, float[]> before = new java.util.LinkedHashMap<>();
+        model.backbone.namedParameters().forEach((k, t) -> before.put(k, t.toFloatArray()));
+        TinyTrainSteps.lowerTheLoss(model, batch, () -> model.backbone.namedParameters().forEach((k, t) ->
+                assertFalse(java.util.Arrays.equals(before.get(k), t.toFloatArray()), "backbone." + k + " trains")));
+        assertTrue(before.containsKey("absolute_pos_embed"));
     }
 
     @Test

@@ -153,6 +153,9 @@ public class FrameworkOverheadBenchmark {
         @Override public Tensor leakyRelu(Tensor x, float slope) { return t(x.shape()); }
         @Override public Tensor swish(Tensor x) { return t(x.shape()); }
         @Override public Tensor swishBackward(Tensor g, Tensor x) { return t(x.shape()); }
+        @Override public Tensor dropout(Tensor x, double p, long seed) { return t(x.shape()); }
+        @Override public Tensor hardsigmoid(Tensor x) { return t(x.shape()); }
+        @Override public Tensor hardsigmoidBackward(Tensor g, Tensor x) { return t(x.shape()); }
         @Override public Tensor spaceToDepth(Tensor x) { return t(autoassign.backend.SpaceToDepth.outShape("spaceToDepth", x.shape())); }
         @Override public Tensor spaceToDepthBackward(Tensor g) { return t(autoassign.backend.SpaceToDepth.inShape("spaceToDepthBackward", g.shape())); }
         @Override public Tensor softmax(Tensor x, int outer, int n, int inner) { return t(x.shape()); }

@@ -262,6 +262,27 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor hardsigmoid(Tensor x) {
+        return timed("hardsigmoid", x, () -> {
+            Tensor r = HostArrays.empty(x.shape());
+            float[] in = x.data(), out = r.data();
+            Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = HardSigmoid.value(in[i]); });
+            return r;
+        });
+    }
+
+    @Override
+    public Tensor hardsigmoidBackward(Tensor gradOut, Tensor x) {
+        return timed("hardsigmoidBackward", x, () -> {
+            Shape.checkSame("hardsigmoidBackward", gradOut.shape(), x.shape());
+            Tensor r = HostArrays.empty(x.shape());
+            float[] g = gradOut.data(), in = x.data(), out = r.data();
+            Parallel.range(out.length, 1 << 15, (a, e) -> { for (int i = a; i < e; i++) out[i] = HardSigmoid.grad(g[i], in[i]); });
+            return r;
+        });
+    }
+
+    @Override
     public Tensor spaceToDepth(Tensor x) { return timed("spaceToDepth", x, () -> SpaceToDepthCpu.forward(x)); }
 
     @Override
@@ -338,6 +359,8 @@ public final class CpuBackend implements Backend {
     @Override public Tensor gelu(Tensor x) { return timed("gelu", x, () -> GeluCpu.forward(x)); }
 
     @Override public Tensor geluBackward(Tensor gradOut, Tensor x) { return timed("geluBackward", x, () -> GeluCpu.backward(gradOut, x)); }
+
+    @Override public Tensor dropout(Tensor x, double p, long seed) { return timed("dropout", x, () -> DropoutCpu.forward(x, p, seed)); }
 
     @Override
     public Tensor sigmoid(Tensor x) {

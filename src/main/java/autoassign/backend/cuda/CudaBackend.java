@@ -568,6 +568,37 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public Tensor hardsigmoid(Tensor x) {
+        if (!PROFILE) return hardsigmoidImpl(x);
+        return prof.time("hardsigmoid", () -> hardsigmoidImpl(x));
+    }
+
+    private Tensor hardsigmoidImpl(Tensor x) {
+        long n = x.numel(), xp = ptr(x, "hardsigmoid", "input");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_hardsigmoid").ptr(ptr(y, "hardsigmoid", "output")).ptr(xp).i64(n), n);
+        used("hardsigmoid", "aaj_hardsigmoid");
+        return y;
+    }
+
+    @Override
+    public Tensor hardsigmoidBackward(Tensor gradOut, Tensor x) {
+        if (!PROFILE) return hardsigmoidBackwardImpl(gradOut, x);
+        return prof.time("hardsigmoidBackward", () -> hardsigmoidBackwardImpl(gradOut, x));
+    }
+
+    private Tensor hardsigmoidBackwardImpl(Tensor gradOut, Tensor x) {
+        Shape.checkSame("hardsigmoidBackward", gradOut.shape(), x.shape());
+        long n = x.numel(), gp = ptr(gradOut, "hardsigmoidBackward", "input"), xp = ptr(x, "hardsigmoidBackward", "input 2");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_hardsigmoid_backward").ptr(ptr(y, "hardsigmoidBackward", "output")).ptr(gp).ptr(xp).i64(n), n);
+        used("hardsigmoidBackward", "aaj_hardsigmoid_backward");
+        return y;
+    }
+
+    @Override
     public Tensor spaceToDepth(Tensor x) {
         if (!PROFILE) return spaceToDepthImpl(x);
         return prof.time("spaceToDepth", () -> spaceToDepthImpl(x));
@@ -818,6 +849,23 @@ public final class CudaBackend implements Backend {
         if (n == 0) return y;
         launch1d(k("aaj_gelu_backward").ptr(ptr(y, "geluBackward", "output")).ptr(gp).ptr(xp).i64(n), n);
         used("geluBackward", "aaj_gelu_backward");
+        return y;
+    }
+
+    @Override
+    public Tensor dropout(Tensor x, double p, long seed) {
+        if (!PROFILE) return dropoutImpl(x, p, seed);
+        return prof.time("dropout", () -> dropoutImpl(x, p, seed));
+    }
+
+    private Tensor dropoutImpl(Tensor x, double p, long seed) {
+        int threshold = autoassign.backend.DropoutMath.threshold(p);
+        float scale = autoassign.backend.DropoutMath.scale(p);
+        long n = x.numel(), xp = ptr(x, "dropout", "input");
+        Tensor y = empty(x.shape());
+        if (n == 0) return y;
+        launch1d(k("aaj_dropout").ptr(ptr(y, "dropout", "output")).ptr(xp).i64(seed).i32(threshold).f32(scale).i64(n), n);
+        used("dropout", "aaj_dropout");
         return y;
     }
 

@@ -215,6 +215,8 @@ public final class OpChecks {
             b.add("leakyRelu", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.leakyRelu(in[0], 0.1f)});
             b.add("gelu", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.gelu(in[0])});
             b.add("geluBackward", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.geluBackward(in[0], in[1])});
+            b.add("dropout", d + " p 0.1", 0, null, new int[][] {x}, (be, in) -> new Tensor[] {be.dropout(in[0], 0.1, 20260527L)});
+            b.add("dropout", d + " p 0.5", 0, null, new int[][] {x}, (be, in) -> new Tensor[] {be.dropout(in[0], 0.5, -3L)});
             b.add("leakyReluBackward", d, t, null, new int[][] {x, x},
                     (be, in) -> new Tensor[] {be.leakyReluBackward(in[0], in[1], 0.1f)});
             int hw = x[2] * x[3], rows = n(x) / x[3];
@@ -233,6 +235,11 @@ public final class OpChecks {
                     (be, in) -> new Tensor[] {be.rowScaleBackward(in[0], in[1], in[2])});
             b.add("swish", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.swish(in[0])});
             b.add("swishBackward", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.swishBackward(in[0], in[1])});
+            // inputs of scale 3 so both clamps of (-3, 3) are reached
+            b.addWith("hardsigmoid", d, t, null, new float[][] {rnd(b.r, n(x), 3f)}, new int[][] {x},
+                    (be, in) -> new Tensor[] {be.hardsigmoid(in[0])});
+            b.addWith("hardsigmoidBackward", d, t, null, new float[][] {rnd(b.r, n(x), 1f), rnd(b.r, n(x), 3f)}, new int[][] {x, x},
+                    (be, in) -> new Tensor[] {be.hardsigmoidBackward(in[0], in[1])});
             b.add("sigmoid", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.sigmoid(in[0])});
             float[] y = new float[n(x)];
             for (int i = 0; i < y.length; i++) y[i] = b.r.nextFloat();

@@ -114,6 +114,28 @@ __global__ void aaj_swish_backward(float* y, const float* g, const float* x, lon
   GRID_STRIDE(i, n) y[i] = aaj_swish_grad(g[i], x[i]);
 }
 
+// CpuBackend.hardsigmoid (HardSigmoid.value): torch's nn.Hardsigmoid as its CPU kernel rounds it, min(max(x + 3, 0), 6) / 6;
+// comparisons rather than fminf / fmaxf so that a NaN stays NaN
+__host__ __device__ __forceinline__ float aaj_hardsigmoid_value(float v) {
+  float t = v + 3.f;
+  t = t < 0.f ? 0.f : t;
+  t = t > 6.f ? 6.f : t;
+  return t / 6.f;
+}
+
+// CpuBackend.hardsigmoidBackward (HardSigmoid.grad): torch's hardsigmoid_backward, -3 < x < 3 ? g * (1/6) : 0
+__host__ __device__ __forceinline__ float aaj_hardsigmoid_grad(float g, float v) {
+  return (v > -3.f && v < 3.f) ? g * (1.0f / 6.0f) : 0.f;
+}
+
+__global__ void aaj_hardsigmoid(float* y, const float* x, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_hardsigmoid_value(x[i]);
+}
+
+__global__ void aaj_hardsigmoid_backward(float* y, const float* g, const float* x, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_hardsigmoid_grad(g[i], x[i]);
+}
+
 // Focus's slicing (autoassign.backend.SpaceToDepth): small [N, 4C, h, w] element i <-> its element of big
 // [N, C, 2h, 2w]; channel block q = 0..3 is top-left, bottom-left, top-right, bottom-right (dy = q & 1, dx = q >> 1)
 __host__ __device__ __forceinline__ long long aaj_space_to_depth_source(long long i, int C, int h, int w) {
@@ -1127,6 +1149,27 @@ __global__ void aaj_gelu(float* y, const float* x, long long n) {
 
 __global__ void aaj_gelu_backward(float* y, const float* g, const float* x, long long n) {
   GRID_STRIDE(i, n) y[i] = aaj_gelu_grad(g[i], x[i]);
+}
+
+// DropoutMath.bits: 24 random bits of element i under seed (SplitMix64's finaliser of seed + (i + 1) * golden gamma);
+// a counter-based draw, so the CPU twin and this kernel give the same mask and the backward re-derives it from the seed
+__host__ __device__ __forceinline__ unsigned int aaj_dropout_bits(unsigned long long seed, unsigned long long i) {
+  unsigned long long z = seed + (i + 1ULL) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return (unsigned int)(z >> 40);
+}
+
+// DropoutMath.apply: x * scale when kept (bits >= threshold = ceil(p * 2^24)), x * 0 when dropped (NaN stays NaN)
+__host__ __device__ __forceinline__ float aaj_dropout_value(float x, unsigned long long seed, unsigned long long i,
+                                                            unsigned int threshold, float scale) {
+  return x * (aaj_dropout_bits(seed, i) >= threshold ? scale : 0.f);
+}
+
+// Backend.dropout (its backward is the same kernel on the output gradient with the same seed)
+__global__ void aaj_dropout(float* y, const float* x, long long seed, int threshold, float scale, long long n) {
+  GRID_STRIDE(i, n) y[i] = aaj_dropout_value(x[i], (unsigned long long)seed, (unsigned long long)i, (unsigned int)threshold, scale);
 }
 
 }  // extern "C"

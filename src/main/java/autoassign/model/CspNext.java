@@ -1,0 +1,107 @@
+package autoassign.model;
+
+import autoassign.config.BackboneSpec;
+import autoassign.config.CspNextConfig;
+import autoassign.nn.Init;
+import autoassign.nn.Module;
+import autoassign.tensor.MemoryScope;
+import autoassign.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * MMDetection 3.3.0's {@code CSPNeXt} ({@code mmdet/models/backbones/cspnext.py}), RTMDet's backbone: {@code stem} (an
+ * {@code nn.Sequential} of three 3×3 ConvModules, {@code stem.0} stride 2) then {@code stage1..stageN}, each an
+ * {@code nn.Sequential} of a stride-2 3×3 conv ({@code stageK.0}: ConvModule or, with use_depthwise,
+ * DepthwiseSeparableConvModule), an {@link SppBottleneck} ({@code stageK.1}) where the arch says use_spp, and a
+ * {@link CspLayer} of {@link CspNextBlock}s with the config's expand_ratio and channel attention (last). Out index 0 is
+ * the stem, i stage i. Names are upstream's ({@code stem.0.conv.weight}, {@code stage1.1.blocks.0.conv2.depthwise_conv.bn.weight},
+ * {@code stage4.2.attention.fc.bias}, ...).
+ */
+public final class CspNext extends Backbone {
+    private final CspNextConfig cfg;
+    public final ModuleList<CspConvModule> stem = new ModuleList<>();
+    /** stage1..stageN. */
+    public final List<ModuleList<Module>> stages = new ArrayList<>();
+
+    public CspNext(CspNextConfig cfg) {
+        this.cfg = cfg;
+        var norm = cfg.normCfg();
+        var act = cfg.act();
+        int half = cfg.stemHalfChannels(), full = cfg.stemChannels();
+        stem.add(new CspConvModule(3, half, 3, 2, norm, act));
+        stem.add(new CspConvModule(half, half, 3, 1, norm, act));
+        stem.add(new CspConvModule(half, full, 3, 1, norm, act));
+        child("stem", stem);
+        for (int i = 1; i <= cfg.numStages(); i++) {
+            int in = cfg.stageIn(i), out = cfg.stageOut(i);
+            ModuleList<Module> stage = new ModuleList<>();
+            stage.add(DepthwiseSeparableConvModule.conv(cfg.useDepthwise(), in, out, 3, 2, 1, norm, act));
+            if (cfg.stageUsesSpp(i)) stage.add(new SppBottleneck(out, out, cfg.sppKernelSizes(), norm, act));
+            stage.add(new CspLayer(out, out, cfg.expandRatio(), cfg.stageBlocks(i), cfg.stageAddIdentity(i), cfg.useDepthwise(),
+                    true, cfg.channelAttention(), norm, act));
+            stages.add(child("stage" + i, stage));
+        }
+        // upstream's _freeze_stages and norm_eval, as CSPDarknet's
+        for (int i = 0; i <= cfg.frozenStages(); i++) layer(i).freeze();
+        if (!cfg.normEval())
+            for (int i = cfg.frozenStages() + 1; i <= cfg.numStages(); i++)
+                Norms.forEachBatchNorm(layer(i), bn -> bn.useBatchStatistics(true));
+    }
+
+    public CspNextConfig config() { return cfg; }
+
+    /** Layer i: 0 the stem, i ≥ 1 stage i. */
+    public Module layer(int i) { return i == 0 ? stem : stages.get(i - 1); }
+
+    @Override public BackboneSpec spec() { return cfg; }
+
+    /** Parameters of the stages after the last returned layer: no output depends on them (see {@link Backbone}). */
+    @Override public Set<String> parametersAfterTheLastOutput() {
+        Set<String> out = new LinkedHashSet<>();
+        for (int i = cfg.lastLayer() + 1; i <= cfg.numStages(); i++)
+            for (String k : stages.get(i - 1).namedParameters().keySet()) out.add("stage" + i + "." + k);
+        return out;
+    }
+
+    /**
+     * Upstream's init_cfg {@code Kaiming(layer='Conv2d', a=sqrt(5), distribution='uniform', mode='fan_in',
+     * nonlinearity='leaky_relu')}: every conv weight U(−1/√fan_in, +1/√fan_in); KaimingInit's {@code bias=0} zeroes the
+     * ChannelAttention fc biases (the only conv biases); norms keep weight 1, bias 0.
+     */
+    @Override public void initWeights(Random rng) {
+        for (var e : namedParameters().entrySet()) {
+            Tensor t = e.getValue();
+            if (t.rank() == 4) {
+                double bound = 1.0 / Math.sqrt(Init.fanIn(t));
+                Init.uniform(t, -bound, bound, rng);
+            } else if (e.getKey().endsWith(".attention.fc.bias")) {
+                Init.constant(t, 0f);
+            }
+        }
+    }
+
+    @Override public List<Tensor> forward(Tensor x) {
+        if (x.rank() != 4 || x.dim(1) != 3)
+            throw new IllegalArgumentException("CSPNeXt: input must be [N, 3, H, W], got " + x);
+        List<Tensor> outs = new ArrayList<>();
+        Tensor y = x;
+        for (int i = 0; i <= cfg.lastLayer(); i++) {
+            Tensor in = y;
+            for (Module m : (ModuleList<?>) layer(i)) {
+                Tensor prev = y;
+                y = ((SingleInputLayer) m).forward(prev);
+                if (prev != in) MemoryScope.dispose(prev);
+            }
+            if (i > 0 && !isReturned(i - 1)) MemoryScope.dispose(in);
+            if (isReturned(i)) outs.add(y);
+        }
+        return outs;
+    }
+
+    private boolean isReturned(int i) { return cfg.outIndices().contains(i); }
+}
