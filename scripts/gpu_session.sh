@@ -5,7 +5,9 @@
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
 #      (2c: clip_grad, accumulative_counts, bias_lr_mult, EMAHook; 2d: AdamW; 2e: a trained BN affine;
 #      2f: BN with batch statistics, norm_eval false; 2g: DCNv2; 2h: centered RMSprop with momentum; 2i: NAdam;
-#      2j: Rprop; 2k: ASGD; 2l-2n: the Swin, CSPDarknet + YOLOXPAFPN and ResNeSt backbones; 2o-2p: PVT v1 / v2)
+#      2j: Rprop; 2k: ASGD; 2l-2n: the Swin, CSPDarknet + YOLOXPAFPN and ResNeSt backbones; 2o-2p: PVT v1 / v2;
+#      2q: EfficientNet; 2r: CSPNeXt + CSPNeXtPAFPN; 2s: Swin with dropout and the absolute position embedding;
+#      2t: AmpOptimWrapper's loss scaling)
 #   3. the R50 config: training step at 2x3x800x1216 and inference at 1x3x800x1216 on CUDA (ms, peak memory);
 #      both again with the per-op GPU profile (tables in the log); inference again with host post-processing
 #   4. the PyTorch eager script of the same network and step (the speed anchor), when python3 has torch; the
@@ -115,6 +117,23 @@ parity_variants() {
   step "2p tiny training with a PVTv2 backbone, CUDA vs CPU" 120 \
       autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
       "model.backbone={_delete_: true, type: PyramidVisionTransformerV2, embed_dims: 16, num_layers: [1, 1, 1, 1], num_heads: [1, 2, 4, 8], mlp_ratios: [2, 2, 2, 2], drop_path_rate: 0.1, out_indices: [1, 2, 3]}"
+  # session 15: EfficientNet (TF "same" padding by a zero-padded kernel gather, SE by the spatial mean, rowScale,
+  # Swish, drop path), CSPNeXt (hardsigmoid channel attention, 5x5 depth-wise), Swin's dropout kernel, AMP's scaling
+  step "2q tiny training with an EfficientNet-B0 backbone, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "model.backbone={_delete_: true, type: EfficientNet, arch: b0, drop_path_rate: 0.1, out_indices: [3, 4, 5]}" \
+      "model.neck.in_channels=[40, 112, 320]"
+  step "2r tiny training with CSPNeXt + CSPNeXtPAFPN (three levels), CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "model.backbone={_delete_: true, type: CSPNeXt, deepen_factor: 0.33, widen_factor: 0.125, out_indices: [2, 3, 4]}" \
+      "model.neck={_delete_: true, type: CSPNeXtPAFPN, in_channels: [32, 64, 128], out_channels: 32, num_csp_blocks: 1}" \
+      "model.bbox_head.strides=[8, 16, 32]"
+  step "2s tiny training with Swin dropout and the absolute position embedding, CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      "model.backbone={_delete_: true, type: SwinTransformer, embed_dims: 16, depths: [2, 2, 2, 2], num_heads: [1, 2, 4, 8], window_size: 4, drop_rate: 0.1, attn_drop_rate: 0.1, use_abs_pos_embed: true, pretrain_img_size: 256, out_indices: [1, 2, 3], convert_weights: false}"
+  step "2t tiny training with AmpOptimWrapper (dynamic loss scaling), CUDA vs CPU" 120 \
+      autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2 1e-2 \
+      optim_wrapper.type=AmpOptimWrapper optim_wrapper.loss_scale=dynamic
 }
 only="${AA_STEPS:-1234567}"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device "$dev" --reps 3

@@ -71,6 +71,8 @@ public final class DeviceParityCheck {
         WeightAverage ema = cfg.runtime().ema() == null ? null : new WeightAverage(model, cfg.runtime().ema());
         double[][] out = new double[steps][];
         for (int s = 0; s < steps; s++) {
+            // stochastic layers (drop path, dropout) draw the same on both devices: one generator per step, as the trainer
+            model.backbone.setTrainingRandom(new java.util.Random(1_000 + s));
             Trainer.StepLosses l = Trainer.step(model, optimizer, b, device, (float) cfg.optimWrapper().lr()); // the config's base rate, no schedule
             out[s] = new double[] {l.pos(), l.neg(), l.center()};
             if (ema != null) ema.afterIteration(s, 0);
