@@ -316,6 +316,29 @@ static void test_hardsigmoid_backward(long long n, dim3 grid) {
   check("aaj_hardsigmoid_backward n=" + std::to_string(n) + " " + gstr(grid), y, want, 0);
 }
 
+// ---------------------------------------------------------------- rowMean / rowBroadcast (the spatial mean)
+// Reference: CpuLineOps.rowMean (per row the sum of (double) x * (double) inv, rounded once) and rowBroadcast.
+static void test_row_mean(int rows, long long cols) {
+  Vec x = rand_vec(rows * cols, 22), out(rows, -7.f), want(rows);
+  float inv = 1.f / (float)cols;
+  for (int r = 0; r < rows; ++r) {
+    double acc = 0.0;
+    for (long long j = 0; j < cols; ++j) acc += (double)x[r * cols + j] * (double)inv;
+    want[r] = (float)acc;
+  }
+  launch(aaj_row_mean, dim3(rows), dim3(BLOCK), out.data(), x.data(), cols, inv);
+  check("aaj_row_mean rows=" + std::to_string(rows) + " cols=" + std::to_string(cols), out, want, 1e-6);
+}
+
+static void test_row_broadcast(int rows, long long cols, dim3 grid) {
+  long long n = rows * cols;
+  Vec sv = rand_vec(rows, 23), y(n, -7.f), want(n);
+  float factor = 1.f / (float)cols;
+  for (long long i = 0; i < n; ++i) want[i] = sv[i / cols] * factor;
+  launch(aaj_row_broadcast, grid, dim3(BLOCK), y.data(), sv.data(), factor, cols, n);
+  check("aaj_row_broadcast rows=" + std::to_string(rows) + " cols=" + std::to_string(cols) + " " + gstr(grid), y, want, 0);
+}
+
 // ---------------------------------------------------------------- spaceToDepth / spaceToDepthBackward (Focus)
 // Reference: SpaceToDepthCpu's loops (block q reads rows 2i + (q & 1), columns 2j + (q >> 1)); both directions exact.
 static void test_space_to_depth(int N, int C, int h, int w, dim3 grid) {
@@ -1442,6 +1465,10 @@ int main() {
   test_hardsigmoid(n, dim3(3));
   test_hardsigmoid_backward(n, dim3(grid1d(n)));
   test_hardsigmoid_backward(n, dim3(3));
+  test_row_mean(6, 1000);
+  test_row_mean(3, 1);
+  test_row_broadcast(6, 1000, dim3(grid1d(6000)));
+  test_row_broadcast(5, 7, dim3(2));
   test_space_to_depth(2, 3, 5, 7, dim3(grid1d(4LL * 2 * 3 * 5 * 7)));
   test_space_to_depth(1, 5, 3, 11, dim3(2));
   test_softmax(2, 7, 3, dim3(grid1d(2 * 3)));  // a line per (outer, inner): 6 lines, one block

@@ -1,15 +1,14 @@
 package autoassign.autograd;
 
 import autoassign.backend.Backend;
-import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Shape;
 import autoassign.tensor.Tensor;
 
 /**
  * {@code F.adaptive_avg_pool2d(x, 1)}: the mean over H·W of each (sample, channel) of an NCHW tensor → [N, C, 1, 1]
- * (ResNeSt's split-attention gap), composed of the row ops: x viewed as [N·C, H·W] dotted row by row with a tensor
- * of 1/(H·W) ({@link Backend#rowScaleBackward}, accumulated in double), and its gradient that tensor's rows scaled by
- * the output gradient ({@link Backend#rowScale}). The constant is made on the device for each call and released.
+ * (ResNeSt's split-attention gap, the squeeze of SE layers and CSPNeXt's channel attention): x viewed as [N·C, H·W],
+ * per row Σ x·(1f/(H·W)) accumulated in double ({@link Backend#rowMean}); its gradient is the output gradient spread
+ * over each row times 1f/(H·W) ({@link Backend#rowBroadcast}). No full-size constant is made.
  */
 public final class SpatialMean {
     private SpatialMean() {}
@@ -20,25 +19,9 @@ public final class SpatialMean {
         int n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
         int[] xs = x.shape(), ys = {n, c, 1, 1};
         if (hw == 0) throw new IllegalArgumentException("spatialMean: empty spatial size in " + Shape.str(xs));
-        Tensor out = be.zeros(ys);
-        Tensor inv = filled(be, xs, 1f / hw);
-        Tensor y = be.rowScaleBackward(x, inv, out);
-        MemoryScope.dispose(inv);
-        MemoryScope.dispose(out);
-        Graph.record(new Tensor[] {x}, y, g -> {
-            Tensor w = filled(be, xs, 1f / hw);
-            Tensor gx = be.rowScale(w, g[0]);
-            MemoryScope.dispose(w);
-            return new Tensor[] {gx};
-        });
+        if (n * c == 0) return be.zeros(ys);
+        Tensor y = be.rowMean(x, n * c).view(ys);
+        Graph.record(new Tensor[] {x}, y, g -> new Tensor[] {be.rowBroadcast(g[0], 1f / hw, xs)});
         return y;
-    }
-
-    /** A tensor of {@code shape} filled with v, on the backend's device. */
-    private static Tensor filled(Backend be, int[] shape, float v) {
-        Tensor one = be.fromHost(new float[] {v}, 1);
-        Tensor t = be.broadcastScalar(one, 1f, shape);
-        MemoryScope.dispose(one);
-        return t;
     }
 }

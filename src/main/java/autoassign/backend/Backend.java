@@ -113,6 +113,29 @@ public interface Backend {
      */
     Tensor rowScaleBackward(Tensor gradOut, Tensor x, Tensor s);
 
+    /**
+     * x viewed as [rows, numel / rows]: per row Σ x·(1f / cols), accumulated in double → [rows] ({@code
+     * adaptive_avg_pool2d(x, 1)} on [N·C, H·W]: rowScaleBackward's arithmetic against a row of 1f / cols, without it).
+     */
+    default Tensor rowMean(Tensor x, int rows) {
+        int cols = LineViews.rowsOf("rowMean", x, rows);
+        Tensor one = fromHost(new float[] {1f / cols}, 1), inv = broadcastScalar(one, 1f, x.numel()), out = zeros(rows);
+        Tensor y = rowScaleBackward(x.view(x.numel()), inv, out);
+        autoassign.tensor.MemoryScope.dispose(one);
+        autoassign.tensor.MemoryScope.dispose(inv);
+        autoassign.tensor.MemoryScope.dispose(out);
+        return y;
+    }
+
+    /** A tensor of {@code shape} viewed as [s.numel(), rows of equal length]: row r = s[r]·factor (rowMean's gradient). */
+    default Tensor rowBroadcast(Tensor s, float factor, int... shape) {
+        Tensor one = fromHost(new float[] {factor}, 1), w = broadcastScalar(one, 1f, shape);
+        Tensor y = rowScale(w, s);
+        autoassign.tensor.MemoryScope.dispose(one);
+        autoassign.tensor.MemoryScope.dispose(w);
+        return y;
+    }
+
     /** gradOut · y · (1 − y) with y = sigmoid(x). */
     Tensor sigmoidBackward(Tensor gradOut, Tensor y);
 

@@ -34,4 +34,12 @@ public final class LineViews {
                     + rows + " rows of the scale " + Shape.str(s.shape()));
         return (int) (n / rows);
     }
+
+    /** The row length of x viewed as [rows, x.numel() / rows]; throws naming {@code op} when rows is not positive or does not divide it. */
+    public static int rowsOf(String op, Tensor x, int rows) {
+        if (rows <= 0 || x.numel() % rows != 0 || x.numel() == 0)
+            throw new IllegalArgumentException(op + ": " + Shape.str(x.shape()) + " (" + x.numel() + " elements) does not split into "
+                    + rows + " non-empty rows");
+        return x.numel() / rows;
+    }
 }

@@ -337,6 +337,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor rowMean(Tensor x, int rows) {
+        return timed("rowMean", x, () -> CpuLineOps.rowMean(x, rows));
+    }
+
+    @Override
+    public Tensor rowBroadcast(Tensor s, float factor, int... shape) {
+        return timed("rowBroadcast", s, () -> CpuLineOps.rowBroadcast(s, factor, shape));
+    }
+
+    @Override
     public Tensor gather(Tensor x, autoassign.backend.GatherIndex idx) {
         return timed("gather", x, () -> GatherCpu.forward(x, idx));
     }

@@ -78,4 +78,33 @@ final class CpuLineOps {
         });
         return Tensor.of(out, s.shape());
     }
+
+    /** Backend.rowMean: per row Σ (double) x·(double) (1f / cols), rounded to float once. */
+    static Tensor rowMean(Tensor x, int rows) {
+        int cols = LineViews.rowsOf("rowMean", x, rows);
+        float inv = 1f / cols;
+        float[] in = x.data(), out = new float[rows];
+        Parallel.range(rows, chunk(cols), (a, e) -> {
+            for (int row = a; row < e; row++) {
+                double acc = 0;
+                for (int i = row * cols, end = i + cols; i < end; i++) acc += (double) in[i] * inv;
+                out[row] = (float) acc;
+            }
+        });
+        return Tensor.of(out, rows);
+    }
+
+    /** Backend.rowBroadcast: y[i] = s[i / cols]·factor over {@code shape}. */
+    static Tensor rowBroadcast(Tensor s, float factor, int[] shape) {
+        Tensor y = Tensor.zeros(shape);
+        int cols = LineViews.rowsOf("rowBroadcast", y, s.numel());
+        float[] in = s.data(), out = y.data();
+        Parallel.range(in.length, chunk(cols), (a, e) -> {
+            for (int row = a; row < e; row++) {
+                float v = in[row] * factor;
+                java.util.Arrays.fill(out, row * cols, row * cols + cols, v);
+            }
+        });
+        return y;
+    }
 }

@@ -727,6 +727,37 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
+    @Override
+    public Tensor rowMean(Tensor x, int rows) {
+        if (!PROFILE) return rowMeanImpl(x, rows);
+        return prof.time("rowMean", () -> rowMeanImpl(x, rows));
+    }
+
+    /** One block per row: Σ (double) x·(double) (1f / cols), as CpuLineOps.rowMean. */
+    private Tensor rowMeanImpl(Tensor x, int rows) {
+        int cols = autoassign.backend.LineViews.rowsOf("rowMean", x, rows);
+        long xp = ptr(x, "rowMean", "input");
+        Tensor out = empty(rows);
+        k("aaj_row_mean").ptr(ptr(out, "rowMean", "output")).ptr(xp).i64(cols).f32(1f / cols).launch(ctx.stream, rows, 1, Kernels.BLOCK, 1);
+        used("rowMean", "aaj_row_mean");
+        return out;
+    }
+
+    @Override
+    public Tensor rowBroadcast(Tensor s, float factor, int... shape) {
+        if (!PROFILE) return rowBroadcastImpl(s, factor, shape);
+        return prof.time("rowBroadcast", () -> rowBroadcastImpl(s, factor, shape));
+    }
+
+    private Tensor rowBroadcastImpl(Tensor s, float factor, int[] shape) {
+        Tensor y = empty(shape);
+        int cols = autoassign.backend.LineViews.rowsOf("rowBroadcast", y, s.numel());
+        long sp = ptr(s, "rowBroadcast", "input"), n = y.numel();
+        launch1d(k("aaj_row_broadcast").ptr(ptr(y, "rowBroadcast", "output")).ptr(sp).f32(factor).i64(cols).i64(n), n);
+        used("rowBroadcast", "aaj_row_broadcast");
+        return y;
+    }
+
     // ---------------------------------------------------------------- window transformers (Swin)
 
     /** Device copies of the gathers' indices (uploaded once, kept). */

@@ -233,6 +233,9 @@ public final class OpChecks {
                     (be, in) -> new Tensor[] {be.rowScaleBackward(in[0], in[1], in[2])});
             b.add("rowScaleBackward", d + " per sample", t, null, new int[][] {x, x, s(x[0])},
                     (be, in) -> new Tensor[] {be.rowScaleBackward(in[0], in[1], in[2])});
+            b.add("rowMean", d + " per (n, c)", t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.rowMean(in[0], x[0] * x[1])});
+            b.add("rowBroadcast", d + " per (n, c)", t, null, new int[][] {s(x[0], x[1])},
+                    (be, in) -> new Tensor[] {be.rowBroadcast(in[0], 1f / hw, x)});
             b.add("swish", d, t, null, new int[][] {x}, (be, in) -> new Tensor[] {be.swish(in[0])});
             b.add("swishBackward", d, t, null, new int[][] {x, x}, (be, in) -> new Tensor[] {be.swishBackward(in[0], in[1])});
             // inputs of scale 3 so both clamps of (-3, 3) are reached

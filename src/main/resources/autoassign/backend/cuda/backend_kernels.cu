@@ -570,6 +570,21 @@ __global__ void aaj_channel_dot(float* out, const float* a, const float* b, int 
   if (threadIdx.x == 0) out[c] = (float)t;
 }
 
+// CpuLineOps.rowMean: out[r] = sum over the row of x * inv in double (a spatial mean), one block per row
+__global__ void aaj_row_mean(float* out, const float* x, long long cols, float inv) {
+  __shared__ double sh[RB];
+  long long base = (long long)blockIdx.x * cols;
+  double acc = 0.0;
+  for (long long j = threadIdx.x; j < cols; j += RB) acc += (double)x[base + j] * (double)inv;
+  double t = block_sum_d(acc, sh);
+  if (threadIdx.x == 0) out[blockIdx.x] = (float)t;
+}
+
+// CpuLineOps.rowBroadcast: y[i] = s[i / cols] * factor (rowMean's gradient)
+__global__ void aaj_row_broadcast(float* y, const float* s, float factor, long long cols, long long n) {
+  GRID_STRIDE(i, n) y[i] = s[i / cols] * factor;
+}
+
 // ---------------- group norm (grid N*G blocks) ----------------
 __global__ void aaj_group_norm_fwd(float* y, float* mean, float* rstd, const float* x, const float* gamma,
                                    const float* beta, int C, int G, long long hw, float eps) {
