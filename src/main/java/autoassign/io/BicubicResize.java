@@ -3,10 +3,13 @@ package autoassign.io;
 /**
  * torch 1.13's CPU {@code F.interpolate(x, size=(h2, w2), mode='bicubic', align_corners=False)} on host float maps
  * [C, h1, w1] → [C, h2, w2], as ATen's {@code cpu_upsample_generic} computes it: per axis scale = (float) in / out,
- * source index (float)(scale·(i + 0.5) − 0.5) (not clamped, the cubic rule), t its fraction, Keys' cubic convolution
- * weights with A = −0.75 ({@code get_cubic_upsample_coefficients}), the four taps i−1..i+2 clamped to the border;
- * the width taps summed first, then the height taps, in float. ATen's vectorised kernels may contract a product into
- * an FMA: an ulp or so apart. Used at load time ({@link SwinBiasTableResize}); no gradient.
+ * source index scale·(i + 0.5) − 0.5 (not clamped, the cubic rule), its floor taken of the index rounded to float and
+ * its fraction t = float(index − floor) of the unrounded index (so t is finer than the index's float ulp, and can be a
+ * hair below 0), Keys' cubic convolution weights with A = −0.75 ({@code get_cubic_upsample_coefficients}), the four
+ * taps i−1..i+2 clamped to the border; the width taps summed first, then the height taps, in float. Bit for bit
+ * torch's portable kernel (ATEN_CPU_CAPABILITY=default); its AVX2 / AVX-512 kernels contract the coefficient
+ * polynomials into FMAs, which the cancellation in the outer taps' polynomial turns into ~1e-6 of the values. Used at
+ * load time ({@link SwinBiasTableResize}); no gradient.
  */
 public final class BicubicResize {
     private BicubicResize() {}
@@ -44,9 +47,9 @@ public final class BicubicResize {
     static void taps(int in, int out, int[][] idx, float[][] w) {
         float scale = (float) in / out;
         for (int i = 0; i < out; i++) {
-            float real = (float) (scale * (i + 0.5) - 0.5);
-            int i0 = (int) Math.floor(real);
-            float t = real - i0;
+            double real = scale * (i + 0.5) - 0.5; // exact: a float times a multiple of 0.5
+            int i0 = (int) Math.floor((float) real);
+            float t = (float) (real - i0);
             idx[i] = new int[4];
             for (int j = 0; j < 4; j++) idx[i][j] = Math.max(Math.min(i0 - 1 + j, in - 1), 0);
             w[i] = coefficients(t);
