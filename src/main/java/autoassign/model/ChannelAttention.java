@@ -15,9 +15,12 @@ import autoassign.tensor.Tensor;
  * autocast off, which changes nothing in float32.
  */
 public final class ChannelAttention extends Module implements SingleInputLayer {
+    /** Upstream's {@code global_avgpool} (nn.AdaptiveAvgPool2d(1), registered before fc): no parameters; a module for its name (FLOPs). */
+    public final SeLayer.GlobalAvgPool globalAvgpool;
     public final Conv2d fc;
 
     public ChannelAttention(int channels) {
+        globalAvgpool = child("global_avgpool", new SeLayer.GlobalAvgPool());
         fc = child("fc", new Conv2d(channels, channels, 1, 1, 0, 1, 1, true));
     }
 

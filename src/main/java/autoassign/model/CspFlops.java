@@ -15,7 +15,7 @@ import java.util.List;
  * {@code aten::mul}), Focus's slicing, {@code cat}, max pooling and the additions have no handle. Upstream's
  * CSPDarknet runs every stage whatever the out_indices, so every stage is counted. The same for CSPNeXt and
  * CSPNeXtPAFPN: their ChannelAttention adds {@code aten::adaptive_avg_pool2d} (1 per input element, attributed to
- * the {@code attention} module itself, as ResNeSt's gap to its conv2) and its fc conv (bias not counted); Hardsigmoid and the gating multiply count 0.
+ * its {@code global_avgpool} module, an nn.AdaptiveAvgPool2d upstream, as EfficientNet's SE layers) and its fc conv (bias not counted); Hardsigmoid and the gating multiply count 0.
  */
 final class CspFlops {
     private CspFlops() {}
@@ -98,7 +98,7 @@ final class CspFlops {
         if (m instanceof CspNextBlock b)
             return layer(b.conv2, name + ".conv2", layer(b.conv1, name + ".conv1", x, sink), sink);
         if (m instanceof ChannelAttention a) {
-            sink.add(name, ADAPTIVE_AVG_POOL, numel(x)); // global_avgpool has no parameters: owned by the attention itself
+            sink.add(name + ".global_avgpool", ADAPTIVE_AVG_POOL, numel(x)); // upstream's nn.AdaptiveAvgPool2d module
             conv(a.fc, name + ".fc", new int[] {x[0], 1, 1}, sink);
             return x;
         }

@@ -93,6 +93,23 @@ class CspNextDetectorTest {
         assertTrue(f.uncalled().stream().noneMatch(k -> k.startsWith("backbone") || k.startsWith("neck")), "uncalled: " + f.uncalled());
     }
 
+    /**
+     * ChannelAttention's pooling is upstream's {@code global_avgpool} module (nn.AdaptiveAvgPool2d(1)), registered before
+     * {@code fc}: MMEngine's FLOP tables list its aten::adaptive_avg_pool2d under
+     * {@code attention.global_avgpool}, not under the attention itself (as EfficientNet's SE layers do).
+     */
+    @Test
+    void channelAttentionPoolIsItsOwnModuleInFlopTables() throws IOException {
+        AutoAssignDetector m = new AutoAssignDetector(ConfigLoader.load(CONFIG).model(), 0);
+        List<String> names = Complexity.moduleNames(m);
+        int fc = names.indexOf("backbone.stage4.2.attention.fc");
+        assertTrue(fc > 0 && names.get(fc - 1).equals("backbone.stage4.2.attention.global_avgpool"), "named_modules order");
+        Complexity.Flops f = Complexity.flops(m, 640, 640);
+        assertEquals(512L * 20 * 20, f.flopsByModule().get("backbone.stage4.2.attention.global_avgpool"));
+        assertEquals(512L * 20 * 20 + 512L * 512, f.flopsByModule().get("backbone.stage4.2.attention"));
+        assertFalse(f.uncalled().contains("backbone.stage4.2.attention.global_avgpool"));
+    }
+
     @Test
     void everyRtmdetSizeAndP6() throws IOException {
         String[][] sizes = {{"tiny", "0.167", "0.375"}, {"m", "0.67", "0.75"}, {"l", "1.0", "1.0"}, {"x", "1.33", "1.25"}};
