@@ -32,7 +32,7 @@ import java.util.List;
 public record CspDarknetConfig(String arch, List<int[]> stages, double deepenFactor, double widenFactor,
                                List<Integer> outIndices, int frozenStages, boolean useDepthwise,
                                List<Integer> sppKernelSizes, NormConfig normCfg, ActivationConfig act,
-                               boolean normEval, String pretrained) implements BackboneSpec {
+                               boolean normEval, String pretrained) implements CspArch {
     public static final String TYPE = "CSPDarknet";
     /** MMDetection's defaults: BN with momentum 0.03 and eps 0.001. */
     public static final NormConfig DEFAULT_NORM = new NormConfig("BN", 0, true, 1e-3, 0.03);
@@ -74,48 +74,7 @@ public record CspDarknetConfig(String arch, List<int[]> stages, double deepenFac
                 frozenStages, useDepthwise, sppKernelSizes, normCfg, act, normEval, pretrained);
     }
 
-    /** Number of stages (4 for P5, 5 for P6). */
-    public int numStages() { return stages.size(); }
-
-    /** The stem's output channels: {@code int(stages[0].in · widen)}. */
-    public int stemChannels() { return (int) (stages.get(0)[0] * widenFactor); }
-
-    /** Input channels of stage i (1-based): {@code int(in · widen)}. */
-    public int stageIn(int i) { return (int) (stages.get(i - 1)[0] * widenFactor); }
-
-    /** Output channels of stage i (1-based). */
-    public int stageOut(int i) { return (int) (stages.get(i - 1)[1] * widenFactor); }
-
-    /** CSP blocks of stage i (1-based): {@code max(round(n · deepen), 1)}, Python's round. */
-    public int stageBlocks(int i) { return Math.max((int) Math.rint(stages.get(i - 1)[2] * deepenFactor), 1); }
-
-    public boolean stageAddIdentity(int i) { return stages.get(i - 1)[3] != 0; }
-
-    public boolean stageUsesSpp(int i) { return stages.get(i - 1)[4] != 0; }
-
-    /** Channels of layer i (0 the stem). */
-    public int layerChannels(int i) { return i == 0 ? stemChannels() : stageOut(i); }
-
     @Override public String type() { return TYPE; }
-
-    @Override public List<Integer> outChannels() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(layerChannels(i));
-        return List.copyOf(out);
-    }
-
-    @Override public List<Integer> outStrides() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(2 << i);
-        return List.copyOf(out);
-    }
-
-    /** The last layer the forward must run (the highest out index). */
-    public int lastLayer() {
-        int m = 0;
-        for (int i : outIndices) m = Math.max(m, i);
-        return m;
-    }
 
     @Override public String describe() {
         return "CSPDarknet " + arch + " deepen_factor " + deepenFactor + ", widen_factor " + widenFactor + ", out_indices " + outIndices;

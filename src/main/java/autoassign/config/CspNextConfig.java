@@ -27,7 +27,7 @@ import java.util.List;
 public record CspNextConfig(String arch, List<int[]> stages, double deepenFactor, double widenFactor,
                             List<Integer> outIndices, int frozenStages, boolean useDepthwise, double expandRatio,
                             List<Integer> sppKernelSizes, boolean channelAttention, NormConfig normCfg,
-                            ActivationConfig act, boolean normEval, String pretrained) implements BackboneSpec {
+                            ActivationConfig act, boolean normEval, String pretrained) implements CspArch {
     public static final String TYPE = "CSPNeXt";
 
     /** Upstream's {@code arch_settings}: in_channels, out_channels, num_blocks, add_identity, use_spp. */
@@ -68,50 +68,13 @@ public record CspNextConfig(String arch, List<int[]> stages, double deepenFactor
                 frozenStages, useDepthwise, expandRatio, sppKernelSizes, channelAttention, normCfg, act, normEval, pretrained);
     }
 
-    public int numStages() { return stages.size(); }
-
     /** The first two stem convs' channels: {@code int(c0 · widen // 2)} (Python's float floor division). */
     public int stemHalfChannels() { return (int) Math.floor(stages.get(0)[0] * widenFactor / 2); }
-
-    /** The stem's output channels: {@code int(c0 · widen)}. */
-    public int stemChannels() { return (int) (stages.get(0)[0] * widenFactor); }
-
-    public int stageIn(int i) { return (int) (stages.get(i - 1)[0] * widenFactor); }
-
-    public int stageOut(int i) { return (int) (stages.get(i - 1)[1] * widenFactor); }
-
-    /** CSPNeXt blocks of stage i (1-based): {@code max(round(n · deepen), 1)}, Python's round. */
-    public int stageBlocks(int i) { return Math.max((int) Math.rint(stages.get(i - 1)[2] * deepenFactor), 1); }
-
-    public boolean stageAddIdentity(int i) { return stages.get(i - 1)[3] != 0; }
-
-    public boolean stageUsesSpp(int i) { return stages.get(i - 1)[4] != 0; }
 
     /** The hidden channels of stage i's CSPLayer: {@code int(out · expand_ratio)}. */
     public int stageMid(int i) { return (int) (stageOut(i) * expandRatio); }
 
-    public int layerChannels(int i) { return i == 0 ? stemChannels() : stageOut(i); }
-
     @Override public String type() { return TYPE; }
-
-    @Override public List<Integer> outChannels() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(layerChannels(i));
-        return List.copyOf(out);
-    }
-
-    @Override public List<Integer> outStrides() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(2 << i);
-        return List.copyOf(out);
-    }
-
-    /** The last layer the forward must run (the highest out index). */
-    public int lastLayer() {
-        int m = 0;
-        for (int i : outIndices) m = Math.max(m, i);
-        return m;
-    }
 
     @Override public String describe() {
         return "CSPNeXt " + arch + " deepen_factor " + deepenFactor + ", widen_factor " + widenFactor + ", out_indices " + outIndices;

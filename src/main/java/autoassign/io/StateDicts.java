@@ -80,10 +80,6 @@ public final class StateDicts {
             "(conv[12]|layer[1-7]\\.\\d+\\.(expand_conv|depthwise_conv|linear_conv))"
             + "\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
     /**
-     * MMDetection's ResNeSt split-attention {@code conv2} (its {@code conv}, {@code bn0}, {@code fc1}, {@code bn1},
-     * {@code fc2}), beyond the ResNetV1d names {@link #TORCHVISION} covers, as open-mmlab://resnest50/101/200 store them.
-     */
-    /**
      * MMDetection's (and MMPretrain's) EfficientNet names: the ConvModules {@code layers.0} / {@code layers.6} and, in
      * {@code layers.1..5}, the InvertedResiduals' {@code expand_conv} / {@code depthwise_conv} / {@code linear_conv},
      * the EdgeResiduals' {@code conv1} / {@code conv2} (each {@code .conv.weight}, {@code .bn.*}) and the SE layers'
@@ -93,6 +89,10 @@ public final class StateDicts {
             "layers\\.([06]|[1-5]\\.\\d+\\.(expand_conv|depthwise_conv|linear_conv|conv1|conv2))"
             + "\\.(conv\\.weight|bn\\.(weight|bias|running_mean|running_var|num_batches_tracked))"
             + "|layers\\.[1-5]\\.\\d+\\.se\\.conv[12]\\.conv\\.(weight|bias)");
+    /**
+     * MMDetection's ResNeSt split-attention {@code conv2} (its {@code conv}, {@code bn0}, {@code fc1}, {@code bn1},
+     * {@code fc2}), beyond the ResNetV1d names {@link #TORCHVISION} covers, as open-mmlab://resnest50/101/200 store them.
+     */
     private static final Pattern RESNEST = Pattern.compile(
             "layer[1-4]\\.\\d+\\.conv2\\.(conv\\.weight|fc[12]\\.(weight|bias)|bn[01]\\.(weight|bias|running_mean|running_var|num_batches_tracked))");
     private static final Pattern DETECTRON_BLOCK = Pattern.compile("res([2-5])_(\\d+)_branch(1|2a|2b|2c)_(w|bn_s|bn_b|bn_rm|bn_riv)");
