@@ -27,7 +27,7 @@ import java.util.List;
  * @param normEval         BN only: running statistics in training
  * @param withCp           accepted, no effect on the results (activation checkpointing trades memory for time)
  * @param pretrained       init_cfg's Pretrained checkpoint, or null
- * @param pretrainedPrefix init_cfg's {@code prefix} ("backbone" or null)
+ * @param pretrainedPrefix init_cfg's {@code prefix} ("backbone" or "backbone.", the same prefix to MMEngine; or null)
  */
 public record EfficientNetConfig(String arch, double dropPathRate, List<Integer> outIndices, int frozenStages,
                                  boolean adaptivePadding, NormConfig normCfg, ActivationConfig act, boolean normEval,
@@ -278,8 +278,8 @@ public record EfficientNetConfig(String arch, double dropPathRate, List<Integer>
             init.fixed("type", "Pretrained");
             pretrained = init.string("checkpoint");
             prefix = init.string("prefix", null);
-            if (prefix != null && !prefix.equals("backbone"))
-                throw init.error("prefix", "only 'backbone' is supported (an MMPretrain classifier's backbone.* keys), got '" + prefix + "'");
+            if (prefix != null && !prefix.equals("backbone") && !prefix.equals("backbone.")) // MMEngine appends the '.'
+                throw init.error("prefix", "only 'backbone' (or 'backbone.') is supported (an MMPretrain classifier's backbone.* keys), got '" + prefix + "'");
         }
         init.finish();
         n.finish();

@@ -59,6 +59,15 @@ public final class EfficientNet extends Backbone {
 
     @Override public BackboneSpec spec() { return cfg; }
 
+    /**
+     * Upstream's train(mode) re-runs _freeze_stages: layers 0..frozen_stages−1 stay in eval mode, so the drop path of
+     * a frozen layer's blocks passes x through.
+     */
+    @Override public void train(boolean mode) {
+        super.train(mode);
+        for (int i = 0; i < cfg.frozenStages(); i++) layers.get(i).train(false);
+    }
+
     /** The generator drop path draws its per-sample keep masks from in train mode (null: drop path off). */
     @Override public void setTrainingRandom(Random rng) { this.dropPathRandom = rng; }
 

@@ -120,6 +120,14 @@ class EfficientNetConfigTest {
     }
 
     @Test
+    void pretrainedPrefixWithOrWithoutTheDot() {
+        // MMEngine's _load_checkpoint_with_prefix appends the '.' itself: 'backbone' and 'backbone.' are the same prefix
+        for (String prefix : List.of("backbone", "backbone."))
+            assertEquals("x.pth", ((EfficientNetConfig) r50With("out_indices: [3, 4, 5]\ninit_cfg: {type: Pretrained, checkpoint: x.pth, prefix: '"
+                    + prefix + "'}\n", "[40, 112, 320]").model().backboneSpec()).pretrained(), prefix);
+    }
+
+    @Test
     void refusesWhatUpstreamRejectsOrTheEngineLacks() {
         assertTrue(fails("arch: b9\n").contains("model.backbone.arch"));
         assertTrue(fails("out_indices: [3, 7]\n").contains("range(0, 7)"));
