@@ -6,7 +6,7 @@ import autoassign.tensor.Tensor;
 import java.util.Random;
 
 /**
- * MMCV's {@code DropPath} (stochastic depth) on token rows of B samples: in training, each sample's rows times
+ * MMCV's {@code DropPath} (stochastic depth) on the rows of B samples (tokens of Swin / PVT, an NCHW map of EfficientNet): in training, each sample's rows times
  * floor(keep + U[0, 1)) / keep, keep = 1 − rate, the uniforms drawn from the engine's generator (seeded per seed, rank
  * and iteration by the trainer through {@link Backbone#setTrainingRandom}, so {@code --resume} stays bit-exact; torch's
  * draws differ). The identity at rate 0, in eval mode, or without a generator.

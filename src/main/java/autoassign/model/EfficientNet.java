@@ -89,15 +89,8 @@ public final class EfficientNet extends Backbone {
 
     /** x + drop_path(out) of a block's residual (mmcv's DropPath: out·floor(keep + U[0,1)) / keep per sample). */
     Tensor residual(Tensor x, Tensor out, double rate, boolean training) {
-        Tensor d = out;
-        if (rate > 0 && training && dropPathRandom != null) {
-            int n = out.dim(0);
-            float keep = (float) (1 - rate);
-            float[] s = new float[n];
-            for (int i = 0; i < n; i++) s[i] = (float) Math.floor(keep + dropPathRandom.nextFloat()) / keep;
-            d = F.rowScale(out, out.backend().fromHost(s, n));
-            MemoryScope.dispose(out);
-        }
+        Tensor d = DropPath.apply(out, rate, out.dim(0), training, dropPathRandom);
+        if (d != out) MemoryScope.dispose(out);
         Tensor y = F.add(x, d);
         MemoryScope.dispose(d);
         return y;

@@ -200,11 +200,7 @@ public final class SwinTransformer extends Backbone {
 
     /** Drop path of one block: x (rows of B samples) times floor(keep + U[0,1))/keep per sample, in train mode. */
     Tensor dropPath(Tensor x, double rate, int batch) {
-        if (rate == 0 || !isTraining() || dropPathRandom == null) return x;
-        float keep = (float) (1 - rate);
-        float[] s = new float[batch];
-        for (int i = 0; i < batch; i++) s[i] = (float) Math.floor(keep + dropPathRandom.nextFloat()) / keep;
-        return F.rowScale(x, x.backend().fromHost(s, batch));
+        return DropPath.apply(x, rate, batch, isTraining(), dropPathRandom);
     }
 
     /** MMDetection's PatchEmbed with {@code padding='corner'}: {@code projection} conv (bias), optional {@code norm}. */
