@@ -23,11 +23,9 @@ final class CspFlops {
     static final String CONV = "conv", BATCH_NORM = "batch_norm", GROUP_NORM = "group_norm", UPSAMPLE = "upsample_nearest2d",
             ADAPTIVE_AVG_POOL = "adaptive_avg_pool2d";
 
-    /** Receives one op's flops for a module (Complexity's accumulator). */
-    interface Sink { void add(String module, String op, long flops); }
 
     /** Counts a [1, 3, h, w] forward of the backbone; returns its returned maps as {C, H, W}. */
-    static List<int[]> backbone(CspDarknet m, String name, int h, int w, Sink sink) {
+    static List<int[]> backbone(CspDarknet m, String name, int h, int w, FlopSink sink) {
         int[] y = layer(m.stem, name + ".stem", new int[] {12, (h + 1) / 2, (w + 1) / 2}, sink); // after the slicing
         List<int[]> outs = new ArrayList<>();
         if (m.config().outIndices().contains(0)) outs.add(y);
@@ -40,7 +38,7 @@ final class CspFlops {
     }
 
     /** CSPNeXt: a [1, 3, h, w] forward; returns its returned maps as {C, H, W}. */
-    static List<int[]> backbone(CspNext m, String name, int h, int w, Sink sink) {
+    static List<int[]> backbone(CspNext m, String name, int h, int w, FlopSink sink) {
         int[] y = {3, h, w};
         List<int[]> outs = new ArrayList<>();
         for (int i = 0; i <= m.config().numStages(); i++) {
@@ -53,7 +51,7 @@ final class CspFlops {
     }
 
     /** YOLOXPAFPN (or CSPNeXtPAFPN) on maps {C, H, W}: returns its outputs. */
-    static List<int[]> neck(YoloxPafpn p, String name, List<int[]> inputs, Sink sink) {
+    static List<int[]> neck(YoloxPafpn p, String name, List<int[]> inputs, FlopSink sink) {
         int n = inputs.size();
         int[][] inner = new int[n][];
         inner[n - 1] = inputs.get(n - 1);
@@ -78,7 +76,7 @@ final class CspFlops {
     }
 
     /** Any of the YOLOX-family layers on a {C, H, W} map. */
-    private static int[] layer(Module m, String name, int[] x, Sink sink) {
+    private static int[] layer(Module m, String name, int[] x, FlopSink sink) {
         if (m instanceof CspConvModule c) {
             int[] y = conv(c.conv, name + ".conv", x, sink);
             String norm = name + "." + (c.norm instanceof GroupNorm ? "gn" : "bn");
@@ -113,7 +111,7 @@ final class CspFlops {
         throw new IllegalStateException(name + ": not a CSPDarknet / CSPNeXt / YOLOXPAFPN layer: " + m.getClass().getSimpleName());
     }
 
-    private static int[] conv(Conv2d conv, String name, int[] x, Sink sink) {
+    private static int[] conv(Conv2d conv, String name, int[] x, FlopSink sink) {
         int[] w = conv.weight.shape();
         if (w[1] * conv.groups() != x[0])
             throw new IllegalStateException(name + ": " + x[0] + " input channels, the weight takes " + w[1] * conv.groups());

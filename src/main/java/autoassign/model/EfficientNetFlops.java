@@ -19,7 +19,7 @@ final class EfficientNetFlops {
     private EfficientNetFlops() {}
 
     /** Counts a [1, 3, h, w] forward; returns the returned maps as {C, H, W}. */
-    static List<int[]> count(EfficientNet m, String name, int h, int w, CspFlops.Sink sink) {
+    static List<int[]> count(EfficientNet m, String name, int h, int w, FlopSink sink) {
         int[] y = {3, h, w};
         List<int[]> outs = new ArrayList<>();
         for (int i = 0; i < m.layers.size(); i++) {
@@ -49,13 +49,13 @@ final class EfficientNetFlops {
         return outs;
     }
 
-    private static void se(String name, SeLayer se, int[] x, CspFlops.Sink sink) {
+    private static void se(String name, SeLayer se, int[] x, FlopSink sink) {
         sink.add(name + ".global_avgpool", CspFlops.ADAPTIVE_AVG_POOL, (long) x[0] * x[1] * x[2]);
         int[] p = convModule(name + ".conv1", se.conv1, new int[] {x[0], 1, 1}, sink);
         convModule(name + ".conv2", se.conv2, p, sink);
     }
 
-    private static int[] convModule(String name, AdaptiveConvModule c, int[] x, CspFlops.Sink sink) {
+    private static int[] convModule(String name, AdaptiveConvModule c, int[] x, FlopSink sink) {
         int[] w = c.conv.weight.shape();
         if (w[1] * c.conv.groups() != x[0])
             throw new IllegalStateException(name + ": " + x[0] + " input channels, the weight takes " + w[1] * c.conv.groups());

@@ -22,7 +22,7 @@ final class PvtFlops {
             UPSAMPLE_BILINEAR = "upsample_bilinear2d";
 
     /** Counts a [1, 3, h, w] forward; returns the returned maps as {C, H, W}. */
-    static List<int[]> count(PyramidVisionTransformer m, String name, int h, int w, SwinFlops.Sink sink) {
+    static List<int[]> count(PyramidVisionTransformer m, String name, int h, int w, FlopSink sink) {
         PvtConfig cfg = m.config();
         List<int[]> outs = new ArrayList<>();
         int in = 3;

@@ -14,13 +14,11 @@ import java.util.List;
 final class SwinFlops {
     private SwinFlops() {}
 
-    /** Receives one op's flops for a module (Complexity's accumulator). */
-    interface Sink { void add(String module, String op, long flops); }
 
     static final String LINEAR = "linear", LAYER_NORM = "layer_norm", MATMUL = "matmul", CONV = "conv";
 
     /** Counts a [1, 3, h, w] forward; returns the returned maps as {C, H, W}. */
-    static List<int[]> count(SwinTransformer m, String name, int h, int w, Sink sink) {
+    static List<int[]> count(SwinTransformer m, String name, int h, int w, FlopSink sink) {
         var cfg = m.config();
         int p = cfg.patchSize();
         int hp = SwinIndices.cornerPadded(h, p, p), wp = SwinIndices.cornerPadded(w, p, p);

@@ -155,7 +155,7 @@ class CspDarknetGoldenTest {
         });
         // MMEngine's FLOPs of one image of the case's flops_input_shapes, by op
         Map<String, Long> byOp = new java.util.TreeMap<>();
-        CspFlops.Sink sink = (module, op, n) -> byOp.merge(op, n, Long::sum);
+        FlopSink sink = (module, op, n) -> byOp.merge(op, n, Long::sum);
         List<int[]> fin = new ArrayList<>();
         for (JsonNode s : c.get("flops_input_shapes")) {
             int[] d = ints(s);
