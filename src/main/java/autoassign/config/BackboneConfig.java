@@ -1,6 +1,5 @@
 package autoassign.config;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -199,9 +198,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
 
     /** Channels of each returned feature, in {@code outIndices} order. */
     public List<Integer> outChannels() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(stageChannels(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, this::stageChannels);
     }
 
     /** Stride of stage {@code i}'s output: the stem's (4, RegNet 2) times the strides of stages 0..i. */
@@ -213,9 +210,7 @@ public record BackboneConfig(int depth, int numStages, int baseChannels, int ste
 
     /** Stride of each returned feature (ResNet: stage i has stride 4·2^i; RegNet at its default strides too). */
     public List<Integer> outStrides() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(stageStride(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, this::stageStride);
     }
 
     /** What the backbone is, for messages: {@code depth 50}, {@code arch regnetx_3.2gf}. */

@@ -58,4 +58,9 @@ public interface BackboneSpec {
         init.finish();
         return checkpoint;
     }
+
+    /** {@code f} of each out index, in order: the channels or strides of a backbone that returns its layers by index. */
+    static List<Integer> perOutIndex(List<Integer> outIndices, java.util.function.IntUnaryOperator f) {
+        return outIndices.stream().map(f::applyAsInt).toList();
+    }
 }

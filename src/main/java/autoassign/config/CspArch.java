@@ -1,6 +1,5 @@
 package autoassign.config;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,15 +40,11 @@ public interface CspArch extends BackboneSpec {
     default int layerChannels(int i) { return i == 0 ? stemChannels() : stageOut(i); }
 
     @Override default List<Integer> outChannels() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices()) out.add(layerChannels(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices(), this::layerChannels);
     }
 
     @Override default List<Integer> outStrides() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices()) out.add(2 << i);
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices(), i -> 2 << i);
     }
 
     /** The last layer the forward must run (the highest out index). */

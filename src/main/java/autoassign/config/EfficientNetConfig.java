@@ -209,15 +209,11 @@ public record EfficientNetConfig(String arch, double dropPathRate, List<Integer>
     @Override public String type() { return TYPE; }
 
     @Override public List<Integer> outChannels() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(layerChannels(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, this::layerChannels);
     }
 
     @Override public List<Integer> outStrides() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(LAYER_STRIDES[i]);
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, i -> LAYER_STRIDES[i]);
     }
 
     @Override public String describe() { return "EfficientNet-" + arch + ", out_indices " + outIndices; }

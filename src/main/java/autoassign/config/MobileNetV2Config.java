@@ -1,6 +1,5 @@
 package autoassign.config;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -78,15 +77,11 @@ public record MobileNetV2Config(double widenFactor, List<Integer> outIndices, in
     @Override public String type() { return TYPE; }
 
     @Override public List<Integer> outChannels() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(stageChannels(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, this::stageChannels);
     }
 
     @Override public List<Integer> outStrides() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(STAGE_STRIDES[i]);
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, i -> STAGE_STRIDES[i]);
     }
 
     /** The last stage the forward must run (the highest out index). */

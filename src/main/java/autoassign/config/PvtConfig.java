@@ -2,7 +2,6 @@ package autoassign.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -121,15 +120,11 @@ public record PvtConfig(boolean v2, int pretrainH, int pretrainW, int embedDims,
     @Override public String type() { return v2 ? TYPE_V2 : TYPE; }
 
     @Override public List<Integer> outChannels() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(stageChannels(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, this::stageChannels);
     }
 
     @Override public List<Integer> outStrides() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(stageStride(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, this::stageStride);
     }
 
     @Override public String describe() {

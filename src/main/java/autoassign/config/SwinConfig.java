@@ -1,6 +1,5 @@
 package autoassign.config;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -128,15 +127,11 @@ public record SwinConfig(int embedDims, int patchSize, int windowSize, int mlpRa
     @Override public String type() { return TYPE; }
 
     @Override public List<Integer> outChannels() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(stageChannels(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, this::stageChannels);
     }
 
     @Override public List<Integer> outStrides() {
-        List<Integer> out = new ArrayList<>();
-        for (int i : outIndices) out.add(stageStride(i));
-        return List.copyOf(out);
+        return BackboneSpec.perOutIndex(outIndices, this::stageStride);
     }
 
     @Override public String describe() {
