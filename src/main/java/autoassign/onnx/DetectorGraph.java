@@ -160,8 +160,7 @@ public final class DetectorGraph {
         if (model.backbone instanceof autoassign.model.CspDarknet cd) return cspDarknet(x, cd);
         if (model.backbone instanceof autoassign.model.CspNext cn) return cspNext(x, cn);
         if (model.backbone instanceof autoassign.model.EfficientNet en) return efficientNet(x, en);
-        if (model.backbone instanceof autoassign.model.PyramidVisionTransformer pv)
-            throw new IllegalArgumentException("ONNX export: the " + pv.config().type() + " backbone is not supported yet (spatial-reduction attention, position-embedding resize)");
+        if (model.backbone instanceof autoassign.model.PyramidVisionTransformer pv) return pvt(x, pv);
         ResNet r = (ResNet) model.backbone;
         Feature y = x;
         for (ResNet.StemLayer l : r.stemLayers()) y = convNorm(y, l.conv(), l.norm(), true); // conv1, or stem.0/3/6
@@ -182,6 +181,17 @@ public final class DetectorGraph {
                     + " partition, shift mask and padding depend on H and W); export with a fixed size (--shape H W)");
         List<Feature> outs = new ArrayList<>();
         for (SwinGraph.Out o : new SwinGraph(g, this::nameOf).build(sw, x.name(), 1, x.h(), x.w()))
+            outs.add(new Feature(o.name(), o.channels(), o.h(), o.w()));
+        return outs;
+    }
+
+    /** PVT / PVTv2 ({@link PvtGraph}), at a fixed input size only: v1's resized position embedding depends on H and W. */
+    private List<Feature> pvt(Feature x, autoassign.model.PyramidVisionTransformer pv) {
+        if (dynamic)
+            throw new IllegalArgumentException("ONNX export: the " + pv.config().type() + " backbone needs a fixed input size (its"
+                    + " attention and position embedding are built for one H and W); export with a fixed size (--shape H W)");
+        List<Feature> outs = new ArrayList<>();
+        for (PvtGraph.Out o : new PvtGraph(g, this::nameOf).build(pv, x.name(), x.h(), x.w()))
             outs.add(new Feature(o.name(), o.channels(), o.h(), o.w()));
         return outs;
     }

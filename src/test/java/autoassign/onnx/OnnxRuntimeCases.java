@@ -49,6 +49,21 @@ class OnnxRuntimeCases {
                 InputShape.fixed(64, 64), "seed4", new int[] {1, 3, 64, 64});
     }
 
+    /** PVT (v1, the position embedding resized: a constant) and PVTv2 at embed_dims 4: Slice, Gemm, MatMul, Softmax, Erf, depth-wise Conv. */
+    @Test
+    void pvt() throws IOException {
+        write("pvt_70x90", PvtOnnxExportTest.pvt("PyramidVisionTransformer", 3), InputShape.fixed(70, 90), "seed3", new int[] {1, 3, 70, 90});
+        write("pvtv2_75x110", PvtOnnxExportTest.pvt("PyramidVisionTransformerV2", 7), InputShape.fixed(75, 110), "seed7",
+                new int[] {1, 3, 75, 110});
+    }
+
+    /** Swin (windows, shifts, padding, PatchMerging; Gather, MatMul, Gemm, Erf, LayerNormalization) and EfficientNet (Pad + Conv, SE), fixed sizes. */
+    @Test
+    void swinAndEfficientNet() throws IOException {
+        write("swin_75x110", SwinOnnxExportTest.swin(3), InputShape.fixed(75, 110), "seed3", new int[] {1, 3, 75, 110});
+        write("effnet_70x90", EfficientNetOnnxExportTest.small(21), InputShape.fixed(70, 90), "seed21", new int[] {1, 3, 70, 90});
+    }
+
     /** ResNeSt-50 at base 2: the split attention (GlobalAveragePool, RSoftmax's Reshape / Transpose / Softmax), avd pools. */
     @Test
     void resNeSt() throws IOException {
