@@ -1,6 +1,6 @@
 package autoassign.model;
 
-import autoassign.config.BackboneSpec;
+import autoassign.config.CspArch;
 import autoassign.config.CspDarknetConfig;
 import autoassign.nn.Init;
 import autoassign.nn.Module;
@@ -21,47 +21,30 @@ import java.util.Set;
  * the stem, i stage i. State-dict names are upstream's ({@code stem.conv.conv.weight},
  * {@code stage4.1.conv1.bn.running_mean}, {@code stage1.1.blocks.0.conv2.conv.weight}, ...).
  */
-public final class CspDarknet extends Backbone {
+public final class CspDarknet extends CspBackbone {
     private final CspDarknetConfig cfg;
     public final Focus stem;
-    /** stage1..stageN. */
-    public final List<ModuleList<Module>> stages = new ArrayList<>();
 
     public CspDarknet(CspDarknetConfig cfg) {
         this.cfg = cfg;
         var norm = cfg.normCfg();
         var act = cfg.act();
         stem = child("stem", new Focus(3, cfg.stemChannels(), 3, norm, act));
-        for (int i = 1; i <= cfg.numStages(); i++) {
-            int in = cfg.stageIn(i), out = cfg.stageOut(i);
-            ModuleList<Module> stage = new ModuleList<>();
-            stage.add(DepthwiseSeparableConvModule.conv(cfg.useDepthwise(), in, out, 3, 2, 1, norm, act));
-            if (cfg.stageUsesSpp(i)) stage.add(new SppBottleneck(out, out, cfg.sppKernelSizes(), norm, act));
-            stage.add(new CspLayer(out, out, 0.5, cfg.stageBlocks(i), cfg.stageAddIdentity(i), cfg.useDepthwise(), norm, act));
-            stages.add(child("stage" + i, stage));
-        }
-        // upstream's _freeze_stages: layers[0..frozen_stages] (the stem, then stage1..k) in eval mode, parameters
-        // frozen; norm_eval keeps every BN in eval mode; otherwise BN normalises with batch statistics in training
-        for (int i = 0; i <= cfg.frozenStages(); i++) layer(i).freeze();
-        if (!cfg.normEval())
-            for (int i = cfg.frozenStages() + 1; i <= cfg.numStages(); i++)
-                Norms.forEachBatchNorm(layer(i), bn -> bn.useBatchStatistics(true));
+        buildStages(norm, act, cfg.useDepthwise(), cfg.sppKernelSizes(), cfg.frozenStages(), cfg.normEval());
     }
 
     public CspDarknetConfig config() { return cfg; }
 
-    /** Layer i: 0 the stem, i ≥ 1 stage i. */
-    public Module layer(int i) { return i == 0 ? stem : stages.get(i - 1); }
+    @Override CspArch arch() { return cfg; }
 
-    @Override public BackboneSpec spec() { return cfg; }
+    @Override Module stem() { return stem; }
 
-    /** Parameters of the stages after the last returned layer: no output depends on them (see {@link Backbone}). */
-    @Override public Set<String> parametersAfterTheLastOutput() {
-        Set<String> out = new LinkedHashSet<>();
-        for (int i = cfg.lastLayer() + 1; i <= cfg.numStages(); i++)
-            for (String k : stages.get(i - 1).namedParameters().keySet()) out.add("stage" + i + "." + k);
-        return out;
+    @Override CspLayer cspLayer(int i, int channels) {
+        return new CspLayer(channels, channels, 0.5, cfg.stageBlocks(i), cfg.stageAddIdentity(i), cfg.useDepthwise(), cfg.normCfg(),
+                cfg.act());
     }
+
+    @Override Tensor stemForward(Tensor x) { return stem.forward(x); }
 
     /**
      * Upstream's init_cfg {@code Kaiming(layer='Conv2d', a=sqrt(5), distribution='uniform', mode='fan_in',
@@ -82,21 +65,7 @@ public final class CspDarknet extends Backbone {
         if (x.dim(2) % 2 != 0 || x.dim(3) % 2 != 0)
             throw new IllegalArgumentException("CSPDarknet: input " + x.dim(2) + "x" + x.dim(3)
                     + " must have an even height and width (Focus slices it into 2x2 blocks; pad the batch to a multiple of 32)");
-        List<Tensor> outs = new ArrayList<>();
-        Tensor y = stem.forward(x);
-        if (isReturned(0)) outs.add(y);
-        for (int i = 1; i <= cfg.lastLayer(); i++) {
-            Tensor in = y;
-            for (Module m : stages.get(i - 1)) {
-                Tensor prev = y;
-                y = ((SingleInputLayer) m).forward(prev);
-                if (prev != in) MemoryScope.dispose(prev);
-            }
-            if (!isReturned(i - 1)) MemoryScope.dispose(in);
-            if (isReturned(i)) outs.add(y);
-        }
-        return outs;
+        return forwardLayers(x);
     }
 
-    private boolean isReturned(int i) { return cfg.outIndices().contains(i); }
 }

@@ -1,6 +1,6 @@
 package autoassign.model;
 
-import autoassign.config.BackboneSpec;
+import autoassign.config.CspArch;
 import autoassign.config.CspNextConfig;
 import autoassign.nn.Init;
 import autoassign.nn.Module;
@@ -22,11 +22,9 @@ import java.util.Set;
  * the stem, i stage i. Names are upstream's ({@code stem.0.conv.weight}, {@code stage1.1.blocks.0.conv2.depthwise_conv.bn.weight},
  * {@code stage4.2.attention.fc.bias}, ...).
  */
-public final class CspNext extends Backbone {
+public final class CspNext extends CspBackbone {
     private final CspNextConfig cfg;
     public final ModuleList<CspConvModule> stem = new ModuleList<>();
-    /** stage1..stageN. */
-    public final List<ModuleList<Module>> stages = new ArrayList<>();
 
     public CspNext(CspNextConfig cfg) {
         this.cfg = cfg;
@@ -37,35 +35,28 @@ public final class CspNext extends Backbone {
         stem.add(new CspConvModule(half, half, 3, 1, norm, act));
         stem.add(new CspConvModule(half, full, 3, 1, norm, act));
         child("stem", stem);
-        for (int i = 1; i <= cfg.numStages(); i++) {
-            int in = cfg.stageIn(i), out = cfg.stageOut(i);
-            ModuleList<Module> stage = new ModuleList<>();
-            stage.add(DepthwiseSeparableConvModule.conv(cfg.useDepthwise(), in, out, 3, 2, 1, norm, act));
-            if (cfg.stageUsesSpp(i)) stage.add(new SppBottleneck(out, out, cfg.sppKernelSizes(), norm, act));
-            stage.add(new CspLayer(out, out, cfg.expandRatio(), cfg.stageBlocks(i), cfg.stageAddIdentity(i), cfg.useDepthwise(),
-                    true, cfg.channelAttention(), norm, act));
-            stages.add(child("stage" + i, stage));
-        }
-        // upstream's _freeze_stages and norm_eval, as CSPDarknet's
-        for (int i = 0; i <= cfg.frozenStages(); i++) layer(i).freeze();
-        if (!cfg.normEval())
-            for (int i = cfg.frozenStages() + 1; i <= cfg.numStages(); i++)
-                Norms.forEachBatchNorm(layer(i), bn -> bn.useBatchStatistics(true));
+        buildStages(norm, act, cfg.useDepthwise(), cfg.sppKernelSizes(), cfg.frozenStages(), cfg.normEval());
     }
 
     public CspNextConfig config() { return cfg; }
 
-    /** Layer i: 0 the stem, i ≥ 1 stage i. */
-    public Module layer(int i) { return i == 0 ? stem : stages.get(i - 1); }
+    @Override CspArch arch() { return cfg; }
 
-    @Override public BackboneSpec spec() { return cfg; }
+    @Override Module stem() { return stem; }
 
-    /** Parameters of the stages after the last returned layer: no output depends on them (see {@link Backbone}). */
-    @Override public Set<String> parametersAfterTheLastOutput() {
-        Set<String> out = new LinkedHashSet<>();
-        for (int i = cfg.lastLayer() + 1; i <= cfg.numStages(); i++)
-            for (String k : stages.get(i - 1).namedParameters().keySet()) out.add("stage" + i + "." + k);
-        return out;
+    @Override CspLayer cspLayer(int i, int channels) {
+        return new CspLayer(channels, channels, cfg.expandRatio(), cfg.stageBlocks(i), cfg.stageAddIdentity(i), cfg.useDepthwise(),
+                true, cfg.channelAttention(), cfg.normCfg(), cfg.act());
+    }
+
+    @Override Tensor stemForward(Tensor x) {
+        Tensor y = x;
+        for (CspConvModule m : stem) {
+            Tensor prev = y;
+            y = m.forward(prev);
+            if (prev != x) MemoryScope.dispose(prev);
+        }
+        return y;
     }
 
     /**
@@ -88,20 +79,7 @@ public final class CspNext extends Backbone {
     @Override public List<Tensor> forward(Tensor x) {
         if (x.rank() != 4 || x.dim(1) != 3)
             throw new IllegalArgumentException("CSPNeXt: input must be [N, 3, H, W], got " + x);
-        List<Tensor> outs = new ArrayList<>();
-        Tensor y = x;
-        for (int i = 0; i <= cfg.lastLayer(); i++) {
-            Tensor in = y;
-            for (Module m : (ModuleList<?>) layer(i)) {
-                Tensor prev = y;
-                y = ((SingleInputLayer) m).forward(prev);
-                if (prev != in) MemoryScope.dispose(prev);
-            }
-            if (i > 0 && !isReturned(i - 1)) MemoryScope.dispose(in);
-            if (isReturned(i)) outs.add(y);
-        }
-        return outs;
+        return forwardLayers(x);
     }
 
-    private boolean isReturned(int i) { return cfg.outIndices().contains(i); }
 }
