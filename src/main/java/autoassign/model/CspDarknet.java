@@ -4,14 +4,10 @@ import autoassign.config.CspArch;
 import autoassign.config.CspDarknetConfig;
 import autoassign.nn.Init;
 import autoassign.nn.Module;
-import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * MMDetection 3.3.0's {@code CSPDarknet} ({@code mmdet/models/backbones/csp_darknet.py}), YOLOv5 / YOLOX's backbone:

@@ -7,11 +7,8 @@ import autoassign.nn.Module;
 import autoassign.tensor.MemoryScope;
 import autoassign.tensor.Tensor;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * MMDetection 3.3.0's {@code CSPNeXt} ({@code mmdet/models/backbones/cspnext.py}), RTMDet's backbone: {@code stem} (an
