@@ -52,12 +52,7 @@ public record CspDarknetConfig(String arch, List<int[]> stages, double deepenFac
         stages = List.copyOf(stages);
         outIndices = List.copyOf(outIndices);
         sppKernelSizes = List.copyOf(sppKernelSizes);
-        if (stages.isEmpty()) throw new IllegalArgumentException("CSPDarknet needs at least one stage");
-        for (int i : outIndices)
-            if (i < 0 || i > stages.size()) throw new IllegalArgumentException("out_indices must be a subset of range(0, "
-                    + (stages.size() + 1) + "), got " + outIndices);
-        if (frozenStages < -1 || frozenStages > stages.size())
-            throw new IllegalArgumentException("frozen_stages must be in range(-1, " + (stages.size() + 1) + ")");
+        CspArch.checkLayout("CSPDarknet", stages, outIndices, frozenStages);
     }
 
     /** Value equality (the stages are compared element by element, not as array references). */
@@ -87,54 +82,16 @@ public record CspDarknetConfig(String arch, List<int[]> stages, double deepenFac
 
     static CspDarknetConfig from(ConfigNode n) {
         n.fixed("type", TYPE);
-        String arch = n.choice("arch", "P5", "P5", "P6");
-        List<int[]> stages = archSettings(arch);
-        JsonNode over = n.raw("arch_ovewrite");
-        if (over != null && !(over.isArray() && over.isEmpty())) { // upstream: `if arch_ovewrite:`
-            stages = archOverwrite(n, over);
-            arch = "custom";
-        }
-        double deepen = n.positive("deepen_factor", n.number("deepen_factor", 1.0));
-        double widen = n.positive("widen_factor", n.number("widen_factor", 1.0));
-        List<Integer> out = n.intList("out_indices", List.of(2, 3, 4));
-        if (out.isEmpty()) throw n.error("out_indices", "needs at least one layer (the neck takes the returned maps)");
-        for (int i : out)
-            if (i < 0 || i > stages.size())
-                throw n.error("out_indices", "must be a subset of range(0, " + (stages.size() + 1) + "), got " + out);
-        for (int k = 1; k < out.size(); k++)
-            if (out.get(k) <= out.get(k - 1))
-                throw n.error("out_indices", "must increase (upstream returns the maps in forward order), got " + out);
-        int frozen = n.integer("frozen_stages", -1);
-        if (frozen < -1 || frozen > stages.size())
-            throw n.error("frozen_stages", "must be in range(-1, " + (stages.size() + 1) + "), got " + frozen);
-        boolean dw = n.bool("use_depthwise", false);
-        List<Integer> spp = n.intList("spp_kernal_sizes", List.of(5, 9, 13));
-        for (int k : spp)
-            if (k < 1 || k % 2 == 0) throw n.error("spp_kernal_sizes", "kernels must be odd and positive (padding k // 2 keeps the size), got " + spp);
-        ConfigNode conv = n.child("conv_cfg");
-        if (conv.has("type")) conv.choice("type", "Conv2d", "Conv2d", "Conv");
-        conv.finish();
-        if (!n.has("norm_cfg") && n.keys().contains("norm_cfg"))
-            throw n.error("norm_cfg", "null (convolutions without a norm layer) is not supported: give BN, SyncBN or GN");
-        // upstream's default norm_cfg is BN(momentum=0.03, eps=0.001); a given norm_cfg is passed to nn.BatchNorm2d as
-        // written, so its missing keys take torch's defaults (eps 1e-5, momentum 0.1)
-        NormConfig norm = n.has("norm_cfg") ? NormConfig.from(n.child("norm_cfg"), NormConfig.RESNET_DEFAULT) : DEFAULT_NORM;
-        ActivationConfig act = ActivationConfig.from(n, "act_cfg", ActivationConfig.SWISH_DEFAULT);
-        boolean normEval = n.bool("norm_eval", false);
-        if (!n.has("init_cfg") && n.keys().contains("init_cfg"))
-            throw n.error("init_cfg", "null (each ConvModule keeps MMCV's own kaiming_normal fan_out init) is not supported:"
-                    + " omit it for upstream's Kaiming-uniform default, or give a Pretrained init");
+        // upstream's default norm_cfg is BN(momentum=0.03, eps=0.001)
+        CspArch.Keys k = CspArch.Keys.read(n, CspDarknetConfig::archSettings, DEFAULT_NORM);
         String pretrained = BackboneSpec.pretrainedCheckpoint(n);
         n.finish();
-        CspDarknetConfig c = new CspDarknetConfig(arch, stages, deepen, widen, out, frozen, dw, spp, norm, act, normEval, pretrained);
-        for (int i = 1; i <= c.numStages(); i++) {
+        CspDarknetConfig c = new CspDarknetConfig(k.arch(), k.stages(), k.deepenFactor(), k.widenFactor(), k.outIndices(),
+                k.frozenStages(), k.useDepthwise(), k.sppKernelSizes(), k.norm(), k.act(), k.normEval(), pretrained);
+        for (int i = 1; i <= c.numStages(); i++)
             if (c.stageOut(i) < 2) throw n.error("widen_factor", "gives stage" + i + " " + c.stageOut(i) + " channels (at least 2 needed)");
-            if (i > 1 && c.stageIn(i) != c.stageOut(i - 1))
-                throw n.error("arch_ovewrite", "stage" + i + "'s in_channels " + c.stageIn(i) + " differ from stage" + (i - 1)
-                        + "'s out_channels " + c.stageOut(i - 1) + " after widen_factor");
-        }
-        if (c.stemChannels() != c.stageIn(1))
-            throw n.error("arch_ovewrite", "the stem's channels feed stage1: in_channels must match after widen_factor");
+        CspArch.checkChannelChain(n, c);
+        NormConfig norm = k.norm();
         if (norm.isGroupNorm()) for (int[] ch : c.normChannels()) norm.checkDivides(n, "norm_cfg", ch[0], "a layer of " + ch[1] + " channels");
         return c;
     }
