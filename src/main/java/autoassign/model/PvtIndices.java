@@ -2,36 +2,22 @@ package autoassign.model;
 
 import autoassign.backend.GatherIndex;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * The {@link GatherIndex} gathers of MMDetection's PVT attention (torch's {@code F.multi_head_attention_forward} on
  * token rows [B·L, C] in torch's [B, L, C] order): slices of the packed {@code in_proj_weight} / {@code in_proj_bias}
  * and the head split / merge. Whole rows of {@code d} (or C) channels, never element-wise. Built once per shape and
- * shared by every layer in a small LRU of the most recent {@value #ENTRIES} indices (a training run sees a few input
+ * shared by every layer in an {@link IndexCache} of 16 M elements (a training run sees a few input
  * shapes; an index keeps its identity, so the CUDA backend's device copies stay valid).
  */
 final class PvtIndices {
     private PvtIndices() {}
 
-    private static final int ENTRIES = 256;
-    private static final Map<String, GatherIndex> CACHE = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override protected boolean removeEldestEntry(Map.Entry<String, GatherIndex> e) { return size() > ENTRIES; }
-    };
+    /** A few input shapes of a full-size PVT (each index is at most a few ten thousand rows). */
+    private static final IndexCache CACHE = new IndexCache(16L << 20);
 
-    private static GatherIndex cached(String key, Supplier<GatherIndex> build) {
-        synchronized (CACHE) {
-            GatherIndex v = CACHE.get(key);
-            if (v != null) return v;
-        }
-        GatherIndex v = build.get();
-        synchronized (CACHE) {
-            CACHE.put(key, v);
-        }
-        return v;
-    }
+    private static GatherIndex cached(String key, Supplier<GatherIndex> build) { return CACHE.get(key, build); }
 
     /**
      * Rows [from, from + count) of a [rows, block] matrix: {@code w.split([E, 2E])} of the packed in-projection

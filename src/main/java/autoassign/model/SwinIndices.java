@@ -2,7 +2,6 @@ package autoassign.model;
 
 import autoassign.backend.GatherIndex;
 
-import java.util.LinkedHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -14,37 +13,10 @@ import java.util.function.Supplier;
 public final class SwinIndices {
     private SwinIndices() {}
 
-    /** Elements (ints or floats) the cache may hold: about 384 MB, a few input shapes of a full-size Swin-T. */
-    private static final long CAPACITY = 96L << 20;
-    private static long held;
-    private static final LinkedHashMap<String, Object> CACHE = new LinkedHashMap<>(64, 0.75f, true);
+    /** About 384 MB of elements, a few input shapes of a full-size Swin-T. */
+    private static final IndexCache CACHE = new IndexCache(96L << 20);
 
-    /** A cached value's size in elements: an index counts its rows and, roughly, its inverse (built on first backward). */
-    private static long weight(Object v) {
-        return v instanceof GatherIndex g ? 3L * g.outRows() : ((float[]) v).length;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T cached(String key, Supplier<T> build) {
-        synchronized (CACHE) {
-            Object v = CACHE.get(key);
-            if (v != null) return (T) v;
-        }
-        T v = build.get();
-        synchronized (CACHE) {
-            Object old = CACHE.put(key, v);
-            if (old != null) held -= weight(old);
-            held += weight(v);
-            var it = CACHE.entrySet().iterator();
-            while (held > CAPACITY && it.hasNext()) { // least recently used first; the new entry stays
-                var e = it.next();
-                if (e.getKey().equals(key)) continue;
-                held -= weight(e.getValue());
-                it.remove();
-            }
-        }
-        return v;
-    }
+    private static <T> T cached(String key, Supplier<T> build) { return CACHE.get(key, build); }
 
     /** AdaptivePadding('corner')'s padded size of one axis: ceil(in / stride) windows of {@code kernel}. */
     public static int cornerPadded(int in, int kernel, int stride) {
