@@ -277,10 +277,19 @@ public final class Detector {
 
     /** A copy of {@code image} with the detections drawn (class colour, name and score). */
     public static BufferedImage draw(BufferedImage image, List<Detection> detections) {
+        return BoxPainter.draw(image, boxes(detections));
+    }
+
+    /** Draws the detections onto {@code image} itself (class colour, name and score). */
+    public static void drawInPlace(BufferedImage image, List<Detection> detections) {
+        BoxPainter.drawInPlace(image, boxes(detections));
+    }
+
+    private static List<BoxPainter.Box> boxes(List<Detection> detections) {
         List<BoxPainter.Box> boxes = new ArrayList<>(detections.size());
         for (Detection d : detections) {
             boxes.add(new BoxPainter.Box(d.x1(), d.y1(), d.x2(), d.y2(), d.label(), d.className(), d.score()));
         }
-        return BoxPainter.draw(image, boxes);
+        return boxes;
     }
 }

@@ -14,7 +14,6 @@ import autoassign.viz.BoxPainter;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -175,7 +174,7 @@ public final class DetectCommand implements Callable<Integer> {
                 if (printResult) outW.println(inferencerRepr(all));
                 if (!noSavePred) {
                     if (mmdetLayout) writeInferencerJson(json, all);
-                    else writeJson(json, imageId(stem, i + 1), kept);
+                    else DetectionsJson.write(json, List.of(new DetectionsJson.Image(imageId(stem, i + 1), kept)));
                     written.add(json);
                 }
                 outW.printf(Locale.ROOT, "%s: %d detections (score > %.2f%s)%s%s%n", img, kept.size(), scoreThr, patches,
@@ -310,30 +309,5 @@ public final class DetectCommand implements Callable<Integer> {
             boxes.add(b.toString());
         }
         return "{'predictions': [{'labels': " + labels + ", 'scores': " + scores + ", 'bboxes': " + boxes + "}]}";
-    }
-
-    private static void writeJson(Path json, long imageId, List<Detection> dets) throws IOException {
-        AtomicFiles.write(json, os -> {
-            try (JsonGenerator g = new JsonFactory().createGenerator(os, JsonEncoding.UTF8)) {
-                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                g.setPrettyPrinter(new DefaultPrettyPrinter());
-                g.writeStartArray();
-                for (Detection d : dets) {
-                    g.writeStartObject();
-                    g.writeNumberField("image_id", imageId);
-                    g.writeNumberField("category_id", d.categoryId());
-                    g.writeArrayFieldStart("bbox");
-                    g.writeNumber((double) d.x1());
-                    g.writeNumber((double) d.y1());
-                    g.writeNumber((double) d.x2() - (double) d.x1());
-                    g.writeNumber((double) d.y2() - (double) d.y1());
-                    g.writeEndArray();
-                    g.writeNumberField("score", (double) d.score());
-                    g.writeStringField("class_name", d.className());
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            }
-        });
     }
 }

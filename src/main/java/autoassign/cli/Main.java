@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 EvalCommand.class,
                 DetectCommand.class,
+                VideoCommand.class,
                 ImportCommand.class,
                 ExportCommand.class,
                 InspectCommand.class,
