@@ -8,6 +8,7 @@ import autoassign.api.SlicedDetection;
 import autoassign.config.ConfigException;
 import autoassign.data.BadImageException;
 import autoassign.data.ImageDecoder;
+import autoassign.data.VideoReader;
 import autoassign.eval.PyFloat;
 import autoassign.io.CheckpointException;
 import autoassign.viz.BoxPainter;
@@ -142,6 +143,11 @@ public final class DetectCommand implements Callable<Integer> {
         if (clash != null) return CliErrors.print(err, clash);
         for (int i = 0; i < files.size(); i++) {
             Path img = files.get(i);
+            if (VideoReader.isVideoName(img)) {
+                CliErrors.print(err, img + ": a video file; detect reads images (run: video " + img + " --config ... --out OUT.avi)");
+                failed++;
+                continue;
+            }
             try {
                 BufferedImage drawn;
                 List<Detection> kept = new ArrayList<>();

@@ -39,6 +39,17 @@ public final class VideoReader implements AutoCloseable {
         this.frameCount = (int) capture.get(CAP_PROP_FRAME_COUNT);
     }
 
+    /** File name endings of common video containers (to point {@code detect} users at {@code video}). */
+    public static final java.util.List<String> VIDEO_EXTENSIONS =
+            java.util.List.of(".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv");
+
+    /** Whether the file's name ends in one of {@link #VIDEO_EXTENSIONS}, any case. */
+    public static boolean isVideoName(Path file) {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        for (String e : VIDEO_EXTENSIONS) if (name.endsWith(e)) return true;
+        return false;
+    }
+
     /** Opens a video file; the message of the exception names the file and the problem. */
     public static VideoReader open(Path file) throws IOException {
         if (Files.isDirectory(file)) throw new IOException(file + ": is a folder, not a video file");

@@ -182,6 +182,17 @@ class VideoCommandTest {
     }
 
     @Test
+    void detectPointsAtTheVideoCommand() {
+        CommandLine cl = new CommandLine(new autoassign.cli.DetectCommand());
+        StringWriter se = new StringWriter();
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(se, true));
+        assertEquals(1, cl.execute("--config", DetectorTest.CONFIG.toString(), "--checkpoint", checkpoint.toString(),
+                "--device", "cpu", "--out", tmp.resolve("det").toString(), clip.toString()));
+        assertTrue(se.toString().contains(clip + ": a video file; detect reads images (run: video "), se.toString());
+    }
+
+    @Test
     void abandonedWriterLeavesNothing() throws IOException {
         Path target = tmp.resolve("abandon/x.avi");
         try (VideoFileWriter w = VideoFileWriter.open(target, 5, 32, 24); Mat m = new Mat(24, 32, CV_8UC3)) {
