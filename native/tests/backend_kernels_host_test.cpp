@@ -450,14 +450,14 @@ static void test_sgd(long long n, dim3 grid) {
 
 // ---------------------------------------------------------------- aaj_adam_multi
 // Three tensors in one launch (AdamW-style decay on one, Adam's L2 on another, neither on the third), two steps,
-// against the loop of CpuBackend.adamStepAll.
+// against the loop of CpuBackend.adamStepAll; 1 - beta1 below and above 0.5 (both branches of ATen's lerp).
 static_assert(offsetof(AajAdamSeg, start) == 32 && offsetof(AajAdamSeg, n) == 40 && offsetof(AajAdamSeg, decay) == 48 &&
                   offsetof(AajAdamSeg, l2) == 52 && offsetof(AajAdamSeg, step) == 56 && offsetof(AajAdamSeg, bc2) == 60,
               "AajAdamSeg field offsets changed: update CudaBackend.adamSegments");
-static void test_adam(dim3 grid) {
+static void test_adam(dim3 grid, float omb1) {
   const long long ns[3] = {1001, 7, 2050};
   const float decay[3] = {1.f - 1e-3f * 0.05f, 1.f, 1.f}, l2[3] = {0.f, 1e-2f, 0.f};
-  const float omb1 = 0.1f, b2 = 0.999f, omb2 = (float)(1.0 - 0.999), eps = 1e-8f;
+  const float b2 = 0.999f, omb2 = (float)(1.0 - 0.999), eps = 1e-8f;
   long long total = 0;
   std::vector<Vec> p, m, v, pw, mw, vw;
   for (int k = 0; k < 3; ++k) {
@@ -473,14 +473,14 @@ static void test_adam(dim3 grid) {
     long long start = 0;
     for (int k = 0; k < 3; ++k) {
       g.push_back(rand_vec(ns[k], 50 + 3 * step + k));
-      float stepsize = (float)(1e-3 / (1 - std::pow(0.9, step))), bc2 = (float)std::sqrt(1 - std::pow(0.999, step));
+      float stepsize = (float)(1e-3 / (1 - std::pow(1.0 - omb1, step))), bc2 = (float)std::sqrt(1 - std::pow(0.999, step));
       segs.push_back(AajAdamSeg{p[k].data(), g[k].data(), m[k].data(), v[k].data(), start, ns[k], decay[k], l2[k],
                                 stepsize, bc2});
       start += ns[k];
       for (long long i = 0; i < ns[k]; ++i) {  // CpuBackend.adamStepAll
         float pi = pw[k][i] * decay[k];
         float gi = g[k][i] + l2[k] * pi;
-        float mi = mw[k][i] + omb1 * (gi - mw[k][i]);
+        float mi = std::fabs(omb1) < 0.5f ? mw[k][i] + omb1 * (gi - mw[k][i]) : gi - (gi - mw[k][i]) * (1.f - omb1);
         float vi = vw[k][i] * b2 + omb2 * (gi * gi);
         float denom = std::sqrt(vi) / bc2 + eps;
         mw[k][i] = mi;
@@ -490,7 +490,8 @@ static void test_adam(dim3 grid) {
     }
     launch(aaj_adam_multi, grid, dim3(BLOCK), segs.data(), 3, total, omb1, b2, omb2, eps);
     for (int k = 0; k < 3; ++k) {
-      std::string name = "aaj_adam_multi step " + std::to_string(step) + " tensor " + std::to_string(k) + " " + gstr(grid);
+      std::string name = "aaj_adam_multi 1-beta1=" + std::to_string(omb1) + " step " + std::to_string(step) + " tensor " +
+                         std::to_string(k) + " " + gstr(grid);
       check(name + " param", p[k], pw[k], RTOL);
       check(name + " exp_avg", m[k], mw[k], RTOL);
       check(name + " exp_avg_sq", v[k], vw[k], RTOL);
@@ -1487,8 +1488,9 @@ int main() {
   test_row_scale_backward(2, 1000);  // each thread strides past 256
   test_sgd(n, dim3(grid1d(n)));
   test_sgd(n, dim3(2));
-  test_adam(dim3(grid1d(3058)));
-  test_adam(dim3(3));
+  test_adam(dim3(grid1d(3058)), 0.1f);
+  test_adam(dim3(3), 0.1f);
+  test_adam(dim3(grid1d(3058)), 0.7f);
   test_opt_all(false);
   test_opt_all(true);
 

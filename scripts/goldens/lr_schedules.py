@@ -11,6 +11,7 @@ Run: /usr/bin/python3 scripts/goldens/lr_schedules.py [GOLDENS_DIR]   (default s
 import json
 import math
 import os
+import random
 import sys
 
 import torch
@@ -686,21 +687,130 @@ def param_cases():
                  metrics=[dict(loss=v) for v in [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]])
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# goldens/param_schedule/random_chain_*: random param_scheduler lists through the transcription above (a review's
+# differential test, 3000 such chains agreed with LrSchedule; these keep a few): one to four schedulers of every type,
+# lr or momentum (the *LR / *Momentum classes or the generic *ParamScheduler with param_name), by epoch or iteration,
+# converted or not, random begin / end (absent, INF, past the end of training), SGD or Adam, one to three param groups,
+# ReduceOnPlateau fed random metrics every one or two epochs. Chains MMEngine itself refuses (an exception here, e.g.
+# OneCycle stepped past total_steps) are drawn again.
+
+RANDOM_TYPES = ['Linear', 'Constant', 'MultiStep', 'Step', 'Exponential', 'CosineAnnealing', 'Poly', 'QuadraticWarmup',
+                'CosineRestart', 'OneCycle', 'ReduceOnPlateau']
+
+
+def _random_sched(rng, kind, max_epochs, epoch_length, plateau_monitors):
+    t = rng.choice(RANDOM_TYPES)
+    param = 'lr' if t == 'OneCycle' else rng.choice(['lr', 'lr', 'momentum'])
+    generic = t != 'OneCycle' and rng.random() < 0.25 and not (param == 'momentum' and kind == 'Adam')
+    c = {}
+    if generic:
+        c['type'] = t + 'ParamScheduler'; c['param_name'] = param
+    else:
+        c['type'] = ('mmdet.' if t == 'QuadraticWarmup' else '') + t + ('LR' if param == 'lr' else 'Momentum')
+    by_epoch = True if t == 'ReduceOnPlateau' else rng.random() < 0.5
+    c['by_epoch'] = by_epoch
+    conv = by_epoch and t != 'ReduceOnPlateau' and rng.random() < 0.5
+    if conv: c['convert_to_iter_based'] = True
+    steps = max_epochs if (by_epoch) else max_epochs * epoch_length
+    begin = rng.choice([0, 0, rng.randint(0, max(0, steps - 1))])
+    if begin: c['begin'] = begin
+    r = rng.random()
+    if r < 0.4: end = None
+    elif r < 0.5 and t not in ('QuadraticWarmup',): end = 1000000000
+    else: end = rng.randint(begin + 1, steps + 3)
+    if end is not None: c['end'] = end
+    if t == 'Linear':
+        c['start_factor'] = round(rng.uniform(0.05, 1.0), 3)
+        if rng.random() < 0.5: c['end_factor'] = round(rng.uniform(0.05, 1.0), 3)
+    elif t == 'Constant':
+        if rng.random() < 0.7: c['factor'] = round(rng.uniform(0.05, 1.0), 3)
+    elif t == 'MultiStep':
+        c['milestones'] = sorted(rng.randint(0, steps) for _ in range(rng.randint(1, 3)))
+        if rng.random() < 0.5: c['gamma'] = round(rng.uniform(0.1, 0.9), 3)
+    elif t == 'Step':
+        c['step_size'] = rng.randint(1, 4)
+        if rng.random() < 0.5: c['gamma'] = round(rng.uniform(0.1, 0.9), 3)
+    elif t == 'Exponential':
+        c['gamma'] = round(rng.uniform(0.8, 0.999), 4)
+    elif t == 'CosineAnnealing':
+        if rng.random() < 0.4: c['T_max'] = rng.randint(1, 8)
+        x = rng.random()
+        if x < 0.33: c['eta_min'] = round(rng.uniform(0, 0.5) * (0.01 if param == 'lr' else 1), 6)
+        elif x < 0.66: c['eta_min_ratio'] = round(rng.uniform(0, 0.5), 3)
+    elif t == 'Poly':
+        if rng.random() < 0.5: c['eta_min'] = round(rng.uniform(0, 0.001), 6)
+        if rng.random() < 0.5: c['power'] = round(rng.uniform(0.5, 3), 2)
+    elif t == 'CosineRestart':
+        n = rng.randint(1, 3)
+        c['periods'] = [rng.randint(1, 4) for _ in range(n)]
+        if rng.random() < 0.6: c['restart_weights'] = [round(rng.uniform(0.3, 1), 2) for _ in range(n)]
+        elif n != 1: c['restart_weights'] = [1.0] * n
+        if rng.random() < 0.5: c['eta_min'] = round(rng.uniform(0, 0.001), 6)
+        else: c['eta_min_ratio'] = round(rng.uniform(0, 0.5), 3)
+    elif t == 'OneCycle':
+        c['eta_max'] = round(rng.uniform(0.01, 0.2), 4)
+        if rng.random() < 0.3: c['total_steps'] = steps * 2 + rng.randint(0, 5)
+        c['pct_start'] = rng.choice([0.3, 0.25, 0.4, 0.5])
+        if rng.random() < 0.4: c['anneal_strategy'] = 'linear'
+        if rng.random() < 0.4: c['three_phase'] = True
+        if rng.random() < 0.3: c['div_factor'] = 10.0
+        if rng.random() < 0.3: c['final_div_factor'] = 100.0
+    elif t == 'ReduceOnPlateau':
+        m = rng.choice(['loss', 'coco/bbox_mAP'])
+        plateau_monitors.add(m)
+        c['monitor'] = m
+        if m == 'coco/bbox_mAP': c['rule'] = 'greater'
+        c['patience'] = rng.randint(0, 2)
+        if rng.random() < 0.5: c['factor'] = round(rng.uniform(0.2, 0.9), 2)
+        if rng.random() < 0.3: c['threshold_rule'] = 'abs'
+        if rng.random() < 0.3: c['threshold'] = 0.01
+        if rng.random() < 0.3: c['cooldown'] = rng.randint(1, 2)
+        if rng.random() < 0.3: c['min_value'] = 0.0005 if param == 'lr' else 0.5
+    return c
+
+
+def random_chain_cases(count=30, seed=2026):
+    rng = random.Random(seed)
+    made = 0
+    while made < count:
+        kind = rng.choice(['SGD', 'Adam'])
+        max_epochs, epoch_length = rng.randint(1, 6), rng.randint(1, 7)
+        monitors = set()
+        cfg = [_random_sched(rng, kind, max_epochs, epoch_length, monitors) for _ in range(rng.randint(1, 4))]
+        mults = rng.choice([(1.0,), (1.0, 2.0), (1.0, 0.1, 3.0)])
+        metrics = None
+        if monitors:
+            metrics = [{'loss': round(rng.uniform(0.5, 1.0), 3), 'coco/bbox_mAP': round(rng.uniform(0.1, 0.5), 3)}
+                       for _ in range(max_epochs)]
+        val_interval = rng.choice([1, 1, 2])
+        try:
+            c = run_mm('random_chain_%02d' % made, kind, round(rng.uniform(0.001, 0.05), 4), round(rng.uniform(0.6, 0.99), 3),
+                       max_epochs, epoch_length, cfg, lr_mults=mults, metrics=metrics, val_interval=val_interval)
+        except Exception:  # MMEngine refuses it too
+            continue
+        made += 1
+        yield c
+
+
 def torch_momentum_steps():
     """goldens/scheduled_momentum_steps: torch.optim.SGD / Adam with the momentum (betas[0]) changed before each step,
     as MMEngine's momentum schedulers write the param group: the parameters after every step."""
     g = torch.Generator().manual_seed(7)
-    for kind in ['SGD', 'SGD_dampening', 'Adam', 'AdamW']:
+    # the *_zero cases schedule the momentum to exactly 0 at some steps: torch's SGD then makes, reads and writes no
+    # momentum buffer (`if momentum != 0`), so a buffer is first made (a copy of the gradient) at the first step with a
+    # momentum, and a step at 0 leaves it as it was
+    for kind in ['SGD', 'SGD_dampening', 'Adam', 'AdamW', 'SGD_zero', 'SGD_dampening_zero']:
         p = torch.randn(6, generator=g, dtype=torch.float32)
         init = p.clone()
         p.requires_grad_(True)
         if kind.startswith('SGD'):
-            damp = 0.1 if kind == 'SGD_dampening' else 0.0
+            damp = 0.1 if kind.startswith('SGD_dampening') else 0.0
             opt = torch.optim.SGD([p], lr=0.1, momentum=0.9, dampening=damp, weight_decay=1e-2)
         else:
             cls = torch.optim.Adam if kind == 'Adam' else torch.optim.AdamW
             opt = cls([p], lr=0.01, betas=(0.9, 0.99), eps=1e-8, weight_decay=1e-2)
-        moms = [0.9, 0.85, 0.8, 0.95, 0.7]
+        moms = [0.0, 0.9, 0.0, 0.85, 0.9, 0.0, 0.8] if kind.endswith('_zero') else [0.9, 0.85, 0.8, 0.95, 0.7]
         grads, params = [], []
         for m in moms:
             grad = torch.randn(6, generator=g, dtype=torch.float32)
@@ -714,7 +824,7 @@ def torch_momentum_steps():
             grads.append(grad.tolist())
             params.append(p.detach().clone().tolist())
         yield dict(name='momentum_steps_' + kind.lower(), optimizer=kind.split('_')[0],
-                   lr=opt.param_groups[0]['lr'], weight_decay=1e-2, dampening=0.1 if kind == 'SGD_dampening' else 0.0,
+                   lr=opt.param_groups[0]['lr'], weight_decay=1e-2, dampening=0.1 if kind.startswith('SGD_dampening') else 0.0,
                    beta2=0.99, eps=1e-8, init=init.tolist(), momentum=moms, grads=grads, params=params)
 
 
@@ -731,6 +841,7 @@ def main():
     root = sys.argv[1] if len(sys.argv) > 1 else 'src/test/resources/goldens'
     write(os.path.join(root, 'lr_schedule'), cases(), 'lr')
     write(os.path.join(root, 'param_schedule'), param_cases(), 'lr')
+    write(os.path.join(root, 'param_schedule'), random_chain_cases(), 'lr')
     write(os.path.join(root, 'scheduled_momentum_steps'), torch_momentum_steps(), 'params')
 
 

@@ -363,7 +363,8 @@ public interface Backend {
      * One torch.optim.Adam / AdamW step in place for every update of the list (a device may run them as one
      * launch), per element in float32 in the order of torch's formulas (torch's vectorised kernels fuse some of the
      * multiply-adds, and CUDA contracts others: last-bit differences): {@code p = p·decay; g' = g + l2·p;
-     * m = m + (1−β₁)(g' − m); v = v·β₂ + (1−β₂)·g'·g'; p = p − stepSize·m / (√v / bc2Sqrt + eps)}.
+     * m = lerp(m, g', 1−β₁)} (ATen's two-sided lerp: {@code m + w(g' − m)} for w &lt; 0.5, else {@code g' − (g' − m)(1 − w)});
+     * {@code v = v·β₂ + (1−β₂)·g'·g'; p = p − stepSize·m / (√v / bc2Sqrt + eps)}.
      *
      * @param oneMinusBeta1 {@code (float) (1 − β₁)}, computed in double as torch does
      * @param oneMinusBeta2 {@code (float) (1 − β₂)}

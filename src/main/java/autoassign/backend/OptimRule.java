@@ -67,7 +67,7 @@ public enum OptimRule {
     public int code() { return code; }
 
     /** ATen's scalar {@code lerp}: self + w·(end − self) for |w| &lt; 0.5, else end − (end − self)·(1 − w). */
-    static float lerp(float self, float end, float w) {
+    public static float lerp(float self, float end, float w) {
         return Math.abs(w) < 0.5f ? self + w * (end - self) : end - (end - self) * (1f - w);
     }
 

@@ -41,10 +41,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import autoassign.config.EvaluatorConfig;
 import autoassign.eval.CocoResults;
 import picocli.CommandLine;
@@ -529,14 +526,6 @@ public final class EvalCommand implements Callable<Integer> {
         return model;
     }
 
-    /** A progress bar on stderr over {@code total} images. */
-    private static ProgressBar progressBar(int total) {
-        return new ProgressBarBuilder().setTaskName("eval").setInitialMax(total)
-                .setUnit(" img", 1).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setStyle(System.console() == null ? ProgressBarStyle.ASCII : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                .build();
-    }
-
     private static LoaderOptions loader(Config cfg) {
         return LoaderOptions.test(cfg.testDataloader().batchSize(), cfg.testDataloader().numWorkers());
     }
@@ -674,10 +663,22 @@ public final class EvalCommand implements Callable<Integer> {
     private CocoResults detectHere(Config cfg, CocoDataset dataset, PipelineOptions pipeline, PostProcessConfig post,
                                    DatasetEvaluation.ImageSink sink) throws CheckpointException {
         AutoAssignDetector model = model(cfg);
-        try (ProgressBar bar = progressBar(dataset.size())) {
-            return DatasetEvaluation.detect(model, dataset, pipeline, loader(cfg), post, (done, total) -> bar.stepTo(done),
-                    sink, tta ? cfg.tta().testTimeAug() : null);
+        // TestLoop's before_test_epoch / after_test_iter / after_test_epoch of MemoryProfilerHook and EmptyCacheHook
+        autoassign.train.MemoryHooks hooks = autoassign.train.MemoryHooks.of(cfg.runtime(), model.device(), this::hookLine);
+        try (ProgressBar bar = ProgressBars.of("eval", dataset.size(), "img")) {
+            hooks.beforeEpoch();
+            CocoResults results = DatasetEvaluation.detect(model, dataset, pipeline, loader(cfg), post,
+                    hooks.afterEachBatch((done, total) -> bar.stepTo(done)), sink, tta ? cfg.tta().testTimeAug() : null);
+            hooks.afterEpoch();
+            return results;
         }
+    }
+
+    /** A hook's log line (MemoryProfilerHook's) on stdout. */
+    private void hookLine(String line) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(line);
+        out.flush();
     }
 
     /** The detections sharded over --gpus / --cpu-workers workers (dist_test), gathered in dataset order. */
@@ -699,7 +700,8 @@ public final class EvalCommand implements Callable<Integer> {
                     throw new CliErrors.UserError(e.getMessage(), e);
                 }
                 return m;
-            }, dataset, pipeline, loader(cfg), post, tta ? cfg.tta().testTimeAug() : null, System.err, sink);
+            }, dataset, pipeline, loader(cfg), post, tta ? cfg.tta().testTimeAug() : null, System.err, sink, cfg.runtime(),
+                    this::hookLine);
         } catch (CliErrors.UserError | CheckpointException e) {
             throw e;
         } catch (Exception e) {

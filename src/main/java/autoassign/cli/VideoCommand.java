@@ -16,10 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -86,7 +83,7 @@ public final class VideoCommand implements Callable<Integer> {
         try (VideoReader reader = VideoReader.open(video);
              VideoFileWriter writer = out == null ? null
                      : VideoFileWriter.open(out, reader.fps() > 0 ? reader.fps() : DEFAULT_FPS, reader.width(), reader.height());
-             ProgressBar bar = progressBar(reader.frameCount())) {
+             ProgressBar bar = ProgressBars.of("video", reader.frameCount(), "frames")) {
             for (Mat frame; (frame = reader.next()) != null; ) {
                 try (Mat f = frame) {
                     List<Detection> shown = new ArrayList<>();
@@ -139,13 +136,5 @@ public final class VideoCommand implements Callable<Integer> {
         Detector.drawInPlace(img, shown);
         frame.data().put(((DataBufferByte) img.getRaster().getDataBuffer()).getData());
         return frame;
-    }
-
-    /** mmcv's track_iter_progress over the frames, on stderr. */
-    private static ProgressBar progressBar(int total) {
-        return new ProgressBarBuilder().setTaskName("video").setInitialMax(total > 0 ? total : -1)
-                .setUnit(" frames", 1).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setStyle(System.console() == null ? ProgressBarStyle.ASCII : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                .build();
     }
 }

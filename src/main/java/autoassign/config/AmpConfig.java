@@ -12,7 +12,10 @@ package autoassign.config;
  * @param backoffFactor  {@code backoff_factor} (0.5)
  * @param growthInterval {@code growth_interval} (2000): finite steps in a row before the scale grows
  * @param dynamic        false for a numeric {@code loss_scale}: MMEngine then passes that value to every
- *                       {@code update}, so the scale never moves
+ *                       {@code update}, so the scale never moves (its GradScaler still has the default growth
+ *                       settings, 2 / 0.5 / 2000, which its state dict keeps). MMEngine takes only a Python float
+ *                       ({@code isinstance(loss_scale, float)}: {@code 512} is a TypeError there); an integer is
+ *                       accepted here, as YAML writes {@code 512} for it
  * @param dtype          {@code dtype} as written (float16, bfloat16, or null: float16); recorded, not used
  */
 public record AmpConfig(double initScale, double growthFactor, double backoffFactor, int growthInterval, boolean dynamic,
@@ -32,7 +35,7 @@ public record AmpConfig(double initScale, double growthFactor, double backoffFac
             AmpConfig d = dynamicDefaults();
             return new AmpConfig(d.initScale, d.growthFactor, d.backoffFactor, d.growthInterval, true, dtype);
         }
-        if (ls.isNumber()) return new AmpConfig(n.positive("loss_scale", ls.asDouble()), 1, 1, 2000, false, dtype);
+        if (ls.isNumber()) return new AmpConfig(n.positive("loss_scale", ls.asDouble()), 2.0, 0.5, 2000, false, dtype);
         if (!ls.isObject())
             throw n.error("loss_scale", "must be 'dynamic', a number or a mapping of GradScaler's arguments, got " + ls);
         ConfigNode g = n.child("loss_scale");
@@ -40,7 +43,9 @@ public record AmpConfig(double initScale, double growthFactor, double backoffFac
         double growth = g.number("growth_factor", 2.0), backoff = g.number("backoff_factor", 0.5);
         if (!(growth > 1)) throw g.error("growth_factor", "must be > 1 (torch's GradScaler), got " + growth);
         if (!(backoff > 0 && backoff < 1)) throw g.error("backoff_factor", "must be in (0, 1) (torch's GradScaler), got " + backoff);
-        return new AmpConfig(g.positive("init_scale", g.number("init_scale", 65536.0)), growth, backoff,
+        AmpConfig c = new AmpConfig(g.positive("init_scale", g.number("init_scale", 65536.0)), growth, backoff,
                 g.positive("growth_interval", g.integer("growth_interval", 2000)), true, dtype);
+        g.finish(); // GradScaler(**loss_scale) takes no other keyword
+        return c;
     }
 }

@@ -47,7 +47,8 @@ package autoassign.config;
  * @param dynamicIntervals   {@code train_cfg.dynamic_intervals} ({@code [(milestone, interval), ...]}, YOLOX's and RTMDet's
  *                           configs): from each milestone on, validations every {@code interval} (see {@link #valIntervalAfter})
  * @param memoryProfilerInterval {@code custom_hooks: [{type: MemoryProfilerHook, interval}]}: log the memory every that many
- *                           training iterations; 0 without the hook * @param emptyCache         {@code custom_hooks: [{type: EmptyCacheHook, ...}]}, or null without it
+ *                           training, val and test iterations; 0 without the hook
+ * @param emptyCache         {@code custom_hooks: [{type: EmptyCacheHook, ...}]}, or null without it
  */
 public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int valBegin, int logInterval,
                             boolean logIgnoreLast, int logWindow, boolean logByEpoch,
@@ -63,8 +64,8 @@ public record RuntimeConfig(int maxEpochs, long maxIters, int valInterval, int v
     }
 
     /**
-     * MMEngine's {@code EmptyCacheHook}: return the cached device memory to the driver before / after each training
-     * epoch and after each training iteration (defaults false, true, false).
+     * MMEngine's {@code EmptyCacheHook}: return the cached device memory to the driver before / after each epoch and
+     * after each iteration (defaults false, true, false) of training, validation and test loops alike.
      */
     public record EmptyCache(boolean beforeEpoch, boolean afterEpoch, boolean afterIter) {}
 

@@ -15,7 +15,8 @@ import java.util.function.DoubleUnaryOperator;
 /**
  * torch.optim.Adam and AdamW, one group per tensor (amsgrad: see {@link #updateAmsgrad}). For a tensor's t-th step with a gradient, at
  * learning rate lr and weight decay λ: AdamW first decays θ ← θ·(1 − lr·λ), Adam adds λθ to the gradient; then
- * m ← m + (1−β₁)(g − m), v ← β₂v + (1−β₂)g², θ ← θ − lr/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε) — the per-tensor
+ * m ← lerp(m, g, 1−β₁) (ATen's two branches: m + w(g − m) for w &lt; 0.5, g − (g − m)(1 − w) from 0.5 on, i.e. β₁ ≤ 0.5),
+ * v ← β₂v + (1−β₂)g², θ ← θ − lr/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε) — the per-tensor
  * factors in double precision on the host, the elements in float32 in the order of torch's formulas (last-bit
  * differences where torch's kernels fuse multiply-adds)
  * ({@link Backend#adamStepAll}). Its state is saved as {@code exp_avg.<name>}, {@code exp_avg_sq.<name>} and

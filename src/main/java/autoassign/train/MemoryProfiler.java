@@ -10,10 +10,11 @@ import java.util.Map;
 
 /**
  * MMDetection's {@code MemoryProfilerHook} (mmdet/engine/hooks/memory_profiler_hook.py): every {@code interval}
- * training iterations one log line with the machine's memory, its swap and this process's unique memory, the numbers
- * psutil gives on Linux: {@code virtual_memory()} (available = MemAvailable, used = MemTotal − MemFree − Buffers −
- * Cached − SReclaimable, percent = (total − available) / total), {@code swap_memory()} and
- * {@code memory_full_info().uss} (Private_Clean + Private_Dirty + Private_Hugetlb), from {@code /proc}.
+ * training, val or test iterations ({@link MemoryHooks} calls it) one log line with the machine's memory, its swap and
+ * this process's resident memory, the numbers psutil gives on Linux: {@code virtual_memory()} (available = MemAvailable,
+ * used = MemTotal − MemFree − Buffers − Cached − SReclaimable, percent = (total − available) / total),
+ * {@code swap_memory()}, and memory_profiler's {@code memory_usage()[0]}, which with its default {@code psutil} backend is
+ * {@code memory_info().rss} in MiB (VmRSS), logged as {@code round()} makes it: a whole number. From {@code /proc}.
  */
 public final class MemoryProfiler {
     private static final double MB = 1024.0 * 1024.0;
@@ -32,25 +33,25 @@ public final class MemoryProfiler {
     /** The hook's line for this machine now, or why it cannot be read (no {@code /proc}). */
     public static String line() {
         try {
-            return line(Files.readString(Path.of("/proc/meminfo")), Files.readString(Path.of("/proc/self/smaps_rollup")));
+            return line(Files.readString(Path.of("/proc/meminfo")), Files.readString(Path.of("/proc/self/status")));
         } catch (IOException | RuntimeException e) {
             return "Memory information unavailable: " + e.getMessage();
         }
     }
 
-    /** The line from the text of {@code /proc/meminfo} and {@code /proc/self/smaps_rollup}. */
-    static String line(String meminfo, String smapsRollup) {
-        Map<String, Long> m = kilobytes(meminfo), p = kilobytes(smapsRollup);
+    /** The line from the text of {@code /proc/meminfo} and {@code /proc/self/status}. */
+    static String line(String meminfo, String status) {
+        Map<String, Long> m = kilobytes(meminfo), p = kilobytes(status);
         long total = get(m, "MemTotal"), free = get(m, "MemFree"), avail = get(m, "MemAvailable");
         long cached = get(m, "Cached") + m.getOrDefault("SReclaimable", 0L), buffers = m.getOrDefault("Buffers", 0L);
         long used = total - free - cached - buffers;
         if (used < 0) used = total - free; // psutil's fallback (e.g. in containers)
         long swapTotal = m.getOrDefault("SwapTotal", 0L), swapUsed = swapTotal - m.getOrDefault("SwapFree", 0L);
-        long uss = get(p, "Private_Clean") + get(p, "Private_Dirty") + p.getOrDefault("Private_Hugetlb", 0L);
+        long rss = get(p, "VmRSS");
         return "Memory information available_memory: " + mb(avail) + " MB, used_memory: " + mb(used) + " MB, memory_utilization: "
                 + percent(total - avail, total) + " %, available_swap_memory: " + mb(swapTotal - swapUsed)
                 + " MB, used_swap_memory: " + mb(swapUsed) + " MB, swap_memory_utilization: " + percent(swapUsed, swapTotal)
-                + " %, current_process_memory: " + round(uss * 1024.0 / MB, 2) + " MB";
+                + " %, current_process_memory: " + mb(rss) + " MB";
     }
 
     /** "Key:   123 kB" lines → values in kB. */

@@ -101,16 +101,23 @@ final class MmengineResume {
     }
 
     /**
-     * AmpOptimWrapper's {@code optimizer.loss_scaler} (GradScaler's state dict: {@code scale}, {@code _growth_tracker};
-     * its growth / back-off settings come from the config here); absent (a run without AMP): the scaler starts fresh.
+     * AmpOptimWrapper's {@code optimizer.loss_scaler} (GradScaler's state dict: {@code scale}, {@code growth_factor},
+     * {@code backoff_factor}, {@code growth_interval}, {@code _growth_tracker}), loaded as {@code GradScaler.load_state_dict}
+     * loads it: all five replace the config's (a state without the growth settings keeps the config's); absent (a run
+     * without AMP): the scaler starts fresh.
      */
     static void restoreLossScaler(Path file, Map<?, ?> optimizer, Optimizer into) {
         if (into.lossScaler() == null || !(optimizer.get("loss_scaler") instanceof Map<?, ?> ls)) return;
         Object scale = ls.get("scale"), tracker = ls.get("_growth_tracker");
         if (!(scale instanceof Number s) || !(tracker instanceof Number t))
             throw new UserError(file + ": optimizer.loss_scaler has no numeric scale / _growth_tracker (not GradScaler's state)");
+        LossScaler scaler = into.lossScaler();
+        Object gf = ls.get("growth_factor"), bf = ls.get("backoff_factor"), gi = ls.get("growth_interval");
         try {
-            into.lossScaler().restore(s.floatValue(), Math.toIntExact(t.longValue()));
+            if (gf instanceof Number g && bf instanceof Number b && gi instanceof Number i)
+                scaler.restore(s.floatValue(), g.doubleValue(), b.doubleValue(), i.longValue(), t.longValue());
+            else
+                scaler.restore(s.floatValue(), Math.toIntExact(t.longValue()));
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new UserError(file + ": optimizer." + e.getMessage(), e);
         }
@@ -199,6 +206,9 @@ final class MmengineResume {
             if (!(e.getKey() instanceof Long idx) || idx < 0 || idx >= names.size() || !(e.getValue() instanceof Map<?, ?> per))
                 throw new UserError(file + ": optimizer.state has an entry " + e.getKey() + " that names no parameter");
             String name = names.get(Math.toIntExact(idx));
+            // torch's Adagrad makes state in its constructor for every parameter of its groups, which MMEngine fills
+            // with the frozen ones too: step 0 and sum = initial_accumulator_value, what the engine's state starts from
+            if (neverStepped(per)) continue;
             int[] shape = params.get(name).shape();
             boolean rmsprop = per.containsKey("square_avg"); // RMSprop's momentum_buffer sits beside its square_avg
             for (Map.Entry<?, ?> k : per.entrySet()) {
@@ -220,6 +230,14 @@ final class MmengineResume {
             }
         }
         return out;
+    }
+
+    /** A parameter's torch state whose {@code step} is 0 (a 0-dim tensor, or torch 1.13's int): made, never updated. */
+    private static boolean neverStepped(Map<?, ?> per) {
+        Object step = per.get("step");
+        float v = step instanceof RawTensor t && t.toFloatArray().length == 1 ? t.toFloatArray()[0]
+                : step instanceof Number n ? n.floatValue() : Float.NaN;
+        return v == 0;
     }
 
     private static Tensor tensor(Path file, Object v, int[] shape, String name, String key) {

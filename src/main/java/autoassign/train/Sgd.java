@@ -15,7 +15,9 @@ import java.util.function.DoubleUnaryOperator;
  * torch.optim.SGD with momentum and coupled weight decay, one group per tensor (AA_5 §3): g' = g + λθ; buf = g' on
  * the first step, else momentum·buf + (1 − dampening)·g'; θ −= lr·buf, or with Nesterov θ −= lr·(g' + momentum·buf).
  * The recipe's dampening 0 without Nesterov is one launch on a GPU ({@link Backend#sgdStepAll(List, float, float)}).
- * Its state is one momentum buffer per tensor, saved under the parameter's name.
+ * Its state is one momentum buffer per tensor, saved under the parameter's name. A step at momentum 0 (torch's default,
+ * or a momentum scheduler's value) makes, reads and writes no buffer, as torch skips it: the first step with a momentum
+ * starts the buffer from g'.
  */
 public final class Sgd extends Optimizer {
     private final float dampening;
@@ -58,7 +60,12 @@ public final class Sgd extends Optimizer {
             if (grad == null) continue;
             Tensor buf = buffers.get(g.name());
             boolean first = buf == null;
-            if (first) {
+            if (momentum == 0) {
+                // torch's `if momentum != 0`: no buffer is made, read or written (a momentum scheduler at exactly 0):
+                // θ −= lr·(g + λθ), through a scratch buffer; the kept one (if any) waits for a momentum again
+                buf = g.param().backend().zeros(g.param().shape());
+                first = true;
+            } else if (first) {
                 buf = g.param().backend().zeros(g.param().shape()).keep(); // persistent: outlives the step's memory scope
                 buffers.put(g.name(), buf);
             }

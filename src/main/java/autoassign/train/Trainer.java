@@ -2,7 +2,6 @@ package autoassign.train;
 
 import autoassign.autograd.F;
 import autoassign.autograd.Graph;
-import autoassign.backend.Backends;
 import autoassign.backend.DeviceSelector;
 import autoassign.cli.CliErrors.UserError;
 import autoassign.config.Config;
@@ -240,8 +239,9 @@ public final class Trainer {
         Optimizer optimizer = Optimizer.of(paramGroups, cfg.optimWrapper());
         if (optimizer.lossScaler() != null)
             out.println("AmpOptimWrapper: loss scaling as torch's GradScaler (" + (cfg.optimWrapper().amp().dynamic() ? "dynamic, initial scale "
-                    : "static, scale ") + optimizer.lossScale() + "); the forward and backward stay float32 (TF32 on GPUs), not "
-                    + (cfg.optimWrapper().amp().dtype() == null ? "float16" : cfg.optimWrapper().amp().dtype()));
+                    : "static, scale ") + optimizer.lossScale() + "); the forward and backward stay float32 (TF32 on GPUs)"
+                    + ("float32".equals(cfg.optimWrapper().amp().dtype()) ? "" // as asked: no ", not float32"
+                    : ", not " + (cfg.optimWrapper().amp().dtype() == null ? "float16" : cfg.optimWrapper().amp().dtype())));
         double loggedLrMult = OptimizerGroups.firstGroupLrMult(model, paramGroups);
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
@@ -364,9 +364,7 @@ public final class Trainer {
             }
             store.saveSchedulerState(schedule::state);
             LogWindow window = new LogWindow(cfg.runtime().logWindow());
-            autoassign.config.RuntimeConfig.EmptyCache emptyCache = cfg.runtime().emptyCache();
-            MemoryProfiler memoryProfiler = cfg.runtime().memoryProfilerInterval() > 0
-                    ? new MemoryProfiler(cfg.runtime().memoryProfilerInterval()) : null;
+            MemoryHooks memoryHooks = MemoryHooks.of(cfg.runtime(), device, out::println); // MemoryProfilerHook, EmptyCacheHook
             // MMEngine's message hub: checkpoints keep the logged scalars' history, a resume goes on averaging over it
             if (resumed != null && resumed.logWindow() != null) window.restore(resumed.logWindow());
             store.saveLogWindow(window::state);
@@ -379,7 +377,7 @@ public final class Trainer {
                     loader.usePipeline(loaderPipeline);
                     if (epoch >= pipelines.switchEpoch()) out.println(pipelines.switchLine(epoch));
                 }
-                if (emptyCache != null && emptyCache.beforeEpoch()) Backends.of(device).emptyCache(); // EmptyCacheHook
+                if (!iterLoop || epoch == startEpoch) memoryHooks.beforeEpoch(); // an IterBasedTrainLoop is one epoch to its hooks
                 int planned = (int) Math.min(loader.batchesPerEpoch(epoch), skipIters + loopIters - globalIter);
                 Path savedAtEpochEnd = null; // a checkpoint of the position the epoch's validation follows
                 long epochStart = System.nanoTime();
@@ -419,10 +417,8 @@ public final class Trainer {
                         schedule.afterIter();
                         if (ema != null) ema.afterIteration(globalIter - 1, epoch);
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
-                        // MemoryProfilerHook.after_train_iter: batch_idx is the epoch's (the global one in an iteration loop)
-                        if (memoryProfiler != null && memoryProfiler.due((iterLoop ? globalIter : iterInEpoch) - 1))
-                            out.println(MemoryProfiler.line());
-                        if (emptyCache != null && emptyCache.afterIter()) Backends.of(device).emptyCache();
+                        // after_train_iter: batch_idx is the epoch's (the global one in an iteration loop)
+                        memoryHooks.afterIter((iterLoop ? globalIter : iterInEpoch) - 1);
                         window.add(losses, iterTime, dataTime, optimizer.lastGradNorm());
                         if (logsAfter(iterLoop ? globalIter : iterInEpoch, iterLoop ? schedulerEpochLength : planned)) {
                             Map<String, Object> rec = new LinkedHashMap<>();
@@ -492,7 +488,7 @@ public final class Trainer {
                     continue;
                 }
                 schedule.afterEpoch();
-                if (emptyCache != null && emptyCache.afterEpoch()) Backends.of(device).emptyCache();
+                memoryHooks.afterEpoch();
                 out.printf(Locale.ROOT, "epoch %d done in %.1f s%n", epochsDone, (System.nanoTime() - epochStart) / 1e9);
                 boolean last = epochsDone == epochs;
                 if (main && ckByEpoch && (last || stopAgreed || epochsDone % cfg.runtime().checkpointInterval() == 0)) {
@@ -511,6 +507,7 @@ public final class Trainer {
                     stopReason = earlyStopReason(earlyStop, v);
                 }
             }
+            if (iterLoop) memoryHooks.afterEpoch(); // IterBasedTrainLoop's after_train_epoch, once after its last iteration
             if (metrics != null) {
                 try {
                     Curves.write(metrics.records(), workDir.resolve("curves.png"), iterLoop);

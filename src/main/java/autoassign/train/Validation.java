@@ -121,7 +121,11 @@ final class Validation {
 
     private Result validateModel(AutoAssignDetector model, MetricsLog metrics, BestCheckpoint bestCkpt, int epoch,
                                  long globalIter) {
-        Evaluation result = evaluate(model, globalIter);
+        // ValLoop's before_val_epoch / after_val_iter / after_val_epoch of MemoryProfilerHook and EmptyCacheHook, on every rank
+        MemoryHooks hooks = MemoryHooks.of(cfg.runtime(), model.device(), out::println);
+        hooks.beforeEpoch();
+        Evaluation result = evaluate(model, globalIter, hooks.afterEachBatch(null));
+        hooks.afterEpoch();
         if (result == null) return null; // not rank 0: the evaluation is rank 0's
         if (result == NO_METRICS) { // MMEngine's hooks then warn and skip (CheckpointHook's save_best, EarlyStoppingHook)
             out.println(valLine(cfg.runtime().logByEpoch(), epoch, valBatches(), Map.of(), loopSeconds / Math.max(1, valBatches())));
@@ -156,7 +160,7 @@ final class Validation {
      * The evaluation (on rank 0; null on the other workers of a data-parallel run): the val evaluator's metric,
      * COCO's or VOC's, over its ground truth.
      */
-    private Evaluation evaluate(AutoAssignDetector model, long globalIter) {
+    private Evaluation evaluate(AutoAssignDetector model, long globalIter, DatasetEvaluation.Progress afterEachBatch) {
         out.println("evaluating on " + valSet.size() + " val images ...");
         DatasetEvaluation.ImageSink pictures = pictures(globalIter);
         var pipeline = Detector.testPipeline(cfg, cfg.valDataloader());
@@ -166,8 +170,9 @@ final class Validation {
         Evaluation result;
         try (AutoCloseable ignored = Graph.noGrad()) {
             long start = System.nanoTime();
-            CocoResults results = comm != null ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post, null, pictures)
-                    : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, null, pictures, null);
+            CocoResults results = comm != null
+                    ? ShardedEvaluation.gather(comm, model, valSet, pipeline, loader, post, null, pictures, afterEachBatch)
+                    : DatasetEvaluation.detect(model, valSet, pipeline, loader, post, afterEachBatch, pictures, null);
             loopSeconds = (System.nanoTime() - start) / 1e9;
             if (results == null) return null;
             if (ev.resultsFile() != null && !ev.crowd()) { // CocoMetric / LVISMetric outfile_prefix: <prefix>.bbox.json every validation

@@ -103,6 +103,33 @@ class MmengineResumeRulesTest {
         assertTrue(e.startsWith("epoch_2.pth: optimizer state 'old_dirs' of a.weight is not one of SGD, Adam / AdamW (amsgrad too), RMSprop"), e);
     }
 
+    /**
+     * torch's Adagrad makes its state in its constructor, for every parameter of its groups: MMEngine's groups hold the
+     * frozen ones too (and those that never get a gradient), whose state stays {@code step 0}, {@code sum} =
+     * {@code initial_accumulator_value}. Such never-stepped state is what the engine's lazily made state starts from:
+     * it is dropped, not refused as naming a parameter the engine does not optimise.
+     */
+    @Test
+    void adagradsEagerStateOfFrozenAndUnsteppedParametersIsDropped() {
+        Map<String, Tensor> params = params();
+        params.put("frozen.weight", Tensor.zeros(2));
+        Map<Object, Object> state = new LinkedHashMap<>();
+        state.put(0L, state("step", scalar(2), "sum", t(1, 2)));
+        state.put(1L, state("step", scalar(0), "sum", t(0.1f, 0.1f))); // optimised, never had a gradient
+        state.put(2L, state("step", scalar(0), "sum", t(0.1f, 0.1f))); // frozen: in MMEngine's groups, not the engine's
+        Map<String, Object> opt = new LinkedHashMap<>();
+        opt.put("state", state);
+        opt.put("param_groups", List.of(Map.of("params", List.of(0L, 1L, 2L))));
+        Map<String, Tensor> st = MmengineResume.optimizerState(FILE, opt, new ArrayList<>(params.keySet()), params);
+        assertEquals(java.util.Set.of("step.a.weight", "sum.a.weight"), st.keySet());
+        Optimizer o = optimizer(OptimConfig.Type.Adagrad, 0,
+                new OptimConfig.Rule(0.99, false, 0, 0.1, 0.9, 4e-3, false, false, false)); // initial_accumulator_value 0.1
+        o.loadState(st);
+        // a torch-1.13 int step 0 (Rprop, Adadelta) is never stepped too
+        state.put(2L, state("step", 0L, "prev", t(0, 0), "step_size", t(0.01f, 0.01f)));
+        assertEquals(2, MmengineResume.optimizerState(FILE, opt, new ArrayList<>(params.keySet()), params).size());
+    }
+
     @Test
     void rpropTorch113IntStepsAndAsgdScalarStates() {
         Map<String, Tensor> rprop = read(state("step", 3L, "prev", t(1, 0), "step_size", t(0.01f, 0.02f)),

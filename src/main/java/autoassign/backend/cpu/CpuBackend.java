@@ -608,7 +608,7 @@ public final class CpuBackend implements Backend {
             for (int i = 0; i < p.length; i++) {
                 float pi = p[i] * decay;
                 float gi = g[i] + l2 * pi;
-                float mi = m[i] + oneMinusBeta1 * (gi - m[i]); // torch's lerp_ (weight < 0.5)
+                float mi = autoassign.backend.OptimRule.lerp(m[i], gi, oneMinusBeta1); // torch's lerp_, both of ATen's branches
                 float vi = v[i] * beta2 + oneMinusBeta2 * (gi * gi);
                 float denom = (float) Math.sqrt(vi) / bc2 + eps;
                 m[i] = mi;

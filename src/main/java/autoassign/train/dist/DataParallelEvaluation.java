@@ -45,6 +45,19 @@ public final class DataParallelEvaluation {
                                      CocoDataset dataset, PipelineOptions pipeline, LoaderOptions loader,
                                      PostProcessConfig post, autoassign.eval.TestTimeAug tta, PrintStream log,
                                      DatasetEvaluation.ImageSink sink) throws Exception {
+        return detect(d, deviceOption, model, dataset, pipeline, loader, post, tta, log, sink, null, null);
+    }
+
+    /**
+     * As above, each worker running the test loop's memory hooks of {@code runtime} (MemoryProfilerHook, EmptyCacheHook;
+     * null: none) on its own device, rank 0's lines going to {@code hookLog}, as MMEngine's ranks run their hooks and
+     * rank 0's logger prints.
+     */
+    public static CocoResults detect(DistOptions d, String deviceOption, Supplier<AutoAssignDetector> model,
+                                     CocoDataset dataset, PipelineOptions pipeline, LoaderOptions loader,
+                                     PostProcessConfig post, autoassign.eval.TestTimeAug tta, PrintStream log,
+                                     DatasetEvaluation.ImageSink sink, autoassign.config.RuntimeConfig runtime,
+                                     java.util.function.Consumer<String> hookLog) throws Exception {
         if (d.nodes() > 1) throw new autoassign.cli.CliErrors.UserError("eval runs on one machine: --nodes is for train");
         DataParallelTrainer.validate(d, deviceOption);
         int n = d.localWorkers();
@@ -64,8 +77,12 @@ public final class DataParallelEvaluation {
         WorkerThreads workers = new WorkerThreads(n, "eval-rank-", 0, rank -> {
             AutoAssignDetector m = model.get();
             if (!devices.get(rank).isCpu()) m.to(devices.get(rank));
+            autoassign.train.MemoryHooks hooks = runtime == null ? null
+                    : autoassign.train.MemoryHooks.of(runtime, devices.get(rank), rank == 0 ? hookLog : line -> {});
+            if (hooks != null) hooks.beforeEpoch();
             List<ShardedEvaluation.ImageDetections> res = ShardedEvaluation.gatherImages(comms.get(rank), m, dataset, pipeline,
-                    loader, post, tta);
+                    loader, post, tta, hooks == null ? null : hooks.afterEachBatch(null));
+            if (hooks != null) hooks.afterEpoch();
             if (rank == 0) rank0.set(0, res);
         }, cause -> {
             for (Communicator c : comms) c.abort(cause); // the other workers stop waiting

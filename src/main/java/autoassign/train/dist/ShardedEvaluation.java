@@ -65,7 +65,14 @@ public final class ShardedEvaluation {
     public static CocoResults gather(Communicator comm, AutoAssignDetector model, CocoDataset valSet, PipelineOptions pipeline,
                                      LoaderOptions loader, PostProcessConfig post, TestTimeAug tta,
                                      DatasetEvaluation.ImageSink sink) {
-        List<ImageDetections> images = gatherImages(comm, model, valSet, pipeline, loader, post, tta);
+        return gather(comm, model, valSet, pipeline, loader, post, tta, sink, null);
+    }
+
+    /** {@link #gather} with {@code progress} called after each batch of this rank's shard (null: none). */
+    public static CocoResults gather(Communicator comm, AutoAssignDetector model, CocoDataset valSet, PipelineOptions pipeline,
+                                     LoaderOptions loader, PostProcessConfig post, TestTimeAug tta,
+                                     DatasetEvaluation.ImageSink sink, DatasetEvaluation.Progress progress) {
+        List<ImageDetections> images = gatherImages(comm, model, valSet, pipeline, loader, post, tta, progress);
         return images == null ? null : results(images, valSet, sink);
     }
 
@@ -93,10 +100,17 @@ public final class ShardedEvaluation {
     public static List<ImageDetections> gatherImages(Communicator comm, AutoAssignDetector model, CocoDataset valSet,
                                                      PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
                                                      TestTimeAug tta) {
+        return gatherImages(comm, model, valSet, pipeline, loader, post, tta, null);
+    }
+
+    /** {@link #gatherImages} with {@code progress} called after each batch of this rank's shard (null: none). */
+    public static List<ImageDetections> gatherImages(Communicator comm, AutoAssignDetector model, CocoDataset valSet,
+                                                     PipelineOptions pipeline, LoaderOptions loader, PostProcessConfig post,
+                                                     TestTimeAug tta, DatasetEvaluation.Progress progress) {
         // this rank's images: [meta (PER_IMAGE values, n last), n × (x1, y1, x2, y2, score, label)]..., from the
         // single-worker detection loop
         DoubleList local = new DoubleList();
-        DatasetEvaluation.detect(model, valSet, pipeline, loader.withShard(comm.rank(), comm.worldSize()), post, null,
+        DatasetEvaluation.detect(model, valSet, pipeline, loader.withShard(comm.rank(), comm.worldSize()), post, progress,
                 (meta, d) -> {
                     for (double v : new double[] {meta.imageId(), meta.datasetIndex(), meta.oriH(), meta.oriW(), meta.imgH(),
                             meta.imgW(), meta.scaleW(), meta.scaleH(), meta.flipped() ? 1 : 0, meta.padH(), meta.padW(), d.size()})

@@ -324,6 +324,11 @@ __global__ void aaj_sgd_step(float* p, const float* g, float* buf, float lr, flo
   }
 }
 
+// ATen's lerp (scalar weight): self + w * (end - self) for |w| < 0.5, else end - (end - self) * (1 - w)
+__host__ __device__ __forceinline__ float aaj_lerp(float self, float end, float w) {
+  return fabsf(w) < 0.5f ? self + w * (end - self) : end - (end - self) * (1.f - w);
+}
+
 // torch.optim.Adam / AdamW over every parameter tensor in one launch. One record per tensor (64 bytes, written by
 // CudaBackend.adamSegments), sorted by start and dense: start[k+1] = start[k] + n[k]. Per element the CPU twin's
 // order of float32 operations (CpuBackend.adamStepAll; products followed by a sum may be fused, see the top): decoupled decay, L2 into the gradient, lerp for the first
@@ -351,8 +356,7 @@ __global__ void aaj_adam_multi(const AajAdamSeg* segs, int nseg, long long total
     long long i = e - s.start;
     float p = s.p[i] * s.decay;
     float g = s.g[i] + s.l2 * p;
-    float m = s.m[i];
-    m = m + omb1 * (g - m);
+    float m = aaj_lerp(s.m[i], g, omb1);  // torch 2.x's exp_avg.lerp_(grad, 1 - beta1), both of ATen's branches
     float v = s.v[i] * b2 + omb2 * (g * g);
     float denom = sqrtf(v) / s.bc2 + eps;
     s.m[i] = m;
@@ -382,11 +386,6 @@ struct AajOptSeg {
   float c[16];
 };
 static_assert(sizeof(AajOptSeg) == 128, "AajOptSeg must be 128 bytes (CudaBackend.optSegments writes it)");
-
-// ATen's lerp (scalar weight): self + w * (end - self) for |w| < 0.5, else end - (end - self) * (1 - w)
-__host__ __device__ __forceinline__ float aaj_lerp(float self, float end, float w) {
-  return fabsf(w) < 0.5f ? self + w * (end - self) : end - (end - self) * (1.f - w);
-}
 
 // torch.maximum / amax: NaN wins
 __host__ __device__ __forceinline__ float aaj_nan_max(float a, float b) {
