@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Write a checkpoint (.safetensors or .pth) as an MMDetection .pth checkpoint (torch.save zip format),"
                 + " loadable by torch.load and laid out as MMEngine's load_checkpoint and MMDetection's init_detector expect;"
-                + " or, with --format onnx (or a .onnx file name), the network as an ONNX model (opset 17) for ONNX Runtime"
+                + " or, with --format onnx (or a .onnx file name), the network as an ONNX model (opset 17; 19 with deformable convs) for ONNX Runtime"
                 + " or TensorRT; with --postprocess, for ONNX Runtime (docs/onnx.md).",
             "A bad input gives a one-line error, exit code 1 and no output file."})
 public final class ExportCommand implements Callable<Integer> {
@@ -181,8 +181,8 @@ public final class ExportCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) { // a layer the exporter does not map
             return CliErrors.print(err, config + ": cannot export to ONNX: " + CliErrors.message(e));
         }
-        out.printf("%s -> %s: ONNX opset 17, input image %s, %d outputs%s, %d nodes, %d initializers%n", checkpoint, to,
-                input.dims(post != null), graph.outputs().size(), post != null ? " (dets, labels)" : "", graph.nodes().size(),
+        out.printf("%s -> %s: ONNX opset %d, input image %s, %d outputs%s, %d nodes, %d initializers%n", checkpoint, to,
+                graph.opset(), input.dims(post != null), graph.outputs().size(), post != null ? " (dets, labels)" : "", graph.nodes().size(),
                 graph.initializers().size());
         out.flush();
         return 0;

@@ -13,6 +13,7 @@ import autoassign.model.ResBlock;
 import autoassign.model.ResNet;
 import autoassign.nn.BatchNorm2d;
 import autoassign.nn.Conv2d;
+import autoassign.nn.DeformConv2dPack;
 import autoassign.nn.GroupNorm;
 import autoassign.nn.Module;
 import autoassign.tensor.Tensor;
@@ -75,25 +76,6 @@ public final class DetectorGraph {
         this.g = new OnnxGraph("autoassign");
     }
 
-    /**
-     * Refuses a backbone with deformable convs ({@code dcn}): ONNX has {@code DeformConv} only from opset 19, and the
-     * export writes opset 17 (torch.onnx of MMCV's DCN needs its custom-op plugins as well).
-     */
-    private static void checkNoDeformableConv(AutoAssignDetector model) {
-        if (!(model.backbone instanceof ResNet r)) return; // HRNet has no dcn
-        var layers = r.layers;
-        for (int i = 0; i < layers.size(); i++)
-            for (int b = 0; b < layers.get(i).size(); b++)
-                if (layers.get(i).get(b) instanceof ResBlock.Bottleneck bt && bt.deformConv2 != null)
-                    throw new IllegalArgumentException("ONNX export: backbone.layer" + (i + 1) + "." + b + ".conv2 is a deformable conv ("
-                            + (bt.deformConv2.modulated ? "DCNv2" : "DCN") + ", model.backbone.dcn), which ONNX opset 17 cannot express"
-                            + " (DeformConv needs opset 19); export a model without dcn");
-                else if (layers.get(i).get(b) instanceof autoassign.model.Bottle2neck b2 && !b2.deformConvs().isEmpty())
-                    throw new IllegalArgumentException("ONNX export: backbone.layer" + (i + 1) + "." + b + ".convs are deformable convs ("
-                            + (b2.deformConvs().get(0).modulated ? "DCNv2" : "DCN") + ", model.backbone.dcn), which ONNX opset 17 cannot express"
-                            + " (DeformConv needs opset 19); export a model without dcn");
-    }
-
     /** Names of the three outputs of level {@code l}. */
     public static String clsScore(int l) { return "cls_score_" + l; }
 
@@ -110,7 +92,6 @@ public final class DetectorGraph {
      * {@code labels}.
      */
     public static OnnxGraph build(AutoAssignDetector model, InputShape shape, autoassign.postprocess.PostProcessConfig post) {
-        checkNoDeformableConv(model);
         if (post != null) PostProcessGraph.check(post); // before the network is mapped
         DetectorGraph b = new DetectorGraph(model, shape);
         Levels levels = b.network(shape);
@@ -174,22 +155,23 @@ public final class DetectorGraph {
         return outs;
     }
 
-    /** Swin Transformer ({@link SwinGraph}), at a fixed input size only: its window indices depend on H and W. */
+    /**
+     * Swin Transformer ({@link SwinGraph}): at a fixed input size its reshuffles are index initializers, at a symbolic
+     * one ({@link SwinShapeGraph}) computed from the input's Shape.
+     */
     private List<Feature> swin(Feature x, autoassign.model.SwinTransformer sw) {
-        if (dynamic)
-            throw new IllegalArgumentException("ONNX export: the SwinTransformer backbone needs a fixed input size (its window"
-                    + " partition, shift mask and padding depend on H and W); export with a fixed size (--shape H W)");
         List<Feature> outs = new ArrayList<>();
-        for (SwinGraph.Out o : new SwinGraph(g, this::nameOf).build(sw, x.name(), 1, x.h(), x.w()))
+        SwinGraph sg = new SwinGraph(g, this::nameOf);
+        for (SwinGraph.Out o : dynamic ? sg.buildSymbolic(sw, x.name()) : sg.build(sw, x.name(), 1, x.h(), x.w()))
             outs.add(new Feature(o.name(), o.channels(), o.h(), o.w()));
         return outs;
     }
 
-    /** PVT / PVTv2 ({@link PvtGraph}), at a fixed input size only: v1's resized position embedding depends on H and W. */
+    /**
+     * PVT / PVTv2 ({@link PvtGraph}): at a symbolic input size its reshapes take N, h and w from Shape and v1's position
+     * embedding is a Resize to the patch grid.
+     */
     private List<Feature> pvt(Feature x, autoassign.model.PyramidVisionTransformer pv) {
-        if (dynamic)
-            throw new IllegalArgumentException("ONNX export: the " + pv.config().type() + " backbone needs a fixed input size (its"
-                    + " attention and position embedding are built for one H and W); export with a fixed size (--shape H W)");
         List<Feature> outs = new ArrayList<>();
         for (PvtGraph.Out o : new PvtGraph(g, this::nameOf).build(pv, x.name(), x.h(), x.w()))
             outs.add(new Feature(o.name(), o.channels(), o.h(), o.w()));
@@ -314,7 +296,7 @@ public final class DetectorGraph {
         Feature out;
         if (block instanceof ResBlock.Bottleneck b) {
             out = convNorm(x, b.conv1, b.norm1, true);
-            out = convNorm(out, b.conv2, b.norm2, true);
+            out = b.deformConv2 != null ? deformConvNorm(out, b.deformConv2, b.norm2) : convNorm(out, b.conv2, b.norm2, true);
             out = convNorm(out, b.conv3, b.norm3, false);
         } else if (block instanceof autoassign.model.Bottle2neck b) {
             out = bottle2neck(x, b, prefix);
@@ -402,7 +384,8 @@ public final class DetectorGraph {
         for (int k = 0; k < b.scales - 1; k++) {
             Feature in = k == 0 || b.stageType ? spx[k]
                     : same(spx[k], g.node("Add", prefix + ".convs." + k, List.of(sp.name(), spx[k].name())));
-            sp = convNorm(in, (Conv2d) b.convs.get(k), b.bns.get(k), true);
+            sp = b.convs.get(k) instanceof DeformConv2dPack d ? deformConvNorm(in, d, b.bns.get(k))
+                    : convNorm(in, (Conv2d) b.convs.get(k), b.bns.get(k), true);
             parts.add(sp.name());
         }
         Feature last = b.pool != null ? avgPool(spx[b.scales - 1], b.pool.params, nameOf(b.pool)) : spx[b.scales - 1];
@@ -457,12 +440,10 @@ public final class DetectorGraph {
      * (TensorFlow's "same", from the fixed input size: torch.onnx's export of MMCV's {@code F.pad}), then Swish as
      * {@code Sigmoid} + {@code Mul} (or Relu / LeakyRelu); an SE layer {@code GlobalAveragePool} → Conv (bias) →
      * activation → Conv → {@code Sigmoid} → {@code Mul} with its input; a residual block's {@code Add} (drop path is
-     * the identity at inference). The pads depend on the input size, so a dynamic-shape export is refused.
+     * the identity at inference). At a symbolic input size the pads that depend on it are computed in the graph
+     * ({@link SamePadGraph}).
      */
     private List<Feature> efficientNet(Feature x, autoassign.model.EfficientNet m) {
-        if (dynamic && m.config().adaptivePadding())
-            throw new IllegalArgumentException("ONNX export: EfficientNet's Conv2dAdaptivePadding pads from the input size; "
-                    + "export with a fixed input shape (--shape H W), or conv_cfg None");
         List<Feature> outs = new ArrayList<>();
         Feature y = x;
         for (int i = 0; i < m.layers.size(); i++) {
@@ -495,7 +476,11 @@ public final class DetectorGraph {
     /** An EfficientNet ConvModule (see {@link #efficientNet}). */
     private Feature effConv(Feature x, autoassign.model.AdaptiveConvModule c) {
         Feature in = x;
-        if (c.adaptivePadding) {
+        if (c.adaptivePadding && x.h() < 0) { // symbolic size: constant pads where they do not depend on it, else from Shape(x)
+            String pads = SamePadGraph.pads(g, x.name(), c.kernel(), c.stride, nameOf(c.conv));
+            if (pads != null)
+                in = new Feature(g.node("Pad", nameOf(c.conv) + ".pad", List.of(x.name(), pads), Map.of("mode", "constant")), x.channels(), -1, -1);
+        } else if (c.adaptivePadding) {
             int[] p = c.padding(x.h(), x.w()); // top, bottom, left, right
             if (p[0] + p[1] + p[2] + p[3] > 0) {
                 String pads = g.longs(nameOf(c.conv) + ".pads", new long[] {0, 0, p[0], p[2], 0, 0, p[1], p[3]}, 8);
@@ -725,6 +710,57 @@ public final class DetectorGraph {
             else if (norm != null) throw new IllegalArgumentException("ONNX export: unsupported norm layer " + norm.getClass().getSimpleName());
         }
         return relu ? relu(y, nameOf(norm != null ? norm : conv)) : y;
+    }
+
+    /**
+     * MMCV's DCN / DCNv2 (+ BN folded, + Relu) as ONNX {@code DeformConv} (opset 19: the graph declares it): its
+     * {@code conv_offset} a plain Conv; DCN's output is the offset, DCNv2's is split by two {@code Slice}s into the
+     * offset (the first two thirds of the channels: upstream's cat(o1, o2)) and the mask logits, through
+     * {@code Sigmoid}. The offset layout (per deform group, per kernel tap: dy, dx) and the bilinear sampling (zero
+     * outside the input) are MMCV's; the BatchNorm after it is folded into the weight and bias as for a Conv.
+     */
+    private Feature deformConvNorm(Feature x, DeformConv2dPack d, Module norm) {
+        g.requireOpset(19);
+        String name = nameOf(d);
+        Feature off = conv(x, d.convOffset, null);
+        List<String> in;
+        String mask = null;
+        String offset = off.name();
+        if (d.modulated) {
+            long split = 2L * d.deformGroups() * d.kernel * d.kernel;
+            String axes = g.longs("dcn.channel_axis", new long[] {1}, 1);
+            offset = g.node("Slice", name + ".offset", List.of(off.name(), g.longs("dcn.channel_0", new long[] {0}, 1),
+                    g.longs("dcn.channel_" + split, new long[] {split}, 1), axes));
+            String logits = g.node("Slice", name + ".mask", List.of(off.name(), g.longs("dcn.channel_" + split, new long[] {split}, 1),
+                    g.longs("dcn.channel_end", new long[] {Long.MAX_VALUE}, 1), axes));
+            mask = g.node("Sigmoid", name + ".mask", List.of(logits));
+        }
+        float[] w = d.weight.toFloatArray();
+        int out = d.weight.dim(0), per = w.length / out;
+        float[] b = d.bias == null ? new float[out] : d.bias.toFloatArray();
+        if (norm instanceof BatchNorm2d bn) {
+            Tensor[] st = bn.scaleShift(Tensor.zeros(1)); // the engine's own float32 scale/shift, as foldedConv
+            float[] s = st[0].toFloatArray(), t = st[1].toFloatArray();
+            for (int o = 0; o < out; o++) {
+                for (int k = 0; k < per; k++) w[o * per + k] *= s[o];
+                b[o] = b[o] * s[o] + t[o];
+            }
+        } else if (norm != null) {
+            throw new IllegalArgumentException("ONNX export: unsupported norm layer " + norm.getClass().getSimpleName() + " after " + name);
+        }
+        in = new ArrayList<>(List.of(x.name(), g.floats(name + ".weight", w, longs(d.weight.shape())), offset,
+                g.floats(name + ".bias", b, out)));
+        if (mask != null) in.add(mask);
+        var p = d.geometry();
+        String y = g.node("DeformConv", name, in, Map.of(
+                "kernel_shape", new long[] {d.kernel, d.kernel},
+                "strides", new long[] {p.strideH(), p.strideW()},
+                "pads", new long[] {p.padH(), p.padW(), p.padH(), p.padW()},
+                "dilations", new long[] {p.dilationH(), p.dilationW()},
+                "group", (long) p.groups(),
+                "offset_group", (long) d.deformGroups()));
+        Feature conv = new Feature(y, out, off.h(), off.w());
+        return relu(conv, nameOf(norm != null ? norm : d));
     }
 
     private Feature conv(Feature x, Conv2d conv, String outName) {

@@ -30,10 +30,17 @@ public final class OnnxGraph {
     private final Map<String, Initializer> initializers = new LinkedHashMap<>();
     private final List<Value> inputs = new ArrayList<>(), outputs = new ArrayList<>();
     private final Map<String, Integer> used = new HashMap<>();
+    private long opset = OnnxProto.OPSET;
 
     public OnnxGraph(String name) { this.name = name; }
 
     public String name() { return name; }
+
+    /** The default-domain opset the graph needs: 17 unless an operator of a later one was added. */
+    public long opset() { return opset; }
+
+    /** Raises the graph's opset to at least {@code version} (for an operator introduced there). */
+    void requireOpset(long version) { opset = Math.max(opset, version); }
 
     public List<Node> nodes() { return Collections.unmodifiableList(nodes); }
 

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Serialises an {@link OnnxGraph} as an ONNX {@code ModelProto} (IR version 8, default-domain opset 17) with
+ * Serialises an {@link OnnxGraph} as an ONNX {@code ModelProto} (default-domain opset 17 with IR version 8, or the graph's later opset) with
  * protobuf-java's {@link CodedOutputStream}, field by field ({@link OnnxProto}). Each child message of the graph is
  * encoded once into a byte array so that the graph's length prefix is known before it is streamed; the weights are
  * therefore held twice in memory at most, never three times. Repeated scalars are written unpacked, as proto2
@@ -37,13 +37,13 @@ public final class OnnxModelWriter {
             throw new IOException("the ONNX model would be " + (graphSize + header) + " bytes; protobuf messages are limited to 2 GiB");
 
         CodedOutputStream c = CodedOutputStream.newInstance(out, 1 << 16);
-        c.writeInt64(OnnxProto.Model.IR_VERSION, OnnxProto.IR_VERSION);
+        c.writeInt64(OnnxProto.Model.IR_VERSION, OnnxProto.irVersion(graph.opset()));
         c.writeString(OnnxProto.Model.PRODUCER_NAME, "autoassign-native");
         c.writeString(OnnxProto.Model.PRODUCER_VERSION, producerVersion);
         if (docString != null && !docString.isEmpty()) c.writeString(OnnxProto.Model.DOC_STRING, docString);
         c.writeByteArray(OnnxProto.Model.OPSET_IMPORT, message(o -> {
             o.writeString(OnnxProto.OperatorSetId.DOMAIN, "");
-            o.writeInt64(OnnxProto.OperatorSetId.VERSION, OnnxProto.OPSET);
+            o.writeInt64(OnnxProto.OperatorSetId.VERSION, graph.opset());
         }));
         c.writeTag(OnnxProto.Model.GRAPH, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
         c.writeUInt32NoTag((int) graphSize);

@@ -7,9 +7,14 @@ package autoassign.onnx;
 final class OnnxProto {
     private OnnxProto() {}
 
-    /** IR version 8 (ONNX 1.10+) and opset 17: understood by ONNX Runtime ≥ 1.13 and TensorRT 8.6+. */
-    static final long IR_VERSION = 8;
+    /**
+     * Opset 17 with IR version 8 (ONNX 1.10+): understood by ONNX Runtime ≥ 1.13 and TensorRT 8.6+. A graph that needs a
+     * later operator (DeformConv: opset 19) declares that opset, with the IR version ONNX introduced alongside it.
+     */
     static final long OPSET = 17;
+
+    /** The IR version a model of {@code opset} declares: 8 up to opset 17 (ONNX 1.12), 9 for 18–20 (ONNX 1.13–1.16). */
+    static long irVersion(long opset) { return opset <= 17 ? 8 : 9; }
 
     static final class Model {
         static final int IR_VERSION = 1, PRODUCER_NAME = 2, PRODUCER_VERSION = 3, DOC_STRING = 6, GRAPH = 7, OPSET_IMPORT = 8;

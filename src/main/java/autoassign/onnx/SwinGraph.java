@@ -15,7 +15,7 @@ import java.util.function.Function;
 
 /**
  * The Swin Transformer backbone as ONNX (opset 17), op for op as {@link SwinTransformer#forward} computes it in eval
- * mode (dropout and drop path are the identity there), for a fixed input size (the window indices depend on it):
+ * mode (dropout and drop path are the identity there); at a fixed input size:
  * <ul>
  *   <li>PatchEmbed: {@code Pad} (zeros at the bottom / right, AdaptivePadding 'corner') when needed, {@code Conv}
  *       (kernel = stride = patch_size), NCHW → tokens as {@code Reshape [N, C, h·w]} → {@code Transpose [0, 2, 1]} →
@@ -35,14 +35,25 @@ import java.util.function.Function;
  *       {@code Reshape [T', 4C]}, LayerNormalization, Gemm without bias; {@code absolute_pos_embed} an {@code Add} of
  *       the [1, L, C] parameter (viewed as [L·C]) to the tokens viewed as [N, L·C]; the returned stages' norms, then tokens → NCHW.</li>
  * </ul>
- * Initializers keep the checkpoint's names.
+ * Initializers keep the checkpoint's names. With a symbolic input size ({@link #buildSymbolic}) the size-dependent
+ * reshuffles (padding, cyclic shift, window partition / reverse, the shift mask, head split / merge, PatchMerging's
+ * tokens) are {@link SwinShapeGraph}'s {@code Shape} arithmetic instead of index initializers; every other node is the
+ * same.
  */
 final class SwinGraph {
     /** A returned map: value name, channels, height, width. */
     record Out(String name, int channels, int h, int w) {}
 
+    /** The token grid: fixed sizes ({@code dims} null), or a graph value {@code [B, H, W]} (int64) for a symbolic size. */
+    private record Grid(int n, int h, int w, String dims) {}
+
+    /** Tokens [B·H·W, C] and their grid. */
+    private record Tokens(String x, Grid grid) {}
+
     private final OnnxGraph g;
     private final Function<Module, String> nameOf;
+    /** The size-dependent parts for a symbolic input size; null at a fixed size. */
+    private SwinShapeGraph shapes;
 
     SwinGraph(OnnxGraph g, Function<Module, String> nameOf) {
         this.g = g;
@@ -51,50 +62,80 @@ final class SwinGraph {
 
     /** The backbone on {@code image} [n, 3, h, w]: the returned stages' NCHW maps. */
     List<Out> build(SwinTransformer sw, String image, int n, int h, int w) {
+        shapes = null;
+        return build(sw, image, new Grid(n, h, w, null));
+    }
+
+    /**
+     * The backbone on {@code image} [N, 3, H, W] with N, H, W symbolic: the returned stages' NCHW maps, their sizes
+     * −1 (computed in the graph).
+     */
+    List<Out> buildSymbolic(SwinTransformer sw, String image) {
+        shapes = new SwinShapeGraph(g);
+        return build(sw, image, null);
+    }
+
+    private List<Out> build(SwinTransformer sw, String image, Grid in) {
         var cfg = sw.config();
         SwinTransformer.PatchEmbed pe = sw.patchEmbed;
         String pfx = nameOf.apply(pe);
         int patch = pe.patchSize();
-        int hp = SwinIndices.cornerPadded(h, patch, patch), wp = SwinIndices.cornerPadded(w, patch, patch);
         String x = image;
-        if (hp != h || wp != w)
-            x = g.node("Pad", pfx + ".adap_padding", List.of(x, g.longs(pfx + ".adap_padding.pads",
-                    new long[] {0, 0, 0, 0, 0, 0, hp - h, wp - w}, 8)), Map.of("mode", "constant"));
+        if (shapes != null) x = shapes.padImage(image, patch, pfx + ".adap_padding");
+        else {
+            int h = in.h(), w = in.w(), hp = SwinIndices.cornerPadded(h, patch, patch), wp = SwinIndices.cornerPadded(w, patch, patch);
+            if (hp != h || wp != w)
+                x = g.node("Pad", pfx + ".adap_padding", List.of(x, g.longs(pfx + ".adap_padding.pads",
+                        new long[] {0, 0, 0, 0, 0, 0, hp - h, wp - w}, 8)), Map.of("mode", "constant"));
+        }
         Tensor cw = pe.projection.weight;
         int c = cw.dim(0);
         String conv = g.node("Conv", nameOf.apply(pe.projection), List.of(x, init(nameOf.apply(pe.projection) + ".weight", cw),
                 init(nameOf.apply(pe.projection) + ".bias", pe.projection.bias)), Map.of(
                 "kernel_shape", new long[] {patch, patch}, "strides", new long[] {patch, patch},
                 "pads", new long[] {0, 0, 0, 0}, "dilations", new long[] {1, 1}, "group", 1L));
-        int oh = hp / patch, ow = wp / patch;
-        x = nchwToTokens(conv, n, c, oh, ow, pfx);
+        Grid grid;
+        if (shapes != null) {
+            String[] t = shapes.tokens(conv, c, pfx);
+            x = t[0];
+            grid = new Grid(-1, -1, -1, t[1]);
+        } else {
+            int oh = SwinIndices.cornerPadded(in.h(), patch, patch) / patch, ow = SwinIndices.cornerPadded(in.w(), patch, patch) / patch;
+            x = nchwToTokens(conv, in.n(), c, oh, ow, pfx);
+            grid = new Grid(in.n(), oh, ow, null);
+        }
         if (pe.norm != null) x = layerNorm(x, pe.norm);
         if (sw.absolutePosEmbed != null) {
-            int l = oh * ow;
-            String v = reshape(x, pfx + ".pos", n, (long) l * c);
-            String pos = reshape(init("backbone.absolute_pos_embed", sw.absolutePosEmbed), "backbone.absolute_pos_embed", (long) l * c);
+            // the engine adds [L, C] to each image's tokens as they are: the grid must hold L tokens (else Reshape fails)
+            long l = shapes != null ? sw.absolutePosEmbed.dim(1) : (long) grid.h() * grid.w();
+            String v = reshape(x, pfx + ".pos", shapes != null ? -1 : grid.n(), l * c);
+            String pos = reshape(init("backbone.absolute_pos_embed", sw.absolutePosEmbed), "backbone.absolute_pos_embed", l * c);
             String added = g.node("Add", "backbone.absolute_pos_embed", List.of(v, pos));
-            x = reshape(added, "backbone.absolute_pos_embed", (long) n * l, c);
+            x = reshape(added, "backbone.absolute_pos_embed", shapes != null ? -1 : grid.n() * l, c);
         }
-        int[] hw = {oh, ow};
         List<Out> outs = new ArrayList<>();
         for (int i = 0; i <= cfg.lastStage(); i++) {
             SwinTransformer.SwinBlockSequence stage = sw.stages.get(i);
             c = cfg.stageChannels(i);
-            for (SwinTransformer.SwinBlock blk : stage.blocks) x = block(x, blk, n, hw[0], hw[1], c);
+            for (SwinTransformer.SwinBlock blk : stage.blocks) x = block(x, blk, grid, c);
             LayerNorm norm = sw.outNorm(i);
             if (norm != null) {
                 String y = layerNorm(x, norm);
-                outs.add(new Out(tokensToNchw(y, n, hw[0], hw[1], c, nameOf.apply(norm)), c, hw[0], hw[1]));
+                outs.add(shapes != null ? new Out(shapes.tokensToNchw(y, grid.dims(), c, nameOf.apply(norm)), c, -1, -1)
+                        : new Out(tokensToNchw(y, grid.n(), grid.h(), grid.w(), c, nameOf.apply(norm)), c, grid.h(), grid.w()));
             }
-            if (i < cfg.lastStage()) x = patchMerging(x, stage.downsample, n, hw);
+            if (i < cfg.lastStage()) {
+                Tokens t = patchMerging(x, stage.downsample, grid);
+                x = t.x();
+                grid = t.grid();
+            }
         }
         return outs;
     }
 
-    private String block(String x, SwinTransformer.SwinBlock blk, int b, int h, int w, int c) {
+    private String block(String x, SwinTransformer.SwinBlock blk, Grid grid, int c) {
         String n1 = layerNorm(x, blk.norm1);
-        String a = shiftWindowMsa(n1, blk.attn, b, h, w, c);
+        String a = shiftWindowMsa(n1, blk.attn, grid, c);
         String x1 = g.node("Add", nameOf.apply(blk), List.of(a, x));
         String n2 = layerNorm(x1, blk.norm2);
         SwinTransformer.Ffn ffn = blk.ffn;
@@ -102,18 +143,29 @@ final class SwinGraph {
         return g.node("Add", nameOf.apply(blk), List.of(x1, f));
     }
 
-    private String shiftWindowMsa(String q, SwinTransformer.ShiftWindowMsa m, int b, int h, int w, int c) {
+    private String shiftWindowMsa(String q, SwinTransformer.ShiftWindowMsa m, Grid grid, int c) {
+        boolean symbolic = shapes != null;
+        int b = grid.n(), h = grid.h(), w = grid.w();
         int ws = m.windowSize(), shift = m.shiftSize(), hp = SwinIndices.padTo(h, ws), wp = SwinIndices.padTo(w, ws);
         String pfx = nameOf.apply(m);
-        String windows = gather(q, SwinIndices.windowPartition(b, h, w, c, ws, shift), pfx + ".window_partition");
-        int nw = (hp / ws) * (wp / ws), count = b * nw;
+        String windows = symbolic ? shapes.windowPartition(q, grid.dims(), c, ws, shift, pfx + ".window_partition")
+                : gather(q, SwinIndices.windowPartition(b, h, w, c, ws, shift), pfx + ".window_partition");
+        int nw = (hp / ws) * (wp / ws), count = symbolic ? -1 : b * nw;
         SwinTransformer.WindowMsa wm = m.wMsa;
         int heads = wm.heads(), d = c / heads, tokens = ws * ws;
         String wp0 = nameOf.apply(wm);
         String qkv = linear(windows, wm.qkv);
-        String qh = gather(qkv, SwinIndices.headSplit(count, tokens, heads, d, 0), wp0 + ".q");
-        String kh = gather(qkv, SwinIndices.headSplit(count, tokens, heads, d, 1), wp0 + ".k");
-        String vh = gather(qkv, SwinIndices.headSplit(count, tokens, heads, d, 2), wp0 + ".v");
+        String qh, kh, vh;
+        if (symbolic) {
+            String split = shapes.headsOf(qkv, tokens, heads, d, wp0 + ".heads");
+            qh = shapes.head(split, tokens, d, 0, wp0 + ".q");
+            kh = shapes.head(split, tokens, d, 1, wp0 + ".k");
+            vh = shapes.head(split, tokens, d, 2, wp0 + ".v");
+        } else {
+            qh = gather(qkv, SwinIndices.headSplit(count, tokens, heads, d, 0), wp0 + ".q");
+            kh = gather(qkv, SwinIndices.headSplit(count, tokens, heads, d, 1), wp0 + ".k");
+            vh = gather(qkv, SwinIndices.headSplit(count, tokens, heads, d, 2), wp0 + ".v");
+        }
         String qs = g.node("Mul", wp0, List.of(qh, g.scalar(wp0 + ".scale", wm.scale())));
         String kt = g.node("Transpose", wp0, List.of(kh), Map.of("perm", new long[] {0, 2, 1}));
         String logits = g.node("MatMul", wp0, List.of(qs, kt));
@@ -122,32 +174,45 @@ final class SwinGraph {
         String bias = reshape(gather(table, SwinIndices.relativeBias(ws, heads), wp0 + ".relative_position_bias"), wp0, perWindow);
         // logits viewed as [windows, nH·N·N] + the bias [nH·N·N] (the engine's addRepeated), then per image + the mask
         String att = g.node("Add", wp0, List.of(reshape(logits, wp0, count, perWindow), bias));
-        if (shift > 0) {
+        if (shift > 0 && symbolic) {
+            att = shapes.addMask(att, shapes.shiftMask(grid.dims(), ws, shift, pfx), grid.dims(), ws, heads, pfx);
+        } else if (shift > 0) {
             float[] maskValues = SwinIndices.shiftMask(hp, wp, ws, shift, heads);
             String mask = g.floats("swin.attn_mask." + hp + "x" + wp + ".window" + ws + ".shift" + shift + ".heads" + heads,
                     maskValues, maskValues.length); // [nW·nH·N·N], one per shape, shared
             att = g.node("Add", pfx, List.of(reshape(att, pfx, b, (long) nw * perWindow), mask));
         }
-        String flat = reshape(att, wp0, (long) count * heads, tokens, tokens);
+        String flat = reshape(att, wp0, symbolic ? -1 : (long) count * heads, tokens, tokens);
         String soft = g.node("Softmax", wp0 + ".softmax", List.of(flat), Map.of("axis", -1L));
         String o = g.node("MatMul", wp0, List.of(soft, vh));
-        String merged = gather(o, SwinIndices.headMerge(count, tokens, heads, d), wp0 + ".merge");
+        String merged = symbolic ? shapes.headMerge(o, tokens, heads, d, wp0 + ".merge")
+                : gather(o, SwinIndices.headMerge(count, tokens, heads, d), wp0 + ".merge");
         String y = linear(merged, wm.proj);
-        return gather(y, SwinIndices.windowReverse(b, h, w, c, ws, shift), pfx + ".window_reverse");
+        return symbolic ? shapes.windowReverse(y, grid.dims(), c, ws, shift, pfx + ".window_reverse")
+                : gather(y, SwinIndices.windowReverse(b, h, w, c, ws, shift), pfx + ".window_reverse");
     }
 
-    private String patchMerging(String x, SwinTransformer.PatchMerging pm, int b, int[] hw) {
+    private Tokens patchMerging(String x, SwinTransformer.PatchMerging pm, Grid grid) {
         String pfx = nameOf.apply(pm);
         int c = pm.inChannels();
-        String sel = gather(x, SwinIndices.patchMergingRows(b, hw[0], hw[1], c, pm.stride()), pfx + ".sampler");
-        int[] o = SwinIndices.mergedSize(hw[0], hw[1], pm.stride());
-        hw[0] = o[0];
-        hw[1] = o[1];
-        long t = (long) b * o[0] * o[1];
+        String sel;
+        Grid next;
+        long t;
+        if (shapes != null) {
+            String[] r = shapes.patchMergingRows(x, grid.dims(), c, pm.stride(), pfx + ".sampler");
+            sel = r[0];
+            next = new Grid(-1, -1, -1, r[1]);
+            t = -1;
+        } else {
+            sel = gather(x, SwinIndices.patchMergingRows(grid.n(), grid.h(), grid.w(), c, pm.stride()), pfx + ".sampler");
+            int[] o = SwinIndices.mergedSize(grid.h(), grid.w(), pm.stride());
+            next = new Grid(grid.n(), o[0], o[1], null);
+            t = (long) grid.n() * o[0] * o[1];
+        }
         String u = g.node("Transpose", pfx + ".sampler", List.of(reshape(sel, pfx + ".sampler", t, 4, c)), Map.of("perm", new long[] {0, 2, 1}));
         String flat = reshape(u, pfx + ".sampler", t, 4L * c);
         String n = pm.norm == null ? flat : layerNorm(flat, pm.norm);
-        return linear(n, pm.reduction);
+        return new Tokens(linear(n, pm.reduction), next);
     }
 
     // ------------------------------------------------------------------------------------------------ pieces

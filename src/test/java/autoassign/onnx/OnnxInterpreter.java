@@ -138,6 +138,7 @@ final class OnnxInterpreter {
         Map<String, Object> a = n.attributes();
         return switch (n.opType()) {
             case "Conv" -> Val.of(conv(in, a));
+            case "DeformConv" -> OnnxDeformConv.apply(in, a);
             case "Relu" -> Val.of(be.clampMin(in[0].t(), 0f));
             case "LeakyRelu" -> Val.of(be.leakyRelu(in[0].t(), a.containsKey("alpha") ? (Float) a.get("alpha") : 0.01f));
             case "Clip" -> { // opset 11+: min and max as optional scalar inputs (ReLU6: 0 and 6)
@@ -146,10 +147,11 @@ final class OnnxInterpreter {
                 yield Val.of(be.hardtanh(in[0].t(), lo, hi));
             }
             // the network's 4-D values with the engine's ops, the post-processing's small ones by the specification
-            case "Add" -> network(in) ? Val.of(binary(in[0].t(), in[1].t(), true)) : in[0].doubles() != null
+            case "Add" -> in[0].longs() != null ? OnnxTensorOps.longBinary(in[0], in[1], Long::sum) : network(in) ? Val.of(binary(in[0].t(), in[1].t(), true)) : in[0].doubles() != null
                     ? OnnxTensorOps.doubleBinary(in[0], in[1], Double::sum) : OnnxTensorOps.floatBinary(in[0], in[1], Double::sum);
-            case "Mul" -> network(in) ? Val.of(binary(in[0].t(), in[1].t(), false)) : OnnxTensorOps.floatBinary(in[0], in[1], (x, y) -> x * y);
-            case "Sub" -> OnnxTensorOps.floatBinary(in[0], in[1], (x, y) -> x - y);
+            case "Mul" -> in[0].longs() != null ? OnnxTensorOps.longBinary(in[0], in[1], (x, y) -> x * y) : network(in) ? Val.of(binary(in[0].t(), in[1].t(), false)) : OnnxTensorOps.floatBinary(in[0], in[1], (x, y) -> x * y);
+            case "Sub" -> in[0].longs() != null ? OnnxTensorOps.longBinary(in[0], in[1], (x, y) -> x - y)
+                    : OnnxTensorOps.floatBinary(in[0], in[1], (x, y) -> x - y);
             case "Div" -> in[0].doubles() != null ? OnnxTensorOps.doubleBinary(in[0], in[1], (x, y) -> x / y)
                     : OnnxTensorOps.longBinary(in[0], in[1], (x, y) -> x / y); // int64: truncation, as C
             case "Neg" -> OnnxTensorOps.doubleUnary(in[0], x -> -x);
@@ -160,7 +162,9 @@ final class OnnxInterpreter {
             }
             case "Min" -> OnnxTensorOps.minMax(in[0], in[1], true);
             case "Max" -> OnnxTensorOps.minMax(in[0], in[1], false);
-            case "Greater" -> OnnxTensorOps.greater(in[0], in[1]);
+            case "Greater" -> in[0].longs() != null ? OnnxIntOps.greater(in[0], in[1]) : OnnxTensorOps.greater(in[0], in[1]);
+            case "Equal" -> OnnxIntOps.equal(in[0], in[1]); // int64 (SwinShapeGraph's shift mask)
+            case "Range" -> OnnxIntOps.range(in[0], in[1], in[2]);
             case "And" -> OnnxTensorOps.and(in[0], in[1]);
             case "Where" -> OnnxTensorOps.where(in[0], in[1], in[2]);
             case "Sigmoid" -> OnnxTensorOps.sigmoid(in[0]);
@@ -226,7 +230,10 @@ final class OnnxInterpreter {
             case "Reshape" -> in[0].floats() != null ? Val.of(in[0].t().view(reshaped(in[0].shape(), in[1].longs())))
                     : in[0].withShape(reshaped(in[0].shape(), in[1].longs()));
             case "InstanceNormalization" -> Val.of(instanceNorm(in[0].t(), in[1].t(), in[2].t(), (Float) a.get("epsilon")));
-            case "Resize" -> Val.of(resize(in[0].t(), in.length > 3 && in[3] != null ? in[3].longs() : scaled(in[0].shape(), in[2].f()), a));
+            case "Resize" -> "linear".equals(a.get("mode")) // PVT's position embedding (half_pixel, sizes), HRFPN's (scales)
+                    ? OnnxLinearResize.run(in[0], in.length > 3 && in[3] != null ? in[3].longs() : scaled(in[0].shape(), in[2].f()),
+                            in.length > 3 && in[3] != null ? null : in[2].f(), a)
+                    : Val.of(resize(in[0].t(), in.length > 3 && in[3] != null ? in[3].longs() : scaled(in[0].shape(), in[2].f()), a));
             default -> throw new IllegalArgumentException("the reference evaluator has no case for " + n.opType());
         };
     }

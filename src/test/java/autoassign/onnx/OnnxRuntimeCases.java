@@ -57,11 +57,55 @@ class OnnxRuntimeCases {
                 new int[] {1, 3, 75, 110});
     }
 
+    /**
+     * EfficientNet, PVT and PVTv2 with a symbolic input size: the "same" pads from Shape ({@link SamePadGraph}), PVT's
+     * reshapes from Shape and v1's position embedding a linear / half_pixel Resize (33×47: a 1×1 last grid); odd sizes and
+     * batches of two; then the shipped EfficientNet-b3 and PVTv2-b0 configs (random init, norms perturbed) at two sizes.
+     */
+    @Test
+    void efficientNetAndPvtSymbolic() throws IOException {
+        write("effnet_dynamic", EfficientNetOnnxExportTest.small(21), InputShape.DYNAMIC, "seed21", new int[] {1, 3, 70, 90},
+                new int[] {2, 3, 75, 111}, new int[] {1, 3, 33, 47});
+        write("pvt_dynamic", PvtOnnxExportTest.pvt("PyramidVisionTransformer", 3), InputShape.DYNAMIC, "seed3", new int[] {1, 3, 70, 90},
+                new int[] {2, 3, 64, 96}, new int[] {1, 3, 33, 47});
+        write("pvtv2_dynamic", PvtOnnxExportTest.pvt("PyramidVisionTransformerV2", 7), InputShape.DYNAMIC, "seed7", new int[] {1, 3, 75, 110},
+                new int[] {2, 3, 97, 61});
+        for (String name : new String[] {"effb3", "pvtv2-b0"}) {
+            var cfg = autoassign.config.ConfigLoader.loadNamed(name.equals("effb3") ? "autoassign_effb3_fpn_1x_coco" : "autoassign_pvtv2-b0_fpn_1x_coco", List.of());
+            AutoAssignDetector model = OnnxTestModels.perturbed(new AutoAssignDetector(cfg.model(), 4), 4);
+            write(name + "_dynamic", model, InputShape.DYNAMIC, "seed4", new int[] {1, 3, 224, 320}, new int[] {1, 3, 301, 451});
+        }
+    }
+
     /** Swin (windows, shifts, padding, PatchMerging; Gather, MatMul, Gemm, Erf, LayerNormalization) and EfficientNet (Pad + Conv, SE), fixed sizes. */
     @Test
     void swinAndEfficientNet() throws IOException {
         write("swin_75x110", SwinOnnxExportTest.swin(3), InputShape.fixed(75, 110), "seed3", new int[] {1, 3, 75, 110});
         write("effnet_70x90", EfficientNetOnnxExportTest.small(21), InputShape.fixed(70, 90), "seed21", new int[] {1, 3, 70, 90});
+    }
+
+    /**
+     * Swin with a symbolic input size ({@link SwinShapeGraph}): one graph at three sizes (patch, window and merge padding,
+     * a batch of two), and patch 3 / window 3 / PatchMerging strides 2, 1, 3 at two odd sizes.
+     */
+    @Test
+    void swinSymbolic() throws IOException {
+        write("swin_dynamic", SwinOnnxExportTest.swin(3), InputShape.DYNAMIC, "seed3", new int[] {1, 3, 75, 110}, new int[] {2, 3, 64, 96},
+                new int[] {1, 3, 33, 47});
+        write("swin_dynamic_p3w3", SwinOnnxExportTest.swin(9, List.of("model.bbox_head.strides=[6, 6, 18, 36, 72]"), "patch_size: 3",
+                "strides: [3, 2, 1, 3]", "window_size: 3"), InputShape.DYNAMIC, "seed9", new int[] {1, 3, 50, 71}, new int[] {1, 3, 61, 37});
+    }
+
+    /**
+     * The Swin-T config (window 7, shift 3, random init, norms perturbed), symbolic size, at two sizes (window padding in
+     * every stage), and the same model at {@code --shape 224 320}.
+     */
+    @Test
+    void swinTSymbolic() throws IOException {
+        var cfg = autoassign.config.ConfigLoader.loadNamed("autoassign_swin-t-p4-w7_fpn_1x_coco", List.of());
+        AutoAssignDetector model = OnnxTestModels.perturbed(new AutoAssignDetector(cfg.model(), 2), 2);
+        write("swint_dynamic", model, InputShape.DYNAMIC, "seed2", new int[] {1, 3, 224, 320}, new int[] {1, 3, 300, 452});
+        write("swint_fixed_224x320", model, InputShape.fixed(224, 320), "seed2", new int[] {1, 3, 224, 320});
     }
 
     /** ResNeSt-50 at base 2: the split attention (GlobalAveragePool, RSoftmax's Reshape / Transpose / Softmax), avd pools. */
@@ -73,6 +117,15 @@ class OnnxRuntimeCases {
                 InputShape.fixed(64, 96), "seed9", new int[] {1, 3, 64, 96});
         write("resnest_radix1", ResNeStOnnxExportTest.small(5, "radix: 1\nnum_stages: 3\nout_indices: [0, 1, 2]", "[8, 16, 32]"),
                 InputShape.DYNAMIC, "seed5", new int[] {1, 3, 64, 64});
+    }
+
+    /** DCN / DCNv2 backbones (DeformConv, opset 19; DCNv2's mask through Slice + Sigmoid), the offset convs randomised. */
+    @Test
+    void deformable() throws IOException {
+        write("dcn", DcnOnnxExportTest.narrow(11, "{type: DCN, deform_groups: 1}"), InputShape.DYNAMIC, "seed11",
+                new int[] {1, 3, 70, 90});
+        write("dcnv2_dg2", DcnOnnxExportTest.narrow(12, "{type: DCNv2, deform_groups: 2}"), InputShape.DYNAMIC, "seed12",
+                new int[] {2, 3, 64, 80}, new int[] {1, 3, 75, 110});
     }
 
     @Test

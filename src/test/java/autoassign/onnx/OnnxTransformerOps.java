@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The interpreter's transformer ops (Swin's export, {@code SwinGraph}), by the ONNX specification: {@code Gemm}
  * (transA 0, alpha = beta = 1; transB 0 or 1; C a row vector), {@code MatMul} of two matrices or of two equally
- * batched 3-D tensors (the engine's gemm / bmm), {@code Erf} (fdlibm's erf in double, rounded to float), and opset 17's
+ * batched 3-D (or higher: equal leading dims) tensors (the engine's gemm / bmm), {@code Erf} (fdlibm's erf in double, rounded to float), and opset 17's
  * {@code LayerNormalization} over the last axis (mean and biased variance in double, then (x − mean)/√(var + ε)·scale + B).
  */
 final class OnnxTransformerOps {
@@ -33,7 +33,16 @@ final class OnnxTransformerOps {
     static Tensor matMul(Backend be, Tensor x, Tensor y) {
         if (x.rank() == 2 && y.rank() == 2) return be.gemm(x, false, y, false);
         if (x.rank() == 3 && y.rank() == 3 && x.dim(0) == y.dim(0)) return be.bmm(x, false, y, false);
-        throw new IllegalArgumentException("MatMul: only 2-D × 2-D and equally batched 3-D × 3-D are evaluated");
+        if (x.rank() > 3 && x.rank() == y.rank()
+                && java.util.Arrays.equals(java.util.Arrays.copyOf(x.shape(), x.rank() - 2), java.util.Arrays.copyOf(y.shape(), y.rank() - 2))) {
+            // equal leading batch dims (PVT's [N, heads, L, d]): one bmm over their product
+            int r = x.rank(), batch = x.numel() / (x.dim(r - 2) * x.dim(r - 1));
+            Tensor z = be.bmm(x.view(batch, x.dim(r - 2), x.dim(r - 1)), false, y.view(batch, y.dim(r - 2), y.dim(r - 1)), false);
+            int[] shape = x.shape().clone();
+            shape[r - 1] = y.dim(r - 1);
+            return z.view(shape);
+        }
+        throw new IllegalArgumentException("MatMul: only 2-D × 2-D and equally batched N-D × N-D are evaluated");
     }
 
     static OnnxInterpreter.Val erf(OnnxInterpreter.Val x) {

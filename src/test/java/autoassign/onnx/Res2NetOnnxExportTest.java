@@ -9,13 +9,12 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A Res2Net detector exported to ONNX: each Bottle2neck as Slice (one per channel slice) → the slices' Conv (+ folded
  * BN) + Relu with the Add of the previous slice → Concat (the strided stage block's last slice through AveragePool
- * 3×3/2, pads 1, count_include_pad 1); the interpreted graph equals the engine's forward on odd sizes. A dcn is refused.
+ * 3×3/2, pads 1, count_include_pad 1); the interpreted graph equals the engine's forward on odd sizes, also with DCNv2 slices.
  */
 class Res2NetOnnxExportTest {
     static AutoAssignDetector r2Narrow(long seed, String... extra) {
@@ -55,11 +54,13 @@ class Res2NetOnnxExportTest {
     }
 
     @Test
-    void deformableSlicesAreRefused() {
-        AutoAssignDetector model = r2Narrow(3, "model.backbone.dcn={type: DCNv2, deform_groups: 1}",
-                "model.backbone.stage_with_dcn=[false, true, true, true]");
-        var e = assertThrows(IllegalArgumentException.class, () -> DetectorGraph.build(model, InputShape.DYNAMIC));
-        assertTrue(e.getMessage().contains("backbone.layer2.0.convs") && e.getMessage().contains("DCNv2"), e.getMessage());
-        assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+    void deformableSlicesMatchTheEngine() throws IOException {
+        AutoAssignDetector model = DcnOnnxExportTest.randomOffsets(r2Narrow(3, "model.backbone.dcn={type: DCNv2, deform_groups: 1}",
+                "model.backbone.stage_with_dcn=[false, true, true, true]"), 3);
+        OnnxGraphEquivalenceTest.assertSameOutputs(model, InputShape.DYNAMIC, OnnxTestModels.randomImage(10, 1, 3, 70, 90),
+                DcnOnnxExportTest.TOLERANCE);
+        OnnxModelReader.Model m = OnnxGraphEquivalenceTest.exportAndParse(model, InputShape.DYNAMIC);
+        long deform = m.nodes().stream().filter(n -> n.opType().equals("DeformConv")).count();
+        assertEquals(2 * (4 + 6 + 3), deform, "the scales - 1 = 2 slice convs of every layer2..layer4 block");
     }
 }
