@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
                 FlopsCommand.class,
                 FuseResultsCommand.class,
                 ImageMetasCommand.class,
+                SplitCocoCommand.class,
         })
 public final class Main implements Runnable {
 

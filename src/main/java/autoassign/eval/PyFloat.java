@@ -24,9 +24,61 @@ public final class PyFloat {
         if (x == 0) return 1 / x < 0 ? "-0.0" : "0.0";
         BigDecimal d = shortest(Math.abs(x));
         String digits = d.unscaledValue().toString();
-        int decpt = digits.length() - d.scale(); // x = 0.digits * 10^decpt
+        return format(x < 0, digits, digits.length() - d.scale());
+    }
+
+    /**
+     * {@link #repr} of {@code x}, given a decimal {@code text} that reads as {@code x} (a JSON number: {@code -?int(.frac)?(e[+-]?exp)?}),
+     * without the search for the shortest digits when {@code text} has at most 15 significant digits and {@code x} is
+     * a normal double: two decimals of at most 15 digits never read as the same normal double (DBL_DIG), so those
+     * digits are the shortest. Files Python wrote hold its repr digits, mostly short, so this is the common case.
+     */
+    public static String repr(double x, String text) {
+        if (x == 0 || !Double.isFinite(x) || Math.abs(x) < Double.MIN_NORMAL) return repr(x);
+        int i = text.startsWith("-") ? 1 : 0, e = text.length();
+        for (int j = i; j < text.length(); j++) if (text.charAt(j) == 'e' || text.charAt(j) == 'E') { e = j; break; }
+        if (text.length() - e > 7) return repr(x); // an absurd exponent text
+        StringBuilder digits = new StringBuilder(17);
+        int intDigits = -1;
+        for (int j = i; j < e; j++) {
+            char c = text.charAt(j);
+            if (c == '.') intDigits = j - i;
+            else if (c >= '0' && c <= '9') digits.append(c);
+            else return repr(x);
+        }
+        if (intDigits < 0) intDigits = digits.length();
+        int decpt = intDigits + (e < text.length() ? Integer.parseInt(text.substring(e + 1).replace("+", "")) : 0);
+        int from = 0, to = digits.length();
+        while (from < to && digits.charAt(from) == '0') { from++; decpt--; }
+        while (to > from && digits.charAt(to - 1) == '0') to--;
+        if (to - from > 15 || to == from) return repr(x);
+        return format(x < 0, digits.substring(from, to), decpt);
+    }
+
+    private static final java.util.regex.Pattern PY_FLOAT = java.util.regex.Pattern.compile(
+            "[+-]?(?:(?:\\d(?:_?\\d)*(?:\\.(?:\\d(?:_?\\d)*)?)?|\\.\\d(?:_?\\d)*)(?:[eE][+-]?\\d(?:_?\\d)*)?"
+            + "|(?i:inf|infinity|nan))");
+
+    /**
+     * Python's {@code float(s)} (what argparse's {@code type=float} does with an argument): surrounding whitespace, a
+     * sign, digits with single underscores between them, {@code inf} / {@code infinity} / {@code nan} in any case;
+     * anything else (Java's {@code 1f}, {@code 0x1p3}) is a NumberFormatException.
+     */
+    public static double parse(String s) {
+        String t = s.strip();
+        if (!PY_FLOAT.matcher(t).matches()) throw new NumberFormatException("could not convert string to float: '" + s + "'");
+        String u = t.replace("_", "").toLowerCase(java.util.Locale.ROOT);
+        boolean neg = u.startsWith("-");
+        String body = u.startsWith("-") || u.startsWith("+") ? u.substring(1) : u;
+        if (body.equals("nan")) return Double.NaN;
+        if (body.startsWith("inf")) return neg ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        return Double.parseDouble(u);
+    }
+
+    /** repr's layout of {@code 0.digits * 10^decpt} (digits without leading or trailing zeros). */
+    private static String format(boolean negative, String digits, int decpt) {
         StringBuilder s = new StringBuilder(24);
-        if (x < 0) s.append('-');
+        if (negative) s.append('-');
         if (decpt <= -4 || decpt > 16) { // float_repr_style 'short', format code 'r'
             s.append(digits.charAt(0));
             if (digits.length() > 1) s.append('.').append(digits, 1, digits.length());
