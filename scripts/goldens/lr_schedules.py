@@ -679,6 +679,13 @@ def param_cases():
     yield run_mm('plateau_adam_betas', 'Adam', 0.001, 0.9, 6, 2,
                  [dict(type='ReduceOnPlateauMomentum', monitor='loss', patience=1, factor=0.8, min_value=0.6)],
                  metrics=[dict(loss=v) for v in [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]])
+    # fractional begin / end converted to iterations: build_iter_from_epoch's int(begin * epoch_length) truncates
+    # (0.5 * 7 = 3.5 -> 3, 3.3 * 7 = 23.099999999999998 -> 23, 1.25 * 7 -> 8, 2.75 * 7 -> 19, 3.6 * 7 -> 25; no end: max_epochs)
+    yield run_mm('fractional_begin_end_converted', 'SGD', 0.01, 0.9, 4, 7,
+                 [dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=0.5, convert_to_iter_based=True),
+                  dict(type='CosineAnnealingLR', eta_min=1e-4, by_epoch=True, begin=0.5, end=3.3, convert_to_iter_based=True),
+                  dict(type='LinearMomentum', start_factor=0.9, by_epoch=True, begin=1.25, end=2.75, convert_to_iter_based=True),
+                  dict(type='ExponentialLR', gamma=0.99, by_epoch=True, begin=3.6, convert_to_iter_based=True)])
     # the generic forms with param_name='momentum' on SGD, whose groups have a 'momentum' of their own
     yield run_mm('sgd_generic_momentum_plateau_and_step', 'SGD', 0.01, 0.9, 6, 2,
                  [dict(type='ReduceOnPlateauParamScheduler', param_name='momentum', monitor='loss', patience=1,

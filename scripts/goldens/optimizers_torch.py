@@ -1,6 +1,7 @@
 """Writes src/test/resources/goldens/optimizer_rules/*.json: parameters after each step, and the final state, of the
 element-wise torch.optim rules MMEngine can build from optim_wrapper.optimizer besides SGD / Adam / AdamW (RMSprop,
-Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD) and of Adam / AdamW with amsgrad, for OptimizerRulesGoldenTest.
+Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD) and of Adam / AdamW with amsgrad or maximize, for
+OptimizerRulesGoldenTest.
 
 Each case: tensors with their weight decay and lr multiplier (one param group each, as MMEngine's paramwise_cfg
 makes them), the optimizer's settings as a config writes them, per step the learning rate and every tensor's gradient
@@ -178,6 +179,9 @@ def main():
              {(3, 0)}, 63, transcribe=True),
         case("adam_amsgrad", "Adam", dict(amsgrad=True), tensors, warm, {(2, 0)}, 71),
         case("adamw_amsgrad", "AdamW", dict(amsgrad=True, betas=[0.8, 0.95]), tensors, [1e-3] * 8, {(3, 1)}, 72),
+        # maximize through the config reader (torch 1.13's Adam / AdamW negate the gradient first, as 2.x)
+        case("adam_maximize", "Adam", dict(maximize=True), tensors, warm, {(1, 1)}, 73),
+        case("adamw_amsgrad_maximize", "AdamW", dict(amsgrad=True, maximize=True), tensors, [1e-3] * 6, {(2, 2)}, 74),
         # Rprop takes no weight decay; tensor 1 first steps at step 2 of the warm-up (its step_size starts there)
         case("rprop_defaults", "Rprop", {}, no_decay, warm, {(0, 1), (1, 1), (5, 2)}, 81),
         case("rprop_etas_step_sizes_maximize", "Rprop", dict(etas=[0.3, 1.5], step_sizes=[2e-4, 2e-3], maximize=True),

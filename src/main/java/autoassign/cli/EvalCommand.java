@@ -624,6 +624,11 @@ public final class EvalCommand implements Callable<Integer> {
      * come), or sharded over --gpus / --cpu-workers workers (pictures drawn once rank 0 has them all); --out written.
      */
     private CocoResults detections(Config cfg, CocoDataset dataset) throws CheckpointException {
+        String testFp16 = cfg.evalLoops().note(true); // test_cfg.fp16: said once; the test loop stays float32
+        if (testFp16 != null) {
+            spec.commandLine().getErr().println(testFp16);
+            spec.commandLine().getErr().flush();
+        }
         var pipeline = tta ? cfg.tta().pipeline(Detector.testPipeline(cfg)) : Detector.testPipeline(cfg);
         var post = Inference.postProcessConfig(cfg.model().testCfg());
         List<DetResultsPickle.Entry> dumped = new ArrayList<>();

@@ -26,17 +26,27 @@ import java.util.List;
  * @param baseBatchSize   {@code auto_scale_lr.base_batch_size} (16)
  * @param text            the whole config as loaded ({@code _base_} files merged, overrides applied) as YAML: what
  *                        checkpoints and the work dir keep, so a run can be repeated from it alone
+ * @param evalLoops       {@code val_cfg} / {@code test_cfg}: their {@code fp16} switches (accepted; computation stays float32)
  */
 public record Config(String source, String dataRoot, ModelConfig model, DataLoaderConfig trainDataloader,
                      DataLoaderConfig valDataloader, EvaluatorConfig valEvaluator, DataLoaderConfig testDataloader,
                      EvaluatorConfig testEvaluator, OptimConfig optimWrapper,
                      SchedulerConfig paramScheduler, RuntimeConfig runtime, VisualizerConfig visualizer,
-                     TtaConfig tta, boolean autoScaleLr, int baseBatchSize, String text) {
+                     TtaConfig tta, boolean autoScaleLr, int baseBatchSize, String text, EvalLoops evalLoops) {
+
+    /** Without {@code val_cfg} / {@code test_cfg} settings: MMEngine's defaults. */
+    public Config(String source, String dataRoot, ModelConfig model, DataLoaderConfig trainDataloader,
+                  DataLoaderConfig valDataloader, EvaluatorConfig valEvaluator, DataLoaderConfig testDataloader,
+                  EvaluatorConfig testEvaluator, OptimConfig optimWrapper, SchedulerConfig paramScheduler, RuntimeConfig runtime,
+                  VisualizerConfig visualizer, TtaConfig tta, boolean autoScaleLr, int baseBatchSize, String text) {
+        this(source, dataRoot, model, trainDataloader, valDataloader, valEvaluator, testDataloader, testEvaluator, optimWrapper,
+                paramScheduler, runtime, visualizer, tta, autoScaleLr, baseBatchSize, text, EvalLoops.DEFAULTS);
+    }
 
     /** A copy whose dataset paths resolve against {@code root} (the CLI's {@code --data-root}). */
     public Config withDataRoot(String root) {
         return new Config(source, root, model, trainDataloader, valDataloader, valEvaluator, testDataloader, testEvaluator,
-                optimWrapper, paramScheduler, runtime, visualizer, tta, autoScaleLr, baseBatchSize, text);
+                optimWrapper, paramScheduler, runtime, visualizer, tta, autoScaleLr, baseBatchSize, text, evalLoops);
     }
 
     /** {@code relative} resolved against the data root (absolute paths are kept). */
@@ -58,12 +68,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
         OptimConfig optim = OptimConfig.from(root.requiredChild("optim_wrapper"));
         SchedulerConfig sched = SchedulerConfig.from(root, "param_scheduler");
         RuntimeConfig runtime = RuntimeConfig.from(root, eval);
-        ConfigNode valCfg = root.child("val_cfg");
-        valCfg.fixed("type", "ValLoop");
-        valCfg.finish();
-        ConfigNode testCfg = root.child("test_cfg");
-        testCfg.fixed("type", "TestLoop");
-        testCfg.finish();
+        EvalLoops loops = EvalLoops.from(root);
         mmdetectionRuntimeKeys(root);
         VisualizerConfig visualizer = VisualizerConfig.from(root);
         TtaConfig tta = TtaConfig.from(root);
@@ -104,7 +109,7 @@ public record Config(String source, String dataRoot, ModelConfig model, DataLoad
             throw root.error("val_dataloader.dataset", "SyntheticShapes makes both splits with one generator: every key but "
                     + "num_images must equal train_dataloader.dataset's");
         return new Config(root.source(), dataRoot, model, train, val, eval, test, testEval, optim, sched, runtime, visualizer,
-                tta, scale, base, text);
+                tta, scale, base, text, loops);
     }
 
     /**

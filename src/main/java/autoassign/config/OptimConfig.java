@@ -67,7 +67,7 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
      * @param rho                     Adadelta's coefficient of the running averages (0.9)
      * @param momentumDecay           NAdam's {@code momentum_decay} ψ (4e-3)
      * @param decoupledWeightDecay    NAdam / RAdam / Adam: AdamW-style decay θ ← θ(1 − lr·λ) instead of L2 (false; AdamW: true)
-     * @param maximize                RMSprop … RAdam: ascend the objective (false)
+     * @param maximize                every rule: ascend the objective, the gradient negated first (false)
      * @param amsgrad                 Adam / AdamW: normalise by the running maximum of the second moment (false)
      * @param etaMinus                Rprop's {@code etas[0]}, the step-size decrease factor (0.5)
      * @param etaPlus                 Rprop's {@code etas[1]}, the step-size increase factor (1.2)
@@ -87,6 +87,12 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
                     boolean decoupledWeightDecay, boolean maximize, boolean amsgrad) {
             this(alpha, centered, lrDecay, initialAccumulatorValue, rho, momentumDecay, decoupledWeightDecay, maximize, amsgrad,
                     0.5, 1.2, 1e-6, 50, 1e-4, 0.75, 1e6);
+        }
+
+        /** These settings with {@code maximize} set (SGD / Adam / AdamW read it after building the rest). */
+        public Rule withMaximize(boolean maximize) {
+            return new Rule(alpha, centered, lrDecay, initialAccumulatorValue, rho, momentumDecay, decoupledWeightDecay, maximize,
+                    amsgrad, etaMinus, etaPlus, stepSizeMin, stepSizeMax, lambd, asgdAlpha, t0);
         }
     }
 
@@ -247,7 +253,8 @@ public record OptimConfig(double lr, double momentum, double weightDecay, boolea
             o.bool("foreach", false); // how torch loops over tensors, not what it computes: the update is one launch here
         }
         if (type == Type.SGD || type == Type.Adam || type == Type.AdamW) {
-            if (o.bool("maximize", false)) throw o.error("maximize", "only false is supported");
+            // torch's maximize: the gradient negated first, before weight decay and momentum (torch 1.13 and 2.x)
+            rule = rule.withMaximize(o.bool("maximize", false));
             if (o.bool("fused", false)) throw o.error("fused", "only false is supported (the fused kernels round differently)");
             o.bool("differentiable", false);
             if (o.bool("capturable", false)) throw o.error("capturable", "only false is supported");

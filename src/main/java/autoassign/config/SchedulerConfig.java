@@ -53,8 +53,18 @@ public record SchedulerConfig(List<Entry> entries) {
      * @param convertToIterBased an epoch-based schedule run per iteration (begin, end and periods times the
      *                           iterations of an epoch)
      * @param param              the value it drives
+     * @param beginEpochs        {@code begin} as written: with {@code convertToIterBased} it may be fractional (e.g. 0.5),
+     *                           which MMEngine's {@code build_iter_from_epoch} converts as {@code int(begin * epoch_length)};
+     *                           {@link #begin} is then its integer part
+     * @param endEpochs          {@code end} as written, likewise (null with {@code end})
      */
-    public record Entry(Rule rule, int begin, Integer end, boolean byEpoch, boolean convertToIterBased, Param param) {
+    public record Entry(Rule rule, int begin, Integer end, boolean byEpoch, boolean convertToIterBased, Param param,
+                        double beginEpochs, Double endEpochs) {
+        /** Integer {@code begin} / {@code end}. */
+        public Entry(Rule rule, int begin, Integer end, boolean byEpoch, boolean convertToIterBased, Param param) {
+            this(rule, begin, end, byEpoch, convertToIterBased, param, begin, end == null ? null : end.doubleValue());
+        }
+
         /** A learning-rate scheduler. */
         public Entry(Rule rule, int begin, Integer end, boolean byEpoch, boolean convertToIterBased) {
             this(rule, begin, end, byEpoch, convertToIterBased, Param.LR);
@@ -173,9 +183,17 @@ public record SchedulerConfig(List<Entry> entries) {
             boolean byEpoch = s.bool("by_epoch", true);
             boolean convert = s.bool("convert_to_iter_based", false);
             if (convert && !byEpoch) throw s.error("convert_to_iter_based", "only an epoch-based scheduler (by_epoch: true) can be converted");
-            int begin = s.atLeast("begin", s.integer("begin", 0), 0);
-            Integer end = s.raw("end") == null ? null : s.integer("end");
-            if (end != null && end <= begin) throw s.error("end", "must be larger than begin " + begin + ", got " + end);
+            // converted to iterations, MMEngine's build_iter_from_epoch takes int(begin * epoch_length) and
+            // int(end * epoch_length), so a fractional epoch (begin: 0.5) is fine there; elsewhere they are step counts
+            double beginEpochs = convert ? s.number("begin", 0.0) : s.integer("begin", 0);
+            if (!(beginEpochs >= 0) || Double.isInfinite(beginEpochs)) throw s.error("begin", "must be >= 0, got " + number(beginEpochs));
+            Double endEpochs = s.raw("end") == null ? null : convert ? s.number("end") : s.integer("end");
+            if (endEpochs != null && Double.isInfinite(endEpochs)) // Python's int(inf) is an OverflowError
+                throw s.error("end", "must be finite (MMEngine's INF is 1000000000), got " + endEpochs);
+            if (endEpochs != null && !(endEpochs > beginEpochs))
+                throw s.error("end", "must be larger than begin " + number(beginEpochs) + ", got " + number(endEpochs));
+            int begin = (int) beginEpochs;
+            Integer end = endEpochs == null ? null : (int) Math.floor(endEpochs);
             Rule rule = switch (base) {
                 case "Linear" -> {
                     double start = s.inRange("start_factor", s.number("start_factor", 1.0 / 3), 0, 1);
@@ -239,9 +257,14 @@ public record SchedulerConfig(List<Entry> entries) {
                         s.positive("power", s.number("power", 1.0)));
             };
             s.finish();
-            entries.add(new Entry(rule, begin, end, byEpoch, convert, param));
+            entries.add(new Entry(rule, begin, end, byEpoch, convert, param, beginEpochs, endEpochs));
         }
         return new SchedulerConfig(entries);
+    }
+
+    /** A begin / end for a message: 3 for 3.0, 0.5 as it is. */
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     /** OneCycleParamScheduler's arguments, checked as its constructor checks them. */

@@ -21,6 +21,8 @@ import java.util.function.DoubleUnaryOperator;
  * differences where torch's kernels fuse multiply-adds)
  * ({@link Backend#adamStepAll}). Its state is saved as {@code exp_avg.<name>}, {@code exp_avg_sq.<name>} and
  * {@code step.<name>} (the tensor's step count, as torch keeps it: a float), with amsgrad also {@code max_exp_avg_sq.<name>}.
+ * With {@code maximize} the gradient is negated first, before the decay and the moments, as {@code _single_tensor_adam}
+ * / {@code _single_tensor_adamw} do ({@code grad = -grads[i]}): exact, so the update kernels are the same.
  */
 public final class Adam extends Optimizer {
     private static final String M = "exp_avg.", V = "exp_avg_sq.", STEP = "step.", VMAX = "max_exp_avg_sq.";
@@ -33,6 +35,8 @@ public final class Adam extends Optimizer {
     private final Map<String, Long> steps = new LinkedHashMap<>();
     /** amsgrad: the running maximum of exp_avg_sq normalises the step ({@link OptimRule#ADAM_AMSGRAD}), kept per tensor. */
     private final boolean amsgrad;
+    /** torch's {@code maximize}: the gradient negated before everything else. */
+    private final boolean maximize;
     private final Map<String, Tensor> maxExpAvgSq = new LinkedHashMap<>();
 
     /** @param decoupled true for AdamW (decay applied to the weights), false for Adam (L2 added to the gradient) */
@@ -42,8 +46,15 @@ public final class Adam extends Optimizer {
 
     /** @param amsgrad torch's {@code amsgrad}: the update runs through {@link Backend#foreachUpdate} (one launch) */
     public Adam(List<Group> groups, double beta1, double beta2, double eps, boolean decoupled, boolean amsgrad, double maxGradNorm) {
+        this(groups, beta1, beta2, eps, decoupled, amsgrad, false, maxGradNorm);
+    }
+
+    /** @param maximize torch's {@code maximize}: ascend the objective (the gradient negated before everything else) */
+    public Adam(List<Group> groups, double beta1, double beta2, double eps, boolean decoupled, boolean amsgrad, boolean maximize,
+                double maxGradNorm) {
         super(groups, maxGradNorm);
         this.amsgrad = amsgrad;
+        this.maximize = maximize;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = (float) eps;
@@ -72,6 +83,7 @@ public final class Adam extends Optimizer {
         for (Group g : groups) {
             Tensor grad = g.param().grad();
             if (grad == null) continue;
+            if (maximize) grad = grad.backend().mulScalar(grad, -1f); // torch: grad = -grads[i] (p.grad itself unchanged)
             Tensor m = expAvg.computeIfAbsent(g.name(), k -> zerosLike(g)), v = expAvgSq.computeIfAbsent(g.name(), k -> zerosLike(g));
             long t = steps.merge(g.name(), 1L, Long::sum);
             double lr = lrOfMult.applyAsDouble(g.lrMult()), wd = g.weightDecay();
@@ -108,7 +120,7 @@ public final class Adam extends Optimizer {
             c[6] = (float) Math.sqrt(1 - Math.pow(beta2, t));
             c[7] = eps;
             byBackend.computeIfAbsent(g.param().backend(), b -> new ArrayList<>()).add(new ForeachUpdate(OptimRule.ADAM_AMSGRAD,
-                    g.param(), grad, m, v, vmax, decoupled && wd != 0 ? OptimRule.DECOUPLED : 0, c));
+                    g.param(), grad, m, v, vmax, (decoupled && wd != 0 ? OptimRule.DECOUPLED : 0) | (maximize ? OptimRule.MAXIMIZE : 0), c));
         }
         for (var e : byBackend.entrySet()) {
             e.getKey().foreachUpdate(e.getValue());

@@ -5,7 +5,9 @@ package autoassign.train;
  * them (its history outlives log lines and epochs): one noisy batch does not make the logged curve. Skipped
  * (non-finite) steps count for time but not for the losses. The gradient norm has its own history, as MessageHub's
  * {@code train/grad_norm}, which OptimWrapper only updates when it clips, i.e. at an update: its mean is over the last
- * {@code window_size} norms, however many iterations they span (with {@code accumulative_counts}).
+ * {@code window_size} norms, however many iterations they span (with {@code accumulative_counts}). A norm that is NaN
+ * or infinite (non-finite gradients, e.g. an AmpOptimWrapper overflow) is kept, and the window's mean is then NaN or
+ * infinite as HistoryBuffer's {@code sum / count} makes it: MMEngine logs {@code grad_norm: nan}.
  */
 final class LogWindow {
     private final int size;
@@ -23,7 +25,17 @@ final class LogWindow {
         gradNorm = new double[size];
     }
 
+    /** @param gradNormOrNaN the update's clip norm, NaN when no clipping happened (then nothing is recorded) */
     void add(Trainer.StepLosses l, double iterTime, double dataSeconds, double gradNormOrNaN) {
+        add(l, iterTime, dataSeconds, !Double.isNaN(gradNormOrNaN), gradNormOrNaN);
+    }
+
+    /**
+     * @param clipped  OptimWrapper clipped at this iteration (an update happened): {@code norm} joins the norms'
+     *                 history whatever its value, NaN included
+     * @param norm     the total norm {@code clip_grad_norm_} returned
+     */
+    void add(Trainer.StepLosses l, double iterTime, double dataSeconds, boolean clipped, double norm) {
         int k = (int) (steps++ % size);
         time[k] = iterTime;
         dataTime[k] = dataSeconds;
@@ -31,7 +43,7 @@ final class LogWindow {
         pos[k] = ok ? l.pos() : Double.NaN;
         neg[k] = ok ? l.neg() : Double.NaN;
         center[k] = ok ? l.center() : Double.NaN;
-        if (!Double.isNaN(gradNormOrNaN)) gradNorm[(int) (norms++ % size)] = gradNormOrNaN;
+        if (clipped) gradNorm[(int) (norms++ % size)] = norm;
     }
 
     /** Mean of the finite values among the last min(steps, size) entries (NaN when there is none). */
@@ -56,8 +68,19 @@ final class LogWindow {
 
     double center() { return mean(center); }
 
-    /** The mean of the last {@code window_size} gradient norms (NaN before the first). */
-    double gradNorm() { return mean(gradNorm, norms); }
+    /**
+     * The mean of the last {@code window_size} gradient norms, non-finite ones included as MMEngine's HistoryBuffer
+     * averages them (one NaN norm makes the mean NaN while it is in the window); NaN before the first.
+     */
+    double gradNorm() {
+        int n = (int) Math.min(norms, size);
+        double s = 0;
+        for (int i = 0; i < n; i++) s += gradNorm[i];
+        return n == 0 ? Double.NaN : s / n;
+    }
+
+    /** Some update has clipped: MessageHub has {@code train/grad_norm}, so log lines carry it (NaN or not). */
+    boolean hasGradNorm() { return norms > 0; }
 
     double loss() { return pos() + neg() + center(); }
 

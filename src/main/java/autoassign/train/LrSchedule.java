@@ -316,8 +316,16 @@ public final class LrSchedule {
             long endSteps = e.end() != null ? e.end() : e.byEpoch() ? maxEpochs : maxIters;
             scale = e.convertToIterBased() ? epochLength : 1;
             byEpoch = e.byEpoch() && !e.convertToIterBased();
-            begin = e.begin() * scale;
-            end = endSteps == SchedulerConfig.INF ? endSteps : endSteps * scale;
+            // build_iter_from_epoch: int(begin * epoch_length), int(end * epoch_length) unless end is INF; a fractional
+            // begin / end (only accepted with convert_to_iter_based) is truncated as Python's int() does
+            begin = e.convertToIterBased() ? (long) (e.beginEpochs() * scale) : e.begin();
+            end = endSteps == SchedulerConfig.INF ? endSteps
+                    : e.convertToIterBased() && e.end() != null ? (long) (e.endEpochs() * scale) : endSteps * scale;
+            if (e.convertToIterBased() && e.end() != null && end <= begin) // _ParamScheduler.__init__'s ValueError: a
+                // fractional begin / end can meet in one iteration once truncated (begin 0.5, end 0.9 at 2 iterations an epoch)
+                throw new IllegalArgumentException("param_scheduler[" + index + "] (" + e.typeName() + "): end should be larger than"
+                        + " begin, but got begin=" + begin + ", end=" + end + " (iterations: begin " + e.beginEpochs() + " and end "
+                        + e.endEpochs() + " epochs of " + epochLength + " iterations)");
             boolean isLr = e.param() == Param.LR;
             values = isLr ? lr : momentum;
             if (rule instanceof Rule.OneCycle r) initOneCycle(r, byEpoch ? maxEpochs : maxIters);

@@ -29,6 +29,7 @@ public abstract class Optimizer {
     protected final List<Group> groups;
     private final double maxGradNorm;
     private double lastGradNorm = Double.NaN;
+    private boolean clipped; // the last step clipped: lastGradNorm is its norm, NaN or infinite ones included
     private int accumulativeCounts = 1;
     private long innerCount, maxCounts = -1;
     private final Map<String, Tensor> accumulated = new LinkedHashMap<>();
@@ -50,9 +51,10 @@ public abstract class Optimizer {
 
     private static Optimizer rule(List<Group> groups, OptimConfig o) {
         return switch (o.type()) {
-            case SGD -> new Sgd(groups, o.momentum(), (float) o.dampening(), o.nesterov(), o.clipGradMaxNorm());
+            case SGD -> new Sgd(groups, o.momentum(), (float) o.dampening(), o.nesterov(), o.rule().maximize(), o.clipGradMaxNorm());
             case Adam, AdamW -> new Adam(groups, o.beta1(), o.beta2(), o.eps(),
-                    o.type() == OptimConfig.Type.AdamW || o.rule().decoupledWeightDecay(), o.rule().amsgrad(), o.clipGradMaxNorm());
+                    o.type() == OptimConfig.Type.AdamW || o.rule().decoupledWeightDecay(), o.rule().amsgrad(), o.rule().maximize(),
+                    o.clipGradMaxNorm());
             case RMSprop -> new RmsProp(groups, o.rule().alpha(), o.eps(), o.momentum(), o.rule().centered(), o.rule().maximize(),
                     o.clipGradMaxNorm());
             case Adagrad -> new Adagrad(groups, o.rule().lrDecay(), o.rule().initialAccumulatorValue(), o.eps(), o.rule().maximize(),
@@ -103,6 +105,12 @@ public abstract class Optimizer {
      */
     public double lastGradNorm() { return lastGradNorm; }
 
+    /**
+     * Whether the last {@link #step} clipped (an update with {@code clip_grad}): then {@link #lastGradNorm} is the norm
+     * OptimWrapper logs, which is NaN or infinite when gradients are (MMEngine logs {@code grad_norm: nan}).
+     */
+    public boolean clipped() { return clipped; }
+
     /** Applies one step at learning rate {@code lr} (times each group's multiplier) using the current gradients. */
     public void step(float lr) {
         step(mult -> lr * mult);
@@ -129,6 +137,7 @@ public abstract class Optimizer {
      */
     public void step(DoubleUnaryOperator lrOfMult) {
         lastGradNorm = Double.NaN;
+        clipped = false;
         if (accumulativeCounts > 1 && !accumulateAndDecide()) return;
         boolean skip = lossScaler != null && lossScaler.unscale(groups);
         if (maxGradNorm > 0) clipGradients();
@@ -198,6 +207,7 @@ public abstract class Optimizer {
             any = true;
         }
         lastGradNorm = any ? Math.sqrt(sq) : Double.NaN; // a skipped step has no norm to log
+        clipped = any;
         double coef = maxGradNorm / (lastGradNorm + 1e-6);
         if (!(coef < 1)) return;
         for (Group g : groups) {

@@ -17,12 +17,14 @@ import java.util.function.DoubleUnaryOperator;
  * The recipe's dampening 0 without Nesterov is one launch on a GPU ({@link Backend#sgdStepAll(List, float, float)}).
  * Its state is one momentum buffer per tensor, saved under the parameter's name. A step at momentum 0 (torch's default,
  * or a momentum scheduler's value) makes, reads and writes no buffer, as torch skips it: the first step with a momentum
- * starts the buffer from g'.
+ * starts the buffer from g'. With {@code maximize} (torch's option) the gradient is negated first, before the decay
+ * and the momentum, as {@code _single_tensor_sgd}'s {@code grad = -grads[i]}: exact, so the update kernels are the
+ * same; clipping (in {@link Optimizer#step}) sees the gradient before it, as torch's clip_grad_norm_ runs before the step.
  */
 public final class Sgd extends Optimizer {
     private final float dampening;
     private double momentum; // a momentum scheduler changes it between steps, as MMEngine writes param_group['momentum']
-    private final boolean nesterov;
+    private final boolean nesterov, maximize;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
     public Sgd(List<Group> groups, float momentum) {
@@ -36,7 +38,13 @@ public final class Sgd extends Optimizer {
 
     /** torch's rule: Nesterov needs a momentum and no dampening (checked when the config loads). */
     public Sgd(List<Group> groups, double momentum, float dampening, boolean nesterov, double maxGradNorm) {
+        this(groups, momentum, dampening, nesterov, false, maxGradNorm);
+    }
+
+    /** @param maximize torch's {@code maximize}: ascend the objective (the gradient negated before everything else) */
+    public Sgd(List<Group> groups, double momentum, float dampening, boolean nesterov, boolean maximize, double maxGradNorm) {
         super(groups, maxGradNorm);
+        this.maximize = maximize;
         // the config's value (0.9, not 0.8999999762): momentum schedulers start from it, as MMEngine's do
         this.momentum = momentum;
         this.dampening = dampening;
@@ -58,6 +66,7 @@ public final class Sgd extends Optimizer {
         for (Group g : groups) {
             Tensor grad = g.param().grad();
             if (grad == null) continue;
+            if (maximize) grad = grad.backend().mulScalar(grad, -1f); // torch: grad = -grads[i] (p.grad itself unchanged)
             Tensor buf = buffers.get(g.name());
             boolean first = buf == null;
             if (momentum == 0) {

@@ -51,6 +51,13 @@ final class TrainProgress implements AutoCloseable {
         }
     }
 
+    /** Python's {@code f'{v:.4f}'}, as LogProcessor formats a value: {@code nan}, {@code inf}, {@code -inf} for non-finite ones. */
+    static String pythonFixed4(double v) {
+        if (Double.isNaN(v)) return "nan";
+        if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
     /** Seconds left in the whole run at the current pace. */
     private long etaSeconds(long globalIter) {
         return Math.round(Math.max(0, avgIterTime) * Math.max(0, maxIters - globalIter));
@@ -61,7 +68,7 @@ final class TrainProgress implements AutoCloseable {
         String where = byEpoch
                 ? String.format(Locale.ROOT, "Epoch(train) [%d][%" + Integer.toString(planned).length() + "d/%d]", epoch + 1, iterInEpoch, planned)
                 : String.format(Locale.ROOT, "Iter(train) [%" + Long.toString(maxIters).length() + "d/%d]", globalIter, maxIters);
-        String grad = rec.get("grad_norm") instanceof Double g ? String.format(Locale.ROOT, "  grad_norm: %.4f", g) : "";
+        String grad = rec.get("grad_norm") instanceof Double g ? "  grad_norm: " + pythonFixed4(g) : "";
         String base = rec.get("base_lr") instanceof Double b ? String.format(Locale.ROOT, "  base_lr: %.4e", b) : "";
         String line = String.format(Locale.ROOT,
                 "%s%s  lr: %.4e  eta: %d:%02d:%02d  time: %.4f  data_time: %.4f  memory: %d%s  loss: %.4f  loss_pos: %.4f"

@@ -242,6 +242,8 @@ public final class Trainer {
                     : "static, scale ") + optimizer.lossScale() + "); the forward and backward stay float32 (TF32 on GPUs)"
                     + ("float32".equals(cfg.optimWrapper().amp().dtype()) ? "" // as asked: no ", not float32"
                     : ", not " + (cfg.optimWrapper().amp().dtype() == null ? "float16" : cfg.optimWrapper().amp().dtype())));
+        String valFp16 = cfg.evalLoops().note(false); // val_cfg.fp16: said once; the validations stay float32
+        if (valFp16 != null) out.println(valFp16);
         double loggedLrMult = OptimizerGroups.firstGroupLrMult(model, paramGroups);
 
         Map<String, String> datasetMeta = CheckpointStore.datasetMeta(trainSet.categories());
@@ -419,7 +421,7 @@ public final class Trainer {
                         progress.update(iterInEpoch, losses, lr, iterTime, dataTime);
                         // after_train_iter: batch_idx is the epoch's (the global one in an iteration loop)
                         memoryHooks.afterIter((iterLoop ? globalIter : iterInEpoch) - 1);
-                        window.add(losses, iterTime, dataTime, optimizer.lastGradNorm());
+                        window.add(losses, iterTime, dataTime, optimizer.clipped(), optimizer.lastGradNorm());
                         if (logsAfter(iterLoop ? globalIter : iterInEpoch, iterLoop ? schedulerEpochLength : planned)) {
                             Map<String, Object> rec = new LinkedHashMap<>();
                             rec.put("mode", "train");
@@ -431,8 +433,9 @@ public final class Trainer {
                             rec.put("time", window.time());
                             rec.put("data_time", window.dataTime());
                             rec.put("memory_mb", memoryMb(device));
-                            // MessageHub has train/grad_norm once OptimWrapper clipped (an update happened)
-                            if (cfg.optimWrapper().clipGradMaxNorm() > 0 && !Double.isNaN(window.gradNorm()))
+                            // MessageHub has train/grad_norm once OptimWrapper clipped (an update happened); a NaN
+                            // norm in the window makes the mean NaN, logged as MMEngine logs it (grad_norm: nan)
+                            if (cfg.optimWrapper().clipGradMaxNorm() > 0 && window.hasGradNorm())
                                 rec.put("grad_norm", window.gradNorm());
                             rec.put("loss", window.loss());
                             rec.put("loss_pos", window.pos());

@@ -155,7 +155,19 @@ class OptimRulesConfigTest {
         assertTrue(error("{_delete_: true, type: SGD, lr: 0.01, decoupled_weight_decay: true}").contains("optim_wrapper.optimizer.decoupled_weight_decay"));
         assertTrue(error("{_delete_: true, type: NAdam, amsgrad: true}").contains("optim_wrapper.optimizer.amsgrad"));
         assertTrue(error("{_delete_: true, type: Adagrad, centered: true}").contains("optim_wrapper.optimizer.centered"));
-        assertTrue(error("{_delete_: true, type: Adam, maximize: true}").contains("optim_wrapper.optimizer.maximize"));
+        assertTrue(error("{_delete_: true, type: Adam, maximize: 1}").contains("optim_wrapper.optimizer.maximize"));
+    }
+
+    @Test
+    void sgdAdamAndAdamWTakeMaximize() throws Exception {
+        for (String type : List.of("SGD", "Adam", "AdamW")) {
+            OptimConfig on = optimizer("{_delete_: true, type: " + type + ", lr: 0.01, maximize: true}");
+            assertTrue(on.rule().maximize(), type);
+            OptimConfig off = optimizer("{_delete_: true, type: " + type + ", lr: 0.01}");
+            assertFalse(off.rule().maximize(), type);
+        }
+        OptimConfig a = optimizer("{_delete_: true, type: AdamW, lr: 0.01, amsgrad: true, maximize: true}");
+        assertTrue(a.rule().amsgrad() && a.rule().maximize() && a.rule().decoupledWeightDecay());
     }
 
     @Test

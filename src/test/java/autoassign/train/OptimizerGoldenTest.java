@@ -21,7 +21,7 @@ import static autoassign.GoldenFiles.floats;
 /**
  * Every case of {@code <goldens>/optimizer}: tensors, per-step learning rates and gradients (some tensors without a
  * gradient on some steps), and the parameters after every step of torch.optim.Adam / AdamW, or of SGD with Nesterov
- * momentum or dampening (then the momentum buffers at the end)
+ * momentum or dampening (then the momentum buffers at the end), some with torch's {@code maximize}
  * (scripts/goldens/optimizers.py), replayed through {@link Optimizer#of}'s {@link Adam} on the CPU backend; the
  * state is then saved, loaded into a fresh optimizer and must equal torch's moments and step counts. The folder
  * defaults to {@code src/test/resources/goldens}; {@code -Dgoldens.dir=DIR} points at another laid out like it.
@@ -59,11 +59,12 @@ class OptimizerGoldenTest {
             groups.add(new Optimizer.Group("t" + i, p, (float) t.get("weight_decay").asDouble(), t.get("lr_mult").asDouble()));
         }
         String kind = c.get("optimizer").asText();
+        boolean maximize = c.path("maximize").asBoolean(false); // torch's maximize: the gradient negated first
         Optimizer optimizer = kind.equals("SGD")
                 ? new Sgd(groups, (float) c.get("momentum").asDouble(), (float) c.get("dampening").asDouble(),
-                        c.get("nesterov").asBoolean(), 0)
+                        c.get("nesterov").asBoolean(), maximize, 0)
                 : new Adam(groups, c.get("betas").get(0).asDouble(), c.get("betas").get(1).asDouble(),
-                        c.get("eps").asDouble(), kind.equals("AdamW"), 0);
+                        c.get("eps").asDouble(), kind.equals("AdamW"), false, maximize, 0);
         for (int s = 0; s < c.get("lr").size(); s++) {
             for (int i = 0; i < groups.size(); i++) {
                 JsonNode g = c.get("grads").get(s).get(i);

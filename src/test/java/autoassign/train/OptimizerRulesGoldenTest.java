@@ -23,7 +23,7 @@ import static autoassign.GoldenFiles.floats;
 
 /**
  * Every case of {@code <goldens>/optimizer_rules} (scripts/goldens/optimizers_torch.py): RMSprop, Adagrad, Adadelta,
- * Adamax, NAdam, RAdam and Adam / AdamW with amsgrad, with the case's settings written as a config's
+ * Adamax, NAdam, RAdam and Adam / AdamW with amsgrad or maximize, with the case's settings written as a config's
  * {@code optim_wrapper.optimizer} (so torch's defaults come from the config reader), tensors with their own weight
  * decay and lr multiplier, per-step learning rates and gradients (some tensors without one on some steps), replayed
  * through {@link Optimizer#of} on the CPU backend. The parameters after every step and the final state (torch's state
