@@ -1,8 +1,6 @@
 package autoassign.config;
 
 import autoassign.train.LrSchedule;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,24 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code fractional_begin_end_converted}.
  */
 class FractionalSchedulerBoundsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static SchedulerConfig parse(String listJson) throws Exception {
-        ObjectNode root = JSON.createObjectNode();
-        root.set("param_scheduler", JSON.readTree(listJson));
-        return SchedulerConfig.from(new ConfigNode("test.yaml", "", root), "param_scheduler");
-    }
-
-    private static String error(String listJson) {
-        ConfigException e = assertThrows(ConfigException.class, () -> parse(listJson));
-        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
-        return e.getMessage();
-    }
-
     @Test
     void convertedBoundsAreTruncatedAsPythonsInt() throws Exception {
         // 10 iterations an epoch: LinearLR over [int(0.25 * 10), int(0.75 * 10)) = [2, 7)
-        SchedulerConfig c = parse("[{\"type\": \"LinearLR\", \"start_factor\": 0.5, \"begin\": 0.25, \"end\": 0.75,"
+        SchedulerConfig c = ParamSchedulerConfigTest.parse("[{\"type\": \"LinearLR\", \"start_factor\": 0.5, \"begin\": 0.25, \"end\": 0.75,"
                 + " \"convert_to_iter_based\": true}]");
         assertEquals(0.25, c.entries().get(0).beginEpochs());
         assertEquals(0.75, c.entries().get(0).endEpochs());
@@ -51,7 +35,7 @@ class FractionalSchedulerBoundsTest {
         assertEquals(1.0, lr[6], 1e-15);
         assertEquals(1.0, lr[9], 1e-15);
         // 0.3 * 10 is 3.0000000000000004 in doubles and 0.7 * 10 is 7.000000000000001: both truncate to the integer
-        SchedulerConfig d = parse("[{\"type\": \"ConstantLR\", \"factor\": 0.5, \"begin\": 0.3, \"end\": 0.7, \"convert_to_iter_based\": true}]");
+        SchedulerConfig d = ParamSchedulerConfigTest.parse("[{\"type\": \"ConstantLR\", \"factor\": 0.5, \"begin\": 0.3, \"end\": 0.7, \"convert_to_iter_based\": true}]");
         LrSchedule t = new LrSchedule(1.0, new double[] {1.0}, 0.9, d, 1, 10, 10);
         StringBuilder seen = new StringBuilder();
         for (int i = 0; i < 10; i++) {
@@ -64,7 +48,7 @@ class FractionalSchedulerBoundsTest {
     @Test
     void boundsThatMeetAfterTruncationAreMmenginesValueError() throws Exception {
         // 2 iterations an epoch: int(0.5 * 2) = 1 and int(0.9 * 2) = 1, so end <= begin once converted
-        SchedulerConfig c = parse("[{\"type\": \"LinearLR\", \"begin\": 0.5, \"end\": 0.9, \"convert_to_iter_based\": true}]");
+        SchedulerConfig c = ParamSchedulerConfigTest.parse("[{\"type\": \"LinearLR\", \"begin\": 0.5, \"end\": 0.9, \"convert_to_iter_based\": true}]");
         String m = assertThrows(IllegalArgumentException.class, () -> new LrSchedule(1.0, new double[] {1.0}, 0.9, c, 2, 4, 2))
                 .getMessage();
         assertTrue(m.contains("end should be larger than begin, but got begin=1, end=1"), m);
@@ -74,13 +58,13 @@ class FractionalSchedulerBoundsTest {
 
     @Test
     void fractionsAreRefusedWhereTheyAreStepCounts() {
-        assertTrue(error("[{\"type\": \"LinearLR\", \"begin\": 0.5, \"end\": 2}]").contains("param_scheduler[0].begin: must be an integer"));
-        assertTrue(error("[{\"type\": \"LinearLR\", \"end\": 2.5}]").contains("param_scheduler[0].end: must be an integer"));
-        assertTrue(error("[{\"type\": \"LinearLR\", \"by_epoch\": false, \"begin\": 0.5, \"end\": 20}]")
+        assertTrue(ParamSchedulerConfigTest.error("[{\"type\": \"LinearLR\", \"begin\": 0.5, \"end\": 2}]").contains("param_scheduler[0].begin: must be an integer"));
+        assertTrue(ParamSchedulerConfigTest.error("[{\"type\": \"LinearLR\", \"end\": 2.5}]").contains("param_scheduler[0].end: must be an integer"));
+        assertTrue(ParamSchedulerConfigTest.error("[{\"type\": \"LinearLR\", \"by_epoch\": false, \"begin\": 0.5, \"end\": 20}]")
                 .contains("param_scheduler[0].begin: must be an integer"));
-        assertTrue(error("[{\"type\": \"LinearLR\", \"begin\": 1.5, \"end\": 1.25, \"convert_to_iter_based\": true}]")
+        assertTrue(ParamSchedulerConfigTest.error("[{\"type\": \"LinearLR\", \"begin\": 1.5, \"end\": 1.25, \"convert_to_iter_based\": true}]")
                 .contains("param_scheduler[0].end: must be larger than begin 1.5, got 1.25"));
-        assertTrue(error("[{\"type\": \"LinearLR\", \"begin\": -0.5, \"convert_to_iter_based\": true}]")
+        assertTrue(ParamSchedulerConfigTest.error("[{\"type\": \"LinearLR\", \"begin\": -0.5, \"convert_to_iter_based\": true}]")
                 .contains("param_scheduler[0].begin: must be >= 0"));
     }
 }

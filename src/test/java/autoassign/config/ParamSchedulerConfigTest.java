@@ -16,13 +16,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ParamSchedulerConfigTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static SchedulerConfig parse(String listJson) throws Exception {
+    /** The {@code param_scheduler} list given as JSON, read as a config's. */
+    static SchedulerConfig parse(String listJson) throws Exception {
         ObjectNode root = JSON.createObjectNode();
         root.set("param_scheduler", JSON.readTree(listJson));
         return SchedulerConfig.from(new ConfigNode("test.yaml", "", root), "param_scheduler");
     }
 
-    private static String error(String listJson) {
+    /** The one-line config error the list gives. */
+    static String error(String listJson) {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(listJson));
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         return e.getMessage();
