@@ -26,14 +26,7 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
         if (Files.isDirectory(abs)) throw new java.nio.file.FileSystemException(target.toString(), null, "is a folder, not a file name");
-        Path dir = abs.getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        try { // temp files are created owner-only; a result file should be readable like any other
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException notPosix) {
-            // other file systems keep their defaults
-        }
+        Path tmp = tempBeside(abs, ".tmp");
         boolean ok = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
@@ -42,14 +35,37 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveOnto(tmp, abs);
             ok = true;
         } finally {
             if (!ok) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A new empty temporary file in {@code target}'s folder (created if missing), named after it and ending in
+     * {@code suffix}, readable like any other output: for writers that need a path (e.g. OpenCV's), then
+     * {@link #moveOnto}.
+     */
+    public static Path tempBeside(Path target, String suffix) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir != null) Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", suffix);
+        try { // temp files are created owner-only; a result file should be readable like any other
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException notPosix) {
+            // other file systems keep their defaults
+        }
+        return tmp;
+    }
+
+    /** Renames a finished temporary file onto {@code target}, atomically where the file system can. */
+    public static void moveOnto(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

@@ -166,11 +166,7 @@ public final class ModelWeights {
         }
         Map<String, Tensor> own = detector.stateDict();
         List<String> ignored = new ArrayList<>(mapped.ignored());
-        Map<String, RawTensor> kept = new LinkedHashMap<>();
-        mapped.tensors().forEach((k, v) -> {
-            if (own.containsKey(k)) kept.put(k, v);
-            else ignored.add(k);
-        });
+        Map<String, RawTensor> kept = keepKnown(mapped, own, ignored, k -> k);
         if (kept.isEmpty())
             throw new CheckpointException(file, "no Swin backbone weights found (" + (convertWeights
                     ? "official names like layers.0.blocks.0.attn.qkv.weight" : "names like backbone.stages.0.blocks.0.attn.w_msa.qkv.weight; convert_weights: true for an official Swin file") + ")");
@@ -198,15 +194,22 @@ public final class ModelWeights {
         }
         Map<String, Tensor> own = detector.stateDict();
         List<String> ignored = new ArrayList<>(mapped.ignored());
-        Map<String, RawTensor> kept = new LinkedHashMap<>();
-        mapped.tensors().forEach((k, v) -> {
-            if (own.containsKey(k)) kept.put(k, v);
-            else ignored.add(k.substring("backbone.".length()));
-        });
+        Map<String, RawTensor> kept = keepKnown(mapped, own, ignored, k -> k.substring("backbone.".length()));
         if (kept.isEmpty())
             throw new CheckpointException(file, "no PVT backbone weights found (" + (convertWeights
                     ? "official names like block1.0.attn.q.weight" : "backbone names like layers.0.1.0.attn.attn.in_proj_weight; convert_weights: true for an official PVT file") + ")");
         return new LoadResult(loadIntoBackbone(file, detector, kept, own), ignored);
+    }
+
+    /** The mapped tensors the model has, in order; the names of the others go to {@code ignored} as {@code shown}. */
+    private static Map<String, RawTensor> keepKnown(StateDicts.Mapped mapped, Map<String, Tensor> own, List<String> ignored,
+                                                    java.util.function.UnaryOperator<String> shown) {
+        Map<String, RawTensor> kept = new LinkedHashMap<>();
+        mapped.tensors().forEach((k, v) -> {
+            if (own.containsKey(k)) kept.put(k, v);
+            else ignored.add(shown.apply(k));
+        });
+        return kept;
     }
 
     /**

@@ -736,15 +736,10 @@ public final class DetectorGraph {
             mask = g.node("Sigmoid", name + ".mask", List.of(logits));
         }
         float[] w = d.weight.toFloatArray();
-        int out = d.weight.dim(0), per = w.length / out;
+        int out = d.weight.dim(0);
         float[] b = d.bias == null ? new float[out] : d.bias.toFloatArray();
         if (norm instanceof BatchNorm2d bn) {
-            Tensor[] st = bn.scaleShift(Tensor.zeros(1)); // the engine's own float32 scale/shift, as foldedConv
-            float[] s = st[0].toFloatArray(), t = st[1].toFloatArray();
-            for (int o = 0; o < out; o++) {
-                for (int k = 0; k < per; k++) w[o * per + k] *= s[o];
-                b[o] = b[o] * s[o] + t[o];
-            }
+            foldInto(w, b, bn);
         } else if (norm != null) {
             throw new IllegalArgumentException("ONNX export: unsupported norm layer " + norm.getClass().getSimpleName() + " after " + name);
         }
@@ -777,17 +772,27 @@ public final class DetectorGraph {
      */
     private Feature foldedConv(Feature x, Conv2d conv, BatchNorm2d bn) {
         String name = nameOf(conv);
-        Tensor[] st = bn.scaleShift(Tensor.zeros(1)); // the engine's own float32 scale/shift, on the CPU
-        float[] s = st[0].toFloatArray(), t = st[1].toFloatArray();
         float[] w = conv.weight.toFloatArray();
-        int out = conv.weight.dim(0), per = w.length / out;
-        for (int o = 0; o < out; o++) for (int k = 0; k < per; k++) w[o * per + k] *= s[o];
-        float[] b = new float[out];
-        float[] convBias = conv.bias == null ? null : conv.bias.toFloatArray();
-        for (int o = 0; o < out; o++) b[o] = (convBias == null ? 0f : convBias[o] * s[o]) + t[o];
+        int out = conv.weight.dim(0);
+        float[] b = conv.bias == null ? new float[out] : conv.bias.toFloatArray();
+        foldInto(w, b, bn);
         String wName = g.floats(name + ".weight", w, longs(conv.weight.shape()));
         String bName = g.floats(name + ".bias", b, out);
         return convNode(x, conv, new ArrayList<>(List.of(x.name(), wName, bName)), name, null);
+    }
+
+    /**
+     * Folds an eval-mode BatchNorm into a conv's weight {@code w} [out, ...] and bias {@code b} [out] in place:
+     * {@code w·s}, {@code b·s + t}, with the engine's own float32 scale s and shift t (computed on the CPU).
+     */
+    private static void foldInto(float[] w, float[] b, BatchNorm2d bn) {
+        Tensor[] st = bn.scaleShift(Tensor.zeros(1));
+        float[] s = st[0].toFloatArray(), t = st[1].toFloatArray();
+        int out = b.length, per = w.length / out;
+        for (int o = 0; o < out; o++) {
+            for (int k = 0; k < per; k++) w[o * per + k] *= s[o];
+            b[o] = b[o] * s[o] + t[o];
+        }
     }
 
     private Feature convNode(Feature x, Conv2d conv, List<String> in, String name, String outName) {

@@ -1,10 +1,9 @@
 package autoassign.viz;
 
+import autoassign.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
@@ -44,13 +43,7 @@ public final class VideoFileWriter implements AutoCloseable {
                 + "in this build's OpenCV); name the output *.avi");
         if (Files.isDirectory(target)) throw new IOException(target + ": is a folder, not a file name");
         Path abs = target.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp.avi");
-        try { // temp files are created owner-only; a video should be readable like any other output
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException notPosix) {
-            // other file systems keep their defaults
-        }
+        Path tmp = AtomicFiles.tempBeside(abs, ".tmp.avi"); // OpenCV picks the container by the name's ending
         VideoWriter w = new VideoWriter(tmp.toString(), CAP_OPENCV_MJPEG,
                 VideoWriter.fourcc((byte) 'M', (byte) 'J', (byte) 'P', (byte) 'G'), fps, new Size(width, height), true);
         if (!w.isOpened()) {
@@ -76,9 +69,7 @@ public final class VideoFileWriter implements AutoCloseable {
         writer.release();
         writer.close();
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.moveOnto(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }
