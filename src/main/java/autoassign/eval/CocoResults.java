@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import static autoassign.io.PyJson.floatRepr;
+
 /**
  * Collects detections as a COCO bbox results list (AA_4 §4, MMDetection {@code CocoMetric.results2json}):
  * {@code {"image_id", "bbox": [x1, y1, x2 - x1, y2 - y1], "score", "category_id": catIds[label]}}. Coordinates and
@@ -78,18 +80,13 @@ public final class CocoResults {
             CocoDetections.Detection d = dets.get(i);
             b.setLength(0);
             if (i > 0) b.append(", ");
-            b.append("{\"image_id\": ").append(d.imageId()).append(", \"bbox\": [").append(jsonFloat(d.x())).append(", ")
-                    .append(jsonFloat(d.y())).append(", ").append(jsonFloat(d.w())).append(", ").append(jsonFloat(d.h()))
-                    .append("], \"score\": ").append(jsonFloat(d.score())).append(", \"category_id\": ").append(d.categoryId())
+            b.append("{\"image_id\": ").append(d.imageId()).append(", \"bbox\": [").append(floatRepr(d.x())).append(", ")
+                    .append(floatRepr(d.y())).append(", ").append(floatRepr(d.w())).append(", ").append(floatRepr(d.h()))
+                    .append("], \"score\": ").append(floatRepr(d.score())).append(", \"category_id\": ").append(d.categoryId())
                     .append('}');
             w.append(b);
         }
         w.write(']');
         w.flush();
-    }
-
-    /** A float as Python's json writes it: its repr, or NaN / Infinity / -Infinity. */
-    static String jsonFloat(double v) {
-        return Double.isNaN(v) ? "NaN" : Double.isInfinite(v) ? (v > 0 ? "Infinity" : "-Infinity") : PyFloat.repr(v);
     }
 }
