@@ -233,7 +233,7 @@ public final class CudaBackend implements Backend {
     private void addChannelBias(Tensor y, long bp) {
         long yp = ptr(y, "conv2d", "output"), hw = (long) y.dim(2) * y.dim(3);
         int n = y.dim(0), c = y.dim(1);
-        if (nat("aa_bias_add_nchw_f32")) {
+        if ((long) n * c <= MAX_GRID_Y && nat("aa_bias_add_nchw_f32")) { // its planes are gridDim.y
             k("aa_bias_add_nchw_f32").ptr(yp).ptr(yp).ptr(bp).i32(c).i64(hw)
                     .launch(ctx.stream, (int) Math.min((hw + 255) / 256, 1024), n * c, Kernels.BLOCK, 1);
             used("conv2d bias", "aa_bias_add_nchw_f32");
@@ -970,7 +970,7 @@ public final class CudaBackend implements Backend {
      * (hw % 4 == 0), else per element (≤ 1024 blocks); y the planes (≤ 65535, then loops).
      */
     private void launchPlanes(Kernels.Call c, long hw, long planes) {
-        c.launch(ctx.stream, planeBlocks(hw, 1024), (int) Math.min(planes, 65535), Kernels.BLOCK, 1);
+        c.launch(ctx.stream, planeBlocks(hw, 1024), (int) Math.min(planes, MAX_GRID_Y), Kernels.BLOCK, 1);
     }
 
     /**
@@ -1015,11 +1015,18 @@ public final class CudaBackend implements Backend {
     /** Blocks per (n, c) plane of aa_gn_fwd_norm / aa_gn_bwd_dx: ≤ 64 (their loops stride over the plane, so any count is correct). */
     static int gnPlaneBlocks(long hw) { return planeBlocks(hw, 64); }
 
-    /** Native group norm needs gamma and beta (it has no null path documented); the backend kernel takes nulls. */
-    private boolean nativeGroupNorm(Tensor gamma, Tensor beta) {
-        return gamma != null && beta != null && nat("aa_gn_fwd_stats") && nat("aa_gn_fwd_norm")
+    /**
+     * Native group norm needs gamma and beta (it has no null path documented); the backend kernel takes nulls. Its
+     * kernels put the (n, c) planes in gridDim.y, so they serve at most {@link #MAX_GRID_Y} planes: LayerNorm as
+     * GroupNorm(1) on [tokens, C, 1, 1] has far more (the backend kernel's grid is n * groups in x).
+     */
+    private boolean nativeGroupNorm(Tensor gamma, Tensor beta, long planes) {
+        return gamma != null && beta != null && planes <= MAX_GRID_Y && nat("aa_gn_fwd_stats") && nat("aa_gn_fwd_norm")
                 && nat("aa_gn_bwd_reduce") && nat("aa_gn_bwd_dx") && nat("aa_gn_bwd_params");
     }
+
+    /** CUDA's limit on gridDim.y and gridDim.z (a launch beyond it fails with CUDA_ERROR_INVALID_VALUE). */
+    static final int MAX_GRID_Y = 65535;
 
     @Override
     public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
@@ -1035,7 +1042,7 @@ public final class CudaBackend implements Backend {
         Tensor y = empty(x.shape()), mean = empty(n * groups), rstd = empty(n * groups);
         if (n == 0) return new Tensor[] {y, mean, rstd};
         long yp = ptr(y, "groupNorm", "output"), mp = ptr(mean, "groupNorm", "mean"), rp = ptr(rstd, "groupNorm", "rstd");
-        if (hw > 0 && nativeGroupNorm(gamma, beta)) {
+        if (hw > 0 && nativeGroupNorm(gamma, beta, (long) n * c)) {
             CachingAllocator.Block ws = ctx.scratch(16L * n * c);
             try {
                 k("aa_gn_fwd_stats").ptr(xp).ptr(ws.address).i64(hw).launch(ctx.stream, n * c, 1, Kernels.BLOCK, 1);
@@ -1077,7 +1084,7 @@ public final class CudaBackend implements Backend {
         }
         CachingAllocator.Block ws = ctx.scratch(16L * n * c);
         try {
-            if (gamma != null && nativeGroupNorm(gamma, gamma)) {
+            if (nativeGroupNorm(gamma, gamma, (long) n * c)) {
                 k("aa_gn_bwd_reduce").ptr(gyp).ptr(xp).ptr(ws.address).i64(hw).launch(ctx.stream, n * c, 1, Kernels.BLOCK, 1);
                 k("aa_gn_bwd_dx").ptr(gxp).ptr(gyp).ptr(xp).ptr(mp).ptr(rp).ptr(gmp).ptr(ws.address).i32(c).i64(hw).i32(groups)
                         .launch(ctx.stream, gnPlaneBlocks(hw), n * c, Kernels.BLOCK, 1);

@@ -221,13 +221,15 @@ final class Kernels {
 
         void launch(CUstream_st stream, int gx, int gy, int bx, int by) {
             int res = cudart.cuLaunchKernel(fn, gx, gy, 1, bx, by, 1, 0, stream, paramArray, (PointerPointer<?>) null);
-            if (res != 0) Cuda.checkDriver(res, "cuLaunchKernel(" + name + ")"); // the message only on failure: this is per launch
+            // the message only on failure: this is per launch
+            if (res != 0) Cuda.checkDriver(res, "cuLaunchKernel(" + name + ", grid " + gx + "x" + gy + ", block " + bx + "x" + by + ")");
         }
 
         /** A launch with a third grid dimension (gz ≤ 65535: a batch index in blockIdx.z). */
         void launch3(CUstream_st stream, int gx, int gy, int gz, int bx, int by) {
             int res = cudart.cuLaunchKernel(fn, gx, gy, gz, bx, by, 1, 0, stream, paramArray, (PointerPointer<?>) null);
-            if (res != 0) Cuda.checkDriver(res, "cuLaunchKernel(" + name + ")");
+            if (res != 0)
+                Cuda.checkDriver(res, "cuLaunchKernel(" + name + ", grid " + gx + "x" + gy + "x" + gz + ", block " + bx + "x" + by + ")");
         }
     }
 }
