@@ -5,17 +5,24 @@ import autoassign.config.Config;
 import autoassign.config.ConfigLoader;
 import autoassign.data.Batch;
 import autoassign.model.AutoAssignDetector;
+import autoassign.loss.LossReducer;
 import autoassign.tensor.Device;
+import autoassign.tensor.MemoryScope;
+import autoassign.tensor.Tensor;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Trains the same model from the same initial weights on the same batch for a few steps on the CPU and on another
  * device, and prints the losses side by side: the end-to-end check that the CUDA backend trains like the CPU
  * reference. Usage: {@code DeviceParityCheck [config] [device] [steps] [HxW] [batch] [tolerance] [key=value ...]}
- * (config overrides last, as {@code train}'s); exits 1 when a loss differs by more than the relative tolerance
- * (default 1e-2, which TF32 convolutions need). The config's optimizer wrapper is used as training uses it
+ * (config overrides last, as {@code train}'s); also compares every parameter's gradient of step 0 (from identical
+ * weights). Exits 1 when a loss or gradient differs by more than the relative tolerance (default 1e-2, which TF32
+ * convolutions need); with {@code -Dautoassign.parity.sensitivity=EPS} a value after step 0 may also lie within
+ * {@link #DRIFT_FACTOR} times the CPU's own drift from weights perturbed by EPS (chaotic models: see main). The config's optimizer wrapper is used as training uses it
  * ({@code paramwise_cfg}, {@code clip_grad}, {@code accumulative_counts}), and with an {@code EMAHook} the averages
  * of both devices are compared at the end too.
  */
@@ -35,37 +42,110 @@ public final class DeviceParityCheck {
         Device dev = DeviceSelector.select(devName, System.out::println);
         int h = Integer.parseInt(hw[0]), w = Integer.parseInt(hw[1]);
         Batch b = StepBenchmark.randomBatch(batch, h, w, cfg.model().bboxHead().numClasses(), 0);
+        // the model's own sensitivity (-Dautoassign.parity.sensitivity=EPS): the CPU again from weights perturbed by a
+        // relative EPS (FP32 rounding is ~6e-8) shows how far a run that differs only in rounding drifts. Some models
+        // amplify rounding ~100x per step (BatchNorm over two samples in ResNeSt's attention, CSPDarknet's early
+        // instability): a later step then fails only beyond DRIFT_FACTOR x that drift (and the tolerance)
+        double eps = Double.parseDouble(System.getProperty("autoassign.parity.sensitivity", "0"));
         float[][] cpuAvg = new float[1][], devAvg = new float[1][];
-        double[][] cpu = losses(cfg, b, Device.CPU, steps, cpuAvg), other = losses(cfg, b, dev, steps, devAvg);
-        System.out.printf(Locale.ROOT, "%-5s %-12s %14s %14s %10s%n", "step", "term", "cpu", dev, "rel.diff");
+        double[][] cpu = losses(cfg, b, Device.CPU, steps, cpuAvg, 0), other = losses(cfg, b, dev, steps, devAvg, 0);
+        double[][] drift = eps > 0 ? losses(cfg, b, Device.CPU, steps, new float[1][], eps) : null;
+        System.out.printf(Locale.ROOT, "%-5s %-12s %14s %14s %10s%s%n", "step", "term", "cpu", dev, "rel.diff",
+                drift == null ? "" : "  cpu from weights x(1 +- " + eps + "): rel.diff");
         String[] names = {"loss_pos", "loss_neg", "loss_center"};
         double worst = 0;
+        int failed = 0;
         for (int s = 0; s < steps; s++)
             for (int t = 0; t < 3; t++) {
-                double a = cpu[s][t], c = other[s][t], rel = Math.abs(a - c) / Math.max(Math.abs(a), 1e-6);
+                double a = cpu[s][t], rel = relDiff(a, other[s][t]), own = drift == null ? 0 : relDiff(a, drift[s][t]);
+                boolean bad = !(rel <= tol) && (s == 0 || !(rel <= DRIFT_FACTOR * own));
+                if (bad) failed++;
                 worst = Math.max(worst, Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel);
-                System.out.printf(Locale.ROOT, "%-5d %-12s %14.7f %14.7f %10.2e%n", s, names[t], a, c, rel);
+                System.out.printf(Locale.ROOT, "%-5d %-12s %14.7f %14.7f %10.2e%s%s%n", s, names[t], a, other[s][t], rel,
+                        drift == null ? "" : String.format(Locale.ROOT, "  %10.2e", own), bad ? "  FAIL" : "");
             }
+        // the gradients of step 0 from identical weights, every parameter compared directly: a wrong kernel shows
+        // here before any drift of the weights can amplify a rounding difference
+        Map<String, float[]> cpuGrad = gradients(cfg, b, Device.CPU, 0), devGrad = gradients(cfg, b, dev, 0);
+        Map<String, float[]> driftGrad = eps > 0 ? gradients(cfg, b, Device.CPU, eps) : null;
+        String worstName = "-";
+        double worstGrad = 0, worstGradOwn = 0;
+        for (Map.Entry<String, float[]> e : cpuGrad.entrySet()) {
+            double rel = normwise(e.getValue(), devGrad.get(e.getKey()));
+            double own = driftGrad == null ? 0 : normwise(e.getValue(), driftGrad.get(e.getKey()));
+            if (!(rel <= tol) && !(rel <= DRIFT_FACTOR * own)) failed++;
+            if (!(rel <= worstGrad)) { worstGrad = rel; worstGradOwn = own; worstName = e.getKey(); }
+        }
+        System.out.printf(Locale.ROOT, "%-5s %-12s %43.2e%s  (max |diff| / max |cpu| of each of %d gradients; worst: %s)%n",
+                "0", "gradients", worstGrad, driftGrad == null ? "" : String.format(Locale.ROOT, "  %10.2e", worstGradOwn),
+                cpuGrad.size(), worstName);
+        worst = Math.max(worst, Double.isNaN(worstGrad) ? Double.POSITIVE_INFINITY : worstGrad);
         if (cpuAvg[0] != null) {
-            double num = 0, den = 0; // normwise: max |dev − cpu| / max |cpu| over the averaged head weights
-            for (int i = 0; i < cpuAvg[0].length; i++) {
-                num = Math.max(num, Math.abs(devAvg[0][i] - cpuAvg[0][i]));
-                den = Math.max(den, Math.abs(cpuAvg[0][i]));
-            }
-            double rel = num / Math.max(den, 1e-12);
+            double rel = normwise(cpuAvg[0], devAvg[0]); // over the averaged head weights
             System.out.printf(Locale.ROOT, "%-5s %-12s %43.2e%n", "end", "ema(" + AVERAGED + ")", rel);
+            if (!(rel <= tol)) failed++;
             worst = Math.max(worst, Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel);
         }
-        System.out.printf(Locale.ROOT, "worst relative difference %.3e (tolerance %.1e): %s%n", worst, tol, worst <= tol ? "PASS" : "FAIL");
-        System.exit(worst <= tol ? 0 : 1);
+        System.out.printf(Locale.ROOT, "worst relative difference %.3e (tolerance %.1e%s): %s%n", worst, tol,
+                drift == null ? "" : ", or " + (int) DRIFT_FACTOR + "x the CPU's own drift after step 0",
+                failed == 0 ? "PASS" : "FAIL (" + failed + " values)");
+        System.exit(failed == 0 ? 0 : 1);
     }
+
+    /** How far beyond the CPU's own drift (from weights perturbed by the sensitivity) a later value may be. */
+    static final double DRIFT_FACTOR = 10;
 
     /** The tensor whose average is compared when the config has an EMAHook. */
     static final String AVERAGED = "bbox_head.conv_cls.weight";
 
-    private static double[][] losses(Config cfg, Batch b, Device device, int steps, float[][] averageOut) {
+    static double relDiff(double a, double c) { return Math.abs(a - c) / Math.max(Math.abs(a), 1e-6); }
+
+    /** max |b − a| / max |a| (a difference relative to the tensor's scale, not to each element's). */
+    static double normwise(float[] a, float[] b) {
+        if (b == null || b.length != a.length) return Double.POSITIVE_INFINITY;
+        double num = 0, den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num = Math.max(num, Math.abs((double) b[i] - a[i]));
+            den = Math.max(den, Math.abs(a[i]));
+        }
+        return den == 0 ? (num == 0 ? 0 : Double.POSITIVE_INFINITY) : num / den;
+    }
+
+    /** Each trainable parameter's gradient of the first step's loss (from the initial weights; zeros where none). */
+    private static Map<String, float[]> gradients(Config cfg, Batch b, Device device, double perturb) {
+        AutoAssignDetector model = model(cfg, device, perturb);
+        model.backbone.setTrainingRandom(new java.util.Random(1_000)); // as step 0 of losses()
+        Map<String, float[]> grads = new LinkedHashMap<>();
+        try (MemoryScope ignored = MemoryScope.open()) {
+            Trainer.backward(Trainer.forwardLoss(model, b.toTensor().to(device), Trainer.targets(b), LossReducer.IDENTITY), null);
+            model.namedParameters().forEach((k, v) -> {
+                if (v.requiresGrad()) grads.put(k, v.grad() == null ? new float[(int) v.numel()] : v.grad().toFloatArray());
+                v.setGrad(null);
+            });
+        }
+        return grads;
+    }
+
+    /**
+     * The model of the config's seed-0 initialisation on {@code device}. {@code perturb} > 0 multiplies every initial
+     * weight by 1 + perturb·u, u uniform in [-1, 1) (seeded).
+     */
+    private static AutoAssignDetector model(Config cfg, Device device, double perturb) {
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
+        if (perturb > 0) {
+            java.util.Random r = new java.util.Random(7);
+            for (Tensor t : model.namedParameters().values()) {
+                float[] d = t.data();
+                for (int i = 0; i < d.length; i++) d[i] *= (float) (1 + perturb * (2 * r.nextDouble() - 1));
+            }
+        }
         model.to(device);
+        return model;
+    }
+
+    /** The losses of {@code steps} training steps (the model as {@link #model} makes it). */
+    private static double[][] losses(Config cfg, Batch b, Device device, int steps, float[][] averageOut, double perturb) {
+        AutoAssignDetector model = model(cfg, device, perturb);
         Optimizer optimizer = Optimizer.of(OptimizerGroups.of(model, cfg.optimWrapper()), cfg.optimWrapper());
         if (cfg.optimWrapper().accumulativeCounts() > 1) optimizer.accumulate(cfg.optimWrapper().accumulativeCounts(), 0, steps);
         WeightAverage ema = cfg.runtime().ema() == null ? null : new WeightAverage(model, cfg.runtime().ema());

@@ -614,13 +614,6 @@ public final class Trainer {
 
     private static StepLosses stepInScope(AutoAssignDetector model, Optimizer optimizer, Tensor images, GroundTruth[] gts,
                                           DoubleUnaryOperator lrOfMult, Communicator comm, GradientBuckets buckets) {
-        HeadOutputs o;
-        model.train(true); // MMEngine's model.train() in the training loop: BatchNorm with norm_eval false uses batch statistics
-        try {
-            o = model.forward(images);
-        } finally {
-            model.train(false);
-        }
         AutoAssignLoss.Losses l;
         int[] reductions = {0};
         LossReducer reducer = comm == null ? LossReducer.IDENTITY : new LossReducer() {
@@ -629,8 +622,7 @@ public final class Trainer {
             @Override public int worldSize() { return r.worldSize(); }
         };
         try {
-            l = AutoAssignLoss.apply(o.clsLogitsArray(), o.distancesArray(), o.objLogitsArray(),
-                    model.centerPrior().mean, model.centerPrior().sigma, gts, o.strides(), reducer);
+            l = forwardLoss(model, images, gts, reducer);
         } catch (IllegalArgumentException e) {
             // the loss refuses non-finite head outputs, naming the tensor: that is a bad step, not a crash
             if (!isNonFinite(e)) throw e;
@@ -665,6 +657,19 @@ public final class Trainer {
         optimizer.step(lrOfMult);
         optimizer.zeroGrad();
         return new StepLosses(pos, neg, center, null);
+    }
+
+    /** The training forward (BatchNorm in train mode) and the loss of its head outputs, before any backward. */
+    static AutoAssignLoss.Losses forwardLoss(AutoAssignDetector model, Tensor images, GroundTruth[] gts, LossReducer reducer) {
+        HeadOutputs o;
+        model.train(true); // MMEngine's model.train() in the training loop: BatchNorm with norm_eval false uses batch statistics
+        try {
+            o = model.forward(images);
+        } finally {
+            model.train(false);
+        }
+        return AutoAssignLoss.apply(o.clsLogitsArray(), o.distancesArray(), o.objLogitsArray(),
+                model.centerPrior().mean, model.centerPrior().sigma, gts, o.strides(), reducer);
     }
 
     private static boolean isNonFinite(IllegalArgumentException e) {
