@@ -76,17 +76,23 @@ public final class DeviceParityCheck {
         double floor = 0; // a gradient that is ~0 in exact arithmetic (a bias before a train-mode BatchNorm) is noise:
         for (float[] g : cpuGrad.values()) floor = Math.max(floor, maxAbs(g)); // it is compared at this fraction of
         floor *= GRADIENT_FLOOR;                                                // the model's largest gradient
-        String worstName = "-";
-        double worstGrad = 0, worstGradOwn = 0;
+        String worstName = "-", worstOwnName = "-";
+        double worstGrad = 0, worstOwn = 0;
         for (Map.Entry<String, float[]> e : cpuGrad.entrySet()) {
             double rel = normwise(e.getValue(), devGrad.get(e.getKey()), floor);
             double own = driftGrad == null ? 0 : normwise(e.getValue(), driftGrad.get(e.getKey()), floor);
-            if (!(rel <= tol) && !(rel <= DRIFT_FACTOR * own)) failed++;
-            if (!(rel <= worstGrad)) { worstGrad = rel; worstGradOwn = own; worstName = e.getKey(); }
+            boolean bad = !(rel <= tol) && !(rel <= DRIFT_FACTOR * own);
+            if (bad) {
+                failed++;
+                System.out.printf(Locale.ROOT, "0     gradient of %s: %.2e%s  FAIL%n", e.getKey(), rel,
+                        driftGrad == null ? "" : String.format(Locale.ROOT, " (the CPU's own drift %.2e)", own));
+            }
+            if (!(rel <= worstGrad)) { worstGrad = rel; worstName = e.getKey(); }
+            if (own > worstOwn) { worstOwn = own; worstOwnName = e.getKey(); }
         }
-        System.out.printf(Locale.ROOT, "%-5s %-12s %43.2e%s  (max |diff| / max |cpu| of each of %d gradients, in FP32; worst: %s)%n",
-                "0", "gradients", worstGrad, driftGrad == null ? "" : String.format(Locale.ROOT, "  %10.2e", worstGradOwn),
-                cpuGrad.size(), worstName);
+        System.out.printf(Locale.ROOT, "%-5s %-12s %43.2e%s  (max |diff| / max |cpu| of each of %d gradients, in FP32; worst: %s%s)%n",
+                "0", "gradients", worstGrad, driftGrad == null ? "" : String.format(Locale.ROOT, "  %10.2e", worstOwn),
+                cpuGrad.size(), worstName, driftGrad == null ? "" : "; the CPU's own worst: " + worstOwnName);
         worst = Math.max(worst, Double.isNaN(worstGrad) ? Double.POSITIVE_INFINITY : worstGrad);
         if (cpuAvg[0] != null) {
             double rel = normwise(cpuAvg[0], devAvg[0], 0); // over the averaged head weights
