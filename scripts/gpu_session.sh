@@ -168,9 +168,10 @@ parity_variants() {
 }
 only="${AA_STEPS:-1234567}"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device "$dev" --reps 3
-# the parity checks also print the CPU's own drift from weights perturbed by 1e-7 (a later step may lie within 10x of
-# it: ResNeSt's and CSPDarknet's tiny models amplify rounding ~100x per step, on the CPU alone too)
-parity=(-Dautoassign.parity.sensitivity=1e-7)
+# the parity checks also print the CPU's own drift from weights perturbed by 1e-6 (a value after step 0 may lie within
+# 10x of it: ResNeSt's and CSPDarknet's tiny models amplify rounding ~100x per step, on the CPU alone too). 1e-6 is
+# calibrated on the H200: it moves ResNeSt's step-0 losses by 1.8e-6 on the CPU, where the GPU's FP32 differ by 1.6e-6
+parity=(-Dautoassign.parity.sensitivity=1e-6)
 xopts=("${parity[@]}")
 [[ $only == *2* ]] && step "2 tiny training steps, CUDA vs CPU" 120 autoassign.train.DeviceParityCheck autoassign_tiny_synthetic "$dev" 5 256x256 2
 xopts=()

@@ -31,6 +31,11 @@ public final class DeviceParityCheck {
     private DeviceParityCheck() {}
 
     public static void main(String[] args) {
+        System.exit(run(args, System.out));
+    }
+
+    /** The check with main's arguments, printed to {@code out}; returns the number of values beyond tolerance. */
+    static int run(String[] args, java.io.PrintStream out) {
         String cfgName = args.length > 0 ? args[0] : "autoassign_tiny_synthetic";
         String devName = args.length > 1 ? args[1] : "cuda";
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
@@ -40,7 +45,7 @@ public final class DeviceParityCheck {
         List<String> overrides = args.length > 6 ? List.of(args).subList(6, args.length) : List.of();
         Config cfg = ConfigLoader.loadNamed(cfgName, overrides);
         CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
-        Device dev = DeviceSelector.select(devName, System.out::println);
+        Device dev = DeviceSelector.select(devName, out::println);
         int h = Integer.parseInt(hw[0]), w = Integer.parseInt(hw[1]);
         Batch b = StepBenchmark.randomBatch(batch, h, w, cfg.model().bboxHead().numClasses(), 0);
         // the model's own sensitivity (-Dautoassign.parity.sensitivity=EPS): the CPU again from weights perturbed by a
@@ -51,7 +56,7 @@ public final class DeviceParityCheck {
         float[][] cpuAvg = new float[1][], devAvg = new float[1][];
         double[][] cpu = losses(cfg, b, Device.CPU, steps, cpuAvg, 0), other = losses(cfg, b, dev, steps, devAvg, 0);
         double[][] drift = eps > 0 ? losses(cfg, b, Device.CPU, steps, new float[1][], eps) : null;
-        System.out.printf(Locale.ROOT, "%-5s %-12s %14s %14s %10s%s%n", "step", "term", "cpu", dev, "rel.diff",
+        out.printf(Locale.ROOT, "%-5s %-12s %14s %14s %10s%s%n", "step", "term", "cpu", dev, "rel.diff",
                 drift == null ? "" : "  cpu from weights x(1 +- " + eps + "): rel.diff");
         String[] names = {"loss_pos", "loss_neg", "loss_center"};
         double worst = 0;
@@ -62,7 +67,7 @@ public final class DeviceParityCheck {
                 boolean bad = !(rel <= tol) && (s == 0 || !(rel <= DRIFT_FACTOR * own));
                 if (bad) failed++;
                 worst = Math.max(worst, Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel);
-                System.out.printf(Locale.ROOT, "%-5d %-12s %14.7f %14.7f %10.2e%s%s%n", s, names[t], a, other[s][t], rel,
+                out.printf(Locale.ROOT, "%-5d %-12s %14.7f %14.7f %10.2e%s%s%n", s, names[t], a, other[s][t], rel,
                         drift == null ? "" : String.format(Locale.ROOT, "  %10.2e", own), bad ? "  FAIL" : "");
             }
         // the gradients of step 0 from identical weights, every parameter compared directly: a wrong kernel shows
@@ -82,29 +87,32 @@ public final class DeviceParityCheck {
             double rel = normwise(e.getValue(), devGrad.get(e.getKey()), floor);
             double own = driftGrad == null ? 0 : normwise(e.getValue(), driftGrad.get(e.getKey()), floor);
             boolean bad = !(rel <= tol) && !(rel <= DRIFT_FACTOR * own);
-            if (bad) {
+            if (bad || VERBOSE) {
                 failed++;
-                System.out.printf(Locale.ROOT, "0     gradient of %s: %.2e%s  FAIL%n", e.getKey(), rel,
-                        driftGrad == null ? "" : String.format(Locale.ROOT, " (the CPU's own drift %.2e)", own));
+                out.printf(Locale.ROOT, "0     gradient of %s: %.2e%s%s%n", e.getKey(), rel,
+                        driftGrad == null ? "" : String.format(Locale.ROOT, " (the CPU's own drift %.2e)", own), bad ? "  FAIL" : "");
             }
             if (!(rel <= worstGrad)) { worstGrad = rel; worstName = e.getKey(); }
             if (own > worstOwn) { worstOwn = own; worstOwnName = e.getKey(); }
         }
-        System.out.printf(Locale.ROOT, "%-5s %-12s %43.2e%s  (max |diff| / max |cpu| of each of %d gradients, in FP32; worst: %s%s)%n",
+        out.printf(Locale.ROOT, "%-5s %-12s %43.2e%s  (max |diff| / max |cpu| of each of %d gradients, in FP32; worst: %s%s)%n",
                 "0", "gradients", worstGrad, driftGrad == null ? "" : String.format(Locale.ROOT, "  %10.2e", worstOwn),
                 cpuGrad.size(), worstName, driftGrad == null ? "" : "; the CPU's own worst: " + worstOwnName);
         worst = Math.max(worst, Double.isNaN(worstGrad) ? Double.POSITIVE_INFINITY : worstGrad);
         if (cpuAvg[0] != null) {
             double rel = normwise(cpuAvg[0], devAvg[0], 0); // over the averaged head weights
-            System.out.printf(Locale.ROOT, "%-5s %-12s %43.2e%n", "end", "ema(" + AVERAGED + ")", rel);
+            out.printf(Locale.ROOT, "%-5s %-12s %43.2e%n", "end", "ema(" + AVERAGED + ")", rel);
             if (!(rel <= tol)) failed++;
             worst = Math.max(worst, Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel);
         }
-        System.out.printf(Locale.ROOT, "worst relative difference %.3e (tolerance %.1e%s): %s%n", worst, tol,
+        out.printf(Locale.ROOT, "worst relative difference %.3e (tolerance %.1e%s): %s%n", worst, tol,
                 drift == null ? "" : ", or " + (int) DRIFT_FACTOR + "x the CPU's own drift after step 0",
                 failed == 0 ? "PASS" : "FAIL (" + failed + " values)");
-        System.exit(failed == 0 ? 0 : 1);
+        return failed;
     }
+
+    /** -Dautoassign.parity.verbose=true: every gradient's difference, not only the failing ones. */
+    static final boolean VERBOSE = Boolean.getBoolean("autoassign.parity.verbose");
 
     /** How far beyond the CPU's own drift (from weights perturbed by the sensitivity) a later value may be. */
     static final double DRIFT_FACTOR = 10;
