@@ -21,11 +21,11 @@ import java.util.Map;
  * device, and prints the losses side by side: the end-to-end check that the CUDA backend trains like the CPU
  * reference. Usage: {@code DeviceParityCheck [config] [device] [steps] [HxW] [batch] [tolerance] [key=value ...]}
  * (config overrides last, as {@code train}'s); also compares every parameter's gradient of step 0 (from identical
- * weights). Exits 1 when a loss or gradient differs by more than the relative tolerance (default 1e-2, which TF32
- * convolutions need); with {@code -Dautoassign.parity.sensitivity=EPS} a value after step 0 may also lie within
- * {@link #DRIFT_FACTOR} times the CPU's own drift from weights perturbed by EPS (chaotic models: see main). The config's optimizer wrapper is used as training uses it
- * ({@code paramwise_cfg}, {@code clip_grad}, {@code accumulative_counts}), and with an {@code EMAHook} the averages
- * of both devices are compared at the end too.
+ * weights, in FP32). Exits 1 when a loss or gradient differs by more than the relative tolerance (default 1e-2, which
+ * TF32 convolutions need); with {@code -Dautoassign.parity.sensitivity=EPS} a loss after step 0, or a gradient, may
+ * also lie within {@link #DRIFT_FACTOR} times the CPU's own drift from weights perturbed by EPS (chaotic models: see
+ * run). The config's optimizer wrapper is used as training uses it ({@code paramwise_cfg}, {@code clip_grad},
+ * {@code accumulative_counts}), and with an {@code EMAHook} the averages of both devices are compared at the end too.
  */
 public final class DeviceParityCheck {
     private DeviceParityCheck() {}
@@ -83,15 +83,15 @@ public final class DeviceParityCheck {
         floor *= GRADIENT_FLOOR;                                                // the model's largest gradient
         String worstName = "-", worstOwnName = "-";
         double worstGrad = 0, worstOwn = 0;
+        boolean verbose = verbose();
         for (Map.Entry<String, float[]> e : cpuGrad.entrySet()) {
             double rel = normwise(e.getValue(), devGrad.get(e.getKey()), floor);
             double own = driftGrad == null ? 0 : normwise(e.getValue(), driftGrad.get(e.getKey()), floor);
             boolean bad = !(rel <= tol) && !(rel <= DRIFT_FACTOR * own);
-            if (bad || VERBOSE) {
-                failed++;
+            if (bad) failed++;
+            if (bad || verbose)
                 out.printf(Locale.ROOT, "0     gradient of %s: %.2e%s%s%n", e.getKey(), rel,
                         driftGrad == null ? "" : String.format(Locale.ROOT, " (the CPU's own drift %.2e)", own), bad ? "  FAIL" : "");
-            }
             if (!(rel <= worstGrad)) { worstGrad = rel; worstName = e.getKey(); }
             if (own > worstOwn) { worstOwn = own; worstOwnName = e.getKey(); }
         }
@@ -106,13 +106,13 @@ public final class DeviceParityCheck {
             worst = Math.max(worst, Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel);
         }
         out.printf(Locale.ROOT, "worst relative difference %.3e (tolerance %.1e%s): %s%n", worst, tol,
-                drift == null ? "" : ", or " + (int) DRIFT_FACTOR + "x the CPU's own drift after step 0",
+                drift == null ? "" : ", or " + (int) DRIFT_FACTOR + "x the CPU's own drift for losses after step 0 and gradients",
                 failed == 0 ? "PASS" : "FAIL (" + failed + " values)");
         return failed;
     }
 
     /** -Dautoassign.parity.verbose=true: every gradient's difference, not only the failing ones. */
-    static final boolean VERBOSE = Boolean.getBoolean("autoassign.parity.verbose");
+    static boolean verbose() { return Boolean.getBoolean("autoassign.parity.verbose"); }
 
     /** How far beyond the CPU's own drift (from weights perturbed by the sensitivity) a later value may be. */
     static final double DRIFT_FACTOR = 10;

@@ -43,4 +43,20 @@ class DeviceParityCheckTest {
         assertTrue(text.matches("(?s).*\\n0 +gradients +0\\.00e\\+00 +\\S+ +\\(max \\|diff\\| / max \\|cpu\\| of each of \\d+ gradients.*"), text);
         assertTrue(text.contains("): PASS"), text);
     }
+
+    @Test
+    void verboseListsEveryGradientWithoutFailingThem() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int failed;
+        System.setProperty("autoassign.parity.verbose", "true");
+        try {
+            failed = DeviceParityCheck.run(new String[] {"autoassign_tiny_synthetic", "cpu", "1", "64x64", "1"},
+                    new PrintStream(buf, true, StandardCharsets.UTF_8));
+        } finally {
+            System.clearProperty("autoassign.parity.verbose");
+        }
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, failed, text);
+        assertTrue(text.contains("0     gradient of bbox_head.conv_cls.weight: 0.00e+00"), text);
+    }
 }
