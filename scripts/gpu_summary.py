@@ -5,10 +5,14 @@ Each row compares one of our measurements with its like-for-like PyTorch run and
 targets: a training step at least 1.2x PyTorch eager's speed (ours / PyTorch time <= 1/1.2) and a peak of at most
 4.08 GB (MMDetection's figure at 2 images per GPU). Rows whose files are missing are left out.
 
+When OUT_DIR holds gpu_session.log, a second table lists every step: its exit status, seconds and the line that
+says how it went (the ops' case count, the worst relative difference of a parity check).
+
 Usage: gpu_summary.py OUT_DIR   (the folder gpu_session.sh wrote, $OUT). Standard library only.
 """
 import json
 import os
+import re
 import sys
 
 SPEED_TARGET = 1.2        # ours must be this many times faster than PyTorch eager (training step)
@@ -45,6 +49,33 @@ def verdict(ratio, peak_mb, train):
     return "%s, %s" % (speed, peak)
 
 
+STEP_END = re.compile(r"^=== (\S+) (.*?): (exit (\d+) after (\d+) s|SKIPPED.*)$")
+STEP_DETAIL = re.compile(r"^(worst relative difference .*|ALL \d+ CASES OK|\d+ OF \d+ CASES FAILED|NCCL self-check: .*|"
+                         r"\S+ +\d+x\d+ +batch \d+ .*median .*|bbox_mAP_copypaste: .*|Exception in thread \S+ .{0,150})")
+
+
+def steps_table(log_path):
+    """Markdown rows per step of gpu_session.log: id, title, result, seconds, detail (the last telling line)."""
+    rows, detail = [], ""
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("=== ") and STEP_END.match(line) is None:
+                detail = ""  # a step's title line: its details follow
+            m = STEP_DETAIL.match(line)
+            if m:
+                detail = re.sub(r" +", " ", m.group(1))
+            m = STEP_END.match(line)
+            if m:
+                if m.group(4) is None:
+                    result, secs = "skipped", ""
+                else:
+                    result, secs = ("ok" if m.group(4) == "0" else "FAILED (exit %s)" % m.group(4)), m.group(5)
+                rows.append("| %s | %s | %s | %s | %s |" % (m.group(1), m.group(2), result, secs, detail.replace("|", "/")))
+                detail = ""
+    return rows
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
@@ -60,6 +91,12 @@ def main(argv):
         ratio = o / t if t > 0 else float("inf")
         lines.append("| %s | %.1f ms | %.1f ms | %.2f | %d MB | %.0f MB | %s |" % (
             label, o, t, ratio, int(ours["peak_mem_mb"]), float(torch.get("peak_mem_mb", 0)), verdict(ratio, ours["peak_mem_mb"], train)))
+    log = os.path.join(folder, "gpu_session.log")
+    steps = steps_table(log) if os.path.isfile(log) else []
+    if steps:
+        print("| step | title | result | s | detail |\n| --- | --- | --- | --- | --- |")
+        print("\n".join(steps))
+        print()
     if len(lines) == 2:
         print("gpu_summary: no pair of result files in %s" % folder)
         return 1

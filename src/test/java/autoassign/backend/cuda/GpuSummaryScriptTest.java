@@ -51,6 +51,24 @@ class GpuSummaryScriptTest {
         assertTrue(text.contains("(3a vs 4) | 40.0 ms | 45.0 ms | 0.89 | 2400 MB | 2795 MB | speed MISS, peak PASS |"), text);
         assertTrue(text.contains("(7a vs 4) | 36.0 ms | 45.0 ms | 0.80 | 4200 MB | 2795 MB | speed PASS, peak MISS |"), text);
         assertFalse(text.contains("inference"), "no inference files, no inference rows: " + text);
+        assertFalse(text.contains("| step |"), "no log, no step table: " + text);
+        Files.writeString(out.resolve("gpu_session.log"), String.join("\n",
+                "=== 1 ops vs CPU twin", "conv2d  3x3  OK", "ALL 260 CASES OK", "=== 1 ops vs CPU twin: exit 0 after 29 s", "",
+                "=== 2l tiny training with a Swin backbone, CUDA vs CPU",
+                "Exception in thread \"main\" autoassign.backend.cuda.CudaException: cuLaunchKernel(aa_gn_fwd_norm) failed",
+                "=== 2l tiny training with a Swin backbone, CUDA vs CPU: exit 1 after 4 s",
+                "=== 2m tiny training, CUDA vs CPU",
+                "worst relative difference 3.301e-01 (tolerance 1.0e-02): FAIL (2 values)",
+                "=== 2m tiny training, CUDA vs CPU: exit 1 after 4 s",
+                "=== 6b eval on CUDA", "=== 6b eval on CUDA: SKIPPED (the time budget AA_BUDGET_S is spent)", ""));
+        text = run(script, out);
+        assertTrue(text.contains("| 1 | ops vs CPU twin | ok | 29 | ALL 260 CASES OK |"), text);
+        assertTrue(text.contains("| 2l | tiny training with a Swin backbone, CUDA vs CPU | FAILED (exit 1) | 4 | Exception in thread "
+                + "\"main\" autoassign.backend.cuda.CudaException: cuLaunchKernel(aa_gn_fwd_norm) failed |"), text);
+        assertTrue(text.contains("| 2m | tiny training, CUDA vs CPU | FAILED (exit 1) | 4 | worst relative difference 3.301e-01 "
+                + "(tolerance 1.0e-02): FAIL (2 values) |"), text);
+        assertTrue(text.contains("| 6b | eval on CUDA | skipped |  |  |"), text);
+        assertTrue(text.endsWith("exit 0"), text);
         Path empty = Files.createDirectory(out.resolve("empty"));
         assertTrue(run(script, empty).endsWith("exit 1"));
     }
