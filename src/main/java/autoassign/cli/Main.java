@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
                 FuseResultsCommand.class,
                 ImageMetasCommand.class,
                 SplitCocoCommand.class,
+                EnvCommand.class,
         })
 public final class Main implements Runnable {
 
