@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # gpu_session.sh — everything this project checks on a lent GPU machine, in one call (the device time is short):
+#   0. `env` (the environment, as MMDetection's collect_env)
 #   1. every CUDA Backend op against its CPU twin (CudaSelfCheck, incl. the fused loss)
 #   2. a few training steps of the tiny config on CUDA vs CPU from identical weights (losses must agree); after step 4 also with
 #      frozen BN (2b: the fused conv + BN + residual + ReLU layers of R50) and with the optimizer wrapper's options
@@ -167,6 +168,8 @@ parity_variants() {
   pwait
 }
 only="${AA_STEPS:-1234567}"
+# the environment as `env` reports it (MMDetection's collect_env): GPUs, driver, runtime, cuDNN, NCCL, kernels
+step "0 env" 60 autoassign.cli.Main env --json "$out/env.json"
 [[ $only == *1* ]] && step "1 ops vs CPU twin" 200 autoassign.backend.cuda.CudaSelfCheck --device "$dev" --reps 3
 # the parity checks also print the CPU's own drift from weights perturbed by 1e-6 (a value after step 0 may lie within
 # 10x of it: ResNeSt's and CSPDarknet's tiny models amplify rounding ~100x per step, on the CPU alone too). 1e-6 is

@@ -63,8 +63,8 @@ public final class EnvCommand implements Callable<Integer> {
         env.put("Java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + " (" + System.getProperty("java.vm.vendor") + ")");
         env.put("JVM max heap", CachingAllocator.human(Runtime.getRuntime().maxMemory()));
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
-            env.put("Physical memory", CachingAllocator.human(os.getTotalMemorySize()));
+        String memory = physicalMemory();
+        if (memory != null) env.put("Physical memory", memory);
         String cpu = cpuModel();
         env.put("CPU", Runtime.getRuntime().availableProcessors() + " logical processors" + (cpu == null ? "" : ", " + cpu));
         env.put("CPU threads", Parallel.threads() + " (ops), " + Blas.threads() + " (OpenBLAS)");
@@ -87,6 +87,24 @@ public final class EnvCommand implements Callable<Integer> {
         String v = Main.class.getPackage().getImplementationVersion();
         env.put("autoassign-native", v == null ? "(development build)" : v);
         return env;
+    }
+
+    /** The machine's memory from the JDK's MXBean, else /proc/meminfo's MemTotal, else null. */
+    private static String physicalMemory() {
+        try {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
+                return CachingAllocator.human(os.getTotalMemorySize());
+        } catch (LinkageError e) {
+            // a runtime without the jdk.management module (a jlink'd one, as on the GPU machines)
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"), StandardCharsets.US_ASCII))
+                if (line.startsWith("MemTotal:")) // "MemTotal:       24681234 kB"
+                    return CachingAllocator.human(1024L * Long.parseLong(line.replaceAll("[^0-9]", "")));
+        } catch (IOException | RuntimeException e) {
+            // not Linux: the memory is optional
+        }
+        return null;
     }
 
     /** The "model name" of /proc/cpuinfo (Linux), else null. */
