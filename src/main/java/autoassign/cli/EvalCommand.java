@@ -1,7 +1,6 @@
 package autoassign.cli;
 
 import autoassign.api.Detector;
-import autoassign.backend.DeviceSelector;
 import autoassign.config.Config;
 import autoassign.config.ConfigException;
 import autoassign.config.ConfigLoader;
@@ -34,7 +33,6 @@ import autoassign.eval.VocMap;
 import autoassign.io.CheckpointException;
 import autoassign.io.ModelWeights;
 import autoassign.model.AutoAssignDetector;
-import autoassign.tensor.Device;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -512,18 +510,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** The config's model, weights loaded, on the chosen device. */
     private AutoAssignDetector model(Config cfg) throws CheckpointException {
-        PrintWriter err = spec.commandLine().getErr();
-        AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
-        ModelWeights.load(checkpoint, model, true);
-        autoassign.backend.cuda.CudaOptions.useConfig(cfg.runtime().cudnnBenchmark(), cfg.runtime().deterministic());
-        Device dev = DeviceSelector.select(device, line -> {
-            err.println(line);
-            err.flush();
-        });
-        if (!dev.isCpu()) {
-            model.to(dev);
-        }
-        return model;
+        return CheckpointModel.load(cfg, checkpoint, device, spec.commandLine().getErr());
     }
 
     private static LoaderOptions loader(Config cfg) {

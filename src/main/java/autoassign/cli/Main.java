@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
                 ImageMetasCommand.class,
                 SplitCocoCommand.class,
                 EnvCommand.class,
+                BenchmarkCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -54,6 +54,32 @@ public final class MemoryProfiler {
                 + " %, current_process_memory: " + mb(rss) + " MB";
     }
 
+    /**
+     * MMDetection's {@code print_process_memory} (mmdet/utils/benchmark.py): {@code (GB) mem_used: … | uss: … | pss: … |
+     * total_proc: 1}, psutil's {@code virtual_memory().used} and this process's {@code memory_full_info()} USS (private
+     * pages) and PSS from {@code /proc/self/smaps_rollup}, each {@code round(bytes / 1024**3, 2)}; the engine runs one
+     * process (loader threads, not worker processes). Or why it cannot be read.
+     */
+    public static String processLine() {
+        try {
+            Map<String, Long> m = kilobytes(Files.readString(Path.of("/proc/meminfo")));
+            Map<String, Long> r = kilobytes(Files.readString(Path.of("/proc/self/smaps_rollup")));
+            long used = get(m, "MemTotal") - get(m, "MemFree") - m.getOrDefault("Cached", 0L) - m.getOrDefault("SReclaimable", 0L)
+                    - m.getOrDefault("Buffers", 0L);
+            if (used < 0) used = get(m, "MemTotal") - get(m, "MemFree");
+            long uss = get(r, "Private_Clean") + get(r, "Private_Dirty") + r.getOrDefault("Private_Hugetlb", 0L);
+            return String.format(java.util.Locale.ROOT, "(GB) mem_used: %.2f | uss: %.2f | pss: %.2f | total_proc: 1",
+                    gb(used), gb(uss), gb(get(r, "Pss")));
+        } catch (IOException | RuntimeException e) {
+            return "(GB) process memory unavailable: " + e.getMessage();
+        }
+    }
+
+    /** {@code round(bytes / 1024**3, 2)} of a kB count. */
+    private static double gb(long kb) {
+        return round(kb * 1024.0 / (1024.0 * 1024 * 1024), 2);
+    }
+
     /** "Key:   123 kB" lines → values in kB. */
     private static Map<String, Long> kilobytes(String text) {
         Map<String, Long> out = new HashMap<>();
