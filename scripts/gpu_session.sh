@@ -15,7 +15,7 @@
 #      training step also with cudnn.benchmark off (4b: heuristic algorithms, as our default in 3a)
 #   5. NCCL through the real code path with one rank (all-reduce of the full R50 gradient set)
 #   6. the default job on CUDA (train --device cuda: synthetic data, 12 epochs, evaluations), then eval (with GPU and
-#      with host post-processing, and through eval --gpus 1's sharded NCCL path) and detect
+#      with host post-processing, and through eval --gpus 1's sharded NCCL path), detect and benchmark --task inference
 #   7. the R50 step and inference with cudnnFind algorithms instead of cuDNN's heuristics (last: its cost is unknown)
 # Prepare here with scripts/package_gpu_check.sh, then run with the device tool: command
 # `bash scripts/gpu_session.sh`, carry [".gpu/java"]. Results also land in $OUT (logs and JSON).
@@ -231,6 +231,9 @@ if [[ $only == *6* ]]; then
   step "6c detect on CUDA" 120 autoassign.cli.Main detect --config autoassign_tiny_synthetic \
       --checkpoint "$tiny/epoch_12.safetensors" --device "$dev" --out "$out/detect" \
       $(ls "$data"/images/*val* 2>/dev/null | head -2; ls "$data"/images/* 2>/dev/null | tail -1)
+  # MMDetection's benchmark.py on the test set (batch 1): images per second of the model's test step on CUDA
+  step "6d benchmark --task inference on CUDA" 90 autoassign.cli.Main benchmark --config autoassign_tiny_synthetic \
+      --checkpoint "$tiny/epoch_12.safetensors" --task inference --max-iter 50 --log-interval 25 --data-root "$data" --device "$dev"
 fi
 # after the timings and the end-to-end runs: a call cut short by its time limit loses the least
 # the variants in FP32 (cuDNN and cuBLAS without TF32): they check our kernels, and TF32's rounding alone moved the

@@ -51,7 +51,7 @@ def verdict(ratio, peak_mb, train):
 
 STEP_END = re.compile(r"^=== (\S+) (.*?): (exit (\d+) after (\d+) s|SKIPPED.*)$")
 STEP_DETAIL = re.compile(r"^(worst relative difference .*|ALL \d+ CASES OK|\d+ OF \d+ CASES FAILED|NCCL self-check: .*|"
-                         r"\S+ +\d+x\d+ +batch \d+ .*median .*|bbox_mAP_copypaste: .*|Exception in thread \S+ .{0,150})")
+                         r"\S+ +\d+x\d+ +batch \d+ .*median .*|bbox_mAP_copypaste: .*|Overall fps: .*|Exception in thread \S+ .{0,150})")
 
 
 def steps_table(log_path):
