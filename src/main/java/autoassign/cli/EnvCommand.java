@@ -81,9 +81,10 @@ public final class EnvCommand implements Callable<Integer> {
             env.put("CUDA kernels", cuda.kernels());
         }
         env.put("NVCC", nvcc());
-        env.put("OpenBLAS", packageVersion(org.bytedeco.openblas.global.openblas_nolapack.class));
-        env.put("OpenCV", org.bytedeco.opencv.global.opencv_core.CV_VERSION);
-        env.put("JavaCPP", packageVersion(org.bytedeco.javacpp.Loader.class));
+        env.put("OpenBLAS", "presets " + presetVersion("openblas"));
+        env.put("OpenCV", org.bytedeco.opencv.global.opencv_core.CV_VERSION + " (presets " + presetVersion("opencv") + ")");
+        env.put("CUDA presets", presetVersion("cuda"));
+        env.put("JavaCPP", presetVersion("javacpp"));
         String v = Main.class.getPackage().getImplementationVersion();
         env.put("autoassign-native", v == null ? "(development build)" : v);
         return env;
@@ -137,9 +138,16 @@ public final class EnvCommand implements Callable<Integer> {
         }
     }
 
-    /** The Implementation-Version of the jar that holds {@code c} ("0.3.31-1.5.13"), or "unknown". */
-    private static String packageVersion(Class<?> c) {
-        String v = c.getPackage() == null ? null : c.getPackage().getImplementationVersion();
-        return v == null ? "unknown" : v;
+    /**
+     * The version of an org.bytedeco artifact ("0.3.31-1.5.13") from its META-INF/maven pom.properties, which the
+     * shaded jar keeps per dependency (its manifest is the engine's own); "unknown" when absent.
+     */
+    private static String presetVersion(String artifact) {
+        try {
+            String v = org.bytedeco.javacpp.Loader.getVersion("org.bytedeco", artifact);
+            return v == null ? "unknown" : v;
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 }

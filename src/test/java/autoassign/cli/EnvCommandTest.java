@@ -25,7 +25,7 @@ class EnvCommandTest {
         assertEquals(0, r.code(), r.err());
         String out = r.out();
         for (String key : List.of("sys.platform: ", "Java: ", "CPU: ", "CPU threads: ", "CUDA available: ", "NVCC: ",
-                "OpenBLAS: 0.3.31-1.5.13", "OpenCV: 4.13.0", "JavaCPP: 1.5.13", "autoassign-native: "))
+                "OpenBLAS: presets 0.3.31-1.5.13", "OpenCV: 4.13.0 (presets 4.13.0-1.5.13)", "CUDA presets: 13.1-9.19-1.5.13", "JavaCPP: 1.5.13", "autoassign-native: "))
             assertTrue(out.contains("\n" + key) || out.startsWith(key), key + " missing in:\n" + out);
         CudaStatus cuda = CudaProbe.status();
         assertTrue(out.contains("CUDA available: " + (cuda.usable() ? "True" : "False (" + cuda.reason() + ")")), out);
