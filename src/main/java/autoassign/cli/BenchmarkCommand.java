@@ -229,7 +229,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     fps = (i + 1 - numWarmup) / pure;
                     print(String.format(Locale.ROOT, "Done %s [%-3d/%d], fps: %.1f %s, %s: %.1f %s%s", unit, i + 1, maxIter,
                             fps, rate, perLabel, 1000 / fps, perUnit, extra.get()));
-                    print(MemoryProfiler.processLine());
+                    if (!task.equals("dataset")) print(MemoryProfiler.processLine()); // DatasetBenchmark logs no memory
                 }
             }
         }
