@@ -108,8 +108,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
         if (task.equals("inference") && checkpoint == null) return CliErrors.print(err, "--task inference needs --checkpoint");
         try {
             Config cfg = ConfigLoader.loadNamed(config, overrides.values());
-            print("before build: ");
-            print(MemoryProfiler.processLine());
+            if (!task.equals("dataset")) { // DatasetBenchmark logs no memory
+                print("before build: ");
+                print(MemoryProfiler.processLine());
+            }
             List<Double> fps = switch (task) {
                 case "inference" -> inference(cfg, err);
                 case "dataloader" -> dataloader(cfg);
