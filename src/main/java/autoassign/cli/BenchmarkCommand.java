@@ -127,7 +127,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     /** InferenceBenchmark: the test loader at batch 1 without worker threads, the model's test step timed between syncs. */
     private List<Double> inference(Config cfg, PrintWriter err) throws Exception {
         AutoAssignDetector model = CheckpointModel.load(cfg, checkpoint, device, err);
-        Backend be = model.stateDict().values().iterator().next().backend();
+        Backend be = autoassign.backend.Backends.of(model.device());
         CocoDataset dataset = DataSources.loadTest(cfg, dataRoot, new DataIssues("test"));
         PipelineOptions pipeline = Detector.testPipeline(cfg).withFlipProb(0);
         PostProcessConfig post = Inference.postProcessConfig(cfg.model().testCfg());

@@ -65,7 +65,7 @@ public final class StepBenchmark {
         if (h % 32 != 0 || w % 32 != 0) throw new IllegalArgumentException("bench: size " + h + "x" + w + " must be a multiple of 32 (padded input)");
         AutoAssignDetector model = new AutoAssignDetector(cfg.model(), 0);
         model.to(device);
-        Backend be = model.stateDict().values().iterator().next().backend();
+        Backend be = autoassign.backend.Backends.of(model.device());
         Batch b = randomBatch(batch, h, w, cfg.model().bboxHead().numClasses(), 0);
         Optimizer optimizer = Optimizer.of(OptimizerGroups.of(model, cfg.optimWrapper()), cfg.optimWrapper());
         PostProcessConfig post = Inference.postProcessConfig(cfg.model().testCfg());
