@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -48,12 +49,8 @@ import picocli.CommandLine.Spec;
             + "exit code 1."})
 public final class DetectCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, paramLabel = "CFG", description = "model config (YAML)")
-    Path config;
-
-    @Option(names = {"--checkpoint", "--weights"}, required = true, paramLabel = "CKPT",
-            description = "weights: .safetensors or MMDetection .pth")
-    Path checkpoint;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files, or folders of images (not recursive)")
     List<Path> images;
@@ -82,9 +79,6 @@ public final class DetectCommand implements Callable<Integer> {
             description = "print each image's predictions as image_demo.py does: {'predictions': [{'labels': [...], 'scores': [...], "
                     + "'bboxes': [...]}]} of every detection (Python's dict repr)")
     boolean printResult;
-
-    @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
-    String device;
 
     @Option(names = "--patch-size", paramLabel = "N",
             description = "detect in overlapping N×N patches and merge them (large_image_demo.py's default: "
@@ -121,7 +115,7 @@ public final class DetectCommand implements Callable<Integer> {
         float mergeIou = mergeIouThr != null ? mergeIouThr : SlicedDetection.DEFAULT_MERGE_IOU_THR;
         Detector det;
         try {
-            det = Detector.load(config, checkpoint, device);
+            det = model.load();
         } catch (CheckpointException | ConfigException e) {
             return CliErrors.print(err, CliErrors.message(e));
         }

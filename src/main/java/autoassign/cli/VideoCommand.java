@@ -20,6 +20,7 @@ import me.tongfei.progressbar.ProgressBar;
 import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -42,12 +43,8 @@ public final class VideoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "VIDEO", description = "input video (Motion-JPEG .avi)")
     Path video;
 
-    @Option(names = "--config", required = true, paramLabel = "CFG", description = "model config (YAML)")
-    Path config;
-
-    @Option(names = {"--checkpoint", "--weights"}, required = true, paramLabel = "CKPT",
-            description = "weights: .safetensors or MMDetection .pth")
-    Path checkpoint;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
     @Option(names = "--out", paramLabel = "OUT.avi", description = "output video with the detections drawn")
     Path out;
@@ -60,9 +57,6 @@ public final class VideoCommand implements Callable<Integer> {
                     + "as MMDetection's visualizer)")
     float scoreThr;
 
-    @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda, cuda:N (default: CUDA if usable, else CPU)")
-    String device;
-
     @Spec
     CommandSpec spec;
 
@@ -74,7 +68,7 @@ public final class VideoCommand implements Callable<Integer> {
         if (bad != null) return CliErrors.print(err, bad);
         Detector det;
         try {
-            det = Detector.load(config, checkpoint, device);
+            det = model.load();
         } catch (CheckpointException | ConfigException e) {
             return CliErrors.print(err, CliErrors.message(e));
         }
