@@ -18,6 +18,7 @@ import autoassign.data.PipelineOptions;
 import autoassign.data.SampleDraws;
 import autoassign.eval.Inference;
 import autoassign.io.CheckpointException;
+import autoassign.io.PyJson;
 import autoassign.model.AutoAssignDetector;
 import autoassign.postprocess.PostProcessConfig;
 import autoassign.train.DataSources;
@@ -90,9 +91,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     private PrintWriter out;
 
-    /** One timed iteration: returns false when the data ran out. */
+    /** One timed iteration i: its seconds, or a negative value when the data ran out. */
     private interface Iteration {
-        boolean run(int i) throws Exception;
+        double seconds(int i) throws Exception;
     }
 
     @Override
@@ -117,7 +118,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 case "dataloader" -> dataloader(cfg);
                 default -> dataset(cfg);
             };
-            average(fps, task.equals("dataloader") ? loaderOf(cfg) : null);
+            average(fps, task.equals("dataloader") ? batchNote(loaderOf(cfg)) : "");
             return 0;
         } catch (ConfigException | DataException | CheckpointException | CliErrors.UserError e) {
             return CliErrors.print(err, CliErrors.message(e));
@@ -138,14 +139,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
             try (DataLoader dl = new DataLoader(dataset, pipeline, LoaderOptions.test(1, 0));
                  DataLoader.Epoch epoch = dl.epoch(0)) {
                 fps.add(runOnce(i -> {
-                    if (!epoch.hasNext()) return false;
+                    if (!epoch.hasNext()) return -1;
                     Batch b = epoch.next();
                     be.synchronize();
                     long t0 = System.nanoTime();
                     Inference.predict(model, b, post);
                     be.synchronize();
-                    lastSeconds = (System.nanoTime() - t0) / 1e9;
-                    return true;
+                    return (System.nanoTime() - t0) / 1e9;
                 }, "image", "img/s", "times per image", "ms/img",
                         () -> be.peakMemoryBytes() < 0 ? "" : ", cuda memory: " + (be.peakMemoryBytes() >> 20) + " MB"));
             }
@@ -156,21 +156,20 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     /** DataLoaderBenchmark: the configured loader of --dataset-type, the wait for each batch timed. */
     private List<Double> dataloader(Config cfg) throws Exception {
-        CocoDataset dataset = datasetOf(cfg);
-        PipelineOptions pipeline = pipelineOf(cfg);
+        CocoDataset dataset = DataSplit.dataset(cfg, datasetType, dataRoot, new DataIssues(datasetType));
+        PipelineOptions pipeline = DataSplit.pipeline(cfg, datasetType);
         LoaderOptions loader = loaderOf(cfg);
         print("after build: ");
         print(MemoryProfiler.processLine());
         List<Double> fps = new ArrayList<>();
-        String batchNote = ", batch size: " + loader.batchSize() + ", num_workers: " + loader.workers();
+        String batchNote = batchNote(loader);
         for (int r = 0; r < repeatNum; r++) {
             try (DataLoader dl = new DataLoader(dataset, pipeline, loader); DataLoader.Epoch epoch = dl.epoch(0)) {
                 fps.add(runOnce(i -> {
                     long t0 = System.nanoTime();
-                    if (!epoch.hasNext()) return false;
+                    if (!epoch.hasNext()) return -1;
                     epoch.next();
-                    lastSeconds = (System.nanoTime() - t0) / 1e9;
-                    return true;
+                    return (System.nanoTime() - t0) / 1e9;
                 }, "batch", "batch/s", "times per batch", "ms/batch", () -> batchNote));
             }
         }
@@ -179,8 +178,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     /** DatasetBenchmark: a shuffled order of the dataset, each image's record and pipeline timed. */
     private List<Double> dataset(Config cfg) throws Exception {
-        CocoDataset dataset = datasetOf(cfg);
-        Pipeline pipeline = new Pipeline(pipelineOf(cfg));
+        CocoDataset dataset = DataSplit.dataset(cfg, datasetType, dataRoot, new DataIssues(datasetType));
+        Pipeline pipeline = new Pipeline(DataSplit.pipeline(cfg, datasetType));
         List<Double> fps = new ArrayList<>();
         for (int r = 0; r < repeatNum; r++) {
             List<Integer> order = new ArrayList<>();
@@ -188,7 +187,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             Collections.shuffle(order, new Random(r)); // np.random.shuffle, here seeded per run
             long seed = r;
             fps.add(runOnce(i -> {
-                if (i >= order.size()) return false;
+                if (i >= order.size()) return -1;
                 int idx = order.get(i);
                 long t0 = System.nanoTime();
                 dataset.get(idx);
@@ -201,17 +200,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 long t2 = System.nanoTime();
                 if ((i + 1) % logInterval == 0) {
                     // get_data_info, then each transform: the engine's pipeline is one fused step (decode included)
-                    print("get_data_info - " + PyRepr.ms((t1 - t0) / 1e6) + " ms");
-                    print("Pipeline - " + PyRepr.ms((t2 - t1) / 1e6) + " ms");
+                    print("get_data_info - " + PyJson.floatRepr((t1 - t0) / 1e6) + " ms");
+                    print("Pipeline - " + PyJson.floatRepr((t2 - t1) / 1e6) + " ms");
                 }
-                lastSeconds = (t2 - t0) / 1e9;
-                return true;
+                return (t2 - t0) / 1e9;
             }, "img", "img/s", "times per img", "ms/img", () -> ""));
         }
         return fps;
     }
-
-    private double lastSeconds;
 
     /**
      * run_once: iterations until --max-iter or the end of the data; after the warm-up, fps = timed iterations / their
@@ -223,10 +219,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
         int done = 0;
         for (int i = 0; i < maxIter; i++) {
             if ((i + 1) % logInterval == 0) print("==================================");
-            if (!it.run(i)) break;
+            double seconds = it.seconds(i);
+            if (seconds < 0) break;
             done = i + 1;
             if (i >= numWarmup) {
-                pure += lastSeconds;
+                pure += seconds;
                 if ((i + 1) % logInterval == 0) {
                     fps = (i + 1 - numWarmup) / pure;
                     print(String.format(Locale.ROOT, "Done %s [%-3d/%d], fps: %.1f %s, %s: %.1f %s%s", unit, i + 1, maxIter,
@@ -243,42 +240,39 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
 
     /** average_multiple_runs: each run's fps rounded to 0.1, their mean, and the time per item. */
-    private void average(List<Double> fps, LoaderOptions loader) {
+    private void average(List<Double> fps, String batchNote) {
         print("============== Done ==================");
-        List<Double> rounded = new ArrayList<>();
-        for (double f : fps) rounded.add(Math.round(f * 10) / 10.0);
-        double avg = rounded.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        String batch = loader == null ? "" : ", batch size: " + loader.batchSize() + ", num_workers: " + loader.workers();
-        String unit = loader == null ? "img" : "batch", per = task.equals("dataset") ? "img" : task.equals("inference") ? "image" : "batch";
+        List<Double> rounded = new ArrayList<>(), times = new ArrayList<>();
+        for (double f : fps) {
+            rounded.add(Math.round(f * 10) / 10.0);
+            times.add(Math.round(1000 / f * 10) / 10.0);
+        }
+        String unit = task.equals("dataloader") ? "batch" : "img", per = task.equals("inference") ? "image" : unit;
         if (rounded.size() > 1) {
-            List<Double> times = new ArrayList<>();
-            for (double f : fps) times.add(Math.round(1000 / f * 10) / 10.0);
-            double avgTime = times.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-            print(String.format(Locale.ROOT, "Overall fps: %s[%.1f] img/s, times per %s: %s[%.1f] ms/%s%s",
-                    PyRepr.list(rounded), avg, per, PyRepr.list(times), avgTime, unit, batch));
+            print(String.format(Locale.ROOT, "Overall fps: %s[%.1f] img/s, times per %s: %s[%.1f] ms/%s%s", pyList(rounded),
+                    mean(rounded), per, pyList(times), mean(times), unit, batchNote));
         } else {
             print(String.format(Locale.ROOT, "Overall fps: %.1f %s/s, times per %s: %.1f ms/%s%s",
-                    rounded.get(0), loader == null ? "img" : "batch", per, 1000 / rounded.get(0), unit, batch));
+                    rounded.get(0), unit, per, 1000 / rounded.get(0), unit, batchNote));
         }
         if (!task.equals("dataset")) print(MemoryProfiler.processLine());
     }
 
-    private CocoDataset datasetOf(Config cfg) {
-        DataIssues issues = new DataIssues(datasetType);
-        return datasetType.equals("test") ? DataSources.loadTest(cfg, dataRoot, issues)
-                : DataSources.load(cfg, datasetType.equals("train"), dataRoot, issues);
+    private static double mean(List<Double> v) { return v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN); }
+
+    /** A Python list of floats as {@code print(f'{list}')} shows it: [12.3, 4.0]. */
+    private static String pyList(List<Double> values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < values.size(); i++) sb.append(i == 0 ? "" : ", ").append(PyJson.floatRepr(values.get(i)));
+        return sb.append(']').toString();
     }
 
-    private PipelineOptions pipelineOf(Config cfg) {
-        return datasetType.equals("train") ? DataSources.trainPipeline(cfg) : Detector.testPipeline(cfg, dataloaderConfig(cfg));
-    }
-
-    private DataLoaderConfig dataloaderConfig(Config cfg) {
-        return datasetType.equals("train") ? cfg.trainDataloader() : datasetType.equals("val") ? cfg.valDataloader() : cfg.testDataloader();
+    private static String batchNote(LoaderOptions loader) {
+        return ", batch size: " + loader.batchSize() + ", num_workers: " + loader.workers();
     }
 
     private LoaderOptions loaderOf(Config cfg) {
-        DataLoaderConfig dl = dataloaderConfig(cfg);
+        DataLoaderConfig dl = DataSplit.dataloader(cfg, datasetType);
         return datasetType.equals("train")
                 ? LoaderOptions.train(dl.batchSize(), 0, dl.numWorkers(), dl.shuffle(), dl.aspectRatioGrouping())
                 : LoaderOptions.test(dl.batchSize(), dl.numWorkers());
@@ -287,20 +281,5 @@ public final class BenchmarkCommand implements Callable<Integer> {
     private void print(String line) {
         out.println(line);
         out.flush();
-    }
-
-    /** Python's text of the numbers the script prints. */
-    static final class PyRepr {
-        private PyRepr() {}
-
-        /** A Python list of floats rounded to 0.1, as {@code print(f'{list}')} shows it: [12.3, 4.0]. */
-        static String list(List<Double> values) {
-            StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < values.size(); i++) sb.append(i == 0 ? "" : ", ").append(autoassign.io.PyJson.floatRepr(values.get(i)));
-            return sb.append(']').toString();
-        }
-
-        /** {@code f'{elapsed * 1000}'}: milliseconds as Python's repr of the float. */
-        static String ms(double ms) { return autoassign.io.PyJson.floatRepr(ms); }
     }
 }

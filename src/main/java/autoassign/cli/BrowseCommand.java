@@ -1,10 +1,8 @@
 package autoassign.cli;
 
-import autoassign.api.Detector;
 import autoassign.config.Config;
 import autoassign.config.ConfigException;
 import autoassign.config.ConfigLoader;
-import autoassign.config.DataLoaderConfig;
 import autoassign.data.BadImageException;
 import autoassign.data.CocoDataset;
 import autoassign.data.DataException;
@@ -15,7 +13,6 @@ import autoassign.data.Pipeline;
 import autoassign.data.PipelineOptions;
 import autoassign.data.PreparedImage;
 import autoassign.data.SampleDraws;
-import autoassign.train.DataSources;
 import autoassign.viz.BoxPainter;
 
 import java.awt.image.BufferedImage;
@@ -83,9 +80,8 @@ public final class BrowseCommand implements Callable<Integer> {
         DataIssues issues = new DataIssues(split);
         try {
             Config cfg = ConfigLoader.loadNamed(config, overrides.values());
-            DataLoaderConfig dl = split.equals("train") ? cfg.trainDataloader() : split.equals("val") ? cfg.valDataloader() : cfg.testDataloader();
-            dataset = split.equals("test") ? DataSources.loadTest(cfg, data, issues) : DataSources.load(cfg, split.equals("train"), data, issues);
-            options = split.equals("train") ? DataSources.trainPipeline(cfg) : Detector.testPipeline(cfg, dl);
+            dataset = DataSplit.dataset(cfg, split, data, issues);
+            options = DataSplit.pipeline(cfg, split);
         } catch (ConfigException | DataException | CliErrors.UserError e) {
             return CliErrors.print(err, CliErrors.message(e));
         }

@@ -42,10 +42,7 @@ public final class MemoryProfiler {
     /** The line from the text of {@code /proc/meminfo} and {@code /proc/self/status}. */
     static String line(String meminfo, String status) {
         Map<String, Long> m = kilobytes(meminfo), p = kilobytes(status);
-        long total = get(m, "MemTotal"), free = get(m, "MemFree"), avail = get(m, "MemAvailable");
-        long cached = get(m, "Cached") + m.getOrDefault("SReclaimable", 0L), buffers = m.getOrDefault("Buffers", 0L);
-        long used = total - free - cached - buffers;
-        if (used < 0) used = total - free; // psutil's fallback (e.g. in containers)
+        long total = get(m, "MemTotal"), avail = get(m, "MemAvailable"), used = usedKb(m);
         long swapTotal = m.getOrDefault("SwapTotal", 0L), swapUsed = swapTotal - m.getOrDefault("SwapFree", 0L);
         long rss = get(p, "VmRSS");
         return "Memory information available_memory: " + mb(avail) + " MB, used_memory: " + mb(used) + " MB, memory_utilization: "
@@ -64,15 +61,19 @@ public final class MemoryProfiler {
         try {
             Map<String, Long> m = kilobytes(Files.readString(Path.of("/proc/meminfo")));
             Map<String, Long> r = kilobytes(Files.readString(Path.of("/proc/self/smaps_rollup")));
-            long used = get(m, "MemTotal") - get(m, "MemFree") - m.getOrDefault("Cached", 0L) - m.getOrDefault("SReclaimable", 0L)
-                    - m.getOrDefault("Buffers", 0L);
-            if (used < 0) used = get(m, "MemTotal") - get(m, "MemFree");
-            long uss = get(r, "Private_Clean") + get(r, "Private_Dirty") + r.getOrDefault("Private_Hugetlb", 0L);
+            long used = usedKb(m), uss = get(r, "Private_Clean") + get(r, "Private_Dirty") + r.getOrDefault("Private_Hugetlb", 0L);
             return String.format(java.util.Locale.ROOT, "(GB) mem_used: %.2f | uss: %.2f | pss: %.2f | total_proc: 1",
                     gb(used), gb(uss), gb(get(r, "Pss")));
         } catch (IOException | RuntimeException e) {
             return "(GB) process memory unavailable: " + e.getMessage();
         }
+    }
+
+    /** psutil's {@code virtual_memory().used} in kB: MemTotal − MemFree − Cached − SReclaimable − Buffers. */
+    private static long usedKb(Map<String, Long> meminfo) {
+        long total = get(meminfo, "MemTotal"), free = get(meminfo, "MemFree");
+        long used = total - free - get(meminfo, "Cached") - meminfo.getOrDefault("SReclaimable", 0L) - meminfo.getOrDefault("Buffers", 0L);
+        return used < 0 ? total - free : used; // psutil's fallback (e.g. in containers)
     }
 
     /** {@code round(bytes / 1024**3, 2)} of a kB count. */

@@ -809,7 +809,7 @@ public final class CudaBackend implements Backend {
         long xp = ptr(x, "transpose2d", "input");
         Tensor y = empty(shape);
         if (y.numel() == 0) return y;
-        int gx = (cols + 31) / 32, gy = (int) Math.min((rows + 31) / 32, 65535), gz = Math.min(batch, 65535);
+        int gx = (cols + 31) / 32, gy = (int) Math.min((rows + 31) / 32, MAX_GRID_Y), gz = Math.min(batch, MAX_GRID_Y);
         k("aaj_transpose2d").ptr(ptr(y, "transpose2d", "output")).ptr(xp).i32(rows).i32(cols).i64(batch)
                 .launch3(ctx.stream, gx, gy, gz, 32, 8);
         used("transpose2d", "aaj_transpose2d");
@@ -841,8 +841,8 @@ public final class CudaBackend implements Backend {
                     cp, (long) m * n, batch, CudaOptions.tf32());
             used("bmm", "cuBLAS SGEMM strided batched");
         } else {
-            for (int z0 = 0; z0 < batch; z0 += 65535) { // grid z holds at most 65535 batch entries
-                int nz = Math.min(65535, batch - z0);
+            for (int z0 = 0; z0 < batch; z0 += MAX_GRID_Y) { // grid z holds at most 65535 batch entries
+                int nz = Math.min(MAX_GRID_Y, batch - z0);
                 k("aaj_bmm").ptr(cp + 4L * z0 * m * n).ptr(ap + 4L * z0 * m * kk).ptr(bp + 4L * z0 * kk * n).i32(m).i32(n).i32(kk)
                         .i32(a.dim(2)).i32(b.dim(2)).i32(transA ? 1 : 0).i32(transB ? 1 : 0).i64((long) m * kk).i64((long) kk * n)
                         .i64((long) m * n).launch3(ctx.stream, (n + 15) / 16, (m + 15) / 16, nz, 16, 16);
